@@ -1,0 +1,164 @@
+//! The things the bank keeps records of. Ids of volunteers, activities and rewards are the `seq`
+//! of the journal event that created them: unique, ordered, and needing no counter of their own.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::types::{CardNo, Day, IdNumber, Name, Phone};
+use super::{DomainError, Minutes};
+
+pub type VolunteerId = u64;
+pub type ActivityId = u64;
+pub type RewardId = u64;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Volunteer {
+    pub card: CardNo,
+    pub name: Name,
+    pub phone: Option<Phone>,
+    pub community: String,
+    pub registered_on: Day,
+    pub id_number: Option<IdNumber>,
+    pub active: bool,
+    /// Argon2id PHC string of the self-service PIN, if one was set.
+    pub pin_hash: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Activity {
+    pub name: Name,
+    pub category: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum RewardKind {
+    Gift,
+    Voucher,
+    Course,
+}
+
+impl RewardKind {
+    pub fn parse(text: &str) -> Result<RewardKind, DomainError> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "gift" | "礼品" => Ok(RewardKind::Gift),
+            "voucher" | "代金券" | "券" => Ok(RewardKind::Voucher),
+            "course" | "课程" | "培训" => Ok(RewardKind::Course),
+            _ => Err(DomainError::RewardKind(text.trim().chars().take(20).collect())),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RewardKind::Gift => "gift",
+            RewardKind::Voucher => "voucher",
+            RewardKind::Course => "course",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reward {
+    pub name: Name,
+    pub kind: RewardKind,
+    /// Price of one unit.
+    pub cost: Minutes,
+    /// `true` when stock (or course seats) is counted; `false` for unlimited items.
+    pub limited: bool,
+    pub course_date: Option<Day>,
+    pub merchant: String,
+    pub active: bool,
+}
+
+/// A staff login id as printed on the badge: ASCII letters, digits, `-` and `_`, 1–32 characters.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct StaffId(String);
+
+impl StaffId {
+    pub fn parse(text: &str) -> Result<StaffId, DomainError> {
+        let t = text.trim();
+        let ok = !t.is_empty()
+            && t.len() <= 32
+            && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !ok {
+            return Err(DomainError::StaffId(t.chars().take(40).collect()));
+        }
+        Ok(StaffId(t.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for StaffId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Role {
+    Staff,
+    Admin,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Staff {
+    pub id: StaffId,
+    pub name: Name,
+    pub role: Role,
+    /// Argon2id PHC string; the PIN itself is never stored.
+    pub pin_hash: String,
+    pub disabled: bool,
+}
+
+/// Bank-wide rules an admin can change. Defaults are what a new counter starts with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Settings {
+    /// Largest single deposit, transfer or adjustment.
+    pub entry_cap: Minutes,
+    /// Largest single transfer between volunteers.
+    pub transfer_limit: Minutes,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings { entry_cap: Minutes::from_hours(24), transfer_limit: Minutes::from_hours(10) }
+    }
+}
+
+/// Running totals of one volunteer, all in minutes. The balance is derived, never stored apart,
+/// so it cannot disagree with the totals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Account {
+    /// Deposits, net of reversed deposits.
+    pub earned: u64,
+    /// Redemptions, net of reversed redemptions.
+    pub redeemed: u64,
+    /// Hours gifted to this volunteer by others.
+    pub received: u64,
+    /// Hours this volunteer gifted to others.
+    pub given: u64,
+    pub adjusted_in: u64,
+    pub adjusted_out: u64,
+}
+
+impl Account {
+    pub fn credits(&self) -> u64 {
+        self.earned.saturating_add(self.received).saturating_add(self.adjusted_in)
+    }
+
+    pub fn debits(&self) -> u64 {
+        self.redeemed.saturating_add(self.given).saturating_add(self.adjusted_out)
+    }
+
+    /// `None` only if the account broke the never-negative rule (which `apply` prevents).
+    pub fn checked_balance(&self) -> Option<u64> {
+        self.credits().checked_sub(self.debits())
+    }
+
+    pub fn balance(&self) -> u64 {
+        self.checked_balance().unwrap_or(0)
+    }
+}

@@ -1,0 +1,138 @@
+//! The journal's one enum of facts. Events are immutable; a mistake is corrected by a new
+//! `Reversed` or `Adjusted` event, never by editing an old one.
+
+use serde::{Deserialize, Serialize};
+
+use super::Minutes;
+use super::entities::{
+    Activity, ActivityId, Reward, RewardId, Settings, Staff, StaffId, Volunteer, VolunteerId,
+};
+use super::types::{Day, Name, Timestamp};
+
+/// Who caused an event.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Actor {
+    /// A logged-in staff member at the counter.
+    Staff(StaffId),
+    /// The command line, with the operating-system user name.
+    Cli(String),
+    /// A volunteer at the kiosk.
+    SelfService,
+}
+
+impl std::fmt::Display for Actor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Actor::Staff(id) => write!(f, "{id}"),
+            Actor::Cli(user) => write!(f, "cli:{user}"),
+            Actor::SelfService => f.write_str("self-service"),
+        }
+    }
+}
+
+/// An operation id sent by a client, so that a retried request applies at most once.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct OpTag {
+    pub id: String,
+    /// First 16 bytes of blake3 over the encoded request: a retry must send the same request.
+    pub digest: [u8; 16],
+    /// How many events the operation committed (this one and the ones right after it).
+    pub events: u32,
+}
+
+/// A row of an imported file, so that re-importing the same file adds nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ImportRef {
+    pub source: String,
+    pub row_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Origin {
+    Direct,
+    /// First event of an operation that carried an operation id.
+    Op(OpTag),
+    Import(ImportRef),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EventKind {
+    CounterInitialized { name: Name },
+    SettingsChanged(Settings),
+    StaffAdded(Staff),
+    StaffDisabled { id: StaffId },
+    VolunteerRegistered(Volunteer),
+    VolunteerEdited { id: VolunteerId, record: Volunteer },
+    ActivityAdded(Activity),
+    RewardAdded { reward: Reward, stock: u32 },
+    RewardRestocked { reward: RewardId, qty: u32 },
+    RewardRetired { reward: RewardId },
+    Deposited { volunteer: VolunteerId, activity: ActivityId, minutes: Minutes, served_on: Day, note: String },
+    Redeemed { volunteer: VolunteerId, reward: RewardId, qty: u32, minutes: Minutes },
+    Transferred { from: VolunteerId, to: VolunteerId, minutes: Minutes, note: String },
+    Adjusted { volunteer: VolunteerId, credit: bool, minutes: Minutes, reason: String },
+    Reversed { target: u64, reason: String },
+}
+
+impl EventKind {
+    /// Short machine name, used in exports and history.
+    pub fn name(&self) -> &'static str {
+        match self {
+            EventKind::CounterInitialized { .. } => "counter_initialized",
+            EventKind::SettingsChanged(_) => "settings_changed",
+            EventKind::StaffAdded(_) => "staff_added",
+            EventKind::StaffDisabled { .. } => "staff_disabled",
+            EventKind::VolunteerRegistered(_) => "volunteer_registered",
+            EventKind::VolunteerEdited { .. } => "volunteer_edited",
+            EventKind::ActivityAdded(_) => "activity_added",
+            EventKind::RewardAdded { .. } => "reward_added",
+            EventKind::RewardRestocked { .. } => "reward_restocked",
+            EventKind::RewardRetired { .. } => "reward_retired",
+            EventKind::Deposited { .. } => "deposit",
+            EventKind::Redeemed { .. } => "redeem",
+            EventKind::Transferred { .. } => "transfer",
+            EventKind::Adjusted { .. } => "adjust",
+            EventKind::Reversed { .. } => "reversal",
+        }
+    }
+
+    /// Entries that move hours can be reversed; facts about people and the catalog cannot.
+    pub fn is_reversible(&self) -> bool {
+        matches!(
+            self,
+            EventKind::Deposited { .. }
+                | EventKind::Redeemed { .. }
+                | EventKind::Transferred { .. }
+                | EventKind::Adjusted { .. }
+        )
+    }
+}
+
+/// The part of an event covered by its hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventBody {
+    pub seq: u64,
+    pub at: Timestamp,
+    pub counter: String,
+    pub actor: Actor,
+    pub origin: Origin,
+    pub kind: EventKind,
+}
+
+/// A journal entry: the body plus `hash = blake3(prev_hash ‖ encoded body)`. The previous hash
+/// is not stored (it is the previous event's `hash`), which saves 32 bytes an event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    pub body: EventBody,
+    pub hash: [u8; 32],
+}
+
+impl Event {
+    pub fn seq(&self) -> u64 {
+        self.body.seq
+    }
+
+    pub fn kind(&self) -> &EventKind {
+        &self.body.kind
+    }
+}

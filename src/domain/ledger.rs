@@ -1,0 +1,336 @@
+//! The ledger's invariants as one function, [`apply`], over an abstract store. The bank runs it
+//! inside the sled transaction that commits an event; `check` runs it again over an in-memory
+//! store while replaying the journal. One implementation, so the two can never disagree.
+
+use super::Minutes;
+use super::entities::{
+    Account, Activity, Reward, RewardId, Settings, Staff, StaffId, Volunteer, VolunteerId,
+};
+use super::event::{Actor, Event, EventKind};
+use super::types::CardNo;
+
+/// Which kind of named catalog entry a name belongs to (names are unique per kind).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NameKind {
+    Activity = 1,
+    Reward = 2,
+}
+
+/// Why the bank refused an operation. Every variant is a business rule, shown to the user as is.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Rule {
+    #[error("no volunteer with card {0}")]
+    UnknownCard(String),
+    #[error("no volunteer with id {0}")]
+    UnknownVolunteer(VolunteerId),
+    #[error("card {0} already belongs to another volunteer")]
+    CardTaken(String),
+    #[error("volunteer {0} is inactive")]
+    VolunteerInactive(String),
+    #[error("no activity {0:?}")]
+    UnknownActivity(String),
+    #[error("no reward {0:?}")]
+    UnknownReward(String),
+    #[error("reward {0:?} is retired")]
+    RewardRetired(String),
+    #[error("an {kind} named {name:?} already exists")]
+    DuplicateName { kind: &'static str, name: String },
+    #[error("no staff member {0}")]
+    UnknownStaff(String),
+    #[error("staff member {0} already exists")]
+    StaffExists(String),
+    #[error("staff member {0} is disabled")]
+    StaffDisabled(String),
+    #[error("only an admin may {0}")]
+    AdminOnly(&'static str),
+    #[error("balance {balance} is less than the {needed} needed")]
+    InsufficientBalance { balance: Minutes, needed: Minutes },
+    #[error("only {stock} left of {reward:?}, {needed} needed")]
+    InsufficientStock { reward: String, stock: u32, needed: u32 },
+    #[error("entry {target} was already reversed by entry {by}")]
+    AlreadyReversed { target: u64, by: u64 },
+    #[error("entry {0} cannot be reversed (only deposits, redemptions, transfers and adjustments can)")]
+    NotReversible(u64),
+    #[error("no journal entry {0}")]
+    UnknownEntry(u64),
+    #[error("a volunteer cannot transfer hours to themselves")]
+    SelfTransfer,
+    #[error("{minutes} is over the transfer limit of {limit}")]
+    OverTransferLimit { minutes: Minutes, limit: Minutes },
+    #[error("the amount is too large")]
+    Overflow,
+    #[error("operation id {0:?} was already used for a different request")]
+    OpIdReused(String),
+    #[error("the store is already initialised")]
+    AlreadyInitialized,
+    #[error("row {0:?} of this source was already imported")]
+    AlreadyImported(String),
+    #[error("{0}")]
+    Invalid(#[from] super::DomainError),
+}
+
+/// Either a broken rule or a failure of the underlying store.
+#[derive(Debug)]
+pub enum ApplyError<E> {
+    Rule(Rule),
+    Store(E),
+}
+
+impl<E> From<Rule> for ApplyError<E> {
+    fn from(rule: Rule) -> Self {
+        ApplyError::Rule(rule)
+    }
+}
+
+/// What `apply` needs of a store. Reads return `Ok(None)` for absent records.
+pub trait LedgerStore {
+    type Error;
+
+    fn volunteer(&self, id: VolunteerId) -> Result<Option<Volunteer>, Self::Error>;
+    fn volunteer_by_card(&self, card: &CardNo) -> Result<Option<VolunteerId>, Self::Error>;
+    /// Writes the record and points the card index at it (removing `old_card` if it changed).
+    fn put_volunteer(
+        &mut self,
+        id: VolunteerId,
+        record: &Volunteer,
+        old_card: Option<&CardNo>,
+    ) -> Result<(), Self::Error>;
+    fn account(&self, id: VolunteerId) -> Result<Account, Self::Error>;
+    fn put_account(&mut self, id: VolunteerId, account: &Account) -> Result<(), Self::Error>;
+    fn add_history(&mut self, volunteer: VolunteerId, seq: u64) -> Result<(), Self::Error>;
+
+    fn name_id(&self, kind: NameKind, name: &str) -> Result<Option<u64>, Self::Error>;
+    fn put_name(&mut self, kind: NameKind, name: &str, id: u64) -> Result<(), Self::Error>;
+    fn activity(&self, id: u64) -> Result<Option<Activity>, Self::Error>;
+    fn put_activity(&mut self, id: u64, activity: &Activity) -> Result<(), Self::Error>;
+    fn reward(&self, id: RewardId) -> Result<Option<Reward>, Self::Error>;
+    fn put_reward(&mut self, id: RewardId, reward: &Reward) -> Result<(), Self::Error>;
+    fn stock(&self, id: RewardId) -> Result<u32, Self::Error>;
+    fn put_stock(&mut self, id: RewardId, stock: u32) -> Result<(), Self::Error>;
+
+    fn staff(&self, id: &StaffId) -> Result<Option<Staff>, Self::Error>;
+    fn put_staff(&mut self, staff: &Staff) -> Result<(), Self::Error>;
+    fn settings(&self) -> Result<Settings, Self::Error>;
+    fn put_settings(&mut self, settings: &Settings) -> Result<(), Self::Error>;
+    fn counter_name(&self) -> Result<Option<String>, Self::Error>;
+    fn put_counter_name(&mut self, name: &str) -> Result<(), Self::Error>;
+
+    /// A committed event, for reversals.
+    fn entry(&self, seq: u64) -> Result<Option<Event>, Self::Error>;
+    fn reversed_by(&self, target: u64) -> Result<Option<u64>, Self::Error>;
+    fn mark_reversed(&mut self, target: u64, by: u64) -> Result<(), Self::Error>;
+}
+
+type Applied<E> = Result<(), ApplyError<E>>;
+
+fn store<T, E>(r: Result<T, E>) -> Result<T, ApplyError<E>> {
+    r.map_err(ApplyError::Store)
+}
+
+/// Applies one event to the projections, or refuses it if it would break an invariant
+/// (DESIGN §4): no negative balance or stock, one reversal per entry and none of a reversal,
+/// unique card numbers and catalog names, and every reference pointing at something that exists.
+pub fn apply<S: LedgerStore>(s: &mut S, event: &Event) -> Applied<S::Error> {
+    let seq = event.body.seq;
+    if let Actor::Staff(id) = &event.body.actor {
+        if store(s.staff(id))?.is_none() {
+            return Err(Rule::UnknownStaff(id.to_string()).into());
+        }
+    }
+    match &event.body.kind {
+        EventKind::CounterInitialized { name } => {
+            if store(s.counter_name())?.is_some() {
+                return Err(Rule::AlreadyInitialized.into());
+            }
+            store(s.put_counter_name(name.as_str()))
+        }
+        EventKind::SettingsChanged(settings) => store(s.put_settings(settings)),
+        EventKind::StaffAdded(staff) => {
+            if store(s.staff(&staff.id))?.is_some() {
+                return Err(Rule::StaffExists(staff.id.to_string()).into());
+            }
+            store(s.put_staff(staff))
+        }
+        EventKind::StaffDisabled { id } => {
+            let mut staff = store(s.staff(id))?.ok_or_else(|| Rule::UnknownStaff(id.to_string()))?;
+            staff.disabled = true;
+            store(s.put_staff(&staff))
+        }
+        EventKind::VolunteerRegistered(v) => {
+            if store(s.volunteer_by_card(&v.card))?.is_some() {
+                return Err(Rule::CardTaken(v.card.to_string()).into());
+            }
+            store(s.put_volunteer(seq, v, None))?;
+            store(s.add_history(seq, seq))
+        }
+        EventKind::VolunteerEdited { id, record } => {
+            let old = volunteer(s, *id)?;
+            if old.card != record.card && store(s.volunteer_by_card(&record.card))?.is_some() {
+                return Err(Rule::CardTaken(record.card.to_string()).into());
+            }
+            store(s.put_volunteer(*id, record, Some(&old.card)))?;
+            store(s.add_history(*id, seq))
+        }
+        EventKind::ActivityAdded(a) => {
+            claim_name(s, NameKind::Activity, a.name.as_str(), seq)?;
+            store(s.put_activity(seq, a))
+        }
+        EventKind::RewardAdded { reward, stock } => {
+            claim_name(s, NameKind::Reward, reward.name.as_str(), seq)?;
+            store(s.put_reward(seq, reward))?;
+            store(s.put_stock(seq, if reward.limited { *stock } else { 0 }))
+        }
+        EventKind::RewardRestocked { reward, qty } => {
+            reward_of(s, *reward)?;
+            let stock = store(s.stock(*reward))?.checked_add(*qty).ok_or(Rule::Overflow)?;
+            store(s.put_stock(*reward, stock))
+        }
+        EventKind::RewardRetired { reward } => {
+            let mut r = reward_of(s, *reward)?;
+            r.active = false;
+            store(s.put_reward(*reward, &r))
+        }
+        EventKind::Deposited { volunteer: v, activity, minutes, .. } => {
+            volunteer(s, *v)?;
+            if store(s.activity(*activity))?.is_none() {
+                return Err(Rule::UnknownActivity(activity.to_string()).into());
+            }
+            change(s, *v, seq, |a| add(&mut a.earned, minutes_u64(*minutes)))
+        }
+        EventKind::Redeemed { volunteer: v, reward, qty, minutes } => {
+            volunteer(s, *v)?;
+            let r = reward_of(s, *reward)?;
+            if r.limited {
+                let stock = store(s.stock(*reward))?;
+                let left = stock.checked_sub(*qty).ok_or_else(|| Rule::InsufficientStock {
+                    reward: r.name.to_string(),
+                    stock,
+                    needed: *qty,
+                })?;
+                store(s.put_stock(*reward, left))?;
+            }
+            change(s, *v, seq, |a| add(&mut a.redeemed, minutes_u64(*minutes)))
+        }
+        EventKind::Transferred { from, to, minutes, .. } => {
+            if from == to {
+                return Err(Rule::SelfTransfer.into());
+            }
+            volunteer(s, *from)?;
+            volunteer(s, *to)?;
+            let m = minutes_u64(*minutes);
+            change(s, *from, seq, |a| add(&mut a.given, m))?;
+            change(s, *to, seq, |a| add(&mut a.received, m))
+        }
+        EventKind::Adjusted { volunteer: v, credit, minutes, .. } => {
+            volunteer(s, *v)?;
+            let m = minutes_u64(*minutes);
+            if *credit {
+                change(s, *v, seq, |a| add(&mut a.adjusted_in, m))
+            } else {
+                change(s, *v, seq, |a| add(&mut a.adjusted_out, m))
+            }
+        }
+        EventKind::Reversed { target, .. } => reverse(s, seq, *target),
+    }
+}
+
+fn reverse<S: LedgerStore>(s: &mut S, seq: u64, target: u64) -> Applied<S::Error> {
+    let original = store(s.entry(target))?.ok_or(Rule::UnknownEntry(target))?;
+    if !original.body.kind.is_reversible() {
+        return Err(Rule::NotReversible(target).into());
+    }
+    if let Some(by) = store(s.reversed_by(target))? {
+        return Err(Rule::AlreadyReversed { target, by }.into());
+    }
+    store(s.mark_reversed(target, seq))?;
+    match original.body.kind {
+        EventKind::Deposited { volunteer: v, minutes, .. } => {
+            change(s, v, seq, |a| sub(&mut a.earned, minutes_u64(minutes)))
+        }
+        EventKind::Redeemed { volunteer: v, reward, qty, minutes } => {
+            let r = reward_of(s, reward)?;
+            if r.limited {
+                let stock = store(s.stock(reward))?.checked_add(qty).ok_or(Rule::Overflow)?;
+                store(s.put_stock(reward, stock))?;
+            }
+            change(s, v, seq, |a| sub(&mut a.redeemed, minutes_u64(minutes)))
+        }
+        EventKind::Transferred { from, to, minutes, .. } => {
+            let m = minutes_u64(minutes);
+            change(s, to, seq, |a| sub(&mut a.received, m))?;
+            change(s, from, seq, |a| sub(&mut a.given, m))
+        }
+        EventKind::Adjusted { volunteer: v, credit, minutes, .. } => {
+            let m = minutes_u64(minutes);
+            if credit {
+                change(s, v, seq, |a| sub(&mut a.adjusted_in, m))
+            } else {
+                change(s, v, seq, |a| sub(&mut a.adjusted_out, m))
+            }
+        }
+        _ => Err(Rule::NotReversible(target).into()),
+    }
+}
+
+fn add(total: &mut u64, m: u64) -> Option<()> {
+    *total = total.checked_add(m)?;
+    Some(())
+}
+
+fn sub(total: &mut u64, m: u64) -> Option<()> {
+    *total = total.checked_sub(m)?;
+    Some(())
+}
+
+fn minutes_u64(m: Minutes) -> u64 {
+    u64::from(m.get())
+}
+
+/// Changes one account and refuses the change if the balance would go below zero. The closure
+/// returns `None` on arithmetic overflow or underflow of a total.
+fn change<S: LedgerStore>(
+    s: &mut S,
+    id: VolunteerId,
+    seq: u64,
+    edit: impl FnOnce(&mut Account) -> Option<()>,
+) -> Applied<S::Error> {
+    let before = store(s.account(id))?;
+    let mut after = before;
+    if edit(&mut after).is_none() {
+        return Err(Rule::Overflow.into());
+    }
+    if after.checked_balance().is_none() {
+        let needed = after.debits() - before.debits();
+        let needed = if needed == 0 { before.credits() - after.credits() } else { needed };
+        return Err(Rule::InsufficientBalance {
+            balance: clamp_minutes(before.balance()),
+            needed: clamp_minutes(needed),
+        }
+        .into());
+    }
+    store(s.put_account(id, &after))?;
+    store(s.add_history(id, seq))
+}
+
+pub fn clamp_minutes(m: u64) -> Minutes {
+    Minutes::new(u32::try_from(m).unwrap_or(u32::MAX))
+}
+
+fn volunteer<S: LedgerStore>(s: &S, id: VolunteerId) -> Result<Volunteer, ApplyError<S::Error>> {
+    store(s.volunteer(id))?.ok_or_else(|| Rule::UnknownVolunteer(id).into())
+}
+
+fn reward_of<S: LedgerStore>(s: &S, id: RewardId) -> Result<Reward, ApplyError<S::Error>> {
+    store(s.reward(id))?.ok_or_else(|| Rule::UnknownReward(id.to_string()).into())
+}
+
+fn claim_name<S: LedgerStore>(s: &mut S, kind: NameKind, name: &str, id: u64) -> Applied<S::Error> {
+    if store(s.name_id(kind, name))?.is_some() {
+        let kind = match kind {
+            NameKind::Activity => "activity",
+            NameKind::Reward => "reward",
+        };
+        return Err(Rule::DuplicateName { kind, name: name.to_string() }.into());
+    }
+    store(s.put_name(kind, name, id))
+}

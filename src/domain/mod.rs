@@ -1,0 +1,47 @@
+//! Pure types and rules of the hour bank. No IO lives here: storage plugs in through
+//! [`ledger::LedgerStore`], so the same rules run in a sled transaction and in a replay.
+
+pub mod entities;
+pub mod event;
+pub mod ledger;
+pub mod minutes;
+pub mod types;
+
+pub use entities::*;
+pub use event::*;
+pub use ledger::{ApplyError, LedgerStore, NameKind, Rule};
+pub use minutes::{Minutes, format_hours};
+pub use types::*;
+
+/// A value that cannot be built because it breaks a validation rule.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DomainError {
+    #[error("card number {0:?} must be 1–32 letters, digits or '-'")]
+    CardNo(String),
+    #[error("staff id {0:?} must be 1–32 letters, digits, '-' or '_'")]
+    StaffId(String),
+    #[error("name must not be empty")]
+    EmptyName,
+    #[error("text {0:?}… is too long or contains control characters")]
+    BadText(String),
+    #[error("phone {0:?} must be 5–15 digits")]
+    Phone(String),
+    #[error("ID number must be 18 characters (17 digits and a digit or X) or 15 digits")]
+    IdNumber,
+    #[error("date {0:?} must look like 2026-11-29")]
+    Date(String),
+    #[error("duration {0:?} is not understood; try 2.5, 2h30m, 150m or 2小时30分")]
+    Duration(String),
+    #[error("minutes must be more than zero")]
+    ZeroMinutes,
+    #[error("{minutes} is over the per-entry cap of {cap}")]
+    OverCap { minutes: Minutes, cap: Minutes },
+    #[error("reward kind {0:?} must be gift, voucher or course")]
+    RewardKind(String),
+    #[error("a reason is required")]
+    ReasonRequired,
+    #[error("quantity must be 1–1000")]
+    Quantity,
+    #[error("PIN must be 4–12 digits")]
+    Pin,
+}

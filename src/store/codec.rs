@@ -1,0 +1,104 @@
+//! The one place values become bytes: bincode 2 (standard config, size-limited) behind a version
+//! byte. A value that does not decode is an error naming its tree and key, never a panic.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// Format version written before every value. A future format gets a new number and is read
+/// beside this one.
+pub const VALUE_VERSION: u8 = 1;
+
+/// Largest value we will decode: far above any real record, small enough that a corrupt length
+/// prefix cannot make the decoder allocate gigabytes.
+pub const DECODE_LIMIT: usize = 64 * 1024;
+
+fn config() -> impl bincode::config::Config {
+    bincode::config::standard().with_limit::<DECODE_LIMIT>()
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("cannot decode the value at {tree}/{key}: {detail}")]
+pub struct CodecError {
+    pub tree: &'static str,
+    pub key: String,
+    pub detail: String,
+}
+
+/// Encodes a value for storage. Encoding our own types cannot fail (no maps with non-string
+/// keys, no sequences of unknown length), so a failure is a programming error surfaced as
+/// an error value rather than a panic.
+pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, CodecError> {
+    let mut out = Vec::with_capacity(64);
+    out.push(VALUE_VERSION);
+    bincode::serde::encode_into_std_write(value, &mut out, config()).map_err(|e| CodecError {
+        tree: "(encode)",
+        key: String::new(),
+        detail: e.to_string(),
+    })?;
+    Ok(out)
+}
+
+/// Encodes without the version byte: the bytes the journal hash covers.
+pub fn encode_bare<T: Serialize>(value: &T, out: &mut Vec<u8>) -> Result<(), CodecError> {
+    bincode::serde::encode_into_std_write(value, out, config()).map(|_| ()).map_err(|e| CodecError {
+        tree: "(encode)",
+        key: String::new(),
+        detail: e.to_string(),
+    })
+}
+
+/// Decodes a stored value, checking the version byte and that every byte was consumed.
+pub fn decode<T: DeserializeOwned>(tree: &'static str, key: &[u8], bytes: &[u8]) -> Result<T, CodecError> {
+    let fail = |detail: String| CodecError { tree, key: describe_key(key), detail };
+    let (&version, body) = bytes.split_first().ok_or_else(|| fail("empty value".into()))?;
+    if version != VALUE_VERSION {
+        return Err(fail(format!("unknown format version {version}")));
+    }
+    if body.len() > DECODE_LIMIT {
+        return Err(fail(format!("{} bytes is over the {DECODE_LIMIT}-byte limit", body.len())));
+    }
+    let (value, used) = bincode::serde::decode_from_slice(body, config()).map_err(|e| fail(e.to_string()))?;
+    if used != body.len() {
+        return Err(fail(format!("{} trailing bytes", body.len() - used)));
+    }
+    Ok(value)
+}
+
+/// Keys are shown as a number when they are one (8 bytes), else as text or hex.
+pub fn describe_key(key: &[u8]) -> String {
+    if let Ok(bytes) = <[u8; 8]>::try_from(key) {
+        return u64::from_be_bytes(bytes).to_string();
+    }
+    match std::str::from_utf8(key) {
+        Ok(s) if s.chars().all(|c| !c.is_control()) => s.to_string(),
+        _ => key.iter().map(|b| format!("{b:02x}")).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_refuses_bad_bytes() {
+        let bytes = encode(&("陈华佩".to_string(), 750u32)).unwrap();
+        let back: (String, u32) = decode("t", b"k", &bytes).unwrap();
+        assert_eq!(back, ("陈华佩".to_string(), 750));
+
+        assert!(decode::<u32>("t", b"k", &[]).is_err());
+        assert!(decode::<u32>("t", b"k", &[9, 1]).is_err(), "unknown version");
+        let mut trailing = encode(&5u32).unwrap();
+        trailing.push(0);
+        let err = decode::<u32>("volunteers", &7u64.to_be_bytes(), &trailing).unwrap_err();
+        assert_eq!(err.tree, "volunteers");
+        assert_eq!(err.key, "7");
+        assert!(err.detail.contains("trailing"));
+    }
+
+    #[test]
+    fn a_huge_length_prefix_is_refused_without_allocating() {
+        // version, then a string whose varint length claims 2^32 bytes.
+        let bytes = [VALUE_VERSION, 252, 0, 0, 0, 1];
+        assert!(decode::<String>("t", b"k", &bytes).is_err());
+    }
+}

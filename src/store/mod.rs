@@ -1,0 +1,233 @@
+//! sled storage: opening and locking a store, the tree schema, the commit path and reads.
+//! Nothing above this module sees a sled type.
+
+pub mod codec;
+pub mod keys;
+mod read;
+mod tx;
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+pub use codec::CodecError;
+pub use tx::{CommitContext, CommitError, Committed, OpRecord, Pending, TxFail, TxView, chain_hash};
+
+/// Version of the tree layout. Bumped when a tree's key or value meaning changes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Tree names are a contract (DESIGN §3): a store written by one version is read by the next.
+pub mod tree {
+    pub const META: &str = "meta";
+    pub const JOURNAL: &str = "journal";
+    pub const VOLUNTEERS: &str = "volunteers";
+    pub const CARD_INDEX: &str = "card_index";
+    pub const BALANCES: &str = "balances";
+    pub const HISTORY: &str = "history";
+    pub const ACTIVITIES: &str = "activities";
+    pub const REWARDS: &str = "rewards";
+    pub const STOCK: &str = "stock";
+    pub const STAFF: &str = "staff";
+    /// Catalog names (activities, rewards) → id; names are unique per kind.
+    pub const NAMES: &str = "names";
+    /// Reversed entry seq → seq of the reversal; makes "at most once" a key lookup.
+    pub const REVERSED: &str = "reversed";
+    pub const IMPORT_REFS: &str = "import_refs";
+    /// Client operation ids → the events they committed; makes retries safe.
+    pub const OPS: &str = "ops";
+
+    /// Every tree, in the order the commit transaction opens them.
+    pub const ALL: [&str; 14] = [
+        META,
+        JOURNAL,
+        VOLUNTEERS,
+        CARD_INDEX,
+        BALANCES,
+        HISTORY,
+        ACTIVITIES,
+        REWARDS,
+        STOCK,
+        STAFF,
+        NAMES,
+        REVERSED,
+        IMPORT_REFS,
+        OPS,
+    ];
+}
+
+/// Keys of the `meta` tree.
+pub mod meta {
+    pub const SCHEMA: &[u8] = b"schema";
+    pub const COUNTER_ID: &[u8] = b"counter_id";
+    pub const COUNTER_NAME: &[u8] = b"counter_name";
+    pub const NEXT_SEQ: &[u8] = b"next_seq";
+    pub const LAST_HASH: &[u8] = b"last_hash";
+    pub const SETTINGS: &[u8] = b"settings";
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("store {} is in use by another hourbank process{}", dir.display(), pid.map(|p| format!(" (pid {p})")).unwrap_or_default())]
+    InUse { dir: PathBuf, pid: Option<u32> },
+    #[error("no hourbank store at {} (create one with `hourbank init`)", .0.display())]
+    NotInitialized(PathBuf),
+    #[error("store {} was written by a newer hourbank (schema {found}, this build reads {supported})", dir.display())]
+    Schema { dir: PathBuf, found: u32, supported: u32 },
+    #[error("{}: {source}", path.display())]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("storage engine: {0}")]
+    Sled(#[from] sled::Error),
+    #[error("corrupt store: {0}")]
+    Corrupt(#[from] CodecError),
+    #[error("an earlier write could not be saved ({0}); restart hourbank before saving anything else")]
+    Poisoned(String),
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
+    move |source| StoreError::Io { path: path.to_path_buf(), source }
+}
+
+/// Whether `open` may create a new store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpenMode {
+    Existing,
+    CreateIfMissing,
+}
+
+/// Memory sled may use for its page cache. Its default (1 GiB) is far more than a counter needs.
+const CACHE_BYTES: u64 = 32 * 1024 * 1024;
+
+pub struct Store {
+    dir: PathBuf,
+    db: sled::Db,
+    trees: Vec<sled::Tree>,
+    /// Held for the life of the store: the OS lock that makes us the only owner.
+    _lock: File,
+    /// Serialises writers in this process so sled never has to retry our transactions, and
+    /// remembers a failed flush: after one, nothing more may be written.
+    write_gate: Mutex<Option<String>>,
+}
+
+impl Store {
+    pub fn open(dir: &Path, mode: OpenMode) -> Result<Store, StoreError> {
+        let sled_dir = dir.join("sled");
+        if mode == OpenMode::Existing && !sled_dir.join("db").exists() {
+            return Err(StoreError::NotInitialized(dir.to_path_buf()));
+        }
+        fs::create_dir_all(dir).map_err(io_err(dir))?;
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(io_err(dir))?;
+        let lock = take_lock(dir)?;
+
+        let config = sled::Config::new()
+            .path(&sled_dir)
+            .cache_capacity(CACHE_BYTES)
+            .mode(sled::Mode::LowSpace)
+            .use_compression(false)
+            .print_profile_on_drop(false)
+            .temporary(false)
+            .create_new(false)
+            // We flush explicitly after every operation; a background flusher would only blur
+            // what "saved" means.
+            .flush_every_ms(None);
+        let db = config.open().map_err(|e| match e {
+            sled::Error::Io(ref io) if io.to_string().contains("could not acquire lock") => {
+                StoreError::InUse { dir: dir.to_path_buf(), pid: None }
+            }
+            other => StoreError::Sled(other),
+        })?;
+        let trees = tree::ALL.iter().map(|name| db.open_tree(name)).collect::<Result<Vec<_>, _>>()?;
+        let store = Store { dir: dir.to_path_buf(), db, trees, _lock: lock, write_gate: Mutex::new(None) };
+        store.check_schema()?;
+        restrict_files(dir);
+        Ok(store)
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn tree(&self, name: &str) -> &sled::Tree {
+        let index = tree::ALL.iter().position(|t| *t == name).unwrap_or(0);
+        &self.trees[index]
+    }
+
+    fn check_schema(&self) -> Result<(), StoreError> {
+        match self.tree(tree::META).get(meta::SCHEMA)? {
+            None => Ok(()),
+            Some(bytes) => {
+                let found: u32 = codec::decode(tree::META, meta::SCHEMA, &bytes)?;
+                if found > SCHEMA_VERSION {
+                    return Err(StoreError::Schema {
+                        dir: self.dir.clone(),
+                        found,
+                        supported: SCHEMA_VERSION,
+                    });
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// True once `init` has committed the first event.
+    pub fn is_initialized(&self) -> Result<bool, StoreError> {
+        Ok(self.tree(tree::META).contains_key(meta::COUNTER_ID)?)
+    }
+
+    /// Flushes everything to disk. Until this returns, nothing written is acknowledged.
+    pub fn flush(&self) -> Result<(), StoreError> {
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// Bytes sled reports for its files.
+    pub fn size_on_disk(&self) -> Result<u64, StoreError> {
+        Ok(self.db.size_on_disk()?)
+    }
+}
+
+/// Takes an exclusive OS lock on `<dir>/lock` and writes our pid into it, so a second process
+/// can be told who owns the store. The lock dies with the process, even on SIGKILL.
+fn take_lock(dir: &Path) -> Result<File, StoreError> {
+    let path = dir.join("lock");
+    let mut file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(io_err(&path))?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(fs::TryLockError::WouldBlock) => {
+            let mut text = String::new();
+            let _ = file.read_to_string(&mut text);
+            return Err(StoreError::InUse { dir: dir.to_path_buf(), pid: text.trim().parse().ok() });
+        }
+        Err(fs::TryLockError::Error(e)) => return Err(StoreError::Io { path, source: e }),
+    }
+    file.set_len(0).map_err(io_err(&path))?;
+    file.seek(SeekFrom::Start(0)).map_err(io_err(&path))?;
+    write!(file, "{}", std::process::id()).map_err(io_err(&path))?;
+    Ok(file)
+}
+
+/// Makes the store's files readable by their owner only. Best effort: the directory itself is
+/// already 0700, which is what keeps other users out.
+fn restrict_files(dir: &Path) {
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = fs::read_dir(&d) else { continue };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let Ok(meta) = entry.metadata() else { continue };
+            if meta.is_dir() {
+                let _ = fs::set_permissions(&path, fs::Permissions::from_mode(0o700));
+                stack.push(path);
+            } else if meta.is_file() {
+                let _ = fs::set_permissions(&path, fs::Permissions::from_mode(0o600));
+            }
+        }
+    }
+}

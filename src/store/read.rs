@@ -1,0 +1,228 @@
+//! Reads outside a transaction: point lookups for the bank's queries and typed scans of every
+//! tree for `check` and exports.
+
+use serde::de::DeserializeOwned;
+
+use super::codec::{self, CodecError};
+use super::keys::{import_key, name_key, read_u64, split_history_key, u64_key};
+use super::tx::OpRecord;
+use super::{Store, StoreError, meta, tree};
+use crate::domain::{
+    Account, Activity, CardNo, Event, NameKind, Reward, Settings, Staff, StaffId, Volunteer,
+};
+
+fn bad_key(tree: &'static str, key: &[u8]) -> StoreError {
+    StoreError::Corrupt(CodecError { tree, key: codec::describe_key(key), detail: "malformed key".into() })
+}
+
+impl Store {
+    fn get<T: DeserializeOwned>(&self, name: &'static str, key: &[u8]) -> Result<Option<T>, StoreError> {
+        match self.tree(name).get(key)? {
+            None => Ok(None),
+            Some(bytes) => Ok(Some(codec::decode(name, key, &bytes)?)),
+        }
+    }
+
+    /// Every entry of a tree, decoded; a bad value is an error naming tree and key.
+    fn scan<T: DeserializeOwned>(
+        &self,
+        name: &'static str,
+    ) -> impl Iterator<Item = Result<(sled::IVec, T), StoreError>> + '_ {
+        self.tree(name).iter().map(move |item| {
+            let (k, v) = item?;
+            let value = codec::decode(name, &k, &v)?;
+            Ok((k, value))
+        })
+    }
+
+    fn scan_u64_keyed<T: DeserializeOwned>(
+        &self,
+        name: &'static str,
+    ) -> impl Iterator<Item = Result<(u64, T), StoreError>> + '_ {
+        self.scan(name).map(move |r| {
+            let (k, v) = r?;
+            Ok((read_u64(&k).ok_or_else(|| bad_key(name, &k))?, v))
+        })
+    }
+
+    pub fn counter_id(&self) -> Result<Option<String>, StoreError> {
+        self.get(tree::META, meta::COUNTER_ID)
+    }
+
+    pub fn counter_name(&self) -> Result<Option<String>, StoreError> {
+        self.get(tree::META, meta::COUNTER_NAME)
+    }
+
+    /// Seq the next event will get; events so far are `1..next_seq`.
+    pub fn next_seq(&self) -> Result<u64, StoreError> {
+        Ok(self.get(tree::META, meta::NEXT_SEQ)?.unwrap_or(1))
+    }
+
+    pub fn last_hash(&self) -> Result<[u8; 32], StoreError> {
+        Ok(self.get(tree::META, meta::LAST_HASH)?.unwrap_or([0; 32]))
+    }
+
+    pub fn settings(&self) -> Result<Settings, StoreError> {
+        Ok(self.get(tree::META, meta::SETTINGS)?.unwrap_or_default())
+    }
+
+    pub fn volunteer(&self, id: u64) -> Result<Option<Volunteer>, StoreError> {
+        self.get(tree::VOLUNTEERS, &u64_key(id))
+    }
+
+    pub fn volunteer_id_by_card(&self, card: &CardNo) -> Result<Option<u64>, StoreError> {
+        self.get(tree::CARD_INDEX, card.as_str().as_bytes())
+    }
+
+    pub fn account(&self, id: u64) -> Result<Account, StoreError> {
+        Ok(self.get(tree::BALANCES, &u64_key(id))?.unwrap_or_default())
+    }
+
+    pub fn event(&self, seq: u64) -> Result<Option<Event>, StoreError> {
+        self.get(tree::JOURNAL, &u64_key(seq))
+    }
+
+    /// Seqs of the entries that touch one volunteer, oldest first.
+    pub fn history(&self, volunteer: u64) -> Result<Vec<u64>, StoreError> {
+        let mut seqs = Vec::new();
+        for item in self.tree(tree::HISTORY).scan_prefix(u64_key(volunteer)) {
+            let (k, _) = item?;
+            let (_, seq) = split_history_key(&k).ok_or_else(|| bad_key(tree::HISTORY, &k))?;
+            seqs.push(seq);
+        }
+        Ok(seqs)
+    }
+
+    pub fn name_id(&self, kind: NameKind, name: &str) -> Result<Option<u64>, StoreError> {
+        self.get(tree::NAMES, &name_key(kind, name))
+    }
+
+    pub fn activity(&self, id: u64) -> Result<Option<Activity>, StoreError> {
+        self.get(tree::ACTIVITIES, &u64_key(id))
+    }
+
+    pub fn reward(&self, id: u64) -> Result<Option<Reward>, StoreError> {
+        self.get(tree::REWARDS, &u64_key(id))
+    }
+
+    pub fn stock(&self, id: u64) -> Result<u32, StoreError> {
+        Ok(self.get(tree::STOCK, &u64_key(id))?.unwrap_or(0))
+    }
+
+    pub fn staff(&self, id: &StaffId) -> Result<Option<Staff>, StoreError> {
+        self.get(tree::STAFF, id.as_str().as_bytes())
+    }
+
+    pub fn reversed_by(&self, seq: u64) -> Result<Option<u64>, StoreError> {
+        self.get(tree::REVERSED, &u64_key(seq))
+    }
+
+    pub fn import_ref(&self, source: &str, row_id: &str) -> Result<Option<u64>, StoreError> {
+        self.get(tree::IMPORT_REFS, &import_key(source, row_id))
+    }
+
+    /// The journal from `from` on, in seq order.
+    pub fn journal_from(&self, from: u64) -> impl Iterator<Item = Result<Event, StoreError>> + '_ {
+        self.tree(tree::JOURNAL).range(u64_key(from)..).map(|item| {
+            let (k, v) = item?;
+            Ok(codec::decode(tree::JOURNAL, &k, &v)?)
+        })
+    }
+
+    /// The journal as stored: key and undecoded value, for `check` to decode and report on.
+    pub fn journal_raw(&self) -> impl Iterator<Item = Result<(Vec<u8>, sled::IVec), StoreError>> + '_ {
+        self.tree(tree::JOURNAL).iter().map(|item| {
+            let (k, v) = item?;
+            Ok((k.to_vec(), v))
+        })
+    }
+
+    pub fn volunteers(&self) -> impl Iterator<Item = Result<(u64, Volunteer), StoreError>> + '_ {
+        self.scan_u64_keyed(tree::VOLUNTEERS)
+    }
+
+    pub fn accounts(&self) -> impl Iterator<Item = Result<(u64, Account), StoreError>> + '_ {
+        self.scan_u64_keyed(tree::BALANCES)
+    }
+
+    pub fn activities(&self) -> impl Iterator<Item = Result<(u64, Activity), StoreError>> + '_ {
+        self.scan_u64_keyed(tree::ACTIVITIES)
+    }
+
+    pub fn rewards(&self) -> impl Iterator<Item = Result<(u64, Reward), StoreError>> + '_ {
+        self.scan_u64_keyed(tree::REWARDS)
+    }
+
+    pub fn stocks(&self) -> impl Iterator<Item = Result<(u64, u32), StoreError>> + '_ {
+        self.scan_u64_keyed(tree::STOCK)
+    }
+
+    pub fn reversals(&self) -> impl Iterator<Item = Result<(u64, u64), StoreError>> + '_ {
+        self.scan_u64_keyed(tree::REVERSED)
+    }
+
+    pub fn staff_members(&self) -> impl Iterator<Item = Result<Staff, StoreError>> + '_ {
+        self.scan(tree::STAFF).map(|r| r.map(|(_, s)| s))
+    }
+
+    pub fn card_index(&self) -> impl Iterator<Item = Result<(String, u64), StoreError>> + '_ {
+        self.scan(tree::CARD_INDEX).map(|r| {
+            let (k, id) = r?;
+            let card = String::from_utf8(k.to_vec()).map_err(|_| bad_key(tree::CARD_INDEX, &k))?;
+            Ok((card, id))
+        })
+    }
+
+    /// `(kind byte, name, id)` of every catalog name.
+    pub fn names(&self) -> impl Iterator<Item = Result<(u8, String, u64), StoreError>> + '_ {
+        self.scan(tree::NAMES).map(|r| {
+            let (k, id) = r?;
+            let (&kind, rest) = k.split_first().ok_or_else(|| bad_key(tree::NAMES, &k))?;
+            let name = String::from_utf8(rest.to_vec()).map_err(|_| bad_key(tree::NAMES, &k))?;
+            Ok((kind, name, id))
+        })
+    }
+
+    /// `(volunteer, seq)` of every history key, in key order.
+    pub fn history_keys(&self) -> impl Iterator<Item = Result<(u64, u64), StoreError>> + '_ {
+        self.tree(tree::HISTORY).iter().map(|item| {
+            let (k, _) = item?;
+            split_history_key(&k).ok_or_else(|| bad_key(tree::HISTORY, &k))
+        })
+    }
+
+    /// Raw import-ref keys with the seq they point at.
+    pub fn import_refs(&self) -> impl Iterator<Item = Result<(sled::IVec, u64), StoreError>> + '_ {
+        self.scan(tree::IMPORT_REFS)
+    }
+
+    pub fn ops(&self) -> impl Iterator<Item = Result<(String, OpRecord), StoreError>> + '_ {
+        self.scan(tree::OPS).map(|r| {
+            let (k, rec) = r?;
+            let id = String::from_utf8(k.to_vec()).map_err(|_| bad_key(tree::OPS, &k))?;
+            Ok((id, rec))
+        })
+    }
+
+    /// Overwrites one raw journal value. Only for tests that prove `check` finds tampering.
+    #[doc(hidden)]
+    pub fn tamper_journal_value(&self, seq: u64, value: Vec<u8>) -> Result<(), StoreError> {
+        self.tree(tree::JOURNAL).insert(u64_key(seq), value)?;
+        self.flush()
+    }
+
+    /// Overwrites one raw projection value. Only for tests that prove `check` finds drift.
+    #[doc(hidden)]
+    pub fn tamper_tree(
+        &self,
+        name: &'static str,
+        key: &[u8],
+        value: Option<Vec<u8>>,
+    ) -> Result<(), StoreError> {
+        match value {
+            Some(v) => self.tree(name).insert(key, v)?,
+            None => self.tree(name).remove(key)?,
+        };
+        self.flush()
+    }
+}

@@ -1,0 +1,366 @@
+//! The commit path: one sled transaction over every tree, in which the ledger rules run
+//! (`domain::ledger::apply`) and the events are chained and appended; then a flush.
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use sled::Transactional;
+use sled::transaction::{
+    ConflictableTransactionError, TransactionError, TransactionalTree, UnabortableTransactionError,
+};
+
+use super::codec::{self, CodecError};
+use super::keys::{history_key, import_key, name_key, u64_key};
+use super::{SCHEMA_VERSION, Store, StoreError, meta, tree};
+use crate::domain::ledger::{ApplyError, LedgerStore, NameKind, Rule, apply};
+use crate::domain::{
+    Account, Activity, Actor, CardNo, Event, EventBody, EventKind, ImportRef, OpTag, Origin, Reward,
+    Settings, Staff, StaffId, Timestamp, Volunteer,
+};
+
+// Positions in `tree::ALL`; a unit test keeps them in step with the names.
+const META: usize = 0;
+const JOURNAL: usize = 1;
+const VOLUNTEERS: usize = 2;
+const CARD_INDEX: usize = 3;
+const BALANCES: usize = 4;
+const HISTORY: usize = 5;
+const ACTIVITIES: usize = 6;
+const REWARDS: usize = 7;
+const STOCK: usize = 8;
+const STAFF: usize = 9;
+const NAMES: usize = 10;
+const REVERSED: usize = 11;
+const IMPORT_REFS: usize = 12;
+const OPS: usize = 13;
+
+/// What an operation id committed, so a retry can be answered without applying anything.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpRecord {
+    pub digest: [u8; 16],
+    pub first_seq: u64,
+    pub events: u32,
+}
+
+/// An event the bank wants to append; seq, time, hash and actor are filled in by `commit`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pending {
+    pub kind: EventKind,
+    pub import: Option<ImportRef>,
+}
+
+impl From<EventKind> for Pending {
+    fn from(kind: EventKind) -> Self {
+        Pending { kind, import: None }
+    }
+}
+
+/// The result of a commit: the events, and whether they were committed earlier under the same
+/// operation id (in which case nothing was applied now).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Committed {
+    pub events: Vec<Event>,
+    pub replayed: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CommitError {
+    #[error(transparent)]
+    Rule(#[from] Rule),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A failure inside the transaction that is not a business rule.
+#[derive(Debug)]
+pub enum TxFail {
+    Sled(UnabortableTransactionError),
+    Codec(CodecError),
+}
+
+/// Why a transaction closure gave up.
+#[derive(Debug)]
+enum Abort {
+    Rule(Rule),
+    Codec(CodecError),
+}
+
+type TxResult<T> = Result<T, ConflictableTransactionError<Abort>>;
+
+fn lift<T>(r: Result<T, ApplyError<TxFail>>) -> TxResult<T> {
+    match r {
+        Ok(v) => Ok(v),
+        Err(ApplyError::Rule(rule)) => Err(ConflictableTransactionError::Abort(Abort::Rule(rule))),
+        Err(ApplyError::Store(TxFail::Codec(c))) => Err(ConflictableTransactionError::Abort(Abort::Codec(c))),
+        Err(ApplyError::Store(TxFail::Sled(e))) => Err(e.into()),
+    }
+}
+
+/// The trees as seen from inside a transaction.
+pub struct TxView<'a> {
+    trees: &'a [TransactionalTree],
+}
+
+impl TxView<'_> {
+    fn get<T: DeserializeOwned>(&self, t: usize, key: &[u8]) -> Result<Option<T>, TxFail> {
+        match self.trees[t].get(key).map_err(TxFail::Sled)? {
+            None => Ok(None),
+            Some(bytes) => codec::decode(tree::ALL[t], key, &bytes).map(Some).map_err(TxFail::Codec),
+        }
+    }
+
+    fn put<T: Serialize>(&self, t: usize, key: &[u8], value: &T) -> Result<(), TxFail> {
+        let bytes = codec::encode(value).map_err(TxFail::Codec)?;
+        self.trees[t].insert(key, bytes).map(drop).map_err(TxFail::Sled)
+    }
+
+    fn put_empty(&self, t: usize, key: &[u8]) -> Result<(), TxFail> {
+        self.trees[t].insert(key, &[] as &[u8]).map(drop).map_err(TxFail::Sled)
+    }
+
+    /// Looks up a volunteer id by card, for plans that start from a card number.
+    pub fn card(&self, card: &CardNo) -> Result<Option<u64>, ApplyError<TxFail>> {
+        self.volunteer_by_card(card).map_err(ApplyError::Store)
+    }
+}
+
+impl LedgerStore for TxView<'_> {
+    type Error = TxFail;
+
+    fn volunteer(&self, id: u64) -> Result<Option<Volunteer>, TxFail> {
+        self.get(VOLUNTEERS, &u64_key(id))
+    }
+    fn volunteer_by_card(&self, card: &CardNo) -> Result<Option<u64>, TxFail> {
+        self.get(CARD_INDEX, card.as_str().as_bytes())
+    }
+    fn put_volunteer(
+        &mut self,
+        id: u64,
+        record: &Volunteer,
+        old_card: Option<&CardNo>,
+    ) -> Result<(), TxFail> {
+        if let Some(old) = old_card {
+            if old != &record.card {
+                self.trees[CARD_INDEX].remove(old.as_str().as_bytes()).map_err(TxFail::Sled)?;
+            }
+        }
+        self.put(CARD_INDEX, record.card.as_str().as_bytes(), &id)?;
+        self.put(VOLUNTEERS, &u64_key(id), record)
+    }
+    fn account(&self, id: u64) -> Result<Account, TxFail> {
+        Ok(self.get(BALANCES, &u64_key(id))?.unwrap_or_default())
+    }
+    fn put_account(&mut self, id: u64, account: &Account) -> Result<(), TxFail> {
+        self.put(BALANCES, &u64_key(id), account)
+    }
+    fn add_history(&mut self, volunteer: u64, seq: u64) -> Result<(), TxFail> {
+        self.put_empty(HISTORY, &history_key(volunteer, seq))
+    }
+    fn name_id(&self, kind: NameKind, name: &str) -> Result<Option<u64>, TxFail> {
+        self.get(NAMES, &name_key(kind, name))
+    }
+    fn put_name(&mut self, kind: NameKind, name: &str, id: u64) -> Result<(), TxFail> {
+        self.put(NAMES, &name_key(kind, name), &id)
+    }
+    fn activity(&self, id: u64) -> Result<Option<Activity>, TxFail> {
+        self.get(ACTIVITIES, &u64_key(id))
+    }
+    fn put_activity(&mut self, id: u64, activity: &Activity) -> Result<(), TxFail> {
+        self.put(ACTIVITIES, &u64_key(id), activity)
+    }
+    fn reward(&self, id: u64) -> Result<Option<Reward>, TxFail> {
+        self.get(REWARDS, &u64_key(id))
+    }
+    fn put_reward(&mut self, id: u64, reward: &Reward) -> Result<(), TxFail> {
+        self.put(REWARDS, &u64_key(id), reward)
+    }
+    fn stock(&self, id: u64) -> Result<u32, TxFail> {
+        Ok(self.get(STOCK, &u64_key(id))?.unwrap_or(0))
+    }
+    fn put_stock(&mut self, id: u64, stock: u32) -> Result<(), TxFail> {
+        self.put(STOCK, &u64_key(id), &stock)
+    }
+    fn staff(&self, id: &StaffId) -> Result<Option<Staff>, TxFail> {
+        self.get(STAFF, id.as_str().as_bytes())
+    }
+    fn put_staff(&mut self, staff: &Staff) -> Result<(), TxFail> {
+        self.put(STAFF, staff.id.as_str().as_bytes(), staff)
+    }
+    fn settings(&self) -> Result<Settings, TxFail> {
+        Ok(self.get(META, meta::SETTINGS)?.unwrap_or_default())
+    }
+    fn put_settings(&mut self, settings: &Settings) -> Result<(), TxFail> {
+        self.put(META, meta::SETTINGS, settings)
+    }
+    fn counter_name(&self) -> Result<Option<String>, TxFail> {
+        self.get(META, meta::COUNTER_NAME)
+    }
+    fn put_counter_name(&mut self, name: &str) -> Result<(), TxFail> {
+        self.put(META, meta::COUNTER_NAME, &name.to_string())
+    }
+    fn entry(&self, seq: u64) -> Result<Option<Event>, TxFail> {
+        self.get(JOURNAL, &u64_key(seq))
+    }
+    fn reversed_by(&self, target: u64) -> Result<Option<u64>, TxFail> {
+        self.get(REVERSED, &u64_key(target))
+    }
+    fn mark_reversed(&mut self, target: u64, by: u64) -> Result<(), TxFail> {
+        self.put(REVERSED, &u64_key(target), &by)
+    }
+}
+
+/// Hash of an event: blake3 over the previous event's hash and the encoded body.
+pub fn chain_hash(prev: &[u8; 32], body: &EventBody, scratch: &mut Vec<u8>) -> Result<[u8; 32], CodecError> {
+    scratch.clear();
+    scratch.extend_from_slice(prev);
+    codec::encode_bare(body, scratch)?;
+    Ok(*blake3::hash(scratch).as_bytes())
+}
+
+/// Who, when and where: the parts of an event the bank supplies for a whole commit.
+#[derive(Debug, Clone)]
+pub struct CommitContext {
+    pub at: Timestamp,
+    pub counter: String,
+    pub actor: Actor,
+}
+
+impl Store {
+    /// Commits the events that `plan` returns, atomically, after each passed `apply`; then
+    /// flushes. `plan` may run more than once (sled retries on conflict), so it must not have
+    /// side effects. With an operation id, a repeat of the same request returns the first
+    /// result and applies nothing; a different request under the same id is refused.
+    pub fn commit<F>(
+        &self,
+        ctx: &CommitContext,
+        op: Option<(&str, [u8; 16])>,
+        plan: F,
+    ) -> Result<Committed, CommitError>
+    where
+        F: Fn(&TxView<'_>) -> Result<Vec<Pending>, ApplyError<TxFail>>,
+    {
+        let mut gate = self.write_gate.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(reason) = gate.as_ref() {
+            return Err(StoreError::Poisoned(reason.clone()).into());
+        }
+        let result = self.trees.as_slice().transaction(|trees| {
+            let mut view = TxView { trees };
+            if let Some((id, digest)) = op {
+                if let Some(done) = lift(view.get::<OpRecord>(OPS, id.as_bytes()).map_err(ApplyError::Store))?
+                {
+                    if done.digest != digest {
+                        return Err(ConflictableTransactionError::Abort(Abort::Rule(Rule::OpIdReused(
+                            id.to_string(),
+                        ))));
+                    }
+                    let mut events = Vec::with_capacity(done.events as usize);
+                    for seq in done.first_seq..done.first_seq + u64::from(done.events) {
+                        let e = lift(view.entry(seq).map_err(ApplyError::Store))?;
+                        events.extend(e);
+                    }
+                    return Ok(Committed { events, replayed: true });
+                }
+            }
+            let pending = lift(plan(&view))?;
+            let first_seq: u64 =
+                lift(view.get(META, meta::NEXT_SEQ).map_err(ApplyError::Store))?.unwrap_or(1);
+            let mut prev: [u8; 32] =
+                lift(view.get(META, meta::LAST_HASH).map_err(ApplyError::Store))?.unwrap_or([0; 32]);
+            if first_seq == 1 {
+                lift(view.put(META, meta::SCHEMA, &SCHEMA_VERSION).map_err(ApplyError::Store))?;
+                lift(view.put(META, meta::COUNTER_ID, &ctx.counter).map_err(ApplyError::Store))?;
+            }
+            let count = u32::try_from(pending.len()).unwrap_or(u32::MAX);
+            let mut events = Vec::with_capacity(pending.len());
+            let mut scratch = Vec::with_capacity(256);
+            for (i, p) in pending.iter().enumerate() {
+                let seq = first_seq + i as u64;
+                let origin = match (&p.import, i, op) {
+                    (Some(r), _, _) => Origin::Import(r.clone()),
+                    (None, 0, Some((id, digest))) => {
+                        Origin::Op(OpTag { id: id.to_string(), digest, events: count })
+                    }
+                    _ => Origin::Direct,
+                };
+                let body = EventBody {
+                    seq,
+                    at: ctx.at,
+                    counter: ctx.counter.clone(),
+                    actor: ctx.actor.clone(),
+                    origin,
+                    kind: p.kind.clone(),
+                };
+                let hash = chain_hash(&prev, &body, &mut scratch)
+                    .map_err(|c| ConflictableTransactionError::Abort(Abort::Codec(c)))?;
+                let event = Event { body, hash };
+                lift(apply(&mut view, &event))?;
+                if let Some(r) = &p.import {
+                    let key = import_key(&r.source, &r.row_id);
+                    if view.trees[IMPORT_REFS].get(&key)?.is_some() {
+                        return Err(ConflictableTransactionError::Abort(Abort::Rule(Rule::AlreadyImported(
+                            r.row_id.clone(),
+                        ))));
+                    }
+                    lift(view.put(IMPORT_REFS, &key, &seq).map_err(ApplyError::Store))?;
+                }
+                lift(view.put(JOURNAL, &u64_key(seq), &event).map_err(ApplyError::Store))?;
+                prev = hash;
+                events.push(event);
+            }
+            if let Some((id, digest)) = op {
+                let record = OpRecord { digest, first_seq, events: count };
+                lift(view.put(OPS, id.as_bytes(), &record).map_err(ApplyError::Store))?;
+            }
+            lift(
+                view.put(META, meta::NEXT_SEQ, &(first_seq + pending.len() as u64))
+                    .map_err(ApplyError::Store),
+            )?;
+            lift(view.put(META, meta::LAST_HASH, &prev).map_err(ApplyError::Store))?;
+            Ok(Committed { events, replayed: false })
+        });
+        let committed = match result {
+            Ok(c) => c,
+            Err(TransactionError::Abort(Abort::Rule(rule))) => return Err(rule.into()),
+            Err(TransactionError::Abort(Abort::Codec(c))) => return Err(StoreError::Corrupt(c).into()),
+            Err(TransactionError::Storage(e)) => {
+                // The transaction did not commit, but sled's state after a storage error is
+                // unknown: refuse further writes rather than guess.
+                *gate = Some(e.to_string());
+                return Err(StoreError::Sled(e).into());
+            }
+        };
+        if let Err(e) = self.db.flush() {
+            *gate = Some(e.to_string());
+            return Err(StoreError::Sled(e).into());
+        }
+        Ok(committed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tree_positions_match_names() {
+        let pairs = [
+            (META, tree::META),
+            (JOURNAL, tree::JOURNAL),
+            (VOLUNTEERS, tree::VOLUNTEERS),
+            (CARD_INDEX, tree::CARD_INDEX),
+            (BALANCES, tree::BALANCES),
+            (HISTORY, tree::HISTORY),
+            (ACTIVITIES, tree::ACTIVITIES),
+            (REWARDS, tree::REWARDS),
+            (STOCK, tree::STOCK),
+            (STAFF, tree::STAFF),
+            (NAMES, tree::NAMES),
+            (REVERSED, tree::REVERSED),
+            (IMPORT_REFS, tree::IMPORT_REFS),
+            (OPS, tree::OPS),
+        ];
+        for (index, name) in pairs {
+            assert_eq!(tree::ALL[index], name);
+        }
+        assert_eq!(pairs.len(), tree::ALL.len());
+    }
+}
