@@ -6,5 +6,9 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod bank;
+pub mod cli;
 pub mod domain;
+pub mod report;
+pub mod sample;
 pub mod store;

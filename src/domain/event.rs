@@ -45,6 +45,8 @@ pub struct OpTag {
 pub struct ImportRef {
     pub source: String,
     pub row_id: String,
+    /// When the row says it happened (the journal's `at` is when it was imported).
+    pub occurred: Timestamp,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -41,6 +41,12 @@ pub enum Rule {
     StaffExists(String),
     #[error("staff member {0} is disabled")]
     StaffDisabled(String),
+    #[error("not permitted here: {0}")]
+    NotPermitted(&'static str),
+    #[error("card {0} appears twice in the batch")]
+    DuplicateInBatch(String),
+    #[error("service date {0} is in the future")]
+    FutureDate(String),
     #[error("only an admin may {0}")]
     AdminOnly(&'static str),
     #[error("balance {balance} is less than the {needed} needed")]
@@ -87,6 +93,10 @@ pub trait LedgerStore {
     type Error;
 
     fn volunteer(&self, id: VolunteerId) -> Result<Option<Volunteer>, Self::Error>;
+    /// Existence only; stores override it to avoid decoding or cloning the record.
+    fn has_volunteer(&self, id: VolunteerId) -> Result<bool, Self::Error> {
+        Ok(self.volunteer(id)?.is_some())
+    }
     fn volunteer_by_card(&self, card: &CardNo) -> Result<Option<VolunteerId>, Self::Error>;
     /// Writes the record and points the card index at it (removing `old_card` if it changed).
     fn put_volunteer(
@@ -109,6 +119,9 @@ pub trait LedgerStore {
     fn put_stock(&mut self, id: RewardId, stock: u32) -> Result<(), Self::Error>;
 
     fn staff(&self, id: &StaffId) -> Result<Option<Staff>, Self::Error>;
+    fn has_staff(&self, id: &StaffId) -> Result<bool, Self::Error> {
+        Ok(self.staff(id)?.is_some())
+    }
     fn put_staff(&mut self, staff: &Staff) -> Result<(), Self::Error>;
     fn settings(&self) -> Result<Settings, Self::Error>;
     fn put_settings(&mut self, settings: &Settings) -> Result<(), Self::Error>;
@@ -133,7 +146,7 @@ fn store<T, E>(r: Result<T, E>) -> Result<T, ApplyError<E>> {
 pub fn apply<S: LedgerStore>(s: &mut S, event: &Event) -> Applied<S::Error> {
     let seq = event.body.seq;
     if let Actor::Staff(id) = &event.body.actor {
-        if store(s.staff(id))?.is_none() {
+        if !store(s.has_staff(id))? {
             return Err(Rule::UnknownStaff(id.to_string()).into());
         }
     }
@@ -191,14 +204,14 @@ pub fn apply<S: LedgerStore>(s: &mut S, event: &Event) -> Applied<S::Error> {
             store(s.put_reward(*reward, &r))
         }
         EventKind::Deposited { volunteer: v, activity, minutes, .. } => {
-            volunteer(s, *v)?;
+            exists(s, *v)?;
             if store(s.activity(*activity))?.is_none() {
                 return Err(Rule::UnknownActivity(activity.to_string()).into());
             }
             change(s, *v, seq, |a| add(&mut a.earned, minutes_u64(*minutes)))
         }
         EventKind::Redeemed { volunteer: v, reward, qty, minutes } => {
-            volunteer(s, *v)?;
+            exists(s, *v)?;
             let r = reward_of(s, *reward)?;
             if r.limited {
                 let stock = store(s.stock(*reward))?;
@@ -215,14 +228,14 @@ pub fn apply<S: LedgerStore>(s: &mut S, event: &Event) -> Applied<S::Error> {
             if from == to {
                 return Err(Rule::SelfTransfer.into());
             }
-            volunteer(s, *from)?;
-            volunteer(s, *to)?;
+            exists(s, *from)?;
+            exists(s, *to)?;
             let m = minutes_u64(*minutes);
             change(s, *from, seq, |a| add(&mut a.given, m))?;
             change(s, *to, seq, |a| add(&mut a.received, m))
         }
         EventKind::Adjusted { volunteer: v, credit, minutes, .. } => {
-            volunteer(s, *v)?;
+            exists(s, *v)?;
             let m = minutes_u64(*minutes);
             if *credit {
                 change(s, *v, seq, |a| add(&mut a.adjusted_in, m))
@@ -318,6 +331,10 @@ pub fn clamp_minutes(m: u64) -> Minutes {
 
 fn volunteer<S: LedgerStore>(s: &S, id: VolunteerId) -> Result<Volunteer, ApplyError<S::Error>> {
     store(s.volunteer(id))?.ok_or_else(|| Rule::UnknownVolunteer(id).into())
+}
+
+fn exists<S: LedgerStore>(s: &S, id: VolunteerId) -> Applied<S::Error> {
+    if store(s.has_volunteer(id))? { Ok(()) } else { Err(Rule::UnknownVolunteer(id).into()) }
 }
 
 fn reward_of<S: LedgerStore>(s: &S, id: RewardId) -> Result<Reward, ApplyError<S::Error>> {

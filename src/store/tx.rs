@@ -129,6 +129,12 @@ impl LedgerStore for TxView<'_> {
     fn volunteer(&self, id: u64) -> Result<Option<Volunteer>, TxFail> {
         self.get(VOLUNTEERS, &u64_key(id))
     }
+    fn has_volunteer(&self, id: u64) -> Result<bool, TxFail> {
+        Ok(self.trees[VOLUNTEERS].get(u64_key(id)).map_err(TxFail::Sled)?.is_some())
+    }
+    fn has_staff(&self, id: &StaffId) -> Result<bool, TxFail> {
+        Ok(self.trees[STAFF].get(id.as_str().as_bytes()).map_err(TxFail::Sled)?.is_some())
+    }
     fn volunteer_by_card(&self, card: &CardNo) -> Result<Option<u64>, TxFail> {
         self.get(CARD_INDEX, card.as_str().as_bytes())
     }

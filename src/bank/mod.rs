@@ -1,0 +1,195 @@
+//! Use cases. Each operation validates, commits one transaction over every tree it touches,
+//! flushes, and only then returns the committed events. The TUI and CLI call nothing below this.
+
+mod check;
+mod import;
+mod ops;
+mod query;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use chrono::{DateTime, Local, Utc};
+use serde::Serialize;
+
+pub use check::{CheckReport, Problem};
+pub use import::{ImportError, ImportSummary, RowError};
+pub use ops::*;
+pub use query::*;
+
+use crate::domain::ledger::ApplyError;
+use crate::domain::{Actor, Day, DomainError, Name, Role, Rule, StaffId, Timestamp};
+use crate::store::{
+    CommitContext, CommitError, Committed, OpenMode, Pending, Store, StoreError, TxFail, TxView,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum BankError {
+    #[error(transparent)]
+    Rule(#[from] Rule),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<DomainError> for BankError {
+    fn from(e: DomainError) -> Self {
+        BankError::Rule(Rule::Invalid(e))
+    }
+}
+
+impl From<CommitError> for BankError {
+    fn from(e: CommitError) -> Self {
+        match e {
+            CommitError::Rule(r) => BankError::Rule(r),
+            CommitError::Store(s) => BankError::Store(s),
+        }
+    }
+}
+
+/// The source of "now". Tests inject a fixed clock.
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+pub struct Bank {
+    store: Store,
+    counter: String,
+    clock: Clock,
+}
+
+impl Bank {
+    /// Opens an initialised store.
+    pub fn open(dir: &Path) -> Result<Bank, BankError> {
+        let store = Store::open(dir, OpenMode::Existing)?;
+        let counter = store.counter_id()?.ok_or_else(|| StoreError::NotInitialized(dir.to_path_buf()))?;
+        Ok(Bank { store, counter, clock: Arc::new(Utc::now) })
+    }
+
+    /// Creates a store with its counter and first admin. Refuses an initialised store.
+    pub fn init(dir: &Path, counter: &Name, admin: NewStaff, who: &Actor) -> Result<Bank, BankError> {
+        let store = Store::open(dir, OpenMode::CreateIfMissing)?;
+        if store.is_initialized()? {
+            return Err(Rule::AlreadyInitialized.into());
+        }
+        let bank = Bank { store, counter: counter.to_string(), clock: Arc::new(Utc::now) };
+        let admin = NewStaff { role: Role::Admin, ..admin };
+        let staff = admin.into_staff()?;
+        let ctx = bank.context(who);
+        bank.store.commit(&ctx, None, |_| {
+            Ok(vec![
+                Pending::from(crate::domain::EventKind::CounterInitialized { name: counter.clone() }),
+                Pending::from(crate::domain::EventKind::StaffAdded(staff.clone())),
+            ])
+        })?;
+        Ok(bank)
+    }
+
+    pub fn with_clock(mut self, clock: Clock) -> Bank {
+        self.clock = clock;
+        self
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn counter(&self) -> &str {
+        &self.counter
+    }
+
+    pub fn now(&self) -> Timestamp {
+        Timestamp::from_datetime((self.clock)())
+    }
+
+    /// Today in the counter's local time zone: service dates are local days.
+    pub fn today(&self) -> Day {
+        Day::from_date((self.clock)().with_timezone(&Local).date_naive())
+    }
+
+    fn context(&self, who: &Actor) -> CommitContext {
+        CommitContext { at: self.now(), counter: self.counter.clone(), actor: who.clone() }
+    }
+
+    /// Commits `plan` as one operation. `request` (with the operation's name) is what an
+    /// operation id is bound to.
+    fn run<R, F>(
+        &self,
+        who: &Actor,
+        op_id: Option<&str>,
+        name: &str,
+        request: &R,
+        plan: F,
+    ) -> Result<Committed, BankError>
+    where
+        R: Serialize,
+        F: Fn(&TxView<'_>) -> Result<Vec<Pending>, ApplyError<TxFail>>,
+    {
+        let op = match op_id {
+            Some(id) => Some((validate_op_id(id)?, digest(name, request)?)),
+            None => None,
+        };
+        Ok(self.store.commit(&self.context(who), op, plan)?)
+    }
+}
+
+fn validate_op_id(id: &str) -> Result<&str, BankError> {
+    let ok = !id.is_empty() && id.len() <= 64 && id.chars().all(|c| c.is_ascii_graphic());
+    if !ok {
+        return Err(DomainError::BadText(id.chars().take(20).collect()).into());
+    }
+    Ok(id)
+}
+
+fn digest<R: Serialize>(name: &str, request: &R) -> Result<[u8; 16], BankError> {
+    let mut bytes = name.as_bytes().to_vec();
+    bytes.push(0);
+    crate::store::codec::encode_bare(request, &mut bytes).map_err(StoreError::Corrupt)?;
+    let hash = blake3::hash(&bytes);
+    let mut out = [0u8; 16];
+    out.copy_from_slice(&hash.as_bytes()[..16]);
+    Ok(out)
+}
+
+/// What the acting person may do, checked inside the transaction against the current staff
+/// record (a staff member disabled a moment ago can no longer act).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Need {
+    Staff,
+    Admin,
+}
+
+fn require(
+    view: &TxView<'_>,
+    who: &Actor,
+    need: Need,
+    what: &'static str,
+) -> Result<Role, ApplyError<TxFail>> {
+    use crate::domain::LedgerStore;
+    match who {
+        // The command line runs as the operating-system user who owns the store directory.
+        Actor::Cli(_) => Ok(Role::Admin),
+        Actor::SelfService => Err(Rule::NotPermitted(what).into()),
+        Actor::Staff(id) => {
+            let staff = view
+                .staff(id)
+                .map_err(ApplyError::Store)?
+                .ok_or_else(|| Rule::UnknownStaff(id.to_string()))?;
+            if staff.disabled {
+                return Err(Rule::StaffDisabled(id.to_string()).into());
+            }
+            if need == Need::Admin && staff.role != Role::Admin {
+                return Err(Rule::AdminOnly(what).into());
+            }
+            Ok(staff.role)
+        }
+    }
+}
+
+/// The OS user name, for `cli:<user>` actors.
+pub fn cli_actor() -> Actor {
+    let user =
+        std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".into());
+    Actor::Cli(user.chars().filter(|c| c.is_ascii_graphic()).take(32).collect())
+}
+
+pub fn staff_actor(id: &StaffId) -> Actor {
+    Actor::Staff(id.clone())
+}

@@ -1,0 +1,432 @@
+//! The write operations. Each builds its events inside `Bank::run`'s transaction, after the
+//! policy checks that are not ledger invariants (roles, caps, active flags, dates).
+
+use argon2::Argon2;
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHasher, SaltString};
+use serde::Serialize;
+
+use super::{Bank, BankError, Need, require};
+use crate::domain::ledger::ApplyError;
+use crate::domain::{
+    Activity, ActivityId, Actor, CardNo, Day, DomainError, Event, EventKind, IdNumber, LedgerStore, Minutes,
+    Name, Phone, Reward, RewardId, RewardKind, Role, Rule, Settings, Staff, StaffId, Volunteer, VolunteerId,
+};
+use crate::store::{Committed, Pending, TxFail, TxView};
+
+type PlanResult<T> = Result<T, ApplyError<TxFail>>;
+
+fn rule(r: Rule) -> ApplyError<TxFail> {
+    ApplyError::Rule(r)
+}
+
+fn read<T>(r: Result<T, TxFail>) -> PlanResult<T> {
+    r.map_err(ApplyError::Store)
+}
+
+/// The volunteer a card belongs to; refuses unknown cards and, with `active`, inactive ones.
+fn card_owner(view: &TxView<'_>, card: &CardNo, active: bool) -> PlanResult<(VolunteerId, Volunteer)> {
+    let id = view.card(card)?.ok_or_else(|| rule(Rule::UnknownCard(card.to_string())))?;
+    let v = read(view.volunteer(id))?.ok_or_else(|| rule(Rule::UnknownVolunteer(id)))?;
+    if active && !v.active {
+        return Err(rule(Rule::VolunteerInactive(card.to_string())));
+    }
+    Ok((id, v))
+}
+
+fn capped(view: &TxView<'_>, minutes: Minutes) -> PlanResult<Minutes> {
+    let cap = read(view.settings())?.entry_cap;
+    minutes.entry(cap).map_err(|e| rule(Rule::Invalid(e)))
+}
+
+/// Hashes a PIN with Argon2id (19 MiB, t=2, p=1: the OWASP minimum) and a random salt.
+pub fn hash_pin(pin: &str) -> Result<String, BankError> {
+    if !(4..=12).contains(&pin.len()) || !pin.chars().all(|c| c.is_ascii_digit()) {
+        return Err(DomainError::Pin.into());
+    }
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(pin.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|_| DomainError::Pin.into())
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VolunteerForm {
+    pub card: CardNo,
+    pub name: Name,
+    pub phone: Option<Phone>,
+    pub community: String,
+    /// `None` means today.
+    pub registered_on: Option<Day>,
+    pub id_number: Option<IdNumber>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewStaff {
+    pub id: StaffId,
+    pub name: Name,
+    pub role: Role,
+    pub pin: String,
+}
+
+impl NewStaff {
+    pub(super) fn into_staff(self) -> Result<Staff, BankError> {
+        Ok(Staff {
+            pin_hash: hash_pin(&self.pin)?,
+            id: self.id,
+            name: self.name,
+            role: self.role,
+            disabled: false,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NewReward {
+    pub name: Name,
+    pub kind: RewardKind,
+    pub cost: Minutes,
+    /// `None` for an unlimited item.
+    pub stock: Option<u32>,
+    pub course_date: Option<Day>,
+    pub merchant: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Deposit {
+    pub card: CardNo,
+    pub activity: ActivityId,
+    pub minutes: Minutes,
+    /// `None` means today.
+    pub served_on: Option<Day>,
+    pub note: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BatchDeposit {
+    pub cards: Vec<CardNo>,
+    pub activity: ActivityId,
+    pub minutes: Minutes,
+    pub served_on: Option<Day>,
+    pub note: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Redemption {
+    pub card: CardNo,
+    pub reward: RewardId,
+    pub qty: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Transfer {
+    pub from: CardNo,
+    pub to: CardNo,
+    pub minutes: Minutes,
+    pub note: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Adjustment {
+    pub card: CardNo,
+    pub credit: bool,
+    pub minutes: Minutes,
+    pub reason: String,
+}
+
+fn first(c: Committed) -> Result<Event, BankError> {
+    c.events.into_iter().next().ok_or_else(|| Rule::UnknownEntry(0).into())
+}
+
+impl Bank {
+    fn service_day(&self, served_on: Option<Day>) -> Result<Day, BankError> {
+        let today = self.today();
+        let day = served_on.unwrap_or(today);
+        if day > today {
+            return Err(Rule::FutureDate(day.to_string()).into());
+        }
+        Ok(day)
+    }
+
+    pub fn register_volunteer(
+        &self,
+        who: &Actor,
+        op: Option<&str>,
+        form: &VolunteerForm,
+    ) -> Result<Event, BankError> {
+        let record = Volunteer {
+            card: form.card.clone(),
+            name: form.name.clone(),
+            phone: form.phone.clone(),
+            community: crate::domain::parse_text(&form.community, crate::domain::MAX_NAME_CHARS)?,
+            registered_on: form.registered_on.unwrap_or_else(|| self.today()),
+            id_number: form.id_number.clone(),
+            active: true,
+            pin_hash: None,
+        };
+        let c = self.run(who, op, "register_volunteer", form, |view| {
+            require(view, who, Need::Staff, "register volunteers")?;
+            Ok(vec![EventKind::VolunteerRegistered(record.clone()).into()])
+        })?;
+        first(c)
+    }
+
+    /// Replaces a volunteer's details (card, name, phone, community, ID number, active flag).
+    pub fn edit_volunteer(
+        &self,
+        who: &Actor,
+        op: Option<&str>,
+        id: VolunteerId,
+        form: &VolunteerForm,
+        active: bool,
+    ) -> Result<Event, BankError> {
+        let community = crate::domain::parse_text(&form.community, crate::domain::MAX_NAME_CHARS)?;
+        let c = self.run(who, op, "edit_volunteer", &(id, form, active), |view| {
+            require(view, who, Need::Staff, "edit volunteers")?;
+            let old = read(view.volunteer(id))?.ok_or_else(|| rule(Rule::UnknownVolunteer(id)))?;
+            let record = Volunteer {
+                card: form.card.clone(),
+                name: form.name.clone(),
+                phone: form.phone.clone(),
+                community: community.clone(),
+                registered_on: form.registered_on.unwrap_or(old.registered_on),
+                id_number: form.id_number.clone(),
+                active,
+                pin_hash: old.pin_hash,
+            };
+            Ok(vec![EventKind::VolunteerEdited { id, record }.into()])
+        })?;
+        first(c)
+    }
+
+    pub fn add_activity(
+        &self,
+        who: &Actor,
+        op: Option<&str>,
+        name: &Name,
+        category: &str,
+    ) -> Result<Event, BankError> {
+        let activity = Activity {
+            name: name.clone(),
+            category: crate::domain::parse_text(category, crate::domain::MAX_NAME_CHARS)?,
+        };
+        let c = self.run(who, op, "add_activity", &activity, |view| {
+            require(view, who, Need::Admin, "add activities")?;
+            Ok(vec![EventKind::ActivityAdded(activity.clone()).into()])
+        })?;
+        first(c)
+    }
+
+    pub fn add_reward(&self, who: &Actor, op: Option<&str>, new: &NewReward) -> Result<Event, BankError> {
+        if new.cost == Minutes::ZERO {
+            return Err(DomainError::ZeroMinutes.into());
+        }
+        let reward = Reward {
+            name: new.name.clone(),
+            kind: new.kind,
+            cost: new.cost,
+            limited: new.stock.is_some(),
+            course_date: new.course_date,
+            merchant: crate::domain::parse_text(&new.merchant, crate::domain::MAX_NAME_CHARS)?,
+            active: true,
+        };
+        let c = self.run(who, op, "add_reward", new, |view| {
+            require(view, who, Need::Admin, "change the catalog")?;
+            Ok(vec![EventKind::RewardAdded { reward: reward.clone(), stock: new.stock.unwrap_or(0) }.into()])
+        })?;
+        first(c)
+    }
+
+    pub fn restock(
+        &self,
+        who: &Actor,
+        op: Option<&str>,
+        reward: RewardId,
+        qty: u32,
+    ) -> Result<Event, BankError> {
+        if qty == 0 {
+            return Err(DomainError::Quantity.into());
+        }
+        let c = self.run(who, op, "restock", &(reward, qty), |view| {
+            require(view, who, Need::Admin, "change the catalog")?;
+            let r =
+                read(view.reward(reward))?.ok_or_else(|| rule(Rule::UnknownReward(reward.to_string())))?;
+            if !r.limited {
+                return Err(rule(Rule::Invalid(DomainError::BadText(format!(
+                    "{} has no stock count",
+                    r.name
+                )))));
+            }
+            Ok(vec![EventKind::RewardRestocked { reward, qty }.into()])
+        })?;
+        first(c)
+    }
+
+    pub fn retire_reward(&self, who: &Actor, op: Option<&str>, reward: RewardId) -> Result<Event, BankError> {
+        let c = self.run(who, op, "retire_reward", &reward, |view| {
+            require(view, who, Need::Admin, "change the catalog")?;
+            Ok(vec![EventKind::RewardRetired { reward }.into()])
+        })?;
+        first(c)
+    }
+
+    pub fn add_staff(&self, who: &Actor, op: Option<&str>, new: NewStaff) -> Result<Event, BankError> {
+        // The PIN stays out of the operation digest: a 16-byte hash of a 4-digit PIN is no secret.
+        let request = (new.id.clone(), new.name.clone(), new.role);
+        let staff = new.into_staff()?;
+        let c = self.run(who, op, "add_staff", &request, |view| {
+            require(view, who, Need::Admin, "add staff")?;
+            Ok(vec![EventKind::StaffAdded(staff.clone()).into()])
+        })?;
+        first(c)
+    }
+
+    pub fn disable_staff(&self, who: &Actor, op: Option<&str>, id: &StaffId) -> Result<Event, BankError> {
+        let c = self.run(who, op, "disable_staff", id, |view| {
+            require(view, who, Need::Admin, "disable staff")?;
+            Ok(vec![EventKind::StaffDisabled { id: id.clone() }.into()])
+        })?;
+        first(c)
+    }
+
+    pub fn change_settings(
+        &self,
+        who: &Actor,
+        op: Option<&str>,
+        settings: Settings,
+    ) -> Result<Event, BankError> {
+        settings.entry_cap.entry(Minutes::new(u32::MAX))?;
+        settings.transfer_limit.entry(Minutes::new(u32::MAX))?;
+        let c = self.run(who, op, "change_settings", &settings, |view| {
+            require(view, who, Need::Admin, "change settings")?;
+            Ok(vec![EventKind::SettingsChanged(settings).into()])
+        })?;
+        first(c)
+    }
+
+    pub fn deposit(&self, who: &Actor, op: Option<&str>, d: &Deposit) -> Result<Committed, BankError> {
+        let served_on = self.service_day(d.served_on)?;
+        let note = crate::domain::parse_text(&d.note, crate::domain::MAX_NOTE_CHARS)?;
+        self.run(who, op, "deposit", d, |view| {
+            require(view, who, Need::Staff, "record hours")?;
+            let (volunteer, _) = card_owner(view, &d.card, true)?;
+            let minutes = capped(view, d.minutes)?;
+            Ok(vec![Pending::from(EventKind::Deposited {
+                volunteer,
+                activity: d.activity,
+                minutes,
+                served_on,
+                note: note.clone(),
+            })])
+        })
+    }
+
+    /// One activity, many volunteers, all or nothing: one transaction, one flush.
+    pub fn deposit_batch(
+        &self,
+        who: &Actor,
+        op: Option<&str>,
+        b: &BatchDeposit,
+    ) -> Result<Committed, BankError> {
+        let served_on = self.service_day(b.served_on)?;
+        let note = crate::domain::parse_text(&b.note, crate::domain::MAX_NOTE_CHARS)?;
+        if b.cards.is_empty() {
+            return Err(DomainError::Quantity.into());
+        }
+        let mut seen = std::collections::HashSet::new();
+        if let Some(dup) = b.cards.iter().find(|c| !seen.insert(*c)) {
+            return Err(Rule::DuplicateInBatch(dup.to_string()).into());
+        }
+        self.run(who, op, "deposit_batch", b, |view| {
+            require(view, who, Need::Staff, "record hours")?;
+            let minutes = capped(view, b.minutes)?;
+            b.cards
+                .iter()
+                .map(|card| {
+                    let (volunteer, _) = card_owner(view, card, true)?;
+                    Ok(Pending::from(EventKind::Deposited {
+                        volunteer,
+                        activity: b.activity,
+                        minutes,
+                        served_on,
+                        note: note.clone(),
+                    }))
+                })
+                .collect()
+        })
+    }
+
+    pub fn redeem(&self, who: &Actor, op: Option<&str>, r: &Redemption) -> Result<Committed, BankError> {
+        if !(1..=1000).contains(&r.qty) {
+            return Err(DomainError::Quantity.into());
+        }
+        self.run(who, op, "redeem", r, |view| {
+            require(view, who, Need::Staff, "redeem rewards")?;
+            let (volunteer, _) = card_owner(view, &r.card, true)?;
+            let reward = read(view.reward(r.reward))?
+                .ok_or_else(|| rule(Rule::UnknownReward(r.reward.to_string())))?;
+            if !reward.active {
+                return Err(rule(Rule::RewardRetired(reward.name.to_string())));
+            }
+            let minutes = reward.cost.checked_mul(r.qty).ok_or_else(|| rule(Rule::Overflow))?;
+            Ok(vec![Pending::from(EventKind::Redeemed { volunteer, reward: r.reward, qty: r.qty, minutes })])
+        })
+    }
+
+    /// Gifts hours to another volunteer (family, a neighbour), up to the admin-set limit.
+    pub fn transfer(&self, who: &Actor, op: Option<&str>, t: &Transfer) -> Result<Committed, BankError> {
+        let note = crate::domain::parse_text(&t.note, crate::domain::MAX_NOTE_CHARS)?;
+        self.run(who, op, "transfer", t, |view| {
+            require(view, who, Need::Staff, "transfer hours")?;
+            let (from, _) = card_owner(view, &t.from, true)?;
+            let (to, _) = card_owner(view, &t.to, true)?;
+            let minutes = capped(view, t.minutes)?;
+            let limit = read(view.settings())?.transfer_limit;
+            if minutes > limit {
+                return Err(rule(Rule::OverTransferLimit { minutes, limit }));
+            }
+            Ok(vec![Pending::from(EventKind::Transferred { from, to, minutes, note: note.clone() })])
+        })
+    }
+
+    /// Reverses one entry. Admins may reverse any entry; staff only their own, the same day.
+    pub fn reverse(
+        &self,
+        who: &Actor,
+        op: Option<&str>,
+        target: u64,
+        reason: &str,
+    ) -> Result<Committed, BankError> {
+        let reason = crate::domain::parse_reason(reason)?;
+        let today = self.today();
+        self.run(who, op, "reverse", &(target, &reason), |view| {
+            let role = require(view, who, Need::Staff, "reverse entries")?;
+            if role != Role::Admin {
+                let original = read(view.entry(target))?.ok_or_else(|| rule(Rule::UnknownEntry(target)))?;
+                let local_day =
+                    Day::from_date(original.body.at.datetime().with_timezone(&chrono::Local).date_naive());
+                if &original.body.actor != who || local_day != today {
+                    return Err(rule(Rule::AdminOnly("reverse another person's or an earlier day's entry")));
+                }
+            }
+            Ok(vec![Pending::from(EventKind::Reversed { target, reason: reason.clone() })])
+        })
+    }
+
+    /// An admin's correction with a reason, for what a reversal cannot express.
+    pub fn adjust(&self, who: &Actor, op: Option<&str>, a: &Adjustment) -> Result<Committed, BankError> {
+        let reason = crate::domain::parse_reason(&a.reason)?;
+        self.run(who, op, "adjust", a, |view| {
+            require(view, who, Need::Admin, "adjust balances")?;
+            let (volunteer, _) = card_owner(view, &a.card, false)?;
+            let minutes = capped(view, a.minutes)?;
+            Ok(vec![Pending::from(EventKind::Adjusted {
+                volunteer,
+                credit: a.credit,
+                minutes,
+                reason: reason.clone(),
+            })])
+        })
+    }
+}

@@ -1,0 +1,163 @@
+//! Read-only questions the counter and the CLI ask: who owns this card, what is the balance,
+//! what happened to this volunteer, what is in the catalog.
+
+use super::{Bank, BankError};
+use crate::domain::{
+    Account, Activity, ActivityId, CardNo, Event, EventKind, NameKind, Reward, RewardId, Rule, Staff,
+    Volunteer, VolunteerId,
+};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VolunteerView {
+    pub id: VolunteerId,
+    pub volunteer: Volunteer,
+    pub account: Account,
+}
+
+/// One line of a volunteer's history, as the passbook shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryLine {
+    pub seq: u64,
+    pub event: Event,
+    /// Signed change to this volunteer's balance, in minutes.
+    pub delta: i64,
+    /// Activity, reward, counterpart or reason, in words.
+    pub memo: String,
+    pub reversed_by: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RewardView {
+    pub id: RewardId,
+    pub reward: Reward,
+    pub stock: u32,
+}
+
+impl Bank {
+    pub fn find_card(&self, card: &CardNo) -> Result<VolunteerView, BankError> {
+        let id = self.store.volunteer_id_by_card(card)?.ok_or_else(|| Rule::UnknownCard(card.to_string()))?;
+        self.volunteer(id)
+    }
+
+    pub fn volunteer(&self, id: VolunteerId) -> Result<VolunteerView, BankError> {
+        let volunteer = self.store.volunteer(id)?.ok_or(Rule::UnknownVolunteer(id))?;
+        Ok(VolunteerView { id, volunteer, account: self.store.account(id)? })
+    }
+
+    /// Every volunteer with their account, in registration order.
+    pub fn volunteers(&self) -> impl Iterator<Item = Result<VolunteerView, BankError>> + '_ {
+        self.store.volunteers().map(|r| {
+            let (id, volunteer) = r?;
+            Ok(VolunteerView { id, volunteer, account: self.store.account(id)? })
+        })
+    }
+
+    pub fn activities(&self) -> Result<Vec<(ActivityId, Activity)>, BankError> {
+        Ok(self.store.activities().collect::<Result<_, _>>()?)
+    }
+
+    pub fn rewards(&self) -> Result<Vec<RewardView>, BankError> {
+        let mut out = Vec::new();
+        for r in self.store.rewards() {
+            let (id, reward) = r?;
+            out.push(RewardView { id, stock: self.store.stock(id)?, reward });
+        }
+        Ok(out)
+    }
+
+    pub fn staff_members(&self) -> Result<Vec<Staff>, BankError> {
+        Ok(self.store.staff_members().collect::<Result<_, _>>()?)
+    }
+
+    /// An activity by exact name, or by id when the text is a number.
+    pub fn find_activity(&self, text: &str) -> Result<(ActivityId, Activity), BankError> {
+        let t = text.trim();
+        let id = match self.store.name_id(NameKind::Activity, t)? {
+            Some(id) => Some(id),
+            None => t.parse::<u64>().ok(),
+        };
+        let found = match id {
+            Some(id) => self.store.activity(id)?.map(|a| (id, a)),
+            None => None,
+        };
+        found.ok_or_else(|| Rule::UnknownActivity(t.to_string()).into())
+    }
+
+    /// A reward by exact name, or by id when the text is a number.
+    pub fn find_reward(&self, text: &str) -> Result<RewardView, BankError> {
+        let t = text.trim();
+        let id = match self.store.name_id(NameKind::Reward, t)? {
+            Some(id) => Some(id),
+            None => t.parse::<u64>().ok(),
+        };
+        if let Some(id) = id {
+            if let Some(reward) = self.store.reward(id)? {
+                return Ok(RewardView { id, stock: self.store.stock(id)?, reward });
+            }
+        }
+        Err(Rule::UnknownReward(t.to_string()).into())
+    }
+
+    pub fn event(&self, seq: u64) -> Result<Event, BankError> {
+        self.store.event(seq)?.ok_or_else(|| Rule::UnknownEntry(seq).into())
+    }
+
+    /// A volunteer's entries, oldest first.
+    pub fn history(&self, id: VolunteerId) -> Result<Vec<HistoryLine>, BankError> {
+        let mut lines = Vec::new();
+        for seq in self.store.history(id)? {
+            let event = self.event(seq)?;
+            let (delta, memo) = self.describe(id, &event)?;
+            let reversed_by = if event.kind().is_reversible() { self.store.reversed_by(seq)? } else { None };
+            lines.push(HistoryLine { seq, event, delta, memo, reversed_by });
+        }
+        Ok(lines)
+    }
+
+    fn activity_name(&self, id: ActivityId) -> Result<String, BankError> {
+        Ok(self.store.activity(id)?.map(|a| a.name.to_string()).unwrap_or_else(|| format!("#{id}")))
+    }
+
+    fn reward_name(&self, id: RewardId) -> Result<String, BankError> {
+        Ok(self.store.reward(id)?.map(|r| r.name.to_string()).unwrap_or_else(|| format!("#{id}")))
+    }
+
+    fn card_of(&self, id: VolunteerId) -> Result<String, BankError> {
+        Ok(self.store.volunteer(id)?.map(|v| v.card.to_string()).unwrap_or_else(|| format!("#{id}")))
+    }
+
+    /// The change an event made to one volunteer's balance, and what to call it.
+    pub fn describe(&self, volunteer: VolunteerId, event: &Event) -> Result<(i64, String), BankError> {
+        let m = |x: crate::domain::Minutes| i64::from(x.get());
+        Ok(match event.kind() {
+            EventKind::Deposited { activity, minutes, note, .. } => {
+                let mut memo = self.activity_name(*activity)?;
+                if !note.is_empty() {
+                    memo = format!("{memo} ({note})");
+                }
+                (m(*minutes), memo)
+            }
+            EventKind::Redeemed { reward, qty, minutes, .. } => {
+                (-m(*minutes), format!("{} ×{qty}", self.reward_name(*reward)?))
+            }
+            EventKind::Transferred { from, to, minutes, .. } => {
+                if *from == volunteer {
+                    (-m(*minutes), format!("→ {}", self.card_of(*to)?))
+                } else {
+                    (m(*minutes), format!("← {}", self.card_of(*from)?))
+                }
+            }
+            EventKind::Adjusted { credit, minutes, reason, .. } => {
+                (if *credit { m(*minutes) } else { -m(*minutes) }, reason.clone())
+            }
+            EventKind::Reversed { target, reason } => {
+                let original = self.event(*target)?;
+                let (delta, _) = self.describe(volunteer, &original)?;
+                (-delta, format!("#{target} {reason}"))
+            }
+            EventKind::VolunteerRegistered(_) => (0, String::new()),
+            EventKind::VolunteerEdited { .. } => (0, String::new()),
+            _ => (0, String::new()),
+        })
+    }
+}

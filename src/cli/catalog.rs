@@ -1,0 +1,250 @@
+//! `hourbank activity|reward|staff|settings …`: the catalog, staff and rules.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+use serde_json::json;
+
+use super::init::read_pin;
+use super::{CliResult, Failure, open_bank, output};
+use crate::bank::{NewReward, NewStaff, cli_actor};
+use crate::domain::{Day, Minutes, Name, RewardKind, Role, Settings, StaffId, format_hours};
+
+#[derive(Debug, Subcommand)]
+pub enum ActivityCmd {
+    /// Add an activity hours can be recorded for
+    Add {
+        name: String,
+        #[arg(long, default_value = "")]
+        category: String,
+        #[arg(long)]
+        op_id: Option<String>,
+    },
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RewardCmd {
+    /// Add a gift, voucher or course to the catalog
+    Add(RewardAddArgs),
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add stock (or course seats)
+    Restock {
+        /// Reward name or id
+        reward: String,
+        #[arg(long)]
+        qty: u32,
+        #[arg(long)]
+        op_id: Option<String>,
+    },
+    /// Take a reward out of the catalog (its history stays)
+    Retire {
+        reward: String,
+        #[arg(long)]
+        op_id: Option<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct RewardAddArgs {
+    #[arg(long)]
+    name: String,
+    /// gift, voucher or course
+    #[arg(long, default_value = "gift")]
+    kind: String,
+    /// Price of one unit, as a duration (10, 2h30m, 150m, 2小时30分)
+    #[arg(long)]
+    cost: String,
+    /// Units or seats in stock; omit for an unlimited item
+    #[arg(long)]
+    stock: Option<u32>,
+    #[arg(long)]
+    course_date: Option<String>,
+    #[arg(long, default_value = "")]
+    merchant: String,
+    #[arg(long)]
+    op_id: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StaffCmd {
+    /// Add a staff member (PIN read from stdin)
+    Add {
+        #[arg(long)]
+        id: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        admin: bool,
+        #[arg(long)]
+        op_id: Option<String>,
+    },
+    List,
+    Disable {
+        id: String,
+        #[arg(long)]
+        op_id: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SettingsCmd {
+    Show,
+    Set {
+        /// Largest single entry (default 24h)
+        #[arg(long)]
+        entry_cap: Option<String>,
+        /// Largest single transfer between volunteers (default 10h)
+        #[arg(long)]
+        transfer_limit: Option<String>,
+    },
+}
+
+pub fn activity(store: Option<PathBuf>, cmd: ActivityCmd) -> CliResult {
+    let bank = open_bank(store)?;
+    match cmd {
+        ActivityCmd::Add { name, category, op_id } => {
+            let e = bank.add_activity(&cli_actor(), op_id.as_deref(), &Name::parse(&name)?, &category)?;
+            println!("saved #{}: activity {name} (id {})", e.seq(), e.seq());
+        }
+        ActivityCmd::List => {
+            let rows: Vec<Vec<String>> = bank
+                .activities()?
+                .into_iter()
+                .map(|(id, a)| vec![id.to_string(), a.name.to_string(), a.category])
+                .collect();
+            output::table(&["id", "name", "category"], &rows);
+        }
+    }
+    Ok(())
+}
+
+pub fn reward(store: Option<PathBuf>, cmd: RewardCmd) -> CliResult {
+    let bank = open_bank(store)?;
+    let who = cli_actor();
+    match cmd {
+        RewardCmd::Add(a) => {
+            let new = NewReward {
+                name: Name::parse(&a.name)?,
+                kind: RewardKind::parse(&a.kind)?,
+                cost: Minutes::parse(&a.cost)?,
+                stock: a.stock,
+                course_date: a.course_date.as_deref().map(Day::parse).transpose()?,
+                merchant: a.merchant,
+            };
+            let e = bank.add_reward(&who, a.op_id.as_deref(), &new)?;
+            println!("saved #{}: reward {} (id {}) costs {}", e.seq(), new.name, e.seq(), new.cost);
+        }
+        RewardCmd::List { json } => {
+            let all = bank.rewards()?;
+            if json {
+                let items: Vec<serde_json::Value> = all
+                    .iter()
+                    .map(|r| {
+                        json!({"id": r.id, "name": r.reward.name.as_str(), "kind": r.reward.kind.as_str(),
+                               "cost_minutes": r.reward.cost.get(), "stock": r.reward.limited.then_some(r.stock),
+                               "active": r.reward.active, "merchant": r.reward.merchant})
+                    })
+                    .collect();
+                output::json(&serde_json::Value::Array(items));
+            } else {
+                let rows: Vec<Vec<String>> = all
+                    .iter()
+                    .map(|r| {
+                        vec![
+                            r.id.to_string(),
+                            r.reward.name.to_string(),
+                            r.reward.kind.as_str().into(),
+                            format_hours(u64::from(r.reward.cost.get())),
+                            if r.reward.limited { r.stock.to_string() } else { "∞".into() },
+                            if r.reward.active { "active".into() } else { "retired".into() },
+                        ]
+                    })
+                    .collect();
+                output::table(&["id", "name", "kind", "cost h", "stock", "status"], &rows);
+            }
+        }
+        RewardCmd::Restock { reward, qty, op_id } => {
+            let r = bank.find_reward(&reward)?;
+            let e = bank.restock(&who, op_id.as_deref(), r.id, qty)?;
+            println!(
+                "saved #{}: {} stock {} → {}",
+                e.seq(),
+                r.reward.name,
+                r.stock,
+                r.stock.saturating_add(qty)
+            );
+        }
+        RewardCmd::Retire { reward, op_id } => {
+            let r = bank.find_reward(&reward)?;
+            let e = bank.retire_reward(&who, op_id.as_deref(), r.id)?;
+            println!("saved #{}: {} retired", e.seq(), r.reward.name);
+        }
+    }
+    Ok(())
+}
+
+pub fn staff(store: Option<PathBuf>, cmd: StaffCmd) -> CliResult {
+    let bank = open_bank(store)?;
+    match cmd {
+        StaffCmd::Add { id, name, admin, op_id } => {
+            let staff_id = StaffId::parse(&id)?;
+            let name = Name::parse(&name)?;
+            let pin = read_pin("staff")?;
+            let role = if admin { Role::Admin } else { Role::Staff };
+            let e =
+                bank.add_staff(&cli_actor(), op_id.as_deref(), NewStaff { id: staff_id, name, role, pin })?;
+            println!("saved #{}: staff {id}", e.seq());
+        }
+        StaffCmd::List => {
+            let rows: Vec<Vec<String>> = bank
+                .staff_members()?
+                .into_iter()
+                .map(|s| {
+                    vec![
+                        s.id.to_string(),
+                        s.name.to_string(),
+                        format!("{:?}", s.role).to_lowercase(),
+                        if s.disabled { "disabled".into() } else { "active".into() },
+                    ]
+                })
+                .collect();
+            output::table(&["id", "name", "role", "status"], &rows);
+        }
+        StaffCmd::Disable { id, op_id } => {
+            let e = bank.disable_staff(&cli_actor(), op_id.as_deref(), &StaffId::parse(&id)?)?;
+            println!("saved #{}: staff {id} disabled", e.seq());
+        }
+    }
+    Ok(())
+}
+
+pub fn settings(store: Option<PathBuf>, cmd: SettingsCmd) -> CliResult {
+    let bank = open_bank(store)?;
+    let current = bank.store().settings()?;
+    match cmd {
+        SettingsCmd::Show => {
+            println!("entry_cap {}\ntransfer_limit {}", current.entry_cap, current.transfer_limit);
+        }
+        SettingsCmd::Set { entry_cap, transfer_limit } => {
+            if entry_cap.is_none() && transfer_limit.is_none() {
+                return Err(Failure::bad_input(
+                    "nothing to change: give --entry-cap and/or --transfer-limit",
+                ));
+            }
+            let parse = |t: Option<String>, d: Minutes| {
+                t.map(|t| Minutes::parse(&t)).transpose().map(|m| m.unwrap_or(d))
+            };
+            let new = Settings {
+                entry_cap: parse(entry_cap, current.entry_cap)?,
+                transfer_limit: parse(transfer_limit, current.transfer_limit)?,
+            };
+            let e = bank.change_settings(&cli_actor(), None, new)?;
+            println!("saved #{}: entry_cap {} transfer_limit {}", e.seq(), new.entry_cap, new.transfer_limit);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,205 @@
+//! `hourbank deposit|redeem|transfer|reverse|adjust`: the commands that move hours. Each
+//! prints `saved #SEQ …` only after the bank returned, i.e. after the flush.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::{CliResult, Failure, open_bank};
+use crate::bank::{Adjustment, Bank, BatchDeposit, Deposit, Redemption, Transfer, cli_actor};
+use crate::domain::{CardNo, Day, Minutes, format_hours};
+
+/// An amount given either as whole minutes or as a duration.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct Amount {
+    /// Whole minutes
+    #[arg(long)]
+    minutes: Option<u32>,
+    /// Hours as 2.5, 2h30m, 150m or 2小时30分
+    #[arg(long)]
+    hours: Option<String>,
+}
+
+impl Amount {
+    fn get(&self) -> Result<Minutes, Failure> {
+        match (&self.minutes, &self.hours) {
+            (Some(m), _) => Ok(Minutes::new(*m)),
+            (None, Some(h)) => Ok(Minutes::parse(h)?),
+            (None, None) => Err(Failure::bad_input("give --minutes or --hours")),
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct DepositArgs {
+    /// Card number; repeat for a batch (all saved together or none)
+    #[arg(long, required = true)]
+    card: Vec<String>,
+    #[command(flatten)]
+    amount: Amount,
+    /// Activity name or id
+    #[arg(long)]
+    activity: String,
+    /// Service date [default: today]
+    #[arg(long)]
+    date: Option<String>,
+    #[arg(long, default_value = "")]
+    note: String,
+    /// Retry-safe operation id: the same id and request applies once
+    #[arg(long)]
+    op_id: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RedeemArgs {
+    #[arg(long)]
+    card: String,
+    /// Reward name or id
+    #[arg(long)]
+    reward: String,
+    #[arg(long, default_value_t = 1)]
+    qty: u32,
+    #[arg(long)]
+    op_id: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct TransferArgs {
+    #[arg(long)]
+    from: String,
+    #[arg(long)]
+    to: String,
+    #[command(flatten)]
+    amount: Amount,
+    #[arg(long, default_value = "")]
+    note: String,
+    #[arg(long)]
+    op_id: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReverseArgs {
+    /// Seq of the entry to reverse
+    #[arg(long)]
+    seq: u64,
+    #[arg(long)]
+    reason: String,
+    #[arg(long)]
+    op_id: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct AdjustArgs {
+    #[arg(long)]
+    card: String,
+    /// Add hours (default: take hours away)
+    #[arg(long)]
+    credit: bool,
+    #[command(flatten)]
+    amount: Amount,
+    #[arg(long)]
+    reason: String,
+    #[arg(long)]
+    op_id: Option<String>,
+}
+
+fn balance_of(bank: &Bank, card: &CardNo) -> String {
+    bank.find_card(card).map(|v| format_hours(v.account.balance())).unwrap_or_else(|_| "?".into())
+}
+
+fn replayed(flag: bool) -> &'static str {
+    if flag { " (already saved earlier under this op id)" } else { "" }
+}
+
+pub fn deposit(store: Option<PathBuf>, a: DepositArgs) -> CliResult {
+    let bank = open_bank(store)?;
+    let cards: Vec<CardNo> = a.card.iter().map(|c| CardNo::parse(c)).collect::<Result<_, _>>()?;
+    let (activity, _) = bank.find_activity(&a.activity)?;
+    let minutes = a.amount.get()?;
+    let served_on = a.date.as_deref().map(Day::parse).transpose()?;
+    let who = cli_actor();
+    if let [card] = cards.as_slice() {
+        let d = Deposit { card: card.clone(), activity, minutes, served_on, note: a.note };
+        let c = bank.deposit(&who, a.op_id.as_deref(), &d)?;
+        let seq = c.events.first().map(|e| e.seq()).unwrap_or(0);
+        println!(
+            "saved #{seq}: +{minutes} {} → {card}, balance {}h{}",
+            a.activity,
+            balance_of(&bank, card),
+            replayed(c.replayed)
+        );
+    } else {
+        let b = BatchDeposit { cards, activity, minutes, served_on, note: a.note };
+        let c = bank.deposit_batch(&who, a.op_id.as_deref(), &b)?;
+        let first = c.events.first().map(|e| e.seq()).unwrap_or(0);
+        let total = u64::from(minutes.get()) * c.events.len() as u64;
+        println!(
+            "saved #{first}–#{}: +{minutes} {} for {} volunteers, {}h in all{}",
+            first + c.events.len().saturating_sub(1) as u64,
+            a.activity,
+            c.events.len(),
+            format_hours(total),
+            replayed(c.replayed)
+        );
+    }
+    Ok(())
+}
+
+pub fn redeem(store: Option<PathBuf>, a: RedeemArgs) -> CliResult {
+    let bank = open_bank(store)?;
+    let card = CardNo::parse(&a.card)?;
+    let reward = bank.find_reward(&a.reward)?;
+    let c = bank.redeem(
+        &cli_actor(),
+        a.op_id.as_deref(),
+        &Redemption { card: card.clone(), reward: reward.id, qty: a.qty },
+    )?;
+    let seq = c.events.first().map(|e| e.seq()).unwrap_or(0);
+    println!(
+        "saved #{seq}: {} ×{} for {card}, balance {}h{}",
+        reward.reward.name,
+        a.qty,
+        balance_of(&bank, &card),
+        replayed(c.replayed)
+    );
+    Ok(())
+}
+
+pub fn transfer(store: Option<PathBuf>, a: TransferArgs) -> CliResult {
+    let bank = open_bank(store)?;
+    let t = Transfer {
+        from: CardNo::parse(&a.from)?,
+        to: CardNo::parse(&a.to)?,
+        minutes: a.amount.get()?,
+        note: a.note,
+    };
+    let c = bank.transfer(&cli_actor(), a.op_id.as_deref(), &t)?;
+    let seq = c.events.first().map(|e| e.seq()).unwrap_or(0);
+    println!("saved #{seq}: {} {} → {}{}", t.minutes, t.from, t.to, replayed(c.replayed));
+    Ok(())
+}
+
+pub fn reverse(store: Option<PathBuf>, a: ReverseArgs) -> CliResult {
+    let bank = open_bank(store)?;
+    let c = bank.reverse(&cli_actor(), a.op_id.as_deref(), a.seq, &a.reason)?;
+    let seq = c.events.first().map(|e| e.seq()).unwrap_or(0);
+    println!("saved #{seq}: reversed #{}{}", a.seq, replayed(c.replayed));
+    Ok(())
+}
+
+pub fn adjust(store: Option<PathBuf>, a: AdjustArgs) -> CliResult {
+    let bank = open_bank(store)?;
+    let card = CardNo::parse(&a.card)?;
+    let adj = Adjustment { card: card.clone(), credit: a.credit, minutes: a.amount.get()?, reason: a.reason };
+    let c = bank.adjust(&cli_actor(), a.op_id.as_deref(), &adj)?;
+    let seq = c.events.first().map(|e| e.seq()).unwrap_or(0);
+    let sign = if adj.credit { '+' } else { '-' };
+    println!(
+        "saved #{seq}: {sign}{} {card}, balance {}h{}",
+        adj.minutes,
+        balance_of(&bank, &card),
+        replayed(c.replayed)
+    );
+    Ok(())
+}

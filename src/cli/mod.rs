@@ -1,0 +1,210 @@
+//! The command line (DESIGN §6). Each subcommand lives in its own file; this one parses,
+//! finds the store and maps every failure to the documented exit code.
+
+mod catalog;
+mod entries;
+mod init;
+mod output;
+mod query;
+mod transfer_files;
+mod volunteer;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::bank::{BankError, ImportError};
+use crate::domain::{DomainError, Rule};
+use crate::report::ExportError;
+use crate::store::StoreError;
+
+/// Exit codes scripts rely on.
+pub mod exit {
+    pub const OK: u8 = 0;
+    pub const REFUSED: u8 = 1;
+    pub const BAD_INPUT: u8 = 2;
+    pub const STORE_UNAVAILABLE: u8 = 3;
+}
+
+#[derive(Debug, Parser)]
+#[command(name = "hourbank", version, about = "志愿服务时间银行 · volunteer service hour bank")]
+pub struct Cli {
+    /// Store directory [default: $HOURBANK_STORE, else the platform data dir]
+    #[arg(long, global = true, env = "HOURBANK_STORE")]
+    pub store: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a store with its counter and first admin (PIN read from stdin)
+    Init(init::InitArgs),
+    /// Build a sample store and print its balances
+    Demo(init::DemoArgs),
+    /// Register, list, show and edit volunteers
+    #[command(subcommand)]
+    Volunteer(volunteer::VolunteerCmd),
+    /// Add and list activities
+    #[command(subcommand)]
+    Activity(catalog::ActivityCmd),
+    /// Add, list, restock and retire rewards
+    #[command(subcommand)]
+    Reward(catalog::RewardCmd),
+    /// Add, list and disable staff
+    #[command(subcommand)]
+    Staff(catalog::StaffCmd),
+    /// Show or change the bank's rules (entry cap, transfer limit)
+    #[command(subcommand)]
+    Settings(catalog::SettingsCmd),
+    /// Record service hours for one volunteer, or for many at once (repeat --card)
+    Deposit(entries::DepositArgs),
+    /// Redeem a reward
+    Redeem(entries::RedeemArgs),
+    /// Gift hours from one volunteer to another
+    Transfer(entries::TransferArgs),
+    /// Reverse a journal entry
+    Reverse(entries::ReverseArgs),
+    /// Correct a balance with a reason (admin)
+    Adjust(entries::AdjustArgs),
+    /// A volunteer's balance
+    Balance(query::CardArgs),
+    /// A volunteer's entries
+    History(query::CardArgs),
+    /// Verify the journal's hash chain and every projection
+    Check(query::CheckArgs),
+    /// Import volunteers or past entries from CSV
+    #[command(subcommand)]
+    Import(transfer_files::ImportCmd),
+    /// Export entries, volunteers or balances as CSV
+    Export(transfer_files::ExportArgs),
+}
+
+/// A failure with the exit code it maps to.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn bad_input(message: impl Into<String>) -> Failure {
+        Failure { code: exit::BAD_INPUT, message: message.into() }
+    }
+}
+
+fn store_code(_: &StoreError) -> u8 {
+    exit::STORE_UNAVAILABLE
+}
+
+fn rule_code(rule: &Rule) -> u8 {
+    match rule {
+        Rule::Invalid(DomainError::OverCap { .. }) => exit::REFUSED,
+        Rule::Invalid(_) => exit::BAD_INPUT,
+        _ => exit::REFUSED,
+    }
+}
+
+impl From<BankError> for Failure {
+    fn from(e: BankError) -> Self {
+        let code = match &e {
+            BankError::Rule(r) => rule_code(r),
+            BankError::Store(s) => store_code(s),
+        };
+        Failure { code, message: e.to_string() }
+    }
+}
+
+impl From<DomainError> for Failure {
+    fn from(e: DomainError) -> Self {
+        Failure::bad_input(e.to_string())
+    }
+}
+
+impl From<StoreError> for Failure {
+    fn from(e: StoreError) -> Self {
+        Failure { code: store_code(&e), message: e.to_string() }
+    }
+}
+
+impl From<ImportError> for Failure {
+    fn from(e: ImportError) -> Self {
+        match e {
+            ImportError::Bank(b) => b.into(),
+            other => Failure::bad_input(other.to_string()),
+        }
+    }
+}
+
+impl From<ExportError> for Failure {
+    fn from(e: ExportError) -> Self {
+        match e {
+            ExportError::Bank(b) => b.into(),
+            other => Failure { code: exit::BAD_INPUT, message: other.to_string() },
+        }
+    }
+}
+
+pub type CliResult = Result<(), Failure>;
+
+/// The store directory: `--store`, `$HOURBANK_STORE`, or `<data dir>/hourbank/store`.
+pub fn store_dir(cli_store: Option<PathBuf>) -> Result<PathBuf, Failure> {
+    if let Some(dir) = cli_store {
+        return Ok(dir);
+    }
+    dirs::data_dir()
+        .map(|d| d.join("hourbank").join("store"))
+        .ok_or_else(|| Failure::bad_input("cannot find a data directory; pass --store DIR"))
+}
+
+pub fn open_bank(store: Option<PathBuf>) -> Result<crate::bank::Bank, Failure> {
+    let dir = store_dir(store)?;
+    Ok(crate::bank::Bank::open(&dir)?)
+}
+
+/// Parses arguments, runs the command, prints any failure, and returns the exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { exit::BAD_INPUT } else { exit::OK });
+        }
+    };
+    match run(cli) {
+        Ok(()) => ExitCode::from(exit::OK),
+        Err(f) => {
+            eprintln!("hourbank: {}", f.message);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+fn run(cli: Cli) -> CliResult {
+    let store = cli.store;
+    let Some(command) = cli.command else {
+        return Err(Failure::bad_input(
+            "the counter screen is not built yet; try `hourbank demo` or `hourbank --help`",
+        ));
+    };
+    match command {
+        Command::Init(a) => init::init(store, a),
+        Command::Demo(a) => init::demo(store, a),
+        Command::Volunteer(c) => volunteer::run(store, c),
+        Command::Activity(c) => catalog::activity(store, c),
+        Command::Reward(c) => catalog::reward(store, c),
+        Command::Staff(c) => catalog::staff(store, c),
+        Command::Settings(c) => catalog::settings(store, c),
+        Command::Deposit(a) => entries::deposit(store, a),
+        Command::Redeem(a) => entries::redeem(store, a),
+        Command::Transfer(a) => entries::transfer(store, a),
+        Command::Reverse(a) => entries::reverse(store, a),
+        Command::Adjust(a) => entries::adjust(store, a),
+        Command::Balance(a) => query::balance(store, a),
+        Command::History(a) => query::history(store, a),
+        Command::Check(a) => query::check(store, a),
+        Command::Import(c) => transfer_files::import(store, c),
+        Command::Export(a) => transfer_files::export(store, a),
+    }
+}

@@ -1,0 +1,122 @@
+//! `hourbank balance|history|check`.
+
+use std::path::PathBuf;
+
+use chrono::Local;
+use clap::Args;
+use serde_json::json;
+
+use super::{CliResult, Failure, exit, open_bank, output};
+use crate::domain::{CardNo, format_hours};
+
+#[derive(Debug, Args)]
+pub struct CardArgs {
+    card: String,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn balance(store: Option<PathBuf>, a: CardArgs) -> CliResult {
+    let bank = open_bank(store)?;
+    let v = bank.find_card(&CardNo::parse(&a.card)?)?;
+    if a.json {
+        output::json(&json!({
+            "card_no": v.volunteer.card.as_str(),
+            "name": v.volunteer.name.as_str(),
+            "balance_minutes": v.account.balance(),
+            "earned_minutes": v.account.earned,
+            "redeemed_minutes": v.account.redeemed,
+            "received_minutes": v.account.received,
+            "given_minutes": v.account.given,
+        }));
+    } else {
+        println!(
+            "{} {}: balance {}h (earned {}h, redeemed {}h)",
+            v.volunteer.card,
+            v.volunteer.name,
+            format_hours(v.account.balance()),
+            format_hours(v.account.earned),
+            format_hours(v.account.redeemed)
+        );
+    }
+    Ok(())
+}
+
+pub fn history(store: Option<PathBuf>, a: CardArgs) -> CliResult {
+    let bank = open_bank(store)?;
+    let v = bank.find_card(&CardNo::parse(&a.card)?)?;
+    let lines = bank.history(v.id)?;
+    if a.json {
+        let items: Vec<serde_json::Value> = lines
+            .iter()
+            .map(|l| {
+                json!({
+                    "seq": l.seq,
+                    "timestamp": l.event.body.at.to_string(),
+                    "kind": l.event.kind().name(),
+                    "delta_minutes": l.delta,
+                    "memo": l.memo,
+                    "actor": l.event.body.actor.to_string(),
+                    "reversed_by": l.reversed_by,
+                })
+            })
+            .collect();
+        output::json(&json!({"card_no": v.volunteer.card.as_str(), "entries": items}));
+    } else {
+        let rows: Vec<Vec<String>> = lines
+            .iter()
+            .map(|l| {
+                let sign = if l.delta < 0 {
+                    "-"
+                } else if l.delta > 0 {
+                    "+"
+                } else {
+                    ""
+                };
+                vec![
+                    format!("#{}", l.seq),
+                    l.event.body.at.datetime().with_timezone(&Local).format("%Y-%m-%d %H:%M").to_string(),
+                    l.event.kind().name().to_string(),
+                    format!("{sign}{}", format_hours(l.delta.unsigned_abs())),
+                    l.memo.clone(),
+                    l.event.body.actor.to_string(),
+                    l.reversed_by.map(|s| format!("reversed by #{s}")).unwrap_or_default(),
+                ]
+            })
+            .collect();
+        println!("{} {}  balance {}h", v.volunteer.card, v.volunteer.name, format_hours(v.account.balance()));
+        output::table(&["seq", "time", "kind", "hours", "memo", "by", ""], &rows);
+    }
+    Ok(())
+}
+
+pub fn check(store: Option<PathBuf>, a: CheckArgs) -> CliResult {
+    let bank = open_bank(store)?;
+    let report = bank.check()?;
+    if a.json {
+        output::json(&serde_json::to_value(&report).map_err(|e| Failure::bad_input(e.to_string()))?);
+    } else {
+        for p in &report.problems {
+            println!("invariant {}: {}", p.invariant, p.detail);
+        }
+        println!(
+            "{} events, {}",
+            report.events,
+            if report.ok { "all invariants hold" } else { "PROBLEMS FOUND" }
+        );
+    }
+    if report.ok {
+        Ok(())
+    } else {
+        Err(Failure {
+            code: exit::REFUSED,
+            message: format!("check found {} problem(s)", report.problems.len()),
+        })
+    }
+}

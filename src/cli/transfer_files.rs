@@ -1,0 +1,111 @@
+//! `hourbank import …` and `hourbank export …`.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::{CliResult, Failure, open_bank};
+use crate::bank::cli_actor;
+use crate::report;
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCmd {
+    /// card_no,name,phone,community[,registered_at][,id_number]
+    Volunteers {
+        file: PathBuf,
+        /// Name of the source system; row ids are unique per source
+        #[arg(long, default_value = "csv")]
+        source: String,
+    },
+    /// id,timestamp,card_no,kind,minutes,memo (kind: deposit or redeem)
+    Entries {
+        file: PathBuf,
+        #[arg(long, default_value = "csv")]
+        source: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ExportWhat {
+    Entries,
+    Volunteers,
+    Balances,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    what: ExportWhat,
+    /// Write to this file instead of stdout
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+pub fn import(store: Option<PathBuf>, cmd: ImportCmd) -> CliResult {
+    let bank = open_bank(store)?;
+    let who = cli_actor();
+    let summary = match cmd {
+        ImportCmd::Volunteers { file, source } => bank.import_volunteers(&who, &file, &source)?,
+        ImportCmd::Entries { file, source } => {
+            let bar = ProgressBar::with_draw_target(
+                Some(0),
+                if std::io::stderr().is_terminal() {
+                    ProgressDrawTarget::stderr()
+                } else {
+                    ProgressDrawTarget::hidden()
+                },
+            );
+            if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} rows {per_sec} eta {eta}") {
+                bar.set_style(style);
+            }
+            let result = bank.import_entries(&who, &file, &source, &mut |done, total| {
+                bar.set_length(total as u64);
+                bar.set_position(done as u64);
+            });
+            bar.finish_and_clear();
+            result?
+        }
+    };
+    println!(
+        "imported {} of {} rows ({} already present); created {} activities and {} rewards",
+        summary.imported,
+        summary.rows,
+        summary.already_present,
+        summary.created_activities,
+        summary.created_rewards
+    );
+    Ok(())
+}
+
+pub fn export(store: Option<PathBuf>, a: ExportArgs) -> CliResult {
+    let bank = open_bank(store)?;
+    let write = |out: &mut dyn Write| -> Result<usize, Failure> {
+        Ok(match a.what {
+            ExportWhat::Entries => report::export_entries(&bank, out)?,
+            ExportWhat::Volunteers => report::export_volunteers(&bank, out)?,
+            ExportWhat::Balances => report::export_balances(&bank, out)?,
+        })
+    };
+    match &a.out {
+        None => {
+            let stdout = std::io::stdout();
+            let mut lock = std::io::BufWriter::new(stdout.lock());
+            write(&mut lock)?;
+            lock.flush().map_err(|e| Failure::bad_input(e.to_string()))?;
+        }
+        Some(path) => {
+            // Write beside the target and rename, so a reader never sees half a file.
+            let tmp = path.with_extension("partial");
+            let file = std::fs::File::create(&tmp)
+                .map_err(|e| Failure::bad_input(format!("{}: {e}", tmp.display())))?;
+            let mut buf = std::io::BufWriter::new(file);
+            let n = write(&mut buf)?;
+            buf.flush().map_err(|e| Failure::bad_input(e.to_string()))?;
+            std::fs::rename(&tmp, path)
+                .map_err(|e| Failure::bad_input(format!("{}: {e}", path.display())))?;
+            eprintln!("wrote {n} rows to {}", path.display());
+        }
+    }
+    Ok(())
+}

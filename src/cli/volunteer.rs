@@ -1,0 +1,173 @@
+//! `hourbank volunteer add|list|show|edit`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+use serde_json::json;
+
+use super::{CliResult, open_bank, output};
+use crate::bank::{VolunteerForm, VolunteerView, cli_actor};
+use crate::domain::{CardNo, Day, IdNumber, Name, Phone, format_hours};
+
+#[derive(Debug, Subcommand)]
+pub enum VolunteerCmd {
+    /// Register a volunteer
+    Add(AddArgs),
+    /// List every volunteer with their balance
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// One volunteer's details and totals
+    Show {
+        card: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change a volunteer's details (only the fields given)
+    Edit(EditArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    #[arg(long)]
+    card: String,
+    #[arg(long)]
+    name: String,
+    #[arg(long, default_value = "")]
+    phone: String,
+    #[arg(long, default_value = "")]
+    community: String,
+    /// Registration date [default: today]
+    #[arg(long)]
+    registered: Option<String>,
+    #[arg(long, default_value = "")]
+    id_number: String,
+    #[arg(long)]
+    op_id: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct EditArgs {
+    card: String,
+    #[arg(long)]
+    new_card: Option<String>,
+    #[arg(long)]
+    name: Option<String>,
+    #[arg(long)]
+    phone: Option<String>,
+    #[arg(long)]
+    community: Option<String>,
+    #[arg(long)]
+    id_number: Option<String>,
+    /// Mark the volunteer inactive (no new entries)
+    #[arg(long, conflicts_with = "activate")]
+    deactivate: bool,
+    #[arg(long)]
+    activate: bool,
+    #[arg(long)]
+    op_id: Option<String>,
+}
+
+fn view_json(v: &VolunteerView) -> serde_json::Value {
+    json!({
+        "card_no": v.volunteer.card.as_str(),
+        "name": v.volunteer.name.as_str(),
+        "phone": v.volunteer.phone.as_ref().map(|p| p.as_str()),
+        "community": v.volunteer.community,
+        "registered_at": v.volunteer.registered_on.to_string(),
+        "active": v.volunteer.active,
+        "balance_minutes": v.account.balance(),
+        "earned_minutes": v.account.earned,
+        "redeemed_minutes": v.account.redeemed,
+    })
+}
+
+pub fn run(store: Option<PathBuf>, cmd: VolunteerCmd) -> CliResult {
+    let bank = open_bank(store)?;
+    match cmd {
+        VolunteerCmd::Add(a) => {
+            let form = VolunteerForm {
+                card: CardNo::parse(&a.card)?,
+                name: Name::parse(&a.name)?,
+                phone: Phone::parse_optional(&a.phone)?,
+                community: a.community,
+                registered_on: a.registered.as_deref().map(Day::parse).transpose()?,
+                id_number: IdNumber::parse_optional(&a.id_number)?,
+            };
+            let e = bank.register_volunteer(&cli_actor(), a.op_id.as_deref(), &form)?;
+            println!("saved #{}: registered {} {}", e.seq(), form.card, form.name);
+        }
+        VolunteerCmd::List { json } => {
+            let all: Vec<VolunteerView> = bank.volunteers().collect::<Result<_, _>>()?;
+            if json {
+                output::json(&serde_json::Value::Array(all.iter().map(view_json).collect()));
+            } else {
+                let rows: Vec<Vec<String>> = all
+                    .iter()
+                    .map(|v| {
+                        vec![
+                            v.volunteer.card.to_string(),
+                            v.volunteer.name.to_string(),
+                            v.volunteer.community.clone(),
+                            format_hours(v.account.balance()),
+                        ]
+                    })
+                    .collect();
+                output::table(&["card", "name", "community", "balance h"], &rows);
+            }
+        }
+        VolunteerCmd::Show { card, json } => {
+            let v = bank.find_card(&CardNo::parse(&card)?)?;
+            if json {
+                output::json(&view_json(&v));
+            } else {
+                let phone = v.volunteer.phone.as_ref().map(|p| p.as_str()).unwrap_or("-");
+                println!(
+                    "{} {}  ({})",
+                    v.volunteer.card,
+                    v.volunteer.name,
+                    if v.volunteer.active { "active" } else { "inactive" }
+                );
+                println!(
+                    "phone {phone}  community {}  registered {}",
+                    v.volunteer.community, v.volunteer.registered_on
+                );
+                println!(
+                    "balance {}h  earned {}h  redeemed {}h",
+                    format_hours(v.account.balance()),
+                    format_hours(v.account.earned),
+                    format_hours(v.account.redeemed)
+                );
+            }
+        }
+        VolunteerCmd::Edit(a) => {
+            let v = bank.find_card(&CardNo::parse(&a.card)?)?;
+            let old = v.volunteer;
+            let form = VolunteerForm {
+                card: match &a.new_card {
+                    Some(c) => CardNo::parse(c)?,
+                    None => old.card.clone(),
+                },
+                name: match &a.name {
+                    Some(n) => Name::parse(n)?,
+                    None => old.name.clone(),
+                },
+                phone: match &a.phone {
+                    Some(p) => Phone::parse_optional(p)?,
+                    None => old.phone.clone(),
+                },
+                community: a.community.clone().unwrap_or(old.community.clone()),
+                registered_on: Some(old.registered_on),
+                id_number: match &a.id_number {
+                    Some(i) => IdNumber::parse_optional(i)?,
+                    None => old.id_number.clone(),
+                },
+            };
+            let active = if a.deactivate { false } else { a.activate || old.active };
+            let e = bank.edit_volunteer(&cli_actor(), a.op_id.as_deref(), v.id, &form, active)?;
+            println!("saved #{}: {} {}", e.seq(), form.card, form.name);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,235 @@
+//! CSV exports. Balances and volunteers read projections only (fast at 100k volunteers);
+//! entries read the journal.
+
+use std::collections::HashMap;
+use std::io::Write;
+
+use chrono::Local;
+
+use crate::bank::{Bank, BankError};
+use crate::domain::{Event, EventKind, Origin, Timestamp};
+use crate::store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error(transparent)]
+    Bank(#[from] BankError),
+    #[error("writing the export: {0}")]
+    Write(#[from] csv::Error),
+    #[error("writing the export: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl From<StoreError> for ExportError {
+    fn from(e: StoreError) -> Self {
+        ExportError::Bank(e.into())
+    }
+}
+
+fn local_time(at: Timestamp) -> String {
+    at.datetime().with_timezone(&Local).format("%Y-%m-%dT%H:%M:%S%:z").to_string()
+}
+
+/// `card_no,name,community,earned_minutes,redeemed_minutes,balance_minutes`.
+pub fn export_balances(bank: &Bank, out: impl Write) -> Result<usize, ExportError> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record([
+        "card_no",
+        "name",
+        "community",
+        "earned_minutes",
+        "redeemed_minutes",
+        "balance_minutes",
+    ])?;
+    // Both trees are keyed by volunteer id: walk them side by side instead of a lookup per row.
+    let mut accounts = bank.store().accounts().peekable();
+    let mut n = 0;
+    for item in bank.store().volunteers() {
+        let (id, v) = item?;
+        while accounts.peek().is_some_and(|a| a.as_ref().is_ok_and(|(aid, _)| *aid < id)) {
+            accounts.next();
+        }
+        let account = match accounts.peek() {
+            Some(Ok((aid, a))) if *aid == id => *a,
+            Some(Err(_)) => {
+                accounts.next().transpose()?;
+                Default::default()
+            }
+            _ => Default::default(),
+        };
+        w.write_record([
+            v.card.as_str(),
+            v.name.as_str(),
+            &v.community,
+            &account.earned.to_string(),
+            &account.redeemed.to_string(),
+            &account.balance().to_string(),
+        ])?;
+        n += 1;
+    }
+    w.flush()?;
+    Ok(n)
+}
+
+/// `card_no,name,phone,community,registered_at,id_number,active`.
+pub fn export_volunteers(bank: &Bank, out: impl Write) -> Result<usize, ExportError> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(["card_no", "name", "phone", "community", "registered_at", "id_number", "active"])?;
+    let mut n = 0;
+    for item in bank.store().volunteers() {
+        let (_, v) = item?;
+        w.write_record([
+            v.card.as_str(),
+            v.name.as_str(),
+            v.phone.as_ref().map(|p| p.as_str()).unwrap_or(""),
+            &v.community,
+            &v.registered_on.to_string(),
+            v.id_number.as_ref().map(|i| i.as_str()).unwrap_or(""),
+            if v.active { "true" } else { "false" },
+        ])?;
+        n += 1;
+    }
+    w.flush()?;
+    Ok(n)
+}
+
+/// One row of the entries export: minutes are positive, `kind` says the direction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryRow {
+    pub seq: u64,
+    pub timestamp: Timestamp,
+    pub card_no: String,
+    pub kind: String,
+    pub minutes: u32,
+    pub memo: String,
+    pub actor: String,
+    pub counter: String,
+}
+
+/// Names of things by id, built once per export.
+struct Names {
+    cards: HashMap<u64, String>,
+    activities: HashMap<u64, String>,
+    rewards: HashMap<u64, String>,
+}
+
+impl Names {
+    fn load(bank: &Bank) -> Result<Names, ExportError> {
+        let mut cards = HashMap::new();
+        for item in bank.store().card_index() {
+            let (card, id) = item?;
+            cards.insert(id, card);
+        }
+        let activities = bank.activities()?.into_iter().map(|(id, a)| (id, a.name.to_string())).collect();
+        let rewards = bank.rewards()?.into_iter().map(|r| (r.id, r.reward.name.to_string())).collect();
+        Ok(Names { cards, activities, rewards })
+    }
+
+    fn card(&self, id: u64) -> String {
+        self.cards.get(&id).cloned().unwrap_or_else(|| format!("#{id}"))
+    }
+}
+
+/// Rows for one event: none for catalog and staff facts, two for a transfer (one per side).
+fn rows_for(event: &Event, names: &Names, original: Option<&Event>) -> Vec<(String, String, u32, String)> {
+    let m = |x: crate::domain::Minutes| x.get();
+    match event.kind() {
+        EventKind::Deposited { volunteer, activity, minutes, .. } => vec![(
+            names.card(*volunteer),
+            "deposit".into(),
+            m(*minutes),
+            names.activities.get(activity).cloned().unwrap_or_default(),
+        )],
+        EventKind::Redeemed { volunteer, reward, minutes, .. } => vec![(
+            names.card(*volunteer),
+            "redeem".into(),
+            m(*minutes),
+            names.rewards.get(reward).cloned().unwrap_or_default(),
+        )],
+        EventKind::Transferred { from, to, minutes, note } => vec![
+            (names.card(*from), "transfer_out".into(), m(*minutes), note.clone()),
+            (names.card(*to), "transfer_in".into(), m(*minutes), note.clone()),
+        ],
+        EventKind::Adjusted { volunteer, credit, minutes, reason } => vec![(
+            names.card(*volunteer),
+            if *credit { "adjust_credit" } else { "adjust_debit" }.into(),
+            m(*minutes),
+            reason.clone(),
+        )],
+        EventKind::Reversed { target, reason } => original
+            .map(|o| {
+                rows_for(o, names, None)
+                    .into_iter()
+                    .map(|(card, kind, minutes, _)| {
+                        (card, format!("reverse_{kind}"), minutes, format!("#{target} {reason}"))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    }
+}
+
+/// Every entry that moved hours, in journal order.
+pub fn entry_rows(bank: &Bank) -> Result<Vec<EntryRow>, ExportError> {
+    let mut out = Vec::new();
+    for_each_entry(bank, |row| {
+        out.push(row);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+fn for_each_entry(
+    bank: &Bank,
+    mut f: impl FnMut(EntryRow) -> Result<(), ExportError>,
+) -> Result<(), ExportError> {
+    let names = Names::load(bank)?;
+    for item in bank.store().journal_from(1) {
+        let event = item?;
+        let original = match event.kind() {
+            EventKind::Reversed { target, .. } => Some(bank.event(*target)?),
+            _ => None,
+        };
+        let timestamp = match &event.body.origin {
+            Origin::Import(r) => r.occurred,
+            _ => event.body.at,
+        };
+        for (card_no, kind, minutes, memo) in rows_for(&event, &names, original.as_ref()) {
+            f(EntryRow {
+                seq: event.seq(),
+                timestamp,
+                card_no,
+                kind,
+                minutes,
+                memo,
+                actor: event.body.actor.to_string(),
+                counter: event.body.counter.clone(),
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// `seq,timestamp,card_no,kind,minutes,memo,actor,counter`.
+pub fn export_entries(bank: &Bank, out: impl Write) -> Result<usize, ExportError> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(["seq", "timestamp", "card_no", "kind", "minutes", "memo", "actor", "counter"])?;
+    let mut n = 0;
+    for_each_entry(bank, |r| {
+        w.write_record([
+            r.seq.to_string(),
+            local_time(r.timestamp),
+            r.card_no,
+            r.kind,
+            r.minutes.to_string(),
+            r.memo,
+            r.actor,
+            r.counter,
+        ])?;
+        n += 1;
+        Ok(())
+    })?;
+    w.flush()?;
+    Ok(n)
+}

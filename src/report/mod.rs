@@ -1,0 +1,5 @@
+//! Aggregations and exports. For now: the three CSV exports scripts rely on (DESIGN §6).
+
+mod export;
+
+pub use export::{EntryRow, ExportError, entry_rows, export_balances, export_entries, export_volunteers};
