@@ -50,7 +50,7 @@ pub fn export_balances(bank: &Bank, out: impl Write) -> Result<usize, ExportErro
             accounts.next();
         }
         let account = match accounts.peek() {
-            Some(Ok((aid, a))) if *aid == id => *a,
+            Some(Ok((aid, a))) if *aid == id => a.totals,
             Some(Err(_)) => {
                 accounts.next().transpose()?;
                 Default::default()

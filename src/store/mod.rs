@@ -4,6 +4,7 @@
 pub mod codec;
 pub mod keys;
 mod read;
+pub mod records;
 mod tx;
 
 use std::fs::{self, File, OpenOptions};
@@ -24,8 +25,8 @@ pub mod tree {
     pub const JOURNAL: &str = "journal";
     pub const VOLUNTEERS: &str = "volunteers";
     pub const CARD_INDEX: &str = "card_index";
-    pub const BALANCES: &str = "balances";
-    pub const HISTORY: &str = "history";
+    /// Volunteer id → totals and the seqs of their entries (see `records::AccountRecord`).
+    pub const ACCOUNTS: &str = "accounts";
     pub const ACTIVITIES: &str = "activities";
     pub const REWARDS: &str = "rewards";
     pub const STOCK: &str = "stock";
@@ -34,25 +35,12 @@ pub mod tree {
     pub const NAMES: &str = "names";
     /// Reversed entry seq → seq of the reversal; makes "at most once" a key lookup.
     pub const REVERSED: &str = "reversed";
-    pub const IMPORT_REFS: &str = "import_refs";
     /// Client operation ids → the events they committed; makes retries safe.
     pub const OPS: &str = "ops";
 
     /// Every tree, in the order the commit transaction opens them.
-    pub const ALL: [&str; 14] = [
-        META,
-        JOURNAL,
-        VOLUNTEERS,
-        CARD_INDEX,
-        BALANCES,
-        HISTORY,
-        ACTIVITIES,
-        REWARDS,
-        STOCK,
-        STAFF,
-        NAMES,
-        REVERSED,
-        IMPORT_REFS,
+    pub const ALL: [&str; 12] = [
+        META, JOURNAL, VOLUNTEERS, CARD_INDEX, ACCOUNTS, ACTIVITIES, REWARDS, STOCK, STAFF, NAMES, REVERSED,
         OPS,
     ];
 }
@@ -65,6 +53,8 @@ pub mod meta {
     pub const NEXT_SEQ: &[u8] = b"next_seq";
     pub const LAST_HASH: &[u8] = b"last_hash";
     pub const SETTINGS: &[u8] = b"settings";
+    /// Import sources seen so far: an import of a new source need not look for its rows.
+    pub const IMPORT_SOURCES: &[u8] = b"import_sources";
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -4,7 +4,8 @@
 use serde::de::DeserializeOwned;
 
 use super::codec::{self, CodecError};
-use super::keys::{import_key, name_key, read_u64, split_history_key, u64_key};
+use super::keys::{name_key, read_u64, u64_key};
+use super::records::AccountRecord;
 use super::tx::OpRecord;
 use super::{Store, StoreError, meta, tree};
 use crate::domain::{
@@ -75,7 +76,15 @@ impl Store {
     }
 
     pub fn account(&self, id: u64) -> Result<Account, StoreError> {
-        Ok(self.get(tree::BALANCES, &u64_key(id))?.unwrap_or_default())
+        Ok(self.account_record(id)?.map(|r| r.totals).unwrap_or_default())
+    }
+
+    pub fn account_record(&self, id: u64) -> Result<Option<AccountRecord>, StoreError> {
+        self.get(tree::ACCOUNTS, &u64_key(id))
+    }
+
+    pub fn import_sources(&self) -> Result<Vec<String>, StoreError> {
+        Ok(self.get(tree::META, meta::IMPORT_SOURCES)?.unwrap_or_default())
     }
 
     pub fn event(&self, seq: u64) -> Result<Option<Event>, StoreError> {
@@ -84,13 +93,7 @@ impl Store {
 
     /// Seqs of the entries that touch one volunteer, oldest first.
     pub fn history(&self, volunteer: u64) -> Result<Vec<u64>, StoreError> {
-        let mut seqs = Vec::new();
-        for item in self.tree(tree::HISTORY).scan_prefix(u64_key(volunteer)) {
-            let (k, _) = item?;
-            let (_, seq) = split_history_key(&k).ok_or_else(|| bad_key(tree::HISTORY, &k))?;
-            seqs.push(seq);
-        }
-        Ok(seqs)
+        Ok(self.account_record(volunteer)?.map(|r| r.seqs().collect()).unwrap_or_default())
     }
 
     pub fn name_id(&self, kind: NameKind, name: &str) -> Result<Option<u64>, StoreError> {
@@ -117,10 +120,6 @@ impl Store {
         self.get(tree::REVERSED, &u64_key(seq))
     }
 
-    pub fn import_ref(&self, source: &str, row_id: &str) -> Result<Option<u64>, StoreError> {
-        self.get(tree::IMPORT_REFS, &import_key(source, row_id))
-    }
-
     /// The journal from `from` on, in seq order.
     pub fn journal_from(&self, from: u64) -> impl Iterator<Item = Result<Event, StoreError>> + '_ {
         self.tree(tree::JOURNAL).range(u64_key(from)..).map(|item| {
@@ -141,8 +140,8 @@ impl Store {
         self.scan_u64_keyed(tree::VOLUNTEERS)
     }
 
-    pub fn accounts(&self) -> impl Iterator<Item = Result<(u64, Account), StoreError>> + '_ {
-        self.scan_u64_keyed(tree::BALANCES)
+    pub fn accounts(&self) -> impl Iterator<Item = Result<(u64, AccountRecord), StoreError>> + '_ {
+        self.scan_u64_keyed(tree::ACCOUNTS)
     }
 
     pub fn activities(&self) -> impl Iterator<Item = Result<(u64, Activity), StoreError>> + '_ {
@@ -181,19 +180,6 @@ impl Store {
             let name = String::from_utf8(rest.to_vec()).map_err(|_| bad_key(tree::NAMES, &k))?;
             Ok((kind, name, id))
         })
-    }
-
-    /// `(volunteer, seq)` of every history key, in key order.
-    pub fn history_keys(&self) -> impl Iterator<Item = Result<(u64, u64), StoreError>> + '_ {
-        self.tree(tree::HISTORY).iter().map(|item| {
-            let (k, _) = item?;
-            split_history_key(&k).ok_or_else(|| bad_key(tree::HISTORY, &k))
-        })
-    }
-
-    /// Raw import-ref keys with the seq they point at.
-    pub fn import_refs(&self) -> impl Iterator<Item = Result<(sled::IVec, u64), StoreError>> + '_ {
-        self.scan(tree::IMPORT_REFS)
     }
 
     pub fn ops(&self) -> impl Iterator<Item = Result<(String, OpRecord), StoreError>> + '_ {

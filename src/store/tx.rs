@@ -1,6 +1,9 @@
 //! The commit path: one sled transaction over every tree, in which the ledger rules run
 //! (`domain::ledger::apply`) and the events are chained and appended; then a flush.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sled::Transactional;
@@ -9,7 +12,8 @@ use sled::transaction::{
 };
 
 use super::codec::{self, CodecError};
-use super::keys::{history_key, import_key, name_key, u64_key};
+use super::keys::{name_key, u64_key};
+use super::records::AccountRecord;
 use super::{SCHEMA_VERSION, Store, StoreError, meta, tree};
 use crate::domain::ledger::{ApplyError, LedgerStore, NameKind, Rule, apply};
 use crate::domain::{
@@ -22,16 +26,14 @@ const META: usize = 0;
 const JOURNAL: usize = 1;
 const VOLUNTEERS: usize = 2;
 const CARD_INDEX: usize = 3;
-const BALANCES: usize = 4;
-const HISTORY: usize = 5;
-const ACTIVITIES: usize = 6;
-const REWARDS: usize = 7;
-const STOCK: usize = 8;
-const STAFF: usize = 9;
-const NAMES: usize = 10;
-const REVERSED: usize = 11;
-const IMPORT_REFS: usize = 12;
-const OPS: usize = 13;
+const ACCOUNTS: usize = 4;
+const ACTIVITIES: usize = 5;
+const REWARDS: usize = 6;
+const STOCK: usize = 7;
+const STAFF: usize = 8;
+const NAMES: usize = 9;
+const REVERSED: usize = 10;
+const OPS: usize = 11;
 
 /// What an operation id committed, so a retry can be answered without applying anything.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -95,12 +97,49 @@ fn lift<T>(r: Result<T, ApplyError<TxFail>>) -> TxResult<T> {
     }
 }
 
-/// The trees as seen from inside a transaction.
+/// The trees as seen from inside a transaction. Accounts and activities are read once and
+/// kept: a commit of many entries touches the same few records again and again, and every sled
+/// operation costs microseconds. Changed accounts are written back once, at the end.
 pub struct TxView<'a> {
     trees: &'a [TransactionalTree],
+    accounts: RefCell<HashMap<u64, (AccountRecord, bool)>>,
+    activities: RefCell<HashMap<u64, Option<Activity>>>,
 }
 
-impl TxView<'_> {
+impl<'a> TxView<'a> {
+    fn new(trees: &'a [TransactionalTree]) -> TxView<'a> {
+        TxView { trees, accounts: RefCell::new(HashMap::new()), activities: RefCell::new(HashMap::new()) }
+    }
+
+    /// Runs `f` on a volunteer's account record, loading it into the cache first.
+    /// Returns `None` when the volunteer has no record (is not registered).
+    fn with_account<T>(
+        &self,
+        id: u64,
+        f: impl FnOnce(&mut AccountRecord, &mut bool) -> T,
+    ) -> Result<Option<T>, TxFail> {
+        let mut cache = self.accounts.borrow_mut();
+        if !cache.contains_key(&id) {
+            match self.get::<AccountRecord>(ACCOUNTS, &u64_key(id))? {
+                Some(record) => {
+                    cache.insert(id, (record, false));
+                }
+                None => return Ok(None),
+            }
+        }
+        Ok(cache.get_mut(&id).map(|(record, dirty)| f(record, dirty)))
+    }
+
+    /// Writes every changed account. Called once, after all events of the commit applied.
+    fn write_back(&self) -> Result<(), TxFail> {
+        for (id, (record, dirty)) in self.accounts.borrow().iter() {
+            if *dirty {
+                self.put(ACCOUNTS, &u64_key(*id), record)?;
+            }
+        }
+        Ok(())
+    }
+
     fn get<T: DeserializeOwned>(&self, t: usize, key: &[u8]) -> Result<Option<T>, TxFail> {
         match self.trees[t].get(key).map_err(TxFail::Sled)? {
             None => Ok(None),
@@ -111,10 +150,6 @@ impl TxView<'_> {
     fn put<T: Serialize>(&self, t: usize, key: &[u8], value: &T) -> Result<(), TxFail> {
         let bytes = codec::encode(value).map_err(TxFail::Codec)?;
         self.trees[t].insert(key, bytes).map(drop).map_err(TxFail::Sled)
-    }
-
-    fn put_empty(&self, t: usize, key: &[u8]) -> Result<(), TxFail> {
-        self.trees[t].insert(key, &[] as &[u8]).map(drop).map_err(TxFail::Sled)
     }
 
     /// Looks up a volunteer id by card, for plans that start from a card number.
@@ -130,7 +165,8 @@ impl LedgerStore for TxView<'_> {
         self.get(VOLUNTEERS, &u64_key(id))
     }
     fn has_volunteer(&self, id: u64) -> Result<bool, TxFail> {
-        Ok(self.trees[VOLUNTEERS].get(u64_key(id)).map_err(TxFail::Sled)?.is_some())
+        // Registration creates the account record, so an account means a volunteer.
+        Ok(self.with_account(id, |_, _| ())?.is_some())
     }
     fn has_staff(&self, id: &StaffId) -> Result<bool, TxFail> {
         Ok(self.trees[STAFF].get(id.as_str().as_bytes()).map_err(TxFail::Sled)?.is_some())
@@ -153,13 +189,31 @@ impl LedgerStore for TxView<'_> {
         self.put(VOLUNTEERS, &u64_key(id), record)
     }
     fn account(&self, id: u64) -> Result<Account, TxFail> {
-        Ok(self.get(BALANCES, &u64_key(id))?.unwrap_or_default())
+        Ok(self.with_account(id, |r, _| r.totals)?.unwrap_or_default())
     }
     fn put_account(&mut self, id: u64, account: &Account) -> Result<(), TxFail> {
-        self.put(BALANCES, &u64_key(id), account)
+        let done = self.with_account(id, |r, dirty| {
+            r.totals = *account;
+            *dirty = true;
+        })?;
+        if done.is_none() {
+            let mut record = AccountRecord::default();
+            record.totals = *account;
+            self.accounts.borrow_mut().insert(id, (record, true));
+        }
+        Ok(())
     }
     fn add_history(&mut self, volunteer: u64, seq: u64) -> Result<(), TxFail> {
-        self.put_empty(HISTORY, &history_key(volunteer, seq))
+        let done = self.with_account(volunteer, |r, dirty| {
+            r.push(seq);
+            *dirty = true;
+        })?;
+        if done.is_none() {
+            let mut record = AccountRecord::default();
+            record.push(seq);
+            self.accounts.borrow_mut().insert(volunteer, (record, true));
+        }
+        Ok(())
     }
     fn name_id(&self, kind: NameKind, name: &str) -> Result<Option<u64>, TxFail> {
         self.get(NAMES, &name_key(kind, name))
@@ -168,9 +222,15 @@ impl LedgerStore for TxView<'_> {
         self.put(NAMES, &name_key(kind, name), &id)
     }
     fn activity(&self, id: u64) -> Result<Option<Activity>, TxFail> {
-        self.get(ACTIVITIES, &u64_key(id))
+        if let Some(hit) = self.activities.borrow().get(&id) {
+            return Ok(hit.clone());
+        }
+        let found: Option<Activity> = self.get(ACTIVITIES, &u64_key(id))?;
+        self.activities.borrow_mut().insert(id, found.clone());
+        Ok(found)
     }
     fn put_activity(&mut self, id: u64, activity: &Activity) -> Result<(), TxFail> {
+        self.activities.borrow_mut().insert(id, Some(activity.clone()));
         self.put(ACTIVITIES, &u64_key(id), activity)
     }
     fn reward(&self, id: u64) -> Result<Option<Reward>, TxFail> {
@@ -249,7 +309,7 @@ impl Store {
             return Err(StoreError::Poisoned(reason.clone()).into());
         }
         let result = self.trees.as_slice().transaction(|trees| {
-            let mut view = TxView { trees };
+            let mut view = TxView::new(trees);
             if let Some((id, digest)) = op {
                 if let Some(done) = lift(view.get::<OpRecord>(OPS, id.as_bytes()).map_err(ApplyError::Store))?
                 {
@@ -276,6 +336,12 @@ impl Store {
                 lift(view.put(META, meta::COUNTER_ID, &ctx.counter).map_err(ApplyError::Store))?;
             }
             let count = u32::try_from(pending.len()).unwrap_or(u32::MAX);
+            let mut sources: Vec<String> = Vec::new();
+            let mut sources_changed = false;
+            if pending.iter().any(|p| p.import.is_some()) {
+                sources = lift(view.get(META, meta::IMPORT_SOURCES).map_err(ApplyError::Store))?
+                    .unwrap_or_default();
+            }
             let mut events = Vec::with_capacity(pending.len());
             let mut scratch = Vec::with_capacity(256);
             for (i, p) in pending.iter().enumerate() {
@@ -300,17 +366,18 @@ impl Store {
                 let event = Event { body, hash };
                 lift(apply(&mut view, &event))?;
                 if let Some(r) = &p.import {
-                    let key = import_key(&r.source, &r.row_id);
-                    if view.trees[IMPORT_REFS].get(&key)?.is_some() {
-                        return Err(ConflictableTransactionError::Abort(Abort::Rule(Rule::AlreadyImported(
-                            r.row_id.clone(),
-                        ))));
+                    if !sources.contains(&r.source) {
+                        sources.push(r.source.clone());
+                        sources_changed = true;
                     }
-                    lift(view.put(IMPORT_REFS, &key, &seq).map_err(ApplyError::Store))?;
                 }
                 lift(view.put(JOURNAL, &u64_key(seq), &event).map_err(ApplyError::Store))?;
                 prev = hash;
                 events.push(event);
+            }
+            lift(view.write_back().map_err(ApplyError::Store))?;
+            if sources_changed {
+                lift(view.put(META, meta::IMPORT_SOURCES, &sources).map_err(ApplyError::Store))?;
             }
             if let Some((id, digest)) = op {
                 let record = OpRecord { digest, first_seq, events: count };
@@ -353,15 +420,13 @@ mod tests {
             (JOURNAL, tree::JOURNAL),
             (VOLUNTEERS, tree::VOLUNTEERS),
             (CARD_INDEX, tree::CARD_INDEX),
-            (BALANCES, tree::BALANCES),
-            (HISTORY, tree::HISTORY),
+            (ACCOUNTS, tree::ACCOUNTS),
             (ACTIVITIES, tree::ACTIVITIES),
             (REWARDS, tree::REWARDS),
             (STOCK, tree::STOCK),
             (STAFF, tree::STAFF),
             (NAMES, tree::NAMES),
             (REVERSED, tree::REVERSED),
-            (IMPORT_REFS, tree::IMPORT_REFS),
             (OPS, tree::OPS),
         ];
         for (index, name) in pairs {
