@@ -121,12 +121,7 @@ impl Store {
             // We flush explicitly after every operation; a background flusher would only blur
             // what "saved" means.
             .flush_every_ms(None);
-        let db = config.open().map_err(|e| match e {
-            sled::Error::Io(ref io) if io.to_string().contains("could not acquire lock") => {
-                StoreError::InUse { dir: dir.to_path_buf(), pid: None }
-            }
-            other => StoreError::Sled(other),
-        })?;
+        let db = open_sled(&config, dir)?;
         let trees = tree::ALL.iter().map(|name| db.open_tree(name)).collect::<Result<Vec<_>, _>>()?;
         let store = Store { dir: dir.to_path_buf(), db, trees, _lock: lock, write_gate: Mutex::new(None) };
         store.check_schema()?;
@@ -174,6 +169,25 @@ impl Store {
     /// Bytes sled reports for its files.
     pub fn size_on_disk(&self) -> Result<u64, StoreError> {
         Ok(self.db.size_on_disk()?)
+    }
+}
+
+/// Opens sled. We already hold the store's lock file, so no other process owns it; if sled's
+/// own file lock is still taken, it is a `Db` of this process whose background threads are
+/// still shutting down (a close followed at once by an open). Wait for it, briefly.
+fn open_sled(config: &sled::Config, dir: &Path) -> Result<sled::Db, StoreError> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        match config.open() {
+            Ok(db) => return Ok(db),
+            Err(sled::Error::Io(ref io)) if io.to_string().contains("could not acquire lock") => {
+                if std::time::Instant::now() > deadline {
+                    return Err(StoreError::InUse { dir: dir.to_path_buf(), pid: None });
+                }
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            Err(other) => return Err(StoreError::Sled(other)),
+        }
     }
 }
 

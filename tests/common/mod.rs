@@ -1,0 +1,81 @@
+//! Helpers shared by the integration tests: a bank on a temporary store with a fixed clock.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use chrono::{TimeZone, Utc};
+use hourbank::bank::{Bank, Deposit, NewReward, NewStaff, VolunteerForm};
+use hourbank::domain::{Actor, CardNo, Minutes, Name, Phone, RewardKind, Role, StaffId};
+use tempfile::TempDir;
+
+pub fn admin() -> Actor {
+    Actor::Cli("test".into())
+}
+
+/// A fresh store with admin `A01` (PIN 1234) and a clock fixed at 2026-11-29 02:00 UTC.
+pub fn new_bank() -> (TempDir, Bank) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bank = init_in(dir.path());
+    (dir, bank)
+}
+
+pub fn init_in(path: &std::path::Path) -> Bank {
+    let staff = NewStaff {
+        id: StaffId::parse("A01").unwrap(),
+        name: Name::parse("管理员").unwrap(),
+        role: Role::Admin,
+        pin: "1234".into(),
+    };
+    Bank::init(path, &Name::parse("JM-01").unwrap(), staff, &admin()).expect("init").with_clock(fixed_clock())
+}
+
+pub fn fixed_clock() -> hourbank::bank::Clock {
+    Arc::new(|| Utc.with_ymd_and_hms(2026, 11, 29, 2, 0, 0).unwrap())
+}
+
+pub fn card(s: &str) -> CardNo {
+    CardNo::parse(s).unwrap()
+}
+
+pub fn register(bank: &Bank, c: &str, name: &str) -> u64 {
+    let form = VolunteerForm {
+        card: card(c),
+        name: Name::parse(name).unwrap(),
+        phone: Phone::parse_optional("13800138000").unwrap(),
+        community: "白沙街道".into(),
+        registered_on: None,
+        id_number: None,
+    };
+    bank.register_volunteer(&admin(), None, &form).expect("register").seq()
+}
+
+pub fn activity(bank: &Bank, name: &str) -> u64 {
+    bank.add_activity(&admin(), None, &Name::parse(name).unwrap(), "环保").expect("activity").seq()
+}
+
+pub fn reward(bank: &Bank, name: &str, hours: u32, stock: Option<u32>) -> u64 {
+    let r = NewReward {
+        name: Name::parse(name).unwrap(),
+        kind: RewardKind::Gift,
+        cost: Minutes::from_hours(hours),
+        stock,
+        course_date: None,
+        merchant: String::new(),
+    };
+    bank.add_reward(&admin(), None, &r).expect("reward").seq()
+}
+
+pub fn deposit(c: &str, activity: u64, minutes: u32) -> Deposit {
+    Deposit { card: card(c), activity, minutes: Minutes::new(minutes), served_on: None, note: String::new() }
+}
+
+pub fn balance(bank: &Bank, c: &str) -> u64 {
+    bank.find_card(&card(c)).expect("card").account.balance()
+}
+
+/// Asserts `check` passes and returns the event count.
+pub fn assert_checks(bank: &Bank) -> u64 {
+    let report = bank.check().expect("check runs");
+    assert!(report.ok, "check failed: {:?}", report.problems);
+    report.events
+}

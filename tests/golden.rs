@@ -1,0 +1,134 @@
+//! Golden bytes: the stored encoding of every type. If one of these fails, the on-disk format
+//! changed — bump `VALUE_VERSION` or `SCHEMA_VERSION` and keep a reader for the old one.
+
+use hourbank::domain::*;
+use hourbank::store::OpRecord;
+use hourbank::store::codec::encode;
+use hourbank::store::records::AccountRecord;
+
+fn hex<T: serde::Serialize>(v: &T) -> String {
+    encode(v).unwrap().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn volunteer() -> Volunteer {
+    Volunteer {
+        card: CardNo::parse("JH000123").unwrap(),
+        name: Name::parse("陈华佩").unwrap(),
+        phone: Phone::parse_optional("13800138000").unwrap(),
+        community: "白沙".into(),
+        registered_on: Day::parse("2026-11-29").unwrap(),
+        id_number: None,
+        active: true,
+        pin_hash: None,
+    }
+}
+
+fn reward() -> Reward {
+    Reward {
+        name: Name::parse("大米").unwrap(),
+        kind: RewardKind::Course,
+        cost: Minutes::new(600),
+        limited: true,
+        course_date: Some(Day::parse("2026-12-01").unwrap()),
+        merchant: "M".into(),
+        active: true,
+    }
+}
+
+fn staff() -> Staff {
+    Staff {
+        id: StaffId::parse("A01").unwrap(),
+        name: Name::parse("王").unwrap(),
+        role: Role::Admin,
+        pin_hash: "$h".into(),
+        disabled: false,
+    }
+}
+
+fn event(kind: EventKind) -> Event {
+    Event {
+        body: EventBody {
+            seq: 300,
+            at: Timestamp::from_micros(1_800_000_000_000_000),
+            counter: "JM".into(),
+            actor: Actor::Staff(StaffId::parse("A01").unwrap()),
+            origin: Origin::Direct,
+            kind,
+        },
+        hash: [7; 32],
+    }
+}
+
+#[test]
+fn records() {
+    assert_eq!(
+        hex(&volunteer()),
+        "01084a4830303031323309e99988e58d8ee4bda9010b313338303031333830303006e799bde6b299fb64a2000100"
+    );
+    assert_eq!(
+        hex(&Activity { name: Name::parse("清洁").unwrap(), category: "环保".into() }),
+        "0106e6b885e6b48106e78eafe4bf9d"
+    );
+    assert_eq!(hex(&reward()), "0106e5a4a7e7b1b302fb58020101fb68a2014d01");
+    assert_eq!(hex(&staff()), "010341303103e78e8b0102246800");
+    assert_eq!(hex(&Settings::default()), "01fba005fb5802");
+    let mut account = AccountRecord::default();
+    account.totals.earned = 900;
+    account.totals.redeemed = 150;
+    account.push(5);
+    account.push(70_000);
+    assert_eq!(hex(&account), "01fb84039600000000fc701101000205fc6b110100");
+    assert_eq!(
+        hex(&OpRecord { digest: [1; 16], first_seq: 9, events: 2 }),
+        "01010101010101010101010101010101010902"
+    );
+    assert_eq!(hex(&42u64), "012a");
+    assert_eq!(hex(&[9u8; 32]), "01".to_string() + &"09".repeat(32));
+}
+
+#[test]
+fn events() {
+    let cases: Vec<(EventKind, &str)> = vec![
+        (
+            EventKind::Deposited {
+                volunteer: 5,
+                activity: 6,
+                minutes: Minutes::new(150),
+                served_on: Day::parse("2026-11-29").unwrap(),
+                note: "n".into(),
+            },
+            "0a050696fb64a2016e",
+        ),
+        (
+            EventKind::Redeemed { volunteer: 5, reward: 7, qty: 2, minutes: Minutes::new(1200) },
+            "0b050702fbb004",
+        ),
+        (
+            EventKind::Transferred { from: 5, to: 6, minutes: Minutes::new(60), note: String::new() },
+            "0c05063c00",
+        ),
+        (
+            EventKind::Adjusted {
+                volunteer: 5,
+                credit: false,
+                minutes: Minutes::new(30),
+                reason: "r".into(),
+            },
+            "0d05001e0172",
+        ),
+        (EventKind::Reversed { target: 9, reason: "r".into() }, "0e090172"),
+        (EventKind::RewardRestocked { reward: 7, qty: 3 }, "080703"),
+        (EventKind::RewardRetired { reward: 7 }, "0907"),
+        (EventKind::StaffDisabled { id: StaffId::parse("S1").unwrap() }, "03025331"),
+        (
+            EventKind::ActivityAdded(Activity { name: Name::parse("a").unwrap(), category: String::new() }),
+            "06016100",
+        ),
+    ];
+    let prefix = "01fb2c01fd000031512eca0c00024a4d000341303100";
+    let suffix = "07".repeat(32);
+    for (kind, body) in cases {
+        let name = kind.name();
+        assert_eq!(hex(&event(kind)), format!("{prefix}{body}{suffix}"), "{name}");
+    }
+}
