@@ -1,0 +1,379 @@
+//! Property test: random sequences of every operation — invalid ones and store reopens
+//! included — against a plain in-memory model. After every step the bank and the model agree
+//! on what was accepted, on every balance and on stock, and `check` finds every invariant holds.
+//! 256 cases × 100 operations by default; more with PROPTEST_CASES.
+
+mod common;
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::sync::OnceLock;
+
+use common::*;
+use hourbank::bank::{Adjustment, Bank, BatchDeposit, Deposit, Redemption, Transfer, VolunteerForm};
+use hourbank::domain::{Minutes, Name};
+use proptest::prelude::*;
+
+const CARDS: [&str; 5] = ["P0", "P1", "P2", "P3", "P4"];
+const CAP: u32 = 24 * 60;
+const TRANSFER_LIMIT: u32 = 10 * 60;
+
+#[derive(Debug, Clone)]
+enum Op {
+    Register(usize),
+    Deposit(usize, u32),
+    Batch(Vec<usize>, u32),
+    Redeem(usize, usize, u32),
+    Transfer(usize, usize, u32),
+    Reverse(usize),
+    Adjust(usize, bool, u32),
+    Restock(usize, u32),
+    Reopen,
+}
+
+fn minutes() -> impl Strategy<Value = u32> {
+    prop_oneof![Just(0u32), 1..=300u32, 500..=700u32, Just(CAP), Just(CAP + 1)]
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    let card = 0..CARDS.len() + 1; // the last index is a card nobody has
+    prop_oneof![
+        3 => (0..CARDS.len()).prop_map(Op::Register),
+        6 => (card.clone(), minutes()).prop_map(|(c, m)| Op::Deposit(c, m)),
+        2 => (prop::collection::vec(card.clone(), 0..4), minutes()).prop_map(|(c, m)| Op::Batch(c, m)),
+        4 => (card.clone(), 0..2usize, prop_oneof![Just(0u32), 1..=3u32, Just(1001)]).prop_map(|(c, r, q)| Op::Redeem(c, r, q)),
+        3 => (card.clone(), card.clone(), minutes()).prop_map(|(a, b, m)| Op::Transfer(a, b, m)),
+        3 => (0..24usize).prop_map(Op::Reverse),
+        2 => (card.clone(), any::<bool>(), minutes()).prop_map(|(c, k, m)| Op::Adjust(c, k, m)),
+        1 => (0..2usize, 0..3u32).prop_map(|(r, q)| Op::Restock(r, q)),
+        1 => Just(Op::Reopen),
+    ]
+}
+
+#[derive(Debug, Clone)]
+enum Entry {
+    Other,
+    Deposit { v: usize, m: u64 },
+    Redeem { v: usize, reward: usize, qty: u32, m: u64 },
+    Transfer { from: usize, to: usize, m: u64 },
+    Adjust { v: usize, credit: bool, m: u64 },
+}
+
+/// What the bank should do, written as plainly as possible.
+#[derive(Default)]
+struct Model {
+    registered: HashSet<usize>,
+    balance: HashMap<usize, u64>,
+    /// Limited reward 0's stock; reward 1 is unlimited.
+    stock: u32,
+    entries: HashMap<u64, Entry>,
+    reversed: HashSet<u64>,
+    next_seq: u64,
+}
+
+const REWARD_COST: [u64; 2] = [60, 30];
+
+impl Model {
+    fn known(&self, c: usize) -> bool {
+        self.registered.contains(&c)
+    }
+    fn bal(&self, c: usize) -> u64 {
+        self.balance.get(&c).copied().unwrap_or(0)
+    }
+    fn valid_minutes(m: u32) -> bool {
+        m > 0 && m <= CAP
+    }
+    fn record(&mut self, e: Entry) {
+        self.entries.insert(self.next_seq, e);
+        self.next_seq += 1;
+    }
+
+    /// Applies `op` and says whether it should have succeeded.
+    fn apply(&mut self, op: &Op) -> bool {
+        match op {
+            Op::Register(c) => {
+                if self.known(*c) {
+                    return false;
+                }
+                self.registered.insert(*c);
+                self.record(Entry::Other);
+                true
+            }
+            Op::Deposit(c, m) => {
+                if !self.known(*c) || !Self::valid_minutes(*m) {
+                    return false;
+                }
+                *self.balance.entry(*c).or_default() += u64::from(*m);
+                self.record(Entry::Deposit { v: *c, m: u64::from(*m) });
+                true
+            }
+            Op::Batch(cards, m) => {
+                let unique: HashSet<_> = cards.iter().collect();
+                if cards.is_empty()
+                    || unique.len() != cards.len()
+                    || !Self::valid_minutes(*m)
+                    || !cards.iter().all(|c| self.known(*c))
+                {
+                    return false;
+                }
+                for c in cards {
+                    *self.balance.entry(*c).or_default() += u64::from(*m);
+                    self.record(Entry::Deposit { v: *c, m: u64::from(*m) });
+                }
+                true
+            }
+            Op::Redeem(c, r, qty) => {
+                let cost = REWARD_COST[*r] * u64::from(*qty);
+                if !(1..=1000).contains(qty)
+                    || !self.known(*c)
+                    || self.bal(*c) < cost
+                    || (*r == 0 && self.stock < *qty)
+                {
+                    return false;
+                }
+                if *r == 0 {
+                    self.stock -= qty;
+                }
+                *self.balance.entry(*c).or_default() -= cost;
+                self.record(Entry::Redeem { v: *c, reward: *r, qty: *qty, m: cost });
+                true
+            }
+            Op::Transfer(a, b, m) => {
+                let m64 = u64::from(*m);
+                if !self.known(*a)
+                    || !self.known(*b)
+                    || !Self::valid_minutes(*m)
+                    || *m > TRANSFER_LIMIT
+                    || a == b
+                    || self.bal(*a) < m64
+                {
+                    return false;
+                }
+                *self.balance.entry(*a).or_default() -= m64;
+                *self.balance.entry(*b).or_default() += m64;
+                self.record(Entry::Transfer { from: *a, to: *b, m: m64 });
+                true
+            }
+            Op::Adjust(c, credit, m) => {
+                let m64 = u64::from(*m);
+                if !self.known(*c) || !Self::valid_minutes(*m) || (!credit && self.bal(*c) < m64) {
+                    return false;
+                }
+                let b = self.balance.entry(*c).or_default();
+                if *credit {
+                    *b += m64
+                } else {
+                    *b -= m64
+                }
+                self.record(Entry::Adjust { v: *c, credit: *credit, m: m64 });
+                true
+            }
+            Op::Restock(r, qty) => {
+                if *r != 0 || *qty == 0 {
+                    return false;
+                }
+                self.stock += qty;
+                self.record(Entry::Other);
+                true
+            }
+            Op::Reverse(k) => {
+                let target = self.reverse_target(*k);
+                let Some(entry) = self.entries.get(&target).cloned() else { return false };
+                if self.reversed.contains(&target) {
+                    return false;
+                }
+                let ok = match entry {
+                    Entry::Other => false,
+                    Entry::Deposit { v, m } => {
+                        self.bal(v) >= m && {
+                            *self.balance.entry(v).or_default() -= m;
+                            true
+                        }
+                    }
+                    Entry::Redeem { v, reward, qty, m } => {
+                        if reward == 0 {
+                            self.stock += qty;
+                        }
+                        *self.balance.entry(v).or_default() += m;
+                        true
+                    }
+                    Entry::Transfer { from, to, m } => {
+                        self.bal(to) >= m && {
+                            *self.balance.entry(to).or_default() -= m;
+                            *self.balance.entry(from).or_default() += m;
+                            true
+                        }
+                    }
+                    Entry::Adjust { v, credit, m } => {
+                        if credit {
+                            self.bal(v) >= m && {
+                                *self.balance.entry(v).or_default() -= m;
+                                true
+                            }
+                        } else {
+                            *self.balance.entry(v).or_default() += m;
+                            true
+                        }
+                    }
+                };
+                if ok {
+                    self.reversed.insert(target);
+                    self.record(Entry::Other);
+                }
+                ok
+            }
+            Op::Reopen => true,
+        }
+    }
+
+    /// Small `k` picks recent seqs (so real entries get reversed); large `k` a seq that never existed.
+    fn reverse_target(&self, k: usize) -> u64 {
+        if k >= 22 { 999_999 } else { self.next_seq.saturating_sub(1 + k as u64) }
+    }
+}
+
+/// A store with the catalog in place, initialised once; each case starts from a copy, so the
+/// Argon2 hashing of the admin PIN runs once per test process, not once per case.
+fn template() -> &'static Path {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let bank = init_in(dir.path());
+        activity(&bank, "入户宣传");
+        reward(&bank, "洗衣液", 1, Some(2));
+        let r = hourbank::bank::NewReward {
+            name: Name::parse("毛巾").unwrap(),
+            kind: hourbank::domain::RewardKind::Gift,
+            cost: Minutes::new(30),
+            stock: None,
+            course_date: None,
+            merchant: String::new(),
+        };
+        bank.add_reward(&admin(), None, &r).unwrap();
+        dir
+    })
+    .path()
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+fn run(bank: &Bank, op: &Op, ids: (u64, [u64; 2]), seqs: &mut Vec<u64>, model: &Model) -> Option<Vec<u64>> {
+    let c = |i: usize| card(CARDS.get(i).copied().unwrap_or("NOBODY"));
+    let (activity, rewards) = ids;
+    let result = match op {
+        Op::Register(i) => {
+            let form = VolunteerForm {
+                card: c(*i),
+                name: Name::parse("某").unwrap(),
+                phone: None,
+                community: String::new(),
+                registered_on: None,
+                id_number: None,
+            };
+            bank.register_volunteer(&admin(), None, &form).map(|e| vec![e.seq()])
+        }
+        Op::Deposit(i, m) => bank
+            .deposit(
+                &admin(),
+                None,
+                &Deposit {
+                    card: c(*i),
+                    activity,
+                    minutes: Minutes::new(*m),
+                    served_on: None,
+                    note: String::new(),
+                },
+            )
+            .map(|x| x.events.iter().map(|e| e.seq()).collect()),
+        Op::Batch(cards, m) => bank
+            .deposit_batch(
+                &admin(),
+                None,
+                &BatchDeposit {
+                    cards: cards.iter().map(|i| c(*i)).collect(),
+                    activity,
+                    minutes: Minutes::new(*m),
+                    served_on: None,
+                    note: String::new(),
+                },
+            )
+            .map(|x| x.events.iter().map(|e| e.seq()).collect()),
+        Op::Redeem(i, r, q) => bank
+            .redeem(&admin(), None, &Redemption { card: c(*i), reward: rewards[*r], qty: *q })
+            .map(|x| x.events.iter().map(|e| e.seq()).collect()),
+        Op::Transfer(a, b, m) => bank
+            .transfer(
+                &admin(),
+                None,
+                &Transfer { from: c(*a), to: c(*b), minutes: Minutes::new(*m), note: String::new() },
+            )
+            .map(|x| x.events.iter().map(|e| e.seq()).collect()),
+        Op::Adjust(i, credit, m) => bank
+            .adjust(
+                &admin(),
+                None,
+                &Adjustment { card: c(*i), credit: *credit, minutes: Minutes::new(*m), reason: "r".into() },
+            )
+            .map(|x| x.events.iter().map(|e| e.seq()).collect()),
+        Op::Restock(r, q) => bank.restock(&admin(), None, rewards[*r], *q).map(|e| vec![e.seq()]),
+        Op::Reverse(k) => bank
+            .reverse(&admin(), None, model.reverse_target(*k), "r")
+            .map(|x| x.events.iter().map(|e| e.seq()).collect()),
+        Op::Reopen => Ok(vec![]),
+    };
+    match result {
+        Ok(s) => {
+            seqs.extend(&s);
+            Some(s)
+        }
+        Err(hourbank::bank::BankError::Rule(_)) => None,
+        Err(other) => panic!("{op:?} failed with a store error: {other}"),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn the_bank_agrees_with_the_model(ops in prop::collection::vec(op(), 100)) {
+        let dir = tempfile::tempdir().unwrap();
+        copy_dir(template(), dir.path());
+        let mut bank = Bank::open(dir.path()).unwrap().with_clock(fixed_clock());
+        let activity = bank.find_activity("入户宣传").unwrap().0;
+        let rewards = [bank.find_reward("洗衣液").unwrap().id, bank.find_reward("毛巾").unwrap().id];
+        let mut model = Model { stock: 2, next_seq: bank.store().next_seq().unwrap(), ..Model::default() };
+        let mut seqs = Vec::new();
+        for (step, op) in ops.iter().enumerate() {
+            if matches!(op, Op::Reopen) {
+                drop(bank);
+                bank = Bank::open(dir.path()).unwrap().with_clock(fixed_clock());
+            }
+            let before = model.next_seq;
+            let got = run(&bank, op, (activity, rewards), &mut seqs, &model);
+            let expected = model.apply(op);
+            prop_assert_eq!(got.is_some(), expected, "step {} {:?}", step, op);
+            if let Some(s) = got {
+                prop_assert_eq!(s, (before..model.next_seq).collect::<Vec<_>>(), "seqs of step {}", step);
+            }
+            for (i, name) in CARDS.iter().enumerate() {
+                if model.known(i) {
+                    prop_assert_eq!(balance(&bank, name), model.bal(i), "balance of {} after step {} {:?}", name, step, op);
+                }
+            }
+            prop_assert_eq!(bank.find_reward("洗衣液").unwrap().stock, model.stock);
+            let report = bank.check().unwrap();
+            prop_assert!(report.ok, "step {} {:?}: {:?}", step, op, report.problems);
+        }
+    }
+}
