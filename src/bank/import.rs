@@ -161,6 +161,35 @@ const ENTRY_COLUMNS: &[(&str, &[&str])] = &[
     ("memo", &["备注", "活动/奖品", "项目"]),
 ];
 
+/// Line numbers from byte offsets. (csv's own line count is off on CRLF files.) Offsets only
+/// move forward, so counting is linear in the file size.
+struct Lines<'t> {
+    text: &'t [u8],
+    offset: usize,
+    line: u64,
+}
+
+impl<'t> Lines<'t> {
+    fn new(text: &'t str) -> Lines<'t> {
+        Lines { text: text.as_bytes(), offset: 0, line: 1 }
+    }
+
+    fn at(&mut self, pos: Option<&csv::Position>) -> u64 {
+        let Some(pos) = pos else { return 0 };
+        let mut target = usize::try_from(pos.byte()).unwrap_or(usize::MAX).min(self.text.len());
+        // On CRLF files csv reports a record as starting at the previous line's `\n`; a record
+        // never starts with a line break, so step over any.
+        while matches!(self.text.get(target), Some(b'\r' | b'\n')) {
+            target += 1;
+        }
+        if target >= self.offset {
+            self.line += self.text[self.offset..target].iter().filter(|&&b| b == b'\n').count() as u64;
+            self.offset = target;
+        }
+        self.line
+    }
+}
+
 fn csv_reader(text: &str) -> csv::Reader<&[u8]> {
     csv::ReaderBuilder::new().flexible(true).has_headers(true).from_reader(text.as_bytes())
 }
@@ -225,6 +254,7 @@ impl Bank {
         let text = read_text(path)?;
         let previous = PreviousImports::load(self, source)?;
         let mut reader = csv_reader(&text);
+        let mut lines = Lines::new(&text);
         let mut bad = BadRows::default();
         let headers = match reader.headers() {
             Ok(h) => h.clone(),
@@ -250,12 +280,12 @@ impl Bank {
             let record = match record {
                 Ok(r) => r,
                 Err(e) => {
-                    let line = e.position().map(|p| p.line()).unwrap_or(0);
+                    let line = lines.at(e.position());
                     bad.add(line, format!("not readable as CSV: {e}"));
                     continue;
                 }
             };
-            let line = record.position().map(|p| p.line()).unwrap_or(0);
+            let line = lines.at(record.position());
             let parsed = (|| -> Result<Volunteer, String> {
                 let card = CardNo::parse(columns.get(&record, "card_no")).map_err(|e| e.to_string())?;
                 let name = Name::parse(columns.get(&record, "name")).map_err(|e| format!("name: {e}"))?;
@@ -362,6 +392,7 @@ impl Bank {
         let mut bad = BadRows::default();
         let mut summary = ImportSummary::default();
         let mut reader = csv_reader(&text);
+        let mut lines = Lines::new(&text);
         let headers = match reader.headers() {
             Ok(h) => h.clone(),
             Err(e) => {
@@ -393,12 +424,12 @@ impl Bank {
             let record = match record {
                 Ok(r) => r,
                 Err(e) => {
-                    let line = e.position().map(|p| p.line()).unwrap_or(0);
+                    let line = lines.at(e.position());
                     bad.add(line, format!("not readable as CSV: {e}"));
                     continue;
                 }
             };
-            let line = record.position().map(|p| p.line()).unwrap_or(0);
+            let line = lines.at(record.position());
             let parsed = (|| -> Result<EntryRow, String> {
                 let id = columns.get(&record, "id");
                 if id.is_empty() || id.len() > 64 || id.chars().any(char::is_control) {

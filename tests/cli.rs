@@ -1,0 +1,498 @@
+//! The real `hourbank` binary: every subcommand, every exit code, and bad CSV files (each
+//! refused with exit 2 and line numbers, leaving the store unchanged).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use tempfile::TempDir;
+
+struct Out {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn hb_in(store: &Path, args: &[&str], stdin: &str) -> Out {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hourbank"))
+        .arg("--store")
+        .arg(store)
+        .args(args)
+        .env("USER", "tester")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The program may exit before reading its input (a refused argument): ignore a broken pipe.
+    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
+    let out = child.wait_with_output().unwrap();
+    Out {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+struct Fixture {
+    dir: TempDir,
+}
+
+impl Fixture {
+    fn store(&self) -> PathBuf {
+        self.dir.path().join("store")
+    }
+    fn run(&self, args: &[&str]) -> Out {
+        hb_in(&self.store(), args, "")
+    }
+    fn ok(&self, args: &[&str]) -> String {
+        let o = self.run(args);
+        assert_eq!(o.code, 0, "{args:?} failed: {}", o.stderr);
+        o.stdout
+    }
+    fn code(&self, args: &[&str]) -> (i32, String) {
+        let o = self.run(args);
+        (o.code, o.stderr)
+    }
+    fn file(&self, name: &str, bytes: &[u8]) -> String {
+        let p = self.dir.path().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p.display().to_string()
+    }
+    /// Events and the entries export: what must not change when a command is refused.
+    fn snapshot(&self) -> (String, String) {
+        (self.ok(&["check", "--json"]), self.ok(&["export", "entries"]))
+    }
+}
+
+/// A store with an admin, two volunteers, an activity and two rewards.
+fn fixture() -> Fixture {
+    let f = Fixture { dir: tempfile::tempdir().unwrap() };
+    let o = hb_in(
+        &f.store(),
+        &["init", "--counter", "JM-01", "--admin", "A01", "--admin-name", "管理员"],
+        "2468\n",
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    f.ok(&[
+        "volunteer",
+        "add",
+        "--card",
+        "JH000123",
+        "--name",
+        "陈华佩",
+        "--phone",
+        "13800138000",
+        "--community",
+        "白沙街道",
+    ]);
+    f.ok(&["volunteer", "add", "--card", "JH000124", "--name", "李明", "--community", "潮连街道"]);
+    f.ok(&["activity", "add", "垃圾分类督导", "--category", "环保"]);
+    f.ok(&["reward", "add", "--name", "大米5kg", "--cost", "2.5", "--stock", "3"]);
+    f.ok(&[
+        "reward",
+        "add",
+        "--name",
+        "超市代金券50元",
+        "--kind",
+        "voucher",
+        "--cost",
+        "8h",
+        "--merchant",
+        "益华超市",
+    ]);
+    f
+}
+
+#[test]
+fn help_version_and_usage_errors() {
+    let f = Fixture { dir: tempfile::tempdir().unwrap() };
+    assert_eq!(f.run(&["--help"]).code, 0);
+    assert_eq!(f.run(&["--version"]).code, 0);
+    assert_eq!(f.run(&["frobnicate"]).code, 2);
+    assert_eq!(f.run(&["deposit", "--card", "X"]).code, 2);
+    assert_eq!(
+        f.run(&["deposit", "--card", "X", "--minutes", "5", "--hours", "1", "--activity", "a"]).code,
+        2
+    );
+}
+
+#[test]
+fn a_missing_store_is_exit_3() {
+    let f = Fixture { dir: tempfile::tempdir().unwrap() };
+    let (code, err) = f.code(&["balance", "JH000123"]);
+    assert_eq!(code, 3);
+    assert!(err.contains("no hourbank store"), "{err}");
+}
+
+#[test]
+fn a_store_in_use_is_exit_3_naming_the_owner() {
+    let f = fixture();
+    let bank = hourbank::bank::Bank::open(&f.store()).unwrap();
+    let (code, err) = f.code(&["balance", "JH000123"]);
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("is in use by another hourbank process"), "{err}");
+    assert!(err.contains(&format!("pid {}", std::process::id())), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    drop(bank);
+    f.ok(&["balance", "JH000123"]);
+}
+
+#[test]
+fn init_twice_and_bad_init_input() {
+    let f = fixture();
+    let o = hb_in(&f.store(), &["init", "--counter", "x", "--admin", "B", "--admin-name", "b"], "2468\n");
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    let g = Fixture { dir: tempfile::tempdir().unwrap() };
+    let o =
+        hb_in(&g.store(), &["init", "--counter", "x", "--admin", "bad id", "--admin-name", "b"], "2468\n");
+    assert_eq!(o.code, 2);
+    let o = hb_in(&g.store(), &["init", "--counter", "x", "--admin", "B", "--admin-name", "b"], "12\n");
+    assert_eq!(o.code, 2, "a two-digit PIN is refused: {}", o.stderr);
+}
+
+#[test]
+fn the_whole_counter_day_from_the_command_line() {
+    let f = fixture();
+    let out = f.ok(&[
+        "deposit",
+        "--card",
+        "JH000123",
+        "--hours",
+        "2小时30分",
+        "--activity",
+        "垃圾分类督导",
+        "--note",
+        "周末",
+    ]);
+    assert!(out.starts_with("saved #"), "{out}");
+    f.ok(&[
+        "deposit",
+        "--card",
+        "jh000123",
+        "--minutes",
+        "750",
+        "--activity",
+        "垃圾分类督导",
+        "--date",
+        "2026-01-05",
+    ]);
+    let batch = f.ok(&[
+        "deposit",
+        "--card",
+        "JH000123",
+        "--card",
+        "JH000124",
+        "--hours",
+        "1",
+        "--activity",
+        "垃圾分类督导",
+    ]);
+    assert!(batch.contains("for 2 volunteers"), "{batch}");
+    f.ok(&["redeem", "--card", "JH000123", "--reward", "大米5kg"]);
+
+    let json: serde_json::Value = serde_json::from_str(&f.ok(&["balance", "JH000123", "--json"])).unwrap();
+    assert_eq!(json["card_no"], "JH000123");
+    assert_eq!(json["name"], "陈华佩");
+    assert_eq!(json["earned_minutes"], 150 + 750 + 60);
+    assert_eq!(json["redeemed_minutes"], 150);
+    assert_eq!(json["balance_minutes"], 810);
+
+    let redeem_seq: u64 = {
+        let h: serde_json::Value = serde_json::from_str(&f.ok(&["history", "JH000123", "--json"])).unwrap();
+        let entries = h["entries"].as_array().unwrap();
+        assert_eq!(entries.len(), 5);
+        assert_eq!(entries[4]["kind"], "redeem");
+        assert_eq!(entries[4]["delta_minutes"], -150);
+        entries[4]["seq"].as_u64().unwrap()
+    };
+    let seq = redeem_seq.to_string();
+    f.ok(&["reverse", "--seq", &seq, "--reason", "顾客退回"]);
+    assert_eq!(f.code(&["reverse", "--seq", &seq, "--reason", "again"]).0, 1);
+    f.ok(&["transfer", "--from", "JH000123", "--to", "JH000124", "--hours", "1.5", "--note", "家人"]);
+    f.ok(&["adjust", "--card", "JH000124", "--credit", "--minutes", "30", "--reason", "补录"]);
+    let b: serde_json::Value = serde_json::from_str(&f.ok(&["balance", "JH000124", "--json"])).unwrap();
+    assert_eq!(b["balance_minutes"], 60 + 90 + 30);
+
+    let text = f.ok(&["history", "JH000123"]);
+    assert!(text.contains("垃圾分类督导 (周末)") && text.contains("reversed by"), "{text}");
+    assert!(f.ok(&["volunteer", "list"]).contains("陈华佩"));
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&f.ok(&["volunteer", "list", "--json"]))
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    assert!(f.ok(&["volunteer", "show", "JH000124"]).contains("李明"));
+    f.ok(&["volunteer", "edit", "JH000124", "--phone", "13900139000", "--new-card", "JH000999"]);
+    assert!(f.ok(&["volunteer", "show", "JH000999", "--json"]).contains("13900139000"));
+    assert!(f.ok(&["activity", "list"]).contains("垃圾分类督导"));
+    f.ok(&["reward", "restock", "大米5kg", "--qty", "2"]);
+    let rewards: serde_json::Value = serde_json::from_str(&f.ok(&["reward", "list", "--json"])).unwrap();
+    assert_eq!(rewards[0]["stock"], 5);
+    f.ok(&["reward", "retire", "超市代金券50元"]);
+    assert!(f.ok(&["reward", "list"]).contains("retired"));
+    let o = hb_in(&f.store(), &["staff", "add", "--id", "S01", "--name", "小王"], "1357\n");
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(f.ok(&["staff", "list"]).contains("小王"));
+    f.ok(&["staff", "disable", "S01"]);
+    f.ok(&["settings", "set", "--transfer-limit", "1h"]);
+    assert!(f.ok(&["settings", "show"]).contains("transfer_limit 1h"));
+    assert_eq!(f.code(&["transfer", "--from", "JH000123", "--to", "JH000999", "--hours", "2"]).0, 1);
+
+    let check: serde_json::Value = serde_json::from_str(&f.ok(&["check", "--json"])).unwrap();
+    assert_eq!(check["ok"], true);
+    assert_eq!(check["problems"].as_array().unwrap().len(), 0);
+    assert!(check["events"].as_u64().unwrap() > 15);
+
+    let balances = f.ok(&["export", "balances"]);
+    let mut lines = balances.lines();
+    assert_eq!(lines.next(), Some("card_no,name,community,earned_minutes,redeemed_minutes,balance_minutes"));
+    assert_eq!(lines.next(), Some("JH000123,陈华佩,白沙街道,960,0,870"));
+    let entries = f.ok(&["export", "entries"]);
+    assert!(entries.starts_with("seq,timestamp,card_no,kind,minutes,memo,actor,counter\n"), "{entries}");
+    assert!(entries.contains(",JH000123,reverse_redeem,150,"), "{entries}");
+    assert!(entries.contains(",cli:tester,JM-01"), "{entries}");
+    let out = f.dir.path().join("v.csv");
+    f.ok(&["export", "volunteers", "--out", out.to_str().unwrap()]);
+    assert!(std::fs::read_to_string(out).unwrap().contains("JH000999,李明,13900139000"));
+}
+
+#[test]
+fn refusals_and_bad_input_have_their_exit_codes_and_change_nothing() {
+    let f = fixture();
+    f.ok(&["deposit", "--card", "JH000123", "--hours", "1", "--activity", "垃圾分类督导"]);
+    let before = f.snapshot();
+    let cases: &[(&[&str], i32)] = &[
+        (&["deposit", "--card", "NOPE", "--hours", "1", "--activity", "垃圾分类督导"], 1),
+        (&["deposit", "--card", "JH000123", "--hours", "abc", "--activity", "垃圾分类督导"], 2),
+        (&["deposit", "--card", "JH000123", "--minutes", "0", "--activity", "垃圾分类督导"], 2),
+        (&["deposit", "--card", "JH000123", "--hours", "25", "--activity", "垃圾分类督导"], 1),
+        (&["deposit", "--card", "JH000123", "--hours", "1", "--activity", "nothing"], 1),
+        (
+            &[
+                "deposit",
+                "--card",
+                "JH000123",
+                "--hours",
+                "1",
+                "--activity",
+                "垃圾分类督导",
+                "--date",
+                "2999-01-01",
+            ],
+            1,
+        ),
+        (
+            &[
+                "deposit",
+                "--card",
+                "JH000123",
+                "--hours",
+                "1",
+                "--activity",
+                "垃圾分类督导",
+                "--date",
+                "yesterday",
+            ],
+            2,
+        ),
+        (
+            &[
+                "deposit",
+                "--card",
+                "JH000123",
+                "--card",
+                "NOPE",
+                "--hours",
+                "1",
+                "--activity",
+                "垃圾分类督导",
+            ],
+            1,
+        ),
+        (&["redeem", "--card", "JH000123", "--reward", "超市代金券50元"], 1),
+        (&["redeem", "--card", "JH000123", "--reward", "大米5kg", "--qty", "0"], 2),
+        (&["transfer", "--from", "JH000123", "--to", "JH000123", "--hours", "1"], 1),
+        (&["reverse", "--seq", "99999", "--reason", "x"], 1),
+        (&["reverse", "--seq", "3", "--reason", "registration"], 1),
+        (&["adjust", "--card", "JH000124", "--minutes", "30", "--reason", "x"], 1),
+        (&["volunteer", "add", "--card", "JH000123", "--name", "重复"], 1),
+        (&["volunteer", "add", "--card", "JH 1", "--name", "x"], 2),
+        (&["volunteer", "add", "--card", "JH2", "--name", "x", "--phone", "12ab"], 2),
+        (&["reward", "add", "--name", "大米5kg", "--cost", "1"], 1),
+        (&["balance", "NOPE"], 1),
+    ];
+    for (args, code) in cases {
+        let o = f.run(args);
+        assert_eq!(o.code, *code, "{args:?}: {}", o.stderr);
+        assert!(o.stderr.starts_with("hourbank: "), "{args:?}: {}", o.stderr);
+    }
+    assert_eq!(f.snapshot(), before);
+}
+
+#[test]
+fn operation_ids_make_cli_retries_safe() {
+    let f = fixture();
+    let args = [
+        "deposit",
+        "--card",
+        "JH000123",
+        "--hours",
+        "1",
+        "--activity",
+        "垃圾分类督导",
+        "--op-id",
+        "scan-0001",
+    ];
+    let first = f.ok(&args);
+    let second = f.ok(&args);
+    assert!(second.contains("already saved earlier"), "{second}");
+    assert_eq!(first.split(':').next(), second.split(':').next(), "same seq");
+    let (code, err) = f.code(&[
+        "deposit",
+        "--card",
+        "JH000123",
+        "--hours",
+        "2",
+        "--activity",
+        "垃圾分类督导",
+        "--op-id",
+        "scan-0001",
+    ]);
+    assert_eq!(code, 1, "{err}");
+    let b: serde_json::Value = serde_json::from_str(&f.ok(&["balance", "JH000123", "--json"])).unwrap();
+    assert_eq!(b["balance_minutes"], 60);
+}
+
+#[test]
+fn import_volunteers_and_entries_idempotently() {
+    let f = fixture();
+    let v = f.file("v.csv", "card_no,name,phone,community,registered_at\nJH1,黄玲慧,18963810553,白沙街道,2024-04-19\nJH2,陈国燕,,紫茶社区,\nJH000123,陈华佩,13800138000,白沙街道,\n".as_bytes());
+    let out = f.ok(&["import", "volunteers", &v]);
+    assert!(out.contains("imported 2 of 3 rows (1 already present)"), "{out}");
+    assert!(f.ok(&["import", "volunteers", &v]).contains("imported 0 of 3 rows (3 already present)"));
+
+    let e = f.file(
+        "e.csv",
+        "id,timestamp,card_no,kind,minutes,memo,extra\n\
+         1,2025-03-01 09:30,JH1,deposit,120,入户宣传,x\n\
+         2,2025-03-02T10:00:00+08:00,JH1,redeem,60,旧奖品,\n\
+         3,2025-02-01,JH2,deposit,90,垃圾分类督导,\n"
+            .as_bytes(),
+    );
+    let out = f.ok(&["import", "entries", &e]);
+    assert!(
+        out.contains("imported 3 of 3 rows") && out.contains("created 1 activities and 1 rewards"),
+        "{out}"
+    );
+    let again = f.ok(&["import", "entries", &e]);
+    assert!(again.contains("imported 0 of 3 rows (3 already present)"), "{again}");
+    let b: serde_json::Value = serde_json::from_str(&f.ok(&["balance", "JH1", "--json"])).unwrap();
+    assert_eq!((b["earned_minutes"].as_u64(), b["redeemed_minutes"].as_u64()), (Some(120), Some(60)));
+    // A historical reward is created retired: it cannot be redeemed at the counter.
+    assert!(f.ok(&["reward", "list"]).contains("旧奖品"));
+    assert_eq!(f.code(&["redeem", "--card", "JH1", "--reward", "旧奖品"]).0, 1);
+    // The same id with different content is a bad row, not a silent skip.
+    let changed = f.file(
+        "e2.csv",
+        "id,timestamp,card_no,kind,minutes,memo\n1,2025-03-01 09:30,JH1,deposit,999,入户宣传\n".as_bytes(),
+    );
+    let (code, err) = f.code(&["import", "entries", &changed]);
+    assert_eq!(code, 2);
+    assert!(err.contains("line 2") && err.contains("different content"), "{err}");
+    // A different source has its own ids.
+    let other = f.file(
+        "e3.csv",
+        "id,timestamp,card_no,kind,minutes,memo\n1,2025-04-01,JH2,deposit,30,入户宣传\n".as_bytes(),
+    );
+    assert!(f.ok(&["import", "entries", &other, "--source", "paper-2025"]).contains("imported 1 of 1"));
+    assert!(f.ok(&["check"]).contains("all invariants hold"));
+}
+
+#[test]
+fn gbk_bom_and_crlf_files_import_with_correct_names_and_line_numbers() {
+    let f = fixture();
+    let text = "卡号,姓名,电话,社区\r\nJH10,黄玲慧,18963810553,白沙街道\r\nJH11,陈国燕,,紫茶社区\r\n";
+    let (gbk, _, unmappable) = encoding_rs::GBK.encode(text);
+    assert!(!unmappable);
+    let p = f.file("gbk.csv", &gbk);
+    f.ok(&["import", "volunteers", &p]);
+    assert!(f.ok(&["volunteer", "show", "JH11"]).contains("陈国燕"));
+
+    let mut bom = b"\xEF\xBB\xBF".to_vec();
+    bom.extend_from_slice("card_no,name,phone,community\r\nJH12,司徒锦,,北街社区\r\n".as_bytes());
+    let p = f.file("bom.csv", &bom);
+    f.ok(&["import", "volunteers", &p]);
+    assert!(f.ok(&["volunteer", "show", "JH12"]).contains("司徒锦"));
+
+    let bad = "id,timestamp,card_no,kind,minutes,memo\r\n1,2025-03-01,JH10,deposit,60,入户宣传\r\n2,2025-03-01,JH10,deposit,六十,入户宣传\r\n";
+    let (gbk_bad, _, _) = encoding_rs::GBK.encode(bad);
+    let p = f.file("gbk-bad.csv", &gbk_bad);
+    let (code, err) = f.code(&["import", "entries", &p]);
+    assert_eq!(code, 2);
+    assert!(err.contains("line 3") && err.contains("六十"), "{err}");
+}
+
+#[test]
+fn every_kind_of_bad_csv_is_refused_whole_with_line_numbers() {
+    let f = fixture();
+    f.ok(&["deposit", "--card", "JH000123", "--hours", "1", "--activity", "垃圾分类督导"]);
+    let before = f.snapshot();
+    let header = "id,timestamp,card_no,kind,minutes,memo\n";
+    let ok_row = "1,2025-03-01 09:00,JH000123,deposit,60,入户宣传\n";
+    let mut long_line = String::from(header);
+    long_line.push_str(ok_row);
+    long_line.push_str(&format!("2,2025-03-01,JH000123,deposit,60,{}\n", "长".repeat(10 * 1024 * 1024 / 3)));
+    let cases: Vec<(&str, String, &str)> = vec![
+        (
+            "missing column",
+            "id,timestamp,card_no,kind,memo\n1,2025-03-01,JH000123,deposit,入户宣传\n".into(),
+            "missing column(s) minutes",
+        ),
+        ("no header", ok_row.to_string(), "header row"),
+        ("empty file", String::new(), "line 1"),
+        ("bad number", format!("{header}{ok_row}2,2025-03-01,JH000123,deposit,1.5h,入户宣传\n"), "line 3"),
+        (
+            "negative minutes",
+            format!("{header}{ok_row}2,2025-03-01,JH000123,deposit,-60,入户宣传\n"),
+            "line 3",
+        ),
+        ("zero minutes", format!("{header}2,2025-03-01,JH000123,deposit,0,入户宣传\n{ok_row}"), "line 2"),
+        (
+            "unknown card",
+            format!("{header}{ok_row}2,2025-03-01,NOPE,deposit,60,入户宣传\n"),
+            "no volunteer with card NOPE",
+        ),
+        ("bad kind", format!("{header}{ok_row}2,2025-03-01,JH000123,gift,60,入户宣传\n"), "line 3"),
+        ("bad timestamp", format!("{header}{ok_row}2,someday,JH000123,deposit,60,入户宣传\n"), "line 3"),
+        ("overdraw", format!("{header}{ok_row}2,2025-03-02,JH000123,redeem,600,大米5kg\n"), "overdraw"),
+        (
+            "duplicate ids",
+            format!("{header}{ok_row}1,2025-03-02,JH000123,deposit,30,入户宣传\n"),
+            "already appears on line 2",
+        ),
+        ("not text", String::from_utf8_lossy(&[0xff, 0xfe, 0x00, 0x81, 0x30]).into_owned() + "\u{0}", "line"),
+        ("a 10 MB line", long_line, "line 3"),
+    ];
+    for (what, content, expect) in cases {
+        let p = f.file("bad.csv", content.as_bytes());
+        let (code, err) = f.code(&["import", "entries", &p]);
+        assert_eq!(code, 2, "{what}: {err}");
+        assert!(err.contains(expect), "{what}: {err}");
+        assert!(err.contains("nothing was imported"), "{what}: {err}");
+    }
+    let p = f.file("raw.csv", &[0xff, 0xfe, 0xfd, b'\n', 0x80]);
+    assert_eq!(f.code(&["import", "volunteers", &p]).0, 2);
+    let p = f.file(
+        "v.csv",
+        "card_no,name,phone,community\nJH000123,陈华佩改,13800138000,白沙街道\nJH5,,,\n".as_bytes(),
+    );
+    let (code, err) = f.code(&["import", "volunteers", &p]);
+    assert_eq!(code, 2);
+    assert!(err.contains("line 2") && err.contains("different details") && err.contains("line 3"), "{err}");
+    assert_eq!(f.code(&["import", "entries", "/nonexistent.csv"]).0, 2);
+    assert_eq!(f.snapshot(), before, "refused imports change nothing");
+}
