@@ -137,7 +137,7 @@ fn crash_rounds() {
         let acked: Vec<u64> =
             lines.iter().filter_map(|l| l.strip_prefix("ACK ")).map(|n| n.parse().unwrap()).collect();
         let last_try: Option<u64> =
-            lines.iter().filter_map(|l| l.strip_prefix("TRY ")).map(|n| n.parse().unwrap()).last();
+            lines.iter().filter_map(|l| l.strip_prefix("TRY ")).map(|n| n.parse().unwrap()).next_back();
         acknowledged += acked.len();
 
         let bank = Bank::open(dir.path()).unwrap().with_clock(fixed_clock());

@@ -3,9 +3,9 @@
 //! be refused, not trusted). `scripts/fuzz.sh` runs many more iterations.
 
 use hourbank::domain::*;
-use hourbank::store::codec::{decode, encode, DECODE_LIMIT};
-use hourbank::store::records::AccountRecord;
 use hourbank::store::OpRecord;
+use hourbank::store::codec::{DECODE_LIMIT, decode, encode};
+use hourbank::store::records::AccountRecord;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -48,7 +48,11 @@ fn seeds() -> Vec<Vec<u8>> {
             at: Timestamp::from_micros(1_800_000_000_000_000),
             counter: "JM-01".into(),
             actor: Actor::Cli("admin".into()),
-            origin: Origin::Import(ImportRef { source: "csv".into(), row_id: "E1".into(), occurred: Timestamp::from_micros(5) }),
+            origin: Origin::Import(ImportRef {
+                source: "csv".into(),
+                row_id: "E1".into(),
+                occurred: Timestamp::from_micros(5),
+            }),
             kind: EventKind::VolunteerRegistered(v.clone()),
         },
         hash: [3; 32],
@@ -93,7 +97,8 @@ fn decode_all(bytes: &[u8]) {
 
 #[test]
 fn random_and_mutated_bytes_never_panic() {
-    let iterations: usize = std::env::var("HOURBANK_FUZZ_ITERATIONS").ok().and_then(|s| s.parse().ok()).unwrap_or(100_000);
+    let iterations: usize =
+        std::env::var("HOURBANK_FUZZ_ITERATIONS").ok().and_then(|s| s.parse().ok()).unwrap_or(100_000);
     let mut rng = StdRng::seed_from_u64(7);
     let seeds = seeds();
     LARGEST.store(0, Ordering::Relaxed);

@@ -743,10 +743,10 @@ impl PreviousImports {
         if bank.store.import_sources()?.iter().any(|s| s == source) {
             for event in bank.store.journal_from(1) {
                 let event = event?;
-                if let crate::domain::Origin::Import(r) = &event.body.origin {
-                    if r.source == source {
-                        rows.push((row_hash(&r.row_id), event.seq()));
-                    }
+                if let crate::domain::Origin::Import(r) = &event.body.origin
+                    && r.source == source
+                {
+                    rows.push((row_hash(&r.row_id), event.seq()));
                 }
             }
             rows.sort_unstable();
@@ -760,10 +760,11 @@ impl PreviousImports {
         let start = self.rows.partition_point(|(x, _)| *x < h);
         for &(_, seq) in self.rows[start..].iter().take_while(|(x, _)| *x == h) {
             // Hashes can collide: confirm against the event itself.
-            if let crate::domain::Origin::Import(r) = &bank.event(seq)?.body.origin {
-                if r.source == self.source && r.row_id == row_id {
-                    return Ok(Some(seq));
-                }
+            if let crate::domain::Origin::Import(r) = &bank.event(seq)?.body.origin
+                && r.source == self.source
+                && r.row_id == row_id
+            {
+                return Ok(Some(seq));
             }
         }
         Ok(None)

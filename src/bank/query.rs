@@ -90,10 +90,10 @@ impl Bank {
             Some(id) => Some(id),
             None => t.parse::<u64>().ok(),
         };
-        if let Some(id) = id {
-            if let Some(reward) = self.store.reward(id)? {
-                return Ok(RewardView { id, stock: self.store.stock(id)?, reward });
-            }
+        if let Some(id) = id
+            && let Some(reward) = self.store.reward(id)?
+        {
+            return Ok(RewardView { id, stock: self.store.stock(id)?, reward });
         }
         Err(Rule::UnknownReward(t.to_string()).into())
     }

@@ -145,10 +145,10 @@ fn store<T, E>(r: Result<T, E>) -> Result<T, ApplyError<E>> {
 /// unique card numbers and catalog names, and every reference pointing at something that exists.
 pub fn apply<S: LedgerStore>(s: &mut S, event: &Event) -> Applied<S::Error> {
     let seq = event.body.seq;
-    if let Actor::Staff(id) = &event.body.actor {
-        if !store(s.has_staff(id))? {
-            return Err(Rule::UnknownStaff(id.to_string()).into());
-        }
+    if let Actor::Staff(id) = &event.body.actor
+        && !store(s.has_staff(id))?
+    {
+        return Err(Rule::UnknownStaff(id.to_string()).into());
     }
     match &event.body.kind {
         EventKind::CounterInitialized { name } => {

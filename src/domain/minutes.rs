@@ -169,7 +169,7 @@ fn parse_decimal_hours(t: &str) -> Option<Minutes> {
         let scale = 10u64.pow(u32::try_from(frac_part.len()).ok()?);
         let frac: u64 = frac_part.parse().ok()?;
         let numerator = frac * 60;
-        if numerator % scale != 0 {
+        if !numerator.is_multiple_of(scale) {
             return None;
         }
         minutes = minutes.checked_add(numerator / scale)?;

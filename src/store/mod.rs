@@ -71,6 +71,8 @@ pub enum StoreError {
     Sled(#[from] sled::Error),
     #[error("corrupt store: {0}")]
     Corrupt(#[from] CodecError),
+    #[error("internal error: {0}")]
+    Internal(&'static str),
     #[error("an earlier write could not be saved ({0}); restart hourbank before saving anything else")]
     Poisoned(String),
 }

@@ -119,10 +119,10 @@ impl<'a> TxView<'a> {
         f: impl FnOnce(&mut AccountRecord, &mut bool) -> T,
     ) -> Result<Option<T>, TxFail> {
         let mut cache = self.accounts.borrow_mut();
-        if !cache.contains_key(&id) {
+        if let std::collections::hash_map::Entry::Vacant(e) = cache.entry(id) {
             match self.get::<AccountRecord>(ACCOUNTS, &u64_key(id))? {
                 Some(record) => {
-                    cache.insert(id, (record, false));
+                    e.insert((record, false));
                 }
                 None => return Ok(None),
             }
@@ -180,10 +180,10 @@ impl LedgerStore for TxView<'_> {
         record: &Volunteer,
         old_card: Option<&CardNo>,
     ) -> Result<(), TxFail> {
-        if let Some(old) = old_card {
-            if old != &record.card {
-                self.trees[CARD_INDEX].remove(old.as_str().as_bytes()).map_err(TxFail::Sled)?;
-            }
+        if let Some(old) = old_card
+            && old != &record.card
+        {
+            self.trees[CARD_INDEX].remove(old.as_str().as_bytes()).map_err(TxFail::Sled)?;
         }
         self.put(CARD_INDEX, record.card.as_str().as_bytes(), &id)?;
         self.put(VOLUNTEERS, &u64_key(id), record)
@@ -310,21 +310,20 @@ impl Store {
         }
         let result = self.trees.as_slice().transaction(|trees| {
             let mut view = TxView::new(trees);
-            if let Some((id, digest)) = op {
-                if let Some(done) = lift(view.get::<OpRecord>(OPS, id.as_bytes()).map_err(ApplyError::Store))?
-                {
-                    if done.digest != digest {
-                        return Err(ConflictableTransactionError::Abort(Abort::Rule(Rule::OpIdReused(
-                            id.to_string(),
-                        ))));
-                    }
-                    let mut events = Vec::with_capacity(done.events as usize);
-                    for seq in done.first_seq..done.first_seq + u64::from(done.events) {
-                        let e = lift(view.entry(seq).map_err(ApplyError::Store))?;
-                        events.extend(e);
-                    }
-                    return Ok(Committed { events, replayed: true });
+            if let Some((id, digest)) = op
+                && let Some(done) = lift(view.get::<OpRecord>(OPS, id.as_bytes()).map_err(ApplyError::Store))?
+            {
+                if done.digest != digest {
+                    return Err(ConflictableTransactionError::Abort(Abort::Rule(Rule::OpIdReused(
+                        id.to_string(),
+                    ))));
                 }
+                let mut events = Vec::with_capacity(done.events as usize);
+                for seq in done.first_seq..done.first_seq + u64::from(done.events) {
+                    let e = lift(view.entry(seq).map_err(ApplyError::Store))?;
+                    events.extend(e);
+                }
+                return Ok(Committed { events, replayed: true });
             }
             let pending = lift(plan(&view))?;
             let first_seq: u64 =
@@ -365,11 +364,11 @@ impl Store {
                     .map_err(|c| ConflictableTransactionError::Abort(Abort::Codec(c)))?;
                 let event = Event { body, hash };
                 lift(apply(&mut view, &event))?;
-                if let Some(r) = &p.import {
-                    if !sources.contains(&r.source) {
-                        sources.push(r.source.clone());
-                        sources_changed = true;
-                    }
+                if let Some(r) = &p.import
+                    && !sources.contains(&r.source)
+                {
+                    sources.push(r.source.clone());
+                    sources_changed = true;
                 }
                 lift(view.put(JOURNAL, &u64_key(seq), &event).map_err(ApplyError::Store))?;
                 prev = hash;

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Benchmarks with baselines measured in the same run (see README "Benchmarks").
+#   scripts/bench.sh [--volunteers 100000] [--entries 1000000]
+# Needs python3 (for the SQLite size comparison) and GNU time (/usr/bin/time) for peak memory.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VOLUNTEERS=100000
+ENTRIES=1000000
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --volunteers) VOLUNTEERS=$2; shift 2 ;;
+    --entries) ENTRIES=$2; shift 2 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+WORK=${BENCH_DIR:-$(mktemp -d)}
+trap 'rm -rf "$WORK"' EXIT
+cargo build --release --quiet --bins
+BIN=target/release/hourbank
+
+echo "== machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -m), $(df -h "$WORK" | awk 'NR==2{print $1}')"
+
+echo "== ledger benchmarks (cargo bench --bench ledger)"
+cargo bench --quiet --bench ledger -- --volunteers "$VOLUNTEERS" --entries "$ENTRIES" --dir "$WORK/bench"
+
+echo "== peak memory of the real binary (GNU time)"
+DATA="$WORK/data"
+target/release/hourbank-gen-dataset "$DATA" --volunteers "$VOLUNTEERS" --entries "$ENTRIES" >/dev/null
+STORE="$WORK/store"
+echo 1234 | $BIN --store "$STORE" init --counter BENCH --admin A01 --admin-name admin >/dev/null
+$BIN --store "$STORE" import volunteers "$DATA/volunteers.csv" >/dev/null
+peak() { /usr/bin/time -f "%M" "$@" 2>&1 >/dev/null | tail -1; }
+echo "import entries peak RSS: $(( $(peak $BIN --store "$STORE" import entries "$DATA/entries.csv") / 1024 )) MB"
+echo "check peak RSS: $(( $(peak $BIN --store "$STORE" check) / 1024 )) MB"
+start=$(date +%s%N); $BIN --store "$STORE" export balances >/dev/null; end=$(date +%s%N)
+echo "export balances, whole command incl. opening the store: $(( (end - start) / 1000000 )) ms"
+
+echo "== every balance equals one computed independently from the CSV"
+$BIN --store "$STORE" export balances > "$WORK/balances.csv"
+python3 - "$DATA/entries.csv" "$WORK/balances.csv" <<'PY'
+import csv, sys
+expected = {}
+with open(sys.argv[1], encoding="utf-8") as f:
+    for row in csv.DictReader(f):
+        m = int(row["minutes"]) * (1 if row["kind"] == "deposit" else -1)
+        expected[row["card_no"]] = expected.get(row["card_no"], 0) + m
+bad = 0
+with open(sys.argv[2], encoding="utf-8") as f:
+    for row in csv.DictReader(f):
+        if int(row["balance_minutes"]) != expected.get(row["card_no"], 0):
+            bad += 1
+print(f"{len(expected)} volunteers with entries; {bad} balances differ")
+sys.exit(1 if bad else 0)
+PY
+
+echo "== the same data in SQLite (python3 sqlite3), for the store-size comparison"
+python3 - "$DATA" "$WORK/ledger.sqlite" <<'PY'
+import csv, os, sqlite3, sys
+data, path = sys.argv[1], sys.argv[2]
+db = sqlite3.connect(path)
+db.executescript("""
+CREATE TABLE volunteers(card_no TEXT PRIMARY KEY, name TEXT, phone TEXT, community TEXT, registered_at TEXT);
+CREATE TABLE entries(id TEXT PRIMARY KEY, ts TEXT, card_no TEXT REFERENCES volunteers, kind TEXT, minutes INTEGER, memo TEXT);
+CREATE INDEX entries_card ON entries(card_no, ts);
+""")
+with open(os.path.join(data, "volunteers.csv"), encoding="utf-8") as f:
+    r = csv.reader(f); next(r); db.executemany("INSERT INTO volunteers VALUES (?,?,?,?,?)", r)
+with open(os.path.join(data, "entries.csv"), encoding="utf-8") as f:
+    r = csv.reader(f); next(r); db.executemany("INSERT INTO entries VALUES (?,?,?,?,?,?)", r)
+db.commit(); db.execute("VACUUM"); db.close()
+print(f"SQLite: {os.path.getsize(path) / 1e6:.0f} MB")
+PY
+echo "hourbank store: $(du -sm "$STORE" | cut -f1) MB"
