@@ -14,6 +14,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 WORK=${BENCH_DIR:-$(mktemp -d)}
+mkdir -p "$WORK"
 trap 'rm -rf "$WORK"' EXIT
 cargo build --release --quiet --bins
 BIN=target/release/hourbank

@@ -6,7 +6,7 @@
 //! difference be named exactly.
 
 use std::collections::HashMap;
-use std::sync::mpsc::{sync_channel, SyncSender};
+use std::sync::mpsc::{SyncSender, sync_channel};
 
 use serde::Serialize;
 
@@ -215,13 +215,15 @@ fn scan_journal(store: &Store, out: SyncSender<Vec<Event>>) -> Result<Chain, Sto
         let seq = match <[u8; 8]>::try_from(key.as_slice()) {
             Ok(b) => u64::from_be_bytes(b),
             Err(_) => {
-                c.problems.add(4, format!("journal key {} is not a sequence number", codec::describe_key(&key)));
+                c.problems
+                    .add(4, format!("journal key {} is not a sequence number", codec::describe_key(&key)));
                 c.last_hash = None;
                 continue;
             }
         };
         if seq != c.expected_seq {
-            c.problems.add(4, format!("journal jumps from seq {} to seq {seq}", c.expected_seq.saturating_sub(1)));
+            c.problems
+                .add(4, format!("journal jumps from seq {} to seq {seq}", c.expected_seq.saturating_sub(1)));
             c.last_hash = None;
         }
         c.expected_seq = seq + 1;
@@ -241,7 +243,10 @@ fn scan_journal(store: &Store, out: SyncSender<Vec<Event>>) -> Result<Chain, Sto
             hasher_input.extend_from_slice(&prev_hash);
             hasher_input.extend_from_slice(&value[1..value.len() - 32]);
             if *blake3::hash(&hasher_input).as_bytes() != event.hash {
-                c.problems.add(4, format!("hash chain broken at seq {seq}: the stored event does not match its hash"));
+                c.problems.add(
+                    4,
+                    format!("hash chain broken at seq {seq}: the stored event does not match its hash"),
+                );
             }
         }
         c.last_hash = Some(event.hash);
@@ -249,7 +254,8 @@ fn scan_journal(store: &Store, out: SyncSender<Vec<Event>>) -> Result<Chain, Sto
             c.problems.add(4, format!("event stored under seq {seq} says it is seq {}", event.body.seq));
         }
         batch.push(event);
-        if batch.len() == BATCH && out.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH))).is_err() {
+        if batch.len() == BATCH && out.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH))).is_err()
+        {
             break;
         }
     }
@@ -330,14 +336,19 @@ pub fn check_store(store: &Store) -> Result<CheckReport, BankError> {
                         }
                     }
                     Origin::Op(tag) => {
-                        ops.insert(tag.id.clone(), OpRecord { digest: tag.digest, first_seq: seq, events: tag.events });
+                        ops.insert(
+                            tag.id.clone(),
+                            OpRecord { digest: tag.digest, first_seq: seq, events: tag.events },
+                        );
                     }
                 }
                 match apply(&mut r, &event) {
                     Ok(()) => {}
                     Err(ApplyError::Rule(rule)) => replay_problems
                         .add(invariant_of(&rule), format!("seq {seq} ({}): {rule}", event.kind().name())),
-                    Err(ApplyError::Store(e)) => replay_problems.add(3, format!("seq {seq}: its target cannot be read: {e}")),
+                    Err(ApplyError::Store(e)) => {
+                        replay_problems.add(3, format!("seq {seq}: its target cannot be read: {e}"))
+                    }
                 }
             }
         }
@@ -351,7 +362,10 @@ pub fn check_store(store: &Store) -> Result<CheckReport, BankError> {
     }
     let next_seq = store.next_seq()?;
     if next_seq != chain.expected_seq {
-        p.add(4, format!("meta says the next seq is {next_seq}, the journal ends at {}", chain.expected_seq - 1));
+        p.add(
+            4,
+            format!("meta says the next seq is {next_seq}, the journal ends at {}", chain.expected_seq - 1),
+        );
     }
     if let Some(last) = chain.last_hash
         && chain.events > 0
@@ -378,7 +392,14 @@ fn compare_projections(
         match r.accounts.get(id) {
             Some(expected) => {
                 if expected.totals != got.totals {
-                    p.add(1, format!("volunteer {id}: stored balance {} ≠ journal {}", got.totals.balance(), expected.totals.balance()));
+                    p.add(
+                        1,
+                        format!(
+                            "volunteer {id}: stored balance {} ≠ journal {}",
+                            got.totals.balance(),
+                            expected.totals.balance()
+                        ),
+                    );
                 }
                 if !expected.seqs().eq(got.seqs()) {
                     p.add(5, format!("history of volunteer {id}: {} entries stored, {} in the journal (or different ones)", got.len(), expected.len()));
@@ -406,7 +427,10 @@ fn compare_projections(
 
     // Invariant 3: the reversal index.
     if stored.reversed != r.reversed {
-        p.add(3, format!("reversal index has {} entries, the journal {}", stored.reversed.len(), r.reversed.len()));
+        p.add(
+            3,
+            format!("reversal index has {} entries, the journal {}", stored.reversed.len(), r.reversed.len()),
+        );
     }
 
     // Invariant 5: every other projection equals the replay.
@@ -416,7 +440,14 @@ fn compare_projections(
         }
     }
     if stored.volunteers.len() != r.volunteers.len() {
-        p.add(5, format!("{} volunteer records stored, {} in the journal", stored.volunteers.len(), r.volunteers.len()));
+        p.add(
+            5,
+            format!(
+                "{} volunteer records stored, {} in the journal",
+                stored.volunteers.len(),
+                r.volunteers.len()
+            ),
+        );
     }
     for (card, id) in &stored.cards {
         let expected = CardNo::parse(card).ok().and_then(|c| r.cards.get(&c).copied());
@@ -431,7 +462,14 @@ fn compare_projections(
         p.add(5, "the list of import sources differs from the journal".into());
     }
     if &stored.ops != ops {
-        p.add(5, format!("operation ids: {} stored, {} in the journal (or they differ)", stored.ops.len(), ops.len()));
+        p.add(
+            5,
+            format!(
+                "operation ids: {} stored, {} in the journal (or they differ)",
+                stored.ops.len(),
+                ops.len()
+            ),
+        );
     }
     if stored.names != r.names {
         p.add(5, "the catalog name index differs from the journal".into());

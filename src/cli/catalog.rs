@@ -100,6 +100,8 @@ pub enum SettingsCmd {
         /// Largest single transfer between volunteers (default 10h)
         #[arg(long)]
         transfer_limit: Option<String>,
+        #[arg(long)]
+        op_id: Option<String>,
     },
 }
 
@@ -229,7 +231,7 @@ pub fn settings(store: Option<PathBuf>, cmd: SettingsCmd) -> CliResult {
         SettingsCmd::Show => {
             println!("entry_cap {}\ntransfer_limit {}", current.entry_cap, current.transfer_limit);
         }
-        SettingsCmd::Set { entry_cap, transfer_limit } => {
+        SettingsCmd::Set { entry_cap, transfer_limit, op_id } => {
             if entry_cap.is_none() && transfer_limit.is_none() {
                 return Err(Failure::bad_input(
                     "nothing to change: give --entry-cap and/or --transfer-limit",
@@ -242,7 +244,7 @@ pub fn settings(store: Option<PathBuf>, cmd: SettingsCmd) -> CliResult {
                 entry_cap: parse(entry_cap, current.entry_cap)?,
                 transfer_limit: parse(transfer_limit, current.transfer_limit)?,
             };
-            let e = bank.change_settings(&cli_actor(), None, new)?;
+            let e = bank.change_settings(&cli_actor(), op_id.as_deref(), new)?;
             println!("saved #{}: entry_cap {} transfer_limit {}", e.seq(), new.entry_cap, new.transfer_limit);
         }
     }

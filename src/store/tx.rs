@@ -282,6 +282,25 @@ pub fn chain_hash(prev: &[u8; 32], body: &EventBody, scratch: &mut Vec<u8>) -> R
     Ok(*blake3::hash(scratch).as_bytes())
 }
 
+/// Hashes a body and builds the stored journal value in one encoding pass: the stored value of
+/// an `Event` is the version byte, the encoded body, then the 32 hash bytes (bincode writes a
+/// byte array as plain bytes; `stored_event_layout` below and the golden tests pin this).
+fn hash_and_encode(
+    prev: &[u8; 32],
+    body: &EventBody,
+    scratch: &mut Vec<u8>,
+) -> Result<([u8; 32], Vec<u8>), CodecError> {
+    scratch.clear();
+    scratch.extend_from_slice(prev);
+    codec::encode_bare(body, scratch)?;
+    let hash = *blake3::hash(scratch).as_bytes();
+    let mut stored = Vec::with_capacity(scratch.len() + 1);
+    stored.push(codec::VALUE_VERSION);
+    stored.extend_from_slice(&scratch[32..]);
+    stored.extend_from_slice(&hash);
+    Ok((hash, stored))
+}
+
 /// Who, when and where: the parts of an event the bank supplies for a whole commit.
 #[derive(Debug, Clone)]
 pub struct CommitContext {
@@ -360,7 +379,7 @@ impl Store {
                     origin,
                     kind: p.kind.clone(),
                 };
-                let hash = chain_hash(&prev, &body, &mut scratch)
+                let (hash, stored) = hash_and_encode(&prev, &body, &mut scratch)
                     .map_err(|c| ConflictableTransactionError::Abort(Abort::Codec(c)))?;
                 let event = Event { body, hash };
                 lift(apply(&mut view, &event))?;
@@ -370,7 +389,7 @@ impl Store {
                     sources.push(r.source.clone());
                     sources_changed = true;
                 }
-                lift(view.put(JOURNAL, &u64_key(seq), &event).map_err(ApplyError::Store))?;
+                view.trees[JOURNAL].insert(&u64_key(seq), stored)?;
                 prev = hash;
                 events.push(event);
             }
@@ -411,6 +430,22 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stored_event_layout() {
+        let body = EventBody {
+            seq: 77,
+            at: Timestamp::from_micros(123),
+            counter: "JM".into(),
+            actor: Actor::SelfService,
+            origin: Origin::Direct,
+            kind: EventKind::Reversed { target: 5, reason: "因为".into() },
+        };
+        let mut scratch = Vec::new();
+        let (hash, stored) = hash_and_encode(&[9; 32], &body, &mut scratch).unwrap();
+        assert_eq!(hash, chain_hash(&[9; 32], &body, &mut Vec::new()).unwrap());
+        assert_eq!(stored, codec::encode(&Event { body, hash }).unwrap());
+    }
 
     #[test]
     fn tree_positions_match_names() {

@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
 use hourbank::bank::{Bank, BatchDeposit, Deposit, NewStaff};
-use hourbank::domain::{Actor, CardNo, Event, EventBody, EventKind, ImportRef, Minutes, Name, Origin, Role, StaffId, Timestamp};
+use hourbank::domain::{
+    Actor, CardNo, Event, EventBody, EventKind, ImportRef, Minutes, Name, Origin, Role, StaffId, Timestamp,
+};
 use hourbank::store::codec;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -23,7 +25,8 @@ struct Args {
 }
 
 fn args() -> Args {
-    let mut a = Args { volunteers: 100_000, entries: 1_000_000, dir: std::env::temp_dir().join("hourbank-bench") };
+    let mut a =
+        Args { volunteers: 100_000, entries: 1_000_000, dir: std::env::temp_dir().join("hourbank-bench") };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         match flag.as_str() {
@@ -90,16 +93,31 @@ fn main() {
         let f: Vec<&str> = line.split(',').collect();
         let seq = i as u64 + 1;
         let kind = if f[3] == "deposit" {
-            EventKind::Deposited { volunteer: 1, activity: 2, minutes: Minutes::new(f[4].parse().unwrap()), served_on: hourbank::domain::Day::parse("2025-01-01").unwrap(), note: String::new() }
+            EventKind::Deposited {
+                volunteer: 1,
+                activity: 2,
+                minutes: Minutes::new(f[4].parse().unwrap()),
+                served_on: hourbank::domain::Day::parse("2025-01-01").unwrap(),
+                note: String::new(),
+            }
         } else {
-            EventKind::Redeemed { volunteer: 1, reward: 3, qty: 1, minutes: Minutes::new(f[4].parse().unwrap()) }
+            EventKind::Redeemed {
+                volunteer: 1,
+                reward: 3,
+                qty: 1,
+                minutes: Minutes::new(f[4].parse().unwrap()),
+            }
         };
         let body = EventBody {
             seq,
             at: Timestamp::from_micros(0),
             counter: "BENCH".into(),
             actor: Actor::Cli("bench".into()),
-            origin: Origin::Import(ImportRef { source: "csv".into(), row_id: f[0].into(), occurred: Timestamp::from_micros(0) }),
+            origin: Origin::Import(ImportRef {
+                source: "csv".into(),
+                row_id: f[0].into(),
+                occurred: Timestamp::from_micros(0),
+            }),
             kind,
         };
         let hash = hourbank::store::chain_hash(&prev, &body, &mut scratch).unwrap();
@@ -121,7 +139,12 @@ fn main() {
     eprintln!("hourbank import…");
     let store = a.dir.join("store");
     let who = Actor::Cli("bench".into());
-    let admin = NewStaff { id: StaffId::parse("A01").unwrap(), name: Name::parse("管理员").unwrap(), role: Role::Admin, pin: "1234".into() };
+    let admin = NewStaff {
+        id: StaffId::parse("A01").unwrap(),
+        name: Name::parse("管理员").unwrap(),
+        role: Role::Admin,
+        pin: "1234".into(),
+    };
     let bank = Bank::init(&store, &Name::parse("BENCH").unwrap(), admin, &who).unwrap();
     let t = Instant::now();
     bank.import_volunteers(&who, &data.join("volunteers.csv"), "csv").unwrap();
@@ -148,10 +171,18 @@ fn main() {
     let bank = bank.with_clock(Arc::new(|| Utc.with_ymd_and_hms(2026, 11, 29, 2, 0, 0).unwrap()));
     let activity = bank.find_activity("垃圾分类督导").unwrap().0;
     let mut rng = StdRng::seed_from_u64(1);
-    let card = |rng: &mut StdRng| CardNo::parse(&hourbank::sample::card(rng.random_range(1..=a.volunteers))).unwrap();
+    let card = |rng: &mut StdRng| {
+        CardNo::parse(&hourbank::sample::card(rng.random_range(1..=a.volunteers))).unwrap()
+    };
     let mut ours = Vec::new();
     for _ in 0..2000 {
-        let d = Deposit { card: card(&mut rng), activity, minutes: Minutes::new(60), served_on: None, note: String::new() };
+        let d = Deposit {
+            card: card(&mut rng),
+            activity,
+            minutes: Minutes::new(60),
+            served_on: None,
+            note: String::new(),
+        };
         let t = Instant::now();
         bank.deposit(&who, None, &d).unwrap();
         ours.push(t.elapsed());
@@ -167,7 +198,10 @@ fn main() {
         (&j, &b)
             .transaction(|(j, b)| {
                 j.insert(&seq.to_be_bytes(), value.as_slice())?;
-                let old = b.get(who)?.map(|v| u64::from_be_bytes(v.as_ref().try_into().unwrap_or([0; 8]))).unwrap_or(0);
+                let old = b
+                    .get(who)?
+                    .map(|v| u64::from_be_bytes(v.as_ref().try_into().unwrap_or([0; 8])))
+                    .unwrap_or(0);
                 b.insert(&who, &(old + 60).to_be_bytes())?;
                 Ok::<_, sled::transaction::ConflictableTransactionError<()>>(())
             })
@@ -176,7 +210,8 @@ fn main() {
         base.push(t.elapsed());
     }
     base.sort();
-    let (om, op, bm, bp) = (percentile(&ours, 0.5), percentile(&ours, 0.99), percentile(&base, 0.5), percentile(&base, 0.99));
+    let (om, op, bm, bp) =
+        (percentile(&ours, 0.5), percentile(&ours, 0.99), percentile(&base, 0.5), percentile(&base, 0.99));
     rows.push(Row(
         "durable deposit latency".into(),
         format!("median {om:.0?}, p99 {op:.0?}"),
@@ -190,13 +225,30 @@ fn main() {
     let t = Instant::now();
     for _ in 0..5 {
         for c in &cards {
-            bank.deposit(&who, None, &Deposit { card: c.clone(), activity, minutes: Minutes::new(60), served_on: None, note: String::new() }).unwrap();
+            bank.deposit(
+                &who,
+                None,
+                &Deposit {
+                    card: c.clone(),
+                    activity,
+                    minutes: Minutes::new(60),
+                    served_on: None,
+                    note: String::new(),
+                },
+            )
+            .unwrap();
         }
     }
     let singles = t.elapsed() / 5;
     let t = Instant::now();
     for _ in 0..5 {
-        let batch = BatchDeposit { cards: cards.clone(), activity, minutes: Minutes::new(60), served_on: None, note: String::new() };
+        let batch = BatchDeposit {
+            cards: cards.clone(),
+            activity,
+            minutes: Minutes::new(60),
+            served_on: None,
+            note: String::new(),
+        };
         bank.deposit_batch(&who, None, &batch).unwrap();
     }
     let batched = t.elapsed() / 5;
@@ -212,7 +264,12 @@ fn main() {
     let mut sink = std::io::sink();
     hourbank::report::export_balances(&bank, &mut sink).unwrap();
     let export = t.elapsed();
-    rows.push(Row(format!("export balances, {} volunteers", a.volunteers), format!("{export:.2?}"), "—".into(), "target ≤ 0.3 s".into()));
+    rows.push(Row(
+        format!("export balances, {} volunteers", a.volunteers),
+        format!("{export:.2?}"),
+        "—".into(),
+        "target ≤ 0.3 s".into(),
+    ));
 
     // --- check vs a raw scan-and-decode of the same journal ------------------------------------
     let events = bank.store().next_seq().unwrap() - 1;
@@ -256,7 +313,13 @@ fn main() {
         format!("{:.2}× the raw journal", size as f64 / raw_size as f64),
     ));
 
-    println!("\n{} volunteers, {} deposits, {} redemptions; {} cores\n", stats.volunteers, stats.deposits, stats.redemptions, std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+    println!(
+        "\n{} volunteers, {} deposits, {} redemptions; {} cores\n",
+        stats.volunteers,
+        stats.deposits,
+        stats.redemptions,
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    );
     println!("| measure | hourbank | baseline (same run) | ratio |");
     println!("|---|---|---|---|");
     for Row(a, b, c, d) in rows {
