@@ -123,7 +123,7 @@ fn main() {
         let hash = hourbank::store::chain_hash(&prev, &body, &mut scratch).unwrap();
         prev = hash;
         batch.insert(&seq.to_be_bytes(), codec::encode(&Event { body, hash }).unwrap());
-        if seq % 256 == 0 {
+        if seq.is_multiple_of(256) {
             journal.apply_batch(std::mem::take(&mut batch)).unwrap();
             raw.flush().unwrap();
         }
