@@ -82,6 +82,10 @@ fn records() {
         hex(&OpRecord { digest: [1; 16], first_seq: 9, events: 2 }),
         "01010101010101010101010101010101010902"
     );
+    assert_eq!(
+        hex(&hourbank::store::Head { next_seq: 300, last_hash: [2; 32] }),
+        "01fb2c01".to_string() + &"02".repeat(32)
+    );
     assert_eq!(hex(&42u64), "012a");
     assert_eq!(hex(&[9u8; 32]), "01".to_string() + &"09".repeat(32));
 }

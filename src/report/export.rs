@@ -41,22 +41,21 @@ pub fn export_balances(bank: &Bank, out: impl Write) -> Result<usize, ExportErro
         "redeemed_minutes",
         "balance_minutes",
     ])?;
-    // Both trees are keyed by volunteer id: walk them side by side instead of a lookup per row.
-    let mut accounts = bank.store().accounts().peekable();
+    // Both trees are keyed by volunteer id: scan them side by side on two threads, then walk
+    // them together instead of looking an account up per volunteer.
+    let store = bank.store();
+    let (volunteers, accounts) = std::thread::scope(|scope| {
+        let accounts = scope.spawn(|| store.account_totals().collect::<Result<Vec<_>, _>>());
+        let volunteers = store.volunteers().collect::<Result<Vec<_>, _>>();
+        (volunteers, accounts.join())
+    });
+    let volunteers = volunteers?;
+    let accounts = accounts.unwrap_or_else(|_| Err(StoreError::Internal("export thread failed")))?;
+    let mut accounts = accounts.into_iter().peekable();
     let mut n = 0;
-    for item in bank.store().volunteers() {
-        let (id, v) = item?;
-        while accounts.peek().is_some_and(|a| a.as_ref().is_ok_and(|(aid, _)| *aid < id)) {
-            accounts.next();
-        }
-        let account = match accounts.peek() {
-            Some(Ok((aid, a))) if *aid == id => a.totals,
-            Some(Err(_)) => {
-                accounts.next().transpose()?;
-                Default::default()
-            }
-            _ => Default::default(),
-        };
+    for (id, v) in volunteers {
+        while accounts.next_if(|(aid, _)| *aid < id).is_some() {}
+        let account = accounts.next_if(|(aid, _)| *aid == id).map(|(_, a)| a).unwrap_or_default();
         w.write_record([
             v.card.as_str(),
             v.name.as_str(),

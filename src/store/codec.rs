@@ -64,6 +64,21 @@ pub fn decode<T: DeserializeOwned>(tree: &'static str, key: &[u8], bytes: &[u8])
     Ok(value)
 }
 
+/// Decodes the leading fields of a stored value, ignoring what follows. For reading the
+/// totals at the front of an account record without decoding its history.
+pub fn decode_prefix<T: DeserializeOwned>(
+    tree: &'static str,
+    key: &[u8],
+    bytes: &[u8],
+) -> Result<T, CodecError> {
+    let fail = |detail: String| CodecError { tree, key: describe_key(key), detail };
+    let (&version, body) = bytes.split_first().ok_or_else(|| fail("empty value".into()))?;
+    if version != VALUE_VERSION {
+        return Err(fail(format!("unknown format version {version}")));
+    }
+    bincode::serde::decode_from_slice(body, config()).map(|(v, _)| v).map_err(|e| fail(e.to_string()))
+}
+
 /// Keys are shown as a number when they are one (8 bytes), else as text or hex.
 pub fn describe_key(key: &[u8]) -> String {
     if let Ok(bytes) = <[u8; 8]>::try_from(key) {

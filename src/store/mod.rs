@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 pub use codec::CodecError;
-pub use tx::{CommitContext, CommitError, Committed, OpRecord, Pending, TxFail, TxView, chain_hash};
+pub use tx::{CommitContext, CommitError, Committed, Head, OpRecord, Pending, TxFail, TxView, chain_hash};
 
 /// Version of the tree layout. Bumped when a tree's key or value meaning changes.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -50,8 +50,8 @@ pub mod meta {
     pub const SCHEMA: &[u8] = b"schema";
     pub const COUNTER_ID: &[u8] = b"counter_id";
     pub const COUNTER_NAME: &[u8] = b"counter_name";
-    pub const NEXT_SEQ: &[u8] = b"next_seq";
-    pub const LAST_HASH: &[u8] = b"last_hash";
+    /// `tx::Head`: next seq and last hash.
+    pub const HEAD: &[u8] = b"head";
     pub const SETTINGS: &[u8] = b"settings";
     /// Import sources seen so far: an import of a new source need not look for its rows.
     pub const IMPORT_SOURCES: &[u8] = b"import_sources";

@@ -6,7 +6,7 @@ use serde::de::DeserializeOwned;
 use super::codec::{self, CodecError};
 use super::keys::{name_key, read_u64, u64_key};
 use super::records::AccountRecord;
-use super::tx::OpRecord;
+use super::tx::{Head, OpRecord};
 use super::{Store, StoreError, meta, tree};
 use crate::domain::{
     Account, Activity, CardNo, Event, NameKind, Reward, Settings, Staff, StaffId, Volunteer,
@@ -56,11 +56,15 @@ impl Store {
 
     /// Seq the next event will get; events so far are `1..next_seq`.
     pub fn next_seq(&self) -> Result<u64, StoreError> {
-        Ok(self.get(tree::META, meta::NEXT_SEQ)?.unwrap_or(1))
+        Ok(self.head()?.next_seq)
     }
 
     pub fn last_hash(&self) -> Result<[u8; 32], StoreError> {
-        Ok(self.get(tree::META, meta::LAST_HASH)?.unwrap_or([0; 32]))
+        Ok(self.head()?.last_hash)
+    }
+
+    pub fn head(&self) -> Result<Head, StoreError> {
+        Ok(self.get(tree::META, meta::HEAD)?.unwrap_or_default())
     }
 
     pub fn settings(&self) -> Result<Settings, StoreError> {
@@ -142,6 +146,15 @@ impl Store {
 
     pub fn accounts(&self) -> impl Iterator<Item = Result<(u64, AccountRecord), StoreError>> + '_ {
         self.scan_u64_keyed(tree::ACCOUNTS)
+    }
+
+    /// Every account's totals, without decoding the history that follows them.
+    pub fn account_totals(&self) -> impl Iterator<Item = Result<(u64, Account), StoreError>> + '_ {
+        self.tree(tree::ACCOUNTS).iter().map(|item| {
+            let (k, v) = item?;
+            let id = read_u64(&k).ok_or_else(|| bad_key(tree::ACCOUNTS, &k))?;
+            Ok((id, codec::decode_prefix(tree::ACCOUNTS, &k, &v)?))
+        })
     }
 
     pub fn activities(&self) -> impl Iterator<Item = Result<(u64, Activity), StoreError>> + '_ {

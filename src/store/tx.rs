@@ -43,6 +43,20 @@ pub struct OpRecord {
     pub events: u32,
 }
 
+/// The end of the journal: the seq the next event gets and the hash it chains to. One record,
+/// so a commit reads and writes it once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Head {
+    pub next_seq: u64,
+    pub last_hash: [u8; 32],
+}
+
+impl Default for Head {
+    fn default() -> Self {
+        Head { next_seq: 1, last_hash: [0; 32] }
+    }
+}
+
 /// An event the bank wants to append; seq, time, hash and actor are filled in by `commit`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pending {
@@ -345,10 +359,9 @@ impl Store {
                 return Ok(Committed { events, replayed: true });
             }
             let pending = lift(plan(&view))?;
-            let first_seq: u64 =
-                lift(view.get(META, meta::NEXT_SEQ).map_err(ApplyError::Store))?.unwrap_or(1);
-            let mut prev: [u8; 32] =
-                lift(view.get(META, meta::LAST_HASH).map_err(ApplyError::Store))?.unwrap_or([0; 32]);
+            let head: Head = lift(view.get(META, meta::HEAD).map_err(ApplyError::Store))?.unwrap_or_default();
+            let first_seq = head.next_seq;
+            let mut prev = head.last_hash;
             if first_seq == 1 {
                 lift(view.put(META, meta::SCHEMA, &SCHEMA_VERSION).map_err(ApplyError::Store))?;
                 lift(view.put(META, meta::COUNTER_ID, &ctx.counter).map_err(ApplyError::Store))?;
@@ -401,11 +414,8 @@ impl Store {
                 let record = OpRecord { digest, first_seq, events: count };
                 lift(view.put(OPS, id.as_bytes(), &record).map_err(ApplyError::Store))?;
             }
-            lift(
-                view.put(META, meta::NEXT_SEQ, &(first_seq + pending.len() as u64))
-                    .map_err(ApplyError::Store),
-            )?;
-            lift(view.put(META, meta::LAST_HASH, &prev).map_err(ApplyError::Store))?;
+            let head = Head { next_seq: first_seq + pending.len() as u64, last_hash: prev };
+            lift(view.put(META, meta::HEAD, &head).map_err(ApplyError::Store))?;
             Ok(Committed { events, replayed: false })
         });
         let committed = match result {
