@@ -496,3 +496,33 @@ fn every_kind_of_bad_csv_is_refused_whole_with_line_numbers() {
     assert_eq!(f.code(&["import", "entries", "/nonexistent.csv"]).0, 2);
     assert_eq!(f.snapshot(), before, "refused imports change nothing");
 }
+
+#[test]
+fn a_reader_that_goes_away_is_not_a_crash() {
+    let f = fixture();
+    let mut csv = String::from("id,timestamp,card_no,kind,minutes,memo\n");
+    for i in 0..3000 {
+        csv.push_str(&format!("{i},2025-03-01 09:00,JH000123,deposit,60,入户宣传\n"));
+    }
+    let p = f.file("many.csv", csv.as_bytes());
+    f.ok(&["import", "entries", &p]);
+    for args in [&["history", "JH000123"][..], &["export", "entries"][..], &["volunteer", "list"][..]] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_hourbank"))
+            .arg("--store")
+            .arg(f.store())
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut first)
+            .unwrap();
+        // The reader is dropped here: the rest of the output meets a closed pipe.
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!first.is_empty(), "{args:?}");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}

@@ -110,7 +110,7 @@ pub fn activity(store: Option<PathBuf>, cmd: ActivityCmd) -> CliResult {
     match cmd {
         ActivityCmd::Add { name, category, op_id } => {
             let e = bank.add_activity(&cli_actor(), op_id.as_deref(), &Name::parse(&name)?, &category)?;
-            println!("saved #{}: activity {name} (id {})", e.seq(), e.seq());
+            say!("saved #{}: activity {name} (id {})", e.seq(), e.seq());
         }
         ActivityCmd::List => {
             let rows: Vec<Vec<String>> = bank
@@ -138,7 +138,7 @@ pub fn reward(store: Option<PathBuf>, cmd: RewardCmd) -> CliResult {
                 merchant: a.merchant,
             };
             let e = bank.add_reward(&who, a.op_id.as_deref(), &new)?;
-            println!("saved #{}: reward {} (id {}) costs {}", e.seq(), new.name, e.seq(), new.cost);
+            say!("saved #{}: reward {} (id {}) costs {}", e.seq(), new.name, e.seq(), new.cost);
         }
         RewardCmd::List { json } => {
             let all = bank.rewards()?;
@@ -172,18 +172,12 @@ pub fn reward(store: Option<PathBuf>, cmd: RewardCmd) -> CliResult {
         RewardCmd::Restock { reward, qty, op_id } => {
             let r = bank.find_reward(&reward)?;
             let e = bank.restock(&who, op_id.as_deref(), r.id, qty)?;
-            println!(
-                "saved #{}: {} stock {} → {}",
-                e.seq(),
-                r.reward.name,
-                r.stock,
-                r.stock.saturating_add(qty)
-            );
+            say!("saved #{}: {} stock {} → {}", e.seq(), r.reward.name, r.stock, r.stock.saturating_add(qty));
         }
         RewardCmd::Retire { reward, op_id } => {
             let r = bank.find_reward(&reward)?;
             let e = bank.retire_reward(&who, op_id.as_deref(), r.id)?;
-            println!("saved #{}: {} retired", e.seq(), r.reward.name);
+            say!("saved #{}: {} retired", e.seq(), r.reward.name);
         }
     }
     Ok(())
@@ -199,7 +193,7 @@ pub fn staff(store: Option<PathBuf>, cmd: StaffCmd) -> CliResult {
             let role = if admin { Role::Admin } else { Role::Staff };
             let e =
                 bank.add_staff(&cli_actor(), op_id.as_deref(), NewStaff { id: staff_id, name, role, pin })?;
-            println!("saved #{}: staff {id}", e.seq());
+            say!("saved #{}: staff {id}", e.seq());
         }
         StaffCmd::List => {
             let rows: Vec<Vec<String>> = bank
@@ -218,7 +212,7 @@ pub fn staff(store: Option<PathBuf>, cmd: StaffCmd) -> CliResult {
         }
         StaffCmd::Disable { id, op_id } => {
             let e = bank.disable_staff(&cli_actor(), op_id.as_deref(), &StaffId::parse(&id)?)?;
-            println!("saved #{}: staff {id} disabled", e.seq());
+            say!("saved #{}: staff {id} disabled", e.seq());
         }
     }
     Ok(())
@@ -229,7 +223,7 @@ pub fn settings(store: Option<PathBuf>, cmd: SettingsCmd) -> CliResult {
     let current = bank.store().settings()?;
     match cmd {
         SettingsCmd::Show => {
-            println!("entry_cap {}\ntransfer_limit {}", current.entry_cap, current.transfer_limit);
+            say!("entry_cap {}\ntransfer_limit {}", current.entry_cap, current.transfer_limit);
         }
         SettingsCmd::Set { entry_cap, transfer_limit, op_id } => {
             if entry_cap.is_none() && transfer_limit.is_none() {
@@ -245,7 +239,7 @@ pub fn settings(store: Option<PathBuf>, cmd: SettingsCmd) -> CliResult {
                 transfer_limit: parse(transfer_limit, current.transfer_limit)?,
             };
             let e = bank.change_settings(&cli_actor(), op_id.as_deref(), new)?;
-            println!("saved #{}: entry_cap {} transfer_limit {}", e.seq(), new.entry_cap, new.transfer_limit);
+            say!("saved #{}: entry_cap {} transfer_limit {}", e.seq(), new.entry_cap, new.transfer_limit);
         }
     }
     Ok(())

@@ -123,7 +123,7 @@ pub fn deposit(store: Option<PathBuf>, a: DepositArgs) -> CliResult {
         let d = Deposit { card: card.clone(), activity, minutes, served_on, note: a.note };
         let c = bank.deposit(&who, a.op_id.as_deref(), &d)?;
         let seq = c.events.first().map(|e| e.seq()).unwrap_or(0);
-        println!(
+        say!(
             "saved #{seq}: +{minutes} {} → {card}, balance {}h{}",
             a.activity,
             balance_of(&bank, card),
@@ -134,7 +134,7 @@ pub fn deposit(store: Option<PathBuf>, a: DepositArgs) -> CliResult {
         let c = bank.deposit_batch(&who, a.op_id.as_deref(), &b)?;
         let first = c.events.first().map(|e| e.seq()).unwrap_or(0);
         let total = u64::from(minutes.get()) * c.events.len() as u64;
-        println!(
+        say!(
             "saved #{first}–#{}: +{minutes} {} for {} volunteers, {}h in all{}",
             first + c.events.len().saturating_sub(1) as u64,
             a.activity,
@@ -156,7 +156,7 @@ pub fn redeem(store: Option<PathBuf>, a: RedeemArgs) -> CliResult {
         &Redemption { card: card.clone(), reward: reward.id, qty: a.qty },
     )?;
     let seq = c.events.first().map(|e| e.seq()).unwrap_or(0);
-    println!(
+    say!(
         "saved #{seq}: {} ×{} for {card}, balance {}h{}",
         reward.reward.name,
         a.qty,
@@ -176,7 +176,7 @@ pub fn transfer(store: Option<PathBuf>, a: TransferArgs) -> CliResult {
     };
     let c = bank.transfer(&cli_actor(), a.op_id.as_deref(), &t)?;
     let seq = c.events.first().map(|e| e.seq()).unwrap_or(0);
-    println!("saved #{seq}: {} {} → {}{}", t.minutes, t.from, t.to, replayed(c.replayed));
+    say!("saved #{seq}: {} {} → {}{}", t.minutes, t.from, t.to, replayed(c.replayed));
     Ok(())
 }
 
@@ -184,7 +184,7 @@ pub fn reverse(store: Option<PathBuf>, a: ReverseArgs) -> CliResult {
     let bank = open_bank(store)?;
     let c = bank.reverse(&cli_actor(), a.op_id.as_deref(), a.seq, &a.reason)?;
     let seq = c.events.first().map(|e| e.seq()).unwrap_or(0);
-    println!("saved #{seq}: reversed #{}{}", a.seq, replayed(c.replayed));
+    say!("saved #{seq}: reversed #{}{}", a.seq, replayed(c.replayed));
     Ok(())
 }
 
@@ -195,7 +195,7 @@ pub fn adjust(store: Option<PathBuf>, a: AdjustArgs) -> CliResult {
     let c = bank.adjust(&cli_actor(), a.op_id.as_deref(), &adj)?;
     let seq = c.events.first().map(|e| e.seq()).unwrap_or(0);
     let sign = if adj.credit { '+' } else { '-' };
-    println!(
+    say!(
         "saved #{seq}: {sign}{} {card}, balance {}h{}",
         adj.minutes,
         balance_of(&bank, &card),

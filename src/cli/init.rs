@@ -50,7 +50,7 @@ pub fn init(store: Option<PathBuf>, a: InitArgs) -> CliResult {
     };
     let pin = read_pin("admin")?;
     Bank::init(&dir, &counter, NewStaff { pin, ..admin }, &cli_actor())?;
-    println!("initialised {} for counter {counter}", dir.display());
+    say!("initialised {} for counter {counter}", dir.display());
     Ok(())
 }
 
@@ -96,7 +96,7 @@ pub fn demo(store: Option<PathBuf>, a: DemoArgs) -> CliResult {
         &rows,
     );
     let report = bank.check()?;
-    println!(
+    say!(
         "\n{} events, check {}. Sample store: {}\nTry: hourbank --store {} history JH000001",
         report.events,
         if report.ok { "passed" } else { "FAILED" },

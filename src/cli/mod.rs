@@ -1,6 +1,12 @@
 //! The command line (DESIGN §6). Each subcommand lives in its own file; this one parses,
 //! finds the store and maps every failure to the documented exit code.
 
+/// `println!` that survives a closed pipe; see `output::say`.
+macro_rules! say {
+    () => { $crate::cli::output::say(format_args!("")) };
+    ($($arg:tt)*) => { $crate::cli::output::say(format_args!($($arg)*)) };
+}
+
 mod catalog;
 mod entries;
 mod init;

@@ -36,7 +36,7 @@ pub fn balance(store: Option<PathBuf>, a: CardArgs) -> CliResult {
             "given_minutes": v.account.given,
         }));
     } else {
-        println!(
+        say!(
             "{} {}: balance {}h (earned {}h, redeemed {}h)",
             v.volunteer.card,
             v.volunteer.name,
@@ -90,7 +90,7 @@ pub fn history(store: Option<PathBuf>, a: CardArgs) -> CliResult {
                 ]
             })
             .collect();
-        println!("{} {}  balance {}h", v.volunteer.card, v.volunteer.name, format_hours(v.account.balance()));
+        say!("{} {}  balance {}h", v.volunteer.card, v.volunteer.name, format_hours(v.account.balance()));
         output::table(&["seq", "time", "kind", "hours", "memo", "by", ""], &rows);
     }
     Ok(())
@@ -103,9 +103,9 @@ pub fn check(store: Option<PathBuf>, a: CheckArgs) -> CliResult {
         output::json(&serde_json::to_value(&report).map_err(|e| Failure::bad_input(e.to_string()))?);
     } else {
         for p in &report.problems {
-            println!("invariant {}: {}", p.invariant, p.detail);
+            say!("invariant {}: {}", p.invariant, p.detail);
         }
-        println!(
+        say!(
             "{} events, {}",
             report.events,
             if report.ok { "all invariants hold" } else { "PROBLEMS FOUND" }

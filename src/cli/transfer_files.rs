@@ -67,7 +67,7 @@ pub fn import(store: Option<PathBuf>, cmd: ImportCmd) -> CliResult {
             result?
         }
     };
-    println!(
+    say!(
         "imported {} of {} rows ({} already present); created {} activities and {} rewards",
         summary.imported,
         summary.rows,
@@ -78,21 +78,44 @@ pub fn import(store: Option<PathBuf>, cmd: ImportCmd) -> CliResult {
     Ok(())
 }
 
+/// True when the export failed only because the reader went away (`export … | head`).
+fn broken_pipe(e: &report::ExportError) -> bool {
+    let io = match e {
+        report::ExportError::Io(io) => Some(io),
+        report::ExportError::Write(csv) => match csv.kind() {
+            csv::ErrorKind::Io(io) => Some(io),
+            _ => None,
+        },
+        report::ExportError::Bank(_) => None,
+    };
+    io.is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+}
+
 pub fn export(store: Option<PathBuf>, a: ExportArgs) -> CliResult {
     let bank = open_bank(store)?;
     let write = |out: &mut dyn Write| -> Result<usize, Failure> {
-        Ok(match a.what {
-            ExportWhat::Entries => report::export_entries(&bank, out)?,
-            ExportWhat::Volunteers => report::export_volunteers(&bank, out)?,
-            ExportWhat::Balances => report::export_balances(&bank, out)?,
-        })
+        let result = match a.what {
+            ExportWhat::Entries => report::export_entries(&bank, out),
+            ExportWhat::Volunteers => report::export_volunteers(&bank, out),
+            ExportWhat::Balances => report::export_balances(&bank, out),
+        };
+        match result {
+            Ok(n) => Ok(n),
+            Err(e) if broken_pipe(&e) => std::process::exit(0),
+            Err(e) => Err(e.into()),
+        }
     };
     match &a.out {
         None => {
             let stdout = std::io::stdout();
             let mut lock = std::io::BufWriter::new(stdout.lock());
             write(&mut lock)?;
-            lock.flush().map_err(|e| Failure::bad_input(e.to_string()))?;
+            if let Err(e) = lock.flush() {
+                if e.kind() == std::io::ErrorKind::BrokenPipe {
+                    return Ok(());
+                }
+                return Err(Failure::bad_input(e.to_string()));
+            }
         }
         Some(path) => {
             // Write beside the target and rename, so a reader never sees half a file.

@@ -96,7 +96,7 @@ pub fn run(store: Option<PathBuf>, cmd: VolunteerCmd) -> CliResult {
                 id_number: IdNumber::parse_optional(&a.id_number)?,
             };
             let e = bank.register_volunteer(&cli_actor(), a.op_id.as_deref(), &form)?;
-            println!("saved #{}: registered {} {}", e.seq(), form.card, form.name);
+            say!("saved #{}: registered {} {}", e.seq(), form.card, form.name);
         }
         VolunteerCmd::List { json } => {
             let all: Vec<VolunteerView> = bank.volunteers().collect::<Result<_, _>>()?;
@@ -123,17 +123,18 @@ pub fn run(store: Option<PathBuf>, cmd: VolunteerCmd) -> CliResult {
                 output::json(&view_json(&v));
             } else {
                 let phone = v.volunteer.phone.as_ref().map(|p| p.as_str()).unwrap_or("-");
-                println!(
+                say!(
                     "{} {}  ({})",
                     v.volunteer.card,
                     v.volunteer.name,
                     if v.volunteer.active { "active" } else { "inactive" }
                 );
-                println!(
+                say!(
                     "phone {phone}  community {}  registered {}",
-                    v.volunteer.community, v.volunteer.registered_on
+                    v.volunteer.community,
+                    v.volunteer.registered_on
                 );
-                println!(
+                say!(
                     "balance {}h  earned {}h  redeemed {}h",
                     format_hours(v.account.balance()),
                     format_hours(v.account.earned),
@@ -166,7 +167,7 @@ pub fn run(store: Option<PathBuf>, cmd: VolunteerCmd) -> CliResult {
             };
             let active = if a.deactivate { false } else { a.activate || old.active };
             let e = bank.edit_volunteer(&cli_actor(), a.op_id.as_deref(), v.id, &form, active)?;
-            println!("saved #{}: {} {}", e.seq(), form.card, form.name);
+            say!("saved #{}: {} {}", e.seq(), form.card, form.name);
         }
     }
     Ok(())
