@@ -1,0 +1,323 @@
+//! CSV import of volunteers and of past entries (DESIGN §6). Every row is validated before
+//! anything is written; a file with any bad row writes nothing. Rows are then applied in
+//! timestamp order, in chunked transactions, each row tagged with (source, row id) so that a
+//! re-run — after a crash or by mistake — adds nothing twice.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use chrono::{DateTime, Local, NaiveDate, NaiveDateTime, TimeZone};
+
+use super::{Bank, BankError};
+use crate::domain::{Day, Timestamp};
+
+mod entries;
+mod volunteers;
+
+/// Rows per transaction. sled transactions slow down sharply past a few thousand writes (one
+/// epoch guard pins all garbage until commit), while a small one costs about what a batch does.
+pub(super) const CHUNK: usize = 256;
+/// How many bad rows are listed; the rest are counted.
+const MAX_LISTED: usize = 50;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowError {
+    pub line: u64,
+    pub reason: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("{}", describe_bad_rows(.listed, *.total))]
+    BadRows { listed: Vec<RowError>, total: usize },
+    #[error("cannot read {path}: {source}")]
+    Io { path: String, source: std::io::Error },
+    #[error(transparent)]
+    Bank(#[from] BankError),
+}
+
+fn describe_bad_rows(listed: &[RowError], total: usize) -> String {
+    let mut s = format!("{total} bad row(s); nothing was imported");
+    for r in listed {
+        s.push_str(&format!("\n  line {}: {}", r.line, r.reason));
+    }
+    if total > listed.len() {
+        s.push_str(&format!("\n  … and {} more", total - listed.len()));
+    }
+    s
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportSummary {
+    pub rows: usize,
+    pub imported: usize,
+    /// Rows that were already in the store (same content).
+    pub already_present: usize,
+    pub created_activities: usize,
+    pub created_rewards: usize,
+}
+
+/// Collects bad rows: all are counted, the first `MAX_LISTED` are kept.
+#[derive(Default)]
+pub(super) struct BadRows {
+    listed: Vec<RowError>,
+    total: usize,
+}
+
+impl BadRows {
+    pub(super) fn add(&mut self, line: u64, reason: impl Into<String>) {
+        self.total += 1;
+        if self.listed.len() < MAX_LISTED {
+            self.listed.push(RowError { line, reason: reason.into() });
+        }
+    }
+
+    pub(super) fn into_result(mut self) -> Result<(), ImportError> {
+        if self.total == 0 {
+            return Ok(());
+        }
+        self.listed.sort_by_key(|r| r.line);
+        Err(ImportError::BadRows { listed: self.listed, total: self.total })
+    }
+}
+
+/// Reads a file as text: UTF-8 (a BOM is dropped) or, failing that, GB18030 — a superset of
+/// the GBK that Chinese spreadsheet programs write.
+pub(super) fn read_text(path: &Path) -> Result<String, ImportError> {
+    let bytes =
+        std::fs::read(path).map_err(|source| ImportError::Io { path: path.display().to_string(), source })?;
+    let mut bytes = bytes;
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
+    }
+    let bytes = match String::from_utf8(bytes) {
+        Ok(text) => return Ok(text),
+        Err(e) => e.into_bytes(),
+    };
+    match encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(&bytes) {
+        Some(text) => Ok(text.into_owned()),
+        None => {
+            let mut bad = BadRows::default();
+            bad.add(1, "the file is neither UTF-8 nor GBK/GB18030 text");
+            bad.into_result().map(|_| String::new())
+        }
+    }
+}
+
+/// Column positions found by header name. Headers may be English or the Chinese a program
+/// office would type.
+pub(super) struct Columns {
+    index: HashMap<&'static str, usize>,
+}
+
+impl Columns {
+    pub(super) fn find(
+        headers: &csv::StringRecord,
+        wanted: &[(&'static str, &[&str])],
+        required: &[&'static str],
+    ) -> Result<Columns, String> {
+        let mut index = HashMap::new();
+        for (i, h) in headers.iter().enumerate() {
+            let h = h.trim().trim_start_matches('\u{feff}').to_lowercase();
+            for (name, aliases) in wanted {
+                if (h == *name || aliases.contains(&h.as_str())) && !index.contains_key(name) {
+                    index.insert(*name, i);
+                }
+            }
+        }
+        let missing: Vec<&str> = required.iter().copied().filter(|c| !index.contains_key(c)).collect();
+        if !missing.is_empty() {
+            return Err(format!(
+                "missing column(s) {} — the first line must be a header row naming the columns",
+                missing.join(", ")
+            ));
+        }
+        Ok(Columns { index })
+    }
+
+    pub(super) fn get<'r>(&self, record: &'r csv::StringRecord, name: &str) -> &'r str {
+        self.index.get(name).and_then(|&i| record.get(i)).unwrap_or("").trim()
+    }
+}
+
+pub(super) const VOLUNTEER_COLUMNS: &[(&str, &[&str])] = &[
+    ("card_no", &["card", "卡号", "志愿者卡号"]),
+    ("name", &["姓名", "名字"]),
+    ("phone", &["电话", "手机", "手机号", "联系电话"]),
+    ("community", &["社区", "所属社区"]),
+    ("registered_at", &["登记日期", "注册日期", "registered_on"]),
+    ("id_number", &["身份证号", "身份证"]),
+];
+
+pub(super) const ENTRY_COLUMNS: &[(&str, &[&str])] = &[
+    ("id", &["编号", "序号", "流水号"]),
+    ("timestamp", &["时间", "日期", "date", "time"]),
+    ("card_no", &["card", "卡号", "志愿者卡号"]),
+    ("kind", &["类型", "type"]),
+    ("minutes", &["分钟", "时长(分钟)", "时长（分钟）"]),
+    ("memo", &["备注", "活动/奖品", "项目"]),
+];
+
+/// Line numbers from byte offsets. (csv's own line count is off on CRLF files.) Offsets only
+/// move forward, so counting is linear in the file size.
+pub(super) struct Lines<'t> {
+    text: &'t [u8],
+    offset: usize,
+    line: u64,
+}
+
+impl<'t> Lines<'t> {
+    pub(super) fn new(text: &'t str) -> Lines<'t> {
+        Lines { text: text.as_bytes(), offset: 0, line: 1 }
+    }
+
+    pub(super) fn at(&mut self, pos: Option<&csv::Position>) -> u64 {
+        let Some(pos) = pos else { return 0 };
+        let mut target = usize::try_from(pos.byte()).unwrap_or(usize::MAX).min(self.text.len());
+        // On CRLF files csv reports a record as starting at the previous line's `\n`; a record
+        // never starts with a line break, so step over any.
+        while matches!(self.text.get(target), Some(b'\r' | b'\n')) {
+            target += 1;
+        }
+        if target >= self.offset {
+            self.line += self.text[self.offset..target].iter().filter(|&&b| b == b'\n').count() as u64;
+            self.offset = target;
+        }
+        self.line
+    }
+}
+
+/// A CSV text past its header row. Yields each readable record with its line number; records
+/// csv cannot read are filed as bad rows. Counts every row either way.
+pub(super) struct CsvRows<'t> {
+    reader: csv::Reader<&'t [u8]>,
+    lines: Lines<'t>,
+    pub(super) columns: Columns,
+    pub(super) rows: usize,
+}
+
+impl<'t> CsvRows<'t> {
+    /// `None` (with the reason filed under line 1) when the header row is missing or unusable.
+    pub(super) fn open(
+        text: &'t str,
+        wanted: &[(&'static str, &[&str])],
+        required: &[&'static str],
+        bad: &mut BadRows,
+    ) -> Option<CsvRows<'t>> {
+        let mut reader = csv_reader(text);
+        let headers = match reader.headers() {
+            Ok(h) => h.clone(),
+            Err(e) => {
+                bad.add(1, format!("not readable as CSV: {e}"));
+                return None;
+            }
+        };
+        match Columns::find(&headers, wanted, required) {
+            Ok(columns) => Some(CsvRows { reader, lines: Lines::new(text), columns, rows: 0 }),
+            Err(reason) => {
+                bad.add(1, reason);
+                None
+            }
+        }
+    }
+
+    pub(super) fn next_row(&mut self, bad: &mut BadRows) -> Option<(u64, csv::StringRecord)> {
+        loop {
+            let mut record = csv::StringRecord::new();
+            match self.reader.read_record(&mut record) {
+                Ok(false) => return None,
+                Ok(true) => {
+                    self.rows += 1;
+                    return Some((self.lines.at(record.position()), record));
+                }
+                Err(e) => {
+                    self.rows += 1;
+                    bad.add(self.lines.at(e.position()), format!("not readable as CSV: {e}"));
+                }
+            }
+        }
+    }
+}
+
+fn csv_reader(text: &str) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new().flexible(true).has_headers(true).from_reader(text.as_bytes())
+}
+
+/// `2025-03-01T09:30:00+08:00`, `2025-03-01 09:30[:00]`, `2025/03/01 09:30`, or a bare date
+/// (midnight). Times without an offset are the counter's local time.
+pub fn parse_timestamp(text: &str) -> Option<Timestamp> {
+    let t = text.trim();
+    if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
+        return Some(Timestamp::from_datetime(dt.to_utc()));
+    }
+    let naive =
+        ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
+            .iter()
+            .find_map(|f| NaiveDateTime::parse_from_str(t, f).ok())
+            .or_else(|| {
+                ["%Y-%m-%d", "%Y/%m/%d"]
+                    .iter()
+                    .find_map(|f| NaiveDate::parse_from_str(t, f).ok())
+                    .and_then(|d| d.and_hms_opt(0, 0, 0))
+            })?;
+    Local.from_local_datetime(&naive).earliest().map(|dt| Timestamp::from_datetime(dt.to_utc()))
+}
+
+pub(super) fn local_day(at: Timestamp) -> Day {
+    Day::from_date(at.datetime().with_timezone(&Local).date_naive())
+}
+
+pub(super) fn validate_source(source: &str) -> Result<(), BankError> {
+    if source.is_empty() || source.len() > 64 || source.contains('\0') {
+        return Err(crate::domain::DomainError::BadText(source.chars().take(20).collect()).into());
+    }
+    Ok(())
+}
+
+/// Rows of one source already in the journal, found by one scan of the journal (only when the
+/// source was imported before). Kept as sorted (hash of row id, seq) pairs: 16 bytes a row.
+pub(super) struct PreviousImports {
+    source: String,
+    rows: Vec<(u64, u64)>,
+}
+
+fn row_hash(row_id: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    row_id.hash(&mut h);
+    h.finish()
+}
+
+impl PreviousImports {
+    pub(super) fn load(bank: &Bank, source: &str) -> Result<PreviousImports, BankError> {
+        let mut rows = Vec::new();
+        if bank.store.import_sources()?.iter().any(|s| s == source) {
+            for event in bank.store.journal_from(1) {
+                let event = event?;
+                if let crate::domain::Origin::Import(r) = &event.body.origin
+                    && r.source == source
+                {
+                    rows.push((row_hash(&r.row_id), event.seq()));
+                }
+            }
+            rows.sort_unstable();
+        }
+        Ok(PreviousImports { source: source.to_string(), rows })
+    }
+
+    /// The seq under which this source's `row_id` was imported, if it was.
+    pub(super) fn find(&self, bank: &Bank, row_id: &str) -> Result<Option<u64>, BankError> {
+        let h = row_hash(row_id);
+        let start = self.rows.partition_point(|(x, _)| *x < h);
+        for &(_, seq) in self.rows[start..].iter().take_while(|(x, _)| *x == h) {
+            // Hashes can collide: confirm against the event itself.
+            if let crate::domain::Origin::Import(r) = &bank.event(seq)?.body.origin
+                && r.source == self.source
+                && r.row_id == row_id
+            {
+                return Ok(Some(seq));
+            }
+        }
+        Ok(None)
+    }
+}

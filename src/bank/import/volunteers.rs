@@ -1,0 +1,127 @@
+//! `import volunteers`: `card_no,name,phone,community[,registered_at][,id_number]`.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use super::*;
+use crate::domain::{Actor, CardNo, EventKind, IdNumber, ImportRef, Name, Phone, Timestamp, Volunteer};
+use crate::store::Pending;
+
+impl Bank {
+    /// Imports volunteers: `card_no,name,phone,community[,registered_at][,id_number]`.
+    pub fn import_volunteers(
+        &self,
+        who: &Actor,
+        path: &Path,
+        source: &str,
+    ) -> Result<ImportSummary, ImportError> {
+        validate_source(source)?;
+        let text = read_text(path)?;
+        let previous = PreviousImports::load(self, source)?;
+        let mut bad = BadRows::default();
+        let required = ["card_no", "name", "phone", "community"];
+        let Some(mut csv) = CsvRows::open(&text, VOLUNTEER_COLUMNS, &required, &mut bad) else {
+            return bad.into_result().map(|_| ImportSummary::default());
+        };
+        let today = self.today();
+        let mut summary = ImportSummary::default();
+        let mut new: Vec<(u64, Volunteer)> = Vec::new();
+        let mut cards_in_file: HashMap<CardNo, u64> = HashMap::new();
+        while let Some((line, record)) = csv.next_row(&mut bad) {
+            let columns = &csv.columns;
+            let parsed = (|| -> Result<Volunteer, String> {
+                let card = CardNo::parse(columns.get(&record, "card_no")).map_err(|e| e.to_string())?;
+                let name = Name::parse(columns.get(&record, "name")).map_err(|e| format!("name: {e}"))?;
+                let phone =
+                    Phone::parse_optional(columns.get(&record, "phone")).map_err(|e| e.to_string())?;
+                let community = crate::domain::parse_text(
+                    columns.get(&record, "community"),
+                    crate::domain::MAX_NAME_CHARS,
+                )
+                .map_err(|e| format!("community: {e}"))?;
+                let registered = columns.get(&record, "registered_at");
+                let registered_on = if registered.is_empty() {
+                    today
+                } else {
+                    parse_timestamp(registered)
+                        .map(local_day)
+                        .ok_or_else(|| format!("registered_at {registered:?} is not a date"))?
+                };
+                let id_number =
+                    IdNumber::parse_optional(columns.get(&record, "id_number")).map_err(|e| e.to_string())?;
+                Ok(Volunteer {
+                    card,
+                    name,
+                    phone,
+                    community,
+                    registered_on,
+                    id_number,
+                    active: true,
+                    pin_hash: None,
+                })
+            })();
+            let v = match parsed {
+                Ok(v) => v,
+                Err(reason) => {
+                    bad.add(line, reason);
+                    continue;
+                }
+            };
+            if let Some(first) = cards_in_file.insert(v.card.clone(), line) {
+                bad.add(line, format!("card {} already appears on line {first}", v.card));
+                continue;
+            }
+            if previous.find(self, &format!("volunteer:{}", v.card))?.is_some() {
+                summary.already_present += 1;
+                continue;
+            }
+            match self.store.volunteer_id_by_card(&v.card).map_err(BankError::from)? {
+                None => new.push((line, v)),
+                Some(id) => {
+                    let existing = self.volunteer(id)?.volunteer;
+                    let same = existing.name == v.name
+                        && existing.phone == v.phone
+                        && existing.community == v.community
+                        && existing.id_number == v.id_number
+                        && (registered_given(columns, &record).is_none()
+                            || existing.registered_on == v.registered_on);
+                    if same {
+                        summary.already_present += 1;
+                    } else {
+                        bad.add(
+                            line,
+                            format!(
+                                "card {} is already registered with different details (use `volunteer edit`)",
+                                v.card
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+        summary.rows = csv.rows;
+        bad.into_result()?;
+        for chunk in new.chunks(CHUNK) {
+            let pending: Vec<Pending> = chunk
+                .iter()
+                .map(|(_, v)| Pending {
+                    kind: EventKind::VolunteerRegistered(v.clone()),
+                    import: Some(ImportRef {
+                        source: source.to_string(),
+                        row_id: format!("volunteer:{}", v.card),
+                        occurred: Timestamp::from_datetime(
+                            v.registered_on.date().and_hms_opt(0, 0, 0).unwrap_or_default().and_utc(),
+                        ),
+                    }),
+                })
+                .collect();
+            self.store.commit(&self.context(who), None, |_| Ok(pending.clone())).map_err(BankError::from)?;
+            summary.imported += chunk.len();
+        }
+        Ok(summary)
+    }
+}
+
+fn registered_given(columns: &Columns, record: &csv::StringRecord) -> Option<()> {
+    (!columns.get(record, "registered_at").is_empty()).then_some(())
+}
