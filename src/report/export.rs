@@ -52,18 +52,19 @@ pub fn export_balances(bank: &Bank, out: impl Write) -> Result<usize, ExportErro
     let volunteers = volunteers?;
     let accounts = accounts.unwrap_or_else(|_| Err(StoreError::Internal("export thread failed")))?;
     let mut accounts = accounts.into_iter().peekable();
+    let mut digits = itoa::Buffer::new();
     let mut n = 0;
     for (id, v) in volunteers {
         while accounts.next_if(|(aid, _)| *aid < id).is_some() {}
         let account = accounts.next_if(|(aid, _)| *aid == id).map(|(_, a)| a).unwrap_or_default();
-        w.write_record([
-            v.card.as_str(),
-            v.name.as_str(),
-            &v.community,
-            &account.earned.to_string(),
-            &account.redeemed.to_string(),
-            &account.balance().to_string(),
-        ])?;
+        // Fields one by one, numbers through itoa: no allocation per row (100k rows).
+        w.write_field(v.card.as_str())?;
+        w.write_field(v.name.as_str())?;
+        w.write_field(&v.community)?;
+        for number in [account.earned, account.redeemed, account.balance()] {
+            w.write_field(digits.format(number))?;
+        }
+        w.write_record(None::<&[u8]>)?;
         n += 1;
     }
     w.flush()?;
