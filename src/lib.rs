@@ -11,4 +11,5 @@ pub mod cli;
 pub mod domain;
 pub mod report;
 pub mod sample;
+pub mod search;
 pub mod store;

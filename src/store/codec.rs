@@ -8,9 +8,11 @@ use serde::de::DeserializeOwned;
 /// beside this one.
 pub const VALUE_VERSION: u8 = 1;
 
-/// Largest value we will decode: far above any real record, small enough that a corrupt length
-/// prefix cannot make the decoder allocate gigabytes.
-pub const DECODE_LIMIT: usize = 64 * 1024;
+/// Largest value we will encode or decode. The largest real record is a busy volunteer's
+/// account (totals plus a delta-encoded list of their entries, 1–3 bytes each): 16 MiB holds
+/// millions of entries. A corrupt length prefix still cannot make the decoder allocate more
+/// than the bytes it was given plus serde's 1 MiB pre-allocation cap.
+pub const DECODE_LIMIT: usize = 16 * 1024 * 1024;
 
 fn config() -> impl bincode::config::Config {
     bincode::config::standard().with_limit::<DECODE_LIMIT>()
@@ -35,6 +37,14 @@ pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, CodecError> {
         key: String::new(),
         detail: e.to_string(),
     })?;
+    // Never store what `decode` would refuse to read back.
+    if out.len() - 1 > DECODE_LIMIT {
+        return Err(CodecError {
+            tree: "(encode)",
+            key: String::new(),
+            detail: format!("a {}-byte value is over the {DECODE_LIMIT}-byte limit", out.len() - 1),
+        });
+    }
     Ok(out)
 }
 
@@ -108,6 +118,22 @@ mod tests {
         assert_eq!(err.tree, "volunteers");
         assert_eq!(err.key, "7");
         assert!(err.detail.contains("trailing"));
+    }
+
+    #[test]
+    fn a_busy_volunteers_history_round_trips_and_oversized_values_are_never_written() {
+        let mut record = crate::store::records::AccountRecord::default();
+        for seq in (1..=200_000u64).map(|i| i * 37) {
+            record.push(seq);
+        }
+        let bytes = encode(&record).unwrap();
+        let back: crate::store::records::AccountRecord = decode("accounts", b"k", &bytes).unwrap();
+        assert_eq!(back, record);
+        assert!(encode(&vec![7u8; DECODE_LIMIT + 1]).is_err());
+        let mut big = vec![VALUE_VERSION];
+        big.extend(std::iter::repeat_n(b'a', DECODE_LIMIT + 1));
+        let err = decode::<String>("volunteers", &7u64.to_be_bytes(), &big).unwrap_err();
+        assert!(err.detail.contains("limit"), "{err}");
     }
 
     #[test]
