@@ -13,3 +13,4 @@ pub mod report;
 pub mod sample;
 pub mod search;
 pub mod store;
+pub mod tui;
