@@ -207,7 +207,6 @@ const BATCH: usize = 1024;
 /// go to `out` for the replay.
 fn scan_journal(store: &Store, out: SyncSender<Vec<Event>>) -> Result<Chain, StoreError> {
     let mut c = Chain { problems: Problems::default(), events: 0, expected_seq: 1, last_hash: Some([0; 32]) };
-    let mut hasher_input = Vec::with_capacity(256);
     let mut batch = Vec::with_capacity(BATCH);
     for item in store.journal_raw() {
         let (key, value) = item?;
@@ -227,7 +226,7 @@ fn scan_journal(store: &Store, out: SyncSender<Vec<Event>>) -> Result<Chain, Sto
             c.last_hash = None;
         }
         c.expected_seq = seq + 1;
-        let event: Event = match codec::decode(crate::store::tree::JOURNAL, &key, &value) {
+        let event: Event = match codec::decode(crate::store::tree::JOURNAL.name, &key, &value) {
             Ok(e) => e,
             Err(e) => {
                 c.problems.add(4, format!("hash chain broken at seq {seq}: {e}"));
@@ -238,16 +237,11 @@ fn scan_journal(store: &Store, out: SyncSender<Vec<Event>>) -> Result<Chain, Sto
         // The encoded body is the stored value minus its version byte and the 32-byte hash
         // that bincode appends as plain bytes (the golden-byte tests pin this layout), so the
         // hash is checked over exactly the bytes on disk, without re-encoding.
-        if let Some(prev_hash) = c.last_hash {
-            hasher_input.clear();
-            hasher_input.extend_from_slice(&prev_hash);
-            hasher_input.extend_from_slice(&value[1..value.len() - 32]);
-            if *blake3::hash(&hasher_input).as_bytes() != event.hash {
-                c.problems.add(
-                    4,
-                    format!("hash chain broken at seq {seq}: the stored event does not match its hash"),
-                );
-            }
+        if let Some(prev_hash) = c.last_hash
+            && crate::store::link_hash(&prev_hash, &value[1..value.len() - 32]) != event.hash
+        {
+            c.problems
+                .add(4, format!("hash chain broken at seq {seq}: the stored event does not match its hash"));
         }
         c.last_hash = Some(event.hash);
         if event.body.seq != seq {

@@ -69,13 +69,15 @@ impl Bank {
         Ok(self.store.staff_members().collect::<Result<_, _>>()?)
     }
 
+    /// The id a catalog name refers to, or the text itself when it is a number.
+    fn name_or_id(&self, kind: NameKind, text: &str) -> Result<Option<u64>, BankError> {
+        Ok(self.store.name_id(kind, text)?.or_else(|| text.parse().ok()))
+    }
+
     /// An activity by exact name, or by id when the text is a number.
     pub fn find_activity(&self, text: &str) -> Result<(ActivityId, Activity), BankError> {
         let t = text.trim();
-        let id = match self.store.name_id(NameKind::Activity, t)? {
-            Some(id) => Some(id),
-            None => t.parse::<u64>().ok(),
-        };
+        let id = self.name_or_id(NameKind::Activity, t)?;
         let found = match id {
             Some(id) => self.store.activity(id)?.map(|a| (id, a)),
             None => None,
@@ -86,10 +88,7 @@ impl Bank {
     /// A reward by exact name, or by id when the text is a number.
     pub fn find_reward(&self, text: &str) -> Result<RewardView, BankError> {
         let t = text.trim();
-        let id = match self.store.name_id(NameKind::Reward, t)? {
-            Some(id) => Some(id),
-            None => t.parse::<u64>().ok(),
-        };
+        let id = self.name_or_id(NameKind::Reward, t)?;
         if let Some(id) = id
             && let Some(reward) = self.store.reward(id)?
         {

@@ -122,7 +122,7 @@ pub fn deposit(store: Option<PathBuf>, a: DepositArgs) -> CliResult {
     if let [card] = cards.as_slice() {
         let d = Deposit { card: card.clone(), activity, minutes, served_on, note: a.note };
         let c = bank.deposit(&who, a.op_id.as_deref(), &d)?;
-        let seq = c.events.first().map(|e| e.seq()).unwrap_or(0);
+        let seq = c.first_seq();
         say!(
             "saved #{seq}: +{minutes} {} → {card}, balance {}h{}",
             a.activity,
@@ -132,7 +132,7 @@ pub fn deposit(store: Option<PathBuf>, a: DepositArgs) -> CliResult {
     } else {
         let b = BatchDeposit { cards, activity, minutes, served_on, note: a.note };
         let c = bank.deposit_batch(&who, a.op_id.as_deref(), &b)?;
-        let first = c.events.first().map(|e| e.seq()).unwrap_or(0);
+        let first = c.first_seq();
         let total = u64::from(minutes.get()) * c.events.len() as u64;
         say!(
             "saved #{first}–#{}: +{minutes} {} for {} volunteers, {}h in all{}",
@@ -155,7 +155,7 @@ pub fn redeem(store: Option<PathBuf>, a: RedeemArgs) -> CliResult {
         a.op_id.as_deref(),
         &Redemption { card: card.clone(), reward: reward.id, qty: a.qty },
     )?;
-    let seq = c.events.first().map(|e| e.seq()).unwrap_or(0);
+    let seq = c.first_seq();
     say!(
         "saved #{seq}: {} ×{} for {card}, balance {}h{}",
         reward.reward.name,
@@ -175,7 +175,7 @@ pub fn transfer(store: Option<PathBuf>, a: TransferArgs) -> CliResult {
         note: a.note,
     };
     let c = bank.transfer(&cli_actor(), a.op_id.as_deref(), &t)?;
-    let seq = c.events.first().map(|e| e.seq()).unwrap_or(0);
+    let seq = c.first_seq();
     say!("saved #{seq}: {} {} → {}{}", t.minutes, t.from, t.to, replayed(c.replayed));
     Ok(())
 }
@@ -183,7 +183,7 @@ pub fn transfer(store: Option<PathBuf>, a: TransferArgs) -> CliResult {
 pub fn reverse(store: Option<PathBuf>, a: ReverseArgs) -> CliResult {
     let bank = open_bank(store)?;
     let c = bank.reverse(&cli_actor(), a.op_id.as_deref(), a.seq, &a.reason)?;
-    let seq = c.events.first().map(|e| e.seq()).unwrap_or(0);
+    let seq = c.first_seq();
     say!("saved #{seq}: reversed #{}{}", a.seq, replayed(c.replayed));
     Ok(())
 }
@@ -193,7 +193,7 @@ pub fn adjust(store: Option<PathBuf>, a: AdjustArgs) -> CliResult {
     let card = CardNo::parse(&a.card)?;
     let adj = Adjustment { card: card.clone(), credit: a.credit, minutes: a.amount.get()?, reason: a.reason };
     let c = bank.adjust(&cli_actor(), a.op_id.as_deref(), &adj)?;
-    let seq = c.events.first().map(|e| e.seq()).unwrap_or(0);
+    let seq = c.first_seq();
     let sign = if adj.credit { '+' } else { '-' };
     say!(
         "saved #{seq}: {sign}{} {card}, balance {}h{}",

@@ -95,15 +95,15 @@ pub fn export_volunteers(bank: &Bank, out: impl Write) -> Result<usize, ExportEr
 
 /// One row of the entries export: minutes are positive, `kind` says the direction.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EntryRow {
-    pub seq: u64,
-    pub timestamp: Timestamp,
-    pub card_no: String,
-    pub kind: String,
-    pub minutes: u32,
-    pub memo: String,
-    pub actor: String,
-    pub counter: String,
+struct EntryRow {
+    seq: u64,
+    timestamp: Timestamp,
+    card_no: String,
+    kind: String,
+    minutes: u32,
+    memo: String,
+    actor: String,
+    counter: String,
 }
 
 /// Names of things by id, built once per export.
@@ -170,16 +170,7 @@ fn rows_for(event: &Event, names: &Names, original: Option<&Event>) -> Vec<(Stri
     }
 }
 
-/// Every entry that moved hours, in journal order.
-pub fn entry_rows(bank: &Bank) -> Result<Vec<EntryRow>, ExportError> {
-    let mut out = Vec::new();
-    for_each_entry(bank, |row| {
-        out.push(row);
-        Ok(())
-    })?;
-    Ok(out)
-}
-
+/// Calls `f` for every entry that moved hours, in journal order.
 fn for_each_entry(
     bank: &Bank,
     mut f: impl FnMut(EntryRow) -> Result<(), ExportError>,

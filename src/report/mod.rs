@@ -2,4 +2,4 @@
 
 mod export;
 
-pub use export::{EntryRow, ExportError, entry_rows, export_balances, export_entries, export_volunteers};
+pub use export::{ExportError, export_balances, export_entries, export_volunteers};

@@ -26,35 +26,27 @@ pub struct CodecError {
     pub detail: String,
 }
 
-/// Encodes a value for storage. Encoding our own types cannot fail (no maps with non-string
-/// keys, no sequences of unknown length), so a failure is a programming error surfaced as
-/// an error value rather than a panic.
+/// Encodes a value for storage: the version byte, then the value. Encoding our own types
+/// cannot fail short of a bug, which surfaces as an error value rather than a panic.
 pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, CodecError> {
     let mut out = Vec::with_capacity(64);
     out.push(VALUE_VERSION);
-    bincode::serde::encode_into_std_write(value, &mut out, config()).map_err(|e| CodecError {
-        tree: "(encode)",
-        key: String::new(),
-        detail: e.to_string(),
-    })?;
-    // Never store what `decode` would refuse to read back.
-    if out.len() - 1 > DECODE_LIMIT {
-        return Err(CodecError {
-            tree: "(encode)",
-            key: String::new(),
-            detail: format!("a {}-byte value is over the {DECODE_LIMIT}-byte limit", out.len() - 1),
-        });
-    }
+    encode_bare(value, &mut out)?;
     Ok(out)
 }
 
-/// Encodes without the version byte: the bytes the journal hash covers.
+/// Appends the value without the version byte (the bytes the journal hash covers). Refuses a
+/// value `decode` would refuse to read back, so nothing unreadable is ever stored.
 pub fn encode_bare<T: Serialize>(value: &T, out: &mut Vec<u8>) -> Result<(), CodecError> {
-    bincode::serde::encode_into_std_write(value, out, config()).map(|_| ()).map_err(|e| CodecError {
-        tree: "(encode)",
-        key: String::new(),
-        detail: e.to_string(),
-    })
+    let fail = |detail: String| CodecError { tree: "(encode)", key: String::new(), detail };
+    let start = out.len();
+    bincode::serde::encode_into_std_write(value, out, config()).map_err(|e| fail(e.to_string()))?;
+    let written = out.len() - start;
+    if written > DECODE_LIMIT {
+        out.truncate(start);
+        return Err(fail(format!("a {written}-byte value is over the {DECODE_LIMIT}-byte limit")));
+    }
+    Ok(())
 }
 
 /// Decodes a stored value, checking the version byte and that every byte was consumed.

@@ -14,35 +14,79 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 pub use codec::CodecError;
-pub use tx::{CommitContext, CommitError, Committed, Head, OpRecord, Pending, TxFail, TxView, chain_hash};
+pub use tx::{
+    CommitContext, CommitError, Committed, Head, OpRecord, Pending, TxFail, TxView, encode_event, link_hash,
+};
 
 /// Version of the tree layout. Bumped when a tree's key or value meaning changes.
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// Tree names are a contract (DESIGN §3): a store written by one version is read by the next.
+/// Each tree is named once, with its position in the commit transaction's tree list.
 pub mod tree {
-    pub const META: &str = "meta";
-    pub const JOURNAL: &str = "journal";
-    pub const VOLUNTEERS: &str = "volunteers";
-    pub const CARD_INDEX: &str = "card_index";
+    /// A tree: where it sits in `ALL` (and so in a transaction's view), and its on-disk name.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct TreeId {
+        pub index: usize,
+        pub name: &'static str,
+    }
+
+    const fn id(index: usize, name: &'static str) -> TreeId {
+        TreeId { index, name }
+    }
+
+    pub const META: TreeId = id(0, "meta");
+    pub const JOURNAL: TreeId = id(1, "journal");
+    pub const VOLUNTEERS: TreeId = id(2, "volunteers");
+    pub const CARD_INDEX: TreeId = id(3, "card_index");
     /// Volunteer id → totals and the seqs of their entries (see `records::AccountRecord`).
-    pub const ACCOUNTS: &str = "accounts";
-    pub const ACTIVITIES: &str = "activities";
-    pub const REWARDS: &str = "rewards";
-    pub const STOCK: &str = "stock";
-    pub const STAFF: &str = "staff";
+    pub const ACCOUNTS: TreeId = id(4, "accounts");
+    pub const ACTIVITIES: TreeId = id(5, "activities");
+    pub const REWARDS: TreeId = id(6, "rewards");
+    pub const STOCK: TreeId = id(7, "stock");
+    pub const STAFF: TreeId = id(8, "staff");
     /// Catalog names (activities, rewards) → id; names are unique per kind.
-    pub const NAMES: &str = "names";
+    pub const NAMES: TreeId = id(9, "names");
     /// Reversed entry seq → seq of the reversal; makes "at most once" a key lookup.
-    pub const REVERSED: &str = "reversed";
+    pub const REVERSED: TreeId = id(10, "reversed");
     /// Client operation ids → the events they committed; makes retries safe.
-    pub const OPS: &str = "ops";
+    pub const OPS: TreeId = id(11, "ops");
 
     /// Every tree, in the order the commit transaction opens them.
-    pub const ALL: [&str; 12] = [
+    pub const ALL: [TreeId; 12] = [
         META, JOURNAL, VOLUNTEERS, CARD_INDEX, ACCOUNTS, ACTIVITIES, REWARDS, STOCK, STAFF, NAMES, REVERSED,
         OPS,
     ];
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn each_tree_sits_at_its_index_and_the_on_disk_names_are_unchanged() {
+            for (i, t) in ALL.iter().enumerate() {
+                assert_eq!(t.index, i, "{}", t.name);
+            }
+            let names: Vec<&str> = ALL.iter().map(|t| t.name).collect();
+            assert_eq!(
+                names,
+                [
+                    "meta",
+                    "journal",
+                    "volunteers",
+                    "card_index",
+                    "accounts",
+                    "activities",
+                    "rewards",
+                    "stock",
+                    "staff",
+                    "names",
+                    "reversed",
+                    "ops"
+                ]
+            );
+        }
+    }
 }
 
 /// Keys of the `meta` tree.
@@ -124,7 +168,7 @@ impl Store {
             // what "saved" means.
             .flush_every_ms(None);
         let db = open_sled(&config, dir)?;
-        let trees = tree::ALL.iter().map(|name| db.open_tree(name)).collect::<Result<Vec<_>, _>>()?;
+        let trees = tree::ALL.iter().map(|t| db.open_tree(t.name)).collect::<Result<Vec<_>, _>>()?;
         let store = Store { dir: dir.to_path_buf(), db, trees, _lock: lock, write_gate: Mutex::new(None) };
         store.check_schema()?;
         restrict_files(dir);
@@ -135,16 +179,15 @@ impl Store {
         &self.dir
     }
 
-    fn tree(&self, name: &str) -> &sled::Tree {
-        let index = tree::ALL.iter().position(|t| *t == name).unwrap_or(0);
-        &self.trees[index]
+    fn tree(&self, t: tree::TreeId) -> &sled::Tree {
+        &self.trees[t.index]
     }
 
     fn check_schema(&self) -> Result<(), StoreError> {
         match self.tree(tree::META).get(meta::SCHEMA)? {
             None => Ok(()),
             Some(bytes) => {
-                let found: u32 = codec::decode(tree::META, meta::SCHEMA, &bytes)?;
+                let found: u32 = codec::decode(tree::META.name, meta::SCHEMA, &bytes)?;
                 if found > SCHEMA_VERSION {
                     return Err(StoreError::Schema {
                         dir: self.dir.clone(),

@@ -6,43 +6,48 @@ use serde::de::DeserializeOwned;
 use super::codec::{self, CodecError};
 use super::keys::{name_key, read_u64, u64_key};
 use super::records::AccountRecord;
+use super::tree::TreeId;
 use super::tx::{Head, OpRecord};
 use super::{Store, StoreError, meta, tree};
 use crate::domain::{
     Account, Activity, CardNo, Event, NameKind, Reward, Settings, Staff, StaffId, Volunteer,
 };
 
-fn bad_key(tree: &'static str, key: &[u8]) -> StoreError {
-    StoreError::Corrupt(CodecError { tree, key: codec::describe_key(key), detail: "malformed key".into() })
+fn bad_key(t: TreeId, key: &[u8]) -> StoreError {
+    StoreError::Corrupt(CodecError {
+        tree: t.name,
+        key: codec::describe_key(key),
+        detail: "malformed key".into(),
+    })
 }
 
 impl Store {
-    fn get<T: DeserializeOwned>(&self, name: &'static str, key: &[u8]) -> Result<Option<T>, StoreError> {
-        match self.tree(name).get(key)? {
+    fn get<T: DeserializeOwned>(&self, t: TreeId, key: &[u8]) -> Result<Option<T>, StoreError> {
+        match self.tree(t).get(key)? {
             None => Ok(None),
-            Some(bytes) => Ok(Some(codec::decode(name, key, &bytes)?)),
+            Some(bytes) => Ok(Some(codec::decode(t.name, key, &bytes)?)),
         }
     }
 
     /// Every entry of a tree, decoded; a bad value is an error naming tree and key.
     fn scan<T: DeserializeOwned>(
         &self,
-        name: &'static str,
+        t: TreeId,
     ) -> impl Iterator<Item = Result<(sled::IVec, T), StoreError>> + '_ {
-        self.tree(name).iter().map(move |item| {
+        self.tree(t).iter().map(move |item| {
             let (k, v) = item?;
-            let value = codec::decode(name, &k, &v)?;
+            let value = codec::decode(t.name, &k, &v)?;
             Ok((k, value))
         })
     }
 
     fn scan_u64_keyed<T: DeserializeOwned>(
         &self,
-        name: &'static str,
+        t: TreeId,
     ) -> impl Iterator<Item = Result<(u64, T), StoreError>> + '_ {
-        self.scan(name).map(move |r| {
+        self.scan(t).map(move |r| {
             let (k, v) = r?;
-            Ok((read_u64(&k).ok_or_else(|| bad_key(name, &k))?, v))
+            Ok((read_u64(&k).ok_or_else(|| bad_key(t, &k))?, v))
         })
     }
 
@@ -128,7 +133,7 @@ impl Store {
     pub fn journal_from(&self, from: u64) -> impl Iterator<Item = Result<Event, StoreError>> + '_ {
         self.tree(tree::JOURNAL).range(u64_key(from)..).map(|item| {
             let (k, v) = item?;
-            Ok(codec::decode(tree::JOURNAL, &k, &v)?)
+            Ok(codec::decode(tree::JOURNAL.name, &k, &v)?)
         })
     }
 
@@ -153,7 +158,7 @@ impl Store {
         self.tree(tree::ACCOUNTS).iter().map(|item| {
             let (k, v) = item?;
             let id = read_u64(&k).ok_or_else(|| bad_key(tree::ACCOUNTS, &k))?;
-            Ok((id, codec::decode_prefix(tree::ACCOUNTS, &k, &v)?))
+            Ok((id, codec::decode_prefix(tree::ACCOUNTS.name, &k, &v)?))
         })
     }
 
@@ -212,12 +217,7 @@ impl Store {
 
     /// Overwrites one raw projection value. Only for tests that prove `check` finds drift.
     #[doc(hidden)]
-    pub fn tamper_tree(
-        &self,
-        name: &'static str,
-        key: &[u8],
-        value: Option<Vec<u8>>,
-    ) -> Result<(), StoreError> {
+    pub fn tamper_tree(&self, name: TreeId, key: &[u8], value: Option<Vec<u8>>) -> Result<(), StoreError> {
         match value {
             Some(v) => self.tree(name).insert(key, v)?,
             None => self.tree(name).remove(key)?,

@@ -14,26 +14,17 @@ use sled::transaction::{
 use super::codec::{self, CodecError};
 use super::keys::{name_key, u64_key};
 use super::records::AccountRecord;
-use super::{SCHEMA_VERSION, Store, StoreError, meta, tree};
+use super::{SCHEMA_VERSION, Store, StoreError, meta};
 use crate::domain::ledger::{ApplyError, LedgerStore, NameKind, Rule, apply};
 use crate::domain::{
     Account, Activity, Actor, CardNo, Event, EventBody, EventKind, ImportRef, OpTag, Origin, Reward,
     Settings, Staff, StaffId, Timestamp, Volunteer,
 };
 
-// Positions in `tree::ALL`; a unit test keeps them in step with the names.
-const META: usize = 0;
-const JOURNAL: usize = 1;
-const VOLUNTEERS: usize = 2;
-const CARD_INDEX: usize = 3;
-const ACCOUNTS: usize = 4;
-const ACTIVITIES: usize = 5;
-const REWARDS: usize = 6;
-const STOCK: usize = 7;
-const STAFF: usize = 8;
-const NAMES: usize = 9;
-const REVERSED: usize = 10;
-const OPS: usize = 11;
+use super::tree::{
+    ACCOUNTS, ACTIVITIES, CARD_INDEX, JOURNAL, META, NAMES, OPS, REVERSED, REWARDS, STAFF, STOCK, TreeId,
+    VOLUNTEERS,
+};
 
 /// What an operation id committed, so a retry can be answered without applying anything.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -76,6 +67,13 @@ impl From<EventKind> for Pending {
 pub struct Committed {
     pub events: Vec<Event>,
     pub replayed: bool,
+}
+
+impl Committed {
+    /// Seq of the first event committed (0 if none were).
+    pub fn first_seq(&self) -> u64 {
+        self.events.first().map_or(0, Event::seq)
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -154,16 +152,16 @@ impl<'a> TxView<'a> {
         Ok(())
     }
 
-    fn get<T: DeserializeOwned>(&self, t: usize, key: &[u8]) -> Result<Option<T>, TxFail> {
-        match self.trees[t].get(key).map_err(TxFail::Sled)? {
+    fn get<T: DeserializeOwned>(&self, t: TreeId, key: &[u8]) -> Result<Option<T>, TxFail> {
+        match self.trees[t.index].get(key).map_err(TxFail::Sled)? {
             None => Ok(None),
-            Some(bytes) => codec::decode(tree::ALL[t], key, &bytes).map(Some).map_err(TxFail::Codec),
+            Some(bytes) => codec::decode(t.name, key, &bytes).map(Some).map_err(TxFail::Codec),
         }
     }
 
-    fn put<T: Serialize>(&self, t: usize, key: &[u8], value: &T) -> Result<(), TxFail> {
+    fn put<T: Serialize>(&self, t: TreeId, key: &[u8], value: &T) -> Result<(), TxFail> {
         let bytes = codec::encode(value).map_err(TxFail::Codec)?;
-        self.trees[t].insert(key, bytes).map(drop).map_err(TxFail::Sled)
+        self.trees[t.index].insert(key, bytes).map(drop).map_err(TxFail::Sled)
     }
 
     /// Looks up a volunteer id by card, for plans that start from a card number.
@@ -183,7 +181,7 @@ impl LedgerStore for TxView<'_> {
         Ok(self.with_account(id, |_, _| ())?.is_some())
     }
     fn has_staff(&self, id: &StaffId) -> Result<bool, TxFail> {
-        Ok(self.trees[STAFF].get(id.as_str().as_bytes()).map_err(TxFail::Sled)?.is_some())
+        Ok(self.trees[STAFF.index].get(id.as_str().as_bytes()).map_err(TxFail::Sled)?.is_some())
     }
     fn volunteer_by_card(&self, card: &CardNo) -> Result<Option<u64>, TxFail> {
         self.get(CARD_INDEX, card.as_str().as_bytes())
@@ -197,7 +195,7 @@ impl LedgerStore for TxView<'_> {
         if let Some(old) = old_card
             && old != &record.card
         {
-            self.trees[CARD_INDEX].remove(old.as_str().as_bytes()).map_err(TxFail::Sled)?;
+            self.trees[CARD_INDEX.index].remove(old.as_str().as_bytes()).map_err(TxFail::Sled)?;
         }
         self.put(CARD_INDEX, record.card.as_str().as_bytes(), &id)?;
         self.put(VOLUNTEERS, &u64_key(id), record)
@@ -288,29 +286,21 @@ impl LedgerStore for TxView<'_> {
     }
 }
 
-/// Hash of an event: blake3 over the previous event's hash and the encoded body.
-pub fn chain_hash(prev: &[u8; 32], body: &EventBody, scratch: &mut Vec<u8>) -> Result<[u8; 32], CodecError> {
-    scratch.clear();
-    scratch.extend_from_slice(prev);
-    codec::encode_bare(body, scratch)?;
-    Ok(*blake3::hash(scratch).as_bytes())
+/// The chain link: blake3 over the previous event's hash and the encoded body. The one
+/// definition, used when committing and by `check` over the stored bytes.
+pub fn link_hash(prev: &[u8; 32], body: &[u8]) -> [u8; 32] {
+    *blake3::Hasher::new().update(prev).update(body).finalize().as_bytes()
 }
 
-/// Hashes a body and builds the stored journal value in one encoding pass: the stored value of
-/// an `Event` is the version byte, the encoded body, then the 32 hash bytes (bincode writes a
-/// byte array as plain bytes; `stored_event_layout` below and the golden tests pin this).
-fn hash_and_encode(
-    prev: &[u8; 32],
-    body: &EventBody,
-    scratch: &mut Vec<u8>,
-) -> Result<([u8; 32], Vec<u8>), CodecError> {
-    scratch.clear();
-    scratch.extend_from_slice(prev);
-    codec::encode_bare(body, scratch)?;
-    let hash = *blake3::hash(scratch).as_bytes();
-    let mut stored = Vec::with_capacity(scratch.len() + 1);
+/// Encodes an event for the journal in one pass and returns its hash with the stored value:
+/// the version byte, the encoded body, then the 32 hash bytes — exactly `codec::encode` of the
+/// `Event` (bincode writes a byte array as plain bytes; `stored_event_layout` below and the
+/// golden tests pin this, and `check` relies on it).
+pub fn encode_event(prev: &[u8; 32], body: &EventBody) -> Result<([u8; 32], Vec<u8>), CodecError> {
+    let mut stored = Vec::with_capacity(192);
     stored.push(codec::VALUE_VERSION);
-    stored.extend_from_slice(&scratch[32..]);
+    codec::encode_bare(body, &mut stored)?;
+    let hash = link_hash(prev, &stored[1..]);
     stored.extend_from_slice(&hash);
     Ok((hash, stored))
 }
@@ -374,7 +364,6 @@ impl Store {
                     .unwrap_or_default();
             }
             let mut events = Vec::with_capacity(pending.len());
-            let mut scratch = Vec::with_capacity(256);
             for (i, p) in pending.iter().enumerate() {
                 let seq = first_seq + i as u64;
                 let origin = match (&p.import, i, op) {
@@ -392,7 +381,7 @@ impl Store {
                     origin,
                     kind: p.kind.clone(),
                 };
-                let (hash, stored) = hash_and_encode(&prev, &body, &mut scratch)
+                let (hash, stored) = encode_event(&prev, &body)
                     .map_err(|c| ConflictableTransactionError::Abort(Abort::Codec(c)))?;
                 let event = Event { body, hash };
                 lift(apply(&mut view, &event))?;
@@ -402,7 +391,7 @@ impl Store {
                     sources.push(r.source.clone());
                     sources_changed = true;
                 }
-                view.trees[JOURNAL].insert(&u64_key(seq), stored)?;
+                view.trees[JOURNAL.index].insert(&u64_key(seq), stored)?;
                 prev = hash;
                 events.push(event);
             }
@@ -451,31 +440,10 @@ mod tests {
             origin: Origin::Direct,
             kind: EventKind::Reversed { target: 5, reason: "因为".into() },
         };
-        let mut scratch = Vec::new();
-        let (hash, stored) = hash_and_encode(&[9; 32], &body, &mut scratch).unwrap();
-        assert_eq!(hash, chain_hash(&[9; 32], &body, &mut Vec::new()).unwrap());
+        let (hash, stored) = encode_event(&[9; 32], &body).unwrap();
+        let mut bare = Vec::new();
+        codec::encode_bare(&body, &mut bare).unwrap();
+        assert_eq!(hash, *blake3::hash(&[&[9u8; 32][..], &bare].concat()).as_bytes());
         assert_eq!(stored, codec::encode(&Event { body, hash }).unwrap());
-    }
-
-    #[test]
-    fn tree_positions_match_names() {
-        let pairs = [
-            (META, tree::META),
-            (JOURNAL, tree::JOURNAL),
-            (VOLUNTEERS, tree::VOLUNTEERS),
-            (CARD_INDEX, tree::CARD_INDEX),
-            (ACCOUNTS, tree::ACCOUNTS),
-            (ACTIVITIES, tree::ACTIVITIES),
-            (REWARDS, tree::REWARDS),
-            (STOCK, tree::STOCK),
-            (STAFF, tree::STAFF),
-            (NAMES, tree::NAMES),
-            (REVERSED, tree::REVERSED),
-            (OPS, tree::OPS),
-        ];
-        for (index, name) in pairs {
-            assert_eq!(tree::ALL[index], name);
-        }
-        assert_eq!(pairs.len(), tree::ALL.len());
     }
 }

@@ -88,7 +88,6 @@ fn main() {
     let t = Instant::now();
     let mut batch = sled::Batch::default();
     let mut prev = [0u8; 32];
-    let mut scratch = Vec::new();
     for (i, line) in text.lines().skip(1).enumerate() {
         let f: Vec<&str> = line.split(',').collect();
         let seq = i as u64 + 1;
@@ -120,9 +119,9 @@ fn main() {
             }),
             kind,
         };
-        let hash = hourbank::store::chain_hash(&prev, &body, &mut scratch).unwrap();
+        let (hash, stored) = hourbank::store::encode_event(&prev, &body).unwrap();
         prev = hash;
-        batch.insert(&seq.to_be_bytes(), codec::encode(&Event { body, hash }).unwrap());
+        batch.insert(&seq.to_be_bytes(), stored);
         if seq.is_multiple_of(256) {
             journal.apply_batch(std::mem::take(&mut batch)).unwrap();
             raw.flush().unwrap();
