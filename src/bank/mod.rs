@@ -3,6 +3,7 @@
 
 mod check;
 mod import;
+mod login;
 mod ops;
 mod query;
 
@@ -14,6 +15,7 @@ use serde::Serialize;
 
 pub use check::{CheckReport, Problem};
 pub use import::{ImportError, ImportSummary, RowError};
+pub use login::LoginError;
 pub use ops::*;
 pub use query::*;
 

@@ -137,13 +137,13 @@ impl Bank {
                 (m(*minutes), memo)
             }
             EventKind::Redeemed { reward, qty, minutes, .. } => {
-                (-m(*minutes), format!("{} ×{qty}", self.reward_name(*reward)?))
+                (-m(*minutes), format!("{} x{qty}", self.reward_name(*reward)?))
             }
             EventKind::Transferred { from, to, minutes, .. } => {
                 if *from == volunteer {
-                    (-m(*minutes), format!("→ {}", self.card_of(*to)?))
+                    (-m(*minutes), format!("-> {}", self.card_of(*to)?))
                 } else {
-                    (m(*minutes), format!("← {}", self.card_of(*from)?))
+                    (m(*minutes), format!("<- {}", self.card_of(*from)?))
                 }
             }
             EventKind::Adjusted { credit, minutes, reason, .. } => {
@@ -158,5 +158,14 @@ impl Bank {
             EventKind::VolunteerEdited { .. } => (0, String::new()),
             _ => (0, String::new()),
         })
+    }
+}
+
+impl Bank {
+    /// The counter's search index over every volunteer. Takes about a second per 100k
+    /// volunteers, so the counter builds it off the UI thread.
+    pub fn search_index(&self) -> Result<crate::search::SearchIndex, BankError> {
+        let records: Vec<(VolunteerId, Volunteer)> = self.store.volunteers().collect::<Result<_, _>>()?;
+        Ok(crate::search::SearchIndex::build(records.iter().map(|(id, v)| (*id, v))))
     }
 }

@@ -8,6 +8,7 @@ macro_rules! say {
 }
 
 mod catalog;
+mod counter;
 mod entries;
 mod init;
 mod output;
@@ -39,6 +40,8 @@ pub struct Cli {
     /// Store directory [default: $HOURBANK_STORE, else the platform data dir]
     #[arg(long, global = true, env = "HOURBANK_STORE")]
     pub store: Option<PathBuf>,
+    #[command(flatten)]
+    pub counter: counter::CounterArgs,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -190,9 +193,7 @@ pub fn main() -> ExitCode {
 fn run(cli: Cli) -> CliResult {
     let store = cli.store;
     let Some(command) = cli.command else {
-        return Err(Failure::bad_input(
-            "the counter screen is not built yet; try `hourbank demo` or `hourbank --help`",
-        ));
+        return counter::run(store, cli.counter);
     };
     match command {
         Command::Init(a) => init::init(store, a),

@@ -162,3 +162,34 @@ impl Account {
         self.checked_balance().unwrap_or(0)
     }
 }
+
+/// Hours of service (earned, net of reversals) that reach each star: 100, 300, 600, 1000, 1500.
+pub const STAR_HOURS: [u64; 5] = [100, 300, 600, 1000, 1500];
+
+/// A volunteer's star level, 0–5, from the hours they have earned by service. Redeeming does
+/// not take stars away: they honour the service, not the balance.
+pub fn star_level(account: &Account) -> u8 {
+    let hours = account.earned / 60;
+    STAR_HOURS.iter().take_while(|&&h| hours >= h).count() as u8
+}
+
+#[cfg(test)]
+mod star_tests {
+    use super::*;
+
+    #[test]
+    fn stars_follow_earned_hours_at_each_threshold() {
+        let level = |hours: u64, minus: u64| star_level(&Account { earned: hours * 60 - minus, ..Account::default() });
+        assert_eq!(level(1, 60), 0);
+        assert_eq!(level(100, 1), 0);
+        assert_eq!(level(100, 0), 1);
+        assert_eq!(level(300, 0), 2);
+        assert_eq!(level(599, 0), 2);
+        assert_eq!(level(600, 0), 3);
+        assert_eq!(level(1000, 0), 4);
+        assert_eq!(level(1500, 0), 5);
+        assert_eq!(level(99_999, 0), 5);
+        let spent = Account { earned: 300 * 60, redeemed: 290 * 60, ..Account::default() };
+        assert_eq!(star_level(&spent), 2);
+    }
+}

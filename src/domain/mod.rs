@@ -4,12 +4,15 @@
 pub mod entities;
 pub mod event;
 pub mod ledger;
+pub mod login;
 pub mod minutes;
+pub mod privacy;
 pub mod types;
 
 pub use entities::*;
 pub use event::*;
 pub use ledger::{ApplyError, LedgerStore, NameKind, Rule};
+pub use login::LoginAttempts;
 pub use minutes::{Minutes, format_hours};
 pub use types::*;
 

@@ -192,6 +192,10 @@ impl Timestamp {
         self.0
     }
 
+    pub const fn plus_seconds(self, seconds: i64) -> Timestamp {
+        Timestamp(self.0.saturating_add(seconds.saturating_mul(1_000_000)))
+    }
+
     /// The UTC calendar day of this moment.
     pub fn day(self) -> Day {
         Day::from_date(self.datetime().date_naive())

@@ -3,6 +3,7 @@
 
 pub mod codec;
 pub mod keys;
+mod login;
 mod read;
 pub mod records;
 mod tx;
@@ -99,6 +100,8 @@ pub mod meta {
     pub const SETTINGS: &[u8] = b"settings";
     /// Import sources seen so far: an import of a new source need not look for its rows.
     pub const IMPORT_SOURCES: &[u8] = b"import_sources";
+    /// `login/<staff id>`: failed PINs and lock (`domain::LoginAttempts`).
+    pub const LOGIN_PREFIX: &[u8] = b"login/";
 }
 
 #[derive(Debug, thiserror::Error)]

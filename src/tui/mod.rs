@@ -1,4 +1,115 @@
-//! The counter screen. So far: themes (data in `themes/*.toml`, embedded). The screens, the
-//! keymap and the Elm-shaped state/update/view come with the counter issue.
+//! The counter screen, Elm-shaped: [`app::App`] holds the state, [`app::Msg`] are the inputs,
+//! `update` changes state and returns [`app::Effect`]s for slow work, `view` draws. This file
+//! is the only one that touches the terminal: it reads keys on a thread, ticks the clock, runs
+//! effects off the UI thread and draws the latest state once per burst of input.
 
+pub mod app;
+pub mod config;
+pub mod i18n;
+pub mod keymap;
+pub mod screens;
 pub mod theme;
+pub mod widgets;
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use crossterm::event::{self, Event};
+
+use app::{App, Effect, Msg};
+
+/// How often the clock and the idle lock are checked when no key arrives.
+const TICK: Duration = Duration::from_millis(250);
+
+/// Runs the counter until the user quits. The terminal is restored on return and on panic.
+pub fn run(mut app: App) -> std::io::Result<()> {
+    let mut terminal = ratatui::try_init()?;
+    let (tx, rx) = mpsc::channel::<Msg>();
+    let keys = tx.clone();
+    std::thread::spawn(move || {
+        // Ends when the receiver is gone (the counter quit) or the terminal fails.
+        while let Ok(ev) = event::read() {
+            let msg = match ev {
+                Event::Key(key) => Msg::Key(key),
+                Event::Resize(..) => Msg::Tick,
+                _ => continue,
+            };
+            if keys.send(msg).is_err() {
+                break;
+            }
+        }
+    });
+    let result = (|| -> std::io::Result<()> {
+        let first = app.start();
+        run_effects(&app, first, &tx);
+        terminal.draw(|f| app.view(f))?;
+        loop {
+            let msg = match rx.recv_timeout(TICK) {
+                Ok(msg) => msg,
+                Err(mpsc::RecvTimeoutError::Timeout) => Msg::Tick,
+                Err(mpsc::RecvTimeoutError::Disconnected) => return Ok(()),
+            };
+            let effects = app.update(msg);
+            run_effects(&app, effects, &tx);
+            // Apply everything already queued (a scanner types a whole card at once), then draw
+            // only the latest state.
+            while let Ok(msg) = rx.try_recv() {
+                let effects = app.update(msg);
+                run_effects(&app, effects, &tx);
+            }
+            if app.quitting() {
+                return Ok(());
+            }
+            terminal.draw(|f| app.view(f))?;
+        }
+    })();
+    ratatui::restore();
+    result
+}
+
+fn run_effects(app: &App, effects: Vec<Effect>, tx: &mpsc::Sender<Msg>) {
+    for effect in effects {
+        match effect {
+            Effect::Quit => {}
+            Effect::BuildIndex => {
+                let Some(bank) = app.bank() else { continue };
+                let tx = tx.clone();
+                let lang = app.lang;
+                std::thread::spawn(move || {
+                    let index = bank.search_index().map_err(|e| lang.text().bank_error(&e));
+                    let _ = tx.send(Msg::IndexReady(index));
+                });
+            }
+            Effect::Print { command, text } => {
+                let tx = tx.clone();
+                std::thread::spawn(move || {
+                    let _ = tx.send(Msg::Printed(print(&command, &text)));
+                });
+            }
+        }
+    }
+}
+
+/// Pipes `text` to `command` run by the shell; the error says what the printer said.
+pub fn print(command: &str, text: &str) -> Result<(), String> {
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin.write_all(text.as_bytes()).map_err(|e| e.to_string())?;
+    }
+    let out = child.wait_with_output().map_err(|e| e.to_string())?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        let said = String::from_utf8_lossy(&out.stderr).trim().chars().take(200).collect::<String>();
+        Err(format!("{command}: {} {said}", out.status))
+    }
+}

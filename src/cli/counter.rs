@@ -1,0 +1,84 @@
+//! `hourbank` with no subcommand: the counter. Everything that can fail — store, config,
+//! theme — is loaded before the terminal is taken over, so a failure prints plainly.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::Args;
+
+use super::{CliResult, Failure, exit, store_dir};
+use crate::bank::{Bank, NewStaff, cli_actor};
+use crate::domain::{Name, Role, StaffId};
+use crate::store::StoreError;
+use crate::tui::app::{App, Options};
+use crate::tui::config::{Config, config_dir};
+use crate::tui::i18n::Lang;
+use crate::tui::theme::Theme;
+
+#[derive(Debug, Args, Default)]
+pub struct CounterArgs {
+    /// Colour theme: default, light, high-contrast, or a file in <config dir>/hourbank/themes
+    #[arg(long)]
+    pub theme: Option<String>,
+    /// Language of the counter: zh or en [default: zh when the locale is Chinese]
+    #[arg(long, value_parser = ["zh", "en"])]
+    pub lang: Option<String>,
+    /// Open a throwaway store filled with sample data (deleted on exit)
+    #[arg(long)]
+    pub demo: bool,
+}
+
+/// The demo store's login, shown on its lock screen.
+const DEMO_LOGIN: (&str, &str) = ("A01", "2468");
+
+/// A temporary store directory, removed when dropped.
+struct TempStore(PathBuf);
+
+impl Drop for TempStore {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+pub fn run(store: Option<PathBuf>, a: CounterArgs) -> CliResult {
+    let config = match Config::default_path() {
+        Some(path) => Config::load(&path).map_err(|e| Failure::bad_input(e.to_string()))?,
+        None => Config::default(),
+    };
+    let lang = a.lang.as_deref().or(config.lang.as_deref()).and_then(Lang::parse).unwrap_or_else(Lang::from_env);
+    let theme_name = a.theme.clone().or_else(|| config.theme.clone()).unwrap_or_else(|| "default".into());
+    let (theme, warning) = Theme::load(&theme_name, config_dir().map(|d| d.join("themes")).as_deref());
+    let mut temp = None;
+    let (dir, bank, demo_login) = if a.demo {
+        let dir = std::env::temp_dir().join(format!("hourbank-demo-{}", std::process::id()));
+        temp = Some(TempStore(dir.clone()));
+        let bank = demo_bank(&dir)?;
+        (dir, Some(bank), Some((DEMO_LOGIN.0.to_string(), DEMO_LOGIN.1.to_string())))
+    } else {
+        let dir = store_dir(store)?;
+        let bank = match Bank::open(&dir) {
+            Ok(bank) => Some(bank),
+            Err(crate::bank::BankError::Store(StoreError::NotInitialized(_))) => None,
+            Err(e) => return Err(e.into()),
+        };
+        (dir, bank, None)
+    };
+    let options = Options { lang, theme, config, demo_login, notice: warning.map(|w| w.to_string()) };
+    let app = App::new(bank, dir, Arc::new(chrono::Utc::now), options);
+    let result = crate::tui::run(app).map_err(|e| Failure { code: exit::STORE_UNAVAILABLE, message: format!("terminal: {e}") });
+    drop(temp);
+    result
+}
+
+fn demo_bank(dir: &std::path::Path) -> Result<Bank, Failure> {
+    let who = cli_actor();
+    let admin = NewStaff {
+        id: StaffId::parse(DEMO_LOGIN.0)?,
+        name: Name::parse("管理员")?,
+        role: Role::Admin,
+        pin: DEMO_LOGIN.1.into(),
+    };
+    let bank = Bank::init(dir, &Name::parse("江门市蓬江区志愿服务银行(演示)")?, admin, &who)?;
+    crate::sample::populate_demo(&bank, &who, 300, 7)?;
+    Ok(bank)
+}

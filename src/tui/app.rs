@@ -1,0 +1,414 @@
+//! The counter's state, messages, `update` and `view` (the Elm shape). `update` is the only
+//! place state changes; bank calls run here (they are fast and flushed before they return).
+//! Slow work (the search index, printing) is handed out as an [`Effect`] and its result comes
+//! back as a [`Msg`]. `view` only reads.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::{DateTime, Local, Utc};
+use crossterm::event::{KeyEvent, KeyEventKind};
+use ratatui::Frame;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+
+use super::config::Config;
+use super::i18n::{Lang, Text, fill};
+use super::keymap::{self, Action, Scope};
+use super::screens::{self, Screen};
+use super::theme::Theme;
+use super::widgets::{self, put};
+use crate::bank::{Bank, Clock, staff_actor};
+use crate::domain::{ActivityId, Actor, Staff};
+use crate::search::SearchIndex;
+
+pub enum Msg {
+    Key(KeyEvent),
+    /// Once a second or so: the clock and the idle lock.
+    Tick,
+    IndexReady(Result<SearchIndex, String>),
+    Printed(Result<(), String>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    Quit,
+    /// Build the search index from the bank off the UI thread; answer with `Msg::IndexReady`.
+    BuildIndex,
+    /// Pipe `text` to `command` (a shell command line); answer with `Msg::Printed`.
+    Print { command: String, text: String },
+}
+
+/// The last thing the status line says about the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Status {
+    Ready,
+    Saved(u64),
+    Info(String),
+    Error(String),
+}
+
+/// Who is logged in.
+pub struct Session {
+    pub staff: Staff,
+    pub actor: Actor,
+}
+
+/// What the counter remembers between volunteers, so the usual case is a few keys.
+#[derive(Debug, Clone, Default)]
+pub struct Memory {
+    pub last_activity: Option<ActivityId>,
+}
+
+/// Everything a screen may use while handling a key.
+pub struct Cx<'a> {
+    pub bank: &'a Bank,
+    pub session: &'a Session,
+    pub t: &'static Text,
+    pub index: &'a mut Option<SearchIndex>,
+    pub memory: &'a mut Memory,
+    pub status: &'a mut Status,
+    pub config: &'a Config,
+}
+
+/// What a screen asks the app to do after a key.
+pub enum Step {
+    Stay,
+    Open(Screen),
+    Print(String),
+}
+
+/// Everything a screen may read while drawing.
+pub struct Vx<'a> {
+    pub theme: &'a Theme,
+    pub t: &'static Text,
+    pub now: DateTime<Local>,
+    pub lang: Lang,
+    pub counter: &'a str,
+    pub demo_login: Option<&'a (String, String)>,
+    pub index_ready: bool,
+}
+
+pub struct Options {
+    pub lang: Lang,
+    pub theme: Theme,
+    pub config: Config,
+    /// The staff id and PIN of a demo store, shown on the lock screen.
+    pub demo_login: Option<(String, String)>,
+    /// A message for the status line at start (e.g. a broken theme file).
+    pub notice: Option<String>,
+}
+
+pub struct App {
+    bank: Option<Arc<Bank>>,
+    store_dir: PathBuf,
+    clock: Clock,
+    pub lang: Lang,
+    theme: Theme,
+    config: Config,
+    demo_login: Option<(String, String)>,
+    session: Option<Session>,
+    screen: Screen,
+    help: bool,
+    status: Status,
+    last_key: DateTime<Utc>,
+    index: Option<SearchIndex>,
+    memory: Memory,
+    quitting: bool,
+}
+
+impl App {
+    /// A counter over `bank`, or the first-run setup when there is none yet.
+    pub fn new(bank: Option<Bank>, store_dir: PathBuf, clock: Clock, options: Options) -> App {
+        let screen = if bank.is_some() { Screen::Lock(Default::default()) } else { Screen::Setup(Default::default()) };
+        let now = clock();
+        App {
+            bank: bank.map(Arc::new),
+            store_dir,
+            clock,
+            lang: options.lang,
+            theme: options.theme,
+            config: options.config,
+            demo_login: options.demo_login,
+            session: None,
+            screen,
+            help: false,
+            status: options.notice.map_or(Status::Ready, Status::Error),
+            last_key: now,
+            index: None,
+            memory: Memory::default(),
+            quitting: false,
+        }
+    }
+
+    /// Effects to run at start: the search index, when there is a bank to index.
+    pub fn start(&self) -> Vec<Effect> {
+        if self.bank.is_some() { vec![Effect::BuildIndex] } else { Vec::new() }
+    }
+
+    pub fn bank(&self) -> Option<Arc<Bank>> {
+        self.bank.clone()
+    }
+
+    pub fn screen(&self) -> &Screen {
+        &self.screen
+    }
+
+    pub fn status(&self) -> &Status {
+        &self.status
+    }
+
+    pub fn logged_in(&self) -> Option<&Staff> {
+        self.session.as_ref().map(|s| &s.staff)
+    }
+
+    pub fn help_open(&self) -> bool {
+        self.help
+    }
+
+    pub fn quitting(&self) -> bool {
+        self.quitting
+    }
+
+    fn text(&self) -> &'static Text {
+        self.lang.text()
+    }
+
+    /// Back to the lock screen: logs out and drops every form.
+    fn lock(&mut self) {
+        self.session = None;
+        self.help = false;
+        self.screen = Screen::Lock(Default::default());
+        self.memory = Memory::default();
+    }
+
+    pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
+        match msg {
+            Msg::Tick => {
+                let idle = (self.clock)().signed_duration_since(self.last_key).num_seconds();
+                let idle_limit = i64::try_from(self.config.idle_seconds).unwrap_or(i64::MAX);
+                let away_from_lock = !matches!(self.screen, Screen::Lock(_) | Screen::Setup(_));
+                if idle >= idle_limit && (away_from_lock || self.session.is_some() || self.help) {
+                    self.lock();
+                    self.status = Status::Info(self.text().status_locked.into());
+                }
+                Vec::new()
+            }
+            Msg::IndexReady(Ok(index)) => {
+                self.index = Some(index);
+                self.refresh_search();
+                Vec::new()
+            }
+            Msg::IndexReady(Err(e)) => {
+                self.status = Status::Error(e);
+                Vec::new()
+            }
+            Msg::Printed(result) => {
+                let t = self.text();
+                self.status = match result {
+                    Ok(()) => Status::Info(t.printed.into()),
+                    Err(e) => Status::Error(format!("{}{e}", t.print_failed)),
+                };
+                Vec::new()
+            }
+            Msg::Key(key) => {
+                // Key release and repeat events (Windows, kitty protocol) are not presses.
+                if key.kind != KeyEventKind::Press {
+                    return Vec::new();
+                }
+                self.last_key = (self.clock)();
+                self.on_key(key)
+            }
+        }
+    }
+
+    /// The find screen re-runs its query once the index arrives.
+    fn refresh_search(&mut self) {
+        if let (Screen::Find(find), Some(bank), Some(index)) = (&mut self.screen, &self.bank, &mut self.index) {
+            find.refresh(bank, index);
+        }
+    }
+
+    fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let scope = if self.help { Scope::Help } else { self.screen.scope() };
+        match keymap::action(scope, key) {
+            Some(Action::Quit) => {
+                self.quitting = true;
+                return vec![Effect::Quit];
+            }
+            Some(Action::Help) => {
+                self.help = !self.help;
+                return Vec::new();
+            }
+            Some(Action::Lock) => {
+                if !matches!(self.screen, Screen::Setup(_)) {
+                    self.lock();
+                }
+                return Vec::new();
+            }
+            Some(Action::Back) if self.help => {
+                self.help = false;
+                return Vec::new();
+            }
+            _ if self.help => return Vec::new(),
+            _ => {}
+        }
+        let t = self.text();
+        match &mut self.screen {
+            Screen::Setup(setup) => match setup.on_key(key, &self.store_dir, t, &self.clock) {
+                Some(Ok((bank, staff))) => {
+                    self.bank = Some(Arc::new(bank));
+                    self.begin_session(staff, None);
+                    return vec![Effect::BuildIndex];
+                }
+                Some(Err(message)) => self.status = Status::Error(message),
+                None => {}
+            },
+            Screen::Lock(lock) => {
+                if let Some(card) = lock.on_key(key) {
+                    self.screen = Screen::Login(screens::login::Login::new(card));
+                }
+            }
+            Screen::Login(login) => {
+                let Some(bank) = self.bank.clone() else { return Vec::new() };
+                match login.on_key(key, &bank, t) {
+                    screens::login::Outcome::Stay => {}
+                    screens::login::Outcome::Cancel => self.lock(),
+                    screens::login::Outcome::LoggedIn(staff, card) => self.begin_session(staff, card),
+                }
+            }
+            _ => return self.on_staff_key(key),
+        }
+        Vec::new()
+    }
+
+    /// Opens the find screen (or the scanned card's page) for a freshly logged-in staff member.
+    fn begin_session(&mut self, staff: Staff, card: Option<String>) {
+        let actor = staff_actor(&staff.id);
+        self.session = Some(Session { staff, actor });
+        self.status = Status::Ready;
+        self.screen = Screen::Find(Default::default());
+        let (Some(bank), Some(card)) = (self.bank.clone(), card) else { return };
+        match screens::volunteer::VolunteerPage::open_card(&bank, &card) {
+            Ok(page) => self.screen = Screen::Volunteer(page),
+            Err(e) => self.status = Status::Error(self.text().bank_error(&e)),
+        }
+    }
+
+    fn on_staff_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let (Some(bank), Some(session)) = (self.bank.clone(), self.session.as_ref()) else {
+            self.lock();
+            return Vec::new();
+        };
+        let mut cx = Cx {
+            bank: &bank,
+            session,
+            t: self.lang.text(),
+            index: &mut self.index,
+            memory: &mut self.memory,
+            status: &mut self.status,
+            config: &self.config,
+        };
+        match self.screen.on_key(key, &mut cx) {
+            Step::Stay => Vec::new(),
+            Step::Open(next) => {
+                self.screen = next;
+                Vec::new()
+            }
+            Step::Print(text) => match &self.config.receipt_command {
+                Some(command) => vec![Effect::Print { command: command.clone(), text }],
+                None => {
+                    self.status = Status::Info(self.lang.text().receipt_no_printer.into());
+                    Vec::new()
+                }
+            },
+        }
+    }
+
+    pub fn view(&self, frame: &mut Frame) {
+        let area = frame.area();
+        self.render(area, frame.buffer_mut());
+    }
+
+    /// Draws the whole counter into `buf`. Reads state only.
+    pub fn render(&self, area: Rect, buf: &mut Buffer) {
+        let t = self.text();
+        buf.set_style(area, self.theme.text);
+        if area.width < 80 || area.height < 24 {
+            for (i, line) in widgets::wrap(t.too_small, usize::from(area.width.max(1))).iter().enumerate() {
+                put(buf, area, area.x, area.y + i as u16, line, self.theme.warning);
+            }
+            return;
+        }
+        let vx = Vx {
+            theme: &self.theme,
+            t,
+            now: (self.clock)().with_timezone(&Local),
+            lang: self.lang,
+            counter: self.bank.as_ref().map_or("", |b| b.counter()),
+            demo_login: self.demo_login.as_ref(),
+            index_ready: self.index.is_some(),
+        };
+        let header = Rect { height: 1, ..area };
+        let body = Rect { y: area.y + 1, height: area.height - 3, ..area };
+        let message = Rect { y: area.bottom() - 2, height: 1, ..area };
+        let footer = Rect { y: area.bottom() - 1, height: 1, ..area };
+        self.render_header(header, buf, &vx);
+        self.screen.render(body, buf, &vx);
+        if self.help {
+            screens::help::render(self.screen.scope(), body, buf, &vx);
+        }
+        self.render_message(message, buf, &vx);
+        self.render_footer(footer, buf, &vx);
+    }
+
+    fn render_header(&self, area: Rect, buf: &mut Buffer, vx: &Vx) {
+        let theme = &self.theme;
+        buf.set_style(area, theme.border);
+        let t = vx.t;
+        let left = format!(" {}  {}", t.app_title, vx.counter);
+        put(buf, area, area.x, area.y, &left, theme.border);
+        let staff = match &self.session {
+            Some(s) => format!("{} ({})", s.staff.name, s.staff.id),
+            None => t.no_staff.to_string(),
+        };
+        let (state, state_style) = match &self.status {
+            Status::Saved(seq) => (format!("{} #{seq}", t.status_saved), theme.success),
+            Status::Error(_) => ("!".to_string(), theme.danger),
+            _ => (t.status_ready.to_string(), theme.border),
+        };
+        let clock = vx.now.format("%H:%M:%S").to_string();
+        let right_len = widgets::width(&staff) + widgets::width(&clock) + widgets::width(&state) + 6;
+        let x = area.right().saturating_sub(right_len as u16);
+        let mut x = x.max(area.x + widgets::width(&left) as u16 + 2);
+        x += put(buf, area, x, area.y, &staff, theme.border) + 2;
+        x += put(buf, area, x, area.y, &clock, theme.border) + 2;
+        put(buf, area, x, area.y, &state, state_style);
+    }
+
+    fn render_message(&self, area: Rect, buf: &mut Buffer, vx: &Vx) {
+        let theme = &self.theme;
+        let (text, style) = match &self.status {
+            Status::Ready => return,
+            Status::Saved(seq) => (fill(vx.t.saved_seq, &[seq]), theme.success),
+            Status::Info(m) => (m.clone(), theme.accent),
+            Status::Error(m) => (m.clone(), theme.danger),
+        };
+        put(buf, area, area.x + 1, area.y, &text, style);
+    }
+
+    fn render_footer(&self, area: Rect, buf: &mut Buffer, vx: &Vx) {
+        let scope = if self.help { Scope::Help } else { self.screen.scope() };
+        let mut x = area.x + 1;
+        for b in keymap::bindings(scope, true) {
+            let k = keymap::key_label(b);
+            let label = keymap::action_label(vx.t, b.action);
+            let need = (widgets::width(&k) + widgets::width(label) + 3) as u16;
+            if x + need > area.right() {
+                break;
+            }
+            x += put(buf, area, x, area.y, &k, self.theme.accent) + 1;
+            x += put(buf, area, x, area.y, label, self.theme.muted) + 2;
+        }
+    }
+}

@@ -1,0 +1,79 @@
+//! The counter's settings file, `<config dir>/hourbank/config.toml` (or `$HOURBANK_CONFIG`).
+//! Loaded before the terminal is taken over, so a mistake in it prints a plain message.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Seconds without a key before the counter locks itself and clears every form.
+    pub idle_seconds: u64,
+    /// A shell command that prints a receipt given on its standard input, e.g. `lp`.
+    pub receipt_command: Option<String>,
+    /// Theme name: default, light, high-contrast, or a file in `<config dir>/hourbank/themes`.
+    pub theme: Option<String>,
+    /// `zh` or `en`; unset means the locale decides.
+    pub lang: Option<String>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config { idle_seconds: 120, receipt_command: None, theme: None, lang: None }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("config file {}: {source}", path.display())]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("config file {}: {detail}", path.display())]
+    Parse { path: PathBuf, detail: String },
+}
+
+/// `<config dir>/hourbank`, where `config.toml` and `themes/` live.
+pub fn config_dir() -> Option<PathBuf> {
+    dirs::config_dir().map(|d| d.join("hourbank"))
+}
+
+impl Config {
+    /// Reads `path`; a missing file means the defaults.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
+            Err(source) => return Err(ConfigError::Read { path: path.to_path_buf(), source }),
+        };
+        Config::parse(&text).map_err(|detail| ConfigError::Parse { path: path.to_path_buf(), detail })
+    }
+
+    pub fn parse(text: &str) -> Result<Config, String> {
+        let config: Config = toml::from_str(text).map_err(|e| e.message().to_string())?;
+        if config.idle_seconds < 10 {
+            return Err("idle_seconds must be at least 10".into());
+        }
+        Ok(config)
+    }
+
+    /// The file to read: `$HOURBANK_CONFIG`, else `config.toml` in the config directory.
+    pub fn default_path() -> Option<PathBuf> {
+        std::env::var_os("HOURBANK_CONFIG").map(PathBuf::from).or_else(|| config_dir().map(|d| d.join("config.toml")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_partial_and_broken_files() {
+        assert_eq!(Config::parse("").ok(), Some(Config::default()));
+        let c = Config::parse("receipt_command = \"lp -d counter\"\nidle_seconds = 300").ok();
+        assert_eq!(c.as_ref().map(|c| c.idle_seconds), Some(300));
+        assert_eq!(c.and_then(|c| c.receipt_command).as_deref(), Some("lp -d counter"));
+        assert!(Config::parse("idle_seconds = \"soon\"").is_err());
+        assert!(Config::parse("idle_secs = 30").is_err(), "a misspelt key is reported, not ignored");
+        assert!(Config::parse("idle_seconds = 1").is_err());
+    }
+}

@@ -1,0 +1,385 @@
+//! Every string the counter shows, one struct per language (`zh.rs`, `en.rs`), so wording stays
+//! consistent and widths can be audited in one place. Templates use `{}` for values, filled in
+//! order by [`fill`].
+
+mod en;
+mod zh;
+
+use crate::bank::{BankError, LoginError};
+use crate::domain::{DomainError, Rule};
+use crate::store::StoreError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+impl Lang {
+    /// `zh` or `en`; anything else is `None`.
+    pub fn parse(text: &str) -> Option<Lang> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "zh" | "zh-cn" | "zh_cn" | "cn" => Some(Lang::Zh),
+            "en" | "en-us" | "en_us" | "en-gb" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// Chinese when the locale (`LC_ALL`, `LC_MESSAGES`, then `LANG`) starts with `zh`.
+    pub fn from_env() -> Lang {
+        let locale = ["LC_ALL", "LC_MESSAGES", "LANG"]
+            .iter()
+            .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+            .unwrap_or_default();
+        if locale.to_ascii_lowercase().starts_with("zh") { Lang::Zh } else { Lang::En }
+    }
+
+    pub fn text(self) -> &'static Text {
+        match self {
+            Lang::Zh => &zh::TEXT,
+            Lang::En => &en::TEXT,
+        }
+    }
+}
+
+/// Replaces each `{}` in `template` with the next value.
+pub fn fill(template: &str, values: &[&dyn std::fmt::Display]) -> String {
+    let mut out = String::with_capacity(template.len() + 16);
+    let mut parts = template.split("{}");
+    if let Some(first) = parts.next() {
+        out.push_str(first);
+    }
+    for (i, part) in parts.enumerate() {
+        if let Some(v) = values.get(i) {
+            out.push_str(&v.to_string());
+        }
+        out.push_str(part);
+    }
+    out
+}
+
+/// The labels and messages of one language.
+pub struct Text {
+    // Chrome.
+    pub app_title: &'static str,
+    pub too_small: &'static str,
+    pub status_ready: &'static str,
+    pub status_saved: &'static str,
+    pub status_locked: &'static str,
+    pub no_staff: &'static str,
+    pub hours_unit: &'static str,
+    pub help_title: &'static str,
+    pub help_close: &'static str,
+    pub index_building: &'static str,
+    pub printed: &'static str,
+    pub print_failed: &'static str,
+
+    // Lock and login.
+    pub lock_hint: &'static str,
+    pub lock_scan_hint: &'static str,
+    pub demo_hint: &'static str,
+    pub login_title: &'static str,
+    pub login_id: &'static str,
+    pub login_pin: &'static str,
+    pub login_then_open: &'static str,
+    pub login_wrong: &'static str,
+    pub login_wrong_left: &'static str,
+    pub login_locked: &'static str,
+    pub login_disabled: &'static str,
+    pub checking: &'static str,
+
+    // First-run setup.
+    pub setup_title: &'static str,
+    pub setup_intro: &'static str,
+    pub setup_counter: &'static str,
+    pub setup_admin_id: &'static str,
+    pub setup_admin_name: &'static str,
+    pub setup_pin: &'static str,
+    pub setup_pin_again: &'static str,
+    pub setup_pins_differ: &'static str,
+
+    // Find.
+    pub find_title: &'static str,
+    pub find_prompt: &'static str,
+    pub find_empty: &'static str,
+    pub find_none: &'static str,
+    pub col_card: &'static str,
+    pub col_name: &'static str,
+    pub col_community: &'static str,
+    pub col_balance: &'static str,
+
+    // Volunteer page.
+    pub balance: &'static str,
+    pub earned: &'static str,
+    pub redeemed: &'static str,
+    pub transferred: &'static str,
+    pub stars: &'static str,
+    pub phone: &'static str,
+    pub community: &'static str,
+    pub registered: &'static str,
+    pub inactive: &'static str,
+    pub history: &'static str,
+    pub history_empty: &'static str,
+    pub col_date: &'static str,
+    pub col_kind: &'static str,
+    pub col_what: &'static str,
+    pub col_hours: &'static str,
+    pub col_staff: &'static str,
+    pub col_seq: &'static str,
+    pub reversed_mark: &'static str,
+    pub kind_deposit: &'static str,
+    pub kind_redeem: &'static str,
+    pub kind_transfer: &'static str,
+    pub kind_adjust: &'static str,
+    pub kind_reversal: &'static str,
+    pub kind_other: &'static str,
+
+    // Forms.
+    pub activity: &'static str,
+    pub activity_filter_hint: &'static str,
+    pub no_activity: &'static str,
+    pub service_date: &'static str,
+    pub duration: &'static str,
+    pub duration_hint: &'static str,
+    pub note: &'static str,
+    pub optional: &'static str,
+    pub required: &'static str,
+    pub record_title: &'static str,
+    pub confirm_deposit: &'static str,
+    pub confirm_keys: &'static str,
+    pub saved_seq: &'static str,
+
+    // Batch.
+    pub batch_title: &'static str,
+    pub batch_scan: &'static str,
+    pub batch_list: &'static str,
+    pub batch_unknown: &'static str,
+    pub batch_duplicate: &'static str,
+    pub batch_inactive: &'static str,
+    pub batch_added: &'static str,
+    pub batch_empty: &'static str,
+    pub batch_confirm: &'static str,
+    pub batch_summary: &'static str,
+    pub batch_discard: &'static str,
+
+    // Redeem and receipt.
+    pub redeem_title: &'static str,
+    pub quantity: &'static str,
+    pub col_reward: &'static str,
+    pub col_cost: &'static str,
+    pub col_stock: &'static str,
+    pub unlimited: &'static str,
+    pub short_by: &'static str,
+    pub out_of_stock: &'static str,
+    pub no_rewards: &'static str,
+    pub confirm_redeem: &'static str,
+    pub receipt_title: &'static str,
+    pub receipt_no: &'static str,
+    pub receipt_volunteer: &'static str,
+    pub receipt_item: &'static str,
+    pub receipt_hours: &'static str,
+    pub receipt_balance_after: &'static str,
+    pub receipt_staff: &'static str,
+    pub receipt_time: &'static str,
+    pub receipt_no_printer: &'static str,
+
+    // Transfer and reverse.
+    pub transfer_title: &'static str,
+    pub transfer_to: &'static str,
+    pub confirm_transfer: &'static str,
+    pub reverse_title: &'static str,
+    pub reverse_entry: &'static str,
+    pub reason: &'static str,
+    pub reverse_nothing: &'static str,
+
+    // Register / edit.
+    pub register_title: &'static str,
+    pub edit_title: &'static str,
+    pub card: &'static str,
+    pub name: &'static str,
+    pub id_number: &'static str,
+    pub card_taken: &'static str,
+    pub phone_digits: &'static str,
+    pub name_required: &'static str,
+
+    // Keymap actions, for the footer and the help overlay.
+    pub act_help: &'static str,
+    pub act_lock: &'static str,
+    pub act_quit: &'static str,
+    pub act_login: &'static str,
+    pub act_open: &'static str,
+    pub act_submit: &'static str,
+    pub act_back: &'static str,
+    pub act_next_field: &'static str,
+    pub act_prev_field: &'static str,
+    pub act_move: &'static str,
+    pub act_page: &'static str,
+    pub act_register: &'static str,
+    pub act_batch: &'static str,
+    pub act_record: &'static str,
+    pub act_redeem: &'static str,
+    pub act_transfer: &'static str,
+    pub act_reverse: &'static str,
+    pub act_edit: &'static str,
+    pub act_print: &'static str,
+    pub act_more: &'static str,
+    pub act_less: &'static str,
+    pub act_remove: &'static str,
+    pub act_commit: &'static str,
+    pub act_scan: &'static str,
+
+    // Errors in plain words.
+    pub err_unknown_card: &'static str,
+    pub err_card_taken: &'static str,
+    pub err_inactive: &'static str,
+    pub err_unknown_activity: &'static str,
+    pub err_unknown_reward: &'static str,
+    pub err_reward_retired: &'static str,
+    pub err_duplicate_in_batch: &'static str,
+    pub err_future_date: &'static str,
+    pub err_admin_only: &'static str,
+    pub err_not_permitted: &'static str,
+    pub err_insufficient_balance: &'static str,
+    pub err_insufficient_stock: &'static str,
+    pub err_already_reversed: &'static str,
+    pub err_not_reversible: &'static str,
+    pub err_self_transfer: &'static str,
+    pub err_over_transfer_limit: &'static str,
+    pub err_over_cap: &'static str,
+    pub err_duration: &'static str,
+    pub err_date: &'static str,
+    pub err_card_format: &'static str,
+    pub err_staff_id: &'static str,
+    pub err_empty_name: &'static str,
+    pub err_bad_text: &'static str,
+    pub err_phone: &'static str,
+    pub err_id_number: &'static str,
+    pub err_zero: &'static str,
+    pub err_reason: &'static str,
+    pub err_quantity: &'static str,
+    pub err_pin: &'static str,
+    pub err_staff_disabled: &'static str,
+    pub err_store_write: &'static str,
+    pub err_store_other: &'static str,
+}
+
+impl Text {
+    /// A domain validation error in this language.
+    pub fn domain_error(&self, e: &DomainError) -> String {
+        match e {
+            DomainError::CardNo(_) => self.err_card_format.into(),
+            DomainError::StaffId(_) => self.err_staff_id.into(),
+            DomainError::EmptyName => self.err_empty_name.into(),
+            DomainError::BadText(_) => self.err_bad_text.into(),
+            DomainError::Phone(_) => self.err_phone.into(),
+            DomainError::IdNumber => self.err_id_number.into(),
+            DomainError::Date(_) => self.err_date.into(),
+            DomainError::Duration(_) => self.err_duration.into(),
+            DomainError::ZeroMinutes => self.err_zero.into(),
+            DomainError::OverCap { cap, .. } => fill(self.err_over_cap, &[cap]),
+            DomainError::RewardKind(t) => t.clone(),
+            DomainError::ReasonRequired => self.err_reason.into(),
+            DomainError::Quantity => self.err_quantity.into(),
+            DomainError::Pin => self.err_pin.into(),
+        }
+    }
+
+    /// A bank error in plain words: what happened and, where it helps, what to do.
+    pub fn bank_error(&self, e: &BankError) -> String {
+        match e {
+            BankError::Rule(r) => self.rule(r),
+            BankError::Store(s) => self.store_error(s),
+        }
+    }
+
+    pub fn store_error(&self, e: &StoreError) -> String {
+        match e {
+            StoreError::Poisoned(_) | StoreError::Io { .. } | StoreError::Sled(_) => {
+                fill(self.err_store_write, &[e])
+            }
+            _ => fill(self.err_store_other, &[e]),
+        }
+    }
+
+    fn rule(&self, r: &Rule) -> String {
+        match r {
+            Rule::UnknownCard(c) => fill(self.err_unknown_card, &[c]),
+            Rule::CardTaken(c) => fill(self.err_card_taken, &[c]),
+            Rule::VolunteerInactive(c) => fill(self.err_inactive, &[c]),
+            Rule::UnknownActivity(a) => fill(self.err_unknown_activity, &[a]),
+            Rule::UnknownReward(a) => fill(self.err_unknown_reward, &[a]),
+            Rule::RewardRetired(a) => fill(self.err_reward_retired, &[a]),
+            Rule::DuplicateInBatch(c) => fill(self.err_duplicate_in_batch, &[c]),
+            Rule::FutureDate(d) => fill(self.err_future_date, &[d]),
+            Rule::AdminOnly(_) => self.err_admin_only.into(),
+            Rule::NotPermitted(_) => self.err_not_permitted.into(),
+            Rule::InsufficientBalance { balance, needed } => {
+                fill(self.err_insufficient_balance, &[balance, needed])
+            }
+            Rule::InsufficientStock { reward, stock, .. } => fill(self.err_insufficient_stock, &[reward, stock]),
+            Rule::AlreadyReversed { target, by } => fill(self.err_already_reversed, &[target, by]),
+            Rule::NotReversible(seq) => fill(self.err_not_reversible, &[seq]),
+            Rule::SelfTransfer => self.err_self_transfer.into(),
+            Rule::OverTransferLimit { limit, .. } => fill(self.err_over_transfer_limit, &[limit]),
+            Rule::StaffDisabled(id) => fill(self.err_staff_disabled, &[id]),
+            Rule::Invalid(d) => self.domain_error(d),
+            other => other.to_string(),
+        }
+    }
+
+    pub fn login_error(&self, e: &LoginError, local_time: impl Fn(crate::domain::Timestamp) -> String) -> String {
+        match e {
+            LoginError::Wrong { remaining: Some(n) } => fill(self.login_wrong_left, &[n]),
+            LoginError::Wrong { remaining: None } => self.login_wrong.into(),
+            LoginError::Locked { until } => fill(self.login_locked, &[&local_time(*until)]),
+            LoginError::Disabled(id) => fill(self.login_disabled, &[id]),
+            LoginError::Store(s) => self.store_error(s),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fill_puts_values_in_order_and_tolerates_missing_ones() {
+        assert_eq!(fill("{} of {}", &[&1, &"b"]), "1 of b");
+        assert_eq!(fill("a {} c {}", &[&"b"]), "a b c ");
+        assert_eq!(fill("none", &[&1]), "none");
+    }
+
+    #[test]
+    fn both_languages_fill_the_same_number_of_values() {
+        // A template with a different number of `{}` in one language would drop or misplace a
+        // value there; compare every template field pairwise through the error describers.
+        let zh = Lang::Zh.text();
+        let en = Lang::En.text();
+        let pairs = [
+            (zh.err_insufficient_balance, en.err_insufficient_balance),
+            (zh.err_insufficient_stock, en.err_insufficient_stock),
+            (zh.err_already_reversed, en.err_already_reversed),
+            (zh.confirm_deposit, en.confirm_deposit),
+            (zh.confirm_redeem, en.confirm_redeem),
+            (zh.confirm_transfer, en.confirm_transfer),
+            (zh.batch_summary, en.batch_summary),
+            (zh.batch_confirm, en.batch_confirm),
+            (zh.login_wrong_left, en.login_wrong_left),
+            (zh.login_locked, en.login_locked),
+            (zh.short_by, en.short_by),
+            (zh.saved_seq, en.saved_seq),
+            (zh.login_then_open, en.login_then_open),
+            (zh.demo_hint, en.demo_hint),
+        ];
+        for (a, b) in pairs {
+            assert_eq!(a.matches("{}").count(), b.matches("{}").count(), "{a} / {b}");
+        }
+    }
+
+    #[test]
+    fn locale_picks_chinese_only_for_zh() {
+        assert_eq!(Lang::parse("zh"), Some(Lang::Zh));
+        assert_eq!(Lang::parse("EN"), Some(Lang::En));
+        assert_eq!(Lang::parse("fr"), None);
+    }
+}

@@ -1,0 +1,225 @@
+//! The one key table. Every screen asks it what a key means; the footer hints and the help
+//! overlay are drawn from it, so they cannot disagree with the real bindings.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::i18n::Text;
+
+/// Where a binding applies. A screen looks up its own scope first, then `Global`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Global,
+    Lock,
+    Login,
+    Find,
+    Volunteer,
+    /// Any form: record, transfer, register, setup, reverse, batch setup.
+    Form,
+    Batch,
+    Redeem,
+    Receipt,
+    Help,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Help,
+    Lock,
+    Quit,
+    Login,
+    Open,
+    Submit,
+    Back,
+    NextField,
+    PrevField,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Register,
+    Batch,
+    Record,
+    Redeem,
+    Transfer,
+    Reverse,
+    Edit,
+    Print,
+    More,
+    Less,
+    Remove,
+    Commit,
+    Scan,
+}
+
+/// One binding. `hint` marks the few shown in the footer; all appear in the help overlay.
+#[derive(Debug, Clone, Copy)]
+pub struct Binding {
+    pub scope: Scope,
+    pub code: KeyCode,
+    pub mods: KeyModifiers,
+    pub action: Action,
+    pub hint: bool,
+}
+
+const fn key(scope: Scope, code: KeyCode, action: Action, hint: bool) -> Binding {
+    Binding { scope, code, mods: KeyModifiers::NONE, action, hint }
+}
+
+const fn ctrl(scope: Scope, c: char, action: Action, hint: bool) -> Binding {
+    Binding { scope, code: KeyCode::Char(c), mods: KeyModifiers::CONTROL, action, hint }
+}
+
+use Action as A;
+use KeyCode as K;
+use Scope as S;
+
+/// Letters are bound only where no text is being typed (volunteer page, receipt, redeem list
+/// uses digits for quantity); forms use Enter, Esc, Tab and function keys.
+pub const KEYMAP: &[Binding] = &[
+    key(S::Global, K::F(1), A::Help, true),
+    ctrl(S::Global, 'l', A::Lock, true),
+    ctrl(S::Global, 'q', A::Quit, false),
+    key(S::Help, K::Esc, A::Back, true),
+    key(S::Help, K::F(1), A::Back, false),
+    key(S::Lock, K::Enter, A::Login, true),
+    key(S::Login, K::Enter, A::Submit, true),
+    key(S::Login, K::Tab, A::NextField, true),
+    key(S::Login, K::BackTab, A::PrevField, false),
+    key(S::Login, K::Esc, A::Back, true),
+    key(S::Find, K::Enter, A::Open, true),
+    key(S::Find, K::Up, A::Up, false),
+    key(S::Find, K::Down, A::Down, true),
+    key(S::Find, K::PageUp, A::PageUp, false),
+    key(S::Find, K::PageDown, A::PageDown, false),
+    key(S::Find, K::F(2), A::Register, true),
+    key(S::Find, K::F(5), A::Batch, true),
+    key(S::Find, K::Esc, A::Back, false),
+    key(S::Volunteer, K::Char('d'), A::Record, true),
+    key(S::Volunteer, K::F(3), A::Record, false),
+    key(S::Volunteer, K::Char('r'), A::Redeem, true),
+    key(S::Volunteer, K::F(4), A::Redeem, false),
+    key(S::Volunteer, K::Char('t'), A::Transfer, true),
+    key(S::Volunteer, K::Char('z'), A::Reverse, true),
+    key(S::Volunteer, K::Char('e'), A::Edit, true),
+    key(S::Volunteer, K::Up, A::Up, false),
+    key(S::Volunteer, K::Down, A::Down, false),
+    key(S::Volunteer, K::PageUp, A::PageUp, false),
+    key(S::Volunteer, K::PageDown, A::PageDown, false),
+    key(S::Volunteer, K::Esc, A::Back, true),
+    key(S::Volunteer, K::Char('?'), A::Help, false),
+    key(S::Form, K::Enter, A::Submit, true),
+    key(S::Form, K::Tab, A::NextField, true),
+    key(S::Form, K::BackTab, A::PrevField, false),
+    key(S::Form, K::Up, A::Up, false),
+    key(S::Form, K::Down, A::Down, false),
+    key(S::Form, K::Esc, A::Back, true),
+    key(S::Batch, K::Enter, A::Scan, true),
+    key(S::Batch, K::F(10), A::Commit, true),
+    key(S::Batch, K::Delete, A::Remove, true),
+    key(S::Batch, K::Up, A::Up, false),
+    key(S::Batch, K::Down, A::Down, false),
+    key(S::Batch, K::Esc, A::Back, true),
+    key(S::Redeem, K::Enter, A::Submit, true),
+    key(S::Redeem, K::Up, A::Up, false),
+    key(S::Redeem, K::Down, A::Down, false),
+    key(S::Redeem, K::Char('+'), A::More, true),
+    key(S::Redeem, K::Char('-'), A::Less, true),
+    key(S::Redeem, K::Esc, A::Back, true),
+    key(S::Receipt, K::Char('p'), A::Print, true),
+    key(S::Receipt, K::Enter, A::Back, false),
+    key(S::Receipt, K::Esc, A::Back, true),
+    key(S::Receipt, K::Char('?'), A::Help, false),
+];
+
+/// What `key` means in `scope` (then globally), if anything.
+pub fn action(scope: Scope, key: KeyEvent) -> Option<Action> {
+    // Shift arrives with upper-case letters and BackTab; match on the other modifiers.
+    let mods = key.modifiers - KeyModifiers::SHIFT;
+    let code = match key.code {
+        KeyCode::Char(c) if mods.contains(KeyModifiers::CONTROL) => KeyCode::Char(c.to_ascii_lowercase()),
+        other => other,
+    };
+    [scope, Scope::Global]
+        .iter()
+        .find_map(|s| KEYMAP.iter().find(|b| b.scope == *s && b.code == code && b.mods == mods))
+        .map(|b| b.action)
+}
+
+/// The bindings of a scope, then the global ones; `hints_only` keeps those marked for the footer.
+pub fn bindings(scope: Scope, hints_only: bool) -> impl Iterator<Item = &'static Binding> {
+    KEYMAP.iter().filter(move |b| (b.scope == scope || b.scope == Scope::Global) && (!hints_only || b.hint))
+}
+
+/// A key as printed on the keyboard. ASCII only: arrows are ambiguous-width glyphs.
+pub fn key_label(b: &Binding) -> String {
+    let base = match b.code {
+        K::Enter => "Enter".to_string(),
+        K::Esc => "Esc".into(),
+        K::Tab => "Tab".into(),
+        K::BackTab => "Shift+Tab".into(),
+        K::Up => "Up".into(),
+        K::Down => "Down".into(),
+        K::PageUp => "PgUp".into(),
+        K::PageDown => "PgDn".into(),
+        K::Delete => "Del".into(),
+        K::F(n) => format!("F{n}"),
+        K::Char(c) => c.to_string(),
+        _ => "?".into(),
+    };
+    if b.mods.contains(KeyModifiers::CONTROL) { format!("Ctrl+{}", base.to_uppercase()) } else { base }
+}
+
+pub fn action_label(t: &Text, a: Action) -> &'static str {
+    match a {
+        A::Help => t.act_help,
+        A::Lock => t.act_lock,
+        A::Quit => t.act_quit,
+        A::Login => t.act_login,
+        A::Open => t.act_open,
+        A::Submit => t.act_submit,
+        A::Back => t.act_back,
+        A::NextField => t.act_next_field,
+        A::PrevField => t.act_prev_field,
+        A::Up | A::Down => t.act_move,
+        A::PageUp | A::PageDown => t.act_page,
+        A::Register => t.act_register,
+        A::Batch => t.act_batch,
+        A::Record => t.act_record,
+        A::Redeem => t.act_redeem,
+        A::Transfer => t.act_transfer,
+        A::Reverse => t.act_reverse,
+        A::Edit => t.act_edit,
+        A::Print => t.act_print,
+        A::More => t.act_more,
+        A::Less => t.act_less,
+        A::Remove => t.act_remove,
+        A::Commit => t.act_commit,
+        A::Scan => t.act_scan,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_key_means_two_things_in_one_scope() {
+        for (i, a) in KEYMAP.iter().enumerate() {
+            for b in &KEYMAP[i + 1..] {
+                let clash = a.code == b.code
+                    && a.mods == b.mods
+                    && (a.scope == b.scope || a.scope == Scope::Global || b.scope == Scope::Global);
+                assert!(!clash, "{a:?} and {b:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn lookup_honours_scope_then_global_and_ignores_shift_on_ctrl_letters() {
+        let k = |code, mods| KeyEvent::new(code, mods);
+        assert_eq!(action(Scope::Volunteer, k(K::Char('d'), KeyModifiers::NONE)), Some(A::Record));
+        assert_eq!(action(Scope::Find, k(K::Char('d'), KeyModifiers::NONE)), None);
+        assert_eq!(action(Scope::Find, k(K::Char('L'), KeyModifiers::CONTROL | KeyModifiers::SHIFT)), Some(A::Lock));
+        assert_eq!(action(Scope::Form, k(K::BackTab, KeyModifiers::SHIFT)), Some(A::PrevField));
+    }
+}

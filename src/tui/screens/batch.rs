@@ -1,0 +1,213 @@
+//! Event batch for campaign days: activity, date and duration once, then many cards scanned;
+//! unknown, inactive and repeated cards are flagged and not added; one commit saves all or
+//! nothing; a summary shows the count and total hours.
+
+use crossterm::event::KeyEvent;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+
+use super::Screen;
+use super::entry::{EntryForm, EntryKey, EntryValues};
+use crate::bank::BatchDeposit;
+use crate::domain::{CardNo, VolunteerId, format_hours};
+use crate::tui::app::{Cx, Status, Step, Vx};
+use crate::tui::i18n::fill;
+use crate::tui::keymap::{self, Action, Scope};
+use crate::tui::widgets::{TextInput, pad, put, title_bar};
+
+pub struct Attendee {
+    pub id: VolunteerId,
+    pub card: CardNo,
+    pub name: String,
+}
+
+enum Phase {
+    Setup(Option<EntryForm>),
+    Scan { values: EntryValues, card: TextInput, list: Vec<Attendee>, selected: usize, confirm: bool, discard_armed: bool },
+    Done(String),
+}
+
+pub struct Batch {
+    phase: Phase,
+    /// The last scan's verdict: text and whether it was refused.
+    notice: Option<(String, bool)>,
+}
+
+impl Batch {
+    pub fn new(cx: &mut Cx) -> Batch {
+        let form = match EntryForm::new(cx.bank, cx.memory, cx.t) {
+            Ok(f) => Some(f),
+            Err(e) => {
+                *cx.status = Status::Error(cx.t.bank_error(&e));
+                None
+            }
+        };
+        Batch { phase: Phase::Setup(form), notice: None }
+    }
+
+    pub fn scope(&self) -> Scope {
+        match self.phase {
+            Phase::Scan { .. } => Scope::Batch,
+            _ => Scope::Form,
+        }
+    }
+
+    pub fn attendees(&self) -> &[Attendee] {
+        match &self.phase {
+            Phase::Scan { list, .. } => list,
+            _ => &[],
+        }
+    }
+
+    pub fn on_key(&mut self, key: KeyEvent, cx: &mut Cx) -> Step {
+        match &mut self.phase {
+            Phase::Setup(form) => {
+                let Some(form) = form.as_mut() else { return Step::Open(Screen::Find(Default::default())) };
+                match form.on_key(key, cx.t, cx.bank.today()) {
+                    EntryKey::Submit(values) => {
+                        self.phase = Phase::Scan {
+                            values,
+                            card: TextInput::new(32),
+                            list: Vec::new(),
+                            selected: 0,
+                            confirm: false,
+                            discard_armed: false,
+                        };
+                    }
+                    EntryKey::Cancel => return Step::Open(Screen::Find(Default::default())),
+                    EntryKey::Nothing => {}
+                }
+            }
+            Phase::Scan { values, card, list, selected, confirm, discard_armed } => {
+                let action = keymap::action(Scope::Batch, key);
+                if action != Some(Action::Back) {
+                    *discard_armed = false;
+                }
+                match action {
+                    Some(Action::Scan) if *confirm => {
+                        let batch = BatchDeposit {
+                            cards: list.iter().map(|a| a.card.clone()).collect(),
+                            activity: values.activity,
+                            minutes: values.minutes,
+                            served_on: Some(values.day),
+                            note: values.note.clone(),
+                        };
+                        match cx.bank.deposit_batch(&cx.session.actor, None, &batch) {
+                            Ok(done) => {
+                                let total = u64::from(values.minutes.get()) * list.len() as u64;
+                                cx.memory.last_activity = Some(values.activity);
+                                *cx.status = Status::Saved(done.first_seq());
+                                let summary = fill(cx.t.batch_summary, &[&list.len(), &format_hours(total), &done.first_seq()]);
+                                self.notice = None;
+                                self.phase = Phase::Done(summary);
+                            }
+                            Err(e) => {
+                                *confirm = false;
+                                self.notice = Some((cx.t.bank_error(&e), true));
+                            }
+                        }
+                    }
+                    Some(Action::Back) if *confirm => *confirm = false,
+                    Some(Action::Back) if list.is_empty() || *discard_armed => {
+                        return Step::Open(Screen::Find(Default::default()));
+                    }
+                    Some(Action::Back) => {
+                        *discard_armed = true;
+                        self.notice = Some((cx.t.batch_discard.into(), true));
+                    }
+                    Some(Action::Scan) => {
+                        let text = card.value().trim().to_string();
+                        card.clear();
+                        if !text.is_empty() {
+                            self.notice = Some(add_card(&text, list, cx));
+                            *selected = list.len().saturating_sub(1);
+                        }
+                    }
+                    Some(Action::Commit) if list.is_empty() => self.notice = Some((cx.t.batch_empty.into(), true)),
+                    Some(Action::Commit) => *confirm = true,
+                    Some(Action::Remove) if !list.is_empty() => {
+                        list.remove(*selected);
+                        *selected = (*selected).min(list.len().saturating_sub(1));
+                    }
+                    Some(Action::Up) => *selected = selected.saturating_sub(1),
+                    Some(Action::Down) => *selected = (*selected + 1).min(list.len().saturating_sub(1)),
+                    _ => {
+                        card.handle(key);
+                    }
+                }
+            }
+            Phase::Done(_) => {
+                if matches!(keymap::action(Scope::Form, key), Some(Action::Submit | Action::Back)) {
+                    return Step::Open(Screen::Find(Default::default()));
+                }
+            }
+        }
+        Step::Stay
+    }
+
+    pub fn render(&self, area: Rect, buf: &mut Buffer, vx: &Vx) {
+        let t = vx.t;
+        let theme = vx.theme;
+        title_bar(buf, area, t.batch_title, theme);
+        let x = area.x + 1;
+        let inner = Rect { x, y: area.y + 2, width: area.width.saturating_sub(2), height: area.height.saturating_sub(2) };
+        match &self.phase {
+            Phase::Setup(form) => {
+                if let Some(form) = form {
+                    form.render(inner, buf, vx, true);
+                }
+            }
+            Phase::Scan { values, card, list, selected, confirm, .. } => {
+                let head = format!(
+                    "{}  {}  {} {}  {}",
+                    values.activity_name,
+                    values.day,
+                    format_hours(u64::from(values.minutes.get())),
+                    t.hours_unit,
+                    values.note
+                );
+                put(buf, inner, x, inner.y, &head, theme.balance);
+                put(buf, inner, x, inner.y + 2, ">", theme.accent);
+                card.render(Rect { x: x + 2, y: inner.y + 2, width: 24, height: 1 }, buf, theme.row(true), !*confirm, false);
+                put(buf, inner, x + 28, inner.y + 2, t.batch_scan, theme.muted);
+                if let Some((text, bad)) = &self.notice {
+                    put(buf, inner, x, inner.y + 3, text, if *bad { theme.danger } else { theme.success });
+                }
+                let total = u64::from(values.minutes.get()) * list.len() as u64;
+                let head = format!("{} ({}, {} {})", t.batch_list, list.len(), format_hours(total), t.hours_unit);
+                title_bar(buf, Rect { y: inner.y + 5, height: 1, ..area }, &head, theme);
+                let room = usize::from(inner.bottom().saturating_sub(inner.y + 7));
+                let start = selected.saturating_sub(room.saturating_sub(1));
+                for (i, a) in list.iter().enumerate().skip(start).take(room) {
+                    let y = inner.y + 6 + (i - start) as u16;
+                    let line = format!("{:>4}  {}  {}", i + 1, pad(a.card.as_str(), 12), a.name);
+                    put(buf, inner, x, y, &line, theme.row(i == *selected));
+                }
+                if *confirm {
+                    let each = format_hours(u64::from(values.minutes.get()));
+                    let line = fill(t.batch_confirm, &[&each, &list.len(), &format_hours(total)]);
+                    put(buf, area, x, area.bottom().saturating_sub(1), &line, theme.warning);
+                }
+            }
+            Phase::Done(summary) => {
+                put(buf, inner, x, inner.y + 1, summary, theme.success);
+            }
+        }
+    }
+}
+
+/// Checks one scanned card against the bank and the list; adds it only if it may be.
+fn add_card(text: &str, list: &mut Vec<Attendee>, cx: &Cx) -> (String, bool) {
+    let t = cx.t;
+    let Ok(card) = CardNo::parse(text) else { return (fill(t.batch_unknown, &[&text]), true) };
+    let Ok(v) = cx.bank.find_card(&card) else { return (fill(t.batch_unknown, &[&card]), true) };
+    let label = format!("{} {}", v.volunteer.name, card);
+    if list.iter().any(|a| a.id == v.id) {
+        return (fill(t.batch_duplicate, &[&label]), true);
+    }
+    if !v.volunteer.active {
+        return (fill(t.batch_inactive, &[&label]), true);
+    }
+    list.push(Attendee { id: v.id, card, name: v.volunteer.name.to_string() });
+    (fill(t.batch_added, &[&label]), false)
+}

@@ -1,0 +1,158 @@
+//! Find a volunteer: search as you type over hanzi, pinyin, initials, card and phone tail; a
+//! scanned card + Enter opens that volunteer even before the index is ready.
+
+use crossterm::event::KeyEvent;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+
+use super::Screen;
+use super::register::Register;
+use crate::bank::Bank;
+use crate::domain::{CardNo, VolunteerId, format_hours};
+use crate::search::SearchIndex;
+use crate::tui::app::{Cx, Status, Step, Vx};
+use crate::tui::keymap::{self, Action, Scope};
+use crate::tui::widgets::{TextInput, pad, pad_left, put, title_bar};
+
+/// Results kept per query; more than a screen holds.
+const LIMIT: usize = 50;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    pub id: VolunteerId,
+    pub card: String,
+    pub name: String,
+    pub community: String,
+    pub balance: u64,
+}
+
+pub struct Find {
+    query: TextInput,
+    rows: Vec<Row>,
+    selected: usize,
+}
+
+impl Default for Find {
+    fn default() -> Self {
+        Find { query: TextInput::new(64), rows: Vec::new(), selected: 0 }
+    }
+}
+
+impl Find {
+    pub fn rows(&self) -> &[Row] {
+        &self.rows
+    }
+
+    /// Re-runs the query (after an edit, or when the index arrives).
+    pub fn refresh(&mut self, bank: &Bank, index: &mut SearchIndex) {
+        self.selected = 0;
+        self.rows.clear();
+        let q = self.query.value().trim();
+        if q.is_empty() {
+            return;
+        }
+        for hit in index.search(q, LIMIT) {
+            if let Ok(v) = bank.volunteer(hit.id) {
+                self.rows.push(Row {
+                    id: v.id,
+                    card: v.volunteer.card.to_string(),
+                    name: v.volunteer.name.to_string(),
+                    community: v.volunteer.community.clone(),
+                    balance: v.account.balance(),
+                });
+            }
+        }
+    }
+
+    fn open(&self, cx: &mut Cx) -> Step {
+        let q = self.query.value().trim();
+        if q.is_empty() {
+            return Step::Stay;
+        }
+        // A whole card number wins over fuzzy results: that is what a scanner sends.
+        if let Ok(card) = CardNo::parse(q)
+            && let Ok(page) = super::volunteer::VolunteerPage::open_card(cx.bank, card.as_str())
+        {
+            return Step::Open(Screen::Volunteer(page));
+        }
+        match self.rows.get(self.selected) {
+            Some(row) => match super::volunteer::VolunteerPage::open(cx.bank, row.id) {
+                Ok(page) => Step::Open(Screen::Volunteer(page)),
+                Err(e) => {
+                    *cx.status = Status::Error(cx.t.bank_error(&e));
+                    Step::Stay
+                }
+            },
+            None => {
+                *cx.status = Status::Error(crate::tui::i18n::fill(cx.t.err_unknown_card, &[&q]));
+                Step::Stay
+            }
+        }
+    }
+
+    pub fn on_key(&mut self, key: KeyEvent, cx: &mut Cx) -> Step {
+        let last = self.rows.len().saturating_sub(1);
+        match keymap::action(Scope::Find, key) {
+            Some(Action::Open) => return self.open(cx),
+            Some(Action::Up) => self.selected = self.selected.saturating_sub(1),
+            Some(Action::Down) => self.selected = (self.selected + 1).min(last),
+            Some(Action::PageUp) => self.selected = self.selected.saturating_sub(10),
+            Some(Action::PageDown) => self.selected = (self.selected + 10).min(last),
+            Some(Action::Register) => {
+                // An unknown card typed here is most likely the new volunteer's card.
+                let card = CardNo::parse(self.query.value()).ok().filter(|c| cx.bank.find_card(c).is_err());
+                return Step::Open(Screen::Register(Register::new(card.as_ref().map(CardNo::as_str))));
+            }
+            Some(Action::Batch) => return Step::Open(Screen::Batch(super::batch::Batch::new(cx))),
+            Some(Action::Back) => {
+                self.query.clear();
+                self.rows.clear();
+            }
+            _ => {
+                if self.query.handle(key)
+                    && let Some(index) = cx.index.as_mut()
+                {
+                    self.refresh(cx.bank, index);
+                }
+            }
+        }
+        Step::Stay
+    }
+
+    pub fn render(&self, area: Rect, buf: &mut Buffer, vx: &Vx) {
+        let t = vx.t;
+        let theme = vx.theme;
+        title_bar(buf, area, t.find_title, theme);
+        let x = area.x + 1;
+        let w = area.width.saturating_sub(2);
+        put(buf, area, x, area.y + 2, ">", theme.accent);
+        self.query.render(Rect { x: x + 2, y: area.y + 2, width: 40.min(w - 2), height: 1 }, buf, theme.row(true), true, false);
+        put(buf, area, x + 44, area.y + 2, t.find_prompt, theme.muted);
+        let hint = if !vx.index_ready {
+            t.index_building
+        } else if self.query.is_empty() {
+            t.find_empty
+        } else if self.rows.is_empty() {
+            t.find_none
+        } else {
+            ""
+        };
+        put(buf, area, x, area.y + 3, hint, theme.muted);
+        // Card 10, name 14, balance 12, community takes the rest.
+        let name_cols = 14;
+        let bal_cols = 12;
+        let comm_cols = usize::from(w).saturating_sub(10 + 1 + name_cols + 1 + bal_cols + 1);
+        let line = |card: &str, name: &str, comm: &str, bal: &str| {
+            format!("{} {} {} {}", pad(card, 10), pad(name, name_cols), pad(comm, comm_cols), pad_left(bal, bal_cols))
+        };
+        let header_y = area.y + 5;
+        put(buf, area, x, header_y, &line(t.col_card, t.col_name, t.col_community, t.col_balance), theme.muted);
+        let room = usize::from(area.bottom().saturating_sub(header_y + 1));
+        let start = self.selected.saturating_sub(room.saturating_sub(1));
+        for (i, row) in self.rows.iter().enumerate().skip(start).take(room) {
+            let y = header_y + 1 + (i - start) as u16;
+            let text = line(&row.card, &row.name, &row.community, &format_hours(row.balance));
+            put(buf, area, x, y, &text, theme.row(i == self.selected));
+        }
+    }
+}

@@ -1,0 +1,100 @@
+//! One file per screen; [`Screen`] dispatches. Each screen owns its state, turns keys into
+//! changes through the keymap, and draws itself from `&self`.
+
+pub mod batch;
+pub mod entry;
+pub mod find;
+pub mod help;
+pub mod lock;
+pub mod login;
+pub mod receipt;
+pub mod record;
+pub mod redeem;
+pub mod register;
+pub mod setup;
+pub mod transfer;
+pub mod volunteer;
+
+use crossterm::event::KeyEvent;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+
+use super::app::{Cx, Step, Vx};
+use super::keymap::Scope;
+
+pub enum Screen {
+    Setup(setup::Setup),
+    Lock(lock::Lock),
+    Login(login::Login),
+    Find(find::Find),
+    Volunteer(volunteer::VolunteerPage),
+    Record(record::Record),
+    Batch(batch::Batch),
+    Redeem(redeem::Redeem),
+    Receipt(receipt::Receipt),
+    Register(register::Register),
+    Transfer(transfer::TransferForm),
+}
+
+impl Screen {
+    pub fn scope(&self) -> Scope {
+        match self {
+            Screen::Setup(_) | Screen::Record(_) | Screen::Register(_) | Screen::Transfer(_) => Scope::Form,
+            Screen::Lock(_) => Scope::Lock,
+            Screen::Login(_) => Scope::Login,
+            Screen::Find(_) => Scope::Find,
+            Screen::Volunteer(v) => v.scope(),
+            Screen::Batch(b) => b.scope(),
+            Screen::Redeem(r) => r.scope(),
+            Screen::Receipt(_) => Scope::Receipt,
+        }
+    }
+
+    /// Keys of the screens a logged-in staff member uses.
+    pub fn on_key(&mut self, key: KeyEvent, cx: &mut Cx) -> Step {
+        match self {
+            Screen::Find(s) => s.on_key(key, cx),
+            Screen::Volunteer(s) => s.on_key(key, cx),
+            Screen::Record(s) => s.on_key(key, cx),
+            Screen::Batch(s) => s.on_key(key, cx),
+            Screen::Redeem(s) => s.on_key(key, cx),
+            Screen::Receipt(s) => s.on_key(key, cx),
+            Screen::Register(s) => s.on_key(key, cx),
+            Screen::Transfer(s) => s.on_key(key, cx),
+            Screen::Setup(_) | Screen::Lock(_) | Screen::Login(_) => Step::Stay,
+        }
+    }
+
+    pub fn render(&self, area: Rect, buf: &mut Buffer, vx: &Vx) {
+        match self {
+            Screen::Setup(s) => s.render(area, buf, vx),
+            Screen::Lock(s) => s.render(area, buf, vx),
+            Screen::Login(s) => s.render(area, buf, vx),
+            Screen::Find(s) => s.render(area, buf, vx),
+            Screen::Volunteer(s) => s.render(area, buf, vx),
+            Screen::Record(s) => s.render(area, buf, vx),
+            Screen::Batch(s) => s.render(area, buf, vx),
+            Screen::Redeem(s) => s.render(area, buf, vx),
+            Screen::Receipt(s) => s.render(area, buf, vx),
+            Screen::Register(s) => s.render(area, buf, vx),
+            Screen::Transfer(s) => s.render(area, buf, vx),
+        }
+    }
+
+    /// A short machine name, for tests and logs.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Screen::Setup(_) => "setup",
+            Screen::Lock(_) => "lock",
+            Screen::Login(_) => "login",
+            Screen::Find(_) => "find",
+            Screen::Volunteer(_) => "volunteer",
+            Screen::Record(_) => "record",
+            Screen::Batch(_) => "batch",
+            Screen::Redeem(_) => "redeem",
+            Screen::Receipt(_) => "receipt",
+            Screen::Register(_) => "register",
+            Screen::Transfer(_) => "transfer",
+        }
+    }
+}

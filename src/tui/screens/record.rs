@@ -1,0 +1,108 @@
+//! Record hours for one volunteer. Usual case from the volunteer page: `d`, the hours, Enter
+//! (the confirm line shows the new balance), Enter (saved, flushed, then "saved").
+
+use crossterm::event::KeyEvent;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+
+use super::Screen;
+use super::entry::{EntryForm, EntryKey, EntryValues};
+use super::volunteer::VolunteerPage;
+use crate::bank::{Deposit, VolunteerView};
+use crate::domain::format_hours;
+use crate::tui::app::{Cx, Status, Step, Vx};
+use crate::tui::i18n::fill;
+use crate::tui::keymap::{self, Action, Scope};
+use crate::tui::widgets::{put, title_bar};
+
+pub struct Record {
+    volunteer: VolunteerView,
+    entry: Option<EntryForm>,
+    confirm: Option<EntryValues>,
+    error: Option<String>,
+}
+
+impl Record {
+    pub fn new(cx: &mut Cx, volunteer: VolunteerView) -> Record {
+        let entry = match EntryForm::new(cx.bank, cx.memory, cx.t) {
+            Ok(e) => Some(e),
+            Err(e) => {
+                *cx.status = Status::Error(cx.t.bank_error(&e));
+                None
+            }
+        };
+        Record { volunteer, entry, confirm: None, error: None }
+    }
+
+    fn back(&self, cx: &mut Cx) -> Step {
+        match VolunteerPage::open(cx.bank, self.volunteer.id) {
+            Ok(page) => Step::Open(Screen::Volunteer(page)),
+            Err(e) => {
+                *cx.status = Status::Error(cx.t.bank_error(&e));
+                Step::Open(Screen::Find(Default::default()))
+            }
+        }
+    }
+
+    pub fn on_key(&mut self, key: KeyEvent, cx: &mut Cx) -> Step {
+        if let Some(values) = &self.confirm {
+            match keymap::action(Scope::Form, key) {
+                Some(Action::Submit) => {
+                    let deposit = Deposit {
+                        card: self.volunteer.volunteer.card.clone(),
+                        activity: values.activity,
+                        minutes: values.minutes,
+                        served_on: Some(values.day),
+                        note: values.note.clone(),
+                    };
+                    match cx.bank.deposit(&cx.session.actor, None, &deposit) {
+                        Ok(done) => {
+                            cx.memory.last_activity = Some(values.activity);
+                            *cx.status = Status::Saved(done.first_seq());
+                            return self.back(cx);
+                        }
+                        Err(e) => {
+                            self.error = Some(cx.t.bank_error(&e));
+                            self.confirm = None;
+                        }
+                    }
+                }
+                Some(Action::Back) => self.confirm = None,
+                _ => {}
+            }
+            return Step::Stay;
+        }
+        let Some(entry) = self.entry.as_mut() else { return self.back(cx) };
+        match entry.on_key(key, cx.t, cx.bank.today()) {
+            EntryKey::Submit(values) => {
+                self.error = None;
+                self.confirm = Some(values);
+            }
+            EntryKey::Cancel => return self.back(cx),
+            EntryKey::Nothing => {}
+        }
+        Step::Stay
+    }
+
+    pub fn render(&self, area: Rect, buf: &mut Buffer, vx: &Vx) {
+        let t = vx.t;
+        let theme = vx.theme;
+        let v = &self.volunteer;
+        let balance = v.account.balance();
+        let title = format!("{}: {}  {}  {} {} {}", t.record_title, v.volunteer.name, v.volunteer.card, t.balance, format_hours(balance), t.hours_unit);
+        title_bar(buf, area, &title, theme);
+        let form = Rect { x: area.x + 1, y: area.y + 2, width: area.width.saturating_sub(2), height: super::entry::HEIGHT };
+        if let Some(entry) = &self.entry {
+            entry.render(form, buf, vx, self.confirm.is_none());
+        }
+        let y = form.bottom() + 1;
+        if let Some(values) = &self.confirm {
+            let after = balance.saturating_add(u64::from(values.minutes.get()));
+            let line = fill(t.confirm_deposit, &[&format_hours(u64::from(values.minutes.get())), &format_hours(balance), &format_hours(after)]);
+            put(buf, area, area.x + 1, y, &line, theme.warning);
+        }
+        if let Some(e) = &self.error {
+            put(buf, area, area.x + 1, y + 1, e, theme.danger);
+        }
+    }
+}

@@ -1,0 +1,182 @@
+//! Redeem: the active catalog, affordable rewards first, then those the volunteer cannot
+//! afford yet (greyed, with the shortfall), out-of-stock last. Quantity with + and -; a
+//! confirm line; the receipt follows the save.
+
+use crossterm::event::KeyEvent;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+
+use super::Screen;
+use super::receipt::Receipt;
+use super::volunteer::VolunteerPage;
+use crate::bank::{Bank, BankError, Redemption, RewardView, VolunteerView};
+use crate::domain::{Minutes, Rule, format_hours};
+use crate::tui::app::{Cx, Status, Step, Vx};
+use crate::tui::i18n::fill;
+use crate::tui::keymap::{self, Action, Scope};
+use crate::tui::widgets::{pad, pad_left, put, title_bar};
+
+pub struct Redeem {
+    volunteer: VolunteerView,
+    rewards: Vec<RewardView>,
+    selected: usize,
+    qty: u32,
+    confirm: bool,
+    error: Option<String>,
+}
+
+/// Sort group: 0 affordable, 1 not enough hours, 2 out of stock.
+fn group(r: &RewardView, balance: u64) -> u8 {
+    if r.reward.limited && r.stock == 0 {
+        2
+    } else if u64::from(r.reward.cost.get()) > balance {
+        1
+    } else {
+        0
+    }
+}
+
+impl Redeem {
+    pub fn new(bank: &Bank, volunteer: VolunteerView) -> Result<Redeem, BankError> {
+        let balance = volunteer.account.balance();
+        let mut rewards: Vec<RewardView> = bank.rewards()?.into_iter().filter(|r| r.reward.active).collect();
+        rewards.sort_by_key(|r| (group(r, balance), r.reward.cost, r.id));
+        Ok(Redeem { volunteer, rewards, selected: 0, qty: 1, confirm: false, error: None })
+    }
+
+    pub fn scope(&self) -> Scope {
+        if self.confirm { Scope::Form } else { Scope::Redeem }
+    }
+
+    fn total(&self, r: &RewardView) -> u64 {
+        u64::from(r.reward.cost.get()) * u64::from(self.qty)
+    }
+
+    /// The reason the selected reward cannot be redeemed at this quantity, in the bank's words.
+    fn refusal(&self) -> Option<BankError> {
+        let r = self.rewards.get(self.selected)?;
+        let balance = self.volunteer.account.balance();
+        let total = self.total(r);
+        if r.reward.limited && r.stock < self.qty {
+            return Some(Rule::InsufficientStock { reward: r.reward.name.to_string(), stock: r.stock, needed: self.qty }.into());
+        }
+        if total > balance {
+            let m = |x: u64| Minutes::new(u32::try_from(x).unwrap_or(u32::MAX));
+            return Some(Rule::InsufficientBalance { balance: m(balance), needed: m(total) }.into());
+        }
+        None
+    }
+
+    pub fn on_key(&mut self, key: KeyEvent, cx: &mut Cx) -> Step {
+        let back = |cx: &mut Cx, id| match VolunteerPage::open(cx.bank, id) {
+            Ok(page) => Step::Open(Screen::Volunteer(page)),
+            Err(_) => Step::Open(Screen::Find(Default::default())),
+        };
+        if self.confirm {
+            match keymap::action(Scope::Form, key) {
+                Some(Action::Submit) => return self.commit(cx),
+                Some(Action::Back) => self.confirm = false,
+                _ => {}
+            }
+            return Step::Stay;
+        }
+        let last = self.rewards.len().saturating_sub(1);
+        match keymap::action(Scope::Redeem, key) {
+            Some(Action::Back) => return back(cx, self.volunteer.id),
+            Some(Action::Up) => {
+                self.selected = self.selected.saturating_sub(1);
+                self.qty = 1;
+            }
+            Some(Action::Down) => {
+                self.selected = (self.selected + 1).min(last);
+                self.qty = 1;
+            }
+            Some(Action::More) => self.qty = (self.qty + 1).min(1000),
+            Some(Action::Less) => self.qty = self.qty.saturating_sub(1).max(1),
+            Some(Action::Submit) if !self.rewards.is_empty() => match self.refusal() {
+                Some(e) => self.error = Some(cx.t.bank_error(&e)),
+                None => {
+                    self.error = None;
+                    self.confirm = true;
+                }
+            },
+            _ => {}
+        }
+        Step::Stay
+    }
+
+    fn commit(&mut self, cx: &mut Cx) -> Step {
+        self.confirm = false;
+        let Some(r) = self.rewards.get(self.selected) else { return Step::Stay };
+        let request = Redemption { card: self.volunteer.volunteer.card.clone(), reward: r.id, qty: self.qty };
+        match cx.bank.redeem(&cx.session.actor, None, &request) {
+            Ok(done) => {
+                *cx.status = Status::Saved(done.first_seq());
+                let after = cx.bank.volunteer(self.volunteer.id).map(|v| v.account.balance()).unwrap_or_default();
+                let receipt = Receipt {
+                    seq: done.first_seq(),
+                    volunteer: self.volunteer.clone(),
+                    item: r.reward.name.to_string(),
+                    qty: self.qty,
+                    minutes: self.total(r),
+                    balance_after: after,
+                    staff: format!("{} ({})", cx.session.staff.name, cx.session.staff.id),
+                    at: done.events.first().map(|e| e.body.at),
+                    counter: cx.bank.counter().to_string(),
+                };
+                Step::Open(Screen::Receipt(receipt))
+            }
+            Err(e) => {
+                self.error = Some(cx.t.bank_error(&e));
+                Step::Stay
+            }
+        }
+    }
+
+    pub fn render(&self, area: Rect, buf: &mut Buffer, vx: &Vx) {
+        let t = vx.t;
+        let theme = vx.theme;
+        let v = &self.volunteer;
+        let balance = v.account.balance();
+        let title = format!("{}: {}  {}  {} {} {}", t.redeem_title, v.volunteer.name, v.volunteer.card, t.balance, format_hours(balance), t.hours_unit);
+        title_bar(buf, area, &title, theme);
+        let x = area.x + 1;
+        let w = usize::from(area.width.saturating_sub(2));
+        let name_cols = w.saturating_sub(10 + 1 + 8 + 1 + 18 + 1);
+        let row = |name: &str, cost: &str, stock: &str, note: &str| {
+            format!("{} {} {} {}", pad(name, name_cols), pad_left(cost, 10), pad_left(stock, 8), pad(note, 18))
+        };
+        put(buf, area, x, area.y + 1, &row(t.col_reward, t.col_cost, t.col_stock, ""), theme.muted);
+        if self.rewards.is_empty() {
+            put(buf, area, x, area.y + 2, t.no_rewards, theme.muted);
+        }
+        let room = usize::from(area.height.saturating_sub(6));
+        let start = self.selected.saturating_sub(room.saturating_sub(1));
+        for (i, r) in self.rewards.iter().enumerate().skip(start).take(room) {
+            let y = area.y + 2 + (i - start) as u16;
+            let cost = u64::from(r.reward.cost.get());
+            let (note, style) = match group(r, balance) {
+                2 => (t.out_of_stock.to_string(), theme.muted),
+                1 => (fill(t.short_by, &[&format_hours(cost - balance)]), theme.muted),
+                _ => (String::new(), theme.text),
+            };
+            let stock = if r.reward.limited { r.stock.to_string() } else { t.unlimited.to_string() };
+            let style = if i == self.selected { theme.selection } else { style };
+            put(buf, area, x, y, &row(r.reward.name.as_str(), &format_hours(cost), &stock, &note), style);
+        }
+        let y = area.bottom().saturating_sub(3);
+        let selected = self.rewards.get(self.selected);
+        if let Some(r) = selected {
+            let line = format!("{}: {}   {} {}", t.quantity, self.qty, format_hours(self.total(r)), t.hours_unit);
+            put(buf, area, x, y, &line, theme.accent);
+            if self.confirm {
+                let after = balance.saturating_sub(self.total(r));
+                let text = fill(t.confirm_redeem, &[&r.reward.name, &self.qty, &format_hours(self.total(r)), &format_hours(after)]);
+                put(buf, area, x, y + 1, &text, theme.warning);
+            }
+        }
+        if let Some(e) = &self.error {
+            put(buf, area, x, y + 2, e, theme.danger);
+        }
+    }
+}

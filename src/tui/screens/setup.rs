@@ -1,0 +1,100 @@
+//! First-run setup: the store does not exist yet. Name the counter and its first admin (PIN
+//! twice); the bank creates the store and the admin is logged in.
+
+use std::path::Path;
+
+use crossterm::event::KeyEvent;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+
+use crate::bank::{Bank, Clock, NewStaff, staff_actor};
+use crate::domain::{Name, Role, Staff, StaffId};
+use crate::tui::app::Vx;
+use crate::tui::i18n::Text;
+use crate::tui::keymap::{self, Action, Scope};
+use crate::tui::widgets::{Field, Form, popup, put, wrap};
+
+const COUNTER: usize = 0;
+const ADMIN_ID: usize = 1;
+const ADMIN_NAME: usize = 2;
+const PIN: usize = 3;
+const PIN_AGAIN: usize = 4;
+
+pub struct Setup {
+    form: Form,
+}
+
+impl Default for Setup {
+    fn default() -> Self {
+        let form = Form::new(vec![
+            Field::new("", 64),
+            Field::new("", 32),
+            Field::new("", 64),
+            Field::new("", 12).masked(),
+            Field::new("", 12).masked(),
+        ]);
+        Setup { form }
+    }
+}
+
+impl Setup {
+    /// `Some` when the store was created (or creating it failed).
+    pub fn on_key(&mut self, key: KeyEvent, dir: &Path, t: &Text, clock: &Clock) -> Option<Result<(Bank, Staff), String>> {
+        match keymap::action(Scope::Form, key) {
+            Some(Action::NextField | Action::Down) => self.form.next(),
+            Some(Action::PrevField | Action::Up) => self.form.prev(),
+            Some(Action::Submit) if self.form.focus + 1 < self.form.fields.len() => self.form.next(),
+            Some(Action::Submit) => return self.submit(dir, t, clock),
+            _ => {
+                self.form.edit(key);
+            }
+        }
+        None
+    }
+
+    fn submit(&mut self, dir: &Path, t: &Text, clock: &Clock) -> Option<Result<(Bank, Staff), String>> {
+        let counter = Name::parse(self.form.value(COUNTER));
+        let id = StaffId::parse(self.form.value(ADMIN_ID));
+        let name = Name::parse(self.form.value(ADMIN_NAME));
+        let pin = self.form.value(PIN).to_string();
+        let pin_ok = (4..=12).contains(&pin.len()) && pin.chars().all(|c| c.is_ascii_digit());
+        self.form.set_error(COUNTER, counter.as_ref().err().map(|e| t.domain_error(e)));
+        self.form.set_error(ADMIN_ID, id.as_ref().err().map(|e| t.domain_error(e)));
+        self.form.set_error(ADMIN_NAME, name.as_ref().err().map(|e| t.domain_error(e)));
+        self.form.set_error(PIN, (!pin_ok).then(|| t.err_pin.to_string()));
+        let same = pin == self.form.value(PIN_AGAIN);
+        self.form.set_error(PIN_AGAIN, (pin_ok && !same).then(|| t.setup_pins_differ.to_string()));
+        let (Ok(counter), Ok(id), Ok(name), true, true) = (counter, id, name, pin_ok, same) else {
+            self.form.focus_first_error();
+            return None;
+        };
+        let admin = NewStaff { id: id.clone(), name, role: Role::Admin, pin: pin.clone() };
+        let created = Bank::init(dir, &counter, admin, &staff_actor(&id))
+            .map_err(|e| t.bank_error(&e))
+            .and_then(|bank| {
+                let bank = bank.with_clock(clock.clone());
+                let staff = bank.login(id.as_str(), &pin).map_err(|e| e.to_string())?;
+                Ok((bank, staff))
+            });
+        Some(created)
+    }
+
+    pub fn render(&self, area: Rect, buf: &mut Buffer, vx: &Vx) {
+        let t = vx.t;
+        let mut form = self.form.clone();
+        for (i, label) in [t.setup_counter, t.setup_admin_id, t.setup_admin_name, t.setup_pin, t.setup_pin_again]
+            .into_iter()
+            .enumerate()
+        {
+            form.fields[i].label = label;
+        }
+        let inner = popup(buf, crate::tui::widgets::centered(area, 78, 14), t.setup_title, vx.theme);
+        let mut y = inner.y + 1;
+        for line in wrap(t.setup_intro, usize::from(inner.width.saturating_sub(2))) {
+            put(buf, inner, inner.x + 1, y, &line, vx.theme.muted);
+            y += 1;
+        }
+        y += 1;
+        form.render(Rect { x: inner.x + 1, y, width: inner.width.saturating_sub(2), height: 5 }, buf, vx.theme, true);
+    }
+}

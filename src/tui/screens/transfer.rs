@@ -1,0 +1,108 @@
+//! Transfer hours from this volunteer to another (a family member, a neighbour), within the
+//! admin-set limit. A confirm line shows the balance after.
+
+use crossterm::event::KeyEvent;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+
+use super::Screen;
+use super::volunteer::VolunteerPage;
+use crate::bank::{Transfer, VolunteerView};
+use crate::domain::{CardNo, MAX_NOTE_CHARS, Minutes, format_hours, parse_text};
+use crate::tui::app::{Cx, Status, Step, Vx};
+use crate::tui::i18n::fill;
+use crate::tui::keymap::{self, Action, Scope};
+use crate::tui::widgets::{Field, Form, put, title_bar};
+
+const TO: usize = 0;
+const DURATION: usize = 1;
+const NOTE: usize = 2;
+
+pub struct TransferForm {
+    volunteer: VolunteerView,
+    form: Form,
+    /// The checked request and the receiver's name, awaiting a second Enter.
+    confirm: Option<(Transfer, String)>,
+}
+
+impl TransferForm {
+    pub fn new(volunteer: VolunteerView) -> TransferForm {
+        let form = Form::new(vec![Field::new("", 32), Field::new("", 16), Field::new("", MAX_NOTE_CHARS)]);
+        TransferForm { volunteer, form, confirm: None }
+    }
+
+    fn back(&self, cx: &mut Cx) -> Step {
+        match VolunteerPage::open(cx.bank, self.volunteer.id) {
+            Ok(page) => Step::Open(Screen::Volunteer(page)),
+            Err(_) => Step::Open(Screen::Find(Default::default())),
+        }
+    }
+
+    fn check(&mut self, cx: &Cx) -> Option<(Transfer, String)> {
+        let t = cx.t;
+        let to = CardNo::parse(self.form.value(TO)).map_err(|e| t.domain_error(&e)).and_then(|card| {
+            cx.bank.find_card(&card).map(|v| (card, v.volunteer.name.to_string())).map_err(|e| t.bank_error(&e))
+        });
+        let minutes = Minutes::parse(self.form.value(DURATION)).map_err(|e| t.domain_error(&e));
+        let note = parse_text(self.form.value(NOTE), MAX_NOTE_CHARS).map_err(|e| t.domain_error(&e));
+        self.form.set_error(TO, to.as_ref().err().cloned());
+        self.form.set_error(DURATION, minutes.as_ref().err().cloned());
+        self.form.set_error(NOTE, note.as_ref().err().cloned());
+        let (Ok((to, name)), Ok(minutes), Ok(note)) = (to, minutes, note) else {
+            self.form.focus_first_error();
+            return None;
+        };
+        Some((Transfer { from: self.volunteer.volunteer.card.clone(), to, minutes, note }, name))
+    }
+
+    pub fn on_key(&mut self, key: KeyEvent, cx: &mut Cx) -> Step {
+        let action = keymap::action(Scope::Form, key);
+        if let Some((request, _)) = &self.confirm {
+            match action {
+                Some(Action::Submit) => match cx.bank.transfer(&cx.session.actor, None, request) {
+                    Ok(done) => {
+                        *cx.status = Status::Saved(done.first_seq());
+                        return self.back(cx);
+                    }
+                    Err(e) => {
+                        *cx.status = Status::Error(cx.t.bank_error(&e));
+                        self.confirm = None;
+                    }
+                },
+                Some(Action::Back) => self.confirm = None,
+                _ => {}
+            }
+            return Step::Stay;
+        }
+        match action {
+            Some(Action::Back) => return self.back(cx),
+            Some(Action::NextField | Action::Down) => self.form.next(),
+            Some(Action::PrevField | Action::Up) => self.form.prev(),
+            Some(Action::Submit) => self.confirm = self.check(cx),
+            _ => {
+                self.form.edit(key);
+            }
+        }
+        Step::Stay
+    }
+
+    pub fn render(&self, area: Rect, buf: &mut Buffer, vx: &Vx) {
+        let t = vx.t;
+        let v = &self.volunteer;
+        let balance = v.account.balance();
+        let title = format!("{}: {}  {}  {} {} {}", t.transfer_title, v.volunteer.name, v.volunteer.card, t.balance, format_hours(balance), t.hours_unit);
+        title_bar(buf, area, &title, vx.theme);
+        let mut form = self.form.clone();
+        for (i, label) in [t.transfer_to, t.duration, t.note].into_iter().enumerate() {
+            form.fields[i].label = label;
+        }
+        form.fields[DURATION].hint = t.duration_hint;
+        form.fields[NOTE].hint = t.optional;
+        form.render(Rect { x: area.x + 1, y: area.y + 2, width: area.width.saturating_sub(2), height: 3 }, buf, vx.theme, self.confirm.is_none());
+        if let Some((request, name)) = &self.confirm {
+            let m = u64::from(request.minutes.get());
+            let line = fill(t.confirm_transfer, &[&format_hours(m), &format!("{name} {}", request.to), &format_hours(balance.saturating_sub(m))]);
+            put(buf, area, area.x + 1, area.y + 6, &line, vx.theme.warning);
+        }
+    }
+}

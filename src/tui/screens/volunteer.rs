@@ -1,0 +1,236 @@
+//! A volunteer's page: balance in large digits, totals, star level, and the history (newest
+//! first, scrollable). Actions by key; reversal asks for a reason in a popup.
+
+use crossterm::event::KeyEvent;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+
+use super::Screen;
+use crate::bank::{Bank, BankError, HistoryLine, VolunteerView};
+use crate::domain::{CardNo, EventKind, VolunteerId, format_hours, star_level};
+use crate::tui::app::{Cx, Status, Step, Vx};
+use crate::tui::i18n::{Text, fill};
+use crate::tui::keymap::{self, Action, Scope};
+use crate::tui::widgets::{TextInput, centered, clock, pad, pad_left, popup, put, title_bar};
+
+pub struct ReversePopup {
+    seq: u64,
+    what: String,
+    reason: TextInput,
+    error: Option<String>,
+}
+
+pub struct VolunteerPage {
+    pub view: VolunteerView,
+    /// Newest first.
+    lines: Vec<HistoryLine>,
+    selected: usize,
+    reverse: Option<ReversePopup>,
+}
+
+pub fn kind_label(t: &Text, kind: &EventKind) -> &'static str {
+    match kind {
+        EventKind::Deposited { .. } => t.kind_deposit,
+        EventKind::Redeemed { .. } => t.kind_redeem,
+        EventKind::Transferred { .. } => t.kind_transfer,
+        EventKind::Adjusted { .. } => t.kind_adjust,
+        EventKind::Reversed { .. } => t.kind_reversal,
+        _ => t.kind_other,
+    }
+}
+
+/// Signed hours, e.g. `+2.5` or `-10`.
+pub fn signed_hours(delta: i64) -> String {
+    let sign = if delta < 0 { "-" } else { "+" };
+    format!("{sign}{}", format_hours(delta.unsigned_abs()))
+}
+
+impl VolunteerPage {
+    pub fn open(bank: &Bank, id: VolunteerId) -> Result<VolunteerPage, BankError> {
+        let view = bank.volunteer(id)?;
+        let mut lines = bank.history(id)?;
+        lines.retain(|l| l.delta != 0 || matches!(l.event.kind(), EventKind::Reversed { .. }));
+        lines.reverse();
+        Ok(VolunteerPage { view, lines, selected: 0, reverse: None })
+    }
+
+    pub fn open_card(bank: &Bank, card: &str) -> Result<VolunteerPage, BankError> {
+        let card = CardNo::parse(card)?;
+        let id = bank.find_card(&card)?.id;
+        VolunteerPage::open(bank, id)
+    }
+
+    pub fn lines(&self) -> &[HistoryLine] {
+        &self.lines
+    }
+
+    pub fn scope(&self) -> Scope {
+        if self.reverse.is_some() { Scope::Form } else { Scope::Volunteer }
+    }
+
+    fn reload(&mut self, bank: &Bank) -> Result<(), BankError> {
+        let selected = self.selected;
+        *self = VolunteerPage::open(bank, self.view.id)?;
+        self.selected = selected.min(self.lines.len().saturating_sub(1));
+        Ok(())
+    }
+
+    fn on_reverse_key(&mut self, key: KeyEvent, cx: &mut Cx) -> Step {
+        let Some(popup) = self.reverse.as_mut() else { return Step::Stay };
+        match keymap::action(Scope::Form, key) {
+            Some(Action::Back) => self.reverse = None,
+            Some(Action::Submit) => match cx.bank.reverse(&cx.session.actor, None, popup.seq, popup.reason.value()) {
+                Ok(done) => {
+                    *cx.status = Status::Saved(done.first_seq());
+                    self.reverse = None;
+                    if let Err(e) = self.reload(cx.bank) {
+                        *cx.status = Status::Error(cx.t.bank_error(&e));
+                    }
+                }
+                Err(e) => popup.error = Some(cx.t.bank_error(&e)),
+            },
+            _ => {
+                if popup.reason.handle(key) {
+                    popup.error = None;
+                }
+            }
+        }
+        Step::Stay
+    }
+
+    pub fn on_key(&mut self, key: KeyEvent, cx: &mut Cx) -> Step {
+        if self.reverse.is_some() {
+            return self.on_reverse_key(key, cx);
+        }
+        let last = self.lines.len().saturating_sub(1);
+        match keymap::action(Scope::Volunteer, key) {
+            Some(Action::Back) => return Step::Open(Screen::Find(Default::default())),
+            Some(Action::Up) => self.selected = self.selected.saturating_sub(1),
+            Some(Action::Down) => self.selected = (self.selected + 1).min(last),
+            Some(Action::PageUp) => self.selected = self.selected.saturating_sub(10),
+            Some(Action::PageDown) => self.selected = (self.selected + 10).min(last),
+            Some(Action::Record) => {
+                return Step::Open(Screen::Record(super::record::Record::new(cx, self.view.clone())));
+            }
+            Some(Action::Redeem) => match super::redeem::Redeem::new(cx.bank, self.view.clone()) {
+                Ok(r) => return Step::Open(Screen::Redeem(r)),
+                Err(e) => *cx.status = Status::Error(cx.t.bank_error(&e)),
+            },
+            Some(Action::Transfer) => {
+                return Step::Open(Screen::Transfer(super::transfer::TransferForm::new(self.view.clone())));
+            }
+            Some(Action::Edit) => {
+                return Step::Open(Screen::Register(super::register::Register::edit(&self.view)));
+            }
+            Some(Action::Reverse) => match self.lines.get(self.selected) {
+                Some(line) if line.event.kind().is_reversible() => {
+                    if let Some(by) = line.reversed_by {
+                        *cx.status = Status::Error(fill(cx.t.err_already_reversed, &[&line.seq, &by]));
+                    } else {
+                        self.reverse = Some(ReversePopup {
+                            seq: line.seq,
+                            what: format!("#{} {} {} {}", line.seq, kind_label(cx.t, line.event.kind()), line.memo, signed_hours(line.delta)),
+                            reason: TextInput::new(crate::domain::MAX_NOTE_CHARS),
+                            error: None,
+                        });
+                    }
+                }
+                _ => *cx.status = Status::Error(cx.t.reverse_nothing.into()),
+            },
+            _ => {}
+        }
+        Step::Stay
+    }
+
+    pub fn render(&self, area: Rect, buf: &mut Buffer, vx: &Vx) {
+        let t = vx.t;
+        let theme = vx.theme;
+        let v = &self.view.volunteer;
+        let a = &self.view.account;
+        let mut title = format!("{}  {}  {}", v.name, v.card, v.community);
+        if !v.active {
+            title = format!("{title}  [{}]", t.inactive);
+        }
+        title_bar(buf, area, &title, theme);
+        let x = area.x + 1;
+        put(buf, area, x, area.y + 1, &format!("{} ({})", t.balance, t.hours_unit), theme.muted);
+        let balance = format_hours(a.balance());
+        clock::render(&balance, Rect { x, y: area.y + 2, width: 44, height: clock::CLOCK_HEIGHT }, buf, theme.balance);
+        let dx = x + 46;
+        let stars = star_level(a);
+        let details = [
+            (t.earned, format!("{} {}", format_hours(a.earned), t.hours_unit)),
+            (t.redeemed, format!("{} {}", format_hours(a.redeemed), t.hours_unit)),
+            (t.transferred, format!("{} / {}", format_hours(a.received), format_hours(a.given))),
+            (t.stars, format!("{stars}/5 {}", "*".repeat(usize::from(stars)))),
+            (t.phone, v.phone.as_ref().map(|p| p.as_str().to_string()).unwrap_or_default()),
+            (t.registered, v.registered_on.to_string()),
+        ];
+        for (i, (label, value)) in details.iter().enumerate() {
+            let y = area.y + 1 + i as u16;
+            put(buf, area, dx, y, &pad(label, 12), theme.muted);
+            put(buf, area, dx + 12, y, value, if i == 3 { theme.accent } else { theme.text });
+        }
+        let table = Rect { y: area.y + 8, height: area.height.saturating_sub(8), ..area };
+        self.render_history(table, buf, vx);
+        if let Some(p) = &self.reverse {
+            let inner = popup(buf, centered(area, 70, 8), t.reverse_title, theme);
+            put(buf, inner, inner.x + 1, inner.y + 1, &p.what, theme.text);
+            put(buf, inner, inner.x + 1, inner.y + 3, &pad(t.reason, 8), theme.accent);
+            let input = Rect { x: inner.x + 9, y: inner.y + 3, width: inner.width.saturating_sub(11), height: 1 };
+            p.reason.render(input, buf, theme.row(true), true, false);
+            if let Some(e) = &p.error {
+                put(buf, inner, inner.x + 1, inner.y + 5, e, theme.danger);
+            }
+        }
+    }
+
+    fn render_history(&self, area: Rect, buf: &mut Buffer, vx: &Vx) {
+        let t = vx.t;
+        let theme = vx.theme;
+        title_bar(buf, area, &format!("{} ({})", t.history, self.lines.len()), theme);
+        let x = area.x + 1;
+        let w = usize::from(area.width.saturating_sub(2));
+        let what_cols = w.saturating_sub(10 + 1 + 6 + 1 + 1 + 8 + 1 + 10 + 1 + 8);
+        let row = |date: &str, kind: &str, what: &str, hours: &str, staff: &str, seq: &str| {
+            format!(
+                "{} {} {} {} {} {}",
+                pad(date, 10),
+                pad(kind, 6),
+                pad(what, what_cols),
+                pad_left(hours, 8),
+                pad(staff, 10),
+                pad_left(seq, 8)
+            )
+        };
+        put(buf, area, x, area.y + 1, &row(t.col_date, t.col_kind, t.col_what, t.col_hours, t.col_staff, t.col_seq), theme.muted);
+        if self.lines.is_empty() {
+            put(buf, area, x, area.y + 2, t.history_empty, theme.muted);
+            return;
+        }
+        // Only the visible rows are formatted: a page with 10k entries draws as fast as one with 10.
+        let room = usize::from(area.height.saturating_sub(2));
+        let start = self.selected.saturating_sub(room.saturating_sub(1));
+        for (i, line) in self.lines.iter().enumerate().skip(start).take(room) {
+            let y = area.y + 2 + (i - start) as u16;
+            let event = line.event.kind();
+            let date = match event {
+                EventKind::Deposited { served_on, .. } => served_on.to_string(),
+                _ => line.event.body.at.datetime().with_timezone(&chrono::Local).format("%Y-%m-%d").to_string(),
+            };
+            let mut what = line.memo.clone();
+            if let Some(by) = line.reversed_by {
+                what = format!("[{} #{by}] {what}", t.reversed_mark);
+            }
+            let text = row(&date, kind_label(t, event), &what, &signed_hours(line.delta), &line.event.body.actor.to_string(), &format!("#{}", line.seq));
+            let style = if i == self.selected {
+                theme.selection
+            } else if line.reversed_by.is_some() {
+                theme.muted
+            } else {
+                theme.text
+            };
+            put(buf, area, x, y, &text, style);
+        }
+    }
+}

@@ -1,0 +1,123 @@
+//! Small drawing helpers shared by the screens. Widths are display widths (a hanzi is two
+//! columns); strings are cut at grapheme boundaries, never bytes.
+
+pub mod clock;
+pub mod form;
+pub mod input;
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use unicode_segmentation::UnicodeSegmentation;
+use unicode_width::UnicodeWidthStr;
+
+pub use form::{Field, Form};
+pub use input::TextInput;
+
+use super::theme::Theme;
+
+pub fn width(s: &str) -> usize {
+    UnicodeWidthStr::width(s)
+}
+
+/// `s` cut to at most `max` columns (whole graphemes only).
+pub fn truncate(s: &str, max: usize) -> &str {
+    let mut used = 0;
+    for (at, g) in s.grapheme_indices(true) {
+        let w = width(g);
+        if used + w > max {
+            return &s[..at];
+        }
+        used += w;
+    }
+    s
+}
+
+/// `s` cut or padded with spaces to exactly `cols` columns.
+pub fn pad(s: &str, cols: usize) -> String {
+    let cut = truncate(s, cols);
+    let mut out = String::from(cut);
+    out.extend(std::iter::repeat_n(' ', cols - width(cut)));
+    out
+}
+
+/// `s` right-aligned in exactly `cols` columns.
+pub fn pad_left(s: &str, cols: usize) -> String {
+    let cut = truncate(s, cols);
+    let mut out: String = std::iter::repeat_n(' ', cols - width(cut)).collect();
+    out.push_str(cut);
+    out
+}
+
+/// Writes `s` at (x, y), clipped to the area's right edge. Returns the columns written.
+pub fn put(buf: &mut Buffer, area: Rect, x: u16, y: u16, s: &str, style: Style) -> u16 {
+    if y >= area.bottom() || x >= area.right() {
+        return 0;
+    }
+    let room = usize::from(area.right() - x);
+    let cut = truncate(s, room);
+    buf.set_stringn(x, y, cut, room, style);
+    width(cut) as u16
+}
+
+/// A title row in the theme's border role, full width: panels are separated by these rather
+/// than by box-drawing lines, whose width is ambiguous in CJK terminals.
+pub fn title_bar(buf: &mut Buffer, area: Rect, title: &str, theme: &Theme) {
+    if area.height == 0 {
+        return;
+    }
+    let style = theme.border;
+    buf.set_style(Rect { height: 1, ..area }, style);
+    put(buf, area, area.x + 1, area.y, title, style);
+}
+
+/// A rectangle of `w`×`h` centred in `area` (clamped to it).
+pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h }
+}
+
+/// A popup: cleared, filled with the text style, with a title bar.
+pub fn popup(buf: &mut Buffer, area: Rect, title: &str, theme: &Theme) -> Rect {
+    ratatui::widgets::Widget::render(ratatui::widgets::Clear, area, buf);
+    buf.set_style(area, theme.text);
+    title_bar(buf, area, title, theme);
+    Rect { x: area.x + 1, y: area.y + 1, width: area.width.saturating_sub(2), height: area.height.saturating_sub(1) }
+}
+
+/// Lines of `text` wrapped to `cols` columns, breaking between graphemes (CJK has no spaces).
+pub fn wrap(text: &str, cols: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    let mut used = 0;
+    for g in text.graphemes(true) {
+        let w = width(g);
+        if used + w > cols && !line.is_empty() {
+            lines.push(std::mem::take(&mut line));
+            used = 0;
+        }
+        line.push_str(g);
+        used += w;
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn widths_count_hanzi_as_two_and_never_split_a_character() {
+        assert_eq!(width("陈华佩"), 6);
+        assert_eq!(truncate("陈华佩", 5), "陈华");
+        assert_eq!(pad("陈华佩", 5), "陈华 ");
+        assert_eq!(pad_left("12.5", 6), "  12.5");
+        assert_eq!(wrap("垃圾分类督导ab", 5), ["垃圾", "分类", "督导a", "b"]);
+        // A combining mark stays with its letter.
+        assert_eq!(truncate("e\u{301}x", 1), "e\u{301}");
+    }
+}

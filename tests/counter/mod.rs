@@ -1,0 +1,192 @@
+//! Drives the counter's `App` as the terminal loop does, with a clock the test moves, and
+//! renders it on ratatui's `TestBackend`.
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use hourbank::bank::{Bank, Clock, NewReward, NewStaff, VolunteerForm};
+use hourbank::domain::{Actor, CardNo, Minutes, Name, Phone, RewardKind, Role, StaffId};
+use hourbank::tui::app::{App, Effect, Msg, Options};
+use hourbank::tui::config::Config;
+use hourbank::tui::i18n::Lang;
+use hourbank::tui::theme::Theme;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use tempfile::TempDir;
+
+/// A clock the test can move forward.
+#[derive(Clone)]
+pub struct TestClock(Arc<Mutex<DateTime<Utc>>>);
+
+impl TestClock {
+    pub fn new() -> TestClock {
+        TestClock(Arc::new(Mutex::new(Utc.with_ymd_and_hms(2026, 11, 29, 2, 0, 0).unwrap())))
+    }
+
+    pub fn clock(&self) -> Clock {
+        let at = self.0.clone();
+        Arc::new(move || *at.lock().unwrap())
+    }
+
+    pub fn advance(&self, seconds: i64) {
+        let mut at = self.0.lock().unwrap();
+        *at += Duration::seconds(seconds);
+    }
+}
+
+pub struct Counter {
+    pub app: App,
+    pub clock: TestClock,
+    pub printed: Vec<(String, String)>,
+    _dir: Option<TempDir>,
+}
+
+fn cli() -> Actor {
+    Actor::Cli("test".into())
+}
+
+/// A small bank: admin A01 (PIN 1234), staff S01 (PIN 5678), three volunteers, two
+/// activities, three rewards, and some history for 陈华佩.
+pub fn seed(dir: &Path, clock: Clock) -> Bank {
+    let admin = NewStaff { id: StaffId::parse("A01").unwrap(), name: Name::parse("管理员").unwrap(), role: Role::Admin, pin: "1234".into() };
+    let bank = Bank::init(dir, &Name::parse("蓬江区白沙街道服务台").unwrap(), admin, &cli()).unwrap().with_clock(clock);
+    let who = cli();
+    bank.add_staff(&who, None, NewStaff { id: StaffId::parse("S01").unwrap(), name: Name::parse("李敏").unwrap(), role: Role::Staff, pin: "5678".into() }).unwrap();
+    for (card, name, phone, community) in [
+        ("JH000001", "陈华佩", "13800001234", "白沙社区"),
+        ("JH000002", "欧阳娜娜", "13900005678", "潮连社区"),
+        ("JH000003", "李建国", "13700009999", "白沙社区"),
+    ] {
+        let form = VolunteerForm {
+            card: CardNo::parse(card).unwrap(),
+            name: Name::parse(name).unwrap(),
+            phone: Some(Phone::parse_optional(phone).unwrap().unwrap()),
+            community: community.into(),
+            registered_on: None,
+            id_number: None,
+        };
+        bank.register_volunteer(&who, None, &form).unwrap();
+    }
+    let sorting = bank.add_activity(&who, None, &Name::parse("垃圾分类督导").unwrap(), "环保").unwrap().seq();
+    bank.add_activity(&who, None, &Name::parse("入户宣传").unwrap(), "宣传").unwrap();
+    for (name, kind, hours, stock) in [
+        ("大米5kg", RewardKind::Gift, 10, Some(20)),
+        ("洗衣液", RewardKind::Gift, 5, Some(0)),
+        ("超市代金券50元", RewardKind::Voucher, 30, None),
+    ] {
+        let r = NewReward { name: Name::parse(name).unwrap(), kind, cost: Minutes::from_hours(hours), stock, course_date: None, merchant: String::new() };
+        bank.add_reward(&who, None, &r).unwrap();
+    }
+    let deposit = |card: &str, minutes: u32| hourbank::bank::Deposit {
+        card: CardNo::parse(card).unwrap(),
+        activity: sorting,
+        minutes: Minutes::new(minutes),
+        served_on: None,
+        note: String::new(),
+    };
+    bank.deposit(&who, None, &deposit("JH000001", 12 * 60)).unwrap();
+    bank.deposit(&who, None, &deposit("JH000001", 150)).unwrap();
+    bank.deposit(&who, None, &deposit("JH000002", 90)).unwrap();
+    bank
+}
+
+pub fn options(lang: Lang) -> Options {
+    Options { lang, theme: Theme::default_theme(), config: Config::default(), demo_login: None, notice: None }
+}
+
+impl Counter {
+    /// The seeded bank, at the lock screen, with the search index built.
+    pub fn seeded(lang: Lang) -> Counter {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = TestClock::new();
+        let bank = seed(dir.path(), clock.clock());
+        let app = App::new(Some(bank), dir.path().to_path_buf(), clock.clock(), options(lang));
+        let mut c = Counter { app, clock, printed: Vec::new(), _dir: Some(dir) };
+        let start = c.app.start();
+        c.run(start);
+        c
+    }
+
+    /// A counter over a store directory that does not exist yet: the first-run setup.
+    pub fn fresh(lang: Lang) -> Counter {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = TestClock::new();
+        let app = App::new(None, dir.path().join("store"), clock.clock(), options(lang));
+        Counter { app, clock, printed: Vec::new(), _dir: Some(dir) }
+    }
+
+    pub fn with_app(app: App, clock: TestClock) -> Counter {
+        Counter { app, clock, printed: Vec::new(), _dir: None }
+    }
+
+    pub fn bank(&self) -> Arc<Bank> {
+        self.app.bank().expect("a bank")
+    }
+
+    /// Carries out effects the way the terminal loop does, but at once.
+    fn run(&mut self, effects: Vec<Effect>) {
+        for e in effects {
+            match e {
+                Effect::BuildIndex => {
+                    let index = self.bank().search_index().map_err(|e| e.to_string());
+                    let more = self.app.update(Msg::IndexReady(index));
+                    self.run(more);
+                }
+                Effect::Print { command, text } => self.printed.push((command, text)),
+                Effect::Quit => {}
+            }
+        }
+    }
+
+    pub fn key(&mut self, code: KeyCode) -> &mut Self {
+        let effects = self.app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+        self.run(effects);
+        self
+    }
+
+    pub fn ctrl(&mut self, c: char) -> &mut Self {
+        let effects = self.app.update(Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)));
+        self.run(effects);
+        self
+    }
+
+    pub fn typed(&mut self, text: &str) -> &mut Self {
+        for c in text.chars() {
+            self.key(KeyCode::Char(c));
+        }
+        self
+    }
+
+    pub fn enter(&mut self) -> &mut Self {
+        self.key(KeyCode::Enter)
+    }
+
+    pub fn tick(&mut self) -> &mut Self {
+        let effects = self.app.update(Msg::Tick);
+        self.run(effects);
+        self
+    }
+
+    pub fn screen(&self) -> &'static str {
+        self.app.screen().name()
+    }
+
+    /// Logs in from the lock screen.
+    pub fn login(&mut self, id: &str, pin: &str) -> &mut Self {
+        self.enter().typed(id).enter().typed(pin).enter()
+    }
+
+    /// The whole screen as text, one line per row.
+    pub fn render(&self, width: u16, height: u16) -> String {
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+        terminal.draw(|f| self.app.view(f)).unwrap();
+        terminal.backend().to_string()
+    }
+
+    pub fn shows(&self, text: &str) -> bool {
+        self.render(120, 40).contains(text)
+    }
+}
