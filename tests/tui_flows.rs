@@ -5,7 +5,7 @@ mod counter;
 
 use counter::Counter;
 use crossterm::event::KeyCode;
-use hourbank::domain::CardNo;
+use hourbank::domain::{CardNo, EventKind};
 use hourbank::tui::app::Status;
 use hourbank::tui::i18n::Lang;
 
@@ -13,18 +13,279 @@ fn balance(c: &Counter, card: &str) -> u64 {
     c.bank().find_card(&CardNo::parse(card).unwrap()).unwrap().account.balance()
 }
 
+fn saved(c: &Counter) -> u64 {
+    match c.app.status() {
+        Status::Saved(seq) => *seq,
+        other => panic!("expected saved, status is {other:?}"),
+    }
+}
+
 #[test]
-fn peek() {
+fn login_find_by_initials_record_hours_and_back() {
     let mut c = Counter::seeded(Lang::Zh);
-    println!("{}", c.render(80, 24));
+    assert_eq!(c.screen(), "lock");
     c.login("S01", "5678");
-    println!("{}", c.render(80, 24));
-    c.typed("chp");
-    println!("{}", c.render(80, 24));
-    c.enter();
-    println!("{}", c.render(80, 24));
+    assert_eq!(c.screen(), "find");
+    assert_eq!(c.app.logged_in().map(|s| s.id.as_str()), Some("S01"));
+    c.typed("chp").enter();
+    assert_eq!(c.screen(), "volunteer");
+    assert!(c.shows("陈华佩"));
+    let before = balance(&c, "JH000001");
+    // First time: pick the activity by pinyin initials, then the hours.
     c.typed("d");
-    println!("{}", c.render(80, 24));
-    let _ = balance(&c, "JH000001");
-    let _ = Status::Ready;
+    assert_eq!(c.screen(), "record");
+    c.typed("rhxc").enter(); // 入户宣传; Enter with the duration empty moves to it
+    c.typed("2h30m").enter();
+    assert!(c.shows("余额 14.5 -> 17 小时"), "{}", c.render(120, 40));
+    assert_eq!(balance(&c, "JH000001"), before, "nothing is saved before the confirm");
+    c.enter();
+    assert_eq!(c.screen(), "volunteer");
+    let seq = saved(&c);
+    assert_eq!(balance(&c, "JH000001"), before + 150);
+    let event = c.bank().event(seq).unwrap();
+    assert!(matches!(event.kind(), EventKind::Deposited { minutes, .. } if minutes.get() == 150));
+    assert_eq!(event.body.actor.to_string(), "S01");
+    assert!(c.shows("入户宣传"));
+    // Second volunteer, usual case: the activity is remembered. Scan, then d, 2, Enter, Enter.
+    c.key(KeyCode::Esc);
+    assert_eq!(c.screen(), "find");
+    c.typed("JH000003").enter();
+    assert_eq!(c.screen(), "volunteer");
+    c.typed("d2").enter().enter();
+    assert_eq!(c.screen(), "volunteer");
+    assert_eq!(balance(&c, "JH000003"), 120);
+    let seq = saved(&c);
+    let EventKind::Deposited { activity, .. } = c.bank().event(seq).unwrap().kind().clone() else { panic!() };
+    assert_eq!(c.bank().find_activity("入户宣传").unwrap().0, activity);
+    hourbank::bank::Bank::check(&c.bank()).map(|r| assert!(r.ok)).unwrap();
+}
+
+#[test]
+fn a_card_scanned_at_the_lock_screen_opens_after_login() {
+    let mut c = Counter::seeded(Lang::En);
+    c.typed("jh000002").enter();
+    assert_eq!(c.screen(), "login");
+    assert!(c.shows("Card JH000002 opens after login"));
+    c.typed("S01").enter().typed("5678").enter();
+    assert_eq!(c.screen(), "volunteer");
+    assert!(c.shows("欧阳娜娜"));
+}
+
+#[test]
+fn wrong_pins_lock_the_id_for_five_minutes_even_after_a_restart() {
+    let mut c = Counter::seeded(Lang::En);
+    c.enter().typed("S01").enter();
+    for left in (1..5).rev() {
+        // After a wrong PIN the id stays and the PIN field is focused and empty.
+        c.typed("0000").enter();
+        assert!(c.shows(&format!("Wrong staff id or PIN; {left} tries left")), "{}", c.render(120, 40));
+    }
+    c.typed("0000").enter();
+    assert!(c.shows("locked until"));
+    let clock = c.clock.clone();
+    let mut c = c.restart();
+    c.login("S01", "5678");
+    assert_eq!(c.screen(), "login", "the right PIN is refused while locked");
+    assert!(c.shows("locked until"));
+    clock.advance(5 * 60);
+    c.key(KeyCode::Esc).login("S01", "5678");
+    assert_eq!(c.screen(), "find");
+}
+
+#[test]
+fn idle_time_locks_and_clears_every_form() {
+    let mut c = Counter::seeded(Lang::Zh);
+    c.login("A01", "1234").typed("JH000001").enter().typed("d").typed("3");
+    assert_eq!(c.screen(), "record");
+    c.clock.advance(119);
+    c.tick();
+    assert_eq!(c.screen(), "record", "not yet");
+    c.clock.advance(1);
+    c.tick();
+    assert_eq!(c.screen(), "lock");
+    assert!(c.app.logged_in().is_none());
+    // Logging in again starts afresh: no half-filled form comes back.
+    c.login("A01", "1234");
+    assert_eq!(c.screen(), "find");
+    assert!(!c.shows("JH000001"));
+}
+
+#[test]
+fn event_batch_flags_unknown_and_repeated_cards_and_saves_all_at_once() {
+    let mut c = Counter::seeded(Lang::En);
+    c.login("S01", "5678").key(KeyCode::F(5));
+    assert_eq!(c.screen(), "batch");
+    c.typed("ljfl").key(KeyCode::Tab).key(KeyCode::Tab).typed("1.5").enter();
+    for card in ["JH000001", "JH000002", "JH999999"] {
+        c.typed(card).enter();
+    }
+    assert!(c.shows("Card JH999999 does not exist; not added"), "{}", c.render(120, 40));
+    c.typed("JH000002").enter();
+    assert!(c.shows("欧阳娜娜 JH000002 is already on the list"), "{}", c.render(120, 40));
+    c.typed("jh000003").enter();
+    assert!(c.shows("Added: 李建国 JH000003"), "{}", c.render(120, 40));
+    let before: Vec<u64> = ["JH000001", "JH000002", "JH000003"].iter().map(|k| balance(&c, k)).collect();
+    c.key(KeyCode::F(10));
+    assert!(c.shows("Deposit 1.5 h each for 3 people, 4.5 h in all"), "{}", c.render(120, 40));
+    assert_eq!(balance(&c, "JH000001"), before[0], "not saved before the confirm");
+    c.enter();
+    assert!(c.shows("Saved: 3 people, 4.5 h in all"), "{}", c.render(120, 40));
+    for (card, was) in ["JH000001", "JH000002", "JH000003"].iter().zip(before) {
+        assert_eq!(balance(&c, card), was + 90, "{card}");
+    }
+    c.enter();
+    assert_eq!(c.screen(), "find");
+}
+
+#[test]
+fn a_repeated_scan_is_not_added_twice() {
+    let mut c = Counter::seeded(Lang::Zh);
+    c.login("S01", "5678").key(KeyCode::F(5)).typed("ljfl").key(KeyCode::Tab).key(KeyCode::Tab).typed("1").enter();
+    c.typed("JH000001").enter().typed("JH000001").enter();
+    assert!(c.shows("已在名单中"));
+    let Some(hourbank::tui::screens::Screen::Batch(b)) = Some(c.app.screen()) else { panic!() };
+    assert_eq!(b.attendees().len(), 1);
+}
+
+#[test]
+fn redeem_refuses_an_unaffordable_reward_in_plain_words_and_saves_nothing() {
+    let mut c = Counter::seeded(Lang::Zh);
+    c.login("S01", "5678").typed("JH000002").enter(); // 1.5 h
+    c.typed("r");
+    assert_eq!(c.screen(), "redeem");
+    let head = c.bank().store().head().unwrap().next_seq;
+    c.enter(); // the first (cheapest affordable) would be none: 大米 costs 10 h
+    assert!(c.shows("余额不足：现有 1.5h，需要 10h"), "{}", c.render(120, 40));
+    assert_eq!(c.bank().store().head().unwrap().next_seq, head, "nothing written");
+    assert_eq!(balance(&c, "JH000002"), 90);
+}
+
+#[test]
+fn redeem_with_quantity_shows_a_masked_receipt_and_prints_it() {
+    let mut c = Counter::seeded(Lang::Zh);
+    c.login("S01", "5678").typed("JH000001").enter().typed("r");
+    // 大米5kg (10 h) is affordable with 14.5 h; quantity 2 is not.
+    c.typed("+").enter();
+    assert!(c.shows("余额不足"));
+    c.typed("-").enter();
+    assert!(c.shows("兑换 大米5kg x1，扣 10 小时，余额剩 4.5 小时"), "{}", c.render(120, 40));
+    c.enter();
+    assert_eq!(c.screen(), "receipt");
+    let seq = saved(&c);
+    let screen = c.render(80, 24);
+    assert!(screen.contains(&format!("#{seq}")));
+    assert!(screen.contains("陈*佩 JH****01"), "{screen}");
+    assert!(!screen.contains("陈华佩"), "the receipt masks the volunteer");
+    assert_eq!(balance(&c, "JH000001"), 14 * 60 + 30 - 600);
+    // No print command configured: said on screen.
+    c.typed("p");
+    assert!(c.shows("未设置打印命令"));
+    assert!(c.printed.is_empty());
+}
+
+#[test]
+fn reversal_needs_a_reason_and_staff_may_reverse_only_their_own_entries() {
+    let mut c = Counter::seeded(Lang::En);
+    c.login("S01", "5678").typed("JH000001").enter();
+    // The newest entry was made by the command line, not S01.
+    c.typed("z").enter();
+    assert!(c.shows("A reason is required"), "{}", c.render(120, 40));
+    c.typed("wrong card").enter();
+    assert!(c.shows("Only an admin may do this"), "{}", c.render(120, 40));
+    c.key(KeyCode::Esc);
+    // S01 records an entry, then reverses it.
+    c.typed("d").typed("ljfl").enter().typed("1").enter().enter();
+    let deposit = saved(&c);
+    let before = balance(&c, "JH000001");
+    c.typed("z").typed("typed the wrong hours").enter();
+    let reversal = saved(&c);
+    assert!(matches!(c.bank().event(reversal).unwrap().kind(), EventKind::Reversed { target, .. } if *target == deposit));
+    assert_eq!(balance(&c, "JH000001"), before - 60);
+    assert!(c.shows(&format!("[reversed #{reversal}]")), "{}", c.render(120, 40));
+    // Twice is refused.
+    c.key(KeyCode::Down).typed("z");
+    assert!(c.shows("was already reversed"), "{}", c.render(120, 40));
+}
+
+#[test]
+fn register_validates_inline_then_the_new_volunteer_is_searchable() {
+    let mut c = Counter::seeded(Lang::En);
+    c.login("S01", "5678").typed("JH000009").key(KeyCode::F(2));
+    assert_eq!(c.screen(), "register");
+    // The unknown card typed in the search is carried over; an empty name is refused.
+    c.enter();
+    assert!(c.shows("Name is required"), "{}", c.render(120, 40));
+    c.typed("张小凡").key(KeyCode::Tab).typed("12ab").key(KeyCode::Tab);
+    assert!(c.shows("Phone must be 5-15 digits"));
+    c.key(KeyCode::BackTab);
+    for _ in 0..4 {
+        c.key(KeyCode::Backspace);
+    }
+    c.typed("13600001111").enter();
+    assert_eq!(c.screen(), "volunteer");
+    saved(&c);
+    c.key(KeyCode::Esc).typed("zxf").enter();
+    assert_eq!(c.screen(), "volunteer");
+    assert!(c.shows("张小凡"));
+    // A card that is already taken is caught when leaving the field.
+    c.key(KeyCode::Esc).key(KeyCode::F(2)).typed("JH000001").key(KeyCode::Tab);
+    assert!(c.shows("This card belongs to 陈华佩"), "{}", c.render(120, 40));
+}
+
+#[test]
+fn transfer_checks_the_receiver_and_moves_hours() {
+    let mut c = Counter::seeded(Lang::En);
+    c.login("S01", "5678").typed("JH000001").enter().typed("t");
+    c.typed("JH000003").key(KeyCode::Tab).typed("2").enter();
+    assert!(c.shows("Give 2 h to 李建国 JH000003"), "{}", c.render(120, 40));
+    c.enter();
+    saved(&c);
+    assert_eq!(balance(&c, "JH000003"), 120);
+    assert_eq!(balance(&c, "JH000001"), 14 * 60 + 30 - 120);
+}
+
+#[test]
+fn a_store_write_failure_is_shown_and_nothing_is_half_saved() {
+    // A store whose flushes fail cannot be made here without root; instead the bank's own
+    // refusal after a poisoned write is exercised in the store tests. Here: a future service
+    // date, refused by the bank, is shown in plain words and nothing is saved.
+    let mut c = Counter::seeded(Lang::En);
+    c.login("S01", "5678").typed("JH000001").enter().typed("d").typed("ljfl").key(KeyCode::Tab);
+    for _ in 0..10 {
+        c.key(KeyCode::Backspace);
+    }
+    c.typed("2027-01-01").key(KeyCode::Tab).typed("1").enter();
+    assert!(c.shows("Service date 2027-01-01 is in the future"), "{}", c.render(120, 40));
+    assert_eq!(c.screen(), "record");
+}
+
+#[test]
+fn help_overlay_lists_the_keymap_and_closes() {
+    let mut c = Counter::seeded(Lang::En);
+    c.login("S01", "5678").typed("JH000001").enter().typed("?");
+    assert!(c.app.help_open());
+    let screen = c.render(80, 24);
+    for b in hourbank::tui::keymap::bindings(hourbank::tui::keymap::Scope::Volunteer, false).take(8) {
+        let label = hourbank::tui::keymap::action_label(hourbank::tui::i18n::Lang::En.text(), b.action);
+        assert!(screen.contains(label), "{label} missing from help:\n{screen}");
+    }
+    c.typed("d");
+    assert_eq!(c.screen(), "volunteer", "keys do not reach the screen under the help");
+    c.key(KeyCode::Esc);
+    assert!(!c.app.help_open());
+}
+
+#[test]
+fn first_run_setup_creates_the_store_and_logs_the_admin_in() {
+    let mut c = Counter::fresh(Lang::Zh);
+    assert_eq!(c.screen(), "setup");
+    c.typed("白沙服务台").enter().typed("A01").enter().typed("王芳").enter().typed("1234").enter().typed("4321").enter();
+    assert!(c.shows("两次输入的密码不一致"), "{}", c.render(120, 40));
+    for _ in 0..4 {
+        c.key(KeyCode::Backspace);
+    }
+    c.typed("1234").enter();
+    assert_eq!(c.screen(), "find", "{}", c.render(120, 40));
+    assert_eq!(c.app.logged_in().map(|s| s.name.as_str()), Some("王芳"));
+    assert_eq!(c.bank().counter(), c.bank().store().counter_id().unwrap().unwrap());
 }

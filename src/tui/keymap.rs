@@ -80,7 +80,6 @@ pub const KEYMAP: &[Binding] = &[
     ctrl(S::Global, 'l', A::Lock, true),
     ctrl(S::Global, 'q', A::Quit, false),
     key(S::Help, K::Esc, A::Back, true),
-    key(S::Help, K::F(1), A::Back, false),
     key(S::Lock, K::Enter, A::Login, true),
     key(S::Login, K::Enter, A::Submit, true),
     key(S::Login, K::Tab, A::NextField, true),

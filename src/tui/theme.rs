@@ -76,7 +76,9 @@ fn color(text: &str, role: &str) -> Result<Color, String> {
 /// A role from the file laid over the same role of `base`.
 fn role(file: Option<&RoleFile>, base: Style, name: &str) -> Result<Style, String> {
     let Some(r) = file else { return Ok(base) };
-    let mut style = base;
+    // Colours given replace the plain fallback's reverse video (used only when no colour is
+    // known); otherwise a black-on-cyan selection would show as cyan-on-black.
+    let mut style = if r.fg.is_some() || r.bg.is_some() { base.remove_modifier(Modifier::REVERSED) } else { base };
     if let Some(fg) = &r.fg {
         style = style.fg(color(fg, name)?);
     }
@@ -197,6 +199,13 @@ mod tests {
             }
             assert_ne!(theme.row(true), theme.row(false), "{name}: a selected row must stand out");
         }
+    }
+
+    #[test]
+    fn a_coloured_selection_does_not_keep_the_fallback_reverse_video() {
+        let theme = Theme::default_theme();
+        assert!(!theme.selection.add_modifier.contains(Modifier::REVERSED));
+        assert_eq!(theme.selection.bg, Some(Color::Cyan));
     }
 
     #[test]

@@ -94,7 +94,7 @@ pub fn seed(dir: &Path, clock: Clock) -> Bank {
 }
 
 pub fn options(lang: Lang) -> Options {
-    Options { lang, theme: Theme::default_theme(), config: Config::default(), demo_login: None, notice: None }
+    Options { lang, theme: Theme::load("default", None).0, config: Config::default(), demo_login: None, notice: None }
 }
 
 impl Counter {
@@ -118,8 +118,18 @@ impl Counter {
         Counter { app, clock, printed: Vec::new(), _dir: Some(dir) }
     }
 
-    pub fn with_app(app: App, clock: TestClock) -> Counter {
-        Counter { app, clock, printed: Vec::new(), _dir: None }
+    /// Closes the app and opens a new one over the same store, as a restart would.
+    pub fn restart(self) -> Counter {
+        let Counter { app, clock, _dir, .. } = self;
+        let lang = app.lang;
+        drop(app);
+        let dir = _dir.expect("a store directory");
+        let bank = Bank::open(dir.path()).unwrap().with_clock(clock.clock());
+        let app = App::new(Some(bank), dir.path().to_path_buf(), clock.clock(), options(lang));
+        let mut c = Counter { app, clock, printed: Vec::new(), _dir: Some(dir) };
+        let start = c.app.start();
+        c.run(start);
+        c
     }
 
     pub fn bank(&self) -> Arc<Bank> {
@@ -183,10 +193,40 @@ impl Counter {
     pub fn render(&self, width: u16, height: u16) -> String {
         let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
         terminal.draw(|f| self.app.view(f)).unwrap();
-        terminal.backend().to_string()
+        screen_text(terminal.backend().buffer())
     }
 
     pub fn shows(&self, text: &str) -> bool {
         self.render(120, 40).contains(text)
     }
+}
+
+/// The buffer as plain text: one line per row, a wide character once (its hidden second cell
+/// skipped), and reversed blank cells (the large digits, the input cursor) as `#`, so the
+/// balance and the clock can be read in snapshots.
+pub fn screen_text(buf: &ratatui::buffer::Buffer) -> String {
+    use ratatui::style::Modifier;
+    let area = buf.area;
+    let mut out = String::new();
+    for y in area.top()..area.bottom() {
+        let mut line = String::new();
+        let mut skip = 0;
+        for x in area.left()..area.right() {
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            let cell = &buf[(x, y)];
+            let symbol = cell.symbol();
+            if symbol == " " && cell.modifier.contains(Modifier::REVERSED) {
+                line.push('#');
+            } else {
+                line.push_str(symbol);
+            }
+            skip = unicode_width::UnicodeWidthStr::width(symbol).saturating_sub(1);
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
 }

@@ -127,7 +127,7 @@ impl Find {
         let w = area.width.saturating_sub(2);
         put(buf, area, x, area.y + 2, ">", theme.accent);
         self.query.render(Rect { x: x + 2, y: area.y + 2, width: 40.min(w - 2), height: 1 }, buf, theme.row(true), true, false);
-        put(buf, area, x + 44, area.y + 2, t.find_prompt, theme.muted);
+        put(buf, area, x + 2, area.y + 3, t.find_prompt, theme.muted);
         let hint = if !vx.index_ready {
             t.index_building
         } else if self.query.is_empty() {
@@ -137,7 +137,7 @@ impl Find {
         } else {
             ""
         };
-        put(buf, area, x, area.y + 3, hint, theme.muted);
+        put(buf, area, x + 2, area.y + 4, hint, theme.accent);
         // Card 10, name 14, balance 12, community takes the rest.
         let name_cols = 14;
         let bal_cols = 12;
@@ -145,7 +145,7 @@ impl Find {
         let line = |card: &str, name: &str, comm: &str, bal: &str| {
             format!("{} {} {} {}", pad(card, 10), pad(name, name_cols), pad(comm, comm_cols), pad_left(bal, bal_cols))
         };
-        let header_y = area.y + 5;
+        let header_y = area.y + 6;
         put(buf, area, x, header_y, &line(t.col_card, t.col_name, t.col_community, t.col_balance), theme.muted);
         let room = usize::from(area.bottom().saturating_sub(header_y + 1));
         let start = self.selected.saturating_sub(room.saturating_sub(1));

@@ -47,6 +47,7 @@ impl Login {
             Some(Action::Submit) => {
                 let result = bank.login(self.form.value(ID), self.form.value(PIN));
                 self.form.fields[PIN].input.clear();
+                self.form.focus = PIN;
                 match result {
                     Ok(staff) => return Outcome::LoggedIn(staff, self.pending_card.take()),
                     Err(e) => {

@@ -7,7 +7,7 @@ use crossterm::event::KeyEvent;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
-use crate::bank::{Bank, Clock, NewStaff, staff_actor};
+use crate::bank::{Bank, Clock, NewStaff, cli_actor};
 use crate::domain::{Name, Role, Staff, StaffId};
 use crate::tui::app::Vx;
 use crate::tui::i18n::Text;
@@ -69,7 +69,8 @@ impl Setup {
             return None;
         };
         let admin = NewStaff { id: id.clone(), name, role: Role::Admin, pin: pin.clone() };
-        let created = Bank::init(dir, &counter, admin, &staff_actor(&id))
+        // The store is created by whoever runs the program, as with `hourbank init`.
+        let created = Bank::init(dir, &counter, admin, &cli_actor())
             .map_err(|e| t.bank_error(&e))
             .and_then(|bank| {
                 let bank = bank.with_clock(clock.clone());

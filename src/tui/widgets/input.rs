@@ -161,6 +161,8 @@ mod tests {
         let mut buf = Buffer::empty(Rect::new(0, 0, 6, 1));
         i.render(Rect::new(0, 0, 6, 1), &mut buf, Style::default(), true, false);
         let row: String = (0..6).map(|x| buf[(x, 0)].symbol().to_string()).collect();
-        assert_eq!(row, "活动 ");
+        // Each hanzi takes two cells (the second left blank); then the cursor cell.
+        assert_eq!(row, "活 动   ");
+        assert!(buf[(4, 0)].modifier.contains(Modifier::REVERSED));
     }
 }
