@@ -66,11 +66,16 @@ fn serve_a_volunteer_with_real_keys_then_the_cli_sees_the_result() {
     cli(&store, &["init", "--counter", "白沙服务台", "--admin", "A01", "--admin-name", "王芳"], "1234\n");
     cli(&store, &["activity", "add", "垃圾分类督导"], "");
     cli(&store, &["reward", "add", "--name", "大米5kg", "--cost", "2", "--stock", "5"], "");
-    cli(&store, &["volunteer", "add", "--card", "JH000001", "--name", "陈华佩", "--community", "白沙社区"], "");
+    cli(
+        &store,
+        &["volunteer", "add", "--card", "JH000001", "--name", "陈华佩", "--community", "白沙社区"],
+        "",
+    );
     cli(&store, &["volunteer", "add", "--card", "JH000002", "--name", "李建国"], "");
     cli(&store, &["deposit", "--card", "JH000001", "--activity", "垃圾分类督导", "--hours", "1"], "");
 
-    let pty = native_pty_system().openpty(PtySize { rows: 24, cols: 80, pixel_width: 0, pixel_height: 0 }).unwrap();
+    let pty =
+        native_pty_system().openpty(PtySize { rows: 24, cols: 80, pixel_width: 0, pixel_height: 0 }).unwrap();
     let mut cmd = CommandBuilder::new(BIN);
     cmd.args(["--store", store.to_str().unwrap(), "--lang", "en"]);
     cmd.env("TERM", "xterm-256color");

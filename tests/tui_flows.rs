@@ -140,7 +140,13 @@ fn event_batch_flags_unknown_and_repeated_cards_and_saves_all_at_once() {
 #[test]
 fn a_repeated_scan_is_not_added_twice() {
     let mut c = Counter::seeded(Lang::Zh);
-    c.login("S01", "5678").key(KeyCode::F(5)).typed("ljfl").key(KeyCode::Tab).key(KeyCode::Tab).typed("1").enter();
+    c.login("S01", "5678")
+        .key(KeyCode::F(5))
+        .typed("ljfl")
+        .key(KeyCode::Tab)
+        .key(KeyCode::Tab)
+        .typed("1")
+        .enter();
     c.typed("JH000001").enter().typed("JH000001").enter();
     assert!(c.shows("已在名单中"));
     let Some(hourbank::tui::screens::Screen::Batch(b)) = Some(c.app.screen()) else { panic!() };
@@ -199,7 +205,9 @@ fn reversal_needs_a_reason_and_staff_may_reverse_only_their_own_entries() {
     let before = balance(&c, "JH000001");
     c.typed("z").typed("typed the wrong hours").enter();
     let reversal = saved(&c);
-    assert!(matches!(c.bank().event(reversal).unwrap().kind(), EventKind::Reversed { target, .. } if *target == deposit));
+    assert!(
+        matches!(c.bank().event(reversal).unwrap().kind(), EventKind::Reversed { target, .. } if *target == deposit)
+    );
     assert_eq!(balance(&c, "JH000001"), before - 60);
     assert!(c.shows(&format!("[reversed #{reversal}]")), "{}", c.render(120, 40));
     // Twice is refused.
@@ -279,7 +287,16 @@ fn help_overlay_lists_the_keymap_and_closes() {
 fn first_run_setup_creates_the_store_and_logs_the_admin_in() {
     let mut c = Counter::fresh(Lang::Zh);
     assert_eq!(c.screen(), "setup");
-    c.typed("白沙服务台").enter().typed("A01").enter().typed("王芳").enter().typed("1234").enter().typed("4321").enter();
+    c.typed("白沙服务台")
+        .enter()
+        .typed("A01")
+        .enter()
+        .typed("王芳")
+        .enter()
+        .typed("1234")
+        .enter()
+        .typed("4321")
+        .enter();
     assert!(c.shows("两次输入的密码不一致"), "{}", c.render(120, 40));
     for _ in 0..4 {
         c.key(KeyCode::Backspace);

@@ -1,10 +1,10 @@
 //! Staff login: PIN check with Argon2id and a persistent lock after repeated wrong PINs.
 
-use argon2::password_hash::{PasswordHash, PasswordVerifier};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordVerifier};
 
 use super::{Bank, BankError};
-use crate::domain::{StaffId, Staff, Timestamp};
+use crate::domain::{Staff, StaffId, Timestamp};
 use crate::store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
@@ -31,7 +31,8 @@ impl From<BankError> for LoginError {
 }
 
 fn pin_matches(hash: &str, pin: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|parsed| Argon2::default().verify_password(pin.as_bytes(), &parsed).is_ok())
+    PasswordHash::new(hash)
+        .is_ok_and(|parsed| Argon2::default().verify_password(pin.as_bytes(), &parsed).is_ok())
 }
 
 impl Bank {

@@ -45,7 +45,8 @@ pub fn run(store: Option<PathBuf>, a: CounterArgs) -> CliResult {
         Some(path) => Config::load(&path).map_err(|e| Failure::bad_input(e.to_string()))?,
         None => Config::default(),
     };
-    let lang = a.lang.as_deref().or(config.lang.as_deref()).and_then(Lang::parse).unwrap_or_else(Lang::from_env);
+    let lang =
+        a.lang.as_deref().or(config.lang.as_deref()).and_then(Lang::parse).unwrap_or_else(Lang::from_env);
     let theme_name = a.theme.clone().or_else(|| config.theme.clone()).unwrap_or_else(|| "default".into());
     let (theme, warning) = Theme::load(&theme_name, config_dir().map(|d| d.join("themes")).as_deref());
     let mut temp = None;
@@ -65,7 +66,8 @@ pub fn run(store: Option<PathBuf>, a: CounterArgs) -> CliResult {
     };
     let options = Options { lang, theme, config, demo_login, notice: warning.map(|w| w.to_string()) };
     let app = App::new(bank, dir, Arc::new(chrono::Utc::now), options);
-    let result = crate::tui::run(app).map_err(|e| Failure { code: exit::STORE_UNAVAILABLE, message: format!("terminal: {e}") });
+    let result = crate::tui::run(app)
+        .map_err(|e| Failure { code: exit::STORE_UNAVAILABLE, message: format!("terminal: {e}") });
     drop(temp);
     result
 }

@@ -179,7 +179,9 @@ mod star_tests {
 
     #[test]
     fn stars_follow_earned_hours_at_each_threshold() {
-        let level = |hours: u64, minus: u64| star_level(&Account { earned: hours * 60 - minus, ..Account::default() });
+        let level = |hours: u64, minus: u64| {
+            star_level(&Account { earned: hours * 60 - minus, ..Account::default() })
+        };
         assert_eq!(level(1, 60), 0);
         assert_eq!(level(100, 1), 0);
         assert_eq!(level(100, 0), 1);

@@ -26,7 +26,8 @@ pub enum Msg {
     Key(KeyEvent),
     /// Once a second or so: the clock and the idle lock.
     Tick,
-    IndexReady(Result<SearchIndex, String>),
+    /// Boxed: the index is large and every key passes through the same channel.
+    IndexReady(Result<Box<SearchIndex>, String>),
     Printed(Result<(), String>),
 }
 
@@ -36,7 +37,10 @@ pub enum Effect {
     /// Build the search index from the bank off the UI thread; answer with `Msg::IndexReady`.
     BuildIndex,
     /// Pipe `text` to `command` (a shell command line); answer with `Msg::Printed`.
-    Print { command: String, text: String },
+    Print {
+        command: String,
+        text: String,
+    },
 }
 
 /// The last thing the status line says about the store.
@@ -71,7 +75,9 @@ pub struct Cx<'a> {
     pub config: &'a Config,
 }
 
-/// What a screen asks the app to do after a key.
+/// What a screen asks the app to do after a key. Not boxed: one is made per key and moved
+/// straight into the app's screen slot.
+#[allow(clippy::large_enum_variant)]
 pub enum Step {
     Stay,
     Open(Screen),
@@ -120,7 +126,8 @@ pub struct App {
 impl App {
     /// A counter over `bank`, or the first-run setup when there is none yet.
     pub fn new(bank: Option<Bank>, store_dir: PathBuf, clock: Clock, options: Options) -> App {
-        let screen = if bank.is_some() { Screen::Lock(Default::default()) } else { Screen::Setup(Default::default()) };
+        let screen =
+            if bank.is_some() { Screen::Lock(Default::default()) } else { Screen::Setup(Default::default()) };
         let now = clock();
         App {
             bank: bank.map(Arc::new),
@@ -195,7 +202,7 @@ impl App {
                 Vec::new()
             }
             Msg::IndexReady(Ok(index)) => {
-                self.index = Some(index);
+                self.index = Some(*index);
                 self.refresh_search();
                 Vec::new()
             }
@@ -224,7 +231,8 @@ impl App {
 
     /// The find screen re-runs its query once the index arrives.
     fn refresh_search(&mut self) {
-        if let (Screen::Find(find), Some(bank), Some(index)) = (&mut self.screen, &self.bank, &mut self.index) {
+        if let (Screen::Find(find), Some(bank), Some(index)) = (&mut self.screen, &self.bank, &mut self.index)
+        {
             find.refresh(bank, index);
         }
     }
@@ -364,10 +372,11 @@ impl App {
 
     fn render_header(&self, area: Rect, buf: &mut Buffer, vx: &Vx) {
         let theme = &self.theme;
-        buf.set_style(area, theme.border);
+        let bar = theme.bar();
+        buf.set_style(area, bar);
         let t = vx.t;
         let left = format!(" {}  {}", t.app_title, vx.counter);
-        put(buf, area, area.x, area.y, &left, theme.border);
+        put(buf, area, area.x, area.y, &left, bar);
         let staff = match &self.session {
             Some(s) => format!("{} ({})", s.staff.name, s.staff.id),
             None => t.no_staff.to_string(),
@@ -375,15 +384,15 @@ impl App {
         let (state, state_style) = match &self.status {
             Status::Saved(seq) => (format!("{} #{seq}", t.status_saved), theme.success),
             Status::Error(_) => ("!".to_string(), theme.danger),
-            _ => (t.status_ready.to_string(), theme.border),
+            _ => (t.status_ready.to_string(), bar),
         };
         let clock = vx.now.format("%H:%M:%S").to_string();
         let right_len = widgets::width(&staff) + widgets::width(&clock) + widgets::width(&state) + 6;
         let x = area.right().saturating_sub(right_len as u16);
         let mut x = x.max(area.x + widgets::width(&left) as u16 + 2);
-        x += put(buf, area, x, area.y, &staff, theme.border) + 2;
-        x += put(buf, area, x, area.y, &clock, theme.border) + 2;
-        put(buf, area, x, area.y, &state, state_style);
+        x += put(buf, area, x, area.y, &staff, bar) + 2;
+        x += put(buf, area, x, area.y, &clock, bar) + 2;
+        put(buf, area, x, area.y, &state, state_style.bg(bar.bg.unwrap_or_default()));
     }
 
     fn render_message(&self, area: Rect, buf: &mut Buffer, vx: &Vx) {

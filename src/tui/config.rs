@@ -58,7 +58,9 @@ impl Config {
 
     /// The file to read: `$HOURBANK_CONFIG`, else `config.toml` in the config directory.
     pub fn default_path() -> Option<PathBuf> {
-        std::env::var_os("HOURBANK_CONFIG").map(PathBuf::from).or_else(|| config_dir().map(|d| d.join("config.toml")))
+        std::env::var_os("HOURBANK_CONFIG")
+            .map(PathBuf::from)
+            .or_else(|| config_dir().map(|d| d.join("config.toml")))
     }
 }
 

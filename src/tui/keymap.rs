@@ -218,7 +218,10 @@ mod tests {
         let k = |code, mods| KeyEvent::new(code, mods);
         assert_eq!(action(Scope::Volunteer, k(K::Char('d'), KeyModifiers::NONE)), Some(A::Record));
         assert_eq!(action(Scope::Find, k(K::Char('d'), KeyModifiers::NONE)), None);
-        assert_eq!(action(Scope::Find, k(K::Char('L'), KeyModifiers::CONTROL | KeyModifiers::SHIFT)), Some(A::Lock));
+        assert_eq!(
+            action(Scope::Find, k(K::Char('L'), KeyModifiers::CONTROL | KeyModifiers::SHIFT)),
+            Some(A::Lock)
+        );
         assert_eq!(action(Scope::Form, k(K::BackTab, KeyModifiers::SHIFT)), Some(A::PrevField));
     }
 }

@@ -78,7 +78,7 @@ fn run_effects(app: &App, effects: Vec<Effect>, tx: &mpsc::Sender<Msg>) {
                 let tx = tx.clone();
                 let lang = app.lang;
                 std::thread::spawn(move || {
-                    let index = bank.search_index().map_err(|e| lang.text().bank_error(&e));
+                    let index = bank.search_index().map(Box::new).map_err(|e| lang.text().bank_error(&e));
                     let _ = tx.send(Msg::IndexReady(index));
                 });
             }

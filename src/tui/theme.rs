@@ -31,6 +31,15 @@ pub struct Theme {
 }
 
 impl Theme {
+    /// Title bars and the header: the border colour as background and, as foreground, the
+    /// text background when the theme sets one (high contrast: black on white) or else the
+    /// text colour (white on dark grey, black on light grey). A bar reads as a bar in every
+    /// theme without box-drawing characters.
+    pub fn bar(&self) -> Style {
+        let fg = self.text.bg.or(self.text.fg).unwrap_or(Color::Reset);
+        Style::new().bg(self.border.fg.unwrap_or(Color::Reset)).fg(fg).add_modifier(Modifier::BOLD)
+    }
+
     /// A list or table row.
     pub fn row(&self, selected: bool) -> Style {
         if selected { self.selection } else { self.text }
@@ -78,7 +87,8 @@ fn role(file: Option<&RoleFile>, base: Style, name: &str) -> Result<Style, Strin
     let Some(r) = file else { return Ok(base) };
     // Colours given replace the plain fallback's reverse video (used only when no colour is
     // known); otherwise a black-on-cyan selection would show as cyan-on-black.
-    let mut style = if r.fg.is_some() || r.bg.is_some() { base.remove_modifier(Modifier::REVERSED) } else { base };
+    let mut style =
+        if r.fg.is_some() || r.bg.is_some() { base.remove_modifier(Modifier::REVERSED) } else { base };
     if let Some(fg) = &r.fg {
         style = style.fg(color(fg, name)?);
     }
@@ -198,6 +208,14 @@ mod tests {
                 assert!(style.fg.is_some(), "{name}.{role} has no colour");
             }
             assert_ne!(theme.row(true), theme.row(false), "{name}: a selected row must stand out");
+        }
+    }
+
+    #[test]
+    fn title_bars_have_distinct_foreground_and_background_in_every_builtin() {
+        for (name, text) in BUILTIN {
+            let bar = Theme::parse(text, &plain()).map(|t| t.bar()).unwrap_or_default();
+            assert!(bar.bg.is_some() && bar.fg.is_some() && bar.fg != bar.bg, "{name}: {bar:?}");
         }
     }
 

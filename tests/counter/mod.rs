@@ -51,10 +51,27 @@ fn cli() -> Actor {
 /// A small bank: admin A01 (PIN 1234), staff S01 (PIN 5678), three volunteers, two
 /// activities, three rewards, and some history for 陈华佩.
 pub fn seed(dir: &Path, clock: Clock) -> Bank {
-    let admin = NewStaff { id: StaffId::parse("A01").unwrap(), name: Name::parse("管理员").unwrap(), role: Role::Admin, pin: "1234".into() };
-    let bank = Bank::init(dir, &Name::parse("蓬江区白沙街道服务台").unwrap(), admin, &cli()).unwrap().with_clock(clock);
+    let admin = NewStaff {
+        id: StaffId::parse("A01").unwrap(),
+        name: Name::parse("管理员").unwrap(),
+        role: Role::Admin,
+        pin: "1234".into(),
+    };
+    let bank = Bank::init(dir, &Name::parse("蓬江区白沙街道服务台").unwrap(), admin, &cli())
+        .unwrap()
+        .with_clock(clock);
     let who = cli();
-    bank.add_staff(&who, None, NewStaff { id: StaffId::parse("S01").unwrap(), name: Name::parse("李敏").unwrap(), role: Role::Staff, pin: "5678".into() }).unwrap();
+    bank.add_staff(
+        &who,
+        None,
+        NewStaff {
+            id: StaffId::parse("S01").unwrap(),
+            name: Name::parse("李敏").unwrap(),
+            role: Role::Staff,
+            pin: "5678".into(),
+        },
+    )
+    .unwrap();
     for (card, name, phone, community) in [
         ("JH000001", "陈华佩", "13800001234", "白沙社区"),
         ("JH000002", "欧阳娜娜", "13900005678", "潮连社区"),
@@ -77,7 +94,14 @@ pub fn seed(dir: &Path, clock: Clock) -> Bank {
         ("洗衣液", RewardKind::Gift, 5, Some(0)),
         ("超市代金券50元", RewardKind::Voucher, 30, None),
     ] {
-        let r = NewReward { name: Name::parse(name).unwrap(), kind, cost: Minutes::from_hours(hours), stock, course_date: None, merchant: String::new() };
+        let r = NewReward {
+            name: Name::parse(name).unwrap(),
+            kind,
+            cost: Minutes::from_hours(hours),
+            stock,
+            course_date: None,
+            merchant: String::new(),
+        };
         bank.add_reward(&who, None, &r).unwrap();
     }
     let deposit = |card: &str, minutes: u32| hourbank::bank::Deposit {
@@ -94,7 +118,13 @@ pub fn seed(dir: &Path, clock: Clock) -> Bank {
 }
 
 pub fn options(lang: Lang) -> Options {
-    Options { lang, theme: Theme::load("default", None).0, config: Config::default(), demo_login: None, notice: None }
+    Options {
+        lang,
+        theme: Theme::load("default", None).0,
+        config: Config::default(),
+        demo_login: None,
+        notice: None,
+    }
 }
 
 impl Counter {
@@ -141,7 +171,7 @@ impl Counter {
         for e in effects {
             match e {
                 Effect::BuildIndex => {
-                    let index = self.bank().search_index().map_err(|e| e.to_string());
+                    let index = self.bank().search_index().map(Box::new).map_err(|e| e.to_string());
                     let more = self.app.update(Msg::IndexReady(index));
                     self.run(more);
                 }

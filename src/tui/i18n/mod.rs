@@ -316,7 +316,9 @@ impl Text {
             Rule::InsufficientBalance { balance, needed } => {
                 fill(self.err_insufficient_balance, &[balance, needed])
             }
-            Rule::InsufficientStock { reward, stock, .. } => fill(self.err_insufficient_stock, &[reward, stock]),
+            Rule::InsufficientStock { reward, stock, .. } => {
+                fill(self.err_insufficient_stock, &[reward, stock])
+            }
             Rule::AlreadyReversed { target, by } => fill(self.err_already_reversed, &[target, by]),
             Rule::NotReversible(seq) => fill(self.err_not_reversible, &[seq]),
             Rule::SelfTransfer => self.err_self_transfer.into(),
@@ -327,7 +329,11 @@ impl Text {
         }
     }
 
-    pub fn login_error(&self, e: &LoginError, local_time: impl Fn(crate::domain::Timestamp) -> String) -> String {
+    pub fn login_error(
+        &self,
+        e: &LoginError,
+        local_time: impl Fn(crate::domain::Timestamp) -> String,
+    ) -> String {
         match e {
             LoginError::Wrong { remaining: Some(n) } => fill(self.login_wrong_left, &[n]),
             LoginError::Wrong { remaining: None } => self.login_wrong.into(),

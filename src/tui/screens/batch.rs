@@ -23,7 +23,14 @@ pub struct Attendee {
 
 enum Phase {
     Setup(Option<EntryForm>),
-    Scan { values: EntryValues, card: TextInput, list: Vec<Attendee>, selected: usize, confirm: bool, discard_armed: bool },
+    Scan {
+        values: EntryValues,
+        card: TextInput,
+        list: Vec<Attendee>,
+        selected: usize,
+        confirm: bool,
+        discard_armed: bool,
+    },
     Done(String),
 }
 
@@ -97,7 +104,10 @@ impl Batch {
                                 let total = u64::from(values.minutes.get()) * list.len() as u64;
                                 cx.memory.last_activity = Some(values.activity);
                                 *cx.status = Status::Saved(done.first_seq());
-                                let summary = fill(cx.t.batch_summary, &[&list.len(), &format_hours(total), &done.first_seq()]);
+                                let summary = fill(
+                                    cx.t.batch_summary,
+                                    &[&list.len(), &format_hours(total), &done.first_seq()],
+                                );
                                 self.notice = None;
                                 self.phase = Phase::Done(summary);
                             }
@@ -123,7 +133,9 @@ impl Batch {
                             *selected = list.len().saturating_sub(1);
                         }
                     }
-                    Some(Action::Commit) if list.is_empty() => self.notice = Some((cx.t.batch_empty.into(), true)),
+                    Some(Action::Commit) if list.is_empty() => {
+                        self.notice = Some((cx.t.batch_empty.into(), true))
+                    }
                     Some(Action::Commit) => *confirm = true,
                     Some(Action::Remove) if !list.is_empty() => {
                         list.remove(*selected);
@@ -150,7 +162,12 @@ impl Batch {
         let theme = vx.theme;
         title_bar(buf, area, t.batch_title, theme);
         let x = area.x + 1;
-        let inner = Rect { x, y: area.y + 2, width: area.width.saturating_sub(2), height: area.height.saturating_sub(2) };
+        let inner = Rect {
+            x,
+            y: area.y + 2,
+            width: area.width.saturating_sub(2),
+            height: area.height.saturating_sub(2),
+        };
         match &self.phase {
             Phase::Setup(form) => {
                 if let Some(form) = form {
@@ -168,13 +185,20 @@ impl Batch {
                 );
                 put(buf, inner, x, inner.y, &head, theme.balance);
                 put(buf, inner, x, inner.y + 2, ">", theme.accent);
-                card.render(Rect { x: x + 2, y: inner.y + 2, width: 24, height: 1 }, buf, theme.row(true), !*confirm, false);
+                card.render(
+                    Rect { x: x + 2, y: inner.y + 2, width: 24, height: 1 },
+                    buf,
+                    theme.row(true),
+                    !*confirm,
+                    false,
+                );
                 put(buf, inner, x + 28, inner.y + 2, t.batch_scan, theme.muted);
                 if let Some((text, bad)) = &self.notice {
                     put(buf, inner, x, inner.y + 3, text, if *bad { theme.danger } else { theme.success });
                 }
                 let total = u64::from(values.minutes.get()) * list.len() as u64;
-                let head = format!("{} ({}, {} {})", t.batch_list, list.len(), format_hours(total), t.hours_unit);
+                let head =
+                    format!("{} ({}, {} {})", t.batch_list, list.len(), format_hours(total), t.hours_unit);
                 title_bar(buf, Rect { y: inner.y + 5, height: 1, ..area }, &head, theme);
                 let room = usize::from(inner.bottom().saturating_sub(inner.y + 7));
                 let start = selected.saturating_sub(room.saturating_sub(1));

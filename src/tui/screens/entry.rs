@@ -100,7 +100,9 @@ impl EntryForm {
 
     fn refilter(&mut self) {
         let f = self.filter.value().trim().to_lowercase();
-        self.shown = (0..self.items.len()).filter(|&i| f.is_empty() || self.items[i].keys.iter().any(|k| k.contains(&f))).collect();
+        self.shown = (0..self.items.len())
+            .filter(|&i| f.is_empty() || self.items[i].keys.iter().any(|k| k.contains(&f)))
+            .collect();
         self.selected = 0;
         self.picker_error = None;
     }
@@ -129,7 +131,10 @@ impl EntryForm {
         let minutes = Minutes::parse(&duration_text).map_err(|e| t.domain_error(&e));
         let note = parse_text(self.fields.value(NOTE), MAX_NOTE_CHARS).map_err(|e| t.domain_error(&e));
         self.fields.set_error(DATE, day.as_ref().err().cloned());
-        self.fields.set_error(DURATION, if duration_text.is_empty() { None } else { minutes.as_ref().err().cloned() });
+        self.fields.set_error(
+            DURATION,
+            if duration_text.is_empty() { None } else { minutes.as_ref().err().cloned() },
+        );
         self.fields.set_error(NOTE, note.as_ref().err().cloned());
         match (chosen, day, minutes, note) {
             (Some((activity, activity_name)), Ok(day), Ok(minutes), Ok(note)) => {
@@ -172,15 +177,34 @@ impl EntryForm {
     pub fn render(&self, area: Rect, buf: &mut Buffer, vx: &Vx, active: bool) {
         let t = vx.t;
         let theme = vx.theme;
-        let label_cols = [t.activity, t.service_date, t.duration, t.note].iter().map(|l| crate::tui::widgets::width(l)).max().unwrap_or(0) + 2;
+        let label_cols = [t.activity, t.service_date, t.duration, t.note]
+            .iter()
+            .map(|l| crate::tui::widgets::width(l))
+            .max()
+            .unwrap_or(0)
+            + 2;
         let picking = active && self.focus == 0;
-        put(buf, area, area.x, area.y, &pad(t.activity, label_cols), if picking { theme.accent } else { theme.text });
+        put(
+            buf,
+            area,
+            area.x,
+            area.y,
+            &pad(t.activity, label_cols),
+            if picking { theme.accent } else { theme.text },
+        );
         let x = area.x + label_cols as u16;
         let input = Rect { x, y: area.y, width: 28.min(area.right().saturating_sub(x)), height: 1 };
         if picking {
             self.filter.render(input, buf, theme.row(true), true, false);
             let msg = self.picker_error.as_deref().unwrap_or(t.activity_filter_hint);
-            put(buf, area, x + 29, area.y, msg, if self.picker_error.is_some() { theme.danger } else { theme.muted });
+            put(
+                buf,
+                area,
+                x + 29,
+                area.y,
+                msg,
+                if self.picker_error.is_some() { theme.danger } else { theme.muted },
+            );
         } else {
             let name = self.chosen().map_or("", |i| i.name.as_str());
             put(buf, area, x, area.y, name, theme.balance);
@@ -188,7 +212,11 @@ impl EntryForm {
         let top = self.selected.saturating_sub(usize::from(LIST_ROWS) - 1);
         for (row, &i) in self.shown.iter().enumerate().skip(top).take(usize::from(LIST_ROWS)) {
             let y = area.y + 1 + (row - top) as u16;
-            let style = if row == self.selected { if picking { theme.selection } else { theme.accent } } else { theme.muted };
+            let style = if row == self.selected {
+                if picking { theme.selection } else { theme.accent }
+            } else {
+                theme.muted
+            };
             put(buf, area, x, y, &pad(&self.items[i].name, 28), style);
         }
         let fields = Rect { y: area.y + 1 + LIST_ROWS, height: 3, ..area };

@@ -126,7 +126,13 @@ impl Find {
         let x = area.x + 1;
         let w = area.width.saturating_sub(2);
         put(buf, area, x, area.y + 2, ">", theme.accent);
-        self.query.render(Rect { x: x + 2, y: area.y + 2, width: 40.min(w - 2), height: 1 }, buf, theme.row(true), true, false);
+        self.query.render(
+            Rect { x: x + 2, y: area.y + 2, width: 40.min(w - 2), height: 1 },
+            buf,
+            theme.row(true),
+            true,
+            false,
+        );
         put(buf, area, x + 2, area.y + 3, t.find_prompt, theme.muted);
         let hint = if !vx.index_ready {
             t.index_building
@@ -143,10 +149,23 @@ impl Find {
         let bal_cols = 12;
         let comm_cols = usize::from(w).saturating_sub(10 + 1 + name_cols + 1 + bal_cols + 1);
         let line = |card: &str, name: &str, comm: &str, bal: &str| {
-            format!("{} {} {} {}", pad(card, 10), pad(name, name_cols), pad(comm, comm_cols), pad_left(bal, bal_cols))
+            format!(
+                "{} {} {} {}",
+                pad(card, 10),
+                pad(name, name_cols),
+                pad(comm, comm_cols),
+                pad_left(bal, bal_cols)
+            )
         };
         let header_y = area.y + 6;
-        put(buf, area, x, header_y, &line(t.col_card, t.col_name, t.col_community, t.col_balance), theme.muted);
+        put(
+            buf,
+            area,
+            x,
+            header_y,
+            &line(t.col_card, t.col_name, t.col_community, t.col_balance),
+            theme.muted,
+        );
         let room = usize::from(area.bottom().saturating_sub(header_y + 1));
         let start = self.selected.saturating_sub(room.saturating_sub(1));
         for (i, row) in self.rows.iter().enumerate().skip(start).take(room) {

@@ -14,14 +14,9 @@ pub fn render(scope: Scope, area: Rect, buf: &mut Buffer, vx: &Vx) {
         .collect();
     let height = (rows.len() as u16 + 4).min(area.height);
     let inner = popup(buf, centered(area, 48, height), vx.t.help_title, vx.theme);
-    let mut y = inner.y + 1;
-    for (key, label) in rows {
-        if y + 1 >= inner.bottom() {
-            break;
-        }
+    for (y, (key, label)) in (inner.y + 1..inner.bottom().saturating_sub(1)).zip(rows) {
         let x = inner.x + 1 + put(buf, inner, inner.x + 1, y, &pad(&key, 12), vx.theme.accent);
         put(buf, inner, x, y, label, vx.theme.text);
-        y += 1;
     }
     put(buf, inner, inner.x + 1, inner.bottom().saturating_sub(1), vx.t.help_close, vx.theme.muted);
 }

@@ -47,7 +47,12 @@ impl Lock {
         let time = vx.now.format("%H:%M").to_string();
         let cw = clock::clock_width(&time);
         let top = area.y + area.height.saturating_sub(clock::CLOCK_HEIGHT + 8) / 2;
-        let clock_area = Rect { x: area.x + area.width.saturating_sub(cw) / 2, y: top, width: cw, height: clock::CLOCK_HEIGHT };
+        let clock_area = Rect {
+            x: area.x + area.width.saturating_sub(cw) / 2,
+            y: top,
+            width: cw,
+            height: clock::CLOCK_HEIGHT,
+        };
         clock::render(&time, clock_area, buf, theme.accent);
         let date = vx.now.format("%Y-%m-%d").to_string();
         let lines = [

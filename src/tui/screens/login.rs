@@ -79,7 +79,12 @@ impl Login {
             put(buf, inner, inner.x + 1, y, &fill(t.login_then_open, &[card]), theme.accent);
         }
         y += 1;
-        form.render(Rect { x: inner.x + 1, y, width: inner.width.saturating_sub(2), height: 2 }, buf, theme, true);
+        form.render(
+            Rect { x: inner.x + 1, y, width: inner.width.saturating_sub(2), height: 2 },
+            buf,
+            theme,
+            true,
+        );
         if let Some(e) = &self.error {
             put(buf, inner, inner.x + 1, y + 3, e, theme.danger);
         }

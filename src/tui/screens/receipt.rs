@@ -31,7 +31,9 @@ impl Receipt {
     /// The receipt as lines of text: what is shown and what is printed.
     pub fn lines(&self, t: &Text) -> Vec<String> {
         let v = &self.volunteer.volunteer;
-        let time = self.at.map(|at| at.datetime().with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M:%S").to_string());
+        let time = self
+            .at
+            .map(|at| at.datetime().with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M:%S").to_string());
         let rows = [
             (t.receipt_no, format!("#{}", self.seq)),
             (t.receipt_volunteer, format!("{} {}", mask_name(v.name.as_str()), mask_card(v.card.as_str()))),

@@ -89,16 +89,36 @@ impl Record {
         let theme = vx.theme;
         let v = &self.volunteer;
         let balance = v.account.balance();
-        let title = format!("{}: {}  {}  {} {} {}", t.record_title, v.volunteer.name, v.volunteer.card, t.balance, format_hours(balance), t.hours_unit);
+        let title = format!(
+            "{}: {}  {}  {} {} {}",
+            t.record_title,
+            v.volunteer.name,
+            v.volunteer.card,
+            t.balance,
+            format_hours(balance),
+            t.hours_unit
+        );
         title_bar(buf, area, &title, theme);
-        let form = Rect { x: area.x + 1, y: area.y + 2, width: area.width.saturating_sub(2), height: super::entry::HEIGHT };
+        let form = Rect {
+            x: area.x + 1,
+            y: area.y + 2,
+            width: area.width.saturating_sub(2),
+            height: super::entry::HEIGHT,
+        };
         if let Some(entry) = &self.entry {
             entry.render(form, buf, vx, self.confirm.is_none());
         }
         let y = form.bottom() + 1;
         if let Some(values) = &self.confirm {
             let after = balance.saturating_add(u64::from(values.minutes.get()));
-            let line = fill(t.confirm_deposit, &[&format_hours(u64::from(values.minutes.get())), &format_hours(balance), &format_hours(after)]);
+            let line = fill(
+                t.confirm_deposit,
+                &[
+                    &format_hours(u64::from(values.minutes.get())),
+                    &format_hours(balance),
+                    &format_hours(after),
+                ],
+            );
             put(buf, area, area.x + 1, y, &line, theme.warning);
         }
         if let Some(e) = &self.error {

@@ -58,7 +58,14 @@ impl Redeem {
         let balance = self.volunteer.account.balance();
         let total = self.total(r);
         if r.reward.limited && r.stock < self.qty {
-            return Some(Rule::InsufficientStock { reward: r.reward.name.to_string(), stock: r.stock, needed: self.qty }.into());
+            return Some(
+                Rule::InsufficientStock {
+                    reward: r.reward.name.to_string(),
+                    stock: r.stock,
+                    needed: self.qty,
+                }
+                .into(),
+            );
         }
         if total > balance {
             let m = |x: u64| Minutes::new(u32::try_from(x).unwrap_or(u32::MAX));
@@ -112,7 +119,8 @@ impl Redeem {
         match cx.bank.redeem(&cx.session.actor, None, &request) {
             Ok(done) => {
                 *cx.status = Status::Saved(done.first_seq());
-                let after = cx.bank.volunteer(self.volunteer.id).map(|v| v.account.balance()).unwrap_or_default();
+                let after =
+                    cx.bank.volunteer(self.volunteer.id).map(|v| v.account.balance()).unwrap_or_default();
                 let receipt = Receipt {
                     seq: done.first_seq(),
                     volunteer: self.volunteer.clone(),
@@ -138,13 +146,27 @@ impl Redeem {
         let theme = vx.theme;
         let v = &self.volunteer;
         let balance = v.account.balance();
-        let title = format!("{}: {}  {}  {} {} {}", t.redeem_title, v.volunteer.name, v.volunteer.card, t.balance, format_hours(balance), t.hours_unit);
+        let title = format!(
+            "{}: {}  {}  {} {} {}",
+            t.redeem_title,
+            v.volunteer.name,
+            v.volunteer.card,
+            t.balance,
+            format_hours(balance),
+            t.hours_unit
+        );
         title_bar(buf, area, &title, theme);
         let x = area.x + 1;
         let w = usize::from(area.width.saturating_sub(2));
         let name_cols = w.saturating_sub(10 + 1 + 8 + 1 + 18 + 1);
         let row = |name: &str, cost: &str, stock: &str, note: &str| {
-            format!("{} {} {} {}", pad(name, name_cols), pad_left(cost, 10), pad_left(stock, 8), pad(note, 18))
+            format!(
+                "{} {} {} {}",
+                pad(name, name_cols),
+                pad_left(cost, 10),
+                pad_left(stock, 8),
+                pad(note, 18)
+            )
         };
         put(buf, area, x, area.y + 1, &row(t.col_reward, t.col_cost, t.col_stock, ""), theme.muted);
         if self.rewards.is_empty() {
@@ -167,11 +189,15 @@ impl Redeem {
         let y = area.bottom().saturating_sub(3);
         let selected = self.rewards.get(self.selected);
         if let Some(r) = selected {
-            let line = format!("{}: {}   {} {}", t.quantity, self.qty, format_hours(self.total(r)), t.hours_unit);
+            let line =
+                format!("{}: {}   {} {}", t.quantity, self.qty, format_hours(self.total(r)), t.hours_unit);
             put(buf, area, x, y, &line, theme.accent);
             if self.confirm {
                 let after = balance.saturating_sub(self.total(r));
-                let text = fill(t.confirm_redeem, &[&r.reward.name, &self.qty, &format_hours(self.total(r)), &format_hours(after)]);
+                let text = fill(
+                    t.confirm_redeem,
+                    &[&r.reward.name, &self.qty, &format_hours(self.total(r)), &format_hours(after)],
+                );
                 put(buf, area, x, y + 1, &text, theme.warning);
             }
         }

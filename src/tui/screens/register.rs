@@ -138,7 +138,11 @@ impl Register {
                 self.check(leaving, cx);
                 self.form.prev();
             }
-            Some(Action::Submit) if leaving + 1 < self.form.fields.len() && self.form.value(leaving + 1).is_empty() && leaving < NAME => {
+            Some(Action::Submit)
+                if leaving + 1 < self.form.fields.len()
+                    && self.form.value(leaving + 1).is_empty()
+                    && leaving < NAME =>
+            {
                 self.check(leaving, cx);
                 self.form.next();
             }
@@ -161,6 +165,11 @@ impl Register {
         form.fields[ID_NUMBER].hint = t.optional;
         let title = if self.editing.is_some() { t.edit_title } else { t.register_title };
         title_bar(buf, area, title, vx.theme);
-        form.render(Rect { x: area.x + 1, y: area.y + 2, width: area.width.saturating_sub(2), height: 5 }, buf, vx.theme, true);
+        form.render(
+            Rect { x: area.x + 1, y: area.y + 2, width: area.width.saturating_sub(2), height: 5 },
+            buf,
+            vx.theme,
+            true,
+        );
     }
 }

@@ -39,7 +39,13 @@ impl Default for Setup {
 
 impl Setup {
     /// `Some` when the store was created (or creating it failed).
-    pub fn on_key(&mut self, key: KeyEvent, dir: &Path, t: &Text, clock: &Clock) -> Option<Result<(Bank, Staff), String>> {
+    pub fn on_key(
+        &mut self,
+        key: KeyEvent,
+        dir: &Path,
+        t: &Text,
+        clock: &Clock,
+    ) -> Option<Result<(Bank, Staff), String>> {
         match keymap::action(Scope::Form, key) {
             Some(Action::NextField | Action::Down) => self.form.next(),
             Some(Action::PrevField | Action::Up) => self.form.prev(),
@@ -70,9 +76,8 @@ impl Setup {
         };
         let admin = NewStaff { id: id.clone(), name, role: Role::Admin, pin: pin.clone() };
         // The store is created by whoever runs the program, as with `hourbank init`.
-        let created = Bank::init(dir, &counter, admin, &cli_actor())
-            .map_err(|e| t.bank_error(&e))
-            .and_then(|bank| {
+        let created =
+            Bank::init(dir, &counter, admin, &cli_actor()).map_err(|e| t.bank_error(&e)).and_then(|bank| {
                 let bank = bank.with_clock(clock.clone());
                 let staff = bank.login(id.as_str(), &pin).map_err(|e| e.to_string())?;
                 Ok((bank, staff))
@@ -83,9 +88,10 @@ impl Setup {
     pub fn render(&self, area: Rect, buf: &mut Buffer, vx: &Vx) {
         let t = vx.t;
         let mut form = self.form.clone();
-        for (i, label) in [t.setup_counter, t.setup_admin_id, t.setup_admin_name, t.setup_pin, t.setup_pin_again]
-            .into_iter()
-            .enumerate()
+        for (i, label) in
+            [t.setup_counter, t.setup_admin_id, t.setup_admin_name, t.setup_pin, t.setup_pin_again]
+                .into_iter()
+                .enumerate()
         {
             form.fields[i].label = label;
         }
@@ -96,6 +102,11 @@ impl Setup {
             y += 1;
         }
         y += 1;
-        form.render(Rect { x: inner.x + 1, y, width: inner.width.saturating_sub(2), height: 5 }, buf, vx.theme, true);
+        form.render(
+            Rect { x: inner.x + 1, y, width: inner.width.saturating_sub(2), height: 5 },
+            buf,
+            vx.theme,
+            true,
+        );
     }
 }

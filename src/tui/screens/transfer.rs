@@ -41,7 +41,10 @@ impl TransferForm {
     fn check(&mut self, cx: &Cx) -> Option<(Transfer, String)> {
         let t = cx.t;
         let to = CardNo::parse(self.form.value(TO)).map_err(|e| t.domain_error(&e)).and_then(|card| {
-            cx.bank.find_card(&card).map(|v| (card, v.volunteer.name.to_string())).map_err(|e| t.bank_error(&e))
+            cx.bank
+                .find_card(&card)
+                .map(|v| (card, v.volunteer.name.to_string()))
+                .map_err(|e| t.bank_error(&e))
         });
         let minutes = Minutes::parse(self.form.value(DURATION)).map_err(|e| t.domain_error(&e));
         let note = parse_text(self.form.value(NOTE), MAX_NOTE_CHARS).map_err(|e| t.domain_error(&e));
@@ -90,7 +93,15 @@ impl TransferForm {
         let t = vx.t;
         let v = &self.volunteer;
         let balance = v.account.balance();
-        let title = format!("{}: {}  {}  {} {} {}", t.transfer_title, v.volunteer.name, v.volunteer.card, t.balance, format_hours(balance), t.hours_unit);
+        let title = format!(
+            "{}: {}  {}  {} {} {}",
+            t.transfer_title,
+            v.volunteer.name,
+            v.volunteer.card,
+            t.balance,
+            format_hours(balance),
+            t.hours_unit
+        );
         title_bar(buf, area, &title, vx.theme);
         let mut form = self.form.clone();
         for (i, label) in [t.transfer_to, t.duration, t.note].into_iter().enumerate() {
@@ -98,10 +109,22 @@ impl TransferForm {
         }
         form.fields[DURATION].hint = t.duration_hint;
         form.fields[NOTE].hint = t.optional;
-        form.render(Rect { x: area.x + 1, y: area.y + 2, width: area.width.saturating_sub(2), height: 3 }, buf, vx.theme, self.confirm.is_none());
+        form.render(
+            Rect { x: area.x + 1, y: area.y + 2, width: area.width.saturating_sub(2), height: 3 },
+            buf,
+            vx.theme,
+            self.confirm.is_none(),
+        );
         if let Some((request, name)) = &self.confirm {
             let m = u64::from(request.minutes.get());
-            let line = fill(t.confirm_transfer, &[&format_hours(m), &format!("{name} {}", request.to), &format_hours(balance.saturating_sub(m))]);
+            let line = fill(
+                t.confirm_transfer,
+                &[
+                    &format_hours(m),
+                    &format!("{name} {}", request.to),
+                    &format_hours(balance.saturating_sub(m)),
+                ],
+            );
             put(buf, area, area.x + 1, area.y + 6, &line, vx.theme.warning);
         }
     }

@@ -79,16 +79,18 @@ impl VolunteerPage {
         let Some(popup) = self.reverse.as_mut() else { return Step::Stay };
         match keymap::action(Scope::Form, key) {
             Some(Action::Back) => self.reverse = None,
-            Some(Action::Submit) => match cx.bank.reverse(&cx.session.actor, None, popup.seq, popup.reason.value()) {
-                Ok(done) => {
-                    *cx.status = Status::Saved(done.first_seq());
-                    self.reverse = None;
-                    if let Err(e) = self.reload(cx.bank) {
-                        *cx.status = Status::Error(cx.t.bank_error(&e));
+            Some(Action::Submit) => {
+                match cx.bank.reverse(&cx.session.actor, None, popup.seq, popup.reason.value()) {
+                    Ok(done) => {
+                        *cx.status = Status::Saved(done.first_seq());
+                        self.reverse = None;
+                        if let Err(e) = self.reload(cx.bank) {
+                            *cx.status = Status::Error(cx.t.bank_error(&e));
+                        }
                     }
+                    Err(e) => popup.error = Some(cx.t.bank_error(&e)),
                 }
-                Err(e) => popup.error = Some(cx.t.bank_error(&e)),
-            },
+            }
             _ => {
                 if popup.reason.handle(key) {
                     popup.error = None;
@@ -129,7 +131,13 @@ impl VolunteerPage {
                     } else {
                         self.reverse = Some(ReversePopup {
                             seq: line.seq,
-                            what: format!("#{} {} {} {}", line.seq, kind_label(cx.t, line.event.kind()), line.memo, signed_hours(line.delta)),
+                            what: format!(
+                                "#{} {} {} {}",
+                                line.seq,
+                                kind_label(cx.t, line.event.kind()),
+                                line.memo,
+                                signed_hours(line.delta)
+                            ),
                             reason: TextInput::new(crate::domain::MAX_NOTE_CHARS),
                             error: None,
                         });
@@ -155,7 +163,12 @@ impl VolunteerPage {
         let x = area.x + 1;
         put(buf, area, x, area.y + 1, &format!("{} ({})", t.balance, t.hours_unit), theme.muted);
         let balance = format_hours(a.balance());
-        clock::render(&balance, Rect { x, y: area.y + 2, width: 44, height: clock::CLOCK_HEIGHT }, buf, theme.balance);
+        clock::render(
+            &balance,
+            Rect { x, y: area.y + 2, width: 44, height: clock::CLOCK_HEIGHT },
+            buf,
+            theme.balance,
+        );
         let dx = x + 46;
         let stars = star_level(a);
         let details = [
@@ -166,10 +179,11 @@ impl VolunteerPage {
             (t.phone, v.phone.as_ref().map(|p| p.as_str().to_string()).unwrap_or_default()),
             (t.registered, v.registered_on.to_string()),
         ];
+        let label_cols = details.iter().map(|(l, _)| crate::tui::widgets::width(l)).max().unwrap_or(0) + 2;
         for (i, (label, value)) in details.iter().enumerate() {
             let y = area.y + 1 + i as u16;
-            put(buf, area, dx, y, &pad(label, 12), theme.muted);
-            put(buf, area, dx + 12, y, value, if i == 3 { theme.accent } else { theme.text });
+            put(buf, area, dx, y, &pad(label, label_cols), theme.muted);
+            put(buf, area, dx + label_cols as u16, y, value, if i == 3 { theme.accent } else { theme.text });
         }
         let table = Rect { y: area.y + 8, height: area.height.saturating_sub(8), ..area };
         self.render_history(table, buf, vx);
@@ -177,7 +191,8 @@ impl VolunteerPage {
             let inner = popup(buf, centered(area, 70, 8), t.reverse_title, theme);
             put(buf, inner, inner.x + 1, inner.y + 1, &p.what, theme.text);
             put(buf, inner, inner.x + 1, inner.y + 3, &pad(t.reason, 8), theme.accent);
-            let input = Rect { x: inner.x + 9, y: inner.y + 3, width: inner.width.saturating_sub(11), height: 1 };
+            let input =
+                Rect { x: inner.x + 9, y: inner.y + 3, width: inner.width.saturating_sub(11), height: 1 };
             p.reason.render(input, buf, theme.row(true), true, false);
             if let Some(e) = &p.error {
                 put(buf, inner, inner.x + 1, inner.y + 5, e, theme.danger);
@@ -191,19 +206,26 @@ impl VolunteerPage {
         title_bar(buf, area, &format!("{} ({})", t.history, self.lines.len()), theme);
         let x = area.x + 1;
         let w = usize::from(area.width.saturating_sub(2));
-        let what_cols = w.saturating_sub(10 + 1 + 6 + 1 + 1 + 8 + 1 + 10 + 1 + 8);
+        let what_cols = w.saturating_sub(10 + 1 + 8 + 1 + 1 + 8 + 1 + 10 + 1 + 8);
         let row = |date: &str, kind: &str, what: &str, hours: &str, staff: &str, seq: &str| {
             format!(
                 "{} {} {} {} {} {}",
                 pad(date, 10),
-                pad(kind, 6),
+                pad(kind, 8),
                 pad(what, what_cols),
                 pad_left(hours, 8),
                 pad(staff, 10),
                 pad_left(seq, 8)
             )
         };
-        put(buf, area, x, area.y + 1, &row(t.col_date, t.col_kind, t.col_what, t.col_hours, t.col_staff, t.col_seq), theme.muted);
+        put(
+            buf,
+            area,
+            x,
+            area.y + 1,
+            &row(t.col_date, t.col_kind, t.col_what, t.col_hours, t.col_staff, t.col_seq),
+            theme.muted,
+        );
         if self.lines.is_empty() {
             put(buf, area, x, area.y + 2, t.history_empty, theme.muted);
             return;
@@ -216,13 +238,22 @@ impl VolunteerPage {
             let event = line.event.kind();
             let date = match event {
                 EventKind::Deposited { served_on, .. } => served_on.to_string(),
-                _ => line.event.body.at.datetime().with_timezone(&chrono::Local).format("%Y-%m-%d").to_string(),
+                _ => {
+                    line.event.body.at.datetime().with_timezone(&chrono::Local).format("%Y-%m-%d").to_string()
+                }
             };
             let mut what = line.memo.clone();
             if let Some(by) = line.reversed_by {
                 what = format!("[{} #{by}] {what}", t.reversed_mark);
             }
-            let text = row(&date, kind_label(t, event), &what, &signed_hours(line.delta), &line.event.body.actor.to_string(), &format!("#{}", line.seq));
+            let text = row(
+                &date,
+                kind_label(t, event),
+                &what,
+                &signed_hours(line.delta),
+                &line.event.body.actor.to_string(),
+                &format!("#{}", line.seq),
+            );
             let style = if i == self.selected {
                 theme.selection
             } else if line.reversed_by.is_some() {

@@ -66,7 +66,7 @@ pub fn title_bar(buf: &mut Buffer, area: Rect, title: &str, theme: &Theme) {
     if area.height == 0 {
         return;
     }
-    let style = theme.border;
+    let style = theme.bar();
     buf.set_style(Rect { height: 1, ..area }, style);
     put(buf, area, area.x + 1, area.y, title, style);
 }
@@ -83,7 +83,12 @@ pub fn popup(buf: &mut Buffer, area: Rect, title: &str, theme: &Theme) -> Rect {
     ratatui::widgets::Widget::render(ratatui::widgets::Clear, area, buf);
     buf.set_style(area, theme.text);
     title_bar(buf, area, title, theme);
-    Rect { x: area.x + 1, y: area.y + 1, width: area.width.saturating_sub(2), height: area.height.saturating_sub(1) }
+    Rect {
+        x: area.x + 1,
+        y: area.y + 1,
+        width: area.width.saturating_sub(2),
+        height: area.height.saturating_sub(1),
+    }
 }
 
 /// Lines of `text` wrapped to `cols` columns, breaking between graphemes (CJK has no spaces).

@@ -1,0 +1,102 @@
+//! Every screen rendered on ratatui's `TestBackend` at 80×24 and 120×40, in Chinese and
+//! English, compared with reviewed `insta` snapshots (tests/snapshots/). The text dump counts
+//! a hanzi once and shows reversed blanks (large digits, the cursor) as `#`.
+//!
+//! One test function on purpose: it pins the time zone to UTC before anything reads it, and
+//! no other test in this binary may run beside that.
+
+mod counter;
+
+use counter::Counter;
+use crossterm::event::KeyCode;
+use hourbank::tui::i18n::Lang;
+
+type Setup = fn(&mut Counter);
+
+/// Each screen, reached by keys from the lock screen of the seeded bank.
+const SCREENS: &[(&str, Setup)] = &[
+    ("lock", |_| {}),
+    ("login_wrong_pin", |c| {
+        c.login("S01", "0000");
+    }),
+    ("find_results", |c| {
+        c.login("S01", "5678").typed("JH00");
+    }),
+    ("find_pinyin", |c| {
+        c.login("S01", "5678").typed("oyn");
+    }),
+    ("volunteer", |c| {
+        c.login("S01", "5678").typed("JH000001").enter();
+    }),
+    ("volunteer_reverse_popup", |c| {
+        c.login("A01", "1234").typed("JH000001").enter().typed("z").typed("录错了");
+    }),
+    ("record_confirm", |c| {
+        c.login("S01", "5678")
+            .typed("JH000001")
+            .enter()
+            .typed("d")
+            .typed("rhxc")
+            .enter()
+            .typed("2小时30分")
+            .enter();
+    }),
+    ("record_bad_duration", |c| {
+        c.login("S01", "5678").typed("JH000001").enter().typed("d").enter().typed("两个钟").enter();
+    }),
+    ("batch_scanning", |c| {
+        c.login("S01", "5678").key(KeyCode::F(5)).enter().typed("3").enter();
+        c.typed("JH000001").enter().typed("JH000002").enter().typed("JH000404").enter();
+    }),
+    ("redeem", |c| {
+        c.login("S01", "5678").typed("JH000001").enter().typed("r");
+    }),
+    ("redeem_unaffordable", |c| {
+        c.login("S01", "5678").typed("JH000002").enter().typed("r").enter();
+    }),
+    ("receipt", |c| {
+        c.login("S01", "5678").typed("JH000001").enter().typed("r").enter().enter();
+    }),
+    ("register_inline_errors", |c| {
+        c.login("S01", "5678")
+            .key(KeyCode::F(2))
+            .typed("JH000002")
+            .key(KeyCode::Tab)
+            .key(KeyCode::Tab)
+            .typed("12x")
+            .key(KeyCode::Tab);
+    }),
+    ("transfer_confirm", |c| {
+        c.login("S01", "5678")
+            .typed("JH000001")
+            .enter()
+            .typed("t")
+            .typed("JH000002")
+            .key(KeyCode::Tab)
+            .typed("1")
+            .enter();
+    }),
+    ("help_over_volunteer", |c| {
+        c.login("S01", "5678").typed("JH000002").enter().key(KeyCode::F(1));
+    }),
+];
+
+#[test]
+fn every_screen_in_both_languages_at_both_sizes() {
+    // SAFETY: the only test in this binary, so no other thread reads the environment now.
+    unsafe { std::env::set_var("TZ", "UTC") };
+    for lang in [Lang::Zh, Lang::En] {
+        let code = if lang == Lang::Zh { "zh" } else { "en" };
+        for (name, setup) in SCREENS {
+            let mut c = Counter::seeded(lang);
+            setup(&mut c);
+            for (w, h) in [(80, 24), (120, 40)] {
+                insta::assert_snapshot!(format!("{name}_{code}_{w}x{h}"), c.render(w, h));
+            }
+        }
+        let c = Counter::fresh(lang);
+        insta::assert_snapshot!(format!("setup_{code}_80x24"), c.render(80, 24));
+        let c = Counter::seeded(lang);
+        insta::assert_snapshot!(format!("too_small_{code}_79x24"), c.render(79, 24));
+    }
+}
