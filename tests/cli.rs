@@ -139,6 +139,35 @@ fn a_store_in_use_is_exit_3_naming_the_owner() {
 }
 
 #[test]
+fn the_counter_reports_problems_plainly_before_taking_the_terminal() {
+    let f = fixture();
+    // Held by another process: exit 3, named, before any terminal is needed.
+    let bank = hourbank::bank::Bank::open(&f.store()).unwrap();
+    let (code, err) = f.code(&[]);
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("is in use by another hourbank process"), "{err}");
+    drop(bank);
+    // A broken config file: exit 2 naming the file and the problem.
+    let config = f.file("config.toml", b"idle_seconds = \"soon\"\n");
+    let out = Command::new(env!("CARGO_BIN_EXE_hourbank"))
+        .args(["--store", f.store().to_str().unwrap()])
+        .env("HOURBANK_CONFIG", &config)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("config.toml") && err.contains("idle_seconds"), "{err}");
+    // No terminal (a pipe): exit 2 with a pointer to the subcommands; nothing is drawn.
+    let o = f.run(&[]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("needs a terminal"), "{}", o.stderr);
+    assert!(o.stdout.is_empty(), "no escape codes on a pipe: {:?}", o.stdout);
+    // An unknown language is refused by the argument parser.
+    assert_eq!(f.code(&["--lang", "fr"]).0, 2);
+}
+
+#[test]
 fn init_twice_and_bad_init_input() {
     let f = fixture();
     let o = hb_in(&f.store(), &["init", "--counter", "x", "--admin", "B", "--admin-name", "b"], "2468\n");

@@ -1,6 +1,7 @@
 //! `hourbank` with no subcommand: the counter. Everything that can fail — store, config,
 //! theme — is loaded before the terminal is taken over, so a failure prints plainly.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -64,6 +65,12 @@ pub fn run(store: Option<PathBuf>, a: CounterArgs) -> CliResult {
         };
         (dir, bank, None)
     };
+    // Last of the checks, so that a store or config problem is reported first.
+    if !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
+        return Err(Failure::bad_input(
+            "the counter needs a terminal; for scripts use the subcommands (hourbank --help)",
+        ));
+    }
     let options = Options { lang, theme, config, demo_login, notice: warning.map(|w| w.to_string()) };
     let app = App::new(bank, dir, Arc::new(chrono::Utc::now), options);
     let result = crate::tui::run(app)

@@ -49,7 +49,7 @@ impl Config {
     }
 
     pub fn parse(text: &str) -> Result<Config, String> {
-        let config: Config = toml::from_str(text).map_err(|e| e.message().to_string())?;
+        let config: Config = toml::from_str(text).map_err(|e| e.to_string().trim_end().to_string())?;
         if config.idle_seconds < 10 {
             return Err("idle_seconds must be at least 10".into());
         }

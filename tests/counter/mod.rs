@@ -130,10 +130,17 @@ pub fn options(lang: Lang) -> Options {
 impl Counter {
     /// The seeded bank, at the lock screen, with the search index built.
     pub fn seeded(lang: Lang) -> Counter {
+        Counter::seeded_with(lang, |_| {})
+    }
+
+    /// As `seeded`, with changed options (a print command, a theme).
+    pub fn seeded_with(lang: Lang, change: impl FnOnce(&mut Options)) -> Counter {
         let dir = tempfile::tempdir().unwrap();
         let clock = TestClock::new();
         let bank = seed(dir.path(), clock.clock());
-        let app = App::new(Some(bank), dir.path().to_path_buf(), clock.clock(), options(lang));
+        let mut opts = options(lang);
+        change(&mut opts);
+        let app = App::new(Some(bank), dir.path().to_path_buf(), clock.clock(), opts);
         let mut c = Counter { app, clock, printed: Vec::new(), _dir: Some(dir) };
         let start = c.app.start();
         c.run(start);
