@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks with baselines measured in the same run (see README "Benchmarks").
 #   scripts/bench.sh [--volunteers 100000] [--entries 1000000]
-# Needs python3 (for the SQLite size comparison) and GNU time (/usr/bin/time) for peak memory.
+# Needs python3 (for the SQLite size comparison), GNU time (/usr/bin/time) for peak memory, and
+# fzf for the search comparison (apt install fzf; skipped with a note if absent).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VOLUNTEERS=100000
@@ -35,6 +36,12 @@ echo "import entries peak RSS: $(( $(peak $BIN --store "$STORE" import entries "
 echo "check peak RSS: $(( $(peak $BIN --store "$STORE" check) / 1024 )) MB"
 start=$(date +%s%N); $BIN --store "$STORE" export balances >/dev/null; end=$(date +%s%N)
 echo "export balances, whole command incl. opening the store: $(( (end - start) / 1000000 )) ms"
+
+echo "== the counter (cargo bench --bench counter): first frame, keystrokes, fzf, render, RSS"
+cargo bench --quiet --bench counter -- --store "$STORE"
+
+echo "== search index alone (cargo bench --bench search)"
+cargo bench --quiet --bench search -- --volunteers "$VOLUNTEERS"
 
 echo "== every balance equals one computed independently from the CSV"
 $BIN --store "$STORE" export balances > "$WORK/balances.csv"

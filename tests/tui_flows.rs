@@ -384,3 +384,25 @@ fn unaffordable_rewards_are_greyed_and_errors_are_drawn_in_the_danger_role() {
     let error = row_of("Not enough hours");
     assert_eq!(buf[(1, error)].fg, theme.danger.fg.unwrap());
 }
+
+#[test]
+fn the_readme_names_every_key_of_the_main_screens() {
+    // The README describes the counter's keys in prose; a binding added to the keymap without
+    // a word in the README fails here.
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let section = readme.split("## The counter").nth(1).and_then(|s| s.split("\n## ").next()).unwrap();
+    for b in hourbank::tui::keymap::KEYMAP {
+        let key = hourbank::tui::keymap::key_label(b);
+        let plain = matches!(
+            key.as_str(),
+            "Up" | "Down" | "PgUp" | "PgDn" | "Tab" | "Shift+Tab" | "Del" | "F3" | "F4"
+        );
+        if !plain {
+            assert!(
+                section.contains(&format!("`{key}`")),
+                "README does not mention `{key}` ({:?})",
+                b.action
+            );
+        }
+    }
+}

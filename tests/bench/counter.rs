@@ -1,0 +1,354 @@
+//! The counter's speed on a big store: `cargo bench --bench counter -- --store DIR` with a
+//! store made by `scripts/bench.sh` (100k volunteers, 1M entries; staff A01, PIN 1234).
+//! Without `--store` it builds a smaller one. Reports, each beside a baseline from the same run:
+//! time to first frame (in process, and the real binary in a pseudo-terminal) against a raw
+//! sled open; keystroke latency of the find screen through `update` (search plus the rows'
+//! balances), beside `fzf --filter` on the same names and queries; render time of a volunteer
+//! page with 10k history rows; the real binary's peak RSS with the search index built.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use hourbank::bank::Bank;
+use hourbank::search::spellings;
+use hourbank::tui::app::{App, Msg, Options};
+use hourbank::tui::i18n::Lang;
+use hourbank::tui::theme::Theme;
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+const BIN: &str = env!("CARGO_BIN_EXE_hourbank");
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn pct(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() - 1) as f64 * p) as usize]
+}
+
+fn options() -> Options {
+    Options {
+        lang: Lang::En,
+        theme: Theme::load("default", None).0,
+        config: Default::default(),
+        demo_login: None,
+        notice: None,
+    }
+}
+
+fn key(app: &mut App, code: KeyCode) {
+    app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+}
+
+fn typed(app: &mut App, text: &str) {
+    text.chars().for_each(|c| key(app, KeyCode::Char(c)));
+}
+
+fn login(app: &mut App) {
+    key(app, KeyCode::Enter);
+    typed(app, "A01");
+    key(app, KeyCode::Enter);
+    typed(app, "1234");
+    key(app, KeyCode::Enter);
+}
+
+fn render(app: &App, terminal: &mut Terminal<TestBackend>) -> Duration {
+    let t = Instant::now();
+    terminal.draw(|f| app.view(f)).unwrap();
+    t.elapsed()
+}
+
+fn first_frame_in_process(store: &Path) {
+    let mut sled_open = Vec::new();
+    let mut first = Vec::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        let db = sled::Config::new().path(store.join("sled")).cache_capacity(32 << 20).open().unwrap();
+        sled_open.push(t.elapsed());
+        drop(db);
+        std::thread::sleep(Duration::from_millis(200)); // sled's threads let go of the files
+        let t = Instant::now();
+        let bank = Bank::open(store).unwrap();
+        let app = App::new(Some(bank), store.to_path_buf(), Arc::new(chrono::Utc::now), options());
+        let _index_build_runs_off_thread = app.start();
+        let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        terminal.draw(|f| app.view(f)).unwrap();
+        first.push(t.elapsed());
+        drop(app);
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let (s, f) = (median(sled_open), median(first));
+    println!(
+        "| first frame, in process (open + first draw) | {f:.1?} | raw sled open {s:.1?} | +{:.1?} (target ≤ +100 ms) |",
+        f.saturating_sub(s)
+    );
+}
+
+/// Keystrokes on the find screen through `update`, as the counter handles them; and fzf.
+fn search_keystrokes(store: &Path) {
+    let bank = Bank::open(store).unwrap();
+    let index = bank.search_index().unwrap();
+    let names: Vec<(String, String)> = bank
+        .volunteers()
+        .take(200_000)
+        .map(|v| v.unwrap())
+        .map(|v| (v.volunteer.name.to_string(), v.volunteer.card.to_string()))
+        .collect();
+    let mut app = App::new(Some(bank), store.to_path_buf(), Arc::new(chrono::Utc::now), options());
+    app.update(Msg::IndexReady(Ok(Box::new(index))));
+    login(&mut app);
+    let mut rng = StdRng::seed_from_u64(3);
+    let mut times = Vec::new();
+    let mut queries = Vec::new();
+    for _ in 0..200 {
+        let (name, card) = &names[rng.random_range(0..names.len())];
+        let (_, initials) = spellings(name).swap_remove(0);
+        queries.push(name.chars().take(2).collect::<String>());
+        for q in [initials, name.clone(), card.clone()] {
+            for c in q.chars() {
+                let t = Instant::now();
+                key(&mut app, KeyCode::Char(c));
+                times.push(t.elapsed());
+            }
+            key(&mut app, KeyCode::Esc); // clears the box
+        }
+    }
+    times.sort();
+    println!(
+        "| find screen keystroke (search + balances of the result rows), {} volunteers | median {:.2?}, p99 {:.2?}, max {:.2?} ({} keys) | — | target p99 < 16 ms |",
+        names.len(),
+        pct(&times, 0.5),
+        pct(&times, 0.99),
+        times[times.len() - 1],
+        times.len()
+    );
+    fzf(&names, &queries[..50]);
+}
+
+fn fzf(names: &[(String, String)], queries: &[String]) {
+    let list: String = names.iter().map(|(n, c)| format!("{c} {n}\n")).collect();
+    let mut times = Vec::new();
+    for q in queries {
+        let t = Instant::now();
+        let child = std::process::Command::new("fzf")
+            .args(["--filter", q])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .spawn();
+        let Ok(mut child) = child else {
+            println!("| fzf --filter | not installed (apt install fzf) | — | — |");
+            return;
+        };
+        child.stdin.take().unwrap().write_all(list.as_bytes()).unwrap();
+        child.wait().unwrap();
+        times.push(t.elapsed());
+    }
+    times.sort();
+    println!(
+        "| fzf --filter, same names, 2-hanzi queries (whole process per query) | median {:.1?}, p99 {:.1?} ({} queries) | — | — |",
+        pct(&times, 0.5),
+        pct(&times, 0.99),
+        times.len()
+    );
+}
+
+/// A store with one volunteer holding `rows` entries, then its page drawn repeatedly.
+fn render_big_history(rows: usize) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let admin = hourbank::bank::NewStaff {
+        id: hourbank::domain::StaffId::parse("A01").unwrap(),
+        name: hourbank::domain::Name::parse("admin").unwrap(),
+        role: hourbank::domain::Role::Admin,
+        pin: "1234".into(),
+    };
+    let who = hourbank::domain::Actor::Cli("bench".into());
+    let bank = Bank::init(&store, &hourbank::domain::Name::parse("B").unwrap(), admin, &who).unwrap();
+    let vols = dir.path().join("v.csv");
+    std::fs::write(
+        &vols,
+        "card_no,name,phone,community,registered_at\nJH000001,陈华佩,13800001234,白沙社区,2024-01-01\n",
+    )
+    .unwrap();
+    bank.import_volunteers(&who, &vols, "v").unwrap();
+    let mut csv = String::from("id,timestamp,card_no,kind,minutes,memo\n");
+    for i in 0..rows {
+        let minute = i % 60;
+        let hour = (i / 60) % 24;
+        let day = 1 + (i / 1440) % 28;
+        csv.push_str(&format!(
+            "E{i},2025-02-{day:02} {hour:02}:{minute:02}:00,JH000001,deposit,90,垃圾分类督导\n"
+        ));
+    }
+    let entries = dir.path().join("e.csv");
+    std::fs::write(&entries, csv).unwrap();
+    bank.import_entries(&who, &entries, "e", &mut |_, _| {}).unwrap();
+    let mut app = App::new(Some(bank), store.clone(), Arc::new(chrono::Utc::now), options());
+    login(&mut app);
+    typed(&mut app, "JH000001");
+    let t = Instant::now();
+    key(&mut app, KeyCode::Enter);
+    let open = t.elapsed();
+    assert_eq!(app.screen().name(), "volunteer");
+    for (w, h) in [(80, 24), (120, 40)] {
+        let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+        let mut times: Vec<Duration> = (0..300)
+            .map(|i| {
+                // Scroll as a clerk would, so each frame draws different rows.
+                key(&mut app, if i % 50 < 25 { KeyCode::PageDown } else { KeyCode::PageUp });
+                render(&app, &mut terminal)
+            })
+            .collect();
+        times.sort();
+        println!(
+            "| render volunteer page, {rows} history rows, {w}x{h} | median {:.2?}, p99 {:.2?} | loading the page (history from the store) {open:.0?} | target < 5 ms |",
+            pct(&times, 0.5),
+            pct(&times, 0.99)
+        );
+    }
+}
+
+struct Pty {
+    parser: Arc<Mutex<vt100::Parser>>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+}
+
+impl Pty {
+    fn spawn(store: &Path) -> Pty {
+        let pty = native_pty_system()
+            .openpty(PtySize { rows: 24, cols: 80, pixel_width: 0, pixel_height: 0 })
+            .unwrap();
+        let mut cmd = CommandBuilder::new(BIN);
+        cmd.args(["--store", store.to_str().unwrap(), "--lang", "en"]);
+        cmd.env("TERM", "xterm-256color");
+        cmd.env("HOURBANK_CONFIG", "/nonexistent/config.toml");
+        let child = pty.slave.spawn_command(cmd).unwrap();
+        drop(pty.slave);
+        let parser = Arc::new(Mutex::new(vt100::Parser::new(24, 80, 0)));
+        let mut reader = pty.master.try_clone_reader().unwrap();
+        let sink = parser.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock().unwrap().process(&buf[..n]);
+            }
+        });
+        Pty { parser, writer: pty.master.take_writer().unwrap(), child }
+    }
+
+    fn wait_for(&self, what: &str) {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while !self.parser.lock().unwrap().screen().contents().contains(what) {
+            assert!(Instant::now() < deadline, "never saw {what:?}");
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    fn keys(&mut self, s: &str) {
+        self.writer.write_all(s.as_bytes()).unwrap();
+        self.writer.flush().unwrap();
+    }
+
+    fn quit(mut self) {
+        self.keys("\x11");
+        let _ = self.child.wait();
+    }
+}
+
+fn real_binary(store: &Path) {
+    let mut frames = Vec::new();
+    let mut cli = Vec::new();
+    for _ in 0..3 {
+        let t = Instant::now();
+        let out = std::process::Command::new(BIN)
+            .args(["--store", store.to_str().unwrap(), "balance", "JH000001"])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        cli.push(t.elapsed());
+        let t = Instant::now();
+        let pty = Pty::spawn(store);
+        pty.wait_for("Press Enter to log in");
+        frames.push(t.elapsed());
+        pty.quit();
+    }
+    println!(
+        "| first frame, real binary in a pty (process start to lock screen) | {:.0?} | `hourbank balance` (process + open + one read) {:.0?} | — |",
+        median(frames),
+        median(cli)
+    );
+    let mut pty = Pty::spawn(store);
+    pty.wait_for("Press Enter to log in");
+    pty.keys("\r");
+    pty.wait_for("Staff login");
+    pty.keys("A01\r1234\r");
+    pty.wait_for("Type to search"); // the index is built
+    let pid = pty.child.process_id().unwrap();
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let hwm = status.lines().find(|l| l.starts_with("VmHWM")).unwrap_or("VmHWM: ?").to_string();
+    println!(
+        "| counter peak RSS, search index built | {} | — | — |",
+        hwm.trim_start_matches("VmHWM:").trim()
+    );
+    pty.quit();
+}
+
+fn main() {
+    let mut store: Option<PathBuf> = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        if a == "--store" {
+            store = args.next().map(PathBuf::from);
+        }
+    }
+    let _keep;
+    let store = match store {
+        Some(s) => s,
+        None => {
+            let dir = tempfile::tempdir().unwrap();
+            let data = dir.path().join("data");
+            std::fs::create_dir_all(&data).unwrap();
+            hourbank::sample::write_dataset(
+                std::fs::File::create(data.join("v.csv")).unwrap(),
+                std::fs::File::create(data.join("e.csv")).unwrap(),
+                20_000,
+                100_000,
+                1,
+            )
+            .unwrap();
+            let store = dir.path().join("store");
+            let admin = hourbank::bank::NewStaff {
+                id: hourbank::domain::StaffId::parse("A01").unwrap(),
+                name: hourbank::domain::Name::parse("admin").unwrap(),
+                role: hourbank::domain::Role::Admin,
+                pin: "1234".into(),
+            };
+            let who = hourbank::domain::Actor::Cli("bench".into());
+            let bank = Bank::init(&store, &hourbank::domain::Name::parse("B").unwrap(), admin, &who).unwrap();
+            bank.import_volunteers(&who, &data.join("v.csv"), "v").unwrap();
+            bank.import_entries(&who, &data.join("e.csv"), "e", &mut |_, _| {}).unwrap();
+            drop(bank);
+            _keep = dir;
+            store
+        }
+    };
+    println!("| measure | hourbank | same-run baseline | vs target |");
+    println!("|---|---|---|---|");
+    first_frame_in_process(&store);
+    search_keystrokes(&store);
+    std::thread::sleep(Duration::from_millis(300));
+    real_binary(&store);
+    render_big_history(10_000);
+}
