@@ -89,15 +89,7 @@ impl Record {
         let theme = vx.theme;
         let v = &self.volunteer;
         let balance = v.account.balance();
-        let title = format!(
-            "{}: {}  {}  {} {} {}",
-            t.record_title,
-            v.volunteer.name,
-            v.volunteer.card,
-            t.balance,
-            format_hours(balance),
-            t.hours_unit
-        );
+        let title = super::volunteer::title(t, t.record_title, v);
         title_bar(buf, area, &title, theme);
         let form = Rect {
             x: area.x + 1,

@@ -146,15 +146,7 @@ impl Redeem {
         let theme = vx.theme;
         let v = &self.volunteer;
         let balance = v.account.balance();
-        let title = format!(
-            "{}: {}  {}  {} {} {}",
-            t.redeem_title,
-            v.volunteer.name,
-            v.volunteer.card,
-            t.balance,
-            format_hours(balance),
-            t.hours_unit
-        );
+        let title = super::volunteer::title(t, t.redeem_title, v);
         title_bar(buf, area, &title, theme);
         let x = area.x + 1;
         let w = usize::from(area.width.saturating_sub(2));

@@ -93,15 +93,7 @@ impl TransferForm {
         let t = vx.t;
         let v = &self.volunteer;
         let balance = v.account.balance();
-        let title = format!(
-            "{}: {}  {}  {} {} {}",
-            t.transfer_title,
-            v.volunteer.name,
-            v.volunteer.card,
-            t.balance,
-            format_hours(balance),
-            t.hours_unit
-        );
+        let title = super::volunteer::title(t, t.transfer_title, v);
         title_bar(buf, area, &title, vx.theme);
         let mut form = self.form.clone();
         for (i, label) in [t.transfer_to, t.duration, t.note].into_iter().enumerate() {

@@ -39,6 +39,12 @@ pub fn kind_label(t: &Text, kind: &EventKind) -> &'static str {
     }
 }
 
+/// The title of a screen about one volunteer: what it is, who, and their balance.
+pub fn title(t: &Text, what: &str, v: &VolunteerView) -> String {
+    let balance = format_hours(v.account.balance());
+    format!("{what}: {}  {}  {} {balance} {}", v.volunteer.name, v.volunteer.card, t.balance, t.hours_unit)
+}
+
 /// Signed hours, e.g. `+2.5` or `-10`.
 pub fn signed_hours(delta: i64) -> String {
     let sign = if delta < 0 { "-" } else { "+" };
