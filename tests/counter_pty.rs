@@ -59,6 +59,60 @@ impl Screen {
     }
 }
 
+/// Starts the counter with `args` in an 80×24 pseudo-terminal.
+fn spawn(args: &[&str], home: &Path) -> (Screen, Box<dyn portable_pty::Child + Send + Sync>) {
+    let pty =
+        native_pty_system().openpty(PtySize { rows: 24, cols: 80, pixel_width: 0, pixel_height: 0 }).unwrap();
+    let mut cmd = CommandBuilder::new(BIN);
+    cmd.args(args);
+    cmd.env("TERM", "xterm-256color");
+    cmd.env("HOURBANK_CONFIG", home.join("no-config.toml"));
+    cmd.env("TMPDIR", home);
+    let child = pty.slave.spawn_command(cmd).unwrap();
+    drop(pty.slave);
+    let parser = Arc::new(Mutex::new(vt100::Parser::new(24, 80, 0)));
+    let mut reader = pty.master.try_clone_reader().unwrap();
+    let sink = parser.clone();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            sink.lock().unwrap().process(&buf[..n]);
+        }
+    });
+    (Screen { parser, writer: pty.master.take_writer().unwrap() }, child)
+}
+
+fn wait_exit(child: &mut Box<dyn portable_pty::Child + Send + Sync>, s: &Screen) -> portable_pty::ExitStatus {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(Instant::now() < deadline, "the counter did not quit:\n{}", s.text());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn the_demo_opens_a_working_counter_in_chinese_and_leaves_nothing_behind() {
+    let home = tempfile::tempdir().unwrap();
+    let (mut s, mut child) = spawn(&["--demo", "--lang", "zh"], home.path());
+    s.wait_for("演示库：工号 A01 密码 2468");
+    s.keys("\r");
+    s.keys("A01\r");
+    s.keys("2468\r");
+    s.wait_for("输入即可搜索");
+    s.keys("JH000001\r");
+    s.wait_for("流水 (");
+    s.keys("\x11");
+    assert!(wait_exit(&mut child, &s).success());
+    let left: Vec<_> = std::fs::read_dir(home.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert!(left.is_empty(), "the demo store is removed on exit: {left:?}");
+}
+
 #[test]
 fn serve_a_volunteer_with_real_keys_then_the_cli_sees_the_result() {
     let dir = tempfile::tempdir().unwrap();
@@ -74,27 +128,7 @@ fn serve_a_volunteer_with_real_keys_then_the_cli_sees_the_result() {
     cli(&store, &["volunteer", "add", "--card", "JH000002", "--name", "李建国"], "");
     cli(&store, &["deposit", "--card", "JH000001", "--activity", "垃圾分类督导", "--hours", "1"], "");
 
-    let pty =
-        native_pty_system().openpty(PtySize { rows: 24, cols: 80, pixel_width: 0, pixel_height: 0 }).unwrap();
-    let mut cmd = CommandBuilder::new(BIN);
-    cmd.args(["--store", store.to_str().unwrap(), "--lang", "en"]);
-    cmd.env("TERM", "xterm-256color");
-    cmd.env("HOURBANK_CONFIG", dir.path().join("no-config.toml"));
-    let mut child = pty.slave.spawn_command(cmd).unwrap();
-    drop(pty.slave);
-    let parser = Arc::new(Mutex::new(vt100::Parser::new(24, 80, 0)));
-    let mut reader = pty.master.try_clone_reader().unwrap();
-    let sink = parser.clone();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 4096];
-        while let Ok(n) = reader.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            sink.lock().unwrap().process(&buf[..n]);
-        }
-    });
-    let mut s = Screen { parser, writer: pty.master.take_writer().unwrap() };
+    let (mut s, mut child) = spawn(&["--store", store.to_str().unwrap(), "--lang", "en"], dir.path());
 
     s.wait_for("Press Enter to log in");
     s.keys("\r");
@@ -128,14 +162,7 @@ fn serve_a_volunteer_with_real_keys_then_the_cli_sees_the_result() {
     s.wait_for("History (3)");
     s.keys("\x11"); // Ctrl+Q
 
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(Instant::now() < deadline, "the counter did not quit:\n{}", s.text());
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let status = wait_exit(&mut child, &s);
     assert!(status.success(), "exit status {status:?}");
 
     let balance = cli(&store, &["balance", "JH000001"], "");

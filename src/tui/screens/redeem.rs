@@ -176,7 +176,12 @@ impl Redeem {
             };
             let stock = if r.reward.limited { r.stock.to_string() } else { t.unlimited.to_string() };
             let style = if i == self.selected { theme.selection } else { style };
-            put(buf, area, x, y, &row(r.reward.name.as_str(), &format_hours(cost), &stock, &note), style);
+            // A course is chosen by its date as much as by its name.
+            let name = match r.reward.course_date {
+                Some(day) => format!("{} ({day})", r.reward.name),
+                None => r.reward.name.to_string(),
+            };
+            put(buf, area, x, y, &row(&name, &format_hours(cost), &stock, &note), style);
         }
         let y = area.bottom().saturating_sub(3);
         let selected = self.rewards.get(self.selected);
