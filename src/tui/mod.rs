@@ -103,7 +103,12 @@ pub fn print(command: &str, text: &str) -> Result<(), String> {
         .spawn()
         .map_err(|e| e.to_string())?;
     if let Some(mut stdin) = child.stdin.take() {
-        stdin.write_all(text.as_bytes()).map_err(|e| e.to_string())?;
+        // A command that exits without reading everything closes the pipe: what it said and
+        // its exit status explain that better than "broken pipe".
+        match stdin.write_all(text.as_bytes()) {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(e.to_string()),
+            _ => {}
+        }
     }
     let out = child.wait_with_output().map_err(|e| e.to_string())?;
     if out.status.success() {
