@@ -8,6 +8,7 @@
 
 pub mod bank;
 pub mod cli;
+pub mod control;
 pub mod domain;
 pub mod report;
 pub mod sample;

@@ -406,3 +406,28 @@ fn the_readme_names_every_key_of_the_main_screens() {
         }
     }
 }
+
+#[test]
+fn the_header_shows_a_running_backup_then_the_time_of_the_last_good_one() {
+    use hourbank::control::ControlEvent;
+    use hourbank::tui::app::Msg;
+    let mut c = Counter::seeded(Lang::En);
+    c.login("S01", "5678");
+    assert!(c.render(80, 24).lines().next().unwrap().contains("no backup yet"));
+    c.app.update(Msg::Control(ControlEvent::Started { command: "backup".into() }));
+    assert!(c.render(80, 24).lines().next().unwrap().contains("backing up..."));
+    // The backup itself, as the control socket's worker runs it, then its end.
+    let dir = tempfile::tempdir().unwrap();
+    c.bank().backup(dir.path()).unwrap();
+    c.app.update(Msg::Control(ControlEvent::Finished { command: "backup".into(), code: 0 }));
+    let header = c.render(80, 24).lines().next().unwrap().to_string();
+    // The test clock's moment in this machine's zone.
+    let at = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 29, 2, 0, 0).unwrap();
+    let expected = format!("backup {}", at.with_timezone(&chrono::Local).format("%H:%M"));
+    assert!(header.contains(&expected), "{header}");
+    // A failed one is said, and the last good time stays.
+    c.app.update(Msg::Control(ControlEvent::Started { command: "backup".into() }));
+    c.app.update(Msg::Control(ControlEvent::Finished { command: "backup".into(), code: 1 }));
+    assert!(c.shows("A backup failed; older backups are untouched"));
+    assert!(c.render(80, 24).lines().next().unwrap().contains(&expected));
+}

@@ -51,7 +51,8 @@ impl Problems {
     }
 }
 
-fn invariant_of(rule: &Rule) -> u8 {
+/// The DESIGN §4 invariant a refused event breaks.
+pub(super) fn invariant_of(rule: &Rule) -> u8 {
     match rule {
         Rule::InsufficientBalance { .. } => 1,
         Rule::InsufficientStock { .. } => 2,
@@ -68,9 +69,12 @@ fn invariant_of(rule: &Rule) -> u8 {
     }
 }
 
+/// Reads back an event already replayed (the target of a reversal).
+pub(super) type Lookup<'s> = &'s dyn Fn(u64) -> Result<Option<Event>, StoreError>;
+
 /// The projections rebuilt in memory.
-struct Replay<'s> {
-    store: &'s Store,
+pub(super) struct Replay<'s> {
+    lookup: Lookup<'s>,
     volunteers: HashMap<u64, Volunteer>,
     cards: HashMap<CardNo, u64>,
     accounts: HashMap<u64, AccountRecord>,
@@ -82,6 +86,31 @@ struct Replay<'s> {
     settings: Option<Settings>,
     counter_name: Option<String>,
     reversed: HashMap<u64, u64>,
+}
+
+impl<'s> Replay<'s> {
+    pub(super) fn new(lookup: Lookup<'s>) -> Replay<'s> {
+        Replay {
+            lookup,
+            volunteers: HashMap::new(),
+            cards: HashMap::new(),
+            accounts: HashMap::new(),
+            names: HashMap::new(),
+            activities: HashMap::new(),
+            rewards: HashMap::new(),
+            stock: HashMap::new(),
+            staff: HashMap::new(),
+            settings: None,
+            counter_name: None,
+            reversed: HashMap::new(),
+        }
+    }
+
+    /// Counts of what the replay rebuilt: volunteers, activities, rewards, staff.
+    pub(super) fn counts(&self) -> (u64, u64, u64, u64) {
+        let n = |x: usize| x as u64;
+        (n(self.volunteers.len()), n(self.activities.len()), n(self.rewards.len()), n(self.staff.len()))
+    }
 }
 
 impl LedgerStore for Replay<'_> {
@@ -174,7 +203,7 @@ impl LedgerStore for Replay<'_> {
     }
     fn entry(&self, seq: u64) -> Result<Option<Event>, StoreError> {
         // Reversals are rare; reading the target back from the journal keeps memory flat.
-        self.store.event(seq)
+        (self.lookup)(seq)
     }
     fn reversed_by(&self, target: u64) -> Result<Option<u64>, StoreError> {
         Ok(self.reversed.get(&target).copied())
@@ -187,7 +216,7 @@ impl LedgerStore for Replay<'_> {
 
 impl Bank {
     pub fn check(&self) -> Result<CheckReport, BankError> {
-        check_store(&self.store)
+        self.store.quiesced(|| check_store(&self.store))
     }
 }
 
@@ -298,20 +327,8 @@ fn joined<T>(r: std::thread::Result<Result<T, StoreError>>) -> Result<T, StoreEr
 /// Three threads: one scans and verifies the journal, one replays it, one loads the stored
 /// projections; on two cores the scan and the replay overlap.
 pub fn check_store(store: &Store) -> Result<CheckReport, BankError> {
-    let mut r = Replay {
-        store,
-        volunteers: HashMap::new(),
-        cards: HashMap::new(),
-        accounts: HashMap::new(),
-        names: HashMap::new(),
-        activities: HashMap::new(),
-        rewards: HashMap::new(),
-        stock: HashMap::new(),
-        staff: HashMap::new(),
-        settings: None,
-        counter_name: None,
-        reversed: HashMap::new(),
-    };
+    let lookup = |seq| store.event(seq);
+    let mut r = Replay::new(&lookup);
     let mut import_sources: Vec<String> = Vec::new();
     let mut ops: HashMap<String, OpRecord> = HashMap::new();
     let mut replay_problems = Problems::default();

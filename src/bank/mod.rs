@@ -1,6 +1,7 @@
 //! Use cases. Each operation validates, commits one transaction over every tree it touches,
 //! flushes, and only then returns the committed events. The TUI and CLI call nothing below this.
 
+mod backup;
 mod check;
 mod import;
 mod login;
@@ -13,6 +14,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Local, Utc};
 use serde::Serialize;
 
+pub use backup::{BackupSummary, RestoreReport, VerifyReport, restore, verify_backup};
 pub use check::{CheckReport, Problem};
 pub use import::{ImportError, ImportSummary, RowError};
 pub use login::LoginError;

@@ -9,6 +9,7 @@ use clap::Args;
 
 use super::{CliResult, Failure, exit, store_dir};
 use crate::bank::{Bank, NewStaff, cli_actor};
+use crate::control::Server;
 use crate::domain::{Name, Role, StaffId};
 use crate::store::StoreError;
 use crate::tui::app::{App, Options};
@@ -72,8 +73,11 @@ pub fn run(store: Option<PathBuf>, a: CounterArgs) -> CliResult {
         ));
     }
     let options = Options { lang, theme, config, demo_login, notice: warning.map(|w| w.to_string()) };
-    let app = App::new(bank, dir, Arc::new(chrono::Utc::now), options);
-    let result = crate::tui::run(app)
+    let app = App::new(bank, dir.clone(), Arc::new(chrono::Utc::now), options);
+    let serve: crate::tui::Serve = Box::new(move |bank, notify| {
+        Server::start(&dir, super::forward::handler(bank), notify).map_err(|e| e.to_string())
+    });
+    let result = crate::tui::run(app, serve)
         .map_err(|e| Failure { code: exit::STORE_UNAVAILABLE, message: format!("terminal: {e}") });
     drop(temp);
     result

@@ -7,9 +7,11 @@ macro_rules! say {
     ($($arg:tt)*) => { $crate::cli::output::say(format_args!($($arg)*)) };
 }
 
+mod backup;
 mod catalog;
 mod counter;
 mod entries;
+pub mod forward;
 mod init;
 mod output;
 mod query;
@@ -88,6 +90,12 @@ pub enum Command {
     Import(transfer_files::ImportCmd),
     /// Export entries, volunteers or balances as CSV
     Export(transfer_files::ExportArgs),
+    /// Back the store up to a file (works while the counter is open), or verify a backup
+    Backup(backup::BackupArgs),
+    /// Replace a store with a verified backup (not while the store is open)
+    Restore(backup::RestoreArgs),
+    /// Whether a running hourbank serves this store (exit 0 if so)
+    Ping,
 }
 
 /// A failure with the exit code it maps to.
@@ -167,9 +175,29 @@ pub fn store_dir(cli_store: Option<PathBuf>) -> Result<PathBuf, Failure> {
         .ok_or_else(|| Failure::bad_input("cannot find a data directory; pass --store DIR"))
 }
 
-pub fn open_bank(store: Option<PathBuf>) -> Result<crate::bank::Bank, Failure> {
+/// The bank a command works on: its own, or — when it runs for a control-socket client — the
+/// owning process's.
+pub enum BankHandle {
+    Own(crate::bank::Bank),
+    Shared(std::sync::Arc<crate::bank::Bank>),
+}
+
+impl std::ops::Deref for BankHandle {
+    type Target = crate::bank::Bank;
+    fn deref(&self) -> &crate::bank::Bank {
+        match self {
+            BankHandle::Own(b) => b,
+            BankHandle::Shared(b) => b,
+        }
+    }
+}
+
+pub fn open_bank(store: Option<PathBuf>) -> Result<BankHandle, Failure> {
+    if let Some(bank) = output::forwarded_bank() {
+        return Ok(BankHandle::Shared(bank));
+    }
     let dir = store_dir(store)?;
-    Ok(crate::bank::Bank::open(&dir)?)
+    Ok(BankHandle::Own(crate::bank::Bank::open(&dir)?))
 }
 
 /// Parses arguments, runs the command, prints any failure, and returns the exit code.
@@ -184,7 +212,9 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::from(exit::OK),
         Err(f) => {
-            eprintln!("hourbank: {}", f.message);
+            if !f.message.is_empty() {
+                eprintln!("hourbank: {}", f.message);
+            }
             ExitCode::from(f.code)
         }
     }
@@ -195,6 +225,17 @@ fn run(cli: Cli) -> CliResult {
     let Some(command) = cli.command else {
         return counter::run(store, cli.counter);
     };
+    // Read commands reach a store another process holds through its control socket.
+    if forward::forwardable(&command)
+        && let Some(result) = forward::try_forward(&store_dir(store.clone())?)
+    {
+        return result;
+    }
+    dispatch(store, command)
+}
+
+/// Runs one subcommand (here, or for a control-socket client of this process).
+fn dispatch(store: Option<PathBuf>, command: Command) -> CliResult {
     match command {
         Command::Init(a) => init::init(store, a),
         Command::Demo(a) => init::demo(store, a),
@@ -213,5 +254,18 @@ fn run(cli: Cli) -> CliResult {
         Command::Check(a) => query::check(store, a),
         Command::Import(c) => transfer_files::import(store, c),
         Command::Export(a) => transfer_files::export(store, a),
+        Command::Backup(a) => backup::backup(store, a),
+        Command::Restore(a) => backup::restore(store, a),
+        Command::Ping => ping(store),
     }
+}
+
+/// Reached only when no process serves the store (otherwise the request was forwarded).
+fn ping(store: Option<PathBuf>) -> CliResult {
+    if let Some(pong) = output::forwarded_bank().map(|_| std::process::id()) {
+        say!("pong {pong}");
+        return Ok(());
+    }
+    let dir = store_dir(store)?;
+    Err(Failure { code: exit::REFUSED, message: format!("no hourbank process is serving {}", dir.display()) })
 }

@@ -1,19 +1,102 @@
 //! Small helpers for what the CLI prints: aligned columns by display width, hours, JSON.
 
+use std::cell::RefCell;
 use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use unicode_width::UnicodeWidthStr;
 
+use crate::bank::Bank;
+use crate::control::Stream;
+
+/// A command running for a client of the control socket, on that request's own thread: its
+/// output goes to the client, relative paths are the client's, and the bank is the owner's.
+pub struct Forwarded {
+    pub out: Stream,
+    pub err: Stream,
+    pub cwd: PathBuf,
+    pub bank: Arc<Bank>,
+}
+
+thread_local! {
+    static FORWARDED: RefCell<Option<Forwarded>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` for a control-socket client; the client's streams are flushed and dropped after.
+pub fn forwarded<R>(target: Forwarded, f: impl FnOnce() -> R) -> R {
+    FORWARDED.with(|t| *t.borrow_mut() = Some(target));
+    let result = f();
+    FORWARDED.with(|t| t.borrow_mut().take());
+    result
+}
+
+/// The owner's bank, when running for a control-socket client.
+pub fn forwarded_bank() -> Option<Arc<Bank>> {
+    FORWARDED.with(|t| t.borrow().as_ref().map(|f| f.bank.clone()))
+}
+
+/// A path from the command line, made absolute against the client's working directory.
+pub fn resolve(path: &Path) -> PathBuf {
+    FORWARDED.with(|t| match t.borrow().as_ref() {
+        Some(f) if path.is_relative() => f.cwd.join(path),
+        _ => path.to_path_buf(),
+    })
+}
+
+/// Runs `f` with the command's standard output: the client's, or this process's. `Err` from
+/// `f` on a closed pipe ends a local command quietly; a client that went away just stops
+/// receiving.
+pub fn with_stdout<R>(f: impl FnOnce(&mut dyn Write) -> R) -> R {
+    // Taken out while `f` runs, so nothing inside `f` can find the cell borrowed.
+    match FORWARDED.with(|t| t.borrow_mut().take()) {
+        Some(mut fw) => {
+            let r = f(&mut fw.out);
+            FORWARDED.with(|t| *t.borrow_mut() = Some(fw));
+            r
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let mut lock = std::io::BufWriter::new(stdout.lock());
+            let r = f(&mut lock);
+            let _ = lock.flush();
+            r
+        }
+    }
+}
+
+/// Prints a line to the command's standard error.
+pub fn note(args: std::fmt::Arguments<'_>) {
+    let done = FORWARDED.with(|t| t.borrow_mut().as_mut().map(|fw| writeln!(fw.err, "{args}")));
+    if done.is_none() {
+        eprintln!("{args}");
+    }
+}
+
+fn is_forwarded() -> bool {
+    FORWARDED.with(|t| t.borrow().is_some())
+}
+
 /// Prints one line to stdout. `println!` panics when the reader has gone away
 /// (`hourbank volunteer list | head`); a closed pipe here just ends the program quietly —
-/// whatever the command saved was saved before anything was printed.
+/// whatever the command saved was saved before anything was printed. For a control-socket
+/// client the line goes to the client, and a closed connection is ignored: the owner (the
+/// counter) must never exit because a script stopped reading.
 pub fn say(args: std::fmt::Arguments<'_>) {
-    let mut out = std::io::stdout().lock();
-    if let Err(e) = out.write_fmt(args).and_then(|()| out.write_all(b"\n"))
+    let quiet = quiet_on_broken_pipe();
+    let result = with_stdout(|out| out.write_fmt(args).and_then(|()| out.write_all(b"\n")));
+    if let Err(e) = result
         && e.kind() == std::io::ErrorKind::BrokenPipe
+        && quiet
     {
         std::process::exit(0);
     }
+}
+
+/// Whether a closed pipe should end the process quietly: yes for a local command whose
+/// reader went away; never for the owner serving a control-socket client.
+pub fn quiet_on_broken_pipe() -> bool {
+    !is_forwarded()
 }
 
 /// Pads `text` with spaces to `width` terminal columns (CJK characters count as two).

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::{CliResult, Failure, open_bank};
+use super::{CliResult, Failure, open_bank, output};
 use crate::bank::cli_actor;
 use crate::report;
 
@@ -43,7 +43,14 @@ pub struct ExportArgs {
 }
 
 pub fn import(store: Option<PathBuf>, cmd: ImportCmd) -> CliResult {
-    let bank = open_bank(store)?;
+    let dir = super::store_dir(store)?;
+    let bank = std::sync::Arc::new(crate::bank::Bank::open(&dir)?);
+    // A long import owns the store; backups and reads reach it through the control socket.
+    let _serving = crate::control::Server::start(
+        &dir,
+        super::forward::handler(bank.clone()),
+        std::sync::Arc::new(|_| {}),
+    );
     let who = cli_actor();
     let summary = match cmd {
         ImportCmd::Volunteers { file, source } => bank.import_volunteers(&who, &file, &source)?,
@@ -101,16 +108,15 @@ pub fn export(store: Option<PathBuf>, a: ExportArgs) -> CliResult {
         };
         match result {
             Ok(n) => Ok(n),
-            Err(e) if broken_pipe(&e) => std::process::exit(0),
+            Err(e) if broken_pipe(&e) && output::quiet_on_broken_pipe() => std::process::exit(0),
+            Err(e) if broken_pipe(&e) => Err(Failure::bad_input("the reader went away")),
             Err(e) => Err(e.into()),
         }
     };
-    match &a.out {
+    match a.out.as_deref().map(output::resolve) {
         None => {
-            let stdout = std::io::stdout();
-            let mut lock = std::io::BufWriter::new(stdout.lock());
-            write(&mut lock)?;
-            if let Err(e) = lock.flush() {
+            let flushed = output::with_stdout(|out| write(out).map(|_| out.flush()))?;
+            if let Err(e) = flushed {
                 if e.kind() == std::io::ErrorKind::BrokenPipe {
                     return Ok(());
                 }
@@ -125,9 +131,9 @@ pub fn export(store: Option<PathBuf>, a: ExportArgs) -> CliResult {
             let mut buf = std::io::BufWriter::new(file);
             let n = write(&mut buf)?;
             buf.flush().map_err(|e| Failure::bad_input(e.to_string()))?;
-            std::fs::rename(&tmp, path)
+            std::fs::rename(&tmp, &path)
                 .map_err(|e| Failure::bad_input(format!("{}: {e}", path.display())))?;
-            eprintln!("wrote {n} rows to {}", path.display());
+            output::note(format_args!("wrote {n} rows to {}", path.display()));
         }
     }
     Ok(())

@@ -1,11 +1,14 @@
 //! sled storage: opening and locking a store, the tree schema, the commit path and reads.
 //! Nothing above this module sees a sled type.
 
+pub mod backup;
 pub mod codec;
 pub mod keys;
-mod login;
+mod local;
+pub use local::LastBackup;
 mod read;
 pub mod records;
+mod restore;
 mod tx;
 
 use std::fs::{self, File, OpenOptions};
@@ -102,6 +105,8 @@ pub mod meta {
     pub const IMPORT_SOURCES: &[u8] = b"import_sources";
     /// `login/<staff id>`: failed PINs and lock (`domain::LoginAttempts`).
     pub const LOGIN_PREFIX: &[u8] = b"login/";
+    /// `local::LastBackup`: when the last good backup was written.
+    pub const LAST_BACKUP: &[u8] = b"last_backup";
 }
 
 #[derive(Debug, thiserror::Error)]

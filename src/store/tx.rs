@@ -93,14 +93,14 @@ pub enum TxFail {
 
 /// Why a transaction closure gave up.
 #[derive(Debug)]
-enum Abort {
+pub(super) enum Abort {
     Rule(Rule),
     Codec(CodecError),
 }
 
-type TxResult<T> = Result<T, ConflictableTransactionError<Abort>>;
+pub(super) type TxResult<T> = Result<T, ConflictableTransactionError<Abort>>;
 
-fn lift<T>(r: Result<T, ApplyError<TxFail>>) -> TxResult<T> {
+pub(super) fn lift<T>(r: Result<T, ApplyError<TxFail>>) -> TxResult<T> {
     match r {
         Ok(v) => Ok(v),
         Err(ApplyError::Rule(rule)) => Err(ConflictableTransactionError::Abort(Abort::Rule(rule))),
@@ -113,13 +113,13 @@ fn lift<T>(r: Result<T, ApplyError<TxFail>>) -> TxResult<T> {
 /// kept: a commit of many entries touches the same few records again and again, and every sled
 /// operation costs microseconds. Changed accounts are written back once, at the end.
 pub struct TxView<'a> {
-    trees: &'a [TransactionalTree],
+    pub(super) trees: &'a [TransactionalTree],
     accounts: RefCell<HashMap<u64, (AccountRecord, bool)>>,
     activities: RefCell<HashMap<u64, Option<Activity>>>,
 }
 
 impl<'a> TxView<'a> {
-    fn new(trees: &'a [TransactionalTree]) -> TxView<'a> {
+    pub(super) fn new(trees: &'a [TransactionalTree]) -> TxView<'a> {
         TxView { trees, accounts: RefCell::new(HashMap::new()), activities: RefCell::new(HashMap::new()) }
     }
 
@@ -143,7 +143,7 @@ impl<'a> TxView<'a> {
     }
 
     /// Writes every changed account. Called once, after all events of the commit applied.
-    fn write_back(&self) -> Result<(), TxFail> {
+    pub(super) fn write_back(&self) -> Result<(), TxFail> {
         for (id, (record, dirty)) in self.accounts.borrow().iter() {
             if *dirty {
                 self.put(ACCOUNTS, &u64_key(*id), record)?;
@@ -152,14 +152,14 @@ impl<'a> TxView<'a> {
         Ok(())
     }
 
-    fn get<T: DeserializeOwned>(&self, t: TreeId, key: &[u8]) -> Result<Option<T>, TxFail> {
+    pub(super) fn get<T: DeserializeOwned>(&self, t: TreeId, key: &[u8]) -> Result<Option<T>, TxFail> {
         match self.trees[t.index].get(key).map_err(TxFail::Sled)? {
             None => Ok(None),
             Some(bytes) => codec::decode(t.name, key, &bytes).map(Some).map_err(TxFail::Codec),
         }
     }
 
-    fn put<T: Serialize>(&self, t: TreeId, key: &[u8], value: &T) -> Result<(), TxFail> {
+    pub(super) fn put<T: Serialize>(&self, t: TreeId, key: &[u8], value: &T) -> Result<(), TxFail> {
         let bytes = codec::encode(value).map_err(TxFail::Codec)?;
         self.trees[t.index].insert(key, bytes).map(drop).map_err(TxFail::Sled)
     }

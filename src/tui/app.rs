@@ -19,7 +19,8 @@ use super::screens::{self, Screen};
 use super::theme::Theme;
 use super::widgets::{self, put};
 use crate::bank::{Bank, Clock, staff_actor};
-use crate::domain::{ActivityId, Actor, Staff};
+use crate::control::ControlEvent;
+use crate::domain::{ActivityId, Actor, Staff, Timestamp};
 use crate::search::SearchIndex;
 
 pub enum Msg {
@@ -29,6 +30,10 @@ pub enum Msg {
     /// Boxed: the index is large and every key passes through the same channel.
     IndexReady(Result<Box<SearchIndex>, String>),
     Printed(Result<(), String>),
+    /// A control-socket request started or finished (a scripted backup, say).
+    Control(ControlEvent),
+    /// The control socket could not be opened.
+    ControlUnavailable(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,6 +126,9 @@ pub struct App {
     index: Option<SearchIndex>,
     memory: Memory,
     quitting: bool,
+    /// Control-socket backups running now.
+    backups_running: u32,
+    last_backup: Option<Timestamp>,
 }
 
 impl App {
@@ -129,6 +137,7 @@ impl App {
         let screen =
             if bank.is_some() { Screen::Lock(Default::default()) } else { Screen::Setup(Default::default()) };
         let now = clock();
+        let last_backup = bank.as_ref().and_then(|b| b.last_backup().ok().flatten()).map(|l| l.at);
         App {
             bank: bank.map(Arc::new),
             store_dir,
@@ -145,6 +154,8 @@ impl App {
             index: None,
             memory: Memory::default(),
             quitting: false,
+            backups_running: 0,
+            last_backup,
         }
     }
 
@@ -216,6 +227,28 @@ impl App {
                     Ok(()) => Status::Info(t.printed.into()),
                     Err(e) => Status::Error(format!("{}{e}", t.print_failed)),
                 };
+                Vec::new()
+            }
+            Msg::Control(ControlEvent::Started { command }) => {
+                if command == "backup" {
+                    self.backups_running += 1;
+                }
+                Vec::new()
+            }
+            Msg::Control(ControlEvent::Finished { command, code }) => {
+                if command == "backup" {
+                    self.backups_running = self.backups_running.saturating_sub(1);
+                    if code == 0 {
+                        self.last_backup =
+                            self.bank.as_ref().and_then(|b| b.last_backup().ok().flatten()).map(|l| l.at);
+                    } else {
+                        self.status = Status::Error(self.text().backup_failed.into());
+                    }
+                }
+                Vec::new()
+            }
+            Msg::ControlUnavailable(e) => {
+                self.status = Status::Error(format!("{}{e}", self.text().control_unavailable));
                 Vec::new()
             }
             Msg::Key(key) => {
@@ -375,7 +408,12 @@ impl App {
         let bar = theme.bar();
         buf.set_style(area, bar);
         let t = vx.t;
-        let left = format!(" {}  {}", t.app_title, vx.counter);
+        // The app's name gives way to the counter's on a narrow screen.
+        let left = if area.width >= 110 {
+            format!(" {}  {}", t.app_title, vx.counter)
+        } else {
+            format!(" {}", vx.counter)
+        };
         put(buf, area, area.x, area.y, &left, bar);
         let staff = match &self.session {
             Some(s) => format!("{} ({})", s.staff.name, s.staff.id),
@@ -387,12 +425,37 @@ impl App {
             _ => (t.status_ready.to_string(), bar),
         };
         let clock = vx.now.format("%H:%M:%S").to_string();
-        let right_len = widgets::width(&staff) + widgets::width(&clock) + widgets::width(&state) + 6;
+        let backup = self.backup_label(vx);
+        let right_len = widgets::width(&staff)
+            + widgets::width(&backup)
+            + widgets::width(&clock)
+            + widgets::width(&state)
+            + 8;
         let x = area.right().saturating_sub(right_len as u16);
         let mut x = x.max(area.x + widgets::width(&left) as u16 + 2);
         x += put(buf, area, x, area.y, &staff, bar) + 2;
+        x += put(buf, area, x, area.y, &backup, bar) + 2;
         x += put(buf, area, x, area.y, &clock, bar) + 2;
         put(buf, area, x, area.y, &state, state_style.bg(bar.bg.unwrap_or_default()));
+    }
+
+    /// "backing up...", or when the last good backup was (time today, else the date).
+    fn backup_label(&self, vx: &Vx) -> String {
+        if self.backups_running > 0 {
+            return vx.t.backup_running.to_string();
+        }
+        match self.last_backup {
+            None => vx.t.backup_never.to_string(),
+            Some(at) => {
+                let local = at.datetime().with_timezone(&Local);
+                let when = if local.date_naive() == vx.now.date_naive() {
+                    local.format("%H:%M").to_string()
+                } else {
+                    local.format("%m-%d").to_string()
+                };
+                fill(vx.t.backup_last, &[&when])
+            }
+        }
     }
 
     fn render_message(&self, area: Rect, buf: &mut Buffer, vx: &Vx) {

@@ -13,20 +13,45 @@ pub mod widgets;
 
 use std::io::Write;
 use std::process::{Command, Stdio};
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
 use crossterm::event::{self, Event};
 
 use app::{App, Effect, Msg};
 
+use crate::bank::Bank;
+use crate::control::{Notify, Server};
+
 /// How often the clock and the idle lock are checked when no key arrives.
 const TICK: Duration = Duration::from_millis(250);
 
+/// Starts the control socket for a bank, telling the screen what it serves.
+pub type Serve = Box<dyn Fn(Arc<Bank>, Notify) -> Result<Server, String>>;
+
 /// Runs the counter until the user quits. The terminal is restored on return and on panic.
-pub fn run(mut app: App) -> std::io::Result<()> {
+/// `serve` opens the control socket once the counter has a bank (at once, or after setup).
+pub fn run(mut app: App, serve: Serve) -> std::io::Result<()> {
     let mut terminal = ratatui::try_init()?;
     let (tx, rx) = mpsc::channel::<Msg>();
+    let mut server: Option<Server> = None;
+    let start_serving = |app: &App, server: &mut Option<Server>| {
+        let (None, Some(bank)) = (server.as_ref(), app.bank()) else { return };
+        let events = Mutex::new(tx.clone());
+        let notify: Notify = Arc::new(move |e| {
+            if let Ok(tx) = events.lock() {
+                let _ = tx.send(Msg::Control(e));
+            }
+        });
+        match serve(bank, notify) {
+            Ok(s) => *server = Some(s),
+            Err(e) => {
+                let _ = tx.send(Msg::ControlUnavailable(e));
+                // Tried once; the counter works without it.
+                *server = None;
+            }
+        }
+    };
     let keys = tx.clone();
     std::thread::spawn(move || {
         // Ends when the receiver is gone (the counter quit) or the terminal fails.
@@ -44,6 +69,8 @@ pub fn run(mut app: App) -> std::io::Result<()> {
     let result = (|| -> std::io::Result<()> {
         let first = app.start();
         run_effects(&app, first, &tx);
+        start_serving(&app, &mut server);
+        let mut serve_tried = app.bank().is_some();
         terminal.draw(|f| app.view(f))?;
         loop {
             let msg = match rx.recv_timeout(TICK) {
@@ -61,6 +88,10 @@ pub fn run(mut app: App) -> std::io::Result<()> {
             }
             if app.quitting() {
                 return Ok(());
+            }
+            if server.is_none() && !serve_tried && app.bank().is_some() {
+                serve_tried = true;
+                start_serving(&app, &mut server);
             }
             terminal.draw(|f| app.view(f))?;
         }

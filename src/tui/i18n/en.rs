@@ -14,6 +14,11 @@ pub static TEXT: Text = Text {
     help_close: "Esc or F1 closes",
     index_building: "Building the search index, one moment (card scans still open at once)",
     printed: "Receipt sent to the printer",
+    backup_running: "backing up...",
+    backup_last: "backup {}",
+    backup_never: "no backup yet",
+    backup_failed: "A backup failed; older backups are untouched. See the backup script's output",
+    control_unavailable: "Control socket unavailable (scripted backups cannot run): ",
     print_failed: "Printing failed: ",
 
     lock_hint: "Press Enter to log in",

@@ -72,6 +72,11 @@ pub struct Text {
     pub help_close: &'static str,
     pub index_building: &'static str,
     pub printed: &'static str,
+    pub backup_running: &'static str,
+    pub backup_last: &'static str,
+    pub backup_never: &'static str,
+    pub backup_failed: &'static str,
+    pub control_unavailable: &'static str,
     pub print_failed: &'static str,
 
     // Lock and login.

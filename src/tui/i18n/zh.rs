@@ -15,6 +15,11 @@ pub static TEXT: Text = Text {
     help_close: "按 Esc 或 F1 关闭",
     index_building: "正在建立搜索索引，请稍候（刷卡仍可直接打开）",
     printed: "小票已发送到打印机",
+    backup_running: "备份中...",
+    backup_last: "备份 {}",
+    backup_never: "尚未备份",
+    backup_failed: "备份失败，旧备份未受影响；请查看备份脚本的输出",
+    control_unavailable: "控制接口不可用（脚本备份无法进行）：",
     print_failed: "打印失败：",
 
     lock_hint: "按 Enter 登录",

@@ -1,0 +1,69 @@
+//! The command line's side of the control socket: a client that forwards read commands to the
+//! process holding the store, and the handler that process runs them with — the same command
+//! code, with output, paths and bank redirected — so a user types the same command either way.
+
+use std::sync::Arc;
+
+use super::{Cli, Command, Failure, exit, output};
+use crate::bank::Bank;
+use crate::control::{self, ClientError, Handler};
+
+/// Commands that may run while another process holds the store.
+pub fn forwardable(command: &Command) -> bool {
+    match command {
+        Command::Backup(a) => a.verify.is_none(),
+        Command::Balance(_)
+        | Command::History(_)
+        | Command::Check(_)
+        | Command::Export(_)
+        | Command::Ping => true,
+        _ => false,
+    }
+}
+
+/// Sends this process's arguments to the process serving `dir`. `None` when nothing is
+/// serving it (the caller then opens the store itself).
+pub fn try_forward(dir: &std::path::Path) -> Option<Result<(), Failure>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let stdout = std::io::stdout();
+    let stderr = std::io::stderr();
+    match control::forward(dir, &args, &mut stdout.lock(), &mut stderr.lock()) {
+        Ok(0) => Some(Ok(())),
+        // The serving process already printed why.
+        Ok(code) => Some(Err(Failure { code, message: String::new() })),
+        Err(ClientError::NotServing(_)) => None,
+        Err(e) => Some(Err(Failure { code: exit::STORE_UNAVAILABLE, message: e.to_string() })),
+    }
+}
+
+/// How the owning process answers control-socket requests.
+pub fn handler(bank: Arc<Bank>) -> Handler {
+    Arc::new(move |request, out, err| {
+        let target = output::Forwarded { out, err, cwd: request.cwd.clone(), bank: bank.clone() };
+        output::forwarded(target, || {
+            let args = std::iter::once("hourbank".to_string()).chain(request.args.iter().cloned());
+            let result = match <Cli as clap::Parser>::try_parse_from(args) {
+                Err(e) => Err(Failure::bad_input(e.to_string().trim_end().to_string())),
+                Ok(Cli { command: Some(command), .. }) if forwardable(&command) => {
+                    super::dispatch(None, command)
+                }
+                Ok(_) => Err(Failure {
+                    code: exit::STORE_UNAVAILABLE,
+                    message: format!(
+                        "the store is open in hourbank process {} (the counter); only backup, balance, history, check and export run meanwhile",
+                        std::process::id()
+                    ),
+                }),
+            };
+            match result {
+                Ok(()) => exit::OK,
+                Err(f) => {
+                    if !f.message.is_empty() {
+                        output::note(format_args!("hourbank: {}", f.message));
+                    }
+                    f.code
+                }
+            }
+        })
+    })
+}
