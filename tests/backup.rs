@@ -130,8 +130,8 @@ fn a_thousand_damaged_backups_are_all_refused_and_the_target_is_untouched() {
             damaged[at] ^= 1 << rng.random_range(0..8);
         }
         std::fs::write(&bad, &damaged).unwrap();
-        assert!(verify_backup(&bad).is_err(), "round {round}: verify accepted a damaged file");
-        assert!(restore(&bad, &target, true, now).is_err(), "round {round}: restore accepted a damaged file");
+        assert!(verify_backup(&bad, None).is_err(), "round {round}: verify accepted a damaged file");
+        assert!(restore(&bad, &target, true, now, None).is_err(), "round {round}: restore accepted a damaged file");
     }
     assert_eq!(ok(&target, &["export", "entries"]), before, "the target store is untouched");
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 4, "no leftovers beside the target");
@@ -160,7 +160,7 @@ fn damage_behind_a_recomputed_checksum_is_caught_by_the_chain_or_harmless() {
         damaged.extend_from_slice(sum.as_bytes());
         std::fs::write(&bad, &damaged).unwrap();
         let target = dir.path().join(format!("t{round}"));
-        match restore(&bad, &target, false, Timestamp::from_micros(0)) {
+        match restore(&bad, &target, false, Timestamp::from_micros(0), None) {
             Err(_) => {
                 caught += 1;
                 assert!(!target.exists(), "round {round}: a refused restore leaves nothing");
@@ -346,7 +346,7 @@ fn a_kill_during_backup_leaves_no_partial_file_under_a_final_name() {
             let path = entry.unwrap().path();
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
             if name.ends_with(".hbk") {
-                let report = verify_backup(&path)
+                let report = verify_backup(&path, None)
                     .unwrap_or_else(|e| panic!("{name} is under a final name but broken: {e}"));
                 assert!(report.ok, "{name}");
                 complete.insert(name);
@@ -360,4 +360,42 @@ fn a_kill_during_backup_leaves_no_partial_file_under_a_final_name() {
     }
     eprintln!("{partial} kills landed mid-write; {} complete backups checked", complete.len());
     assert!(partial > 0, "no kill landed while a file was being written; the test proved nothing");
+}
+
+#[test]
+fn an_encrypted_backup_needs_the_admin_key_and_restores_with_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    populated(&store);
+    let key = dir.path().join("admin.key");
+    let public = ok(&store, &["backup", "keygen", "--out", key.to_str().unwrap()]);
+    let public = public.trim();
+    assert!(public.starts_with("age1"), "{public}");
+    assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600);
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let summary = ok(&store, &["backup", "--out", out.to_str().unwrap(), "--recipient", public, "--json"]);
+    let v: serde_json::Value = serde_json::from_str(summary.trim()).unwrap();
+    let file = PathBuf::from(v["path"].as_str().unwrap());
+    assert!(file.to_string_lossy().ends_with(".hbk.age"), "{}", file.display());
+    let bytes = std::fs::read(&file).unwrap();
+    assert!(bytes.starts_with(b"age-encryption.org/v1"));
+    let plain_name = "陈华佩".as_bytes();
+    assert!(!bytes.windows(plain_name.len()).any(|w| w == plain_name), "no personal data in the clear");
+
+    let (code, _, err) = hb(&store, &["backup", "verify", file.to_str().unwrap()]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("--identity"), "{err}");
+    let verified = ok(&store, &["backup", "verify", file.to_str().unwrap(), "--identity", key.to_str().unwrap()]);
+    assert!(verified.starts_with("ok: "), "{verified}");
+    let other_key = dir.path().join("other.key");
+    ok(&store, &["backup", "keygen", "--out", other_key.to_str().unwrap()]);
+    let (code, _, err) = hb(&store, &["backup", "verify", file.to_str().unwrap(), "--identity", other_key.to_str().unwrap()]);
+    assert_ne!(code, 0);
+    assert!(err.contains("admin key"), "{err}");
+    let restored = dir.path().join("restored");
+    ok(&restored, &["restore", file.to_str().unwrap(), "--identity", key.to_str().unwrap()]);
+    assert_eq!(ok(&restored, &["export", "entries"]), ok(&store, &["export", "entries"]));
+    let left: Vec<_> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(left.len(), 1, "no decrypted copy is left behind: {left:?}");
 }

@@ -12,7 +12,7 @@ use super::check::{Problem, Replay, check_store, invariant_of};
 use super::{Bank, BankError};
 use crate::domain::ledger::{ApplyError, apply};
 use crate::domain::{Event, Timestamp};
-use crate::store::backup::{BackupError, BackupFile, BackupHeader, sync_dir};
+use crate::store::backup::{BackupError, BackupFile, BackupHeader, Decrypted, decrypt, is_encrypted, sync_dir};
 use crate::store::{CommitError, LastBackup, OpenMode, Store, StoreError, codec, link_hash, tree};
 
 #[derive(Debug, Clone, Serialize)]
@@ -58,23 +58,30 @@ fn refused(detail: impl Into<String>) -> BackupError {
 impl Bank {
     /// Backs the store up to `dest`: a file name, or a directory (a timestamped name is made).
     pub fn backup(&self, dest: &Path) -> Result<BackupSummary, BackupError> {
+        self.backup_for(dest, &[])
+    }
+
+    /// As [`Bank::backup`], encrypted to the admins' public keys when `recipients` has any
+    /// (the name then ends in `.hbk.age`).
+    pub fn backup_for(&self, dest: &Path, recipients: &[age::x25519::Recipient]) -> Result<BackupSummary, BackupError> {
         let now = self.now();
+        let ext = if recipients.is_empty() { "hbk" } else { "hbk.age" };
         let path = if dest.is_dir() {
             let stamp = now.datetime().with_timezone(&Local).format("%Y%m%d-%H%M%S");
             let seq = self.store.head()?.next_seq.saturating_sub(1);
             let base = format!("hourbank-{}-{stamp}-{seq}", safe(&self.counter));
             // Two backups in one second with nothing written between get -2, -3, …
-            let mut path = dest.join(format!("{base}.hbk"));
+            let mut path = dest.join(format!("{base}.{ext}"));
             let mut n = 1;
             while path.exists() {
                 n += 1;
-                path = dest.join(format!("{base}-{n}.hbk"));
+                path = dest.join(format!("{base}-{n}.{ext}"));
             }
             path
         } else {
             dest.to_path_buf()
         };
-        let header = self.store.write_backup(&path, now)?;
+        let header = self.store.write_backup_for(&path, now, recipients)?;
         let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
         let last = LastBackup { at: now, last_seq: header.last_seq, path: path.display().to_string() };
         self.store.set_last_backup(&last)?;
@@ -109,10 +116,24 @@ fn chained(value: &[u8], seq: u64, prev: &[u8; 32]) -> Result<Event, String> {
     Ok(event)
 }
 
+/// An encrypted backup is decrypted (with the admin's identity) into a private temporary
+/// file, which lives as long as the returned guard.
+fn readable(path: &Path, identity: Option<&age::x25519::Identity>) -> Result<(PathBuf, Option<Decrypted>), BackupError> {
+    if !is_encrypted(path)? {
+        return Ok((path.to_path_buf(), None));
+    }
+    let identity = identity.ok_or_else(|| {
+        refused(format!("{} is encrypted; give the admin key with --identity FILE", path.display()))
+    })?;
+    let plain = decrypt(path, identity)?;
+    Ok((plain.path.clone(), Some(plain)))
+}
+
 /// Checksum, every event decoded and chained, a replay in memory through the ledger rules,
 /// and the header's last hash and counts compared with what the replay rebuilt.
-pub fn verify_backup(path: &Path) -> Result<VerifyReport, BackupError> {
-    let file = BackupFile::open(path)?;
+pub fn verify_backup(path: &Path, identity: Option<&age::x25519::Identity>) -> Result<VerifyReport, BackupError> {
+    let (plain, _guard) = readable(path, identity)?;
+    let file = BackupFile::open(&plain)?;
     let h = &file.header;
     let offsets: RefCell<Vec<u64>> = RefCell::new(Vec::with_capacity(h.last_seq.min(1 << 24) as usize));
     let lookup = |seq: u64| -> Result<Option<Event>, StoreError> {
@@ -215,8 +236,10 @@ pub fn restore(
     target: &Path,
     force: bool,
     now: Timestamp,
+    identity: Option<&age::x25519::Identity>,
 ) -> Result<RestoreReport, BackupError> {
-    let file = BackupFile::open(backup)?;
+    let (plain, _guard) = readable(backup, identity)?;
+    let file = BackupFile::open(&plain)?;
     let occupied =
         target.exists() && std::fs::read_dir(target).map(|mut d| d.next().is_some()).unwrap_or(true);
     if occupied {

@@ -19,6 +19,9 @@ pub struct BackupArgs {
     /// A new file, or a directory (the file gets a timestamped name)
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Encrypt to this admin public key (age1…; repeat for several admins)
+    #[arg(long)]
+    recipient: Vec<String>,
     #[arg(long)]
     json: bool,
 }
@@ -28,8 +31,17 @@ pub enum BackupSub {
     /// Check a backup: checksum, every event, a replay through the ledger rules
     Verify {
         file: PathBuf,
+        /// The admin's age identity file, for an encrypted backup
+        #[arg(long)]
+        identity: Option<PathBuf>,
         #[arg(long)]
         json: bool,
+    },
+    /// Make an admin key pair for encrypted backups: the secret goes to --out (mode 0600,
+    /// keep it off the counter machine), the public key (age1…) is printed
+    Keygen {
+        #[arg(long)]
+        out: PathBuf,
     },
 }
 
@@ -40,6 +52,31 @@ pub struct RestoreArgs {
     /// Replace an existing store (it is kept beside as <store>.before-restore-<time>)
     #[arg(long)]
     force: bool,
+    /// The admin's age identity file, for an encrypted backup
+    #[arg(long)]
+    identity: Option<PathBuf>,
+}
+
+fn identity(file: Option<&std::path::Path>) -> Result<Option<age::x25519::Identity>, Failure> {
+    let Some(file) = file else { return Ok(None) };
+    let file = output::resolve(file);
+    let text = std::fs::read_to_string(&file).map_err(|e| Failure::bad_input(format!("{}: {e}", file.display())))?;
+    let key = text.lines().map(str::trim).find(|l| l.starts_with("AGE-SECRET-KEY-"));
+    key.and_then(|k| k.parse().ok())
+        .map(Some)
+        .ok_or_else(|| Failure::bad_input(format!("{}: no age secret key (AGE-SECRET-KEY-…) in it", file.display())))
+}
+
+fn keygen(out: PathBuf) -> CliResult {
+    use age::secrecy::ExposeSecret;
+    let out = output::resolve(&out);
+    let key = age::x25519::Identity::generate();
+    let public = key.to_public().to_string();
+    let text = format!("# hourbank backup key, public key: {public}\n{}\n", key.to_string().expose_secret());
+    let mut file = crate::store::backup::create_private(&out).map_err(|e| Failure::bad_input(format!("{}: {e}", out.display())))?;
+    std::io::Write::write_all(&mut file, text.as_bytes()).map_err(|e| Failure::bad_input(e.to_string()))?;
+    say!("{public}");
+    Ok(())
 }
 
 impl From<BackupError> for Failure {
@@ -56,12 +93,19 @@ impl From<BackupError> for Failure {
 }
 
 pub fn backup(store: Option<PathBuf>, a: BackupArgs) -> CliResult {
-    if let Some(BackupSub::Verify { file, json }) = a.verify {
-        return verify(file, json);
+    match a.verify {
+        Some(BackupSub::Verify { file, identity: key, json }) => return verify(file, key, json),
+        Some(BackupSub::Keygen { out }) => return keygen(out),
+        None => {}
     }
     let out = a.out.ok_or_else(|| Failure::bad_input("where to? give --out FILE or --out DIR"))?;
+    let recipients = a
+        .recipient
+        .iter()
+        .map(|r| r.trim().parse::<age::x25519::Recipient>().map_err(|e| Failure::bad_input(format!("recipient {r:?}: {e}"))))
+        .collect::<Result<Vec<_>, _>>()?;
     let bank = open_bank(store)?;
-    let s = bank.backup(&output::resolve(&out))?;
+    let s = bank.backup_for(&output::resolve(&out), &recipients)?;
     if a.json {
         output::json(&json!(s));
     } else {
@@ -77,8 +121,9 @@ pub fn backup(store: Option<PathBuf>, a: BackupArgs) -> CliResult {
     Ok(())
 }
 
-fn verify(file: PathBuf, json: bool) -> CliResult {
-    let report = verify_backup(&output::resolve(&file))?;
+fn verify(file: PathBuf, key: Option<PathBuf>, json: bool) -> CliResult {
+    let key = identity(key.as_deref())?;
+    let report = verify_backup(&output::resolve(&file), key.as_ref())?;
     if json {
         output::json(&json!(report));
     } else {
@@ -108,7 +153,8 @@ fn verify(file: PathBuf, json: bool) -> CliResult {
 pub fn restore(store: Option<PathBuf>, a: RestoreArgs) -> CliResult {
     let target = store_dir(store)?;
     let now = Timestamp::from_datetime(chrono::Utc::now());
-    let r = restore_store(&a.file, &target, a.force, now)?;
+    let key = identity(a.identity.as_deref())?;
+    let r = restore_store(&a.file, &target, a.force, now, key.as_ref())?;
     say!("restored {} events into {}", r.last_seq, r.target.display());
     if let Some(previous) = r.previous {
         say!("the store that was there is kept at {}", previous.display());

@@ -11,6 +11,7 @@ use crate::control::{self, ClientError, Handler};
 /// Commands that may run while another process holds the store.
 pub fn forwardable(command: &Command) -> bool {
     match command {
+        // Verifying a file and making a key need no store.
         Command::Backup(a) => a.verify.is_none(),
         Command::Balance(_)
         | Command::History(_)

@@ -12,6 +12,10 @@
 //! ```
 //! The file is written under a temporary name in the target directory, fsynced, renamed and
 //! the directory fsynced, so a crash never leaves a partial file under the final name.
+//!
+//! With an admin's public key (age, X25519) the whole file is age-encrypted (`.hbk.age`): a
+//! stolen counter machine cannot read its own backups. Reading one needs the admin's identity;
+//! it is decrypted into a private temporary file beside it, read, and removed.
 
 use std::fs::{File, OpenOptions};
 use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
@@ -67,6 +71,8 @@ pub enum BackupError {
     Io { path: PathBuf, source: std::io::Error },
     #[error("{0}")]
     Refused(String),
+    #[error("{}: {detail}", path.display())]
+    Encryption { path: PathBuf, detail: String },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -90,6 +96,67 @@ impl<W: Write> Write for HashingWriter<W> {
     fn flush(&mut self) -> std::io::Result<()> {
         self.inner.flush()
     }
+}
+
+/// Where backup bytes go: straight to the file, or through age encryption.
+enum Sink {
+    Plain(BufWriter<File>),
+    Age(age::stream::StreamWriter<BufWriter<File>>),
+}
+
+impl Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Sink::Plain(w) => w.write(buf),
+            Sink::Age(w) => w.write(buf),
+        }
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Sink::Plain(w) => w.flush(),
+            Sink::Age(w) => w.flush(),
+        }
+    }
+}
+
+/// The age header every encrypted file starts with.
+const AGE_MAGIC: &[u8] = b"age-encryption.org/v1";
+
+/// Whether `path` is an age-encrypted file.
+pub fn is_encrypted(path: &Path) -> Result<bool, BackupError> {
+    let mut start = [0u8; 21];
+    let mut file = File::open(path).map_err(io(path))?;
+    let n = file.read(&mut start).map_err(io(path))?;
+    Ok(&start[..n] == AGE_MAGIC)
+}
+
+/// A decrypted copy of an encrypted backup, private to this process, removed when dropped.
+pub struct Decrypted {
+    pub path: PathBuf,
+}
+
+impl Drop for Decrypted {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// Decrypts `path` with `identity` into a private file beside it.
+pub fn decrypt(path: &Path, identity: &age::x25519::Identity) -> Result<Decrypted, BackupError> {
+    let fail = |detail: String| BackupError::Encryption { path: path.to_path_buf(), detail };
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let plain = Decrypted { path: dir.join(format!(".{name}.decrypted-{}", std::process::id())) };
+    let input = BufReader::new(File::open(path).map_err(io(path))?);
+    let decryptor = age::Decryptor::new_buffered(input).map_err(|e| fail(e.to_string()))?;
+    let mut reader = decryptor
+        .decrypt(std::iter::once(identity as &dyn age::Identity))
+        .map_err(|e| fail(format!("{e} (is this the admin key the backup was made for?)")))?;
+    let _ = std::fs::remove_file(&plain.path);
+    let mut out = BufWriter::new(create_private(&plain.path).map_err(io(&plain.path))?);
+    std::io::copy(&mut reader, &mut out).map_err(|e| fail(e.to_string()))?;
+    out.flush().map_err(io(&plain.path))?;
+    Ok(plain)
 }
 
 /// Creates `path` for writing with mode 0600, refusing to replace an existing file.
@@ -134,8 +201,18 @@ impl Store {
         })
     }
 
-    /// Writes a backup of the journal as of now to `path` (which must not exist).
+    /// Writes a backup of the journal as of now to `path` (which must not exist), encrypted
+    /// to `recipients` when there are any.
     pub fn write_backup(&self, path: &Path, created_at: Timestamp) -> Result<BackupHeader, BackupError> {
+        self.write_backup_for(path, created_at, &[])
+    }
+
+    pub fn write_backup_for(
+        &self,
+        path: &Path,
+        created_at: Timestamp,
+        recipients: &[age::x25519::Recipient],
+    ) -> Result<BackupHeader, BackupError> {
         if path.exists() {
             return Err(BackupError::Exists(path.to_path_buf()));
         }
@@ -143,7 +220,7 @@ impl Store {
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let temp = dir.join(format!(".{name}.partial-{}", std::process::id()));
         let header = self.backup_header(created_at)?;
-        let result = self.write_backup_to(&temp, &header).and_then(|()| {
+        let result = self.write_backup_to(&temp, &header, recipients).and_then(|()| {
             std::fs::rename(&temp, path).map_err(io(path))?;
             sync_dir(dir).map_err(io(dir))
         });
@@ -153,10 +230,22 @@ impl Store {
         result.map(|()| header)
     }
 
-    fn write_backup_to(&self, temp: &Path, header: &BackupHeader) -> Result<(), BackupError> {
+    fn write_backup_to(
+        &self,
+        temp: &Path,
+        header: &BackupHeader,
+        recipients: &[age::x25519::Recipient],
+    ) -> Result<(), BackupError> {
         let file = create_private(temp).map_err(io(temp))?;
-        let mut out =
-            HashingWriter { inner: BufWriter::with_capacity(1 << 20, file), hasher: blake3::Hasher::new() };
+        let buffered = BufWriter::with_capacity(1 << 20, file);
+        let sink: Sink = if recipients.is_empty() {
+            Sink::Plain(buffered)
+        } else {
+            let encryptor = age::Encryptor::with_recipients(recipients.iter().map(|r| r as &dyn age::Recipient))
+                .map_err(|e| BackupError::Encryption { path: temp.to_path_buf(), detail: e.to_string() })?;
+            Sink::Age(encryptor.wrap_output(buffered).map_err(io(temp))?)
+        };
+        let mut out = HashingWriter { inner: sink, hasher: blake3::Hasher::new() };
         let head = codec::encode(header).map_err(StoreError::Corrupt)?;
         out.write_all(MAGIC).map_err(io(temp))?;
         out.write_all(&FORMAT_VERSION.to_le_bytes()).map_err(io(temp))?;
@@ -181,9 +270,12 @@ impl Store {
         let sum = out.hasher.finalize();
         let mut inner = out.inner;
         inner.write_all(sum.as_bytes()).map_err(io(temp))?;
-        let file = inner
-            .into_inner()
-            .map_err(|e| BackupError::Io { path: temp.to_path_buf(), source: e.into_error() })?;
+        let buffered = match inner {
+            Sink::Plain(b) => b,
+            Sink::Age(stream) => stream.finish().map_err(io(temp))?,
+        };
+        let file =
+            buffered.into_inner().map_err(|e| BackupError::Io { path: temp.to_path_buf(), source: e.into_error() })?;
         file.sync_all().map_err(io(temp))
     }
 }
