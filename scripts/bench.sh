@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Benchmarks with baselines measured in the same run (see README "Benchmarks").
-#   scripts/bench.sh [--volunteers 100000] [--entries 1000000]
+#   scripts/bench.sh [--volunteers 100000] [--entries 1000000] [--no-ledger]
 # Needs python3 (for the SQLite size comparison), GNU time (/usr/bin/time) for peak memory, and
 # fzf for the search comparison (apt install fzf; skipped with a note if absent).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VOLUNTEERS=100000
 ENTRIES=1000000
+LEDGER=1
 while [ $# -gt 0 ]; do
   case "$1" in
+    --no-ledger) LEDGER=0; shift ;;
     --volunteers) VOLUNTEERS=$2; shift 2 ;;
     --entries) ENTRIES=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
@@ -22,8 +24,10 @@ BIN=target/release/hourbank
 
 echo "== machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -m), $(df -h "$WORK" | awk 'NR==2{print $1}')"
 
-echo "== ledger benchmarks (cargo bench --bench ledger)"
-cargo bench --quiet --bench ledger -- --volunteers "$VOLUNTEERS" --entries "$ENTRIES" --dir "$WORK/bench"
+if [ "$LEDGER" = 1 ]; then
+  echo "== ledger benchmarks (cargo bench --bench ledger)"
+  cargo bench --quiet --bench ledger -- --volunteers "$VOLUNTEERS" --entries "$ENTRIES" --dir "$WORK/bench"
+fi
 
 echo "== peak memory of the real binary (GNU time)"
 DATA="$WORK/data"
@@ -79,3 +83,12 @@ db.commit(); db.execute("VACUUM"); db.close()
 print(f"SQLite: {os.path.getsize(path) / 1e6:.0f} MB")
 PY
 echo "hourbank store: $(du -sm "$STORE" | cut -f1) MB"
+
+echo "== backup and verify of the same store, beside cp -a and SQLite's online backup"
+ms() { local s=$(date +%s%N); "$@" >/dev/null || exit 1; echo $(( ($(date +%s%N) - s) / 1000000 )); }
+sync
+echo "hourbank backup: $(ms $BIN --store "$STORE" backup --out "$WORK/store.hbk") ms, $(du -m "$WORK/store.hbk" | cut -f1) MB"
+echo "hourbank backup verify: $(ms $BIN backup verify "$WORK/store.hbk") ms"
+echo "cp -a of the store directory: $(ms cp -a "$STORE" "$WORK/store-copy") ms"
+echo "sqlite3 .backup of the same data: $(ms python3 -c 'import sqlite3,sys; s=sqlite3.connect(sys.argv[1]); d=sqlite3.connect(sys.argv[2]); s.backup(d); d.close()' "$WORK/ledger.sqlite" "$WORK/ledger-copy.sqlite") ms"
+echo "hourbank restore: $(ms $BIN --store "$WORK/restored" restore "$WORK/store.hbk") ms"

@@ -159,6 +159,14 @@ impl App {
         }
     }
 
+    /// The same app over a bank shared with other threads (the control socket's workers).
+    pub fn with_bank(mut self, bank: Arc<Bank>) -> App {
+        self.last_backup = bank.last_backup().ok().flatten().map(|l| l.at);
+        self.bank = Some(bank);
+        self.screen = Screen::Lock(Default::default());
+        self
+    }
+
     /// Effects to run at start: the search index, when there is a bank to index.
     pub fn start(&self) -> Vec<Effect> {
         if self.bank.is_some() { vec![Effect::BuildIndex] } else { Vec::new() }
