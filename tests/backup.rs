@@ -131,7 +131,10 @@ fn a_thousand_damaged_backups_are_all_refused_and_the_target_is_untouched() {
         }
         std::fs::write(&bad, &damaged).unwrap();
         assert!(verify_backup(&bad, None).is_err(), "round {round}: verify accepted a damaged file");
-        assert!(restore(&bad, &target, true, now, None).is_err(), "round {round}: restore accepted a damaged file");
+        assert!(
+            restore(&bad, &target, true, now, None).is_err(),
+            "round {round}: restore accepted a damaged file"
+        );
     }
     assert_eq!(ok(&target, &["export", "entries"]), before, "the target store is untouched");
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 4, "no leftovers beside the target");
@@ -386,11 +389,13 @@ fn an_encrypted_backup_needs_the_admin_key_and_restores_with_it() {
     let (code, _, err) = hb(&store, &["backup", "verify", file.to_str().unwrap()]);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("--identity"), "{err}");
-    let verified = ok(&store, &["backup", "verify", file.to_str().unwrap(), "--identity", key.to_str().unwrap()]);
+    let verified =
+        ok(&store, &["backup", "verify", file.to_str().unwrap(), "--identity", key.to_str().unwrap()]);
     assert!(verified.starts_with("ok: "), "{verified}");
     let other_key = dir.path().join("other.key");
     ok(&store, &["backup", "keygen", "--out", other_key.to_str().unwrap()]);
-    let (code, _, err) = hb(&store, &["backup", "verify", file.to_str().unwrap(), "--identity", other_key.to_str().unwrap()]);
+    let (code, _, err) =
+        hb(&store, &["backup", "verify", file.to_str().unwrap(), "--identity", other_key.to_str().unwrap()]);
     assert_ne!(code, 0);
     assert!(err.contains("admin key"), "{err}");
     let restored = dir.path().join("restored");

@@ -12,7 +12,9 @@ use super::check::{Problem, Replay, check_store, invariant_of};
 use super::{Bank, BankError};
 use crate::domain::ledger::{ApplyError, apply};
 use crate::domain::{Event, Timestamp};
-use crate::store::backup::{BackupError, BackupFile, BackupHeader, Decrypted, decrypt, is_encrypted, sync_dir};
+use crate::store::backup::{
+    BackupError, BackupFile, BackupHeader, Decrypted, decrypt, is_encrypted, sync_dir,
+};
 use crate::store::{CommitError, LastBackup, OpenMode, Store, StoreError, codec, link_hash, tree};
 
 #[derive(Debug, Clone, Serialize)]
@@ -63,7 +65,11 @@ impl Bank {
 
     /// As [`Bank::backup`], encrypted to the admins' public keys when `recipients` has any
     /// (the name then ends in `.hbk.age`).
-    pub fn backup_for(&self, dest: &Path, recipients: &[age::x25519::Recipient]) -> Result<BackupSummary, BackupError> {
+    pub fn backup_for(
+        &self,
+        dest: &Path,
+        recipients: &[age::x25519::Recipient],
+    ) -> Result<BackupSummary, BackupError> {
         let now = self.now();
         let ext = if recipients.is_empty() { "hbk" } else { "hbk.age" };
         let path = if dest.is_dir() {
@@ -118,7 +124,10 @@ fn chained(value: &[u8], seq: u64, prev: &[u8; 32]) -> Result<Event, String> {
 
 /// An encrypted backup is decrypted (with the admin's identity) into a private temporary
 /// file, which lives as long as the returned guard.
-fn readable(path: &Path, identity: Option<&age::x25519::Identity>) -> Result<(PathBuf, Option<Decrypted>), BackupError> {
+fn readable(
+    path: &Path,
+    identity: Option<&age::x25519::Identity>,
+) -> Result<(PathBuf, Option<Decrypted>), BackupError> {
     if !is_encrypted(path)? {
         return Ok((path.to_path_buf(), None));
     }
@@ -131,7 +140,10 @@ fn readable(path: &Path, identity: Option<&age::x25519::Identity>) -> Result<(Pa
 
 /// Checksum, every event decoded and chained, a replay in memory through the ledger rules,
 /// and the header's last hash and counts compared with what the replay rebuilt.
-pub fn verify_backup(path: &Path, identity: Option<&age::x25519::Identity>) -> Result<VerifyReport, BackupError> {
+pub fn verify_backup(
+    path: &Path,
+    identity: Option<&age::x25519::Identity>,
+) -> Result<VerifyReport, BackupError> {
     let (plain, _guard) = readable(path, identity)?;
     let file = BackupFile::open(&plain)?;
     let h = &file.header;

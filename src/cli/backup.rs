@@ -60,11 +60,12 @@ pub struct RestoreArgs {
 fn identity(file: Option<&std::path::Path>) -> Result<Option<age::x25519::Identity>, Failure> {
     let Some(file) = file else { return Ok(None) };
     let file = output::resolve(file);
-    let text = std::fs::read_to_string(&file).map_err(|e| Failure::bad_input(format!("{}: {e}", file.display())))?;
+    let text =
+        std::fs::read_to_string(&file).map_err(|e| Failure::bad_input(format!("{}: {e}", file.display())))?;
     let key = text.lines().map(str::trim).find(|l| l.starts_with("AGE-SECRET-KEY-"));
-    key.and_then(|k| k.parse().ok())
-        .map(Some)
-        .ok_or_else(|| Failure::bad_input(format!("{}: no age secret key (AGE-SECRET-KEY-…) in it", file.display())))
+    key.and_then(|k| k.parse().ok()).map(Some).ok_or_else(|| {
+        Failure::bad_input(format!("{}: no age secret key (AGE-SECRET-KEY-…) in it", file.display()))
+    })
 }
 
 fn keygen(out: PathBuf) -> CliResult {
@@ -73,7 +74,8 @@ fn keygen(out: PathBuf) -> CliResult {
     let key = age::x25519::Identity::generate();
     let public = key.to_public().to_string();
     let text = format!("# hourbank backup key, public key: {public}\n{}\n", key.to_string().expose_secret());
-    let mut file = crate::store::backup::create_private(&out).map_err(|e| Failure::bad_input(format!("{}: {e}", out.display())))?;
+    let mut file = crate::store::backup::create_private(&out)
+        .map_err(|e| Failure::bad_input(format!("{}: {e}", out.display())))?;
     std::io::Write::write_all(&mut file, text.as_bytes()).map_err(|e| Failure::bad_input(e.to_string()))?;
     say!("{public}");
     Ok(())
@@ -102,7 +104,11 @@ pub fn backup(store: Option<PathBuf>, a: BackupArgs) -> CliResult {
     let recipients = a
         .recipient
         .iter()
-        .map(|r| r.trim().parse::<age::x25519::Recipient>().map_err(|e| Failure::bad_input(format!("recipient {r:?}: {e}"))))
+        .map(|r| {
+            r.trim()
+                .parse::<age::x25519::Recipient>()
+                .map_err(|e| Failure::bad_input(format!("recipient {r:?}: {e}")))
+        })
         .collect::<Result<Vec<_>, _>>()?;
     let bank = open_bank(store)?;
     let s = bank.backup_for(&output::resolve(&out), &recipients)?;

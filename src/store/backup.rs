@@ -241,8 +241,12 @@ impl Store {
         let sink: Sink = if recipients.is_empty() {
             Sink::Plain(buffered)
         } else {
-            let encryptor = age::Encryptor::with_recipients(recipients.iter().map(|r| r as &dyn age::Recipient))
-                .map_err(|e| BackupError::Encryption { path: temp.to_path_buf(), detail: e.to_string() })?;
+            let encryptor =
+                age::Encryptor::with_recipients(recipients.iter().map(|r| r as &dyn age::Recipient))
+                    .map_err(|e| BackupError::Encryption {
+                        path: temp.to_path_buf(),
+                        detail: e.to_string(),
+                    })?;
             Sink::Age(encryptor.wrap_output(buffered).map_err(io(temp))?)
         };
         let mut out = HashingWriter { inner: sink, hasher: blake3::Hasher::new() };
@@ -273,8 +277,9 @@ impl Store {
             Sink::Plain(b) => b,
             Sink::Age(stream) => stream.finish().map_err(io(temp))?,
         };
-        let file =
-            buffered.into_inner().map_err(|e| BackupError::Io { path: temp.to_path_buf(), source: e.into_error() })?;
+        let file = buffered
+            .into_inner()
+            .map_err(|e| BackupError::Io { path: temp.to_path_buf(), source: e.into_error() })?;
         file.sync_all().map_err(io(temp))
     }
 }
@@ -304,7 +309,9 @@ impl Store {
             chunk.extend_from_slice(&(value.len() as u32).to_le_bytes());
             chunk.extend_from_slice(&value);
             expected += 1;
-            if chunk.len() >= CHUNK && !send(Ok(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK + 4096)))) {
+            if chunk.len() >= CHUNK
+                && !send(Ok(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK + 4096))))
+            {
                 return;
             }
         }

@@ -44,7 +44,9 @@ impl Receipt {
             (t.receipt_time, time.unwrap_or_default()),
         ];
         let mut lines = vec![self.counter.clone(), t.receipt_title.to_string(), String::new()];
-        lines.extend(rows.iter().map(|(label, value)| format!("{}{value}", pad(label, 12))));
+        let label_cols =
+            rows.iter().map(|(label, _)| crate::tui::widgets::width(label)).max().unwrap_or(0) + 2;
+        lines.extend(rows.iter().map(|(label, value)| format!("{}{value}", pad(label, label_cols))));
         lines
     }
 
