@@ -168,6 +168,26 @@ fn the_counter_reports_problems_plainly_before_taking_the_terminal() {
 }
 
 #[test]
+fn loosened_permissions_are_reported_and_tightened() {
+    use std::os::unix::fs::PermissionsExt;
+    let f = fixture();
+    let lock = f.store().join("lock");
+    std::fs::set_permissions(&lock, std::fs::Permissions::from_mode(0o644)).unwrap();
+    std::fs::set_permissions(f.store(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let o = f.run(&["balance", "JH000123"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("warning: 2 file(s) of the store were readable by other users"),
+        "{}",
+        o.stderr
+    );
+    assert_eq!(std::fs::metadata(&lock).unwrap().permissions().mode() & 0o777, 0o600);
+    assert_eq!(std::fs::metadata(f.store()).unwrap().permissions().mode() & 0o777, 0o700);
+    let again = f.run(&["balance", "JH000123"]);
+    assert!(!again.stderr.contains("warning"), "said once, then fixed: {}", again.stderr);
+}
+
+#[test]
 fn init_twice_and_bad_init_input() {
     let f = fixture();
     let o = hb_in(&f.store(), &["init", "--counter", "x", "--admin", "B", "--admin-name", "b"], "2468\n");

@@ -95,6 +95,17 @@ impl Bank {
         &self.store
     }
 
+    /// A warning when the store's files were readable by other users (they are fixed now).
+    pub fn permission_warning(&self) -> Option<String> {
+        let loosened = self.store.loosened_permissions();
+        let first = loosened.first()?;
+        Some(format!(
+            "{} file(s) of the store were readable by other users (e.g. {}); they are now private (0600, folders 0700) — check who changed them",
+            loosened.len(),
+            first.display()
+        ))
+    }
+
     pub fn counter(&self) -> &str {
         &self.counter
     }

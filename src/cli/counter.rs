@@ -72,7 +72,10 @@ pub fn run(store: Option<PathBuf>, a: CounterArgs) -> CliResult {
             "the counter needs a terminal; for scripts use the subcommands (hourbank --help)",
         ));
     }
-    let options = Options { lang, theme, config, demo_login, notice: warning.map(|w| w.to_string()) };
+    // Loosened permissions outrank a theme problem on the status line.
+    let permissions = bank.as_ref().and_then(|b| b.permission_warning());
+    let notice = permissions.or_else(|| warning.map(|w| w.to_string()));
+    let options = Options { lang, theme, config, demo_login, notice };
     let app = App::new(bank, dir.clone(), Arc::new(chrono::Utc::now), options);
     let serve: crate::tui::Serve = Box::new(move |bank, notify| {
         Server::start(&dir, super::forward::handler(bank), notify).map_err(|e| e.to_string())

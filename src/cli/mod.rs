@@ -197,7 +197,11 @@ pub fn open_bank(store: Option<PathBuf>) -> Result<BankHandle, Failure> {
         return Ok(BankHandle::Shared(bank));
     }
     let dir = store_dir(store)?;
-    Ok(BankHandle::Own(crate::bank::Bank::open(&dir)?))
+    let bank = crate::bank::Bank::open(&dir)?;
+    if let Some(warning) = bank.permission_warning() {
+        eprintln!("hourbank: warning: {warning}");
+    }
+    Ok(BankHandle::Own(bank))
 }
 
 /// Parses arguments, runs the command, prints any failure, and returns the exit code.

@@ -13,7 +13,7 @@ mod tx;
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
-use std::os::unix::fs::PermissionsExt;
+use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -152,15 +152,25 @@ pub struct Store {
     /// Serialises writers in this process so sled never has to retry our transactions, and
     /// remembers a failed flush: after one, nothing more may be written.
     write_gate: Mutex<Option<String>>,
+    /// Files and folders that were readable by others when the store was opened (now fixed).
+    loosened: Vec<PathBuf>,
 }
 
 impl Store {
+    /// What `open` found readable by other users and tightened (0700 folders, 0600 files).
+    pub fn loosened_permissions(&self) -> &[PathBuf] {
+        &self.loosened
+    }
+
     pub fn open(dir: &Path, mode: OpenMode) -> Result<Store, StoreError> {
         let sled_dir = dir.join("sled");
         if mode == OpenMode::Existing && !sled_dir.join("db").exists() {
             return Err(StoreError::NotInitialized(dir.to_path_buf()));
         }
+        let existed = dir.exists();
         fs::create_dir_all(dir).map_err(io_err(dir))?;
+        let dir_was =
+            if existed { fs::metadata(dir).map(|m| m.permissions().mode()).unwrap_or(0) } else { 0o700 };
         fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(io_err(dir))?;
         let lock = take_lock(dir)?;
 
@@ -177,9 +187,16 @@ impl Store {
             .flush_every_ms(None);
         let db = open_sled(&config, dir)?;
         let trees = tree::ALL.iter().map(|t| db.open_tree(t.name)).collect::<Result<Vec<_>, _>>()?;
-        let store = Store { dir: dir.to_path_buf(), db, trees, _lock: lock, write_gate: Mutex::new(None) };
+        let mut store = Store {
+            dir: dir.to_path_buf(),
+            db,
+            trees,
+            _lock: lock,
+            write_gate: Mutex::new(None),
+            loosened: Vec::new(),
+        };
         store.check_schema()?;
-        restrict_files(dir);
+        store.loosened = restrict_files(dir, dir_was);
         Ok(store)
     }
 
@@ -270,21 +287,38 @@ fn take_lock(dir: &Path) -> Result<File, StoreError> {
     Ok(file)
 }
 
-/// Makes the store's files readable by their owner only. Best effort: the directory itself is
-/// already 0700, which is what keeps other users out.
-fn restrict_files(dir: &Path) {
+/// Makes the store's files readable by their owner only, and returns those that were not
+/// (someone loosened them: worth a warning, since the store holds personal data). Best effort:
+/// the directory itself is already 0700, which is what keeps other users out.
+fn restrict_files(dir: &Path, dir_was: u32) -> Vec<PathBuf> {
+    let mut loosened = Vec::new();
+    if dir_was & 0o077 != 0 {
+        loosened.push(dir.to_path_buf());
+    }
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
         let Ok(entries) = fs::read_dir(&d) else { continue };
         for entry in entries.flatten() {
             let path = entry.path();
             let Ok(meta) = entry.metadata() else { continue };
-            if meta.is_dir() {
-                let _ = fs::set_permissions(&path, fs::Permissions::from_mode(0o700));
+            let (wanted, descend) = if meta.is_dir() {
+                (0o700, true)
+            } else if meta.is_file() || meta.file_type().is_socket() {
+                (0o600, false)
+            } else {
+                continue;
+            };
+            // sled writes its snapshot files (snap.*) with the process umask while it runs;
+            // they are tightened here like the rest, but they are not somebody's loosening.
+            let sled_snapshot = path.file_name().is_some_and(|n| n.to_string_lossy().starts_with("snap."));
+            if meta.permissions().mode() & 0o077 != 0 && !sled_snapshot {
+                loosened.push(path.clone());
+            }
+            let _ = fs::set_permissions(&path, fs::Permissions::from_mode(wanted));
+            if descend {
                 stack.push(path);
-            } else if meta.is_file() {
-                let _ = fs::set_permissions(&path, fs::Permissions::from_mode(0o600));
             }
         }
     }
+    loosened
 }
