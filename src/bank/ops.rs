@@ -39,6 +39,14 @@ fn capped(view: &TxView<'_>, minutes: Minutes) -> PlanResult<Minutes> {
     minutes.entry(cap).map_err(|e| rule(Rule::Invalid(e)))
 }
 
+/// Hashes a volunteer's self-service PIN: 4–6 digits, Argon2id like staff PINs.
+pub fn hash_volunteer_pin(pin: &str) -> Result<String, BankError> {
+    if !(4..=6).contains(&pin.len()) || !pin.chars().all(|c| c.is_ascii_digit()) {
+        return Err(DomainError::VolunteerPin.into());
+    }
+    hash_pin(pin)
+}
+
 /// Hashes a PIN with Argon2id (19 MiB, t=2, p=1: the OWASP minimum) and a random salt.
 pub fn hash_pin(pin: &str) -> Result<String, BankError> {
     if !(4..=12).contains(&pin.len()) || !pin.chars().all(|c| c.is_ascii_digit()) {
@@ -173,6 +181,26 @@ impl Bank {
     }
 
     /// Replaces a volunteer's details (card, name, phone, community, ID number, active flag).
+    /// Sets (or, with `None`, clears) a volunteer's self-service PIN. Staff do this at the
+    /// counter; the journal gets the new record with the PIN's hash, never the PIN.
+    pub fn set_volunteer_pin(
+        &self,
+        who: &Actor,
+        op: Option<&str>,
+        card: &CardNo,
+        pin: Option<&str>,
+    ) -> Result<Event, BankError> {
+        // Hashing is slow on purpose: done before the transaction, not inside it.
+        let hash = pin.map(hash_volunteer_pin).transpose()?;
+        let c = self.run(who, op, "set_volunteer_pin", &(card, &hash.is_some()), |view| {
+            require(view, who, Need::Staff, "set volunteer PINs")?;
+            let (id, old) = card_owner(view, card, false)?;
+            let record = Volunteer { pin_hash: hash.clone(), ..old };
+            Ok(vec![EventKind::VolunteerEdited { id, record }.into()])
+        })?;
+        first(c)
+    }
+
     pub fn edit_volunteer(
         &self,
         who: &Actor,

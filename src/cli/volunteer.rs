@@ -26,6 +26,13 @@ pub enum VolunteerCmd {
     },
     /// Change a volunteer's details (only the fields given)
     Edit(EditArgs),
+    /// Set a volunteer's self-service PIN (4–6 digits, read like `init` reads one), or clear it
+    Pin {
+        card: String,
+        /// Remove the PIN: the card can no longer log in at the kiosk
+        #[arg(long)]
+        clear: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -84,8 +91,18 @@ fn view_json(v: &VolunteerView) -> serde_json::Value {
 }
 
 pub fn run(store: Option<PathBuf>, cmd: VolunteerCmd) -> CliResult {
+    // Read the PIN before opening the store, so nobody waits on a held lock while typing.
+    let pin = match &cmd {
+        VolunteerCmd::Pin { clear: false, .. } => Some(super::init::read_pin("volunteer")?),
+        _ => None,
+    };
     let bank = open_bank(store)?;
     match cmd {
+        VolunteerCmd::Pin { card, clear } => {
+            let card = CardNo::parse(&card)?;
+            let e = bank.set_volunteer_pin(&cli_actor(), None, &card, pin.as_deref().filter(|_| !clear))?;
+            say!("saved #{}: {} PIN for {card}", e.seq(), if clear { "cleared the" } else { "set the" });
+        }
         VolunteerCmd::Add(a) => {
             let form = VolunteerForm {
                 card: CardNo::parse(&a.card)?,

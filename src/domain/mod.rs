@@ -47,4 +47,6 @@ pub enum DomainError {
     Quantity,
     #[error("PIN must be 4–12 digits")]
     Pin,
+    #[error("a volunteer's PIN must be 4–6 digits")]
+    VolunteerPin,
 }

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Store, StoreError, codec, meta, tree};
-use crate::domain::{LoginAttempts, StaffId, Timestamp};
+use crate::domain::{CardNo, LoginAttempts, StaffId, Timestamp};
 
 /// The last backup that was written and synced.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -21,6 +21,12 @@ fn key(id: &StaffId) -> Vec<u8> {
     k
 }
 
+fn card_key(card: &CardNo) -> Vec<u8> {
+    let mut k = meta::CARD_LOGIN_PREFIX.to_vec();
+    k.extend_from_slice(card.as_str().as_bytes());
+    k
+}
+
 impl Store {
     pub fn login_attempts(&self, id: &StaffId) -> Result<LoginAttempts, StoreError> {
         let k = key(id);
@@ -33,6 +39,19 @@ impl Store {
     /// Saves and flushes the record.
     pub fn set_login_attempts(&self, id: &StaffId, attempts: &LoginAttempts) -> Result<(), StoreError> {
         self.put_local(&key(id), attempts)
+    }
+
+    /// Failed self-service PINs of one card (`login-card/<card>`, apart from staff ids).
+    pub fn card_attempts(&self, card: &CardNo) -> Result<LoginAttempts, StoreError> {
+        let k = card_key(card);
+        match self.tree(tree::META).get(&k)? {
+            None => Ok(LoginAttempts::default()),
+            Some(bytes) => Ok(codec::decode(tree::META.name, &k, &bytes)?),
+        }
+    }
+
+    pub fn set_card_attempts(&self, card: &CardNo, attempts: &LoginAttempts) -> Result<(), StoreError> {
+        self.put_local(&card_key(card), attempts)
     }
 
     pub fn last_backup(&self) -> Result<Option<LastBackup>, StoreError> {

@@ -105,6 +105,8 @@ pub mod meta {
     pub const IMPORT_SOURCES: &[u8] = b"import_sources";
     /// `login/<staff id>`: failed PINs and lock (`domain::LoginAttempts`).
     pub const LOGIN_PREFIX: &[u8] = b"login/";
+    /// `login-card/<card>`: failed self-service PINs of a card.
+    pub const CARD_LOGIN_PREFIX: &[u8] = b"login-card/";
     /// `local::LastBackup`: when the last good backup was written.
     pub const LAST_BACKUP: &[u8] = b"last_backup";
 }

@@ -32,6 +32,7 @@ pub static TEXT: Text = Text {
     login_wrong_left: "Wrong staff id or PIN; {} tries left",
     login_locked: "Too many wrong PINs: this id is locked until {}",
     login_disabled: "Staff id {} is disabled",
+    login_no_pin: "This card has no PIN yet; ask the staff at the counter to set one",
     checking: "Checking",
 
     setup_title: "First run: set up this counter",
@@ -194,6 +195,7 @@ pub static TEXT: Text = Text {
     err_reason: "A reason is required",
     err_quantity: "Quantity must be 1-1000",
     err_pin: "PIN must be 4-12 digits",
+    err_volunteer_pin: "A volunteer PIN is 4-6 digits",
     err_staff_disabled: "Staff id {} is disabled",
     err_store_write: "Not saved, nothing changed: {}. Restart hourbank and try again",
     err_store_other: "Ledger error: {}",

@@ -91,6 +91,7 @@ pub struct Text {
     pub login_wrong_left: &'static str,
     pub login_locked: &'static str,
     pub login_disabled: &'static str,
+    pub login_no_pin: &'static str,
     pub checking: &'static str,
 
     // First-run setup.
@@ -263,6 +264,7 @@ pub struct Text {
     pub err_reason: &'static str,
     pub err_quantity: &'static str,
     pub err_pin: &'static str,
+    pub err_volunteer_pin: &'static str,
     pub err_staff_disabled: &'static str,
     pub err_store_write: &'static str,
     pub err_store_other: &'static str,
@@ -286,6 +288,7 @@ impl Text {
             DomainError::ReasonRequired => self.err_reason.into(),
             DomainError::Quantity => self.err_quantity.into(),
             DomainError::Pin => self.err_pin.into(),
+            DomainError::VolunteerPin => self.err_volunteer_pin.into(),
         }
     }
 
@@ -344,6 +347,7 @@ impl Text {
             LoginError::Wrong { remaining: None } => self.login_wrong.into(),
             LoginError::Locked { until } => fill(self.login_locked, &[&local_time(*until)]),
             LoginError::Disabled(id) => fill(self.login_disabled, &[id]),
+            LoginError::NoPin => self.login_no_pin.into(),
             LoginError::Store(s) => self.store_error(s),
         }
     }

@@ -33,6 +33,7 @@ pub static TEXT: Text = Text {
     login_wrong_left: "工号或密码错误，还可再试 {} 次",
     login_locked: "该工号因多次输错密码已锁定，{} 后再试",
     login_disabled: "工号 {} 已停用",
+    login_no_pin: "这张卡还没有设置密码，请到服务台请工作人员设置",
     checking: "正在核对",
 
     setup_title: "首次使用：设置服务台",
@@ -195,6 +196,7 @@ pub static TEXT: Text = Text {
     err_reason: "请填写原因",
     err_quantity: "数量应为 1-1000",
     err_pin: "密码应为 4-12 位数字",
+    err_volunteer_pin: "志愿者密码应为 4-6 位数字",
     err_staff_disabled: "工号 {} 已停用",
     err_store_write: "保存失败，本次操作没有生效：{}。请重启程序后再试",
     err_store_other: "账本出错：{}",

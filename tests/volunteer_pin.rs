@@ -1,0 +1,130 @@
+//! Volunteers' self-service PINs: set by staff, checked like staff PINs, never stored in the
+//! clear, an unknown card refused exactly like a wrong PIN, five wrong PINs lock the card
+//! across restarts.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use common::*;
+use hourbank::bank::{Bank, LoginError};
+
+const PIN: &str = "493817";
+
+fn movable_clock() -> (Arc<Mutex<DateTime<Utc>>>, hourbank::bank::Clock) {
+    let at = Arc::new(Mutex::new(Utc.with_ymd_and_hms(2026, 11, 29, 2, 0, 0).unwrap()));
+    let read = at.clone();
+    (at, Arc::new(move || *read.lock().unwrap()))
+}
+
+fn all_bytes(dir: &std::path::Path) -> Vec<u8> {
+    let mut out = Vec::new();
+    for entry in walk(dir) {
+        out.extend(std::fs::read(entry).unwrap_or_default());
+    }
+    out
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() { files.extend(walk(&p)) } else { files.push(p) }
+    }
+    files
+}
+
+#[test]
+fn a_volunteer_logs_in_with_the_pin_staff_set_and_wrong_pins_lock_the_card_across_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let (at, clock) = movable_clock();
+    let bank = init_in(dir.path()).with_clock(clock.clone());
+    register(&bank, "JH000001", "陈华佩");
+    register(&bank, "JH000002", "李建国");
+    assert!(matches!(bank.volunteer_login("JH000001", PIN), Err(LoginError::NoPin)));
+    bank.set_volunteer_pin(&admin(), None, &card("JH000001"), Some(PIN)).unwrap();
+    let hash = bank.find_card(&card("JH000001")).unwrap().volunteer.pin_hash.unwrap();
+    assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+    assert_eq!(bank.volunteer_login("jh000001", PIN).unwrap().volunteer.name.as_str(), "陈华佩");
+    // An unknown card and a wrong PIN read the same.
+    let unknown = bank.volunteer_login("JH999999", PIN).unwrap_err();
+    let wrong = bank.volunteer_login("JH000001", "000000").unwrap_err();
+    assert_eq!(unknown.to_string(), wrong.to_string());
+    for left in (1..4).rev() {
+        assert!(
+            matches!(bank.volunteer_login("JH000001", "111111"), Err(LoginError::Wrong { remaining: Some(n) }) if n == left)
+        );
+    }
+    assert!(matches!(bank.volunteer_login("JH000001", "111111"), Err(LoginError::Locked { .. })));
+    assert!(
+        matches!(bank.volunteer_login("JH000001", PIN), Err(LoginError::Locked { .. })),
+        "the right PIN waits too"
+    );
+    drop(bank);
+    let bank = Bank::open(dir.path()).unwrap().with_clock(clock);
+    assert!(
+        matches!(bank.volunteer_login("JH000001", PIN), Err(LoginError::Locked { .. })),
+        "across a restart"
+    );
+    *at.lock().unwrap() += Duration::minutes(5);
+    assert!(bank.volunteer_login("JH000001", PIN).is_ok());
+    // Another card's lock is its own.
+    bank.set_volunteer_pin(&admin(), None, &card("JH000002"), Some("2468")).unwrap();
+    assert!(bank.volunteer_login("JH000002", "2468").is_ok());
+    // Cleared: no login any more.
+    bank.set_volunteer_pin(&admin(), None, &card("JH000002"), None).unwrap();
+    assert!(matches!(bank.volunteer_login("JH000002", "2468"), Err(LoginError::NoPin)));
+    assert!(bank.set_volunteer_pin(&admin(), None, &card("JH000002"), Some("12")).is_err(), "4–6 digits");
+    assert!(bank.set_volunteer_pin(&admin(), None, &card("JH000002"), Some("1234567")).is_err());
+    assert_checks(&bank);
+}
+
+#[test]
+fn no_pin_is_stored_or_backed_up_in_the_clear() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let bank = init_in(&store);
+    register(&bank, "JH000001", "陈华佩");
+    bank.set_volunteer_pin(&admin(), None, &card("JH000001"), Some(PIN)).unwrap();
+    let backup = dir.path().join("b.hbk");
+    bank.backup(&backup).unwrap();
+    drop(bank);
+    let needle = PIN.as_bytes();
+    let stored = all_bytes(&store);
+    assert!(!stored.windows(needle.len()).any(|w| w == needle), "the PIN is in the store");
+    let backed_up = std::fs::read(&backup).unwrap();
+    assert!(!backed_up.windows(needle.len()).any(|w| w == needle), "the PIN is in the backup");
+    // The staff PIN of the fixture (1234) is hashed too: its PHC string is there, not "1234" as a value.
+    assert!(stored.windows(10).any(|w| w == b"$argon2id$"));
+}
+
+#[test]
+fn staff_set_the_pin_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let bank = init_in(&store);
+    register(&bank, "JH000001", "陈华佩");
+    drop(bank);
+    let run = |args: &[&str], stdin: &str| {
+        use std::io::Write;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_hourbank"))
+            .arg("--store")
+            .arg(&store)
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    assert_eq!(run(&["volunteer", "pin", "JH000001"], "4938\n").0, 0);
+    let (code, err) = run(&["volunteer", "pin", "JH000001"], "12\n");
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("4–6 digits"), "{err}");
+    let bank = Bank::open(&store).unwrap();
+    assert!(bank.volunteer_login("JH000001", "4938").is_ok());
+}
