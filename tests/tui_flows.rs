@@ -431,3 +431,24 @@ fn the_header_shows_a_running_backup_then_the_time_of_the_last_good_one() {
     assert!(c.shows("A backup failed; older backups are untouched"));
     assert!(c.render(80, 24).lines().next().unwrap().contains(&expected));
 }
+
+#[test]
+fn phones_and_id_numbers_are_masked_until_an_admin_reveals_them_which_is_journalled() {
+    let mut c = Counter::seeded(Lang::En);
+    c.login("S01", "5678").typed("JH000001").enter();
+    assert!(c.shows("138****1234") && !c.shows("13800001234"), "{}", c.render(120, 40));
+    let head = c.bank().store().next_seq().unwrap();
+    c.typed("v");
+    assert!(c.shows("Only an admin may do this"));
+    assert!(!c.shows("13800001234"));
+    assert_eq!(c.bank().store().next_seq().unwrap(), head, "a refused reveal writes nothing");
+    c.ctrl('l').login("A01", "1234").typed("JH000001").enter().typed("v");
+    assert!(c.shows("13800001234"), "{}", c.render(120, 40));
+    let seq = saved(&c);
+    let EventKind::Revealed { volunteer, .. } = c.bank().event(seq).unwrap().kind().clone() else { panic!() };
+    assert_eq!(volunteer, c.bank().find_card(&CardNo::parse("JH000001").unwrap()).unwrap().id);
+    assert_eq!(c.bank().event(seq).unwrap().body.actor.to_string(), "A01");
+    // Leaving the page masks again.
+    c.key(KeyCode::Esc).typed("JH000001").enter();
+    assert!(!c.shows("13800001234"));
+}

@@ -10,7 +10,8 @@ use super::{Bank, BankError, Need, require};
 use crate::domain::ledger::ApplyError;
 use crate::domain::{
     Activity, ActivityId, Actor, CardNo, Day, DomainError, Event, EventKind, IdNumber, LedgerStore, Minutes,
-    Name, Phone, Reward, RewardId, RewardKind, Role, Rule, Settings, Staff, StaffId, Volunteer, VolunteerId,
+    Name, PersonalField, Phone, Reward, RewardId, RewardKind, Role, Rule, Settings, Staff, StaffId,
+    Volunteer, VolunteerId,
 };
 use crate::store::{Committed, Pending, TxFail, TxView};
 
@@ -199,6 +200,25 @@ impl Bank {
             Ok(vec![EventKind::VolunteerEdited { id, record }.into()])
         })?;
         first(c)
+    }
+
+    /// Shows an admin a volunteer's full phone or ID number, and journals that they looked.
+    pub fn reveal(
+        &self,
+        who: &Actor,
+        id: VolunteerId,
+        field: PersonalField,
+    ) -> Result<(Event, String), BankError> {
+        let c = self.run(who, None, "reveal", &(id, field), |view| {
+            require(view, who, Need::Admin, "see full personal data")?;
+            Ok(vec![EventKind::Revealed { volunteer: id, field }.into()])
+        })?;
+        let v = self.volunteer(id)?.volunteer;
+        let value = match field {
+            PersonalField::Phone => v.phone.map(|p| p.as_str().to_string()),
+            PersonalField::IdNumber => v.id_number.map(|n| n.as_str().to_string()),
+        };
+        Ok((first(c)?, value.unwrap_or_default()))
     }
 
     pub fn edit_volunteer(

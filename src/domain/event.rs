@@ -59,21 +59,73 @@ pub enum Origin {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum EventKind {
-    CounterInitialized { name: Name },
+    CounterInitialized {
+        name: Name,
+    },
     SettingsChanged(Settings),
     StaffAdded(Staff),
-    StaffDisabled { id: StaffId },
+    StaffDisabled {
+        id: StaffId,
+    },
     VolunteerRegistered(Volunteer),
-    VolunteerEdited { id: VolunteerId, record: Volunteer },
+    VolunteerEdited {
+        id: VolunteerId,
+        record: Volunteer,
+    },
     ActivityAdded(Activity),
-    RewardAdded { reward: Reward, stock: u32 },
-    RewardRestocked { reward: RewardId, qty: u32 },
-    RewardRetired { reward: RewardId },
-    Deposited { volunteer: VolunteerId, activity: ActivityId, minutes: Minutes, served_on: Day, note: String },
-    Redeemed { volunteer: VolunteerId, reward: RewardId, qty: u32, minutes: Minutes },
-    Transferred { from: VolunteerId, to: VolunteerId, minutes: Minutes, note: String },
-    Adjusted { volunteer: VolunteerId, credit: bool, minutes: Minutes, reason: String },
-    Reversed { target: u64, reason: String },
+    RewardAdded {
+        reward: Reward,
+        stock: u32,
+    },
+    RewardRestocked {
+        reward: RewardId,
+        qty: u32,
+    },
+    RewardRetired {
+        reward: RewardId,
+    },
+    Deposited {
+        volunteer: VolunteerId,
+        activity: ActivityId,
+        minutes: Minutes,
+        served_on: Day,
+        note: String,
+    },
+    Redeemed {
+        volunteer: VolunteerId,
+        reward: RewardId,
+        qty: u32,
+        minutes: Minutes,
+    },
+    Transferred {
+        from: VolunteerId,
+        to: VolunteerId,
+        minutes: Minutes,
+        note: String,
+    },
+    Adjusted {
+        volunteer: VolunteerId,
+        credit: bool,
+        minutes: Minutes,
+        reason: String,
+    },
+    Reversed {
+        target: u64,
+        reason: String,
+    },
+    /// An admin looked at a volunteer's full phone or ID number on purpose. Nothing changes;
+    /// the journal keeps who saw what, and when.
+    Revealed {
+        volunteer: VolunteerId,
+        field: PersonalField,
+    },
+}
+
+/// Personal data shown masked unless an admin reveals it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum PersonalField {
+    Phone,
+    IdNumber,
 }
 
 impl EventKind {
@@ -95,6 +147,7 @@ impl EventKind {
             EventKind::Transferred { .. } => "transfer",
             EventKind::Adjusted { .. } => "adjust",
             EventKind::Reversed { .. } => "reversal",
+            EventKind::Revealed { .. } => "revealed",
         }
     }
 

@@ -244,6 +244,7 @@ pub fn apply<S: LedgerStore>(s: &mut S, event: &Event) -> Applied<S::Error> {
             }
         }
         EventKind::Reversed { target, .. } => reverse(s, seq, *target),
+        EventKind::Revealed { volunteer: id, .. } => volunteer(s, *id).map(|_| ()),
     }
 }
 

@@ -23,6 +23,13 @@ pub fn mask_phone(phone: &str) -> String {
     mask_middle(phone, 3, 4)
 }
 
+/// Keeps the last four characters only: 440703199001011234 → ****1234.
+pub fn mask_id_number(id: &str) -> String {
+    let chars: Vec<char> = id.chars().collect();
+    let tail: String = chars[chars.len().saturating_sub(4)..].iter().collect();
+    format!("****{tail}")
+}
+
 fn mask_middle(text: &str, head: usize, tail: usize) -> String {
     let chars: Vec<char> = text.chars().collect();
     if chars.len() <= head + tail {
@@ -47,5 +54,6 @@ mod tests {
         assert_eq!(mask_card("JH000123"), "JH****23");
         assert_eq!(mask_card("AB12"), "****");
         assert_eq!(mask_phone("13812345678"), "138****5678");
+        assert_eq!(mask_id_number("44070319900101123X"), "****123X");
     }
 }

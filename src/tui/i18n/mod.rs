@@ -228,6 +228,7 @@ pub struct Text {
     pub act_reverse: &'static str,
     pub act_edit: &'static str,
     pub act_print: &'static str,
+    pub act_reveal: &'static str,
     pub act_more: &'static str,
     pub act_less: &'static str,
     pub act_remove: &'static str,

@@ -7,7 +7,8 @@ use ratatui::layout::Rect;
 
 use super::Screen;
 use crate::bank::{Bank, BankError, HistoryLine, VolunteerView};
-use crate::domain::{CardNo, EventKind, VolunteerId, format_hours, star_level};
+use crate::domain::privacy::{mask_id_number, mask_phone};
+use crate::domain::{CardNo, EventKind, PersonalField, VolunteerId, format_hours, star_level};
 use crate::tui::app::{Cx, Status, Step, Vx};
 use crate::tui::i18n::{Text, fill};
 use crate::tui::keymap::{self, Action, Scope};
@@ -26,6 +27,8 @@ pub struct VolunteerPage {
     lines: Vec<HistoryLine>,
     selected: usize,
     reverse: Option<ReversePopup>,
+    /// Full phone and ID number, after an admin revealed them (journalled); masked otherwise.
+    revealed: Option<(String, String)>,
 }
 
 pub fn kind_label(t: &Text, kind: &EventKind) -> &'static str {
@@ -57,13 +60,21 @@ impl VolunteerPage {
         let mut lines = bank.history(id)?;
         lines.retain(|l| l.delta != 0 || matches!(l.event.kind(), EventKind::Reversed { .. }));
         lines.reverse();
-        Ok(VolunteerPage { view, lines, selected: 0, reverse: None })
+        Ok(VolunteerPage { view, lines, selected: 0, reverse: None, revealed: None })
     }
 
     pub fn open_card(bank: &Bank, card: &str) -> Result<VolunteerPage, BankError> {
         let card = CardNo::parse(card)?;
         let id = bank.find_card(&card)?.id;
         VolunteerPage::open(bank, id)
+    }
+
+    /// A personal field as this screen may show it: full once revealed, else masked.
+    fn shown(&self, full: impl Fn(&(String, String)) -> &String, masked: Option<String>) -> String {
+        match &self.revealed {
+            Some(r) => full(r).clone(),
+            None => masked.unwrap_or_default(),
+        }
     }
 
     pub fn lines(&self) -> &[HistoryLine] {
@@ -127,6 +138,19 @@ impl VolunteerPage {
             Some(Action::Transfer) => {
                 return Step::Open(Screen::Transfer(super::transfer::TransferForm::new(self.view.clone())));
             }
+            Some(Action::Reveal) => {
+                let reveal = |field| cx.bank.reveal(&cx.session.actor, self.view.id, field);
+                match reveal(PersonalField::Phone).and_then(|(_, phone)| {
+                    let (event, id) = reveal(PersonalField::IdNumber)?;
+                    Ok((event.seq(), phone, id))
+                }) {
+                    Ok((seq, phone, id)) => {
+                        self.revealed = Some((phone, id));
+                        *cx.status = Status::Saved(seq);
+                    }
+                    Err(e) => *cx.status = Status::Error(cx.t.bank_error(&e)),
+                }
+            }
             Some(Action::Edit) => {
                 return Step::Open(Screen::Register(super::register::Register::edit(&self.view)));
             }
@@ -182,7 +206,8 @@ impl VolunteerPage {
             (t.redeemed, format!("{} {}", format_hours(a.redeemed), t.hours_unit)),
             (t.transferred, format!("{} / {}", format_hours(a.received), format_hours(a.given))),
             (t.stars, format!("{stars}/5 {}", "*".repeat(usize::from(stars)))),
-            (t.phone, v.phone.as_ref().map(|p| p.as_str().to_string()).unwrap_or_default()),
+            (t.phone, self.shown(|r| &r.0, v.phone.as_ref().map(|p| mask_phone(p.as_str())))),
+            (t.id_number, self.shown(|r| &r.1, v.id_number.as_ref().map(|n| mask_id_number(n.as_str())))),
             (t.registered, v.registered_on.to_string()),
         ];
         let label_cols = details.iter().map(|(l, _)| crate::tui::widgets::width(l)).max().unwrap_or(0) + 2;
