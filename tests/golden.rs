@@ -122,6 +122,12 @@ fn events() {
         ),
         (EventKind::Reversed { target: 9, reason: "r".into() }, "0e090172"),
         (EventKind::Revealed { volunteer: 5, field: hourbank::domain::PersonalField::IdNumber }, "0f0501"),
+        (
+            EventKind::LoginUnlocked {
+                subject: hourbank::domain::LoginSubject::Staff(StaffId::parse("S1").unwrap()),
+            },
+            "1000025331",
+        ),
         (EventKind::RewardRestocked { reward: 7, qty: 3 }, "080703"),
         (EventKind::RewardRetired { reward: 7 }, "0907"),
         (EventKind::StaffDisabled { id: StaffId::parse("S1").unwrap() }, "03025331"),

@@ -128,3 +128,56 @@ fn staff_set_the_pin_from_the_command_line() {
     let bank = Bank::open(&store).unwrap();
     assert!(bank.volunteer_login("JH000001", "4938").is_ok());
 }
+
+#[test]
+fn an_admin_unlocks_a_card_or_a_staff_id_and_the_journal_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let bank = init_in(&store);
+    register(&bank, "JH000001", "陈华佩");
+    bank.add_staff(
+        &admin(),
+        None,
+        hourbank::bank::NewStaff {
+            id: hourbank::domain::StaffId::parse("S01").unwrap(),
+            name: hourbank::domain::Name::parse("李敏").unwrap(),
+            role: hourbank::domain::Role::Staff,
+            pin: "5678".into(),
+        },
+    )
+    .unwrap();
+    bank.set_volunteer_pin(&admin(), None, &card("JH000001"), Some(PIN)).unwrap();
+    for _ in 0..5 {
+        let _ = bank.volunteer_login("JH000001", "000000");
+        let _ = bank.login("S01", "0000");
+    }
+    assert!(matches!(bank.volunteer_login("JH000001", PIN), Err(LoginError::Locked { .. })));
+    assert!(matches!(bank.login("S01", "5678"), Err(LoginError::Locked { .. })));
+    // Staff cannot unlock; an admin can.
+    let staff = hourbank::bank::staff_actor(&hourbank::domain::StaffId::parse("S01").unwrap());
+    let subject = hourbank::domain::LoginSubject::Card(card("JH000001"));
+    assert!(bank.unlock(&staff, &subject).is_err());
+    drop(bank);
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_hourbank"))
+            .arg("--store")
+            .arg(&store)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert!(run(&["volunteer", "unlock", "JH000001"]).contains("unlocked"));
+    assert!(run(&["staff", "unlock", "S01"]).contains("unlocked"));
+    let bank = Bank::open(&store).unwrap().with_clock(fixed_clock());
+    assert!(bank.volunteer_login("JH000001", PIN).is_ok());
+    assert!(bank.login("S01", "5678").is_ok());
+    let unlocks = bank
+        .store()
+        .journal_from(1)
+        .filter(|e| matches!(e.as_ref().map(|e| e.kind().name()), Ok("login_unlocked")))
+        .count();
+    assert_eq!(unlocks, 2);
+    assert_checks(&bank);
+}

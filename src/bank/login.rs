@@ -6,7 +6,7 @@ use argon2::password_hash::{PasswordHash, PasswordVerifier};
 use std::sync::OnceLock;
 
 use super::{Bank, BankError, VolunteerView};
-use crate::domain::{CardNo, Staff, StaffId, Timestamp};
+use crate::domain::{CardNo, LoginSubject, Staff, StaffId, Timestamp};
 use crate::store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
@@ -84,6 +84,19 @@ impl Bank {
             self.store.set_login_attempts(&id, &Default::default())?;
         }
         Ok(staff)
+    }
+
+    /// Lifts a lock left by wrong PINs (admin only; journalled), then clears the count.
+    pub fn unlock(&self, who: &crate::domain::Actor, subject: &LoginSubject) -> Result<u64, BankError> {
+        let c = self.run(who, None, "unlock", subject, |view| {
+            super::require(view, who, super::Need::Admin, "unlock a login")?;
+            Ok(vec![crate::domain::EventKind::LoginUnlocked { subject: subject.clone() }.into()])
+        })?;
+        match subject {
+            LoginSubject::Staff(id) => self.store.set_login_attempts(id, &Default::default())?,
+            LoginSubject::Card(card) => self.store.set_card_attempts(card, &Default::default())?,
+        }
+        Ok(c.first_seq())
     }
 
     /// A volunteer's self-service login: card and PIN. An unknown card is refused exactly like

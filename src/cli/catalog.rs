@@ -88,6 +88,10 @@ pub enum StaffCmd {
         #[arg(long)]
         op_id: Option<String>,
     },
+    /// Lift a lock left by wrong PINs (journalled)
+    Unlock {
+        id: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -213,6 +217,11 @@ pub fn staff(store: Option<PathBuf>, cmd: StaffCmd) -> CliResult {
         StaffCmd::Disable { id, op_id } => {
             let e = bank.disable_staff(&cli_actor(), op_id.as_deref(), &StaffId::parse(&id)?)?;
             say!("saved #{}: staff {id} disabled", e.seq());
+        }
+        StaffCmd::Unlock { id } => {
+            let subject = crate::domain::LoginSubject::Staff(StaffId::parse(&id)?);
+            let seq = bank.unlock(&cli_actor(), &subject)?;
+            say!("saved #{seq}: staff {id} unlocked");
         }
     }
     Ok(())

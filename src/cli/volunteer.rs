@@ -27,6 +27,8 @@ pub enum VolunteerCmd {
     /// Change a volunteer's details (only the fields given)
     Edit(EditArgs),
     /// Set a volunteer's self-service PIN (4–6 digits, read like `init` reads one), or clear it
+    /// Lift a lock left by wrong self-service PINs (journalled)
+    Unlock { card: String },
     Pin {
         card: String,
         /// Remove the PIN: the card can no longer log in at the kiosk
@@ -98,6 +100,11 @@ pub fn run(store: Option<PathBuf>, cmd: VolunteerCmd) -> CliResult {
     };
     let bank = open_bank(store)?;
     match cmd {
+        VolunteerCmd::Unlock { card } => {
+            let card = CardNo::parse(&card)?;
+            let seq = bank.unlock(&cli_actor(), &crate::domain::LoginSubject::Card(card.clone()))?;
+            say!("saved #{seq}: card {card} unlocked");
+        }
         VolunteerCmd::Pin { card, clear } => {
             let card = CardNo::parse(&card)?;
             let e = bank.set_volunteer_pin(&cli_actor(), None, &card, pin.as_deref().filter(|_| !clear))?;

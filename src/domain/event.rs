@@ -119,6 +119,17 @@ pub enum EventKind {
         volunteer: VolunteerId,
         field: PersonalField,
     },
+    /// An admin lifted a lock left by wrong PINs before it ran out.
+    LoginUnlocked {
+        subject: LoginSubject,
+    },
+}
+
+/// What wrong PINs lock: a staff id or a volunteer's card.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum LoginSubject {
+    Staff(StaffId),
+    Card(super::types::CardNo),
 }
 
 /// Personal data shown masked unless an admin reveals it.
@@ -148,6 +159,7 @@ impl EventKind {
             EventKind::Adjusted { .. } => "adjust",
             EventKind::Reversed { .. } => "reversal",
             EventKind::Revealed { .. } => "revealed",
+            EventKind::LoginUnlocked { .. } => "login_unlocked",
         }
     }
 

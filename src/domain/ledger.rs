@@ -6,6 +6,7 @@ use super::Minutes;
 use super::entities::{
     Account, Activity, Reward, RewardId, Settings, Staff, StaffId, Volunteer, VolunteerId,
 };
+use super::event::LoginSubject;
 use super::event::{Actor, Event, EventKind};
 use super::types::CardNo;
 
@@ -245,6 +246,12 @@ pub fn apply<S: LedgerStore>(s: &mut S, event: &Event) -> Applied<S::Error> {
         }
         EventKind::Reversed { target, .. } => reverse(s, seq, *target),
         EventKind::Revealed { volunteer: id, .. } => volunteer(s, *id).map(|_| ()),
+        EventKind::LoginUnlocked { subject: LoginSubject::Staff(id) } => {
+            store(s.staff(id))?.map(|_| ()).ok_or_else(|| Rule::UnknownStaff(id.to_string()).into())
+        }
+        EventKind::LoginUnlocked { subject: LoginSubject::Card(card) } => store(s.volunteer_by_card(card))?
+            .map(|_| ())
+            .ok_or_else(|| Rule::UnknownCard(card.to_string()).into()),
     }
 }
 
