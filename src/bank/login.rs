@@ -53,35 +53,47 @@ fn decoy_check(pin: &str) {
 }
 
 impl Bank {
-    /// Checks a staff id and PIN. A wrong PIN is counted (and flushed) before this returns;
-    /// the fifth in a row locks the id for five minutes, across restarts.
-    pub fn login(&self, id: &str, pin: &str) -> Result<Staff, LoginError> {
-        let Ok(id) = StaffId::parse(id) else {
-            decoy_check(pin);
-            return Err(LoginError::Wrong { remaining: None });
-        };
+    /// The lockout around one PIN check, the same for staff ids and cards: refused while
+    /// locked; a wrong PIN counted (and flushed) before this returns, the fifth in a row locking
+    /// for five minutes, across restarts; a right one clears the count. `check` may refuse
+    /// outright (a card without a PIN), which counts as nothing.
+    fn guarded(
+        &self,
+        subject: &LoginSubject,
+        check: impl FnOnce() -> Result<bool, LoginError>,
+    ) -> Result<(), LoginError> {
         let now = self.now();
-        let Some(staff) = self.store.staff(&id)? else {
-            decoy_check(pin);
-            return Err(LoginError::Wrong { remaining: None });
-        };
-        let attempts = self.store.login_attempts(&id)?;
+        let attempts = self.store.login_attempts(subject)?;
         if let Some(until) = attempts.locked_at(now) {
             return Err(LoginError::Locked { until });
         }
-        if !pin_matches(&staff.pin_hash, pin) {
+        if !check()? {
             let after = attempts.failed(now);
-            self.store.set_login_attempts(&id, &after)?;
+            self.store.set_login_attempts(subject, &after)?;
             return Err(match after.locked_at(now) {
                 Some(until) => LoginError::Locked { until },
                 None => LoginError::Wrong { remaining: Some(after.remaining()) },
             });
         }
-        if staff.disabled {
-            return Err(LoginError::Disabled(id.to_string()));
-        }
         if attempts != Default::default() {
-            self.store.set_login_attempts(&id, &Default::default())?;
+            self.store.set_login_attempts(subject, &Default::default())?;
+        }
+        Ok(())
+    }
+
+    /// Checks a staff id and PIN; an unknown id is refused like a wrong PIN, after as long.
+    pub fn login(&self, id: &str, pin: &str) -> Result<Staff, LoginError> {
+        let staff = match StaffId::parse(id) {
+            Ok(id) => self.store.staff(&id)?,
+            Err(_) => None,
+        };
+        let Some(staff) = staff else {
+            decoy_check(pin);
+            return Err(LoginError::Wrong { remaining: None });
+        };
+        self.guarded(&LoginSubject::Staff(staff.id.clone()), || Ok(pin_matches(&staff.pin_hash, pin)))?;
+        if staff.disabled {
+            return Err(LoginError::Disabled(staff.id.to_string()));
         }
         Ok(staff)
     }
@@ -92,41 +104,22 @@ impl Bank {
             super::require(view, who, super::Need::Admin, "unlock a login")?;
             Ok(vec![crate::domain::EventKind::LoginUnlocked { subject: subject.clone() }.into()])
         })?;
-        match subject {
-            LoginSubject::Staff(id) => self.store.set_login_attempts(id, &Default::default())?,
-            LoginSubject::Card(card) => self.store.set_card_attempts(card, &Default::default())?,
-        }
+        self.store.set_login_attempts(subject, &Default::default())?;
         Ok(c.first_seq())
     }
 
     /// A volunteer's self-service login: card and PIN. An unknown card is refused exactly like
-    /// a wrong PIN (same error, same time); five wrong PINs lock the card as they lock a staff
-    /// id, across restarts.
+    /// a wrong PIN (same error, same time); wrong PINs lock the card as they lock a staff id.
     pub fn volunteer_login(&self, card: &str, pin: &str) -> Result<VolunteerView, LoginError> {
         let Some(view) = CardNo::parse(card).ok().and_then(|c| self.find_card(&c).ok()) else {
             decoy_check(pin);
             return Err(LoginError::Wrong { remaining: None });
         };
-        let card = view.volunteer.card.clone();
-        let now = self.now();
-        let attempts = self.store.card_attempts(&card)?;
-        if let Some(until) = attempts.locked_at(now) {
-            return Err(LoginError::Locked { until });
-        }
-        let Some(hash) = view.volunteer.pin_hash.as_deref() else {
-            return Err(LoginError::NoPin);
-        };
-        if !view.volunteer.active || !pin_matches(hash, pin) {
-            let after = attempts.failed(now);
-            self.store.set_card_attempts(&card, &after)?;
-            return Err(match after.locked_at(now) {
-                Some(until) => LoginError::Locked { until },
-                None => LoginError::Wrong { remaining: Some(after.remaining()) },
-            });
-        }
-        if attempts != Default::default() {
-            self.store.set_card_attempts(&card, &Default::default())?;
-        }
+        let v = &view.volunteer;
+        self.guarded(&LoginSubject::Card(v.card.clone()), || {
+            let hash = v.pin_hash.as_deref().ok_or(LoginError::NoPin)?;
+            Ok(v.active && pin_matches(hash, pin))
+        })?;
         Ok(view)
     }
 }

@@ -1,11 +1,12 @@
-//! The counter's own state, kept in the `meta` tree: login attempts (`login/<staff id>`) and
-//! the last good backup. They are not ledger facts — no hours move — so they are not journal
+//! The counter's own state, kept in the `meta` tree: login attempts (`login/<staff id>`,
+//! `login-card/<card>`) and the last good backup. They are not ledger facts — no hours move — so they are not journal
 //! entries, but they are flushed like one so a lock or a backup time survives a restart.
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::{Store, StoreError, codec, meta, tree};
-use crate::domain::{CardNo, LoginAttempts, StaffId, Timestamp};
+use crate::domain::{LoginAttempts, LoginSubject, Timestamp};
 
 /// The last backup that was written and synced.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -15,50 +16,34 @@ pub struct LastBackup {
     pub path: String,
 }
 
-fn key(id: &StaffId) -> Vec<u8> {
-    let mut k = meta::LOGIN_PREFIX.to_vec();
-    k.extend_from_slice(id.as_str().as_bytes());
-    k
-}
-
-fn card_key(card: &CardNo) -> Vec<u8> {
-    let mut k = meta::CARD_LOGIN_PREFIX.to_vec();
-    k.extend_from_slice(card.as_str().as_bytes());
+/// Staff ids and cards have their own prefixes: a card number can look like a staff id.
+fn attempts_key(subject: &LoginSubject) -> Vec<u8> {
+    let (prefix, name) = match subject {
+        LoginSubject::Staff(id) => (meta::LOGIN_PREFIX, id.as_str()),
+        LoginSubject::Card(card) => (meta::CARD_LOGIN_PREFIX, card.as_str()),
+    };
+    let mut k = prefix.to_vec();
+    k.extend_from_slice(name.as_bytes());
     k
 }
 
 impl Store {
-    pub fn login_attempts(&self, id: &StaffId) -> Result<LoginAttempts, StoreError> {
-        let k = key(id);
-        match self.tree(tree::META).get(&k)? {
-            None => Ok(LoginAttempts::default()),
-            Some(bytes) => Ok(codec::decode(tree::META.name, &k, &bytes)?),
-        }
+    /// Wrong PINs in a row of a staff id or a card, and its lock if any.
+    pub fn login_attempts(&self, subject: &LoginSubject) -> Result<LoginAttempts, StoreError> {
+        Ok(self.get_local(&attempts_key(subject))?.unwrap_or_default())
     }
 
     /// Saves and flushes the record.
-    pub fn set_login_attempts(&self, id: &StaffId, attempts: &LoginAttempts) -> Result<(), StoreError> {
-        self.put_local(&key(id), attempts)
-    }
-
-    /// Failed self-service PINs of one card (`login-card/<card>`, apart from staff ids).
-    pub fn card_attempts(&self, card: &CardNo) -> Result<LoginAttempts, StoreError> {
-        let k = card_key(card);
-        match self.tree(tree::META).get(&k)? {
-            None => Ok(LoginAttempts::default()),
-            Some(bytes) => Ok(codec::decode(tree::META.name, &k, &bytes)?),
-        }
-    }
-
-    pub fn set_card_attempts(&self, card: &CardNo, attempts: &LoginAttempts) -> Result<(), StoreError> {
-        self.put_local(&card_key(card), attempts)
+    pub fn set_login_attempts(
+        &self,
+        subject: &LoginSubject,
+        attempts: &LoginAttempts,
+    ) -> Result<(), StoreError> {
+        self.put_local(&attempts_key(subject), attempts)
     }
 
     pub fn last_backup(&self) -> Result<Option<LastBackup>, StoreError> {
-        match self.tree(tree::META).get(meta::LAST_BACKUP)? {
-            None => Ok(None),
-            Some(bytes) => Ok(Some(codec::decode(tree::META.name, meta::LAST_BACKUP, &bytes)?)),
-        }
+        self.get_local(meta::LAST_BACKUP)
     }
 
     pub fn set_last_backup(&self, last: &LastBackup) -> Result<(), StoreError> {
@@ -71,6 +56,13 @@ impl Store {
     pub fn quiesced<T>(&self, f: impl FnOnce() -> T) -> T {
         let _gate = self.write_gate.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         f()
+    }
+
+    fn get_local<T: DeserializeOwned>(&self, key: &[u8]) -> Result<Option<T>, StoreError> {
+        match self.tree(tree::META).get(key)? {
+            None => Ok(None),
+            Some(bytes) => Ok(Some(codec::decode(tree::META.name, key, &bytes)?)),
+        }
     }
 
     /// Writes one value to `meta` and flushes. Refused, like every write, after a failed flush.
