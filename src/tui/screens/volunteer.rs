@@ -139,13 +139,12 @@ impl VolunteerPage {
                 return Step::Open(Screen::Transfer(super::transfer::TransferForm::new(self.view.clone())));
             }
             Some(Action::Reveal) => {
-                let reveal = |field| cx.bank.reveal(&cx.session.actor, self.view.id, field);
-                match reveal(PersonalField::Phone).and_then(|(_, phone)| {
-                    let (event, id) = reveal(PersonalField::IdNumber)?;
-                    Ok((event.seq(), phone, id))
-                }) {
-                    Ok((seq, phone, id)) => {
-                        self.revealed = Some((phone, id));
+                let fields = [PersonalField::Phone, PersonalField::IdNumber];
+                match cx.bank.reveal(&cx.session.actor, self.view.id, &fields) {
+                    Ok((seq, values)) => {
+                        if let [phone, id] = values.as_slice() {
+                            self.revealed = Some((phone.clone(), id.clone()));
+                        }
                         *cx.status = Status::Saved(seq);
                     }
                     Err(e) => *cx.status = Status::Error(cx.t.bank_error(&e)),
