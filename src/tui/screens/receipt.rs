@@ -5,7 +5,6 @@ use crossterm::event::KeyEvent;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
-use super::Screen;
 use super::volunteer::VolunteerPage;
 use crate::bank::VolunteerView;
 use crate::domain::privacy::{mask_card, mask_name};
@@ -57,10 +56,7 @@ impl Receipt {
                 text.push('\n');
                 Step::Print(text)
             }
-            Some(Action::Back) => match VolunteerPage::open(cx.bank, self.volunteer.id) {
-                Ok(page) => Step::Open(Screen::Volunteer(page)),
-                Err(_) => Step::Open(Screen::Find(Default::default())),
-            },
+            Some(Action::Back) => VolunteerPage::back_to(cx, self.volunteer.id),
             _ => Step::Stay,
         }
     }

@@ -5,7 +5,6 @@ use crossterm::event::KeyEvent;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
-use super::Screen;
 use super::entry::{EntryForm, EntryKey, EntryValues};
 use super::volunteer::VolunteerPage;
 use crate::bank::{Deposit, VolunteerView};
@@ -35,13 +34,7 @@ impl Record {
     }
 
     fn back(&self, cx: &mut Cx) -> Step {
-        match VolunteerPage::open(cx.bank, self.volunteer.id) {
-            Ok(page) => Step::Open(Screen::Volunteer(page)),
-            Err(e) => {
-                *cx.status = Status::Error(cx.t.bank_error(&e));
-                Step::Open(Screen::Find(Default::default()))
-            }
-        }
+        VolunteerPage::back_to(cx, self.volunteer.id)
     }
 
     pub fn on_key(&mut self, key: KeyEvent, cx: &mut Cx) -> Step {

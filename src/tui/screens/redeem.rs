@@ -75,10 +75,6 @@ impl Redeem {
     }
 
     pub fn on_key(&mut self, key: KeyEvent, cx: &mut Cx) -> Step {
-        let back = |cx: &mut Cx, id| match VolunteerPage::open(cx.bank, id) {
-            Ok(page) => Step::Open(Screen::Volunteer(page)),
-            Err(_) => Step::Open(Screen::Find(Default::default())),
-        };
         if self.confirm {
             match keymap::action(Scope::Form, key) {
                 Some(Action::Submit) => return self.commit(cx),
@@ -89,7 +85,7 @@ impl Redeem {
         }
         let last = self.rewards.len().saturating_sub(1);
         match keymap::action(Scope::Redeem, key) {
-            Some(Action::Back) => return back(cx, self.volunteer.id),
+            Some(Action::Back) => return VolunteerPage::back_to(cx, self.volunteer.id),
             Some(Action::Up) => {
                 self.selected = self.selected.saturating_sub(1);
                 self.qty = 1;

@@ -125,9 +125,9 @@ impl Register {
         let leaving = self.form.focus;
         match keymap::action(Scope::Form, key) {
             Some(Action::Back) => {
-                return match self.editing.map(|e| VolunteerPage::open(cx.bank, e.0)) {
-                    Some(Ok(page)) => Step::Open(Screen::Volunteer(page)),
-                    _ => Step::Open(Screen::Find(Default::default())),
+                return match self.editing {
+                    Some((id, _)) => VolunteerPage::back_to(cx, id),
+                    None => Step::Open(Screen::Find(Default::default())),
                 };
             }
             Some(Action::NextField | Action::Down) => {

@@ -5,7 +5,6 @@ use crossterm::event::KeyEvent;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
-use super::Screen;
 use super::volunteer::VolunteerPage;
 use crate::bank::{Transfer, VolunteerView};
 use crate::domain::{CardNo, MAX_NOTE_CHARS, Minutes, format_hours, parse_text};
@@ -32,10 +31,7 @@ impl TransferForm {
     }
 
     fn back(&self, cx: &mut Cx) -> Step {
-        match VolunteerPage::open(cx.bank, self.volunteer.id) {
-            Ok(page) => Step::Open(Screen::Volunteer(page)),
-            Err(_) => Step::Open(Screen::Find(Default::default())),
-        }
+        VolunteerPage::back_to(cx, self.volunteer.id)
     }
 
     fn check(&mut self, cx: &Cx) -> Option<(Transfer, String)> {

@@ -63,6 +63,18 @@ impl VolunteerPage {
         Ok(VolunteerPage { view, lines, selected: 0, reverse: None, revealed: None })
     }
 
+    /// Back to this volunteer's page, freshly read (after an entry, or from a form); to the
+    /// find screen, saying why, if it cannot be read.
+    pub fn back_to(cx: &mut Cx, id: VolunteerId) -> Step {
+        match VolunteerPage::open(cx.bank, id) {
+            Ok(page) => Step::Open(Screen::Volunteer(page)),
+            Err(e) => {
+                *cx.status = Status::Error(cx.t.bank_error(&e));
+                Step::Open(Screen::Find(Default::default()))
+            }
+        }
+    }
+
     pub fn open_card(bank: &Bank, card: &str) -> Result<VolunteerPage, BankError> {
         let card = CardNo::parse(card)?;
         let id = bank.find_card(&card)?.id;
