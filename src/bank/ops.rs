@@ -42,17 +42,18 @@ fn capped(view: &TxView<'_>, minutes: Minutes) -> PlanResult<Minutes> {
 
 /// Hashes a volunteer's self-service PIN: 4–6 digits, Argon2id like staff PINs.
 pub fn hash_volunteer_pin(pin: &str) -> Result<String, BankError> {
-    if !(4..=6).contains(&pin.len()) || !pin.chars().all(|c| c.is_ascii_digit()) {
-        return Err(DomainError::VolunteerPin.into());
-    }
-    hash_pin(pin)
+    crate::domain::check_volunteer_pin(pin)?;
+    argon2_hash(pin)
 }
 
-/// Hashes a PIN with Argon2id (19 MiB, t=2, p=1: the OWASP minimum) and a random salt.
+/// Hashes a staff PIN (4–12 digits).
 pub fn hash_pin(pin: &str) -> Result<String, BankError> {
-    if !(4..=12).contains(&pin.len()) || !pin.chars().all(|c| c.is_ascii_digit()) {
-        return Err(DomainError::Pin.into());
-    }
+    crate::domain::check_staff_pin(pin)?;
+    argon2_hash(pin)
+}
+
+/// Argon2id (19 MiB, t=2, p=1: the OWASP minimum) with a random salt.
+fn argon2_hash(pin: &str) -> Result<String, BankError> {
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default()
         .hash_password(pin.as_bytes(), &salt)

@@ -3,7 +3,21 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::Timestamp;
+use super::{DomainError, Timestamp};
+
+fn digits(pin: &str, lengths: std::ops::RangeInclusive<usize>) -> bool {
+    lengths.contains(&pin.len()) && pin.chars().all(|c| c.is_ascii_digit())
+}
+
+/// A staff PIN: 4–12 digits.
+pub fn check_staff_pin(pin: &str) -> Result<(), DomainError> {
+    if digits(pin, 4..=12) { Ok(()) } else { Err(DomainError::Pin) }
+}
+
+/// A volunteer's self-service PIN: 4–6 digits, short enough for the kiosk's keypad.
+pub fn check_volunteer_pin(pin: &str) -> Result<(), DomainError> {
+    if digits(pin, 4..=6) { Ok(()) } else { Err(DomainError::VolunteerPin) }
+}
 
 /// Wrong PINs in a row that lock a staff id.
 pub const MAX_FAILURES: u8 = 5;

@@ -12,7 +12,7 @@ pub mod types;
 pub use entities::*;
 pub use event::*;
 pub use ledger::{ApplyError, LedgerStore, NameKind, Rule};
-pub use login::LoginAttempts;
+pub use login::{LoginAttempts, check_staff_pin, check_volunteer_pin};
 pub use minutes::{Minutes, format_hours};
 pub use types::*;
 

@@ -8,7 +8,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
 use crate::bank::{Bank, Clock, NewStaff, cli_actor};
-use crate::domain::{Name, Role, Staff, StaffId};
+use crate::domain::{Name, Role, Staff, StaffId, check_staff_pin};
 use crate::tui::app::Vx;
 use crate::tui::i18n::Text;
 use crate::tui::keymap::{self, Action, Scope};
@@ -63,7 +63,7 @@ impl Setup {
         let id = StaffId::parse(self.form.value(ADMIN_ID));
         let name = Name::parse(self.form.value(ADMIN_NAME));
         let pin = self.form.value(PIN).to_string();
-        let pin_ok = (4..=12).contains(&pin.len()) && pin.chars().all(|c| c.is_ascii_digit());
+        let pin_ok = check_staff_pin(&pin).is_ok();
         self.form.set_error(COUNTER, counter.as_ref().err().map(|e| t.domain_error(e)));
         self.form.set_error(ADMIN_ID, id.as_ref().err().map(|e| t.domain_error(e)));
         self.form.set_error(ADMIN_NAME, name.as_ref().err().map(|e| t.domain_error(e)));
