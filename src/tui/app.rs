@@ -110,6 +110,11 @@ pub struct Options {
     pub notice: Option<String>,
 }
 
+/// When the last good backup was written; unknown (shown as none) if it cannot be read.
+fn last_backup_at(bank: &Bank) -> Option<Timestamp> {
+    bank.last_backup().ok().flatten().map(|l| l.at)
+}
+
 pub struct App {
     bank: Option<Arc<Bank>>,
     store_dir: PathBuf,
@@ -137,7 +142,7 @@ impl App {
         let screen =
             if bank.is_some() { Screen::Lock(Default::default()) } else { Screen::Setup(Default::default()) };
         let now = clock();
-        let last_backup = bank.as_ref().and_then(|b| b.last_backup().ok().flatten()).map(|l| l.at);
+        let last_backup = bank.as_ref().and_then(last_backup_at);
         App {
             bank: bank.map(Arc::new),
             store_dir,
@@ -161,7 +166,7 @@ impl App {
 
     /// The same app over a bank shared with other threads (the control socket's workers).
     pub fn with_bank(mut self, bank: Arc<Bank>) -> App {
-        self.last_backup = bank.last_backup().ok().flatten().map(|l| l.at);
+        self.last_backup = last_backup_at(&bank);
         self.bank = Some(bank);
         self.screen = Screen::Lock(Default::default());
         self
@@ -247,8 +252,7 @@ impl App {
                 if command == "backup" {
                     self.backups_running = self.backups_running.saturating_sub(1);
                     if code == 0 {
-                        self.last_backup =
-                            self.bank.as_ref().and_then(|b| b.last_backup().ok().flatten()).map(|l| l.at);
+                        self.last_backup = self.bank.as_deref().and_then(last_backup_at);
                     } else {
                         self.status = Status::Error(self.text().backup_failed.into());
                     }
