@@ -16,23 +16,6 @@ use hourbank::domain::Timestamp;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-const BIN: &str = env!("CARGO_BIN_EXE_hourbank");
-
-fn hb(store: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(BIN).arg("--store").arg(store).args(args).output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
-}
-
-fn ok(store: &Path, args: &[&str]) -> String {
-    let (code, out, err) = hb(store, args);
-    assert_eq!(code, 0, "{args:?}: {err}");
-    out
-}
-
 /// A store with a little of everything: volunteers, deposits, a redemption, a reversal.
 fn populated(dir: &Path) {
     let bank = init_in(dir);
@@ -61,14 +44,18 @@ fn round_trip_exports_are_equal_byte_for_byte() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
     populated(&store);
-    ok(&store, &["backup", "--out", dir.path().to_str().unwrap()]);
+    hourbank_ok(&store, &["backup", "--out", dir.path().to_str().unwrap()], "");
     let file = the_backup(dir.path());
-    assert!(ok(&store, &["backup", "verify", file.to_str().unwrap()]).starts_with("ok: "));
+    assert!(hourbank_ok(&store, &["backup", "verify", file.to_str().unwrap()], "").starts_with("ok: "));
     let restored = dir.path().join("restored");
-    ok(&restored, &["restore", file.to_str().unwrap()]);
-    assert!(ok(&restored, &["check"]).contains("all invariants hold"));
+    hourbank_ok(&restored, &["restore", file.to_str().unwrap()], "");
+    assert!(hourbank_ok(&restored, &["check"], "").contains("all invariants hold"));
     for what in ["entries", "volunteers", "balances"] {
-        assert_eq!(ok(&store, &["export", what]), ok(&restored, &["export", what]), "{what}");
+        assert_eq!(
+            hourbank_ok(&store, &["export", what], ""),
+            hourbank_ok(&restored, &["export", what], ""),
+            "{what}"
+        );
     }
     // The restored store remembers operation ids: a retry is still answered, not re-applied.
     let retry = Bank::open(&restored).unwrap();
@@ -82,17 +69,18 @@ fn restore_refuses_an_open_store_and_an_existing_one_without_force_and_keeps_the
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
     populated(&store);
-    ok(&store, &["backup", "--out", dir.path().join("a.hbk").to_str().unwrap()]);
+    hourbank_ok(&store, &["backup", "--out", dir.path().join("a.hbk").to_str().unwrap()], "");
     let other = dir.path().join("other");
     let bank = init_in(&other);
-    let (code, _, err) = hb(&other, &["restore", dir.path().join("a.hbk").to_str().unwrap(), "--force"]);
+    let (code, _, err) =
+        hourbank(&other, &["restore", dir.path().join("a.hbk").to_str().unwrap(), "--force"], "");
     assert_eq!(code, 3, "{err}");
     assert!(err.contains("in use"), "{err}");
     drop(bank);
-    let (code, _, err) = hb(&other, &["restore", dir.path().join("a.hbk").to_str().unwrap()]);
+    let (code, _, err) = hourbank(&other, &["restore", dir.path().join("a.hbk").to_str().unwrap()], "");
     assert_eq!(code, 1);
     assert!(err.contains("--force"), "{err}");
-    let out = ok(&other, &["restore", dir.path().join("a.hbk").to_str().unwrap(), "--force"]);
+    let out = hourbank_ok(&other, &["restore", dir.path().join("a.hbk").to_str().unwrap(), "--force"], "");
     assert!(out.contains("before-restore-"), "{out}");
     let kept: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
@@ -101,10 +89,13 @@ fn restore_refuses_an_open_store_and_an_existing_one_without_force_and_keeps_the
         .collect();
     assert_eq!(kept.len(), 1);
     assert!(
-        ok(&dir.path().join(&kept[0]), &["check"]).contains("all invariants hold"),
+        hourbank_ok(&dir.path().join(&kept[0]), &["check"], "").contains("all invariants hold"),
         "the old store is intact"
     );
-    assert_eq!(ok(&other, &["export", "balances"]), ok(&store, &["export", "balances"]));
+    assert_eq!(
+        hourbank_ok(&other, &["export", "balances"], ""),
+        hourbank_ok(&store, &["export", "balances"], "")
+    );
 }
 
 #[test]
@@ -117,7 +108,7 @@ fn a_thousand_damaged_backups_are_all_refused_and_the_target_is_untouched() {
     let bytes = std::fs::read(&good).unwrap();
     let target = dir.path().join("target");
     init_in(&target);
-    let before = ok(&target, &["export", "entries"]);
+    let before = hourbank_ok(&target, &["export", "entries"], "");
     let bad = dir.path().join("bad.hbk");
     let mut rng = StdRng::seed_from_u64(4);
     let now = Timestamp::from_micros(0);
@@ -136,7 +127,7 @@ fn a_thousand_damaged_backups_are_all_refused_and_the_target_is_untouched() {
             "round {round}: restore accepted a damaged file"
         );
     }
-    assert_eq!(ok(&target, &["export", "entries"]), before, "the target store is untouched");
+    assert_eq!(hourbank_ok(&target, &["export", "entries"], ""), before, "the target store is untouched");
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 4, "no leftovers beside the target");
 }
 
@@ -151,7 +142,7 @@ fn damage_behind_a_recomputed_checksum_is_caught_by_the_chain_or_harmless() {
     let good = dir.path().join("good.hbk");
     Bank::open(&store).unwrap().backup(&good).unwrap();
     let bytes = std::fs::read(&good).unwrap();
-    let original = ok(&store, &["export", "entries"]);
+    let original = hourbank_ok(&store, &["export", "entries"], "");
     let bad = dir.path().join("bad.hbk");
     let mut rng = StdRng::seed_from_u64(5);
     let mut caught = 0;
@@ -170,7 +161,7 @@ fn damage_behind_a_recomputed_checksum_is_caught_by_the_chain_or_harmless() {
             }
             Ok(_) => {
                 assert_eq!(
-                    ok(&target, &["export", "entries"]),
+                    hourbank_ok(&target, &["export", "entries"], ""),
                     original,
                     "round {round}: accepted, so must be equal"
                 );
@@ -243,14 +234,20 @@ fn a_backup_taken_while_a_writer_commits_restores_to_exactly_its_prefix() {
     // The same commands a script uses, answered by the writer through its socket.
     let socket = store.join("control.sock");
     assert_eq!(std::fs::metadata(&socket).unwrap().permissions().mode() & 0o777, 0o600);
-    assert!(ok(&store, &["ping"]).starts_with("pong "));
+    assert!(hourbank_ok(&store, &["ping"], "").starts_with("pong "));
     let acked_before = acked;
-    let out = ok(&store, &["backup", "--out", dir.path().to_str().unwrap(), "--json"]);
+    let out = hourbank_ok(&store, &["backup", "--out", dir.path().to_str().unwrap(), "--json"], "");
     wait_acks(acked + 50, &mut acked);
-    assert!(ok(&store, &["balance", "JH000001"]).contains("JH000001"));
-    assert!(ok(&store, &["check"]).contains("all invariants hold"), "check through the socket, mid-write");
-    let (code, _, err) =
-        hb(&store, &["deposit", "--card", "JH000001", "--activity", "垃圾分类督导", "--hours", "1"]);
+    assert!(hourbank_ok(&store, &["balance", "JH000001"], "").contains("JH000001"));
+    assert!(
+        hourbank_ok(&store, &["check"], "").contains("all invariants hold"),
+        "check through the socket, mid-write"
+    );
+    let (code, _, err) = hourbank(
+        &store,
+        &["deposit", "--card", "JH000001", "--activity", "垃圾分类督导", "--hours", "1"],
+        "",
+    );
     assert_eq!(code, 3, "a write command is refused while the store is open elsewhere");
     assert!(err.contains("in use") && err.contains(&format!("pid {}", child.id())), "{err}");
     child.kill().unwrap();
@@ -262,8 +259,8 @@ fn a_backup_taken_while_a_writer_commits_restores_to_exactly_its_prefix() {
     let file = PathBuf::from(summary["path"].as_str().unwrap());
     assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
     let restored = dir.path().join("restored");
-    ok(&restored, &["restore", file.to_str().unwrap()]);
-    assert!(ok(&restored, &["check"]).contains("all invariants hold"));
+    hourbank_ok(&restored, &["restore", file.to_str().unwrap()], "");
+    assert!(hourbank_ok(&restored, &["check"], "").contains("all invariants hold"));
     let original = Bank::open(&store).unwrap();
     let copy = Bank::open(&restored).unwrap();
     assert_eq!(copy.store().next_seq().unwrap(), last_seq + 1);
@@ -359,7 +356,7 @@ fn a_kill_during_backup_leaves_no_partial_file_under_a_final_name() {
                 std::fs::remove_file(&path).unwrap();
             }
         }
-        assert!(ok(&store, &["check"]).contains("all invariants hold"), "the store is unharmed");
+        assert!(hourbank_ok(&store, &["check"], "").contains("all invariants hold"), "the store is unharmed");
     }
     eprintln!("{partial} kills landed mid-write; {} complete backups checked", complete.len());
     assert!(partial > 0, "no kill landed while a file was being written; the test proved nothing");
@@ -371,13 +368,14 @@ fn an_encrypted_backup_needs_the_admin_key_and_restores_with_it() {
     let store = dir.path().join("store");
     populated(&store);
     let key = dir.path().join("admin.key");
-    let public = ok(&store, &["backup", "keygen", "--out", key.to_str().unwrap()]);
+    let public = hourbank_ok(&store, &["backup", "keygen", "--out", key.to_str().unwrap()], "");
     let public = public.trim();
     assert!(public.starts_with("age1"), "{public}");
     assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600);
     let out = dir.path().join("out");
     std::fs::create_dir(&out).unwrap();
-    let summary = ok(&store, &["backup", "--out", out.to_str().unwrap(), "--recipient", public, "--json"]);
+    let summary =
+        hourbank_ok(&store, &["backup", "--out", out.to_str().unwrap(), "--recipient", public, "--json"], "");
     let v: serde_json::Value = serde_json::from_str(summary.trim()).unwrap();
     let file = PathBuf::from(v["path"].as_str().unwrap());
     assert!(file.to_string_lossy().ends_with(".hbk.age"), "{}", file.display());
@@ -386,21 +384,30 @@ fn an_encrypted_backup_needs_the_admin_key_and_restores_with_it() {
     let plain_name = "陈华佩".as_bytes();
     assert!(!bytes.windows(plain_name.len()).any(|w| w == plain_name), "no personal data in the clear");
 
-    let (code, _, err) = hb(&store, &["backup", "verify", file.to_str().unwrap()]);
+    let (code, _, err) = hourbank(&store, &["backup", "verify", file.to_str().unwrap()], "");
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("--identity"), "{err}");
-    let verified =
-        ok(&store, &["backup", "verify", file.to_str().unwrap(), "--identity", key.to_str().unwrap()]);
+    let verified = hourbank_ok(
+        &store,
+        &["backup", "verify", file.to_str().unwrap(), "--identity", key.to_str().unwrap()],
+        "",
+    );
     assert!(verified.starts_with("ok: "), "{verified}");
     let other_key = dir.path().join("other.key");
-    ok(&store, &["backup", "keygen", "--out", other_key.to_str().unwrap()]);
-    let (code, _, err) =
-        hb(&store, &["backup", "verify", file.to_str().unwrap(), "--identity", other_key.to_str().unwrap()]);
+    hourbank_ok(&store, &["backup", "keygen", "--out", other_key.to_str().unwrap()], "");
+    let (code, _, err) = hourbank(
+        &store,
+        &["backup", "verify", file.to_str().unwrap(), "--identity", other_key.to_str().unwrap()],
+        "",
+    );
     assert_ne!(code, 0);
     assert!(err.contains("admin key"), "{err}");
     let restored = dir.path().join("restored");
-    ok(&restored, &["restore", file.to_str().unwrap(), "--identity", key.to_str().unwrap()]);
-    assert_eq!(ok(&restored, &["export", "entries"]), ok(&store, &["export", "entries"]));
+    hourbank_ok(&restored, &["restore", file.to_str().unwrap(), "--identity", key.to_str().unwrap()], "");
+    assert_eq!(
+        hourbank_ok(&restored, &["export", "entries"], ""),
+        hourbank_ok(&store, &["export", "entries"], "")
+    );
     let left: Vec<_> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(left.len(), 1, "no decrypted copy is left behind: {left:?}");
 }

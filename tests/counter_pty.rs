@@ -5,29 +5,16 @@
 
 use std::io::{Read, Write};
 use std::path::Path;
-use std::process::{Command, Stdio};
+
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+mod common;
+
+use common::hourbank_ok;
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 
 const BIN: &str = env!("CARGO_BIN_EXE_hourbank");
-
-fn cli(store: &Path, args: &[&str], stdin: &str) -> String {
-    let mut child = Command::new(BIN)
-        .arg("--store")
-        .arg(store)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn hourbank");
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "hourbank {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
-}
 
 struct Screen {
     parser: Arc<Mutex<vt100::Parser>>,
@@ -117,16 +104,20 @@ fn the_demo_opens_a_working_counter_in_chinese_and_leaves_nothing_behind() {
 fn serve_a_volunteer_with_real_keys_then_the_cli_sees_the_result() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
-    cli(&store, &["init", "--counter", "白沙服务台", "--admin", "A01", "--admin-name", "王芳"], "1234\n");
-    cli(&store, &["activity", "add", "垃圾分类督导"], "");
-    cli(&store, &["reward", "add", "--name", "大米5kg", "--cost", "2", "--stock", "5"], "");
-    cli(
+    hourbank_ok(
+        &store,
+        &["init", "--counter", "白沙服务台", "--admin", "A01", "--admin-name", "王芳"],
+        "1234\n",
+    );
+    hourbank_ok(&store, &["activity", "add", "垃圾分类督导"], "");
+    hourbank_ok(&store, &["reward", "add", "--name", "大米5kg", "--cost", "2", "--stock", "5"], "");
+    hourbank_ok(
         &store,
         &["volunteer", "add", "--card", "JH000001", "--name", "陈华佩", "--community", "白沙社区"],
         "",
     );
-    cli(&store, &["volunteer", "add", "--card", "JH000002", "--name", "李建国"], "");
-    cli(&store, &["deposit", "--card", "JH000001", "--activity", "垃圾分类督导", "--hours", "1"], "");
+    hourbank_ok(&store, &["volunteer", "add", "--card", "JH000002", "--name", "李建国"], "");
+    hourbank_ok(&store, &["deposit", "--card", "JH000001", "--activity", "垃圾分类督导", "--hours", "1"], "");
 
     let (mut s, mut child) = spawn(&["--store", store.to_str().unwrap(), "--lang", "en"], dir.path());
 
@@ -165,8 +156,8 @@ fn serve_a_volunteer_with_real_keys_then_the_cli_sees_the_result() {
     let status = wait_exit(&mut child, &s);
     assert!(status.success(), "exit status {status:?}");
 
-    let balance = cli(&store, &["balance", "JH000001"], "");
+    let balance = hourbank_ok(&store, &["balance", "JH000001"], "");
     assert!(balance.contains("1.5"), "1 + 2.5 - 2 = 1.5 h, the CLI says: {balance}");
-    let check = cli(&store, &["check"], "");
+    let check = hourbank_ok(&store, &["check"], "");
     assert!(check.contains("all invariants hold"), "{check}");
 }

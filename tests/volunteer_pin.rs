@@ -106,23 +106,8 @@ fn staff_set_the_pin_from_the_command_line() {
     let bank = init_in(&store);
     register(&bank, "JH000001", "陈华佩");
     drop(bank);
-    let run = |args: &[&str], stdin: &str| {
-        use std::io::Write;
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_hourbank"))
-            .arg("--store")
-            .arg(&store)
-            .args(args)
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-        let out = child.wait_with_output().unwrap();
-        (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
-    };
-    assert_eq!(run(&["volunteer", "pin", "JH000001"], "4938\n").0, 0);
-    let (code, err) = run(&["volunteer", "pin", "JH000001"], "12\n");
+    hourbank_ok(&store, &["volunteer", "pin", "JH000001"], "4938\n");
+    let (code, _, err) = hourbank(&store, &["volunteer", "pin", "JH000001"], "12\n");
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("4–6 digits"), "{err}");
     let bank = Bank::open(&store).unwrap();
@@ -158,18 +143,8 @@ fn an_admin_unlocks_a_card_or_a_staff_id_and_the_journal_says_so() {
     let subject = hourbank::domain::LoginSubject::Card(card("JH000001"));
     assert!(bank.unlock(&staff, &subject).is_err());
     drop(bank);
-    let run = |args: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_hourbank"))
-            .arg("--store")
-            .arg(&store)
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    };
-    assert!(run(&["volunteer", "unlock", "JH000001"]).contains("unlocked"));
-    assert!(run(&["staff", "unlock", "S01"]).contains("unlocked"));
+    assert!(hourbank_ok(&store, &["volunteer", "unlock", "JH000001"], "").contains("unlocked"));
+    assert!(hourbank_ok(&store, &["staff", "unlock", "S01"], "").contains("unlocked"));
     let bank = Bank::open(&store).unwrap().with_clock(fixed_clock());
     assert!(bank.volunteer_login("JH000001", PIN).is_ok());
     assert!(bank.login("S01", "5678").is_ok());

@@ -79,3 +79,33 @@ pub fn assert_checks(bank: &Bank) -> u64 {
     assert!(report.ok, "check failed: {:?}", report.problems);
     report.events
 }
+
+/// Runs the real `hourbank` binary on `store` with `stdin`: exit code, stdout, stderr.
+pub fn hourbank(store: &std::path::Path, args: &[&str], stdin: &str) -> (i32, String, String) {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hourbank"))
+        .arg("--store")
+        .arg(store)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn hourbank");
+    // The program may exit before reading its input (a refused argument): ignore a broken pipe.
+    let _ = child.stdin.take().expect("stdin").write_all(stdin.as_bytes());
+    let out = child.wait_with_output().expect("hourbank runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// As [`hourbank`], asserting it succeeded; returns what it printed.
+pub fn hourbank_ok(store: &std::path::Path, args: &[&str], stdin: &str) -> String {
+    let (code, out, err) = hourbank(store, args, stdin);
+    assert_eq!(code, 0, "hourbank {args:?}: {err}");
+    out
+}
