@@ -6,18 +6,20 @@
 //! balances), beside `fzf --filter` on the same names and queries; render time of a volunteer
 //! page with 10k history rows; the real binary's peak RSS with the search index built.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use hourbank::bank::Bank;
+#[path = "../pty/mod.rs"]
+mod pty;
 use hourbank::search::spellings;
 use hourbank::tui::app::{App, Msg, Options};
 use hourbank::tui::i18n::Lang;
 use hourbank::tui::theme::Theme;
-use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+use pty::Pty;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use ratatui::Terminal;
@@ -253,58 +255,16 @@ fn render_big_history(rows: usize) {
     }
 }
 
-struct Pty {
-    parser: Arc<Mutex<vt100::Parser>>,
-    writer: Box<dyn Write + Send>,
-    child: Box<dyn portable_pty::Child + Send + Sync>,
-}
+/// A big store may take a while to open and index.
+const WAIT: Duration = Duration::from_secs(120);
 
-impl Pty {
-    fn spawn(store: &Path) -> Pty {
-        let pty = native_pty_system()
-            .openpty(PtySize { rows: 24, cols: 80, pixel_width: 0, pixel_height: 0 })
-            .unwrap();
-        let mut cmd = CommandBuilder::new(BIN);
-        cmd.args(["--store", store.to_str().unwrap(), "--lang", "en"]);
-        cmd.env("TERM", "xterm-256color");
-        cmd.env("HOURBANK_CONFIG", "/nonexistent/config.toml");
-        let child = pty.slave.spawn_command(cmd).unwrap();
-        drop(pty.slave);
-        let parser = Arc::new(Mutex::new(vt100::Parser::new(24, 80, 0)));
-        let mut reader = pty.master.try_clone_reader().unwrap();
-        let sink = parser.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 8192];
-            while let Ok(n) = reader.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                sink.lock().unwrap().process(&buf[..n]);
-            }
-        });
-        Pty { parser, writer: pty.master.take_writer().unwrap(), child }
-    }
-
-    fn wait_for(&self, what: &str) {
-        let deadline = Instant::now() + Duration::from_secs(120);
-        while !self.parser.lock().unwrap().screen().contents().contains(what) {
-            assert!(Instant::now() < deadline, "never saw {what:?}");
-            std::thread::sleep(Duration::from_millis(1));
-        }
-    }
-
-    fn keys(&mut self, s: &str) {
-        self.writer.write_all(s.as_bytes()).unwrap();
-        self.writer.flush().unwrap();
-    }
-
-    fn quit(mut self) {
-        self.keys("\x11");
-        let _ = self.child.wait();
-    }
+fn quit(mut pty: Pty) {
+    pty.send("\x11");
+    let _ = pty.child.wait();
 }
 
 fn real_binary(store: &Path) {
+    let home = tempfile::tempdir().unwrap();
     let mut frames = Vec::new();
     let mut cli = Vec::new();
     for _ in 0..3 {
@@ -316,22 +276,22 @@ fn real_binary(store: &Path) {
         assert!(out.status.success());
         cli.push(t.elapsed());
         let t = Instant::now();
-        let pty = Pty::spawn(store);
-        pty.wait_for("Press Enter to log in");
+        let pty = Pty::spawn(&["--store", store.to_str().unwrap(), "--lang", "en"], home.path());
+        pty.wait_for("Press Enter to log in", WAIT);
         frames.push(t.elapsed());
-        pty.quit();
+        quit(pty);
     }
     println!(
         "| first frame, real binary in a pty (process start to lock screen) | {:.0?} | `hourbank balance` (process + open + one read) {:.0?} | — |",
         median(frames),
         median(cli)
     );
-    let mut pty = Pty::spawn(store);
-    pty.wait_for("Press Enter to log in");
-    pty.keys("\r");
-    pty.wait_for("Staff login");
-    pty.keys("A01\r1234\r");
-    pty.wait_for("Type to search"); // the index is built
+    let mut pty = Pty::spawn(&["--store", store.to_str().unwrap(), "--lang", "en"], home.path());
+    pty.wait_for("Press Enter to log in", WAIT);
+    pty.send("\r");
+    pty.wait_for("Staff login", WAIT);
+    pty.send("A01\r1234\r");
+    pty.wait_for("Type to search", WAIT); // the index is built
     let pid = pty.child.process_id().unwrap();
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     let hwm = status.lines().find(|l| l.starts_with("VmHWM")).unwrap_or("VmHWM: ?").to_string();
@@ -339,7 +299,7 @@ fn real_binary(store: &Path) {
         "| counter peak RSS, search index built | {} | — | — |",
         hwm.trim_start_matches("VmHWM:").trim()
     );
-    pty.quit();
+    quit(pty);
 }
 
 fn main() {
