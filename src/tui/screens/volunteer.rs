@@ -56,8 +56,11 @@ pub fn signed_hours(delta: i64) -> String {
 
 impl VolunteerPage {
     pub fn open(bank: &Bank, id: VolunteerId) -> Result<VolunteerPage, BankError> {
-        let view = bank.volunteer(id)?;
-        let mut lines = bank.history(id)?;
+        VolunteerPage::with_view(bank, bank.volunteer(id)?)
+    }
+
+    fn with_view(bank: &Bank, view: VolunteerView) -> Result<VolunteerPage, BankError> {
+        let mut lines = bank.history(view.id)?;
         lines.retain(|l| l.delta != 0 || matches!(l.event.kind(), EventKind::Reversed { .. }));
         lines.reverse();
         Ok(VolunteerPage { view, lines, selected: 0, reverse: None, revealed: None })
@@ -76,9 +79,8 @@ impl VolunteerPage {
     }
 
     pub fn open_card(bank: &Bank, card: &str) -> Result<VolunteerPage, BankError> {
-        let card = CardNo::parse(card)?;
-        let id = bank.find_card(&card)?.id;
-        VolunteerPage::open(bank, id)
+        // The card lookup already read the volunteer: no second read.
+        VolunteerPage::with_view(bank, bank.find_card(&CardNo::parse(card)?)?)
     }
 
     /// A personal field as this screen may show it: full once revealed, else masked.
