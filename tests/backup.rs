@@ -31,6 +31,14 @@ fn populated(dir: &Path) {
     bank.deposit(&admin(), Some("op-1"), &deposit("JH000004", sorting, 90)).unwrap();
 }
 
+/// A temporary directory holding a populated store at `<dir>/store`.
+fn populated_store() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    populated(&store);
+    (dir, store)
+}
+
 fn the_backup(dir: &Path) -> PathBuf {
     std::fs::read_dir(dir)
         .unwrap()
@@ -41,9 +49,7 @@ fn the_backup(dir: &Path) -> PathBuf {
 
 #[test]
 fn round_trip_exports_are_equal_byte_for_byte() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().join("store");
-    populated(&store);
+    let (dir, store) = populated_store();
     hourbank_ok(&store, &["backup", "--out", dir.path().to_str().unwrap()], "");
     let file = the_backup(dir.path());
     assert!(hourbank_ok(&store, &["backup", "verify", file.to_str().unwrap()], "").starts_with("ok: "));
@@ -66,9 +72,7 @@ fn round_trip_exports_are_equal_byte_for_byte() {
 
 #[test]
 fn restore_refuses_an_open_store_and_an_existing_one_without_force_and_keeps_the_old_one() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().join("store");
-    populated(&store);
+    let (dir, store) = populated_store();
     hourbank_ok(&store, &["backup", "--out", dir.path().join("a.hbk").to_str().unwrap()], "");
     let other = dir.path().join("other");
     let bank = init_in(&other);
@@ -100,9 +104,7 @@ fn restore_refuses_an_open_store_and_an_existing_one_without_force_and_keeps_the
 
 #[test]
 fn a_thousand_damaged_backups_are_all_refused_and_the_target_is_untouched() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().join("store");
-    populated(&store);
+    let (dir, store) = populated_store();
     let good = dir.path().join("good.hbk");
     Bank::open(&store).unwrap().backup(&good).unwrap();
     let bytes = std::fs::read(&good).unwrap();
@@ -136,9 +138,7 @@ fn damage_behind_a_recomputed_checksum_is_caught_by_the_chain_or_harmless() {
     // Someone edits a backup and fixes its checksum: the hash chain, the decoder and the
     // replay still stand between the file and the store. A flip that survives all of them
     // can only be in header fields no entry depends on (the time it was made, the version).
-    let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().join("store");
-    populated(&store);
+    let (dir, store) = populated_store();
     let good = dir.path().join("good.hbk");
     Bank::open(&store).unwrap().backup(&good).unwrap();
     let bytes = std::fs::read(&good).unwrap();
@@ -217,9 +217,7 @@ fn spawn_writer(store: &Path) -> (Child, std::sync::mpsc::Receiver<String>) {
 
 #[test]
 fn a_backup_taken_while_a_writer_commits_restores_to_exactly_its_prefix() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().join("store");
-    populated(&store);
+    let (dir, store) = populated_store();
     let (mut child, lines) = spawn_writer(&store);
     let mut acked = 0u64;
     let wait_acks = |n: u64, acked: &mut u64| {
@@ -364,9 +362,7 @@ fn a_kill_during_backup_leaves_no_partial_file_under_a_final_name() {
 
 #[test]
 fn an_encrypted_backup_needs_the_admin_key_and_restores_with_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().join("store");
-    populated(&store);
+    let (dir, store) = populated_store();
     let key = dir.path().join("admin.key");
     let public = hourbank_ok(&store, &["backup", "keygen", "--out", key.to_str().unwrap()], "");
     let public = public.trim();
