@@ -178,7 +178,7 @@ pub fn store_dir(cli_store: Option<PathBuf>) -> Result<PathBuf, Failure> {
 /// The bank a command works on: its own, or — when it runs for a control-socket client — the
 /// owning process's.
 pub enum BankHandle {
-    Own(crate::bank::Bank),
+    Own(Box<crate::bank::Bank>),
     Shared(std::sync::Arc<crate::bank::Bank>),
 }
 
@@ -201,7 +201,7 @@ pub fn open_bank(store: Option<PathBuf>) -> Result<BankHandle, Failure> {
     if let Some(warning) = bank.permission_warning() {
         eprintln!("hourbank: warning: {warning}");
     }
-    Ok(BankHandle::Own(bank))
+    Ok(BankHandle::Own(Box::new(bank)))
 }
 
 /// Parses arguments, runs the command, prints any failure, and returns the exit code.

@@ -3,6 +3,7 @@
 
 pub mod backup;
 pub mod codec;
+mod journal_copy;
 pub mod keys;
 mod local;
 pub use local::LastBackup;
@@ -156,6 +157,8 @@ pub struct Store {
     write_gate: Mutex<Option<String>>,
     /// Files and folders that were readable by others when the store was opened (now fixed).
     loosened: Vec<PathBuf>,
+    /// The journal again as one flat file, for fast backups. Appended under `write_gate`.
+    journal_copy: Mutex<journal_copy::JournalCopy>,
 }
 
 impl Store {
@@ -196,8 +199,12 @@ impl Store {
             _lock: lock,
             write_gate: Mutex::new(None),
             loosened: Vec::new(),
+            journal_copy: Mutex::new(journal_copy::JournalCopy::disabled(dir)),
         };
         store.check_schema()?;
+        let last_seq = store.head()?.next_seq.saturating_sub(1);
+        *store.journal_copy.get_mut().unwrap_or_else(|p| p.into_inner()) =
+            journal_copy::JournalCopy::open(dir, store.tree(tree::JOURNAL), last_seq);
         store.loosened = restrict_files(dir, dir_was);
         Ok(store)
     }

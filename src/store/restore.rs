@@ -71,6 +71,13 @@ impl Store {
             Err(TransactionError::Storage(e)) => return Err(StoreError::Sled(e).into()),
         }
         self.flush()?;
+        let mut records = Vec::new();
+        for (stored, _) in events {
+            super::journal_copy::push_record(&mut records, stored);
+        }
+        let first = events.first().map_or(0, |(_, e)| e.seq());
+        let mut copy = self.journal_copy.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        copy.append(first, &records, events.len() as u64);
         Ok(())
     }
 }

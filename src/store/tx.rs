@@ -14,7 +14,7 @@ use sled::transaction::{
 use super::codec::{self, CodecError};
 use super::keys::{name_key, u64_key};
 use super::records::AccountRecord;
-use super::{SCHEMA_VERSION, Store, StoreError, meta};
+use super::{SCHEMA_VERSION, Store, StoreError, journal_copy, meta};
 use crate::domain::ledger::{ApplyError, LedgerStore, NameKind, Rule, apply};
 use crate::domain::{
     Account, Activity, Actor, CardNo, Event, EventBody, EventKind, ImportRef, OpTag, Origin, Reward,
@@ -346,7 +346,7 @@ impl Store {
                     let e = lift(view.entry(seq).map_err(ApplyError::Store))?;
                     events.extend(e);
                 }
-                return Ok(Committed { events, replayed: true });
+                return Ok((Committed { events, replayed: true }, Vec::new()));
             }
             let pending = lift(plan(&view))?;
             let head: Head = lift(view.get(META, meta::HEAD).map_err(ApplyError::Store))?.unwrap_or_default();
@@ -364,6 +364,7 @@ impl Store {
                     .unwrap_or_default();
             }
             let mut events = Vec::with_capacity(pending.len());
+            let mut records = Vec::new();
             for (i, p) in pending.iter().enumerate() {
                 let seq = first_seq + i as u64;
                 let origin = match (&p.import, i, op) {
@@ -391,7 +392,8 @@ impl Store {
                     sources.push(r.source.clone());
                     sources_changed = true;
                 }
-                view.trees[JOURNAL.index].insert(&u64_key(seq), stored)?;
+                view.trees[JOURNAL.index].insert(&u64_key(seq), stored.as_slice())?;
+                journal_copy::push_record(&mut records, &stored);
                 prev = hash;
                 events.push(event);
             }
@@ -405,9 +407,9 @@ impl Store {
             }
             let head = Head { next_seq: first_seq + pending.len() as u64, last_hash: prev };
             lift(view.put(META, meta::HEAD, &head).map_err(ApplyError::Store))?;
-            Ok(Committed { events, replayed: false })
+            Ok((Committed { events, replayed: false }, records))
         });
-        let committed = match result {
+        let (committed, records) = match result {
             Ok(c) => c,
             Err(TransactionError::Abort(Abort::Rule(rule))) => return Err(rule.into()),
             Err(TransactionError::Abort(Abort::Codec(c))) => return Err(StoreError::Corrupt(c).into()),
@@ -421,6 +423,11 @@ impl Store {
         if let Err(e) = self.db.flush() {
             *gate = Some(e.to_string());
             return Err(StoreError::Sled(e).into());
+        }
+        // Only now, with the events durable in sled, may the copy have them.
+        if !committed.replayed {
+            let mut copy = self.journal_copy.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            copy.append(committed.first_seq(), &records, committed.events.len() as u64);
         }
         Ok(committed)
     }

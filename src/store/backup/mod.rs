@@ -23,9 +23,10 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::keys::read_u64;
-use super::{SCHEMA_VERSION, Store, StoreError, codec, tree};
+use super::{SCHEMA_VERSION, StoreError, codec};
 use crate::domain::Timestamp;
+
+mod write;
 
 pub const MAGIC: &[u8; 16] = b"HOURBANK-BACKUP\n";
 pub const FORMAT_VERSION: u32 = 1;
@@ -79,44 +80,6 @@ pub enum BackupError {
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> BackupError + '_ {
     move |source| BackupError::Io { path: path.to_path_buf(), source }
-}
-
-/// Writes through to the file and hashes what it writes.
-struct HashingWriter<W: Write> {
-    inner: W,
-    hasher: blake3::Hasher,
-}
-
-impl<W: Write> Write for HashingWriter<W> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.hasher.update(&buf[..n]);
-        Ok(n)
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.inner.flush()
-    }
-}
-
-/// Where backup bytes go: straight to the file, or through age encryption.
-enum Sink {
-    Plain(BufWriter<File>),
-    Age(age::stream::StreamWriter<BufWriter<File>>),
-}
-
-impl Write for Sink {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        match self {
-            Sink::Plain(w) => w.write(buf),
-            Sink::Age(w) => w.write(buf),
-        }
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        match self {
-            Sink::Plain(w) => w.flush(),
-            Sink::Age(w) => w.flush(),
-        }
-    }
 }
 
 /// The age header every encrypted file starts with.
@@ -174,153 +137,6 @@ pub fn create_private(path: &Path) -> std::io::Result<File> {
 /// Makes a rename in `dir` durable.
 pub fn sync_dir(dir: &Path) -> std::io::Result<()> {
     File::open(dir)?.sync_all()
-}
-
-impl Store {
-    /// The header of a backup taken now: head and counts read under the write gate, so they
-    /// describe one moment even while the counter writes.
-    fn backup_header(&self, created_at: Timestamp) -> Result<BackupHeader, StoreError> {
-        let _gate = self.write_gate.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let head = self.head()?;
-        let len = |t| self.tree(t).len() as u64;
-        Ok(BackupHeader {
-            schema: SCHEMA_VERSION,
-            app_version: env!("CARGO_PKG_VERSION").to_string(),
-            counter_id: self.counter_id()?.unwrap_or_default(),
-            counter_name: self.counter_name()?.unwrap_or_default(),
-            created_at,
-            last_seq: head.next_seq.saturating_sub(1),
-            last_hash: head.last_hash,
-            counts: BackupCounts {
-                events: head.next_seq.saturating_sub(1),
-                volunteers: len(tree::VOLUNTEERS),
-                activities: len(tree::ACTIVITIES),
-                rewards: len(tree::REWARDS),
-                staff: len(tree::STAFF),
-            },
-        })
-    }
-
-    /// Writes a backup of the journal as of now to `path` (which must not exist), encrypted
-    /// to `recipients` when there are any.
-    pub fn write_backup(&self, path: &Path, created_at: Timestamp) -> Result<BackupHeader, BackupError> {
-        self.write_backup_for(path, created_at, &[])
-    }
-
-    pub fn write_backup_for(
-        &self,
-        path: &Path,
-        created_at: Timestamp,
-        recipients: &[age::x25519::Recipient],
-    ) -> Result<BackupHeader, BackupError> {
-        if path.exists() {
-            return Err(BackupError::Exists(path.to_path_buf()));
-        }
-        let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let temp = dir.join(format!(".{name}.partial-{}", std::process::id()));
-        let header = self.backup_header(created_at)?;
-        let result = self.write_backup_to(&temp, &header, recipients).and_then(|()| {
-            std::fs::rename(&temp, path).map_err(io(path))?;
-            sync_dir(dir).map_err(io(dir))
-        });
-        if result.is_err() {
-            let _ = std::fs::remove_file(&temp);
-        }
-        result.map(|()| header)
-    }
-
-    fn write_backup_to(
-        &self,
-        temp: &Path,
-        header: &BackupHeader,
-        recipients: &[age::x25519::Recipient],
-    ) -> Result<(), BackupError> {
-        let file = create_private(temp).map_err(io(temp))?;
-        let buffered = BufWriter::with_capacity(1 << 20, file);
-        let sink: Sink = if recipients.is_empty() {
-            Sink::Plain(buffered)
-        } else {
-            let encryptor =
-                age::Encryptor::with_recipients(recipients.iter().map(|r| r as &dyn age::Recipient))
-                    .map_err(|e| BackupError::Encryption {
-                        path: temp.to_path_buf(),
-                        detail: e.to_string(),
-                    })?;
-            Sink::Age(encryptor.wrap_output(buffered).map_err(io(temp))?)
-        };
-        let mut out = HashingWriter { inner: sink, hasher: blake3::Hasher::new() };
-        let head = codec::encode(header).map_err(StoreError::Corrupt)?;
-        out.write_all(MAGIC).map_err(io(temp))?;
-        out.write_all(&FORMAT_VERSION.to_le_bytes()).map_err(io(temp))?;
-        out.write_all(&(head.len() as u32).to_le_bytes()).map_err(io(temp))?;
-        out.write_all(&head).map_err(io(temp))?;
-        // sled's page reads dominate a backup, so two threads read the two halves of the
-        // journal at once; the first half streams to the file as it is read, the second is
-        // held in memory (half the journal at most) until its turn.
-        let last = header.last_seq;
-        let mid = last / 2;
-        std::thread::scope(|scope| -> Result<(), BackupError> {
-            let (first_tx, first_rx) = std::sync::mpsc::sync_channel(8);
-            let (second_tx, second_rx) = std::sync::mpsc::channel();
-            scope.spawn(move || self.read_records(1, mid, |c| first_tx.send(c).is_ok()));
-            scope.spawn(move || self.read_records(mid + 1, last, |c| second_tx.send(c).is_ok()));
-            for chunk in first_rx.into_iter().chain(second_rx) {
-                out.write_all(&chunk?).map_err(io(temp))?;
-            }
-            Ok(())
-        })?;
-        let sum = out.hasher.finalize();
-        let mut inner = out.inner;
-        inner.write_all(sum.as_bytes()).map_err(io(temp))?;
-        let buffered = match inner {
-            Sink::Plain(b) => b,
-            Sink::Age(stream) => stream.finish().map_err(io(temp))?,
-        };
-        let file = buffered
-            .into_inner()
-            .map_err(|e| BackupError::Io { path: temp.to_path_buf(), source: e.into_error() })?;
-        file.sync_all().map_err(io(temp))
-    }
-}
-
-impl Store {
-    /// Sends journal entries `from..=to` as backup records (length, stored value) in chunks of
-    /// about 1 MiB; an error ends the stream.
-    fn read_records(&self, from: u64, to: u64, send: impl Fn(Result<Vec<u8>, StoreError>) -> bool) {
-        const CHUNK: usize = 1 << 20;
-        if from > to {
-            return;
-        }
-        let mut chunk = Vec::with_capacity(CHUNK + 4096);
-        let mut expected = from;
-        for item in self.tree(tree::JOURNAL).range(super::keys::u64_key(from)..=super::keys::u64_key(to)) {
-            let (key, value) = match item {
-                Ok(kv) => kv,
-                Err(e) => {
-                    send(Err(e.into()));
-                    return;
-                }
-            };
-            if read_u64(&key) != Some(expected) {
-                send(Err(StoreError::Internal("the journal has a gap; run `hourbank check`")));
-                return;
-            }
-            chunk.extend_from_slice(&(value.len() as u32).to_le_bytes());
-            chunk.extend_from_slice(&value);
-            expected += 1;
-            if chunk.len() >= CHUNK
-                && !send(Ok(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK + 4096))))
-            {
-                return;
-            }
-        }
-        if expected != to + 1 {
-            send(Err(StoreError::Internal("the journal ends before its head; run `hourbank check`")));
-            return;
-        }
-        send(Ok(chunk));
-    }
 }
 
 /// A backup file opened for reading: checksum verified, header decoded. Records are read by

@@ -1,0 +1,142 @@
+//! The flat journal copy (`<store>/journal.copy`) that backups stream from: a backup taken from
+//! it is byte for byte the backup taken from sled, and a copy that lags, is torn, carries
+//! foreign bytes or is damaged in the middle is caught up, rebuilt or refused — never trusted.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::*;
+use hourbank::bank::Bank;
+
+const COPY: &str = "journal.copy";
+
+fn reopen(dir: &Path) -> Bank {
+    Bank::open(dir).expect("open").with_clock(fixed_clock())
+}
+
+/// A store with a few dozen events, closed, and the copy as it stands.
+fn store_with_events() -> (tempfile::TempDir, PathBuf, Vec<u8>) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    {
+        let bank = init_in(&store);
+        let sorting = activity(&bank, "垃圾分类督导");
+        for i in 0..20 {
+            register(&bank, &format!("JH{i:06}"), "陈华佩");
+            bank.deposit(&admin(), None, &deposit(&format!("JH{i:06}"), sorting, 30 + i)).unwrap();
+        }
+    }
+    let copy = std::fs::read(store.join(COPY)).expect("the copy exists");
+    (dir, store, copy)
+}
+
+/// The byte offsets where each record of a copy starts.
+fn record_starts(copy: &[u8]) -> Vec<usize> {
+    let mut starts = Vec::new();
+    let mut at = 0;
+    while at < copy.len() {
+        starts.push(at);
+        at += 4 + u32::from_le_bytes(copy[at..at + 4].try_into().unwrap()) as usize;
+    }
+    assert_eq!(at, copy.len(), "the copy is whole records");
+    starts
+}
+
+fn backup_bytes(bank: &Bank, path: &Path) -> Vec<u8> {
+    bank.backup(path).expect("backup");
+    std::fs::read(path).unwrap()
+}
+
+#[test]
+fn a_backup_from_the_copy_is_the_backup_from_sled() {
+    let (dir, store, copy) = store_with_events();
+    let bank = reopen(&store);
+    assert_eq!(record_starts(&copy).len() as u64, bank.store().head().unwrap().next_seq - 1);
+    let from_copy = backup_bytes(&bank, &dir.path().join("a.hbk"));
+    // With the copy gone from under the open store, the backup reads sled instead.
+    std::fs::remove_file(store.join(COPY)).unwrap();
+    let from_sled = backup_bytes(&bank, &dir.path().join("b.hbk"));
+    assert!(from_copy == from_sled, "the two backups differ");
+    // The records of a backup are the copy's bytes, exactly.
+    assert!(from_copy.windows(copy.len()).any(|w| w == copy.as_slice()));
+    drop(bank);
+    // The next open rebuilds the missing copy.
+    let bank = reopen(&store);
+    assert!(std::fs::read(store.join(COPY)).unwrap() == copy, "not rebuilt");
+    assert!(backup_bytes(&bank, &dir.path().join("c.hbk")) == from_copy);
+}
+
+#[test]
+fn the_copy_follows_every_commit() {
+    let (dir, store, copy) = store_with_events();
+    let bank = reopen(&store);
+    let campaign = activity(&bank, "入户宣传");
+    bank.deposit(&admin(), None, &deposit("JH000003", campaign, 45)).unwrap();
+    let grown = std::fs::read(store.join(COPY)).unwrap();
+    assert!(grown.len() > copy.len() && grown.starts_with(&copy));
+    assert_eq!(record_starts(&grown).len() as u64, bank.store().head().unwrap().next_seq - 1);
+    let from_copy = backup_bytes(&bank, &dir.path().join("a.hbk"));
+    std::fs::remove_file(store.join(COPY)).unwrap();
+    assert!(backup_bytes(&bank, &dir.path().join("b.hbk")) == from_copy);
+}
+
+#[test]
+fn a_copy_that_lags_is_caught_up_on_open() {
+    // A crash after sled's flush and before the append leaves the copy a commit behind.
+    let (_dir, store, copy) = store_with_events();
+    let starts = record_starts(&copy);
+    std::fs::write(store.join(COPY), &copy[..starts[starts.len() - 3]]).unwrap();
+    drop(reopen(&store));
+    assert!(std::fs::read(store.join(COPY)).unwrap() == copy, "not rebuilt");
+}
+
+#[test]
+fn a_torn_or_foreign_copy_is_rebuilt_on_open() {
+    let (_dir, store, copy) = store_with_events();
+    let starts = record_starts(&copy);
+    let torn = copy[..starts[starts.len() - 1] + 7].to_vec();
+    let mut foreign = copy.clone();
+    foreign.extend_from_slice(&[0x42; 100]);
+    let mut ahead = copy.clone();
+    ahead.extend_from_slice(&copy[starts[1]..starts[2]]);
+    for (what, bytes) in
+        [("torn", torn), ("foreign tail", foreign), ("ahead of sled", ahead), ("empty", vec![])]
+    {
+        std::fs::write(store.join(COPY), &bytes).unwrap();
+        drop(reopen(&store));
+        assert!(std::fs::read(store.join(COPY)).unwrap() == copy, "{what}: not rebuilt");
+    }
+}
+
+#[test]
+fn a_copy_damaged_in_the_middle_is_refused_by_the_backup() {
+    // Its tail still matches sled, so only the backup's chain check can see the damage.
+    let (dir, store, copy) = store_with_events();
+    let reference = backup_bytes(&reopen(&store), &dir.path().join("reference.hbk"));
+    let starts = record_starts(&copy);
+    let records = starts.len() - 1;
+    // A byte of a length prefix or of a value (the version byte included) in every 7th record.
+    let flips = starts[..records]
+        .iter()
+        .enumerate()
+        .step_by(7)
+        .flat_map(|(n, &start)| [(n, start + n % 4), (n, start + 4 + n % 20)]);
+    for (n, at) in flips {
+        let mut damaged = copy.clone();
+        damaged[at] ^= 0x01;
+        std::fs::write(store.join(COPY), &damaged).unwrap();
+        let bank = reopen(&store);
+        let path = dir.path().join(format!("{at}.hbk"));
+        let got = backup_bytes(&bank, &path);
+        if got != reference {
+            let at = got.iter().zip(&reference).position(|(a, b)| a != b);
+            panic!("record {n}: the backup differs from byte {at:?}");
+        }
+        // The damaged copy was emptied; the next open rebuilds it.
+        assert_eq!(std::fs::metadata(store.join(COPY)).unwrap().len(), 0);
+        drop(bank);
+        drop(reopen(&store));
+        assert!(std::fs::read(store.join(COPY)).unwrap() == copy, "record {n}: not rebuilt");
+    }
+}
