@@ -278,7 +278,7 @@ fn pins_are_stored_as_argon2id_hashes_only() {
     let (_d, bank) = new_bank();
     let staff = bank.staff_members().unwrap();
     assert_eq!(staff.len(), 1);
-    assert!(staff[0].pin_hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{}", staff[0].pin_hash);
+    assert!(staff[0].pin_hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1,keyid="), "{}", staff[0].pin_hash);
     assert!(!staff[0].pin_hash.contains("1234"));
     let bad = NewStaff {
         id: StaffId::parse("X").unwrap(),

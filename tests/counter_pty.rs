@@ -1,6 +1,6 @@
-//! The real binary in a pseudo-terminal, driven by real keys: log in, find a volunteer by
-//! pinyin initials, record hours, redeem a reward, quit; then the command line reads the
-//! balance from the same store. `portable-pty` gives the terminal, `vt100` reads the screen,
+//! The real binary in a pseudo-terminal, driven by real keys: a volunteer checks their own
+//! page at the kiosk; staff log in, find a volunteer by pinyin initials, record hours, redeem
+//! a reward, quit; then the command line reads the balance from the same store. `portable-pty` gives the terminal, `vt100` reads the screen,
 //! so `cargo test` needs no outside program.
 
 use std::time::Duration;
@@ -48,10 +48,22 @@ fn serve_a_volunteer_with_real_keys_then_the_cli_sees_the_result() {
     );
     hourbank_ok(&store, &["volunteer", "add", "--card", "JH000002", "--name", "李建国"], "");
     hourbank_ok(&store, &["deposit", "--card", "JH000001", "--activity", "垃圾分类督导", "--hours", "1"], "");
+    hourbank_ok(&store, &["volunteer", "pin", "JH000001"], "8642\n8642\n");
 
     let mut s = Pty::spawn(&["--store", store.to_str().unwrap(), "--lang", "en"], dir.path());
 
-    s.wait_for("Press Enter to log in", WAIT);
+    // The volunteer first: card, PIN, their own masked page, Esc back to the lock screen.
+    s.wait_for("F2 to log in", WAIT);
+    s.type_keys("JH000001\r");
+    s.wait_for("Volunteer self-service", WAIT);
+    s.type_keys("8642\r");
+    s.wait_for("Self-service (read only)  陈*佩  JH****01", WAIT);
+    s.wait_for("Nothing to redeem yet", WAIT); // 1 h; the rice costs 2
+    s.type_keys("\x11"); // Ctrl+Q: refused without staff
+    s.wait_for("Staff must log in to quit", WAIT);
+    s.type_keys("\x1b");
+    s.wait_for("F2 to log in", WAIT);
+
     s.type_keys("\r");
     s.wait_for("Staff login", WAIT);
     s.type_keys("A01\r");

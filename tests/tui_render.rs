@@ -13,9 +13,28 @@ use hourbank::tui::i18n::Lang;
 
 type Setup = fn(&mut Counter);
 
+/// 陈华佩's self-service PIN.
+fn set_pin(c: &mut Counter) {
+    let card = hourbank::domain::CardNo::parse("JH000001").unwrap();
+    c.bank()
+        .set_volunteer_pin(&hourbank::domain::Actor::Cli("test".into()), None, &card, Some("2468"))
+        .unwrap();
+}
+
+/// The seeded volunteers' phone numbers: no screen shows one in full.
+const PHONES: [&str; 3] = ["13800001234", "13900005678", "13700009999"];
+
 /// Each screen, reached by keys from the lock screen of the seeded bank.
 const SCREENS: &[(&str, Setup)] = &[
     ("lock", |_| {}),
+    ("kiosk_login_wrong", |c| {
+        set_pin(c);
+        c.typed("JH000001").enter().typed("1111").enter();
+    }),
+    ("kiosk", |c| {
+        set_pin(c);
+        c.typed("JH000001").enter().typed("2468").enter();
+    }),
     ("login_wrong_pin", |c| {
         c.login("S01", "0000");
     }),
@@ -91,7 +110,14 @@ fn every_screen_in_both_languages_at_both_sizes() {
             let mut c = Counter::seeded(lang);
             setup(&mut c);
             for (w, h) in [(80, 24), (120, 40)] {
-                insta::assert_snapshot!(format!("{name}_{code}_{w}x{h}"), c.render(w, h));
+                let screen = c.render(w, h);
+                for phone in PHONES {
+                    assert!(!screen.contains(phone), "{name} shows the phone number {phone} in full");
+                }
+                if name.starts_with("kiosk") {
+                    assert!(!screen.contains("陈华佩"), "{name} shows the volunteer's full name");
+                }
+                insta::assert_snapshot!(format!("{name}_{code}_{w}x{h}"), screen);
             }
         }
         let c = Counter::fresh(lang);

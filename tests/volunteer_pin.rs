@@ -4,6 +4,8 @@
 
 mod common;
 
+use std::os::unix::fs::PermissionsExt;
+
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -45,7 +47,7 @@ fn a_volunteer_logs_in_with_the_pin_staff_set_and_wrong_pins_lock_the_card_acros
     assert!(matches!(bank.volunteer_login("JH000001", PIN), Err(LoginError::NoPin)));
     bank.set_volunteer_pin(&admin(), None, &card("JH000001"), Some(PIN)).unwrap();
     let hash = bank.find_card(&card("JH000001")).unwrap().volunteer.pin_hash.unwrap();
-    assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+    assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1,keyid="), "{hash}");
     assert_eq!(bank.volunteer_login("jh000001", PIN).unwrap().volunteer.name.as_str(), "陈华佩");
     // An unknown card and a wrong PIN read the same.
     let unknown = bank.volunteer_login("JH999999", PIN).unwrap_err();
@@ -67,7 +69,12 @@ fn a_volunteer_logs_in_with_the_pin_staff_set_and_wrong_pins_lock_the_card_acros
         matches!(bank.volunteer_login("JH000001", PIN), Err(LoginError::Locked { .. })),
         "across a restart"
     );
-    *at.lock().unwrap() += Duration::minutes(5);
+    *at.lock().unwrap() += Duration::minutes(14);
+    assert!(
+        matches!(bank.volunteer_login("JH000001", PIN), Err(LoginError::Locked { .. })),
+        "fifteen minutes, not fewer"
+    );
+    *at.lock().unwrap() += Duration::minutes(1);
     assert!(bank.volunteer_login("JH000001", PIN).is_ok());
     // Another card's lock is its own.
     bank.set_volunteer_pin(&admin(), None, &card("JH000002"), Some("2468")).unwrap();
@@ -95,6 +102,14 @@ fn no_pin_is_stored_or_backed_up_in_the_clear() {
     assert!(!stored.windows(needle.len()).any(|w| w == needle), "the PIN is in the store");
     let backed_up = std::fs::read(&backup).unwrap();
     assert!(!backed_up.windows(needle.len()).any(|w| w == needle), "the PIN is in the backup");
+    // The pepper lives beside the store, 0400, and is in neither the store nor the backup.
+    let key_file = dir.path().join("store.pepper");
+    let key = std::fs::read(&key_file).expect("the PIN key file beside the store");
+    assert_eq!(key.len(), 32);
+    assert_eq!(std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777, 0o400);
+    for (what, bytes) in [("store", &stored), ("backup", &backed_up)] {
+        assert!(!bytes.windows(16).any(|w| w == &key[..16]), "the PIN key is in the {what}");
+    }
     // The staff PIN of the fixture (1234) is hashed too: its PHC string is there, not "1234" as a value.
     assert!(stored.windows(10).any(|w| w == b"$argon2id$"));
 }

@@ -1,10 +1,5 @@
 //! Staff login: PIN check with Argon2id and a persistent lock after repeated wrong PINs.
 
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordVerifier};
-
-use std::sync::OnceLock;
-
 use super::{Bank, BankError, VolunteerView};
 use crate::domain::{CardNo, LoginSubject, Staff, StaffId, Timestamp};
 use crate::store::StoreError;
@@ -35,27 +30,22 @@ impl From<BankError> for LoginError {
     }
 }
 
-fn pin_matches(hash: &str, pin: &str) -> bool {
-    PasswordHash::new(hash)
-        .is_ok_and(|parsed| Argon2::default().verify_password(pin.as_bytes(), &parsed).is_ok())
-}
+impl Bank {
+    fn pin_matches(&self, hash: &str, pin: &str) -> bool {
+        self.pepper.verify(hash, pin)
+    }
 
-/// A hash nobody's PIN matches, checked for unknown ids and cards so that they take as long to
-/// refuse as a wrong PIN: the delay does not tell which ids exist.
-fn decoy_hash() -> &'static str {
-    static DECOY: OnceLock<String> = OnceLock::new();
-    DECOY.get_or_init(|| super::hash_pin("0000").unwrap_or_default())
-}
-
-/// Spends the time of one PIN check, for a refusal that must look like a wrong PIN.
-fn decoy_check(pin: &str) {
-    let _ = pin_matches(decoy_hash(), pin);
+    /// Spends the time of one PIN check, for a refusal that must look like a wrong PIN.
+    fn decoy_check(&self, pin: &str) {
+        let decoy = self.decoy.get_or_init(|| self.pepper.hash("0000").unwrap_or_default());
+        let _ = self.pin_matches(decoy, pin);
+    }
 }
 
 impl Bank {
     /// The lockout around one PIN check, the same for staff ids and cards: refused while
     /// locked; a wrong PIN counted (and flushed) before this returns, the fifth in a row locking
-    /// for five minutes, across restarts; a right one clears the count. `check` may refuse
+    /// for fifteen minutes, across restarts; a right one clears the count. `check` may refuse
     /// outright (a card without a PIN), which counts as nothing.
     fn guarded(
         &self,
@@ -88,10 +78,10 @@ impl Bank {
             Err(_) => None,
         };
         let Some(staff) = staff else {
-            decoy_check(pin);
+            self.decoy_check(pin);
             return Err(LoginError::Wrong { remaining: None });
         };
-        self.guarded(&LoginSubject::Staff(staff.id.clone()), || Ok(pin_matches(&staff.pin_hash, pin)))?;
+        self.guarded(&LoginSubject::Staff(staff.id.clone()), || Ok(self.pin_matches(&staff.pin_hash, pin)))?;
         if staff.disabled {
             return Err(LoginError::Disabled(staff.id.to_string()));
         }
@@ -112,13 +102,18 @@ impl Bank {
     /// a wrong PIN (same error, same time); wrong PINs lock the card as they lock a staff id.
     pub fn volunteer_login(&self, card: &str, pin: &str) -> Result<VolunteerView, LoginError> {
         let Some(view) = CardNo::parse(card).ok().and_then(|c| self.find_card(&c).ok()) else {
-            decoy_check(pin);
+            self.decoy_check(pin);
             return Err(LoginError::Wrong { remaining: None });
         };
         let v = &view.volunteer;
         self.guarded(&LoginSubject::Card(v.card.clone()), || {
-            let hash = v.pin_hash.as_deref().ok_or(LoginError::NoPin)?;
-            Ok(v.active && pin_matches(hash, pin))
+            let Some(hash) = v.pin_hash.as_deref() else {
+                // As slow as a wrong PIN: the kiosk shows one message for both, and the delay
+                // must not tell which cards exist either.
+                self.decoy_check(pin);
+                return Err(LoginError::NoPin);
+            };
+            Ok(v.active && self.pin_matches(hash, pin))
         })?;
         Ok(view)
     }

@@ -6,6 +6,7 @@ mod check;
 mod import;
 mod login;
 mod ops;
+mod pepper;
 mod query;
 
 use std::path::Path;
@@ -19,6 +20,7 @@ pub use check::{CheckReport, Problem};
 pub use import::{ImportError, ImportSummary, RowError};
 pub use login::LoginError;
 pub use ops::*;
+pub use pepper::{PepperNote, pepper_path};
 pub use query::*;
 
 use crate::domain::ledger::ApplyError;
@@ -57,6 +59,11 @@ pub struct Bank {
     store: Store,
     counter: String,
     clock: Clock,
+    /// The PIN key, from the key file beside the store.
+    pepper: pepper::Pepper,
+    pepper_note: Option<PepperNote>,
+    /// A PIN hash no PIN matches, checked for unknown ids so they cost the time of a real check.
+    decoy: std::sync::OnceLock<String>,
 }
 
 impl Bank {
@@ -64,7 +71,8 @@ impl Bank {
     pub fn open(dir: &Path) -> Result<Bank, BankError> {
         let store = Store::open(dir, OpenMode::Existing)?;
         let counter = store.counter_id()?.ok_or_else(|| StoreError::NotInitialized(dir.to_path_buf()))?;
-        Ok(Bank { store, counter, clock: Arc::new(Utc::now) })
+        let (pepper, pepper_note) = pepper::Pepper::load_or_create(dir, true)?;
+        Ok(Bank { store, counter, clock: Arc::new(Utc::now), pepper, pepper_note, decoy: Default::default() })
     }
 
     /// Creates a store with its counter and first admin. Refuses an initialised store.
@@ -73,9 +81,17 @@ impl Bank {
         if store.is_initialized()? {
             return Err(Rule::AlreadyInitialized.into());
         }
-        let bank = Bank { store, counter: counter.to_string(), clock: Arc::new(Utc::now) };
+        let (pepper, _) = pepper::Pepper::load_or_create(dir, false)?;
+        let bank = Bank {
+            store,
+            counter: counter.to_string(),
+            clock: Arc::new(Utc::now),
+            pepper,
+            pepper_note: None,
+            decoy: Default::default(),
+        };
         let admin = NewStaff { role: Role::Admin, ..admin };
-        let staff = admin.into_staff()?;
+        let staff = admin.into_staff(&bank)?;
         let ctx = bank.context(who);
         bank.store.commit(&ctx, None, |_| {
             Ok(vec![
@@ -95,15 +111,37 @@ impl Bank {
         &self.store
     }
 
-    /// A warning when the store's files were readable by other users (they are fixed now).
+    /// A warning when the store's files or its PIN key file were readable by other users (they
+    /// are fixed now), or when the key file was missing and a new one was made.
     pub fn permission_warning(&self) -> Option<String> {
+        let key = match &self.pepper_note {
+            Some(PepperNote::Loosened(path)) => Some(format!(
+                "the PIN key file {} was readable or writable by others; it is 0400 again — check who changed it",
+                path.display()
+            )),
+            Some(PepperNote::Created(path)) => Some(format!(
+                "there was no PIN key file; a new one was made at {} — PINs set with the old key must be set again (keep the key file safe, apart from the backups)",
+                path.display()
+            )),
+            None => None,
+        };
         let loosened = self.store.loosened_permissions();
-        let first = loosened.first()?;
-        Some(format!(
+        let Some(first) = loosened.first() else { return key };
+        let files = format!(
             "{} file(s) of the store were readable by other users (e.g. {}); they are now private (0600, folders 0700) — check who changed them",
             loosened.len(),
             first.display()
-        ))
+        );
+        Some(match key {
+            Some(key) => format!("{files}; {key}"),
+            None => files,
+        })
+    }
+
+    /// The PIN key file: to be kept (with the backups' age identity, not with the backups), and
+    /// copied beside a store restored onto another machine, or every PIN must be set again.
+    pub fn pin_key_path(&self) -> &Path {
+        self.pepper.path()
     }
 
     pub fn counter(&self) -> &str {

@@ -1,9 +1,6 @@
 //! The write operations. Each builds its events inside `Bank::run`'s transaction, after the
 //! policy checks that are not ledger invariants (roles, caps, active flags, dates).
 
-use argon2::Argon2;
-use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::{PasswordHasher, SaltString};
 use serde::Serialize;
 
 use super::{Bank, BankError, Need, require};
@@ -40,25 +37,18 @@ fn capped(view: &TxView<'_>, minutes: Minutes) -> PlanResult<Minutes> {
     minutes.entry(cap).map_err(|e| rule(Rule::Invalid(e)))
 }
 
-/// Hashes a volunteer's self-service PIN: 4–6 digits, Argon2id like staff PINs.
-pub fn hash_volunteer_pin(pin: &str) -> Result<String, BankError> {
-    crate::domain::check_volunteer_pin(pin)?;
-    argon2_hash(pin)
-}
+impl Bank {
+    /// Hashes a volunteer's self-service PIN: 4–6 digits, Argon2id with the pepper.
+    pub(super) fn hash_volunteer_pin(&self, pin: &str) -> Result<String, BankError> {
+        crate::domain::check_volunteer_pin(pin)?;
+        self.pepper.hash(pin).ok_or_else(|| DomainError::Pin.into())
+    }
 
-/// Hashes a staff PIN (4–12 digits).
-pub fn hash_pin(pin: &str) -> Result<String, BankError> {
-    crate::domain::check_staff_pin(pin)?;
-    argon2_hash(pin)
-}
-
-/// Argon2id (19 MiB, t=2, p=1: the OWASP minimum) with a random salt.
-fn argon2_hash(pin: &str) -> Result<String, BankError> {
-    let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
-        .hash_password(pin.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|_| DomainError::Pin.into())
+    /// Hashes a staff PIN (4–12 digits), the same way.
+    pub(super) fn hash_pin(&self, pin: &str) -> Result<String, BankError> {
+        crate::domain::check_staff_pin(pin)?;
+        self.pepper.hash(pin).ok_or_else(|| DomainError::Pin.into())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -81,9 +71,9 @@ pub struct NewStaff {
 }
 
 impl NewStaff {
-    pub(super) fn into_staff(self) -> Result<Staff, BankError> {
+    pub(super) fn into_staff(self, bank: &Bank) -> Result<Staff, BankError> {
         Ok(Staff {
-            pin_hash: hash_pin(&self.pin)?,
+            pin_hash: bank.hash_pin(&self.pin)?,
             id: self.id,
             name: self.name,
             role: self.role,
@@ -193,7 +183,7 @@ impl Bank {
         pin: Option<&str>,
     ) -> Result<Event, BankError> {
         // Hashing is slow on purpose: done before the transaction, not inside it.
-        let hash = pin.map(hash_volunteer_pin).transpose()?;
+        let hash = pin.map(|p| self.hash_volunteer_pin(p)).transpose()?;
         let c = self.run(who, op, "set_volunteer_pin", &(card, &hash.is_some()), |view| {
             require(view, who, Need::Staff, "set volunteer PINs")?;
             let (id, old) = card_owner(view, card, false)?;
@@ -328,7 +318,7 @@ impl Bank {
     pub fn add_staff(&self, who: &Actor, op: Option<&str>, new: NewStaff) -> Result<Event, BankError> {
         // The PIN stays out of the operation digest: a 16-byte hash of a 4-digit PIN is no secret.
         let request = (new.id.clone(), new.name.clone(), new.role);
-        let staff = new.into_staff()?;
+        let staff = new.into_staff(self)?;
         let c = self.run(who, op, "add_staff", &request, |view| {
             require(view, who, Need::Admin, "add staff")?;
             Ok(vec![EventKind::StaffAdded(staff.clone()).into()])

@@ -33,12 +33,13 @@ pub struct CounterArgs {
 /// The demo store's login, shown on its lock screen.
 const DEMO_LOGIN: (&str, &str) = ("A01", "2468");
 
-/// A temporary store directory, removed when dropped.
+/// A temporary store directory and its PIN key file, removed when dropped.
 struct TempStore(PathBuf);
 
 impl Drop for TempStore {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
+        let _ = std::fs::remove_file(crate::bank::pepper_path(&self.0));
     }
 }
 

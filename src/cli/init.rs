@@ -49,8 +49,12 @@ pub fn init(store: Option<PathBuf>, a: InitArgs) -> CliResult {
         pin: String::new(),
     };
     let pin = read_pin("admin")?;
-    Bank::init(&dir, &counter, NewStaff { pin, ..admin }, &cli_actor())?;
+    let bank = Bank::init(&dir, &counter, NewStaff { pin, ..admin }, &cli_actor())?;
     say!("initialised {} for counter {counter}", dir.display());
+    say!(
+        "PIN key file: {} (keep a copy apart from the backups; a store restored elsewhere needs it beside it)",
+        bank.pin_key_path().display()
+    );
     Ok(())
 }
 

@@ -22,7 +22,7 @@ pub fn check_volunteer_pin(pin: &str) -> Result<(), DomainError> {
 /// Wrong PINs in a row that lock a staff id.
 pub const MAX_FAILURES: u8 = 5;
 /// How long a lock lasts, in seconds.
-pub const LOCK_SECONDS: i64 = 5 * 60;
+pub const LOCK_SECONDS: i64 = 15 * 60;
 
 /// Failed attempts since the last success, and the end of the current lock if any.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

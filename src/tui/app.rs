@@ -217,7 +217,11 @@ impl App {
         match msg {
             Msg::Tick => {
                 let idle = (self.clock)().signed_duration_since(self.last_key).num_seconds();
-                let idle_limit = i64::try_from(self.config.idle_seconds).unwrap_or(i64::MAX);
+                let limit = match self.screen {
+                    Screen::Kiosk(_) | Screen::KioskLogin(_) => self.config.kiosk_idle_seconds,
+                    _ => self.config.idle_seconds,
+                };
+                let idle_limit = i64::try_from(limit).unwrap_or(i64::MAX);
                 let away_from_lock = !matches!(self.screen, Screen::Lock(_) | Screen::Setup(_));
                 if idle >= idle_limit && (away_from_lock || self.session.is_some() || self.help) {
                     self.lock();
@@ -285,6 +289,12 @@ impl App {
     fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         let scope = if self.help { Scope::Help } else { self.screen.scope() };
         match keymap::action(scope, key) {
+            // The kiosk is left in front of the public: only staff (or the first-run setup)
+            // may close the program and drop to the shell.
+            Some(Action::Quit) if self.session.is_none() && !matches!(self.screen, Screen::Setup(_)) => {
+                self.status = Status::Info(self.text().quit_needs_login.into());
+                return Vec::new();
+            }
             Some(Action::Quit) => {
                 self.quitting = true;
                 return vec![Effect::Quit];
@@ -317,11 +327,38 @@ impl App {
                 Some(Err(message)) => self.status = Status::Error(message),
                 None => {}
             },
-            Screen::Lock(lock) => {
-                if let Some(card) = lock.on_key(key) {
+            Screen::Lock(lock) => match lock.on_key(key) {
+                screens::lock::LockOutcome::Stay => {}
+                screens::lock::LockOutcome::SelfService(card) => {
+                    self.screen = Screen::KioskLogin(screens::kiosk_login::KioskLogin::new(card));
+                }
+                screens::lock::LockOutcome::StaffLogin(card) => {
                     self.screen = Screen::Login(screens::login::Login::new(card));
                 }
+            },
+            Screen::KioskLogin(login) => {
+                let Some(bank) = self.bank.clone() else { return Vec::new() };
+                match login.on_key(key, &bank, t) {
+                    screens::kiosk_login::Outcome::Stay => {}
+                    screens::kiosk_login::Outcome::Cancel => self.lock(),
+                    screens::kiosk_login::Outcome::StaffLogin(card) => {
+                        self.screen = Screen::Login(screens::login::Login::new(Some(card)));
+                    }
+                    screens::kiosk_login::Outcome::LoggedIn(view) => {
+                        match screens::kiosk::Kiosk::open(&bank, *view) {
+                            Ok(page) => self.screen = Screen::Kiosk(page),
+                            Err(e) => {
+                                self.lock();
+                                self.status = Status::Error(t.bank_error(&e));
+                            }
+                        }
+                    }
+                }
             }
+            Screen::Kiosk(page) => match page.on_key(key) {
+                screens::kiosk::Outcome::Stay => {}
+                screens::kiosk::Outcome::Leave => self.lock(),
+            },
             Screen::Login(login) => {
                 let Some(bank) = self.bank.clone() else { return Vec::new() };
                 match login.on_key(key, &bank, t) {

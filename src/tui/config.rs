@@ -10,6 +10,8 @@ use serde::Deserialize;
 pub struct Config {
     /// Seconds without a key before the counter locks itself and clears every form.
     pub idle_seconds: u64,
+    /// The same for a volunteer's self-service page: shorter, since they walk away.
+    pub kiosk_idle_seconds: u64,
     /// A shell command that prints a receipt given on its standard input, e.g. `lp`.
     pub receipt_command: Option<String>,
     /// Theme name: default, light, high-contrast, or a file in `<config dir>/hourbank/themes`.
@@ -20,7 +22,7 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Self {
-        Config { idle_seconds: 120, receipt_command: None, theme: None, lang: None }
+        Config { idle_seconds: 120, kiosk_idle_seconds: 60, receipt_command: None, theme: None, lang: None }
     }
 }
 
@@ -52,6 +54,9 @@ impl Config {
         let config: Config = toml::from_str(text).map_err(|e| e.to_string().trim_end().to_string())?;
         if config.idle_seconds < 10 {
             return Err("idle_seconds must be at least 10".into());
+        }
+        if config.kiosk_idle_seconds < 10 {
+            return Err("kiosk_idle_seconds must be at least 10".into());
         }
         Ok(config)
     }

@@ -11,6 +11,10 @@ pub enum Scope {
     Global,
     Lock,
     Login,
+    /// A volunteer's PIN at the kiosk.
+    KioskLogin,
+    /// A volunteer's own read-only page.
+    Kiosk,
     Find,
     Volunteer,
     /// Any form: record, transfer, register, setup, reverse, batch setup.
@@ -50,6 +54,7 @@ pub enum Action {
     Remove,
     Commit,
     Scan,
+    SelfService,
 }
 
 /// One binding. `hint` marks the few shown in the footer; all appear in the help overlay.
@@ -81,7 +86,17 @@ pub const KEYMAP: &[Binding] = &[
     ctrl(S::Global, 'l', A::Lock, true),
     ctrl(S::Global, 'q', A::Quit, false),
     key(S::Help, K::Esc, A::Back, true),
-    key(S::Lock, K::Enter, A::Login, true),
+    key(S::Lock, K::Enter, A::SelfService, true),
+    key(S::Lock, K::F(2), A::Login, true),
+    key(S::Lock, K::Esc, A::Back, false),
+    key(S::KioskLogin, K::Enter, A::Submit, true),
+    key(S::KioskLogin, K::Esc, A::Back, true),
+    key(S::KioskLogin, K::F(2), A::Login, false),
+    key(S::Kiosk, K::Up, A::Up, false),
+    key(S::Kiosk, K::Down, A::Down, true),
+    key(S::Kiosk, K::PageUp, A::PageUp, false),
+    key(S::Kiosk, K::PageDown, A::PageDown, true),
+    key(S::Kiosk, K::Esc, A::Back, true),
     key(S::Login, K::Enter, A::Submit, true),
     key(S::Login, K::Tab, A::NextField, true),
     key(S::Login, K::BackTab, A::PrevField, false),
@@ -197,6 +212,7 @@ pub fn action_label(t: &Text, a: Action) -> &'static str {
         A::Remove => t.act_remove,
         A::Commit => t.act_commit,
         A::Scan => t.act_scan,
+        A::SelfService => t.act_self_service,
     }
 }
 

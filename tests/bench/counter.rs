@@ -277,7 +277,7 @@ fn real_binary(store: &Path) {
         cli.push(t.elapsed());
         let t = Instant::now();
         let pty = Pty::spawn(&["--store", store.to_str().unwrap(), "--lang", "en"], home.path());
-        pty.wait_for("Press Enter to log in", WAIT);
+        pty.wait_for("F2 to log in", WAIT);
         frames.push(t.elapsed());
         quit(pty);
     }
@@ -287,7 +287,7 @@ fn real_binary(store: &Path) {
         median(cli)
     );
     let mut pty = Pty::spawn(&["--store", store.to_str().unwrap(), "--lang", "en"], home.path());
-    pty.wait_for("Press Enter to log in", WAIT);
+    pty.wait_for("F2 to log in", WAIT);
     pty.send("\r");
     pty.wait_for("Staff login", WAIT);
     pty.send("A01\r1234\r");

@@ -1,14 +1,16 @@
 //! The home screen while nobody is logged in: a large clock, the counter's name, and a card
-//! buffer so a scan (characters + Enter, as a barcode reader types) goes straight to login
-//! and then to that volunteer.
+//! buffer. A scan (characters + Enter, as a barcode reader types) starts that volunteer's
+//! self-service login; Enter alone or F2 is the staff login (F2 after a scan opens that
+//! volunteer once staff are in).
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
 use crate::domain::CardNo;
 use crate::tui::app::Vx;
 use crate::tui::i18n::fill;
+use crate::tui::keymap::{self, Action, Scope};
 use crate::tui::widgets::{TextInput, clock, put, width};
 
 #[derive(Debug)]
@@ -22,22 +24,41 @@ impl Default for Lock {
     }
 }
 
+/// What the lock screen asks for.
+pub enum LockOutcome {
+    Stay,
+    /// A volunteer's self-service login for this card.
+    SelfService(String),
+    /// Staff login; with a card, that volunteer's page opens after it.
+    StaffLogin(Option<String>),
+}
+
 impl Lock {
-    /// `Some(card)` when Enter asks for the login (`card` is what was scanned, if anything).
-    pub fn on_key(&mut self, key: KeyEvent) -> Option<Option<String>> {
-        match key.code {
-            KeyCode::Enter => {
-                let typed = self.card.value().trim().to_string();
+    pub fn on_key(&mut self, key: KeyEvent) -> LockOutcome {
+        let typed = || CardNo::parse(self.card.value().trim()).ok().map(|c| c.to_string());
+        match keymap::action(Scope::Lock, key) {
+            Some(Action::SelfService) => {
+                let card = typed();
+                let empty = self.card.is_empty();
                 self.card.clear();
-                Some(CardNo::parse(&typed).ok().map(|c| c.to_string()))
+                match card {
+                    Some(card) => LockOutcome::SelfService(card),
+                    None if empty => LockOutcome::StaffLogin(None),
+                    None => LockOutcome::Stay,
+                }
             }
-            KeyCode::Esc => {
+            Some(Action::Login) => {
+                let card = typed();
                 self.card.clear();
-                None
+                LockOutcome::StaffLogin(card)
+            }
+            Some(Action::Back) => {
+                self.card.clear();
+                LockOutcome::Stay
             }
             _ => {
                 self.card.handle(key);
-                None
+                LockOutcome::Stay
             }
         }
     }

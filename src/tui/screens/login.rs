@@ -1,5 +1,5 @@
 //! Staff login: id and masked PIN. Wrong PINs are counted by the bank (five lock the id for
-//! five minutes, across restarts); the screen only says what happened.
+//! fifteen minutes, across restarts); the screen only says what happened.
 
 use crossterm::event::KeyEvent;
 use ratatui::buffer::Buffer;

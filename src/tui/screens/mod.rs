@@ -5,6 +5,8 @@ pub mod batch;
 pub mod entry;
 pub mod find;
 pub mod help;
+pub mod kiosk;
+pub mod kiosk_login;
 pub mod lock;
 pub mod login;
 pub mod receipt;
@@ -26,6 +28,8 @@ pub enum Screen {
     Setup(setup::Setup),
     Lock(lock::Lock),
     Login(login::Login),
+    KioskLogin(kiosk_login::KioskLogin),
+    Kiosk(kiosk::Kiosk),
     Find(find::Find),
     Volunteer(volunteer::VolunteerPage),
     Record(record::Record),
@@ -42,6 +46,8 @@ impl Screen {
             Screen::Setup(_) | Screen::Record(_) | Screen::Register(_) | Screen::Transfer(_) => Scope::Form,
             Screen::Lock(_) => Scope::Lock,
             Screen::Login(_) => Scope::Login,
+            Screen::KioskLogin(_) => Scope::KioskLogin,
+            Screen::Kiosk(_) => Scope::Kiosk,
             Screen::Find(_) => Scope::Find,
             Screen::Volunteer(v) => v.scope(),
             Screen::Batch(b) => b.scope(),
@@ -61,7 +67,11 @@ impl Screen {
             Screen::Receipt(s) => s.on_key(key, cx),
             Screen::Register(s) => s.on_key(key, cx),
             Screen::Transfer(s) => s.on_key(key, cx),
-            Screen::Setup(_) | Screen::Lock(_) | Screen::Login(_) => Step::Stay,
+            Screen::Setup(_)
+            | Screen::Lock(_)
+            | Screen::Login(_)
+            | Screen::KioskLogin(_)
+            | Screen::Kiosk(_) => Step::Stay,
         }
     }
 
@@ -70,6 +80,8 @@ impl Screen {
             Screen::Setup(s) => s.render(area, buf, vx),
             Screen::Lock(s) => s.render(area, buf, vx),
             Screen::Login(s) => s.render(area, buf, vx),
+            Screen::KioskLogin(s) => s.render(area, buf, vx),
+            Screen::Kiosk(s) => s.render(area, buf, vx),
             Screen::Find(s) => s.render(area, buf, vx),
             Screen::Volunteer(s) => s.render(area, buf, vx),
             Screen::Record(s) => s.render(area, buf, vx),
@@ -87,6 +99,8 @@ impl Screen {
             Screen::Setup(_) => "setup",
             Screen::Lock(_) => "lock",
             Screen::Login(_) => "login",
+            Screen::KioskLogin(_) => "kiosk-login",
+            Screen::Kiosk(_) => "kiosk",
             Screen::Find(_) => "find",
             Screen::Volunteer(_) => "volunteer",
             Screen::Record(_) => "record",

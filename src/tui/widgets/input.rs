@@ -43,6 +43,13 @@ impl TextInput {
         self.cursor = 0;
     }
 
+    /// Clears and overwrites the bytes that held the value (a PIN must not linger in memory
+    /// after a lock or a failed attempt).
+    pub fn wipe(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.value);
+        self.cursor = 0;
+    }
+
     pub fn is_empty(&self) -> bool {
         self.value.is_empty()
     }

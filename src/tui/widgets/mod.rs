@@ -91,24 +91,12 @@ pub fn popup(buf: &mut Buffer, area: Rect, title: &str, theme: &Theme) -> Rect {
     }
 }
 
-/// Lines of `text` wrapped to `cols` columns, breaking between graphemes (CJK has no spaces).
+/// Lines of `text` wrapped to `cols` columns: between words, and within a run with no spaces
+/// (hanzi) wherever the width runs out.
 pub fn wrap(text: &str, cols: usize) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    let mut used = 0;
-    for g in text.graphemes(true) {
-        let w = width(g);
-        if used + w > cols && !line.is_empty() {
-            lines.push(std::mem::take(&mut line));
-            used = 0;
-        }
-        line.push_str(g);
-        used += w;
-    }
-    if !line.is_empty() {
-        lines.push(line);
-    }
-    lines
+    // textwrap breaks at spaces and, inside a long run such as hanzi, at the width, by display
+    // width (its Unicode line-breaking feature would pull in ICU for little gain here).
+    textwrap::wrap(text, cols.max(1)).into_iter().map(|line| line.into_owned()).collect()
 }
 
 #[cfg(test)]
@@ -122,6 +110,11 @@ mod tests {
         assert_eq!(pad("陈华佩", 5), "陈华 ");
         assert_eq!(pad_left("12.5", 6), "  12.5");
         assert_eq!(wrap("垃圾分类督导ab", 5), ["垃圾", "分类", "督导a", "b"]);
+        // English breaks between words, not inside one.
+        assert_eq!(
+            wrap("No PIN yet? The staff can set one.", 16),
+            ["No PIN yet? The", "staff can set", "one."]
+        );
         // A combining mark stays with its letter.
         assert_eq!(truncate("e\u{301}x", 1), "e\u{301}");
     }

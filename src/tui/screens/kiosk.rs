@@ -1,0 +1,167 @@
+//! A volunteer's own page at the kiosk, read-only: masked name and card, balance in large
+//! digits, star level, recent history and the rewards they can afford now (with stock, course
+//! seats and dates). No key here reaches a staff screen or writes anything; `Esc`, `Ctrl+L` or
+//! 60 s idle return to the lock screen, which drops this page and everything it read.
+
+use crossterm::event::KeyEvent;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+
+use super::volunteer::{kind_label, signed_hours};
+use crate::bank::{Bank, BankError, HistoryLine, RewardView, VolunteerView};
+use crate::domain::privacy::{mask_card, mask_name};
+use crate::domain::{EventKind, RewardKind, STAR_HOURS, format_hours, star_level};
+use crate::tui::app::Vx;
+use crate::tui::i18n::fill;
+use crate::tui::keymap::{self, Action, Scope};
+use crate::tui::widgets::{clock, pad, pad_left, put, title_bar, width};
+
+/// How many history lines the kiosk keeps: the recent past, not the whole passbook.
+const RECENT: usize = 50;
+
+pub struct Kiosk {
+    view: VolunteerView,
+    /// Newest first, at most `RECENT`.
+    recent: Vec<HistoryLine>,
+    /// Active rewards the balance covers and that are in stock, cheapest first.
+    affordable: Vec<RewardView>,
+    scroll: usize,
+}
+
+pub enum Outcome {
+    Stay,
+    Leave,
+}
+
+impl Kiosk {
+    pub fn open(bank: &Bank, view: VolunteerView) -> Result<Kiosk, BankError> {
+        let mut recent = bank.history(view.id)?;
+        recent.retain(|l| l.delta != 0);
+        recent.reverse();
+        recent.truncate(RECENT);
+        let balance = view.account.balance();
+        let mut affordable: Vec<RewardView> = bank
+            .rewards()?
+            .into_iter()
+            .filter(|r| {
+                r.reward.active
+                    && (!r.reward.limited || r.stock > 0)
+                    && u64::from(r.reward.cost.get()) <= balance
+            })
+            .collect();
+        affordable.sort_by_key(|r| (r.reward.cost, r.id));
+        Ok(Kiosk { view, recent, affordable, scroll: 0 })
+    }
+
+    pub fn on_key(&mut self, key: KeyEvent) -> Outcome {
+        let last = self.recent.len().saturating_sub(1);
+        match keymap::action(Scope::Kiosk, key) {
+            Some(Action::Back) => return Outcome::Leave,
+            Some(Action::Up) => self.scroll = self.scroll.saturating_sub(1),
+            Some(Action::Down) => self.scroll = (self.scroll + 1).min(last),
+            Some(Action::PageUp) => self.scroll = self.scroll.saturating_sub(8),
+            Some(Action::PageDown) => self.scroll = (self.scroll + 8).min(last),
+            _ => {}
+        }
+        Outcome::Stay
+    }
+
+    pub fn render(&self, area: Rect, buf: &mut Buffer, vx: &Vx) {
+        let t = vx.t;
+        let theme = vx.theme;
+        let v = &self.view.volunteer;
+        let a = &self.view.account;
+        let title =
+            format!("{}  {}  {}", t.kiosk_title, mask_name(v.name.as_str()), mask_card(v.card.as_str()));
+        title_bar(buf, area, &title, theme);
+        let x = area.x + 1;
+        put(buf, area, x, area.y + 1, &format!("{} ({})", t.balance, t.hours_unit), theme.muted);
+        clock::render(
+            &format_hours(a.balance()),
+            Rect { x, y: area.y + 2, width: 44, height: clock::CLOCK_HEIGHT },
+            buf,
+            theme.balance,
+        );
+        let stars = star_level(a);
+        let next_star = STAR_HOURS
+            .get(usize::from(stars))
+            .map(|h| fill(t.kiosk_next_star, &[&format_hours((h * 60).saturating_sub(a.earned))]));
+        let details = [
+            (t.earned, format!("{} {}", format_hours(a.earned), t.hours_unit)),
+            (t.redeemed, format!("{} {}", format_hours(a.redeemed), t.hours_unit)),
+            (t.stars, format!("{stars}/5 {}", "*".repeat(usize::from(stars)))),
+            ("", next_star.unwrap_or_default()),
+        ];
+        let dx = x + 46;
+        let label_cols = details.iter().map(|(l, _)| width(l)).max().unwrap_or(0) + 2;
+        for (i, (label, value)) in details.iter().enumerate() {
+            let y = area.y + 1 + i as u16;
+            put(buf, area, dx, y, &pad(label, label_cols), theme.muted);
+            put(buf, area, dx + label_cols as u16, y, value, if i == 2 { theme.accent } else { theme.text });
+        }
+        let below = area.height.saturating_sub(8);
+        let rewards_rows = (self.affordable.len() as u16 + 1).clamp(2, below / 2);
+        let history = Rect { y: area.y + 8, height: below.saturating_sub(rewards_rows), ..area };
+        self.render_history(history, buf, vx);
+        let rewards = Rect { y: history.y + history.height, height: rewards_rows, ..area };
+        self.render_rewards(rewards, buf, vx);
+    }
+
+    fn render_history(&self, area: Rect, buf: &mut Buffer, vx: &Vx) {
+        let t = vx.t;
+        let theme = vx.theme;
+        title_bar(buf, area, &format!("{} ({})", t.kiosk_recent, self.recent.len()), theme);
+        if self.recent.is_empty() {
+            put(buf, area, area.x + 1, area.y + 1, t.history_empty, theme.muted);
+            return;
+        }
+        let what_cols = usize::from(area.width.saturating_sub(2)).saturating_sub(10 + 1 + 8 + 1 + 1 + 8);
+        let room = usize::from(area.height.saturating_sub(1));
+        for (i, line) in self.recent.iter().skip(self.scroll).take(room).enumerate() {
+            let event = line.event.kind();
+            let date = match event {
+                EventKind::Deposited { served_on, .. } => served_on.to_string(),
+                _ => {
+                    line.event.body.at.datetime().with_timezone(&chrono::Local).format("%Y-%m-%d").to_string()
+                }
+            };
+            // Transfers name the other volunteer: the kiosk shows only what kind of line it is.
+            let what = match event {
+                EventKind::Deposited { .. } | EventKind::Redeemed { .. } => line.memo.as_str(),
+                _ => "",
+            };
+            let text = format!(
+                "{} {} {} {}",
+                pad(&date, 10),
+                pad(kind_label(t, event), 8),
+                pad(what, what_cols),
+                pad_left(&signed_hours(line.delta), 8)
+            );
+            put(buf, area, area.x + 1, area.y + 1 + i as u16, &text, theme.text);
+        }
+    }
+
+    fn render_rewards(&self, area: Rect, buf: &mut Buffer, vx: &Vx) {
+        let t = vx.t;
+        let theme = vx.theme;
+        title_bar(buf, area, t.kiosk_affordable, theme);
+        if self.affordable.is_empty() {
+            put(buf, area, area.x + 1, area.y + 1, t.kiosk_none_affordable, theme.muted);
+            return;
+        }
+        let room = usize::from(area.height.saturating_sub(1));
+        for (i, r) in self.affordable.iter().take(room).enumerate() {
+            let cost = format!("{} {}", format_hours(u64::from(r.reward.cost.get())), t.hours_unit);
+            let mut extra = match (r.reward.kind, r.reward.limited) {
+                (RewardKind::Course, true) => fill(t.kiosk_seats, &[&r.stock]),
+                (_, true) => fill(t.kiosk_stock, &[&r.stock]),
+                (_, false) => String::new(),
+            };
+            if let Some(day) = r.reward.course_date {
+                extra = format!("{extra}  {day}");
+            }
+            let text = format!("{} {} {}", pad(r.reward.name.as_str(), 30), pad_left(&cost, 10), extra);
+            put(buf, area, area.x + 1, area.y + 1 + i as u16, &text, theme.text);
+        }
+    }
+}

@@ -1,0 +1,189 @@
+//! Volunteers at the kiosk, driven key by key through `update`: the self-service login, the
+//! read-only page, the idle return, and a random walk of 10k keys that must never reach a
+//! staff screen, quit the program or write an event.
+
+mod counter;
+
+use counter::Counter;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use hourbank::domain::{Actor, CardNo};
+use hourbank::tui::app::Msg;
+use hourbank::tui::i18n::Lang;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+const PIN: &str = "246810";
+
+/// The seeded counter with a PIN set for 陈华佩 (JH000001).
+fn kiosk(lang: Lang) -> Counter {
+    let c = Counter::seeded(lang);
+    c.bank()
+        .set_volunteer_pin(&Actor::Cli("test".into()), None, &CardNo::parse("JH000001").unwrap(), Some(PIN))
+        .unwrap();
+    c
+}
+
+fn head(c: &Counter) -> u64 {
+    c.bank().store().head().unwrap().next_seq
+}
+
+#[test]
+fn a_volunteer_scans_types_the_pin_and_sees_their_own_masked_page() {
+    let mut c = kiosk(Lang::Zh);
+    let before = head(&c);
+    c.typed("JH000001").enter();
+    assert_eq!(c.screen(), "kiosk-login");
+    assert!(c.shows("JH****01"), "the card is masked while the PIN is typed");
+    c.typed(PIN);
+    assert!(!c.render(120, 40).contains(PIN), "the PIN is never drawn");
+    c.enter();
+    assert_eq!(c.screen(), "kiosk");
+    assert!(c.app.logged_in().is_none(), "a volunteer is not a staff session");
+    let page = c.render(80, 24);
+    assert!(page.contains("陈*佩") && page.contains("JH****01"), "{page}");
+    for private in ["陈华佩", "JH000001", "13800001234", "1234"] {
+        assert!(!c.render(120, 40).contains(private), "{private} is shown in full");
+    }
+    assert!(page.contains("14.5 小时"), "earned hours: {page}");
+    // 14.5 h affords the rice (10 h, in stock); not the detergent (out of stock) nor the
+    // voucher (30 h).
+    assert!(page.contains("大米5kg") && page.contains("库存 20"), "{page}");
+    assert!(!page.contains("洗衣液") && !page.contains("超市代金券50元"), "{page}");
+    assert!(page.contains("垃圾分类督导"), "recent history: {page}");
+    c.key(KeyCode::Esc);
+    assert_eq!(c.screen(), "lock");
+    assert_eq!(head(&c), before, "looking writes nothing");
+}
+
+#[test]
+fn unknown_cards_cards_without_a_pin_and_wrong_pins_get_one_message_and_five_lock_the_card() {
+    let mut c = kiosk(Lang::En);
+    let message = "Card or PIN not recognised. No PIN yet?";
+    c.typed("JH999999").enter().typed("1234").enter();
+    assert_eq!(c.screen(), "kiosk-login");
+    assert!(c.shows(message), "unknown card");
+    c.key(KeyCode::Esc).typed("JH000002").enter().typed("1234").enter();
+    assert!(c.shows(message), "a card without a PIN");
+    c.key(KeyCode::Esc).typed("JH000001").enter();
+    for _ in 0..4 {
+        c.typed("111111").enter();
+        assert!(c.shows(message), "a wrong PIN");
+        assert!(!c.shows("tries left"), "the kiosk does not say how many tries a real card has left");
+    }
+    c.typed("111111").enter();
+    assert!(c.shows("locked until"));
+    c.typed(PIN).enter();
+    assert_eq!(c.screen(), "kiosk-login", "the right PIN waits too");
+    c.clock.advance(15 * 60);
+    c.typed(PIN).enter();
+    assert_eq!(c.screen(), "kiosk");
+}
+
+#[test]
+fn letters_never_reach_the_pin_and_f2_hands_the_card_to_a_staff_login() {
+    let mut c = kiosk(Lang::En);
+    c.typed("JH000001").enter().typed("ab24cd68xy1").typed("0").enter();
+    assert_eq!(c.screen(), "kiosk", "only the digits were taken: 246810 -> {}", c.render(120, 40));
+    c.key(KeyCode::Esc).typed("JH000002").enter().key(KeyCode::F(2));
+    assert_eq!(c.screen(), "login");
+    c.typed("S01").enter().typed("5678").enter();
+    assert_eq!(c.screen(), "volunteer");
+    assert!(c.shows("欧阳娜娜"));
+}
+
+#[test]
+fn sixty_idle_seconds_return_the_kiosk_to_the_lock_screen() {
+    let mut c = kiosk(Lang::Zh);
+    c.typed("JH000001").enter().typed(PIN).enter();
+    c.clock.advance(59);
+    c.tick();
+    assert_eq!(c.screen(), "kiosk");
+    c.clock.advance(1);
+    c.tick();
+    assert_eq!(c.screen(), "lock");
+    // A half-typed PIN goes the same way.
+    c.typed("JH000001").enter().typed("24");
+    c.clock.advance(60);
+    c.tick();
+    assert_eq!(c.screen(), "lock");
+    c.typed("JH000001").enter().typed(PIN).enter();
+    assert_eq!(c.screen(), "kiosk", "the PIN field started empty");
+}
+
+#[test]
+fn nobody_but_staff_can_quit_the_counter() {
+    let mut c = kiosk(Lang::En);
+    c.ctrl('q');
+    assert!(!c.app.quitting(), "from the lock screen");
+    assert!(c.shows("Staff must log in to quit"));
+    c.typed("JH000001").enter().typed(PIN).enter().ctrl('q');
+    assert!(!c.app.quitting(), "from the kiosk");
+    c.key(KeyCode::Esc).login("S01", "5678").ctrl('q');
+    assert!(c.app.quitting());
+}
+
+/// Keys a curious member of the public might press: every letter and digit, punctuation,
+/// the editing and function keys, with and without Ctrl and Alt.
+fn random_key(rng: &mut StdRng) -> KeyEvent {
+    let code = match rng.random_range(0..10) {
+        0..=3 => KeyCode::Char(rng.random_range(b' '..=b'~') as char),
+        4 => KeyCode::F(rng.random_range(1..=12)),
+        _ => [
+            KeyCode::Enter,
+            KeyCode::Esc,
+            KeyCode::Tab,
+            KeyCode::BackTab,
+            KeyCode::Backspace,
+            KeyCode::Delete,
+            KeyCode::Up,
+            KeyCode::Down,
+            KeyCode::Left,
+            KeyCode::Right,
+            KeyCode::PageUp,
+            KeyCode::PageDown,
+            KeyCode::Home,
+            KeyCode::End,
+            KeyCode::Insert,
+        ][rng.random_range(0..15)],
+    };
+    let mods = match rng.random_range(0..6) {
+        0 => KeyModifiers::CONTROL,
+        1 => KeyModifiers::ALT,
+        2 => KeyModifiers::SHIFT,
+        _ => KeyModifiers::NONE,
+    };
+    KeyEvent::new(code, mods)
+}
+
+#[test]
+fn ten_thousand_random_keys_in_self_service_reach_nothing_private_or_writable() {
+    let mut c = kiosk(Lang::Zh);
+    let before = head(&c);
+    let mut rng = StdRng::seed_from_u64(5);
+    let mut visits = 0;
+    for n in 0..10_000 {
+        if c.screen() != "kiosk" {
+            // Left (Esc, Ctrl+L, help closed to the lock screen…): the volunteer logs in again.
+            assert!(matches!(c.screen(), "lock" | "kiosk-login"), "key {n} reached {}", c.screen());
+            while c.app.help_open() {
+                c.key(KeyCode::Esc);
+            }
+            if c.screen() == "kiosk-login" {
+                c.key(KeyCode::Esc);
+            }
+            c.typed("JH000001").enter().typed(PIN).enter();
+            assert_eq!(c.screen(), "kiosk");
+            visits += 1;
+        }
+        let _ = c.app.update(Msg::Key(random_key(&mut rng)));
+        assert!(c.app.logged_in().is_none(), "key {n} logged a staff member in");
+        assert!(!c.app.quitting(), "key {n} quit the counter");
+        assert!(
+            matches!(c.screen(), "kiosk" | "lock" | "kiosk-login"),
+            "key {n} reached the {} screen",
+            c.screen()
+        );
+    }
+    assert!(visits > 10, "the walk left the page only {visits} times: it proved little");
+    assert_eq!(head(&c), before, "no event was written");
+}
