@@ -258,8 +258,12 @@ fn render_big_history(rows: usize) {
 /// A big store may take a while to open and index.
 const WAIT: Duration = Duration::from_secs(120);
 
+/// Ends the counter: Ctrl+Q when staff are logged in; from the lock screen (where only staff
+/// may quit) the process is killed.
 fn quit(mut pty: Pty) {
     pty.send("\x11");
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let _ = pty.child.kill();
     let _ = pty.child.wait();
 }
 
