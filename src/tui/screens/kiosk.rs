@@ -7,7 +7,7 @@ use crossterm::event::KeyEvent;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
-use super::volunteer::{kind_label, signed_hours};
+use super::volunteer::{kind_label, line_date, signed_hours};
 use crate::bank::{Bank, BankError, HistoryLine, RewardView, VolunteerView};
 use crate::domain::privacy::{mask_card, mask_name};
 use crate::domain::{EventKind, RewardKind, STAR_HOURS, format_hours, star_level};
@@ -119,12 +119,7 @@ impl Kiosk {
         let room = usize::from(area.height.saturating_sub(1));
         for (i, line) in self.recent.iter().skip(self.scroll).take(room).enumerate() {
             let event = line.event.kind();
-            let date = match event {
-                EventKind::Deposited { served_on, .. } => served_on.to_string(),
-                _ => {
-                    line.event.body.at.datetime().with_timezone(&chrono::Local).format("%Y-%m-%d").to_string()
-                }
-            };
+            let date = line_date(line);
             // Transfers name the other volunteer: the kiosk shows only what kind of line it is.
             let what = match event {
                 EventKind::Deposited { .. } | EventKind::Redeemed { .. } => line.memo.as_str(),
