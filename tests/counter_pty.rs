@@ -57,7 +57,7 @@ fn serve_a_volunteer_with_real_keys_then_the_cli_sees_the_result() {
     s.type_keys("JH000001\r");
     s.wait_for("Volunteer self-service", WAIT);
     s.type_keys("8642\r");
-    s.wait_for("Self-service (read only)  陈*佩  JH****01", WAIT);
+    s.wait_for("Self-service  陈*佩  JH****01", WAIT);
     s.wait_for("Nothing to redeem yet", WAIT); // 1 h; the rice costs 2
     s.type_keys("\x11"); // Ctrl+Q: refused without staff
     s.wait_for("Staff must log in to quit", WAIT);

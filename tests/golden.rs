@@ -86,6 +86,13 @@ fn records() {
         hex(&hourbank::store::Head { next_seq: 300, last_hash: [2; 32] }),
         "01fb2c01".to_string() + &"02".repeat(32)
     );
+    let shift = Shift {
+        volunteer: 5,
+        activity: 6,
+        started: Timestamp::from_micros(1_800_000_000_000_000),
+        state: ShiftState::InReview { worked: Minutes::new(550) },
+    };
+    assert_eq!(hex(&shift), "010506fd000031512eca0c0001fb2602");
     assert_eq!(hex(&42u64), "012a");
     assert_eq!(hex(&[9u8; 32]), "01".to_string() + &"09".repeat(32));
 }
@@ -127,6 +134,20 @@ fn events() {
                 subject: hourbank::domain::LoginSubject::Staff(StaffId::parse("S1").unwrap()),
             },
             "1000025331",
+        ),
+        (EventKind::CheckedIn { volunteer: 5, activity: 6 }, "110506"),
+        (
+            EventKind::CheckedOut {
+                shift: 9,
+                worked: Minutes::new(550),
+                credited: Minutes::ZERO,
+                review: Some(ReviewReason::TooLong),
+            },
+            "1209fb2602000100",
+        ),
+        (
+            EventKind::ShiftReviewed { shift: 9, approved: Some(Minutes::new(480)), reason: "r".into() },
+            "130901fbe0010172",
         ),
         (EventKind::RewardRestocked { reward: 7, qty: 3 }, "080703"),
         (EventKind::RewardRetired { reward: 7 }, "0907"),

@@ -1,12 +1,12 @@
 //! Volunteers at the kiosk, driven key by key through `update`: the self-service login, the
-//! read-only page, the idle return, and a random walk of 10k keys that must never reach a
-//! staff screen, quit the program or write an event.
+//! page, check-in and check-out, the idle return, and a random walk of 10k keys that must never
+//! reach a staff screen, quit the program or write anything but the volunteer's own shifts.
 
 mod counter;
 
 use counter::Counter;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use hourbank::domain::{Actor, CardNo};
+use hourbank::domain::{Actor, CardNo, EventKind};
 use hourbank::tui::app::Msg;
 use hourbank::tui::i18n::Lang;
 use rand::rngs::StdRng;
@@ -156,6 +156,73 @@ fn random_key(rng: &mut StdRng) -> KeyEvent {
 }
 
 #[test]
+fn a_volunteer_checks_in_and_out_and_the_hours_are_deposited() {
+    let mut c = kiosk(Lang::Zh);
+    c.typed("JH000001").enter().typed(PIN).enter();
+    assert!(c.shows("未签到（按 i 签到）"));
+    c.typed("i");
+    assert!(c.shows("签到：选择服务项目") && c.shows("入户宣传"), "{}", c.render(120, 40));
+    c.key(KeyCode::Down).enter(); // 入户宣传
+    assert!(c.shows("已签到：入户宣传"), "{}", c.render(120, 40));
+    c.typed("i");
+    assert!(c.shows("已经签到了，请先签退"));
+    // Leave, come back later: the shift is still open.
+    c.key(KeyCode::Esc);
+    c.clock.advance(2 * 3600 + 40 * 60);
+    c.typed("JH000001").enter().typed(PIN).enter();
+    assert!(c.shows("已签到：入户宣传（02:00 起）"), "{}", c.render(120, 40));
+    let before = c.bank().find_card(&CardNo::parse("JH000001").unwrap()).unwrap().account.balance();
+    c.typed("o");
+    assert!(c.shows("已签退：服务 2.67 小时，记入 2.5 小时"), "{}", c.render(120, 40));
+    let after = c.bank().find_card(&CardNo::parse("JH000001").unwrap()).unwrap().account.balance();
+    assert_eq!(after, before + 150);
+    assert!(c.shows("累计获得  17 小时"), "the page shows the new totals: {}", c.render(120, 40));
+    assert!(c.shows("未签到（按 i 签到）"));
+    c.typed("o");
+    assert!(c.shows("还没有签到，无法签退"), "{}", c.render(120, 40));
+    hourbank::bank::Bank::check(&c.bank()).map(|r| assert!(r.ok, "{:?}", r.problems)).unwrap();
+}
+
+#[test]
+fn staff_approve_a_long_shift_with_an_edited_duration_and_a_reason() {
+    let mut c = kiosk(Lang::En);
+    let balance =
+        |c: &Counter| c.bank().find_card(&CardNo::parse("JH000001").unwrap()).unwrap().account.balance();
+    let before = balance(&c);
+    c.typed("JH000001").enter().typed(PIN).enter().typed("i").enter();
+    c.clock.advance(9 * 3600 + 15 * 60);
+    c.typed("o");
+    assert!(c.shows("9.25 h is over the limit: sent to the staff for review"), "{}", c.render(120, 40));
+    assert_eq!(balance(&c), before);
+    c.key(KeyCode::Esc).login("S01", "5678").key(KeyCode::F(6));
+    assert_eq!(c.screen(), "review");
+    assert!(
+        c.shows("Shifts waiting for review (1)") && c.shows("陈华佩") && c.shows("9.25"),
+        "{}",
+        c.render(120, 40)
+    );
+    c.typed("a");
+    assert!(c.shows("Approve: hours to credit"));
+    for _ in 0..4 {
+        c.key(KeyCode::Backspace);
+    }
+    c.typed("8").key(KeyCode::Tab).enter();
+    assert!(c.shows("A reason is required"), "{}", c.render(120, 40));
+    assert_eq!(balance(&c), before, "refused without a reason");
+    c.typed("lunch break not worked").enter();
+    assert!(c.shows("Shifts waiting for review (0)"), "{}", c.render(120, 40));
+    assert_eq!(balance(&c), before + 8 * 60);
+    let seq = match c.app.status() {
+        hourbank::tui::app::Status::Saved(seq) => *seq,
+        other => panic!("{other:?}"),
+    };
+    let event = c.bank().event(seq).unwrap();
+    assert!(matches!(event.kind(), EventKind::ShiftReviewed { approved: Some(m), .. } if m.get() == 480));
+    assert_eq!(event.body.actor.to_string(), "S01");
+    hourbank::bank::Bank::check(&c.bank()).map(|r| assert!(r.ok, "{:?}", r.problems)).unwrap();
+}
+
+#[test]
 fn ten_thousand_random_keys_in_self_service_reach_nothing_private_or_writable() {
     let mut c = kiosk(Lang::Zh);
     let before = head(&c);
@@ -185,5 +252,19 @@ fn ten_thousand_random_keys_in_self_service_reach_nothing_private_or_writable() 
         );
     }
     assert!(visits > 10, "the walk left the page only {visits} times: it proved little");
-    assert_eq!(head(&c), before, "no event was written");
+    // The only writes a volunteer can make: their own check-ins and check-outs (the test clock
+    // stands still, so no check-out credits anything).
+    let mut shifts = 0;
+    for seq in before..head(&c) {
+        let event = c.bank().event(seq).unwrap();
+        assert_eq!(event.body.actor, Actor::SelfService, "seq {seq}");
+        assert!(
+            matches!(event.kind(), EventKind::CheckedIn { .. } | EventKind::CheckedOut { .. }),
+            "seq {seq} is a {}",
+            event.kind().name()
+        );
+        shifts += 1;
+    }
+    assert!(shifts > 0, "the walk never checked in: the keys it pressed were not the kiosk's");
+    hourbank::bank::Bank::check(&c.bank()).map(|r| assert!(r.ok, "{:?}", r.problems)).unwrap();
 }

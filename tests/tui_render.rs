@@ -35,6 +35,17 @@ const SCREENS: &[(&str, Setup)] = &[
         set_pin(c);
         c.typed("JH000001").enter().typed("2468").enter();
     }),
+    ("kiosk_checked_in", |c| {
+        set_pin(c);
+        c.typed("JH000001").enter().typed("2468").enter().typed("i").enter();
+    }),
+    ("review_approve", |c| {
+        set_pin(c);
+        c.typed("JH000001").enter().typed("2468").enter().typed("i").enter();
+        c.clock.advance(9 * 3600);
+        c.typed("o").key(KeyCode::Esc);
+        c.login("S01", "5678").key(KeyCode::F(6)).typed("a");
+    }),
     ("login_wrong_pin", |c| {
         c.login("S01", "0000");
     }),

@@ -12,7 +12,9 @@ use serde::Serialize;
 
 use super::{Bank, BankError};
 use crate::domain::ledger::{ApplyError, LedgerStore, NameKind, Rule, apply};
-use crate::domain::{Account, Activity, CardNo, Event, Origin, Reward, Settings, Staff, StaffId, Volunteer};
+use crate::domain::{
+    Account, Activity, CardNo, Event, Origin, Reward, Settings, Shift, Staff, StaffId, Volunteer,
+};
 use crate::store::records::AccountRecord;
 use crate::store::{OpRecord, Store, StoreError, codec};
 
@@ -86,6 +88,8 @@ pub(super) struct Replay<'s> {
     settings: Option<Settings>,
     counter_name: Option<String>,
     reversed: HashMap<u64, u64>,
+    shifts: HashMap<u64, Shift>,
+    open_shifts: HashMap<u64, u64>,
 }
 
 impl<'s> Replay<'s> {
@@ -103,6 +107,8 @@ impl<'s> Replay<'s> {
             settings: None,
             counter_name: None,
             reversed: HashMap::new(),
+            shifts: HashMap::new(),
+            open_shifts: HashMap::new(),
         }
     }
 
@@ -212,6 +218,23 @@ impl LedgerStore for Replay<'_> {
         self.reversed.insert(target, by);
         Ok(())
     }
+    fn shift(&self, seq: u64) -> Result<Option<Shift>, StoreError> {
+        Ok(self.shifts.get(&seq).cloned())
+    }
+    fn put_shift(&mut self, seq: u64, shift: &Shift) -> Result<(), StoreError> {
+        self.shifts.insert(seq, shift.clone());
+        Ok(())
+    }
+    fn open_shift(&self, volunteer: u64) -> Result<Option<u64>, StoreError> {
+        Ok(self.open_shifts.get(&volunteer).copied())
+    }
+    fn set_open_shift(&mut self, volunteer: u64, shift: Option<u64>) -> Result<(), StoreError> {
+        match shift {
+            Some(seq) => self.open_shifts.insert(volunteer, seq),
+            None => self.open_shifts.remove(&volunteer),
+        };
+        Ok(())
+    }
 }
 
 impl Bank {
@@ -300,6 +323,8 @@ struct Stored {
     settings: Settings,
     import_sources: Vec<String>,
     ops: HashMap<String, OpRecord>,
+    shifts: HashMap<u64, Shift>,
+    open_shifts: HashMap<u64, u64>,
 }
 
 fn load_stored(store: &Store) -> Result<Stored, StoreError> {
@@ -316,6 +341,8 @@ fn load_stored(store: &Store) -> Result<Stored, StoreError> {
         settings: store.settings()?,
         import_sources: store.import_sources()?,
         ops: store.ops().collect::<Result<_, _>>()?,
+        shifts: store.shifts().collect::<Result<_, _>>()?,
+        open_shifts: store.open_shifts().collect::<Result<_, _>>()?,
     })
 }
 
@@ -445,6 +472,18 @@ fn compare_projections(
     }
 
     // Invariant 5: every other projection equals the replay.
+    if stored.shifts != r.shifts || stored.open_shifts != r.open_shifts {
+        p.add(
+            5,
+            format!(
+                "shifts differ from the journal ({} stored, {} open; the journal has {}, {} open)",
+                stored.shifts.len(),
+                stored.open_shifts.len(),
+                r.shifts.len(),
+                r.open_shifts.len()
+            ),
+        );
+    }
     for (id, v) in &r.volunteers {
         if stored.volunteers.get(id) != Some(v) {
             p.add(5, format!("volunteer {id} ({}) differs from the journal", v.card));

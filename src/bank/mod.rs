@@ -8,6 +8,7 @@ mod login;
 mod ops;
 mod pepper;
 mod query;
+mod shifts;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -22,6 +23,7 @@ pub use login::LoginError;
 pub use ops::*;
 pub use pepper::{PepperNote, pepper_path};
 pub use query::*;
+pub use shifts::{CheckOut, ShiftInReview};
 
 use crate::domain::ledger::ApplyError;
 use crate::domain::{Actor, Day, DomainError, Name, Role, Rule, StaffId, Timestamp};

@@ -123,6 +123,26 @@ pub enum EventKind {
     LoginUnlocked {
         subject: LoginSubject,
     },
+    /// A volunteer started a shift at the kiosk; the shift is known by this event's seq.
+    CheckedIn {
+        volunteer: VolunteerId,
+        activity: ActivityId,
+    },
+    /// The shift ended. `credited` is deposited by a `Deposited` entry in the same commit;
+    /// with `review` nothing is deposited until staff decide.
+    CheckedOut {
+        shift: u64,
+        worked: Minutes,
+        credited: Minutes,
+        review: Option<super::ReviewReason>,
+    },
+    /// Staff decided a shift in review: approved for `minutes` (deposited by a `Deposited`
+    /// entry in the same commit) or, with `None`, rejected.
+    ShiftReviewed {
+        shift: u64,
+        approved: Option<Minutes>,
+        reason: String,
+    },
 }
 
 /// What wrong PINs lock: a staff id or a volunteer's card.
@@ -160,6 +180,9 @@ impl EventKind {
             EventKind::Reversed { .. } => "reversal",
             EventKind::Revealed { .. } => "revealed",
             EventKind::LoginUnlocked { .. } => "login_unlocked",
+            EventKind::CheckedIn { .. } => "check_in",
+            EventKind::CheckedOut { .. } => "check_out",
+            EventKind::ShiftReviewed { .. } => "shift_reviewed",
         }
     }
 

@@ -8,6 +8,7 @@ use super::entities::{
 };
 use super::event::LoginSubject;
 use super::event::{Actor, Event, EventKind};
+use super::shift::{Shift, ShiftState};
 use super::types::CardNo;
 
 /// Which kind of named catalog entry a name belongs to (names are unique per kind).
@@ -72,6 +73,12 @@ pub enum Rule {
     AlreadyInitialized,
     #[error("row {0:?} of this source was already imported")]
     AlreadyImported(String),
+    #[error("a shift is already open (checked in, entry {0}); check out first")]
+    ShiftOpen(u64),
+    #[error("no open shift to check out of")]
+    NoOpenShift,
+    #[error("entry {0} is not a shift waiting for review")]
+    NotInReview(u64),
     #[error("{0}")]
     Invalid(#[from] super::DomainError),
 }
@@ -133,6 +140,13 @@ pub trait LedgerStore {
     fn entry(&self, seq: u64) -> Result<Option<Event>, Self::Error>;
     fn reversed_by(&self, target: u64) -> Result<Option<u64>, Self::Error>;
     fn mark_reversed(&mut self, target: u64, by: u64) -> Result<(), Self::Error>;
+
+    /// A shift by the seq of its check-in.
+    fn shift(&self, seq: u64) -> Result<Option<Shift>, Self::Error>;
+    fn put_shift(&mut self, seq: u64, shift: &Shift) -> Result<(), Self::Error>;
+    /// The volunteer's open shift (the seq of its check-in), if any: at most one.
+    fn open_shift(&self, volunteer: VolunteerId) -> Result<Option<u64>, Self::Error>;
+    fn set_open_shift(&mut self, volunteer: VolunteerId, shift: Option<u64>) -> Result<(), Self::Error>;
 }
 
 type Applied<E> = Result<(), ApplyError<E>>;
@@ -252,6 +266,45 @@ pub fn apply<S: LedgerStore>(s: &mut S, event: &Event) -> Applied<S::Error> {
         EventKind::LoginUnlocked { subject: LoginSubject::Card(card) } => store(s.volunteer_by_card(card))?
             .map(|_| ())
             .ok_or_else(|| Rule::UnknownCard(card.to_string()).into()),
+        EventKind::CheckedIn { volunteer: v, activity } => {
+            let record = volunteer(s, *v)?;
+            if !record.active {
+                return Err(Rule::VolunteerInactive(record.card.to_string()).into());
+            }
+            if store(s.activity(*activity))?.is_none() {
+                return Err(Rule::UnknownActivity(activity.to_string()).into());
+            }
+            if let Some(open) = store(s.open_shift(*v))? {
+                return Err(Rule::ShiftOpen(open).into());
+            }
+            let shift =
+                Shift { volunteer: *v, activity: *activity, started: event.body.at, state: ShiftState::Open };
+            store(s.put_shift(seq, &shift))?;
+            store(s.set_open_shift(*v, Some(seq)))?;
+            store(s.add_history(*v, seq))
+        }
+        EventKind::CheckedOut { shift: at, worked, review, .. } => {
+            let mut shift = store(s.shift(*at))?.ok_or(Rule::NoOpenShift)?;
+            if shift.state != ShiftState::Open || store(s.open_shift(shift.volunteer))? != Some(*at) {
+                return Err(Rule::NoOpenShift.into());
+            }
+            shift.state = match review {
+                Some(_) => ShiftState::InReview { worked: *worked },
+                None => ShiftState::Closed,
+            };
+            store(s.put_shift(*at, &shift))?;
+            store(s.set_open_shift(shift.volunteer, None))?;
+            store(s.add_history(shift.volunteer, seq))
+        }
+        EventKind::ShiftReviewed { shift: at, .. } => {
+            let mut shift = store(s.shift(*at))?.ok_or(Rule::NotInReview(*at))?;
+            if !matches!(shift.state, ShiftState::InReview { .. }) {
+                return Err(Rule::NotInReview(*at).into());
+            }
+            shift.state = ShiftState::Closed;
+            store(s.put_shift(*at, &shift))?;
+            store(s.add_history(shift.volunteer, seq))
+        }
     }
 }
 

@@ -7,6 +7,7 @@ pub mod ledger;
 pub mod login;
 pub mod minutes;
 pub mod privacy;
+pub mod shift;
 pub mod types;
 
 pub use entities::*;
@@ -14,6 +15,7 @@ pub use event::*;
 pub use ledger::{ApplyError, LedgerStore, NameKind, Rule};
 pub use login::{LoginAttempts, check_staff_pin, check_volunteer_pin};
 pub use minutes::{Minutes, format_hours};
+pub use shift::{ReviewReason, Shift, ShiftOutcome, ShiftRules, ShiftState};
 pub use types::*;
 
 /// A value that cannot be built because it breaks a validation rule.

@@ -18,6 +18,19 @@ pub fn name_key(kind: NameKind, name: &str) -> Vec<u8> {
     k
 }
 
+/// `shifts`: a shift by its check-in seq.
+pub const SHIFT: u8 = b'S';
+/// `shifts`: a volunteer's open shift.
+pub const OPEN_SHIFT: u8 = b'O';
+
+/// `shifts`: tag byte ‖ big-endian id.
+pub fn shift_key(tag: u8, id: u64) -> [u8; 9] {
+    let mut k = [0u8; 9];
+    k[0] = tag;
+    k[1..].copy_from_slice(&id.to_be_bytes());
+    k
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

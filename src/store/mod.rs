@@ -56,11 +56,14 @@ pub mod tree {
     pub const REVERSED: TreeId = id(10, "reversed");
     /// Client operation ids → the events they committed; makes retries safe.
     pub const OPS: TreeId = id(11, "ops");
+    /// Shifts at the kiosk: `S` ++ check-in seq → the shift; `O` ++ volunteer id → the seq of
+    /// their open shift (at most one).
+    pub const SHIFTS: TreeId = id(12, "shifts");
 
     /// Every tree, in the order the commit transaction opens them.
-    pub const ALL: [TreeId; 12] = [
+    pub const ALL: [TreeId; 13] = [
         META, JOURNAL, VOLUNTEERS, CARD_INDEX, ACCOUNTS, ACTIVITIES, REWARDS, STOCK, STAFF, NAMES, REVERSED,
-        OPS,
+        OPS, SHIFTS,
     ];
 
     #[cfg(test)]
@@ -87,7 +90,8 @@ pub mod tree {
                     "staff",
                     "names",
                     "reversed",
-                    "ops"
+                    "ops",
+                    "shifts"
                 ]
             );
         }

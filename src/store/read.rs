@@ -4,13 +4,13 @@
 use serde::de::DeserializeOwned;
 
 use super::codec::{self, CodecError};
-use super::keys::{name_key, read_u64, u64_key};
+use super::keys::{OPEN_SHIFT, SHIFT, name_key, read_u64, shift_key, u64_key};
 use super::records::AccountRecord;
 use super::tree::TreeId;
 use super::tx::{Head, OpRecord};
 use super::{Store, StoreError, meta, tree};
 use crate::domain::{
-    Account, Activity, CardNo, Event, NameKind, Reward, Settings, Staff, StaffId, Volunteer,
+    Account, Activity, CardNo, Event, NameKind, Reward, Settings, Shift, Staff, StaffId, Volunteer,
 };
 
 fn bad_key(t: TreeId, key: &[u8]) -> StoreError {
@@ -176,6 +176,37 @@ impl Store {
 
     pub fn reversals(&self) -> impl Iterator<Item = Result<(u64, u64), StoreError>> + '_ {
         self.scan_u64_keyed(tree::REVERSED)
+    }
+
+    /// A shift by the seq of its check-in.
+    pub fn shift(&self, seq: u64) -> Result<Option<Shift>, StoreError> {
+        self.get(tree::SHIFTS, &shift_key(SHIFT, seq))
+    }
+
+    /// The seq of the volunteer's open shift, if they are checked in.
+    pub fn open_shift(&self, volunteer: u64) -> Result<Option<u64>, StoreError> {
+        self.get(tree::SHIFTS, &shift_key(OPEN_SHIFT, volunteer))
+    }
+
+    /// Every shift (by check-in seq), oldest first.
+    pub fn shifts(&self) -> impl Iterator<Item = Result<(u64, Shift), StoreError>> + '_ {
+        self.shift_scan(SHIFT)
+    }
+
+    /// Every open shift: volunteer id → check-in seq.
+    pub fn open_shifts(&self) -> impl Iterator<Item = Result<(u64, u64), StoreError>> + '_ {
+        self.shift_scan(OPEN_SHIFT)
+    }
+
+    fn shift_scan<T: DeserializeOwned>(
+        &self,
+        tag: u8,
+    ) -> impl Iterator<Item = Result<(u64, T), StoreError>> + '_ {
+        self.tree(tree::SHIFTS).scan_prefix([tag]).map(move |item| {
+            let (k, v) = item?;
+            let id = read_u64(&k[1..]).ok_or_else(|| bad_key(tree::SHIFTS, &k))?;
+            Ok((id, codec::decode(tree::SHIFTS.name, &k, &v)?))
+        })
     }
 
     pub fn staff_members(&self) -> impl Iterator<Item = Result<Staff, StoreError>> + '_ {

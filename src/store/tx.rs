@@ -12,18 +12,18 @@ use sled::transaction::{
 };
 
 use super::codec::{self, CodecError};
-use super::keys::{name_key, u64_key};
+use super::keys::{OPEN_SHIFT, SHIFT, name_key, shift_key, u64_key};
 use super::records::AccountRecord;
 use super::{SCHEMA_VERSION, Store, StoreError, journal_copy, meta};
 use crate::domain::ledger::{ApplyError, LedgerStore, NameKind, Rule, apply};
 use crate::domain::{
     Account, Activity, Actor, CardNo, Event, EventBody, EventKind, ImportRef, OpTag, Origin, Reward,
-    Settings, Staff, StaffId, Timestamp, Volunteer,
+    Settings, Shift, Staff, StaffId, Timestamp, Volunteer,
 };
 
 use super::tree::{
-    ACCOUNTS, ACTIVITIES, CARD_INDEX, JOURNAL, META, NAMES, OPS, REVERSED, REWARDS, STAFF, STOCK, TreeId,
-    VOLUNTEERS,
+    ACCOUNTS, ACTIVITIES, CARD_INDEX, JOURNAL, META, NAMES, OPS, REVERSED, REWARDS, SHIFTS, STAFF, STOCK,
+    TreeId, VOLUNTEERS,
 };
 
 /// What an operation id committed, so a retry can be answered without applying anything.
@@ -283,6 +283,22 @@ impl LedgerStore for TxView<'_> {
     }
     fn mark_reversed(&mut self, target: u64, by: u64) -> Result<(), TxFail> {
         self.put(REVERSED, &u64_key(target), &by)
+    }
+    fn shift(&self, seq: u64) -> Result<Option<Shift>, TxFail> {
+        self.get(SHIFTS, &shift_key(SHIFT, seq))
+    }
+    fn put_shift(&mut self, seq: u64, shift: &Shift) -> Result<(), TxFail> {
+        self.put(SHIFTS, &shift_key(SHIFT, seq), shift)
+    }
+    fn open_shift(&self, volunteer: u64) -> Result<Option<u64>, TxFail> {
+        self.get(SHIFTS, &shift_key(OPEN_SHIFT, volunteer))
+    }
+    fn set_open_shift(&mut self, volunteer: u64, shift: Option<u64>) -> Result<(), TxFail> {
+        let key = shift_key(OPEN_SHIFT, volunteer);
+        match shift {
+            Some(seq) => self.put(SHIFTS, &key, &seq),
+            None => self.trees[SHIFTS.index].remove(&key).map(drop).map_err(TxFail::Sled),
+        }
     }
 }
 

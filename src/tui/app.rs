@@ -355,9 +355,12 @@ impl App {
                     }
                 }
             }
-            Screen::Kiosk(page) => match page.on_key(key) {
-                screens::kiosk::Outcome::Stay => {}
-                screens::kiosk::Outcome::Leave => self.lock(),
+            Screen::Kiosk(page) => match self.bank.clone() {
+                None => self.lock(),
+                Some(bank) => match page.on_key(key, &bank, t, &self.config.shift_rules()) {
+                    screens::kiosk::Outcome::Stay => {}
+                    screens::kiosk::Outcome::Leave => self.lock(),
+                },
             },
             Screen::Login(login) => {
                 let Some(bank) = self.bank.clone() else { return Vec::new() };

@@ -12,6 +12,12 @@ pub struct Config {
     pub idle_seconds: u64,
     /// The same for a volunteer's self-service page: shorter, since they walk away.
     pub kiosk_idle_seconds: u64,
+    /// Shifts at the kiosk: worked time is rounded down to this many minutes,
+    pub shift_round_minutes: u32,
+    /// at most this many hours a day are credited,
+    pub shift_daily_cap_hours: u32,
+    /// and a shift longer than this goes to staff review instead.
+    pub shift_review_hours: u32,
     /// A shell command that prints a receipt given on its standard input, e.g. `lp`.
     pub receipt_command: Option<String>,
     /// Theme name: default, light, high-contrast, or a file in `<config dir>/hourbank/themes`.
@@ -22,7 +28,16 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Self {
-        Config { idle_seconds: 120, kiosk_idle_seconds: 60, receipt_command: None, theme: None, lang: None }
+        Config {
+            idle_seconds: 120,
+            kiosk_idle_seconds: 60,
+            shift_round_minutes: 30,
+            shift_daily_cap_hours: 8,
+            shift_review_hours: 8,
+            receipt_command: None,
+            theme: None,
+            lang: None,
+        }
     }
 }
 
@@ -58,7 +73,23 @@ impl Config {
         if config.kiosk_idle_seconds < 10 {
             return Err("kiosk_idle_seconds must be at least 10".into());
         }
+        if !(1..=240).contains(&config.shift_round_minutes) {
+            return Err("shift_round_minutes must be 1–240".into());
+        }
+        if !(1..=24).contains(&config.shift_daily_cap_hours) || !(1..=24).contains(&config.shift_review_hours)
+        {
+            return Err("shift_daily_cap_hours and shift_review_hours must be 1–24".into());
+        }
         Ok(config)
+    }
+
+    /// The shift rule these settings describe.
+    pub fn shift_rules(&self) -> crate::domain::ShiftRules {
+        crate::domain::ShiftRules {
+            round_to: crate::domain::Minutes::new(self.shift_round_minutes),
+            daily_cap: crate::domain::Minutes::from_hours(self.shift_daily_cap_hours),
+            review_over: crate::domain::Minutes::from_hours(self.shift_review_hours),
+        }
     }
 
     /// The file to read: `$HOURBANK_CONFIG`, else `config.toml` in the config directory.

@@ -22,6 +22,8 @@ pub enum Scope {
     Batch,
     Redeem,
     Receipt,
+    /// Shifts waiting for staff.
+    Review,
     Help,
 }
 
@@ -55,6 +57,11 @@ pub enum Action {
     Commit,
     Scan,
     SelfService,
+    CheckIn,
+    CheckOut,
+    Review,
+    Approve,
+    Reject,
 }
 
 /// One binding. `hint` marks the few shown in the footer; all appear in the help overlay.
@@ -97,6 +104,9 @@ pub const KEYMAP: &[Binding] = &[
     key(S::Kiosk, K::PageUp, A::PageUp, false),
     key(S::Kiosk, K::PageDown, A::PageDown, true),
     key(S::Kiosk, K::Esc, A::Back, true),
+    key(S::Kiosk, K::Char('i'), A::CheckIn, true),
+    key(S::Kiosk, K::Char('o'), A::CheckOut, true),
+    key(S::Kiosk, K::Enter, A::Submit, false),
     key(S::Login, K::Enter, A::Submit, true),
     key(S::Login, K::Tab, A::NextField, true),
     key(S::Login, K::BackTab, A::PrevField, false),
@@ -108,6 +118,12 @@ pub const KEYMAP: &[Binding] = &[
     key(S::Find, K::PageDown, A::PageDown, false),
     key(S::Find, K::F(2), A::Register, true),
     key(S::Find, K::F(5), A::Batch, true),
+    key(S::Find, K::F(6), A::Review, true),
+    key(S::Review, K::Up, A::Up, false),
+    key(S::Review, K::Down, A::Down, false),
+    key(S::Review, K::Char('a'), A::Approve, true),
+    key(S::Review, K::Char('x'), A::Reject, true),
+    key(S::Review, K::Esc, A::Back, true),
     key(S::Find, K::Esc, A::Back, false),
     key(S::Volunteer, K::Char('d'), A::Record, true),
     key(S::Volunteer, K::F(3), A::Record, false),
@@ -213,6 +229,11 @@ pub fn action_label(t: &Text, a: Action) -> &'static str {
         A::Commit => t.act_commit,
         A::Scan => t.act_scan,
         A::SelfService => t.act_self_service,
+        A::CheckIn => t.act_check_in,
+        A::CheckOut => t.act_check_out,
+        A::Review => t.act_review,
+        A::Approve => t.act_approve,
+        A::Reject => t.act_reject,
     }
 }
 

@@ -104,6 +104,10 @@ impl Find {
                 return Step::Open(Screen::Register(Register::new(card.as_ref().map(CardNo::as_str))));
             }
             Some(Action::Batch) => return Step::Open(Screen::Batch(super::batch::Batch::new(cx))),
+            Some(Action::Review) => match super::review::Review::open(cx.bank) {
+                Ok(review) => return Step::Open(Screen::Review(review)),
+                Err(e) => *cx.status = Status::Error(cx.t.bank_error(&e)),
+            },
             Some(Action::Back) => {
                 self.query.clear();
                 self.rows.clear();

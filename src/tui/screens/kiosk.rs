@@ -1,7 +1,8 @@
-//! A volunteer's own page at the kiosk, read-only: masked name and card, balance in large
-//! digits, star level, recent history and the rewards they can afford now (with stock, course
-//! seats and dates). No key here reaches a staff screen or writes anything; `Esc`, `Ctrl+L` or
-//! 60 s idle return to the lock screen, which drops this page and everything it read.
+//! A volunteer's own page at the kiosk: masked name and card, balance in large digits, star
+//! level, recent history and the rewards they can afford now (with stock, course seats and
+//! dates). The only writes reachable here are the volunteer's own check-in (`i`, then pick the
+//! activity) and check-out (`o`); no key reaches a staff screen. `Esc`, `Ctrl+L` or 60 s idle
+//! return to the lock screen, which drops this page and everything it read.
 
 use crossterm::event::KeyEvent;
 use ratatui::buffer::Buffer;
@@ -10,8 +11,12 @@ use ratatui::layout::Rect;
 use super::volunteer::{kind_label, line_date, signed_hours};
 use crate::bank::{Bank, BankError, HistoryLine, RewardView, VolunteerView};
 use crate::domain::privacy::{mask_card, mask_name};
-use crate::domain::{EventKind, RewardKind, STAR_HOURS, format_hours, star_level};
+use crate::domain::{
+    ActivityId, EventKind, ReviewReason, RewardKind, STAR_HOURS, Shift, ShiftOutcome, ShiftRules,
+    format_hours, star_level,
+};
 use crate::tui::app::Vx;
+use crate::tui::i18n::Text;
 use crate::tui::i18n::fill;
 use crate::tui::keymap::{self, Action, Scope};
 use crate::tui::widgets::{clock, pad, pad_left, put, title_bar, width};
@@ -26,11 +31,33 @@ pub struct Kiosk {
     /// Active rewards the balance covers and that are in stock, cheapest first.
     affordable: Vec<RewardView>,
     scroll: usize,
+    /// The volunteer's open shift: check-in seq, record, and the activity's name.
+    open: Option<(u64, Shift, String)>,
+    /// While choosing the activity to check in to: the list and the selected row.
+    picking: Option<(Vec<(ActivityId, String)>, usize)>,
+    /// What the last check-in or check-out did (or why it was refused).
+    message: Option<(String, bool)>,
 }
 
 pub enum Outcome {
     Stay,
     Leave,
+}
+
+/// What a volunteer is told after checking out.
+fn checked_out(t: &Text, outcome: ShiftOutcome) -> String {
+    let hours = |m: crate::domain::Minutes| format_hours(u64::from(m.get()));
+    match outcome {
+        ShiftOutcome::Credit { worked, credited } => {
+            fill(t.kiosk_checked_out, &[&hours(worked), &hours(credited)])
+        }
+        ShiftOutcome::Review { worked, why: ReviewReason::TooLong } => {
+            fill(t.kiosk_review_long, &[&hours(worked)])
+        }
+        ShiftOutcome::Review { worked, why: ReviewReason::PastMidnight } => {
+            fill(t.kiosk_review_midnight, &[&hours(worked)])
+        }
+    }
 }
 
 impl Kiosk {
@@ -50,13 +77,73 @@ impl Kiosk {
             })
             .collect();
         affordable.sort_by_key(|r| (r.reward.cost, r.id));
-        Ok(Kiosk { view, recent, affordable, scroll: 0 })
+        let open = match bank.open_shift(view.id)? {
+            Some((seq, shift)) => {
+                let name = bank
+                    .activities()?
+                    .into_iter()
+                    .find(|(id, _)| *id == shift.activity)
+                    .map(|(_, a)| a.name.to_string())
+                    .unwrap_or_default();
+                Some((seq, shift, name))
+            }
+            None => None,
+        };
+        Ok(Kiosk { view, recent, affordable, scroll: 0, open, picking: None, message: None })
     }
 
-    pub fn on_key(&mut self, key: KeyEvent) -> Outcome {
+    /// The page again after a write, keeping the message.
+    fn reload(&mut self, bank: &Bank, t: &Text) {
+        let message = self.message.take();
+        let reread = bank.volunteer(self.view.id).and_then(|view| Kiosk::open(bank, view));
+        match reread {
+            Ok(page) => *self = page,
+            Err(e) => self.message = Some((t.bank_error(&e), true)),
+        }
+        if self.message.is_none() {
+            self.message = message;
+        }
+    }
+
+    pub fn on_key(&mut self, key: KeyEvent, bank: &Bank, t: &Text, rules: &ShiftRules) -> Outcome {
+        if let Some((activities, selected)) = &mut self.picking {
+            match keymap::action(Scope::Kiosk, key) {
+                Some(Action::Back) => self.picking = None,
+                Some(Action::Up) => *selected = selected.saturating_sub(1),
+                Some(Action::Down) => *selected = (*selected + 1).min(activities.len().saturating_sub(1)),
+                Some(Action::Submit) => {
+                    let (activity, name) = activities[*selected].clone();
+                    self.picking = None;
+                    self.message = Some(match bank.check_in(self.view.id, activity) {
+                        Ok(_) => (fill(t.kiosk_checked_in, &[&name]), false),
+                        Err(e) => (t.bank_error(&e), true),
+                    });
+                    self.reload(bank, t);
+                }
+                _ => {}
+            }
+            return Outcome::Stay;
+        }
         let last = self.recent.len().saturating_sub(1);
         match keymap::action(Scope::Kiosk, key) {
             Some(Action::Back) => return Outcome::Leave,
+            Some(Action::CheckIn) => match bank.activities() {
+                Ok(list) if self.open.is_none() && !list.is_empty() => {
+                    let list = list.into_iter().map(|(id, a)| (id, a.name.to_string())).collect();
+                    self.picking = Some((list, 0));
+                    self.message = None;
+                }
+                Ok(_) if self.open.is_some() => self.message = Some((t.kiosk_already_in.into(), true)),
+                Ok(_) => self.message = Some((t.kiosk_no_activities.into(), true)),
+                Err(e) => self.message = Some((t.bank_error(&e), true)),
+            },
+            Some(Action::CheckOut) => {
+                self.message = Some(match bank.check_out(self.view.id, rules) {
+                    Ok(done) => (checked_out(t, done.outcome), false),
+                    Err(e) => (t.bank_error(&e), true),
+                });
+                self.reload(bank, t);
+            }
             Some(Action::Up) => self.scroll = self.scroll.saturating_sub(1),
             Some(Action::Down) => self.scroll = (self.scroll + 1).min(last),
             Some(Action::PageUp) => self.scroll = self.scroll.saturating_sub(8),
@@ -99,12 +186,47 @@ impl Kiosk {
             put(buf, area, dx, y, &pad(label, label_cols), theme.muted);
             put(buf, area, dx + label_cols as u16, y, value, if i == 2 { theme.accent } else { theme.text });
         }
+        let shift_line = match &self.open {
+            Some((_, shift, name)) => {
+                let at = shift.started.datetime().with_timezone(&chrono::Local).format("%H:%M").to_string();
+                fill(t.kiosk_on_shift, &[name, &at])
+            }
+            None => t.kiosk_off_shift.to_string(),
+        };
+        put(
+            buf,
+            area,
+            dx,
+            area.y + 5,
+            &shift_line,
+            if self.open.is_some() { theme.success } else { theme.muted },
+        );
+        // Under the large digits, the whole width: the outcome of a check-in or check-out.
+        if let Some((text, error)) = &self.message {
+            put(buf, area, x, area.y + 7, text, if *error { theme.danger } else { theme.accent });
+        }
         let below = area.height.saturating_sub(8);
         let rewards_rows = (self.affordable.len() as u16 + 1).clamp(2, below / 2);
         let history = Rect { y: area.y + 8, height: below.saturating_sub(rewards_rows), ..area };
         self.render_history(history, buf, vx);
         let rewards = Rect { y: history.y + history.height, height: rewards_rows, ..area };
         self.render_rewards(rewards, buf, vx);
+        if let Some((activities, selected)) = &self.picking {
+            let height = (activities.len() as u16 + 2).min(area.height.saturating_sub(4));
+            let inner = crate::tui::widgets::popup(
+                buf,
+                crate::tui::widgets::centered(area, 50, height),
+                t.kiosk_pick_activity,
+                theme,
+            );
+            let room = usize::from(inner.height);
+            let start = selected.saturating_sub(room.saturating_sub(1));
+            for (i, (_, name)) in activities.iter().enumerate().skip(start).take(room) {
+                let style = if i == *selected { theme.selection } else { theme.text };
+                let row = pad(name, usize::from(inner.width.saturating_sub(2)));
+                put(buf, inner, inner.x + 1, inner.y + (i - start) as u16, &row, style);
+            }
+        }
     }
 
     fn render_history(&self, area: Rect, buf: &mut Buffer, vx: &Vx) {

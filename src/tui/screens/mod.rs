@@ -13,6 +13,7 @@ pub mod receipt;
 pub mod record;
 pub mod redeem;
 pub mod register;
+pub mod review;
 pub mod setup;
 pub mod transfer;
 pub mod volunteer;
@@ -38,6 +39,7 @@ pub enum Screen {
     Receipt(receipt::Receipt),
     Register(register::Register),
     Transfer(transfer::TransferForm),
+    Review(review::Review),
 }
 
 impl Screen {
@@ -53,6 +55,7 @@ impl Screen {
             Screen::Batch(b) => b.scope(),
             Screen::Redeem(r) => r.scope(),
             Screen::Receipt(_) => Scope::Receipt,
+            Screen::Review(r) => r.scope(),
         }
     }
 
@@ -67,6 +70,7 @@ impl Screen {
             Screen::Receipt(s) => s.on_key(key, cx),
             Screen::Register(s) => s.on_key(key, cx),
             Screen::Transfer(s) => s.on_key(key, cx),
+            Screen::Review(s) => s.on_key(key, cx),
             Screen::Setup(_)
             | Screen::Lock(_)
             | Screen::Login(_)
@@ -90,6 +94,7 @@ impl Screen {
             Screen::Receipt(s) => s.render(area, buf, vx),
             Screen::Register(s) => s.render(area, buf, vx),
             Screen::Transfer(s) => s.render(area, buf, vx),
+            Screen::Review(s) => s.render(area, buf, vx),
         }
     }
 
@@ -109,6 +114,7 @@ impl Screen {
             Screen::Receipt(_) => "receipt",
             Screen::Register(_) => "register",
             Screen::Transfer(_) => "transfer",
+            Screen::Review(_) => "review",
         }
     }
 }

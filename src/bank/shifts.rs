@@ -1,0 +1,148 @@
+//! Check-in and check-out at the kiosk, and the staff's review of shifts that were too long or
+//! ran past midnight. A shift that is credited gets an ordinary `Deposited` entry in the same
+//! commit as its check-out (or approval), so balances, history, exports and reversals treat
+//! shift hours like any other deposit.
+
+use chrono::Local;
+
+use super::{Bank, BankError, Need, require};
+use crate::domain::ledger::ApplyError;
+use crate::domain::{
+    ActivityId, Actor, Day, EventKind, LedgerStore, Minutes, Rule, Shift, ShiftOutcome, ShiftRules,
+    ShiftState, VolunteerId,
+};
+use crate::store::{Committed, Pending};
+
+/// What checking out did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckOut {
+    pub outcome: ShiftOutcome,
+    pub committed: Committed,
+}
+
+/// A shift waiting for staff.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShiftInReview {
+    pub seq: u64,
+    pub shift: Shift,
+    pub worked: Minutes,
+}
+
+fn local_day(at: crate::domain::Timestamp) -> Day {
+    Day::from_date(at.datetime().with_timezone(&Local).date_naive())
+}
+
+impl Bank {
+    /// The volunteer's open shift (its check-in seq and record), if they are checked in.
+    pub fn open_shift(&self, volunteer: VolunteerId) -> Result<Option<(u64, Shift)>, BankError> {
+        let Some(seq) = self.store.open_shift(volunteer)? else { return Ok(None) };
+        Ok(self.store.shift(seq)?.map(|s| (seq, s)))
+    }
+
+    /// A volunteer starts a shift at the kiosk.
+    pub fn check_in(&self, volunteer: VolunteerId, activity: ActivityId) -> Result<Committed, BankError> {
+        self.run(&Actor::SelfService, None, "check_in", &(volunteer, activity), |_| {
+            Ok(vec![Pending::from(EventKind::CheckedIn { volunteer, activity })])
+        })
+    }
+
+    /// A volunteer ends their open shift: credited by `rules` (rounded, capped per day) and
+    /// deposited, or sent to review when it was too long or crossed midnight.
+    pub fn check_out(&self, volunteer: VolunteerId, rules: &ShiftRules) -> Result<CheckOut, BankError> {
+        let (seq, shift) = self.open_shift(volunteer)?.ok_or(Rule::NoOpenShift)?;
+        let now = self.now();
+        let worked_minutes =
+            now.datetime().signed_duration_since(shift.started.datetime()).num_minutes().max(0);
+        let worked = Minutes::new(u32::try_from(worked_minutes).unwrap_or(u32::MAX));
+        let today = local_day(now);
+        let outcome =
+            rules.close(worked, local_day(shift.started), today, self.credited_today(volunteer, today)?);
+        let (credited, review) = match outcome {
+            ShiftOutcome::Credit { credited, .. } => (credited, None),
+            ShiftOutcome::Review { why, .. } => (Minutes::ZERO, Some(why)),
+        };
+        let committed = self.run(&Actor::SelfService, None, "check_out", &(volunteer, seq), |view| {
+            // Checked again inside the transaction: a second kiosk press must not close twice.
+            if view.open_shift(volunteer).map_err(ApplyError::Store)? != Some(seq) {
+                return Err(ApplyError::Rule(Rule::NoOpenShift));
+            }
+            let mut events =
+                vec![Pending::from(EventKind::CheckedOut { shift: seq, worked, credited, review })];
+            if credited.get() > 0 {
+                events.push(Pending::from(EventKind::Deposited {
+                    volunteer,
+                    activity: shift.activity,
+                    minutes: credited,
+                    served_on: local_day(shift.started),
+                    note: format!("签到 #{seq}"),
+                }));
+            }
+            Ok(events)
+        })?;
+        Ok(CheckOut { outcome, committed })
+    }
+
+    /// Minutes already credited for shifts checked out today (the daily cap counts these).
+    fn credited_today(&self, volunteer: VolunteerId, today: Day) -> Result<Minutes, BankError> {
+        let mut total = 0u32;
+        for seq in self.store.history(volunteer)?.into_iter().rev() {
+            let event = self.event(seq)?;
+            if local_day(event.body.at) != today {
+                break;
+            }
+            if let EventKind::CheckedOut { credited, .. } = event.kind() {
+                total = total.saturating_add(credited.get());
+            }
+        }
+        Ok(Minutes::new(total))
+    }
+
+    /// Shifts waiting for staff, oldest first.
+    pub fn shifts_in_review(&self) -> Result<Vec<ShiftInReview>, BankError> {
+        let mut out = Vec::new();
+        for item in self.store.shifts() {
+            let (seq, shift) = item?;
+            if let ShiftState::InReview { worked } = shift.state {
+                out.push(ShiftInReview { seq, shift, worked });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Staff approve a shift in review for `minutes` (deposited, dated the day it started), or
+    /// with `None` reject it; a reason is required either way.
+    pub fn review_shift(
+        &self,
+        who: &Actor,
+        shift_seq: u64,
+        approved: Option<Minutes>,
+        reason: &str,
+    ) -> Result<Committed, BankError> {
+        let reason = crate::domain::parse_text(reason, crate::domain::MAX_NOTE_CHARS)?;
+        if reason.trim().is_empty() {
+            return Err(crate::domain::DomainError::ReasonRequired.into());
+        }
+        self.run(who, None, "review_shift", &(shift_seq, approved, &reason), |view| {
+            require(view, who, Need::Staff, "review shifts")?;
+            let shift =
+                view.shift(shift_seq).map_err(ApplyError::Store)?.ok_or(Rule::NotInReview(shift_seq))?;
+            let mut events = vec![Pending::from(EventKind::ShiftReviewed {
+                shift: shift_seq,
+                approved,
+                reason: reason.clone(),
+            })];
+            if let Some(minutes) = approved {
+                let cap = view.settings().map_err(ApplyError::Store)?.entry_cap;
+                let minutes = minutes.entry(cap).map_err(|e| ApplyError::Rule(Rule::Invalid(e)))?;
+                events.push(Pending::from(EventKind::Deposited {
+                    volunteer: shift.volunteer,
+                    activity: shift.activity,
+                    minutes,
+                    served_on: local_day(shift.started),
+                    note: format!("签到 #{shift_seq}"),
+                }));
+            }
+            Ok(events)
+        })
+    }
+}

@@ -1,0 +1,191 @@
+//! Shifts waiting for staff (`F6` on the find screen): check-ins at the kiosk that ran past
+//! midnight or over the limit. `a` approves with an edited duration, `x` rejects; a reason is
+//! required either way, and both are journal entries (an approval deposits the hours).
+
+use crossterm::event::KeyEvent;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+
+use super::Screen;
+use crate::bank::{Bank, BankError, ShiftInReview};
+use crate::domain::{Minutes, format_hours};
+use crate::tui::app::{Cx, Status, Step, Vx};
+use crate::tui::keymap::{self, Action, Scope};
+use crate::tui::widgets::{Field, Form, centered, pad, pad_left, popup, put, title_bar};
+
+/// One row: the shift and who and what it was.
+struct Row {
+    item: ShiftInReview,
+    card: String,
+    name: String,
+    activity: String,
+}
+
+pub struct Review {
+    rows: Vec<Row>,
+    selected: usize,
+    /// The decision being made: approve (with minutes) or reject, and its form.
+    deciding: Option<(bool, Form, Option<String>)>,
+}
+
+const MINUTES: usize = 0;
+const REASON: usize = 1;
+
+impl Review {
+    pub fn open(bank: &Bank) -> Result<Review, BankError> {
+        let activities = bank.activities()?;
+        let mut rows = Vec::new();
+        for item in bank.shifts_in_review()? {
+            let v = bank.volunteer(item.shift.volunteer)?;
+            let activity = activities
+                .iter()
+                .find(|(id, _)| *id == item.shift.activity)
+                .map(|(_, a)| a.name.to_string())
+                .unwrap_or_default();
+            rows.push(Row {
+                card: v.volunteer.card.to_string(),
+                name: v.volunteer.name.to_string(),
+                activity,
+                item,
+            });
+        }
+        Ok(Review { rows, selected: 0, deciding: None })
+    }
+
+    pub fn scope(&self) -> Scope {
+        if self.deciding.is_some() { Scope::Form } else { Scope::Review }
+    }
+
+    pub fn on_key(&mut self, key: KeyEvent, cx: &mut Cx) -> Step {
+        if self.deciding.is_some() {
+            return self.on_form_key(key, cx);
+        }
+        match keymap::action(Scope::Review, key) {
+            Some(Action::Back) => return Step::Open(Screen::Find(Default::default())),
+            Some(Action::Up) => self.selected = self.selected.saturating_sub(1),
+            Some(Action::Down) => self.selected = (self.selected + 1).min(self.rows.len().saturating_sub(1)),
+            Some(action @ (Action::Approve | Action::Reject)) if !self.rows.is_empty() => {
+                let approve = action == Action::Approve;
+                let mut fields = vec![Field::new("", 10), Field::new("", crate::domain::MAX_NOTE_CHARS)];
+                if approve {
+                    // Start from what the clock measured; staff usually shorten it.
+                    fields[MINUTES]
+                        .input
+                        .set(&format_hours(u64::from(self.rows[self.selected].item.worked.get())));
+                } else {
+                    fields.remove(MINUTES);
+                }
+                let mut form = Form::new(fields);
+                form.focus = if approve { MINUTES } else { 0 };
+                self.deciding = Some((approve, form, None));
+            }
+            _ => {}
+        }
+        Step::Stay
+    }
+
+    fn on_form_key(&mut self, key: KeyEvent, cx: &mut Cx) -> Step {
+        let Some((approve, form, error)) = self.deciding.as_mut() else { return Step::Stay };
+        match keymap::action(Scope::Form, key) {
+            Some(Action::Back) => self.deciding = None,
+            Some(Action::NextField | Action::PrevField) => form.next(),
+            Some(Action::Submit) => {
+                let row = &self.rows[self.selected];
+                let (minutes, reason) = if *approve {
+                    match Minutes::parse(form.value(MINUTES)) {
+                        Ok(m) => (Some(m), form.value(REASON).to_string()),
+                        Err(e) => {
+                            *error = Some(cx.t.domain_error(&e));
+                            return Step::Stay;
+                        }
+                    }
+                } else {
+                    (None, form.value(0).to_string())
+                };
+                match cx.bank.review_shift(&cx.session.actor, row.item.seq, minutes, &reason) {
+                    Ok(done) => {
+                        *cx.status = Status::Saved(done.first_seq());
+                        return match Review::open(cx.bank) {
+                            Ok(next) => Step::Open(Screen::Review(next)),
+                            Err(e) => {
+                                *cx.status = Status::Error(cx.t.bank_error(&e));
+                                Step::Open(Screen::Find(Default::default()))
+                            }
+                        };
+                    }
+                    Err(e) => *error = Some(cx.t.bank_error(&e)),
+                }
+            }
+            _ => {
+                if form.edit(key) {
+                    *error = None;
+                }
+            }
+        }
+        Step::Stay
+    }
+
+    pub fn render(&self, area: Rect, buf: &mut Buffer, vx: &Vx) {
+        let t = vx.t;
+        let theme = vx.theme;
+        title_bar(buf, area, &format!("{} ({})", t.review_title, self.rows.len()), theme);
+        let x = area.x + 1;
+        let w = usize::from(area.width.saturating_sub(2));
+        let activity_cols = w.saturating_sub(16 + 1 + 10 + 1 + 10 + 1 + 8);
+        let header = format!(
+            "{} {} {} {} {}",
+            pad(t.review_col_started, 16),
+            pad(t.review_col_card, 10),
+            pad(t.review_col_name, 10),
+            pad(t.review_col_activity, activity_cols),
+            pad_left(t.review_col_worked, 8)
+        );
+        put(buf, area, x, area.y + 1, &header, theme.muted);
+        if self.rows.is_empty() {
+            put(buf, area, x, area.y + 2, t.review_empty, theme.muted);
+        }
+        let room = usize::from(area.height.saturating_sub(2));
+        let start = self.selected.saturating_sub(room.saturating_sub(1));
+        for (i, row) in self.rows.iter().enumerate().skip(start).take(room) {
+            let started = row
+                .item
+                .shift
+                .started
+                .datetime()
+                .with_timezone(&chrono::Local)
+                .format("%Y-%m-%d %H:%M")
+                .to_string();
+            let text = format!(
+                "{} {} {} {} {}",
+                pad(&started, 16),
+                pad(&row.card, 10),
+                pad(&row.name, 10),
+                pad(&row.activity, activity_cols),
+                pad_left(&format_hours(u64::from(row.item.worked.get())), 8)
+            );
+            let style = if i == self.selected { theme.selection } else { theme.text };
+            put(buf, area, x, area.y + 2 + (i - start) as u16, &text, style);
+        }
+        if let Some((approve, form, error)) = &self.deciding {
+            let title = if *approve { t.review_approve_title } else { t.review_reject_title };
+            let inner = popup(buf, centered(area, 70, 9), title, theme);
+            let mut form = form.clone();
+            if *approve {
+                form.fields[MINUTES].label = t.review_hours;
+                form.fields[REASON].label = t.reason;
+            } else {
+                form.fields[0].label = t.reason;
+            }
+            let rows = form.fields.len() as u16;
+            form.render(
+                Rect { x: inner.x + 1, y: inner.y + 1, width: inner.width.saturating_sub(2), height: rows },
+                buf,
+                theme,
+                true,
+            );
+            if let Some(e) = error {
+                put(buf, inner, inner.x + 1, inner.y + 2 + rows, e, theme.danger);
+            }
+        }
+    }
+}
