@@ -304,9 +304,28 @@ fn the_whole_counter_day_from_the_command_line() {
     assert!(entries.starts_with("seq,timestamp,card_no,kind,minutes,memo,actor,counter\n"), "{entries}");
     assert!(entries.contains(",JH000123,reverse_redeem,150,"), "{entries}");
     assert!(entries.contains(",cli:tester,JM-01"), "{entries}");
+    // Volunteers: phones and ID numbers masked unless an admin asks for them in full, which
+    // the journal records before anything is written.
     let out = f.dir.path().join("v.csv");
     f.ok(&["export", "volunteers", "--out", out.to_str().unwrap()]);
-    assert!(std::fs::read_to_string(out).unwrap().contains("JH000999,李明,13900139000"));
+    let masked = std::fs::read_to_string(&out).unwrap();
+    assert!(masked.contains("JH000999,李明,139****9000"), "{masked}");
+    assert!(!masked.contains("13900139000"), "{masked}");
+    let before = f.ok(&["check", "--json"]);
+    let full = f.ok(&["export", "volunteers", "--full"]);
+    assert!(full.contains("JH000999,李明,13900139000"), "{full}");
+    let after = f.ok(&["check", "--json"]);
+    let events =
+        |json: &str| serde_json::from_str::<serde_json::Value>(json).unwrap()["events"].as_u64().unwrap();
+    assert_eq!(events(&after), events(&before) + 1, "the full export is a journal entry");
+    let bank = hourbank::bank::Bank::open(&f.store()).unwrap();
+    let last = bank.event(events(&after)).unwrap();
+    assert!(
+        matches!(last.kind(), hourbank::domain::EventKind::PersonalDataExported { what } if what == "volunteers")
+    );
+    drop(bank);
+    let (code, err) = f.code(&["export", "balances", "--full"]);
+    assert_eq!(code, 2, "{err}");
 }
 
 #[test]

@@ -136,6 +136,7 @@ fn events() {
             "1000025331",
         ),
         (EventKind::CheckedIn { volunteer: 5, activity: 6 }, "110506"),
+        (EventKind::PersonalDataExported { what: "v".into() }, "140176"),
         (
             EventKind::CheckedOut {
                 shift: 9,

@@ -217,6 +217,16 @@ impl Bank {
         Ok((c.first_seq(), values))
     }
 
+    /// Records, before it happens, that an admin exports `what` with phones and ID numbers in
+    /// full: a reveal of many at once, in the journal like every other.
+    pub fn note_full_export(&self, who: &Actor, what: &str) -> Result<u64, BankError> {
+        let c = self.run(who, None, "full_export", &what, |view| {
+            require(view, who, Need::Admin, "export full personal data")?;
+            Ok(vec![EventKind::PersonalDataExported { what: what.to_string() }.into()])
+        })?;
+        Ok(c.first_seq())
+    }
+
     pub fn edit_volunteer(
         &self,
         who: &Actor,

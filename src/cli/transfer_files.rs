@@ -40,6 +40,9 @@ pub struct ExportArgs {
     /// Write to this file instead of stdout
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Volunteers: phones and ID numbers in full instead of masked (recorded in the journal)
+    #[arg(long)]
+    full: bool,
 }
 
 pub fn import(store: Option<PathBuf>, cmd: ImportCmd) -> CliResult {
@@ -100,10 +103,18 @@ fn broken_pipe(e: &report::ExportError) -> bool {
 
 pub fn export(store: Option<PathBuf>, a: ExportArgs) -> CliResult {
     let bank = open_bank(store)?;
+    if a.full {
+        if !matches!(a.what, ExportWhat::Volunteers) {
+            return Err(Failure::bad_input("--full applies to `export volunteers` only"));
+        }
+        // Journalled (and flushed) before a single full value is written out.
+        let seq = bank.note_full_export(&cli_actor(), "volunteers")?;
+        output::note(format_args!("full personal data: recorded as entry #{seq}"));
+    }
     let write = |out: &mut dyn Write| -> Result<usize, Failure> {
         let result = match a.what {
             ExportWhat::Entries => report::export_entries(&bank, out),
-            ExportWhat::Volunteers => report::export_volunteers(&bank, out),
+            ExportWhat::Volunteers => report::export_volunteers(&bank, out, a.full),
             ExportWhat::Balances => report::export_balances(&bank, out),
         };
         match result {

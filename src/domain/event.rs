@@ -143,6 +143,10 @@ pub enum EventKind {
         approved: Option<Minutes>,
         reason: String,
     },
+    /// An admin exported personal data (phones, ID numbers) unmasked, e.g. the volunteer list.
+    PersonalDataExported {
+        what: String,
+    },
 }
 
 /// What wrong PINs lock: a staff id or a volunteer's card.
@@ -183,6 +187,7 @@ impl EventKind {
             EventKind::CheckedIn { .. } => "check_in",
             EventKind::CheckedOut { .. } => "check_out",
             EventKind::ShiftReviewed { .. } => "shift_reviewed",
+            EventKind::PersonalDataExported { .. } => "personal_data_exported",
         }
     }
 

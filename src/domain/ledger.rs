@@ -260,6 +260,7 @@ pub fn apply<S: LedgerStore>(s: &mut S, event: &Event) -> Applied<S::Error> {
         }
         EventKind::Reversed { target, .. } => reverse(s, seq, *target),
         EventKind::Revealed { volunteer: id, .. } => volunteer(s, *id).map(|_| ()),
+        EventKind::PersonalDataExported { .. } => Ok(()),
         EventKind::LoginUnlocked { subject: LoginSubject::Staff(id) } => {
             store(s.staff(id))?.map(|_| ()).ok_or_else(|| Rule::UnknownStaff(id.to_string()).into())
         }

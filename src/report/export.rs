@@ -71,20 +71,26 @@ pub fn export_balances(bank: &Bank, out: impl Write) -> Result<usize, ExportErro
     Ok(n)
 }
 
-/// `card_no,name,phone,community,registered_at,id_number,active`.
-pub fn export_volunteers(bank: &Bank, out: impl Write) -> Result<usize, ExportError> {
+/// `card_no,name,phone,community,registered_at,id_number,active`. Phones and ID numbers are
+/// masked (`138****5678`, `****1234`) unless `full` (the caller journals a full export first).
+pub fn export_volunteers(bank: &Bank, out: impl Write, full: bool) -> Result<usize, ExportError> {
     let mut w = csv::Writer::from_writer(out);
     w.write_record(["card_no", "name", "phone", "community", "registered_at", "id_number", "active"])?;
     let mut n = 0;
     for item in bank.store().volunteers() {
         let (_, v) = item?;
+        let shown = |value: Option<&str>, mask: fn(&str) -> String| match value {
+            Some(value) if full => value.to_string(),
+            Some(value) => mask(value),
+            None => String::new(),
+        };
         w.write_record([
             v.card.as_str(),
             v.name.as_str(),
-            v.phone.as_ref().map(|p| p.as_str()).unwrap_or(""),
+            &shown(v.phone.as_ref().map(|p| p.as_str()), crate::domain::privacy::mask_phone),
             &v.community,
             &v.registered_on.to_string(),
-            v.id_number.as_ref().map(|i| i.as_str()).unwrap_or(""),
+            &shown(v.id_number.as_ref().map(|i| i.as_str()), crate::domain::privacy::mask_id_number),
             if v.active { "true" } else { "false" },
         ])?;
         n += 1;
