@@ -106,6 +106,9 @@ const SCREENS: &[(&str, Setup)] = &[
             .typed("1")
             .enter();
     }),
+    ("volunteer_with_id_number", |c| {
+        c.login("S01", "5678").typed("JH000002").enter();
+    }),
     ("help_over_volunteer", |c| {
         c.login("S01", "5678").typed("JH000002").enter().key(KeyCode::F(1));
     }),
@@ -125,6 +128,7 @@ fn every_screen_in_both_languages_at_both_sizes() {
                 for phone in PHONES {
                     assert!(!screen.contains(phone), "{name} shows the phone number {phone} in full");
                 }
+                assert!(!screen.contains(&counter::ID_NUMBER[..10]), "{name} shows the ID number");
                 if name.starts_with("kiosk") {
                     assert!(!screen.contains("陈华佩"), "{name} shows the volunteer's full name");
                 }

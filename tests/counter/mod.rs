@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use hourbank::bank::{Bank, Clock, NewReward, NewStaff, VolunteerForm};
-use hourbank::domain::{Actor, CardNo, Minutes, Name, Phone, RewardKind, Role, StaffId};
+use hourbank::domain::{Actor, CardNo, IdNumber, Minutes, Name, Phone, RewardKind, Role, StaffId};
 use hourbank::tui::app::{App, Effect, Msg, Options};
 use hourbank::tui::config::Config;
 use hourbank::tui::i18n::Lang;
@@ -48,6 +48,9 @@ fn cli() -> Actor {
     Actor::Cli("test".into())
 }
 
+/// 欧阳娜娜's ID number (a made-up one with a valid shape): no screen may show it in full.
+pub const ID_NUMBER: &str = "44070319900101123X";
+
 /// A small bank: admin A01 (PIN 1234), staff S01 (PIN 5678), three volunteers, two
 /// activities, three rewards, and some history for 陈华佩.
 pub fn seed(dir: &Path, clock: Clock) -> Bank {
@@ -72,10 +75,10 @@ pub fn seed(dir: &Path, clock: Clock) -> Bank {
         },
     )
     .unwrap();
-    for (card, name, phone, community) in [
-        ("JH000001", "陈华佩", "13800001234", "白沙社区"),
-        ("JH000002", "欧阳娜娜", "13900005678", "潮连社区"),
-        ("JH000003", "李建国", "13700009999", "白沙社区"),
+    for (card, name, phone, community, id_number) in [
+        ("JH000001", "陈华佩", "13800001234", "白沙社区", None),
+        ("JH000002", "欧阳娜娜", "13900005678", "潮连社区", Some(ID_NUMBER)),
+        ("JH000003", "李建国", "13700009999", "白沙社区", None),
     ] {
         let form = VolunteerForm {
             card: CardNo::parse(card).unwrap(),
@@ -83,7 +86,7 @@ pub fn seed(dir: &Path, clock: Clock) -> Bank {
             phone: Some(Phone::parse_optional(phone).unwrap().unwrap()),
             community: community.into(),
             registered_on: None,
-            id_number: None,
+            id_number: id_number.and_then(|n| IdNumber::parse_optional(n).unwrap()),
         };
         bank.register_volunteer(&who, None, &form).unwrap();
     }

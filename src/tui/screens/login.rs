@@ -46,7 +46,7 @@ impl Login {
             }
             Some(Action::Submit) => {
                 let result = bank.login(self.form.value(ID), self.form.value(PIN));
-                self.form.fields[PIN].input.clear();
+                self.form.fields[PIN].input.wipe();
                 self.form.focus = PIN;
                 match result {
                     Ok(staff) => return Outcome::LoggedIn(staff, self.pending_card.take()),
@@ -88,5 +88,12 @@ impl Login {
         if let Some(e) = &self.error {
             put(buf, inner, inner.x + 1, y + 3, e, theme.danger);
         }
+    }
+}
+
+impl Drop for Login {
+    /// A lock, a login or a cancel drops the screen: the PIN's bytes go with it.
+    fn drop(&mut self) {
+        self.form.fields[PIN].input.wipe();
     }
 }
