@@ -223,6 +223,29 @@ fn staff_approve_a_long_shift_with_an_edited_duration_and_a_reason() {
 }
 
 #[test]
+fn staff_set_a_pin_at_the_counter_and_the_volunteer_uses_it_at_the_kiosk() {
+    let mut c = kiosk(Lang::En);
+    c.login("S01", "5678").typed("JH000003").enter().typed("p");
+    assert!(c.shows("Self-service PIN for JH000003"), "{}", c.render(120, 40));
+    c.typed("1357").enter().typed("1358").enter();
+    assert!(c.shows("The two PINs differ"));
+    for _ in 0..4 {
+        c.key(KeyCode::Backspace);
+    }
+    c.typed("1357").enter();
+    assert_eq!(c.screen(), "volunteer");
+    assert!(!c.shows("Self-service PIN for"), "the popup closed");
+    let seq = match c.app.status() {
+        hourbank::tui::app::Status::Saved(seq) => *seq,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(c.bank().event(seq).unwrap().body.actor.to_string(), "S01");
+    c.ctrl('l').typed("JH000003").enter().typed("1357").enter();
+    assert_eq!(c.screen(), "kiosk");
+    assert!(c.shows("李*国"), "{}", c.render(120, 40));
+}
+
+#[test]
 fn ten_thousand_random_keys_in_self_service_reach_nothing_private_or_writable() {
     let mut c = kiosk(Lang::Zh);
     let before = head(&c);

@@ -106,6 +106,9 @@ const SCREENS: &[(&str, Setup)] = &[
             .typed("1")
             .enter();
     }),
+    ("volunteer_set_pin", |c| {
+        c.login("S01", "5678").typed("JH000003").enter().typed("p").typed("1357").enter().typed("1");
+    }),
     ("volunteer_with_id_number", |c| {
         c.login("S01", "5678").typed("JH000002").enter();
     }),

@@ -62,6 +62,7 @@ pub enum Action {
     Review,
     Approve,
     Reject,
+    SetPin,
 }
 
 /// One binding. `hint` marks the few shown in the footer; all appear in the help overlay.
@@ -133,6 +134,7 @@ pub const KEYMAP: &[Binding] = &[
     key(S::Volunteer, K::Char('z'), A::Reverse, true),
     key(S::Volunteer, K::Char('e'), A::Edit, true),
     key(S::Volunteer, K::Char('v'), A::Reveal, false),
+    key(S::Volunteer, K::Char('p'), A::SetPin, false),
     key(S::Volunteer, K::Up, A::Up, false),
     key(S::Volunteer, K::Down, A::Down, false),
     key(S::Volunteer, K::PageUp, A::PageUp, false),
@@ -234,6 +236,7 @@ pub fn action_label(t: &Text, a: Action) -> &'static str {
         A::Review => t.act_review,
         A::Approve => t.act_approve,
         A::Reject => t.act_reject,
+        A::SetPin => t.act_set_pin,
     }
 }
 

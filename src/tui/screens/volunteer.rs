@@ -12,7 +12,7 @@ use crate::domain::{CardNo, EventKind, PersonalField, VolunteerId, format_hours,
 use crate::tui::app::{Cx, Status, Step, Vx};
 use crate::tui::i18n::{Text, fill};
 use crate::tui::keymap::{self, Action, Scope};
-use crate::tui::widgets::{TextInput, centered, clock, pad, pad_left, popup, put, title_bar};
+use crate::tui::widgets::{Field, Form, TextInput, centered, clock, pad, pad_left, popup, put, title_bar};
 
 pub struct ReversePopup {
     seq: u64,
@@ -21,12 +21,27 @@ pub struct ReversePopup {
     error: Option<String>,
 }
 
+/// Staff set or reset the volunteer's self-service PIN: typed twice, masked.
+pub struct PinPopup {
+    form: Form,
+    error: Option<String>,
+}
+
+impl Drop for PinPopup {
+    fn drop(&mut self) {
+        for field in &mut self.form.fields {
+            field.input.wipe();
+        }
+    }
+}
+
 pub struct VolunteerPage {
     pub view: VolunteerView,
     /// Newest first.
     lines: Vec<HistoryLine>,
     selected: usize,
     reverse: Option<ReversePopup>,
+    pin: Option<PinPopup>,
     /// Full phone and ID number, after an admin revealed them (journalled); masked otherwise.
     revealed: Option<(String, String)>,
 }
@@ -72,7 +87,7 @@ impl VolunteerPage {
         let mut lines = bank.history(view.id)?;
         lines.retain(|l| l.delta != 0 || matches!(l.event.kind(), EventKind::Reversed { .. }));
         lines.reverse();
-        Ok(VolunteerPage { view, lines, selected: 0, reverse: None, revealed: None })
+        Ok(VolunteerPage { view, lines, selected: 0, reverse: None, pin: None, revealed: None })
     }
 
     /// Back to this volunteer's page, freshly read (after an entry, or from a form); to the
@@ -105,7 +120,7 @@ impl VolunteerPage {
     }
 
     pub fn scope(&self) -> Scope {
-        if self.reverse.is_some() { Scope::Form } else { Scope::Volunteer }
+        if self.reverse.is_some() || self.pin.is_some() { Scope::Form } else { Scope::Volunteer }
     }
 
     fn reload(&mut self, bank: &Bank) -> Result<(), BankError> {
@@ -140,9 +155,51 @@ impl VolunteerPage {
         Step::Stay
     }
 
+    fn on_pin_key(&mut self, key: KeyEvent, cx: &mut Cx) -> Step {
+        let Some(popup) = self.pin.as_mut() else { return Step::Stay };
+        match keymap::action(Scope::Form, key) {
+            Some(Action::Back) => self.pin = None,
+            Some(Action::NextField | Action::PrevField) => popup.form.next(),
+            Some(Action::Submit) if popup.form.focus == 0 => popup.form.next(),
+            Some(Action::Submit) => {
+                if popup.form.value(0) != popup.form.value(1) {
+                    popup.error = Some(cx.t.pin_mismatch.into());
+                    return Step::Stay;
+                }
+                let pin = popup.form.value(0).to_string();
+                let result =
+                    cx.bank.set_volunteer_pin(&cx.session.actor, None, &self.view.volunteer.card, Some(&pin));
+                drop(zeroize::Zeroizing::new(pin));
+                match result {
+                    Ok(event) => {
+                        *cx.status = Status::Saved(event.seq());
+                        self.pin = None;
+                        if let Err(e) = self.reload(cx.bank) {
+                            *cx.status = Status::Error(cx.t.bank_error(&e));
+                        }
+                    }
+                    Err(e) => popup.error = Some(cx.t.bank_error(&e)),
+                }
+            }
+            _ => {
+                // Digits only, as on the kiosk.
+                if matches!(key.code, crossterm::event::KeyCode::Char(c) if !c.is_ascii_digit()) {
+                    return Step::Stay;
+                }
+                if popup.form.edit(key) {
+                    popup.error = None;
+                }
+            }
+        }
+        Step::Stay
+    }
+
     pub fn on_key(&mut self, key: KeyEvent, cx: &mut Cx) -> Step {
         if self.reverse.is_some() {
             return self.on_reverse_key(key, cx);
+        }
+        if self.pin.is_some() {
+            return self.on_pin_key(key, cx);
         }
         let last = self.lines.len().saturating_sub(1);
         match keymap::action(Scope::Volunteer, key) {
@@ -175,6 +232,10 @@ impl VolunteerPage {
             }
             Some(Action::Edit) => {
                 return Step::Open(Screen::Register(super::register::Register::edit(&self.view)));
+            }
+            Some(Action::SetPin) => {
+                let form = Form::new(vec![Field::new("", 6).masked(), Field::new("", 6).masked()]);
+                self.pin = Some(PinPopup { form, error: None });
             }
             Some(Action::Reverse) => match self.lines.get(self.selected) {
                 Some(line) if line.event.kind().is_reversible() => {
@@ -240,6 +301,23 @@ impl VolunteerPage {
         }
         let table = Rect { y: area.y + 8, height: area.height.saturating_sub(8), ..area };
         self.render_history(table, buf, vx);
+        if let Some(p) = &self.pin {
+            let inner = popup(buf, centered(area, 60, 8), &fill(t.pin_title, &[&v.card]), theme);
+            let mut form = p.form.clone();
+            form.fields[0].label = t.pin_new;
+            form.fields[1].label = t.pin_again;
+            form.render(
+                Rect { x: inner.x + 1, y: inner.y + 1, width: inner.width.saturating_sub(2), height: 2 },
+                buf,
+                theme,
+                true,
+            );
+            let (text, style) = match &p.error {
+                Some(e) => (e.as_str(), theme.danger),
+                None => (t.pin_hint, theme.muted),
+            };
+            put(buf, inner, inner.x + 1, inner.y + 4, text, style);
+        }
         if let Some(p) = &self.reverse {
             let inner = popup(buf, centered(area, 70, 8), t.reverse_title, theme);
             put(buf, inner, inner.x + 1, inner.y + 1, &p.what, theme.text);
