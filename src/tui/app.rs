@@ -23,6 +23,8 @@ use crate::control::ControlEvent;
 use crate::domain::{ActivityId, Actor, Staff, Timestamp};
 use crate::search::SearchIndex;
 
+mod public;
+
 pub enum Msg {
     Key(KeyEvent),
     /// Once a second or so: the clock and the idle lock.
@@ -316,63 +318,10 @@ impl App {
             _ if self.help => return Vec::new(),
             _ => {}
         }
-        let t = self.text();
-        match &mut self.screen {
-            Screen::Setup(setup) => match setup.on_key(key, &self.store_dir, t, &self.clock) {
-                Some(Ok((bank, staff))) => {
-                    self.bank = Some(Arc::new(bank));
-                    self.begin_session(staff, None);
-                    return vec![Effect::BuildIndex];
-                }
-                Some(Err(message)) => self.status = Status::Error(message),
-                None => {}
-            },
-            Screen::Lock(lock) => match lock.on_key(key) {
-                screens::lock::LockOutcome::Stay => {}
-                screens::lock::LockOutcome::SelfService(card) => {
-                    self.screen = Screen::KioskLogin(screens::kiosk_login::KioskLogin::new(card));
-                }
-                screens::lock::LockOutcome::StaffLogin(card) => {
-                    self.screen = Screen::Login(screens::login::Login::new(card));
-                }
-            },
-            Screen::KioskLogin(login) => {
-                let Some(bank) = self.bank.clone() else { return Vec::new() };
-                match login.on_key(key, &bank, t) {
-                    screens::kiosk_login::Outcome::Stay => {}
-                    screens::kiosk_login::Outcome::Cancel => self.lock(),
-                    screens::kiosk_login::Outcome::StaffLogin(card) => {
-                        self.screen = Screen::Login(screens::login::Login::new(Some(card)));
-                    }
-                    screens::kiosk_login::Outcome::LoggedIn(view) => {
-                        match screens::kiosk::Kiosk::open(&bank, *view) {
-                            Ok(page) => self.screen = Screen::Kiosk(page),
-                            Err(e) => {
-                                self.lock();
-                                self.status = Status::Error(t.bank_error(&e));
-                            }
-                        }
-                    }
-                }
-            }
-            Screen::Kiosk(page) => match self.bank.clone() {
-                None => self.lock(),
-                Some(bank) => match page.on_key(key, &bank, t, &self.config.shift_rules()) {
-                    screens::kiosk::Outcome::Stay => {}
-                    screens::kiosk::Outcome::Leave => self.lock(),
-                },
-            },
-            Screen::Login(login) => {
-                let Some(bank) = self.bank.clone() else { return Vec::new() };
-                match login.on_key(key, &bank, t) {
-                    screens::login::Outcome::Stay => {}
-                    screens::login::Outcome::Cancel => self.lock(),
-                    screens::login::Outcome::LoggedIn(staff, card) => self.begin_session(staff, card),
-                }
-            }
-            _ => return self.on_staff_key(key),
+        if self.screen.is_public() {
+            return self.on_public_key(key);
         }
-        Vec::new()
+        self.on_staff_key(key)
     }
 
     /// Opens the find screen (or the scanned card's page) for a freshly logged-in staff member.

@@ -59,6 +59,14 @@ impl Screen {
         }
     }
 
+    /// The screens reached without a staff session (see `tui::public`).
+    pub fn is_public(&self) -> bool {
+        matches!(
+            self,
+            Screen::Setup(_) | Screen::Lock(_) | Screen::Login(_) | Screen::KioskLogin(_) | Screen::Kiosk(_)
+        )
+    }
+
     /// Keys of the screens a logged-in staff member uses.
     pub fn on_key(&mut self, key: KeyEvent, cx: &mut Cx) -> Step {
         match self {
