@@ -2,6 +2,7 @@
 //! flushes, and only then returns the committed events. The TUI and CLI call nothing below this.
 
 mod backup;
+mod certificate;
 mod check;
 mod import;
 mod login;
@@ -17,6 +18,7 @@ use chrono::{DateTime, Local, Utc};
 use serde::Serialize;
 
 pub use backup::{BackupSummary, RestoreReport, VerifyReport, restore, verify_backup};
+pub use certificate::{Certificate, CertificateError};
 pub use check::{CheckReport, Problem};
 pub use import::{ImportError, ImportSummary, RowError};
 pub use login::LoginError;

@@ -17,6 +17,7 @@ pub fn forwardable(command: &Command) -> bool {
         | Command::History(_)
         | Command::Check(_)
         | Command::Export(_)
+        | Command::Certificate(_)
         | Command::Ping => true,
         _ => false,
     }

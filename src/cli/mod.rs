@@ -9,6 +9,7 @@ macro_rules! say {
 
 mod backup;
 mod catalog;
+mod certificate;
 mod counter;
 mod entries;
 pub mod forward;
@@ -57,6 +58,9 @@ pub enum Command {
     /// Register, list, show and edit volunteers
     #[command(subcommand)]
     Volunteer(volunteer::VolunteerCmd),
+    /// Service certificates (志愿服务证明): issue one, or verify a code
+    #[command(subcommand)]
+    Certificate(certificate::CertificateCmd),
     /// Add and list activities
     #[command(subcommand)]
     Activity(catalog::ActivityCmd),
@@ -108,6 +112,11 @@ pub struct Failure {
 impl Failure {
     pub fn bad_input(message: impl Into<String>) -> Failure {
         Failure { code: exit::BAD_INPUT, message: message.into() }
+    }
+
+    /// The request was understood and is refused (exit 1), like a broken rule.
+    pub fn refused(message: impl Into<String>) -> Failure {
+        Failure { code: exit::REFUSED, message: message.into() }
     }
 }
 
@@ -244,6 +253,7 @@ fn dispatch(store: Option<PathBuf>, command: Command) -> CliResult {
         Command::Init(a) => init::init(store, a),
         Command::Demo(a) => init::demo(store, a),
         Command::Volunteer(c) => volunteer::run(store, c),
+        Command::Certificate(c) => certificate::run(store, c),
         Command::Activity(c) => catalog::activity(store, c),
         Command::Reward(c) => catalog::reward(store, c),
         Command::Staff(c) => catalog::staff(store, c),

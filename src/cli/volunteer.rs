@@ -26,9 +26,9 @@ pub enum VolunteerCmd {
     },
     /// Change a volunteer's details (only the fields given)
     Edit(EditArgs),
-    /// Set a volunteer's self-service PIN (4–6 digits, read like `init` reads one), or clear it
     /// Lift a lock left by wrong self-service PINs (journalled)
     Unlock { card: String },
+    /// Set a volunteer's self-service PIN (4–6 digits, read like `init` reads one), or clear it
     Pin {
         card: String,
         /// Remove the PIN: the card can no longer log in at the kiosk

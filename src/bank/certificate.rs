@@ -1,0 +1,179 @@
+//! Service certificates (志愿服务证明): a volunteer's hours by activity for a date range, as the
+//! journal stood at one entry, with a verification code anyone holding a copy of the store
+//! (a backup restored elsewhere, say) can check.
+//!
+//! The code is `CARD-FROM-TO-SEQ-MAC`: who, which days, as of which journal entry, and 8
+//! base32 characters of blake3 over the hash of entry SEQ and the certificate's numbers.
+//! Verifying re-walks the hash chain up to SEQ (so any altered entry before it fails), recomputes
+//! the numbers as of SEQ, and compares the MAC.
+
+use std::collections::BTreeMap;
+
+use super::{Bank, BankError};
+use crate::domain::{ActivityId, CardNo, Day, EventKind, Rule, Timestamp, VolunteerId};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Certificate {
+    pub card: CardNo,
+    pub name: String,
+    pub from: Day,
+    pub to: Day,
+    /// Minutes by activity name, largest first.
+    pub by_activity: Vec<(String, u64)>,
+    pub total: u64,
+    pub counter: String,
+    /// The journal entry the certificate describes the ledger at: its serial number.
+    pub as_of: u64,
+    pub as_of_time: Timestamp,
+    pub code: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CertificateError {
+    #[error("{0:?} is not a certificate code (CARD-YYYYMMDD-YYYYMMDD-SEQ-CODE)")]
+    Malformed(String),
+    #[error("this store has no journal entry {0}: it is older than the certificate")]
+    TooNew(u64),
+    #[error("the journal is altered at or before entry {0}: the certificate cannot be trusted")]
+    Altered(u64),
+    #[error("the code does not match: the certificate was altered, or is not from this bank")]
+    Mismatch,
+    #[error(transparent)]
+    Bank(#[from] BankError),
+}
+
+fn compact(day: Day) -> String {
+    day.date().format("%Y%m%d").to_string()
+}
+
+fn parse_compact(text: &str) -> Option<Day> {
+    chrono::NaiveDate::parse_from_str(text, "%Y%m%d").ok().map(Day::from_date)
+}
+
+impl Bank {
+    /// The certificate for `card` and the days `from..=to`, as the journal stands now.
+    pub fn certificate(&self, card: &CardNo, from: Day, to: Day) -> Result<Certificate, BankError> {
+        if from > to {
+            return Err(crate::domain::DomainError::Date(format!("{from} > {to}")).into());
+        }
+        let as_of = self.store.head()?.next_seq.saturating_sub(1);
+        self.certificate_as_of(card, from, to, as_of)
+    }
+
+    fn certificate_as_of(
+        &self,
+        card: &CardNo,
+        from: Day,
+        to: Day,
+        as_of: u64,
+    ) -> Result<Certificate, BankError> {
+        let view = self.find_card(card)?;
+        let mut by_activity: BTreeMap<ActivityId, u64> = BTreeMap::new();
+        for line in self.history(view.id)? {
+            if line.seq > as_of {
+                break;
+            }
+            let EventKind::Deposited { activity, minutes, served_on, .. } = line.event.kind() else {
+                continue;
+            };
+            let reversed = line.reversed_by.is_some_and(|by| by <= as_of);
+            if !reversed && (from..=to).contains(served_on) {
+                *by_activity.entry(*activity).or_default() += u64::from(minutes.get());
+            }
+        }
+        let names: BTreeMap<ActivityId, String> =
+            self.activities()?.into_iter().map(|(id, a)| (id, a.name.to_string())).collect();
+        let mut by_activity: Vec<(String, u64)> = by_activity
+            .into_iter()
+            .map(|(id, m)| (names.get(&id).cloned().unwrap_or_else(|| format!("#{id}")), m))
+            .collect();
+        by_activity.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let total = by_activity.iter().map(|(_, m)| m).sum();
+        let anchor = self.event(as_of)?;
+        let mac = mac(&anchor.hash, view.id, card, from, to, &by_activity);
+        Ok(Certificate {
+            card: card.clone(),
+            name: view.volunteer.name.to_string(),
+            from,
+            to,
+            by_activity,
+            total,
+            counter: self.store.counter_name()?.unwrap_or_else(|| self.counter.clone()),
+            as_of,
+            as_of_time: anchor.body.at,
+            code: format!("{card}-{}-{}-{as_of}-{mac}", compact(from), compact(to)),
+        })
+    }
+
+    /// Checks a certificate code against this store: the hash chain up to its entry is intact,
+    /// and the numbers recomputed as of that entry give the same code. Returns the certificate.
+    pub fn verify_certificate(&self, code: &str) -> Result<Certificate, CertificateError> {
+        let malformed = || CertificateError::Malformed(code.to_string());
+        let parts: Vec<&str> = code.trim().rsplitn(5, '-').collect();
+        let [_mac, seq, to, from, card] = parts.as_slice() else { return Err(malformed()) };
+        let card = CardNo::parse(card).map_err(|_| malformed())?;
+        let (from, to) =
+            (parse_compact(from).ok_or_else(malformed)?, parse_compact(to).ok_or_else(malformed)?);
+        let as_of: u64 = seq.parse().map_err(|_| malformed())?;
+        let head = self.store.head().map_err(BankError::from)?.next_seq.saturating_sub(1);
+        if as_of == 0 || as_of > head {
+            return Err(CertificateError::TooNew(as_of));
+        }
+        self.verify_chain_to(as_of)?;
+        let certificate = self.certificate_as_of(&card, from, to, as_of).map_err(|e| match e {
+            BankError::Rule(Rule::UnknownCard(_)) => CertificateError::Mismatch,
+            other => other.into(),
+        })?;
+        if certificate.code != code.trim() {
+            return Err(CertificateError::Mismatch);
+        }
+        Ok(certificate)
+    }
+
+    /// Recomputes the hash chain over the stored bytes of entries `1..=as_of`.
+    fn verify_chain_to(&self, as_of: u64) -> Result<(), CertificateError> {
+        let mut prev = [0u8; 32];
+        for (expected, item) in (1u64..).zip(self.store.journal_raw()) {
+            let (key, value) = item.map_err(BankError::from)?;
+            let seq = crate::store::keys::read_u64(&key).ok_or(CertificateError::Altered(expected))?;
+            if seq != expected || value.len() < 33 {
+                return Err(CertificateError::Altered(expected));
+            }
+            let (body, hash) = value.split_at(value.len() - 32);
+            if crate::store::link_hash(&prev, &body[1..]) != hash {
+                return Err(CertificateError::Altered(seq));
+            }
+            prev.copy_from_slice(hash);
+            if seq == as_of {
+                return Ok(());
+            }
+        }
+        Err(CertificateError::TooNew(as_of))
+    }
+}
+
+/// 8 base32 characters of blake3 over everything the certificate states, anchored to the hash
+/// of the entry it is "as of".
+fn mac(
+    anchor: &[u8; 32],
+    volunteer: VolunteerId,
+    card: &CardNo,
+    from: Day,
+    to: Day,
+    by: &[(String, u64)],
+) -> String {
+    let mut h = blake3::Hasher::new();
+    h.update(b"hourbank certificate v1\0");
+    h.update(anchor);
+    h.update(&volunteer.to_be_bytes());
+    h.update(card.as_str().as_bytes());
+    h.update(b"\0");
+    h.update(compact(from).as_bytes());
+    h.update(compact(to).as_bytes());
+    for (name, minutes) in by {
+        h.update(name.as_bytes());
+        h.update(b"\0");
+        h.update(&minutes.to_be_bytes());
+    }
+    data_encoding::BASE32_NOPAD.encode(&h.finalize().as_bytes()[..5])
+}

@@ -1,0 +1,98 @@
+//! Service certificates: the numbers equal an independent sum over the volunteer's deposits in
+//! the range (reversed ones left out), the code verifies on the same store and on a restored
+//! copy, and fails for an altered code or after one journal entry is altered.
+
+mod common;
+
+use common::*;
+use hourbank::bank::{Bank, CertificateError};
+use hourbank::domain::{Day, Minutes};
+
+fn day(s: &str) -> Day {
+    Day::parse(s).unwrap()
+}
+
+fn deposit_on(bank: &Bank, card: &str, activity: u64, minutes: u32, on: &str) -> u64 {
+    let mut d = deposit(card, activity, minutes);
+    d.served_on = Some(day(on));
+    bank.deposit(&admin(), None, &d).unwrap().first_seq()
+}
+
+#[test]
+fn a_certificate_counts_the_range_and_verifies_until_the_journal_is_altered() {
+    let dir = tempfile::tempdir().unwrap();
+    let bank = init_in(dir.path());
+    let sorting = activity(&bank, "垃圾分类督导");
+    let care = activity(&bank, "长者关爱");
+    register(&bank, "JH000001", "陈华佩");
+    register(&bank, "JH000002", "李建国");
+    deposit_on(&bank, "JH000001", sorting, 120, "2026-10-31"); // before the range
+    let first = deposit_on(&bank, "JH000001", sorting, 150, "2026-11-01");
+    deposit_on(&bank, "JH000001", care, 90, "2026-11-15");
+    let wrong = deposit_on(&bank, "JH000001", care, 600, "2026-11-16");
+    bank.reverse(&admin(), None, wrong, "录错了").unwrap();
+    deposit_on(&bank, "JH000002", sorting, 300, "2026-11-10"); // someone else
+    let c = bank.certificate(&card("JH000001"), day("2026-11-01"), day("2026-11-29")).unwrap();
+    assert_eq!(c.total, 240);
+    assert_eq!(c.by_activity, [("垃圾分类督导".to_string(), 150), ("长者关爱".to_string(), 90)]);
+    assert_eq!(c.name, "陈华佩");
+    assert!(c.code.starts_with("JH000001-20261101-20261129-"), "{}", c.code);
+
+    // The same store, later: still valid (it is "as of" its entry), with the same numbers.
+    deposit_on(&bank, "JH000001", sorting, 60, "2026-11-20");
+    let verified = bank.verify_certificate(&c.code).unwrap();
+    assert_eq!((verified.total, verified.as_of), (240, c.as_of));
+
+    // A changed number, date or entry in the code is refused.
+    let forged = c.code.replacen("-20261101-", "-20261001-", 1);
+    assert!(matches!(bank.verify_certificate(&forged), Err(CertificateError::Mismatch)));
+    assert!(matches!(bank.verify_certificate("JH000001-2026"), Err(CertificateError::Malformed(_))));
+    assert!(matches!(
+        bank.verify_certificate(&format!(
+            "JH000001-20261101-20261129-999999-{}",
+            &c.code[c.code.len() - 8..]
+        )),
+        Err(CertificateError::TooNew(999_999))
+    ));
+
+    // A restored copy verifies it too.
+    let backup = dir.path().join("b.hbk");
+    bank.backup(&backup).unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let restored = elsewhere.path().join("store");
+    hourbank::bank::restore(&backup, &restored, false, hourbank::domain::Timestamp::from_micros(0), None)
+        .unwrap();
+    let copy = Bank::open(&restored).unwrap().with_clock(fixed_clock());
+    assert_eq!(copy.verify_certificate(&c.code).unwrap().total, 240);
+
+    // One altered entry before the certificate's: refused, naming where.
+    let mut event = bank.event(first).unwrap();
+    if let hourbank::domain::EventKind::Deposited { minutes, .. } = &mut event.body.kind {
+        *minutes = Minutes::new(1500);
+    }
+    bank.store().tamper_journal_value(first, hourbank::store::codec::encode(&event).unwrap()).unwrap();
+    assert!(matches!(bank.verify_certificate(&c.code), Err(CertificateError::Altered(seq)) if seq == first));
+}
+
+#[test]
+fn the_command_line_prints_a_page_and_verifies_its_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    {
+        let bank = init_in(&store);
+        let sorting = activity(&bank, "垃圾分类督导");
+        register(&bank, "JH000001", "陈华佩");
+        bank.deposit(&admin(), None, &deposit("JH000001", sorting, 150)).unwrap();
+    }
+    let page = hourbank_ok(&store, &["certificate", "issue", "JH000001", "--from", "2026-01-01"], "");
+    assert!(page.contains("志愿服务证明") && page.contains("陈华佩（JH000001）"), "{page}");
+    assert!(page.contains("共计 2.5 小时"), "{page}");
+    let code = page.lines().skip_while(|l| !l.starts_with("验证码")).nth(1).unwrap().trim().to_string();
+    let ok = hourbank_ok(&store, &["certificate", "verify", &code], "");
+    assert!(ok.starts_with("valid: 陈华佩 JH000001 served 2.5 h"), "{ok}");
+    let last = if code.ends_with('A') { 'B' } else { 'A' };
+    let forged = format!("{}{last}", &code[..code.len() - 1]);
+    let (status, _, err) = hourbank(&store, &["certificate", "verify", &forged], "");
+    assert_eq!(status, 1, "{err}");
+    assert!(err.contains("NOT valid"), "{err}");
+}
