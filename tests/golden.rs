@@ -138,6 +138,10 @@ fn events() {
         (EventKind::CheckedIn { volunteer: 5, activity: 6 }, "110506"),
         (EventKind::PersonalDataExported { what: "v".into() }, "140176"),
         (
+            EventKind::StaffPinReset { id: StaffId::parse("S1").unwrap(), pin_hash: "$h".into() },
+            "15025331022468",
+        ),
+        (
             EventKind::CheckedOut {
                 shift: 9,
                 worked: Minutes::new(550),

@@ -171,3 +171,28 @@ fn an_admin_unlocks_a_card_or_a_staff_id_and_the_journal_says_so() {
     assert_eq!(unlocks, 2);
     assert_checks(&bank);
 }
+
+#[test]
+fn an_admin_resets_a_staff_pin_and_the_old_one_stops_working() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    drop(init_in(&store));
+    hourbank_ok(&store, &["staff", "add", "--id", "S01", "--name", "李敏"], "5678\n");
+    let out = hourbank_ok(&store, &["staff", "pin", "S01"], "9753\n");
+    assert!(out.contains("new PIN for staff S01"), "{out}");
+    let bank = Bank::open(&store).unwrap();
+    assert!(matches!(bank.login("S01", "5678"), Err(LoginError::Wrong { .. })));
+    assert_eq!(bank.login("S01", "9753").unwrap().id.as_str(), "S01");
+    drop(bank);
+    let (code, _, err) = hourbank(&store, &["staff", "pin", "S99"], "9753\n");
+    assert_eq!(code, 1, "{err}");
+    // After the key file is lost, the reset is the way back in.
+    std::fs::remove_file(dir.path().join("store.pepper")).unwrap();
+    let bank = Bank::open(&store).unwrap();
+    assert!(bank.permission_warning().unwrap().contains("no PIN key file"));
+    assert!(bank.login("S01", "9753").is_err(), "the old key's hash no longer matches");
+    drop(bank);
+    hourbank_ok(&store, &["staff", "pin", "S01"], "2468\n");
+    assert!(Bank::open(&store).unwrap().login("S01", "2468").is_ok());
+    assert_checks(&Bank::open(&store).unwrap());
+}

@@ -336,6 +336,20 @@ impl Bank {
         first(c)
     }
 
+    /// Sets a new PIN for a staff member (admin only; the journal keeps the hash and who did it).
+    /// The way back in after a forgotten PIN, or after the PIN key file was lost.
+    pub fn reset_staff_pin(&self, who: &Actor, id: &StaffId, pin: &str) -> Result<Event, BankError> {
+        let pin_hash = self.hash_pin(pin)?;
+        let c = self.run(who, None, "reset_staff_pin", id, |view| {
+            require(view, who, Need::Admin, "reset staff PINs")?;
+            if read(view.staff(id))?.is_none() {
+                return Err(rule(Rule::UnknownStaff(id.to_string())));
+            }
+            Ok(vec![EventKind::StaffPinReset { id: id.clone(), pin_hash: pin_hash.clone() }.into()])
+        })?;
+        first(c)
+    }
+
     pub fn disable_staff(&self, who: &Actor, op: Option<&str>, id: &StaffId) -> Result<Event, BankError> {
         let c = self.run(who, op, "disable_staff", id, |view| {
             require(view, who, Need::Admin, "disable staff")?;

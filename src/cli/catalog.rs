@@ -92,6 +92,10 @@ pub enum StaffCmd {
     Unlock {
         id: String,
     },
+    /// Set a new PIN for a staff member (read like `init` reads one; journalled)
+    Pin {
+        id: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -217,6 +221,12 @@ pub fn staff(store: Option<PathBuf>, cmd: StaffCmd) -> CliResult {
         StaffCmd::Disable { id, op_id } => {
             let e = bank.disable_staff(&cli_actor(), op_id.as_deref(), &StaffId::parse(&id)?)?;
             say!("saved #{}: staff {id} disabled", e.seq());
+        }
+        StaffCmd::Pin { id } => {
+            let staff_id = StaffId::parse(&id)?;
+            let pin = read_pin("staff")?;
+            let e = bank.reset_staff_pin(&cli_actor(), &staff_id, &pin)?;
+            say!("saved #{}: new PIN for staff {id}", e.seq());
         }
         StaffCmd::Unlock { id } => {
             let subject = crate::domain::LoginSubject::Staff(StaffId::parse(&id)?);

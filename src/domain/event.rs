@@ -147,6 +147,11 @@ pub enum EventKind {
     PersonalDataExported {
         what: String,
     },
+    /// An admin set a new PIN for a staff member (the Argon2 hash, never the PIN).
+    StaffPinReset {
+        id: StaffId,
+        pin_hash: String,
+    },
 }
 
 /// What wrong PINs lock: a staff id or a volunteer's card.
@@ -188,6 +193,7 @@ impl EventKind {
             EventKind::CheckedOut { .. } => "check_out",
             EventKind::ShiftReviewed { .. } => "shift_reviewed",
             EventKind::PersonalDataExported { .. } => "personal_data_exported",
+            EventKind::StaffPinReset { .. } => "staff_pin_reset",
         }
     }
 

@@ -261,6 +261,11 @@ pub fn apply<S: LedgerStore>(s: &mut S, event: &Event) -> Applied<S::Error> {
         EventKind::Reversed { target, .. } => reverse(s, seq, *target),
         EventKind::Revealed { volunteer: id, .. } => volunteer(s, *id).map(|_| ()),
         EventKind::PersonalDataExported { .. } => Ok(()),
+        EventKind::StaffPinReset { id, pin_hash } => {
+            let mut staff = store(s.staff(id))?.ok_or_else(|| Rule::UnknownStaff(id.to_string()))?;
+            staff.pin_hash = pin_hash.clone();
+            store(s.put_staff(&staff))
+        }
         EventKind::LoginUnlocked { subject: LoginSubject::Staff(id) } => {
             store(s.staff(id))?.map(|_| ()).ok_or_else(|| Rule::UnknownStaff(id.to_string()).into())
         }
