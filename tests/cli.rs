@@ -326,6 +326,24 @@ fn the_whole_counter_day_from_the_command_line() {
     drop(bank);
     let (code, err) = f.code(&["export", "balances", "--full"]);
     assert_eq!(code, 2, "{err}");
+
+    // The passbook: every change in order, the running balance ending at the balance above
+    // (870), each step the sum of the changes so far.
+    let statement = f.ok(&["export", "statement", "--card", "JH000123"]);
+    let mut rows = csv::Reader::from_reader(statement.as_bytes());
+    let mut running = 0i64;
+    let mut last = None;
+    for row in rows.records() {
+        let row = row.unwrap();
+        running += row[4].parse::<i64>().unwrap();
+        assert_eq!(row[5].parse::<i64>().unwrap(), running, "{statement}");
+        last = Some(running);
+    }
+    assert_eq!(last, Some(870), "{statement}");
+    assert!(statement.starts_with("seq,date,kind,memo,change_minutes,balance_minutes\n"), "{statement}");
+    assert!(statement.contains(",reversal,"), "a reversal is a line of its own: {statement}");
+    assert_eq!(f.code(&["export", "statement"]).0, 2);
+    assert_eq!(f.code(&["export", "balances", "--card", "JH000123"]).0, 2);
 }
 
 #[test]

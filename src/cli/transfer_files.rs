@@ -32,6 +32,8 @@ pub enum ExportWhat {
     Entries,
     Volunteers,
     Balances,
+    /// One volunteer's passbook (存折): entries with the running balance; needs --card
+    Statement,
 }
 
 #[derive(Debug, Args)]
@@ -43,6 +45,9 @@ pub struct ExportArgs {
     /// Volunteers: phones and ID numbers in full instead of masked (recorded in the journal)
     #[arg(long)]
     full: bool,
+    /// Statement: whose
+    #[arg(long)]
+    card: Option<String>,
 }
 
 pub fn import(store: Option<PathBuf>, cmd: ImportCmd) -> CliResult {
@@ -111,11 +116,23 @@ pub fn export(store: Option<PathBuf>, a: ExportArgs) -> CliResult {
         let seq = bank.note_full_export(&cli_actor(), "volunteers")?;
         output::note(format_args!("full personal data: recorded as entry #{seq}"));
     }
+    let card = match (a.what, a.card.as_deref()) {
+        (ExportWhat::Statement, Some(card)) => Some(crate::domain::CardNo::parse(card)?),
+        (ExportWhat::Statement, None) => {
+            return Err(Failure::bad_input("export statement needs --card CARD"));
+        }
+        (_, Some(_)) => return Err(Failure::bad_input("--card applies to `export statement` only")),
+        (_, None) => None,
+    };
     let write = |out: &mut dyn Write| -> Result<usize, Failure> {
         let result = match a.what {
             ExportWhat::Entries => report::export_entries(&bank, out),
             ExportWhat::Volunteers => report::export_volunteers(&bank, out, a.full),
             ExportWhat::Balances => report::export_balances(&bank, out),
+            ExportWhat::Statement => match &card {
+                Some(card) => report::export_statement(&bank, card, out).map(|(rows, _)| rows),
+                None => Ok(0),
+            },
         };
         match result {
             Ok(n) => Ok(n),
