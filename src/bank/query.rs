@@ -26,6 +26,16 @@ pub struct HistoryLine {
     pub reversed_by: Option<u64>,
 }
 
+impl HistoryLine {
+    /// The day the line is about: the service date of a deposit, else the local day it was saved.
+    pub fn day(&self) -> String {
+        match self.event.kind() {
+            EventKind::Deposited { served_on, .. } => served_on.to_string(),
+            _ => self.event.body.at.datetime().with_timezone(&chrono::Local).format("%Y-%m-%d").to_string(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RewardView {
     pub id: RewardId,
@@ -113,7 +123,8 @@ impl Bank {
         Ok(lines)
     }
 
-    fn activity_name(&self, id: ActivityId) -> Result<String, BankError> {
+    /// An activity's name, or `#id` for one that is not (or no longer) in the catalog.
+    pub fn activity_name(&self, id: ActivityId) -> Result<String, BankError> {
         Ok(self.store.activity(id)?.map(|a| a.name.to_string()).unwrap_or_else(|| format!("#{id}")))
     }
 

@@ -5,7 +5,7 @@ use std::io::Write;
 
 use super::export::ExportError;
 use crate::bank::Bank;
-use crate::domain::{CardNo, EventKind};
+use crate::domain::CardNo;
 
 /// `seq,date,kind,memo,change_minutes,balance_minutes`; returns the rows written and the final
 /// balance (which equals the account's: the test holds the two together).
@@ -20,13 +20,9 @@ pub fn export_statement(bank: &Bank, card: &CardNo, out: impl Write) -> Result<(
             continue;
         }
         balance += line.delta;
-        let date = match line.event.kind() {
-            EventKind::Deposited { served_on, .. } => served_on.to_string(),
-            _ => line.event.body.at.datetime().with_timezone(&chrono::Local).format("%Y-%m-%d").to_string(),
-        };
         w.write_record([
             line.seq.to_string(),
-            date,
+            line.day(),
             line.event.kind().name().to_string(),
             line.memo.clone(),
             line.delta.to_string(),

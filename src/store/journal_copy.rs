@@ -169,33 +169,20 @@ fn matching_tail(
     if file_len == 0 {
         return Ok(Some(0));
     }
-    let value = |seq: u64| journal.get(u64_key(seq)).map_err(|_| CopyRefused::Io);
-    // The expected tail: records `seq - IN_ORDER + 1 ..= seq`, kept as a window while `seq`
-    // walks back from sled's head.
-    let mut window: std::collections::VecDeque<sled::IVec> = std::collections::VecDeque::new();
     let lowest = last_seq.saturating_sub(MAX_LAG).max(1);
     let mut expected = Vec::new();
     let mut on_disk = Vec::new();
     for seq in (lowest..=last_seq).rev() {
-        if window.is_empty() {
-            for s in (seq.saturating_sub(IN_ORDER - 1).max(1)..=seq).rev() {
-                let Some(v) = value(s)? else { return Ok(None) };
-                window.push_back(v);
-            }
-        } else {
-            window.pop_front();
-            if seq >= IN_ORDER {
-                let Some(v) = value(seq + 1 - IN_ORDER)? else { return Ok(None) };
-                window.push_back(v);
-            }
-        }
+        // Records `seq - IN_ORDER + 1 ..= seq` (fewer at the journal's start, where the file
+        // must then be exactly them).
+        let first = seq.saturating_sub(IN_ORDER - 1).max(1);
         expected.clear();
-        for v in window.iter().rev() {
-            push_record(&mut expected, v);
+        for s in first..=seq {
+            let Some(v) = journal.get(u64_key(s)).map_err(|_| CopyRefused::Io)? else { return Ok(None) };
+            push_record(&mut expected, &v);
         }
         let Some(start) = file_len.checked_sub(expected.len() as u64) else { continue };
-        // Fewer than IN_ORDER records exist only at the journal's start: the file must be them.
-        if seq < IN_ORDER && start != 0 {
+        if first == 1 && start != 0 {
             continue;
         }
         on_disk.resize(expected.len(), 0);

@@ -8,7 +8,7 @@ use crossterm::event::KeyEvent;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
-use super::volunteer::{kind_label, line_date, signed_hours};
+use super::volunteer::{kind_label, signed_hours};
 use crate::bank::{Bank, BankError, HistoryLine, RewardView, VolunteerView};
 use crate::domain::privacy::{mask_card, mask_name};
 use crate::domain::{
@@ -79,12 +79,7 @@ impl Kiosk {
         affordable.sort_by_key(|r| (r.reward.cost, r.id));
         let open = match bank.open_shift(view.id)? {
             Some((seq, shift)) => {
-                let name = bank
-                    .activities()?
-                    .into_iter()
-                    .find(|(id, _)| *id == shift.activity)
-                    .map(|(_, a)| a.name.to_string())
-                    .unwrap_or_default();
+                let name = bank.activity_name(shift.activity)?;
                 Some((seq, shift, name))
             }
             None => None,
@@ -241,7 +236,7 @@ impl Kiosk {
         let room = usize::from(area.height.saturating_sub(1));
         for (i, line) in self.recent.iter().skip(self.scroll).take(room).enumerate() {
             let event = line.event.kind();
-            let date = line_date(line);
+            let date = line.day();
             // Transfers name the other volunteer: the kiosk shows only what kind of line it is.
             let what = match event {
                 EventKind::Deposited { .. } | EventKind::Redeemed { .. } => line.memo.as_str(),

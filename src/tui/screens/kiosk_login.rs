@@ -50,7 +50,7 @@ impl KioskLogin {
             }
             _ => {
                 // Digits only: a PIN has nothing else, and letters must not reach anything.
-                if matches!(key.code, crossterm::event::KeyCode::Char(c) if !c.is_ascii_digit()) {
+                if crate::tui::widgets::is_non_digit(&key) {
                     return Outcome::Stay;
                 }
                 if self.pin.handle(key) {

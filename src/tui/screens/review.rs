@@ -33,15 +33,10 @@ const REASON: usize = 1;
 
 impl Review {
     pub fn open(bank: &Bank) -> Result<Review, BankError> {
-        let activities = bank.activities()?;
         let mut rows = Vec::new();
         for item in bank.shifts_in_review()? {
             let v = bank.volunteer(item.shift.volunteer)?;
-            let activity = activities
-                .iter()
-                .find(|(id, _)| *id == item.shift.activity)
-                .map(|(_, a)| a.name.to_string())
-                .unwrap_or_default();
+            let activity = bank.activity_name(item.shift.activity)?;
             rows.push(Row {
                 card: v.volunteer.card.to_string(),
                 name: v.volunteer.name.to_string(),

@@ -63,15 +63,6 @@ pub fn title(t: &Text, what: &str, v: &VolunteerView) -> String {
     format!("{what}: {}  {}  {} {balance} {}", v.volunteer.name, v.volunteer.card, t.balance, t.hours_unit)
 }
 
-/// The day a history line is about: the service date of a deposit, else the local day it was
-/// saved.
-pub fn line_date(line: &HistoryLine) -> String {
-    match line.event.kind() {
-        EventKind::Deposited { served_on, .. } => served_on.to_string(),
-        _ => line.event.body.at.datetime().with_timezone(&chrono::Local).format("%Y-%m-%d").to_string(),
-    }
-}
-
 /// Signed hours, e.g. `+2.5` or `-10`.
 pub fn signed_hours(delta: i64) -> String {
     let sign = if delta < 0 { "-" } else { "+" };
@@ -183,7 +174,7 @@ impl VolunteerPage {
             }
             _ => {
                 // Digits only, as on the kiosk.
-                if matches!(key.code, crossterm::event::KeyCode::Char(c) if !c.is_ascii_digit()) {
+                if crate::tui::widgets::is_non_digit(&key) {
                     return Step::Stay;
                 }
                 if popup.form.edit(key) {
@@ -367,7 +358,7 @@ impl VolunteerPage {
         for (i, line) in self.lines.iter().enumerate().skip(start).take(room) {
             let y = area.y + 2 + (i - start) as u16;
             let event = line.event.kind();
-            let date = line_date(line);
+            let date = line.day();
             let mut what = line.memo.clone();
             if let Some(by) = line.reversed_by {
                 what = format!("[{} #{by}] {what}", t.reversed_mark);

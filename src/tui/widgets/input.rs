@@ -18,6 +18,11 @@ pub struct TextInput {
     max_chars: usize,
 }
 
+/// A typed character that is not a digit: PIN fields take nothing else.
+pub fn is_non_digit(key: &KeyEvent) -> bool {
+    matches!(key.code, KeyCode::Char(c) if !c.is_ascii_digit())
+}
+
 impl TextInput {
     pub fn new(max_chars: usize) -> TextInput {
         TextInput { value: String::new(), cursor: 0, max_chars }

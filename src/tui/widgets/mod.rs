@@ -12,7 +12,7 @@ use unicode_segmentation::UnicodeSegmentation;
 use unicode_width::UnicodeWidthStr;
 
 pub use form::{Field, Form};
-pub use input::TextInput;
+pub use input::{TextInput, is_non_digit};
 
 use super::theme::Theme;
 
