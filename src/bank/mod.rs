@@ -9,6 +9,7 @@ mod login;
 mod ops;
 mod pepper;
 mod query;
+mod rules;
 mod shifts;
 
 use std::path::Path;
@@ -25,6 +26,7 @@ pub use login::LoginError;
 pub use ops::*;
 pub use pepper::{PepperNote, pepper_path};
 pub use query::*;
+pub use rules::{Expiry, ExpiryPlan, HeldDeposit};
 pub use shifts::{CheckOut, ShiftInReview};
 
 use crate::domain::ledger::ApplyError;

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use super::rules::plan_deposit;
 use super::{Bank, BankError, Need, require};
 use crate::domain::ledger::ApplyError;
 use crate::domain::{
@@ -377,16 +378,9 @@ impl Bank {
         let served_on = self.service_day(d.served_on)?;
         let note = crate::domain::parse_text(&d.note, crate::domain::MAX_NOTE_CHARS)?;
         self.run(who, op, "deposit", d, |view| {
-            require(view, who, Need::Staff, "record hours")?;
+            let role = require(view, who, Need::Staff, "record hours")?;
             let (volunteer, _) = card_owner(view, &d.card, true)?;
-            let minutes = capped(view, d.minutes)?;
-            Ok(vec![Pending::from(EventKind::Deposited {
-                volunteer,
-                activity: d.activity,
-                minutes,
-                served_on,
-                note: note.clone(),
-            })])
+            Ok(vec![plan_deposit(view, role, volunteer, d.activity, d.minutes, served_on, &note)?])
         })
     }
 
@@ -407,19 +401,12 @@ impl Bank {
             return Err(Rule::DuplicateInBatch(dup.to_string()).into());
         }
         self.run(who, op, "deposit_batch", b, |view| {
-            require(view, who, Need::Staff, "record hours")?;
-            let minutes = capped(view, b.minutes)?;
+            let role = require(view, who, Need::Staff, "record hours")?;
             b.cards
                 .iter()
                 .map(|card| {
                     let (volunteer, _) = card_owner(view, card, true)?;
-                    Ok(Pending::from(EventKind::Deposited {
-                        volunteer,
-                        activity: b.activity,
-                        minutes,
-                        served_on,
-                        note: note.clone(),
-                    }))
+                    plan_deposit(view, role, volunteer, b.activity, b.minutes, served_on, &note)
                 })
                 .collect()
         })

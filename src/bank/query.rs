@@ -165,6 +165,17 @@ impl Bank {
                 let (delta, _) = self.describe(volunteer, &original)?;
                 (-delta, format!("#{target} {reason}"))
             }
+            EventKind::Expired { minutes, cutoff, .. } => (-m(*minutes), format!("< {cutoff}")),
+            // Held hours are not in the balance yet: the line shows them, the delta is 0.
+            EventKind::DepositHeld { activity, minutes, .. } => (
+                0,
+                format!(
+                    "{} ({})",
+                    self.activity_name(*activity)?,
+                    crate::domain::format_hours(u64::from(minutes.get()))
+                ),
+            ),
+            EventKind::DepositDecided { held, reason, .. } => (0, format!("#{held} {reason}")),
             EventKind::VolunteerRegistered(_) => (0, String::new()),
             EventKind::VolunteerEdited { .. } => (0, String::new()),
             _ => (0, String::new()),

@@ -5,6 +5,7 @@
 
 use chrono::Local;
 
+use super::rules::shape_deposit;
 use super::{Bank, BankError, Need, require};
 use crate::domain::ledger::ApplyError;
 use crate::domain::{
@@ -46,8 +47,9 @@ impl Bank {
         })
     }
 
-    /// A volunteer ends their open shift: credited by `rules` (rounded, capped per day) and
-    /// deposited, or sent to review when it was too long or crossed midnight.
+    /// A volunteer ends their open shift: credited by `rules` (rounded, capped per day) and the
+    /// bank's rules (multiplier, rounding, day and storage caps), or sent to review when it was
+    /// too long, crossed midnight, or is over the approval threshold.
     pub fn check_out(&self, volunteer: VolunteerId, rules: &ShiftRules) -> Result<CheckOut, BankError> {
         let (seq, shift) = self.open_shift(volunteer)?.ok_or(Rule::NoOpenShift)?;
         let now = self.now();
@@ -55,8 +57,28 @@ impl Bank {
             now.datetime().signed_duration_since(shift.started.datetime()).num_minutes().max(0);
         let worked = Minutes::new(u32::try_from(worked_minutes).unwrap_or(u32::MAX));
         let today = local_day(now);
-        let outcome =
-            rules.close(worked, local_day(shift.started), today, self.credited_today(volunteer, today)?);
+        let bank_rules = self.rules()?;
+        let mut shift_rules = *rules;
+        if let Some(limit) = bank_rules.approval_over {
+            shift_rules.review_over = shift_rules.review_over.min(limit);
+        }
+        let outcome = shift_rules.close(
+            worked,
+            local_day(shift.started),
+            today,
+            self.credited_today(volunteer, today)?,
+        );
+        let outcome = match outcome {
+            ShiftOutcome::Credit { worked, credited } => {
+                let category = self.store.activity(shift.activity)?.map(|a| a.category).unwrap_or_default();
+                let credited = bank_rules.credit(credited, &category).unwrap_or(Minutes::ZERO);
+                ShiftOutcome::Credit {
+                    worked,
+                    credited: self.room_for(volunteer, today, &bank_rules, credited)?,
+                }
+            }
+            review => review,
+        };
         let (credited, review) = match outcome {
             ShiftOutcome::Credit { credited, .. } => (credited, None),
             ShiftOutcome::Review { why, .. } => (Minutes::ZERO, Some(why)),
@@ -80,6 +102,27 @@ impl Bank {
             Ok(events)
         })?;
         Ok(CheckOut { outcome, committed })
+    }
+
+    /// `credited` cut to what the day cap and the storage cap still allow, so a check-out is
+    /// credited what fits rather than refused while the volunteer stands at the kiosk.
+    fn room_for(
+        &self,
+        volunteer: VolunteerId,
+        day: Day,
+        rules: &crate::domain::Rules,
+        credited: Minutes,
+    ) -> Result<Minutes, BankError> {
+        let mut room = credited.get();
+        if let Some(cap) = rules.day_cap {
+            room = room.min(cap.get().saturating_sub(self.store.day_total(volunteer, day)?));
+        }
+        if let Some(cap) = rules.storage_cap {
+            let balance = self.store.account(volunteer)?.balance();
+            let left = u64::from(cap.get()).saturating_sub(balance);
+            room = room.min(u32::try_from(left).unwrap_or(u32::MAX));
+        }
+        Ok(Minutes::new(room))
     }
 
     /// Minutes already credited for shifts checked out today (the daily cap counts these).
@@ -132,8 +175,7 @@ impl Bank {
                 reason: reason.clone(),
             })];
             if let Some(minutes) = approved {
-                let cap = view.settings().map_err(ApplyError::Store)?.entry_cap;
-                let minutes = minutes.entry(cap).map_err(|e| ApplyError::Rule(Rule::Invalid(e)))?;
+                let minutes = shape_deposit(view, shift.activity, minutes)?;
                 events.push(Pending::from(EventKind::Deposited {
                     volunteer: shift.volunteer,
                     activity: shift.activity,

@@ -7,7 +7,7 @@ use clap::Args;
 
 use super::{CliResult, Failure, open_bank};
 use crate::bank::{Adjustment, Bank, BatchDeposit, Deposit, Redemption, Transfer, cli_actor};
-use crate::domain::{CardNo, Day, Minutes, format_hours};
+use crate::domain::{CardNo, Day, EventKind, Minutes, format_hours};
 
 /// An amount given either as whole minutes or as a duration.
 #[derive(Debug, Args)]
@@ -123,8 +123,10 @@ pub fn deposit(store: Option<PathBuf>, a: DepositArgs) -> CliResult {
         let d = Deposit { card: card.clone(), activity, minutes, served_on, note: a.note };
         let c = bank.deposit(&who, a.op_id.as_deref(), &d)?;
         let seq = c.first_seq();
+        let (credited, held) = credited_of(&c.events, minutes);
+        let held = if held { " held for an admin's approval" } else { "" };
         say!(
-            "saved #{seq}: +{minutes} {} → {card}, balance {}h{}",
+            "saved #{seq}: +{credited} {} → {card}{held}, balance {}h{}",
             a.activity,
             balance_of(&bank, card),
             replayed(c.replayed)
@@ -133,9 +135,10 @@ pub fn deposit(store: Option<PathBuf>, a: DepositArgs) -> CliResult {
         let b = BatchDeposit { cards, activity, minutes, served_on, note: a.note };
         let c = bank.deposit_batch(&who, a.op_id.as_deref(), &b)?;
         let first = c.first_seq();
-        let total = u64::from(minutes.get()) * c.events.len() as u64;
+        let (credited, _) = credited_of(&c.events, minutes);
+        let total = u64::from(credited.get()) * c.events.len() as u64;
         say!(
-            "saved #{first}–#{}: +{minutes} {} for {} volunteers, {}h in all{}",
+            "saved #{first}–#{}: +{credited} {} for {} volunteers, {}h in all{}",
             first + c.events.len().saturating_sub(1) as u64,
             a.activity,
             c.events.len(),
@@ -144,6 +147,16 @@ pub fn deposit(store: Option<PathBuf>, a: DepositArgs) -> CliResult {
         );
     }
     Ok(())
+}
+
+/// The minutes a deposit credited after the rules (rounding, multiplier), and whether it was
+/// held for approval; `asked` for an answer replayed from an earlier request.
+fn credited_of(events: &[crate::domain::Event], asked: Minutes) -> (Minutes, bool) {
+    match events.first().map(|e| e.kind()) {
+        Some(EventKind::Deposited { minutes, .. }) => (*minutes, false),
+        Some(EventKind::DepositHeld { minutes, .. }) => (*minutes, true),
+        _ => (asked, false),
+    }
 }
 
 pub fn redeem(store: Option<PathBuf>, a: RedeemArgs) -> CliResult {

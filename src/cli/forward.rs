@@ -13,11 +13,13 @@ pub fn forwardable(command: &Command) -> bool {
     match command {
         // Verifying a file and making a key need no store.
         Command::Backup(a) => a.verify.is_none(),
+        Command::Expire(a) => a.dry_run,
         Command::Balance(_)
         | Command::History(_)
         | Command::Check(_)
         | Command::Export(_)
         | Command::Certificate(_)
+        | Command::Report(_)
         | Command::Ping => true,
         _ => false,
     }

@@ -16,6 +16,8 @@ pub mod forward;
 mod init;
 mod output;
 mod query;
+mod report;
+mod rules;
 mod transfer_files;
 mod volunteer;
 
@@ -73,6 +75,14 @@ pub enum Command {
     /// Show or change the bank's rules (entry cap, transfer limit)
     #[command(subcommand)]
     Settings(catalog::SettingsCmd),
+    /// Show or change the crediting rules: rounding, day cap, approval, storage cap, expiry
+    #[command(subcommand)]
+    Rules(rules::RulesCmd),
+    /// Deposits waiting for an admin's approval: list, approve, reject
+    #[command(subcommand)]
+    Approvals(rules::ApprovalsCmd),
+    /// Expire unspent hours older than the rules allow (--dry-run lists them)
+    Expire(rules::ExpireArgs),
     /// Record service hours for one volunteer, or for many at once (repeat --card)
     Deposit(entries::DepositArgs),
     /// Redeem a reward
@@ -94,6 +104,8 @@ pub enum Command {
     Import(transfer_files::ImportCmd),
     /// Export entries, volunteers or balances as CSV
     Export(transfer_files::ExportArgs),
+    /// Reports as CSV or XLSX: daily close, monthly, merchant settlement, statement, ledger
+    Report(report::ReportArgs),
     /// Back the store up to a file (works while the counter is open), or verify a backup
     Backup(backup::BackupArgs),
     /// Replace a store with a verified backup (not while the store is open)
@@ -158,6 +170,15 @@ impl From<ImportError> for Failure {
     fn from(e: ImportError) -> Self {
         match e {
             ImportError::Bank(b) => b.into(),
+            other => Failure::bad_input(other.to_string()),
+        }
+    }
+}
+
+impl From<crate::report::ledger::LedgerError> for Failure {
+    fn from(e: crate::report::ledger::LedgerError) -> Self {
+        match e {
+            crate::report::ledger::LedgerError::Export(e) => e.into(),
             other => Failure::bad_input(other.to_string()),
         }
     }
@@ -258,6 +279,9 @@ fn dispatch(store: Option<PathBuf>, command: Command) -> CliResult {
         Command::Reward(c) => catalog::reward(store, c),
         Command::Staff(c) => catalog::staff(store, c),
         Command::Settings(c) => catalog::settings(store, c),
+        Command::Rules(c) => rules::rules(store, c),
+        Command::Approvals(c) => rules::approvals(store, c),
+        Command::Expire(a) => rules::expire(store, a),
         Command::Deposit(a) => entries::deposit(store, a),
         Command::Redeem(a) => entries::redeem(store, a),
         Command::Transfer(a) => entries::transfer(store, a),
@@ -268,6 +292,7 @@ fn dispatch(store: Option<PathBuf>, command: Command) -> CliResult {
         Command::Check(a) => query::check(store, a),
         Command::Import(c) => transfer_files::import(store, c),
         Command::Export(a) => transfer_files::export(store, a),
+        Command::Report(a) => report::run(store, a),
         Command::Backup(a) => backup::backup(store, a),
         Command::Restore(a) => backup::restore(store, a),
         Command::Ping => ping(store),

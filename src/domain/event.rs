@@ -7,6 +7,7 @@ use super::Minutes;
 use super::entities::{
     Activity, ActivityId, Reward, RewardId, Settings, Staff, StaffId, Volunteer, VolunteerId,
 };
+use super::rules::Rules;
 use super::types::{Day, Name, Timestamp};
 
 /// Who caused an event.
@@ -152,6 +153,34 @@ pub enum EventKind {
         id: StaffId,
         pin_hash: String,
     },
+    /// An admin changed the crediting rules (rounding, caps, approval, expiry, multipliers).
+    RulesChanged(Rules),
+    /// A deposit over the approval threshold. It credits nothing until an admin decides.
+    DepositHeld {
+        volunteer: VolunteerId,
+        activity: ActivityId,
+        minutes: Minutes,
+        served_on: Day,
+        note: String,
+    },
+    /// An admin decided a held deposit: when approved, a `Deposited` entry for it follows in
+    /// the same commit; when not, nothing is credited.
+    DepositDecided {
+        held: u64,
+        approved: bool,
+        reason: String,
+    },
+    /// Hours credited before `cutoff` and not spent expired (oldest first). Reversible.
+    Expired {
+        volunteer: VolunteerId,
+        minutes: Minutes,
+        cutoff: Day,
+    },
+    /// An admin changed the price of one unit of a reward.
+    RewardRepriced {
+        reward: RewardId,
+        cost: Minutes,
+    },
 }
 
 /// What wrong PINs lock: a staff id or a volunteer's card.
@@ -194,10 +223,15 @@ impl EventKind {
             EventKind::ShiftReviewed { .. } => "shift_reviewed",
             EventKind::PersonalDataExported { .. } => "personal_data_exported",
             EventKind::StaffPinReset { .. } => "staff_pin_reset",
+            EventKind::RulesChanged(_) => "rules_changed",
+            EventKind::DepositHeld { .. } => "deposit_held",
+            EventKind::DepositDecided { .. } => "deposit_decided",
+            EventKind::Expired { .. } => "expiry",
+            EventKind::RewardRepriced { .. } => "reward_repriced",
         }
     }
 
-    /// Entries that move hours can be reversed; facts about people and the catalog cannot.
+    /// Entries that move hours can be reversed (an expiry too, when it was a mistake); facts about people and the catalog cannot.
     pub fn is_reversible(&self) -> bool {
         matches!(
             self,
@@ -205,6 +239,7 @@ impl EventKind {
                 | EventKind::Redeemed { .. }
                 | EventKind::Transferred { .. }
                 | EventKind::Adjusted { .. }
+                | EventKind::Expired { .. }
         )
     }
 }

@@ -8,8 +8,9 @@ use super::entities::{
 };
 use super::event::LoginSubject;
 use super::event::{Actor, Event, EventKind};
+use super::rules::Rules;
 use super::shift::{Shift, ShiftState};
-use super::types::CardNo;
+use super::types::{CardNo, Day};
 
 /// Which kind of named catalog entry a name belongs to (names are unique per kind).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -79,6 +80,14 @@ pub enum Rule {
     NoOpenShift,
     #[error("entry {0} is not a shift waiting for review")]
     NotInReview(u64),
+    #[error("entry {0} is not a deposit waiting for approval")]
+    NotHeld(u64),
+    #[error("{day}: {already} already credited; {minutes} more would pass the daily cap of {cap}")]
+    OverDayCap { day: String, already: Minutes, minutes: Minutes, cap: Minutes },
+    #[error(
+        "the balance would pass the storage cap of {cap} (now {balance}); hours above it can only be donated"
+    )]
+    OverStorageCap { balance: Minutes, cap: Minutes },
     #[error("{0}")]
     Invalid(#[from] super::DomainError),
 }
@@ -147,6 +156,15 @@ pub trait LedgerStore {
     /// The volunteer's open shift (the seq of its check-in), if any: at most one.
     fn open_shift(&self, volunteer: VolunteerId) -> Result<Option<u64>, Self::Error>;
     fn set_open_shift(&mut self, volunteer: VolunteerId, shift: Option<u64>) -> Result<(), Self::Error>;
+
+    fn rules(&self) -> Result<Rules, Self::Error>;
+    fn put_rules(&mut self, rules: &Rules) -> Result<(), Self::Error>;
+    /// Minutes credited to a volunteer for one service day (kept only while a day cap is set).
+    fn day_total(&self, volunteer: VolunteerId, day: Day) -> Result<u32, Self::Error>;
+    fn put_day_total(&mut self, volunteer: VolunteerId, day: Day, minutes: u32) -> Result<(), Self::Error>;
+    /// Whether the deposit held by entry `seq` still waits for a decision.
+    fn is_held(&self, seq: u64) -> Result<bool, Self::Error>;
+    fn set_held(&mut self, seq: u64, held: bool) -> Result<(), Self::Error>;
 }
 
 type Applied<E> = Result<(), ApplyError<E>>;
@@ -218,12 +236,59 @@ pub fn apply<S: LedgerStore>(s: &mut S, event: &Event) -> Applied<S::Error> {
             r.active = false;
             store(s.put_reward(*reward, &r))
         }
-        EventKind::Deposited { volunteer: v, activity, minutes, .. } => {
+        EventKind::Deposited { volunteer: v, activity, minutes, served_on, .. } => {
             exists(s, *v)?;
             if store(s.activity(*activity))?.is_none() {
                 return Err(Rule::UnknownActivity(activity.to_string()).into());
             }
+            let rules = store(s.rules())?;
+            let day_total = within_day_cap(s, &rules, *v, *served_on, *minutes)?;
+            within_storage_cap(s, &rules, *v, *minutes)?;
+            if let Some(total) = day_total {
+                store(s.put_day_total(*v, *served_on, total))?;
+            }
             change(s, *v, seq, |a| add(&mut a.earned, minutes_u64(*minutes)))
+        }
+        EventKind::DepositHeld { volunteer: v, activity, minutes, served_on, .. } => {
+            exists(s, *v)?;
+            if store(s.activity(*activity))?.is_none() {
+                return Err(Rule::UnknownActivity(activity.to_string()).into());
+            }
+            // The caps are checked now too, so staff hear of a deposit that cannot be approved
+            // while the volunteer is still at the counter; they are checked again on approval.
+            let rules = store(s.rules())?;
+            within_day_cap(s, &rules, *v, *served_on, *minutes)?;
+            within_storage_cap(s, &rules, *v, *minutes)?;
+            store(s.set_held(seq, true))?;
+            store(s.add_history(*v, seq))
+        }
+        EventKind::DepositDecided { held, .. } => {
+            if !store(s.is_held(*held))? {
+                return Err(Rule::NotHeld(*held).into());
+            }
+            let Some(EventKind::DepositHeld { volunteer: v, .. }) =
+                store(s.entry(*held))?.map(|e| e.body.kind)
+            else {
+                return Err(Rule::NotHeld(*held).into());
+            };
+            store(s.set_held(*held, false))?;
+            store(s.add_history(v, seq))
+        }
+        EventKind::Expired { volunteer: v, minutes, .. } => {
+            exists(s, *v)?;
+            change(s, *v, seq, |a| add(&mut a.adjusted_out, minutes_u64(*minutes)))
+        }
+        EventKind::RulesChanged(rules) => {
+            rules.validate().map_err(Rule::Invalid)?;
+            store(s.put_rules(rules))
+        }
+        EventKind::RewardRepriced { reward, cost } => {
+            let mut r = reward_of(s, *reward)?;
+            if cost.get() == 0 {
+                return Err(Rule::Invalid(super::DomainError::ZeroMinutes).into());
+            }
+            r.cost = *cost;
+            store(s.put_reward(*reward, &r))
         }
         EventKind::Redeemed { volunteer: v, reward, qty, minutes } => {
             exists(s, *v)?;
@@ -245,6 +310,7 @@ pub fn apply<S: LedgerStore>(s: &mut S, event: &Event) -> Applied<S::Error> {
             }
             exists(s, *from)?;
             exists(s, *to)?;
+            within_storage_cap(s, &store(s.rules())?, *to, *minutes)?;
             let m = minutes_u64(*minutes);
             change(s, *from, seq, |a| add(&mut a.given, m))?;
             change(s, *to, seq, |a| add(&mut a.received, m))
@@ -324,8 +390,15 @@ fn reverse<S: LedgerStore>(s: &mut S, seq: u64, target: u64) -> Applied<S::Error
     }
     store(s.mark_reversed(target, seq))?;
     match original.body.kind {
-        EventKind::Deposited { volunteer: v, minutes, .. } => {
+        EventKind::Deposited { volunteer: v, minutes, served_on, .. } => {
+            if store(s.rules())?.day_cap.is_some() {
+                let total = store(s.day_total(v, served_on))?.saturating_sub(minutes.get());
+                store(s.put_day_total(v, served_on, total))?;
+            }
             change(s, v, seq, |a| sub(&mut a.earned, minutes_u64(minutes)))
+        }
+        EventKind::Expired { volunteer: v, minutes, .. } => {
+            change(s, v, seq, |a| sub(&mut a.adjusted_out, minutes_u64(minutes)))
         }
         EventKind::Redeemed { volunteer: v, reward, qty, minutes } => {
             let r = reward_of(s, reward)?;
@@ -390,6 +463,42 @@ fn change<S: LedgerStore>(
     }
     store(s.put_account(id, &after))?;
     store(s.add_history(id, seq))
+}
+
+/// Refuses a deposit that would pass the day cap; returns the day's new total when a cap is set
+/// (the total is kept only then, so a bank without one pays no extra write per deposit).
+fn within_day_cap<S: LedgerStore>(
+    s: &S,
+    rules: &Rules,
+    v: VolunteerId,
+    day: Day,
+    minutes: Minutes,
+) -> Result<Option<u32>, ApplyError<S::Error>> {
+    let Some(cap) = rules.day_cap else { return Ok(None) };
+    let already = store(s.day_total(v, day))?;
+    let total = already.checked_add(minutes.get()).ok_or(Rule::Overflow)?;
+    if total > cap.get() {
+        return Err(
+            Rule::OverDayCap { day: day.to_string(), already: Minutes::new(already), minutes, cap }.into()
+        );
+    }
+    Ok(Some(total))
+}
+
+/// Refuses a credit that would take a balance past the storage cap. Reversals and admin
+/// adjustments are not credits in this sense: they restore or correct, so they are not capped.
+fn within_storage_cap<S: LedgerStore>(
+    s: &S,
+    rules: &Rules,
+    v: VolunteerId,
+    minutes: Minutes,
+) -> Applied<S::Error> {
+    let Some(cap) = rules.storage_cap else { return Ok(()) };
+    let balance = store(s.account(v))?.balance();
+    if balance.saturating_add(minutes_u64(minutes)) > minutes_u64(cap) {
+        return Err(Rule::OverStorageCap { balance: clamp_minutes(balance), cap }.into());
+    }
+    Ok(())
 }
 
 pub fn clamp_minutes(m: u64) -> Minutes {

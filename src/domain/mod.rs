@@ -7,6 +7,7 @@ pub mod ledger;
 pub mod login;
 pub mod minutes;
 pub mod privacy;
+pub mod rules;
 pub mod shift;
 pub mod types;
 
@@ -15,6 +16,7 @@ pub use event::*;
 pub use ledger::{ApplyError, LedgerStore, NameKind, Rule};
 pub use login::{LoginAttempts, check_staff_pin, check_volunteer_pin};
 pub use minutes::{Minutes, format_hours};
+pub use rules::{Flow, Lot, Rounding, Rules, expiring, expiring_flows, flow};
 pub use shift::{ReviewReason, Shift, ShiftOutcome, ShiftRules, ShiftState};
 pub use types::*;
 
@@ -51,4 +53,12 @@ pub enum DomainError {
     Pin,
     #[error("a volunteer's PIN must be 4–6 digits")]
     VolunteerPin,
+    #[error("rounding {0:?} must be none, 30m or 15m")]
+    Rounding(String),
+    #[error("expiry must be 1–240 months")]
+    ExpiryMonths,
+    #[error("multiplier of category {0:?} must be 1–500 % and listed once")]
+    Multiplier(String),
+    #[error("{minutes} rounds down to nothing (the rounding unit is {unit} minutes)")]
+    BelowRounding { minutes: Minutes, unit: u32 },
 }

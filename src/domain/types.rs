@@ -147,6 +147,11 @@ impl Day {
         Day(date.signed_duration_since(Day::EPOCH).num_days() as i32)
     }
 
+    /// Days since 1970-01-01 (negative before).
+    pub fn ordinal(self) -> i32 {
+        self.0
+    }
+
     pub fn date(self) -> NaiveDate {
         Day::EPOCH + chrono::Duration::days(i64::from(self.0))
     }

@@ -26,7 +26,7 @@ impl From<StoreError> for ExportError {
     }
 }
 
-fn local_time(at: Timestamp) -> String {
+pub(super) fn local_time(at: Timestamp) -> String {
     at.datetime().with_timezone(&Local).format("%Y-%m-%dT%H:%M:%S%:z").to_string()
 }
 
@@ -101,26 +101,26 @@ pub fn export_volunteers(bank: &Bank, out: impl Write, full: bool) -> Result<usi
 
 /// One row of the entries export: minutes are positive, `kind` says the direction.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct EntryRow {
-    seq: u64,
-    timestamp: Timestamp,
-    card_no: String,
-    kind: String,
-    minutes: u32,
-    memo: String,
-    actor: String,
-    counter: String,
+pub(super) struct EntryRow {
+    pub seq: u64,
+    pub timestamp: Timestamp,
+    pub card_no: String,
+    pub kind: String,
+    pub minutes: u32,
+    pub memo: String,
+    pub actor: String,
+    pub counter: String,
 }
 
 /// Names of things by id, built once per export.
-struct Names {
+pub(super) struct Names {
     cards: HashMap<u64, String>,
     activities: HashMap<u64, String>,
     rewards: HashMap<u64, String>,
 }
 
 impl Names {
-    fn load(bank: &Bank) -> Result<Names, ExportError> {
+    pub(super) fn load(bank: &Bank) -> Result<Names, ExportError> {
         let mut cards = HashMap::new();
         for item in bank.store().card_index() {
             let (card, id) = item?;
@@ -131,8 +131,12 @@ impl Names {
         Ok(Names { cards, activities, rewards })
     }
 
-    fn card(&self, id: u64) -> String {
+    pub(super) fn card(&self, id: u64) -> String {
         self.cards.get(&id).cloned().unwrap_or_else(|| format!("#{id}"))
+    }
+
+    pub(super) fn activity(&self, id: u64) -> String {
+        self.activities.get(&id).cloned().unwrap_or_else(|| format!("#{id}"))
     }
 }
 
@@ -162,6 +166,9 @@ fn rows_for(event: &Event, names: &Names, original: Option<&Event>) -> Vec<(Stri
             m(*minutes),
             reason.clone(),
         )],
+        EventKind::Expired { volunteer, minutes, cutoff } => {
+            vec![(names.card(*volunteer), "expire".into(), m(*minutes), format!("< {cutoff}"))]
+        }
         EventKind::Reversed { target, reason } => original
             .map(|o| {
                 rows_for(o, names, None)
@@ -177,7 +184,7 @@ fn rows_for(event: &Event, names: &Names, original: Option<&Event>) -> Vec<(Stri
 }
 
 /// Calls `f` for every entry that moved hours, in journal order.
-fn for_each_entry(
+pub(super) fn for_each_entry(
     bank: &Bank,
     mut f: impl FnMut(EntryRow) -> Result<(), ExportError>,
 ) -> Result<(), ExportError> {

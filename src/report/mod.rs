@@ -1,8 +1,21 @@
-//! Aggregations and exports: the three CSV exports scripts rely on (DESIGN §6), and a
-//! volunteer's statement.
+//! Aggregations and exports: the three CSV exports scripts rely on (DESIGN §6), the reports
+//! an office closes its days and months with, and a volunteer's statement. Reports are plain
+//! data first (tested against sums over the journal), then tables ([`sheet`]) for CSV and XLSX.
 
+mod book;
+pub mod daily;
 mod export;
+pub mod ledger;
+pub mod monthly;
+pub mod settlement;
+pub mod sheet;
 mod statement;
 
+pub use book::booking_day;
+pub use daily::{DailyClose, daily_close};
+use export::Names;
 pub use export::{ExportError, export_balances, export_entries, export_volunteers};
-pub use statement::export_statement;
+pub use ledger::export_ledger_xlsx;
+pub use monthly::{Month, MonthlyReport, monthly};
+pub use settlement::{Settlement, settlement};
+pub use statement::{Statement, export_statement, statement};

@@ -4,32 +4,129 @@
 use std::io::Write;
 
 use super::export::ExportError;
+use super::sheet::{Cell, Sheet, col, hours_col};
 use crate::bank::Bank;
 use crate::domain::CardNo;
+use crate::domain::privacy::{mask_card, mask_name};
 
-/// `seq,date,kind,memo,change_minutes,balance_minutes`; returns the rows written and the final
-/// balance (which equals the account's: the test holds the two together).
-pub fn export_statement(bank: &Bank, card: &CardNo, out: impl Write) -> Result<(usize, i64), ExportError> {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatementLine {
+    pub seq: u64,
+    pub day: String,
+    pub kind: &'static str,
+    pub memo: String,
+    pub delta: i64,
+    pub balance: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Statement {
+    pub card: String,
+    pub name: String,
+    pub lines: Vec<StatementLine>,
+}
+
+impl Statement {
+    /// The balance after the last line (equal to the account's: the tests hold the two together).
+    pub fn balance(&self) -> i64 {
+        self.lines.last().map_or(0, |l| l.balance)
+    }
+}
+
+pub fn statement(bank: &Bank, card: &CardNo) -> Result<Statement, ExportError> {
     let view = bank.find_card(card)?;
-    let mut w = csv::Writer::from_writer(out);
-    w.write_record(["seq", "date", "kind", "memo", "change_minutes", "balance_minutes"])?;
     let mut balance: i64 = 0;
-    let mut rows = 0;
+    let mut lines = Vec::new();
     for line in bank.history(view.id)? {
         if line.delta == 0 {
             continue;
         }
         balance += line.delta;
+        lines.push(StatementLine {
+            seq: line.seq,
+            day: line.day(),
+            kind: line.event.kind().name(),
+            memo: line.memo.clone(),
+            delta: line.delta,
+            balance,
+        });
+    }
+    Ok(Statement { card: view.volunteer.card.to_string(), name: view.volunteer.name.to_string(), lines })
+}
+
+/// `seq,date,kind,memo,change_minutes,balance_minutes`; returns the rows written and the final
+/// balance.
+pub fn export_statement(bank: &Bank, card: &CardNo, out: impl Write) -> Result<(usize, i64), ExportError> {
+    let s = statement(bank, card)?;
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(["seq", "date", "kind", "memo", "change_minutes", "balance_minutes"])?;
+    for l in &s.lines {
         w.write_record([
-            line.seq.to_string(),
-            line.day(),
-            line.event.kind().name().to_string(),
-            line.memo.clone(),
-            line.delta.to_string(),
-            balance.to_string(),
+            l.seq.to_string(),
+            l.day.clone(),
+            l.kind.to_string(),
+            l.memo.clone(),
+            l.delta.to_string(),
+            l.balance.to_string(),
         ])?;
-        rows += 1;
     }
     w.flush()?;
-    Ok((rows, balance))
+    Ok((s.lines.len(), s.balance()))
+}
+
+/// How an entry kind reads in a passbook.
+pub fn kind_zh(kind: &str) -> &'static str {
+    match kind {
+        "deposit" => "存入",
+        "redeem" => "兑换",
+        "transfer" => "转赠",
+        "adjust" => "调整",
+        "reversal" => "冲正",
+        "expiry" => "过期",
+        _ => "其他",
+    }
+}
+
+impl Statement {
+    /// The passbook as one sheet: credits and debits in their own columns (hours), the
+    /// balance after each line; the totals row sums credits and debits.
+    pub fn sheets(&self, full: bool) -> Vec<Sheet> {
+        let (card, name) = if full {
+            (self.card.clone(), self.name.clone())
+        } else {
+            (mask_card(&self.card), mask_name(&self.name))
+        };
+        let rows = self
+            .lines
+            .iter()
+            .map(|l| {
+                vec![
+                    Cell::text(&l.day),
+                    Cell::text(format!("#{}", l.seq)),
+                    Cell::text(kind_zh(l.kind)),
+                    Cell::text(&l.memo),
+                    Cell::Hours(l.delta.max(0) as u64),
+                    Cell::Hours(l.delta.min(0).unsigned_abs()),
+                    Cell::Hours(l.balance.max(0) as u64),
+                ]
+            })
+            .collect();
+        let mut sheet = Sheet::new(
+            format!("存折 {card} {name}"),
+            &[
+                col("日期", 12.0),
+                col("流水号", 10.0),
+                col("类型", 8.0),
+                col("摘要", 30.0),
+                hours_col("存入小时", 10.0),
+                hours_col("支出小时", 10.0),
+                hours_col("余额小时", 10.0),
+            ],
+            rows,
+            true,
+        );
+        // The balance column is not a sum: its total is the closing balance.
+        sheet.closing_balance = Some((6, self.balance().max(0) as u64));
+        vec![sheet]
+    }
 }

@@ -23,11 +23,26 @@ pub const SHIFT: u8 = b'S';
 /// `shifts`: a volunteer's open shift.
 pub const OPEN_SHIFT: u8 = b'O';
 
-/// `shifts`: tag byte ‖ big-endian id.
-pub fn shift_key(tag: u8, id: u64) -> [u8; 9] {
+/// `shifts` and `limits`: tag byte ‖ big-endian id.
+pub fn tagged_key(tag: u8, id: u64) -> [u8; 9] {
     let mut k = [0u8; 9];
     k[0] = tag;
     k[1..].copy_from_slice(&id.to_be_bytes());
+    k
+}
+
+/// `limits`: a deposit held for approval, by its seq.
+pub const HELD: u8 = b'H';
+/// `limits`: minutes credited to a volunteer for one service day.
+pub const DAY_TOTAL: u8 = b'D';
+
+/// `limits`: `D` ‖ volunteer id ‖ day, the day with its sign bit flipped so that days sort in
+/// order as bytes (all of a volunteer's days sit together, oldest first).
+pub fn day_total_key(volunteer: u64, day: crate::domain::Day) -> [u8; 13] {
+    let mut k = [0u8; 13];
+    k[0] = DAY_TOTAL;
+    k[1..9].copy_from_slice(&volunteer.to_be_bytes());
+    k[9..].copy_from_slice(&((day.ordinal() as u32) ^ 0x8000_0000).to_be_bytes());
     k
 }
 

@@ -59,11 +59,15 @@ pub mod tree {
     /// Shifts at the kiosk: `S` ++ check-in seq → the shift; `O` ++ volunteer id → the seq of
     /// their open shift (at most one).
     pub const SHIFTS: TreeId = id(12, "shifts");
+    /// What the crediting rules need to look up in a commit: `D` ++ volunteer id ++ day →
+    /// minutes credited that service day (only while a day cap is set); `H` ++ seq → a deposit
+    /// held for approval.
+    pub const LIMITS: TreeId = id(13, "limits");
 
     /// Every tree, in the order the commit transaction opens them.
-    pub const ALL: [TreeId; 13] = [
+    pub const ALL: [TreeId; 14] = [
         META, JOURNAL, VOLUNTEERS, CARD_INDEX, ACCOUNTS, ACTIVITIES, REWARDS, STOCK, STAFF, NAMES, REVERSED,
-        OPS, SHIFTS,
+        OPS, SHIFTS, LIMITS,
     ];
 
     #[cfg(test)]
@@ -91,7 +95,8 @@ pub mod tree {
                     "names",
                     "reversed",
                     "ops",
-                    "shifts"
+                    "shifts",
+                    "limits"
                 ]
             );
         }
@@ -106,6 +111,8 @@ pub mod meta {
     /// `tx::Head`: next seq and last hash.
     pub const HEAD: &[u8] = b"head";
     pub const SETTINGS: &[u8] = b"settings";
+    /// `domain::Rules`: rounding, caps, approval, expiry, multipliers.
+    pub const RULES: &[u8] = b"rules";
     /// Import sources seen so far: an import of a new source need not look for its rows.
     pub const IMPORT_SOURCES: &[u8] = b"import_sources";
     /// `login/<staff id>`: failed PINs and lock (`domain::LoginAttempts`).

@@ -4,13 +4,13 @@
 use serde::de::DeserializeOwned;
 
 use super::codec::{self, CodecError};
-use super::keys::{OPEN_SHIFT, SHIFT, name_key, read_u64, shift_key, u64_key};
+use super::keys::{DAY_TOTAL, HELD, OPEN_SHIFT, SHIFT, name_key, read_u64, tagged_key, u64_key};
 use super::records::AccountRecord;
 use super::tree::TreeId;
 use super::tx::{Head, OpRecord};
 use super::{Store, StoreError, meta, tree};
 use crate::domain::{
-    Account, Activity, CardNo, Event, NameKind, Reward, Settings, Shift, Staff, StaffId, Volunteer,
+    Account, Activity, CardNo, Event, NameKind, Reward, Rules, Settings, Shift, Staff, StaffId, Volunteer,
 };
 
 fn bad_key(t: TreeId, key: &[u8]) -> StoreError {
@@ -74,6 +74,37 @@ impl Store {
 
     pub fn settings(&self) -> Result<Settings, StoreError> {
         Ok(self.get(tree::META, meta::SETTINGS)?.unwrap_or_default())
+    }
+
+    pub fn rules(&self) -> Result<Rules, StoreError> {
+        Ok(self.get(tree::META, meta::RULES)?.unwrap_or_default())
+    }
+
+    /// Minutes credited to a volunteer for one service day (kept only while a day cap is set).
+    pub fn day_total(&self, volunteer: u64, day: crate::domain::Day) -> Result<u32, StoreError> {
+        Ok(self.get(tree::LIMITS, &super::keys::day_total_key(volunteer, day))?.unwrap_or(0))
+    }
+
+    /// Seqs of the deposits waiting for approval, oldest first.
+    pub fn held_deposits(&self) -> impl Iterator<Item = Result<u64, StoreError>> + '_ {
+        self.tree(tree::LIMITS).scan_prefix([HELD]).map(|item| {
+            let (k, _) = item?;
+            read_u64(&k[1..]).ok_or_else(|| bad_key(tree::LIMITS, &k))
+        })
+    }
+
+    /// Every kept day total: (volunteer, day, minutes), for `check`.
+    pub fn day_totals(&self) -> impl Iterator<Item = Result<((u64, i32), u32), StoreError>> + '_ {
+        self.tree(tree::LIMITS).scan_prefix([DAY_TOTAL]).map(|item| {
+            let (k, v) = item?;
+            let parsed = (k.len() == 13).then(|| {
+                let volunteer = read_u64(&k[1..9])?;
+                let day = u32::from_be_bytes(k[9..13].try_into().ok()?) ^ 0x8000_0000;
+                Some((volunteer, day as i32))
+            });
+            let id = parsed.flatten().ok_or_else(|| bad_key(tree::LIMITS, &k))?;
+            Ok((id, codec::decode(tree::LIMITS.name, &k, &v)?))
+        })
     }
 
     pub fn volunteer(&self, id: u64) -> Result<Option<Volunteer>, StoreError> {
@@ -180,12 +211,12 @@ impl Store {
 
     /// A shift by the seq of its check-in.
     pub fn shift(&self, seq: u64) -> Result<Option<Shift>, StoreError> {
-        self.get(tree::SHIFTS, &shift_key(SHIFT, seq))
+        self.get(tree::SHIFTS, &tagged_key(SHIFT, seq))
     }
 
     /// The seq of the volunteer's open shift, if they are checked in.
     pub fn open_shift(&self, volunteer: u64) -> Result<Option<u64>, StoreError> {
-        self.get(tree::SHIFTS, &shift_key(OPEN_SHIFT, volunteer))
+        self.get(tree::SHIFTS, &tagged_key(OPEN_SHIFT, volunteer))
     }
 
     /// Every shift (by check-in seq), oldest first.

@@ -12,18 +12,18 @@ use sled::transaction::{
 };
 
 use super::codec::{self, CodecError};
-use super::keys::{OPEN_SHIFT, SHIFT, name_key, shift_key, u64_key};
+use super::keys::{HELD, OPEN_SHIFT, SHIFT, day_total_key, name_key, tagged_key, u64_key};
 use super::records::AccountRecord;
 use super::{SCHEMA_VERSION, Store, StoreError, journal_copy, meta};
 use crate::domain::ledger::{ApplyError, LedgerStore, NameKind, Rule, apply};
 use crate::domain::{
-    Account, Activity, Actor, CardNo, Event, EventBody, EventKind, ImportRef, OpTag, Origin, Reward,
-    Settings, Shift, Staff, StaffId, Timestamp, Volunteer,
+    Account, Activity, Actor, CardNo, Day, Event, EventBody, EventKind, ImportRef, OpTag, Origin, Reward,
+    Rules, Settings, Shift, Staff, StaffId, Timestamp, Volunteer,
 };
 
 use super::tree::{
-    ACCOUNTS, ACTIVITIES, CARD_INDEX, JOURNAL, META, NAMES, OPS, REVERSED, REWARDS, SHIFTS, STAFF, STOCK,
-    TreeId, VOLUNTEERS,
+    ACCOUNTS, ACTIVITIES, CARD_INDEX, JOURNAL, LIMITS, META, NAMES, OPS, REVERSED, REWARDS, SHIFTS, STAFF,
+    STOCK, TreeId, VOLUNTEERS,
 };
 
 /// What an operation id committed, so a retry can be answered without applying anything.
@@ -165,6 +165,11 @@ impl<'a> TxView<'a> {
     }
 
     /// Looks up a volunteer id by card, for plans that start from a card number.
+    /// The seqs of a volunteer's entries, oldest first, as of this transaction.
+    pub fn history(&self, id: u64) -> Result<Vec<u64>, TxFail> {
+        Ok(self.with_account(id, |record, _| record.seqs().collect())?.unwrap_or_default())
+    }
+
     pub fn card(&self, card: &CardNo) -> Result<Option<u64>, ApplyError<TxFail>> {
         self.volunteer_by_card(card).map_err(ApplyError::Store)
     }
@@ -285,19 +290,43 @@ impl LedgerStore for TxView<'_> {
         self.put(REVERSED, &u64_key(target), &by)
     }
     fn shift(&self, seq: u64) -> Result<Option<Shift>, TxFail> {
-        self.get(SHIFTS, &shift_key(SHIFT, seq))
+        self.get(SHIFTS, &tagged_key(SHIFT, seq))
     }
     fn put_shift(&mut self, seq: u64, shift: &Shift) -> Result<(), TxFail> {
-        self.put(SHIFTS, &shift_key(SHIFT, seq), shift)
+        self.put(SHIFTS, &tagged_key(SHIFT, seq), shift)
     }
     fn open_shift(&self, volunteer: u64) -> Result<Option<u64>, TxFail> {
-        self.get(SHIFTS, &shift_key(OPEN_SHIFT, volunteer))
+        self.get(SHIFTS, &tagged_key(OPEN_SHIFT, volunteer))
     }
     fn set_open_shift(&mut self, volunteer: u64, shift: Option<u64>) -> Result<(), TxFail> {
-        let key = shift_key(OPEN_SHIFT, volunteer);
+        let key = tagged_key(OPEN_SHIFT, volunteer);
         match shift {
             Some(seq) => self.put(SHIFTS, &key, &seq),
             None => self.trees[SHIFTS.index].remove(&key).map(drop).map_err(TxFail::Sled),
+        }
+    }
+    fn rules(&self) -> Result<Rules, TxFail> {
+        Ok(self.get(META, meta::RULES)?.unwrap_or_default())
+    }
+    fn put_rules(&mut self, rules: &Rules) -> Result<(), TxFail> {
+        self.put(META, meta::RULES, rules)
+    }
+    fn day_total(&self, volunteer: u64, day: Day) -> Result<u32, TxFail> {
+        Ok(self.get(LIMITS, &day_total_key(volunteer, day))?.unwrap_or(0))
+    }
+    fn put_day_total(&mut self, volunteer: u64, day: Day, minutes: u32) -> Result<(), TxFail> {
+        self.put(LIMITS, &day_total_key(volunteer, day), &minutes)
+    }
+    fn is_held(&self, seq: u64) -> Result<bool, TxFail> {
+        let key = tagged_key(HELD, seq);
+        Ok(self.trees[LIMITS.index].get(key).map_err(TxFail::Sled)?.is_some())
+    }
+    fn set_held(&mut self, seq: u64, held: bool) -> Result<(), TxFail> {
+        let key = tagged_key(HELD, seq);
+        if held {
+            self.trees[LIMITS.index].insert(&key[..], &[][..]).map(drop).map_err(TxFail::Sled)
+        } else {
+            self.trees[LIMITS.index].remove(&key[..]).map(drop).map_err(TxFail::Sled)
         }
     }
 }

@@ -24,6 +24,9 @@ pub(super) struct Stored {
     ops: HashMap<String, OpRecord>,
     shifts: HashMap<u64, Shift>,
     open_shifts: HashMap<u64, u64>,
+    rules: crate::domain::Rules,
+    day_totals: HashMap<(u64, i32), u32>,
+    held: std::collections::HashSet<u64>,
 }
 
 pub(super) fn load_stored(store: &Store) -> Result<Stored, StoreError> {
@@ -42,6 +45,9 @@ pub(super) fn load_stored(store: &Store) -> Result<Stored, StoreError> {
         ops: store.ops().collect::<Result<_, _>>()?,
         shifts: store.shifts().collect::<Result<_, _>>()?,
         open_shifts: store.open_shifts().collect::<Result<_, _>>()?,
+        rules: store.rules()?,
+        day_totals: store.day_totals().collect::<Result<_, _>>()?,
+        held: store.held_deposits().collect::<Result<_, _>>()?,
     })
 }
 
@@ -111,6 +117,18 @@ pub(super) fn compare_projections(
                 stored.open_shifts.len(),
                 r.shifts.len(),
                 r.open_shifts.len()
+            ),
+        );
+    }
+    if stored.rules != r.rules || stored.day_totals != r.day_totals || stored.held != r.held {
+        p.add(
+            5,
+            format!(
+                "rules, day totals or held deposits differ from the journal ({} day totals and {} held stored; the journal has {} and {})",
+                stored.day_totals.len(),
+                stored.held.len(),
+                r.day_totals.len(),
+                r.held.len()
             ),
         );
     }

@@ -13,7 +13,7 @@ use serde::Serialize;
 use super::{Bank, BankError};
 use crate::domain::ledger::{ApplyError, LedgerStore, NameKind, Rule, apply};
 use crate::domain::{
-    Account, Activity, CardNo, Event, Origin, Reward, Settings, Shift, Staff, StaffId, Volunteer,
+    Account, Activity, CardNo, Day, Event, Origin, Reward, Rules, Settings, Shift, Staff, StaffId, Volunteer,
 };
 use crate::store::records::AccountRecord;
 use crate::store::{OpRecord, Store, StoreError, codec};
@@ -93,6 +93,9 @@ pub(super) struct Replay<'s> {
     reversed: HashMap<u64, u64>,
     shifts: HashMap<u64, Shift>,
     open_shifts: HashMap<u64, u64>,
+    rules: Rules,
+    day_totals: HashMap<(u64, i32), u32>,
+    held: std::collections::HashSet<u64>,
 }
 
 impl<'s> Replay<'s> {
@@ -112,6 +115,9 @@ impl<'s> Replay<'s> {
             reversed: HashMap::new(),
             shifts: HashMap::new(),
             open_shifts: HashMap::new(),
+            rules: Rules::default(),
+            day_totals: HashMap::new(),
+            held: Default::default(),
         }
     }
 
@@ -236,6 +242,31 @@ impl LedgerStore for Replay<'_> {
             Some(seq) => self.open_shifts.insert(volunteer, seq),
             None => self.open_shifts.remove(&volunteer),
         };
+        Ok(())
+    }
+    fn rules(&self) -> Result<Rules, StoreError> {
+        Ok(self.rules.clone())
+    }
+    fn put_rules(&mut self, rules: &Rules) -> Result<(), StoreError> {
+        self.rules = rules.clone();
+        Ok(())
+    }
+    fn day_total(&self, volunteer: u64, day: Day) -> Result<u32, StoreError> {
+        Ok(self.day_totals.get(&(volunteer, day.ordinal())).copied().unwrap_or(0))
+    }
+    fn put_day_total(&mut self, volunteer: u64, day: Day, minutes: u32) -> Result<(), StoreError> {
+        self.day_totals.insert((volunteer, day.ordinal()), minutes);
+        Ok(())
+    }
+    fn is_held(&self, seq: u64) -> Result<bool, StoreError> {
+        Ok(self.held.contains(&seq))
+    }
+    fn set_held(&mut self, seq: u64, held: bool) -> Result<(), StoreError> {
+        if held {
+            self.held.insert(seq);
+        } else {
+            self.held.remove(&seq);
+        }
         Ok(())
     }
 }

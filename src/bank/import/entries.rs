@@ -154,6 +154,8 @@ impl Bank {
         let mut order: Vec<u32> = (0..rows.len() as u32).filter(|&i| keep[i as usize]).collect();
         order.sort_by_key(|&i| (rows[i as usize].at, rows[i as usize].line));
         drop(keep);
+        let rules = self.store.rules().map_err(BankError::from)?;
+        let mut day_totals: HashMap<(u64, i32), u32> = HashMap::new();
         let mut balances: HashMap<u64, u64> = HashMap::new();
         let mut stocks: HashMap<u64, Option<u32>> = HashMap::new();
         for &i in &order {
@@ -167,7 +169,15 @@ impl Bank {
             };
             let m = u64::from(row.minutes.get());
             match row.kind {
-                EntryKind::Deposit => *balance += m,
+                EntryKind::Deposit => {
+                    // Imported rows are hours as credited at the time, so no multiplier is
+                    // applied; but they must sit on today's rounding and fit today's caps.
+                    if let Some(why) = rules_refuse(&rules, &mut day_totals, self, row, *balance)? {
+                        bad.add(u64::from(row.line), why);
+                        continue;
+                    }
+                    *balance += m
+                }
                 EntryKind::Redeem => {
                     if *balance < m {
                         bad.add(
@@ -348,4 +358,43 @@ impl Bank {
                 _ => false,
             })
     }
+}
+
+/// Why the crediting rules refuse an imported deposit row, if they do: off the rounding unit,
+/// past the day cap (counting rows before it in the file) or past the storage cap.
+fn rules_refuse(
+    rules: &crate::domain::Rules,
+    day_totals: &mut HashMap<(u64, i32), u32>,
+    bank: &Bank,
+    row: &EntryRow,
+    balance: u64,
+) -> Result<Option<String>, BankError> {
+    let m = row.minutes;
+    let unit = rules.rounding.unit();
+    if m.get() % unit != 0 {
+        return Ok(Some(format!("{m} is not a whole number of the {unit}-minute rounding unit")));
+    }
+    if let Some(cap) = rules.storage_cap
+        && balance + u64::from(m.get()) > u64::from(cap.get())
+    {
+        return Ok(Some(format!("the balance would pass the storage cap of {cap}")));
+    }
+    if let Some(cap) = rules.day_cap {
+        let day = local_day(row.at);
+        let total = match day_totals.get_mut(&(row.volunteer, day.ordinal())) {
+            Some(t) => t,
+            None => {
+                let t = bank.store.day_total(row.volunteer, day)?;
+                day_totals.entry((row.volunteer, day.ordinal())).or_insert(t)
+            }
+        };
+        if total.saturating_add(m.get()) > cap.get() {
+            return Ok(Some(format!(
+                "{day}: {} already credited; {m} more passes the daily cap of {cap}",
+                Minutes::new(*total)
+            )));
+        }
+        *total += m.get();
+    }
+    Ok(None)
 }

@@ -248,4 +248,11 @@ pub static TEXT: Text = Text {
     err_staff_disabled: "Staff id {} is disabled",
     err_store_write: "Not saved, nothing changed: {}. Restart hourbank and try again",
     err_store_other: "Ledger error: {}",
+    err_rounding: "Rounding must be none, 30m or 15m",
+    err_expiry_months: "Expiry must be 1–240 months",
+    err_multiplier: "Multiplier of {} must be 1–500 %",
+    err_below_rounding: "{} rounds down to nothing (unit {} min)",
+    err_not_held: "#{} is not a deposit waiting for approval",
+    err_over_day_cap: "{}: {} already; over the daily cap of {}",
+    err_over_storage_cap: "Balance would pass the cap of {}; donate hours first",
 };

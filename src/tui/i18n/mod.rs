@@ -317,6 +317,13 @@ pub struct Text {
     pub err_staff_disabled: &'static str,
     pub err_store_write: &'static str,
     pub err_store_other: &'static str,
+    pub err_rounding: &'static str,
+    pub err_expiry_months: &'static str,
+    pub err_multiplier: &'static str,
+    pub err_below_rounding: &'static str,
+    pub err_not_held: &'static str,
+    pub err_over_day_cap: &'static str,
+    pub err_over_storage_cap: &'static str,
 }
 
 impl Text {
@@ -338,6 +345,10 @@ impl Text {
             DomainError::Quantity => self.err_quantity.into(),
             DomainError::Pin => self.err_pin.into(),
             DomainError::VolunteerPin => self.err_volunteer_pin.into(),
+            DomainError::Rounding(_) => self.err_rounding.into(),
+            DomainError::ExpiryMonths => self.err_expiry_months.into(),
+            DomainError::Multiplier(c) => fill(self.err_multiplier, &[c]),
+            DomainError::BelowRounding { minutes, unit } => fill(self.err_below_rounding, &[minutes, unit]),
         }
     }
 
@@ -384,6 +395,9 @@ impl Text {
             Rule::ShiftOpen(seq) => fill(self.err_shift_open, &[seq]),
             Rule::NoOpenShift => self.err_no_open_shift.into(),
             Rule::NotInReview(seq) => fill(self.err_not_in_review, &[seq]),
+            Rule::NotHeld(seq) => fill(self.err_not_held, &[seq]),
+            Rule::OverDayCap { day, already, cap, .. } => fill(self.err_over_day_cap, &[day, already, cap]),
+            Rule::OverStorageCap { cap, .. } => fill(self.err_over_storage_cap, &[cap]),
             Rule::Invalid(d) => self.domain_error(d),
             other => other.to_string(),
         }

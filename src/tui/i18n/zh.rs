@@ -249,4 +249,11 @@ pub static TEXT: Text = Text {
     err_staff_disabled: "工号 {} 已停用",
     err_store_write: "保存失败，本次操作没有生效：{}。请重启程序后再试",
     err_store_other: "账本出错：{}",
+    err_rounding: "取整方式须为 none、30m 或 15m",
+    err_expiry_months: "有效期须为 1–240 个月",
+    err_multiplier: "类别 {} 的倍数须为 1–500 %",
+    err_below_rounding: "{} 取整后为零（单位 {} 分钟）",
+    err_not_held: "#{} 不是待审批的存入",
+    err_over_day_cap: "{}：当日已存 {}，超过每日上限 {}",
+    err_over_storage_cap: "余额将超过存储上限 {}，超出部分只能转赠",
 };

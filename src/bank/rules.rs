@@ -1,0 +1,223 @@
+//! The crediting rules as the bank applies them: every deposit path (counter, batch, command
+//! line, import, kiosk check-out, shift review) shapes its minutes with [`shape_deposit`] and
+//! lets [`plan_deposit`] decide between crediting now and holding for an admin. The caps
+//! themselves are ledger invariants, checked by `domain::ledger::apply` in the same commit.
+
+use super::{Bank, BankError, Need, require};
+use crate::domain::ledger::ApplyError;
+use crate::domain::{
+    ActivityId, Actor, Day, DomainError, Event, EventKind, Flow, LedgerStore, Minutes, Role, Rule, Rules,
+    VolunteerId, expiring_flows, flow,
+};
+use crate::store::{Committed, Pending, TxFail, TxView};
+
+type PlanResult<T> = Result<T, ApplyError<TxFail>>;
+
+/// The minutes a deposit of `served` minutes for `activity` credits under the current rules:
+/// the category's multiplier, the rounding, then the per-entry cap.
+pub(super) fn shape_deposit(view: &TxView<'_>, activity: ActivityId, served: Minutes) -> PlanResult<Minutes> {
+    let store = |e| ApplyError::Store(e);
+    let rules = view.rules().map_err(store)?;
+    let category = view
+        .activity(activity)
+        .map_err(store)?
+        .ok_or_else(|| Rule::UnknownActivity(activity.to_string()))?
+        .category;
+    let credited = rules.credit(served, &category).map_err(Rule::Invalid)?;
+    let cap = view.settings().map_err(store)?.entry_cap;
+    Ok(credited.entry(cap).map_err(Rule::Invalid)?)
+}
+
+/// A deposit as the rules want it recorded: credited now, or held when it is over the approval
+/// threshold and whoever records it is not an admin (an admin recording it is the approval).
+pub(super) fn plan_deposit(
+    view: &TxView<'_>,
+    role: Role,
+    volunteer: VolunteerId,
+    activity: ActivityId,
+    served: Minutes,
+    served_on: Day,
+    note: &str,
+) -> PlanResult<Pending> {
+    let minutes = shape_deposit(view, activity, served)?;
+    let rules = view.rules().map_err(ApplyError::Store)?;
+    let note = note.to_string();
+    Ok(Pending::from(if role != Role::Admin && rules.needs_approval(minutes) {
+        EventKind::DepositHeld { volunteer, activity, minutes, served_on, note }
+    } else {
+        EventKind::Deposited { volunteer, activity, minutes, served_on, note }
+    }))
+}
+
+/// A deposit waiting for approval.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldDeposit {
+    pub seq: u64,
+    pub event: Event,
+    pub volunteer: VolunteerId,
+    pub activity: ActivityId,
+    pub minutes: Minutes,
+    pub served_on: Day,
+}
+
+/// Hours that expire for one volunteer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expiry {
+    pub volunteer: VolunteerId,
+    pub minutes: Minutes,
+}
+
+/// What `expire` would do (or did): the cutoff and the volunteers whose hours expire.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExpiryPlan {
+    pub cutoff: Day,
+    pub expiries: Vec<Expiry>,
+}
+
+impl ExpiryPlan {
+    pub fn total(&self) -> u64 {
+        self.expiries.iter().map(|e| u64::from(e.minutes.get())).sum()
+    }
+}
+
+/// Volunteers expired per commit: one transaction per chunk keeps each flush short.
+const EXPIRY_CHUNK: usize = 500;
+
+impl Bank {
+    pub fn rules(&self) -> Result<Rules, BankError> {
+        Ok(self.store.rules()?)
+    }
+
+    /// An admin sets the crediting rules (journalled as `RulesChanged`).
+    pub fn change_rules(&self, who: &Actor, op: Option<&str>, rules: &Rules) -> Result<Committed, BankError> {
+        rules.validate()?;
+        self.run(who, op, "change_rules", rules, |view| {
+            require(view, who, Need::Admin, "change the rules")?;
+            Ok(vec![EventKind::RulesChanged(rules.clone()).into()])
+        })
+    }
+
+    /// Deposits waiting for an admin, oldest first.
+    pub fn held_deposits(&self) -> Result<Vec<HeldDeposit>, BankError> {
+        let mut out = Vec::new();
+        for seq in self.store.held_deposits() {
+            let seq = seq?;
+            let event = self.event(seq)?;
+            if let EventKind::DepositHeld { volunteer, activity, minutes, served_on, .. } = *event.kind() {
+                out.push(HeldDeposit { seq, volunteer, activity, minutes, served_on, event });
+            }
+        }
+        Ok(out)
+    }
+
+    /// An admin approves (credits, as held, dated the day served) or rejects a held deposit;
+    /// a reason is required either way.
+    pub fn decide_deposit(
+        &self,
+        who: &Actor,
+        held: u64,
+        approved: bool,
+        reason: &str,
+    ) -> Result<Committed, BankError> {
+        let reason = crate::domain::parse_text(reason, crate::domain::MAX_NOTE_CHARS)?;
+        if reason.trim().is_empty() {
+            return Err(DomainError::ReasonRequired.into());
+        }
+        self.run(who, None, "decide_deposit", &(held, approved, &reason), |view| {
+            require(view, who, Need::Admin, "approve deposits")?;
+            let entry = view.entry(held).map_err(ApplyError::Store)?.ok_or(Rule::NotHeld(held))?;
+            let EventKind::DepositHeld { volunteer, activity, minutes, served_on, note } = entry.body.kind
+            else {
+                return Err(Rule::NotHeld(held).into());
+            };
+            let mut events =
+                vec![Pending::from(EventKind::DepositDecided { held, approved, reason: reason.clone() })];
+            if approved {
+                let note = if note.is_empty() { format!("#{held}") } else { format!("#{held} {note}") };
+                events.push(Pending::from(EventKind::Deposited {
+                    volunteer,
+                    activity,
+                    minutes,
+                    served_on,
+                    note,
+                }));
+            }
+            Ok(events)
+        })
+    }
+
+    /// What would expire on `today` under the current rules (`None` when expiry is off).
+    pub fn expiry_plan(&self, today: Day) -> Result<Option<ExpiryPlan>, BankError> {
+        let Some(cutoff) = self.rules()?.expiry_cutoff(today) else { return Ok(None) };
+        let mut expiries = Vec::new();
+        for item in self.store.accounts() {
+            let (volunteer, record) = item?;
+            if record.totals.balance() == 0 {
+                continue;
+            }
+            let mut flows = Vec::new();
+            for seq in record.seqs() {
+                let event = self.event(seq)?;
+                let reversed = event.kind().is_reversible() && self.store.reversed_by(seq)?.is_some();
+                flows.extend(flow_of(volunteer, &event, reversed));
+            }
+            if let Some(e) = expiry(volunteer, flows, cutoff) {
+                expiries.push(e);
+            }
+        }
+        Ok(Some(ExpiryPlan { cutoff, expiries }))
+    }
+
+    /// Records what `expiry_plan` lists, each volunteer's amount computed again inside the
+    /// commit's transaction: a redemption a moment earlier used the oldest hours first, so it
+    /// lowers what expires, and the two can never together take more than was there.
+    pub fn expire(&self, who: &Actor, today: Day) -> Result<ExpiryPlan, BankError> {
+        let plan = self.expiry_plan(today)?.ok_or(Rule::NotPermitted("expire hours: expiry is off"))?;
+        let cutoff = plan.cutoff;
+        let mut done = Vec::new();
+        for chunk in plan.expiries.chunks(EXPIRY_CHUNK) {
+            let volunteers: Vec<VolunteerId> = chunk.iter().map(|e| e.volunteer).collect();
+            let committed = self.run(who, None, "expire", &(cutoff, &volunteers), |view| {
+                require(view, who, Need::Admin, "expire hours")?;
+                let mut events = Vec::new();
+                for &volunteer in &volunteers {
+                    let mut flows = Vec::new();
+                    for seq in view.history(volunteer).map_err(ApplyError::Store)? {
+                        let Some(event) = view.entry(seq).map_err(ApplyError::Store)? else { continue };
+                        let reversed = event.kind().is_reversible()
+                            && view.reversed_by(seq).map_err(ApplyError::Store)?.is_some();
+                        flows.extend(flow_of(volunteer, &event, reversed));
+                    }
+                    if let Some(e) = expiry(volunteer, flows, cutoff) {
+                        events.push(Pending::from(EventKind::Expired {
+                            volunteer,
+                            minutes: e.minutes,
+                            cutoff,
+                        }));
+                    }
+                }
+                Ok(events)
+            })?;
+            done.extend(committed.events.iter().filter_map(|e| match *e.kind() {
+                EventKind::Expired { volunteer, minutes, .. } => Some(Expiry { volunteer, minutes }),
+                _ => None,
+            }));
+        }
+        Ok(ExpiryPlan { cutoff, expiries: done })
+    }
+}
+
+/// An entry's flow for expiry; reversed entries and reversals move nothing.
+fn flow_of(volunteer: VolunteerId, event: &Event, reversed: bool) -> Option<Flow> {
+    if reversed {
+        return None;
+    }
+    let recorded = Day::from_date(event.body.at.datetime().with_timezone(&chrono::Local).date_naive());
+    flow(volunteer, event.kind(), recorded)
+}
+
+fn expiry(volunteer: VolunteerId, flows: Vec<Flow>, cutoff: Day) -> Option<Expiry> {
+    let minutes = expiring_flows(flows, cutoff);
+    (minutes > 0)
+        .then(|| Expiry { volunteer, minutes: Minutes::new(u32::try_from(minutes).unwrap_or(u32::MAX)) })
+}

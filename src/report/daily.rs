@@ -1,0 +1,222 @@
+//! Daily close (日结): what the counter booked on one day — deposits, redemptions and reversals
+//! by staff member and by activity, with totals — and the deposits still awaiting approval.
+
+use std::collections::BTreeMap;
+
+use super::ExportError;
+use super::book::{self, Booked};
+use super::sheet::{Cell, Sheet, col, count_col, hours_col};
+use crate::bank::Bank;
+use crate::domain::{Day, EventKind, privacy::mask_card};
+
+/// Count and minutes of one kind of entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Tally {
+    pub count: u64,
+    pub minutes: u64,
+}
+
+impl Tally {
+    fn add(&mut self, minutes: u64) {
+        self.count += 1;
+        self.minutes += minutes;
+    }
+}
+
+/// One staff member's (or the command line's, or the kiosk's) day.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StaffDay {
+    pub deposits: Tally,
+    pub redemptions: Tally,
+    /// Reversals booked by this person, of any kind of entry; minutes of the reversed entries.
+    pub reversals: Tally,
+}
+
+/// One activity's day: deposits, and reversals of deposits for it (booked today).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ActivityDay {
+    pub deposits: Tally,
+    pub reversed: Tally,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldLine {
+    pub seq: u64,
+    pub served_on: Day,
+    pub card: String,
+    pub activity: String,
+    pub minutes: u64,
+    pub recorded_by: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DailyClose {
+    pub day: Day,
+    pub by_staff: BTreeMap<String, StaffDay>,
+    pub by_activity: BTreeMap<String, ActivityDay>,
+    /// Deposits waiting for an admin now, whatever day they were recorded.
+    pub held: Vec<HeldLine>,
+}
+
+impl DailyClose {
+    pub fn totals(&self) -> StaffDay {
+        let mut t = StaffDay::default();
+        for s in self.by_staff.values() {
+            for (total, part) in [
+                (&mut t.deposits, s.deposits),
+                (&mut t.redemptions, s.redemptions),
+                (&mut t.reversals, s.reversals),
+            ] {
+                total.count += part.count;
+                total.minutes += part.minutes;
+            }
+        }
+        t
+    }
+}
+
+/// Minutes an entry moves, for reversals (the reversed entry's minutes).
+fn moved(kind: &EventKind) -> u64 {
+    match kind {
+        EventKind::Deposited { minutes, .. }
+        | EventKind::Redeemed { minutes, .. }
+        | EventKind::Transferred { minutes, .. }
+        | EventKind::Adjusted { minutes, .. }
+        | EventKind::Expired { minutes, .. } => u64::from(minutes.get()),
+        _ => 0,
+    }
+}
+
+pub fn daily_close(bank: &Bank, day: Day) -> Result<DailyClose, ExportError> {
+    let mut by_staff: BTreeMap<String, StaffDay> = BTreeMap::new();
+    let mut by_activity: BTreeMap<String, ActivityDay> = BTreeMap::new();
+    let names = super::Names::load(bank)?;
+    book::scan(bank, |b: Booked<'_>| {
+        if b.day != day {
+            return;
+        }
+        let actor = b.event.body.actor.to_string();
+        match (b.event.kind(), b.original.map(|o| o.kind())) {
+            (EventKind::Deposited { activity, minutes, .. }, _) => {
+                let m = u64::from(minutes.get());
+                by_staff.entry(actor).or_default().deposits.add(m);
+                by_activity.entry(names.activity(*activity)).or_default().deposits.add(m);
+            }
+            (EventKind::Redeemed { minutes, .. }, _) => {
+                by_staff.entry(actor).or_default().redemptions.add(u64::from(minutes.get()));
+            }
+            (EventKind::Reversed { .. }, Some(original)) => {
+                by_staff.entry(actor).or_default().reversals.add(moved(original));
+                if let EventKind::Deposited { activity, minutes, .. } = original {
+                    by_activity
+                        .entry(names.activity(*activity))
+                        .or_default()
+                        .reversed
+                        .add(u64::from(minutes.get()));
+                }
+            }
+            _ => {}
+        }
+    })?;
+    let mut held = Vec::new();
+    for h in bank.held_deposits()? {
+        held.push(HeldLine {
+            seq: h.seq,
+            served_on: h.served_on,
+            card: names.card(h.volunteer),
+            activity: names.activity(h.activity),
+            minutes: u64::from(h.minutes.get()),
+            recorded_by: h.event.body.actor.to_string(),
+        });
+    }
+    Ok(DailyClose { day, by_staff, by_activity, held })
+}
+
+impl DailyClose {
+    /// The report's tables; cards are masked unless `full`.
+    pub fn sheets(&self, full: bool) -> Vec<Sheet> {
+        let staff_rows = self
+            .by_staff
+            .iter()
+            .map(|(who, s)| {
+                vec![
+                    Cell::text(who),
+                    Cell::Count(s.deposits.count),
+                    Cell::Hours(s.deposits.minutes),
+                    Cell::Count(s.redemptions.count),
+                    Cell::Hours(s.redemptions.minutes),
+                    Cell::Count(s.reversals.count),
+                    Cell::Hours(s.reversals.minutes),
+                ]
+            })
+            .collect();
+        let activity_rows = self
+            .by_activity
+            .iter()
+            .map(|(name, a)| {
+                vec![
+                    Cell::text(name),
+                    Cell::Count(a.deposits.count),
+                    Cell::Hours(a.deposits.minutes),
+                    Cell::Hours(a.reversed.minutes),
+                    Cell::Hours(a.deposits.minutes.saturating_sub(a.reversed.minutes)),
+                ]
+            })
+            .collect();
+        let held_rows = self
+            .held
+            .iter()
+            .map(|h| {
+                vec![
+                    Cell::text(format!("#{}", h.seq)),
+                    Cell::text(h.served_on.to_string()),
+                    Cell::text(if full { h.card.clone() } else { mask_card(&h.card) }),
+                    Cell::text(&h.activity),
+                    Cell::Hours(h.minutes),
+                    Cell::text(&h.recorded_by),
+                ]
+            })
+            .collect();
+        vec![
+            Sheet::new(
+                format!("日结 {} 按经办", self.day),
+                &[
+                    col("经办", 14.0),
+                    count_col("存入笔数", 10.0),
+                    hours_col("存入小时", 10.0),
+                    count_col("兑换笔数", 10.0),
+                    hours_col("兑换小时", 10.0),
+                    count_col("冲正笔数", 10.0),
+                    hours_col("冲正小时", 10.0),
+                ],
+                staff_rows,
+                true,
+            ),
+            Sheet::new(
+                format!("日结 {} 按项目", self.day),
+                &[
+                    col("服务项目", 24.0),
+                    count_col("存入笔数", 10.0),
+                    hours_col("存入小时", 10.0),
+                    hours_col("冲正小时", 10.0),
+                    hours_col("净存入小时", 12.0),
+                ],
+                activity_rows,
+                true,
+            ),
+            Sheet::new(
+                "待审批",
+                &[
+                    col("流水号", 10.0),
+                    col("服务日期", 12.0),
+                    col("卡号", 12.0),
+                    col("服务项目", 24.0),
+                    hours_col("小时", 8.0),
+                    col("经办", 14.0),
+                ],
+                held_rows,
+                true,
+            ),
+        ]
+    }
+}

@@ -1,0 +1,131 @@
+//! The full ledger (台账) as one workbook: every entry that moved hours, in journal order,
+//! streamed to worksheets in constant memory (rust_xlsxwriter writes each row to a temporary
+//! file as it goes), a new worksheet every million rows (Excel's limit is 1,048,576), and a
+//! summary sheet with totals by kind. Cards are masked unless the admin asked for full data.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use rust_xlsxwriter::{Workbook, XlsxError};
+
+use super::export::{ExportError, for_each_entry, local_time};
+use super::sheet::{Cell, Column, Formats, col, count_col, hours_col, start_sheet, write_row};
+use super::statement::kind_zh;
+use crate::bank::Bank;
+use crate::domain::privacy::mask_card;
+
+/// Rows per worksheet: a round number under Excel's 1,048,576.
+pub const ROWS_PER_SHEET: u32 = 1_000_000;
+
+const COLUMNS: [Column; 8] = [
+    col("流水号", 10.0),
+    col("时间", 26.0),
+    col("卡号", 12.0),
+    col("类型", 12.0),
+    hours_col("小时", 8.0),
+    col("摘要", 30.0),
+    col("经办", 14.0),
+    col("柜台", 12.0),
+];
+
+/// How the ledger names a row's kind: the passbook word, with 冲正 for reversals and the side
+/// of a transfer.
+fn kind_label(kind: &str) -> String {
+    match kind {
+        "transfer_out" => "转赠(出)".into(),
+        "transfer_in" => "转赠(入)".into(),
+        "adjust_credit" => "调整(增)".into(),
+        "adjust_debit" => "调整(减)".into(),
+        k => match k.strip_prefix("reverse_") {
+            Some(original) => format!("冲正-{}", kind_label(original)),
+            None => kind_zh(k).into(),
+        },
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    #[error(transparent)]
+    Export(#[from] ExportError),
+    #[error("writing the workbook: {0}")]
+    Xlsx(#[from] XlsxError),
+}
+
+/// Writes the ledger to `path`; `progress(seq)` is called every 10,000 rows with the journal
+/// position reached (out of `next_seq - 1` events). Returns the number of entry rows.
+pub fn export_ledger_xlsx(
+    bank: &Bank,
+    path: &Path,
+    full: bool,
+    mut progress: impl FnMut(u64),
+) -> Result<u64, LedgerError> {
+    let mut wb = Workbook::new();
+    let f = Formats::new();
+    let mut totals: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    let mut rows: u64 = 0;
+    let mut sheet_no = 0u32;
+    let mut row_in_sheet = ROWS_PER_SHEET; // forces the first sheet
+    let mut failure: Option<XlsxError> = None;
+    // The worksheet is reborrowed per row: `for_each_entry`'s callback cannot hold it.
+    let mut ws_index = 0usize;
+    for_each_entry(bank, |r| {
+        if failure.is_some() {
+            return Ok(());
+        }
+        let r_seq = r.seq;
+        let result = (|| -> Result<(), XlsxError> {
+            if row_in_sheet >= ROWS_PER_SHEET {
+                sheet_no += 1;
+                let ws = wb.add_worksheet_with_constant_memory()?;
+                start_sheet(ws, &format!("台账{sheet_no}"), &COLUMNS, &f)?;
+                ws_index = sheet_no as usize - 1;
+                row_in_sheet = 0;
+            }
+            let ws = wb.worksheet_from_index(ws_index)?;
+            row_in_sheet += 1;
+            let kind = kind_label(&r.kind);
+            let t = totals.entry(kind.clone()).or_default();
+            t.0 += 1;
+            t.1 += u64::from(r.minutes);
+            let card = if full { r.card_no.clone() } else { mask_card(&r.card_no) };
+            let cells = [
+                Cell::Count(r.seq),
+                Cell::Text(local_time(r.timestamp)),
+                Cell::Text(card),
+                Cell::Text(kind),
+                Cell::Hours(u64::from(r.minutes)),
+                Cell::Text(r.memo),
+                Cell::Text(r.actor),
+                Cell::Text(r.counter),
+            ];
+            write_row(ws, row_in_sheet, &cells, &f, false)
+        })();
+        if let Err(e) = result {
+            failure = Some(e);
+        }
+        rows += 1;
+        if rows % 10_000 == 0 {
+            progress(r_seq);
+        }
+        Ok(())
+    })?;
+    if let Some(e) = failure {
+        return Err(e.into());
+    }
+    if sheet_no == 0 {
+        let ws = wb.add_worksheet();
+        start_sheet(ws, "台账1", &COLUMNS, &f)?;
+    }
+    let summary = wb.add_worksheet();
+    let summary_columns = [col("类型", 16.0), count_col("笔数", 12.0), hours_col("小时", 14.0)];
+    start_sheet(summary, "汇总", &summary_columns, &f)?;
+    let mut r = 1u32;
+    for (kind, (count, minutes)) in &totals {
+        write_row(summary, r, &[Cell::text(kind), Cell::Count(*count), Cell::Hours(*minutes)], &f, false)?;
+        r += 1;
+    }
+    let count: u64 = totals.values().map(|t| t.0).sum();
+    write_row(summary, r, &[Cell::text("合计"), Cell::Count(count), Cell::text("")], &f, true)?;
+    wb.save(path)?;
+    Ok(rows)
+}

@@ -1,0 +1,247 @@
+//! The monthly report: hours by community and by activity, new and active volunteers, the top
+//! 20, and hours per month for the last 24 months (the bar chart). One pass over the journal.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{Datelike, NaiveDate};
+
+use super::book::{self, Booked};
+use super::sheet::{Cell, Sheet, col, hours_col};
+use super::{ExportError, Names};
+use crate::bank::Bank;
+use crate::domain::privacy::{mask_card, mask_name};
+use crate::domain::{Day, EventKind};
+
+/// A calendar month.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Month {
+    pub year: i32,
+    pub month: u32,
+}
+
+impl Month {
+    pub fn of(day: Day) -> Month {
+        let d = day.date();
+        Month { year: d.year(), month: d.month() }
+    }
+
+    /// `2026-11` or `2026/11`.
+    pub fn parse(text: &str) -> Option<Month> {
+        let (y, m) = text.trim().split_once(['-', '/'])?;
+        let month = Month { year: y.parse().ok()?, month: m.parse().ok()? };
+        NaiveDate::from_ymd_opt(month.year, month.month, 1).map(|_| month)
+    }
+
+    pub fn prev(self) -> Month {
+        if self.month == 1 {
+            Month { year: self.year - 1, month: 12 }
+        } else {
+            Month { month: self.month - 1, ..self }
+        }
+    }
+
+    /// This month and the `n - 1` before it, oldest first.
+    pub fn last(self, n: usize) -> Vec<Month> {
+        let mut out = vec![self];
+        while out.len() < n {
+            let before = out[out.len() - 1].prev();
+            out.push(before);
+        }
+        out.reverse();
+        out
+    }
+}
+
+impl std::fmt::Display for Month {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}-{:02}", self.year, self.month)
+    }
+}
+
+/// Hours booked in the month for one group: deposits net of deposit reversals booked in the
+/// month, and redemptions net of redemption reversals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Flow {
+    pub deposited: i64,
+    pub redeemed: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopVolunteer {
+    pub card: String,
+    pub name: String,
+    pub community: String,
+    pub minutes: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MonthlyReport {
+    pub month: Month,
+    pub by_community: BTreeMap<String, Flow>,
+    pub by_activity: BTreeMap<String, Flow>,
+    /// Volunteers registered in the month.
+    pub new_volunteers: u64,
+    /// Volunteers with at least one deposit booked in the month (and not reversed the same month).
+    pub active_volunteers: u64,
+    /// The 20 volunteers with the most hours deposited in the month, most first.
+    pub top: Vec<TopVolunteer>,
+    /// Net hours deposited per month, the 24 months ending with this one (the bar chart).
+    pub history: Vec<(Month, i64)>,
+}
+
+impl MonthlyReport {
+    pub fn total(&self) -> Flow {
+        self.by_community.values().fold(Flow::default(), |t, f| Flow {
+            deposited: t.deposited + f.deposited,
+            redeemed: t.redeemed + f.redeemed,
+        })
+    }
+}
+
+pub const TOP: usize = 20;
+pub const HISTORY_MONTHS: usize = 24;
+
+pub fn monthly(bank: &Bank, month: Month) -> Result<MonthlyReport, ExportError> {
+    let names = Names::load(bank)?;
+    let mut volunteers: HashMap<u64, (String, String)> = HashMap::new();
+    for item in bank.store().volunteers() {
+        let (id, v) = item?;
+        volunteers.insert(id, (v.name.to_string(), v.community.clone()));
+    }
+    let community = |id: u64| volunteers.get(&id).map(|v| v.1.clone()).unwrap_or_default();
+    let months = month.last(HISTORY_MONTHS);
+    let first = months[0];
+    let mut history: BTreeMap<Month, i64> = months.iter().map(|m| (*m, 0)).collect();
+    let mut by_community: BTreeMap<String, Flow> = BTreeMap::new();
+    let mut by_activity: BTreeMap<String, Flow> = BTreeMap::new();
+    let mut per_volunteer: HashMap<u64, i64> = HashMap::new();
+    let mut new_volunteers = 0;
+    book::scan(bank, |b: Booked<'_>| {
+        let m = Month::of(b.day);
+        if m < first || m > month {
+            return;
+        }
+        // Signed: a reversal books the original's minutes negatively.
+        let (kind, sign) = match (b.event.kind(), b.original) {
+            (EventKind::Reversed { .. }, Some(original)) => (original.kind(), -1i64),
+            (kind, _) => (kind, 1),
+        };
+        match kind {
+            EventKind::Deposited { volunteer, activity, minutes, .. } => {
+                let minutes = sign * i64::from(minutes.get());
+                *history.entry(m).or_default() += minutes;
+                if m == month {
+                    by_community.entry(community(*volunteer)).or_default().deposited += minutes;
+                    by_activity.entry(names.activity(*activity)).or_default().deposited += minutes;
+                    *per_volunteer.entry(*volunteer).or_default() += minutes;
+                }
+            }
+            EventKind::Redeemed { volunteer, minutes, .. } if m == month => {
+                let minutes = sign * i64::from(minutes.get());
+                by_community.entry(community(*volunteer)).or_default().redeemed += minutes;
+            }
+            EventKind::VolunteerRegistered(_) if m == month && sign == 1 => new_volunteers += 1,
+            _ => {}
+        }
+    })?;
+    let active_volunteers = per_volunteer.values().filter(|m| **m > 0).count() as u64;
+    let mut ranked: Vec<(u64, i64)> = per_volunteer.into_iter().filter(|(_, m)| *m > 0).collect();
+    // Most hours first; equal hours by volunteer id (who registered first), so the list is stable.
+    ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let top = ranked
+        .into_iter()
+        .take(TOP)
+        .map(|(id, minutes)| {
+            let (name, community) = volunteers.get(&id).cloned().unwrap_or_default();
+            TopVolunteer { card: names.card(id), name, community, minutes }
+        })
+        .collect();
+    let history = history.into_iter().collect();
+    Ok(MonthlyReport { month, by_community, by_activity, new_volunteers, active_volunteers, top, history })
+}
+
+fn hours(m: i64) -> Cell {
+    // Net hours of a group can only go negative when a reversal is booked in a later month
+    // than its deposit and nothing else was deposited; shown as 0 then, with the reversal
+    // itself listed in the daily close of its day.
+    Cell::Hours(m.max(0) as u64)
+}
+
+impl MonthlyReport {
+    pub fn sheets(&self, full: bool) -> Vec<Sheet> {
+        let flows = |map: &BTreeMap<String, Flow>| {
+            map.iter()
+                .map(|(k, f)| {
+                    vec![
+                        Cell::text(if k.is_empty() { "(未填)" } else { k }),
+                        hours(f.deposited),
+                        hours(f.redeemed),
+                    ]
+                })
+                .collect::<Vec<_>>()
+        };
+        let top = self
+            .top
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let (card, name) = if full {
+                    (t.card.clone(), t.name.clone())
+                } else {
+                    (mask_card(&t.card), mask_name(&t.name))
+                };
+                vec![
+                    Cell::Count(i as u64 + 1),
+                    Cell::text(card),
+                    Cell::text(name),
+                    Cell::text(&t.community),
+                    hours(t.minutes),
+                ]
+            })
+            .collect();
+        let m = self.month;
+        vec![
+            Sheet::new(
+                format!("{m} 概况"),
+                &[col("项目", 16.0), col("数值", 12.0)],
+                vec![
+                    vec![Cell::text("存入小时"), hours(self.total().deposited)],
+                    vec![Cell::text("兑换小时"), hours(self.total().redeemed)],
+                    vec![Cell::text("新增志愿者"), Cell::Count(self.new_volunteers)],
+                    vec![Cell::text("活跃志愿者"), Cell::Count(self.active_volunteers)],
+                ],
+                false,
+            ),
+            Sheet::new(
+                format!("{m} 按社区"),
+                &[col("社区", 20.0), hours_col("存入小时", 12.0), hours_col("兑换小时", 12.0)],
+                flows(&self.by_community),
+                true,
+            ),
+            Sheet::new(
+                format!("{m} 按项目"),
+                &[col("服务项目", 24.0), hours_col("存入小时", 12.0)],
+                self.by_activity.iter().map(|(k, f)| vec![Cell::text(k), hours(f.deposited)]).collect(),
+                true,
+            ),
+            Sheet::new(
+                format!("{m} 前{TOP}名"),
+                &[
+                    col("名次", 6.0),
+                    col("卡号", 12.0),
+                    col("姓名", 10.0),
+                    col("社区", 20.0),
+                    hours_col("存入小时", 12.0),
+                ],
+                top,
+                false,
+            ),
+            Sheet::new(
+                "近24个月",
+                &[col("月份", 10.0), hours_col("存入小时", 12.0)],
+                self.history.iter().map(|(m, h)| vec![Cell::text(m.to_string()), hours(*h)]).collect(),
+                true,
+            ),
+        ]
+    }
+}

@@ -1,0 +1,239 @@
+//! A report as tables, and the two ways it leaves the program: CSV (one block per table) and
+//! XLSX (one worksheet per table: Chinese headers, set widths, hours as numbers with a
+//! two-decimal format, a totals row, the header row frozen). Hours are kept as integer
+//! minutes until the last moment, when a cell is written.
+
+use std::io::Write;
+use std::path::Path;
+
+use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
+
+use crate::domain::format_hours;
+
+/// One cell. Hours are minutes here; they become hours only in the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cell {
+    Text(String),
+    Hours(u64),
+    Count(u64),
+}
+
+impl Cell {
+    pub fn text(s: impl Into<String>) -> Cell {
+        Cell::Text(s.into())
+    }
+
+    /// What the CSV holds: hours as a decimal like `12.5` (two places at most).
+    pub fn csv(&self) -> String {
+        match self {
+            Cell::Text(s) => s.clone(),
+            Cell::Hours(m) => format_hours(*m),
+            Cell::Count(n) => n.to_string(),
+        }
+    }
+}
+
+/// What a column holds; hour and count columns are summed in the totals row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Text,
+    Hours,
+    Count,
+}
+
+/// A column: its header (shown as is), its width in Excel characters (a hanzi counts 2) and
+/// what it holds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Column {
+    pub header: &'static str,
+    pub width: f64,
+    pub kind: Kind,
+}
+
+/// A text column.
+pub const fn col(header: &'static str, width: f64) -> Column {
+    Column { header, width, kind: Kind::Text }
+}
+
+/// An hours column (summed in the totals row).
+pub const fn hours_col(header: &'static str, width: f64) -> Column {
+    Column { header, width, kind: Kind::Hours }
+}
+
+/// A count column (summed in the totals row).
+pub const fn count_col(header: &'static str, width: f64) -> Column {
+    Column { header, width, kind: Kind::Count }
+}
+
+/// One table of a report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sheet {
+    /// Worksheet name (Excel allows 31 characters and no `[]:*?/\`).
+    pub name: String,
+    pub columns: Vec<Column>,
+    pub rows: Vec<Vec<Cell>>,
+    /// Whether to add a 合计 row summing the hour and count columns.
+    pub totals: bool,
+    /// A column whose totals cell holds this closing value instead of a sum (a balance).
+    pub closing_balance: Option<(usize, u64)>,
+}
+
+impl Sheet {
+    pub fn new(name: impl Into<String>, columns: &[Column], rows: Vec<Vec<Cell>>, totals: bool) -> Sheet {
+        Sheet { name: name.into(), columns: columns.to_vec(), rows, totals, closing_balance: None }
+    }
+
+    /// The totals row: sums of the hour and count columns, 合计 in the first column.
+    pub fn totals_row(&self) -> Option<Vec<Cell>> {
+        if !self.totals {
+            return None;
+        }
+        let mut out: Vec<Cell> = Vec::with_capacity(self.columns.len());
+        for (c, column) in self.columns.iter().enumerate() {
+            let sum = || -> u64 {
+                self.rows
+                    .iter()
+                    .filter_map(|r| match r.get(c) {
+                        Some(Cell::Hours(n) | Cell::Count(n)) => Some(*n),
+                        _ => None,
+                    })
+                    .sum()
+            };
+            out.push(match column.kind {
+                Kind::Hours => Cell::Hours(sum()),
+                Kind::Count => Cell::Count(sum()),
+                Kind::Text => Cell::text(""),
+            });
+        }
+        if let Some((c, value)) = self.closing_balance
+            && let Some(cell) = out.get_mut(c)
+        {
+            *cell = Cell::Hours(value);
+        }
+        if let Some(first) = out.first_mut() {
+            *first = Cell::text("合计");
+        }
+        Some(out)
+    }
+}
+
+/// Writes the sheets as CSV: for each, a `# name` line, the header, the rows, the totals row,
+/// then a blank line.
+pub fn write_csv(sheets: &[Sheet], mut out: impl Write) -> Result<(), csv::Error> {
+    for (i, sheet) in sheets.iter().enumerate() {
+        if i > 0 {
+            out.write_all(b"\n")?;
+        }
+        let mut w = csv::WriterBuilder::new().flexible(true).from_writer(&mut out);
+        w.write_record([format!("# {}", sheet.name)])?;
+        w.write_record(sheet.columns.iter().map(|c| c.header))?;
+        for row in sheet.rows.iter().chain(sheet.totals_row().as_ref()) {
+            w.write_record(row.iter().map(Cell::csv))?;
+        }
+        w.flush()?;
+    }
+    Ok(())
+}
+
+/// The formats every workbook uses.
+pub struct Formats {
+    pub header: Format,
+    pub hours: Format,
+    pub total_text: Format,
+    pub total_hours: Format,
+    pub total_count: Format,
+}
+
+impl Formats {
+    pub fn new() -> Formats {
+        let header = Format::new()
+            .set_bold()
+            .set_background_color("#DDEBF7")
+            .set_border_bottom(rust_xlsxwriter::FormatBorder::Thin);
+        Formats {
+            header,
+            hours: Format::new().set_num_format("0.00"),
+            total_text: Format::new().set_bold().set_border_top(rust_xlsxwriter::FormatBorder::Thin),
+            total_hours: Format::new()
+                .set_bold()
+                .set_num_format("0.00")
+                .set_border_top(rust_xlsxwriter::FormatBorder::Thin),
+            total_count: Format::new().set_bold().set_border_top(rust_xlsxwriter::FormatBorder::Thin),
+        }
+    }
+}
+
+impl Default for Formats {
+    fn default() -> Self {
+        Formats::new()
+    }
+}
+
+/// Minutes as the number of hours an XLSX cell holds. The only float in the program, and only
+/// in a file for people: Excel has no integer type, and 0.25 h steps are exact in binary.
+pub fn hours_value(minutes: u64) -> f64 {
+    minutes as f64 / 60.0
+}
+
+/// Header row, widths and the frozen pane of a worksheet.
+pub fn start_sheet(ws: &mut Worksheet, name: &str, columns: &[Column], f: &Formats) -> Result<(), XlsxError> {
+    ws.set_name(sheet_name(name))?;
+    for (c, column) in columns.iter().enumerate() {
+        let c = c as u16;
+        ws.set_column_width(c, column.width)?;
+        ws.write_string_with_format(0, c, column.header, &f.header)?;
+    }
+    ws.set_freeze_panes(1, 0)?;
+    Ok(())
+}
+
+pub fn write_row(
+    ws: &mut Worksheet,
+    row: u32,
+    cells: &[Cell],
+    f: &Formats,
+    total: bool,
+) -> Result<(), XlsxError> {
+    for (c, cell) in cells.iter().enumerate() {
+        let c = c as u16;
+        match (cell, total) {
+            (Cell::Text(s), false) => ws.write_string(row, c, s).map(drop)?,
+            (Cell::Text(s), true) => ws.write_string_with_format(row, c, s, &f.total_text).map(drop)?,
+            (Cell::Hours(m), false) => {
+                ws.write_number_with_format(row, c, hours_value(*m), &f.hours).map(drop)?
+            }
+            (Cell::Hours(m), true) => {
+                ws.write_number_with_format(row, c, hours_value(*m), &f.total_hours).map(drop)?
+            }
+            (Cell::Count(n), false) => ws.write_number(row, c, *n as f64).map(drop)?,
+            (Cell::Count(n), true) => {
+                ws.write_number_with_format(row, c, *n as f64, &f.total_count).map(drop)?
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Writes the sheets as one workbook, one worksheet each.
+pub fn write_xlsx(sheets: &[Sheet], path: &Path) -> Result<(), XlsxError> {
+    let mut wb = Workbook::new();
+    let f = Formats::new();
+    for sheet in sheets {
+        let ws = wb.add_worksheet();
+        start_sheet(ws, &sheet.name, &sheet.columns, &f)?;
+        let mut r = 1u32;
+        for row in &sheet.rows {
+            write_row(ws, r, row, &f, false)?;
+            r += 1;
+        }
+        if let Some(total) = sheet.totals_row() {
+            write_row(ws, r, &total, &f, true)?;
+        }
+    }
+    wb.save(path)
+}
+
+/// A worksheet name Excel accepts: the forbidden characters replaced, 31 characters at most.
+fn sheet_name(name: &str) -> String {
+    name.chars().map(|c| if "[]:*?/\\".contains(c) { '_' } else { c }).take(31).collect()
+}
