@@ -1,7 +1,9 @@
 //! Property test: random sequences of every operation — invalid ones and store reopens
 //! included — against a plain in-memory model. After every step the bank and the model agree
 //! on what was accepted, on every balance and on stock, and `check` finds every invariant holds.
-//! 256 cases × 100 operations by default; more with PROPTEST_CASES.
+//! The crediting rules are part of it: rule changes are operations, and the model rounds,
+//! caps per day and per balance, holds deposits for approval and expires hours (FIFO) by its
+//! own plain arithmetic. 256 cases × 100 operations by default; more with PROPTEST_CASES.
 
 mod common;
 
@@ -11,17 +13,44 @@ use std::sync::OnceLock;
 
 use common::*;
 use hourbank::bank::{Adjustment, Bank, BatchDeposit, Deposit, Redemption, Transfer, VolunteerForm};
-use hourbank::domain::{Minutes, Name};
+use hourbank::domain::{Actor, Day, Minutes, Name, Rounding, Rules, StaffId};
 use proptest::prelude::*;
 
 const CARDS: [&str; 5] = ["P0", "P1", "P2", "P3", "P4"];
 const CAP: u32 = 24 * 60;
 const TRANSFER_LIMIT: u32 = 10 * 60;
 
+/// How long ago a deposit's service day was, in days (expiry needs old hours).
+const AGES: [i64; 3] = [0, 40, 400];
+
+/// The rules a `SetRules` op picks from: each field independently on or off.
+#[derive(Debug, Clone, Copy)]
+struct RuleChoice {
+    rounding: u8,
+    day_cap: bool,
+    approval: bool,
+    storage_cap: bool,
+    expiry: u8,
+}
+
+impl RuleChoice {
+    fn rules(self) -> Rules {
+        Rules {
+            rounding: [Rounding::None, Rounding::HalfHour, Rounding::QuarterHour][usize::from(self.rounding % 3)],
+            day_cap: self.day_cap.then(|| Minutes::from_hours(6)),
+            approval_over: self.approval.then(|| Minutes::from_hours(4)),
+            storage_cap: self.storage_cap.then(|| Minutes::from_hours(30)),
+            expiry_months: [None, Some(1), Some(12)][usize::from(self.expiry % 3)],
+            multipliers: Vec::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 enum Op {
     Register(usize),
-    Deposit(usize, u32),
+    /// Card, minutes, index into `AGES`, recorded by a (non-admin) staff member.
+    Deposit(usize, u32, usize, bool),
     Batch(Vec<usize>, u32),
     Redeem(usize, usize, u32),
     Transfer(usize, usize, u32),
@@ -29,6 +58,10 @@ enum Op {
     Adjust(usize, bool, u32),
     Restock(usize, u32),
     Reopen,
+    SetRules(RuleChoice),
+    /// Approve or reject the k-th held deposit (or, for large k, an entry that is not held).
+    Decide(usize, bool),
+    Expire,
 }
 
 fn minutes() -> impl Strategy<Value = u32> {
@@ -39,7 +72,7 @@ fn op() -> impl Strategy<Value = Op> {
     let card = 0..CARDS.len() + 1; // the last index is a card nobody has
     prop_oneof![
         3 => (0..CARDS.len()).prop_map(Op::Register),
-        6 => (card.clone(), minutes()).prop_map(|(c, m)| Op::Deposit(c, m)),
+        6 => (card.clone(), minutes(), 0..AGES.len(), any::<bool>()).prop_map(|(c, m, a, s)| Op::Deposit(c, m, a, s)),
         2 => (prop::collection::vec(card.clone(), 0..4), minutes()).prop_map(|(c, m)| Op::Batch(c, m)),
         4 => (card.clone(), 0..2usize, prop_oneof![Just(0u32), 1..=3u32, Just(1001)]).prop_map(|(c, r, q)| Op::Redeem(c, r, q)),
         3 => (card.clone(), card.clone(), minutes()).prop_map(|(a, b, m)| Op::Transfer(a, b, m)),
@@ -47,13 +80,20 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (card.clone(), any::<bool>(), minutes()).prop_map(|(c, k, m)| Op::Adjust(c, k, m)),
         1 => (0..2usize, 0..3u32).prop_map(|(r, q)| Op::Restock(r, q)),
         1 => Just(Op::Reopen),
+        1 => (0..3u8, any::<bool>(), any::<bool>(), any::<bool>(), 0..3u8).prop_map(|(rounding, day_cap, approval, storage_cap, expiry)| {
+            Op::SetRules(RuleChoice { rounding, day_cap, approval, storage_cap, expiry })
+        }),
+        2 => (0..4usize, any::<bool>()).prop_map(|(k, a)| Op::Decide(k, a)),
+        1 => Just(Op::Expire),
     ]
 }
 
 #[derive(Debug, Clone)]
 enum Entry {
     Other,
-    Deposit { v: usize, m: u64 },
+    Deposit { v: usize, m: u64, day: i64 },
+    Held { v: usize, m: u64, day: i64 },
+    Expire { v: usize, m: u64 },
     Redeem { v: usize, reward: usize, qty: u32, m: u64 },
     Transfer { from: usize, to: usize, m: u64 },
     Adjust { v: usize, credit: bool, m: u64 },
@@ -69,9 +109,18 @@ struct Model {
     entries: HashMap<u64, Entry>,
     reversed: HashSet<u64>,
     next_seq: u64,
+    /// Registration order: the bank expires volunteers in id (= registration) order.
+    order: Vec<usize>,
+    rules: Rules,
+    /// Minutes credited per (card, day), kept only while a day cap is set.
+    day_totals: HashMap<(usize, i64), u64>,
+    held: Vec<u64>,
 }
 
 const REWARD_COST: [u64; 2] = [60, 30];
+
+/// The fixed clock's day (2026-11-29) as days since 1970.
+const TODAY: i64 = 20_786;
 
 impl Model {
     fn known(&self, c: usize) -> bool {
@@ -82,6 +131,54 @@ impl Model {
     }
     fn valid_minutes(m: u32) -> bool {
         m > 0 && m <= CAP
+    }
+    /// A deposit's credited minutes under the rules: rounded down, refused at 0 or over the cap.
+    fn credited(&self, m: u32) -> Option<u64> {
+        let unit = match self.rules.rounding {
+            Rounding::None => 1,
+            Rounding::HalfHour => 30,
+            Rounding::QuarterHour => 15,
+        };
+        let c = m / unit * unit;
+        Self::valid_minutes(c).then_some(u64::from(c))
+    }
+    fn cap(m: Option<Minutes>) -> Option<u64> {
+        m.map(|m| u64::from(m.get()))
+    }
+    /// Whether a credit of `m` to `v` on `day` fits the day cap and the storage cap.
+    fn fits(&self, v: usize, m: u64, day: Option<i64>) -> bool {
+        let day_ok = match (day, Self::cap(self.rules.day_cap)) {
+            (Some(d), Some(cap)) => self.day_totals.get(&(v, d)).copied().unwrap_or(0) + m <= cap,
+            _ => true,
+        };
+        day_ok && Self::cap(self.rules.storage_cap).is_none_or(|cap| self.bal(v) + m <= cap)
+    }
+    fn credit_deposit(&mut self, v: usize, m: u64, day: i64) {
+        if self.rules.day_cap.is_some() {
+            *self.day_totals.entry((v, day)).or_default() += m;
+        }
+        *self.balance.entry(v).or_default() += m;
+        self.record(Entry::Deposit { v, m, day });
+    }
+    /// FIFO expiry of one volunteer: credits before `cutoff` not used up by debits.
+    fn expiring(&self, v: usize, cutoff: i64, today: i64) -> u64 {
+        let mut old = 0u64;
+        let mut debits = 0u64;
+        for (seq, e) in &self.entries {
+            if self.reversed.contains(seq) {
+                continue;
+            }
+            match *e {
+                Entry::Deposit { v: w, m, day } if w == v && day < cutoff => old += m,
+                Entry::Transfer { to, m, .. } if to == v && today < cutoff => old += m,
+                Entry::Adjust { v: w, credit: true, m } if w == v && today < cutoff => old += m,
+                Entry::Redeem { v: w, m, .. } | Entry::Expire { v: w, m } if w == v => debits += m,
+                Entry::Transfer { from, m, .. } if from == v => debits += m,
+                Entry::Adjust { v: w, credit: false, m } if w == v => debits += m,
+                _ => {}
+            }
+        }
+        old.saturating_sub(debits)
     }
     fn record(&mut self, e: Entry) {
         self.entries.insert(self.next_seq, e);
@@ -96,29 +193,36 @@ impl Model {
                     return false;
                 }
                 self.registered.insert(*c);
+                self.order.push(*c);
                 self.record(Entry::Other);
                 true
             }
-            Op::Deposit(c, m) => {
-                if !self.known(*c) || !Self::valid_minutes(*m) {
+            Op::Deposit(c, m, age, by_staff) => {
+                let day = TODAY - AGES[*age];
+                let Some(m) = self.credited(*m) else { return false };
+                if !self.known(*c) || !self.fits(*c, m, Some(day)) {
                     return false;
                 }
-                *self.balance.entry(*c).or_default() += u64::from(*m);
-                self.record(Entry::Deposit { v: *c, m: u64::from(*m) });
+                let over = Self::cap(self.rules.approval_over).is_some_and(|limit| m > limit);
+                if *by_staff && over {
+                    self.held.push(self.next_seq);
+                    self.record(Entry::Held { v: *c, m, day });
+                } else {
+                    self.credit_deposit(*c, m, day);
+                }
                 true
             }
             Op::Batch(cards, m) => {
                 let unique: HashSet<_> = cards.iter().collect();
+                let Some(m) = self.credited(*m) else { return false };
                 if cards.is_empty()
                     || unique.len() != cards.len()
-                    || !Self::valid_minutes(*m)
-                    || !cards.iter().all(|c| self.known(*c))
+                    || !cards.iter().all(|c| self.known(*c) && self.fits(*c, m, Some(TODAY)))
                 {
                     return false;
                 }
                 for c in cards {
-                    *self.balance.entry(*c).or_default() += u64::from(*m);
-                    self.record(Entry::Deposit { v: *c, m: u64::from(*m) });
+                    self.credit_deposit(*c, m, TODAY);
                 }
                 true
             }
@@ -146,6 +250,7 @@ impl Model {
                     || *m > TRANSFER_LIMIT
                     || a == b
                     || self.bal(*a) < m64
+                    || !self.fits(*b, m64, None)
                 {
                     return false;
                 }
@@ -183,12 +288,20 @@ impl Model {
                     return false;
                 }
                 let ok = match entry {
-                    Entry::Other => false,
-                    Entry::Deposit { v, m } => {
+                    Entry::Other | Entry::Held { .. } => false,
+                    Entry::Deposit { v, m, day } => {
                         self.bal(v) >= m && {
                             *self.balance.entry(v).or_default() -= m;
+                            if self.rules.day_cap.is_some() {
+                                let t = self.day_totals.entry((v, day)).or_default();
+                                *t = t.saturating_sub(m);
+                            }
                             true
                         }
+                    }
+                    Entry::Expire { v, m } => {
+                        *self.balance.entry(v).or_default() += m;
+                        true
                     }
                     Entry::Redeem { v, reward, qty, m } => {
                         if reward == 0 {
@@ -223,6 +336,37 @@ impl Model {
                 ok
             }
             Op::Reopen => true,
+            Op::SetRules(choice) => {
+                self.rules = choice.rules();
+                self.record(Entry::Other);
+                true
+            }
+            Op::Decide(k, approve) => {
+                let Some(&target) = self.held.get(*k) else { return false };
+                let Some(Entry::Held { v, m, day }) = self.entries.get(&target).cloned() else { return false };
+                if *approve && !self.fits(v, m, Some(day)) {
+                    return false;
+                }
+                self.held.remove(*k);
+                self.record(Entry::Other);
+                if *approve {
+                    self.credit_deposit(v, m, day);
+                }
+                true
+            }
+            Op::Expire => {
+                let Some(months) = self.rules.expiry_months else { return false };
+                let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 29).unwrap();
+                let cutoff = Day::from_date(today.checked_sub_months(chrono::Months::new(u32::from(months))).unwrap()).ordinal() as i64;
+                for v in self.order.clone() {
+                    let m = self.expiring(v, cutoff, TODAY);
+                    if m > 0 {
+                        *self.balance.entry(v).or_default() -= m;
+                        self.record(Entry::Expire { v, m });
+                    }
+                }
+                true
+            }
         }
     }
 
@@ -250,6 +394,13 @@ fn template() -> &'static Path {
             merchant: String::new(),
         };
         bank.add_reward(&admin(), None, &r).unwrap();
+        let staff = hourbank::bank::NewStaff {
+            id: StaffId::parse("S02").unwrap(),
+            name: Name::parse("职员").unwrap(),
+            role: hourbank::domain::Role::Staff,
+            pin: "2468".into(),
+        };
+        bank.add_staff(&admin(), None, staff).unwrap();
         dir
     })
     .path()
@@ -283,15 +434,17 @@ fn run(bank: &Bank, op: &Op, ids: (u64, [u64; 2]), seqs: &mut Vec<u64>, model: &
             };
             bank.register_volunteer(&admin(), None, &form).map(|e| vec![e.seq()])
         }
-        Op::Deposit(i, m) => bank
+        Op::Deposit(i, m, age, by_staff) => bank
             .deposit(
-                &admin(),
+                &if *by_staff { Actor::Staff(StaffId::parse("S02").unwrap()) } else { admin() },
                 None,
                 &Deposit {
                     card: c(*i),
                     activity,
                     minutes: Minutes::new(*m),
-                    served_on: None,
+                    served_on: Some(Day::from_date(
+                        chrono::NaiveDate::from_ymd_opt(2026, 11, 29).unwrap() - chrono::Days::new(AGES[*age] as u64),
+                    )),
                     note: String::new(),
                 },
             )
@@ -331,6 +484,15 @@ fn run(bank: &Bank, op: &Op, ids: (u64, [u64; 2]), seqs: &mut Vec<u64>, model: &
             .reverse(&admin(), None, model.reverse_target(*k), "r")
             .map(|x| x.events.iter().map(|e| e.seq()).collect()),
         Op::Reopen => Ok(vec![]),
+        Op::SetRules(choice) => bank.change_rules(&admin(), None, &choice.rules()).map(|x| vec![x.first_seq()]),
+        Op::Decide(k, approve) => {
+            let target = model.held.get(*k).copied().unwrap_or(999_999);
+            bank.decide_deposit(&admin(), target, *approve, "r").map(|x| x.events.iter().map(|e| e.seq()).collect())
+        }
+        Op::Expire => {
+            let before = bank.store().next_seq().unwrap();
+            bank.expire(&admin(), bank.today()).map(|_| (before..bank.store().next_seq().unwrap()).collect())
+        }
     };
     match result {
         Ok(s) => {
