@@ -36,7 +36,8 @@ struct RuleChoice {
 impl RuleChoice {
     fn rules(self) -> Rules {
         Rules {
-            rounding: [Rounding::None, Rounding::HalfHour, Rounding::QuarterHour][usize::from(self.rounding % 3)],
+            rounding: [Rounding::None, Rounding::HalfHour, Rounding::QuarterHour]
+                [usize::from(self.rounding % 3)],
             day_cap: self.day_cap.then(|| Minutes::from_hours(6)),
             approval_over: self.approval.then(|| Minutes::from_hours(4)),
             storage_cap: self.storage_cap.then(|| Minutes::from_hours(30)),
@@ -343,7 +344,9 @@ impl Model {
             }
             Op::Decide(k, approve) => {
                 let Some(&target) = self.held.get(*k) else { return false };
-                let Some(Entry::Held { v, m, day }) = self.entries.get(&target).cloned() else { return false };
+                let Some(Entry::Held { v, m, day }) = self.entries.get(&target).cloned() else {
+                    return false;
+                };
                 if *approve && !self.fits(v, m, Some(day)) {
                     return false;
                 }
@@ -357,7 +360,9 @@ impl Model {
             Op::Expire => {
                 let Some(months) = self.rules.expiry_months else { return false };
                 let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 29).unwrap();
-                let cutoff = Day::from_date(today.checked_sub_months(chrono::Months::new(u32::from(months))).unwrap()).ordinal() as i64;
+                let cutoff =
+                    Day::from_date(today.checked_sub_months(chrono::Months::new(u32::from(months))).unwrap())
+                        .ordinal() as i64;
                 for v in self.order.clone() {
                     let m = self.expiring(v, cutoff, TODAY);
                     if m > 0 {
@@ -443,7 +448,8 @@ fn run(bank: &Bank, op: &Op, ids: (u64, [u64; 2]), seqs: &mut Vec<u64>, model: &
                     activity,
                     minutes: Minutes::new(*m),
                     served_on: Some(Day::from_date(
-                        chrono::NaiveDate::from_ymd_opt(2026, 11, 29).unwrap() - chrono::Days::new(AGES[*age] as u64),
+                        chrono::NaiveDate::from_ymd_opt(2026, 11, 29).unwrap()
+                            - chrono::Days::new(AGES[*age] as u64),
                     )),
                     note: String::new(),
                 },
@@ -484,10 +490,13 @@ fn run(bank: &Bank, op: &Op, ids: (u64, [u64; 2]), seqs: &mut Vec<u64>, model: &
             .reverse(&admin(), None, model.reverse_target(*k), "r")
             .map(|x| x.events.iter().map(|e| e.seq()).collect()),
         Op::Reopen => Ok(vec![]),
-        Op::SetRules(choice) => bank.change_rules(&admin(), None, &choice.rules()).map(|x| vec![x.first_seq()]),
+        Op::SetRules(choice) => {
+            bank.change_rules(&admin(), None, &choice.rules()).map(|x| vec![x.first_seq()])
+        }
         Op::Decide(k, approve) => {
             let target = model.held.get(*k).copied().unwrap_or(999_999);
-            bank.decide_deposit(&admin(), target, *approve, "r").map(|x| x.events.iter().map(|e| e.seq()).collect())
+            bank.decide_deposit(&admin(), target, *approve, "r")
+                .map(|x| x.events.iter().map(|e| e.seq()).collect())
         }
         Op::Expire => {
             let before = bank.store().next_seq().unwrap();

@@ -99,6 +99,9 @@ impl Rules {
     /// The minutes a deposit of `served` minutes in `category` credits: multiplied, then rounded
     /// down. Refused when nothing is left after rounding, so a deposit never silently becomes 0.
     pub fn credit(&self, served: Minutes, category: &str) -> Result<Minutes, DomainError> {
+        if served.get() == 0 {
+            return Err(DomainError::ZeroMinutes);
+        }
         let scaled = u64::from(served.get()) * u64::from(self.multiplier(category)) / 100;
         let scaled = Minutes::new(u32::try_from(scaled).map_err(|_| DomainError::ZeroMinutes)?);
         let credited = self.rounding.round(scaled);

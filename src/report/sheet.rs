@@ -80,7 +80,13 @@ pub struct Sheet {
 
 impl Sheet {
     pub fn new(name: impl Into<String>, columns: &[Column], rows: Vec<Vec<Cell>>, totals: bool) -> Sheet {
-        Sheet { name: name.into(), columns: columns.to_vec(), rows, totals, closing_balance: None }
+        Sheet {
+            name: sheet_name(&name.into()),
+            columns: columns.to_vec(),
+            rows,
+            totals,
+            closing_balance: None,
+        }
     }
 
     /// The totals row: sums of the hour and count columns, 合计 in the first column.
@@ -233,7 +239,16 @@ pub fn write_xlsx(sheets: &[Sheet], path: &Path) -> Result<(), XlsxError> {
     wb.save(path)
 }
 
-/// A worksheet name Excel accepts: the forbidden characters replaced, 31 characters at most.
+/// A worksheet name Excel accepts, 31 characters at most: a masked card's `*` becomes the
+/// full-width `＊` (allowed, and reads the same), other forbidden characters `_`. Applied when
+/// a sheet is made, so the CSV block and the worksheet carry the same name.
 fn sheet_name(name: &str) -> String {
-    name.chars().map(|c| if "[]:*?/\\".contains(c) { '_' } else { c }).take(31).collect()
+    name.chars()
+        .map(|c| match c {
+            '*' => '＊',
+            '[' | ']' | ':' | '?' | '/' | '\\' => '_',
+            c => c,
+        })
+        .take(31)
+        .collect()
 }
