@@ -197,7 +197,7 @@ fn staff_approve_a_long_shift_with_an_edited_duration_and_a_reason() {
     c.key(KeyCode::Esc).login("S01", "5678").key(KeyCode::F(6));
     assert_eq!(c.screen(), "review");
     assert!(
-        c.shows("Shifts waiting for review (1)") && c.shows("陈华佩") && c.shows("9.25"),
+        c.shows("Waiting for review (shifts, large deposits) (1)") && c.shows("陈华佩") && c.shows("9.25"),
         "{}",
         c.render(120, 40)
     );
@@ -210,7 +210,7 @@ fn staff_approve_a_long_shift_with_an_edited_duration_and_a_reason() {
     assert!(c.shows("A reason is required"), "{}", c.render(120, 40));
     assert_eq!(balance(&c), before, "refused without a reason");
     c.typed("lunch break not worked").enter();
-    assert!(c.shows("Shifts waiting for review (0)"), "{}", c.render(120, 40));
+    assert!(c.shows("Waiting for review (shifts, large deposits) (0)"), "{}", c.render(120, 40));
     assert_eq!(balance(&c), before + 8 * 60);
     let seq = match c.app.status() {
         hourbank::tui::app::Status::Saved(seq) => *seq,

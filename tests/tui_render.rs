@@ -21,6 +21,31 @@ fn set_pin(c: &mut Counter) {
         .unwrap();
 }
 
+/// A year and a half of deposits, booked a month apart, for the charts: the clock goes back,
+/// each month gets a different amount, and the clock comes forward again.
+fn history(c: &mut Counter) {
+    let bank = c.bank();
+    let activity = bank.find_activity("入户宣传").unwrap().0;
+    for months_ago in 1..=18i64 {
+        c.clock.advance(-months_ago * 30 * 86_400);
+        for (card, minutes) in [("JH000003", 30 * (1 + months_ago % 7)), ("JH000002", 60 * (months_ago % 4))]
+        {
+            if minutes == 0 {
+                continue;
+            }
+            let d = hourbank::bank::Deposit {
+                card: hourbank::domain::CardNo::parse(card).unwrap(),
+                activity,
+                minutes: hourbank::domain::Minutes::new(minutes as u32),
+                served_on: None,
+                note: String::new(),
+            };
+            bank.deposit(&hourbank::domain::Actor::Cli("test".into()), None, &d).unwrap();
+        }
+        c.clock.advance(months_ago * 30 * 86_400);
+    }
+}
+
 /// The seeded volunteers' phone numbers: no screen shows one in full.
 const PHONES: [&str; 3] = ["13800001234", "13900005678", "13700009999"];
 
@@ -111,6 +136,20 @@ const SCREENS: &[(&str, Setup)] = &[
     }),
     ("volunteer_with_id_number", |c| {
         c.login("S01", "5678").typed("JH000002").enter();
+    }),
+    ("reports_daily", |c| {
+        c.login("A01", "1234").key(KeyCode::F(7));
+    }),
+    ("reports_monthly", |c| {
+        history(c);
+        c.login("A01", "1234").key(KeyCode::F(7)).key(KeyCode::Tab);
+    }),
+    ("reports_settlement", |c| {
+        c.login("A01", "1234").key(KeyCode::F(7)).key(KeyCode::Tab).key(KeyCode::Tab);
+    }),
+    ("volunteer_sparkline", |c| {
+        history(c);
+        c.login("S01", "5678").typed("JH000003").enter();
     }),
     ("help_over_volunteer", |c| {
         c.login("S01", "5678").typed("JH000002").enter().key(KeyCode::F(1));

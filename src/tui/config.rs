@@ -24,6 +24,8 @@ pub struct Config {
     pub theme: Option<String>,
     /// `zh` or `en`; unset means the locale decides.
     pub lang: Option<String>,
+    /// Where the reports screen writes XLSX files [default: ~/hourbank-reports].
+    pub report_dir: Option<String>,
 }
 
 impl Default for Config {
@@ -37,6 +39,7 @@ impl Default for Config {
             receipt_command: None,
             theme: None,
             lang: None,
+            report_dir: None,
         }
     }
 }

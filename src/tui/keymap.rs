@@ -22,8 +22,10 @@ pub enum Scope {
     Batch,
     Redeem,
     Receipt,
-    /// Shifts waiting for staff.
+    /// Shifts and deposits waiting for staff or an admin.
     Review,
+    /// Reports with charts (admins).
+    Reports,
     Help,
 }
 
@@ -63,6 +65,11 @@ pub enum Action {
     Approve,
     Reject,
     SetPin,
+    Reports,
+    NextReport,
+    Earlier,
+    Later,
+    Export,
 }
 
 /// One binding. `hint` marks the few shown in the footer; all appear in the help overlay.
@@ -120,6 +127,12 @@ pub const KEYMAP: &[Binding] = &[
     key(S::Find, K::F(2), A::Register, true),
     key(S::Find, K::F(5), A::Batch, true),
     key(S::Find, K::F(6), A::Review, true),
+    key(S::Find, K::F(7), A::Reports, true),
+    key(S::Reports, K::Tab, A::NextReport, true),
+    key(S::Reports, K::Left, A::Earlier, true),
+    key(S::Reports, K::Right, A::Later, true),
+    key(S::Reports, K::Char('x'), A::Export, true),
+    key(S::Reports, K::Esc, A::Back, false),
     key(S::Review, K::Up, A::Up, false),
     key(S::Review, K::Down, A::Down, false),
     key(S::Review, K::Char('a'), A::Approve, true),
@@ -193,6 +206,8 @@ pub fn key_label(b: &Binding) -> String {
         K::BackTab => "Shift+Tab".into(),
         K::Up => "Up".into(),
         K::Down => "Down".into(),
+        K::Left => "Left".into(),
+        K::Right => "Right".into(),
         K::PageUp => "PgUp".into(),
         K::PageDown => "PgDn".into(),
         K::Delete => "Del".into(),
@@ -237,6 +252,11 @@ pub fn action_label(t: &Text, a: Action) -> &'static str {
         A::Approve => t.act_approve,
         A::Reject => t.act_reject,
         A::SetPin => t.act_set_pin,
+        A::Reports => t.act_reports,
+        A::NextReport => t.act_next_report,
+        A::Earlier => t.act_earlier,
+        A::Later => t.act_later,
+        A::Export => t.act_export,
     }
 }
 

@@ -40,6 +40,13 @@ impl Theme {
         Style::new().bg(self.border.fg.unwrap_or(Color::Reset)).fg(fg).add_modifier(Modifier::BOLD)
     }
 
+    /// Bars of a chart: reversed blanks in the accent colour (like the large digits), so every
+    /// theme — high contrast too, where the accent is bright yellow on black — draws them
+    /// without a new role, and a monochrome terminal still shows them.
+    pub fn chart(&self) -> Style {
+        Style::new().fg(self.accent.fg.unwrap_or(Color::Reset)).add_modifier(Modifier::REVERSED)
+    }
+
     /// A list or table row.
     pub fn row(&self, selected: bool) -> Style {
         if selected { self.selection } else { self.text }

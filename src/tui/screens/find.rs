@@ -108,6 +108,11 @@ impl Find {
                 Ok(review) => return Step::Open(Screen::Review(review)),
                 Err(e) => *cx.status = Status::Error(cx.t.bank_error(&e)),
             },
+            Some(Action::Reports) => {
+                if let Some(reports) = super::reports::Reports::open(cx) {
+                    return Step::Open(Screen::Reports(reports));
+                }
+            }
             Some(Action::Back) => {
                 self.query.clear();
                 self.rows.clear();

@@ -13,6 +13,7 @@ pub mod receipt;
 pub mod record;
 pub mod redeem;
 pub mod register;
+pub mod reports;
 pub mod review;
 pub mod setup;
 pub mod transfer;
@@ -40,6 +41,7 @@ pub enum Screen {
     Register(register::Register),
     Transfer(transfer::TransferForm),
     Review(review::Review),
+    Reports(reports::Reports),
 }
 
 impl Screen {
@@ -56,6 +58,7 @@ impl Screen {
             Screen::Redeem(r) => r.scope(),
             Screen::Receipt(_) => Scope::Receipt,
             Screen::Review(r) => r.scope(),
+            Screen::Reports(_) => Scope::Reports,
         }
     }
 
@@ -79,6 +82,7 @@ impl Screen {
             Screen::Register(s) => s.on_key(key, cx),
             Screen::Transfer(s) => s.on_key(key, cx),
             Screen::Review(s) => s.on_key(key, cx),
+            Screen::Reports(s) => s.on_key(key, cx),
             Screen::Setup(_)
             | Screen::Lock(_)
             | Screen::Login(_)
@@ -103,6 +107,7 @@ impl Screen {
             Screen::Register(s) => s.render(area, buf, vx),
             Screen::Transfer(s) => s.render(area, buf, vx),
             Screen::Review(s) => s.render(area, buf, vx),
+            Screen::Reports(s) => s.render(area, buf, vx),
         }
     }
 
@@ -123,6 +128,7 @@ impl Screen {
             Screen::Register(_) => "register",
             Screen::Transfer(_) => "transfer",
             Screen::Review(_) => "review",
+            Screen::Reports(_) => "reports",
         }
     }
 }

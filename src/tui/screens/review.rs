@@ -1,24 +1,56 @@
-//! Shifts waiting for staff (`F6` on the find screen): check-ins at the kiosk that ran past
-//! midnight or over the limit. `a` approves with an edited duration, `x` rejects; a reason is
-//! required either way, and both are journal entries (an approval deposits the hours).
+//! What waits for a decision (`F6` on the find screen): check-ins at the kiosk that ran past
+//! midnight or over the limit, and deposits over the approval threshold (admins decide those).
+//! `a` approves — a shift with an edited duration — and `x` rejects; a reason is required
+//! either way, and both are journal entries (an approval deposits the hours).
 
 use crossterm::event::KeyEvent;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
 use super::Screen;
-use crate::bank::{Bank, BankError, ShiftInReview};
+use crate::bank::{Bank, BankError, HeldDeposit, ShiftInReview};
 use crate::domain::{Minutes, format_hours};
 use crate::tui::app::{Cx, Status, Step, Vx};
 use crate::tui::keymap::{self, Action, Scope};
 use crate::tui::widgets::{Field, Form, centered, pad, pad_left, popup, put, title_bar};
 
-/// One row: the shift and who and what it was.
+enum Item {
+    Shift(ShiftInReview),
+    Held(HeldDeposit),
+}
+
+/// One row: the shift or held deposit, and who and what it was.
 struct Row {
-    item: ShiftInReview,
+    item: Item,
+    /// When the shift started, or the day the held deposit was served.
+    when: String,
+    minutes: Minutes,
     card: String,
     name: String,
     activity: String,
+}
+
+impl Row {
+    fn new(bank: &Bank, item: Item) -> Result<Row, BankError> {
+        let (volunteer, activity, minutes, when) = match &item {
+            Item::Shift(s) => (
+                s.shift.volunteer,
+                s.shift.activity,
+                s.worked,
+                s.shift.started.datetime().with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M").to_string(),
+            ),
+            Item::Held(h) => (h.volunteer, h.activity, h.minutes, h.served_on.to_string()),
+        };
+        let v = bank.volunteer(volunteer)?;
+        Ok(Row {
+            item,
+            when,
+            minutes,
+            card: v.volunteer.card.to_string(),
+            name: v.volunteer.name.to_string(),
+            activity: bank.activity_name(activity)?,
+        })
+    }
 }
 
 pub struct Review {
@@ -35,14 +67,10 @@ impl Review {
     pub fn open(bank: &Bank) -> Result<Review, BankError> {
         let mut rows = Vec::new();
         for item in bank.shifts_in_review()? {
-            let v = bank.volunteer(item.shift.volunteer)?;
-            let activity = bank.activity_name(item.shift.activity)?;
-            rows.push(Row {
-                card: v.volunteer.card.to_string(),
-                name: v.volunteer.name.to_string(),
-                activity,
-                item,
-            });
+            rows.push(Row::new(bank, Item::Shift(item))?);
+        }
+        for item in bank.held_deposits()? {
+            rows.push(Row::new(bank, Item::Held(item))?);
         }
         Ok(Review { rows, selected: 0, deciding: None })
     }
@@ -61,18 +89,16 @@ impl Review {
             Some(Action::Down) => self.selected = (self.selected + 1).min(self.rows.len().saturating_sub(1)),
             Some(action @ (Action::Approve | Action::Reject)) if !self.rows.is_empty() => {
                 let approve = action == Action::Approve;
+                let row = &self.rows[self.selected];
                 let mut fields = vec![Field::new("", 10), Field::new("", crate::domain::MAX_NOTE_CHARS)];
-                if approve {
-                    // Start from what the clock measured; staff usually shorten it.
-                    fields[MINUTES]
-                        .input
-                        .set(&format_hours(u64::from(self.rows[self.selected].item.worked.get())));
+                // A shift is approved for an edited duration (from what the clock measured;
+                // staff usually shorten it); a held deposit as it was recorded.
+                if approve && matches!(row.item, Item::Shift(_)) {
+                    fields[MINUTES].input.set(&format_hours(u64::from(row.minutes.get())));
                 } else {
                     fields.remove(MINUTES);
                 }
-                let mut form = Form::new(fields);
-                form.focus = if approve { MINUTES } else { 0 };
-                self.deciding = Some((approve, form, None));
+                self.deciding = Some((approve, Form::new(fields), None));
             }
             _ => {}
         }
@@ -86,18 +112,26 @@ impl Review {
             Some(Action::NextField | Action::PrevField) => form.next(),
             Some(Action::Submit) => {
                 let row = &self.rows[self.selected];
-                let (minutes, reason) = if *approve {
-                    match Minutes::parse(form.value(MINUTES)) {
-                        Ok(m) => (Some(m), form.value(REASON).to_string()),
-                        Err(e) => {
-                            *error = Some(cx.t.domain_error(&e));
-                            return Step::Stay;
-                        }
+                let result = match &row.item {
+                    Item::Shift(shift) => {
+                        let (minutes, reason) = if *approve {
+                            match Minutes::parse(form.value(MINUTES)) {
+                                Ok(m) => (Some(m), form.value(REASON).to_string()),
+                                Err(e) => {
+                                    *error = Some(cx.t.domain_error(&e));
+                                    return Step::Stay;
+                                }
+                            }
+                        } else {
+                            (None, form.value(0).to_string())
+                        };
+                        cx.bank.review_shift(&cx.session.actor, shift.seq, minutes, &reason)
                     }
-                } else {
-                    (None, form.value(0).to_string())
+                    Item::Held(held) => {
+                        cx.bank.decide_deposit(&cx.session.actor, held.seq, *approve, form.value(0))
+                    }
                 };
-                match cx.bank.review_shift(&cx.session.actor, row.item.seq, minutes, &reason) {
+                match result {
                     Ok(done) => {
                         *cx.status = Status::Saved(done.first_seq());
                         return match Review::open(cx.bank) {
@@ -126,9 +160,10 @@ impl Review {
         title_bar(buf, area, &format!("{} ({})", t.review_title, self.rows.len()), theme);
         let x = area.x + 1;
         let w = usize::from(area.width.saturating_sub(2));
-        let activity_cols = w.saturating_sub(16 + 1 + 10 + 1 + 10 + 1 + 8);
+        let activity_cols = w.saturating_sub(4 + 1 + 16 + 1 + 10 + 1 + 10 + 1 + 8);
         let header = format!(
-            "{} {} {} {} {}",
+            "{} {} {} {} {} {}",
+            pad(t.review_col_kind, 4),
             pad(t.review_col_started, 16),
             pad(t.review_col_card, 10),
             pad(t.review_col_name, 10),
@@ -142,21 +177,18 @@ impl Review {
         let room = usize::from(area.height.saturating_sub(2));
         let start = self.selected.saturating_sub(room.saturating_sub(1));
         for (i, row) in self.rows.iter().enumerate().skip(start).take(room) {
-            let started = row
-                .item
-                .shift
-                .started
-                .datetime()
-                .with_timezone(&chrono::Local)
-                .format("%Y-%m-%d %H:%M")
-                .to_string();
+            let kind = match row.item {
+                Item::Shift(_) => t.review_kind_shift,
+                Item::Held(_) => t.review_kind_deposit,
+            };
             let text = format!(
-                "{} {} {} {} {}",
-                pad(&started, 16),
+                "{} {} {} {} {} {}",
+                pad(kind, 4),
+                pad(&row.when, 16),
                 pad(&row.card, 10),
                 pad(&row.name, 10),
                 pad(&row.activity, activity_cols),
-                pad_left(&format_hours(u64::from(row.item.worked.get())), 8)
+                pad_left(&format_hours(u64::from(row.minutes.get())), 8)
             );
             let style = if i == self.selected { theme.selection } else { theme.text };
             put(buf, area, x, area.y + 2 + (i - start) as u16, &text, style);
@@ -165,7 +197,7 @@ impl Review {
             let title = if *approve { t.review_approve_title } else { t.review_reject_title };
             let inner = popup(buf, centered(area, 70, 9), title, theme);
             let mut form = form.clone();
-            if *approve {
+            if form.fields.len() == 2 {
                 form.fields[MINUTES].label = t.review_hours;
                 form.fields[REASON].label = t.reason;
             } else {

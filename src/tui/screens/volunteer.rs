@@ -12,7 +12,9 @@ use crate::domain::{CardNo, EventKind, PersonalField, VolunteerId, format_hours,
 use crate::tui::app::{Cx, Status, Step, Vx};
 use crate::tui::i18n::{Text, fill};
 use crate::tui::keymap::{self, Action, Scope};
-use crate::tui::widgets::{Field, Form, TextInput, centered, clock, pad, pad_left, popup, put, title_bar};
+use crate::tui::widgets::{
+    Field, Form, TextInput, centered, chart, clock, pad, pad_left, popup, put, title_bar,
+};
 
 pub struct ReversePopup {
     seq: u64,
@@ -39,6 +41,8 @@ pub struct VolunteerPage {
     pub view: VolunteerView,
     /// Newest first.
     lines: Vec<HistoryLine>,
+    /// Minutes of service booked in each of the last 12 months, oldest first (the sparkline).
+    spark: Vec<u64>,
     selected: usize,
     reverse: Option<ReversePopup>,
     pin: Option<PinPopup>,
@@ -69,6 +73,22 @@ pub fn signed_hours(delta: i64) -> String {
     format!("{sign}{}", format_hours(delta.unsigned_abs()))
 }
 
+/// Minutes of service in each of the 12 months up to `today`'s, oldest first: deposits by the
+/// month served, leaving out those later reversed.
+fn service_by_month(lines: &[HistoryLine], today: crate::domain::Day) -> Vec<u64> {
+    use crate::report::Month;
+    let months = Month::of(today).last(12);
+    let mut minutes = vec![0u64; months.len()];
+    for line in lines.iter().filter(|l| l.reversed_by.is_none()) {
+        if let EventKind::Deposited { minutes: m, served_on, .. } = line.event.kind()
+            && let Some(i) = months.iter().position(|month| *month == Month::of(*served_on))
+        {
+            minutes[i] += u64::from(m.get());
+        }
+    }
+    minutes
+}
+
 impl VolunteerPage {
     pub fn open(bank: &Bank, id: VolunteerId) -> Result<VolunteerPage, BankError> {
         VolunteerPage::with_view(bank, bank.volunteer(id)?)
@@ -77,8 +97,9 @@ impl VolunteerPage {
     fn with_view(bank: &Bank, view: VolunteerView) -> Result<VolunteerPage, BankError> {
         let mut lines = bank.history(view.id)?;
         lines.retain(|l| l.delta != 0 || matches!(l.event.kind(), EventKind::Reversed { .. }));
+        let spark = service_by_month(&lines, bank.today());
         lines.reverse();
-        Ok(VolunteerPage { view, lines, selected: 0, reverse: None, pin: None, revealed: None })
+        Ok(VolunteerPage { view, lines, spark, selected: 0, reverse: None, pin: None, revealed: None })
     }
 
     /// Back to this volunteer's page, freshly read (after an entry, or from a form); to the
@@ -265,7 +286,11 @@ impl VolunteerPage {
         }
         title_bar(buf, area, &title, theme);
         let x = area.x + 1;
-        put(buf, area, x, area.y + 1, &format!("{} ({})", t.balance, t.hours_unit), theme.muted);
+        let label = format!("{} ({})", t.balance, t.hours_unit);
+        put(buf, area, x, area.y + 1, &label, theme.muted);
+        let spark_x = x + crate::tui::widgets::width(&label) as u16 + 4;
+        let label_cols = put(buf, area, spark_x, area.y + 1, t.spark_label, theme.muted);
+        put(buf, area, spark_x + label_cols + 1, area.y + 1, &chart::sparkline(&self.spark), theme.accent);
         let balance = format_hours(a.balance());
         clock::render(
             &balance,

@@ -1,6 +1,7 @@
 //! Small drawing helpers shared by the screens. Widths are display widths (a hanzi is two
 //! columns); strings are cut at grapheme boundaries, never bytes.
 
+pub mod chart;
 pub mod clock;
 pub mod form;
 pub mod input;
