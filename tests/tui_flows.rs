@@ -455,3 +455,54 @@ fn phones_and_id_numbers_are_masked_until_an_admin_reveals_them_which_is_journal
     c.key(KeyCode::Esc).typed("JH000001").enter();
     assert!(!c.shows("13800001234"));
 }
+
+#[test]
+fn a_large_deposit_by_staff_waits_for_an_admin_who_approves_it_at_the_review_screen() {
+    let mut c = Counter::seeded(Lang::En);
+    let rules = hourbank::domain::Rules {
+        approval_over: Some(hourbank::domain::Minutes::from_hours(4)),
+        ..Default::default()
+    };
+    c.bank().change_rules(&hourbank::domain::Actor::Cli("test".into()), None, &rules).unwrap();
+    let before = balance(&c, "JH000001");
+    c.login("S01", "5678").typed("JH000001").enter().typed("d").enter().typed("6").enter().enter();
+    assert_eq!(balance(&c, "JH000001"), before, "held, not credited");
+    assert!(c.shows("wait for an admin"), "{:?}", c.app.status());
+    let held = c.bank().held_deposits().unwrap();
+    assert_eq!(held.len(), 1);
+    // Staff see it in the review list but cannot decide it.
+    c.key(KeyCode::Esc).key(KeyCode::F(6));
+    assert!(c.shows("Deposit") && c.shows("陈华佩"), "{}", c.render(120, 40));
+    c.typed("a").typed("checked the sign-in sheet").enter();
+    assert!(c.shows("Only an admin"), "{}", c.render(120, 40));
+    assert_eq!(balance(&c, "JH000001"), before);
+    // An admin approves it.
+    c.key(KeyCode::Esc).key(KeyCode::Esc).ctrl('l').login("A01", "1234").key(KeyCode::F(6));
+    c.typed("a").typed("checked the sign-in sheet").enter();
+    let seq = saved(&c);
+    assert_eq!(balance(&c, "JH000001"), before + 360);
+    assert!(matches!(c.bank().event(seq).unwrap().kind(), EventKind::DepositDecided { approved: true, .. }));
+    assert!(c.bank().held_deposits().unwrap().is_empty());
+}
+
+#[test]
+fn reports_are_for_admins_and_x_writes_the_workbook() {
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().to_str().unwrap().to_string();
+    let mut c = Counter::seeded_with(Lang::Zh, |o| o.config.report_dir = Some(dir.clone()));
+    c.login("S01", "5678").key(KeyCode::F(7));
+    assert_eq!(c.screen(), "find", "staff cannot open reports");
+    assert!(matches!(c.app.status(), Status::Error(_)));
+    c.ctrl('l').login("A01", "1234").key(KeyCode::F(7));
+    assert_eq!(c.screen(), "reports");
+    assert!(c.shows("日结") && c.shows("垃圾分类督导"), "{}", c.render(120, 40));
+    c.key(KeyCode::Tab);
+    assert!(c.shows("近24个月每月存入小时"), "{}", c.render(120, 40));
+    c.typed("x");
+    let file = out.path().join("月报-2026-11.xlsx");
+    assert!(file.exists(), "{:?}", c.app.status());
+    c.key(KeyCode::Left);
+    assert!(c.shows("2026-10"), "{}", c.render(120, 40));
+    c.key(KeyCode::Right).key(KeyCode::Right);
+    assert!(c.shows("2026-11") && !c.shows("2026-12"), "no month after this one");
+}

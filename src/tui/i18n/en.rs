@@ -285,4 +285,5 @@ pub static TEXT: Text = Text {
     review_kind_shift: "Shift",
     review_kind_deposit: "Deposit",
     act_next_report: "next report",
+    held_for_approval: "Saved #{}: {} deposit(s) over the approval limit wait for an admin (F6)",
 };

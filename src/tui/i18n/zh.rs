@@ -286,4 +286,5 @@ pub static TEXT: Text = Text {
     review_kind_shift: "签到",
     review_kind_deposit: "存入",
     act_next_report: "切换报表",
+    held_for_approval: "已保存 #{}：{} 笔超过审批额度，等待管理员审批（F6）",
 };

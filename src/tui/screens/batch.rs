@@ -101,9 +101,19 @@ impl Batch {
                         };
                         match cx.bank.deposit_batch(&cx.session.actor, None, &batch) {
                             Ok(done) => {
-                                let total = u64::from(values.minutes.get()) * list.len() as u64;
+                                // What the rules credited (rounded, multiplied), not what was typed.
+                                let total: u64 = done
+                                    .events
+                                    .iter()
+                                    .map(|e| match e.kind() {
+                                        crate::domain::EventKind::Deposited { minutes, .. } => {
+                                            u64::from(minutes.get())
+                                        }
+                                        _ => 0,
+                                    })
+                                    .sum();
                                 cx.memory.last_activity = Some(values.activity);
-                                *cx.status = Status::Saved(done.first_seq());
+                                *cx.status = super::deposit_status(cx.t, &done);
                                 let summary = fill(
                                     cx.t.batch_summary,
                                     &[&list.len(), &format_hours(total), &done.first_seq()],

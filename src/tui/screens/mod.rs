@@ -26,6 +26,18 @@ use ratatui::layout::Rect;
 use super::app::{Cx, Step, Vx};
 use super::keymap::Scope;
 
+/// The status after a deposit: saved, or — when the rules held some of it for an admin —
+/// saying so, since the balance did not change.
+pub fn deposit_status(t: &crate::tui::i18n::Text, done: &crate::store::Committed) -> super::app::Status {
+    use crate::domain::EventKind;
+    let held = done.events.iter().filter(|e| matches!(e.kind(), EventKind::DepositHeld { .. })).count();
+    if held == 0 {
+        super::app::Status::Saved(done.first_seq())
+    } else {
+        super::app::Status::Info(crate::tui::i18n::fill(t.held_for_approval, &[&done.first_seq(), &held]))
+    }
+}
+
 pub enum Screen {
     Setup(setup::Setup),
     Lock(lock::Lock),

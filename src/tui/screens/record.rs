@@ -51,7 +51,7 @@ impl Record {
                     match cx.bank.deposit(&cx.session.actor, None, &deposit) {
                         Ok(done) => {
                             cx.memory.last_activity = Some(values.activity);
-                            *cx.status = Status::Saved(done.first_seq());
+                            *cx.status = super::deposit_status(cx.t, &done);
                             return self.back(cx);
                         }
                         Err(e) => {

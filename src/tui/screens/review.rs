@@ -160,10 +160,10 @@ impl Review {
         title_bar(buf, area, &format!("{} ({})", t.review_title, self.rows.len()), theme);
         let x = area.x + 1;
         let w = usize::from(area.width.saturating_sub(2));
-        let activity_cols = w.saturating_sub(4 + 1 + 16 + 1 + 10 + 1 + 10 + 1 + 8);
+        let activity_cols = w.saturating_sub(8 + 1 + 16 + 1 + 10 + 1 + 10 + 1 + 8);
         let header = format!(
             "{} {} {} {} {} {}",
-            pad(t.review_col_kind, 4),
+            pad(t.review_col_kind, 8),
             pad(t.review_col_started, 16),
             pad(t.review_col_card, 10),
             pad(t.review_col_name, 10),
@@ -183,7 +183,7 @@ impl Review {
             };
             let text = format!(
                 "{} {} {} {} {} {}",
-                pad(kind, 4),
+                pad(kind, 8),
                 pad(&row.when, 16),
                 pad(&row.card, 10),
                 pad(&row.name, 10),
