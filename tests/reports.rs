@@ -409,7 +409,7 @@ fn the_full_ledger_workbook_lists_every_entry_masked_unless_asked() {
     let cards: Vec<String> = rows.rows().skip(1).map(|r| r[2].to_string()).collect();
     assert!(cards.iter().all(|c| c.contains('*')), "cards masked by default");
     let summary = wb.worksheet_range("汇总").unwrap();
-    let total = summary.rows().last().unwrap();
+    let total = summary.rows().next_back().unwrap();
     assert_eq!(total[0], Data::String("合计".into()));
     assert_eq!(total[1], Data::Float(csv_rows as f64));
 

@@ -506,3 +506,64 @@ fn reports_are_for_admins_and_x_writes_the_workbook() {
     c.key(KeyCode::Right).key(KeyCode::Right);
     assert!(c.shows("2026-11") && !c.shows("2026-12"), "no month after this one");
 }
+
+#[test]
+fn an_admin_keeps_the_catalog_staff_and_rules_from_the_counter() {
+    let mut c = Counter::seeded(Lang::En);
+    c.login("S01", "5678").key(KeyCode::F(8));
+    assert_eq!(c.screen(), "find", "staff cannot open the admin screen");
+    c.ctrl('l').login("A01", "1234").key(KeyCode::F(8));
+    assert_eq!(c.screen(), "admin");
+    // New reward with a partner merchant.
+    c.typed("n").typed("花生油").key(KeyCode::Tab).key(KeyCode::Tab).typed("8").key(KeyCode::Tab).typed("12");
+    c.key(KeyCode::Tab).key(KeyCode::Tab).typed("华润万家").enter();
+    let oil = c.bank().find_reward("花生油").unwrap();
+    assert_eq!((oil.reward.cost.get(), oil.stock, oil.reward.merchant.as_str()), (480, 12, "华润万家"));
+    let seq = saved(&c);
+    assert_eq!(c.bank().event(seq).unwrap().body.actor.to_string(), "A01", "the journal names the admin");
+    // Price and restock the selected reward (the first row: 大米5kg).
+    let rice = c.bank().find_reward("大米5kg").unwrap();
+    c.typed("c");
+    for _ in 0..4 {
+        c.key(KeyCode::Backspace);
+    }
+    c.typed("12").enter();
+    c.typed("s").typed("5").enter();
+    let after = c.bank().find_reward("大米5kg").unwrap();
+    assert_eq!((after.reward.cost.get(), after.stock), (12 * 60, rice.stock + 5));
+    // A bad value is refused in the form and nothing is saved.
+    c.typed("c").key(KeyCode::Backspace).key(KeyCode::Backspace).typed("lots").enter();
+    assert!(c.shows("not understood"), "{}", c.render(120, 40));
+    c.key(KeyCode::Esc);
+    assert_eq!(c.bank().find_reward("大米5kg").unwrap().reward.cost.get(), 12 * 60);
+    // Activities: the multiplier of the first activity's category (环保).
+    c.key(KeyCode::Tab).typed("m");
+    for _ in 0..3 {
+        c.key(KeyCode::Backspace);
+    }
+    c.typed("150").enter();
+    assert_eq!(c.bank().rules().unwrap().multiplier("环保"), 150);
+    // Staff: disable S01.
+    c.key(KeyCode::Tab);
+    let row = c.bank().staff_members().unwrap().iter().position(|s| s.id.as_str() == "S01").unwrap();
+    for _ in 0..row {
+        c.key(KeyCode::Down);
+    }
+    c.typed("d").enter();
+    assert!(c.bank().staff_members().unwrap().iter().any(|s| s.id.as_str() == "S01" && s.disabled));
+    // Rules: a half-hour rounding and a daily cap of 6 hours.
+    c.key(KeyCode::Tab).typed("e");
+    for _ in 0..4 {
+        c.key(KeyCode::Backspace);
+    }
+    c.typed("30m").key(KeyCode::Tab);
+    for _ in 0..3 {
+        c.key(KeyCode::Backspace);
+    }
+    c.typed("6h").enter();
+    let rules = c.bank().rules().unwrap();
+    assert_eq!(rules.rounding, hourbank::domain::Rounding::HalfHour);
+    assert_eq!(rules.day_cap, Some(hourbank::domain::Minutes::from_hours(6)));
+    assert_eq!(rules.multiplier("环保"), 150, "editing the rules keeps the multipliers");
+    hourbank::bank::Bank::check(&c.bank()).map(|r| assert!(r.ok, "{:?}", r.problems)).unwrap();
+}

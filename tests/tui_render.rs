@@ -151,6 +151,19 @@ const SCREENS: &[(&str, Setup)] = &[
         history(c);
         c.login("S01", "5678").typed("JH000003").enter();
     }),
+    ("admin_rewards", |c| {
+        c.login("A01", "1234").key(KeyCode::F(8));
+    }),
+    ("admin_staff", |c| {
+        c.login("A01", "1234").key(KeyCode::F(8)).key(KeyCode::Tab).key(KeyCode::Tab);
+    }),
+    ("admin_rules_form", |c| {
+        c.login("A01", "1234").key(KeyCode::F(8));
+        for _ in 0..3 {
+            c.key(KeyCode::Tab);
+        }
+        c.typed("e");
+    }),
     ("help_over_volunteer", |c| {
         c.login("S01", "5678").typed("JH000002").enter().key(KeyCode::F(1));
     }),

@@ -326,6 +326,22 @@ impl Bank {
         first(c)
     }
 
+    /// A new price for one unit of a reward (admin only). Redemptions already made keep theirs.
+    pub fn reprice_reward(
+        &self,
+        who: &Actor,
+        op: Option<&str>,
+        reward: RewardId,
+        cost: Minutes,
+    ) -> Result<Event, BankError> {
+        let cost = cost.entry(Minutes::new(u32::MAX))?;
+        let c = self.run(who, op, "reprice_reward", &(reward, cost), |view| {
+            require(view, who, Need::Admin, "change the catalog")?;
+            Ok(vec![EventKind::RewardRepriced { reward, cost }.into()])
+        })?;
+        first(c)
+    }
+
     pub fn add_staff(&self, who: &Actor, op: Option<&str>, new: NewStaff) -> Result<Event, BankError> {
         // The PIN stays out of the operation digest: a 16-byte hash of a 4-digit PIN is no secret.
         let request = (new.id.clone(), new.name.clone(), new.role);

@@ -53,7 +53,8 @@ pub(super) fn plan_deposit(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HeldDeposit {
     pub seq: u64,
-    pub event: Event,
+    /// Who recorded it.
+    pub recorded_by: Actor,
     pub volunteer: VolunteerId,
     pub activity: ActivityId,
     pub minutes: Minutes,
@@ -104,7 +105,8 @@ impl Bank {
             let seq = seq?;
             let event = self.event(seq)?;
             if let EventKind::DepositHeld { volunteer, activity, minutes, served_on, .. } = *event.kind() {
-                out.push(HeldDeposit { seq, volunteer, activity, minutes, served_on, event });
+                let recorded_by = event.body.actor.clone();
+                out.push(HeldDeposit { seq, volunteer, activity, minutes, served_on, recorded_by });
             }
         }
         Ok(out)

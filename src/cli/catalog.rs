@@ -46,6 +46,16 @@ pub enum RewardCmd {
         #[arg(long)]
         op_id: Option<String>,
     },
+    /// Change the price of one unit (redemptions already made keep theirs)
+    Price {
+        /// Reward name or id
+        reward: String,
+        /// New cost, e.g. 3h or 90m
+        #[arg(long)]
+        cost: String,
+        #[arg(long)]
+        op_id: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -186,6 +196,12 @@ pub fn reward(store: Option<PathBuf>, cmd: RewardCmd) -> CliResult {
             let r = bank.find_reward(&reward)?;
             let e = bank.retire_reward(&who, op_id.as_deref(), r.id)?;
             say!("saved #{}: {} retired", e.seq(), r.reward.name);
+        }
+        RewardCmd::Price { reward, cost, op_id } => {
+            let r = bank.find_reward(&reward)?;
+            let cost = Minutes::parse(&cost)?;
+            let e = bank.reprice_reward(&who, op_id.as_deref(), r.id, cost)?;
+            say!("saved #{}: {} costs {} (was {})", e.seq(), r.reward.name, cost, r.reward.cost);
         }
     }
     Ok(())

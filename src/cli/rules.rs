@@ -154,7 +154,7 @@ pub fn approvals(store: Option<PathBuf>, cmd: ApprovalsCmd) -> CliResult {
                     card,
                     bank.activity_name(h.activity)?,
                     format_hours(u64::from(h.minutes.get())),
-                    h.event.body.actor.to_string(),
+                    h.recorded_by.to_string(),
                 ]);
             }
             output::table(&["entry", "served on", "card", "activity", "hours", "recorded by"], &rows);

@@ -126,7 +126,7 @@ pub fn daily_close(bank: &Bank, day: Day) -> Result<DailyClose, ExportError> {
             card: names.card(h.volunteer),
             activity: names.activity(h.activity),
             minutes: u64::from(h.minutes.get()),
-            recorded_by: h.event.body.actor.to_string(),
+            recorded_by: h.recorded_by.to_string(),
         });
     }
     Ok(DailyClose { day, by_staff, by_activity, held })

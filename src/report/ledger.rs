@@ -104,7 +104,7 @@ pub fn export_ledger_xlsx(
             failure = Some(e);
         }
         rows += 1;
-        if rows % 10_000 == 0 {
+        if rows.is_multiple_of(10_000) {
             progress(r_seq);
         }
         Ok(())

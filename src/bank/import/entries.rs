@@ -371,7 +371,7 @@ fn rules_refuse(
 ) -> Result<Option<String>, BankError> {
     let m = row.minutes;
     let unit = rules.rounding.unit();
-    if m.get() % unit != 0 {
+    if !m.get().is_multiple_of(unit) {
         return Ok(Some(format!("{m} is not a whole number of the {unit}-minute rounding unit")));
     }
     if let Some(cap) = rules.storage_cap

@@ -113,6 +113,11 @@ impl Find {
                     return Step::Open(Screen::Reports(reports));
                 }
             }
+            Some(Action::Admin) => {
+                if let Some(admin) = super::admin::Admin::open(cx) {
+                    return Step::Open(Screen::Admin(admin));
+                }
+            }
             Some(Action::Back) => {
                 self.query.clear();
                 self.rows.clear();

@@ -1,6 +1,7 @@
 //! One file per screen; [`Screen`] dispatches. Each screen owns its state, turns keys into
 //! changes through the keymap, and draws itself from `&self`.
 
+pub mod admin;
 pub mod batch;
 pub mod entry;
 pub mod find;
@@ -54,6 +55,7 @@ pub enum Screen {
     Transfer(transfer::TransferForm),
     Review(review::Review),
     Reports(reports::Reports),
+    Admin(admin::Admin),
 }
 
 impl Screen {
@@ -71,6 +73,7 @@ impl Screen {
             Screen::Receipt(_) => Scope::Receipt,
             Screen::Review(r) => r.scope(),
             Screen::Reports(_) => Scope::Reports,
+            Screen::Admin(a) => a.scope(),
         }
     }
 
@@ -95,6 +98,7 @@ impl Screen {
             Screen::Transfer(s) => s.on_key(key, cx),
             Screen::Review(s) => s.on_key(key, cx),
             Screen::Reports(s) => s.on_key(key, cx),
+            Screen::Admin(s) => s.on_key(key, cx),
             Screen::Setup(_)
             | Screen::Lock(_)
             | Screen::Login(_)
@@ -120,6 +124,7 @@ impl Screen {
             Screen::Transfer(s) => s.render(area, buf, vx),
             Screen::Review(s) => s.render(area, buf, vx),
             Screen::Reports(s) => s.render(area, buf, vx),
+            Screen::Admin(s) => s.render(area, buf, vx),
         }
     }
 
@@ -141,6 +146,7 @@ impl Screen {
             Screen::Transfer(_) => "transfer",
             Screen::Review(_) => "review",
             Screen::Reports(_) => "reports",
+            Screen::Admin(_) => "admin",
         }
     }
 }

@@ -87,7 +87,7 @@ impl Reports {
     pub fn on_key(&mut self, key: KeyEvent, cx: &mut Cx) -> Step {
         match keymap::action(Scope::Reports, key) {
             Some(Action::Back) => return Step::Open(Screen::Find(Default::default())),
-            Some(Action::NextReport) => {
+            Some(Action::NextTab) => {
                 self.tab = match self.tab {
                     Tab::Daily => Tab::Monthly,
                     Tab::Monthly => Tab::Settlement,

@@ -1,0 +1,508 @@
+//! The admin's screen (`F8`, admins only): rewards, activities, staff and the rules, one tab
+//! each (`Tab` switches). Letters act on the selected row and open a small form; every change
+//! goes through the bank, which journals it with the admin's name and checks the role again.
+
+use crossterm::event::KeyEvent;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+
+use super::Screen;
+use crate::bank::{Bank, BankError, NewReward, NewStaff, RewardView};
+use crate::domain::{
+    Activity, ActivityId, Day, LoginSubject, Minutes, Name, RewardKind, Role, Rounding, Rules, Settings,
+    Staff, StaffId, format_hours,
+};
+use crate::tui::app::{Cx, Status, Step, Vx};
+use crate::tui::i18n::{Text, fill};
+use crate::tui::keymap::{self, Action, Scope};
+use crate::tui::widgets::{Field, Form, centered, pad, pad_left, popup, put, title_bar};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    Rewards,
+    Activities,
+    Staff,
+    Rules,
+}
+
+/// What the open form will do when submitted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Op {
+    NewReward,
+    Price(u64),
+    Restock(u64),
+    Retire(u64),
+    NewActivity,
+    Multiplier(String),
+    NewStaff,
+    Disable(StaffId),
+    Pin(StaffId),
+    Unlock(StaffId),
+    Rules,
+}
+
+struct Popup {
+    op: Op,
+    title: String,
+    form: Form,
+    error: Option<String>,
+}
+
+pub struct Admin {
+    tab: Tab,
+    selected: usize,
+    rewards: Vec<RewardView>,
+    activities: Vec<(ActivityId, Activity)>,
+    staff: Vec<Staff>,
+    rules: Rules,
+    settings: Settings,
+    popup: Option<Popup>,
+}
+
+fn limit_text(m: Option<Minutes>) -> String {
+    m.map_or_else(|| "off".into(), |m| format_hours(u64::from(m.get())))
+}
+
+/// `off` or blank for no limit, else a duration.
+fn parse_limit(text: &str) -> Result<Option<Minutes>, crate::domain::DomainError> {
+    match text.trim() {
+        "" | "off" | "关" | "无" => Ok(None),
+        t => Minutes::parse(t).map(Some),
+    }
+}
+
+impl Admin {
+    pub fn open(cx: &mut Cx) -> Option<Admin> {
+        if cx.session.staff.role != Role::Admin {
+            *cx.status = Status::Error(cx.t.err_admin_only.into());
+            return None;
+        }
+        let mut a = Admin {
+            tab: Tab::Rewards,
+            selected: 0,
+            rewards: Vec::new(),
+            activities: Vec::new(),
+            staff: Vec::new(),
+            rules: Rules::default(),
+            settings: Settings::default(),
+            popup: None,
+        };
+        match a.reload(cx.bank) {
+            Ok(()) => Some(a),
+            Err(e) => {
+                *cx.status = Status::Error(cx.t.bank_error(&e));
+                None
+            }
+        }
+    }
+
+    fn reload(&mut self, bank: &Bank) -> Result<(), BankError> {
+        self.rewards = bank.rewards()?;
+        self.activities = bank.activities()?;
+        self.staff = bank.staff_members()?;
+        self.rules = bank.rules()?;
+        self.settings = bank.store().settings()?;
+        self.selected = self.selected.min(self.rows().saturating_sub(1));
+        Ok(())
+    }
+
+    fn rows(&self) -> usize {
+        match self.tab {
+            Tab::Rewards => self.rewards.len(),
+            Tab::Activities => self.activities.len(),
+            Tab::Staff => self.staff.len(),
+            Tab::Rules => 0,
+        }
+    }
+
+    pub fn scope(&self) -> Scope {
+        if self.popup.is_some() { Scope::Form } else { Scope::Admin }
+    }
+
+    pub fn on_key(&mut self, key: KeyEvent, cx: &mut Cx) -> Step {
+        if self.popup.is_some() {
+            self.on_form_key(key, cx);
+            return Step::Stay;
+        }
+        let t = cx.t;
+        let reward = self.rewards.get(self.selected).map(|r| r.id);
+        let staff = self.staff.get(self.selected).map(|s| s.id.clone());
+        let op = match (keymap::action(Scope::Admin, key), self.tab) {
+            (Some(Action::Back), _) => return Step::Open(Screen::Find(Default::default())),
+            (Some(Action::NextTab), _) => {
+                self.tab = match self.tab {
+                    Tab::Rewards => Tab::Activities,
+                    Tab::Activities => Tab::Staff,
+                    Tab::Staff => Tab::Rules,
+                    Tab::Rules => Tab::Rewards,
+                };
+                self.selected = 0;
+                None
+            }
+            (Some(Action::Up), _) => {
+                self.selected = self.selected.saturating_sub(1);
+                None
+            }
+            (Some(Action::Down), _) => {
+                self.selected = (self.selected + 1).min(self.rows().saturating_sub(1));
+                None
+            }
+            (Some(Action::New), Tab::Rewards) => Some(Op::NewReward),
+            (Some(Action::Price), Tab::Rewards) => reward.map(Op::Price),
+            (Some(Action::Restock), Tab::Rewards) => reward.map(Op::Restock),
+            (Some(Action::Retire), Tab::Rewards) => reward.map(Op::Retire),
+            (Some(Action::New), Tab::Activities) => Some(Op::NewActivity),
+            (Some(Action::Multiplier), Tab::Activities) => {
+                self.activities.get(self.selected).map(|(_, a)| Op::Multiplier(a.category.clone()))
+            }
+            (Some(Action::New), Tab::Staff) => Some(Op::NewStaff),
+            (Some(Action::Disable), Tab::Staff) => staff.map(Op::Disable),
+            (Some(Action::SetPin), Tab::Staff) => staff.map(Op::Pin),
+            (Some(Action::Unlock), Tab::Staff) => staff.map(Op::Unlock),
+            (Some(Action::Edit), Tab::Rules) => Some(Op::Rules),
+            _ => None,
+        };
+        if let Some(op) = op {
+            self.popup = Some(self.form_for(op, t));
+        }
+        Step::Stay
+    }
+
+    /// The form an operation asks for, filled with the current values where it edits one.
+    fn form_for(&self, op: Op, t: &'static Text) -> Popup {
+        let f = |label, max| Field::new(label, max);
+        let reward_name = |id: u64| {
+            self.rewards.iter().find(|r| r.id == id).map(|r| r.reward.name.to_string()).unwrap_or_default()
+        };
+        let (title, fields) = match &op {
+            Op::NewReward => (
+                t.admin_new_reward.to_string(),
+                vec![
+                    f(t.admin_name, 40),
+                    f(t.admin_kind, 10).value("gift").hint(t.admin_kind_hint),
+                    f(t.admin_cost, 10),
+                    f(t.admin_stock, 6).hint(t.admin_stock_hint),
+                    f(t.admin_course_date, 10),
+                    f(t.admin_merchant, 40),
+                ],
+            ),
+            Op::Price(id) => {
+                let cost =
+                    self.rewards.iter().find(|r| r.id == *id).map(|r| r.reward.cost).unwrap_or_default();
+                (
+                    fill(t.admin_price_title, &[&reward_name(*id)]),
+                    vec![f(t.admin_cost, 10).value(&format_hours(u64::from(cost.get())))],
+                )
+            }
+            Op::Restock(id) => (fill(t.admin_restock_title, &[&reward_name(*id)]), vec![f(t.admin_qty, 6)]),
+            Op::Retire(id) => (fill(t.admin_retire_title, &[&reward_name(*id)]), vec![]),
+            Op::NewActivity => {
+                (t.admin_new_activity.to_string(), vec![f(t.admin_name, 40), f(t.admin_category, 20)])
+            }
+            Op::Multiplier(category) => (
+                fill(t.admin_multiplier_title, &[category]),
+                vec![f(t.admin_percent, 3).value(&self.rules.multiplier(category).to_string())],
+            ),
+            Op::NewStaff => (
+                t.admin_new_staff.to_string(),
+                vec![
+                    f(t.admin_staff_id, 32),
+                    f(t.admin_name, 40),
+                    f(t.admin_is_admin, 1).value("n").hint(t.admin_yes_no),
+                    f(t.pin_new, 12).masked(),
+                    f(t.pin_again, 12).masked(),
+                ],
+            ),
+            Op::Disable(id) => (fill(t.admin_disable_title, &[id]), vec![]),
+            Op::Pin(id) => {
+                (fill(t.admin_pin_title, &[id]), vec![f(t.pin_new, 12).masked(), f(t.pin_again, 12).masked()])
+            }
+            Op::Unlock(id) => (fill(t.admin_unlock_title, &[id]), vec![]),
+            Op::Rules => {
+                let r = &self.rules;
+                (
+                    t.admin_rules_title.to_string(),
+                    vec![
+                        f(t.admin_rounding, 6).value(r.rounding.as_str()).hint(t.admin_rounding_hint),
+                        f(t.admin_day_cap, 8).value(&limit_text(r.day_cap)).hint(t.admin_off_hint),
+                        f(t.admin_approval_over, 8)
+                            .value(&limit_text(r.approval_over))
+                            .hint(t.admin_off_hint),
+                        f(t.admin_storage_cap, 8).value(&limit_text(r.storage_cap)).hint(t.admin_off_hint),
+                        f(t.admin_expiry, 4)
+                            .value(&r.expiry_months.map_or_else(|| "off".into(), |m| m.to_string()))
+                            .hint(t.admin_off_hint),
+                        f(t.admin_entry_cap, 8)
+                            .value(&format_hours(u64::from(self.settings.entry_cap.get()))),
+                        f(t.admin_transfer_limit, 8)
+                            .value(&format_hours(u64::from(self.settings.transfer_limit.get()))),
+                    ],
+                )
+            }
+        };
+        Popup { op, title, form: Form::new(fields), error: None }
+    }
+
+    fn on_form_key(&mut self, key: KeyEvent, cx: &mut Cx) {
+        let Some(p) = self.popup.as_mut() else { return };
+        match keymap::action(Scope::Form, key) {
+            Some(Action::Back) => self.popup = None,
+            Some(Action::NextField) | Some(Action::Down) => p.form.next(),
+            Some(Action::PrevField) | Some(Action::Up) => p.form.prev(),
+            Some(Action::Submit) => match submit(&p.op, &p.form, &self.rules, cx) {
+                Ok(seq) => {
+                    *cx.status = Status::Saved(seq);
+                    self.popup = None;
+                    if let Err(e) = self.reload(cx.bank) {
+                        *cx.status = Status::Error(cx.t.bank_error(&e));
+                    }
+                }
+                Err(message) => p.error = Some(message),
+            },
+            _ => {
+                if p.form.edit(key) {
+                    p.error = None;
+                }
+            }
+        }
+    }
+
+    pub fn render(&self, area: Rect, buf: &mut Buffer, vx: &Vx) {
+        let t = vx.t;
+        let theme = vx.theme;
+        let name = match self.tab {
+            Tab::Rewards => t.admin_tab_rewards,
+            Tab::Activities => t.admin_tab_activities,
+            Tab::Staff => t.admin_tab_staff,
+            Tab::Rules => t.admin_tab_rules,
+        };
+        title_bar(buf, area, &format!("{}: {name}", t.admin_title), theme);
+        let x = area.x + 1;
+        let w = usize::from(area.width.saturating_sub(2));
+        let (header, lines): (String, Vec<String>) = match self.tab {
+            Tab::Rewards => {
+                let name_cols = w.saturating_sub(8 + 8 + 6 + 10 + 14 + 6 + 6);
+                let line = |cols: [&str; 7]| {
+                    format!(
+                        "{} {} {} {} {} {} {}",
+                        pad(cols[0], name_cols),
+                        pad(cols[1], 8),
+                        pad_left(cols[2], 8),
+                        pad_left(cols[3], 6),
+                        pad(cols[4], 10),
+                        pad(cols[5], 14),
+                        cols[6]
+                    )
+                };
+                let rows = self
+                    .rewards
+                    .iter()
+                    .map(|r| {
+                        let stock = if r.reward.limited { r.stock.to_string() } else { "-".into() };
+                        let date = r.reward.course_date.map(|d| d.to_string()).unwrap_or_default();
+                        let status = if r.reward.active { "" } else { t.admin_retired };
+                        line([
+                            r.reward.name.as_str(),
+                            r.reward.kind.as_str(),
+                            &format_hours(u64::from(r.reward.cost.get())),
+                            &stock,
+                            &date,
+                            &r.reward.merchant,
+                            status,
+                        ])
+                    })
+                    .collect();
+                (
+                    line([
+                        t.admin_name,
+                        t.admin_kind,
+                        t.admin_cost,
+                        t.admin_stock,
+                        t.admin_course_date,
+                        t.admin_merchant,
+                        "",
+                    ]),
+                    rows,
+                )
+            }
+            Tab::Activities => {
+                let line =
+                    |a: &str, c: &str, m: &str| format!("{} {} {}", pad(a, 30), pad(c, 16), pad_left(m, 8));
+                let rows = self
+                    .activities
+                    .iter()
+                    .map(|(_, a)| {
+                        line(
+                            a.name.as_str(),
+                            &a.category,
+                            &format!("{}%", self.rules.multiplier(&a.category)),
+                        )
+                    })
+                    .collect();
+                (line(t.admin_name, t.admin_category, t.admin_percent), rows)
+            }
+            Tab::Staff => {
+                let line = |a: &str, b: &str, c: &str, d: &str| {
+                    format!("{} {} {} {}", pad(a, 14), pad(b, 16), pad(c, 8), d)
+                };
+                let rows = self
+                    .staff
+                    .iter()
+                    .map(|s| {
+                        let role =
+                            if s.role == Role::Admin { t.admin_role_admin } else { t.admin_role_staff };
+                        let status = if s.disabled { t.admin_disabled } else { "" };
+                        line(s.id.as_str(), s.name.as_str(), role, status)
+                    })
+                    .collect();
+                (line(t.admin_staff_id, t.admin_name, t.admin_role, ""), rows)
+            }
+            Tab::Rules => {
+                let r = &self.rules;
+                let multipliers: Vec<String> =
+                    r.multipliers.iter().map(|(c, p)| format!("{c} {p}%")).collect();
+                let rows = [
+                    (t.admin_rounding, r.rounding.as_str().to_string()),
+                    (t.admin_day_cap, limit_text(r.day_cap)),
+                    (t.admin_approval_over, limit_text(r.approval_over)),
+                    (t.admin_storage_cap, limit_text(r.storage_cap)),
+                    (t.admin_expiry, r.expiry_months.map_or_else(|| "off".into(), |m| m.to_string())),
+                    (t.admin_entry_cap, format_hours(u64::from(self.settings.entry_cap.get()))),
+                    (t.admin_transfer_limit, format_hours(u64::from(self.settings.transfer_limit.get()))),
+                    (
+                        t.admin_percent,
+                        if multipliers.is_empty() { "-".into() } else { multipliers.join(", ") },
+                    ),
+                ]
+                .iter()
+                .map(|(label, value)| format!("{} {value}", pad(label, 24)))
+                .collect();
+                (String::new(), rows)
+            }
+        };
+        put(buf, area, x, area.y + 1, &header, theme.muted);
+        let room = usize::from(area.height.saturating_sub(2));
+        let start = self.selected.saturating_sub(room.saturating_sub(1));
+        for (i, line) in lines.iter().enumerate().skip(start).take(room) {
+            let selected = i == self.selected && self.tab != Tab::Rules;
+            put(buf, area, x, area.y + 2 + (i - start) as u16, &pad(line, w), theme.row(selected));
+        }
+        if let Some(p) = &self.popup {
+            let rows = p.form.fields.len() as u16;
+            let inner = popup(buf, centered(area, 72, rows + 5), &p.title, theme);
+            let body =
+                Rect { x: inner.x + 1, y: inner.y + 1, width: inner.width.saturating_sub(2), height: rows };
+            p.form.render(body, buf, theme, true);
+            let (text, style) = match &p.error {
+                Some(e) => (e.as_str(), theme.danger),
+                None => (t.admin_confirm_hint, theme.muted),
+            };
+            put(buf, inner, inner.x + 1, inner.y + 2 + rows, text, style);
+        }
+    }
+}
+
+/// Carries out a submitted form; the error is already in the counter's language.
+fn submit(op: &Op, form: &Form, rules: &Rules, cx: &mut Cx) -> Result<u64, String> {
+    let t = cx.t;
+    let bank = cx.bank;
+    let who = &cx.session.actor;
+    let bank_err = |e: BankError| t.bank_error(&e);
+    let domain_err = |e: crate::domain::DomainError| t.domain_error(&e);
+    let v = |i: usize| form.value(i).trim();
+    let same_pin = |a: &str, b: &str| if a == b { Ok(()) } else { Err(t.pin_mismatch.to_string()) };
+    match op {
+        Op::NewReward => {
+            let kind = RewardKind::parse(v(1)).map_err(domain_err)?;
+            let stock = if v(3).is_empty() {
+                None
+            } else {
+                Some(v(3).parse::<u32>().map_err(|_| t.err_quantity.to_string())?)
+            };
+            let course_date =
+                if v(4).is_empty() { None } else { Some(Day::parse(v(4)).map_err(domain_err)?) };
+            let new = NewReward {
+                name: Name::parse(v(0)).map_err(domain_err)?,
+                kind,
+                cost: Minutes::parse(v(2)).map_err(domain_err)?,
+                stock,
+                course_date,
+                merchant: v(5).to_string(),
+            };
+            bank.add_reward(who, None, &new).map(|e| e.seq()).map_err(bank_err)
+        }
+        Op::Price(id) => {
+            let cost = Minutes::parse(v(0)).map_err(domain_err)?;
+            bank.reprice_reward(who, None, *id, cost).map(|e| e.seq()).map_err(bank_err)
+        }
+        Op::Restock(id) => {
+            let qty = v(0).parse::<u32>().map_err(|_| t.err_quantity.to_string())?;
+            bank.restock(who, None, *id, qty).map(|e| e.seq()).map_err(bank_err)
+        }
+        Op::Retire(id) => bank.retire_reward(who, None, *id).map(|e| e.seq()).map_err(bank_err),
+        Op::NewActivity => {
+            let name = Name::parse(v(0)).map_err(domain_err)?;
+            bank.add_activity(who, None, &name, v(1)).map(|e| e.seq()).map_err(bank_err)
+        }
+        Op::Multiplier(category) => {
+            let percent = v(0)
+                .trim_end_matches('%')
+                .parse::<u16>()
+                .map_err(|_| domain_err(crate::domain::DomainError::Multiplier(category.clone())))?;
+            let mut new = rules.clone();
+            new.multipliers.retain(|(c, _)| c != category);
+            if percent != 100 {
+                new.multipliers.push((category.clone(), percent));
+            }
+            bank.change_rules(who, None, &new).map(|c| c.first_seq()).map_err(bank_err)
+        }
+        Op::NewStaff => {
+            same_pin(v(3), v(4))?;
+            let new = NewStaff {
+                id: StaffId::parse(v(0)).map_err(domain_err)?,
+                name: Name::parse(v(1)).map_err(domain_err)?,
+                role: if matches!(v(2), "y" | "Y" | "是") { Role::Admin } else { Role::Staff },
+                pin: v(3).to_string(),
+            };
+            bank.add_staff(who, None, new).map(|e| e.seq()).map_err(bank_err)
+        }
+        Op::Disable(id) => bank.disable_staff(who, None, id).map(|e| e.seq()).map_err(bank_err),
+        Op::Pin(id) => {
+            same_pin(v(0), v(1))?;
+            bank.reset_staff_pin(who, id, v(0)).map(|e| e.seq()).map_err(bank_err)
+        }
+        Op::Unlock(id) => bank.unlock(who, &LoginSubject::Staff(id.clone())).map_err(bank_err),
+        Op::Rules => {
+            let expiry = match v(4) {
+                "" | "off" | "关" | "无" => None,
+                n => {
+                    Some(n.parse::<u16>().map_err(|_| domain_err(crate::domain::DomainError::ExpiryMonths))?)
+                }
+            };
+            let new = Rules {
+                rounding: Rounding::parse(v(0)).map_err(domain_err)?,
+                day_cap: parse_limit(v(1)).map_err(domain_err)?,
+                approval_over: parse_limit(v(2)).map_err(domain_err)?,
+                storage_cap: parse_limit(v(3)).map_err(domain_err)?,
+                expiry_months: expiry,
+                multipliers: rules.multipliers.clone(),
+            };
+            let settings = Settings {
+                entry_cap: Minutes::parse(v(5)).map_err(domain_err)?,
+                transfer_limit: Minutes::parse(v(6)).map_err(domain_err)?,
+            };
+            let current = bank.store().settings().map_err(|e| bank_err(e.into()))?;
+            if settings == current && new == *rules {
+                return Err(t.admin_nothing_changed.to_string());
+            }
+            let mut seq = 0;
+            if settings != current {
+                seq = bank.change_settings(who, None, settings).map_err(bank_err)?.seq();
+            }
+            if new != *rules {
+                seq = bank.change_rules(who, None, &new).map_err(bank_err)?.first_seq();
+            }
+            Ok(seq)
+        }
+    }
+}
