@@ -92,3 +92,11 @@ echo "hourbank backup verify: $(ms $BIN backup verify "$WORK/store.hbk") ms"
 echo "cp -a of the store directory: $(ms cp -a "$STORE" "$WORK/store-copy") ms"
 echo "sqlite3 .backup of the same data: $(ms python3 -c 'import sqlite3,sys; s=sqlite3.connect(sys.argv[1]); d=sqlite3.connect(sys.argv[2]); s.backup(d); d.close()' "$WORK/ledger.sqlite" "$WORK/ledger-copy.sqlite") ms"
 echo "hourbank restore: $(ms $BIN --store "$WORK/restored" restore "$WORK/store.hbk") ms"
+
+echo "== reports over the same store: monthly report and the full ledger as XLSX"
+LAST_MONTH=$(tail -1 "$DATA/entries.csv" | cut -d, -f2 | cut -c1-7)
+timed() { /usr/bin/time -f "%e s, peak RSS %M KB" "$@" 2>&1 >/dev/null | tail -1; }
+echo "baseline, export entries (one pass over the journal to CSV): $(timed $BIN --store "$STORE" export entries)"
+echo "report monthly --month $LAST_MONTH (whole command): $(timed $BIN --store "$STORE" report monthly --month "$LAST_MONTH")"
+echo "report daily (whole command): $(timed $BIN --store "$STORE" report daily --date "$LAST_MONTH-15")"
+echo "report ledger --out ledger.xlsx: $(timed $BIN --store "$STORE" report ledger --out "$WORK/ledger.xlsx"), $(du -m "$WORK/ledger.xlsx" | cut -f1) MB"

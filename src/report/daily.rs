@@ -88,36 +88,36 @@ fn moved(kind: &EventKind) -> u64 {
 }
 
 pub fn daily_close(bank: &Bank, day: Day) -> Result<DailyClose, ExportError> {
-    let mut by_staff: BTreeMap<String, StaffDay> = BTreeMap::new();
-    let mut by_activity: BTreeMap<String, ActivityDay> = BTreeMap::new();
+    type Maps = (BTreeMap<String, StaffDay>, BTreeMap<String, ActivityDay>);
     let names = super::Names::load(bank)?;
-    book::scan(bank, |b: Booked<'_>| {
-        if b.day != day {
-            return;
-        }
-        let actor = b.event.body.actor.to_string();
-        match (b.event.kind(), b.original.map(|o| o.kind())) {
-            (EventKind::Deposited { activity, minutes, .. }, _) => {
-                let m = u64::from(minutes.get());
-                by_staff.entry(actor).or_default().deposits.add(m);
-                by_activity.entry(names.activity(*activity)).or_default().deposits.add(m);
+    let (by_staff, by_activity) =
+        book::fold(bank, Maps::default, |(by_staff, by_activity), b: Booked<'_>| {
+            if b.day != day {
+                return;
             }
-            (EventKind::Redeemed { minutes, .. }, _) => {
-                by_staff.entry(actor).or_default().redemptions.add(u64::from(minutes.get()));
-            }
-            (EventKind::Reversed { .. }, Some(original)) => {
-                by_staff.entry(actor).or_default().reversals.add(moved(original));
-                if let EventKind::Deposited { activity, minutes, .. } = original {
-                    by_activity
-                        .entry(names.activity(*activity))
-                        .or_default()
-                        .reversed
-                        .add(u64::from(minutes.get()));
+            let actor = b.event.body.actor.to_string();
+            match (b.event.kind(), b.original.map(|o| o.kind())) {
+                (EventKind::Deposited { activity, minutes, .. }, _) => {
+                    let m = u64::from(minutes.get());
+                    by_staff.entry(actor).or_default().deposits.add(m);
+                    by_activity.entry(names.activity(*activity)).or_default().deposits.add(m);
                 }
+                (EventKind::Redeemed { minutes, .. }, _) => {
+                    by_staff.entry(actor).or_default().redemptions.add(u64::from(minutes.get()));
+                }
+                (EventKind::Reversed { .. }, Some(original)) => {
+                    by_staff.entry(actor).or_default().reversals.add(moved(original));
+                    if let EventKind::Deposited { activity, minutes, .. } = original {
+                        by_activity
+                            .entry(names.activity(*activity))
+                            .or_default()
+                            .reversed
+                            .add(u64::from(minutes.get()));
+                    }
+                }
+                _ => {}
             }
-            _ => {}
-        }
-    })?;
+        })?;
     let mut held = Vec::new();
     for h in bank.held_deposits()? {
         held.push(HeldLine {

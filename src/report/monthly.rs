@@ -101,22 +101,39 @@ impl MonthlyReport {
 pub const TOP: usize = 20;
 pub const HISTORY_MONTHS: usize = 24;
 
+/// What one pass over the journal adds up; communities by index, so the pass clones no names.
+#[derive(Default)]
+struct Tally {
+    history: BTreeMap<Month, i64>,
+    by_community: HashMap<usize, Flow>,
+    by_activity: HashMap<u64, Flow>,
+    per_volunteer: HashMap<u64, i64>,
+    new_volunteers: u64,
+}
+
 pub fn monthly(bank: &Bank, month: Month) -> Result<MonthlyReport, ExportError> {
     let names = Names::load(bank)?;
-    let mut volunteers: HashMap<u64, (String, String)> = HashMap::new();
+    // Volunteer id → (name, community index); the community names once each.
+    let mut communities: Vec<String> = Vec::new();
+    let mut community_index: HashMap<String, usize> = HashMap::new();
+    let mut volunteers: HashMap<u64, (String, usize)> = HashMap::new();
     for item in bank.store().volunteers() {
         let (id, v) = item?;
-        volunteers.insert(id, (v.name.to_string(), v.community.clone()));
+        let next = communities.len();
+        let c = *community_index.entry(v.community.clone()).or_insert(next);
+        if c == next {
+            communities.push(v.community.clone());
+        }
+        volunteers.insert(id, (v.name.to_string(), c));
     }
-    let community = |id: u64| volunteers.get(&id).map(|v| v.1.clone()).unwrap_or_default();
+    // A volunteer not (or no longer) in the store counts under the unnamed community.
+    let unnamed = communities.len();
+    communities.push(String::new());
+    let community = |id: u64| volunteers.get(&id).map_or(unnamed, |v| v.1);
     let months = month.last(HISTORY_MONTHS);
     let first = months[0];
-    let mut history: BTreeMap<Month, i64> = months.iter().map(|m| (*m, 0)).collect();
-    let mut by_community: BTreeMap<String, Flow> = BTreeMap::new();
-    let mut by_activity: BTreeMap<String, Flow> = BTreeMap::new();
-    let mut per_volunteer: HashMap<u64, i64> = HashMap::new();
-    let mut new_volunteers = 0;
-    book::scan(bank, |b: Booked<'_>| {
+    let init = || Tally { history: months.iter().map(|m| (*m, 0)).collect(), ..Tally::default() };
+    let tally = book::fold(bank, init, |t, b: Booked<'_>| {
         let m = Month::of(b.day);
         if m < first || m > month {
             return;
@@ -129,21 +146,36 @@ pub fn monthly(bank: &Bank, month: Month) -> Result<MonthlyReport, ExportError> 
         match kind {
             EventKind::Deposited { volunteer, activity, minutes, .. } => {
                 let minutes = sign * i64::from(minutes.get());
-                *history.entry(m).or_default() += minutes;
+                *t.history.entry(m).or_default() += minutes;
                 if m == month {
-                    by_community.entry(community(*volunteer)).or_default().deposited += minutes;
-                    by_activity.entry(names.activity(*activity)).or_default().deposited += minutes;
-                    *per_volunteer.entry(*volunteer).or_default() += minutes;
+                    t.by_community.entry(community(*volunteer)).or_default().deposited += minutes;
+                    t.by_activity.entry(*activity).or_default().deposited += minutes;
+                    *t.per_volunteer.entry(*volunteer).or_default() += minutes;
                 }
             }
             EventKind::Redeemed { volunteer, minutes, .. } if m == month => {
                 let minutes = sign * i64::from(minutes.get());
-                by_community.entry(community(*volunteer)).or_default().redeemed += minutes;
+                t.by_community.entry(community(*volunteer)).or_default().redeemed += minutes;
             }
-            EventKind::VolunteerRegistered(_) if m == month && sign == 1 => new_volunteers += 1,
+            EventKind::VolunteerRegistered(_) if m == month && sign == 1 => t.new_volunteers += 1,
             _ => {}
         }
     })?;
+    let Tally { history, by_community, by_activity, per_volunteer, new_volunteers } = tally;
+    let merged = |into: &mut BTreeMap<String, Flow>, name: String, f: Flow| {
+        let e = into.entry(name).or_default();
+        e.deposited += f.deposited;
+        e.redeemed += f.redeemed;
+    };
+    let mut by_community_named = BTreeMap::new();
+    for (c, f) in by_community {
+        merged(&mut by_community_named, communities[c].clone(), f);
+    }
+    let mut by_activity_named = BTreeMap::new();
+    for (a, f) in by_activity {
+        merged(&mut by_activity_named, names.activity(a), f);
+    }
+    let (by_community, by_activity) = (by_community_named, by_activity_named);
     let active_volunteers = per_volunteer.values().filter(|m| **m > 0).count() as u64;
     let mut ranked: Vec<(u64, i64)> = per_volunteer.into_iter().filter(|(_, m)| *m > 0).collect();
     // Most hours first; equal hours by volunteer id (who registered first), so the list is stable.
@@ -152,8 +184,8 @@ pub fn monthly(bank: &Bank, month: Month) -> Result<MonthlyReport, ExportError> 
         .into_iter()
         .take(TOP)
         .map(|(id, minutes)| {
-            let (name, community) = volunteers.get(&id).cloned().unwrap_or_default();
-            TopVolunteer { card: names.card(id), name, community, minutes }
+            let (name, c) = volunteers.get(&id).cloned().unwrap_or((String::new(), unnamed));
+            TopVolunteer { card: names.card(id), name, community: communities[c].clone(), minutes }
         })
         .collect();
     let history = history.into_iter().collect();

@@ -39,8 +39,7 @@ pub fn settlement(
 ) -> Result<Settlement, ExportError> {
     let rewards: BTreeMap<RewardId, crate::bank::RewardView> =
         bank.rewards()?.into_iter().map(|r| (r.id, r)).collect();
-    let mut sums: BTreeMap<RewardId, (i64, i64)> = BTreeMap::new();
-    book::scan(bank, |b: Booked<'_>| {
+    let sums = book::fold(bank, BTreeMap::<RewardId, (i64, i64)>::new, |sums, b: Booked<'_>| {
         if b.day < from || b.day > to {
             return;
         }

@@ -287,3 +287,46 @@ impl Store {
         self.flush()
     }
 }
+
+impl Store {
+    /// Every journal event `1..=n` as of now, from the flat copy at file speed (about four
+    /// times faster than walking sled's pages), for reports over the whole journal. The copy
+    /// is trusted only once its hash chain is proven to end at sled's head, which is known
+    /// only at the end: so `f` may already have seen events when this returns `Ok(false)`
+    /// (copy missing, stale or refused), and the caller must then start over with
+    /// [`Store::journal_from`].
+    pub fn journal_from_copy(&self, mut f: impl FnMut(Event)) -> Result<bool, StoreError> {
+        let (extent, head) = {
+            let _gate = self.write_gate.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let extent = self.journal_copy.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).extent();
+            (extent, self.head()?)
+        };
+        let Some(extent) = extent.filter(|e| e.last_seq == head.next_seq.saturating_sub(1)) else {
+            return Ok(false);
+        };
+        let path = self.dir.join(super::journal_copy::FILE_NAME);
+        let mut decode_error = None;
+        let mut seq = 0u64;
+        let streamed = super::journal_copy::stream_verified(&path, extent, &head.last_hash, |chunk| {
+            let mut at = 0;
+            while at + 4 <= chunk.len() && decode_error.is_none() {
+                let len =
+                    u32::from_le_bytes([chunk[at], chunk[at + 1], chunk[at + 2], chunk[at + 3]]) as usize;
+                seq += 1;
+                match codec::decode::<Event>(tree::JOURNAL.name, &u64_key(seq), &chunk[at + 4..at + 4 + len])
+                {
+                    Ok(event) => f(event),
+                    Err(e) => decode_error = Some(e),
+                }
+                at += 4 + len;
+            }
+            Ok(())
+        });
+        match (streamed, decode_error) {
+            (Err(_), _) => Ok(false),
+            // The chain proved the bytes are sled's: this is sled's own record failing.
+            (Ok(()), Some(e)) => Err(e.into()),
+            (Ok(()), None) => Ok(true),
+        }
+    }
+}
