@@ -142,11 +142,11 @@ impl DailyClose {
                 vec![
                     Cell::text(who),
                     Cell::Count(s.deposits.count),
-                    Cell::Hours(s.deposits.minutes),
+                    Cell::hours(s.deposits.minutes),
                     Cell::Count(s.redemptions.count),
-                    Cell::Hours(s.redemptions.minutes),
+                    Cell::hours(s.redemptions.minutes),
                     Cell::Count(s.reversals.count),
-                    Cell::Hours(s.reversals.minutes),
+                    Cell::hours(s.reversals.minutes),
                 ]
             })
             .collect();
@@ -157,9 +157,9 @@ impl DailyClose {
                 vec![
                     Cell::text(name),
                     Cell::Count(a.deposits.count),
-                    Cell::Hours(a.deposits.minutes),
-                    Cell::Hours(a.reversed.minutes),
-                    Cell::Hours(a.deposits.minutes.saturating_sub(a.reversed.minutes)),
+                    Cell::hours(a.deposits.minutes),
+                    Cell::hours(a.reversed.minutes),
+                    Cell::hours(a.deposits.minutes.saturating_sub(a.reversed.minutes)),
                 ]
             })
             .collect();
@@ -172,7 +172,7 @@ impl DailyClose {
                     Cell::text(h.served_on.to_string()),
                     Cell::text(if full { h.card.clone() } else { mask_card(&h.card) }),
                     Cell::text(&h.activity),
-                    Cell::Hours(h.minutes),
+                    Cell::hours(h.minutes),
                     Cell::text(&h.recorded_by),
                 ]
             })

@@ -93,7 +93,7 @@ pub fn export_ledger_xlsx(
                 Cell::Text(local_time(r.timestamp)),
                 Cell::Text(card),
                 Cell::Text(kind),
-                Cell::Hours(u64::from(r.minutes)),
+                Cell::hours(u64::from(r.minutes)),
                 Cell::Text(r.memo),
                 Cell::Text(r.actor),
                 Cell::Text(r.counter),
@@ -121,7 +121,7 @@ pub fn export_ledger_xlsx(
     start_sheet(summary, "汇总", &summary_columns, &f)?;
     let mut r = 1u32;
     for (kind, (count, minutes)) in &totals {
-        write_row(summary, r, &[Cell::text(kind), Cell::Count(*count), Cell::Hours(*minutes)], &f, false)?;
+        write_row(summary, r, &[Cell::text(kind), Cell::Count(*count), Cell::hours(*minutes)], &f, false)?;
         r += 1;
     }
     let count: u64 = totals.values().map(|t| t.0).sum();

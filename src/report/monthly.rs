@@ -192,11 +192,10 @@ pub fn monthly(bank: &Bank, month: Month) -> Result<MonthlyReport, ExportError> 
     Ok(MonthlyReport { month, by_community, by_activity, new_volunteers, active_volunteers, top, history })
 }
 
+/// Net hours: negative when reversals booked this month outweigh what was booked (a
+/// redemption of last month returned this month, say) — shown as such, not hidden as 0.
 fn hours(m: i64) -> Cell {
-    // Net hours of a group can only go negative when a reversal is booked in a later month
-    // than its deposit and nothing else was deposited; shown as 0 then, with the reversal
-    // itself listed in the daily close of its day.
-    Cell::Hours(m.max(0) as u64)
+    Cell::Hours(m)
 }
 
 impl MonthlyReport {

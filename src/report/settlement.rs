@@ -91,7 +91,7 @@ impl Settlement {
                     Cell::text(&l.item),
                     Cell::text(kind(l.kind)),
                     Cell::Count(l.quantity.max(0) as u64),
-                    Cell::Hours(l.minutes.max(0) as u64),
+                    Cell::Hours(l.minutes),
                     Cell::text(l.stock_left.map_or_else(|| "不限".to_string(), |s| s.to_string())),
                 ]
             })

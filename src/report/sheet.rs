@@ -14,7 +14,8 @@ use crate::domain::format_hours;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Cell {
     Text(String),
-    Hours(u64),
+    /// Signed: a net figure goes negative when a reversal is booked after its entry's period.
+    Hours(i64),
     Count(u64),
 }
 
@@ -23,11 +24,16 @@ impl Cell {
         Cell::Text(s.into())
     }
 
+    pub fn hours(minutes: u64) -> Cell {
+        Cell::Hours(i64::try_from(minutes).unwrap_or(i64::MAX))
+    }
+
     /// What the CSV holds: hours as a decimal like `12.5` (two places at most).
     pub fn csv(&self) -> String {
         match self {
             Cell::Text(s) => s.clone(),
-            Cell::Hours(m) => format_hours(*m),
+            Cell::Hours(m) if *m < 0 => format!("-{}", format_hours(m.unsigned_abs())),
+            Cell::Hours(m) => format_hours(m.unsigned_abs()),
             Cell::Count(n) => n.to_string(),
         }
     }
@@ -96,25 +102,26 @@ impl Sheet {
         }
         let mut out: Vec<Cell> = Vec::with_capacity(self.columns.len());
         for (c, column) in self.columns.iter().enumerate() {
-            let sum = || -> u64 {
+            let sum = || -> i64 {
                 self.rows
                     .iter()
                     .filter_map(|r| match r.get(c) {
-                        Some(Cell::Hours(n) | Cell::Count(n)) => Some(*n),
+                        Some(Cell::Hours(n)) => Some(*n),
+                        Some(Cell::Count(n)) => i64::try_from(*n).ok(),
                         _ => None,
                     })
                     .sum()
             };
             out.push(match column.kind {
                 Kind::Hours => Cell::Hours(sum()),
-                Kind::Count => Cell::Count(sum()),
+                Kind::Count => Cell::Count(sum().max(0) as u64),
                 Kind::Text => Cell::text(""),
             });
         }
         if let Some((c, value)) = self.closing_balance
             && let Some(cell) = out.get_mut(c)
         {
-            *cell = Cell::Hours(value);
+            *cell = Cell::hours(value);
         }
         if let Some(first) = out.first_mut() {
             *first = Cell::text("合计");
@@ -177,7 +184,7 @@ impl Default for Formats {
 
 /// Minutes as the number of hours an XLSX cell holds. The only float in the program, and only
 /// in a file for people: Excel has no integer type, and 0.25 h steps are exact in binary.
-pub fn hours_value(minutes: u64) -> f64 {
+pub fn hours_value(minutes: i64) -> f64 {
     minutes as f64 / 60.0
 }
 

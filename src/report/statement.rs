@@ -105,9 +105,9 @@ impl Statement {
                     Cell::text(format!("#{}", l.seq)),
                     Cell::text(kind_zh(l.kind)),
                     Cell::text(&l.memo),
-                    Cell::Hours(l.delta.max(0) as u64),
-                    Cell::Hours(l.delta.min(0).unsigned_abs()),
-                    Cell::Hours(l.balance.max(0) as u64),
+                    Cell::hours(l.delta.max(0) as u64),
+                    Cell::hours(l.delta.min(0).unsigned_abs()),
+                    Cell::hours(l.balance.max(0) as u64),
                 ]
             })
             .collect();
