@@ -1,0 +1,183 @@
+//! The crediting rules through the real binary and the bank: rounding, caps, approval of held
+//! deposits, expiry (`--dry-run` first), and the same rules on an import.
+
+mod common;
+
+use common::*;
+use hourbank::bank::Bank;
+use hourbank::domain::{Actor, EventKind, Minutes, Name, Role, StaffId};
+
+fn store() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store");
+    let bank = init_in(&path);
+    register(&bank, "JH000001", "陈华佩");
+    register(&bank, "JH000002", "李明");
+    activity(&bank, "入户宣传");
+    (dir, path)
+}
+
+fn ok(store: &std::path::Path, args: &[&str]) -> String {
+    hourbank_ok(store, args, "")
+}
+
+fn balance_of(store: &std::path::Path, card: &str) -> u64 {
+    let b = Bank::open(store).unwrap();
+    balance(&b, card)
+}
+
+#[test]
+fn defaults_change_nothing_and_rounding_and_caps_apply_from_the_command_line() {
+    let (_d, s) = store();
+    let shown = ok(&s, &["rules", "show"]);
+    assert!(
+        shown.contains("rounding none")
+            && shown.contains("day_cap off")
+            && shown.contains("expiry_months off")
+    );
+    ok(&s, &["deposit", "--card", "JH000001", "--activity", "入户宣传", "--minutes", "50"]);
+    assert_eq!(balance_of(&s, "JH000001"), 50, "no rule: 50 minutes are 50 minutes");
+
+    ok(&s, &["rules", "set", "--rounding", "30m", "--day-cap", "3h", "--storage-cap", "5h"]);
+    let out = ok(&s, &["deposit", "--card", "JH000001", "--activity", "入户宣传", "--minutes", "50"]);
+    assert!(out.contains("+30m") || out.contains("+0.5"), "{out}");
+    assert_eq!(balance_of(&s, "JH000001"), 80, "rounded down to 30");
+    let (code, _, err) =
+        hourbank(&s, &["deposit", "--card", "JH000001", "--activity", "入户宣传", "--minutes", "20"], "");
+    assert_eq!(code, 2, "rounds to nothing: {err}");
+    assert!(err.contains("rounds down to nothing"), "{err}");
+    // The day cap counts what was credited today since the cap was set (30 minutes).
+    let (code, _, err) =
+        hourbank(&s, &["deposit", "--card", "JH000001", "--activity", "入户宣传", "--hours", "3"], "");
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("daily cap"), "{err}");
+    ok(&s, &["deposit", "--card", "JH000001", "--activity", "入户宣传", "--hours", "2.5"]);
+    assert_eq!(balance_of(&s, "JH000001"), 230);
+    // The storage cap of 5 h: a gift that would pass it is refused, naming the cap.
+    ok(
+        &s,
+        &["deposit", "--card", "JH000002", "--activity", "入户宣传", "--hours", "3", "--date", "2026-11-01"],
+    );
+    ok(&s, &["rules", "set", "--day-cap", "off"]);
+    ok(
+        &s,
+        &["deposit", "--card", "JH000002", "--activity", "入户宣传", "--hours", "2", "--date", "2026-11-02"],
+    );
+    let (code, _, err) =
+        hourbank(&s, &["transfer", "--from", "JH000002", "--to", "JH000001", "--hours", "1.5"], "");
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("storage cap of 5h") && err.contains("donated"), "{err}");
+    assert_eq!(balance_of(&s, "JH000001"), 230);
+    let b = Bank::open(&s).unwrap();
+    assert_checks(&b);
+}
+
+#[test]
+fn a_deposit_over_the_threshold_by_staff_waits_and_an_admin_decides_on_the_command_line() {
+    let (_d, s) = store();
+    {
+        let bank = Bank::open(&s).unwrap().with_clock(fixed_clock());
+        let staff = hourbank::bank::NewStaff {
+            id: StaffId::parse("S01").unwrap(),
+            name: Name::parse("李敏").unwrap(),
+            role: Role::Staff,
+            pin: "5678".into(),
+        };
+        bank.add_staff(&admin(), None, staff).unwrap();
+        let rules =
+            hourbank::domain::Rules { approval_over: Some(Minutes::from_hours(4)), ..Default::default() };
+        bank.change_rules(&admin(), None, &rules).unwrap();
+        let a = bank.find_activity("入户宣传").unwrap().0;
+        let by_staff = Actor::Staff(StaffId::parse("S01").unwrap());
+        let small = bank.deposit(&by_staff, None, &deposit("JH000001", a, 120)).unwrap();
+        assert!(matches!(small.events[0].kind(), EventKind::Deposited { .. }));
+        for card in ["JH000001", "JH000002"] {
+            let c = bank.deposit(&by_staff, None, &deposit(card, a, 300)).unwrap();
+            assert!(matches!(c.events[0].kind(), EventKind::DepositHeld { .. }));
+        }
+        // An admin's own deposit is its approval.
+        let c = bank.deposit(&admin(), None, &deposit("JH000002", a, 300)).unwrap();
+        assert!(matches!(c.events[0].kind(), EventKind::Deposited { .. }));
+    }
+    assert_eq!(balance_of(&s, "JH000001"), 120);
+    let list = ok(&s, &["approvals", "list"]);
+    assert_eq!(list.lines().filter(|l| l.contains("#")).count(), 2, "{list}");
+    let seqs: Vec<String> = list
+        .lines()
+        .filter_map(|l| {
+            l.split_whitespace().next().filter(|w| w.starts_with('#')).map(|w| w[1..].to_string())
+        })
+        .collect();
+    let (code, _, err) = hourbank(&s, &["approvals", "approve", &seqs[0], "--reason", ""], "");
+    assert_eq!(code, 2, "a reason is required: {err}");
+    ok(&s, &["approvals", "approve", &seqs[0], "--reason", "签到表已核对"]);
+    ok(&s, &["approvals", "reject", &seqs[1], "--reason", "重复登记"]);
+    assert_eq!(balance_of(&s, "JH000001"), 420);
+    assert_eq!(balance_of(&s, "JH000002"), 300);
+    let (code, _, err) = hourbank(&s, &["approvals", "approve", &seqs[0], "--reason", "again"], "");
+    assert_eq!(code, 1, "decided once only: {err}");
+    assert!(ok(&s, &["approvals", "list"]).lines().all(|l| !l.starts_with('#')));
+    let daily = ok(&s, &["report", "daily"]);
+    assert!(daily.contains("# 待审批"), "{daily}");
+    assert_checks(&Bank::open(&s).unwrap());
+}
+
+#[test]
+fn expiry_lists_first_then_expires_the_oldest_unspent_hours_once() {
+    let (_d, s) = store();
+    let dep = |card: &str, hours: &str, date: &str| {
+        ok(&s, &["deposit", "--card", card, "--activity", "入户宣传", "--hours", hours, "--date", date]);
+    };
+    dep("JH000001", "3", "2024-03-01");
+    dep("JH000001", "2", "2024-09-01");
+    dep("JH000001", "4", "2026-10-01");
+    dep("JH000002", "1", "2024-03-01");
+    ok(&s, &["reward", "add", "--name", "毛巾", "--cost", "1h"]);
+    // One hour spent: it used the oldest hours, so 3 + 2 - 1 = 4 are left from before the cutoff.
+    ok(&s, &["redeem", "--card", "JH000001", "--reward", "毛巾"]);
+    let (code, _, err) = hourbank(&s, &["expire", "--dry-run"], "");
+    assert_eq!(code, 1, "expiry is off by default: {err}");
+
+    ok(&s, &["rules", "set", "--expiry-months", "12"]);
+    let before = ok(&s, &["export", "entries"]);
+    let listed = ok(&s, &["expire", "--dry-run"]);
+    assert!(listed.contains("JH000001") && listed.contains("JH000002"), "{listed}");
+    assert!(listed.contains("would expire: 5 h from 2 volunteers"), "{listed}");
+    assert_eq!(ok(&s, &["export", "entries"]), before, "--dry-run changes nothing");
+
+    let done = ok(&s, &["expire"]);
+    assert!(done.contains("expired: 5 h from 2 volunteers"), "{done}");
+    assert_eq!(balance_of(&s, "JH000001"), 4 * 60, "the recent 4 hours stay");
+    assert_eq!(balance_of(&s, "JH000002"), 0);
+    let again = ok(&s, &["expire"]);
+    assert!(again.contains("expired: 0 h from 0 volunteers"), "{again}");
+    // An expiry is an entry like any other: reversible, shown in the history and the ledger.
+    let entries = ok(&s, &["export", "entries"]);
+    let line = entries.lines().find(|l| l.contains(",JH000002,expire,")).expect("an expire row");
+    let seq = line.split(',').next().unwrap();
+    ok(&s, &["reverse", "--seq", seq, "--reason", "误操作"]);
+    assert_eq!(balance_of(&s, "JH000002"), 60);
+    assert_checks(&Bank::open(&s).unwrap());
+}
+
+#[test]
+fn an_import_keeps_the_rounding_and_the_caps_with_line_numbers() {
+    let (d, s) = store();
+    ok(&s, &["rules", "set", "--rounding", "15m", "--storage-cap", "10h"]);
+    let file = d.path().join("entries.csv");
+    std::fs::write(
+        &file,
+        "id,timestamp,card_no,kind,minutes,memo\n\
+         R1,2026-01-05 09:00:00,JH000001,deposit,90,入户宣传\n\
+         R2,2026-01-06 09:00:00,JH000001,deposit,50,入户宣传\n\
+         R3,2026-01-07 09:00:00,JH000002,deposit,600,入户宣传\n\
+         R4,2026-01-08 09:00:00,JH000002,deposit,15,入户宣传\n",
+    )
+    .unwrap();
+    let before = ok(&s, &["export", "entries"]);
+    let (code, _, err) = hourbank(&s, &["import", "entries", file.to_str().unwrap()], "");
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("line 3") && err.contains("15-minute rounding"), "{err}");
+    assert!(err.contains("line 5") && err.contains("storage cap"), "{err}");
+    assert_eq!(ok(&s, &["export", "entries"]), before, "refused whole");
+}
