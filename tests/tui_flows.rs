@@ -567,3 +567,21 @@ fn an_admin_keeps_the_catalog_staff_and_rules_from_the_counter() {
     assert_eq!(rules.multiplier("环保"), 150, "editing the rules keeps the multipliers");
     hourbank::bank::Bank::check(&c.bank()).map(|r| assert!(r.ok, "{:?}", r.problems)).unwrap();
 }
+
+#[test]
+fn a_certificate_from_the_volunteer_page_prints_and_verifies() {
+    let mut c = Counter::seeded_with(Lang::Zh, |o| o.config.receipt_command = Some("lp".into()));
+    c.login("S01", "5678").typed("JH000001").enter().typed("c");
+    assert_eq!(c.screen(), "certificate");
+    assert!(c.shows("志愿服务证明") && c.shows("陈华佩") && c.shows("垃圾分类督导"), "{}", c.render(120, 40));
+    c.typed("p");
+    let (_, page) = c.printed.last().cloned().expect("printed");
+    let code = page.lines().skip_while(|l| !l.starts_with("验证码")).nth(1).unwrap().trim().to_string();
+    let verified = c.bank().verify_certificate(&code).unwrap();
+    assert_eq!(
+        verified.total,
+        c.bank().find_card(&CardNo::parse("JH000001").unwrap()).unwrap().account.earned
+    );
+    c.key(KeyCode::Esc);
+    assert_eq!(c.screen(), "volunteer");
+}

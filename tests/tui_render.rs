@@ -164,6 +164,9 @@ const SCREENS: &[(&str, Setup)] = &[
         }
         c.typed("e");
     }),
+    ("certificate", |c| {
+        c.login("S01", "5678").typed("JH000001").enter().typed("c");
+    }),
     ("help_over_volunteer", |c| {
         c.login("S01", "5678").typed("JH000002").enter().key(KeyCode::F(1));
     }),

@@ -6,9 +6,8 @@ use std::path::PathBuf;
 use clap::Subcommand;
 
 use super::{CliResult, Failure, open_bank, output};
-use crate::bank::{Certificate, CertificateError};
+use crate::bank::CertificateError;
 use crate::domain::{CardNo, Day, format_hours};
-use crate::tui::widgets::{pad, pad_left};
 
 #[derive(Debug, Subcommand)]
 pub enum CertificateCmd {
@@ -43,7 +42,7 @@ pub fn run(store: Option<PathBuf>, cmd: CertificateCmd) -> CliResult {
                 None => bank.today(),
             };
             let certificate = bank.certificate(&card, from, to)?;
-            let page = page(&certificate);
+            let page = crate::report::certificate_page(&certificate);
             match out.as_deref().map(output::resolve) {
                 None => output::with_stdout(|o| o.write_all(page.as_bytes()))
                     .map_err(|e| Failure::bad_input(e.to_string()))?,
@@ -77,38 +76,4 @@ pub fn run(store: Option<PathBuf>, cmd: CertificateCmd) -> CliResult {
             Err(e) => Err(Failure::refused(format!("NOT valid: {e}"))),
         },
     }
-}
-
-/// The printable page: bilingual headings, hours by activity, the code at the bottom.
-fn page(c: &Certificate) -> String {
-    use std::fmt::Write;
-    let mut s = String::new();
-    let rule = "=".repeat(56);
-    let _ = writeln!(s, "{rule}");
-    let _ = writeln!(s, "{}", centered("志愿服务证明", 56));
-    let _ = writeln!(s, "{}", centered("Volunteer Service Certificate", 56));
-    let _ = writeln!(s, "{rule}");
-    let _ = writeln!(s, "兹证明 / This certifies that  {}（{}）", c.name, c.card);
-    let _ = writeln!(s, "于 {} 至 {} 期间参加志愿服务，共计 {} 小时。", c.from, c.to, format_hours(c.total));
-    let _ = writeln!(s, "served {} hours from {} to {}.", format_hours(c.total), c.from, c.to);
-    let _ = writeln!(s);
-    let _ = writeln!(s, "{} {}", pad("服务项目 / Activity", 44), pad_left("小时 / h", 10));
-    for (name, minutes) in &c.by_activity {
-        let _ = writeln!(s, "{} {}", pad(name, 44), pad_left(&format_hours(*minutes), 10));
-    }
-    let _ = writeln!(s, "{} {}", pad("合计 / Total", 44), pad_left(&format_hours(c.total), 10));
-    let _ = writeln!(s);
-    let issued = c.as_of_time.datetime().with_timezone(&chrono::Local).format("%Y-%m-%d");
-    let _ = writeln!(s, "出具单位 / Issued by: {}", c.counter);
-    let _ = writeln!(s, "出具日期 / Date: {issued}    编号 / Serial: {}", c.as_of);
-    let _ = writeln!(s, "验证码 / Verification code:");
-    let _ = writeln!(s, "  {}", c.code);
-    let _ = writeln!(s, "验证 / Verify: hourbank certificate verify {}", c.code);
-    let _ = writeln!(s, "{rule}");
-    s
-}
-
-fn centered(text: &str, cols: usize) -> String {
-    let w = crate::tui::widgets::width(text);
-    format!("{}{text}", " ".repeat(cols.saturating_sub(w) / 2))
 }

@@ -3,6 +3,7 @@
 //! data first (tested against sums over the journal), then tables ([`sheet`]) for CSV and XLSX.
 
 mod book;
+mod certificate;
 pub mod daily;
 mod export;
 pub mod ledger;
@@ -12,6 +13,7 @@ pub mod sheet;
 mod statement;
 
 pub use book::booking_day;
+pub use certificate::certificate_page;
 pub use daily::{DailyClose, daily_close};
 use export::Names;
 pub use export::{ExportError, export_balances, export_entries, export_volunteers};

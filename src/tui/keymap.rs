@@ -80,6 +80,7 @@ pub enum Action {
     Multiplier,
     Disable,
     Unlock,
+    Certificate,
 }
 
 /// One binding. `hint` marks the few shown in the footer; all appear in the help overlay.
@@ -172,6 +173,7 @@ pub const KEYMAP: &[Binding] = &[
     key(S::Volunteer, K::Char('e'), A::Edit, true),
     key(S::Volunteer, K::Char('v'), A::Reveal, false),
     key(S::Volunteer, K::Char('p'), A::SetPin, false),
+    key(S::Volunteer, K::Char('c'), A::Certificate, false),
     key(S::Volunteer, K::Up, A::Up, false),
     key(S::Volunteer, K::Down, A::Down, false),
     key(S::Volunteer, K::PageUp, A::PageUp, false),
@@ -200,6 +202,8 @@ pub const KEYMAP: &[Binding] = &[
     key(S::Receipt, K::Enter, A::Back, false),
     key(S::Receipt, K::Esc, A::Back, true),
     key(S::Receipt, K::Char('?'), A::Help, false),
+    key(S::Receipt, K::Up, A::Up, false),
+    key(S::Receipt, K::Down, A::Down, false),
 ];
 
 /// What `key` means in `scope` (then globally), if anything.
@@ -286,6 +290,7 @@ pub fn action_label(t: &Text, a: Action) -> &'static str {
         A::Multiplier => t.act_multiplier,
         A::Disable => t.act_disable,
         A::Unlock => t.act_unlock,
+        A::Certificate => t.act_certificate,
         A::Earlier => t.act_earlier,
         A::Later => t.act_later,
         A::Export => t.act_export,

@@ -340,4 +340,6 @@ pub static TEXT: Text = Text {
     admin_transfer_limit: "Transfer limit",
     admin_confirm_hint: "Enter saves (journalled), Esc cancels",
     admin_nothing_changed: "Nothing changed",
+    act_certificate: "certificate",
+    certificate_title: "Volunteer service certificate",
 };

@@ -325,6 +325,8 @@ pub struct Text {
     pub err_over_day_cap: &'static str,
     pub err_over_storage_cap: &'static str,
     pub act_reports: &'static str,
+    pub act_certificate: &'static str,
+    pub certificate_title: &'static str,
     pub held_for_approval: &'static str,
     pub act_earlier: &'static str,
     pub act_later: &'static str,

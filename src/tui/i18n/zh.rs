@@ -341,4 +341,6 @@ pub static TEXT: Text = Text {
     admin_transfer_limit: "转赠上限",
     admin_confirm_hint: "Enter 保存（记入流水），Esc 取消",
     admin_nothing_changed: "没有改动",
+    act_certificate: "服务证明",
+    certificate_title: "志愿服务证明",
 };

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod batch;
+pub mod certificate;
 pub mod entry;
 pub mod find;
 pub mod help;
@@ -56,6 +57,7 @@ pub enum Screen {
     Review(review::Review),
     Reports(reports::Reports),
     Admin(admin::Admin),
+    Certificate(certificate::CertificatePage),
 }
 
 impl Screen {
@@ -74,6 +76,7 @@ impl Screen {
             Screen::Review(r) => r.scope(),
             Screen::Reports(_) => Scope::Reports,
             Screen::Admin(a) => a.scope(),
+            Screen::Certificate(_) => Scope::Receipt,
         }
     }
 
@@ -99,6 +102,7 @@ impl Screen {
             Screen::Review(s) => s.on_key(key, cx),
             Screen::Reports(s) => s.on_key(key, cx),
             Screen::Admin(s) => s.on_key(key, cx),
+            Screen::Certificate(s) => s.on_key(key, cx),
             Screen::Setup(_)
             | Screen::Lock(_)
             | Screen::Login(_)
@@ -125,6 +129,7 @@ impl Screen {
             Screen::Review(s) => s.render(area, buf, vx),
             Screen::Reports(s) => s.render(area, buf, vx),
             Screen::Admin(s) => s.render(area, buf, vx),
+            Screen::Certificate(s) => s.render(area, buf, vx),
         }
     }
 
@@ -147,6 +152,7 @@ impl Screen {
             Screen::Review(_) => "review",
             Screen::Reports(_) => "reports",
             Screen::Admin(_) => "admin",
+            Screen::Certificate(_) => "certificate",
         }
     }
 }

@@ -245,6 +245,11 @@ impl VolunteerPage {
             Some(Action::Edit) => {
                 return Step::Open(Screen::Register(super::register::Register::edit(&self.view)));
             }
+            Some(Action::Certificate) => {
+                if let Some(page) = super::certificate::CertificatePage::open(cx, self.view.id) {
+                    return Step::Open(Screen::Certificate(page));
+                }
+            }
             Some(Action::SetPin) => {
                 let form = Form::new(vec![Field::new("", 6).masked(), Field::new("", 6).masked()]);
                 self.pin = Some(PinPopup { form, error: None });

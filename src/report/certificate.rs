@@ -1,0 +1,51 @@
+//! The service certificate (志愿服务证明) as a printable text page: the same page on screen at
+//! the counter, in a file, or through the receipt command.
+
+use crate::bank::Certificate;
+use crate::domain::format_hours;
+
+/// The printable page: bilingual headings, hours by activity, the code at the bottom.
+pub fn certificate_page(c: &Certificate) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    let rule = "=".repeat(56);
+    let _ = writeln!(s, "{rule}");
+    let _ = writeln!(s, "{}", centered("志愿服务证明", 56));
+    let _ = writeln!(s, "{}", centered("Volunteer Service Certificate", 56));
+    let _ = writeln!(s, "{rule}");
+    let _ = writeln!(s, "兹证明 / This certifies that  {}（{}）", c.name, c.card);
+    let _ = writeln!(s, "于 {} 至 {} 期间参加志愿服务，共计 {} 小时。", c.from, c.to, format_hours(c.total));
+    let _ = writeln!(s, "served {} hours from {} to {}.", format_hours(c.total), c.from, c.to);
+    let _ = writeln!(s);
+    let _ = writeln!(s, "{} {}", pad("服务项目 / Activity", 44), pad_left("小时 / h", 10));
+    for (name, minutes) in &c.by_activity {
+        let _ = writeln!(s, "{} {}", pad(name, 44), pad_left(&format_hours(*minutes), 10));
+    }
+    let _ = writeln!(s, "{} {}", pad("合计 / Total", 44), pad_left(&format_hours(c.total), 10));
+    let _ = writeln!(s);
+    let issued = c.as_of_time.datetime().with_timezone(&chrono::Local).format("%Y-%m-%d");
+    let _ = writeln!(s, "出具单位 / Issued by: {}", c.counter);
+    let _ = writeln!(s, "出具日期 / Date: {issued}    编号 / Serial: {}", c.as_of);
+    let _ = writeln!(s, "验证码 / Verification code:");
+    let _ = writeln!(s, "  {}", c.code);
+    let _ = writeln!(s, "验证 / Verify: hourbank certificate verify {}", c.code);
+    let _ = writeln!(s, "{rule}");
+    s
+}
+
+fn width(text: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(text)
+}
+
+fn centered(text: &str, cols: usize) -> String {
+    format!("{}{text}", " ".repeat(cols.saturating_sub(width(text)) / 2))
+}
+
+/// `text` padded with spaces to `cols` display columns (a hanzi is two).
+fn pad(text: &str, cols: usize) -> String {
+    format!("{text}{}", " ".repeat(cols.saturating_sub(width(text))))
+}
+
+fn pad_left(text: &str, cols: usize) -> String {
+    format!("{}{text}", " ".repeat(cols.saturating_sub(width(text))))
+}
