@@ -585,3 +585,51 @@ fn a_certificate_from_the_volunteer_page_prints_and_verifies() {
     c.key(KeyCode::Esc);
     assert_eq!(c.screen(), "volunteer");
 }
+
+#[test]
+fn an_admin_changes_the_counters_settings_which_are_journalled_written_and_applied() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hourbank").join("config.toml");
+    let file = path.clone();
+    let mut c = Counter::seeded_with(Lang::Zh, move |o| o.config_path = Some(file));
+    c.login("A01", "1234").key(KeyCode::F(8));
+    for _ in 0..4 {
+        c.key(KeyCode::Tab);
+    }
+    assert!(c.shows("本柜台") && c.shows("120"), "{}", c.render(120, 40));
+    c.typed("e");
+    for _ in 0..3 {
+        c.key(KeyCode::Backspace);
+    }
+    c.typed("300")
+        .key(KeyCode::Tab)
+        .key(KeyCode::Tab)
+        .typed("lp -d counter")
+        .key(KeyCode::Tab)
+        .typed("xx")
+        .enter();
+    assert!(c.shows("zh / en"), "a bad language is refused in the form: {}", c.render(120, 40));
+    assert!(!path.exists(), "nothing written yet");
+    c.key(KeyCode::Backspace).key(KeyCode::Backspace).typed("en").enter();
+    let seq = saved(&c);
+    let event = c.bank().event(seq).unwrap();
+    assert_eq!(event.body.actor.to_string(), "A01");
+    match event.kind() {
+        EventKind::CounterConfigured { changes } => assert_eq!(
+            changes,
+            &vec![
+                ("idle_seconds".to_string(), "300".to_string()),
+                ("lang".to_string(), "en".to_string()),
+                ("receipt_command".to_string(), "lp -d counter".to_string())
+            ]
+        ),
+        other => panic!("{other:?}"),
+    }
+    let written = hourbank::tui::config::Config::load(&path).unwrap();
+    assert_eq!((written.idle_seconds, written.lang.as_deref()), (300, Some("en")));
+    assert!(c.shows("This counter"), "the language applies at once: {}", c.render(120, 40));
+    // Idle for 200 s: under the new 300 s limit, so still logged in.
+    c.clock.advance(200);
+    c.tick();
+    assert_eq!(c.screen(), "admin");
+}

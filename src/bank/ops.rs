@@ -326,6 +326,19 @@ impl Bank {
         first(c)
     }
 
+    /// Records that an admin changed the counter's settings file: `changes` are (key, new value).
+    pub fn note_counter_config(&self, who: &Actor, changes: &[(String, String)]) -> Result<u64, BankError> {
+        for (key, value) in changes {
+            crate::domain::parse_text(key, 64)?;
+            crate::domain::parse_text(value, 400)?;
+        }
+        let c = self.run(who, None, "counter_configured", &changes, |view| {
+            require(view, who, Need::Admin, "change the counter's settings")?;
+            Ok(vec![EventKind::CounterConfigured { changes: changes.to_vec() }.into()])
+        })?;
+        Ok(c.first_seq())
+    }
+
     /// A new price for one unit of a reward (admin only). Redemptions already made keep theirs.
     pub fn reprice_reward(
         &self,

@@ -44,8 +44,9 @@ impl Drop for TempStore {
 }
 
 pub fn run(store: Option<PathBuf>, a: CounterArgs) -> CliResult {
-    let config = match Config::default_path() {
-        Some(path) => Config::load(&path).map_err(|e| Failure::bad_input(e.to_string()))?,
+    let config_path = Config::default_path();
+    let config = match &config_path {
+        Some(path) => Config::load(path).map_err(|e| Failure::bad_input(e.to_string()))?,
         None => Config::default(),
     };
     let lang =
@@ -76,7 +77,7 @@ pub fn run(store: Option<PathBuf>, a: CounterArgs) -> CliResult {
     // Loosened permissions outrank a theme problem on the status line.
     let permissions = bank.as_ref().and_then(|b| b.permission_warning());
     let notice = permissions.or_else(|| warning.map(|w| w.to_string()));
-    let options = Options { lang, theme, config, demo_login, notice };
+    let options = Options { lang, theme, config, demo_login, notice, config_path };
     let app = App::new(bank, dir.clone(), Arc::new(chrono::Utc::now), options);
     let serve: crate::tui::Serve = Box::new(move |bank, notify| {
         Server::start(&dir, super::forward::handler(bank), notify).map_err(|e| e.to_string())

@@ -181,6 +181,11 @@ pub enum EventKind {
         reward: RewardId,
         cost: Minutes,
     },
+    /// An admin changed this counter's settings file (idle times, receipt command, language,
+    /// theme, report directory): each key with its new value, so the journal says who set what.
+    CounterConfigured {
+        changes: Vec<(String, String)>,
+    },
 }
 
 /// What wrong PINs lock: a staff id or a volunteer's card.
@@ -228,6 +233,7 @@ impl EventKind {
             EventKind::DepositDecided { .. } => "deposit_decided",
             EventKind::Expired { .. } => "expiry",
             EventKind::RewardRepriced { .. } => "reward_repriced",
+            EventKind::CounterConfigured { .. } => "counter_configured",
         }
     }
 

@@ -326,7 +326,7 @@ pub fn apply<S: LedgerStore>(s: &mut S, event: &Event) -> Applied<S::Error> {
         }
         EventKind::Reversed { target, .. } => reverse(s, seq, *target),
         EventKind::Revealed { volunteer: id, .. } => volunteer(s, *id).map(|_| ()),
-        EventKind::PersonalDataExported { .. } => Ok(()),
+        EventKind::PersonalDataExported { .. } | EventKind::CounterConfigured { .. } => Ok(()),
         EventKind::StaffPinReset { id, pin_hash } => {
             let mut staff = store(s.staff(id))?.ok_or_else(|| Rule::UnknownStaff(id.to_string()))?;
             staff.pin_hash = pin_hash.clone();

@@ -89,6 +89,9 @@ pub enum Step {
     Stay,
     Open(Screen),
     Print(String),
+    /// New counter settings (already validated): the app writes the settings file, journals
+    /// the change and applies it.
+    Configure(Box<Config>),
 }
 
 /// Everything a screen may read while drawing.
@@ -110,6 +113,9 @@ pub struct Options {
     pub demo_login: Option<(String, String)>,
     /// A message for the status line at start (e.g. a broken theme file).
     pub notice: Option<String>,
+    /// The settings file the admin screen writes; `None` when there is none (then the counter's
+    /// settings cannot be changed from the screen).
+    pub config_path: Option<PathBuf>,
 }
 
 /// When the last good backup was written; unknown (shown as none) if it cannot be read.
@@ -124,6 +130,7 @@ pub struct App {
     pub lang: Lang,
     theme: Theme,
     config: Config,
+    config_path: Option<PathBuf>,
     demo_login: Option<(String, String)>,
     session: Option<Session>,
     screen: Screen,
@@ -152,6 +159,7 @@ impl App {
             lang: options.lang,
             theme: options.theme,
             config: options.config,
+            config_path: options.config_path,
             demo_login: options.demo_login,
             session: None,
             screen,
@@ -364,6 +372,53 @@ impl App {
                     Vec::new()
                 }
             },
+            Step::Configure(config) => {
+                let actor = session.actor.clone();
+                self.configure(&bank, &actor, *config);
+                Vec::new()
+            }
+        }
+    }
+
+    /// Writes new counter settings, journals who changed what, then applies them. The file is
+    /// written first and put back if the journal entry cannot be saved, so the journal never
+    /// misses a change that took effect.
+    fn configure(&mut self, bank: &Bank, actor: &Actor, new: Config) {
+        let t = self.lang.text();
+        let changes = Config::changes(&self.config, &new);
+        if changes.is_empty() {
+            self.status = Status::Info(t.admin_nothing_changed.into());
+            return;
+        }
+        let Some(path) = self.config_path.clone() else {
+            self.status = Status::Error(t.admin_no_config_file.into());
+            return;
+        };
+        let old_text = std::fs::read_to_string(&path).ok();
+        if let Err(e) = new.save(&path) {
+            self.status = Status::Error(format!("{}: {e}", path.display()));
+            return;
+        }
+        match bank.note_counter_config(actor, &changes) {
+            Ok(seq) => {
+                if let Some(lang) = new.lang.as_deref().and_then(Lang::parse) {
+                    self.lang = lang;
+                }
+                if let Some(name) = &new.theme {
+                    let themes = super::config::config_dir().map(|d| d.join("themes"));
+                    self.theme = Theme::load(name, themes.as_deref()).0;
+                }
+                self.config = new;
+                self.status = Status::Saved(seq);
+            }
+            Err(e) => {
+                let restored = match old_text {
+                    Some(text) => std::fs::write(&path, text),
+                    None => std::fs::remove_file(&path),
+                };
+                let _ = restored;
+                self.status = Status::Error(self.lang.text().bank_error(&e));
+            }
         }
     }
 

@@ -3,9 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     /// Seconds without a key before the counter locks itself and clears every form.
@@ -95,6 +95,42 @@ impl Config {
         }
     }
 
+    /// The file's text for these settings (unset options left out).
+    pub fn to_toml(&self) -> String {
+        toml::to_string(self).unwrap_or_default()
+    }
+
+    /// What differs from `old`: each changed key with its new value (`""` when unset).
+    pub fn changes(old: &Config, new: &Config) -> Vec<(String, String)> {
+        let table = |c: &Config| toml::Table::try_from(c).unwrap_or_default();
+        let (before, after) = (table(old), table(new));
+        let mut keys: Vec<&String> = before.keys().chain(after.keys()).collect();
+        keys.sort();
+        keys.dedup();
+        keys.into_iter()
+            .filter(|k| before.get(*k) != after.get(*k))
+            .map(|k| {
+                let value = match after.get(k) {
+                    Some(toml::Value::String(s)) => s.clone(),
+                    Some(v) => v.to_string(),
+                    None => String::new(),
+                };
+                (k.clone(), value)
+            })
+            .collect()
+    }
+
+    /// Writes the settings to `path` (beside it first, then renamed, so a reader never sees
+    /// half a file), creating the directory.
+    pub fn save(&self, path: &Path) -> std::io::Result<()> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let tmp = path.with_extension("toml.partial");
+        std::fs::write(&tmp, self.to_toml())?;
+        std::fs::rename(&tmp, path)
+    }
+
     /// The file to read: `$HOURBANK_CONFIG`, else `config.toml` in the config directory.
     pub fn default_path() -> Option<PathBuf> {
         std::env::var_os("HOURBANK_CONFIG")
@@ -116,5 +152,25 @@ mod tests {
         assert!(Config::parse("idle_seconds = \"soon\"").is_err());
         assert!(Config::parse("idle_secs = 30").is_err(), "a misspelt key is reported, not ignored");
         assert!(Config::parse("idle_seconds = 1").is_err());
+    }
+
+    #[test]
+    fn a_saved_file_reads_back_and_changes_name_their_keys() {
+        let mut c = Config { receipt_command: Some("lp".into()), ..Config::default() };
+        assert_eq!(Config::parse(&c.to_toml()), Ok(c.clone()));
+        let old = c.clone();
+        c.idle_seconds = 300;
+        c.receipt_command = None;
+        c.lang = Some("en".into());
+        let changes = Config::changes(&old, &c);
+        assert_eq!(
+            changes,
+            vec![
+                ("idle_seconds".to_string(), "300".to_string()),
+                ("lang".to_string(), "en".to_string()),
+                ("receipt_command".to_string(), String::new())
+            ]
+        );
+        assert!(Config::changes(&c, &c).is_empty());
     }
 }

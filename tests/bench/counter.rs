@@ -43,6 +43,7 @@ fn options() -> Options {
         config: Default::default(),
         demo_login: None,
         notice: None,
+        config_path: None,
     }
 }
 

@@ -127,6 +127,7 @@ pub fn options(lang: Lang) -> Options {
         config: Config::default(),
         demo_login: None,
         notice: None,
+        config_path: None,
     }
 }
 

@@ -342,4 +342,13 @@ pub static TEXT: Text = Text {
     admin_nothing_changed: "Nothing changed",
     act_certificate: "certificate",
     certificate_title: "Volunteer service certificate",
+    admin_no_config_file: "There is no settings file to write (set $HOURBANK_CONFIG)",
+    admin_tab_counter: "This counter",
+    admin_idle: "Lock after (s)",
+    admin_kiosk_idle: "Kiosk idle (s)",
+    admin_receipt_command: "Receipt command",
+    admin_lang: "Language",
+    admin_theme: "Theme",
+    admin_theme_hint: "default, light, high-contrast",
+    admin_report_dir: "Report folder",
 };

@@ -343,4 +343,13 @@ pub static TEXT: Text = Text {
     admin_nothing_changed: "没有改动",
     act_certificate: "服务证明",
     certificate_title: "志愿服务证明",
+    admin_no_config_file: "没有可写入的设置文件（请设置 $HOURBANK_CONFIG）",
+    admin_tab_counter: "本柜台",
+    admin_idle: "无操作锁屏（秒）",
+    admin_kiosk_idle: "自助页超时（秒）",
+    admin_receipt_command: "小票打印命令",
+    admin_lang: "语言",
+    admin_theme: "主题",
+    admin_theme_hint: "default / light / high-contrast",
+    admin_report_dir: "报表目录",
 };

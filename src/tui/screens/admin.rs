@@ -1,5 +1,5 @@
-//! The admin's screen (`F8`, admins only): rewards, activities, staff and the rules, one tab
-//! each (`Tab` switches). Letters act on the selected row and open a small form; every change
+//! The admin's screen (`F8`, admins only): rewards, activities, staff, the rules and this
+//! counter's settings, one tab each (`Tab` switches). Letters act on the selected row and open a small form; every change
 //! goes through the bank, which journals it with the admin's name and checks the role again.
 
 use crossterm::event::KeyEvent;
@@ -13,6 +13,7 @@ use crate::domain::{
     Staff, StaffId, format_hours,
 };
 use crate::tui::app::{Cx, Status, Step, Vx};
+use crate::tui::config::Config;
 use crate::tui::i18n::{Text, fill};
 use crate::tui::keymap::{self, Action, Scope};
 use crate::tui::widgets::{Field, Form, centered, pad, pad_left, popup, put, title_bar};
@@ -23,6 +24,7 @@ pub enum Tab {
     Activities,
     Staff,
     Rules,
+    Counter,
 }
 
 /// What the open form will do when submitted.
@@ -39,6 +41,7 @@ enum Op {
     Pin(StaffId),
     Unlock(StaffId),
     Rules,
+    Counter,
 }
 
 struct Popup {
@@ -56,6 +59,8 @@ pub struct Admin {
     staff: Vec<Staff>,
     rules: Rules,
     settings: Settings,
+    /// This counter's settings file, as the app runs with it.
+    config: Config,
     popup: Option<Popup>,
 }
 
@@ -85,6 +90,7 @@ impl Admin {
             staff: Vec::new(),
             rules: Rules::default(),
             settings: Settings::default(),
+            config: cx.config.clone(),
             popup: None,
         };
         match a.reload(cx.bank) {
@@ -111,7 +117,7 @@ impl Admin {
             Tab::Rewards => self.rewards.len(),
             Tab::Activities => self.activities.len(),
             Tab::Staff => self.staff.len(),
-            Tab::Rules => 0,
+            Tab::Rules | Tab::Counter => 0,
         }
     }
 
@@ -121,8 +127,7 @@ impl Admin {
 
     pub fn on_key(&mut self, key: KeyEvent, cx: &mut Cx) -> Step {
         if self.popup.is_some() {
-            self.on_form_key(key, cx);
-            return Step::Stay;
+            return self.on_form_key(key, cx);
         }
         let t = cx.t;
         let reward = self.rewards.get(self.selected).map(|r| r.id);
@@ -134,7 +139,8 @@ impl Admin {
                     Tab::Rewards => Tab::Activities,
                     Tab::Activities => Tab::Staff,
                     Tab::Staff => Tab::Rules,
-                    Tab::Rules => Tab::Rewards,
+                    Tab::Rules => Tab::Counter,
+                    Tab::Counter => Tab::Rewards,
                 };
                 self.selected = 0;
                 None
@@ -160,6 +166,7 @@ impl Admin {
             (Some(Action::SetPin), Tab::Staff) => staff.map(Op::Pin),
             (Some(Action::Unlock), Tab::Staff) => staff.map(Op::Unlock),
             (Some(Action::Edit), Tab::Rules) => Some(Op::Rules),
+            (Some(Action::Edit), Tab::Counter) => Some(Op::Counter),
             _ => None,
         };
         if let Some(op) = op {
@@ -239,16 +246,39 @@ impl Admin {
                     ],
                 )
             }
+            Op::Counter => {
+                let c = &self.config;
+                let text = |o: &Option<String>| o.clone().unwrap_or_default();
+                (
+                    t.admin_tab_counter.to_string(),
+                    vec![
+                        f(t.admin_idle, 5).value(&c.idle_seconds.to_string()),
+                        f(t.admin_kiosk_idle, 5).value(&c.kiosk_idle_seconds.to_string()),
+                        f(t.admin_receipt_command, 200).value(&text(&c.receipt_command)),
+                        f(t.admin_lang, 2).value(&text(&c.lang)).hint("zh / en"),
+                        f(t.admin_theme, 40).value(&text(&c.theme)).hint(t.admin_theme_hint),
+                        f(t.admin_report_dir, 200).value(&text(&c.report_dir)),
+                    ],
+                )
+            }
         };
         Popup { op, title, form: Form::new(fields), error: None }
     }
 
-    fn on_form_key(&mut self, key: KeyEvent, cx: &mut Cx) {
-        let Some(p) = self.popup.as_mut() else { return };
+    fn on_form_key(&mut self, key: KeyEvent, cx: &mut Cx) -> Step {
+        let Some(p) = self.popup.as_mut() else { return Step::Stay };
         match keymap::action(Scope::Form, key) {
             Some(Action::Back) => self.popup = None,
             Some(Action::NextField) | Some(Action::Down) => p.form.next(),
             Some(Action::PrevField) | Some(Action::Up) => p.form.prev(),
+            Some(Action::Submit) if p.op == Op::Counter => match counter_config(&p.form, &self.config) {
+                Ok(config) => {
+                    self.config = config.clone();
+                    self.popup = None;
+                    return Step::Configure(Box::new(config));
+                }
+                Err(message) => p.error = Some(message),
+            },
             Some(Action::Submit) => match submit(&p.op, &p.form, &self.rules, cx) {
                 Ok(seq) => {
                     *cx.status = Status::Saved(seq);
@@ -265,6 +295,7 @@ impl Admin {
                 }
             }
         }
+        Step::Stay
     }
 
     pub fn render(&self, area: Rect, buf: &mut Buffer, vx: &Vx) {
@@ -275,6 +306,7 @@ impl Admin {
             Tab::Activities => t.admin_tab_activities,
             Tab::Staff => t.admin_tab_staff,
             Tab::Rules => t.admin_tab_rules,
+            Tab::Counter => t.admin_tab_counter,
         };
         title_bar(buf, area, &format!("{}: {name}", t.admin_title), theme);
         let x = area.x + 1;
@@ -379,12 +411,28 @@ impl Admin {
                 .collect();
                 (String::new(), rows)
             }
+            Tab::Counter => {
+                let c = &self.config;
+                let text = |o: &Option<String>| o.clone().unwrap_or_else(|| "-".into());
+                let rows = [
+                    (t.admin_idle, c.idle_seconds.to_string()),
+                    (t.admin_kiosk_idle, c.kiosk_idle_seconds.to_string()),
+                    (t.admin_receipt_command, text(&c.receipt_command)),
+                    (t.admin_lang, text(&c.lang)),
+                    (t.admin_theme, text(&c.theme)),
+                    (t.admin_report_dir, text(&c.report_dir)),
+                ]
+                .iter()
+                .map(|(label, value)| format!("{} {value}", pad(label, 24)))
+                .collect();
+                (String::new(), rows)
+            }
         };
         put(buf, area, x, area.y + 1, &header, theme.muted);
         let room = usize::from(area.height.saturating_sub(2));
         let start = self.selected.saturating_sub(room.saturating_sub(1));
         for (i, line) in lines.iter().enumerate().skip(start).take(room) {
-            let selected = i == self.selected && self.tab != Tab::Rules;
+            let selected = i == self.selected && !matches!(self.tab, Tab::Rules | Tab::Counter);
             put(buf, area, x, area.y + 2 + (i - start) as u16, &pad(line, w), theme.row(selected));
         }
         if let Some(p) = &self.popup {
@@ -400,6 +448,26 @@ impl Admin {
             put(buf, inner, inner.x + 1, inner.y + 2 + rows, text, style);
         }
     }
+}
+
+/// The counter settings the form asks for, checked as the settings file would be.
+fn counter_config(form: &Form, current: &Config) -> Result<Config, String> {
+    let v = |i: usize| form.value(i).trim().to_string();
+    let optional = |i: usize| Some(v(i)).filter(|s| !s.is_empty());
+    let number = |i: usize| v(i).parse::<u64>().map_err(|_| format!("{:?}?", v(i)));
+    let new = Config {
+        idle_seconds: number(0)?,
+        kiosk_idle_seconds: number(1)?,
+        receipt_command: optional(2),
+        lang: optional(3),
+        theme: optional(4),
+        report_dir: optional(5),
+        ..current.clone()
+    };
+    if new.lang.as_deref().is_some_and(|l| crate::tui::i18n::Lang::parse(l).is_none()) {
+        return Err("zh / en".into());
+    }
+    Config::parse(&new.to_toml())
 }
 
 /// Carries out a submitted form; the error is already in the counter's language.
@@ -472,6 +540,8 @@ fn submit(op: &Op, form: &Form, rules: &Rules, cx: &mut Cx) -> Result<u64, Strin
             bank.reset_staff_pin(who, id, v(0)).map(|e| e.seq()).map_err(bank_err)
         }
         Op::Unlock(id) => bank.unlock(who, &LoginSubject::Staff(id.clone())).map_err(bank_err),
+        // Handled by the screen: the app writes the file and journals the change.
+        Op::Counter => Err(String::new()),
         Op::Rules => {
             let expiry = match v(4) {
                 "" | "off" | "关" | "无" => None,
