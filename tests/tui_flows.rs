@@ -633,3 +633,21 @@ fn an_admin_changes_the_counters_settings_which_are_journalled_written_and_appli
     c.tick();
     assert_eq!(c.screen(), "admin");
 }
+
+#[test]
+fn x_on_the_volunteer_page_writes_the_statement_workbook() {
+    use calamine::{Reader, Xlsx, open_workbook};
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().to_str().unwrap().to_string();
+    let mut c = Counter::seeded_with(Lang::Zh, |o| o.config.report_dir = Some(dir.clone()));
+    c.login("S01", "5678").typed("JH000001").enter().typed("x");
+    let id = c.bank().find_card(&CardNo::parse("JH000001").unwrap()).unwrap().id;
+    let path = out.path().join(format!("存折-JHxxxx01-{id}.xlsx"));
+    assert!(path.exists(), "{:?}", c.app.status());
+    let mut wb: Xlsx<_> = open_workbook(&path).unwrap();
+    let sheet = wb.sheet_names()[0].clone();
+    assert!(sheet.contains("＊"), "masked: {sheet}");
+    let rows = wb.worksheet_range(&sheet).unwrap();
+    let history = c.bank().history(id).unwrap().iter().filter(|l| l.delta != 0).count();
+    assert_eq!(rows.height(), history + 2, "header, one row per entry, totals");
+}

@@ -174,6 +174,7 @@ pub const KEYMAP: &[Binding] = &[
     key(S::Volunteer, K::Char('v'), A::Reveal, false),
     key(S::Volunteer, K::Char('p'), A::SetPin, false),
     key(S::Volunteer, K::Char('c'), A::Certificate, false),
+    key(S::Volunteer, K::Char('x'), A::Export, false),
     key(S::Volunteer, K::Up, A::Up, false),
     key(S::Volunteer, K::Down, A::Down, false),
     key(S::Volunteer, K::PageUp, A::PageUp, false),

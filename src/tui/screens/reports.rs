@@ -48,6 +48,22 @@ pub fn report_dir(config: &crate::tui::config::Config) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("hourbank-reports"))
 }
 
+/// Writes `sheets` as `<report dir>/<name>.xlsx` (beside it first, then renamed) and returns
+/// the path.
+pub fn write_workbook(
+    config: &crate::tui::config::Config,
+    name: &str,
+    sheets: &[Sheet],
+) -> Result<PathBuf, String> {
+    let dir = report_dir(config);
+    let path = dir.join(format!("{name}.xlsx"));
+    let tmp = dir.join(format!("{name}.partial.xlsx"));
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    report::sheet::write_xlsx(sheets, &tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
+    std::fs::rename(&tmp, &path).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(path)
+}
+
 impl Reports {
     /// Opens on today's daily close; only admins may.
     pub fn open(cx: &mut Cx) -> Option<Reports> {
@@ -126,16 +142,9 @@ impl Reports {
             Data::Monthly(m) => (format!("月报-{}", m.month), m.sheets(false)),
             Data::Settlement(s) => (format!("结算-{}", self.month), s.sheets()),
         };
-        let dir = report_dir(cx.config);
-        let path = dir.join(format!("{name}.xlsx"));
-        let tmp = dir.join(format!("{name}.partial.xlsx"));
-        let written = std::fs::create_dir_all(&dir)
-            .map_err(|e| e.to_string())
-            .and_then(|()| report::sheet::write_xlsx(&sheets, &tmp).map_err(|e| e.to_string()))
-            .and_then(|()| std::fs::rename(&tmp, &path).map_err(|e| e.to_string()));
-        *cx.status = match written {
-            Ok(()) => Status::Info(fill(cx.t.reports_written, &[&path.display()])),
-            Err(e) => Status::Error(fill(cx.t.reports_write_failed, &[&path.display(), &e])),
+        *cx.status = match write_workbook(cx.config, &name, &sheets) {
+            Ok(path) => Status::Info(fill(cx.t.reports_written, &[&path.display()])),
+            Err(e) => Status::Error(fill(cx.t.reports_write_failed, &[&name, &e])),
         };
     }
 

@@ -245,6 +245,21 @@ impl VolunteerPage {
             Some(Action::Edit) => {
                 return Step::Open(Screen::Register(super::register::Register::edit(&self.view)));
             }
+            Some(Action::Export) => {
+                let written = crate::report::statement(cx.bank, &self.view.volunteer.card)
+                    .map_err(|e| e.to_string())
+                    .and_then(|st| {
+                        // The masked card and the volunteer's id: no card number in a file name, and
+                        // no two volunteers' passbooks under one name.
+                        let masked = crate::domain::privacy::mask_card(&st.card).replace('*', "x");
+                        let name = format!("存折-{masked}-{}", self.view.id);
+                        super::reports::write_workbook(cx.config, &name, &st.sheets(false))
+                    });
+                *cx.status = match written {
+                    Ok(path) => Status::Info(fill(cx.t.reports_written, &[&path.display()])),
+                    Err(e) => Status::Error(e),
+                };
+            }
             Some(Action::Certificate) => {
                 if let Some(page) = super::certificate::CertificatePage::open(cx, self.view.id) {
                     return Step::Open(Screen::Certificate(page));
