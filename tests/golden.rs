@@ -154,6 +154,42 @@ fn events() {
             EventKind::ShiftReviewed { shift: 9, approved: Some(Minutes::new(480)), reason: "r".into() },
             "130901fbe0010172",
         ),
+        (
+            EventKind::RulesChanged(hourbank::domain::Rules {
+                rounding: hourbank::domain::Rounding::HalfHour,
+                day_cap: Some(Minutes::new(480)),
+                approval_over: None,
+                storage_cap: Some(Minutes::new(90_000)),
+                expiry_months: Some(24),
+                multipliers: vec![("a".into(), 150)],
+            }),
+            "160101fbe0010001fc905f0100011801016196",
+        ),
+        (
+            EventKind::DepositHeld {
+                volunteer: 5,
+                activity: 6,
+                minutes: Minutes::new(300),
+                served_on: Day::parse("2026-11-29").unwrap(),
+                note: String::new(),
+            },
+            "170506fb2c01fb64a200",
+        ),
+        (EventKind::DepositDecided { held: 9, approved: true, reason: "r".into() }, "1809010172"),
+        (
+            EventKind::Expired {
+                volunteer: 5,
+                minutes: Minutes::new(60),
+                cutoff: Day::parse("2025-11-29").unwrap(),
+            },
+            "19053cfb8a9f",
+        ),
+        (EventKind::RewardRepriced { reward: 7, cost: Minutes::new(90) }, "1a075a"),
+        (
+            EventKind::CounterConfigured { changes: vec![("lang".into(), "en".into())] },
+            "1b01046c616e6702656e",
+        ),
+        (EventKind::CounterRenamed { name: Name::parse("b").unwrap() }, "1c0162"),
         (EventKind::RewardRestocked { reward: 7, qty: 3 }, "080703"),
         (EventKind::RewardRetired { reward: 7 }, "0907"),
         (EventKind::StaffDisabled { id: StaffId::parse("S1").unwrap() }, "03025331"),
@@ -164,8 +200,13 @@ fn events() {
     ];
     let prefix = "01fb2c01fd000031512eca0c00024a4d000341303100";
     let suffix = "07".repeat(32);
+    let mut wrong = Vec::new();
     for (kind, body) in cases {
         let name = kind.name();
-        assert_eq!(hex(&event(kind)), format!("{prefix}{body}{suffix}"), "{name}");
+        let got = hex(&event(kind));
+        if got != format!("{prefix}{body}{suffix}") {
+            wrong.push(format!("{name}: {got}"));
+        }
     }
+    assert!(wrong.is_empty(), "stored bytes changed:\n{}", wrong.join("\n"));
 }

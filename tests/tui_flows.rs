@@ -597,7 +597,7 @@ fn an_admin_changes_the_counters_settings_which_are_journalled_written_and_appli
         c.key(KeyCode::Tab);
     }
     assert!(c.shows("本柜台") && c.shows("120"), "{}", c.render(120, 40));
-    c.typed("e");
+    c.typed("e").key(KeyCode::Tab);
     for _ in 0..3 {
         c.key(KeyCode::Backspace);
     }
@@ -632,6 +632,18 @@ fn an_admin_changes_the_counters_settings_which_are_journalled_written_and_appli
     c.clock.advance(200);
     c.tick();
     assert_eq!(c.screen(), "admin");
+    // A new name for the counter: journalled, shown in the header at once.
+    c.typed("e");
+    for _ in 0.."蓬江区白沙街道服务台".chars().count() {
+        c.key(KeyCode::Backspace);
+    }
+    c.typed("白沙街道志愿服务站").enter();
+    let seq = saved(&c);
+    assert!(matches!(c.bank().event(seq).unwrap().kind(), EventKind::CounterRenamed { .. }));
+    let screen = c.render(120, 40);
+    assert!(screen.lines().next().unwrap().contains("白沙街道志愿服务站"), "{screen}");
+    assert_eq!(c.bank().counter_name().unwrap(), "白沙街道志愿服务站");
+    hourbank::bank::Bank::check(&c.bank()).map(|r| assert!(r.ok, "{:?}", r.problems)).unwrap();
 }
 
 #[test]

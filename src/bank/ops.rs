@@ -339,6 +339,20 @@ impl Bank {
         Ok(c.first_seq())
     }
 
+    /// The counter's name as people see it (admin only). Its id on every entry is unchanged.
+    pub fn rename_counter(&self, who: &Actor, name: &Name) -> Result<u64, BankError> {
+        let c = self.run(who, None, "rename_counter", name, |view| {
+            require(view, who, Need::Admin, "rename the counter")?;
+            Ok(vec![EventKind::CounterRenamed { name: name.clone() }.into()])
+        })?;
+        Ok(c.first_seq())
+    }
+
+    /// The counter's name as people see it: as set up, or as an admin renamed it.
+    pub fn counter_name(&self) -> Result<String, BankError> {
+        Ok(self.store.counter_name()?.unwrap_or_else(|| self.counter.clone()))
+    }
+
     /// A new price for one unit of a reward (admin only). Redemptions already made keep theirs.
     pub fn reprice_reward(
         &self,

@@ -186,6 +186,11 @@ pub enum EventKind {
     CounterConfigured {
         changes: Vec<(String, String)>,
     },
+    /// An admin renamed the counter as people see it (header, reports). The counter's id,
+    /// stamped on every entry, stays what it was at setup.
+    CounterRenamed {
+        name: Name,
+    },
 }
 
 /// What wrong PINs lock: a staff id or a volunteer's card.
@@ -234,6 +239,7 @@ impl EventKind {
             EventKind::Expired { .. } => "expiry",
             EventKind::RewardRepriced { .. } => "reward_repriced",
             EventKind::CounterConfigured { .. } => "counter_configured",
+            EventKind::CounterRenamed { .. } => "counter_renamed",
         }
     }
 

@@ -327,6 +327,7 @@ pub fn apply<S: LedgerStore>(s: &mut S, event: &Event) -> Applied<S::Error> {
         EventKind::Reversed { target, .. } => reverse(s, seq, *target),
         EventKind::Revealed { volunteer: id, .. } => volunteer(s, *id).map(|_| ()),
         EventKind::PersonalDataExported { .. } | EventKind::CounterConfigured { .. } => Ok(()),
+        EventKind::CounterRenamed { name } => store(s.put_counter_name(name.as_str())),
         EventKind::StaffPinReset { id, pin_hash } => {
             let mut staff = store(s.staff(id))?.ok_or_else(|| Rule::UnknownStaff(id.to_string()))?;
             staff.pin_hash = pin_hash.clone();

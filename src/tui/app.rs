@@ -89,9 +89,9 @@ pub enum Step {
     Stay,
     Open(Screen),
     Print(String),
-    /// New counter settings (already validated): the app writes the settings file, journals
-    /// the change and applies it.
-    Configure(Box<Config>),
+    /// New counter settings (already validated) and perhaps a new name: the app writes the
+    /// settings file, journals the changes and applies them.
+    Configure(Box<Config>, Option<crate::domain::Name>),
 }
 
 /// Everything a screen may read while drawing.
@@ -116,6 +116,10 @@ pub struct Options {
     /// The settings file the admin screen writes; `None` when there is none (then the counter's
     /// settings cannot be changed from the screen).
     pub config_path: Option<PathBuf>,
+}
+
+pub(super) fn counter_name_of(bank: &Bank) -> String {
+    bank.counter_name().unwrap_or_else(|_| bank.counter().to_string())
 }
 
 /// When the last good backup was written; unknown (shown as none) if it cannot be read.
@@ -143,6 +147,9 @@ pub struct App {
     /// Control-socket backups running now.
     backups_running: u32,
     last_backup: Option<Timestamp>,
+    /// The counter's name for the header, read when the bank opens and after a rename (never
+    /// while drawing).
+    counter_name: String,
 }
 
 impl App {
@@ -152,6 +159,7 @@ impl App {
             if bank.is_some() { Screen::Lock(Default::default()) } else { Screen::Setup(Default::default()) };
         let now = clock();
         let last_backup = bank.as_ref().and_then(last_backup_at);
+        let counter_name = bank.as_ref().map(counter_name_of).unwrap_or_default();
         App {
             bank: bank.map(Arc::new),
             store_dir,
@@ -171,12 +179,14 @@ impl App {
             quitting: false,
             backups_running: 0,
             last_backup,
+            counter_name,
         }
     }
 
     /// The same app over a bank shared with other threads (the control socket's workers).
     pub fn with_bank(mut self, bank: Arc<Bank>) -> App {
         self.last_backup = last_backup_at(&bank);
+        self.counter_name = counter_name_of(&bank);
         self.bank = Some(bank);
         self.screen = Screen::Lock(Default::default());
         self
@@ -372,9 +382,23 @@ impl App {
                     Vec::new()
                 }
             },
-            Step::Configure(config) => {
+            Step::Configure(config, rename) => {
                 let actor = session.actor.clone();
-                self.configure(&bank, &actor, *config);
+                if let Some(name) = rename {
+                    match bank.rename_counter(&actor, &name) {
+                        Ok(seq) => {
+                            self.counter_name = name.to_string();
+                            self.status = Status::Saved(seq);
+                        }
+                        Err(e) => {
+                            self.status = Status::Error(self.lang.text().bank_error(&e));
+                            return Vec::new();
+                        }
+                    }
+                }
+                if *config != self.config {
+                    self.configure(&bank, &actor, *config);
+                }
                 Vec::new()
             }
         }
@@ -442,7 +466,7 @@ impl App {
             t,
             now: (self.clock)().with_timezone(&Local),
             lang: self.lang,
-            counter: self.bank.as_ref().map_or("", |b| b.counter()),
+            counter: &self.counter_name,
             demo_login: self.demo_login.as_ref(),
             index_ready: self.index.is_some(),
         };

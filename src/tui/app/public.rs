@@ -16,6 +16,7 @@ impl App {
         match &mut self.screen {
             Screen::Setup(setup) => match setup.on_key(key, &self.store_dir, t, &self.clock) {
                 Some(Ok((bank, staff))) => {
+                    self.counter_name = super::counter_name_of(&bank);
                     self.bank = Some(Arc::new(bank));
                     self.begin_session(staff, None);
                     return vec![Effect::BuildIndex];

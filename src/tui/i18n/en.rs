@@ -351,4 +351,5 @@ pub static TEXT: Text = Text {
     admin_theme: "Theme",
     admin_theme_hint: "default, light, high-contrast",
     admin_report_dir: "Report folder",
+    admin_counter_name: "Counter name",
 };

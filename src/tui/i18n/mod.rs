@@ -325,6 +325,7 @@ pub struct Text {
     pub err_over_day_cap: &'static str,
     pub err_over_storage_cap: &'static str,
     pub act_reports: &'static str,
+    pub admin_counter_name: &'static str,
     pub admin_tab_counter: &'static str,
     pub admin_idle: &'static str,
     pub admin_kiosk_idle: &'static str,

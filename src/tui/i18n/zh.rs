@@ -352,4 +352,5 @@ pub static TEXT: Text = Text {
     admin_theme: "主题",
     admin_theme_hint: "default / light / high-contrast",
     admin_report_dir: "报表目录",
+    admin_counter_name: "柜台名称",
 };

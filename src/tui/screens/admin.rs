@@ -61,6 +61,7 @@ pub struct Admin {
     settings: Settings,
     /// This counter's settings file, as the app runs with it.
     config: Config,
+    counter_name: String,
     popup: Option<Popup>,
 }
 
@@ -91,6 +92,7 @@ impl Admin {
             rules: Rules::default(),
             settings: Settings::default(),
             config: cx.config.clone(),
+            counter_name: cx.bank.counter_name().unwrap_or_default(),
             popup: None,
         };
         match a.reload(cx.bank) {
@@ -252,6 +254,7 @@ impl Admin {
                 (
                     t.admin_tab_counter.to_string(),
                     vec![
+                        f(t.admin_counter_name, 40).value(&self.counter_name),
                         f(t.admin_idle, 5).value(&c.idle_seconds.to_string()),
                         f(t.admin_kiosk_idle, 5).value(&c.kiosk_idle_seconds.to_string()),
                         f(t.admin_receipt_command, 200).value(&text(&c.receipt_command)),
@@ -271,14 +274,31 @@ impl Admin {
             Some(Action::Back) => self.popup = None,
             Some(Action::NextField) | Some(Action::Down) => p.form.next(),
             Some(Action::PrevField) | Some(Action::Up) => p.form.prev(),
-            Some(Action::Submit) if p.op == Op::Counter => match counter_config(&p.form, &self.config) {
-                Ok(config) => {
-                    self.config = config.clone();
-                    self.popup = None;
-                    return Step::Configure(Box::new(config));
+            Some(Action::Submit) if p.op == Op::Counter => {
+                let name = match Name::parse(p.form.value(0)) {
+                    Ok(name) => name,
+                    Err(e) => {
+                        p.error = Some(cx.t.domain_error(&e));
+                        return Step::Stay;
+                    }
+                };
+                match counter_config(&p.form, &self.config) {
+                    Ok(config) => {
+                        let rename = (name.as_str() != self.counter_name).then_some(name);
+                        if rename.is_none() && config == self.config {
+                            p.error = Some(cx.t.admin_nothing_changed.into());
+                            return Step::Stay;
+                        }
+                        if let Some(n) = &rename {
+                            self.counter_name = n.to_string();
+                        }
+                        self.config = config.clone();
+                        self.popup = None;
+                        return Step::Configure(Box::new(config), rename);
+                    }
+                    Err(message) => p.error = Some(message),
                 }
-                Err(message) => p.error = Some(message),
-            },
+            }
             Some(Action::Submit) => match submit(&p.op, &p.form, &self.rules, cx) {
                 Ok(seq) => {
                     *cx.status = Status::Saved(seq);
@@ -415,6 +435,7 @@ impl Admin {
                 let c = &self.config;
                 let text = |o: &Option<String>| o.clone().unwrap_or_else(|| "-".into());
                 let rows = [
+                    (t.admin_counter_name, self.counter_name.clone()),
                     (t.admin_idle, c.idle_seconds.to_string()),
                     (t.admin_kiosk_idle, c.kiosk_idle_seconds.to_string()),
                     (t.admin_receipt_command, text(&c.receipt_command)),
@@ -452,7 +473,8 @@ impl Admin {
 
 /// The counter settings the form asks for, checked as the settings file would be.
 fn counter_config(form: &Form, current: &Config) -> Result<Config, String> {
-    let v = |i: usize| form.value(i).trim().to_string();
+    // Field 0 is the counter's name, which is not in the file.
+    let v = |i: usize| form.value(i + 1).trim().to_string();
     let optional = |i: usize| Some(v(i)).filter(|s| !s.is_empty());
     let number = |i: usize| v(i).parse::<u64>().map_err(|_| format!("{:?}?", v(i)));
     let new = Config {
