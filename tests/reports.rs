@@ -408,6 +408,22 @@ fn the_full_ledger_workbook_lists_every_entry_masked_unless_asked() {
     assert_eq!(rows.height() - 1, csv_rows, "every entry row of `export entries`");
     let cards: Vec<String> = rows.rows().skip(1).map(|r| r[2].to_string()).collect();
     assert!(cards.iter().all(|c| c.contains('*')), "cards masked by default");
+    // The CSV form of the ledger holds the same cells as the worksheet.
+    let csv_path = out.path().join("ledger.csv");
+    hourbank_ok(dir.path(), &["report", "ledger", "--out", csv_path.to_str().unwrap()], "");
+    let text = std::fs::read_to_string(&csv_path).unwrap();
+    let mut rdr = csv::ReaderBuilder::new().has_headers(false).from_reader(text.as_bytes());
+    let ledger_csv: Vec<Vec<String>> =
+        rdr.records().map(|r| r.unwrap().iter().map(str::to_string).collect()).collect();
+    assert_eq!(ledger_csv.len(), rows.height());
+    for (c, x) in ledger_csv.iter().zip(rows.rows()) {
+        for (cell, data) in c.iter().zip(x) {
+            match data {
+                Data::Float(f) => assert!((f - cell.parse::<f64>().unwrap()).abs() < 0.005, "{cell} {f}"),
+                other => assert_eq!(&other.to_string(), cell),
+            }
+        }
+    }
     let summary = wb.worksheet_range("汇总").unwrap();
     let total = summary.rows().next_back().unwrap();
     assert_eq!(total[0], Data::String("合计".into()));

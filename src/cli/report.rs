@@ -139,9 +139,21 @@ fn finish(tmp: &Path, path: &Path) -> CliResult {
 
 fn ledger(bank: &crate::bank::Bank, out: Option<&Path>, format: Format, full: bool) -> CliResult {
     if format == Format::Csv {
-        return Err(Failure::bad_input(
-            "the ledger as CSV is `hourbank export entries`; `report ledger` writes XLSX (--out FILE.xlsx)",
-        ));
+        let write = |w: &mut dyn Write| report::ledger::export_ledger_csv(bank, w, full);
+        return match out {
+            None => output::with_stdout(|w| write(w).map(drop)).map_err(Failure::from),
+            Some(path) => {
+                let tmp = path.with_extension("partial");
+                let file = std::fs::File::create(&tmp)
+                    .map_err(|e| Failure::bad_input(format!("{}: {e}", tmp.display())))?;
+                let mut buf = std::io::BufWriter::new(file);
+                let rows = write(&mut buf)?;
+                buf.flush().map_err(|e| Failure::bad_input(e.to_string()))?;
+                finish(&tmp, path)?;
+                output::note(format_args!("{rows} rows"));
+                Ok(())
+            }
+        };
     }
     let Some(path) = out else { return Err(Failure::bad_input("--out FILE.xlsx is required")) };
     let total = bank.store().head()?.next_seq.saturating_sub(1);

@@ -51,6 +51,32 @@ pub enum LedgerError {
     Xlsx(#[from] XlsxError),
 }
 
+/// The ledger as CSV: the workbook's columns and words (Chinese headers, hours as decimals,
+/// cards masked unless `full`), one row per entry. `export entries` stays the scripts' format.
+pub fn export_ledger_csv(bank: &Bank, out: impl std::io::Write, full: bool) -> Result<u64, ExportError> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(COLUMNS.iter().map(|c| c.header))?;
+    let mut rows = 0u64;
+    for_each_entry(bank, |r| {
+        let card = if full { r.card_no.clone() } else { mask_card(&r.card_no) };
+        let cells = [
+            Cell::Count(r.seq),
+            Cell::Text(local_time(r.timestamp)),
+            Cell::Text(card),
+            Cell::Text(kind_label(&r.kind)),
+            Cell::hours(u64::from(r.minutes)),
+            Cell::Text(r.memo),
+            Cell::Text(r.actor),
+            Cell::Text(r.counter),
+        ];
+        w.write_record(cells.iter().map(Cell::csv))?;
+        rows += 1;
+        Ok(())
+    })?;
+    w.flush()?;
+    Ok(rows)
+}
+
 /// Writes the ledger to `path`; `progress(seq)` is called every 10,000 rows with the journal
 /// position reached (out of `next_seq - 1` events). Returns the number of entry rows.
 pub fn export_ledger_xlsx(
