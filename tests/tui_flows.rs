@@ -663,3 +663,36 @@ fn x_on_the_volunteer_page_writes_the_statement_workbook() {
     let history = c.bank().history(id).unwrap().iter().filter(|l| l.delta != 0).count();
     assert_eq!(rows.height(), history + 2, "header, one row per entry, totals");
 }
+
+#[test]
+fn an_admin_expires_old_hours_from_the_rules_tab_after_seeing_the_dry_run() {
+    let mut c = Counter::seeded(Lang::En);
+    let bank = c.bank();
+    let cli = hourbank::domain::Actor::Cli("test".into());
+    let activity = bank.find_activity("入户宣传").unwrap().0;
+    let old = hourbank::bank::Deposit {
+        card: CardNo::parse("JH000003").unwrap(),
+        activity,
+        minutes: hourbank::domain::Minutes::from_hours(3),
+        served_on: Some(hourbank::domain::Day::parse("2024-05-01").unwrap()),
+        note: String::new(),
+    };
+    bank.deposit(&cli, None, &old).unwrap();
+    let before = balance(&c, "JH000003");
+    c.login("A01", "1234").key(KeyCode::F(8));
+    for _ in 0..3 {
+        c.key(KeyCode::Tab);
+    }
+    c.typed("x");
+    assert!(matches!(c.app.status(), Status::Error(_)), "expiry is off: nothing to confirm");
+    let rules = hourbank::domain::Rules { expiry_months: Some(12), ..Default::default() };
+    bank.change_rules(&cli, None, &rules).unwrap();
+    c.typed("x");
+    assert!(c.shows("Expire 3 h of 1 volunteers"), "{}", c.render(120, 40));
+    assert_eq!(balance(&c, "JH000003"), before, "the dry run changes nothing");
+    c.enter();
+    saved(&c);
+    assert_eq!(balance(&c, "JH000003"), before - 180);
+    c.typed("x").enter();
+    assert!(c.shows("Nothing changed"), "a second run expires nothing: {}", c.render(120, 40));
+}

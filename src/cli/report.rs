@@ -159,7 +159,9 @@ fn ledger(bank: &crate::bank::Bank, out: Option<&Path>, format: Format, full: bo
     let total = bank.store().head()?.next_seq.saturating_sub(1);
     let bar = ProgressBar::with_draw_target(
         Some(total),
-        if std::io::stderr().is_terminal() {
+        // Not when run for a client of the counter's socket: this process's terminal is then
+        // the counter's screen.
+        if std::io::stderr().is_terminal() && output::forwarded_bank().is_none() {
             ProgressDrawTarget::stderr()
         } else {
             ProgressDrawTarget::hidden()

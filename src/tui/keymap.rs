@@ -81,6 +81,7 @@ pub enum Action {
     Disable,
     Unlock,
     Certificate,
+    Expire,
 }
 
 /// One binding. `hint` marks the few shown in the footer; all appear in the help overlay.
@@ -152,6 +153,7 @@ pub const KEYMAP: &[Binding] = &[
     key(S::Admin, K::Char('p'), A::SetPin, false),
     key(S::Admin, K::Char('u'), A::Unlock, false),
     key(S::Admin, K::Char('e'), A::Edit, false),
+    key(S::Admin, K::Char('x'), A::Expire, false),
     key(S::Admin, K::Esc, A::Back, false),
     key(S::Reports, K::Tab, A::NextTab, true),
     key(S::Reports, K::Left, A::Earlier, true),
@@ -292,6 +294,7 @@ pub fn action_label(t: &Text, a: Action) -> &'static str {
         A::Disable => t.act_disable,
         A::Unlock => t.act_unlock,
         A::Certificate => t.act_certificate,
+        A::Expire => t.act_expire,
         A::Earlier => t.act_earlier,
         A::Later => t.act_later,
         A::Export => t.act_export,

@@ -352,4 +352,7 @@ pub static TEXT: Text = Text {
     admin_theme_hint: "default, light, high-contrast",
     admin_report_dir: "Report folder",
     admin_counter_name: "Counter name",
+    act_expire: "expire hours",
+    admin_expire_title: "Expire {} h of {} volunteers (credited before {})? Enter to confirm",
+    admin_expiry_off: "Expiry is off: set it in the rules first",
 };

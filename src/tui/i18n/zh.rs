@@ -353,4 +353,7 @@ pub static TEXT: Text = Text {
     admin_theme_hint: "default / light / high-contrast",
     admin_report_dir: "报表目录",
     admin_counter_name: "柜台名称",
+    act_expire: "过期处理",
+    admin_expire_title: "将过期 {} 小时，涉及 {} 人（{} 之前存入）？按 Enter 确认",
+    admin_expiry_off: "未启用过期规则，请先在规则中设置",
 };

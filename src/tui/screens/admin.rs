@@ -42,6 +42,8 @@ enum Op {
     Unlock(StaffId),
     Rules,
     Counter,
+    /// Expire what the rules say has expired (the dry run's numbers are in the title).
+    Expire,
 }
 
 struct Popup {
@@ -169,8 +171,24 @@ impl Admin {
             (Some(Action::Unlock), Tab::Staff) => staff.map(Op::Unlock),
             (Some(Action::Edit), Tab::Rules) => Some(Op::Rules),
             (Some(Action::Edit), Tab::Counter) => Some(Op::Counter),
+            (Some(Action::Expire), Tab::Rules) => Some(Op::Expire),
             _ => None,
         };
+        if op == Some(Op::Expire) {
+            // The dry run first: the admin confirms what will happen, not a guess.
+            match cx.bank.expiry_plan(cx.bank.today()) {
+                Ok(Some(plan)) => {
+                    let title = fill(
+                        t.admin_expire_title,
+                        &[&format_hours(plan.total()), &plan.expiries.len(), &plan.cutoff],
+                    );
+                    self.popup = Some(Popup { op: Op::Expire, title, form: Form::new(vec![]), error: None });
+                }
+                Ok(None) => *cx.status = Status::Error(t.admin_expiry_off.into()),
+                Err(e) => *cx.status = Status::Error(t.bank_error(&e)),
+            }
+            return Step::Stay;
+        }
         if let Some(op) = op {
             self.popup = Some(self.form_for(op, t));
         }
@@ -227,6 +245,7 @@ impl Admin {
                 (fill(t.admin_pin_title, &[id]), vec![f(t.pin_new, 12).masked(), f(t.pin_again, 12).masked()])
             }
             Op::Unlock(id) => (fill(t.admin_unlock_title, &[id]), vec![]),
+            Op::Expire => (String::new(), vec![]),
             Op::Rules => {
                 let r = &self.rules;
                 (
@@ -564,6 +583,15 @@ fn submit(op: &Op, form: &Form, rules: &Rules, cx: &mut Cx) -> Result<u64, Strin
         Op::Unlock(id) => bank.unlock(who, &LoginSubject::Staff(id.clone())).map_err(bank_err),
         // Handled by the screen: the app writes the file and journals the change.
         Op::Counter => Err(String::new()),
+        Op::Expire => {
+            let done = bank.expire(who, bank.today()).map_err(bank_err)?;
+            // The last entry written, or (nothing expired) a message rather than "saved".
+            let last = bank.store().next_seq().map_err(|e| bank_err(e.into()))?.saturating_sub(1);
+            if done.expiries.is_empty() {
+                return Err(t.admin_nothing_changed.to_string());
+            }
+            Ok(last)
+        }
         Op::Rules => {
             let expiry = match v(4) {
                 "" | "off" | "关" | "无" => None,
