@@ -242,6 +242,12 @@ fn require(
     }
 }
 
+/// The local calendar day of a moment: service dates, booking days and "today" are local days
+/// at the counter. The one place the time zone is asked.
+pub fn local_day(at: Timestamp) -> Day {
+    Day::from_date(at.datetime().with_timezone(&Local).date_naive())
+}
+
 /// The OS user name, for `cli:<user>` actors.
 pub fn cli_actor() -> Actor {
     let user =

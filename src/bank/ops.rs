@@ -502,9 +502,7 @@ impl Bank {
             let role = require(view, who, Need::Staff, "reverse entries")?;
             if role != Role::Admin {
                 let original = read(view.entry(target))?.ok_or_else(|| rule(Rule::UnknownEntry(target)))?;
-                let local_day =
-                    Day::from_date(original.body.at.datetime().with_timezone(&chrono::Local).date_naive());
-                if &original.body.actor != who || local_day != today {
+                if &original.body.actor != who || super::local_day(original.body.at) != today {
                     return Err(rule(Rule::AdminOnly("reverse another person's or an earlier day's entry")));
                 }
             }

@@ -157,15 +157,14 @@ impl Bank {
             if record.totals.balance() == 0 {
                 continue;
             }
-            let mut flows = Vec::new();
-            for seq in record.seqs() {
-                let event = self.event(seq)?;
-                let reversed = event.kind().is_reversible() && self.store.reversed_by(seq)?.is_some();
-                flows.extend(flow_of(volunteer, &event, reversed));
-            }
-            if let Some(e) = expiry(volunteer, flows, cutoff) {
-                expiries.push(e);
-            }
+            let found = expiry_from(
+                volunteer,
+                record.seqs(),
+                cutoff,
+                |seq| self.event(seq).map(Some),
+                |seq| Ok::<_, BankError>(self.store.reversed_by(seq)?.is_some()),
+            )?;
+            expiries.extend(found);
         }
         Ok(Some(ExpiryPlan { cutoff, expiries }))
     }
@@ -183,14 +182,16 @@ impl Bank {
                 require(view, who, Need::Admin, "expire hours")?;
                 let mut events = Vec::new();
                 for &volunteer in &volunteers {
-                    let mut flows = Vec::new();
-                    for seq in view.history(volunteer).map_err(ApplyError::Store)? {
-                        let Some(event) = view.entry(seq).map_err(ApplyError::Store)? else { continue };
-                        let reversed = event.kind().is_reversible()
-                            && view.reversed_by(seq).map_err(ApplyError::Store)?.is_some();
-                        flows.extend(flow_of(volunteer, &event, reversed));
-                    }
-                    if let Some(e) = expiry(volunteer, flows, cutoff) {
+                    let seqs = view.history(volunteer).map_err(ApplyError::Store)?;
+                    let found = expiry_from(
+                        volunteer,
+                        seqs,
+                        cutoff,
+                        |seq| view.entry(seq),
+                        |seq| Ok(view.reversed_by(seq)?.is_some()),
+                    )
+                    .map_err(ApplyError::Store)?;
+                    if let Some(e) = found {
                         events.push(Pending::from(EventKind::Expired {
                             volunteer,
                             minutes: e.minutes,
@@ -209,13 +210,25 @@ impl Bank {
     }
 }
 
-/// An entry's flow for expiry; reversed entries and reversals move nothing.
-fn flow_of(volunteer: VolunteerId, event: &Event, reversed: bool) -> Option<Flow> {
-    if reversed {
-        return None;
+/// One volunteer's expiry, from their entries as `entry` reads them (`None`: not there) and
+/// `reversed` says which were reversed — the same walk over the store or inside a commit.
+fn expiry_from<E>(
+    volunteer: VolunteerId,
+    seqs: impl IntoIterator<Item = u64>,
+    cutoff: Day,
+    mut entry: impl FnMut(u64) -> Result<Option<Event>, E>,
+    mut reversed: impl FnMut(u64) -> Result<bool, E>,
+) -> Result<Option<Expiry>, E> {
+    let mut flows: Vec<Flow> = Vec::new();
+    for seq in seqs {
+        let Some(event) = entry(seq)? else { continue };
+        // Reversed entries move nothing, and neither do reversals.
+        if event.kind().is_reversible() && reversed(seq)? {
+            continue;
+        }
+        flows.extend(flow(volunteer, event.kind(), super::local_day(event.body.at)));
     }
-    let recorded = Day::from_date(event.body.at.datetime().with_timezone(&chrono::Local).date_naive());
-    flow(volunteer, event.kind(), recorded)
+    Ok(expiry(volunteer, flows, cutoff))
 }
 
 fn expiry(volunteer: VolunteerId, flows: Vec<Flow>, cutoff: Day) -> Option<Expiry> {

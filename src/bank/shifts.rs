@@ -3,10 +3,8 @@
 //! commit as its check-out (or approval), so balances, history, exports and reversals treat
 //! shift hours like any other deposit.
 
-use chrono::Local;
-
 use super::rules::shape_deposit;
-use super::{Bank, BankError, Need, require};
+use super::{Bank, BankError, Need, local_day, require};
 use crate::domain::ledger::ApplyError;
 use crate::domain::{
     ActivityId, Actor, Day, EventKind, LedgerStore, Minutes, Rule, Shift, ShiftOutcome, ShiftRules,
@@ -27,10 +25,6 @@ pub struct ShiftInReview {
     pub seq: u64,
     pub shift: Shift,
     pub worked: Minutes,
-}
-
-fn local_day(at: crate::domain::Timestamp) -> Day {
-    Day::from_date(at.datetime().with_timezone(&Local).date_naive())
 }
 
 impl Bank {

@@ -128,3 +128,31 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) {
 pub fn json(value: &serde_json::Value) {
     say!("{value}");
 }
+
+/// Writes `path` by way of `<path>.<partial>` beside it, renamed into place once `write`
+/// succeeded, so a reader never sees half a file.
+pub fn via_partial<T>(
+    path: &Path,
+    partial: &str,
+    write: impl FnOnce(&Path) -> Result<T, super::Failure>,
+) -> Result<T, super::Failure> {
+    let tmp = path.with_extension(partial);
+    let out = write(&tmp)?;
+    std::fs::rename(&tmp, path).map_err(|e| super::Failure::bad_input(format!("{}: {e}", path.display())))?;
+    Ok(out)
+}
+
+/// [`via_partial`] for a text file written through a buffer.
+pub fn write_buffered<T>(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> Result<T, super::Failure>,
+) -> Result<T, super::Failure> {
+    via_partial(path, "partial", |tmp| {
+        let file = std::fs::File::create(tmp)
+            .map_err(|e| super::Failure::bad_input(format!("{}: {e}", tmp.display())))?;
+        let mut buf = std::io::BufWriter::new(file);
+        let out = write(&mut buf)?;
+        buf.flush().map_err(|e| super::Failure::bad_input(e.to_string()))?;
+        Ok(out)
+    })
+}

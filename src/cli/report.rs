@@ -108,19 +108,17 @@ pub fn run(store: Option<PathBuf>, a: ReportArgs) -> CliResult {
     };
     match (format, out) {
         (Format::Xlsx, Some(path)) => {
-            let tmp = path.with_extension("partial.xlsx");
-            report::sheet::write_xlsx(&sheets, &tmp)
-                .map_err(|e| Failure::bad_input(format!("{}: {e}", tmp.display())))?;
-            finish(&tmp, &path)?;
+            output::via_partial(&path, "partial.xlsx", |tmp| {
+                report::sheet::write_xlsx(&sheets, tmp)
+                    .map_err(|e| Failure::bad_input(format!("{}: {e}", tmp.display())))
+            })?;
+            wrote(&path);
         }
         (_, Some(path)) => {
-            let tmp = path.with_extension("partial");
-            let file = std::fs::File::create(&tmp)
-                .map_err(|e| Failure::bad_input(format!("{}: {e}", tmp.display())))?;
-            let mut buf = std::io::BufWriter::new(file);
-            report::sheet::write_csv(&sheets, &mut buf).map_err(|e| Failure::bad_input(e.to_string()))?;
-            buf.flush().map_err(|e| Failure::bad_input(e.to_string()))?;
-            finish(&tmp, &path)?;
+            output::write_buffered(&path, |w| {
+                report::sheet::write_csv(&sheets, w).map_err(|e| Failure::bad_input(e.to_string()))
+            })?;
+            wrote(&path);
         }
         (_, None) => {
             output::with_stdout(|out| report::sheet::write_csv(&sheets, out))
@@ -130,11 +128,8 @@ pub fn run(store: Option<PathBuf>, a: ReportArgs) -> CliResult {
     Ok(())
 }
 
-/// Renames the finished temporary file into place, so a reader never sees half a report.
-fn finish(tmp: &Path, path: &Path) -> CliResult {
-    std::fs::rename(tmp, path).map_err(|e| Failure::bad_input(format!("{}: {e}", path.display())))?;
+fn wrote(path: &Path) {
     output::note(format_args!("wrote {}", path.display()));
-    Ok(())
 }
 
 fn ledger(bank: &crate::bank::Bank, out: Option<&Path>, format: Format, full: bool) -> CliResult {
@@ -143,13 +138,8 @@ fn ledger(bank: &crate::bank::Bank, out: Option<&Path>, format: Format, full: bo
         return match out {
             None => output::with_stdout(|w| write(w).map(drop)).map_err(Failure::from),
             Some(path) => {
-                let tmp = path.with_extension("partial");
-                let file = std::fs::File::create(&tmp)
-                    .map_err(|e| Failure::bad_input(format!("{}: {e}", tmp.display())))?;
-                let mut buf = std::io::BufWriter::new(file);
-                let rows = write(&mut buf)?;
-                buf.flush().map_err(|e| Failure::bad_input(e.to_string()))?;
-                finish(&tmp, path)?;
+                let rows = output::write_buffered(path, |w| write(w).map_err(Failure::from))?;
+                wrote(path);
                 output::note(format_args!("{rows} rows"));
                 Ok(())
             }
@@ -172,11 +162,12 @@ fn ledger(bank: &crate::bank::Bank, out: Option<&Path>, format: Format, full: bo
     {
         bar.set_style(style);
     }
-    let tmp = path.with_extension("partial.xlsx");
-    let rows = report::export_ledger_xlsx(bank, &tmp, full, |done| bar.set_position(done))
-        .map_err(|e| Failure::bad_input(e.to_string()))?;
+    let rows = output::via_partial(path, "partial.xlsx", |tmp| {
+        report::export_ledger_xlsx(bank, tmp, full, |done| bar.set_position(done))
+            .map_err(|e| Failure::bad_input(e.to_string()))
+    })?;
     bar.finish_and_clear();
-    finish(&tmp, path)?;
+    wrote(path);
     output::note(format_args!("{rows} rows"));
     Ok(())
 }

@@ -152,15 +152,7 @@ pub fn export(store: Option<PathBuf>, a: ExportArgs) -> CliResult {
             }
         }
         Some(path) => {
-            // Write beside the target and rename, so a reader never sees half a file.
-            let tmp = path.with_extension("partial");
-            let file = std::fs::File::create(&tmp)
-                .map_err(|e| Failure::bad_input(format!("{}: {e}", tmp.display())))?;
-            let mut buf = std::io::BufWriter::new(file);
-            let n = write(&mut buf)?;
-            buf.flush().map_err(|e| Failure::bad_input(e.to_string()))?;
-            std::fs::rename(&tmp, &path)
-                .map_err(|e| Failure::bad_input(format!("{}: {e}", path.display())))?;
+            let n = output::write_buffered(&path, write)?;
             output::note(format_args!("wrote {n} rows to {}", path.display()));
         }
     }

@@ -3,8 +3,6 @@
 //! Reports book a reversal on its own day as a negative line, as a paper ledger would: a
 //! closed day's report never changes afterwards.
 
-use chrono::Local;
-
 use super::ExportError;
 use crate::bank::Bank;
 use crate::domain::{Day, Event, EventKind, Origin, Timestamp};
@@ -16,9 +14,7 @@ pub struct Booked<'a> {
     pub original: Option<&'a Event>,
 }
 
-pub fn local_day(at: Timestamp) -> Day {
-    Day::from_date(at.datetime().with_timezone(&Local).date_naive())
-}
+pub use crate::bank::local_day;
 
 /// The day an entry is booked on.
 pub fn booking_day(event: &Event) -> Day {

@@ -300,11 +300,8 @@ impl Chain {
     /// Checks every record of a chunk of whole records: each stored hash must be the link of
     /// the previous hash and the record's body (as `tx::encode_event` made it).
     fn verify(&mut self, chunk: &[u8]) -> Result<(), CopyRefused> {
-        let mut at = 0;
-        while at < chunk.len() {
-            let len = u32::from_le_bytes([chunk[at], chunk[at + 1], chunk[at + 2], chunk[at + 3]]) as usize;
-            let value = &chunk[at + 4..at + 4 + len];
-            let (body, hash) = value.split_at(len - 32);
+        for value in record_values(chunk) {
+            let (body, hash) = value.split_at(value.len() - 32);
             // The version byte is outside the hash, so it is checked on its own.
             if body[0] != VALUE_VERSION || link_hash(&self.prev, &body[1..]) != hash {
                 // The hash chain breaks.
@@ -312,8 +309,18 @@ impl Chain {
             }
             self.prev.copy_from_slice(hash);
             self.records += 1;
-            at += 4 + len;
         }
         Ok(())
     }
+}
+
+/// The values of a chunk of whole records (as `whole_records` cut it), in order.
+pub(super) fn record_values(chunk: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        let len = u32::from_le_bytes(chunk.get(at..at + 4)?.try_into().ok()?) as usize;
+        let value = chunk.get(at + 4..at + 4 + len)?;
+        at += 4 + len;
+        Some(value)
+    })
 }

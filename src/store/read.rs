@@ -308,17 +308,15 @@ impl Store {
         let mut decode_error = None;
         let mut seq = 0u64;
         let streamed = super::journal_copy::stream_verified(&path, extent, &head.last_hash, |chunk| {
-            let mut at = 0;
-            while at + 4 <= chunk.len() && decode_error.is_none() {
-                let len =
-                    u32::from_le_bytes([chunk[at], chunk[at + 1], chunk[at + 2], chunk[at + 3]]) as usize;
+            for value in super::journal_copy::record_values(chunk) {
+                if decode_error.is_some() {
+                    break;
+                }
                 seq += 1;
-                match codec::decode::<Event>(tree::JOURNAL.name, &u64_key(seq), &chunk[at + 4..at + 4 + len])
-                {
+                match codec::decode::<Event>(tree::JOURNAL.name, &u64_key(seq), value) {
                     Ok(event) => f(event),
                     Err(e) => decode_error = Some(e),
                 }
-                at += 4 + len;
             }
             Ok(())
         });

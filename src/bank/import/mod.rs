@@ -9,7 +9,7 @@ use std::path::Path;
 use chrono::{DateTime, Local, NaiveDate, NaiveDateTime, TimeZone};
 
 use super::{Bank, BankError};
-use crate::domain::{Day, Timestamp};
+use crate::domain::Timestamp;
 
 mod entries;
 mod volunteers;
@@ -263,9 +263,7 @@ pub fn parse_timestamp(text: &str) -> Option<Timestamp> {
     Local.from_local_datetime(&naive).earliest().map(|dt| Timestamp::from_datetime(dt.to_utc()))
 }
 
-pub(super) fn local_day(at: Timestamp) -> Day {
-    Day::from_date(at.datetime().with_timezone(&Local).date_naive())
-}
+pub(super) use super::local_day;
 
 pub(super) fn validate_source(source: &str) -> Result<(), BankError> {
     if source.is_empty() || source.len() > 64 || source.contains('\0') {

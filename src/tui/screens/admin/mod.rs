@@ -6,17 +6,18 @@ use crossterm::event::KeyEvent;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
+mod forms;
+
+use forms::{counter_config, limit_text, submit};
+
 use super::Screen;
-use crate::bank::{Bank, BankError, NewReward, NewStaff, RewardView};
-use crate::domain::{
-    Activity, ActivityId, Day, LoginSubject, Minutes, Name, RewardKind, Role, Rounding, Rules, Settings,
-    Staff, StaffId, format_hours,
-};
+use crate::bank::{Bank, BankError, RewardView};
+use crate::domain::{Activity, ActivityId, Name, Role, Rules, Settings, Staff, StaffId, format_hours};
 use crate::tui::app::{Cx, Status, Step, Vx};
 use crate::tui::config::Config;
-use crate::tui::i18n::{Text, fill};
+use crate::tui::i18n::fill;
 use crate::tui::keymap::{self, Action, Scope};
-use crate::tui::widgets::{Field, Form, centered, pad, pad_left, popup, put, title_bar};
+use crate::tui::widgets::{Form, centered, pad, pad_left, popup, put, title_bar};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tab {
@@ -65,18 +66,6 @@ pub struct Admin {
     config: Config,
     counter_name: String,
     popup: Option<Popup>,
-}
-
-fn limit_text(m: Option<Minutes>) -> String {
-    m.map_or_else(|| "off".into(), |m| format_hours(u64::from(m.get())))
-}
-
-/// `off` or blank for no limit, else a duration.
-fn parse_limit(text: &str) -> Result<Option<Minutes>, crate::domain::DomainError> {
-    match text.trim() {
-        "" | "off" | "关" | "无" => Ok(None),
-        t => Minutes::parse(t).map(Some),
-    }
 }
 
 impl Admin {
@@ -193,98 +182,6 @@ impl Admin {
             self.popup = Some(self.form_for(op, t));
         }
         Step::Stay
-    }
-
-    /// The form an operation asks for, filled with the current values where it edits one.
-    fn form_for(&self, op: Op, t: &'static Text) -> Popup {
-        let f = |label, max| Field::new(label, max);
-        let reward_name = |id: u64| {
-            self.rewards.iter().find(|r| r.id == id).map(|r| r.reward.name.to_string()).unwrap_or_default()
-        };
-        let (title, fields) = match &op {
-            Op::NewReward => (
-                t.admin_new_reward.to_string(),
-                vec![
-                    f(t.admin_name, 40),
-                    f(t.admin_kind, 10).value("gift").hint(t.admin_kind_hint),
-                    f(t.admin_cost, 10),
-                    f(t.admin_stock, 6).hint(t.admin_stock_hint),
-                    f(t.admin_course_date, 10),
-                    f(t.admin_merchant, 40),
-                ],
-            ),
-            Op::Price(id) => {
-                let cost =
-                    self.rewards.iter().find(|r| r.id == *id).map(|r| r.reward.cost).unwrap_or_default();
-                (
-                    fill(t.admin_price_title, &[&reward_name(*id)]),
-                    vec![f(t.admin_cost, 10).value(&format_hours(u64::from(cost.get())))],
-                )
-            }
-            Op::Restock(id) => (fill(t.admin_restock_title, &[&reward_name(*id)]), vec![f(t.admin_qty, 6)]),
-            Op::Retire(id) => (fill(t.admin_retire_title, &[&reward_name(*id)]), vec![]),
-            Op::NewActivity => {
-                (t.admin_new_activity.to_string(), vec![f(t.admin_name, 40), f(t.admin_category, 20)])
-            }
-            Op::Multiplier(category) => (
-                fill(t.admin_multiplier_title, &[category]),
-                vec![f(t.admin_percent, 3).value(&self.rules.multiplier(category).to_string())],
-            ),
-            Op::NewStaff => (
-                t.admin_new_staff.to_string(),
-                vec![
-                    f(t.admin_staff_id, 32),
-                    f(t.admin_name, 40),
-                    f(t.admin_is_admin, 1).value("n").hint(t.admin_yes_no),
-                    f(t.pin_new, 12).masked(),
-                    f(t.pin_again, 12).masked(),
-                ],
-            ),
-            Op::Disable(id) => (fill(t.admin_disable_title, &[id]), vec![]),
-            Op::Pin(id) => {
-                (fill(t.admin_pin_title, &[id]), vec![f(t.pin_new, 12).masked(), f(t.pin_again, 12).masked()])
-            }
-            Op::Unlock(id) => (fill(t.admin_unlock_title, &[id]), vec![]),
-            Op::Expire => (String::new(), vec![]),
-            Op::Rules => {
-                let r = &self.rules;
-                (
-                    t.admin_rules_title.to_string(),
-                    vec![
-                        f(t.admin_rounding, 6).value(r.rounding.as_str()).hint(t.admin_rounding_hint),
-                        f(t.admin_day_cap, 8).value(&limit_text(r.day_cap)).hint(t.admin_off_hint),
-                        f(t.admin_approval_over, 8)
-                            .value(&limit_text(r.approval_over))
-                            .hint(t.admin_off_hint),
-                        f(t.admin_storage_cap, 8).value(&limit_text(r.storage_cap)).hint(t.admin_off_hint),
-                        f(t.admin_expiry, 4)
-                            .value(&r.expiry_months.map_or_else(|| "off".into(), |m| m.to_string()))
-                            .hint(t.admin_off_hint),
-                        f(t.admin_entry_cap, 8)
-                            .value(&format_hours(u64::from(self.settings.entry_cap.get()))),
-                        f(t.admin_transfer_limit, 8)
-                            .value(&format_hours(u64::from(self.settings.transfer_limit.get()))),
-                    ],
-                )
-            }
-            Op::Counter => {
-                let c = &self.config;
-                let text = |o: &Option<String>| o.clone().unwrap_or_default();
-                (
-                    t.admin_tab_counter.to_string(),
-                    vec![
-                        f(t.admin_counter_name, 40).value(&self.counter_name),
-                        f(t.admin_idle, 5).value(&c.idle_seconds.to_string()),
-                        f(t.admin_kiosk_idle, 5).value(&c.kiosk_idle_seconds.to_string()),
-                        f(t.admin_receipt_command, 200).value(&text(&c.receipt_command)),
-                        f(t.admin_lang, 2).value(&text(&c.lang)).hint("zh / en"),
-                        f(t.admin_theme, 40).value(&text(&c.theme)).hint(t.admin_theme_hint),
-                        f(t.admin_report_dir, 200).value(&text(&c.report_dir)),
-                    ],
-                )
-            }
-        };
-        Popup { op, title, form: Form::new(fields), error: None }
     }
 
     fn on_form_key(&mut self, key: KeyEvent, cx: &mut Cx) -> Step {
@@ -486,143 +383,6 @@ impl Admin {
                 None => (t.admin_confirm_hint, theme.muted),
             };
             put(buf, inner, inner.x + 1, inner.y + 2 + rows, text, style);
-        }
-    }
-}
-
-/// The counter settings the form asks for, checked as the settings file would be.
-fn counter_config(form: &Form, current: &Config) -> Result<Config, String> {
-    // Field 0 is the counter's name, which is not in the file.
-    let v = |i: usize| form.value(i + 1).trim().to_string();
-    let optional = |i: usize| Some(v(i)).filter(|s| !s.is_empty());
-    let number = |i: usize| v(i).parse::<u64>().map_err(|_| format!("{:?}?", v(i)));
-    let new = Config {
-        idle_seconds: number(0)?,
-        kiosk_idle_seconds: number(1)?,
-        receipt_command: optional(2),
-        lang: optional(3),
-        theme: optional(4),
-        report_dir: optional(5),
-        ..current.clone()
-    };
-    if new.lang.as_deref().is_some_and(|l| crate::tui::i18n::Lang::parse(l).is_none()) {
-        return Err("zh / en".into());
-    }
-    Config::parse(&new.to_toml())
-}
-
-/// Carries out a submitted form; the error is already in the counter's language.
-fn submit(op: &Op, form: &Form, rules: &Rules, cx: &mut Cx) -> Result<u64, String> {
-    let t = cx.t;
-    let bank = cx.bank;
-    let who = &cx.session.actor;
-    let bank_err = |e: BankError| t.bank_error(&e);
-    let domain_err = |e: crate::domain::DomainError| t.domain_error(&e);
-    let v = |i: usize| form.value(i).trim();
-    let same_pin = |a: &str, b: &str| if a == b { Ok(()) } else { Err(t.pin_mismatch.to_string()) };
-    match op {
-        Op::NewReward => {
-            let kind = RewardKind::parse(v(1)).map_err(domain_err)?;
-            let stock = if v(3).is_empty() {
-                None
-            } else {
-                Some(v(3).parse::<u32>().map_err(|_| t.err_quantity.to_string())?)
-            };
-            let course_date =
-                if v(4).is_empty() { None } else { Some(Day::parse(v(4)).map_err(domain_err)?) };
-            let new = NewReward {
-                name: Name::parse(v(0)).map_err(domain_err)?,
-                kind,
-                cost: Minutes::parse(v(2)).map_err(domain_err)?,
-                stock,
-                course_date,
-                merchant: v(5).to_string(),
-            };
-            bank.add_reward(who, None, &new).map(|e| e.seq()).map_err(bank_err)
-        }
-        Op::Price(id) => {
-            let cost = Minutes::parse(v(0)).map_err(domain_err)?;
-            bank.reprice_reward(who, None, *id, cost).map(|e| e.seq()).map_err(bank_err)
-        }
-        Op::Restock(id) => {
-            let qty = v(0).parse::<u32>().map_err(|_| t.err_quantity.to_string())?;
-            bank.restock(who, None, *id, qty).map(|e| e.seq()).map_err(bank_err)
-        }
-        Op::Retire(id) => bank.retire_reward(who, None, *id).map(|e| e.seq()).map_err(bank_err),
-        Op::NewActivity => {
-            let name = Name::parse(v(0)).map_err(domain_err)?;
-            bank.add_activity(who, None, &name, v(1)).map(|e| e.seq()).map_err(bank_err)
-        }
-        Op::Multiplier(category) => {
-            let percent = v(0)
-                .trim_end_matches('%')
-                .parse::<u16>()
-                .map_err(|_| domain_err(crate::domain::DomainError::Multiplier(category.clone())))?;
-            let mut new = rules.clone();
-            new.multipliers.retain(|(c, _)| c != category);
-            if percent != 100 {
-                new.multipliers.push((category.clone(), percent));
-            }
-            bank.change_rules(who, None, &new).map(|c| c.first_seq()).map_err(bank_err)
-        }
-        Op::NewStaff => {
-            same_pin(v(3), v(4))?;
-            let new = NewStaff {
-                id: StaffId::parse(v(0)).map_err(domain_err)?,
-                name: Name::parse(v(1)).map_err(domain_err)?,
-                role: if matches!(v(2), "y" | "Y" | "是") { Role::Admin } else { Role::Staff },
-                pin: v(3).to_string(),
-            };
-            bank.add_staff(who, None, new).map(|e| e.seq()).map_err(bank_err)
-        }
-        Op::Disable(id) => bank.disable_staff(who, None, id).map(|e| e.seq()).map_err(bank_err),
-        Op::Pin(id) => {
-            same_pin(v(0), v(1))?;
-            bank.reset_staff_pin(who, id, v(0)).map(|e| e.seq()).map_err(bank_err)
-        }
-        Op::Unlock(id) => bank.unlock(who, &LoginSubject::Staff(id.clone())).map_err(bank_err),
-        // Handled by the screen: the app writes the file and journals the change.
-        Op::Counter => Err(String::new()),
-        Op::Expire => {
-            let done = bank.expire(who, bank.today()).map_err(bank_err)?;
-            // The last entry written, or (nothing expired) a message rather than "saved".
-            let last = bank.store().next_seq().map_err(|e| bank_err(e.into()))?.saturating_sub(1);
-            if done.expiries.is_empty() {
-                return Err(t.admin_nothing_changed.to_string());
-            }
-            Ok(last)
-        }
-        Op::Rules => {
-            let expiry = match v(4) {
-                "" | "off" | "关" | "无" => None,
-                n => {
-                    Some(n.parse::<u16>().map_err(|_| domain_err(crate::domain::DomainError::ExpiryMonths))?)
-                }
-            };
-            let new = Rules {
-                rounding: Rounding::parse(v(0)).map_err(domain_err)?,
-                day_cap: parse_limit(v(1)).map_err(domain_err)?,
-                approval_over: parse_limit(v(2)).map_err(domain_err)?,
-                storage_cap: parse_limit(v(3)).map_err(domain_err)?,
-                expiry_months: expiry,
-                multipliers: rules.multipliers.clone(),
-            };
-            let settings = Settings {
-                entry_cap: Minutes::parse(v(5)).map_err(domain_err)?,
-                transfer_limit: Minutes::parse(v(6)).map_err(domain_err)?,
-            };
-            let current = bank.store().settings().map_err(|e| bank_err(e.into()))?;
-            if settings == current && new == *rules {
-                return Err(t.admin_nothing_changed.to_string());
-            }
-            let mut seq = 0;
-            if settings != current {
-                seq = bank.change_settings(who, None, settings).map_err(bank_err)?.seq();
-            }
-            if new != *rules {
-                seq = bank.change_rules(who, None, &new).map_err(bank_err)?.first_seq();
-            }
-            Ok(seq)
         }
     }
 }
