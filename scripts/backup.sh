@@ -110,5 +110,8 @@ for line in "${all[@]}"; do
 done
 # Files a killed backup left under a temporary name, once they are surely not in progress.
 find "$DEST" -maxdepth 1 -name '.hourbank-*.partial-*' -mmin +60 -delete 2>/dev/null
+# Plaintext that a killed `backup verify --identity` of an older hourbank left beside an
+# encrypted backup (this one decrypts into a file with no name, which dies with the process).
+find "$DEST" -maxdepth 1 -name '.*.hbk.age.decrypted-*' -delete 2>/dev/null
 
 echo "hourbank backup ok: $file ($events events, $(du -h "$file" | cut -f1), $verified), ${#keep[@]} kept, $removed removed$copied"

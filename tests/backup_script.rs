@@ -54,6 +54,8 @@ fn keeps_the_newest_of_each_recent_day_and_removes_the_rest() {
     let yesterday_late = old_backup(&dest, 1, "230000");
     let yesterday_early = old_backup(&dest, 1, "010000");
     let older = old_backup(&dest, 5, "120000");
+    // Plaintext an older hourbank's killed `backup verify --identity` left behind.
+    std::fs::write(dest.join(".hourbank-JM-01-x.hbk.age.decrypted-4242"), b"plain").unwrap();
     let (code, out, err) = script(&[
         "--store",
         store.to_str().unwrap(),

@@ -8,14 +8,12 @@ use std::path::{Path, PathBuf};
 use chrono::Local;
 use serde::Serialize;
 
-use super::check::{Problem, Replay, check_store, invariant_of};
+use super::check::{Problem, Replay, invariant_of};
 use super::{Bank, BankError};
+use crate::domain::Event;
 use crate::domain::ledger::{ApplyError, apply};
-use crate::domain::{Event, Timestamp};
-use crate::store::backup::{
-    BackupError, BackupFile, BackupHeader, Decrypted, decrypt, is_encrypted, sync_dir,
-};
-use crate::store::{CommitError, LastBackup, OpenMode, Store, StoreError, codec, link_hash, tree};
+use crate::store::backup::{BackupError, BackupFile, decrypt, is_encrypted};
+use crate::store::{LastBackup, StoreError, codec, link_hash, tree};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct BackupSummary {
@@ -40,20 +38,12 @@ pub struct VerifyReport {
     pub problems: Vec<Problem>,
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct RestoreReport {
-    pub target: PathBuf,
-    pub last_seq: u64,
-    /// Where the store that was there before now is.
-    pub previous: Option<PathBuf>,
-}
-
 /// File names stay portable whatever the counter id contains.
 fn safe(text: &str) -> String {
     text.chars().map(|c| if c.is_alphanumeric() || c == '-' { c } else { '_' }).collect()
 }
 
-fn refused(detail: impl Into<String>) -> BackupError {
+pub(super) fn refused(detail: impl Into<String>) -> BackupError {
     BackupError::Refused(detail.into())
 }
 
@@ -111,7 +101,7 @@ fn decode(value: &[u8], seq: u64) -> Result<Event, String> {
 }
 
 /// Checks one record against the chain: its seq, its hash over exactly its stored bytes.
-fn chained(value: &[u8], seq: u64, prev: &[u8; 32]) -> Result<Event, String> {
+pub(super) fn chained(value: &[u8], seq: u64, prev: &[u8; 32]) -> Result<Event, String> {
     let event = decode(value, seq)?;
     if event.body.seq != seq {
         return Err(format!("record {seq} says it is seq {}", event.body.seq));
@@ -122,20 +112,19 @@ fn chained(value: &[u8], seq: u64, prev: &[u8; 32]) -> Result<Event, String> {
     Ok(event)
 }
 
-/// An encrypted backup is decrypted (with the admin's identity) into a private temporary
-/// file, which lives as long as the returned guard.
-fn readable(
+/// Opens a backup for reading; an encrypted one is decrypted (with the admin's identity) into
+/// a nameless temporary file that lives as long as the returned value.
+pub(super) fn readable(
     path: &Path,
     identity: Option<&age::x25519::Identity>,
-) -> Result<(PathBuf, Option<Decrypted>), BackupError> {
+) -> Result<BackupFile, BackupError> {
     if !is_encrypted(path)? {
-        return Ok((path.to_path_buf(), None));
+        return BackupFile::open(path);
     }
     let identity = identity.ok_or_else(|| {
         refused(format!("{} is encrypted; give the admin key with --identity FILE", path.display()))
     })?;
-    let plain = decrypt(path, identity)?;
-    Ok((plain.path.clone(), Some(plain)))
+    BackupFile::from_file(path, decrypt(path, identity)?)
 }
 
 /// Checksum, every event decoded and chained, a replay in memory through the ledger rules,
@@ -144,8 +133,7 @@ pub fn verify_backup(
     path: &Path,
     identity: Option<&age::x25519::Identity>,
 ) -> Result<VerifyReport, BackupError> {
-    let (plain, _guard) = readable(path, identity)?;
-    let file = BackupFile::open(&plain)?;
+    let file = readable(path, identity)?;
     let h = &file.header;
     let offsets: RefCell<Vec<u64>> = RefCell::new(Vec::with_capacity(h.last_seq.min(1 << 24) as usize));
     let lookup = |seq: u64| -> Result<Option<Event>, StoreError> {
@@ -204,93 +192,4 @@ pub fn verify_backup(
         staff,
         problems,
     })
-}
-
-/// Events restored per transaction: large enough to be fast, small enough to stay in memory.
-const RESTORE_BATCH: usize = 2048;
-
-/// Replays `file` into the fresh store at `dir`, then runs `check` on it.
-fn rebuild(file: &BackupFile, dir: &Path) -> Result<(), BackupError> {
-    let h: &BackupHeader = &file.header;
-    let store = Store::open(dir, OpenMode::CreateIfMissing)?;
-    let mut prev = [0u8; 32];
-    let mut batch: Vec<(Vec<u8>, Event)> = Vec::with_capacity(RESTORE_BATCH);
-    let flush = |batch: &mut Vec<(Vec<u8>, Event)>| -> Result<(), BackupError> {
-        store.restore_events(&h.counter_id, batch).map_err(|e| match e {
-            CommitError::Rule(rule) => refused(format!("the backup breaks a ledger rule: {rule}")),
-            CommitError::Store(s) => s.into(),
-        })?;
-        batch.clear();
-        Ok(())
-    };
-    for record in file.records()? {
-        let record = record?;
-        let event = chained(&record.value, record.seq, &prev).map_err(refused)?;
-        prev = event.hash;
-        batch.push((record.value, event));
-        if batch.len() == RESTORE_BATCH {
-            flush(&mut batch)?;
-        }
-    }
-    flush(&mut batch)?;
-    let report = check_store(&store).map_err(|e| refused(e.to_string()))?;
-    if !report.ok {
-        let first = report.problems.first().map(|p| p.detail.clone()).unwrap_or_default();
-        return Err(refused(format!("the restored store fails check: {first}")));
-    }
-    Ok(())
-}
-
-/// Restores `backup` into `target`. Refuses a store that is open elsewhere, and an existing
-/// store unless `force`; keeps what was there as `<target>.before-restore-<time>`.
-pub fn restore(
-    backup: &Path,
-    target: &Path,
-    force: bool,
-    now: Timestamp,
-    identity: Option<&age::x25519::Identity>,
-) -> Result<RestoreReport, BackupError> {
-    let (plain, _guard) = readable(backup, identity)?;
-    let file = BackupFile::open(&plain)?;
-    let occupied =
-        target.exists() && std::fs::read_dir(target).map(|mut d| d.next().is_some()).unwrap_or(true);
-    if occupied {
-        // Opening takes the store's lock: a running counter makes this fail with "in use".
-        match Store::open(target, OpenMode::Existing) {
-            Ok(store) => drop(store),
-            Err(StoreError::NotInitialized(_)) => {}
-            Err(e) => return Err(e.into()),
-        }
-        if !force {
-            return Err(refused(format!(
-                "{} is not empty; restore replaces it only with --force (the old one is kept beside it)",
-                target.display()
-            )));
-        }
-    }
-    let parent = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent)
-        .map_err(|source| BackupError::Io { path: parent.to_path_buf(), source })?;
-    let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "store".into());
-    let fresh = parent.join(format!(".{name}.restoring-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&fresh);
-    if let Err(e) = rebuild(&file, &fresh) {
-        let _ = std::fs::remove_dir_all(&fresh);
-        return Err(e);
-    }
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| BackupError::Io { path, source }
-    };
-    let previous = if target.exists() {
-        let stamp = now.datetime().with_timezone(&Local).format("%Y%m%d-%H%M%S");
-        let aside = parent.join(format!("{name}.before-restore-{stamp}"));
-        std::fs::rename(target, &aside).map_err(io(target))?;
-        Some(aside)
-    } else {
-        None
-    };
-    std::fs::rename(&fresh, target).map_err(io(target))?;
-    sync_dir(parent).map_err(io(parent))?;
-    Ok(RestoreReport { target: target.to_path_buf(), last_seq: file.header.last_seq, previous })
 }

@@ -9,6 +9,7 @@ mod login;
 mod ops;
 mod pepper;
 mod query;
+mod restore;
 mod rules;
 mod shifts;
 
@@ -18,7 +19,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Local, Utc};
 use serde::Serialize;
 
-pub use backup::{BackupSummary, RestoreReport, VerifyReport, restore, verify_backup};
+pub use backup::{BackupSummary, VerifyReport, verify_backup};
 pub use certificate::{Certificate, CertificateError};
 pub use check::{CheckReport, Problem};
 pub use import::{ImportError, ImportSummary, RowError};
@@ -26,6 +27,7 @@ pub use login::LoginError;
 pub use ops::*;
 pub use pepper::{PepperNote, pepper_path};
 pub use query::*;
+pub use restore::{RecoverReport, RestoreReport, recover, restore};
 pub use rules::{Expiry, ExpiryPlan, HeldDeposit};
 pub use shifts::{CheckOut, ShiftInReview};
 

@@ -6,7 +6,7 @@ use clap::{Args, Subcommand};
 use serde_json::json;
 
 use super::{CliResult, Failure, exit, open_bank, output, store_dir};
-use crate::bank::{restore as restore_store, verify_backup};
+use crate::bank::{recover as recover_store, restore as restore_store, verify_backup};
 use crate::domain::Timestamp;
 use crate::store::StoreError;
 use crate::store::backup::BackupError;
@@ -55,6 +55,12 @@ pub struct RestoreArgs {
     /// The admin's age identity file, for an encrypted backup
     #[arg(long)]
     identity: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RecoverArgs {
+    #[arg(long)]
+    json: bool,
 }
 
 fn identity(file: Option<&std::path::Path>) -> Result<Option<age::x25519::Identity>, Failure> {
@@ -165,5 +171,28 @@ pub fn restore(store: Option<PathBuf>, a: RestoreArgs) -> CliResult {
     if let Some(previous) = r.previous {
         say!("the store that was there is kept at {}", previous.display());
     }
+    Ok(())
+}
+
+/// Rebuilds a damaged store from its own journal copy (and what sled still holds after it).
+pub fn recover(store: Option<PathBuf>, a: RecoverArgs) -> CliResult {
+    let target = store_dir(store)?;
+    let now = Timestamp::from_datetime(chrono::Utc::now());
+    let r = recover_store(&target, now)?;
+    if a.json {
+        output::json(&json!(r));
+        return Ok(());
+    }
+    if let Some(problem) = &r.sled_problem {
+        say!("sled could not be read: {}", output::printable(problem));
+    }
+    say!(
+        "recovered {} events into {} ({} from journal.copy, {} more from sled); check passes",
+        r.last_seq,
+        r.target.display(),
+        r.from_copy,
+        r.from_sled
+    );
+    say!("the damaged store is kept at {}", r.damaged.display());
     Ok(())
 }

@@ -110,6 +110,8 @@ pub enum Command {
     Backup(backup::BackupArgs),
     /// Replace a store with a verified backup (not while the store is open)
     Restore(backup::RestoreArgs),
+    /// Rebuild a damaged store from its journal copy, keeping the damaged one aside
+    Recover(backup::RecoverArgs),
     /// Whether a running hourbank serves this store (exit 0 if so)
     Ping,
 }
@@ -229,7 +231,7 @@ pub fn open_bank(store: Option<PathBuf>) -> Result<BankHandle, Failure> {
     let dir = store_dir(store)?;
     let bank = crate::bank::Bank::open(&dir)?;
     if let Some(warning) = bank.permission_warning() {
-        eprintln!("hourbank: warning: {warning}");
+        eprintln!("hourbank: warning: {}", output::printable(&warning));
     }
     Ok(BankHandle::Own(Box::new(bank)))
 }
@@ -247,7 +249,7 @@ pub fn main() -> ExitCode {
         Ok(()) => ExitCode::from(exit::OK),
         Err(f) => {
             if !f.message.is_empty() {
-                eprintln!("hourbank: {}", f.message);
+                eprintln!("hourbank: {}", output::printable(&f.message));
             }
             ExitCode::from(f.code)
         }
@@ -295,6 +297,7 @@ fn dispatch(store: Option<PathBuf>, command: Command) -> CliResult {
         Command::Report(a) => report::run(store, a),
         Command::Backup(a) => backup::backup(store, a),
         Command::Restore(a) => backup::restore(store, a),
+        Command::Recover(a) => backup::recover(store, a),
         Command::Ping => ping(store),
     }
 }

@@ -67,11 +67,15 @@ pub fn with_stdout<R>(f: impl FnOnce(&mut dyn Write) -> R) -> R {
 
 /// Prints a line to the command's standard error.
 pub fn note(args: std::fmt::Arguments<'_>) {
-    let done = FORWARDED.with(|t| t.borrow_mut().as_mut().map(|fw| writeln!(fw.err, "{args}")));
+    let line = args.to_string();
+    let line = printable(&line);
+    let done = FORWARDED.with(|t| t.borrow_mut().as_mut().map(|fw| writeln!(fw.err, "{line}")));
     if done.is_none() {
-        eprintln!("{args}");
+        eprintln!("{line}");
     }
 }
+
+pub use crate::domain::printable;
 
 fn is_forwarded() -> bool {
     FORWARDED.with(|t| t.borrow().is_some())
@@ -84,7 +88,11 @@ fn is_forwarded() -> bool {
 /// counter) must never exit because a script stopped reading.
 pub fn say(args: std::fmt::Arguments<'_>) {
     let quiet = quiet_on_broken_pipe();
-    let result = with_stdout(|out| out.write_fmt(args).and_then(|()| out.write_all(b"\n")));
+    // Whatever a line holds (names, memos, a backup's counter id) reaches the terminal with its
+    // control characters escaped, never acting (an ESC sequence, a bidi override).
+    let line = args.to_string();
+    let line = printable(&line);
+    let result = with_stdout(|out| out.write_all(line.as_bytes()).and_then(|()| out.write_all(b"\n")));
     if let Err(e) = result
         && e.kind() == std::io::ErrorKind::BrokenPipe
         && quiet

@@ -97,8 +97,13 @@ pub fn history(store: Option<PathBuf>, a: CardArgs) -> CliResult {
 }
 
 pub fn check(store: Option<PathBuf>, a: CheckArgs) -> CliResult {
-    let bank = open_bank(store)?;
-    let report = bank.check()?;
+    let report = match open_bank(store.clone()) {
+        Ok(bank) => bank.check()?,
+        // A store whose sled lost saved entries is not opened for writing, but check still
+        // answers: that is its first problem.
+        Err(_) if let Some(report) = lost_entries(store)? => report,
+        Err(e) => return Err(e),
+    };
     if a.json {
         output::json(&serde_json::to_value(&report).map_err(|e| Failure::bad_input(e.to_string()))?);
     } else {
@@ -118,5 +123,21 @@ pub fn check(store: Option<PathBuf>, a: CheckArgs) -> CliResult {
             code: exit::REFUSED,
             message: format!("check found {} problem(s)", report.problems.len()),
         })
+    }
+}
+
+/// The check report of a store whose journal copy is ahead of sled, if that is why it did not
+/// open.
+fn lost_entries(store: Option<PathBuf>) -> Result<Option<crate::bank::CheckReport>, Failure> {
+    let dir = super::store_dir(store)?;
+    match crate::bank::Bank::open(&dir) {
+        Err(crate::bank::BankError::Store(e @ crate::store::StoreError::LostEntries { sled_last, .. })) => {
+            Ok(Some(crate::bank::CheckReport {
+                ok: false,
+                events: sled_last,
+                problems: vec![crate::bank::Problem { invariant: 4, detail: e.to_string() }],
+            }))
+        }
+        _ => Ok(None),
     }
 }

@@ -48,7 +48,7 @@ impl Name {
         if t.is_empty() {
             return Err(DomainError::EmptyName);
         }
-        if t.chars().count() > MAX_NAME_CHARS || t.chars().any(char::is_control) {
+        if t.chars().count() > MAX_NAME_CHARS || t.chars().any(is_hidden_or_control) {
             return Err(DomainError::BadText(t.chars().take(20).collect()));
         }
         Ok(Name(t.to_string()))
@@ -65,11 +65,40 @@ impl fmt::Display for Name {
     }
 }
 
+/// Characters that have no place in a name or a note: C0 and C1 controls, and the invisible
+/// or direction-changing format characters (zero-width spaces and joiners, the bidi embeddings,
+/// overrides and isolates, the byte-order mark) with which a name can be made to look like
+/// another on screen.
+pub fn is_hidden_or_control(c: char) -> bool {
+    c.is_control()
+        || matches!(c,
+            '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{2028}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
+}
+
+/// `text` safe to print on a terminal: every character [`is_hidden_or_control`] refuses
+/// (an escape sequence's ESC included) is shown as `\u{…}` instead of acting. For whatever
+/// was read from a file (a backup's counter id, an imported name) before it is printed.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(|c| is_hidden_or_control(c) && c != '\n' && c != '\t') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if is_hidden_or_control(c) && c != '\n' && c != '\t' {
+            out.push_str(&format!("\\u{{{:04x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Optional free text (community, category, merchant, note): trimmed, may be empty, no control characters.
 pub fn parse_text(text: &str, max_chars: usize) -> Result<String, DomainError> {
     let t = text.trim();
-    if t.chars().count() > max_chars || t.chars().any(|c| c.is_control()) {
-        return Err(DomainError::BadText(t.chars().take(20).collect()));
+    if t.chars().count() > max_chars || t.chars().any(is_hidden_or_control) {
+        return Err(DomainError::BadText(printable(&t.chars().take(20).collect::<String>()).into_owned()));
     }
     Ok(t.to_string())
 }

@@ -51,6 +51,8 @@ pub(super) enum CopyRefused {
     Mismatch,
     /// Reading or writing the copy failed.
     Io,
+    /// The copy goes on past sled's journal, up to this seq, with an unbroken chain.
+    Ahead(u64),
 }
 
 impl From<std::io::Error> for CopyRefused {
@@ -61,14 +63,19 @@ impl From<std::io::Error> for CopyRefused {
 
 impl JournalCopy {
     /// Opens the copy beside the store and makes it hold exactly sled's journal `1..=last_seq`:
-    /// as found, caught up, or rebuilt. Never fails: a copy that cannot be made is disabled.
-    pub(super) fn open(dir: &Path, journal: &sled::Tree, last_seq: u64) -> JournalCopy {
+    /// as found, caught up, or rebuilt; a copy that cannot be made is disabled. The one refusal:
+    /// a copy that is sled's journal and then more chain-valid events (`Err` with the copy's
+    /// last seq) means sled lost acknowledged entries, and the copy is their only record: it is
+    /// left untouched and the store must not be written.
+    pub(super) fn open(dir: &Path, journal: &sled::Tree, last_seq: u64) -> Result<JournalCopy, u64> {
         let mut copy = JournalCopy::disabled(dir);
-        if copy.reconcile(journal, last_seq).is_err() {
+        match copy.reconcile(journal, last_seq) {
+            Ok(()) => {}
+            Err(CopyRefused::Ahead(copy_last)) => return Err(copy_last),
             // A backup still works without the copy, only slower: not worth refusing to open.
-            copy.file = None;
+            Err(_) => copy.file = None,
         }
-        copy
+        Ok(copy)
     }
 
     /// A copy that is not used (until `open`).
@@ -89,6 +96,9 @@ impl JournalCopy {
         let (from, len) = match matched {
             Some(found) => (found, file_len),
             None => {
+                if let Some(copy_last) = ahead_of(&file, journal, last_seq)? {
+                    return Err(CopyRefused::Ahead(copy_last));
+                }
                 file.set_len(0)?;
                 (0, 0)
             }
@@ -194,6 +204,59 @@ fn matching_tail(
     Ok(None)
 }
 
+/// If the copy starts with sled's journal `1..=last_seq` (its chain reaching the hash sled
+/// holds for `last_seq`) and goes on with more records whose chain is unbroken, the seq of the
+/// last of them. A torn or damaged tail after them does not count, and neither does a copy
+/// whose chain differs from sled's at `last_seq`.
+fn ahead_of(file: &File, journal: &sled::Tree, last_seq: u64) -> Result<Option<u64>, CopyRefused> {
+    let sled_hash = match journal.get(u64_key(last_seq)).map_err(|_| CopyRefused::Io)? {
+        Some(v) if v.len() >= 33 => Some(v[v.len() - 32..].to_vec()),
+        Some(_) => return Ok(None),
+        None if last_seq == 0 => None,
+        None => return Ok(None),
+    };
+    let chain = verified_prefix(file, |seq, value| {
+        seq != last_seq || sled_hash.as_deref() == Some(&value[value.len() - 32..])
+    })?;
+    Ok((chain.records > last_seq).then_some(chain.records))
+}
+
+/// Walks the records of `file` from the start while each is whole and continues the hash
+/// chain, and `accept(seq, stored value)` agrees; returns the chain up to the last such record.
+pub(super) fn verified_prefix(
+    file: &File,
+    mut accept: impl FnMut(u64, &[u8]) -> bool,
+) -> Result<Chain, CopyRefused> {
+    let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
+    let mut chain = Chain { prev: [0; 32], records: 0 };
+    let mut value = Vec::new();
+    loop {
+        let mut word = [0u8; 4];
+        if reader.read_exact(&mut word).is_err() {
+            break;
+        }
+        let len = u32::from_le_bytes(word) as usize;
+        if !(33..=DECODE_LIMIT + 33).contains(&len) {
+            break;
+        }
+        value.resize(len, 0);
+        if reader.read_exact(&mut value).is_err() {
+            break;
+        }
+        let (body, hash) = value.split_at(len - 32);
+        if body[0] != VALUE_VERSION || link_hash(&chain.prev, &body[1..]) != hash {
+            break;
+        }
+        let hash: [u8; 32] = hash.try_into().unwrap_or_default();
+        if !accept(chain.records + 1, &value) {
+            break;
+        }
+        chain.prev = hash;
+        chain.records += 1;
+    }
+    Ok(chain)
+}
+
 /// Streams records `1..=extent.last_seq` from the copy into `out` in chunks of about 1 MiB of
 /// whole records, while a second thread re-computes the hash chain of every record and checks
 /// that it ends at `last_hash` (sled's hash of the last event). On an error the caller must
@@ -291,9 +354,9 @@ fn whole_records(bytes: &[u8]) -> Result<usize, CopyRefused> {
 }
 
 /// The hash chain so far: the hash of the last record verified, and how many there were.
-struct Chain {
-    prev: [u8; 32],
-    records: u64,
+pub(super) struct Chain {
+    pub prev: [u8; 32],
+    pub records: u64,
 }
 
 impl Chain {

@@ -9,6 +9,7 @@ mod local;
 pub use local::LastBackup;
 mod read;
 pub mod records;
+pub mod recover;
 mod restore;
 mod tx;
 
@@ -141,6 +142,13 @@ pub enum StoreError {
     Internal(&'static str),
     #[error("an earlier write could not be saved ({0}); restart hourbank before saving anything else")]
     Poisoned(String),
+    /// sled's files cannot be read (it returned "corrupted" or panicked on a damaged page).
+    #[error("store {}: the database files in {} are damaged ({detail}); `hourbank recover` rebuilds the store from its journal copy", dir.display(), dir.join("sled").display())]
+    Damaged { dir: PathBuf, detail: String },
+    /// `journal.copy` holds acknowledged entries that sled no longer has: the copy is appended
+    /// only after sled's flush, so sled lost them (a damaged log it recovered from).
+    #[error("store {}: sled's journal ends at #{sled_last} but journal.copy holds #{copy_last}: entries that were saved are missing from the database; it is not opened for writing — run `hourbank recover` to rebuild it from the copy", dir.display())]
+    LostEntries { dir: PathBuf, sled_last: u64, copy_last: u64 },
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
@@ -181,6 +189,17 @@ impl Store {
     pub fn open(dir: &Path, mode: OpenMode) -> Result<Store, StoreError> {
         let sled_dir = dir.join("sled");
         if mode == OpenMode::Existing && !sled_dir.join("db").exists() {
+            let copy_len = fs::metadata(dir.join(journal_copy::FILE_NAME)).map(|m| m.len()).unwrap_or(0);
+            if copy_len > 0 {
+                return Err(StoreError::Damaged {
+                    dir: dir.to_path_buf(),
+                    detail: format!(
+                        "{} is missing while journal.copy holds the journal",
+                        sled_dir.join("db").display()
+                    ),
+                });
+            }
+            remove_leftovers_beside(dir);
             return Err(StoreError::NotInitialized(dir.to_path_buf()));
         }
         let existed = dir.exists();
@@ -189,20 +208,15 @@ impl Store {
             if existed { fs::metadata(dir).map(|m| m.permissions().mode()).unwrap_or(0) } else { 0o700 };
         fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(io_err(dir))?;
         let lock = take_lock(dir)?;
+        remove_leftovers_beside(dir);
 
-        let config = sled::Config::new()
-            .path(&sled_dir)
-            .cache_capacity(CACHE_BYTES)
-            .mode(sled::Mode::LowSpace)
-            .use_compression(false)
-            .print_profile_on_drop(false)
-            .temporary(false)
-            .create_new(false)
-            // We flush explicitly after every operation; a background flusher would only blur
-            // what "saved" means.
-            .flush_every_ms(None);
-        let db = open_sled(&config, dir)?;
-        let trees = tree::ALL.iter().map(|t| db.open_tree(t.name)).collect::<Result<Vec<_>, _>>()?;
+        let config = sled_config(&sled_dir);
+        remove_unfinished_snapshots(&sled_dir);
+        let (db, trees) = guard_sled(dir, || {
+            let db = open_sled(&config, dir)?;
+            let trees = tree::ALL.iter().map(|t| db.open_tree(t.name)).collect::<Result<Vec<_>, _>>()?;
+            Ok((db, trees))
+        })?;
         let mut store = Store {
             dir: dir.to_path_buf(),
             db,
@@ -212,12 +226,24 @@ impl Store {
             loosened: Vec::new(),
             journal_copy: Mutex::new(journal_copy::JournalCopy::disabled(dir)),
         };
-        store.check_schema()?;
-        let last_seq = store.head()?.next_seq.saturating_sub(1);
-        *store.journal_copy.get_mut().unwrap_or_else(|p| p.into_inner()) =
-            journal_copy::JournalCopy::open(dir, store.tree(tree::JOURNAL), last_seq);
+        guard_sled(dir, || store.check_schema())?;
+        let last_seq = guard_sled(dir, || store.head())?.next_seq.saturating_sub(1);
+        let journal = store.tree(tree::JOURNAL).clone();
+        let copy = guard_sled(dir, || Ok(journal_copy::JournalCopy::open(dir, &journal, last_seq)))?
+            .map_err(|copy_last| StoreError::LostEntries {
+                dir: dir.to_path_buf(),
+                sled_last: last_seq,
+                copy_last,
+            })?;
+        *store.journal_copy.get_mut().unwrap_or_else(|p| p.into_inner()) = copy;
         store.loosened = restrict_files(dir, dir_was);
         Ok(store)
+    }
+
+    /// Gives up the store but keeps its lock: sled is closed, and no other process can open
+    /// the store until the returned lock is dropped (a restore swaps directories under it).
+    pub fn into_lock(self) -> StoreLock {
+        StoreLock(self._lock)
     }
 
     pub fn dir(&self) -> &Path {
@@ -260,6 +286,125 @@ impl Store {
     pub fn size_on_disk(&self) -> Result<u64, StoreError> {
         Ok(self.db.size_on_disk()?)
     }
+}
+
+/// Where a restore or a recovery builds the new store before swapping it in: beside `target`,
+/// hidden, named by the process.
+pub fn staging_dir(target: &Path, what: &str) -> PathBuf {
+    let parent = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "store".into());
+    parent.join(format!(".{name}.{what}-{}", std::process::id()))
+}
+
+/// Removes what a killed restore or recovery left beside `dir` (a half-built store, named by
+/// the process that built it): those whose process is gone. Every open of the store and every
+/// restore and recovery runs this.
+pub fn remove_leftovers_beside(dir: &Path) {
+    let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let Some(name) = dir.file_name().map(|n| n.to_string_lossy().into_owned()) else { return };
+    let Ok(entries) = fs::read_dir(parent) else { return };
+    for entry in entries.flatten() {
+        let found = entry.file_name().to_string_lossy().into_owned();
+        let Some(rest) = found.strip_prefix('.').and_then(|f| f.strip_prefix(name.as_str())) else {
+            continue;
+        };
+        let pid = [".restoring-", ".recovering-", ".empty-"].iter().find_map(|what| rest.strip_prefix(what));
+        let Some(pid) = pid.and_then(|p| p.parse::<u32>().ok()) else { continue };
+        let gone = pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists();
+        if gone && entry.file_type().is_ok_and(|t| t.is_dir()) {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// How every store's sled is opened.
+fn sled_config(sled_dir: &Path) -> sled::Config {
+    sled::Config::new()
+        .path(sled_dir)
+        .cache_capacity(CACHE_BYTES)
+        .mode(sled::Mode::LowSpace)
+        .use_compression(false)
+        .print_profile_on_drop(false)
+        .temporary(false)
+        .create_new(false)
+        // We flush explicitly after every operation; a background flusher would only blur
+        // what "saved" means.
+        .flush_every_ms(None)
+}
+
+/// The OS lock on a store directory, held without sled open (restore and recover swap the
+/// directory under it, so no writer can open the store in between).
+pub struct StoreLock(#[allow(dead_code)] File);
+
+impl StoreLock {
+    /// Takes the lock of `dir` (creating the directory if it is missing).
+    pub fn take(dir: &Path) -> Result<StoreLock, StoreError> {
+        fs::create_dir_all(dir).map_err(io_err(dir))?;
+        take_lock(dir).map(StoreLock)
+    }
+}
+
+/// sled 0.34.7 writes a snapshot at every open as `snap.<lsn>.generating`, fsyncs it and only
+/// then renames it to `snap.<lsn>` (`pagecache/snapshot.rs`, `write_snapshot`). On a full disk
+/// the write fails and leaves the `.generating` file behind, often empty; `read_snapshot` takes
+/// the last file name in sort order, which is that one, and every later open failed with "Read
+/// corrupted data". A `.generating` file is never a finished snapshot (the rename is what
+/// finishes it), so sled never relied on it: it is removed before sled opens.
+fn remove_unfinished_snapshots(sled_dir: &Path) {
+    let Ok(entries) = fs::read_dir(sled_dir) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with("snap.") && name.ends_with(".generating") {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// Runs a sled call that may meet damaged files: sled 0.34.7 panics on some damaged pages
+/// (`tried to serialize Uninitialized`) and reports others as "Read corrupted data". Both
+/// become [`StoreError::Damaged`], naming the store, so no command ends in a panic.
+fn guard_sled<T>(dir: &Path, f: impl FnOnce() -> Result<T, StoreError>) -> Result<T, StoreError> {
+    let damaged = |detail: String| StoreError::Damaged { dir: dir.to_path_buf(), detail };
+    let result = quiet_panics(|| std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)));
+    match result {
+        Ok(Err(StoreError::Sled(sled::Error::Corruption { at, .. }))) => Err(damaged(format!(
+            "sled read corrupted data{}",
+            at.map(|a| format!(" at {a:?}")).unwrap_or_default()
+        ))),
+        Ok(Err(StoreError::Sled(sled::Error::ReportableBug(bug)))) => Err(damaged(format!("sled: {bug}"))),
+        Ok(other) => other,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "sled stopped on a damaged page".into());
+            Err(damaged(format!("sled stopped: {what}")))
+        }
+    }
+}
+
+thread_local! {
+    /// Set while this thread runs a guarded sled call: its panic is reported as a damaged
+    /// store, so the panic hook's own message would only confuse.
+    static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+fn quiet_panics<T>(f: impl FnOnce() -> T) -> T {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(|q| q.get()) {
+                previous(info);
+            }
+        }));
+    });
+    let was = QUIET.with(|q| q.replace(true));
+    let result = f();
+    QUIET.with(|q| q.set(was));
+    result
 }
 
 /// Opens sled. We already hold the store's lock file, so no other process owns it; if sled's

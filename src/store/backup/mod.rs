@@ -93,33 +93,23 @@ pub fn is_encrypted(path: &Path) -> Result<bool, BackupError> {
     Ok(&start[..n] == AGE_MAGIC)
 }
 
-/// A decrypted copy of an encrypted backup, private to this process, removed when dropped.
-pub struct Decrypted {
-    pub path: PathBuf,
-}
-
-impl Drop for Decrypted {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
-    }
-}
-
-/// Decrypts `path` with `identity` into a private file beside it.
-pub fn decrypt(path: &Path, identity: &age::x25519::Identity) -> Result<Decrypted, BackupError> {
+/// Decrypts `path` with `identity` into a temporary file that has no name (`O_TMPFILE`, or
+/// created and unlinked at once where the filesystem lacks it), in the backup's folder or the
+/// system's temporary folder: the plaintext lives only as long as the returned handle, and a
+/// killed process leaves nothing behind to find.
+pub fn decrypt(path: &Path, identity: &age::x25519::Identity) -> Result<File, BackupError> {
     let fail = |detail: String| BackupError::Encryption { path: path.to_path_buf(), detail };
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let plain = Decrypted { path: dir.join(format!(".{name}.decrypted-{}", std::process::id())) };
     let input = BufReader::new(File::open(path).map_err(io(path))?);
     let decryptor = age::Decryptor::new_buffered(input).map_err(|e| fail(e.to_string()))?;
     let mut reader = decryptor
         .decrypt(std::iter::once(identity as &dyn age::Identity))
         .map_err(|e| fail(format!("{e} (is this the admin key the backup was made for?)")))?;
-    let _ = std::fs::remove_file(&plain.path);
-    let mut out = BufWriter::new(create_private(&plain.path).map_err(io(&plain.path))?);
+    let plain = tempfile::tempfile_in(dir).or_else(|_| tempfile::tempfile()).map_err(io(dir))?;
+    let mut out = BufWriter::new(plain);
     std::io::copy(&mut reader, &mut out).map_err(|e| fail(e.to_string()))?;
-    out.flush().map_err(io(&plain.path))?;
-    Ok(plain)
+    out.flush().map_err(io(path))?;
+    out.into_inner().map_err(|e| fail(e.to_string()))
 }
 
 /// Creates `path` for writing with mode 0600, refusing to replace an existing file.
@@ -140,9 +130,12 @@ pub fn sync_dir(dir: &Path) -> std::io::Result<()> {
 }
 
 /// A backup file opened for reading: checksum verified, header decoded. Records are read by
-/// [`BackupFile::records`].
+/// [`BackupFile::records`]. Reads are positional, so record lookups during a pass over the
+/// records do not move it.
 pub struct BackupFile {
+    /// For messages: the file as the admin named it.
     path: PathBuf,
+    file: std::sync::Arc<File>,
     pub header: BackupHeader,
     /// Offset of the first record.
     records_at: u64,
@@ -152,8 +145,14 @@ pub struct BackupFile {
 
 impl BackupFile {
     pub fn open(path: &Path) -> Result<BackupFile, BackupError> {
+        BackupFile::from_file(path, File::open(path).map_err(io(path))?)
+    }
+
+    /// Reads a backup from an open file (a decrypted one has no name); `path` names it in
+    /// messages.
+    pub fn from_file(path: &Path, mut file: File) -> Result<BackupFile, BackupError> {
         let corrupt = |detail: &str| BackupError::Corrupt { path: path.to_path_buf(), detail: detail.into() };
-        let mut file = File::open(path).map_err(io(path))?;
+        file.seek(SeekFrom::Start(0)).map_err(io(path))?;
         let len = file.metadata().map_err(io(path))?.len();
         let mut magic = [0u8; 16];
         if len < 16 + 8 + 32 || file.read_exact(&mut magic).is_err() || &magic != MAGIC {
@@ -193,6 +192,7 @@ impl BackupFile {
         }
         Ok(BackupFile {
             path: path.to_path_buf(),
+            file: std::sync::Arc::new(file),
             header,
             records_at: 24 + u64::from(header_len),
             records_end: len - 32,
@@ -205,11 +205,10 @@ impl BackupFile {
 
     /// Every record in order as (seq, stored journal value), exactly `header.last_seq` of them.
     pub fn records(&self) -> Result<Records, BackupError> {
-        let mut file = File::open(&self.path).map_err(io(&self.path))?;
-        file.seek(SeekFrom::Start(self.records_at)).map_err(io(&self.path))?;
+        let at = Positional { file: self.file.clone(), at: self.records_at };
         Ok(Records {
             path: self.path.clone(),
-            reader: BufReader::with_capacity(1 << 20, file),
+            reader: BufReader::with_capacity(1 << 20, at),
             at: self.records_at,
             end: self.records_end,
             next_seq: 1,
@@ -219,13 +218,27 @@ impl BackupFile {
 
     /// Reads the record of one seq, given its offset (from an earlier pass over `records`).
     pub fn record_at(&self, offset: u64) -> Result<Vec<u8>, BackupError> {
-        let mut file = File::open(&self.path).map_err(io(&self.path))?;
-        file.seek(SeekFrom::Start(offset)).map_err(io(&self.path))?;
+        use std::os::unix::fs::FileExt;
         let mut word = [0u8; 4];
-        file.read_exact(&mut word).map_err(io(&self.path))?;
+        self.file.read_exact_at(&mut word, offset).map_err(io(&self.path))?;
         let mut value = vec![0u8; (u32::from_le_bytes(word) as usize).min(codec::DECODE_LIMIT + 64)];
-        file.read_exact(&mut value).map_err(io(&self.path))?;
+        self.file.read_exact_at(&mut value, offset + 4).map_err(io(&self.path))?;
         Ok(value)
+    }
+}
+
+/// A reader over a shared file at its own position.
+struct Positional {
+    file: std::sync::Arc<File>,
+    at: u64,
+}
+
+impl Read for Positional {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        use std::os::unix::fs::FileExt;
+        let n = self.file.read_at(buf, self.at)?;
+        self.at += n as u64;
+        Ok(n)
     }
 }
 
@@ -238,7 +251,7 @@ pub struct Record {
 
 pub struct Records {
     path: PathBuf,
-    reader: BufReader<File>,
+    reader: BufReader<Positional>,
     at: u64,
     end: u64,
     next_seq: u64,
