@@ -71,7 +71,7 @@ if [ -n "$RECIPIENT" ] && [ -z "$IDENTITY" ]; then
   verified="not verified here: encrypted and no --identity, so nothing was rotated"
   KEEP_DAILY=100000; KEEP_WEEKLY=0
 else
-  verified=$("$HOURBANK" backup verify "$file" "${verify_args[@]}" 2>&1) || die "the new backup does not verify: $verified (kept for inspection: $file)"
+  verified=$("$HOURBANK" "${store_args[@]}" backup verify "$file" "${verify_args[@]}" 2>&1) || die "the new backup does not verify: $verified (kept for inspection: $file)"
   verified=ok
 fi
 

@@ -11,7 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 
 use common::*;
-use hourbank::bank::{Bank, Redemption, restore, verify_backup};
+use hourbank::bank::{Bank, Provenance, Redemption, restore, verify_backup};
 use hourbank::domain::Timestamp;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -54,6 +54,11 @@ fn round_trip_exports_are_equal_byte_for_byte() {
     let file = the_backup(dir.path());
     assert!(hourbank_ok(&store, &["backup", "verify", file.to_str().unwrap()], "").starts_with("ok: "));
     let restored = dir.path().join("restored");
+    // Without the bank's PIN key file beside the target, nobody can tell who made the backup.
+    let (code, _, err) = hourbank(&restored, &["restore", file.to_str().unwrap()], "");
+    assert_eq!(code, 1);
+    assert!(err.contains("cannot tell whether this bank made") && err.contains("restored.pepper"), "{err}");
+    copy_key(&store, &restored);
     hourbank_ok(&restored, &["restore", file.to_str().unwrap()], "");
     assert!(hourbank_ok(&restored, &["check"], "").contains("all invariants hold"));
     for what in ["entries", "volunteers", "balances"] {
@@ -81,6 +86,12 @@ fn restore_refuses_an_open_store_and_an_existing_one_without_force_and_keeps_the
     assert_eq!(code, 3, "{err}");
     assert!(err.contains("in use"), "{err}");
     drop(bank);
+    // Another bank's backup (its PIN key file differs) needs --accept-foreign.
+    let (code, _, err) =
+        hourbank(&other, &["restore", dir.path().join("a.hbk").to_str().unwrap(), "--force"], "");
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("not made by this bank") && err.contains("--accept-foreign"), "{err}");
+    copy_key(&store, &other);
     let (code, _, err) = hourbank(&other, &["restore", dir.path().join("a.hbk").to_str().unwrap()], "");
     assert_eq!(code, 1);
     assert!(err.contains("--force"), "{err}");
@@ -110,6 +121,9 @@ fn a_thousand_damaged_backups_are_all_refused_and_the_target_is_untouched() {
     let bytes = std::fs::read(&good).unwrap();
     let target = dir.path().join("target");
     init_in(&target);
+    // The target knows the source bank's key, so only damage can make a backup foreign.
+    copy_key(&store, &target);
+    let key = hourbank::bank::backup_key(&store);
     let before = hourbank_ok(&target, &["export", "entries"], "");
     let bad = dir.path().join("bad.hbk");
     let mut rng = StdRng::seed_from_u64(4);
@@ -123,9 +137,14 @@ fn a_thousand_damaged_backups_are_all_refused_and_the_target_is_untouched() {
             damaged[at] ^= 1 << rng.random_range(0..8);
         }
         std::fs::write(&bad, &damaged).unwrap();
-        assert!(verify_backup(&bad, None).is_err(), "round {round}: verify accepted a damaged file");
+        // A flip in the tag leaves the checksum whole: the tag no longer matches.
+        let refused = match verify_backup(&bad, None, key.as_ref()) {
+            Err(_) => true,
+            Ok(report) => !report.ok || report.authentic != Some(true),
+        };
+        assert!(refused, "round {round}: verify accepted a damaged file");
         assert!(
-            restore(&bad, &target, true, now, None).is_err(),
+            restore(&bad, &target, true, now, None, Provenance::ThisBank).is_err(),
             "round {round}: restore accepted a damaged file"
         );
     }
@@ -160,7 +179,7 @@ fn damage_behind_a_recomputed_checksum_is_caught_by_the_chain_or_harmless() {
         damaged.extend_from_slice(sum.as_bytes());
         std::fs::write(&bad, &damaged).unwrap();
         let target = dir.path().join(format!("t{round}"));
-        match restore(&bad, &target, false, Timestamp::from_micros(0), None) {
+        match restore(&bad, &target, false, Timestamp::from_micros(0), None, Provenance::AcceptForeign) {
             Err(_) => {
                 caught += 1;
                 assert!(!target.exists(), "round {round}: a refused restore leaves nothing");
@@ -263,6 +282,7 @@ fn a_backup_taken_while_a_writer_commits_restores_to_exactly_its_prefix() {
     let file = PathBuf::from(summary["path"].as_str().unwrap());
     assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
     let restored = dir.path().join("restored");
+    copy_key(&store, &restored);
     hourbank_ok(&restored, &["restore", file.to_str().unwrap()], "");
     assert!(hourbank_ok(&restored, &["check"], "").contains("all invariants hold"));
     let original = Bank::open(&store).unwrap();
@@ -291,7 +311,7 @@ fn backup_child() {
     // The file writer itself, back to back, so most kills land inside its write window.
     for i in 0.. {
         bank.store()
-            .write_backup(&Path::new(&out).join(format!("r{round}-{i}.hbk")), Timestamp::from_micros(0))
+            .write_backup(&Path::new(&out).join(format!("r{round}-{i}.hbk")), Timestamp::from_micros(0), None)
             .unwrap();
     }
 }
@@ -350,7 +370,7 @@ fn a_kill_during_backup_leaves_no_partial_file_under_a_final_name() {
             let path = entry.unwrap().path();
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
             if name.ends_with(".hbk") {
-                let report = verify_backup(&path, None)
+                let report = verify_backup(&path, None, None)
                     .unwrap_or_else(|e| panic!("{name} is under a final name but broken: {e}"));
                 assert!(report.ok, "{name}");
                 complete.insert(name);
@@ -405,6 +425,7 @@ fn an_encrypted_backup_needs_the_admin_key_and_restores_with_it() {
     assert_ne!(code, 0);
     assert!(err.contains("admin key"), "{err}");
     let restored = dir.path().join("restored");
+    copy_key(&store, &restored);
     hourbank_ok(&restored, &["restore", file.to_str().unwrap(), "--identity", key.to_str().unwrap()], "");
     assert_eq!(
         hourbank_ok(&restored, &["export", "entries"], ""),
@@ -412,4 +433,106 @@ fn an_encrypted_backup_needs_the_admin_key_and_restores_with_it() {
     );
     let left: Vec<_> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(left.len(), 1, "no decrypted copy is left behind: {left:?}");
+}
+
+/// A backup edited by hand: one event rewritten, then every later hash, the header's last
+/// hash and the checksum recomputed, as anyone with the file (or an age public key) can do.
+fn forged(good: &Path, out: &Path, edit: impl Fn(&mut hourbank::domain::Event)) {
+    use hourbank::store::backup::BackupFile;
+    use hourbank::store::{codec, encode_event};
+    let file = BackupFile::open(good, None).unwrap();
+    let mut header = file.header.clone();
+    let mut prev = [0u8; 32];
+    let mut records = Vec::new();
+    for record in file.records().unwrap() {
+        let record = record.unwrap();
+        let mut event: hourbank::domain::Event = codec::decode("journal", b"", &record.value).unwrap();
+        edit(&mut event);
+        let (hash, stored) = encode_event(&prev, &event.body).unwrap();
+        prev = hash;
+        records.extend_from_slice(&(stored.len() as u32).to_le_bytes());
+        records.extend_from_slice(&stored);
+    }
+    header.last_hash = prev;
+    let head = codec::encode(&header).unwrap();
+    let mut bytes = hourbank::store::backup::MAGIC.to_vec();
+    bytes.extend_from_slice(&1u32.to_le_bytes()); // untagged: the forger has no key
+    bytes.extend_from_slice(&(head.len() as u32).to_le_bytes());
+    bytes.extend_from_slice(&head);
+    bytes.extend_from_slice(&records);
+    let sum = blake3::hash(&bytes);
+    bytes.extend_from_slice(sum.as_bytes());
+    std::fs::write(out, bytes).unwrap();
+}
+
+#[test]
+fn crafted_backups_are_refused_with_their_seq_and_foreign_ones_need_accept_foreign() {
+    use hourbank::domain::{EventKind, Minutes, Origin};
+    let (dir, store) = populated_store();
+    let good = dir.path().join("good.hbk");
+    Bank::open(&store).unwrap().backup(&good).unwrap();
+    let target = dir.path().join("target");
+    copy_key(&store, &target);
+    let esc = |e: &mut hourbank::domain::Event| {
+        if let EventKind::VolunteerRegistered(v) = &mut e.body.kind {
+            v.name = serde_json::from_value(serde_json::json!("\u{1b}[41m陈华佩")).unwrap();
+        }
+    };
+    let over_cap = |e: &mut hourbank::domain::Event| {
+        if let EventKind::Deposited { minutes, .. } = &mut e.body.kind {
+            *minutes = Minutes::new(65_535);
+        }
+    };
+    let bidi = |e: &mut hourbank::domain::Event| {
+        if let EventKind::ActivityAdded(a) = &mut e.body.kind {
+            a.name = serde_json::from_value(serde_json::json!("abc\u{202e}fed")).unwrap();
+        }
+    };
+    let op_tag = |e: &mut hourbank::domain::Event| {
+        if e.body.seq == 10 {
+            e.body.origin =
+                Origin::Op(hourbank::domain::OpTag { id: "x".into(), digest: [0; 16], events: u32::MAX });
+        }
+    };
+    type Edit<'a> = &'a dyn Fn(&mut hourbank::domain::Event);
+    let cases: [(&str, Edit); 4] = [
+        ("escape sequence in a name", &esc),
+        ("deposit over the entry cap", &over_cap),
+        ("bidi override", &bidi),
+        ("op tag claiming u32::MAX events", &op_tag),
+    ];
+    let mut refused = 0;
+    for (what, edit) in cases {
+        let bad = dir.path().join("forged.hbk");
+        forged(&good, &bad, edit);
+        // verify names the seq, and the terminal sees no escape sequence.
+        let (code, out, err) =
+            hourbank(&store, &["backup", "verify", bad.to_str().unwrap(), "--accept-foreign"], "");
+        assert_eq!(code, 1, "{what}: {out} {err}");
+        assert!(out.contains("invariant 7: seq "), "{what}: {out}");
+        assert!(
+            !out.contains('\u{1b}') && !err.contains('\u{1b}') && !out.contains('\u{202e}'),
+            "{what}: raw control in output"
+        );
+        let (code, _, err) = hourbank(&target, &["restore", bad.to_str().unwrap(), "--accept-foreign"], "");
+        assert_eq!(code, 1, "{what}: {err}");
+        assert!(err.contains("not a journal this bank could have written: seq "), "{what}: {err}");
+        assert!(!target.join("sled").exists(), "{what}: restored anyway");
+        refused += 1;
+    }
+    assert_eq!(refused, 4);
+    // An untouched journal re-tagged by a forger (no key) is foreign: refused unless accepted.
+    let foreign = dir.path().join("foreign.hbk");
+    forged(&good, &foreign, |_| {});
+    let (code, out, err) = hourbank(&store, &["backup", "verify", foreign.to_str().unwrap()], "");
+    assert_eq!(code, 1);
+    assert!(out.contains("NOT made by this bank") && err.contains("--accept-foreign"), "{out} {err}");
+    let (code, _, err) = hourbank(&target, &["restore", foreign.to_str().unwrap()], "");
+    assert_eq!(code, 1);
+    assert!(err.contains("not made by this bank"), "{err}");
+    let out = hourbank_ok(&target, &["restore", foreign.to_str().unwrap(), "--accept-foreign"], "");
+    assert!(out.contains("accepted as asked"), "{out}");
+    // The bank's own backup verifies as its own.
+    let out = hourbank_ok(&store, &["backup", "verify", good.to_str().unwrap()], "");
+    assert!(out.contains("made by this bank") && !out.contains("NOT"), "{out}");
 }

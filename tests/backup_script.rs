@@ -75,6 +75,8 @@ fn keeps_the_newest_of_each_recent_day_and_removes_the_rest() {
     let new: Vec<_> = left.iter().filter(|n| **n != yesterday_late).collect();
     assert_eq!(new.len(), 1);
     let verify = Command::new(env!("CARGO_BIN_EXE_hourbank"))
+        .arg("--store")
+        .arg(&store)
         .args(["backup", "verify"])
         .arg(dest.join(new[0]))
         .output()

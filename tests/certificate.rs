@@ -60,8 +60,17 @@ fn a_certificate_counts_the_range_and_verifies_until_the_journal_is_altered() {
     bank.backup(&backup).unwrap();
     let elsewhere = tempfile::tempdir().unwrap();
     let restored = elsewhere.path().join("store");
-    hourbank::bank::restore(&backup, &restored, false, hourbank::domain::Timestamp::from_micros(0), None)
-        .unwrap();
+    copy_key(dir.path(), &restored);
+    let this_bank = hourbank::bank::Provenance::ThisBank;
+    hourbank::bank::restore(
+        &backup,
+        &restored,
+        false,
+        hourbank::domain::Timestamp::from_micros(0),
+        None,
+        this_bank,
+    )
+    .unwrap();
     let copy = Bank::open(&restored).unwrap().with_clock(fixed_clock());
     assert_eq!(copy.verify_certificate(&c.code).unwrap().total, 240);
 

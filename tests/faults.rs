@@ -408,6 +408,7 @@ fn killed_verify_and_restore_leave_no_plaintext_and_no_half_store_behind() {
     let backup = backups.join("b.hbk.age");
     hourbank_ok(&store, &["backup", "--out", backup.to_str().unwrap(), "--recipient", public.trim()], "");
     let target = tmp.path().join("restored");
+    common::copy_key(&store, &target);
     for round in 0..12u64 {
         let verify = round % 2 == 0;
         let mut args: Vec<&str> = if verify {

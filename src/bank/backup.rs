@@ -12,6 +12,7 @@ use super::check::{Problem, Replay, invariant_of};
 use super::{Bank, BankError};
 use crate::domain::Event;
 use crate::domain::ledger::{ApplyError, apply};
+use crate::domain::validate::StoredEventCheck;
 use crate::store::backup::{BackupError, BackupFile, decrypt, is_encrypted};
 use crate::store::{LastBackup, StoreError, codec, link_hash, tree};
 
@@ -27,6 +28,8 @@ pub struct BackupSummary {
 #[derive(Debug, Clone, Serialize)]
 pub struct VerifyReport {
     pub ok: bool,
+    /// Whether this bank made the backup (its tag matches the key given): `None` without a key.
+    pub authentic: Option<bool>,
     pub last_seq: u64,
     pub counter_id: String,
     pub created_at: String,
@@ -77,7 +80,8 @@ impl Bank {
         } else {
             dest.to_path_buf()
         };
-        let header = self.store.write_backup_for(&path, now, recipients)?;
+        let key = self.pepper.backup_key();
+        let header = self.store.write_backup_for(&path, now, recipients, Some(&key))?;
         let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
         let last = LastBackup { at: now, last_seq: header.last_seq, path: path.display().to_string() };
         self.store.set_last_backup(&last)?;
@@ -94,6 +98,9 @@ impl Bank {
         Ok(self.store.last_backup()?)
     }
 }
+
+/// The problem number for a value no live operation could have written (see `domain::validate`).
+pub const LIVE_VALUES: u8 = 7;
 
 fn decode(value: &[u8], seq: u64) -> Result<Event, String> {
     let key = seq.to_be_bytes();
@@ -117,23 +124,27 @@ pub(super) fn chained(value: &[u8], seq: u64, prev: &[u8; 32]) -> Result<Event, 
 pub(super) fn readable(
     path: &Path,
     identity: Option<&age::x25519::Identity>,
+    key: Option<&[u8; 32]>,
 ) -> Result<BackupFile, BackupError> {
     if !is_encrypted(path)? {
-        return BackupFile::open(path);
+        return BackupFile::open(path, key);
     }
     let identity = identity.ok_or_else(|| {
         refused(format!("{} is encrypted; give the admin key with --identity FILE", path.display()))
     })?;
-    BackupFile::from_file(path, decrypt(path, identity)?)
+    BackupFile::from_file(path, decrypt(path, identity)?, key)
 }
 
 /// Checksum, every event decoded and chained, a replay in memory through the ledger rules,
 /// and the header's last hash and counts compared with what the replay rebuilt.
+/// `key`: the backup key of the bank the backup should come from (from its PIN key file), so
+/// the report says whether this bank made it.
 pub fn verify_backup(
     path: &Path,
     identity: Option<&age::x25519::Identity>,
+    key: Option<&[u8; 32]>,
 ) -> Result<VerifyReport, BackupError> {
-    let file = readable(path, identity)?;
+    let file = readable(path, identity, key)?;
     let h = &file.header;
     let offsets: RefCell<Vec<u64>> = RefCell::new(Vec::with_capacity(h.last_seq.min(1 << 24) as usize));
     let lookup = |seq: u64| -> Result<Option<Event>, StoreError> {
@@ -144,6 +155,7 @@ pub fn verify_backup(
     let mut replay = Replay::new(&lookup);
     let mut problems = Vec::new();
     let mut prev = [0u8; 32];
+    let mut live = StoredEventCheck::default();
     for record in file.records()? {
         let record = record?;
         let event = match chained(&record.value, record.seq, &prev) {
@@ -153,6 +165,10 @@ pub fn verify_backup(
                 break;
             }
         };
+        if let Err(detail) = live.check(&event) {
+            problems.push(Problem { invariant: LIVE_VALUES, detail });
+            break;
+        }
         offsets.borrow_mut().push(record.offset);
         prev = event.hash;
         match apply(&mut replay, &event) {
@@ -165,6 +181,11 @@ pub fn verify_backup(
             }
             Err(ApplyError::Store(e)) => return Err(e.into()),
         }
+    }
+    if problems.is_empty()
+        && let Err(detail) = live.finish()
+    {
+        problems.push(Problem { invariant: LIVE_VALUES, detail });
     }
     let (volunteers, activities, rewards, staff) = replay.counts();
     if problems.is_empty() {
@@ -182,6 +203,7 @@ pub fn verify_backup(
     }
     Ok(VerifyReport {
         ok: problems.is_empty(),
+        authentic: file.authentic,
         last_seq: h.last_seq,
         counter_id: h.counter_id.clone(),
         created_at: h.created_at.to_string(),

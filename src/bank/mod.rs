@@ -25,9 +25,9 @@ pub use check::{CheckReport, Problem};
 pub use import::{ImportError, ImportSummary, RowError};
 pub use login::LoginError;
 pub use ops::*;
-pub use pepper::{PepperNote, pepper_path};
+pub use pepper::{PepperNote, backup_key, pepper_path};
 pub use query::*;
-pub use restore::{RecoverReport, RestoreReport, recover, restore};
+pub use restore::{Provenance, RecoverReport, RestoreReport, recover, restore};
 pub use rules::{Expiry, ExpiryPlan, HeldDeposit};
 pub use shifts::{CheckOut, ShiftInReview};
 

@@ -39,6 +39,15 @@ pub fn pepper_path(store_dir: &Path) -> PathBuf {
     store_dir.with_file_name(format!("{name}.pepper"))
 }
 
+/// The backup key of the store at `store_dir`, if its PIN key file is there (never creates one).
+pub fn backup_key(store_dir: &Path) -> Option<[u8; 32]> {
+    let mut secret = fs::read(pepper_path(store_dir)).ok()?;
+    let key = (secret.len() == SECRET_LEN)
+        .then(|| blake3::derive_key("hourbank 2026-12 backup authentication", &secret));
+    zeroize::Zeroize::zeroize(&mut secret);
+    key
+}
+
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
     move |source| StoreError::Io { path: path.to_path_buf(), source }
 }
@@ -108,6 +117,13 @@ impl Pepper {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The key that authenticates this bank's backups. Derived from the PIN key, which is in no
+    /// backup, so whoever forges or edits a backup (the chain and checksum recomputed) cannot
+    /// make its tag.
+    pub fn backup_key(&self) -> [u8; 32] {
+        blake3::derive_key("hourbank 2026-12 backup authentication", &self.secret)
     }
 
     /// Argon2id, 19 MiB, t=2, p=1 (the OWASP minimum), keyed with the pepper and naming it.

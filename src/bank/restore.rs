@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::backup::{chained, readable, refused};
 use super::check::check_store;
+use crate::domain::validate::StoredEventCheck;
 use crate::domain::{Event, Timestamp};
 use crate::store::backup::{BackupError, BackupFile, sync_dir};
 use crate::store::recover::read_journal;
@@ -50,6 +51,7 @@ fn rebuild(
     let store = Store::open(dir, OpenMode::CreateIfMissing)?;
     let mut prev = [0u8; 32];
     let mut last = 0;
+    let mut live = StoredEventCheck::default();
     let mut batch: Vec<(Vec<u8>, Event)> = Vec::with_capacity(RESTORE_BATCH);
     let flush = |batch: &mut Vec<(Vec<u8>, Event)>| -> Result<(), BackupError> {
         store.restore_events(counter_id, batch).map_err(|e| match e {
@@ -62,6 +64,8 @@ fn rebuild(
     for record in records {
         let (seq, value) = record?;
         let event = chained(&value, seq, &prev).map_err(refused)?;
+        live.check(&event)
+            .map_err(|e| refused(format!("not a journal this bank could have written: {e}")))?;
         prev = event.hash;
         last = seq;
         batch.push((value, event));
@@ -70,6 +74,7 @@ fn rebuild(
         }
     }
     flush(&mut batch)?;
+    live.finish().map_err(|e| refused(format!("not a journal this bank could have written: {e}")))?;
     let report = check_store(&store).map_err(|e| refused(e.to_string()))?;
     if !report.ok {
         let first = report.problems.first().map(|p| p.detail.clone()).unwrap_or_default();
@@ -153,19 +158,46 @@ fn beside(target: &Path, suffix: &str, now: Timestamp) -> PathBuf {
     path
 }
 
+/// Whether a backup this bank did not make (another bank's, or forged) may be restored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Provenance {
+    /// Only a backup whose tag matches the target's PIN key file (`<target>.pepper`).
+    ThisBank,
+    /// Any backup that passes every other check: `--accept-foreign`.
+    AcceptForeign,
+}
+
 /// Restores `backup` into `target`. Refuses a store that is open elsewhere, a directory that
-/// is not a store, and an existing store unless `force`; keeps what was there as
-/// `<target>.before-restore-<time>`.
+/// is not a store, an existing store unless `force`, and a backup not made by this bank unless
+/// `provenance` accepts foreign ones; keeps what was there as `<target>.before-restore-<time>`.
 pub fn restore(
     backup: &Path,
     target: &Path,
     force: bool,
     now: Timestamp,
     identity: Option<&age::x25519::Identity>,
+    provenance: Provenance,
 ) -> Result<RestoreReport, BackupError> {
-    let file = readable(backup, identity)?;
+    let key = super::pepper::backup_key(target);
+    let file = readable(backup, identity, key.as_ref())?;
     let existed = target.exists();
-    let result = restore_locked(&file, target, force, now);
+    let result = restore_locked(&file, target, force, now, || {
+        if provenance == Provenance::AcceptForeign || file.authentic == Some(true) {
+            return Ok(());
+        }
+        Err(refused(match key {
+            None => format!(
+                "cannot tell whether this bank made {}: there is no PIN key file at {} (put the one kept with the admins' backup key there first, or restore with --accept-foreign)",
+                backup.display(),
+                super::pepper_path(target).display()
+            ),
+            Some(_) => format!(
+                "{} was not made by this bank (its tag does not match the PIN key file {}): another bank's backup, an older hourbank's, or an edited one; restore it only with --accept-foreign",
+                backup.display(),
+                super::pepper_path(target).display()
+            ),
+        }))
+    });
     if result.is_err() && !existed {
         // Only our lock file is in it: a refused restore leaves nothing behind.
         let _ = std::fs::remove_dir_all(target);
@@ -178,6 +210,7 @@ fn restore_locked(
     target: &Path,
     force: bool,
     now: Timestamp,
+    provenance_ok: impl FnOnce() -> Result<(), BackupError>,
 ) -> Result<RestoreReport, BackupError> {
     // Held until the new store is in place: a running counter makes this fail with "in use",
     // and no writer can open the store while it is being replaced.
@@ -199,6 +232,7 @@ fn restore_locked(
         }
         Occupant::Store => Some(beside(target, "before-restore", now)),
     };
+    provenance_ok()?;
     let counter = file.header.counter_id.clone();
     let last_seq = swap_in(target, lock, "restoring", previous.as_deref(), |fresh| {
         let records = file.records()?.map(|r| r.map(|r| (r.seq, r.value)));

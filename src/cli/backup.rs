@@ -6,7 +6,7 @@ use clap::{Args, Subcommand};
 use serde_json::json;
 
 use super::{CliResult, Failure, exit, open_bank, output, store_dir};
-use crate::bank::{recover as recover_store, restore as restore_store, verify_backup};
+use crate::bank::{Provenance, recover as recover_store, restore as restore_store, verify_backup};
 use crate::domain::Timestamp;
 use crate::store::StoreError;
 use crate::store::backup::BackupError;
@@ -34,8 +34,13 @@ pub enum BackupSub {
         /// The admin's age identity file, for an encrypted backup
         #[arg(long)]
         identity: Option<PathBuf>,
+        /// Print the report as JSON
         #[arg(long)]
         json: bool,
+        /// Pass a backup this bank did not make (another bank's, or one from before backups
+        /// were tagged) if every other check holds
+        #[arg(long)]
+        accept_foreign: bool,
     },
     /// Make an admin key pair for encrypted backups: the secret goes to --out (mode 0600,
     /// keep it off the counter machine), the public key (age1…) is printed
@@ -55,10 +60,15 @@ pub struct RestoreArgs {
     /// The admin's age identity file, for an encrypted backup
     #[arg(long)]
     identity: Option<PathBuf>,
+    /// Restore a backup this bank did not make (another bank's, or an untagged one): its
+    /// entries are still checked one by one
+    #[arg(long)]
+    accept_foreign: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct RecoverArgs {
+    /// Print the result as JSON
     #[arg(long)]
     json: bool,
 }
@@ -102,7 +112,9 @@ impl From<BackupError> for Failure {
 
 pub fn backup(store: Option<PathBuf>, a: BackupArgs) -> CliResult {
     match a.verify {
-        Some(BackupSub::Verify { file, identity: key, json }) => return verify(file, key, json),
+        Some(BackupSub::Verify { file, identity: key, json, accept_foreign }) => {
+            return verify(store, file, key, json, accept_foreign);
+        }
         Some(BackupSub::Keygen { out }) => return keygen(out),
         None => {}
     }
@@ -133,9 +145,29 @@ pub fn backup(store: Option<PathBuf>, a: BackupArgs) -> CliResult {
     Ok(())
 }
 
-fn verify(file: PathBuf, key: Option<PathBuf>, json: bool) -> CliResult {
+fn verify(
+    store: Option<PathBuf>,
+    file: PathBuf,
+    key: Option<PathBuf>,
+    json: bool,
+    accept_foreign: bool,
+) -> CliResult {
     let key = identity(key.as_deref())?;
-    let report = verify_backup(&output::resolve(&file), key.as_ref())?;
+    // The bank the backup should come from: the store's PIN key file, when it is here.
+    let store = store_dir(store)?;
+    let bank_key = crate::bank::backup_key(&store);
+    let report = verify_backup(&output::resolve(&file), key.as_ref(), bank_key.as_ref())?;
+    let provenance = match report.authentic {
+        Some(true) => "made by this bank".to_string(),
+        Some(false) => format!(
+            "NOT made by this bank (its tag does not match {}): another bank's, an older hourbank's, or edited",
+            crate::bank::pepper_path(&store).display()
+        ),
+        None => format!(
+            "cannot tell whether this bank made it: no PIN key file at {}",
+            crate::bank::pepper_path(&store).display()
+        ),
+    };
     if json {
         output::json(&json!(report));
     } else {
@@ -154,19 +186,29 @@ fn verify(file: PathBuf, key: Option<PathBuf>, json: bool) -> CliResult {
             report.rewards,
             report.staff
         );
+        say!("{provenance}");
     }
-    if report.ok {
-        Ok(())
-    } else {
-        Err(Failure { code: exit::REFUSED, message: format!("{} does not verify", file.display()) })
+    if !report.ok {
+        return Err(Failure { code: exit::REFUSED, message: format!("{} does not verify", file.display()) });
     }
+    if report.authentic != Some(true) && !accept_foreign {
+        return Err(Failure {
+            code: exit::REFUSED,
+            message: format!("{}: {provenance}; pass --accept-foreign to accept it", file.display()),
+        });
+    }
+    Ok(())
 }
 
 pub fn restore(store: Option<PathBuf>, a: RestoreArgs) -> CliResult {
     let target = store_dir(store)?;
     let now = Timestamp::from_datetime(chrono::Utc::now());
     let key = identity(a.identity.as_deref())?;
-    let r = restore_store(&a.file, &target, a.force, now, key.as_ref())?;
+    let provenance = if a.accept_foreign { Provenance::AcceptForeign } else { Provenance::ThisBank };
+    let r = restore_store(&a.file, &target, a.force, now, key.as_ref(), provenance)?;
+    if a.accept_foreign {
+        say!("accepted as asked: a backup this bank may not have made");
+    }
     say!("restored {} events into {}", r.last_seq, r.target.display());
     if let Some(previous) = r.previous {
         say!("the store that was there is kept at {}", previous.display());

@@ -10,6 +10,7 @@ pub mod privacy;
 pub mod rules;
 pub mod shift;
 pub mod types;
+pub mod validate;
 
 pub use entities::*;
 pub use event::*;

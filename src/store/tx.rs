@@ -386,8 +386,13 @@ impl Store {
                         id.to_string(),
                     ))));
                 }
-                let mut events = Vec::with_capacity(done.events as usize);
-                for seq in done.first_seq..done.first_seq + u64::from(done.events) {
+                // A tag read from a file could claim more events than the journal holds: the
+                // journal's head bounds the walk.
+                let head: Head =
+                    lift(view.get(META, meta::HEAD).map_err(ApplyError::Store))?.unwrap_or_default();
+                let end = (done.first_seq + u64::from(done.events)).min(head.next_seq);
+                let mut events = Vec::with_capacity(end.saturating_sub(done.first_seq).min(1024) as usize);
+                for seq in done.first_seq..end {
                     let e = lift(view.entry(seq).map_err(ApplyError::Store))?;
                     events.extend(e);
                 }

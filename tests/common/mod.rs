@@ -109,3 +109,11 @@ pub fn hourbank_ok(store: &std::path::Path, args: &[&str], stdin: &str) -> Strin
     assert_eq!(code, 0, "hourbank {args:?}: {err}");
     out
 }
+
+/// Puts the PIN key file of the store at `from` beside the store at `to`, as an admin does
+/// before restoring a backup on another machine (a backup is authenticated by it).
+pub fn copy_key(from: &std::path::Path, to: &std::path::Path) {
+    let key = hourbank::bank::pepper_path(to);
+    let _ = std::fs::remove_file(&key);
+    std::fs::copy(hourbank::bank::pepper_path(from), key).expect("copy the PIN key file");
+}

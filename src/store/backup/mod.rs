@@ -9,6 +9,9 @@
 //! header                       H bytes, codec-encoded BackupHeader
 //! last_seq records             each: u32 length, then the journal value exactly as stored
 //! blake3 of all bytes above    32 bytes
+//! keyed blake3 of the same     32 bytes, format 2 only: the bank's tag (key from the PIN key
+//!                              file, which no backup holds), so a backup this bank did not
+//!                              make is told apart even with its chain and checksum recomputed
 //! ```
 //! The file is written under a temporary name in the target directory, fsynced, renamed and
 //! the directory fsynced, so a crash never leaves a partial file under the final name.
@@ -29,7 +32,9 @@ use crate::domain::Timestamp;
 mod write;
 
 pub const MAGIC: &[u8; 16] = b"HOURBANK-BACKUP\n";
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
+/// Format 1 had no tag.
+const UNTAGGED_FORMAT: u32 = 1;
 /// A header is a few hundred bytes; anything larger is not one of ours.
 const MAX_HEADER: u32 = 64 * 1024;
 
@@ -141,16 +146,19 @@ pub struct BackupFile {
     records_at: u64,
     /// Offset of the checksum (end of the records).
     records_end: u64,
+    /// Whether the bank's tag matches the key it was opened with: `None` without a key,
+    /// `Some(false)` for a wrong tag or an untagged (format 1) file.
+    pub authentic: Option<bool>,
 }
 
 impl BackupFile {
-    pub fn open(path: &Path) -> Result<BackupFile, BackupError> {
-        BackupFile::from_file(path, File::open(path).map_err(io(path))?)
+    pub fn open(path: &Path, key: Option<&[u8; 32]>) -> Result<BackupFile, BackupError> {
+        BackupFile::from_file(path, File::open(path).map_err(io(path))?, key)
     }
 
     /// Reads a backup from an open file (a decrypted one has no name); `path` names it in
     /// messages.
-    pub fn from_file(path: &Path, mut file: File) -> Result<BackupFile, BackupError> {
+    pub fn from_file(path: &Path, mut file: File, key: Option<&[u8; 32]>) -> Result<BackupFile, BackupError> {
         let corrupt = |detail: &str| BackupError::Corrupt { path: path.to_path_buf(), detail: detail.into() };
         file.seek(SeekFrom::Start(0)).map_err(io(path))?;
         let len = file.metadata().map_err(io(path))?.len();
@@ -158,26 +166,45 @@ impl BackupFile {
         if len < 16 + 8 + 32 || file.read_exact(&mut magic).is_err() || &magic != MAGIC {
             return Err(BackupError::NotABackup(path.to_path_buf()));
         }
-        // The checksum first: nothing else is trusted before it matches.
-        file.seek(SeekFrom::Start(0)).map_err(io(path))?;
-        let mut hasher = blake3::Hasher::new();
-        let mut body = (&mut file).take(len - 32);
-        std::io::copy(&mut body, &mut hasher).map_err(io(path))?;
-        let mut stored = [0u8; 32];
-        file.read_exact(&mut stored).map_err(io(path))?;
-        if hasher.finalize().as_bytes() != &stored {
-            return Err(BackupError::Checksum(path.to_path_buf()));
-        }
-        file.seek(SeekFrom::Start(16)).map_err(io(path))?;
         let mut word = [0u8; 4];
         file.read_exact(&mut word).map_err(io(path))?;
         let format = u32::from_le_bytes(word);
         if format > FORMAT_VERSION {
             return Err(BackupError::NewerFormat { path: path.to_path_buf(), found: format });
         }
+        let tag_len = if format == UNTAGGED_FORMAT { 0 } else { 32 };
+        if len < 16 + 8 + 32 + tag_len {
+            return Err(BackupError::NotABackup(path.to_path_buf()));
+        }
+        // The checksum first: nothing else is trusted before it matches.
+        let body_len = len - 32 - tag_len;
+        file.seek(SeekFrom::Start(0)).map_err(io(path))?;
+        let mut hasher = blake3::Hasher::new();
+        let mut tagger = key.map(blake3::Hasher::new_keyed);
+        let mut block = vec![0u8; 1 << 20];
+        let mut left = body_len;
+        while left > 0 {
+            let n = usize::try_from(left.min(block.len() as u64)).unwrap_or(block.len());
+            file.read_exact(&mut block[..n]).map_err(io(path))?;
+            hasher.update(&block[..n]);
+            if let Some(t) = tagger.as_mut() {
+                t.update(&block[..n]);
+            }
+            left -= n as u64;
+        }
+        let mut stored = [0u8; 32];
+        file.read_exact(&mut stored).map_err(io(path))?;
+        if hasher.finalize().as_bytes() != &stored {
+            return Err(BackupError::Checksum(path.to_path_buf()));
+        }
+        let authentic = tagger.map(|t| {
+            let mut tag = [0u8; 32];
+            tag_len > 0 && file.read_exact(&mut tag).is_ok() && blake3::Hash::from(tag) == t.finalize()
+        });
+        file.seek(SeekFrom::Start(20)).map_err(io(path))?;
         file.read_exact(&mut word).map_err(io(path))?;
         let header_len = u32::from_le_bytes(word);
-        if header_len > MAX_HEADER || u64::from(header_len) + 24 + 32 > len {
+        if header_len > MAX_HEADER || u64::from(header_len) + 24 > body_len {
             return Err(corrupt("header length out of range"));
         }
         let mut head = vec![0u8; header_len as usize];
@@ -195,7 +222,8 @@ impl BackupFile {
             file: std::sync::Arc::new(file),
             header,
             records_at: 24 + u64::from(header_len),
-            records_end: len - 32,
+            records_end: body_len,
+            authentic,
         })
     }
 

@@ -16,12 +16,17 @@ use crate::store::{SCHEMA_VERSION, Store, StoreError, codec, tree};
 struct HashingWriter<W: Write> {
     inner: W,
     hasher: blake3::Hasher,
+    /// The bank's tag over the same bytes, keyed.
+    tagger: Option<blake3::Hasher>,
 }
 
 impl<W: Write> Write for HashingWriter<W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let n = self.inner.write(buf)?;
         self.hasher.update(&buf[..n]);
+        if let Some(t) = self.tagger.as_mut() {
+            t.update(&buf[..n]);
+        }
         Ok(n)
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -123,8 +128,14 @@ impl Store {
 
     /// Writes a backup of the journal as of now to `path` (which must not exist), encrypted
     /// to `recipients` when there are any.
-    pub fn write_backup(&self, path: &Path, created_at: Timestamp) -> Result<BackupHeader, BackupError> {
-        self.write_backup_for(path, created_at, &[])
+    /// Tagged with `key` (the bank's backup key) when given; untagged (format 1) otherwise.
+    pub fn write_backup(
+        &self,
+        path: &Path,
+        created_at: Timestamp,
+        key: Option<&[u8; 32]>,
+    ) -> Result<BackupHeader, BackupError> {
+        self.write_backup_for(path, created_at, &[], key)
     }
 
     pub fn write_backup_for(
@@ -132,6 +143,7 @@ impl Store {
         path: &Path,
         created_at: Timestamp,
         recipients: &[age::x25519::Recipient],
+        key: Option<&[u8; 32]>,
     ) -> Result<BackupHeader, BackupError> {
         if path.exists() {
             return Err(BackupError::Exists(path.to_path_buf()));
@@ -140,13 +152,13 @@ impl Store {
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let temp = dir.join(format!(".{name}.partial-{}", std::process::id()));
         let (header, extent) = self.backup_header(created_at)?;
-        let mut result = self.write_backup_to(&temp, &header, recipients, extent);
+        let mut result = self.write_backup_to(&temp, &header, recipients, key, extent);
         if let Ok(Err(_refused)) = &result {
             // The flat copy is not sled's journal (a torn or damaged file): it is discarded, to
             // be rebuilt on the next open, and this backup reads sled.
             self.journal_copy.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).discard();
             let _ = std::fs::remove_file(&temp);
-            result = self.write_backup_to(&temp, &header, recipients, None);
+            result = self.write_backup_to(&temp, &header, recipients, key, None);
         }
         let result = result.and_then(|body| {
             body.map_err(|_| StoreError::Internal("the journal copy was refused twice"))?;
@@ -166,6 +178,7 @@ impl Store {
         temp: &Path,
         header: &BackupHeader,
         recipients: &[age::x25519::Recipient],
+        key: Option<&[u8; 32]>,
         extent: Option<CopyExtent>,
     ) -> Result<Result<(), CopyRefused>, BackupError> {
         let file = create_private(temp).map_err(io(temp))?;
@@ -180,7 +193,7 @@ impl Store {
                 });
             }
             let writer = WriteBehind { file, unsynced: 0, poke };
-            self.write_file(temp, writer, header, recipients, extent)
+            self.write_file(temp, writer, header, recipients, key, extent)
         })
     }
 
@@ -190,6 +203,7 @@ impl Store {
         writer: WriteBehind,
         header: &BackupHeader,
         recipients: &[age::x25519::Recipient],
+        key: Option<&[u8; 32]>,
         extent: Option<CopyExtent>,
     ) -> Result<Result<(), CopyRefused>, BackupError> {
         let buffered = BufWriter::with_capacity(1 << 20, writer);
@@ -204,10 +218,15 @@ impl Store {
                     })?;
             Sink::Age(encryptor.wrap_output(buffered).map_err(io(temp))?)
         };
-        let mut out = HashingWriter { inner: sink, hasher: blake3::Hasher::new() };
+        let mut out = HashingWriter {
+            inner: sink,
+            hasher: blake3::Hasher::new(),
+            tagger: key.map(blake3::Hasher::new_keyed),
+        };
         let head = codec::encode(header).map_err(StoreError::Corrupt)?;
         out.write_all(MAGIC).map_err(io(temp))?;
-        out.write_all(&FORMAT_VERSION.to_le_bytes()).map_err(io(temp))?;
+        let format = if key.is_some() { FORMAT_VERSION } else { 1 };
+        out.write_all(&format.to_le_bytes()).map_err(io(temp))?;
         out.write_all(&(head.len() as u32).to_le_bytes()).map_err(io(temp))?;
         out.write_all(&head).map_err(io(temp))?;
         if let Some(extent) = extent {
@@ -228,8 +247,12 @@ impl Store {
             self.write_records_from_sled(header.last_seq, &mut out, temp)?;
         }
         let sum = out.hasher.finalize();
+        let tag = out.tagger.map(|t| t.finalize());
         let mut inner = out.inner;
         inner.write_all(sum.as_bytes()).map_err(io(temp))?;
+        if let Some(tag) = tag {
+            inner.write_all(tag.as_bytes()).map_err(io(temp))?;
+        }
         let buffered = match inner {
             Sink::Plain(b) => b,
             Sink::Age(stream) => stream.finish().map_err(io(temp))?,
