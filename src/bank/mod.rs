@@ -85,6 +85,15 @@ impl Bank {
 
     /// Creates a store with its counter and first admin. Refuses an initialised store.
     pub fn init(dir: &Path, counter: &Name, admin: NewStaff, who: &Actor) -> Result<Bank, BankError> {
+        // Everything that can be refused is refused before anything is created: a failed init
+        // leaves no folder and no key file behind.
+        crate::domain::check_staff_pin(&admin.pin)?;
+        if let Ok(mut entries) = std::fs::read_dir(dir)
+            && entries.next().is_some()
+            && !dir.join("sled").exists()
+        {
+            return Err(Rule::NotAStoreDirectory(dir.display().to_string()).into());
+        }
         let store = Store::open(dir, OpenMode::CreateIfMissing)?;
         if store.is_initialized()? {
             return Err(Rule::AlreadyInitialized.into());

@@ -198,13 +198,56 @@ impl From<ExportError> for Failure {
 pub type CliResult = Result<(), Failure>;
 
 /// The store directory: `--store`, `$HOURBANK_STORE`, or `<data dir>/hourbank/store`.
+/// The path is made absolute and free of `.`, `..` and symlinks first: the PIN key file's name
+/// and the staging folders of a restore are derived from the last component, and `--store .`
+/// once put the key at `./store.pepper` inside the store.
 pub fn store_dir(cli_store: Option<PathBuf>) -> Result<PathBuf, Failure> {
-    if let Some(dir) = cli_store {
-        return Ok(dir);
+    let dir = match cli_store {
+        Some(dir) => dir,
+        None => dirs::data_dir()
+            .map(|d| d.join("hourbank").join("store"))
+            .ok_or_else(|| Failure::bad_input("cannot find a data directory; pass --store DIR"))?,
+    };
+    let dir = canonical(&output::resolve(&dir)).map_err(|e| Failure {
+        code: exit::STORE_UNAVAILABLE,
+        message: format!("store {}: {e}", dir.display()),
+    })?;
+    if dir.exists() && !dir.is_dir() {
+        return Err(Failure {
+            code: exit::STORE_UNAVAILABLE,
+            message: format!("store {} is a file, not a directory: give --store a directory", dir.display()),
+        });
     }
-    dirs::data_dir()
-        .map(|d| d.join("hourbank").join("store"))
-        .ok_or_else(|| Failure::bad_input("cannot find a data directory; pass --store DIR"))
+    Ok(dir)
+}
+
+/// `path` absolute, resolved as far as it exists (symlinks, `.`, `..`), the rest appended.
+fn canonical(path: &std::path::Path) -> std::io::Result<PathBuf> {
+    let absolute = std::path::absolute(path)?;
+    let mut existing = absolute.clone();
+    let mut rest: Vec<std::ffi::OsString> = Vec::new();
+    loop {
+        if let Ok(found) = std::fs::canonicalize(&existing) {
+            let mut out = found;
+            for part in rest.iter().rev() {
+                match part.to_str() {
+                    Some(".") => {}
+                    Some("..") => {
+                        out.pop();
+                    }
+                    _ => out.push(part),
+                }
+            }
+            return Ok(out);
+        }
+        match (existing.file_name(), existing.parent()) {
+            (Some(name), Some(parent)) => {
+                rest.push(name.to_owned());
+                existing = parent.to_path_buf();
+            }
+            _ => return Ok(absolute),
+        }
+    }
 }
 
 /// The bank a command works on: its own, or — when it runs for a control-socket client — the

@@ -72,6 +72,8 @@ pub enum Rule {
     OpIdReused(String),
     #[error("the store is already initialised")]
     AlreadyInitialized,
+    #[error("{0} is not empty and is not an hourbank store; give init a new or empty directory")]
+    NotAStoreDirectory(String),
     #[error("row {0:?} of this source was already imported")]
     AlreadyImported(String),
     #[error("a shift is already open (checked in, entry {0}); check out first")]

@@ -452,6 +452,10 @@ fn take_lock(dir: &Path) -> Result<File, StoreError> {
     Ok(file)
 }
 
+/// What hourbank makes inside a store directory; nothing else there is touched (a store made
+/// in a folder that had other files once chmodded all of them).
+const STORE_ENTRIES: [&str; 4] = ["sled", journal_copy::FILE_NAME, "lock", "control.sock"];
+
 /// Makes the store's files readable by their owner only, and returns those that were not
 /// (someone loosened them: worth a warning, since the store holds personal data). Best effort:
 /// the directory itself is already 0700, which is what keeps other users out.
@@ -460,29 +464,25 @@ fn restrict_files(dir: &Path, dir_was: u32) -> Vec<PathBuf> {
     if dir_was & 0o077 != 0 {
         loosened.push(dir.to_path_buf());
     }
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = fs::read_dir(&d) else { continue };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            let Ok(meta) = entry.metadata() else { continue };
-            let (wanted, descend) = if meta.is_dir() {
-                (0o700, true)
-            } else if meta.is_file() || meta.file_type().is_socket() {
-                (0o600, false)
-            } else {
-                continue;
-            };
-            // sled writes its snapshot files (snap.*) with the process umask while it runs;
-            // they are tightened here like the rest, but they are not somebody's loosening.
-            let sled_snapshot = path.file_name().is_some_and(|n| n.to_string_lossy().starts_with("snap."));
-            if meta.permissions().mode() & 0o077 != 0 && !sled_snapshot {
-                loosened.push(path.clone());
-            }
-            let _ = fs::set_permissions(&path, fs::Permissions::from_mode(wanted));
-            if descend {
-                stack.push(path);
-            }
+    let mut stack: Vec<PathBuf> = STORE_ENTRIES.iter().map(|n| dir.join(n)).collect();
+    while let Some(path) = stack.pop() {
+        let Ok(meta) = fs::symlink_metadata(&path) else { continue };
+        let (wanted, descend) = if meta.is_dir() {
+            (0o700, true)
+        } else if meta.is_file() || meta.file_type().is_socket() {
+            (0o600, false)
+        } else {
+            continue;
+        };
+        // sled writes its snapshot files (snap.*) with the process umask while it runs;
+        // they are tightened here like the rest, but they are not somebody's loosening.
+        let sled_snapshot = path.file_name().is_some_and(|n| n.to_string_lossy().starts_with("snap."));
+        if meta.permissions().mode() & 0o077 != 0 && !sled_snapshot {
+            loosened.push(path.clone());
+        }
+        let _ = fs::set_permissions(&path, fs::Permissions::from_mode(wanted));
+        if descend && let Ok(entries) = fs::read_dir(&path) {
+            stack.extend(entries.flatten().map(|e| e.path()));
         }
     }
     loosened
