@@ -196,3 +196,36 @@ fn an_admin_resets_a_staff_pin_and_the_old_one_stops_working() {
     assert!(Bank::open(&store).unwrap().login("S01", "2468").is_ok());
     assert_checks(&Bank::open(&store).unwrap());
 }
+
+/// What a passer-by sees of an id or a card is the same whether it exists or not: the same
+/// words, the same count of tries left, and the same lock after five.
+#[test]
+fn known_and_unknown_ids_and_cards_answer_and_lock_alike() {
+    let (_dir, bank) = new_bank();
+    register(&bank, "JH000001", "陈华佩"); // no PIN
+    register(&bank, "JH000002", "李小梅");
+    let with_pin = card("JH000002");
+    bank.set_volunteer_pin(&admin(), None, &with_pin, Some("2468")).unwrap();
+    for left in (1..=4u8).rev() {
+        for staff in ["A01", "Z99"] {
+            let got = bank.login(staff, "999999");
+            assert!(
+                matches!(got, Err(LoginError::Wrong { remaining: Some(n) }) if n == left),
+                "staff {staff}: {got:?}"
+            );
+        }
+    }
+    for staff in ["A01", "Z99"] {
+        assert!(matches!(bank.login(staff, "999999"), Err(LoginError::Locked { .. })), "staff {staff}");
+    }
+    // Kiosk: a card with no PIN, an unknown card, and a wrong PIN all lock after five.
+    for card in ["JH000001", "JH999999", "JH000002"] {
+        for _ in 0..4 {
+            assert!(!matches!(bank.volunteer_login(card, "111111"), Err(LoginError::Locked { .. }) | Ok(_)));
+        }
+        assert!(
+            matches!(bank.volunteer_login(card, "111111"), Err(LoginError::Locked { .. })),
+            "card {card} does not lock like the others"
+        );
+    }
+}

@@ -40,6 +40,16 @@ impl Bank {
         let decoy = self.decoy.get_or_init(|| self.pepper.hash("0000").unwrap_or_default());
         let _ = self.pin_matches(decoy, pin);
     }
+
+    /// Makes the decoy PIN hash now, on a background thread, so the first unknown id or card
+    /// costs one PIN check like every other (built on demand it cost two: 0.1–0.15 s). The
+    /// counter calls this at start; a one-shot command never needs it.
+    pub fn warm_login(&self) {
+        let (decoy, pepper) = (self.decoy.clone(), self.pepper.clone());
+        std::thread::spawn(move || {
+            decoy.get_or_init(|| pepper.hash("0000").unwrap_or_default());
+        });
+    }
 }
 
 impl Bank {
@@ -57,12 +67,20 @@ impl Bank {
         if let Some(until) = attempts.locked_at(now) {
             return Err(LoginError::Locked { until });
         }
-        if !check()? {
+        let refusal = match check() {
+            Ok(true) => None,
+            Ok(false) => Some(None),
+            // A card without a PIN counts like a wrong PIN, so it locks like any other card.
+            Err(LoginError::NoPin) => Some(Some(LoginError::NoPin)),
+            Err(e) => return Err(e),
+        };
+        if let Some(why) = refusal {
             let after = attempts.failed(now);
             self.store.set_login_attempts(subject, &after)?;
-            return Err(match after.locked_at(now) {
-                Some(until) => LoginError::Locked { until },
-                None => LoginError::Wrong { remaining: Some(after.remaining()) },
+            return Err(match (after.locked_at(now), why) {
+                (Some(until), _) => LoginError::Locked { until },
+                (None, Some(why)) => why,
+                (None, None) => LoginError::Wrong { remaining: Some(after.remaining()) },
             });
         }
         if attempts != Default::default() {
@@ -71,17 +89,26 @@ impl Bank {
         Ok(())
     }
 
-    /// Checks a staff id and PIN; an unknown id is refused like a wrong PIN, after as long.
+    /// Checks a staff id and PIN. An unknown id is refused like a wrong PIN, after as long, and
+    /// its wrong tries are counted and lock it the same way: neither the words ("4 tries
+    /// left"), the time nor a lock tells which ids exist.
     pub fn login(&self, id: &str, pin: &str) -> Result<Staff, LoginError> {
-        let staff = match StaffId::parse(id) {
-            Ok(id) => self.store.staff(&id)?,
-            Err(_) => None,
-        };
-        let Some(staff) = staff else {
+        let Ok(id) = StaffId::parse(id) else {
+            // Not an id at all, so it cannot exist: nothing to hide, nothing to count.
             self.decoy_check(pin);
             return Err(LoginError::Wrong { remaining: None });
         };
-        self.guarded(&LoginSubject::Staff(staff.id.clone()), || Ok(self.pin_matches(&staff.pin_hash, pin)))?;
+        let staff = self.store.staff(&id)?;
+        self.guarded(&LoginSubject::Staff(id), || {
+            Ok(match &staff {
+                Some(s) => self.pin_matches(&s.pin_hash, pin),
+                None => {
+                    self.decoy_check(pin);
+                    false
+                }
+            })
+        })?;
+        let Some(staff) = staff else { return Err(LoginError::Wrong { remaining: None }) };
         if staff.disabled {
             return Err(LoginError::Disabled(staff.id.to_string()));
         }
@@ -98,23 +125,28 @@ impl Bank {
         Ok(c.first_seq())
     }
 
-    /// A volunteer's self-service login: card and PIN. An unknown card is refused exactly like
-    /// a wrong PIN (same error, same time); wrong PINs lock the card as they lock a staff id.
+    /// A volunteer's self-service login: card and PIN. An unknown card, a card without a PIN,
+    /// an inactive card and a wrong PIN cost the same one PIN check and count the same: five in
+    /// a row lock the card typed, whether or not it exists, so a lock tells a guesser nothing.
     pub fn volunteer_login(&self, card: &str, pin: &str) -> Result<VolunteerView, LoginError> {
-        let Some(view) = CardNo::parse(card).ok().and_then(|c| self.find_card(&c).ok()) else {
+        let Ok(card) = CardNo::parse(card) else {
             self.decoy_check(pin);
             return Err(LoginError::Wrong { remaining: None });
         };
-        let v = &view.volunteer;
-        self.guarded(&LoginSubject::Card(v.card.clone()), || {
-            let Some(hash) = v.pin_hash.as_deref() else {
-                // As slow as a wrong PIN: the kiosk shows one message for both, and the delay
-                // must not tell which cards exist either.
+        let view = self.find_card(&card).ok();
+        self.guarded(&LoginSubject::Card(card), || {
+            let Some(view) = &view else {
+                self.decoy_check(pin);
+                return Ok(false);
+            };
+            let Some(hash) = view.volunteer.pin_hash.as_deref() else {
                 self.decoy_check(pin);
                 return Err(LoginError::NoPin);
             };
-            Ok(v.active && self.pin_matches(hash, pin))
+            // The PIN is checked first, so an inactive card costs the same time.
+            let matches = self.pin_matches(hash, pin);
+            Ok(matches && view.volunteer.active)
         })?;
-        Ok(view)
+        view.ok_or(LoginError::Wrong { remaining: None })
     }
 }

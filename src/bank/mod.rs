@@ -68,10 +68,10 @@ pub struct Bank {
     counter: String,
     clock: Clock,
     /// The PIN key, from the key file beside the store.
-    pepper: pepper::Pepper,
+    pepper: Arc<pepper::Pepper>,
     pepper_note: Option<PepperNote>,
     /// A PIN hash no PIN matches, checked for unknown ids so they cost the time of a real check.
-    decoy: std::sync::OnceLock<String>,
+    decoy: Arc<std::sync::OnceLock<String>>,
 }
 
 impl Bank {
@@ -80,7 +80,14 @@ impl Bank {
         let store = Store::open(dir, OpenMode::Existing)?;
         let counter = store.counter_id()?.ok_or_else(|| StoreError::NotInitialized(dir.to_path_buf()))?;
         let (pepper, pepper_note) = pepper::Pepper::load_or_create(dir, true)?;
-        Ok(Bank { store, counter, clock: Arc::new(Utc::now), pepper, pepper_note, decoy: Default::default() })
+        Ok(Bank {
+            store,
+            counter,
+            clock: Arc::new(Utc::now),
+            pepper: Arc::new(pepper),
+            pepper_note,
+            decoy: Default::default(),
+        })
     }
 
     /// Creates a store with its counter and first admin. Refuses an initialised store.
@@ -103,7 +110,7 @@ impl Bank {
             store,
             counter: counter.to_string(),
             clock: Arc::new(Utc::now),
-            pepper,
+            pepper: Arc::new(pepper),
             pepper_note: None,
             decoy: Default::default(),
         };

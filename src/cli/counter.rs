@@ -62,7 +62,10 @@ pub fn run(store: Option<PathBuf>, a: CounterArgs) -> CliResult {
     } else {
         let dir = store_dir(store)?;
         let bank = match Bank::open(&dir) {
-            Ok(bank) => Some(bank),
+            Ok(bank) => {
+                bank.warm_login();
+                Some(bank)
+            }
             Err(crate::bank::BankError::Store(StoreError::NotInitialized(_))) => None,
             Err(e) => return Err(e.into()),
         };
