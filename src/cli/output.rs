@@ -137,17 +137,29 @@ pub fn json(value: &serde_json::Value) {
     say!("{value}");
 }
 
-/// Writes `path` by way of `<path>.<partial>` beside it, renamed into place once `write`
-/// succeeded, so a reader never sees half a file.
+/// Writes `path` by way of a private temporary file beside it (created exclusively, 0600),
+/// renamed into place once `write` succeeded, so a reader never sees half a file.
 pub fn via_partial<T>(
     path: &Path,
-    partial: &str,
+    _partial: &str,
     write: impl FnOnce(&Path) -> Result<T, super::Failure>,
 ) -> Result<T, super::Failure> {
-    let tmp = path.with_extension(partial);
-    let out = write(&tmp)?;
-    std::fs::rename(&tmp, path).map_err(|e| super::Failure::bad_input(format!("{}: {e}", path.display())))?;
-    Ok(out)
+    crate::report::write_private(path, |tmp| write(tmp).map_err(Written::Failed)).map_err(|e| match e {
+        Written::Failed(f) => f,
+        Written::Io(e) => super::Failure::bad_input(format!("{}: {e}", path.display())),
+    })
+}
+
+/// Why a private file was not written: its writer failed, or making or renaming the file did.
+enum Written {
+    Failed(super::Failure),
+    Io(std::io::Error),
+}
+
+impl From<std::io::Error> for Written {
+    fn from(e: std::io::Error) -> Self {
+        Written::Io(e)
+    }
 }
 
 /// [`via_partial`] for a text file written through a buffer.
@@ -156,7 +168,10 @@ pub fn write_buffered<T>(
     write: impl FnOnce(&mut dyn Write) -> Result<T, super::Failure>,
 ) -> Result<T, super::Failure> {
     via_partial(path, "partial", |tmp| {
-        let file = std::fs::File::create(tmp)
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .truncate(true)
+            .open(tmp)
             .map_err(|e| super::Failure::bad_input(format!("{}: {e}", tmp.display())))?;
         let mut buf = std::io::BufWriter::new(file);
         let out = write(&mut buf)?;

@@ -1,6 +1,7 @@
 //! CSV exports. Balances and volunteers read projections only (fast at 100k volunteers);
 //! entries read the journal.
 
+use super::sheet::inert;
 use std::collections::HashMap;
 use std::io::Write;
 
@@ -59,8 +60,8 @@ pub fn export_balances(bank: &Bank, out: impl Write) -> Result<usize, ExportErro
         let account = accounts.next_if(|(aid, _)| *aid == id).map(|(_, a)| a).unwrap_or_default();
         // Fields one by one, numbers through itoa: no allocation per row (100k rows).
         w.write_field(v.card.as_str())?;
-        w.write_field(v.name.as_str())?;
-        w.write_field(&v.community)?;
+        w.write_field(inert(v.name.as_str()).as_bytes())?;
+        w.write_field(inert(&v.community).as_bytes())?;
         for number in [account.earned, account.redeemed, account.balance()] {
             w.write_field(digits.format(number))?;
         }
@@ -86,9 +87,9 @@ pub fn export_volunteers(bank: &Bank, out: impl Write, full: bool) -> Result<usi
         };
         w.write_record([
             v.card.as_str(),
-            v.name.as_str(),
+            &inert(v.name.as_str()),
             &shown(v.phone.as_ref().map(|p| p.as_str()), crate::domain::privacy::mask_phone),
-            &v.community,
+            &inert(&v.community),
             &v.registered_on.to_string(),
             &shown(v.id_number.as_ref().map(|i| i.as_str()), crate::domain::privacy::mask_id_number),
             if v.active { "true" } else { "false" },
@@ -227,9 +228,9 @@ pub fn export_entries(bank: &Bank, out: impl Write) -> Result<usize, ExportError
             r.card_no,
             r.kind,
             r.minutes.to_string(),
-            r.memo,
-            r.actor,
-            r.counter,
+            inert(&r.memo).into_owned(),
+            inert(&r.actor).into_owned(),
+            inert(&r.counter).into_owned(),
         ])?;
         n += 1;
         Ok(())

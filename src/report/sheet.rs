@@ -31,7 +31,7 @@ impl Cell {
     /// What the CSV holds: hours as a decimal like `12.5` (two places at most).
     pub fn csv(&self) -> String {
         match self {
-            Cell::Text(s) => s.clone(),
+            Cell::Text(s) => inert(s).into_owned(),
             Cell::Hours(m) if *m < 0 => format!("-{}", format_hours(m.unsigned_abs())),
             Cell::Hours(m) => format_hours(m.unsigned_abs()),
             Cell::Count(n) => n.to_string(),
@@ -258,4 +258,31 @@ fn sheet_name(name: &str) -> String {
         })
         .take(31)
         .collect()
+}
+
+/// A text cell a spreadsheet will show as text. A cell that starts with `=`, `+`, `-`, `@`, a
+/// tab or a carriage return is read as a formula by Excel and LibreOffice (`=cmd|' /C calc'!A0`
+/// runs a program), so such text gets a leading apostrophe, OWASP's rule for CSV injection.
+/// Only text goes through this: numbers (minutes, counts, signed hours) stay numbers.
+pub fn inert(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{text}"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
+#[cfg(test)]
+mod inert_tests {
+    use super::inert;
+
+    #[test]
+    fn formula_like_text_is_neutralised_and_other_text_is_kept() {
+        for bad in ["=cmd|' /C calc'!A0", "+SUM(1,1)", "-2+3", "@SUM(A1)", "\tx", "\rx"] {
+            assert_eq!(inert(bad), format!("'{bad}"));
+        }
+        for good in ["陈华佩", "JH000123", "a=b", "", "2.5"] {
+            assert_eq!(inert(good), good);
+        }
+    }
 }

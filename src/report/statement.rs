@@ -65,7 +65,7 @@ pub fn export_statement(bank: &Bank, card: &CardNo, out: impl Write) -> Result<(
             l.seq.to_string(),
             l.day.clone(),
             l.kind.to_string(),
-            l.memo.clone(),
+            super::sheet::inert(&l.memo).into_owned(),
             l.delta.to_string(),
             l.balance.to_string(),
         ])?;

@@ -57,10 +57,11 @@ pub fn write_workbook(
 ) -> Result<PathBuf, String> {
     let dir = report_dir(config);
     let path = dir.join(format!("{name}.xlsx"));
-    let tmp = dir.join(format!("{name}.partial.xlsx"));
-    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    report::sheet::write_xlsx(sheets, &tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
-    std::fs::rename(&tmp, &path).map_err(|e| format!("{}: {e}", path.display()))?;
+    // Workbooks hold names: private files, in a private folder when it is made for them.
+    report::write_private(&path, |tmp| {
+        report::sheet::write_xlsx(sheets, tmp).map_err(|e| std::io::Error::other(e.to_string()))
+    })
+    .map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(path)
 }
 
