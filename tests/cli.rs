@@ -276,7 +276,23 @@ fn the_whole_counter_day_from_the_command_line() {
     );
     assert!(f.ok(&["volunteer", "show", "JH000124"]).contains("李明"));
     f.ok(&["volunteer", "edit", "JH000124", "--phone", "13900139000", "--new-card", "JH000999"]);
-    assert!(f.ok(&["volunteer", "show", "JH000999", "--json"]).contains("13900139000"));
+    // Masked unless --full, and --full is journalled before anything is printed.
+    let masked = f.ok(&["volunteer", "show", "JH000999", "--json"]);
+    assert!(masked.contains("139****9000") && !masked.contains("13900139000"), "{masked}");
+    assert!(!f.ok(&["volunteer", "list", "--json"]).contains("13900139000"));
+    assert!(!f.ok(&["volunteer", "show", "JH000999"]).contains("13900139000"));
+    let events = || {
+        serde_json::from_str::<serde_json::Value>(&f.ok(&["check", "--json"])).unwrap()["events"]
+            .as_u64()
+            .unwrap()
+    };
+    let before = events();
+    assert!(f.ok(&["volunteer", "show", "JH000999", "--json", "--full"]).contains("13900139000"));
+    assert!(f.ok(&["volunteer", "list", "--json", "--full"]).contains("13900139000"));
+    assert_eq!(events(), before + 2, "each full view is a journal entry");
+    let bank = hourbank::bank::Bank::open(&f.store()).unwrap();
+    assert_eq!(bank.event(before + 1).unwrap().kind().name(), "personal_data_exported");
+    drop(bank);
     assert!(f.ok(&["activity", "list"]).contains("垃圾分类督导"));
     f.ok(&["reward", "restock", "大米5kg", "--qty", "2"]);
     let rewards: serde_json::Value = serde_json::from_str(&f.ok(&["reward", "list", "--json"])).unwrap();

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 use serde_json::json;
 
+use crate::domain::privacy::mask_phone;
+
 use super::{CliResult, open_bank, output};
 use crate::bank::{VolunteerForm, VolunteerView, cli_actor};
 use crate::domain::{CardNo, Day, IdNumber, Name, Phone, format_hours};
@@ -15,14 +17,23 @@ pub enum VolunteerCmd {
     Add(AddArgs),
     /// List every volunteer with their balance
     List {
+        /// Print the list as JSON (phones masked unless --full)
         #[arg(long)]
         json: bool,
+        /// Phones in full (recorded in the journal first, as personal_data_exported)
+        #[arg(long)]
+        full: bool,
     },
     /// One volunteer's details and totals
     Show {
+        /// The volunteer's card number
         card: String,
+        /// Print the volunteer as JSON (phone masked unless --full)
         #[arg(long)]
         json: bool,
+        /// Phone and ID number in full (recorded in the journal first)
+        #[arg(long)]
+        full: bool,
     },
     /// Change a volunteer's details (only the fields given)
     Edit(EditArgs),
@@ -78,11 +89,16 @@ pub struct EditArgs {
     op_id: Option<String>,
 }
 
-fn view_json(v: &VolunteerView) -> serde_json::Value {
+/// The phone as shown: masked (`138****5678`) unless `full`.
+fn phone(v: &VolunteerView, full: bool) -> Option<String> {
+    v.volunteer.phone.as_ref().map(|p| if full { p.as_str().to_string() } else { mask_phone(p.as_str()) })
+}
+
+fn view_json(v: &VolunteerView, full: bool) -> serde_json::Value {
     json!({
         "card_no": v.volunteer.card.as_str(),
         "name": v.volunteer.name.as_str(),
-        "phone": v.volunteer.phone.as_ref().map(|p| p.as_str()),
+        "phone": phone(v, full),
         "community": v.volunteer.community,
         "registered_at": v.volunteer.registered_on.to_string(),
         "active": v.volunteer.active,
@@ -122,10 +138,13 @@ pub fn run(store: Option<PathBuf>, cmd: VolunteerCmd) -> CliResult {
             let e = bank.register_volunteer(&cli_actor(), a.op_id.as_deref(), &form)?;
             say!("saved #{}: registered {} {}", e.seq(), form.card, form.name);
         }
-        VolunteerCmd::List { json } => {
+        VolunteerCmd::List { json, full } => {
+            if full {
+                bank.note_full_export(&cli_actor(), "volunteer list")?;
+            }
             let all: Vec<VolunteerView> = bank.volunteers().collect::<Result<_, _>>()?;
             if json {
-                output::json(&serde_json::Value::Array(all.iter().map(view_json).collect()));
+                output::json(&serde_json::Value::Array(all.iter().map(|v| view_json(v, full)).collect()));
             } else {
                 let rows: Vec<Vec<String>> = all
                     .iter()
@@ -141,12 +160,15 @@ pub fn run(store: Option<PathBuf>, cmd: VolunteerCmd) -> CliResult {
                 output::table(&["card", "name", "community", "balance h"], &rows);
             }
         }
-        VolunteerCmd::Show { card, json } => {
+        VolunteerCmd::Show { card, json, full } => {
             let v = bank.find_card(&CardNo::parse(&card)?)?;
+            if full {
+                bank.note_full_export(&cli_actor(), &format!("volunteer {}", v.volunteer.card))?;
+            }
             if json {
-                output::json(&view_json(&v));
+                output::json(&view_json(&v, full));
             } else {
-                let phone = v.volunteer.phone.as_ref().map(|p| p.as_str()).unwrap_or("-");
+                let phone = phone(&v, full).unwrap_or_else(|| "-".into());
                 say!(
                     "{} {}  ({})",
                     v.volunteer.card,
