@@ -92,12 +92,39 @@ fn op() -> impl Strategy<Value = Op> {
 #[derive(Debug, Clone)]
 enum Entry {
     Other,
-    Deposit { v: usize, m: u64, day: i64 },
-    Held { v: usize, m: u64, day: i64 },
-    Expire { v: usize, m: u64 },
-    Redeem { v: usize, reward: usize, qty: u32, m: u64 },
-    Transfer { from: usize, to: usize, m: u64 },
-    Adjust { v: usize, credit: bool, m: u64 },
+    /// `counted`: a day cap was set when it was recorded, so it is in its day's total.
+    Deposit {
+        v: usize,
+        m: u64,
+        day: i64,
+        counted: bool,
+    },
+    Held {
+        v: usize,
+        m: u64,
+        day: i64,
+        counted: bool,
+    },
+    Expire {
+        v: usize,
+        m: u64,
+    },
+    Redeem {
+        v: usize,
+        reward: usize,
+        qty: u32,
+        m: u64,
+    },
+    Transfer {
+        from: usize,
+        to: usize,
+        m: u64,
+    },
+    Adjust {
+        v: usize,
+        credit: bool,
+        m: u64,
+    },
 }
 
 /// What the bank should do, written as plainly as possible.
@@ -155,11 +182,23 @@ impl Model {
         day_ok && Self::cap(self.rules.storage_cap).is_none_or(|cap| self.bal(v) + m <= cap)
     }
     fn credit_deposit(&mut self, v: usize, m: u64, day: i64) {
-        if self.rules.day_cap.is_some() {
+        let counted = self.count(v, m, day);
+        *self.balance.entry(v).or_default() += m;
+        self.record(Entry::Deposit { v, m, day, counted });
+    }
+    /// Adds `m` to the day's total while a day cap is set; says whether it did.
+    fn count(&mut self, v: usize, m: u64, day: i64) -> bool {
+        let counted = self.rules.day_cap.is_some();
+        if counted {
             *self.day_totals.entry((v, day)).or_default() += m;
         }
-        *self.balance.entry(v).or_default() += m;
-        self.record(Entry::Deposit { v, m, day });
+        counted
+    }
+    fn uncount(&mut self, v: usize, m: u64, day: i64, counted: bool) {
+        if counted {
+            let t = self.day_totals.entry((v, day)).or_default();
+            *t = t.saturating_sub(m);
+        }
     }
     /// FIFO expiry of one volunteer: credits before `cutoff` not used up by debits.
     fn expiring(&self, v: usize, cutoff: i64, today: i64) -> u64 {
@@ -170,7 +209,7 @@ impl Model {
                 continue;
             }
             match *e {
-                Entry::Deposit { v: w, m, day } if w == v && day < cutoff => old += m,
+                Entry::Deposit { v: w, m, day, .. } if w == v && day < cutoff => old += m,
                 Entry::Transfer { to, m, .. } if to == v && today < cutoff => old += m,
                 Entry::Adjust { v: w, credit: true, m } if w == v && today < cutoff => old += m,
                 Entry::Redeem { v: w, m, .. } | Entry::Expire { v: w, m } if w == v => debits += m,
@@ -207,7 +246,9 @@ impl Model {
                 let over = Self::cap(self.rules.approval_over).is_some_and(|limit| m > limit);
                 if *by_staff && over {
                     self.held.push(self.next_seq);
-                    self.record(Entry::Held { v: *c, m, day });
+                    // Held hours keep their place in the day's total.
+                    let counted = self.count(*c, m, day);
+                    self.record(Entry::Held { v: *c, m, day, counted });
                 } else {
                     self.credit_deposit(*c, m, day);
                 }
@@ -290,13 +331,11 @@ impl Model {
                 }
                 let ok = match entry {
                     Entry::Other | Entry::Held { .. } => false,
-                    Entry::Deposit { v, m, day } => {
+                    Entry::Deposit { v, m, day, counted } => {
                         self.bal(v) >= m && {
                             *self.balance.entry(v).or_default() -= m;
-                            if self.rules.day_cap.is_some() {
-                                let t = self.day_totals.entry((v, day)).or_default();
-                                *t = t.saturating_sub(m);
-                            }
+                            // Only what it added comes off (nothing, if no cap was set then).
+                            self.uncount(v, m, day, counted);
                             true
                         }
                     }
@@ -344,10 +383,14 @@ impl Model {
             }
             Op::Decide(k, approve) => {
                 let Some(&target) = self.held.get(*k) else { return false };
-                let Some(Entry::Held { v, m, day }) = self.entries.get(&target).cloned() else {
+                let Some(Entry::Held { v, m, day, counted }) = self.entries.get(&target).cloned() else {
                     return false;
                 };
+                // The held hours give up their place; an approval takes it again (all or nothing).
+                let before = self.day_totals.clone();
+                self.uncount(v, m, day, counted);
                 if *approve && !self.fits(v, m, Some(day)) {
+                    self.day_totals = before;
                     return false;
                 }
                 self.held.remove(*k);

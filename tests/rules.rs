@@ -181,3 +181,59 @@ fn an_import_keeps_the_rounding_and_the_caps_with_line_numbers() {
     assert!(err.contains("line 5") && err.contains("storage cap"), "{err}");
     assert_eq!(ok(&s, &["export", "entries"]), before, "refused whole");
 }
+
+/// The review's walk-around: a deposit made before the day cap existed, reversed after it was
+/// set, must not free room on the capped day (only what was counted comes off).
+#[test]
+fn reversing_a_deposit_made_before_the_day_cap_frees_no_room_under_it() {
+    let (_d, s) = store();
+    let dep = |hours: &str| {
+        hourbank(&s, &["deposit", "--card", "JH000001", "--activity", "入户宣传", "--hours", hours], "")
+    };
+    let (code, out, _) = dep("8");
+    assert_eq!(code, 0);
+    let before_cap: String =
+        out.split("saved #").nth(1).unwrap().chars().take_while(char::is_ascii_digit).collect();
+    ok(&s, &["rules", "set", "--day-cap", "8h"]);
+    assert_eq!(dep("8").0, 0, "the cap counts from when it is set");
+    ok(&s, &["reverse", "--seq", &before_cap, "--reason", "录错了"]);
+    let (code, _, err) = dep("8");
+    assert_eq!(code, 1, "16 h on a capped day: {err}");
+    assert!(err.contains("cap"), "{err}");
+    assert_eq!(balance_of(&s, "JH000001"), 8 * 60);
+    ok(&s, &["check"]);
+}
+
+/// Held hours keep their place under the day cap, so the admin's approval can always credit
+/// them as they stand; a later deposit that would crowd them out is refused instead.
+#[test]
+fn a_held_deposit_keeps_its_place_under_the_day_cap_and_can_be_approved() {
+    let (_d, s) = store();
+    let held = {
+        let bank = Bank::open(&s).unwrap().with_clock(fixed_clock());
+        let staff = hourbank::bank::NewStaff {
+            id: StaffId::parse("S01").unwrap(),
+            name: Name::parse("李敏").unwrap(),
+            role: Role::Staff,
+            pin: "5678".into(),
+        };
+        bank.add_staff(&admin(), None, staff).unwrap();
+        let rules = hourbank::domain::Rules {
+            approval_over: Some(Minutes::from_hours(5)),
+            day_cap: Some(Minutes::from_hours(8)),
+            ..Default::default()
+        };
+        bank.change_rules(&admin(), None, &rules).unwrap();
+        let a = bank.find_activity("入户宣传").unwrap().0;
+        let by_staff = Actor::Staff(StaffId::parse("S01").unwrap());
+        let held = bank.deposit(&by_staff, None, &deposit("JH000001", a, 6 * 60)).unwrap();
+        assert!(matches!(held.events[0].kind(), EventKind::DepositHeld { .. }));
+        let crowding = bank.deposit(&by_staff, None, &deposit("JH000001", a, 5 * 60));
+        assert!(crowding.is_err(), "5 h more would leave the held 6 h no room: {crowding:?}");
+        bank.deposit(&by_staff, None, &deposit("JH000001", a, 2 * 60)).unwrap();
+        held.first_seq().to_string()
+    };
+    ok(&s, &["approvals", "approve", &held, "--reason", "签到表已核对"]);
+    assert_eq!(balance_of(&s, "JH000001"), 8 * 60);
+    ok(&s, &["check"]);
+}

@@ -164,6 +164,10 @@ pub trait LedgerStore {
     /// Minutes credited to a volunteer for one service day (kept only while a day cap is set).
     fn day_total(&self, volunteer: VolunteerId, day: Day) -> Result<u32, Self::Error>;
     fn put_day_total(&mut self, volunteer: VolunteerId, day: Day, minutes: u32) -> Result<(), Self::Error>;
+    /// The minutes entry `seq` (a deposit, or a held deposit) added to its day's total, if it
+    /// was counted (a day cap was set when it was recorded).
+    fn counted(&self, seq: u64) -> Result<Option<u32>, Self::Error>;
+    fn set_counted(&mut self, seq: u64, minutes: Option<u32>) -> Result<(), Self::Error>;
     /// Whether the deposit held by entry `seq` still waits for a decision.
     fn is_held(&self, seq: u64) -> Result<bool, Self::Error>;
     fn set_held(&mut self, seq: u64, held: bool) -> Result<(), Self::Error>;
@@ -246,9 +250,7 @@ pub fn apply<S: LedgerStore>(s: &mut S, event: &Event) -> Applied<S::Error> {
             let rules = store(s.rules())?;
             let day_total = within_day_cap(s, &rules, *v, *served_on, *minutes)?;
             within_storage_cap(s, &rules, *v, *minutes)?;
-            if let Some(total) = day_total {
-                store(s.put_day_total(*v, *served_on, total))?;
-            }
+            count(s, seq, *v, *served_on, *minutes, day_total)?;
             change(s, *v, seq, |a| add(&mut a.earned, minutes_u64(*minutes)))
         }
         EventKind::DepositHeld { volunteer: v, activity, minutes, served_on, .. } => {
@@ -258,9 +260,12 @@ pub fn apply<S: LedgerStore>(s: &mut S, event: &Event) -> Applied<S::Error> {
             }
             // The caps are checked now too, so staff hear of a deposit that cannot be approved
             // while the volunteer is still at the counter; they are checked again on approval.
+            // Held hours count toward the day cap from the moment they are held (they keep
+            // their place in the day), so a held deposit can always be approved as it stands.
             let rules = store(s.rules())?;
-            within_day_cap(s, &rules, *v, *served_on, *minutes)?;
+            let day_total = within_day_cap(s, &rules, *v, *served_on, *minutes)?;
             within_storage_cap(s, &rules, *v, *minutes)?;
+            count(s, seq, *v, *served_on, *minutes, day_total)?;
             store(s.set_held(seq, true))?;
             store(s.add_history(*v, seq))
         }
@@ -268,11 +273,14 @@ pub fn apply<S: LedgerStore>(s: &mut S, event: &Event) -> Applied<S::Error> {
             if !store(s.is_held(*held))? {
                 return Err(Rule::NotHeld(*held).into());
             }
-            let Some(EventKind::DepositHeld { volunteer: v, .. }) =
+            let Some(EventKind::DepositHeld { volunteer: v, served_on, .. }) =
                 store(s.entry(*held))?.map(|e| e.body.kind)
             else {
                 return Err(Rule::NotHeld(*held).into());
             };
+            // Its place in the day is given up; an approval's deposit, in the same commit,
+            // takes it again.
+            uncount(s, *held, v, served_on)?;
             store(s.set_held(*held, false))?;
             store(s.add_history(v, seq))
         }
@@ -394,10 +402,9 @@ fn reverse<S: LedgerStore>(s: &mut S, seq: u64, target: u64) -> Applied<S::Error
     store(s.mark_reversed(target, seq))?;
     match original.body.kind {
         EventKind::Deposited { volunteer: v, minutes, served_on, .. } => {
-            if store(s.rules())?.day_cap.is_some() {
-                let total = store(s.day_total(v, served_on))?.saturating_sub(minutes.get());
-                store(s.put_day_total(v, served_on, total))?;
-            }
+            // Only what this deposit added to the day's total comes off it: a deposit made
+            // before the cap was set was never counted.
+            uncount(s, target, v, served_on)?;
             change(s, v, seq, |a| sub(&mut a.earned, minutes_u64(minutes)))
         }
         EventKind::Expired { volunteer: v, minutes, .. } => {
@@ -466,6 +473,38 @@ fn change<S: LedgerStore>(
     }
     store(s.put_account(id, &after))?;
     store(s.add_history(id, seq))
+}
+
+/// Adds entry `seq`'s minutes to its day's total when a day cap is set (`day_total` from
+/// [`within_day_cap`]), remembering what it added.
+fn count<S: LedgerStore>(
+    s: &mut S,
+    seq: u64,
+    v: VolunteerId,
+    day: Day,
+    minutes: Minutes,
+    day_total: Option<u32>,
+) -> Result<(), ApplyError<S::Error>> {
+    if let Some(total) = day_total {
+        store(s.put_day_total(v, day, total))?;
+        store(s.set_counted(seq, Some(minutes.get())))?;
+    }
+    Ok(())
+}
+
+/// Takes off its day's total what entry `seq` added to it, if anything.
+fn uncount<S: LedgerStore>(
+    s: &mut S,
+    seq: u64,
+    v: VolunteerId,
+    day: Day,
+) -> Result<(), ApplyError<S::Error>> {
+    if let Some(added) = store(s.counted(seq))? {
+        let total = store(s.day_total(v, day))?.saturating_sub(added);
+        store(s.put_day_total(v, day, total))?;
+        store(s.set_counted(seq, None))?;
+    }
+    Ok(())
 }
 
 /// Refuses a deposit that would pass the day cap; returns the day's new total when a cap is set

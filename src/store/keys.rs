@@ -35,6 +35,8 @@ pub fn tagged_key(tag: u8, id: u64) -> [u8; 9] {
 pub const HELD: u8 = b'H';
 /// `limits`: minutes credited to a volunteer for one service day.
 pub const DAY_TOTAL: u8 = b'D';
+/// `limits`: the minutes a deposit (or a held deposit) added to its day's total, by its seq.
+pub const COUNTED: u8 = b'C';
 
 /// `limits`: `D` ‖ volunteer id ‖ day, the day with its sign bit flipped so that days sort in
 /// order as bytes (all of a volunteer's days sit together, oldest first).

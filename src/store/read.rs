@@ -4,7 +4,7 @@
 use serde::de::DeserializeOwned;
 
 use super::codec::{self, CodecError};
-use super::keys::{DAY_TOTAL, HELD, OPEN_SHIFT, SHIFT, name_key, read_u64, tagged_key, u64_key};
+use super::keys::{COUNTED, DAY_TOTAL, HELD, OPEN_SHIFT, SHIFT, name_key, read_u64, tagged_key, u64_key};
 use super::records::AccountRecord;
 use super::tree::TreeId;
 use super::tx::{Head, OpRecord};
@@ -90,6 +90,15 @@ impl Store {
         self.tree(tree::LIMITS).scan_prefix([HELD]).map(|item| {
             let (k, _) = item?;
             read_u64(&k[1..]).ok_or_else(|| bad_key(tree::LIMITS, &k))
+        })
+    }
+
+    /// What each counted deposit added to its day's total: (seq, minutes), for `check`.
+    pub fn counted_deposits(&self) -> impl Iterator<Item = Result<(u64, u32), StoreError>> + '_ {
+        self.tree(tree::LIMITS).scan_prefix([COUNTED]).map(|item| {
+            let (k, v) = item?;
+            let seq = read_u64(&k[1..]).ok_or_else(|| bad_key(tree::LIMITS, &k))?;
+            Ok((seq, codec::decode(tree::LIMITS.name, &k, &v)?))
         })
     }
 

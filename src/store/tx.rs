@@ -12,7 +12,7 @@ use sled::transaction::{
 };
 
 use super::codec::{self, CodecError};
-use super::keys::{HELD, OPEN_SHIFT, SHIFT, day_total_key, name_key, tagged_key, u64_key};
+use super::keys::{COUNTED, HELD, OPEN_SHIFT, SHIFT, day_total_key, name_key, tagged_key, u64_key};
 use super::records::AccountRecord;
 use super::{SCHEMA_VERSION, Store, StoreError, journal_copy, meta};
 use crate::domain::ledger::{ApplyError, LedgerStore, NameKind, Rule, apply};
@@ -316,6 +316,16 @@ impl LedgerStore for TxView<'_> {
     }
     fn put_day_total(&mut self, volunteer: u64, day: Day, minutes: u32) -> Result<(), TxFail> {
         self.put(LIMITS, &day_total_key(volunteer, day), &minutes)
+    }
+    fn counted(&self, seq: u64) -> Result<Option<u32>, TxFail> {
+        self.get(LIMITS, &tagged_key(COUNTED, seq))
+    }
+    fn set_counted(&mut self, seq: u64, minutes: Option<u32>) -> Result<(), TxFail> {
+        let key = tagged_key(COUNTED, seq);
+        match minutes {
+            Some(m) => self.put(LIMITS, &key, &m),
+            None => self.trees[LIMITS.index].remove(&key[..]).map(drop).map_err(TxFail::Sled),
+        }
     }
     fn is_held(&self, seq: u64) -> Result<bool, TxFail> {
         let key = tagged_key(HELD, seq);

@@ -26,6 +26,7 @@ pub(super) struct Stored {
     open_shifts: HashMap<u64, u64>,
     rules: crate::domain::Rules,
     day_totals: HashMap<(u64, i32), u32>,
+    counted: HashMap<u64, u32>,
     held: std::collections::HashSet<u64>,
 }
 
@@ -47,6 +48,7 @@ pub(super) fn load_stored(store: &Store) -> Result<Stored, StoreError> {
         open_shifts: store.open_shifts().collect::<Result<_, _>>()?,
         rules: store.rules()?,
         day_totals: store.day_totals().collect::<Result<_, _>>()?,
+        counted: store.counted_deposits().collect::<Result<_, _>>()?,
         held: store.held_deposits().collect::<Result<_, _>>()?,
     })
 }
@@ -120,7 +122,11 @@ pub(super) fn compare_projections(
             ),
         );
     }
-    if stored.rules != r.rules || stored.day_totals != r.day_totals || stored.held != r.held {
+    if stored.rules != r.rules
+        || stored.day_totals != r.day_totals
+        || stored.counted != r.counted
+        || stored.held != r.held
+    {
         p.add(
             5,
             format!(

@@ -95,6 +95,7 @@ pub(super) struct Replay<'s> {
     open_shifts: HashMap<u64, u64>,
     rules: Rules,
     day_totals: HashMap<(u64, i32), u32>,
+    counted: HashMap<u64, u32>,
     held: std::collections::HashSet<u64>,
 }
 
@@ -117,6 +118,7 @@ impl<'s> Replay<'s> {
             open_shifts: HashMap::new(),
             rules: Rules::default(),
             day_totals: HashMap::new(),
+            counted: HashMap::new(),
             held: Default::default(),
         }
     }
@@ -256,6 +258,16 @@ impl LedgerStore for Replay<'_> {
     }
     fn put_day_total(&mut self, volunteer: u64, day: Day, minutes: u32) -> Result<(), StoreError> {
         self.day_totals.insert((volunteer, day.ordinal()), minutes);
+        Ok(())
+    }
+    fn counted(&self, seq: u64) -> Result<Option<u32>, StoreError> {
+        Ok(self.counted.get(&seq).copied())
+    }
+    fn set_counted(&mut self, seq: u64, minutes: Option<u32>) -> Result<(), StoreError> {
+        match minutes {
+            Some(m) => self.counted.insert(seq, m),
+            None => self.counted.remove(&seq),
+        };
         Ok(())
     }
     fn is_held(&self, seq: u64) -> Result<bool, StoreError> {
