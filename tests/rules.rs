@@ -237,3 +237,37 @@ fn a_held_deposit_keeps_its_place_under_the_day_cap_and_can_be_approved() {
     assert_eq!(balance_of(&s, "JH000001"), 8 * 60);
     ok(&s, &["check"]);
 }
+
+/// An import applies the live deposit's rules (one definition of them): no service day in the
+/// future, no hours for a deactivated volunteer; and a volunteer row imported before is a
+/// no-op only when it says what it said then.
+#[test]
+fn an_import_refuses_what_the_counter_refuses_and_changed_rows_seen_before() {
+    let (d, s) = store();
+    ok(&s, &["volunteer", "add", "--card", "JH000003", "--name", "王芳"]);
+    ok(&s, &["volunteer", "edit", "JH000003", "--deactivate"]);
+    let entries = d.path().join("e.csv");
+    std::fs::write(
+        &entries,
+        "id,timestamp,card_no,kind,minutes,memo\n\
+         1,2099-01-01 09:00,JH000001,deposit,60,入户宣传\n\
+         2,2025-06-01 09:00,JH000003,deposit,60,入户宣传\n\
+         3,2025-06-01 09:00,JH000001,deposit,60,入户宣传\n",
+    )
+    .unwrap();
+    let (code, _, err) = hourbank(&s, &["import", "entries", entries.to_str().unwrap()], "");
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("line 2") && err.contains("future"), "{err}");
+    assert!(err.contains("line 3") && err.contains("JH000003"), "{err}");
+    assert!(!err.contains("line 4"), "{err}");
+    assert_eq!(balance_of(&s, "JH000001"), 0, "a file with bad rows writes nothing");
+
+    let people = d.path().join("v.csv");
+    std::fs::write(&people, "card_no,name,phone,community\nJH000010,赵磊,13800138000,白沙街道\n").unwrap();
+    ok(&s, &["import", "volunteers", people.to_str().unwrap()]);
+    assert!(ok(&s, &["import", "volunteers", people.to_str().unwrap()]).contains("1 already present"));
+    std::fs::write(&people, "card_no,name,phone,community\nJH000010,赵磊,13900139000,白沙街道\n").unwrap();
+    let (code, _, err) = hourbank(&s, &["import", "volunteers", people.to_str().unwrap()], "");
+    assert_eq!(code, 2, "a changed row is a bad row: {err}");
+    assert!(err.contains("different details"), "{err}");
+}

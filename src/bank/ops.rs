@@ -33,6 +33,14 @@ fn card_owner(view: &TxView<'_>, card: &CardNo, active: bool) -> PlanResult<(Vol
     Ok((id, v))
 }
 
+/// The owner of `card`, who may be credited hours served on `served_on` (see
+/// [`super::rules::depositable`]).
+fn depositor(view: &TxView<'_>, card: &CardNo, served_on: Day, today: Day) -> PlanResult<VolunteerId> {
+    let (id, v) = card_owner(view, card, false)?;
+    super::rules::depositable(&v, served_on, today).map_err(rule)?;
+    Ok(id)
+}
+
 fn capped(view: &TxView<'_>, minutes: Minutes) -> PlanResult<Minutes> {
     let cap = read(view.settings())?.entry_cap;
     minutes.entry(cap).map_err(|e| rule(Rule::Invalid(e)))
@@ -141,13 +149,10 @@ fn first(c: Committed) -> Result<Event, BankError> {
 }
 
 impl Bank {
+    /// The day a deposit was served: the one given, or today. Checked (not in the future)
+    /// with the volunteer, inside the commit, by `depositor`.
     fn service_day(&self, served_on: Option<Day>) -> Result<Day, BankError> {
-        let today = self.today();
-        let day = served_on.unwrap_or(today);
-        if day > today {
-            return Err(Rule::FutureDate(day.to_string()).into());
-        }
-        Ok(day)
+        Ok(served_on.unwrap_or(self.today()))
     }
 
     pub fn register_volunteer(
@@ -418,11 +423,11 @@ impl Bank {
     }
 
     pub fn deposit(&self, who: &Actor, op: Option<&str>, d: &Deposit) -> Result<Committed, BankError> {
-        let served_on = self.service_day(d.served_on)?;
+        let (served_on, today) = (self.service_day(d.served_on)?, self.today());
         let note = crate::domain::parse_text(&d.note, crate::domain::MAX_NOTE_CHARS)?;
         self.run(who, op, "deposit", d, |view| {
             let role = require(view, who, Need::Staff, "record hours")?;
-            let (volunteer, _) = card_owner(view, &d.card, true)?;
+            let volunteer = depositor(view, &d.card, served_on, today)?;
             Ok(vec![plan_deposit(view, role, volunteer, d.activity, d.minutes, served_on, &note)?])
         })
     }
@@ -434,7 +439,7 @@ impl Bank {
         op: Option<&str>,
         b: &BatchDeposit,
     ) -> Result<Committed, BankError> {
-        let served_on = self.service_day(b.served_on)?;
+        let (served_on, today) = (self.service_day(b.served_on)?, self.today());
         let note = crate::domain::parse_text(&b.note, crate::domain::MAX_NOTE_CHARS)?;
         if b.cards.is_empty() {
             return Err(DomainError::Quantity.into());
@@ -448,7 +453,7 @@ impl Bank {
             b.cards
                 .iter()
                 .map(|card| {
-                    let (volunteer, _) = card_owner(view, card, true)?;
+                    let volunteer = depositor(view, card, served_on, today)?;
                     plan_deposit(view, role, volunteer, b.activity, b.minutes, served_on, &note)
                 })
                 .collect()

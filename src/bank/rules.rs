@@ -236,3 +236,21 @@ fn expiry(volunteer: VolunteerId, flows: Vec<Flow>, cutoff: Day) -> Option<Expir
     (minutes > 0)
         .then(|| Expiry { volunteer, minutes: Minutes::new(u32::try_from(minutes).unwrap_or(u32::MAX)) })
 }
+
+/// What a deposit needs besides the money rules of `ledger::apply`, whichever way it comes in
+/// (the counter, a batch, the command line, an import): a service day that is not in the
+/// future, and a volunteer who is active. One definition, so an import cannot accept what the
+/// counter refuses.
+pub(super) fn depositable(
+    volunteer: &crate::domain::Volunteer,
+    served_on: Day,
+    today: Day,
+) -> Result<(), Rule> {
+    if served_on > today {
+        return Err(Rule::FutureDate(served_on.to_string()));
+    }
+    if !volunteer.active {
+        return Err(Rule::VolunteerInactive(volunteer.card.to_string()));
+    }
+    Ok(())
+}

@@ -437,14 +437,26 @@ fn take_lock(dir: &Path) -> Result<File, StoreError> {
         .truncate(false)
         .open(&path)
         .map_err(io_err(&path))?;
-    match file.try_lock() {
-        Ok(()) => {}
-        Err(fs::TryLockError::WouldBlock) => {
-            let mut text = String::new();
-            let _ = file.read_to_string(&mut text);
-            return Err(StoreError::InUse { dir: dir.to_path_buf(), pid: text.trim().parse().ok() });
+    // A lock this process wrote may still be held for a moment after its store was dropped:
+    // a child being started elsewhere in the process (a receipt command, a test's `hourbank`)
+    // shares every open file until its exec closes them. Wait for that, briefly.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        match file.try_lock() {
+            Ok(()) => break,
+            Err(fs::TryLockError::WouldBlock) => {
+                let mut text = String::new();
+                let _ = file.seek(SeekFrom::Start(0));
+                let _ = file.read_to_string(&mut text);
+                let pid: Option<u32> = text.trim().parse().ok();
+                if pid == Some(std::process::id()) && std::time::Instant::now() < deadline {
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                    continue;
+                }
+                return Err(StoreError::InUse { dir: dir.to_path_buf(), pid });
+            }
+            Err(fs::TryLockError::Error(e)) => return Err(StoreError::Io { path, source: e }),
         }
-        Err(fs::TryLockError::Error(e)) => return Err(StoreError::Io { path, source: e }),
     }
     file.set_len(0).map_err(io_err(&path))?;
     file.seek(SeekFrom::Start(0)).map_err(io_err(&path))?;

@@ -46,6 +46,9 @@ impl Bank {
             return bad.into_result().map(|_| summary);
         };
         let cap = self.store.settings().map_err(BankError::from)?.entry_cap;
+        let today = self.today();
+        // Whether each card's volunteer may be credited (the live deposit's rule).
+        let mut volunteers: HashMap<u64, crate::domain::Volunteer> = HashMap::new();
 
         // Pass 1: parse and validate each row on its own.
         let mut ids = String::new();
@@ -86,6 +89,20 @@ impl Bank {
                 let minutes = Minutes::new(minutes)
                     .entry(if kind == EntryKind::Deposit { cap } else { Minutes::new(u32::MAX) })
                     .map_err(|e| e.to_string())?;
+                if kind == EntryKind::Deposit {
+                    let v = match volunteers.get(&volunteer) {
+                        Some(v) => v,
+                        None => {
+                            let v = self
+                                .store
+                                .volunteer(volunteer)
+                                .map_err(|e| e.to_string())?
+                                .ok_or_else(|| format!("no volunteer with card {card}"))?;
+                            volunteers.entry(volunteer).or_insert(v)
+                        }
+                    };
+                    super::super::rules::depositable(v, local_day(at), today).map_err(|e| e.to_string())?;
+                }
                 let memo = Name::parse(columns.get(&record, "memo")).map_err(|e| format!("memo: {e}"))?;
                 let key = format!("{}{}", if kind == EntryKind::Deposit { 'a' } else { 'r' }, memo);
                 let next = u32::try_from(memos.len()).map_err(|_| "too many names".to_string())?;

@@ -71,21 +71,28 @@ impl Bank {
                 bad.add(line, format!("card {} already appears on line {first}", v.card));
                 continue;
             }
-            if previous.find(self, &format!("volunteer:{}", v.card))?.is_some() {
-                summary.already_present += 1;
+            let given = registered_given(columns, &record).is_some();
+            // The same row imported before from this source is a no-op only if it says what it
+            // said then (the volunteer may have been edited since); otherwise it is a bad row,
+            // as for entries.
+            if let Some(seq) = previous.find(self, &format!("volunteer:{}", v.card))? {
+                let then = self.store.event(seq).map_err(BankError::from)?.map(|e| e.body.kind);
+                match then {
+                    Some(EventKind::VolunteerRegistered(then)) if same_details(&then, &v, given) => {
+                        summary.already_present += 1;
+                    }
+                    _ => bad.add(
+                        line,
+                        format!("card {} was imported before with different details (entry {seq})", v.card),
+                    ),
+                }
                 continue;
             }
             match self.store.volunteer_id_by_card(&v.card).map_err(BankError::from)? {
                 None => new.push((line, v)),
                 Some(id) => {
                     let existing = self.volunteer(id)?.volunteer;
-                    let same = existing.name == v.name
-                        && existing.phone == v.phone
-                        && existing.community == v.community
-                        && existing.id_number == v.id_number
-                        && (registered_given(columns, &record).is_none()
-                            || existing.registered_on == v.registered_on);
-                    if same {
+                    if same_details(&existing, &v, given) {
                         summary.already_present += 1;
                     } else {
                         bad.add(
@@ -120,6 +127,16 @@ impl Bank {
         }
         Ok(summary)
     }
+}
+
+/// Whether a file's row says what `existing` holds (its registration day only if the file
+/// gives one).
+fn same_details(existing: &Volunteer, row: &Volunteer, registered_given: bool) -> bool {
+    existing.name == row.name
+        && existing.phone == row.phone
+        && existing.community == row.community
+        && existing.id_number == row.id_number
+        && (!registered_given || existing.registered_on == row.registered_on)
 }
 
 fn registered_given(columns: &Columns, record: &csv::StringRecord) -> Option<()> {
