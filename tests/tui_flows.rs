@@ -696,3 +696,34 @@ fn an_admin_expires_old_hours_from_the_rules_tab_after_seeing_the_dry_run() {
     c.typed("x").enter();
     assert!(c.shows("Nothing changed"), "a second run expires nothing: {}", c.render(120, 40));
 }
+
+/// The edit form shows staff the phone and ID number masked, as the page does, and saving
+/// without touching them keeps them; an admin sees them in full, journalled first.
+#[test]
+fn the_edit_form_masks_personal_data_for_staff_and_journals_an_admins_full_view() {
+    let mut c = Counter::seeded(Lang::En);
+    c.login("S01", "5678").typed("JH000002").enter().typed("e");
+    assert_eq!(c.screen(), "register");
+    let screen = c.render(120, 40);
+    assert!(!screen.contains("13900005678") && !screen.contains(counter::ID_NUMBER), "{screen}");
+    assert!(screen.contains("139****5678"), "{screen}");
+    // Change the community only (name, phone, community), and save.
+    for _ in 0..2 {
+        c.key(KeyCode::Tab);
+    }
+    c.typed("x").enter();
+    let v = c.bank().find_card(&CardNo::parse("JH000002").unwrap()).unwrap().volunteer;
+    assert_eq!(v.phone.as_ref().map(|p| p.as_str()), Some("13900005678"), "the masked phone was kept");
+    assert_eq!(v.id_number.as_ref().map(|n| n.as_str()), Some(counter::ID_NUMBER));
+    assert!(v.community.ends_with('x'), "{}", v.community);
+    let revealed = |c: &Counter| {
+        let bank = c.bank();
+        let last = bank.store().head().unwrap().next_seq - 1;
+        (1..=last).filter(|&s| matches!(bank.event(s).unwrap().kind(), EventKind::Revealed { .. })).count()
+    };
+    assert_eq!(revealed(&c), 0, "staff saw nothing in full");
+    c.ctrl('l');
+    c.login("A01", "1234").typed("JH000002").enter().typed("e");
+    assert!(c.render(120, 40).contains("13900005678"), "an admin sees the phone in full");
+    assert_eq!(revealed(&c), 2, "phone and ID number, journalled");
+}

@@ -8,7 +8,8 @@ use ratatui::layout::Rect;
 use super::Screen;
 use super::volunteer::VolunteerPage;
 use crate::bank::{VolunteerForm, VolunteerView};
-use crate::domain::{CardNo, IdNumber, MAX_NAME_CHARS, Name, Phone, VolunteerId, parse_text};
+use crate::domain::privacy::{mask_id_number, mask_phone};
+use crate::domain::{CardNo, IdNumber, MAX_NAME_CHARS, Name, PersonalField, Phone, VolunteerId, parse_text};
 use crate::tui::app::{Cx, Status, Step, Vx};
 use crate::tui::i18n::{Text, fill};
 use crate::tui::keymap::{self, Action, Scope};
@@ -24,6 +25,14 @@ pub struct Register {
     /// `Some` when editing.
     editing: Option<(VolunteerId, bool)>,
     form: Form,
+    /// Editing as staff: the phone and ID number as stored, and the masked text the fields
+    /// show instead. A field still showing its mask keeps the stored value; typing replaces it.
+    masked: Option<Masked>,
+}
+
+struct Masked {
+    phone: (Option<Phone>, String),
+    id_number: (Option<IdNumber>, String),
 }
 
 impl Register {
@@ -35,22 +44,57 @@ impl Register {
             Field::new("", MAX_NAME_CHARS),
             Field::new("", 18),
         ]);
-        let mut r = Register { editing: None, form };
+        let mut r = Register { editing: None, form, masked: None };
         if card.is_some() {
             r.form.focus = NAME;
         }
         r
     }
 
-    pub fn edit(view: &VolunteerView) -> Register {
+    /// The edit form. Staff see the phone and ID number masked, as on the volunteer page; an
+    /// admin sees them in full, and that look is journalled (a `revealed` entry) first — when
+    /// it cannot be, the admin gets the masked form too.
+    pub fn edit(view: &VolunteerView, cx: &mut Cx) -> Register {
         let v = &view.volunteer;
         let mut r = Register::new(Some(v.card.as_str()));
         r.form.fields[NAME].input.set(v.name.as_str());
-        r.form.fields[PHONE].input.set(v.phone.as_ref().map_or("", |p| p.as_str()));
         r.form.fields[COMMUNITY].input.set(&v.community);
-        r.form.fields[ID_NUMBER].input.set(v.id_number.as_ref().map_or("", |n| n.as_str()));
         r.editing = Some((view.id, v.active));
+        let full = cx.session.staff.role == crate::domain::Role::Admin
+            && match cx.bank.reveal(
+                &cx.session.actor,
+                view.id,
+                &[PersonalField::Phone, PersonalField::IdNumber],
+            ) {
+                Ok((seq, _)) => {
+                    *cx.status = Status::Saved(seq);
+                    true
+                }
+                Err(e) => {
+                    *cx.status = Status::Error(cx.t.bank_error(&e));
+                    false
+                }
+            };
+        if full {
+            r.form.fields[PHONE].input.set(v.phone.as_ref().map_or("", |p| p.as_str()));
+            r.form.fields[ID_NUMBER].input.set(v.id_number.as_ref().map_or("", |n| n.as_str()));
+        } else {
+            let phone = v.phone.as_ref().map_or(String::new(), |p| mask_phone(p.as_str()));
+            let id_number = v.id_number.as_ref().map_or(String::new(), |n| mask_id_number(n.as_str()));
+            r.form.fields[PHONE].input.set(&phone);
+            r.form.fields[ID_NUMBER].input.set(&id_number);
+            r.masked =
+                Some(Masked { phone: (v.phone.clone(), phone), id_number: (v.id_number.clone(), id_number) });
+        }
         r
+    }
+
+    /// Whether field `i` still shows the stored value's mask (so it was not changed).
+    fn still_masked(&self, i: usize) -> bool {
+        self.masked.as_ref().is_some_and(|m| {
+            let mask = if i == PHONE { &m.phone.1 } else { &m.id_number.1 };
+            !mask.is_empty() && self.form.value(i) == mask
+        })
     }
 
     /// Checks one field; the card also against the bank (another volunteer's card is taken).
@@ -68,6 +112,7 @@ impl Register {
                 },
             },
             NAME => Name::parse(&value).err().map(|_| t.name_required.to_string()),
+            PHONE | ID_NUMBER if self.still_masked(i) => None,
             PHONE => Phone::parse_optional(&value).err().map(|_| t.phone_digits.to_string()),
             COMMUNITY => parse_text(&value, MAX_NAME_CHARS).err().map(|e| t.domain_error(&e)),
             _ => IdNumber::parse_optional(&value).err().map(|e| t.domain_error(&e)),
@@ -79,11 +124,18 @@ impl Register {
         for i in 0..self.form.fields.len() {
             self.check(i, cx);
         }
+        let kept = |i: usize| self.still_masked(i).then_some(()).and(self.masked.as_ref());
         let parsed = (
             CardNo::parse(self.form.value(CARD)),
             Name::parse(self.form.value(NAME)),
-            Phone::parse_optional(self.form.value(PHONE)),
-            IdNumber::parse_optional(self.form.value(ID_NUMBER)),
+            match kept(PHONE) {
+                Some(m) => Ok(m.phone.0.clone()),
+                None => Phone::parse_optional(self.form.value(PHONE)),
+            },
+            match kept(ID_NUMBER) {
+                Some(m) => Ok(m.id_number.0.clone()),
+                None => IdNumber::parse_optional(self.form.value(ID_NUMBER)),
+            },
         );
         let (Ok(card), Ok(name), Ok(phone), Ok(id_number)) = parsed else {
             self.form.focus_first_error();

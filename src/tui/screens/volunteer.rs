@@ -243,7 +243,7 @@ impl VolunteerPage {
                 }
             }
             Some(Action::Edit) => {
-                return Step::Open(Screen::Register(super::register::Register::edit(&self.view)));
+                return Step::Open(Screen::Register(super::register::Register::edit(&self.view, cx)));
             }
             Some(Action::Export) => {
                 let written = crate::report::statement(cx.bank, &self.view.volunteer.card)
