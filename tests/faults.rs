@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{hourbank, hourbank_ok};
+use common::{copy_dir, hourbank, hourbank_ok};
 
 fn init_store(store: &Path) {
     hourbank_ok(store, &["init", "--counter", "JM-01", "--admin", "A01", "--admin-name", "管理员"], "2468\n");
@@ -51,19 +51,6 @@ fn saved_seq(out: &str) -> Option<u64> {
 fn entries(store: &Path) -> Result<String, (i32, String)> {
     let (code, out, err) = hourbank(store, &["export", "entries"], "");
     if code == 0 { Ok(out) } else { Err((code, err)) }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else if entry.file_name() != "control.sock" {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 fn populated(store: &Path, volunteers: usize, deposits: usize) {

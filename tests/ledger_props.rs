@@ -454,19 +454,6 @@ fn template() -> &'static Path {
     .path()
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 fn run(bank: &Bank, op: &Op, ids: (u64, [u64; 2]), seqs: &mut Vec<u64>, model: &Model) -> Option<Vec<u64>> {
     let c = |i: usize| card(CARDS.get(i).copied().unwrap_or("NOBODY"));
     let (activity, rewards) = ids;

@@ -21,6 +21,17 @@ fn ok(store: &std::path::Path, args: &[&str]) -> String {
     hourbank_ok(store, args, "")
 }
 
+/// Staff member S01 (not an admin).
+fn add_staff_member(bank: &Bank) {
+    let staff = hourbank::bank::NewStaff {
+        id: StaffId::parse("S01").unwrap(),
+        name: Name::parse("李敏").unwrap(),
+        role: Role::Staff,
+        pin: "5678".into(),
+    };
+    bank.add_staff(&admin(), None, staff).unwrap();
+}
+
 fn balance_of(store: &std::path::Path, card: &str) -> u64 {
     let b = Bank::open(store).unwrap();
     balance(&b, card)
@@ -77,13 +88,7 @@ fn a_deposit_over_the_threshold_by_staff_waits_and_an_admin_decides_on_the_comma
     let (_d, s) = store();
     {
         let bank = Bank::open(&s).unwrap().with_clock(fixed_clock());
-        let staff = hourbank::bank::NewStaff {
-            id: StaffId::parse("S01").unwrap(),
-            name: Name::parse("李敏").unwrap(),
-            role: Role::Staff,
-            pin: "5678".into(),
-        };
-        bank.add_staff(&admin(), None, staff).unwrap();
+        add_staff_member(&bank);
         let rules =
             hourbank::domain::Rules { approval_over: Some(Minutes::from_hours(4)), ..Default::default() };
         bank.change_rules(&admin(), None, &rules).unwrap();
@@ -211,13 +216,7 @@ fn a_held_deposit_keeps_its_place_under_the_day_cap_and_can_be_approved() {
     let (_d, s) = store();
     let held = {
         let bank = Bank::open(&s).unwrap().with_clock(fixed_clock());
-        let staff = hourbank::bank::NewStaff {
-            id: StaffId::parse("S01").unwrap(),
-            name: Name::parse("李敏").unwrap(),
-            role: Role::Staff,
-            pin: "5678".into(),
-        };
-        bank.add_staff(&admin(), None, staff).unwrap();
+        add_staff_member(&bank);
         let rules = hourbank::domain::Rules {
             approval_over: Some(Minutes::from_hours(5)),
             day_cap: Some(Minutes::from_hours(8)),

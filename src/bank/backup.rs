@@ -70,13 +70,10 @@ impl Bank {
             let seq = self.store.head()?.next_seq.saturating_sub(1);
             let base = format!("hourbank-{}-{stamp}-{seq}", safe(&self.counter));
             // Two backups in one second with nothing written between get -2, -3, …
-            let mut path = dest.join(format!("{base}.{ext}"));
-            let mut n = 1;
-            while path.exists() {
-                n += 1;
-                path = dest.join(format!("{base}-{n}.{ext}"));
-            }
-            path
+            super::first_free(|n| {
+                let more = n.map(|n| format!("-{n}")).unwrap_or_default();
+                dest.join(format!("{base}{more}.{ext}"))
+            })
         } else {
             dest.to_path_buf()
         };

@@ -60,6 +60,18 @@ impl From<CommitError> for BankError {
     }
 }
 
+/// The first of `named(None)`, `named(Some(2))`, `named(Some(3))`, … that does not exist yet:
+/// two files made in the same second keep both.
+fn first_free(named: impl Fn(Option<u32>) -> std::path::PathBuf) -> std::path::PathBuf {
+    let mut path = named(None);
+    let mut n = 1;
+    while path.exists() {
+        n += 1;
+        path = named(Some(n));
+    }
+    path
+}
+
 /// The source of "now". Tests inject a fixed clock.
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 

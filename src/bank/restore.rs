@@ -148,14 +148,10 @@ fn swap_in(
 fn beside(target: &Path, suffix: &str, now: Timestamp) -> PathBuf {
     let stamp = now.datetime().with_timezone(&Local).format("%Y%m%d-%H%M%S");
     let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "store".into());
-    let mut path = target.with_file_name(format!("{name}.{suffix}-{stamp}"));
-    // Two in one second keep both.
-    let mut n = 1;
-    while path.exists() {
-        n += 1;
-        path = target.with_file_name(format!("{name}.{suffix}-{stamp}-{n}"));
-    }
-    path
+    super::first_free(|n| {
+        let more = n.map(|n| format!("-{n}")).unwrap_or_default();
+        target.with_file_name(format!("{name}.{suffix}-{stamp}{more}"))
+    })
 }
 
 /// Whether a backup this bank did not make (another bank's, or forged) may be restored.

@@ -117,3 +117,17 @@ pub fn copy_key(from: &std::path::Path, to: &std::path::Path) {
     let _ = std::fs::remove_file(&key);
     std::fs::copy(hourbank::bank::pepper_path(from), key).expect("copy the PIN key file");
 }
+
+/// Copies a store directory (a closed store) file by file; a control socket is left out.
+pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else if entry.file_name() != "control.sock" {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
