@@ -182,7 +182,7 @@ fn serve(stream: &UnixStream, handler: &Handler, notify: &Notify) -> std::io::Re
         write_reply(stream, &Reply::Err(message))?;
         return write_reply(stream, &Reply::Exit(2));
     }
-    let command = request.args.first().cloned().unwrap_or_default();
+    let command = command_name(&request.args);
     notify(ControlEvent::Started { command: command.clone() });
     let out = LineWriter { stream: stream.try_clone()?, out: true, pending: Vec::new() };
     let err = LineWriter { stream: stream.try_clone()?, out: false, pending: Vec::new() };
@@ -190,6 +190,22 @@ fn serve(stream: &UnixStream, handler: &Handler, notify: &Notify) -> std::io::Re
     let code = handler(&request, Box::new(out), Box::new(err));
     notify(ControlEvent::Finished { command, code });
     write_reply(stream, &Reply::Exit(code))
+}
+
+/// The subcommand a request runs: its first word that is neither an option nor the value of
+/// one of the global options (`--store DIR backup --out X` is a backup), so the owner's screen
+/// can tell a backup from a balance whatever the order of the words.
+fn command_name(args: &[String]) -> String {
+    const WITH_VALUE: [&str; 3] = ["--store", "--theme", "--lang"];
+    let mut words = args.iter();
+    while let Some(word) = words.next() {
+        if WITH_VALUE.contains(&word.as_str()) {
+            words.next();
+        } else if !word.starts_with('-') {
+            return word.clone();
+        }
+    }
+    String::new()
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -242,6 +258,15 @@ pub fn forward(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_command_is_the_first_word_past_the_global_options() {
+        let args = |words: &[&str]| words.iter().map(|w| w.to_string()).collect::<Vec<_>>();
+        assert_eq!(command_name(&args(&["--store", "/srv/store", "backup", "--out", "d"])), "backup");
+        assert_eq!(command_name(&args(&["--store=/x", "--lang", "zh", "balance", "JH1"])), "balance");
+        assert_eq!(command_name(&args(&["backup"])), "backup");
+        assert_eq!(command_name(&args(&["--json"])), "");
+    }
 
     #[test]
     fn replies_are_one_json_object_per_line() {

@@ -273,6 +273,16 @@ fn a_backup_taken_while_a_writer_commits_restores_to_exactly_its_prefix() {
     );
     assert_eq!(code, 3, "a write command is refused while the store is open elsewhere");
     assert!(err.contains("in use") && err.contains(&format!("pid {}", child.id())), "{err}");
+    // The catalog and the volunteers' details go through the owner, as on a first day at the
+    // counter while it is open.
+    assert!(
+        hourbank_ok(&store, &["activity", "add", "助老陪伴", "--category", "助老"], "").contains("saved #")
+    );
+    hourbank_ok(&store, &["reward", "add", "--name", "花生油1L", "--cost", "4h", "--stock", "3"], "");
+    hourbank_ok(&store, &["volunteer", "add", "--card", "JH777777", "--name", "区志强"], "");
+    assert!(hourbank_ok(&store, &["volunteer", "show", "JH777777"], "").contains("区志强"));
+    let (code, _, err) = hourbank(&store, &["volunteer", "pin", "JH777777"], "1234\n");
+    assert_eq!(code, 3, "a PIN is never read by the owner: {err}");
     child.kill().unwrap();
     child.wait().unwrap();
 

@@ -473,11 +473,13 @@ fn a_large_deposit_by_staff_waits_for_an_admin_who_approves_it_at_the_review_scr
     // Staff see it in the review list but cannot decide it.
     c.key(KeyCode::Esc).key(KeyCode::F(6));
     assert!(c.shows("Deposit") && c.shows("陈华佩"), "{}", c.render(120, 40));
-    c.typed("a").typed("checked the sign-in sheet").enter();
+    // Refused at the key, before a reason is typed: no form opens.
+    c.typed("a");
     assert!(c.shows("Only an admin"), "{}", c.render(120, 40));
+    assert!(!c.shows("Reason"), "no form for a decision staff cannot make: {}", c.render(120, 40));
     assert_eq!(balance(&c, "JH000001"), before);
     // An admin approves it.
-    c.key(KeyCode::Esc).key(KeyCode::Esc).ctrl('l').login("A01", "1234").key(KeyCode::F(6));
+    c.key(KeyCode::Esc).ctrl('l').login("A01", "1234").key(KeyCode::F(6));
     c.typed("a").typed("checked the sign-in sheet").enter();
     let seq = saved(&c);
     assert_eq!(balance(&c, "JH000001"), before + 360);
@@ -726,4 +728,67 @@ fn the_edit_form_masks_personal_data_for_staff_and_journals_an_admins_full_view(
     c.login("A01", "1234").typed("JH000002").enter().typed("e");
     assert!(c.render(120, 40).contains("13900005678"), "an admin sees the phone in full");
     assert_eq!(revealed(&c), 2, "phone and ID number, journalled");
+}
+
+/// Locking drops every staff message: the public lock screen and the kiosk never show what
+/// the last staff member was told.
+#[test]
+fn locking_clears_the_staff_members_messages() {
+    let mut c = Counter::seeded(Lang::En);
+    c.login("A01", "1234").typed("JH000001").enter().typed("d").enter().typed("1").enter().enter();
+    let seq = saved(&c);
+    assert!(c.shows(&format!("#{seq}")));
+    c.ctrl('l');
+    assert_eq!(c.screen(), "lock");
+    assert!(!c.shows(&format!("#{seq}")), "{}", c.render(80, 24));
+    assert!(matches!(c.app.status(), Status::Ready), "{:?}", c.app.status());
+}
+
+/// While the window is below 80×24 only the note is drawn, and keys go nowhere.
+#[test]
+fn keys_typed_while_the_window_is_too_small_are_ignored() {
+    let mut c = Counter::seeded(Lang::En);
+    c.login("A01", "1234");
+    let _ = c.app.update(hourbank::tui::app::Msg::Resize(60, 20));
+    c.typed("JH000001").enter();
+    assert_eq!(c.screen(), "find", "the hidden form took the keys");
+    let _ = c.app.update(hourbank::tui::app::Msg::Resize(80, 24));
+    assert!(!c.shows("JH000001"), "{}", c.render(80, 24));
+    c.typed("JH000001").enter();
+    assert_eq!(c.screen(), "volunteer");
+}
+
+/// At 80 columns the saved entry's number shows whole, however long the counter's name.
+#[test]
+fn the_saved_number_shows_whole_at_80_columns() {
+    let mut c = Counter::seeded(Lang::Zh);
+    // Four-digit entry numbers, as after a few months.
+    let bank = c.bank();
+    let activity = bank.find_activity("垃圾分类督导").unwrap().0;
+    let cards: Vec<CardNo> =
+        ["JH000001", "JH000002", "JH000003"].iter().map(|c| CardNo::parse(c).unwrap()).collect();
+    for _ in 0..700 {
+        let batch = hourbank::bank::BatchDeposit {
+            cards: cards.clone(),
+            activity,
+            minutes: hourbank::domain::Minutes::new(30),
+            served_on: None,
+            note: String::new(),
+        };
+        bank.deposit_batch(&hourbank::domain::Actor::Cli("test".into()), None, &batch).unwrap();
+    }
+    // And a staff member with a long name.
+    let long = hourbank::bank::NewStaff {
+        id: hourbank::domain::StaffId::parse("S02").unwrap(),
+        name: hourbank::domain::Name::parse("欧阳司徒诸葛上官慕容皇甫令狐东方南宫尉迟").unwrap(),
+        role: hourbank::domain::Role::Admin,
+        pin: "2468".into(),
+    };
+    bank.add_staff(&hourbank::domain::Actor::Cli("test".into()), None, long).unwrap();
+    drop(bank);
+    c.login("S02", "2468").typed("JH000001").enter().typed("d").enter().typed("1").enter().enter();
+    let seq = saved(&c);
+    assert!(seq > 2000);
+    let header = c.render(80, 24).lines().next().unwrap_or_default().to_string();
+    assert!(header.trim_end().ends_with(&format!("#{seq}")), "{header}");
 }

@@ -14,6 +14,11 @@ pub fn forwardable(command: &Command) -> bool {
         // Verifying a file and making a key need no store.
         Command::Backup(a) => a.verify.is_none(),
         Command::Expire(a) => a.dry_run,
+        // Setting up the catalog and registering volunteers while the counter is open is the
+        // usual first day; they commit through the counter's own bank. Commands that read a
+        // PIN from standard input stay out (the owner's input is the counter's keyboard).
+        Command::Volunteer(v) => !matches!(v, super::volunteer::VolunteerCmd::Pin { .. }),
+        Command::Activity(_) | Command::Reward(_) => true,
         Command::Balance(_)
         | Command::History(_)
         | Command::Check(_)
@@ -54,7 +59,7 @@ pub fn handler(bank: Arc<Bank>) -> Handler {
                 Ok(_) => Err(Failure {
                     code: exit::STORE_UNAVAILABLE,
                     message: format!(
-                        "the store is open in hourbank process {} (the counter); only backup, balance, history, check and export run meanwhile",
+                        "the store is open in hourbank process {} (the counter); meanwhile only reads, backups, the catalog and volunteers' details can be changed from here",
                         std::process::id()
                     ),
                 }),

@@ -36,7 +36,7 @@ pub enum Rule {
     UnknownReward(String),
     #[error("reward {0:?} is retired")]
     RewardRetired(String),
-    #[error("an {kind} named {name:?} already exists")]
+    #[error("{kind} {name:?} already exists")]
     DuplicateName { kind: &'static str, name: String },
     #[error("no staff member {0}")]
     UnknownStaff(String),

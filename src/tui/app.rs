@@ -36,6 +36,8 @@ pub enum Msg {
     Control(ControlEvent),
     /// The control socket could not be opened.
     ControlUnavailable(String),
+    /// The terminal's size, at start and on every resize.
+    Resize(u16, u16),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,6 +130,8 @@ fn last_backup_at(bank: &Bank) -> Option<Timestamp> {
 }
 
 pub struct App {
+    /// Below 80×24 the counter shows only a note, and takes no keys.
+    too_small: bool,
     bank: Option<Arc<Bank>>,
     store_dir: PathBuf,
     clock: Clock,
@@ -161,6 +165,7 @@ impl App {
         let last_backup = bank.as_ref().and_then(last_backup_at);
         let counter_name = bank.as_ref().map(counter_name_of).unwrap_or_default();
         App {
+            too_small: false,
             bank: bank.map(Arc::new),
             store_dir,
             clock,
@@ -225,12 +230,14 @@ impl App {
         self.lang.text()
     }
 
-    /// Back to the lock screen: logs out and drops every form.
+    /// Back to the lock screen: logs out and drops every form and every staff message (the
+    /// lock screen and the kiosk are in front of the public).
     fn lock(&mut self) {
         self.session = None;
         self.help = false;
         self.screen = Screen::Lock(Default::default());
         self.memory = Memory::default();
+        self.status = Status::Ready;
     }
 
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
@@ -281,15 +288,26 @@ impl App {
                         self.status = Status::Error(self.text().backup_failed.into());
                     }
                 }
+                // A volunteer registered or edited from the command line is found by name at
+                // once: the index is rebuilt off the UI thread (card scans work meanwhile).
+                if command == "volunteer" && code == 0 {
+                    return vec![Effect::BuildIndex];
+                }
                 Vec::new()
             }
             Msg::ControlUnavailable(e) => {
                 self.status = Status::Error(format!("{}{e}", self.text().control_unavailable));
                 Vec::new()
             }
+            Msg::Resize(width, height) => {
+                self.too_small = width < 80 || height < 24;
+                Vec::new()
+            }
             Msg::Key(key) => {
-                // Key release and repeat events (Windows, kitty protocol) are not presses.
-                if key.kind != KeyEventKind::Press {
+                // Key release and repeat events (Windows, kitty protocol) are not presses; and
+                // while the window is too small only the "make it bigger" note is shown, so a
+                // key would go into a form nobody can see.
+                if key.kind != KeyEventKind::Press || self.too_small {
                     return Vec::new();
                 }
                 self.last_key = (self.clock)();
@@ -494,7 +512,6 @@ impl App {
         } else {
             format!(" {}", vx.counter)
         };
-        put(buf, area, area.x, area.y, &left, bar);
         let staff = match &self.session {
             Some(s) => format!("{} ({})", s.staff.name, s.staff.id),
             None => t.no_staff.to_string(),
@@ -506,13 +523,15 @@ impl App {
         };
         let clock = vx.now.format("%H:%M:%S").to_string();
         let backup = self.backup_label(vx);
-        let right_len = widgets::width(&staff)
-            + widgets::width(&backup)
-            + widgets::width(&clock)
-            + widgets::width(&state)
-            + 8;
-        let x = area.right().saturating_sub(right_len as u16);
-        let mut x = x.max(area.x + widgets::width(&left) as u16 + 2);
+        // The state (the saved entry's number is the proof of the commit), the clock and the
+        // backup are always whole; the staff member's name, then the counter's, give way.
+        let fixed = widgets::width(&backup) + widgets::width(&clock) + widgets::width(&state) + 8;
+        let width = usize::from(area.width);
+        let staff = widgets::truncate(&staff, width.saturating_sub(fixed + 12)).to_string();
+        let right_len = fixed + widgets::width(&staff);
+        let left = widgets::truncate(&left, width.saturating_sub(right_len + 2)).to_string();
+        put(buf, area, area.x, area.y, &left, bar);
+        let mut x = area.right().saturating_sub(right_len as u16).max(area.x);
         x += put(buf, area, x, area.y, &staff, bar) + 2;
         x += put(buf, area, x, area.y, &backup, bar) + 2;
         x += put(buf, area, x, area.y, &clock, bar) + 2;

@@ -58,7 +58,7 @@ pub fn run(mut app: App, serve: Serve) -> std::io::Result<()> {
         while let Ok(ev) = event::read() {
             let msg = match ev {
                 Event::Key(key) => Msg::Key(key),
-                Event::Resize(..) => Msg::Tick,
+                Event::Resize(width, height) => Msg::Resize(width, height),
                 _ => continue,
             };
             if keys.send(msg).is_err() {
@@ -67,6 +67,8 @@ pub fn run(mut app: App, serve: Serve) -> std::io::Result<()> {
         }
     });
     let result = (|| -> std::io::Result<()> {
+        let size = terminal.size()?;
+        let _ = app.update(Msg::Resize(size.width, size.height));
         let first = app.start();
         run_effects(&app, first, &tx);
         start_serving(&app, &mut server);

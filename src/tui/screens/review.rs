@@ -90,6 +90,11 @@ impl Review {
             Some(action @ (Action::Approve | Action::Reject)) if !self.rows.is_empty() => {
                 let approve = action == Action::Approve;
                 let row = &self.rows[self.selected];
+                // Held deposits are decided by admins only: said before a reason is typed.
+                if matches!(row.item, Item::Held(_)) && cx.session.staff.role != crate::domain::Role::Admin {
+                    *cx.status = Status::Error(cx.t.err_admin_only.into());
+                    return Step::Stay;
+                }
                 let mut fields = vec![Field::new("", 10), Field::new("", crate::domain::MAX_NOTE_CHARS)];
                 // A shift is approved for an edited duration (from what the clock measured;
                 // staff usually shorten it); a held deposit as it was recorded.

@@ -79,10 +79,14 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
     Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h }
 }
 
-/// A popup: cleared, filled with the text style, with a title bar.
+/// A popup: cleared, filled with the text style, with a title bar. Its rows are cleared from
+/// edge to edge (only its own rows, so the header and footer stay), so the page's text never runs into the popup's title or
+/// lines (at 80 columns "超过需审批" beside the title "规则" read "超过规则"), and a wide
+/// character just outside cannot spill into it.
 pub fn popup(buf: &mut Buffer, area: Rect, title: &str, theme: &Theme) -> Rect {
-    ratatui::widgets::Widget::render(ratatui::widgets::Clear, area, buf);
-    buf.set_style(area, theme.text);
+    let margin = Rect { x: buf.area().x, width: buf.area().width, ..area }.intersection(*buf.area());
+    ratatui::widgets::Widget::render(ratatui::widgets::Clear, margin, buf);
+    buf.set_style(margin, theme.text);
     title_bar(buf, area, title, theme);
     Rect {
         x: area.x + 1,
