@@ -319,7 +319,11 @@ fn the_whole_counter_day_from_the_command_line() {
     let entries = f.ok(&["export", "entries"]);
     assert!(entries.starts_with("seq,timestamp,card_no,kind,minutes,memo,actor,counter\n"), "{entries}");
     assert!(entries.contains(",JH000123,reverse_redeem,150,"), "{entries}");
-    assert!(entries.contains(",cli:tester,JM-01"), "{entries}");
+    // The OS user by uid, not $USER (which the test sets to "tester").
+    let user =
+        String::from_utf8(std::process::Command::new("id").arg("-un").output().unwrap().stdout).unwrap();
+    assert!(entries.contains(&format!(",cli:{},JM-01", user.trim())), "{entries}");
+    assert!(!entries.contains("cli:tester"), "{entries}");
     // Volunteers: phones and ID numbers masked unless an admin asks for them in full, which
     // the journal records before anything is written.
     let out = f.dir.path().join("v.csv");
@@ -608,7 +612,13 @@ fn a_reader_that_goes_away_is_not_a_crash() {
     }
     let p = f.file("many.csv", csv.as_bytes());
     f.ok(&["import", "entries", &p]);
-    for args in [&["history", "JH000123"][..], &["export", "entries"][..], &["volunteer", "list"][..]] {
+    for args in [
+        &["history", "JH000123"][..],
+        &["export", "entries"][..],
+        &["volunteer", "list"][..],
+        &["report", "ledger"][..],
+        &["report", "statement", "--card", "JH000123"][..],
+    ] {
         let mut child = Command::new(env!("CARGO_BIN_EXE_hourbank"))
             .arg("--store")
             .arg(f.store())
@@ -625,6 +635,28 @@ fn a_reader_that_goes_away_is_not_a_crash() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(!first.is_empty(), "{args:?}");
         assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
-        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked") && !stderr.contains("Broken pipe"), "{args:?}: {stderr}");
     }
+}
+
+/// With `--json`, a failure is JSON too (scripts parse standard output); a zero duration and
+/// an activity typed in pinyin initials get words a person can act on.
+#[test]
+fn failures_speak_json_when_asked_and_say_what_would_help() {
+    let f = fixture();
+    let o = f.run(&["balance", "JH999999", "--json"]);
+    assert_eq!(o.code, 1);
+    let v: serde_json::Value = serde_json::from_str(o.stdout.trim()).expect("stdout is JSON");
+    assert_eq!(v["error"]["code"], 1);
+    assert!(v["error"]["message"].as_str().unwrap().contains("JH999999"), "{v}");
+    let o = f.run(&["deposit", "--card", "JH000123", "--hours", "0", "--activity", "垃圾分类督导"]);
+    assert_eq!(o.code, 2);
+    assert!(
+        o.stderr.contains("duration must be more than zero") && !o.stderr.contains("minutes must"),
+        "{}",
+        o.stderr
+    );
+    let o = f.run(&["deposit", "--card", "JH000123", "--hours", "2", "--activity", "ljfl"]);
+    assert_ne!(o.code, 0);
+    assert!(o.stderr.contains("close matches: 垃圾分类督导"), "{}", o.stderr);
 }

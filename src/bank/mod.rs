@@ -279,10 +279,29 @@ pub fn local_day(at: Timestamp) -> Day {
 }
 
 /// The OS user name, for `cli:<user>` actors.
+/// The command line's actor: `cli:<the OS user running it>`, looked up by the process's uid
+/// in the user database (an environment variable such as `$USER` can be unset, or say
+/// anything). A uid with no name there is `cli:uid<N>`.
 pub fn cli_actor() -> Actor {
-    let user =
-        std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".into());
-    Actor::Cli(user.chars().filter(|c| c.is_ascii_graphic()).take(32).collect())
+    Actor::Cli(os_user().chars().filter(|c| c.is_ascii_graphic()).take(32).collect())
+}
+
+fn os_user() -> String {
+    use std::os::unix::fs::MetadataExt;
+    // /proc/self belongs to the process's own (effective) user.
+    let Ok(uid) = std::fs::metadata("/proc/self").map(|m| m.uid()) else {
+        return std::env::var("USER").unwrap_or_else(|_| "unknown".into());
+    };
+    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+    passwd
+        .lines()
+        .find_map(|line| {
+            let mut fields = line.split(':');
+            let name = fields.next()?;
+            let id: u32 = fields.nth(1)?.parse().ok()?;
+            (id == uid).then(|| name.to_string())
+        })
+        .unwrap_or_else(|| format!("uid{uid}"))
 }
 
 pub fn staff_actor(id: &StaffId) -> Actor {

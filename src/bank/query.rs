@@ -66,6 +66,37 @@ impl Bank {
         Ok(self.store.activities().collect::<Result<_, _>>()?)
     }
 
+    /// Names of the activities that `text` could have meant: it appears in the name, its full
+    /// pinyin or its initials (`ljfl` → 垃圾分类督导), at most five, closest first.
+    pub fn close_activities(&self, text: &str) -> Result<Vec<String>, BankError> {
+        let query: String = text.trim().to_lowercase().chars().filter(|c| !c.is_whitespace()).collect();
+        if query.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut found: Vec<(usize, String)> = Vec::new();
+        for (_, a) in self.activities()? {
+            let name = a.name.as_str();
+            let spelled = crate::search::spellings(name);
+            let rank = if name.contains(&query) {
+                Some(0)
+            } else if spelled.iter().any(|(_, initials)| initials.starts_with(&query)) {
+                Some(1)
+            } else if spelled
+                .iter()
+                .any(|(full, initials)| full.contains(&query) || initials.contains(&query))
+            {
+                Some(2)
+            } else {
+                None
+            };
+            if let Some(rank) = rank {
+                found.push((rank, name.to_string()));
+            }
+        }
+        found.sort();
+        Ok(found.into_iter().take(5).map(|(_, name)| name).collect())
+    }
+
     pub fn rewards(&self) -> Result<Vec<RewardView>, BankError> {
         let mut out = Vec::new();
         for r in self.store.rewards() {

@@ -115,7 +115,15 @@ fn replayed(flag: bool) -> &'static str {
 pub fn deposit(store: Option<PathBuf>, a: DepositArgs) -> CliResult {
     let bank = open_bank(store)?;
     let cards: Vec<CardNo> = a.card.iter().map(|c| CardNo::parse(c)).collect::<Result<_, _>>()?;
-    let (activity, _) = bank.find_activity(&a.activity)?;
+    let (activity, _) = bank.find_activity(&a.activity).map_err(|e| {
+        let mut f = Failure::from(e);
+        if let Ok(close) = bank.close_activities(&a.activity)
+            && !close.is_empty()
+        {
+            f.message = format!("{}; close matches: {}", f.message, close.join(", "));
+        }
+        f
+    })?;
     let minutes = a.amount.get()?;
     let served_on = a.date.as_deref().map(Day::parse).transpose()?;
     let who = cli_actor();

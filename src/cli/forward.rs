@@ -68,7 +68,7 @@ pub fn handler(bank: Arc<Bank>) -> Handler {
                 Ok(()) => exit::OK,
                 Err(f) => {
                     if !f.message.is_empty() {
-                        output::note(format_args!("hourbank: {}", f.message));
+                        super::report_failure(&f, super::wants_json(&request.args));
                     }
                     f.code
                 }

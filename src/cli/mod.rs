@@ -188,6 +188,9 @@ impl From<crate::report::ledger::LedgerError> for Failure {
 
 impl From<ExportError> for Failure {
     fn from(e: ExportError) -> Self {
+        if output::is_broken_pipe(&e) {
+            return output::reader_gone();
+        }
         match e {
             ExportError::Bank(b) => b.into(),
             other => Failure { code: exit::BAD_INPUT, message: other.to_string() },
@@ -291,12 +294,28 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::from(exit::OK),
         Err(f) => {
+            // An empty message: the process serving the store already said why.
             if !f.message.is_empty() {
-                eprintln!("hourbank: {}", output::printable(&f.message));
+                report_failure(&f, wants_json(std::env::args()));
             }
             ExitCode::from(f.code)
         }
     }
+}
+
+/// Whether the command asked for JSON: then its failure is JSON too, on standard output,
+/// where the script reads (`{"error":{"code":1,"message":"…"}}`), besides the plain line on
+/// standard error.
+pub fn wants_json(args: impl IntoIterator<Item = impl AsRef<str>>) -> bool {
+    args.into_iter().any(|a| a.as_ref() == "--json")
+}
+
+/// Says why a command failed, to the command's standard error (and output, for `--json`).
+pub fn report_failure(f: &Failure, json: bool) {
+    if json {
+        output::json(&serde_json::json!({ "error": { "code": f.code, "message": f.message } }));
+    }
+    output::note(format_args!("hourbank: {}", f.message));
 }
 
 fn run(cli: Cli) -> CliResult {

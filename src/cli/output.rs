@@ -101,6 +101,35 @@ pub fn say(args: std::fmt::Arguments<'_>) {
     }
 }
 
+/// Whether `e` (or what caused it) is a closed pipe: the reader went away
+/// (`hourbank export entries | head`).
+pub fn is_broken_pipe(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut at = Some(e);
+    while let Some(e) = at {
+        let io = e.downcast_ref::<std::io::Error>().or_else(|| {
+            // csv's error names its cause only through its kind.
+            e.downcast_ref::<csv::Error>().and_then(|c| match c.kind() {
+                csv::ErrorKind::Io(io) => Some(io),
+                _ => None,
+            })
+        });
+        if io.is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) {
+            return true;
+        }
+        at = e.source();
+    }
+    false
+}
+
+/// Ends a command whose reader went away: quietly with exit 0 for a local command (what it
+/// saved was saved before it printed), a plain failure for a control-socket client.
+pub fn reader_gone() -> super::Failure {
+    if quiet_on_broken_pipe() {
+        std::process::exit(0);
+    }
+    super::Failure::bad_input("the reader went away")
+}
+
 /// Whether a closed pipe should end the process quietly: yes for a local command whose
 /// reader went away; never for the owner serving a control-socket client.
 pub fn quiet_on_broken_pipe() -> bool {

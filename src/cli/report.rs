@@ -121,8 +121,13 @@ pub fn run(store: Option<PathBuf>, a: ReportArgs) -> CliResult {
             wrote(&path);
         }
         (_, None) => {
-            output::with_stdout(|out| report::sheet::write_csv(&sheets, out))
-                .map_err(|e| Failure::bad_input(e.to_string()))?;
+            output::with_stdout(|out| report::sheet::write_csv(&sheets, out)).map_err(|e| {
+                if output::is_broken_pipe(&e) {
+                    output::reader_gone()
+                } else {
+                    Failure::bad_input(e.to_string())
+                }
+            })?;
         }
     }
     Ok(())

@@ -95,15 +95,7 @@ pub fn import(store: Option<PathBuf>, cmd: ImportCmd) -> CliResult {
 
 /// True when the export failed only because the reader went away (`export … | head`).
 fn broken_pipe(e: &report::ExportError) -> bool {
-    let io = match e {
-        report::ExportError::Io(io) => Some(io),
-        report::ExportError::Write(csv) => match csv.kind() {
-            csv::ErrorKind::Io(io) => Some(io),
-            _ => None,
-        },
-        report::ExportError::Bank(_) => None,
-    };
-    io.is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    output::is_broken_pipe(e)
 }
 
 pub fn export(store: Option<PathBuf>, a: ExportArgs) -> CliResult {

@@ -40,7 +40,7 @@ pub enum DomainError {
     Date(String),
     #[error("duration {0:?} is not understood; try 2.5, 2h30m, 150m or 2小时30分")]
     Duration(String),
-    #[error("minutes must be more than zero")]
+    #[error("the duration must be more than zero")]
     ZeroMinutes,
     #[error("{minutes} is over the per-entry cap of {cap}")]
     OverCap { minutes: Minutes, cap: Minutes },
