@@ -78,7 +78,8 @@ fn wrong_pins_lock_the_id_for_fifteen_minutes_even_after_a_restart() {
     for left in (1..5).rev() {
         // After a wrong PIN the id stays and the PIN field is focused and empty.
         c.typed("0000").enter();
-        assert!(c.shows(&format!("Wrong staff id or PIN; {left} tries left")), "{}", c.render(120, 40));
+        let words = if left == 1 { "1 try left".to_string() } else { format!("{left} tries left") };
+        assert!(c.shows(&format!("Wrong staff id or PIN; {words}")), "{}", c.render(120, 40));
     }
     c.typed("0000").enter();
     assert!(c.shows("locked until"));
@@ -467,7 +468,7 @@ fn a_large_deposit_by_staff_waits_for_an_admin_who_approves_it_at_the_review_scr
     let before = balance(&c, "JH000001");
     c.login("S01", "5678").typed("JH000001").enter().typed("d").enter().typed("6").enter().enter();
     assert_eq!(balance(&c, "JH000001"), before, "held, not credited");
-    assert!(c.shows("wait for an admin"), "{:?}", c.app.status());
+    assert!(c.shows("waits for an admin"), "{:?}", c.app.status());
     let held = c.bank().held_deposits().unwrap();
     assert_eq!(held.len(), 1);
     // Staff see it in the review list but cannot decide it.

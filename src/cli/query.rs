@@ -121,7 +121,10 @@ pub fn check(store: Option<PathBuf>, a: CheckArgs) -> CliResult {
     } else {
         Err(Failure {
             code: exit::REFUSED,
-            message: format!("check found {} problem(s)", report.problems.len()),
+            message: match report.problems.len() {
+                1 => "check found 1 problem".to_string(),
+                n => format!("check found {n} problems"),
+            },
         })
     }
 }

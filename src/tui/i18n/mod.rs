@@ -89,6 +89,8 @@ pub struct Text {
     pub login_then_open: &'static str,
     pub login_wrong: &'static str,
     pub login_wrong_left: &'static str,
+    /// The same, with one try left (English says "try", not "tries").
+    pub login_wrong_one: &'static str,
     pub login_locked: &'static str,
     pub login_disabled: &'static str,
     pub login_no_pin: &'static str,
@@ -296,6 +298,7 @@ pub struct Text {
     pub err_not_permitted: &'static str,
     pub err_insufficient_balance: &'static str,
     pub err_insufficient_stock: &'static str,
+    pub err_out_of_stock: &'static str,
     pub err_already_reversed: &'static str,
     pub err_not_reversible: &'static str,
     pub err_self_transfer: &'static str,
@@ -341,6 +344,7 @@ pub struct Text {
     pub act_certificate: &'static str,
     pub certificate_title: &'static str,
     pub held_for_approval: &'static str,
+    pub held_for_approval_one: &'static str,
     pub act_earlier: &'static str,
     pub act_later: &'static str,
     pub act_export: &'static str,
@@ -484,6 +488,7 @@ impl Text {
             Rule::InsufficientBalance { balance, needed } => {
                 fill(self.err_insufficient_balance, &[balance, needed])
             }
+            Rule::InsufficientStock { reward, stock: 0, .. } => fill(self.err_out_of_stock, &[reward]),
             Rule::InsufficientStock { reward, stock, .. } => {
                 fill(self.err_insufficient_stock, &[reward, stock])
             }
@@ -509,6 +514,7 @@ impl Text {
         local_time: impl Fn(crate::domain::Timestamp) -> String,
     ) -> String {
         match e {
+            LoginError::Wrong { remaining: Some(1) } => self.login_wrong_one.into(),
             LoginError::Wrong { remaining: Some(n) } => fill(self.login_wrong_left, &[n]),
             LoginError::Wrong { remaining: None } => self.login_wrong.into(),
             LoginError::Locked { until } => fill(self.login_locked, &[&local_time(*until)]),
@@ -546,6 +552,10 @@ mod tests {
             (zh.batch_summary, en.batch_summary),
             (zh.batch_confirm, en.batch_confirm),
             (zh.login_wrong_left, en.login_wrong_left),
+            (zh.login_wrong_one, en.login_wrong_one),
+            (zh.err_out_of_stock, en.err_out_of_stock),
+            (zh.held_for_approval, en.held_for_approval),
+            (zh.held_for_approval_one, en.held_for_approval_one),
             (zh.login_locked, en.login_locked),
             (zh.short_by, en.short_by),
             (zh.saved_seq, en.saved_seq),

@@ -36,7 +36,11 @@ pub fn deposit_status(t: &crate::tui::i18n::Text, done: &crate::store::Committed
     if held == 0 {
         super::app::Status::Saved(done.first_seq())
     } else {
-        super::app::Status::Info(crate::tui::i18n::fill(t.held_for_approval, &[&done.first_seq(), &held]))
+        let status = match held {
+            1 => crate::tui::i18n::fill(t.held_for_approval_one, &[&done.first_seq()]),
+            _ => crate::tui::i18n::fill(t.held_for_approval, &[&done.first_seq(), &held]),
+        };
+        super::app::Status::Info(status)
     }
 }
 
