@@ -793,3 +793,30 @@ fn the_saved_number_shows_whole_at_80_columns() {
     let header = c.render(80, 24).lines().next().unwrap_or_default().to_string();
     assert!(header.trim_end().ends_with(&format!("#{seq}")), "{header}");
 }
+
+/// The confirm line is the commit's dry run: a deposit the rules refuse is refused there, one
+/// they will hold says so, and a rounded one shows what will be credited — before Enter saves.
+#[test]
+fn the_deposit_confirm_line_says_what_the_save_will_do() {
+    let mut c = Counter::seeded(Lang::En);
+    let events = |c: &Counter| c.bank().store().head().unwrap().next_seq;
+    let rules = hourbank::domain::Rules {
+        approval_over: Some(hourbank::domain::Minutes::from_hours(4)),
+        rounding: hourbank::domain::Rounding::HalfHour,
+        ..Default::default()
+    };
+    c.bank().change_rules(&hourbank::domain::Actor::Cli("test".into()), None, &rules).unwrap();
+    let before = events(&c);
+    c.login("S01", "5678").typed("JH000001").enter().typed("d").enter().typed("30").enter();
+    assert!(c.shows("per-entry cap") && !c.shows("Enter saves"), "{}", c.render(80, 24));
+    for _ in 0..2 {
+        c.key(KeyCode::Backspace);
+    }
+    c.typed("6").enter();
+    assert!(c.shows("wait for an admin") && c.shows("Enter saves"), "{}", c.render(80, 24));
+    assert_eq!(events(&c), before, "the dry run wrote nothing");
+    c.key(KeyCode::Esc).key(KeyCode::Backspace).typed("50m").enter();
+    assert!(c.shows("Deposit 0.5 h"), "rounded down to the half hour: {}", c.render(80, 24));
+    c.enter();
+    assert_eq!(events(&c), before + 1);
+}

@@ -217,6 +217,15 @@ impl Bank {
         };
         Ok(self.store.commit(&self.context(who), op, plan)?)
     }
+
+    /// What `plan` would commit now, every rule applied, nothing written (see
+    /// `Store::preview`).
+    fn preview<F>(&self, who: &Actor, plan: F) -> Result<Committed, BankError>
+    where
+        F: Fn(&TxView<'_>) -> Result<Vec<Pending>, ApplyError<TxFail>>,
+    {
+        Ok(self.store.preview(&self.context(who), plan)?)
+    }
 }
 
 fn validate_op_id(id: &str) -> Result<&str, BankError> {

@@ -423,13 +423,30 @@ impl Bank {
     }
 
     pub fn deposit(&self, who: &Actor, op: Option<&str>, d: &Deposit) -> Result<Committed, BankError> {
+        self.deposit_or_preview(who, op, d, false)
+    }
+
+    /// What [`Bank::deposit`] would do now — credited (rounded, multiplied), held for an
+    /// admin, or refused by a rule — with nothing written: the confirm step's dry run.
+    pub fn preview_deposit(&self, who: &Actor, d: &Deposit) -> Result<Committed, BankError> {
+        self.deposit_or_preview(who, None, d, true)
+    }
+
+    fn deposit_or_preview(
+        &self,
+        who: &Actor,
+        op: Option<&str>,
+        d: &Deposit,
+        preview: bool,
+    ) -> Result<Committed, BankError> {
         let (served_on, today) = (self.service_day(d.served_on)?, self.today());
         let note = crate::domain::parse_text(&d.note, crate::domain::MAX_NOTE_CHARS)?;
-        self.run(who, op, "deposit", d, |view| {
+        let plan = |view: &TxView<'_>| {
             let role = require(view, who, Need::Staff, "record hours")?;
             let volunteer = depositor(view, &d.card, served_on, today)?;
             Ok(vec![plan_deposit(view, role, volunteer, d.activity, d.minutes, served_on, &note)?])
-        })
+        };
+        if preview { self.preview(who, plan) } else { self.run(who, op, "deposit", d, plan) }
     }
 
     /// One activity, many volunteers, all or nothing: one transaction, one flush.

@@ -68,6 +68,9 @@ impl Store {
             Ok(()) => {}
             Err(TransactionError::Abort(Abort::Rule(rule))) => return Err(rule.into()),
             Err(TransactionError::Abort(Abort::Codec(c))) => return Err(StoreError::Corrupt(c).into()),
+            Err(TransactionError::Abort(Abort::Preview(_))) => {
+                return Err(StoreError::Internal("a restore does not preview").into());
+            }
             Err(TransactionError::Storage(e)) => return Err(StoreError::Sled(e).into()),
         }
         self.flush()?;

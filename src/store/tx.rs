@@ -96,6 +96,8 @@ pub enum TxFail {
 pub(super) enum Abort {
     Rule(Rule),
     Codec(CodecError),
+    /// A preview ran to the end: what it would have committed, rolled back.
+    Preview(Box<Committed>),
 }
 
 pub(super) type TxResult<T> = Result<T, ConflictableTransactionError<Abort>>;
@@ -382,6 +384,30 @@ impl Store {
     where
         F: Fn(&TxView<'_>) -> Result<Vec<Pending>, ApplyError<TxFail>>,
     {
+        self.commit_or_preview(ctx, op, plan, false)
+    }
+
+    /// Runs `plan` and every rule exactly as [`Store::commit`] would, in the same kind of
+    /// transaction, and then rolls it back: the events it would commit (their seqs and the
+    /// crediting rules' verdict — rounded, capped, held — included), or the rule that refuses
+    /// it. Nothing is written. A confirm step shows this, so it says what the commit will do.
+    pub fn preview<F>(&self, ctx: &CommitContext, plan: F) -> Result<Committed, CommitError>
+    where
+        F: Fn(&TxView<'_>) -> Result<Vec<Pending>, ApplyError<TxFail>>,
+    {
+        self.commit_or_preview(ctx, None, plan, true)
+    }
+
+    fn commit_or_preview<F>(
+        &self,
+        ctx: &CommitContext,
+        op: Option<(&str, [u8; 16])>,
+        plan: F,
+        preview: bool,
+    ) -> Result<Committed, CommitError>
+    where
+        F: Fn(&TxView<'_>) -> Result<Vec<Pending>, ApplyError<TxFail>>,
+    {
         let mut gate = self.write_gate.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if let Some(reason) = gate.as_ref() {
             return Err(StoreError::Poisoned(reason.clone()).into());
@@ -457,6 +483,10 @@ impl Store {
                 prev = hash;
                 events.push(event);
             }
+            if preview {
+                let would = Committed { events, replayed: false };
+                return Err(ConflictableTransactionError::Abort(Abort::Preview(Box::new(would))));
+            }
             lift(view.write_back().map_err(ApplyError::Store))?;
             if sources_changed {
                 lift(view.put(META, meta::IMPORT_SOURCES, &sources).map_err(ApplyError::Store))?;
@@ -471,6 +501,7 @@ impl Store {
         });
         let (committed, records) = match result {
             Ok(c) => c,
+            Err(TransactionError::Abort(Abort::Preview(would))) => return Ok(*would),
             Err(TransactionError::Abort(Abort::Rule(rule))) => return Err(rule.into()),
             Err(TransactionError::Abort(Abort::Codec(c))) => return Err(StoreError::Corrupt(c).into()),
             Err(TransactionError::Storage(e)) => {

@@ -90,6 +90,7 @@ pub static TEXT: Text = Text {
     required: "required",
     record_title: "Record hours",
     confirm_deposit: "Deposit {} h, balance {} -> {} h. Enter saves, Esc edits",
+    confirm_deposit_held: "{} h is over the approval limit: it will wait for an admin (F6), the balance stays {} h. Enter saves, Esc edits",
     confirm_keys: "Enter saves, Esc edits",
     saved_seq: "Saved as entry #{}",
 

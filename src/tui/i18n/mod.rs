@@ -154,6 +154,8 @@ pub struct Text {
     pub required: &'static str,
     pub record_title: &'static str,
     pub confirm_deposit: &'static str,
+    /// The confirm line of a deposit the rules will hold for an admin: nothing is credited yet.
+    pub confirm_deposit_held: &'static str,
     pub confirm_keys: &'static str,
     pub saved_seq: &'static str,
 
@@ -547,6 +549,7 @@ mod tests {
             (zh.err_insufficient_stock, en.err_insufficient_stock),
             (zh.err_already_reversed, en.err_already_reversed),
             (zh.confirm_deposit, en.confirm_deposit),
+            (zh.confirm_deposit_held, en.confirm_deposit_held),
             (zh.confirm_redeem, en.confirm_redeem),
             (zh.confirm_transfer, en.confirm_transfer),
             (zh.batch_summary, en.batch_summary),

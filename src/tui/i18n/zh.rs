@@ -91,6 +91,7 @@ pub static TEXT: Text = Text {
     required: "必填",
     record_title: "记录服务时长",
     confirm_deposit: "存入 {} 小时，余额 {} -> {} 小时。Enter 保存，Esc 修改",
+    confirm_deposit_held: "{} 小时超过审批额度：将等待管理员审批（F6），余额仍为 {} 小时。Enter 保存，Esc 修改",
     confirm_keys: "Enter 保存，Esc 修改",
     saved_seq: "已保存，流水号 #{}",
 

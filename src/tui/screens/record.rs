@@ -12,13 +12,23 @@ use crate::domain::format_hours;
 use crate::tui::app::{Cx, Status, Step, Vx};
 use crate::tui::i18n::fill;
 use crate::tui::keymap::{self, Action, Scope};
-use crate::tui::widgets::{put, title_bar};
+use crate::tui::widgets::{put, title_bar, wrap};
 
 pub struct Record {
     volunteer: VolunteerView,
     entry: Option<EntryForm>,
-    confirm: Option<EntryValues>,
+    /// The values to save, and what the bank's dry run said saving them will do.
+    confirm: Option<(EntryValues, Outcome)>,
     error: Option<String>,
+}
+
+/// What a deposit will do, from the bank's dry run of it.
+#[derive(Debug, Clone, Copy)]
+enum Outcome {
+    /// Credited: these minutes (after the rounding and the category's multiplier).
+    Credited(u64),
+    /// Held for an admin's approval: nothing credited yet.
+    Held,
 }
 
 impl Record {
@@ -37,17 +47,21 @@ impl Record {
         VolunteerPage::back_to(cx, self.volunteer.id)
     }
 
+    fn deposit(&self, values: &EntryValues) -> Deposit {
+        Deposit {
+            card: self.volunteer.volunteer.card.clone(),
+            activity: values.activity,
+            minutes: values.minutes,
+            served_on: Some(values.day),
+            note: values.note.clone(),
+        }
+    }
+
     pub fn on_key(&mut self, key: KeyEvent, cx: &mut Cx) -> Step {
-        if let Some(values) = &self.confirm {
+        if let Some((values, _)) = &self.confirm {
             match keymap::action(Scope::Form, key) {
                 Some(Action::Submit) => {
-                    let deposit = Deposit {
-                        card: self.volunteer.volunteer.card.clone(),
-                        activity: values.activity,
-                        minutes: values.minutes,
-                        served_on: Some(values.day),
-                        note: values.note.clone(),
-                    };
+                    let deposit = self.deposit(values);
                     match cx.bank.deposit(&cx.session.actor, None, &deposit) {
                         Ok(done) => {
                             cx.memory.last_activity = Some(values.activity);
@@ -68,8 +82,21 @@ impl Record {
         let Some(entry) = self.entry.as_mut() else { return self.back(cx) };
         match entry.on_key(key, cx.t, cx.bank.today()) {
             EntryKey::Submit(values) => {
-                self.error = None;
-                self.confirm = Some(values);
+                // The confirm line is the commit's dry run: every rule the save would meet
+                // (caps, rounding, approval) speaks now, not after the second Enter.
+                match cx.bank.preview_deposit(&cx.session.actor, &self.deposit(&values)) {
+                    Ok(would) => {
+                        let outcome = match would.events.first().map(|e| e.kind()) {
+                            Some(crate::domain::EventKind::Deposited { minutes, .. }) => {
+                                Outcome::Credited(u64::from(minutes.get()))
+                            }
+                            _ => Outcome::Held,
+                        };
+                        self.error = None;
+                        self.confirm = Some((values, outcome));
+                    }
+                    Err(e) => self.error = Some(cx.t.bank_error(&e)),
+                }
             }
             EntryKey::Cancel => return self.back(cx),
             EntryKey::Nothing => {}
@@ -94,20 +121,30 @@ impl Record {
             entry.render(form, buf, vx, self.confirm.is_none());
         }
         let y = form.bottom() + 1;
-        if let Some(values) = &self.confirm {
-            let after = balance.saturating_add(u64::from(values.minutes.get()));
-            let line = fill(
-                t.confirm_deposit,
-                &[
-                    &format_hours(u64::from(values.minutes.get())),
-                    &format_hours(balance),
-                    &format_hours(after),
-                ],
-            );
-            put(buf, area, area.x + 1, y, &line, theme.warning);
+        if let Some((values, outcome)) = &self.confirm {
+            let line = match *outcome {
+                Outcome::Credited(credited) => fill(
+                    t.confirm_deposit,
+                    &[
+                        &format_hours(credited),
+                        &format_hours(balance),
+                        &format_hours(balance.saturating_add(credited)),
+                    ],
+                ),
+                Outcome::Held => fill(
+                    t.confirm_deposit_held,
+                    &[&format_hours(u64::from(values.minutes.get())), &format_hours(balance)],
+                ),
+            };
+            // Wrapped, never cut: the confirm line is what the staff member agrees to.
+            for (i, part) in wrap(&line, usize::from(area.width.saturating_sub(2))).iter().enumerate() {
+                put(buf, area, area.x + 1, y + i as u16, part, theme.warning);
+            }
         }
         if let Some(e) = &self.error {
-            put(buf, area, area.x + 1, y + 1, e, theme.danger);
+            for (i, part) in wrap(e, usize::from(area.width.saturating_sub(2))).iter().enumerate() {
+                put(buf, area, area.x + 1, y + i as u16, part, theme.danger);
+            }
         }
     }
 }
