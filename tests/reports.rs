@@ -460,3 +460,29 @@ fn a_damaged_journal_copy_changes_no_report_number() {
     assert_eq!(report::monthly(&bank, month).unwrap(), before);
     assert_eq!(report::daily_close(&bank, end).unwrap(), daily);
 }
+
+/// A volunteer counts as new in the month they registered, not the month the record was
+/// entered (a demo or an import registers people dated months back).
+#[test]
+fn new_volunteers_are_counted_in_the_month_they_registered() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    hourbank_ok(
+        &store,
+        &["init", "--counter", "JM-01", "--admin", "A01", "--admin-name", "管理员"],
+        "2468\n",
+    );
+    hourbank_ok(
+        &store,
+        &["volunteer", "add", "--card", "JH000001", "--name", "陈华佩", "--registered", "2025-03-10"],
+        "",
+    );
+    hourbank_ok(&store, &["volunteer", "add", "--card", "JH000002", "--name", "李明"], "");
+    let new_in = |month: &str| -> String {
+        let out = hourbank_ok(&store, &["report", "monthly", "--month", month], "");
+        out.lines().find(|l| l.starts_with("新增志愿者")).unwrap_or_default().to_string()
+    };
+    assert_eq!(new_in("2025-03"), "新增志愿者,1");
+    let this_month = chrono::Local::now().format("%Y-%m").to_string();
+    assert_eq!(new_in(&this_month), "新增志愿者,1", "only the one registered this month");
+}

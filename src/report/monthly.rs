@@ -134,6 +134,13 @@ pub fn monthly(bank: &Bank, month: Month) -> Result<MonthlyReport, ExportError> 
     let first = months[0];
     let init = || Tally { history: months.iter().map(|m| (*m, 0)).collect(), ..Tally::default() };
     let tally = book::fold(bank, init, |t, b: Booked<'_>| {
+        // A new volunteer counts in the month they registered (the day on their record, which
+        // an import or a late entry may date before the day it was recorded).
+        if let EventKind::VolunteerRegistered(v) = b.event.kind()
+            && Month::of(v.registered_on) == month
+        {
+            t.new_volunteers += 1;
+        }
         let m = Month::of(b.day);
         if m < first || m > month {
             return;
@@ -157,7 +164,6 @@ pub fn monthly(bank: &Bank, month: Month) -> Result<MonthlyReport, ExportError> 
                 let minutes = sign * i64::from(minutes.get());
                 t.by_community.entry(community(*volunteer)).or_default().redeemed += minutes;
             }
-            EventKind::VolunteerRegistered(_) if m == month && sign == 1 => t.new_volunteers += 1,
             _ => {}
         }
     })?;
