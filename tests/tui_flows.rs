@@ -820,3 +820,26 @@ fn the_deposit_confirm_line_says_what_the_save_will_do() {
     c.enter();
     assert_eq!(events(&c), before + 1);
 }
+
+/// After a save the highlight stays on its entry, not on its row number (new entries come in
+/// above it); and the reversal popup names the entry's day, hours and volunteer.
+#[test]
+fn the_history_highlight_stays_on_its_entry_after_a_save() {
+    let mut c = Counter::seeded(Lang::En);
+    c.login("A01", "1234").typed("JH000001").enter();
+    // Newest first: the 2.5 h deposit, then the 12 h one. Select the 12 h one and reverse it.
+    c.key(KeyCode::Down).typed("z");
+    let popup = c.render(120, 40);
+    assert!(
+        popup.contains("2026-11-29 deposit 垃圾分类督导 +12")
+            && popup.contains("陈华佩")
+            && popup.contains("JH000001"),
+        "{popup}"
+    );
+    c.typed("entered twice").enter();
+    let reversal = saved(&c);
+    // The reversal is now the top row; the highlight is still on the 12 h entry, so a second
+    // z names it as reversed already instead of offering the 2.5 h one.
+    c.typed("z");
+    assert!(c.shows("already reversed") && c.shows(&format!("#{reversal}")), "{}", c.render(120, 40));
+}

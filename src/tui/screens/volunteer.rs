@@ -135,10 +135,13 @@ impl VolunteerPage {
         if self.reverse.is_some() || self.pin.is_some() { Scope::Form } else { Scope::Volunteer }
     }
 
+    /// Reopens the page after a save. The highlight stays on the same entry (new entries come
+    /// in above it, so its row number moves); it was once left on the row number and pointed
+    /// at another entry, which a staff member then reversed.
     fn reload(&mut self, bank: &Bank) -> Result<(), BankError> {
-        let selected = self.selected;
+        let kept = self.lines.get(self.selected).map(|l| l.seq);
         *self = VolunteerPage::open(bank, self.view.id)?;
-        self.selected = selected.min(self.lines.len().saturating_sub(1));
+        self.selected = kept.and_then(|seq| self.lines.iter().position(|l| l.seq == seq)).unwrap_or(0);
         Ok(())
     }
 
@@ -276,12 +279,16 @@ impl VolunteerPage {
                     } else {
                         self.reverse = Some(ReversePopup {
                             seq: line.seq,
+                            // Names the entry, its day, its hours and whose it is.
                             what: format!(
-                                "#{} {} {} {}",
+                                "#{} {} {} {} {}  {} {}",
                                 line.seq,
+                                line.day(),
                                 kind_label(cx.t, line.event.kind()),
                                 line.memo,
-                                signed_hours(line.delta)
+                                signed_hours(line.delta),
+                                self.view.volunteer.name,
+                                self.view.volunteer.card
                             ),
                             reason: TextInput::new(crate::domain::MAX_NOTE_CHARS),
                             error: None,
