@@ -214,8 +214,8 @@ fn reversal_needs_a_reason_and_staff_may_reverse_only_their_own_entries() {
     );
     assert_eq!(balance(&c, "JH000001"), before - 60);
     assert!(c.shows(&format!("[reversed #{reversal}]")), "{}", c.render(120, 40));
-    // Twice is refused.
-    c.key(KeyCode::Down).typed("z");
+    // Twice is refused (the highlight stayed on the reversed entry).
+    c.typed("z");
     assert!(c.shows("was already reversed"), "{}", c.render(120, 40));
 }
 
@@ -842,4 +842,23 @@ fn the_history_highlight_stays_on_its_entry_after_a_save() {
     // z names it as reversed already instead of offering the 2.5 h one.
     c.typed("z");
     assert!(c.shows("already reversed") && c.shows(&format!("#{reversal}")), "{}", c.render(120, 40));
+}
+
+/// Footer and help offer what this person can do here: no reports or admin keys for staff
+/// who are not admins, no quit at the kiosk, and help first so it is always found.
+#[test]
+fn footer_and_help_offer_only_what_this_person_may_do() {
+    let mut c = Counter::seeded(Lang::En);
+    c.login("S01", "5678").key(KeyCode::F(1));
+    let help = c.render(120, 40);
+    assert!(help.contains("F6") && !help.contains("F7") && !help.contains("F8"), "{help}");
+    assert!(help.contains("Ctrl+Q"), "staff may quit: {help}");
+    c.key(KeyCode::Esc).ctrl('l').login("A01", "1234").key(KeyCode::F(1));
+    let help = c.render(120, 40);
+    assert!(help.contains("F7") && help.contains("F8"), "{help}");
+    c.key(KeyCode::Esc).ctrl('l');
+    let footer = c.render(80, 24).lines().last().unwrap_or_default().to_string();
+    assert!(footer.trim_start().starts_with("F1"), "{footer}");
+    c.key(KeyCode::F(1));
+    assert!(!c.render(120, 40).contains("Ctrl+Q"), "nobody may quit from the lock screen");
 }

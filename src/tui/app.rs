@@ -230,6 +230,18 @@ impl App {
         self.lang.text()
     }
 
+    /// Who is at the screen now, for what the footer and help offer.
+    fn who(&self) -> keymap::Who {
+        match &self.session {
+            // The first-run setup may be left with Ctrl+Q (nobody is in front of a kiosk yet).
+            _ if matches!(self.screen, Screen::Setup(_)) => keymap::Who::Staff,
+            _ if self.screen.is_public() => keymap::Who::Public,
+            None => keymap::Who::Public,
+            Some(s) if s.staff.role == crate::domain::Role::Admin => keymap::Who::Admin,
+            Some(_) => keymap::Who::Staff,
+        }
+    }
+
     /// Back to the lock screen: logs out and drops every form and every staff message (the
     /// lock screen and the kiosk are in front of the public).
     fn lock(&mut self) {
@@ -495,7 +507,7 @@ impl App {
         self.render_header(header, buf, &vx);
         self.screen.render(body, buf, &vx);
         if self.help {
-            screens::help::render(self.screen.scope(), body, buf, &vx);
+            screens::help::render(self.screen.scope(), self.who(), body, buf, &vx);
         }
         self.render_message(message, buf, &vx);
         self.render_footer(footer, buf, &vx);
@@ -571,7 +583,7 @@ impl App {
     fn render_footer(&self, area: Rect, buf: &mut Buffer, vx: &Vx) {
         let scope = if self.help { Scope::Help } else { self.screen.scope() };
         let mut x = area.x + 1;
-        for b in keymap::bindings(scope, true) {
+        for b in keymap::bindings_for(scope, true, self.who()) {
             let k = keymap::key_label(b);
             let label = keymap::action_label(vx.t, b.action);
             let need = (widgets::width(&k) + widgets::width(label) + 3) as u16;

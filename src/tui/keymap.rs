@@ -228,6 +228,35 @@ pub fn bindings(scope: Scope, hints_only: bool) -> impl Iterator<Item = &'static
     KEYMAP.iter().filter(move |b| (b.scope == scope || b.scope == Scope::Global) && (!hints_only || b.hint))
 }
 
+/// Who is in front of the screen: what the footer and the help may offer depends on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Who {
+    /// Nobody logged in, or a volunteer at the kiosk: only staff may quit.
+    Public,
+    Staff,
+    Admin,
+}
+
+/// Whether `who` may use binding `b` at all (a key that would only be refused is not offered).
+pub fn offered(b: &Binding, who: Who) -> bool {
+    match b.action {
+        Action::Quit => who != Who::Public,
+        Action::Reports | Action::Admin => who == Who::Admin,
+        _ => true,
+    }
+}
+
+/// The bindings of `scope` that `who` may use, by priority: help first (so it can always be
+/// found), then the screen's own keys, then the other global ones. The footer shows as many as
+/// fit, in this order.
+pub fn bindings_for(scope: Scope, hints_only: bool, who: Who) -> Vec<&'static Binding> {
+    let usable = |b: &&'static Binding| offered(b, who) && (!hints_only || b.hint);
+    let help = KEYMAP.iter().filter(|b| b.scope == Scope::Global && b.action == Action::Help);
+    let own = KEYMAP.iter().filter(|b| b.scope == scope && scope != Scope::Global);
+    let global = KEYMAP.iter().filter(|b| b.scope == Scope::Global && b.action != Action::Help);
+    help.chain(own).chain(global).filter(usable).collect()
+}
+
 /// A key as printed on the keyboard. ASCII only: arrows are ambiguous-width glyphs.
 pub fn key_label(b: &Binding) -> String {
     let base = match b.code {

@@ -8,8 +8,9 @@ use crate::tui::app::Vx;
 use crate::tui::keymap::{self, Scope};
 use crate::tui::widgets::{centered, pad, popup, put};
 
-pub fn render(scope: Scope, area: Rect, buf: &mut Buffer, vx: &Vx) {
-    let rows: Vec<(String, &str)> = keymap::bindings(scope, false)
+pub fn render(scope: Scope, who: keymap::Who, area: Rect, buf: &mut Buffer, vx: &Vx) {
+    let rows: Vec<(String, &str)> = keymap::bindings_for(scope, false, who)
+        .into_iter()
         .map(|b| (keymap::key_label(b), keymap::action_label(vx.t, b.action)))
         .collect();
     // One column while the bindings fit the height; two side by side when they do not (the
