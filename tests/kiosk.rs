@@ -172,7 +172,13 @@ fn a_volunteer_checks_in_and_out_and_the_hours_are_deposited() {
     c.typed("JH000001").enter().typed(PIN).enter();
     assert!(c.shows("已签到：入户宣传（02:00 起）"), "{}", c.render(120, 40));
     let before = c.bank().find_card(&CardNo::parse("JH000001").unwrap()).unwrap().account.balance();
+    // o asks first; Esc keeps the shift; o and Enter check out.
     c.typed("o");
+    assert!(c.shows("签退「入户宣传」（02:00 开始，已 2.67 小时）？"), "{}", c.render(120, 40));
+    c.key(KeyCode::Esc);
+    assert_eq!(c.screen(), "kiosk", "Esc only cancels the check-out");
+    assert!(c.shows("已签到：入户宣传（02:00 起）"), "the shift is still open: {}", c.render(120, 40));
+    c.typed("o").enter();
     assert!(c.shows("已签退：服务 2.67 小时，记入 2.5 小时"), "{}", c.render(120, 40));
     let after = c.bank().find_card(&CardNo::parse("JH000001").unwrap()).unwrap().account.balance();
     assert_eq!(after, before + 150);
@@ -191,7 +197,7 @@ fn staff_approve_a_long_shift_with_an_edited_duration_and_a_reason() {
     let before = balance(&c);
     c.typed("JH000001").enter().typed(PIN).enter().typed("i").enter();
     c.clock.advance(9 * 3600 + 15 * 60);
-    c.typed("o");
+    c.typed("o").enter();
     assert!(c.shows("9.25 h is over the limit: sent to the staff for review"), "{}", c.render(120, 40));
     assert_eq!(balance(&c), before);
     c.key(KeyCode::Esc).login("S01", "5678").key(KeyCode::F(6));

@@ -68,7 +68,7 @@ const SCREENS: &[(&str, Setup)] = &[
         set_pin(c);
         c.typed("JH000001").enter().typed("2468").enter().typed("i").enter();
         c.clock.advance(9 * 3600);
-        c.typed("o").key(KeyCode::Esc);
+        c.typed("o").enter().key(KeyCode::Esc);
         c.login("S01", "5678").key(KeyCode::F(6)).typed("a");
     }),
     ("login_wrong_pin", |c| {

@@ -266,6 +266,8 @@ pub struct Text {
     pub kiosk_off_shift: &'static str,
     pub kiosk_pick_activity: &'static str,
     pub kiosk_checked_in: &'static str,
+    /// Asked before a check-out: the activity, when the shift began, how long it has run.
+    pub kiosk_confirm_out: &'static str,
     pub kiosk_checked_out: &'static str,
     pub kiosk_review_long: &'static str,
     pub kiosk_review_midnight: &'static str,

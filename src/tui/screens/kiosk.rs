@@ -37,6 +37,8 @@ pub struct Kiosk {
     picking: Option<(Vec<(ActivityId, String)>, usize)>,
     /// What the last check-in or check-out did (or why it was refused).
     message: Option<(String, bool)>,
+    /// `o` was pressed: the check-out waits for Enter (a stray key must not end a shift).
+    confirm_out: bool,
 }
 
 pub enum Outcome {
@@ -84,7 +86,16 @@ impl Kiosk {
             }
             None => None,
         };
-        Ok(Kiosk { view, recent, affordable, scroll: 0, open, picking: None, message: None })
+        Ok(Kiosk {
+            view,
+            recent,
+            affordable,
+            scroll: 0,
+            open,
+            picking: None,
+            message: None,
+            confirm_out: false,
+        })
     }
 
     /// The page again after a write, keeping the message.
@@ -119,6 +130,19 @@ impl Kiosk {
             }
             return Outcome::Stay;
         }
+        if self.confirm_out {
+            self.confirm_out = false;
+            self.message = None;
+            if keymap::action(Scope::Kiosk, key) == Some(Action::Submit) {
+                self.message = Some(match bank.check_out(self.view.id, rules) {
+                    Ok(done) => (checked_out(t, done.outcome), false),
+                    Err(e) => (t.bank_error(&e), true),
+                });
+                self.reload(bank, t);
+            }
+            // Any other key (Esc) keeps the shift open.
+            return Outcome::Stay;
+        }
         let last = self.recent.len().saturating_sub(1);
         match keymap::action(Scope::Kiosk, key) {
             Some(Action::Back) => return Outcome::Leave,
@@ -132,6 +156,17 @@ impl Kiosk {
                 Ok(_) => self.message = Some((t.kiosk_no_activities.into(), true)),
                 Err(e) => self.message = Some((t.bank_error(&e), true)),
             },
+            Some(Action::CheckOut) if self.open.is_some() => {
+                if let Some((_, shift, name)) = &self.open {
+                    let started = shift.started.datetime().with_timezone(&chrono::Local);
+                    let so_far = bank.now().datetime().signed_duration_since(shift.started.datetime());
+                    let minutes = u64::try_from(so_far.num_minutes().max(0)).unwrap_or(0);
+                    let since = started.format("%H:%M").to_string();
+                    self.message =
+                        Some((fill(t.kiosk_confirm_out, &[name, &since, &format_hours(minutes)]), false));
+                    self.confirm_out = true;
+                }
+            }
             Some(Action::CheckOut) => {
                 self.message = Some(match bank.check_out(self.view.id, rules) {
                     Ok(done) => (checked_out(t, done.outcome), false),
