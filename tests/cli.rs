@@ -660,3 +660,28 @@ fn failures_speak_json_when_asked_and_say_what_would_help() {
     assert_ne!(o.code, 0);
     assert!(o.stderr.contains("close matches: 垃圾分类督导"), "{}", o.stderr);
 }
+
+/// `hourbank demo` is the counter's sample bank (300 volunteers, the same seed), cleans up
+/// after itself unless asked to keep it, and a fresh store raises no alarm about its files.
+#[test]
+fn the_demo_is_the_counters_sample_bank_and_cleans_up() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out =
+        Command::new(env!("CARGO_BIN_EXE_hourbank")).arg("demo").env("TMPDIR", tmp.path()).output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("JH000300") && !text.contains("JH000301"), "300 volunteers");
+    assert!(text.contains("removed"), "{text}");
+    assert!(std::fs::read_dir(tmp.path()).unwrap().next().is_none(), "nothing left in the temp dir");
+    let kept = Command::new(env!("CARGO_BIN_EXE_hourbank"))
+        .args(["demo", "--keep", "--volunteers", "5"])
+        .env("TMPDIR", tmp.path())
+        .output()
+        .unwrap();
+    assert!(kept.status.success());
+    let store = std::fs::read_dir(tmp.path()).unwrap().flatten().find(|e| e.path().is_dir()).unwrap().path();
+    let o = hb_in(&store, &["balance", "JH000001"], "");
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(!o.stderr.contains("warning"), "a fresh store warns about nothing: {}", o.stderr);
+    assert!(String::from_utf8_lossy(&kept.stderr).is_empty(), "{}", String::from_utf8_lossy(&kept.stderr));
+}

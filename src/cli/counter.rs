@@ -31,7 +31,10 @@ pub struct CounterArgs {
 }
 
 /// The demo store's login, shown on its lock screen.
-const DEMO_LOGIN: (&str, &str) = ("A01", "2468");
+pub(super) const DEMO_LOGIN: (&str, &str) = ("A01", "2468");
+/// How many volunteers the sample bank has, for `--demo` and `hourbank demo` alike.
+pub(super) const DEMO_VOLUNTEERS: usize = 300;
+pub(super) const DEMO_SEED: u64 = 7;
 
 /// A temporary store directory and its PIN key file, removed when dropped.
 struct TempStore(PathBuf);
@@ -57,7 +60,7 @@ pub fn run(store: Option<PathBuf>, a: CounterArgs) -> CliResult {
     let (dir, bank, demo_login) = if a.demo {
         let dir = std::env::temp_dir().join(format!("hourbank-demo-{}", std::process::id()));
         temp = Some(TempStore(dir.clone()));
-        let bank = demo_bank(&dir)?;
+        let bank = demo_bank(&dir, DEMO_VOLUNTEERS, DEMO_SEED)?;
         (dir, Some(bank), Some((DEMO_LOGIN.0.to_string(), DEMO_LOGIN.1.to_string())))
     } else {
         let dir = store_dir(store)?;
@@ -91,7 +94,8 @@ pub fn run(store: Option<PathBuf>, a: CounterArgs) -> CliResult {
     result
 }
 
-fn demo_bank(dir: &std::path::Path) -> Result<Bank, Failure> {
+/// The sample bank: the same for the counter's `--demo` and `hourbank demo`.
+pub(super) fn demo_bank(dir: &std::path::Path, volunteers: usize, seed: u64) -> Result<Bank, Failure> {
     let who = cli_actor();
     let admin = NewStaff {
         id: StaffId::parse(DEMO_LOGIN.0)?,
@@ -100,6 +104,6 @@ fn demo_bank(dir: &std::path::Path) -> Result<Bank, Failure> {
         pin: DEMO_LOGIN.1.into(),
     };
     let bank = Bank::init(dir, &Name::parse("江门市蓬江区志愿服务银行(演示)")?, admin, &who)?;
-    crate::sample::populate_demo(&bank, &who, 300, 7)?;
+    crate::sample::populate_demo(&bank, &who, volunteers, seed)?;
     Ok(bank)
 }

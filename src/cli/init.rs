@@ -60,29 +60,33 @@ pub fn init(store: Option<PathBuf>, a: InitArgs) -> CliResult {
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// How many sample volunteers
-    #[arg(long, default_value_t = 40)]
+    /// How many sample volunteers (the counter's --demo has 300, the default)
+    #[arg(long, default_value_t = super::counter::DEMO_VOLUNTEERS)]
     volunteers: usize,
     /// Seed for the sample data
-    #[arg(long, default_value_t = 7)]
+    #[arg(long, default_value_t = super::counter::DEMO_SEED)]
     seed: u64,
+    /// Keep the temporary sample store (without --store it is removed when the command ends)
+    #[arg(long)]
+    keep: bool,
 }
 
 /// Builds a sample store (in `--store`, or a fresh temporary directory) and prints balances.
 pub fn demo(store: Option<PathBuf>, a: DemoArgs) -> CliResult {
-    let dir = match store {
-        Some(d) => d,
-        None => std::env::temp_dir().join(format!("hourbank-demo-{}", std::process::id())),
+    let (dir, temporary) = match store {
+        Some(d) => (d, false),
+        None => (std::env::temp_dir().join(format!("hourbank-demo-{}", std::process::id())), !a.keep),
     };
-    let who = cli_actor();
-    let admin = NewStaff {
-        id: StaffId::parse("A01")?,
-        name: Name::parse("管理员")?,
-        role: Role::Admin,
-        pin: "2468".into(),
-    };
-    let bank = Bank::init(&dir, &Name::parse("江门市蓬江区志愿服务银行(演示)")?, admin, &who)?;
-    crate::sample::populate_demo(&bank, &who, a.volunteers.clamp(1, 10_000), a.seed)?;
+    let result = demo_in(&dir, &a, !temporary);
+    if temporary {
+        let _ = std::fs::remove_dir_all(&dir);
+        let _ = std::fs::remove_file(crate::bank::pepper_path(&dir));
+    }
+    result
+}
+
+fn demo_in(dir: &std::path::Path, a: &DemoArgs, kept: bool) -> CliResult {
+    let bank = super::counter::demo_bank(dir, a.volunteers.clamp(1, 10_000), a.seed)?;
     let mut rows = Vec::new();
     for v in bank.volunteers() {
         let v = v?;
@@ -100,12 +104,13 @@ pub fn demo(store: Option<PathBuf>, a: DemoArgs) -> CliResult {
         &rows,
     );
     let report = bank.check()?;
-    say!(
-        "\n{} events, check {}. Sample store: {}\nTry: hourbank --store {} history JH000001",
-        report.events,
-        if report.ok { "passed" } else { "FAILED" },
-        dir.display(),
-        dir.display()
-    );
+    say!("\n{} events, check {}.", report.events, if report.ok { "passed" } else { "FAILED" });
+    if kept {
+        say!("Sample store: {}\nTry: hourbank --store {} history JH000001", dir.display(), dir.display());
+    } else {
+        say!(
+            "The sample store was removed (--keep keeps it; `hourbank --demo` opens the same bank at the counter)."
+        );
+    }
     Ok(())
 }

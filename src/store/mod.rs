@@ -211,6 +211,7 @@ impl Store {
         remove_leftovers_beside(dir);
 
         let config = sled_config(&sled_dir);
+        let sled_existed = sled_dir.join("db").exists();
         remove_unfinished_snapshots(&sled_dir);
         let (db, trees) = guard_sled(dir, || {
             let db = open_sled(&config, dir)?;
@@ -236,7 +237,10 @@ impl Store {
                 copy_last,
             })?;
         *store.journal_copy.get_mut().unwrap_or_else(|p| p.into_inner()) = copy;
-        store.loosened = restrict_files(dir, dir_was);
+        let loosened = restrict_files(dir, dir_was);
+        // sled makes its files with the process's umask; on a store made just now that is not
+        // somebody's loosening (the demo once opened on a red alarm about its own fresh files).
+        store.loosened = if sled_existed { loosened } else { Vec::new() };
         Ok(store)
     }
 
