@@ -317,7 +317,10 @@ fn the_whole_counter_day_from_the_command_line() {
     assert_eq!(lines.next(), Some("card_no,name,community,earned_minutes,redeemed_minutes,balance_minutes"));
     assert_eq!(lines.next(), Some("JH000123,陈华佩,白沙街道,960,0,870"));
     let entries = f.ok(&["export", "entries"]);
-    assert!(entries.starts_with("seq,timestamp,card_no,kind,minutes,memo,actor,counter\n"), "{entries}");
+    assert!(
+        entries.starts_with("seq,timestamp,card_no,kind,minutes,memo,actor,counter,served_on\n"),
+        "{entries}"
+    );
     assert!(entries.contains(",JH000123,reverse_redeem,150,"), "{entries}");
     // The OS user by uid, not $USER (which the test sets to "tester").
     let user =

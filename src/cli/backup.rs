@@ -189,13 +189,18 @@ fn verify(
         say!("{provenance}");
     }
     if !report.ok {
-        return Err(Failure { code: exit::REFUSED, message: format!("{} does not verify", file.display()) });
+        // With --json the report printed is the answer: no second JSON.
+        let message = if json { String::new() } else { format!("{} does not verify", file.display()) };
+        return Err(Failure { code: exit::REFUSED, message });
     }
     if report.authentic != Some(true) && !accept_foreign {
-        return Err(Failure {
-            code: exit::REFUSED,
-            message: format!("{}: {provenance}; pass --accept-foreign to accept it", file.display()),
-        });
+        // With --json, "authentic" in the report says it.
+        let message = if json {
+            String::new()
+        } else {
+            format!("{}: {provenance}; pass --accept-foreign to accept it", file.display())
+        };
+        return Err(Failure { code: exit::REFUSED, message });
     }
     Ok(())
 }

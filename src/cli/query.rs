@@ -60,6 +60,7 @@ pub fn history(store: Option<PathBuf>, a: CardArgs) -> CliResult {
                     "seq": l.seq,
                     "timestamp": l.event.body.at.to_string(),
                     "kind": l.event.kind().name(),
+                    "served_on": served_on(l).map(|d| d.to_string()),
                     "delta_minutes": l.delta,
                     "memo": l.memo,
                     "actor": l.event.body.actor.to_string(),
@@ -82,6 +83,7 @@ pub fn history(store: Option<PathBuf>, a: CardArgs) -> CliResult {
                 vec![
                     format!("#{}", l.seq),
                     l.event.body.at.datetime().with_timezone(&Local).format("%Y-%m-%d %H:%M").to_string(),
+                    served_on(l).map(|d| d.to_string()).unwrap_or_default(),
                     l.event.kind().name().to_string(),
                     format!("{sign}{}", format_hours(l.delta.unsigned_abs())),
                     l.memo.clone(),
@@ -91,7 +93,7 @@ pub fn history(store: Option<PathBuf>, a: CardArgs) -> CliResult {
             })
             .collect();
         say!("{} {}  balance {}h", v.volunteer.card, v.volunteer.name, format_hours(v.account.balance()));
-        output::table(&["seq", "time", "kind", "hours", "memo", "by", ""], &rows);
+        output::table(&["seq", "recorded", "served", "kind", "hours", "memo", "by", ""], &rows);
     }
     Ok(())
 }
@@ -121,7 +123,9 @@ pub fn check(store: Option<PathBuf>, a: CheckArgs) -> CliResult {
     } else {
         Err(Failure {
             code: exit::REFUSED,
+            // With --json the report printed is the answer (`"ok":false`): no second JSON.
             message: match report.problems.len() {
+                _ if a.json => String::new(),
                 1 => "check found 1 problem".to_string(),
                 n => format!("check found {n} problems"),
             },
@@ -142,5 +146,13 @@ fn lost_entries(store: Option<PathBuf>) -> Result<Option<crate::bank::CheckRepor
             }))
         }
         _ => Ok(None),
+    }
+}
+
+/// The service day of a deposit line (it may be days before the entry was recorded).
+fn served_on(l: &crate::bank::HistoryLine) -> Option<crate::domain::Day> {
+    match l.event.kind() {
+        crate::domain::EventKind::Deposited { served_on, .. } => Some(*served_on),
+        _ => None,
     }
 }

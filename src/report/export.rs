@@ -111,6 +111,9 @@ pub(super) struct EntryRow {
     pub memo: String,
     pub actor: String,
     pub counter: String,
+    /// The day the service was done, for deposits (and their reversals): it may be days
+    /// before the entry was recorded.
+    pub served_on: Option<crate::domain::Day>,
 }
 
 /// Names of things by id, built once per export.
@@ -200,8 +203,13 @@ pub(super) fn for_each_entry(
             Origin::Import(r) => r.occurred,
             _ => event.body.at,
         };
+        let served_on = match original.as_ref().map_or(event.kind(), |o| o.kind()) {
+            EventKind::Deposited { served_on, .. } => Some(*served_on),
+            _ => None,
+        };
         for (card_no, kind, minutes, memo) in rows_for(&event, &names, original.as_ref()) {
             f(EntryRow {
+                served_on,
                 seq: event.seq(),
                 timestamp,
                 card_no,
@@ -216,10 +224,22 @@ pub(super) fn for_each_entry(
     Ok(())
 }
 
-/// `seq,timestamp,card_no,kind,minutes,memo,actor,counter`.
+/// `seq,timestamp,card_no,kind,minutes,memo,actor,counter,served_on` (`served_on`, the service
+/// date of a deposit or of the deposit a reversal undoes, is new and last, so scripts that read
+/// the first eight columns are unchanged).
 pub fn export_entries(bank: &Bank, out: impl Write) -> Result<usize, ExportError> {
     let mut w = csv::Writer::from_writer(out);
-    w.write_record(["seq", "timestamp", "card_no", "kind", "minutes", "memo", "actor", "counter"])?;
+    w.write_record([
+        "seq",
+        "timestamp",
+        "card_no",
+        "kind",
+        "minutes",
+        "memo",
+        "actor",
+        "counter",
+        "served_on",
+    ])?;
     let mut n = 0;
     for_each_entry(bank, |r| {
         w.write_record([
@@ -231,6 +251,7 @@ pub fn export_entries(bank: &Bank, out: impl Write) -> Result<usize, ExportError
             inert(&r.memo).into_owned(),
             inert(&r.actor).into_owned(),
             inert(&r.counter).into_owned(),
+            r.served_on.map(|d| d.to_string()).unwrap_or_default(),
         ])?;
         n += 1;
         Ok(())
