@@ -659,6 +659,10 @@ fn failures_speak_json_when_asked_and_say_what_would_help() {
         "{}",
         o.stderr
     );
+    let long = "陈".repeat(70);
+    let o = f.run(&["volunteer", "add", "--card", "JH000777", "--name", &long]);
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("at most 64 characters (70 given)"), "the limit is said: {}", o.stderr);
     let o = f.run(&["deposit", "--card", "JH000123", "--hours", "2", "--activity", "ljfl"]);
     assert_ne!(o.code, 0);
     assert!(o.stderr.contains("close matches: 垃圾分类督导"), "{}", o.stderr);

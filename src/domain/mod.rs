@@ -30,8 +30,11 @@ pub enum DomainError {
     StaffId(String),
     #[error("name must not be empty")]
     EmptyName,
-    #[error("text {0:?}… is too long or contains control characters")]
+    #[error("text {0:?}… contains control or invisible characters")]
     BadText(String),
+    /// Says the limit, so a person knows how much to shorten.
+    #[error("at most {max} characters ({found} given)")]
+    TooLong { max: usize, found: usize },
     #[error("phone {0:?} must be 5–15 digits")]
     Phone(String),
     #[error("ID number must be 18 characters (17 digits and a digit or X) or 15 digits")]

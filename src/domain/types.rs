@@ -48,8 +48,14 @@ impl Name {
         if t.is_empty() {
             return Err(DomainError::EmptyName);
         }
-        if t.chars().count() > MAX_NAME_CHARS || t.chars().any(is_hidden_or_control) {
-            return Err(DomainError::BadText(t.chars().take(20).collect()));
+        let found = t.chars().count();
+        if found > MAX_NAME_CHARS {
+            return Err(DomainError::TooLong { max: MAX_NAME_CHARS, found });
+        }
+        if t.chars().any(is_hidden_or_control) {
+            return Err(DomainError::BadText(
+                printable(&t.chars().take(20).collect::<String>()).into_owned(),
+            ));
         }
         Ok(Name(t.to_string()))
     }
@@ -97,7 +103,11 @@ pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
 /// Optional free text (community, category, merchant, note): trimmed, may be empty, no control characters.
 pub fn parse_text(text: &str, max_chars: usize) -> Result<String, DomainError> {
     let t = text.trim();
-    if t.chars().count() > max_chars || t.chars().any(is_hidden_or_control) {
+    let found = t.chars().count();
+    if found > max_chars {
+        return Err(DomainError::TooLong { max: max_chars, found });
+    }
+    if t.chars().any(is_hidden_or_control) {
         return Err(DomainError::BadText(printable(&t.chars().take(20).collect::<String>()).into_owned()));
     }
     Ok(t.to_string())
