@@ -46,6 +46,10 @@ fn defaults_change_nothing_and_rounding_and_caps_apply_from_the_command_line() {
             && shown.contains("day_cap off")
             && shown.contains("expiry_months off")
     );
+    assert!(
+        shown.contains("entry_cap 24h") && shown.contains("transfer_limit 10h"),
+        "every rule in one place: {shown}"
+    );
     ok(&s, &["deposit", "--card", "JH000001", "--activity", "入户宣传", "--minutes", "50"]);
     assert_eq!(balance_of(&s, "JH000001"), 50, "no rule: 50 minutes are 50 minutes");
 

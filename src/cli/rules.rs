@@ -96,7 +96,14 @@ pub fn rules(store: Option<PathBuf>, cmd: RulesCmd) -> CliResult {
     let bank = open_bank(store)?;
     let mut rules = bank.rules()?;
     match cmd {
-        RulesCmd::Show => print_rules(&rules),
+        RulesCmd::Show => {
+            print_rules(&rules);
+            // The per-entry cap and the transfer limit are rules too (set with `settings`):
+            // one place shows them all.
+            let settings = bank.store().settings()?;
+            say!("entry_cap {}", settings.entry_cap);
+            say!("transfer_limit {}", settings.transfer_limit);
+        }
         RulesCmd::Set(a) => {
             if let Some(r) = &a.rounding {
                 rules.rounding = Rounding::parse(r)?;
