@@ -862,3 +862,21 @@ fn footer_and_help_offer_only_what_this_person_may_do() {
     c.key(KeyCode::F(1));
     assert!(!c.render(120, 40).contains("Ctrl+Q"), "nobody may quit from the lock screen");
 }
+
+/// The transfer's confirm step is a dry run too: a gift to oneself or over the transfer limit
+/// is refused at the first Enter, with nothing to confirm and nothing written.
+#[test]
+fn a_transfer_the_bank_would_refuse_is_refused_before_the_confirm() {
+    let mut c = Counter::seeded(Lang::En);
+    let before = c.bank().store().head().unwrap().next_seq;
+    c.login("S01", "5678").typed("JH000001").enter().typed("t");
+    c.typed("JH000001").key(KeyCode::Tab).typed("2").enter();
+    assert!(c.shows("cannot transfer to themselves") && !c.shows("Give 2 h"), "{}", c.render(120, 40));
+    for _ in 0..8 {
+        c.key(KeyCode::Backspace);
+    }
+    c.typed("JH000003").key(KeyCode::Tab).key(KeyCode::Backspace).typed("12").enter();
+    assert!(!c.shows("Give 12 h"), "over the 10 h limit: {}", c.render(120, 40));
+    assert!(c.shows("limit"), "{}", c.render(120, 40));
+    assert_eq!(c.bank().store().head().unwrap().next_seq, before, "nothing written by the dry runs");
+}

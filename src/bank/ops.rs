@@ -496,8 +496,24 @@ impl Bank {
 
     /// Gifts hours to another volunteer (family, a neighbour), up to the admin-set limit.
     pub fn transfer(&self, who: &Actor, op: Option<&str>, t: &Transfer) -> Result<Committed, BankError> {
+        self.transfer_or_preview(who, op, t, false)
+    }
+
+    /// What [`Bank::transfer`] would do now, nothing written: the confirm step's dry run
+    /// (a transfer to oneself, over the limit or past the balance is refused there).
+    pub fn preview_transfer(&self, who: &Actor, t: &Transfer) -> Result<Committed, BankError> {
+        self.transfer_or_preview(who, None, t, true)
+    }
+
+    fn transfer_or_preview(
+        &self,
+        who: &Actor,
+        op: Option<&str>,
+        t: &Transfer,
+        preview: bool,
+    ) -> Result<Committed, BankError> {
         let note = crate::domain::parse_text(&t.note, crate::domain::MAX_NOTE_CHARS)?;
-        self.run(who, op, "transfer", t, |view| {
+        let plan = |view: &TxView<'_>| {
             require(view, who, Need::Staff, "transfer hours")?;
             let (from, _) = card_owner(view, &t.from, true)?;
             let (to, _) = card_owner(view, &t.to, true)?;
@@ -507,7 +523,8 @@ impl Bank {
                 return Err(rule(Rule::OverTransferLimit { minutes, limit }));
             }
             Ok(vec![Pending::from(EventKind::Transferred { from, to, minutes, note: note.clone() })])
-        })
+        };
+        if preview { self.preview(who, plan) } else { self.run(who, op, "transfer", t, plan) }
     }
 
     /// Reverses one entry. Admins may reverse any entry; staff only their own, the same day.

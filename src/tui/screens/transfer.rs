@@ -51,7 +51,20 @@ impl TransferForm {
             self.form.focus_first_error();
             return None;
         };
-        Some((Transfer { from: self.volunteer.volunteer.card.clone(), to, minutes, note }, name))
+        let request = Transfer { from: self.volunteer.volunteer.card.clone(), to, minutes, note };
+        // The confirm line is the commit's dry run: to oneself, over the limit or past the
+        // balance is refused now, not after the second Enter.
+        if let Err(e) = cx.bank.preview_transfer(&cx.session.actor, &request) {
+            let field = if matches!(e, crate::bank::BankError::Rule(crate::domain::Rule::SelfTransfer)) {
+                TO
+            } else {
+                DURATION
+            };
+            self.form.set_error(field, Some(t.bank_error(&e)));
+            self.form.focus_first_error();
+            return None;
+        }
+        Some((request, name))
     }
 
     pub fn on_key(&mut self, key: KeyEvent, cx: &mut Cx) -> Step {
