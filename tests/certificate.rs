@@ -105,3 +105,28 @@ fn the_command_line_prints_a_page_and_verifies_its_code() {
     assert_eq!(status, 1, "{err}");
     assert!(err.contains("NOT valid"), "{err}");
 }
+
+/// The certificate's default period covers all of a volunteer's service, including deposits
+/// dated before their registration, so its total is what the page and `balance` call earned —
+/// for every volunteer of the demo bank, and for the case that disagreed (a 2025-01-01 deposit
+/// for a volunteer registered later).
+#[test]
+fn the_default_certificate_agrees_with_the_balance_for_every_demo_volunteer() {
+    let dir = tempfile::tempdir().unwrap();
+    let bank = init_in(dir.path());
+    hourbank::sample::populate_demo(&bank, &admin(), 60, 7).unwrap();
+    let sorting = activity(&bank, "早到注册前");
+    register(&bank, "JH900001", "陈华佩"); // registered on the fixed clock's day, 2026-11-29
+    deposit_on(&bank, "JH900001", sorting, 60, "2025-01-01");
+    let mut checked = 0;
+    for (id, v) in bank.store().volunteers().map(Result::unwrap) {
+        let (from, to) = bank.whole_service(&v.card).unwrap();
+        let certificate = bank.certificate(&v.card, from, to).unwrap();
+        let earned = bank.volunteer(id).unwrap().account.earned;
+        assert_eq!(certificate.total, earned, "{} from {from} to {to}", v.card);
+        checked += 1;
+    }
+    assert!(checked > 60, "the demo and the late registration were all checked");
+    let late = bank.whole_service(&card("JH900001")).unwrap();
+    assert_eq!(late.0, day("2025-01-01"));
+}

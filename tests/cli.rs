@@ -363,7 +363,11 @@ fn the_whole_counter_day_from_the_command_line() {
         last = Some(running);
     }
     assert_eq!(last, Some(870), "{statement}");
-    assert!(statement.starts_with("seq,date,kind,memo,change_minutes,balance_minutes\n"), "{statement}");
+    assert!(
+        statement.starts_with("seq,date,kind,memo,change_minutes,balance_minutes,served_on\n"),
+        "{statement}"
+    );
+    assert!(statement.contains(",750,900,2026-01-05\n"), "a late deposit names its service day: {statement}");
     assert!(statement.contains(",reversal,"), "a reversal is a line of its own: {statement}");
     assert_eq!(f.code(&["export", "statement"]).0, 2);
     assert_eq!(f.code(&["export", "balances", "--card", "JH000123"]).0, 2);
@@ -691,4 +695,31 @@ fn the_demo_is_the_counters_sample_bank_and_cleans_up() {
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert!(!o.stderr.contains("warning"), "a fresh store warns about nothing: {}", o.stderr);
     assert!(String::from_utf8_lossy(&kept.stderr).is_empty(), "{}", String::from_utf8_lossy(&kept.stderr));
+}
+
+/// Every command and every option says what it does in `--help`.
+#[test]
+fn every_command_and_option_has_help_text() {
+    use clap::CommandFactory;
+    fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+        for arg in cmd.get_arguments() {
+            let id = arg.get_id().as_str();
+            if id == "help" || id == "version" {
+                continue;
+            }
+            if arg.get_help().is_none() && arg.get_long_help().is_none() {
+                missing.push(format!("{path} --{id}"));
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            let here = format!("{path} {}", sub.get_name());
+            if sub.get_about().is_none() && sub.get_long_about().is_none() {
+                missing.push(here.clone());
+            }
+            walk(sub, &here, missing);
+        }
+    }
+    let mut missing = Vec::new();
+    walk(&hourbank::cli::Cli::command(), "hourbank", &mut missing);
+    assert!(missing.is_empty(), "no help text for:\n{}", missing.join("\n"));
 }

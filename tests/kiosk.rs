@@ -297,3 +297,32 @@ fn ten_thousand_random_keys_in_self_service_reach_nothing_private_or_writable() 
     assert!(shifts > 0, "the walk never checked in: the keys it pressed were not the kiosk's");
     hourbank::bank::Bank::check(&c.bank()).map(|r| assert!(r.ok, "{:?}", r.problems)).unwrap();
 }
+
+/// At the kiosk a volunteer gives hours to the donation pool: `g`, the hours, a dry run that
+/// says the balance after, Enter. More than the balance is refused before the confirm. The
+/// page's figures add up: in − out = balance.
+#[test]
+fn a_volunteer_donates_to_the_pool_at_the_kiosk() {
+    let mut c = kiosk(Lang::Zh);
+    c.typed("JH000001").enter().typed(PIN).enter();
+    let page = c.render(80, 24);
+    assert!(page.contains("收入") && page.contains("支出"), "{page}");
+    c.typed("g");
+    assert!(c.shows("捐入爱心池，小时数："), "{}", c.render(80, 24));
+    c.typed("20").enter();
+    assert!(c.shows("余额不足"), "past the balance, refused at once: {}", c.render(120, 40));
+    for _ in 0..2 {
+        c.key(KeyCode::Backspace);
+    }
+    c.typed("2").enter();
+    assert!(c.render(80, 24).contains("捐入爱心池 2 小时，捐后余额 12.5 小时"), "{}", c.render(80, 24));
+    c.enter();
+    assert!(c.shows("谢谢您：已捐入爱心池 2 小时"), "{}", c.render(120, 40));
+    let account = c.bank().find_card(&CardNo::parse("JH000001").unwrap()).unwrap().account;
+    assert_eq!(account.balance(), 14 * 60 + 30 - 120);
+    assert_eq!(c.bank().pool().unwrap().balance(), 120);
+    // In and out on the page add up to the balance.
+    let page = c.render(120, 40);
+    assert!(page.contains("收入      14.5 小时") && page.contains("支出      2 小时"), "{page}");
+    hourbank::bank::Bank::check(&c.bank()).map(|r| assert!(r.ok, "{:?}", r.problems)).unwrap();
+}

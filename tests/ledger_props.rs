@@ -12,7 +12,9 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use common::*;
-use hourbank::bank::{Adjustment, Bank, BatchDeposit, Deposit, Redemption, Transfer, VolunteerForm};
+use hourbank::bank::{
+    Adjustment, Bank, BatchDeposit, Deposit, Donation, PoolGrant, Redemption, Transfer, VolunteerForm,
+};
 use hourbank::domain::{Actor, Day, Minutes, Name, Rounding, Rules, StaffId};
 use proptest::prelude::*;
 
@@ -63,6 +65,10 @@ enum Op {
     /// Approve or reject the k-th held deposit (or, for large k, an entry that is not held).
     Decide(usize, bool),
     Expire,
+    /// A volunteer gives minutes to the donation pool.
+    Donate(usize, u32),
+    /// An admin (or, with the flag, a non-admin staff member: refused) grants pool minutes.
+    Grant(usize, u32, bool),
 }
 
 fn minutes() -> impl Strategy<Value = u32> {
@@ -86,6 +92,8 @@ fn op() -> impl Strategy<Value = Op> {
         }),
         2 => (0..4usize, any::<bool>()).prop_map(|(k, a)| Op::Decide(k, a)),
         1 => Just(Op::Expire),
+        2 => (card.clone(), minutes()).prop_map(|(c, m)| Op::Donate(c, m)),
+        2 => (card.clone(), minutes(), any::<bool>()).prop_map(|(c, m, s)| Op::Grant(c, m, s)),
     ]
 }
 
@@ -125,6 +133,14 @@ enum Entry {
         credit: bool,
         m: u64,
     },
+    Donate {
+        v: usize,
+        m: u64,
+    },
+    Grant {
+        v: usize,
+        m: u64,
+    },
 }
 
 /// What the bank should do, written as plainly as possible.
@@ -143,6 +159,8 @@ struct Model {
     /// Minutes credited per (card, day), kept only while a day cap is set.
     day_totals: HashMap<(usize, i64), u64>,
     held: Vec<u64>,
+    /// The donation pool's balance.
+    pool: u64,
 }
 
 const REWARD_COST: [u64; 2] = [60, 30];
@@ -212,6 +230,8 @@ impl Model {
                 Entry::Deposit { v: w, m, day, .. } if w == v && day < cutoff => old += m,
                 Entry::Transfer { to, m, .. } if to == v && today < cutoff => old += m,
                 Entry::Adjust { v: w, credit: true, m } if w == v && today < cutoff => old += m,
+                Entry::Grant { v: w, m } if w == v && today < cutoff => old += m,
+                Entry::Donate { v: w, m } if w == v => debits += m,
                 Entry::Redeem { v: w, m, .. } | Entry::Expire { v: w, m } if w == v => debits += m,
                 Entry::Transfer { from, m, .. } if from == v => debits += m,
                 Entry::Adjust { v: w, credit: false, m } if w == v => debits += m,
@@ -315,6 +335,31 @@ impl Model {
                 self.record(Entry::Adjust { v: *c, credit: *credit, m: m64 });
                 true
             }
+            Op::Donate(c, m) => {
+                let m64 = u64::from(*m);
+                if !self.known(*c) || !Self::valid_minutes(*m) || self.bal(*c) < m64 {
+                    return false;
+                }
+                *self.balance.entry(*c).or_default() -= m64;
+                self.pool += m64;
+                self.record(Entry::Donate { v: *c, m: m64 });
+                true
+            }
+            Op::Grant(c, m, by_staff) => {
+                let m64 = u64::from(*m);
+                if *by_staff
+                    || !self.known(*c)
+                    || !Self::valid_minutes(*m)
+                    || self.pool < m64
+                    || !self.fits(*c, m64, None)
+                {
+                    return false;
+                }
+                self.pool -= m64;
+                *self.balance.entry(*c).or_default() += m64;
+                self.record(Entry::Grant { v: *c, m: m64 });
+                true
+            }
             Op::Restock(r, qty) => {
                 if *r != 0 || *qty == 0 {
                     return false;
@@ -354,6 +399,20 @@ impl Model {
                         self.bal(to) >= m && {
                             *self.balance.entry(to).or_default() -= m;
                             *self.balance.entry(from).or_default() += m;
+                            true
+                        }
+                    }
+                    Entry::Donate { v, m } => {
+                        self.pool >= m && {
+                            self.pool -= m;
+                            *self.balance.entry(v).or_default() += m;
+                            true
+                        }
+                    }
+                    Entry::Grant { v, m } => {
+                        self.bal(v) >= m && {
+                            *self.balance.entry(v).or_default() -= m;
+                            self.pool += m;
                             true
                         }
                     }
@@ -528,6 +587,16 @@ fn run(bank: &Bank, op: &Op, ids: (u64, [u64; 2]), seqs: &mut Vec<u64>, model: &
             bank.decide_deposit(&admin(), target, *approve, "r")
                 .map(|x| x.events.iter().map(|e| e.seq()).collect())
         }
+        Op::Donate(i, m) => bank
+            .donate(&admin(), None, &Donation { card: c(*i), minutes: Minutes::new(*m), note: String::new() })
+            .map(|x| x.events.iter().map(|e| e.seq()).collect()),
+        Op::Grant(i, m, by_staff) => bank
+            .grant_from_pool(
+                &if *by_staff { Actor::Staff(StaffId::parse("S02").unwrap()) } else { admin() },
+                None,
+                &PoolGrant { card: c(*i), minutes: Minutes::new(*m), reason: "独居老人".into() },
+            )
+            .map(|x| x.events.iter().map(|e| e.seq()).collect()),
         Op::Expire => {
             let before = bank.store().next_seq().unwrap();
             bank.expire(&admin(), bank.today()).map(|_| (before..bank.store().next_seq().unwrap()).collect())
@@ -573,6 +642,7 @@ proptest! {
                 }
             }
             prop_assert_eq!(bank.find_reward("洗衣液").unwrap().stock, model.stock);
+            prop_assert_eq!(bank.pool().unwrap().balance(), model.pool, "pool after step {} {:?}", step, op);
             let report = bank.check().unwrap();
             prop_assert!(report.ok, "step {} {:?}: {:?}", step, op, report.problems);
         }

@@ -228,9 +228,16 @@ fn register_validates_inline_then_the_new_volunteer_is_searchable() {
     c.enter();
     assert!(c.shows("Name is required"), "{}", c.render(120, 40));
     c.typed("张小凡").key(KeyCode::Tab).typed("12ab").key(KeyCode::Tab);
-    assert!(c.shows("Phone must be 5-15 digits"));
+    assert!(c.shows("Phone: an 11-digit mobile"), "{}", c.render(120, 40));
+    // Five digits are not a phone number either (they were, before).
     c.key(KeyCode::BackTab);
     for _ in 0..4 {
+        c.key(KeyCode::Backspace);
+    }
+    c.typed("12345").key(KeyCode::Tab);
+    assert!(c.shows("Phone: an 11-digit mobile"), "{}", c.render(120, 40));
+    c.key(KeyCode::BackTab);
+    for _ in 0..5 {
         c.key(KeyCode::Backspace);
     }
     c.typed("13600001111").enter();
@@ -500,7 +507,10 @@ fn reports_are_for_admins_and_x_writes_the_workbook() {
     assert_eq!(c.screen(), "reports");
     assert!(c.shows("日结") && c.shows("垃圾分类督导"), "{}", c.render(120, 40));
     c.key(KeyCode::Tab);
-    assert!(c.shows("近24个月每月存入小时"), "{}", c.render(120, 40));
+    // The 24-month chart says its span and its scale, and puts the years under the months.
+    let page = c.render(80, 24);
+    assert!(page.contains("每月存入小时，2024-12 至 2026-11；满格 = 16 小时"), "{page}");
+    assert!(page.contains("2025") && page.contains("爱心池：捐入 0 小时"), "{page}");
     c.typed("x");
     let file = out.path().join("月报-2026-11.xlsx");
     assert!(file.exists(), "{:?}", c.app.status());
@@ -879,4 +889,62 @@ fn a_transfer_the_bank_would_refuse_is_refused_before_the_confirm() {
     assert!(!c.shows("Give 12 h"), "over the 10 h limit: {}", c.render(120, 40));
     assert!(c.shows("limit"), "{}", c.render(120, 40));
     assert_eq!(c.bank().store().head().unwrap().next_seq, before, "nothing written by the dry runs");
+}
+
+/// The donation pool from the volunteer page: `g` donates (dry run first, then saved), `G`
+/// grants — refused up front for staff, and for an admin only what the pool holds.
+#[test]
+fn a_volunteer_donates_to_the_pool_and_an_admin_grants_it_on() {
+    let mut c = Counter::seeded(Lang::Zh);
+    c.login("S01", "5678").typed("JH000001").enter().typed("g");
+    assert_eq!(c.screen(), "pool");
+    c.typed("3").key(KeyCode::Tab).typed("献爱心").enter();
+    let page = c.render(80, 24);
+    assert!(page.contains("捐入爱心池 3 小时：捐后余额 11.5 小时，爱心池 3 小时"), "{page}");
+    c.enter();
+    saved(&c);
+    assert_eq!(balance(&c, "JH000001"), 14 * 60 + 30 - 180);
+    assert!(c.shows("爱心捐赠"), "the history names the donation: {}", c.render(120, 40));
+    // Staff may not grant: refused at the key, before any typing.
+    c.key(KeyCode::Esc).typed("JH000003").enter().typed("G");
+    assert_eq!(c.screen(), "volunteer");
+    assert!(matches!(c.app.status(), Status::Error(_)));
+    c.ctrl('l').login("A01", "1234").typed("JH000003").enter().typed("G");
+    assert_eq!(c.screen(), "pool");
+    // More than the pool holds is refused at the first Enter; a grant needs its reason.
+    c.typed("4").key(KeyCode::Tab).typed("独居老人").enter();
+    let page = c.render(80, 24);
+    assert!(page.contains("爱心池只有 3h，不足所需的 4h"), "in zh, whole at 80 columns: {page}");
+    assert_eq!(c.screen(), "pool");
+    assert_eq!(balance(&c, "JH000003"), 0);
+    c.key(KeyCode::Backspace).typed("2").enter();
+    assert!(c.render(80, 24).contains("从爱心池发放 2 小时给 李建国"), "{}", c.render(80, 24));
+    c.enter();
+    saved(&c);
+    assert_eq!(balance(&c, "JH000003"), 120);
+    assert_eq!(c.bank().pool().unwrap().balance(), 60);
+    assert!(c.bank().check().unwrap().ok);
+}
+
+/// History is in entry order, each line dated by the day it was recorded; a deposit for an
+/// earlier service day shows that day beside it, so the dates never jump back.
+#[test]
+fn history_lines_are_dated_when_recorded_with_the_service_date_beside() {
+    let mut c = Counter::seeded(Lang::En);
+    let bank = c.bank();
+    let activity = bank.find_activity("垃圾分类督导").unwrap().0;
+    let late = hourbank::bank::Deposit {
+        card: hourbank::domain::CardNo::parse("JH000001").unwrap(),
+        activity,
+        minutes: hourbank::domain::Minutes::new(60),
+        served_on: Some(hourbank::domain::Day::parse("2026-10-02").unwrap()),
+        note: String::new(),
+    };
+    bank.deposit(&hourbank::domain::Actor::Cli("test".into()), None, &late).unwrap();
+    c.login("S01", "5678").typed("JH000001").enter();
+    let page = c.render(120, 40);
+    let newest = page.lines().find(|l| l.contains("[served 10-02]")).unwrap_or_else(|| panic!("{page}"));
+    let recorded = bank.today().to_string();
+    assert!(newest.trim_start().starts_with(&recorded), "dated the day recorded: {newest}");
+    assert!(!page.contains("2026-10-02 deposit"), "{page}");
 }

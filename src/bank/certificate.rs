@@ -51,6 +51,23 @@ fn parse_compact(text: &str) -> Option<Day> {
 }
 
 impl Bank {
+    /// The days a certificate covers by default: all of the volunteer's service, from the
+    /// earlier of their registration and their first service date (a deposit may be dated
+    /// before the volunteer was registered) to today. So the certificate's total is what the
+    /// volunteer's page calls earned.
+    pub fn whole_service(&self, card: &CardNo) -> Result<(Day, Day), BankError> {
+        let view = self.find_card(card)?;
+        let mut from = view.volunteer.registered_on;
+        let mut to = self.today();
+        for line in self.history(view.id)? {
+            if let EventKind::Deposited { served_on, .. } = line.event.kind() {
+                from = from.min(*served_on);
+                to = to.max(*served_on);
+            }
+        }
+        Ok((from, to))
+    }
+
     /// The certificate for `card` and the days `from..=to`, as the journal stands now.
     pub fn certificate(&self, card: &CardNo, from: Day, to: Day) -> Result<Certificate, BankError> {
         if from > to {

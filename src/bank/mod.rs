@@ -8,6 +8,7 @@ mod import;
 mod login;
 mod ops;
 mod pepper;
+mod pool;
 mod query;
 mod restore;
 mod rules;
@@ -26,6 +27,7 @@ pub use import::{ImportError, ImportSummary, RowError};
 pub use login::LoginError;
 pub use ops::*;
 pub use pepper::{PepperNote, backup_key, pepper_path};
+pub use pool::{Donation, PoolGrant, PoolLine, PoolView, pool_change};
 pub use query::*;
 pub use restore::{Provenance, RecoverReport, RestoreReport, recover, restore};
 pub use rules::{Expiry, ExpiryPlan, HeldDeposit};
@@ -218,13 +220,26 @@ impl Bank {
         Ok(self.store.commit(&self.context(who), op, plan)?)
     }
 
-    /// What `plan` would commit now, every rule applied, nothing written (see
-    /// `Store::preview`).
-    fn preview<F>(&self, who: &Actor, plan: F) -> Result<Committed, BankError>
+    /// [`Bank::run`], or with `preview` what `plan` would commit now, every rule applied,
+    /// nothing written (see `Store::preview`): the counter's confirm step is the commit's dry run.
+    fn run_or_preview<R, F>(
+        &self,
+        who: &Actor,
+        op_id: Option<&str>,
+        name: &str,
+        request: &R,
+        plan: F,
+        preview: bool,
+    ) -> Result<Committed, BankError>
     where
+        R: Serialize,
         F: Fn(&TxView<'_>) -> Result<Vec<Pending>, ApplyError<TxFail>>,
     {
-        Ok(self.store.preview(&self.context(who), plan)?)
+        if preview {
+            Ok(self.store.preview(&self.context(who), plan)?)
+        } else {
+            self.run(who, op_id, name, request, plan)
+        }
     }
 }
 

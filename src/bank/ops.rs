@@ -13,18 +13,22 @@ use crate::domain::{
 };
 use crate::store::{Committed, Pending, TxFail, TxView};
 
-type PlanResult<T> = Result<T, ApplyError<TxFail>>;
+pub(super) type PlanResult<T> = Result<T, ApplyError<TxFail>>;
 
-fn rule(r: Rule) -> ApplyError<TxFail> {
+pub(super) fn rule(r: Rule) -> ApplyError<TxFail> {
     ApplyError::Rule(r)
 }
 
-fn read<T>(r: Result<T, TxFail>) -> PlanResult<T> {
+pub(super) fn read<T>(r: Result<T, TxFail>) -> PlanResult<T> {
     r.map_err(ApplyError::Store)
 }
 
 /// The volunteer a card belongs to; refuses unknown cards and, with `active`, inactive ones.
-fn card_owner(view: &TxView<'_>, card: &CardNo, active: bool) -> PlanResult<(VolunteerId, Volunteer)> {
+pub(super) fn card_owner(
+    view: &TxView<'_>,
+    card: &CardNo,
+    active: bool,
+) -> PlanResult<(VolunteerId, Volunteer)> {
     let id = view.card(card)?.ok_or_else(|| rule(Rule::UnknownCard(card.to_string())))?;
     let v = read(view.volunteer(id))?.ok_or_else(|| rule(Rule::UnknownVolunteer(id)))?;
     if active && !v.active {
@@ -41,7 +45,7 @@ fn depositor(view: &TxView<'_>, card: &CardNo, served_on: Day, today: Day) -> Pl
     Ok(id)
 }
 
-fn capped(view: &TxView<'_>, minutes: Minutes) -> PlanResult<Minutes> {
+pub(super) fn capped(view: &TxView<'_>, minutes: Minutes) -> PlanResult<Minutes> {
     let cap = read(view.settings())?.entry_cap;
     minutes.entry(cap).map_err(|e| rule(Rule::Invalid(e)))
 }
@@ -446,7 +450,7 @@ impl Bank {
             let volunteer = depositor(view, &d.card, served_on, today)?;
             Ok(vec![plan_deposit(view, role, volunteer, d.activity, d.minutes, served_on, &note)?])
         };
-        if preview { self.preview(who, plan) } else { self.run(who, op, "deposit", d, plan) }
+        self.run_or_preview(who, op, "deposit", d, plan, preview)
     }
 
     /// One activity, many volunteers, all or nothing: one transaction, one flush.
@@ -524,7 +528,7 @@ impl Bank {
             }
             Ok(vec![Pending::from(EventKind::Transferred { from, to, minutes, note: note.clone() })])
         };
-        if preview { self.preview(who, plan) } else { self.run(who, op, "transfer", t, plan) }
+        self.run_or_preview(who, op, "transfer", t, plan, preview)
     }
 
     /// Reverses one entry. Admins may reverse any entry; staff only their own, the same day.

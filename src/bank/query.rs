@@ -26,13 +26,34 @@ pub struct HistoryLine {
     pub reversed_by: Option<u64>,
 }
 
+/// History is in entry order — the order a passbook is written in — so the running balance
+/// after each line is the balance the volunteer had at that moment. Each line is dated by the
+/// day it was recorded (which never goes back in entry order); a deposit for service on an
+/// earlier day also shows that service date ([`HistoryLine::served_apart`]).
 impl HistoryLine {
-    /// The day the line is about: the service date of a deposit, else the local day it was saved.
-    pub fn day(&self) -> String {
+    /// The local day the entry was recorded.
+    pub fn recorded_on(&self) -> crate::domain::Day {
+        super::local_day(self.event.body.at)
+    }
+
+    /// The service date of a deposit.
+    pub fn served_on(&self) -> Option<crate::domain::Day> {
         match self.event.kind() {
-            EventKind::Deposited { served_on, .. } => served_on.to_string(),
-            _ => self.event.body.at.datetime().with_timezone(&chrono::Local).format("%Y-%m-%d").to_string(),
+            EventKind::Deposited { served_on, .. } | EventKind::DepositHeld { served_on, .. } => {
+                Some(*served_on)
+            }
+            _ => None,
         }
+    }
+
+    /// The service date, when it is not the day the entry was recorded.
+    pub fn served_apart(&self) -> Option<crate::domain::Day> {
+        self.served_on().filter(|d| *d != self.recorded_on())
+    }
+
+    /// The line's date as shown: the day it was recorded.
+    pub fn day(&self) -> String {
+        self.recorded_on().to_string()
     }
 }
 
@@ -163,7 +184,7 @@ impl Bank {
         Ok(self.store.reward(id)?.map(|r| r.name.to_string()).unwrap_or_else(|| format!("#{id}")))
     }
 
-    fn card_of(&self, id: VolunteerId) -> Result<String, BankError> {
+    pub(super) fn card_of(&self, id: VolunteerId) -> Result<String, BankError> {
         Ok(self.store.volunteer(id)?.map(|v| v.card.to_string()).unwrap_or_else(|| format!("#{id}")))
     }
 
@@ -197,6 +218,8 @@ impl Bank {
                 (-delta, format!("#{target} {reason}"))
             }
             EventKind::Expired { minutes, cutoff, .. } => (-m(*minutes), format!("< {cutoff}")),
+            EventKind::Donated { minutes, note, .. } => (-m(*minutes), note.clone()),
+            EventKind::PoolGranted { minutes, reason, .. } => (m(*minutes), reason.clone()),
             // Held hours are not in the balance yet: the line shows them, the delta is 0.
             EventKind::DepositHeld { activity, minutes, .. } => (
                 0,

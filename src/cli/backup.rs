@@ -22,6 +22,7 @@ pub struct BackupArgs {
     /// Encrypt to this admin public key (age1…; repeat for several admins)
     #[arg(long)]
     recipient: Vec<String>,
+    /// Print the result as JSON
     #[arg(long)]
     json: bool,
 }
@@ -30,6 +31,7 @@ pub struct BackupArgs {
 pub enum BackupSub {
     /// Check a backup: checksum, every event, a replay through the ledger rules
     Verify {
+        /// The file to read
         file: PathBuf,
         /// The admin's age identity file, for an encrypted backup
         #[arg(long)]
@@ -45,6 +47,7 @@ pub enum BackupSub {
     /// Make an admin key pair for encrypted backups: the secret goes to --out (mode 0600,
     /// keep it off the counter machine), the public key (age1…) is printed
     Keygen {
+        /// Write the key to this file (private, 0600)
         #[arg(long)]
         out: PathBuf,
     },

@@ -14,12 +14,16 @@ use crate::domain::{Day, Minutes, Name, RewardKind, Role, Settings, StaffId, for
 pub enum ActivityCmd {
     /// Add an activity hours can be recorded for
     Add {
+        /// The activity's name
         name: String,
+        /// Category, for multipliers and reports (e.g. 环保, 助老)
         #[arg(long, default_value = "")]
         category: String,
+        /// Retry-safe operation id: the same id and request applies once
         #[arg(long)]
         op_id: Option<String>,
     },
+    /// List them
     List,
 }
 
@@ -27,7 +31,9 @@ pub enum ActivityCmd {
 pub enum RewardCmd {
     /// Add a gift, voucher or course to the catalog
     Add(RewardAddArgs),
+    /// List the rewards with their price and stock
     List {
+        /// Print the answer as JSON
         #[arg(long)]
         json: bool,
     },
@@ -35,14 +41,18 @@ pub enum RewardCmd {
     Restock {
         /// Reward name or id
         reward: String,
+        /// How many units
         #[arg(long)]
         qty: u32,
+        /// Retry-safe operation id: the same id and request applies once
         #[arg(long)]
         op_id: Option<String>,
     },
     /// Take a reward out of the catalog (its history stays)
     Retire {
+        /// Reward name or id
         reward: String,
+        /// Retry-safe operation id: the same id and request applies once
         #[arg(long)]
         op_id: Option<String>,
     },
@@ -53,6 +63,7 @@ pub enum RewardCmd {
         /// New cost, e.g. 3h or 90m
         #[arg(long)]
         cost: String,
+        /// Retry-safe operation id: the same id and request applies once
         #[arg(long)]
         op_id: Option<String>,
     },
@@ -60,6 +71,7 @@ pub enum RewardCmd {
 
 #[derive(Debug, Args)]
 pub struct RewardAddArgs {
+    /// Name as people see it (at most 64 characters)
     #[arg(long)]
     name: String,
     /// gift, voucher or course
@@ -71,10 +83,13 @@ pub struct RewardAddArgs {
     /// Units or seats in stock; omit for an unlimited item
     #[arg(long)]
     stock: Option<u32>,
+    /// For a course: the date it takes place
     #[arg(long)]
     course_date: Option<String>,
+    /// For a voucher: the partner who honours it (the settlement report groups by it)
     #[arg(long, default_value = "")]
     merchant: String,
+    /// Retry-safe operation id: the same id and request applies once
     #[arg(long)]
     op_id: Option<String>,
 }
@@ -83,34 +98,46 @@ pub struct RewardAddArgs {
 pub enum StaffCmd {
     /// Add a staff member (PIN read from stdin)
     Add {
+        /// Staff id (letters and digits, e.g. S01)
         #[arg(long)]
         id: String,
+        /// Name as people see it (at most 64 characters)
         #[arg(long)]
         name: String,
+        /// Give this staff member admin rights (catalog, staff, rules, reports)
         #[arg(long)]
         admin: bool,
+        /// Retry-safe operation id: the same id and request applies once
         #[arg(long)]
         op_id: Option<String>,
     },
+    /// List them
     List,
+    /// Disable a staff member (their entries stay; they can no longer log in)
     Disable {
+        /// Staff id (e.g. S01)
         id: String,
+        /// Retry-safe operation id: the same id and request applies once
         #[arg(long)]
         op_id: Option<String>,
     },
     /// Lift a lock left by wrong PINs (journalled)
     Unlock {
+        /// Staff id (e.g. S01)
         id: String,
     },
     /// Set a new PIN for a staff member (read like `init` reads one; journalled)
     Pin {
+        /// Staff id (e.g. S01)
         id: String,
     },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum SettingsCmd {
+    /// Show the current values
     Show,
+    /// Change them (only the options given)
     Set {
         /// Largest single entry (default 24h)
         #[arg(long)]
@@ -118,6 +145,7 @@ pub enum SettingsCmd {
         /// Largest single transfer between volunteers (default 10h)
         #[arg(long)]
         transfer_limit: Option<String>,
+        /// Retry-safe operation id: the same id and request applies once
         #[arg(long)]
         op_id: Option<String>,
     },

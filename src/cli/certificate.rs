@@ -7,14 +7,15 @@ use clap::Subcommand;
 
 use super::{CliResult, Failure, open_bank, output};
 use crate::bank::CertificateError;
-use crate::domain::{CardNo, Day, format_hours};
+use crate::domain::{Day, format_hours};
 
 #[derive(Debug, Subcommand)]
 pub enum CertificateCmd {
     /// A volunteer's certificate for a date range (service dates), as a text page
     Issue {
-        card: String,
-        /// First service day (default: the day the volunteer registered)
+        #[command(flatten)]
+        card: super::CardArg,
+        /// First service day (default: the volunteer's first service or registration, whichever is earlier)
         #[arg(long)]
         from: Option<String>,
         /// Last service day (default: today)
@@ -25,22 +26,20 @@ pub enum CertificateCmd {
         out: Option<PathBuf>,
     },
     /// Check a certificate's code against this store; prints what it certifies
-    Verify { code: String },
+    Verify {
+        /// The code printed on the certificate
+        code: String,
+    },
 }
 
 pub fn run(store: Option<PathBuf>, cmd: CertificateCmd) -> CliResult {
     let bank = open_bank(store)?;
     match cmd {
         CertificateCmd::Issue { card, from, to, out } => {
-            let card = CardNo::parse(&card)?;
-            let from = match from {
-                Some(d) => Day::parse(&d)?,
-                None => bank.find_card(&card)?.volunteer.registered_on,
-            };
-            let to = match to {
-                Some(d) => Day::parse(&d)?,
-                None => bank.today(),
-            };
+            let card = card.parse()?;
+            let (first, last) = bank.whole_service(&card)?;
+            let from = from.as_deref().map(Day::parse).transpose()?.unwrap_or(first);
+            let to = to.as_deref().map(Day::parse).transpose()?.unwrap_or(last);
             let certificate = bank.certificate(&card, from, to)?;
             let page = crate::report::certificate_page(&certificate);
             match out.as_deref().map(output::resolve) {

@@ -22,7 +22,7 @@ pub struct Amount {
 }
 
 impl Amount {
-    fn get(&self) -> Result<Minutes, Failure> {
+    pub(super) fn get(&self) -> Result<Minutes, Failure> {
         match (&self.minutes, &self.hours) {
             (Some(m), _) => Ok(Minutes::new(*m)),
             (None, Some(h)) => Ok(Minutes::parse(h)?),
@@ -44,6 +44,7 @@ pub struct DepositArgs {
     /// Service date [default: today]
     #[arg(long)]
     date: Option<String>,
+    /// A note kept with the entry (optional)
     #[arg(long, default_value = "")]
     note: String,
     /// Retry-safe operation id: the same id and request applies once
@@ -53,27 +54,34 @@ pub struct DepositArgs {
 
 #[derive(Debug, Args)]
 pub struct RedeemArgs {
+    /// The volunteer's card number
     #[arg(long)]
     card: String,
     /// Reward name or id
     #[arg(long)]
     reward: String,
+    /// How many units
     #[arg(long, default_value_t = 1)]
     qty: u32,
+    /// Retry-safe operation id: the same id and request applies once
     #[arg(long)]
     op_id: Option<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct TransferArgs {
+    /// Card number of the volunteer who gives the hours
     #[arg(long)]
     from: String,
+    /// Card number of the volunteer who receives them
     #[arg(long)]
     to: String,
     #[command(flatten)]
     amount: Amount,
+    /// A note kept with the entry (optional)
     #[arg(long, default_value = "")]
     note: String,
+    /// Retry-safe operation id: the same id and request applies once
     #[arg(long)]
     op_id: Option<String>,
 }
@@ -83,14 +91,17 @@ pub struct ReverseArgs {
     /// Seq of the entry to reverse
     #[arg(long)]
     seq: u64,
+    /// Why (required; kept in the journal)
     #[arg(long)]
     reason: String,
+    /// Retry-safe operation id: the same id and request applies once
     #[arg(long)]
     op_id: Option<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct AdjustArgs {
+    /// The volunteer's card number
     #[arg(long)]
     card: String,
     /// Add hours (default: take hours away)
@@ -98,8 +109,10 @@ pub struct AdjustArgs {
     credit: bool,
     #[command(flatten)]
     amount: Amount,
+    /// Why (required; kept in the journal)
     #[arg(long)]
     reason: String,
+    /// Retry-safe operation id: the same id and request applies once
     #[arg(long)]
     op_id: Option<String>,
 }
@@ -108,7 +121,7 @@ fn balance_of(bank: &Bank, card: &CardNo) -> String {
     bank.find_card(card).map(|v| format_hours(v.account.balance())).unwrap_or_else(|_| "?".into())
 }
 
-fn replayed(flag: bool) -> &'static str {
+pub(super) fn replayed(flag: bool) -> &'static str {
     if flag { " (already saved earlier under this op id)" } else { "" }
 }
 

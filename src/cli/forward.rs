@@ -25,6 +25,7 @@ pub fn forwardable(command: &Command) -> bool {
         | Command::Export(_)
         | Command::Certificate(_)
         | Command::Report(_)
+        | Command::Pool(super::pool::PoolCmd::Show { .. })
         | Command::Ping => true,
         _ => false,
     }

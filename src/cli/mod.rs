@@ -15,6 +15,7 @@ mod entries;
 pub mod forward;
 mod init;
 mod output;
+mod pool;
 mod query;
 mod report;
 mod rules;
@@ -93,6 +94,11 @@ pub enum Command {
     Reverse(entries::ReverseArgs),
     /// Correct a balance with a reason (admin)
     Adjust(entries::AdjustArgs),
+    /// Donate a volunteer's hours to the bank's donation pool (爱心池)
+    Donate(pool::DonateArgs),
+    /// The donation pool: show it, or grant its hours to a person in need (admin)
+    #[command(subcommand)]
+    Pool(pool::PoolCmd),
     /// A volunteer's balance
     Balance(query::CardArgs),
     /// A volunteer's entries
@@ -114,6 +120,25 @@ pub enum Command {
     Recover(backup::RecoverArgs),
     /// Whether a running hourbank serves this store (exit 0 if so)
     Ping,
+}
+
+/// A volunteer's card, given either way: `CARD` or `--card CARD`.
+#[derive(Debug, clap::Args)]
+#[group(required = true, multiple = false)]
+pub struct CardArg {
+    /// The volunteer's card number
+    #[arg(value_name = "CARD")]
+    card: Option<String>,
+    /// The volunteer's card number (the same as giving it first)
+    #[arg(long = "card", value_name = "CARD")]
+    card_option: Option<String>,
+}
+
+impl CardArg {
+    pub fn parse(&self) -> Result<crate::domain::CardNo, Failure> {
+        let text = self.card.as_deref().or(self.card_option.as_deref()).unwrap_or_default();
+        Ok(crate::domain::CardNo::parse(text)?)
+    }
 }
 
 /// A failure with the exit code it maps to.
@@ -271,15 +296,22 @@ impl std::ops::Deref for BankHandle {
 }
 
 pub fn open_bank(store: Option<PathBuf>) -> Result<BankHandle, Failure> {
+    Ok(open_bank_as(store)??)
+}
+
+/// Like [`open_bank`], but hands back the bank's own refusal for a caller that answers some of
+/// them itself (`check` reports lost entries instead of failing).
+pub fn open_bank_as(store: Option<PathBuf>) -> Result<Result<BankHandle, crate::bank::BankError>, Failure> {
     if let Some(bank) = output::forwarded_bank() {
-        return Ok(BankHandle::Shared(bank));
+        return Ok(Ok(BankHandle::Shared(bank)));
     }
     let dir = store_dir(store)?;
-    let bank = crate::bank::Bank::open(&dir)?;
-    if let Some(warning) = bank.permission_warning() {
-        eprintln!("hourbank: warning: {}", output::printable(&warning));
-    }
-    Ok(BankHandle::Own(Box::new(bank)))
+    Ok(crate::bank::Bank::open(&dir).map(|bank| {
+        if let Some(warning) = bank.permission_warning() {
+            eprintln!("hourbank: warning: {}", output::printable(&warning));
+        }
+        BankHandle::Own(Box::new(bank))
+    }))
 }
 
 /// Parses arguments, runs the command, prints any failure, and returns the exit code.
@@ -351,6 +383,8 @@ fn dispatch(store: Option<PathBuf>, command: Command) -> CliResult {
         Command::Transfer(a) => entries::transfer(store, a),
         Command::Reverse(a) => entries::reverse(store, a),
         Command::Adjust(a) => entries::adjust(store, a),
+        Command::Donate(a) => pool::donate(store, a),
+        Command::Pool(c) => pool::run(store, c),
         Command::Balance(a) => query::balance(store, a),
         Command::History(a) => query::history(store, a),
         Command::Check(a) => query::check(store, a),

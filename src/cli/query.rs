@@ -7,24 +7,27 @@ use clap::Args;
 use serde_json::json;
 
 use super::{CliResult, Failure, exit, open_bank, output};
-use crate::domain::{CardNo, format_hours};
+use crate::domain::format_hours;
 
 #[derive(Debug, Args)]
 pub struct CardArgs {
-    card: String,
+    #[command(flatten)]
+    card: super::CardArg,
+    /// Print the answer as JSON (minutes)
     #[arg(long)]
     json: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
+    /// Print the report as JSON
     #[arg(long)]
     json: bool,
 }
 
 pub fn balance(store: Option<PathBuf>, a: CardArgs) -> CliResult {
     let bank = open_bank(store)?;
-    let v = bank.find_card(&CardNo::parse(&a.card)?)?;
+    let v = bank.find_card(&a.card.parse()?)?;
     if a.json {
         output::json(&json!({
             "card_no": v.volunteer.card.as_str(),
@@ -34,15 +37,29 @@ pub fn balance(store: Option<PathBuf>, a: CardArgs) -> CliResult {
             "redeemed_minutes": v.account.redeemed,
             "received_minutes": v.account.received,
             "given_minutes": v.account.given,
+            "adjusted_in_minutes": v.account.adjusted_in,
+            "adjusted_out_minutes": v.account.adjusted_out,
         }));
     } else {
+        // The figures add up: earned, then every other total that is not zero.
+        let mut sum = String::new();
+        for (part, minutes) in v.account.parts() {
+            if minutes > 0 || part == crate::domain::AccountPart::Earned {
+                let sign = if sum.is_empty() {
+                    ""
+                } else if part.adds() {
+                    " + "
+                } else {
+                    " - "
+                };
+                sum.push_str(&format!("{sign}{} {}h", part.name(), format_hours(minutes)));
+            }
+        }
         say!(
-            "{} {}: balance {}h (earned {}h, redeemed {}h)",
+            "{} {}: balance {}h = {sum}",
             v.volunteer.card,
             v.volunteer.name,
-            format_hours(v.account.balance()),
-            format_hours(v.account.earned),
-            format_hours(v.account.redeemed)
+            format_hours(v.account.balance())
         );
     }
     Ok(())
@@ -50,7 +67,7 @@ pub fn balance(store: Option<PathBuf>, a: CardArgs) -> CliResult {
 
 pub fn history(store: Option<PathBuf>, a: CardArgs) -> CliResult {
     let bank = open_bank(store)?;
-    let v = bank.find_card(&CardNo::parse(&a.card)?)?;
+    let v = bank.find_card(&a.card.parse()?)?;
     let lines = bank.history(v.id)?;
     if a.json {
         let items: Vec<serde_json::Value> = lines
@@ -60,7 +77,7 @@ pub fn history(store: Option<PathBuf>, a: CardArgs) -> CliResult {
                     "seq": l.seq,
                     "timestamp": l.event.body.at.to_string(),
                     "kind": l.event.kind().name(),
-                    "served_on": served_on(l).map(|d| d.to_string()),
+                    "served_on": l.served_on().map(|d| d.to_string()),
                     "delta_minutes": l.delta,
                     "memo": l.memo,
                     "actor": l.event.body.actor.to_string(),
@@ -83,7 +100,7 @@ pub fn history(store: Option<PathBuf>, a: CardArgs) -> CliResult {
                 vec![
                     format!("#{}", l.seq),
                     l.event.body.at.datetime().with_timezone(&Local).format("%Y-%m-%d %H:%M").to_string(),
-                    served_on(l).map(|d| d.to_string()).unwrap_or_default(),
+                    l.served_on().map(|d| d.to_string()).unwrap_or_default(),
                     l.event.kind().name().to_string(),
                     format!("{sign}{}", format_hours(l.delta.unsigned_abs())),
                     l.memo.clone(),
@@ -99,12 +116,17 @@ pub fn history(store: Option<PathBuf>, a: CardArgs) -> CliResult {
 }
 
 pub fn check(store: Option<PathBuf>, a: CheckArgs) -> CliResult {
-    let report = match open_bank(store.clone()) {
+    use crate::bank::{BankError, CheckReport, Problem};
+    let report = match super::open_bank_as(store)? {
         Ok(bank) => bank.check()?,
         // A store whose sled lost saved entries is not opened for writing, but check still
         // answers: that is its first problem.
-        Err(_) if let Some(report) = lost_entries(store)? => report,
-        Err(e) => return Err(e),
+        Err(BankError::Store(e @ crate::store::StoreError::LostEntries { sled_last, .. })) => CheckReport {
+            ok: false,
+            events: sled_last,
+            problems: vec![Problem { invariant: 4, detail: e.to_string() }],
+        },
+        Err(e) => return Err(e.into()),
     };
     if a.json {
         output::json(&serde_json::to_value(&report).map_err(|e| Failure::bad_input(e.to_string()))?);
@@ -130,29 +152,5 @@ pub fn check(store: Option<PathBuf>, a: CheckArgs) -> CliResult {
                 n => format!("check found {n} problems"),
             },
         })
-    }
-}
-
-/// The check report of a store whose journal copy is ahead of sled, if that is why it did not
-/// open.
-fn lost_entries(store: Option<PathBuf>) -> Result<Option<crate::bank::CheckReport>, Failure> {
-    let dir = super::store_dir(store)?;
-    match crate::bank::Bank::open(&dir) {
-        Err(crate::bank::BankError::Store(e @ crate::store::StoreError::LostEntries { sled_last, .. })) => {
-            Ok(Some(crate::bank::CheckReport {
-                ok: false,
-                events: sled_last,
-                problems: vec![crate::bank::Problem { invariant: 4, detail: e.to_string() }],
-            }))
-        }
-        _ => Ok(None),
-    }
-}
-
-/// The service day of a deposit line (it may be days before the entry was recorded).
-fn served_on(l: &crate::bank::HistoryLine) -> Option<crate::domain::Day> {
-    match l.event.kind() {
-        crate::domain::EventKind::Deposited { served_on, .. } => Some(*served_on),
-        _ => None,
     }
 }

@@ -19,6 +19,7 @@ pub struct ReportArgs {
     /// Write to this file (the format follows its extension unless --format says otherwise)
     #[arg(long, global = true)]
     out: Option<PathBuf>,
+    /// File format (default: from the --out extension, else CSV)
     #[arg(long, global = true, value_enum)]
     format: Option<Format>,
     /// Cards and names in full instead of masked (admin; recorded in the journal)
@@ -48,8 +49,10 @@ enum ReportCmd {
     },
     /// Exchange-day settlement per partner merchant: items, quantities, hours, stock left
     Settlement {
+        /// First day of the period (YYYY-MM-DD)
         #[arg(long)]
         from: String,
+        /// Last day of the period (YYYY-MM-DD)
         #[arg(long)]
         to: String,
         /// Only this merchant
@@ -58,6 +61,7 @@ enum ReportCmd {
     },
     /// A volunteer's passbook (存折) with the running balance
     Statement {
+        /// The volunteer's card number
         #[arg(long)]
         card: String,
     },

@@ -38,6 +38,7 @@ pub struct RulesSetArgs {
     /// Repeat for more categories.
     #[arg(long = "multiplier", value_name = "CATEGORY=PERCENT")]
     multipliers: Vec<String>,
+    /// Retry-safe operation id: the same id and request applies once
     #[arg(long)]
     op_id: Option<String>,
 }
@@ -48,13 +49,17 @@ pub enum ApprovalsCmd {
     List,
     /// Credit a held deposit
     Approve {
+        /// Seq of the journal entry
         seq: u64,
+        /// Why (required; kept in the journal)
         #[arg(long)]
         reason: String,
     },
     /// Refuse a held deposit (nothing is credited)
     Reject {
+        /// Seq of the journal entry
         seq: u64,
+        /// Why (required; kept in the journal)
         #[arg(long)]
         reason: String,
     },

@@ -14,6 +14,7 @@ use crate::report;
 pub enum ImportCmd {
     /// card_no,name,phone,community[,registered_at][,id_number]
     Volunteers {
+        /// The file to read
         file: PathBuf,
         /// Name of the source system; row ids are unique per source
         #[arg(long, default_value = "csv")]
@@ -21,7 +22,9 @@ pub enum ImportCmd {
     },
     /// id,timestamp,card_no,kind,minutes,memo (kind: deposit or redeem)
     Entries {
+        /// The file to read
         file: PathBuf,
+        /// Name of the source system, so re-importing the same file adds nothing
         #[arg(long, default_value = "csv")]
         source: String,
     },
@@ -38,6 +41,7 @@ pub enum ExportWhat {
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
+    /// What to export
     what: ExportWhat,
     /// Write to this file instead of stdout
     #[arg(long)]

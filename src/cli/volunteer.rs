@@ -38,9 +38,13 @@ pub enum VolunteerCmd {
     /// Change a volunteer's details (only the fields given)
     Edit(EditArgs),
     /// Lift a lock left by wrong self-service PINs (journalled)
-    Unlock { card: String },
+    Unlock {
+        /// The volunteer's card number
+        card: String,
+    },
     /// Set a volunteer's self-service PIN (4–6 digits, read like `init` reads one), or clear it
     Pin {
+        /// The volunteer's card number
         card: String,
         /// Remove the PIN: the card can no longer log in at the kiosk
         #[arg(long)]
@@ -50,41 +54,55 @@ pub enum VolunteerCmd {
 
 #[derive(Debug, Args)]
 pub struct AddArgs {
+    /// The volunteer's card number
     #[arg(long)]
     card: String,
+    /// Name as people see it (at most 64 characters)
     #[arg(long)]
     name: String,
+    /// Phone: an 11-digit mobile, a landline such as 0750-3201234, or +country code
     #[arg(long, default_value = "")]
     phone: String,
+    /// Community or street office (社区/街道)
     #[arg(long, default_value = "")]
     community: String,
     /// Registration date [default: today]
     #[arg(long)]
     registered: Option<String>,
+    /// Resident ID number (18 characters, or the old 15 digits); masked unless an admin asks
     #[arg(long, default_value = "")]
     id_number: String,
+    /// Retry-safe operation id: the same id and request applies once
     #[arg(long)]
     op_id: Option<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct EditArgs {
+    /// The volunteer's card number
     card: String,
+    /// Give the volunteer this card number instead (a lost or replaced card)
     #[arg(long)]
     new_card: Option<String>,
+    /// Name as people see it (at most 64 characters)
     #[arg(long)]
     name: Option<String>,
+    /// Phone: an 11-digit mobile, a landline such as 0750-3201234, or +country code
     #[arg(long)]
     phone: Option<String>,
+    /// Community or street office (社区/街道)
     #[arg(long)]
     community: Option<String>,
+    /// Resident ID number (18 characters, or the old 15 digits); masked unless an admin asks
     #[arg(long)]
     id_number: Option<String>,
     /// Mark the volunteer inactive (no new entries)
     #[arg(long, conflicts_with = "activate")]
     deactivate: bool,
+    /// Make an inactive volunteer active again
     #[arg(long)]
     activate: bool,
+    /// Retry-safe operation id: the same id and request applies once
     #[arg(long)]
     op_id: Option<String>,
 }

@@ -136,9 +136,9 @@ pub struct Account {
     pub earned: u64,
     /// Redemptions, net of reversed redemptions.
     pub redeemed: u64,
-    /// Hours gifted to this volunteer by others.
+    /// Hours gifted to this volunteer by others, and granted from the donation pool.
     pub received: u64,
-    /// Hours this volunteer gifted to others.
+    /// Hours this volunteer gifted to others, and donated to the pool.
     pub given: u64,
     pub adjusted_in: u64,
     pub adjusted_out: u64,
@@ -156,6 +156,71 @@ impl Account {
     /// `None` only if the account broke the never-negative rule (which `apply` prevents).
     pub fn checked_balance(&self) -> Option<u64> {
         self.credits().checked_sub(self.debits())
+    }
+
+    pub fn balance(&self) -> u64 {
+        self.checked_balance().unwrap_or(0)
+    }
+
+    /// The totals the balance is made of, credits first, each with whether it adds: every
+    /// screen that explains a balance shows these, so its figures add up to it.
+    pub fn parts(&self) -> [(AccountPart, u64); 6] {
+        use AccountPart::*;
+        [
+            (Earned, self.earned),
+            (Received, self.received),
+            (AdjustedIn, self.adjusted_in),
+            (Redeemed, self.redeemed),
+            (Given, self.given),
+            (AdjustedOut, self.adjusted_out),
+        ]
+    }
+}
+
+/// One of an account's totals (see [`Account::parts`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountPart {
+    Earned,
+    /// Gifts from other volunteers and grants from the donation pool.
+    Received,
+    AdjustedIn,
+    Redeemed,
+    /// Gifts to other volunteers and donations to the pool.
+    Given,
+    /// Corrections and expired hours.
+    AdjustedOut,
+}
+
+impl AccountPart {
+    pub fn adds(self) -> bool {
+        matches!(self, AccountPart::Earned | AccountPart::Received | AccountPart::AdjustedIn)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            AccountPart::Earned => "earned",
+            AccountPart::Received => "received",
+            AccountPart::AdjustedIn => "adjusted in",
+            AccountPart::Redeemed => "redeemed",
+            AccountPart::Given => "given",
+            AccountPart::AdjustedOut => "adjusted out/expired",
+        }
+    }
+}
+
+/// The bank's donation pool (爱心池): hours volunteers gave to it and hours admins granted from
+/// it to people in need. Like an account, its balance is derived and never below zero.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Pool {
+    /// Donations, net of reversed donations.
+    pub donated: u64,
+    /// Grants, net of reversed grants.
+    pub granted: u64,
+}
+
+impl Pool {
+    pub fn checked_balance(&self) -> Option<u64> {
+        self.donated.checked_sub(self.granted)
     }
 
     pub fn balance(&self) -> u64 {

@@ -191,6 +191,20 @@ pub enum EventKind {
     CounterRenamed {
         name: Name,
     },
+    /// A volunteer gave hours to the bank's donation pool (爱心池). They count in the donor's
+    /// `given` total. Reversible while the pool still holds them.
+    Donated {
+        volunteer: VolunteerId,
+        minutes: Minutes,
+        note: String,
+    },
+    /// An admin granted pool hours to a person in need (a resident who cannot volunteer), with
+    /// the reason. They count in the recipient's `received` total.
+    PoolGranted {
+        volunteer: VolunteerId,
+        minutes: Minutes,
+        reason: String,
+    },
 }
 
 /// What wrong PINs lock: a staff id or a volunteer's card.
@@ -240,6 +254,8 @@ impl EventKind {
             EventKind::RewardRepriced { .. } => "reward_repriced",
             EventKind::CounterConfigured { .. } => "counter_configured",
             EventKind::CounterRenamed { .. } => "counter_renamed",
+            EventKind::Donated { .. } => "donation",
+            EventKind::PoolGranted { .. } => "pool_grant",
         }
     }
 
@@ -252,6 +268,8 @@ impl EventKind {
                 | EventKind::Transferred { .. }
                 | EventKind::Adjusted { .. }
                 | EventKind::Expired { .. }
+                | EventKind::Donated { .. }
+                | EventKind::PoolGranted { .. }
         )
     }
 }

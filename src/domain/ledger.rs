@@ -4,7 +4,7 @@
 
 use super::Minutes;
 use super::entities::{
-    Account, Activity, Reward, RewardId, Settings, Staff, StaffId, Volunteer, VolunteerId,
+    Account, Activity, Pool, Reward, RewardId, Settings, Staff, StaffId, Volunteer, VolunteerId,
 };
 use super::event::LoginSubject;
 use super::event::{Actor, Event, EventKind};
@@ -58,7 +58,7 @@ pub enum Rule {
     InsufficientStock { reward: String, stock: u32, needed: u32 },
     #[error("entry {target} was already reversed by entry {by}")]
     AlreadyReversed { target: u64, by: u64 },
-    #[error("entry {0} cannot be reversed (only deposits, redemptions, transfers and adjustments can)")]
+    #[error("entry {0} cannot be reversed (only entries that move hours can)")]
     NotReversible(u64),
     #[error("no journal entry {0}")]
     UnknownEntry(u64),
@@ -90,6 +90,8 @@ pub enum Rule {
         "the balance would pass the storage cap of {cap} (now {balance}); hours above it can only be donated"
     )]
     OverStorageCap { balance: Minutes, cap: Minutes },
+    #[error("the donation pool holds {pool}, less than the {needed} needed")]
+    InsufficientPool { pool: Minutes, needed: Minutes },
     #[error("{0}")]
     Invalid(#[from] super::DomainError),
 }
@@ -171,6 +173,9 @@ pub trait LedgerStore {
     /// Whether the deposit held by entry `seq` still waits for a decision.
     fn is_held(&self, seq: u64) -> Result<bool, Self::Error>;
     fn set_held(&mut self, seq: u64, held: bool) -> Result<(), Self::Error>;
+    /// The donation pool's totals.
+    fn pool(&self) -> Result<Pool, Self::Error>;
+    fn put_pool(&mut self, pool: &Pool) -> Result<(), Self::Error>;
 }
 
 type Applied<E> = Result<(), ApplyError<E>>;
@@ -334,6 +339,19 @@ pub fn apply<S: LedgerStore>(s: &mut S, event: &Event) -> Applied<S::Error> {
                 change(s, *v, seq, |a| add(&mut a.adjusted_out, m))
             }
         }
+        EventKind::Donated { volunteer: v, minutes, .. } => {
+            exists(s, *v)?;
+            let m = minutes_u64(*minutes);
+            change(s, *v, seq, |a| add(&mut a.given, m))?;
+            change_pool(s, |p| add(&mut p.donated, m))
+        }
+        EventKind::PoolGranted { volunteer: v, minutes, .. } => {
+            exists(s, *v)?;
+            within_storage_cap(s, &store(s.rules())?, *v, *minutes)?;
+            let m = minutes_u64(*minutes);
+            change_pool(s, |p| add(&mut p.granted, m))?;
+            change(s, *v, seq, |a| add(&mut a.received, m))
+        }
         EventKind::Reversed { target, .. } => reverse(s, seq, *target),
         EventKind::Revealed { volunteer: id, .. } => volunteer(s, *id).map(|_| ()),
         EventKind::PersonalDataExported { .. } | EventKind::CounterConfigured { .. } => Ok(()),
@@ -431,8 +449,38 @@ fn reverse<S: LedgerStore>(s: &mut S, seq: u64, target: u64) -> Applied<S::Error
                 change(s, v, seq, |a| sub(&mut a.adjusted_out, m))
             }
         }
+        EventKind::Donated { volunteer: v, minutes, .. } => {
+            // Hours already granted on from the pool cannot come back: the pool would go below zero.
+            let m = minutes_u64(minutes);
+            change_pool(s, |p| sub(&mut p.donated, m))?;
+            change(s, v, seq, |a| sub(&mut a.given, m))
+        }
+        EventKind::PoolGranted { volunteer: v, minutes, .. } => {
+            let m = minutes_u64(minutes);
+            change(s, v, seq, |a| sub(&mut a.received, m))?;
+            change_pool(s, |p| sub(&mut p.granted, m))
+        }
         _ => Err(Rule::NotReversible(target).into()),
     }
+}
+
+/// Changes the donation pool and refuses the change if its balance would go below zero.
+fn change_pool<S: LedgerStore>(s: &mut S, edit: impl FnOnce(&mut Pool) -> Option<()>) -> Applied<S::Error> {
+    let before = store(s.pool())?;
+    let mut after = before;
+    if edit(&mut after).is_none() {
+        return Err(Rule::Overflow.into());
+    }
+    if after.checked_balance().is_none() {
+        let needed =
+            after.granted.saturating_sub(before.granted).max(before.donated.saturating_sub(after.donated));
+        return Err(Rule::InsufficientPool {
+            pool: clamp_minutes(before.balance()),
+            needed: clamp_minutes(needed),
+        }
+        .into());
+    }
+    store(s.put_pool(&after))
 }
 
 fn add(total: &mut u64, m: u64) -> Option<()> {

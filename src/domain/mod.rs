@@ -35,7 +35,9 @@ pub enum DomainError {
     /// Says the limit, so a person knows how much to shorten.
     #[error("at most {max} characters ({found} given)")]
     TooLong { max: usize, found: usize },
-    #[error("phone {0:?} must be 5–15 digits")]
+    #[error(
+        "phone {0:?} is not a phone number: give an 11-digit mobile (13…–19…), a landline such as 0750-3201234, or +country code"
+    )]
     Phone(String),
     #[error("ID number must be 18 characters (17 digits and a digit or X) or 15 digits")]
     IdNumber,

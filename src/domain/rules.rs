@@ -161,6 +161,10 @@ pub fn flow(volunteer: u64, kind: &super::EventKind, recorded_on: Day) -> Option
         K::Transferred { minutes, .. } => credit(recorded_on, m(minutes)),
         K::Adjusted { credit: true, minutes, .. } => credit(recorded_on, m(minutes)),
         K::Adjusted { minutes, .. } => Some(Flow::Debit(m(minutes))),
+        // A donation spends like a redemption; a grant from the pool is new hours, dated the
+        // day it was granted, like a gift.
+        K::Donated { minutes, .. } => Some(Flow::Debit(m(minutes))),
+        K::PoolGranted { minutes, .. } => credit(recorded_on, m(minutes)),
         _ => None,
     }
 }

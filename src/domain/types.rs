@@ -122,13 +122,36 @@ pub fn parse_reason(text: &str) -> Result<String, DomainError> {
     Ok(t)
 }
 
-/// A phone number: digits only after removing spaces, `-` and a leading `+`; 5–15 digits.
+/// A phone number, kept as digits only (spaces, `-` and a leading `+` removed).
+///
+/// New numbers must look like a real one: a mainland mobile (11 digits, `1[3-9]…`), a landline
+/// with its area code (`0` and 10–12 digits), a local landline (7–8 digits) or, after `+`, an
+/// international number (8–15 digits). Numbers stored before this rule (5–15 digits) stay
+/// readable: the journal check accepts them through [`Phone::parse_stored`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Phone(String);
 
 impl Phone {
     /// Empty input means "no phone on file".
     pub fn parse_optional(text: &str) -> Result<Option<Phone>, DomainError> {
+        let international = text.trim().starts_with('+');
+        let phone = Phone::parse_stored(text)?;
+        let Some(digits) = phone.as_ref().map(Phone::as_str) else { return Ok(None) };
+        let (len, first) = (digits.len(), digits.as_bytes()[0]);
+        let plausible = match first {
+            _ if international => (8..=15).contains(&len),
+            b'1' => len == 11 && (b'3'..=b'9').contains(&digits.as_bytes()[1]),
+            b'0' => (10..=12).contains(&len),
+            _ => (7..=8).contains(&len),
+        };
+        if !plausible {
+            return Err(DomainError::Phone(text.trim().chars().take(20).collect()));
+        }
+        Ok(phone)
+    }
+
+    /// The looser rule numbers were stored under: 5–15 digits.
+    pub fn parse_stored(text: &str) -> Result<Option<Phone>, DomainError> {
         let digits: String =
             text.trim().trim_start_matches('+').chars().filter(|c| *c != ' ' && *c != '-').collect();
         if digits.is_empty() {
@@ -282,6 +305,14 @@ mod tests {
         assert_eq!(Phone::parse_optional(""), Ok(None));
         assert!(Phone::parse_optional("13800x").is_err());
         assert!(Phone::parse_optional("123").is_err());
+        for bad in ["12345", "12345678901", "1380013800", "0750123", "99999999999"] {
+            assert!(Phone::parse_optional(bad).is_err(), "{bad} accepted");
+        }
+        for good in ["0750-3201234", "3201234", "+852 9123 4567", "19912345678"] {
+            assert!(Phone::parse_optional(good).is_ok(), "{good} refused");
+        }
+        // What was stored under the old rule still reads back.
+        assert!(Phone::parse_stored("12345").is_ok());
     }
 
     #[test]

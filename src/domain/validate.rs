@@ -105,18 +105,12 @@ impl StoredEventCheck {
                     "card",
                 )?;
                 if let Some(p) = &v.phone {
-                    same(
-                        p.as_str(),
-                        Phone::parse_optional(p.as_str())
-                            .map(|p| p.map(|p| p.as_str().to_string()).unwrap_or_default()),
-                        "phone",
-                    )?;
+                    same(p.as_str(), optional(Phone::parse_stored(p.as_str()), Phone::as_str), "phone")?;
                 }
                 if let Some(i) = &v.id_number {
                     same(
                         i.as_str(),
-                        IdNumber::parse_optional(i.as_str())
-                            .map(|i| i.map(|i| i.as_str().to_string()).unwrap_or_default()),
+                        optional(IdNumber::parse_optional(i.as_str()), IdNumber::as_str),
                         "ID number",
                     )?;
                 }
@@ -140,11 +134,16 @@ impl StoredEventCheck {
             EventKind::Redeemed { qty, .. } if !(1..=1000).contains(qty) => {
                 Err(format!("quantity {qty} is out of range"))
             }
-            EventKind::Transferred { minutes, .. } | EventKind::Adjusted { minutes, .. }
+            EventKind::Transferred { minutes, .. }
+            | EventKind::Adjusted { minutes, .. }
+            | EventKind::Donated { minutes, .. }
+            | EventKind::PoolGranted { minutes, .. }
                 if minutes.get() == 0 =>
             {
                 Err("an entry of no minutes".into())
             }
+            EventKind::Donated { note, .. } => short(note, MAX_NOTE_CHARS),
+            EventKind::PoolGranted { reason, .. } => short(reason, MAX_NOTE_CHARS),
             _ => Ok(()),
         }
     }
@@ -155,6 +154,14 @@ fn same(stored: &str, parsed: Result<String, super::DomainError>, what: &str) ->
         Ok(p) if p == stored => Ok(()),
         _ => Err(format!("{what} {:?} could not have been entered", super::printable(stored))),
     }
+}
+
+/// An optional field's parse as the text it would store ("" for none), for [`same`].
+fn optional<T>(
+    parsed: Result<Option<T>, super::DomainError>,
+    text: fn(&T) -> &str,
+) -> Result<String, super::DomainError> {
+    parsed.map(|t| t.as_ref().map(text).unwrap_or_default().to_string())
 }
 
 fn short(text: &str, max: usize) -> Result<(), String> {

@@ -82,7 +82,9 @@ fn moved(kind: &EventKind) -> u64 {
         | EventKind::Redeemed { minutes, .. }
         | EventKind::Transferred { minutes, .. }
         | EventKind::Adjusted { minutes, .. }
-        | EventKind::Expired { minutes, .. } => u64::from(minutes.get()),
+        | EventKind::Expired { minutes, .. }
+        | EventKind::Donated { minutes, .. }
+        | EventKind::PoolGranted { minutes, .. } => u64::from(minutes.get()),
         _ => 0,
     }
 }

@@ -170,6 +170,12 @@ fn rows_for(event: &Event, names: &Names, original: Option<&Event>) -> Vec<(Stri
             m(*minutes),
             reason.clone(),
         )],
+        EventKind::Donated { volunteer, minutes, note } => {
+            vec![(names.card(*volunteer), "donation".into(), m(*minutes), note.clone())]
+        }
+        EventKind::PoolGranted { volunteer, minutes, reason } => {
+            vec![(names.card(*volunteer), "pool_grant".into(), m(*minutes), reason.clone())]
+        }
         EventKind::Expired { volunteer, minutes, cutoff } => {
             vec![(names.card(*volunteer), "expire".into(), m(*minutes), format!("< {cutoff}"))]
         }

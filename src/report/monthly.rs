@@ -87,6 +87,16 @@ pub struct MonthlyReport {
     pub top: Vec<TopVolunteer>,
     /// Net hours deposited per month, the 24 months ending with this one (the bar chart).
     pub history: Vec<(Month, i64)>,
+    /// The donation pool in the month: donations and grants booked in it, net of reversals,
+    /// and its balance at the month's end.
+    pub pool: PoolMonth,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PoolMonth {
+    pub donated: i64,
+    pub granted: i64,
+    pub balance_at_end: i64,
 }
 
 impl MonthlyReport {
@@ -109,6 +119,7 @@ struct Tally {
     by_activity: HashMap<u64, Flow>,
     per_volunteer: HashMap<u64, i64>,
     new_volunteers: u64,
+    pool: PoolMonth,
 }
 
 pub fn monthly(bank: &Bank, month: Month) -> Result<MonthlyReport, ExportError> {
@@ -142,14 +153,25 @@ pub fn monthly(bank: &Bank, month: Month) -> Result<MonthlyReport, ExportError> 
             t.new_volunteers += 1;
         }
         let m = Month::of(b.day);
-        if m < first || m > month {
-            return;
-        }
         // Signed: a reversal books the original's minutes negatively.
         let (kind, sign) = match (b.event.kind(), b.original) {
             (EventKind::Reversed { .. }, Some(original)) => (original.kind(), -1i64),
             (kind, _) => (kind, 1),
         };
+        if m <= month
+            && let Some((delta, ..)) = crate::bank::pool_change(kind)
+        {
+            t.pool.balance_at_end += sign * delta;
+            if m == month {
+                match kind {
+                    EventKind::Donated { .. } => t.pool.donated += sign * delta,
+                    _ => t.pool.granted -= sign * delta,
+                }
+            }
+        }
+        if m < first || m > month {
+            return;
+        }
         match kind {
             EventKind::Deposited { volunteer, activity, minutes, .. } => {
                 let minutes = sign * i64::from(minutes.get());
@@ -167,7 +189,7 @@ pub fn monthly(bank: &Bank, month: Month) -> Result<MonthlyReport, ExportError> 
             _ => {}
         }
     })?;
-    let Tally { history, by_community, by_activity, per_volunteer, new_volunteers } = tally;
+    let Tally { history, by_community, by_activity, per_volunteer, new_volunteers, pool } = tally;
     let merged = |into: &mut BTreeMap<String, Flow>, name: String, f: Flow| {
         let e = into.entry(name).or_default();
         e.deposited += f.deposited;
@@ -195,7 +217,16 @@ pub fn monthly(bank: &Bank, month: Month) -> Result<MonthlyReport, ExportError> 
         })
         .collect();
     let history = history.into_iter().collect();
-    Ok(MonthlyReport { month, by_community, by_activity, new_volunteers, active_volunteers, top, history })
+    Ok(MonthlyReport {
+        month,
+        by_community,
+        by_activity,
+        new_volunteers,
+        active_volunteers,
+        top,
+        history,
+        pool,
+    })
 }
 
 /// Net hours: negative when reversals booked this month outweigh what was booked (a
@@ -246,6 +277,9 @@ impl MonthlyReport {
                     vec![Cell::text("兑换小时"), hours(self.total().redeemed)],
                     vec![Cell::text("新增志愿者"), Cell::Count(self.new_volunteers)],
                     vec![Cell::text("活跃志愿者"), Cell::Count(self.active_volunteers)],
+                    vec![Cell::text("爱心池捐入小时"), hours(self.pool.donated)],
+                    vec![Cell::text("爱心池发放小时"), hours(self.pool.granted)],
+                    vec![Cell::text("爱心池月末余额"), hours(self.pool.balance_at_end)],
                 ],
                 false,
             ),

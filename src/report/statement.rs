@@ -17,6 +17,8 @@ pub struct StatementLine {
     pub memo: String,
     pub delta: i64,
     pub balance: i64,
+    /// The service date of a deposit, when it is not the day the line was recorded.
+    pub served_on: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,17 +51,19 @@ pub fn statement(bank: &Bank, card: &CardNo) -> Result<Statement, ExportError> {
             memo: line.memo.clone(),
             delta: line.delta,
             balance,
+            served_on: line.served_apart().map(|d| d.to_string()),
         });
     }
     Ok(Statement { card: view.volunteer.card.to_string(), name: view.volunteer.name.to_string(), lines })
 }
 
-/// `seq,date,kind,memo,change_minutes,balance_minutes`; returns the rows written and the final
-/// balance.
+/// `seq,date,kind,memo,change_minutes,balance_minutes,served_on` (date: the day recorded;
+/// served_on: a deposit's service date when it differs, else empty — last, so the first six
+/// columns are unchanged); returns the rows written and the final balance.
 pub fn export_statement(bank: &Bank, card: &CardNo, out: impl Write) -> Result<(usize, i64), ExportError> {
     let s = statement(bank, card)?;
     let mut w = csv::Writer::from_writer(out);
-    w.write_record(["seq", "date", "kind", "memo", "change_minutes", "balance_minutes"])?;
+    w.write_record(["seq", "date", "kind", "memo", "change_minutes", "balance_minutes", "served_on"])?;
     for l in &s.lines {
         w.write_record([
             l.seq.to_string(),
@@ -68,6 +72,7 @@ pub fn export_statement(bank: &Bank, card: &CardNo, out: impl Write) -> Result<(
             super::sheet::inert(&l.memo).into_owned(),
             l.delta.to_string(),
             l.balance.to_string(),
+            l.served_on.clone().unwrap_or_default(),
         ])?;
     }
     w.flush()?;
@@ -83,6 +88,8 @@ pub fn kind_zh(kind: &str) -> &'static str {
         "adjust" => "调整",
         "reversal" => "冲正",
         "expiry" => "过期",
+        "donation" => "捐入爱心池",
+        "pool_grant" => "爱心池发放",
         _ => "其他",
     }
 }
@@ -108,6 +115,7 @@ impl Statement {
                     Cell::hours(l.delta.max(0) as u64),
                     Cell::hours(l.delta.min(0).unsigned_abs()),
                     Cell::hours(l.balance.max(0) as u64),
+                    Cell::text(l.served_on.as_deref().unwrap_or("")),
                 ]
             })
             .collect();
@@ -121,6 +129,7 @@ impl Statement {
                 hours_col("存入小时", 10.0),
                 hours_col("支出小时", 10.0),
                 hours_col("余额小时", 10.0),
+                col("服务日期", 12.0),
             ],
             rows,
             true,

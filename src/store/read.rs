@@ -80,6 +80,11 @@ impl Store {
         Ok(self.get(tree::META, meta::RULES)?.unwrap_or_default())
     }
 
+    /// The donation pool's totals.
+    pub fn pool(&self) -> Result<crate::domain::Pool, StoreError> {
+        Ok(self.get(tree::META, meta::POOL)?.unwrap_or_default())
+    }
+
     /// Minutes credited to a volunteer for one service day (kept only while a day cap is set).
     pub fn day_total(&self, volunteer: u64, day: crate::domain::Day) -> Result<u32, StoreError> {
         Ok(self.get(tree::LIMITS, &super::keys::day_total_key(volunteer, day))?.unwrap_or(0))

@@ -17,8 +17,8 @@ use super::records::AccountRecord;
 use super::{SCHEMA_VERSION, Store, StoreError, journal_copy, meta};
 use crate::domain::ledger::{ApplyError, LedgerStore, NameKind, Rule, apply};
 use crate::domain::{
-    Account, Activity, Actor, CardNo, Day, Event, EventBody, EventKind, ImportRef, OpTag, Origin, Reward,
-    Rules, Settings, Shift, Staff, StaffId, Timestamp, Volunteer,
+    Account, Activity, Actor, CardNo, Day, Event, EventBody, EventKind, ImportRef, OpTag, Origin, Pool,
+    Reward, Rules, Settings, Shift, Staff, StaffId, Timestamp, Volunteer,
 };
 
 use super::tree::{
@@ -328,6 +328,12 @@ impl LedgerStore for TxView<'_> {
             Some(m) => self.put(LIMITS, &key, &m),
             None => self.trees[LIMITS.index].remove(&key[..]).map(drop).map_err(TxFail::Sled),
         }
+    }
+    fn pool(&self) -> Result<Pool, TxFail> {
+        Ok(self.get(META, meta::POOL)?.unwrap_or_default())
+    }
+    fn put_pool(&mut self, pool: &Pool) -> Result<(), TxFail> {
+        self.put(META, meta::POOL, pool)
     }
     fn is_held(&self, seq: u64) -> Result<bool, TxFail> {
         let key = tagged_key(HELD, seq);

@@ -51,6 +51,8 @@ pub enum Action {
     Record,
     Redeem,
     Transfer,
+    Donate,
+    Grant,
     Reverse,
     Edit,
     Print,
@@ -126,6 +128,7 @@ pub const KEYMAP: &[Binding] = &[
     key(S::Kiosk, K::Esc, A::Back, true),
     key(S::Kiosk, K::Char('i'), A::CheckIn, true),
     key(S::Kiosk, K::Char('o'), A::CheckOut, true),
+    key(S::Kiosk, K::Char('g'), A::Donate, true),
     key(S::Kiosk, K::Enter, A::Submit, false),
     key(S::Login, K::Enter, A::Submit, true),
     key(S::Login, K::Tab, A::NextField, true),
@@ -171,6 +174,8 @@ pub const KEYMAP: &[Binding] = &[
     key(S::Volunteer, K::Char('r'), A::Redeem, true),
     key(S::Volunteer, K::F(4), A::Redeem, false),
     key(S::Volunteer, K::Char('t'), A::Transfer, true),
+    key(S::Volunteer, K::Char('g'), A::Donate, false),
+    key(S::Volunteer, K::Char('G'), A::Grant, false),
     key(S::Volunteer, K::Char('z'), A::Reverse, true),
     key(S::Volunteer, K::Char('e'), A::Edit, true),
     key(S::Volunteer, K::Char('v'), A::Reveal, false),
@@ -241,7 +246,7 @@ pub enum Who {
 pub fn offered(b: &Binding, who: Who) -> bool {
     match b.action {
         Action::Quit => who != Who::Public,
-        Action::Reports | Action::Admin => who == Who::Admin,
+        Action::Reports | Action::Admin | Action::Grant => who == Who::Admin,
         _ => true,
     }
 }
@@ -296,6 +301,8 @@ pub fn action_label(t: &Text, a: Action) -> &'static str {
         A::Record => t.act_record,
         A::Redeem => t.act_redeem,
         A::Transfer => t.act_transfer,
+        A::Donate => t.act_donate,
+        A::Grant => t.act_grant,
         A::Reverse => t.act_reverse,
         A::Edit => t.act_edit,
         A::Print => t.act_print,

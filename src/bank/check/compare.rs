@@ -28,6 +28,7 @@ pub(super) struct Stored {
     day_totals: HashMap<(u64, i32), u32>,
     counted: HashMap<u64, u32>,
     held: std::collections::HashSet<u64>,
+    pool: crate::domain::Pool,
 }
 
 pub(super) fn load_stored(store: &Store) -> Result<Stored, StoreError> {
@@ -50,6 +51,7 @@ pub(super) fn load_stored(store: &Store) -> Result<Stored, StoreError> {
         day_totals: store.day_totals().collect::<Result<_, _>>()?,
         counted: store.counted_deposits().collect::<Result<_, _>>()?,
         held: store.held_deposits().collect::<Result<_, _>>()?,
+        pool: store.pool()?,
     })
 }
 
@@ -186,6 +188,20 @@ pub(super) fn compare_projections(
     }
     if stored.staff != r.staff {
         p.add(5, "staff records differ from the journal".into());
+    }
+    if stored.pool != r.pool {
+        p.add(
+            1,
+            format!(
+                "the donation pool holds {} (donated {}, granted {}); the journal says {} ({}, {})",
+                stored.pool.balance(),
+                stored.pool.donated,
+                stored.pool.granted,
+                r.pool.balance(),
+                r.pool.donated,
+                r.pool.granted
+            ),
+        );
     }
     if stored.settings != r.settings.unwrap_or_default() {
         p.add(5, "settings differ from the journal".into());

@@ -13,7 +13,8 @@ use serde::Serialize;
 use super::{Bank, BankError};
 use crate::domain::ledger::{ApplyError, LedgerStore, NameKind, Rule, apply};
 use crate::domain::{
-    Account, Activity, CardNo, Day, Event, Origin, Reward, Rules, Settings, Shift, Staff, StaffId, Volunteer,
+    Account, Activity, CardNo, Day, Event, Origin, Pool, Reward, Rules, Settings, Shift, Staff, StaffId,
+    Volunteer,
 };
 use crate::store::records::AccountRecord;
 use crate::store::{OpRecord, Store, StoreError, codec};
@@ -59,7 +60,7 @@ impl Problems {
 /// The DESIGN §4 invariant a refused event breaks.
 pub(super) fn invariant_of(rule: &Rule) -> u8 {
     match rule {
-        Rule::InsufficientBalance { .. } => 1,
+        Rule::InsufficientBalance { .. } | Rule::InsufficientPool { .. } => 1,
         Rule::InsufficientStock { .. } => 2,
         Rule::AlreadyReversed { .. } | Rule::NotReversible(_) | Rule::UnknownEntry(_) => 3,
         Rule::UnknownCard(_)
@@ -97,6 +98,7 @@ pub(super) struct Replay<'s> {
     day_totals: HashMap<(u64, i32), u32>,
     counted: HashMap<u64, u32>,
     held: std::collections::HashSet<u64>,
+    pool: Pool,
 }
 
 impl<'s> Replay<'s> {
@@ -120,6 +122,7 @@ impl<'s> Replay<'s> {
             day_totals: HashMap::new(),
             counted: HashMap::new(),
             held: Default::default(),
+            pool: Pool::default(),
         }
     }
 
@@ -268,6 +271,13 @@ impl LedgerStore for Replay<'_> {
             Some(m) => self.counted.insert(seq, m),
             None => self.counted.remove(&seq),
         };
+        Ok(())
+    }
+    fn pool(&self) -> Result<Pool, StoreError> {
+        Ok(self.pool)
+    }
+    fn put_pool(&mut self, pool: &Pool) -> Result<(), StoreError> {
+        self.pool = *pool;
         Ok(())
     }
     fn is_held(&self, seq: u64) -> Result<bool, StoreError> {

@@ -1,5 +1,5 @@
 //! A volunteer's service certificate (志愿服务证明, `c` on the volunteer page): from the day they
-//! registered to today, hours by activity, the issuing counter, serial number and the
+//! registered (or first served, if earlier) to today, hours by activity, the issuing counter, serial number and the
 //! verification code. `p` sends the page to the receipt command; Up/Down scroll a long one.
 
 use crossterm::event::KeyEvent;
@@ -21,10 +21,10 @@ pub struct CertificatePage {
 
 impl CertificatePage {
     pub fn open(cx: &mut Cx, volunteer: VolunteerId) -> Option<CertificatePage> {
-        let issued = cx
-            .bank
-            .volunteer(volunteer)
-            .and_then(|v| cx.bank.certificate(&v.volunteer.card, v.volunteer.registered_on, cx.bank.today()));
+        let issued = cx.bank.volunteer(volunteer).and_then(|v| {
+            let (from, to) = cx.bank.whole_service(&v.volunteer.card)?;
+            cx.bank.certificate(&v.volunteer.card, from, to)
+        });
         match issued {
             Ok(c) => {
                 let lines = crate::report::certificate_page(&c).lines().map(str::to_string).collect();

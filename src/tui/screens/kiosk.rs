@@ -1,7 +1,8 @@
 //! A volunteer's own page at the kiosk: masked name and card, balance in large digits, star
 //! level, recent history and the rewards they can afford now (with stock, course seats and
 //! dates). The only writes reachable here are the volunteer's own check-in (`i`, then pick the
-//! activity) and check-out (`o`); no key reaches a staff screen. `Esc`, `Ctrl+L` or 60 s idle
+//! activity), check-out (`o`) and a gift of their hours to the donation pool (`g`, confirmed);
+//! no key reaches a staff screen. `Esc`, `Ctrl+L` or 60 s idle
 //! return to the lock screen, which drops this page and everything it read.
 
 use crossterm::event::KeyEvent;
@@ -39,6 +40,9 @@ pub struct Kiosk {
     message: Option<(String, bool)>,
     /// `o` was pressed: the check-out waits for Enter (a stray key must not end a shift).
     confirm_out: bool,
+    /// `g` was pressed: the hours to give to the donation pool, then (after a dry run) the
+    /// checked donation waiting for Enter.
+    donating: Option<(crate::tui::widgets::TextInput, Option<crate::bank::Donation>)>,
 }
 
 pub enum Outcome {
@@ -95,6 +99,7 @@ impl Kiosk {
             picking: None,
             message: None,
             confirm_out: false,
+            donating: None,
         })
     }
 
@@ -125,6 +130,48 @@ impl Kiosk {
                         Err(e) => (t.bank_error(&e), true),
                     });
                     self.reload(bank, t);
+                }
+                _ => {}
+            }
+            return Outcome::Stay;
+        }
+        if let Some((input, checked)) = &mut self.donating {
+            match (keymap::action(Scope::Kiosk, key), checked.clone()) {
+                (Some(Action::Back), _) => self.donating = None,
+                (Some(Action::Submit), Some(d)) => {
+                    self.donating = None;
+                    self.message = Some(match bank.donate(&crate::domain::Actor::SelfService, None, &d) {
+                        Ok(c) => (
+                            fill(
+                                t.kiosk_donated,
+                                &[&format_hours(u64::from(d.minutes.get())), &c.first_seq()],
+                            ),
+                            false,
+                        ),
+                        Err(e) => (t.bank_error(&e), true),
+                    });
+                    self.reload(bank, t);
+                }
+                (Some(Action::Submit), None) => {
+                    let donation = crate::domain::Minutes::parse(input.value())
+                        .map_err(|e| t.domain_error(&e))
+                        .map(|minutes| crate::bank::Donation {
+                            card: self.view.volunteer.card.clone(),
+                            minutes,
+                            note: String::new(),
+                        })
+                        .and_then(|d| {
+                            bank.preview_donation(&crate::domain::Actor::SelfService, &d)
+                                .map(|_| d)
+                                .map_err(|e| t.bank_error(&e))
+                        });
+                    match donation {
+                        Ok(d) => *checked = Some(d),
+                        Err(e) => self.message = Some((e, true)),
+                    }
+                }
+                (_, None) => {
+                    input.handle(key);
                 }
                 _ => {}
             }
@@ -174,6 +221,10 @@ impl Kiosk {
                 });
                 self.reload(bank, t);
             }
+            Some(Action::Donate) => {
+                self.donating = Some((crate::tui::widgets::TextInput::new(16), None));
+                self.message = None;
+            }
             Some(Action::Up) => self.scroll = self.scroll.saturating_sub(1),
             Some(Action::Down) => self.scroll = (self.scroll + 1).min(last),
             Some(Action::PageUp) => self.scroll = self.scroll.saturating_sub(8),
@@ -203,9 +254,12 @@ impl Kiosk {
         let next_star = STAR_HOURS
             .get(usize::from(stars))
             .map(|h| fill(t.kiosk_next_star, &[&format_hours((h * 60).saturating_sub(a.earned))]));
+        // Balance = in − out, both shown; earned (service) is what the stars count.
+        let [credits, debits] = super::volunteer::in_and_out(t, a);
         let details = [
             (t.earned, format!("{} {}", format_hours(a.earned), t.hours_unit)),
-            (t.redeemed, format!("{} {}", format_hours(a.redeemed), t.hours_unit)),
+            credits,
+            debits,
             (t.stars, format!("{stars}/5 {}", "*".repeat(usize::from(stars)))),
             ("", next_star.unwrap_or_default()),
         ];
@@ -214,7 +268,7 @@ impl Kiosk {
         for (i, (label, value)) in details.iter().enumerate() {
             let y = area.y + 1 + i as u16;
             put(buf, area, dx, y, &pad(label, label_cols), theme.muted);
-            put(buf, area, dx + label_cols as u16, y, value, if i == 2 { theme.accent } else { theme.text });
+            put(buf, area, dx + label_cols as u16, y, value, if i == 3 { theme.accent } else { theme.text });
         }
         let shift_line = match &self.open {
             Some((_, shift, name)) => {
@@ -227,12 +281,33 @@ impl Kiosk {
             buf,
             area,
             dx,
-            area.y + 5,
+            area.y + 6,
             &shift_line,
             if self.open.is_some() { theme.success } else { theme.muted },
         );
-        // Under the large digits, the whole width: the outcome of a check-in or check-out.
-        if let Some((text, error)) = &self.message {
+        // Under the large digits, the whole width: the outcome of a check-in or check-out, or
+        // the donation being given.
+        if let Some((input, checked)) = &self.donating {
+            let balance = self.view.account.balance();
+            let line = match checked {
+                Some(d) => {
+                    let m = u64::from(d.minutes.get());
+                    fill(
+                        t.kiosk_confirm_donate,
+                        &[&format_hours(m), &format_hours(balance.saturating_sub(m))],
+                    )
+                }
+                None => t.kiosk_donate_prompt.to_string(),
+            };
+            let cols = put(buf, area, x, area.y + 7, &line, theme.warning);
+            if checked.is_none() {
+                let at = Rect { x: x + cols + 1, y: area.y + 7, width: 12, height: 1 };
+                input.render(at.intersection(area), buf, theme.row(true), true, false);
+            }
+            if let Some((text, true)) = &self.message {
+                put(buf, area, x + 40, area.y + 7, text, theme.danger);
+            }
+        } else if let Some((text, error)) = &self.message {
             put(buf, area, x, area.y + 7, text, if *error { theme.danger } else { theme.accent });
         }
         let below = area.height.saturating_sub(8);
@@ -274,14 +349,16 @@ impl Kiosk {
             let date = line.day();
             // Transfers name the other volunteer: the kiosk shows only what kind of line it is.
             let what = match event {
-                EventKind::Deposited { .. } | EventKind::Redeemed { .. } => line.memo.as_str(),
-                _ => "",
+                EventKind::Deposited { .. } | EventKind::Redeemed { .. } => {
+                    super::volunteer::memo_with_service_date(t, line, &line.memo)
+                }
+                _ => String::new(),
             };
             let text = format!(
                 "{} {} {} {}",
                 pad(&date, 10),
                 pad(kind_label(t, event), 8),
-                pad(what, what_cols),
+                pad(&what, what_cols),
                 pad_left(&signed_hours(line.delta), 8)
             );
             put(buf, area, area.x + 1, area.y + 1 + i as u16, &text, theme.text);

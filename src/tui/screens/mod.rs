@@ -11,6 +11,7 @@ pub mod kiosk;
 pub mod kiosk_login;
 pub mod lock;
 pub mod login;
+pub mod pool;
 pub mod receipt;
 pub mod record;
 pub mod redeem;
@@ -58,6 +59,7 @@ pub enum Screen {
     Receipt(receipt::Receipt),
     Register(register::Register),
     Transfer(transfer::TransferForm),
+    Pool(pool::PoolForm),
     Review(review::Review),
     Reports(reports::Reports),
     Admin(admin::Admin),
@@ -67,7 +69,11 @@ pub enum Screen {
 impl Screen {
     pub fn scope(&self) -> Scope {
         match self {
-            Screen::Setup(_) | Screen::Record(_) | Screen::Register(_) | Screen::Transfer(_) => Scope::Form,
+            Screen::Setup(_)
+            | Screen::Record(_)
+            | Screen::Register(_)
+            | Screen::Transfer(_)
+            | Screen::Pool(_) => Scope::Form,
             Screen::Lock(_) => Scope::Lock,
             Screen::Login(_) => Scope::Login,
             Screen::KioskLogin(_) => Scope::KioskLogin,
@@ -103,6 +109,7 @@ impl Screen {
             Screen::Receipt(s) => s.on_key(key, cx),
             Screen::Register(s) => s.on_key(key, cx),
             Screen::Transfer(s) => s.on_key(key, cx),
+            Screen::Pool(s) => s.on_key(key, cx),
             Screen::Review(s) => s.on_key(key, cx),
             Screen::Reports(s) => s.on_key(key, cx),
             Screen::Admin(s) => s.on_key(key, cx),
@@ -130,6 +137,7 @@ impl Screen {
             Screen::Receipt(s) => s.render(area, buf, vx),
             Screen::Register(s) => s.render(area, buf, vx),
             Screen::Transfer(s) => s.render(area, buf, vx),
+            Screen::Pool(s) => s.render(area, buf, vx),
             Screen::Review(s) => s.render(area, buf, vx),
             Screen::Reports(s) => s.render(area, buf, vx),
             Screen::Admin(s) => s.render(area, buf, vx),
@@ -153,6 +161,7 @@ impl Screen {
             Screen::Receipt(_) => "receipt",
             Screen::Register(_) => "register",
             Screen::Transfer(_) => "transfer",
+            Screen::Pool(_) => "pool",
             Screen::Review(_) => "review",
             Screen::Reports(_) => "reports",
             Screen::Admin(_) => "admin",

@@ -267,16 +267,41 @@ fn render_monthly(m: &MonthlyReport, area: Rect, buf: &mut Buffer, vx: &Vx) {
         ],
     );
     put(buf, area, x, area.y, &summary, theme.text);
-    put(buf, area, x, area.y + 1, t.reports_chart_months, theme.muted);
+    // The scale: a full-height bar is the largest month's hours.
+    let top = m.history.iter().map(|(_, v)| (*v).max(0) as u64).max().unwrap_or(0);
+    let (first, last) = (m.history.first().map(|h| h.0), m.history.last().map(|h| h.0));
+    let span = |month: Option<crate::report::Month>| month.map(|m| m.to_string()).unwrap_or_default();
+    let title = fill(t.reports_chart_months, &[&span(first), &span(last), &h(top)]);
+    put(buf, area, x, area.y + 1, &title, theme.muted);
     // 24 bars of 2 cells and a gap: 72 columns, so it fits 80 columns with the margins.
+    const BAR: u16 = 2;
     let bars: Vec<(String, u64)> =
         m.history.iter().map(|(month, v)| (format!("{:02}", month.month), (*v).max(0) as u64)).collect();
-    let chart_rows = area.height.saturating_sub(4) / 2;
+    let chart_rows = area.height.saturating_sub(6) / 2;
     let chart_area =
         Rect { x, y: area.y + 2, width: area.width.saturating_sub(2), height: chart_rows.max(3) };
-    chart::columns(buf, chart_area, &bars, 2, theme.chart(), theme.muted);
-    let y = chart_area.bottom() + 1;
+    chart::columns(buf, chart_area, &bars, BAR, theme.chart(), theme.muted);
+    // The years under the month numbers: at each January, and under the first bar when the
+    // next January is far enough away for both to fit.
+    for (i, (month, _)) in m.history.iter().enumerate() {
+        if month.month == 1 || (i == 0 && month.month <= 11) {
+            let bx = x + i as u16 * (BAR + 1);
+            if bx + 4 <= chart_area.right() {
+                put(buf, area, bx, chart_area.bottom(), &month.year.to_string(), theme.muted);
+            }
+        }
+    }
+    let y = chart_area.bottom() + 2;
     put(buf, area, x, y - 1, t.reports_chart_communities, theme.muted);
+    let pool = fill(
+        t.reports_month_pool,
+        &[
+            &h(m.pool.donated.max(0) as u64),
+            &h(m.pool.granted.max(0) as u64),
+            &h(m.pool.balance_at_end.max(0) as u64),
+        ],
+    );
+    put(buf, area, x, area.bottom().saturating_sub(1), &pool, theme.text);
     let communities: Vec<(String, u64, String)> = m
         .by_community
         .iter()
@@ -285,7 +310,8 @@ fn render_monthly(m: &MonthlyReport, area: Rect, buf: &mut Buffer, vx: &Vx) {
             (if c.is_empty() { "-".to_string() } else { c.clone() }, v, h(v))
         })
         .collect();
-    let rows = Rect { x, y, width: area.width.saturating_sub(2), height: area.bottom().saturating_sub(y) };
+    let rows =
+        Rect { x, y, width: area.width.saturating_sub(2), height: area.bottom().saturating_sub(y + 1) };
     chart::rows(buf, rows, &communities, theme.chart(), theme.text);
 }
 

@@ -11,8 +11,8 @@ use crate::bank::{Bank, Clock, NewStaff, cli_actor};
 use crate::domain::{Name, Role, Staff, StaffId, check_staff_pin};
 use crate::tui::app::Vx;
 use crate::tui::i18n::Text;
-use crate::tui::keymap::{self, Action, Scope};
-use crate::tui::widgets::{Field, Form, popup, put, wrap};
+use crate::tui::keymap::{self, Scope};
+use crate::tui::widgets::{Field, Form, FormKey, popup, put, wrap};
 
 const COUNTER: usize = 0;
 const ADMIN_ID: usize = 1;
@@ -46,14 +46,11 @@ impl Setup {
         t: &Text,
         clock: &Clock,
     ) -> Option<Result<(Bank, Staff), String>> {
-        match keymap::action(Scope::Form, key) {
-            Some(Action::NextField | Action::Down) => self.form.next(),
-            Some(Action::PrevField | Action::Up) => self.form.prev(),
-            Some(Action::Submit) if self.form.focus + 1 < self.form.fields.len() => self.form.next(),
-            Some(Action::Submit) => return self.submit(dir, t, clock),
-            _ => {
-                self.form.edit(key);
-            }
+        // There is nothing to go back to before the first staff member exists: Esc does nothing.
+        match self.form.on_key(keymap::action(Scope::Form, key), key) {
+            FormKey::Submit if self.form.focus + 1 < self.form.fields.len() => self.form.next(),
+            FormKey::Submit => return self.submit(dir, t, clock),
+            FormKey::Back | FormKey::Handled => {}
         }
         None
     }

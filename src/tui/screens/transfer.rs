@@ -11,7 +11,7 @@ use crate::domain::{CardNo, MAX_NOTE_CHARS, Minutes, format_hours, parse_text};
 use crate::tui::app::{Cx, Status, Step, Vx};
 use crate::tui::i18n::fill;
 use crate::tui::keymap::{self, Action, Scope};
-use crate::tui::widgets::{Field, Form, put, title_bar};
+use crate::tui::widgets::{Field, Form, FormKey, put, title_bar};
 
 const TO: usize = 0;
 const DURATION: usize = 1;
@@ -86,14 +86,10 @@ impl TransferForm {
             }
             return Step::Stay;
         }
-        match action {
-            Some(Action::Back) => return self.back(cx),
-            Some(Action::NextField | Action::Down) => self.form.next(),
-            Some(Action::PrevField | Action::Up) => self.form.prev(),
-            Some(Action::Submit) => self.confirm = self.check(cx),
-            _ => {
-                self.form.edit(key);
-            }
+        match self.form.on_key(action, key) {
+            FormKey::Back => return self.back(cx),
+            FormKey::Submit => self.confirm = self.check(cx),
+            FormKey::Handled => {}
         }
         Step::Stay
     }

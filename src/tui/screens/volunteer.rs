@@ -57,7 +57,55 @@ pub fn kind_label(t: &Text, kind: &EventKind) -> &'static str {
         EventKind::Transferred { .. } => t.kind_transfer,
         EventKind::Adjusted { .. } => t.kind_adjust,
         EventKind::Reversed { .. } => t.kind_reversal,
+        EventKind::Donated { .. } => t.kind_donation,
+        EventKind::PoolGranted { .. } => t.kind_pool_grant,
         _ => t.kind_other,
+    }
+}
+
+/// What a balance is made of, as two rows that add up to it: everything that came in, and
+/// everything that went out, each with its parts when there is more than one.
+pub fn in_and_out(t: &Text, a: &crate::domain::Account) -> [(&'static str, String); 2] {
+    use crate::domain::AccountPart as P;
+    let name = |p: P| match p {
+        P::Earned => t.part_earned,
+        P::Received => t.part_received,
+        P::AdjustedIn => t.part_adjusted_in,
+        P::Redeemed => t.part_redeemed,
+        P::Given => t.part_given,
+        P::AdjustedOut => t.part_adjusted_out,
+    };
+    let side = |adds: bool, total: u64| {
+        let parts: Vec<String> = a
+            .parts()
+            .into_iter()
+            .filter(|(p, m)| p.adds() == adds && *m > 0)
+            .map(|(p, m)| format!("{} {}", name(p), format_hours(m)))
+            .collect();
+        let mut text = format!("{} {}", format_hours(total), t.hours_unit);
+        if parts.len() > 1 || (adds && a.earned != total) {
+            text.push_str(&format!(" ({})", parts.join(", ")));
+        }
+        text
+    };
+    [(t.credits, side(true, a.credits())), (t.debits, side(false, a.debits()))]
+}
+
+/// A history line's memo, with the service date in front when it is not the day the line was
+/// recorded (month and day; the year too when it differs).
+pub fn memo_with_service_date(t: &Text, line: &HistoryLine, memo: &str) -> String {
+    match line.served_apart() {
+        Some(day) => {
+            let shown = if chrono::Datelike::year(&day.date())
+                == chrono::Datelike::year(&line.recorded_on().date())
+            {
+                day.to_string()[5..].to_string()
+            } else {
+                day.to_string()
+            };
+            format!("{} {memo}", fill(t.served_on_note, &[&shown]))
+        }
+        None => memo.to_string(),
     }
 }
 
@@ -230,6 +278,13 @@ impl VolunteerPage {
                 Ok(r) => return Step::Open(Screen::Redeem(r)),
                 Err(e) => *cx.status = Status::Error(cx.t.bank_error(&e)),
             },
+            Some(action @ (Action::Donate | Action::Grant)) => {
+                use super::pool::{Direction, PoolForm};
+                let direction = if action == Action::Donate { Direction::Donate } else { Direction::Grant };
+                if let Some(form) = PoolForm::open(cx, self.view.clone(), direction) {
+                    return Step::Open(Screen::Pool(form));
+                }
+            }
             Some(Action::Transfer) => {
                 return Step::Open(Screen::Transfer(super::transfer::TransferForm::new(self.view.clone())));
             }
@@ -285,7 +340,7 @@ impl VolunteerPage {
                                 line.seq,
                                 line.day(),
                                 kind_label(cx.t, line.event.kind()),
-                                line.memo,
+                                memo_with_service_date(cx.t, line, &line.memo),
                                 signed_hours(line.delta),
                                 self.view.volunteer.name,
                                 self.view.volunteer.card
@@ -327,10 +382,11 @@ impl VolunteerPage {
         );
         let dx = x + 46;
         let stars = star_level(a);
+        let [credits, debits] = in_and_out(t, a);
         let details = [
             (t.earned, format!("{} {}", format_hours(a.earned), t.hours_unit)),
-            (t.redeemed, format!("{} {}", format_hours(a.redeemed), t.hours_unit)),
-            (t.transferred, format!("{} / {}", format_hours(a.received), format_hours(a.given))),
+            credits,
+            debits,
             (t.stars, format!("{stars}/5 {}", "*".repeat(usize::from(stars)))),
             (t.phone, self.shown(|r| &r.0, v.phone.as_ref().map(|p| mask_phone(p.as_str())))),
             (t.id_number, self.shown(|r| &r.1, v.id_number.as_ref().map(|n| mask_id_number(n.as_str())))),
@@ -411,7 +467,7 @@ impl VolunteerPage {
             let y = area.y + 2 + (i - start) as u16;
             let event = line.event.kind();
             let date = line.day();
-            let mut what = line.memo.clone();
+            let mut what = memo_with_service_date(t, line, &line.memo);
             if let Some(by) = line.reversed_by {
                 what = format!("[{} #{by}] {what}", t.reversed_mark);
             }

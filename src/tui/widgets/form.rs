@@ -8,6 +8,14 @@ use ratatui::layout::Rect;
 use super::{TextInput, pad, put, width};
 use crate::tui::theme::Theme;
 
+/// What a key did to a form: moved the focus or edited a field, or asks the screen to act.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormKey {
+    Handled,
+    Submit,
+    Back,
+}
+
 #[derive(Debug, Clone)]
 pub struct Field {
     pub label: &'static str,
@@ -75,6 +83,22 @@ impl Form {
         edited
     }
 
+    /// The keys every form shares: Tab, Shift+Tab, Up and Down move the focus, other keys edit
+    /// the focused field; Enter and Esc are left to the screen.
+    pub fn on_key(&mut self, action: Option<crate::tui::keymap::Action>, key: KeyEvent) -> FormKey {
+        use crate::tui::keymap::Action;
+        match action {
+            Some(Action::Back) => return FormKey::Back,
+            Some(Action::Submit) => return FormKey::Submit,
+            Some(Action::NextField | Action::Down) => self.next(),
+            Some(Action::PrevField | Action::Up) => self.prev(),
+            _ => {
+                self.edit(key);
+            }
+        }
+        FormKey::Handled
+    }
+
     pub fn set_error(&mut self, i: usize, error: Option<String>) {
         if let Some(f) = self.fields.get_mut(i) {
             f.error = error;
@@ -95,6 +119,9 @@ impl Form {
     /// One row per field; `active` is false when another part of the screen has the focus.
     pub fn render(&self, area: Rect, buf: &mut Buffer, theme: &Theme, active: bool) {
         let label_cols = self.fields.iter().map(|f| width(f.label)).max().unwrap_or(0) + 2;
+        // An error too long for the room beside its field is shown whole under the form,
+        // wrapped (at 80 columns most are): a cut message is a wrong message.
+        let mut overflow: Option<&str> = None;
         for (i, f) in self.fields.iter().enumerate() {
             let y = area.y + i as u16;
             if y >= area.bottom() {
@@ -108,11 +135,30 @@ impl Form {
             let input_area = Rect { x, y, width: input_cols, height: 1 };
             f.input.render(input_area, buf, theme.row(focused), focused, f.masked);
             let mx = x + input_cols + 1;
+            let room = usize::from(area.right().saturating_sub(mx));
             match &f.error {
+                Some(e) if width(e) > room => {
+                    overflow = overflow.or(Some(e.as_str()));
+                    put(
+                        buf,
+                        area,
+                        mx,
+                        y,
+                        &format!("{}…", super::truncate(e, room.saturating_sub(1))),
+                        theme.danger,
+                    )
+                }
                 Some(e) => put(buf, area, mx, y, e, theme.danger),
                 None if focused => put(buf, area, mx, y, f.hint, theme.muted),
                 None => 0,
             };
+        }
+        if let Some(e) = overflow {
+            let below = area.y + self.fields.len() as u16 + 1;
+            let room = Rect { x: area.x, y: below, width: area.width, height: 3 }.intersection(buf.area);
+            for (i, line) in super::wrap(e, usize::from(room.width)).iter().take(3).enumerate() {
+                put(buf, room, room.x, room.y + i as u16, line, theme.danger);
+            }
         }
     }
 }

@@ -12,7 +12,7 @@ use ratatui::style::Style;
 use unicode_segmentation::UnicodeSegmentation;
 use unicode_width::UnicodeWidthStr;
 
-pub use form::{Field, Form};
+pub use form::{Field, Form, FormKey};
 pub use input::{TextInput, is_non_digit};
 
 use super::theme::Theme;

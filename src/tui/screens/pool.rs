@@ -1,0 +1,188 @@
+//! The donation pool (爱心池) from the volunteer page: `g` gives this volunteer's hours to the
+//! pool; `G` (admins) grants pool hours to this volunteer, with the reason. Like every form
+//! that moves hours, the first Enter is the commit's dry run and shows what will happen; the
+//! second saves.
+
+use crossterm::event::KeyEvent;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+
+use super::volunteer::VolunteerPage;
+use crate::bank::{Donation, PoolGrant, VolunteerView};
+use crate::domain::{MAX_NOTE_CHARS, Minutes, format_hours, parse_text};
+use crate::tui::app::{Cx, Status, Step, Vx};
+use crate::tui::i18n::fill;
+use crate::tui::keymap::{self, Action, Scope};
+use crate::tui::widgets::{Field, Form, FormKey, put, title_bar};
+
+const DURATION: usize = 0;
+const MEMO: usize = 1;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// The volunteer gives hours to the pool.
+    Donate,
+    /// An admin grants pool hours to the volunteer.
+    Grant,
+}
+
+#[derive(Debug, Clone)]
+enum Checked {
+    Donate(Donation),
+    Grant(PoolGrant),
+}
+
+pub struct PoolForm {
+    volunteer: VolunteerView,
+    direction: Direction,
+    /// The pool's balance when the form opened.
+    pool: u64,
+    form: Form,
+    confirm: Option<Checked>,
+}
+
+impl PoolForm {
+    /// `None` (with the reason in the status line) when this person may not grant.
+    pub fn open(cx: &mut Cx, volunteer: VolunteerView, direction: Direction) -> Option<PoolForm> {
+        if direction == Direction::Grant && cx.session.staff.role != crate::domain::Role::Admin {
+            // Refused up front, before anything is typed.
+            *cx.status = Status::Error(cx.t.err_admin_only.into());
+            return None;
+        }
+        let pool = match cx.bank.pool() {
+            Ok(p) => p.balance(),
+            Err(e) => {
+                *cx.status = Status::Error(cx.t.bank_error(&e));
+                return None;
+            }
+        };
+        let form = Form::new(vec![Field::new("", 16), Field::new("", MAX_NOTE_CHARS)]);
+        Some(PoolForm { volunteer, direction, pool, form, confirm: None })
+    }
+
+    fn check(&mut self, cx: &Cx) -> Option<Checked> {
+        let t = cx.t;
+        let minutes = Minutes::parse(self.form.value(DURATION)).map_err(|e| t.domain_error(&e));
+        let memo = match self.direction {
+            Direction::Donate => parse_text(self.form.value(MEMO), MAX_NOTE_CHARS),
+            Direction::Grant => crate::domain::parse_reason(self.form.value(MEMO)),
+        }
+        .map_err(|e| t.domain_error(&e));
+        self.form.set_error(DURATION, minutes.as_ref().err().cloned());
+        self.form.set_error(MEMO, memo.as_ref().err().cloned());
+        let (Ok(minutes), Ok(memo)) = (minutes, memo) else {
+            self.form.focus_first_error();
+            return None;
+        };
+        let card = self.volunteer.volunteer.card.clone();
+        let actor = &cx.session.actor;
+        let (request, dry_run) = match self.direction {
+            Direction::Donate => {
+                let d = Donation { card, minutes, note: memo };
+                let run = cx.bank.preview_donation(actor, &d);
+                (Checked::Donate(d), run)
+            }
+            Direction::Grant => {
+                let g = PoolGrant { card, minutes, reason: memo };
+                let run = cx.bank.preview_grant(actor, &g);
+                (Checked::Grant(g), run)
+            }
+        };
+        if let Err(e) = dry_run {
+            self.form.set_error(DURATION, Some(t.bank_error(&e)));
+            self.form.focus_first_error();
+            return None;
+        }
+        Some(request)
+    }
+
+    pub fn on_key(&mut self, key: KeyEvent, cx: &mut Cx) -> Step {
+        let action = keymap::action(Scope::Form, key);
+        if let Some(request) = &self.confirm {
+            match action {
+                Some(Action::Submit) => {
+                    let actor = &cx.session.actor;
+                    let saved = match request {
+                        Checked::Donate(d) => cx.bank.donate(actor, None, d),
+                        Checked::Grant(g) => cx.bank.grant_from_pool(actor, None, g),
+                    };
+                    match saved {
+                        Ok(done) => {
+                            *cx.status = Status::Saved(done.first_seq());
+                            return VolunteerPage::back_to(cx, self.volunteer.id);
+                        }
+                        Err(e) => {
+                            *cx.status = Status::Error(cx.t.bank_error(&e));
+                            self.confirm = None;
+                        }
+                    }
+                }
+                Some(Action::Back) => self.confirm = None,
+                _ => {}
+            }
+            return Step::Stay;
+        }
+        match self.form.on_key(action, key) {
+            FormKey::Back => return VolunteerPage::back_to(cx, self.volunteer.id),
+            FormKey::Submit => self.confirm = self.check(cx),
+            FormKey::Handled => {}
+        }
+        Step::Stay
+    }
+
+    pub fn render(&self, area: Rect, buf: &mut Buffer, vx: &Vx) {
+        let t = vx.t;
+        let v = &self.volunteer;
+        let (what, memo_label, memo_hint) = match self.direction {
+            Direction::Donate => (t.pool_donate_title, t.note, t.optional),
+            Direction::Grant => (t.pool_grant_title, t.reason, t.required),
+        };
+        title_bar(buf, area, &super::volunteer::title(t, what, v), vx.theme);
+        put(
+            buf,
+            area,
+            area.x + 1,
+            area.y + 1,
+            &fill(t.pool_balance_line, &[&format_hours(self.pool)]),
+            vx.theme.muted,
+        );
+        let mut form = self.form.clone();
+        form.fields[DURATION].label = t.duration;
+        form.fields[DURATION].hint = t.duration_hint;
+        form.fields[MEMO].label = memo_label;
+        form.fields[MEMO].hint = memo_hint;
+        form.render(
+            Rect { x: area.x + 1, y: area.y + 3, width: area.width.saturating_sub(2), height: 2 },
+            buf,
+            vx.theme,
+            self.confirm.is_none(),
+        );
+        if let Some(request) = &self.confirm {
+            let balance = v.account.balance();
+            let line = match request {
+                Checked::Donate(d) => {
+                    let m = u64::from(d.minutes.get());
+                    fill(
+                        t.confirm_donate,
+                        &[
+                            &format_hours(m),
+                            &format_hours(balance.saturating_sub(m)),
+                            &format_hours(self.pool + m),
+                        ],
+                    )
+                }
+                Checked::Grant(g) => {
+                    let m = u64::from(g.minutes.get());
+                    fill(
+                        t.confirm_grant,
+                        &[&format_hours(m), &v.volunteer.name, &format_hours(self.pool.saturating_sub(m))],
+                    )
+                }
+            };
+            let cols = usize::from(area.width.saturating_sub(2));
+            for (i, part) in crate::tui::widgets::wrap(&line, cols).iter().enumerate() {
+                put(buf, area, area.x + 1, area.y + 6 + i as u16, part, vx.theme.warning);
+            }
+        }
+    }
+}
