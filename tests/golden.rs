@@ -190,6 +190,11 @@ fn events() {
             "1b01046c616e6702656e",
         ),
         (EventKind::CounterRenamed { name: Name::parse("b").unwrap() }, "1c0162"),
+        (EventKind::Donated { volunteer: 5, minutes: Minutes::new(120), note: "n".into() }, "1d0578016e"),
+        (
+            EventKind::PoolGranted { volunteer: 5, minutes: Minutes::new(90), reason: "r".into() },
+            "1e055a0172",
+        ),
         (EventKind::RewardRestocked { reward: 7, qty: 3 }, "080703"),
         (EventKind::RewardRetired { reward: 7 }, "0907"),
         (EventKind::StaffDisabled { id: StaffId::parse("S1").unwrap() }, "03025331"),
