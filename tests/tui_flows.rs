@@ -298,6 +298,12 @@ fn help_overlay_lists_the_keymap_and_closes() {
 fn first_run_setup_creates_the_store_and_logs_the_admin_in() {
     let mut c = Counter::fresh(Lang::Zh);
     assert_eq!(c.screen(), "setup");
+    // An empty counter name is refused at its own Enter, and the focus stays on it.
+    let before = c.render(80, 24);
+    c.enter();
+    let after = c.render(80, 24);
+    assert_ne!(before, after, "Enter on an empty counter name must say something");
+    assert!(c.shows("名称不能为空"), "{after}");
     c.typed("白沙服务台")
         .enter()
         .typed("A01")

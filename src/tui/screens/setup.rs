@@ -48,11 +48,32 @@ impl Setup {
     ) -> Option<Result<(Bank, Staff), String>> {
         // There is nothing to go back to before the first staff member exists: Esc does nothing.
         match self.form.on_key(keymap::action(Scope::Form, key), key) {
-            FormKey::Submit if self.form.focus + 1 < self.form.fields.len() => self.form.next(),
+            // Enter moves on only from a field that is right: an empty counter name is said at
+            // once, not after the whole form.
+            FormKey::Submit if self.form.focus + 1 < self.form.fields.len() => {
+                let focus = self.form.focus;
+                let error = self.field_error(focus, t);
+                let ok = error.is_none();
+                self.form.set_error(focus, error);
+                if ok {
+                    self.form.next();
+                }
+            }
             FormKey::Submit => return self.submit(dir, t, clock),
             FormKey::Back | FormKey::Handled => {}
         }
         None
+    }
+
+    /// What is wrong with one of the fields that stand alone (the PIN check needs both).
+    fn field_error(&self, field: usize, t: &Text) -> Option<String> {
+        let value = self.form.value(field);
+        match field {
+            COUNTER | ADMIN_NAME => Name::parse(value).err().map(|e| t.domain_error(&e)),
+            ADMIN_ID => StaffId::parse(value).err().map(|e| t.domain_error(&e)),
+            PIN => check_staff_pin(value).is_err().then(|| t.err_pin.to_string()),
+            _ => None,
+        }
     }
 
     fn submit(&mut self, dir: &Path, t: &Text, clock: &Clock) -> Option<Result<(Bank, Staff), String>> {
