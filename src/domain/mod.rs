@@ -7,6 +7,7 @@ pub mod ledger;
 pub mod login;
 pub mod minutes;
 pub mod privacy;
+pub mod refusal;
 pub mod rules;
 pub mod shift;
 pub mod types;

@@ -1,0 +1,107 @@
+//! Refusals and failures in the counter's language: every bank, domain and store error a
+//! screen can show, mapped to its template in `zh.rs` / `en.rs`.
+
+use crate::bank::BankError;
+use crate::bank::LoginError;
+use crate::domain::DomainError;
+use crate::domain::Rule;
+use crate::store::StoreError;
+
+use super::{Text, fill};
+
+impl Text {
+    /// A domain validation error in this language.
+    pub fn domain_error(&self, e: &DomainError) -> String {
+        match e {
+            DomainError::CardNo(_) => self.err_card_format.into(),
+            DomainError::StaffId(_) => self.err_staff_id.into(),
+            DomainError::EmptyName => self.err_empty_name.into(),
+            DomainError::BadText(_) => self.err_bad_text.into(),
+            DomainError::TooLong { max, found } => fill(self.err_too_long, &[max, found]),
+            DomainError::Phone(_) => self.err_phone.into(),
+            DomainError::IdNumber => self.err_id_number.into(),
+            DomainError::Date(_) => self.err_date.into(),
+            DomainError::Duration(_) => self.err_duration.into(),
+            DomainError::ZeroMinutes => self.err_zero.into(),
+            DomainError::OverCap { cap, .. } => fill(self.err_over_cap, &[cap]),
+            DomainError::RewardKind(t) => t.clone(),
+            DomainError::ReasonRequired => self.err_reason.into(),
+            DomainError::Quantity => self.err_quantity.into(),
+            DomainError::Pin => self.err_pin.into(),
+            DomainError::VolunteerPin => self.err_volunteer_pin.into(),
+            DomainError::Rounding(_) => self.err_rounding.into(),
+            DomainError::ExpiryMonths => self.err_expiry_months.into(),
+            DomainError::Multiplier(c) => fill(self.err_multiplier, &[c]),
+            DomainError::BelowRounding { minutes, unit } => fill(self.err_below_rounding, &[minutes, unit]),
+        }
+    }
+
+    /// A bank error in plain words: what happened and, where it helps, what to do.
+    pub fn bank_error(&self, e: &BankError) -> String {
+        match e {
+            BankError::Rule(r) => self.rule(r),
+            BankError::Store(s) => self.store_error(s),
+        }
+    }
+
+    pub fn store_error(&self, e: &StoreError) -> String {
+        match e {
+            StoreError::Poisoned(_) | StoreError::Io { .. } | StoreError::Sled(_) => {
+                fill(self.err_store_write, &[e])
+            }
+            _ => fill(self.err_store_other, &[e]),
+        }
+    }
+
+    fn rule(&self, r: &Rule) -> String {
+        match r {
+            Rule::UnknownCard(c) => fill(self.err_unknown_card, &[c]),
+            Rule::CardTaken(c) => fill(self.err_card_taken, &[c]),
+            Rule::VolunteerInactive(c) => fill(self.err_inactive, &[c]),
+            Rule::UnknownActivity(a) => fill(self.err_unknown_activity, &[a]),
+            Rule::UnknownReward(a) => fill(self.err_unknown_reward, &[a]),
+            Rule::RewardRetired(a) => fill(self.err_reward_retired, &[a]),
+            Rule::DuplicateInBatch(c) => fill(self.err_duplicate_in_batch, &[c]),
+            Rule::FutureDate(d) => fill(self.err_future_date, &[d]),
+            Rule::AdminOnly(_) => self.err_admin_only.into(),
+            Rule::NotPermitted(_) => self.err_not_permitted.into(),
+            Rule::InsufficientBalance { balance, needed } => {
+                fill(self.err_insufficient_balance, &[balance, needed])
+            }
+            Rule::InsufficientStock { reward, stock: 0, .. } => fill(self.err_out_of_stock, &[reward]),
+            Rule::InsufficientStock { reward, stock, .. } => {
+                fill(self.err_insufficient_stock, &[reward, stock])
+            }
+            Rule::AlreadyReversed { target, by } => fill(self.err_already_reversed, &[target, by]),
+            Rule::NotReversible(seq) => fill(self.err_not_reversible, &[seq]),
+            Rule::SelfTransfer => self.err_self_transfer.into(),
+            Rule::OverTransferLimit { limit, .. } => fill(self.err_over_transfer_limit, &[limit]),
+            Rule::StaffDisabled(id) => fill(self.err_staff_disabled, &[id]),
+            Rule::ShiftOpen(seq) => fill(self.err_shift_open, &[seq]),
+            Rule::NoOpenShift => self.err_no_open_shift.into(),
+            Rule::NotInReview(seq) => fill(self.err_not_in_review, &[seq]),
+            Rule::NotHeld(seq) => fill(self.err_not_held, &[seq]),
+            Rule::OverDayCap { day, already, cap, .. } => fill(self.err_over_day_cap, &[day, already, cap]),
+            Rule::OverStorageCap { cap, .. } => fill(self.err_over_storage_cap, &[cap]),
+            Rule::InsufficientPool { pool, needed } => fill(self.err_insufficient_pool, &[pool, needed]),
+            Rule::Invalid(d) => self.domain_error(d),
+            other => other.to_string(),
+        }
+    }
+
+    pub fn login_error(
+        &self,
+        e: &LoginError,
+        local_time: impl Fn(crate::domain::Timestamp) -> String,
+    ) -> String {
+        match e {
+            LoginError::Wrong { remaining: Some(1) } => self.login_wrong_one.into(),
+            LoginError::Wrong { remaining: Some(n) } => fill(self.login_wrong_left, &[n]),
+            LoginError::Wrong { remaining: None } => self.login_wrong.into(),
+            LoginError::Locked { until } => fill(self.login_locked, &[&local_time(*until)]),
+            LoginError::Disabled(id) => fill(self.login_disabled, &[id]),
+            LoginError::NoPin => self.login_no_pin.into(),
+            LoginError::Store(s) => self.store_error(s),
+        }
+    }
+}
