@@ -3,8 +3,8 @@
 mod common;
 
 use common::*;
-use hourbank::bank::{Adjustment, BankError, BatchDeposit, NewStaff, Redemption, Transfer};
-use hourbank::domain::{Actor, Day, DomainError, Minutes, Name, Role, Rule, StaffId};
+use hourbank::bank::{Adjustment, BankError, BatchDeposit, NewReward, NewStaff, Redemption, Transfer};
+use hourbank::domain::{Actor, Day, DomainError, Minutes, Name, RewardKind, Role, Rule, StaffId};
 use hourbank::store::StoreError;
 
 fn rule(e: BankError) -> Rule {
@@ -333,4 +333,23 @@ fn edits_keep_cards_unique_and_history_follows_the_volunteer() {
     );
     assert_eq!(bank.history(id).unwrap().len(), 3);
     assert_checks(&bank);
+}
+
+/// A course is dated today or later: a seat on a day gone could be redeemed but never used.
+#[test]
+fn a_course_dated_in_the_past_is_refused_and_today_is_accepted() {
+    let (_d, bank) = new_bank();
+    let course = |day: &str| NewReward {
+        name: Name::parse("急救培训").unwrap(),
+        kind: RewardKind::Course,
+        cost: Minutes::from_hours(4),
+        stock: Some(20),
+        course_date: Some(Day::parse(day).unwrap()),
+        merchant: String::new(),
+    };
+    let err = bank.add_reward(&admin(), None, &course("2026-11-28")).unwrap_err();
+    assert!(matches!(err, BankError::Rule(Rule::PastCourseDate(ref d)) if d == "2026-11-28"), "{err}");
+    assert!(err.to_string().contains("has passed"), "{err}");
+    bank.add_reward(&admin(), None, &course("2026-11-29")).expect("today is fine");
+    assert_eq!(bank.rewards().unwrap().len(), 1, "the refused one left nothing");
 }

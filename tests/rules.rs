@@ -87,6 +87,35 @@ fn defaults_change_nothing_and_rounding_and_caps_apply_from_the_command_line() {
     assert_checks(&b);
 }
 
+/// `rules set` changes the caps kept in the settings too, in one commit with the rest; an
+/// empty `set` says so instead of journalling nothing.
+#[test]
+fn one_rules_command_sets_every_rule_in_one_commit() {
+    let (_d, s) = store();
+    let before = Bank::open(&s).unwrap().store().next_seq().unwrap();
+    let out = ok(&s, &["rules", "set", "--entry-cap", "4h", "--transfer-limit", "2h", "--day-cap", "6h"]);
+    assert!(
+        out.contains("entry_cap 4h") && out.contains("transfer_limit 2h") && out.contains("day_cap 6h"),
+        "{out}"
+    );
+    let bank = Bank::open(&s).unwrap();
+    assert_eq!(bank.store().next_seq().unwrap(), before + 2, "one settings and one rules event");
+    let kinds: Vec<_> = (before..before + 2).map(|seq| bank.event(seq).unwrap().kind().name()).collect();
+    assert_eq!(kinds, ["settings_changed", "rules_changed"]);
+    let (a, b) = (bank.event(before).unwrap(), bank.event(before + 1).unwrap());
+    assert_eq!(a.body.at, b.body.at, "one commit");
+    drop(bank);
+    let (code, _, err) =
+        hourbank(&s, &["deposit", "--card", "JH000001", "--activity", "入户宣传", "--hours", "5"], "");
+    assert_eq!(code, 1, "a refusal by the new entry cap: {err}");
+    assert!(err.contains("per-entry cap of 4h"), "{err}");
+    let (code, _, err) = hourbank(&s, &["rules", "set"], "");
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("nothing to change"), "{err}");
+    // The old spelling still works for scripts.
+    assert!(ok(&s, &["settings", "show"]).contains("entry_cap 4h"));
+}
+
 #[test]
 fn a_deposit_over_the_threshold_by_staff_waits_and_an_admin_decides_on_the_command_line() {
     let (_d, s) = store();

@@ -123,11 +123,18 @@ fn event_batch_flags_unknown_and_repeated_cards_and_saves_all_at_once() {
     for card in ["JH000001", "JH000002", "JH999999"] {
         c.typed(card).enter();
     }
-    assert!(c.shows("Card JH999999 does not exist; not added"), "{}", c.render(120, 40));
+    assert!(c.shows("JH999999: no such card; not added"), "{}", c.render(120, 40));
     c.typed("JH000002").enter();
-    assert!(c.shows("欧阳娜娜 JH000002 is already on the list"), "{}", c.render(120, 40));
+    assert!(c.shows("欧阳娜娜 JH000002: already on the list"), "{}", c.render(120, 40));
     c.typed("jh000003").enter();
     assert!(c.shows("Added: 李建国 JH000003"), "{}", c.render(120, 40));
+    // What was refused stays in sight, with why, after the next good scan (at 80×24 too).
+    let page = c.render(80, 24);
+    assert!(page.contains("Not added (2)") && page.contains("JH999999: no such card"), "{page}");
+    // Del says what it took off; the card can be scanned again.
+    c.key(KeyCode::Delete);
+    assert!(c.shows("Taken off the list: 李建国 JH000003 (2 left)"), "{}", c.render(120, 40));
+    c.typed("JH000003").enter();
     let before: Vec<u64> = ["JH000001", "JH000002", "JH000003"].iter().map(|k| balance(&c, k)).collect();
     c.key(KeyCode::F(10));
     assert!(c.shows("Deposit 1.5 h each for 3 people, 4.5 h in all"), "{}", c.render(120, 40));
@@ -139,6 +146,31 @@ fn event_batch_flags_unknown_and_repeated_cards_and_saves_all_at_once() {
     }
     c.enter();
     assert_eq!(c.screen(), "find");
+}
+
+/// The batch's confirm is the commit's dry run: deposits that will wait for an admin are said
+/// before Enter, and a batch the rules refuse never reaches the confirm.
+#[test]
+fn the_batch_confirm_says_what_the_rules_will_do() {
+    let mut c = Counter::seeded(Lang::En);
+    let mut rules = c.bank().rules().unwrap();
+    rules.approval_over = Some(hourbank::domain::Minutes::from_hours(1));
+    rules.day_cap = Some(hourbank::domain::Minutes::from_hours(4));
+    c.bank().change_rules(&hourbank::domain::Actor::Cli("test".into()), None, &rules).unwrap();
+    c.login("S01", "5678").key(KeyCode::F(5));
+    c.typed("ljfl").key(KeyCode::Tab).key(KeyCode::Tab).typed("1.5").enter();
+    c.typed("JH000001").enter().typed("JH000002").enter();
+    c.key(KeyCode::F(10));
+    assert!(c.shows("0 h now, 2 held for an admin's approval"), "{}", c.render(120, 40));
+    c.key(KeyCode::Esc);
+    // Over the day cap: refused at F10, nothing to confirm, nothing saved.
+    let head = c.bank().store().head().unwrap().next_seq;
+    c.key(KeyCode::Esc).key(KeyCode::Esc);
+    c.key(KeyCode::F(5)).typed("ljfl").key(KeyCode::Tab).key(KeyCode::Tab).typed("5").enter();
+    c.typed("JH000001").enter().key(KeyCode::F(10));
+    assert!(c.shows("daily cap"), "{}", c.render(80, 24));
+    assert!(!c.shows("Enter saves all at once"), "{}", c.render(80, 24));
+    assert_eq!(c.bank().store().head().unwrap().next_seq, head, "nothing written");
 }
 
 #[test]
@@ -168,6 +200,22 @@ fn redeem_refuses_an_unaffordable_reward_in_plain_words_and_saves_nothing() {
     assert!(c.shows("余额不足：现有 1.5h，需要 10h"), "{}", c.render(120, 40));
     assert_eq!(c.bank().store().head().unwrap().next_seq, head, "nothing written");
     assert_eq!(balance(&c, "JH000002"), 90);
+}
+
+/// The redeem confirm is the commit's dry run: a reward retired while the list was open is
+/// refused at Enter, before "Enter saves" is ever offered.
+#[test]
+fn redeem_checks_with_the_bank_before_offering_the_confirm() {
+    let mut c = Counter::seeded(Lang::En);
+    c.login("S01", "5678").typed("JH000001").enter().typed("r");
+    assert_eq!(c.screen(), "redeem");
+    let rice = c.bank().find_reward("大米5kg").unwrap().id;
+    c.bank().retire_reward(&hourbank::domain::Actor::Cli("test".into()), None, rice).unwrap();
+    let head = c.bank().store().head().unwrap().next_seq;
+    c.enter();
+    let page = c.render(120, 40);
+    assert!(page.contains("retired") && !page.contains("Enter saves"), "{page}");
+    assert_eq!(c.bank().store().head().unwrap().next_seq, head, "nothing written");
 }
 
 #[test]
@@ -298,6 +346,9 @@ fn help_overlay_lists_the_keymap_and_closes() {
 fn first_run_setup_creates_the_store_and_logs_the_admin_in() {
     let mut c = Counter::fresh(Lang::Zh);
     assert_eq!(c.screen(), "setup");
+    // Nothing to lock and nothing to go back to yet: the footer does not offer them.
+    let footer = c.render(80, 24).lines().last().unwrap().to_string();
+    assert!(footer.contains("Enter") && !footer.contains("Ctrl+L") && !footer.contains("Esc"), "{footer}");
     // An empty counter name is refused at its own Enter, and the focus stays on it.
     let before = c.render(80, 24);
     c.enter();
@@ -319,8 +370,15 @@ fn first_run_setup_creates_the_store_and_logs_the_admin_in() {
         c.key(KeyCode::Backspace);
     }
     c.typed("1234").enter();
-    assert_eq!(c.screen(), "find", "{}", c.render(120, 40));
+    // What comes next is said and offered: the activities tab, then the rewards.
+    assert_eq!(c.screen(), "admin", "{}", c.render(120, 40));
+    let page = c.render(80, 24);
+    assert!(page.contains("柜台已建立") && page.contains("还没有服务项目：按 n 新增"), "{page}");
     assert_eq!(c.app.logged_in().map(|s| s.name.as_str()), Some("王芳"));
+    c.typed("n").typed("垃圾分类督导").enter();
+    assert_eq!(c.bank().activities().unwrap().len(), 1);
+    c.key(KeyCode::Esc);
+    assert_eq!(c.screen(), "find", "{}", c.render(120, 40));
     assert_eq!(c.bank().counter(), c.bank().store().counter_id().unwrap().unwrap());
 }
 
@@ -539,6 +597,24 @@ fn an_admin_keeps_the_catalog_staff_and_rules_from_the_counter() {
     let oil = c.bank().find_reward("花生油").unwrap();
     assert_eq!((oil.reward.cost.get(), oil.stock, oil.reward.merchant.as_str()), (480, 12, "华润万家"));
     let seq = saved(&c);
+    // The kind is chosen, not typed; a course dated in the past is refused in the form.
+    c.typed("n").typed("急救培训").key(KeyCode::Tab).key(KeyCode::Right).key(KeyCode::Right);
+    assert!(c.shows("< course >"), "{}", c.render(80, 24));
+    c.key(KeyCode::Tab)
+        .typed("4")
+        .key(KeyCode::Tab)
+        .typed("20")
+        .key(KeyCode::Tab)
+        .typed("2026-11-01")
+        .enter();
+    assert!(c.shows("Course date 2026-11-01 has passed"), "{}", c.render(80, 24));
+    for _ in 0..10 {
+        c.key(KeyCode::Backspace);
+    }
+    c.typed("2026-12-20").enter();
+    let course = c.bank().find_reward("急救培训").unwrap();
+    assert_eq!(course.reward.kind, hourbank::domain::RewardKind::Course);
+    assert_eq!(course.reward.course_date.map(|d| d.to_string()).as_deref(), Some("2026-12-20"));
     assert_eq!(c.bank().event(seq).unwrap().body.actor.to_string(), "A01", "the journal names the admin");
     // Price and restock the selected reward (the first row: 大米5kg).
     let rice = c.bank().find_reward("大米5kg").unwrap();
@@ -570,12 +646,8 @@ fn an_admin_keeps_the_catalog_staff_and_rules_from_the_counter() {
     }
     c.typed("d").enter();
     assert!(c.bank().staff_members().unwrap().iter().any(|s| s.id.as_str() == "S01" && s.disabled));
-    // Rules: a half-hour rounding and a daily cap of 6 hours.
-    c.key(KeyCode::Tab).typed("e");
-    for _ in 0..4 {
-        c.key(KeyCode::Backspace);
-    }
-    c.typed("30m").key(KeyCode::Tab);
+    // Rules: a half-hour rounding (chosen) and a daily cap of 6 hours.
+    c.key(KeyCode::Tab).typed("e").key(KeyCode::Right).key(KeyCode::Tab);
     for _ in 0..3 {
         c.key(KeyCode::Backspace);
     }
@@ -584,6 +656,10 @@ fn an_admin_keeps_the_catalog_staff_and_rules_from_the_counter() {
     assert_eq!(rules.rounding, hourbank::domain::Rounding::HalfHour);
     assert_eq!(rules.day_cap, Some(hourbank::domain::Minutes::from_hours(6)));
     assert_eq!(rules.multiplier("环保"), 150, "editing the rules keeps the multipliers");
+    // Values say their unit; the tab's footer offers only what works on this tab.
+    let page = c.render(80, 24);
+    assert!(page.contains("down to 30 min") && page.contains("6 h") && page.contains("24 h"), "{page}");
+    assert!(page.contains("e edit") && !page.contains("c price"), "{page}");
     hourbank::bank::Bank::check(&c.bank()).map(|r| assert!(r.ok, "{:?}", r.problems)).unwrap();
 }
 

@@ -20,6 +20,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Local, Utc};
 use serde::Serialize;
 
+/// What a commit wrote (or a dry run would write): the bank's answer to every operation.
+pub use crate::store::Committed;
 pub use backup::{BackupSummary, VerifyReport, verify_backup};
 pub use certificate::{Certificate, CertificateError};
 pub use check::{CheckReport, Problem};
@@ -35,9 +37,7 @@ pub use shifts::{CheckOut, ShiftInReview};
 
 use crate::domain::ledger::ApplyError;
 use crate::domain::{Actor, Day, DomainError, Name, Role, Rule, StaffId, Timestamp};
-use crate::store::{
-    CommitContext, CommitError, Committed, OpenMode, Pending, Store, StoreError, TxFail, TxView,
-};
+use crate::store::{CommitContext, CommitError, OpenMode, Pending, Store, StoreError, TxFail, TxView};
 
 #[derive(Debug, thiserror::Error)]
 pub enum BankError {

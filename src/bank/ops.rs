@@ -286,6 +286,10 @@ impl Bank {
         if new.cost == Minutes::ZERO {
             return Err(DomainError::ZeroMinutes.into());
         }
+        // A seat on a day already gone could be redeemed but never used.
+        if let Some(day) = new.course_date.filter(|d| *d < self.today()) {
+            return Err(Rule::PastCourseDate(day.to_string()).into());
+        }
         let reward = Reward {
             name: new.name.clone(),
             kind: new.kind,
@@ -460,6 +464,22 @@ impl Bank {
         op: Option<&str>,
         b: &BatchDeposit,
     ) -> Result<Committed, BankError> {
+        self.deposit_batch_or_preview(who, op, b, false)
+    }
+
+    /// What [`Bank::deposit_batch`] would do now — each deposit credited, held or the whole
+    /// batch refused — with nothing written: the batch's confirm step.
+    pub fn preview_deposit_batch(&self, who: &Actor, b: &BatchDeposit) -> Result<Committed, BankError> {
+        self.deposit_batch_or_preview(who, None, b, true)
+    }
+
+    fn deposit_batch_or_preview(
+        &self,
+        who: &Actor,
+        op: Option<&str>,
+        b: &BatchDeposit,
+        preview: bool,
+    ) -> Result<Committed, BankError> {
         let (served_on, today) = (self.service_day(b.served_on)?, self.today());
         let note = crate::domain::parse_text(&b.note, crate::domain::MAX_NOTE_CHARS)?;
         if b.cards.is_empty() {
@@ -469,7 +489,7 @@ impl Bank {
         if let Some(dup) = b.cards.iter().find(|c| !seen.insert(*c)) {
             return Err(Rule::DuplicateInBatch(dup.to_string()).into());
         }
-        self.run(who, op, "deposit_batch", b, |view| {
+        let plan = |view: &TxView<'_>| {
             let role = require(view, who, Need::Staff, "record hours")?;
             b.cards
                 .iter()
@@ -478,14 +498,30 @@ impl Bank {
                     plan_deposit(view, role, volunteer, b.activity, b.minutes, served_on, &note)
                 })
                 .collect()
-        })
+        };
+        self.run_or_preview(who, op, "deposit_batch", b, plan, preview)
     }
 
     pub fn redeem(&self, who: &Actor, op: Option<&str>, r: &Redemption) -> Result<Committed, BankError> {
+        self.redeem_or_preview(who, op, r, false)
+    }
+
+    /// What [`Bank::redeem`] would do now, nothing written: the redeem confirm's dry run.
+    pub fn preview_redeem(&self, who: &Actor, r: &Redemption) -> Result<Committed, BankError> {
+        self.redeem_or_preview(who, None, r, true)
+    }
+
+    fn redeem_or_preview(
+        &self,
+        who: &Actor,
+        op: Option<&str>,
+        r: &Redemption,
+        preview: bool,
+    ) -> Result<Committed, BankError> {
         if !(1..=1000).contains(&r.qty) {
             return Err(DomainError::Quantity.into());
         }
-        self.run(who, op, "redeem", r, |view| {
+        let plan = |view: &TxView<'_>| {
             require(view, who, Need::Staff, "redeem rewards")?;
             let (volunteer, _) = card_owner(view, &r.card, true)?;
             let reward = read(view.reward(r.reward))?
@@ -495,7 +531,8 @@ impl Bank {
             }
             let minutes = reward.cost.checked_mul(r.qty).ok_or_else(|| rule(Rule::Overflow))?;
             Ok(vec![Pending::from(EventKind::Redeemed { volunteer, reward: r.reward, qty: r.qty, minutes })])
-        })
+        };
+        self.run_or_preview(who, op, "redeem", r, plan, preview)
     }
 
     /// Gifts hours to another volunteer (family, a neighbour), up to the admin-set limit.

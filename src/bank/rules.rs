@@ -7,7 +7,7 @@ use super::{Bank, BankError, Need, require};
 use crate::domain::ledger::ApplyError;
 use crate::domain::{
     ActivityId, Actor, Day, DomainError, Event, EventKind, Flow, LedgerStore, Minutes, Role, Rule, Rules,
-    VolunteerId, expiring_flows, flow,
+    Settings, VolunteerId, expiring_flows, flow,
 };
 use crate::store::{Committed, Pending, TxFail, TxView};
 
@@ -95,6 +95,41 @@ impl Bank {
         self.run(who, op, "change_rules", rules, |view| {
             require(view, who, Need::Admin, "change the rules")?;
             Ok(vec![EventKind::RulesChanged(rules.clone()).into()])
+        })
+    }
+
+    /// The per-entry cap and the transfer limit (journalled as `SettingsChanged`).
+    pub fn settings(&self) -> Result<Settings, BankError> {
+        Ok(self.store.settings()?)
+    }
+
+    /// The crediting rules and the two limits kept in the settings, changed in one commit:
+    /// admins see them as one list (the rules tab, `hourbank rules`), so a save is all of it
+    /// or none of it. `None` leaves that part as it is.
+    pub fn change_rules_and_settings(
+        &self,
+        who: &Actor,
+        op: Option<&str>,
+        rules: Option<&Rules>,
+        settings: Option<Settings>,
+    ) -> Result<Committed, BankError> {
+        if let Some(r) = rules {
+            r.validate()?;
+        }
+        if let Some(s) = settings {
+            s.entry_cap.entry(Minutes::new(u32::MAX))?;
+            s.transfer_limit.entry(Minutes::new(u32::MAX))?;
+        }
+        self.run(who, op, "change_rules_and_settings", &(rules, settings), |view| {
+            require(view, who, Need::Admin, "change the rules")?;
+            let mut events = Vec::new();
+            if let Some(s) = settings {
+                events.push(EventKind::SettingsChanged(s).into());
+            }
+            if let Some(r) = rules {
+                events.push(EventKind::RulesChanged(r.clone()).into());
+            }
+            Ok(events)
         })
     }
 

@@ -135,9 +135,9 @@ pub enum StaffCmd {
 
 #[derive(Debug, Subcommand)]
 pub enum SettingsCmd {
-    /// Show the current values
+    /// Show the current values (also in `rules show`)
     Show,
-    /// Change them (only the options given)
+    /// Change them (only the options given; also `rules set --entry-cap/--transfer-limit`)
     Set {
         /// Largest single entry (default 24h)
         #[arg(long)]

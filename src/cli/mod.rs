@@ -73,10 +73,10 @@ pub enum Command {
     /// Add, list and disable staff
     #[command(subcommand)]
     Staff(catalog::StaffCmd),
-    /// Show or change the bank's rules (entry cap, transfer limit)
-    #[command(subcommand)]
+    /// The entry cap and transfer limit alone; kept for old scripts (`rules` has them all)
+    #[command(subcommand, hide = true)]
     Settings(catalog::SettingsCmd),
-    /// Show or change the crediting rules: rounding, day cap, approval, storage cap, expiry
+    /// Show or change the rules: entry cap, transfer limit, rounding, day cap, approval, storage cap, expiry, multipliers
     #[command(subcommand)]
     Rules(rules::RulesCmd),
     /// Deposits waiting for an admin's approval: list, approve, reject

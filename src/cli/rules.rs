@@ -7,14 +7,14 @@ use clap::{Args, Subcommand};
 
 use super::{CliResult, Failure, open_bank, output};
 use crate::bank::cli_actor;
-use crate::domain::{Day, Minutes, Rounding, Rules, format_hours};
+use crate::domain::{Day, Minutes, Rounding, Rules, Settings, format_hours};
 
 #[derive(Debug, Subcommand)]
 pub enum RulesCmd {
     /// Print the rules in force
     Show,
     /// Change some rules; the others stay. A limit given as `off` is removed.
-    Set(RulesSetArgs),
+    Set(Box<RulesSetArgs>),
 }
 
 #[derive(Debug, Args)]
@@ -38,6 +38,12 @@ pub struct RulesSetArgs {
     /// Repeat for more categories.
     #[arg(long = "multiplier", value_name = "CATEGORY=PERCENT")]
     multipliers: Vec<String>,
+    /// Largest single entry, e.g. 24h
+    #[arg(long)]
+    entry_cap: Option<String>,
+    /// Largest single transfer between volunteers, e.g. 10h
+    #[arg(long)]
+    transfer_limit: Option<String>,
     /// Retry-safe operation id: the same id and request applies once
     #[arg(long)]
     op_id: Option<String>,
@@ -86,7 +92,7 @@ fn show_limit(m: Option<Minutes>) -> String {
     m.map_or_else(|| "off".to_string(), |m| m.to_string())
 }
 
-pub fn print_rules(rules: &Rules) {
+pub fn print_rules(rules: &Rules, settings: &Settings) {
     say!("rounding {}", rules.rounding.as_str());
     say!("day_cap {}", show_limit(rules.day_cap));
     say!("approval_over {}", show_limit(rules.approval_over));
@@ -95,6 +101,8 @@ pub fn print_rules(rules: &Rules) {
     for (category, percent) in &rules.multipliers {
         say!("multiplier {category}={percent}");
     }
+    say!("entry_cap {}", settings.entry_cap);
+    say!("transfer_limit {}", settings.transfer_limit);
 }
 
 pub fn rules(store: Option<PathBuf>, cmd: RulesCmd) -> CliResult {
@@ -102,14 +110,18 @@ pub fn rules(store: Option<PathBuf>, cmd: RulesCmd) -> CliResult {
     let mut rules = bank.rules()?;
     match cmd {
         RulesCmd::Show => {
-            print_rules(&rules);
-            // The per-entry cap and the transfer limit are rules too (set with `settings`):
-            // one place shows them all.
-            let settings = bank.store().settings()?;
-            say!("entry_cap {}", settings.entry_cap);
-            say!("transfer_limit {}", settings.transfer_limit);
+            print_rules(&rules, &bank.settings()?);
         }
         RulesCmd::Set(a) => {
+            let before = rules.clone();
+            let current = bank.settings()?;
+            let minutes = |t: &Option<String>, d: Minutes| {
+                t.as_deref().map(Minutes::parse).transpose().map(|m| m.unwrap_or(d))
+            };
+            let settings = Settings {
+                entry_cap: minutes(&a.entry_cap, current.entry_cap)?,
+                transfer_limit: minutes(&a.transfer_limit, current.transfer_limit)?,
+            };
             if let Some(r) = &a.rounding {
                 rules.rounding = Rounding::parse(r)?;
             }
@@ -144,9 +156,18 @@ pub fn rules(store: Option<PathBuf>, cmd: RulesCmd) -> CliResult {
                     rules.multipliers.push((category, percent));
                 }
             }
-            let e = bank.change_rules(&cli_actor(), a.op_id.as_deref(), &rules)?;
-            say!("saved #{}: rules changed", e.first_seq());
-            print_rules(&rules);
+            if rules == before && settings == current && a.op_id.is_none() {
+                return Err(Failure::bad_input("nothing to change: give the rules to set (see --help)"));
+            }
+            // One commit for all of it; an unchanged part is not journalled again.
+            let c = bank.change_rules_and_settings(
+                &cli_actor(),
+                a.op_id.as_deref(),
+                (rules != before).then_some(&rules),
+                (settings != current).then_some(settings),
+            )?;
+            say!("saved #{}: rules changed", c.events.last().map_or(0, |e| e.seq()));
+            print_rules(&rules, &settings);
         }
     }
     Ok(())

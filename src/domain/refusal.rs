@@ -35,6 +35,8 @@ pub enum Rule {
     DuplicateInBatch(String),
     #[error("service date {0} is in the future")]
     FutureDate(String),
+    #[error("course date {0} has passed: a course is dated today or later")]
+    PastCourseDate(String),
     #[error("only an admin may {0}")]
     AdminOnly(&'static str),
     #[error("balance {balance} is less than the {needed} needed")]

@@ -234,7 +234,7 @@ impl App {
     fn who(&self) -> keymap::Who {
         match &self.session {
             // The first-run setup may be left with Ctrl+Q (nobody is in front of a kiosk yet).
-            _ if matches!(self.screen, Screen::Setup(_)) => keymap::Who::Staff,
+            _ if matches!(self.screen, Screen::Setup(_)) => keymap::Who::Setup,
             _ if self.screen.is_public() => keymap::Who::Public,
             None => keymap::Who::Public,
             Some(s) if s.staff.role == crate::domain::Role::Admin => keymap::Who::Admin,
@@ -370,6 +370,25 @@ impl App {
             return self.on_public_key(key);
         }
         self.on_staff_key(key)
+    }
+
+    /// Right after the first-run setup there is nothing to record hours for or to redeem:
+    /// the admin lands on the activities tab, told what comes next (Esc leads to the counter).
+    fn open_first_day(&mut self) {
+        let (Some(bank), Some(session)) = (self.bank.clone(), self.session.as_ref()) else { return };
+        let mut cx = Cx {
+            bank: &bank,
+            session,
+            t: self.lang.text(),
+            index: &mut self.index,
+            memory: &mut self.memory,
+            status: &mut self.status,
+            config: &self.config,
+        };
+        if let Some(admin) = screens::admin::Admin::open_on(&mut cx, screens::admin::Tab::Activities) {
+            self.screen = Screen::Admin(admin);
+            self.status = Status::Info(self.lang.text().setup_next.into());
+        }
     }
 
     /// Opens the find screen (or the scanned card's page) for a freshly logged-in staff member.

@@ -17,8 +17,10 @@ pub enum Scope {
     Kiosk,
     Find,
     Volunteer,
-    /// Any form: record, transfer, register, setup, reverse, batch setup.
+    /// Any form: record, transfer, register, reverse, batch setup.
     Form,
+    /// The first-run setup form: nothing to go back to and nobody to lock out yet.
+    Setup,
     Batch,
     Redeem,
     Receipt,
@@ -26,9 +28,34 @@ pub enum Scope {
     Review,
     /// Reports with charts (admins).
     Reports,
-    /// Catalog, staff and rules (admins).
+    /// Keys of every admin tab (switching tabs, moving, leaving); each tab's own scope below
+    /// names it as its parent, so a tab's footer and help list only what works on that tab.
     Admin,
+    AdminRewards,
+    AdminActivities,
+    AdminStaff,
+    AdminRules,
+    AdminCounter,
     Help,
+}
+
+impl Scope {
+    /// The scope whose bindings also apply here (before the global ones).
+    pub const fn parent(self) -> Option<Scope> {
+        match self {
+            Scope::AdminRewards
+            | Scope::AdminActivities
+            | Scope::AdminStaff
+            | Scope::AdminRules
+            | Scope::AdminCounter => Some(Scope::Admin),
+            _ => None,
+        }
+    }
+
+    /// This scope, its parent, then `Global`: the order a key is looked up in.
+    fn chain(self) -> impl Iterator<Item = Scope> {
+        [Some(self), self.parent(), (self != Scope::Global).then_some(Scope::Global)].into_iter().flatten()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,6 +96,8 @@ pub enum Action {
     Approve,
     Reject,
     SetPin,
+    /// A staff member's login PIN (the admin's staff tab), not a volunteer's.
+    StaffPin,
     Reports,
     NextTab,
     Earlier,
@@ -147,17 +176,20 @@ pub const KEYMAP: &[Binding] = &[
     key(S::Admin, K::Tab, A::NextTab, true),
     key(S::Admin, K::Up, A::Up, false),
     key(S::Admin, K::Down, A::Down, false),
-    key(S::Admin, K::Char('n'), A::New, true),
-    key(S::Admin, K::Char('c'), A::Price, true),
-    key(S::Admin, K::Char('s'), A::Restock, true),
-    key(S::Admin, K::Char('r'), A::Retire, false),
-    key(S::Admin, K::Char('m'), A::Multiplier, false),
-    key(S::Admin, K::Char('d'), A::Disable, false),
-    key(S::Admin, K::Char('p'), A::SetPin, false),
-    key(S::Admin, K::Char('u'), A::Unlock, false),
-    key(S::Admin, K::Char('e'), A::Edit, false),
-    key(S::Admin, K::Char('x'), A::Expire, false),
-    key(S::Admin, K::Esc, A::Back, false),
+    key(S::Admin, K::Esc, A::Back, true),
+    key(S::AdminRewards, K::Char('n'), A::New, true),
+    key(S::AdminRewards, K::Char('c'), A::Price, true),
+    key(S::AdminRewards, K::Char('s'), A::Restock, true),
+    key(S::AdminRewards, K::Char('r'), A::Retire, true),
+    key(S::AdminActivities, K::Char('n'), A::New, true),
+    key(S::AdminActivities, K::Char('m'), A::Multiplier, true),
+    key(S::AdminStaff, K::Char('n'), A::New, true),
+    key(S::AdminStaff, K::Char('p'), A::StaffPin, true),
+    key(S::AdminStaff, K::Char('u'), A::Unlock, true),
+    key(S::AdminStaff, K::Char('d'), A::Disable, true),
+    key(S::AdminRules, K::Char('e'), A::Edit, true),
+    key(S::AdminRules, K::Char('x'), A::Expire, true),
+    key(S::AdminCounter, K::Char('e'), A::Edit, true),
     key(S::Reports, K::Tab, A::NextTab, true),
     key(S::Reports, K::Left, A::Earlier, true),
     key(S::Reports, K::Right, A::Later, true),
@@ -188,6 +220,11 @@ pub const KEYMAP: &[Binding] = &[
     key(S::Volunteer, K::PageDown, A::PageDown, false),
     key(S::Volunteer, K::Esc, A::Back, true),
     key(S::Volunteer, K::Char('?'), A::Help, false),
+    key(S::Setup, K::Enter, A::Submit, true),
+    key(S::Setup, K::Tab, A::NextField, true),
+    key(S::Setup, K::BackTab, A::PrevField, false),
+    key(S::Setup, K::Up, A::Up, false),
+    key(S::Setup, K::Down, A::Down, false),
     key(S::Form, K::Enter, A::Submit, true),
     key(S::Form, K::Tab, A::NextField, true),
     key(S::Form, K::BackTab, A::PrevField, false),
@@ -222,15 +259,15 @@ pub fn action(scope: Scope, key: KeyEvent) -> Option<Action> {
         KeyCode::Char(c) if mods.contains(KeyModifiers::CONTROL) => KeyCode::Char(c.to_ascii_lowercase()),
         other => other,
     };
-    [scope, Scope::Global]
-        .iter()
-        .find_map(|s| KEYMAP.iter().find(|b| b.scope == *s && b.code == code && b.mods == mods))
+    scope
+        .chain()
+        .find_map(|s| KEYMAP.iter().find(|b| b.scope == s && b.code == code && b.mods == mods))
         .map(|b| b.action)
 }
 
 /// The bindings of a scope, then the global ones; `hints_only` keeps those marked for the footer.
 pub fn bindings(scope: Scope, hints_only: bool) -> impl Iterator<Item = &'static Binding> {
-    KEYMAP.iter().filter(move |b| (b.scope == scope || b.scope == Scope::Global) && (!hints_only || b.hint))
+    KEYMAP.iter().filter(move |b| scope.chain().any(|s| s == b.scope) && (!hints_only || b.hint))
 }
 
 /// Who is in front of the screen: what the footer and the help may offer depends on it.
@@ -238,6 +275,8 @@ pub fn bindings(scope: Scope, hints_only: bool) -> impl Iterator<Item = &'static
 pub enum Who {
     /// Nobody logged in, or a volunteer at the kiosk: only staff may quit.
     Public,
+    /// The first-run setup: may quit, has nothing to lock.
+    Setup,
     Staff,
     Admin,
 }
@@ -246,6 +285,7 @@ pub enum Who {
 pub fn offered(b: &Binding, who: Who) -> bool {
     match b.action {
         Action::Quit => who != Who::Public,
+        Action::Lock => who != Who::Setup,
         Action::Reports | Action::Admin | Action::Grant => who == Who::Admin,
         _ => true,
     }
@@ -258,8 +298,9 @@ pub fn bindings_for(scope: Scope, hints_only: bool, who: Who) -> Vec<&'static Bi
     let usable = |b: &&'static Binding| offered(b, who) && (!hints_only || b.hint);
     let help = KEYMAP.iter().filter(|b| b.scope == Scope::Global && b.action == Action::Help);
     let own = KEYMAP.iter().filter(|b| b.scope == scope && scope != Scope::Global);
+    let inherited = KEYMAP.iter().filter(|b| Some(b.scope) == scope.parent());
     let global = KEYMAP.iter().filter(|b| b.scope == Scope::Global && b.action != Action::Help);
-    help.chain(own).chain(global).filter(usable).collect()
+    help.chain(own).chain(inherited).chain(global).filter(usable).collect()
 }
 
 /// A key as printed on the keyboard. ASCII only: arrows are ambiguous-width glyphs.
@@ -319,6 +360,7 @@ pub fn action_label(t: &Text, a: Action) -> &'static str {
         A::Approve => t.act_approve,
         A::Reject => t.act_reject,
         A::SetPin => t.act_set_pin,
+        A::StaffPin => t.act_staff_pin,
         A::Reports => t.act_reports,
         A::NextTab => t.act_next_tab,
         A::Admin => t.act_admin,
@@ -345,9 +387,8 @@ mod tests {
     fn no_key_means_two_things_in_one_scope() {
         for (i, a) in KEYMAP.iter().enumerate() {
             for b in &KEYMAP[i + 1..] {
-                let clash = a.code == b.code
-                    && a.mods == b.mods
-                    && (a.scope == b.scope || a.scope == Scope::Global || b.scope == Scope::Global);
+                let related = a.scope.chain().any(|s| s == b.scope) || b.scope.chain().any(|s| s == a.scope);
+                let clash = a.code == b.code && a.mods == b.mods && related;
                 assert!(!clash, "{a:?} and {b:?}");
             }
         }
@@ -363,5 +404,20 @@ mod tests {
             Some(A::Lock)
         );
         assert_eq!(action(Scope::Form, k(K::BackTab, KeyModifiers::SHIFT)), Some(A::PrevField));
+    }
+
+    #[test]
+    fn each_admin_tab_offers_its_own_keys_and_the_shared_ones_only() {
+        let actions =
+            |scope| bindings_for(scope, false, Who::Admin).iter().map(|b| b.action).collect::<Vec<_>>();
+        let staff = actions(Scope::AdminStaff);
+        assert!(staff.contains(&A::StaffPin) && staff.contains(&A::NextTab) && staff.contains(&A::Back));
+        assert!(!staff.contains(&A::Price) && !staff.contains(&A::Multiplier), "{staff:?}");
+        let rewards = actions(Scope::AdminRewards);
+        assert!(rewards.contains(&A::Price) && !rewards.contains(&A::SetPin), "{rewards:?}");
+        let k = |c| KeyEvent::new(K::Char(c), KeyModifiers::NONE);
+        assert_eq!(action(Scope::AdminStaff, k('c')), None);
+        assert_eq!(action(Scope::AdminRewards, k('c')), Some(A::Price));
+        assert_eq!(action(Scope::AdminRules, KeyEvent::new(K::Tab, KeyModifiers::NONE)), Some(A::NextTab));
     }
 }

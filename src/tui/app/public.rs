@@ -19,6 +19,7 @@ impl App {
                     self.counter_name = super::counter_name_of(&bank);
                     self.bank = Some(Arc::new(bank));
                     self.begin_session(staff, None);
+                    self.open_first_day();
                     return vec![Effect::BuildIndex];
                 }
                 Some(Err(message)) => self.status = Status::Error(message),

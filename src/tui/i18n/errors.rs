@@ -63,6 +63,7 @@ impl Text {
             Rule::RewardRetired(a) => fill(self.err_reward_retired, &[a]),
             Rule::DuplicateInBatch(c) => fill(self.err_duplicate_in_batch, &[c]),
             Rule::FutureDate(d) => fill(self.err_future_date, &[d]),
+            Rule::PastCourseDate(d) => fill(self.err_past_course_date, &[d]),
             Rule::AdminOnly(_) => self.err_admin_only.into(),
             Rule::NotPermitted(_) => self.err_not_permitted.into(),
             Rule::InsufficientBalance { balance, needed } => {

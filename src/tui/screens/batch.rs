@@ -27,11 +27,36 @@ enum Phase {
         values: EntryValues,
         card: TextInput,
         list: Vec<Attendee>,
+        /// Cards scanned but not added, and why: kept in sight until the batch is saved.
+        refused: Vec<(String, String)>,
         selected: usize,
-        confirm: bool,
+        /// The dry run's verdict while the confirm line is up.
+        confirm: Option<Preview>,
         discard_armed: bool,
     },
     Done(String),
+}
+
+/// What the batch would credit, as the bank's dry run says.
+#[derive(Debug, Clone, Copy)]
+struct Preview {
+    credited: u64,
+    held: usize,
+}
+
+impl Preview {
+    fn of(done: &crate::bank::Committed) -> Preview {
+        use crate::domain::EventKind;
+        let mut p = Preview { credited: 0, held: 0 };
+        for e in &done.events {
+            match e.kind() {
+                EventKind::Deposited { minutes, .. } => p.credited += u64::from(minutes.get()),
+                EventKind::DepositHeld { .. } => p.held += 1,
+                _ => {}
+            }
+        }
+        p
+    }
 }
 
 pub struct Batch {
@@ -76,8 +101,9 @@ impl Batch {
                             values,
                             card: TextInput::new(32),
                             list: Vec::new(),
+                            refused: Vec::new(),
                             selected: 0,
-                            confirm: false,
+                            confirm: None,
                             discard_armed: false,
                         };
                     }
@@ -85,33 +111,24 @@ impl Batch {
                     EntryKey::Nothing => {}
                 }
             }
-            Phase::Scan { values, card, list, selected, confirm, discard_armed } => {
+            Phase::Scan { values, card, list, refused, selected, confirm, discard_armed } => {
                 let action = keymap::action(Scope::Batch, key);
                 if action != Some(Action::Back) {
                     *discard_armed = false;
                 }
+                let batch = || BatchDeposit {
+                    cards: list.iter().map(|a| a.card.clone()).collect(),
+                    activity: values.activity,
+                    minutes: values.minutes,
+                    served_on: Some(values.day),
+                    note: values.note.clone(),
+                };
                 match action {
-                    Some(Action::Scan) if *confirm => {
-                        let batch = BatchDeposit {
-                            cards: list.iter().map(|a| a.card.clone()).collect(),
-                            activity: values.activity,
-                            minutes: values.minutes,
-                            served_on: Some(values.day),
-                            note: values.note.clone(),
-                        };
-                        match cx.bank.deposit_batch(&cx.session.actor, None, &batch) {
+                    Some(Action::Scan) if confirm.is_some() => {
+                        match cx.bank.deposit_batch(&cx.session.actor, None, &batch()) {
                             Ok(done) => {
                                 // What the rules credited (rounded, multiplied), not what was typed.
-                                let total: u64 = done
-                                    .events
-                                    .iter()
-                                    .map(|e| match e.kind() {
-                                        crate::domain::EventKind::Deposited { minutes, .. } => {
-                                            u64::from(minutes.get())
-                                        }
-                                        _ => 0,
-                                    })
-                                    .sum();
+                                let total = Preview::of(&done).credited;
                                 cx.memory.last_activity = Some(values.activity);
                                 *cx.status = super::deposit_status(cx.t, &done);
                                 let summary = fill(
@@ -122,12 +139,12 @@ impl Batch {
                                 self.phase = Phase::Done(summary);
                             }
                             Err(e) => {
-                                *confirm = false;
+                                *confirm = None;
                                 self.notice = Some((cx.t.bank_error(&e), true));
                             }
                         }
                     }
-                    Some(Action::Back) if *confirm => *confirm = false,
+                    Some(Action::Back) if confirm.is_some() => *confirm = None,
                     Some(Action::Back) if list.is_empty() || *discard_armed => {
                         return Step::Open(Screen::Find(Default::default()));
                     }
@@ -139,17 +156,39 @@ impl Batch {
                         let text = card.value().trim().to_string();
                         card.clear();
                         if !text.is_empty() {
-                            self.notice = Some(add_card(&text, list, cx));
+                            self.notice = Some(match add_card(&text, list, cx) {
+                                Ok(added) => (added, false),
+                                Err((label, why)) => {
+                                    let said = fill(cx.t.batch_refused_line, &[&label, &why]);
+                                    let entry = (label, why);
+                                    if !refused.contains(&entry) {
+                                        refused.push(entry);
+                                    }
+                                    (said, true)
+                                }
+                            });
                             *selected = list.len().saturating_sub(1);
                         }
                     }
                     Some(Action::Commit) if list.is_empty() => {
                         self.notice = Some((cx.t.batch_empty.into(), true))
                     }
-                    Some(Action::Commit) => *confirm = true,
+                    // The confirm line says what the commit will do: the same plan, dry run
+                    // (a day cap reached by one attendee, deposits held for an admin).
+                    Some(Action::Commit) => {
+                        match cx.bank.preview_deposit_batch(&cx.session.actor, &batch()) {
+                            Ok(done) => {
+                                *confirm = Some(Preview::of(&done));
+                                self.notice = None;
+                            }
+                            Err(e) => self.notice = Some((cx.t.bank_error(&e), true)),
+                        }
+                    }
                     Some(Action::Remove) if !list.is_empty() => {
-                        list.remove(*selected);
+                        let gone = list.remove(*selected);
                         *selected = (*selected).min(list.len().saturating_sub(1));
+                        let label = format!("{} {}", gone.name, gone.card);
+                        self.notice = Some((fill(cx.t.batch_removed, &[&label, &list.len()]), false));
                     }
                     Some(Action::Up) => *selected = selected.saturating_sub(1),
                     Some(Action::Down) => *selected = (*selected + 1).min(list.len().saturating_sub(1)),
@@ -184,7 +223,7 @@ impl Batch {
                     form.render(inner, buf, vx, true);
                 }
             }
-            Phase::Scan { values, card, list, selected, confirm, .. } => {
+            Phase::Scan { values, card, list, refused, selected, confirm, .. } => {
                 let head = format!(
                     "{}  {}  {} {}  {}",
                     values.activity_name,
@@ -199,7 +238,7 @@ impl Batch {
                     Rect { x: x + 2, y: inner.y + 2, width: 24, height: 1 },
                     buf,
                     theme.row(true),
-                    !*confirm,
+                    confirm.is_none(),
                     false,
                 );
                 put(buf, inner, x + 28, inner.y + 2, t.batch_scan, theme.muted);
@@ -209,18 +248,54 @@ impl Batch {
                 let total = u64::from(values.minutes.get()) * list.len() as u64;
                 let head =
                     format!("{} ({}, {} {})", t.batch_list, list.len(), format_hours(total), t.hours_unit);
-                title_bar(buf, Rect { y: inner.y + 5, height: 1, ..area }, &head, theme);
+                // Attendees on the left; what was refused, and why, on the right.
+                let split = if refused.is_empty() { area.width } else { area.width / 2 };
+                let left = Rect { width: split, ..area };
+                title_bar(buf, Rect { y: inner.y + 5, height: 1, ..left }, &head, theme);
                 let room = usize::from(inner.bottom().saturating_sub(inner.y + 7));
                 let start = selected.saturating_sub(room.saturating_sub(1));
+                let list_area = Rect { width: split.saturating_sub(1), ..inner };
                 for (i, a) in list.iter().enumerate().skip(start).take(room) {
                     let y = inner.y + 6 + (i - start) as u16;
                     let line = format!("{:>4}  {}  {}", i + 1, pad(a.card.as_str(), 12), a.name);
-                    put(buf, inner, x, y, &line, theme.row(i == *selected));
+                    let line = pad(&line, usize::from(list_area.width.saturating_sub(1)));
+                    put(buf, list_area, x, y, &line, theme.row(i == *selected));
                 }
-                if *confirm {
+                if !refused.is_empty() {
+                    let right = Rect { x: area.x + split, width: area.width - split, ..area };
+                    let head = fill(t.batch_refused, &[&refused.len()]);
+                    title_bar(buf, Rect { y: inner.y + 5, height: 1, ..right }, &head, theme);
+                    let body = Rect { y: inner.y + 6, height: room as u16, ..right };
+                    let mut y = body.y;
+                    // The newest first: the one just scanned is the one asked about.
+                    for (label, why) in refused.iter().rev() {
+                        for line in crate::tui::widgets::wrap(
+                            &fill(t.batch_refused_line, &[label, why]),
+                            usize::from(right.width.saturating_sub(2)),
+                        ) {
+                            if y >= body.bottom() {
+                                break;
+                            }
+                            put(buf, body, right.x + 1, y, &line, theme.danger);
+                            y += 1;
+                        }
+                    }
+                }
+                if let Some(p) = confirm {
                     let each = format_hours(u64::from(values.minutes.get()));
-                    let line = fill(t.batch_confirm, &[&each, &list.len(), &format_hours(total)]);
-                    put(buf, area, x, area.bottom().saturating_sub(1), &line, theme.warning);
+                    let n = list.len();
+                    let line = match p.held {
+                        0 => fill(t.batch_confirm, &[&each, &n, &format_hours(p.credited)]),
+                        held => fill(t.batch_confirm_held, &[&each, &n, &format_hours(p.credited), &held]),
+                    };
+                    let bottom = area.bottom().saturating_sub(2);
+                    for (i, l) in crate::tui::widgets::wrap(&line, usize::from(area.width.saturating_sub(2)))
+                        .iter()
+                        .take(2)
+                        .enumerate()
+                    {
+                        put(buf, area, x, bottom + i as u16, l, theme.warning);
+                    }
                 }
             }
             Phase::Done(summary) => {
@@ -230,18 +305,20 @@ impl Batch {
     }
 }
 
-/// Checks one scanned card against the bank and the list; adds it only if it may be.
-fn add_card(text: &str, list: &mut Vec<Attendee>, cx: &Cx) -> (String, bool) {
+/// Checks one scanned card against the bank and the list; adds it only if it may be. `Ok`
+/// says what was added; `Err` names the card and says why it was not.
+fn add_card(text: &str, list: &mut Vec<Attendee>, cx: &Cx) -> Result<String, (String, String)> {
     let t = cx.t;
-    let Ok(card) = CardNo::parse(text) else { return (fill(t.batch_unknown, &[&text]), true) };
-    let Ok(v) = cx.bank.find_card(&card) else { return (fill(t.batch_unknown, &[&card]), true) };
+    let shown: String = text.chars().take(32).collect();
+    let Ok(card) = CardNo::parse(text) else { return Err((shown, t.batch_no_card.into())) };
+    let Ok(v) = cx.bank.find_card(&card) else { return Err((card.to_string(), t.batch_no_card.into())) };
     let label = format!("{} {}", v.volunteer.name, card);
     if list.iter().any(|a| a.id == v.id) {
-        return (fill(t.batch_duplicate, &[&label]), true);
+        return Err((label, t.batch_duplicate.into()));
     }
     if !v.volunteer.active {
-        return (fill(t.batch_inactive, &[&label]), true);
+        return Err((label, t.batch_inactive.into()));
     }
     list.push(Attendee { id: v.id, card, name: v.volunteer.name.to_string() });
-    (fill(t.batch_added, &[&label]), false)
+    Ok(fill(t.batch_added, &[&label]))
 }

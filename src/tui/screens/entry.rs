@@ -220,6 +220,6 @@ impl EntryForm {
             put(buf, area, x, y, &pad(&self.items[i].name, 28), style);
         }
         let fields = Rect { y: area.y + 1 + LIST_ROWS, height: 3, ..area };
-        self.fields.render(fields, buf, theme, active && self.focus > 0);
+        self.fields.render(fields, buf, theme, vx.t, active && self.focus > 0);
     }
 }

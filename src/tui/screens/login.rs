@@ -83,6 +83,7 @@ impl Login {
             Rect { x: inner.x + 1, y, width: inner.width.saturating_sub(2), height: 2 },
             buf,
             theme,
+            vx.t,
             true,
         );
         if let Some(e) = &self.error {

@@ -31,7 +31,7 @@ use super::keymap::Scope;
 
 /// The status after a deposit: saved, or — when the rules held some of it for an admin —
 /// saying so, since the balance did not change.
-pub fn deposit_status(t: &crate::tui::i18n::Text, done: &crate::store::Committed) -> super::app::Status {
+pub fn deposit_status(t: &crate::tui::i18n::Text, done: &crate::bank::Committed) -> super::app::Status {
     use crate::domain::EventKind;
     let held = done.events.iter().filter(|e| matches!(e.kind(), EventKind::DepositHeld { .. })).count();
     if held == 0 {
@@ -69,11 +69,8 @@ pub enum Screen {
 impl Screen {
     pub fn scope(&self) -> Scope {
         match self {
-            Screen::Setup(_)
-            | Screen::Record(_)
-            | Screen::Register(_)
-            | Screen::Transfer(_)
-            | Screen::Pool(_) => Scope::Form,
+            Screen::Setup(_) => Scope::Setup,
+            Screen::Record(_) | Screen::Register(_) | Screen::Transfer(_) | Screen::Pool(_) => Scope::Form,
             Screen::Lock(_) => Scope::Lock,
             Screen::Login(_) => Scope::Login,
             Screen::KioskLogin(_) => Scope::KioskLogin,

@@ -155,6 +155,7 @@ impl PoolForm {
             Rect { x: area.x + 1, y: area.y + 3, width: area.width.saturating_sub(2), height: 2 },
             buf,
             vx.theme,
+            vx.t,
             self.confirm.is_none(),
         );
         if let Some(request) = &self.confirm {

@@ -10,7 +10,7 @@ use super::Screen;
 use super::receipt::Receipt;
 use super::volunteer::VolunteerPage;
 use crate::bank::{Bank, BankError, Redemption, RewardView, VolunteerView};
-use crate::domain::{Minutes, Rule, format_hours};
+use crate::domain::format_hours;
 use crate::tui::app::{Cx, Status, Step, Vx};
 use crate::tui::i18n::fill;
 use crate::tui::keymap::{self, Action, Scope};
@@ -52,26 +52,10 @@ impl Redeem {
         u64::from(r.reward.cost.get()) * u64::from(self.qty)
     }
 
-    /// The reason the selected reward cannot be redeemed at this quantity, in the bank's words.
-    fn refusal(&self) -> Option<BankError> {
+    /// The redemption the selection stands for.
+    fn request(&self) -> Option<Redemption> {
         let r = self.rewards.get(self.selected)?;
-        let balance = self.volunteer.account.balance();
-        let total = self.total(r);
-        if r.reward.limited && r.stock < self.qty {
-            return Some(
-                Rule::InsufficientStock {
-                    reward: r.reward.name.to_string(),
-                    stock: r.stock,
-                    needed: self.qty,
-                }
-                .into(),
-            );
-        }
-        if total > balance {
-            let m = |x: u64| Minutes::new(u32::try_from(x).unwrap_or(u32::MAX));
-            return Some(Rule::InsufficientBalance { balance: m(balance), needed: m(total) }.into());
-        }
-        None
+        Some(Redemption { card: self.volunteer.volunteer.card.clone(), reward: r.id, qty: self.qty })
     }
 
     pub fn on_key(&mut self, key: KeyEvent, cx: &mut Cx) -> Step {
@@ -96,13 +80,18 @@ impl Redeem {
             }
             Some(Action::More) => self.qty = (self.qty + 1).min(1000),
             Some(Action::Less) => self.qty = self.qty.saturating_sub(1).max(1),
-            Some(Action::Submit) if !self.rewards.is_empty() => match self.refusal() {
-                Some(e) => self.error = Some(cx.t.bank_error(&e)),
-                None => {
-                    self.error = None;
-                    self.confirm = true;
+            // The confirm line is offered only for what the commit would accept: the same
+            // plan runs as a dry run (balance, stock, a retired reward, an inactive card).
+            Some(Action::Submit) => {
+                let Some(request) = self.request() else { return Step::Stay };
+                match cx.bank.preview_redeem(&cx.session.actor, &request) {
+                    Ok(_) => {
+                        self.error = None;
+                        self.confirm = true;
+                    }
+                    Err(e) => self.error = Some(cx.t.bank_error(&e)),
                 }
-            },
+            }
             _ => {}
         }
         Step::Stay
@@ -110,8 +99,9 @@ impl Redeem {
 
     fn commit(&mut self, cx: &mut Cx) -> Step {
         self.confirm = false;
-        let Some(r) = self.rewards.get(self.selected) else { return Step::Stay };
-        let request = Redemption { card: self.volunteer.volunteer.card.clone(), reward: r.id, qty: self.qty };
+        let (Some(r), Some(request)) = (self.rewards.get(self.selected), self.request()) else {
+            return Step::Stay;
+        };
         match cx.bank.redeem(&cx.session.actor, None, &request) {
             Ok(done) => {
                 *cx.status = Status::Saved(done.first_seq());

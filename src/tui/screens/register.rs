@@ -221,6 +221,7 @@ impl Register {
             Rect { x: area.x + 1, y: area.y + 2, width: area.width.saturating_sub(2), height: 5 },
             buf,
             vx.theme,
+            vx.t,
             true,
         );
     }

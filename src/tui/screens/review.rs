@@ -213,6 +213,7 @@ impl Review {
                 Rect { x: inner.x + 1, y: inner.y + 1, width: inner.width.saturating_sub(2), height: rows },
                 buf,
                 theme,
+                vx.t,
                 true,
             );
             if let Some(e) = error {

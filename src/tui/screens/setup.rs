@@ -47,7 +47,7 @@ impl Setup {
         clock: &Clock,
     ) -> Option<Result<(Bank, Staff), String>> {
         // There is nothing to go back to before the first staff member exists: Esc does nothing.
-        match self.form.on_key(keymap::action(Scope::Form, key), key) {
+        match self.form.on_key(keymap::action(Scope::Setup, key), key) {
             // Enter moves on only from a field that is right: an empty counter name is said at
             // once, not after the whole form.
             FormKey::Submit if self.form.focus + 1 < self.form.fields.len() => {
@@ -124,6 +124,7 @@ impl Setup {
             Rect { x: inner.x + 1, y, width: inner.width.saturating_sub(2), height: 5 },
             buf,
             vx.theme,
+            vx.t,
             true,
         );
     }

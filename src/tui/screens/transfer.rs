@@ -110,6 +110,7 @@ impl TransferForm {
             Rect { x: area.x + 1, y: area.y + 2, width: area.width.saturating_sub(2), height: 3 },
             buf,
             vx.theme,
+            vx.t,
             self.confirm.is_none(),
         );
         if let Some((request, name)) = &self.confirm {

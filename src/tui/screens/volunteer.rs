@@ -409,6 +409,7 @@ impl VolunteerPage {
                 Rect { x: inner.x + 1, y: inner.y + 1, width: inner.width.saturating_sub(2), height: 2 },
                 buf,
                 theme,
+                vx.t,
                 true,
             );
             let (text, style) = match &p.error {

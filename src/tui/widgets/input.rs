@@ -55,6 +55,15 @@ impl TextInput {
         self.cursor = 0;
     }
 
+    /// No more characters fit (the next one typed would be refused).
+    pub fn is_full(&self) -> bool {
+        self.value.chars().count() >= self.max_chars
+    }
+
+    pub fn max_chars(&self) -> usize {
+        self.max_chars
+    }
+
     pub fn is_empty(&self) -> bool {
         self.value.is_empty()
     }

@@ -11,14 +11,15 @@ use crate::tui::config::Config;
 use crate::tui::i18n::{Text, fill};
 use crate::tui::widgets::{Field, Form};
 
-pub(super) fn limit_text(m: Option<Minutes>) -> String {
-    m.map_or_else(|| "off".into(), |m| format_hours(u64::from(m.get())))
+/// A limit as the rules form shows it for editing: hours, or the word for none.
+fn limit_text(t: &Text, m: Option<Minutes>) -> String {
+    m.map_or_else(|| t.limit_off.into(), |m| format_hours(u64::from(m.get())))
 }
 
 /// `off` or blank for no limit, else a duration.
 fn parse_limit(text: &str) -> Result<Option<Minutes>, crate::domain::DomainError> {
     match text.trim() {
-        "" | "off" | "关" | "无" => Ok(None),
+        "" | "off" | "关" | "无" | "不限" => Ok(None),
         t => Minutes::parse(t).map(Some),
     }
 }
@@ -35,10 +36,10 @@ impl Admin {
                 t.admin_new_reward.to_string(),
                 vec![
                     f(t.admin_name, 40),
-                    f(t.admin_kind, 10).value("gift").hint(t.admin_kind_hint),
+                    Field::choice(t.admin_kind, t.reward_kind_choices(), "gift"),
                     f(t.admin_cost, 10),
                     f(t.admin_stock, 6).hint(t.admin_stock_hint),
-                    f(t.admin_course_date, 10),
+                    f(t.admin_course_date, 10).hint(t.admin_course_date_hint),
                     f(t.admin_merchant, 40),
                 ],
             ),
@@ -64,7 +65,7 @@ impl Admin {
                 vec![
                     f(t.admin_staff_id, 32),
                     f(t.admin_name, 40),
-                    f(t.admin_is_admin, 1).value("n").hint(t.admin_yes_no),
+                    Field::choice(t.admin_is_admin, t.yes_no_choices("y", "n"), "n"),
                     f(t.pin_new, 12).masked(),
                     f(t.pin_again, 12).masked(),
                 ],
@@ -80,14 +81,14 @@ impl Admin {
                 (
                     t.admin_rules_title.to_string(),
                     vec![
-                        f(t.admin_rounding, 6).value(r.rounding.as_str()).hint(t.admin_rounding_hint),
-                        f(t.admin_day_cap, 8).value(&limit_text(r.day_cap)).hint(t.admin_off_hint),
+                        Field::choice(t.admin_rounding, t.rounding_choices(), r.rounding.as_str()),
+                        f(t.admin_day_cap, 8).value(&limit_text(t, r.day_cap)).hint(t.admin_off_hint),
                         f(t.admin_approval_over, 8)
-                            .value(&limit_text(r.approval_over))
+                            .value(&limit_text(t, r.approval_over))
                             .hint(t.admin_off_hint),
-                        f(t.admin_storage_cap, 8).value(&limit_text(r.storage_cap)).hint(t.admin_off_hint),
+                        f(t.admin_storage_cap, 8).value(&limit_text(t, r.storage_cap)).hint(t.admin_off_hint),
                         f(t.admin_expiry, 4)
-                            .value(&r.expiry_months.map_or_else(|| "off".into(), |m| m.to_string()))
+                            .value(&r.expiry_months.map_or_else(|| t.limit_off.into(), |m| m.to_string()))
                             .hint(t.admin_off_hint),
                         f(t.admin_entry_cap, 8)
                             .value(&format_hours(u64::from(self.settings.entry_cap.get()))),
@@ -197,7 +198,7 @@ pub(super) fn submit(op: &Op, form: &Form, rules: &Rules, cx: &mut Cx) -> Result
             let new = NewStaff {
                 id: StaffId::parse(v(0)).map_err(domain_err)?,
                 name: Name::parse(v(1)).map_err(domain_err)?,
-                role: if matches!(v(2), "y" | "Y" | "是") { Role::Admin } else { Role::Staff },
+                role: if v(2) == "y" { Role::Admin } else { Role::Staff },
                 pin: v(3).to_string(),
             };
             bank.add_staff(who, None, new).map(|e| e.seq()).map_err(bank_err)
@@ -221,7 +222,7 @@ pub(super) fn submit(op: &Op, form: &Form, rules: &Rules, cx: &mut Cx) -> Result
         }
         Op::Rules => {
             let expiry = match v(4) {
-                "" | "off" | "关" | "无" => None,
+                "" | "off" | "关" | "无" | "不限" => None,
                 n => {
                     Some(n.parse::<u16>().map_err(|_| domain_err(crate::domain::DomainError::ExpiryMonths))?)
                 }
@@ -238,18 +239,16 @@ pub(super) fn submit(op: &Op, form: &Form, rules: &Rules, cx: &mut Cx) -> Result
                 entry_cap: Minutes::parse(v(5)).map_err(domain_err)?,
                 transfer_limit: Minutes::parse(v(6)).map_err(domain_err)?,
             };
-            let current = bank.store().settings().map_err(|e| bank_err(e.into()))?;
+            let current = bank.settings().map_err(bank_err)?;
             if settings == current && new == *rules {
                 return Err(t.admin_nothing_changed.to_string());
             }
-            let mut seq = 0;
-            if settings != current {
-                seq = bank.change_settings(who, None, settings).map_err(bank_err)?.seq();
-            }
-            if new != *rules {
-                seq = bank.change_rules(who, None, &new).map_err(bank_err)?.first_seq();
-            }
-            Ok(seq)
+            let changed_rules = (new != *rules).then_some(&new);
+            let changed_settings = (settings != current).then_some(settings);
+            let c = bank
+                .change_rules_and_settings(who, None, changed_rules, changed_settings)
+                .map_err(bank_err)?;
+            Ok(c.events.last().map_or(0, |e| e.seq()))
         }
     }
 }

@@ -8,7 +8,7 @@ use ratatui::layout::Rect;
 
 mod forms;
 
-use forms::{counter_config, limit_text, submit};
+use forms::{counter_config, submit};
 
 use super::Screen;
 use crate::bank::{Bank, BankError, RewardView};
@@ -17,7 +17,7 @@ use crate::tui::app::{Cx, Status, Step, Vx};
 use crate::tui::config::Config;
 use crate::tui::i18n::fill;
 use crate::tui::keymap::{self, Action, Scope};
-use crate::tui::widgets::{Form, centered, pad, pad_left, popup, put, title_bar};
+use crate::tui::widgets::{Form, centered, pad, pad_left, popup, put, title_bar, width};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tab {
@@ -26,6 +26,19 @@ pub enum Tab {
     Staff,
     Rules,
     Counter,
+}
+
+impl Tab {
+    /// The keys of this tab (its own, then those shared by every tab).
+    fn scope(self) -> Scope {
+        match self {
+            Tab::Rewards => Scope::AdminRewards,
+            Tab::Activities => Scope::AdminActivities,
+            Tab::Staff => Scope::AdminStaff,
+            Tab::Rules => Scope::AdminRules,
+            Tab::Counter => Scope::AdminCounter,
+        }
+    }
 }
 
 /// What the open form will do when submitted.
@@ -70,12 +83,16 @@ pub struct Admin {
 
 impl Admin {
     pub fn open(cx: &mut Cx) -> Option<Admin> {
+        Admin::open_on(cx, Tab::Rewards)
+    }
+
+    pub fn open_on(cx: &mut Cx, tab: Tab) -> Option<Admin> {
         if cx.session.staff.role != Role::Admin {
             *cx.status = Status::Error(cx.t.err_admin_only.into());
             return None;
         }
         let mut a = Admin {
-            tab: Tab::Rewards,
+            tab,
             selected: 0,
             rewards: Vec::new(),
             activities: Vec::new(),
@@ -100,7 +117,7 @@ impl Admin {
         self.activities = bank.activities()?;
         self.staff = bank.staff_members()?;
         self.rules = bank.rules()?;
-        self.settings = bank.store().settings()?;
+        self.settings = bank.settings()?;
         self.selected = self.selected.min(self.rows().saturating_sub(1));
         Ok(())
     }
@@ -115,7 +132,7 @@ impl Admin {
     }
 
     pub fn scope(&self) -> Scope {
-        if self.popup.is_some() { Scope::Form } else { Scope::Admin }
+        if self.popup.is_some() { Scope::Form } else { self.tab.scope() }
     }
 
     pub fn on_key(&mut self, key: KeyEvent, cx: &mut Cx) -> Step {
@@ -125,7 +142,7 @@ impl Admin {
         let t = cx.t;
         let reward = self.rewards.get(self.selected).map(|r| r.id);
         let staff = self.staff.get(self.selected).map(|s| s.id.clone());
-        let op = match (keymap::action(Scope::Admin, key), self.tab) {
+        let op = match (keymap::action(self.tab.scope(), key), self.tab) {
             (Some(Action::Back), _) => return Step::Open(Screen::Find(Default::default())),
             (Some(Action::NextTab), _) => {
                 self.tab = match self.tab {
@@ -156,7 +173,7 @@ impl Admin {
             }
             (Some(Action::New), Tab::Staff) => Some(Op::NewStaff),
             (Some(Action::Disable), Tab::Staff) => staff.map(Op::Disable),
-            (Some(Action::SetPin), Tab::Staff) => staff.map(Op::Pin),
+            (Some(Action::StaffPin), Tab::Staff) => staff.map(Op::Pin),
             (Some(Action::Unlock), Tab::Staff) => staff.map(Op::Unlock),
             (Some(Action::Edit), Tab::Rules) => Some(Op::Rules),
             (Some(Action::Edit), Tab::Counter) => Some(Op::Counter),
@@ -249,65 +266,83 @@ impl Admin {
         let w = usize::from(area.width.saturating_sub(2));
         let (header, lines): (String, Vec<String>) = match self.tab {
             Tab::Rewards => {
-                let name_cols = w.saturating_sub(8 + 8 + 6 + 10 + 14 + 6 + 6);
-                let line = |cols: [&str; 7]| {
-                    format!(
-                        "{} {} {} {} {} {} {}",
-                        pad(cols[0], name_cols),
-                        pad(cols[1], 8),
-                        pad_left(cols[2], 8),
-                        pad_left(cols[3], 6),
-                        pad(cols[4], 10),
-                        pad(cols[5], 14),
-                        cols[6]
-                    )
-                };
-                let rows = self
+                let rows: Vec<[String; 7]> = self
                     .rewards
                     .iter()
                     .map(|r| {
                         let stock = if r.reward.limited { r.stock.to_string() } else { "-".into() };
                         let date = r.reward.course_date.map(|d| d.to_string()).unwrap_or_default();
                         let status = if r.reward.active { "" } else { t.admin_retired };
-                        line([
-                            r.reward.name.as_str(),
-                            r.reward.kind.as_str(),
-                            &format_hours(u64::from(r.reward.cost.get())),
-                            &stock,
-                            &date,
-                            &r.reward.merchant,
-                            status,
-                        ])
+                        [
+                            r.reward.name.to_string(),
+                            t.reward_kind(r.reward.kind).into(),
+                            format_hours(u64::from(r.reward.cost.get())),
+                            stock,
+                            date,
+                            r.reward.merchant.clone(),
+                            status.into(),
+                        ]
                     })
                     .collect();
-                (
-                    line([
-                        t.admin_name,
-                        t.admin_kind,
-                        t.admin_cost,
-                        t.admin_stock,
-                        t.admin_course_date,
-                        t.admin_merchant,
-                        "",
-                    ]),
-                    rows,
-                )
+                let header = [
+                    t.admin_name,
+                    t.admin_kind,
+                    t.admin_cost,
+                    t.admin_stock,
+                    t.admin_course_date,
+                    t.admin_merchant,
+                    "",
+                ]
+                .map(String::from);
+                // Every column as wide as its widest cell or header (a cut header names the
+                // wrong thing); the name takes what is left.
+                let cols = |i: usize| {
+                    rows.iter().map(|r| width(&r[i])).chain([width(&header[i])]).max().unwrap_or(0)
+                };
+                let fixed: [usize; 7] = std::array::from_fn(cols);
+                let name_cols =
+                    w.saturating_sub(fixed[1..].iter().map(|c| c + 1).sum()).max(fixed[0].min(12));
+                let line = |c: &[String; 7]| {
+                    format!(
+                        "{} {} {} {} {} {} {}",
+                        pad(&c[0], name_cols),
+                        pad(&c[1], fixed[1]),
+                        pad_left(&c[2], fixed[2]),
+                        pad_left(&c[3], fixed[3]),
+                        pad(&c[4], fixed[4]),
+                        pad(&c[5], fixed[5]),
+                        c[6]
+                    )
+                };
+                (line(&header), rows.iter().map(line).collect())
             }
             Tab::Activities => {
-                let line =
-                    |a: &str, c: &str, m: &str| format!("{} {} {}", pad(a, 30), pad(c, 16), pad_left(m, 8));
-                let rows = self
+                let rows: Vec<[String; 3]> = self
                     .activities
                     .iter()
                     .map(|(_, a)| {
-                        line(
-                            a.name.as_str(),
-                            &a.category,
-                            &format!("{}%", self.rules.multiplier(&a.category)),
-                        )
+                        [
+                            a.name.to_string(),
+                            a.category.clone(),
+                            format!("{}%", self.rules.multiplier(&a.category)),
+                        ]
                     })
                     .collect();
-                (line(t.admin_name, t.admin_category, t.admin_percent), rows)
+                let header = [t.admin_name, t.admin_category, t.admin_percent].map(String::from);
+                let cols = |i: usize| {
+                    rows.iter().map(|r| width(&r[i])).chain([width(&header[i])]).max().unwrap_or(0)
+                };
+                let (category_cols, percent_cols) = (cols(1), cols(2));
+                let name_cols = w.saturating_sub(category_cols + percent_cols + 2).min(cols(0).max(30));
+                let line = |c: &[String; 3]| {
+                    format!(
+                        "{} {} {}",
+                        pad(&c[0], name_cols),
+                        pad(&c[1], category_cols),
+                        pad_left(&c[2], percent_cols)
+                    )
+                };
+                (line(&header), rows.iter().map(line).collect())
             }
             Tab::Staff => {
                 let line = |a: &str, b: &str, c: &str, d: &str| {
@@ -330,13 +365,13 @@ impl Admin {
                 let multipliers: Vec<String> =
                     r.multipliers.iter().map(|(c, p)| format!("{c} {p}%")).collect();
                 let rows = [
-                    (t.admin_rounding, r.rounding.as_str().to_string()),
-                    (t.admin_day_cap, limit_text(r.day_cap)),
-                    (t.admin_approval_over, limit_text(r.approval_over)),
-                    (t.admin_storage_cap, limit_text(r.storage_cap)),
-                    (t.admin_expiry, r.expiry_months.map_or_else(|| "off".into(), |m| m.to_string())),
-                    (t.admin_entry_cap, format_hours(u64::from(self.settings.entry_cap.get()))),
-                    (t.admin_transfer_limit, format_hours(u64::from(self.settings.transfer_limit.get()))),
+                    (t.admin_rounding, t.rounding(r.rounding).to_string()),
+                    (t.admin_day_cap, t.limit(r.day_cap)),
+                    (t.admin_approval_over, t.limit(r.approval_over)),
+                    (t.admin_storage_cap, t.limit(r.storage_cap)),
+                    (t.admin_expiry_label, t.months(r.expiry_months)),
+                    (t.admin_entry_cap, t.hours(self.settings.entry_cap)),
+                    (t.admin_transfer_limit, t.hours(self.settings.transfer_limit)),
                     (
                         t.admin_percent,
                         if multipliers.is_empty() { "-".into() } else { multipliers.join(", ") },
@@ -366,6 +401,15 @@ impl Admin {
             }
         };
         put(buf, area, x, area.y + 1, &header, theme.muted);
+        // An empty list says how to fill it (right after setup, both are empty).
+        let empty = match self.tab {
+            Tab::Rewards if self.rewards.is_empty() => Some(t.admin_no_rewards),
+            Tab::Activities if self.activities.is_empty() => Some(t.admin_no_activities),
+            _ => None,
+        };
+        if let Some(text) = empty {
+            put(buf, area, x, area.y + 2, text, theme.accent);
+        }
         let room = usize::from(area.height.saturating_sub(2));
         let start = self.selected.saturating_sub(room.saturating_sub(1));
         for (i, line) in lines.iter().enumerate().skip(start).take(room) {
@@ -377,7 +421,7 @@ impl Admin {
             let inner = popup(buf, centered(area, 72, rows + 5), &p.title, theme);
             let body =
                 Rect { x: inner.x + 1, y: inner.y + 1, width: inner.width.saturating_sub(2), height: rows };
-            p.form.render(body, buf, theme, true);
+            p.form.render(body, buf, theme, t, true);
             let (text, style) = match &p.error {
                 Some(e) => (e.as_str(), theme.danger),
                 None => (t.admin_confirm_hint, theme.muted),

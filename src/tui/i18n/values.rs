@@ -1,0 +1,78 @@
+//! Values shown to people in the counter's language: reward kinds, rule values, yes and no.
+//! What is stored stays in its one spelling (`gift`, `30m`); only the words on screen change.
+
+use super::{Text, fill};
+use crate::domain::{Minutes, RewardKind, Rounding, format_hours};
+
+impl Text {
+    pub fn reward_kind(&self, kind: RewardKind) -> &'static str {
+        match kind {
+            RewardKind::Gift => self.kind_gift,
+            RewardKind::Voucher => self.kind_voucher,
+            RewardKind::Course => self.kind_course,
+        }
+    }
+
+    /// The three kinds as a form's choices (stored value, label).
+    pub fn reward_kind_choices(&self) -> Vec<(&'static str, &'static str)> {
+        [RewardKind::Gift, RewardKind::Voucher, RewardKind::Course]
+            .into_iter()
+            .map(|k| (k.as_str(), self.reward_kind(k)))
+            .collect()
+    }
+
+    pub fn rounding(&self, r: Rounding) -> &'static str {
+        match r {
+            Rounding::None => self.rounding_none,
+            Rounding::HalfHour => self.rounding_30,
+            Rounding::QuarterHour => self.rounding_15,
+        }
+    }
+
+    pub fn rounding_choices(&self) -> Vec<(&'static str, &'static str)> {
+        [Rounding::None, Rounding::HalfHour, Rounding::QuarterHour]
+            .into_iter()
+            .map(|r| (r.as_str(), self.rounding(r)))
+            .collect()
+    }
+
+    /// Hours with their unit: `24 h`, `24 小时`.
+    pub fn hours(&self, m: Minutes) -> String {
+        format!("{} {}", format_hours(u64::from(m.get())), self.hours_unit)
+    }
+
+    /// A limit in hours, or the word for "no limit".
+    pub fn limit(&self, m: Option<Minutes>) -> String {
+        m.map_or_else(|| self.limit_off.to_string(), |m| self.hours(m))
+    }
+
+    pub fn months(&self, n: Option<u16>) -> String {
+        n.map_or_else(|| self.limit_off.to_string(), |n| fill(self.months_value, &[&n]))
+    }
+
+    pub fn yes_no_choices(
+        &self,
+        yes_value: &'static str,
+        no_value: &'static str,
+    ) -> Vec<(&'static str, &'static str)> {
+        vec![(no_value, self.no), (yes_value, self.yes)]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::domain::{Minutes, RewardKind};
+    use crate::tui::i18n::Lang;
+
+    #[test]
+    fn values_read_in_the_counters_language_with_units() {
+        let (zh, en) = (Lang::Zh.text(), Lang::En.text());
+        assert_eq!(zh.reward_kind(RewardKind::Voucher), "代金券");
+        assert_eq!(en.limit(Some(Minutes::new(24 * 60))), "24 h");
+        assert_eq!(zh.limit(Some(Minutes::new(90))), "1.5 小时");
+        assert_eq!(zh.limit(None), "不限");
+        assert_eq!(en.months(Some(24)), "24 months");
+        // The choices hand back the stored spelling, whatever the label.
+        assert!(zh.reward_kind_choices().iter().any(|(v, l)| *v == "course" && *l == "课程"));
+    }
+}
