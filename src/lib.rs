@@ -10,6 +10,7 @@ pub mod bank;
 pub mod cli;
 pub mod control;
 pub mod domain;
+pub mod i18n;
 pub mod report;
 pub mod sample;
 pub mod search;

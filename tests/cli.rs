@@ -18,6 +18,8 @@ fn hb_in(store: &Path, args: &[&str], stdin: &str) -> Out {
         .arg("--store")
         .arg(store)
         .args(args)
+        // English messages whatever the machine's locale (the language tests set their own).
+        .env("LC_ALL", "C")
         .env("USER", "tester")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -16,7 +16,9 @@ const WAIT: Duration = Duration::from_secs(30);
 #[test]
 fn the_demo_opens_a_working_counter_in_chinese_and_leaves_nothing_behind() {
     let home = tempfile::tempdir().unwrap();
-    let mut s = Pty::spawn(&["--demo", "--lang", "zh"], home.path());
+    let mut s = Pty::spawn(&["--demo", "--lang", "zh", "--theme", "nosuch"], home.path());
+    // A theme that does not exist is said in the counter's language, and the counter opens.
+    s.wait_for("主题 nosuch 不存在", WAIT);
     s.wait_for("演示库：工号 A01 密码 2468", WAIT);
     s.type_keys("\r");
     s.type_keys("A01\r");

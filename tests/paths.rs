@@ -102,5 +102,5 @@ fn a_fresh_store_warns_about_nothing() {
     let db = tmp.path().join("store").join("sled").join("db");
     std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
     let bank = hourbank::bank::Bank::open(&tmp.path().join("store")).unwrap();
-    assert!(bank.permission_warning().is_some_and(|w| w.contains("readable by other users")));
+    assert!(bank.permission_warning().is_some_and(|w| w.to_string().contains("readable by other users")));
 }

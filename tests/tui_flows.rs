@@ -187,6 +187,9 @@ fn a_repeated_scan_is_not_added_twice() {
     assert!(c.shows("已在名单中"));
     let Some(hourbank::tui::screens::Screen::Batch(b)) = Some(c.app.screen()) else { panic!() };
     assert_eq!(b.attendees().len(), 1);
+    // The zh confirm puts each number where it belongs (it once read "为 1 人各存入 2 小时").
+    c.typed("JH000003").enter().key(KeyCode::F(10));
+    assert!(c.shows("每人存入 1 小时，共 2 人，合计 2 小时"), "{}", c.render(120, 40));
 }
 
 #[test]

@@ -189,7 +189,7 @@ fn an_admin_resets_a_staff_pin_and_the_old_one_stops_working() {
     // After the key file is lost, the reset is the way back in.
     std::fs::remove_file(dir.path().join("store.pepper")).unwrap();
     let bank = Bank::open(&store).unwrap();
-    assert!(bank.permission_warning().unwrap().contains("no PIN key file"));
+    assert!(bank.permission_warning().unwrap().to_string().contains("no PIN key file"));
     assert!(bank.login("S01", "9753").is_err(), "the old key's hash no longer matches");
     drop(bank);
     hourbank_ok(&store, &["staff", "pin", "S01"], "2468\n");

@@ -22,6 +22,10 @@ use serde::Serialize;
 
 /// What a commit wrote (or a dry run would write): the bank's answer to every operation.
 pub use crate::store::Committed;
+/// The store's failures and the backup file's, as the bank passes them on: the layers above
+/// name them here, never the store itself.
+pub use crate::store::StoreError;
+pub use crate::store::backup::{BackupError, create_private};
 pub use backup::{BackupSummary, VerifyReport, verify_backup};
 pub use certificate::{Certificate, CertificateError};
 pub use check::{CheckReport, Problem};
@@ -37,7 +41,7 @@ pub use shifts::{CheckOut, ShiftInReview};
 
 use crate::domain::ledger::ApplyError;
 use crate::domain::{Actor, Day, DomainError, Name, Role, Rule, StaffId, Timestamp};
-use crate::store::{CommitContext, CommitError, OpenMode, Pending, Store, StoreError, TxFail, TxView};
+use crate::store::{CommitContext, CommitError, OpenMode, Pending, Store, TxFail, TxView};
 
 #[derive(Debug, thiserror::Error)]
 pub enum BankError {
@@ -72,6 +76,39 @@ fn first_free(named: impl Fn(Option<u32>) -> std::path::PathBuf) -> std::path::P
         path = named(Some(n));
     }
     path
+}
+
+/// What opening the store found wrong with its files' permissions (and fixed): said to the
+/// person at the counter or the command line, in their language (`Display` is English).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PermissionWarning {
+    /// How many of the store's files were readable by others, and one of them.
+    pub files: Option<(usize, std::path::PathBuf)>,
+    pub key: Option<PepperNote>,
+}
+
+impl std::fmt::Display for PermissionWarning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut parts = Vec::new();
+        if let Some((n, first)) = &self.files {
+            parts.push(format!(
+                "{n} file(s) of the store were readable by other users (e.g. {}); they are now private (0600, folders 0700) — check who changed them",
+                first.display()
+            ));
+        }
+        match &self.key {
+            Some(PepperNote::Loosened(path)) => parts.push(format!(
+                "the PIN key file {} was readable or writable by others; it is 0400 again — check who changed it",
+                path.display()
+            )),
+            Some(PepperNote::Created(path)) => parts.push(format!(
+                "there was no PIN key file; a new one was made at {} — PINs set with the old key must be set again (keep the key file safe, apart from the backups)",
+                path.display()
+            )),
+            None => {}
+        }
+        f.write_str(&parts.join("; "))
+    }
 }
 
 /// The source of "now". Tests inject a fixed clock.
@@ -151,29 +188,11 @@ impl Bank {
 
     /// A warning when the store's files or its PIN key file were readable by other users (they
     /// are fixed now), or when the key file was missing and a new one was made.
-    pub fn permission_warning(&self) -> Option<String> {
-        let key = match &self.pepper_note {
-            Some(PepperNote::Loosened(path)) => Some(format!(
-                "the PIN key file {} was readable or writable by others; it is 0400 again — check who changed it",
-                path.display()
-            )),
-            Some(PepperNote::Created(path)) => Some(format!(
-                "there was no PIN key file; a new one was made at {} — PINs set with the old key must be set again (keep the key file safe, apart from the backups)",
-                path.display()
-            )),
-            None => None,
-        };
+    pub fn permission_warning(&self) -> Option<PermissionWarning> {
         let loosened = self.store.loosened_permissions();
-        let Some(first) = loosened.first() else { return key };
-        let files = format!(
-            "{} file(s) of the store were readable by other users (e.g. {}); they are now private (0600, folders 0700) — check who changed them",
-            loosened.len(),
-            first.display()
-        );
-        Some(match key {
-            Some(key) => format!("{files}; {key}"),
-            None => files,
-        })
+        let files = loosened.first().map(|first| (loosened.len(), first.clone()));
+        (files.is_some() || self.pepper_note.is_some())
+            .then(|| PermissionWarning { files, key: self.pepper_note.clone() })
     }
 
     /// The PIN key file: to be kept (with the backups' age identity, not with the backups), and

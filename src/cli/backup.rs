@@ -6,10 +6,10 @@ use clap::{Args, Subcommand};
 use serde_json::json;
 
 use super::{CliResult, Failure, exit, open_bank, output, store_dir};
+use crate::bank::BackupError;
+use crate::bank::StoreError;
 use crate::bank::{Provenance, recover as recover_store, restore as restore_store, verify_backup};
 use crate::domain::Timestamp;
-use crate::store::StoreError;
-use crate::store::backup::BackupError;
 
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true)]
@@ -93,7 +93,7 @@ fn keygen(out: PathBuf) -> CliResult {
     let key = age::x25519::Identity::generate();
     let public = key.to_public().to_string();
     let text = format!("# hourbank backup key, public key: {public}\n{}\n", key.to_string().expose_secret());
-    let mut file = crate::store::backup::create_private(&out)
+    let mut file = crate::bank::create_private(&out)
         .map_err(|e| Failure::bad_input(format!("{}: {e}", out.display())))?;
     std::io::Write::write_all(&mut file, text.as_bytes()).map_err(|e| Failure::bad_input(e.to_string()))?;
     say!("{public}");

@@ -283,7 +283,7 @@ pub fn staff(store: Option<PathBuf>, cmd: StaffCmd) -> CliResult {
 
 pub fn settings(store: Option<PathBuf>, cmd: SettingsCmd) -> CliResult {
     let bank = open_bank(store)?;
-    let current = bank.store().settings()?;
+    let current = bank.settings()?;
     match cmd {
         SettingsCmd::Show => {
             say!("entry_cap {}\ntransfer_limit {}", current.entry_cap, current.transfer_limit);

@@ -8,22 +8,22 @@ use std::sync::Arc;
 use clap::Args;
 
 use super::{CliResult, Failure, exit, store_dir};
+use crate::bank::StoreError;
 use crate::bank::{Bank, NewStaff, cli_actor};
 use crate::control::Server;
 use crate::domain::{Name, Role, StaffId};
-use crate::store::StoreError;
+use crate::i18n::Lang;
 use crate::tui::app::{App, Options};
 use crate::tui::config::{Config, config_dir};
-use crate::tui::i18n::Lang;
-use crate::tui::theme::Theme;
+use crate::tui::theme::{Theme, ThemeWarning};
 
 #[derive(Debug, Args, Default)]
 pub struct CounterArgs {
     /// Colour theme: default, light, high-contrast, or a file in <config dir>/hourbank/themes
     #[arg(long)]
     pub theme: Option<String>,
-    /// Language of the counter: zh or en [default: zh when the locale is Chinese]
-    #[arg(long, value_parser = ["zh", "en"])]
+    /// Language of the counter and of the command line's messages: zh or en [default: zh when the locale is Chinese]
+    #[arg(long, global = true, value_parser = ["zh", "en"])]
     pub lang: Option<String>,
     /// Open a throwaway store filled with sample data (deleted on exit)
     #[arg(long)]
@@ -81,8 +81,16 @@ pub fn run(store: Option<PathBuf>, a: CounterArgs) -> CliResult {
         ));
     }
     // Loosened permissions outrank a theme problem on the status line.
-    let permissions = bank.as_ref().and_then(|b| b.permission_warning());
-    let notice = permissions.or_else(|| warning.map(|w| w.to_string()));
+    let t = lang.text();
+    let permissions = bank.as_ref().and_then(|b| b.permission_warning()).map(|w| t.permission_warning(&w));
+    let notice = permissions.or_else(|| {
+        warning.map(|w| match w {
+            ThemeWarning::Unknown { name } => crate::i18n::fill(t.warn_theme_unknown, &[&name]),
+            ThemeWarning::Broken { path, detail } => {
+                crate::i18n::fill(t.warn_theme_broken, &[&path.display(), &detail])
+            }
+        })
+    });
     let options = Options { lang, theme, config, demo_login, notice, config_path };
     let app = App::new(bank, dir.clone(), Arc::new(chrono::Utc::now), options);
     let serve: crate::tui::Serve = Box::new(move |bank, notify| {

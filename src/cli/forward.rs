@@ -34,7 +34,15 @@ pub fn forwardable(command: &Command) -> bool {
 /// Sends this process's arguments to the process serving `dir`. `None` when nothing is
 /// serving it (the caller then opens the store itself).
 pub fn try_forward(dir: &std::path::Path) -> Option<Result<(), Failure>> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    // The serving process answers in this person's language, not its own.
+    if !args.iter().any(|a| a == "--lang" || a.starts_with("--lang=")) {
+        let lang = match super::lang::current() {
+            crate::i18n::Lang::Zh => "zh",
+            crate::i18n::Lang::En => "en",
+        };
+        args.extend(["--lang".to_string(), lang.to_string()]);
+    }
     let stdout = std::io::stdout();
     let stderr = std::io::stderr();
     match control::forward(dir, &args, &mut stdout.lock(), &mut stderr.lock()) {
@@ -54,7 +62,8 @@ pub fn handler(bank: Arc<Bank>) -> Handler {
             let args = std::iter::once("hourbank".to_string()).chain(request.args.iter().cloned());
             let result = match <Cli as clap::Parser>::try_parse_from(args) {
                 Err(e) => Err(Failure::bad_input(e.to_string().trim_end().to_string())),
-                Ok(Cli { command: Some(command), .. }) if forwardable(&command) => {
+                Ok(Cli { command: Some(command), counter, .. }) if forwardable(&command) => {
+                    super::lang::set(super::lang::resolve(counter.lang.as_deref()));
                     super::dispatch(None, command)
                 }
                 Ok(_) => Err(Failure {

@@ -14,6 +14,7 @@ mod counter;
 mod entries;
 pub mod forward;
 mod init;
+pub mod lang;
 mod output;
 mod pool;
 mod query;
@@ -27,10 +28,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use crate::bank::StoreError;
 use crate::bank::{BankError, ImportError};
 use crate::domain::{DomainError, Rule};
 use crate::report::ExportError;
-use crate::store::StoreError;
 
 /// Exit codes scripts rely on.
 pub mod exit {
@@ -177,19 +178,20 @@ impl From<BankError> for Failure {
             BankError::Rule(r) => rule_code(r),
             BankError::Store(s) => store_code(s),
         };
-        Failure { code, message: e.to_string() }
+        Failure { code, message: lang::words().map_or_else(|| e.to_string(), |t| t.bank_error(&e)) }
     }
 }
 
 impl From<DomainError> for Failure {
     fn from(e: DomainError) -> Self {
-        Failure::bad_input(e.to_string())
+        Failure::bad_input(lang::words().map_or_else(|| e.to_string(), |t| t.domain_error(&e)))
     }
 }
 
 impl From<StoreError> for Failure {
     fn from(e: StoreError) -> Self {
-        Failure { code: store_code(&e), message: e.to_string() }
+        let message = lang::words().map_or_else(|| e.to_string(), |t| t.store_error(&e));
+        Failure { code: store_code(&e), message }
     }
 }
 
@@ -308,7 +310,11 @@ pub fn open_bank_as(store: Option<PathBuf>) -> Result<Result<BankHandle, crate::
     let dir = store_dir(store)?;
     Ok(crate::bank::Bank::open(&dir).map(|bank| {
         if let Some(warning) = bank.permission_warning() {
-            eprintln!("hourbank: warning: {}", output::printable(&warning));
+            let (prefix, text) = match lang::words() {
+                Some(t) => (t.warn_prefix, t.permission_warning(&warning)),
+                None => ("warning", warning.to_string()),
+            };
+            eprintln!("hourbank: {prefix}: {}", output::printable(&text));
         }
         BankHandle::Own(Box::new(bank))
     }))
@@ -351,6 +357,7 @@ pub fn report_failure(f: &Failure, json: bool) {
 }
 
 fn run(cli: Cli) -> CliResult {
+    lang::set(lang::resolve(cli.counter.lang.as_deref()));
     let store = cli.store;
     let Some(command) = cli.command else {
         return counter::run(store, cli.counter);

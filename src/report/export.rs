@@ -7,9 +7,9 @@ use std::io::Write;
 
 use chrono::Local;
 
+use crate::bank::StoreError;
 use crate::bank::{Bank, BankError};
 use crate::domain::{Event, EventKind, Origin, Timestamp};
-use crate::store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {

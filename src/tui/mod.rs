@@ -5,7 +5,8 @@
 
 pub mod app;
 pub mod config;
-pub mod i18n;
+/// The counter's words live beside it, shared with the command line.
+pub use crate::i18n;
 pub mod keymap;
 pub mod screens;
 pub mod theme;

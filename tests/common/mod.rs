@@ -88,6 +88,8 @@ pub fn hourbank(store: &std::path::Path, args: &[&str], stdin: &str) -> (i32, St
         .arg("--store")
         .arg(store)
         .args(args)
+        // English messages whatever the machine's locale (the language tests set their own).
+        .env("LC_ALL", "C")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

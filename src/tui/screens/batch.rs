@@ -10,8 +10,8 @@ use super::Screen;
 use super::entry::{EntryForm, EntryKey, EntryValues};
 use crate::bank::BatchDeposit;
 use crate::domain::{CardNo, VolunteerId, format_hours};
+use crate::i18n::fill;
 use crate::tui::app::{Cx, Status, Step, Vx};
-use crate::tui::i18n::fill;
 use crate::tui::keymap::{self, Action, Scope};
 use crate::tui::widgets::{TextInput, pad, put, title_bar};
 

@@ -84,7 +84,7 @@ impl Find {
                 }
             },
             None => {
-                *cx.status = Status::Error(crate::tui::i18n::fill(cx.t.err_unknown_card, &[&q]));
+                *cx.status = Status::Error(crate::i18n::fill(cx.t.err_unknown_card, &[&q]));
                 Step::Stay
             }
         }

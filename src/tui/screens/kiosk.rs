@@ -16,9 +16,9 @@ use crate::domain::{
     ActivityId, EventKind, ReviewReason, RewardKind, STAR_HOURS, Shift, ShiftOutcome, ShiftRules,
     format_hours, star_level,
 };
+use crate::i18n::Text;
+use crate::i18n::fill;
 use crate::tui::app::Vx;
-use crate::tui::i18n::Text;
-use crate::tui::i18n::fill;
 use crate::tui::keymap::{self, Action, Scope};
 use crate::tui::widgets::{clock, pad, pad_left, put, title_bar, width};
 

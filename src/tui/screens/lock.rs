@@ -8,8 +8,8 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
 use crate::domain::CardNo;
+use crate::i18n::fill;
 use crate::tui::app::Vx;
-use crate::tui::i18n::fill;
 use crate::tui::keymap::{self, Action, Scope};
 use crate::tui::widgets::{TextInput, clock, put, width};
 

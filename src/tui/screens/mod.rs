@@ -31,15 +31,15 @@ use super::keymap::Scope;
 
 /// The status after a deposit: saved, or — when the rules held some of it for an admin —
 /// saying so, since the balance did not change.
-pub fn deposit_status(t: &crate::tui::i18n::Text, done: &crate::bank::Committed) -> super::app::Status {
+pub fn deposit_status(t: &crate::i18n::Text, done: &crate::bank::Committed) -> super::app::Status {
     use crate::domain::EventKind;
     let held = done.events.iter().filter(|e| matches!(e.kind(), EventKind::DepositHeld { .. })).count();
     if held == 0 {
         super::app::Status::Saved(done.first_seq())
     } else {
         let status = match held {
-            1 => crate::tui::i18n::fill(t.held_for_approval_one, &[&done.first_seq()]),
-            _ => crate::tui::i18n::fill(t.held_for_approval, &[&done.first_seq(), &held]),
+            1 => crate::i18n::fill(t.held_for_approval_one, &[&done.first_seq()]),
+            _ => crate::i18n::fill(t.held_for_approval, &[&done.first_seq(), &held]),
         };
         super::app::Status::Info(status)
     }

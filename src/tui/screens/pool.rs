@@ -10,8 +10,8 @@ use ratatui::layout::Rect;
 use super::volunteer::VolunteerPage;
 use crate::bank::{Donation, PoolGrant, VolunteerView};
 use crate::domain::{MAX_NOTE_CHARS, Minutes, format_hours, parse_text};
+use crate::i18n::fill;
 use crate::tui::app::{Cx, Status, Step, Vx};
-use crate::tui::i18n::fill;
 use crate::tui::keymap::{self, Action, Scope};
 use crate::tui::widgets::{Field, Form, FormKey, put, title_bar};
 

@@ -9,8 +9,8 @@ use super::volunteer::VolunteerPage;
 use crate::bank::VolunteerView;
 use crate::domain::privacy::{mask_card, mask_name};
 use crate::domain::{Timestamp, format_hours};
+use crate::i18n::Text;
 use crate::tui::app::{Cx, Step, Vx};
-use crate::tui::i18n::Text;
 use crate::tui::keymap::{self, Action, Scope};
 use crate::tui::widgets::{centered, pad, popup, put};
 

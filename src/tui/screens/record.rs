@@ -9,8 +9,8 @@ use super::entry::{EntryForm, EntryKey, EntryValues};
 use super::volunteer::VolunteerPage;
 use crate::bank::{Deposit, VolunteerView};
 use crate::domain::format_hours;
+use crate::i18n::fill;
 use crate::tui::app::{Cx, Status, Step, Vx};
-use crate::tui::i18n::fill;
 use crate::tui::keymap::{self, Action, Scope};
 use crate::tui::widgets::{put, title_bar, wrap};
 

@@ -11,8 +11,8 @@ use super::receipt::Receipt;
 use super::volunteer::VolunteerPage;
 use crate::bank::{Bank, BankError, Redemption, RewardView, VolunteerView};
 use crate::domain::format_hours;
+use crate::i18n::fill;
 use crate::tui::app::{Cx, Status, Step, Vx};
-use crate::tui::i18n::fill;
 use crate::tui::keymap::{self, Action, Scope};
 use crate::tui::widgets::{pad, pad_left, put, title_bar};
 

@@ -10,8 +10,8 @@ use super::volunteer::VolunteerPage;
 use crate::bank::{VolunteerForm, VolunteerView};
 use crate::domain::privacy::{mask_id_number, mask_phone};
 use crate::domain::{CardNo, IdNumber, MAX_NAME_CHARS, Name, PersonalField, Phone, VolunteerId, parse_text};
+use crate::i18n::{Text, fill};
 use crate::tui::app::{Cx, Status, Step, Vx};
-use crate::tui::i18n::{Text, fill};
 use crate::tui::keymap::{self, Action, Scope};
 use crate::tui::widgets::{Field, Form, title_bar};
 

@@ -12,9 +12,9 @@ use ratatui::layout::Rect;
 
 use super::Screen;
 use crate::domain::{Day, Role, format_hours};
+use crate::i18n::fill;
 use crate::report::{self, DailyClose, Month, MonthlyReport, Settlement, sheet::Sheet};
 use crate::tui::app::{Cx, Status, Step, Vx};
-use crate::tui::i18n::fill;
 use crate::tui::keymap::{self, Action, Scope};
 use crate::tui::widgets::{chart, pad, pad_left, put, title_bar};
 

@@ -9,8 +9,8 @@ use super::Screen;
 use crate::bank::{Bank, BankError, HistoryLine, VolunteerView};
 use crate::domain::privacy::{mask_id_number, mask_phone};
 use crate::domain::{CardNo, EventKind, PersonalField, VolunteerId, format_hours, star_level};
+use crate::i18n::{Text, fill};
 use crate::tui::app::{Cx, Status, Step, Vx};
-use crate::tui::i18n::{Text, fill};
 use crate::tui::keymap::{self, Action, Scope};
 use crate::tui::widgets::{
     Field, Form, TextInput, centered, chart, clock, pad, pad_left, popup, put, title_bar,

@@ -6,7 +6,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
 use super::{TextInput, pad, put, width};
-use crate::tui::i18n::{Text, fill};
+use crate::i18n::{Text, fill};
 use crate::tui::theme::Theme;
 
 /// What a key did to a form: moved the focus or edited a field, or asks the screen to act.
@@ -228,7 +228,7 @@ mod tests {
     use crossterm::event::{KeyCode, KeyModifiers};
 
     use super::*;
-    use crate::tui::i18n::Lang;
+    use crate::i18n::Lang;
 
     fn press(form: &mut Form, code: KeyCode) {
         form.edit(KeyEvent::new(code, KeyModifiers::NONE));

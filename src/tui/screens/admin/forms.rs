@@ -6,9 +6,9 @@ use crate::bank::{BankError, NewReward, NewStaff};
 use crate::domain::{
     Day, LoginSubject, Minutes, Name, RewardKind, Role, Rounding, Rules, Settings, StaffId, format_hours,
 };
+use crate::i18n::{Text, fill};
 use crate::tui::app::Cx;
 use crate::tui::config::Config;
-use crate::tui::i18n::{Text, fill};
 use crate::tui::widgets::{Field, Form};
 
 /// A limit as the rules form shows it for editing: hours, or the word for none.
@@ -133,7 +133,7 @@ pub(super) fn counter_config(form: &Form, current: &Config) -> Result<Config, St
         report_dir: optional(5),
         ..current.clone()
     };
-    if new.lang.as_deref().is_some_and(|l| crate::tui::i18n::Lang::parse(l).is_none()) {
+    if new.lang.as_deref().is_some_and(|l| crate::i18n::Lang::parse(l).is_none()) {
         return Err("zh / en".into());
     }
     Config::parse(&new.to_toml())

@@ -13,9 +13,9 @@ use forms::{counter_config, submit};
 use super::Screen;
 use crate::bank::{Bank, BankError, RewardView};
 use crate::domain::{Activity, ActivityId, Name, Role, Rules, Settings, Staff, StaffId, format_hours};
+use crate::i18n::fill;
 use crate::tui::app::{Cx, Status, Step, Vx};
 use crate::tui::config::Config;
-use crate::tui::i18n::fill;
 use crate::tui::keymap::{self, Action, Scope};
 use crate::tui::widgets::{Form, centered, pad, pad_left, popup, put, title_bar, width};
 

@@ -3,9 +3,9 @@
 
 use crate::bank::BankError;
 use crate::bank::LoginError;
+use crate::bank::StoreError;
 use crate::domain::DomainError;
 use crate::domain::Rule;
-use crate::store::StoreError;
 
 use super::{Text, fill};
 

@@ -2,6 +2,7 @@
 //! What is stored stays in its one spelling (`gift`, `30m`); only the words on screen change.
 
 use super::{Text, fill};
+use crate::bank::{PepperNote, PermissionWarning};
 use crate::domain::{Minutes, RewardKind, Rounding, format_hours};
 
 impl Text {
@@ -50,6 +51,20 @@ impl Text {
         n.map_or_else(|| self.limit_off.to_string(), |n| fill(self.months_value, &[&n]))
     }
 
+    /// What opening the store found and fixed in its files' permissions.
+    pub fn permission_warning(&self, w: &PermissionWarning) -> String {
+        let mut parts = Vec::new();
+        if let Some((n, first)) = &w.files {
+            parts.push(fill(self.warn_files_loosened, &[n, &first.display()]));
+        }
+        match &w.key {
+            Some(PepperNote::Loosened(path)) => parts.push(fill(self.warn_key_loosened, &[&path.display()])),
+            Some(PepperNote::Created(path)) => parts.push(fill(self.warn_key_created, &[&path.display()])),
+            None => {}
+        }
+        parts.join(self.warn_join)
+    }
+
     pub fn yes_no_choices(
         &self,
         yes_value: &'static str,
@@ -62,7 +77,7 @@ impl Text {
 #[cfg(test)]
 mod tests {
     use crate::domain::{Minutes, RewardKind};
-    use crate::tui::i18n::Lang;
+    use crate::i18n::Lang;
 
     #[test]
     fn values_read_in_the_counters_language_with_units() {

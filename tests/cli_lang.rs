@@ -1,0 +1,95 @@
+//! The command line speaks to people in their language (`--lang`, else the locale) and to
+//! scripts in one: refusals and warnings change, JSON keys, exit codes and tables do not.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+
+use common::*;
+
+/// Runs the binary with `locale` as `LC_ALL`.
+fn run(store: &Path, locale: &str, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_hourbank"))
+        .arg("--store")
+        .arg(store)
+        .args(args)
+        .env("LC_ALL", locale)
+        .stdin(Stdio::null())
+        .output()
+        .expect("hourbank runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn store() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store");
+    let bank = init_in(&path);
+    register(&bank, "JH000001", "陈华佩");
+    activity(&bank, "入户宣传");
+    (dir, path)
+}
+
+#[test]
+fn refusals_follow_the_flag_then_the_locale_and_json_keys_stay() {
+    let (_d, s) = store();
+    let (code, _, err) = run(&s, "zh_CN.UTF-8", &["balance", "JH999999"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("卡号 JH999999 不存在"), "the locale says zh: {err}");
+    let (code, _, err) = run(&s, "zh_CN.UTF-8", &["--lang", "en", "balance", "JH999999"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("JH999999") && !err.contains("卡号"), "the flag wins: {err}");
+    // After the subcommand too (a global flag).
+    let (_, _, err) = run(&s, "C", &["balance", "JH999999", "--lang", "zh"]);
+    assert!(err.contains("卡号 JH999999 不存在"), "{err}");
+    // A bad duration, in zh; the exit code is the same in both languages.
+    let (code, _, err) = run(
+        &s,
+        "C",
+        &["--lang", "zh", "deposit", "--card", "JH000001", "--activity", "入户宣传", "--hours", "lots"],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(!err.contains("not understood"), "{err}");
+    // Scripts read the same JSON whatever the language: the keys stay, the message is the person's.
+    let (_, out, _) = run(&s, "zh_CN.UTF-8", &["balance", "JH999999", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(out.trim()).expect(&out);
+    assert_eq!(v["error"]["code"], 1);
+    assert!(v["error"]["message"].as_str().unwrap().contains("不存在"), "{v}");
+    // What scripts parse on success is unchanged.
+    let (_, out, _) = run(&s, "zh_CN.UTF-8", &["balance", "JH000001", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(out.trim()).expect(&out);
+    assert!(v.get("balance_minutes").is_some() || v.get("balance").is_some(), "{v}");
+}
+
+/// The store's own warnings (files others could read) are said in the person's language too.
+#[test]
+fn a_permission_warning_is_said_in_chinese_under_a_chinese_locale() {
+    use std::os::unix::fs::PermissionsExt;
+    let (_d, s) = store();
+    std::fs::set_permissions(s.join("sled").join("conf"), std::fs::Permissions::from_mode(0o644)).unwrap();
+    let (code, _, err) = run(&s, "zh_CN.UTF-8", &["check"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("hourbank: 警告: 存储中有 1 个文件曾可被其他用户读取"), "{err}");
+}
+
+/// A command forwarded to the process holding the store answers in the language of the
+/// person who typed it, not of the counter serving it.
+#[test]
+fn a_forwarded_command_answers_in_the_clients_language() {
+    let (_d, s) = store();
+    let bank = Arc::new(hourbank::bank::Bank::open(&s).unwrap());
+    let _server =
+        hourbank::control::Server::start(&s, hourbank::cli::forward::handler(bank), Arc::new(|_| {}))
+            .unwrap();
+    let (code, _, err) = run(&s, "zh_CN.UTF-8", &["balance", "JH999999"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("卡号 JH999999 不存在"), "{err}");
+    let (code, _, err) = run(&s, "C", &["balance", "JH999999"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(!err.contains("卡号"), "{err}");
+}
