@@ -129,6 +129,22 @@ fn last_backup_at(bank: &Bank) -> Option<Timestamp> {
     bank.last_backup().ok().flatten().map(|l| l.at)
 }
 
+/// A staff member's context for a screen: the bank, the session and the app's shared state,
+/// borrowed field by field so the screen itself can be borrowed beside it.
+macro_rules! staff_cx {
+    ($app:ident, $bank:expr, $session:expr) => {
+        Cx {
+            bank: $bank,
+            session: $session,
+            t: $app.lang.text(),
+            index: &mut $app.index,
+            memory: &mut $app.memory,
+            status: &mut $app.status,
+            config: &$app.config,
+        }
+    };
+}
+
 pub struct App {
     /// Below 80×24 the counter shows only a note, and takes no keys.
     too_small: bool,
@@ -376,15 +392,7 @@ impl App {
     /// the admin lands on the activities tab, told what comes next (Esc leads to the counter).
     fn open_first_day(&mut self) {
         let (Some(bank), Some(session)) = (self.bank.clone(), self.session.as_ref()) else { return };
-        let mut cx = Cx {
-            bank: &bank,
-            session,
-            t: self.lang.text(),
-            index: &mut self.index,
-            memory: &mut self.memory,
-            status: &mut self.status,
-            config: &self.config,
-        };
+        let mut cx = staff_cx!(self, &bank, session);
         if let Some(admin) = screens::admin::Admin::open_on(&mut cx, screens::admin::Tab::Activities) {
             self.screen = Screen::Admin(admin);
             self.status = Status::Info(self.lang.text().setup_next.into());
@@ -409,15 +417,7 @@ impl App {
             self.lock();
             return Vec::new();
         };
-        let mut cx = Cx {
-            bank: &bank,
-            session,
-            t: self.lang.text(),
-            index: &mut self.index,
-            memory: &mut self.memory,
-            status: &mut self.status,
-            config: &self.config,
-        };
+        let mut cx = staff_cx!(self, &bank, session);
         match self.screen.on_key(key, &mut cx) {
             Step::Stay => Vec::new(),
             Step::Open(next) => {
