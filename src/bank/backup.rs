@@ -14,7 +14,7 @@ use crate::domain::Event;
 use crate::domain::ledger::{ApplyError, apply};
 use crate::domain::validate::StoredEventCheck;
 use crate::store::backup::{BackupError, BackupFile, decrypt, is_encrypted};
-use crate::store::{LastBackup, StoreError, codec, link_hash, tree};
+use crate::store::{LastBackup, StoreError, StoredEvent, codec, tree};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct BackupSummary {
@@ -110,7 +110,7 @@ pub(super) fn chained(value: &[u8], seq: u64, prev: &[u8; 32]) -> Result<Event, 
     if event.body.seq != seq {
         return Err(format!("record {seq} says it is seq {}", event.body.seq));
     }
-    if value.len() < 33 || link_hash(prev, &value[1..value.len() - 32]) != event.hash {
+    if !StoredEvent::split(value).is_some_and(|s| s.follows(prev) && s.hash() == event.hash) {
         return Err(format!("hash chain broken at seq {seq}"));
     }
     Ok(event)

@@ -153,14 +153,12 @@ impl Bank {
         for (expected, item) in (1u64..).zip(self.store.journal_raw()) {
             let (key, value) = item.map_err(BankError::from)?;
             let seq = crate::store::keys::read_u64(&key).ok_or(CertificateError::Altered(expected))?;
-            if seq != expected || value.len() < 33 {
-                return Err(CertificateError::Altered(expected));
-            }
-            let (body, hash) = value.split_at(value.len() - 32);
-            if crate::store::link_hash(&prev, &body[1..]) != hash {
+            let stored = crate::store::StoredEvent::split(&value).filter(|_| seq == expected);
+            let Some(stored) = stored else { return Err(CertificateError::Altered(expected)) };
+            if !stored.follows(&prev) {
                 return Err(CertificateError::Altered(seq));
             }
-            prev.copy_from_slice(hash);
+            prev = stored.hash();
             if seq == as_of {
                 return Ok(());
             }

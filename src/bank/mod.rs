@@ -10,6 +10,7 @@ mod ops;
 mod pepper;
 mod pool;
 mod query;
+mod read;
 mod restore;
 mod rules;
 mod shifts;
@@ -182,6 +183,8 @@ impl Bank {
         self
     }
 
+    /// The store itself, for tests and tools that examine or damage it on purpose. The layers
+    /// above the bank read through the bank's own methods (`tests/layers.rs` holds them to it).
     pub fn store(&self) -> &Store {
         &self.store
     }

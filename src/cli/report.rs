@@ -155,7 +155,7 @@ fn ledger(bank: &crate::bank::Bank, out: Option<&Path>, format: Format, full: bo
         };
     }
     let Some(path) = out else { return Err(Failure::bad_input("--out FILE.xlsx is required")) };
-    let total = bank.store().head()?.next_seq.saturating_sub(1);
+    let total = bank.last_seq()?;
     let bar = ProgressBar::with_draw_target(
         Some(total),
         // Not when run for a client of the counter's socket: this process's terminal is then

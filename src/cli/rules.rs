@@ -180,7 +180,7 @@ pub fn approvals(store: Option<PathBuf>, cmd: ApprovalsCmd) -> CliResult {
             let mut rows = Vec::new();
             for h in bank.held_deposits()? {
                 let card =
-                    bank.store().volunteer(h.volunteer)?.map(|v| v.card.to_string()).unwrap_or_default();
+                    bank.volunteer_record(h.volunteer)?.map(|v| v.card.to_string()).unwrap_or_default();
                 rows.push(vec![
                     format!("#{}", h.seq),
                     h.served_on.to_string(),
@@ -221,7 +221,7 @@ pub fn expire(store: Option<PathBuf>, a: ExpireArgs) -> CliResult {
     };
     let mut rows = Vec::new();
     for e in &plan.expiries {
-        let v = bank.store().volunteer(e.volunteer)?;
+        let v = bank.volunteer_record(e.volunteer)?;
         let (card, name) = v.map(|v| (v.card.to_string(), v.name.to_string())).unwrap_or_default();
         rows.push(vec![card, name, format_hours(u64::from(e.minutes.get()))]);
     }

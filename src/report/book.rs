@@ -80,10 +80,10 @@ pub fn fold<S>(
         };
         f(state, Booked { event: &event, day: days.booking_day(&event), original: original.as_ref() });
     };
-    let from_copy = bank.store().journal_from_copy(|event| step(&mut state, event))?;
+    let from_copy = bank.journal_from_copy(|event| step(&mut state, event))?;
     if !from_copy {
         state = init();
-        for item in bank.store().journal_from(1) {
+        for item in bank.journal() {
             step(&mut state, item?);
         }
     }

@@ -44,14 +44,14 @@ pub fn export_balances(bank: &Bank, out: impl Write) -> Result<usize, ExportErro
     ])?;
     // Both trees are keyed by volunteer id: scan them side by side on two threads, then walk
     // them together instead of looking an account up per volunteer.
-    let store = bank.store();
+    let store = bank;
     let (volunteers, accounts) = std::thread::scope(|scope| {
         let accounts = scope.spawn(|| store.account_totals().collect::<Result<Vec<_>, _>>());
-        let volunteers = store.volunteers().collect::<Result<Vec<_>, _>>();
+        let volunteers = store.volunteer_records().collect::<Result<Vec<_>, _>>();
         (volunteers, accounts.join())
     });
     let volunteers = volunteers?;
-    let accounts = accounts.unwrap_or_else(|_| Err(StoreError::Internal("export thread failed")))?;
+    let accounts = accounts.unwrap_or_else(|_| Err(StoreError::Internal("export thread failed").into()))?;
     let mut accounts = accounts.into_iter().peekable();
     let mut digits = itoa::Buffer::new();
     let mut n = 0;
@@ -78,7 +78,7 @@ pub fn export_volunteers(bank: &Bank, out: impl Write, full: bool) -> Result<usi
     let mut w = csv::Writer::from_writer(out);
     w.write_record(["card_no", "name", "phone", "community", "registered_at", "id_number", "active"])?;
     let mut n = 0;
-    for item in bank.store().volunteers() {
+    for item in bank.volunteer_records() {
         let (_, v) = item?;
         let shown = |value: Option<&str>, mask: fn(&str) -> String| match value {
             Some(value) if full => value.to_string(),
@@ -126,7 +126,7 @@ pub(super) struct Names {
 impl Names {
     pub(super) fn load(bank: &Bank) -> Result<Names, ExportError> {
         let mut cards = HashMap::new();
-        for item in bank.store().card_index() {
+        for item in bank.card_index() {
             let (card, id) = item?;
             cards.insert(id, card);
         }
@@ -199,7 +199,7 @@ pub(super) fn for_each_entry(
     mut f: impl FnMut(EntryRow) -> Result<(), ExportError>,
 ) -> Result<(), ExportError> {
     let names = Names::load(bank)?;
-    for item in bank.store().journal_from(1) {
+    for item in bank.journal() {
         let event = item?;
         let original = match event.kind() {
             EventKind::Reversed { target, .. } => Some(bank.event(*target)?),

@@ -128,7 +128,7 @@ pub fn monthly(bank: &Bank, month: Month) -> Result<MonthlyReport, ExportError> 
     let mut communities: Vec<String> = Vec::new();
     let mut community_index: HashMap<String, usize> = HashMap::new();
     let mut volunteers: HashMap<u64, (String, usize)> = HashMap::new();
-    for item in bank.store().volunteers() {
+    for item in bank.volunteer_records() {
         let (id, v) = item?;
         let next = communities.len();
         let c = *community_index.entry(v.community.clone()).or_insert(next);

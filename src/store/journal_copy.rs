@@ -18,9 +18,9 @@ use std::io::Read;
 use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
-use super::codec::{DECODE_LIMIT, VALUE_VERSION};
+use super::codec::DECODE_LIMIT;
 use super::keys::u64_key;
-use super::tx::link_hash;
+use super::stored::{StoredEvent, stored_hash};
 
 pub(super) const FILE_NAME: &str = "journal.copy";
 
@@ -210,14 +210,14 @@ fn matching_tail(
 /// whose chain differs from sled's at `last_seq`.
 fn ahead_of(file: &File, journal: &sled::Tree, last_seq: u64) -> Result<Option<u64>, CopyRefused> {
     let sled_hash = match journal.get(u64_key(last_seq)).map_err(|_| CopyRefused::Io)? {
-        Some(v) if v.len() >= 33 => Some(v[v.len() - 32..].to_vec()),
-        Some(_) => return Ok(None),
+        Some(v) => match stored_hash(&v) {
+            Some(hash) => Some(hash),
+            None => return Ok(None),
+        },
         None if last_seq == 0 => None,
         None => return Ok(None),
     };
-    let chain = verified_prefix(file, |seq, value| {
-        seq != last_seq || sled_hash.as_deref() == Some(&value[value.len() - 32..])
-    })?;
+    let chain = verified_prefix(file, |seq, value| seq != last_seq || sled_hash == stored_hash(value))?;
     Ok((chain.records > last_seq).then_some(chain.records))
 }
 
@@ -243,11 +243,8 @@ pub(super) fn verified_prefix(
         if reader.read_exact(&mut value).is_err() {
             break;
         }
-        let (body, hash) = value.split_at(len - 32);
-        if body[0] != VALUE_VERSION || link_hash(&chain.prev, &body[1..]) != hash {
-            break;
-        }
-        let hash: [u8; 32] = hash.try_into().unwrap_or_default();
+        let Some(stored) = StoredEvent::split(&value).filter(|s| s.follows(&chain.prev)) else { break };
+        let hash = stored.hash();
         if !accept(chain.records + 1, &value) {
             break;
         }
@@ -361,16 +358,14 @@ pub(super) struct Chain {
 
 impl Chain {
     /// Checks every record of a chunk of whole records: each stored hash must be the link of
-    /// the previous hash and the record's body (as `tx::encode_event` made it).
+    /// the previous hash and the record's body (as `stored::encode_event` made it).
     fn verify(&mut self, chunk: &[u8]) -> Result<(), CopyRefused> {
         for value in record_values(chunk) {
-            let (body, hash) = value.split_at(value.len() - 32);
-            // The version byte is outside the hash, so it is checked on its own.
-            if body[0] != VALUE_VERSION || link_hash(&self.prev, &body[1..]) != hash {
-                // The hash chain breaks.
+            // The hash chain breaks (or the record is not in the current layout).
+            let Some(stored) = StoredEvent::split(value).filter(|s| s.follows(&self.prev)) else {
                 return Err(CopyRefused::Mismatch);
-            }
-            self.prev.copy_from_slice(hash);
+            };
+            self.prev = stored.hash();
             self.records += 1;
         }
         Ok(())

@@ -11,6 +11,7 @@ mod read;
 pub mod records;
 pub mod recover;
 mod restore;
+mod stored;
 mod tx;
 
 use std::fs::{self, File, OpenOptions};
@@ -20,9 +21,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 pub use codec::CodecError;
-pub use tx::{
-    CommitContext, CommitError, Committed, Head, OpRecord, Pending, TxFail, TxView, encode_event, link_hash,
-};
+pub use stored::{HASH_LEN, StoredEvent, encode_event, link_hash, stored_hash};
+pub use tx::{CommitContext, CommitError, Committed, Head, OpRecord, Pending, TxFail, TxView};
 
 /// Version of the tree layout. Bumped when a tree's key or value meaning changes.
 pub const SCHEMA_VERSION: u32 = 1;

@@ -8,7 +8,7 @@ use std::fs::File;
 use std::path::Path;
 
 use super::keys::u64_key;
-use super::tx::link_hash;
+use super::stored::{StoredEvent, stored_hash};
 use super::{StoreError, StoreLock, codec, guard_sled, journal_copy, sled_config, tree};
 use crate::domain::Event;
 
@@ -53,20 +53,14 @@ pub fn read_journal(dir: &Path, _lock: &StoreLock) -> Result<RecoveredJournal, S
             // sled must hold the copy's last event as it is, or its later ones are another chain.
             if from_copy > 0 {
                 match journal.get(u64_key(from_copy))? {
-                    Some(v) if v.len() >= 33 && v[v.len() - 32..] == prev => {}
+                    Some(v) if stored_hash(&v) == Some(prev) => {}
                     _ => return Ok(more),
                 }
             }
             for item in journal.range(u64_key(from_copy + 1)..) {
                 let (_, value) = item?;
-                if value.len() < 33 || value[0] != codec::VALUE_VERSION {
-                    break;
-                }
-                let (body, hash) = value.split_at(value.len() - 32);
-                if link_hash(&link, &body[1..]) != hash {
-                    break;
-                }
-                link.copy_from_slice(hash);
+                let Some(stored) = StoredEvent::split(&value).filter(|s| s.follows(&link)) else { break };
+                link = stored.hash();
                 more.push(value.to_vec());
             }
             Ok(more)

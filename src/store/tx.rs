@@ -14,6 +14,7 @@ use sled::transaction::{
 use super::codec::{self, CodecError};
 use super::keys::{COUNTED, HELD, OPEN_SHIFT, SHIFT, day_total_key, name_key, tagged_key, u64_key};
 use super::records::AccountRecord;
+use super::stored::encode_event;
 use super::{SCHEMA_VERSION, Store, StoreError, journal_copy, meta};
 use crate::domain::ledger::{ApplyError, LedgerStore, NameKind, Rule, apply};
 use crate::domain::{
@@ -347,25 +348,6 @@ impl LedgerStore for TxView<'_> {
             self.trees[LIMITS.index].remove(&key[..]).map(drop).map_err(TxFail::Sled)
         }
     }
-}
-
-/// The chain link: blake3 over the previous event's hash and the encoded body. The one
-/// definition, used when committing and by `check` over the stored bytes.
-pub fn link_hash(prev: &[u8; 32], body: &[u8]) -> [u8; 32] {
-    *blake3::Hasher::new().update(prev).update(body).finalize().as_bytes()
-}
-
-/// Encodes an event for the journal in one pass and returns its hash with the stored value:
-/// the version byte, the encoded body, then the 32 hash bytes — exactly `codec::encode` of the
-/// `Event` (bincode writes a byte array as plain bytes; `stored_event_layout` below and the
-/// golden tests pin this, and `check` relies on it).
-pub fn encode_event(prev: &[u8; 32], body: &EventBody) -> Result<([u8; 32], Vec<u8>), CodecError> {
-    let mut stored = Vec::with_capacity(192);
-    stored.push(codec::VALUE_VERSION);
-    codec::encode_bare(body, &mut stored)?;
-    let hash = link_hash(prev, &stored[1..]);
-    stored.extend_from_slice(&hash);
-    Ok((hash, stored))
 }
 
 /// Who, when and where: the parts of an event the bank supplies for a whole commit.

@@ -342,11 +342,10 @@ fn scan_journal(store: &Store, out: SyncSender<Vec<Event>>) -> Result<Chain, Sto
                 continue;
             }
         };
-        // The encoded body is the stored value minus its version byte and the 32-byte hash
-        // that bincode appends as plain bytes (the golden-byte tests pin this layout), so the
-        // hash is checked over exactly the bytes on disk, without re-encoding.
+        // The hash is checked over exactly the bytes on disk, without re-encoding (the layout
+        // is `store::StoredEvent`'s; the golden-byte tests pin it).
         if let Some(prev_hash) = c.last_hash
-            && crate::store::link_hash(&prev_hash, &value[1..value.len() - 32]) != event.hash
+            && !crate::store::StoredEvent::split(&value).is_some_and(|s| s.follows(&prev_hash))
         {
             c.problems
                 .add(4, format!("hash chain broken at seq {seq}: the stored event does not match its hash"));

@@ -214,7 +214,7 @@ pub(super) fn submit(op: &Op, form: &Form, rules: &Rules, cx: &mut Cx) -> Result
         Op::Expire => {
             let done = bank.expire(who, bank.today()).map_err(bank_err)?;
             // The last entry written, or (nothing expired) a message rather than "saved".
-            let last = bank.store().next_seq().map_err(|e| bank_err(e.into()))?.saturating_sub(1);
+            let last = bank.last_seq().map_err(bank_err)?;
             if done.expiries.is_empty() {
                 return Err(t.admin_nothing_changed.to_string());
             }
