@@ -7,6 +7,7 @@
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod bank;
+pub mod city;
 pub mod cli;
 pub mod control;
 pub mod domain;

@@ -195,6 +195,10 @@ fn events() {
             EventKind::PoolGranted { volunteer: 5, minutes: Minutes::new(90), reason: "r".into() },
             "1e055a0172",
         ),
+        (
+            EventKind::CounterCodeSet { code: hourbank::domain::CounterCode::parse("jh-01").unwrap() },
+            "1f054a482d3031",
+        ),
         (EventKind::RewardRestocked { reward: 7, qty: 3 }, "080703"),
         (EventKind::RewardRetired { reward: 7 }, "0907"),
         (EventKind::StaffDisabled { id: StaffId::parse("S1").unwrap() }, "03025331"),

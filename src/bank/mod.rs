@@ -144,6 +144,17 @@ impl Bank {
 
     /// Creates a store with its counter and first admin. Refuses an initialised store.
     pub fn init(dir: &Path, counter: &Name, admin: NewStaff, who: &Actor) -> Result<Bank, BankError> {
+        Bank::init_coded(dir, counter, None, admin, who)
+    }
+
+    /// [`Bank::init`] with the counter's registered code, journalled in the same first commit.
+    pub fn init_coded(
+        dir: &Path,
+        counter: &Name,
+        code: Option<&crate::domain::CounterCode>,
+        admin: NewStaff,
+        who: &Actor,
+    ) -> Result<Bank, BankError> {
         // Everything that can be refused is refused before anything is created: a failed init
         // leaves no folder and no key file behind.
         crate::domain::check_staff_pin(&admin.pin)?;
@@ -170,10 +181,14 @@ impl Bank {
         let staff = admin.into_staff(&bank)?;
         let ctx = bank.context(who);
         bank.store.commit(&ctx, None, |_| {
-            Ok(vec![
+            let mut events = vec![
                 Pending::from(crate::domain::EventKind::CounterInitialized { name: counter.clone() }),
                 Pending::from(crate::domain::EventKind::StaffAdded(staff.clone())),
-            ])
+            ];
+            if let Some(code) = code {
+                events.push(Pending::from(crate::domain::EventKind::CounterCodeSet { code: code.clone() }));
+            }
+            Ok(events)
         })?;
         Ok(bank)
     }

@@ -7,9 +7,9 @@ use super::rules::plan_deposit;
 use super::{Bank, BankError, Need, require};
 use crate::domain::ledger::ApplyError;
 use crate::domain::{
-    Activity, ActivityId, Actor, CardNo, Day, DomainError, Event, EventKind, IdNumber, LedgerStore, Minutes,
-    Name, PersonalField, Phone, Reward, RewardId, RewardKind, Role, Rule, Settings, Staff, StaffId,
-    Volunteer, VolunteerId,
+    Activity, ActivityId, Actor, CardNo, CounterCode, Day, DomainError, Event, EventKind, IdNumber,
+    LedgerStore, Minutes, Name, PersonalField, Phone, Reward, RewardId, RewardKind, Role, Rule, Settings,
+    Staff, StaffId, Volunteer, VolunteerId,
 };
 use crate::store::{Committed, Pending, TxFail, TxView};
 
@@ -359,6 +359,25 @@ impl Bank {
             Ok(vec![EventKind::CounterRenamed { name: name.clone() }.into()])
         })?;
         Ok(c.first_seq())
+    }
+
+    /// Sets this counter's registered code, once (admin only; journalled).
+    pub fn set_counter_code(
+        &self,
+        who: &Actor,
+        op: Option<&str>,
+        code: &CounterCode,
+    ) -> Result<u64, BankError> {
+        let c = self.run(who, op, "set_counter_code", code, |view| {
+            require(view, who, Need::Admin, "set the counter code")?;
+            Ok(vec![EventKind::CounterCodeSet { code: code.clone() }.into()])
+        })?;
+        Ok(c.first_seq())
+    }
+
+    /// This counter's registered code, if one was set.
+    pub fn counter_code(&self) -> Result<Option<CounterCode>, BankError> {
+        Ok(self.store.counter_code()?.map(|c| CounterCode::parse(&c)).transpose()?)
     }
 
     /// The counter's name as people see it: as set up, or as an admin renamed it.

@@ -7,7 +7,7 @@ use clap::Args;
 
 use super::{CliResult, Failure, output, store_dir};
 use crate::bank::{Bank, NewStaff, cli_actor};
-use crate::domain::{Name, Role, StaffId, format_hours};
+use crate::domain::{CounterCode, Name, Role, StaffId, format_hours};
 
 #[derive(Debug, Args)]
 pub struct InitArgs {
@@ -20,6 +20,38 @@ pub struct InitArgs {
     /// The first admin's name
     #[arg(long)]
     admin_name: String,
+    /// This counter's registered code, unique in the city (e.g. JH-LL-01); set once, here or
+    /// later with `hourbank code set`
+    #[arg(long)]
+    code: Option<String>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum CodeCmd {
+    /// Print this counter's registered code (nothing when none is set)
+    Show,
+    /// Set it, once (admin; journalled)
+    Set {
+        /// The code, e.g. JH-LL-01: 2–16 letters, digits or '-'
+        code: String,
+    },
+}
+
+pub fn code(store: Option<PathBuf>, cmd: CodeCmd) -> CliResult {
+    let bank = super::open_bank(store)?;
+    match cmd {
+        CodeCmd::Show => {
+            if let Some(code) = bank.counter_code()? {
+                say!("{code}");
+            }
+        }
+        CodeCmd::Set { code } => {
+            let code = CounterCode::parse(&code)?;
+            let seq = bank.set_counter_code(&cli_actor(), None, &code)?;
+            say!("saved #{seq}: counter code {code}");
+        }
+    }
+    Ok(())
 }
 
 /// Reads a PIN: twice without echo on a terminal, else one line from stdin (for scripts).
@@ -42,6 +74,7 @@ pub fn read_pin(what: &str) -> Result<String, Failure> {
 pub fn init(store: Option<PathBuf>, a: InitArgs) -> CliResult {
     let dir = store_dir(store)?;
     let counter = Name::parse(&a.counter)?;
+    let code = a.code.as_deref().map(CounterCode::parse).transpose()?;
     let admin = NewStaff {
         id: StaffId::parse(&a.admin)?,
         name: Name::parse(&a.admin_name)?,
@@ -49,8 +82,11 @@ pub fn init(store: Option<PathBuf>, a: InitArgs) -> CliResult {
         pin: String::new(),
     };
     let pin = read_pin("admin")?;
-    let bank = Bank::init(&dir, &counter, NewStaff { pin, ..admin }, &cli_actor())?;
-    say!("initialised {} for counter {counter}", dir.display());
+    let bank = Bank::init_coded(&dir, &counter, code.as_ref(), NewStaff { pin, ..admin }, &cli_actor())?;
+    match &code {
+        Some(code) => say!("initialised {} for counter {counter} ({code})", dir.display()),
+        None => say!("initialised {} for counter {counter}", dir.display()),
+    }
     say!(
         "PIN key file: {} (keep a copy apart from the backups; a store restored elsewhere needs it beside it)",
         bank.pin_key_path().display()

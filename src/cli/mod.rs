@@ -10,6 +10,7 @@ macro_rules! say {
 mod backup;
 mod catalog;
 mod certificate;
+pub mod city;
 mod counter;
 mod entries;
 pub mod forward;
@@ -59,6 +60,12 @@ pub enum Command {
     Init(init::InitArgs),
     /// Build a sample store and print its balances
     Demo(init::DemoArgs),
+    /// This counter's registered code in the city: show, or set once
+    #[command(subcommand)]
+    Code(init::CodeCmd),
+    /// The city server the counters share: set it up
+    #[command(subcommand)]
+    City(city::CityCmd),
     /// Register, list, show and edit volunteers
     #[command(subcommand)]
     Volunteer(volunteer::VolunteerCmd),
@@ -376,6 +383,8 @@ fn dispatch(store: Option<PathBuf>, command: Command) -> CliResult {
     match command {
         Command::Init(a) => init::init(store, a),
         Command::Demo(a) => init::demo(store, a),
+        Command::Code(c) => init::code(store, c),
+        Command::City(c) => city::run(c),
         Command::Volunteer(c) => volunteer::run(store, c),
         Command::Certificate(c) => certificate::run(store, c),
         Command::Activity(c) => catalog::activity(store, c),

@@ -205,6 +205,11 @@ pub enum EventKind {
         minutes: Minutes,
         reason: String,
     },
+    /// The counter's registered code, set once (at setup, or by an admin for a store made
+    /// before codes existed): with a seq it names this counter's events city-wide.
+    CounterCodeSet {
+        code: super::types::CounterCode,
+    },
 }
 
 /// What wrong PINs lock: a staff id or a volunteer's card.
@@ -256,6 +261,7 @@ impl EventKind {
             EventKind::CounterRenamed { .. } => "counter_renamed",
             EventKind::Donated { .. } => "donation",
             EventKind::PoolGranted { .. } => "pool_grant",
+            EventKind::CounterCodeSet { .. } => "counter_code_set",
         }
     }
 

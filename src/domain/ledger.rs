@@ -60,6 +60,8 @@ pub trait LedgerStore {
     fn put_settings(&mut self, settings: &Settings) -> Result<(), Self::Error>;
     fn counter_name(&self) -> Result<Option<String>, Self::Error>;
     fn put_counter_name(&mut self, name: &str) -> Result<(), Self::Error>;
+    fn counter_code(&self) -> Result<Option<String>, Self::Error>;
+    fn put_counter_code(&mut self, code: &str) -> Result<(), Self::Error>;
 
     /// A committed event, for reversals.
     fn entry(&self, seq: u64) -> Result<Option<Event>, Self::Error>;
@@ -268,6 +270,11 @@ pub fn apply<S: LedgerStore>(s: &mut S, event: &Event) -> Applied<S::Error> {
         EventKind::Revealed { volunteer: id, .. } => volunteer(s, *id).map(|_| ()),
         EventKind::PersonalDataExported { .. } | EventKind::CounterConfigured { .. } => Ok(()),
         EventKind::CounterRenamed { name } => store(s.put_counter_name(name.as_str())),
+        // Set once: a city names this counter's events by it, so it never changes.
+        EventKind::CounterCodeSet { code } => match store(s.counter_code())? {
+            Some(existing) => Err(Rule::CounterCodeSet(existing).into()),
+            None => store(s.put_counter_code(code.as_str())),
+        },
         EventKind::StaffPinReset { id, pin_hash } => {
             let mut staff = store(s.staff(id))?.ok_or_else(|| Rule::UnknownStaff(id.to_string()))?;
             staff.pin_hash = pin_hash.clone();

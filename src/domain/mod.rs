@@ -29,6 +29,8 @@ pub enum DomainError {
     CardNo(String),
     #[error("staff id {0:?} must be 1–32 letters, digits, '-' or '_'")]
     StaffId(String),
+    #[error("counter code {0:?} must be 2–16 letters, digits or '-', starting with a letter or digit")]
+    CounterCode(String),
     #[error("name must not be empty")]
     EmptyName,
     #[error("text {0:?}… contains control or invisible characters")]

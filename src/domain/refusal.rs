@@ -37,6 +37,8 @@ pub enum Rule {
     FutureDate(String),
     #[error("course date {0} has passed: a course is dated today or later")]
     PastCourseDate(String),
+    #[error("this counter's code is already {0}; it is set once")]
+    CounterCodeSet(String),
     #[error("only an admin may {0}")]
     AdminOnly(&'static str),
     #[error("balance {balance} is less than the {needed} needed")]

@@ -38,6 +38,35 @@ impl fmt::Display for CardNo {
     }
 }
 
+/// A counter's registered code, unique and stable across a city (`JH-LL-01`): ASCII letters,
+/// digits and `-`, 2–16 characters, starting with a letter or digit, stored upper-case. With
+/// a journal seq it names an event city-wide.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct CounterCode(String);
+
+impl CounterCode {
+    pub fn parse(text: &str) -> Result<CounterCode, DomainError> {
+        let t = text.trim();
+        let ok = (2..=16).contains(&t.len())
+            && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            && t.starts_with(|c: char| c.is_ascii_alphanumeric());
+        if !ok {
+            return Err(DomainError::CounterCode(t.chars().take(40).collect()));
+        }
+        Ok(CounterCode(t.to_ascii_uppercase()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for CounterCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// A person's or thing's name: trimmed, non-empty, no control characters, at most 64 characters.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Name(String);

@@ -83,6 +83,11 @@ impl StoredEventCheck {
             |n: &Name| same(n.as_str(), Name::parse(n.as_str()).map(|p| p.as_str().to_string()), "name");
         match &event.body.kind {
             EventKind::CounterInitialized { name: n } | EventKind::CounterRenamed { name: n } => name(n),
+            EventKind::CounterCodeSet { code } => same(
+                code.as_str(),
+                super::CounterCode::parse(code.as_str()).map(|c| c.as_str().to_string()),
+                "counter code",
+            ),
             EventKind::SettingsChanged(s) => {
                 s.entry_cap.entry(Minutes::new(u32::MAX)).map_err(|e| e.to_string())?;
                 s.transfer_limit.entry(Minutes::new(u32::MAX)).map_err(|e| e.to_string())?;

@@ -239,6 +239,8 @@ pub static TEXT: Text = Text {
     err_reward_retired: "Reward {} is retired",
     err_duplicate_in_batch: "Card {} is twice in the batch",
     err_future_date: "Service date {} is in the future",
+    err_counter_code: "Counter code {} must be 2 to 16 letters, digits or '-', starting with a letter or digit",
+    err_counter_code_set: "This counter's code is already {}; it is set once",
     warn_files_loosened: "{} file(s) of the store were readable by other users (e.g. {}); they are now private (0600, folders 0700). Check who changed them",
     warn_key_loosened: "the PIN key file {} was readable or writable by others; it is 0400 again. Check who changed it",
     warn_key_created: "there was no PIN key file; a new one was made at {}. PINs set with the old key must be set again (keep the key file safe, apart from the backups)",

@@ -15,6 +15,7 @@ impl Text {
         match e {
             DomainError::CardNo(_) => self.err_card_format.into(),
             DomainError::StaffId(_) => self.err_staff_id.into(),
+            DomainError::CounterCode(c) => fill(self.err_counter_code, &[c]),
             DomainError::EmptyName => self.err_empty_name.into(),
             DomainError::BadText(_) => self.err_bad_text.into(),
             DomainError::TooLong { max, found } => fill(self.err_too_long, &[max, found]),
@@ -64,6 +65,7 @@ impl Text {
             Rule::DuplicateInBatch(c) => fill(self.err_duplicate_in_batch, &[c]),
             Rule::FutureDate(d) => fill(self.err_future_date, &[d]),
             Rule::PastCourseDate(d) => fill(self.err_past_course_date, &[d]),
+            Rule::CounterCodeSet(c) => fill(self.err_counter_code_set, &[c]),
             Rule::AdminOnly(_) => self.err_admin_only.into(),
             Rule::NotPermitted(_) => self.err_not_permitted.into(),
             Rule::InsufficientBalance { balance, needed } => {

@@ -309,6 +309,8 @@ pub struct Text {
     pub err_reward_retired: &'static str,
     pub err_duplicate_in_batch: &'static str,
     pub err_future_date: &'static str,
+    pub err_counter_code: &'static str,
+    pub err_counter_code_set: &'static str,
     pub warn_files_loosened: &'static str,
     pub warn_key_loosened: &'static str,
     pub warn_key_created: &'static str,

@@ -240,6 +240,8 @@ pub static TEXT: Text = Text {
     err_reward_retired: "奖品 {} 已下架",
     err_duplicate_in_batch: "卡号 {} 在名单中出现两次",
     err_future_date: "服务日期 {} 在未来，不能记录",
+    err_counter_code: "柜台代码 {} 须为 2 到 16 个字母、数字或“-”，以字母或数字开头",
+    err_counter_code_set: "本柜台代码已是 {}，只能设置一次",
     warn_files_loosened: "存储中有 {} 个文件曾可被其他用户读取（如 {}），现已改为仅本人可读写（文件 0600，目录 0700）。请查明是谁改的",
     warn_key_loosened: "密码密钥文件 {} 曾可被其他用户读写，现已恢复为 0400。请查明是谁改的",
     warn_key_created: "原密码密钥文件不存在，已在 {} 新建。用旧密钥设置的密码须重新设置（请妥善保管密钥文件，不要和备份放在一起）",

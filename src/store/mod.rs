@@ -109,6 +109,7 @@ pub mod meta {
     pub const SCHEMA: &[u8] = b"schema";
     pub const COUNTER_ID: &[u8] = b"counter_id";
     pub const COUNTER_NAME: &[u8] = b"counter_name";
+    pub const COUNTER_CODE: &[u8] = b"counter_code";
     /// `tx::Head`: next seq and last hash.
     pub const HEAD: &[u8] = b"head";
     pub const SETTINGS: &[u8] = b"settings";

@@ -55,6 +55,10 @@ impl Store {
         self.get(tree::META, meta::COUNTER_ID)
     }
 
+    pub fn counter_code(&self) -> Result<Option<String>, StoreError> {
+        self.get(tree::META, meta::COUNTER_CODE)
+    }
+
     pub fn counter_name(&self) -> Result<Option<String>, StoreError> {
         self.get(tree::META, meta::COUNTER_NAME)
     }

@@ -283,6 +283,12 @@ impl LedgerStore for TxView<'_> {
     fn put_counter_name(&mut self, name: &str) -> Result<(), TxFail> {
         self.put(META, meta::COUNTER_NAME, &name.to_string())
     }
+    fn counter_code(&self) -> Result<Option<String>, TxFail> {
+        self.get(META, meta::COUNTER_CODE)
+    }
+    fn put_counter_code(&mut self, code: &str) -> Result<(), TxFail> {
+        self.put(META, meta::COUNTER_CODE, &code.to_string())
+    }
     fn entry(&self, seq: u64) -> Result<Option<Event>, TxFail> {
         self.get(JOURNAL, &u64_key(seq))
     }

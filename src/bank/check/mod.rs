@@ -91,6 +91,7 @@ pub(super) struct Replay<'s> {
     staff: HashMap<StaffId, Staff>,
     settings: Option<Settings>,
     counter_name: Option<String>,
+    counter_code: Option<String>,
     reversed: HashMap<u64, u64>,
     shifts: HashMap<u64, Shift>,
     open_shifts: HashMap<u64, u64>,
@@ -115,6 +116,7 @@ impl<'s> Replay<'s> {
             staff: HashMap::new(),
             settings: None,
             counter_name: None,
+            counter_code: None,
             reversed: HashMap::new(),
             shifts: HashMap::new(),
             open_shifts: HashMap::new(),
@@ -219,6 +221,13 @@ impl LedgerStore for Replay<'_> {
     }
     fn put_counter_name(&mut self, name: &str) -> Result<(), StoreError> {
         self.counter_name = Some(name.to_string());
+        Ok(())
+    }
+    fn counter_code(&self) -> Result<Option<String>, StoreError> {
+        Ok(self.counter_code.clone())
+    }
+    fn put_counter_code(&mut self, code: &str) -> Result<(), StoreError> {
+        self.counter_code = Some(code.to_string());
         Ok(())
     }
     fn entry(&self, seq: u64) -> Result<Option<Event>, StoreError> {

@@ -1,0 +1,18 @@
+//! The city: where counters meet (DESIGN §8). Each counter stays a whole bank on its own
+//! store; this module talks to the city's PostgreSQL (or CockroachDB: the SQL keeps to what
+//! both run) and to the bank, and to nothing below it.
+//!
+//! This first part sets the server up (`hourbank city init`): the schema in `schema.sql`, and
+//! the roles a counter and a city report use.
+
+mod server;
+
+pub use server::{CityError, Server};
+
+/// The server's schema: every statement idempotent.
+pub const SCHEMA: &str = include_str!("schema.sql");
+
+/// The role each counter connects as: it may add and read events, never change them.
+pub const COUNTER_ROLE: &str = "hourbank_counter";
+/// The role city reports connect as: reads only.
+pub const READER_ROLE: &str = "hourbank_reader";

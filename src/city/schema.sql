@@ -1,0 +1,50 @@
+-- hourbank's city server: where counters meet (DESIGN §8). Plain tables, keys and checks only:
+-- no triggers, rules, advisory locks, LISTEN/NOTIFY or sequences, so the same SQL runs on
+-- PostgreSQL and CockroachDB. Every statement is idempotent: `hourbank city init` twice changes
+-- nothing.
+
+-- One row per counter: its code (with a journal seq it names an event city-wide), its name,
+-- and the head of its chain on the server.
+CREATE TABLE IF NOT EXISTS hb_counters (
+    code      TEXT        PRIMARY KEY CHECK (code ~ '^[A-Z0-9][A-Z0-9-]{1,15}$'),
+    name      TEXT        NOT NULL,
+    head_seq  BIGINT      NOT NULL DEFAULT 0 CHECK (head_seq >= 0),
+    joined_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+
+-- Every counter's journal, append-only, byte for byte as the counter stored it: `stored` is the
+-- version byte, the encoded body and the link hash; `hash` is that hash and `prev_hash` the one
+-- before, so any reader re-checks each chain. Row 0 of a counter is its genesis (the zero hash,
+-- nothing stored). The self-reference makes the server refuse a gap (seq n needs row n-1) and a
+-- wrong previous hash (it must be row n-1's hash).
+CREATE TABLE IF NOT EXISTS hb_events (
+    counter   TEXT   NOT NULL REFERENCES hb_counters (code),
+    seq       BIGINT NOT NULL CHECK (seq >= 0),
+    prev_seq  BIGINT GENERATED ALWAYS AS (CASE WHEN seq = 0 THEN NULL ELSE seq - 1 END) STORED,
+    prev_hash BYTEA  NOT NULL CHECK (length(prev_hash) = 32),
+    hash      BYTEA  NOT NULL CHECK (length(hash) = 32),
+    stored    BYTEA  NOT NULL,
+    PRIMARY KEY (counter, seq),
+    UNIQUE (counter, seq, hash),
+    CHECK (seq > 0 OR (length(stored) = 0 AND hash = prev_hash)),
+    CHECK (seq = 0 OR length(stored) > 32),
+    FOREIGN KEY (counter, prev_seq, prev_hash) REFERENCES hb_events (counter, seq, hash)
+);
+
+-- What SQL reports read, derived from each event when it is pushed: who, how many signed
+-- minutes, what kind, for which activity and community, on which day.
+CREATE TABLE IF NOT EXISTS hb_entries (
+    counter   TEXT   NOT NULL,
+    seq       BIGINT NOT NULL,
+    card      TEXT,
+    minutes   BIGINT NOT NULL DEFAULT 0,
+    kind      TEXT   NOT NULL,
+    activity  TEXT,
+    community TEXT,
+    day       DATE   NOT NULL,
+    PRIMARY KEY (counter, seq),
+    FOREIGN KEY (counter, seq) REFERENCES hb_events (counter, seq)
+);
+
+CREATE INDEX IF NOT EXISTS hb_entries_card ON hb_entries (card);
+CREATE INDEX IF NOT EXISTS hb_entries_day ON hb_entries (day);

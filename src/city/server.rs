@@ -1,0 +1,94 @@
+//! One connection to the city server, with timeouts: a dead network is an error within
+//! seconds, never a hang.
+
+use std::time::Duration;
+
+use super::{COUNTER_ROLE, READER_ROLE, SCHEMA};
+
+/// How long to wait for the server to answer a connection, and a statement to finish.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+const STATEMENT_TIMEOUT: Duration = Duration::from_secs(30);
+
+#[derive(Debug, thiserror::Error)]
+pub enum CityError {
+    #[error("the city server URL is not understood: {0}")]
+    Url(String),
+    #[error("cannot reach the city server: {0}")]
+    Connect(String),
+    /// A statement the server refused, with its SQLSTATE (e.g. 40001, to retry).
+    #[error("the city server refused {what}: {message} (SQLSTATE {code})")]
+    Refused { what: &'static str, code: String, message: String },
+    #[error("the city server failed during {what}: {message}")]
+    Failed { what: &'static str, message: String },
+}
+
+impl CityError {
+    fn of(what: &'static str, e: postgres::Error) -> CityError {
+        match e.as_db_error() {
+            Some(db) => CityError::Refused {
+                what,
+                code: db.code().code().to_string(),
+                message: db.message().to_string(),
+            },
+            None => CityError::Failed { what, message: e.to_string() },
+        }
+    }
+
+    /// The SQLSTATE of a refusal, if the server gave one.
+    pub fn sqlstate(&self) -> Option<&str> {
+        match self {
+            CityError::Refused { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+}
+
+pub struct Server {
+    client: postgres::Client,
+}
+
+impl Server {
+    /// Connects to `url` (`postgresql://user@host:port/db?sslmode=…` or `host=… user=…`).
+    pub fn connect(url: &str) -> Result<Server, CityError> {
+        let mut config: postgres::Config =
+            url.parse().map_err(|e: postgres::Error| CityError::Url(e.to_string()))?;
+        config.connect_timeout(CONNECT_TIMEOUT);
+        config.application_name("hourbank");
+        let mut client = config.connect(postgres::NoTls).map_err(|e| CityError::Connect(e.to_string()))?;
+        client
+            .batch_execute(&format!("SET statement_timeout = {}", STATEMENT_TIMEOUT.as_millis()))
+            .map_err(|e| CityError::of("the statement timeout", e))?;
+        Ok(Server { client })
+    }
+
+    /// Creates what is missing of the schema and the two roles, and grants them: run twice,
+    /// the second run changes nothing.
+    pub fn init(&mut self) -> Result<(), CityError> {
+        let mut tx = self.client.transaction().map_err(|e| CityError::of("a transaction", e))?;
+        tx.batch_execute(SCHEMA).map_err(|e| CityError::of("the schema", e))?;
+        for role in [COUNTER_ROLE, READER_ROLE] {
+            let exists = tx
+                .query_opt("SELECT 1 FROM pg_roles WHERE rolname = $1", &[&role])
+                .map_err(|e| CityError::of("the roles", e))?
+                .is_some();
+            if !exists {
+                tx.batch_execute(&format!("CREATE ROLE {role} NOLOGIN"))
+                    .map_err(|e| CityError::of("the roles", e))?;
+            }
+        }
+        // Counters add events and read everything; only their head moves. Reports read.
+        let grants = format!(
+            "GRANT SELECT, INSERT ON hb_events, hb_entries TO {COUNTER_ROLE};
+             GRANT SELECT, INSERT, UPDATE ON hb_counters TO {COUNTER_ROLE};
+             REVOKE UPDATE, DELETE, TRUNCATE ON hb_events, hb_entries FROM {COUNTER_ROLE};
+             GRANT SELECT ON hb_counters, hb_events, hb_entries TO {READER_ROLE};"
+        );
+        tx.batch_execute(&grants).map_err(|e| CityError::of("the grants", e))?;
+        tx.commit().map_err(|e| CityError::of("the schema", e))
+    }
+
+    /// The connection itself, for the sync and the reports built on it (and tests).
+    pub fn client(&mut self) -> &mut postgres::Client {
+        &mut self.client
+    }
+}

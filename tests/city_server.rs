@@ -1,0 +1,118 @@
+//! The city server's schema against a real PostgreSQL: created idempotently by
+//! `hourbank city init`, refusing gaps and wrong previous hashes by constraint, letting a
+//! counter add and read events but never change them, and free of what CockroachDB lacks.
+
+mod pg;
+
+use std::process::Command;
+
+fn city_init(url: &str) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_hourbank"))
+        .args(["city", "init", "--url", url])
+        .env("LC_ALL", "C")
+        .output()
+        .expect("hourbank runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Tables, columns, constraints, indexes and grants: what a second `city init` must not change.
+fn shape(c: &mut postgres::Client) -> Vec<String> {
+    let queries = [
+        "SELECT table_name || '.' || column_name || ':' || data_type FROM information_schema.columns WHERE table_schema = 'public' ORDER BY 1",
+        "SELECT conrelid::regclass::text || ':' || conname || ':' || pg_get_constraintdef(oid) FROM pg_constraint WHERE connamespace = 'public'::regnamespace ORDER BY 1",
+        "SELECT indexname || ':' || indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1",
+        "SELECT table_name || ':' || grantee || ':' || privilege_type FROM information_schema.role_table_grants WHERE table_schema = 'public' ORDER BY 1",
+    ];
+    queries
+        .iter()
+        .flat_map(|q| {
+            c.query(*q, &[]).unwrap().into_iter().map(|r| r.get::<_, String>(0)).collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+fn hash(byte: u8) -> Vec<u8> {
+    vec![byte; 32]
+}
+
+#[test]
+fn city_init_creates_the_schema_once_and_twice_changes_nothing() {
+    let Some(db) = pg::database("city_init") else { return };
+    let (code, out, err) = city_init(&db.url);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("city server ready"), "{out}");
+    let mut c = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
+    let first = shape(&mut c);
+    assert!(first.iter().any(|l| l.starts_with("hb_events.stored:bytea")), "{first:#?}");
+    assert!(first.iter().any(|l| l.contains("hb_events_counter_prev_seq_prev_hash_fkey")), "{first:#?}");
+    let (code, _, err) = city_init(&db.url);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(shape(&mut c), first, "the second run changed the schema");
+}
+
+#[test]
+fn the_server_refuses_a_gap_a_wrong_previous_hash_and_a_counter_changing_an_event() {
+    let Some(db) = pg::database("city_constraints") else { return };
+    assert_eq!(city_init(&db.url).0, 0);
+    let mut c = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
+    c.execute("INSERT INTO hb_counters (code, name) VALUES ('JH-01', '白沙')", &[]).unwrap();
+    let insert =
+        "INSERT INTO hb_events (counter, seq, prev_hash, hash, stored) VALUES ('JH-01', $1, $2, $3, $4)";
+    let body = vec![0xab_u8; 40];
+    c.execute(insert, &[&0_i64, &hash(0), &hash(0), &Vec::<u8>::new()]).expect("genesis");
+    c.execute(insert, &[&1_i64, &hash(0), &hash(1), &body]).expect("seq 1 after the genesis");
+    let sqlstate = |e: postgres::Error| e.code().map(|c| c.code().to_string()).unwrap_or_default();
+    let gap = c.execute(insert, &[&3_i64, &hash(1), &hash(3), &body]).unwrap_err();
+    assert_eq!(sqlstate(gap), "23503", "seq 3 without seq 2");
+    let wrong = c.execute(insert, &[&2_i64, &hash(9), &hash(2), &body]).unwrap_err();
+    assert_eq!(sqlstate(wrong), "23503", "seq 2 naming a previous hash that is not seq 1's");
+    c.execute(insert, &[&2_i64, &hash(1), &hash(2), &body]).expect("the right link");
+    let twice = c.execute(insert, &[&2_i64, &hash(1), &hash(2), &body]).unwrap_err();
+    assert_eq!(sqlstate(twice), "23505", "an event is stored once");
+    // As a counter: add and read yes, change or remove never.
+    c.batch_execute(&format!("SET ROLE {}", hourbank::city::COUNTER_ROLE)).unwrap();
+    assert_eq!(c.query("SELECT seq FROM hb_events WHERE counter = 'JH-01'", &[]).unwrap().len(), 3);
+    let update = c.execute("UPDATE hb_events SET stored = $1 WHERE seq = 1", &[&vec![0u8; 40]]).unwrap_err();
+    assert_eq!(sqlstate(update), "42501", "a counter may not rewrite an event");
+    let delete = c.execute("DELETE FROM hb_events WHERE seq = 2", &[]).unwrap_err();
+    assert_eq!(sqlstate(delete), "42501", "a counter may not delete an event");
+    c.batch_execute(&format!("RESET ROLE; SET ROLE {}", hourbank::city::READER_ROLE)).unwrap();
+    let insert_as_reader = c.execute(insert, &[&3_i64, &hash(2), &hash(3), &body]).unwrap_err();
+    assert_eq!(sqlstate(insert_as_reader), "42501", "reports only read");
+}
+
+#[test]
+fn the_city_sql_uses_nothing_cockroachdb_lacks() {
+    let sources = [hourbank::city::SCHEMA, include_str!("../src/city/server.rs")];
+    for text in sources {
+        // The code, not the comments that say what it avoids.
+        let code: Vec<&str> =
+            text.lines().map(|l| l.split("--").next().unwrap().split("//").next().unwrap()).collect();
+        let upper = code.join("\n").to_uppercase();
+        for word in [
+            "TRIGGER",
+            "CREATE RULE",
+            "ADVISORY",
+            "LISTEN",
+            "NOTIFY",
+            "SEQUENCE",
+            "SERIAL",
+            " DO $",
+            "PLPGSQL",
+        ] {
+            assert!(!upper.contains(word), "the city SQL uses {word}");
+        }
+    }
+}
+
+#[test]
+fn an_unreachable_server_is_a_clear_error() {
+    // A port nothing listens on: refused at once (the connect timeout bounds a silent one).
+    let (code, _, err) = city_init("host=127.0.0.1 port=9 user=nobody dbname=none connect_timeout=2");
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("cannot reach the city server"), "{err}");
+}
