@@ -27,6 +27,8 @@ pub use crate::store::Committed;
 /// name them here, never the store itself.
 pub use crate::store::StoreError;
 pub use crate::store::backup::{BackupError, create_private};
+/// The stored event's layout, for readers of the same bytes elsewhere (the city server).
+pub use crate::store::{StoredEvent, link_hash};
 pub use backup::{BackupSummary, VerifyReport, verify_backup};
 pub use certificate::{Certificate, CertificateError};
 pub use check::{CheckReport, Problem};

@@ -37,6 +37,15 @@ impl Bank {
         self.store.account_totals().map(|r| r.map_err(BankError::from))
     }
 
+    /// The journal's stored values from seq `from` on, byte for byte (what the city server
+    /// keeps, and re-checks with [`StoredEvent`](crate::bank::StoredEvent)).
+    pub fn stored_events_from(
+        &self,
+        from: u64,
+    ) -> impl Iterator<Item = Result<(u64, Vec<u8>), BankError>> + '_ {
+        self.store.journal_values_from(from).map(|r| r.map_err(BankError::from))
+    }
+
     /// Card number → volunteer id, for every card.
     pub fn card_index(&self) -> impl Iterator<Item = Result<(String, u64), BankError>> + '_ {
         self.store.card_index().map(|r| r.map_err(BankError::from))

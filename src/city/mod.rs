@@ -2,11 +2,13 @@
 //! store; this module talks to the city's PostgreSQL (or CockroachDB: the SQL keeps to what
 //! both run) and to the bank, and to nothing below it.
 //!
-//! This first part sets the server up (`hourbank city init`): the schema in `schema.sql`, and
-//! the roles a counter and a city report use.
+//! So far: setting the server up (`hourbank city init`: the schema in `schema.sql`, the roles
+//! a counter and a city report use) and pushing a counter's journal (`hourbank sync`).
 
+mod push;
 mod server;
 
+pub use push::{BATCH, PushError, Pushed};
 pub use server::{CityError, Server};
 
 /// The server's schema: every statement idempotent.

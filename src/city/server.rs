@@ -23,7 +23,7 @@ pub enum CityError {
 }
 
 impl CityError {
-    fn of(what: &'static str, e: postgres::Error) -> CityError {
+    pub(super) fn of(what: &'static str, e: postgres::Error) -> CityError {
         match e.as_db_error() {
             Some(db) => CityError::Refused {
                 what,

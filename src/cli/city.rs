@@ -3,7 +3,42 @@
 use clap::Subcommand;
 
 use super::{CliResult, Failure, exit};
-use crate::city::{CityError, Server};
+use crate::city::{CityError, PushError, Server};
+
+/// `hourbank sync`: push this counter's new events to the city server.
+#[derive(Debug, clap::Args)]
+pub struct SyncArgs {
+    /// The city server [default: $HOURBANK_CITY_URL]
+    #[arg(long, env = "HOURBANK_CITY_URL")]
+    url: String,
+}
+
+impl From<PushError> for Failure {
+    fn from(e: PushError) -> Self {
+        match e {
+            PushError::City(c) => c.into(),
+            PushError::Bank(b) => b.into(),
+            PushError::NoCode | PushError::Fork { .. } => {
+                Failure { code: exit::REFUSED, message: e.to_string() }
+            }
+            PushError::Damaged(_) => Failure { code: exit::STORE_UNAVAILABLE, message: e.to_string() },
+        }
+    }
+}
+
+pub fn sync(store: Option<std::path::PathBuf>, a: SyncArgs) -> CliResult {
+    let bank = super::open_bank(store)?;
+    let mut server = Server::connect(&a.url)?;
+    let pushed = server.push(&bank)?;
+    say!(
+        "pushed {} events of {} (server head #{} → #{})",
+        pushed.to - pushed.from,
+        pushed.code,
+        pushed.from,
+        pushed.to
+    );
+    Ok(())
+}
 
 #[derive(Debug, Subcommand)]
 pub enum CityCmd {

@@ -18,7 +18,7 @@ pub fn forwardable(command: &Command) -> bool {
         // usual first day; they commit through the counter's own bank. Commands that read a
         // PIN from standard input stay out (the owner's input is the counter's keyboard).
         Command::Volunteer(v) => !matches!(v, super::volunteer::VolunteerCmd::Pin { .. }),
-        Command::Activity(_) | Command::Reward(_) | Command::Code(_) => true,
+        Command::Activity(_) | Command::Reward(_) | Command::Code(_) | Command::Sync(_) => true,
         Command::Balance(_)
         | Command::History(_)
         | Command::Check(_)

@@ -66,6 +66,8 @@ pub enum Command {
     /// The city server the counters share: set it up
     #[command(subcommand)]
     City(city::CityCmd),
+    /// Push this counter's new events to the city server
+    Sync(city::SyncArgs),
     /// Register, list, show and edit volunteers
     #[command(subcommand)]
     Volunteer(volunteer::VolunteerCmd),
@@ -385,6 +387,7 @@ fn dispatch(store: Option<PathBuf>, command: Command) -> CliResult {
         Command::Demo(a) => init::demo(store, a),
         Command::Code(c) => init::code(store, c),
         Command::City(c) => city::run(c),
+        Command::Sync(a) => city::sync(store, a),
         Command::Volunteer(c) => volunteer::run(store, c),
         Command::Certificate(c) => certificate::run(store, c),
         Command::Activity(c) => catalog::activity(store, c),

@@ -194,6 +194,18 @@ impl Store {
         })
     }
 
+    /// The journal's stored values from seq `from` on, as they are on disk, with their seq.
+    pub fn journal_values_from(
+        &self,
+        from: u64,
+    ) -> impl Iterator<Item = Result<(u64, Vec<u8>), StoreError>> + '_ {
+        self.tree(tree::JOURNAL).range(u64_key(from)..).map(|item| {
+            let (k, v) = item?;
+            let seq = super::keys::read_u64(&k).ok_or_else(|| bad_key(tree::JOURNAL, &k))?;
+            Ok((seq, v.to_vec()))
+        })
+    }
+
     pub fn volunteers(&self) -> impl Iterator<Item = Result<(u64, Volunteer), StoreError>> + '_ {
         self.scan_u64_keyed(tree::VOLUNTEERS)
     }

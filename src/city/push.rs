@@ -1,0 +1,134 @@
+//! Pushing this counter's journal to the city server: from the server's head on, in batches,
+//! one transaction a batch, so a killed push leaves whole batches and the next push goes on
+//! from where the server is. Before anything is added, the server's last row for this
+//! counter must be this counter's own event at that seq: otherwise this store is not the one
+//! that wrote them (a restore of an old backup written on again, a second store under the
+//! same code) and nothing is pushed.
+
+use super::{CityError, Server};
+use crate::bank::{Bank, StoredEvent};
+
+/// Events per transaction: large enough to amortise a round trip, small enough that a
+/// retried batch is cheap.
+pub const BATCH: usize = 1000;
+
+const ZERO: [u8; 32] = [0; 32];
+
+/// One row of `hb_events` as pushed: seq, previous hash, hash, stored bytes.
+type Row = (i64, Vec<u8>, Vec<u8>, Vec<u8>);
+
+/// What a push did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pushed {
+    pub code: String,
+    /// The server's head for this counter before and after.
+    pub from: u64,
+    pub to: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PushError {
+    #[error(transparent)]
+    City(#[from] CityError),
+    #[error(transparent)]
+    Bank(#[from] crate::bank::BankError),
+    #[error("this counter has no code yet: set it once with `hourbank code set CODE`")]
+    NoCode,
+    /// The server holds another chain under this counter's code.
+    #[error(
+        "the city server's event {code} #{seq} is not this store's: this store is not the one that wrote it (restored from an old backup and written again, or a second store under code {code}); nothing was pushed"
+    )]
+    Fork { code: String, seq: u64 },
+    /// A local value that is not a whole event (the store's own check would say more).
+    #[error("this store's event #{0} is damaged; run `hourbank check`")]
+    Damaged(u64),
+}
+
+fn sql(what: &'static str) -> impl Fn(postgres::Error) -> CityError {
+    move |e| CityError::of(what, e)
+}
+
+impl Server {
+    /// Pushes every event of `bank` the server does not have yet.
+    pub fn push(&mut self, bank: &Bank) -> Result<Pushed, PushError> {
+        let code = bank.counter_code()?.ok_or(PushError::NoCode)?.to_string();
+        let name = bank.counter_name()?;
+        let client = self.client();
+        // The counter's row and its genesis: once, whoever comes first.
+        let mut tx = client.transaction().map_err(sql("a transaction"))?;
+        tx.execute(
+            "INSERT INTO hb_counters (code, name) VALUES ($1, $2) ON CONFLICT (code) DO NOTHING",
+            &[&code, &name],
+        )
+        .map_err(sql("the counter's row"))?;
+        tx.execute(
+            "INSERT INTO hb_events (counter, seq, prev_hash, hash, stored) VALUES ($1, 0, $2, $2, $3) ON CONFLICT (counter, seq) DO NOTHING",
+            &[&code, &ZERO.to_vec(), &Vec::<u8>::new()],
+        )
+        .map_err(sql("the counter's genesis"))?;
+        tx.commit().map_err(sql("the counter's row"))?;
+
+        let (head, head_hash) = server_head(self, &code)?;
+        // The server's last row must be this store's own event there.
+        let mut prev = if head == 0 {
+            ZERO
+        } else {
+            let (seq, value) = bank
+                .stored_events_from(head)
+                .next()
+                .transpose()?
+                .ok_or(PushError::Fork { code: code.clone(), seq: head })?;
+            let local = StoredEvent::split(&value).ok_or(PushError::Damaged(seq))?.hash();
+            if seq != head || local.as_slice() != head_hash.as_slice() {
+                return Err(PushError::Fork { code, seq: head });
+            }
+            local
+        };
+        let mut to = head;
+        let mut batch: Vec<Row> = Vec::with_capacity(BATCH);
+        for item in bank.stored_events_from(head + 1) {
+            let (seq, value) = item?;
+            let stored =
+                StoredEvent::split(&value).filter(|s| s.follows(&prev)).ok_or(PushError::Damaged(seq))?;
+            let hash = stored.hash();
+            batch.push((seq as i64, prev.to_vec(), hash.to_vec(), value));
+            prev = hash;
+            if batch.len() == BATCH {
+                to = self.insert_batch(&code, &mut batch)?;
+            }
+        }
+        if !batch.is_empty() {
+            to = self.insert_batch(&code, &mut batch)?;
+        }
+        Ok(Pushed { code, from: head, to })
+    }
+
+    /// One batch in one transaction, with the counter's head moved to its last seq.
+    fn insert_batch(&mut self, code: &str, batch: &mut Vec<Row>) -> Result<u64, PushError> {
+        let last = batch.last().map_or(0, |b| b.0);
+        let mut tx = self.client().transaction().map_err(sql("a transaction"))?;
+        let insert = tx
+            .prepare(
+                "INSERT INTO hb_events (counter, seq, prev_hash, hash, stored) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .map_err(sql("the events"))?;
+        for (seq, prev, hash, stored) in batch.iter() {
+            tx.execute(&insert, &[&code, seq, prev, hash, stored]).map_err(sql("an event"))?;
+        }
+        tx.execute("UPDATE hb_counters SET head_seq = $2 WHERE code = $1", &[&code, &last])
+            .map_err(sql("the counter's head"))?;
+        tx.commit().map_err(sql("a batch of events"))?;
+        batch.clear();
+        Ok(last as u64)
+    }
+}
+
+/// The server's last seq for `code` and that row's hash.
+fn server_head(server: &mut Server, code: &str) -> Result<(u64, Vec<u8>), CityError> {
+    let row = server
+        .client()
+        .query_one("SELECT seq, hash FROM hb_events WHERE counter = $1 ORDER BY seq DESC LIMIT 1", &[&code])
+        .map_err(sql("the counter's head"))?;
+    let seq: i64 = row.get(0);
+    Ok((seq as u64, row.get(1)))
+}

@@ -1,0 +1,108 @@
+//! `hourbank sync` against a real PostgreSQL: a counter's journal reaches the server byte for
+//! byte, a second push adds only what is new, and a store that is not the one that wrote the
+//! server's rows under its code is refused with nothing pushed.
+
+mod common;
+mod pg;
+
+use common::*;
+use hourbank::bank::{Bank, StoredEvent};
+
+fn city_init(url: &str) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_hourbank"))
+        .args(["city", "init", "--url", url])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// A store with code `code`, one volunteer and `deposits` deposits.
+fn counter(dir: &std::path::Path, code: &str, deposits: u32) -> std::path::PathBuf {
+    let path = dir.join(code);
+    let bank = init_in(&path);
+    bank.set_counter_code(&admin(), None, &hourbank::domain::CounterCode::parse(code).unwrap()).unwrap();
+    register(&bank, "JH000001", "陈华佩");
+    let sorting = activity(&bank, "垃圾分类督导");
+    for i in 0..deposits {
+        bank.deposit(&admin(), None, &deposit("JH000001", sorting, 30 + i)).unwrap();
+    }
+    path
+}
+
+fn sync(store: &std::path::Path, url: &str) -> (i32, String, String) {
+    hourbank(store, &["sync", "--url", url], "")
+}
+
+/// A server row: seq, previous hash, hash, stored bytes.
+type Row = (i64, Vec<u8>, Vec<u8>, Vec<u8>);
+
+/// The server's rows for `code` after the genesis.
+fn rows(url: &str, code: &str) -> Vec<Row> {
+    let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
+    c.query(
+        "SELECT seq, prev_hash, hash, stored FROM hb_events WHERE counter = $1 AND seq > 0 ORDER BY seq",
+        &[&code],
+    )
+    .unwrap()
+    .into_iter()
+    .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+    .collect()
+}
+
+#[test]
+fn a_push_stores_the_journal_byte_for_byte_and_a_second_adds_only_the_new() {
+    let Some(db) = pg::database("city_push") else { return };
+    city_init(&db.url);
+    let dir = tempfile::tempdir().unwrap();
+    let s = counter(dir.path(), "JH-LL-01", 5);
+    let (code, out, err) = sync(&s, &db.url);
+    assert_eq!(code, 0, "{err}");
+    let bank = Bank::open(&s).unwrap();
+    let last = bank.last_seq().unwrap();
+    assert!(out.contains(&format!("pushed {last} events of JH-LL-01")), "{out}");
+    let server = rows(&db.url, "JH-LL-01");
+    assert_eq!(server.len() as u64, last);
+    // Byte for byte, and every chain link re-checks from the server's rows alone.
+    let local: Vec<(u64, Vec<u8>)> = bank.stored_events_from(1).map(Result::unwrap).collect();
+    let mut prev = [0u8; 32];
+    for ((seq, prev_hash, hash, stored), (lseq, lvalue)) in server.iter().zip(&local) {
+        assert_eq!((*seq as u64, stored), (*lseq, lvalue), "seq {seq} differs");
+        let s = StoredEvent::split(stored).unwrap();
+        assert!(s.follows(&prev) && prev_hash.as_slice() == prev && hash.as_slice() == s.hash(), "seq {seq}");
+        prev = s.hash();
+    }
+    drop(bank);
+    // Twice: nothing more; one more deposit: exactly one more.
+    let (_, out, _) = sync(&s, &db.url);
+    assert!(out.contains("pushed 0 events"), "{out}");
+    hourbank_ok(&s, &["deposit", "--card", "JH000001", "--activity", "垃圾分类督导", "--hours", "1"], "");
+    let (_, out, _) = sync(&s, &db.url);
+    assert!(
+        out.contains(&format!("pushed 1 events of JH-LL-01 (server head #{last} → #{})", last + 1)),
+        "{out}"
+    );
+    assert_eq!(rows(&db.url, "JH-LL-01").len() as u64, last + 1);
+}
+
+#[test]
+fn another_store_under_the_same_code_is_refused_naming_counter_and_seq() {
+    let Some(db) = pg::database("city_fork") else { return };
+    city_init(&db.url);
+    let dir = tempfile::tempdir().unwrap();
+    let first = counter(dir.path(), "JH-LL-02", 3);
+    assert_eq!(sync(&first, &db.url).0, 0);
+    let before = rows(&db.url, "JH-LL-02");
+    let other_dir = tempfile::tempdir().unwrap();
+    let second = counter(other_dir.path(), "JH-LL-02", 4);
+    let (code, _, err) = sync(&second, &db.url);
+    assert_eq!(code, 1, "{err}");
+    let head = before.last().unwrap().0;
+    assert!(err.contains(&format!("JH-LL-02 #{head} is not this store's")), "{err}");
+    assert_eq!(rows(&db.url, "JH-LL-02"), before, "the server is unchanged by the fork");
+    // And a store without a code is told how to get one.
+    let plain = dir.path().join("plain");
+    drop(init_in(&plain));
+    let (code, _, err) = sync(&plain, &db.url);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("hourbank code set"), "{err}");
+}
