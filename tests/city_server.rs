@@ -116,3 +116,13 @@ fn an_unreachable_server_is_a_clear_error() {
     assert_eq!(code, 3, "{err}");
     assert!(err.contains("cannot reach the city server"), "{err}");
 }
+
+/// With PostgreSQL installed but no server answering, the tests start one of their own: this
+/// runs that path (initdb, start, a database, `city init`, stop) even where a server answers.
+#[test]
+fn a_throwaway_cluster_serves_the_tests_when_no_server_answers() {
+    let db = pg::own_database("city_own");
+    assert!(db.url.contains("host=/"), "its own socket: {}", db.url);
+    let (code, _, err) = city_init(&db.url);
+    assert_eq!(code, 0, "{err}");
+}

@@ -1,14 +1,18 @@
 //! A real PostgreSQL for the city tests: `HOURBANK_TEST_PG` (a connection string to an admin
-//! login) when set, else the server on the local socket, else on 127.0.0.1:5432. Each test
-//! gets a database of its own, dropped when the guard goes. With `HOURBANK_TEST_PG_REQUIRED`
-//! set (as `.ci/run` does), no server is a failure, not a skip.
-//!
-//! Not yet done here (issue 14): starting a throwaway cluster from the installed binaries when
-//! no server answers.
+//! login) when set, else the server on the local socket, else on 127.0.0.1:5432, else a
+//! throwaway cluster started here from the installed binaries (`initdb` into a temporary
+//! directory, as the `postgres` user when running as root, listening on its own socket only)
+//! and stopped when its last test is done. `HOURBANK_TEST_PG_OWN=1` uses the throwaway cluster
+//! even when a server answers (to test this path). Each test gets a database of its own,
+//! dropped when the guard goes. With `HOURBANK_TEST_PG_REQUIRED` set (as `.ci/run` does), no
+//! server at all is a failure, not a skip.
 
 #![allow(dead_code)]
 
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, Weak};
 
 const CANDIDATES: &[&str] = &[
     "host=/var/run/postgresql user=postgres dbname=postgres",
@@ -16,15 +20,98 @@ const CANDIDATES: &[&str] = &[
     "host=127.0.0.1 port=5432 user=postgres dbname=postgres",
 ];
 
-/// The admin connection string that answers, if any.
-fn admin_url() -> Option<String> {
+/// The admin connection string that answers, if any, and the throwaway cluster behind it.
+fn admin_url() -> Option<(String, Option<Arc<Cluster>>)> {
     if let Ok(url) = std::env::var("HOURBANK_TEST_PG") {
-        return Some(url);
+        return Some((url, None));
     }
-    CANDIDATES
-        .iter()
-        .find(|url| postgres::Client::connect(url, postgres::NoTls).is_ok())
-        .map(|s| s.to_string())
+    if std::env::var_os("HOURBANK_TEST_PG_OWN").is_none()
+        && let Some(url) =
+            CANDIDATES.iter().find(|url| postgres::Client::connect(url, postgres::NoTls).is_ok())
+    {
+        return Some((url.to_string(), None));
+    }
+    let cluster = Cluster::shared()?;
+    Some((cluster.url.clone(), Some(cluster)))
+}
+
+/// A PostgreSQL of the tests' own, in a temporary directory; stopped and removed on drop.
+pub struct Cluster {
+    dir: PathBuf,
+    bin: PathBuf,
+    url: String,
+}
+
+/// `program` run as the `postgres` user when this process is root (initdb refuses root).
+fn as_postgres(program: &Path) -> Command {
+    if is_root() {
+        let mut c = Command::new("runuser");
+        c.args(["-u", "postgres", "--"]).arg(program);
+        c
+    } else {
+        Command::new(program)
+    }
+}
+
+fn is_root() -> bool {
+    Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0\n"))
+}
+
+impl Cluster {
+    /// The running one, or a new one; shared by the tests running at the same time.
+    fn shared() -> Option<Arc<Cluster>> {
+        static CURRENT: Mutex<Weak<Cluster>> = Mutex::new(Weak::new());
+        let mut current = CURRENT.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(c) = current.upgrade() {
+            return Some(c);
+        }
+        let c = Arc::new(Cluster::start()?);
+        *current = Arc::downgrade(&c);
+        Some(c)
+    }
+
+    fn start() -> Option<Cluster> {
+        let bin = std::fs::read_dir("/usr/lib/postgresql")
+            .ok()?
+            .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
+            .filter(|b| b.join("initdb").exists())
+            .max()?;
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let dir = std::env::temp_dir().join(format!("hb-pg-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&dir).ok()?;
+        if is_root() {
+            Command::new("chown").arg("postgres:postgres").arg(&dir).status().ok()?;
+        }
+        let quiet = |mut c: Command| {
+            c.stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success())
+        };
+        let data = dir.join("data");
+        let (data_s, dir_s) = (data.to_str()?, dir.to_str()?);
+        let mut initdb = as_postgres(&bin.join("initdb"));
+        initdb.args(["-D", data_s, "-U", "postgres", "--auth=trust", "--no-sync"]);
+        // Its own socket in its own directory and no TCP port: nothing to collide with.
+        let options = format!("-k {dir_s} -c listen_addresses='' -c fsync=off");
+        let log = dir.join("log");
+        let mut start = as_postgres(&bin.join("pg_ctl"));
+        start.args(["-D", data_s, "-o", &options, "-l", log.to_str()?, "-w", "start"]);
+        let cluster = Cluster { url: format!("host={dir_s} user=postgres dbname=postgres"), dir, bin };
+        if !quiet(initdb) || !quiet(start) {
+            return None;
+        }
+        postgres::Client::connect(&cluster.url, postgres::NoTls).ok()?;
+        Some(cluster)
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let mut stop = as_postgres(&self.bin.join("pg_ctl"));
+        stop.arg("-D").arg(self.dir.join("data")).args(["-m", "immediate", "stop"]);
+        let _ = stop.stdout(Stdio::null()).stderr(Stdio::null()).status();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
 }
 
 /// A database made for one test; dropped (with whatever the test left in it) at the end.
@@ -33,6 +120,8 @@ pub struct TestDb {
     pub name: String,
     /// A connection string to this database with the admin's rights.
     pub url: String,
+    /// Keeps a throwaway cluster up while this test runs (dropped after the database).
+    cluster: Option<Arc<Cluster>>,
 }
 
 impl Drop for TestDb {
@@ -45,16 +134,27 @@ impl Drop for TestDb {
 
 /// A fresh database, or `None` (after saying so) when no server is there and none is required.
 pub fn database(test: &str) -> Option<TestDb> {
-    static N: AtomicU32 = AtomicU32::new(0);
-    let Some(admin) = admin_url() else {
+    let Some((admin, cluster)) = admin_url() else {
         if std::env::var_os("HOURBANK_TEST_PG_REQUIRED").is_some() {
             panic!(
-                "no PostgreSQL answers (HOURBANK_TEST_PG, the local socket, 127.0.0.1:5432) and one is required"
+                "no PostgreSQL answers (HOURBANK_TEST_PG, the local socket, 127.0.0.1:5432), none could be started, and one is required"
             );
         }
-        eprintln!("skipping {test}: no PostgreSQL here (set HOURBANK_TEST_PG)");
+        eprintln!("skipping {test}: no PostgreSQL here and none could be started (set HOURBANK_TEST_PG)");
         return None;
     };
+    Some(create(test, admin, cluster))
+}
+
+/// A database on a throwaway cluster of this test's own, whatever else answers: the path taken
+/// on a machine with PostgreSQL installed but not running.
+pub fn own_database(test: &str) -> TestDb {
+    let cluster = Cluster::shared().expect("a throwaway cluster starts from /usr/lib/postgresql");
+    create(test, cluster.url.clone(), Some(cluster))
+}
+
+fn create(test: &str, admin: String, cluster: Option<Arc<Cluster>>) -> TestDb {
+    static N: AtomicU32 = AtomicU32::new(0);
     let name = format!(
         "hb_{}_{}_{}",
         test.chars().take(20).collect::<String>(),
@@ -64,7 +164,7 @@ pub fn database(test: &str) -> Option<TestDb> {
     let mut c = postgres::Client::connect(&admin, postgres::NoTls).expect("admin connection");
     c.batch_execute(&format!("CREATE DATABASE {name}")).expect("create the test database");
     let url = replace_dbname(&admin, &name);
-    Some(TestDb { admin, name, url })
+    TestDb { admin, name, url, cluster }
 }
 
 /// `admin` with its database swapped for `name` (key-value form or URL form).
