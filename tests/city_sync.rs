@@ -106,3 +106,73 @@ fn another_store_under_the_same_code_is_refused_naming_counter_and_seq() {
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("hourbank code set"), "{err}");
 }
+
+/// A push killed with SIGKILL leaves whole batches on the server and nothing half-written;
+/// the next push goes on from the server's head and ends with every event once.
+#[test]
+fn a_push_killed_midway_leaves_whole_batches_and_the_next_completes() {
+    let Some(db) = pg::database("city_kill_push") else { return };
+    city_init(&db.url);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store");
+    let bank = init_in(&path);
+    bank.set_counter_code(&admin(), None, &hourbank::domain::CounterCode::parse("JH-KILL").unwrap()).unwrap();
+    let sorting = activity(&bank, "垃圾分类督导");
+    let cards: Vec<String> = (0..500).map(|i| format!("JH{i:06}")).collect();
+    for c in &cards {
+        register(&bank, c, "志愿者");
+    }
+    let batch = hourbank::bank::BatchDeposit {
+        cards: cards.iter().map(|c| card(c)).collect(),
+        activity: sorting,
+        minutes: hourbank::domain::Minutes::new(30),
+        served_on: None,
+        note: String::new(),
+    };
+    for _ in 0..80 {
+        bank.deposit_batch(&admin(), None, &batch).unwrap();
+    }
+    let total = bank.last_seq().unwrap();
+    drop(bank);
+
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_hourbank"))
+        .arg("--store")
+        .arg(&path)
+        .args(["sync", "--url", &db.url])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut c = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
+    let head = |c: &mut postgres::Client| -> i64 {
+        c.query_opt("SELECT head_seq FROM hb_counters WHERE code = 'JH-KILL'", &[])
+            .unwrap()
+            .map_or(0, |r| r.get(0))
+    };
+    // Kill it once the first batch is in.
+    while head(&mut c) == 0 && child.try_wait().unwrap().is_none() {
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let at_kill = head(&mut c);
+    let rows_at_kill: i64 = c
+        .query_one("SELECT count(*) FROM hb_events WHERE counter = 'JH-KILL' AND seq > 0", &[])
+        .unwrap()
+        .get(0);
+    assert!(at_kill > 0 && (at_kill as u64) < total, "killed midway: head {at_kill} of {total}");
+    assert_eq!(rows_at_kill, at_kill, "the rows are exactly the batches the head counts");
+    assert_eq!(at_kill % hourbank::city::BATCH as i64, 0, "whole batches only");
+
+    let (code, out, err) = sync(&path, &db.url);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(&format!("server head #{at_kill} → #{total}")), "{out}");
+    let server = rows(&db.url, "JH-KILL");
+    assert_eq!(server.len() as u64, total, "every event once");
+    let mut prev = [0u8; 32];
+    for (seq, _, _, stored) in &server {
+        let s = StoredEvent::split(stored).unwrap();
+        assert!(s.follows(&prev), "chain at {seq}");
+        prev = s.hash();
+    }
+}

@@ -106,15 +106,20 @@ impl Server {
     /// One batch in one transaction, with the counter's head moved to its last seq.
     fn insert_batch(&mut self, code: &str, batch: &mut Vec<Row>) -> Result<u64, PushError> {
         let last = batch.last().map_or(0, |b| b.0);
+        // One statement a batch (arrays unnested server-side): a round trip per event would
+        // make the network, not the server, the limit.
+        let seqs: Vec<i64> = batch.iter().map(|r| r.0).collect();
+        let prevs: Vec<&[u8]> = batch.iter().map(|r| r.1.as_slice()).collect();
+        let hashes: Vec<&[u8]> = batch.iter().map(|r| r.2.as_slice()).collect();
+        let stored: Vec<&[u8]> = batch.iter().map(|r| r.3.as_slice()).collect();
         let mut tx = self.client().transaction().map_err(sql("a transaction"))?;
-        let insert = tx
-            .prepare(
-                "INSERT INTO hb_events (counter, seq, prev_hash, hash, stored) VALUES ($1, $2, $3, $4, $5)",
-            )
-            .map_err(sql("the events"))?;
-        for (seq, prev, hash, stored) in batch.iter() {
-            tx.execute(&insert, &[&code, seq, prev, hash, stored]).map_err(sql("an event"))?;
-        }
+        tx.execute(
+            "INSERT INTO hb_events (counter, seq, prev_hash, hash, stored)
+             SELECT $1, s, p, h, b FROM unnest($2::BIGINT[], $3::BYTEA[], $4::BYTEA[], $5::BYTEA[]) AS t (s, p, h, b)
+             ORDER BY s",
+            &[&code, &seqs, &prevs, &hashes, &stored],
+        )
+        .map_err(sql("a batch of events"))?;
         tx.execute("UPDATE hb_counters SET head_seq = $2 WHERE code = $1", &[&code, &last])
             .map_err(sql("the counter's head"))?;
         tx.commit().map_err(sql("a batch of events"))?;
