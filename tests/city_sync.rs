@@ -99,6 +99,31 @@ fn another_store_under_the_same_code_is_refused_naming_counter_and_seq() {
     let head = before.last().unwrap().0;
     assert!(err.contains(&format!("JH-LL-02 #{head} is not this store's")), "{err}");
     assert_eq!(rows(&db.url, "JH-LL-02"), before, "the server is unchanged by the fork");
+    // The server may also come from the settings file's [sync] url.
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, format!("[sync]\nurl = \"{}\"\n", db.url)).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_hourbank"))
+        .arg("--store")
+        .arg(&first)
+        .arg("sync")
+        .env("HOURBANK_CONFIG", &config)
+        .env_remove("HOURBANK_CITY_URL")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("pushed 0 events of JH-LL-02"));
+    let empty = dir.path().join("empty.toml");
+    std::fs::write(&empty, "").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_hourbank"))
+        .arg("--store")
+        .arg(&first)
+        .arg("sync")
+        .env("HOURBANK_CONFIG", &empty)
+        .env_remove("HOURBANK_CITY_URL")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("[sync]"), "says where a URL can come from");
     // And a store without a code is told how to get one.
     let plain = dir.path().join("plain");
     drop(init_in(&plain));

@@ -8,9 +8,27 @@ use crate::city::{CityError, PushError, Server};
 /// `hourbank sync`: push this counter's new events to the city server.
 #[derive(Debug, clap::Args)]
 pub struct SyncArgs {
-    /// The city server [default: $HOURBANK_CITY_URL]
+    /// The city server [default: $HOURBANK_CITY_URL, else `[sync] url` in the settings file]
     #[arg(long, env = "HOURBANK_CITY_URL")]
-    url: String,
+    url: Option<String>,
+}
+
+/// `--url` or `$HOURBANK_CITY_URL`, else the settings file's `[sync] url`.
+fn city_url(given: Option<String>) -> Result<String, Failure> {
+    if let Some(url) = given {
+        return Ok(url);
+    }
+    let config = match crate::tui::config::Config::default_path() {
+        Some(path) => {
+            crate::tui::config::Config::load(&path).map_err(|e| Failure::bad_input(e.to_string()))?
+        }
+        None => crate::tui::config::Config::default(),
+    };
+    config.sync.url.ok_or_else(|| {
+        Failure::bad_input(
+            "no city server: give --url, set HOURBANK_CITY_URL, or put url under [sync] in the settings file",
+        )
+    })
 }
 
 impl From<PushError> for Failure {
@@ -28,7 +46,7 @@ impl From<PushError> for Failure {
 
 pub fn sync(store: Option<std::path::PathBuf>, a: SyncArgs) -> CliResult {
     let bank = super::open_bank(store)?;
-    let mut server = Server::connect(&a.url)?;
+    let mut server = Server::connect(&city_url(a.url)?)?;
     let pushed = server.push(&bank)?;
     say!(
         "pushed {} events of {} (server head #{} → #{})",

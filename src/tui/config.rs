@@ -26,6 +26,16 @@ pub struct Config {
     pub lang: Option<String>,
     /// Where the reports screen writes XLSX files [default: ~/hourbank-reports].
     pub report_dir: Option<String>,
+    /// The city server this counter shares its journal with (`[sync]`).
+    pub sync: SyncConfig,
+}
+
+/// `[sync]`: where the city server is.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SyncConfig {
+    /// e.g. `postgresql://counter@city-db/hourbank` (`$HOURBANK_CITY_URL` and `--url` win).
+    pub url: Option<String>,
 }
 
 impl Default for Config {
@@ -40,6 +50,7 @@ impl Default for Config {
             theme: None,
             lang: None,
             report_dir: None,
+            sync: SyncConfig::default(),
         }
     }
 }
