@@ -1,6 +1,7 @@
 //! Use cases. Each operation validates, commits one transaction over every tree it touches,
 //! flushes, and only then returns the committed events. The TUI and CLI call nothing below this.
 
+mod admin;
 mod backup;
 mod certificate;
 mod check;
