@@ -22,9 +22,16 @@ const PHONE_TAIL: usize = 4;
 /// One search result, best first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Hit {
+    /// [`ELSEWHERE`] for a volunteer registered only at another counter (see
+    /// [`SearchIndex::card_of`]).
     pub id: VolunteerId,
     pub score: u32,
+    entry: usize,
 }
+
+/// The id of a hit registered at another counter only: volunteer ids are journal seqs, which
+/// start at 1, so 0 is never one.
+pub const ELSEWHERE: VolunteerId = 0;
 
 /// Above this many candidates, results are ranked by cheap prefix matches instead of fuzzy
 /// scores: after one or two typed letters thousands match, and any 20 of them that start with
@@ -188,6 +195,26 @@ impl SearchIndex {
         index
     }
 
+    /// Adds a volunteer registered at another counter only, found by card, name and pinyin
+    /// like everyone else; their hits carry [`ELSEWHERE`]. Registering them here later
+    /// ([`SearchIndex::upsert`] with their new id) takes the same entry over.
+    pub fn add_elsewhere(&mut self, v: &Volunteer) {
+        let e = entry(ELSEWHERE, v);
+        if self.by_card.contains_key(&e.card) {
+            return;
+        }
+        let at = self.entries.len();
+        self.by_card.insert(e.card.clone(), at);
+        self.entries.push(e);
+        self.list(at);
+        self.last = None;
+    }
+
+    /// The card number of a hit (what a volunteer registered elsewhere is opened by).
+    pub fn card_of(&self, hit: &Hit) -> &str {
+        &self.entries[hit.entry].card
+    }
+
     fn unlist(&mut self, at: usize) {
         for (k, kind) in QueryKind::ALL.into_iter().enumerate() {
             for key in self.entries[at].keys(kind) {
@@ -242,6 +269,14 @@ impl SearchIndex {
                 self.unlist(at);
                 self.by_card.remove(&self.entries[at].card);
                 self.by_card.insert(e.card.clone(), at);
+                self.entries[at] = e;
+                at
+            }
+            // Registered here after being found as registered elsewhere: the same entry.
+            None if self.by_card.get(&e.card).is_some_and(|&at| self.entries[at].id == ELSEWHERE) => {
+                let at = self.by_card[&e.card];
+                self.unlist(at);
+                self.by_id.insert(id, at);
                 self.entries[at] = e;
                 at
             }
@@ -332,7 +367,7 @@ impl SearchIndex {
         }
         ranked.sort_by_key(by_rank);
         self.last = Some((lower, kept));
-        ranked.into_iter().map(|(score, at)| Hit { id: entries[at].id, score }).collect()
+        ranked.into_iter().map(|(score, at)| Hit { id: entries[at].id, score, entry: at }).collect()
     }
 }
 

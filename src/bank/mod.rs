@@ -5,6 +5,7 @@ mod admin;
 mod backup;
 mod certificate;
 mod check;
+mod city;
 mod import;
 mod login;
 mod ops;
@@ -33,6 +34,9 @@ pub use crate::store::{StoredEvent, link_hash};
 pub use backup::{BackupSummary, VerifyReport, verify_backup};
 pub use certificate::{Certificate, CertificateError};
 pub use check::{CheckReport, Problem};
+pub use city::{
+    CityBalance, CityCounter, CityVolunteer, EntryRow, RegistrationConflict, RemoteError, RowNames,
+};
 pub use import::{ImportError, ImportSummary, RowError};
 pub use login::LoginError;
 pub use ops::*;

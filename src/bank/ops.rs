@@ -358,6 +358,9 @@ impl Bank {
     ) -> Result<Committed, BankError> {
         let (served_on, today) = (self.service_day(d.served_on)?, self.today());
         let note = crate::domain::parse_text(&d.note, crate::domain::MAX_NOTE_CHARS)?;
+        if !preview {
+            self.adopt_from_city(who, std::slice::from_ref(&d.card))?;
+        }
         let plan = |view: &TxView<'_>| {
             let role = require(view, who, Need::Staff, "record hours")?;
             let volunteer = depositor(view, &d.card, served_on, today)?;
@@ -397,6 +400,9 @@ impl Bank {
         let mut seen = std::collections::HashSet::new();
         if let Some(dup) = b.cards.iter().find(|c| !seen.insert(*c)) {
             return Err(Rule::DuplicateInBatch(dup.to_string()).into());
+        }
+        if !preview {
+            self.adopt_from_city(who, &b.cards)?;
         }
         let plan = |view: &TxView<'_>| {
             let role = require(view, who, Need::Staff, "record hours")?;

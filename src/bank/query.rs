@@ -242,6 +242,10 @@ impl Bank {
     /// volunteers, so the counter builds it off the UI thread.
     pub fn search_index(&self) -> Result<crate::search::SearchIndex, BankError> {
         let records: Vec<(VolunteerId, Volunteer)> = self.store.volunteers().collect::<Result<_, _>>()?;
-        Ok(crate::search::SearchIndex::build(records.iter().map(|(id, v)| (*id, v))))
+        let mut index = crate::search::SearchIndex::build(records.iter().map(|(id, v)| (*id, v)));
+        for v in self.city_only_volunteers()? {
+            index.add_elsewhere(&v.record);
+        }
+        Ok(index)
     }
 }

@@ -3,13 +3,18 @@
 //! both run) and to the bank, and to nothing below it.
 //!
 //! So far: setting the server up (`hourbank city init`: the schema in `schema.sql`, the roles
-//! a counter and a city report use) and pushing a counter's journal (`hourbank sync`).
+//! a counter and a city report use), pushing a counter's journal and pulling everyone else's
+//! (`hourbank sync`).
 
+mod pull;
 mod push;
 mod server;
+mod sync;
 
+pub use pull::{PullError, Pulled};
 pub use push::{BATCH, PushError, Pushed};
 pub use server::{CityError, Server};
+pub use sync::{Background, SyncError, SyncStatus, Synced, sync_url, with_retries};
 
 /// The server's schema: every statement idempotent.
 pub const SCHEMA: &str = include_str!("schema.sql");

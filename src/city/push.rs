@@ -6,7 +6,7 @@
 //! same code) and nothing is pushed.
 
 use super::{CityError, Server};
-use crate::bank::{Bank, StoredEvent};
+use crate::bank::{Bank, EntryRow, RowNames, StoredEvent};
 
 /// Events per transaction: large enough to amortise a round trip, small enough that a
 /// retried batch is cheap.
@@ -86,25 +86,34 @@ impl Server {
         };
         let mut to = head;
         let mut batch: Vec<Row> = Vec::with_capacity(BATCH);
+        let mut entries: Vec<EntryRow> = Vec::with_capacity(BATCH);
+        let mut names = RowNames::default();
         for item in bank.stored_events_from(head + 1) {
             let (seq, value) = item?;
             let stored =
                 StoredEvent::split(&value).filter(|s| s.follows(&prev)).ok_or(PushError::Damaged(seq))?;
             let hash = stored.hash();
+            entries.extend(bank.entry_rows(seq, &value, &mut names)?);
             batch.push((seq as i64, prev.to_vec(), hash.to_vec(), value));
             prev = hash;
             if batch.len() == BATCH {
-                to = self.insert_batch(&code, &mut batch)?;
+                to = self.insert_batch(&code, &mut batch, &mut entries)?;
             }
         }
         if !batch.is_empty() {
-            to = self.insert_batch(&code, &mut batch)?;
+            to = self.insert_batch(&code, &mut batch, &mut entries)?;
         }
         Ok(Pushed { code, from: head, to })
     }
 
-    /// One batch in one transaction, with the counter's head moved to its last seq.
-    fn insert_batch(&mut self, code: &str, batch: &mut Vec<Row>) -> Result<u64, PushError> {
+    /// One batch in one transaction, with its derived rows and the counter's head moved to its
+    /// last seq.
+    fn insert_batch(
+        &mut self,
+        code: &str,
+        batch: &mut Vec<Row>,
+        entries: &mut Vec<EntryRow>,
+    ) -> Result<u64, PushError> {
         let last = batch.last().map_or(0, |b| b.0);
         // One statement a batch (arrays unnested server-side): a round trip per event would
         // make the network, not the server, the limit.
@@ -120,6 +129,23 @@ impl Server {
             &[&code, &seqs, &prevs, &hashes, &stored],
         )
         .map_err(sql("a batch of events"))?;
+        let seqs: Vec<i64> = entries.iter().map(|e| e.seq as i64).collect();
+        let lines: Vec<i32> = entries.iter().map(|e| e.line as i32).collect();
+        let cards: Vec<&str> = entries.iter().map(|e| e.card.as_str()).collect();
+        let minutes: Vec<i64> = entries.iter().map(|e| e.minutes).collect();
+        let kinds: Vec<&str> = entries.iter().map(|e| e.kind).collect();
+        let activities: Vec<Option<&str>> = entries.iter().map(|e| e.activity.as_deref()).collect();
+        let communities: Vec<&str> = entries.iter().map(|e| e.community.as_str()).collect();
+        let days: Vec<chrono::NaiveDate> = entries.iter().map(|e| e.day.date()).collect();
+        tx.execute(
+            "INSERT INTO hb_entries (counter, seq, line, card, minutes, kind, activity, community, day)
+             SELECT $1, s, l, c, m, k, a, o, d
+             FROM unnest($2::BIGINT[], $3::INTEGER[], $4::TEXT[], $5::BIGINT[], $6::TEXT[], $7::TEXT[], $8::TEXT[], $9::DATE[])
+                  AS t (s, l, c, m, k, a, o, d)",
+            &[&code, &seqs, &lines, &cards, &minutes, &kinds, &activities, &communities, &days],
+        )
+        .map_err(sql("a batch's report rows"))?;
+        entries.clear();
         tx.execute("UPDATE hb_counters SET head_seq = $2 WHERE code = $1", &[&code, &last])
             .map_err(sql("the counter's head"))?;
         tx.commit().map_err(sql("a batch of events"))?;

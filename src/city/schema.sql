@@ -31,18 +31,21 @@ CREATE TABLE IF NOT EXISTS hb_events (
     FOREIGN KEY (counter, prev_seq, prev_hash) REFERENCES hb_events (counter, seq, hash)
 );
 
--- What SQL reports read, derived from each event when it is pushed: who, how many signed
--- minutes, what kind, for which activity and community, on which day.
+-- What SQL reports read, derived from each event when it is pushed (in the same transaction):
+-- one line per volunteer whose hours it moves (a transfer has two, a registration one of 0
+-- minutes), with the card, signed minutes, kind, activity, community and day (the day served
+-- for a deposit, else the day recorded). A reversal's lines are its target's, negated.
 CREATE TABLE IF NOT EXISTS hb_entries (
-    counter   TEXT   NOT NULL,
-    seq       BIGINT NOT NULL,
-    card      TEXT,
-    minutes   BIGINT NOT NULL DEFAULT 0,
-    kind      TEXT   NOT NULL,
+    counter   TEXT    NOT NULL,
+    seq       BIGINT  NOT NULL,
+    line      INTEGER NOT NULL CHECK (line >= 0),
+    card      TEXT    NOT NULL,
+    minutes   BIGINT  NOT NULL,
+    kind      TEXT    NOT NULL,
     activity  TEXT,
-    community TEXT,
-    day       DATE   NOT NULL,
-    PRIMARY KEY (counter, seq),
+    community TEXT    NOT NULL,
+    day       DATE    NOT NULL,
+    PRIMARY KEY (counter, seq, line),
     FOREIGN KEY (counter, seq) REFERENCES hb_events (counter, seq)
 );
 

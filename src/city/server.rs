@@ -34,6 +34,19 @@ impl CityError {
         }
     }
 
+    /// Whether trying again later may succeed: the network or the server went away, the
+    /// server is starting or stopping, or it gave up on a transaction to keep others
+    /// serialisable (40001, 40P01), which is retried whole.
+    pub fn transient(&self) -> bool {
+        match self {
+            CityError::Url(_) => false,
+            CityError::Connect(_) | CityError::Failed { .. } => true,
+            CityError::Refused { code, .. } => {
+                code.starts_with("40") || code.starts_with("08") || code.starts_with("57") || code == "53300"
+            }
+        }
+    }
+
     /// The SQLSTATE of a refusal, if the server gave one.
     pub fn sqlstate(&self) -> Option<&str> {
         match self {

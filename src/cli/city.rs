@@ -3,9 +3,11 @@
 use clap::Subcommand;
 
 use super::{CliResult, Failure, exit};
-use crate::city::{CityError, PushError, Server};
+use crate::city::{CityError, PullError, PushError, Server, SyncError};
+use crate::domain::privacy::{mask_id_number, mask_phone};
 
-/// `hourbank sync`: push this counter's new events to the city server.
+/// `hourbank sync`: push this counter's new events to the city server, then pull every other
+/// counter's.
 #[derive(Debug, clap::Args)]
 pub struct SyncArgs {
     /// The city server [default: $HOURBANK_CITY_URL, else `[sync] url` in the settings file]
@@ -44,10 +46,31 @@ impl From<PushError> for Failure {
     }
 }
 
+impl From<PullError> for Failure {
+    fn from(e: PullError) -> Self {
+        match e {
+            PullError::City(c) => c.into(),
+            PullError::Bank(b) => b.into(),
+        }
+    }
+}
+
+impl From<SyncError> for Failure {
+    fn from(e: SyncError) -> Self {
+        match e {
+            SyncError::Connect(c) => c.into(),
+            SyncError::Push(p) => p.into(),
+            SyncError::Pull(p) => p.into(),
+        }
+    }
+}
+
+/// Tries a sync this many times while what fails may pass (about 3.5 s of waiting in all).
+const SYNC_TRIES: u32 = 3;
+
 pub fn sync(store: Option<std::path::PathBuf>, a: SyncArgs) -> CliResult {
     let bank = super::open_bank(store)?;
-    let mut server = Server::connect(&city_url(a.url)?)?;
-    let pushed = server.push(&bank)?;
+    let crate::city::Synced { pushed, pulled } = crate::city::sync_url(&city_url(a.url)?, &bank, SYNC_TRIES)?;
     say!(
         "pushed {} events of {} (server head #{} → #{})",
         pushed.to - pushed.from,
@@ -55,6 +78,18 @@ pub fn sync(store: Option<std::path::PathBuf>, a: SyncArgs) -> CliResult {
         pushed.from,
         pushed.to
     );
+    let from: Vec<String> =
+        pulled.counters.iter().map(|(code, from, to)| format!("{code} #{} → #{to}", from)).collect();
+    say!(
+        "pulled {} events of {} other counter(s){}",
+        pulled.events(),
+        pulled.counters.len(),
+        if from.is_empty() { String::new() } else { format!(" ({})", from.join(", ")) }
+    );
+    if !pulled.stopped.is_empty() {
+        let why: Vec<String> = pulled.stopped.iter().map(ToString::to_string).collect();
+        return Err(Failure { code: exit::REFUSED, message: why.join("\n") });
+    }
     Ok(())
 }
 
@@ -65,6 +100,12 @@ pub enum CityCmd {
         /// The server, e.g. postgresql://admin@city-db/hourbank [default: $HOURBANK_CITY_URL]
         #[arg(long, env = "HOURBANK_CITY_URL")]
         url: String,
+    },
+    /// Cards that two counters registered with different details (as of the last sync)
+    Conflicts {
+        /// Print the list as JSON
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -79,8 +120,9 @@ impl From<CityError> for Failure {
     }
 }
 
-pub fn run(cmd: CityCmd) -> CliResult {
+pub fn run(store: Option<std::path::PathBuf>, cmd: CityCmd) -> CliResult {
     match cmd {
+        CityCmd::Conflicts { json } => conflicts(store, json)?,
         CityCmd::Init { url } => {
             let mut server = Server::connect(&url)?;
             server.init()?;
@@ -88,6 +130,56 @@ pub fn run(cmd: CityCmd) -> CliResult {
                 "city server ready: tables hb_counters, hb_events, hb_entries; roles {} and {}",
                 crate::city::COUNTER_ROLE,
                 crate::city::READER_ROLE
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Every card registered differently at two counters, each version with what differs
+/// (personal data masked as on every list: the admin compares, then corrects the registration
+/// at the counter that has it wrong).
+fn conflicts(store: Option<std::path::PathBuf>, json: bool) -> CliResult {
+    let bank = super::open_bank(store)?;
+    let list = bank.registration_conflicts()?;
+    if json {
+        let items: Vec<serde_json::Value> = list
+            .iter()
+            .map(|c| {
+                let versions: Vec<serde_json::Value> = c
+                    .versions
+                    .iter()
+                    .map(|(code, v)| {
+                        serde_json::json!({
+                            "counter": code,
+                            "name": v.name.as_str(),
+                            "phone": v.phone.as_ref().map(|p| mask_phone(p.as_str())),
+                            "id_number": v.id_number.as_ref().map(|n| mask_id_number(n.as_str())),
+                            "community": v.community,
+                            "registered_on": v.registered_on.to_string(),
+                        })
+                    })
+                    .collect();
+                serde_json::json!({ "card_no": c.card.as_str(), "differs": c.differs(), "versions": versions })
+            })
+            .collect();
+        super::output::json(&serde_json::Value::Array(items));
+        return Ok(());
+    }
+    if list.is_empty() {
+        say!("no conflicting registrations");
+    }
+    for c in &list {
+        say!("{}: {} differ", c.card, c.differs().join(", "));
+        for (code, v) in &c.versions {
+            say!(
+                "  {:<16} {} | {} | {} | {} | {}",
+                if code.is_empty() { "(here)" } else { code.as_str() },
+                v.name,
+                v.phone.as_ref().map(|p| mask_phone(p.as_str())).unwrap_or_default(),
+                v.id_number.as_ref().map(|n| mask_id_number(n.as_str())).unwrap_or_default(),
+                v.community,
+                v.registered_on
             );
         }
     }

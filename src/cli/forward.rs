@@ -19,6 +19,7 @@ pub fn forwardable(command: &Command) -> bool {
         // PIN from standard input stay out (the owner's input is the counter's keyboard).
         Command::Volunteer(v) => !matches!(v, super::volunteer::VolunteerCmd::Pin { .. }),
         Command::Activity(_) | Command::Reward(_) | Command::Code(_) | Command::Sync(_) => true,
+        Command::City(super::city::CityCmd::Conflicts { .. }) => true,
         Command::Balance(_)
         | Command::History(_)
         | Command::Check(_)

@@ -386,7 +386,7 @@ fn dispatch(store: Option<PathBuf>, command: Command) -> CliResult {
         Command::Init(a) => init::init(store, a),
         Command::Demo(a) => init::demo(store, a),
         Command::Code(c) => init::code(store, c),
-        Command::City(c) => city::run(c),
+        Command::City(c) => city::run(store, c),
         Command::Sync(a) => city::sync(store, a),
         Command::Volunteer(c) => volunteer::run(store, c),
         Command::Certificate(c) => certificate::run(store, c),

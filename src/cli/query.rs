@@ -27,7 +27,20 @@ pub struct CheckArgs {
 
 pub fn balance(store: Option<PathBuf>, a: CardArgs) -> CliResult {
     let bank = open_bank(store)?;
-    let v = bank.find_card(&a.card.parse()?)?;
+    let card = a.card.parse()?;
+    let city = bank.city_balance(&card)?;
+    // A volunteer registered at another counter only has a city balance here.
+    let v = match bank.find_card(&card) {
+        Ok(v) => v,
+        Err(e) => match bank.city_registrations(&card)?.into_iter().next() {
+            Some(elsewhere) => crate::bank::VolunteerView {
+                id: 0,
+                volunteer: elsewhere.record,
+                account: crate::domain::Account::default(),
+            },
+            None => return Err(e.into()),
+        },
+    };
     if a.json {
         output::json(&json!({
             "card_no": v.volunteer.card.as_str(),
@@ -39,6 +52,8 @@ pub fn balance(store: Option<PathBuf>, a: CardArgs) -> CliResult {
             "given_minutes": v.account.given,
             "adjusted_in_minutes": v.account.adjusted_in,
             "adjusted_out_minutes": v.account.adjusted_out,
+            "city_balance_minutes": city.total(),
+            "city_as_of": city.as_of.map(|t| t.to_string()),
         }));
     } else {
         // The figures add up: earned, then every other total that is not zero.
@@ -61,6 +76,18 @@ pub fn balance(store: Option<PathBuf>, a: CardArgs) -> CliResult {
             v.volunteer.name,
             format_hours(v.account.balance())
         );
+        if let Some(as_of) = city.as_of {
+            let at: Vec<String> =
+                city.elsewhere.iter().map(|(code, m)| format!("{code} {}h", format_hours(*m))).collect();
+            say!(
+                "city balance {}h (here {}h{}{}), as of {}",
+                format_hours(city.total()),
+                format_hours(city.here),
+                if at.is_empty() { "" } else { ", " },
+                at.join(", "),
+                as_of.datetime().with_timezone(&Local).format("%Y-%m-%d %H:%M:%S")
+            );
+        }
     }
     Ok(())
 }

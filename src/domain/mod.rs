@@ -18,7 +18,7 @@ pub use event::*;
 pub use ledger::{ApplyError, LedgerStore, NameKind, Rule};
 pub use login::{LoginAttempts, check_staff_pin, check_volunteer_pin};
 pub use minutes::{Minutes, format_hours};
-pub use rules::{Flow, Lot, Rounding, Rules, expiring, expiring_flows, flow};
+pub use rules::{Flow, Lot, Rounding, Rules, expiring, expiring_flows, flow, money_lines};
 pub use shift::{ReviewReason, Shift, ShiftOutcome, ShiftRules, ShiftState};
 pub use types::*;
 

@@ -39,6 +39,10 @@ pub enum Rule {
     PastCourseDate(String),
     #[error("this counter's code is already {0}; it is set once")]
     CounterCodeSet(String),
+    #[error(
+        "card {card} was registered with different details at counters {counters}; an admin settles it first"
+    )]
+    RegistrationConflict { card: String, counters: String },
     #[error("only an admin may {0}")]
     AdminOnly(&'static str),
     #[error("balance {balance} is less than the {needed} needed")]

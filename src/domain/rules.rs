@@ -169,6 +169,29 @@ pub fn flow(volunteer: u64, kind: &super::EventKind, recorded_on: Day) -> Option
     }
 }
 
+/// The volunteers entry `seq` of `kind` moves hours for, each with the signed minutes (a
+/// registration is a line of 0, so reports can count newcomers). A reversal is left to the
+/// caller: its lines are its target's, negated.
+pub fn money_lines(seq: u64, kind: &super::EventKind) -> Vec<(u64, i64)> {
+    use super::EventKind as K;
+    let signed = |volunteer| match flow(volunteer, kind, Day::from_date(chrono::NaiveDate::default())) {
+        Some(Flow::Credit(lot)) => (volunteer, i64::try_from(lot.minutes).unwrap_or(i64::MAX)),
+        Some(Flow::Debit(m)) => (volunteer, -i64::try_from(m).unwrap_or(i64::MAX)),
+        None => (volunteer, 0),
+    };
+    match kind {
+        K::VolunteerRegistered(_) => vec![(seq, 0)],
+        K::Transferred { from, to, .. } => vec![signed(*from), signed(*to)],
+        K::Deposited { volunteer, .. }
+        | K::Redeemed { volunteer, .. }
+        | K::Adjusted { volunteer, .. }
+        | K::Expired { volunteer, .. }
+        | K::Donated { volunteer, .. }
+        | K::PoolGranted { volunteer, .. } => vec![signed(*volunteer)],
+        _ => Vec::new(),
+    }
+}
+
 /// [`expiring`] over a volunteer's flows.
 pub fn expiring_flows(flows: impl IntoIterator<Item = Flow>, cutoff: Day) -> u64 {
     let mut lots = Vec::new();

@@ -66,6 +66,9 @@ impl Text {
             Rule::FutureDate(d) => fill(self.err_future_date, &[d]),
             Rule::PastCourseDate(d) => fill(self.err_past_course_date, &[d]),
             Rule::CounterCodeSet(c) => fill(self.err_counter_code_set, &[c]),
+            Rule::RegistrationConflict { card, counters } => {
+                fill(self.err_registration_conflict, &[card, counters])
+            }
             Rule::AdminOnly(_) => self.err_admin_only.into(),
             Rule::NotPermitted(_) => self.err_not_permitted.into(),
             Rule::InsufficientBalance { balance, needed } => {

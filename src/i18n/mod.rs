@@ -311,6 +311,12 @@ pub struct Text {
     pub err_future_date: &'static str,
     pub err_counter_code: &'static str,
     pub err_counter_code_set: &'static str,
+    pub err_registration_conflict: &'static str,
+    /// Under a volunteer's balance once the counter syncs: the city balance and when it was
+    /// last pulled ({} hours, {} time).
+    pub city_balance_as_of: &'static str,
+    /// The same when the last pull did not reach every counter ({} hours).
+    pub city_balance_incomplete: &'static str,
     pub warn_files_loosened: &'static str,
     pub warn_key_loosened: &'static str,
     pub warn_key_created: &'static str,

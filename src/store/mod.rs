@@ -2,6 +2,8 @@
 //! Nothing above this module sees a sled type.
 
 pub mod backup;
+mod city;
+pub use city::{CityAccount, CityCounter, CityVolunteer, RemoteError};
 pub mod codec;
 mod journal_copy;
 pub mod keys;
@@ -21,7 +23,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 pub use codec::CodecError;
-pub use stored::{HASH_LEN, StoredEvent, encode_event, link_hash, stored_hash};
+pub use stored::{HASH_LEN, StoredEvent, decode_stored, encode_event, link_hash, stored_hash};
 pub use tx::{CommitContext, CommitError, Committed, Head, OpRecord, Pending, TxFail, TxView};
 
 /// Version of the tree layout. Bumped when a tree's key or value meaning changes.
@@ -71,9 +73,41 @@ pub mod tree {
         OPS, SHIFTS, LIMITS,
     ];
 
+    /// Other counters' journals and projections, pulled from the city server (`store::city`):
+    /// the same layout as `ALL`, at the same indexes, every key prefixed with the counter's
+    /// code and a zero byte, so the same rules keep them.
+    pub const CITY: [TreeId; 15] = [
+        id(0, "city_meta"),
+        id(1, "city_journal"),
+        id(2, "city_volunteers"),
+        id(3, "city_card_index"),
+        id(4, "city_accounts"),
+        id(5, "city_activities"),
+        id(6, "city_rewards"),
+        id(7, "city_stock"),
+        id(8, "city_staff"),
+        id(9, "city_names"),
+        id(10, "city_reversed"),
+        id(11, "city_ops"),
+        id(12, "city_shifts"),
+        id(13, "city_limits"),
+        CITY_COUNTERS,
+    ];
+    /// Counter code → when its events were last pulled; `as_of` → the last whole pull.
+    pub const CITY_COUNTERS: TreeId = id(14, "city_counters");
+
     #[cfg(test)]
     mod tests {
         use super::*;
+
+        #[test]
+        fn city_trees_mirror_the_counters_own_at_the_same_indexes() {
+            for (own, city) in ALL.iter().zip(CITY.iter()) {
+                assert_eq!(own.index, city.index);
+                assert_eq!(format!("city_{}", own.name), city.name);
+            }
+            assert_eq!(CITY[14], CITY_COUNTERS);
+        }
 
         #[test]
         fn each_tree_sits_at_its_index_and_the_on_disk_names_are_unchanged() {
@@ -172,6 +206,8 @@ pub struct Store {
     dir: PathBuf,
     db: sled::Db,
     trees: Vec<sled::Tree>,
+    /// `tree::CITY`, in order.
+    city_trees: Vec<sled::Tree>,
     /// Held for the life of the store: the OS lock that makes us the only owner.
     _lock: File,
     /// Serialises writers in this process so sled never has to retry our transactions, and
@@ -216,15 +252,20 @@ impl Store {
         let config = sled_config(&sled_dir);
         let sled_existed = sled_dir.join("db").exists();
         remove_unfinished_snapshots(&sled_dir);
-        let (db, trees) = guard_sled(dir, || {
+        let (db, trees, city_trees) = guard_sled(dir, || {
             let db = open_sled(&config, dir)?;
-            let trees = tree::ALL.iter().map(|t| db.open_tree(t.name)).collect::<Result<Vec<_>, _>>()?;
-            Ok((db, trees))
+            let open = |set: &[tree::TreeId]| {
+                set.iter().map(|t| db.open_tree(t.name)).collect::<Result<Vec<_>, _>>()
+            };
+            let trees = open(&tree::ALL)?;
+            let city_trees = open(&tree::CITY)?;
+            Ok((db, trees, city_trees))
         })?;
         let mut store = Store {
             dir: dir.to_path_buf(),
             db,
             trees,
+            city_trees,
             _lock: lock,
             write_gate: Mutex::new(None),
             loosened: Vec::new(),

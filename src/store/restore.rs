@@ -6,8 +6,9 @@ use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 
 use super::keys::u64_key;
+use super::stored::StoredEvent;
 use super::tree::{JOURNAL, META, OPS};
-use super::tx::{Abort, Head, OpRecord, TxView, lift};
+use super::tx::{Abort, Head, OpRecord, TxResult, TxView, lift};
 use super::{CommitError, SCHEMA_VERSION, Store, StoreError, meta};
 use crate::domain::ledger::{ApplyError, apply};
 use crate::domain::{Event, Origin, Rule};
@@ -20,53 +21,21 @@ impl Store {
         let _gate = self.write_gate.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let result = self.trees.as_slice().transaction(|trees| {
             let mut view = TxView::new(trees);
-            let mut head: Head =
-                lift(view.get(META, meta::HEAD).map_err(ApplyError::Store))?.unwrap_or_default();
+            let head: Head = lift(view.get(META, meta::HEAD).map_err(ApplyError::Store))?.unwrap_or_default();
             if head.next_seq == 1 {
                 lift(view.put(META, meta::SCHEMA, &SCHEMA_VERSION).map_err(ApplyError::Store))?;
                 lift(view.put(META, meta::COUNTER_ID, &counter_id.to_string()).map_err(ApplyError::Store))?;
             }
-            let mut sources: Option<Vec<String>> = None;
-            for (stored, event) in events {
-                let seq = event.seq();
-                if seq != head.next_seq {
-                    return Err(ConflictableTransactionError::Abort(Abort::Rule(Rule::UnknownEntry(
-                        head.next_seq,
-                    ))));
-                }
-                lift(apply(&mut view, event))?;
-                match &event.body.origin {
-                    Origin::Direct => {}
-                    Origin::Op(tag) => {
-                        let record = OpRecord { digest: tag.digest, first_seq: seq, events: tag.events };
-                        lift(view.put(OPS, tag.id.as_bytes(), &record).map_err(ApplyError::Store))?;
-                    }
-                    Origin::Import(r) => {
-                        let list = match sources.as_mut() {
-                            Some(list) => list,
-                            None => sources.insert(
-                                lift(view.get(META, meta::IMPORT_SOURCES).map_err(ApplyError::Store))?
-                                    .unwrap_or_default(),
-                            ),
-                        };
-                        if !list.contains(&r.source) {
-                            list.push(r.source.clone());
-                        }
-                    }
-                }
-                view.trees[JOURNAL.index].insert(&u64_key(seq), stored.as_slice())?;
-                head = Head { next_seq: seq + 1, last_hash: event.hash };
-            }
-            lift(view.write_back().map_err(ApplyError::Store))?;
-            if let Some(list) = &sources {
-                lift(view.put(META, meta::IMPORT_SOURCES, list).map_err(ApplyError::Store))?;
-            }
-            lift(view.put(META, meta::HEAD, &head).map_err(ApplyError::Store))?;
-            Ok(())
+            append_events(&mut view, head, events).map(drop)
         });
         match result {
             Ok(()) => {}
-            Err(TransactionError::Abort(Abort::Rule(rule))) => return Err(rule.into()),
+            Err(TransactionError::Abort(Abort::Rule(rule) | Abort::Refused { rule: Some(rule), .. })) => {
+                return Err(rule.into());
+            }
+            Err(TransactionError::Abort(Abort::Refused { seq, rule: None })) => {
+                return Err(Rule::UnknownEntry(seq).into());
+            }
             Err(TransactionError::Abort(Abort::Codec(c))) => return Err(StoreError::Corrupt(c).into()),
             Err(TransactionError::Abort(Abort::Preview(_))) => {
                 return Err(StoreError::Internal("a restore does not preview").into());
@@ -83,4 +52,57 @@ impl Store {
         copy.append(first, &records, events.len() as u64);
         Ok(())
     }
+}
+
+/// Appends `events` after `head` inside a transaction, in the view's scope: each must carry the
+/// next seq and link from the previous hash over its own bytes, and pass `apply`; each is
+/// stored byte for byte, with its operation id and import source remembered as when it was
+/// first committed. Returns the new head, also written to the scope's `meta`.
+pub(super) fn append_events(
+    view: &mut TxView<'_>,
+    mut head: Head,
+    events: &[(Vec<u8>, Event)],
+) -> TxResult<Head> {
+    let mut sources: Option<Vec<String>> = None;
+    for (stored, event) in events {
+        let seq = event.seq();
+        let linked = StoredEvent::split(stored).is_some_and(|s| s.follows(&head.last_hash));
+        if seq != head.next_seq || !linked {
+            return Err(ConflictableTransactionError::Abort(Abort::Refused { seq, rule: None }));
+        }
+        match apply(view, event) {
+            Ok(()) => {}
+            Err(ApplyError::Rule(rule)) => {
+                return Err(ConflictableTransactionError::Abort(Abort::Refused { seq, rule: Some(rule) }));
+            }
+            Err(e) => lift(Err(e))?,
+        }
+        match &event.body.origin {
+            Origin::Direct => {}
+            Origin::Op(tag) => {
+                let record = OpRecord { digest: tag.digest, first_seq: seq, events: tag.events };
+                lift(view.put(OPS, tag.id.as_bytes(), &record).map_err(ApplyError::Store))?;
+            }
+            Origin::Import(r) => {
+                let list = match sources.as_mut() {
+                    Some(list) => list,
+                    None => sources.insert(
+                        lift(view.get(META, meta::IMPORT_SOURCES).map_err(ApplyError::Store))?
+                            .unwrap_or_default(),
+                    ),
+                };
+                if !list.contains(&r.source) {
+                    list.push(r.source.clone());
+                }
+            }
+        }
+        view.trees[JOURNAL.index].insert(&*view.key(&u64_key(seq)), stored.as_slice())?;
+        head = Head { next_seq: seq + 1, last_hash: event.hash };
+    }
+    lift(view.write_back().map_err(ApplyError::Store))?;
+    if let Some(list) = &sources {
+        lift(view.put(META, meta::IMPORT_SOURCES, list).map_err(ApplyError::Store))?;
+    }
+    lift(view.put(META, meta::HEAD, &head).map_err(ApplyError::Store))?;
+    Ok(head)
 }

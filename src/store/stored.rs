@@ -61,6 +61,11 @@ impl<'a> StoredEvent<'a> {
     }
 }
 
+/// The event a stored value holds (its seq names it in errors).
+pub fn decode_stored(seq: u64, value: &[u8]) -> Result<crate::domain::Event, CodecError> {
+    codec::decode(super::tree::JOURNAL.name, &seq.to_be_bytes(), value)
+}
+
 /// The hash stored at the end of `value`, if it is long enough to hold one.
 pub fn stored_hash(value: &[u8]) -> Option<[u8; HASH_LEN]> {
     StoredEvent::split(value).map(|s| s.hash)

@@ -1,6 +1,7 @@
 //! The commit path: one sled transaction over every tree, in which the ledger rules run
 //! (`domain::ledger::apply`) and the events are chained and appended; then a flush.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashMap;
 
@@ -99,6 +100,13 @@ pub(super) enum Abort {
     Codec(CodecError),
     /// A preview ran to the end: what it would have committed, rolled back.
     Preview(Box<Committed>),
+    /// An event replayed from elsewhere (a backup, another counter) that cannot stand where it
+    /// would go: its seq, and the rule it breaks, or `None` when it does not continue the chain
+    /// (another seq, or a link hash that is not over the previous hash and its own bytes).
+    Refused {
+        seq: u64,
+        rule: Option<Rule>,
+    },
 }
 
 pub(super) type TxResult<T> = Result<T, ConflictableTransactionError<Abort>>;
@@ -117,13 +125,40 @@ pub(super) fn lift<T>(r: Result<T, ApplyError<TxFail>>) -> TxResult<T> {
 /// operation costs microseconds. Changed accounts are written back once, at the end.
 pub struct TxView<'a> {
     pub(super) trees: &'a [TransactionalTree],
+    /// Prepended to every key: empty for this counter's own trees; `code ‖ 0` for another
+    /// counter's projection kept in the `city_*` trees (see `store::city`).
+    scope: &'a [u8],
     accounts: RefCell<HashMap<u64, (AccountRecord, bool)>>,
     activities: RefCell<HashMap<u64, Option<Activity>>>,
 }
 
 impl<'a> TxView<'a> {
     pub(super) fn new(trees: &'a [TransactionalTree]) -> TxView<'a> {
-        TxView { trees, accounts: RefCell::new(HashMap::new()), activities: RefCell::new(HashMap::new()) }
+        TxView::scoped(trees, &[])
+    }
+
+    /// A view whose keys all start with `scope`: the same rules over another counter's
+    /// projection, laid out exactly like this counter's own.
+    pub(super) fn scoped(trees: &'a [TransactionalTree], scope: &'a [u8]) -> TxView<'a> {
+        TxView {
+            trees,
+            scope,
+            accounts: RefCell::new(HashMap::new()),
+            activities: RefCell::new(HashMap::new()),
+        }
+    }
+
+    /// `key` inside this view's scope.
+    pub(super) fn key<'k>(&self, key: &'k [u8]) -> Cow<'k, [u8]> {
+        if self.scope.is_empty() { Cow::Borrowed(key) } else { Cow::Owned([self.scope, key].concat()) }
+    }
+
+    fn remove(&self, t: TreeId, key: &[u8]) -> Result<(), TxFail> {
+        self.trees[t.index].remove(&*self.key(key)).map(drop).map_err(TxFail::Sled)
+    }
+
+    fn contains(&self, t: TreeId, key: &[u8]) -> Result<bool, TxFail> {
+        Ok(self.trees[t.index].get(&*self.key(key)).map_err(TxFail::Sled)?.is_some())
     }
 
     /// Runs `f` on a volunteer's account record, loading it into the cache first.
@@ -156,7 +191,7 @@ impl<'a> TxView<'a> {
     }
 
     pub(super) fn get<T: DeserializeOwned>(&self, t: TreeId, key: &[u8]) -> Result<Option<T>, TxFail> {
-        match self.trees[t.index].get(key).map_err(TxFail::Sled)? {
+        match self.trees[t.index].get(&*self.key(key)).map_err(TxFail::Sled)? {
             None => Ok(None),
             Some(bytes) => codec::decode(t.name, key, &bytes).map(Some).map_err(TxFail::Codec),
         }
@@ -164,7 +199,7 @@ impl<'a> TxView<'a> {
 
     pub(super) fn put<T: Serialize>(&self, t: TreeId, key: &[u8], value: &T) -> Result<(), TxFail> {
         let bytes = codec::encode(value).map_err(TxFail::Codec)?;
-        self.trees[t.index].insert(key, bytes).map(drop).map_err(TxFail::Sled)
+        self.trees[t.index].insert(&*self.key(key), bytes).map(drop).map_err(TxFail::Sled)
     }
 
     /// Looks up a volunteer id by card, for plans that start from a card number.
@@ -189,7 +224,7 @@ impl LedgerStore for TxView<'_> {
         Ok(self.with_account(id, |_, _| ())?.is_some())
     }
     fn has_staff(&self, id: &StaffId) -> Result<bool, TxFail> {
-        Ok(self.trees[STAFF.index].get(id.as_str().as_bytes()).map_err(TxFail::Sled)?.is_some())
+        self.contains(STAFF, id.as_str().as_bytes())
     }
     fn volunteer_by_card(&self, card: &CardNo) -> Result<Option<u64>, TxFail> {
         self.get(CARD_INDEX, card.as_str().as_bytes())
@@ -203,7 +238,7 @@ impl LedgerStore for TxView<'_> {
         if let Some(old) = old_card
             && old != &record.card
         {
-            self.trees[CARD_INDEX.index].remove(old.as_str().as_bytes()).map_err(TxFail::Sled)?;
+            self.remove(CARD_INDEX, old.as_str().as_bytes())?;
         }
         self.put(CARD_INDEX, record.card.as_str().as_bytes(), &id)?;
         self.put(VOLUNTEERS, &u64_key(id), record)
@@ -311,7 +346,7 @@ impl LedgerStore for TxView<'_> {
         let key = tagged_key(OPEN_SHIFT, volunteer);
         match shift {
             Some(seq) => self.put(SHIFTS, &key, &seq),
-            None => self.trees[SHIFTS.index].remove(&key).map(drop).map_err(TxFail::Sled),
+            None => self.remove(SHIFTS, &key),
         }
     }
     fn rules(&self) -> Result<Rules, TxFail> {
@@ -333,7 +368,7 @@ impl LedgerStore for TxView<'_> {
         let key = tagged_key(COUNTED, seq);
         match minutes {
             Some(m) => self.put(LIMITS, &key, &m),
-            None => self.trees[LIMITS.index].remove(&key[..]).map(drop).map_err(TxFail::Sled),
+            None => self.remove(LIMITS, &key),
         }
     }
     fn pool(&self) -> Result<Pool, TxFail> {
@@ -344,14 +379,14 @@ impl LedgerStore for TxView<'_> {
     }
     fn is_held(&self, seq: u64) -> Result<bool, TxFail> {
         let key = tagged_key(HELD, seq);
-        Ok(self.trees[LIMITS.index].get(key).map_err(TxFail::Sled)?.is_some())
+        self.contains(LIMITS, &key)
     }
     fn set_held(&mut self, seq: u64, held: bool) -> Result<(), TxFail> {
         let key = tagged_key(HELD, seq);
         if held {
-            self.trees[LIMITS.index].insert(&key[..], &[][..]).map(drop).map_err(TxFail::Sled)
+            self.trees[LIMITS.index].insert(&*self.key(&key), &[][..]).map(drop).map_err(TxFail::Sled)
         } else {
-            self.trees[LIMITS.index].remove(&key[..]).map(drop).map_err(TxFail::Sled)
+            self.remove(LIMITS, &key)
         }
     }
 }
@@ -496,7 +531,12 @@ impl Store {
         let (committed, records) = match result {
             Ok(c) => c,
             Err(TransactionError::Abort(Abort::Preview(would))) => return Ok(*would),
-            Err(TransactionError::Abort(Abort::Rule(rule))) => return Err(rule.into()),
+            Err(TransactionError::Abort(Abort::Rule(rule) | Abort::Refused { rule: Some(rule), .. })) => {
+                return Err(rule.into());
+            }
+            Err(TransactionError::Abort(Abort::Refused { seq, rule: None })) => {
+                return Err(Rule::UnknownEntry(seq).into());
+            }
             Err(TransactionError::Abort(Abort::Codec(c))) => return Err(StoreError::Corrupt(c).into()),
             Err(TransactionError::Storage(e)) => {
                 // The transaction did not commit, but sled's state after a storage error is

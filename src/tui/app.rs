@@ -402,11 +402,13 @@ impl App {
     /// Opens the find screen (or the scanned card's page) for a freshly logged-in staff member.
     fn begin_session(&mut self, staff: Staff, card: Option<String>) {
         let actor = staff_actor(&staff.id);
+        let staff_id = staff.id.clone();
         self.session = Some(Session { staff, actor });
         self.status = Status::Ready;
         self.screen = Screen::Find(Default::default());
         let (Some(bank), Some(card)) = (self.bank.clone(), card) else { return };
-        match screens::volunteer::VolunteerPage::open_card(&bank, &card) {
+        let who = staff_actor(&staff_id);
+        match screens::volunteer::VolunteerPage::open_card(&bank, &who, &card) {
             Ok(page) => self.screen = Screen::Volunteer(page),
             Err(e) => self.status = Status::Error(self.text().bank_error(&e)),
         }

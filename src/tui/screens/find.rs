@@ -7,9 +7,9 @@ use ratatui::layout::Rect;
 
 use super::Screen;
 use super::register::Register;
-use crate::bank::Bank;
+use crate::bank::{Bank, VolunteerView};
 use crate::domain::{CardNo, VolunteerId, format_hours};
-use crate::search::SearchIndex;
+use crate::search::{ELSEWHERE, SearchIndex};
 use crate::tui::app::{Cx, Status, Step, Vx};
 use crate::tui::keymap::{self, Action, Scope};
 use crate::tui::widgets::{TextInput, pad, pad_left, put, title_bar};
@@ -51,17 +51,46 @@ impl Find {
         if q.is_empty() {
             return;
         }
+        // Once this counter has pulled from the city, the balance a volunteer has is the
+        // city's: the figure the volunteer page and the kiosk lead with.
+        let city = bank.city_as_of().ok().flatten().is_some();
         for hit in index.search(q, LIMIT) {
-            if let Ok(v) = bank.volunteer(hit.id) {
-                self.rows.push(Row {
-                    id: v.id,
-                    card: v.volunteer.card.to_string(),
-                    name: v.volunteer.name.to_string(),
-                    community: v.volunteer.community.clone(),
-                    balance: v.account.balance(),
-                });
-            }
+            let found = if hit.id == ELSEWHERE {
+                let card = CardNo::parse(index.card_of(&hit)).ok();
+                let elsewhere =
+                    card.and_then(|c| bank.city_registrations(&c).ok()).and_then(|v| v.into_iter().next());
+                elsewhere.map(|v| VolunteerView {
+                    id: ELSEWHERE,
+                    volunteer: v.record,
+                    account: Default::default(),
+                })
+            } else {
+                bank.volunteer(hit.id).ok()
+            };
+            let Some(v) = found else { continue };
+            let balance = match city {
+                true => bank.city_balance(&v.volunteer.card).map_or(v.account.balance(), |b| b.total()),
+                false => v.account.balance(),
+            };
+            self.rows.push(Row {
+                id: v.id,
+                card: v.volunteer.card.to_string(),
+                name: v.volunteer.name.to_string(),
+                community: v.volunteer.community.clone(),
+                balance,
+            });
         }
+    }
+
+    /// Opens `card`'s page (registering a volunteer from another counter here first) and
+    /// keeps the search index in step with that registration.
+    fn open_card(card: &str, cx: &mut Cx) -> Result<Step, crate::bank::BankError> {
+        let page = super::volunteer::VolunteerPage::open_card(cx.bank, &cx.session.actor, card)?;
+        if let Some(index) = cx.index.as_mut() {
+            let v = page.volunteer();
+            index.upsert(v.id, &v.volunteer);
+        }
+        Ok(Step::Open(Screen::Volunteer(page)))
     }
 
     fn open(&self, cx: &mut Cx) -> Step {
@@ -71,13 +100,13 @@ impl Find {
         }
         // A whole card number wins over fuzzy results: that is what a scanner sends.
         if let Ok(card) = CardNo::parse(q)
-            && let Ok(page) = super::volunteer::VolunteerPage::open_card(cx.bank, card.as_str())
+            && let Ok(step) = Find::open_card(card.as_str(), cx)
         {
-            return Step::Open(Screen::Volunteer(page));
+            return step;
         }
         match self.rows.get(self.selected) {
-            Some(row) => match super::volunteer::VolunteerPage::open(cx.bank, row.id) {
-                Ok(page) => Step::Open(Screen::Volunteer(page)),
+            Some(row) => match Find::open_card(&row.card, cx) {
+                Ok(step) => step,
                 Err(e) => {
                     *cx.status = Status::Error(cx.t.bank_error(&e));
                     Step::Stay

@@ -38,6 +38,8 @@ pub struct Kiosk {
     picking: Option<(Vec<(ActivityId, String)>, usize)>,
     /// What the last check-in or check-out did (or why it was refused).
     message: Option<(String, bool)>,
+    /// The city balance, once this counter has pulled from the city server.
+    city: Option<crate::bank::CityBalance>,
     /// `o` was pressed: the check-out waits for Enter (a stray key must not end a shift).
     confirm_out: bool,
     /// `g` was pressed: the hours to give to the donation pool, then (after a dry run) the
@@ -90,7 +92,9 @@ impl Kiosk {
             }
             None => None,
         };
+        let city = super::volunteer::city_balance(bank, &view.volunteer.card)?;
         Ok(Kiosk {
+            city,
             view,
             recent,
             affordable,
@@ -309,6 +313,8 @@ impl Kiosk {
             }
         } else if let Some((text, error)) = &self.message {
             put(buf, area, x, area.y + 7, text, if *error { theme.danger } else { theme.accent });
+        } else if let Some(city) = &self.city {
+            put(buf, area, x, area.y + 7, &super::volunteer::city_line(t, city), theme.accent);
         }
         let below = area.height.saturating_sub(8);
         let rewards_rows = (self.affordable.len() as u16 + 1).clamp(2, below / 2);

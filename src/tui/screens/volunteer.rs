@@ -6,9 +6,9 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
 use super::Screen;
-use crate::bank::{Bank, BankError, HistoryLine, VolunteerView};
+use crate::bank::{Bank, BankError, CityBalance, HistoryLine, VolunteerView};
 use crate::domain::privacy::{mask_id_number, mask_phone};
-use crate::domain::{CardNo, EventKind, PersonalField, VolunteerId, format_hours, star_level};
+use crate::domain::{Actor, CardNo, EventKind, PersonalField, VolunteerId, format_hours, star_level};
 use crate::i18n::{Text, fill};
 use crate::tui::app::{Cx, Status, Step, Vx};
 use crate::tui::keymap::{self, Action, Scope};
@@ -48,6 +48,26 @@ pub struct VolunteerPage {
     pin: Option<PinPopup>,
     /// Full phone and ID number, after an admin revealed them (journalled); masked otherwise.
     revealed: Option<(String, String)>,
+    /// The city balance, once this counter has pulled from the city server.
+    city: Option<CityBalance>,
+}
+
+/// The card's city balance if this counter takes part in a city (has pulled from its server).
+pub fn city_balance(bank: &Bank, card: &CardNo) -> Result<Option<CityBalance>, BankError> {
+    let city = bank.city_balance(card)?;
+    Ok((city.as_of.is_some() || !city.elsewhere.is_empty()).then_some(city))
+}
+
+/// The city balance and how fresh it is, for under the large digits.
+pub fn city_line(t: &Text, city: &CityBalance) -> String {
+    let hours = format_hours(city.total());
+    match city.as_of {
+        Some(at) => {
+            let at = at.datetime().with_timezone(&chrono::Local).format("%m-%d %H:%M").to_string();
+            fill(t.city_balance_as_of, &[&hours, &at])
+        }
+        None => fill(t.city_balance_incomplete, &[&hours]),
+    }
 }
 
 pub fn kind_label(t: &Text, kind: &EventKind) -> &'static str {
@@ -147,7 +167,8 @@ impl VolunteerPage {
         lines.retain(|l| l.delta != 0 || matches!(l.event.kind(), EventKind::Reversed { .. }));
         let spark = service_by_month(&lines, bank.today());
         lines.reverse();
-        Ok(VolunteerPage { view, lines, spark, selected: 0, reverse: None, pin: None, revealed: None })
+        let city = city_balance(bank, &view.volunteer.card)?;
+        Ok(VolunteerPage { view, lines, spark, selected: 0, reverse: None, pin: None, revealed: None, city })
     }
 
     /// Back to this volunteer's page, freshly read (after an entry, or from a form); to the
@@ -162,9 +183,16 @@ impl VolunteerPage {
         }
     }
 
-    pub fn open_card(bank: &Bank, card: &str) -> Result<VolunteerPage, BankError> {
+    /// The page of the volunteer with `card`. One registered only at another counter is
+    /// registered here first, with that counter's details (journalled as `who`), so that
+    /// hours can be recorded for them here.
+    pub fn open_card(bank: &Bank, who: &Actor, card: &str) -> Result<VolunteerPage, BankError> {
         // The card lookup already read the volunteer: no second read.
-        VolunteerPage::with_view(bank, bank.find_card(&CardNo::parse(card)?)?)
+        VolunteerPage::with_view(bank, bank.find_or_adopt(who, &CardNo::parse(card)?)?)
+    }
+
+    pub fn volunteer(&self) -> &VolunteerView {
+        &self.view
     }
 
     /// A personal field as this screen may show it: full once revealed, else masked.
@@ -380,6 +408,9 @@ impl VolunteerPage {
             buf,
             theme.balance,
         );
+        if let Some(city) = &self.city {
+            put(buf, area, x, area.y + 7, &city_line(t, city), theme.accent);
+        }
         let dx = x + 46;
         let stars = star_level(a);
         let [credits, debits] = in_and_out(t, a);

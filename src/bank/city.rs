@@ -1,0 +1,267 @@
+//! What this counter knows of the rest of the city: other counters' journals as pulled from
+//! the city server (applied by the same ledger rules, in the store's `city_*` trees), the
+//! city balance of a card, volunteers registered elsewhere, and registrations that disagree.
+//! The city module moves the bytes; this is the door it comes through.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::{Bank, BankError, Need, VolunteerView, require};
+use crate::domain::{Actor, CardNo, Day, EventKind, Rule, Timestamp, Volunteer, money_lines};
+use crate::store::{StoreError, decode_stored};
+
+pub use crate::store::{CityCounter, CityVolunteer, RemoteError};
+
+/// A card's balance across the city as this counter knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CityBalance {
+    /// At this counter.
+    pub here: u64,
+    /// At every other counter that knows the card, by code (as of the last pull).
+    pub elsewhere: Vec<(String, u64)>,
+    /// When a pull last reached every counter's head; `None`: never.
+    pub as_of: Option<Timestamp>,
+}
+
+impl CityBalance {
+    pub fn total(&self) -> u64 {
+        self.elsewhere.iter().fold(self.here, |sum, (_, m)| sum.saturating_add(*m))
+    }
+}
+
+/// One card registered with different details by two or more counters: every version, by
+/// counter code (this counter's own under its code, or `""` if it has none).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistrationConflict {
+    pub card: CardNo,
+    pub versions: Vec<(String, Volunteer)>,
+}
+
+impl RegistrationConflict {
+    /// The details that are not the same in every version: `name`, `phone`, `id_number`,
+    /// `community`.
+    pub fn differs(&self) -> Vec<&'static str> {
+        let Some((_, first)) = self.versions.first() else { return Vec::new() };
+        let mut out = Vec::new();
+        let rest = || self.versions.iter().map(|(_, v)| v);
+        if rest().any(|v| v.name != first.name) {
+            out.push("name");
+        }
+        if rest().any(|v| v.phone != first.phone) {
+            out.push("phone");
+        }
+        if rest().any(|v| v.id_number != first.id_number) {
+            out.push("id_number");
+        }
+        if rest().any(|v| v.community != first.community) {
+            out.push("community");
+        }
+        out
+    }
+}
+
+/// The details that make a registration a person's: a PIN (hashed with each counter's own
+/// key) and the active flag are each counter's business.
+fn same_person(a: &Volunteer, b: &Volunteer) -> bool {
+    a.name == b.name && a.phone == b.phone && a.id_number == b.id_number && a.community == b.community
+}
+
+impl Bank {
+    /// How far `code`'s chain is verified here: the seq the next pulled event must carry and
+    /// the hash it must link from.
+    pub fn city_head(&self, code: &str) -> Result<(u64, [u8; 32]), BankError> {
+        let head = self.store.city_head(code)?;
+        Ok((head.next_seq, head.last_hash))
+    }
+
+    /// Applies pulled events of counter `code` (seq and stored bytes, in order, continuing its
+    /// verified head) in one transaction with the new head; all or nothing.
+    pub fn apply_remote(&self, code: &str, rows: &[(u64, Vec<u8>)]) -> Result<u64, RemoteError> {
+        Ok(self.store.apply_remote(code, rows, self.now())?.next_seq.saturating_sub(1))
+    }
+
+    /// Every other counter pulled from, with how far and when.
+    pub fn city_counters(&self) -> Result<Vec<CityCounter>, BankError> {
+        Ok(self.store.city_counters()?)
+    }
+
+    /// Says that a pull has just reached every counter's head.
+    pub fn mark_city_pulled(&self) -> Result<(), BankError> {
+        Ok(self.store.set_city_as_of(self.now())?)
+    }
+
+    pub fn city_as_of(&self) -> Result<Option<Timestamp>, BankError> {
+        Ok(self.store.city_as_of()?)
+    }
+
+    /// `card`'s balance here and at every other counter, as of the last pull.
+    pub fn city_balance(&self, card: &CardNo) -> Result<CityBalance, BankError> {
+        let here = match self.store.volunteer_id_by_card(card)? {
+            Some(id) => self.store.account(id)?.balance(),
+            None => 0,
+        };
+        let elsewhere =
+            self.store.city_accounts(card)?.into_iter().map(|a| (a.code, a.account.balance())).collect();
+        Ok(CityBalance { here, elsewhere, as_of: self.store.city_as_of()? })
+    }
+
+    /// `card` as the other counters registered it, in counter order.
+    pub fn city_registrations(&self, card: &CardNo) -> Result<Vec<CityVolunteer>, BankError> {
+        Ok(self.store.city_registrations(card)?)
+    }
+
+    /// Every volunteer registered at another counter and not here, once per card (the first
+    /// counter's version): whom a search at this counter finds besides its own.
+    pub fn city_only_volunteers(&self) -> Result<Vec<CityVolunteer>, BankError> {
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        for v in self.store.city_volunteers() {
+            let v = v?;
+            if seen.insert(v.record.card.clone())
+                && self.store.volunteer_id_by_card(&v.record.card)?.is_none()
+            {
+                out.push(v);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The volunteer with `card` here; if only another counter registered them, they are
+    /// registered here first with that counter's details (journalled, so this counter can
+    /// record hours for them). The PIN stays behind: it was hashed with the other counter's
+    /// key. Two counters with different details: refused, for an admin to settle.
+    pub fn find_or_adopt(&self, who: &Actor, card: &CardNo) -> Result<VolunteerView, BankError> {
+        if self.store.volunteer_id_by_card(card)?.is_some() {
+            return self.find_card(card);
+        }
+        let versions = self.store.city_registrations(card)?;
+        let Some(first) = versions.first() else {
+            return Err(Rule::UnknownCard(card.to_string()).into());
+        };
+        if let Some(other) = versions.iter().find(|v| !same_person(&v.record, &first.record)) {
+            return Err(Rule::RegistrationConflict {
+                card: card.to_string(),
+                counters: format!("{}, {}", first.code, other.code),
+            }
+            .into());
+        }
+        let record = Volunteer { pin_hash: None, ..first.record.clone() };
+        self.run(who, None, "adopt_volunteer", &card.as_str(), |view| {
+            require(view, who, Need::Staff, "register volunteers")?;
+            Ok(vec![EventKind::VolunteerRegistered(record.clone()).into()])
+        })?;
+        self.find_card(card)
+    }
+
+    /// Registers here every card of `cards` that only other counters know (see
+    /// [`Bank::find_or_adopt`]): recording hours for a volunteer registered elsewhere is the
+    /// usual case, so a deposit does this first.
+    pub(super) fn adopt_from_city(&self, who: &Actor, cards: &[CardNo]) -> Result<(), BankError> {
+        for card in cards {
+            if self.store.volunteer_id_by_card(card)?.is_none()
+                && !self.store.city_registrations(card)?.is_empty()
+            {
+                self.find_or_adopt(who, card)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Every card that two counters (this one included) registered with different details.
+    pub fn registration_conflicts(&self) -> Result<Vec<RegistrationConflict>, BankError> {
+        let own = self.store.counter_code()?.unwrap_or_default();
+        let mut by_card: BTreeMap<String, Vec<(String, Volunteer)>> = BTreeMap::new();
+        for v in self.store.city_volunteers() {
+            let v = v?;
+            by_card.entry(v.record.card.to_string()).or_default().push((v.code, v.record));
+        }
+        let mut out = Vec::new();
+        for (card, mut versions) in by_card {
+            let card = CardNo::parse(&card)?;
+            if let Some(id) = self.store.volunteer_id_by_card(&card)?
+                && let Some(mine) = self.store.volunteer(id)?
+            {
+                versions.insert(0, (own.clone(), mine));
+            }
+            let first = &versions[0].1;
+            if versions.iter().any(|(_, v)| !same_person(v, first)) {
+                out.push(RegistrationConflict { card, versions });
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// One line of the city server's `hb_entries`: what SQL reports read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryRow {
+    pub seq: u64,
+    pub line: u32,
+    pub card: String,
+    pub minutes: i64,
+    pub kind: &'static str,
+    pub activity: Option<String>,
+    pub community: String,
+    pub day: Day,
+}
+
+/// Names already looked up while deriving rows: a push derives a million, about a few hundred
+/// activities and volunteers that come again and again.
+#[derive(Default)]
+pub struct RowNames {
+    activities: HashMap<u64, String>,
+    volunteers: HashMap<u64, (String, String)>,
+}
+
+impl Bank {
+    /// The derived rows of the event stored as `value` at `seq` (the volunteer's card and
+    /// community as they are now).
+    pub fn entry_rows(
+        &self,
+        seq: u64,
+        value: &[u8],
+        names: &mut RowNames,
+    ) -> Result<Vec<EntryRow>, BankError> {
+        let event = decode_stored(seq, value).map_err(StoreError::Corrupt)?;
+        let (lines, source, sign) = match event.kind() {
+            EventKind::Reversed { target, .. } => {
+                let original = self.event(*target)?;
+                (money_lines(*target, original.kind()), original, -1)
+            }
+            kind => (money_lines(seq, kind), event.clone(), 1),
+        };
+        let (activity, day) = match source.kind() {
+            EventKind::Deposited { activity, served_on, .. } => (Some(*activity), *served_on),
+            _ => (None, super::local_day(event.body.at)),
+        };
+        let activity = match activity {
+            Some(id) => Some(match names.activities.get(&id) {
+                Some(name) => name.clone(),
+                None => names.activities.entry(id).or_insert(self.activity_name(id)?).clone(),
+            }),
+            None => None,
+        };
+        let mut rows = Vec::with_capacity(lines.len());
+        for (line, (volunteer, minutes)) in lines.into_iter().enumerate() {
+            let (card, community) = match names.volunteers.get(&volunteer) {
+                Some(known) => known.clone(),
+                None => {
+                    let v = self.store.volunteer(volunteer)?.ok_or(Rule::UnknownVolunteer(volunteer))?;
+                    let known = (v.card.to_string(), v.community);
+                    names.volunteers.insert(volunteer, known.clone());
+                    known
+                }
+            };
+            rows.push(EntryRow {
+                seq,
+                line: line as u32,
+                card,
+                minutes: sign * minutes,
+                kind: event.kind().name(),
+                activity: activity.clone(),
+                community,
+                day,
+            });
+        }
+        Ok(rows)
+    }
+}

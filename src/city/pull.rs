@@ -1,0 +1,129 @@
+//! Pulling every other counter's new events from the city server. Each counter's chain is
+//! verified from the last hash this counter verified (its cursor), and each batch is applied
+//! by the bank with the cursor moved in the same sled transaction: a killed pull leaves whole
+//! batches, and the next goes on from the cursor. A counter whose rows do not continue its
+//! chain (a row altered on the server, or a counter written again from an old backup) stops
+//! there, named with its seq; the others go on.
+
+use super::push::BATCH;
+use super::{CityError, Server};
+use crate::bank::{Bank, BankError, RemoteError};
+
+/// What a pull did, counter by counter.
+#[derive(Debug, Default)]
+pub struct Pulled {
+    /// Each other counter with new events: code, last seq before and after.
+    pub counters: Vec<(String, u64, u64)>,
+    /// The counters that stopped, with why (nothing of theirs applied past the seq named).
+    pub stopped: Vec<RemoteError>,
+}
+
+impl Pulled {
+    pub fn events(&self) -> u64 {
+        self.counters.iter().map(|(_, from, to)| to - from).sum()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PullError {
+    #[error(transparent)]
+    City(#[from] CityError),
+    #[error(transparent)]
+    Bank(#[from] BankError),
+}
+
+fn sql(what: &'static str) -> impl Fn(postgres::Error) -> CityError {
+    move |e| CityError::of(what, e)
+}
+
+impl Server {
+    /// Pulls every other counter's events this bank has not applied yet. `own` is this
+    /// counter's code (its own events are never pulled back).
+    pub fn pull(&mut self, bank: &Bank, own: &str) -> Result<Pulled, PullError> {
+        let codes: Vec<String> = self
+            .client()
+            .query("SELECT code FROM hb_counters WHERE code <> $1 ORDER BY code", &[&own])
+            .map_err(sql("the counters"))?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        let mut pulled = Pulled::default();
+        for code in codes {
+            let (next, _) = bank.city_head(&code)?;
+            match self.pull_counter(bank, &code) {
+                Ok(to) if to + 1 > next => pulled.counters.push((code, next - 1, to)),
+                Ok(_) => {}
+                Err(Stop::Remote(e)) => pulled.stopped.push(e),
+                Err(Stop::Pull(e)) => return Err(e),
+            }
+        }
+        if pulled.stopped.is_empty() {
+            bank.mark_city_pulled()?;
+        }
+        Ok(pulled)
+    }
+
+    /// One counter, batch by batch, to the server's head. Returns the last seq applied.
+    fn pull_counter(&mut self, bank: &Bank, code: &str) -> Result<u64, Stop> {
+        let unlinked = |seq: u64| Stop::Remote(RemoteError::Unlinked { code: code.to_string(), seq });
+        loop {
+            let (next, mut prev) = bank.city_head(code).map_err(PullError::from)?;
+            // The row at the cursor comes too: it must still be the one verified.
+            let rows = self
+                .client()
+                .query(
+                    "SELECT seq, prev_hash, hash, stored FROM hb_events
+                     WHERE counter = $1 AND seq >= $2 ORDER BY seq LIMIT $3",
+                    &[&code, &((next - 1) as i64), &(BATCH as i64 + 1)],
+                )
+                .map_err(|e| PullError::from(CityError::of("a batch of events", e)))?;
+            let mut batch = Vec::with_capacity(rows.len());
+            for (i, row) in rows.iter().enumerate() {
+                let seq = row.get::<_, i64>(0) as u64;
+                let prev_hash: Vec<u8> = row.get(1);
+                let hash: Vec<u8> = row.get(2);
+                if i == 0 {
+                    if seq != next - 1 || hash.as_slice() != prev.as_slice() {
+                        return Err(unlinked(next - 1));
+                    }
+                    continue;
+                }
+                // The columns must agree with the stored bytes (whose link the bank checks from
+                // the verified head): a row is all of one event or refused.
+                let stored: Vec<u8> = row.get(3);
+                let own_hash = crate::bank::StoredEvent::split(&stored).map(|s| s.hash());
+                if seq != next - 1 + i as u64
+                    || prev_hash.as_slice() != prev.as_slice()
+                    || own_hash.map(|h| h.to_vec()) != Some(hash)
+                {
+                    return Err(unlinked(next - 1 + i as u64));
+                }
+                prev = own_hash.unwrap_or_default();
+                batch.push((seq, stored));
+            }
+            if rows.is_empty() {
+                return Err(unlinked(next - 1));
+            }
+            if batch.is_empty() {
+                return Ok(next - 1);
+            }
+            bank.apply_remote(code, &batch).map_err(|e| match e {
+                RemoteError::Store(s) => Stop::Pull(PullError::Bank(s.into())),
+                other => Stop::Remote(other),
+            })?;
+        }
+    }
+}
+
+/// Why one counter's pull ended early: its rows (that counter stops, others go on), or the
+/// server or the store (the whole pull stops).
+enum Stop {
+    Remote(RemoteError),
+    Pull(PullError),
+}
+
+impl From<PullError> for Stop {
+    fn from(e: PullError) -> Self {
+        Stop::Pull(e)
+    }
+}

@@ -1,0 +1,159 @@
+//! One sync (push this counter's new events, then pull everyone else's), with retries for
+//! what may pass (a dropped connection, a server restarting, SQLSTATE 40001), and the
+//! counter's background loop that runs it every few seconds off the UI thread.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use super::{CityError, PullError, Pulled, PushError, Pushed, Server};
+use crate::bank::Bank;
+
+/// What one sync did.
+#[derive(Debug)]
+pub struct Synced {
+    pub pushed: Pushed,
+    pub pulled: Pulled,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error(transparent)]
+    Connect(CityError),
+    #[error(transparent)]
+    Push(#[from] PushError),
+    #[error(transparent)]
+    Pull(#[from] PullError),
+}
+
+impl SyncError {
+    /// Whether the same sync may succeed if tried again (see [`CityError::transient`]).
+    pub fn transient(&self) -> bool {
+        match self {
+            SyncError::Connect(e)
+            | SyncError::Push(PushError::City(e))
+            | SyncError::Pull(PullError::City(e)) => e.transient(),
+            _ => false,
+        }
+    }
+}
+
+impl Server {
+    /// Push, then pull. Both go on from where the server and this store are, so running it
+    /// again after any failure completes what was left.
+    pub fn sync(&mut self, bank: &Bank) -> Result<Synced, SyncError> {
+        let pushed = self.push(bank)?;
+        let pulled = self.pull(bank, &pushed.code)?;
+        Ok(Synced { pushed, pulled })
+    }
+}
+
+/// Tries `attempt` up to `tries` times while its failure is transient, waiting `first`, then
+/// twice as long each time (capped at a minute).
+pub fn with_retries<T>(
+    tries: u32,
+    first: Duration,
+    mut attempt: impl FnMut() -> Result<T, SyncError>,
+) -> Result<T, SyncError> {
+    let mut wait = first;
+    let mut left = tries.max(1);
+    loop {
+        match attempt() {
+            Err(e) if e.transient() && left > 1 => {
+                left -= 1;
+                std::thread::sleep(wait);
+                wait = (wait * 2).min(Duration::from_secs(60));
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Connects to `url` and syncs, retried as [`with_retries`] says.
+pub fn sync_url(url: &str, bank: &Bank, tries: u32) -> Result<Synced, SyncError> {
+    with_retries(tries, Duration::from_millis(500), || {
+        let mut server = Server::connect(url).map_err(SyncError::Connect)?;
+        server.sync(bank)
+    })
+}
+
+/// What the background loop tells the counter after each round.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SyncStatus {
+    /// Pushed and pulled this many events; `stopped` names counters whose rows were refused.
+    Done { pushed: u64, pulled: u64, stopped: Vec<String> },
+    /// The round failed; the loop tries again after `retry_in`.
+    Failed { message: String, retry_in: Duration },
+}
+
+/// The counter's background sync: a thread that syncs every `every` (sooner after a failure's
+/// backoff ends), keeps its connection between rounds, and stops when dropped.
+pub struct Background {
+    stop: Arc<AtomicBool>,
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+impl Background {
+    pub fn spawn(
+        url: String,
+        bank: Arc<Bank>,
+        every: Duration,
+        report: impl Fn(SyncStatus) -> bool + Send + 'static,
+    ) -> Background {
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopped = stop.clone();
+        std::thread::spawn(move || {
+            let mut server: Option<Server> = None;
+            let mut backoff = every;
+            while !stopped.load(Ordering::Relaxed) {
+                let round = match server.take() {
+                    Some(s) => Ok(s),
+                    None => Server::connect(&url).map_err(SyncError::Connect),
+                }
+                .and_then(|mut s| {
+                    let r = s.sync(&bank);
+                    // A connection that failed mid-round is not kept.
+                    if r.as_ref().map_or_else(|e| !e.transient(), |_| true) {
+                        server = Some(s);
+                    }
+                    r
+                });
+                let (status, wait) = match round {
+                    Ok(done) => {
+                        backoff = every;
+                        let status = SyncStatus::Done {
+                            pushed: done.pushed.to - done.pushed.from,
+                            pulled: done.pulled.events(),
+                            stopped: done.pulled.stopped.iter().map(ToString::to_string).collect(),
+                        };
+                        (status, every)
+                    }
+                    Err(e) => {
+                        backoff = (backoff * 2).min(Duration::from_secs(300));
+                        (SyncStatus::Failed { message: e.to_string(), retry_in: backoff }, backoff)
+                    }
+                };
+                if !report(status) {
+                    return;
+                }
+                sleep_unless(&stopped, wait);
+            }
+        });
+        Background { stop }
+    }
+}
+
+/// Sleeps `total` in short steps, returning early once `stop` is set.
+fn sleep_unless(stop: &AtomicBool, total: Duration) {
+    let step = Duration::from_millis(100);
+    let mut slept = Duration::ZERO;
+    while slept < total && !stop.load(Ordering::Relaxed) {
+        std::thread::sleep(step.min(total - slept));
+        slept += step;
+    }
+}

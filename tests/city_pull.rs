@@ -1,0 +1,163 @@
+//! `hourbank sync`'s pull half against a real PostgreSQL: another counter's events arrive,
+//! verified link by link, and the city view (identity by card, city balances, conflicting
+//! registrations) is true at every counter; a row altered on the server stops that counter's
+//! pull at the row, naming it, with nothing applied past it.
+
+#[path = "pg/city.rs"]
+mod city;
+mod common;
+mod pg;
+
+use city::*;
+use common::*;
+use hourbank::bank::Bank;
+
+fn balance_json(store: &std::path::Path, card: &str) -> serde_json::Value {
+    let out = hourbank_ok(store, &["balance", card, "--json"], "");
+    serde_json::from_str(&out).unwrap()
+}
+
+#[test]
+fn a_volunteer_registered_at_a_is_found_and_served_at_b_and_the_city_balances_agree() {
+    let Some(db) = pg::database("city_two") else { return };
+    city_init(&db.url);
+    let dir = tempfile::tempdir().unwrap();
+    let a = counter(dir.path(), "JH-A-01", 3); // 陈华佩, 30 + 31 + 32 minutes
+    let b = bare_counter(dir.path(), "JH-B-01");
+    // Before any sync B knows nobody.
+    let (code, _, err) = hourbank(&b, &["balance", "JH000001"], "");
+    assert_eq!(code, 1, "{err}");
+
+    assert_eq!(sync(&a, &db.url).0, 0);
+    let (code, out, err) = sync(&b, &db.url);
+    assert_eq!(code, 0, "{err}");
+    let a_events = Bank::open(&a).unwrap().last_seq().unwrap();
+    assert!(
+        out.contains(&format!("pulled {a_events} events of 1 other counter(s) (JH-A-01 #0 → #{a_events})")),
+        "{out}"
+    );
+
+    // B finds A's volunteer by pinyin, initials and card, and sees the city balance.
+    {
+        let bank = Bank::open(&b).unwrap();
+        let mut index = bank.search_index().unwrap();
+        for q in ["chenhuapei", "chp", "JH000001", "陈华"] {
+            let hits = index.search(q, 5);
+            assert_eq!(hits.len(), 1, "{q}");
+            assert_eq!(hits[0].id, hourbank::search::ELSEWHERE, "{q}: registered elsewhere");
+            assert_eq!(index.card_of(&hits[0]), "JH000001");
+        }
+    }
+    let at_b = balance_json(&b, "JH000001");
+    assert_eq!(at_b["balance_minutes"], 0, "nothing was recorded at B");
+    assert_eq!(at_b["city_balance_minutes"], 93);
+    assert!(at_b["city_as_of"].is_string(), "{at_b}");
+
+    // B records hours for A's volunteer: registered at B from A's details first.
+    hourbank_ok(&b, &["deposit", "--card", "JH000001", "--activity", "垃圾分类督导", "--hours", "1"], "");
+    let at_b = balance_json(&b, "JH000001");
+    assert_eq!(
+        (at_b["balance_minutes"].as_u64(), at_b["city_balance_minutes"].as_u64()),
+        (Some(60), Some(153))
+    );
+    assert_eq!(hourbank_ok(&b, &["city", "conflicts"], "").trim(), "no conflicting registrations");
+    assert_checks(&Bank::open(&b).unwrap());
+
+    // A sees B's hour after both sync; both answer the same city balance, and so does SQL.
+    assert_eq!(sync(&b, &db.url).0, 0);
+    assert_eq!(sync(&a, &db.url).0, 0);
+    let at_a = balance_json(&a, "JH000001");
+    assert_eq!(
+        (at_a["balance_minutes"].as_u64(), at_a["city_balance_minutes"].as_u64()),
+        (Some(93), Some(153))
+    );
+    let at_b = balance_json(&b, "JH000001");
+    assert_eq!(at_b["city_balance_minutes"], at_a["city_balance_minutes"]);
+    assert_checks(&Bank::open(&a).unwrap());
+    // The server's report rows say the same, by counter.
+    let mut sql = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
+    let by_counter: Vec<(String, i64)> = sql
+        .query(
+            "SELECT counter, sum(minutes)::BIGINT FROM hb_entries WHERE card = 'JH000001' GROUP BY counter ORDER BY counter",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(by_counter, [("JH-A-01".to_string(), 93), ("JH-B-01".to_string(), 60)]);
+    let kinds: Vec<String> = sql
+        .query("SELECT kind FROM hb_entries WHERE counter = 'JH-B-01' ORDER BY seq, line", &[])
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(kinds, ["volunteer_registered", "deposit"], "B's adoption is a registration line of 0");
+}
+
+#[test]
+fn the_same_card_registered_differently_is_listed_for_admins_and_not_merged() {
+    let Some(db) = pg::database("city_conflict") else { return };
+    city_init(&db.url);
+    let dir = tempfile::tempdir().unwrap();
+    let a = counter(dir.path(), "JH-A-02", 1);
+    let b = bare_counter(dir.path(), "JH-B-02");
+    {
+        let bank = Bank::open(&b).unwrap();
+        register(&bank, "JH000001", "陈华");
+    }
+    assert_eq!(sync(&a, &db.url).0, 0);
+    assert_eq!(sync(&b, &db.url).0, 0);
+    let out = hourbank_ok(&b, &["city", "conflicts", "--json"], "");
+    let list: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(list.as_array().map(Vec::len), Some(1), "{out}");
+    assert_eq!(list[0]["card_no"], "JH000001");
+    assert_eq!(list[0]["differs"], serde_json::json!(["name"]));
+    let names: Vec<&str> =
+        list[0]["versions"].as_array().unwrap().iter().map(|v| v["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["陈华", "陈华佩"], "B's own version first, then A's");
+    // B's own record is untouched by A's.
+    let at_b = balance_json(&b, "JH000001");
+    assert_eq!(at_b["name"], "陈华");
+    // A third counter that knows neither refuses to pick one.
+    let c = bare_counter(dir.path(), "JH-C-02");
+    assert_eq!(sync(&c, &db.url).0, 0);
+    let (code, _, err) =
+        hourbank(&c, &["deposit", "--card", "JH000001", "--activity", "垃圾分类督导", "--hours", "1"], "");
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("JH-A-02, JH-B-02"), "{err}");
+}
+
+#[test]
+fn a_row_altered_on_the_server_stops_that_counter_at_the_row_and_nothing_past_it_applies() {
+    let Some(db) = pg::database("city_tamper") else { return };
+    city_init(&db.url);
+    let dir = tempfile::tempdir().unwrap();
+    let a = counter(dir.path(), "JH-A-03", 4);
+    let b = bare_counter(dir.path(), "JH-B-03");
+    assert_eq!(sync(&a, &db.url).0, 0);
+    let last = Bank::open(&a).unwrap().last_seq().unwrap() as i64;
+    // Someone with the server's admin login changes the minutes of the last deposit's bytes.
+    let mut admin = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
+    admin
+        .execute(
+            "UPDATE hb_events SET stored = overlay(stored placing '\\x00'::bytea from 12 for 1) WHERE counter = 'JH-A-03' AND seq = $1",
+            &[&last],
+        )
+        .unwrap();
+    let (code, out, err) = sync(&b, &db.url);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(err.contains(&format!("JH-A-03 #{last} does not continue")), "{err}");
+    // Whole batches before the bad row were not applied either: a batch is all or nothing.
+    let bank = Bank::open(&b).unwrap();
+    assert_eq!(bank.city_head("JH-A-03").unwrap().0, 1, "the cursor did not move");
+    assert_eq!(bank.city_as_of().unwrap(), None, "a pull that stopped is not a whole pull");
+    drop(bank);
+    // Mended, the next pull completes.
+    let stored = Bank::open(&a).unwrap().stored_events_from(last as u64).next().unwrap().unwrap().1;
+    admin
+        .execute("UPDATE hb_events SET stored = $2 WHERE counter = 'JH-A-03' AND seq = $1", &[&last, &stored])
+        .unwrap();
+    assert_eq!(sync(&b, &db.url).0, 0);
+    assert_eq!(balance_json(&b, "JH000001")["city_balance_minutes"], 30 + 31 + 32 + 33);
+}
