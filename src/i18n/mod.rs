@@ -315,6 +315,11 @@ pub struct Text {
     /// Under a volunteer's balance once the counter syncs: the city balance and when it was
     /// last pulled ({} hours, {} time).
     pub city_balance_as_of: &'static str,
+    /// The header while the background sync runs: last whole round ({} time), first round
+    /// not done yet, last round failed.
+    pub sync_last: &'static str,
+    pub sync_running: &'static str,
+    pub sync_failed: &'static str,
     /// The same when the last pull did not reach every counter ({} hours).
     pub city_balance_incomplete: &'static str,
     pub warn_files_loosened: &'static str,

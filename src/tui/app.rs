@@ -24,6 +24,8 @@ use crate::domain::{ActivityId, Actor, Staff, Timestamp};
 use crate::search::SearchIndex;
 
 mod public;
+mod sync;
+pub use sync::SyncView;
 
 pub enum Msg {
     Key(KeyEvent),
@@ -38,6 +40,8 @@ pub enum Msg {
     ControlUnavailable(String),
     /// The terminal's size, at start and on every resize.
     Resize(u16, u16),
+    /// A round of the background sync ended.
+    Synced(crate::city::SyncStatus),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -167,6 +171,8 @@ pub struct App {
     /// Control-socket backups running now.
     backups_running: u32,
     last_backup: Option<Timestamp>,
+    /// The background sync's last word, once it runs.
+    sync: Option<SyncView>,
     /// The counter's name for the header, read when the bank opens and after a rename (never
     /// while drawing).
     counter_name: String,
@@ -199,6 +205,7 @@ impl App {
             memory: Memory::default(),
             quitting: false,
             backups_running: 0,
+            sync: None,
             last_backup,
             counter_name,
         }
@@ -220,6 +227,10 @@ impl App {
 
     pub fn bank(&self) -> Option<Arc<Bank>> {
         self.bank.clone()
+    }
+
+    pub fn sync_config(&self) -> &super::config::SyncConfig {
+        &self.config.sync
     }
 
     pub fn screen(&self) -> &Screen {
@@ -293,6 +304,7 @@ impl App {
                 self.status = Status::Error(e);
                 Vec::new()
             }
+            Msg::Synced(status) => self.on_synced(status),
             Msg::Printed(result) => {
                 let t = self.text();
                 self.status = match result {
@@ -556,9 +568,11 @@ impl App {
         };
         let clock = vx.now.format("%H:%M:%S").to_string();
         let backup = self.backup_label(vx);
+        let sync = self.sync_label(vx);
+        let sync_cols = sync.as_ref().map_or(0, |(label, _)| widgets::width(label) + 2);
         // The state (the saved entry's number is the proof of the commit), the clock and the
         // backup are always whole; the staff member's name, then the counter's, give way.
-        let fixed = widgets::width(&backup) + widgets::width(&clock) + widgets::width(&state) + 8;
+        let fixed = sync_cols + widgets::width(&backup) + widgets::width(&clock) + widgets::width(&state) + 8;
         let width = usize::from(area.width);
         let staff = widgets::truncate(&staff, width.saturating_sub(fixed + 12)).to_string();
         let right_len = fixed + widgets::width(&staff);
@@ -566,6 +580,11 @@ impl App {
         put(buf, area, area.x, area.y, &left, bar);
         let mut x = area.right().saturating_sub(right_len as u16).max(area.x);
         x += put(buf, area, x, area.y, &staff, bar) + 2;
+        if let Some((label, failing)) = &sync {
+            // A failing sync is said in the danger colour.
+            let style = if *failing { theme.danger.bg(bar.bg.unwrap_or_default()) } else { bar };
+            x += put(buf, area, x, area.y, label, style) + 2;
+        }
         x += put(buf, area, x, area.y, &backup, bar) + 2;
         x += put(buf, area, x, area.y, &clock, bar) + 2;
         put(buf, area, x, area.y, &state, state_style.bg(bar.bg.unwrap_or_default()));

@@ -30,12 +30,31 @@ pub struct Config {
     pub sync: SyncConfig,
 }
 
-/// `[sync]`: where the city server is.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, Serialize)]
+/// `[sync]`: where the city server is, and how often the open counter syncs with it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SyncConfig {
     /// e.g. `postgresql://counter@city-db/hourbank` (`$HOURBANK_CITY_URL` and `--url` win).
     pub url: Option<String>,
+    /// Seconds between background syncs while the counter is open; 0 turns them off.
+    pub every_seconds: u64,
+}
+
+impl Default for SyncConfig {
+    fn default() -> Self {
+        SyncConfig { url: None, every_seconds: 10 }
+    }
+}
+
+impl SyncConfig {
+    /// The server the open counter syncs with in the background, if any: `$HOURBANK_CITY_URL`
+    /// wins over the file; none, or `every_seconds = 0`, means no background sync.
+    pub fn background_url(&self) -> Option<String> {
+        if self.every_seconds == 0 {
+            return None;
+        }
+        std::env::var("HOURBANK_CITY_URL").ok().filter(|u| !u.is_empty()).or_else(|| self.url.clone())
+    }
 }
 
 impl Default for Config {

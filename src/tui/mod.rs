@@ -53,6 +53,20 @@ pub fn run(mut app: App, serve: Serve) -> std::io::Result<()> {
             }
         }
     };
+    // The background sync: on once the counter has a bank and a city server is configured.
+    let mut sync: Option<crate::city::Background> = None;
+    let start_sync = |app: &mut App, sync: &mut Option<crate::city::Background>| {
+        let (None, Some(bank), Some(url)) = (sync.as_ref(), app.bank(), app.sync_config().background_url())
+        else {
+            return;
+        };
+        let every = Duration::from_secs(app.sync_config().every_seconds);
+        let reports = Mutex::new(tx.clone());
+        *sync = Some(crate::city::Background::spawn(url, bank, every, move |status| {
+            reports.lock().is_ok_and(|tx| tx.send(Msg::Synced(status)).is_ok())
+        }));
+        app.sync_started();
+    };
     let keys = tx.clone();
     std::thread::spawn(move || {
         // Ends when the receiver is gone (the counter quit) or the terminal fails.
@@ -73,6 +87,7 @@ pub fn run(mut app: App, serve: Serve) -> std::io::Result<()> {
         let first = app.start();
         run_effects(&app, first, &tx);
         start_serving(&app, &mut server);
+        start_sync(&mut app, &mut sync);
         let mut serve_tried = app.bank().is_some();
         terminal.draw(|f| app.view(f))?;
         loop {
@@ -95,6 +110,7 @@ pub fn run(mut app: App, serve: Serve) -> std::io::Result<()> {
             if server.is_none() && !serve_tried && app.bank().is_some() {
                 serve_tried = true;
                 start_serving(&app, &mut server);
+                start_sync(&mut app, &mut sync);
             }
             terminal.draw(|f| app.view(f))?;
         }

@@ -18,6 +18,12 @@ pub struct Pty {
 impl Pty {
     /// Starts `hourbank ARGS` with `home` as its temp dir and no config file.
     pub fn spawn(args: &[&str], home: &Path) -> Pty {
+        Pty::spawn_with(args, home, &[])
+    }
+
+    /// [`Pty::spawn`] with more environment (`home/no-config.toml` is the settings file, so a
+    /// test may write one there).
+    pub fn spawn_with(args: &[&str], home: &Path, env: &[(&str, &str)]) -> Pty {
         let pty = native_pty_system()
             .openpty(PtySize { rows: 24, cols: 80, pixel_width: 0, pixel_height: 0 })
             .unwrap();
@@ -26,6 +32,9 @@ impl Pty {
         cmd.env("TERM", "xterm-256color");
         cmd.env("HOURBANK_CONFIG", home.join("no-config.toml"));
         cmd.env("TMPDIR", home);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
         let child = pty.slave.spawn_command(cmd).unwrap();
         drop(pty.slave);
         let parser = Arc::new(Mutex::new(vt100::Parser::new(24, 80, 0)));

@@ -1,0 +1,58 @@
+//! The counter's side of the background sync: what the last round said, for the header, and
+//! what a round that brought other counters' events makes the counter do (re-index them).
+
+use chrono::Local;
+
+use super::{App, Effect};
+use crate::city::SyncStatus;
+use crate::domain::Timestamp;
+use crate::i18n::fill;
+use crate::tui::app::Vx;
+
+/// What the header says about the sync, once it runs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncView {
+    /// When a round last finished with every counter pulled.
+    pub last_ok: Option<Timestamp>,
+    /// The last round's failure (or the counter whose rows were refused), until one succeeds.
+    pub failure: Option<String>,
+}
+
+impl App {
+    /// The background sync started: the header shows it from now on.
+    pub fn sync_started(&mut self) {
+        self.sync.get_or_insert_with(SyncView::default);
+    }
+
+    pub(super) fn on_synced(&mut self, status: SyncStatus) -> Vec<Effect> {
+        let now = Timestamp::from_datetime((self.clock)());
+        let view = self.sync.get_or_insert_with(SyncView::default);
+        match status {
+            SyncStatus::Done { pulled, stopped, .. } => {
+                if stopped.is_empty() {
+                    view.last_ok = Some(now);
+                    view.failure = None;
+                } else {
+                    view.failure = Some(stopped.join("; "));
+                }
+                // Volunteers registered elsewhere are found by the search once indexed.
+                if pulled > 0 { vec![Effect::BuildIndex] } else { Vec::new() }
+            }
+            SyncStatus::Failed { message, .. } => {
+                view.failure = Some(message);
+                Vec::new()
+            }
+        }
+    }
+
+    /// "synced 14:05", "sync failed", or nothing when this counter does not sync.
+    pub(super) fn sync_label(&self, vx: &Vx) -> Option<(String, bool)> {
+        let view = self.sync.as_ref()?;
+        let when = view.last_ok.map(|at| at.datetime().with_timezone(&Local).format("%H:%M").to_string());
+        Some(match (&view.failure, when) {
+            (None, Some(when)) => (fill(vx.t.sync_last, &[&when]), false),
+            (None, None) => (vx.t.sync_running.to_string(), false),
+            (Some(_), _) => (vx.t.sync_failed.to_string(), true),
+        })
+    }
+}

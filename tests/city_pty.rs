@@ -1,0 +1,55 @@
+//! The open counter syncs in the background: the real binary in an 80×24 pseudo-terminal at
+//! counter B, a real PostgreSQL, and counter A's volunteer found at B by pinyin initials
+//! once B's background sync has pulled, with the city balance on the page.
+
+use std::time::Duration;
+
+#[path = "pg/city.rs"]
+mod city;
+mod common;
+mod pg;
+mod pty;
+
+use city::*;
+use common::*;
+use pty::Pty;
+
+const WAIT: Duration = Duration::from_secs(30);
+
+#[test]
+fn the_open_counter_pulls_in_the_background_and_finds_a_volunteer_registered_elsewhere() {
+    let Some(db) = pg::database("city_pty") else { return };
+    city_init(&db.url);
+    let dir = tempfile::tempdir().unwrap();
+    let a = counter(dir.path(), "JH-A-09", 2); // 陈华佩: 30 + 31 minutes
+    assert_eq!(sync(&a, &db.url).0, 0);
+    let b = bare_counter(dir.path(), "JH-B-09");
+    std::fs::write(dir.path().join("no-config.toml"), "[sync]\nevery_seconds = 1\n").unwrap();
+    let mut s = Pty::spawn_with(
+        &["--store", b.to_str().unwrap(), "--lang", "en"],
+        dir.path(),
+        &[("HOURBANK_CITY_URL", db.url.as_str())],
+    );
+    s.wait_for("F2 to log in", WAIT);
+    s.wait_for("synced ", WAIT);
+    s.type_keys("\r");
+    s.wait_for("Staff login", WAIT);
+    s.type_keys("A01\r");
+    s.type_keys("1234\r");
+    s.wait_for("Type to search", WAIT);
+    s.type_keys("chp");
+    s.wait_for("陈华佩", WAIT);
+    s.wait_for("1.02", WAIT); // 61 minutes, the city balance, on the find row
+    s.type_keys("\r");
+    s.wait_for("City balance 1.02 h", WAIT);
+    // Quit; the command line agrees.
+    s.type_keys("\x11");
+    assert!(s.wait_exit(Duration::from_secs(10)).success());
+    let out = hourbank_ok(&b, &["balance", "JH000001", "--json"], "");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["city_balance_minutes"], 61);
+    // Opening the page registered A's volunteer here (journalled), for recording hours.
+    let (code, _, err) =
+        hourbank(&b, &["deposit", "--card", "JH000001", "--activity", "垃圾分类督导", "--hours", "1"], "");
+    assert_eq!(code, 0, "{err}");
+}
