@@ -166,6 +166,24 @@ impl Bank {
         Ok(())
     }
 
+    /// Every other counter's accounts with the card each belongs to: `(code, volunteer id,
+    /// card, balance)`, by code and id.
+    pub fn city_balances(&self) -> Result<Vec<(String, u64, CardNo, u64)>, BankError> {
+        let mut cards: HashMap<(String, u64), CardNo> = HashMap::new();
+        for v in self.store.city_volunteers() {
+            let v = v?;
+            cards.insert((v.code, v.id), v.record.card);
+        }
+        let mut out = Vec::new();
+        for a in self.store.city_account_totals() {
+            let a = a?;
+            if let Some(card) = cards.remove(&(a.code.clone(), a.volunteer)) {
+                out.push((a.code, a.volunteer, card, a.account.balance()));
+            }
+        }
+        Ok(out)
+    }
+
     /// Every card that two counters (this one included) registered with different details.
     pub fn registration_conflicts(&self) -> Result<Vec<RegistrationConflict>, BankError> {
         let own = self.store.counter_code()?.unwrap_or_default();
@@ -196,12 +214,18 @@ impl Bank {
 pub struct EntryRow {
     pub seq: u64,
     pub line: u32,
+    pub volunteer: u64,
     pub card: String,
     pub minutes: i64,
     pub kind: &'static str,
+    /// For a reversal, the kind of the entry it reverses.
+    pub reverses: Option<&'static str>,
     pub activity: Option<String>,
     pub community: String,
+    /// The booking day, as the local reports book the entry.
     pub day: Day,
+    pub served_on: Option<Day>,
+    pub registered_on: Option<Day>,
 }
 
 /// Names already looked up while deriving rows: a push derives a million, about a few hundred
@@ -229,9 +253,18 @@ impl Bank {
             }
             kind => (money_lines(seq, kind), event.clone(), 1),
         };
-        let (activity, day) = match source.kind() {
-            EventKind::Deposited { activity, served_on, .. } => (Some(*activity), *served_on),
-            _ => (None, super::local_day(event.body.at)),
+        let reverses = (sign < 0).then(|| source.kind().name());
+        let (activity, served_on) = match source.kind() {
+            EventKind::Deposited { activity, served_on, .. } => (Some(*activity), Some(*served_on)),
+            _ => (None, None),
+        };
+        let registered_on = match event.kind() {
+            EventKind::VolunteerRegistered(v) => Some(v.registered_on),
+            _ => None,
+        };
+        let day = match &event.body.origin {
+            crate::domain::Origin::Import(r) => super::local_day(r.occurred),
+            _ => super::local_day(event.body.at),
         };
         let activity = match activity {
             Some(id) => Some(match names.activities.get(&id) {
@@ -254,12 +287,16 @@ impl Bank {
             rows.push(EntryRow {
                 seq,
                 line: line as u32,
+                volunteer,
                 card,
                 minutes: sign * minutes,
                 kind: event.kind().name(),
+                reverses,
                 activity: activity.clone(),
                 community,
                 day,
+                served_on,
+                registered_on,
             });
         }
         Ok(rows)

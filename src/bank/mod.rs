@@ -200,6 +200,24 @@ impl Bank {
         Ok(bank)
     }
 
+    /// A bank on a new, empty store in `dir` that is never initialised as a counter: a place to
+    /// replay other counters' journals into (what `city check` does), holding nothing of its own.
+    pub fn scratch(dir: &Path) -> Result<Bank, BankError> {
+        let store = Store::open(dir, OpenMode::CreateIfMissing)?;
+        if store.is_initialized()? {
+            return Err(Rule::AlreadyInitialized.into());
+        }
+        let (pepper, _) = pepper::Pepper::load_or_create(dir, false)?;
+        Ok(Bank {
+            store,
+            counter: String::new(),
+            clock: Arc::new(Utc::now),
+            pepper: Arc::new(pepper),
+            pepper_note: None,
+            decoy: Default::default(),
+        })
+    }
+
     pub fn with_clock(mut self, clock: Clock) -> Bank {
         self.clock = clock;
         self

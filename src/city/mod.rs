@@ -6,13 +6,17 @@
 //! a counter and a city report use), pushing a counter's journal and pulling everyone else's
 //! (`hourbank sync`).
 
+mod check;
 mod pull;
 mod push;
+mod report;
 mod server;
 mod sync;
 
+pub use check::CityCheck;
 pub use pull::{PullError, Pulled};
 pub use push::{BATCH, PushError, Pushed};
+pub use report::{CityFigures, Flow, Period};
 pub use server::{CityError, Server};
 pub use sync::{Background, SyncError, SyncStatus, Synced, sync_url, with_retries};
 

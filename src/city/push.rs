@@ -131,6 +131,12 @@ impl Server {
         .map_err(sql("a batch of events"))?;
         let seqs: Vec<i64> = entries.iter().map(|e| e.seq as i64).collect();
         let lines: Vec<i32> = entries.iter().map(|e| e.line as i32).collect();
+        let volunteers: Vec<i64> = entries.iter().map(|e| e.volunteer as i64).collect();
+        let reverses: Vec<Option<&str>> = entries.iter().map(|e| e.reverses).collect();
+        let served: Vec<Option<chrono::NaiveDate>> =
+            entries.iter().map(|e| e.served_on.map(|d| d.date())).collect();
+        let registered: Vec<Option<chrono::NaiveDate>> =
+            entries.iter().map(|e| e.registered_on.map(|d| d.date())).collect();
         let cards: Vec<&str> = entries.iter().map(|e| e.card.as_str()).collect();
         let minutes: Vec<i64> = entries.iter().map(|e| e.minutes).collect();
         let kinds: Vec<&str> = entries.iter().map(|e| e.kind).collect();
@@ -138,11 +144,27 @@ impl Server {
         let communities: Vec<&str> = entries.iter().map(|e| e.community.as_str()).collect();
         let days: Vec<chrono::NaiveDate> = entries.iter().map(|e| e.day.date()).collect();
         tx.execute(
-            "INSERT INTO hb_entries (counter, seq, line, card, minutes, kind, activity, community, day)
-             SELECT $1, s, l, c, m, k, a, o, d
-             FROM unnest($2::BIGINT[], $3::INTEGER[], $4::TEXT[], $5::BIGINT[], $6::TEXT[], $7::TEXT[], $8::TEXT[], $9::DATE[])
-                  AS t (s, l, c, m, k, a, o, d)",
-            &[&code, &seqs, &lines, &cards, &minutes, &kinds, &activities, &communities, &days],
+            "INSERT INTO hb_entries (counter, seq, line, volunteer, card, minutes, kind, reverses, activity,
+                                     community, day, served_on, registered_on)
+             SELECT $1, s, l, v, c, m, k, r, a, o, d, so, ro
+             FROM unnest($2::BIGINT[], $3::INTEGER[], $4::BIGINT[], $5::TEXT[], $6::BIGINT[], $7::TEXT[],
+                         $8::TEXT[], $9::TEXT[], $10::TEXT[], $11::DATE[], $12::DATE[], $13::DATE[])
+                  AS t (s, l, v, c, m, k, r, a, o, d, so, ro)",
+            &[
+                &code,
+                &seqs,
+                &lines,
+                &volunteers,
+                &cards,
+                &minutes,
+                &kinds,
+                &reverses,
+                &activities,
+                &communities,
+                &days,
+                &served,
+                &registered,
+            ],
         )
         .map_err(sql("a batch's report rows"))?;
         entries.clear();

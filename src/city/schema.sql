@@ -33,18 +33,24 @@ CREATE TABLE IF NOT EXISTS hb_events (
 
 -- What SQL reports read, derived from each event when it is pushed (in the same transaction):
 -- one line per volunteer whose hours it moves (a transfer has two, a registration one of 0
--- minutes), with the card, signed minutes, kind, activity, community and day (the day served
--- for a deposit, else the day recorded). A reversal's lines are its target's, negated.
+-- minutes): the counter's own volunteer id and the card, signed minutes, kind (and for a
+-- reversal the kind it reverses: its lines are its target's, negated), activity, community,
+-- and the booking day the local reports use (the local day recorded, or an imported row's
+-- own day); a deposit's service day and a registration's date beside it.
 CREATE TABLE IF NOT EXISTS hb_entries (
-    counter   TEXT    NOT NULL,
-    seq       BIGINT  NOT NULL,
-    line      INTEGER NOT NULL CHECK (line >= 0),
-    card      TEXT    NOT NULL,
-    minutes   BIGINT  NOT NULL,
-    kind      TEXT    NOT NULL,
-    activity  TEXT,
-    community TEXT    NOT NULL,
-    day       DATE    NOT NULL,
+    counter       TEXT    NOT NULL,
+    seq           BIGINT  NOT NULL,
+    line          INTEGER NOT NULL CHECK (line >= 0),
+    volunteer     BIGINT  NOT NULL,
+    card          TEXT    NOT NULL,
+    minutes       BIGINT  NOT NULL,
+    kind          TEXT    NOT NULL,
+    reverses      TEXT,
+    activity      TEXT,
+    community     TEXT    NOT NULL,
+    day           DATE    NOT NULL,
+    served_on     DATE,
+    registered_on DATE,
     PRIMARY KEY (counter, seq, line),
     FOREIGN KEY (counter, seq) REFERENCES hb_events (counter, seq)
 );

@@ -101,6 +101,31 @@ pub enum CityCmd {
         #[arg(long, env = "HOURBANK_CITY_URL")]
         url: String,
     },
+    /// Re-verify the whole server: every counter's chain, replayed through the ledger rules,
+    /// and the report rows against the balances (exit 1 naming the first problem)
+    Check {
+        /// The server [default: $HOURBANK_CITY_URL, else `[sync] url` in the settings file]
+        #[arg(long, env = "HOURBANK_CITY_URL")]
+        url: Option<String>,
+        /// Print the report as JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// City reports from the server: the local reports' figures over every counter, by counter
+    /// and by community (cards masked; names are not on the server's report rows)
+    Report {
+        #[command(subcommand)]
+        what: CityReport,
+        /// The server [default: $HOURBANK_CITY_URL, else `[sync] url` in the settings file]
+        #[arg(long, env = "HOURBANK_CITY_URL", global = true)]
+        url: Option<String>,
+        /// Write to this file (the format follows its extension unless --format says otherwise)
+        #[arg(long, global = true)]
+        out: Option<std::path::PathBuf>,
+        /// File format (default: from the --out extension, else CSV)
+        #[arg(long, global = true, value_enum)]
+        format: Option<super::report::Format>,
+    },
     /// Cards that two counters registered with different details (as of the last sync)
     Conflicts {
         /// Print the list as JSON
@@ -123,6 +148,8 @@ impl From<CityError> for Failure {
 pub fn run(store: Option<std::path::PathBuf>, cmd: CityCmd) -> CliResult {
     match cmd {
         CityCmd::Conflicts { json } => conflicts(store, json)?,
+        CityCmd::Check { url, json } => check(url, json)?,
+        CityCmd::Report { what, url, out, format } => city_report(what, url, out, format)?,
         CityCmd::Init { url } => {
             let mut server = Server::connect(&url)?;
             server.init()?;
@@ -184,4 +211,145 @@ fn conflicts(store: Option<std::path::PathBuf>, json: bool) -> CliResult {
         }
     }
     Ok(())
+}
+
+fn check(url: Option<String>, json: bool) -> CliResult {
+    let mut server = Server::connect(&city_url(url)?)?;
+    let dir = tempfile::Builder::new()
+        .prefix("hourbank-city-check-")
+        .tempdir()
+        .map_err(|e| Failure { code: exit::STORE_UNAVAILABLE, message: format!("a scratch store: {e}") })?;
+    let scratch = crate::bank::Bank::scratch(&dir.path().join("store"))?;
+    let report = server.check(&scratch)?;
+    if json {
+        super::output::json(&serde_json::to_value(&report).unwrap_or_default());
+    } else if report.ok {
+        say!(
+            "city check: {} counters, {} events: every chain, ledger rule and report row agrees",
+            report.counters,
+            report.events
+        );
+    } else {
+        for p in &report.problems {
+            say!("{p}");
+        }
+    }
+    match report.problems.first() {
+        None => Ok(()),
+        Some(first) => Err(Failure { code: exit::REFUSED, message: format!("city check failed: {first}") }),
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CityReport {
+    /// The month over every counter: the local monthly report's sheets, and one by counter
+    Monthly {
+        /// The month, e.g. 2026-11 [default: this month]
+        #[arg(long)]
+        month: Option<String>,
+    },
+    /// One day over every counter: deposits and redemptions by counter, community, activity
+    Daily {
+        /// The day [default: today]
+        #[arg(long)]
+        date: Option<String>,
+    },
+}
+
+fn city_report(
+    what: CityReport,
+    url: Option<String>,
+    out: Option<std::path::PathBuf>,
+    format: Option<super::report::Format>,
+) -> CliResult {
+    use crate::report::sheet::{Cell, Sheet, col, hours_col};
+    use crate::report::{Month, MonthlyReport, monthly};
+    let (out, format) = super::report::destination(out.as_deref(), format)?;
+    let mut server = Server::connect(&city_url(url)?)?;
+    let today = crate::bank::local_day(crate::domain::Timestamp::from_datetime(chrono::Utc::now()));
+    let first_of = |m: Month| chrono::NaiveDate::from_ymd_opt(m.year, m.month, 1).unwrap_or_default();
+    let (title, period, months) = match &what {
+        CityReport::Monthly { month } => {
+            let month = match month {
+                Some(m) => Month::parse(m)
+                    .ok_or_else(|| Failure::bad_input(format!("month {m:?} must look like 2026-11")))?,
+                None => Month::of(today),
+            };
+            let until = first_of(Month {
+                year: month.year + i32::from(month.month == 12),
+                month: month.month % 12 + 1,
+            });
+            (month.to_string(), crate::city::Period { from: first_of(month), until }, Some(month))
+        }
+        CityReport::Daily { date } => {
+            let day = date.as_deref().map(crate::domain::Day::parse).transpose()?.unwrap_or(today);
+            let from = day.date();
+            (day.to_string(), crate::city::Period { from, until: from + chrono::Duration::days(1) }, None)
+        }
+    };
+    let f = server.figures(period, monthly::TOP as i64)?;
+    let flows = |list: &[crate::city::Flow]| {
+        list.iter()
+            .map(|x| monthly::Flow { deposited: x.deposited, redeemed: x.redeemed })
+            .zip(list.iter().map(|x| x.name.clone()))
+            .map(|(flow, name)| (name, flow))
+            .collect::<std::collections::BTreeMap<_, _>>()
+    };
+    let by_counter = Sheet::new(
+        format!("{title} 按柜台"),
+        &[col("柜台", 14.0), hours_col("存入小时", 12.0), hours_col("兑换小时", 12.0)],
+        f.by_counter
+            .iter()
+            .map(|x| vec![Cell::text(&x.name), Cell::Hours(x.deposited), Cell::Hours(x.redeemed)])
+            .collect(),
+        true,
+    );
+    let mut sheets = match months {
+        Some(month) => {
+            let months = month.last(monthly::HISTORY_MONTHS);
+            let starts: Vec<chrono::NaiveDate> = months.iter().map(|m| first_of(*m)).collect();
+            let history =
+                months.iter().copied().zip(server.deposits_by_month(&starts, period.until)?).collect();
+            let report = MonthlyReport {
+                month,
+                by_community: flows(&f.by_community),
+                by_activity: flows(&f.by_activity),
+                new_volunteers: f.new_volunteers,
+                active_volunteers: f.active_volunteers,
+                top: f
+                    .top
+                    .iter()
+                    .map(|(card, community, minutes)| monthly::TopVolunteer {
+                        card: card.clone(),
+                        name: String::new(),
+                        community: community.clone(),
+                        minutes: *minutes,
+                    })
+                    .collect(),
+                history,
+                pool: monthly::PoolMonth {
+                    donated: f.pool_donated,
+                    granted: f.pool_granted,
+                    balance_at_end: f.pool_balance_at_end,
+                },
+            };
+            report.sheets(false)
+        }
+        None => {
+            let rows = |list: &[crate::city::Flow]| {
+                list.iter()
+                    .map(|x| vec![Cell::text(&x.name), Cell::Hours(x.deposited), Cell::Hours(x.redeemed)])
+                    .collect::<Vec<_>>()
+            };
+            let cols = |first: &'static str| {
+                [col(first, 20.0), hours_col("存入小时", 12.0), hours_col("兑换小时", 12.0)]
+            };
+            vec![
+                Sheet::new(format!("{title} 按社区"), &cols("社区"), rows(&f.by_community), true),
+                Sheet::new(format!("{title} 按项目"), &cols("服务项目"), rows(&f.by_activity), true),
+            ]
+        }
+    };
+    sheets.insert(1.min(sheets.len()), by_counter);
+    super::report::write_sheets(&sheets, out, format)
 }

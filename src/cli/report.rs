@@ -28,7 +28,7 @@ pub struct ReportArgs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Format {
+pub enum Format {
     Csv,
     Xlsx,
 }
@@ -73,10 +73,13 @@ fn day(text: &Option<String>, today: Day) -> Result<Day, Failure> {
     Ok(text.as_deref().map(Day::parse).transpose()?.unwrap_or(today))
 }
 
-pub fn run(store: Option<PathBuf>, a: ReportArgs) -> CliResult {
-    let bank = open_bank(store)?;
-    let out = a.out.as_deref().map(output::resolve);
-    let format = match (a.format, out.as_deref().and_then(Path::extension)) {
+/// Where a report goes and as what: `--out`'s extension decides unless `--format` does.
+pub(super) fn destination(
+    out: Option<&Path>,
+    format: Option<Format>,
+) -> Result<(Option<PathBuf>, Format), Failure> {
+    let out = out.map(output::resolve);
+    let format = match (format, out.as_deref().and_then(Path::extension)) {
         (Some(f), _) => f,
         (None, Some(ext)) if ext.eq_ignore_ascii_case("xlsx") => Format::Xlsx,
         _ => Format::Csv,
@@ -84,6 +87,12 @@ pub fn run(store: Option<PathBuf>, a: ReportArgs) -> CliResult {
     if format == Format::Xlsx && out.is_none() {
         return Err(Failure::bad_input("an XLSX report needs --out FILE.xlsx"));
     }
+    Ok((out, format))
+}
+
+pub fn run(store: Option<PathBuf>, a: ReportArgs) -> CliResult {
+    let bank = open_bank(store)?;
+    let (out, format) = destination(a.out.as_deref(), a.format)?;
     if a.full {
         // Journalled (and flushed) before a single full value is written out.
         let seq = bank.note_full_export(&cli_actor(), "report")?;
@@ -110,22 +119,27 @@ pub fn run(store: Option<PathBuf>, a: ReportArgs) -> CliResult {
         ReportCmd::Statement { card } => report::statement(&bank, &CardNo::parse(card)?)?.sheets(a.full),
         ReportCmd::Ledger => return ledger(&bank, out.as_deref(), format, a.full),
     };
+    write_sheets(&sheets, out, format)
+}
+
+/// Writes `sheets` as XLSX or CSV to `out`, or as CSV to standard output.
+pub(super) fn write_sheets(sheets: &[Sheet], out: Option<PathBuf>, format: Format) -> CliResult {
     match (format, out) {
         (Format::Xlsx, Some(path)) => {
             output::via_partial(&path, "partial.xlsx", |tmp| {
-                report::sheet::write_xlsx(&sheets, tmp)
+                report::sheet::write_xlsx(sheets, tmp)
                     .map_err(|e| Failure::bad_input(format!("{}: {e}", tmp.display())))
             })?;
             wrote(&path);
         }
         (_, Some(path)) => {
             output::write_buffered(&path, |w| {
-                report::sheet::write_csv(&sheets, w).map_err(|e| Failure::bad_input(e.to_string()))
+                report::sheet::write_csv(sheets, w).map_err(|e| Failure::bad_input(e.to_string()))
             })?;
             wrote(&path);
         }
         (_, None) => {
-            output::with_stdout(|out| report::sheet::write_csv(&sheets, out)).map_err(|e| {
+            output::with_stdout(|out| report::sheet::write_csv(sheets, out)).map_err(|e| {
                 if output::is_broken_pipe(&e) {
                     output::reader_gone()
                 } else {

@@ -1,0 +1,83 @@
+//! `hourbank city check`: the server re-verified from nothing. Every counter's chain is pulled
+//! into a scratch store, link by link and through the ledger rules, exactly as a counter pulls
+//! it; then the report rows (`hb_entries`) are added up in SQL and compared, volunteer by
+//! volunteer, with the balances the replay gives, and each counter's head with its last row.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::{CityError, PullError, Server};
+use crate::bank::Bank;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CityCheck {
+    pub ok: bool,
+    pub counters: usize,
+    pub events: u64,
+    /// What is wrong, first problem first (each names counter and seq, or counter and card).
+    pub problems: Vec<String>,
+}
+
+impl Server {
+    /// Checks the whole server, replaying into `scratch` (a [`Bank::scratch`]).
+    pub fn check(&mut self, scratch: &Bank) -> Result<CityCheck, PullError> {
+        let pulled = self.pull(scratch, "")?;
+        let mut problems: Vec<String> = pulled.stopped.iter().map(ToString::to_string).collect();
+        let heads: Vec<(String, i64)> = self
+            .client()
+            .query("SELECT code, head_seq FROM hb_counters ORDER BY code", &[])
+            .map_err(|e| CityError::of("the counters", e))?
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect();
+        let stopped: Vec<&str> = pulled.stopped.iter().filter_map(stopped_code).collect();
+        for (code, head) in &heads {
+            let (next, _) = scratch.city_head(code)?;
+            if !stopped.contains(&code.as_str()) && next - 1 != *head as u64 {
+                problems.push(format!(
+                    "counter {code}: hb_counters says head #{head}, its last event is #{}",
+                    next - 1
+                ));
+            }
+        }
+        // Report rows against the replay, per counter and volunteer.
+        let mut sql: BTreeMap<(String, u64), i64> = BTreeMap::new();
+        for r in self
+            .client()
+            .query(
+                "SELECT counter, volunteer, sum(minutes)::BIGINT FROM hb_entries GROUP BY counter, volunteer",
+                &[],
+            )
+            .map_err(|e| CityError::of("the report rows", e))?
+        {
+            sql.insert((r.get(0), r.get::<_, i64>(1) as u64), r.get(2));
+        }
+        for (code, volunteer, card, balance) in scratch.city_balances()? {
+            if stopped.contains(&code.as_str()) {
+                continue;
+            }
+            let rows = sql.remove(&(code.clone(), volunteer)).unwrap_or(0);
+            if rows != balance as i64 {
+                problems.push(format!(
+                    "counter {code}, card {card}: the report rows add up to {rows} minutes, the ledger to {balance}"
+                ));
+            }
+        }
+        for ((code, volunteer), minutes) in sql {
+            if !stopped.contains(&code.as_str()) {
+                problems.push(format!("counter {code}: report rows of {minutes} minutes for volunteer #{volunteer}, whom its journal does not have"));
+            }
+        }
+        Ok(CityCheck { ok: problems.is_empty(), counters: heads.len(), events: pulled.events(), problems })
+    }
+}
+
+fn stopped_code(e: &crate::bank::RemoteError) -> Option<&str> {
+    match e {
+        crate::bank::RemoteError::Unlinked { code, .. } | crate::bank::RemoteError::Refused { code, .. } => {
+            Some(code)
+        }
+        crate::bank::RemoteError::Store(_) => None,
+    }
+}
