@@ -1,0 +1,150 @@
+//! Syncs that break halfway against the real PostgreSQL: the connection cut after so many
+//! bytes (by a TCP relay the test controls), the server going away mid-sync (the relay closes
+//! every connection and refuses new ones, as a stopping server looks to its counters), and a
+//! pull killed with SIGKILL. Each leaves whole batches only, on the server and in the store;
+//! the next sync completes with every event once.
+
+use std::time::{Duration, Instant};
+
+#[path = "pg/city.rs"]
+mod city;
+mod common;
+mod pg;
+#[path = "pg/relay.rs"]
+mod relay;
+
+use city::*;
+use common::*;
+use hourbank::bank::Bank;
+use hourbank::city::BATCH;
+
+/// Counter `code` with 500 volunteers and 80 batch deposits: about 40,500 events.
+fn big_counter(dir: &std::path::Path, code: &str) -> std::path::PathBuf {
+    let path = bare_counter(dir, code);
+    let bank = Bank::open(&path).unwrap();
+    let sorting = bank.find_activity("垃圾分类督导").unwrap().0;
+    let cards: Vec<String> = (0..500).map(|i| format!("JH{i:06}")).collect();
+    for c in &cards {
+        register(&bank, c, "志愿者");
+    }
+    let batch = hourbank::bank::BatchDeposit {
+        cards: cards.iter().map(|c| card(c)).collect(),
+        activity: sorting,
+        minutes: hourbank::domain::Minutes::new(30),
+        served_on: None,
+        note: String::new(),
+    };
+    for _ in 0..80 {
+        bank.deposit_batch(&admin(), None, &batch).unwrap();
+    }
+    path
+}
+
+fn server_head(url: &str, code: &str) -> (i64, i64) {
+    let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
+    let head: i64 = c
+        .query_opt("SELECT head_seq FROM hb_counters WHERE code = $1", &[&code])
+        .unwrap()
+        .map_or(0, |r| r.get(0));
+    let rows: i64 = c
+        .query_one("SELECT count(*) FROM hb_events WHERE counter = $1 AND seq > 0", &[&code])
+        .unwrap()
+        .get(0);
+    (head, rows)
+}
+
+#[test]
+fn a_connection_cut_midway_leaves_whole_batches_both_ways_and_the_next_sync_completes() {
+    let Some(db) = pg::database("city_cut") else { return };
+    city_init(&db.url);
+    if !db.url.contains("host=") {
+        panic!("the relay needs a key-value connection string, got {}", db.url);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let a = big_counter(dir.path(), "JH-CUT-A");
+    let total = Bank::open(&a).unwrap().last_seq().unwrap() as i64;
+
+    // A push cut after 2 MB: an error within seconds, whole batches on the server.
+    let relay = relay::Relay::start(&db.url);
+    relay.cut_after(2_000_000);
+    let started = Instant::now();
+    let (code, _, err) = sync(&a, &relay.url);
+    assert_eq!(code, 3, "a cut connection is the network's failure: {err}");
+    assert!(started.elapsed() < Duration::from_secs(20), "an error within seconds, not a hang");
+    let (head, rows) = server_head(&db.url, "JH-CUT-A");
+    assert!(head > 0 && head < total, "cut midway: head {head} of {total}");
+    assert_eq!((rows, head % BATCH as i64), (head, 0), "whole batches only");
+    let (code, _, err) = sync(&a, &db.url);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(server_head(&db.url, "JH-CUT-A"), (total, total), "every event once");
+
+    // A pull through a relay that goes away mid-pull, as a stopping server would.
+    let b = bare_counter(dir.path(), "JH-CUT-B");
+    let relay = relay::Relay::start(&db.url);
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_hourbank"))
+        .arg("--store")
+        .arg(&b)
+        .args(["sync", "--url", &relay.url])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    relay.cut_now();
+    let out = child.wait_with_output().unwrap();
+    let bank = Bank::open(&b).unwrap();
+    let pulled = bank.city_head("JH-CUT-A").unwrap().0 as i64 - 1;
+    assert!(
+        out.status.code() == Some(3) || pulled == total,
+        "the cut sync fails as the network's failure: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(pulled == total || pulled % BATCH as i64 == 0, "whole batches applied: {pulled}");
+    drop(bank);
+    let (code, _, err) = sync(&b, &db.url);
+    assert_eq!(code, 0, "{err}");
+    let bank = Bank::open(&b).unwrap();
+    assert_eq!(bank.city_head("JH-CUT-A").unwrap().0 as i64 - 1, total);
+    assert_eq!(bank.city_balance(&card("JH000007")).unwrap().total(), 80 * 30);
+}
+
+#[test]
+fn a_pull_killed_midway_leaves_whole_batches_and_the_next_completes() {
+    let Some(db) = pg::database("city_kill_pull") else { return };
+    city_init(&db.url);
+    let dir = tempfile::tempdir().unwrap();
+    let a = big_counter(dir.path(), "JH-KP-A");
+    assert_eq!(sync(&a, &db.url).0, 0);
+    let total = Bank::open(&a).unwrap().last_seq().unwrap();
+    // Kill a pull at a few moments until one lands midway (how long a pull takes depends on
+    // the machine); every attempt must leave whole batches.
+    let mut midway = false;
+    for (attempt, delay_ms) in [400u64, 200, 800, 100, 1600, 50].into_iter().enumerate() {
+        let b = bare_counter(dir.path(), &format!("JH-KP-B{attempt}"));
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_hourbank"))
+            .arg("--store")
+            .arg(&b)
+            .args(["sync", "--url", &db.url])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let bank = Bank::open(&b).unwrap();
+        let pulled = bank.city_head("JH-KP-A").unwrap().0 - 1;
+        assert!(pulled == total || pulled % BATCH as u64 == 0, "whole batches: {pulled}");
+        drop(bank);
+        if pulled > 0 && pulled < total {
+            midway = true;
+            let (code, _, err) = sync(&b, &db.url);
+            assert_eq!(code, 0, "{err}");
+            let bank = Bank::open(&b).unwrap();
+            assert_eq!(bank.city_head("JH-KP-A").unwrap().0 - 1, total, "the next pull completes");
+            assert_eq!(bank.city_balance(&card("JH000042")).unwrap().total(), 80 * 30);
+            break;
+        }
+    }
+    assert!(midway, "no kill landed midway through the pull");
+}
