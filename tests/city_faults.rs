@@ -134,7 +134,7 @@ fn a_pull_killed_midway_leaves_whole_batches_and_the_next_completes() {
         child.wait().unwrap();
         let bank = Bank::open(&b).unwrap();
         let pulled = bank.city_head("JH-KP-A").unwrap().0 - 1;
-        assert!(pulled == total || pulled % BATCH as u64 == 0, "whole batches: {pulled}");
+        assert!(pulled == total || pulled.is_multiple_of(BATCH as u64), "whole batches: {pulled}");
         drop(bank);
         if pulled > 0 && pulled < total {
             midway = true;
