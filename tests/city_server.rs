@@ -126,3 +126,40 @@ fn a_throwaway_cluster_serves_the_tests_when_no_server_answers() {
     let (code, _, err) = city_init(&db.url);
     assert_eq!(code, 0, "{err}");
 }
+
+/// `sslmode=require` means TLS with a certificate that is trusted and names the host: the
+/// machine's PostgreSQL serves Debian's self-signed `localhost` certificate, trusted here
+/// through `$HOURBANK_CITY_CA`; the same server under another of its names is refused, never
+/// sent in the clear.
+#[test]
+fn sslmode_require_connects_over_verified_tls_and_refuses_an_unknown_certificate() {
+    let Some(db) = pg::database("city_tls") else { return };
+    let mut plain = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
+    let ssl: String = plain.query_one("SHOW ssl", &[]).unwrap().get(0);
+    let cert: String = plain.query_one("SHOW ssl_cert_file", &[]).unwrap().get(0);
+    assert_eq!(ssl, "on", "the test server must serve TLS (Debian's default: the snakeoil certificate)");
+    let name: String = plain.query_one("SELECT current_database()", &[]).unwrap().get(0);
+    let user: String = plain.query_one("SELECT current_user", &[]).unwrap().get(0);
+    let url = format!("host=localhost port=5432 user={user} dbname={name} sslmode=require");
+    let mut server = hourbank::city::Server::connect_with(&url, Some(std::path::Path::new(&cert)))
+        .expect("TLS with the trusted certificate");
+    let over_tls: bool = server
+        .client()
+        .query_one("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", &[])
+        .unwrap()
+        .get(0);
+    assert!(over_tls, "the connection is TLS");
+    // 127.0.0.1 is the same server, but the certificate names only localhost.
+    let by_address = url.replace("host=localhost", "host=127.0.0.1");
+    let out = Command::new(env!("CARGO_BIN_EXE_hourbank"))
+        .args(["city", "init", "--url", &by_address])
+        .env("HOURBANK_CITY_CA", &cert)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "a certificate for another name is refused");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("certificate"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -42,7 +42,7 @@ pub struct SyncConfig {
 
 impl Default for SyncConfig {
     fn default() -> Self {
-        SyncConfig { url: None, every_seconds: 10 }
+        SyncConfig { url: None, every_seconds: 1 }
     }
 }
 
