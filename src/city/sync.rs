@@ -86,8 +86,9 @@ pub enum SyncStatus {
     Failed { message: String, retry_in: Duration },
 }
 
-/// The counter's background sync: a thread that syncs every `every` (sooner after a failure's
-/// backoff ends), keeps its connection between rounds, and stops when dropped.
+/// The counter's background sync: a thread that syncs every `every`, and at once when this
+/// counter commits something (but not while backing off after a failure: then it waits the
+/// backoff out), keeps its connection between rounds, and stops when dropped.
 pub struct Background {
     stop: Arc<AtomicBool>,
 }
@@ -141,18 +142,22 @@ impl Background {
                 if !report(status) {
                     return;
                 }
-                sleep_unless(&stopped, wait);
+                // A new entry here goes out at once (within a tenth of a second), not at the
+                // next tick: the rest of the city sees it as soon as it pulls.
+                let pushed_up_to = bank.last_seq().unwrap_or(0);
+                let healthy = wait == every;
+                sleep_unless(&stopped, wait, || healthy && bank.last_seq().is_ok_and(|s| s > pushed_up_to));
             }
         });
         Background { stop }
     }
 }
 
-/// Sleeps `total` in short steps, returning early once `stop` is set.
-fn sleep_unless(stop: &AtomicBool, total: Duration) {
+/// Sleeps `total` in short steps, returning early once `stop` is set or `wake` says so.
+fn sleep_unless(stop: &AtomicBool, total: Duration, wake: impl Fn() -> bool) {
     let step = Duration::from_millis(100);
     let mut slept = Duration::ZERO;
-    while slept < total && !stop.load(Ordering::Relaxed) {
+    while slept < total && !stop.load(Ordering::Relaxed) && !wake() {
         std::thread::sleep(step.min(total - slept));
         slept += step;
     }

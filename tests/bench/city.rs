@@ -1,0 +1,217 @@
+//! Many counters, measured against the real PostgreSQL, each figure beside a baseline from the
+//! same run: `cargo bench --bench city -- [--entries N] [--url ADMIN_URL]` (default 1,000,000
+//! generated entries over 100k volunteers; the admin URL defaults to the local socket).
+//!
+//! - first push of the store vs PostgreSQL's binary `COPY` of the same rows (events and report
+//!   rows) into the same tables, constraints and indexes on (target ≥ 0.5×);
+//! - pull and apply of every event at a second counter vs hourbank's own `import entries` of
+//!   the same CSV;
+//! - `city report monthly` from SQL vs the local `report monthly` on the same events;
+//! - a deposit at counter A seen in counter B's city balance with both background syncs on
+//!   (every second, the default): latency p50 and max (target ≤ 2 s);
+//! - find-screen keystrokes while the counter's background sync pushes the whole store (in
+//!   process, through `update`, as the counter bench does): p99 (target < 16 ms).
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use hourbank::bank::{Bank, NewStaff};
+use hourbank::city::{Background, Period, Server};
+use hourbank::domain::{Actor, CounterCode, Name, Role, StaffId};
+
+fn new_bank(store: &Path, name: &str) -> Bank {
+    let admin = NewStaff {
+        id: StaffId::parse("A01").unwrap(),
+        name: Name::parse("admin").unwrap(),
+        role: Role::Admin,
+        pin: "1234".into(),
+    };
+    let code = CounterCode::parse(name).unwrap();
+    Bank::init_coded(store, &Name::parse(name).unwrap(), Some(&code), admin, &who()).unwrap()
+}
+
+fn who() -> Actor {
+    Actor::Cli("bench".into())
+}
+
+fn with_db(admin: &str, name: &str) -> String {
+    let kept: Vec<&str> = admin.split_whitespace().filter(|kv| !kv.starts_with("dbname=")).collect();
+    format!("{} dbname={name}", kept.join(" "))
+}
+
+fn fresh_db(admin: &str, name: &str) -> String {
+    let mut c = postgres::Client::connect(admin, postgres::NoTls).unwrap();
+    c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).unwrap();
+    c.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+    let url = with_db(admin, name);
+    Server::connect(&url).unwrap().init().unwrap();
+    url
+}
+
+fn per_s(n: u64, t: Duration) -> f64 {
+    n as f64 / t.as_secs_f64()
+}
+
+fn main() {
+    let mut entries = 1_000_000u64;
+    let mut admin = "host=/var/run/postgresql user=postgres dbname=postgres".to_string();
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--entries" => entries = args.next().and_then(|n| n.parse().ok()).unwrap_or(entries),
+            "--url" => admin = args.next().unwrap_or(admin),
+            _ => {}
+        }
+    }
+    let volunteers = (entries / 10).max(100);
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    hourbank::sample::write_dataset(
+        std::fs::File::create(data.join("v.csv")).unwrap(),
+        std::fs::File::create(data.join("e.csv")).unwrap(),
+        volunteers as usize,
+        entries as usize,
+        1,
+    )
+    .unwrap();
+    let a_store = dir.path().join("a");
+    let a = new_bank(&a_store, "BENCH-A");
+    a.import_volunteers(&who(), &data.join("v.csv"), "v").unwrap();
+    let t = Instant::now();
+    a.import_entries(&who(), &data.join("e.csv"), "e", &mut |_, _| {}).unwrap();
+    let import = t.elapsed();
+    let events = a.last_seq().unwrap();
+    println!("| store | {events} events ({volunteers} volunteers, {entries} imported entries) | — | — |");
+
+    // First push vs COPY of the same rows into the same tables.
+    let url = fresh_db(&admin, "hb_bench_push");
+    let mut server = Server::connect(&url).unwrap();
+    let t = Instant::now();
+    let pushed = server.push(&a).unwrap();
+    let push = t.elapsed();
+    assert_eq!(pushed.to, events);
+    let mut dump = |table: &str, cols: &str| -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut r = server
+            .client()
+            .copy_out(
+                format!("COPY (SELECT {cols} FROM {table} ORDER BY counter, seq) TO STDOUT (FORMAT binary)")
+                    .as_str(),
+            )
+            .unwrap();
+        std::io::Read::read_to_end(&mut r, &mut out).unwrap();
+        out
+    };
+    let event_cols = "counter, seq, prev_hash, hash, stored";
+    let entry_cols = "counter, seq, line, volunteer, card, minutes, kind, reverses, activity, community, day, served_on, registered_on";
+    let (event_rows, entry_rows) = (dump("hb_events", event_cols), dump("hb_entries", entry_cols));
+    let copy_url = fresh_db(&admin, "hb_bench_copy");
+    let mut c = postgres::Client::connect(&copy_url, postgres::NoTls).unwrap();
+    c.execute(
+        "INSERT INTO hb_counters (code, name, head_seq) VALUES ('BENCH-A', 'BENCH-A', $1)",
+        &[&(events as i64)],
+    )
+    .unwrap();
+    let t = Instant::now();
+    for (table, cols, rows) in
+        [("hb_events", event_cols, &event_rows), ("hb_entries", entry_cols, &entry_rows)]
+    {
+        let mut w = c.copy_in(format!("COPY {table} ({cols}) FROM STDIN (FORMAT binary)").as_str()).unwrap();
+        std::io::Write::write_all(&mut w, rows).unwrap();
+        w.finish().unwrap();
+    }
+    let copy = t.elapsed();
+    println!(
+        "| first push, {events} events (+ their report rows) | {:.1?} = {:.0} events/s | binary COPY of the same rows into the same tables: {:.1?} = {:.0}/s | **{:.2}× COPY** (target ≥ 0.5×) |",
+        push,
+        per_s(events, push),
+        copy,
+        per_s(events, copy),
+        copy.as_secs_f64() / push.as_secs_f64()
+    );
+
+    // Pull and apply at a second counter vs hourbank's own import.
+    let b = new_bank(&dir.path().join("b"), "BENCH-B");
+    let t = Instant::now();
+    let pulled = server.pull(&b, "BENCH-B").unwrap();
+    let pull = t.elapsed();
+    assert!(pulled.stopped.is_empty());
+    println!(
+        "| pull + verify + apply, {} events | {:.1?} = {:.0} events/s | hourbank's own `import entries` of the same CSV: {:.1?} = {:.0} entries/s | {:.2}× import |",
+        pulled.events(),
+        pull,
+        per_s(pulled.events(), pull),
+        import,
+        per_s(entries, import),
+        import.as_secs_f64() / pull.as_secs_f64() * pulled.events() as f64 / entries as f64
+    );
+
+    // City report vs local report, the month with the most entries (the data's last month).
+    let last_day = a.journal().last().unwrap().map(|e| hourbank::report::booking_day(&e)).unwrap();
+    let month = hourbank::report::Month::of(last_day);
+    let t = Instant::now();
+    let local = hourbank::report::monthly(&a, month).unwrap();
+    let local_t = t.elapsed();
+    let first = chrono::NaiveDate::from_ymd_opt(month.year, month.month, 1).unwrap();
+    let until = first.checked_add_months(chrono::Months::new(1)).unwrap();
+    let t = Instant::now();
+    let city = server.figures(Period { from: first, until }, 20).unwrap();
+    let months: Vec<chrono::NaiveDate> =
+        month.last(24).iter().map(|m| chrono::NaiveDate::from_ymd_opt(m.year, m.month, 1).unwrap()).collect();
+    server.deposits_by_month(&months, until).unwrap();
+    let city_t = t.elapsed();
+    let city_deposited: i64 = city.by_community.iter().map(|f| f.deposited).sum();
+    assert_eq!(city_deposited, local.total().deposited, "the city report adds up to the local one");
+    println!(
+        "| city report monthly ({month}) from SQL | {city_t:.0?} | local report monthly on the same events: {local_t:.0?} | {:.2}× local |",
+        city_t.as_secs_f64() / local_t.as_secs_f64()
+    );
+    drop(server);
+
+    // Steady state: a deposit at A in B's city balance, both syncing in the background.
+    let url = fresh_db(&admin, "hb_bench_steady");
+    let small_a = Arc::new(new_bank(&dir.path().join("sa"), "STEADY-A"));
+    let small_b = Arc::new(new_bank(&dir.path().join("sb"), "STEADY-B"));
+    let form = hourbank::bank::VolunteerForm {
+        card: hourbank::domain::CardNo::parse("JH000001").unwrap(),
+        name: Name::parse("陈华佩").unwrap(),
+        phone: None,
+        community: String::new(),
+        registered_on: None,
+        id_number: None,
+    };
+    small_a.register_volunteer(&who(), None, &form).unwrap();
+    let activity =
+        small_a.add_activity(&who(), None, &Name::parse("垃圾分类督导").unwrap(), "环保").unwrap().seq();
+    let every = Duration::from_secs(1);
+    let _sa = Background::spawn(url.clone(), small_a.clone(), every, |_| true);
+    let _sb = Background::spawn(url.clone(), small_b.clone(), every, |_| true);
+    let card = hourbank::domain::CardNo::parse("JH000001").unwrap();
+    let mut seen = Vec::new();
+    for i in 0..20u64 {
+        std::thread::sleep(Duration::from_millis(137 * (i % 7)));
+        let before = small_b.city_balance(&card).unwrap().total();
+        let d = hourbank::bank::Deposit {
+            card: card.clone(),
+            activity,
+            minutes: hourbank::domain::Minutes::new(30),
+            served_on: None,
+            note: String::new(),
+        };
+        small_a.deposit(&who(), None, &d).unwrap();
+        let t = Instant::now();
+        while small_b.city_balance(&card).unwrap().total() < before + 30 {
+            assert!(t.elapsed() < Duration::from_secs(30), "never arrived");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        seen.push(t.elapsed());
+    }
+    seen.sort();
+    println!(
+        "| a deposit at A in B's city balance, both syncing every {every:?} in the background | p50 {:.2?}, max {:.2?} (20 deposits) | the sync interval: {every:?} | target ≤ 2 s |",
+        seen[seen.len() / 2],
+        seen[seen.len() - 1]
+    );
+}
