@@ -161,3 +161,67 @@ fn a_row_altered_on_the_server_stops_that_counter_at_the_row_and_nothing_past_it
     assert_eq!(sync(&b, &db.url).0, 0);
     assert_eq!(balance_json(&b, "JH000001")["city_balance_minutes"], 30 + 31 + 32 + 33);
 }
+
+#[test]
+fn a_store_restored_from_an_old_backup_and_written_again_is_refused_and_the_server_keeps_its_rows() {
+    let Some(db) = pg::database("city_restored") else { return };
+    city_init(&db.url);
+    let dir = tempfile::tempdir().unwrap();
+    let a = counter(dir.path(), "JH-A-04", 2);
+    let backups = dir.path().join("backups");
+    std::fs::create_dir_all(&backups).unwrap();
+    hourbank_ok(&a, &["backup", "--out", backups.to_str().unwrap()], "");
+    let file = std::fs::read_dir(&backups).unwrap().next().unwrap().unwrap().path();
+    // After the backup: one more deposit, synced.
+    hourbank_ok(&a, &["deposit", "--card", "JH000001", "--activity", "垃圾分类督导", "--hours", "1"], "");
+    assert_eq!(sync(&a, &db.url).0, 0);
+    let head = Bank::open(&a).unwrap().last_seq().unwrap();
+    let before = rows(&db.url, "JH-A-04");
+    // The counter's disk dies; the old backup is restored and the counter writes on.
+    let restored = dir.path().join("restored");
+    copy_key(&a, &restored);
+    hourbank_ok(&restored, &["restore", file.to_str().unwrap()], "");
+    hourbank_ok(
+        &restored,
+        &["deposit", "--card", "JH000001", "--activity", "垃圾分类督导", "--hours", "2"],
+        "",
+    );
+    let (code, _, err) = sync(&restored, &db.url);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains(&format!("JH-A-04 #{head} is not this store's")), "{err}");
+    assert_eq!(rows(&db.url, "JH-A-04"), before, "the server is unchanged by the fork");
+}
+
+#[test]
+fn city_balance_exports_agree_at_every_counter_and_with_sql() {
+    let Some(db) = pg::database("city_exports") else { return };
+    city_init(&db.url);
+    let dir = tempfile::tempdir().unwrap();
+    let a = counter(dir.path(), "JH-A-05", 3);
+    let b = counter(dir.path(), "JH-B-05", 2); // the same card, same details, registered at both
+    for s in [&a, &b, &a] {
+        assert_eq!(sync(s, &db.url).0, 0);
+    }
+    let city_columns = |store: &std::path::Path| -> Vec<(String, String)> {
+        hourbank_ok(store, &["export", "city-balances"], "")
+            .lines()
+            .skip(1)
+            .map(|l| {
+                let f: Vec<&str> = l.split(',').collect();
+                (f[0].to_string(), f[2].to_string())
+            })
+            .collect()
+    };
+    let at_a = city_columns(&a);
+    assert_eq!(at_a, [("JH000001".to_string(), (30 + 31 + 32 + 30 + 31).to_string())]);
+    assert_eq!(city_columns(&b), at_a);
+    let mut sql = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
+    let in_sql: Vec<(String, String)> = sql
+        .query("SELECT card, sum(minutes)::BIGINT FROM hb_entries GROUP BY card ORDER BY card", &[])
+        .unwrap()
+        .iter()
+        .map(|r| (r.get::<_, String>(0), r.get::<_, i64>(1).to_string()))
+        .collect();
+    assert_eq!(in_sql, at_a);
+    assert_eq!(hourbank_ok(&a, &["city", "conflicts"], "").trim(), "no conflicting registrations");
+}

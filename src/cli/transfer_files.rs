@@ -35,6 +35,8 @@ pub enum ExportWhat {
     Entries,
     Volunteers,
     Balances,
+    /// Every card's city balance as this counter knows it (card, here, city, as of)
+    CityBalances,
     /// One volunteer's passbook (存折): entries with the running balance; needs --card
     Statement,
 }
@@ -125,6 +127,7 @@ pub fn export(store: Option<PathBuf>, a: ExportArgs) -> CliResult {
             ExportWhat::Entries => report::export_entries(&bank, out),
             ExportWhat::Volunteers => report::export_volunteers(&bank, out, a.full),
             ExportWhat::Balances => report::export_balances(&bank, out),
+            ExportWhat::CityBalances => report::export_city_balances(&bank, out),
             ExportWhat::Statement => match &card {
                 Some(card) => report::export_statement(&bank, card, out).map(|(rows, _)| rows),
                 None => Ok(0),

@@ -72,6 +72,43 @@ pub fn export_balances(bank: &Bank, out: impl Write) -> Result<usize, ExportErro
     Ok(n)
 }
 
+/// `card_no,here_minutes,city_balance_minutes,city_as_of`: every card this counter knows
+/// (registered here or pulled from another counter), by card, with the balance held here and
+/// the city's, as of the last whole pull. Two counters after the same pulls write the same
+/// city columns; SQL's `sum(minutes) … GROUP BY card` over the report rows says the same.
+pub fn export_city_balances(bank: &Bank, out: impl Write) -> Result<usize, ExportError> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(["card_no", "here_minutes", "city_balance_minutes", "city_as_of"])?;
+    let mut cards: std::collections::BTreeMap<String, (u64, u64)> = std::collections::BTreeMap::new();
+    let mut by_id = std::collections::HashMap::new();
+    for item in bank.volunteer_records() {
+        let (id, v) = item?;
+        by_id.insert(id, v.card.to_string());
+    }
+    for item in bank.account_totals() {
+        let (id, a) = item?;
+        if let Some(card) = by_id.remove(&id) {
+            let e = cards.entry(card).or_default();
+            e.0 += a.balance();
+            e.1 += a.balance();
+        }
+    }
+    for (_, _, card, balance) in bank.city_balances()? {
+        cards.entry(card.to_string()).or_default().1 += balance;
+    }
+    let as_of = bank.city_as_of()?.map(|t| t.to_string()).unwrap_or_default();
+    let mut digits = itoa::Buffer::new();
+    for (card, (here, city)) in &cards {
+        w.write_field(card)?;
+        w.write_field(digits.format(*here))?;
+        w.write_field(digits.format(*city))?;
+        w.write_field(&as_of)?;
+        w.write_record(None::<&[u8]>)?;
+    }
+    w.flush()?;
+    Ok(cards.len())
+}
+
 /// `card_no,name,phone,community,registered_at,id_number,active`. Phones and ID numbers are
 /// masked (`138****5678`, `****1234`) unless `full` (the caller journals a full export first).
 pub fn export_volunteers(bank: &Bank, out: impl Write, full: bool) -> Result<usize, ExportError> {

@@ -17,7 +17,7 @@ pub use book::booking_day;
 pub use certificate::certificate_page;
 pub use daily::{DailyClose, daily_close};
 use export::Names;
-pub use export::{ExportError, export_balances, export_entries, export_volunteers};
+pub use export::{ExportError, export_balances, export_city_balances, export_entries, export_volunteers};
 pub use ledger::export_ledger_xlsx;
 pub use monthly::{Month, MonthlyReport, monthly};
 pub use private::write_private;
