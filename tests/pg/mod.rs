@@ -40,6 +40,8 @@ pub struct Cluster {
     dir: PathBuf,
     bin: PathBuf,
     url: String,
+    /// `pg_ctl start -o` options, to start it again after a test stopped it.
+    options: String,
 }
 
 /// `program` run as the `postgres` user when this process is root (initdb refuses root).
@@ -96,12 +98,45 @@ impl Cluster {
         let log = dir.join("log");
         let mut start = as_postgres(&bin.join("pg_ctl"));
         start.args(["-D", data_s, "-o", &options, "-l", log.to_str()?, "-w", "start"]);
-        let cluster = Cluster { url: format!("host={dir_s} user=postgres dbname=postgres"), dir, bin };
+        let cluster = Cluster {
+            url: format!("host={dir_s} user=postgres dbname=postgres"),
+            dir: dir.clone(),
+            bin,
+            options: options.clone(),
+        };
         if !quiet(initdb) || !quiet(start) {
             return None;
         }
         postgres::Client::connect(&cluster.url, postgres::NoTls).ok()?;
         Some(cluster)
+    }
+}
+
+impl Cluster {
+    /// `pg_ctl stop -m fast`: the server ends every session (57P01) and goes away.
+    fn stop(&self) -> bool {
+        let mut stop = as_postgres(&self.bin.join("pg_ctl"));
+        stop.arg("-D").arg(self.dir.join("data")).args(["-m", "fast", "-w", "stop"]);
+        stop.stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success())
+    }
+
+    fn restart(&self) -> bool {
+        let mut start = as_postgres(&self.bin.join("pg_ctl"));
+        start.arg("-D").arg(self.dir.join("data")).args(["-o", &self.options, "-l"]);
+        start.arg(self.dir.join("log")).args(["-w", "start"]);
+        start.stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success())
+    }
+}
+
+impl TestDb {
+    /// Stops the throwaway cluster this database lives on (only such a one: the machine's own
+    /// server is shared by other tests). Panics on a database of another server.
+    pub fn stop_server(&self) {
+        assert!(self.cluster.as_ref().expect("a throwaway cluster").stop(), "pg_ctl stop");
+    }
+
+    pub fn start_server(&self) {
+        assert!(self.cluster.as_ref().expect("a throwaway cluster").restart(), "pg_ctl start");
     }
 }
 

@@ -1,0 +1,81 @@
+//! The city server really stopped mid-sync (`pg_ctl stop -m fast` on a throwaway cluster of
+//! this test's own, so no other test loses its server): the push ends as the network's failure
+//! within seconds, the server holds whole batches only, and once it is back the next sync
+//! completes with every event once.
+
+use std::time::{Duration, Instant};
+
+#[path = "pg/city.rs"]
+mod city;
+mod common;
+mod pg;
+
+use city::*;
+use common::*;
+use hourbank::bank::Bank;
+use hourbank::city::BATCH;
+
+#[test]
+fn the_server_stopped_mid_push_leaves_whole_batches_and_the_next_sync_completes() {
+    let db = pg::own_database("city_stop");
+    city_init(&db.url);
+    let dir = tempfile::tempdir().unwrap();
+    let a = bare_counter(dir.path(), "JH-STOP");
+    {
+        let bank = Bank::open(&a).unwrap();
+        let sorting = bank.find_activity("垃圾分类督导").unwrap().0;
+        let cards: Vec<String> = (0..500).map(|i| format!("JH{i:06}")).collect();
+        for c in &cards {
+            register(&bank, c, "志愿者");
+        }
+        let batch = hourbank::bank::BatchDeposit {
+            cards: cards.iter().map(|c| card(c)).collect(),
+            activity: sorting,
+            minutes: hourbank::domain::Minutes::new(30),
+            served_on: None,
+            note: String::new(),
+        };
+        for _ in 0..80 {
+            bank.deposit_batch(&admin(), None, &batch).unwrap();
+        }
+    }
+    let total = Bank::open(&a).unwrap().last_seq().unwrap() as i64;
+    let head = |url: &str| -> (i64, i64) {
+        let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
+        let head: i64 = c
+            .query_opt("SELECT head_seq FROM hb_counters WHERE code = 'JH-STOP'", &[])
+            .unwrap()
+            .map_or(0, |r| r.get(0));
+        let rows: i64 = c
+            .query_one("SELECT count(*) FROM hb_events WHERE counter = 'JH-STOP' AND seq > 0", &[])
+            .unwrap()
+            .get(0);
+        (head, rows)
+    };
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_hourbank"))
+        .arg("--store")
+        .arg(&a)
+        .args(["sync", "--url", &db.url])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    while head(&db.url).0 == 0 {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let stopped_at = Instant::now();
+    db.stop_server();
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(stopped_at.elapsed() < Duration::from_secs(30), "an error within seconds, not a hang");
+    db.start_server();
+    let (at_stop, rows) = head(&db.url);
+    if at_stop < total {
+        assert_eq!(out.status.code(), Some(3), "the server's going away is the network's failure: {err}");
+    }
+    assert_eq!(rows, at_stop, "the rows are exactly the batches the head counts");
+    assert!(at_stop == total || at_stop % BATCH as i64 == 0, "whole batches only: {at_stop}");
+    let (code, _, err) = sync(&a, &db.url);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(head(&db.url), (total, total), "every event once");
+}
