@@ -127,6 +127,33 @@ fn a_throwaway_cluster_serves_the_tests_when_no_server_answers() {
     assert_eq!(code, 0, "{err}");
 }
 
+/// Roles belong to the whole cluster, not a database: counters setting up their databases on
+/// the same new server at the same moment must all succeed (they raced on `CREATE ROLE`, and
+/// all but one failed with a duplicate key in pg_authid).
+#[test]
+fn city_init_at_the_same_moment_on_a_new_server_succeeds_everywhere() {
+    let dbs = pg::fresh_databases("city_race", 6);
+    let start = std::sync::Arc::new(std::sync::Barrier::new(dbs.len()));
+    let runs: Vec<_> = dbs
+        .iter()
+        .map(|db| {
+            let (url, start) = (db.url.clone(), start.clone());
+            std::thread::spawn(move || {
+                let mut server = hourbank::city::Server::connect(&url).map_err(|e| e.to_string())?;
+                start.wait();
+                server.init().map_err(|e| e.to_string())
+            })
+        })
+        .collect();
+    for run in runs {
+        run.join().unwrap().unwrap();
+    }
+    for db in &dbs {
+        let (code, _, err) = city_init(&db.url);
+        assert_eq!(code, 0, "{err}");
+    }
+}
+
 /// `sslmode=require` means TLS with a certificate that is trusted and names the host: the
 /// machine's PostgreSQL serves Debian's self-signed `localhost` certificate, trusted here
 /// through `$HOURBANK_CITY_CA`; the same server under another of its names is refused, never

@@ -132,8 +132,21 @@ impl Server {
                 .map_err(|e| CityError::of("the roles", e))?
                 .is_some();
             if !exists {
-                tx.batch_execute(&format!("CREATE ROLE {role} NOLOGIN"))
-                    .map_err(|e| CityError::of("the roles", e))?;
+                // Roles are the cluster's, not this database's: another counter setting up its
+                // database on the same server may create the role between the look and here.
+                // Its duplicate (23505 from pg_authid, or 42710) means the role is there, as
+                // wanted; the savepoint keeps the rest of this transaction.
+                let mut savepoint = tx.transaction().map_err(|e| CityError::of("the roles", e))?;
+                match savepoint.batch_execute(&format!("CREATE ROLE {role} NOLOGIN")) {
+                    Ok(()) => savepoint.commit().map_err(|e| CityError::of("the roles", e))?,
+                    Err(e) => {
+                        let e = CityError::of("the roles", e);
+                        if !matches!(e.sqlstate(), Some("23505" | "42710")) {
+                            return Err(e);
+                        }
+                        savepoint.rollback().map_err(|e| CityError::of("the roles", e))?;
+                    }
+                }
             }
         }
         // Counters add events and read everything; only their head moves. Reports read.

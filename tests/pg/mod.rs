@@ -188,6 +188,13 @@ pub fn own_database(test: &str) -> TestDb {
     create(test, cluster.url.clone(), Some(cluster))
 }
 
+/// `n` databases on a new throwaway cluster no other test shares: nothing has been created on
+/// it yet (no roles), as on a city's first day.
+pub fn fresh_databases(test: &str, n: usize) -> Vec<TestDb> {
+    let cluster = Arc::new(Cluster::start().expect("a throwaway cluster starts from /usr/lib/postgresql"));
+    (0..n).map(|_| create(test, cluster.url.clone(), Some(cluster.clone()))).collect()
+}
+
 fn create(test: &str, admin: String, cluster: Option<Arc<Cluster>>) -> TestDb {
     static N: AtomicU32 = AtomicU32::new(0);
     let name = format!(
