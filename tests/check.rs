@@ -64,9 +64,7 @@ fn a_drifted_balance_is_invariant_1() {
     let (_d, bank, vol) = sample();
     let mut record: AccountRecord = bank.store().account_record(vol).unwrap().unwrap();
     record.totals.earned += 60;
-    bank.store()
-        .tamper_tree(tree::ACCOUNTS, &vol.to_be_bytes(), Some(codec::encode(&record).unwrap()))
-        .unwrap();
+    bank.store().tamper_tree(tree::ACCOUNTS, &vol.to_be_bytes(), Some(record.encode().unwrap())).unwrap();
     let found = problems(&bank);
     assert_eq!(found, vec![(1, format!("volunteer {vol}: stored balance 180 ≠ journal 120"))]);
 }

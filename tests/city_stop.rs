@@ -56,6 +56,7 @@ fn the_server_stopped_mid_push_leaves_whole_batches_and_the_next_sync_completes(
         .arg("--store")
         .arg(&a)
         .args(["sync", "--url", &db.url])
+        .env("HOURBANK_CONFIG", keep_shares_config())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()

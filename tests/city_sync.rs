@@ -64,7 +64,7 @@ fn another_store_under_the_same_code_is_refused_naming_counter_and_seq() {
     assert_eq!(rows(&db.url, "JH-LL-02"), before, "the server is unchanged by the fork");
     // The server may also come from the settings file's [sync] url.
     let config = dir.path().join("config.toml");
-    std::fs::write(&config, format!("[sync]\nurl = \"{}\"\n", db.url)).unwrap();
+    std::fs::write(&config, format!("[sync]\nurl = \"{}\"\nfloat_minutes = 4294967295\n", db.url)).unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_hourbank"))
         .arg("--store")
         .arg(&first)
@@ -127,6 +127,7 @@ fn a_push_killed_midway_leaves_whole_batches_and_the_next_completes() {
         .arg("--store")
         .arg(&path)
         .args(["sync", "--url", &db.url])
+        .env("HOURBANK_CONFIG", keep_shares_config())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()

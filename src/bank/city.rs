@@ -11,20 +11,31 @@ use crate::store::{StoreError, decode_stored};
 
 pub use crate::store::{CityCounter, CityVolunteer, RemoteError};
 
-/// A card's balance across the city as this counter knows it.
+/// A card's balance across the city as this counter knows it: this counter's share, every
+/// other counter's, and the card's city pool (DESIGN §8), as of the last pull.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CityBalance {
-    /// At this counter.
+    /// This counter's share: what it may spend with no server.
     pub here: u64,
-    /// At every other counter that knows the card, by code (as of the last pull).
+    /// Every other counter's share of the card, by code.
     pub elsewhere: Vec<(String, u64)>,
+    /// In the card's city pool: handed over by counters and not granted back, as the journals
+    /// pulled say. Any counter online may spend it.
+    pub pooled: u64,
     /// When a pull last reached every counter's head; `None`: never.
     pub as_of: Option<Timestamp>,
 }
 
 impl CityBalance {
     pub fn total(&self) -> u64 {
-        self.elsewhere.iter().fold(self.here, |sum, (_, m)| sum.saturating_add(*m))
+        self.elsewhere
+            .iter()
+            .fold(self.here.saturating_add(self.pooled), |sum, (_, m)| sum.saturating_add(*m))
+    }
+
+    /// What this counter may spend now: its share, and with the server reachable the pool too.
+    pub fn spendable(&self, online: bool) -> u64 {
+        if online { self.here.saturating_add(self.pooled) } else { self.here }
     }
 }
 
@@ -95,13 +106,20 @@ impl Bank {
 
     /// `card`'s balance here and at every other counter, as of the last pull.
     pub fn city_balance(&self, card: &CardNo) -> Result<CityBalance, BankError> {
-        let here = match self.store.volunteer_id_by_card(card)? {
-            Some(id) => self.store.account(id)?.balance(),
-            None => 0,
+        let mine = match self.store.volunteer_id_by_card(card)? {
+            Some(id) => self.store.account(id)?,
+            None => Default::default(),
         };
-        let elsewhere =
-            self.store.city_accounts(card)?.into_iter().map(|a| (a.code, a.account.balance())).collect();
-        Ok(CityBalance { here, elsewhere, as_of: self.store.city_as_of()? })
+        // The pool is what the journals handed over and did not take back: its hours are
+        // counted once, where they were released, whichever counter holds them next.
+        let mut pooled = mine.entries_balance() - mine.balance() as i64;
+        let mut elsewhere = Vec::new();
+        for a in self.store.city_accounts(card)? {
+            pooled += a.account.entries_balance() - a.account.balance() as i64;
+            elsewhere.push((a.code, a.account.balance()));
+        }
+        let pooled = u64::try_from(pooled).unwrap_or(0);
+        Ok(CityBalance { here: mine.balance(), elsewhere, pooled, as_of: self.store.city_as_of()? })
     }
 
     /// `card` as the other counters registered it, in counter order.
@@ -145,17 +163,23 @@ impl Bank {
             .into());
         }
         let record = Volunteer { pin_hash: None, ..first.record.clone() };
-        self.run(who, None, "adopt_volunteer", &card.as_str(), |view| {
+        let adopted = self.run(who, None, "adopt_volunteer", &card.as_str(), |view| {
             require(view, who, Need::Staff, "register volunteers")?;
             Ok(vec![EventKind::VolunteerRegistered(record.clone()).into()])
-        })?;
+        });
+        match adopted {
+            Ok(_) => {}
+            // Adopted a moment ago by another operation of this counter: that is what we want.
+            Err(BankError::Rule(Rule::CardTaken(_))) if self.store.volunteer_id_by_card(card)?.is_some() => {}
+            Err(e) => return Err(e),
+        }
         self.find_card(card)
     }
 
     /// Registers here every card of `cards` that only other counters know (see
     /// [`Bank::find_or_adopt`]): recording hours for a volunteer registered elsewhere is the
     /// usual case, so a deposit does this first.
-    pub(super) fn adopt_from_city(&self, who: &Actor, cards: &[CardNo]) -> Result<(), BankError> {
+    pub fn adopt_from_city(&self, who: &Actor, cards: &[CardNo]) -> Result<(), BankError> {
         for card in cards {
             if self.store.volunteer_id_by_card(card)?.is_none()
                 && !self.store.city_registrations(card)?.is_empty()
@@ -167,8 +191,8 @@ impl Bank {
     }
 
     /// Every other counter's accounts with the card each belongs to: `(code, volunteer id,
-    /// card, balance)`, by code and id.
-    pub fn city_balances(&self) -> Result<Vec<(String, u64, CardNo, u64)>, BankError> {
+    /// card, totals)`, by code and id.
+    pub fn city_balances(&self) -> Result<Vec<(String, u64, CardNo, crate::domain::Account)>, BankError> {
         let mut cards: HashMap<(String, u64), CardNo> = HashMap::new();
         for v in self.store.city_volunteers() {
             let v = v?;
@@ -178,7 +202,7 @@ impl Bank {
         for a in self.store.city_account_totals() {
             let a = a?;
             if let Some(card) = cards.remove(&(a.code.clone(), a.volunteer)) {
-                out.push((a.code, a.volunteer, card, a.account.balance()));
+                out.push((a.code, a.volunteer, card, a.account));
             }
         }
         Ok(out)
@@ -226,6 +250,8 @@ pub struct EntryRow {
     pub day: Day,
     pub served_on: Option<Day>,
     pub registered_on: Option<Day>,
+    /// For a city grant's entry, the grant's id on the server.
+    pub grant: Option<String>,
 }
 
 /// Names already looked up while deriving rows: a push derives a million, about a few hundred
@@ -260,6 +286,10 @@ impl Bank {
         };
         let registered_on = match event.kind() {
             EventKind::VolunteerRegistered(v) => Some(v.registered_on),
+            _ => None,
+        };
+        let grant = match event.kind() {
+            EventKind::RightsGranted { grant, .. } => Some(grant.clone()),
             _ => None,
         };
         let day = match &event.body.origin {
@@ -297,6 +327,7 @@ impl Bank {
                 day,
                 served_on,
                 registered_on,
+                grant: grant.clone(),
             });
         }
         Ok(rows)

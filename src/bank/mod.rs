@@ -6,6 +6,7 @@ mod backup;
 mod certificate;
 mod check;
 mod city;
+mod escrow;
 mod import;
 mod login;
 mod ops;
@@ -37,6 +38,7 @@ pub use check::{CheckReport, Problem};
 pub use city::{
     CityBalance, CityCounter, CityVolunteer, EntryRow, RegistrationConflict, RemoteError, RowNames,
 };
+pub use escrow::{CityGrant, shortfall};
 pub use import::{ImportError, ImportSummary, RowError};
 pub use login::LoginError;
 pub use ops::*;

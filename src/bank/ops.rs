@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use super::escrow::{CityGrant, funding};
 use super::rules::plan_deposit;
 use super::{Bank, BankError, Need, require};
 use crate::domain::ledger::ApplyError;
@@ -418,12 +419,24 @@ impl Bank {
     }
 
     pub fn redeem(&self, who: &Actor, op: Option<&str>, r: &Redemption) -> Result<Committed, BankError> {
-        self.redeem_or_preview(who, op, r, false)
+        self.redeem_or_preview(who, op, r, None, false)
+    }
+
+    /// [`Bank::redeem`] spending hours the city pool granted for it (see `CityGrant`): the
+    /// grant's entry and the redemption in one commit.
+    pub fn redeem_funded(
+        &self,
+        who: &Actor,
+        op: Option<&str>,
+        r: &Redemption,
+        grant: Option<&CityGrant>,
+    ) -> Result<Committed, BankError> {
+        self.redeem_or_preview(who, op, r, grant, false)
     }
 
     /// What [`Bank::redeem`] would do now, nothing written: the redeem confirm's dry run.
     pub fn preview_redeem(&self, who: &Actor, r: &Redemption) -> Result<Committed, BankError> {
-        self.redeem_or_preview(who, None, r, true)
+        self.redeem_or_preview(who, None, r, None, true)
     }
 
     fn redeem_or_preview(
@@ -431,6 +444,7 @@ impl Bank {
         who: &Actor,
         op: Option<&str>,
         r: &Redemption,
+        grant: Option<&CityGrant>,
         preview: bool,
     ) -> Result<Committed, BankError> {
         if !(1..=1000).contains(&r.qty) {
@@ -438,6 +452,7 @@ impl Bank {
         }
         let plan = |view: &TxView<'_>| {
             require(view, who, Need::Staff, "redeem rewards")?;
+            let mut events = funding(view, grant)?;
             let (volunteer, _) = card_owner(view, &r.card, true)?;
             let reward = read(view.reward(r.reward))?
                 .ok_or_else(|| rule(Rule::UnknownReward(r.reward.to_string())))?;
@@ -445,20 +460,37 @@ impl Bank {
                 return Err(rule(Rule::RewardRetired(reward.name.to_string())));
             }
             let minutes = reward.cost.checked_mul(r.qty).ok_or_else(|| rule(Rule::Overflow))?;
-            Ok(vec![Pending::from(EventKind::Redeemed { volunteer, reward: r.reward, qty: r.qty, minutes })])
+            events.push(Pending::from(EventKind::Redeemed {
+                volunteer,
+                reward: r.reward,
+                qty: r.qty,
+                minutes,
+            }));
+            Ok(events)
         };
         self.run_or_preview(who, op, "redeem", r, plan, preview)
     }
 
     /// Gifts hours to another volunteer (family, a neighbour), up to the admin-set limit.
     pub fn transfer(&self, who: &Actor, op: Option<&str>, t: &Transfer) -> Result<Committed, BankError> {
-        self.transfer_or_preview(who, op, t, false)
+        self.transfer_or_preview(who, op, t, None, false)
+    }
+
+    /// [`Bank::transfer`] spending hours the city pool granted to the giver for it.
+    pub fn transfer_funded(
+        &self,
+        who: &Actor,
+        op: Option<&str>,
+        t: &Transfer,
+        grant: Option<&CityGrant>,
+    ) -> Result<Committed, BankError> {
+        self.transfer_or_preview(who, op, t, grant, false)
     }
 
     /// What [`Bank::transfer`] would do now, nothing written: the confirm step's dry run
     /// (a transfer to oneself, over the limit or past the balance is refused there).
     pub fn preview_transfer(&self, who: &Actor, t: &Transfer) -> Result<Committed, BankError> {
-        self.transfer_or_preview(who, None, t, true)
+        self.transfer_or_preview(who, None, t, None, true)
     }
 
     fn transfer_or_preview(
@@ -466,11 +498,13 @@ impl Bank {
         who: &Actor,
         op: Option<&str>,
         t: &Transfer,
+        grant: Option<&CityGrant>,
         preview: bool,
     ) -> Result<Committed, BankError> {
         let note = crate::domain::parse_text(&t.note, crate::domain::MAX_NOTE_CHARS)?;
         let plan = |view: &TxView<'_>| {
             require(view, who, Need::Staff, "transfer hours")?;
+            let mut events = funding(view, grant)?;
             let (from, _) = card_owner(view, &t.from, true)?;
             let (to, _) = card_owner(view, &t.to, true)?;
             let minutes = capped(view, t.minutes)?;
@@ -478,7 +512,8 @@ impl Bank {
             if minutes > limit {
                 return Err(rule(Rule::OverTransferLimit { minutes, limit }));
             }
-            Ok(vec![Pending::from(EventKind::Transferred { from, to, minutes, note: note.clone() })])
+            events.push(Pending::from(EventKind::Transferred { from, to, minutes, note: note.clone() }));
+            Ok(events)
         };
         self.run_or_preview(who, op, "transfer", t, plan, preview)
     }
@@ -491,17 +526,32 @@ impl Bank {
         target: u64,
         reason: &str,
     ) -> Result<Committed, BankError> {
+        self.reverse_funded(who, op, target, reason, None)
+    }
+
+    /// [`Bank::reverse`] taking back hours the city pool granted for it (the entry's hours
+    /// went to the pool at a sync: see [`Bank::reversal_debtor`]).
+    pub fn reverse_funded(
+        &self,
+        who: &Actor,
+        op: Option<&str>,
+        target: u64,
+        reason: &str,
+        grant: Option<&CityGrant>,
+    ) -> Result<Committed, BankError> {
         let reason = crate::domain::parse_reason(reason)?;
         let today = self.today();
         self.run(who, op, "reverse", &(target, &reason), |view| {
             let role = require(view, who, Need::Staff, "reverse entries")?;
+            let mut events = funding(view, grant)?;
             if role != Role::Admin {
                 let original = read(view.entry(target))?.ok_or_else(|| rule(Rule::UnknownEntry(target)))?;
                 if &original.body.actor != who || super::local_day(original.body.at) != today {
                     return Err(rule(Rule::AdminOnly("reverse another person's or an earlier day's entry")));
                 }
             }
-            Ok(vec![Pending::from(EventKind::Reversed { target, reason: reason.clone() })])
+            events.push(Pending::from(EventKind::Reversed { target, reason: reason.clone() }));
+            Ok(events)
         })
     }
 

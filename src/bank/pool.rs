@@ -48,12 +48,23 @@ impl Bank {
     /// A volunteer gives hours to the pool: at the counter (staff, for the volunteer in front
     /// of them), at the kiosk (the volunteer, after their PIN) or from the command line.
     pub fn donate(&self, who: &Actor, op: Option<&str>, d: &Donation) -> Result<Committed, BankError> {
-        self.donate_or_preview(who, op, d, false)
+        self.donate_or_preview(who, op, d, None, false)
+    }
+
+    /// [`Bank::donate`] giving hours the city pool granted to the donor for it.
+    pub fn donate_funded(
+        &self,
+        who: &Actor,
+        op: Option<&str>,
+        d: &Donation,
+        grant: Option<&super::CityGrant>,
+    ) -> Result<Committed, BankError> {
+        self.donate_or_preview(who, op, d, grant, false)
     }
 
     /// What [`Bank::donate`] would do now, nothing written (the confirm step's dry run).
     pub fn preview_donation(&self, who: &Actor, d: &Donation) -> Result<Committed, BankError> {
-        self.donate_or_preview(who, None, d, true)
+        self.donate_or_preview(who, None, d, None, true)
     }
 
     fn donate_or_preview(
@@ -61,6 +72,7 @@ impl Bank {
         who: &Actor,
         op: Option<&str>,
         d: &Donation,
+        grant: Option<&super::CityGrant>,
         preview: bool,
     ) -> Result<Committed, BankError> {
         let note = crate::domain::parse_text(&d.note, crate::domain::MAX_NOTE_CHARS)?;
@@ -69,9 +81,11 @@ impl Bank {
             if *who != Actor::SelfService {
                 require(view, who, Need::Staff, "record a donation")?;
             }
+            let mut events = super::escrow::funding(view, grant)?;
             let (volunteer, _) = card_owner(view, &d.card, false)?;
             let minutes = capped(view, d.minutes)?;
-            Ok(vec![Pending::from(EventKind::Donated { volunteer, minutes, note: note.clone() })])
+            events.push(Pending::from(EventKind::Donated { volunteer, minutes, note: note.clone() }));
+            Ok(events)
         };
         self.run_or_preview(who, op, "donate", d, plan, preview)
     }

@@ -148,6 +148,14 @@ impl Bank {
     }
 
     /// A reward by exact name, or by id when the text is a number.
+    /// A reward by id, with its stock.
+    pub fn reward(&self, id: RewardId) -> Result<RewardView, BankError> {
+        match self.store.reward(id)? {
+            Some(reward) => Ok(RewardView { id, stock: self.store.stock(id)?, reward }),
+            None => Err(Rule::UnknownReward(id.to_string()).into()),
+        }
+    }
+
     pub fn find_reward(&self, text: &str) -> Result<RewardView, BankError> {
         let t = text.trim();
         let id = self.name_or_id(NameKind::Reward, t)?;
@@ -220,6 +228,11 @@ impl Bank {
             EventKind::Expired { minutes, cutoff, .. } => (-m(*minutes), format!("< {cutoff}")),
             EventKind::Donated { minutes, note, .. } => (-m(*minutes), note.clone()),
             EventKind::PoolGranted { minutes, reason, .. } => (m(*minutes), reason.clone()),
+            EventKind::RightsReleased { lines } => {
+                let minutes = lines.iter().find(|(v, _)| *v == volunteer).map_or(0, |(_, x)| m(*x));
+                (-minutes, String::new())
+            }
+            EventKind::RightsGranted { minutes, grant, .. } => (m(*minutes), grant.clone()),
             // Held hours are not in the balance yet: the line shows them, the delta is 0.
             EventKind::DepositHeld { activity, minutes, .. } => (
                 0,

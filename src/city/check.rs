@@ -53,7 +53,8 @@ impl Server {
         {
             sql.insert((r.get(0), r.get::<_, i64>(1) as u64), r.get(2));
         }
-        for (code, volunteer, card, balance) in scratch.city_balances()? {
+        for (code, volunteer, card, account) in scratch.city_balances()? {
+            let balance = account.balance();
             if stopped.contains(&code.as_str()) {
                 continue;
             }
@@ -69,7 +70,52 @@ impl Server {
                 problems.push(format!("counter {code}: report rows of {minutes} minutes for volunteer #{volunteer}, whom its journal does not have"));
             }
         }
+        self.check_pools(&mut problems)?;
         Ok(CityCheck { ok: problems.is_empty(), counters: heads.len(), events: pulled.events(), problems })
+    }
+}
+
+impl Server {
+    /// The escrow's invariant per card: the pool holds what counters handed over (their
+    /// `city_release` rows) less every grant made from it. With every counter's share (the
+    /// report rows, checked above against the replay) that is the sum of the card's own
+    /// entries, less grants not journalled yet (in transit: listed, not a problem).
+    fn check_pools(&mut self, problems: &mut Vec<String>) -> Result<(), CityError> {
+        let rows = self
+            .client()
+            .query(
+                "SELECT card, sum(released)::BIGINT, sum(granted)::BIGINT, sum(pool)::BIGINT FROM (
+                     SELECT card, -minutes AS released, 0 AS granted, 0 AS pool FROM hb_entries WHERE kind = 'city_release'
+                     UNION ALL SELECT card, 0, minutes, 0 FROM hb_grants
+                     UNION ALL SELECT card, 0, 0, minutes FROM hb_pool) AS t
+                 GROUP BY card HAVING sum(released) - sum(granted) <> sum(pool) ORDER BY card",
+                &[],
+            )
+            .map_err(|e| CityError::of("the city pools", e))?;
+        for r in rows {
+            let (card, released, granted, pool): (String, i64, i64, i64) =
+                (r.get(0), r.get(1), r.get(2), r.get(3));
+            problems.push(format!(
+                "card {card}: its city pool holds {pool} minutes, but counters handed it {released} and were granted {granted}"
+            ));
+        }
+        let orphans = self
+            .client()
+            .query(
+                "SELECT e.counter, e.seq, e.grant_id FROM hb_entries e WHERE e.kind = 'city_grant'
+                 AND NOT EXISTS (SELECT 1 FROM hb_grants g WHERE g.id = e.grant_id AND g.counter = e.counter
+                                 AND g.card = e.card AND g.minutes = e.minutes) ORDER BY 1, 2",
+                &[],
+            )
+            .map_err(|e| CityError::of("the city grants", e))?;
+        for r in orphans {
+            let (code, seq, grant): (String, i64, Option<String>) = (r.get(0), r.get(1), r.get(2));
+            problems.push(format!(
+                "counter {code} #{seq}: journals city grant {} that the server did not make",
+                grant.unwrap_or_default()
+            ));
+        }
+        Ok(())
     }
 }
 

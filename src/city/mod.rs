@@ -7,17 +7,21 @@
 //! (`hourbank sync`).
 
 mod check;
+mod escrow;
 mod pull;
 mod push;
 mod report;
 mod server;
+mod spend;
 mod sync;
 
 pub use check::CityCheck;
+pub use escrow::{GrantError, grant_id};
 pub use pull::{PullError, Pulled};
 pub use push::{BATCH, PushError, Pushed};
 pub use report::{CityFigures, Flow, Period};
 pub use server::{CityError, Server};
+pub use spend::{CityLink, Spend, SpendError, spend};
 pub use sync::{Background, SyncError, SyncStatus, Synced, sync_url, with_retries};
 
 /// The server's schema: every statement idempotent.

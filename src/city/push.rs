@@ -42,6 +42,12 @@ pub enum PushError {
     /// A local value that is not a whole event (the store's own check would say more).
     #[error("this store's event #{0} is damaged; run `hourbank check`")]
     Damaged(u64),
+    /// An entry journals a city grant the server never made to this counter (or for other
+    /// hours): nothing of its batch was pushed.
+    #[error(
+        "entry {code} #{seq} journals city grant {grant}, which the city server does not hold for this counter, card and hours; nothing from it on was pushed"
+    )]
+    UnknownGrant { code: String, seq: u64, grant: String },
 }
 
 fn sql(what: &'static str) -> impl Fn(postgres::Error) -> CityError {
@@ -143,13 +149,15 @@ impl Server {
         let activities: Vec<Option<&str>> = entries.iter().map(|e| e.activity.as_deref()).collect();
         let communities: Vec<&str> = entries.iter().map(|e| e.community.as_str()).collect();
         let days: Vec<chrono::NaiveDate> = entries.iter().map(|e| e.day.date()).collect();
+        let grants: Vec<Option<&str>> = entries.iter().map(|e| e.grant.as_deref()).collect();
+        check_grants(code, entries, &mut tx)?;
         tx.execute(
             "INSERT INTO hb_entries (counter, seq, line, volunteer, card, minutes, kind, reverses, activity,
-                                     community, day, served_on, registered_on)
-             SELECT $1, s, l, v, c, m, k, r, a, o, d, so, ro
+                                     community, day, served_on, registered_on, grant_id)
+             SELECT $1, s, l, v, c, m, k, r, a, o, d, so, ro, g
              FROM unnest($2::BIGINT[], $3::INTEGER[], $4::BIGINT[], $5::TEXT[], $6::BIGINT[], $7::TEXT[],
-                         $8::TEXT[], $9::TEXT[], $10::TEXT[], $11::DATE[], $12::DATE[], $13::DATE[])
-                  AS t (s, l, v, c, m, k, r, a, o, d, so, ro)",
+                         $8::TEXT[], $9::TEXT[], $10::TEXT[], $11::DATE[], $12::DATE[], $13::DATE[], $14::TEXT[])
+                  AS t (s, l, v, c, m, k, r, a, o, d, so, ro, g)",
             &[
                 &code,
                 &seqs,
@@ -164,9 +172,11 @@ impl Server {
                 &days,
                 &served,
                 &registered,
+                &grants,
             ],
         )
         .map_err(sql("a batch's report rows"))?;
+        release_to_pools(entries, &mut tx)?;
         entries.clear();
         tx.execute("UPDATE hb_counters SET head_seq = $2 WHERE code = $1", &[&code, &last])
             .map_err(sql("the counter's head"))?;
@@ -174,6 +184,48 @@ impl Server {
         batch.clear();
         Ok(last as u64)
     }
+}
+
+/// The batch's `city_release` lines added to their cards' pools, in the batch's transaction:
+/// the batch is pushed once, so each release reaches its pool once.
+fn release_to_pools(entries: &[EntryRow], tx: &mut postgres::Transaction<'_>) -> Result<(), PushError> {
+    let mut by_card: std::collections::BTreeMap<&str, i64> = std::collections::BTreeMap::new();
+    for e in entries.iter().filter(|e| e.kind == "city_release") {
+        *by_card.entry(e.card.as_str()).or_default() -= e.minutes;
+    }
+    if by_card.is_empty() {
+        return Ok(());
+    }
+    let (cards, minutes): (Vec<&str>, Vec<i64>) = by_card.into_iter().unzip();
+    tx.execute(
+        "INSERT INTO hb_pool (card, minutes) SELECT c, m FROM unnest($1::TEXT[], $2::BIGINT[]) AS t (c, m)
+         ON CONFLICT (card) DO UPDATE SET minutes = hb_pool.minutes + excluded.minutes",
+        &[&cards, &minutes],
+    )
+    .map_err(sql("the cards' city pools"))?;
+    Ok(())
+}
+
+/// Every `city_grant` line of the batch must be a grant the server made to this counter, for
+/// that card and those hours: a counter cannot credit itself from a pool by writing an entry.
+fn check_grants(
+    code: &str,
+    entries: &[EntryRow],
+    tx: &mut postgres::Transaction<'_>,
+) -> Result<(), PushError> {
+    for e in entries.iter().filter(|e| e.kind == "city_grant") {
+        let grant = e.grant.clone().unwrap_or_default();
+        let held = tx
+            .query_opt(
+                "SELECT 1 FROM hb_grants WHERE id = $1 AND counter = $2 AND card = $3 AND minutes = $4",
+                &[&grant, &code, &e.card, &e.minutes],
+            )
+            .map_err(sql("the batch's city grants"))?;
+        if held.is_none() {
+            return Err(PushError::UnknownGrant { code: code.to_string(), seq: e.seq, grant });
+        }
+    }
+    Ok(())
 }
 
 /// The server's last seq for `code` and that row's hash.

@@ -57,3 +57,28 @@ CREATE TABLE IF NOT EXISTS hb_entries (
 
 CREATE INDEX IF NOT EXISTS hb_entries_card ON hb_entries (card);
 CREATE INDEX IF NOT EXISTS hb_entries_day ON hb_entries (day);
+
+-- Spending anywhere without overdrawing (DESIGN §8, escrow). Each card's city pool: hours
+-- counters handed over at syncs (their `city_release` entries, added in the same transaction
+-- as the push of the entry) and not granted back. The check keeps it from going below zero
+-- whatever a client sends.
+CREATE TABLE IF NOT EXISTS hb_pool (
+    card    TEXT   PRIMARY KEY,
+    minutes BIGINT NOT NULL CHECK (minutes >= 0)
+);
+
+-- Every grant from a pool to a counter, once: the id is the operation's (the counter's code
+-- and its operation id), so a retried grant finds the first and takes nothing more. The
+-- counter journals it as a `city_grant` entry; its report row names the grant.
+CREATE TABLE IF NOT EXISTS hb_grants (
+    id         TEXT        PRIMARY KEY,
+    counter    TEXT        NOT NULL REFERENCES hb_counters (code),
+    card       TEXT        NOT NULL,
+    minutes    BIGINT      NOT NULL CHECK (minutes > 0),
+    granted_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+
+ALTER TABLE hb_entries ADD COLUMN IF NOT EXISTS grant_id TEXT;
+-- A grant is journalled once, by one entry, city-wide.
+CREATE UNIQUE INDEX IF NOT EXISTS hb_entries_grant ON hb_entries (grant_id) WHERE grant_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS hb_grants_counter ON hb_grants (counter);

@@ -87,6 +87,10 @@ fn tls(ca: Option<&std::path::Path>) -> Result<postgres_native_tls::MakeTlsConne
 
 pub struct Server {
     client: postgres::Client,
+    /// The last local seq whose volunteers' shares were handed to the city (see `settle`).
+    pub(super) released_through: Option<u64>,
+    /// The grant's statement, prepared once a connection (see `escrow`).
+    pub(super) grant_statement: Option<postgres::Statement>,
 }
 
 impl Server {
@@ -118,7 +122,7 @@ impl Server {
         client
             .batch_execute(&format!("SET statement_timeout = {}", STATEMENT_TIMEOUT.as_millis()))
             .map_err(|e| CityError::of("the statement timeout", e))?;
-        Ok(Server { client })
+        Ok(Server { client, released_through: None, grant_statement: None })
     }
 
     /// Creates what is missing of the schema and the two roles, and grants them: run twice,
@@ -149,12 +153,14 @@ impl Server {
                 }
             }
         }
-        // Counters add events and read everything; only their head moves. Reports read.
+        // Counters add events and grants and read everything; only their head and the pools
+        // move. Reports read.
         let grants = format!(
-            "GRANT SELECT, INSERT ON hb_events, hb_entries TO {COUNTER_ROLE};
-             GRANT SELECT, INSERT, UPDATE ON hb_counters TO {COUNTER_ROLE};
-             REVOKE UPDATE, DELETE, TRUNCATE ON hb_events, hb_entries FROM {COUNTER_ROLE};
-             GRANT SELECT ON hb_counters, hb_events, hb_entries TO {READER_ROLE};"
+            "GRANT SELECT, INSERT ON hb_events, hb_entries, hb_grants TO {COUNTER_ROLE};
+             GRANT SELECT, INSERT, UPDATE ON hb_counters, hb_pool TO {COUNTER_ROLE};
+             REVOKE UPDATE, DELETE, TRUNCATE ON hb_events, hb_entries, hb_grants FROM {COUNTER_ROLE};
+             REVOKE DELETE, TRUNCATE ON hb_pool FROM {COUNTER_ROLE};
+             GRANT SELECT ON hb_counters, hb_events, hb_entries, hb_pool, hb_grants TO {READER_ROLE};"
         );
         tx.batch_execute(&grants).map_err(|e| CityError::of("the grants", e))?;
         tx.commit().map_err(|e| CityError::of("the schema", e))

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use super::{CityError, PullError, Pulled, PushError, Pushed, Server};
 use crate::bank::Bank;
+use crate::domain::Minutes;
 
 /// What one sync did.
 #[derive(Debug)]
@@ -39,9 +40,13 @@ impl SyncError {
 }
 
 impl Server {
-    /// Push, then pull. Both go on from where the server and this store are, so running it
-    /// again after any failure completes what was left.
-    pub fn sync(&mut self, bank: &Bank) -> Result<Synced, SyncError> {
+    /// Settle (journal grants never journalled here, hand shares above `float` to the city
+    /// pools), push, then pull. Each goes on from where the server and this store are, so
+    /// running it again after any failure completes what was left.
+    pub fn sync(&mut self, bank: &Bank, float: Minutes) -> Result<Synced, SyncError> {
+        if let Some(code) = bank.counter_code().map_err(PushError::Bank)? {
+            self.settle(bank, code.as_str(), float)?;
+        }
         let pushed = self.push(bank)?;
         let pulled = self.pull(bank, &pushed.code)?;
         Ok(Synced { pushed, pulled })
@@ -70,10 +75,10 @@ pub fn with_retries<T>(
 }
 
 /// Connects to `url` and syncs, retried as [`with_retries`] says.
-pub fn sync_url(url: &str, bank: &Bank, tries: u32) -> Result<Synced, SyncError> {
+pub fn sync_url(url: &str, bank: &Bank, tries: u32, float: Minutes) -> Result<Synced, SyncError> {
     with_retries(tries, Duration::from_millis(500), || {
         let mut server = Server::connect(url).map_err(SyncError::Connect)?;
-        server.sync(bank)
+        server.sync(bank, float)
     })
 }
 
@@ -104,6 +109,7 @@ impl Background {
         url: String,
         bank: Arc<Bank>,
         every: Duration,
+        float: Minutes,
         report: impl Fn(SyncStatus) -> bool + Send + 'static,
     ) -> Background {
         let stop = Arc::new(AtomicBool::new(false));
@@ -117,7 +123,7 @@ impl Background {
                     None => Server::connect(&url).map_err(SyncError::Connect),
                 }
                 .and_then(|mut s| {
-                    let r = s.sync(&bank);
+                    let r = s.sync(&bank, float);
                     // A connection that failed mid-round is not kept.
                     if r.as_ref().map_or_else(|e| !e.transient(), |_| true) {
                         server = Some(s);

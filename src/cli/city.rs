@@ -15,18 +15,22 @@ pub struct SyncArgs {
     url: Option<String>,
 }
 
+/// The settings file's `[sync]` section (defaults when there is no file).
+pub(super) fn sync_config() -> Result<crate::tui::config::SyncConfig, Failure> {
+    Ok(match crate::tui::config::Config::default_path() {
+        Some(path) => {
+            crate::tui::config::Config::load(&path).map_err(|e| Failure::bad_input(e.to_string()))?.sync
+        }
+        None => Default::default(),
+    })
+}
+
 /// `--url` or `$HOURBANK_CITY_URL`, else the settings file's `[sync] url`.
 fn city_url(given: Option<String>) -> Result<String, Failure> {
     if let Some(url) = given {
         return Ok(url);
     }
-    let config = match crate::tui::config::Config::default_path() {
-        Some(path) => {
-            crate::tui::config::Config::load(&path).map_err(|e| Failure::bad_input(e.to_string()))?
-        }
-        None => crate::tui::config::Config::default(),
-    };
-    config.sync.url.ok_or_else(|| {
+    sync_config()?.url.ok_or_else(|| {
         Failure::bad_input(
             "no city server: give --url, set HOURBANK_CITY_URL, or put url under [sync] in the settings file",
         )
@@ -38,7 +42,7 @@ impl From<PushError> for Failure {
         match e {
             PushError::City(c) => c.into(),
             PushError::Bank(b) => b.into(),
-            PushError::NoCode | PushError::Fork { .. } => {
+            PushError::NoCode | PushError::Fork { .. } | PushError::UnknownGrant { .. } => {
                 Failure { code: exit::REFUSED, message: e.to_string() }
             }
             PushError::Damaged(_) => Failure { code: exit::STORE_UNAVAILABLE, message: e.to_string() },
@@ -70,7 +74,8 @@ const SYNC_TRIES: u32 = 3;
 
 pub fn sync(store: Option<std::path::PathBuf>, a: SyncArgs) -> CliResult {
     let bank = super::open_bank(store)?;
-    let crate::city::Synced { pushed, pulled } = crate::city::sync_url(&city_url(a.url)?, &bank, SYNC_TRIES)?;
+    let crate::city::Synced { pushed, pulled } =
+        crate::city::sync_url(&city_url(a.url)?, &bank, SYNC_TRIES, sync_config()?.float())?;
     say!(
         "pushed {} events of {} (server head #{} → #{})",
         pushed.to - pushed.from,
@@ -352,4 +357,34 @@ fn city_report(
     };
     sheets.insert(1.min(sheets.len()), by_counter);
     super::report::write_sheets(&sheets, out, format)
+}
+
+/// Commits an operation that takes hours from a card (see `city::spend`): with a city server
+/// configured (`$HOURBANK_CITY_URL`, else `[sync] url`), hours this counter lacks are asked of
+/// the card's city pool.
+pub(super) fn spend(
+    bank: &crate::bank::Bank,
+    op: Option<&str>,
+    what: &crate::city::Spend,
+) -> Result<crate::bank::Committed, Failure> {
+    let url = match std::env::var("HOURBANK_CITY_URL").ok().filter(|u| !u.is_empty()) {
+        Some(url) => Some(url),
+        None => sync_config()?.url,
+    };
+    let link = match url.as_deref() {
+        Some(url) => crate::city::CityLink::Url(url),
+        None => crate::city::CityLink::None,
+    };
+    crate::city::spend(bank, link, &crate::bank::cli_actor(), op, what).map_err(Failure::from)
+}
+
+impl From<crate::city::SpendError> for Failure {
+    fn from(e: crate::city::SpendError) -> Self {
+        match e {
+            crate::city::SpendError::Bank(b) => b.into(),
+            other => {
+                Failure { code: exit::REFUSED, message: super::lang::current().text().spend_error(&other) }
+            }
+        }
+    }
 }

@@ -184,17 +184,15 @@ pub fn redeem(store: Option<PathBuf>, a: RedeemArgs) -> CliResult {
     let bank = open_bank(store)?;
     let card = CardNo::parse(&a.card)?;
     let reward = bank.find_reward(&a.reward)?;
-    let c = bank.redeem(
-        &cli_actor(),
-        a.op_id.as_deref(),
-        &Redemption { card: card.clone(), reward: reward.id, qty: a.qty },
-    )?;
-    let seq = c.first_seq();
+    let request = Redemption { card: card.clone(), reward: reward.id, qty: a.qty };
+    let c = super::city::spend(&bank, a.op_id.as_deref(), &crate::city::Spend::Redeem(request))?;
+    let seq = c.events.last().map_or(0, |e| e.seq());
     say!(
-        "saved #{seq}: {} ×{} for {card}, balance {}h{}",
+        "saved #{seq}: {} ×{} for {card}, balance {}h{}{}",
         reward.reward.name,
         a.qty,
         balance_of(&bank, &card),
+        from_city(&c),
         replayed(c.replayed)
     );
     Ok(())
@@ -208,18 +206,34 @@ pub fn transfer(store: Option<PathBuf>, a: TransferArgs) -> CliResult {
         minutes: a.amount.get()?,
         note: a.note,
     };
-    let c = bank.transfer(&cli_actor(), a.op_id.as_deref(), &t)?;
-    let seq = c.first_seq();
-    say!("saved #{seq}: {} {} → {}{}", t.minutes, t.from, t.to, replayed(c.replayed));
+    let c = super::city::spend(&bank, a.op_id.as_deref(), &crate::city::Spend::Transfer(t.clone()))?;
+    let seq = c.events.last().map_or(0, |e| e.seq());
+    say!("saved #{seq}: {} {} → {}{}{}", t.minutes, t.from, t.to, from_city(&c), replayed(c.replayed));
     Ok(())
 }
 
 pub fn reverse(store: Option<PathBuf>, a: ReverseArgs) -> CliResult {
     let bank = open_bank(store)?;
-    let c = bank.reverse(&cli_actor(), a.op_id.as_deref(), a.seq, &a.reason)?;
-    let seq = c.first_seq();
-    say!("saved #{seq}: reversed #{}{}", a.seq, replayed(c.replayed));
+    let what = crate::city::Spend::Reverse { target: a.seq, reason: a.reason.clone() };
+    let c = super::city::spend(&bank, a.op_id.as_deref(), &what)?;
+    let seq = c.events.last().map_or(0, |e| e.seq());
+    say!("saved #{seq}: reversed #{}{}{}", a.seq, from_city(&c), replayed(c.replayed));
     Ok(())
+}
+
+/// `, 1.5h from the city pool (grant JH-LL-01:…)` when the operation spent hours the card's
+/// city pool granted for it: the receipt says where the hours came from.
+pub(super) fn from_city(c: &crate::bank::Committed) -> String {
+    c.events
+        .iter()
+        .find_map(|e| match e.kind() {
+            EventKind::RightsGranted { minutes, grant, .. } => Some(format!(
+                ", {}h from the city pool (grant {grant})",
+                crate::domain::format_hours(u64::from(minutes.get()))
+            )),
+            _ => None,
+        })
+        .unwrap_or_default()
 }
 
 pub fn adjust(store: Option<PathBuf>, a: AdjustArgs) -> CliResult {

@@ -51,13 +51,14 @@ pub enum PoolCmd {
 pub fn donate(store: Option<PathBuf>, a: DonateArgs) -> CliResult {
     let bank = open_bank(store)?;
     let d = Donation { card: a.card.parse()?, minutes: a.amount.get()?, note: a.note };
-    let c = bank.donate(&cli_actor(), a.op_id.as_deref(), &d)?;
+    let c = super::city::spend(&bank, a.op_id.as_deref(), &crate::city::Spend::Donate(d.clone()))?;
     say!(
-        "saved #{}: {} {} → pool, pool balance {}h{}",
-        c.first_seq(),
+        "saved #{}: {} {} → pool, pool balance {}h{}{}",
+        c.events.last().map_or(0, |e| e.seq()),
         d.minutes,
         d.card,
         format_hours(bank.pool()?.balance()),
+        super::entries::from_city(&c),
         replayed(c.replayed)
     );
     Ok(())

@@ -52,7 +52,11 @@ pub fn balance(store: Option<PathBuf>, a: CardArgs) -> CliResult {
             "given_minutes": v.account.given,
             "adjusted_in_minutes": v.account.adjusted_in,
             "adjusted_out_minutes": v.account.adjusted_out,
+            "to_city_minutes": v.account.to_city,
+            "from_city_minutes": v.account.from_city,
             "city_balance_minutes": city.total(),
+            "spendable_here_offline_minutes": city.spendable(false),
+            "city_pool_minutes": city.pooled,
             "city_as_of": city.as_of.map(|t| t.to_string()),
         }));
     } else {

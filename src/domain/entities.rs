@@ -142,15 +142,26 @@ pub struct Account {
     pub given: u64,
     pub adjusted_in: u64,
     pub adjusted_out: u64,
+    /// Hours handed to the card's city pool at syncs (DESIGN §8): they left this counter's
+    /// share and can be spent at any counter online.
+    pub to_city: u64,
+    /// Hours the city pool granted to this counter's share for this volunteer.
+    pub from_city: u64,
 }
 
 impl Account {
     pub fn credits(&self) -> u64 {
-        self.earned.saturating_add(self.received).saturating_add(self.adjusted_in)
+        self.earned
+            .saturating_add(self.received)
+            .saturating_add(self.adjusted_in)
+            .saturating_add(self.from_city)
     }
 
     pub fn debits(&self) -> u64 {
-        self.redeemed.saturating_add(self.given).saturating_add(self.adjusted_out)
+        self.redeemed
+            .saturating_add(self.given)
+            .saturating_add(self.adjusted_out)
+            .saturating_add(self.to_city)
     }
 
     /// `None` only if the account broke the never-negative rule (which `apply` prevents).
@@ -164,16 +175,26 @@ impl Account {
 
     /// The totals the balance is made of, credits first, each with whether it adds: every
     /// screen that explains a balance shows these, so its figures add up to it.
-    pub fn parts(&self) -> [(AccountPart, u64); 6] {
+    pub fn parts(&self) -> [(AccountPart, u64); 8] {
         use AccountPart::*;
         [
             (Earned, self.earned),
             (Received, self.received),
             (AdjustedIn, self.adjusted_in),
+            (FromCity, self.from_city),
             (Redeemed, self.redeemed),
             (Given, self.given),
             (AdjustedOut, self.adjusted_out),
+            (ToCity, self.to_city),
         ]
+    }
+
+    /// The balance without the hours moved between this counter and the city pool: what the
+    /// volunteer's own entries here add up to. Summed over every counter it is the city balance
+    /// (the pool's hours are counted once, at the counter whose entries earned them).
+    pub fn entries_balance(&self) -> i64 {
+        let signed = |m: u64| i64::try_from(m).unwrap_or(i64::MAX);
+        signed(self.balance()) + signed(self.to_city) - signed(self.from_city)
     }
 }
 
@@ -189,11 +210,18 @@ pub enum AccountPart {
     Given,
     /// Corrections and expired hours.
     AdjustedOut,
+    /// Granted to this counter from the card's city pool.
+    FromCity,
+    /// Handed to the card's city pool at a sync.
+    ToCity,
 }
 
 impl AccountPart {
     pub fn adds(self) -> bool {
-        matches!(self, AccountPart::Earned | AccountPart::Received | AccountPart::AdjustedIn)
+        matches!(
+            self,
+            AccountPart::Earned | AccountPart::Received | AccountPart::AdjustedIn | AccountPart::FromCity
+        )
     }
 
     pub fn name(self) -> &'static str {
@@ -204,6 +232,8 @@ impl AccountPart {
             AccountPart::Redeemed => "redeemed",
             AccountPart::Given => "given",
             AccountPart::AdjustedOut => "adjusted out/expired",
+            AccountPart::FromCity => "from the city pool",
+            AccountPart::ToCity => "to the city pool",
         }
     }
 }

@@ -210,6 +210,22 @@ pub enum EventKind {
     CounterCodeSet {
         code: super::types::CounterCode,
     },
+    /// At a sync, this counter handed hours of its shares to the cards' city pools (DESIGN §8):
+    /// each line leaves the volunteer's account here and joins the card's pool on the city
+    /// server, in the same server transaction as this event's push. Hours in the pool can be
+    /// spent at any counter that is online.
+    RightsReleased {
+        lines: Vec<(VolunteerId, Minutes)>,
+    },
+    /// The card's city pool granted these hours to this counter, for the operation committed
+    /// with it — or alone, when a sync finds a grant this counter never journalled (it stopped
+    /// between the grant and its commit). `grant` is the server's id for it: one grant, one
+    /// entry, ever.
+    RightsGranted {
+        volunteer: VolunteerId,
+        minutes: Minutes,
+        grant: String,
+    },
 }
 
 /// What wrong PINs lock: a staff id or a volunteer's card.
@@ -262,6 +278,8 @@ impl EventKind {
             EventKind::Donated { .. } => "donation",
             EventKind::PoolGranted { .. } => "pool_grant",
             EventKind::CounterCodeSet { .. } => "counter_code_set",
+            EventKind::RightsReleased { .. } => "city_release",
+            EventKind::RightsGranted { .. } => "city_grant",
         }
     }
 

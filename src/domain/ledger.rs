@@ -90,6 +90,9 @@ pub trait LedgerStore {
     /// The donation pool's totals.
     fn pool(&self) -> Result<Pool, Self::Error>;
     fn put_pool(&mut self, pool: &Pool) -> Result<(), Self::Error>;
+    /// The entry that journalled city grant `grant`, if one did.
+    fn grant_entry(&self, grant: &str) -> Result<Option<u64>, Self::Error>;
+    fn put_grant_entry(&mut self, grant: &str, seq: u64) -> Result<(), Self::Error>;
 }
 
 type Applied<E> = Result<(), ApplyError<E>>;
@@ -265,6 +268,24 @@ pub fn apply<S: LedgerStore>(s: &mut S, event: &Event) -> Applied<S::Error> {
             let m = minutes_u64(*minutes);
             change_pool(s, |p| add(&mut p.granted, m))?;
             change(s, *v, seq, |a| add(&mut a.received, m))
+        }
+        // Moves between this counter's share and the card's city pool: the share obeys the
+        // same never-negative rule as every balance, so a counter never hands over, or spends,
+        // hours it does not hold.
+        EventKind::RightsReleased { lines } => {
+            for (v, minutes) in lines {
+                exists(s, *v)?;
+                change(s, *v, seq, |a| add(&mut a.to_city, minutes_u64(*minutes)))?;
+            }
+            Ok(())
+        }
+        EventKind::RightsGranted { volunteer: v, minutes, grant } => {
+            exists(s, *v)?;
+            if let Some(by) = store(s.grant_entry(grant))? {
+                return Err(Rule::GrantJournalled { grant: grant.clone(), seq: by }.into());
+            }
+            store(s.put_grant_entry(grant, seq))?;
+            change(s, *v, seq, |a| add(&mut a.from_city, minutes_u64(*minutes)))
         }
         EventKind::Reversed { target, .. } => reverse(s, seq, *target),
         EventKind::Revealed { volunteer: id, .. } => volunteer(s, *id).map(|_| ()),

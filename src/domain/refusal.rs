@@ -83,6 +83,9 @@ pub enum Rule {
         "the balance would pass the storage cap of {cap} (now {balance}); hours above it can only be donated"
     )]
     OverStorageCap { balance: Minutes, cap: Minutes },
+    /// A city grant is journalled once: a second entry for it would credit its hours twice.
+    #[error("city grant {grant} is already journalled, by entry #{seq}")]
+    GrantJournalled { grant: String, seq: u64 },
     #[error("the donation pool holds {pool}, less than the {needed} needed")]
     InsufficientPool { pool: Minutes, needed: Minutes },
     #[error("{0}")]

@@ -165,6 +165,12 @@ pub fn flow(volunteer: u64, kind: &super::EventKind, recorded_on: Day) -> Option
         // day it was granted, like a gift.
         K::Donated { minutes, .. } => Some(Flow::Debit(m(minutes))),
         K::PoolGranted { minutes, .. } => credit(recorded_on, m(minutes)),
+        // Hours handed to the city leave this counter's share like a spend; hours granted back
+        // arrive like a gift, dated the day they came.
+        K::RightsReleased { lines } => {
+            lines.iter().find(|(v, _)| *v == volunteer).map(|(_, minutes)| Flow::Debit(m(minutes)))
+        }
+        K::RightsGranted { minutes, .. } => credit(recorded_on, m(minutes)),
         _ => None,
     }
 }
@@ -187,7 +193,9 @@ pub fn money_lines(seq: u64, kind: &super::EventKind) -> Vec<(u64, i64)> {
         | K::Adjusted { volunteer, .. }
         | K::Expired { volunteer, .. }
         | K::Donated { volunteer, .. }
-        | K::PoolGranted { volunteer, .. } => vec![signed(*volunteer)],
+        | K::PoolGranted { volunteer, .. }
+        | K::RightsGranted { volunteer, .. } => vec![signed(*volunteer)],
+        K::RightsReleased { lines } => lines.iter().map(|(v, _)| signed(*v)).collect(),
         _ => Vec::new(),
     }
 }

@@ -45,6 +45,23 @@ impl Text {
         }
     }
 
+    /// A spend short of hours, in words that say where the hours are and what would help.
+    pub fn spend_error(&self, e: &crate::city::SpendError) -> String {
+        use crate::city::SpendError as S;
+        let h = |m: &u64| crate::domain::format_hours(*m);
+        match e {
+            S::Bank(b) => self.bank_error(b),
+            S::Short { card, share, pool, needed } => {
+                fill(self.err_city_short, &[card, &h(share), &h(pool), &h(needed)])
+            }
+            S::Offline { share, city, needed, .. } => {
+                fill(self.err_city_offline, &[&h(city), &h(share), &h(needed)])
+            }
+            S::NoCity { share, needed, .. } => fill(self.err_city_none, &[&h(share), &h(needed)]),
+            S::Grant(g) => g.to_string(),
+        }
+    }
+
     pub fn store_error(&self, e: &StoreError) -> String {
         match e {
             StoreError::Poisoned(_) | StoreError::Io { .. } | StoreError::Sled(_) => {

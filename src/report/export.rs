@@ -79,7 +79,9 @@ pub fn export_balances(bank: &Bank, out: impl Write) -> Result<usize, ExportErro
 pub fn export_city_balances(bank: &Bank, out: impl Write) -> Result<usize, ExportError> {
     let mut w = csv::Writer::from_writer(out);
     w.write_record(["card_no", "here_minutes", "city_balance_minutes", "city_as_of"])?;
-    let mut cards: std::collections::BTreeMap<String, (u64, u64)> = std::collections::BTreeMap::new();
+    // (here, city): this counter's share, and every counter's entries for the card — the shares
+    // and, counted once where they were handed over, the hours in the card's city pool.
+    let mut cards: std::collections::BTreeMap<String, (u64, i64)> = std::collections::BTreeMap::new();
     let mut by_id = std::collections::HashMap::new();
     for item in bank.volunteer_records() {
         let (id, v) = item?;
@@ -90,18 +92,18 @@ pub fn export_city_balances(bank: &Bank, out: impl Write) -> Result<usize, Expor
         if let Some(card) = by_id.remove(&id) {
             let e = cards.entry(card).or_default();
             e.0 += a.balance();
-            e.1 += a.balance();
+            e.1 += a.entries_balance();
         }
     }
-    for (_, _, card, balance) in bank.city_balances()? {
-        cards.entry(card.to_string()).or_default().1 += balance;
+    for (_, _, card, account) in bank.city_balances()? {
+        cards.entry(card.to_string()).or_default().1 += account.entries_balance();
     }
     let as_of = bank.city_as_of()?.map(|t| t.to_string()).unwrap_or_default();
     let mut digits = itoa::Buffer::new();
     for (card, (here, city)) in &cards {
         w.write_field(card)?;
         w.write_field(digits.format(*here))?;
-        w.write_field(digits.format(*city))?;
+        w.write_field(digits.format((*city).max(0)))?;
         w.write_field(&as_of)?;
         w.write_record(None::<&[u8]>)?;
     }
@@ -215,6 +217,15 @@ fn rows_for(event: &Event, names: &Names, original: Option<&Event>) -> Vec<(Stri
         }
         EventKind::Expired { volunteer, minutes, cutoff } => {
             vec![(names.card(*volunteer), "expire".into(), m(*minutes), format!("< {cutoff}"))]
+        }
+        EventKind::RightsReleased { lines } => lines
+            .iter()
+            .map(|(volunteer, minutes)| {
+                (names.card(*volunteer), "city_release".into(), m(*minutes), String::new())
+            })
+            .collect(),
+        EventKind::RightsGranted { volunteer, minutes, grant } => {
+            vec![(names.card(*volunteer), "city_grant".into(), m(*minutes), grant.clone())]
         }
         EventKind::Reversed { target, reason } => original
             .map(|o| {

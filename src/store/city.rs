@@ -185,8 +185,11 @@ impl Store {
             let Some(volunteer) = self.city_get::<u64>(CARD_INDEX, &code, card.as_str().as_bytes())? else {
                 continue;
             };
-            let record: Option<AccountRecord> = self.city_get(ACCOUNTS, &code, &u64_key(volunteer))?;
-            let account = record.map(|r| r.totals).unwrap_or_default();
+            let key = [scope(&code).as_slice(), &u64_key(volunteer)].concat();
+            let account = match self.city_tree(ACCOUNTS).get(&key)? {
+                Some(bytes) => AccountRecord::decode_totals(ACCOUNTS.name, &key, &bytes)?,
+                None => Default::default(),
+            };
             out.push(CityAccount { code, volunteer, account });
         }
         Ok(out)
@@ -233,7 +236,7 @@ impl Store {
         self.city_tree(ACCOUNTS).iter().map(|item| {
             let (k, v) = item?;
             let (code, volunteer) = split_scoped(&k).ok_or(StoreError::Internal("a city account key"))?;
-            let account = codec::decode_prefix(ACCOUNTS.name, &k, &v)?;
+            let account = AccountRecord::decode_totals(ACCOUNTS.name, &k, &v)?;
             Ok(CityAccount { code, volunteer, account })
         })
     }

@@ -49,6 +49,51 @@ pub fn encode_bare<T: Serialize>(value: &T, out: &mut Vec<u8>) -> Result<(), Cod
     Ok(())
 }
 
+/// [`encode`] with another version byte: for a record whose layout changed, written in its
+/// new layout and read beside the old (see `records::AccountRecord`).
+pub fn encode_as<T: Serialize>(version: u8, value: &T) -> Result<Vec<u8>, CodecError> {
+    let mut out = encode(value)?;
+    out[0] = version;
+    Ok(out)
+}
+
+/// A stored value's version byte and body, for a record read in more than one layout.
+pub fn split_version<'b>(
+    tree: &'static str,
+    key: &[u8],
+    bytes: &'b [u8],
+) -> Result<(u8, &'b [u8]), CodecError> {
+    let (&version, body) = bytes.split_first().ok_or_else(|| CodecError {
+        tree,
+        key: describe_key(key),
+        detail: "empty value".into(),
+    })?;
+    Ok((version, body))
+}
+
+/// Decodes a body [`split_version`] gave: all of it, or with `prefix` its leading fields only.
+pub fn decode_body<T: DeserializeOwned>(
+    tree: &'static str,
+    key: &[u8],
+    body: &[u8],
+    prefix: bool,
+) -> Result<T, CodecError> {
+    let fail = |detail: String| CodecError { tree, key: describe_key(key), detail };
+    if body.len() > DECODE_LIMIT {
+        return Err(fail(format!("{} bytes is over the {DECODE_LIMIT}-byte limit", body.len())));
+    }
+    let (value, used) = bincode::serde::decode_from_slice(body, config()).map_err(|e| fail(e.to_string()))?;
+    if !prefix && used != body.len() {
+        return Err(fail(format!("{} trailing bytes", body.len() - used)));
+    }
+    Ok(value)
+}
+
+/// A version byte no reader here knows.
+pub fn unknown_version(tree: &'static str, key: &[u8], version: u8) -> CodecError {
+    CodecError { tree, key: describe_key(key), detail: format!("unknown format version {version}") }
+}
+
 /// Decodes a stored value, checking the version byte and that every byte was consumed.
 pub fn decode<T: DeserializeOwned>(tree: &'static str, key: &[u8], bytes: &[u8]) -> Result<T, CodecError> {
     let fail = |detail: String| CodecError { tree, key: describe_key(key), detail };

@@ -38,6 +38,13 @@ pub const DAY_TOTAL: u8 = b'D';
 /// `limits`: the minutes a deposit (or a held deposit) added to its day's total, by its seq.
 pub const COUNTED: u8 = b'C';
 
+/// `limits`: a city grant journalled here, `G` ‖ the grant's id → the seq that journalled it.
+pub const GRANT: u8 = b'G';
+
+pub fn grant_key(grant: &str) -> Vec<u8> {
+    [&[GRANT][..], grant.as_bytes()].concat()
+}
+
 /// `limits`: `D` ‖ volunteer id ‖ day, the day with its sign bit flipped so that days sort in
 /// order as bytes (all of a volunteer's days sit together, oldest first).
 pub fn day_total_key(volunteer: u64, day: crate::domain::Day) -> [u8; 13] {

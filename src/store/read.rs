@@ -138,7 +138,25 @@ impl Store {
     }
 
     pub fn account_record(&self, id: u64) -> Result<Option<AccountRecord>, StoreError> {
-        self.get(tree::ACCOUNTS, &u64_key(id))
+        let key = u64_key(id);
+        match self.tree(tree::ACCOUNTS).get(key)? {
+            None => Ok(None),
+            Some(bytes) => Ok(Some(AccountRecord::decode(tree::ACCOUNTS.name, &key, &bytes)?)),
+        }
+    }
+
+    /// A city grant's journal entry here, if it was journalled.
+    pub fn grant_entry(&self, grant: &str) -> Result<Option<u64>, StoreError> {
+        self.get(tree::LIMITS, &super::keys::grant_key(grant))
+    }
+
+    /// Every city grant journalled here: (grant id, seq), for `check`.
+    pub fn grant_entries(&self) -> impl Iterator<Item = Result<(String, u64), StoreError>> + '_ {
+        self.tree(tree::LIMITS).scan_prefix([super::keys::GRANT]).map(|item| {
+            let (k, v) = item?;
+            let id = String::from_utf8(k[1..].to_vec()).map_err(|_| bad_key(tree::LIMITS, &k))?;
+            Ok((id, codec::decode(tree::LIMITS.name, &k, &v)?))
+        })
     }
 
     pub fn import_sources(&self) -> Result<Vec<String>, StoreError> {
@@ -211,7 +229,11 @@ impl Store {
     }
 
     pub fn accounts(&self) -> impl Iterator<Item = Result<(u64, AccountRecord), StoreError>> + '_ {
-        self.scan_u64_keyed(tree::ACCOUNTS)
+        self.tree(tree::ACCOUNTS).iter().map(|item| {
+            let (k, v) = item?;
+            let id = read_u64(&k).ok_or_else(|| bad_key(tree::ACCOUNTS, &k))?;
+            Ok((id, AccountRecord::decode(tree::ACCOUNTS.name, &k, &v)?))
+        })
     }
 
     /// Every account's totals, without decoding the history that follows them.
@@ -219,7 +241,7 @@ impl Store {
         self.tree(tree::ACCOUNTS).iter().map(|item| {
             let (k, v) = item?;
             let id = read_u64(&k).ok_or_else(|| bad_key(tree::ACCOUNTS, &k))?;
-            Ok((id, codec::decode_prefix(tree::ACCOUNTS.name, &k, &v)?))
+            Ok((id, AccountRecord::decode_totals(tree::ACCOUNTS.name, &k, &v)?))
         })
     }
 

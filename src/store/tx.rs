@@ -13,7 +13,9 @@ use sled::transaction::{
 };
 
 use super::codec::{self, CodecError};
-use super::keys::{COUNTED, HELD, OPEN_SHIFT, SHIFT, day_total_key, name_key, tagged_key, u64_key};
+use super::keys::{
+    COUNTED, HELD, OPEN_SHIFT, SHIFT, day_total_key, grant_key, name_key, tagged_key, u64_key,
+};
 use super::records::AccountRecord;
 use super::stored::encode_event;
 use super::{SCHEMA_VERSION, Store, StoreError, journal_copy, meta};
@@ -170,9 +172,10 @@ impl<'a> TxView<'a> {
     ) -> Result<Option<T>, TxFail> {
         let mut cache = self.accounts.borrow_mut();
         if let std::collections::hash_map::Entry::Vacant(e) = cache.entry(id) {
-            match self.get::<AccountRecord>(ACCOUNTS, &u64_key(id))? {
+            let found = self.trees[ACCOUNTS.index].get(&*self.key(&u64_key(id))).map_err(TxFail::Sled)?;
+            match found.map(|bytes| AccountRecord::decode(ACCOUNTS.name, &u64_key(id), &bytes)) {
                 Some(record) => {
-                    e.insert((record, false));
+                    e.insert((record.map_err(TxFail::Codec)?, false));
                 }
                 None => return Ok(None),
             }
@@ -184,7 +187,8 @@ impl<'a> TxView<'a> {
     pub(super) fn write_back(&self) -> Result<(), TxFail> {
         for (id, (record, dirty)) in self.accounts.borrow().iter() {
             if *dirty {
-                self.put(ACCOUNTS, &u64_key(*id), record)?;
+                let bytes = record.encode().map_err(TxFail::Codec)?;
+                self.trees[ACCOUNTS.index].insert(&*self.key(&u64_key(*id)), bytes).map_err(TxFail::Sled)?;
             }
         }
         Ok(())
@@ -376,6 +380,12 @@ impl LedgerStore for TxView<'_> {
     }
     fn put_pool(&mut self, pool: &Pool) -> Result<(), TxFail> {
         self.put(META, meta::POOL, pool)
+    }
+    fn grant_entry(&self, grant: &str) -> Result<Option<u64>, TxFail> {
+        self.get(LIMITS, &grant_key(grant))
+    }
+    fn put_grant_entry(&mut self, grant: &str, seq: u64) -> Result<(), TxFail> {
+        self.put(LIMITS, &grant_key(grant), &seq)
     }
     fn is_held(&self, seq: u64) -> Result<bool, TxFail> {
         let key = tagged_key(HELD, seq);

@@ -24,8 +24,8 @@ use crate::domain::{ActivityId, Actor, Staff, Timestamp};
 use crate::search::SearchIndex;
 
 mod public;
-mod sync;
-pub use sync::SyncView;
+pub(crate) mod sync;
+pub use sync::{City, SyncView};
 
 pub enum Msg {
     Key(KeyEvent),
@@ -86,6 +86,8 @@ pub struct Cx<'a> {
     pub memory: &'a mut Memory,
     pub status: &'a mut Status,
     pub config: &'a Config,
+    /// The city server as the background sync last found it (see `SyncView::city`).
+    pub city: super::app::sync::City,
 }
 
 /// What a screen asks the app to do after a key. Not boxed: one is made per key and moved
@@ -109,6 +111,7 @@ pub struct Vx<'a> {
     pub counter: &'a str,
     pub demo_login: Option<&'a (String, String)>,
     pub index_ready: bool,
+    pub city: sync::City,
 }
 
 pub struct Options {
@@ -145,6 +148,7 @@ macro_rules! staff_cx {
             memory: &mut $app.memory,
             status: &mut $app.status,
             config: &$app.config,
+            city: sync::city_of(&$app.sync),
         }
     };
 }
@@ -532,6 +536,7 @@ impl App {
             counter: &self.counter_name,
             demo_login: self.demo_login.as_ref(),
             index_ready: self.index.is_some(),
+            city: self.city(),
         };
         let header = Rect { height: 1, ..area };
         let body = Rect { y: area.y + 1, height: area.height - 3, ..area };

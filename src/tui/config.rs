@@ -38,11 +38,20 @@ pub struct SyncConfig {
     pub url: Option<String>,
     /// Seconds between background syncs while the counter is open; 0 turns them off.
     pub every_seconds: u64,
+    /// Minutes of each volunteer's hours this counter keeps at a sync (its float, spendable
+    /// here offline); the rest goes to the card's city pool, spendable at any counter online.
+    pub float_minutes: u32,
 }
 
 impl Default for SyncConfig {
     fn default() -> Self {
-        SyncConfig { url: None, every_seconds: 1 }
+        SyncConfig { url: None, every_seconds: 1, float_minutes: 0 }
+    }
+}
+
+impl SyncConfig {
+    pub fn float(&self) -> crate::domain::Minutes {
+        crate::domain::Minutes::new(self.float_minutes)
     }
 }
 

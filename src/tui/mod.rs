@@ -61,8 +61,9 @@ pub fn run(mut app: App, serve: Serve) -> std::io::Result<()> {
             return;
         };
         let every = Duration::from_secs(app.sync_config().every_seconds);
+        let float = app.sync_config().float();
         let reports = Mutex::new(tx.clone());
-        *sync = Some(crate::city::Background::spawn(url, bank, every, move |status| {
+        *sync = Some(crate::city::Background::spawn(url, bank, every, float, move |status| {
             reports.lock().is_ok_and(|tx| tx.send(Msg::Synced(status)).is_ok())
         }));
         app.sync_started();

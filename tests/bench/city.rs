@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use hourbank::bank::{Bank, NewStaff};
 use hourbank::city::{Background, Period, Server};
-use hourbank::domain::{Actor, CounterCode, Name, Role, StaffId};
+use hourbank::domain::{Actor, CounterCode, Minutes, Name, Role, StaffId};
 
 fn new_bank(store: &Path, name: &str) -> Bank {
     let admin = NewStaff {
@@ -186,8 +186,8 @@ fn main() {
     let activity =
         small_a.add_activity(&who(), None, &Name::parse("垃圾分类督导").unwrap(), "环保").unwrap().seq();
     let every = Duration::from_secs(1);
-    let _sa = Background::spawn(url.clone(), small_a.clone(), every, |_| true);
-    let _sb = Background::spawn(url.clone(), small_b.clone(), every, |_| true);
+    let _sa = Background::spawn(url.clone(), small_a.clone(), every, Minutes::ZERO, |_| true);
+    let _sb = Background::spawn(url.clone(), small_b.clone(), every, Minutes::ZERO, |_| true);
     let card = hourbank::domain::CardNo::parse("JH000001").unwrap();
     let mut seen = Vec::new();
     for i in 0..20u64 {

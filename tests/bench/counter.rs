@@ -196,10 +196,16 @@ fn sync_keystrokes(
     }
     let rounds = Arc::new(std::sync::Mutex::new(Vec::new()));
     let seen = rounds.clone();
-    let sync = hourbank::city::Background::spawn(url, bank.clone(), Duration::from_secs(1), move |s| {
-        seen.lock().unwrap().push(s);
-        true
-    });
+    let sync = hourbank::city::Background::spawn(
+        url,
+        bank.clone(),
+        Duration::from_secs(1),
+        hourbank::domain::Minutes::ZERO,
+        move |s| {
+            seen.lock().unwrap().push(s);
+            true
+        },
+    );
     // Give the first round time to be well into its push.
     std::thread::sleep(Duration::from_millis(500));
     let busy = run(app, 5);

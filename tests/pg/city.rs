@@ -33,8 +33,42 @@ pub fn bare_counter(dir: &std::path::Path, code: &str) -> std::path::PathBuf {
     path
 }
 
+/// `hourbank sync` keeping every share at its counter (a float larger than any balance): the
+/// journals flow as they did before the escrow, so the transport's tests count exactly the
+/// entries they made. The escrow's tests use [`sync_releasing`].
 pub fn sync(store: &std::path::Path, url: &str) -> (i32, String, String) {
-    hourbank(store, &["sync", "--url", url], "")
+    run_sync(store, url, Some(keep_shares_config()))
+}
+
+/// A settings file whose float keeps every share at its counter (for `$HOURBANK_CONFIG`).
+pub fn keep_shares_config() -> &'static std::path::Path {
+    static KEEP: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    KEEP.get_or_init(|| {
+        let path = std::env::temp_dir().join(format!("hb-keep-shares-{}.toml", std::process::id()));
+        std::fs::write(&path, "[sync]\nfloat_minutes = 4294967295\n").unwrap();
+        path
+    })
+}
+
+/// `hourbank sync` as a counter does by default: every share above the float (0) goes to the
+/// cards' city pools.
+pub fn sync_releasing(store: &std::path::Path, url: &str) -> (i32, String, String) {
+    run_sync(store, url, None)
+}
+
+fn run_sync(store: &std::path::Path, url: &str, config: Option<&std::path::Path>) -> (i32, String, String) {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_hourbank"));
+    c.arg("--store").arg(store).args(["sync", "--url", url]).env("LC_ALL", "C");
+    match config {
+        Some(path) => c.env("HOURBANK_CONFIG", path),
+        None => c.env("HOURBANK_CONFIG", std::env::temp_dir().join("hb-no-such-config.toml")),
+    };
+    let out = c.stdin(std::process::Stdio::null()).output().expect("hourbank runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 /// A server row: seq, previous hash, hash, stored bytes.

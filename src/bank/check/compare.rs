@@ -29,6 +29,7 @@ pub(super) struct Stored {
     counted: HashMap<u64, u32>,
     held: std::collections::HashSet<u64>,
     pool: crate::domain::Pool,
+    grants: HashMap<String, u64>,
 }
 
 pub(super) fn load_stored(store: &Store) -> Result<Stored, StoreError> {
@@ -52,6 +53,7 @@ pub(super) fn load_stored(store: &Store) -> Result<Stored, StoreError> {
         counted: store.counted_deposits().collect::<Result<_, _>>()?,
         held: store.held_deposits().collect::<Result<_, _>>()?,
         pool: store.pool()?,
+        grants: store.grant_entries().collect::<Result<_, _>>()?,
     })
 }
 
@@ -121,6 +123,16 @@ pub(super) fn compare_projections(
                 stored.open_shifts.len(),
                 r.shifts.len(),
                 r.open_shifts.len()
+            ),
+        );
+    }
+    if stored.grants != r.grants {
+        p.add(
+            5,
+            format!(
+                "the city grants journalled differ from the journal ({} stored; the journal has {})",
+                stored.grants.len(),
+                r.grants.len()
             ),
         );
     }

@@ -99,6 +99,7 @@ pub(super) struct Replay<'s> {
     day_totals: HashMap<(u64, i32), u32>,
     counted: HashMap<u64, u32>,
     held: std::collections::HashSet<u64>,
+    grants: HashMap<String, u64>,
     pool: Pool,
 }
 
@@ -124,6 +125,7 @@ impl<'s> Replay<'s> {
             day_totals: HashMap::new(),
             counted: HashMap::new(),
             held: Default::default(),
+            grants: HashMap::new(),
             pool: Pool::default(),
         }
     }
@@ -287,6 +289,13 @@ impl LedgerStore for Replay<'_> {
     }
     fn put_pool(&mut self, pool: &Pool) -> Result<(), StoreError> {
         self.pool = *pool;
+        Ok(())
+    }
+    fn grant_entry(&self, grant: &str) -> Result<Option<u64>, StoreError> {
+        Ok(self.grants.get(grant).copied())
+    }
+    fn put_grant_entry(&mut self, grant: &str, seq: u64) -> Result<(), StoreError> {
+        self.grants.insert(grant.to_string(), seq);
         Ok(())
     }
     fn is_held(&self, seq: u64) -> Result<bool, StoreError> {

@@ -16,6 +16,29 @@ pub struct SyncView {
     pub last_ok: Option<Timestamp>,
     /// The last round's failure (or the counter whose rows were refused), until one succeeds.
     pub failure: Option<String>,
+    /// Whether the last round reached the server (a round that reached it and found a
+    /// counter's rows refused did).
+    pub reachable: bool,
+}
+
+/// The city server as a screen sees it: what a spend short of hours here can do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum City {
+    /// This counter does not sync.
+    None,
+    /// The last round reached the server (or none has ended yet): ask it for grants.
+    Online,
+    /// The last round could not reach it: only this counter's share can be spent.
+    Offline,
+}
+
+/// The city server as a sync view says: no view, no sync.
+pub(crate) fn city_of(sync: &Option<SyncView>) -> City {
+    match sync {
+        None => City::None,
+        Some(v) if v.reachable || (v.last_ok.is_none() && v.failure.is_none()) => City::Online,
+        Some(_) => City::Offline,
+    }
 }
 
 impl App {
@@ -29,6 +52,7 @@ impl App {
         let view = self.sync.get_or_insert_with(SyncView::default);
         match status {
             SyncStatus::Done { pulled, stopped, .. } => {
+                view.reachable = true;
                 if stopped.is_empty() {
                     view.last_ok = Some(now);
                     view.failure = None;
@@ -39,10 +63,16 @@ impl App {
                 if pulled > 0 { vec![Effect::BuildIndex] } else { Vec::new() }
             }
             SyncStatus::Failed { message, .. } => {
+                view.reachable = false;
                 view.failure = Some(message);
                 Vec::new()
             }
         }
+    }
+
+    /// The city server as the background sync last found it.
+    pub fn city(&self) -> City {
+        city_of(&self.sync)
     }
 
     /// "synced 14:05", "sync failed", or nothing when this counter does not sync.

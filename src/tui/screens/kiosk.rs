@@ -248,8 +248,9 @@ impl Kiosk {
         title_bar(buf, area, &title, theme);
         let x = area.x + 1;
         put(buf, area, x, area.y + 1, &format!("{} ({})", t.balance, t.hours_unit), theme.muted);
+        // In a city the volunteer's balance is the city's (see the volunteer page).
         clock::render(
-            &format_hours(a.balance()),
+            &format_hours(self.city.as_ref().map_or(a.balance(), crate::bank::CityBalance::total)),
             Rect { x, y: area.y + 2, width: 44, height: clock::CLOCK_HEIGHT },
             buf,
             theme.balance,
@@ -314,7 +315,7 @@ impl Kiosk {
         } else if let Some((text, error)) = &self.message {
             put(buf, area, x, area.y + 7, text, if *error { theme.danger } else { theme.accent });
         } else if let Some(city) = &self.city {
-            put(buf, area, x, area.y + 7, &super::volunteer::city_line(t, city), theme.accent);
+            put(buf, area, x, area.y + 7, &super::volunteer::city_line(t, city, vx.city), theme.accent);
         }
         let below = area.height.saturating_sub(8);
         let rewards_rows = (self.affordable.len() as u16 + 1).clamp(2, below / 2);

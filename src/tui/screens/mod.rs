@@ -19,6 +19,7 @@ pub mod register;
 pub mod reports;
 pub mod review;
 pub mod setup;
+pub mod spend;
 pub mod transfer;
 pub mod volunteer;
 

@@ -88,8 +88,13 @@ impl PoolForm {
                 (Checked::Grant(g), run)
             }
         };
-        if let Err(e) = dry_run {
-            self.form.set_error(DURATION, Some(t.bank_error(&e)));
+        let checked = match &request {
+            // A donation spends hours: short here, the card's city pool may give them.
+            Checked::Donate(d) => super::spend::preview(cx, &d.card, dry_run).map(drop),
+            Checked::Grant(_) => dry_run.map(drop).map_err(|e| t.bank_error(&e)),
+        };
+        if let Err(e) = checked {
+            self.form.set_error(DURATION, Some(e));
             self.form.focus_first_error();
             return None;
         }
@@ -103,16 +108,20 @@ impl PoolForm {
                 Some(Action::Submit) => {
                     let actor = &cx.session.actor;
                     let saved = match request {
-                        Checked::Donate(d) => cx.bank.donate(actor, None, d),
-                        Checked::Grant(g) => cx.bank.grant_from_pool(actor, None, g),
+                        Checked::Donate(d) => {
+                            super::spend::commit(cx, &crate::city::Spend::Donate(d.clone()))
+                        }
+                        Checked::Grant(g) => {
+                            cx.bank.grant_from_pool(actor, None, g).map_err(|e| cx.t.bank_error(&e))
+                        }
                     };
                     match saved {
                         Ok(done) => {
-                            *cx.status = Status::Saved(done.first_seq());
+                            *cx.status = Status::Saved(done.events.last().map_or(0, |e| e.seq()));
                             return VolunteerPage::back_to(cx, self.volunteer.id);
                         }
                         Err(e) => {
-                            *cx.status = Status::Error(cx.t.bank_error(&e));
+                            *cx.status = Status::Error(e);
                             self.confirm = None;
                         }
                     }

@@ -9,7 +9,7 @@ use super::volunteer::VolunteerPage;
 use crate::bank::VolunteerView;
 use crate::domain::privacy::{mask_card, mask_name};
 use crate::domain::{Timestamp, format_hours};
-use crate::i18n::Text;
+use crate::i18n::{Text, fill};
 use crate::tui::app::{Cx, Step, Vx};
 use crate::tui::keymap::{self, Action, Scope};
 use crate::tui::widgets::{centered, pad, popup, put};
@@ -24,6 +24,9 @@ pub struct Receipt {
     pub staff: String,
     pub at: Option<Timestamp>,
     pub counter: String,
+    /// Minutes of it the card's city pool granted, and the grant's id: where the hours came
+    /// from when they were not all at this counter.
+    pub from_city: Option<(u64, String)>,
 }
 
 impl Receipt {
@@ -46,6 +49,9 @@ impl Receipt {
         let label_cols =
             rows.iter().map(|(label, _)| crate::tui::widgets::width(label)).max().unwrap_or(0) + 2;
         lines.extend(rows.iter().map(|(label, value)| format!("{}{value}", pad(label, label_cols))));
+        if let Some((minutes, grant)) = &self.from_city {
+            lines.push(fill(t.receipt_from_city, &[&format_hours(*minutes), grant]));
+        }
         lines
     }
 

@@ -12,7 +12,7 @@ use super::volunteer::VolunteerPage;
 use crate::bank::{Bank, BankError, Redemption, RewardView, VolunteerView};
 use crate::domain::format_hours;
 use crate::i18n::fill;
-use crate::tui::app::{Cx, Status, Step, Vx};
+use crate::tui::app::{City, Cx, Status, Step, Vx};
 use crate::tui::keymap::{self, Action, Scope};
 use crate::tui::widgets::{pad, pad_left, put, title_bar};
 
@@ -23,6 +23,11 @@ pub struct Redeem {
     qty: u32,
     confirm: bool,
     error: Option<String>,
+    /// What the volunteer may spend here now: this counter's share, and with the city server
+    /// reachable the card's city pool too.
+    spendable: u64,
+    /// Minutes the confirmed redemption would take from the card's city pool.
+    from_city: u64,
 }
 
 /// Sort group: 0 affordable, 1 not enough hours, 2 out of stock.
@@ -37,11 +42,24 @@ fn group(r: &RewardView, balance: u64) -> u8 {
 }
 
 impl Redeem {
-    pub fn new(bank: &Bank, volunteer: VolunteerView) -> Result<Redeem, BankError> {
-        let balance = volunteer.account.balance();
+    pub fn new(bank: &Bank, volunteer: VolunteerView, city: City) -> Result<Redeem, BankError> {
+        let share = volunteer.account.balance();
+        let spendable = match city {
+            City::Online => bank.city_balance(&volunteer.volunteer.card)?.spendable(true),
+            _ => share,
+        };
         let mut rewards: Vec<RewardView> = bank.rewards()?.into_iter().filter(|r| r.reward.active).collect();
-        rewards.sort_by_key(|r| (group(r, balance), r.reward.cost, r.id));
-        Ok(Redeem { volunteer, rewards, selected: 0, qty: 1, confirm: false, error: None })
+        rewards.sort_by_key(|r| (group(r, spendable), r.reward.cost, r.id));
+        Ok(Redeem {
+            volunteer,
+            rewards,
+            selected: 0,
+            qty: 1,
+            confirm: false,
+            error: None,
+            spendable,
+            from_city: 0,
+        })
     }
 
     pub fn scope(&self) -> Scope {
@@ -84,12 +102,14 @@ impl Redeem {
             // plan runs as a dry run (balance, stock, a retired reward, an inactive card).
             Some(Action::Submit) => {
                 let Some(request) = self.request() else { return Step::Stay };
-                match cx.bank.preview_redeem(&cx.session.actor, &request) {
-                    Ok(_) => {
+                let dry = cx.bank.preview_redeem(&cx.session.actor, &request);
+                match super::spend::preview(cx, &request.card, dry) {
+                    Ok(from_city) => {
                         self.error = None;
+                        self.from_city = from_city;
                         self.confirm = true;
                     }
-                    Err(e) => self.error = Some(cx.t.bank_error(&e)),
+                    Err(e) => self.error = Some(e),
                 }
             }
             _ => {}
@@ -102,13 +122,21 @@ impl Redeem {
         let (Some(r), Some(request)) = (self.rewards.get(self.selected), self.request()) else {
             return Step::Stay;
         };
-        match cx.bank.redeem(&cx.session.actor, None, &request) {
+        match super::spend::commit(cx, &crate::city::Spend::Redeem(request)) {
             Ok(done) => {
-                *cx.status = Status::Saved(done.first_seq());
-                let after =
-                    cx.bank.volunteer(self.volunteer.id).map(|v| v.account.balance()).unwrap_or_default();
+                let seq = done.events.last().map_or(0, |e| e.seq());
+                *cx.status = Status::Saved(seq);
+                let card = &self.volunteer.volunteer.card;
+                // After a redemption the volunteer asks what is left: in the city, once it syncs.
+                let after = match cx.city {
+                    City::None => {
+                        cx.bank.volunteer(self.volunteer.id).map(|v| v.account.balance()).unwrap_or_default()
+                    }
+                    _ => cx.bank.city_balance(card).map(|c| c.total()).unwrap_or_default(),
+                };
                 let receipt = Receipt {
-                    seq: done.first_seq(),
+                    from_city: super::spend::from_city(&done),
+                    seq,
                     volunteer: self.volunteer.clone(),
                     item: r.reward.name.to_string(),
                     qty: self.qty,
@@ -121,7 +149,7 @@ impl Redeem {
                 Step::Open(Screen::Receipt(receipt))
             }
             Err(e) => {
-                self.error = Some(cx.t.bank_error(&e));
+                self.error = Some(e);
                 Step::Stay
             }
         }
@@ -131,7 +159,7 @@ impl Redeem {
         let t = vx.t;
         let theme = vx.theme;
         let v = &self.volunteer;
-        let balance = v.account.balance();
+        let balance = self.spendable;
         let title = super::volunteer::title(t, t.redeem_title, v);
         title_bar(buf, area, &title, theme);
         let x = area.x + 1;
@@ -182,6 +210,10 @@ impl Redeem {
                     &[&r.reward.name, &self.qty, &format_hours(self.total(r)), &format_hours(after)],
                 );
                 put(buf, area, x, y + 1, &text, theme.warning);
+                if self.from_city > 0 {
+                    let note = fill(t.confirm_from_city, &[&format_hours(self.from_city)]);
+                    put(buf, area, x, y + 2, &note, theme.muted);
+                }
             }
         }
         if let Some(e) = &self.error {

@@ -54,13 +54,10 @@ impl TransferForm {
         let request = Transfer { from: self.volunteer.volunteer.card.clone(), to, minutes, note };
         // The confirm line is the commit's dry run: to oneself, over the limit or past the
         // balance is refused now, not after the second Enter.
-        if let Err(e) = cx.bank.preview_transfer(&cx.session.actor, &request) {
-            let field = if matches!(e, crate::bank::BankError::Rule(crate::domain::Rule::SelfTransfer)) {
-                TO
-            } else {
-                DURATION
-            };
-            self.form.set_error(field, Some(t.bank_error(&e)));
+        let dry = cx.bank.preview_transfer(&cx.session.actor, &request);
+        let to_oneself = matches!(dry, Err(crate::bank::BankError::Rule(crate::domain::Rule::SelfTransfer)));
+        if let Err(e) = super::spend::preview(cx, &request.from, dry) {
+            self.form.set_error(if to_oneself { TO } else { DURATION }, Some(e));
             self.form.focus_first_error();
             return None;
         }
@@ -71,16 +68,18 @@ impl TransferForm {
         let action = keymap::action(Scope::Form, key);
         if let Some((request, _)) = &self.confirm {
             match action {
-                Some(Action::Submit) => match cx.bank.transfer(&cx.session.actor, None, request) {
-                    Ok(done) => {
-                        *cx.status = Status::Saved(done.first_seq());
-                        return self.back(cx);
+                Some(Action::Submit) => {
+                    match super::spend::commit(cx, &crate::city::Spend::Transfer(request.clone())) {
+                        Ok(done) => {
+                            *cx.status = Status::Saved(done.events.last().map_or(0, |e| e.seq()));
+                            return self.back(cx);
+                        }
+                        Err(e) => {
+                            *cx.status = Status::Error(e);
+                            self.confirm = None;
+                        }
                     }
-                    Err(e) => {
-                        *cx.status = Status::Error(cx.t.bank_error(&e));
-                        self.confirm = None;
-                    }
-                },
+                }
                 Some(Action::Back) => self.confirm = None,
                 _ => {}
             }

@@ -58,13 +58,22 @@ pub fn city_balance(bank: &Bank, card: &CardNo) -> Result<Option<CityBalance>, B
     Ok((city.as_of.is_some() || !city.elsewhere.is_empty()).then_some(city))
 }
 
-/// The city balance and how fresh it is, for under the large digits.
-pub fn city_line(t: &Text, city: &CityBalance) -> String {
+/// The city balance, what of it can be spent here now (all of it online but what other
+/// counters hold; this counter's share offline), and how fresh it is: under the large digits.
+pub fn city_line(t: &Text, city: &CityBalance, link: crate::tui::app::City) -> String {
     let hours = format_hours(city.total());
     match city.as_of {
         Some(at) => {
             let at = at.datetime().with_timezone(&chrono::Local).format("%m-%d %H:%M").to_string();
-            fill(t.city_balance_as_of, &[&hours, &at])
+            match link {
+                crate::tui::app::City::Online => {
+                    fill(t.city_spendable_online, &[&hours, &format_hours(city.spendable(true)), &at])
+                }
+                crate::tui::app::City::Offline => {
+                    fill(t.city_spendable_offline, &[&hours, &format_hours(city.spendable(false)), &at])
+                }
+                crate::tui::app::City::None => fill(t.city_balance_as_of, &[&hours, &at]),
+            }
         }
         None => fill(t.city_balance_incomplete, &[&hours]),
     }
@@ -79,6 +88,8 @@ pub fn kind_label(t: &Text, kind: &EventKind) -> &'static str {
         EventKind::Reversed { .. } => t.kind_reversal,
         EventKind::Donated { .. } => t.kind_donation,
         EventKind::PoolGranted { .. } => t.kind_pool_grant,
+        EventKind::RightsReleased { .. } => t.kind_city_release,
+        EventKind::RightsGranted { .. } => t.kind_city_grant,
         _ => t.kind_other,
     }
 }
@@ -94,6 +105,8 @@ pub fn in_and_out(t: &Text, a: &crate::domain::Account) -> [(&'static str, Strin
         P::Redeemed => t.part_redeemed,
         P::Given => t.part_given,
         P::AdjustedOut => t.part_adjusted_out,
+        P::FromCity => t.part_from_city,
+        P::ToCity => t.part_to_city,
     };
     let side = |adds: bool, total: u64| {
         let parts: Vec<String> = a
@@ -226,15 +239,19 @@ impl VolunteerPage {
         match keymap::action(Scope::Form, key) {
             Some(Action::Back) => self.reverse = None,
             Some(Action::Submit) => {
-                match cx.bank.reverse(&cx.session.actor, None, popup.seq, popup.reason.value()) {
+                let what = crate::city::Spend::Reverse {
+                    target: popup.seq,
+                    reason: popup.reason.value().to_string(),
+                };
+                match super::spend::commit(cx, &what) {
                     Ok(done) => {
-                        *cx.status = Status::Saved(done.first_seq());
+                        *cx.status = Status::Saved(done.events.last().map_or(0, |e| e.seq()));
                         self.reverse = None;
                         if let Err(e) = self.reload(cx.bank) {
                             *cx.status = Status::Error(cx.t.bank_error(&e));
                         }
                     }
-                    Err(e) => popup.error = Some(cx.t.bank_error(&e)),
+                    Err(e) => popup.error = Some(e),
                 }
             }
             _ => {
@@ -302,7 +319,7 @@ impl VolunteerPage {
             Some(Action::Record) => {
                 return Step::Open(Screen::Record(super::record::Record::new(cx, self.view.clone())));
             }
-            Some(Action::Redeem) => match super::redeem::Redeem::new(cx.bank, self.view.clone()) {
+            Some(Action::Redeem) => match super::redeem::Redeem::new(cx.bank, self.view.clone(), cx.city) {
                 Ok(r) => return Step::Open(Screen::Redeem(r)),
                 Err(e) => *cx.status = Status::Error(cx.t.bank_error(&e)),
             },
@@ -401,7 +418,9 @@ impl VolunteerPage {
         let spark_x = x + crate::tui::widgets::width(&label) as u16 + 4;
         let label_cols = put(buf, area, spark_x, area.y + 1, t.spark_label, theme.muted);
         put(buf, area, spark_x + label_cols + 1, area.y + 1, &chart::sparkline(&self.spark), theme.accent);
-        let balance = format_hours(a.balance());
+        // In a city the volunteer's balance is the city's: this counter's share alone is often
+        // nothing (it went to the city pool at the last sync); the rows beside say what here is.
+        let balance = format_hours(self.city.as_ref().map_or(a.balance(), CityBalance::total));
         clock::render(
             &balance,
             Rect { x, y: area.y + 2, width: 44, height: clock::CLOCK_HEIGHT },
@@ -409,7 +428,7 @@ impl VolunteerPage {
             theme.balance,
         );
         if let Some(city) = &self.city {
-            put(buf, area, x, area.y + 7, &city_line(t, city), theme.accent);
+            put(buf, area, x, area.y + 7, &city_line(t, city, vx.city), theme.accent);
         }
         let dx = x + 46;
         let stars = star_level(a);

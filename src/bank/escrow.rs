@@ -1,0 +1,158 @@
+//! The city's escrow as this counter journals it (DESIGN §8). A volunteer's account here is
+//! this counter's *share* of their hours, kept by the same never-negative rule as every
+//! balance. A sync hands the share above a small float to the card's city pool on the server
+//! (`RightsReleased`); a counter short of hours asks the pool for a grant and journals it
+//! (`RightsGranted`) in the same commit as the operation that spends it. So no hour is ever
+//! spendable at two counters at once, online or offline: the city module talks to the server,
+//! this is the door it comes through.
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+use super::ops::{PlanResult, card_owner, read};
+use super::{Bank, BankError, Committed, Need, require};
+use crate::domain::{Actor, CardNo, EventKind, LedgerStore, Minutes, Rule, VolunteerId, money_lines};
+use crate::store::{Pending, TxView};
+
+/// Volunteers a release entry names at most: a first sync of a large store is many entries of
+/// bounded size rather than one huge one.
+const RELEASE_LINES: usize = 1000;
+
+/// Hours the card's city pool granted to this counter (the city server's grant `id`), to be
+/// journalled in the commit of the operation that spends them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CityGrant {
+    pub id: String,
+    pub card: CardNo,
+    pub minutes: Minutes,
+}
+
+/// The `RightsGranted` entry that puts `grant` into the plan's commit, first (the operation
+/// after it spends the hours); nothing when it is journalled already (a sync healed it after
+/// a crash, and the share holds it).
+pub(super) fn funding(view: &TxView<'_>, grant: Option<&CityGrant>) -> PlanResult<Vec<Pending>> {
+    let Some(g) = grant else { return Ok(Vec::new()) };
+    if read(view.grant_entry(&g.id))?.is_some() {
+        return Ok(Vec::new());
+    }
+    let (volunteer, _) = card_owner(view, &g.card, false)?;
+    Ok(vec![Pending::from(EventKind::RightsGranted { volunteer, minutes: g.minutes, grant: g.id.clone() })])
+}
+
+impl Bank {
+    /// Hands every share above `float` minutes to the cards' city pools, journalled before the
+    /// push that applies it to the pools: one `RightsReleased` entry per thousand volunteers.
+    /// With `since`, only volunteers whose hours entries after that seq moved are looked at
+    /// (everyone with `None`). Returns what was committed and the last seq looked at, the
+    /// next call's `since`.
+    pub fn release_to_city(
+        &self,
+        who: &Actor,
+        float: Minutes,
+        since: Option<u64>,
+    ) -> Result<(Vec<Committed>, u64), BankError> {
+        let last = self.last_seq()?;
+        let candidates: BTreeSet<VolunteerId> = match since {
+            None => {
+                let mut all = BTreeSet::new();
+                for item in self.store.account_totals() {
+                    let (id, a) = item?;
+                    if a.balance() > u64::from(float.get()) {
+                        all.insert(id);
+                    }
+                }
+                all
+            }
+            Some(since) => self.moved_since(since)?,
+        };
+        let candidates: Vec<VolunteerId> = candidates.into_iter().collect();
+        let mut commits = Vec::new();
+        for chunk in candidates.chunks(RELEASE_LINES) {
+            let c = self.run(who, None, "release_to_city", &(chunk, float), |view| {
+                require(view, who, Need::Staff, "hand hours to the city")?;
+                let mut lines = Vec::new();
+                for &id in chunk {
+                    let share = read(view.account(id))?.balance();
+                    let over = share.saturating_sub(u64::from(float.get()));
+                    if over > 0 {
+                        let minutes = Minutes::new(u32::try_from(over).unwrap_or(u32::MAX));
+                        lines.push((id, minutes));
+                    }
+                }
+                Ok(if lines.is_empty() {
+                    Vec::new()
+                } else {
+                    vec![Pending::from(EventKind::RightsReleased { lines })]
+                })
+            })?;
+            if !c.events.is_empty() {
+                commits.push(c);
+            }
+        }
+        Ok((commits, last))
+    }
+
+    /// The volunteers whose balances entries after `since` moved.
+    fn moved_since(&self, since: u64) -> Result<BTreeSet<VolunteerId>, BankError> {
+        let mut out = BTreeSet::new();
+        for event in self.store.journal_from(since + 1) {
+            let event = event?;
+            let lines = match event.kind() {
+                EventKind::Reversed { target, .. } => money_lines(*target, self.event(*target)?.kind()),
+                kind => money_lines(event.seq(), kind),
+            };
+            out.extend(lines.into_iter().filter(|(_, m)| *m != 0).map(|(v, _)| v));
+        }
+        Ok(out)
+    }
+
+    /// Journals a grant the city server holds for this counter and this store never journalled
+    /// (it stopped between the grant and the operation's commit): the hours join this counter's
+    /// share, once. `None` when it is journalled already.
+    pub fn journal_grant(&self, who: &Actor, grant: &CityGrant) -> Result<Option<Committed>, BankError> {
+        if self.store.grant_entry(&grant.id)?.is_some() {
+            return Ok(None);
+        }
+        let c = self.run(who, None, "journal_grant", grant, |view| {
+            require(view, who, Need::Staff, "take hours from the city")?;
+            funding(view, Some(grant))
+        })?;
+        Ok((!c.events.is_empty()).then_some(c))
+    }
+
+    /// The entry that journalled city grant `id` here, if any.
+    pub fn grant_entry(&self, id: &str) -> Result<Option<u64>, BankError> {
+        Ok(self.store.grant_entry(id)?)
+    }
+
+    /// This counter's share of `card`'s hours: what it may spend without the city.
+    pub fn share(&self, card: &CardNo) -> Result<u64, BankError> {
+        Ok(match self.store.volunteer_id_by_card(card)? {
+            Some(id) => self.store.account(id)?.balance(),
+            None => 0,
+        })
+    }
+
+    /// The card whose hours reversing entry `target` takes back (a deposit, a gift received, a
+    /// credit), if it takes any: whom a reversal may need a city grant for.
+    pub fn reversal_debtor(&self, target: u64) -> Result<Option<CardNo>, BankError> {
+        let event = self.event(target)?;
+        let debtor = money_lines(target, event.kind()).into_iter().find(|(_, m)| *m > 0).map(|(v, _)| v);
+        match debtor {
+            Some(v) => Ok(self.store.volunteer(v)?.map(|v| v.card)),
+            None => Ok(None),
+        }
+    }
+}
+
+/// The rule a spend short of hours broke: (share, needed), for the city module to ask the pool.
+pub fn shortfall(e: &BankError) -> Option<(u64, u64)> {
+    match e {
+        BankError::Rule(Rule::InsufficientBalance { balance, needed }) => {
+            let (b, n) = (u64::from(balance.get()), u64::from(needed.get()));
+            (n > b).then_some((b, n))
+        }
+        _ => None,
+    }
+}

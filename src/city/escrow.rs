@@ -1,0 +1,156 @@
+//! Spending anywhere without overdrawing (DESIGN §8): the server's side of the escrow. A
+//! counter's share goes to the card's pool at each sync (the release entry is journalled
+//! first, and reaches the pool in the transaction that pushes it: see `push`); a counter
+//! short of hours takes a grant from the pool in one server transaction that only succeeds
+//! if the pool stays at zero or above, then journals it with the operation that spends it.
+//! A grant the counter never journalled (it stopped in between) is journalled at its next
+//! sync, once.
+
+use super::{CityError, Server};
+use crate::bank::{Bank, CityGrant};
+use crate::domain::{CardNo, Minutes};
+
+/// Why the pool gave nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum GrantError {
+    #[error(transparent)]
+    City(#[from] CityError),
+    /// The pool holds less than asked (nothing was taken).
+    #[error("the city pool of card {card} holds {pool} minutes, less than the {asked} asked")]
+    Short { card: String, pool: u64, asked: u64 },
+    /// The id names a grant made for another counter or card.
+    #[error("city grant {0} was made for another counter or card")]
+    Mismatch(String),
+}
+
+fn sql(what: &'static str) -> impl Fn(postgres::Error) -> CityError {
+    move |e| CityError::of(what, e)
+}
+
+impl Server {
+    /// Takes `minutes` of `card`'s pool for counter `code` as grant `id`, in one transaction:
+    /// the grant is inserted and the pool decremented only if it stays ≥ 0. The same id again
+    /// (a retry, or after a crash) finds the first grant and takes nothing more: the minutes
+    /// granted are the first grant's.
+    pub fn grant(&mut self, code: &str, id: &str, card: &CardNo, minutes: u64) -> Result<u64, GrantError> {
+        let asked = minutes as i64;
+        // One statement, so one round trip on the way that matters (the pool holds enough):
+        // the pool is decremented only if it holds the minutes and the id is new, and the
+        // grant inserted only for a decremented pool. A same-id grant racing this one fails
+        // the insert's key (23505), which undoes the whole statement; the retry then finds it.
+        let statement = match &self.grant_statement {
+            Some(s) => s.clone(),
+            None => {
+                let s = self
+                    .client()
+                    .prepare(
+                        "WITH taken AS (
+                             UPDATE hb_pool SET minutes = minutes - $4
+                             WHERE card = $3 AND minutes >= $4
+                               AND NOT EXISTS (SELECT 1 FROM hb_grants WHERE id = $1)
+                             RETURNING card
+                         ), granted AS (
+                             INSERT INTO hb_grants (id, counter, card, minutes)
+                             SELECT $1, $2, card, $4 FROM taken
+                             RETURNING minutes
+                         )
+                         SELECT count(*) FROM granted",
+                    )
+                    .map_err(sql("the grant"))?;
+                self.grant_statement = Some(s.clone());
+                s
+            }
+        };
+        let fresh: i64 = self
+            .client()
+            .query_one(&statement, &[&id, &code, &card.as_str(), &asked])
+            .map_err(sql("the grant"))?
+            .get(0);
+        if fresh == 1 {
+            return Ok(minutes);
+        }
+        // Nothing taken: the grant was made before (a retry), or the pool is short.
+        let before = self
+            .client()
+            .query_opt("SELECT counter, card, minutes FROM hb_grants WHERE id = $1", &[&id])
+            .map_err(sql("the grant"))?;
+        if let Some(row) = before {
+            let (counter, owner, granted): (String, String, i64) = (row.get(0), row.get(1), row.get(2));
+            if counter != code || owner != card.as_str() {
+                return Err(GrantError::Mismatch(id.to_string()));
+            }
+            return Ok(granted as u64);
+        }
+        Err(GrantError::Short { card: card.to_string(), pool: self.pool(card)?, asked: minutes })
+    }
+
+    /// What `card`'s city pool holds now.
+    pub fn pool(&mut self, card: &CardNo) -> Result<u64, CityError> {
+        let row = self
+            .client()
+            .query_opt("SELECT minutes FROM hb_pool WHERE card = $1", &[&card.as_str()])
+            .map_err(sql("the card's city pool"))?;
+        Ok(row.map_or(0, |r| r.get::<_, i64>(0) as u64))
+    }
+
+    /// Grants made to counter `code` that no pushed entry journals yet.
+    pub fn unjournalled_grants(&mut self, code: &str) -> Result<Vec<CityGrant>, CityError> {
+        let rows = self
+            .client()
+            .query(
+                "SELECT g.id, g.card, g.minutes FROM hb_grants g WHERE g.counter = $1
+                 AND NOT EXISTS (SELECT 1 FROM hb_entries e WHERE e.grant_id = g.id) ORDER BY g.granted_at, g.id",
+                &[&code],
+            )
+            .map_err(sql("the counter's grants"))?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let card: String = r.get(1);
+            let Ok(card) = CardNo::parse(&card) else { continue };
+            let minutes = Minutes::new(u32::try_from(r.get::<_, i64>(2)).unwrap_or(u32::MAX));
+            out.push(CityGrant { id: r.get(0), card, minutes });
+        }
+        Ok(out)
+    }
+
+    /// Before a push: journals every grant the server made to this counter that this store
+    /// never journalled (healing a stop between a grant and its commit), then hands every
+    /// share above `float` to the pools (on a new connection every share is looked at; then
+    /// only those entries since moved). Returns how many grants were healed.
+    pub fn settle(&mut self, bank: &Bank, code: &str, float: Minutes) -> Result<usize, super::SyncError> {
+        let who = crate::bank::cli_actor();
+        let mut healed = 0;
+        for grant in self.unjournalled_grants(code).map_err(super::SyncError::Connect)? {
+            if bank.journal_grant(&who, &grant).map_err(super::PushError::Bank)?.is_some() {
+                healed += 1;
+            }
+        }
+        let (_, through) =
+            bank.release_to_city(&who, float, self.released_through).map_err(super::PushError::Bank)?;
+        self.released_through = Some(through);
+        Ok(healed)
+    }
+}
+
+/// A grant id no other operation of this counter uses: `code:op-id` for an operation with an
+/// id (so a retry finds its grant), else `code:` and the time in nanoseconds. When the id is
+/// journalled already (the grant was healed, then handed back at a sync) the next free
+/// `…/2`, `…/3`.
+pub fn grant_id(bank: &Bank, code: &str, op: Option<&str>) -> Result<String, crate::bank::BankError> {
+    let base = match op {
+        Some(op) => format!("{code}:{op}"),
+        None => {
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos());
+            format!("{code}:t{nanos:x}")
+        }
+    };
+    let mut id = base.clone();
+    let mut n = 1;
+    while bank.grant_entry(&id)?.is_some() {
+        n += 1;
+        id = format!("{base}/{n}");
+    }
+    Ok(id)
+}

@@ -1,0 +1,196 @@
+//! Spending hours at any counter (DESIGN §8): an operation that takes hours from a card —
+//! a redemption, a transfer, a donation, the reversal of a credit — is tried on this
+//! counter's share first; short, it asks the card's city pool for the rest (one grant) and
+//! commits the grant's entry with the operation. Offline, only the share can be spent, and the
+//! refusal says so.
+
+use super::escrow::{GrantError, grant_id};
+use super::{CityError, Server};
+use crate::bank::{Bank, BankError, CityGrant, Committed, Donation, Redemption, Transfer, shortfall};
+use crate::domain::{Actor, CardNo, Minutes};
+
+/// An operation that takes hours from a card.
+#[derive(Debug, Clone)]
+pub enum Spend {
+    Redeem(Redemption),
+    Transfer(Transfer),
+    Donate(Donation),
+    Reverse { target: u64, reason: String },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SpendError {
+    /// Refused for a reason that is not about where the hours are (or this counter's own).
+    #[error(transparent)]
+    Bank(#[from] BankError),
+    /// Short here, and the card's city pool cannot make up the rest.
+    #[error(
+        "card {card} has {share} minutes here and {pool} in the city pool: {needed} are needed; the rest of its city balance is held at other counters, which hand it to the pool when they sync"
+    )]
+    Short { card: String, share: u64, pool: u64, needed: u64 },
+    /// Short here, and the city server cannot be reached: only this counter's share can be
+    /// spent now.
+    #[error(
+        "card {card} has {share} minutes spendable at this counter offline ({city} in the city as last known); {needed} are needed — connect to the city server to use the rest ({cause})"
+    )]
+    Offline { card: String, share: u64, city: u64, needed: u64, cause: String },
+    #[error(transparent)]
+    Grant(GrantError),
+    /// Short here and this counter has no city server (or no code).
+    #[error(
+        "card {card} has {share} minutes at this counter, {needed} are needed; this counter does not sync with a city server"
+    )]
+    NoCity { card: String, share: u64, needed: u64 },
+}
+
+impl Spend {
+    /// The card whose hours it takes.
+    fn debtor(&self, bank: &Bank) -> Result<Option<CardNo>, BankError> {
+        Ok(match self {
+            Spend::Redeem(r) => Some(r.card.clone()),
+            Spend::Transfer(t) => Some(t.from.clone()),
+            Spend::Donate(d) => Some(d.card.clone()),
+            Spend::Reverse { target, .. } => bank.reversal_debtor(*target)?,
+        })
+    }
+
+    /// The minutes it takes from the debtor, when that is plain from the request (a reward's
+    /// price times the quantity, a transfer's or donation's minutes): a share known to be short
+    /// goes to the pool at once instead of after a refused try.
+    fn minutes(&self, bank: &Bank) -> Option<u64> {
+        match self {
+            Spend::Redeem(r) => {
+                let reward = bank.reward(r.reward).ok()?;
+                Some(u64::from(reward.reward.cost.get()) * u64::from(r.qty))
+            }
+            Spend::Transfer(t) => Some(u64::from(t.minutes.get())),
+            Spend::Donate(d) => Some(u64::from(d.minutes.get())),
+            Spend::Reverse { .. } => None,
+        }
+    }
+
+    /// The cards it names: registered here first if only other counters know them.
+    fn cards(&self) -> Vec<CardNo> {
+        match self {
+            Spend::Redeem(r) => vec![r.card.clone()],
+            Spend::Transfer(t) => vec![t.from.clone(), t.to.clone()],
+            Spend::Donate(d) => vec![d.card.clone()],
+            Spend::Reverse { .. } => Vec::new(),
+        }
+    }
+
+    fn commit(
+        &self,
+        bank: &Bank,
+        who: &Actor,
+        op: Option<&str>,
+        grant: Option<&CityGrant>,
+    ) -> Result<Committed, BankError> {
+        match self {
+            Spend::Redeem(r) => bank.redeem_funded(who, op, r, grant),
+            Spend::Transfer(t) => bank.transfer_funded(who, op, t, grant),
+            Spend::Donate(d) => bank.donate_funded(who, op, d, grant),
+            Spend::Reverse { target, reason } => bank.reverse_funded(who, op, *target, reason, grant),
+        }
+    }
+}
+
+/// Where the city server is for a spend: a connection already open, a URL to connect to, or
+/// none (this counter does not sync).
+pub enum CityLink<'a> {
+    Open(&'a mut Server),
+    Url(&'a str),
+    /// The counter's background sync could not reach the server just now: not tried again
+    /// (a connect that times out would hold the person at the counter for seconds).
+    Unreachable,
+    None,
+}
+
+/// Commits `spend`, with a grant from the card's city pool when this counter's share is short.
+pub fn spend(
+    bank: &Bank,
+    city: CityLink<'_>,
+    who: &Actor,
+    op: Option<&str>,
+    spend: &Spend,
+) -> Result<Committed, SpendError> {
+    if matches!(city, CityLink::None) {
+        // A counter that does not sync spends what it holds, and says so as it always has.
+        return Ok(spend.commit(bank, who, op, None)?);
+    }
+    // The usual case in a city: the volunteer registered at another counter spends here.
+    bank.adopt_from_city(who, &spend.cards())?;
+    let known_short = match (spend.debtor(bank)?, spend.minutes(bank)) {
+        (Some(card), Some(needed)) if op.is_none() => {
+            let share = bank.share(&card)?;
+            (share < needed).then_some((share, needed, card))
+        }
+        _ => None,
+    };
+    let (share, needed, card) = match known_short {
+        Some(short) => short,
+        None => {
+            let e = match spend.commit(bank, who, op, None) {
+                Ok(done) => return Ok(done),
+                Err(e) => e,
+            };
+            let (Some((share, needed)), Some(card)) = (shortfall(&e), spend.debtor(bank)?) else {
+                return Err(e.into());
+            };
+            (share, needed, card)
+        }
+    };
+    let Some(code) = bank.counter_code()? else {
+        return Err(SpendError::NoCity { card: card.to_string(), share, needed });
+    };
+    let mut opened;
+    let server = match city {
+        CityLink::Open(server) => server,
+        CityLink::Url(url) => match Server::connect(url) {
+            Ok(s) => {
+                opened = s;
+                &mut opened
+            }
+            Err(cause) => return Err(offline(bank, &card, share, needed, &cause)?),
+        },
+        CityLink::Unreachable => {
+            let cause = CityError::Connect("the last sync could not reach it".into());
+            return Err(offline(bank, &card, share, needed, &cause)?);
+        }
+        CityLink::None => return Err(SpendError::NoCity { card: card.to_string(), share, needed }),
+    };
+    let id = grant_id(bank, code.as_str(), op)?;
+    let asked = needed - share;
+    let minutes = match server.grant(code.as_str(), &id, &card, asked) {
+        Ok(m) => m,
+        Err(GrantError::Short { pool, .. }) => {
+            return Err(SpendError::Short { card: card.to_string(), share, pool, needed });
+        }
+        Err(GrantError::City(cause)) => return Err(offline(bank, &card, share, needed, &cause)?),
+        Err(e @ GrantError::Mismatch(_)) => return Err(SpendError::Grant(e)),
+    };
+    hold_for_test();
+    let grant = CityGrant { id, card, minutes: Minutes::new(u32::try_from(minutes).unwrap_or(u32::MAX)) };
+    Ok(spend.commit(bank, who, op, Some(&grant))?)
+}
+
+fn offline(
+    bank: &Bank,
+    card: &CardNo,
+    share: u64,
+    needed: u64,
+    cause: &CityError,
+) -> Result<SpendError, BankError> {
+    let city = bank.city_balance(card)?.total();
+    Ok(SpendError::Offline { card: card.to_string(), share, city, needed, cause: cause.to_string() })
+}
+
+/// The crash tests stop a counter between a grant and its commit: with
+/// `HOURBANK_TEST_HOLD_AFTER_GRANT` set to a path, the file is made there and the process
+/// waits (to be killed) before committing.
+fn hold_for_test() {
+    if let Some(path) = std::env::var_os("HOURBANK_TEST_HOLD_AFTER_GRANT") {
+        let _ = std::fs::write(&path, b"granted");
+        std::thread::sleep(std::time::Duration::from_secs(60));
+    }
+}

@@ -1,0 +1,317 @@
+//! Redeem anywhere, never overdraw (DESIGN §8, escrow), against a real PostgreSQL and the real
+//! binary: a sync hands a counter's shares to the cards' city pools; a counter short of hours
+//! takes a grant from the pool and journals it with the redemption; offline only the share
+//! can be spent; a stop between a grant and its commit is healed once; a retried operation id
+//! is granted once; many counters at once never take more than the pool holds.
+
+#[path = "pg/city.rs"]
+mod city;
+mod common;
+mod pg;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use city::*;
+use common::*;
+use hourbank::bank::{Bank, Redemption};
+use hourbank::city::{CityLink, Server, Spend, SpendError};
+
+fn balance_json(store: &Path, card: &str) -> serde_json::Value {
+    serde_json::from_str(&hourbank_ok(store, &["balance", card, "--json"], "")).unwrap()
+}
+
+/// `hourbank` with the city server in `$HOURBANK_CITY_URL`, as a counter configured for one.
+fn with_city(store: &Path, url: &str, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_hourbank"))
+        .arg("--store")
+        .arg(store)
+        .args(args)
+        .env("LC_ALL", "C")
+        .env("HOURBANK_CITY_URL", url)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The card's city balance as SQL sees it: every counter's share (the report rows) plus the
+/// card's pool.
+fn sql_city_balance(url: &str, card: &str) -> i64 {
+    let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
+    let rows: i64 = c
+        .query_one("SELECT coalesce(sum(minutes), 0)::BIGINT FROM hb_entries WHERE card = $1", &[&card])
+        .unwrap()
+        .get(0);
+    rows + sql_pool(url, card)
+}
+
+fn sql_pool(url: &str, card: &str) -> i64 {
+    let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
+    c.query_opt("SELECT minutes FROM hb_pool WHERE card = $1", &[&card]).unwrap().map_or(0, |r| r.get(0))
+}
+
+fn grants(url: &str) -> Vec<(String, String, i64)> {
+    let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
+    c.query("SELECT id, card, minutes FROM hb_grants ORDER BY id", &[])
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect()
+}
+
+/// A with 陈华佩 holding `hours` h, synced (so the pool holds them); B with the rice at 1 h a
+/// bag, synced (so it knows the card).
+fn a_and_b(
+    dir: &Path,
+    url: &str,
+    hours: u32,
+    codes: (&str, &str),
+) -> (std::path::PathBuf, std::path::PathBuf) {
+    let a = bare_counter(dir, codes.0);
+    {
+        let bank = Bank::open(&a).unwrap();
+        register(&bank, "JH000001", "陈华佩");
+        let sorting = bank.find_activity("垃圾分类督导").unwrap().0;
+        bank.deposit(&admin(), None, &deposit("JH000001", sorting, hours * 60)).unwrap();
+    }
+    let b = bare_counter(dir, codes.1);
+    reward(&Bank::open(&b).unwrap(), "大米", 1, Some(100));
+    assert_eq!(sync_releasing(&a, url).0, 0);
+    assert_eq!(sync_releasing(&b, url).0, 0);
+    (a, b)
+}
+
+fn city_check(store: &Path, url: &str) {
+    let (code, out, err) = hourbank(store, &["city", "check", "--url", url], "");
+    assert_eq!(code, 0, "city check: {out}{err}");
+}
+
+#[test]
+fn hours_earned_at_a_are_redeemed_at_b_online_and_every_balance_agrees() {
+    let Some(db) = pg::database("escrow_online") else { return };
+    city_init(&db.url);
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = a_and_b(dir.path(), &db.url, 10, ("JH-EA-01", "JH-EB-01"));
+    // A's sync handed its share to the city: A holds nothing of its own, the pool holds 10 h.
+    assert_eq!(sql_pool(&db.url, "JH000001"), 600);
+    let at_a = balance_json(&a, "JH000001");
+    assert_eq!(
+        (at_a["balance_minutes"].as_u64(), at_a["city_balance_minutes"].as_u64()),
+        (Some(0), Some(600))
+    );
+
+    let (code, out, err) =
+        with_city(&b, &db.url, &["redeem", "--card", "JH000001", "--reward", "大米", "--qty", "2"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("2h from the city pool (grant JH-EB-01:"), "the receipt says where from: {out}");
+    assert_eq!(sql_pool(&db.url, "JH000001"), 480, "the grant came out of the pool at once");
+
+    assert_eq!(sync_releasing(&b, &db.url).0, 0);
+    assert_eq!(sync_releasing(&a, &db.url).0, 0);
+    for store in [&a, &b] {
+        let j = balance_json(store, "JH000001");
+        assert_eq!(j["city_balance_minutes"], 480, "{j}");
+        assert_checks(&Bank::open(store).unwrap());
+    }
+    assert_eq!(sql_city_balance(&db.url, "JH000001"), 480);
+    city_check(&a, &db.url);
+
+    // More than the city holds is refused with where the hours are, and nothing is taken.
+    let (code, _, err) =
+        with_city(&b, &db.url, &["redeem", "--card", "JH000001", "--reward", "大米", "--qty", "9"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("in the city pool") && err.contains("needed"), "{err}");
+    assert_eq!(sql_pool(&db.url, "JH000001"), 480);
+}
+
+#[test]
+fn offline_only_this_counters_share_is_spent_and_after_reconnecting_all_converge() {
+    let db = pg::fresh_databases("escrow_offline", 1).remove(0);
+    city_init(&db.url);
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = a_and_b(dir.path(), &db.url, 5, ("JH-OA-01", "JH-OB-01"));
+    db.stop_server();
+
+    // A's hours are in the pool: B cannot reach it, so it refuses, and says why.
+    let (code, _, err) = with_city(&b, &db.url, &["redeem", "--card", "JH000001", "--reward", "大米"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("City balance 5 h, spendable here offline 0 h, 1 h needed"), "{err}");
+    // B's own hours (deposited here, not handed over yet) are B's to spend; deposits work.
+    hourbank_ok(&b, &["deposit", "--card", "JH000001", "--activity", "垃圾分类督导", "--hours", "2"], "");
+    let (code, out, err) = with_city(&b, &db.url, &["redeem", "--card", "JH000001", "--reward", "大米"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!out.contains("city pool"), "{out}");
+    let (code, _, err) =
+        with_city(&b, &db.url, &["redeem", "--card", "JH000001", "--reward", "大米", "--qty", "2"]);
+    assert_eq!(code, 1, "one hour is left here: {err}");
+    assert!(err.contains("spendable here offline 1 h, 2 h needed"), "{err}");
+
+    db.start_server();
+    for store in [&b, &a, &b] {
+        assert_eq!(sync_releasing(store, &db.url).0, 0);
+    }
+    for store in [&a, &b] {
+        assert_eq!(balance_json(store, "JH000001")["city_balance_minutes"], 6 * 60, "5 + 2 - 1 h");
+    }
+    assert_eq!(sql_city_balance(&db.url, "JH000001"), 360);
+    assert_eq!(sql_pool(&db.url, "JH000001"), 360, "every share went to the pool");
+    city_check(&a, &db.url);
+}
+
+#[test]
+fn a_counter_killed_between_grant_and_commit_journals_the_grant_once_at_its_next_sync_releasing() {
+    let Some(db) = pg::database("escrow_kill") else { return };
+    city_init(&db.url);
+    let dir = tempfile::tempdir().unwrap();
+    let (_a, b) = a_and_b(dir.path(), &db.url, 4, ("JH-KA-01", "JH-KB-01"));
+    let held = dir.path().join("granted");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hourbank"))
+        .arg("--store")
+        .arg(&b)
+        .args(["redeem", "--card", "JH000001", "--reward", "大米", "--qty", "3"])
+        .env("LC_ALL", "C")
+        .env("HOURBANK_CITY_URL", &db.url)
+        .env("HOURBANK_TEST_HOLD_AFTER_GRANT", &held)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    while !held.exists() {
+        assert!(child.try_wait().unwrap().is_none(), "the redemption ended before its grant");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    assert_eq!(grants(&db.url).len(), 1, "the grant was made");
+    assert_eq!(sql_pool(&db.url, "JH000001"), 60);
+    let spent_at_b = |b: &Path| {
+        Bank::open(b)
+            .unwrap()
+            .journal()
+            .filter(|e| {
+                use hourbank::domain::EventKind::*;
+                matches!(e.as_ref().unwrap().kind(), RightsGranted { .. } | Redeemed { .. })
+            })
+            .count()
+    };
+    assert_eq!(spent_at_b(&b), 0, "nothing of the redemption was committed at B");
+
+    // The next sync journals the grant (the hours join B's share), then hands it back to the
+    // pool with B's other shares: nothing lost, nothing twice.
+    for _ in 0..2 {
+        assert_eq!(sync_releasing(&b, &db.url).0, 0);
+    }
+    let bank = Bank::open(&b).unwrap();
+    let grants_journalled = bank
+        .journal()
+        .filter(|e| matches!(e.as_ref().unwrap().kind(), hourbank::domain::EventKind::RightsGranted { .. }))
+        .count();
+    assert_eq!(grants_journalled, 1);
+    assert_checks(&bank);
+    drop(bank);
+    assert_eq!(sql_pool(&db.url, "JH000001"), 240, "the healed grant went back to the pool");
+    assert_eq!(sql_city_balance(&db.url, "JH000001"), 240);
+    city_check(&b, &db.url);
+}
+
+#[test]
+fn the_same_op_id_retried_after_a_crash_is_redeemed_once_and_granted_once() {
+    let Some(db) = pg::database("escrow_op") else { return };
+    city_init(&db.url);
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = a_and_b(dir.path(), &db.url, 4, ("JH-PA-01", "JH-PB-01"));
+    let args = ["redeem", "--card", "JH000001", "--reward", "大米", "--qty", "2", "--op-id", "till-7-0042"];
+    let held = dir.path().join("granted");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hourbank"))
+        .arg("--store")
+        .arg(&b)
+        .args(args)
+        .env("HOURBANK_CITY_URL", &db.url)
+        .env("HOURBANK_TEST_HOLD_AFTER_GRANT", &held)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    while !held.exists() {
+        assert!(child.try_wait().unwrap().is_none(), "the redemption ended before its grant");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    for _ in 0..2 {
+        let (code, out, err) = with_city(&b, &db.url, &args);
+        assert_eq!(code, 0, "{err}");
+        assert!(out.contains("JH-PB-01:till-7-0042"), "{out}");
+    }
+    assert_eq!(grants(&db.url), vec![("JH-PB-01:till-7-0042".into(), "JH000001".into(), 120)]);
+    assert_eq!(sql_pool(&db.url, "JH000001"), 120);
+    let redemptions = Bank::open(&b)
+        .unwrap()
+        .journal()
+        .filter(|e| matches!(e.as_ref().unwrap().kind(), hourbank::domain::EventKind::Redeemed { .. }))
+        .count();
+    assert_eq!(redemptions, 1);
+    for store in [&b, &a] {
+        assert_eq!(sync_releasing(store, &db.url).0, 0);
+    }
+    assert_eq!(balance_json(&a, "JH000001")["city_balance_minutes"], 120);
+    city_check(&a, &db.url);
+}
+
+/// Five counters, ten redemptions each, all at once, for one card whose 10 hours are all in
+/// the pool: exactly ten succeed, the rest are refused as short, and nothing goes negative.
+#[test]
+fn fifty_redemptions_at_once_from_five_counters_take_exactly_what_the_pool_holds() {
+    let Some(db) = pg::database("escrow_race") else { return };
+    city_init(&db.url);
+    let dir = tempfile::tempdir().unwrap();
+    let (a, _) = a_and_b(dir.path(), &db.url, 10, ("JH-RA-01", "JH-RB-00"));
+    let counters: Vec<std::path::PathBuf> = (1..=5)
+        .map(|i| {
+            let path = bare_counter(dir.path(), &format!("JH-RB-0{i}"));
+            reward(&Bank::open(&path).unwrap(), "大米", 1, Some(100));
+            assert_eq!(sync_releasing(&path, &db.url).0, 0);
+            path
+        })
+        .collect();
+    let start = std::sync::Arc::new(std::sync::Barrier::new(50));
+    let mut runs = Vec::new();
+    for path in &counters {
+        let bank = std::sync::Arc::new(Bank::open(path).unwrap());
+        let rice = bank.find_reward("大米").unwrap().id;
+        for _ in 0..10 {
+            let (bank, start, url) = (bank.clone(), start.clone(), db.url.clone());
+            runs.push(std::thread::spawn(move || {
+                let mut server = Server::connect(&url).unwrap();
+                let what = Spend::Redeem(Redemption { card: card("JH000001"), reward: rice, qty: 1 });
+                start.wait();
+                hourbank::city::spend(&bank, CityLink::Open(&mut server), &admin(), None, &what)
+            }));
+        }
+    }
+    let mut ok = 0;
+    for run in runs {
+        match run.join().unwrap() {
+            Ok(_) => ok += 1,
+            Err(SpendError::Short { .. }) => {}
+            Err(other) => panic!("{other}"),
+        }
+    }
+    assert_eq!(ok, 10, "as many as the pool's 10 hours fit");
+    assert_eq!(sql_pool(&db.url, "JH000001"), 0);
+    assert_eq!(grants(&db.url).len(), 10);
+    for path in &counters {
+        assert_checks(&Bank::open(path).unwrap());
+        assert_eq!(sync_releasing(path, &db.url).0, 0);
+    }
+    assert_eq!(sync_releasing(&a, &db.url).0, 0);
+    assert_eq!(balance_json(&a, "JH000001")["city_balance_minutes"], 0);
+    assert_eq!(sql_city_balance(&db.url, "JH000001"), 0);
+    city_check(&a, &db.url);
+}
