@@ -86,6 +86,29 @@ fn a_and_b(
     (a, b)
 }
 
+/// Runs `args` at `store` with the city at `url`, and kills it (SIGKILL) once the grant is
+/// made and before the redemption is committed.
+fn kill_after_grant(store: &Path, url: &str, args: &[&str], dir: &Path) {
+    let held = dir.join("granted");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hourbank"))
+        .arg("--store")
+        .arg(store)
+        .args(args)
+        .env("LC_ALL", "C")
+        .env("HOURBANK_CITY_URL", url)
+        .env("HOURBANK_TEST_HOLD_AFTER_GRANT", &held)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    while !held.exists() {
+        assert!(child.try_wait().unwrap().is_none(), "the redemption ended before its grant");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
 fn city_check(store: &Path, url: &str) {
     let (code, out, err) = hourbank(store, &["city", "check", "--url", url], "");
     assert_eq!(code, 0, "city check: {out}{err}");
@@ -164,29 +187,17 @@ fn offline_only_this_counters_share_is_spent_and_after_reconnecting_all_converge
 }
 
 #[test]
-fn a_counter_killed_between_grant_and_commit_journals_the_grant_once_at_its_next_sync_releasing() {
+fn a_counter_killed_between_grant_and_commit_journals_the_grant_once_at_its_next_sync() {
     let Some(db) = pg::database("escrow_kill") else { return };
     city_init(&db.url);
     let dir = tempfile::tempdir().unwrap();
     let (_a, b) = a_and_b(dir.path(), &db.url, 4, ("JH-KA-01", "JH-KB-01"));
-    let held = dir.path().join("granted");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hourbank"))
-        .arg("--store")
-        .arg(&b)
-        .args(["redeem", "--card", "JH000001", "--reward", "大米", "--qty", "3"])
-        .env("LC_ALL", "C")
-        .env("HOURBANK_CITY_URL", &db.url)
-        .env("HOURBANK_TEST_HOLD_AFTER_GRANT", &held)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    while !held.exists() {
-        assert!(child.try_wait().unwrap().is_none(), "the redemption ended before its grant");
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    child.kill().unwrap(); // SIGKILL
-    child.wait().unwrap();
+    kill_after_grant(
+        &b,
+        &db.url,
+        &["redeem", "--card", "JH000001", "--reward", "大米", "--qty", "3"],
+        dir.path(),
+    );
     assert_eq!(grants(&db.url).len(), 1, "the grant was made");
     assert_eq!(sql_pool(&db.url, "JH000001"), 60);
     let spent_at_b = |b: &Path| {
@@ -226,23 +237,7 @@ fn the_same_op_id_retried_after_a_crash_is_redeemed_once_and_granted_once() {
     let dir = tempfile::tempdir().unwrap();
     let (a, b) = a_and_b(dir.path(), &db.url, 4, ("JH-PA-01", "JH-PB-01"));
     let args = ["redeem", "--card", "JH000001", "--reward", "大米", "--qty", "2", "--op-id", "till-7-0042"];
-    let held = dir.path().join("granted");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hourbank"))
-        .arg("--store")
-        .arg(&b)
-        .args(args)
-        .env("HOURBANK_CITY_URL", &db.url)
-        .env("HOURBANK_TEST_HOLD_AFTER_GRANT", &held)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    while !held.exists() {
-        assert!(child.try_wait().unwrap().is_none(), "the redemption ended before its grant");
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
+    kill_after_grant(&b, &db.url, &args, dir.path());
 
     for _ in 0..2 {
         let (code, out, err) = with_city(&b, &db.url, &args);
@@ -264,8 +259,9 @@ fn the_same_op_id_retried_after_a_crash_is_redeemed_once_and_granted_once() {
     city_check(&a, &db.url);
 }
 
-/// Five counters, ten redemptions each, all at once, for one card whose 10 hours are all in
-/// the pool: exactly ten succeed, the rest are refused as short, and nothing goes negative.
+/// Five counter processes, ten redemptions each, all at once (each process its store and ten
+/// threads with a connection each), for one card whose 10 hours are all in the pool: exactly
+/// ten succeed, the rest are refused as short, and nothing goes negative.
 #[test]
 fn fifty_redemptions_at_once_from_five_counters_take_exactly_what_the_pool_holds() {
     let Some(db) = pg::database("escrow_race") else { return };
@@ -280,29 +276,38 @@ fn fifty_redemptions_at_once_from_five_counters_take_exactly_what_the_pool_holds
             path
         })
         .collect();
-    let start = std::sync::Arc::new(std::sync::Barrier::new(50));
-    let mut runs = Vec::new();
-    for path in &counters {
-        let bank = std::sync::Arc::new(Bank::open(path).unwrap());
-        let rice = bank.find_reward("大米").unwrap().id;
-        for _ in 0..10 {
-            let (bank, start, url) = (bank.clone(), start.clone(), db.url.clone());
-            runs.push(std::thread::spawn(move || {
-                let mut server = Server::connect(&url).unwrap();
-                let what = Spend::Redeem(Redemption { card: card("JH000001"), reward: rice, qty: 1 });
-                start.wait();
-                hourbank::city::spend(&bank, CityLink::Open(&mut server), &admin(), None, &what)
-            }));
-        }
+    // Each counter is a process of its own: this test binary again, running the worker below.
+    let go = dir.path().join("go");
+    let workers: Vec<_> = counters
+        .iter()
+        .enumerate()
+        .map(|(i, path)| {
+            Command::new(std::env::current_exe().unwrap())
+                .args(["--exact", "escrow_worker", "--ignored", "--nocapture", "--test-threads=1"])
+                .env("HB_WORKER_STORE", path)
+                .env("HB_WORKER_URL", &db.url)
+                .env("HB_WORKER_GO", &go)
+                .env("HB_WORKER_READY", dir.path().join(format!("ready-{i}")))
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    while (0..counters.len()).any(|i| !dir.path().join(format!("ready-{i}")).exists()) {
+        std::thread::sleep(std::time::Duration::from_millis(10));
     }
-    let mut ok = 0;
-    for run in runs {
-        match run.join().unwrap() {
-            Ok(_) => ok += 1,
-            Err(SpendError::Short { .. }) => {}
-            Err(other) => panic!("{other}"),
-        }
+    std::fs::write(&go, b"go").unwrap();
+    let (mut ok, mut short) = (0, 0);
+    for w in workers {
+        let out = w.wait_with_output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+        // The harness's own lines share the output: count the words, not whole lines.
+        ok += text.matches("REDEEMED").count();
+        short += text.matches("SHORT").count();
     }
+    assert_eq!(ok + short, 50, "every redemption answered");
     assert_eq!(ok, 10, "as many as the pool's 10 hours fit");
     assert_eq!(sql_pool(&db.url, "JH000001"), 0);
     assert_eq!(grants(&db.url).len(), 10);
@@ -314,4 +319,45 @@ fn fifty_redemptions_at_once_from_five_counters_take_exactly_what_the_pool_holds
     assert_eq!(balance_json(&a, "JH000001")["city_balance_minutes"], 0);
     assert_eq!(sql_city_balance(&db.url, "JH000001"), 0);
     city_check(&a, &db.url);
+}
+
+/// One counter process of the test above: ten threads, each with its own connection, each
+/// redeeming a bag of rice the moment the parent says go; prints what each got.
+#[test]
+#[ignore = "a worker process the concurrency test starts"]
+fn escrow_worker() {
+    let (Some(store), Some(url), Some(go), Some(ready)) = (
+        std::env::var_os("HB_WORKER_STORE"),
+        std::env::var("HB_WORKER_URL").ok(),
+        std::env::var_os("HB_WORKER_GO"),
+        std::env::var_os("HB_WORKER_READY"),
+    ) else {
+        return;
+    };
+    let bank = std::sync::Arc::new(Bank::open(Path::new(&store)).unwrap());
+    let rice = bank.find_reward("大米").unwrap().id;
+    let connected = std::sync::Arc::new(std::sync::Barrier::new(11));
+    let runs: Vec<_> = (0..10)
+        .map(|_| {
+            let (bank, url, go, connected) = (bank.clone(), url.clone(), go.clone(), connected.clone());
+            std::thread::spawn(move || {
+                let mut server = Server::connect(&url).unwrap();
+                let what = Spend::Redeem(Redemption { card: card("JH000001"), reward: rice, qty: 1 });
+                connected.wait();
+                while !Path::new(&go).exists() {
+                    std::thread::sleep(std::time::Duration::from_millis(1));
+                }
+                hourbank::city::spend(&bank, CityLink::Open(&mut server), &admin(), None, &what)
+            })
+        })
+        .collect();
+    connected.wait();
+    std::fs::write(&ready, b"ready").unwrap();
+    for run in runs {
+        match run.join().unwrap() {
+            Ok(_) => println!("=REDEEMED="),
+            Err(SpendError::Short { .. }) => println!("=SHORT="),
+            Err(other) => panic!("{other}"),
+        }
+    }
 }
