@@ -148,7 +148,7 @@ fn hours_earned_at_a_are_redeemed_at_b_online_and_every_balance_agrees() {
     let (code, _, err) =
         with_city(&b, &db.url, &["redeem", "--card", "JH000001", "--reward", "大米", "--qty", "9"]);
     assert_eq!(code, 1, "{err}");
-    assert!(err.contains("in the city pool") && err.contains("needed"), "{err}");
+    assert!(err.contains("Here 0 h + city pool 8 h, 9 h needed"), "{err}");
     assert_eq!(sql_pool(&db.url, "JH000001"), 480);
 }
 
@@ -163,7 +163,7 @@ fn offline_only_this_counters_share_is_spent_and_after_reconnecting_all_converge
     // A's hours are in the pool: B cannot reach it, so it refuses, and says why.
     let (code, _, err) = with_city(&b, &db.url, &["redeem", "--card", "JH000001", "--reward", "大米"]);
     assert_eq!(code, 1, "{err}");
-    assert!(err.contains("City balance 5 h, spendable here offline 0 h, 1 h needed"), "{err}");
+    assert!(err.contains("City 5 h, here offline 0 h, need 1 h: go online for the rest"), "{err}");
     // B's own hours (deposited here, not handed over yet) are B's to spend; deposits work.
     hourbank_ok(&b, &["deposit", "--card", "JH000001", "--activity", "垃圾分类督导", "--hours", "2"], "");
     let (code, out, err) = with_city(&b, &db.url, &["redeem", "--card", "JH000001", "--reward", "大米"]);
@@ -172,7 +172,7 @@ fn offline_only_this_counters_share_is_spent_and_after_reconnecting_all_converge
     let (code, _, err) =
         with_city(&b, &db.url, &["redeem", "--card", "JH000001", "--reward", "大米", "--qty", "2"]);
     assert_eq!(code, 1, "one hour is left here: {err}");
-    assert!(err.contains("spendable here offline 1 h, 2 h needed"), "{err}");
+    assert!(err.contains("here offline 1 h, need 2 h"), "{err}");
 
     db.start_server();
     for store in [&b, &a, &b] {

@@ -51,8 +51,8 @@ impl Text {
         let h = |m: &u64| crate::domain::format_hours(*m);
         match e {
             S::Bank(b) => self.bank_error(b),
-            S::Short { card, share, pool, needed } => {
-                fill(self.err_city_short, &[card, &h(share), &h(pool), &h(needed)])
+            S::Short { share, pool, needed, .. } => {
+                fill(self.err_city_short, &[&h(share), &h(pool), &h(needed)])
             }
             S::Offline { share, city, needed, .. } => {
                 fill(self.err_city_offline, &[&h(city), &h(share), &h(needed)])

@@ -1,0 +1,107 @@
+//! The counter's screens with the city in view (DESIGN §8), rendered into the real buffer at
+//! 80×24 in both languages: after a pull, the volunteer page shows the city balance in the
+//! large digits and, under them, what can be spent here now — all of it but what other
+//! counters hold while the city server answers, this counter's share alone while it does not.
+//! No server is needed: another counter's journal is applied as a pull applies it.
+
+mod common;
+mod counter;
+
+use counter::Counter;
+use hourbank::bank::Bank;
+use hourbank::city::SyncStatus;
+use hourbank::domain::{CounterCode, Minutes};
+use hourbank::tui::app::Msg;
+use hourbank::tui::i18n::Lang;
+
+/// The seeded counter (陈华佩 holds 14.5 h here), with another counter's journal pulled: it
+/// earned her 20 h and handed them to the city pool.
+fn counter_in_a_city(lang: Lang) -> Counter {
+    let c = Counter::seeded(lang);
+    let dir = tempfile::tempdir().unwrap();
+    let a = common::init_in(&dir.path().join("a"));
+    a.set_counter_code(&common::admin(), None, &CounterCode::parse("JH-A-01").unwrap()).unwrap();
+    common::register(&a, "JH000001", "陈华佩");
+    let sorting = common::activity(&a, "垃圾分类督导");
+    a.deposit(&common::admin(), None, &common::deposit("JH000001", sorting, 1200)).unwrap();
+    a.release_to_city(&common::admin(), Minutes::ZERO, None).unwrap();
+    let rows: Vec<(u64, Vec<u8>)> = a.stored_events_from(1).map(Result::unwrap).collect();
+    let b: std::sync::Arc<Bank> = c.bank();
+    b.apply_remote("JH-A-01", &rows).unwrap();
+    b.mark_city_pulled().unwrap();
+    c
+}
+
+fn open_her_page(c: &mut Counter) {
+    c.login("S01", "5678");
+    c.typed("chp").enter();
+    assert_eq!(c.screen(), "volunteer");
+}
+
+#[test]
+fn the_volunteer_page_says_what_can_be_spent_here_online_and_offline_in_both_languages() {
+    for (lang, online, offline) in [
+        (
+            Lang::Zh,
+            "全市余额 34.5 小时 · 此处可用 34.5 小时",
+            "全市余额 34.5 小时 · 本柜台离线可用 14.5 小时",
+        ),
+        (
+            Lang::En,
+            "City balance 34.5 h · spendable here 34.5 h",
+            "City balance 34.5 h · offline here 14.5 h",
+        ),
+    ] {
+        let mut c = counter_in_a_city(lang);
+        c.app.update(Msg::Synced(SyncStatus::Done { pushed: 0, pulled: 0, stopped: Vec::new() }));
+        open_her_page(&mut c);
+        let screen = c.render(80, 24);
+        assert!(screen.contains(online), "{screen}");
+
+        c.app.update(Msg::Synced(SyncStatus::Failed {
+            message: "cannot reach the city server".into(),
+            retry_in: std::time::Duration::from_secs(2),
+        }));
+        let screen = c.render(80, 24);
+        assert!(screen.contains(offline), "{lang:?} offline: {screen}");
+    }
+}
+
+/// Offline, a redemption past this counter's share is refused on the confirm step with the
+/// reason and what would help, nothing saved; online the same one is offered, saying how much
+/// would come from the city pool.
+#[test]
+fn a_redemption_past_the_share_is_refused_offline_and_offered_online_from_the_pool() {
+    let mut c = counter_in_a_city(Lang::Zh);
+    c.app.update(Msg::Synced(SyncStatus::Failed {
+        message: "cannot reach the city server".into(),
+        retry_in: std::time::Duration::from_secs(2),
+    }));
+    open_her_page(&mut c);
+    let before = c.bank().last_seq().unwrap();
+    c.typed("r");
+    assert_eq!(c.screen(), "redeem");
+    c.key(crossterm::event::KeyCode::Down).enter(); // 超市代金券50元, 30 h: more than 14.5 here
+    let screen = c.render(80, 24);
+    assert!(
+        screen.contains("城市余额 34.5 小时，本柜台离线可用 14.5 小时，需 30 小时，请联网后再兑"),
+        "{screen}"
+    );
+    assert_eq!(c.bank().last_seq().unwrap(), before, "nothing saved");
+
+    c.app.update(Msg::Synced(SyncStatus::Done { pushed: 0, pulled: 0, stopped: Vec::new() }));
+    c.key(crossterm::event::KeyCode::Esc);
+    open_again(&mut c);
+    c.typed("r");
+    // Online she can afford it: it sorts among the affordable, after the rice.
+    c.key(crossterm::event::KeyCode::Down).enter();
+    let screen = c.render(80, 24);
+    assert!(screen.contains("其中 15.5 小时将从城市池调入"), "{screen}");
+}
+
+fn open_again(c: &mut Counter) {
+    if c.screen() != "volunteer" {
+        c.key(crossterm::event::KeyCode::Esc);
+    }
+    assert_eq!(c.screen(), "volunteer", "{}", c.render(80, 24));
+}
