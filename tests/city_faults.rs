@@ -18,28 +18,6 @@ use common::*;
 use hourbank::bank::Bank;
 use hourbank::city::BATCH;
 
-/// Counter `code` with 500 volunteers and 80 batch deposits: about 40,500 events.
-fn big_counter(dir: &std::path::Path, code: &str) -> std::path::PathBuf {
-    let path = bare_counter(dir, code);
-    let bank = Bank::open(&path).unwrap();
-    let sorting = bank.find_activity("垃圾分类督导").unwrap().0;
-    let cards: Vec<String> = (0..500).map(|i| format!("JH{i:06}")).collect();
-    for c in &cards {
-        register(&bank, c, "志愿者");
-    }
-    let batch = hourbank::bank::BatchDeposit {
-        cards: cards.iter().map(|c| card(c)).collect(),
-        activity: sorting,
-        minutes: hourbank::domain::Minutes::new(30),
-        served_on: None,
-        note: String::new(),
-    };
-    for _ in 0..80 {
-        bank.deposit_batch(&admin(), None, &batch).unwrap();
-    }
-    path
-}
-
 fn server_head(url: &str, code: &str) -> (i64, i64) {
     let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
     let head: i64 = c

@@ -11,7 +11,6 @@ mod common;
 mod pg;
 
 use city::*;
-use common::*;
 use hourbank::bank::Bank;
 use hourbank::city::BATCH;
 
@@ -20,25 +19,7 @@ fn the_server_stopped_mid_push_leaves_whole_batches_and_the_next_sync_completes(
     let db = pg::own_database("city_stop");
     city_init(&db.url);
     let dir = tempfile::tempdir().unwrap();
-    let a = bare_counter(dir.path(), "JH-STOP");
-    {
-        let bank = Bank::open(&a).unwrap();
-        let sorting = bank.find_activity("垃圾分类督导").unwrap().0;
-        let cards: Vec<String> = (0..500).map(|i| format!("JH{i:06}")).collect();
-        for c in &cards {
-            register(&bank, c, "志愿者");
-        }
-        let batch = hourbank::bank::BatchDeposit {
-            cards: cards.iter().map(|c| card(c)).collect(),
-            activity: sorting,
-            minutes: hourbank::domain::Minutes::new(30),
-            served_on: None,
-            note: String::new(),
-        };
-        for _ in 0..80 {
-            bank.deposit_batch(&admin(), None, &batch).unwrap();
-        }
-    }
+    let a = big_counter(dir.path(), "JH-STOP");
     let total = Bank::open(&a).unwrap().last_seq().unwrap() as i64;
     let head = |url: &str| -> (i64, i64) {
         let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();

@@ -102,24 +102,8 @@ fn a_push_killed_midway_leaves_whole_batches_and_the_next_completes() {
     let Some(db) = pg::database("city_kill_push") else { return };
     city_init(&db.url);
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("store");
-    let bank = init_in(&path);
-    bank.set_counter_code(&admin(), None, &hourbank::domain::CounterCode::parse("JH-KILL").unwrap()).unwrap();
-    let sorting = activity(&bank, "垃圾分类督导");
-    let cards: Vec<String> = (0..500).map(|i| format!("JH{i:06}")).collect();
-    for c in &cards {
-        register(&bank, c, "志愿者");
-    }
-    let batch = hourbank::bank::BatchDeposit {
-        cards: cards.iter().map(|c| card(c)).collect(),
-        activity: sorting,
-        minutes: hourbank::domain::Minutes::new(30),
-        served_on: None,
-        note: String::new(),
-    };
-    for _ in 0..80 {
-        bank.deposit_batch(&admin(), None, &batch).unwrap();
-    }
+    let path = big_counter(dir.path(), "JH-KILL");
+    let bank = Bank::open(&path).unwrap();
     let total = bank.last_seq().unwrap();
     drop(bank);
 
