@@ -361,3 +361,51 @@ fn escrow_worker() {
         }
     }
 }
+
+/// Reversals stay with the counter that recorded the entry: reversing a redemption gives the
+/// hours back to that counter's share (the city is not asked); reversing a deposit whose hours
+/// went to the pool at a sync takes them back from the pool with a grant.
+#[test]
+fn reversals_return_hours_to_the_share_or_take_them_back_from_the_pool() {
+    let Some(db) = pg::database("escrow_reverse") else { return };
+    city_init(&db.url);
+    let dir = tempfile::tempdir().unwrap();
+    let (a, _b) = a_and_b(dir.path(), &db.url, 3, ("JH-VA-01", "JH-VB-01"));
+    reward(&Bank::open(&a).unwrap(), "大米", 1, Some(100));
+    let seq_of = |store: &Path, kind: &str| {
+        Bank::open(store)
+            .unwrap()
+            .journal()
+            .map(Result::unwrap)
+            .filter(|e| e.kind().name() == kind)
+            .last()
+            .unwrap()
+            .seq()
+    };
+    let first_deposit = seq_of(&a, "deposit");
+    assert_eq!(sql_pool(&db.url, "JH000001"), 180);
+
+    // Hours earned here since the sync, spent here, and the redemption reversed: back in A's
+    // share, the pool untouched.
+    hourbank_ok(&a, &["deposit", "--card", "JH000001", "--activity", "垃圾分类督导", "--hours", "2"], "");
+    let (code, out, err) = with_city(&a, &db.url, &["redeem", "--card", "JH000001", "--reward", "大米"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!out.contains("city pool"), "{out}");
+    let redemption = seq_of(&a, "redeem").to_string();
+    let (code, _, err) = with_city(&a, &db.url, &["reverse", "--seq", &redemption, "--reason", "退回"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(balance_json(&a, "JH000001")["balance_minutes"], 120, "the hour is back in A's share");
+    assert_eq!(sql_pool(&db.url, "JH000001"), 180, "the pool was not asked");
+
+    // The first deposit's hours are in the pool: its reversal takes them back with a grant.
+    let (code, out, err) =
+        with_city(&a, &db.url, &["reverse", "--seq", &first_deposit.to_string(), "--reason", "录错"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("1h from the city pool"), "A's share of 2 h covered 2 of the 3: {out}");
+    assert_eq!(sql_pool(&db.url, "JH000001"), 120);
+    assert_eq!(sync_releasing(&a, &db.url).0, 0);
+    assert_eq!(balance_json(&a, "JH000001")["city_balance_minutes"], 120, "3 + 2 - 1 + 1 - 3 h");
+    assert_eq!(sql_city_balance(&db.url, "JH000001"), 120);
+    assert_checks(&Bank::open(&a).unwrap());
+    city_check(&a, &db.url);
+}
