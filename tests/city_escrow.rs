@@ -409,3 +409,31 @@ fn reversals_return_hours_to_the_share_or_take_them_back_from_the_pool() {
     assert_checks(&Bank::open(&a).unwrap());
     city_check(&a, &db.url);
 }
+
+/// A counter cannot credit itself from a pool by writing an entry: a `city_grant` the server
+/// never made is refused at the push, naming counter and seq, and nothing from it on is pushed.
+#[test]
+fn a_grant_the_server_never_made_is_refused_at_the_push() {
+    let Some(db) = pg::database("escrow_forged") else { return };
+    city_init(&db.url);
+    let dir = tempfile::tempdir().unwrap();
+    let (_a, b) = a_and_b(dir.path(), &db.url, 2, ("JH-FA-01", "JH-FB-01"));
+    let forged = {
+        let bank = Bank::open(&b).unwrap();
+        bank.adopt_from_city(&admin(), &[card("JH000001")]).unwrap();
+        let grant = hourbank::bank::CityGrant {
+            id: "JH-FB-01:forged".into(),
+            card: card("JH000001"),
+            minutes: hourbank::domain::Minutes::new(60),
+        };
+        bank.journal_grant(&admin(), &grant).unwrap().unwrap().first_seq()
+    };
+    let (code, _, err) = sync_releasing(&b, &db.url);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains(&format!("entry JH-FB-01 #{forged} journals city grant JH-FB-01:forged")), "{err}");
+    assert_eq!(sql_pool(&db.url, "JH000001"), 120, "the pool is untouched");
+    let mut c = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
+    let head: i64 =
+        c.query_one("SELECT head_seq FROM hb_counters WHERE code = 'JH-FB-01'", &[]).unwrap().get(0);
+    assert!((head as u64) < forged, "nothing from the forged entry on was pushed: head #{head}");
+}

@@ -207,25 +207,38 @@ fn release_to_pools(entries: &[EntryRow], tx: &mut postgres::Transaction<'_>) ->
 }
 
 /// Every `city_grant` line of the batch must be a grant the server made to this counter, for
-/// that card and those hours: a counter cannot credit itself from a pool by writing an entry.
+/// that card and those minutes: a counter cannot credit itself from a pool by writing an entry.
+/// One statement for the batch's grants, however many there are.
 fn check_grants(
     code: &str,
     entries: &[EntryRow],
     tx: &mut postgres::Transaction<'_>,
 ) -> Result<(), PushError> {
-    for e in entries.iter().filter(|e| e.kind == "city_grant") {
-        let grant = e.grant.clone().unwrap_or_default();
-        let held = tx
-            .query_opt(
-                "SELECT 1 FROM hb_grants WHERE id = $1 AND counter = $2 AND card = $3 AND minutes = $4",
-                &[&grant, &code, &e.card, &e.minutes],
-            )
-            .map_err(sql("the batch's city grants"))?;
-        if held.is_none() {
-            return Err(PushError::UnknownGrant { code: code.to_string(), seq: e.seq, grant });
-        }
+    let grants: Vec<&EntryRow> = entries.iter().filter(|e| e.kind == "city_grant").collect();
+    if grants.is_empty() {
+        return Ok(());
     }
-    Ok(())
+    let seqs: Vec<i64> = grants.iter().map(|e| e.seq as i64).collect();
+    let ids: Vec<&str> = grants.iter().map(|e| e.grant.as_deref().unwrap_or_default()).collect();
+    let cards: Vec<&str> = grants.iter().map(|e| e.card.as_str()).collect();
+    let minutes: Vec<i64> = grants.iter().map(|e| e.minutes).collect();
+    let unknown = tx
+        .query_opt(
+            "SELECT t.s, t.g FROM unnest($1::BIGINT[], $2::TEXT[], $3::TEXT[], $4::BIGINT[]) AS t (s, g, c, m)
+             WHERE NOT EXISTS (SELECT 1 FROM hb_grants h
+                               WHERE h.id = t.g AND h.counter = $5 AND h.card = t.c AND h.minutes = t.m)
+             ORDER BY t.s LIMIT 1",
+            &[&seqs, &ids, &cards, &minutes, &code],
+        )
+        .map_err(sql("the batch's city grants"))?;
+    match unknown {
+        Some(row) => Err(PushError::UnknownGrant {
+            code: code.to_string(),
+            seq: row.get::<_, i64>(0) as u64,
+            grant: row.get(1),
+        }),
+        None => Ok(()),
+    }
 }
 
 /// The server's last seq for `code` and that row's hash.

@@ -120,24 +120,25 @@ pub fn spend(
     }
     // The usual case in a city: the volunteer registered at another counter spends here.
     bank.adopt_from_city(who, &spend.cards())?;
-    let known_short = match (spend.debtor(bank)?, spend.minutes(bank)) {
+    let debtor = spend.debtor(bank)?;
+    let known_short = match (&debtor, spend.minutes(bank)) {
         (Some(card), Some(needed)) if op.is_none() => {
-            let share = bank.share(&card)?;
-            (share < needed).then_some((share, needed, card))
+            let share = bank.share(card)?;
+            (share < needed).then_some((share, needed))
         }
         _ => None,
     };
-    let (share, needed, card) = match known_short {
-        Some(short) => short,
-        None => {
+    let (card, share, needed) = match (known_short, debtor) {
+        (Some((share, needed)), Some(card)) => (card, share, needed),
+        (_, debtor) => {
             let e = match spend.commit(bank, who, op, None) {
                 Ok(done) => return Ok(done),
                 Err(e) => e,
             };
-            let (Some((share, needed)), Some(card)) = (shortfall(&e), spend.debtor(bank)?) else {
-                return Err(e.into());
-            };
-            (share, needed, card)
+            match (shortfall(&e), debtor) {
+                (Some((share, needed)), Some(card)) => (card, share, needed),
+                _ => return Err(e.into()),
+            }
         }
     };
     let Some(code) = bank.counter_code()? else {
