@@ -426,7 +426,12 @@ fn a_grant_the_server_never_made_is_refused_at_the_push() {
             card: card("JH000001"),
             minutes: hourbank::domain::Minutes::new(60),
         };
-        bank.journal_grant(&admin(), &grant).unwrap().unwrap().first_seq()
+        // The store is the forger's own: it records an intent as if it had asked.
+        bank.record_grant_intent(&grant.id, &grant.card, 60).unwrap();
+        match bank.journal_grant(&admin(), &grant).unwrap() {
+            hourbank::bank::Healing::Journalled(c) => c.first_seq(),
+            other => panic!("{other:?}"),
+        }
     };
     let (code, _, err) = sync_releasing(&b, &db.url);
     assert_eq!(code, 1, "{err}");

@@ -120,13 +120,14 @@ impl City {
                     return; // offline: only the share, which is short
                 }
                 let asked = needed - share;
+                self.next_grant += 1;
+                let id = format!("C{at}:g{}", self.next_grant);
+                bank.record_grant_intent(&id, &r.card, asked).unwrap();
                 let pool = self.server.pool.entry(card).or_default();
                 if *pool < asked {
                     return; // refused by the pool's `minutes >= asked`
                 }
                 *pool -= asked;
-                self.next_grant += 1;
-                let id = format!("C{at}:g{}", self.next_grant);
                 self.server.grants.insert(id.clone(), (at, card, asked));
                 if crash {
                     return; // granted on the server, never committed here: in transit

@@ -31,7 +31,8 @@ impl Bank {
         Ok(c.first_seq())
     }
 
-    /// Sets this counter's registered code, once (admin only; journalled).
+    /// Sets this counter's registered code, once (admin only; journalled), and makes the
+    /// counter's signing key if it has none (see [`super::CounterKey`]).
     pub fn set_counter_code(
         &self,
         who: &Actor,
@@ -42,7 +43,14 @@ impl Bank {
             require(view, who, Need::Admin, "set the counter code")?;
             Ok(vec![EventKind::CounterCodeSet { code: code.clone() }.into()])
         })?;
+        super::CounterKey::load_or_create(self.store.dir())?;
         Ok(c.first_seq())
+    }
+
+    /// This counter's signing key: `None` before it has a code. Refused when others can read
+    /// the key file.
+    pub fn counter_key(&self) -> Result<Option<super::CounterKey>, BankError> {
+        Ok(super::CounterKey::load(self.store.dir())?)
     }
 
     /// This counter's registered code, if one was set.

@@ -13,7 +13,7 @@ use serde::Serialize;
 use super::ops::{PlanResult, card_owner, read};
 use super::{Bank, BankError, Committed, Need, require};
 use crate::domain::{Actor, CardNo, EventKind, LedgerStore, Minutes, Rule, VolunteerId, money_lines};
-use crate::store::{Pending, TxView};
+use crate::store::{GrantIntent, Pending, TxView};
 
 /// Volunteers a release entry names at most: a first sync of a large store is many entries of
 /// bounded size rather than one huge one.
@@ -26,6 +26,17 @@ pub struct CityGrant {
     pub id: String,
     pub card: CardNo,
     pub minutes: Minutes,
+}
+
+/// What a sync did with a grant the server holds for this counter and no entry journals.
+#[derive(Debug)]
+pub enum Healing {
+    /// Journalled now: the counter had asked for it and stopped before its commit.
+    Journalled(Committed),
+    /// Journalled before.
+    Already,
+    /// This counter never asked for that grant (or not for that card and those minutes).
+    NotAsked,
 }
 
 /// The `RightsGranted` entry that puts `grant` into the plan's commit, first (the operation
@@ -107,18 +118,31 @@ impl Bank {
         Ok(out)
     }
 
+    /// Records, durably, that this counter is about to ask the city for grant `id` of
+    /// `minutes` from `card`'s pool: only such a grant is ever journalled by a sync.
+    pub fn record_grant_intent(&self, id: &str, card: &CardNo, minutes: u64) -> Result<(), BankError> {
+        Ok(self.store.record_grant_intent(id, &GrantIntent { card: card.to_string(), minutes })?)
+    }
+
     /// Journals a grant the city server holds for this counter and this store never journalled
     /// (it stopped between the grant and the operation's commit): the hours join this counter's
-    /// share, once. `None` when it is journalled already.
-    pub fn journal_grant(&self, who: &Actor, grant: &CityGrant) -> Result<Option<Committed>, BankError> {
+    /// share, once — and only if this counter asked for exactly that grant (its intent, recorded
+    /// before asking, names the card and the minutes). A grant row nobody here asked for is
+    /// [`Healing::NotAsked`], never credited.
+    pub fn journal_grant(&self, who: &Actor, grant: &CityGrant) -> Result<Healing, BankError> {
         if self.store.grant_entry(&grant.id)?.is_some() {
-            return Ok(None);
+            return Ok(Healing::Already);
+        }
+        let asked = self.store.grant_intent(&grant.id)?;
+        let wanted = GrantIntent { card: grant.card.to_string(), minutes: u64::from(grant.minutes.get()) };
+        if asked.as_ref() != Some(&wanted) {
+            return Ok(Healing::NotAsked);
         }
         let c = self.run(who, None, "journal_grant", grant, |view| {
             require(view, who, Need::Staff, "take hours from the city")?;
             funding(view, Some(grant))
         })?;
-        Ok((!c.events.is_empty()).then_some(c))
+        Ok(if c.events.is_empty() { Healing::Already } else { Healing::Journalled(c) })
     }
 
     /// The entry that journalled city grant `id` here, if any.

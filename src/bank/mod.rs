@@ -6,6 +6,7 @@ mod backup;
 mod certificate;
 mod check;
 mod city;
+mod counter_key;
 mod escrow;
 mod import;
 mod login;
@@ -38,7 +39,8 @@ pub use check::{CheckReport, Problem};
 pub use city::{
     CityBalance, CityCounter, CityVolunteer, EntryRow, RegistrationConflict, RemoteError, RowNames,
 };
-pub use escrow::{CityGrant, shortfall};
+pub use counter_key::{CounterKey, PUBLIC_PREFIX, counter_key_path, parse_public, public_text};
+pub use escrow::{CityGrant, Healing, shortfall};
 pub use import::{ImportError, ImportSummary, RowError};
 pub use login::LoginError;
 pub use ops::*;
@@ -199,6 +201,9 @@ impl Bank {
             }
             Ok(events)
         })?;
+        if code.is_some() {
+            CounterKey::load_or_create(dir)?;
+        }
         Ok(bank)
     }
 

@@ -121,9 +121,9 @@ impl Server {
 
 fn stopped_code(e: &crate::bank::RemoteError) -> Option<&str> {
     match e {
-        crate::bank::RemoteError::Unlinked { code, .. } | crate::bank::RemoteError::Refused { code, .. } => {
-            Some(code)
-        }
+        crate::bank::RemoteError::Unlinked { code, .. }
+        | crate::bank::RemoteError::Refused { code, .. }
+        | crate::bank::RemoteError::Unwritable { code, .. } => Some(code),
         crate::bank::RemoteError::Store(_) => None,
     }
 }

@@ -7,7 +7,7 @@
 //! sync, once.
 
 use super::{CityError, Server};
-use crate::bank::{Bank, CityGrant};
+use crate::bank::{Bank, CityGrant, Healing};
 use crate::domain::{CardNo, Minutes};
 
 /// Why the pool gave nothing.
@@ -93,8 +93,10 @@ impl Server {
         Ok(row.map_or(0, |r| r.get::<_, i64>(0) as u64))
     }
 
-    /// Grants made to counter `code` that no pushed entry journals yet.
-    pub fn unjournalled_grants(&mut self, code: &str) -> Result<Vec<CityGrant>, CityError> {
+    /// Grants made to counter `code` that no pushed entry journals yet, as the server holds
+    /// them: whoever can write the database can write these rows, so they are checked here
+    /// (and journalled only if this counter asked for them, see [`Bank::journal_grant`]).
+    pub fn unjournalled_grants(&mut self, code: &str) -> Result<Vec<ServerGrant>, CityError> {
         let rows = self
             .client()
             .query(
@@ -103,33 +105,70 @@ impl Server {
                 &[&code],
             )
             .map_err(sql("the counter's grants"))?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in rows {
-            let card: String = r.get(1);
-            let Ok(card) = CardNo::parse(&card) else { continue };
-            let minutes = Minutes::new(u32::try_from(r.get::<_, i64>(2)).unwrap_or(u32::MAX));
-            out.push(CityGrant { id: r.get(0), card, minutes });
-        }
-        Ok(out)
+        Ok(rows.iter().map(|r| ServerGrant { id: r.get(0), card: r.get(1), minutes: r.get(2) }).collect())
     }
 
     /// Before a push: journals every grant the server made to this counter that this store
-    /// never journalled (healing a stop between a grant and its commit), then hands every
-    /// share above `float` to the pools (on a new connection every share is looked at; then
-    /// only those entries since moved). Returns how many grants were healed.
-    pub fn settle(&mut self, bank: &Bank, code: &str, float: Minutes) -> Result<usize, super::SyncError> {
+    /// asked for and never journalled (healing a stop between a grant and its commit), then
+    /// hands every share above `float` to the pools (on a new connection every share is looked
+    /// at; then only those entries since moved). A grant row this counter never asked for, or
+    /// that no counter could have been made, is reported and skipped: it never stops a sync.
+    pub fn settle(&mut self, bank: &Bank, code: &str, float: Minutes) -> Result<Settled, super::SyncError> {
         let who = crate::bank::cli_actor();
-        let mut healed = 0;
-        for grant in self.unjournalled_grants(code).map_err(super::SyncError::Connect)? {
-            if bank.journal_grant(&who, &grant).map_err(super::PushError::Bank)?.is_some() {
-                healed += 1;
+        let mut settled = Settled::default();
+        for row in self.unjournalled_grants(code).map_err(super::SyncError::Connect)? {
+            let Some(grant) = row.usable() else {
+                settled.refused.push(row.refusal("it is not a grant any counter could have asked for"));
+                continue;
+            };
+            match bank.journal_grant(&who, &grant).map_err(super::PushError::Bank)? {
+                Healing::Journalled(_) => settled.healed += 1,
+                Healing::Already => {}
+                Healing::NotAsked => settled.refused.push(row.refusal("this counter never asked for it")),
             }
         }
         let (_, through) =
             bank.release_to_city(&who, float, self.released_through).map_err(super::PushError::Bank)?;
         self.released_through = Some(through);
-        Ok(healed)
+        Ok(settled)
     }
+}
+
+/// A grant row as the server holds it, before anything trusts it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerGrant {
+    pub id: String,
+    pub card: String,
+    pub minutes: i64,
+}
+
+impl ServerGrant {
+    /// The grant, if its card is a card and its minutes fit an entry (out of range is refused,
+    /// never truncated).
+    fn usable(&self) -> Option<CityGrant> {
+        let card = CardNo::parse(&self.card).ok()?;
+        let minutes = u32::try_from(self.minutes).ok().filter(|m| *m > 0)?;
+        Some(CityGrant { id: self.id.clone(), card, minutes: Minutes::new(minutes) })
+    }
+
+    fn refusal(&self, why: &str) -> String {
+        use crate::domain::printable;
+        format!(
+            "city grant {} of {} minutes from card {} was not credited: {why}",
+            printable(&self.id),
+            self.minutes,
+            printable(&self.card)
+        )
+    }
+}
+
+/// What settling before a push did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Settled {
+    /// Grants this counter asked for and journals now.
+    pub healed: usize,
+    /// Grant rows reported and not credited, each with why.
+    pub refused: Vec<String>,
 }
 
 /// A grant id no other operation of this counter uses: `code:op-id` for an operation with an

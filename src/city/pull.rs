@@ -107,11 +107,35 @@ impl Server {
             if batch.is_empty() {
                 return Ok(next - 1);
             }
-            bank.apply_remote(code, &batch).map_err(|e| match e {
-                RemoteError::Store(s) => Stop::Pull(PullError::Bank(s.into())),
-                other => Stop::Remote(other),
-            })?;
+            if let Err(e) = bank.apply_remote(code, &batch) {
+                // Everything before the refused row is still that counter's good chain: it is
+                // applied, so the error's "nothing applied past #seq-1" is true.
+                if let Some(bad) = refused_seq(&e) {
+                    let good: Vec<(u64, Vec<u8>)> = batch.into_iter().filter(|(s, _)| *s < bad).collect();
+                    if !good.is_empty() {
+                        bank.apply_remote(code, &good).map_err(store_or_remote)?;
+                    }
+                }
+                return Err(store_or_remote(e));
+            }
         }
+    }
+}
+
+/// The seq of the row a counter's batch was refused at, if the refusal names one.
+fn refused_seq(e: &RemoteError) -> Option<u64> {
+    match e {
+        RemoteError::Unlinked { seq, .. }
+        | RemoteError::Refused { seq, .. }
+        | RemoteError::Unwritable { seq, .. } => Some(*seq),
+        RemoteError::Store(_) => None,
+    }
+}
+
+fn store_or_remote(e: RemoteError) -> Stop {
+    match e {
+        RemoteError::Store(s) => Stop::Pull(PullError::Bank(s.into())),
+        other => Stop::Remote(other),
     }
 }
 

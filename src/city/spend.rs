@@ -162,6 +162,9 @@ pub fn spend(
     };
     let id = grant_id(bank, code.as_str(), op)?;
     let asked = needed - share;
+    // Recorded before asking: should this process stop after the server says yes, the next
+    // sync journals this grant — and only grants recorded so.
+    bank.record_grant_intent(&id, &card, asked)?;
     let minutes = match server.grant(code.as_str(), &id, &card, asked) {
         Ok(m) => m,
         Err(GrantError::Short { pool, .. }) => {
@@ -171,7 +174,10 @@ pub fn spend(
         Err(e @ GrantError::Mismatch(_)) => return Err(SpendError::Grant(e)),
     };
     hold_for_test();
-    let grant = CityGrant { id, card, minutes: Minutes::new(u32::try_from(minutes).unwrap_or(u32::MAX)) };
+    let Ok(minutes) = u32::try_from(minutes) else {
+        return Err(SpendError::Grant(GrantError::Mismatch(id)));
+    };
+    let grant = CityGrant { id, card, minutes: Minutes::new(minutes) };
     Ok(spend.commit(bank, who, op, Some(&grant))?)
 }
 

@@ -15,6 +15,19 @@ use crate::domain::Minutes;
 pub struct Synced {
     pub pushed: Pushed,
     pub pulled: Pulled,
+    /// Grant rows the server holds for this counter that it never asked for: reported, never
+    /// credited (see `settle`).
+    pub refused_grants: Vec<String>,
+}
+
+impl Synced {
+    /// Everything this sync refused and went on without: other counters' chains stopped at a
+    /// bad row, grant rows nobody here asked for.
+    pub fn refusals(&self) -> Vec<String> {
+        let mut out: Vec<String> = self.pulled.stopped.iter().map(ToString::to_string).collect();
+        out.extend(self.refused_grants.iter().cloned());
+        out
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -44,12 +57,13 @@ impl Server {
     /// pools), push, then pull. Each goes on from where the server and this store are, so
     /// running it again after any failure completes what was left.
     pub fn sync(&mut self, bank: &Bank, float: Minutes) -> Result<Synced, SyncError> {
-        if let Some(code) = bank.counter_code().map_err(PushError::Bank)? {
-            self.settle(bank, code.as_str(), float)?;
-        }
+        let refused_grants = match bank.counter_code().map_err(PushError::Bank)? {
+            Some(code) => self.settle(bank, code.as_str(), float)?.refused,
+            None => Vec::new(),
+        };
         let pushed = self.push(bank)?;
         let pulled = self.pull(bank, &pushed.code)?;
-        Ok(Synced { pushed, pulled })
+        Ok(Synced { pushed, pulled, refused_grants })
     }
 }
 
@@ -136,7 +150,7 @@ impl Background {
                         let status = SyncStatus::Done {
                             pushed: done.pushed.to - done.pushed.from,
                             pulled: done.pulled.events(),
-                            stopped: done.pulled.stopped.iter().map(ToString::to_string).collect(),
+                            stopped: done.refusals(),
                         };
                         (status, every)
                     }

@@ -74,8 +74,8 @@ const SYNC_TRIES: u32 = 3;
 
 pub fn sync(store: Option<std::path::PathBuf>, a: SyncArgs) -> CliResult {
     let bank = super::open_bank(store)?;
-    let crate::city::Synced { pushed, pulled } =
-        crate::city::sync_url(&city_url(a.url)?, &bank, SYNC_TRIES, sync_config()?.float())?;
+    let synced = crate::city::sync_url(&city_url(a.url)?, &bank, SYNC_TRIES, sync_config()?.float())?;
+    let (pushed, pulled) = (&synced.pushed, &synced.pulled);
     say!(
         "pushed {} events of {} (server head #{} → #{})",
         pushed.to - pushed.from,
@@ -91,9 +91,9 @@ pub fn sync(store: Option<std::path::PathBuf>, a: SyncArgs) -> CliResult {
         pulled.counters.len(),
         if from.is_empty() { String::new() } else { format!(" ({})", from.join(", ")) }
     );
-    if !pulled.stopped.is_empty() {
-        let why: Vec<String> = pulled.stopped.iter().map(ToString::to_string).collect();
-        return Err(Failure { code: exit::REFUSED, message: why.join("\n") });
+    let refused = synced.refusals();
+    if !refused.is_empty() {
+        return Err(Failure { code: exit::REFUSED, message: refused.join("\n") });
     }
     Ok(())
 }

@@ -28,9 +28,10 @@ pub struct InitArgs {
 
 #[derive(Debug, clap::Subcommand)]
 pub enum CodeCmd {
-    /// Print this counter's registered code (nothing when none is set)
+    /// Print this counter's registered code and its public key, for the city's admin to
+    /// enroll (nothing when no code is set)
     Show,
-    /// Set it, once (admin; journalled)
+    /// Set it, once (admin; journalled), making the counter's signing key beside the store
     Set {
         /// The code, e.g. JH-LL-01: 2–16 letters, digits or '-'
         code: String,
@@ -42,7 +43,11 @@ pub fn code(store: Option<PathBuf>, cmd: CodeCmd) -> CliResult {
     match cmd {
         CodeCmd::Show => {
             if let Some(code) = bank.counter_code()? {
-                say!("{code}");
+                // The public key, for the city's admin to enroll (`hourbank city enroll`).
+                match bank.counter_key()? {
+                    Some(key) => say!("{code} {}", key.public()),
+                    None => say!("{code}"),
+                }
             }
         }
         CodeCmd::Set { code } => {

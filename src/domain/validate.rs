@@ -14,14 +14,17 @@ const MAX_TEXT_CHARS: usize = 2 * MAX_NOTE_CHARS;
 /// An operation id as clients send them.
 const MAX_OP_ID_CHARS: usize = 128;
 
-/// Checks events in journal order; [`StoredEventCheck::finish`] after the last one.
-#[derive(Debug, Default)]
+/// Checks events in journal order; [`StoredEventCheck::finish`] after the last one. Its state
+/// is a value (serde), so a chain checked in pieces — another counter's events, pulled batch by
+/// batch — keeps it between them beside that chain's head.
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StoredEventCheck {
     settings: Settings,
     /// The operation whose later events are still to come: how many, and their time and actor.
     open_op: Option<(u32, i64, Actor)>,
-    /// The kind of the previous event, for deposits that other events bring with them.
-    after: Option<&'static str>,
+    /// Whether the previous event brings deposits with it (a check-out, a shift review, an
+    /// approval), which follow the shift rules or were capped when they were held.
+    after_bringer: bool,
 }
 
 impl StoredEventCheck {
@@ -64,7 +67,7 @@ impl StoredEventCheck {
             (_, None) => {}
         }
         self.kind(event).map_err(at)?;
-        self.after = Some(body.kind.name());
+        self.after_bringer = matches!(body.kind.name(), "check_out" | "shift_reviewed" | "deposit_decided");
         Ok(())
     }
 
@@ -127,7 +130,7 @@ impl StoredEventCheck {
                 short(note, MAX_NOTE_CHARS)?;
                 // Deposits that a check-out, a shift review or an approval bring with them
                 // follow the shift rules or were capped when they were held.
-                let brought = matches!(self.after, Some("check_out" | "shift_reviewed" | "deposit_decided"));
+                let brought = self.after_bringer;
                 if minutes.get() == 0 || (!brought && *minutes > self.settings.entry_cap) {
                     return Err(format!(
                         "a deposit of {minutes} is over the entry cap of {}",

@@ -16,6 +16,7 @@ use super::tree::{ACCOUNTS, CARD_INDEX, CITY_COUNTERS, META, TreeId, VOLUNTEERS}
 use super::tx::{Abort, Head, TxView, lift};
 use super::{Store, StoreError, meta};
 use crate::domain::ledger::ApplyError;
+use crate::domain::validate::StoredEventCheck;
 use crate::domain::{Account, CardNo, Event, Rule, Timestamp, Volunteer};
 
 /// `city_counters` key of the time of the last pull that reached every counter's head.
@@ -60,6 +61,9 @@ pub enum RemoteError {
     /// A well-linked event the ledger rules refuse: the other counter's store is not sound.
     #[error("the city server's event {code} #{seq} breaks a ledger rule ({rule}); nothing from {code} was applied past #{}", seq.saturating_sub(1))]
     Refused { code: String, seq: u64, rule: Rule },
+    /// A well-linked event no counter could have written (the checks a backup's events pass).
+    #[error("the city server's event {code} #{seq} is not one a counter could have written ({why}); nothing from {code} was applied past #{}", seq.saturating_sub(1))]
+    Unwritable { code: String, seq: u64, why: String },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -151,7 +155,12 @@ impl Store {
         let result = self.city_trees.as_slice().transaction(|trees| {
             let mut view = TxView::scoped(trees, &scope);
             let head: Head = lift(view.get(META, meta::HEAD).map_err(ApplyError::Store))?.unwrap_or_default();
-            let head = append_events(&mut view, head, &events)?;
+            // What a backup's events must pass, pulled events pass too, the check's state
+            // carried from batch to batch beside the head.
+            let mut check: StoredEventCheck =
+                lift(view.get(META, meta::EVENT_CHECK).map_err(ApplyError::Store))?.unwrap_or_default();
+            let head = append_events(&mut view, head, &events, Some(&mut check))?;
+            lift(view.put(META, meta::EVENT_CHECK, &check).map_err(ApplyError::Store))?;
             let pulled = codec::encode(&PulledAt(at))
                 .map_err(|c| sled::transaction::ConflictableTransactionError::Abort(Abort::Codec(c)))?;
             trees[CITY_COUNTERS.index].insert(code.as_bytes(), pulled)?;
@@ -166,6 +175,9 @@ impl Store {
             Err(TransactionError::Abort(Abort::Rule(rule))) => {
                 let seq = events.first().map_or(0, |(_, e)| e.seq());
                 return Err(RemoteError::Refused { code: code.to_string(), seq, rule });
+            }
+            Err(TransactionError::Abort(Abort::Unwritable { seq, why })) => {
+                return Err(RemoteError::Unwritable { code: code.to_string(), seq, why });
             }
             Err(TransactionError::Abort(Abort::Codec(c))) => return Err(StoreError::Corrupt(c).into()),
             Err(TransactionError::Abort(Abort::Preview(_))) => {

@@ -16,6 +16,19 @@ pub struct LastBackup {
     pub path: String,
 }
 
+/// A city grant this counter is about to ask for (recorded, flushed, before the request goes
+/// out): a grant the server holds for this counter is journalled at a sync only if it matches
+/// one, so a row nobody asked for — written by whoever holds the database — is never credited.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GrantIntent {
+    pub card: String,
+    pub minutes: u64,
+}
+
+fn intent_key(id: &str) -> Vec<u8> {
+    [meta::GRANT_INTENT_PREFIX, id.as_bytes()].concat()
+}
+
 /// Staff ids and cards have their own prefixes: a card number can look like a staff id.
 fn attempts_key(subject: &LoginSubject) -> Vec<u8> {
     let (prefix, name) = match subject {
@@ -48,6 +61,16 @@ impl Store {
 
     pub fn set_last_backup(&self, last: &LastBackup) -> Result<(), StoreError> {
         self.put_local(meta::LAST_BACKUP, last)
+    }
+
+    /// Records (and flushes) that this counter is about to ask for city grant `id`.
+    pub fn record_grant_intent(&self, id: &str, intent: &GrantIntent) -> Result<(), StoreError> {
+        self.put_local(&intent_key(id), intent)
+    }
+
+    /// The grant this counter asked for under `id`, if it did.
+    pub fn grant_intent(&self, id: &str) -> Result<Option<GrantIntent>, StoreError> {
+        self.get_local(&intent_key(id))
     }
 
     /// Runs `f` while no write can commit: for `check` on a store the counter is writing to

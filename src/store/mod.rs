@@ -8,7 +8,7 @@ pub mod codec;
 mod journal_copy;
 pub mod keys;
 mod local;
-pub use local::LastBackup;
+pub use local::{GrantIntent, LastBackup};
 mod read;
 pub mod records;
 pub mod recover;
@@ -159,6 +159,11 @@ pub mod meta {
     pub const CARD_LOGIN_PREFIX: &[u8] = b"login-card/";
     /// `local::LastBackup`: when the last good backup was written.
     pub const LAST_BACKUP: &[u8] = b"last_backup";
+    /// `grant-intent/<grant id>`: a city grant this counter asked for (`local::GrantIntent`).
+    pub const GRANT_INTENT_PREFIX: &[u8] = b"grant-intent/";
+    /// Another counter's chain, as pulled: `domain::validate::StoredEventCheck`'s state after
+    /// its last applied event (in that counter's scope of the `city_*` trees).
+    pub const EVENT_CHECK: &[u8] = b"event_check";
 }
 
 #[derive(Debug, thiserror::Error)]

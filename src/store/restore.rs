@@ -11,6 +11,7 @@ use super::tree::{JOURNAL, META, OPS};
 use super::tx::{Abort, Head, OpRecord, TxResult, TxView, lift};
 use super::{CommitError, SCHEMA_VERSION, Store, StoreError, meta};
 use crate::domain::ledger::{ApplyError, apply};
+use crate::domain::validate::StoredEventCheck;
 use crate::domain::{Event, Origin, Rule};
 
 impl Store {
@@ -26,7 +27,7 @@ impl Store {
                 lift(view.put(META, meta::SCHEMA, &SCHEMA_VERSION).map_err(ApplyError::Store))?;
                 lift(view.put(META, meta::COUNTER_ID, &counter_id.to_string()).map_err(ApplyError::Store))?;
             }
-            append_events(&mut view, head, events).map(drop)
+            append_events(&mut view, head, events, None).map(drop)
         });
         match result {
             Ok(()) => {}
@@ -37,6 +38,9 @@ impl Store {
                 return Err(Rule::UnknownEntry(seq).into());
             }
             Err(TransactionError::Abort(Abort::Codec(c))) => return Err(StoreError::Corrupt(c).into()),
+            Err(TransactionError::Abort(Abort::Unwritable { seq, .. })) => {
+                return Err(Rule::UnknownEntry(seq).into());
+            }
             Err(TransactionError::Abort(Abort::Preview(_))) => {
                 return Err(StoreError::Internal("a restore does not preview").into());
             }
@@ -57,11 +61,14 @@ impl Store {
 /// Appends `events` after `head` inside a transaction, in the view's scope: each must carry the
 /// next seq and link from the previous hash over its own bytes, and pass `apply`; each is
 /// stored byte for byte, with its operation id and import source remembered as when it was
-/// first committed. Returns the new head, also written to the scope's `meta`.
+/// first committed. With `check`, each must also be an event a counter could have written
+/// (another counter's, pulled: a backup's are checked before the restore begins). Returns the
+/// new head, also written to the scope's `meta`.
 pub(super) fn append_events(
     view: &mut TxView<'_>,
     mut head: Head,
     events: &[(Vec<u8>, Event)],
+    mut check: Option<&mut StoredEventCheck>,
 ) -> TxResult<Head> {
     let mut sources: Option<Vec<String>> = None;
     for (stored, event) in events {
@@ -69,6 +76,11 @@ pub(super) fn append_events(
         let linked = StoredEvent::split(stored).is_some_and(|s| s.follows(&head.last_hash));
         if seq != head.next_seq || !linked {
             return Err(ConflictableTransactionError::Abort(Abort::Refused { seq, rule: None }));
+        }
+        if let Some(check) = check.as_deref_mut() {
+            check
+                .check(event)
+                .map_err(|why| ConflictableTransactionError::Abort(Abort::Unwritable { seq, why }))?;
         }
         match apply(view, event) {
             Ok(()) => {}

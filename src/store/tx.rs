@@ -109,6 +109,12 @@ pub(super) enum Abort {
         seq: u64,
         rule: Option<Rule>,
     },
+    /// An event from elsewhere that no counter could have written (a control character in a
+    /// name, a deposit over the cap, a malformed operation tag): its seq and what is wrong.
+    Unwritable {
+        seq: u64,
+        why: String,
+    },
 }
 
 pub(super) type TxResult<T> = Result<T, ConflictableTransactionError<Abort>>;
@@ -544,7 +550,9 @@ impl Store {
             Err(TransactionError::Abort(Abort::Rule(rule) | Abort::Refused { rule: Some(rule), .. })) => {
                 return Err(rule.into());
             }
-            Err(TransactionError::Abort(Abort::Refused { seq, rule: None })) => {
+            Err(TransactionError::Abort(
+                Abort::Refused { seq, rule: None } | Abort::Unwritable { seq, .. },
+            )) => {
                 return Err(Rule::UnknownEntry(seq).into());
             }
             Err(TransactionError::Abort(Abort::Codec(c))) => return Err(StoreError::Corrupt(c).into()),

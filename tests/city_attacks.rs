@@ -1,0 +1,168 @@
+//! Attacks on the city as they were tried (issue 22), each against the real PostgreSQL with the
+//! database login used directly, as an attacker holding it would: what the counters receive is
+//! checked like a backup, a grant row nobody asked for is never credited, and one bad row never
+//! stops every later sync.
+
+#[path = "pg/city.rs"]
+mod city;
+mod common;
+mod pg;
+
+use city::*;
+use common::*;
+use hourbank::bank::Bank;
+use hourbank::domain::{Event, EventKind, Minutes};
+
+/// The server's last event of `code`: seq, hash and the event.
+fn last_event(sql: &mut postgres::Client, code: &str) -> (i64, [u8; 32], Event) {
+    let row = sql
+        .query_one(
+            "SELECT seq, hash, stored FROM hb_events WHERE counter = $1 ORDER BY seq DESC LIMIT 1",
+            &[&code],
+        )
+        .unwrap();
+    let seq: i64 = row.get(0);
+    let hash: Vec<u8> = row.get(1);
+    let stored: Vec<u8> = row.get(2);
+    (seq, hash.try_into().unwrap(), hourbank::store::decode_stored(seq as u64, &stored).unwrap())
+}
+
+/// Appends `kind` to `code`'s chain on the server as the next event, linked as a real one would
+/// be (blake3 is a checksum anyone can compute), and moves the counter's head.
+fn append_forged(sql: &mut postgres::Client, code: &str, kind: EventKind) -> i64 {
+    let (seq, prev, mut event) = last_event(sql, code);
+    event.body.seq = seq as u64 + 1;
+    event.body.origin = hourbank::domain::Origin::Direct;
+    event.body.kind = kind;
+    let (hash, stored) = hourbank::store::encode_event(&prev, &event.body).unwrap();
+    sql.execute(
+        "INSERT INTO hb_events (counter, seq, prev_hash, hash, stored) VALUES ($1, $2, $3, $4, $5)",
+        &[&code, &(seq + 1), &prev.to_vec(), &hash.to_vec(), &stored],
+    )
+    .unwrap();
+    sql.execute("UPDATE hb_counters SET head_seq = $2 WHERE code = $1", &[&code, &(seq + 1)]).unwrap();
+    seq + 1
+}
+
+/// A's volunteer registered again under a new card, with `name` (bytes no form accepts).
+fn registration(sql: &mut postgres::Client, code: &str, card: &str, name: &str) -> EventKind {
+    let rows =
+        sql.query("SELECT seq, stored FROM hb_events WHERE counter = $1 AND seq > 0", &[&code]).unwrap();
+    for row in rows {
+        let event =
+            hourbank::store::decode_stored(row.get::<_, i64>(0) as u64, &row.get::<_, Vec<u8>>(1)).unwrap();
+        if let EventKind::VolunteerRegistered(mut v) = event.body.kind {
+            v.card = hourbank::domain::CardNo::parse(card).unwrap();
+            v.name = serde_json::from_value(serde_json::json!(name)).unwrap();
+            return EventKind::VolunteerRegistered(v);
+        }
+    }
+    panic!("no registration of {code} on the server");
+}
+
+#[test]
+fn forged_events_with_an_escape_in_a_name_or_huge_minutes_are_refused_at_the_pull_and_backups_stay_good() {
+    let Some(db) = pg::database("atk_pull") else { return };
+    city_init(&db.url);
+    let dir = tempfile::tempdir().unwrap();
+    let a = counter(dir.path(), "JH-A-01", 2);
+    assert_eq!(sync(&a, &db.url).0, 0);
+    let mut sql = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
+    let volunteer = Bank::open(&a).unwrap().find_card(&card("JH000001")).unwrap().id;
+    let activity = Bank::open(&a).unwrap().find_activity("垃圾分类督导").unwrap().0;
+    let deposit = |minutes: u32| EventKind::Deposited {
+        volunteer,
+        activity,
+        minutes: Minutes::new(minutes),
+        served_on: hourbank::domain::Day::parse("2026-11-28").unwrap(),
+        note: String::new(),
+    };
+    let cases: [(&str, EventKind); 3] = [
+        ("escape sequence in a name", registration(&mut sql, "JH-A-01", "JH666666", "\u{1b}[41m陈华佩")),
+        ("65,535-minute deposit", deposit(65_535)),
+        ("4,294,967,295-minute deposit", deposit(u32::MAX)),
+    ];
+    for (i, (what, kind)) in cases.into_iter().enumerate() {
+        let b = bare_counter(dir.path(), &format!("JH-B-0{}", i + 1));
+        let forged = append_forged(&mut sql, "JH-A-01", kind);
+        let (code, out, err) = sync(&b, &db.url);
+        assert_eq!(code, 1, "{what}: refused, said: {out} {err}");
+        assert!(
+            err.contains(&format!("JH-A-01 #{forged} is not one a counter could have written")),
+            "{what}: {err}"
+        );
+        assert!(
+            !err.contains('\u{1b}') && !out.contains('\u{1b}'),
+            "{what}: raw escape reached the terminal"
+        );
+        let bank = Bank::open(&b).unwrap();
+        assert_eq!(
+            bank.city_head("JH-A-01").unwrap().0 as i64,
+            forged,
+            "{what}: A applied up to the forgery"
+        );
+        assert_eq!(bank.city_balance(&card("JH000001")).unwrap().total(), 61, "{what}: nothing minted");
+        assert_checks(&bank);
+        // B's own backups still verify and restore: nothing of the forgery is in its store.
+        let file = dir.path().join("b.hbk");
+        bank.backup(&file).unwrap();
+        drop(bank);
+        let out = hourbank_ok(&b, &["backup", "verify", file.to_str().unwrap()], "");
+        assert!(out.contains("made by this bank"), "{what}: {out}");
+        // Undo the forgery for the next case (the attacker's own row, removed by the admin).
+        sql.execute("DELETE FROM hb_events WHERE counter = 'JH-A-01' AND seq = $1", &[&forged]).unwrap();
+        sql.execute("UPDATE hb_counters SET head_seq = $1 WHERE code = 'JH-A-01'", &[&(forged - 1)]).unwrap();
+        std::fs::remove_file(&file).unwrap();
+    }
+}
+
+/// With the database login, rows in `hb_grants` in B's name: hours for a card that earned
+/// 3 h, a card B does not know, and minutes past any entry. B asked for none of them: each is
+/// reported and none is credited, and B's syncs go on (push and pull) however often it syncs.
+#[test]
+fn grant_rows_nobody_asked_for_are_reported_never_credited_and_never_stop_a_sync() {
+    let Some(db) = pg::database("atk_grant") else { return };
+    city_init(&db.url);
+    let dir = tempfile::tempdir().unwrap();
+    let a = counter(dir.path(), "JH-A-01", 3); // 93 minutes
+    let b = bare_counter(dir.path(), "JH-B-01");
+    assert_eq!(sync_releasing(&a, &db.url).0, 0);
+    assert_eq!(sync_releasing(&b, &db.url).0, 0);
+    Bank::open(&b).unwrap().adopt_from_city(&admin(), &[card("JH000001")]).unwrap();
+    let mut sql = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
+    sql.batch_execute(
+        "INSERT INTO hb_grants (id, counter, card, minutes) VALUES
+           ('JH-B-01:minted', 'JH-B-01', 'JH000001', 6000),
+           ('JH-B-01:ghost', 'JH-B-01', 'JH999999', 60),
+           ('JH-B-01:huge', 'JH-B-01', 'JH000001', 5000000000)",
+    )
+    .unwrap();
+    for round in 0..2 {
+        let (code, out, err) = sync_releasing(&b, &db.url);
+        assert_eq!(code, 1, "round {round}: reported: {out} {err}");
+        for id in ["JH-B-01:minted", "JH-B-01:ghost", "JH-B-01:huge"] {
+            assert!(
+                err.contains(&format!("city grant {id} of")) && err.contains("not credited"),
+                "{id}: {err}"
+            );
+        }
+        assert!(out.contains("pushed") && out.contains("pulled"), "round {round}: the sync went on: {out}");
+        let bank = Bank::open(&b).unwrap();
+        assert_eq!(bank.share(&card("JH000001")).unwrap(), 0, "round {round}: nothing credited");
+        assert_eq!(bank.city_balance(&card("JH000001")).unwrap().total(), 93);
+        assert_checks(&bank);
+    }
+    // A deposit at A still reaches B: the bad rows stopped nothing.
+    {
+        let bank = Bank::open(&a).unwrap();
+        let sorting = bank.find_activity("垃圾分类督导").unwrap().0;
+        bank.deposit(&admin(), None, &deposit("JH000001", sorting, 60)).unwrap();
+    }
+    assert_eq!(sync_releasing(&a, &db.url).0, 0);
+    assert_eq!(sync_releasing(&b, &db.url).0, 1);
+    assert_eq!(Bank::open(&b).unwrap().city_balance(&card("JH000001")).unwrap().total(), 153);
+    // B cannot spend the minted hours: the city holds 153 minutes of the card, no more.
+    reward(&Bank::open(&b).unwrap(), "大米", 10, Some(10));
+    let (code, _, err) = hourbank(&b, &["redeem", "--card", "JH000001", "--reward", "大米"], "");
+    assert_ne!(code, 0, "{err}");
+}
