@@ -166,3 +166,69 @@ fn grant_rows_nobody_asked_for_are_reported_never_credited_and_never_stop_a_sync
     let (code, _, err) = hourbank(&b, &["redeem", "--card", "JH000001", "--reward", "大米"], "");
     assert_ne!(code, 0, "{err}");
 }
+
+/// A report row written with the database login, its community and activity an escape
+/// sequence: the city report prints them through the printable filter, never raw.
+#[test]
+fn a_report_row_with_an_escape_sequence_reaches_no_terminal_raw() {
+    let Some(db) = pg::database("atk_report") else { return };
+    city_init(&db.url);
+    let dir = tempfile::tempdir().unwrap();
+    let a = counter(dir.path(), "JH-A-01", 1);
+    assert_eq!(sync(&a, &db.url).0, 0);
+    let mut sql = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
+    sql.batch_execute(
+        "INSERT INTO hb_entries (counter, seq, line, volunteer, card, minutes, kind, activity, community, day)
+         SELECT counter, seq, 99, 1, 'JH000001', 60, 'deposit', E'\\x1b]0;owned\\x07sorting', E'\\x1b[2J白沙', DATE '2026-11-28'
+         FROM hb_events WHERE counter = 'JH-A-01' AND seq = 1",
+    )
+    .unwrap();
+    let (code, out, err) =
+        hourbank(&a, &["city", "report", "daily", "--date", "2026-11-28", "--url", &db.url], "");
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("白沙"), "the row is reported: {out}");
+    assert!(
+        !out.contains('\u{1b}') && !out.contains('\u{7}'),
+        "no raw control reached the terminal: {out:?}"
+    );
+}
+
+/// `url` (key-value or URL form) logging in as `user` instead.
+fn as_user(url: &str, user: &str) -> String {
+    if let Some((scheme, rest)) = url.split_once("://") {
+        let host = rest.split_once('@').map_or(rest, |(_, h)| h);
+        format!("{scheme}://{user}@{host}")
+    } else {
+        let kept: Vec<&str> = url.split_whitespace().filter(|kv| !kv.starts_with("user=")).collect();
+        format!("{} user={user}", kept.join(" "))
+    }
+}
+
+/// The reporting role reads report rows, never the events' bytes with every volunteer's name,
+/// phone and ID number — also on a server set up before, once `city init` runs again.
+#[test]
+fn the_reporting_login_reads_report_rows_and_no_personal_data() {
+    let Some(db) = pg::database("atk_reader") else { return };
+    city_init(&db.url);
+    let dir = tempfile::tempdir().unwrap();
+    let a = counter(dir.path(), "JH-A-01", 1);
+    assert_eq!(sync(&a, &db.url).0, 0);
+    let mut admin = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
+    // A server as the earlier `city init` left it: the reader could read hb_events.
+    admin.batch_execute("GRANT SELECT ON hb_events TO hourbank_reader").unwrap();
+    city_init(&db.url);
+    let role = format!("hb_atk_reader_{}", std::process::id());
+    admin.batch_execute(&format!("CREATE ROLE {role} LOGIN IN ROLE hourbank_reader")).unwrap();
+    let reader_url = as_user(&db.url, &role);
+    let outcome = std::panic::catch_unwind(|| {
+        let mut reader = postgres::Client::connect(&reader_url, postgres::NoTls).unwrap();
+        let err = reader.query("SELECT stored FROM hb_events", &[]).unwrap_err();
+        assert_eq!(err.code(), Some(&postgres::error::SqlState::INSUFFICIENT_PRIVILEGE), "{err}");
+        let rows: i64 = reader.query_one("SELECT count(*) FROM hb_entries", &[]).unwrap().get(0);
+        assert!(rows > 0);
+        let (code, out, err) = hourbank(&a, &["city", "report", "daily", "--url", &reader_url], "");
+        assert_eq!(code, 0, "the city report runs as the reader: {out}{err}");
+    });
+    admin.batch_execute(&format!("DROP ROLE {role}")).unwrap();
+    outcome.unwrap();
+}

@@ -47,6 +47,12 @@ fn sql(what: &'static str) -> impl Fn(postgres::Error) -> CityError {
     move |e| CityError::of(what, e)
 }
 
+/// A text from the server as it may be printed: whoever can write a report row can put an
+/// escape sequence in it, and city reports go to terminals like every other output.
+fn shown(text: String) -> String {
+    crate::domain::printable(&text).into_owned()
+}
+
 impl Server {
     /// The period's figures over every counter.
     pub fn figures(&mut self, p: Period, top: i64) -> Result<CityFigures, CityError> {
@@ -63,7 +69,7 @@ impl Server {
                 .query(q.as_str(), &[&p.from, &p.until])
                 .map_err(sql("the report's totals"))?
                 .iter()
-                .map(|r| Flow { name: r.get(0), deposited: r.get(1), redeemed: r.get(2) })
+                .map(|r| Flow { name: shown(r.get(0)), deposited: r.get(1), redeemed: r.get(2) })
                 .collect())
         };
         let by_counter = flows(self, "counter")?;
@@ -99,7 +105,7 @@ impl Server {
             )
             .map_err(sql("the report's top volunteers"))?
             .iter()
-            .map(|r| (r.get(0), r.get(1), r.get(2)))
+            .map(|r| (shown(r.get(0)), shown(r.get(1)), r.get(2)))
             .collect();
         // A donation's line is the donor's (negative) minutes; the pool gains them. A grant's is
         // the recipient's (positive); the pool loses them.

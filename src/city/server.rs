@@ -154,13 +154,15 @@ impl Server {
             }
         }
         // Counters add events and grants and read everything; only their head and the pools
-        // move. Reports read.
+        // move. Reports read the report rows, never the events' bytes, which hold every
+        // volunteer's name, phone and ID number (revoked on a server set up before).
         let grants = format!(
             "GRANT SELECT, INSERT ON hb_events, hb_entries, hb_grants TO {COUNTER_ROLE};
              GRANT SELECT, INSERT, UPDATE ON hb_counters, hb_pool TO {COUNTER_ROLE};
              REVOKE UPDATE, DELETE, TRUNCATE ON hb_events, hb_entries, hb_grants FROM {COUNTER_ROLE};
              REVOKE DELETE, TRUNCATE ON hb_pool FROM {COUNTER_ROLE};
-             GRANT SELECT ON hb_counters, hb_events, hb_entries, hb_pool, hb_grants TO {READER_ROLE};"
+             REVOKE ALL ON hb_events FROM {READER_ROLE};
+             GRANT SELECT ON hb_counters, hb_entries, hb_pool, hb_grants TO {READER_ROLE};"
         );
         tx.batch_execute(&grants).map_err(|e| CityError::of("the grants", e))?;
         tx.commit().map_err(|e| CityError::of("the schema", e))

@@ -46,8 +46,10 @@ pub fn run(store: Option<PathBuf>, cmd: CertificateCmd) -> CliResult {
                 None => output::with_stdout(|o| o.write_all(page.as_bytes()))
                     .map_err(|e| Failure::bad_input(e.to_string()))?,
                 Some(path) => {
-                    crate::report::write_private(&path, |tmp| std::fs::write(tmp, &page))
-                        .map_err(|e| Failure::bad_input(format!("{}: {e}", path.display())))?;
+                    crate::report::write_private(&path, |file| {
+                        std::io::Write::write_all(file, page.as_bytes())
+                    })
+                    .map_err(|e| Failure::bad_input(format!("{}: {e}", path.display())))?;
                     output::note(format_args!(
                         "certificate {} written to {}",
                         certificate.code,

@@ -19,7 +19,15 @@ pub struct SyncArgs {
 pub(super) fn sync_config() -> Result<crate::tui::config::SyncConfig, Failure> {
     Ok(match crate::tui::config::Config::default_path() {
         Some(path) => {
-            crate::tui::config::Config::load(&path).map_err(|e| Failure::bad_input(e.to_string()))?.sync
+            let config =
+                crate::tui::config::Config::load(&path).map_err(|e| Failure::bad_input(e.to_string()))?;
+            if let Some(path) = &config.loosened {
+                super::output::note(format_args!(
+                    "warning: {} was readable by other users; it is 0600 now",
+                    path.display()
+                ));
+            }
+            config.sync
         }
         None => Default::default(),
     })

@@ -83,7 +83,9 @@ pub fn run(store: Option<PathBuf>, a: CounterArgs) -> CliResult {
     // Loosened permissions outrank a theme problem on the status line.
     let t = lang.text();
     let permissions = bank.as_ref().and_then(|b| b.permission_warning()).map(|w| t.permission_warning(&w));
-    let notice = permissions.or_else(|| {
+    let config_loosened =
+        config.loosened.as_ref().map(|p| crate::i18n::fill(t.warn_config_loosened, &[&p.display()]));
+    let notice = permissions.or(config_loosened).or_else(|| {
         warning.map(|w| match w {
             ThemeWarning::Unknown { name } => crate::i18n::fill(t.warn_theme_unknown, &[&name]),
             ThemeWarning::Broken { path, detail } => {

@@ -170,8 +170,7 @@ pub fn json(value: &serde_json::Value) {
 /// renamed into place once `write` succeeded, so a reader never sees half a file.
 pub fn via_partial<T>(
     path: &Path,
-    _partial: &str,
-    write: impl FnOnce(&Path) -> Result<T, super::Failure>,
+    write: impl FnOnce(&mut std::fs::File) -> Result<T, super::Failure>,
 ) -> Result<T, super::Failure> {
     crate::report::write_private(path, |tmp| write(tmp).map_err(Written::Failed)).map_err(|e| match e {
         Written::Failed(f) => f,
@@ -196,12 +195,7 @@ pub fn write_buffered<T>(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> Result<T, super::Failure>,
 ) -> Result<T, super::Failure> {
-    via_partial(path, "partial", |tmp| {
-        let file = std::fs::OpenOptions::new()
-            .write(true)
-            .truncate(true)
-            .open(tmp)
-            .map_err(|e| super::Failure::bad_input(format!("{}: {e}", tmp.display())))?;
+    via_partial(path, |file| {
         let mut buf = std::io::BufWriter::new(file);
         let out = write(&mut buf)?;
         buf.flush().map_err(|e| super::Failure::bad_input(e.to_string()))?;

@@ -126,9 +126,9 @@ pub fn run(store: Option<PathBuf>, a: ReportArgs) -> CliResult {
 pub(super) fn write_sheets(sheets: &[Sheet], out: Option<PathBuf>, format: Format) -> CliResult {
     match (format, out) {
         (Format::Xlsx, Some(path)) => {
-            output::via_partial(&path, "partial.xlsx", |tmp| {
-                report::sheet::write_xlsx(sheets, tmp)
-                    .map_err(|e| Failure::bad_input(format!("{}: {e}", tmp.display())))
+            output::via_partial(&path, |file| {
+                report::sheet::write_xlsx(sheets, file)
+                    .map_err(|e| Failure::bad_input(format!("{}: {e}", path.display())))
             })?;
             wrote(&path);
         }
@@ -185,8 +185,8 @@ fn ledger(bank: &crate::bank::Bank, out: Option<&Path>, format: Format, full: bo
     {
         bar.set_style(style);
     }
-    let rows = output::via_partial(path, "partial.xlsx", |tmp| {
-        report::export_ledger_xlsx(bank, tmp, full, |done| bar.set_position(done))
+    let rows = output::via_partial(path, |file| {
+        report::export_ledger_xlsx(bank, file, full, |done| bar.set_position(done))
             .map_err(|e| Failure::bad_input(e.to_string()))
     })?;
     bar.finish_and_clear();

@@ -259,6 +259,7 @@ pub static TEXT: Text = Text {
     warn_files_loosened: "{} file(s) of the store were readable by other users (e.g. {}); they are now private (0600, folders 0700). Check who changed them",
     warn_key_loosened: "the PIN key file {} was readable or writable by others; it is 0400 again. Check who changed it",
     warn_key_created: "there was no PIN key file; a new one was made at {}. PINs set with the old key must be set again (keep the key file safe, apart from the backups)",
+    warn_config_loosened: "the settings file {} was readable by other users (it names the city server); it is 0600 now. Check who changed it",
     warn_theme_unknown: "Theme {} does not exist (built in: default, light, high-contrast); using the default",
     warn_theme_broken: "Theme file {}: {}; using the default",
     warn_prefix: "warning",

@@ -334,6 +334,7 @@ pub struct Text {
     pub warn_files_loosened: &'static str,
     pub warn_key_loosened: &'static str,
     pub warn_key_created: &'static str,
+    pub warn_config_loosened: &'static str,
     pub warn_theme_unknown: &'static str,
     pub warn_theme_broken: &'static str,
     pub warn_prefix: &'static str,

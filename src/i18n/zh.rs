@@ -260,6 +260,7 @@ pub static TEXT: Text = Text {
     warn_files_loosened: "存储中有 {} 个文件曾可被其他用户读取（如 {}），现已改为仅本人可读写（文件 0600，目录 0700）。请查明是谁改的",
     warn_key_loosened: "密码密钥文件 {} 曾可被其他用户读写，现已恢复为 0400。请查明是谁改的",
     warn_key_created: "原密码密钥文件不存在，已在 {} 新建。用旧密钥设置的密码须重新设置（请妥善保管密钥文件，不要和备份放在一起）",
+    warn_config_loosened: "设置文件 {} 曾可被其他用户读取（其中有城市服务器地址），现已改为 0600。请查明是谁改的",
     warn_theme_unknown: "主题 {} 不存在（内置：default、light、high-contrast），已改用默认主题",
     warn_theme_broken: "主题文件 {} 有误：{}，已改用默认主题",
     warn_prefix: "警告",

@@ -4,7 +4,6 @@
 //! summary sheet with totals by kind. Cards are masked unless the admin asked for full data.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use rust_xlsxwriter::{Workbook, XlsxError};
 
@@ -77,11 +76,11 @@ pub fn export_ledger_csv(bank: &Bank, out: impl std::io::Write, full: bool) -> R
     Ok(rows)
 }
 
-/// Writes the ledger to `path`; `progress(seq)` is called every 10,000 rows with the journal
+/// Writes the ledger to `out` (an open file: see `report::write_private`); `progress(seq)` is called every 10,000 rows with the journal
 /// position reached (out of `next_seq - 1` events). Returns the number of entry rows.
 pub fn export_ledger_xlsx(
     bank: &Bank,
-    path: &Path,
+    out: &mut std::fs::File,
     full: bool,
     mut progress: impl FnMut(u64),
 ) -> Result<u64, LedgerError> {
@@ -152,6 +151,6 @@ pub fn export_ledger_xlsx(
     }
     let count: u64 = totals.values().map(|t| t.0).sum();
     write_row(summary, r, &[Cell::text("合计"), Cell::Count(count), Cell::text("")], &f, true)?;
-    wb.save(path)?;
+    wb.save_to_writer(out)?;
     Ok(rows)
 }

@@ -4,14 +4,16 @@
 //! renamed into place, so a reader never sees half a file. A folder that has to be made for it
 //! is made 0700.
 
-use std::os::unix::fs::PermissionsExt;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
 
 /// Writes `path` by way of a private temporary file beside it: `write` gets the temporary
-/// file's path (the XLSX writer wants a path) and fills it.
+/// file, open, and fills it. Never its name: a writer that opened the name again would follow
+/// whatever was put there in between (a symlink to a file of someone else's), and write the
+/// ledger where the person who planted it can read it.
 pub fn write_private<T, E: From<std::io::Error>>(
     path: &Path,
-    write: impl FnOnce(&Path) -> Result<T, E>,
+    write: impl FnOnce(&mut std::fs::File) -> Result<T, E>,
 ) -> Result<T, E> {
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     if !dir.exists() {
@@ -25,7 +27,20 @@ pub fn write_private<T, E: From<std::io::Error>>(
         .suffix(&format!(".partial{ext}"))
         .permissions(std::fs::Permissions::from_mode(0o600))
         .tempfile_in(dir)?;
-    let out = write(tmp.path())?;
+    let mut tmp = tmp;
+    let out = write(tmp.as_file_mut())?;
+    tmp.as_file().sync_all()?;
+    // The rename goes by name: if someone swapped the name for their own file or a symlink
+    // while this one was written, what would land at `path` is theirs. Refused, nothing moved.
+    let ours = tmp.as_file().metadata()?;
+    let named = std::fs::symlink_metadata(tmp.path())?;
+    if (ours.dev(), ours.ino()) != (named.dev(), named.ino()) {
+        return Err(std::io::Error::other(format!(
+            "{} was replaced by another file while it was written; nothing was saved",
+            tmp.path().display()
+        ))
+        .into());
+    }
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(out)
 }

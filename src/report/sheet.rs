@@ -4,7 +4,6 @@
 //! minutes until the last moment, when a cell is written.
 
 use std::io::Write;
-use std::path::Path;
 
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 
@@ -227,8 +226,9 @@ pub fn write_row(
     Ok(())
 }
 
-/// Writes the sheets as one workbook, one worksheet each.
-pub fn write_xlsx(sheets: &[Sheet], path: &Path) -> Result<(), XlsxError> {
+/// Writes the sheets as one workbook, one worksheet each, to `out` (an open file: see
+/// `report::write_private`).
+pub fn write_xlsx(sheets: &[Sheet], out: &mut std::fs::File) -> Result<(), XlsxError> {
     let mut wb = Workbook::new();
     let f = Formats::new();
     for sheet in sheets {
@@ -243,7 +243,7 @@ pub fn write_xlsx(sheets: &[Sheet], path: &Path) -> Result<(), XlsxError> {
             write_row(ws, r, &total, &f, true)?;
         }
     }
-    wb.save(path)
+    wb.save_to_writer(out)
 }
 
 /// A worksheet name Excel accepts, 31 characters at most: a masked card's `*` becomes the

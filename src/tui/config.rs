@@ -28,6 +28,10 @@ pub struct Config {
     pub report_dir: Option<String>,
     /// The city server this counter shares its journal with (`[sync]`).
     pub sync: SyncConfig,
+    /// Set by [`Config::load`] when the file was readable by other users (it names the city
+    /// server and may hold a password): it is 0600 now, and the counter says so.
+    #[serde(skip)]
+    pub loosened: Option<PathBuf>,
 }
 
 /// `[sync]`: where the city server is, and how often the open counter syncs with it.
@@ -79,6 +83,7 @@ impl Default for Config {
             lang: None,
             report_dir: None,
             sync: SyncConfig::default(),
+            loosened: None,
         }
     }
 }
@@ -97,14 +102,25 @@ pub fn config_dir() -> Option<PathBuf> {
 }
 
 impl Config {
-    /// Reads `path`; a missing file means the defaults.
+    /// Reads `path`; a missing file means the defaults. A file others can read is made 0600
+    /// first (and [`Config::loosened`] says so).
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        use std::os::unix::fs::PermissionsExt;
+        let read = |source| ConfigError::Read { path: path.to_path_buf(), source };
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
-            Err(source) => return Err(ConfigError::Read { path: path.to_path_buf(), source }),
+            Err(source) => return Err(read(source)),
         };
-        Config::parse(&text).map_err(|detail| ConfigError::Parse { path: path.to_path_buf(), detail })
+        let mode = std::fs::metadata(path).map_err(read)?.permissions().mode();
+        let loosened = mode & 0o077 != 0;
+        if loosened {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(read)?;
+        }
+        let mut config =
+            Config::parse(&text).map_err(|detail| ConfigError::Parse { path: path.to_path_buf(), detail })?;
+        config.loosened = loosened.then(|| path.to_path_buf());
+        Ok(config)
     }
 
     pub fn parse(text: &str) -> Result<Config, String> {
@@ -160,14 +176,13 @@ impl Config {
     }
 
     /// Writes the settings to `path` (beside it first, then renamed, so a reader never sees
-    /// half a file), creating the directory.
+    /// half a file), creating the directory. The file is 0600 whatever it was: it names the
+    /// city server, and a reader of it learns where the counter's city is.
     pub fn save(&self, path: &Path) -> std::io::Result<()> {
-        if let Some(dir) = path.parent() {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)?;
         }
-        let tmp = path.with_extension("toml.partial");
-        std::fs::write(&tmp, self.to_toml())?;
-        std::fs::rename(&tmp, path)
+        crate::report::write_private(path, |file| std::io::Write::write_all(file, self.to_toml().as_bytes()))
     }
 
     /// The file to read: `$HOURBANK_CONFIG`, else `config.toml` in the config directory.

@@ -170,29 +170,43 @@ impl Drop for TestDb {
 /// A fresh database, or `None` (after saying so) when no server is there and none is required.
 pub fn database(test: &str) -> Option<TestDb> {
     let Some((admin, cluster)) = admin_url() else {
-        if std::env::var_os("HOURBANK_TEST_PG_REQUIRED").is_some() {
-            panic!(
-                "no PostgreSQL answers (HOURBANK_TEST_PG, the local socket, 127.0.0.1:5432), none could be started, and one is required"
-            );
-        }
-        eprintln!("skipping {test}: no PostgreSQL here and none could be started (set HOURBANK_TEST_PG)");
-        return None;
+        return unavailable(
+            test,
+            "no PostgreSQL answers (HOURBANK_TEST_PG, the local socket, 127.0.0.1:5432) and none could be started",
+        );
     };
     Some(create(test, admin, cluster))
 }
 
+/// A test that needs a server, where none can be had: a failure when one is required (CI sets
+/// `HOURBANK_TEST_PG_REQUIRED`), else a skip that says so.
+fn unavailable<T>(test: &str, why: &str) -> Option<T> {
+    if std::env::var_os("HOURBANK_TEST_PG_REQUIRED").is_some() {
+        panic!("{test}: {why}, and HOURBANK_TEST_PG_REQUIRED is set");
+    }
+    eprintln!(
+        "skipping {test}: {why} (install PostgreSQL, see README's Quick start, or set HOURBANK_TEST_PG)"
+    );
+    None
+}
+
 /// A database on a throwaway cluster of this test's own, whatever else answers: the path taken
-/// on a machine with PostgreSQL installed but not running.
-pub fn own_database(test: &str) -> TestDb {
-    let cluster = Cluster::shared().expect("a throwaway cluster starts from /usr/lib/postgresql");
-    create(test, cluster.url.clone(), Some(cluster))
+/// on a machine with PostgreSQL installed but not running. `None` (a skip) where PostgreSQL is
+/// not installed, unless a server is required.
+pub fn own_database(test: &str) -> Option<TestDb> {
+    let Some(cluster) = Cluster::shared() else {
+        return unavailable(test, "no PostgreSQL is installed under /usr/lib/postgresql to start one");
+    };
+    Some(create(test, cluster.url.clone(), Some(cluster)))
 }
 
 /// `n` databases on a new throwaway cluster no other test shares: nothing has been created on
-/// it yet (no roles), as on a city's first day.
-pub fn fresh_databases(test: &str, n: usize) -> Vec<TestDb> {
-    let cluster = Arc::new(Cluster::start().expect("a throwaway cluster starts from /usr/lib/postgresql"));
-    (0..n).map(|_| create(test, cluster.url.clone(), Some(cluster.clone()))).collect()
+/// it yet (no roles), as on a city's first day. `None` as for [`own_database`].
+pub fn fresh_databases(test: &str, n: usize) -> Option<Vec<TestDb>> {
+    let Some(cluster) = Cluster::start().map(Arc::new) else {
+        return unavailable(test, "no PostgreSQL is installed under /usr/lib/postgresql to start one");
+    };
+    Some((0..n).map(|_| create(test, cluster.url.clone(), Some(cluster.clone()))).collect())
 }
 
 fn create(test: &str, admin: String, cluster: Option<Arc<Cluster>>) -> TestDb {
