@@ -17,13 +17,30 @@ fn mode(path: &std::path::Path) -> u32 {
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
 
+/// A settings file as an installer might leave it: world-readable, naming the city server.
+fn loose_config(dir: &std::path::Path) -> std::path::PathBuf {
+    let path = dir.join("config.toml");
+    std::fs::write(&path, "[sync]\nurl = \"https://city.example:7443\"\n").unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    path
+}
+
+/// What `hourbank city check` (which reads the city server from the settings file) says on
+/// its standard error.
+fn city_check_stderr(config: &std::path::Path) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_hourbank"))
+        .args(["city", "check"])
+        .env("HOURBANK_CONFIG", config)
+        .env_remove("HOURBANK_CITY_URL")
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 #[test]
 fn the_admin_screens_settings_save_keeps_the_file_0600() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("config.toml");
-    // A file as an installer might leave it: world-readable, naming the city server.
-    std::fs::write(&path, "[sync]\nurl = \"https://city.example:7443\"\n").unwrap();
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let path = loose_config(dir.path());
     let file = path.clone();
     let mut c = Counter::seeded_with(Lang::En, move |o| {
         o.config = Config::load(&file).unwrap();
@@ -50,29 +67,15 @@ fn the_admin_screens_settings_save_keeps_the_file_0600() {
 #[test]
 fn a_settings_file_others_can_read_is_tightened_at_load_and_said_so() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("config.toml");
-    std::fs::write(&path, "[sync]\nurl = \"https://city.example:7443\"\n").unwrap();
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let path = loose_config(dir.path());
     let config = Config::load(&path).unwrap();
     assert_eq!(config.loosened.as_deref(), Some(path.as_path()));
     assert_eq!(mode(&path), 0o600);
-    // The command line says so when it reads it (`city check` reads the server from it).
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_hourbank"))
-        .args(["city", "check"])
-        .env("HOURBANK_CONFIG", &path)
-        .env_remove("HOURBANK_CITY_URL")
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
+    // The command line says so when it reads one.
+    let err = city_check_stderr(&path);
     assert!(!err.contains("readable by other users"), "already tightened: {err}");
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o604)).unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_hourbank"))
-        .args(["city", "check"])
-        .env("HOURBANK_CONFIG", &path)
-        .env_remove("HOURBANK_CITY_URL")
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = city_check_stderr(&path);
     assert!(err.contains("readable by other users") && err.contains("0600"), "{err}");
     assert_eq!(mode(&path), 0o600);
 }
