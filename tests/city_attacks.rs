@@ -232,3 +232,39 @@ fn the_reporting_login_reads_report_rows_and_no_personal_data() {
     admin.batch_execute(&format!("DROP ROLE {role}")).unwrap();
     outcome.unwrap();
 }
+
+/// A row larger than any event a counter can store, appended with the database login (a 300 MB
+/// one cost a counter 915 MB): its bytes are never sent to the puller, which stops that counter
+/// at the row, naming its size, and applies the good rows before it.
+#[test]
+fn a_row_larger_than_any_event_is_refused_before_it_is_read() {
+    let Some(db) = pg::database("atk_huge") else { return };
+    city_init(&db.url);
+    let dir = tempfile::tempdir().unwrap();
+    let a = counter(dir.path(), "JH-A-01", 2);
+    let b = bare_counter(dir.path(), "JH-B-01");
+    assert_eq!(sync(&a, &db.url).0, 0);
+    let mut sql = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
+    let (seq, prev, _) = last_event(&mut sql, "JH-A-01");
+    // Linked as a real row would be, the hash over its (huge) body.
+    let mut stored = vec![1u8; hourbank::bank::MAX_EVENT_BYTES + 2];
+    let hash = hourbank::store::link_hash(&prev, &stored[1..stored.len() - 32]);
+    let n = stored.len();
+    stored[n - 32..].copy_from_slice(&hash);
+    sql.execute(
+        "INSERT INTO hb_events (counter, seq, prev_hash, hash, stored) VALUES ('JH-A-01', $1, $2, $3, $4)",
+        &[&(seq + 1), &prev.to_vec(), &hash.to_vec(), &stored],
+    )
+    .unwrap();
+    let (code, _, err) = sync(&b, &db.url);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains(&format!("JH-A-01 #{} is not one a counter could have written", seq + 1))
+            && err.contains("more than any event"),
+        "{err}"
+    );
+    let bank = Bank::open(&b).unwrap();
+    assert_eq!(bank.city_head("JH-A-01").unwrap().0 as i64, seq + 1, "the rows before it are applied");
+    assert_eq!(bank.city_balance(&card("JH000001")).unwrap().total(), 61);
+    assert_checks(&bank);
+}

@@ -114,3 +114,18 @@ fn a_temporary_name_swapped_for_a_symlink_mid_write_captures_nothing_and_overwri
     assert_eq!(mode(&target), 0o600);
     assert!(std::fs::read(&target).unwrap().starts_with(b"PK"), "a workbook");
 }
+
+/// `HOURBANK_CONFIG=/dev/null` (as scripts and tests set it) is read as no settings and never
+/// chmodded: only a regular file is tightened.
+#[test]
+fn a_settings_path_that_is_no_regular_file_is_never_tightened() {
+    let null = std::path::Path::new("/dev/null");
+    let before = mode(null);
+    let config = Config::load(null);
+    let after = mode(null);
+    if after != before {
+        std::fs::set_permissions(null, std::fs::Permissions::from_mode(before)).unwrap();
+    }
+    assert_eq!(after, before, "/dev/null was chmodded");
+    assert!(config.unwrap().loosened.is_none());
+}

@@ -11,6 +11,10 @@ use crate::store::{StoreError, decode_stored};
 
 pub use crate::store::{CityCounter, CityVolunteer, RemoteError};
 
+/// The largest stored event this bank accepts from anywhere: its store refuses to write a
+/// larger value, so no counter can have written one.
+pub const MAX_EVENT_BYTES: usize = crate::store::codec::DECODE_LIMIT;
+
 /// A card's balance across the city as this counter knows it: this counter's share, every
 /// other counter's, and the card's city pool (DESIGN §8), as of the last pull.
 #[derive(Debug, Clone, PartialEq, Eq)]

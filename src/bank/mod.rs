@@ -37,7 +37,8 @@ pub use backup::{BackupSummary, VerifyReport, verify_backup};
 pub use certificate::{Certificate, CertificateError};
 pub use check::{CheckReport, Problem};
 pub use city::{
-    CityBalance, CityCounter, CityVolunteer, EntryRow, RegistrationConflict, RemoteError, RowNames,
+    CityBalance, CityCounter, CityVolunteer, EntryRow, MAX_EVENT_BYTES, RegistrationConflict, RemoteError,
+    RowNames,
 };
 pub use counter_key::{CounterKey, PUBLIC_PREFIX, counter_key_path, parse_public, public_text};
 pub use escrow::{CityGrant, Healing, shortfall};

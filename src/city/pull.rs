@@ -9,6 +9,11 @@ use super::push::BATCH;
 use super::{CityError, Server};
 use crate::bank::{Bank, BankError, RemoteError};
 
+/// The largest stored event a pull accepts (no counter can have written a larger one).
+const EVENT_BYTES: i64 = crate::bank::MAX_EVENT_BYTES as i64;
+/// A pull batch ends once it holds this many bytes of events (it always holds at least one).
+const BATCH_BYTES: i64 = 32 * 1024 * 1024;
+
 /// What a pull did, counter by counter.
 #[derive(Debug, Default)]
 pub struct Pulled {
@@ -69,15 +74,23 @@ impl Server {
         loop {
             let (next, mut prev) = bank.city_head(code).map_err(PullError::from)?;
             // The row at the cursor comes too: it must still be the one verified.
+            // Sizes are limited before any bytes come: a row larger than any event a counter
+            // can store is never sent (its bytes stay on the server, its length comes), and a
+            // batch ends once it holds `BATCH_BYTES`, so a pull's memory is bounded whatever
+            // the rows hold.
             let rows = self
                 .client()
                 .query(
-                    "SELECT seq, prev_hash, hash, stored FROM hb_events
-                     WHERE counter = $1 AND seq >= $2 ORDER BY seq LIMIT $3",
-                    &[&code, &((next - 1) as i64), &(BATCH as i64 + 1)],
+                    "SELECT seq, prev_hash, hash, CASE WHEN n <= $4 THEN stored END, n FROM (
+                         SELECT seq, prev_hash, hash, stored, length(stored)::BIGINT AS n,
+                                (sum(length(stored)::BIGINT) OVER (ORDER BY seq))::BIGINT AS running
+                         FROM hb_events WHERE counter = $1 AND seq >= $2 ORDER BY seq LIMIT $3) AS t
+                     WHERE running - n < $5 ORDER BY seq",
+                    &[&code, &((next - 1) as i64), &(BATCH as i64 + 1), &EVENT_BYTES, &BATCH_BYTES],
                 )
                 .map_err(|e| PullError::from(CityError::of("a batch of events", e)))?;
             let mut batch = Vec::with_capacity(rows.len());
+            let mut oversized = None;
             for (i, row) in rows.iter().enumerate() {
                 let seq = row.get::<_, i64>(0) as u64;
                 let prev_hash: Vec<u8> = row.get(1);
@@ -88,9 +101,12 @@ impl Server {
                     }
                     continue;
                 }
+                let Some(stored) = row.get::<_, Option<Vec<u8>>>(3) else {
+                    oversized = Some((seq, row.get::<_, i64>(4)));
+                    break;
+                };
                 // The columns must agree with the stored bytes (whose link the bank checks from
                 // the verified head): a row is all of one event or refused.
-                let stored: Vec<u8> = row.get(3);
                 let own_hash = crate::bank::StoredEvent::split(&stored).map(|s| s.hash());
                 if seq != next - 1 + i as u64
                     || prev_hash.as_slice() != prev.as_slice()
@@ -100,6 +116,17 @@ impl Server {
                 }
                 prev = own_hash.unwrap_or_default();
                 batch.push((seq, stored));
+            }
+            if let Some((seq, bytes)) = oversized {
+                // The good rows before it are applied; the counter stops at it.
+                if !batch.is_empty() {
+                    bank.apply_remote(code, &batch).map_err(store_or_remote)?;
+                }
+                return Err(Stop::Remote(RemoteError::Unwritable {
+                    code: code.to_string(),
+                    seq,
+                    why: format!("{bytes} bytes, more than any event a counter can store ({EVENT_BYTES})"),
+                }));
             }
             if rows.is_empty() {
                 return Err(unlinked(next - 1));

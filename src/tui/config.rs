@@ -112,8 +112,10 @@ impl Config {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
             Err(source) => return Err(read(source)),
         };
-        let mode = std::fs::metadata(path).map_err(read)?.permissions().mode();
-        let loosened = mode & 0o077 != 0;
+        // Only a regular file is ours to tighten (`HOURBANK_CONFIG=/dev/null` is no settings
+        // file to chmod).
+        let meta = std::fs::metadata(path).map_err(read)?;
+        let loosened = meta.is_file() && meta.permissions().mode() & 0o077 != 0;
         if loosened {
             std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(read)?;
         }
