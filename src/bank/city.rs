@@ -266,6 +266,49 @@ pub struct RowNames {
     volunteers: HashMap<u64, (String, String)>,
 }
 
+/// Where deriving report rows looks things up: this counter's own trees, or another counter's
+/// scope in the `city_*` trees (the city service derives every counter's rows).
+trait RowSource {
+    fn event(&self, seq: u64) -> Result<crate::domain::Event, BankError>;
+    fn activity_name(&self, id: u64) -> Result<String, BankError>;
+    fn volunteer(&self, id: u64) -> Result<Option<Volunteer>, BankError>;
+}
+
+impl RowSource for Bank {
+    fn event(&self, seq: u64) -> Result<crate::domain::Event, BankError> {
+        Bank::event(self, seq)
+    }
+    fn activity_name(&self, id: u64) -> Result<String, BankError> {
+        Bank::activity_name(self, id)
+    }
+    fn volunteer(&self, id: u64) -> Result<Option<Volunteer>, BankError> {
+        Ok(self.store.volunteer(id)?)
+    }
+}
+
+/// Another counter's chain as applied here.
+struct Scope<'a> {
+    bank: &'a Bank,
+    code: &'a str,
+}
+
+impl RowSource for Scope<'_> {
+    fn event(&self, seq: u64) -> Result<crate::domain::Event, BankError> {
+        Ok(self.bank.store.city_event(self.code, seq)?.ok_or(Rule::UnknownEntry(seq))?)
+    }
+    fn activity_name(&self, id: u64) -> Result<String, BankError> {
+        Ok(self
+            .bank
+            .store
+            .city_activity(self.code, id)?
+            .map(|a| a.name.to_string())
+            .unwrap_or_else(|| format!("#{id}")))
+    }
+    fn volunteer(&self, id: u64) -> Result<Option<Volunteer>, BankError> {
+        Ok(self.bank.store.city_volunteer(self.code, id)?)
+    }
+}
+
 impl Bank {
     /// The derived rows of the event stored as `value` at `seq` (the volunteer's card and
     /// community as they are now).
@@ -275,65 +318,86 @@ impl Bank {
         value: &[u8],
         names: &mut RowNames,
     ) -> Result<Vec<EntryRow>, BankError> {
-        let event = decode_stored(seq, value).map_err(StoreError::Corrupt)?;
-        let (lines, source, sign) = match event.kind() {
-            EventKind::Reversed { target, .. } => {
-                let original = self.event(*target)?;
-                (money_lines(*target, original.kind()), original, -1)
-            }
-            kind => (money_lines(seq, kind), event.clone(), 1),
-        };
-        let reverses = (sign < 0).then(|| source.kind().name());
-        let (activity, served_on) = match source.kind() {
-            EventKind::Deposited { activity, served_on, .. } => (Some(*activity), Some(*served_on)),
-            _ => (None, None),
-        };
-        let registered_on = match event.kind() {
-            EventKind::VolunteerRegistered(v) => Some(v.registered_on),
-            _ => None,
-        };
-        let grant = match event.kind() {
-            EventKind::RightsGranted { grant, .. } => Some(grant.clone()),
-            _ => None,
-        };
-        let day = match &event.body.origin {
-            crate::domain::Origin::Import(r) => super::local_day(r.occurred),
-            _ => super::local_day(event.body.at),
-        };
-        let activity = match activity {
-            Some(id) => Some(match names.activities.get(&id) {
-                Some(name) => name.clone(),
-                None => names.activities.entry(id).or_insert(self.activity_name(id)?).clone(),
-            }),
-            None => None,
-        };
-        let mut rows = Vec::with_capacity(lines.len());
-        for (line, (volunteer, minutes)) in lines.into_iter().enumerate() {
-            let (card, community) = match names.volunteers.get(&volunteer) {
-                Some(known) => known.clone(),
-                None => {
-                    let v = self.store.volunteer(volunteer)?.ok_or(Rule::UnknownVolunteer(volunteer))?;
-                    let known = (v.card.to_string(), v.community);
-                    names.volunteers.insert(volunteer, known.clone());
-                    known
-                }
-            };
-            rows.push(EntryRow {
-                seq,
-                line: line as u32,
-                volunteer,
-                card,
-                minutes: sign * minutes,
-                kind: event.kind().name(),
-                reverses,
-                activity: activity.clone(),
-                community,
-                day,
-                served_on,
-                registered_on,
-                grant: grant.clone(),
-            });
-        }
-        Ok(rows)
+        derive_rows(self, seq, value, names)
     }
+
+    /// [`Bank::entry_rows`] of an event of counter `code`'s chain, applied here already (the city
+    /// service derives the rows of what it verified).
+    pub fn city_entry_rows(
+        &self,
+        code: &str,
+        seq: u64,
+        value: &[u8],
+        names: &mut RowNames,
+    ) -> Result<Vec<EntryRow>, BankError> {
+        derive_rows(&Scope { bank: self, code }, seq, value, names)
+    }
+}
+
+fn derive_rows(
+    source: &dyn RowSource,
+    seq: u64,
+    value: &[u8],
+    names: &mut RowNames,
+) -> Result<Vec<EntryRow>, BankError> {
+    let event = decode_stored(seq, value).map_err(StoreError::Corrupt)?;
+    let (lines, source_event, sign) = match event.kind() {
+        EventKind::Reversed { target, .. } => {
+            let original = source.event(*target)?;
+            (money_lines(*target, original.kind()), original, -1)
+        }
+        kind => (money_lines(seq, kind), event.clone(), 1),
+    };
+    let reverses = (sign < 0).then(|| source_event.kind().name());
+    let (activity, served_on) = match source_event.kind() {
+        EventKind::Deposited { activity, served_on, .. } => (Some(*activity), Some(*served_on)),
+        _ => (None, None),
+    };
+    let registered_on = match event.kind() {
+        EventKind::VolunteerRegistered(v) => Some(v.registered_on),
+        _ => None,
+    };
+    let grant = match event.kind() {
+        EventKind::RightsGranted { grant, .. } => Some(grant.clone()),
+        _ => None,
+    };
+    let day = match &event.body.origin {
+        crate::domain::Origin::Import(r) => super::local_day(r.occurred),
+        _ => super::local_day(event.body.at),
+    };
+    let activity = match activity {
+        Some(id) => Some(match names.activities.get(&id) {
+            Some(name) => name.clone(),
+            None => names.activities.entry(id).or_insert(source.activity_name(id)?).clone(),
+        }),
+        None => None,
+    };
+    let mut rows = Vec::with_capacity(lines.len());
+    for (line, (volunteer, minutes)) in lines.into_iter().enumerate() {
+        let (card, community) = match names.volunteers.get(&volunteer) {
+            Some(known) => known.clone(),
+            None => {
+                let v = source.volunteer(volunteer)?.ok_or(Rule::UnknownVolunteer(volunteer))?;
+                let known = (v.card.to_string(), v.community);
+                names.volunteers.insert(volunteer, known.clone());
+                known
+            }
+        };
+        rows.push(EntryRow {
+            seq,
+            line: line as u32,
+            volunteer,
+            card,
+            minutes: sign * minutes,
+            kind: event.kind().name(),
+            reverses,
+            activity: activity.clone(),
+            community,
+            day,
+            served_on,
+            registered_on,
+            grant: grant.clone(),
+        });
+    }
+    Ok(rows)
 }

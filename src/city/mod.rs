@@ -7,16 +7,22 @@
 //! (`hourbank sync`).
 
 mod check;
+mod client;
 mod escrow;
+mod keys;
 mod pull;
 mod push;
 mod report;
 mod server;
+pub mod service;
 mod spend;
 mod sync;
+pub mod wire;
 
 pub use check::CityCheck;
+pub use client::{CityClient, ClientError, is_service_url};
 pub use escrow::{GrantError, grant_id};
+pub use keys::{Enrolled, EnrolledKey};
 pub use pull::{PullError, Pulled};
 pub use push::{BATCH, PushError, Pushed};
 pub use report::{CityFigures, Flow, Period};

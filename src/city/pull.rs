@@ -68,6 +68,17 @@ impl Server {
         Ok(pulled)
     }
 
+    /// Applies to `bank` every row of counter `code` the server holds past what `bank` verified
+    /// (the city service's verifier catching up). Returns the last seq applied, or why the
+    /// server's rows do not verify.
+    pub(super) fn catch_up(&mut self, bank: &Bank, code: &str) -> Result<u64, String> {
+        match self.pull_counter(bank, code) {
+            Ok(seq) => Ok(seq),
+            Err(Stop::Remote(e)) => Err(e.to_string()),
+            Err(Stop::Pull(e)) => Err(e.to_string()),
+        }
+    }
+
     /// One counter, batch by batch, to the server's head. Returns the last seq applied.
     fn pull_counter(&mut self, bank: &Bank, code: &str) -> Result<u64, Stop> {
         let unlinked = |seq: u64| Stop::Remote(RemoteError::Unlinked { code: code.to_string(), seq });

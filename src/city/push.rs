@@ -15,7 +15,7 @@ pub const BATCH: usize = 1000;
 const ZERO: [u8; 32] = [0; 32];
 
 /// One row of `hb_events` as pushed: seq, previous hash, hash, stored bytes.
-type Row = (i64, Vec<u8>, Vec<u8>, Vec<u8>);
+pub(super) type Row = (i64, Vec<u8>, Vec<u8>, Vec<u8>);
 
 /// What a push did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,6 +30,9 @@ pub struct Pushed {
 pub enum PushError {
     #[error(transparent)]
     City(#[from] CityError),
+    /// The city service (a push through it) refused or could not be reached.
+    #[error(transparent)]
+    Service(super::ClientError),
     #[error(transparent)]
     Bank(#[from] crate::bank::BankError),
     #[error("this counter has no code yet: set it once with `hourbank code set CODE`")]
@@ -103,22 +106,24 @@ impl Server {
             batch.push((seq as i64, prev.to_vec(), hash.to_vec(), value));
             prev = hash;
             if batch.len() == BATCH {
-                to = self.insert_batch(&code, &mut batch, &mut entries)?;
+                to = self.insert_batch(&code, &mut batch, &mut entries, None)?;
             }
         }
         if !batch.is_empty() {
-            to = self.insert_batch(&code, &mut batch, &mut entries)?;
+            to = self.insert_batch(&code, &mut batch, &mut entries, None)?;
         }
         Ok(Pushed { code, from: head, to })
     }
 
-    /// One batch in one transaction, with its derived rows and the counter's head moved to its
-    /// last seq.
-    fn insert_batch(
+    /// One batch in one transaction, with its derived rows, the counter's signature over its
+    /// last event (when it came through the service), and the counter's head moved to its last
+    /// seq.
+    pub(super) fn insert_batch(
         &mut self,
         code: &str,
         batch: &mut Vec<Row>,
         entries: &mut Vec<EntryRow>,
+        signature: Option<&[u8]>,
     ) -> Result<u64, PushError> {
         let last = batch.last().map_or(0, |b| b.0);
         // One statement a batch (arrays unnested server-side): a round trip per event would
@@ -178,6 +183,13 @@ impl Server {
         .map_err(sql("a batch's report rows"))?;
         release_to_pools(entries, &mut tx)?;
         entries.clear();
+        if let Some(signature) = signature {
+            tx.execute(
+                "INSERT INTO hb_signatures (counter, seq, signature) VALUES ($1, $2, $3)",
+                &[&code, &last, &signature],
+            )
+            .map_err(sql("the batch's signature"))?;
+        }
         tx.execute("UPDATE hb_counters SET head_seq = $2 WHERE code = $1", &[&code, &last])
             .map_err(sql("the counter's head"))?;
         tx.commit().map_err(sql("a batch of events"))?;
@@ -242,7 +254,7 @@ fn check_grants(
 }
 
 /// The server's last seq for `code` and that row's hash.
-fn server_head(server: &mut Server, code: &str) -> Result<(u64, Vec<u8>), CityError> {
+pub(super) fn server_head(server: &mut Server, code: &str) -> Result<(u64, Vec<u8>), CityError> {
     let row = server
         .client()
         .query_one("SELECT seq, hash FROM hb_events WHERE counter = $1 ORDER BY seq DESC LIMIT 1", &[&code])

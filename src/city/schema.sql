@@ -82,3 +82,36 @@ ALTER TABLE hb_entries ADD COLUMN IF NOT EXISTS grant_id TEXT;
 -- A grant is journalled once, by one entry, city-wide.
 CREATE UNIQUE INDEX IF NOT EXISTS hb_entries_grant ON hb_entries (grant_id) WHERE grant_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS hb_grants_counter ON hb_grants (counter);
+
+-- The city service (`hourbank city serve`, DESIGN §8). Each counter's public key, enrolled by
+-- the city's admin: the service authenticates every request by it and every reader verifies the
+-- counter's signatures with it. A revoked counter's past events stay valid; it can do nothing
+-- more. `enrolled_head`: the counter's head on the server when it was enrolled — events up to
+-- it were pushed before signatures, and are verified by their chain alone.
+CREATE TABLE IF NOT EXISTS hb_keys (
+    counter       TEXT        PRIMARY KEY REFERENCES hb_counters (code),
+    public_key    BYTEA       NOT NULL CHECK (length(public_key) = 32),
+    enrolled_head BIGINT      NOT NULL DEFAULT 0 CHECK (enrolled_head >= 0),
+    enrolled_at   TIMESTAMPTZ NOT NULL DEFAULT now(),
+    revoked_at    TIMESTAMPTZ
+);
+
+-- A counter's signature over the head of a batch it pushed (its last seq and that event's link
+-- hash: the chain covers every event before it), stored beside the events.
+CREATE TABLE IF NOT EXISTS hb_signatures (
+    counter   TEXT   NOT NULL,
+    seq       BIGINT NOT NULL,
+    signature BYTEA  NOT NULL CHECK (length(signature) = 64),
+    PRIMARY KEY (counter, seq),
+    FOREIGN KEY (counter, seq) REFERENCES hb_events (counter, seq)
+);
+
+-- Request nonces seen in the last minutes, so a signed request replayed is refused by every
+-- instance of the service (they share nothing else).
+CREATE TABLE IF NOT EXISTS hb_nonces (
+    counter TEXT        NOT NULL,
+    nonce   TEXT        NOT NULL,
+    seen_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    PRIMARY KEY (counter, nonce)
+);
+CREATE INDEX IF NOT EXISTS hb_nonces_seen ON hb_nonces (seen_at);

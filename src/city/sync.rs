@@ -47,6 +47,7 @@ impl SyncError {
             SyncError::Connect(e)
             | SyncError::Push(PushError::City(e))
             | SyncError::Pull(PullError::City(e)) => e.transient(),
+            SyncError::Push(PushError::Service(e)) => e.transient(),
             _ => false,
         }
     }

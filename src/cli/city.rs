@@ -49,6 +49,7 @@ impl From<PushError> for Failure {
     fn from(e: PushError) -> Self {
         match e {
             PushError::City(c) => c.into(),
+            PushError::Service(c) => c.into(),
             PushError::Bank(b) => b.into(),
             PushError::NoCode | PushError::Fork { .. } | PushError::UnknownGrant { .. } => {
                 Failure { code: exit::REFUSED, message: e.to_string() }
@@ -139,12 +140,66 @@ pub enum CityCmd {
         #[arg(long, global = true, value_enum)]
         format: Option<super::report::Format>,
     },
+    /// Run the city service: counters push, pull and take grants through it over HTTPS,
+    /// signed by their keys; it is the only holder of the database login that writes
+    Serve {
+        /// The address to listen on, e.g. 0.0.0.0:7443 (plain HTTP only on a loopback address)
+        #[arg(long, default_value = "127.0.0.1:7443")]
+        listen: std::net::SocketAddr,
+        /// The database, with the service's own login [default: $HOURBANK_CITY_DB]
+        #[arg(long, env = "HOURBANK_CITY_DB")]
+        db: String,
+        /// The TLS certificate chain (PEM)
+        #[arg(long, requires = "tls_key")]
+        tls_cert: Option<std::path::PathBuf>,
+        /// The TLS private key (PEM)
+        #[arg(long, requires = "tls_cert")]
+        tls_key: Option<std::path::PathBuf>,
+        /// Where to cache the chains it verified [default: a temporary directory]
+        #[arg(long)]
+        cache: Option<std::path::PathBuf>,
+    },
+    /// Enroll a counter's public key (from `hourbank code show` at that counter), with the
+    /// city admin's database login
+    Enroll {
+        /// The counter's code, e.g. JH-LL-01
+        code: String,
+        /// Its public key, `ed25519:…`
+        key: String,
+        /// The database [default: $HOURBANK_CITY_DB]
+        #[arg(long, env = "HOURBANK_CITY_DB")]
+        db: String,
+    },
+    /// Revoke a lost counter's key: the service refuses it from now on; its past events stay
+    Revoke {
+        /// The counter's code
+        code: String,
+        /// The database [default: $HOURBANK_CITY_DB]
+        #[arg(long, env = "HOURBANK_CITY_DB")]
+        db: String,
+    },
     /// Cards that two counters registered with different details (as of the last sync)
     Conflicts {
         /// Print the list as JSON
         #[arg(long)]
         json: bool,
     },
+}
+
+impl From<crate::city::ClientError> for Failure {
+    fn from(e: crate::city::ClientError) -> Self {
+        use crate::city::ClientError;
+        let code = match &e {
+            ClientError::Url(_) | ClientError::NoKey => exit::BAD_INPUT,
+            ClientError::Refused(r) if r.code == crate::city::wire::refusal::UNAVAILABLE => {
+                exit::STORE_UNAVAILABLE
+            }
+            ClientError::Refused(_) => exit::REFUSED,
+            ClientError::Connect(_) => exit::STORE_UNAVAILABLE,
+            ClientError::Bank(_) => exit::STORE_UNAVAILABLE,
+        };
+        Failure { code, message: e.to_string() }
+    }
 }
 
 impl From<CityError> for Failure {
@@ -163,6 +218,39 @@ pub fn run(store: Option<std::path::PathBuf>, cmd: CityCmd) -> CliResult {
         CityCmd::Conflicts { json } => conflicts(store, json)?,
         CityCmd::Check { url, json } => check(url, json)?,
         CityCmd::Report { what, url, out, format } => city_report(what, url, out, format)?,
+        CityCmd::Serve { listen, db, tls_cert, tls_key, cache } => {
+            serve(listen, db, tls_cert.zip(tls_key), cache)?
+        }
+        CityCmd::Enroll { code, key, db } => {
+            let code = crate::domain::CounterCode::parse(&code)?;
+            let key = crate::bank::parse_public(&key).ok_or_else(|| {
+                Failure::bad_input(format!(
+                    "{key:?} is not a public key as `hourbank code show` prints it (ed25519:…)"
+                ))
+            })?;
+            match Server::connect(&db)?.enroll(&code, &key)? {
+                crate::city::Enrolled::New { head } => {
+                    say!(
+                        "enrolled {code} {}: its events after #{head} must carry its signature",
+                        crate::bank::public_text(&key)
+                    )
+                }
+                crate::city::Enrolled::Already => {
+                    say!("{code} was enrolled with this key already: nothing changed")
+                }
+            }
+        }
+        CityCmd::Revoke { code, db } => {
+            let code = crate::domain::CounterCode::parse(&code)?;
+            if Server::connect(&db)?.revoke(&code)? {
+                say!("revoked {code}: the service refuses it from now on; its past events stay valid");
+            } else {
+                return Err(Failure {
+                    code: exit::REFUSED,
+                    message: format!("{code} is not enrolled, or was revoked before"),
+                });
+            }
+        }
         CityCmd::Init { url } => {
             let mut server = Server::connect(&url)?;
             server.init()?;
@@ -173,6 +261,24 @@ pub fn run(store: Option<std::path::PathBuf>, cmd: CityCmd) -> CliResult {
             );
         }
     }
+    Ok(())
+}
+
+/// `hourbank city serve`: runs until SIGINT or SIGTERM, then finishes the requests in flight.
+fn serve(
+    listen: std::net::SocketAddr,
+    db: String,
+    tls: Option<(std::path::PathBuf, std::path::PathBuf)>,
+    cache: Option<std::path::PathBuf>,
+) -> CliResult {
+    use crate::city::service;
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let running = service::start(service::ServeOptions { listen, db, tls, cache })
+        .map_err(|e| Failure { code: exit::STORE_UNAVAILABLE, message: e.to_string() })?;
+    service::log(format_args!("city service listening on {scheme}://{}", running.addr));
+    service::stop_on_signal(&running);
+    running.wait().map_err(|e| Failure { code: exit::STORE_UNAVAILABLE, message: e.to_string() })?;
+    service::log(format_args!("city service stopped"));
     Ok(())
 }
 

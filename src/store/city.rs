@@ -12,7 +12,7 @@ use super::codec;
 use super::keys::{read_u64, u64_key};
 use super::records::AccountRecord;
 use super::restore::append_events;
-use super::tree::{ACCOUNTS, CARD_INDEX, CITY_COUNTERS, META, TreeId, VOLUNTEERS};
+use super::tree::{ACCOUNTS, ACTIVITIES, CARD_INDEX, CITY_COUNTERS, JOURNAL, META, TreeId, VOLUNTEERS};
 use super::tx::{Abort, Head, TxView, lift};
 use super::{Store, StoreError, meta};
 use crate::domain::ledger::ApplyError;
@@ -97,6 +97,21 @@ impl Store {
     /// How far `code`'s chain is verified here (the default head when nothing was pulled).
     pub fn city_head(&self, code: &str) -> Result<Head, StoreError> {
         Ok(self.city_get(META, code, meta::HEAD)?.unwrap_or_default())
+    }
+
+    /// Event `seq` of `code`'s chain, as applied here.
+    pub fn city_event(&self, code: &str, seq: u64) -> Result<Option<Event>, StoreError> {
+        self.city_get(JOURNAL, code, &u64_key(seq))
+    }
+
+    /// Volunteer `id` as counter `code` registered them.
+    pub fn city_volunteer(&self, code: &str, id: u64) -> Result<Option<Volunteer>, StoreError> {
+        self.city_get(VOLUNTEERS, code, &u64_key(id))
+    }
+
+    /// Activity `id` of counter `code`.
+    pub fn city_activity(&self, code: &str, id: u64) -> Result<Option<crate::domain::Activity>, StoreError> {
+        self.city_get(ACTIVITIES, code, &u64_key(id))
     }
 
     /// Every other counter this store has pulled from, by code.

@@ -1,0 +1,205 @@
+//! The counter's side of the city service: HTTPS (plain HTTP only to a loopback address) with
+//! every request signed by the counter's key (`wire::request_message`). Blocking, with
+//! timeouts: the sync runs on its own thread, never the UI's.
+
+use std::time::Duration;
+
+use super::push::BATCH;
+use super::wire::{self, Head, PushRequest, Refusal};
+use super::{PushError, Pushed};
+use crate::bank::{Bank, CounterKey, StoredEvent};
+
+/// A whole request may take this long; a dead network is an error within it, never a hang.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// The largest answer read: a pull batch with room to spare (it is refused before read whole).
+const MAX_ANSWER: u64 = 80 * 1024 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("the city service URL is not understood: {0}")]
+    Url(String),
+    #[error("cannot reach the city service: {0}")]
+    Connect(String),
+    /// The service answered no.
+    #[error("the city service refused: {}", .0.message)]
+    Refused(Refusal),
+    #[error(
+        "this counter has no signing key yet: set its code with `hourbank code set CODE`, then have it enrolled"
+    )]
+    NoKey,
+    #[error(transparent)]
+    Bank(#[from] crate::bank::BankError),
+}
+
+impl ClientError {
+    /// Whether trying again later may succeed.
+    pub fn transient(&self) -> bool {
+        match self {
+            ClientError::Connect(_) => true,
+            ClientError::Refused(r) => r.code == wire::refusal::UNAVAILABLE,
+            _ => false,
+        }
+    }
+}
+
+/// Whether `url` names the city service (rather than a database).
+pub fn is_service_url(url: &str) -> bool {
+    url.starts_with("https://") || url.starts_with("http://")
+}
+
+pub struct CityClient {
+    base: String,
+    agent: ureq::Agent,
+    code: String,
+    key: CounterKey,
+}
+
+impl CityClient {
+    /// A client for the service at `url` (`https://city.example:7443`; `http://` only to a
+    /// loopback address), signing as `bank`'s counter. `$HOURBANK_CITY_CA` (a PEM file) is
+    /// the city's own CA, trusted instead of the public roots.
+    pub fn new(url: &str, bank: &Bank) -> Result<CityClient, ClientError> {
+        let base = url.trim_end_matches('/').to_string();
+        let host = base
+            .split_once("://")
+            .map(|(_, rest)| rest.split(['/', '?']).next().unwrap_or_default())
+            .ok_or_else(|| ClientError::Url(url.into()))?;
+        if base.starts_with("http://") && !is_loopback(host) {
+            return Err(ClientError::Url(format!(
+                "{url}: plain http is only for a service on this machine; use https://"
+            )));
+        }
+        if !is_service_url(&base) {
+            return Err(ClientError::Url(url.into()));
+        }
+        let code = bank.counter_code()?.ok_or(ClientError::NoKey)?.to_string();
+        let key = bank.counter_key()?.ok_or(ClientError::NoKey)?;
+        let mut tls = ureq::tls::TlsConfig::builder();
+        if let Some(ca) = std::env::var_os("HOURBANK_CITY_CA") {
+            let pem = std::fs::read(&ca)
+                .map_err(|e| ClientError::Url(format!("HOURBANK_CITY_CA {}: {e}", ca.to_string_lossy())))?;
+            let cert = ureq::tls::Certificate::from_pem(&pem)
+                .map_err(|e| ClientError::Url(format!("HOURBANK_CITY_CA {}: {e}", ca.to_string_lossy())))?;
+            tls = tls.root_certs(ureq::tls::RootCerts::new_with_certs(&[cert]));
+        }
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .timeout_global(Some(REQUEST_TIMEOUT))
+            .timeout_connect(Some(CONNECT_TIMEOUT))
+            .http_status_as_error(false)
+            .tls_config(tls.build())
+            .build()
+            .into();
+        Ok(CityClient { base, agent, code, key })
+    }
+
+    pub fn code(&self) -> &str {
+        &self.code
+    }
+
+    /// One signed request; the answer's body when it is 2xx, else the service's refusal.
+    fn call(&self, method: &str, path: &str, body: &[u8]) -> Result<Vec<u8>, ClientError> {
+        let time = chrono::Utc::now().timestamp_millis();
+        let mut nonce = [0u8; 16];
+        argon2::password_hash::rand_core::RngCore::fill_bytes(
+            &mut argon2::password_hash::rand_core::OsRng,
+            &mut nonce,
+        );
+        let nonce = data_encoding::HEXLOWER.encode(&nonce);
+        let signature = self.key.sign(&wire::request_message(method, path, time, &nonce, body));
+        let url = format!("{}{path}", self.base);
+        let sign = |r: ureq::RequestBuilder<ureq::typestate::WithBody>| {
+            r.header(wire::HEADER_COUNTER, &self.code)
+                .header(wire::HEADER_TIME, time.to_string())
+                .header(wire::HEADER_NONCE, &nonce)
+                .header(wire::HEADER_SIGNATURE, data_encoding::BASE64.encode(&signature))
+                .header("content-type", "application/json")
+        };
+        let answer = match method {
+            "GET" => self
+                .agent
+                .get(&url)
+                .header(wire::HEADER_COUNTER, &self.code)
+                .header(wire::HEADER_TIME, time.to_string())
+                .header(wire::HEADER_NONCE, &nonce)
+                .header(wire::HEADER_SIGNATURE, data_encoding::BASE64.encode(&signature))
+                .call(),
+            _ => sign(self.agent.post(&url)).send(body),
+        };
+        let mut answer = answer.map_err(|e| ClientError::Connect(e.to_string()))?;
+        let status = answer.status();
+        let bytes = answer
+            .body_mut()
+            .with_config()
+            .limit(MAX_ANSWER)
+            .read_to_vec()
+            .map_err(|e| ClientError::Connect(format!("reading the answer: {e}")))?;
+        if status.is_success() {
+            return Ok(bytes);
+        }
+        let refusal = serde_json::from_slice::<Refusal>(&bytes).unwrap_or_else(|_| Refusal {
+            code: wire::refusal::UNAVAILABLE.into(),
+            message: format!("HTTP {status}"),
+            head: None,
+        });
+        Err(ClientError::Refused(refusal))
+    }
+
+    fn answer<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ClientError> {
+        serde_json::from_slice(bytes)
+            .map_err(|e| ClientError::Connect(format!("an answer not understood: {e}")))
+    }
+
+    /// This counter's head on the service.
+    pub fn head(&self) -> Result<Head, ClientError> {
+        Self::answer(&self.call("GET", "/v1/head", b"")?)
+    }
+
+    /// Pushes every event of `bank` the service lacks, a signed batch at a time. Before
+    /// anything, the service's last event of this counter must be this store's own (else this
+    /// store is not the one that wrote it: nothing is pushed).
+    pub fn push(&self, bank: &Bank) -> Result<Pushed, PushError> {
+        let head = self.head().map_err(PushError::Service)?;
+        let mut prev: [u8; 32] = if head.seq == 0 {
+            [0; 32]
+        } else {
+            let (seq, value) = bank
+                .stored_events_from(head.seq)
+                .next()
+                .transpose()?
+                .ok_or(PushError::Fork { code: self.code.clone(), seq: head.seq })?;
+            let local = StoredEvent::split(&value).ok_or(PushError::Damaged(seq))?.hash();
+            if seq != head.seq || local.as_slice() != head.hash.as_slice() {
+                return Err(PushError::Fork { code: self.code.clone(), seq: head.seq });
+            }
+            local
+        };
+        let mut to = head.seq;
+        let mut batch: Vec<Vec<u8>> = Vec::with_capacity(BATCH);
+        let mut events = bank.stored_events_from(head.seq + 1).peekable();
+        while let Some(item) = events.next() {
+            let (seq, value) = item?;
+            let stored =
+                StoredEvent::split(&value).filter(|s| s.follows(&prev)).ok_or(PushError::Damaged(seq))?;
+            prev = stored.hash();
+            batch.push(value);
+            if batch.len() == BATCH || events.peek().is_none() {
+                let last = to + batch.len() as u64;
+                let signature = self.key.sign(&wire::head_message(&self.code, last, &prev)).to_vec();
+                let request = PushRequest { from: to, events: std::mem::take(&mut batch), signature };
+                let body = serde_json::to_vec(&request)
+                    .map_err(|e| PushError::Service(ClientError::Url(e.to_string())))?;
+                let done: Head =
+                    Self::answer(&self.call("POST", "/v1/push", &body).map_err(PushError::Service)?)
+                        .map_err(PushError::Service)?;
+                to = done.seq;
+            }
+        }
+        Ok(Pushed { code: self.code.clone(), from: head.seq, to })
+    }
+}
+
+fn is_loopback(host: &str) -> bool {
+    let name = host.rsplit_once(':').map_or(host, |(h, _)| h).trim_start_matches('[').trim_end_matches(']');
+    name == "localhost" || name.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}

@@ -1,0 +1,232 @@
+//! The service's requests, each a plain function over typed extractors, and its one error
+//! type mapped to a response in one place.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Extension, State as Extract};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+use super::State;
+use super::auth::Counter;
+use crate::bank::{Bank, RemoteError, RowNames, StoredEvent};
+use crate::city::push::{BATCH, Row, server_head};
+use crate::city::wire::{self, Head, PushRequest, Refusal, refusal};
+use crate::city::{CityError, PushError, Server};
+
+/// A refusal with its HTTP status.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    refusal: Refusal,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &str, message: String) -> ApiError {
+        ApiError { status, refusal: Refusal { code: code.into(), message, head: None } }
+    }
+    pub fn unauthenticated(message: String) -> ApiError {
+        ApiError::new(StatusCode::UNAUTHORIZED, refusal::UNAUTHENTICATED, message)
+    }
+    pub fn revoked(message: String) -> ApiError {
+        ApiError::new(StatusCode::FORBIDDEN, refusal::REVOKED, message)
+    }
+    pub fn replayed(message: String) -> ApiError {
+        ApiError::new(StatusCode::UNAUTHORIZED, refusal::REPLAYED, message)
+    }
+    pub fn bad_request(message: String) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, refusal::BAD_REQUEST, message)
+    }
+    pub fn refused(message: String) -> ApiError {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, refusal::REFUSED, message)
+    }
+    pub fn unavailable(message: String) -> ApiError {
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, refusal::UNAVAILABLE, message)
+    }
+    fn stale(head: u64, hash: Vec<u8>, message: String) -> ApiError {
+        let mut e = ApiError::new(StatusCode::CONFLICT, refusal::STALE, message);
+        e.refusal.head = Some(Head { seq: head, hash });
+        e
+    }
+}
+
+impl From<CityError> for ApiError {
+    fn from(e: CityError) -> Self {
+        ApiError::unavailable(e.to_string())
+    }
+}
+
+impl From<crate::bank::BankError> for ApiError {
+    fn from(e: crate::bank::BankError) -> Self {
+        ApiError::unavailable(format!("the verifier: {e}"))
+    }
+}
+
+impl From<PushError> for ApiError {
+    fn from(e: PushError) -> Self {
+        match e {
+            PushError::City(c) => c.into(),
+            other @ PushError::UnknownGrant { .. } => ApiError::refused(other.to_string()),
+            other => ApiError::unavailable(other.to_string()),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        super::log(format_args!(
+            "refused {} {}: {}",
+            self.status.as_u16(),
+            self.refusal.code,
+            self.refusal.message
+        ));
+        (self.status, Json(self.refusal)).into_response()
+    }
+}
+
+pub async fn health() -> &'static str {
+    "ok"
+}
+
+/// `GET /v1/head`: the calling counter's head on the server.
+pub async fn head(
+    Extract(state): Extract<Arc<State>>,
+    Extension(Counter(code)): Extension<Counter>,
+) -> Result<Json<Head>, ApiError> {
+    let (seq, hash) = state.blocking(move |_, server| Ok(server_head(server, &code)?)).await?;
+    Ok(Json(Head { seq, hash }))
+}
+
+/// `POST /v1/push`: a batch of the calling counter's events, verified at the door.
+pub async fn push(
+    Extract(state): Extract<Arc<State>>,
+    Extension(Counter(code)): Extension<Counter>,
+    body: Bytes,
+) -> Result<Json<Head>, ApiError> {
+    let request: PushRequest = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::bad_request(format!("not a push request: {e}")))?;
+    let head = state.blocking(move |state, server| verify_and_store(state, server, &code, request)).await?;
+    Ok(Json(head))
+}
+
+/// The rules at the door: the batch continues the server's head, is signed by the counter,
+/// and passes — on that counter's own state, in the service's verifier — the chain, the checks
+/// a backup's events pass and the same `ledger::apply` the counters run. Only then is any of it
+/// stored, with everything derived from it, in one transaction.
+fn verify_and_store(
+    state: &State,
+    server: &mut Server,
+    code: &str,
+    request: PushRequest,
+) -> Result<Head, ApiError> {
+    if request.events.is_empty() || request.events.len() > BATCH {
+        return Err(ApiError::bad_request(format!("a push holds 1 to {BATCH} events")));
+    }
+    let (head, head_hash) = server_head(server, code)?;
+    if request.from != head {
+        return Err(ApiError::stale(
+            head,
+            head_hash,
+            format!("the city holds {code}'s chain up to #{head}; the push started after #{}", request.from),
+        ));
+    }
+    let last_seq = head + request.events.len() as u64;
+    let last_hash = request
+        .events
+        .last()
+        .and_then(|v| StoredEvent::split(v))
+        .map(|s| s.hash())
+        .ok_or_else(|| ApiError::refused(format!("event {code} #{last_seq} is not a stored event")))?;
+    let key = server
+        .enrolled_key(code)?
+        .ok_or_else(|| ApiError::unauthenticated(format!("counter {code} is not enrolled")))?;
+    if !wire::verify(&key.key, &wire::head_message(code, last_seq, &last_hash), &request.signature) {
+        return Err(ApiError::refused(format!(
+            "the batch up to {code} #{last_seq} is not signed by counter {code}'s enrolled key; nothing was stored"
+        )));
+    }
+    let mut verifier = state.verifier();
+    if !in_step(&verifier.bank, server, code, head, &head_hash)? {
+        // The cache is out of step with the database (a batch verified and then not stored):
+        // start again from the database.
+        state.rebuild(&mut verifier)?;
+        if !in_step(&verifier.bank, server, code, head, &head_hash)? {
+            return Err(ApiError::unavailable(format!(
+                "the service could not verify {code}'s chain as stored"
+            )));
+        }
+    }
+    let rows: Vec<(u64, Vec<u8>)> = (head + 1..).zip(request.events).collect();
+    match verifier.bank.apply_remote(code, &rows) {
+        Ok(_) => {}
+        Err(RemoteError::Store(e)) => return Err(ApiError::unavailable(format!("the verifier: {e}"))),
+        Err(refused) => {
+            return Err(ApiError::refused(format!("{}; nothing was stored", pushed_words(&refused))));
+        }
+    }
+    let stored = store(&verifier.bank, server, code, head_hash, rows, &request.signature);
+    if stored.is_err() {
+        // Verified here and not stored there: this cache is ahead of the database.
+        state.rebuild(&mut verifier)?;
+    }
+    stored
+}
+
+/// The verifier holds `code`'s chain exactly to the database's head (catching up first).
+fn in_step(
+    bank: &Bank,
+    server: &mut Server,
+    code: &str,
+    head: u64,
+    head_hash: &[u8],
+) -> Result<bool, ApiError> {
+    let (next, _) = bank.city_head(code)?;
+    if next - 1 < head {
+        server
+            .catch_up(bank, code)
+            .map_err(|e| ApiError::unavailable(format!("the database's rows of {code}: {e}")))?;
+    }
+    let (next, hash) = bank.city_head(code)?;
+    Ok(next - 1 == head && hash.as_slice() == head_hash)
+}
+
+/// A refusal of a pushed event as its pusher reads it (the words the pull uses say "the city
+/// server's event", which here is the counter's own).
+fn pushed_words(e: &RemoteError) -> String {
+    match e {
+        RemoteError::Unlinked { code, seq } => {
+            format!("event {code} #{seq} does not continue {code}'s chain")
+        }
+        RemoteError::Refused { code, seq, rule } => {
+            format!("event {code} #{seq} breaks a ledger rule ({rule})")
+        }
+        RemoteError::Unwritable { code, seq, why } => {
+            format!("event {code} #{seq} is not one a counter could have written ({why})")
+        }
+        RemoteError::Store(e) => e.to_string(),
+    }
+}
+
+/// The verified batch, its derived rows and signature, in one database transaction.
+fn store(
+    bank: &Bank,
+    server: &mut Server,
+    code: &str,
+    head_hash: Vec<u8>,
+    rows: Vec<(u64, Vec<u8>)>,
+    signature: &[u8],
+) -> Result<Head, ApiError> {
+    let mut names = RowNames::default();
+    let mut entries = Vec::new();
+    let mut batch: Vec<Row> = Vec::with_capacity(rows.len());
+    let mut prev = head_hash;
+    for (seq, value) in rows {
+        entries.extend(bank.city_entry_rows(code, seq, &value, &mut names)?);
+        let hash = StoredEvent::split(&value).map(|s| s.hash().to_vec()).unwrap_or_default();
+        batch.push((seq as i64, std::mem::replace(&mut prev, hash.clone()), hash, value));
+    }
+    let to = server.insert_batch(code, &mut batch, &mut entries, Some(signature))?;
+    Ok(Head { seq: to, hash: prev })
+}

@@ -1,0 +1,124 @@
+//! What counters and the city service say to each other, in one place: the requests and
+//! answers (JSON; event bytes in base64), how a request is signed, and what a counter's
+//! signature over a pushed batch covers. Both sides build and check the same bytes here.
+
+use ed25519_dalek::{Signature, Verifier, VerifyingKey};
+use serde::{Deserialize, Serialize};
+
+/// Headers of a signed request.
+pub const HEADER_COUNTER: &str = "x-hourbank-counter";
+pub const HEADER_TIME: &str = "x-hourbank-time";
+pub const HEADER_NONCE: &str = "x-hourbank-nonce";
+pub const HEADER_SIGNATURE: &str = "x-hourbank-signature";
+
+/// How far a request's time may be from the service's clock (either way), in milliseconds.
+/// Nonces are kept for twice as long, so a request is accepted once.
+pub const TIME_WINDOW_MS: i64 = 5 * 60 * 1000;
+
+/// The bytes a counter signs for a request: method, path with query, its time and nonce, and
+/// the body's blake3. Nothing else of the request matters to the service.
+pub fn request_message(method: &str, path: &str, time_ms: i64, nonce: &str, body: &[u8]) -> Vec<u8> {
+    format!("hourbank request v1\n{method}\n{path}\n{time_ms}\n{nonce}\n{}", blake3::hash(body).to_hex())
+        .into_bytes()
+}
+
+/// The bytes a counter signs for the head of a batch it pushes: its code, the batch's last seq
+/// and that event's link hash. The chain covers every event before it, so one signature a
+/// batch proves who wrote all of them.
+pub fn head_message(code: &str, seq: u64, hash: &[u8; 32]) -> Vec<u8> {
+    let mut m = Vec::with_capacity(32 + code.len() + 8 + 32);
+    m.extend_from_slice(b"hourbank head v1\0");
+    m.extend_from_slice(code.as_bytes());
+    m.push(0);
+    m.extend_from_slice(&seq.to_be_bytes());
+    m.extend_from_slice(hash);
+    m
+}
+
+/// Whether `signature` is `key`'s over `message`.
+pub fn verify(key: &VerifyingKey, message: &[u8], signature: &[u8]) -> bool {
+    let Ok(bytes) = <[u8; 64]>::try_from(signature) else { return false };
+    key.verify(message, &Signature::from_bytes(&bytes)).is_ok()
+}
+
+/// Bytes as JSON carries them.
+pub mod b64 {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&data_encoding::BASE64.encode(bytes))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let text = <&str>::deserialize(d)?;
+        data_encoding::BASE64.decode(text.as_bytes()).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Base64 bytes, one per element.
+pub mod b64_list {
+    use serde::{Deserialize, Deserializer, Serializer, ser::SerializeSeq};
+
+    pub fn serialize<S: Serializer>(list: &[Vec<u8>], s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(list.len()))?;
+        for bytes in list {
+            seq.serialize_element(&data_encoding::BASE64.encode(bytes))?;
+        }
+        seq.end()
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Vec<u8>>, D::Error> {
+        let texts = Vec::<String>::deserialize(d)?;
+        texts
+            .iter()
+            .map(|t| data_encoding::BASE64.decode(t.as_bytes()).map_err(serde::de::Error::custom))
+            .collect()
+    }
+}
+
+/// The head of a counter's chain on the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Head {
+    pub seq: u64,
+    #[serde(with = "b64")]
+    pub hash: Vec<u8>,
+}
+
+/// `POST /v1/push`: events continuing the server's head `from`, and the counter's signature
+/// over the last one's head.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PushRequest {
+    pub from: u64,
+    #[serde(with = "b64_list")]
+    pub events: Vec<Vec<u8>>,
+    #[serde(with = "b64")]
+    pub signature: Vec<u8>,
+}
+
+/// Why the service said no: a word a program matches, and a sentence a person reads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refusal {
+    pub code: String,
+    pub message: String,
+    /// The server's head, when the request did not continue it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub head: Option<Head>,
+}
+
+/// Refusal codes.
+pub mod refusal {
+    /// No key enrolled for that counter, or a signature that does not verify.
+    pub const UNAUTHENTICATED: &str = "unauthenticated";
+    /// The counter's key was revoked.
+    pub const REVOKED: &str = "revoked";
+    /// Time outside the window, or a nonce seen before.
+    pub const REPLAYED: &str = "replayed";
+    /// The push does not continue the server's head.
+    pub const STALE: &str = "stale";
+    /// The batch breaks a rule: nothing of it was stored.
+    pub const REFUSED: &str = "refused";
+    /// Plain bad input (unreadable JSON, a field out of range).
+    pub const BAD_REQUEST: &str = "bad_request";
+    /// The service could not reach its database, or failed: try again.
+    pub const UNAVAILABLE: &str = "unavailable";
+}

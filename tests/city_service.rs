@@ -1,0 +1,281 @@
+//! The city service (`hourbank city serve`) against the real PostgreSQL: counters hold a key,
+//! every request is signed, and a pushed batch is verified at the door — its signature, its
+//! chain, the checks a backup's events pass and the ledger rules over that counter's own state
+//! — before any of it is stored.
+
+#[path = "pg/city.rs"]
+mod city;
+mod common;
+mod pg;
+
+use city::*;
+use common::*;
+use hourbank::bank::Bank;
+use hourbank::city::service::{self, Running, ServeOptions};
+use hourbank::city::wire::{self, PushRequest};
+use hourbank::city::{CityClient, ClientError, PushError, Server};
+use hourbank::domain::{EventKind, Minutes};
+
+fn start(db: &str) -> Running {
+    service::start(ServeOptions {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        db: db.to_string(),
+        tls: None,
+        cache: None,
+    })
+    .expect("the service starts")
+}
+
+fn url(running: &Running) -> String {
+    format!("http://{}", running.addr)
+}
+
+/// Enrolls the counter with its own key, as the city's admin does.
+fn enroll(db: &str, bank: &Bank) {
+    let code = bank.counter_code().unwrap().unwrap();
+    let key = bank.counter_key().unwrap().unwrap().verifying_key();
+    Server::connect(db).unwrap().enroll(&code, &key).unwrap();
+}
+
+fn refusal(e: PushError) -> wire::Refusal {
+    match e {
+        PushError::Service(ClientError::Refused(r)) => r,
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+fn events_on_server(db: &str, code: &str) -> i64 {
+    let mut sql = postgres::Client::connect(db, postgres::NoTls).unwrap();
+    sql.query_one("SELECT count(*) FROM hb_events WHERE counter = $1 AND seq > 0", &[&code]).unwrap().get(0)
+}
+
+#[test]
+fn a_push_through_the_service_is_stored_signed_with_its_report_rows_and_city_check_agrees() {
+    let Some(db) = pg::database("svc_push") else { return };
+    city_init(&db.url);
+    let service = start(&db.url);
+    let dir = tempfile::tempdir().unwrap();
+    let a = big_counter(dir.path(), "JH-A-01"); // about 40,500 events: 41 batches
+    let bank = Bank::open(&a).unwrap();
+    enroll(&db.url, &bank);
+    let last = bank.last_seq().unwrap();
+    let client = CityClient::new(&url(&service), &bank).unwrap();
+    let pushed = client.push(&bank).unwrap();
+    assert_eq!((pushed.from, pushed.to), (0, last));
+    assert_eq!(events_on_server(&db.url, "JH-A-01"), last as i64);
+    // Every batch's head is signed by A's key, and the signature is stored beside the events.
+    let key = bank.counter_key().unwrap().unwrap().verifying_key();
+    let mut sql = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
+    let signed = sql
+        .query(
+            "SELECT s.seq, e.hash, s.signature FROM hb_signatures s JOIN hb_events e USING (counter, seq)
+             WHERE s.counter = 'JH-A-01' ORDER BY s.seq",
+            &[],
+        )
+        .unwrap();
+    assert_eq!(signed.len() as u64, last.div_ceil(1000));
+    for row in &signed {
+        let hash: Vec<u8> = row.get(1);
+        let message = wire::head_message("JH-A-01", row.get::<_, i64>(0) as u64, &hash.try_into().unwrap());
+        assert!(wire::verify(&key, &message, &row.get::<_, Vec<u8>>(2)));
+    }
+    assert_eq!(signed.last().unwrap().get::<_, i64>(0) as u64, last);
+    // Nothing new: a second push adds nothing.
+    let again = client.push(&bank).unwrap();
+    assert_eq!((again.from, again.to), (last, last));
+    drop(bank);
+    // The report rows the service derived agree with the chains, replayed from nothing.
+    let (code, out, err) = hourbank(&a, &["city", "check", "--url", &db.url], "");
+    assert_eq!(code, 0, "{out}{err}");
+    service.stop().unwrap();
+}
+
+#[test]
+fn unenrolled_revoked_and_replayed_requests_are_refused() {
+    let Some(db) = pg::database("svc_auth") else { return };
+    city_init(&db.url);
+    let service = start(&db.url);
+    let dir = tempfile::tempdir().unwrap();
+    let a = counter(dir.path(), "JH-A-01", 1);
+    let bank = Bank::open(&a).unwrap();
+    let client = CityClient::new(&url(&service), &bank).unwrap();
+    let r = refusal(client.push(&bank).unwrap_err());
+    assert_eq!(r.code, wire::refusal::UNAUTHENTICATED, "{r:?}");
+    assert!(r.message.contains("not enrolled"), "{r:?}");
+    enroll(&db.url, &bank);
+    client.push(&bank).unwrap();
+    // Another key under A's code: refused, whatever it signs.
+    let other = tempfile::tempdir().unwrap();
+    let impostor = bare_counter(other.path(), "JH-A-01");
+    let fake = Bank::open(&impostor).unwrap();
+    let r = refusal(CityClient::new(&url(&service), &fake).unwrap().push(&fake).unwrap_err());
+    assert_eq!(r.code, wire::refusal::UNAUTHENTICATED, "{r:?}");
+    // The same signed request twice: the second is refused.
+    let key = bank.counter_key().unwrap().unwrap();
+    let time = chrono::Utc::now().timestamp_millis();
+    let nonce = "0123456789abcdef0123456789abcdef";
+    let signature = key.sign(&wire::request_message("GET", "/v1/head", time, nonce, b""));
+    let call = || {
+        ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .new_agent()
+            .get(format!("{}/v1/head", url(&service)))
+            .header(wire::HEADER_COUNTER, "JH-A-01")
+            .header(wire::HEADER_TIME, time.to_string())
+            .header(wire::HEADER_NONCE, nonce)
+            .header(wire::HEADER_SIGNATURE, data_encoding::BASE64.encode(&signature))
+            .call()
+            .unwrap()
+    };
+    assert_eq!(call().status(), 200);
+    let mut second = call();
+    assert_eq!(second.status(), 401);
+    assert!(second.body_mut().read_to_string().unwrap().contains("replayed"));
+    // Revoked: refused from now on; its events stay.
+    hourbank_ok(&a, &["city", "revoke", "JH-A-01", "--db", &db.url], "");
+    let r = refusal(client.push(&bank).unwrap_err());
+    assert_eq!(r.code, wire::refusal::REVOKED, "{r:?}");
+    assert_eq!(events_on_server(&db.url, "JH-A-01"), bank.last_seq().unwrap() as i64);
+    service.stop().unwrap();
+}
+
+/// A rogue counter (its own key, its own store edited) pushes batches that break the rules:
+/// each is refused whole at the door with the reason, and nothing of it is stored.
+#[test]
+fn a_rogue_counters_batch_is_refused_whole_at_the_door() {
+    let Some(db) = pg::database("svc_rogue") else { return };
+    city_init(&db.url);
+    let service = start(&db.url);
+    let dir = tempfile::tempdir().unwrap();
+    let a = counter(dir.path(), "JH-A-01", 2); // 30 + 31 minutes
+    let bank = Bank::open(&a).unwrap();
+    enroll(&db.url, &bank);
+    let key = bank.counter_key().unwrap().unwrap();
+    let volunteer = bank.find_card(&card("JH000001")).unwrap().id;
+    let activity = bank.find_activity("垃圾分类督导").unwrap().0;
+    let (mut prev, mut events) = ([0u8; 32], Vec::new());
+    for item in bank.stored_events_from(1) {
+        let (_, value) = item.unwrap();
+        prev = hourbank::bank::StoredEvent::split(&value).unwrap().hash();
+        events.push(value);
+    }
+    let template = bank.event(bank.last_seq().unwrap()).unwrap();
+    let forged = |kind: EventKind| {
+        let mut body = template.body.clone();
+        body.seq = events.len() as u64 + 1;
+        body.origin = hourbank::domain::Origin::Direct;
+        body.kind = kind;
+        let (hash, stored) = hourbank::store::encode_event(&prev, &body).unwrap();
+        let mut all = events.clone();
+        all.push(stored);
+        let signature = key.sign(&wire::head_message("JH-A-01", all.len() as u64, &hash)).to_vec();
+        PushRequest { from: 0, events: all, signature }
+    };
+    let cases = [
+        (
+            "a deposit over the entry cap",
+            forged(EventKind::Deposited {
+                volunteer,
+                activity,
+                minutes: Minutes::new(65_535),
+                served_on: hourbank::domain::Day::parse("2026-11-28").unwrap(),
+                note: String::new(),
+            }),
+            "could have written",
+        ),
+        (
+            "handing the city more hours than the counter holds",
+            forged(EventKind::RightsReleased { lines: vec![(volunteer, Minutes::new(6000))] }),
+            "breaks a ledger rule",
+        ),
+    ];
+    let client = Raw { base: url(&service), key: &key };
+    for (what, request, why) in cases {
+        let (status, text) = client.post("/v1/push", &serde_json::to_vec(&request).unwrap());
+        assert_eq!(status, 422, "{what}: {text}");
+        assert!(text.contains(why) && text.contains("nothing was stored"), "{what}: {text}");
+        assert_eq!(events_on_server(&db.url, "JH-A-01"), 0, "{what}: nothing of the batch");
+    }
+    // A batch signed by another key: refused too.
+    let mut request = forged(EventKind::Deposited {
+        volunteer,
+        activity,
+        minutes: Minutes::new(60),
+        served_on: hourbank::domain::Day::parse("2026-11-28").unwrap(),
+        note: String::new(),
+    });
+    request.signature[0] ^= 1;
+    let (status, text) = client.post("/v1/push", &serde_json::to_vec(&request).unwrap());
+    assert_eq!(status, 422, "{text}");
+    assert!(text.contains("not signed by counter JH-A-01"), "{text}");
+    // The honest push goes through after all that.
+    CityClient::new(&url(&service), &bank).unwrap().push(&bank).unwrap();
+    assert_eq!(events_on_server(&db.url, "JH-A-01"), bank.last_seq().unwrap() as i64);
+    service.stop().unwrap();
+}
+
+/// Two instances on one database serve the same city at once: each verifies what the other
+/// stored, from the database.
+#[test]
+fn two_service_instances_on_one_database_serve_the_same_counters() {
+    let Some(db) = pg::database("svc_two") else { return };
+    city_init(&db.url);
+    let (one, two) = (start(&db.url), start(&db.url));
+    let dir = tempfile::tempdir().unwrap();
+    let a = counter(dir.path(), "JH-A-01", 2);
+    let bank = Bank::open(&a).unwrap();
+    enroll(&db.url, &bank);
+    CityClient::new(&url(&one), &bank).unwrap().push(&bank).unwrap();
+    let sorting = bank.find_activity("垃圾分类督导").unwrap().0;
+    for i in 0..3 {
+        bank.deposit(&admin(), None, &deposit("JH000001", sorting, 40 + i)).unwrap();
+        let via = if i % 2 == 0 { &two } else { &one };
+        let pushed = CityClient::new(&url(via), &bank).unwrap().push(&bank).unwrap();
+        assert_eq!(pushed.to, bank.last_seq().unwrap(), "through instance {}", i % 2 + 1);
+    }
+    assert_eq!(events_on_server(&db.url, "JH-A-01"), bank.last_seq().unwrap() as i64);
+    drop(bank);
+    let (code, out, err) = hourbank(&a, &["city", "check", "--url", &db.url], "");
+    assert_eq!(code, 0, "{out}{err}");
+    one.stop().unwrap();
+    two.stop().unwrap();
+}
+
+#[test]
+fn plain_http_is_refused_off_loopback() {
+    let refused = service::start(ServeOptions {
+        listen: "0.0.0.0:0".parse().unwrap(),
+        db: "host=/nonexistent".into(),
+        tls: None,
+        cache: None,
+    });
+    let err = refused.err().expect("refused").to_string();
+    assert!(err.contains("loopback") && err.contains("--tls-cert"), "{err}");
+}
+
+/// Signed requests made by hand, for requests a real counter would never make.
+struct Raw<'a> {
+    base: String,
+    key: &'a hourbank::bank::CounterKey,
+}
+
+impl Raw<'_> {
+    fn post(&self, path: &str, body: &[u8]) -> (u16, String) {
+        let time = chrono::Utc::now().timestamp_millis();
+        let nonce = format!("{:032x}", rand::random::<u128>());
+        let signature = self.key.sign(&wire::request_message("POST", path, time, &nonce, body));
+        let mut answer = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .new_agent()
+            .post(format!("{}{path}", self.base))
+            .header(wire::HEADER_COUNTER, "JH-A-01")
+            .header(wire::HEADER_TIME, time.to_string())
+            .header(wire::HEADER_NONCE, &nonce)
+            .header(wire::HEADER_SIGNATURE, data_encoding::BASE64.encode(&signature))
+            .send(body)
+            .unwrap();
+        (answer.status().as_u16(), answer.body_mut().read_to_string().unwrap())
+    }
+}
