@@ -11,38 +11,7 @@ mod pg;
 use city::*;
 use common::*;
 use hourbank::bank::Bank;
-use hourbank::domain::{Event, EventKind, Minutes};
-
-/// The server's last event of `code`: seq, hash and the event.
-fn last_event(sql: &mut postgres::Client, code: &str) -> (i64, [u8; 32], Event) {
-    let row = sql
-        .query_one(
-            "SELECT seq, hash, stored FROM hb_events WHERE counter = $1 ORDER BY seq DESC LIMIT 1",
-            &[&code],
-        )
-        .unwrap();
-    let seq: i64 = row.get(0);
-    let hash: Vec<u8> = row.get(1);
-    let stored: Vec<u8> = row.get(2);
-    (seq, hash.try_into().unwrap(), hourbank::store::decode_stored(seq as u64, &stored).unwrap())
-}
-
-/// Appends `kind` to `code`'s chain on the server as the next event, linked as a real one would
-/// be (blake3 is a checksum anyone can compute), and moves the counter's head.
-fn append_forged(sql: &mut postgres::Client, code: &str, kind: EventKind) -> i64 {
-    let (seq, prev, mut event) = last_event(sql, code);
-    event.body.seq = seq as u64 + 1;
-    event.body.origin = hourbank::domain::Origin::Direct;
-    event.body.kind = kind;
-    let (hash, stored) = hourbank::store::encode_event(&prev, &event.body).unwrap();
-    sql.execute(
-        "INSERT INTO hb_events (counter, seq, prev_hash, hash, stored) VALUES ($1, $2, $3, $4, $5)",
-        &[&code, &(seq + 1), &prev.to_vec(), &hash.to_vec(), &stored],
-    )
-    .unwrap();
-    sql.execute("UPDATE hb_counters SET head_seq = $2 WHERE code = $1", &[&code, &(seq + 1)]).unwrap();
-    seq + 1
-}
+use hourbank::domain::{EventKind, Minutes};
 
 /// A's volunteer registered again under a new card, with `name` (bytes no form accepts).
 fn registration(sql: &mut postgres::Client, code: &str, card: &str, name: &str) -> EventKind {

@@ -279,3 +279,49 @@ impl Raw<'_> {
         (answer.status().as_u16(), answer.body_mut().read_to_string().unwrap())
     }
 }
+
+/// `hourbank sync` through the service: A's volunteer is found at B with the city balance; then
+/// whoever holds the database login appends a valid-looking deposit to A's chain (blake3 is a
+/// checksum anyone can extend): no signature of A's covers it, so B applies nothing of it.
+#[test]
+fn counters_sync_through_the_service_and_an_event_appended_without_the_key_is_never_applied() {
+    let Some(db) = pg::database("svc_sync") else { return };
+    city_init(&db.url);
+    let service = start(&db.url);
+    let dir = tempfile::tempdir().unwrap();
+    let a = counter(dir.path(), "JH-A-01", 3); // 93 minutes
+    let b = bare_counter(dir.path(), "JH-B-01");
+    for store in [&a, &b] {
+        enroll(&db.url, &Bank::open(store).unwrap());
+    }
+    let (code, out, err) = sync(&a, &url(&service));
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, err) = sync(&b, &url(&service));
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("pulled") && out.contains("JH-A-01 #0 →"), "{out}");
+    let balance = |store: &std::path::Path| -> serde_json::Value {
+        serde_json::from_str(&hourbank_ok(store, &["balance", "JH000001", "--json"], "")).unwrap()
+    };
+    assert_eq!(balance(&b)["city_balance_minutes"], 93);
+    // The attack: a deposit of 6,000 minutes appended to A's chain on the database.
+    let mut sql = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
+    let volunteer = Bank::open(&a).unwrap().find_card(&card("JH000001")).unwrap().id;
+    let activity = Bank::open(&a).unwrap().find_activity("垃圾分类督导").unwrap().0;
+    let forged = append_forged(
+        &mut sql,
+        "JH-A-01",
+        EventKind::Deposited {
+            volunteer,
+            activity,
+            minutes: Minutes::new(600),
+            served_on: hourbank::domain::Day::parse("2026-11-28").unwrap(),
+            note: String::new(),
+        },
+    );
+    let (code, out, err) = sync(&b, &url(&service));
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(err.contains(&format!("JH-A-01 #{forged} carries no valid signature")), "{err}");
+    assert_eq!(balance(&b)["city_balance_minutes"], 93, "nothing minted at B");
+    assert_checks(&Bank::open(&b).unwrap());
+    service.stop().unwrap();
+}

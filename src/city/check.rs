@@ -123,7 +123,8 @@ fn stopped_code(e: &crate::bank::RemoteError) -> Option<&str> {
     match e {
         crate::bank::RemoteError::Unlinked { code, .. }
         | crate::bank::RemoteError::Refused { code, .. }
-        | crate::bank::RemoteError::Unwritable { code, .. } => Some(code),
+        | crate::bank::RemoteError::Unwritable { code, .. }
+        | crate::bank::RemoteError::Unsigned { code, .. } => Some(code),
         crate::bank::RemoteError::Store(_) => None,
     }
 }

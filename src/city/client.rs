@@ -4,10 +4,11 @@
 
 use std::time::Duration;
 
+use super::pull::apply_rows;
 use super::push::BATCH;
-use super::wire::{self, Head, PushRequest, Refusal};
-use super::{PushError, Pushed};
-use crate::bank::{Bank, CounterKey, StoredEvent};
+use super::wire::{self, CounterEntry, Events, Head, PushRequest, Refusal};
+use super::{PullError, Pulled, PushError, Pushed};
+use crate::bank::{Bank, CounterKey, RemoteError, StoredEvent};
 
 /// A whole request may take this long; a dead network is an error within it, never a hang.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
@@ -196,6 +197,91 @@ impl CityClient {
             }
         }
         Ok(Pushed { code: self.code.clone(), from: head.seq, to })
+    }
+}
+
+impl CityClient {
+    /// Pulls every other counter's new events through the service. Each counter's rows are
+    /// applied only as far as a signature of that counter's enrolled key covers them (its
+    /// signature over a head covers every event before it by the chain), or as far as it was
+    /// enrolled (events pushed before signatures); a row past that, never signed, is someone
+    /// else's writing: that counter stops there, the others go on.
+    pub fn pull(&self, bank: &Bank) -> Result<Pulled, PullError> {
+        let service = |e| PullError::Service(e);
+        let counters: Vec<CounterEntry> =
+            Self::answer(&self.call("GET", "/v1/counters", b"").map_err(service)?).map_err(service)?;
+        let mut pulled = Pulled::default();
+        for entry in counters.iter().filter(|c| c.code != self.code) {
+            let (next, _) = bank.city_head(&entry.code)?;
+            match self.pull_counter(bank, entry) {
+                Ok(to) if to + 1 > next => pulled.counters.push((entry.code.clone(), next - 1, to)),
+                Ok(_) => {}
+                Err(RemoteError::Store(e)) => return Err(PullError::Bank(e.into())),
+                Err(e) => pulled.stopped.push(e),
+            }
+        }
+        if pulled.stopped.is_empty() {
+            bank.mark_city_pulled()?;
+        }
+        Ok(pulled)
+    }
+
+    /// One counter to its head on the service; the last seq applied.
+    fn pull_counter(&self, bank: &Bank, entry: &CounterEntry) -> Result<u64, RemoteError> {
+        let code = entry.code.as_str();
+        let key = entry.key.as_deref().and_then(crate::bank::parse_public);
+        let store = |e: crate::bank::BankError| match e {
+            crate::bank::BankError::Store(s) => RemoteError::Store(s),
+            crate::bank::BankError::Rule(_) => {
+                RemoteError::Store(crate::bank::StoreError::Internal("a pulled counter's head"))
+            }
+        };
+        loop {
+            let (next, _) = bank.city_head(code).map_err(store)?;
+            if next > entry.head {
+                return Ok(next - 1);
+            }
+            let path = format!("/v1/events?counter={code}&after={}", next - 1);
+            let events: Events = match self.call("GET", &path, b"").and_then(|b| Self::answer(&b)) {
+                Ok(e) => e,
+                // The service is away: what was applied stays; the next sync goes on.
+                Err(_) => return Ok(next - 1),
+            };
+            let unlinked = |seq| RemoteError::Unlinked { code: code.to_string(), seq };
+            for (i, row) in events.rows.iter().enumerate() {
+                if row.seq != next + i as u64 {
+                    return Err(unlinked(next + i as u64));
+                }
+            }
+            // How far the counter's own signatures vouch for these rows.
+            let mut covered = entry.enrolled_head;
+            if let Some(key) = &key {
+                for s in &events.signatures {
+                    let row = s.seq.checked_sub(next).and_then(|i| events.rows.get(i as usize));
+                    let hash = row.and_then(|r| StoredEvent::split(&r.stored)).map(|e| e.hash());
+                    if let Some(hash) = hash
+                        && wire::verify(key, &wire::head_message(code, s.seq, &hash), &s.signature)
+                    {
+                        covered = covered.max(s.seq);
+                    }
+                }
+            } else {
+                covered = 0;
+            }
+            let rows: Vec<(u64, Vec<u8>)> =
+                events.rows.into_iter().filter(|r| r.seq <= covered).map(|r| (r.seq, r.stored)).collect();
+            if rows.is_empty() {
+                return Err(match events.oversized {
+                    Some((seq, bytes)) if seq == next => RemoteError::Unwritable {
+                        code: code.to_string(),
+                        seq,
+                        why: format!("{bytes} bytes, more than any event a counter can store"),
+                    },
+                    _ => RemoteError::Unsigned { code: code.to_string(), seq: next },
+                });
+            }
+            apply_rows(bank, code, rows)?;
+        }
     }
 }
 

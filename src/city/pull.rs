@@ -10,9 +10,9 @@ use super::{CityError, Server};
 use crate::bank::{Bank, BankError, RemoteError};
 
 /// The largest stored event a pull accepts (no counter can have written a larger one).
-const EVENT_BYTES: i64 = crate::bank::MAX_EVENT_BYTES as i64;
+pub(super) const EVENT_BYTES: i64 = crate::bank::MAX_EVENT_BYTES as i64;
 /// A pull batch ends once it holds this many bytes of events (it always holds at least one).
-const BATCH_BYTES: i64 = 32 * 1024 * 1024;
+pub(super) const BATCH_BYTES: i64 = 32 * 1024 * 1024;
 
 /// What a pull did, counter by counter.
 #[derive(Debug, Default)]
@@ -33,6 +33,9 @@ impl Pulled {
 pub enum PullError {
     #[error(transparent)]
     City(#[from] CityError),
+    /// The city service refused or could not be reached.
+    #[error(transparent)]
+    Service(super::ClientError),
     #[error(transparent)]
     Bank(#[from] BankError),
 }
@@ -145,19 +148,23 @@ impl Server {
             if batch.is_empty() {
                 return Ok(next - 1);
             }
-            if let Err(e) = bank.apply_remote(code, &batch) {
-                // Everything before the refused row is still that counter's good chain: it is
-                // applied, so the error's "nothing applied past #seq-1" is true.
-                if let Some(bad) = refused_seq(&e) {
-                    let good: Vec<(u64, Vec<u8>)> = batch.into_iter().filter(|(s, _)| *s < bad).collect();
-                    if !good.is_empty() {
-                        bank.apply_remote(code, &good).map_err(store_or_remote)?;
-                    }
-                }
-                return Err(store_or_remote(e));
-            }
+            apply_rows(bank, code, batch).map_err(store_or_remote)?;
         }
     }
+}
+
+/// Applies pulled rows of `code`; when one is refused, the good rows before it are applied
+/// (they are still that counter's good chain, so "nothing applied past #seq-1" is true) and the
+/// refusal returned.
+pub(super) fn apply_rows(bank: &Bank, code: &str, batch: Vec<(u64, Vec<u8>)>) -> Result<(), RemoteError> {
+    let Err(e) = bank.apply_remote(code, &batch) else { return Ok(()) };
+    if let Some(bad) = refused_seq(&e) {
+        let good: Vec<(u64, Vec<u8>)> = batch.into_iter().filter(|(s, _)| *s < bad).collect();
+        if !good.is_empty() {
+            bank.apply_remote(code, &good)?;
+        }
+    }
+    Err(e)
 }
 
 /// The seq of the row a counter's batch was refused at, if the refusal names one.
@@ -165,21 +172,98 @@ fn refused_seq(e: &RemoteError) -> Option<u64> {
     match e {
         RemoteError::Unlinked { seq, .. }
         | RemoteError::Refused { seq, .. }
-        | RemoteError::Unwritable { seq, .. } => Some(*seq),
+        | RemoteError::Unwritable { seq, .. }
+        | RemoteError::Unsigned { seq, .. } => Some(*seq),
         RemoteError::Store(_) => None,
     }
 }
 
-fn store_or_remote(e: RemoteError) -> Stop {
+pub(super) fn store_or_remote(e: RemoteError) -> Stop {
     match e {
         RemoteError::Store(s) => Stop::Pull(PullError::Bank(s.into())),
         other => Stop::Remote(other),
     }
 }
 
+impl Server {
+    /// The service's side of a pull: counter `code`'s events after `after` (at most a batch,
+    /// within the byte budget; a row past the size limit is named, never read), and the
+    /// signatures over heads among them.
+    pub(super) fn events_after(&mut self, code: &str, after: u64) -> Result<super::wire::Events, CityError> {
+        let rows = self
+            .client()
+            .query(
+                "SELECT seq, CASE WHEN n <= $4 THEN stored END, n FROM (
+                     SELECT seq, stored, length(stored)::BIGINT AS n,
+                            (sum(length(stored)::BIGINT) OVER (ORDER BY seq))::BIGINT AS running
+                     FROM hb_events WHERE counter = $1 AND seq > $2 ORDER BY seq LIMIT $3) AS t
+                 WHERE running - n < $5 ORDER BY seq",
+                &[&code, &(after as i64), &(BATCH as i64), &EVENT_BYTES, &BATCH_BYTES],
+            )
+            .map_err(|e| CityError::of("a batch of events", e))?;
+        let mut events = super::wire::Events {
+            rows: Vec::with_capacity(rows.len()),
+            signatures: Vec::new(),
+            oversized: None,
+        };
+        for row in &rows {
+            let seq = row.get::<_, i64>(0) as u64;
+            match row.get::<_, Option<Vec<u8>>>(1) {
+                Some(stored) => events.rows.push(super::wire::EventRow { seq, stored }),
+                None => {
+                    events.oversized = Some((seq, row.get::<_, i64>(2) as u64));
+                    break;
+                }
+            }
+        }
+        if let Some(last) = events.rows.last().map(|r| r.seq) {
+            events.signatures = self
+                .client()
+                .query(
+                    "SELECT seq, signature FROM hb_signatures WHERE counter = $1 AND seq > $2 AND seq <= $3 ORDER BY seq",
+                    &[&code, &(after as i64), &(last as i64)],
+                )
+                .map_err(|e| CityError::of("the batch's signatures", e))?
+                .iter()
+                .map(|r| super::wire::HeadSignature { seq: r.get::<_, i64>(0) as u64, signature: r.get(1) })
+                .collect();
+        }
+        Ok(events)
+    }
+
+    /// Every counter with its key and head, for the service's `/v1/counters`.
+    pub(super) fn counter_entries(&mut self) -> Result<Vec<super::wire::CounterEntry>, CityError> {
+        let rows = self
+            .client()
+            .query(
+                "SELECT c.code, k.public_key, coalesce(k.enrolled_head, 0), k.revoked_at IS NOT NULL,
+                        (SELECT max(seq) FROM hb_events e WHERE e.counter = c.code)
+                 FROM hb_counters c LEFT JOIN hb_keys k ON k.counter = c.code ORDER BY c.code",
+                &[],
+            )
+            .map_err(|e| CityError::of("the counters", e))?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                let key: Option<Vec<u8>> = r.get(1);
+                super::wire::CounterEntry {
+                    code: r.get(0),
+                    key: key
+                        .and_then(|k| <[u8; 32]>::try_from(k.as_slice()).ok())
+                        .and_then(|k| ed25519_dalek::VerifyingKey::from_bytes(&k).ok())
+                        .map(|k| crate::bank::public_text(&k)),
+                    enrolled_head: r.get::<_, i64>(2) as u64,
+                    revoked: r.get::<_, Option<bool>>(3).unwrap_or(false),
+                    head: r.get::<_, Option<i64>>(4).unwrap_or(0) as u64,
+                }
+            })
+            .collect())
+    }
+}
+
 /// Why one counter's pull ended early: its rows (that counter stops, others go on), or the
 /// server or the store (the whole pull stops).
-enum Stop {
+pub(super) enum Stop {
     Remote(RemoteError),
     Pull(PullError),
 }

@@ -34,6 +34,9 @@ impl Synced {
 pub enum SyncError {
     #[error(transparent)]
     Connect(CityError),
+    /// The city service could not be reached or refused (before push or pull began).
+    #[error(transparent)]
+    Service(super::ClientError),
     #[error(transparent)]
     Push(#[from] PushError),
     #[error(transparent)]
@@ -47,7 +50,9 @@ impl SyncError {
             SyncError::Connect(e)
             | SyncError::Push(PushError::City(e))
             | SyncError::Pull(PullError::City(e)) => e.transient(),
-            SyncError::Push(PushError::Service(e)) => e.transient(),
+            SyncError::Push(PushError::Service(e))
+            | SyncError::Pull(PullError::Service(e))
+            | SyncError::Service(e) => e.transient(),
             _ => false,
         }
     }
@@ -89,12 +94,27 @@ pub fn with_retries<T>(
     }
 }
 
-/// Connects to `url` and syncs, retried as [`with_retries`] says.
+/// Connects to `url` and syncs, retried as [`with_retries`] says: through the city service
+/// for an `https://` URL (a plain `http://` one only on this machine), else straight to the
+/// database (the way counters synced before the service).
 pub fn sync_url(url: &str, bank: &Bank, tries: u32, float: Minutes) -> Result<Synced, SyncError> {
     with_retries(tries, Duration::from_millis(500), || {
+        if super::is_service_url(url) {
+            return sync_service(url, bank, float);
+        }
         let mut server = Server::connect(url).map_err(SyncError::Connect)?;
         server.sync(bank, float)
     })
+}
+
+/// One sync through the city service: hand every share above `float` to the pools (journalled
+/// here; the service applies it to the pools when it stores the push), push, pull.
+pub fn sync_service(url: &str, bank: &Bank, float: Minutes) -> Result<Synced, SyncError> {
+    let client = super::CityClient::new(url, bank).map_err(SyncError::Service)?;
+    bank.release_to_city(&crate::bank::cli_actor(), float, None).map_err(PushError::Bank)?;
+    let pushed = client.push(bank)?;
+    let pulled = client.pull(bank)?;
+    Ok(Synced { pushed, pulled, refused_grants: Vec::new() })
 }
 
 /// What the background loop tells the counter after each round.
@@ -133,18 +153,22 @@ impl Background {
             let mut server: Option<Server> = None;
             let mut backoff = every;
             while !stopped.load(Ordering::Relaxed) {
-                let round = match server.take() {
-                    Some(s) => Ok(s),
-                    None => Server::connect(&url).map_err(SyncError::Connect),
-                }
-                .and_then(|mut s| {
-                    let r = s.sync(&bank, float);
-                    // A connection that failed mid-round is not kept.
-                    if r.as_ref().map_or_else(|e| !e.transient(), |_| true) {
-                        server = Some(s);
+                let round = if super::is_service_url(&url) {
+                    sync_service(&url, &bank, float)
+                } else {
+                    match server.take() {
+                        Some(s) => Ok(s),
+                        None => Server::connect(&url).map_err(SyncError::Connect),
                     }
-                    r
-                });
+                    .and_then(|mut s| {
+                        let r = s.sync(&bank, float);
+                        // A connection that failed mid-round is not kept.
+                        if r.as_ref().map_or_else(|e| !e.transient(), |_| true) {
+                            server = Some(s);
+                        }
+                        r
+                    })
+                };
                 let (status, wait) = match round {
                     Ok(done) => {
                         backoff = every;

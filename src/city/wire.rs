@@ -122,3 +122,42 @@ pub mod refusal {
     /// The service could not reach its database, or failed: try again.
     pub const UNAVAILABLE: &str = "unavailable";
 }
+
+/// `GET /v1/counters`: every counter of the city with its enrolled key and head.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CounterEntry {
+    pub code: String,
+    /// `ed25519:…`, or none for a counter that was never enrolled.
+    pub key: Option<String>,
+    /// Events up to this seq were pushed before the counter was enrolled (no signatures).
+    pub enrolled_head: u64,
+    pub revoked: bool,
+    pub head: u64,
+}
+
+/// One stored event as the service sends it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventRow {
+    pub seq: u64,
+    #[serde(with = "b64")]
+    pub stored: Vec<u8>,
+}
+
+/// A counter's signature over the head at `seq`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeadSignature {
+    pub seq: u64,
+    #[serde(with = "b64")]
+    pub signature: Vec<u8>,
+}
+
+/// `GET /v1/events?counter=CODE&after=SEQ`: the next events of a counter, and the signatures
+/// over heads among them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Events {
+    pub rows: Vec<EventRow>,
+    pub signatures: Vec<HeadSignature>,
+    /// A row past the size limit, never sent: its seq and length.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oversized: Option<(u64, u64)>,
+}

@@ -63,6 +63,7 @@ impl From<PullError> for Failure {
     fn from(e: PullError) -> Self {
         match e {
             PullError::City(c) => c.into(),
+            PullError::Service(c) => c.into(),
             PullError::Bank(b) => b.into(),
         }
     }
@@ -72,6 +73,7 @@ impl From<SyncError> for Failure {
     fn from(e: SyncError) -> Self {
         match e {
             SyncError::Connect(c) => c.into(),
+            SyncError::Service(c) => c.into(),
             SyncError::Push(p) => p.into(),
             SyncError::Pull(p) => p.into(),
         }

@@ -61,6 +61,10 @@ pub enum RemoteError {
     /// A well-linked event the ledger rules refuse: the other counter's store is not sound.
     #[error("the city server's event {code} #{seq} breaks a ledger rule ({rule}); nothing from {code} was applied past #{}", seq.saturating_sub(1))]
     Refused { code: String, seq: u64, rule: Rule },
+    /// An event no valid signature of its counter covers: written by someone without the
+    /// counter's key (or the counter is not enrolled).
+    #[error("the city's event {code} #{seq} carries no valid signature of counter {code} (written by someone without its key, or {code} is not enrolled); nothing from {code} was applied past #{}", seq.saturating_sub(1))]
+    Unsigned { code: String, seq: u64 },
     /// A well-linked event no counter could have written (the checks a backup's events pass).
     #[error("the city server's event {code} #{seq} is not one a counter could have written ({why}); nothing from {code} was applied past #{}", seq.saturating_sub(1))]
     Unwritable { code: String, seq: u64, why: String },

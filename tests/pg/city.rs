@@ -108,3 +108,34 @@ pub fn rows(url: &str, code: &str) -> Vec<Row> {
     .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
     .collect()
 }
+
+/// The server's last event of `code`: seq, hash and the event.
+pub fn last_event(sql: &mut postgres::Client, code: &str) -> (i64, [u8; 32], hourbank::domain::Event) {
+    let row = sql
+        .query_one(
+            "SELECT seq, hash, stored FROM hb_events WHERE counter = $1 ORDER BY seq DESC LIMIT 1",
+            &[&code],
+        )
+        .unwrap();
+    let seq: i64 = row.get(0);
+    let hash: Vec<u8> = row.get(1);
+    let stored: Vec<u8> = row.get(2);
+    (seq, hash.try_into().unwrap(), hourbank::store::decode_stored(seq as u64, &stored).unwrap())
+}
+
+/// Appends `kind` to `code`'s chain on the server as the next event, linked as a real one would
+/// be (blake3 is a checksum anyone can compute), and moves the counter's head.
+pub fn append_forged(sql: &mut postgres::Client, code: &str, kind: hourbank::domain::EventKind) -> i64 {
+    let (seq, prev, mut event) = last_event(sql, code);
+    event.body.seq = seq as u64 + 1;
+    event.body.origin = hourbank::domain::Origin::Direct;
+    event.body.kind = kind;
+    let (hash, stored) = hourbank::store::encode_event(&prev, &event.body).unwrap();
+    sql.execute(
+        "INSERT INTO hb_events (counter, seq, prev_hash, hash, stored) VALUES ($1, $2, $3, $4, $5)",
+        &[&code, &(seq + 1), &prev.to_vec(), &hash.to_vec(), &stored],
+    )
+    .unwrap();
+    sql.execute("UPDATE hb_counters SET head_seq = $2 WHERE code = $1", &[&code, &(seq + 1)]).unwrap();
+    seq + 1
+}

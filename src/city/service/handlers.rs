@@ -99,6 +99,29 @@ pub async fn head(
     Ok(Json(Head { seq, hash }))
 }
 
+/// `GET /v1/counters`: every counter with its key and head.
+pub async fn counters(
+    Extract(state): Extract<Arc<State>>,
+    Extension(Counter(_)): Extension<Counter>,
+) -> Result<Json<Vec<wire::CounterEntry>>, ApiError> {
+    Ok(Json(state.blocking(|_, server| Ok(server.counter_entries()?)).await?))
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct EventsQuery {
+    counter: String,
+    after: u64,
+}
+
+/// `GET /v1/events?counter=CODE&after=SEQ`: the next events of a counter and their signatures.
+pub async fn events(
+    Extract(state): Extract<Arc<State>>,
+    Extension(Counter(_)): Extension<Counter>,
+    axum::extract::Query(q): axum::extract::Query<EventsQuery>,
+) -> Result<Json<wire::Events>, ApiError> {
+    Ok(Json(state.blocking(move |_, server| Ok(server.events_after(&q.counter, q.after)?)).await?))
+}
+
 /// `POST /v1/push`: a batch of the calling counter's events, verified at the door.
 pub async fn push(
     Extract(state): Extract<Arc<State>>,
@@ -205,6 +228,7 @@ fn pushed_words(e: &RemoteError) -> String {
         RemoteError::Unwritable { code, seq, why } => {
             format!("event {code} #{seq} is not one a counter could have written ({why})")
         }
+        RemoteError::Unsigned { code, seq } => format!("event {code} #{seq} is not signed by {code}"),
         RemoteError::Store(e) => e.to_string(),
     }
 }

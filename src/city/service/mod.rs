@@ -58,6 +58,8 @@ fn router(state: Arc<State>) -> Router {
     let signed = Router::new()
         .route("/v1/head", get(handlers::head))
         .route("/v1/push", post(handlers::push))
+        .route("/v1/counters", get(handlers::counters))
+        .route("/v1/events", get(handlers::events))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate));
     Router::new()
         .route("/v1/health", get(handlers::health))
