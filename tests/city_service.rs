@@ -325,3 +325,43 @@ fn counters_sync_through_the_service_and_an_event_appended_without_the_key_is_ne
     assert_checks(&Bank::open(&b).unwrap());
     service.stop().unwrap();
 }
+
+/// Over TLS: the service presents its certificate, the counter trusts the city's own CA
+/// (`$HOURBANK_CITY_CA`) and syncs; without that CA it refuses the service's certificate.
+#[test]
+fn the_service_speaks_tls_and_the_counter_trusts_only_the_citys_ca() {
+    let Some(db) = pg::database("svc_tls") else { return };
+    city_init(&db.url);
+    let dir = tempfile::tempdir().unwrap();
+    let issued = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+    let (cert, key) = (dir.path().join("city.pem"), dir.path().join("city.key"));
+    std::fs::write(&cert, issued.cert.pem()).unwrap();
+    std::fs::write(&key, issued.signing_key.serialize_pem()).unwrap();
+    let service = service::start(ServeOptions {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        db: db.url.clone(),
+        tls: Some((cert.clone(), key)),
+        cache: None,
+    })
+    .unwrap();
+    let a = counter(dir.path(), "JH-A-01", 1);
+    enroll(&db.url, &Bank::open(&a).unwrap());
+    let https = format!("https://localhost:{}", service.addr.port());
+    let run = |ca: Option<&std::path::Path>| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_hourbank"));
+        c.args(["--store", a.to_str().unwrap(), "sync", "--url", &https]);
+        c.env("HOURBANK_CONFIG", keep_shares_config()).env_remove("HOURBANK_CITY_CA");
+        if let Some(ca) = ca {
+            c.env("HOURBANK_CITY_CA", ca);
+        }
+        let out = c.output().unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (code, err) = run(None);
+    assert_ne!(code, Some(0), "a certificate no trusted CA signed is refused: {err}");
+    assert!(err.to_lowercase().contains("certificate") || err.contains("UnknownIssuer"), "{err}");
+    let (code, err) = run(Some(&cert));
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(events_on_server(&db.url, "JH-A-01"), Bank::open(&a).unwrap().last_seq().unwrap() as i64);
+    service.stop().unwrap();
+}
