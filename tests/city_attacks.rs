@@ -237,3 +237,39 @@ fn a_row_larger_than_any_event_is_refused_before_it_is_read() {
     assert_eq!(bank.city_balance(&card("JH000001")).unwrap().total(), 61);
     assert_checks(&bank);
 }
+
+/// A valid-looking deposit appended to an enrolled counter's chain with the database login (a
+/// checksum chain anyone can extend): no signature of the counter covers it, so no reader —
+/// a counter pulling straight from the database, or `city check` — accepts it.
+#[test]
+fn an_event_appended_to_an_enrolled_counters_chain_is_refused_by_every_reader() {
+    let Some(db) = pg::database("atk_append") else { return };
+    city_init(&db.url);
+    let dir = tempfile::tempdir().unwrap();
+    let a = counter(dir.path(), "JH-A-01", 2); // 61 minutes
+    let b = bare_counter(dir.path(), "JH-B-01");
+    let key = Bank::open(&a).unwrap().counter_key().unwrap().unwrap().public();
+    hourbank_ok(&a, &["city", "enroll", "JH-A-01", &key, "--db", &db.url], "");
+    assert_eq!(sync(&a, &db.url).0, 0);
+    let mut sql = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
+    let volunteer = Bank::open(&a).unwrap().find_card(&card("JH000001")).unwrap().id;
+    let activity = Bank::open(&a).unwrap().find_activity("垃圾分类督导").unwrap().0;
+    let forged = append_forged(
+        &mut sql,
+        "JH-A-01",
+        EventKind::Deposited {
+            volunteer,
+            activity,
+            minutes: Minutes::new(600),
+            served_on: hourbank::domain::Day::parse("2026-11-28").unwrap(),
+            note: String::new(),
+        },
+    );
+    let (code, _, err) = sync(&b, &db.url);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains(&format!("JH-A-01 #{forged} carries no valid signature")), "{err}");
+    assert_eq!(Bank::open(&b).unwrap().city_balance(&card("JH000001")).unwrap().total(), 61);
+    let (code, out, _) = hourbank(&b, &["city", "check", "--url", &db.url], "");
+    assert_eq!(code, 1, "city check notices: {out}");
+    assert!(out.contains(&format!("JH-A-01 #{forged} carries no valid signature")), "{out}");
+}

@@ -190,7 +190,7 @@ fn a_rogue_counters_batch_is_refused_whole_at_the_door() {
             "breaks a ledger rule",
         ),
     ];
-    let client = Raw { base: url(&service), key: &key };
+    let client = Raw { base: url(&service), key: &key, code: "JH-A-01" };
     for (what, request, why) in cases {
         let (status, text) = client.post("/v1/push", &serde_json::to_vec(&request).unwrap());
         assert_eq!(status, 422, "{what}: {text}");
@@ -258,6 +258,7 @@ fn plain_http_is_refused_off_loopback() {
 struct Raw<'a> {
     base: String,
     key: &'a hourbank::bank::CounterKey,
+    code: &'a str,
 }
 
 impl Raw<'_> {
@@ -270,7 +271,7 @@ impl Raw<'_> {
             .build()
             .new_agent()
             .post(format!("{}{path}", self.base))
-            .header(wire::HEADER_COUNTER, "JH-A-01")
+            .header(wire::HEADER_COUNTER, self.code)
             .header(wire::HEADER_TIME, time.to_string())
             .header(wire::HEADER_NONCE, &nonce)
             .header(wire::HEADER_SIGNATURE, data_encoding::BASE64.encode(&signature))
@@ -363,5 +364,72 @@ fn the_service_speaks_tls_and_the_counter_trusts_only_the_citys_ca() {
     let (code, err) = run(Some(&cert));
     assert_eq!(code, Some(0), "{err}");
     assert_eq!(events_on_server(&db.url, "JH-A-01"), Bank::open(&a).unwrap().last_seq().unwrap() as i64);
+    service.stop().unwrap();
+}
+
+/// 通存通兑 through the service: hours deposited at A are redeemed at B with a grant from the
+/// card's pool, in B's name only; a counter asking in another's name is refused.
+#[test]
+fn a_redemption_at_b_takes_a_grant_through_the_service_in_its_own_name_only() {
+    let Some(db) = pg::database("svc_grant") else { return };
+    city_init(&db.url);
+    let service = start(&db.url);
+    let dir = tempfile::tempdir().unwrap();
+    let a = bare_counter(dir.path(), "JH-A-01");
+    {
+        let bank = Bank::open(&a).unwrap();
+        register(&bank, "JH000001", "陈华佩");
+        let sorting = bank.find_activity("垃圾分类督导").unwrap().0;
+        bank.deposit(&admin(), None, &deposit("JH000001", sorting, 600)).unwrap();
+        enroll(&db.url, &bank);
+    }
+    let b = bare_counter(dir.path(), "JH-B-01");
+    {
+        let bank = Bank::open(&b).unwrap();
+        reward(&bank, "大米", 1, Some(100));
+        enroll(&db.url, &bank);
+    }
+    let city = url(&service);
+    assert_eq!(sync_releasing(&a, &city).0, 0);
+    assert_eq!(sync_releasing(&b, &city).0, 0);
+    let pool = |card: &str| -> i64 {
+        let mut c = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
+        c.query_opt("SELECT minutes FROM hb_pool WHERE card = $1", &[&card]).unwrap().map_or(0, |r| r.get(0))
+    };
+    assert_eq!(pool("JH000001"), 600, "A's sync handed its share to the pool through the service");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_hourbank"))
+        .args([
+            "--store",
+            b.to_str().unwrap(),
+            "redeem",
+            "--card",
+            "JH000001",
+            "--reward",
+            "大米",
+            "--qty",
+            "3",
+        ])
+        .env("HOURBANK_CITY_URL", &city)
+        .env("LC_ALL", "C")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(pool("JH000001"), 420, "3 h granted to B");
+    assert_eq!(sync_releasing(&b, &city).0, 0, "B's grant entry passes the door");
+    assert_eq!(sync_releasing(&a, &city).0, 0);
+    let balance: serde_json::Value =
+        serde_json::from_str(&hourbank_ok(&a, &["balance", "JH000001", "--json"], "")).unwrap();
+    assert_eq!(balance["city_balance_minutes"], 420);
+    // B asks for a grant in A's name: refused, nothing taken.
+    let bank = Bank::open(&b).unwrap();
+    let key = bank.counter_key().unwrap().unwrap();
+    let raw = Raw { base: city.clone(), key: &key, code: "JH-B-01" };
+    let body = serde_json::json!({ "id": "JH-A-01:stolen", "card": "JH000001", "minutes": 60 });
+    let (status, text) = raw.post("/v1/grant", body.to_string().as_bytes());
+    assert_eq!(status, 400, "{text}");
+    assert_eq!(pool("JH000001"), 420);
+    drop(bank);
+    let (code, out, err) = hourbank(&a, &["city", "check", "--url", &db.url], "");
+    assert_eq!(code, 0, "{out}{err}");
     service.stop().unwrap();
 }

@@ -142,6 +142,7 @@ impl CityClient {
             code: wire::refusal::UNAVAILABLE.into(),
             message: format!("HTTP {status}"),
             head: None,
+            pool: None,
         });
         Err(ClientError::Refused(refusal))
     }
@@ -201,6 +202,31 @@ impl CityClient {
 }
 
 impl CityClient {
+    /// Takes `minutes` of `card`'s city pool as grant `id` (see `Server::grant`).
+    pub fn grant(
+        &self,
+        id: &str,
+        card: &crate::domain::CardNo,
+        minutes: u64,
+    ) -> Result<u64, super::GrantError> {
+        use super::GrantError;
+        let request = wire::GrantRequest { id: id.into(), card: card.to_string(), minutes };
+        let body =
+            serde_json::to_vec(&request).map_err(|e| GrantError::Service(ClientError::Url(e.to_string())))?;
+        match self.call("POST", "/v1/grant", &body).and_then(|b| Self::answer::<wire::Granted>(&b)) {
+            Ok(g) => Ok(g.minutes),
+            Err(ClientError::Refused(r)) if r.code == wire::refusal::SHORT => {
+                Err(GrantError::Short { card: card.to_string(), pool: r.pool.unwrap_or(0), asked: minutes })
+            }
+            Err(e) => Err(GrantError::Service(e)),
+        }
+    }
+
+    /// Grants the service holds for this counter that no pushed entry journals yet.
+    pub fn unjournalled_grants(&self) -> Result<Vec<super::ServerGrant>, ClientError> {
+        Self::answer(&self.call("GET", "/v1/grants", b"")?)
+    }
+
     /// Pulls every other counter's new events through the service. Each counter's rows are
     /// applied only as far as a signature of that counter's enrolled key covers them (its
     /// signature over a head covers every event before it by the chain), or as far as it was
@@ -254,20 +280,15 @@ impl CityClient {
                 }
             }
             // How far the counter's own signatures vouch for these rows.
-            let mut covered = entry.enrolled_head;
-            if let Some(key) = &key {
-                for s in &events.signatures {
-                    let row = s.seq.checked_sub(next).and_then(|i| events.rows.get(i as usize));
-                    let hash = row.and_then(|r| StoredEvent::split(&r.stored)).map(|e| e.hash());
-                    if let Some(hash) = hash
-                        && wire::verify(key, &wire::head_message(code, s.seq, &hash), &s.signature)
-                    {
-                        covered = covered.max(s.seq);
-                    }
+            let covered = match &key {
+                Some(key) => {
+                    let stored: Vec<&[u8]> = events.rows.iter().map(|r| r.stored.as_slice()).collect();
+                    let signed: Vec<(u64, &[u8])> =
+                        events.signatures.iter().map(|s| (s.seq, s.signature.as_slice())).collect();
+                    wire::covered(code, key, entry.enrolled_head, next, &stored, &signed)
                 }
-            } else {
-                covered = 0;
-            }
+                None => 0,
+            };
             let rows: Vec<(u64, Vec<u8>)> =
                 events.rows.into_iter().filter(|r| r.seq <= covered).map(|r| (r.seq, r.stored)).collect();
             if rows.is_empty() {

@@ -21,6 +21,9 @@ pub enum GrantError {
     /// The id names a grant made for another counter or card.
     #[error("city grant {0} was made for another counter or card")]
     Mismatch(String),
+    /// The city service refused or could not be reached.
+    #[error(transparent)]
+    Service(super::ClientError),
 }
 
 fn sql(what: &'static str) -> impl Fn(postgres::Error) -> CityError {
@@ -115,18 +118,8 @@ impl Server {
     /// that no counter could have been made, is reported and skipped: it never stops a sync.
     pub fn settle(&mut self, bank: &Bank, code: &str, float: Minutes) -> Result<Settled, super::SyncError> {
         let who = crate::bank::cli_actor();
-        let mut settled = Settled::default();
-        for row in self.unjournalled_grants(code).map_err(super::SyncError::Connect)? {
-            let Some(grant) = row.usable() else {
-                settled.refused.push(row.refusal("it is not a grant any counter could have asked for"));
-                continue;
-            };
-            match bank.journal_grant(&who, &grant).map_err(super::PushError::Bank)? {
-                Healing::Journalled(_) => settled.healed += 1,
-                Healing::Already => {}
-                Healing::NotAsked => settled.refused.push(row.refusal("this counter never asked for it")),
-            }
-        }
+        let rows = self.unjournalled_grants(code).map_err(super::SyncError::Connect)?;
+        let settled = heal(bank, rows).map_err(super::PushError::Bank)?;
         let (_, through) =
             bank.release_to_city(&who, float, self.released_through).map_err(super::PushError::Bank)?;
         self.released_through = Some(through);
@@ -134,8 +127,27 @@ impl Server {
     }
 }
 
+/// Journals each of `rows` (grants the city holds for this counter and no entry journals)
+/// that this counter asked for; reports the others, never crediting them.
+pub(super) fn heal(bank: &Bank, rows: Vec<ServerGrant>) -> Result<Settled, crate::bank::BankError> {
+    let who = crate::bank::cli_actor();
+    let mut settled = Settled::default();
+    for row in rows {
+        let Some(grant) = row.usable() else {
+            settled.refused.push(row.refusal("it is not a grant any counter could have asked for"));
+            continue;
+        };
+        match bank.journal_grant(&who, &grant)? {
+            Healing::Journalled(_) => settled.healed += 1,
+            Healing::Already => {}
+            Healing::NotAsked => settled.refused.push(row.refusal("this counter never asked for it")),
+        }
+    }
+    Ok(settled)
+}
+
 /// A grant row as the server holds it, before anything trusts it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ServerGrant {
     pub id: String,
     pub card: String,

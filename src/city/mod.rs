@@ -21,7 +21,7 @@ pub mod wire;
 
 pub use check::CityCheck;
 pub use client::{CityClient, ClientError, is_service_url};
-pub use escrow::{GrantError, grant_id};
+pub use escrow::{GrantError, ServerGrant, Settled, grant_id};
 pub use keys::{Enrolled, EnrolledKey};
 pub use pull::{PullError, Pulled};
 pub use push::{BATCH, PushError, Pushed};

@@ -85,6 +85,10 @@ impl Server {
     /// One counter, batch by batch, to the server's head. Returns the last seq applied.
     fn pull_counter(&mut self, bank: &Bank, code: &str) -> Result<u64, Stop> {
         let unlinked = |seq: u64| Stop::Remote(RemoteError::Unlinked { code: code.to_string(), seq });
+        // An enrolled counter's rows past its enrollment are applied only as far as its own
+        // signatures cover them (a row appended by whoever holds the database is not); a counter
+        // never enrolled is verified by its chain alone, as before the service.
+        let key = self.enrolled_key(code).map_err(PullError::from)?;
         loop {
             let (next, mut prev) = bank.city_head(code).map_err(PullError::from)?;
             // The row at the cursor comes too: it must still be the one verified.
@@ -147,6 +151,26 @@ impl Server {
             }
             if batch.is_empty() {
                 return Ok(next - 1);
+            }
+            if let Some(key) = &key {
+                let last = batch.last().map_or(next, |(s, _)| *s);
+                let signatures: Vec<(u64, Vec<u8>)> = self
+                    .client()
+                    .query(
+                        "SELECT seq, signature FROM hb_signatures WHERE counter = $1 AND seq >= $2 AND seq <= $3 ORDER BY seq",
+                        &[&code, &(next as i64), &(last as i64)],
+                    )
+                    .map_err(|e| PullError::from(CityError::of("the batch's signatures", e)))?
+                    .iter()
+                    .map(|r| (r.get::<_, i64>(0) as u64, r.get(1)))
+                    .collect();
+                let stored: Vec<&[u8]> = batch.iter().map(|(_, v)| v.as_slice()).collect();
+                let signed: Vec<(u64, &[u8])> = signatures.iter().map(|(s, v)| (*s, v.as_slice())).collect();
+                let covered = super::wire::covered(code, &key.key, key.enrolled_head, next, &stored, &signed);
+                batch.retain(|(s, _)| *s <= covered);
+                if batch.is_empty() {
+                    return Err(Stop::Remote(RemoteError::Unsigned { code: code.to_string(), seq: next }));
+                }
             }
             apply_rows(bank, code, batch).map_err(store_or_remote)?;
         }

@@ -93,6 +93,10 @@ impl Server {
             }
             local
         };
+        // A counter with a key signs each batch's head, as it does through the service, so its
+        // events verify for every reader once it is enrolled.
+        let key = bank.counter_key()?;
+        let mut last_seq = head;
         let mut to = head;
         let mut batch: Vec<Row> = Vec::with_capacity(BATCH);
         let mut entries: Vec<EntryRow> = Vec::with_capacity(BATCH);
@@ -105,12 +109,16 @@ impl Server {
             entries.extend(bank.entry_rows(seq, &value, &mut names)?);
             batch.push((seq as i64, prev.to_vec(), hash.to_vec(), value));
             prev = hash;
+            last_seq = seq;
             if batch.len() == BATCH {
-                to = self.insert_batch(&code, &mut batch, &mut entries, None)?;
+                let signature = key.as_ref().map(|k| k.sign(&super::wire::head_message(&code, seq, &hash)));
+                to =
+                    self.insert_batch(&code, &mut batch, &mut entries, signature.as_ref().map(|s| &s[..]))?;
             }
         }
         if !batch.is_empty() {
-            to = self.insert_batch(&code, &mut batch, &mut entries, None)?;
+            let signature = key.as_ref().map(|k| k.sign(&super::wire::head_message(&code, last_seq, &prev)));
+            to = self.insert_batch(&code, &mut batch, &mut entries, signature.as_ref().map(|s| &s[..]))?;
         }
         Ok(Pushed { code, from: head, to })
     }

@@ -161,7 +161,9 @@ impl Server {
              GRANT SELECT, INSERT, UPDATE ON hb_counters, hb_pool TO {COUNTER_ROLE};
              REVOKE UPDATE, DELETE, TRUNCATE ON hb_events, hb_entries, hb_grants FROM {COUNTER_ROLE};
              REVOKE DELETE, TRUNCATE ON hb_pool FROM {COUNTER_ROLE};
-             REVOKE ALL ON hb_events FROM {READER_ROLE};
+             GRANT SELECT, INSERT ON hb_signatures TO {COUNTER_ROLE};
+             GRANT SELECT ON hb_keys TO {COUNTER_ROLE};
+             REVOKE ALL ON hb_events, hb_signatures, hb_keys, hb_nonces FROM {READER_ROLE};
              GRANT SELECT ON hb_counters, hb_entries, hb_pool, hb_grants TO {READER_ROLE};"
         );
         tx.batch_execute(&grants).map_err(|e| CityError::of("the grants", e))?;

@@ -144,14 +144,14 @@ pub fn spend(
     let Some(code) = bank.counter_code()? else {
         return Err(SpendError::NoCity { card: card.to_string(), share, needed });
     };
-    let mut opened;
-    let server = match city {
-        CityLink::Open(server) => server,
+    let mut pool = match city {
+        CityLink::Open(server) => Pool::Database(server),
+        CityLink::Url(url) if super::is_service_url(url) => match super::CityClient::new(url, bank) {
+            Ok(client) => Pool::Service(Box::new(client)),
+            Err(cause) => return Err(offline(bank, &card, share, needed, &cause)?),
+        },
         CityLink::Url(url) => match Server::connect(url) {
-            Ok(s) => {
-                opened = s;
-                &mut opened
-            }
+            Ok(s) => Pool::Opened(Box::new(s)),
             Err(cause) => return Err(offline(bank, &card, share, needed, &cause)?),
         },
         CityLink::Unreachable => {
@@ -165,13 +165,16 @@ pub fn spend(
     // Recorded before asking: should this process stop after the server says yes, the next
     // sync journals this grant — and only grants recorded so.
     bank.record_grant_intent(&id, &card, asked)?;
-    let minutes = match server.grant(code.as_str(), &id, &card, asked) {
+    let minutes = match pool.grant(code.as_str(), &id, &card, asked) {
         Ok(m) => m,
         Err(GrantError::Short { pool, .. }) => {
             return Err(SpendError::Short { card: card.to_string(), share, pool, needed });
         }
         Err(GrantError::City(cause)) => return Err(offline(bank, &card, share, needed, &cause)?),
-        Err(e @ GrantError::Mismatch(_)) => return Err(SpendError::Grant(e)),
+        Err(GrantError::Service(cause)) if cause.transient() => {
+            return Err(offline(bank, &card, share, needed, &cause)?);
+        }
+        Err(e) => return Err(SpendError::Grant(e)),
     };
     hold_for_test();
     let Ok(minutes) = u32::try_from(minutes) else {
@@ -181,12 +184,29 @@ pub fn spend(
     Ok(spend.commit(bank, who, op, Some(&grant))?)
 }
 
+/// Where a grant comes from: the database (the way before the service), or the service.
+enum Pool<'a> {
+    Database(&'a mut Server),
+    Opened(Box<Server>),
+    Service(Box<super::CityClient>),
+}
+
+impl Pool<'_> {
+    fn grant(&mut self, code: &str, id: &str, card: &CardNo, minutes: u64) -> Result<u64, GrantError> {
+        match self {
+            Pool::Database(server) => server.grant(code, id, card, minutes),
+            Pool::Opened(server) => server.grant(code, id, card, minutes),
+            Pool::Service(client) => client.grant(id, card, minutes),
+        }
+    }
+}
+
 fn offline(
     bank: &Bank,
     card: &CardNo,
     share: u64,
     needed: u64,
-    cause: &CityError,
+    cause: &dyn std::fmt::Display,
 ) -> Result<SpendError, BankError> {
     let city = bank.city_balance(card)?.total();
     Ok(SpendError::Offline { card: card.to_string(), share, city, needed, cause: cause.to_string() })

@@ -111,10 +111,12 @@ pub fn sync_url(url: &str, bank: &Bank, tries: u32, float: Minutes) -> Result<Sy
 /// here; the service applies it to the pools when it stores the push), push, pull.
 pub fn sync_service(url: &str, bank: &Bank, float: Minutes) -> Result<Synced, SyncError> {
     let client = super::CityClient::new(url, bank).map_err(SyncError::Service)?;
+    let grants = client.unjournalled_grants().map_err(SyncError::Service)?;
+    let settled = super::escrow::heal(bank, grants).map_err(PushError::Bank)?;
     bank.release_to_city(&crate::bank::cli_actor(), float, None).map_err(PushError::Bank)?;
     let pushed = client.push(bank)?;
     let pulled = client.pull(bank)?;
-    Ok(Synced { pushed, pulled, refused_grants: Vec::new() })
+    Ok(Synced { pushed, pulled, refused_grants: settled.refused })
 }
 
 /// What the background loop tells the counter after each round.

@@ -41,6 +41,32 @@ pub fn verify(key: &VerifyingKey, message: &[u8], signature: &[u8]) -> bool {
     key.verify(message, &Signature::from_bytes(&bytes)).is_ok()
 }
 
+/// How far a counter's signatures vouch for rows of its chain (`first` is the first row's
+/// seq, the rest follow in order): the largest seq whose head — that row's link hash — `key`
+/// signed, or `floor` (what was pushed before the counter was enrolled). The chain covers every
+/// row before a signed one.
+pub fn covered(
+    code: &str,
+    key: &VerifyingKey,
+    floor: u64,
+    first: u64,
+    rows: &[&[u8]],
+    signatures: &[(u64, &[u8])],
+) -> u64 {
+    let mut covered = floor;
+    for (seq, signature) in signatures {
+        let row = seq.checked_sub(first).and_then(|i| rows.get(i as usize));
+        let hash = row.and_then(|r| crate::bank::StoredEvent::split(r)).map(|e| e.hash());
+        if let Some(hash) = hash
+            && *seq > covered
+            && verify(key, &head_message(code, *seq, &hash), signature)
+        {
+            covered = *seq;
+        }
+    }
+    covered
+}
+
 /// Bytes as JSON carries them.
 pub mod b64 {
     use serde::{Deserialize, Deserializer, Serializer};
@@ -103,6 +129,24 @@ pub struct Refusal {
     /// The server's head, when the request did not continue it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub head: Option<Head>,
+    /// What the card's pool holds, when a grant was short.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pool: Option<u64>,
+}
+
+/// `POST /v1/grant`: take `minutes` of `card`'s city pool for the calling counter, as grant
+/// `id` (`<code>:<operation>`; the same id again takes nothing more).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GrantRequest {
+    pub id: String,
+    pub card: String,
+    pub minutes: u64,
+}
+
+/// The minutes granted (a retried id: the first grant's).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Granted {
+    pub minutes: u64,
 }
 
 /// Refusal codes.
@@ -121,6 +165,8 @@ pub mod refusal {
     pub const BAD_REQUEST: &str = "bad_request";
     /// The service could not reach its database, or failed: try again.
     pub const UNAVAILABLE: &str = "unavailable";
+    /// The card's pool holds less than the grant asked (`pool` says how much).
+    pub const SHORT: &str = "short";
 }
 
 /// `GET /v1/counters`: every counter of the city with its enrolled key and head.

@@ -25,7 +25,7 @@ pub struct ApiError {
 
 impl ApiError {
     fn new(status: StatusCode, code: &str, message: String) -> ApiError {
-        ApiError { status, refusal: Refusal { code: code.into(), message, head: None } }
+        ApiError { status, refusal: Refusal { code: code.into(), message, head: None, pool: None } }
     }
     pub fn unauthenticated(message: String) -> ApiError {
         ApiError::new(StatusCode::UNAUTHORIZED, refusal::UNAUTHENTICATED, message)
@@ -120,6 +120,51 @@ pub async fn events(
     axum::extract::Query(q): axum::extract::Query<EventsQuery>,
 ) -> Result<Json<wire::Events>, ApiError> {
     Ok(Json(state.blocking(move |_, server| Ok(server.events_after(&q.counter, q.after)?)).await?))
+}
+
+/// `POST /v1/grant`: hours of a card's city pool for the calling counter, in its own name only.
+pub async fn grant(
+    Extract(state): Extract<Arc<State>>,
+    Extension(Counter(code)): Extension<Counter>,
+    body: Bytes,
+) -> Result<Json<wire::Granted>, ApiError> {
+    use crate::city::GrantError;
+    let request: wire::GrantRequest = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::bad_request(format!("not a grant request: {e}")))?;
+    if !request.id.starts_with(&format!("{code}:")) || request.id.len() > 200 {
+        return Err(ApiError::bad_request(format!("a grant of counter {code} has an id starting {code}:")));
+    }
+    let card = crate::domain::CardNo::parse(&request.card)
+        .map_err(|e| ApiError::bad_request(format!("card: {e}")))?;
+    if request.minutes == 0 || request.minutes > u64::from(u32::MAX) {
+        return Err(ApiError::bad_request("a grant is of 1 to 4,294,967,295 minutes".into()));
+    }
+    let minutes = state
+        .blocking(move |_, server| match server.grant(&code, &request.id, &card, request.minutes) {
+            Ok(m) => Ok(m),
+            Err(GrantError::Short { card, pool, asked }) => {
+                let mut e = ApiError::new(
+                    StatusCode::CONFLICT,
+                    refusal::SHORT,
+                    format!("the city pool of card {card} holds {pool} minutes, less than the {asked} asked"),
+                );
+                e.refusal.pool = Some(pool);
+                Err(e)
+            }
+            Err(e @ GrantError::Mismatch(_)) => Err(ApiError::refused(e.to_string())),
+            Err(GrantError::City(e)) => Err(e.into()),
+            Err(GrantError::Service(e)) => Err(ApiError::unavailable(e.to_string())),
+        })
+        .await?;
+    Ok(Json(wire::Granted { minutes }))
+}
+
+/// `GET /v1/grants`: grants made to the calling counter that no pushed entry journals yet.
+pub async fn grants(
+    Extract(state): Extract<Arc<State>>,
+    Extension(Counter(code)): Extension<Counter>,
+) -> Result<Json<Vec<crate::city::ServerGrant>>, ApiError> {
+    Ok(Json(state.blocking(move |_, server| Ok(server.unjournalled_grants(&code)?)).await?))
 }
 
 /// `POST /v1/push`: a batch of the calling counter's events, verified at the door.

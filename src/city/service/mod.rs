@@ -60,6 +60,8 @@ fn router(state: Arc<State>) -> Router {
         .route("/v1/push", post(handlers::push))
         .route("/v1/counters", get(handlers::counters))
         .route("/v1/events", get(handlers::events))
+        .route("/v1/grant", post(handlers::grant))
+        .route("/v1/grants", get(handlers::grants))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate));
     Router::new()
         .route("/v1/health", get(handlers::health))
