@@ -433,3 +433,83 @@ fn a_redemption_at_b_takes_a_grant_through_the_service_in_its_own_name_only() {
     assert_eq!(code, 0, "{out}{err}");
     service.stop().unwrap();
 }
+
+/// The double spend tried: a counter restored from a backup taken before its last sync held
+/// again the hours it had handed to the pool, which another counter had spent. Now it spends
+/// nothing until it has fetched its own later events back from the city, offline or online;
+/// after that its share is what it really is.
+#[test]
+fn a_counter_restored_from_an_old_backup_spends_nothing_until_it_has_caught_up() {
+    let Some(db) = pg::database("svc_restore") else { return };
+    city_init(&db.url);
+    let service = start(&db.url);
+    let city = url(&service);
+    let dir = tempfile::tempdir().unwrap();
+    let a = bare_counter(dir.path(), "JH-A-01");
+    {
+        let bank = Bank::open(&a).unwrap();
+        register(&bank, "JH000001", "陈华佩");
+        let sorting = bank.find_activity("垃圾分类督导").unwrap().0;
+        bank.deposit(&admin(), None, &deposit("JH000001", sorting, 600)).unwrap();
+        reward(&bank, "大米", 1, Some(100));
+        enroll(&db.url, &bank);
+    }
+    let b = bare_counter(dir.path(), "JH-B-01");
+    {
+        let bank = Bank::open(&b).unwrap();
+        reward(&bank, "大米", 1, Some(100));
+        enroll(&db.url, &bank);
+    }
+    let backups = dir.path().join("backups");
+    std::fs::create_dir_all(&backups).unwrap();
+    hourbank_ok(&a, &["backup", "--out", backups.to_str().unwrap()], "");
+    let file = std::fs::read_dir(&backups).unwrap().next().unwrap().unwrap().path();
+    // A hands its 10 h to the pool; B spends all of it.
+    assert_eq!(sync_releasing(&a, &city).0, 0);
+    assert_eq!(sync_releasing(&b, &city).0, 0);
+    let redeem = |store: &std::path::Path, url: Option<&str>| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_hourbank"));
+        c.args([
+            "--store",
+            store.to_str().unwrap(),
+            "redeem",
+            "--card",
+            "JH000001",
+            "--reward",
+            "大米",
+            "--qty",
+            "10",
+        ]);
+        c.env("LC_ALL", "C").env("HOURBANK_CONFIG", "/dev/null").env_remove("HOURBANK_CITY_URL");
+        if let Some(url) = url {
+            c.env("HOURBANK_CITY_URL", url);
+        }
+        let out = c.output().unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (code, err) = redeem(&b, Some(&city));
+    assert_eq!(code, Some(0), "{err}");
+    // A is restored from the old backup: locally it holds the 10 h again.
+    hourbank_ok(&a, &["restore", file.to_str().unwrap(), "--force"], "");
+    assert_eq!(Bank::open(&a).unwrap().share(&card("JH000001")).unwrap(), 600, "the backup's share");
+    for url in [None, Some(city.as_str())] {
+        let (code, err) = redeem(&a, url);
+        assert_eq!(code, Some(1), "offline and online before a sync, refused: {err}");
+        assert!(err.contains("restored") && err.contains("sync"), "{err}");
+    }
+    // A sync fetches A's own later events back (its release): the share is 0, the pool too.
+    let (code, out, err) = sync_releasing(&a, &city);
+    assert_eq!(code, 0, "{out}{err}");
+    let bank = Bank::open(&a).unwrap();
+    assert_eq!(bank.share(&card("JH000001")).unwrap(), 0);
+    assert!(bank.city_catch_up().unwrap().is_none());
+    assert_checks(&bank);
+    drop(bank);
+    let (code, err) = redeem(&a, Some(&city));
+    assert_eq!(code, Some(1), "nothing left anywhere: {err}");
+    assert!(!err.contains("restored"), "{err}");
+    let mut sql = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
+    let pool: i64 = sql.query_one("SELECT minutes FROM hb_pool WHERE card = 'JH000001'", &[]).unwrap().get(0);
+    assert_eq!(pool, 0, "spent once, by B");
+    service.stop().unwrap();
+}

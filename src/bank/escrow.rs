@@ -150,6 +150,38 @@ impl Bank {
         Ok(self.store.grant_entry(id)?)
     }
 
+    /// When this store was restored or recovered, if it has not caught up with its own chain
+    /// on the city since: until then it spends nothing from its shares.
+    pub fn city_catch_up(&self) -> Result<Option<crate::domain::Timestamp>, BankError> {
+        Ok(self.store.city_catch_up()?)
+    }
+
+    /// Says this store holds its whole chain as the city does (a sync found nothing of its
+    /// own there that it lacks).
+    pub fn caught_up_with_city(&self) -> Result<(), BankError> {
+        if self.store.city_catch_up()?.is_some() {
+            self.store.set_city_catch_up(None)?;
+        }
+        Ok(())
+    }
+
+    /// Appends this counter's own events fetched back from the city (seq and stored bytes, in
+    /// order, continuing this store's journal): each must link from the last and pass the
+    /// ledger rules, as in a restore. For a store restored from a backup older than what it
+    /// had pushed.
+    pub fn append_own_from_city(&self, rows: &[(u64, Vec<u8>)]) -> Result<(), BankError> {
+        let mut events = Vec::with_capacity(rows.len());
+        for (seq, stored) in rows {
+            let event =
+                crate::store::decode_stored(*seq, stored).map_err(crate::store::StoreError::Corrupt)?;
+            if event.seq() != *seq {
+                return Err(Rule::UnknownEntry(*seq).into());
+            }
+            events.push((stored.clone(), event));
+        }
+        Ok(self.store.restore_events(&self.counter, &events)?)
+    }
+
     /// This counter's share of `card`'s hours: what it may spend without the city.
     pub fn share(&self, card: &CardNo) -> Result<u64, BankError> {
         Ok(match self.store.volunteer_id_by_card(card)? {

@@ -80,6 +80,12 @@ fn rebuild(
         let first = report.problems.first().map(|p| p.detail.clone()).unwrap_or_default();
         return Err(refused(format!("the restored store fails check: {first}")));
     }
+    // A counter in a city may have written — and handed its shares to the pools, which other
+    // counters then spent — after this journal ends: until it has fetched its own later
+    // events from the city, it spends nothing from its shares (see `city::spend`).
+    if store.counter_code()?.is_some() {
+        store.set_city_catch_up(Some(Timestamp::from_datetime(chrono::Utc::now())))?;
+    }
     Ok(last)
 }
 

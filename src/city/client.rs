@@ -222,6 +222,48 @@ impl CityClient {
         }
     }
 
+    /// A store restored from a backup older than what it had pushed: fetches its own later
+    /// events back from the service — only as far as its own signatures cover them — and
+    /// appends them, so it holds its whole chain before it spends anything. Returns how many
+    /// it appended. A store that wrote on after the restore is no prefix of its chain on the
+    /// service: refused as a fork, nothing appended.
+    pub fn catch_up_own(&self, bank: &Bank) -> Result<u64, PushError> {
+        let mut appended = 0;
+        loop {
+            let head = self.head().map_err(PushError::Service)?;
+            let local = bank.last_seq()?;
+            if head.seq <= local {
+                return Ok(appended);
+            }
+            let counters: Vec<CounterEntry> =
+                Self::answer(&self.call("GET", "/v1/counters", b"").map_err(PushError::Service)?)
+                    .map_err(PushError::Service)?;
+            let floor = counters.iter().find(|c| c.code == self.code).map_or(0, |c| c.enrolled_head);
+            let path = format!("/v1/events?counter={}&after={local}", self.code);
+            let events: Events = Self::answer(&self.call("GET", &path, b"").map_err(PushError::Service)?)
+                .map_err(PushError::Service)?;
+            let stored: Vec<&[u8]> = events.rows.iter().map(|r| r.stored.as_slice()).collect();
+            let signed: Vec<(u64, &[u8])> =
+                events.signatures.iter().map(|s| (s.seq, s.signature.as_slice())).collect();
+            let covered =
+                wire::covered(&self.code, &self.key.verifying_key(), floor, local + 1, &stored, &signed);
+            let rows: Vec<(u64, Vec<u8>)> = events
+                .rows
+                .into_iter()
+                .enumerate()
+                .take_while(|(i, r)| r.seq == local + 1 + *i as u64 && r.seq <= covered)
+                .map(|(_, r)| (r.seq, r.stored))
+                .collect();
+            if rows.is_empty() {
+                return Err(PushError::Fork { code: self.code.clone(), seq: local + 1 });
+            }
+            let n = rows.len() as u64;
+            bank.append_own_from_city(&rows)
+                .map_err(|_| PushError::Fork { code: self.code.clone(), seq: local + 1 })?;
+            appended += n;
+        }
+    }
+
     /// Grants the service holds for this counter that no pushed entry journals yet.
     pub fn unjournalled_grants(&self) -> Result<Vec<super::ServerGrant>, ClientError> {
         Self::answer(&self.call("GET", "/v1/grants", b"")?)

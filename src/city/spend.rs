@@ -36,6 +36,13 @@ pub enum SpendError {
     Offline { card: String, share: u64, city: u64, needed: u64, cause: String },
     #[error(transparent)]
     Grant(GrantError),
+    /// This store was restored (or recovered) and has not fetched its own later events from
+    /// the city yet: what it holds as its shares may have gone to the pools and been spent
+    /// elsewhere since its backup.
+    #[error(
+        "this counter's store was restored and has not caught up with the city since: sync first (its shares may have been spent elsewhere after the backup was made)"
+    )]
+    Behind,
     /// Short here and this counter has no city server (or no code).
     #[error(
         "card {card} has {share} minutes at this counter, {needed} are needed; this counter does not sync with a city server"
@@ -114,6 +121,9 @@ pub fn spend(
     op: Option<&str>,
     spend: &Spend,
 ) -> Result<Committed, SpendError> {
+    if bank.city_catch_up()?.is_some() {
+        return Err(SpendError::Behind);
+    }
     if matches!(city, CityLink::None) {
         // A counter that does not sync spends what it holds, and says so as it always has.
         return Ok(spend.commit(bank, who, op, None)?);

@@ -68,6 +68,9 @@ impl Server {
             None => Vec::new(),
         };
         let pushed = self.push(bank)?;
+        // The push found the server's chain of this counter to be this store's: nothing of
+        // it is missing here, so spending is safe again after a restore.
+        bank.caught_up_with_city().map_err(PushError::Bank)?;
         let pulled = self.pull(bank, &pushed.code)?;
         Ok(Synced { pushed, pulled, refused_grants })
     }
@@ -111,10 +114,14 @@ pub fn sync_url(url: &str, bank: &Bank, tries: u32, float: Minutes) -> Result<Sy
 /// here; the service applies it to the pools when it stores the push), push, pull.
 pub fn sync_service(url: &str, bank: &Bank, float: Minutes) -> Result<Synced, SyncError> {
     let client = super::CityClient::new(url, bank).map_err(SyncError::Service)?;
+    // A restored store first takes back what it had pushed after its backup.
+    client.catch_up_own(bank)?;
     let grants = client.unjournalled_grants().map_err(SyncError::Service)?;
     let settled = super::escrow::heal(bank, grants).map_err(PushError::Bank)?;
     bank.release_to_city(&crate::bank::cli_actor(), float, None).map_err(PushError::Bank)?;
     let pushed = client.push(bank)?;
+    // The service holds nothing of this counter's chain this store lacks: spending is safe.
+    bank.caught_up_with_city().map_err(PushError::Bank)?;
     let pulled = client.pull(bank)?;
     Ok(Synced { pushed, pulled, refused_grants: settled.refused })
 }

@@ -252,6 +252,7 @@ pub static TEXT: Text = Text {
     city_spendable_offline: "City balance {} h · offline here {} h · as of {}",
     err_city_short: "Here {} h + city pool {} h, {} h needed; the rest waits at other counters",
     err_city_offline: "City {} h, here offline {} h, need {} h: go online for the rest",
+    err_city_behind: "This counter was restored: sync with the city before spending (its hours may have been spent elsewhere since the backup)",
     err_city_none: "Only {} h here, {} h needed (this counter does not sync)",
     receipt_from_city: "{} h of it from the city pool ({})",
     confirm_from_city: "{} h of it will come from the city pool",

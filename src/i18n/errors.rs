@@ -59,6 +59,7 @@ impl Text {
             }
             S::NoCity { share, needed, .. } => fill(self.err_city_none, &[&h(share), &h(needed)]),
             S::Grant(g) => g.to_string(),
+            S::Behind => self.err_city_behind.into(),
         }
     }
 

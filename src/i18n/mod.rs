@@ -329,6 +329,7 @@ pub struct Text {
     pub err_city_short: &'static str,
     pub err_city_offline: &'static str,
     pub err_city_none: &'static str,
+    pub err_city_behind: &'static str,
     pub receipt_from_city: &'static str,
     pub confirm_from_city: &'static str,
     pub warn_files_loosened: &'static str,

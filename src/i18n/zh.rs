@@ -253,6 +253,7 @@ pub static TEXT: Text = Text {
     city_spendable_offline: "全市余额 {} 小时 · 本柜台离线可用 {} 小时 · 截至 {}",
     err_city_short: "此处 {} 小时，城市池 {} 小时，需 {} 小时；其余在其他柜台，待其同步后可用",
     err_city_offline: "城市余额 {} 小时，本柜台离线可用 {} 小时，需 {} 小时，请联网后再兑",
+    err_city_behind: "本柜台刚从备份恢复：须先与城市同步，才能兑换（备份之后这些时数可能已在别处用掉）",
     err_city_none: "本柜台只有 {} 小时，需要 {} 小时（本柜台未接入城市服务器）",
     receipt_from_city: "其中 {} 小时来自城市池（{}）",
     confirm_from_city: "其中 {} 小时将从城市池调入",

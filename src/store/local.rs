@@ -63,6 +63,24 @@ impl Store {
         self.put_local(meta::LAST_BACKUP, last)
     }
 
+    /// When this store was rebuilt from a journal that may be behind what the city holds of it
+    /// (a restore, a recovery), if it has not caught up with the city since.
+    pub fn city_catch_up(&self) -> Result<Option<Timestamp>, StoreError> {
+        self.get_local(meta::CITY_CATCH_UP)
+    }
+
+    /// Sets (`Some`) or clears the mark (flushed).
+    pub fn set_city_catch_up(&self, since: Option<Timestamp>) -> Result<(), StoreError> {
+        match since {
+            Some(at) => self.put_local(meta::CITY_CATCH_UP, &at),
+            None => {
+                let _gate = self.write_gate.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                self.tree(tree::META).remove(meta::CITY_CATCH_UP)?;
+                self.flush()
+            }
+        }
+    }
+
     /// Records (and flushes) that this counter is about to ask for city grant `id`.
     pub fn record_grant_intent(&self, id: &str, intent: &GrantIntent) -> Result<(), StoreError> {
         self.put_local(&intent_key(id), intent)

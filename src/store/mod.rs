@@ -159,6 +159,9 @@ pub mod meta {
     pub const CARD_LOGIN_PREFIX: &[u8] = b"login-card/";
     /// `local::LastBackup`: when the last good backup was written.
     pub const LAST_BACKUP: &[u8] = b"last_backup";
+    /// `city_catch_up`: the store was rebuilt from a journal (restore, recover) and has not
+    /// caught up with its own chain on the city since (`Timestamp` of the rebuild).
+    pub const CITY_CATCH_UP: &[u8] = b"city_catch_up";
     /// `grant-intent/<grant id>`: a city grant this counter asked for (`local::GrantIntent`).
     pub const GRANT_INTENT_PREFIX: &[u8] = b"grant-intent/";
     /// Another counter's chain, as pulled: `domain::validate::StoredEventCheck`'s state after
