@@ -162,17 +162,6 @@ fn a_report_row_with_an_escape_sequence_reaches_no_terminal_raw() {
     );
 }
 
-/// `url` (key-value or URL form) logging in as `user` instead.
-fn as_user(url: &str, user: &str) -> String {
-    if let Some((scheme, rest)) = url.split_once("://") {
-        let host = rest.split_once('@').map_or(rest, |(_, h)| h);
-        format!("{scheme}://{user}@{host}")
-    } else {
-        let kept: Vec<&str> = url.split_whitespace().filter(|kv| !kv.starts_with("user=")).collect();
-        format!("{} user={user}", kept.join(" "))
-    }
-}
-
 /// The reporting role reads report rows, never the events' bytes with every volunteer's name,
 /// phone and ID number — also on a server set up before, once `city init` runs again.
 #[test]

@@ -513,3 +513,46 @@ fn a_counter_restored_from_an_old_backup_spends_nothing_until_it_has_caught_up()
     assert_eq!(pool, 0, "spent once, by B");
     service.stop().unwrap();
 }
+
+/// The service runs with a login granted `hourbank_service` alone: it serves the city, and that
+/// login (whoever steals it from the service's machine) cannot edit or delete an event, a grant
+/// or a key.
+#[test]
+fn the_service_login_adds_and_never_edits_or_deletes() {
+    let Some(db) = pg::database("svc_role") else { return };
+    city_init(&db.url);
+    let role = format!("hb_svc_{}", std::process::id());
+    let mut admin = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
+    admin.batch_execute(&format!("CREATE ROLE {role} LOGIN IN ROLE hourbank_service")).unwrap();
+    let login = as_user(&db.url, &role);
+    let outcome = std::panic::catch_unwind(|| {
+        let service = start(&login);
+        let dir = tempfile::tempdir().unwrap();
+        let a = counter(dir.path(), "JH-A-01", 2);
+        let b = bare_counter(dir.path(), "JH-B-01");
+        for store in [&a, &b] {
+            enroll(&db.url, &Bank::open(store).unwrap());
+        }
+        assert_eq!(sync_releasing(&a, &url(&service)).0, 0);
+        assert_eq!(sync_releasing(&b, &url(&service)).0, 0);
+        let mut thief = postgres::Client::connect(&login, postgres::NoTls).unwrap();
+        for attack in [
+            "UPDATE hb_events SET stored = stored WHERE counter = 'JH-A-01'",
+            "DELETE FROM hb_events WHERE counter = 'JH-A-01' AND seq > 2",
+            "UPDATE hb_grants SET minutes = 1",
+            "DELETE FROM hb_signatures",
+            "UPDATE hb_keys SET public_key = public_key",
+            "INSERT INTO hb_keys (counter, public_key) VALUES ('JH-X-01', '\\x00')",
+        ] {
+            let err = thief.batch_execute(attack).unwrap_err();
+            assert_eq!(
+                err.code(),
+                Some(&postgres::error::SqlState::INSUFFICIENT_PRIVILEGE),
+                "{attack}: {err}"
+            );
+        }
+        service.stop().unwrap();
+    });
+    admin.batch_execute(&format!("DROP OWNED BY {role}; DROP ROLE {role}")).unwrap();
+    outcome.unwrap();
+}

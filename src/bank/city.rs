@@ -94,6 +94,12 @@ impl Bank {
         Ok(self.store.apply_remote(code, rows, self.now())?.next_seq.saturating_sub(1))
     }
 
+    /// [`Bank::apply_remote`] into a store that is a cache, rebuilt from its source when out of
+    /// step (the city service's verifier): not flushed.
+    pub fn verify_remote(&self, code: &str, rows: &[(u64, Vec<u8>)]) -> Result<u64, RemoteError> {
+        Ok(self.store.apply_remote_durably(code, rows, self.now(), false)?.next_seq.saturating_sub(1))
+    }
+
     /// Every other counter pulled from, with how far and when.
     pub fn city_counters(&self) -> Result<Vec<CityCounter>, BankError> {
         Ok(self.store.city_counters()?)

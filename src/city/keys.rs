@@ -29,6 +29,13 @@ pub enum Enrolled {
     Already,
 }
 
+fn parse_key(bytes: Vec<u8>) -> Result<VerifyingKey, CityError> {
+    <[u8; 32]>::try_from(bytes.as_slice())
+        .ok()
+        .and_then(|b| VerifyingKey::from_bytes(&b).ok())
+        .ok_or_else(|| CityError::Failed { what: "the counter's key", message: "not an ed25519 key".into() })
+}
+
 fn sql(what: &'static str) -> impl Fn(postgres::Error) -> CityError {
     move |e| CityError::of(what, e)
 }
@@ -113,26 +120,44 @@ impl Server {
         Ok(Some(EnrolledKey { key, revoked: row.get(1), enrolled_head: row.get::<_, i64>(2) as u64 }))
     }
 
-    /// Records `nonce` of `code`; `false` when it was seen already (a replayed request). Nonces
-    /// older than `keep_ms` are forgotten now and then (a request that old is refused by its
-    /// time anyway).
-    pub fn remember_nonce(&mut self, code: &str, nonce: &str, keep_ms: i64) -> Result<bool, CityError> {
-        let fresh = self
-            .client()
-            .execute(
-                "INSERT INTO hb_nonces (counter, nonce) VALUES ($1, $2) ON CONFLICT (counter, nonce) DO NOTHING",
+    /// Counter `code`'s key, and whether `nonce` is new for it (recorded if so), in one round
+    /// trip: what the service asks for every request. The nonce's insert does not wait for the
+    /// disk (`synchronous_commit = off`): a crash of the database may forget the last moment's
+    /// nonces, and a request replayed after that is one the service answered already (a push
+    /// then finds its rows stored, a grant its id taken, a read changes nothing).
+    pub fn key_and_nonce(
+        &mut self,
+        code: &str,
+        nonce: &str,
+    ) -> Result<Option<(EnrolledKey, bool)>, CityError> {
+        let mut tx = self.client().transaction().map_err(sql("a transaction"))?;
+        tx.batch_execute("SET LOCAL synchronous_commit = off").map_err(sql("the request's nonce"))?;
+        let row = tx
+            .query_opt(
+                "WITH fresh AS (
+                     INSERT INTO hb_nonces (counter, nonce)
+                     SELECT counter, $2 FROM hb_keys WHERE counter = $1
+                     ON CONFLICT (counter, nonce) DO NOTHING RETURNING 1)
+                 SELECT public_key, revoked_at IS NOT NULL, enrolled_head, (SELECT count(*) FROM fresh)
+                 FROM hb_keys WHERE counter = $1",
                 &[&code, &nonce],
             )
-            .map_err(sql("the request's nonce"))?;
-        if nonce.as_bytes().first().is_some_and(|b| *b == b'0') {
-            // About one request in 16 (hex nonces) sweeps the old ones.
-            self.client()
-                .execute(
-                    "DELETE FROM hb_nonces WHERE seen_at < now() - ($1::BIGINT * interval '1 second')",
-                    &[&(keep_ms / 1000)],
-                )
-                .map_err(sql("the old nonces"))?;
-        }
-        Ok(fresh == 1)
+            .map_err(sql("the counter's key"))?;
+        tx.commit().map_err(sql("the request's nonce"))?;
+        let Some(row) = row else { return Ok(None) };
+        let key = parse_key(row.get(0))?;
+        let enrolled = EnrolledKey { key, revoked: row.get(1), enrolled_head: row.get::<_, i64>(2) as u64 };
+        Ok(Some((enrolled, row.get::<_, i64>(3) == 1)))
+    }
+
+    /// Forgets nonces older than `keep_ms` (a request that old is refused by its time anyway).
+    pub fn sweep_nonces(&mut self, keep_ms: i64) -> Result<(), CityError> {
+        self.client()
+            .execute(
+                "DELETE FROM hb_nonces WHERE seen_at < now() - ($1::BIGINT * interval '1 second')",
+                &[&(keep_ms / 1000)],
+            )
+            .map_err(sql("the old nonces"))?;
+        Ok(())
     }
 }

@@ -35,5 +35,8 @@ pub const SCHEMA: &str = include_str!("schema.sql");
 
 /// The role each counter connects as: it may add and read events, never change them.
 pub const COUNTER_ROLE: &str = "hourbank_counter";
+/// The role the city service's login is granted: adds events, grants and their derived rows,
+/// moves heads and pools; never updates or deletes an event, a grant or a key.
+pub const SERVICE_ROLE: &str = "hourbank_service";
 /// The role city reports connect as: reads only.
 pub const READER_ROLE: &str = "hourbank_reader";

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::{COUNTER_ROLE, READER_ROLE, SCHEMA};
+use super::{COUNTER_ROLE, READER_ROLE, SCHEMA, SERVICE_ROLE};
 
 /// How long to wait for the server to answer a connection, and a statement to finish.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -130,7 +130,7 @@ impl Server {
     pub fn init(&mut self) -> Result<(), CityError> {
         let mut tx = self.client.transaction().map_err(|e| CityError::of("a transaction", e))?;
         tx.batch_execute(SCHEMA).map_err(|e| CityError::of("the schema", e))?;
-        for role in [COUNTER_ROLE, READER_ROLE] {
+        for role in [COUNTER_ROLE, READER_ROLE, SERVICE_ROLE] {
             let exists = tx
                 .query_opt("SELECT 1 FROM pg_roles WHERE rolname = $1", &[&role])
                 .map_err(|e| CityError::of("the roles", e))?
@@ -161,6 +161,13 @@ impl Server {
              GRANT SELECT, INSERT, UPDATE ON hb_counters, hb_pool TO {COUNTER_ROLE};
              REVOKE UPDATE, DELETE, TRUNCATE ON hb_events, hb_entries, hb_grants FROM {COUNTER_ROLE};
              REVOKE DELETE, TRUNCATE ON hb_pool FROM {COUNTER_ROLE};
+             GRANT SELECT, INSERT ON hb_events, hb_entries, hb_grants, hb_signatures TO {SERVICE_ROLE};
+             GRANT SELECT, UPDATE ON hb_counters, hb_pool TO {SERVICE_ROLE};
+             GRANT INSERT ON hb_pool TO {SERVICE_ROLE};
+             GRANT SELECT, INSERT, DELETE ON hb_nonces TO {SERVICE_ROLE};
+             GRANT SELECT ON hb_keys TO {SERVICE_ROLE};
+             REVOKE UPDATE, DELETE, TRUNCATE ON hb_events, hb_entries, hb_grants, hb_signatures, hb_keys FROM {SERVICE_ROLE};
+             REVOKE INSERT, DELETE, TRUNCATE ON hb_counters, hb_keys FROM {SERVICE_ROLE};
              GRANT SELECT, INSERT ON hb_signatures TO {COUNTER_ROLE};
              GRANT SELECT ON hb_keys TO {COUNTER_ROLE};
              REVOKE ALL ON hb_events, hb_signatures, hb_keys, hb_nonces FROM {READER_ROLE};

@@ -106,6 +106,8 @@ impl Spend {
 /// none (this counter does not sync).
 pub enum CityLink<'a> {
     Open(&'a mut Server),
+    /// A client of the city service already made (its key read, its connection kept).
+    Client(&'a super::CityClient),
     Url(&'a str),
     /// The counter's background sync could not reach the server just now: not tried again
     /// (a connect that times out would hold the person at the counter for seconds).
@@ -156,6 +158,7 @@ pub fn spend(
     };
     let mut pool = match city {
         CityLink::Open(server) => Pool::Database(server),
+        CityLink::Client(client) => Pool::Client(client),
         CityLink::Url(url) if super::is_service_url(url) => match super::CityClient::new(url, bank) {
             Ok(client) => Pool::Service(Box::new(client)),
             Err(cause) => return Err(offline(bank, &card, share, needed, &cause)?),
@@ -199,6 +202,7 @@ enum Pool<'a> {
     Database(&'a mut Server),
     Opened(Box<Server>),
     Service(Box<super::CityClient>),
+    Client(&'a super::CityClient),
 }
 
 impl Pool<'_> {
@@ -207,6 +211,7 @@ impl Pool<'_> {
             Pool::Database(server) => server.grant(code, id, card, minutes),
             Pool::Opened(server) => server.grant(code, id, card, minutes),
             Pool::Service(client) => client.grant(id, card, minutes),
+            Pool::Client(client) => client.grant(id, card, minutes),
         }
     }
 }

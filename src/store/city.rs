@@ -157,6 +157,19 @@ impl Store {
         rows: &[(u64, Vec<u8>)],
         at: Timestamp,
     ) -> Result<Head, RemoteError> {
+        self.apply_remote_durably(code, rows, at, true)
+    }
+
+    /// [`Store::apply_remote`], flushed only when `durable`: a cache that is rebuilt from its
+    /// source whenever it is out of step (the city service's verifier) need not wait for the
+    /// disk.
+    pub fn apply_remote_durably(
+        &self,
+        code: &str,
+        rows: &[(u64, Vec<u8>)],
+        at: Timestamp,
+        durable: bool,
+    ) -> Result<Head, RemoteError> {
         let unlinked = |seq| RemoteError::Unlinked { code: code.to_string(), seq };
         let mut events = Vec::with_capacity(rows.len());
         for (seq, stored) in rows {
@@ -204,7 +217,9 @@ impl Store {
             }
             Err(TransactionError::Storage(e)) => return Err(StoreError::Sled(e).into()),
         };
-        self.flush()?;
+        if durable {
+            self.flush()?;
+        }
         drop(gate);
         Ok(head)
     }

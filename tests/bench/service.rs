@@ -198,10 +198,11 @@ fn main() {
     b.deposit(&who(), None, &d).unwrap();
     CityClient::new(&url, &b).unwrap().push(&b).unwrap();
     let redeem = |card: &CardNo| Spend::Redeem(Redemption { card: card.clone(), reward: rice, qty: 1 });
+    let client = CityClient::new(&url, &b).unwrap();
     let timed = |card: &CardNo, online: bool| -> Vec<Duration> {
         let mut out: Vec<Duration> = (0..N)
             .map(|_| {
-                let link = if online { CityLink::Url(&url) } else { CityLink::None };
+                let link = if online { CityLink::Client(&client) } else { CityLink::None };
                 let t = Instant::now();
                 hourbank::city::spend(&b, link, &who(), None, &redeem(card)).unwrap();
                 t.elapsed()

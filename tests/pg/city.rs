@@ -139,3 +139,14 @@ pub fn append_forged(sql: &mut postgres::Client, code: &str, kind: hourbank::dom
     sql.execute("UPDATE hb_counters SET head_seq = $2 WHERE code = $1", &[&code, &(seq + 1)]).unwrap();
     seq + 1
 }
+
+/// `url` (key-value or URL form) logging in as `user` instead.
+pub fn as_user(url: &str, user: &str) -> String {
+    if let Some((scheme, rest)) = url.split_once("://") {
+        let host = rest.split_once('@').map_or(rest, |(_, h)| h);
+        format!("{scheme}://{user}@{host}")
+    } else {
+        let kept: Vec<&str> = url.split_whitespace().filter(|kv| !kv.starts_with("user=")).collect();
+        format!("{} user={user}", kept.join(" "))
+    }
+}

@@ -65,25 +65,32 @@ async fn verified(state: &Arc<State>, request: Request) -> Result<Request, ApiEr
     let who = code.clone();
     state
         .blocking(move |_, server| {
-            let key = match server.enrolled_key(&who).map_err(ApiError::from)? {
+            // One round trip: the key, and the nonce recorded if new (a request whose
+            // signature then fails leaves a nonce nobody will use: harmless, and swept).
+            let (key, fresh) = match server.key_and_nonce(&who, &nonce).map_err(ApiError::from)? {
                 None => {
                     return Err(ApiError::unauthenticated(format!(
                         "counter {} is not enrolled in this city",
                         crate::domain::printable(&who)
                     )));
                 }
-                Some(k) if k.revoked => {
+                Some((k, _)) if k.revoked => {
                     return Err(ApiError::revoked(format!("counter {who}'s key was revoked")));
                 }
-                Some(k) => k,
+                Some(found) => found,
             };
             if !wire::verify(&key.key, &message, &signature) {
                 return Err(ApiError::unauthenticated(format!(
                     "the request's signature is not counter {who}'s enrolled key's"
                 )));
             }
-            if !server.remember_nonce(&who, &nonce, TIME_WINDOW_MS * 2).map_err(ApiError::from)? {
+            if !fresh {
                 return Err(ApiError::replayed("this request was made before (its nonce was seen)".into()));
+            }
+            if nonce.starts_with("00") {
+                // About one request in 256 (hex nonces) forgets nonces older than any request
+                // still accepted.
+                server.sweep_nonces(TIME_WINDOW_MS * 2).map_err(ApiError::from)?;
             }
             Ok(())
         })

@@ -227,7 +227,7 @@ fn verify_and_store(
         }
     }
     let rows: Vec<(u64, Vec<u8>)> = (head + 1..).zip(request.events).collect();
-    match verifier.bank.apply_remote(code, &rows) {
+    match verifier.bank.verify_remote(code, &rows) {
         Ok(_) => {}
         Err(RemoteError::Store(e)) => return Err(ApiError::unavailable(format!("the verifier: {e}"))),
         Err(refused) => {
