@@ -39,6 +39,7 @@ fn forged_events_with_an_escape_in_a_name_or_huge_minutes_are_refused_at_the_pul
     let mut sql = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
     let volunteer = Bank::open(&a).unwrap().find_card(&card("JH000001")).unwrap().id;
     let activity = Bank::open(&a).unwrap().find_activity("垃圾分类督导").unwrap().0;
+    let key = Bank::open(&a).unwrap().counter_key().unwrap().unwrap();
     let deposit = |minutes: u32| EventKind::Deposited {
         volunteer,
         activity,
@@ -53,7 +54,9 @@ fn forged_events_with_an_escape_in_a_name_or_huge_minutes_are_refused_at_the_pul
     ];
     for (i, (what, kind)) in cases.into_iter().enumerate() {
         let b = bare_counter(dir.path(), &format!("JH-B-0{}", i + 1));
-        let forged = append_forged(&mut sql, "JH-A-01", kind);
+        // Signed with A's own key: a rogue counter (or its stolen key) writing with the
+        // database login, past the door. The readers' own checks still refuse it.
+        let forged = append_forged_signed(&mut sql, "JH-A-01", kind, &key);
         let (code, out, err) = sync(&b, &db.url);
         assert_eq!(code, 1, "{what}: refused, said: {out} {err}");
         assert!(
@@ -79,6 +82,7 @@ fn forged_events_with_an_escape_in_a_name_or_huge_minutes_are_refused_at_the_pul
         let out = hourbank_ok(&b, &["backup", "verify", file.to_str().unwrap()], "");
         assert!(out.contains("made by this bank"), "{what}: {out}");
         // Undo the forgery for the next case (the attacker's own row, removed by the admin).
+        sql.execute("DELETE FROM hb_signatures WHERE counter = 'JH-A-01' AND seq = $1", &[&forged]).unwrap();
         sql.execute("DELETE FROM hb_events WHERE counter = 'JH-A-01' AND seq = $1", &[&forged]).unwrap();
         sql.execute("UPDATE hb_counters SET head_seq = $1 WHERE code = 'JH-A-01'", &[&(forged - 1)]).unwrap();
         std::fs::remove_file(&file).unwrap();

@@ -15,20 +15,21 @@ use std::process::{Command, Stdio};
 use city::*;
 use common::*;
 use hourbank::bank::{Bank, Redemption};
-use hourbank::city::{CityLink, Server, Spend, SpendError};
+use hourbank::city::{CityLink, Spend, SpendError};
 
 fn balance_json(store: &Path, card: &str) -> serde_json::Value {
     serde_json::from_str(&hourbank_ok(store, &["balance", card, "--json"], "")).unwrap()
 }
 
-/// `hourbank` with the city server in `$HOURBANK_CITY_URL`, as a counter configured for one.
+/// `hourbank` with the city in `$HOURBANK_CITY_URL` (the database's service), as a counter
+/// configured for one.
 fn with_city(store: &Path, url: &str, args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_hourbank"))
         .arg("--store")
         .arg(store)
         .args(args)
         .env("LC_ALL", "C")
-        .env("HOURBANK_CITY_URL", url)
+        .env("HOURBANK_CITY_URL", through_service(store, url))
         .stdin(Stdio::null())
         .output()
         .unwrap();
@@ -95,7 +96,7 @@ fn kill_after_grant(store: &Path, url: &str, args: &[&str], dir: &Path) {
         .arg(store)
         .args(args)
         .env("LC_ALL", "C")
-        .env("HOURBANK_CITY_URL", url)
+        .env("HOURBANK_CITY_URL", through_service(store, url))
         .env("HOURBANK_TEST_HOLD_AFTER_GRANT", &held)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -334,6 +335,9 @@ fn escrow_worker() {
     ) else {
         return;
     };
+    // This worker's own instance of the city service on the same database: five workers, five
+    // instances, one pool.
+    let url = through_service(Path::new(&store), &url);
     let bank = std::sync::Arc::new(Bank::open(Path::new(&store)).unwrap());
     let rice = bank.find_reward("大米").unwrap().id;
     let connected = std::sync::Arc::new(std::sync::Barrier::new(11));
@@ -341,13 +345,13 @@ fn escrow_worker() {
         .map(|_| {
             let (bank, url, go, connected) = (bank.clone(), url.clone(), go.clone(), connected.clone());
             std::thread::spawn(move || {
-                let mut server = Server::connect(&url).unwrap();
+                let client = hourbank::city::CityClient::new(&url, &bank).unwrap();
                 let what = Spend::Redeem(Redemption { card: card("JH000001"), reward: rice, qty: 1 });
                 connected.wait();
                 while !Path::new(&go).exists() {
                     std::thread::sleep(std::time::Duration::from_millis(1));
                 }
-                hourbank::city::spend(&bank, CityLink::Open(&mut server), &admin(), None, &what)
+                hourbank::city::spend(&bank, CityLink::Client(&client), &admin(), None, &what)
             })
         })
         .collect();

@@ -25,10 +25,12 @@ fn the_open_counter_pulls_in_the_background_and_finds_a_volunteer_registered_els
     assert_eq!(sync(&a, &db.url).0, 0);
     let b = bare_counter(dir.path(), "JH-B-09");
     std::fs::write(dir.path().join("no-config.toml"), "[sync]\nevery_seconds = 1\n").unwrap();
+    // B reaches the city through its service, as counters do.
+    let city = through_service(&b, &db.url);
     let mut s = Pty::spawn_with(
         &["--store", b.to_str().unwrap(), "--lang", "en"],
         dir.path(),
-        &[("HOURBANK_CITY_URL", db.url.as_str())],
+        &[("HOURBANK_CITY_URL", city.as_str())],
     );
     s.wait_for("F2 to log in", WAIT);
     s.wait_for("synced ", WAIT);

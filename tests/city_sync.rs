@@ -59,7 +59,13 @@ fn another_store_under_the_same_code_is_refused_naming_counter_and_seq() {
     let second = counter(other_dir.path(), "JH-LL-02", 4);
     let (code, _, err) = sync(&second, &db.url);
     assert_eq!(code, 1, "{err}");
+    // Through the service the second store's key is not the enrolled one: refused at the door.
+    // Straight to the database (the way before the service) the push finds the fork.
     let head = before.last().unwrap().0;
+    assert!(err.contains("not enrolled") || err.contains("not counter JH-LL-02's enrolled key"), "{err}");
+    assert_eq!(rows(&db.url, "JH-LL-02"), before, "the server is unchanged by the fork");
+    let (code, _, err) = sync_direct(&second, &db.url);
+    assert_eq!(code, 1, "{err}");
     assert!(err.contains(&format!("JH-LL-02 #{head} is not this store's")), "{err}");
     assert_eq!(rows(&db.url, "JH-LL-02"), before, "the server is unchanged by the fork");
     // The server may also come from the settings file's [sync] url.

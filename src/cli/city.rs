@@ -192,7 +192,8 @@ impl From<crate::city::ClientError> for Failure {
     fn from(e: crate::city::ClientError) -> Self {
         use crate::city::ClientError;
         let code = match &e {
-            ClientError::Url(_) | ClientError::NoKey => exit::BAD_INPUT,
+            ClientError::Url(_) => exit::BAD_INPUT,
+            ClientError::NoKey => exit::REFUSED,
             ClientError::Refused(r) if r.code == crate::city::wire::refusal::UNAVAILABLE => {
                 exit::STORE_UNAVAILABLE
             }

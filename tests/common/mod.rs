@@ -118,6 +118,13 @@ pub fn copy_key(from: &std::path::Path, to: &std::path::Path) {
     let key = hourbank::bank::pepper_path(to);
     let _ = std::fs::remove_file(&key);
     std::fs::copy(hourbank::bank::pepper_path(from), key).expect("copy the PIN key file");
+    // A counter in a city has its signing key beside the store too (kept with the admins).
+    let signing = hourbank::bank::counter_key_path(from);
+    if signing.exists() {
+        let to = hourbank::bank::counter_key_path(to);
+        let _ = std::fs::remove_file(&to);
+        std::fs::copy(signing, to).expect("copy the counter's signing key");
+    }
 }
 
 /// Copies a store directory (a closed store) file by file; a control socket is left out.

@@ -62,6 +62,19 @@ pub fn sync(store: &std::path::Path, url: &str) -> (i32, String, String) {
     run_sync(store, url, Some(keep_shares_config()))
 }
 
+/// [`sync`] straight to the database, the way counters synced before the service.
+pub fn sync_direct(store: &std::path::Path, url: &str) -> (i32, String, String) {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_hourbank"));
+    c.arg("--store").arg(store).args(["sync", "--url", url]).env("LC_ALL", "C");
+    c.env("HOURBANK_CONFIG", keep_shares_config());
+    let out = c.stdin(std::process::Stdio::null()).output().expect("hourbank runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 /// A settings file whose float keeps every share at its counter (for `$HOURBANK_CONFIG`).
 pub fn keep_shares_config() -> &'static std::path::Path {
     static KEEP: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
@@ -79,6 +92,7 @@ pub fn sync_releasing(store: &std::path::Path, url: &str) -> (i32, String, Strin
 }
 
 fn run_sync(store: &std::path::Path, url: &str, config: Option<&std::path::Path>) -> (i32, String, String) {
+    let url = &through_service(store, url);
     let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_hourbank"));
     c.arg("--store").arg(store).args(["sync", "--url", url]).env("LC_ALL", "C");
     match config {
@@ -91,6 +105,59 @@ fn run_sync(store: &std::path::Path, url: &str, config: Option<&std::path::Path>
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+/// The city service of the database at `db` (started in this process the first time, on a
+/// free loopback port, and kept while the tests run), as counters reach the city now. A URL
+/// that names a service already, or `HOURBANK_TEST_DIRECT_SQL` set, is left as it is.
+pub fn service_url(db: &str) -> String {
+    use std::collections::BTreeMap;
+    use std::sync::Mutex;
+    static SERVICES: Mutex<BTreeMap<String, (String, hourbank::city::service::Running)>> =
+        Mutex::new(BTreeMap::new());
+    if hourbank::city::is_service_url(db) {
+        return db.to_string();
+    }
+    let mut services = SERVICES.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((url, _)) = services.get(db) {
+        return url.clone();
+    }
+    let running = hourbank::city::service::start(hourbank::city::service::ServeOptions {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        db: db.to_string(),
+        tls: None,
+        cache: None,
+    })
+    .expect("the city service starts");
+    let url = format!("http://{}", running.addr);
+    services.insert(db.to_string(), (url.clone(), running));
+    url
+}
+
+/// Enrolls the counter at `store` (its code and key as `hourbank code show` prints them) in the
+/// city at `db` and returns the service's URL; `db` itself when it is a service already or the
+/// test asks for the database path (`HOURBANK_TEST_DIRECT_SQL`).
+pub fn through_service(store: &std::path::Path, db: &str) -> String {
+    if hourbank::city::is_service_url(db) || std::env::var_os("HOURBANK_TEST_DIRECT_SQL").is_some() {
+        return db.to_string();
+    }
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_hourbank"))
+        .arg("--store")
+        .arg(store)
+        .args(["code", "show"])
+        .output()
+        .expect("hourbank runs");
+    let shown = String::from_utf8_lossy(&out.stdout).into_owned();
+    if let Some((code, key)) = shown.trim().split_once(' ')
+        && let (Ok(code), Some(key)) =
+            (hourbank::domain::CounterCode::parse(code), hourbank::bank::parse_public(key))
+        && let Ok(mut admin) = hourbank::city::Server::connect(db)
+    {
+        // Another key under an enrolled code (a second store under the same code) stays
+        // unenrolled: the service refuses it, as it must.
+        let _ = admin.enroll(&code, &key);
+    }
+    service_url(db)
 }
 
 /// A server row: seq, previous hash, hash, stored bytes.
@@ -125,6 +192,29 @@ pub fn last_event(sql: &mut postgres::Client, code: &str) -> (i64, [u8; 32], hou
 
 /// Appends `kind` to `code`'s chain on the server as the next event, linked as a real one would
 /// be (blake3 is a checksum anyone can compute), and moves the counter's head.
+pub fn append_forged_signed(
+    sql: &mut postgres::Client,
+    code: &str,
+    kind: hourbank::domain::EventKind,
+    key: &hourbank::bank::CounterKey,
+) -> i64 {
+    let seq = append_forged(sql, code, kind);
+    let hash: Vec<u8> = sql
+        .query_one("SELECT hash FROM hb_events WHERE counter = $1 AND seq = $2", &[&code, &seq])
+        .unwrap()
+        .get(0);
+    let signature =
+        key.sign(&hourbank::city::wire::head_message(code, seq as u64, &hash.try_into().unwrap()));
+    sql.execute(
+        "INSERT INTO hb_signatures (counter, seq, signature) VALUES ($1, $2, $3)",
+        &[&code, &seq, &signature.to_vec()],
+    )
+    .unwrap();
+    seq
+}
+
+/// Appends `kind` to `code`'s chain on the server as the next event, linked as a real one would
+/// be, and moves the counter's head; unsigned (see [`append_forged_signed`]).
 pub fn append_forged(sql: &mut postgres::Client, code: &str, kind: hourbank::domain::EventKind) -> i64 {
     let (seq, prev, mut event) = last_event(sql, code);
     event.body.seq = seq as u64 + 1;
