@@ -556,3 +556,51 @@ fn the_service_login_adds_and_never_edits_or_deletes() {
     admin.batch_execute(&format!("DROP OWNED BY {role}; DROP ROLE {role}")).unwrap();
     outcome.unwrap();
 }
+
+/// The day cap is the card's, city-wide, online: 6 h served on one day at A, then B may record
+/// only what is left of the 8 h cap for that day. Offline (no service), B counts its own day.
+#[test]
+fn online_a_deposit_counts_the_cards_service_day_at_every_counter() {
+    let Some(db) = pg::database("svc_daycap") else { return };
+    city_init(&db.url);
+    let service = start(&db.url);
+    let city = url(&service);
+    let dir = tempfile::tempdir().unwrap();
+    let a = counter(dir.path(), "JH-A-01", 0);
+    let b = bare_counter(dir.path(), "JH-B-01");
+    for store in [&a, &b] {
+        enroll(&db.url, &Bank::open(store).unwrap());
+        hourbank_ok(store, &["rules", "set", "--day-cap", "8h"], "");
+    }
+    let deposit = |store: &std::path::Path, hours: &str, url: Option<&str>| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_hourbank"));
+        c.arg("--store").arg(store);
+        c.args([
+            "deposit",
+            "--card",
+            "JH000001",
+            "--activity",
+            "垃圾分类督导",
+            "--hours",
+            hours,
+            "--date",
+            "2026-11-28",
+        ]);
+        c.env("LC_ALL", "C").env("HOURBANK_CONFIG", "/dev/null").env_remove("HOURBANK_CITY_URL");
+        if let Some(url) = url {
+            c.env("HOURBANK_CITY_URL", url);
+        }
+        let out = c.output().unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    assert_eq!(deposit(&a, "6", Some(&city)).0, Some(0));
+    assert_eq!(sync(&a, &city).0, 0);
+    assert_eq!(sync(&b, &city).0, 0);
+    let (code, err) = deposit(&b, "3", Some(&city));
+    assert_eq!(code, Some(1), "6 h at A + 3 h at B passes the 8 h cap: {err}");
+    assert!(err.contains("6h already credited") && err.contains("2026-11-28"), "{err}");
+    assert_eq!(deposit(&b, "2", Some(&city)).0, Some(0), "what is left of the day");
+    // Offline this counter counts only its own day (README says so).
+    assert_eq!(deposit(&b, "1", None).0, Some(0));
+    service.stop().unwrap();
+}

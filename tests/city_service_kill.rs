@@ -42,7 +42,8 @@ fn the_service_killed_mid_push_leaves_whole_signed_batches_and_a_restarted_one_c
     through_service(&a, &db.url); // enrolled
     let head = || -> (i64, i64, i64) {
         let mut c = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
-        let head: i64 = c.query_one("SELECT head_seq FROM hb_counters WHERE code = 'JH-KILL'", &[]).unwrap().get(0);
+        let head: i64 =
+            c.query_one("SELECT head_seq FROM hb_counters WHERE code = 'JH-KILL'", &[]).unwrap().get(0);
         let rows: i64 = c
             .query_one("SELECT count(*) FROM hb_events WHERE counter = 'JH-KILL' AND seq > 0", &[])
             .unwrap()

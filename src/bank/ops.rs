@@ -24,6 +24,35 @@ pub(super) fn read<T>(r: Result<T, TxFail>) -> PlanResult<T> {
     r.map_err(ApplyError::Store)
 }
 
+/// The day cap over the card's service day at every counter: this counter's own total (what
+/// `ledger::apply` checks) plus `elsewhere`, the other counters' as the city says. Only the
+/// deposit's commit can know the city's figure, so this is checked here, online, and not on
+/// replay.
+fn within_city_day(
+    view: &TxView<'_>,
+    pending: &Pending,
+    volunteer: VolunteerId,
+    day: Day,
+    elsewhere: u32,
+) -> PlanResult<()> {
+    use crate::domain::LedgerStore;
+    let EventKind::Deposited { minutes, .. } = &pending.kind else { return Ok(()) };
+    let Some(cap) = read(view.rules())?.day_cap else { return Ok(()) };
+    if elsewhere == 0 {
+        return Ok(());
+    }
+    let already = read(view.day_total(volunteer, day))?.saturating_add(elsewhere);
+    if already.saturating_add(minutes.get()) > cap.get() {
+        return Err(rule(Rule::OverDayCap {
+            day: day.to_string(),
+            already: Minutes::new(already),
+            minutes: *minutes,
+            cap,
+        }));
+    }
+    Ok(())
+}
+
 /// The volunteer a card belongs to; refuses unknown cards and, with `active`, inactive ones.
 pub(super) fn card_owner(
     view: &TxView<'_>,
@@ -341,13 +370,25 @@ impl Bank {
     }
 
     pub fn deposit(&self, who: &Actor, op: Option<&str>, d: &Deposit) -> Result<Committed, BankError> {
-        self.deposit_or_preview(who, op, d, false)
+        self.deposit_or_preview(who, op, d, 0, false)
+    }
+
+    /// [`Bank::deposit`] for a card whose service day already holds `elsewhere` minutes at
+    /// other counters (the city's figure, asked online): the day cap is the card's, city-wide.
+    pub fn deposit_in_city(
+        &self,
+        who: &Actor,
+        op: Option<&str>,
+        d: &Deposit,
+        elsewhere: u32,
+    ) -> Result<Committed, BankError> {
+        self.deposit_or_preview(who, op, d, elsewhere, false)
     }
 
     /// What [`Bank::deposit`] would do now — credited (rounded, multiplied), held for an
     /// admin, or refused by a rule — with nothing written: the confirm step's dry run.
     pub fn preview_deposit(&self, who: &Actor, d: &Deposit) -> Result<Committed, BankError> {
-        self.deposit_or_preview(who, None, d, true)
+        self.deposit_or_preview(who, None, d, 0, true)
     }
 
     fn deposit_or_preview(
@@ -355,6 +396,7 @@ impl Bank {
         who: &Actor,
         op: Option<&str>,
         d: &Deposit,
+        elsewhere: u32,
         preview: bool,
     ) -> Result<Committed, BankError> {
         let (served_on, today) = (self.service_day(d.served_on)?, self.today());
@@ -365,7 +407,9 @@ impl Bank {
         let plan = |view: &TxView<'_>| {
             let role = require(view, who, Need::Staff, "record hours")?;
             let volunteer = depositor(view, &d.card, served_on, today)?;
-            Ok(vec![plan_deposit(view, role, volunteer, d.activity, d.minutes, served_on, &note)?])
+            let pending = plan_deposit(view, role, volunteer, d.activity, d.minutes, served_on, &note)?;
+            within_city_day(view, &pending, volunteer, served_on, elsewhere)?;
+            Ok(vec![pending])
         };
         self.run_or_preview(who, op, "deposit", d, plan, preview)
     }

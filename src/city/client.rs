@@ -264,6 +264,17 @@ impl CityClient {
         }
     }
 
+    /// Minutes `card`'s service day `day` holds at every other counter, as the city knows.
+    pub fn day_elsewhere(
+        &self,
+        card: &crate::domain::CardNo,
+        day: crate::domain::Day,
+    ) -> Result<u32, ClientError> {
+        let path = format!("/v1/day?card={}&day={}", card.as_str(), day.date().format("%Y-%m-%d"));
+        let answer: wire::Granted = Self::answer(&self.call("GET", &path, b"")?)?;
+        Ok(u32::try_from(answer.minutes).unwrap_or(u32::MAX))
+    }
+
     /// Grants the service holds for this counter that no pushed entry journals yet.
     pub fn unjournalled_grants(&self) -> Result<Vec<super::ServerGrant>, ClientError> {
         Self::answer(&self.call("GET", "/v1/grants", b"")?)

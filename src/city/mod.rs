@@ -27,7 +27,7 @@ pub use pull::{PullError, Pulled};
 pub use push::{BATCH, PushError, Pushed};
 pub use report::{CityFigures, Flow, Period};
 pub use server::{CityError, Server};
-pub use spend::{CityLink, Spend, SpendError, spend};
+pub use spend::{CityLink, Spend, SpendError, deposit, spend};
 pub use sync::{Background, SyncError, SyncStatus, Synced, sync_url, with_retries};
 
 /// The server's schema: every statement idempotent.

@@ -54,6 +54,22 @@ fn shown(text: String) -> String {
 }
 
 impl Server {
+    /// Minutes deposited for `card` with service day `day` at every counter but `except`, net
+    /// of reversals: the rest of the card's day, for the day cap.
+    pub fn day_elsewhere(&mut self, card: &str, day: NaiveDate, except: &str) -> Result<i64, CityError> {
+        Ok(self
+            .client()
+            .query_one(
+                &format!(
+                    "SELECT coalesce(sum(minutes), 0)::BIGINT FROM hb_entries
+                     WHERE card = $1 AND served_on = $2 AND counter <> $3 AND {AS_KIND} = 'deposit'"
+                ),
+                &[&card, &day, &except],
+            )
+            .map_err(sql("the card's day"))?
+            .get(0))
+    }
+
     /// The period's figures over every counter.
     pub fn figures(&mut self, p: Period, top: i64) -> Result<CityFigures, CityError> {
         let range = "day >= $1 AND day < $2";

@@ -197,6 +197,29 @@ pub fn spend(
     Ok(spend.commit(bank, who, op, Some(&grant))?)
 }
 
+/// Records a deposit counting the card's service day at every counter when the city service
+/// at `city` answers (the day cap is the card's, city-wide); offline, or with no service, this
+/// counter's own day as before.
+pub fn deposit(
+    bank: &Bank,
+    city: Option<&str>,
+    who: &Actor,
+    op: Option<&str>,
+    d: &crate::bank::Deposit,
+) -> Result<Committed, BankError> {
+    let elsewhere = match city.filter(|u| super::is_service_url(u)) {
+        Some(url) if bank.rules()?.day_cap.is_some() => {
+            let day = d.served_on.unwrap_or_else(|| bank.today());
+            super::CityClient::new(url, bank)
+                .ok()
+                .and_then(|c| c.day_elsewhere(&d.card, day).ok())
+                .unwrap_or(0)
+        }
+        _ => 0,
+    };
+    bank.deposit_in_city(who, op, d, elsewhere)
+}
+
 /// Where a grant comes from: the database (the way before the service), or the service.
 enum Pool<'a> {
     Database(&'a mut Server),

@@ -477,6 +477,14 @@ fn city_report(
     super::report::write_sheets(&sheets, out, format)
 }
 
+/// The city this counter is configured for, if any: `$HOURBANK_CITY_URL`, else `[sync] url`.
+pub(super) fn city_url_if_any() -> Result<Option<String>, Failure> {
+    Ok(match std::env::var("HOURBANK_CITY_URL").ok().filter(|u| !u.is_empty()) {
+        Some(url) => Some(url),
+        None => sync_config()?.url,
+    })
+}
+
 /// Commits an operation that takes hours from a card (see `city::spend`): with a city server
 /// configured (`$HOURBANK_CITY_URL`, else `[sync] url`), hours this counter lacks are asked of
 /// the card's city pool.
@@ -485,10 +493,7 @@ pub(super) fn spend(
     op: Option<&str>,
     what: &crate::city::Spend,
 ) -> Result<crate::bank::Committed, Failure> {
-    let url = match std::env::var("HOURBANK_CITY_URL").ok().filter(|u| !u.is_empty()) {
-        Some(url) => Some(url),
-        None => sync_config()?.url,
-    };
+    let url = city_url_if_any()?;
     let link = match url.as_deref() {
         Some(url) => crate::city::CityLink::Url(url),
         None => crate::city::CityLink::None,

@@ -167,6 +167,24 @@ pub async fn grants(
     Ok(Json(state.blocking(move |_, server| Ok(server.unjournalled_grants(&code)?)).await?))
 }
 
+#[derive(Debug, serde::Deserialize)]
+pub struct DayQuery {
+    card: String,
+    day: String,
+}
+
+/// `GET /v1/day?card=C&day=D`: minutes the card's service day holds at every other counter.
+pub async fn day(
+    Extract(state): Extract<Arc<State>>,
+    Extension(Counter(code)): Extension<Counter>,
+    axum::extract::Query(q): axum::extract::Query<DayQuery>,
+) -> Result<Json<wire::Granted>, ApiError> {
+    let day = chrono::NaiveDate::parse_from_str(&q.day, "%Y-%m-%d")
+        .map_err(|_| ApiError::bad_request(format!("day {:?} is not a date like 2026-12-05", q.day)))?;
+    let minutes = state.blocking(move |_, server| Ok(server.day_elsewhere(&q.card, day, &code)?)).await?;
+    Ok(Json(wire::Granted { minutes: u64::try_from(minutes).unwrap_or(0) }))
+}
+
 /// `POST /v1/push`: a batch of the calling counter's events, verified at the door.
 pub async fn push(
     Extract(state): Extract<Arc<State>>,
