@@ -59,10 +59,11 @@ fn a_connection_cut_midway_leaves_whole_batches_both_ways_and_the_next_sync_comp
     // A pull through a relay that goes away mid-pull, as a stopping server would.
     let b = bare_counter(dir.path(), "JH-CUT-B");
     let relay = relay::Relay::start(&db.url);
+    let through = through_service(&b, &relay.url);
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_hourbank"))
         .arg("--store")
         .arg(&b)
-        .args(["sync", "--url", &relay.url])
+        .args(["sync", "--url", &through])
         .env("HOURBANK_CONFIG", keep_shares_config())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
@@ -100,10 +101,11 @@ fn a_pull_killed_midway_leaves_whole_batches_and_the_next_completes() {
     let mut midway = false;
     for (attempt, delay_ms) in [400u64, 200, 800, 100, 1600, 50].into_iter().enumerate() {
         let b = bare_counter(dir.path(), &format!("JH-KP-B{attempt}"));
+        let through = through_service(&b, &db.url);
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_hourbank"))
             .arg("--store")
             .arg(&b)
-            .args(["sync", "--url", &db.url])
+            .args(["sync", "--url", &through])
             .env("HOURBANK_CONFIG", keep_shares_config())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())

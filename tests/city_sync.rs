@@ -59,18 +59,21 @@ fn another_store_under_the_same_code_is_refused_naming_counter_and_seq() {
     let second = counter(other_dir.path(), "JH-LL-02", 4);
     let (code, _, err) = sync(&second, &db.url);
     assert_eq!(code, 1, "{err}");
-    // Through the service the second store's key is not the enrolled one: refused at the door.
-    // Straight to the database (the way before the service) the push finds the fork.
-    let head = before.last().unwrap().0;
+    // The second store's key is not the one enrolled under the code: refused at the door.
     assert!(err.contains("not enrolled") || err.contains("not counter JH-LL-02's enrolled key"), "{err}");
     assert_eq!(rows(&db.url, "JH-LL-02"), before, "the server is unchanged by the fork");
-    let (code, _, err) = sync_direct(&second, &db.url);
-    assert_eq!(code, 1, "{err}");
-    assert!(err.contains(&format!("JH-LL-02 #{head} is not this store's")), "{err}");
-    assert_eq!(rows(&db.url, "JH-LL-02"), before, "the server is unchanged by the fork");
-    // The server may also come from the settings file's [sync] url.
+    // A counter configured with the database's URL is told what to do instead.
+    let (code, _, err) = sync_direct(&first, &db.url);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("counters reach the city through its service") && err.contains("city enroll"),
+        "{err}"
+    );
+    assert!(!err.contains("password"), "{err}");
+    // The service may also come from the settings file's [sync] url.
+    let city = through_service(&first, &db.url);
     let config = dir.path().join("config.toml");
-    std::fs::write(&config, format!("[sync]\nurl = \"{}\"\nfloat_minutes = 4294967295\n", db.url)).unwrap();
+    std::fs::write(&config, format!("[sync]\nurl = \"{city}\"\nfloat_minutes = 4294967295\n")).unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_hourbank"))
         .arg("--store")
         .arg(&first)
@@ -113,10 +116,11 @@ fn a_push_killed_midway_leaves_whole_batches_and_the_next_completes() {
     let total = bank.last_seq().unwrap();
     drop(bank);
 
+    let through = through_service(&path, &db.url);
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_hourbank"))
         .arg("--store")
         .arg(&path)
-        .args(["sync", "--url", &db.url])
+        .args(["sync", "--url", &through])
         .env("HOURBANK_CONFIG", keep_shares_config())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())

@@ -20,6 +20,9 @@ const MAX_ANSWER: u64 = 80 * 1024 * 1024;
 pub enum ClientError {
     #[error("the city service URL is not understood: {0}")]
     Url(String),
+    /// A database's URL where the service's belongs (see `sync::database_url_refused`).
+    #[error("{0}")]
+    DatabaseUrl(String),
     #[error("cannot reach the city service: {0}")]
     Connect(String),
     /// The service answered no.

@@ -163,10 +163,10 @@ pub fn spend(
             Ok(client) => Pool::Service(Box::new(client)),
             Err(cause) => return Err(offline(bank, &card, share, needed, &cause)?),
         },
-        CityLink::Url(url) => match Server::connect(url) {
-            Ok(s) => Pool::Opened(Box::new(s)),
-            Err(cause) => return Err(offline(bank, &card, share, needed, &cause)?),
-        },
+        CityLink::Url(url) => {
+            let cause = super::sync::database_url_refused(url);
+            return Err(SpendError::Grant(GrantError::Service(super::ClientError::DatabaseUrl(cause))));
+        }
         CityLink::Unreachable => {
             let cause = CityError::Connect("the last sync could not reach it".into());
             return Err(offline(bank, &card, share, needed, &cause)?);
@@ -220,10 +220,10 @@ pub fn deposit(
     bank.deposit_in_city(who, op, d, elsewhere)
 }
 
-/// Where a grant comes from: the database (the way before the service), or the service.
+/// Where a grant comes from: the service, or (for tools and benches that hold the database
+/// connection themselves) the database.
 enum Pool<'a> {
     Database(&'a mut Server),
-    Opened(Box<Server>),
     Service(Box<super::CityClient>),
     Client(&'a super::CityClient),
 }
@@ -232,7 +232,6 @@ impl Pool<'_> {
     fn grant(&mut self, code: &str, id: &str, card: &CardNo, minutes: u64) -> Result<u64, GrantError> {
         match self {
             Pool::Database(server) => server.grant(code, id, card, minutes),
-            Pool::Opened(server) => server.grant(code, id, card, minutes),
             Pool::Service(client) => client.grant(id, card, minutes),
             Pool::Client(client) => client.grant(id, card, minutes),
         }

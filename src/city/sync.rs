@@ -101,13 +101,19 @@ pub fn with_retries<T>(
 /// for an `https://` URL (a plain `http://` one only on this machine), else straight to the
 /// database (the way counters synced before the service).
 pub fn sync_url(url: &str, bank: &Bank, tries: u32, float: Minutes) -> Result<Synced, SyncError> {
-    with_retries(tries, Duration::from_millis(500), || {
-        if super::is_service_url(url) {
-            return sync_service(url, bank, float);
-        }
-        let mut server = Server::connect(url).map_err(SyncError::Connect)?;
-        server.sync(bank, float)
-    })
+    if !super::is_service_url(url) {
+        return Err(SyncError::Service(super::ClientError::DatabaseUrl(database_url_refused(url))));
+    }
+    with_retries(tries, Duration::from_millis(500), || sync_service(url, bank, float))
+}
+
+/// What a counter configured with a database URL is told: counters reach the city through its
+/// service now, never with a database login.
+pub fn database_url_refused(url: &str) -> String {
+    let shown = url.split_once('@').map_or(url, |(_, host)| host);
+    format!(
+        "{shown} is the city's database: counters reach the city through its service now, holding a key instead of a database login. Have this counter enrolled (`hourbank code show` here, then `hourbank city enroll CODE KEY` by the city's admin) and set [sync] url to the service, e.g. https://city.example:7443"
+    )
 }
 
 /// One sync through the city service: hand every share above `float` to the pools (journalled
@@ -137,7 +143,7 @@ pub enum SyncStatus {
 
 /// The counter's background sync: a thread that syncs every `every`, and at once when this
 /// counter commits something (but not while backing off after a failure: then it waits the
-/// backoff out), keeps its connection between rounds, and stops when dropped.
+/// backoff out), and stops when dropped.
 pub struct Background {
     stop: Arc<AtomicBool>,
 }
@@ -159,24 +165,12 @@ impl Background {
         let stop = Arc::new(AtomicBool::new(false));
         let stopped = stop.clone();
         std::thread::spawn(move || {
-            let mut server: Option<Server> = None;
             let mut backoff = every;
             while !stopped.load(Ordering::Relaxed) {
                 let round = if super::is_service_url(&url) {
                     sync_service(&url, &bank, float)
                 } else {
-                    match server.take() {
-                        Some(s) => Ok(s),
-                        None => Server::connect(&url).map_err(SyncError::Connect),
-                    }
-                    .and_then(|mut s| {
-                        let r = s.sync(&bank, float);
-                        // A connection that failed mid-round is not kept.
-                        if r.as_ref().map_or_else(|e| !e.transient(), |_| true) {
-                            server = Some(s);
-                        }
-                        r
-                    })
+                    Err(SyncError::Service(super::ClientError::DatabaseUrl(database_url_refused(&url))))
                 };
                 let (status, wait) = match round {
                     Ok(done) => {

@@ -192,7 +192,7 @@ impl From<crate::city::ClientError> for Failure {
     fn from(e: crate::city::ClientError) -> Self {
         use crate::city::ClientError;
         let code = match &e {
-            ClientError::Url(_) => exit::BAD_INPUT,
+            ClientError::Url(_) | ClientError::DatabaseUrl(_) => exit::BAD_INPUT,
             ClientError::NoKey => exit::REFUSED,
             ClientError::Refused(r) if r.code == crate::city::wire::refusal::UNAVAILABLE => {
                 exit::STORE_UNAVAILABLE

@@ -186,8 +186,22 @@ fn main() {
     let activity =
         small_a.add_activity(&who(), None, &Name::parse("垃圾分类督导").unwrap(), "环保").unwrap().seq();
     let every = Duration::from_secs(1);
-    let _sa = Background::spawn(url.clone(), small_a.clone(), every, Minutes::ZERO, |_| true);
-    let _sb = Background::spawn(url.clone(), small_b.clone(), every, Minutes::ZERO, |_| true);
+    // Counters sync through the city service: one in this process, both enrolled.
+    let service = hourbank::city::service::start(hourbank::city::service::ServeOptions {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        db: url.clone(),
+        tls: None,
+        cache: None,
+    })
+    .unwrap();
+    for bank in [&small_a, &small_b] {
+        let code = bank.counter_code().unwrap().unwrap();
+        let key = bank.counter_key().unwrap().unwrap().verifying_key();
+        Server::connect(&url).unwrap().enroll(&code, &key).unwrap();
+    }
+    let city = format!("http://{}", service.addr);
+    let _sa = Background::spawn(city.clone(), small_a.clone(), every, Minutes::ZERO, |_| true);
+    let _sb = Background::spawn(city.clone(), small_b.clone(), every, Minutes::ZERO, |_| true);
     let card = hourbank::domain::CardNo::parse("JH000001").unwrap();
     let mut seen = Vec::new();
     for i in 0..20u64 {

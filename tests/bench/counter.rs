@@ -194,10 +194,23 @@ fn sync_keystrokes(
         let code = hourbank::domain::CounterCode::parse("BENCH-KEYS").unwrap();
         bank.set_counter_code(&hourbank::domain::Actor::Cli("bench".into()), None, &code).unwrap();
     }
+    // The counter syncs through the city service, in this process, enrolled.
+    let service = hourbank::city::service::start(hourbank::city::service::ServeOptions {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        db: url.clone(),
+        tls: None,
+        cache: None,
+    })
+    .unwrap();
+    let key = bank.counter_key().unwrap().unwrap().verifying_key();
+    hourbank::city::Server::connect(&url)
+        .unwrap()
+        .enroll(&bank.counter_code().unwrap().unwrap(), &key)
+        .unwrap();
     let rounds = Arc::new(std::sync::Mutex::new(Vec::new()));
     let seen = rounds.clone();
     let sync = hourbank::city::Background::spawn(
-        url,
+        format!("http://{}", service.addr),
         bank.clone(),
         Duration::from_secs(1),
         hourbank::domain::Minutes::ZERO,

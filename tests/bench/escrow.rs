@@ -85,8 +85,9 @@ fn quantiles(mut v: Vec<Duration>) -> (Duration, Duration) {
     (v[v.len() / 2], v[(v.len() * 99 / 100).min(v.len() - 1)])
 }
 
+/// One sync straight to the database (the escrow's protocol alone, no service in between).
 fn sync(bank: &Bank, url: &str) {
-    hourbank::city::sync_url(url, bank, 1, Minutes::ZERO).unwrap();
+    hourbank::city::Server::connect(url).unwrap().sync(bank, Minutes::ZERO).unwrap();
 }
 
 fn redeem(card: &str, bank: &Bank) -> Spend {

@@ -62,7 +62,8 @@ pub fn sync(store: &std::path::Path, url: &str) -> (i32, String, String) {
     run_sync(store, url, Some(keep_shares_config()))
 }
 
-/// [`sync`] straight to the database, the way counters synced before the service.
+/// [`sync`] given the database's URL itself, as counters were configured before the service
+/// (now refused, saying what to do instead).
 pub fn sync_direct(store: &std::path::Path, url: &str) -> (i32, String, String) {
     let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_hourbank"));
     c.arg("--store").arg(store).args(["sync", "--url", url]).env("LC_ALL", "C");
