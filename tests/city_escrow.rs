@@ -7,6 +7,8 @@
 #[path = "pg/city.rs"]
 mod city;
 mod common;
+#[path = "pg/hold.rs"]
+mod hold;
 mod pg;
 
 use std::path::Path;
@@ -87,22 +89,23 @@ fn a_and_b(
     (a, b)
 }
 
-/// Runs `args` at `store` with the city at `url`, and kills it (SIGKILL) once the grant is
-/// made and before the redemption is committed.
-fn kill_after_grant(store: &Path, url: &str, args: &[&str], dir: &Path) {
-    let held = dir.join("granted");
+/// Runs `args` at `store` with the city at `url`, and kills it (SIGKILL) once the service has
+/// made the grant and before the counter could commit the redemption: a relay in front of the
+/// service withholds the grant's answer, so the counter waits on it until killed.
+fn kill_after_grant(store: &Path, url: &str, args: &[&str], _dir: &Path) {
+    let before = grants(url).len();
+    let relay = hold::HoldAfterGrant::start(&through_service(store, url));
     let mut child = Command::new(env!("CARGO_BIN_EXE_hourbank"))
         .arg("--store")
         .arg(store)
         .args(args)
         .env("LC_ALL", "C")
-        .env("HOURBANK_CITY_URL", through_service(store, url))
-        .env("HOURBANK_TEST_HOLD_AFTER_GRANT", &held)
+        .env("HOURBANK_CITY_URL", &relay.url)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    while !held.exists() {
+    while grants(url).len() == before {
         assert!(child.try_wait().unwrap().is_none(), "the redemption ended before its grant");
         std::thread::sleep(std::time::Duration::from_millis(20));
     }

@@ -189,7 +189,6 @@ pub fn spend(
         }
         Err(e) => return Err(SpendError::Grant(e)),
     };
-    hold_for_test();
     let Ok(minutes) = u32::try_from(minutes) else {
         return Err(SpendError::Grant(GrantError::Mismatch(id)));
     };
@@ -247,14 +246,4 @@ fn offline(
 ) -> Result<SpendError, BankError> {
     let city = bank.city_balance(card)?.total();
     Ok(SpendError::Offline { card: card.to_string(), share, city, needed, cause: cause.to_string() })
-}
-
-/// The crash tests stop a counter between a grant and its commit: with
-/// `HOURBANK_TEST_HOLD_AFTER_GRANT` set to a path, the file is made there and the process
-/// waits (to be killed) before committing.
-fn hold_for_test() {
-    if let Some(path) = std::env::var_os("HOURBANK_TEST_HOLD_AFTER_GRANT") {
-        let _ = std::fs::write(&path, b"granted");
-        std::thread::sleep(std::time::Duration::from_secs(60));
-    }
 }
