@@ -73,13 +73,19 @@ fn the_server_refuses_a_gap_a_wrong_previous_hash_and_a_counter_changing_an_even
     c.execute(insert, &[&2_i64, &hash(1), &hash(2), &body]).expect("the right link");
     let twice = c.execute(insert, &[&2_i64, &hash(1), &hash(2), &body]).unwrap_err();
     assert_eq!(sqlstate(twice), "23505", "an event is stored once");
-    // As a counter: add and read yes, change or remove never.
-    c.batch_execute(&format!("SET ROLE {}", hourbank::city::COUNTER_ROLE)).unwrap();
+    // As the service: add and read yes, change or remove never.
+    c.batch_execute(&format!("SET ROLE {}", hourbank::city::SERVICE_ROLE)).unwrap();
     assert_eq!(c.query("SELECT seq FROM hb_events WHERE counter = 'JH-01'", &[]).unwrap().len(), 3);
     let update = c.execute("UPDATE hb_events SET stored = $1 WHERE seq = 1", &[&vec![0u8; 40]]).unwrap_err();
-    assert_eq!(sqlstate(update), "42501", "a counter may not rewrite an event");
+    assert_eq!(sqlstate(update), "42501", "the service may not rewrite an event");
     let delete = c.execute("DELETE FROM hb_events WHERE seq = 2", &[]).unwrap_err();
-    assert_eq!(sqlstate(delete), "42501", "a counter may not delete an event");
+    assert_eq!(sqlstate(delete), "42501", "the service may not delete an event");
+    // A counter's old database login: nothing at all, not even reading.
+    c.batch_execute(&format!("RESET ROLE; SET ROLE {}", hourbank::city::COUNTER_ROLE)).unwrap();
+    let read = c.query("SELECT seq FROM hb_events", &[]).unwrap_err();
+    assert_eq!(sqlstate(read), "42501", "a counter's old login reads nothing");
+    let add = c.execute(insert, &[&3_i64, &hash(2), &hash(3), &body]).unwrap_err();
+    assert_eq!(sqlstate(add), "42501", "a counter's old login adds nothing");
     c.batch_execute(&format!("RESET ROLE; SET ROLE {}", hourbank::city::READER_ROLE)).unwrap();
     let insert_as_reader = c.execute(insert, &[&3_i64, &hash(2), &hash(3), &body]).unwrap_err();
     assert_eq!(sqlstate(insert_as_reader), "42501", "reports only read");

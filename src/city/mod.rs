@@ -33,7 +33,8 @@ pub use sync::{Background, SyncError, SyncStatus, Synced, sync_url, with_retries
 /// The server's schema: every statement idempotent.
 pub const SCHEMA: &str = include_str!("schema.sql");
 
-/// The role each counter connects as: it may add and read events, never change them.
+/// The role counters' database logins had before the service: it keeps no rights (`city init`
+/// revokes them), so a login left on an old counter reads and writes nothing.
 pub const COUNTER_ROLE: &str = "hourbank_counter";
 /// The role the city service's login is granted: adds events, grants and their derived rows,
 /// moves heads and pools; never updates or deletes an event, a grant or a key.

@@ -153,14 +153,12 @@ impl Server {
                 }
             }
         }
-        // Counters add events and grants and read everything; only their head and the pools
-        // move. Reports read the report rows, never the events' bytes, which hold every
-        // volunteer's name, phone and ID number (revoked on a server set up before).
+        // Counters reach the city through the service now: the role their database logins had
+        // keeps nothing (revoked on a server set up before). The service adds, never edits or
+        // deletes. Reports read the report rows, never the events' bytes, which hold every
+        // volunteer's name, phone and ID number.
         let grants = format!(
-            "GRANT SELECT, INSERT ON hb_events, hb_entries, hb_grants TO {COUNTER_ROLE};
-             GRANT SELECT, INSERT, UPDATE ON hb_counters, hb_pool TO {COUNTER_ROLE};
-             REVOKE UPDATE, DELETE, TRUNCATE ON hb_events, hb_entries, hb_grants FROM {COUNTER_ROLE};
-             REVOKE DELETE, TRUNCATE ON hb_pool FROM {COUNTER_ROLE};
+            "REVOKE ALL ON hb_counters, hb_events, hb_entries, hb_pool, hb_grants, hb_keys, hb_signatures, hb_nonces FROM {COUNTER_ROLE};
              GRANT SELECT, INSERT ON hb_events, hb_entries, hb_grants, hb_signatures TO {SERVICE_ROLE};
              GRANT SELECT, UPDATE ON hb_counters, hb_pool TO {SERVICE_ROLE};
              GRANT INSERT ON hb_pool TO {SERVICE_ROLE};
@@ -168,8 +166,6 @@ impl Server {
              GRANT SELECT ON hb_keys TO {SERVICE_ROLE};
              REVOKE UPDATE, DELETE, TRUNCATE ON hb_events, hb_entries, hb_grants, hb_signatures, hb_keys FROM {SERVICE_ROLE};
              REVOKE INSERT, DELETE, TRUNCATE ON hb_counters, hb_keys FROM {SERVICE_ROLE};
-             GRANT SELECT, INSERT ON hb_signatures TO {COUNTER_ROLE};
-             GRANT SELECT ON hb_keys TO {COUNTER_ROLE};
              REVOKE ALL ON hb_events, hb_signatures, hb_keys, hb_nonces FROM {READER_ROLE};
              GRANT SELECT ON hb_counters, hb_entries, hb_pool, hb_grants TO {READER_ROLE};"
         );
