@@ -62,7 +62,7 @@ impl Record {
             match keymap::action(Scope::Form, key) {
                 Some(Action::Submit) => {
                     let deposit = self.deposit(values);
-                    match cx.bank.deposit(&cx.session.actor, None, &deposit) {
+                    match super::spend::deposit(cx, &deposit) {
                         Ok(done) => {
                             cx.memory.last_activity = Some(values.activity);
                             *cx.status = super::deposit_status(cx.t, &done);

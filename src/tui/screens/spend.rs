@@ -45,6 +45,17 @@ pub fn commit(cx: &Cx, what: &Spend) -> Result<Committed, String> {
     crate::city::spend(cx.bank, link, &cx.session.actor, None, what).map_err(|e| cx.t.spend_error(&e))
 }
 
+/// Records a deposit; online, the card's service day counts at every counter (the day cap is
+/// the card's, city-wide), offline this counter's own day.
+pub fn deposit(cx: &Cx, d: &crate::bank::Deposit) -> Result<Committed, BankError> {
+    let url = cx.config.sync.background_url();
+    let city = match (cx.city, url.as_deref()) {
+        (City::Online, Some(url)) => Some(url),
+        _ => None,
+    };
+    crate::city::deposit(cx.bank, city, &cx.session.actor, None, d)
+}
+
 /// The minutes and grant of the city pool an operation spent, for its receipt.
 pub fn from_city(done: &Committed) -> Option<(u64, String)> {
     done.events.iter().find_map(|e| match e.kind() {
