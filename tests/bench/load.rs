@@ -1,0 +1,179 @@
+//! The city service under a city's load, on this machine: `cargo bench --bench load -- [--idle
+//! N] [--busy N] [--seconds S] [--url ADMIN_URL]` (default 500 idle counters, 50 busy, 20 s).
+//! One service (in this process, loopback HTTP) and PostgreSQL; every idle counter syncs once a
+//! second with nothing new, every busy one records a deposit and syncs once a second. Reports
+//! the idle syncs' latency (target p99 ≤ 50 ms), errors (target 0), and the CPU time the
+//! service (this process) and PostgreSQL (its processes) used. Bounded in time; loopback only.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use hourbank::bank::{Bank, Deposit, NewStaff, VolunteerForm};
+use hourbank::city::service::{self, ServeOptions};
+use hourbank::city::{CityClient, Server};
+use hourbank::domain::{Actor, CardNo, CounterCode, Minutes, Name, Phone, Role, StaffId};
+
+fn who() -> Actor {
+    Actor::Cli("bench".into())
+}
+
+fn counter(dir: &std::path::Path, code: &str, db: &str) -> Bank {
+    let admin = NewStaff {
+        id: StaffId::parse("A01").unwrap(),
+        name: Name::parse("admin").unwrap(),
+        role: Role::Admin,
+        pin: "1234".into(),
+    };
+    let c = CounterCode::parse(code).unwrap();
+    let bank =
+        Bank::init_coded(&dir.join(code), &Name::parse(code).unwrap(), Some(&c), admin, &who()).unwrap();
+    Server::connect(db).unwrap().enroll(&c, &bank.counter_key().unwrap().unwrap().verifying_key()).unwrap();
+    bank
+}
+
+/// CPU seconds (user + system, and of its children waited for) of process `pid`, from /proc.
+fn cpu_seconds(pid: u32) -> f64 {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { return 0.0 };
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    // utime, stime, cutime, cstime: a backend that ended counts in the postmaster's children.
+    let ticks: f64 = (11..=14).filter_map(|i| fields.get(i).and_then(|v| v.parse::<f64>().ok())).sum();
+    ticks / 100.0
+}
+
+/// CPU seconds of every PostgreSQL process on this machine.
+fn postgres_cpu() -> f64 {
+    let mut total = 0.0;
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
+        let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+        if comm.trim().starts_with("postgres") {
+            total += cpu_seconds(pid);
+        }
+    }
+    total
+}
+
+fn main() {
+    let (mut idle, mut busy, mut seconds) = (500usize, 50usize, 20u64);
+    let mut admin = "host=/var/run/postgresql user=postgres dbname=postgres".to_string();
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        let mut next = || args.next().unwrap_or_default();
+        match a.as_str() {
+            "--idle" => idle = next().parse().unwrap_or(idle),
+            "--busy" => busy = next().parse().unwrap_or(busy),
+            "--seconds" => seconds = next().parse().unwrap_or(seconds),
+            "--url" => admin = next(),
+            _ => {}
+        }
+    }
+    let name = "hb_bench_load";
+    let mut c = postgres::Client::connect(&admin, postgres::NoTls).unwrap();
+    c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).unwrap();
+    c.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+    let kept: Vec<&str> = admin.split_whitespace().filter(|kv| !kv.starts_with("dbname=")).collect();
+    let db = format!("{} dbname={name}", kept.join(" "));
+    Server::connect(&db).unwrap().init().unwrap();
+    let running = service::start(ServeOptions {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        db: db.clone(),
+        tls: None,
+        cache: None,
+    })
+    .unwrap();
+    let url = format!("http://{}", running.addr);
+    let dir = tempfile::tempdir().unwrap();
+    let t = Instant::now();
+    let banks: Vec<Arc<Bank>> =
+        (0..idle + busy).map(|i| Arc::new(counter(dir.path(), &format!("L{i:04}"), &db))).collect();
+    for (i, bank) in banks.iter().enumerate().skip(idle) {
+        let form = VolunteerForm {
+            card: CardNo::parse(&format!("JH{i:06}")).unwrap(),
+            name: Name::parse("志愿者").unwrap(),
+            phone: Phone::parse_optional("13800138000").unwrap(),
+            community: "白沙街道".into(),
+            registered_on: None,
+            id_number: None,
+        };
+        bank.register_volunteer(&who(), None, &form).unwrap();
+        bank.add_activity(&who(), None, &Name::parse("垃圾分类督导").unwrap(), "环保").unwrap();
+    }
+    // Everyone synced once, so the measured rounds are the steady state.
+    for bank in &banks {
+        hourbank::city::sync_url(&url, bank, 1, Minutes::new(u32::MAX)).unwrap();
+    }
+    eprintln!("{} counters ready in {:.1?}", banks.len(), t.elapsed());
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let latencies = Arc::new(Mutex::new(Vec::new()));
+    let errors = Arc::new(AtomicU64::new(0));
+    let deposits = Arc::new(AtomicU64::new(0));
+    let (cpu_self, cpu_pg) = (cpu_seconds(std::process::id()), postgres_cpu());
+    let started = Instant::now();
+    let threads: Vec<_> = banks
+        .iter()
+        .enumerate()
+        .map(|(i, bank)| {
+            let (bank, url, stop) = (bank.clone(), url.clone(), stop.clone());
+            let (latencies, errors, deposits) = (latencies.clone(), errors.clone(), deposits.clone());
+            let is_busy = i >= idle;
+            std::thread::spawn(move || {
+                // Spread the counters over the second.
+                std::thread::sleep(Duration::from_millis((i as u64 * 997) % 1000));
+                let client = CityClient::new(&url, &bank).unwrap();
+                while !stop.load(Ordering::Relaxed) {
+                    let round = Instant::now();
+                    if is_busy {
+                        let d = Deposit {
+                            card: CardNo::parse(&format!("JH{i:06}")).unwrap(),
+                            activity: bank.find_activity("垃圾分类督导").unwrap().0,
+                            minutes: Minutes::new(30),
+                            served_on: None,
+                            note: String::new(),
+                        };
+                        if bank.deposit(&who(), None, &d).is_ok() {
+                            deposits.fetch_add(1, Ordering::Relaxed);
+                        }
+                        if client.push(&bank).is_err() {
+                            errors.fetch_add(1, Ordering::Relaxed);
+                        }
+                    } else {
+                        let t = Instant::now();
+                        let ok = client.push(&bank).is_ok() && client.pull(&bank).is_ok();
+                        if ok {
+                            latencies.lock().unwrap().push(t.elapsed());
+                        } else {
+                            errors.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                    std::thread::sleep(Duration::from_secs(1).saturating_sub(round.elapsed()));
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_secs(seconds));
+    stop.store(true, Ordering::Relaxed);
+    for t in threads {
+        t.join().unwrap();
+    }
+    let wall = started.elapsed().as_secs_f64();
+    let (cpu_self, cpu_pg) = (cpu_seconds(std::process::id()) - cpu_self, postgres_cpu() - cpu_pg);
+    let mut l = latencies.lock().unwrap().clone();
+    l.sort();
+    let pct = |p: f64| l.get(((l.len().max(1) - 1) as f64 * p) as usize).copied().unwrap_or_default();
+    println!(
+        "| {idle} idle counters syncing every second, {busy} pushing a deposit every second, {seconds} s | idle sync p50 {:.1?}, p99 {:.1?}, max {:.1?}; {} idle syncs, {} deposits pushed, {} errors | CPU over {wall:.0} s: service + counters (one process) {:.0}% of a core, PostgreSQL {:.0}% | target p99 ≤ 50 ms, 0 errors |",
+        pct(0.5),
+        pct(0.99),
+        l.last().copied().unwrap_or_default(),
+        l.len(),
+        deposits.load(Ordering::Relaxed),
+        errors.load(Ordering::Relaxed),
+        cpu_self / wall * 100.0,
+        cpu_pg / wall * 100.0,
+    );
+    running.stop().unwrap();
+    let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+}
