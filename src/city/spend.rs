@@ -163,8 +163,8 @@ pub fn spend(
             Ok(client) => Pool::Service(Box::new(client)),
             Err(cause) => return Err(offline(bank, &card, share, needed, &cause)?),
         },
-        CityLink::Url(url) => {
-            let cause = super::sync::database_url_refused(url);
+        CityLink::Url(_) => {
+            let cause = super::sync::database_url_refused();
             return Err(SpendError::Grant(GrantError::Service(super::ClientError::DatabaseUrl(cause))));
         }
         CityLink::Unreachable => {

@@ -102,18 +102,16 @@ pub fn with_retries<T>(
 /// database (the way counters synced before the service).
 pub fn sync_url(url: &str, bank: &Bank, tries: u32, float: Minutes) -> Result<Synced, SyncError> {
     if !super::is_service_url(url) {
-        return Err(SyncError::Service(super::ClientError::DatabaseUrl(database_url_refused(url))));
+        return Err(SyncError::Service(super::ClientError::DatabaseUrl(database_url_refused())));
     }
     with_retries(tries, Duration::from_millis(500), || sync_service(url, bank, float))
 }
 
 /// What a counter configured with a database URL is told: counters reach the city through its
 /// service now, never with a database login.
-pub fn database_url_refused(url: &str) -> String {
-    let shown = url.split_once('@').map_or(url, |(_, host)| host);
-    format!(
-        "{shown} is the city's database: counters reach the city through its service now, holding a key instead of a database login. Have this counter enrolled (`hourbank code show` here, then `hourbank city enroll CODE KEY` by the city's admin) and set [sync] url to the service, e.g. https://city.example:7443"
-    )
+pub fn database_url_refused() -> String {
+    // The URL itself is not repeated: it may hold the database password.
+    "the configured city URL is a database's: counters reach the city through its service now, holding a key instead of a database login. Have this counter enrolled (`hourbank code show` here, then `hourbank city enroll CODE KEY` by the city's admin) and set [sync] url to the service, e.g. https://city.example:7443".to_string()
 }
 
 /// One sync through the city service: hand every share above `float` to the pools (journalled
@@ -170,7 +168,7 @@ impl Background {
                 let round = if super::is_service_url(&url) {
                     sync_service(&url, &bank, float)
                 } else {
-                    Err(SyncError::Service(super::ClientError::DatabaseUrl(database_url_refused(&url))))
+                    Err(SyncError::Service(super::ClientError::DatabaseUrl(database_url_refused())))
                 };
                 let (status, wait) = match round {
                     Ok(done) => {

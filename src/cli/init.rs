@@ -96,6 +96,14 @@ pub fn init(store: Option<PathBuf>, a: InitArgs) -> CliResult {
         "PIN key file: {} (keep a copy apart from the backups; a store restored elsewhere needs it beside it)",
         bank.pin_key_path().display()
     );
+    if let Some(key) = bank.counter_key()? {
+        say!(
+            "counter key: {} (signs for this counter in the city; keep a copy with the admins, never with the backups); enroll it with: hourbank city enroll {} {}",
+            key.path().display(),
+            code.as_ref().map(|c| c.as_str()).unwrap_or_default(),
+            key.public()
+        );
+    }
     Ok(())
 }
 
