@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::escrow::{CityGrant, funding};
-use super::rules::plan_deposit;
+use super::rules::{plan_deposit, within_city_day};
 use super::{Bank, BankError, Need, require};
 use crate::domain::ledger::ApplyError;
 use crate::domain::{
@@ -22,35 +22,6 @@ pub(super) fn rule(r: Rule) -> ApplyError<TxFail> {
 
 pub(super) fn read<T>(r: Result<T, TxFail>) -> PlanResult<T> {
     r.map_err(ApplyError::Store)
-}
-
-/// The day cap over the card's service day at every counter: this counter's own total (what
-/// `ledger::apply` checks) plus `elsewhere`, the other counters' as the city says. Only the
-/// deposit's commit can know the city's figure, so this is checked here, online, and not on
-/// replay.
-fn within_city_day(
-    view: &TxView<'_>,
-    pending: &Pending,
-    volunteer: VolunteerId,
-    day: Day,
-    elsewhere: u32,
-) -> PlanResult<()> {
-    use crate::domain::LedgerStore;
-    let EventKind::Deposited { minutes, .. } = &pending.kind else { return Ok(()) };
-    let Some(cap) = read(view.rules())?.day_cap else { return Ok(()) };
-    if elsewhere == 0 {
-        return Ok(());
-    }
-    let already = read(view.day_total(volunteer, day))?.saturating_add(elsewhere);
-    if already.saturating_add(minutes.get()) > cap.get() {
-        return Err(rule(Rule::OverDayCap {
-            day: day.to_string(),
-            already: Minutes::new(already),
-            minutes: *minutes,
-            cap,
-        }));
-    }
-    Ok(())
 }
 
 /// The volunteer a card belongs to; refuses unknown cards and, with `active`, inactive ones.

@@ -49,6 +49,35 @@ pub(super) fn plan_deposit(
     }))
 }
 
+/// The day cap over the card's service day at every counter: this counter's own total (what
+/// `ledger::apply` checks) plus `elsewhere`, the other counters' as the city says. Only the
+/// deposit's commit can know the city's figure, so this is checked here, online, and not on
+/// replay.
+pub(super) fn within_city_day(
+    view: &TxView<'_>,
+    pending: &Pending,
+    volunteer: VolunteerId,
+    day: Day,
+    elsewhere: u32,
+) -> PlanResult<()> {
+    let EventKind::Deposited { minutes, .. } = &pending.kind else { return Ok(()) };
+    let Some(cap) = view.rules().map_err(ApplyError::Store)?.day_cap else { return Ok(()) };
+    if elsewhere == 0 {
+        return Ok(());
+    }
+    let already = view.day_total(volunteer, day).map_err(ApplyError::Store)?.saturating_add(elsewhere);
+    if already.saturating_add(minutes.get()) > cap.get() {
+        return Err(Rule::OverDayCap {
+            day: day.to_string(),
+            already: Minutes::new(already),
+            minutes: *minutes,
+            cap,
+        }
+        .into());
+    }
+    Ok(())
+}
+
 /// A deposit waiting for approval.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HeldDeposit {
