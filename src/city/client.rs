@@ -112,23 +112,17 @@ impl CityClient {
         let nonce = data_encoding::HEXLOWER.encode(&nonce);
         let signature = self.key.sign(&wire::request_message(method, path, time, &nonce, body));
         let url = format!("{}{path}", self.base);
-        let sign = |r: ureq::RequestBuilder<ureq::typestate::WithBody>| {
-            r.header(wire::HEADER_COUNTER, &self.code)
-                .header(wire::HEADER_TIME, time.to_string())
-                .header(wire::HEADER_NONCE, &nonce)
-                .header(wire::HEADER_SIGNATURE, data_encoding::BASE64.encode(&signature))
-                .header("content-type", "application/json")
-        };
-        let answer = match method {
-            "GET" => self
-                .agent
-                .get(&url)
-                .header(wire::HEADER_COUNTER, &self.code)
-                .header(wire::HEADER_TIME, time.to_string())
-                .header(wire::HEADER_NONCE, &nonce)
-                .header(wire::HEADER_SIGNATURE, data_encoding::BASE64.encode(&signature))
-                .call(),
-            _ => sign(self.agent.post(&url)).send(body),
+        let signature = data_encoding::BASE64.encode(&signature);
+        let headers = [
+            (wire::HEADER_COUNTER, self.code.clone()),
+            (wire::HEADER_TIME, time.to_string()),
+            (wire::HEADER_NONCE, nonce),
+            (wire::HEADER_SIGNATURE, signature),
+        ];
+        let answer = if method == "GET" {
+            signed(self.agent.get(&url), &headers).call()
+        } else {
+            signed(self.agent.post(&url), &headers).header("content-type", "application/json").send(body)
         };
         let mut answer = answer.map_err(|e| ClientError::Connect(e.to_string()))?;
         let status = answer.status();
@@ -360,6 +354,14 @@ impl CityClient {
             apply_rows(bank, code, rows)?;
         }
     }
+}
+
+/// `request` with the signed request's headers.
+fn signed<B>(mut request: ureq::RequestBuilder<B>, headers: &[(&str, String)]) -> ureq::RequestBuilder<B> {
+    for (name, value) in headers {
+        request = request.header(*name, value);
+    }
+    request
 }
 
 fn is_loopback(host: &str) -> bool {
