@@ -117,17 +117,39 @@ pub fn database_url_refused() -> String {
 /// One sync through the city service: hand every share above `float` to the pools (journalled
 /// here; the service applies it to the pools when it stores the push), push, pull.
 pub fn sync_service(url: &str, bank: &Bank, float: Minutes) -> Result<Synced, SyncError> {
-    let client = super::CityClient::new(url, bank).map_err(SyncError::Service)?;
-    // A restored store first takes back what it had pushed after its backup.
-    client.catch_up_own(bank)?;
-    let grants = client.unjournalled_grants().map_err(SyncError::Service)?;
-    let settled = super::escrow::heal(bank, grants).map_err(PushError::Bank)?;
-    bank.release_to_city(&crate::bank::cli_actor(), float, None).map_err(PushError::Bank)?;
-    let pushed = client.push(bank)?;
-    // The service holds nothing of this counter's chain this store lacks: spending is safe.
-    bank.caught_up_with_city().map_err(PushError::Bank)?;
-    let pulled = client.pull(bank)?;
-    Ok(Synced { pushed, pulled, refused_grants: settled.refused })
+    ServiceSync::new(url, bank)?.sync(bank, float)
+}
+
+/// A counter's syncs through the city service, round after round: one client (its key read
+/// once, its connection kept) and the last seq whose shares were looked at, so a round looks
+/// only at the volunteers entries since then moved (the open counter syncs every second).
+pub struct ServiceSync {
+    client: super::CityClient,
+    released_through: Option<u64>,
+}
+
+impl ServiceSync {
+    pub fn new(url: &str, bank: &Bank) -> Result<ServiceSync, SyncError> {
+        let client = super::CityClient::new(url, bank).map_err(SyncError::Service)?;
+        Ok(ServiceSync { client, released_through: None })
+    }
+
+    pub fn sync(&mut self, bank: &Bank, float: Minutes) -> Result<Synced, SyncError> {
+        let client = &self.client;
+        // A restored store first takes back what it had pushed after its backup.
+        client.catch_up_own(bank)?;
+        let grants = client.unjournalled_grants().map_err(SyncError::Service)?;
+        let settled = super::escrow::heal(bank, grants).map_err(PushError::Bank)?;
+        let (_, through) = bank
+            .release_to_city(&crate::bank::cli_actor(), float, self.released_through)
+            .map_err(PushError::Bank)?;
+        self.released_through = Some(through);
+        let pushed = client.push(bank)?;
+        // The service holds nothing of this counter's chain this store lacks: spending is safe.
+        bank.caught_up_with_city().map_err(PushError::Bank)?;
+        let pulled = client.pull(bank)?;
+        Ok(Synced { pushed, pulled, refused_grants: settled.refused })
+    }
 }
 
 /// What the background loop tells the counter after each round.
@@ -164,9 +186,21 @@ impl Background {
         let stopped = stop.clone();
         std::thread::spawn(move || {
             let mut backoff = every;
+            let mut session: Option<ServiceSync> = None;
             while !stopped.load(Ordering::Relaxed) {
                 let round = if super::is_service_url(&url) {
-                    sync_service(&url, &bank, float)
+                    match session.take() {
+                        Some(s) => Ok(s),
+                        None => ServiceSync::new(&url, &bank),
+                    }
+                    .and_then(|mut s| {
+                        let r = s.sync(&bank, float);
+                        // After a failure the next round starts afresh (every share looked at).
+                        if r.is_ok() {
+                            session = Some(s);
+                        }
+                        r
+                    })
                 } else {
                     Err(SyncError::Service(super::ClientError::DatabaseUrl(database_url_refused())))
                 };
