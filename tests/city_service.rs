@@ -37,6 +37,52 @@ fn enroll(db: &str, bank: &Bank) {
     Server::connect(db).unwrap().enroll(&code, &key).unwrap();
 }
 
+/// `hourbank ARGS` at `store` with the city service at `city` (none: a counter with no city and
+/// no settings file): exit code and standard error.
+fn at_counter(store: &std::path::Path, city: Option<&str>, args: &[&str]) -> (Option<i32>, String) {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_hourbank"));
+    c.arg("--store").arg(store).args(args);
+    c.env("LC_ALL", "C").env("HOURBANK_CONFIG", "/dev/null").env_remove("HOURBANK_CITY_URL");
+    if let Some(city) = city {
+        c.env("HOURBANK_CITY_URL", city);
+    }
+    let out = c.output().unwrap();
+    (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// A with 陈华佩 (JH000001) holding 10 h, B with rice at 1 h a bag; both enrolled. `rice_at_a`
+/// gives A the rice too.
+fn a_with_ten_hours_and_b(
+    dir: &std::path::Path,
+    db: &str,
+    rice_at_a: bool,
+) -> (std::path::PathBuf, std::path::PathBuf) {
+    let a = bare_counter(dir, "JH-A-01");
+    {
+        let bank = Bank::open(&a).unwrap();
+        register(&bank, "JH000001", "陈华佩");
+        let sorting = bank.find_activity("垃圾分类督导").unwrap().0;
+        bank.deposit(&admin(), None, &deposit("JH000001", sorting, 600)).unwrap();
+        if rice_at_a {
+            reward(&bank, "大米", 1, Some(100));
+        }
+        enroll(db, &bank);
+    }
+    let b = bare_counter(dir, "JH-B-01");
+    {
+        let bank = Bank::open(&b).unwrap();
+        reward(&bank, "大米", 1, Some(100));
+        enroll(db, &bank);
+    }
+    (a, b)
+}
+
+/// What `card`'s city pool holds on the database.
+fn pool(db: &str, card: &str) -> i64 {
+    let mut c = postgres::Client::connect(db, postgres::NoTls).unwrap();
+    c.query_opt("SELECT minutes FROM hb_pool WHERE card = $1", &[&card]).unwrap().map_or(0, |r| r.get(0))
+}
+
 fn refusal(e: PushError) -> wire::Refusal {
     match e {
         PushError::Service(ClientError::Refused(r)) => r,
@@ -375,45 +421,15 @@ fn a_redemption_at_b_takes_a_grant_through_the_service_in_its_own_name_only() {
     city_init(&db.url);
     let service = start(&db.url);
     let dir = tempfile::tempdir().unwrap();
-    let a = bare_counter(dir.path(), "JH-A-01");
-    {
-        let bank = Bank::open(&a).unwrap();
-        register(&bank, "JH000001", "陈华佩");
-        let sorting = bank.find_activity("垃圾分类督导").unwrap().0;
-        bank.deposit(&admin(), None, &deposit("JH000001", sorting, 600)).unwrap();
-        enroll(&db.url, &bank);
-    }
-    let b = bare_counter(dir.path(), "JH-B-01");
-    {
-        let bank = Bank::open(&b).unwrap();
-        reward(&bank, "大米", 1, Some(100));
-        enroll(&db.url, &bank);
-    }
+    let (a, b) = a_with_ten_hours_and_b(dir.path(), &db.url, false);
     let city = url(&service);
     assert_eq!(sync_releasing(&a, &city).0, 0);
     assert_eq!(sync_releasing(&b, &city).0, 0);
-    let pool = |card: &str| -> i64 {
-        let mut c = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
-        c.query_opt("SELECT minutes FROM hb_pool WHERE card = $1", &[&card]).unwrap().map_or(0, |r| r.get(0))
-    };
+    let pool = |card: &str| pool(&db.url, card);
     assert_eq!(pool("JH000001"), 600, "A's sync handed its share to the pool through the service");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_hourbank"))
-        .args([
-            "--store",
-            b.to_str().unwrap(),
-            "redeem",
-            "--card",
-            "JH000001",
-            "--reward",
-            "大米",
-            "--qty",
-            "3",
-        ])
-        .env("HOURBANK_CITY_URL", &city)
-        .env("LC_ALL", "C")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (code, err) =
+        at_counter(&b, Some(&city), &["redeem", "--card", "JH000001", "--reward", "大米", "--qty", "3"]);
+    assert_eq!(code, Some(0), "{err}");
     assert_eq!(pool("JH000001"), 420, "3 h granted to B");
     assert_eq!(sync_releasing(&b, &city).0, 0, "B's grant entry passes the door");
     assert_eq!(sync_releasing(&a, &city).0, 0);
@@ -445,21 +461,7 @@ fn a_counter_restored_from_an_old_backup_spends_nothing_until_it_has_caught_up()
     let service = start(&db.url);
     let city = url(&service);
     let dir = tempfile::tempdir().unwrap();
-    let a = bare_counter(dir.path(), "JH-A-01");
-    {
-        let bank = Bank::open(&a).unwrap();
-        register(&bank, "JH000001", "陈华佩");
-        let sorting = bank.find_activity("垃圾分类督导").unwrap().0;
-        bank.deposit(&admin(), None, &deposit("JH000001", sorting, 600)).unwrap();
-        reward(&bank, "大米", 1, Some(100));
-        enroll(&db.url, &bank);
-    }
-    let b = bare_counter(dir.path(), "JH-B-01");
-    {
-        let bank = Bank::open(&b).unwrap();
-        reward(&bank, "大米", 1, Some(100));
-        enroll(&db.url, &bank);
-    }
+    let (a, b) = a_with_ten_hours_and_b(dir.path(), &db.url, true);
     let backups = dir.path().join("backups");
     std::fs::create_dir_all(&backups).unwrap();
     hourbank_ok(&a, &["backup", "--out", backups.to_str().unwrap()], "");
@@ -468,24 +470,7 @@ fn a_counter_restored_from_an_old_backup_spends_nothing_until_it_has_caught_up()
     assert_eq!(sync_releasing(&a, &city).0, 0);
     assert_eq!(sync_releasing(&b, &city).0, 0);
     let redeem = |store: &std::path::Path, url: Option<&str>| {
-        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_hourbank"));
-        c.args([
-            "--store",
-            store.to_str().unwrap(),
-            "redeem",
-            "--card",
-            "JH000001",
-            "--reward",
-            "大米",
-            "--qty",
-            "10",
-        ]);
-        c.env("LC_ALL", "C").env("HOURBANK_CONFIG", "/dev/null").env_remove("HOURBANK_CITY_URL");
-        if let Some(url) = url {
-            c.env("HOURBANK_CITY_URL", url);
-        }
-        let out = c.output().unwrap();
-        (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+        at_counter(store, url, &["redeem", "--card", "JH000001", "--reward", "大米", "--qty", "10"])
     };
     let (code, err) = redeem(&b, Some(&city));
     assert_eq!(code, Some(0), "{err}");
@@ -508,9 +493,7 @@ fn a_counter_restored_from_an_old_backup_spends_nothing_until_it_has_caught_up()
     let (code, err) = redeem(&a, Some(&city));
     assert_eq!(code, Some(1), "nothing left anywhere: {err}");
     assert!(!err.contains("restored"), "{err}");
-    let mut sql = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
-    let pool: i64 = sql.query_one("SELECT minutes FROM hb_pool WHERE card = 'JH000001'", &[]).unwrap().get(0);
-    assert_eq!(pool, 0, "spent once, by B");
+    assert_eq!(pool(&db.url, "JH000001"), 0, "spent once, by B");
     service.stop().unwrap();
 }
 
@@ -573,9 +556,7 @@ fn online_a_deposit_counts_the_cards_service_day_at_every_counter() {
         hourbank_ok(store, &["rules", "set", "--day-cap", "8h"], "");
     }
     let deposit = |store: &std::path::Path, hours: &str, url: Option<&str>| {
-        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_hourbank"));
-        c.arg("--store").arg(store);
-        c.args([
+        let args = [
             "deposit",
             "--card",
             "JH000001",
@@ -585,13 +566,8 @@ fn online_a_deposit_counts_the_cards_service_day_at_every_counter() {
             hours,
             "--date",
             "2026-11-28",
-        ]);
-        c.env("LC_ALL", "C").env("HOURBANK_CONFIG", "/dev/null").env_remove("HOURBANK_CITY_URL");
-        if let Some(url) = url {
-            c.env("HOURBANK_CITY_URL", url);
-        }
-        let out = c.output().unwrap();
-        (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+        ];
+        at_counter(store, url, &args)
     };
     assert_eq!(deposit(&a, "6", Some(&city)).0, Some(0));
     assert_eq!(sync(&a, &city).0, 0);
