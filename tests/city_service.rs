@@ -11,31 +11,10 @@ mod pg;
 use city::*;
 use common::*;
 use hourbank::bank::Bank;
-use hourbank::city::service::{self, Running, ServeOptions};
+use hourbank::city::service::{self, ServeOptions};
 use hourbank::city::wire::{self, PushRequest};
-use hourbank::city::{CityClient, ClientError, PushError, Server};
+use hourbank::city::{CityClient, ClientError, PushError};
 use hourbank::domain::{EventKind, Minutes};
-
-fn start(db: &str) -> Running {
-    service::start(ServeOptions {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        db: db.to_string(),
-        tls: None,
-        cache: None,
-    })
-    .expect("the service starts")
-}
-
-fn url(running: &Running) -> String {
-    format!("http://{}", running.addr)
-}
-
-/// Enrolls the counter with its own key, as the city's admin does.
-fn enroll(db: &str, bank: &Bank) {
-    let code = bank.counter_code().unwrap().unwrap();
-    let key = bank.counter_key().unwrap().unwrap().verifying_key();
-    Server::connect(db).unwrap().enroll(&code, &key).unwrap();
-}
 
 /// `hourbank ARGS` at `store` with the city service at `city` (none: a counter with no city and
 /// no settings file): exit code and standard error.
@@ -298,33 +277,6 @@ fn plain_http_is_refused_off_loopback() {
     });
     let err = refused.err().expect("refused").to_string();
     assert!(err.contains("loopback") && err.contains("--tls-cert"), "{err}");
-}
-
-/// Signed requests made by hand, for requests a real counter would never make.
-struct Raw<'a> {
-    base: String,
-    key: &'a hourbank::bank::CounterKey,
-    code: &'a str,
-}
-
-impl Raw<'_> {
-    fn post(&self, path: &str, body: &[u8]) -> (u16, String) {
-        let time = chrono::Utc::now().timestamp_millis();
-        let nonce = format!("{:032x}", rand::random::<u128>());
-        let signature = self.key.sign(&wire::request_message("POST", path, time, &nonce, body));
-        let mut answer = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .build()
-            .new_agent()
-            .post(format!("{}{path}", self.base))
-            .header(wire::HEADER_COUNTER, self.code)
-            .header(wire::HEADER_TIME, time.to_string())
-            .header(wire::HEADER_NONCE, &nonce)
-            .header(wire::HEADER_SIGNATURE, data_encoding::BASE64.encode(&signature))
-            .send(body)
-            .unwrap();
-        (answer.status().as_u16(), answer.body_mut().read_to_string().unwrap())
-    }
 }
 
 /// `hourbank sync` through the service: A's volunteer is found at B with the city balance; then

@@ -48,7 +48,7 @@ pub use ops::*;
 pub use pepper::{PepperNote, backup_key, pepper_path};
 pub use pool::{Donation, PoolGrant, PoolLine, PoolView, pool_change};
 pub use query::*;
-pub use restore::{Provenance, RecoverReport, RestoreReport, recover, restore};
+pub use restore::{Provenance, RecoverReport, RestoreReport, recover, restore, restore_records};
 pub use rules::{Expiry, ExpiryPlan, HeldDeposit};
 pub use shifts::{CheckOut, ShiftInReview};
 

@@ -218,22 +218,7 @@ fn restore_locked(
     // and no writer can open the store while it is being replaced.
     let lock = StoreLock::take(target)?;
     remove_leftovers_beside(target);
-    let previous = match occupant(target) {
-        Occupant::Nothing => None,
-        Occupant::Other => {
-            return Err(refused(format!(
-                "{} is not empty and is not an hourbank store; restore into an empty directory or a store",
-                target.display()
-            )));
-        }
-        Occupant::Store if !force => {
-            return Err(refused(format!(
-                "{} is not empty; restore replaces it only with --force (the old one is kept beside it)",
-                target.display()
-            )));
-        }
-        Occupant::Store => Some(beside(target, "before-restore", now)),
-    };
+    let previous = previous_store(target, force, now)?;
     provenance_ok()?;
     let counter = file.header.counter_id.clone();
     let last_seq = swap_in(target, lock, "restoring", previous.as_deref(), |fresh| {
@@ -242,6 +227,68 @@ fn restore_locked(
     })?;
     debug_assert_eq!(last_seq, file.header.last_seq);
     Ok(RestoreReport { target: target.to_path_buf(), last_seq: file.header.last_seq, previous })
+}
+
+/// Rebuilds a lost counter's store at `target` from its own journal as the city holds it
+/// (`records`: seq and stored bytes from #1, already verified as the counter's by whoever
+/// fetched them). Every check a backup's restore runs runs here; `target` is replaced only
+/// with `force` (the old store kept beside it).
+pub fn restore_records(
+    records: impl Iterator<Item = Result<(u64, Vec<u8>), BackupError>>,
+    target: &Path,
+    force: bool,
+    now: Timestamp,
+) -> Result<RestoreReport, BackupError> {
+    let existed = target.exists();
+    let result = restore_records_locked(records, target, force, now);
+    if result.is_err() && !existed {
+        let _ = std::fs::remove_dir_all(target);
+    }
+    result
+}
+
+fn restore_records_locked(
+    records: impl Iterator<Item = Result<(u64, Vec<u8>), BackupError>>,
+    target: &Path,
+    force: bool,
+    now: Timestamp,
+) -> Result<RestoreReport, BackupError> {
+    let lock = StoreLock::take(target)?;
+    remove_leftovers_beside(target);
+    let previous = previous_store(target, force, now)?;
+    let mut records = records.peekable();
+    // The store's own id is in its first event.
+    let counter = match records.peek() {
+        Some(Ok((seq, first))) => {
+            crate::store::decode_stored(*seq, first)
+                .map_err(|e| refused(format!("event #{seq} is not an event: {e}")))?
+                .body
+                .counter
+        }
+        Some(Err(_)) => {
+            return Err(records.next().and_then(Result::err).unwrap_or_else(|| refused("no events")));
+        }
+        None => return Err(refused("there are no events to restore")),
+    };
+    let last_seq =
+        swap_in(target, lock, "restoring", previous.as_deref(), |fresh| rebuild(records, &counter, fresh))?;
+    Ok(RestoreReport { target: target.to_path_buf(), last_seq, previous })
+}
+
+/// Where the store in `target` goes aside, if there is one and `force` allows replacing it.
+fn previous_store(target: &Path, force: bool, now: Timestamp) -> Result<Option<PathBuf>, BackupError> {
+    match occupant(target) {
+        Occupant::Nothing => Ok(None),
+        Occupant::Other => Err(refused(format!(
+            "{} is not empty and is not an hourbank store; restore into an empty directory or a store",
+            target.display()
+        ))),
+        Occupant::Store if !force => Err(refused(format!(
+            "{} is not empty; restore replaces it only with --force (the old one is kept beside it)",
+            target.display()
+        ))),
+        Occupant::Store => Ok(Some(beside(target, "before-restore", now))),
+    }
 }
 
 /// Rebuilds the store at `target` from its own journal: the chain-verified `journal.copy`

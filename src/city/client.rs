@@ -57,6 +57,16 @@ pub struct CityClient {
     agent: ureq::Agent,
     code: String,
     key: CounterKey,
+    /// The counters list last received and its entity tag: asked again with the tag, an
+    /// unchanged list costs the service a 304 and no bytes.
+    known: std::sync::Mutex<Option<(String, Vec<CounterEntry>)>>,
+}
+
+/// A 2xx or 304 answer.
+struct Answer {
+    unchanged: bool,
+    etag: Option<String>,
+    bytes: Vec<u8>,
 }
 
 impl CityClient {
@@ -64,6 +74,14 @@ impl CityClient {
     /// loopback address), signing as `bank`'s counter. `$HOURBANK_CITY_CA` (a PEM file) is
     /// the city's own CA, trusted instead of the public roots.
     pub fn new(url: &str, bank: &Bank) -> Result<CityClient, ClientError> {
+        let code = bank.counter_code()?.ok_or(ClientError::NoKey)?.to_string();
+        let key = bank.counter_key()?.ok_or(ClientError::NoKey)?;
+        CityClient::with_key(url, code, key)
+    }
+
+    /// A client signing as counter `code` with `key`, with no store (a lost counter rebuilt
+    /// from the city, `restore --from-city`).
+    pub fn with_key(url: &str, code: String, key: CounterKey) -> Result<CityClient, ClientError> {
         let base = url.trim_end_matches('/').to_string();
         let host = base
             .split_once("://")
@@ -77,8 +95,6 @@ impl CityClient {
         if !is_service_url(&base) {
             return Err(ClientError::Url(url.into()));
         }
-        let code = bank.counter_code()?.ok_or(ClientError::NoKey)?.to_string();
-        let key = bank.counter_key()?.ok_or(ClientError::NoKey)?;
         let mut tls = ureq::tls::TlsConfig::builder();
         if let Some(ca) = std::env::var_os("HOURBANK_CITY_CA") {
             let pem = std::fs::read(&ca)
@@ -94,7 +110,7 @@ impl CityClient {
             .tls_config(tls.build())
             .build()
             .into();
-        Ok(CityClient { base, agent, code, key })
+        Ok(CityClient { base, agent, code, key, known: std::sync::Mutex::new(None) })
     }
 
     pub fn code(&self) -> &str {
@@ -103,6 +119,18 @@ impl CityClient {
 
     /// One signed request; the answer's body when it is 2xx, else the service's refusal.
     fn call(&self, method: &str, path: &str, body: &[u8]) -> Result<Vec<u8>, ClientError> {
+        Ok(self.exchange(method, path, body, None)?.bytes)
+    }
+
+    /// One signed request, sending `if_none_match` when given: a 2xx or 304 answer, else the
+    /// service's refusal.
+    fn exchange(
+        &self,
+        method: &str,
+        path: &str,
+        body: &[u8],
+        if_none_match: Option<&str>,
+    ) -> Result<Answer, ClientError> {
         let time = chrono::Utc::now().timestamp_millis();
         let mut nonce = [0u8; 16];
         argon2::password_hash::rand_core::RngCore::fill_bytes(
@@ -113,12 +141,15 @@ impl CityClient {
         let signature = self.key.sign(&wire::request_message(method, path, time, &nonce, body));
         let url = format!("{}{path}", self.base);
         let signature = data_encoding::BASE64.encode(&signature);
-        let headers = [
+        let mut headers = vec![
             (wire::HEADER_COUNTER, self.code.clone()),
             (wire::HEADER_TIME, time.to_string()),
             (wire::HEADER_NONCE, nonce),
             (wire::HEADER_SIGNATURE, signature),
         ];
+        if let Some(tag) = if_none_match {
+            headers.push(("if-none-match", tag.to_string()));
+        }
         let answer = if method == "GET" {
             signed(self.agent.get(&url), &headers).call()
         } else {
@@ -126,14 +157,15 @@ impl CityClient {
         };
         let mut answer = answer.map_err(|e| ClientError::Connect(e.to_string()))?;
         let status = answer.status();
+        let etag = answer.headers().get("etag").and_then(|v| v.to_str().ok()).map(str::to_string);
         let bytes = answer
             .body_mut()
             .with_config()
             .limit(MAX_ANSWER)
             .read_to_vec()
             .map_err(|e| ClientError::Connect(format!("reading the answer: {e}")))?;
-        if status.is_success() {
-            return Ok(bytes);
+        if status.is_success() || status == ureq::http::StatusCode::NOT_MODIFIED {
+            return Ok(Answer { unchanged: status == ureq::http::StatusCode::NOT_MODIFIED, etag, bytes });
         }
         let refusal = serde_json::from_slice::<Refusal>(&bytes).unwrap_or_else(|_| Refusal {
             code: wire::refusal::UNAVAILABLE.into(),
@@ -154,11 +186,49 @@ impl CityClient {
         Self::answer(&self.call("GET", "/v1/head", b"")?)
     }
 
+    /// Every counter of the city with its key and head (this one's too), as the service last
+    /// read them (a push through another instance of the service may show a moment later).
+    pub fn counters(&self) -> Result<Vec<CounterEntry>, ClientError> {
+        let mut known = self.known.lock().unwrap_or_else(|p| p.into_inner());
+        let tag = known.as_ref().map(|(tag, _)| tag.as_str());
+        let answer = self.exchange("GET", "/v1/counters", b"", tag)?;
+        if answer.unchanged
+            && let Some((_, list)) = known.as_ref()
+        {
+            return Ok(list.clone());
+        }
+        let list: Vec<CounterEntry> = Self::answer(&answer.bytes)?;
+        *known = answer.etag.map(|tag| (tag, list.clone()));
+        Ok(list)
+    }
+
     /// Pushes every event of `bank` the service lacks, a signed batch at a time. Before
     /// anything, the service's last event of this counter must be this store's own (else this
     /// store is not the one that wrote it: nothing is pushed).
     pub fn push(&self, bank: &Bank) -> Result<Pushed, PushError> {
         let head = self.head().map_err(PushError::Service)?;
+        self.push_from(bank, head)
+    }
+
+    /// [`CityClient::push`] from `head`, the service's head of this counter as last seen (from
+    /// the counters list, so an idle sync asks nothing more). A head that moved on since — a
+    /// push through another instance — is answered with the real one, and the push starts
+    /// again from there.
+    pub fn push_from(&self, bank: &Bank, mut head: Head) -> Result<Pushed, PushError> {
+        for _ in 0..3 {
+            match self.push_after(bank, &head) {
+                Err(PushError::Service(ClientError::Refused(Refusal { code, head: Some(real), .. })))
+                    if code == wire::refusal::STALE && real != head =>
+                {
+                    head = real;
+                }
+                done => return done,
+            }
+        }
+        self.push_after(bank, &head)
+    }
+
+    fn push_after(&self, bank: &Bank, head: &Head) -> Result<Pushed, PushError> {
         let mut prev: [u8; 32] = if head.seq == 0 {
             [0; 32]
         } else {
@@ -232,25 +302,7 @@ impl CityClient {
             if head.seq <= local {
                 return Ok(appended);
             }
-            let counters: Vec<CounterEntry> =
-                Self::answer(&self.call("GET", "/v1/counters", b"").map_err(PushError::Service)?)
-                    .map_err(PushError::Service)?;
-            let floor = counters.iter().find(|c| c.code == self.code).map_or(0, |c| c.enrolled_head);
-            let path = format!("/v1/events?counter={}&after={local}", self.code);
-            let events: Events = Self::answer(&self.call("GET", &path, b"").map_err(PushError::Service)?)
-                .map_err(PushError::Service)?;
-            let stored: Vec<&[u8]> = events.rows.iter().map(|r| r.stored.as_slice()).collect();
-            let signed: Vec<(u64, &[u8])> =
-                events.signatures.iter().map(|s| (s.seq, s.signature.as_slice())).collect();
-            let covered =
-                wire::covered(&self.code, &self.key.verifying_key(), floor, local + 1, &stored, &signed);
-            let rows: Vec<(u64, Vec<u8>)> = events
-                .rows
-                .into_iter()
-                .enumerate()
-                .take_while(|(i, r)| r.seq == local + 1 + *i as u64 && r.seq <= covered)
-                .map(|(_, r)| (r.seq, r.stored))
-                .collect();
+            let rows = self.own_rows_after(local).map_err(PushError::Service)?;
             if rows.is_empty() {
                 return Err(PushError::Fork { code: self.code.clone(), seq: local + 1 });
             }
@@ -259,6 +311,32 @@ impl CityClient {
                 .map_err(|_| PushError::Fork { code: self.code.clone(), seq: local + 1 })?;
             appended += n;
         }
+    }
+
+    /// This counter's own events after `after` as the service holds them, as far as its own
+    /// key's signatures (or its enrollment) vouch for them; none when nothing past `after` is.
+    pub fn own_rows_after(&self, after: u64) -> Result<Vec<(u64, Vec<u8>)>, ClientError> {
+        let counters = self.counters()?;
+        let floor = counters.iter().find(|c| c.code == self.code).map_or(0, |c| c.enrolled_head);
+        let path = format!("/v1/events?counter={}&after={after}", self.code);
+        let events: Events = Self::answer(&self.call("GET", &path, b"")?)?;
+        let stored: Vec<&[u8]> = events.rows.iter().map(|r| r.stored.as_slice()).collect();
+        let signed: Vec<(u64, &[u8])> =
+            events.signatures.iter().map(|s| (s.seq, s.signature.as_slice())).collect();
+        let covered =
+            wire::covered(&self.code, &self.key.verifying_key(), floor, after + 1, &stored, &signed);
+        Ok(events
+            .rows
+            .into_iter()
+            .enumerate()
+            .take_while(|(i, r)| r.seq == after + 1 + *i as u64 && r.seq <= covered)
+            .map(|(_, r)| (r.seq, r.stored))
+            .collect())
+    }
+
+    /// This client's public key as the city writes it (`ed25519:…`).
+    pub fn public_key(&self) -> String {
+        self.key.public()
     }
 
     /// Minutes `card`'s service day `day` holds at every other counter, as the city knows.
@@ -283,17 +361,62 @@ impl CityClient {
     /// enrolled (events pushed before signatures); a row past that, never signed, is someone
     /// else's writing: that counter stops there, the others go on.
     pub fn pull(&self, bank: &Bank) -> Result<Pulled, PullError> {
-        let service = |e| PullError::Service(e);
-        let counters: Vec<CounterEntry> =
-            Self::answer(&self.call("GET", "/v1/counters", b"").map_err(service)?).map_err(service)?;
+        let counters = self.counters().map_err(PullError::Service)?;
+        self.pull_with(bank, &counters)
+    }
+
+    /// [`CityClient::pull`] of the counters whose heads `counters` shows past this store's
+    /// copy: one request for all of them (more while a request's answer could not hold all).
+    pub fn pull_with(&self, bank: &Bank, counters: &[CounterEntry]) -> Result<Pulled, PullError> {
         let mut pulled = Pulled::default();
+        let mut started: std::collections::HashMap<&str, u64> = Default::default();
+        let mut moving: Vec<&CounterEntry> = counters.iter().filter(|c| c.code != self.code).collect();
+        loop {
+            let mut wants = Vec::new();
+            let mut still = Vec::new();
+            for entry in moving {
+                let (next, _) = bank.city_head(&entry.code)?;
+                started.entry(entry.code.as_str()).or_insert(next - 1);
+                if next <= entry.head {
+                    wants.push(wire::Want { counter: entry.code.clone(), after: next - 1 });
+                    still.push(entry);
+                }
+            }
+            if wants.is_empty() {
+                break;
+            }
+            let body = serde_json::to_vec(&wire::EventsWanted { wants })
+                .map_err(|e| PullError::Service(ClientError::Url(e.to_string())))?;
+            // The service gone midway fails the pull; what was applied stays, the next sync
+            // goes on from there.
+            let answered: Vec<wire::CounterEvents> = self
+                .call("POST", "/v1/events", &body)
+                .and_then(|b| Self::answer(&b))
+                .map_err(PullError::Service)?;
+            if answered.is_empty() {
+                break;
+            }
+            let mut stopped_now = Vec::new();
+            for answer in answered {
+                let Some(entry) = still.iter().find(|e| e.code == answer.counter) else { continue };
+                match self.take_events(bank, entry, answer.events) {
+                    Ok(()) => {}
+                    Err(RemoteError::Store(e)) => return Err(PullError::Bank(e.into())),
+                    Err(e) => {
+                        stopped_now.extend(stopped_code(&e).map(str::to_string));
+                        pulled.stopped.push(e);
+                    }
+                }
+            }
+            // Each answered counter moved on or stopped; the service answers at least one,
+            // so this ends. Those the answer had no room for are asked again.
+            moving = still.into_iter().filter(|e| !stopped_now.contains(&e.code)).collect();
+        }
         for entry in counters.iter().filter(|c| c.code != self.code) {
             let (next, _) = bank.city_head(&entry.code)?;
-            match self.pull_counter(bank, entry) {
-                Ok(to) if to + 1 > next => pulled.counters.push((entry.code.clone(), next - 1, to)),
-                Ok(_) => {}
-                Err(RemoteError::Store(e)) => return Err(PullError::Bank(e.into())),
-                Err(e) => pulled.stopped.push(e),
+            let from = started.get(entry.code.as_str()).copied().unwrap_or(next - 1);
+            if next - 1 > from {
+                pulled.counters.push((entry.code.clone(), from, next - 1));
             }
         }
         if pulled.stopped.is_empty() {
@@ -302,57 +425,56 @@ impl CityClient {
         Ok(pulled)
     }
 
-    /// One counter to its head on the service; the last seq applied.
-    fn pull_counter(&self, bank: &Bank, entry: &CounterEntry) -> Result<u64, RemoteError> {
+    /// Applies one counter's answered events after this store's head of it, as far as its
+    /// signatures (or its enrollment) cover them.
+    fn take_events(&self, bank: &Bank, entry: &CounterEntry, events: Events) -> Result<(), RemoteError> {
         let code = entry.code.as_str();
-        let key = entry.key.as_deref().and_then(crate::bank::parse_public);
         let store = |e: crate::bank::BankError| match e {
             crate::bank::BankError::Store(s) => RemoteError::Store(s),
             crate::bank::BankError::Rule(_) => {
                 RemoteError::Store(crate::bank::StoreError::Internal("a pulled counter's head"))
             }
         };
-        loop {
-            let (next, _) = bank.city_head(code).map_err(store)?;
-            if next > entry.head {
-                return Ok(next - 1);
+        let (next, _) = bank.city_head(code).map_err(store)?;
+        for (i, row) in events.rows.iter().enumerate() {
+            if row.seq != next + i as u64 {
+                return Err(RemoteError::Unlinked { code: code.to_string(), seq: next + i as u64 });
             }
-            let path = format!("/v1/events?counter={code}&after={}", next - 1);
-            let events: Events = match self.call("GET", &path, b"").and_then(|b| Self::answer(&b)) {
-                Ok(e) => e,
-                // The service is away: what was applied stays; the next sync goes on.
-                Err(_) => return Ok(next - 1),
-            };
-            let unlinked = |seq| RemoteError::Unlinked { code: code.to_string(), seq };
-            for (i, row) in events.rows.iter().enumerate() {
-                if row.seq != next + i as u64 {
-                    return Err(unlinked(next + i as u64));
-                }
-            }
-            // How far the counter's own signatures vouch for these rows.
-            let covered = match &key {
-                Some(key) => {
-                    let stored: Vec<&[u8]> = events.rows.iter().map(|r| r.stored.as_slice()).collect();
-                    let signed: Vec<(u64, &[u8])> =
-                        events.signatures.iter().map(|s| (s.seq, s.signature.as_slice())).collect();
-                    wire::covered(code, key, entry.enrolled_head, next, &stored, &signed)
-                }
-                None => 0,
-            };
-            let rows: Vec<(u64, Vec<u8>)> =
-                events.rows.into_iter().filter(|r| r.seq <= covered).map(|r| (r.seq, r.stored)).collect();
-            if rows.is_empty() {
-                return Err(match events.oversized {
-                    Some((seq, bytes)) if seq == next => RemoteError::Unwritable {
-                        code: code.to_string(),
-                        seq,
-                        why: format!("{bytes} bytes, more than any event a counter can store"),
-                    },
-                    _ => RemoteError::Unsigned { code: code.to_string(), seq: next },
-                });
-            }
-            apply_rows(bank, code, rows)?;
         }
+        // How far the counter's own signatures vouch for these rows.
+        let covered = match entry.key.as_deref().and_then(crate::bank::parse_public) {
+            Some(key) => {
+                let stored: Vec<&[u8]> = events.rows.iter().map(|r| r.stored.as_slice()).collect();
+                let signed: Vec<(u64, &[u8])> =
+                    events.signatures.iter().map(|s| (s.seq, s.signature.as_slice())).collect();
+                wire::covered(code, &key, entry.enrolled_head, next, &stored, &signed)
+            }
+            None => 0,
+        };
+        let rows: Vec<(u64, Vec<u8>)> =
+            events.rows.into_iter().filter(|r| r.seq <= covered).map(|r| (r.seq, r.stored)).collect();
+        if rows.is_empty() {
+            return Err(match events.oversized {
+                Some((seq, bytes)) if seq == next => RemoteError::Unwritable {
+                    code: code.to_string(),
+                    seq,
+                    why: format!("{bytes} bytes, more than any event a counter can store"),
+                },
+                _ => RemoteError::Unsigned { code: code.to_string(), seq: next },
+            });
+        }
+        apply_rows(bank, code, rows)
+    }
+}
+
+/// The counter a refusal names.
+fn stopped_code(e: &RemoteError) -> Option<&str> {
+    match e {
+        RemoteError::Unlinked { code, .. }
+        | RemoteError::Refused { code, .. }
+        | RemoteError::Unwritable { code, .. }
+        | RemoteError::Unsigned { code, .. } => Some(code.as_str()),
+        RemoteError::Store(_) => None,
     }
 }
 

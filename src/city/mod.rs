@@ -13,6 +13,7 @@ mod keys;
 mod pull;
 mod push;
 mod report;
+mod restore;
 mod server;
 pub mod service;
 mod spend;
@@ -26,9 +27,10 @@ pub use keys::{Enrolled, EnrolledKey};
 pub use pull::{PullError, Pulled};
 pub use push::{BATCH, PushError, Pushed};
 pub use report::{CityFigures, Flow, Period};
+pub use restore::{RestoreFromCityError, restore_from_city};
 pub use server::{CityError, Server};
 pub use spend::{CityLink, Spend, SpendError, deposit, spend};
-pub use sync::{Background, SyncError, SyncStatus, Synced, sync_url, with_retries};
+pub use sync::{Background, ServiceSync, SyncError, SyncStatus, Synced, sync_url, with_retries};
 
 /// The server's schema: every statement idempotent.
 pub const SCHEMA: &str = include_str!("schema.sql");

@@ -255,14 +255,91 @@ impl Server {
         Ok(events)
     }
 
+    /// The service's side of a pull of several counters (`POST /v1/events`): each want's next
+    /// events as [`Server::events_after`] answers one counter, in the wants' order, two
+    /// statements however many counters. Whole counters only, while the bytes before one stay
+    /// under `BATCH_BYTES` (the first always): the rest are asked again. (A counter cut anywhere
+    /// but where its batches were signed would show rows no signature covers yet.) A counter
+    /// with nothing after its want is left out.
+    pub(super) fn events_wanted(
+        &mut self,
+        wants: &[super::wire::Want],
+    ) -> Result<Vec<super::wire::CounterEvents>, CityError> {
+        let codes: Vec<&str> = wants.iter().map(|w| w.counter.as_str()).collect();
+        let afters: Vec<i64> = wants.iter().map(|w| i64::try_from(w.after).unwrap_or(i64::MAX)).collect();
+        let rows = self
+            .client()
+            .query(
+                "SELECT counter, seq, CASE WHEN n <= $4 THEN stored END, n FROM (
+                     SELECT w.counter, w.ord, e.seq, e.stored, e.n,
+                            (sum(e.n) OVER (ORDER BY w.ord, e.seq))::BIGINT - e.running AS before
+                     FROM unnest($1::TEXT[], $2::BIGINT[]) WITH ORDINALITY AS w(counter, after, ord)
+                     CROSS JOIN LATERAL (
+                         SELECT seq, stored, n, running FROM (
+                             SELECT seq, stored, length(stored)::BIGINT AS n,
+                                    (sum(length(stored)::BIGINT) OVER (ORDER BY seq))::BIGINT AS running
+                             FROM hb_events WHERE counter = w.counter AND seq > w.after
+                             ORDER BY seq LIMIT $3) AS own
+                         WHERE running - n < $5) AS e) AS t
+                 WHERE before < $5 ORDER BY ord, seq",
+                &[&codes, &afters, &(BATCH as i64), &EVENT_BYTES, &BATCH_BYTES],
+            )
+            .map_err(|e| CityError::of("the wanted events", e))?;
+        let mut answered: Vec<super::wire::CounterEvents> = Vec::new();
+        for row in &rows {
+            let counter: String = row.get(0);
+            if answered.last().is_none_or(|a| a.counter != counter) {
+                let events =
+                    super::wire::Events { rows: Vec::new(), signatures: Vec::new(), oversized: None };
+                answered.push(super::wire::CounterEvents { counter, events });
+            }
+            let Some(events) = answered.last_mut().map(|a| &mut a.events) else { continue };
+            if events.oversized.is_some() {
+                continue;
+            }
+            let seq = row.get::<_, i64>(1) as u64;
+            match row.get::<_, Option<Vec<u8>>>(2) {
+                Some(stored) => events.rows.push(super::wire::EventRow { seq, stored }),
+                None => events.oversized = Some((seq, row.get::<_, i64>(3) as u64)),
+            }
+        }
+        let lasts: Vec<i64> =
+            answered.iter().map(|a| a.events.rows.last().map_or(0, |r| r.seq as i64)).collect();
+        let firsts: Vec<i64> =
+            answered.iter().map(|a| a.events.rows.first().map_or(0, |r| r.seq as i64 - 1)).collect();
+        let codes: Vec<&str> = answered.iter().map(|a| a.counter.as_str()).collect();
+        let signatures = self
+            .client()
+            .query(
+                "SELECT w.counter, s.seq, s.signature
+                 FROM unnest($1::TEXT[], $2::BIGINT[], $3::BIGINT[]) AS w(counter, after, last)
+                 JOIN hb_signatures s ON s.counter = w.counter AND s.seq > w.after AND s.seq <= w.last
+                 ORDER BY w.counter, s.seq",
+                &[&codes, &firsts, &lasts],
+            )
+            .map_err(|e| CityError::of("the wanted events' signatures", e))?;
+        for row in &signatures {
+            let counter: String = row.get(0);
+            if let Some(a) = answered.iter_mut().find(|a| a.counter == counter) {
+                let signature =
+                    super::wire::HeadSignature { seq: row.get::<_, i64>(1) as u64, signature: row.get(2) };
+                a.events.signatures.push(signature);
+            }
+        }
+        Ok(answered)
+    }
+
     /// Every counter with its key and head, for the service's `/v1/counters`.
     pub(super) fn counter_entries(&mut self) -> Result<Vec<super::wire::CounterEntry>, CityError> {
         let rows = self
             .client()
             .query(
                 "SELECT c.code, k.public_key, coalesce(k.enrolled_head, 0), k.revoked_at IS NOT NULL,
-                        (SELECT max(seq) FROM hb_events e WHERE e.counter = c.code)
-                 FROM hb_counters c LEFT JOIN hb_keys k ON k.counter = c.code ORDER BY c.code",
+                        coalesce(h.seq, 0), h.hash
+                 FROM hb_counters c LEFT JOIN hb_keys k ON k.counter = c.code
+                 LEFT JOIN LATERAL (SELECT seq, hash FROM hb_events e WHERE e.counter = c.code
+                                    ORDER BY seq DESC LIMIT 1) AS h ON true
+                 ORDER BY c.code",
                 &[],
             )
             .map_err(|e| CityError::of("the counters", e))?;
@@ -278,7 +355,10 @@ impl Server {
                         .map(|k| crate::bank::public_text(&k)),
                     enrolled_head: r.get::<_, i64>(2) as u64,
                     revoked: r.get::<_, Option<bool>>(3).unwrap_or(false),
-                    head: r.get::<_, Option<i64>>(4).unwrap_or(0) as u64,
+                    // The events' own last row, not `head_seq`: whatever a row's origin, a
+                    // puller sees it and judges it.
+                    head: r.get::<_, i64>(4) as u64,
+                    head_hash: r.get::<_, Option<Vec<u8>>>(5).unwrap_or_default(),
                 }
             })
             .collect())

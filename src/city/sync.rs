@@ -121,34 +121,62 @@ pub fn sync_service(url: &str, bank: &Bank, float: Minutes) -> Result<Synced, Sy
 }
 
 /// A counter's syncs through the city service, round after round: one client (its key read
-/// once, its connection kept) and the last seq whose shares were looked at, so a round looks
-/// only at the volunteers entries since then moved (the open counter syncs every second).
+/// once, its connection and the counters list it last received kept) and the last seq whose
+/// shares were looked at, so a round looks only at the volunteers entries since then moved.
+/// An idle round is one request (the counters list, unchanged: a 304).
 pub struct ServiceSync {
     client: super::CityClient,
     released_through: Option<u64>,
+    rounds: u64,
+    refused_grants: Vec<String>,
 }
+
+/// Every this many rounds (and on the first) a round asks the service for grants this counter
+/// never journalled: one whose answer was lost is healed within it.
+const GRANTS_EVERY: u64 = 30;
 
 impl ServiceSync {
     pub fn new(url: &str, bank: &Bank) -> Result<ServiceSync, SyncError> {
         let client = super::CityClient::new(url, bank).map_err(SyncError::Service)?;
-        Ok(ServiceSync { client, released_through: None })
+        Ok(ServiceSync { client, released_through: None, rounds: 0, refused_grants: Vec::new() })
     }
 
     pub fn sync(&mut self, bank: &Bank, float: Minutes) -> Result<Synced, SyncError> {
         let client = &self.client;
-        // A restored store first takes back what it had pushed after its backup.
-        client.catch_up_own(bank)?;
-        let grants = client.unjournalled_grants().map_err(SyncError::Service)?;
-        let settled = super::escrow::heal(bank, grants).map_err(PushError::Bank)?;
+        let counters = client.counters().map_err(SyncError::Service)?;
+        let listed =
+            counters.iter().find(|c| c.code == client.code()).map(super::wire::CounterEntry::as_head);
+        // A restored store first takes back what it had pushed after its backup. It asks the
+        // service itself (not the list, which may be a moment old) while it is marked restored.
+        let restored = bank.city_catch_up().map_err(PushError::Bank)?.is_some();
+        let behind = listed.as_ref().is_none_or(|h| h.seq > bank.last_seq().unwrap_or(0));
+        if restored || behind {
+            client.catch_up_own(bank)?;
+        }
+        if self.rounds.is_multiple_of(GRANTS_EVERY) {
+            let grants = client.unjournalled_grants().map_err(SyncError::Service)?;
+            let settled = super::escrow::heal(bank, grants).map_err(PushError::Bank)?;
+            self.refused_grants = settled.refused;
+        }
+        self.rounds += 1;
         let (_, through) = bank
             .release_to_city(&crate::bank::cli_actor(), float, self.released_through)
             .map_err(PushError::Bank)?;
         self.released_through = Some(through);
-        let pushed = client.push(bank)?;
+        let pushed = match listed {
+            Some(head) if !restored => {
+                if bank.last_seq().map_err(PushError::Bank)? > head.seq {
+                    client.push_from(bank, head)?
+                } else {
+                    super::Pushed { code: client.code().to_string(), from: head.seq, to: head.seq }
+                }
+            }
+            _ => client.push(bank)?,
+        };
         // The service holds nothing of this counter's chain this store lacks: spending is safe.
         bank.caught_up_with_city().map_err(PushError::Bank)?;
-        let pulled = client.pull(bank)?;
-        Ok(Synced { pushed, pulled, refused_grants: settled.refused })
+        let pulled = client.pull_with(bank, &counters)?;
+        Ok(Synced { pushed, pulled, refused_grants: std::mem::take(&mut self.refused_grants) })
     }
 }
 

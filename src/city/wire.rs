@@ -179,6 +179,16 @@ pub struct CounterEntry {
     pub enrolled_head: u64,
     pub revoked: bool,
     pub head: u64,
+    /// The link hash of the event at `head` (empty at 0).
+    #[serde(default, with = "b64")]
+    pub head_hash: Vec<u8>,
+}
+
+impl CounterEntry {
+    /// Its head as a push starts from it.
+    pub fn as_head(&self) -> Head {
+        Head { seq: self.head, hash: if self.head == 0 { vec![0; 32] } else { self.head_hash.clone() } }
+    }
 }
 
 /// One stored event as the service sends it.
@@ -206,4 +216,26 @@ pub struct Events {
     /// A row past the size limit, never sent: its seq and length.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub oversized: Option<(u64, u64)>,
+}
+
+/// `POST /v1/events`: the next events of several counters in one request (a pull is one
+/// request however many counters moved).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventsWanted {
+    pub wants: Vec<Want>,
+}
+
+/// A counter's events after `after`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Want {
+    pub counter: String,
+    pub after: u64,
+}
+
+/// One counter's answer to a [`Want`]. The service answers the wants in order, as many as
+/// fit one answer (at least the first): the rest are asked again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CounterEvents {
+    pub counter: String,
+    pub events: Events,
 }

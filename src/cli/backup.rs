@@ -56,7 +56,16 @@ pub enum BackupSub {
 #[derive(Debug, Args)]
 pub struct RestoreArgs {
     /// The backup file (.hbk)
-    file: PathBuf,
+    #[arg(required_unless_present = "from_city", conflicts_with = "from_city")]
+    file: Option<PathBuf>,
+    /// Rebuild a lost counter from the city service at this URL instead: its own events, as
+    /// far as its key's signatures vouch for them. Its key, kept with the city's admins, must
+    /// be back at <store>.counter-key first
+    #[arg(long, value_name = "URL", requires = "code")]
+    from_city: Option<String>,
+    /// With --from-city: the counter's code (e.g. JH-A-01)
+    #[arg(long)]
+    code: Option<String>,
     /// Replace an existing store (it is kept beside as <store>.before-restore-<time>)
     #[arg(long)]
     force: bool,
@@ -211,9 +220,18 @@ fn verify(
 pub fn restore(store: Option<PathBuf>, a: RestoreArgs) -> CliResult {
     let target = store_dir(store)?;
     let now = Timestamp::from_datetime(chrono::Utc::now());
+    if let Some(url) = &a.from_city {
+        return restore_from_city(url, a.code.as_deref().unwrap_or_default(), &target, a.force, now);
+    }
+    let Some(file) = &a.file else {
+        return Err(Failure {
+            code: exit::BAD_INPUT,
+            message: "name a backup file, or --from-city URL --code CODE".into(),
+        });
+    };
     let key = identity(a.identity.as_deref())?;
     let provenance = if a.accept_foreign { Provenance::AcceptForeign } else { Provenance::ThisBank };
-    let r = restore_store(&a.file, &target, a.force, now, key.as_ref(), provenance)?;
+    let r = restore_store(file, &target, a.force, now, key.as_ref(), provenance)?;
     if a.accept_foreign {
         say!("accepted as asked: a backup this bank may not have made");
     }
@@ -221,6 +239,37 @@ pub fn restore(store: Option<PathBuf>, a: RestoreArgs) -> CliResult {
     if let Some(previous) = r.previous {
         say!("the store that was there is kept at {}", previous.display());
     }
+    Ok(())
+}
+
+/// `restore --from-city`: the counter's own events from the city service.
+fn restore_from_city(
+    url: &str,
+    code: &str,
+    target: &std::path::Path,
+    force: bool,
+    now: Timestamp,
+) -> CliResult {
+    let code = crate::domain::CounterCode::parse(code)
+        .map_err(|e| Failure { code: exit::BAD_INPUT, message: format!("--code: {e}") })?;
+    let r = crate::city::restore_from_city(url, &code, target, force, now).map_err(|e| {
+        let code = match &e {
+            crate::city::RestoreFromCityError::Service(c) if c.transient() => exit::STORE_UNAVAILABLE,
+            _ => exit::REFUSED,
+        };
+        Failure { code, message: output::printable(&e.to_string()).into_owned() }
+    })?;
+    say!("rebuilt counter {code} from the city: {} events into {}", r.last_seq, r.target.display());
+    if let Some(previous) = r.previous {
+        say!("the store that was there is kept at {}", previous.display());
+    }
+    if !crate::bank::pepper_path(target).exists() {
+        say!(
+            "no PIN key file at {}: put the one kept with the admins there, or staff cannot log in",
+            crate::bank::pepper_path(target).display()
+        );
+    }
+    say!("spending from this counter's shares waits for its first sync with the city");
     Ok(())
 }
 

@@ -144,8 +144,10 @@ impl Store {
 
     pub fn set_city_as_of(&self, at: Timestamp) -> Result<(), StoreError> {
         let _gate = self.write_gate.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        // Not flushed: an idle pull changes nothing else, and a mark lost to a crash only shows
+        // an older "as of" until the next pull (the next operation's flush keeps it anyway).
         self.city_tree(CITY_COUNTERS).insert(AS_OF, codec::encode(&PulledAt(at))?)?;
-        self.flush()
+        Ok(())
     }
 
     /// Applies `rows` (seq and stored bytes, in order) of counter `code` after its verified

@@ -241,3 +241,83 @@ pub fn as_user(url: &str, user: &str) -> String {
         format!("{} user={user}", kept.join(" "))
     }
 }
+
+/// The city service on a free loopback port, in this process.
+pub fn start(db: &str) -> hourbank::city::service::Running {
+    hourbank::city::service::start(hourbank::city::service::ServeOptions {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        db: db.to_string(),
+        tls: None,
+        cache: None,
+    })
+    .expect("the service starts")
+}
+
+pub fn url(running: &hourbank::city::service::Running) -> String {
+    format!("http://{}", running.addr)
+}
+
+/// Enrolls the counter with its own key, as the city's admin does.
+pub fn enroll(db: &str, bank: &hourbank::bank::Bank) {
+    let code = bank.counter_code().unwrap().unwrap();
+    let key = bank.counter_key().unwrap().unwrap().verifying_key();
+    hourbank::city::Server::connect(db).unwrap().enroll(&code, &key).unwrap();
+}
+
+/// Signed requests made by hand, for requests a real counter would never make and answers a
+/// test reads as they come (status, headers, body).
+pub struct Raw<'a> {
+    pub base: String,
+    pub key: &'a hourbank::bank::CounterKey,
+    pub code: &'a str,
+}
+
+/// An answer as it came.
+pub struct RawAnswer {
+    pub status: u16,
+    pub etag: Option<String>,
+    pub body: String,
+}
+
+impl Raw<'_> {
+    pub fn post(&self, path: &str, body: &[u8]) -> (u16, String) {
+        let a = self.request("POST", path, body, &[]);
+        (a.status, a.body)
+    }
+
+    /// A signed request with `extra` headers besides the signature's.
+    pub fn request(&self, method: &str, path: &str, body: &[u8], extra: &[(&str, &str)]) -> RawAnswer {
+        use hourbank::city::wire;
+        let time = chrono::Utc::now().timestamp_millis();
+        let nonce = format!("{:032x}", rand::random::<u128>());
+        let signature = self.key.sign(&wire::request_message(method, path, time, &nonce, body));
+        let agent = ureq::Agent::config_builder().http_status_as_error(false).build().new_agent();
+        let headers = [
+            (wire::HEADER_COUNTER, self.code.to_string()),
+            (wire::HEADER_TIME, time.to_string()),
+            (wire::HEADER_NONCE, nonce),
+            (wire::HEADER_SIGNATURE, data_encoding::BASE64.encode(&signature)),
+        ];
+        let target = format!("{}{path}", self.base);
+        let answer = if method == "GET" {
+            let mut r = agent.get(&target);
+            for (k, v) in headers.iter().map(|(k, v)| (*k, v.as_str())).chain(extra.iter().copied()) {
+                r = r.header(k, v);
+            }
+            r.call()
+        } else {
+            let mut r = agent.post(&target);
+            for (k, v) in headers.iter().map(|(k, v)| (*k, v.as_str())).chain(extra.iter().copied()) {
+                r = r.header(k, v);
+            }
+            r.send(body)
+        };
+        let mut answer = answer.unwrap();
+        let etag = answer.headers().get("etag").and_then(|v| v.to_str().ok()).map(str::to_string);
+        RawAnswer {
+            status: answer.status().as_u16(),
+            etag,
+            body: answer.body_mut().read_to_string().unwrap(),
+        }
+    }
+}

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::State;
 use super::auth::Counter;
-use crate::bank::{Bank, RemoteError, RowNames, StoredEvent};
+use crate::bank::{Bank, EntryRow, RemoteError, RowNames, StoredEvent};
 use crate::city::push::{BATCH, Row, server_head};
 use crate::city::wire::{self, Head, PushRequest, Refusal, refusal};
 use crate::city::{CityError, PushError, Server};
@@ -99,12 +99,21 @@ pub async fn head(
     Ok(Json(Head { seq, hash }))
 }
 
-/// `GET /v1/counters`: every counter with its key and head.
+/// `GET /v1/counters`: every counter with its key and head, with an entity tag: a counter that
+/// sends the tag of the list it holds (`If-None-Match`) is answered 304 and no list while
+/// nothing changed — what an idle counter's sync mostly is.
 pub async fn counters(
     Extract(state): Extract<Arc<State>>,
     Extension(Counter(_)): Extension<Counter>,
-) -> Result<Json<Vec<wire::CounterEntry>>, ApiError> {
-    Ok(Json(state.blocking(|_, server| Ok(server.counter_entries()?)).await?))
+    headers: axum::http::HeaderMap,
+) -> Result<Response, ApiError> {
+    use axum::http::header::{CONTENT_TYPE, ETAG, IF_NONE_MATCH};
+    let answer = state.counters().await?;
+    let etag = [(ETAG, answer.etag.clone())];
+    if headers.get(IF_NONE_MATCH).is_some_and(|tag| tag.as_bytes() == answer.etag.as_bytes()) {
+        return Ok((StatusCode::NOT_MODIFIED, etag).into_response());
+    }
+    Ok((etag, [(CONTENT_TYPE, "application/json")], answer.body).into_response())
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -120,6 +129,25 @@ pub async fn events(
     axum::extract::Query(q): axum::extract::Query<EventsQuery>,
 ) -> Result<Json<wire::Events>, ApiError> {
     Ok(Json(state.blocking(move |_, server| Ok(server.events_after(&q.counter, q.after)?)).await?))
+}
+
+/// Wants one `POST /v1/events` may name.
+const MAX_WANTS: usize = 4096;
+
+/// `POST /v1/events`: the next events of several counters, in the wants' order, as many
+/// counters as fit one answer's bytes (always the first).
+pub async fn events_wanted(
+    Extract(state): Extract<Arc<State>>,
+    Extension(Counter(_)): Extension<Counter>,
+    body: Bytes,
+) -> Result<Json<Vec<wire::CounterEvents>>, ApiError> {
+    let wanted: wire::EventsWanted = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::bad_request(format!("not a list of wanted events: {e}")))?;
+    if wanted.wants.len() > MAX_WANTS {
+        return Err(ApiError::bad_request(format!("at most {MAX_WANTS} counters a request")));
+    }
+    let answered = state.blocking(move |_, server| Ok(server.events_wanted(&wanted.wants)?)).await?;
+    Ok(Json(answered))
 }
 
 /// `POST /v1/grant`: hours of a card's city pool for the calling counter, in its own name only.
@@ -194,6 +222,7 @@ pub async fn push(
     let request: PushRequest = serde_json::from_slice(&body)
         .map_err(|e| ApiError::bad_request(format!("not a push request: {e}")))?;
     let head = state.blocking(move |state, server| verify_and_store(state, server, &code, request)).await?;
+    state.counters_changed();
     Ok(Json(head))
 }
 
@@ -201,6 +230,10 @@ pub async fn push(
 /// and passes — on that counter's own state, in the service's verifier — the chain, the checks
 /// a backup's events pass and the same `ledger::apply` the counters run. Only then is any of it
 /// stored, with everything derived from it, in one transaction.
+///
+/// One push of a counter at a time (its own lock); pushes of different counters are verified
+/// one after another (the verifier's lock, held only while verifying: in memory, short) and
+/// stored at once, each in its own database transaction.
 fn verify_and_store(
     state: &State,
     server: &mut Server,
@@ -210,6 +243,8 @@ fn verify_and_store(
     if request.events.is_empty() || request.events.len() > BATCH {
         return Err(ApiError::bad_request(format!("a push holds 1 to {BATCH} events")));
     }
+    let counter = state.counter_lock(code);
+    let _one_push = counter.lock().unwrap_or_else(|p| p.into_inner());
     let (head, head_hash) = server_head(server, code)?;
     if request.from != head {
         return Err(ApiError::stale(
@@ -252,10 +287,15 @@ fn verify_and_store(
             return Err(ApiError::refused(format!("{}; nothing was stored", pushed_words(&refused))));
         }
     }
-    let stored = store(&verifier.bank, server, code, head_hash, rows, &request.signature);
+    let derived = derive(&verifier.bank, code, head_hash, rows);
+    drop(verifier);
+    let stored = derived.and_then(|mut d| {
+        let to = server.insert_batch(code, &mut d.batch, &mut d.entries, Some(&request.signature))?;
+        Ok(Head { seq: to, hash: d.last_hash })
+    });
     if stored.is_err() {
         // Verified here and not stored there: this cache is ahead of the database.
-        state.rebuild(&mut verifier)?;
+        state.rebuild(&mut state.verifier())?;
     }
     stored
 }
@@ -296,15 +336,20 @@ fn pushed_words(e: &RemoteError) -> String {
     }
 }
 
-/// The verified batch, its derived rows and signature, in one database transaction.
-fn store(
+/// What one push's database transaction stores: the verified batch as rows, the report rows
+/// derived from it, and its last link hash.
+struct Derived {
+    batch: Vec<Row>,
+    entries: Vec<EntryRow>,
+    last_hash: Vec<u8>,
+}
+
+fn derive(
     bank: &Bank,
-    server: &mut Server,
     code: &str,
     head_hash: Vec<u8>,
     rows: Vec<(u64, Vec<u8>)>,
-    signature: &[u8],
-) -> Result<Head, ApiError> {
+) -> Result<Derived, ApiError> {
     let mut names = RowNames::default();
     let mut entries = Vec::new();
     let mut batch: Vec<Row> = Vec::with_capacity(rows.len());
@@ -314,6 +359,5 @@ fn store(
         let hash = StoredEvent::split(&value).map(|s| s.hash().to_vec()).unwrap_or_default();
         batch.push((seq as i64, std::mem::replace(&mut prev, hash.clone()), hash, value));
     }
-    let to = server.insert_batch(code, &mut batch, &mut entries, Some(signature))?;
-    Ok(Head { seq: to, hash: prev })
+    Ok(Derived { batch, entries, last_hash: prev })
 }

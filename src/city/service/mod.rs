@@ -59,7 +59,7 @@ fn router(state: Arc<State>) -> Router {
         .route("/v1/head", get(handlers::head))
         .route("/v1/push", post(handlers::push))
         .route("/v1/counters", get(handlers::counters))
-        .route("/v1/events", get(handlers::events))
+        .route("/v1/events", get(handlers::events).post(handlers::events_wanted))
         .route("/v1/grant", post(handlers::grant))
         .route("/v1/grants", get(handlers::grants))
         .route("/v1/day", get(handlers::day))
@@ -157,6 +157,7 @@ pub fn start(options: ServeOptions) -> Result<Running, ServeError> {
         .name("city-service".into())
         .spawn(move || -> Result<(), ServeError> {
             let runtime = tokio::runtime::Builder::new_multi_thread()
+                .thread_name("city-service")
                 .enable_all()
                 .build()
                 .map_err(|e| ServeError::Stopped(e.to_string()))?;

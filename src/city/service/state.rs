@@ -10,15 +10,38 @@ use super::handlers::ApiError;
 use crate::bank::Bank;
 use crate::city::Server;
 
-/// Connections kept open between requests; more are opened under load and closed after.
-const KEEP_CONNECTIONS: usize = 16;
+/// Database connections: at most this many, opened as needed and kept. A request beyond them
+/// waits for one (measured: opening a connection per request under load cost up to a second,
+/// waiting for a kept one a few milliseconds).
+const CONNECTIONS: usize = 16;
+
+/// How long one instance answers `/v1/counters` from the list it last read: every counter
+/// polls it, so one read serves them all; a push through this instance refreshes it at once,
+/// a push through another instance shows this much later.
+const COUNTERS_FRESH: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// The counters list as last read, serialized, and its entity tag.
+#[derive(Clone)]
+pub struct CountersAnswer {
+    pub etag: String,
+    pub body: axum::body::Bytes,
+    read_at: std::time::Instant,
+}
 
 pub struct State {
     db: String,
     connections: Mutex<Vec<Server>>,
+    /// One permit per connection: taken before a request's database work starts.
+    permits: tokio::sync::Semaphore,
+    counters: Mutex<Option<CountersAnswer>>,
+    /// Held while one request reads the list again: the others wait for its answer instead of
+    /// all reading at once when it goes stale.
+    counters_read: tokio::sync::Mutex<()>,
     /// Every counter's chain as this instance verified it: the ledger state a pushed batch is
     /// checked against. Derived from the database, rebuilt from it when out of step.
     verifier: Mutex<Verifier>,
+    /// A lock per counter: one push of a counter at a time.
+    pushing: Mutex<std::collections::HashMap<String, Arc<Mutex<()>>>>,
     cache: PathBuf,
     /// Removes a cache directory made for this instance when the service stops.
     _temp: Option<tempfile::TempDir>,
@@ -48,19 +71,28 @@ impl State {
         Ok(State {
             db: db.to_string(),
             connections: Mutex::new(vec![first]),
+            permits: tokio::sync::Semaphore::new(CONNECTIONS),
+            counters: Mutex::new(None),
+            counters_read: tokio::sync::Mutex::new(()),
             verifier: Mutex::new(verifier),
+            pushing: Mutex::new(Default::default()),
             cache,
             _temp: temp,
         })
     }
 
-    /// Runs `work` with a database connection on a blocking thread. A connection whose work
-    /// failed is not kept (it may be broken).
+    /// Runs `work` with a database connection on a blocking thread, once one of the
+    /// connections is free. A connection whose work failed is not kept (it may be broken).
     pub async fn blocking<T: Send + 'static>(
         self: &Arc<Self>,
         work: impl FnOnce(&State, &mut Server) -> Result<T, ApiError> + Send + 'static,
     ) -> Result<T, ApiError> {
         let state = self.clone();
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| ApiError::unavailable("the service is stopping".into()))?;
         tokio::task::spawn_blocking(move || {
             let taken = state.connections.lock().unwrap_or_else(|p| p.into_inner()).pop();
             let mut server = match taken {
@@ -70,7 +102,7 @@ impl State {
             let result = work(&state, &mut server);
             if result.is_ok() {
                 let mut kept = state.connections.lock().unwrap_or_else(|p| p.into_inner());
-                if kept.len() < KEEP_CONNECTIONS {
+                if kept.len() < CONNECTIONS {
                     kept.push(server);
                 }
             }
@@ -78,6 +110,44 @@ impl State {
         })
         .await
         .map_err(|e| ApiError::unavailable(format!("a worker: {e}")))?
+    }
+
+    /// The counters list, from this instance's copy while it is fresh, else read again.
+    pub async fn counters(self: &Arc<Self>) -> Result<CountersAnswer, ApiError> {
+        let fresh = || {
+            self.counters
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .as_ref()
+                .filter(|answer| answer.read_at.elapsed() < COUNTERS_FRESH)
+                .cloned()
+        };
+        if let Some(answer) = fresh() {
+            return Ok(answer);
+        }
+        let _reading = self.counters_read.lock().await;
+        // Another request may have read it while this one waited.
+        if let Some(answer) = fresh() {
+            return Ok(answer);
+        }
+        let read_at = std::time::Instant::now();
+        let entries = self.blocking(|_, server| Ok(server.counter_entries()?)).await?;
+        let body = serde_json::to_vec(&entries)
+            .map_err(|e| ApiError::unavailable(format!("the counters list: {e}")))?;
+        let etag = format!("\"{}\"", &blake3::hash(&body).to_hex()[..32]);
+        let answer = CountersAnswer { etag, body: body.into(), read_at };
+        *self.counters.lock().unwrap_or_else(|p| p.into_inner()) = Some(answer.clone());
+        Ok(answer)
+    }
+
+    /// A push was stored here: the next counters list is read from the database.
+    pub fn counters_changed(&self) {
+        *self.counters.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
+    /// Counter `code`'s push lock.
+    pub fn counter_lock(&self, code: &str) -> Arc<Mutex<()>> {
+        self.pushing.lock().unwrap_or_else(|p| p.into_inner()).entry(code.to_string()).or_default().clone()
     }
 
     /// The verifier, locked: one batch verified at a time in this instance.
