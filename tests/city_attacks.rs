@@ -218,6 +218,7 @@ fn a_row_larger_than_any_event_is_refused_before_it_is_read() {
         &[&(seq + 1), &prev.to_vec(), &hash.to_vec(), &stored],
     )
     .unwrap();
+    past_the_lists_freshness();
     let (code, _, err) = sync(&b, &db.url);
     assert_eq!(code, 1, "{err}");
     assert!(
@@ -265,4 +266,63 @@ fn an_event_appended_to_an_enrolled_counters_chain_is_refused_by_every_reader() 
     let (code, out, _) = hourbank(&b, &["city", "check", "--url", &db.url], "");
     assert_eq!(code, 1, "city check notices: {out}");
     assert!(out.contains(&format!("JH-A-01 #{forged} carries no valid signature")), "{out}");
+}
+
+/// Whoever holds the database login swaps an enrolled counter's key for one they hold and signs
+/// a deposit in its name, or moves its enrollment head past rows they append unsigned (which
+/// would pass as pushed before signatures). A counter that has pulled that counter before
+/// pinned its key and enrollment: it applies nothing more of it and says why.
+#[test]
+fn a_counters_key_or_enrollment_swapped_in_the_database_is_refused_by_counters_that_saw_it() {
+    let Some(db) = pg::database("atk_keyswap") else { return };
+    city_init(&db.url);
+    let dir = tempfile::tempdir().unwrap();
+    let a = counter(dir.path(), "JH-A-01", 2); // 61 minutes
+    assert_eq!(sync(&a, &db.url).0, 0);
+    let (volunteer, activity) = {
+        let bank = Bank::open(&a).unwrap();
+        (bank.find_card(&card("JH000001")).unwrap().id, bank.find_activity("垃圾分类督导").unwrap().0)
+    };
+    let deposit = EventKind::Deposited {
+        volunteer,
+        activity,
+        minutes: Minutes::new(600),
+        served_on: hourbank::domain::Day::parse("2026-11-28").unwrap(),
+        note: String::new(),
+    };
+    let mut sql = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
+
+    // The key swapped: the attacker's key (another store's) in A's row, a deposit signed by it.
+    let b = bare_counter(dir.path(), "JH-B-01");
+    assert_eq!(sync(&b, &db.url).0, 0, "B pulls A once: A's key is pinned at B");
+    let thief = bare_counter(dir.path(), "JH-T-01");
+    let thief_key = Bank::open(&thief).unwrap().counter_key().unwrap().unwrap();
+    let public = thief_key.verifying_key().to_bytes().to_vec();
+    sql.execute("UPDATE hb_keys SET public_key = $1 WHERE counter = 'JH-A-01'", &[&public]).unwrap();
+    let forged = append_forged_signed(&mut sql, "JH-A-01", deposit.clone(), &thief_key);
+    let (code, _, err) = sync(&b, &db.url);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("the city shows counter JH-A-01 with another key"), "{err}");
+    let bank = Bank::open(&b).unwrap();
+    assert_eq!(bank.city_balance(&card("JH000001")).unwrap().total(), 61, "nothing of the forgery");
+    assert!((bank.city_head("JH-A-01").unwrap().0 as i64) <= forged);
+    drop(bank);
+
+    // The enrollment head moved past an unsigned row: refused the same way at a counter that
+    // saw the real one (the key put back as it was).
+    let c = bare_counter(dir.path(), "JH-C-01");
+    let real = Bank::open(&a).unwrap().counter_key().unwrap().unwrap().verifying_key().to_bytes().to_vec();
+    sql.execute("DELETE FROM hb_signatures WHERE counter = 'JH-A-01' AND seq = $1", &[&forged]).unwrap();
+    sql.execute("DELETE FROM hb_events WHERE counter = 'JH-A-01' AND seq = $1", &[&forged]).unwrap();
+    sql.execute("UPDATE hb_counters SET head_seq = $1 WHERE code = 'JH-A-01'", &[&(forged - 1)]).unwrap();
+    sql.execute("UPDATE hb_keys SET public_key = $1 WHERE counter = 'JH-A-01'", &[&real]).unwrap();
+    past_the_lists_freshness();
+    assert_eq!(sync(&c, &db.url).0, 0, "C pulls A once, as it really is");
+    let unsigned = append_forged(&mut sql, "JH-A-01", deposit);
+    sql.execute("UPDATE hb_keys SET enrolled_head = $1 WHERE counter = 'JH-A-01'", &[&unsigned]).unwrap();
+    past_the_lists_freshness();
+    let (code, _, err) = sync(&c, &db.url);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("another key or enrollment") && err.contains("enrolled at"), "{err}");
+    assert_eq!(Bank::open(&c).unwrap().city_balance(&card("JH000001")).unwrap().total(), 61);
 }

@@ -81,6 +81,16 @@ fn same_person(a: &Volunteer, b: &Volunteer) -> bool {
 }
 
 impl Bank {
+    /// Counter `code`'s key as first seen here, if seen.
+    pub fn pinned_key(&self, code: &str) -> Result<Option<crate::store::PinnedKey>, BankError> {
+        Ok(self.store.pinned_key(code)?)
+    }
+
+    /// Pins counter `code`'s key the first time it is seen (see `city::pull`).
+    pub fn pin_key(&self, code: &str, pinned: &crate::store::PinnedKey) -> Result<(), BankError> {
+        Ok(self.store.pin_key(code, pinned)?)
+    }
+
     /// How far `code`'s chain is verified here: the seq the next pulled event must carry and
     /// the hash it must link from.
     pub fn city_head(&self, code: &str) -> Result<(u64, [u8; 32]), BankError> {

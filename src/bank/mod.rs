@@ -27,6 +27,7 @@ use serde::Serialize;
 
 /// What a commit wrote (or a dry run would write): the bank's answer to every operation.
 pub use crate::store::Committed;
+pub use crate::store::PinnedKey;
 /// The store's failures and the backup file's, as the bank passes them on: the layers above
 /// name them here, never the store itself.
 pub use crate::store::StoreError;

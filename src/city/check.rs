@@ -31,7 +31,8 @@ impl Server {
             .iter()
             .map(|r| (r.get(0), r.get(1)))
             .collect();
-        let stopped: Vec<&str> = pulled.stopped.iter().filter_map(stopped_code).collect();
+        let stopped: Vec<&str> =
+            pulled.stopped.iter().filter_map(crate::bank::RemoteError::counter).collect();
         for (code, head) in &heads {
             let (next, _) = scratch.city_head(code)?;
             if !stopped.contains(&code.as_str()) && next - 1 != *head as u64 {
@@ -116,15 +117,5 @@ impl Server {
             ));
         }
         Ok(())
-    }
-}
-
-fn stopped_code(e: &crate::bank::RemoteError) -> Option<&str> {
-    match e {
-        crate::bank::RemoteError::Unlinked { code, .. }
-        | crate::bank::RemoteError::Refused { code, .. }
-        | crate::bank::RemoteError::Unwritable { code, .. }
-        | crate::bank::RemoteError::Unsigned { code, .. } => Some(code),
-        crate::bank::RemoteError::Store(_) => None,
     }
 }

@@ -60,6 +60,8 @@ pub struct CityClient {
     /// The counters list last received and its entity tag: asked again with the tag, an
     /// unchanged list costs the service a 304 and no bytes.
     known: std::sync::Mutex<Option<(String, Vec<CounterEntry>)>>,
+    /// Nanoseconds spent waiting for the service's answers, all requests together.
+    waited: std::sync::atomic::AtomicU64,
 }
 
 /// A 2xx or 304 answer.
@@ -110,7 +112,14 @@ impl CityClient {
             .tls_config(tls.build())
             .build()
             .into();
-        Ok(CityClient { base, agent, code, key, known: std::sync::Mutex::new(None) })
+        Ok(CityClient {
+            base,
+            agent,
+            code,
+            key,
+            known: std::sync::Mutex::new(None),
+            waited: Default::default(),
+        })
     }
 
     pub fn code(&self) -> &str {
@@ -150,20 +159,25 @@ impl CityClient {
         if let Some(tag) = if_none_match {
             headers.push(("if-none-match", tag.to_string()));
         }
+        let asked = std::time::Instant::now();
         let answer = if method == "GET" {
             signed(self.agent.get(&url), &headers).call()
         } else {
             signed(self.agent.post(&url), &headers).header("content-type", "application/json").send(body)
         };
-        let mut answer = answer.map_err(|e| ClientError::Connect(e.to_string()))?;
-        let status = answer.status();
-        let etag = answer.headers().get("etag").and_then(|v| v.to_str().ok()).map(str::to_string);
-        let bytes = answer
-            .body_mut()
-            .with_config()
-            .limit(MAX_ANSWER)
-            .read_to_vec()
-            .map_err(|e| ClientError::Connect(format!("reading the answer: {e}")))?;
+        let read = answer.map_err(|e| ClientError::Connect(e.to_string())).and_then(|mut answer| {
+            let etag = answer.headers().get("etag").and_then(|v| v.to_str().ok()).map(str::to_string);
+            let bytes = answer
+                .body_mut()
+                .with_config()
+                .limit(MAX_ANSWER)
+                .read_to_vec()
+                .map_err(|e| ClientError::Connect(format!("reading the answer: {e}")))?;
+            Ok((answer.status(), etag, bytes))
+        });
+        let nanos = u64::try_from(asked.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        self.waited.fetch_add(nanos, std::sync::atomic::Ordering::Relaxed);
+        let (status, etag, bytes) = read?;
         if status.is_success() || status == ureq::http::StatusCode::NOT_MODIFIED {
             return Ok(Answer { unchanged: status == ureq::http::StatusCode::NOT_MODIFIED, etag, bytes });
         }
@@ -334,6 +348,12 @@ impl CityClient {
             .collect())
     }
 
+    /// How long this client has waited for the service's answers, all requests together (the
+    /// rest of a sync is this counter's own work).
+    pub fn waited(&self) -> Duration {
+        Duration::from_nanos(self.waited.load(std::sync::atomic::Ordering::Relaxed))
+    }
+
     /// This client's public key as the city writes it (`ed25519:…`).
     pub fn public_key(&self) -> String {
         self.key.public()
@@ -403,7 +423,7 @@ impl CityClient {
                     Ok(()) => {}
                     Err(RemoteError::Store(e)) => return Err(PullError::Bank(e.into())),
                     Err(e) => {
-                        stopped_now.extend(stopped_code(&e).map(str::to_string));
+                        stopped_now.extend(e.counter().map(str::to_string));
                         pulled.stopped.push(e);
                     }
                 }
@@ -441,13 +461,36 @@ impl CityClient {
                 return Err(RemoteError::Unlinked { code: code.to_string(), seq: next + i as u64 });
             }
         }
+        // A code's key never changes (another key under an enrolled code is refused at
+        // enrollment): the key and enrollment seen first are pinned here, and the city showing
+        // others later — whoever holds its database swapped them, to sign as that counter or to
+        // pass unsigned rows as pushed before enrollment — stops that counter.
+        let listed = entry.key.clone().map(|key| crate::bank::PinnedKey { key, floor: entry.enrolled_head });
+        let pinned = bank.pinned_key(code).map_err(store)?;
+        let trusted = match (pinned, listed) {
+            (Some(pinned), listed) if listed.as_ref() != Some(&pinned) => {
+                let detail = match listed {
+                    Some(l) if l.key != pinned.key => format!("key {} where it was {}", l.key, pinned.key),
+                    Some(l) => format!("enrolled at #{} where it was #{}", l.floor, pinned.floor),
+                    None => "no key where it had one".into(),
+                };
+                return Err(RemoteError::KeyChanged { code: code.to_string(), detail });
+            }
+            (Some(pinned), _) => Some(pinned),
+            (None, Some(listed)) => {
+                bank.pin_key(code, &listed).map_err(store)?;
+                Some(listed)
+            }
+            (None, None) => None,
+        };
         // How far the counter's own signatures vouch for these rows.
-        let covered = match entry.key.as_deref().and_then(crate::bank::parse_public) {
+        let covered = match trusted.as_ref().and_then(|t| crate::bank::parse_public(&t.key)) {
             Some(key) => {
                 let stored: Vec<&[u8]> = events.rows.iter().map(|r| r.stored.as_slice()).collect();
                 let signed: Vec<(u64, &[u8])> =
                     events.signatures.iter().map(|s| (s.seq, s.signature.as_slice())).collect();
-                wire::covered(code, &key, entry.enrolled_head, next, &stored, &signed)
+                let floor = trusted.as_ref().map_or(0, |t| t.floor);
+                wire::covered(code, &key, floor, next, &stored, &signed)
             }
             None => 0,
         };
@@ -464,17 +507,6 @@ impl CityClient {
             });
         }
         apply_rows(bank, code, rows)
-    }
-}
-
-/// The counter a refusal names.
-fn stopped_code(e: &RemoteError) -> Option<&str> {
-    match e {
-        RemoteError::Unlinked { code, .. }
-        | RemoteError::Refused { code, .. }
-        | RemoteError::Unwritable { code, .. }
-        | RemoteError::Unsigned { code, .. } => Some(code.as_str()),
-        RemoteError::Store(_) => None,
     }
 }
 

@@ -198,7 +198,7 @@ fn refused_seq(e: &RemoteError) -> Option<u64> {
         | RemoteError::Refused { seq, .. }
         | RemoteError::Unwritable { seq, .. }
         | RemoteError::Unsigned { seq, .. } => Some(*seq),
-        RemoteError::Store(_) => None,
+        RemoteError::KeyChanged { .. } | RemoteError::Store(_) => None,
     }
 }
 

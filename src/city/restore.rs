@@ -19,8 +19,8 @@ pub enum RestoreFromCityError {
     Key(String),
     #[error("counter {0} is not in this city")]
     NotInCity(String),
-    #[error("the key at {path} is not counter {code}'s enrolled key ({enrolled}); nothing was restored")]
-    NotItsKey { path: PathBuf, code: String, enrolled: String },
+    #[error("the key at {} is not counter {code}'s enrolled key ({why}); nothing was restored", .path.display())]
+    NotItsKey { path: PathBuf, code: String, why: String },
     #[error(
         "counter {0}'s key was revoked: have the city's admin enroll a key for the rebuilt counter first"
     )]
@@ -52,6 +52,10 @@ pub fn restore_from_city(
         ClientError::Refused(r) if r.code == super::wire::refusal::REVOKED => {
             RestoreFromCityError::Revoked(code.clone())
         }
+        ClientError::Refused(r) if r.code == super::wire::refusal::UNAUTHENTICATED => {
+            let why = format!("the service refused its signature: {}", r.message);
+            RestoreFromCityError::NotItsKey { path: path.clone(), code: code.clone(), why }
+        }
         other => other.into(),
     })?;
     let entry = listed
@@ -59,8 +63,8 @@ pub fn restore_from_city(
         .find(|c| c.code == code)
         .ok_or_else(|| RestoreFromCityError::NotInCity(code.clone()))?;
     if entry.key.as_deref() != Some(client.public_key().as_str()) {
-        let enrolled = entry.key.clone().unwrap_or_else(|| "none".into());
-        return Err(RestoreFromCityError::NotItsKey { path, code, enrolled });
+        let why = format!("enrolled: {}", entry.key.as_deref().unwrap_or("none"));
+        return Err(RestoreFromCityError::NotItsKey { path, code, why });
     }
     let head = client.head()?.seq;
     if head == 0 {

@@ -141,6 +141,11 @@ impl ServiceSync {
         Ok(ServiceSync { client, released_through: None, rounds: 0, refused_grants: Vec::new() })
     }
 
+    /// How long this session's rounds waited for the service, all together.
+    pub fn waited(&self) -> Duration {
+        self.client.waited()
+    }
+
     pub fn sync(&mut self, bank: &Bank, float: Minutes) -> Result<Synced, SyncError> {
         let client = &self.client;
         let counters = client.counters().map_err(SyncError::Service)?;

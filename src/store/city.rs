@@ -68,8 +68,37 @@ pub enum RemoteError {
     /// A well-linked event no counter could have written (the checks a backup's events pass).
     #[error("the city server's event {code} #{seq} is not one a counter could have written ({why}); nothing from {code} was applied past #{}", seq.saturating_sub(1))]
     Unwritable { code: String, seq: u64, why: String },
+    /// The city shows another key (or enrollment head) for a counter than this counter first
+    /// saw: a code's key never changes, so the city's copy was altered.
+    #[error(
+        "the city shows counter {code} with another key or enrollment than this counter first saw ({detail}): a code's key never changes, so whoever holds the city's database changed it; nothing more from {code} is applied — tell the city's admin"
+    )]
+    KeyChanged { code: String, detail: String },
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl RemoteError {
+    /// The counter whose rows were refused (none for a failure of this store).
+    pub fn counter(&self) -> Option<&str> {
+        match self {
+            RemoteError::Unlinked { code, .. }
+            | RemoteError::Refused { code, .. }
+            | RemoteError::Unwritable { code, .. }
+            | RemoteError::Unsigned { code, .. }
+            | RemoteError::KeyChanged { code, .. } => Some(code),
+            RemoteError::Store(_) => None,
+        }
+    }
+}
+
+/// Another counter's key as this counter first saw it in the city.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PinnedKey {
+    /// `ed25519:…`
+    pub key: String,
+    /// Its events up to this seq were pushed before it was enrolled.
+    pub floor: u64,
 }
 
 /// The key prefix of `code`'s records.
@@ -101,6 +130,19 @@ impl Store {
     /// How far `code`'s chain is verified here (the default head when nothing was pulled).
     pub fn city_head(&self, code: &str) -> Result<Head, StoreError> {
         Ok(self.city_get(META, code, meta::HEAD)?.unwrap_or_default())
+    }
+
+    /// Counter `code`'s key as first seen here.
+    pub fn pinned_key(&self, code: &str) -> Result<Option<PinnedKey>, StoreError> {
+        self.city_get(META, code, meta::PINNED_KEY)
+    }
+
+    /// Pins counter `code`'s key, durably, the first time it is seen.
+    pub fn pin_key(&self, code: &str, pinned: &PinnedKey) -> Result<(), StoreError> {
+        let _gate = self.write_gate.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let full = [scope(code).as_slice(), meta::PINNED_KEY].concat();
+        self.city_tree(META).insert(full, codec::encode(pinned)?)?;
+        self.flush()
     }
 
     /// Event `seq` of `code`'s chain, as applied here.

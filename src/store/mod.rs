@@ -3,7 +3,7 @@
 
 pub mod backup;
 mod city;
-pub use city::{CityAccount, CityCounter, CityVolunteer, RemoteError};
+pub use city::{CityAccount, CityCounter, CityVolunteer, PinnedKey, RemoteError};
 pub mod codec;
 mod journal_copy;
 pub mod keys;
@@ -167,6 +167,9 @@ pub mod meta {
     /// Another counter's chain, as pulled: `domain::validate::StoredEventCheck`'s state after
     /// its last applied event (in that counter's scope of the `city_*` trees).
     pub const EVENT_CHECK: &[u8] = b"event_check";
+    /// Another counter's enrolled key and enrollment head as first seen (`city::PinnedKey`, in
+    /// that counter's scope): the city's copy changing later is refused, never followed.
+    pub const PINNED_KEY: &[u8] = b"pinned_key";
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -228,7 +228,14 @@ pub fn append_forged(sql: &mut postgres::Client, code: &str, kind: hourbank::dom
     )
     .unwrap();
     sql.execute("UPDATE hb_counters SET head_seq = $2 WHERE code = $1", &[&code, &(seq + 1)]).unwrap();
+    past_the_lists_freshness();
     seq + 1
+}
+
+/// Waits until a row written past the service shows in its counters list: each instance answers
+/// from a copy at most 250 ms old (`service::state`).
+pub fn past_the_lists_freshness() {
+    std::thread::sleep(std::time::Duration::from_millis(300));
 }
 
 /// `url` (key-value or URL form) logging in as `user` instead.

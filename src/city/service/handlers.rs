@@ -221,8 +221,9 @@ pub async fn push(
 ) -> Result<Json<Head>, ApiError> {
     let request: PushRequest = serde_json::from_slice(&body)
         .map_err(|e| ApiError::bad_request(format!("not a push request: {e}")))?;
+    let code_moved = code.clone();
     let head = state.blocking(move |state, server| verify_and_store(state, server, &code, request)).await?;
-    state.counters_changed();
+    state.counter_moved(&code_moved, &head);
     Ok(Json(head))
 }
 
@@ -332,7 +333,7 @@ fn pushed_words(e: &RemoteError) -> String {
             format!("event {code} #{seq} is not one a counter could have written ({why})")
         }
         RemoteError::Unsigned { code, seq } => format!("event {code} #{seq} is not signed by {code}"),
-        RemoteError::Store(e) => e.to_string(),
+        other @ (RemoteError::KeyChanged { .. } | RemoteError::Store(_)) => other.to_string(),
     }
 }
 

@@ -16,8 +16,8 @@ use crate::city::Server;
 const CONNECTIONS: usize = 16;
 
 /// How long one instance answers `/v1/counters` from the list it last read: every counter
-/// polls it, so one read serves them all; a push through this instance refreshes it at once,
-/// a push through another instance shows this much later.
+/// polls it, so one read serves them all; a push through this instance moves that counter's
+/// head in it at once, a push through another instance shows this much later.
 const COUNTERS_FRESH: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// The counters list as last read, serialized, and its entity tag.
@@ -26,6 +26,19 @@ pub struct CountersAnswer {
     pub etag: String,
     pub body: axum::body::Bytes,
     read_at: std::time::Instant,
+    entries: Arc<Vec<crate::city::wire::CounterEntry>>,
+}
+
+impl CountersAnswer {
+    fn new(
+        entries: Vec<crate::city::wire::CounterEntry>,
+        read_at: std::time::Instant,
+    ) -> Result<CountersAnswer, ApiError> {
+        let body = serde_json::to_vec(&entries)
+            .map_err(|e| ApiError::unavailable(format!("the counters list: {e}")))?;
+        let etag = format!("\"{}\"", &blake3::hash(&body).to_hex()[..32]);
+        Ok(CountersAnswer { etag, body: body.into(), read_at, entries: Arc::new(entries) })
+    }
 }
 
 pub struct State {
@@ -132,17 +145,31 @@ impl State {
         }
         let read_at = std::time::Instant::now();
         let entries = self.blocking(|_, server| Ok(server.counter_entries()?)).await?;
-        let body = serde_json::to_vec(&entries)
-            .map_err(|e| ApiError::unavailable(format!("the counters list: {e}")))?;
-        let etag = format!("\"{}\"", &blake3::hash(&body).to_hex()[..32]);
-        let answer = CountersAnswer { etag, body: body.into(), read_at };
+        let answer = CountersAnswer::new(entries, read_at)?;
         *self.counters.lock().unwrap_or_else(|p| p.into_inner()) = Some(answer.clone());
         Ok(answer)
     }
 
-    /// A push was stored here: the next counters list is read from the database.
-    pub fn counters_changed(&self) {
-        *self.counters.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    /// A push of `code` up to `head` was stored here: its head moves in the copy at once (not
+    /// read again: under fifty pushes a second the list would be read fifty times a second,
+    /// and every counter's poll would wait for one of those reads).
+    pub fn counter_moved(&self, code: &str, head: &crate::city::wire::Head) {
+        let mut kept = self.counters.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(answer) = kept.as_ref() else { return };
+        let mut entries = (*answer.entries).clone();
+        match entries.iter_mut().find(|e| e.code == code) {
+            Some(entry) if entry.head < head.seq => {
+                entry.head = head.seq;
+                entry.head_hash = head.hash.clone();
+            }
+            Some(_) => return,
+            // A counter the copy does not know yet: read the list again.
+            None => {
+                *kept = None;
+                return;
+            }
+        }
+        *kept = CountersAnswer::new(entries, answer.read_at).ok();
     }
 
     /// Counter `code`'s push lock.
