@@ -11,7 +11,7 @@ mod pg;
 use city::*;
 use common::*;
 use hourbank::bank::Bank;
-use hourbank::domain::{EventKind, Minutes};
+use hourbank::domain::EventKind;
 
 /// A's volunteer registered again under a new card, with `name` (bytes no form accepts).
 fn registration(sql: &mut postgres::Client, code: &str, card: &str, name: &str) -> EventKind {
@@ -40,13 +40,7 @@ fn forged_events_with_an_escape_in_a_name_or_huge_minutes_are_refused_at_the_pul
     let volunteer = Bank::open(&a).unwrap().find_card(&card("JH000001")).unwrap().id;
     let activity = Bank::open(&a).unwrap().find_activity("垃圾分类督导").unwrap().0;
     let key = Bank::open(&a).unwrap().counter_key().unwrap().unwrap();
-    let deposit = |minutes: u32| EventKind::Deposited {
-        volunteer,
-        activity,
-        minutes: Minutes::new(minutes),
-        served_on: hourbank::domain::Day::parse("2026-11-28").unwrap(),
-        note: String::new(),
-    };
+    let deposit = |minutes: u32| a_deposit(volunteer, activity, minutes);
     let cases: [(&str, EventKind); 3] = [
         ("escape sequence in a name", registration(&mut sql, "JH-A-01", "JH666666", "\u{1b}[41m陈华佩")),
         ("65,535-minute deposit", deposit(65_535)),
@@ -248,17 +242,7 @@ fn an_event_appended_to_an_enrolled_counters_chain_is_refused_by_every_reader() 
     let mut sql = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
     let volunteer = Bank::open(&a).unwrap().find_card(&card("JH000001")).unwrap().id;
     let activity = Bank::open(&a).unwrap().find_activity("垃圾分类督导").unwrap().0;
-    let forged = append_forged(
-        &mut sql,
-        "JH-A-01",
-        EventKind::Deposited {
-            volunteer,
-            activity,
-            minutes: Minutes::new(600),
-            served_on: hourbank::domain::Day::parse("2026-11-28").unwrap(),
-            note: String::new(),
-        },
-    );
+    let forged = append_forged(&mut sql, "JH-A-01", a_deposit(volunteer, activity, 600));
     let (code, _, err) = sync(&b, &db.url);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains(&format!("JH-A-01 #{forged} carries no valid signature")), "{err}");
@@ -283,13 +267,7 @@ fn a_counters_key_or_enrollment_swapped_in_the_database_is_refused_by_counters_t
         let bank = Bank::open(&a).unwrap();
         (bank.find_card(&card("JH000001")).unwrap().id, bank.find_activity("垃圾分类督导").unwrap().0)
     };
-    let deposit = EventKind::Deposited {
-        volunteer,
-        activity,
-        minutes: Minutes::new(600),
-        served_on: hourbank::domain::Day::parse("2026-11-28").unwrap(),
-        note: String::new(),
-    };
+    let deposit = a_deposit(volunteer, activity, 600);
     let mut sql = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
 
     // The key swapped: the attacker's key (another store's) in A's row, a deposit signed by it.

@@ -10,7 +10,7 @@ mod pg;
 use city::*;
 use common::*;
 use hourbank::bank::Bank;
-use hourbank::domain::{EventKind, Minutes};
+use hourbank::domain::EventKind;
 
 /// `hourbank sync` at `store` through the service at `service` (shares kept at the counter).
 fn sync_via(store: &std::path::Path, service: &str) -> (i32, String, String) {
@@ -120,17 +120,7 @@ fn a_rebuild_is_refused_with_another_key_or_past_an_event_its_key_never_signed()
         EventKind::Deposited { volunteer, activity, .. } => (*volunteer, *activity),
         other => panic!("A's last event is its third deposit, not {other:?}"),
     };
-    let forged = append_forged(
-        &mut sql,
-        "JH-A-01",
-        EventKind::Deposited {
-            volunteer,
-            activity,
-            minutes: Minutes::new(600),
-            served_on: hourbank::domain::Day::parse("2026-11-28").unwrap(),
-            note: String::new(),
-        },
-    );
+    let forged = append_forged(&mut sql, "JH-A-01", a_deposit(volunteer, activity, 600));
     let target = dir.path().join("JH-A-01-new");
     copy_key(&kept, &target);
     let (code, _, err) = restore_from(&target, &url(&service));

@@ -200,13 +200,7 @@ fn a_rogue_counters_batch_is_refused_whole_at_the_door() {
     let cases = [
         (
             "a deposit over the entry cap",
-            forged(EventKind::Deposited {
-                volunteer,
-                activity,
-                minutes: Minutes::new(65_535),
-                served_on: hourbank::domain::Day::parse("2026-11-28").unwrap(),
-                note: String::new(),
-            }),
+            forged(a_deposit(volunteer, activity, 65_535)),
             "could have written",
         ),
         (
@@ -223,13 +217,7 @@ fn a_rogue_counters_batch_is_refused_whole_at_the_door() {
         assert_eq!(events_on_server(&db.url, "JH-A-01"), 0, "{what}: nothing of the batch");
     }
     // A batch signed by another key: refused too.
-    let mut request = forged(EventKind::Deposited {
-        volunteer,
-        activity,
-        minutes: Minutes::new(60),
-        served_on: hourbank::domain::Day::parse("2026-11-28").unwrap(),
-        note: String::new(),
-    });
+    let mut request = forged(a_deposit(volunteer, activity, 60));
     request.signature[0] ^= 1;
     let (status, text) = client.post("/v1/push", &serde_json::to_vec(&request).unwrap());
     assert_eq!(status, 422, "{text}");
@@ -306,17 +294,7 @@ fn counters_sync_through_the_service_and_an_event_appended_without_the_key_is_ne
     let mut sql = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
     let volunteer = Bank::open(&a).unwrap().find_card(&card("JH000001")).unwrap().id;
     let activity = Bank::open(&a).unwrap().find_activity("垃圾分类督导").unwrap().0;
-    let forged = append_forged(
-        &mut sql,
-        "JH-A-01",
-        EventKind::Deposited {
-            volunteer,
-            activity,
-            minutes: Minutes::new(600),
-            served_on: hourbank::domain::Day::parse("2026-11-28").unwrap(),
-            note: String::new(),
-        },
-    );
+    let forged = append_forged(&mut sql, "JH-A-01", a_deposit(volunteer, activity, 600));
     let (code, out, err) = sync(&b, &url(&service));
     assert_eq!(code, 1, "{out}{err}");
     assert!(err.contains(&format!("JH-A-01 #{forged} carries no valid signature")), "{err}");

@@ -328,3 +328,15 @@ impl Raw<'_> {
         }
     }
 }
+
+/// A deposit event as a forger writes one: `minutes` for `volunteer` at `activity`, served on
+/// a fixed day.
+pub fn a_deposit(volunteer: u64, activity: u64, minutes: u32) -> hourbank::domain::EventKind {
+    hourbank::domain::EventKind::Deposited {
+        volunteer,
+        activity,
+        minutes: hourbank::domain::Minutes::new(minutes),
+        served_on: hourbank::domain::Day::parse("2026-11-28").unwrap(),
+        note: String::new(),
+    }
+}
