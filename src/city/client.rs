@@ -413,12 +413,11 @@ impl CityClient {
                 .call("POST", "/v1/events", &body)
                 .and_then(|b| Self::answer(&b))
                 .map_err(PullError::Service)?;
-            if answered.is_empty() {
-                break;
-            }
             let mut stopped_now = Vec::new();
+            let mut taken = 0;
             for answer in answered {
                 let Some(entry) = still.iter().find(|e| e.code == answer.counter) else { continue };
+                taken += 1;
                 match self.take_events(bank, entry, answer.events) {
                     Ok(()) => {}
                     Err(RemoteError::Store(e)) => return Err(PullError::Bank(e.into())),
@@ -428,8 +427,12 @@ impl CityClient {
                     }
                 }
             }
-            // Each answered counter moved on or stopped; the service answers at least one,
-            // so this ends. Those the answer had no room for are asked again.
+            // Each answered counter moved on or stopped; an answer with none of the counters
+            // asked for (nothing more to give, or a service not keeping to its word) ends the
+            // pull. Those the answer had no room for are asked again.
+            if taken == 0 {
+                break;
+            }
             moving = still.into_iter().filter(|e| !stopped_now.contains(&e.code)).collect();
         }
         for entry in counters.iter().filter(|c| c.code != self.code) {
