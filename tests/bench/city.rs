@@ -12,42 +12,15 @@
 //! - find-screen keystrokes while the counter's background sync pushes the whole store (in
 //!   process, through `update`, as the counter bench does): p99 (target < 16 ms).
 
-use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use hourbank::bank::{Bank, NewStaff};
+#[path = "common.rs"]
+mod common;
+
+use common::*;
 use hourbank::city::{Background, Period, Server};
-use hourbank::domain::{Actor, CounterCode, Minutes, Name, Role, StaffId};
-
-fn new_bank(store: &Path, name: &str) -> Bank {
-    let admin = NewStaff {
-        id: StaffId::parse("A01").unwrap(),
-        name: Name::parse("admin").unwrap(),
-        role: Role::Admin,
-        pin: "1234".into(),
-    };
-    let code = CounterCode::parse(name).unwrap();
-    Bank::init_coded(store, &Name::parse(name).unwrap(), Some(&code), admin, &who()).unwrap()
-}
-
-fn who() -> Actor {
-    Actor::Cli("bench".into())
-}
-
-fn with_db(admin: &str, name: &str) -> String {
-    let kept: Vec<&str> = admin.split_whitespace().filter(|kv| !kv.starts_with("dbname=")).collect();
-    format!("{} dbname={name}", kept.join(" "))
-}
-
-fn fresh_db(admin: &str, name: &str) -> String {
-    let mut c = postgres::Client::connect(admin, postgres::NoTls).unwrap();
-    c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).unwrap();
-    c.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
-    let url = with_db(admin, name);
-    Server::connect(&url).unwrap().init().unwrap();
-    url
-}
+use hourbank::domain::{Minutes, Name};
 
 fn per_s(n: u64, t: Duration) -> f64 {
     n as f64 / t.as_secs_f64()
@@ -55,7 +28,7 @@ fn per_s(n: u64, t: Duration) -> f64 {
 
 fn main() {
     let mut entries = 1_000_000u64;
-    let mut admin = "host=/var/run/postgresql user=postgres dbname=postgres".to_string();
+    let mut admin = LOCAL_ADMIN.to_string();
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
@@ -77,7 +50,7 @@ fn main() {
     )
     .unwrap();
     let a_store = dir.path().join("a");
-    let a = new_bank(&a_store, "BENCH-A");
+    let a = coded_bank(&a_store, "BENCH-A");
     a.import_volunteers(&who(), &data.join("v.csv"), "v").unwrap();
     let t = Instant::now();
     a.import_entries(&who(), &data.join("e.csv"), "e", &mut |_, _| {}).unwrap();
@@ -92,37 +65,7 @@ fn main() {
     let pushed = server.push(&a).unwrap();
     let push = t.elapsed();
     assert_eq!(pushed.to, events);
-    let mut dump = |table: &str, cols: &str| -> Vec<u8> {
-        let mut out = Vec::new();
-        let mut r = server
-            .client()
-            .copy_out(
-                format!("COPY (SELECT {cols} FROM {table} ORDER BY counter, seq) TO STDOUT (FORMAT binary)")
-                    .as_str(),
-            )
-            .unwrap();
-        std::io::Read::read_to_end(&mut r, &mut out).unwrap();
-        out
-    };
-    let event_cols = "counter, seq, prev_hash, hash, stored";
-    let entry_cols = "counter, seq, line, volunteer, card, minutes, kind, reverses, activity, community, day, served_on, registered_on";
-    let (event_rows, entry_rows) = (dump("hb_events", event_cols), dump("hb_entries", entry_cols));
-    let copy_url = fresh_db(&admin, "hb_bench_copy");
-    let mut c = postgres::Client::connect(&copy_url, postgres::NoTls).unwrap();
-    c.execute(
-        "INSERT INTO hb_counters (code, name, head_seq) VALUES ('BENCH-A', 'BENCH-A', $1)",
-        &[&(events as i64)],
-    )
-    .unwrap();
-    let t = Instant::now();
-    for (table, cols, rows) in
-        [("hb_events", event_cols, &event_rows), ("hb_entries", entry_cols, &entry_rows)]
-    {
-        let mut w = c.copy_in(format!("COPY {table} ({cols}) FROM STDIN (FORMAT binary)").as_str()).unwrap();
-        std::io::Write::write_all(&mut w, rows).unwrap();
-        w.finish().unwrap();
-    }
-    let copy = t.elapsed();
+    let copy = copy_baseline(&mut server, &admin, "hb_bench_copy", events);
     println!(
         "| first push, {events} events (+ their report rows) | {:.1?} = {:.0} events/s | binary COPY of the same rows into the same tables: {:.1?} = {:.0}/s | **{:.2}× COPY** (target ≥ 0.5×) |",
         push,
@@ -133,7 +76,7 @@ fn main() {
     );
 
     // Pull and apply at a second counter vs hourbank's own import.
-    let b = new_bank(&dir.path().join("b"), "BENCH-B");
+    let b = coded_bank(&dir.path().join("b"), "BENCH-B");
     let t = Instant::now();
     let pulled = server.pull(&b, "BENCH-B").unwrap();
     let pull = t.elapsed();
@@ -172,8 +115,8 @@ fn main() {
 
     // Steady state: a deposit at A in B's city balance, both syncing in the background.
     let url = fresh_db(&admin, "hb_bench_steady");
-    let small_a = Arc::new(new_bank(&dir.path().join("sa"), "STEADY-A"));
-    let small_b = Arc::new(new_bank(&dir.path().join("sb"), "STEADY-B"));
+    let small_a = Arc::new(coded_bank(&dir.path().join("sa"), "STEADY-A"));
+    let small_b = Arc::new(coded_bank(&dir.path().join("sb"), "STEADY-B"));
     let form = hourbank::bank::VolunteerForm {
         card: hourbank::domain::CardNo::parse("JH000001").unwrap(),
         name: Name::parse("陈华佩").unwrap(),
@@ -187,19 +130,10 @@ fn main() {
         small_a.add_activity(&who(), None, &Name::parse("垃圾分类督导").unwrap(), "环保").unwrap().seq();
     let every = Duration::from_secs(1);
     // Counters sync through the city service: one in this process, both enrolled.
-    let service = hourbank::city::service::start(hourbank::city::service::ServeOptions {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        db: url.clone(),
-        tls: None,
-        cache: None,
-    })
-    .unwrap();
+    let (_service, city) = start_service(&url);
     for bank in [&small_a, &small_b] {
-        let code = bank.counter_code().unwrap().unwrap();
-        let key = bank.counter_key().unwrap().unwrap().verifying_key();
-        Server::connect(&url).unwrap().enroll(&code, &key).unwrap();
+        enroll(&url, bank);
     }
-    let city = format!("http://{}", service.addr);
     let _sa = Background::spawn(city.clone(), small_a.clone(), every, Minutes::ZERO, |_| true);
     let _sb = Background::spawn(city.clone(), small_b.clone(), every, Minutes::ZERO, |_| true);
     let card = hourbank::domain::CardNo::parse("JH000001").unwrap();

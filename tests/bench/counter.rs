@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use hourbank::bank::Bank;
+#[path = "common.rs"]
+mod common;
 #[path = "../pty/mod.rs"]
 mod pty;
 use hourbank::search::spellings;
@@ -177,8 +179,7 @@ fn sync_keystrokes(
     run: &mut impl FnMut(&mut App, u64) -> Vec<Duration>,
     quiet_p99: Duration,
 ) {
-    let admin = std::env::var("HOURBANK_BENCH_PG")
-        .unwrap_or_else(|_| "host=/var/run/postgresql user=postgres dbname=postgres".into());
+    let admin = std::env::var("HOURBANK_BENCH_PG").unwrap_or_else(|_| common::LOCAL_ADMIN.into());
     let Ok(mut c) = postgres::Client::connect(&admin, postgres::NoTls) else {
         println!(
             "| the same keystrokes while the background sync runs | skipped: no PostgreSQL at {admin} | — | — |"
@@ -187,30 +188,19 @@ fn sync_keystrokes(
     };
     let name = format!("hb_bench_keys_{}", std::process::id());
     c.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
-    let kept: Vec<&str> = admin.split_whitespace().filter(|kv| !kv.starts_with("dbname=")).collect();
-    let url = format!("{} dbname={name}", kept.join(" "));
+    let url = common::with_db(&admin, &name);
     hourbank::city::Server::connect(&url).unwrap().init().unwrap();
     if bank.counter_code().unwrap().is_none() {
         let code = hourbank::domain::CounterCode::parse("BENCH-KEYS").unwrap();
         bank.set_counter_code(&hourbank::domain::Actor::Cli("bench".into()), None, &code).unwrap();
     }
     // The counter syncs through the city service, in this process, enrolled.
-    let service = hourbank::city::service::start(hourbank::city::service::ServeOptions {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        db: url.clone(),
-        tls: None,
-        cache: None,
-    })
-    .unwrap();
-    let key = bank.counter_key().unwrap().unwrap().verifying_key();
-    hourbank::city::Server::connect(&url)
-        .unwrap()
-        .enroll(&bank.counter_code().unwrap().unwrap(), &key)
-        .unwrap();
+    let (_service, city) = common::start_service(&url);
+    common::enroll(&url, bank);
     let rounds = Arc::new(std::sync::Mutex::new(Vec::new()));
     let seen = rounds.clone();
     let sync = hourbank::city::Background::spawn(
-        format!("http://{}", service.addr),
+        city,
         bank.clone(),
         Duration::from_secs(1),
         hourbank::domain::Minutes::ZERO,

@@ -11,24 +11,16 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use hourbank::bank::{Bank, Deposit, NewReward, NewStaff, Redemption};
-use hourbank::city::{CityLink, Server, Spend, spend};
-use hourbank::domain::{Actor, CardNo, CounterCode, Minutes, Name, RewardKind, Role, StaffId};
+#[path = "common.rs"]
+mod common;
 
-fn who() -> Actor {
-    Actor::Cli("bench".into())
-}
+use common::*;
+use hourbank::bank::{Bank, Deposit, NewReward, Redemption};
+use hourbank::city::{CityLink, Server, Spend, spend};
+use hourbank::domain::{CardNo, Minutes, Name, RewardKind};
 
 fn new_bank(store: &Path, code: &str) -> Bank {
-    let admin = NewStaff {
-        id: StaffId::parse("A01").unwrap(),
-        name: Name::parse("admin").unwrap(),
-        role: Role::Admin,
-        pin: "1234".into(),
-    };
-    let code = CounterCode::parse(code).unwrap();
-    let bank =
-        Bank::init_coded(store, &Name::parse(code.as_str()).unwrap(), Some(&code), admin, &who()).unwrap();
+    let bank = coded_bank(store, code);
     bank.add_activity(&who(), None, &Name::parse("服务").unwrap(), "").unwrap();
     bank.add_reward(
         &who(),
@@ -70,16 +62,6 @@ fn register_and_deposit(bank: &Bank, card: &str, minutes: u32) {
     }
 }
 
-fn fresh_db(admin: &str, name: &str) -> String {
-    let mut c = postgres::Client::connect(admin, postgres::NoTls).unwrap();
-    c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).unwrap();
-    c.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
-    let kept: Vec<&str> = admin.split_whitespace().filter(|kv| !kv.starts_with("dbname=")).collect();
-    let url = format!("{} dbname={name}", kept.join(" "));
-    Server::connect(&url).unwrap().init().unwrap();
-    url
-}
-
 fn quantiles(mut v: Vec<Duration>) -> (Duration, Duration) {
     v.sort();
     (v[v.len() / 2], v[(v.len() * 99 / 100).min(v.len() - 1)])
@@ -99,7 +81,7 @@ fn redeem(card: &str, bank: &Bank) -> Spend {
 }
 
 fn main() {
-    let mut admin = "host=/var/run/postgresql user=postgres dbname=postgres".to_string();
+    let mut admin = LOCAL_ADMIN.to_string();
     let mut n = 500usize;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {

@@ -12,26 +12,17 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use hourbank::bank::{Bank, Deposit, NewStaff, VolunteerForm};
-use hourbank::city::service::{self, ServeOptions};
-use hourbank::city::{Server, ServiceSync};
-use hourbank::domain::{Actor, CardNo, CounterCode, Minutes, Name, Phone, Role, StaffId};
+#[path = "common.rs"]
+mod common;
 
-fn who() -> Actor {
-    Actor::Cli("bench".into())
-}
+use common::*;
+use hourbank::bank::{Bank, Deposit, VolunteerForm};
+use hourbank::city::ServiceSync;
+use hourbank::domain::{CardNo, Minutes, Name, Phone};
 
 fn counter(dir: &std::path::Path, code: &str, db: &str) -> Bank {
-    let admin = NewStaff {
-        id: StaffId::parse("A01").unwrap(),
-        name: Name::parse("admin").unwrap(),
-        role: Role::Admin,
-        pin: "1234".into(),
-    };
-    let c = CounterCode::parse(code).unwrap();
-    let bank =
-        Bank::init_coded(&dir.join(code), &Name::parse(code).unwrap(), Some(&c), admin, &who()).unwrap();
-    Server::connect(db).unwrap().enroll(&c, &bank.counter_key().unwrap().unwrap().verifying_key()).unwrap();
+    let bank = coded_bank(&dir.join(code), code);
+    enroll(db, &bank);
     bank
 }
 
@@ -80,7 +71,7 @@ fn postgres_cpu() -> f64 {
 
 fn main() {
     let (mut idle, mut busy, mut seconds) = (500usize, 50usize, 20u64);
-    let mut admin = "host=/var/run/postgresql user=postgres dbname=postgres".to_string();
+    let mut admin = LOCAL_ADMIN.to_string();
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let mut next = || args.next().unwrap_or_default();
@@ -93,20 +84,8 @@ fn main() {
         }
     }
     let name = "hb_bench_load";
-    let mut c = postgres::Client::connect(&admin, postgres::NoTls).unwrap();
-    c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).unwrap();
-    c.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
-    let kept: Vec<&str> = admin.split_whitespace().filter(|kv| !kv.starts_with("dbname=")).collect();
-    let db = format!("{} dbname={name}", kept.join(" "));
-    Server::connect(&db).unwrap().init().unwrap();
-    let running = service::start(ServeOptions {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        db: db.clone(),
-        tls: None,
-        cache: None,
-    })
-    .unwrap();
-    let url = format!("http://{}", running.addr);
+    let db = fresh_db(&admin, name);
+    let (running, url) = start_service(&db);
     // The counters' stores on tmpfs where there is one: in a city each counter flushes to its own
     // disk, here hundreds would queue on one and the numbers would measure this disk, not the
     // service. The service's database stays on the real disk.
@@ -230,5 +209,5 @@ fn main() {
         std::thread::available_parallelism().map_or(1, |n| n.get()),
     );
     running.stop().unwrap();
-    let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+    drop_db(&admin, name);
 }

@@ -9,46 +9,15 @@
 //!   redemption, one service round trip (`/v1/health`) and one durable one-row `UPDATE`
 //!   (target ≤ local + 1 round trip + 1 durable commit).
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
-use hourbank::bank::{Bank, NewReward, NewStaff, Redemption, VolunteerForm};
-use hourbank::city::service::{self, ServeOptions};
+#[path = "common.rs"]
+mod common;
+
+use common::*;
+use hourbank::bank::{NewReward, Redemption, VolunteerForm};
 use hourbank::city::{CityClient, CityLink, Server, Spend};
-use hourbank::domain::{Actor, CardNo, CounterCode, Minutes, Name, Phone, RewardKind, Role, StaffId};
-
-fn who() -> Actor {
-    Actor::Cli("bench".into())
-}
-
-fn new_bank(store: &Path, code: &str) -> Bank {
-    let admin = NewStaff {
-        id: StaffId::parse("A01").unwrap(),
-        name: Name::parse("admin").unwrap(),
-        role: Role::Admin,
-        pin: "1234".into(),
-    };
-    let c = CounterCode::parse(code).unwrap();
-    Bank::init_coded(store, &Name::parse(code).unwrap(), Some(&c), admin, &who()).unwrap()
-}
-
-fn fresh_db(admin: &str, name: &str) -> String {
-    let mut c = postgres::Client::connect(admin, postgres::NoTls).unwrap();
-    c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).unwrap();
-    c.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
-    let kept: Vec<&str> = admin.split_whitespace().filter(|kv| !kv.starts_with("dbname=")).collect();
-    let url = format!("{} dbname={name}", kept.join(" "));
-    Server::connect(&url).unwrap().init().unwrap();
-    url
-}
-
-fn enroll(db: &str, bank: &Bank) {
-    let code = bank.counter_code().unwrap().unwrap();
-    Server::connect(db)
-        .unwrap()
-        .enroll(&code, &bank.counter_key().unwrap().unwrap().verifying_key())
-        .unwrap();
-}
+use hourbank::domain::{CardNo, Minutes, Name, Phone, RewardKind};
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
@@ -60,7 +29,7 @@ fn ms(d: Duration) -> f64 {
 
 fn main() {
     let mut entries = 200_000u64;
-    let mut admin = "host=/var/run/postgresql user=postgres dbname=postgres".to_string();
+    let mut admin = LOCAL_ADMIN.to_string();
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
@@ -81,7 +50,7 @@ fn main() {
         1,
     )
     .unwrap();
-    let a = new_bank(&dir.path().join("a"), "BENCH-A");
+    let a = coded_bank(&dir.path().join("a"), "BENCH-A");
     a.import_volunteers(&who(), &data.join("v.csv"), "v").unwrap();
     a.import_entries(&who(), &data.join("e.csv"), "e", &mut |_, _| {}).unwrap();
     let events = a.last_seq().unwrap();
@@ -89,51 +58,13 @@ fn main() {
     // First push through the service vs COPY of the same rows.
     let db = fresh_db(&admin, "hb_bench_service");
     enroll(&db, &a);
-    let running = service::start(ServeOptions {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        db: db.clone(),
-        tls: None,
-        cache: None,
-    })
-    .unwrap();
-    let url = format!("http://{}", running.addr);
+    let (running, url) = start_service(&db);
     let client = CityClient::new(&url, &a).unwrap();
     let t = Instant::now();
     let pushed = client.push(&a).unwrap();
     let push = t.elapsed();
     assert_eq!(pushed.to, events);
-    let mut server = Server::connect(&db).unwrap();
-    let mut dump = |table: &str, cols: &str| -> Vec<u8> {
-        let mut out = Vec::new();
-        let mut r = server
-            .client()
-            .copy_out(
-                format!("COPY (SELECT {cols} FROM {table} ORDER BY counter, seq) TO STDOUT (FORMAT binary)")
-                    .as_str(),
-            )
-            .unwrap();
-        std::io::Read::read_to_end(&mut r, &mut out).unwrap();
-        out
-    };
-    let event_cols = "counter, seq, prev_hash, hash, stored";
-    let entry_cols = "counter, seq, line, volunteer, card, minutes, kind, reverses, activity, community, day, served_on, registered_on";
-    let (event_rows, entry_rows) = (dump("hb_events", event_cols), dump("hb_entries", entry_cols));
-    let copy_db = fresh_db(&admin, "hb_bench_service_copy");
-    let mut c = postgres::Client::connect(&copy_db, postgres::NoTls).unwrap();
-    c.execute(
-        "INSERT INTO hb_counters (code, name, head_seq) VALUES ('BENCH-A', 'BENCH-A', $1)",
-        &[&(events as i64)],
-    )
-    .unwrap();
-    let t = Instant::now();
-    for (table, cols, rows) in
-        [("hb_events", event_cols, &event_rows), ("hb_entries", entry_cols, &entry_rows)]
-    {
-        let mut w = c.copy_in(format!("COPY {table} ({cols}) FROM STDIN (FORMAT binary)").as_str()).unwrap();
-        std::io::Write::write_all(&mut w, rows).unwrap();
-        w.finish().unwrap();
-    }
-    let copy = t.elapsed();
+    let copy = copy_baseline(&mut Server::connect(&db).unwrap(), &admin, "hb_bench_service_copy", events);
     println!(
         "| first push through the service, {events} events (signed, verified at the door, rows derived there) | {:.1?} = {:.0} events/s | binary COPY of the same rows into the same tables: {:.1?} = {:.0}/s | **{:.2}× COPY** (target ≥ 0.5×) |",
         push,
@@ -145,7 +76,7 @@ fn main() {
 
     // A redemption funded from the pool through the service vs a local one.
     const N: usize = 300;
-    let b = new_bank(&dir.path().join("b"), "BENCH-B");
+    let b = coded_bank(&dir.path().join("b"), "BENCH-B");
     enroll(&db, &b);
     let rice = b
         .add_reward(
