@@ -156,14 +156,16 @@ pub fn start(options: ServeOptions) -> Result<Running, ServeError> {
     let thread = std::thread::Builder::new()
         .name("city-service".into())
         .spawn(move || -> Result<(), ServeError> {
+            // The state (and its database connections, whose client runs a runtime of its
+            // own) is dropped after this runtime, never inside it: declared first, dropped
+            // last. (Dropped before, the runtime's shutdown let the last of it go with a
+            // connection still open — a panic.)
+            let _state = state;
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .thread_name("city-service")
                 .enable_all()
                 .build()
                 .map_err(|e| ServeError::Stopped(e.to_string()))?;
-            // The state (and its database connections, whose client runs a runtime of its
-            // own) is dropped after this runtime, never inside it.
-            let _state = state;
             runtime.block_on(async move {
                 let make = app.into_make_service();
                 let served = match tls {
