@@ -396,8 +396,8 @@ impl CityClient {
             let mut still = Vec::new();
             for entry in moving {
                 let (next, _) = bank.city_head(&entry.code)?;
-                started.entry(entry.code.as_str()).or_insert(next - 1);
                 if next <= entry.head {
+                    started.entry(entry.code.as_str()).or_insert(next - 1);
                     wants.push(wire::Want { counter: entry.code.clone(), after: next - 1 });
                     still.push(entry);
                 }
@@ -435,9 +435,10 @@ impl CityClient {
             }
             moving = still.into_iter().filter(|e| !stopped_now.contains(&e.code)).collect();
         }
-        for entry in counters.iter().filter(|c| c.code != self.code) {
+        // Only counters that were asked for can have moved (in the list's order).
+        for entry in counters.iter().filter(|c| started.contains_key(c.code.as_str())) {
             let (next, _) = bank.city_head(&entry.code)?;
-            let from = started.get(entry.code.as_str()).copied().unwrap_or(next - 1);
+            let from = started[entry.code.as_str()];
             if next - 1 > from {
                 pulled.counters.push((entry.code.clone(), from, next - 1));
             }
