@@ -237,7 +237,12 @@ fn an_event_appended_to_an_enrolled_counters_chain_is_refused_by_every_reader() 
     let a = counter(dir.path(), "JH-A-01", 2); // 61 minutes
     let b = bare_counter(dir.path(), "JH-B-01");
     let key = Bank::open(&a).unwrap().counter_key().unwrap().unwrap().public();
-    hourbank_ok(&a, &["city", "enroll", "JH-A-01", &key, "--db", &db.url], "");
+    let signing = city_signing_key_file().to_str().unwrap().to_string();
+    hourbank_ok(
+        &a,
+        &["city", "enroll", "JH-A-01", &key, "--db", &db.url, "--city-signing-key", &signing],
+        "",
+    );
     assert_eq!(sync(&a, &db.url).0, 0);
     let mut sql = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
     let volunteer = Bank::open(&a).unwrap().find_card(&card("JH000001")).unwrap().id;
@@ -303,4 +308,87 @@ fn a_counters_key_or_enrollment_swapped_in_the_database_is_refused_by_counters_t
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("another key or enrollment") && err.contains("enrolled at"), "{err}");
     assert_eq!(Bank::open(&c).unwrap().city_balance(&card("JH000001")).unwrap().total(), 61);
+}
+
+/// Whoever holds the database login, and not the city's key, enrolls a key of theirs: they
+/// swap an enrolled counter's key (or add a counter of their own) and sign deposits with it,
+/// or move an enrollment head past rows they append unsigned. A counter that never saw the
+/// real key, the service and `city check` all refuse it: only the city's key signs an
+/// enrollment, and it is not in the database.
+#[test]
+fn a_key_or_enrollment_written_into_the_database_is_refused_by_a_counter_that_never_saw_the_real_one() {
+    let Some(db) = pg::database("atk_unvouched") else { return };
+    city_init(&db.url);
+    let dir = tempfile::tempdir().unwrap();
+    let a = counter(dir.path(), "JH-A-01", 2); // 61 minutes
+    assert_eq!(sync(&a, &db.url).0, 0);
+    let (volunteer, activity) = {
+        let bank = Bank::open(&a).unwrap();
+        (bank.find_card(&card("JH000001")).unwrap().id, bank.find_activity("垃圾分类督导").unwrap().0)
+    };
+    let mut sql = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
+
+    // A's key swapped for the thief's, and a deposit the thief signed in A's name.
+    let thief = bare_counter(dir.path(), "JH-T-01");
+    let thief_key = Bank::open(&thief).unwrap().counter_key().unwrap().unwrap();
+    let public = thief_key.verifying_key().to_bytes().to_vec();
+    sql.execute("UPDATE hb_keys SET public_key = $1 WHERE counter = 'JH-A-01'", &[&public]).unwrap();
+    let forged = append_forged_signed(&mut sql, "JH-A-01", a_deposit(volunteer, activity, 600), &thief_key);
+
+    // The service does not take the thief's key as A's (it holds A's key as it read it once,
+    // vouched for; read now, the swapped one would not be).
+    let service = service_url(&db.url);
+    let raw = Raw { base: service.clone(), key: &thief_key, code: "JH-A-01" };
+    let answer = raw.request("GET", "/v1/head", b"", &[]);
+    assert_eq!(answer.status, 401, "{}", answer.body);
+    assert!(answer.body.contains("\"unauthenticated\""), "{}", answer.body);
+
+    // A counter joining now has no key of A's pinned: it refuses the one shown.
+    let d = bare_counter(dir.path(), "JH-D-01");
+    let (code, _, err) = sync(&d, &db.url);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("JH-A-01 with an enrollment its city key did not sign"), "{err}");
+    let bank = Bank::open(&d).unwrap();
+    assert_eq!(bank.city_balance(&card("JH000001")).unwrap().total(), 0, "nothing of A's is applied");
+    assert!(bank.city_head("JH-A-01").unwrap().0 as i64 <= forged);
+    drop(bank);
+    let (code, out, _) = hourbank(&d, &["city", "check", "--url", &db.url], "");
+    assert_eq!(code, 1, "city check notices: {out}");
+    assert!(out.contains("JH-A-01 with an enrollment its city key did not sign"), "{out}");
+
+    // The real key back, the forged row gone, and the enrollment head moved past an unsigned
+    // row instead: a fresh counter refuses that too.
+    let real = Bank::open(&a).unwrap().counter_key().unwrap().unwrap().verifying_key().to_bytes().to_vec();
+    sql.execute("DELETE FROM hb_signatures WHERE counter = 'JH-A-01' AND seq = $1", &[&forged]).unwrap();
+    sql.execute("DELETE FROM hb_events WHERE counter = 'JH-A-01' AND seq = $1", &[&forged]).unwrap();
+    sql.execute("UPDATE hb_counters SET head_seq = $1 WHERE code = 'JH-A-01'", &[&(forged - 1)]).unwrap();
+    sql.execute("UPDATE hb_keys SET public_key = $1 WHERE counter = 'JH-A-01'", &[&real]).unwrap();
+    let unsigned = append_forged(&mut sql, "JH-A-01", a_deposit(volunteer, activity, 600));
+    sql.execute("UPDATE hb_keys SET enrolled_head = $1 WHERE counter = 'JH-A-01'", &[&unsigned]).unwrap();
+    past_the_lists_freshness();
+    let e = bare_counter(dir.path(), "JH-E-01");
+    let (code, _, err) = sync(&e, &db.url);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("JH-A-01 with an enrollment its city key did not sign"), "{err}");
+    assert_eq!(Bank::open(&e).unwrap().city_balance(&card("JH000001")).unwrap().total(), 0);
+
+    // A counter of the thief's own, its key and enrollment written straight into the
+    // database, signed by a city key of the thief's making: nobody takes it.
+    sql.execute("UPDATE hb_keys SET enrolled_head = $1 WHERE counter = 'JH-A-01'", &[&(unsigned - 1)])
+        .unwrap();
+    let fake_city = ed25519_dalek::SigningKey::from_bytes(&[9; 32]);
+    let code_t = hourbank::domain::CounterCode::parse("JH-T-01").unwrap();
+    let mut admin = hourbank::city::Server::connect(&db.url).unwrap();
+    admin.enroll(&code_t, &thief_key.verifying_key(), &fake_city).unwrap();
+    let raw = Raw { base: service, key: &thief_key, code: "JH-T-01" };
+    let answer = raw.request("GET", "/v1/head", b"", &[]);
+    assert_eq!(answer.status, 401, "a key the city's key did not enroll: {}", answer.body);
+    assert!(answer.body.contains("not signed by this city's key"), "{}", answer.body);
+    // A service started now (nothing cached) does not take the swapped key as A's either.
+    sql.execute("UPDATE hb_keys SET public_key = $1 WHERE counter = 'JH-A-01'", &[&public]).unwrap();
+    let fresh = start(&db.url);
+    let raw = Raw { base: url(&fresh), key: &thief_key, code: "JH-A-01" };
+    let answer = raw.request("GET", "/v1/head", b"", &[]);
+    assert_eq!(answer.status, 401, "{}", answer.body);
+    assert!(answer.body.contains("not signed by this city's key"), "{}", answer.body);
 }

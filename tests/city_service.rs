@@ -22,6 +22,7 @@ fn at_counter(store: &std::path::Path, city: Option<&str>, args: &[&str]) -> (Op
     let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_hourbank"));
     c.arg("--store").arg(store).args(args);
     c.env("LC_ALL", "C").env("HOURBANK_CONFIG", "/dev/null").env_remove("HOURBANK_CITY_URL");
+    c.env("HOURBANK_CITY_KEY", city_key_text());
     if let Some(city) = city {
         c.env("HOURBANK_CITY_URL", city);
     }
@@ -157,10 +158,37 @@ fn unenrolled_revoked_and_replayed_requests_are_refused() {
     let mut second = call();
     assert_eq!(second.status(), 401);
     assert!(second.body_mut().read_to_string().unwrap().contains("replayed"));
+    // A grant request's nonce is recorded by the grant's own statement: replayed, it is
+    // refused as a replay (not answered again), and a revoked key's grant is refused.
+    let grant = |nonce: &str| {
+        let body = br#"{"id":"JH-A-01:replay","card":"JH000001","minutes":1}"#;
+        let time = chrono::Utc::now().timestamp_millis();
+        let signature = key.sign(&wire::request_message("POST", "/v1/grant", time, nonce, body));
+        let mut answer = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .new_agent()
+            .post(format!("{}/v1/grant", url(&service)))
+            .header(wire::HEADER_COUNTER, "JH-A-01")
+            .header(wire::HEADER_TIME, time.to_string())
+            .header(wire::HEADER_NONCE, nonce)
+            .header(wire::HEADER_SIGNATURE, data_encoding::BASE64.encode(&signature))
+            .send(&body[..])
+            .unwrap();
+        (answer.status().as_u16(), answer.body_mut().read_to_string().unwrap())
+    };
+    let first = grant("1123456789abcdef0123456789abcdef");
+    assert_eq!(first.0, 409, "the card's pool is empty: {first:?}");
+    let again = grant("1123456789abcdef0123456789abcdef");
+    assert_eq!(again.0, 401, "{again:?}");
+    assert!(again.1.contains("replayed"), "{again:?}");
     // Revoked: refused from now on; its events stay.
     hourbank_ok(&a, &["city", "revoke", "JH-A-01", "--db", &db.url], "");
     let r = refusal(client.push(&bank).unwrap_err());
     assert_eq!(r.code, wire::refusal::REVOKED, "{r:?}");
+    let revoked = grant("2123456789abcdef0123456789abcdef");
+    assert_eq!(revoked.0, 403, "{revoked:?}");
+    assert!(revoked.1.contains("revoked"), "{revoked:?}");
     assert_eq!(events_on_server(&db.url, "JH-A-01"), bank.last_seq().unwrap() as i64);
     service.stop().unwrap();
 }
@@ -260,6 +288,7 @@ fn plain_http_is_refused_off_loopback() {
     let refused = service::start(ServeOptions {
         listen: "0.0.0.0:0".parse().unwrap(),
         db: "host=/nonexistent".into(),
+        city_key: city_signing_key().verifying_key(),
         tls: None,
         cache: None,
     });
@@ -317,6 +346,7 @@ fn the_service_speaks_tls_and_the_counter_trusts_only_the_citys_ca() {
     let service = service::start(ServeOptions {
         listen: "127.0.0.1:0".parse().unwrap(),
         db: db.url.clone(),
+        city_key: city_signing_key().verifying_key(),
         tls: Some((cert.clone(), key)),
         cache: None,
     })

@@ -20,6 +20,7 @@ fn free_port() -> u16 {
 fn serve(db: &str, port: u16) -> std::process::Child {
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_hourbank"))
         .args(["city", "serve", "--listen", &format!("127.0.0.1:{port}"), "--db", db])
+        .args(["--city-key", &common::city_key_text()])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()

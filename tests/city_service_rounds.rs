@@ -10,7 +10,7 @@ mod pg;
 use city::*;
 use common::*;
 use hourbank::bank::Bank;
-use hourbank::city::wire::{self, CounterEntry};
+use hourbank::city::wire::{self, CounterEntry, Counters};
 use hourbank::city::{CityClient, ServiceSync};
 use hourbank::domain::Minutes;
 
@@ -36,7 +36,7 @@ fn an_unchanged_counters_list_is_answered_304_and_a_push_changes_it() {
     let first = raw.request("GET", "/v1/counters", b"", &[]);
     assert_eq!(first.status, 200, "{}", first.body);
     let tag = first.etag.clone().expect("the list carries an entity tag");
-    let listed: Vec<CounterEntry> = serde_json::from_str(&first.body).unwrap();
+    let listed: Vec<CounterEntry> = serde_json::from_str::<Counters>(&first.body).unwrap().counters;
     let head_of = |list: &[CounterEntry]| list.iter().find(|c| c.code == "JH-A-01").map(|c| c.head);
     assert_eq!(head_of(&listed), Some(0), "A has pushed nothing yet");
 
@@ -52,7 +52,7 @@ fn an_unchanged_counters_list_is_answered_304_and_a_push_changes_it() {
     let after = raw.request("GET", "/v1/counters", b"", &[("if-none-match", &tag)]);
     assert_eq!(after.status, 200, "A's push changed the list at once");
     assert_ne!(after.etag.as_deref(), Some(tag.as_str()));
-    let listed: Vec<CounterEntry> = serde_json::from_str(&after.body).unwrap();
+    let listed: Vec<CounterEntry> = serde_json::from_str::<Counters>(&after.body).unwrap().counters;
     assert_eq!(head_of(&listed), Some(pushed.to));
     let a_entry = listed.iter().find(|c| c.code == "JH-A-01").unwrap();
     let (_, last) = a.stored_events_from(pushed.to).next().unwrap().unwrap();

@@ -47,34 +47,7 @@ impl CounterKey {
     /// readable or writable by anyone but its owner, or is not a key.
     pub fn load(store_dir: &Path) -> Result<Option<CounterKey>, StoreError> {
         let path = counter_key_path(store_dir);
-        let mut file = match fs::File::open(&path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(StoreError::Io { path, source: e }),
-        };
-        let mode = file.metadata().map_err(io(&path))?.permissions().mode();
-        if mode & 0o077 != 0 {
-            return Err(StoreError::Io {
-                source: std::io::Error::other(format!(
-                    "the counter's signing key is readable by other users (mode {:o}): whoever copied it can write in this counter's name; tighten it (chmod 400) and ask the city's admin whether to revoke it",
-                    mode & 0o777
-                )),
-                path,
-            });
-        }
-        let mut bytes = Vec::with_capacity(SEED_LEN);
-        file.read_to_end(&mut bytes).map_err(io(&path))?;
-        let seed: Result<[u8; SEED_LEN], _> = bytes.as_slice().try_into();
-        zeroize::Zeroize::zeroize(&mut bytes);
-        let Ok(mut seed) = seed else {
-            return Err(StoreError::Io {
-                path,
-                source: std::io::Error::other("not a counter key file (wrong length)"),
-            });
-        };
-        let signing = SigningKey::from_bytes(&seed);
-        zeroize::Zeroize::zeroize(&mut seed);
-        Ok(Some(CounterKey { signing, path }))
+        Ok(read_key_file(&path, "the counter's signing key")?.map(|signing| CounterKey { signing, path }))
     }
 
     /// The key of the store at `store_dir`, made (0400, synced) if it has none.
@@ -83,14 +56,7 @@ impl CounterKey {
             return Ok(key);
         }
         let path = counter_key_path(store_dir);
-        let mut seed = [0u8; SEED_LEN];
-        OsRng.fill_bytes(&mut seed);
-        let mut file =
-            OpenOptions::new().write(true).create_new(true).mode(0o400).open(&path).map_err(io(&path))?;
-        file.write_all(&seed).map_err(io(&path))?;
-        file.sync_all().map_err(io(&path))?;
-        let signing = SigningKey::from_bytes(&seed);
-        zeroize::Zeroize::zeroize(&mut seed);
+        let signing = create_key_file(&path)?;
         Ok(CounterKey { signing, path })
     }
 
@@ -111,6 +77,54 @@ impl CounterKey {
     pub fn sign(&self, message: &[u8]) -> [u8; 64] {
         self.signing.sign(message).to_bytes()
     }
+}
+
+/// The signing key in the key file at `path` (`what` names it in messages); `None` when there
+/// is no file. Refused when the file is readable or writable by anyone but its owner, or is not
+/// a key: whoever copied it could sign as its owner.
+pub fn read_key_file(path: &Path, what: &str) -> Result<Option<SigningKey>, StoreError> {
+    let mut file = match fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(StoreError::Io { path: path.to_path_buf(), source: e }),
+    };
+    let mode = file.metadata().map_err(io(path))?.permissions().mode();
+    if mode & 0o077 != 0 {
+        return Err(StoreError::Io {
+            source: std::io::Error::other(format!(
+                "{what} is readable by other users (mode {:o}): whoever copied it can sign in its name; tighten it (chmod 400) and ask the city's admin whether to revoke it",
+                mode & 0o777
+            )),
+            path: path.to_path_buf(),
+        });
+    }
+    let mut bytes = Vec::with_capacity(SEED_LEN);
+    file.read_to_end(&mut bytes).map_err(io(path))?;
+    let seed: Result<[u8; SEED_LEN], _> = bytes.as_slice().try_into();
+    zeroize::Zeroize::zeroize(&mut bytes);
+    let Ok(mut seed) = seed else {
+        return Err(StoreError::Io {
+            path: path.to_path_buf(),
+            source: std::io::Error::other(format!("{what}: not a key file (wrong length)")),
+        });
+    };
+    let signing = SigningKey::from_bytes(&seed);
+    zeroize::Zeroize::zeroize(&mut seed);
+    Ok(Some(signing))
+}
+
+/// A new signing key written to a new key file at `path` (0400, synced; an existing file is
+/// never overwritten).
+pub fn create_key_file(path: &Path) -> Result<SigningKey, StoreError> {
+    let mut seed = [0u8; SEED_LEN];
+    OsRng.fill_bytes(&mut seed);
+    let mut file =
+        OpenOptions::new().write(true).create_new(true).mode(0o400).open(path).map_err(io(path))?;
+    file.write_all(&seed).map_err(io(path))?;
+    file.sync_all().map_err(io(path))?;
+    let signing = SigningKey::from_bytes(&seed);
+    zeroize::Zeroize::zeroize(&mut seed);
+    Ok(signing)
 }
 
 /// A public key as `hourbank code show` prints it and `city enroll` takes it.

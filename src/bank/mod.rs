@@ -41,7 +41,9 @@ pub use city::{
     CityBalance, CityCounter, CityVolunteer, EntryRow, MAX_EVENT_BYTES, RegistrationConflict, RemoteError,
     RowNames,
 };
-pub use counter_key::{CounterKey, PUBLIC_PREFIX, counter_key_path, parse_public, public_text};
+pub use counter_key::{
+    CounterKey, PUBLIC_PREFIX, counter_key_path, create_key_file, parse_public, public_text, read_key_file,
+};
 pub use escrow::{CityGrant, Healing, shortfall};
 pub use import::{ImportError, ImportSummary, RowError};
 pub use login::LoginError;

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::pull::apply_rows;
 use super::push::BATCH;
-use super::wire::{self, CounterEntry, Events, Head, PushRequest, Refusal};
+use super::wire::{self, CounterEntry, Counters, Events, Head, PushRequest, Refusal};
 use super::{PullError, Pulled, PushError, Pushed};
 use crate::bank::{Bank, CounterKey, RemoteError, StoredEvent};
 
@@ -32,6 +32,11 @@ pub enum ClientError {
         "this counter has no signing key yet: set its code with `hourbank code set CODE`, then have it enrolled"
     )]
     NoKey,
+    /// The service shows another city key than the one this counter first saw.
+    #[error(
+        "the city service shows the city key {shown}, where this counter first saw {pinned}: a city's key never changes, so this is another city or someone in between; nothing is pulled — tell the city's admin"
+    )]
+    CityKeyChanged { pinned: String, shown: String },
     #[error(transparent)]
     Bank(#[from] crate::bank::BankError),
 }
@@ -59,7 +64,7 @@ pub struct CityClient {
     key: CounterKey,
     /// The counters list last received and its entity tag: asked again with the tag, an
     /// unchanged list costs the service a 304 and no bytes.
-    known: std::sync::Mutex<Option<(String, Vec<CounterEntry>)>>,
+    known: std::sync::Mutex<Option<(String, Counters)>>,
     /// Nanoseconds spent waiting for the service's answers, all requests together.
     waited: std::sync::atomic::AtomicU64,
 }
@@ -200,9 +205,10 @@ impl CityClient {
         Self::answer(&self.call("GET", "/v1/head", b"")?)
     }
 
-    /// Every counter of the city with its key and head (this one's too), as the service last
-    /// read them (a push through another instance of the service may show a moment later).
-    pub fn counters(&self) -> Result<Vec<CounterEntry>, ClientError> {
+    /// The city's key and every counter of the city with its key and head (this one's too), as
+    /// the service last read them (a push through another instance of the service may show a
+    /// moment later).
+    pub fn counters(&self) -> Result<Counters, ClientError> {
         let mut known = self.known.lock().unwrap_or_else(|p| p.into_inner());
         let tag = known.as_ref().map(|(tag, _)| tag.as_str());
         let answer = self.exchange("GET", "/v1/counters", b"", tag)?;
@@ -211,7 +217,7 @@ impl CityClient {
         {
             return Ok(list.clone());
         }
-        let list: Vec<CounterEntry> = Self::answer(&answer.bytes)?;
+        let list: Counters = Self::answer(&answer.bytes)?;
         *known = answer.etag.map(|tag| (tag, list.clone()));
         Ok(list)
     }
@@ -330,7 +336,7 @@ impl CityClient {
     /// This counter's own events after `after` as the service holds them, as far as its own
     /// key's signatures (or its enrollment) vouch for them; none when nothing past `after` is.
     pub fn own_rows_after(&self, after: u64) -> Result<Vec<(u64, Vec<u8>)>, ClientError> {
-        let counters = self.counters()?;
+        let counters = self.counters()?.counters;
         let floor = counters.iter().find(|c| c.code == self.code).map_or(0, |c| c.enrolled_head);
         let path = format!("/v1/events?counter={}&after={after}", self.code);
         let events: Events = Self::answer(&self.call("GET", &path, b"")?)?;
@@ -385,9 +391,11 @@ impl CityClient {
         self.pull_with(bank, &counters)
     }
 
-    /// [`CityClient::pull`] of the counters whose heads `counters` shows past this store's
+    /// [`CityClient::pull`] of the counters whose heads `listed` shows past this store's
     /// copy: one request for all of them (more while a request's answer could not hold all).
-    pub fn pull_with(&self, bank: &Bank, counters: &[CounterEntry]) -> Result<Pulled, PullError> {
+    pub fn pull_with(&self, bank: &Bank, listed: &Counters) -> Result<Pulled, PullError> {
+        let city_key = city_key(bank, &listed.city_key).map_err(PullError::Service)?;
+        let counters = listed.counters.as_slice();
         let mut pulled = Pulled::default();
         let mut started: std::collections::HashMap<&str, u64> = Default::default();
         let mut moving: Vec<&CounterEntry> = counters.iter().filter(|c| c.code != self.code).collect();
@@ -418,7 +426,7 @@ impl CityClient {
             for answer in answered {
                 let Some(entry) = still.iter().find(|e| e.code == answer.counter) else { continue };
                 taken += 1;
-                match self.take_events(bank, entry, answer.events) {
+                match self.take_events(bank, &city_key, entry, answer.events) {
                     Ok(()) => {}
                     Err(RemoteError::Store(e)) => return Err(PullError::Bank(e.into())),
                     Err(e) => {
@@ -451,7 +459,13 @@ impl CityClient {
 
     /// Applies one counter's answered events after this store's head of it, as far as its
     /// signatures (or its enrollment) cover them.
-    fn take_events(&self, bank: &Bank, entry: &CounterEntry, events: Events) -> Result<(), RemoteError> {
+    fn take_events(
+        &self,
+        bank: &Bank,
+        city_key: &ed25519_dalek::VerifyingKey,
+        entry: &CounterEntry,
+        events: Events,
+    ) -> Result<(), RemoteError> {
         let code = entry.code.as_str();
         let store = |e: crate::bank::BankError| match e {
             crate::bank::BankError::Store(s) => RemoteError::Store(s),
@@ -482,6 +496,16 @@ impl CityClient {
             }
             (Some(pinned), _) => Some(pinned),
             (None, Some(listed)) => {
+                // Seen the first time: it counts only where the city's key signed its
+                // enrollment (whoever holds the database alone can neither enroll a key, swap
+                // one, nor move an enrollment head).
+                let vouched = crate::bank::parse_public(&listed.key).is_some_and(|key| {
+                    let message = wire::enrollment_message(code, &key, listed.floor);
+                    entry.enrollment.as_deref().is_some_and(|s| wire::verify(city_key, &message, s))
+                });
+                if !vouched {
+                    return Err(RemoteError::Unvouched { code: code.to_string() });
+                }
                 bank.pin_key(code, &listed).map_err(store)?;
                 Some(listed)
             }
@@ -511,6 +535,23 @@ impl CityClient {
             });
         }
         apply_rows(bank, code, rows)
+    }
+}
+
+/// The city's key the service shows, pinned the first time this counter sees one; another one
+/// later is refused (see [`ClientError::CityKeyChanged`]).
+fn city_key(bank: &Bank, shown: &str) -> Result<ed25519_dalek::VerifyingKey, ClientError> {
+    let key = crate::bank::parse_public(shown)
+        .ok_or_else(|| ClientError::Connect(format!("the city's key {shown:?} is not a key")))?;
+    match bank.pinned_city_key()? {
+        Some(pinned) if crate::bank::parse_public(&pinned) != Some(key) => {
+            Err(ClientError::CityKeyChanged { pinned, shown: shown.to_string() })
+        }
+        Some(_) => Ok(key),
+        None => {
+            bank.pin_city_key(&crate::bank::public_text(&key))?;
+            Ok(key)
+        }
     }
 }
 

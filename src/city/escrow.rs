@@ -24,6 +24,9 @@ pub enum GrantError {
     /// The city service refused or could not be reached.
     #[error(transparent)]
     Service(super::ClientError),
+    /// The request's nonce was seen before, or the counter's key is revoked (nothing taken).
+    #[error("the grant's request was refused: {0:?}")]
+    Nonce(super::Nonce),
 }
 
 fn sql(what: &'static str) -> impl Fn(postgres::Error) -> CityError {
@@ -36,20 +39,41 @@ impl Server {
     /// (a retry, or after a crash) finds the first grant and takes nothing more: the minutes
     /// granted are the first grant's.
     pub fn grant(&mut self, code: &str, id: &str, card: &CardNo, minutes: u64) -> Result<u64, GrantError> {
+        self.grant_with_nonce(code, id, card, minutes, None)
+    }
+
+    /// [`Server::grant`] for a signed request with `nonce`: in the same statement (so one
+    /// round trip and one commit for the whole request) the nonce is recorded if new and the
+    /// counter's key not revoked, and nothing is taken otherwise.
+    pub fn grant_with_nonce(
+        &mut self,
+        code: &str,
+        id: &str,
+        card: &CardNo,
+        minutes: u64,
+        nonce: Option<&str>,
+    ) -> Result<u64, GrantError> {
         let asked = minutes as i64;
         // One statement, so one round trip on the way that matters (the pool holds enough):
-        // the pool is decremented only if it holds the minutes and the id is new, and the
-        // grant inserted only for a decremented pool. A same-id grant racing this one fails
-        // the insert's key (23505), which undoes the whole statement; the retry then finds it.
+        // the pool is decremented only if it holds the minutes, the id is new and the nonce
+        // (when there is one) fresh, and the grant inserted only for a decremented pool. A
+        // same-id grant racing this one fails the insert's key (23505), which undoes the whole
+        // statement; the retry then finds it.
         let statement = match &self.grant_statement {
             Some(s) => s.clone(),
             None => {
                 let s = self
                     .client()
                     .prepare(
-                        "WITH taken AS (
+                        "WITH fresh AS (
+                             INSERT INTO hb_nonces (counter, nonce)
+                             SELECT counter, $5 FROM hb_keys
+                             WHERE counter = $2 AND revoked_at IS NULL AND $5::TEXT IS NOT NULL
+                             ON CONFLICT (counter, nonce) DO NOTHING RETURNING 1
+                         ), taken AS (
                              UPDATE hb_pool SET minutes = minutes - $4
                              WHERE card = $3 AND minutes >= $4
+                               AND ($5::TEXT IS NULL OR EXISTS (SELECT 1 FROM fresh))
                                AND NOT EXISTS (SELECT 1 FROM hb_grants WHERE id = $1)
                              RETURNING card
                          ), granted AS (
@@ -57,20 +81,28 @@ impl Server {
                              SELECT $1, $2, card, $4 FROM taken
                              RETURNING minutes
                          )
-                         SELECT count(*) FROM granted",
+                         SELECT (SELECT count(*) FROM granted), (SELECT count(*) FROM fresh)",
                     )
                     .map_err(sql("the grant"))?;
                 self.grant_statement = Some(s.clone());
                 s
             }
         };
-        let fresh: i64 = self
+        let row = self
             .client()
-            .query_one(&statement, &[&id, &code, &card.as_str(), &asked])
-            .map_err(sql("the grant"))?
-            .get(0);
-        if fresh == 1 {
+            .query_one(&statement, &[&id, &code, &card.as_str(), &asked, &nonce])
+            .map_err(sql("the grant"))?;
+        let (granted, fresh): (i64, i64) = (row.get(0), row.get(1));
+        if granted == 1 {
             return Ok(minutes);
+        }
+        if nonce.is_some() && fresh == 0 {
+            let revoked = self
+                .client()
+                .query_opt("SELECT revoked_at IS NOT NULL FROM hb_keys WHERE counter = $1", &[&code])
+                .map_err(sql("the counter's key"))?
+                .is_none_or(|r| r.get(0));
+            return Err(GrantError::Nonce(super::Nonce::of(revoked, false)));
         }
         // Nothing taken: the grant was made before (a retry), or the pool is short.
         let before = self

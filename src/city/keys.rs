@@ -1,8 +1,13 @@
 //! Counters' keys on the city's database: enrollment and revocation by the city's admin
 //! (`hourbank city enroll|revoke`, with the admin's database login), and what the service
 //! looks up for every request: the key, and whether a request's nonce was seen.
+//!
+//! An enrollment is signed by the city's key (`hourbank city keygen`), which the admins keep
+//! off the database's machine; the service, `city check` and every counter take a counter's key
+//! only where that signature holds. Whoever holds the database alone can neither swap a key
+//! nor move an enrollment head (to pass unsigned rows as pushed before enrollment).
 
-use ed25519_dalek::VerifyingKey;
+use ed25519_dalek::{SigningKey, VerifyingKey};
 
 use super::{CityError, Server};
 use crate::domain::CounterCode;
@@ -17,6 +22,42 @@ pub struct EnrolledKey {
     /// The counter's head on the server at enrollment: events up to it were pushed before
     /// signatures (verified by their chain alone).
     pub enrolled_head: u64,
+    /// The city key's signature over this enrollment, if it has one.
+    pub enrollment: Option<Vec<u8>>,
+}
+
+impl EnrolledKey {
+    /// Whether the city's key `city` signed this enrollment of counter `code`.
+    pub fn vouched_by(&self, code: &str, city: &VerifyingKey) -> bool {
+        self.enrollment.as_deref().is_some_and(|signature| {
+            super::wire::verify(
+                city,
+                &super::wire::enrollment_message(code, &self.key, self.enrolled_head),
+                signature,
+            )
+        })
+    }
+}
+
+/// What a request's nonce showed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Nonce {
+    /// New: recorded, the request goes on.
+    Fresh,
+    /// Seen before: the request is a replay.
+    Seen,
+    /// The counter's key is revoked (nothing recorded).
+    Revoked,
+}
+
+impl Nonce {
+    pub(super) fn of(revoked: bool, fresh: bool) -> Nonce {
+        match (revoked, fresh) {
+            (true, _) => Nonce::Revoked,
+            (false, true) => Nonce::Fresh,
+            (false, false) => Nonce::Seen,
+        }
+    }
 }
 
 /// What `enroll` did.
@@ -25,8 +66,13 @@ pub enum Enrolled {
     New {
         head: u64,
     },
-    /// The same key was enrolled before: nothing changed.
+    /// The same key was enrolled and signed by this city key before: nothing changed.
     Already,
+    /// The same key was enrolled before without this city key's signature (before the city had
+    /// a key): it is signed now, its enrollment head unchanged.
+    Signed {
+        head: u64,
+    },
 }
 
 fn parse_key(bytes: Vec<u8>) -> Result<VerifyingKey, CityError> {
@@ -41,10 +87,17 @@ fn sql(what: &'static str) -> impl Fn(postgres::Error) -> CityError {
 }
 
 impl Server {
-    /// Enrolls `key` as counter `code`'s. The same key again changes nothing; another key for a
-    /// counter enrolled before is refused (a replaced machine gets a new code: the old key's
-    /// signatures must stay verifiable).
-    pub fn enroll(&mut self, code: &CounterCode, key: &VerifyingKey) -> Result<Enrolled, CityError> {
+    /// Enrolls `key` as counter `code`'s, the enrollment signed by the city's key `city`. The
+    /// same key again changes nothing (or adds the signature an enrollment made before the city
+    /// had a key lacks); another key for a counter enrolled before is refused (a replaced
+    /// machine gets a new code: the old key's signatures must stay verifiable).
+    pub fn enroll(
+        &mut self,
+        code: &CounterCode,
+        key: &VerifyingKey,
+        city: &SigningKey,
+    ) -> Result<Enrolled, CityError> {
+        use ed25519_dalek::Signer;
         let code = code.as_str();
         let mut tx = self.client().transaction().map_err(sql("a transaction"))?;
         tx.execute(
@@ -58,12 +111,31 @@ impl Server {
         )
         .map_err(sql("the counter's genesis"))?;
         let before = tx
-            .query_opt("SELECT public_key FROM hb_keys WHERE counter = $1", &[&code])
+            .query_opt(
+                "SELECT public_key, enrolled_head, enrollment FROM hb_keys WHERE counter = $1",
+                &[&code],
+            )
             .map_err(sql("the counter's key"))?;
         if let Some(row) = before {
             let known: Vec<u8> = row.get(0);
             if known.as_slice() == key.as_bytes() {
-                return Ok(Enrolled::Already);
+                let enrolled = EnrolledKey {
+                    key: *key,
+                    revoked: false,
+                    enrolled_head: row.get::<_, i64>(1) as u64,
+                    enrollment: row.get(2),
+                };
+                if enrolled.vouched_by(code, &city.verifying_key()) {
+                    return Ok(Enrolled::Already);
+                }
+                let message = super::wire::enrollment_message(code, key, enrolled.enrolled_head);
+                tx.execute(
+                    "UPDATE hb_keys SET enrollment = $2 WHERE counter = $1",
+                    &[&code, &city.sign(&message).to_bytes().to_vec()],
+                )
+                .map_err(sql("the counter's enrollment"))?;
+                tx.commit().map_err(sql("the enrollment"))?;
+                return Ok(Enrolled::Signed { head: enrolled.enrolled_head });
             }
             return Err(CityError::Refused {
                 what: "the enrollment",
@@ -77,9 +149,10 @@ impl Server {
             .query_one("SELECT max(seq) FROM hb_events WHERE counter = $1", &[&code])
             .map_err(sql("the counter's head"))?
             .get(0);
+        let signature = city.sign(&super::wire::enrollment_message(code, key, head as u64)).to_bytes();
         tx.execute(
-            "INSERT INTO hb_keys (counter, public_key, enrolled_head) VALUES ($1, $2, $3)",
-            &[&code, &key.as_bytes().to_vec(), &head],
+            "INSERT INTO hb_keys (counter, public_key, enrolled_head, enrollment) VALUES ($1, $2, $3, $4)",
+            &[&code, &key.as_bytes().to_vec(), &head, &signature.to_vec()],
         )
         .map_err(sql("the counter's key"))?;
         tx.commit().map_err(sql("the enrollment"))?;
@@ -104,50 +177,41 @@ impl Server {
         let row = self
             .client()
             .query_opt(
-                "SELECT public_key, revoked_at IS NOT NULL, enrolled_head FROM hb_keys WHERE counter = $1",
+                "SELECT public_key, revoked_at IS NOT NULL, enrolled_head, enrollment FROM hb_keys WHERE counter = $1",
                 &[&code],
             )
             .map_err(sql("the counter's key"))?;
         let Some(row) = row else { return Ok(None) };
-        let bytes: Vec<u8> = row.get(0);
-        let key = <[u8; 32]>::try_from(bytes.as_slice())
-            .ok()
-            .and_then(|b| VerifyingKey::from_bytes(&b).ok())
-            .ok_or_else(|| CityError::Failed {
-                what: "the counter's key",
-                message: "not an ed25519 key".into(),
-            })?;
-        Ok(Some(EnrolledKey { key, revoked: row.get(1), enrolled_head: row.get::<_, i64>(2) as u64 }))
+        let key = parse_key(row.get(0))?;
+        Ok(Some(EnrolledKey {
+            key,
+            revoked: row.get(1),
+            enrolled_head: row.get::<_, i64>(2) as u64,
+            enrollment: row.get(3),
+        }))
     }
 
-    /// Counter `code`'s key, and whether `nonce` is new for it (recorded if so), in one round
-    /// trip: what the service asks for every request. The nonce's insert does not wait for the
-    /// disk (`synchronous_commit = off`): a crash of the database may forget the last moment's
-    /// nonces, and a request replayed after that is one the service answered already (a push
-    /// then finds its rows stored, a grant its id taken, a read changes nothing).
-    pub fn key_and_nonce(
-        &mut self,
-        code: &str,
-        nonce: &str,
-    ) -> Result<Option<(EnrolledKey, bool)>, CityError> {
+    /// Whether counter `code`'s key is revoked, and whether `nonce` is new for it (recorded if
+    /// so, unless revoked), in one round trip; `None` when it is not enrolled. What the service
+    /// asks for every request but a grant (whose own statement records its nonce). The insert
+    /// does not wait for the disk (`synchronous_commit = off`): a crash of the database may
+    /// forget the last moment's nonces, and a request replayed after that is one the service
+    /// answered already (a push then finds its rows stored, a read changes nothing).
+    pub fn nonce(&mut self, code: &str, nonce: &str) -> Result<Option<Nonce>, CityError> {
         let mut tx = self.client().transaction().map_err(sql("a transaction"))?;
         tx.batch_execute("SET LOCAL synchronous_commit = off").map_err(sql("the request's nonce"))?;
         let row = tx
             .query_opt(
                 "WITH fresh AS (
                      INSERT INTO hb_nonces (counter, nonce)
-                     SELECT counter, $2 FROM hb_keys WHERE counter = $1
+                     SELECT counter, $2 FROM hb_keys WHERE counter = $1 AND revoked_at IS NULL
                      ON CONFLICT (counter, nonce) DO NOTHING RETURNING 1)
-                 SELECT public_key, revoked_at IS NOT NULL, enrolled_head, (SELECT count(*) FROM fresh)
-                 FROM hb_keys WHERE counter = $1",
+                 SELECT revoked_at IS NOT NULL, (SELECT count(*) FROM fresh) FROM hb_keys WHERE counter = $1",
                 &[&code, &nonce],
             )
-            .map_err(sql("the counter's key"))?;
+            .map_err(sql("the request's nonce"))?;
         tx.commit().map_err(sql("the request's nonce"))?;
-        let Some(row) = row else { return Ok(None) };
-        let key = parse_key(row.get(0))?;
-        let enrolled = EnrolledKey { key, revoked: row.get(1), enrolled_head: row.get::<_, i64>(2) as u64 };
-        Ok(Some((enrolled, row.get::<_, i64>(3) == 1)))
+        Ok(row.map(|row| Nonce::of(row.get(0), row.get::<_, i64>(1) == 1)))
     }
 
     /// Forgets nonces older than `keep_ms` (a request that old is refused by its time anyway).

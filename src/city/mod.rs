@@ -23,7 +23,7 @@ pub mod wire;
 pub use check::CityCheck;
 pub use client::{CityClient, ClientError, is_service_url};
 pub use escrow::{GrantError, ServerGrant, Settled, grant_id};
-pub use keys::{Enrolled, EnrolledKey};
+pub use keys::{Enrolled, EnrolledKey, Nonce};
 pub use pull::{PullError, Pulled};
 pub use push::{BATCH, PushError, Pushed};
 pub use report::{CityFigures, Flow, Period};

@@ -87,8 +87,15 @@ impl Server {
         let unlinked = |seq: u64| Stop::Remote(RemoteError::Unlinked { code: code.to_string(), seq });
         // An enrolled counter's rows past its enrollment are applied only as far as its own
         // signatures cover them (a row appended by whoever holds the database is not); a counter
-        // never enrolled is verified by its chain alone, as before the service.
+        // never enrolled is verified by its chain alone, as before the service — unless this
+        // connection knows the city's key: then a counter's rows count only when that key signed
+        // its enrollment (whoever holds the database cannot enroll, swap a key or move a head).
         let key = self.enrolled_key(code).map_err(PullError::from)?;
+        let vouched = match (&self.city_key, &key) {
+            (Some(city), Some(key)) => key.vouched_by(code, city),
+            (Some(_), None) => false,
+            (None, _) => true,
+        };
         loop {
             let (next, mut prev) = bank.city_head(code).map_err(PullError::from)?;
             // The row at the cursor comes too: it must still be the one verified.
@@ -152,6 +159,9 @@ impl Server {
             if batch.is_empty() {
                 return Ok(next - 1);
             }
+            if !vouched {
+                return Err(Stop::Remote(RemoteError::Unvouched { code: code.to_string() }));
+            }
             if let Some(key) = &key {
                 let last = batch.last().map_or(next, |(s, _)| *s);
                 let signatures: Vec<(u64, Vec<u8>)> = self
@@ -198,7 +208,7 @@ fn refused_seq(e: &RemoteError) -> Option<u64> {
         | RemoteError::Refused { seq, .. }
         | RemoteError::Unwritable { seq, .. }
         | RemoteError::Unsigned { seq, .. } => Some(*seq),
-        RemoteError::KeyChanged { .. } | RemoteError::Store(_) => None,
+        RemoteError::KeyChanged { .. } | RemoteError::Unvouched { .. } | RemoteError::Store(_) => None,
     }
 }
 
@@ -335,7 +345,7 @@ impl Server {
             .client()
             .query(
                 "SELECT c.code, k.public_key, coalesce(k.enrolled_head, 0), k.revoked_at IS NOT NULL,
-                        coalesce(h.seq, 0), h.hash
+                        coalesce(h.seq, 0), h.hash, k.enrollment
                  FROM hb_counters c LEFT JOIN hb_keys k ON k.counter = c.code
                  LEFT JOIN LATERAL (SELECT seq, hash FROM hb_events e WHERE e.counter = c.code
                                     ORDER BY seq DESC LIMIT 1) AS h ON true
@@ -354,6 +364,7 @@ impl Server {
                         .and_then(|k| ed25519_dalek::VerifyingKey::from_bytes(&k).ok())
                         .map(|k| crate::bank::public_text(&k)),
                     enrolled_head: r.get::<_, i64>(2) as u64,
+                    enrollment: r.get(6),
                     revoked: r.get::<_, Option<bool>>(3).unwrap_or(false),
                     // The events' own last row, not `head_seq`: whatever a row's origin, a
                     // puller sees it and judges it.

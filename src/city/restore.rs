@@ -59,6 +59,7 @@ pub fn restore_from_city(
         other => other.into(),
     })?;
     let entry = listed
+        .counters
         .iter()
         .find(|c| c.code == code)
         .ok_or_else(|| RestoreFromCityError::NotInCity(code.clone()))?;

@@ -96,6 +96,11 @@ CREATE TABLE IF NOT EXISTS hb_keys (
     revoked_at    TIMESTAMPTZ
 );
 
+-- The city key's signature over (counter, public_key, enrolled_head) (`city enroll` signs with
+-- the key the city's admins keep off this server): every reader checks it against the city's
+-- public key, so whoever holds this database cannot swap a key or move an enrollment head.
+ALTER TABLE hb_keys ADD COLUMN IF NOT EXISTS enrollment BYTEA CHECK (length(enrollment) = 64);
+
 -- A counter's signature over the head of a batch it pushed (its last seq and that event's link
 -- hash: the chain covers every event before it), stored beside the events.
 CREATE TABLE IF NOT EXISTS hb_signatures (

@@ -91,6 +91,9 @@ pub struct Server {
     pub(super) released_through: Option<u64>,
     /// The grant's statement, prepared once a connection (see `escrow`).
     pub(super) grant_statement: Option<postgres::Statement>,
+    /// The city's public key: a counter's key counts only where it vouches for its enrollment
+    /// (the service and `city check` set it; none only for the admin's own commands).
+    pub(super) city_key: Option<ed25519_dalek::VerifyingKey>,
 }
 
 impl Server {
@@ -122,7 +125,13 @@ impl Server {
         client
             .batch_execute(&format!("SET statement_timeout = {}", STATEMENT_TIMEOUT.as_millis()))
             .map_err(|e| CityError::of("the statement timeout", e))?;
-        Ok(Server { client, released_through: None, grant_statement: None })
+        Ok(Server { client, released_through: None, grant_statement: None, city_key: None })
+    }
+
+    /// This connection taking counters' keys only as the city's key `city` vouches for them.
+    pub fn vouched_by(mut self, city: ed25519_dalek::VerifyingKey) -> Server {
+        self.city_key = Some(city);
+        self
     }
 
     /// Creates what is missing of the schema and the two roles, and grants them: run twice,

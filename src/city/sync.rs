@@ -149,8 +149,11 @@ impl ServiceSync {
     pub fn sync(&mut self, bank: &Bank, float: Minutes) -> Result<Synced, SyncError> {
         let client = &self.client;
         let counters = client.counters().map_err(SyncError::Service)?;
-        let listed =
-            counters.iter().find(|c| c.code == client.code()).map(super::wire::CounterEntry::as_head);
+        let listed = counters
+            .counters
+            .iter()
+            .find(|c| c.code == client.code())
+            .map(super::wire::CounterEntry::as_head);
         // A restored store first takes back what it had pushed after its backup. It asks the
         // service itself (not the list, which may be a moment old) while it is marked restored.
         let restored = bank.city_catch_up().map_err(PushError::Bank)?.is_some();

@@ -35,6 +35,19 @@ pub fn head_message(code: &str, seq: u64, hash: &[u8; 32]) -> Vec<u8> {
     m
 }
 
+/// The bytes the city's key signs to enroll a counter: its code, its public key and its head at
+/// enrollment (rows up to it were pushed before signatures). Whoever holds the city's database
+/// but not the city's key can neither swap a counter's key nor move its enrollment head.
+pub fn enrollment_message(code: &str, key: &VerifyingKey, enrolled_head: u64) -> Vec<u8> {
+    let mut m = Vec::with_capacity(32 + code.len() + 32 + 8);
+    m.extend_from_slice(b"hourbank enrollment v1\0");
+    m.extend_from_slice(code.as_bytes());
+    m.push(0);
+    m.extend_from_slice(key.as_bytes());
+    m.extend_from_slice(&enrolled_head.to_be_bytes());
+    m
+}
+
 /// Whether `signature` is `key`'s over `message`.
 pub fn verify(key: &VerifyingKey, message: &[u8], signature: &[u8]) -> bool {
     let Ok(bytes) = <[u8; 64]>::try_from(signature) else { return false };
@@ -78,6 +91,23 @@ pub mod b64 {
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
         let text = <&str>::deserialize(d)?;
         data_encoding::BASE64.decode(text.as_bytes()).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Optional bytes as JSON carries them.
+pub mod b64_opt {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(bytes: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
+        match bytes {
+            Some(b) => s.serialize_some(&data_encoding::BASE64.encode(b)),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<u8>>, D::Error> {
+        let text = Option::<String>::deserialize(d)?;
+        text.map(|t| data_encoding::BASE64.decode(t.as_bytes()).map_err(serde::de::Error::custom)).transpose()
     }
 }
 
@@ -169,7 +199,16 @@ pub mod refusal {
     pub const SHORT: &str = "short";
 }
 
-/// `GET /v1/counters`: every counter of the city with its enrolled key and head.
+/// `GET /v1/counters`: the city's key, and every counter of the city with its enrolled key
+/// and head.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counters {
+    /// `ed25519:…`: the key that signs enrollments. A counter pins the first it sees.
+    pub city_key: String,
+    pub counters: Vec<CounterEntry>,
+}
+
+/// One counter of the city as `/v1/counters` lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CounterEntry {
     pub code: String,
@@ -177,6 +216,9 @@ pub struct CounterEntry {
     pub key: Option<String>,
     /// Events up to this seq were pushed before the counter was enrolled (no signatures).
     pub enrolled_head: u64,
+    /// The city key's signature over the enrollment ([`enrollment_message`]).
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "b64_opt")]
+    pub enrollment: Option<Vec<u8>>,
     pub revoked: bool,
     pub head: u64,
     /// The link hash of the event at `head` (empty at 0).

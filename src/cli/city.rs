@@ -123,6 +123,10 @@ pub enum CityCmd {
         /// The server [default: $HOURBANK_CITY_URL, else `[sync] url` in the settings file]
         #[arg(long, env = "HOURBANK_CITY_URL")]
         url: Option<String>,
+        /// The city's public key, `ed25519:…`: counters' enrollments are checked against it
+        /// [default: $HOURBANK_CITY_KEY]
+        #[arg(long, env = "HOURBANK_CITY_KEY")]
+        city_key: String,
         /// Print the report as JSON
         #[arg(long)]
         json: bool,
@@ -151,6 +155,10 @@ pub enum CityCmd {
         /// The database, with the service's own login [default: $HOURBANK_CITY_DB]
         #[arg(long, env = "HOURBANK_CITY_DB")]
         db: String,
+        /// The city's public key, `ed25519:…` as `city keygen` printed it: a counter's key
+        /// counts only where it signed the enrollment [default: $HOURBANK_CITY_KEY]
+        #[arg(long, env = "HOURBANK_CITY_KEY")]
+        city_key: String,
         /// The TLS certificate chain (PEM)
         #[arg(long, requires = "tls_key")]
         tls_cert: Option<std::path::PathBuf>,
@@ -171,6 +179,17 @@ pub enum CityCmd {
         /// The database [default: $HOURBANK_CITY_DB]
         #[arg(long, env = "HOURBANK_CITY_DB")]
         db: String,
+        /// The city's signing key file (`city keygen`), which signs the enrollment
+        /// [default: $HOURBANK_CITY_SIGNING_KEY]
+        #[arg(long, env = "HOURBANK_CITY_SIGNING_KEY")]
+        city_signing_key: std::path::PathBuf,
+    },
+    /// Make the city's key: a signing key file (0400) kept by the city's admins, off the
+    /// database's machine, and its public half, which the service and `city check` are given
+    /// (an existing file is kept: its public half is printed)
+    Keygen {
+        /// Where to write the key file
+        file: std::path::PathBuf,
     },
     /// Revoke a lost counter's key: the service refuses it from now on; its past events stay
     Revoke {
@@ -193,7 +212,7 @@ impl From<crate::city::ClientError> for Failure {
         use crate::city::ClientError;
         let code = match &e {
             ClientError::Url(_) | ClientError::DatabaseUrl(_) => exit::BAD_INPUT,
-            ClientError::NoKey => exit::REFUSED,
+            ClientError::NoKey | ClientError::CityKeyChanged { .. } => exit::REFUSED,
             ClientError::Refused(r) if r.code == crate::city::wire::refusal::UNAVAILABLE => {
                 exit::STORE_UNAVAILABLE
             }
@@ -219,41 +238,16 @@ impl From<CityError> for Failure {
 pub fn run(store: Option<std::path::PathBuf>, cmd: CityCmd) -> CliResult {
     match cmd {
         CityCmd::Conflicts { json } => conflicts(store, json)?,
-        CityCmd::Check { url, json } => check(url, json)?,
+        CityCmd::Check { url, city_key, json } => check(url, &city_key, json)?,
         CityCmd::Report { what, url, out, format } => city_report(what, url, out, format)?,
-        CityCmd::Serve { listen, db, tls_cert, tls_key, cache } => {
-            serve(listen, db, tls_cert.zip(tls_key), cache)?
+        CityCmd::Serve { listen, db, city_key, tls_cert, tls_key, cache } => {
+            super::city_admin::serve(listen, db, &city_key, tls_cert.zip(tls_key), cache)?
         }
-        CityCmd::Enroll { code, key, db } => {
-            let code = crate::domain::CounterCode::parse(&code)?;
-            let key = crate::bank::parse_public(&key).ok_or_else(|| {
-                Failure::bad_input(format!(
-                    "{key:?} is not a public key as `hourbank code show` prints it (ed25519:…)"
-                ))
-            })?;
-            match Server::connect(&db)?.enroll(&code, &key)? {
-                crate::city::Enrolled::New { head } => {
-                    say!(
-                        "enrolled {code} {}: its events after #{head} must carry its signature",
-                        crate::bank::public_text(&key)
-                    )
-                }
-                crate::city::Enrolled::Already => {
-                    say!("{code} was enrolled with this key already: nothing changed")
-                }
-            }
+        CityCmd::Enroll { code, key, db, city_signing_key } => {
+            super::city_admin::enroll(&code, &key, &db, &city_signing_key)?
         }
-        CityCmd::Revoke { code, db } => {
-            let code = crate::domain::CounterCode::parse(&code)?;
-            if Server::connect(&db)?.revoke(&code)? {
-                say!("revoked {code}: the service refuses it from now on; its past events stay valid");
-            } else {
-                return Err(Failure {
-                    code: exit::REFUSED,
-                    message: format!("{code} is not enrolled, or was revoked before"),
-                });
-            }
-        }
+        CityCmd::Revoke { code, db } => super::city_admin::revoke(&code, &db)?,
+        CityCmd::Keygen { file } => super::city_admin::keygen(&file)?,
         CityCmd::Init { url } => {
             let mut server = Server::connect(&url)?;
             server.init()?;
@@ -265,24 +259,6 @@ pub fn run(store: Option<std::path::PathBuf>, cmd: CityCmd) -> CliResult {
             );
         }
     }
-    Ok(())
-}
-
-/// `hourbank city serve`: runs until SIGINT or SIGTERM, then finishes the requests in flight.
-fn serve(
-    listen: std::net::SocketAddr,
-    db: String,
-    tls: Option<(std::path::PathBuf, std::path::PathBuf)>,
-    cache: Option<std::path::PathBuf>,
-) -> CliResult {
-    use crate::city::service;
-    let scheme = if tls.is_some() { "https" } else { "http" };
-    let running = service::start(service::ServeOptions { listen, db, tls, cache })
-        .map_err(|e| Failure { code: exit::STORE_UNAVAILABLE, message: e.to_string() })?;
-    service::log(format_args!("city service listening on {scheme}://{}", running.addr));
-    service::stop_on_signal(&running);
-    running.wait().map_err(|e| Failure { code: exit::STORE_UNAVAILABLE, message: e.to_string() })?;
-    service::log(format_args!("city service stopped"));
     Ok(())
 }
 
@@ -336,8 +312,9 @@ fn conflicts(store: Option<std::path::PathBuf>, json: bool) -> CliResult {
     Ok(())
 }
 
-fn check(url: Option<String>, json: bool) -> CliResult {
-    let mut server = Server::connect(&city_url(url)?)?;
+fn check(url: Option<String>, city_key: &str, json: bool) -> CliResult {
+    let city_key = super::city_admin::public_key(city_key, "the city's key")?;
+    let mut server = Server::connect(&city_url(url)?)?.vouched_by(city_key);
     let dir = tempfile::Builder::new()
         .prefix("hourbank-city-check-")
         .tempdir()

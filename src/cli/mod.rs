@@ -11,6 +11,7 @@ mod backup;
 mod catalog;
 mod certificate;
 pub mod city;
+mod city_admin;
 mod counter;
 mod entries;
 pub mod forward;

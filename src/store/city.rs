@@ -74,6 +74,11 @@ pub enum RemoteError {
         "the city shows counter {code} with another key or enrollment than this counter first saw ({detail}): a code's key never changes, so whoever holds the city's database changed it; nothing more from {code} is applied — tell the city's admin"
     )]
     KeyChanged { code: String, detail: String },
+    /// A counter whose enrollment the city's key did not sign: its key is nobody's word.
+    #[error(
+        "the city shows counter {code} with an enrollment its city key did not sign (enrolled before the city had a key, or written into the database by someone without the key): nothing from {code} is applied until the city's admin enrolls it again (`hourbank city enroll`)"
+    )]
+    Unvouched { code: String },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -86,7 +91,8 @@ impl RemoteError {
             | RemoteError::Refused { code, .. }
             | RemoteError::Unwritable { code, .. }
             | RemoteError::Unsigned { code, .. }
-            | RemoteError::KeyChanged { code, .. } => Some(code),
+            | RemoteError::KeyChanged { code, .. }
+            | RemoteError::Unvouched { code } => Some(code),
             RemoteError::Store(_) => None,
         }
     }

@@ -170,6 +170,9 @@ pub mod meta {
     /// Another counter's enrolled key and enrollment head as first seen (`city::PinnedKey`, in
     /// that counter's scope): the city's copy changing later is refused, never followed.
     pub const PINNED_KEY: &[u8] = b"pinned_key";
+    /// The city's key (`ed25519:…`, which signs enrollments) as this counter first saw it:
+    /// another one shown later stops the sync, never followed.
+    pub const CITY_KEY: &[u8] = b"city_key";
 }
 
 #[derive(Debug, thiserror::Error)]

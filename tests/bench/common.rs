@@ -15,6 +15,11 @@ use hourbank::domain::{Actor, CounterCode, Name, Role, StaffId};
 /// The local server's admin login (the benches' `--url` default).
 pub const LOCAL_ADMIN: &str = "host=/var/run/postgresql user=postgres dbname=postgres";
 
+/// The benches' city key (fixed: it signs the benches' enrollments).
+pub fn city_signing_key() -> ed25519_dalek::SigningKey {
+    ed25519_dalek::SigningKey::from_bytes(&[0x5c; 32])
+}
+
 pub fn who() -> Actor {
     Actor::Cli("bench".into())
 }
@@ -58,7 +63,7 @@ pub fn drop_db(admin: &str, name: &str) {
 pub fn enroll(db: &str, bank: &Bank) {
     let code = bank.counter_code().unwrap().unwrap();
     let key = bank.counter_key().unwrap().unwrap().verifying_key();
-    Server::connect(db).unwrap().enroll(&code, &key).unwrap();
+    Server::connect(db).unwrap().enroll(&code, &key, &city_signing_key()).unwrap();
 }
 
 /// The city service on `db`, in this process on a free loopback port, and its URL.
@@ -66,6 +71,7 @@ pub fn start_service(db: &str) -> (Running, String) {
     let running = service::start(ServeOptions {
         listen: "127.0.0.1:0".parse().unwrap(),
         db: db.to_string(),
+        city_key: city_signing_key().verifying_key(),
         tls: None,
         cache: None,
     })

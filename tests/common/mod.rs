@@ -8,6 +8,37 @@ use hourbank::bank::{Bank, Deposit, NewReward, NewStaff, VolunteerForm};
 use hourbank::domain::{Actor, CardNo, Minutes, Name, Phone, RewardKind, Role, StaffId};
 use tempfile::TempDir;
 
+/// The tests' city key (fixed: every test city's enrollments are signed by it; a test that
+/// attacks enrollment signs with another).
+pub fn city_signing_key() -> ed25519_dalek::SigningKey {
+    ed25519_dalek::SigningKey::from_bytes(&[0x5c; 32])
+}
+
+/// Its public half as `hourbank city keygen` prints it (`--city-key`, `$HOURBANK_CITY_KEY`).
+pub fn city_key_text() -> String {
+    hourbank::bank::public_text(&city_signing_key().verifying_key())
+}
+
+/// The tests' city key as a key file (0400), as `city enroll --city-signing-key` reads it.
+pub fn city_signing_key_file() -> &'static std::path::Path {
+    static FILE: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    let dir = FILE.get_or_init(|| {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o400)
+            .open(dir.path().join("city.key"))
+            .unwrap();
+        f.write_all(&city_signing_key().to_bytes()).unwrap();
+        dir
+    });
+    // Leaked with the process: a OnceLock's value is never dropped.
+    Box::leak(dir.path().join("city.key").into_boxed_path())
+}
+
 pub fn admin() -> Actor {
     Actor::Cli("test".into())
 }
@@ -90,6 +121,8 @@ pub fn hourbank(store: &std::path::Path, args: &[&str], stdin: &str) -> (i32, St
         .args(args)
         // English messages whatever the machine's locale (the language tests set their own).
         .env("LC_ALL", "C")
+        // The tests' city key, for `city check` (other commands do not read it).
+        .env("HOURBANK_CITY_KEY", city_key_text())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -126,6 +126,7 @@ pub fn service_url(db: &str) -> String {
     let running = hourbank::city::service::start(hourbank::city::service::ServeOptions {
         listen: "127.0.0.1:0".parse().unwrap(),
         db: db.to_string(),
+        city_key: city_signing_key().verifying_key(),
         tls: None,
         cache: None,
     })
@@ -156,7 +157,7 @@ pub fn through_service(store: &std::path::Path, db: &str) -> String {
     {
         // Another key under an enrolled code (a second store under the same code) stays
         // unenrolled: the service refuses it, as it must.
-        let _ = admin.enroll(&code, &key);
+        let _ = admin.enroll(&code, &key, &city_signing_key());
     }
     service_url(db)
 }
@@ -254,6 +255,7 @@ pub fn start(db: &str) -> hourbank::city::service::Running {
     hourbank::city::service::start(hourbank::city::service::ServeOptions {
         listen: "127.0.0.1:0".parse().unwrap(),
         db: db.to_string(),
+        city_key: city_signing_key().verifying_key(),
         tls: None,
         cache: None,
     })
@@ -268,7 +270,7 @@ pub fn url(running: &hourbank::city::service::Running) -> String {
 pub fn enroll(db: &str, bank: &hourbank::bank::Bank) {
     let code = bank.counter_code().unwrap().unwrap();
     let key = bank.counter_key().unwrap().unwrap().verifying_key();
-    hourbank::city::Server::connect(db).unwrap().enroll(&code, &key).unwrap();
+    hourbank::city::Server::connect(db).unwrap().enroll(&code, &key, &city_signing_key()).unwrap();
 }
 
 /// Signed requests made by hand, for requests a real counter would never make and answers a

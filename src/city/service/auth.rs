@@ -15,11 +15,20 @@ use axum::response::{IntoResponse, Response};
 
 use super::handlers::ApiError;
 use super::{MAX_BODY, State};
+use crate::city::Nonce;
 use crate::city::wire::{self, HEADER_COUNTER, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIME, TIME_WINDOW_MS};
 
 /// The counter a request was signed by (in the request's extensions after `authenticate`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Counter(pub String);
+
+/// A grant request's nonce, not checked yet: the grant's own statement records it (one round
+/// trip and one commit for the whole request), and takes nothing if it was seen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unchecked(pub String);
+
+/// The request whose nonce its handler checks.
+const GRANT_PATH: &str = "/v1/grant";
 
 fn header<'a>(request: &'a axum::http::request::Parts, name: &str) -> Result<&'a str, ApiError> {
     request
@@ -62,40 +71,48 @@ async fn verified(state: &Arc<State>, request: Request) -> Result<Request, ApiEr
     }
     let path = parts.uri.path_and_query().map_or_else(|| parts.uri.path().to_string(), |p| p.to_string());
     let message = wire::request_message(parts.method.as_str(), &path, time, &nonce, &bytes);
-    let who = code.clone();
-    state
-        .blocking(move |_, server| {
-            // One round trip: the key, and the nonce recorded if new (a request whose
-            // signature then fails leaves a nonce nobody will use: harmless, and swept).
-            let (key, fresh) = match server.key_and_nonce(&who, &nonce).map_err(ApiError::from)? {
-                None => {
-                    return Err(ApiError::unauthenticated(format!(
-                        "counter {} is not enrolled in this city",
-                        crate::domain::printable(&who)
-                    )));
+    // The key from the service's cache (read once per counter), the signature checked here;
+    // the database is asked only for the nonce and the revocation.
+    let key = state.vouched_key(&code).await?;
+    if !wire::verify(&key.key, &message, &signature) {
+        return Err(ApiError::unauthenticated(format!(
+            "the request's signature is not counter {}'s enrolled key's",
+            crate::domain::printable(&code)
+        )));
+    }
+    let deferred = parts.method == axum::http::Method::POST && parts.uri.path() == GRANT_PATH;
+    let unchecked = Unchecked(nonce.clone());
+    if !deferred {
+        let who = code.clone();
+        state
+            .blocking(move |_, server| {
+                match server.nonce(&who, &nonce).map_err(ApiError::from)? {
+                    Some(Nonce::Fresh) => {}
+                    Some(Nonce::Seen) => {
+                        return Err(ApiError::replayed(
+                            "this request was made before (its nonce was seen)".into(),
+                        ));
+                    }
+                    Some(Nonce::Revoked) => {
+                        return Err(ApiError::revoked(format!("counter {who}'s key was revoked")));
+                    }
+                    None => {
+                        return Err(ApiError::unauthenticated(format!(
+                            "counter {who} is not enrolled in this city"
+                        )));
+                    }
                 }
-                Some((k, _)) if k.revoked => {
-                    return Err(ApiError::revoked(format!("counter {who}'s key was revoked")));
+                if nonce.starts_with("00") {
+                    // About one request in 256 (hex nonces) forgets nonces older than any
+                    // request still accepted.
+                    server.sweep_nonces(TIME_WINDOW_MS * 2).map_err(ApiError::from)?;
                 }
-                Some(found) => found,
-            };
-            if !wire::verify(&key.key, &message, &signature) {
-                return Err(ApiError::unauthenticated(format!(
-                    "the request's signature is not counter {who}'s enrolled key's"
-                )));
-            }
-            if !fresh {
-                return Err(ApiError::replayed("this request was made before (its nonce was seen)".into()));
-            }
-            if nonce.starts_with("00") {
-                // About one request in 256 (hex nonces) forgets nonces older than any request
-                // still accepted.
-                server.sweep_nonces(TIME_WINDOW_MS * 2).map_err(ApiError::from)?;
-            }
-            Ok(())
-        })
-        .await?;
+                Ok(())
+            })
+            .await?;
+    }
     let mut request = Request::from_parts(parts, Body::from(bytes));
     request.extensions_mut().insert(Counter(code));
+    request.extensions_mut().insert(unchecked);
     Ok(request)
 }

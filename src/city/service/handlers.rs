@@ -10,11 +10,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use super::State;
-use super::auth::Counter;
+use super::auth::{Counter, Unchecked};
 use crate::bank::{Bank, EntryRow, RemoteError, RowNames, StoredEvent};
 use crate::city::push::{BATCH, Row, server_head};
 use crate::city::wire::{self, Head, PushRequest, Refusal, refusal};
-use crate::city::{CityError, PushError, Server};
+use crate::city::{CityError, Nonce, PushError, Server};
 
 /// A refusal with its HTTP status.
 #[derive(Debug)]
@@ -154,6 +154,7 @@ pub async fn events_wanted(
 pub async fn grant(
     Extract(state): Extract<Arc<State>>,
     Extension(Counter(code)): Extension<Counter>,
+    Extension(Unchecked(nonce)): Extension<Unchecked>,
     body: Bytes,
 ) -> Result<Json<wire::Granted>, ApiError> {
     use crate::city::GrantError;
@@ -168,20 +169,30 @@ pub async fn grant(
         return Err(ApiError::bad_request("a grant is of 1 to 4,294,967,295 minutes".into()));
     }
     let minutes = state
-        .blocking(move |_, server| match server.grant(&code, &request.id, &card, request.minutes) {
-            Ok(m) => Ok(m),
-            Err(GrantError::Short { card, pool, asked }) => {
-                let mut e = ApiError::new(
-                    StatusCode::CONFLICT,
-                    refusal::SHORT,
-                    format!("the city pool of card {card} holds {pool} minutes, less than the {asked} asked"),
-                );
-                e.refusal.pool = Some(pool);
-                Err(e)
+        .blocking(move |_, server| {
+            match server.grant_with_nonce(&code, &request.id, &card, request.minutes, Some(&nonce)) {
+                Ok(m) => Ok(m),
+                Err(GrantError::Nonce(Nonce::Revoked)) => {
+                    Err(ApiError::revoked(format!("counter {code}'s key was revoked")))
+                }
+                Err(GrantError::Nonce(_)) => {
+                    Err(ApiError::replayed("this request was made before (its nonce was seen)".into()))
+                }
+                Err(GrantError::Short { card, pool, asked }) => {
+                    let mut e = ApiError::new(
+                        StatusCode::CONFLICT,
+                        refusal::SHORT,
+                        format!(
+                            "the city pool of card {card} holds {pool} minutes, less than the {asked} asked"
+                        ),
+                    );
+                    e.refusal.pool = Some(pool);
+                    Err(e)
+                }
+                Err(e @ GrantError::Mismatch(_)) => Err(ApiError::refused(e.to_string())),
+                Err(GrantError::City(e)) => Err(e.into()),
+                Err(GrantError::Service(e)) => Err(ApiError::unavailable(e.to_string())),
             }
-            Err(e @ GrantError::Mismatch(_)) => Err(ApiError::refused(e.to_string())),
-            Err(GrantError::City(e)) => Err(e.into()),
-            Err(GrantError::Service(e)) => Err(ApiError::unavailable(e.to_string())),
         })
         .await?;
     Ok(Json(wire::Granted { minutes }))
@@ -261,9 +272,7 @@ fn verify_and_store(
         .and_then(|v| StoredEvent::split(v))
         .map(|s| s.hash())
         .ok_or_else(|| ApiError::refused(format!("event {code} #{last_seq} is not a stored event")))?;
-    let key = server
-        .enrolled_key(code)?
-        .ok_or_else(|| ApiError::unauthenticated(format!("counter {code} is not enrolled")))?;
+    let key = state.vouched_key_with(server, code)?;
     if !wire::verify(&key.key, &wire::head_message(code, last_seq, &last_hash), &request.signature) {
         return Err(ApiError::refused(format!(
             "the batch up to {code} #{last_seq} is not signed by counter {code}'s enrolled key; nothing was stored"
@@ -333,7 +342,9 @@ fn pushed_words(e: &RemoteError) -> String {
             format!("event {code} #{seq} is not one a counter could have written ({why})")
         }
         RemoteError::Unsigned { code, seq } => format!("event {code} #{seq} is not signed by {code}"),
-        other @ (RemoteError::KeyChanged { .. } | RemoteError::Store(_)) => other.to_string(),
+        other @ (RemoteError::KeyChanged { .. } | RemoteError::Unvouched { .. } | RemoteError::Store(_)) => {
+            other.to_string()
+        }
     }
 }
 

@@ -47,6 +47,9 @@ pub struct ServeOptions {
     pub listen: SocketAddr,
     /// The database's connection string: the service's own login.
     pub db: String,
+    /// The city's public key (`hourbank city keygen` prints it): the service takes a counter's
+    /// key only where this key signed its enrollment.
+    pub city_key: ed25519_dalek::VerifyingKey,
     /// PEM certificate chain and private key; none: plain HTTP (loopback only).
     pub tls: Option<(PathBuf, PathBuf)>,
     /// Where the verified chains are cached (a fresh temporary directory when none).
@@ -145,7 +148,7 @@ pub fn start(options: ServeOptions) -> Result<Running, ServeError> {
         Some((cert, key)) => Some(tls_config(cert, key)?),
         None => None,
     };
-    let state = Arc::new(State::new(&options.db, options.cache.clone())?);
+    let state = Arc::new(State::new(&options.db, options.city_key, options.cache.clone())?);
     let listener = std::net::TcpListener::bind(options.listen)
         .map_err(|source| ServeError::Listen { addr: options.listen, source })?;
     listener.set_nonblocking(true).map_err(|source| ServeError::Listen { addr: options.listen, source })?;

@@ -31,18 +31,23 @@ pub struct CountersAnswer {
 
 impl CountersAnswer {
     fn new(
+        city_key: &ed25519_dalek::VerifyingKey,
         entries: Vec<crate::city::wire::CounterEntry>,
         read_at: std::time::Instant,
     ) -> Result<CountersAnswer, ApiError> {
-        let body = serde_json::to_vec(&entries)
+        let listed =
+            crate::city::wire::Counters { city_key: crate::bank::public_text(city_key), counters: entries };
+        let body = serde_json::to_vec(&listed)
             .map_err(|e| ApiError::unavailable(format!("the counters list: {e}")))?;
         let etag = format!("\"{}\"", &blake3::hash(&body).to_hex()[..32]);
-        Ok(CountersAnswer { etag, body: body.into(), read_at, entries: Arc::new(entries) })
+        Ok(CountersAnswer { etag, body: body.into(), read_at, entries: Arc::new(listed.counters) })
     }
 }
 
 pub struct State {
     db: String,
+    /// The city's public key: counters' enrollments count only where it signed them.
+    pub city_key: ed25519_dalek::VerifyingKey,
     connections: Mutex<Vec<Server>>,
     /// One permit per connection: taken before a request's database work starts.
     permits: tokio::sync::Semaphore,
@@ -53,6 +58,10 @@ pub struct State {
     /// Every counter's chain as this instance verified it: the ledger state a pushed batch is
     /// checked against. Derived from the database, rebuilt from it when out of step.
     verifier: Mutex<Verifier>,
+    /// Counters' keys whose enrollment the city's key signed, as read once: a code's key never
+    /// changes (another key under an enrolled code is refused at enrollment), so a request's
+    /// signature is checked without the database; its revocation is read with its nonce.
+    keys: Mutex<std::collections::HashMap<String, crate::city::EnrolledKey>>,
     /// A lock per counter: one push of a counter at a time.
     pushing: Mutex<std::collections::HashMap<String, Arc<Mutex<()>>>>,
     cache: PathBuf,
@@ -67,9 +76,14 @@ pub struct Verifier {
 }
 
 impl State {
-    pub fn new(db: &str, cache: Option<PathBuf>) -> Result<State, ServeError> {
+    pub fn new(
+        db: &str,
+        city_key: ed25519_dalek::VerifyingKey,
+        cache: Option<PathBuf>,
+    ) -> Result<State, ServeError> {
         // Refused before listening: a service that cannot reach its database serves nothing.
-        let first = Server::connect(db).map_err(|e| ServeError::Database(e.to_string()))?;
+        let first =
+            Server::connect(db).map_err(|e| ServeError::Database(e.to_string()))?.vouched_by(city_key);
         let (cache, temp) = match cache {
             Some(dir) => (dir, None),
             None => {
@@ -83,11 +97,13 @@ impl State {
         let verifier = Verifier::open(&cache, 0)?;
         Ok(State {
             db: db.to_string(),
+            city_key,
             connections: Mutex::new(vec![first]),
             permits: tokio::sync::Semaphore::new(CONNECTIONS),
             counters: Mutex::new(None),
             counters_read: tokio::sync::Mutex::new(()),
             verifier: Mutex::new(verifier),
+            keys: Mutex::new(Default::default()),
             pushing: Mutex::new(Default::default()),
             cache,
             _temp: temp,
@@ -110,7 +126,9 @@ impl State {
             let taken = state.connections.lock().unwrap_or_else(|p| p.into_inner()).pop();
             let mut server = match taken {
                 Some(s) => s,
-                None => Server::connect(&state.db).map_err(|e| ApiError::unavailable(e.to_string()))?,
+                None => Server::connect(&state.db)
+                    .map_err(|e| ApiError::unavailable(e.to_string()))?
+                    .vouched_by(state.city_key),
             };
             let result = work(&state, &mut server);
             if result.is_ok() {
@@ -145,7 +163,7 @@ impl State {
         }
         let read_at = std::time::Instant::now();
         let entries = self.blocking(|_, server| Ok(server.counter_entries()?)).await?;
-        let answer = CountersAnswer::new(entries, read_at)?;
+        let answer = CountersAnswer::new(&self.city_key, entries, read_at)?;
         *self.counters.lock().unwrap_or_else(|p| p.into_inner()) = Some(answer.clone());
         Ok(answer)
     }
@@ -169,7 +187,41 @@ impl State {
                 return;
             }
         }
-        *kept = CountersAnswer::new(entries, answer.read_at).ok();
+        *kept = CountersAnswer::new(&self.city_key, entries, answer.read_at).ok();
+    }
+
+    /// Counter `code`'s enrolled key, from the cache or (on a blocking thread) the database:
+    /// refused when it is not enrolled or the city's key did not sign its enrollment.
+    pub async fn vouched_key(self: &Arc<Self>, code: &str) -> Result<crate::city::EnrolledKey, ApiError> {
+        if let Some(key) = self.keys.lock().unwrap_or_else(|p| p.into_inner()).get(code) {
+            return Ok(key.clone());
+        }
+        let code = code.to_string();
+        self.blocking(move |state, server| state.vouched_key_with(server, &code)).await
+    }
+
+    /// [`State::vouched_key`] on this thread, with `server`.
+    pub fn vouched_key_with(
+        &self,
+        server: &mut Server,
+        code: &str,
+    ) -> Result<crate::city::EnrolledKey, ApiError> {
+        if let Some(key) = self.keys.lock().unwrap_or_else(|p| p.into_inner()).get(code) {
+            return Ok(key.clone());
+        }
+        let Some(key) = server.enrolled_key(code)? else {
+            return Err(ApiError::unauthenticated(format!(
+                "counter {} is not enrolled in this city",
+                crate::domain::printable(code)
+            )));
+        };
+        if !key.vouched_by(code, &self.city_key) {
+            return Err(ApiError::unauthenticated(format!(
+                "counter {code}'s enrollment is not signed by this city's key: have the city's admin enroll it again (`hourbank city enroll`)"
+            )));
+        }
+        self.keys.lock().unwrap_or_else(|p| p.into_inner()).insert(code.to_string(), key.clone());
+        Ok(key)
     }
 
     /// Counter `code`'s push lock.
