@@ -92,7 +92,7 @@ pub fn read_key_file(path: &Path, what: &str) -> Result<Option<SigningKey>, Stor
     if mode & 0o077 != 0 {
         return Err(StoreError::Io {
             source: std::io::Error::other(format!(
-                "{what} is readable by other users (mode {:o}): whoever copied it can sign in its name; tighten it (chmod 400) and ask the city's admin whether to revoke it",
+                "{what} is readable by other users (mode {:o}): whoever copied it can sign in its name; tighten it (chmod 400), and if it may have been copied, treat it as lost (a counter's: ask the city's admin to revoke it)",
                 mode & 0o777
             )),
             path: path.to_path_buf(),

@@ -171,12 +171,19 @@ pub fn start(options: ServeOptions) -> Result<Running, ServeError> {
                 .map_err(|e| ServeError::Stopped(e.to_string()))?;
             runtime.block_on(async move {
                 let make = app.into_make_service();
+                // TCP_NODELAY: an answer is sent as soon as it is written, never held back for
+                // the acknowledgement of the last one (Nagle's algorithm, which costs a
+                // request/answer protocol a wait per exchange).
+                let nodelay = axum_server::accept::NoDelayAcceptor::new();
                 let served = match tls {
                     Some(config) => {
                         let config = axum_server::tls_rustls::RustlsConfig::from_config(Arc::new(config));
-                        axum_server::from_tcp_rustls(listener, config).handle(serving).serve(make).await
+                        let acceptor = axum_server::tls_rustls::RustlsAcceptor::new(config).acceptor(nodelay);
+                        axum_server::from_tcp(listener).acceptor(acceptor).handle(serving).serve(make).await
                     }
-                    None => axum_server::from_tcp(listener).handle(serving).serve(make).await,
+                    None => {
+                        axum_server::from_tcp(listener).acceptor(nodelay).handle(serving).serve(make).await
+                    }
                 };
                 served.map_err(|e| ServeError::Stopped(e.to_string()))
             })
