@@ -257,6 +257,16 @@ fn an_event_appended_to_an_enrolled_counters_chain_is_refused_by_every_reader() 
     assert!(out.contains(&format!("JH-A-01 #{forged} carries no valid signature")), "{out}");
 }
 
+/// Counter A with 61 minutes for 陈华佩, synced: its store, her id there and the activity.
+fn a_synced(dir: &std::path::Path, db: &str) -> (std::path::PathBuf, u64, u64) {
+    let a = counter(dir, "JH-A-01", 2); // 30 + 31 minutes
+    assert_eq!(sync(&a, db).0, 0);
+    let bank = Bank::open(&a).unwrap();
+    let found =
+        (bank.find_card(&card("JH000001")).unwrap().id, bank.find_activity("垃圾分类督导").unwrap().0);
+    (a, found.0, found.1)
+}
+
 /// Whoever holds the database login swaps an enrolled counter's key for one they hold and signs
 /// a deposit in its name, or moves its enrollment head past rows they append unsigned (which
 /// would pass as pushed before signatures). A counter that has pulled that counter before
@@ -266,12 +276,7 @@ fn a_counters_key_or_enrollment_swapped_in_the_database_is_refused_by_counters_t
     let Some(db) = pg::database("atk_keyswap") else { return };
     city_init(&db.url);
     let dir = tempfile::tempdir().unwrap();
-    let a = counter(dir.path(), "JH-A-01", 2); // 61 minutes
-    assert_eq!(sync(&a, &db.url).0, 0);
-    let (volunteer, activity) = {
-        let bank = Bank::open(&a).unwrap();
-        (bank.find_card(&card("JH000001")).unwrap().id, bank.find_activity("垃圾分类督导").unwrap().0)
-    };
+    let (a, volunteer, activity) = a_synced(dir.path(), &db.url);
     let deposit = a_deposit(volunteer, activity, 600);
     let mut sql = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
 
@@ -320,12 +325,7 @@ fn a_key_or_enrollment_written_into_the_database_is_refused_by_a_counter_that_ne
     let Some(db) = pg::database("atk_unvouched") else { return };
     city_init(&db.url);
     let dir = tempfile::tempdir().unwrap();
-    let a = counter(dir.path(), "JH-A-01", 2); // 61 minutes
-    assert_eq!(sync(&a, &db.url).0, 0);
-    let (volunteer, activity) = {
-        let bank = Bank::open(&a).unwrap();
-        (bank.find_card(&card("JH000001")).unwrap().id, bank.find_activity("垃圾分类督导").unwrap().0)
-    };
+    let (a, volunteer, activity) = a_synced(dir.path(), &db.url);
     let mut sql = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
 
     // A's key swapped for the thief's, and a deposit the thief signed in A's name.

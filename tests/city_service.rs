@@ -160,22 +160,11 @@ fn unenrolled_revoked_and_replayed_requests_are_refused() {
     assert!(second.body_mut().read_to_string().unwrap().contains("replayed"));
     // A grant request's nonce is recorded by the grant's own statement: replayed, it is
     // refused as a replay (not answered again), and a revoked key's grant is refused.
+    let raw = Raw { base: url(&service), key: &key, code: "JH-A-01" };
     let grant = |nonce: &str| {
         let body = br#"{"id":"JH-A-01:replay","card":"JH000001","minutes":1}"#;
-        let time = chrono::Utc::now().timestamp_millis();
-        let signature = key.sign(&wire::request_message("POST", "/v1/grant", time, nonce, body));
-        let mut answer = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .build()
-            .new_agent()
-            .post(format!("{}/v1/grant", url(&service)))
-            .header(wire::HEADER_COUNTER, "JH-A-01")
-            .header(wire::HEADER_TIME, time.to_string())
-            .header(wire::HEADER_NONCE, nonce)
-            .header(wire::HEADER_SIGNATURE, data_encoding::BASE64.encode(&signature))
-            .send(&body[..])
-            .unwrap();
-        (answer.status().as_u16(), answer.body_mut().read_to_string().unwrap())
+        let answer = raw.request_with_nonce("POST", "/v1/grant", body, &[], nonce);
+        (answer.status, answer.body)
     };
     let first = grant("1123456789abcdef0123456789abcdef");
     assert_eq!(first.0, 409, "the card's pool is empty: {first:?}");

@@ -296,9 +296,21 @@ impl Raw<'_> {
 
     /// A signed request with `extra` headers besides the signature's.
     pub fn request(&self, method: &str, path: &str, body: &[u8], extra: &[(&str, &str)]) -> RawAnswer {
+        self.request_with_nonce(method, path, body, extra, &format!("{:032x}", rand::random::<u128>()))
+    }
+
+    /// [`Raw::request`] with the nonce given (to send one twice).
+    pub fn request_with_nonce(
+        &self,
+        method: &str,
+        path: &str,
+        body: &[u8],
+        extra: &[(&str, &str)],
+        nonce: &str,
+    ) -> RawAnswer {
         use hourbank::city::wire;
         let time = chrono::Utc::now().timestamp_millis();
-        let nonce = format!("{:032x}", rand::random::<u128>());
+        let nonce = nonce.to_string();
         let signature = self.key.sign(&wire::request_message(method, path, time, &nonce, body));
         let agent = ureq::Agent::config_builder().http_status_as_error(false).build().new_agent();
         let headers = [
