@@ -500,8 +500,7 @@ impl CityClient {
                 // enrollment (whoever holds the database alone can neither enroll a key, swap
                 // one, nor move an enrollment head).
                 let vouched = crate::bank::parse_public(&listed.key).is_some_and(|key| {
-                    let message = wire::enrollment_message(code, &key, listed.floor);
-                    entry.enrollment.as_deref().is_some_and(|s| wire::verify(city_key, &message, s))
+                    wire::vouched(city_key, code, &key, listed.floor, entry.enrollment.as_deref())
                 });
                 if !vouched {
                     return Err(RemoteError::Unvouched { code: code.to_string() });

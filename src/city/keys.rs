@@ -29,13 +29,7 @@ pub struct EnrolledKey {
 impl EnrolledKey {
     /// Whether the city's key `city` signed this enrollment of counter `code`.
     pub fn vouched_by(&self, code: &str, city: &VerifyingKey) -> bool {
-        self.enrollment.as_deref().is_some_and(|signature| {
-            super::wire::verify(
-                city,
-                &super::wire::enrollment_message(code, &self.key, self.enrolled_head),
-                signature,
-            )
-        })
+        super::wire::vouched(city, code, &self.key, self.enrolled_head, self.enrollment.as_deref())
     }
 }
 

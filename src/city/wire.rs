@@ -48,6 +48,18 @@ pub fn enrollment_message(code: &str, key: &VerifyingKey, enrolled_head: u64) ->
     m
 }
 
+/// Whether `signature` is the city key `city`'s over counter `code`'s enrollment of `key` at
+/// `enrolled_head`: what every reader asks before it takes a counter's key.
+pub fn vouched(
+    city: &VerifyingKey,
+    code: &str,
+    key: &VerifyingKey,
+    enrolled_head: u64,
+    signature: Option<&[u8]>,
+) -> bool {
+    signature.is_some_and(|s| verify(city, &enrollment_message(code, key, enrolled_head), s))
+}
+
 /// Whether `signature` is `key`'s over `message`.
 pub fn verify(key: &VerifyingKey, message: &[u8], signature: &[u8]) -> bool {
     let Ok(bytes) = <[u8; 64]>::try_from(signature) else { return false };
