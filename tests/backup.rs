@@ -2,7 +2,7 @@
 //! does while the counter is open), restored, compared byte for byte; corrupted in a thousand
 //! ways and refused; killed mid-write; and the files' permissions.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::fs::PermissionsExt;
@@ -222,7 +222,13 @@ fn writer_child() {
 
 fn spawn_writer(store: &Path) -> (Child, std::sync::mpsc::Receiver<String>) {
     let mut child = Command::new(std::env::current_exe().unwrap())
-        .args(["--ignored", "--exact", "writer_child", "--nocapture", "--test-threads=1"])
+        .args([
+            "--ignored",
+            "--exact",
+            &common::test_name(module_path!(), "writer_child"),
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env("HOURBANK_WRITER_CHILD", store)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -356,7 +362,13 @@ fn a_kill_during_backup_leaves_no_partial_file_under_a_final_name() {
     let mut complete = std::collections::HashSet::new();
     for round in 0..20 {
         let mut child = Command::new(std::env::current_exe().unwrap())
-            .args(["--ignored", "--exact", "backup_child", "--nocapture", "--test-threads=1"])
+            .args([
+                "--ignored",
+                "--exact",
+                &common::test_name(module_path!(), "backup_child"),
+                "--nocapture",
+                "--test-threads=1",
+            ])
             .env("HOURBANK_BACKUP_CHILD", &store)
             .env("HOURBANK_BACKUP_OUT", &out)
             .env("HOURBANK_BACKUP_ROUND", round.to_string())

@@ -1,7 +1,7 @@
 //! `scripts/backup.sh`, the admins' one command: a verified backup, rotation by day and
 //! week, a second copy, one summary line, and old backups left alone when a backup fails.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1,6 +1,6 @@
 //! The bank's operations and rules, through the library API.
 
-mod common;
+use crate::common;
 
 use common::*;
 use hourbank::bank::{Adjustment, BankError, BatchDeposit, NewReward, NewStaff, Redemption, Transfer};

@@ -2,7 +2,7 @@
 //! the range (reversed ones left out), the code verifies on the same store and on a restored
 //! copy, and fails for an altered code or after one journal entry is altered.
 
-mod common;
+use crate::common;
 
 use common::*;
 use hourbank::bank::{Bank, CertificateError};

@@ -1,6 +1,6 @@
 //! `check` finds tampering with the journal and drift in any projection, naming the invariant.
 
-mod common;
+use crate::common;
 
 use common::*;
 use hourbank::bank::Redemption;

@@ -3,10 +3,9 @@
 //! checked like a backup, a grant row nobody asked for is never credited, and one bad row never
 //! stops every later sync.
 
-#[path = "pg/city.rs"]
-mod city;
-mod common;
-mod pg;
+use crate::city;
+use crate::common;
+use crate::pg;
 
 use city::*;
 use common::*;

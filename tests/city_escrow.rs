@@ -4,12 +4,10 @@
 //! can be spent; a stop between a grant and its commit is healed once; a retried operation id
 //! is granted once; many counters at once never take more than the pool holds.
 
-#[path = "pg/city.rs"]
-mod city;
-mod common;
-#[path = "pg/hold.rs"]
-mod hold;
-mod pg;
+use crate::city;
+use crate::common;
+use crate::hold;
+use crate::pg;
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -287,7 +285,13 @@ fn fifty_redemptions_at_once_from_five_counters_take_exactly_what_the_pool_holds
         .enumerate()
         .map(|(i, path)| {
             Command::new(std::env::current_exe().unwrap())
-                .args(["--exact", "escrow_worker", "--ignored", "--nocapture", "--test-threads=1"])
+                .args([
+                    "--exact",
+                    &common::test_name(module_path!(), "escrow_worker"),
+                    "--ignored",
+                    "--nocapture",
+                    "--test-threads=1",
+                ])
                 .env("HB_WORKER_STORE", path)
                 .env("HB_WORKER_URL", &db.url)
                 .env("HB_WORKER_GO", &go)

@@ -6,12 +6,10 @@
 
 use std::time::{Duration, Instant};
 
-#[path = "pg/city.rs"]
-mod city;
-mod common;
-mod pg;
-#[path = "pg/relay.rs"]
-mod relay;
+use crate::city;
+use crate::common;
+use crate::pg;
+use crate::relay;
 
 use city::*;
 use common::*;

@@ -11,10 +11,9 @@ use std::collections::HashMap;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-#[path = "pg/city.rs"]
-mod city;
-mod common;
-mod pg;
+use crate::city;
+use crate::common;
+use crate::pg;
 
 use city::*;
 use common::*;

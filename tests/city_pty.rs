@@ -4,11 +4,10 @@
 
 use std::time::Duration;
 
-#[path = "pg/city.rs"]
-mod city;
-mod common;
-mod pg;
-mod pty;
+use crate::city;
+use crate::common;
+use crate::pg;
+use crate::pty;
 
 use city::*;
 use common::*;

@@ -3,10 +3,9 @@
 //! registrations) is true at every counter; a row altered on the server stops that counter's
 //! pull at the row, naming it, with nothing applied past it.
 
-#[path = "pg/city.rs"]
-mod city;
-mod common;
-mod pg;
+use crate::city;
+use crate::common;
+use crate::pg;
 
 use city::*;
 use common::*;

@@ -2,10 +2,9 @@
 //! service, real PostgreSQL, the real binary) — its own events, only as far as its own key's
 //! signatures vouch for them, through every check a backup's restore runs.
 
-#[path = "pg/city.rs"]
-mod city;
-mod common;
-mod pg;
+use crate::city;
+use crate::common;
+use crate::pg;
 
 use city::*;
 use common::*;

@@ -2,7 +2,7 @@
 //! `hourbank city init`, refusing gaps and wrong previous hashes by constraint, letting a
 //! counter add and read events but never change them, and free of what CockroachDB lacks.
 
-mod pg;
+use crate::pg;
 
 use std::process::Command;
 

@@ -3,10 +3,9 @@
 //! chain, the checks a backup's events pass and the ledger rules over that counter's own state
 //! — before any of it is stored.
 
-#[path = "pg/city.rs"]
-mod city;
-mod common;
-mod pg;
+use crate::city;
+use crate::common;
+use crate::pg;
 
 use city::*;
 use common::*;

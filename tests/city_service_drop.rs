@@ -3,10 +3,8 @@
 //! inside its runtime's shutdown, where the synchronous PostgreSQL client cannot close them.
 //! Its own file: the test watches every panic of the process.
 
-#[path = "pg/city.rs"]
-mod city;
-mod common;
-mod pg;
+use crate::city;
+use crate::pg;
 
 use std::sync::{Arc, Mutex};
 

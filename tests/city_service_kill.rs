@@ -4,10 +4,9 @@
 
 use std::time::Duration;
 
-#[path = "pg/city.rs"]
-mod city;
-mod common;
-mod pg;
+use crate::city;
+use crate::common;
+use crate::pg;
 
 use city::*;
 use hourbank::bank::Bank;

@@ -2,10 +2,9 @@
 //! PostgreSQL): an idle round is one request answered from the service's copy of the counters
 //! list (a 304 while nothing changed), and a pull is one request however many counters moved.
 
-#[path = "pg/city.rs"]
-mod city;
-mod common;
-mod pg;
+use crate::city;
+use crate::common;
+use crate::pg;
 
 use city::*;
 use common::*;

@@ -5,10 +5,8 @@
 
 use std::time::{Duration, Instant};
 
-#[path = "pg/city.rs"]
-mod city;
-mod common;
-mod pg;
+use crate::city;
+use crate::pg;
 
 use city::*;
 use hourbank::bank::Bank;

@@ -2,10 +2,9 @@
 //! byte, a second push adds only what is new, and a store that is not the one that wrote the
 //! server's rows under its code is refused with nothing pushed.
 
-#[path = "pg/city.rs"]
-mod city;
-mod common;
-mod pg;
+use crate::city;
+use crate::common;
+use crate::pg;
 
 use common::*;
 use hourbank::bank::{Bank, StoredEvent};

@@ -1,7 +1,7 @@
 //! The command line speaks to people in their language (`--lang`, else the locale) and to
 //! scripts in one: refusals and warnings change, JSON keys, exit codes and tables do not.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::{Command, Stdio};

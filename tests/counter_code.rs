@@ -1,7 +1,7 @@
 //! A counter's registered code: given at `init` or set once later, journalled, never changed,
 //! and checked like every other entry.
 
-mod common;
+use crate::common;
 
 use common::*;
 

@@ -5,8 +5,8 @@
 
 use std::time::Duration;
 
-mod common;
-mod pty;
+use crate::common;
+use crate::pty;
 
 use common::hourbank_ok;
 use pty::Pty;

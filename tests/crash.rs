@@ -5,7 +5,7 @@
 //! and that re-submitting the last unacknowledged one applies it at most once.
 //! 25 rounds here; `scripts/crash-loop.sh N` (HOURBANK_CRASH_ROUNDS) for long runs.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
@@ -118,7 +118,13 @@ fn crash_rounds() {
     for round in 0..rounds {
         let start = round * 1_000_000;
         let mut child = Command::new(&exe)
-            .args(["--ignored", "--exact", "crash_child", "--nocapture", "--test-threads=1"])
+            .args([
+                "--ignored",
+                "--exact",
+                &common::test_name(module_path!(), "crash_child"),
+                "--nocapture",
+                "--test-threads=1",
+            ])
             .env("HOURBANK_CRASH_CHILD", dir.path())
             .env("HOURBANK_CRASH_START", start.to_string())
             .stdout(Stdio::piped())

@@ -7,7 +7,7 @@
 //! less what was redeemed. After everyone reconnects and syncs, nothing is in transit and the
 //! counters agree.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -3,7 +3,7 @@
 //! bytes flipped all over sled's files, a restore racing a writer, and kills that used to leave
 //! plaintext or half-built stores behind. No case may end in a panic (exit 101).
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

@@ -2,7 +2,7 @@
 //! it is byte for byte the backup taken from sled, and a copy that lags, is torn, carries
 //! foreign bytes or is damaged in the middle is caught up, rebuilt or refused — never trusted.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

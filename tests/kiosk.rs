@@ -2,7 +2,7 @@
 //! page, check-in and check-out, the idle return, and a random walk of 10k keys that must never
 //! reach a staff screen, quit the program or write anything but the volunteer's own shifts.
 
-mod counter;
+use crate::counter;
 
 use counter::Counter;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};

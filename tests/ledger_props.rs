@@ -5,7 +5,7 @@
 //! caps per day and per balance, holds deposits for approval and expires hours (FIFO) by its
 //! own plain arithmetic. 256 cases × 100 operations by default; more with PROPTEST_CASES.
 
-mod common;
+use crate::common;
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;

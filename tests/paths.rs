@@ -1,7 +1,7 @@
 //! Store paths and what `init` may touch: `--store .`, a store inside a folder of other files,
 //! a failed init, and a store path that is a file.
 
-mod common;
+use crate::common;
 
 use std::os::unix::fs::PermissionsExt;
 use std::process::Command;

@@ -1,7 +1,7 @@
 //! The donation pool (爱心池) from the command line: donate, grant with a reason, show, reverse,
 //! and the pool in the monthly report and the passbook. The pool never goes below zero.
 
-mod common;
+use crate::common;
 
 use common::*;
 

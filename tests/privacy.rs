@@ -2,7 +2,7 @@
 //! and never written through a planted link; text that a spreadsheet would run as a formula
 //! is neutralised; names that would spoof others on screen are refused.
 
-mod common;
+use crate::common;
 
 use std::os::unix::fs::PermissionsExt;
 

@@ -2,7 +2,7 @@
 //! monthly report and merchant settlement print equals a sum the test keeps itself while it
 //! writes the entries; the XLSX files read back (calamine) hold the same cells as the CSV.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;

@@ -1,7 +1,7 @@
 //! The crediting rules through the real binary and the bank: rounding, caps, approval of held
 //! deposits, expiry (`--dry-run` first), and the same rules on an import.
 
-mod common;
+use crate::common;
 
 use common::*;
 use hourbank::bank::Bank;

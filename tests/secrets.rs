@@ -3,7 +3,7 @@
 //! load, with a warning; a private file's temporary name swapped for a symlink while a workbook
 //! is written never sends the workbook through it.
 
-mod counter;
+use crate::counter;
 
 use std::os::unix::fs::PermissionsExt;
 

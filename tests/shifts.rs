@@ -2,7 +2,7 @@
 //! shifts sent to review, staff approving (with an edited duration) and rejecting — every step
 //! a journal entry that `check` replays.
 
-mod common;
+use crate::common;
 
 use std::sync::{Arc, Mutex};
 

@@ -4,8 +4,8 @@
 //! counters hold while the city server answers, this counter's share alone while it does not.
 //! No server is needed: another counter's journal is applied as a pull applies it.
 
-mod common;
-mod counter;
+use crate::common;
+use crate::counter;
 
 use counter::Counter;
 use hourbank::bank::Bank;

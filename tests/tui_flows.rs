@@ -1,7 +1,7 @@
 //! Whole counter flows driven key by key through `update`, with a test clock; the bank is
 //! asked afterwards what really happened.
 
-mod counter;
+use crate::counter;
 
 use counter::Counter;
 use crossterm::event::KeyCode;

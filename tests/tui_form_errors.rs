@@ -4,7 +4,7 @@
 //!
 //! One test function on purpose: it pins the time zone to UTC before anything reads it.
 
-mod counter;
+use crate::counter;
 
 use counter::Counter;
 use crossterm::event::KeyCode;

@@ -5,7 +5,7 @@
 //! One test function on purpose: it pins the time zone to UTC before anything reads it, and
 //! no other test in this binary may run beside that.
 
-mod counter;
+use crate::counter;
 
 use counter::Counter;
 use crossterm::event::KeyCode;

@@ -2,7 +2,7 @@
 //! clear, an unknown card refused exactly like a wrong PIN, five wrong PINs lock the card
 //! across restarts.
 
-mod common;
+use crate::common;
 
 use std::os::unix::fs::PermissionsExt;
 

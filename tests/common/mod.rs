@@ -173,3 +173,13 @@ pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+/// The name the test harness knows test `test` of module `module` (`module_path!()`) by, to run
+/// just that one in a child process with `--exact`: the module's path without the crate's name
+/// (the test files are modules of a suite binary).
+pub fn test_name(module: &str, test: &str) -> String {
+    match module.split_once("::") {
+        Some((_, path)) => format!("{path}::{test}"),
+        None => test.to_string(),
+    }
+}
