@@ -13,6 +13,7 @@ mod pty;
 mod relay;
 
 mod city_attacks;
+mod city_cards;
 mod city_escrow;
 mod city_faults;
 mod city_many;

@@ -72,6 +72,7 @@ impl Server {
             }
         }
         self.check_pools(&mut problems)?;
+        self.check_cards(scratch, &stopped, &mut problems)?;
         Ok(CityCheck { ok: problems.is_empty(), counters: heads.len(), events: pulled.events(), problems })
     }
 }
@@ -115,6 +116,97 @@ impl Server {
                 "counter {code} #{seq}: journals city grant {} that the server did not make",
                 grant.unwrap_or_default()
             ));
+        }
+        Ok(())
+    }
+}
+
+impl Server {
+    /// The directory and balances counters pull (`hb_cards`, `hb_shares`) against what they
+    /// are derived from: each share is its counter's report rows for the card, each pool the
+    /// card's release and grant rows, each card's fields its home counter's registration as
+    /// replayed, and no card past the city's position.
+    fn check_cards(
+        &mut self,
+        scratch: &Bank,
+        stopped: &[&str],
+        problems: &mut Vec<String>,
+    ) -> Result<(), PullError> {
+        let shares = self
+            .client()
+            .query(
+                "SELECT coalesce(s.card, e.card), coalesce(s.counter, e.counter), s.minutes, e.minutes
+                 FROM hb_shares s FULL JOIN (SELECT card, counter, sum(minutes)::BIGINT AS minutes
+                                             FROM hb_entries GROUP BY card, counter) e
+                   ON e.card = s.card AND e.counter = s.counter
+                 WHERE coalesce(s.minutes, 0) <> coalesce(e.minutes, 0) ORDER BY 1, 2",
+                &[],
+            )
+            .map_err(|e| CityError::of("the cards' shares", e))?;
+        for r in shares {
+            let (card, code, share, rows): (String, String, Option<i64>, Option<i64>) =
+                (r.get(0), r.get(1), r.get(2), r.get(3));
+            if !stopped.contains(&code.as_str()) {
+                problems.push(format!(
+                    "card {card}: counter {code}'s share in the directory is {} minutes, its report rows add up to {}",
+                    share.unwrap_or(0),
+                    rows.unwrap_or(0)
+                ));
+            }
+        }
+        let cards = self
+            .client()
+            .query(
+                "SELECT coalesce(c.card, e.card), c.pool, coalesce(e.pool, 0), c.card IS NULL,
+                        c.pos > (SELECT pos FROM hb_position)
+                 FROM hb_cards c FULL JOIN (
+                     SELECT card, (-sum(minutes) FILTER (WHERE kind IN ('city_release', 'city_grant')))::BIGINT AS pool
+                     FROM hb_entries GROUP BY card) e ON e.card = c.card
+                 WHERE c.card IS NULL OR c.pool <> coalesce(e.pool, 0) OR c.pos > (SELECT pos FROM hb_position)
+                 ORDER BY 1",
+                &[],
+            )
+            .map_err(|e| CityError::of("the cards", e))?;
+        for r in cards {
+            let (card, pool, rows, missing, ahead): (String, Option<i64>, i64, bool, Option<bool>) =
+                (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4));
+            if missing {
+                problems.push(format!("card {card}: report rows name it, the directory has no row for it"));
+            } else if ahead == Some(true) {
+                problems.push(format!("card {card}: its position is past the city's"));
+            } else {
+                problems.push(format!(
+                    "card {card}: the directory's pool is {} minutes, its release and grant rows say {rows}",
+                    pool.unwrap_or(0)
+                ));
+            }
+        }
+        let directory = self
+            .client()
+            .query("SELECT card, home, name, community, phone_tail FROM hb_cards ORDER BY card", &[])
+            .map_err(|e| CityError::of("the cards", e))?;
+        for r in directory {
+            let (card, home, name, community, tail): (String, String, String, String, String) =
+                (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4));
+            if stopped.contains(&home.as_str()) {
+                continue;
+            }
+            let Ok(number) = crate::domain::CardNo::parse(&card) else {
+                problems.push(format!("card {card}: not a card number"));
+                continue;
+            };
+            let registered = scratch.city_registrations(&number)?.into_iter().find(|v| v.code == home);
+            let agrees = registered.as_ref().is_some_and(|v| {
+                let record = &v.record;
+                record.name.as_str() == name
+                    && record.community == community
+                    && record.phone.as_ref().map_or("", |p| p.tail()) == tail
+            });
+            if !agrees {
+                problems.push(format!(
+                    "card {card}: the directory's name, community or phone tail is not what its home counter {home} registered"
+                ));
+            }
         }
         Ok(())
     }

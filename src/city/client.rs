@@ -222,6 +222,12 @@ impl CityClient {
         Ok(list)
     }
 
+    /// Every card of the city changed after city-wide position `after` (directory fields and
+    /// balances), as of the position answered.
+    pub fn cards(&self, after: u64) -> Result<wire::Cards, ClientError> {
+        Self::answer(&self.call("GET", &format!("/v1/cards?after={after}"), b"")?)
+    }
+
     /// Pushes every event of `bank` the service lacks, a signed batch at a time. Before
     /// anything, the service's last event of this counter must be this store's own (else this
     /// store is not the one that wrote it: nothing is pushed).

@@ -8,6 +8,7 @@
 
 mod check;
 mod client;
+mod directory;
 mod escrow;
 mod keys;
 mod pull;

@@ -6,7 +6,7 @@
 //! same code) and nothing is pushed.
 
 use super::{CityError, Server};
-use crate::bank::{Bank, EntryRow, RowNames, StoredEvent};
+use crate::bank::{Bank, DirectoryRow, EntryRow, RowNames, StoredEvent, directory_row};
 
 /// Events per transaction: large enough to amortise a round trip, small enough that a
 /// retried batch is cheap.
@@ -100,6 +100,7 @@ impl Server {
         let mut to = head;
         let mut batch: Vec<Row> = Vec::with_capacity(BATCH);
         let mut entries: Vec<EntryRow> = Vec::with_capacity(BATCH);
+        let mut directory: Vec<DirectoryRow> = Vec::new();
         let mut names = RowNames::default();
         for item in bank.stored_events_from(head + 1) {
             let (seq, value) = item?;
@@ -107,30 +108,33 @@ impl Server {
                 StoredEvent::split(&value).filter(|s| s.follows(&prev)).ok_or(PushError::Damaged(seq))?;
             let hash = stored.hash();
             entries.extend(bank.entry_rows(seq, &value, &mut names)?);
+            directory.extend(directory_row(seq, &value)?);
             batch.push((seq as i64, prev.to_vec(), hash.to_vec(), value));
             prev = hash;
             last_seq = seq;
             if batch.len() == BATCH {
                 let signature = key.as_ref().map(|k| k.sign(&super::wire::head_message(&code, seq, &hash)));
-                to =
-                    self.insert_batch(&code, &mut batch, &mut entries, signature.as_ref().map(|s| &s[..]))?;
+                let signature = signature.as_ref().map(|s| &s[..]);
+                to = self.insert_batch(&code, &mut batch, &mut entries, &mut directory, signature)?;
             }
         }
         if !batch.is_empty() {
             let signature = key.as_ref().map(|k| k.sign(&super::wire::head_message(&code, last_seq, &prev)));
-            to = self.insert_batch(&code, &mut batch, &mut entries, signature.as_ref().map(|s| &s[..]))?;
+            let signature = signature.as_ref().map(|s| &s[..]);
+            to = self.insert_batch(&code, &mut batch, &mut entries, &mut directory, signature)?;
         }
         Ok(Pushed { code, from: head, to })
     }
 
-    /// One batch in one transaction, with its derived rows, the counter's signature over its
-    /// last event (when it came through the service), and the counter's head moved to its last
-    /// seq.
+    /// One batch in one transaction, with its derived rows (report rows, pools, and the cards it
+    /// changes published at the next city-wide position), the counter's signature over its last
+    /// event (when it came through the service), and the counter's head moved to its last seq.
     pub(super) fn insert_batch(
         &mut self,
         code: &str,
         batch: &mut Vec<Row>,
         entries: &mut Vec<EntryRow>,
+        directory: &mut Vec<DirectoryRow>,
         signature: Option<&[u8]>,
     ) -> Result<u64, PushError> {
         let last = batch.last().map_or(0, |b| b.0);
@@ -190,7 +194,6 @@ impl Server {
         )
         .map_err(sql("a batch's report rows"))?;
         release_to_pools(entries, &mut tx)?;
-        entries.clear();
         if let Some(signature) = signature {
             tx.execute(
                 "INSERT INTO hb_signatures (counter, seq, signature) VALUES ($1, $2, $3)",
@@ -200,6 +203,10 @@ impl Server {
         }
         tx.execute("UPDATE hb_counters SET head_seq = $2 WHERE code = $1", &[&code, &last])
             .map_err(sql("the counter's head"))?;
+        // Last: it takes the city-wide position, whose lock is held until the commit.
+        super::directory::publish(code, entries, directory, &mut tx)?;
+        entries.clear();
+        directory.clear();
         tx.commit().map_err(sql("a batch of events"))?;
         batch.clear();
         Ok(last as u64)

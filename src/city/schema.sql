@@ -120,3 +120,48 @@ CREATE TABLE IF NOT EXISTS hb_nonces (
     PRIMARY KEY (counter, nonce)
 );
 CREATE INDEX IF NOT EXISTS hb_nonces_seen ON hb_nonces (seen_at);
+
+-- Need to know (DESIGN §8): what a counter holds of the city is a directory row and the
+-- balances per card, not other counters' events. Everything below is derived from pushed
+-- events only, in the push's own transaction, so it always equals what the journals say.
+--
+-- The city-wide position: one row every push transaction that changes a card updates as its
+-- last statement, and stamps the cards it changed with. The row's lock is held until commit,
+-- so a transaction gets position n+1 only after the one with n committed: positions are in
+-- commit order, and a reader that sees n+1 sees n. A pull is then one range read of the cards
+-- past the counter's position, and no change that commits late is ever skipped (a sequence
+-- or a timestamp taken earlier in the transaction would be: it commits in another order). On
+-- CockroachDB the same single-row update serializes the same way (the later transaction reads
+-- the earlier one's write, so it commits after it).
+CREATE TABLE IF NOT EXISTS hb_position (
+    one BOOLEAN PRIMARY KEY DEFAULT true CHECK (one),
+    pos BIGINT  NOT NULL DEFAULT 0 CHECK (pos >= 0)
+);
+INSERT INTO hb_position (one, pos) VALUES (true, 0) ON CONFLICT (one) DO NOTHING;
+
+-- The city's directory and balances, one row per card, as of position `pos` (its last
+-- change). Directory fields come from the first counter that registered the card (`home`)
+-- and that counter's later edits; `pool` is the card's city pool as the journals have it
+-- (hours handed over at syncs, less the grants journalled: a grant made and not journalled
+-- yet is in transit, still counted here as the counters' journals still count it).
+CREATE TABLE IF NOT EXISTS hb_cards (
+    card          TEXT   PRIMARY KEY,
+    home          TEXT   NOT NULL REFERENCES hb_counters (code),
+    name          TEXT   NOT NULL,
+    community     TEXT   NOT NULL,
+    phone_tail    TEXT   NOT NULL CHECK (phone_tail ~ '^[0-9]{0,4}$'),
+    registered_on DATE   NOT NULL,
+    pool          BIGINT NOT NULL CHECK (pool >= 0),
+    pos           BIGINT NOT NULL CHECK (pos >= 0)
+);
+CREATE INDEX IF NOT EXISTS hb_cards_pos ON hb_cards (pos);
+
+-- Each counter's share of a card's hours (what its journal holds for the card): a card's city
+-- balance is its pool plus every share. A counter never spends past its own share (the
+-- ledger rules the service runs at the door), so no share is negative.
+CREATE TABLE IF NOT EXISTS hb_shares (
+    card    TEXT   NOT NULL,
+    counter TEXT   NOT NULL REFERENCES hb_counters (code),
+    minutes BIGINT NOT NULL CHECK (minutes >= 0),
+    PRIMARY KEY (card, counter)
+);

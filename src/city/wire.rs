@@ -293,3 +293,43 @@ pub struct CounterEvents {
     pub counter: String,
     pub events: Events,
 }
+
+/// `GET /v1/cards?after=P`: every card changed after city-wide position `after`, as of
+/// `position` (one snapshot: a counter that applies all of it holds the city as of `position`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cards {
+    pub position: u64,
+    pub cards: Vec<CardRow>,
+}
+
+/// A card's directory fields and balances, as of its last change `pos`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardRow {
+    pub card: String,
+    /// The counter that registered the card first.
+    pub home: String,
+    pub name: String,
+    pub community: String,
+    /// The phone's last four digits (empty: no phone on file).
+    pub phone_tail: String,
+    /// `YYYY-MM-DD`.
+    pub registered_on: String,
+    /// The card's city pool as the journals have it, in minutes.
+    pub pool: u64,
+    /// Each counter's share of the card's hours, in minutes, by counter code.
+    pub shares: Vec<Share>,
+    pub pos: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Share {
+    pub counter: String,
+    pub minutes: u64,
+}
+
+impl CardRow {
+    /// The card's city balance: its pool and every counter's share.
+    pub fn balance(&self) -> u64 {
+        self.pool + self.shares.iter().map(|s| s.minutes).sum::<u64>()
+    }
+}

@@ -195,6 +195,12 @@ impl Phone {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The last four digits (fewer for a shorter number): all of a phone the city's directory
+    /// holds of a volunteer, for the phone-tail search at every counter.
+    pub fn tail(&self) -> &str {
+        &self.0[self.0.len().saturating_sub(4)..]
+    }
 }
 
 /// A mainland resident ID number: 18 characters (17 digits + digit or X) or the old 15 digits.

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::State;
 use super::auth::{Counter, Unchecked};
-use crate::bank::{Bank, EntryRow, RemoteError, RowNames, StoredEvent};
+use crate::bank::{Bank, DirectoryRow, EntryRow, RemoteError, RowNames, StoredEvent, directory_row};
 use crate::city::push::{BATCH, Row, server_head};
 use crate::city::wire::{self, Head, PushRequest, Refusal, refusal};
 use crate::city::{CityError, Nonce, PushError, Server};
@@ -129,6 +129,21 @@ pub async fn events(
     axum::extract::Query(q): axum::extract::Query<EventsQuery>,
 ) -> Result<Json<wire::Events>, ApiError> {
     Ok(Json(state.blocking(move |_, server| Ok(server.events_after(&q.counter, q.after)?)).await?))
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct CardsQuery {
+    after: u64,
+}
+
+/// `GET /v1/cards?after=POSITION`: every card changed after a city-wide position — directory
+/// fields and balances — as of the position answered (one range read, however many counters).
+pub async fn cards(
+    Extract(state): Extract<Arc<State>>,
+    Extension(Counter(_)): Extension<Counter>,
+    axum::extract::Query(q): axum::extract::Query<CardsQuery>,
+) -> Result<Json<wire::Cards>, ApiError> {
+    Ok(Json(state.blocking(move |_, server| Ok(server.cards_after(q.after)?)).await?))
 }
 
 /// Wants one `POST /v1/events` may name.
@@ -300,7 +315,8 @@ fn verify_and_store(
     let derived = derive(&verifier.bank, code, head_hash, rows);
     drop(verifier);
     let stored = derived.and_then(|mut d| {
-        let to = server.insert_batch(code, &mut d.batch, &mut d.entries, Some(&request.signature))?;
+        let signature = Some(request.signature.as_slice());
+        let to = server.insert_batch(code, &mut d.batch, &mut d.entries, &mut d.directory, signature)?;
         Ok(Head { seq: to, hash: d.last_hash })
     });
     if stored.is_err() {
@@ -353,6 +369,7 @@ fn pushed_words(e: &RemoteError) -> String {
 struct Derived {
     batch: Vec<Row>,
     entries: Vec<EntryRow>,
+    directory: Vec<DirectoryRow>,
     last_hash: Vec<u8>,
 }
 
@@ -364,12 +381,14 @@ fn derive(
 ) -> Result<Derived, ApiError> {
     let mut names = RowNames::default();
     let mut entries = Vec::new();
+    let mut directory = Vec::new();
     let mut batch: Vec<Row> = Vec::with_capacity(rows.len());
     let mut prev = head_hash;
     for (seq, value) in rows {
         entries.extend(bank.city_entry_rows(code, seq, &value, &mut names)?);
+        directory.extend(directory_row(seq, &value)?);
         let hash = StoredEvent::split(&value).map(|s| s.hash().to_vec()).unwrap_or_default();
         batch.push((seq as i64, std::mem::replace(&mut prev, hash.clone()), hash, value));
     }
-    Ok(Derived { batch, entries, last_hash: prev })
+    Ok(Derived { batch, entries, directory, last_hash: prev })
 }

@@ -1,0 +1,247 @@
+//! The city's directory and balances on the server (`hb_cards`, `hb_shares`, `hb_position`):
+//! what a counter holds of the city instead of other counters' events (need to know). Each push
+//! transaction that changes a card publishes it here as its last step, stamped with the next
+//! city-wide position (see `schema.sql` for why that never lets a late commit be skipped); a
+//! pull is one range read of the cards past the counter's position.
+
+use std::collections::BTreeMap;
+
+use super::wire::{CardRow, Cards, Share};
+use super::{CityError, Server};
+use crate::bank::{DirectoryRow, EntryRow};
+
+fn sql(what: &'static str) -> impl Fn(postgres::Error) -> CityError {
+    move |e| CityError::of(what, e)
+}
+
+/// The kinds whose lines move hours between a counter's share and the card's pool: a release
+/// hands them over (its line is negative, the pool gains), a journalled grant takes them back.
+const POOL_KINDS: [&str; 2] = ["city_release", "city_grant"];
+
+/// One card's change in a push: the share delta of the pushing counter, the pool delta, and the
+/// directory fields when the batch registers or edits the card.
+#[derive(Default)]
+struct CardChange<'a> {
+    share: i64,
+    pool: i64,
+    directory: Option<&'a DirectoryRow>,
+}
+
+/// Publishes what a batch of counter `code` changed (its report rows `entries` and directory
+/// rows `directory`) in the push's transaction `tx`: the shares, then the cards stamped with the
+/// next city-wide position — the last statement before commit, so the position's lock is held
+/// only for the commit. A batch that changes no card takes no position.
+pub(super) fn publish(
+    code: &str,
+    entries: &[EntryRow],
+    directory: &[DirectoryRow],
+    tx: &mut postgres::Transaction<'_>,
+) -> Result<(), CityError> {
+    let mut cards: BTreeMap<&str, CardChange<'_>> = BTreeMap::new();
+    for e in entries {
+        let change = cards.entry(e.card.as_str()).or_default();
+        change.share += e.minutes;
+        if POOL_KINDS.contains(&e.kind) {
+            change.pool -= e.minutes;
+        }
+    }
+    for d in directory {
+        // The batch's last version of a card's fields wins (rows come in seq order).
+        cards.entry(d.card.as_str()).or_default().directory = Some(d);
+    }
+    if cards.is_empty() {
+        return Ok(());
+    }
+    let (share_cards, shares): (Vec<&str>, Vec<i64>) = cards
+        .iter()
+        .filter(|(_, c)| c.share != 0 || c.directory.is_some())
+        .map(|(k, c)| (*k, c.share))
+        .unzip();
+    // A row of 0 first, then the delta: an upsert would check a negative delta against the
+    // table's `minutes >= 0` before it found the row. Only this counter writes its shares, one
+    // push at a time, so nothing comes between the two.
+    tx.execute(
+        "INSERT INTO hb_shares (card, counter, minutes)
+         SELECT c, $1, 0 FROM unnest($2::TEXT[]) AS t (c) ON CONFLICT (card, counter) DO NOTHING",
+        &[&code, &share_cards],
+    )
+    .map_err(sql("the cards' shares"))?;
+    tx.execute(
+        "UPDATE hb_shares s SET minutes = s.minutes + t.m
+         FROM unnest($2::TEXT[], $3::BIGINT[]) AS t (c, m) WHERE s.card = t.c AND s.counter = $1 AND t.m <> 0",
+        &[&code, &share_cards, &shares],
+    )
+    .map_err(sql("the cards' shares"))?;
+    let keys: Vec<&str> = cards.keys().copied().collect();
+    let field = |f: fn(&DirectoryRow) -> String| -> Vec<Option<String>> {
+        cards.values().map(|c| c.directory.map(f)).collect()
+    };
+    let names = field(|d| d.name.clone());
+    let communities = field(|d| d.community.clone());
+    let tails = field(|d| d.phone_tail.clone());
+    let registered: Vec<Option<chrono::NaiveDate>> =
+        cards.values().map(|c| c.directory.map(|d| d.registered_on.date())).collect();
+    let pools: Vec<i64> = cards.values().map(|c| c.pool).collect();
+    // A card first registered here: its row, at position 0 until the statement below stamps
+    // it (nobody sees it before this transaction commits). A card another push is registering
+    // at the same time waits for that push here, before this one holds the position.
+    tx.execute(
+        "INSERT INTO hb_cards (card, home, name, community, phone_tail, registered_on, pool, pos)
+         SELECT c, $1, n, o, t, r, 0, 0
+         FROM unnest($2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::DATE[]) AS u (c, n, o, t, r)
+         WHERE n IS NOT NULL
+         ON CONFLICT (card) DO NOTHING",
+        &[&code, &keys, &names, &communities, &tails, &registered],
+    )
+    .map_err(sql("the cards registered"))?;
+    // Then every card changed, with the next position: the position's row is locked by the
+    // first card's update and held to the commit. Directory fields change only by the card's
+    // home counter. Every card the batch names has its row (a counter registers a card before
+    // its entries name it): one missing refuses the push.
+    let changed = tx
+        .execute(
+            "WITH p AS (UPDATE hb_position SET pos = pos + 1 RETURNING pos)
+             UPDATE hb_cards h SET
+                 name = CASE WHEN h.home = $1 AND u.n IS NOT NULL THEN u.n ELSE h.name END,
+                 community = CASE WHEN h.home = $1 AND u.n IS NOT NULL THEN u.o ELSE h.community END,
+                 phone_tail = CASE WHEN h.home = $1 AND u.n IS NOT NULL THEN u.t ELSE h.phone_tail END,
+                 pool = h.pool + u.d,
+                 pos = (SELECT pos FROM p)
+             FROM unnest($2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::BIGINT[]) AS u (c, n, o, t, d)
+             WHERE h.card = u.c",
+            &[&code, &keys, &names, &communities, &tails, &pools],
+        )
+        .map_err(sql("the cards"))?;
+    if changed != keys.len() as u64 {
+        return Err(CityError::Refused {
+            what: "the cards",
+            code: "23503".into(),
+            message: format!(
+                "a batch of {code} names a card the city has no registration of ({} cards, {changed} known)",
+                keys.len()
+            ),
+        });
+    }
+    Ok(())
+}
+
+impl Server {
+    /// The cards changed after position `after`, and the position they are as of: one
+    /// statement (one snapshot), one range read of `hb_cards` by position, whatever the number
+    /// of counters.
+    pub fn cards_after(&mut self, after: u64) -> Result<Cards, CityError> {
+        let after = i64::try_from(after).unwrap_or(i64::MAX);
+        let rows = self
+            .client()
+            .query(
+                "SELECT p.pos, c.card, c.home, c.name, c.community, c.phone_tail, c.registered_on::TEXT,
+                        c.pool, c.pos, c.counters, c.minutes
+                 FROM hb_position p LEFT JOIN LATERAL (
+                     SELECT h.*, s.counters, s.minutes FROM hb_cards h
+                     LEFT JOIN LATERAL (SELECT array_agg(counter ORDER BY counter) AS counters,
+                                               array_agg(minutes ORDER BY counter) AS minutes
+                                        FROM hb_shares WHERE card = h.card) s ON true
+                     WHERE h.pos > $1 ORDER BY h.pos, h.card) c ON true",
+                &[&after],
+            )
+            .map_err(sql("the cards"))?;
+        let position = rows.first().map_or(0, |r| r.get::<_, i64>(0) as u64);
+        let cards = rows
+            .iter()
+            .filter_map(|r| {
+                let card: Option<String> = r.get(1);
+                let counters: Vec<String> = r.get::<_, Option<Vec<String>>>(9).unwrap_or_default();
+                let minutes: Vec<i64> = r.get::<_, Option<Vec<i64>>>(10).unwrap_or_default();
+                Some(CardRow {
+                    card: card?,
+                    home: r.get(2),
+                    name: r.get(3),
+                    community: r.get(4),
+                    phone_tail: r.get(5),
+                    registered_on: r.get(6),
+                    pool: r.get::<_, i64>(7) as u64,
+                    shares: counters
+                        .into_iter()
+                        .zip(minutes)
+                        .map(|(counter, m)| Share { counter, minutes: m as u64 })
+                        .collect(),
+                    pos: r.get::<_, i64>(8) as u64,
+                })
+            })
+            .collect();
+        Ok(Cards { position, cards })
+    }
+}
+
+/// A city set up before the directory existed: its cards and shares derived once from what it
+/// holds, all at position 1 — shares and pools from the report rows, directory fields from the
+/// registration and edit events (a card's home is the counter that registered it on the
+/// earliest day, then by code). Runs in `city init`'s transaction, holding the position's row
+/// so that no push publishes meanwhile; a city whose position moved already is left alone.
+/// Returns the number of cards published.
+pub(super) fn backfill(tx: &mut postgres::Transaction<'_>) -> Result<usize, CityError> {
+    let pos: i64 = tx
+        .query_one("SELECT pos FROM hb_position FOR UPDATE", &[])
+        .map_err(sql("the city's position"))?
+        .get(0);
+    let any: bool =
+        tx.query_one("SELECT EXISTS (SELECT 1 FROM hb_entries)", &[]).map_err(sql("the report rows"))?.get(0);
+    if pos != 0 || !any {
+        return Ok(0);
+    }
+    // Per card, each registering counter's first day and latest fields.
+    let mut registrations: BTreeMap<String, BTreeMap<String, (crate::domain::Day, DirectoryRow)>> =
+        BTreeMap::new();
+    {
+        use postgres::fallible_iterator::FallibleIterator;
+        let mut rows = tx
+            .query_raw(
+                "SELECT counter, seq, stored FROM hb_events WHERE seq > 0 ORDER BY counter, seq",
+                std::iter::empty::<i64>(),
+            )
+            .map_err(sql("the events"))?;
+        while let Some(row) = rows.next().map_err(sql("the events"))? {
+            let (counter, seq, stored): (String, i64, Vec<u8>) = (row.get(0), row.get(1), row.get(2));
+            // An event that does not decode is `city check`'s to report; it names no card here.
+            let Ok(Some(d)) = crate::bank::directory_row(seq as u64, &stored) else { continue };
+            let by_counter = registrations.entry(d.card.clone()).or_default();
+            match by_counter.get_mut(&counter) {
+                Some((_, latest)) => *latest = d,
+                None => {
+                    by_counter.insert(counter, (d.registered_on, d));
+                }
+            }
+        }
+    }
+    let mut cards: Vec<(String, String, DirectoryRow)> = Vec::with_capacity(registrations.len());
+    for (card, by_counter) in registrations {
+        let home = by_counter.into_iter().min_by(|a, b| (a.1.0, &a.0).cmp(&(b.1.0, &b.0)));
+        if let Some((counter, (_, d))) = home {
+            cards.push((card, counter, d));
+        }
+    }
+    let keys: Vec<&str> = cards.iter().map(|c| c.0.as_str()).collect();
+    let homes: Vec<&str> = cards.iter().map(|c| c.1.as_str()).collect();
+    let names: Vec<&str> = cards.iter().map(|c| c.2.name.as_str()).collect();
+    let communities: Vec<&str> = cards.iter().map(|c| c.2.community.as_str()).collect();
+    let tails: Vec<&str> = cards.iter().map(|c| c.2.phone_tail.as_str()).collect();
+    let registered: Vec<chrono::NaiveDate> = cards.iter().map(|c| c.2.registered_on.date()).collect();
+    tx.execute(
+        "INSERT INTO hb_cards (card, home, name, community, phone_tail, registered_on, pool, pos)
+         SELECT u.c, u.h, u.n, u.o, u.t, u.r, coalesce(p.pool, 0), 1
+         FROM unnest($1::TEXT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::DATE[])
+              AS u (c, h, n, o, t, r)
+         LEFT JOIN (SELECT card, -sum(minutes)::BIGINT AS pool FROM hb_entries
+                    WHERE kind = ANY($7) GROUP BY card) p ON p.card = u.c",
+        &[&keys, &homes, &names, &communities, &tails, &registered, &POOL_KINDS.to_vec()],
+    )
+    .map_err(sql("the cards"))?;
+    tx.execute(
+        "INSERT INTO hb_shares (card, counter, minutes)
+         SELECT card, counter, sum(minutes)::BIGINT FROM hb_entries GROUP BY card, counter",
+        &[],
+    )
+    .map_err(sql("the cards' shares"))?;
+    tx.execute("UPDATE hb_position SET pos = 1", &[]).map_err(sql("the city's position"))?;
+    Ok(cards.len())
+}
