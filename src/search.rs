@@ -114,13 +114,21 @@ pub fn spellings(name: &str) -> Vec<(String, String)> {
 }
 
 fn entry(id: VolunteerId, v: &Volunteer) -> Entry {
-    let mut ascii = vec![v.card.as_str().to_ascii_lowercase()];
-    if let Some(phone) = &v.phone {
-        let digits = phone.as_str();
-        ascii.push(digits[digits.len().saturating_sub(PHONE_TAIL)..].to_string());
+    let tail = v.phone.as_ref().map(|p| {
+        let digits = p.as_str();
+        &digits[digits.len().saturating_sub(PHONE_TAIL)..]
+    });
+    entry_of(id, v.card.as_str(), v.name.as_str(), tail)
+}
+
+/// An entry from what the city's directory lists of a volunteer: card, name, phone tail.
+fn entry_of(id: VolunteerId, card: &str, name: &str, phone_tail: Option<&str>) -> Entry {
+    let mut ascii = vec![card.to_ascii_lowercase()];
+    if let Some(tail) = phone_tail.filter(|t| !t.is_empty()) {
+        ascii.push(tail.to_string());
     }
     let numeric_keys = ascii.len();
-    for (full, initials) in spellings(v.name.as_str()) {
+    for (full, initials) in spellings(name) {
         ascii.push(full);
         ascii.push(initials);
     }
@@ -128,10 +136,10 @@ fn entry(id: VolunteerId, v: &Volunteer) -> Entry {
     let ascii32 = ascii.iter().map(|k| Utf32String::from(k.as_str())).collect();
     Entry {
         id,
-        card: v.card.as_str().to_ascii_uppercase(),
+        card: card.to_ascii_uppercase(),
         mask,
-        name: v.name.as_str().into(),
-        name_text: v.name.as_str().to_string(),
+        name: name.into(),
+        name_text: name.to_string(),
         ascii,
         ascii32,
         numeric_keys,
@@ -199,7 +207,16 @@ impl SearchIndex {
     /// like everyone else; their hits carry [`ELSEWHERE`]. Registering them here later
     /// ([`SearchIndex::upsert`] with their new id) takes the same entry over.
     pub fn add_elsewhere(&mut self, v: &Volunteer) {
-        let e = entry(ELSEWHERE, v);
+        self.add_elsewhere_entry(entry(ELSEWHERE, v));
+    }
+
+    /// [`SearchIndex::add_elsewhere`] from what the city's directory lists: the card, the name
+    /// and the phone's last four digits.
+    pub fn add_listed(&mut self, card: &str, name: &str, phone_tail: &str) {
+        self.add_elsewhere_entry(entry_of(ELSEWHERE, card, name, Some(phone_tail)));
+    }
+
+    fn add_elsewhere_entry(&mut self, e: Entry) {
         if self.by_card.contains_key(&e.card) {
             return;
         }

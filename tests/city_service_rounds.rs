@@ -87,15 +87,15 @@ fn an_idle_round_is_one_request_and_one_pull_takes_every_counter_that_moved() {
     let before = requests(&db.url, "JH-D-01");
     let first = round.sync(&idle, keep).unwrap();
     let asked = requests(&db.url, "JH-D-01") - before;
-    // The list, the grants (asked on a session's first round), the push of D's own events and
-    // one pull for the three counters.
-    assert_eq!(asked, 4, "first round");
+    // The city's directory past D's position, the list, the grants (asked on a session's first
+    // round), the push of D's own events and one pull for the three counters.
+    assert_eq!(asked, 5, "first round");
     assert_eq!(first.pulled.counters.len(), 3, "{:?}", first.pulled.counters);
     for (bank, code) in banks.iter().zip(["JH-A-01", "JH-B-01", "JH-C-01"]) {
         assert_eq!(idle.city_head(code).unwrap().0 - 1, bank.last_seq().unwrap(), "{code} pulled whole");
     }
-    // The service's copy of the list moves on by itself within a moment; then a round with
-    // nothing new anywhere is the list alone, answered 304.
+    // A round with nothing new anywhere is the directory past D's position alone: one range
+    // read that finds nothing.
     std::thread::sleep(std::time::Duration::from_millis(300));
     round.sync(&idle, keep).unwrap();
     let before = requests(&db.url, "JH-D-01");
@@ -111,13 +111,17 @@ fn an_idle_round_is_one_request_and_one_pull_takes_every_counter_that_moved() {
     }
     let before = requests(&db.url, "JH-D-01");
     let moved = round.sync(&idle, keep).unwrap();
-    assert_eq!(requests(&db.url, "JH-D-01") - before, 2, "the list, and one pull for both");
+    assert_eq!(requests(&db.url, "JH-D-01") - before, 3, "the directory, the list, and one pull for both");
     let codes: Vec<&str> = moved.pulled.counters.iter().map(|(c, _, _)| c.as_str()).collect();
     assert_eq!(codes, ["JH-B-01", "JH-C-01"]);
     assert_eq!(moved.pulled.events(), 2);
     let balance = idle.city_balance(&card("JH000001")).unwrap();
     let everywhere: u64 = banks.iter().map(|b| b.city_balance(&card("JH000001")).unwrap().here).sum();
     assert_eq!(balance.total() as u64, everywhere, "D sees every counter's hours");
+    let listed = idle.city_card(&card("JH000001")).unwrap().expect("D's copy of the directory has the card");
+    let shares: Vec<&str> = listed.shares.iter().map(|s| s.counter.as_str()).collect();
+    assert_eq!(shares, ["JH-A-01", "JH-B-01", "JH-C-01"]);
+    assert_eq!((listed.name.as_str(), listed.phone_tail.as_str()), ("陈华佩", "8000"));
 }
 
 #[test]

@@ -9,7 +9,7 @@ use super::{Bank, BankError, Need, VolunteerView, require};
 use crate::domain::{Actor, CardNo, Day, EventKind, Rule, Timestamp, Volunteer, money_lines};
 use crate::store::{StoreError, decode_stored};
 
-pub use crate::store::{CityCounter, CityVolunteer, RemoteError};
+pub use crate::store::{CityCounter, CityVolunteer, DirectoryCard, DirectoryShare, RemoteError};
 
 /// The largest stored event this bank accepts from anywhere: its store refuses to write a
 /// larger value, so no counter can have written one.
@@ -43,6 +43,20 @@ impl CityBalance {
     }
 }
 
+/// A volunteer registered at another counter, as this counter may know them (see
+/// [`Bank::city_listing`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CityListing {
+    /// The counter that registered the card (first).
+    pub home: String,
+    /// What a counter may keep: no phone, no ID number, no PIN.
+    pub record: Volunteer,
+    /// The phone's last four digits (empty: none on file).
+    pub phone_tail: String,
+    /// Another counter that registered the card as someone else.
+    pub conflict: Option<String>,
+}
+
 /// One card registered with different details by two or more counters: every version, by
 /// counter code (this counter's own under its code, or `""` if it has none).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,10 +75,15 @@ impl RegistrationConflict {
         if rest().any(|v| v.name != first.name) {
             out.push("name");
         }
-        if rest().any(|v| v.phone != first.phone) {
+        // A phone or ID number counts where two versions both have one (see `same_person`).
+        let clash = |field: fn(&Volunteer) -> Option<&str>| {
+            let on_file: Vec<&str> = rest().filter_map(field).collect();
+            on_file.iter().any(|x| *x != on_file[0])
+        };
+        if clash(|v| v.phone.as_ref().map(|p| p.as_str())) {
             out.push("phone");
         }
-        if rest().any(|v| v.id_number != first.id_number) {
+        if clash(|v| v.id_number.as_ref().map(|i| i.as_str())) {
             out.push("id_number");
         }
         if rest().any(|v| v.community != first.community) {
@@ -74,10 +93,18 @@ impl RegistrationConflict {
     }
 }
 
-/// The details that make a registration a person's: a PIN (hashed with each counter's own
-/// key) and the active flag are each counter's business.
+/// The details that make a registration a person's: name and community, and a phone or ID
+/// number both have (an adoption from the city's directory copies neither: not on file is not
+/// a difference). A PIN (hashed with each counter's own key) and the active flag are each
+/// counter's business.
 fn same_person(a: &Volunteer, b: &Volunteer) -> bool {
-    a.name == b.name && a.phone == b.phone && a.id_number == b.id_number && a.community == b.community
+    fn agree<T: PartialEq>(a: &Option<T>, b: &Option<T>) -> bool {
+        a.is_none() || b.is_none() || a == b
+    }
+    a.name == b.name
+        && a.community == b.community
+        && agree(&a.phone, &b.phone)
+        && agree(&a.id_number, &b.id_number)
 }
 
 impl Bank {
@@ -134,12 +161,52 @@ impl Bank {
         Ok(self.store.city_as_of()?)
     }
 
-    /// `card`'s balance here and at every other counter, as of the last pull.
+    /// The city-wide position this counter's copy of the directory is as of (0: never pulled)
+    /// and when it was pulled.
+    pub fn city_position(&self) -> Result<(u64, Option<Timestamp>), BankError> {
+        Ok(self.store.directory_position()?)
+    }
+
+    /// Takes a pull of the city's directory: its changed cards and the position they are as of,
+    /// all at once (`whole`: a pull from position 0, which replaces every card).
+    pub fn apply_city_directory(
+        &self,
+        position: u64,
+        cards: &[(CardNo, DirectoryCard)],
+        whole: bool,
+    ) -> Result<(), BankError> {
+        Ok(self.store.apply_directory(position, cards, whole, self.now())?)
+    }
+
+    /// `card` as the city's directory had it at the last pull.
+    pub fn city_card(&self, card: &CardNo) -> Result<Option<DirectoryCard>, BankError> {
+        Ok(self.store.directory_card(card)?)
+    }
+
+    /// `card`'s balance here and at every other counter, as of the last pull: from the city's
+    /// directory once this counter has pulled it, else from the other counters' journals.
     pub fn city_balance(&self, card: &CardNo) -> Result<CityBalance, BankError> {
         let mine = match self.store.volunteer_id_by_card(card)? {
             Some(id) => self.store.account(id)?,
             None => Default::default(),
         };
+        if let Some(listed) = self.store.directory_card(card)? {
+            // This counter's own share is read here, not from the directory (which has it as
+            // of this counter's last push): its hours, and what it handed to the pool since.
+            let own = self.store.counter_code()?;
+            let is_own = |s: &&DirectoryShare| own.as_deref() == Some(s.counter.as_str());
+            let released_then = listed.shares.iter().find(is_own).map_or(0, |s| s.released);
+            let released_now = mine.entries_balance() - mine.balance() as i64;
+            let pooled = listed.pool as i64 - released_then + released_now;
+            let elsewhere =
+                listed.shares.iter().filter(|s| !is_own(s)).map(|s| (s.counter.clone(), s.minutes)).collect();
+            return Ok(CityBalance {
+                here: mine.balance(),
+                elsewhere,
+                pooled: u64::try_from(pooled).unwrap_or(0),
+                as_of: self.store.directory_position()?.1,
+            });
+        }
         // The pool is what the journals handed over and did not take back: its hours are
         // counted once, where they were released, whichever counter holds them next.
         let mut pooled = mine.entries_balance() - mine.balance() as i64;
@@ -150,6 +217,42 @@ impl Bank {
         }
         let pooled = u64::try_from(pooled).unwrap_or(0);
         Ok(CityBalance { here: mine.balance(), elsewhere, pooled, as_of: self.store.city_as_of()? })
+    }
+
+    /// A volunteer registered at another counter, as this counter may know them: from the
+    /// city's directory (card, name, community, registration day — no phone, no ID number), or,
+    /// before this counter pulled the directory, the first other counter's registration.
+    /// `None`: no counter of the city registered the card.
+    pub fn city_listing(&self, card: &CardNo) -> Result<Option<CityListing>, BankError> {
+        if let Some(d) = self.store.directory_card(card)? {
+            let record = Volunteer {
+                card: card.clone(),
+                name: d.name,
+                phone: None,
+                community: d.community,
+                registered_on: d.registered_on,
+                id_number: None,
+                active: true,
+                pin_hash: None,
+            };
+            return Ok(Some(CityListing {
+                home: d.home,
+                record,
+                phone_tail: d.phone_tail,
+                conflict: d.conflict,
+            }));
+        }
+        let versions = self.store.city_registrations(card)?;
+        let Some(first) = versions.first() else { return Ok(None) };
+        let conflict =
+            versions.iter().find(|v| !same_person(&v.record, &first.record)).map(|v| v.code.clone());
+        let phone_tail = first.record.phone.as_ref().map(|p| p.tail().to_string()).unwrap_or_default();
+        Ok(Some(CityListing {
+            home: first.code.clone(),
+            record: Volunteer { pin_hash: None, ..first.record.clone() },
+            phone_tail,
+            conflict,
+        }))
     }
 
     /// `card` as the other counters registered it, in counter order.
@@ -181,18 +284,17 @@ impl Bank {
         if self.store.volunteer_id_by_card(card)?.is_some() {
             return self.find_card(card);
         }
-        let versions = self.store.city_registrations(card)?;
-        let Some(first) = versions.first() else {
+        let Some(listed) = self.city_listing(card)? else {
             return Err(Rule::UnknownCard(card.to_string()).into());
         };
-        if let Some(other) = versions.iter().find(|v| !same_person(&v.record, &first.record)) {
+        if let Some(other) = &listed.conflict {
             return Err(Rule::RegistrationConflict {
                 card: card.to_string(),
-                counters: format!("{}, {}", first.code, other.code),
+                counters: format!("{}, {other}", listed.home),
             }
             .into());
         }
-        let record = Volunteer { pin_hash: None, ..first.record.clone() };
+        let record = listed.record;
         let adopted = self.run(who, None, "adopt_volunteer", &card.as_str(), |view| {
             require(view, who, Need::Staff, "register volunteers")?;
             Ok(vec![EventKind::VolunteerRegistered(record.clone()).into()])
@@ -211,9 +313,7 @@ impl Bank {
     /// usual case, so a deposit does this first.
     pub fn adopt_from_city(&self, who: &Actor, cards: &[CardNo]) -> Result<(), BankError> {
         for card in cards {
-            if self.store.volunteer_id_by_card(card)?.is_none()
-                && !self.store.city_registrations(card)?.is_empty()
-            {
+            if self.store.volunteer_id_by_card(card)?.is_none() && self.city_listing(card)?.is_some() {
                 self.find_or_adopt(who, card)?;
             }
         }

@@ -17,6 +17,26 @@ pub struct DirectoryRow {
     /// The phone's last four digits, or empty when no phone is on file.
     pub phone_tail: String,
     pub registered_on: Day,
+    /// Digests of what makes the registration a person's: name and community, and the full
+    /// phone and ID number when on file. Two counters' registrations of a card are the same
+    /// person when name and community match and neither phone nor ID number contradicts (an
+    /// adoption copies no phone and no ID number). The city keeps them to find conflicts and
+    /// never sends them (a phone is guessable from its digest).
+    pub person: [u8; 32],
+    pub phone_digest: Option<[u8; 32]>,
+    pub id_digest: Option<[u8; 32]>,
+}
+
+impl DirectoryRow {
+    /// Whether `other` registers the card as someone else: another name or community, or a
+    /// phone or ID number both have and that differ.
+    pub fn contradicts(&self, other: &DirectoryRow) -> bool {
+        let differ =
+            |a: &Option<[u8; 32]>, b: &Option<[u8; 32]>| matches!((a, b), (Some(a), Some(b)) if a != b);
+        self.person != other.person
+            || differ(&self.phone_digest, &other.phone_digest)
+            || differ(&self.id_digest, &other.id_digest)
+    }
 }
 
 /// The directory row of the event stored as `value` at `seq`, if it registers or edits a
@@ -35,5 +55,20 @@ pub fn directory_row(seq: u64, value: &[u8]) -> Result<Option<DirectoryRow>, Ban
         community: volunteer.community.clone(),
         phone_tail: volunteer.phone.as_ref().map(|p| p.tail().to_string()).unwrap_or_default(),
         registered_on: volunteer.registered_on,
+        person: digest("person", &[volunteer.name.as_str(), volunteer.community.as_str()]),
+        phone_digest: volunteer.phone.as_ref().map(|p| digest("phone", &[p.as_str()])),
+        id_digest: volunteer.id_number.as_ref().map(|i| digest("id", &[i.as_str()])),
     }))
+}
+
+fn digest(what: &str, parts: &[&str]) -> [u8; 32] {
+    let mut h = blake3::Hasher::new();
+    h.update(b"hourbank ");
+    h.update(what.as_bytes());
+    h.update(b" v1\0");
+    for part in parts {
+        h.update(&(part.len() as u64).to_be_bytes());
+        h.update(part.as_bytes());
+    }
+    *h.finalize().as_bytes()
 }

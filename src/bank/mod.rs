@@ -39,8 +39,8 @@ pub use backup::{BackupSummary, VerifyReport, verify_backup};
 pub use certificate::{Certificate, CertificateError};
 pub use check::{CheckReport, Problem};
 pub use city::{
-    CityBalance, CityCounter, CityVolunteer, EntryRow, MAX_EVENT_BYTES, RegistrationConflict, RemoteError,
-    RowNames,
+    CityBalance, CityCounter, CityListing, CityVolunteer, DirectoryCard, DirectoryShare, EntryRow,
+    MAX_EVENT_BYTES, RegistrationConflict, RemoteError, RowNames,
 };
 pub use counter_key::{
     CounterKey, PUBLIC_PREFIX, counter_key_path, create_key_file, parse_public, public_text, read_key_file,

@@ -256,8 +256,17 @@ impl Bank {
     pub fn search_index(&self) -> Result<crate::search::SearchIndex, BankError> {
         let records: Vec<(VolunteerId, Volunteer)> = self.store.volunteers().collect::<Result<_, _>>()?;
         let mut index = crate::search::SearchIndex::build(records.iter().map(|(id, v)| (*id, v)));
-        for v in self.city_only_volunteers()? {
-            index.add_elsewhere(&v.record);
+        // Volunteers registered elsewhere: as the city's directory lists them once this
+        // counter has pulled it, else as the other counters' journals pulled here have them.
+        if self.store.directory_position()?.0 > 0 {
+            for listed in self.store.directory_cards() {
+                let (card, d) = listed?;
+                index.add_listed(&card, d.name.as_str(), &d.phone_tail);
+            }
+        } else {
+            for v in self.city_only_volunteers()? {
+                index.add_elsewhere(&v.record);
+            }
         }
         Ok(index)
     }

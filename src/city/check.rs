@@ -135,22 +135,34 @@ impl Server {
         let shares = self
             .client()
             .query(
-                "SELECT coalesce(s.card, e.card), coalesce(s.counter, e.counter), s.minutes, e.minutes
-                 FROM hb_shares s FULL JOIN (SELECT card, counter, sum(minutes)::BIGINT AS minutes
-                                             FROM hb_entries GROUP BY card, counter) e
+                "SELECT coalesce(s.card, e.card), coalesce(s.counter, e.counter), s.minutes, e.minutes,
+                        coalesce(s.released, 0), coalesce(e.released, 0)
+                 FROM hb_shares s FULL JOIN (
+                     SELECT card, counter, sum(minutes)::BIGINT AS minutes,
+                            coalesce(-sum(minutes) FILTER (WHERE kind IN ('city_release', 'city_grant')), 0)::BIGINT AS released
+                     FROM hb_entries GROUP BY card, counter) e
                    ON e.card = s.card AND e.counter = s.counter
-                 WHERE coalesce(s.minutes, 0) <> coalesce(e.minutes, 0) ORDER BY 1, 2",
+                 WHERE coalesce(s.minutes, 0) <> coalesce(e.minutes, 0)
+                    OR coalesce(s.released, 0) <> coalesce(e.released, 0) ORDER BY 1, 2",
                 &[],
             )
             .map_err(|e| CityError::of("the cards' shares", e))?;
         for r in shares {
             let (card, code, share, rows): (String, String, Option<i64>, Option<i64>) =
                 (r.get(0), r.get(1), r.get(2), r.get(3));
-            if !stopped.contains(&code.as_str()) {
+            let (released, released_rows): (i64, i64) = (r.get(4), r.get(5));
+            if stopped.contains(&code.as_str()) {
+                continue;
+            }
+            if share.unwrap_or(0) != rows.unwrap_or(0) {
                 problems.push(format!(
                     "card {card}: counter {code}'s share in the directory is {} minutes, its report rows add up to {}",
                     share.unwrap_or(0),
                     rows.unwrap_or(0)
+                ));
+            } else {
+                problems.push(format!(
+                    "card {card}: counter {code} handed {released} minutes to the pool as the directory says, {released_rows} as its release and grant rows say"
                 ));
             }
         }

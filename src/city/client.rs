@@ -8,7 +8,8 @@ use super::pull::apply_rows;
 use super::push::BATCH;
 use super::wire::{self, CounterEntry, Counters, Events, Head, PushRequest, Refusal};
 use super::{PullError, Pulled, PushError, Pushed};
-use crate::bank::{Bank, CounterKey, RemoteError, StoredEvent};
+use crate::bank::{Bank, CounterKey, DirectoryCard, DirectoryShare, RemoteError, StoredEvent};
+use crate::domain::CardNo;
 
 /// A whole request may take this long; a dead network is an error within it, never a hang.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
@@ -226,6 +227,22 @@ impl CityClient {
     /// balances), as of the position answered.
     pub fn cards(&self, after: u64) -> Result<wire::Cards, ClientError> {
         Self::answer(&self.call("GET", &format!("/v1/cards?after={after}"), b"")?)
+    }
+
+    /// Takes `answer` — the cards changed after position `after` — into `bank`'s copy of the
+    /// directory, all at once. An answer behind `after` (the city's database was put back) is
+    /// asked again from position 0 and replaces the whole copy. Returns the cards taken.
+    pub fn take_cards(&self, bank: &Bank, after: u64, answer: wire::Cards) -> Result<usize, PullError> {
+        let (answer, whole) = match answer.position < after {
+            true => (self.cards(0).map_err(PullError::Service)?, true),
+            false => (answer, after == 0),
+        };
+        if answer.position == after && answer.cards.is_empty() && !whole {
+            return Ok(0);
+        }
+        let cards = answer.cards.into_iter().map(directory_card).collect::<Result<Vec<_>, _>>()?;
+        bank.apply_city_directory(answer.position, &cards, whole)?;
+        Ok(cards.len())
     }
 
     /// Pushes every event of `bank` the service lacks, a signed batch at a time. Before
@@ -571,4 +588,39 @@ fn signed<B>(mut request: ureq::RequestBuilder<B>, headers: &[(&str, String)]) -
 fn is_loopback(host: &str) -> bool {
     let name = host.rsplit_once(':').map_or(host, |(h, _)| h).trim_start_matches('[').trim_end_matches(']');
     name == "localhost" || name.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// A card as the service sent it, as the bank keeps it.
+fn directory_card(row: wire::CardRow) -> Result<(CardNo, DirectoryCard), PullError> {
+    let garbled =
+        |what: &str| PullError::Service(ClientError::Connect(format!("a card not understood: {what}")));
+    // What reaches a screen is checked as a counter's own input is: a name or community with
+    // a control character, or anything else no counter could have registered, is refused.
+    let card = CardNo::parse(&row.card).map_err(|_| garbled(&row.card))?;
+    let day = chrono::NaiveDate::parse_from_str(&row.registered_on, "%Y-%m-%d")
+        .map_err(|_| garbled(&row.registered_on))?;
+    let name = crate::domain::Name::parse(&row.name).map_err(|_| garbled(&row.card))?;
+    let community = crate::domain::parse_text(&row.community, crate::domain::MAX_NAME_CHARS)
+        .map_err(|_| garbled(&row.card))?;
+    let tail_ok = row.phone_tail.len() <= 4 && row.phone_tail.bytes().all(|b| b.is_ascii_digit());
+    let code_ok = |c: &str| crate::domain::CounterCode::parse(c).is_ok();
+    if !tail_ok || !code_ok(&row.home) || !row.shares.iter().all(|s| code_ok(&s.counter)) {
+        return Err(garbled(&row.card));
+    }
+    let record = DirectoryCard {
+        home: row.home,
+        name,
+        community,
+        phone_tail: row.phone_tail,
+        registered_on: crate::domain::Day::from_date(day),
+        pool: row.pool,
+        shares: row
+            .shares
+            .into_iter()
+            .map(|s| DirectoryShare { counter: s.counter, minutes: s.minutes, released: s.released })
+            .collect(),
+        pos: row.pos,
+        conflict: row.conflict,
+    };
+    Ok((card, record))
 }

@@ -52,11 +52,14 @@ pub(super) fn publish(
     if cards.is_empty() {
         return Ok(());
     }
-    let (share_cards, shares): (Vec<&str>, Vec<i64>) = cards
+    let touched: Vec<(&str, &CardChange<'_>)> = cards
         .iter()
-        .filter(|(_, c)| c.share != 0 || c.directory.is_some())
-        .map(|(k, c)| (*k, c.share))
-        .unzip();
+        .filter(|(_, c)| c.share != 0 || c.pool != 0 || c.directory.is_some())
+        .map(|(k, c)| (*k, c))
+        .collect();
+    let share_cards: Vec<&str> = touched.iter().map(|(k, _)| *k).collect();
+    let shares: Vec<i64> = touched.iter().map(|(_, c)| c.share).collect();
+    let released: Vec<i64> = touched.iter().map(|(_, c)| c.pool).collect();
     // A row of 0 first, then the delta: an upsert would check a negative delta against the
     // table's `minutes >= 0` before it found the row. Only this counter writes its shares, one
     // push at a time, so nothing comes between the two.
@@ -67,9 +70,10 @@ pub(super) fn publish(
     )
     .map_err(sql("the cards' shares"))?;
     tx.execute(
-        "UPDATE hb_shares s SET minutes = s.minutes + t.m
-         FROM unnest($2::TEXT[], $3::BIGINT[]) AS t (c, m) WHERE s.card = t.c AND s.counter = $1 AND t.m <> 0",
-        &[&code, &share_cards, &shares],
+        "UPDATE hb_shares s SET minutes = s.minutes + t.m, released = s.released + t.r
+         FROM unnest($2::TEXT[], $3::BIGINT[], $4::BIGINT[]) AS t (c, m, r)
+         WHERE s.card = t.c AND s.counter = $1 AND (t.m <> 0 OR t.r <> 0)",
+        &[&code, &share_cards, &shares, &released],
     )
     .map_err(sql("the cards' shares"))?;
     let keys: Vec<&str> = cards.keys().copied().collect();
@@ -81,22 +85,30 @@ pub(super) fn publish(
     let tails = field(|d| d.phone_tail.clone());
     let registered: Vec<Option<chrono::NaiveDate>> =
         cards.values().map(|c| c.directory.map(|d| d.registered_on.date())).collect();
+    let persons: Vec<Option<&[u8]>> = cards.values().map(|c| c.directory.map(|d| &d.person[..])).collect();
+    let phones: Vec<Option<&[u8]>> =
+        cards.values().map(|c| c.directory.and_then(|d| d.phone_digest.as_ref()).map(|p| &p[..])).collect();
+    let ids: Vec<Option<&[u8]>> =
+        cards.values().map(|c| c.directory.and_then(|d| d.id_digest.as_ref()).map(|p| &p[..])).collect();
     let pools: Vec<i64> = cards.values().map(|c| c.pool).collect();
     // A card first registered here: its row, at position 0 until the statement below stamps
     // it (nobody sees it before this transaction commits). A card another push is registering
     // at the same time waits for that push here, before this one holds the position.
     tx.execute(
-        "INSERT INTO hb_cards (card, home, name, community, phone_tail, registered_on, pool, pos)
-         SELECT c, $1, n, o, t, r, 0, 0
-         FROM unnest($2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::DATE[]) AS u (c, n, o, t, r)
+        "INSERT INTO hb_cards (card, home, name, community, phone_tail, registered_on, person, phone_digest,
+                              id_digest, pool, pos)
+         SELECT c, $1, n, o, t, r, p, ph, i, 0, 0
+         FROM unnest($2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::DATE[], $7::BYTEA[], $8::BYTEA[], $9::BYTEA[])
+              AS u (c, n, o, t, r, p, ph, i)
          WHERE n IS NOT NULL
          ON CONFLICT (card) DO NOTHING",
-        &[&code, &keys, &names, &communities, &tails, &registered],
+        &[&code, &keys, &names, &communities, &tails, &registered, &persons, &phones, &ids],
     )
     .map_err(sql("the cards registered"))?;
     // Then every card changed, with the next position: the position's row is locked by the
     // first card's update and held to the commit. Directory fields change only by the card's
-    // home counter. Every card the batch names has its row (a counter registers a card before
+    // home counter; another counter registering the card as someone else marks it in conflict
+    // (the first such counter stays named). Every card the batch names has its row (a counter registers a card before
     // its entries name it): one missing refuses the push.
     let changed = tx
         .execute(
@@ -105,11 +117,18 @@ pub(super) fn publish(
                  name = CASE WHEN h.home = $1 AND u.n IS NOT NULL THEN u.n ELSE h.name END,
                  community = CASE WHEN h.home = $1 AND u.n IS NOT NULL THEN u.o ELSE h.community END,
                  phone_tail = CASE WHEN h.home = $1 AND u.n IS NOT NULL THEN u.t ELSE h.phone_tail END,
+                 person = CASE WHEN h.home = $1 AND u.n IS NOT NULL THEN u.p ELSE h.person END,
+                 phone_digest = CASE WHEN h.home = $1 AND u.n IS NOT NULL THEN u.ph ELSE h.phone_digest END,
+                 id_digest = CASE WHEN h.home = $1 AND u.n IS NOT NULL THEN u.i ELSE h.id_digest END,
+                 conflict = CASE WHEN h.home <> $1 AND u.p IS NOT NULL
+                                      AND (u.p IS DISTINCT FROM h.person OR u.ph <> h.phone_digest OR u.i <> h.id_digest)
+                                 THEN coalesce(h.conflict, $1) ELSE h.conflict END,
                  pool = h.pool + u.d,
                  pos = (SELECT pos FROM p)
-             FROM unnest($2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::BIGINT[]) AS u (c, n, o, t, d)
+             FROM unnest($2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::BIGINT[], $7::BYTEA[],
+                         $8::BYTEA[], $9::BYTEA[]) AS u (c, n, o, t, d, p, ph, i)
              WHERE h.card = u.c",
-            &[&code, &keys, &names, &communities, &tails, &pools],
+            &[&code, &keys, &names, &communities, &tails, &pools, &persons, &phones, &ids],
         )
         .map_err(sql("the cards"))?;
     if changed != keys.len() as u64 {
@@ -135,11 +154,12 @@ impl Server {
             .client()
             .query(
                 "SELECT p.pos, c.card, c.home, c.name, c.community, c.phone_tail, c.registered_on::TEXT,
-                        c.pool, c.pos, c.counters, c.minutes
+                        c.pool, c.pos, c.counters, c.minutes, c.released, c.conflict
                  FROM hb_position p LEFT JOIN LATERAL (
-                     SELECT h.*, s.counters, s.minutes FROM hb_cards h
+                     SELECT h.*, s.counters, s.minutes, s.released FROM hb_cards h
                      LEFT JOIN LATERAL (SELECT array_agg(counter ORDER BY counter) AS counters,
-                                               array_agg(minutes ORDER BY counter) AS minutes
+                                               array_agg(minutes ORDER BY counter) AS minutes,
+                                               array_agg(released ORDER BY counter) AS released
                                         FROM hb_shares WHERE card = h.card) s ON true
                      WHERE h.pos > $1 ORDER BY h.pos, h.card) c ON true",
                 &[&after],
@@ -152,6 +172,7 @@ impl Server {
                 let card: Option<String> = r.get(1);
                 let counters: Vec<String> = r.get::<_, Option<Vec<String>>>(9).unwrap_or_default();
                 let minutes: Vec<i64> = r.get::<_, Option<Vec<i64>>>(10).unwrap_or_default();
+                let released: Vec<i64> = r.get::<_, Option<Vec<i64>>>(11).unwrap_or_default();
                 Some(CardRow {
                     card: card?,
                     home: r.get(2),
@@ -162,10 +183,11 @@ impl Server {
                     pool: r.get::<_, i64>(7) as u64,
                     shares: counters
                         .into_iter()
-                        .zip(minutes)
-                        .map(|(counter, m)| Share { counter, minutes: m as u64 })
+                        .zip(minutes.into_iter().zip(released))
+                        .map(|(counter, (m, released))| Share { counter, minutes: m as u64, released })
                         .collect(),
                     pos: r.get::<_, i64>(8) as u64,
+                    conflict: r.get(12),
                 })
             })
             .collect();
@@ -213,12 +235,17 @@ pub(super) fn backfill(tx: &mut postgres::Transaction<'_>) -> Result<usize, City
             }
         }
     }
-    let mut cards: Vec<(String, String, DirectoryRow)> = Vec::with_capacity(registrations.len());
+    let mut cards: Vec<(String, String, DirectoryRow, Option<String>)> =
+        Vec::with_capacity(registrations.len());
     for (card, by_counter) in registrations {
-        let home = by_counter.into_iter().min_by(|a, b| (a.1.0, &a.0).cmp(&(b.1.0, &b.0)));
-        if let Some((counter, (_, d))) = home {
-            cards.push((card, counter, d));
-        }
+        let home = by_counter.iter().min_by(|a, b| (a.1.0, a.0).cmp(&(b.1.0, b.0))).map(|(c, _)| c.clone());
+        let Some(home) = home else { continue };
+        let d = by_counter[&home].1.clone();
+        let conflict = by_counter
+            .iter()
+            .find(|(c, (_, other))| **c != home && other.person != d.person)
+            .map(|(c, _)| c.clone());
+        cards.push((card, home, d, conflict));
     }
     let keys: Vec<&str> = cards.iter().map(|c| c.0.as_str()).collect();
     let homes: Vec<&str> = cards.iter().map(|c| c.1.as_str()).collect();
@@ -226,20 +253,40 @@ pub(super) fn backfill(tx: &mut postgres::Transaction<'_>) -> Result<usize, City
     let communities: Vec<&str> = cards.iter().map(|c| c.2.community.as_str()).collect();
     let tails: Vec<&str> = cards.iter().map(|c| c.2.phone_tail.as_str()).collect();
     let registered: Vec<chrono::NaiveDate> = cards.iter().map(|c| c.2.registered_on.date()).collect();
+    let persons: Vec<&[u8]> = cards.iter().map(|c| &c.2.person[..]).collect();
+    let phones: Vec<Option<&[u8]>> =
+        cards.iter().map(|c| c.2.phone_digest.as_ref().map(|p| &p[..])).collect();
+    let ids: Vec<Option<&[u8]>> = cards.iter().map(|c| c.2.id_digest.as_ref().map(|p| &p[..])).collect();
+    let conflicts: Vec<Option<&str>> = cards.iter().map(|c| c.3.as_deref()).collect();
     tx.execute(
-        "INSERT INTO hb_cards (card, home, name, community, phone_tail, registered_on, pool, pos)
-         SELECT u.c, u.h, u.n, u.o, u.t, u.r, coalesce(p.pool, 0), 1
-         FROM unnest($1::TEXT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::DATE[])
-              AS u (c, h, n, o, t, r)
+        "INSERT INTO hb_cards (card, home, name, community, phone_tail, registered_on, person, phone_digest,
+                              id_digest, conflict, pool, pos)
+         SELECT u.c, u.h, u.n, u.o, u.t, u.r, u.p, u.ph, u.i, u.x, coalesce(p.pool, 0), 1
+         FROM unnest($1::TEXT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::DATE[], $8::BYTEA[], $9::TEXT[],
+                     $10::BYTEA[], $11::BYTEA[]) AS u (c, h, n, o, t, r, p, x, ph, i)
          LEFT JOIN (SELECT card, -sum(minutes)::BIGINT AS pool FROM hb_entries
                     WHERE kind = ANY($7) GROUP BY card) p ON p.card = u.c",
-        &[&keys, &homes, &names, &communities, &tails, &registered, &POOL_KINDS.to_vec()],
+        &[
+            &keys,
+            &homes,
+            &names,
+            &communities,
+            &tails,
+            &registered,
+            &POOL_KINDS.to_vec(),
+            &persons,
+            &conflicts,
+            &phones,
+            &ids,
+        ],
     )
     .map_err(sql("the cards"))?;
     tx.execute(
-        "INSERT INTO hb_shares (card, counter, minutes)
-         SELECT card, counter, sum(minutes)::BIGINT FROM hb_entries GROUP BY card, counter",
-        &[],
+        "INSERT INTO hb_shares (card, counter, minutes, released)
+         SELECT card, counter, sum(minutes)::BIGINT,
+                coalesce(-sum(minutes) FILTER (WHERE kind = ANY($1)), 0)::BIGINT
+         FROM hb_entries GROUP BY card, counter",
+        &[&POOL_KINDS.to_vec()],
     )
     .map_err(sql("the cards' shares"))?;
     tx.execute("UPDATE hb_position SET pos = 1", &[]).map_err(sql("the city's position"))?;

@@ -165,3 +165,18 @@ CREATE TABLE IF NOT EXISTS hb_shares (
     minutes BIGINT NOT NULL CHECK (minutes >= 0),
     PRIMARY KEY (card, counter)
 );
+
+-- What each counter handed to a card's pool, net: its releases less the grants it journalled
+-- (negative for a counter granted more than it released). A card's pool is the sum; a counter
+-- adds its own releases since its last push to the pool it pulled.
+ALTER TABLE hb_shares ADD COLUMN IF NOT EXISTS released BIGINT NOT NULL DEFAULT 0;
+
+-- A card two counters registered as different people: digests of the home's registration
+-- (`person`: name and community; the full phone and ID number when on file — kept here, never
+-- sent to a counter), and `conflict`, the first other counter whose registration contradicts
+-- them (another name or community, or a phone or ID number both have and that differ; an
+-- adoption copies neither). A counter adopts no card in conflict: an admin settles it first.
+ALTER TABLE hb_cards ADD COLUMN IF NOT EXISTS person BYTEA;
+ALTER TABLE hb_cards ADD COLUMN IF NOT EXISTS phone_digest BYTEA;
+ALTER TABLE hb_cards ADD COLUMN IF NOT EXISTS id_digest BYTEA;
+ALTER TABLE hb_cards ADD COLUMN IF NOT EXISTS conflict TEXT;

@@ -121,14 +121,21 @@ pub fn sync_service(url: &str, bank: &Bank, float: Minutes) -> Result<Synced, Sy
 }
 
 /// A counter's syncs through the city service, round after round: one client (its key read
-/// once, its connection and the counters list it last received kept) and the last seq whose
-/// shares were looked at, so a round looks only at the volunteers entries since then moved.
-/// An idle round is one request (the counters list, unchanged: a 304).
+/// once, its connection kept), this counter's head on the service as last pushed, and the last
+/// seq whose shares were looked at, so a round looks only at the volunteers entries since then
+/// moved. A round starts with the city's directory past this counter's position (one range
+/// read on the service); while the city has not moved and the last round ended whole, that is
+/// all an idle round asks. Otherwise it reads the counters list and pulls the other counters'
+/// events as before.
 pub struct ServiceSync {
     client: super::CityClient,
     released_through: Option<u64>,
     rounds: u64,
     refused_grants: Vec<String>,
+    /// This counter's head on the service, as this session last pushed or listed it.
+    head: Option<super::wire::Head>,
+    /// The last round pulled every counter whole and took the directory.
+    settled: bool,
 }
 
 /// Every this many rounds (and on the first) a round asks the service for grants this counter
@@ -138,7 +145,14 @@ const GRANTS_EVERY: u64 = 30;
 impl ServiceSync {
     pub fn new(url: &str, bank: &Bank) -> Result<ServiceSync, SyncError> {
         let client = super::CityClient::new(url, bank).map_err(SyncError::Service)?;
-        Ok(ServiceSync { client, released_through: None, rounds: 0, refused_grants: Vec::new() })
+        Ok(ServiceSync {
+            client,
+            released_through: None,
+            rounds: 0,
+            refused_grants: Vec::new(),
+            head: None,
+            settled: false,
+        })
     }
 
     /// How long this session's rounds waited for the service, all together.
@@ -147,13 +161,21 @@ impl ServiceSync {
     }
 
     pub fn sync(&mut self, bank: &Bank, float: Minutes) -> Result<Synced, SyncError> {
+        let settled = std::mem::replace(&mut self.settled, false);
         let client = &self.client;
-        let counters = client.counters().map_err(SyncError::Service)?;
-        let listed = counters
-            .counters
-            .iter()
-            .find(|c| c.code == client.code())
-            .map(super::wire::CounterEntry::as_head);
+        let (position, _) = bank.city_position().map_err(PushError::Bank)?;
+        let cards = client.cards(position).map_err(SyncError::Service)?;
+        let quiet = settled && cards.position == position && self.head.is_some();
+        let counters = match quiet {
+            true => None,
+            false => Some(client.counters().map_err(SyncError::Service)?),
+        };
+        let listed = match &counters {
+            Some(list) => {
+                list.counters.iter().find(|c| c.code == client.code()).map(super::wire::CounterEntry::as_head)
+            }
+            None => self.head.clone(),
+        };
         // A restored store first takes back what it had pushed after its backup. It asks the
         // service itself (not the list, which may be a moment old) while it is marked restored.
         let restored = bank.city_catch_up().map_err(PushError::Bank)?.is_some();
@@ -181,11 +203,30 @@ impl ServiceSync {
             }
             _ => client.push(bank)?,
         };
+        self.head = Some(own_head(bank, pushed.to)?);
         // The service holds nothing of this counter's chain this store lacks: spending is safe.
         bank.caught_up_with_city().map_err(PushError::Bank)?;
-        let pulled = client.pull_with(bank, &counters)?;
+        let pulled = match &counters {
+            Some(list) => client.pull_with(bank, list)?,
+            None => {
+                bank.mark_city_pulled().map_err(PushError::Bank)?;
+                Pulled::default()
+            }
+        };
+        client.take_cards(bank, position, cards)?;
+        self.settled = pulled.stopped.is_empty();
         Ok(Synced { pushed, pulled, refused_grants: std::mem::take(&mut self.refused_grants) })
     }
+}
+
+/// This counter's head on the service once it pushed to `seq`: its own event there.
+fn own_head(bank: &Bank, seq: u64) -> Result<super::wire::Head, PushError> {
+    if seq == 0 {
+        return Ok(super::wire::Head { seq, hash: vec![0; 32] });
+    }
+    let (_, value) = bank.stored_events_from(seq).next().transpose()?.ok_or(PushError::Damaged(seq))?;
+    let hash = crate::bank::StoredEvent::split(&value).ok_or(PushError::Damaged(seq))?.hash();
+    Ok(super::wire::Head { seq, hash: hash.to_vec() })
 }
 
 /// What the background loop tells the counter after each round.

@@ -319,12 +319,18 @@ pub struct CardRow {
     /// Each counter's share of the card's hours, in minutes, by counter code.
     pub shares: Vec<Share>,
     pub pos: u64,
+    /// Another counter that registered the card as someone else: nobody adopts it until an
+    /// admin settles it.
+    #[serde(default)]
+    pub conflict: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Share {
     pub counter: String,
     pub minutes: u64,
+    /// What this counter handed to the card's pool, net of the grants it journalled.
+    pub released: i64,
 }
 
 impl CardRow {

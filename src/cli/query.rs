@@ -32,7 +32,7 @@ pub fn balance(store: Option<PathBuf>, a: CardArgs) -> CliResult {
     // A volunteer registered at another counter only has a city balance here.
     let v = match bank.find_card(&card) {
         Ok(v) => v,
-        Err(e) => match bank.city_registrations(&card)?.into_iter().next() {
+        Err(e) => match bank.city_listing(&card)? {
             Some(elsewhere) => crate::bank::VolunteerView {
                 id: 0,
                 volunteer: elsewhere.record,

@@ -5,6 +5,8 @@ pub mod backup;
 mod city;
 pub use city::{CityAccount, CityCounter, CityVolunteer, PinnedKey, RemoteError};
 pub mod codec;
+mod directory;
+pub use directory::{DirectoryCard, DirectoryShare};
 mod journal_copy;
 pub mod keys;
 mod local;
@@ -222,6 +224,8 @@ pub struct Store {
     trees: Vec<sled::Tree>,
     /// `tree::CITY`, in order.
     city_trees: Vec<sled::Tree>,
+    /// The city's directory and balances as last pulled (`store::directory`).
+    directory: sled::Tree,
     /// Held for the life of the store: the OS lock that makes us the only owner.
     _lock: File,
     /// Serialises writers in this process so sled never has to retry our transactions, and
@@ -266,20 +270,22 @@ impl Store {
         let config = sled_config(&sled_dir);
         let sled_existed = sled_dir.join("db").exists();
         remove_unfinished_snapshots(&sled_dir);
-        let (db, trees, city_trees) = guard_sled(dir, || {
+        let (db, trees, city_trees, directory) = guard_sled(dir, || {
             let db = open_sled(&config, dir)?;
             let open = |set: &[tree::TreeId]| {
                 set.iter().map(|t| db.open_tree(t.name)).collect::<Result<Vec<_>, _>>()
             };
             let trees = open(&tree::ALL)?;
             let city_trees = open(&tree::CITY)?;
-            Ok((db, trees, city_trees))
+            let directory = db.open_tree(directory::DIRECTORY)?;
+            Ok((db, trees, city_trees, directory))
         })?;
         let mut store = Store {
             dir: dir.to_path_buf(),
             db,
             trees,
             city_trees,
+            directory,
             _lock: lock,
             write_gate: Mutex::new(None),
             loosened: Vec::new(),

@@ -22,6 +22,25 @@ use common::*;
 use hourbank::city::{Background, Period, Server};
 use hourbank::domain::{Minutes, Name};
 
+/// Bytes of every file under `path`.
+fn dir_size(path: &std::path::Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(path) else { return 0 };
+    entries
+        .flatten()
+        .map(|e| match e.file_type() {
+            Ok(t) if t.is_dir() => dir_size(&e.path()),
+            _ => e.metadata().map_or(0, |m| m.len()),
+        })
+        .sum()
+}
+
+/// The median of five runs of `f`.
+fn median(f: impl Fn() -> Duration) -> Duration {
+    let mut runs: Vec<Duration> = (0..5).map(|_| f()).collect();
+    runs.sort();
+    runs[2]
+}
+
 fn per_s(n: u64, t: Duration) -> f64 {
     n as f64 / t.as_secs_f64()
 }
@@ -90,6 +109,52 @@ fn main() {
         per_s(entries, import),
         import.as_secs_f64() / pull.as_secs_f64() * pulled.events() as f64 / entries as f64
     );
+
+    // Joining with the city's directory (need to know): one range read through the service,
+    // taken in one batch, against the event pull above; the store's growth beside it; then one
+    // balance of a volunteer registered elsewhere, the whole process, against a local one.
+    let b_grown = dir_size(&dir.path().join("b"));
+    let (service, service_url) = start_service(&url);
+    let c_store = dir.path().join("c");
+    let c = coded_bank(&c_store, "BENCH-C");
+    enroll(&url, &c);
+    let empty = dir_size(&c_store);
+    let client = hourbank::city::CityClient::new(&service_url, &c).unwrap();
+    let t = Instant::now();
+    let answer = client.cards(0).unwrap();
+    let fetched = t.elapsed();
+    let cards = client.take_cards(&c, 0, answer).unwrap();
+    let join = t.elapsed();
+    drop(client);
+    drop(c);
+    let c_grown = dir_size(&c_store).saturating_sub(empty);
+    println!(
+        "| join: the city's directory, {cards} cards (one range read, {fetched:.1?} of it the answer) | {join:.1?}, store +{} MB | the event pull above: {pull:.1?}, store {} MB | **{:.1}× faster, {:.0}× smaller** (target ≤ 10 s, ≤ 50 MB) |",
+        c_grown / 1_000_000,
+        b_grown / 1_000_000,
+        pull.as_secs_f64() / join.as_secs_f64(),
+        b_grown as f64 / c_grown.max(1) as f64
+    );
+    let card = a.volunteers().next().unwrap().unwrap().volunteer.card;
+    let whole = |store: &std::path::Path| {
+        let t = Instant::now();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_hourbank"))
+            .arg("--store")
+            .arg(store)
+            .args(["balance", card.as_str()])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        t.elapsed()
+    };
+    drop(a);
+    let (remote, local) = (median(|| whole(&c_store)), median(|| whole(&a_store)));
+    println!(
+        "| `balance` of a volunteer registered elsewhere, whole process | {remote:.0?} | the same at the counter that registered them: {local:.0?} | {:.2}× local (target ≤ 1×) |",
+        remote.as_secs_f64() / local.as_secs_f64()
+    );
+    let a = hourbank::bank::Bank::open(&a_store).unwrap();
+    drop(service);
 
     // City report vs local report, the month with the most entries (the data's last month).
     let last_day = a.journal().last().unwrap().map(|e| hourbank::report::booking_day(&e)).unwrap();

@@ -57,8 +57,7 @@ impl Find {
         for hit in index.search(q, LIMIT) {
             let found = if hit.id == ELSEWHERE {
                 let card = CardNo::parse(index.card_of(&hit)).ok();
-                let elsewhere =
-                    card.and_then(|c| bank.city_registrations(&c).ok()).and_then(|v| v.into_iter().next());
+                let elsewhere = card.and_then(|c| bank.city_listing(&c).ok().flatten());
                 elsewhere.map(|v| VolunteerView {
                     id: ELSEWHERE,
                     volunteer: v.record,
