@@ -65,7 +65,7 @@ fn concurrent_pushes_reach_a_puller_once_each_and_none_is_skipped() {
             loop {
                 // Read `done` before the pull: the pull after the last push is the last.
                 let finished = done.load(Ordering::SeqCst);
-                let Cards { position, cards } = client.cards(after).unwrap();
+                let Cards { position, cards, .. } = client.cards(after).unwrap();
                 assert!(position >= after, "the position went back: {after} -> {position}");
                 for card in cards {
                     assert!(
@@ -215,4 +215,40 @@ fn city_init_derives_the_directory_of_a_city_that_had_none() {
     assert_eq!(client.cards(0).unwrap(), derived, "a second init changes nothing");
     let (code, out, err) = hourbank(&stores[0], &["city", "check", "--url", &db.url], "");
     assert_eq!(code, 0, "{out}{err}");
+}
+
+/// Offline, a counter finds any volunteer of the city from its copy of the directory — by card,
+/// name, pinyin, initials and phone tail — and records hours for them: the deposit registers
+/// them here with the directory's fields only (no phone, no ID number), and their city balance
+/// adds up.
+#[test]
+fn offline_the_directory_finds_city_volunteers_and_hours_are_recorded_for_them() {
+    let Some(db) = pg::database("cards_offline") else { return };
+    city_init(&db.url);
+    let service = start(&db.url);
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (counter(dir.path(), "JH-A-01", 1), bare_counter(dir.path(), "JH-B-01"));
+    let (a, b) = (Bank::open(&a).unwrap(), Bank::open(&b).unwrap());
+    enroll(&db.url, &a);
+    enroll(&db.url, &b);
+    let keep = hourbank::domain::Minutes::new(u32::MAX);
+    hourbank::city::ServiceSync::new(&url(&service), &a).unwrap().sync(&a, keep).unwrap();
+    hourbank::city::ServiceSync::new(&url(&service), &b).unwrap().sync(&b, keep).unwrap();
+    drop(service);
+
+    let mut index = b.search_index().unwrap();
+    for query in ["JH000001", "陈华佩", "chenhuapei", "chp", "8000"] {
+        let hits = index.search(query, 10);
+        assert!(
+            hits.iter().any(|h| h.id == hourbank::search::ELSEWHERE && index.card_of(h) == "JH000001"),
+            "{query} finds the volunteer registered at A"
+        );
+    }
+    let sorting = b.find_activity("垃圾分类督导").unwrap().0;
+    b.deposit(&admin(), None, &deposit("JH000001", sorting, 60)).unwrap();
+    let here = b.find_card(&card("JH000001")).unwrap();
+    assert_eq!(here.volunteer.name.as_str(), "陈华佩");
+    assert_eq!((here.volunteer.phone, here.volunteer.id_number), (None, None), "the directory's fields only");
+    let city = b.city_balance(&card("JH000001")).unwrap();
+    assert_eq!((city.here, city.total()), (60, 30 + 60), "A's 30 minutes and B's 60");
 }

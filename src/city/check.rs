@@ -175,6 +175,9 @@ impl Server {
                      SELECT card, (-sum(minutes) FILTER (WHERE kind IN ('city_release', 'city_grant')))::BIGINT AS pool
                      FROM hb_entries GROUP BY card) e ON e.card = c.card
                  WHERE c.card IS NULL OR c.pool <> coalesce(e.pool, 0) OR c.pos > (SELECT pos FROM hb_position)
+                 UNION ALL
+                 SELECT card, pool, pool, false, true FROM hb_cards c
+                 WHERE EXISTS (SELECT 1 FROM hb_shares s WHERE s.card = c.card AND s.pos > (SELECT pos FROM hb_position))
                  ORDER BY 1",
                 &[],
             )

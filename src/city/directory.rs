@@ -60,60 +60,103 @@ pub(super) fn publish(
     let share_cards: Vec<&str> = touched.iter().map(|(k, _)| *k).collect();
     let shares: Vec<i64> = touched.iter().map(|(_, c)| c.share).collect();
     let released: Vec<i64> = touched.iter().map(|(_, c)| c.pool).collect();
-    // A row of 0 first, then the delta: an upsert would check a negative delta against the
-    // table's `minutes >= 0` before it found the row. Only this counter writes its shares, one
-    // push at a time, so nothing comes between the two.
+    // Every card the batch touches has a share of this counter's: stamping the shares with the
+    // next position marks the cards changed. Shares that grow (or stay): one upsert, which takes
+    // the position (its row's lock is held to the commit). A share that shrinks is updated in
+    // place: its row is there (a counter spends only what it holds), and an upsert would check
+    // the negative delta against `minutes >= 0` before finding the row. Only this counter writes
+    // its shares, one push at a time.
+    //
+    // A card first registered here needs its row before the shares name it: inserted first, at
+    // position 0 until stamped below (nobody sees it before this transaction commits). A card
+    // another push is registering at the same time waits for that push here, before this one
+    // holds the position; cards are inserted in card order, so two such pushes cannot wait
+    // for each other.
+    let registered: Vec<(&str, &DirectoryRow)> =
+        cards.iter().filter_map(|(k, c)| c.directory.map(|d| (*k, d))).collect();
+    if !registered.is_empty() {
+        let keys: Vec<&str> = registered.iter().map(|(k, _)| *k).collect();
+        let text =
+            |f: fn(&DirectoryRow) -> &str| -> Vec<&str> { registered.iter().map(|(_, d)| f(d)).collect() };
+        let days: Vec<chrono::NaiveDate> = registered.iter().map(|(_, d)| d.registered_on.date()).collect();
+        let persons: Vec<&[u8]> = registered.iter().map(|(_, d)| &d.person[..]).collect();
+        let phones: Vec<Option<&[u8]>> =
+            registered.iter().map(|(_, d)| d.phone_digest.as_ref().map(|p| &p[..])).collect();
+        let ids: Vec<Option<&[u8]>> =
+            registered.iter().map(|(_, d)| d.id_digest.as_ref().map(|p| &p[..])).collect();
+        tx.execute(
+            "INSERT INTO hb_cards (card, home, name, community, phone_tail, registered_on, person, phone_digest,
+                                  id_digest, pool, pos)
+             SELECT c, $1, n, o, t, r, p, ph, i, 0, 0
+             FROM unnest($2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::DATE[], $7::BYTEA[], $8::BYTEA[], $9::BYTEA[])
+                  AS u (c, n, o, t, r, p, ph, i)
+             ON CONFLICT (card) DO NOTHING",
+            &[
+                &code,
+                &keys,
+                &text(|d| &d.name),
+                &text(|d| &d.community),
+                &text(|d| &d.phone_tail),
+                &days,
+                &persons,
+                &phones,
+                &ids,
+            ],
+        )
+        .map_err(sql("the cards registered"))?;
+    }
     tx.execute(
-        "INSERT INTO hb_shares (card, counter, minutes)
-         SELECT c, $1, 0 FROM unnest($2::TEXT[]) AS t (c) ON CONFLICT (card, counter) DO NOTHING",
-        &[&code, &share_cards],
-    )
-    .map_err(sql("the cards' shares"))?;
-    tx.execute(
-        "UPDATE hb_shares s SET minutes = s.minutes + t.m, released = s.released + t.r
-         FROM unnest($2::TEXT[], $3::BIGINT[], $4::BIGINT[]) AS t (c, m, r)
-         WHERE s.card = t.c AND s.counter = $1 AND (t.m <> 0 OR t.r <> 0)",
+        "WITH p AS (UPDATE hb_position SET pos = pos + 1 RETURNING pos)
+         INSERT INTO hb_shares (card, counter, minutes, released, pos)
+         SELECT c, $1, m, r, (SELECT pos FROM p)
+         FROM unnest($2::TEXT[], $3::BIGINT[], $4::BIGINT[]) AS t (c, m, r) WHERE m >= 0
+         ON CONFLICT (card, counter) DO UPDATE
+             SET minutes = hb_shares.minutes + excluded.minutes,
+                 released = hb_shares.released + excluded.released, pos = excluded.pos",
         &[&code, &share_cards, &shares, &released],
     )
     .map_err(sql("the cards' shares"))?;
-    let keys: Vec<&str> = cards.keys().copied().collect();
-    let field = |f: fn(&DirectoryRow) -> String| -> Vec<Option<String>> {
-        cards.values().map(|c| c.directory.map(f)).collect()
+    if shares.iter().any(|m| *m < 0) {
+        tx.execute(
+            "UPDATE hb_shares s SET minutes = s.minutes + t.m, released = s.released + t.r,
+                                    pos = (SELECT pos FROM hb_position)
+             FROM unnest($2::TEXT[], $3::BIGINT[], $4::BIGINT[]) AS t (c, m, r)
+             WHERE t.m < 0 AND s.card = t.c AND s.counter = $1",
+            &[&code, &share_cards, &shares, &released],
+        )
+        .map_err(sql("the cards' shares"))?;
+    }
+    // Then the cards whose own fields change — directory fields (only by the card's home
+    // counter; another counter registering the card as someone else marks it in conflict, the
+    // first such counter staying named) or the pool — at the position just taken. Each has its
+    // row (a counter registers a card before its entries name it): one missing refuses the push.
+    let (own, keys) = (
+        |c: &CardChange<'_>| c.directory.is_some() || c.pool != 0,
+        cards
+            .iter()
+            .filter(|(_, c)| c.directory.is_some() || c.pool != 0)
+            .map(|(k, _)| *k)
+            .collect::<Vec<_>>(),
+    );
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let changes: Vec<&CardChange<'_>> = cards.values().filter(|c| own(c)).collect();
+    let column = |f: fn(&DirectoryRow) -> String| -> Vec<Option<String>> {
+        changes.iter().map(|c| c.directory.map(f)).collect()
     };
-    let names = field(|d| d.name.clone());
-    let communities = field(|d| d.community.clone());
-    let tails = field(|d| d.phone_tail.clone());
-    let registered: Vec<Option<chrono::NaiveDate>> =
-        cards.values().map(|c| c.directory.map(|d| d.registered_on.date())).collect();
-    let persons: Vec<Option<&[u8]>> = cards.values().map(|c| c.directory.map(|d| &d.person[..])).collect();
-    let phones: Vec<Option<&[u8]>> =
-        cards.values().map(|c| c.directory.and_then(|d| d.phone_digest.as_ref()).map(|p| &p[..])).collect();
-    let ids: Vec<Option<&[u8]>> =
-        cards.values().map(|c| c.directory.and_then(|d| d.id_digest.as_ref()).map(|p| &p[..])).collect();
-    let pools: Vec<i64> = cards.values().map(|c| c.pool).collect();
-    // A card first registered here: its row, at position 0 until the statement below stamps
-    // it (nobody sees it before this transaction commits). A card another push is registering
-    // at the same time waits for that push here, before this one holds the position.
-    tx.execute(
-        "INSERT INTO hb_cards (card, home, name, community, phone_tail, registered_on, person, phone_digest,
-                              id_digest, pool, pos)
-         SELECT c, $1, n, o, t, r, p, ph, i, 0, 0
-         FROM unnest($2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::DATE[], $7::BYTEA[], $8::BYTEA[], $9::BYTEA[])
-              AS u (c, n, o, t, r, p, ph, i)
-         WHERE n IS NOT NULL
-         ON CONFLICT (card) DO NOTHING",
-        &[&code, &keys, &names, &communities, &tails, &registered, &persons, &phones, &ids],
-    )
-    .map_err(sql("the cards registered"))?;
-    // Then every card changed, with the next position: the position's row is locked by the
-    // first card's update and held to the commit. Directory fields change only by the card's
-    // home counter; another counter registering the card as someone else marks it in conflict
-    // (the first such counter stays named). Every card the batch names has its row (a counter registers a card before
-    // its entries name it): one missing refuses the push.
+    let (names, communities, tails) =
+        (column(|d| d.name.clone()), column(|d| d.community.clone()), column(|d| d.phone_tail.clone()));
+    let digest = |f: fn(&DirectoryRow) -> Option<&[u8; 32]>| -> Vec<Option<&[u8]>> {
+        changes.iter().map(|c| c.directory.and_then(f).map(|p| &p[..])).collect()
+    };
+    let persons = digest(|d| Some(&d.person));
+    let phones = digest(|d| d.phone_digest.as_ref());
+    let ids = digest(|d| d.id_digest.as_ref());
+    let pools: Vec<i64> = changes.iter().map(|c| c.pool).collect();
     let changed = tx
         .execute(
-            "WITH p AS (UPDATE hb_position SET pos = pos + 1 RETURNING pos)
-             UPDATE hb_cards h SET
+            "UPDATE hb_cards h SET
                  name = CASE WHEN h.home = $1 AND u.n IS NOT NULL THEN u.n ELSE h.name END,
                  community = CASE WHEN h.home = $1 AND u.n IS NOT NULL THEN u.o ELSE h.community END,
                  phone_tail = CASE WHEN h.home = $1 AND u.n IS NOT NULL THEN u.t ELSE h.phone_tail END,
@@ -124,7 +167,7 @@ pub(super) fn publish(
                                       AND (u.p IS DISTINCT FROM h.person OR u.ph <> h.phone_digest OR u.i <> h.id_digest)
                                  THEN coalesce(h.conflict, $1) ELSE h.conflict END,
                  pool = h.pool + u.d,
-                 pos = (SELECT pos FROM p)
+                 pos = (SELECT pos FROM hb_position)
              FROM unnest($2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::BIGINT[], $7::BYTEA[],
                          $8::BYTEA[], $9::BYTEA[]) AS u (c, n, o, t, d, p, ph, i)
              WHERE h.card = u.c",
@@ -146,22 +189,26 @@ pub(super) fn publish(
 
 impl Server {
     /// The cards changed after position `after`, and the position they are as of: one
-    /// statement (one snapshot), one range read of `hb_cards` by position, whatever the number
-    /// of counters.
+    /// statement (one snapshot), range reads of the shares' and cards' positions, whatever the
+    /// number of counters.
     pub fn cards_after(&mut self, after: u64) -> Result<Cards, CityError> {
         let after = i64::try_from(after).unwrap_or(i64::MAX);
         let rows = self
             .client()
             .query(
                 "SELECT p.pos, c.card, c.home, c.name, c.community, c.phone_tail, c.registered_on::TEXT,
-                        c.pool, c.pos, c.counters, c.minutes, c.released, c.conflict
+                        c.pool, c.changed, c.counters, c.minutes, c.released, c.conflict
                  FROM hb_position p LEFT JOIN LATERAL (
-                     SELECT h.*, s.counters, s.minutes, s.released FROM hb_cards h
+                     SELECT h.*, s.counters, s.minutes, s.released, greatest(h.pos, s.pos) AS changed
+                     FROM (SELECT card FROM hb_shares WHERE pos > $1
+                           UNION SELECT card FROM hb_cards WHERE pos > $1) AS moved
+                     JOIN hb_cards h ON h.card = moved.card
                      LEFT JOIN LATERAL (SELECT array_agg(counter ORDER BY counter) AS counters,
                                                array_agg(minutes ORDER BY counter) AS minutes,
-                                               array_agg(released ORDER BY counter) AS released
+                                               array_agg(released ORDER BY counter) AS released,
+                                               max(pos) AS pos
                                         FROM hb_shares WHERE card = h.card) s ON true
-                     WHERE h.pos > $1 ORDER BY h.pos, h.card) c ON true",
+                     ORDER BY changed, h.card) c ON true",
                 &[&after],
             )
             .map_err(sql("the cards"))?;
@@ -191,7 +238,7 @@ impl Server {
                 })
             })
             .collect();
-        Ok(Cards { position, cards })
+        Ok(Cards { position, cards, head: None })
     }
 }
 
@@ -282,9 +329,9 @@ pub(super) fn backfill(tx: &mut postgres::Transaction<'_>) -> Result<usize, City
     )
     .map_err(sql("the cards"))?;
     tx.execute(
-        "INSERT INTO hb_shares (card, counter, minutes, released)
+        "INSERT INTO hb_shares (card, counter, minutes, released, pos)
          SELECT card, counter, sum(minutes)::BIGINT,
-                coalesce(-sum(minutes) FILTER (WHERE kind = ANY($1)), 0)::BIGINT
+                coalesce(-sum(minutes) FILTER (WHERE kind = ANY($1)), 0)::BIGINT, 1
          FROM hb_entries GROUP BY card, counter",
         &[&POOL_KINDS.to_vec()],
     )

@@ -180,3 +180,10 @@ ALTER TABLE hb_cards ADD COLUMN IF NOT EXISTS person BYTEA;
 ALTER TABLE hb_cards ADD COLUMN IF NOT EXISTS phone_digest BYTEA;
 ALTER TABLE hb_cards ADD COLUMN IF NOT EXISTS id_digest BYTEA;
 ALTER TABLE hb_cards ADD COLUMN IF NOT EXISTS conflict TEXT;
+
+-- The position each share last changed at: a push stamps the shares it changes (every card it
+-- touches has one of this counter's), and the card's own row only when its directory fields or
+-- pool change, so a deposit writes one narrow row, not the card's. A card changed after a
+-- position is one whose row or any share carries a later one.
+ALTER TABLE hb_shares ADD COLUMN IF NOT EXISTS pos BIGINT NOT NULL DEFAULT 0;
+CREATE INDEX IF NOT EXISTS hb_shares_pos ON hb_shares (pos);

@@ -15,6 +15,9 @@ use crate::domain::Minutes;
 pub struct Synced {
     pub pushed: Pushed,
     pub pulled: Pulled,
+    /// Cards of the city's directory taken, and the city-wide position this counter's copy is
+    /// as of (through the service; `(0, 0)` otherwise).
+    pub directory: (usize, u64),
     /// Grant rows the server holds for this counter that it never asked for: reported, never
     /// credited (see `settle`).
     pub refused_grants: Vec<String>,
@@ -72,7 +75,7 @@ impl Server {
         // it is missing here, so spending is safe again after a restore.
         bank.caught_up_with_city().map_err(PushError::Bank)?;
         let pulled = self.pull(bank, &pushed.code)?;
-        Ok(Synced { pushed, pulled, refused_grants })
+        Ok(Synced { pushed, pulled, directory: (0, 0), refused_grants })
     }
 }
 
@@ -164,8 +167,8 @@ impl ServiceSync {
         let settled = std::mem::replace(&mut self.settled, false);
         let client = &self.client;
         let (position, _) = bank.city_position().map_err(PushError::Bank)?;
-        let cards = client.cards(position).map_err(SyncError::Service)?;
-        let quiet = settled && cards.position == position && self.head.is_some();
+        let mut cards = client.cards(position).map_err(SyncError::Service)?;
+        let quiet = settled && cards.position == position && (cards.head.is_some() || self.head.is_some());
         let counters = match quiet {
             true => None,
             false => Some(client.counters().map_err(SyncError::Service)?),
@@ -174,7 +177,9 @@ impl ServiceSync {
             Some(list) => {
                 list.counters.iter().find(|c| c.code == client.code()).map(super::wire::CounterEntry::as_head)
             }
-            None => self.head.clone(),
+            // The service's word on this counter's head, with the directory; else as this
+            // session last pushed.
+            None => cards.head.take().or_else(|| self.head.clone()),
         };
         // A restored store first takes back what it had pushed after its backup. It asks the
         // service itself (not the list, which may be a moment old) while it is marked restored.
@@ -213,9 +218,11 @@ impl ServiceSync {
                 Pulled::default()
             }
         };
-        client.take_cards(bank, position, cards)?;
+        let taken = client.take_cards(bank, position, cards)?;
+        let (now, _) = bank.city_position().map_err(PushError::Bank)?;
         self.settled = pulled.stopped.is_empty();
-        Ok(Synced { pushed, pulled, refused_grants: std::mem::take(&mut self.refused_grants) })
+        let refused_grants = std::mem::take(&mut self.refused_grants);
+        Ok(Synced { pushed, pulled, directory: (taken, now), refused_grants })
     }
 }
 

@@ -300,6 +300,10 @@ pub struct CounterEvents {
 pub struct Cards {
     pub position: u64,
     pub cards: Vec<CardRow>,
+    /// The asking counter's own head on the service (where its next push starts), so that an
+    /// idle round is this one request.
+    #[serde(default)]
+    pub head: Option<Head>,
 }
 
 /// A card's directory fields and balances, as of its last change `pos`.

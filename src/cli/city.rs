@@ -102,6 +102,10 @@ pub fn sync(store: Option<std::path::PathBuf>, a: SyncArgs) -> CliResult {
         pulled.counters.len(),
         if from.is_empty() { String::new() } else { format!(" ({})", from.join(", ")) }
     );
+    let (cards, position) = synced.directory;
+    say!(
+        "took {cards} card(s) of the city's directory (this counter's copy is as of city position {position})"
+    );
     let refused = synced.refusals();
     if !refused.is_empty() {
         return Err(Failure { code: exit::REFUSED, message: refused.join("\n") });

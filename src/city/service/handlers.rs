@@ -140,10 +140,18 @@ pub struct CardsQuery {
 /// fields and balances — as of the position answered (one range read, however many counters).
 pub async fn cards(
     Extract(state): Extract<Arc<State>>,
-    Extension(Counter(_)): Extension<Counter>,
+    Extension(Counter(code)): Extension<Counter>,
     axum::extract::Query(q): axum::extract::Query<CardsQuery>,
 ) -> Result<Json<wire::Cards>, ApiError> {
-    Ok(Json(state.blocking(move |_, server| Ok(server.cards_after(q.after)?)).await?))
+    let answer = state
+        .blocking(move |_, server| {
+            let mut cards = server.cards_after(q.after)?;
+            // A counter enrolled and never pushed may have no row yet: no head, it pushes from 0.
+            cards.head = server_head(server, &code).ok().map(|(seq, hash)| Head { seq, hash });
+            Ok(cards)
+        })
+        .await?;
+    Ok(Json(answer))
 }
 
 /// Wants one `POST /v1/events` may name.
