@@ -206,7 +206,9 @@ impl Server {
                      LEFT JOIN LATERAL (SELECT array_agg(counter ORDER BY counter) AS counters,
                                                array_agg(minutes ORDER BY counter) AS minutes,
                                                array_agg(released ORDER BY counter) AS released,
-                                               max(pos) AS pos
+                                               -- (FILTER keeps the planner from answering
+                                               -- max by walking the position index per card)
+                                               max(pos) FILTER (WHERE pos >= 0) AS pos
                                         FROM hb_shares WHERE card = h.card) s ON true
                      ORDER BY changed, h.card) c ON true",
                 &[&after],
