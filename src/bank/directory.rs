@@ -72,3 +72,13 @@ fn digest(what: &str, parts: &[&str]) -> [u8; 32] {
     }
     *h.finalize().as_bytes()
 }
+
+/// The volunteer the event stored as `value` at `seq` registers, if it is a registration: what
+/// the city service reads back, on demand, of a counter's registration of a card.
+pub fn registered_volunteer(seq: u64, value: &[u8]) -> Result<Option<crate::domain::Volunteer>, BankError> {
+    let event = decode_stored(seq, value).map_err(StoreError::Corrupt)?;
+    Ok(match event.kind() {
+        EventKind::VolunteerRegistered(v) => Some(v.clone()),
+        _ => None,
+    })
+}

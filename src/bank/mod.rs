@@ -45,7 +45,7 @@ pub use city::{
 pub use counter_key::{
     CounterKey, PUBLIC_PREFIX, counter_key_path, create_key_file, parse_public, public_text, read_key_file,
 };
-pub use directory::{DirectoryRow, directory_row};
+pub use directory::{DirectoryRow, directory_row, registered_volunteer};
 pub use escrow::{CityGrant, Healing, shortfall};
 pub use import::{ImportError, ImportSummary, RowError};
 pub use login::LoginError;

@@ -133,7 +133,7 @@ impl CityClient {
     }
 
     /// One signed request; the answer's body when it is 2xx, else the service's refusal.
-    fn call(&self, method: &str, path: &str, body: &[u8]) -> Result<Vec<u8>, ClientError> {
+    pub(super) fn call(&self, method: &str, path: &str, body: &[u8]) -> Result<Vec<u8>, ClientError> {
         Ok(self.exchange(method, path, body, None)?.bytes)
     }
 
@@ -196,7 +196,7 @@ impl CityClient {
         Err(ClientError::Refused(refusal))
     }
 
-    fn answer<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ClientError> {
+    pub(super) fn answer<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ClientError> {
         serde_json::from_slice(bytes)
             .map_err(|e| ClientError::Connect(format!("an answer not understood: {e}")))
     }

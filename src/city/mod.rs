@@ -8,6 +8,7 @@
 
 mod check;
 mod client;
+mod details;
 mod directory;
 mod escrow;
 mod keys;
@@ -23,6 +24,7 @@ pub mod wire;
 
 pub use check::CityCheck;
 pub use client::{CityClient, ClientError, is_service_url};
+pub use details::DetailsQuery;
 pub use escrow::{GrantError, ServerGrant, Settled, grant_id};
 pub use keys::{Enrolled, EnrolledKey, Nonce};
 pub use pull::{PullError, Pulled};

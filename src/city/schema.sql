@@ -187,3 +187,15 @@ ALTER TABLE hb_cards ADD COLUMN IF NOT EXISTS conflict TEXT;
 -- position is one whose row or any share carries a later one.
 ALTER TABLE hb_shares ADD COLUMN IF NOT EXISTS pos BIGINT NOT NULL DEFAULT 0;
 CREATE INDEX IF NOT EXISTS hb_shares_pos ON hb_shares (pos);
+
+-- Who looked at a volunteer registered elsewhere: each on-demand read of a card's details and
+-- history at other counters (`GET /v1/volunteer`), by counter and staff. Counters keep only the
+-- directory; reading more is recorded here.
+CREATE TABLE IF NOT EXISTS hb_access (
+    at      TIMESTAMPTZ NOT NULL DEFAULT now(),
+    counter TEXT        NOT NULL REFERENCES hb_counters (code),
+    staff   TEXT        NOT NULL,
+    card    TEXT        NOT NULL,
+    what    TEXT        NOT NULL
+);
+CREATE INDEX IF NOT EXISTS hb_access_card ON hb_access (card, at);

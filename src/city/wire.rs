@@ -343,3 +343,52 @@ impl CardRow {
         self.pool + self.shares.iter().map(|s| s.minutes).sum::<u64>()
     }
 }
+
+/// `GET /v1/volunteer?card=C&staff=S`: what the city holds of a card beyond the directory,
+/// read on demand by staff at a counter (the service records who asked): every counter's
+/// registration of it, phone and ID number masked, and its entries at every counter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VolunteerDetails {
+    pub card: String,
+    pub registrations: Vec<Registration>,
+    pub history: Vec<HistoryRow>,
+}
+
+/// A counter's registration of a card, as registered (later edits are that counter's).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Registration {
+    pub counter: String,
+    pub name: String,
+    /// Masked as every list shows it (`138****8000`); empty when none is on file.
+    pub phone: String,
+    /// Masked (`4407**********1234`); empty when none is on file.
+    pub id_number: String,
+    pub community: String,
+    /// `YYYY-MM-DD`.
+    pub registered_on: String,
+}
+
+/// One entry of the card's, at any counter: what the city's report rows hold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryRow {
+    pub counter: String,
+    pub seq: u64,
+    /// The booking day, `YYYY-MM-DD`.
+    pub day: String,
+    pub kind: String,
+    /// For a reversal, the kind it reverses.
+    pub reverses: Option<String>,
+    /// Signed minutes: what the entry did to the card's hours at that counter.
+    pub minutes: i64,
+    pub activity: Option<String>,
+}
+
+/// `GET /v1/conflicts`: every card two counters registered as different people, with each
+/// counter's registration (masked) and what differs (`name`, `phone`, `id_number`,
+/// `community`), the asking counter's own version first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Conflict {
+    pub card: String,
+    pub differs: Vec<String>,
+    pub versions: Vec<Registration>,
+}

@@ -4,7 +4,6 @@ use clap::Subcommand;
 
 use super::{CliResult, Failure, exit};
 use crate::city::{CityError, PullError, PushError, Server, SyncError};
-use crate::domain::privacy::{mask_id_number, mask_phone};
 
 /// `hourbank sync`: push this counter's new events to the city server, then pull every other
 /// counter's.
@@ -203,6 +202,22 @@ pub enum CityCmd {
         #[arg(long, env = "HOURBANK_CITY_DB")]
         db: String,
     },
+    /// A volunteer registered elsewhere, beyond the directory: every counter's registration of
+    /// the card (phone and ID number masked) and its entries at every counter — online only,
+    /// and recorded at the city service under the staff id given
+    Volunteer {
+        /// The card number
+        card: String,
+        /// The staff member asking (recorded at the service with this counter's code)
+        #[arg(long)]
+        staff: String,
+        /// The city service [default: $HOURBANK_CITY_URL, else `[sync] url` in the settings file]
+        #[arg(long, env = "HOURBANK_CITY_URL")]
+        url: Option<String>,
+        /// Print it as JSON
+        #[arg(long)]
+        json: bool,
+    },
     /// Cards that two counters registered with different details (as of the last sync)
     Conflicts {
         /// Print the list as JSON
@@ -241,7 +256,10 @@ impl From<CityError> for Failure {
 
 pub fn run(store: Option<std::path::PathBuf>, cmd: CityCmd) -> CliResult {
     match cmd {
-        CityCmd::Conflicts { json } => conflicts(store, json)?,
+        CityCmd::Conflicts { json } => super::city_people::conflicts(store, json)?,
+        CityCmd::Volunteer { card, staff, url, json } => {
+            super::city_people::show(store, &card, &staff, city_url(url)?, json)?
+        }
         CityCmd::Check { url, city_key, json } => check(url, &city_key, json)?,
         CityCmd::Report { what, url, out, format } => city_report(what, url, out, format)?,
         CityCmd::Serve { listen, db, city_key, tls_cert, tls_key, cache } => {
@@ -260,56 +278,6 @@ pub fn run(store: Option<std::path::PathBuf>, cmd: CityCmd) -> CliResult {
                 crate::city::COUNTER_ROLE,
                 crate::city::READER_ROLE,
                 crate::city::SERVICE_ROLE
-            );
-        }
-    }
-    Ok(())
-}
-
-/// Every card registered differently at two counters, each version with what differs
-/// (personal data masked as on every list: the admin compares, then corrects the registration
-/// at the counter that has it wrong).
-fn conflicts(store: Option<std::path::PathBuf>, json: bool) -> CliResult {
-    let bank = super::open_bank(store)?;
-    let list = bank.registration_conflicts()?;
-    if json {
-        let items: Vec<serde_json::Value> = list
-            .iter()
-            .map(|c| {
-                let versions: Vec<serde_json::Value> = c
-                    .versions
-                    .iter()
-                    .map(|(code, v)| {
-                        serde_json::json!({
-                            "counter": code,
-                            "name": v.name.as_str(),
-                            "phone": v.phone.as_ref().map(|p| mask_phone(p.as_str())),
-                            "id_number": v.id_number.as_ref().map(|n| mask_id_number(n.as_str())),
-                            "community": v.community,
-                            "registered_on": v.registered_on.to_string(),
-                        })
-                    })
-                    .collect();
-                serde_json::json!({ "card_no": c.card.as_str(), "differs": c.differs(), "versions": versions })
-            })
-            .collect();
-        super::output::json(&serde_json::Value::Array(items));
-        return Ok(());
-    }
-    if list.is_empty() {
-        say!("no conflicting registrations");
-    }
-    for c in &list {
-        say!("{}: {} differ", c.card, c.differs().join(", "));
-        for (code, v) in &c.versions {
-            say!(
-                "  {:<16} {} | {} | {} | {} | {}",
-                if code.is_empty() { "(here)" } else { code.as_str() },
-                v.name,
-                v.phone.as_ref().map(|p| mask_phone(p.as_str())).unwrap_or_default(),
-                v.id_number.as_ref().map(|n| mask_id_number(n.as_str())).unwrap_or_default(),
-                v.community,
-                v.registered_on
             );
         }
     }

@@ -19,7 +19,9 @@ pub fn forwardable(command: &Command) -> bool {
         // PIN from standard input stay out (the owner's input is the counter's keyboard).
         Command::Volunteer(v) => !matches!(v, super::volunteer::VolunteerCmd::Pin { .. }),
         Command::Activity(_) | Command::Reward(_) | Command::Code(_) | Command::Sync(_) => true,
-        Command::City(super::city::CityCmd::Conflicts { .. }) => true,
+        Command::City(super::city::CityCmd::Conflicts { .. } | super::city::CityCmd::Volunteer { .. }) => {
+            true
+        }
         Command::Balance(_)
         | Command::History(_)
         | Command::Check(_)

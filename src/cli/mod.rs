@@ -12,6 +12,7 @@ mod catalog;
 mod certificate;
 pub mod city;
 mod city_admin;
+mod city_people;
 mod counter;
 mod entries;
 pub mod forward;

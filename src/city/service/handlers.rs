@@ -154,6 +154,28 @@ pub async fn cards(
     Ok(Json(answer))
 }
 
+/// `GET /v1/volunteer?card=CARD&staff=ID`: a card's registrations (masked) and history at
+/// every counter, read on demand by the calling counter's staff; the access is recorded.
+pub async fn volunteer(
+    Extract(state): Extract<Arc<State>>,
+    Extension(Counter(code)): Extension<Counter>,
+    axum::extract::Query(q): axum::extract::Query<crate::city::DetailsQuery>,
+) -> Result<Json<wire::VolunteerDetails>, ApiError> {
+    let (card, staff) = q.parse().map_err(ApiError::bad_request)?;
+    let details =
+        state.blocking(move |_, server| Ok(server.volunteer_details(&code, &staff, &card)?)).await?;
+    Ok(Json(details))
+}
+
+/// `GET /v1/conflicts`: every card registered as different people, masked, the caller's own
+/// version first.
+pub async fn conflicts(
+    Extract(state): Extract<Arc<State>>,
+    Extension(Counter(code)): Extension<Counter>,
+) -> Result<Json<Vec<wire::Conflict>>, ApiError> {
+    Ok(Json(state.blocking(move |_, server| Ok(server.conflicts(&code)?)).await?))
+}
+
 /// Wants one `POST /v1/events` may name.
 const MAX_WANTS: usize = 4096;
 

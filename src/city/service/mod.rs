@@ -64,6 +64,8 @@ fn router(state: Arc<State>) -> Router {
         .route("/v1/counters", get(handlers::counters))
         .route("/v1/events", get(handlers::events).post(handlers::events_wanted))
         .route("/v1/cards", get(handlers::cards))
+        .route("/v1/volunteer", get(handlers::volunteer))
+        .route("/v1/conflicts", get(handlers::conflicts))
         .route("/v1/grant", post(handlers::grant))
         .route("/v1/grants", get(handlers::grants))
         .route("/v1/day", get(handlers::day))

@@ -1,0 +1,169 @@
+//! People across the city, beyond the directory a counter holds: `hourbank city volunteer CARD
+//! --staff ID` (every counter's registration of a card, masked, and its entries at every
+//! counter — asked of the city service on demand; the service records who asked) and `hourbank
+//! city conflicts` (cards registered as different people).
+
+use super::{CliResult, Failure, exit};
+use crate::domain::privacy::{mask_id_number, mask_phone};
+use crate::domain::{CardNo, StaffId};
+
+pub(super) fn show(
+    store: Option<std::path::PathBuf>,
+    card: &str,
+    staff: &str,
+    url: String,
+    json: bool,
+) -> CliResult {
+    let card = CardNo::parse(card)?;
+    let staff = StaffId::parse(staff)?;
+    let bank = super::open_bank(store)?;
+    // The staff id is this counter's: the service records it beside the counter's code.
+    if !bank.staff_members()?.iter().any(|s| s.id == staff) {
+        return Err(Failure {
+            code: exit::BAD_INPUT,
+            message: format!("no staff member {staff} at this counter"),
+        });
+    }
+    let client = crate::city::CityClient::new(&url, &bank)?;
+    let details = client.volunteer_details(&card, &staff).map_err(|e| match e {
+        crate::city::ClientError::Connect(_) => Failure {
+            code: exit::STORE_UNAVAILABLE,
+            message: format!(
+                "{e}\na volunteer's details and history at other counters are read from the city service, online only; this counter holds the city's directory (name, community, phone tail, balance)"
+            ),
+        },
+        other => other.into(),
+    })?;
+    if json {
+        super::output::json(&serde_json::to_value(&details).unwrap_or_default());
+        return Ok(());
+    }
+    say!("{}: registered at {} counter(s)", details.card, details.registrations.len());
+    for r in &details.registrations {
+        say!(
+            "  {}  {} | {} | {} | {} | {}",
+            r.counter,
+            r.name,
+            r.phone,
+            r.id_number,
+            r.community,
+            r.registered_on
+        );
+    }
+    say!("{} entries at every counter:", details.history.len());
+    for h in &details.history {
+        let kind = match &h.reverses {
+            Some(of) => format!("{} of {of}", h.kind),
+            None => h.kind.clone(),
+        };
+        say!(
+            "  {}  {} #{}  {:<14} {:>+8}  {}",
+            h.day,
+            h.counter,
+            h.seq,
+            kind,
+            h.minutes,
+            h.activity.as_deref().unwrap_or("")
+        );
+    }
+    Ok(())
+}
+
+/// One card registered as different people, however it was learned: each version as
+/// `(counter, name, phone, id number, community, registered on)`, phone and ID masked.
+struct Conflict {
+    card: String,
+    differs: Vec<String>,
+    versions: Vec<[String; 6]>,
+}
+
+/// Every card registered differently at two counters, each version with what differs
+/// (personal data masked as on every list: the admin compares, then corrects the registration
+/// at the counter that has it wrong). Asked of the city service when one is set; else, or when
+/// it cannot be reached, as this counter last pulled the other counters' registrations.
+pub(super) fn conflicts(store: Option<std::path::PathBuf>, json: bool) -> CliResult {
+    let bank = super::open_bank(store)?;
+    let online = match super::city::city_url_if_any()? {
+        Some(url) => match crate::city::CityClient::new(&url, &bank).and_then(|c| c.conflicts()) {
+            Ok(list) => Some(list),
+            Err(crate::city::ClientError::Connect(e)) => {
+                eprintln!("the city service cannot be reached ({e}): listed as this counter last synced");
+                None
+            }
+            Err(e) => return Err(e.into()),
+        },
+        None => None,
+    };
+    let list: Vec<Conflict> = match online {
+        Some(list) => list
+            .into_iter()
+            .map(|c| Conflict {
+                card: c.card,
+                differs: c.differs,
+                versions: c
+                    .versions
+                    .into_iter()
+                    .map(|r| [r.counter, r.name, r.phone, r.id_number, r.community, r.registered_on])
+                    .collect(),
+            })
+            .collect(),
+        None => bank
+            .registration_conflicts()?
+            .into_iter()
+            .map(|c| Conflict {
+                card: c.card.to_string(),
+                differs: c.differs().into_iter().map(str::to_string).collect(),
+                versions: c
+                    .versions
+                    .into_iter()
+                    .map(|(code, v)| {
+                        [
+                            code,
+                            v.name.to_string(),
+                            v.phone.as_ref().map(|p| mask_phone(p.as_str())).unwrap_or_default(),
+                            v.id_number.as_ref().map(|n| mask_id_number(n.as_str())).unwrap_or_default(),
+                            v.community,
+                            v.registered_on.to_string(),
+                        ]
+                    })
+                    .collect(),
+            })
+            .collect(),
+    };
+    if json {
+        let none_if_empty = |s: &str| if s.is_empty() { serde_json::Value::Null } else { s.into() };
+        let items: Vec<serde_json::Value> = list
+            .iter()
+            .map(|c| {
+                let versions: Vec<serde_json::Value> = c
+                    .versions
+                    .iter()
+                    .map(|[counter, name, phone, id, community, day]| {
+                        serde_json::json!({
+                            "counter": counter,
+                            "name": name,
+                            "phone": none_if_empty(phone),
+                            "id_number": none_if_empty(id),
+                            "community": community,
+                            "registered_on": day,
+                        })
+                    })
+                    .collect();
+                serde_json::json!({ "card_no": c.card, "differs": c.differs, "versions": versions })
+            })
+            .collect();
+        super::output::json(&serde_json::Value::Array(items));
+        return Ok(());
+    }
+    if list.is_empty() {
+        say!("no conflicting registrations");
+    }
+    for c in &list {
+        say!("{}: {} differ", c.card, c.differs.join(", "));
+        for [counter, name, phone, id, community, day] in &c.versions {
+            let counter = if counter.is_empty() { "(here)" } else { counter.as_str() };
+            say!("  {counter:<16} {name} | {phone} | {id} | {community} | {day}");
+        }
+    }
+    Ok(())
+}
