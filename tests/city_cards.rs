@@ -252,3 +252,56 @@ fn offline_the_directory_finds_city_volunteers_and_hours_are_recorded_for_them()
     let city = b.city_balance(&card("JH000001")).unwrap();
     assert_eq!((city.here, city.total()), (60, 30 + 60), "A's 30 minutes and B's 60");
 }
+
+/// Every file of a store that joined the city (sled's files, the journal copy, the key files)
+/// holds no full phone and no ID number of a volunteer registered elsewhere — and does hold
+/// what the directory gives (the name), so the scan sees the store's bytes as they are.
+#[test]
+fn a_joined_store_holds_no_full_phone_or_id_number_of_volunteers_registered_elsewhere() {
+    let Some(db) = pg::database("cards_scan") else { return };
+    city_init(&db.url);
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (bare_counter(dir.path(), "JH-A-01"), bare_counter(dir.path(), "JH-B-01"));
+    {
+        let bank = Bank::open(&a).unwrap();
+        let form = hourbank::bank::VolunteerForm {
+            card: card("JH000001"),
+            name: hourbank::domain::Name::parse("陈华佩").unwrap(),
+            phone: hourbank::domain::Phone::parse_optional("13812345678").unwrap(),
+            community: "白沙街道".into(),
+            registered_on: None,
+            id_number: hourbank::domain::IdNumber::parse_optional("44070319900101123X").unwrap(),
+        };
+        bank.register_volunteer(&admin(), None, &form).unwrap();
+        let sorting = bank.find_activity("垃圾分类督导").unwrap().0;
+        bank.deposit(&admin(), None, &deposit("JH000001", sorting, 60)).unwrap();
+    }
+    assert_eq!(sync(&a, &db.url).0, 0);
+    assert_eq!(sync(&b, &db.url).0, 0);
+    // B serves the volunteer too: the deposit registers them at B from the directory.
+    hourbank_ok(&b, &["deposit", "--card", "JH000001", "--activity", "垃圾分类督导", "--hours", "1"], "");
+    assert_eq!(sync(&b, &db.url).0, 0);
+    let mut files = Vec::new();
+    let mut dirs = vec![dir.path().join("JH-B-01")];
+    while let Some(d) = dirs.pop() {
+        for entry in std::fs::read_dir(&d).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() { dirs.push(path) } else { files.push(path) }
+        }
+    }
+    for sibling in std::fs::read_dir(dir.path()).unwrap().flatten() {
+        let name = sibling.file_name().to_string_lossy().into_owned();
+        if name.starts_with("JH-B-01.") {
+            files.push(sibling.path());
+        }
+    }
+    let mut all = Vec::new();
+    for file in &files {
+        all.extend(std::fs::read(file).unwrap());
+    }
+    let holds = |needle: &str| all.windows(needle.len()).any(|w| w == needle.as_bytes());
+    assert!(holds("陈华佩"), "the scan reads the store's bytes ({} files)", files.len());
+    for secret in ["13812345678", "44070319900101123X"] {
+        assert!(!holds(secret), "{secret} is in B's store");
+    }
+}

@@ -80,8 +80,7 @@ fn step(bank: &Bank, c: usize, model: &mut Model, rng: &mut StdRng, all_cards: &
             // A card registered here, or at a counter this one has pulled (registered here on
             // the way, as the counter does).
             let k = &all_cards[rng.random_range(0..all_cards.len())];
-            let known =
-                bank.find_card(&card(k)).is_ok() || !bank.city_registrations(&card(k)).unwrap().is_empty();
+            let known = bank.find_card(&card(k)).is_ok() || bank.city_listing(&card(k)).unwrap().is_some();
             let m = 30 * rng.random_range(1..=8);
             let sorting = bank.find_activity("垃圾分类督导").unwrap().0;
             if let Some(done) = agree(known, bank.deposit(&who, None, &deposit(k, sorting, m)), "deposit") {

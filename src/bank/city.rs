@@ -178,6 +178,11 @@ impl Bank {
         Ok(self.store.apply_directory(position, cards, whole, self.now())?)
     }
 
+    /// Every card of the city's directory as last pulled, in card order.
+    pub fn city_directory(&self) -> impl Iterator<Item = Result<(String, DirectoryCard), BankError>> + '_ {
+        self.store.directory_cards().map(|item| item.map_err(BankError::from))
+    }
+
     /// `card` as the city's directory had it at the last pull.
     pub fn city_card(&self, card: &CardNo) -> Result<Option<DirectoryCard>, BankError> {
         Ok(self.store.directory_card(card)?)

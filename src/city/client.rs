@@ -231,18 +231,32 @@ impl CityClient {
 
     /// Takes `answer` — the cards changed after position `after` — into `bank`'s copy of the
     /// directory, all at once. An answer behind `after` (the city's database was put back) is
-    /// asked again from position 0 and replaces the whole copy. Returns the cards taken.
-    pub fn take_cards(&self, bank: &Bank, after: u64, answer: wire::Cards) -> Result<usize, PullError> {
+    /// asked again from position 0 and replaces the whole copy. Returns the cards taken, and
+    /// how many of them a search finds differently (new, or another name or phone tail): the
+    /// counter rebuilds its search index only for those.
+    pub fn take_cards(
+        &self,
+        bank: &Bank,
+        after: u64,
+        answer: wire::Cards,
+    ) -> Result<(usize, usize), PullError> {
         let (answer, whole) = match answer.position < after {
             true => (self.cards(0).map_err(PullError::Service)?, true),
             false => (answer, after == 0),
         };
         if answer.position == after && answer.cards.is_empty() && !whole {
-            return Ok(0);
+            return Ok((0, 0));
         }
         let cards = answer.cards.into_iter().map(directory_card).collect::<Result<Vec<_>, _>>()?;
+        let mut listed = 0;
+        for (card, new) in &cards {
+            let old = bank.city_card(card)?;
+            if old.is_none_or(|old| old.name != new.name || old.phone_tail != new.phone_tail) {
+                listed += 1;
+            }
+        }
         bank.apply_city_directory(answer.position, &cards, whole)?;
-        Ok(cards.len())
+        Ok((cards.len(), listed))
     }
 
     /// Pushes every event of `bank` the service lacks, a signed batch at a time. Before

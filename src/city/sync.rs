@@ -10,14 +10,24 @@ use super::{CityError, PullError, Pulled, PushError, Pushed, Server};
 use crate::bank::Bank;
 use crate::domain::Minutes;
 
+/// What a sync took of the city's directory.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Taken {
+    /// Cards whose directory fields or balances changed.
+    pub cards: usize,
+    /// Of those, the cards a search finds differently: new, or another name or phone tail.
+    pub listed: usize,
+    /// The city-wide position this counter's copy is as of.
+    pub position: u64,
+}
+
 /// What one sync did.
 #[derive(Debug)]
 pub struct Synced {
     pub pushed: Pushed,
     pub pulled: Pulled,
-    /// Cards of the city's directory taken, and the city-wide position this counter's copy is
-    /// as of (through the service; `(0, 0)` otherwise).
-    pub directory: (usize, u64),
+    /// The city's directory as this sync took it (through the service; nothing otherwise).
+    pub directory: Taken,
     /// Grant rows the server holds for this counter that it never asked for: reported, never
     /// credited (see `settle`).
     pub refused_grants: Vec<String>,
@@ -75,7 +85,7 @@ impl Server {
         // it is missing here, so spending is safe again after a restore.
         bank.caught_up_with_city().map_err(PushError::Bank)?;
         let pulled = self.pull(bank, &pushed.code)?;
-        Ok(Synced { pushed, pulled, directory: (0, 0), refused_grants })
+        Ok(Synced { pushed, pulled, directory: Taken::default(), refused_grants })
     }
 }
 
@@ -127,18 +137,16 @@ pub fn sync_service(url: &str, bank: &Bank, float: Minutes) -> Result<Synced, Sy
 /// once, its connection kept), this counter's head on the service as last pushed, and the last
 /// seq whose shares were looked at, so a round looks only at the volunteers entries since then
 /// moved. A round starts with the city's directory past this counter's position (one range
-/// read on the service); while the city has not moved and the last round ended whole, that is
-/// all an idle round asks. Otherwise it reads the counters list and pulls the other counters'
-/// events as before.
+/// read on the service, which also says where this counter's chain ends there); with nothing
+/// to push, that is all an idle round asks. A counter holds the directory and balances of the
+/// city, never other counters' events (need to know).
 pub struct ServiceSync {
     client: super::CityClient,
     released_through: Option<u64>,
     rounds: u64,
     refused_grants: Vec<String>,
-    /// This counter's head on the service, as this session last pushed or listed it.
+    /// This counter's head on the service, as this session last pushed it.
     head: Option<super::wire::Head>,
-    /// The last round pulled every counter whole and took the directory.
-    settled: bool,
 }
 
 /// Every this many rounds (and on the first) a round asks the service for grants this counter
@@ -148,14 +156,7 @@ const GRANTS_EVERY: u64 = 30;
 impl ServiceSync {
     pub fn new(url: &str, bank: &Bank) -> Result<ServiceSync, SyncError> {
         let client = super::CityClient::new(url, bank).map_err(SyncError::Service)?;
-        Ok(ServiceSync {
-            client,
-            released_through: None,
-            rounds: 0,
-            refused_grants: Vec::new(),
-            head: None,
-            settled: false,
-        })
+        Ok(ServiceSync { client, released_through: None, rounds: 0, refused_grants: Vec::new(), head: None })
     }
 
     /// How long this session's rounds waited for the service, all together.
@@ -164,25 +165,14 @@ impl ServiceSync {
     }
 
     pub fn sync(&mut self, bank: &Bank, float: Minutes) -> Result<Synced, SyncError> {
-        let settled = std::mem::replace(&mut self.settled, false);
         let client = &self.client;
         let (position, _) = bank.city_position().map_err(PushError::Bank)?;
         let mut cards = client.cards(position).map_err(SyncError::Service)?;
-        let quiet = settled && cards.position == position && (cards.head.is_some() || self.head.is_some());
-        let counters = match quiet {
-            true => None,
-            false => Some(client.counters().map_err(SyncError::Service)?),
-        };
-        let listed = match &counters {
-            Some(list) => {
-                list.counters.iter().find(|c| c.code == client.code()).map(super::wire::CounterEntry::as_head)
-            }
-            // The service's word on this counter's head, with the directory; else as this
-            // session last pushed.
-            None => cards.head.take().or_else(|| self.head.clone()),
-        };
+        // The service's word on this counter's head, with the directory; else as this session
+        // last pushed (a service that sends none: this counter pushes from the start).
+        let listed = cards.head.take().or_else(|| self.head.clone());
         // A restored store first takes back what it had pushed after its backup. It asks the
-        // service itself (not the list, which may be a moment old) while it is marked restored.
+        // service itself while it is marked restored.
         let restored = bank.city_catch_up().map_err(PushError::Bank)?.is_some();
         let behind = listed.as_ref().is_none_or(|h| h.seq > bank.last_seq().unwrap_or(0));
         if restored || behind {
@@ -211,18 +201,13 @@ impl ServiceSync {
         self.head = Some(own_head(bank, pushed.to)?);
         // The service holds nothing of this counter's chain this store lacks: spending is safe.
         bank.caught_up_with_city().map_err(PushError::Bank)?;
-        let pulled = match &counters {
-            Some(list) => client.pull_with(bank, list)?,
-            None => {
-                bank.mark_city_pulled().map_err(PushError::Bank)?;
-                Pulled::default()
-            }
-        };
-        let taken = client.take_cards(bank, position, cards)?;
-        let (now, _) = bank.city_position().map_err(PushError::Bank)?;
-        self.settled = pulled.stopped.is_empty();
+        // Need to know: the city's directory and balances, never other counters' events.
+        let (cards, listed) = client.take_cards(bank, position, cards)?;
+        bank.mark_city_pulled().map_err(PushError::Bank)?;
+        let (position, _) = bank.city_position().map_err(PushError::Bank)?;
         let refused_grants = std::mem::take(&mut self.refused_grants);
-        Ok(Synced { pushed, pulled, directory: (taken, now), refused_grants })
+        let directory = Taken { cards, listed, position };
+        Ok(Synced { pushed, pulled: Pulled::default(), directory, refused_grants })
     }
 }
 
@@ -239,7 +224,9 @@ fn own_head(bank: &Bank, seq: u64) -> Result<super::wire::Head, PushError> {
 /// What the background loop tells the counter after each round.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SyncStatus {
-    /// Pushed and pulled this many events; `stopped` names counters whose rows were refused.
+    /// Pushed this many events and took this many volunteers a search finds differently
+    /// (events pulled, or cards of the directory new or renamed); `stopped` names what was
+    /// refused.
     Done { pushed: u64, pulled: u64, stopped: Vec<String> },
     /// The round failed; the loop tries again after `retry_in`.
     Failed { message: String, retry_in: Duration },
@@ -293,7 +280,7 @@ impl Background {
                         backoff = every;
                         let status = SyncStatus::Done {
                             pushed: done.pushed.to - done.pushed.from,
-                            pulled: done.pulled.events(),
+                            pulled: done.pulled.events() + done.directory.listed as u64,
                             stopped: done.refusals(),
                         };
                         (status, every)

@@ -85,7 +85,7 @@ const SYNC_TRIES: u32 = 3;
 pub fn sync(store: Option<std::path::PathBuf>, a: SyncArgs) -> CliResult {
     let bank = super::open_bank(store)?;
     let synced = crate::city::sync_url(&city_url(a.url)?, &bank, SYNC_TRIES, sync_config()?.float())?;
-    let (pushed, pulled) = (&synced.pushed, &synced.pulled);
+    let pushed = &synced.pushed;
     say!(
         "pushed {} events of {} (server head #{} → #{})",
         pushed.to - pushed.from,
@@ -93,17 +93,11 @@ pub fn sync(store: Option<std::path::PathBuf>, a: SyncArgs) -> CliResult {
         pushed.from,
         pushed.to
     );
-    let from: Vec<String> =
-        pulled.counters.iter().map(|(code, from, to)| format!("{code} #{} → #{to}", from)).collect();
+    let taken = synced.directory;
     say!(
-        "pulled {} events of {} other counter(s){}",
-        pulled.events(),
-        pulled.counters.len(),
-        if from.is_empty() { String::new() } else { format!(" ({})", from.join(", ")) }
-    );
-    let (cards, position) = synced.directory;
-    say!(
-        "took {cards} card(s) of the city's directory (this counter's copy is as of city position {position})"
+        "took {} card(s) of the city's directory (this counter's copy is as of city position {})",
+        taken.cards,
+        taken.position
     );
     let refused = synced.refusals();
     if !refused.is_empty() {
@@ -218,8 +212,12 @@ pub enum CityCmd {
         #[arg(long)]
         json: bool,
     },
-    /// Cards that two counters registered with different details (as of the last sync)
+    /// Cards that two counters registered as different people (asked of the city service;
+    /// without one, as this counter last synced)
     Conflicts {
+        /// The city service [default: $HOURBANK_CITY_URL, else `[sync] url` in the settings file]
+        #[arg(long, env = "HOURBANK_CITY_URL")]
+        url: Option<String>,
         /// Print the list as JSON
         #[arg(long)]
         json: bool,
@@ -256,7 +254,7 @@ impl From<CityError> for Failure {
 
 pub fn run(store: Option<std::path::PathBuf>, cmd: CityCmd) -> CliResult {
     match cmd {
-        CityCmd::Conflicts { json } => super::city_people::conflicts(store, json)?,
+        CityCmd::Conflicts { url, json } => super::city_people::conflicts(store, url, json)?,
         CityCmd::Volunteer { card, staff, url, json } => {
             super::city_people::show(store, &card, &staff, city_url(url)?, json)?
         }

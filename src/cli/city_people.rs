@@ -81,9 +81,13 @@ struct Conflict {
 /// (personal data masked as on every list: the admin compares, then corrects the registration
 /// at the counter that has it wrong). Asked of the city service when one is set; else, or when
 /// it cannot be reached, as this counter last pulled the other counters' registrations.
-pub(super) fn conflicts(store: Option<std::path::PathBuf>, json: bool) -> CliResult {
+pub(super) fn conflicts(store: Option<std::path::PathBuf>, url: Option<String>, json: bool) -> CliResult {
     let bank = super::open_bank(store)?;
-    let online = match super::city::city_url_if_any()? {
+    let url = match url {
+        Some(url) => Some(url),
+        None => super::city::city_url_if_any()?,
+    };
+    let online = match url {
         Some(url) => match crate::city::CityClient::new(&url, &bank).and_then(|c| c.conflicts()) {
             Ok(list) => Some(list),
             Err(crate::city::ClientError::Connect(e)) => {

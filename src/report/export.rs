@@ -79,31 +79,31 @@ pub fn export_balances(bank: &Bank, out: impl Write) -> Result<usize, ExportErro
 pub fn export_city_balances(bank: &Bank, out: impl Write) -> Result<usize, ExportError> {
     let mut w = csv::Writer::from_writer(out);
     w.write_record(["card_no", "here_minutes", "city_balance_minutes", "city_as_of"])?;
-    // (here, city): this counter's share, and every counter's entries for the card — the shares
-    // and, counted once where they were handed over, the hours in the card's city pool.
-    let mut cards: std::collections::BTreeMap<String, (u64, i64)> = std::collections::BTreeMap::new();
-    let mut by_id = std::collections::HashMap::new();
+    // Every card this counter knows — its own volunteers', the city's directory's, and (before
+    // the directory was pulled) those in other counters' journals pulled here — with this
+    // counter's share and the card's city balance, as `balance` and the screens show them.
+    let mut known: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
     for item in bank.volunteer_records() {
-        let (id, v) = item?;
-        by_id.insert(id, v.card.to_string());
+        known.insert(item?.1.card.to_string());
     }
-    for item in bank.account_totals() {
-        let (id, a) = item?;
-        if let Some(card) = by_id.remove(&id) {
-            let e = cards.entry(card).or_default();
-            e.0 += a.balance();
-            e.1 += a.entries_balance();
-        }
+    for item in bank.city_directory() {
+        known.insert(item?.0);
     }
-    for (_, _, card, account) in bank.city_balances()? {
-        cards.entry(card.to_string()).or_default().1 += account.entries_balance();
+    for (_, _, card, _) in bank.city_balances()? {
+        known.insert(card.to_string());
+    }
+    let mut cards: Vec<(String, (u64, u64))> = Vec::with_capacity(known.len());
+    for card in known {
+        let Ok(number) = crate::domain::CardNo::parse(&card) else { continue };
+        let city = bank.city_balance(&number)?;
+        cards.push((card, (city.here, city.total())));
     }
     let as_of = bank.city_as_of()?.map(|t| t.to_string()).unwrap_or_default();
     let mut digits = itoa::Buffer::new();
     for (card, (here, city)) in &cards {
         w.write_field(card)?;
         w.write_field(digits.format(*here))?;
-        w.write_field(digits.format((*city).max(0)))?;
+        w.write_field(digits.format(*city))?;
         w.write_field(&as_of)?;
         w.write_record(None::<&[u8]>)?;
     }

@@ -123,7 +123,7 @@ fn main() {
     let t = Instant::now();
     let answer = client.cards(0).unwrap();
     let fetched = t.elapsed();
-    let cards = client.take_cards(&c, 0, answer).unwrap();
+    let (cards, _) = client.take_cards(&c, 0, answer).unwrap();
     let join = t.elapsed();
     drop(client);
     drop(c);
