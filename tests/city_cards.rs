@@ -127,14 +127,7 @@ fn the_directory_holds_need_to_know_fields_and_check_holds_it_to_the_journals() 
     let (a, b) = (Bank::open(&a).unwrap(), Bank::open(&b).unwrap());
     enroll(&db.url, &a);
     enroll(&db.url, &b);
-    let form = |name: &str, phone: &str| hourbank::bank::VolunteerForm {
-        card: card("JH000001"),
-        name: hourbank::domain::Name::parse(name).unwrap(),
-        phone: hourbank::domain::Phone::parse_optional(phone).unwrap(),
-        community: "白沙街道".into(),
-        registered_on: None,
-        id_number: hourbank::domain::IdNumber::parse_optional("440703199001011234").unwrap(),
-    };
+    let form = |name: &str, phone: &str| person("JH000001", name, phone, "440703199001011234");
     a.register_volunteer(&admin(), None, &form("陈华佩", "13800138000")).unwrap();
     let sorting = a.find_activity("垃圾分类督导").unwrap().0;
     a.deposit(&admin(), None, &deposit("JH000001", sorting, 90)).unwrap();
@@ -262,20 +255,8 @@ fn a_joined_store_holds_no_full_phone_or_id_number_of_volunteers_registered_else
     city_init(&db.url);
     let dir = tempfile::tempdir().unwrap();
     let (a, b) = (bare_counter(dir.path(), "JH-A-01"), bare_counter(dir.path(), "JH-B-01"));
-    {
-        let bank = Bank::open(&a).unwrap();
-        let form = hourbank::bank::VolunteerForm {
-            card: card("JH000001"),
-            name: hourbank::domain::Name::parse("陈华佩").unwrap(),
-            phone: hourbank::domain::Phone::parse_optional("13812345678").unwrap(),
-            community: "白沙街道".into(),
-            registered_on: None,
-            id_number: hourbank::domain::IdNumber::parse_optional("44070319900101123X").unwrap(),
-        };
-        bank.register_volunteer(&admin(), None, &form).unwrap();
-        let sorting = bank.find_activity("垃圾分类督导").unwrap().0;
-        bank.deposit(&admin(), None, &deposit("JH000001", sorting, 60)).unwrap();
-    }
+    let form = person("JH000001", "陈华佩", "13812345678", "44070319900101123X");
+    register_with_hours(&Bank::open(&a).unwrap(), &form, 60);
     assert_eq!(sync(&a, &db.url).0, 0);
     assert_eq!(sync(&b, &db.url).0, 0);
     // B serves the volunteer too: the deposit registers them at B from the directory.

@@ -21,17 +21,8 @@ fn details_of_a_volunteer_registered_elsewhere_are_read_online_masked_and_record
     let (a, b) = (bare_counter(dir.path(), "JH-A-01"), bare_counter(dir.path(), "JH-B-01"));
     {
         let bank = Bank::open(&a).unwrap();
-        let form = hourbank::bank::VolunteerForm {
-            card: card("JH000001"),
-            name: hourbank::domain::Name::parse("陈华佩").unwrap(),
-            phone: hourbank::domain::Phone::parse_optional("13800138000").unwrap(),
-            community: "白沙街道".into(),
-            registered_on: None,
-            id_number: hourbank::domain::IdNumber::parse_optional("440703199001011234").unwrap(),
-        };
-        bank.register_volunteer(&admin(), None, &form).unwrap();
+        register_with_hours(&bank, &person("JH000001", "陈华佩", "13800138000", "440703199001011234"), 90);
         let sorting = bank.find_activity("垃圾分类督导").unwrap().0;
-        bank.deposit(&admin(), None, &deposit("JH000001", sorting, 90)).unwrap();
         bank.deposit(&admin(), None, &deposit("JH000001", sorting, 30)).unwrap();
     }
     assert_eq!(sync(&a, &db.url).0, 0);

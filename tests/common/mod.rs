@@ -80,6 +80,26 @@ pub fn register(bank: &Bank, c: &str, name: &str) -> u64 {
     bank.register_volunteer(&admin(), None, &form).expect("register").seq()
 }
 
+/// The form of volunteer `name` with card `c`, a full phone and an ID number (for tests of who
+/// may see them), in 白沙街道.
+pub fn person(c: &str, name: &str, phone: &str, id_number: &str) -> VolunteerForm {
+    VolunteerForm {
+        card: card(c),
+        name: Name::parse(name).unwrap(),
+        phone: Phone::parse_optional(phone).unwrap(),
+        community: "白沙街道".into(),
+        registered_on: None,
+        id_number: hourbank::domain::IdNumber::parse_optional(id_number).unwrap(),
+    }
+}
+
+/// Registers `form` at `bank` and records `minutes` of 垃圾分类督导 for them.
+pub fn register_with_hours(bank: &Bank, form: &VolunteerForm, minutes: u32) {
+    bank.register_volunteer(&admin(), None, form).expect("register");
+    let sorting = bank.find_activity("垃圾分类督导").unwrap().0;
+    bank.deposit(&admin(), None, &deposit(form.card.as_str(), sorting, minutes)).expect("deposit");
+}
+
 pub fn activity(bank: &Bank, name: &str) -> u64 {
     bank.add_activity(&admin(), None, &Name::parse(name).unwrap(), "环保").expect("activity").seq()
 }
