@@ -28,3 +28,4 @@ mod city_service_kill;
 mod city_service_rounds;
 mod city_stop;
 mod city_sync;
+mod city_upgrade;

@@ -216,6 +216,7 @@ fn events() {
             EventKind::RightsGranted { volunteer: 5, minutes: Minutes::new(600), grant: "JH-B:t1".into() },
             "2105fb5802074a482d423a7431",
         ),
+        (EventKind::CityCopyDropped { counters: 1, events: 11 }, "22010b"),
         (EventKind::RewardRestocked { reward: 7, qty: 3 }, "080703"),
         (EventKind::RewardRetired { reward: 7 }, "0907"),
         (EventKind::StaffDisabled { id: StaffId::parse("S1").unwrap() }, "03025331"),

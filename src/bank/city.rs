@@ -178,6 +178,23 @@ impl Bank {
         Ok(self.store.apply_directory(position, cards, whole, self.now())?)
     }
 
+    /// Drops this store's copy of other counters' journals — what counters pulled before the
+    /// city's directory — once it has the directory: journalled first (a `city_copy_dropped`
+    /// entry says how many counters and events), then the trees emptied. Interrupted between
+    /// the two, the next call journals what is left and drops it. `None`: nothing to drop.
+    pub fn drop_city_copy(&self, who: &Actor) -> Result<Option<(u32, u64)>, BankError> {
+        if !self.store.holds_city_copy()? || self.store.directory_position()?.0 == 0 {
+            return Ok(None);
+        }
+        let (counters, events) = self.store.city_copy_size()?;
+        self.run(who, None, "drop_city_copy", &(counters, events), |view| {
+            require(view, who, Need::Staff, "drop the copy of other counters' journals")?;
+            Ok(vec![EventKind::CityCopyDropped { counters, events }.into()])
+        })?;
+        self.store.clear_city_copy()?;
+        Ok(Some((counters, events)))
+    }
+
     /// Every card of the city's directory as last pulled, in card order.
     pub fn city_directory(&self) -> impl Iterator<Item = Result<(String, DirectoryCard), BankError>> + '_ {
         self.store.directory_cards().map(|item| item.map_err(BankError::from))

@@ -19,6 +19,9 @@ pub struct Taken {
     pub listed: usize,
     /// The city-wide position this counter's copy is as of.
     pub position: u64,
+    /// This sync dropped the store's copy of other counters' journals (kept from before the
+    /// directory): how many counters and events.
+    pub dropped: Option<(u32, u64)>,
 }
 
 /// What one sync did.
@@ -204,9 +207,11 @@ impl ServiceSync {
         // Need to know: the city's directory and balances, never other counters' events.
         let (cards, listed) = client.take_cards(bank, position, cards)?;
         bank.mark_city_pulled().map_err(PushError::Bank)?;
+        // A store that pulled other counters' events before the directory gives them up now.
+        let dropped = bank.drop_city_copy(&crate::bank::cli_actor()).map_err(PushError::Bank)?;
         let (position, _) = bank.city_position().map_err(PushError::Bank)?;
         let refused_grants = std::mem::take(&mut self.refused_grants);
-        let directory = Taken { cards, listed, position };
+        let directory = Taken { cards, listed, position, dropped };
         Ok(Synced { pushed, pulled: Pulled::default(), directory, refused_grants })
     }
 }

@@ -99,6 +99,11 @@ pub fn sync(store: Option<std::path::PathBuf>, a: SyncArgs) -> CliResult {
         taken.cards,
         taken.position
     );
+    if let Some((counters, events)) = taken.dropped {
+        say!(
+            "dropped this store's copy of {counters} other counter(s)' journals ({events} events, journalled): the city's directory replaces it"
+        );
+    }
     let refused = synced.refusals();
     if !refused.is_empty() {
         return Err(Failure { code: exit::REFUSED, message: refused.join("\n") });

@@ -226,6 +226,13 @@ pub enum EventKind {
         minutes: Minutes,
         grant: String,
     },
+    /// This counter dropped its copy of other counters' journals — what counters pulled before
+    /// the city's directory (issue 23): `counters` counters, `events` events in all. Need to
+    /// know: the directory replaces it. Nothing of the ledger changes.
+    CityCopyDropped {
+        counters: u32,
+        events: u64,
+    },
 }
 
 /// What wrong PINs lock: a staff id or a volunteer's card.
@@ -280,6 +287,7 @@ impl EventKind {
             EventKind::CounterCodeSet { .. } => "counter_code_set",
             EventKind::RightsReleased { .. } => "city_release",
             EventKind::RightsGranted { .. } => "city_grant",
+            EventKind::CityCopyDropped { .. } => "city_copy_dropped",
         }
     }
 

@@ -133,6 +133,27 @@ impl Store {
         }
     }
 
+    /// Whether this store holds any of other counters' journals (what counters pulled before
+    /// the city's directory). Cheap: it looks at one key.
+    pub fn holds_city_copy(&self) -> Result<bool, StoreError> {
+        Ok(!self.city_tree(JOURNAL).is_empty())
+    }
+
+    /// How much of other counters' journals this store holds: counters and events.
+    pub fn city_copy_size(&self) -> Result<(u32, u64), StoreError> {
+        let counters = self.city_counters()?.len() as u32;
+        Ok((counters, self.city_tree(JOURNAL).len() as u64))
+    }
+
+    /// Empties every `city_*` tree and flushes: the copy of other counters' journals goes,
+    /// pinned keys and cursors with it (nothing reads them once the directory is there).
+    pub fn clear_city_copy(&self) -> Result<(), StoreError> {
+        for tree in &self.city_trees {
+            tree.clear()?;
+        }
+        self.flush()
+    }
+
     /// How far `code`'s chain is verified here (the default head when nothing was pulled).
     pub fn city_head(&self, code: &str) -> Result<Head, StoreError> {
         Ok(self.city_get(META, code, meta::HEAD)?.unwrap_or_default())
