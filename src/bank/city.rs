@@ -108,16 +108,6 @@ fn same_person(a: &Volunteer, b: &Volunteer) -> bool {
 }
 
 impl Bank {
-    /// The city's key as first seen here, if this counter has synced.
-    pub fn pinned_city_key(&self) -> Result<Option<String>, BankError> {
-        Ok(self.store.city_key()?)
-    }
-
-    /// Pins the city's key the first time it is seen (see `city::client`).
-    pub fn pin_city_key(&self, key: &str) -> Result<(), BankError> {
-        Ok(self.store.pin_city_key(key)?)
-    }
-
     /// Counter `code`'s key as first seen here, if seen.
     pub fn pinned_key(&self, code: &str) -> Result<Option<crate::store::PinnedKey>, BankError> {
         Ok(self.store.pinned_key(code)?)

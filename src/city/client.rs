@@ -4,11 +4,10 @@
 
 use std::time::Duration;
 
-use super::pull::apply_rows;
 use super::push::BATCH;
-use super::wire::{self, CounterEntry, Counters, Events, Head, PushRequest, Refusal};
-use super::{PullError, Pulled, PushError, Pushed};
-use crate::bank::{Bank, CounterKey, DirectoryCard, DirectoryShare, RemoteError, StoredEvent};
+use super::wire::{self, Counters, Events, Head, PushRequest, Refusal};
+use super::{PullError, PushError, Pushed};
+use crate::bank::{Bank, CounterKey, DirectoryCard, DirectoryShare, StoredEvent};
 use crate::domain::CardNo;
 
 /// A whole request may take this long; a dead network is an error within it, never a hang.
@@ -33,11 +32,6 @@ pub enum ClientError {
         "this counter has no signing key yet: set its code with `hourbank code set CODE`, then have it enrolled"
     )]
     NoKey,
-    /// The service shows another city key than the one this counter first saw.
-    #[error(
-        "the city service shows the city key {shown}, where this counter first saw {pinned}: a city's key never changes, so this is another city or someone in between; nothing is pulled — tell the city's admin"
-    )]
-    CityKeyChanged { pinned: String, shown: String },
     #[error(transparent)]
     Bank(#[from] crate::bank::BankError),
 }
@@ -416,178 +410,6 @@ impl CityClient {
     /// Grants the service holds for this counter that no pushed entry journals yet.
     pub fn unjournalled_grants(&self) -> Result<Vec<super::ServerGrant>, ClientError> {
         Self::answer(&self.call("GET", "/v1/grants", b"")?)
-    }
-
-    /// Pulls every other counter's new events through the service. Each counter's rows are
-    /// applied only as far as a signature of that counter's enrolled key covers them (its
-    /// signature over a head covers every event before it by the chain), or as far as it was
-    /// enrolled (events pushed before signatures); a row past that, never signed, is someone
-    /// else's writing: that counter stops there, the others go on.
-    pub fn pull(&self, bank: &Bank) -> Result<Pulled, PullError> {
-        let counters = self.counters().map_err(PullError::Service)?;
-        self.pull_with(bank, &counters)
-    }
-
-    /// [`CityClient::pull`] of the counters whose heads `listed` shows past this store's
-    /// copy: one request for all of them (more while a request's answer could not hold all).
-    pub fn pull_with(&self, bank: &Bank, listed: &Counters) -> Result<Pulled, PullError> {
-        let city_key = city_key(bank, &listed.city_key).map_err(PullError::Service)?;
-        let counters = listed.counters.as_slice();
-        let mut pulled = Pulled::default();
-        let mut started: std::collections::HashMap<&str, u64> = Default::default();
-        let mut moving: Vec<&CounterEntry> = counters.iter().filter(|c| c.code != self.code).collect();
-        loop {
-            let mut wants = Vec::new();
-            let mut still = Vec::new();
-            for entry in moving {
-                let (next, _) = bank.city_head(&entry.code)?;
-                if next <= entry.head {
-                    started.entry(entry.code.as_str()).or_insert(next - 1);
-                    wants.push(wire::Want { counter: entry.code.clone(), after: next - 1 });
-                    still.push(entry);
-                }
-            }
-            if wants.is_empty() {
-                break;
-            }
-            let body = serde_json::to_vec(&wire::EventsWanted { wants })
-                .map_err(|e| PullError::Service(ClientError::Url(e.to_string())))?;
-            // The service gone midway fails the pull; what was applied stays, the next sync
-            // goes on from there.
-            let answered: Vec<wire::CounterEvents> = self
-                .call("POST", "/v1/events", &body)
-                .and_then(|b| Self::answer(&b))
-                .map_err(PullError::Service)?;
-            let mut stopped_now = Vec::new();
-            let mut taken = 0;
-            for answer in answered {
-                let Some(entry) = still.iter().find(|e| e.code == answer.counter) else { continue };
-                taken += 1;
-                match self.take_events(bank, &city_key, entry, answer.events) {
-                    Ok(()) => {}
-                    Err(RemoteError::Store(e)) => return Err(PullError::Bank(e.into())),
-                    Err(e) => {
-                        stopped_now.extend(e.counter().map(str::to_string));
-                        pulled.stopped.push(e);
-                    }
-                }
-            }
-            // Each answered counter moved on or stopped; an answer with none of the counters
-            // asked for (nothing more to give, or a service not keeping to its word) ends the
-            // pull. Those the answer had no room for are asked again.
-            if taken == 0 {
-                break;
-            }
-            moving = still.into_iter().filter(|e| !stopped_now.contains(&e.code)).collect();
-        }
-        // Only counters that were asked for can have moved (in the list's order).
-        for entry in counters.iter().filter(|c| started.contains_key(c.code.as_str())) {
-            let (next, _) = bank.city_head(&entry.code)?;
-            let from = started[entry.code.as_str()];
-            if next - 1 > from {
-                pulled.counters.push((entry.code.clone(), from, next - 1));
-            }
-        }
-        if pulled.stopped.is_empty() {
-            bank.mark_city_pulled()?;
-        }
-        Ok(pulled)
-    }
-
-    /// Applies one counter's answered events after this store's head of it, as far as its
-    /// signatures (or its enrollment) cover them.
-    fn take_events(
-        &self,
-        bank: &Bank,
-        city_key: &ed25519_dalek::VerifyingKey,
-        entry: &CounterEntry,
-        events: Events,
-    ) -> Result<(), RemoteError> {
-        let code = entry.code.as_str();
-        let store = |e: crate::bank::BankError| match e {
-            crate::bank::BankError::Store(s) => RemoteError::Store(s),
-            crate::bank::BankError::Rule(_) => {
-                RemoteError::Store(crate::bank::StoreError::Internal("a pulled counter's head"))
-            }
-        };
-        let (next, _) = bank.city_head(code).map_err(store)?;
-        for (i, row) in events.rows.iter().enumerate() {
-            if row.seq != next + i as u64 {
-                return Err(RemoteError::Unlinked { code: code.to_string(), seq: next + i as u64 });
-            }
-        }
-        // A code's key never changes (another key under an enrolled code is refused at
-        // enrollment): the key and enrollment seen first are pinned here, and the city showing
-        // others later — whoever holds its database swapped them, to sign as that counter or to
-        // pass unsigned rows as pushed before enrollment — stops that counter.
-        let listed = entry.key.clone().map(|key| crate::bank::PinnedKey { key, floor: entry.enrolled_head });
-        let pinned = bank.pinned_key(code).map_err(store)?;
-        let trusted = match (pinned, listed) {
-            (Some(pinned), listed) if listed.as_ref() != Some(&pinned) => {
-                let detail = match listed {
-                    Some(l) if l.key != pinned.key => format!("key {} where it was {}", l.key, pinned.key),
-                    Some(l) => format!("enrolled at #{} where it was #{}", l.floor, pinned.floor),
-                    None => "no key where it had one".into(),
-                };
-                return Err(RemoteError::KeyChanged { code: code.to_string(), detail });
-            }
-            (Some(pinned), _) => Some(pinned),
-            (None, Some(listed)) => {
-                // Seen the first time: it counts only where the city's key signed its
-                // enrollment (whoever holds the database alone can neither enroll a key, swap
-                // one, nor move an enrollment head).
-                let vouched = crate::bank::parse_public(&listed.key).is_some_and(|key| {
-                    wire::vouched(city_key, code, &key, listed.floor, entry.enrollment.as_deref())
-                });
-                if !vouched {
-                    return Err(RemoteError::Unvouched { code: code.to_string() });
-                }
-                bank.pin_key(code, &listed).map_err(store)?;
-                Some(listed)
-            }
-            (None, None) => None,
-        };
-        // How far the counter's own signatures vouch for these rows.
-        let covered = match trusted.as_ref().and_then(|t| crate::bank::parse_public(&t.key)) {
-            Some(key) => {
-                let stored: Vec<&[u8]> = events.rows.iter().map(|r| r.stored.as_slice()).collect();
-                let signed: Vec<(u64, &[u8])> =
-                    events.signatures.iter().map(|s| (s.seq, s.signature.as_slice())).collect();
-                let floor = trusted.as_ref().map_or(0, |t| t.floor);
-                wire::covered(code, &key, floor, next, &stored, &signed)
-            }
-            None => 0,
-        };
-        let rows: Vec<(u64, Vec<u8>)> =
-            events.rows.into_iter().filter(|r| r.seq <= covered).map(|r| (r.seq, r.stored)).collect();
-        if rows.is_empty() {
-            return Err(match events.oversized {
-                Some((seq, bytes)) if seq == next => RemoteError::Unwritable {
-                    code: code.to_string(),
-                    seq,
-                    why: format!("{bytes} bytes, more than any event a counter can store"),
-                },
-                _ => RemoteError::Unsigned { code: code.to_string(), seq: next },
-            });
-        }
-        apply_rows(bank, code, rows)
-    }
-}
-
-/// The city's key the service shows, pinned the first time this counter sees one; another one
-/// later is refused (see [`ClientError::CityKeyChanged`]).
-fn city_key(bank: &Bank, shown: &str) -> Result<ed25519_dalek::VerifyingKey, ClientError> {
-    let key = crate::bank::parse_public(shown)
-        .ok_or_else(|| ClientError::Connect(format!("the city's key {shown:?} is not a key")))?;
-    match bank.pinned_city_key()? {
-        Some(pinned) if crate::bank::parse_public(&pinned) != Some(key) => {
-            Err(ClientError::CityKeyChanged { pinned, shown: shown.to_string() })
-        }
-        Some(_) => Ok(key),
-        None => {
-            bank.pin_city_key(&crate::bank::public_text(&key))?;
-            Ok(key)
-        }
     }
 }
 

@@ -234,7 +234,7 @@ impl From<crate::city::ClientError> for Failure {
         use crate::city::ClientError;
         let code = match &e {
             ClientError::Url(_) | ClientError::DatabaseUrl(_) => exit::BAD_INPUT,
-            ClientError::NoKey | ClientError::CityKeyChanged { .. } => exit::REFUSED,
+            ClientError::NoKey => exit::REFUSED,
             ClientError::Refused(r) if r.code == crate::city::wire::refusal::UNAVAILABLE => {
                 exit::STORE_UNAVAILABLE
             }

@@ -81,16 +81,6 @@ impl Store {
         }
     }
 
-    /// The city's key (`ed25519:…`) as this counter first saw it, if it has synced.
-    pub fn city_key(&self) -> Result<Option<String>, StoreError> {
-        self.get_local(meta::CITY_KEY)
-    }
-
-    /// Pins the city's key (flushed): the first one this counter sees.
-    pub fn pin_city_key(&self, key: &str) -> Result<(), StoreError> {
-        self.put_local(meta::CITY_KEY, &key.to_string())
-    }
-
     /// Records (and flushes) that this counter is about to ask for city grant `id`.
     pub fn record_grant_intent(&self, id: &str, intent: &GrantIntent) -> Result<(), StoreError> {
         self.put_local(&intent_key(id), intent)

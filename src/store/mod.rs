@@ -172,8 +172,9 @@ pub mod meta {
     /// Another counter's enrolled key and enrollment head as first seen (`city::PinnedKey`, in
     /// that counter's scope): the city's copy changing later is refused, never followed.
     pub const PINNED_KEY: &[u8] = b"pinned_key";
-    /// The city's key (`ed25519:…`, which signs enrollments) as this counter first saw it:
-    /// another one shown later stops the sync, never followed.
+    /// The city's key (`ed25519:…`) as a counter first saw it, written by stores that pulled
+    /// other counters' events (before the city's directory); no longer read or written, named
+    /// here so the key is never given another meaning.
     pub const CITY_KEY: &[u8] = b"city_key";
 }
 
