@@ -82,12 +82,17 @@ impl Server {
                 .iter()
                 .position(|r| r.get::<_, String>(0) != card)
                 .map_or(rows.len(), |n| start + n);
-            let versions: Vec<(String, crate::domain::Volunteer)> = registrations_of(&rows[start..end]);
-            let differs = differs(versions.iter().map(|(_, v)| v));
+            // What differs is judged on the whole values, which only the service has, by the
+            // counters' own rule (`RegistrationConflict::differs`).
+            let versions = crate::bank::RegistrationConflict {
+                card: CardNo::parse(&card)
+                    .map_err(|e| CityError::Failed { what: "a card in conflict", message: e.to_string() })?,
+                versions: registrations_of(&rows[start..end]),
+            };
             out.push(Conflict {
                 card,
-                differs,
-                versions: versions.into_iter().map(|(code, v)| masked(code, &v)).collect(),
+                differs: versions.differs().into_iter().map(str::to_string).collect(),
+                versions: versions.versions.into_iter().map(|(code, v)| masked(code, &v)).collect(),
             });
             start = end;
         }
@@ -118,26 +123,6 @@ fn masked(counter: String, v: &crate::domain::Volunteer) -> Registration {
         community: v.community.clone(),
         registered_on: v.registered_on.to_string(),
     }
-}
-
-/// What differs between registrations of one card, on the whole values (the service has
-/// them): a phone or ID number only where two versions both have one.
-fn differs<'a>(versions: impl Iterator<Item = &'a crate::domain::Volunteer> + Clone) -> Vec<String> {
-    let clash = |values: Vec<&str>| values.iter().any(|v| *v != values[0]);
-    let mut out = Vec::new();
-    if clash(versions.clone().map(|v| v.name.as_str()).collect()) {
-        out.push("name".to_string());
-    }
-    if clash(versions.clone().filter_map(|v| v.phone.as_ref().map(|p| p.as_str())).collect()) {
-        out.push("phone".to_string());
-    }
-    if clash(versions.clone().filter_map(|v| v.id_number.as_ref().map(|i| i.as_str())).collect()) {
-        out.push("id_number".to_string());
-    }
-    if clash(versions.map(|v| v.community.as_str()).collect()) {
-        out.push("community".to_string());
-    }
-    out
 }
 
 impl CityClient {

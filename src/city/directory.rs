@@ -27,10 +27,40 @@ struct CardChange<'a> {
     directory: Option<&'a DirectoryRow>,
 }
 
+/// Directory fields of some cards as array parameters of one statement, a card at each index
+/// (`None`: this batch has no fields for that card, and the statement keeps the row's).
+#[derive(Default)]
+struct Fields<'a> {
+    names: Vec<Option<&'a str>>,
+    communities: Vec<Option<&'a str>>,
+    tails: Vec<Option<&'a str>>,
+    days: Vec<Option<chrono::NaiveDate>>,
+    persons: Vec<Option<&'a [u8]>>,
+    phones: Vec<Option<&'a [u8]>>,
+    ids: Vec<Option<&'a [u8]>>,
+}
+
+impl<'a> Fields<'a> {
+    fn of(rows: impl Iterator<Item = Option<&'a DirectoryRow>>) -> Fields<'a> {
+        let mut f = Fields::default();
+        for d in rows {
+            f.names.push(d.map(|d| d.name.as_str()));
+            f.communities.push(d.map(|d| d.community.as_str()));
+            f.tails.push(d.map(|d| d.phone_tail.as_str()));
+            f.days.push(d.map(|d| d.registered_on.date()));
+            f.persons.push(d.map(|d| &d.person[..]));
+            f.phones.push(d.and_then(|d| d.phone_digest.as_ref()).map(|p| &p[..]));
+            f.ids.push(d.and_then(|d| d.id_digest.as_ref()).map(|p| &p[..]));
+        }
+        f
+    }
+}
+
 /// Publishes what a batch of counter `code` changed (its report rows `entries` and directory
-/// rows `directory`) in the push's transaction `tx`: the shares, then the cards stamped with the
-/// next city-wide position — the last statement before commit, so the position's lock is held
-/// only for the commit. A batch that changes no card takes no position.
+/// rows `directory`) in the push's transaction `tx`: the rows of cards registered here first,
+/// then this counter's shares stamped with the next city-wide position (which takes the
+/// position's lock, held to the commit), then the cards whose own fields or pool changed. A
+/// batch that changes no card takes no position.
 pub(super) fn publish(
     code: &str,
     entries: &[EntryRow],
@@ -72,18 +102,10 @@ pub(super) fn publish(
     // another push is registering at the same time waits for that push here, before this one
     // holds the position; cards are inserted in card order, so two such pushes cannot wait
     // for each other.
-    let registered: Vec<(&str, &DirectoryRow)> =
-        cards.iter().filter_map(|(k, c)| c.directory.map(|d| (*k, d))).collect();
+    let registered: Vec<&str> =
+        cards.iter().filter(|(_, c)| c.directory.is_some()).map(|(k, _)| *k).collect();
     if !registered.is_empty() {
-        let keys: Vec<&str> = registered.iter().map(|(k, _)| *k).collect();
-        let text =
-            |f: fn(&DirectoryRow) -> &str| -> Vec<&str> { registered.iter().map(|(_, d)| f(d)).collect() };
-        let days: Vec<chrono::NaiveDate> = registered.iter().map(|(_, d)| d.registered_on.date()).collect();
-        let persons: Vec<&[u8]> = registered.iter().map(|(_, d)| &d.person[..]).collect();
-        let phones: Vec<Option<&[u8]>> =
-            registered.iter().map(|(_, d)| d.phone_digest.as_ref().map(|p| &p[..])).collect();
-        let ids: Vec<Option<&[u8]>> =
-            registered.iter().map(|(_, d)| d.id_digest.as_ref().map(|p| &p[..])).collect();
+        let f = Fields::of(cards.values().filter_map(|c| c.directory).map(Some));
         tx.execute(
             "INSERT INTO hb_cards (card, home, name, community, phone_tail, registered_on, person, phone_digest,
                                   id_digest, pool, pos)
@@ -91,17 +113,7 @@ pub(super) fn publish(
              FROM unnest($2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::DATE[], $7::BYTEA[], $8::BYTEA[], $9::BYTEA[])
                   AS u (c, n, o, t, r, p, ph, i)
              ON CONFLICT (card) DO NOTHING",
-            &[
-                &code,
-                &keys,
-                &text(|d| &d.name),
-                &text(|d| &d.community),
-                &text(|d| &d.phone_tail),
-                &days,
-                &persons,
-                &phones,
-                &ids,
-            ],
+            &[&code, &registered, &f.names, &f.communities, &f.tails, &f.days, &f.persons, &f.phones, &f.ids],
         )
         .map_err(sql("the cards registered"))?;
     }
@@ -130,30 +142,14 @@ pub(super) fn publish(
     // counter; another counter registering the card as someone else marks it in conflict, the
     // first such counter staying named) or the pool — at the position just taken. Each has its
     // row (a counter registers a card before its entries name it): one missing refuses the push.
-    let (own, keys) = (
-        |c: &CardChange<'_>| c.directory.is_some() || c.pool != 0,
-        cards
-            .iter()
-            .filter(|(_, c)| c.directory.is_some() || c.pool != 0)
-            .map(|(k, _)| *k)
-            .collect::<Vec<_>>(),
-    );
-    if keys.is_empty() {
+    let owned: Vec<(&str, &CardChange<'_>)> =
+        cards.iter().filter(|(_, c)| c.directory.is_some() || c.pool != 0).map(|(k, c)| (*k, c)).collect();
+    if owned.is_empty() {
         return Ok(());
     }
-    let changes: Vec<&CardChange<'_>> = cards.values().filter(|c| own(c)).collect();
-    let column = |f: fn(&DirectoryRow) -> String| -> Vec<Option<String>> {
-        changes.iter().map(|c| c.directory.map(f)).collect()
-    };
-    let (names, communities, tails) =
-        (column(|d| d.name.clone()), column(|d| d.community.clone()), column(|d| d.phone_tail.clone()));
-    let digest = |f: fn(&DirectoryRow) -> Option<&[u8; 32]>| -> Vec<Option<&[u8]>> {
-        changes.iter().map(|c| c.directory.and_then(f).map(|p| &p[..])).collect()
-    };
-    let persons = digest(|d| Some(&d.person));
-    let phones = digest(|d| d.phone_digest.as_ref());
-    let ids = digest(|d| d.id_digest.as_ref());
-    let pools: Vec<i64> = changes.iter().map(|c| c.pool).collect();
+    let keys: Vec<&str> = owned.iter().map(|(k, _)| *k).collect();
+    let pools: Vec<i64> = owned.iter().map(|(_, c)| c.pool).collect();
+    let f = Fields::of(owned.iter().map(|(_, c)| c.directory));
     let changed = tx
         .execute(
             "UPDATE hb_cards h SET
@@ -171,7 +167,7 @@ pub(super) fn publish(
              FROM unnest($2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::BIGINT[], $7::BYTEA[],
                          $8::BYTEA[], $9::BYTEA[]) AS u (c, n, o, t, d, p, ph, i)
              WHERE h.card = u.c",
-            &[&code, &keys, &names, &communities, &tails, &pools, &persons, &phones, &ids],
+            &[&code, &keys, &f.names, &f.communities, &f.tails, &pools, &f.persons, &f.phones, &f.ids],
         )
         .map_err(sql("the cards"))?;
     if changed != keys.len() as u64 {
@@ -298,14 +294,7 @@ pub(super) fn backfill(tx: &mut postgres::Transaction<'_>) -> Result<usize, City
     }
     let keys: Vec<&str> = cards.iter().map(|c| c.0.as_str()).collect();
     let homes: Vec<&str> = cards.iter().map(|c| c.1.as_str()).collect();
-    let names: Vec<&str> = cards.iter().map(|c| c.2.name.as_str()).collect();
-    let communities: Vec<&str> = cards.iter().map(|c| c.2.community.as_str()).collect();
-    let tails: Vec<&str> = cards.iter().map(|c| c.2.phone_tail.as_str()).collect();
-    let registered: Vec<chrono::NaiveDate> = cards.iter().map(|c| c.2.registered_on.date()).collect();
-    let persons: Vec<&[u8]> = cards.iter().map(|c| &c.2.person[..]).collect();
-    let phones: Vec<Option<&[u8]>> =
-        cards.iter().map(|c| c.2.phone_digest.as_ref().map(|p| &p[..])).collect();
-    let ids: Vec<Option<&[u8]>> = cards.iter().map(|c| c.2.id_digest.as_ref().map(|p| &p[..])).collect();
+    let f = Fields::of(cards.iter().map(|c| Some(&c.2)));
     let conflicts: Vec<Option<&str>> = cards.iter().map(|c| c.3.as_deref()).collect();
     tx.execute(
         "INSERT INTO hb_cards (card, home, name, community, phone_tail, registered_on, person, phone_digest,
@@ -318,15 +307,15 @@ pub(super) fn backfill(tx: &mut postgres::Transaction<'_>) -> Result<usize, City
         &[
             &keys,
             &homes,
-            &names,
-            &communities,
-            &tails,
-            &registered,
+            &f.names,
+            &f.communities,
+            &f.tails,
+            &f.days,
             &POOL_KINDS.to_vec(),
-            &persons,
+            &f.persons,
             &conflicts,
-            &phones,
-            &ids,
+            &f.phones,
+            &f.ids,
         ],
     )
     .map_err(sql("the cards"))?;
