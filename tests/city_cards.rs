@@ -286,3 +286,28 @@ fn a_joined_store_holds_no_full_phone_or_id_number_of_volunteers_registered_else
         assert!(!holds(secret), "{secret} is in B's store");
     }
 }
+
+/// `city init`'s derivation marks the same conflicts the pushes do: a card another counter
+/// registered with the same name and community but another phone is in conflict either way.
+#[test]
+fn city_init_marks_a_card_registered_with_another_phone_as_in_conflict() {
+    let Some(db) = pg::database("cards_backfill_conflict") else { return };
+    city_init(&db.url);
+    let service = start(&db.url);
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (bare_counter(dir.path(), "JH-A-01"), bare_counter(dir.path(), "JH-B-01"));
+    let (a, b) = (Bank::open(&a).unwrap(), Bank::open(&b).unwrap());
+    register_with_hours(&a, &person("JH000001", "陈华佩", "13800138000", ""), 30);
+    register_with_hours(&b, &person("JH000001", "陈华佩", "13900139111", ""), 30);
+    for bank in [&a, &b] {
+        enroll(&db.url, bank);
+        CityClient::new(&url(&service), bank).unwrap().push(bank).unwrap();
+    }
+    let client = CityClient::new(&url(&service), &a).unwrap();
+    let conflict = |cards: Cards| cards.cards.into_iter().map(|c| c.conflict).collect::<Vec<_>>();
+    assert_eq!(conflict(client.cards(0).unwrap()), [Some("JH-B-01".to_string())], "marked at the push");
+    let mut sql = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
+    sql.batch_execute("DELETE FROM hb_shares; DELETE FROM hb_cards; UPDATE hb_position SET pos = 0").unwrap();
+    city_init(&db.url);
+    assert_eq!(conflict(client.cards(0).unwrap()), [Some("JH-B-01".to_string())], "and by city init");
+}

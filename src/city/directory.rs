@@ -288,7 +288,7 @@ pub(super) fn backfill(tx: &mut postgres::Transaction<'_>) -> Result<usize, City
         let d = by_counter[&home].1.clone();
         let conflict = by_counter
             .iter()
-            .find(|(c, (_, other))| **c != home && other.person != d.person)
+            .find(|(c, (_, other))| **c != home && d.contradicts(other))
             .map(|(c, _)| c.clone());
         cards.push((card, home, d, conflict));
     }
