@@ -105,3 +105,25 @@ fn open_again(c: &mut Counter) {
     }
     assert_eq!(c.screen(), "volunteer", "{}", c.render(80, 24));
 }
+
+/// While the background sync takes the city's directory the header says how far it is, in
+/// both languages at 80×24; the round's end replaces it with the time of the sync.
+#[test]
+fn the_header_shows_a_join_under_way_then_the_sync() {
+    for (lang, joining, done) in
+        [(Lang::Zh, "加入城市 45%", "同步 "), (Lang::En, "joining city 45%", "synced ")]
+    {
+        let mut c = Counter::seeded(lang);
+        c.app.sync_started();
+        c.login("S01", "5678");
+        let progress = hourbank::city::JoinProgress { taken: 45_000, total: Some(100_000) };
+        c.app.update(Msg::Synced(SyncStatus::Joining(progress)));
+        let screen = c.render(80, 24);
+        let header = screen.lines().next().unwrap_or_default();
+        assert!(header.contains(joining), "{lang:?}: {header}");
+        c.app.update(Msg::Synced(SyncStatus::Done { pushed: 0, pulled: 100_000, stopped: Vec::new() }));
+        let screen = c.render(80, 24);
+        let header = screen.lines().next().unwrap_or_default();
+        assert!(!header.contains(joining) && header.contains(done), "{lang:?}: {header}");
+    }
+}

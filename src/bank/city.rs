@@ -157,15 +157,31 @@ impl Bank {
         Ok(self.store.directory_position()?)
     }
 
-    /// Takes a pull of the city's directory: its changed cards and the position they are as of,
-    /// all at once (`whole`: a pull from position 0, which replaces every card).
+    /// Takes the cards of the city's directory changed since its position, and the position
+    /// they are as of, all at once.
     pub fn apply_city_directory(
         &self,
         position: u64,
         cards: &[(CardNo, DirectoryCard)],
-        whole: bool,
     ) -> Result<(), BankError> {
-        Ok(self.store.apply_directory(position, cards, whole, self.now())?)
+        Ok(self.store.apply_directory(position, cards, self.now())?)
+    }
+
+    /// Starts taking the whole directory (a join, or again after the city's database was put
+    /// back): pages go where nothing reads them until [`Bank::finish_city_join`].
+    pub fn begin_city_join(&self) -> Result<(), BankError> {
+        Ok(self.store.begin_directory_join()?)
+    }
+
+    /// A page of a join.
+    pub fn stage_city_join(&self, cards: &[(CardNo, DirectoryCard)]) -> Result<(), BankError> {
+        Ok(self.store.stage_directory(cards)?)
+    }
+
+    /// Ends a join with `last`, the cards changed while its pages were read, as of `position`:
+    /// from here on the directory is the joined one, every card at once.
+    pub fn finish_city_join(&self, position: u64, last: &[(CardNo, DirectoryCard)]) -> Result<(), BankError> {
+        Ok(self.store.finish_directory_join(position, last, self.now())?)
     }
 
     /// Drops this store's copy of other counters' journals — what counters pulled before the

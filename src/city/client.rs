@@ -62,7 +62,19 @@ pub struct CityClient {
     known: std::sync::Mutex<Option<(String, Counters)>>,
     /// Nanoseconds spent waiting for the service's answers, all requests together.
     waited: std::sync::atomic::AtomicU64,
+    /// Cards per answer asked for.
+    page: usize,
 }
+
+/// How far a join is: the cards taken so far, of how many the city said it has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JoinProgress {
+    pub taken: u64,
+    pub total: Option<u64>,
+}
+
+/// Cards per answer a counter asks for: about a megabyte.
+const PAGE: usize = 5_000;
 
 /// A 2xx or 304 answer.
 struct Answer {
@@ -119,6 +131,7 @@ impl CityClient {
             key,
             known: std::sync::Mutex::new(None),
             waited: Default::default(),
+            page: PAGE,
         })
     }
 
@@ -217,40 +230,105 @@ impl CityClient {
         Ok(list)
     }
 
-    /// Every card of the city changed after city-wide position `after` (directory fields and
-    /// balances), as of the position answered.
+    /// The cards of the city changed after city-wide position `after` (directory fields and
+    /// balances), at most a page of them: from position 0 the directory's first page, and
+    /// more changes than a page are answered `rejoin` (see [`CityClient::take_cards`]).
     pub fn cards(&self, after: u64) -> Result<wire::Cards, ClientError> {
+        Self::answer(&self.call("GET", &format!("/v1/cards?after={after}&limit={}", self.page), b"")?)
+    }
+
+    /// The directory's page after card `from` (none: the first).
+    fn cards_page(&self, from: Option<&CardNo>) -> Result<wire::Cards, ClientError> {
+        // A card is letters, digits and `-`: nothing in it needs escaping in a query.
+        let from = from.map_or(String::new(), |card| format!("&from={card}"));
+        Self::answer(&self.call("GET", &format!("/v1/cards?after=0&limit={}{from}", self.page), b"")?)
+    }
+
+    /// The cards changed after `after`, however many (the end of a join: what changed while
+    /// its pages were read).
+    fn cards_since(&self, after: u64) -> Result<wire::Cards, ClientError> {
         Self::answer(&self.call("GET", &format!("/v1/cards?after={after}"), b"")?)
     }
 
+    /// Cards per page this client asks for (tests make pages small to have many).
+    pub fn set_page(&mut self, cards: usize) {
+        self.page = cards.clamp(1, super::directory::MAX_PAGE);
+    }
+
     /// Takes `answer` — the cards changed after position `after` — into `bank`'s copy of the
-    /// directory, all at once. An answer behind `after` (the city's database was put back) is
-    /// asked again from position 0 and replaces the whole copy. Returns the cards taken, and
-    /// how many of them a search finds differently (new, or another name or phone tail): the
-    /// counter rebuilds its search index only for those.
+    /// directory, all at once. From position 0, an answer behind `after` (the city's database
+    /// was put back) or one that says `rejoin`, the counter joins: it takes the whole
+    /// directory a page at a time where nothing reads it, then the cards changed since the
+    /// first page, and only then reads the new directory — never half a join, and memory for
+    /// one page whatever the city's size. `progress` hears each page of a join. Returns the
+    /// cards taken, and how many of them a search finds differently (new, or another name or
+    /// phone tail): the counter rebuilds its search index only for those.
     pub fn take_cards(
         &self,
         bank: &Bank,
         after: u64,
         answer: wire::Cards,
+        progress: &mut dyn FnMut(JoinProgress),
     ) -> Result<(usize, usize), PullError> {
-        let (answer, whole) = match answer.position < after {
-            true => (self.cards(0).map_err(PullError::Service)?, true),
-            false => (answer, after == 0),
-        };
-        if answer.position == after && answer.cards.is_empty() && !whole {
-            return Ok((0, 0));
+        if after > 0 && !answer.rejoin && answer.position >= after {
+            if answer.position == after && answer.cards.is_empty() {
+                return Ok((0, 0));
+            }
+            let cards = answer.cards.into_iter().map(directory_card).collect::<Result<Vec<_>, _>>()?;
+            let mut listed = 0;
+            for (card, new) in &cards {
+                let old = bank.city_card(card)?;
+                if old.is_none_or(|old| old.name != new.name || old.phone_tail != new.phone_tail) {
+                    listed += 1;
+                }
+            }
+            bank.apply_city_directory(answer.position, &cards)?;
+            return Ok((cards.len(), listed));
         }
-        let cards = answer.cards.into_iter().map(directory_card).collect::<Result<Vec<_>, _>>()?;
-        let mut listed = 0;
-        for (card, new) in &cards {
-            let old = bank.city_card(card)?;
-            if old.is_none_or(|old| old.name != new.name || old.phone_tail != new.phone_tail) {
-                listed += 1;
+        let mut page = match after == 0 && !answer.rejoin {
+            true => answer,
+            false => self.cards_page(None).map_err(PullError::Service)?,
+        };
+        let (since, total) = (page.position, page.total);
+        bank.begin_city_join()?;
+        let mut taken = 0usize;
+        loop {
+            let cards = std::mem::take(&mut page.cards)
+                .into_iter()
+                .map(directory_card)
+                .collect::<Result<Vec<_>, _>>()?;
+            bank.stage_city_join(&cards)?;
+            taken += cards.len();
+            progress(JoinProgress { taken: taken as u64, total });
+            match page.next.take() {
+                Some(from) => {
+                    let from = CardNo::parse(&from).map_err(|_| garbled_card(&from))?;
+                    page = self.cards_page(Some(&from)).map_err(PullError::Service)?;
+                }
+                None => break,
             }
         }
-        bank.apply_city_directory(answer.position, &cards, whole)?;
-        Ok((cards.len(), listed))
+        // Every page read at the first page's position: one snapshot, nothing changed since.
+        let last = match page.position == since {
+            true => wire::Cards {
+                position: since,
+                cards: Vec::new(),
+                head: None,
+                next: None,
+                total: None,
+                rejoin: false,
+            },
+            false => self.cards_since(since).map_err(PullError::Service)?,
+        };
+        if last.position < since {
+            return Err(PullError::Service(ClientError::Connect(
+                "the city's position went back while this counter took its directory; it starts again at the next round".into(),
+            )));
+        }
+        let last_cards = last.cards.into_iter().map(directory_card).collect::<Result<Vec<_>, _>>()?;
+        bank.finish_city_join(last.position, &last_cards)?;
+        // Every card is new to the search after a join.
+        Ok((taken, taken + last_cards.len()))
     }
 
     /// Pushes every event of `bank` the service lacks, a signed batch at a time. Before
@@ -426,10 +504,13 @@ fn is_loopback(host: &str) -> bool {
     name == "localhost" || name.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
+fn garbled_card(what: &str) -> PullError {
+    PullError::Service(ClientError::Connect(format!("a card not understood: {what}")))
+}
+
 /// A card as the service sent it, as the bank keeps it.
 fn directory_card(row: wire::CardRow) -> Result<(CardNo, DirectoryCard), PullError> {
-    let garbled =
-        |what: &str| PullError::Service(ClientError::Connect(format!("a card not understood: {what}")));
+    let garbled = garbled_card;
     // What reaches a screen is checked as a counter's own input is: a name or community with
     // a control character, or anything else no counter could have registered, is refused.
     let card = CardNo::parse(&row.card).map_err(|_| garbled(&row.card))?;

@@ -183,61 +183,110 @@ pub(super) fn publish(
     Ok(())
 }
 
+/// A card's directory fields and its shares, one row per card of `cards` (a subquery with a
+/// `card` column), ordered by `ORDER BY`: what every answer of `GET /v1/cards` is made of.
+/// Columns: position, card, home, name, community, phone tail, registration day, pool, last
+/// change, counters, minutes, released, conflict.
+fn cards_statement(cards: &str, order: &str, limit: &str) -> String {
+    format!(
+        "SELECT p.pos, c.card, c.home, c.name, c.community, c.phone_tail, c.registered_on::TEXT,
+                c.pool, c.changed, c.counters, c.minutes, c.released, c.conflict
+         FROM hb_position p LEFT JOIN LATERAL (
+             SELECT h.*, s.counters, s.minutes, s.released, greatest(h.pos, s.pos) AS changed
+             FROM ({cards}) AS moved
+             JOIN hb_cards h ON h.card = moved.card
+             LEFT JOIN LATERAL (SELECT array_agg(counter ORDER BY counter) AS counters,
+                                       array_agg(minutes ORDER BY counter) AS minutes,
+                                       array_agg(released ORDER BY counter) AS released,
+                                       -- (FILTER keeps the planner from answering
+                                       -- max by walking the position index per card)
+                                       max(pos) FILTER (WHERE pos >= 0) AS pos
+                                FROM hb_shares WHERE card = h.card) s ON true
+             ORDER BY {order} {limit}) c ON true"
+    )
+}
+
+/// The largest page a counter may ask for.
+pub const MAX_PAGE: usize = 10_000;
+
 impl Server {
     /// The cards changed after position `after`, and the position they are as of: one
     /// statement (one snapshot), range reads of the shares' and cards' positions, whatever the
-    /// number of counters.
-    pub fn cards_after(&mut self, after: u64) -> Result<Cards, CityError> {
+    /// number of counters. With a `limit`, more changed cards than that are answered
+    /// `rejoin` instead (the counter takes the directory again, a page at a time).
+    pub fn cards_after(&mut self, after: u64, limit: Option<usize>) -> Result<Cards, CityError> {
         let after = i64::try_from(after).unwrap_or(i64::MAX);
-        let rows = self
-            .client()
-            .query(
-                "SELECT p.pos, c.card, c.home, c.name, c.community, c.phone_tail, c.registered_on::TEXT,
-                        c.pool, c.changed, c.counters, c.minutes, c.released, c.conflict
-                 FROM hb_position p LEFT JOIN LATERAL (
-                     SELECT h.*, s.counters, s.minutes, s.released, greatest(h.pos, s.pos) AS changed
-                     FROM (SELECT card FROM hb_shares WHERE pos > $1
-                           UNION SELECT card FROM hb_cards WHERE pos > $1) AS moved
-                     JOIN hb_cards h ON h.card = moved.card
-                     LEFT JOIN LATERAL (SELECT array_agg(counter ORDER BY counter) AS counters,
-                                               array_agg(minutes ORDER BY counter) AS minutes,
-                                               array_agg(released ORDER BY counter) AS released,
-                                               -- (FILTER keeps the planner from answering
-                                               -- max by walking the position index per card)
-                                               max(pos) FILTER (WHERE pos >= 0) AS pos
-                                        FROM hb_shares WHERE card = h.card) s ON true
-                     ORDER BY changed, h.card) c ON true",
-                &[&after],
-            )
-            .map_err(sql("the cards"))?;
-        let position = rows.first().map_or(0, |r| r.get::<_, i64>(0) as u64);
-        let cards = rows
-            .iter()
-            .filter_map(|r| {
-                let card: Option<String> = r.get(1);
-                let counters: Vec<String> = r.get::<_, Option<Vec<String>>>(9).unwrap_or_default();
-                let minutes: Vec<i64> = r.get::<_, Option<Vec<i64>>>(10).unwrap_or_default();
-                let released: Vec<i64> = r.get::<_, Option<Vec<i64>>>(11).unwrap_or_default();
-                Some(CardRow {
-                    card: card?,
-                    home: r.get(2),
-                    name: r.get(3),
-                    community: r.get(4),
-                    phone_tail: r.get(5),
-                    registered_on: r.get(6),
-                    pool: r.get::<_, i64>(7) as u64,
-                    shares: counters
-                        .into_iter()
-                        .zip(minutes.into_iter().zip(released))
-                        .map(|(counter, (m, released))| Share { counter, minutes: m as u64, released })
-                        .collect(),
-                    pos: r.get::<_, i64>(8) as u64,
-                    conflict: r.get(12),
-                })
-            })
-            .collect();
-        Ok(Cards { position, cards, head: None })
+        let moved =
+            "SELECT card FROM hb_shares WHERE pos > $1 UNION SELECT card FROM hb_cards WHERE pos > $1";
+        let cap = limit.map(|l| l.clamp(1, MAX_PAGE));
+        let statement = match cap {
+            Some(l) => cards_statement(moved, "changed, h.card", &format!("LIMIT {}", l + 1)),
+            None => cards_statement(moved, "changed, h.card", ""),
+        };
+        let rows = self.client().query(&statement, &[&after]).map_err(sql("the cards"))?;
+        let mut cards = cards_answer(&rows);
+        if cap.is_some_and(|l| cards.cards.len() > l) {
+            cards.cards.clear();
+            cards.rejoin = true;
+        }
+        Ok(cards)
     }
+
+    /// A page of the whole directory: up to `limit` cards after card `from` ("": the first
+    /// page, which also says how many cards the city has), in card order, as of the position
+    /// answered. Each page is its own snapshot: a counter joins with every page, then the cards
+    /// changed after the first page's position (see `CityClient::take_cards`).
+    pub fn cards_page(&mut self, from: &str, limit: usize) -> Result<Cards, CityError> {
+        let limit = limit.clamp(1, MAX_PAGE);
+        let page = format!("SELECT card FROM hb_cards WHERE card > $1 ORDER BY card LIMIT {}", limit + 1);
+        let statement = cards_statement(&page, "h.card", "");
+        let rows = self.client().query(&statement, &[&from]).map_err(sql("the cards"))?;
+        let mut cards = cards_answer(&rows);
+        if cards.cards.len() > limit {
+            cards.cards.truncate(limit);
+            cards.next = cards.cards.last().map(|c| c.card.clone());
+        }
+        if from.is_empty() {
+            let total: i64 = self
+                .client()
+                .query_one("SELECT count(*) FROM hb_cards", &[])
+                .map_err(sql("the cards"))?
+                .get(0);
+            cards.total = Some(total as u64);
+        }
+        Ok(cards)
+    }
+}
+
+/// The rows of [`cards_statement`] as an answer.
+fn cards_answer(rows: &[postgres::Row]) -> Cards {
+    let position = rows.first().map_or(0, |r| r.get::<_, i64>(0) as u64);
+    let cards = rows
+        .iter()
+        .filter_map(|r| {
+            let card: Option<String> = r.get(1);
+            let counters: Vec<String> = r.get::<_, Option<Vec<String>>>(9).unwrap_or_default();
+            let minutes: Vec<i64> = r.get::<_, Option<Vec<i64>>>(10).unwrap_or_default();
+            let released: Vec<i64> = r.get::<_, Option<Vec<i64>>>(11).unwrap_or_default();
+            Some(CardRow {
+                card: card?,
+                home: r.get(2),
+                name: r.get(3),
+                community: r.get(4),
+                phone_tail: r.get(5),
+                registered_on: r.get(6),
+                pool: r.get::<_, i64>(7) as u64,
+                shares: counters
+                    .into_iter()
+                    .zip(minutes.into_iter().zip(released))
+                    .map(|(counter, (m, released))| Share { counter, minutes: m as u64, released })
+                    .collect(),
+                pos: r.get::<_, i64>(8) as u64,
+                conflict: r.get(12),
+            })
+        })
+        .collect();
+    Cards { position, cards, head: None, next: None, total: None, rejoin: false }
 }
 
 /// A city set up before the directory existed: its cards and shares derived once from what it

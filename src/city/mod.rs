@@ -23,7 +23,7 @@ mod sync;
 pub mod wire;
 
 pub use check::CityCheck;
-pub use client::{CityClient, ClientError, is_service_url};
+pub use client::{CityClient, ClientError, JoinProgress, is_service_url};
 pub use details::DetailsQuery;
 pub use escrow::{GrantError, ServerGrant, Settled, grant_id};
 pub use keys::{Enrolled, EnrolledKey, Nonce};
@@ -33,7 +33,9 @@ pub use report::{CityFigures, Flow, Period};
 pub use restore::{RestoreFromCityError, restore_from_city};
 pub use server::{CityError, Server};
 pub use spend::{CityLink, Spend, SpendError, deposit, spend};
-pub use sync::{Background, ServiceSync, SyncError, SyncStatus, Synced, sync_url, with_retries};
+pub use sync::{
+    Background, ServiceSync, SyncError, SyncStatus, Synced, sync_url, sync_url_telling, with_retries,
+};
 
 /// The server's schema: every statement idempotent.
 pub const SCHEMA: &str = include_str!("schema.sql");

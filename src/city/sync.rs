@@ -117,10 +117,25 @@ pub fn with_retries<T>(
 /// for an `https://` URL (a plain `http://` one only on this machine), else straight to the
 /// database (the way counters synced before the service).
 pub fn sync_url(url: &str, bank: &Bank, tries: u32, float: Minutes) -> Result<Synced, SyncError> {
+    sync_url_telling(url, bank, tries, float, |_| {})
+}
+
+/// [`sync_url`], telling `progress` each page of a join. One sync through the city service:
+/// hand every share above `float` to the pools (journalled here; the service applies it to
+/// the pools when it stores the push), push, take the directory.
+pub fn sync_url_telling(
+    url: &str,
+    bank: &Bank,
+    tries: u32,
+    float: Minutes,
+    progress: impl FnMut(super::JoinProgress) + Send + Clone + 'static,
+) -> Result<Synced, SyncError> {
     if !super::is_service_url(url) {
         return Err(SyncError::Service(super::ClientError::DatabaseUrl(database_url_refused())));
     }
-    with_retries(tries, Duration::from_millis(500), || sync_service(url, bank, float))
+    with_retries(tries, Duration::from_millis(500), || {
+        ServiceSync::new(url, bank)?.on_join_progress(progress.clone()).sync(bank, float)
+    })
 }
 
 /// What a counter configured with a database URL is told: counters reach the city through its
@@ -128,12 +143,6 @@ pub fn sync_url(url: &str, bank: &Bank, tries: u32, float: Minutes) -> Result<Sy
 pub fn database_url_refused() -> String {
     // The URL itself is not repeated: it may hold the database password.
     "the configured city URL is a database's: counters reach the city through its service now, holding a key instead of a database login. Have this counter enrolled (`hourbank code show` here, then `hourbank city enroll CODE KEY` by the city's admin) and set [sync] url to the service, e.g. https://city.example:7443".to_string()
-}
-
-/// One sync through the city service: hand every share above `float` to the pools (journalled
-/// here; the service applies it to the pools when it stores the push), push, pull.
-pub fn sync_service(url: &str, bank: &Bank, float: Minutes) -> Result<Synced, SyncError> {
-    ServiceSync::new(url, bank)?.sync(bank, float)
 }
 
 /// A counter's syncs through the city service, round after round: one client (its key read
@@ -150,6 +159,8 @@ pub struct ServiceSync {
     refused_grants: Vec<String>,
     /// This counter's head on the service, as this session last pushed it.
     head: Option<super::wire::Head>,
+    /// Told each page of a join.
+    progress: Box<dyn FnMut(super::JoinProgress) + Send>,
 }
 
 /// Every this many rounds (and on the first) a round asks the service for grants this counter
@@ -159,7 +170,26 @@ const GRANTS_EVERY: u64 = 30;
 impl ServiceSync {
     pub fn new(url: &str, bank: &Bank) -> Result<ServiceSync, SyncError> {
         let client = super::CityClient::new(url, bank).map_err(SyncError::Service)?;
-        Ok(ServiceSync { client, released_through: None, rounds: 0, refused_grants: Vec::new(), head: None })
+        Ok(ServiceSync {
+            client,
+            released_through: None,
+            rounds: 0,
+            refused_grants: Vec::new(),
+            head: None,
+            progress: Box::new(|_| {}),
+        })
+    }
+
+    /// Tells `progress` each page of a join (the command line's bar, the counter's header).
+    pub fn on_join_progress(mut self, progress: impl FnMut(super::JoinProgress) + Send + 'static) -> Self {
+        self.progress = Box::new(progress);
+        self
+    }
+
+    /// Cards per answer (tests make pages small to have many).
+    pub fn with_page(mut self, cards: usize) -> Self {
+        self.client.set_page(cards);
+        self
     }
 
     /// How long this session's rounds waited for the service, all together.
@@ -205,7 +235,7 @@ impl ServiceSync {
         // The service holds nothing of this counter's chain this store lacks: spending is safe.
         bank.caught_up_with_city().map_err(PushError::Bank)?;
         // Need to know: the city's directory and balances, never other counters' events.
-        let (cards, listed) = client.take_cards(bank, position, cards)?;
+        let (cards, listed) = client.take_cards(bank, position, cards, &mut self.progress)?;
         bank.mark_city_pulled().map_err(PushError::Bank)?;
         // A store that pulled other counters' events before the directory gives them up now.
         let dropped = bank.drop_city_copy(&crate::bank::cli_actor()).map_err(PushError::Bank)?;
@@ -235,6 +265,8 @@ pub enum SyncStatus {
     Done { pushed: u64, pulled: u64, stopped: Vec<String> },
     /// The round failed; the loop tries again after `retry_in`.
     Failed { message: String, retry_in: Duration },
+    /// A join is under way: the city's directory taken this far.
+    Joining(super::JoinProgress),
 }
 
 /// The counter's background sync: a thread that syncs every `every`, and at once when this
@@ -256,18 +288,24 @@ impl Background {
         bank: Arc<Bank>,
         every: Duration,
         float: Minutes,
-        report: impl Fn(SyncStatus) -> bool + Send + 'static,
+        report: impl Fn(SyncStatus) -> bool + Send + Sync + 'static,
     ) -> Background {
         let stop = Arc::new(AtomicBool::new(false));
         let stopped = stop.clone();
         std::thread::spawn(move || {
             let mut backoff = every;
             let mut session: Option<ServiceSync> = None;
+            let report = Arc::new(report);
             while !stopped.load(Ordering::Relaxed) {
                 let round = if super::is_service_url(&url) {
                     match session.take() {
                         Some(s) => Ok(s),
-                        None => ServiceSync::new(&url, &bank),
+                        None => ServiceSync::new(&url, &bank).map(|s| {
+                            let report = report.clone();
+                            s.on_join_progress(move |p| {
+                                report(SyncStatus::Joining(p));
+                            })
+                        }),
                     }
                     .and_then(|mut s| {
                         let r = s.sync(&bank, float);

@@ -294,8 +294,12 @@ pub struct CounterEvents {
     pub events: Events,
 }
 
-/// `GET /v1/cards?after=P`: every card changed after city-wide position `after`, as of
-/// `position` (one snapshot: a counter that applies all of it holds the city as of `position`).
+/// `GET /v1/cards?after=P[&limit=N][&from=CARD]`: every card changed after city-wide position
+/// `after`, as of `position` (one snapshot: a counter that applies all of it holds the city as
+/// of `position`). With a `limit` (what counters send), an answer never holds more than that:
+/// from position 0 the directory comes a page at a time in card order (`from`: the last card
+/// of the page before; `next` names where the next page starts), and a change of more cards
+/// than that is answered `rejoin` (take the whole directory again, in pages).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cards {
     pub position: u64,
@@ -304,6 +308,15 @@ pub struct Cards {
     /// idle round is this one request.
     #[serde(default)]
     pub head: Option<Head>,
+    /// A page of the directory: the card the next page starts after (`None`: the last page).
+    #[serde(default)]
+    pub next: Option<String>,
+    /// A first page: how many cards the city has (for a join's progress).
+    #[serde(default)]
+    pub total: Option<u64>,
+    /// More cards changed than one answer may hold: take the directory again from the start.
+    #[serde(default)]
+    pub rejoin: bool,
 }
 
 /// A card's directory fields and balances, as of its last change `pos`.

@@ -1,5 +1,7 @@
 //! `hourbank city …`: the city server the counters share (PostgreSQL or CockroachDB).
 
+use std::io::IsTerminal;
+
 use clap::Subcommand;
 
 use super::{CliResult, Failure, exit};
@@ -84,7 +86,29 @@ const SYNC_TRIES: u32 = 3;
 
 pub fn sync(store: Option<std::path::PathBuf>, a: SyncArgs) -> CliResult {
     let bank = super::open_bank(store)?;
-    let synced = crate::city::sync_url(&city_url(a.url)?, &bank, SYNC_TRIES, sync_config()?.float())?;
+    // A join (the city's whole directory, a page at a time) shows a bar on a terminal.
+    let bar = indicatif::ProgressBar::with_draw_target(
+        None,
+        match std::io::stderr().is_terminal() {
+            true => indicatif::ProgressDrawTarget::stderr(),
+            false => indicatif::ProgressDrawTarget::hidden(),
+        },
+    );
+    if let Ok(style) = indicatif::ProgressStyle::with_template(super::lang::current().text().sync_joining_bar)
+    {
+        bar.set_style(style);
+    }
+    let shown = bar.clone();
+    let progress = move |p: crate::city::JoinProgress| {
+        if let Some(total) = p.total {
+            shown.set_length(total);
+        }
+        shown.set_position(p.taken);
+    };
+    let synced =
+        crate::city::sync_url_telling(&city_url(a.url)?, &bank, SYNC_TRIES, sync_config()?.float(), progress);
+    bar.finish_and_clear();
+    let synced = synced?;
     let pushed = &synced.pushed;
     say!(
         "pushed {} events of {} (server head #{} → #{})",

@@ -322,6 +322,12 @@ pub struct Text {
     pub sync_last: &'static str,
     pub sync_running: &'static str,
     pub sync_failed: &'static str,
+    /// The header while this counter takes the city's directory: the share of its cards taken so far ({} percent).
+    pub sync_joining: &'static str,
+    /// The same when the city did not say how many it has ({} cards so far).
+    pub sync_joining_count: &'static str,
+    /// `hourbank sync`'s bar while it takes the city's directory (an indicatif template).
+    pub sync_joining_bar: &'static str,
     /// The same when the last pull did not reach every counter ({} hours).
     pub city_balance_incomplete: &'static str,
     pub city_spendable_online: &'static str,

@@ -1,17 +1,23 @@
-//! The city's directory and balances as this counter last pulled them (`city_directory`): one
-//! record per card — what every counter needs of a volunteer registered anywhere, and each
-//! counter's share of the card's hours — and, under a key no card can be, the city-wide
-//! position they are as of. A pull is written as one sled batch (atomic: the view moves from
-//! one position to the next, never half of a pull), then flushed. Nothing here is the
-//! counter's own record: all of it can be pulled again.
+//! The city's directory and balances as this counter last pulled them: one record per card —
+//! what every counter needs of a volunteer registered anywhere, and each counter's share of the
+//! card's hours — and, under a key no card can be, the city-wide position they are as of.
+//! Nothing here is the counter's own record: all of it can be pulled again.
+//!
+//! Two trees take turns (`city_directory`, `city_directory.b`); `meta`'s `city_directory_live`
+//! names the one read. A change pulled since the position is one sled batch on the live tree
+//! (atomic: the view moves from one position to the next, never half of a pull). A join — the
+//! whole directory, a million cards in pages — is written page by page into the other tree,
+//! which nobody reads, and becomes the directory with one write of the name: memory stays one
+//! page whatever the city's size, the view never shows half a join, and the tree it replaced is
+//! emptied at once (its space given back as sled rewrites its segments).
 
 use serde::{Deserialize, Serialize};
 
 use super::{Store, StoreError, codec};
 use crate::domain::{CardNo, Day, Name, Timestamp};
 
-/// The tree's on-disk name.
-pub const DIRECTORY: &str = "city_directory";
+/// The trees' on-disk names: the first is the one stores made before joins were paged have.
+pub const DIRECTORIES: [&str; 2] = ["city_directory", "city_directory.b"];
 
 /// The position's key: cards are ASCII letters, digits and `-`, never a zero byte.
 const POSITION: &[u8] = b"\0position";
@@ -50,13 +56,49 @@ struct Position {
     pulled_at: Timestamp,
 }
 
+/// The two directory trees, which is live, and nothing else: reads clone the live tree's handle
+/// (cheap) under the lock; a join's flip swaps it.
+pub(super) struct Directories {
+    trees: [sled::Tree; 2],
+    live: std::sync::RwLock<usize>,
+}
+
+impl Directories {
+    /// Opens both trees and empties the one not live: what a join left there unfinished, or
+    /// what a flip left to empty when the process stopped.
+    pub(super) fn open(db: &sled::Db, meta: &sled::Tree) -> Result<Directories, StoreError> {
+        let trees = [db.open_tree(DIRECTORIES[0])?, db.open_tree(DIRECTORIES[1])?];
+        let live = match meta.get(super::meta::DIRECTORY_LIVE)? {
+            Some(v) if v.as_ref() == DIRECTORIES[1].as_bytes() => 1,
+            _ => 0,
+        };
+        if !trees[1 - live].is_empty() {
+            trees[1 - live].clear()?;
+        }
+        Ok(Directories { trees, live: std::sync::RwLock::new(live) })
+    }
+
+    fn live(&self) -> usize {
+        *self.live.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn tree(&self) -> sled::Tree {
+        self.trees[self.live()].clone()
+    }
+
+    /// The tree a join writes into.
+    fn staging(&self) -> &sled::Tree {
+        &self.trees[1 - self.live()]
+    }
+}
+
 impl Store {
     /// The position the directory is as of (0: never pulled) and when that pull was.
     pub fn directory_position(&self) -> Result<(u64, Option<Timestamp>), StoreError> {
-        match self.directory.get(POSITION)? {
+        match self.directory.tree().get(POSITION)? {
             None => Ok((0, None)),
             Some(v) => {
-                let p: Position = codec::decode(DIRECTORY, POSITION, &v)?;
+                let p: Position = codec::decode(DIRECTORIES[0], POSITION, &v)?;
                 Ok((p.pos, Some(p.pulled_at)))
             }
         }
@@ -64,43 +106,88 @@ impl Store {
 
     pub fn directory_card(&self, card: &CardNo) -> Result<Option<DirectoryCard>, StoreError> {
         let key = card.as_str().as_bytes();
-        match self.directory.get(key)? {
+        match self.directory.tree().get(key)? {
             None => Ok(None),
-            Some(v) => Ok(Some(codec::decode(DIRECTORY, key, &v)?)),
+            Some(v) => Ok(Some(codec::decode(DIRECTORIES[0], key, &v)?)),
         }
     }
 
     /// Every card of the directory, in card order.
     pub fn directory_cards(&self) -> impl Iterator<Item = Result<(String, DirectoryCard), StoreError>> + '_ {
-        self.directory.range(b"\x01".as_slice()..).map(|item| {
+        self.directory.tree().range(b"\x01".as_slice()..).map(|item| {
             let (k, v) = item?;
             let card = String::from_utf8_lossy(&k).into_owned();
-            Ok((card, codec::decode(DIRECTORY, &k, &v)?))
+            Ok((card, codec::decode(DIRECTORIES[0], &k, &v)?))
         })
     }
 
-    /// Writes a pull: its cards and the position they are as of, in one atomic batch, then
-    /// flushes. `whole`: the pull started from position 0 (every card the city has), so any
-    /// card not in it is dropped.
+    /// Writes the cards changed since the directory's position and the position they are as
+    /// of, in one atomic batch on the live tree, then flushes.
     pub fn apply_directory(
         &self,
         position: u64,
         cards: &[(CardNo, DirectoryCard)],
-        whole: bool,
         at: Timestamp,
     ) -> Result<(), StoreError> {
-        let tree = &self.directory;
-        let mut batch = sled::Batch::default();
-        if whole {
-            for key in tree.iter().keys() {
-                batch.remove(key?);
-            }
-        }
-        for (card, record) in cards {
-            batch.insert(card.as_str().as_bytes(), codec::encode(record)?);
-        }
-        batch.insert(POSITION, codec::encode(&Position { pos: position, pulled_at: at })?);
-        tree.apply_batch(batch)?;
+        let _writer = self.directory_writer.lock().unwrap_or_else(|p| p.into_inner());
+        write_cards(&self.directory.tree(), cards, Some(Position { pos: position, pulled_at: at }))?;
         self.flush()
     }
+
+    /// Starts a join: the tree nobody reads, emptied.
+    pub fn begin_directory_join(&self) -> Result<(), StoreError> {
+        let _writer = self.directory_writer.lock().unwrap_or_else(|p| p.into_inner());
+        self.directory.staging().clear()?;
+        Ok(())
+    }
+
+    /// A page of a join, into the tree nobody reads (not flushed: a join cut short is started
+    /// again, never continued).
+    pub fn stage_directory(&self, cards: &[(CardNo, DirectoryCard)]) -> Result<(), StoreError> {
+        let _writer = self.directory_writer.lock().unwrap_or_else(|p| p.into_inner());
+        write_cards(self.directory.staging(), cards, None)
+    }
+
+    /// Ends a join: `last` (the cards changed while the pages were read) and the position
+    /// into the staged tree, flushed; then the one write that makes it the directory, flushed;
+    /// then the replaced tree is emptied.
+    pub fn finish_directory_join(
+        &self,
+        position: u64,
+        last: &[(CardNo, DirectoryCard)],
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let _writer = self.directory_writer.lock().unwrap_or_else(|p| p.into_inner());
+        let staged = 1 - self.directory.live();
+        write_cards(&self.directory.trees[staged], last, Some(Position { pos: position, pulled_at: at }))?;
+        self.flush()?;
+        {
+            let gate = self.write_gate.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            if let Some(reason) = gate.as_ref() {
+                return Err(StoreError::Poisoned(reason.clone()));
+            }
+            self.tree(super::tree::META)
+                .insert(super::meta::DIRECTORY_LIVE, DIRECTORIES[staged].as_bytes())?;
+        }
+        self.flush()?;
+        *self.directory.live.write().unwrap_or_else(|p| p.into_inner()) = staged;
+        self.directory.trees[1 - staged].clear()?;
+        self.flush()
+    }
+}
+
+fn write_cards(
+    tree: &sled::Tree,
+    cards: &[(CardNo, DirectoryCard)],
+    position: Option<Position>,
+) -> Result<(), StoreError> {
+    let mut batch = sled::Batch::default();
+    for (card, record) in cards {
+        batch.insert(card.as_str().as_bytes(), codec::encode(record)?);
+    }
+    if let Some(p) = position {
+        batch.insert(POSITION, codec::encode(&p)?);
+    }
+    tree.apply_batch(batch)?;
+    Ok(())
 }

@@ -176,6 +176,9 @@ pub mod meta {
     /// other counters' events (before the city's directory); no longer read or written, named
     /// here so the key is never given another meaning.
     pub const CITY_KEY: &[u8] = b"city_key";
+    /// Which of the city directory's two trees is read (`directory::DIRECTORIES`; absent: the
+    /// first).
+    pub const DIRECTORY_LIVE: &[u8] = b"city_directory_live";
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -226,7 +229,9 @@ pub struct Store {
     /// `tree::CITY`, in order.
     city_trees: Vec<sled::Tree>,
     /// The city's directory and balances as last pulled (`store::directory`).
-    directory: sled::Tree,
+    directory: directory::Directories,
+    /// One directory write at a time (a join's pages and flip against a round's changes).
+    directory_writer: Mutex<()>,
     /// Held for the life of the store: the OS lock that makes us the only owner.
     _lock: File,
     /// Serialises writers in this process so sled never has to retry our transactions, and
@@ -278,7 +283,7 @@ impl Store {
             };
             let trees = open(&tree::ALL)?;
             let city_trees = open(&tree::CITY)?;
-            let directory = db.open_tree(directory::DIRECTORY)?;
+            let directory = directory::Directories::open(&db, &trees[tree::META.index])?;
             Ok((db, trees, city_trees, directory))
         })?;
         let mut store = Store {
@@ -287,6 +292,7 @@ impl Store {
             trees,
             city_trees,
             directory,
+            directory_writer: Mutex::new(()),
             _lock: lock,
             write_gate: Mutex::new(None),
             loosened: Vec::new(),

@@ -94,7 +94,7 @@ fn main() {
             ureq::get(&health).call().unwrap();
         });
         let (sql50, sql99) = measure(rounds, || {
-            reader.cards_after(position).unwrap();
+            reader.cards_after(position, Some(5000)).unwrap();
         });
         println!(
             "| idle round, {n} enrolled counters | p50 {idle50:.2?}, p99 {idle99:.2?} | a round trip to the service (`/v1/health`): p50 {trip50:.2?} | {:.2}× a round trip |",

@@ -134,10 +134,15 @@ pub async fn events(
 #[derive(Debug, serde::Deserialize)]
 pub struct CardsQuery {
     after: u64,
+    /// What one answer may hold at most (see `wire::Cards`); none: everything.
+    limit: Option<usize>,
+    /// A page of the directory after this card (with `after=0` and a `limit`).
+    from: Option<String>,
 }
 
-/// `GET /v1/cards?after=POSITION`: every card changed after a city-wide position — directory
-/// fields and balances — as of the position answered (one range read, however many counters).
+/// `GET /v1/cards?after=POSITION[&limit=N][&from=CARD]`: every card changed after a city-wide
+/// position — directory fields and balances — as of the position answered (one range read,
+/// however many counters); with a limit, a page of the directory from position 0.
 pub async fn cards(
     Extract(state): Extract<Arc<State>>,
     Extension(Counter(code)): Extension<Counter>,
@@ -145,7 +150,10 @@ pub async fn cards(
 ) -> Result<Json<wire::Cards>, ApiError> {
     let answer = state
         .blocking(move |_, server| {
-            let mut cards = server.cards_after(q.after)?;
+            let mut cards = match q.limit {
+                Some(limit) if q.after == 0 => server.cards_page(q.from.as_deref().unwrap_or(""), limit)?,
+                limit => server.cards_after(q.after, limit)?,
+            };
             // A counter enrolled and never pushed may have no row yet: no head, it pushes from 0.
             cards.head = server_head(server, &code).ok().map(|(seq, hash)| Head { seq, hash });
             Ok(cards)

@@ -4,7 +4,7 @@
 use chrono::Local;
 
 use super::{App, Effect};
-use crate::city::SyncStatus;
+use crate::city::{JoinProgress, SyncStatus};
 use crate::domain::Timestamp;
 use crate::i18n::fill;
 use crate::tui::app::Vx;
@@ -19,6 +19,8 @@ pub struct SyncView {
     /// Whether the last round reached the server (a round that reached it and found a
     /// counter's rows refused did).
     pub reachable: bool,
+    /// A join under way: the city's directory taken this far (until the round ends).
+    pub joining: Option<JoinProgress>,
 }
 
 /// The city server as a screen sees it: what a spend short of hours here can do.
@@ -50,7 +52,12 @@ impl App {
     pub(super) fn on_synced(&mut self, status: SyncStatus) -> Vec<Effect> {
         let now = Timestamp::from_datetime((self.clock)());
         let view = self.sync.get_or_insert_with(SyncView::default);
+        view.joining = None;
         match status {
+            SyncStatus::Joining(progress) => {
+                view.joining = Some(progress);
+                Vec::new()
+            }
             SyncStatus::Done { pulled, stopped, .. } => {
                 view.reachable = true;
                 if stopped.is_empty() {
@@ -78,6 +85,15 @@ impl App {
     /// "synced 14:05", "sync failed", or nothing when this counter does not sync.
     pub(super) fn sync_label(&self, vx: &Vx) -> Option<(String, bool)> {
         let view = self.sync.as_ref()?;
+        if let Some(p) = view.joining {
+            return Some(match p.total {
+                Some(total) => {
+                    let percent = (p.taken.saturating_mul(100) / total.max(1)).min(100);
+                    (fill(vx.t.sync_joining, &[&percent]), false)
+                }
+                None => (fill(vx.t.sync_joining_count, &[&p.taken]), false),
+            });
+        }
         let when = view.last_ok.map(|at| at.datetime().with_timezone(&Local).format("%H:%M").to_string());
         Some(match (&view.failure, when) {
             (None, Some(when)) => (fill(vx.t.sync_last, &[&when]), false),
