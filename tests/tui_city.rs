@@ -17,7 +17,12 @@ use hourbank::tui::i18n::Lang;
 /// The seeded counter (陈华佩 holds 14.5 h here), with another counter's journal pulled: it
 /// earned her 20 h and handed them to the city pool.
 fn counter_in_a_city(lang: Lang) -> Counter {
-    let c = Counter::seeded(lang);
+    counter_in_a_city_at(lang, None)
+}
+
+/// The same, its settings naming the city service at `url`.
+fn counter_in_a_city_at(lang: Lang, url: Option<&str>) -> Counter {
+    let c = Counter::seeded_with(lang, |o| o.config.sync.url = url.map(Into::into));
     let dir = tempfile::tempdir().unwrap();
     let a = common::init_in(&dir.path().join("a"));
     a.set_counter_code(&common::admin(), None, &CounterCode::parse("JH-A-01").unwrap()).unwrap();
@@ -125,5 +130,89 @@ fn the_header_shows_a_join_under_way_then_the_sync() {
         let screen = c.render(80, 24);
         let header = screen.lines().next().unwrap_or_default();
         assert!(!header.contains(joining) && header.contains(done), "{lang:?}: {header}");
+    }
+}
+
+fn her_record() -> hourbank::city::wire::VolunteerDetails {
+    use hourbank::city::wire::{HistoryRow, Registration, VolunteerDetails};
+    let registration = |counter: &str| Registration {
+        counter: counter.into(),
+        name: "陈华佩".into(),
+        phone: "138****8000".into(),
+        id_number: String::new(),
+        community: "白沙街道".into(),
+        registered_on: "2026-11-02".into(),
+    };
+    let row = |counter: &str, seq, kind: &str, minutes, reverses: Option<&str>| HistoryRow {
+        counter: counter.into(),
+        seq,
+        day: "2026-11-20".into(),
+        kind: kind.into(),
+        reverses: reverses.map(Into::into),
+        minutes,
+        activity: Some("垃圾分类督导".into()),
+    };
+    VolunteerDetails {
+        card: "JH000001".into(),
+        registrations: vec![registration("JH-A-01"), registration("JH-B-01")],
+        history: vec![
+            row("JH-A-01", 4, "deposit", 1200, None),
+            row("JH-B-01", 9, "redeem", -300, None),
+            row("JH-B-01", 11, "reversal", 300, Some("redeem")),
+        ],
+    }
+}
+
+/// `h` on a volunteer's page asks the city service for the card's record — off the UI thread,
+/// as an effect — and shows its answer: every counter's registration, masked, and the entries
+/// at every counter, in both languages at 80×24. Offline nothing is asked and the page says
+/// what is not available; Esc closes it.
+#[test]
+fn the_city_record_is_asked_online_and_said_unavailable_offline() {
+    for (lang, asking, registered, kinds, offline) in [
+        (
+            Lang::Zh,
+            "正在向城市服务查询",
+            "在 2 个柜台登记",
+            ["存入", "兑换", "冲正·兑换"],
+            "离线：其他柜台的登记和记录",
+        ),
+        (
+            Lang::En,
+            "Asking the city service",
+            "Registered at 2 counter(s)",
+            ["deposit", "redeem", "reversal·redeem"],
+            "Offline: registrations and history at other counters",
+        ),
+    ] {
+        let mut c = counter_in_a_city_at(lang, Some("http://127.0.0.1:9"));
+        c.app.sync_started();
+        c.app.update(Msg::Synced(SyncStatus::Done { pushed: 0, pulled: 0, stopped: Vec::new() }));
+        open_her_page(&mut c);
+        c.typed("h");
+        let [hourbank::tui::app::Effect::AskCity { card, staff, .. }] = c.asked.as_slice() else {
+            panic!("{lang:?}: asked {:?}", c.asked)
+        };
+        assert_eq!((card.as_str(), staff.as_str()), ("JH000001", "S01"));
+        let card = card.clone();
+        assert!(c.render(80, 24).contains(asking), "{lang:?}: {}", c.render(80, 24));
+        c.app.update(Msg::CityRecord(card, Ok(her_record())));
+        let screen = c.render(80, 24);
+        assert!(screen.contains(registered) && screen.contains("138****8000"), "{lang:?}: {screen}");
+        assert!(screen.contains("JH-B-01") && kinds.iter().all(|k| screen.contains(k)), "{lang:?}: {screen}");
+        assert!(screen.contains("-5") && screen.contains("+20"), "{lang:?}: {screen}");
+        c.key(crossterm::event::KeyCode::Esc);
+        assert_eq!(c.screen(), "volunteer");
+        assert!(!c.render(80, 24).contains(registered), "Esc closed it");
+
+        c.app.update(Msg::Synced(SyncStatus::Failed {
+            message: "cannot reach the city server".into(),
+            retry_in: std::time::Duration::from_secs(2),
+        }));
+        c.asked.clear();
+        c.typed("h");
+        assert!(c.asked.is_empty(), "offline: nothing asked");
+        let screen = c.render(80, 24);
+        assert!(screen.contains(offline), "{lang:?}: {screen}");
     }
 }

@@ -210,6 +210,15 @@ fn cards_statement(cards: &str, order: &str, limit: &str) -> String {
 pub const MAX_PAGE: usize = 10_000;
 
 impl Server {
+    /// The city-wide position: the last change every card and share is as of.
+    pub fn position(&mut self) -> Result<u64, CityError> {
+        let row = self
+            .client()
+            .query_one("SELECT pos FROM hb_position", &[])
+            .map_err(sql("the city's position"))?;
+        Ok(row.get::<_, i64>(0) as u64)
+    }
+
     /// The cards changed after position `after`, and the position they are as of: one
     /// statement (one snapshot), range reads of the shares' and cards' positions, whatever the
     /// number of counters. With a `limit`, more changed cards than that are answered

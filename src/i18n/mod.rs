@@ -409,6 +409,20 @@ pub struct Text {
     pub admin_report_dir: &'static str,
     pub admin_no_config_file: &'static str,
     pub act_certificate: &'static str,
+    pub act_city_record: &'static str,
+    /// The city's record of a volunteer ({} card), asked of the city service.
+    pub city_record_title: &'static str,
+    pub city_record_asking: &'static str,
+    pub city_record_offline: &'static str,
+    pub city_record_no_city: &'static str,
+    /// ({} what the service or the connection said).
+    pub city_record_failed: &'static str,
+    /// ({} counters that registered the card).
+    pub city_record_registered: &'static str,
+    /// ({} entries of the card at every counter).
+    pub city_record_entries: &'static str,
+    pub city_record_hint: &'static str,
+    pub city_record_unreachable: &'static str,
     pub certificate_title: &'static str,
     pub held_for_approval: &'static str,
     pub held_for_approval_one: &'static str,

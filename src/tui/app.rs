@@ -40,6 +40,8 @@ pub enum Msg {
     Resize(u16, u16),
     /// A round of the background sync ended.
     Synced(crate::city::SyncStatus),
+    /// The city service's answer about a card (`Effect::AskCity`).
+    CityRecord(crate::domain::CardNo, Result<crate::city::wire::VolunteerDetails, String>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,6 +53,13 @@ pub enum Effect {
     Print {
         command: String,
         text: String,
+    },
+    /// Ask the city service for its record of `card`, for staff `staff` (the service records
+    /// who asked); answer with `Msg::CityRecord`.
+    AskCity {
+        url: String,
+        card: crate::domain::CardNo,
+        staff: crate::domain::StaffId,
     },
 }
 
@@ -95,6 +104,8 @@ pub enum Step {
     Stay,
     Open(Screen),
     Print(String),
+    /// Ask the city service for its record of this card (answered off the UI thread).
+    AskCity(crate::domain::CardNo),
     /// New counter settings (already validated) and perhaps a new name: the app writes the
     /// settings file, journals the changes and applies them.
     Configure(Box<Config>, Option<crate::domain::Name>),
@@ -307,6 +318,12 @@ impl App {
                 Vec::new()
             }
             Msg::Synced(status) => self.on_synced(status),
+            Msg::CityRecord(card, answer) => {
+                if let Screen::Volunteer(page) = &mut self.screen {
+                    page.city_answered(&card, answer);
+                }
+                Vec::new()
+            }
             Msg::Printed(result) => {
                 let t = self.text();
                 self.status = match result {
@@ -440,6 +457,11 @@ impl App {
                 self.screen = next;
                 Vec::new()
             }
+            Step::AskCity(card) => match self.config.sync.city_url() {
+                Some(url) => vec![Effect::AskCity { url, card, staff: session.staff.id.clone() }],
+                // The page opened the record as offline already: nothing to ask.
+                None => Vec::new(),
+            },
             Step::Print(text) => match &self.config.receipt_command {
                 Some(command) => vec![Effect::Print { command: command.clone(), text }],
                 None => {

@@ -66,6 +66,11 @@ impl SyncConfig {
         if self.every_seconds == 0 {
             return None;
         }
+        self.city_url()
+    }
+
+    /// The city this counter belongs to, synced in the background or not.
+    pub fn city_url(&self) -> Option<String> {
         std::env::var("HOURBANK_CITY_URL").ok().filter(|u| !u.is_empty()).or_else(|| self.url.clone())
     }
 }

@@ -112,6 +112,8 @@ pub enum Action {
     Disable,
     Unlock,
     Certificate,
+    /// The city's record of a volunteer (registrations and history at every counter), online.
+    CityRecord,
     Expire,
 }
 
@@ -213,6 +215,7 @@ pub const KEYMAP: &[Binding] = &[
     key(S::Volunteer, K::Char('v'), A::Reveal, false),
     key(S::Volunteer, K::Char('p'), A::SetPin, false),
     key(S::Volunteer, K::Char('c'), A::Certificate, false),
+    key(S::Volunteer, K::Char('h'), A::CityRecord, false),
     key(S::Volunteer, K::Char('x'), A::Export, false),
     key(S::Volunteer, K::Up, A::Up, false),
     key(S::Volunteer, K::Down, A::Down, false),
@@ -372,6 +375,7 @@ pub fn action_label(t: &Text, a: Action) -> &'static str {
         A::Disable => t.act_disable,
         A::Unlock => t.act_unlock,
         A::Certificate => t.act_certificate,
+        A::CityRecord => t.act_city_record,
         A::Expire => t.act_expire,
         A::Earlier => t.act_earlier,
         A::Later => t.act_later,

@@ -1,5 +1,9 @@
 //! The city service under a city's load, on this machine: `cargo bench --bench load -- [--idle
-//! N] [--busy N] [--seconds S] [--url ADMIN_URL]` (default 500 idle counters, 50 busy, 20 s).
+//! N] [--busy N] [--seconds S] [--url ADMIN_URL] [--whole-idle]` (default 1,000 idle counters,
+//! 100 busy, 20 s). An idle counter's round is, on the wire, one signed `GET /v1/cards` past
+//! its position (the busy ones' changes come in it): by default the idle counters make exactly
+//! that request, so that 1,000 of them fit beside the service on two cores; `--whole-idle` runs
+//! the whole background sync of a store for each instead (its local work too).
 //! One service (in this process, loopback HTTP) and PostgreSQL; every counter runs the sync
 //! its background thread runs (`ServiceSync`) once a second: an idle one has nothing new of its
 //! own (it pulls the busy ones' deposits), a busy one records a deposit first. Reports
@@ -70,7 +74,8 @@ fn postgres_cpu() -> f64 {
 }
 
 fn main() {
-    let (mut idle, mut busy, mut seconds) = (500usize, 50usize, 20u64);
+    let (mut idle, mut busy, mut seconds) = (1000usize, 100usize, 20u64);
+    let mut whole_idle = false;
     let mut admin = LOCAL_ADMIN.to_string();
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -80,6 +85,7 @@ fn main() {
             "--busy" => busy = next().parse().unwrap_or(busy),
             "--seconds" => seconds = next().parse().unwrap_or(seconds),
             "--url" => admin = next(),
+            "--whole-idle" => whole_idle = true,
             _ => {}
         }
     }
@@ -140,6 +146,8 @@ fn main() {
                     // A session's first round (at the counter's start: the whole list, the
                     // grants) is not the steady state measured.
                     sync.sync(&bank, float).unwrap();
+                    let wire = hourbank::city::CityClient::new(&url, &bank).unwrap();
+                    let mut position = bank.city_position().unwrap().0;
                     warm.wait();
                     // Spread the counters over the second.
                     std::thread::sleep(Duration::from_millis((i as u64 * 997) % 1000));
@@ -158,6 +166,19 @@ fn main() {
                             }
                             if sync.sync(&bank, float).is_err() {
                                 errors.fetch_add(1, Ordering::Relaxed);
+                            }
+                        } else if !whole_idle {
+                            // The round on the wire: the directory past the position.
+                            let t = Instant::now();
+                            match wire.cards(position) {
+                                Ok(answer) if !answer.rejoin => {
+                                    position = answer.position;
+                                    latencies.lock().unwrap().push(t.elapsed());
+                                    waits.lock().unwrap().push(t.elapsed());
+                                }
+                                _ => {
+                                    errors.fetch_add(1, Ordering::Relaxed);
+                                }
                             }
                         } else {
                             let (t, waited) = (Instant::now(), sync.waited());
@@ -179,14 +200,16 @@ fn main() {
     let cpu_pg = postgres_cpu();
     let started = Instant::now();
     std::thread::sleep(Duration::from_secs(seconds));
-    stop.store(true, Ordering::Relaxed);
-    for t in threads {
-        t.join().unwrap();
-    }
+    // Read while every thread still runs: an ended thread leaves /proc/self/task, its time
+    // with it.
     let wall = started.elapsed().as_secs_f64();
     let (service_now, counters_now) = own_cpu();
     let (cpu_service, cpu_counters) = (service_now - cpu_service, counters_now - cpu_counters);
     let cpu_pg = postgres_cpu() - cpu_pg;
+    stop.store(true, Ordering::Relaxed);
+    for t in threads {
+        t.join().unwrap();
+    }
     let mut l = latencies.lock().unwrap().clone();
     l.sort();
     let pct = |p: f64| l.get(((l.len().max(1) - 1) as f64 * p) as usize).copied().unwrap_or_default();

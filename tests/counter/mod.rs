@@ -41,6 +41,8 @@ pub struct Counter {
     pub app: App,
     pub clock: TestClock,
     pub printed: Vec<(String, String)>,
+    /// What the app asked the city service (`Effect::AskCity`), unanswered.
+    pub asked: Vec<Effect>,
     _dir: Option<TempDir>,
 }
 
@@ -145,7 +147,7 @@ impl Counter {
         let mut opts = options(lang);
         change(&mut opts);
         let app = App::new(Some(bank), dir.path().to_path_buf(), clock.clock(), opts);
-        let mut c = Counter { app, clock, printed: Vec::new(), _dir: Some(dir) };
+        let mut c = Counter { app, clock, printed: Vec::new(), asked: Vec::new(), _dir: Some(dir) };
         let start = c.app.start();
         c.run(start);
         c
@@ -156,7 +158,7 @@ impl Counter {
         let dir = tempfile::tempdir().unwrap();
         let clock = TestClock::new();
         let app = App::new(None, dir.path().join("store"), clock.clock(), options(lang));
-        Counter { app, clock, printed: Vec::new(), _dir: Some(dir) }
+        Counter { app, clock, printed: Vec::new(), asked: Vec::new(), _dir: Some(dir) }
     }
 
     /// Closes the app and opens a new one over the same store, as a restart would.
@@ -167,7 +169,7 @@ impl Counter {
         let dir = _dir.expect("a store directory");
         let bank = Bank::open(dir.path()).unwrap().with_clock(clock.clock());
         let app = App::new(Some(bank), dir.path().to_path_buf(), clock.clock(), options(lang));
-        let mut c = Counter { app, clock, printed: Vec::new(), _dir: Some(dir) };
+        let mut c = Counter { app, clock, printed: Vec::new(), asked: Vec::new(), _dir: Some(dir) };
         let start = c.app.start();
         c.run(start);
         c
@@ -187,6 +189,8 @@ impl Counter {
                     self.run(more);
                 }
                 Effect::Print { command, text } => self.printed.push((command, text)),
+                // Answered by the test (`Msg::CityRecord`), as the service would.
+                asked @ Effect::AskCity { .. } => self.asked.push(asked),
                 Effect::Quit => {}
             }
         }

@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use super::State;
 use super::auth::{Counter, Unchecked};
 use crate::bank::{Bank, DirectoryRow, EntryRow, RemoteError, RowNames, StoredEvent, directory_row};
+use crate::city::directory::MAX_PAGE;
 use crate::city::push::{BATCH, Row, server_head};
 use crate::city::wire::{self, Head, PushRequest, Refusal, refusal};
 use crate::city::{CityError, Nonce, PushError, Server};
@@ -146,20 +147,36 @@ pub struct CardsQuery {
 pub async fn cards(
     Extract(state): Extract<Arc<State>>,
     Extension(Counter(code)): Extension<Counter>,
+    Extension(Unchecked(nonce)): Extension<Unchecked>,
     axum::extract::Query(q): axum::extract::Query<CardsQuery>,
-) -> Result<Json<wire::Cards>, ApiError> {
+) -> Result<Response, ApiError> {
+    // The counter's head from the counters list this instance keeps (patched by its pushes,
+    // read again within a quarter second of another instance's): no statement per round.
+    let listed = state.counters().await?;
+    let head = listed.head_of(&code);
     let answer = state
-        .blocking(move |_, server| {
+        .blocking(move |state, server| {
+            super::auth::check_nonce(server, &code, &nonce)?;
+            // A round (a counter past its join, asking at most a page): from this instance's
+            // tail of the directory's changes when it covers the counter's position, no
+            // statement. What counters that do not page ask is answered as it always was.
+            if let Some(limit) = q.limit
+                && q.after > 0
+                && let Some(json) =
+                    state.recent_cards(server, q.after, limit.clamp(1, MAX_PAGE), head.as_ref())?
+            {
+                return Ok(json);
+            }
             let mut cards = match q.limit {
                 Some(limit) if q.after == 0 => server.cards_page(q.from.as_deref().unwrap_or(""), limit)?,
                 limit => server.cards_after(q.after, limit)?,
             };
             // A counter enrolled and never pushed may have no row yet: no head, it pushes from 0.
-            cards.head = server_head(server, &code).ok().map(|(seq, hash)| Head { seq, hash });
-            Ok(cards)
+            cards.head = head;
+            serde_json::to_vec(&cards).map_err(|e| ApiError::unavailable(format!("the cards: {e}")))
         })
         .await?;
-    Ok(Json(answer))
+    Ok(([(axum::http::header::CONTENT_TYPE, "application/json")], answer).into_response())
 }
 
 /// `GET /v1/volunteer?card=CARD&staff=ID`: a card's registrations (masked) and history at
@@ -286,6 +303,8 @@ pub async fn push(
     let request: PushRequest = serde_json::from_slice(&body)
         .map_err(|e| ApiError::bad_request(format!("not a push request: {e}")))?;
     let code_moved = code.clone();
+    let _pushing =
+        state.pushes.acquire().await.map_err(|_| ApiError::unavailable("the service is stopping".into()))?;
     let head = state.blocking(move |state, server| verify_and_store(state, server, &code, request)).await?;
     state.counter_moved(&code_moved, &head);
     Ok(Json(head))

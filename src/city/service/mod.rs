@@ -11,6 +11,7 @@
 mod auth;
 mod handlers;
 mod state;
+mod tail;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -14,6 +14,8 @@ use crate::city::Server;
 /// waits for one (measured: opening a connection per request under load cost up to a second,
 /// waiting for a kept one a few milliseconds).
 const CONNECTIONS: usize = 16;
+/// Pushes that may hold connections at once (see `State::pushes`).
+const PUSHES: usize = 4;
 
 /// How long one instance answers `/v1/counters` from the list it last read: every counter
 /// polls it, so one read serves them all; a push through this instance moves that counter's
@@ -44,6 +46,15 @@ impl CountersAnswer {
     }
 }
 
+impl CountersAnswer {
+    /// Counter `code`'s head as listed (an enrolled counter's is at least its genesis, seq 0);
+    /// none for one the list does not hold yet (its round then asks for its head itself).
+    pub fn head_of(&self, code: &str) -> Option<crate::city::wire::Head> {
+        let entry = self.entries.iter().find(|e| e.code == code && !e.head_hash.is_empty())?;
+        Some(crate::city::wire::Head { seq: entry.head, hash: entry.head_hash.clone() })
+    }
+}
+
 pub struct State {
     db: String,
     /// The city's public key: counters' enrollments count only where it signed them.
@@ -51,7 +62,13 @@ pub struct State {
     connections: Mutex<Vec<Server>>,
     /// One permit per connection: taken before a request's database work starts.
     permits: tokio::sync::Semaphore,
+    /// Pushes under way at once. They are verified one at a time and commit one after another
+    /// (the city's position row), so more would only wait — holding connections every
+    /// counter's round needs: under a hundred pushes a second, rounds waited seconds for one.
+    pub pushes: tokio::sync::Semaphore,
     counters: Mutex<Option<CountersAnswer>>,
+    /// The directory's recent changes, from which counters' rounds are answered.
+    tail: Mutex<super::tail::Tail>,
     /// Held while one request reads the list again: the others wait for its answer instead of
     /// all reading at once when it goes stale.
     counters_read: tokio::sync::Mutex<()>,
@@ -100,7 +117,9 @@ impl State {
             city_key,
             connections: Mutex::new(vec![first]),
             permits: tokio::sync::Semaphore::new(CONNECTIONS),
+            pushes: tokio::sync::Semaphore::new(PUSHES),
             counters: Mutex::new(None),
+            tail: Mutex::new(Default::default()),
             counters_read: tokio::sync::Mutex::new(()),
             verifier: Mutex::new(verifier),
             keys: Mutex::new(Default::default()),
@@ -168,10 +187,28 @@ impl State {
         Ok(answer)
     }
 
+    /// The cards changed after `after`, at most `limit` of them (else `rejoin`), from this
+    /// instance's tail of the directory (read again with `server` when older than
+    /// `tail::FRESH`), as the answer's JSON with `head`; `None` when the tail does not cover
+    /// `after`.
+    pub fn recent_cards(
+        &self,
+        server: &mut Server,
+        after: u64,
+        limit: usize,
+        head: Option<&crate::city::wire::Head>,
+    ) -> Result<Option<Vec<u8>>, ApiError> {
+        let mut tail = self.tail.lock().unwrap_or_else(|p| p.into_inner());
+        tail.refresh(server)?;
+        Ok(tail.after(after, limit, head))
+    }
+
     /// A push of `code` up to `head` was stored here: its head moves in the copy at once (not
     /// read again: under fifty pushes a second the list would be read fifty times a second,
     /// and every counter's poll would wait for one of those reads).
     pub fn counter_moved(&self, code: &str, head: &crate::city::wire::Head) {
+        // The push moved the city's position too: the next round reads the changes.
+        self.tail.lock().unwrap_or_else(|p| p.into_inner()).moved();
         let mut kept = self.counters.lock().unwrap_or_else(|p| p.into_inner());
         let Some(answer) = kept.as_ref() else { return };
         let mut entries = (*answer.entries).clone();

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod batch;
 pub mod certificate;
+pub mod city_record;
 pub mod entry;
 pub mod find;
 pub mod help;

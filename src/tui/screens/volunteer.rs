@@ -50,6 +50,8 @@ pub struct VolunteerPage {
     revealed: Option<(String, String)>,
     /// The city balance, once this counter has pulled from the city server.
     city: Option<CityBalance>,
+    /// The city's record of the card, asked for online (`h`).
+    city_record: Option<super::city_record::CityRecord>,
 }
 
 /// The card's city balance if this counter takes part in a city (has pulled from its server).
@@ -181,7 +183,17 @@ impl VolunteerPage {
         let spark = service_by_month(&lines, bank.today());
         lines.reverse();
         let city = city_balance(bank, &view.volunteer.card)?;
-        Ok(VolunteerPage { view, lines, spark, selected: 0, reverse: None, pin: None, revealed: None, city })
+        Ok(VolunteerPage {
+            view,
+            lines,
+            spark,
+            selected: 0,
+            reverse: None,
+            pin: None,
+            revealed: None,
+            city,
+            city_record: None,
+        })
     }
 
     /// Back to this volunteer's page, freshly read (after an entry, or from a form); to the
@@ -302,7 +314,24 @@ impl VolunteerPage {
         Step::Stay
     }
 
+    /// The city service's answer about `card`, if this page still waits for it.
+    pub fn city_answered(
+        &mut self,
+        card: &CardNo,
+        answer: Result<crate::city::wire::VolunteerDetails, String>,
+    ) {
+        if let Some(record) = self.city_record.as_mut() {
+            record.answered(card, answer);
+        }
+    }
+
     pub fn on_key(&mut self, key: KeyEvent, cx: &mut Cx) -> Step {
+        if let Some(record) = self.city_record.as_mut() {
+            if !record.on_key(key) {
+                self.city_record = None;
+            }
+            return Step::Stay;
+        }
         if self.reverse.is_some() {
             return self.on_reverse_key(key, cx);
         }
@@ -362,6 +391,14 @@ impl VolunteerPage {
                     Ok(path) => Status::Info(fill(cx.t.reports_written, &[&path.display()])),
                     Err(e) => Status::Error(e),
                 };
+            }
+            Some(Action::CityRecord) => {
+                let card = self.view.volunteer.card.clone();
+                let (record, ask) = super::city_record::CityRecord::open(card.clone(), cx.city);
+                self.city_record = Some(record);
+                if ask {
+                    return Step::AskCity(card);
+                }
             }
             Some(Action::Certificate) => {
                 if let Some(page) = super::certificate::CertificatePage::open(cx, self.view.id) {
@@ -467,6 +504,9 @@ impl VolunteerPage {
                 None => (t.pin_hint, theme.muted),
             };
             put(buf, inner, inner.x + 1, inner.y + 4, text, style);
+        }
+        if let Some(record) = &self.city_record {
+            record.render(area, buf, vx);
         }
         if let Some(p) = &self.reverse {
             let inner = popup(buf, centered(area, 70, 8), t.reverse_title, theme);
