@@ -1,4 +1,4 @@
-//! Redeem anywhere, never overdraw (DESIGN §8, escrow), against a real PostgreSQL and the real
+//! Redeem anywhere, never overdraw (ARCHITECTURE.md §8, escrow), against a real PostgreSQL and the real
 //! binary: a sync hands a counter's shares to the cards' city pools; a counter short of hours
 //! takes a grant from the pool and journals it with the redemption; offline only the share
 //! can be spent; a stop between a grant and its commit is healed once; a retried operation id

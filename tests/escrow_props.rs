@@ -1,4 +1,4 @@
-//! The escrow (DESIGN §8) as a property: three real counters (real stores, the real ledger
+//! The escrow (ARCHITECTURE.md §8) as a property: three real counters (real stores, the real ledger
 //! and the real release, grant and heal operations) against an in-memory model of the city
 //! server's side (the pools, the grants, what each counter has pushed). Random deposits,
 //! redemptions, syncs, partitions and crashes between a grant and its commit; after every

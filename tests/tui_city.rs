@@ -1,4 +1,4 @@
-//! The counter's screens with the city in view (DESIGN §8), rendered into the real buffer at
+//! The counter's screens with the city in view (ARCHITECTURE.md §8), rendered into the real buffer at
 //! 80×24 in both languages: after a pull, the volunteer page shows the city balance in the
 //! large digits and, under them, what can be spent here now — all of it but what other
 //! counters hold while the city server answers, this counter's share alone while it does not.

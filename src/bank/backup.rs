@@ -1,4 +1,4 @@
-//! Backup, verify and restore (DESIGN §1, §3). A backup is the journal up to a seq; verifying
+//! Backup, verify and restore (ARCHITECTURE.md §1, §3). A backup is the journal up to a seq; verifying
 //! one replays it in memory through the same rules; restoring replays it into a fresh store
 //! beside the target, runs `check`, and only then swaps it in.
 

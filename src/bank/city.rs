@@ -16,7 +16,7 @@ pub use crate::store::{CityCounter, CityVolunteer, DirectoryCard, DirectoryShare
 pub const MAX_EVENT_BYTES: usize = crate::store::codec::DECODE_LIMIT;
 
 /// A card's balance across the city as this counter knows it: this counter's share, every
-/// other counter's, and the card's city pool (DESIGN §8), as of the last pull.
+/// other counter's, and the card's city pool (ARCHITECTURE.md §8), as of the last pull.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CityBalance {
     /// This counter's share: what it may spend with no server.

@@ -1,4 +1,4 @@
-//! The counter's identity in the city (DESIGN §8): an ed25519 key pair made when the counter
+//! The counter's identity in the city (ARCHITECTURE.md §8): an ed25519 key pair made when the counter
 //! gets its code. The private half lives in a key file beside the store and its PIN key
 //! (`<store>.counter-key`, mode 0400) — outside the store, so outside every backup — and signs
 //! what the counter sends the city; the public half (`ed25519:…`, printed by `hourbank code

@@ -1,4 +1,4 @@
-//! The city's escrow as this counter journals it (DESIGN §8). A volunteer's account here is
+//! The city's escrow as this counter journals it (ARCHITECTURE.md §8). A volunteer's account here is
 //! this counter's *share* of their hours, kept by the same never-negative rule as every
 //! balance. A sync hands the share above a small float to the card's city pool on the server
 //! (`RightsReleased`); a counter short of hours asks the pool for a grant and journals it

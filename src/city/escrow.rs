@@ -1,4 +1,4 @@
-//! Spending anywhere without overdrawing (DESIGN §8): the server's side of the escrow. A
+//! Spending anywhere without overdrawing (ARCHITECTURE.md §8): the server's side of the escrow. A
 //! counter's share goes to the card's pool at each sync (the release entry is journalled
 //! first, and reaches the pool in the transaction that pushes it: see `push`); a counter
 //! short of hours takes a grant from the pool in one server transaction that only succeeds

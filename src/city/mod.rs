@@ -1,4 +1,4 @@
-//! The city: where counters meet (DESIGN §8). Each counter stays a whole bank on its own
+//! The city: where counters meet (ARCHITECTURE.md §8). Each counter stays a whole bank on its own
 //! store; this module talks to the city's PostgreSQL (or CockroachDB: the SQL keeps to what
 //! both run) and to the bank, and to nothing below it.
 //!

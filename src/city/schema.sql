@@ -1,4 +1,4 @@
--- hourbank's city server: where counters meet (DESIGN §8). Plain tables, keys and checks only:
+-- hourbank's city server: where counters meet (ARCHITECTURE.md §8). Plain tables, keys and checks only:
 -- no triggers, rules, advisory locks, LISTEN/NOTIFY or sequences, so the same SQL runs on
 -- PostgreSQL and CockroachDB. Every statement is idempotent: `hourbank city init` twice changes
 -- nothing.
@@ -58,7 +58,7 @@ CREATE TABLE IF NOT EXISTS hb_entries (
 CREATE INDEX IF NOT EXISTS hb_entries_card ON hb_entries (card);
 CREATE INDEX IF NOT EXISTS hb_entries_day ON hb_entries (day);
 
--- Spending anywhere without overdrawing (DESIGN §8, escrow). Each card's city pool: hours
+-- Spending anywhere without overdrawing (ARCHITECTURE.md §8, escrow). Each card's city pool: hours
 -- counters handed over at syncs (their `city_release` entries, added in the same transaction
 -- as the push of the entry) and not granted back. The check keeps it from going below zero
 -- whatever a client sends.
@@ -83,7 +83,7 @@ ALTER TABLE hb_entries ADD COLUMN IF NOT EXISTS grant_id TEXT;
 CREATE UNIQUE INDEX IF NOT EXISTS hb_entries_grant ON hb_entries (grant_id) WHERE grant_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS hb_grants_counter ON hb_grants (counter);
 
--- The city service (`hourbank city serve`, DESIGN §8). Each counter's public key, enrolled by
+-- The city service (`hourbank city serve`, ARCHITECTURE.md §8). Each counter's public key, enrolled by
 -- the city's admin: the service authenticates every request by it and every reader verifies the
 -- counter's signatures with it. A revoked counter's past events stay valid; it can do nothing
 -- more. `enrolled_head`: the counter's head on the server when it was enrolled — events up to
@@ -121,7 +121,7 @@ CREATE TABLE IF NOT EXISTS hb_nonces (
 );
 CREATE INDEX IF NOT EXISTS hb_nonces_seen ON hb_nonces (seen_at);
 
--- Need to know (DESIGN §8): what a counter holds of the city is a directory row and the
+-- Need to know (ARCHITECTURE.md §8): what a counter holds of the city is a directory row and the
 -- balances per card, not other counters' events. Everything below is derived from pushed
 -- events only, in the push's own transaction, so it always equals what the journals say.
 --

@@ -1,4 +1,4 @@
-//! Spending hours at any counter (DESIGN §8): an operation that takes hours from a card —
+//! Spending hours at any counter (ARCHITECTURE.md §8): an operation that takes hours from a card —
 //! a redemption, a transfer, a donation, the reversal of a credit — is tried on this
 //! counter's share first; short, it asks the card's city pool for the rest (one grant) and
 //! commits the grant's entry with the operation. Offline, only the share can be spent, and the

@@ -1,4 +1,4 @@
-//! The command line (DESIGN §6). Each subcommand lives in its own file; this one parses,
+//! The command line (ARCHITECTURE.md §6). Each subcommand lives in its own file; this one parses,
 //! finds the store and maps every failure to the documented exit code.
 
 /// `println!` that survives a closed pipe; see `output::say`.

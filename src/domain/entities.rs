@@ -142,7 +142,7 @@ pub struct Account {
     pub given: u64,
     pub adjusted_in: u64,
     pub adjusted_out: u64,
-    /// Hours handed to the card's city pool at syncs (DESIGN §8): they left this counter's
+    /// Hours handed to the card's city pool at syncs (ARCHITECTURE.md §8): they left this counter's
     /// share and can be spent at any counter online.
     pub to_city: u64,
     /// Hours the city pool granted to this counter's share for this volunteer.

@@ -210,7 +210,7 @@ pub enum EventKind {
     CounterCodeSet {
         code: super::types::CounterCode,
     },
-    /// At a sync, this counter handed hours of its shares to the cards' city pools (DESIGN §8):
+    /// At a sync, this counter handed hours of its shares to the cards' city pools (ARCHITECTURE.md §8):
     /// each line leaves the volunteer's account here and joins the card's pool on the city
     /// server, in the same server transaction as this event's push. Hours in the pool can be
     /// spent at any counter that is online.

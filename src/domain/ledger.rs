@@ -102,7 +102,7 @@ fn store<T, E>(r: Result<T, E>) -> Result<T, ApplyError<E>> {
 }
 
 /// Applies one event to the projections, or refuses it if it would break an invariant
-/// (DESIGN §4): no negative balance or stock, one reversal per entry and none of a reversal,
+/// (ARCHITECTURE.md §4): no negative balance or stock, one reversal per entry and none of a reversal,
 /// unique card numbers and catalog names, and every reference pointing at something that exists.
 pub fn apply<S: LedgerStore>(s: &mut S, event: &Event) -> Applied<S::Error> {
     let seq = event.body.seq;

@@ -1,4 +1,4 @@
-//! Aggregations and exports: the three CSV exports scripts rely on (DESIGN §6), the reports
+//! Aggregations and exports: the three CSV exports scripts rely on (ARCHITECTURE.md §6), the reports
 //! an office closes its days and months with, and a volunteer's statement. Reports are plain
 //! data first (tested against sums over the journal), then tables ([`sheet`]) for CSV and XLSX.
 

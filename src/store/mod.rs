@@ -31,7 +31,7 @@ pub use tx::{CommitContext, CommitError, Committed, Head, OpRecord, Pending, TxF
 /// Version of the tree layout. Bumped when a tree's key or value meaning changes.
 pub const SCHEMA_VERSION: u32 = 1;
 
-/// Tree names are a contract (DESIGN §3): a store written by one version is read by the next.
+/// Tree names are a contract (ARCHITECTURE.md §3): a store written by one version is read by the next.
 /// Each tree is named once, with its position in the commit transaction's tree list.
 pub mod tree {
     /// A tree: where it sits in `ALL` (and so in a transaction's view), and its on-disk name.

@@ -1,4 +1,4 @@
-//! Spending anywhere (DESIGN §8, escrow), measured against the real PostgreSQL with baselines
+//! Spending anywhere (ARCHITECTURE.md §8, escrow), measured against the real PostgreSQL with baselines
 //! from the same run: `cargo bench --bench escrow -- [--url ADMIN_URL] [--n N]`.
 //!
 //! - an online redemption that needs a grant from the card's city pool: latency p50/p99 beside

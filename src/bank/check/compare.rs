@@ -1,5 +1,5 @@
 //! The second half of `check`: the projections as stored, loaded while the replay runs, and
-//! compared with the replayed ones, each difference named by its DESIGN §4 invariant.
+//! compared with the replayed ones, each difference named by its ARCHITECTURE.md §4 invariant.
 
 use std::collections::HashMap;
 

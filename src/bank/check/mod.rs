@@ -1,5 +1,5 @@
 //! `check`: replays the journal from scratch through the same rules that committed it, verifies
-//! the hash chain, and compares every projection with the replayed one (DESIGN §4).
+//! the hash chain, and compares every projection with the replayed one (ARCHITECTURE.md §4).
 //!
 //! The replay keeps every projection in memory: for 100k volunteers and 1M events that is a
 //! few tens of megabytes (each volunteer's history is a list of seqs), and it lets every
@@ -24,7 +24,7 @@ use compare::{compare_projections, load_stored};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Problem {
-    /// Number of the DESIGN §4 invariant that fails.
+    /// Number of the ARCHITECTURE.md §4 invariant that fails.
     pub invariant: u8,
     pub detail: String,
 }
@@ -57,7 +57,7 @@ impl Problems {
     }
 }
 
-/// The DESIGN §4 invariant a refused event breaks.
+/// The ARCHITECTURE.md §4 invariant a refused event breaks.
 pub(super) fn invariant_of(rule: &Rule) -> u8 {
     match rule {
         Rule::InsufficientBalance { .. } | Rule::InsufficientPool { .. } => 1,

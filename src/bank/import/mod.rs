@@ -1,4 +1,4 @@
-//! CSV import of volunteers and of past entries (DESIGN §6). Every row is validated before
+//! CSV import of volunteers and of past entries (ARCHITECTURE.md §6). Every row is validated before
 //! anything is written; a file with any bad row writes nothing. Rows are then applied in
 //! timestamp order, in chunked transactions, each row tagged with (source, row id) so that a
 //! re-run — after a crash or by mistake — adds nothing twice.

@@ -1,4 +1,4 @@
-//! `hourbank city serve`: the city service between the counters and PostgreSQL (DESIGN §8).
+//! `hourbank city serve`: the city service between the counters and PostgreSQL (ARCHITECTURE.md §8).
 //! Counters speak HTTPS to it and hold an ed25519 key, never a database login; the service
 //! holds the one login that writes. It authenticates every request by the counter's enrolled
 //! key (`auth`), runs the ledger rules on every pushed batch before storing any of it (`push`),

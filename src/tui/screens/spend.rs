@@ -1,4 +1,4 @@
-//! Spending at the counter with the city in view (DESIGN §8): the confirm step's dry run says
+//! Spending at the counter with the city in view (ARCHITECTURE.md §8): the confirm step's dry run says
 //! whether the hours are here or must come from the card's city pool, and the commit asks the
 //! pool for them. Not a screen of its own: the redeem, transfer, donation and reversal screens
 //! go through it.
