@@ -22,6 +22,7 @@ mod escrow_props;
 mod faults;
 mod golden;
 mod journal_copy;
+mod labels;
 mod layers;
 mod ledger_props;
 mod paths;

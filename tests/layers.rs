@@ -55,13 +55,13 @@ const LAYERS: &[(&str, u8)] = &[
     ("store", 1),
     ("search", 1),
     ("bank", 2),
-    ("report", 3),
     ("city", 3),
     ("control", 3),
     ("sample", 3),
     ("i18n", 4),
-    ("tui", 5),
-    ("cli", 6),
+    ("report", 5),
+    ("tui", 6),
+    ("cli", 7),
 ];
 
 /// The top-level modules a file names through `crate::…` (comments left out).

@@ -88,6 +88,11 @@ pub static TEXT: Text = Text {
     kind_adjust: "adjust",
     kind_reversal: "reversal",
     kind_other: "other",
+    kind_transfer_out: "transfer out",
+    kind_transfer_in: "transfer in",
+    kind_adjust_credit: "adjust +",
+    kind_adjust_debit: "adjust −",
+    kind_expiry: "expiry",
 
     activity: "Activity",
     activity_filter_hint: "type to filter (hanzi or pinyin initials)",

@@ -57,6 +57,27 @@ pub fn fill(template: &str, values: &[&dyn std::fmt::Display]) -> String {
 }
 
 /// The labels and messages of one language.
+impl Text {
+    /// The word for what an entry did to a volunteer's hours (one word per movement: the
+    /// match is exhaustive, so a new movement is named here or nothing builds).
+    pub fn movement(&self, m: crate::domain::Movement) -> &'static str {
+        use crate::domain::Movement as M;
+        match m {
+            M::Deposit => self.kind_deposit,
+            M::Redeem => self.kind_redeem,
+            M::TransferOut => self.kind_transfer_out,
+            M::TransferIn => self.kind_transfer_in,
+            M::AdjustCredit => self.kind_adjust_credit,
+            M::AdjustDebit => self.kind_adjust_debit,
+            M::Donation => self.kind_donation,
+            M::PoolGrant => self.kind_pool_grant,
+            M::Expiry => self.kind_expiry,
+            M::CityRelease => self.kind_city_release,
+            M::CityGrant => self.kind_city_grant,
+        }
+    }
+}
+
 pub struct Text {
     // Chrome.
     pub app_title: &'static str,
@@ -149,6 +170,12 @@ pub struct Text {
     pub kind_adjust: &'static str,
     pub kind_reversal: &'static str,
     pub kind_other: &'static str,
+    /// The sides of a transfer and an adjustment, and an expiry (see `Text::movement`).
+    pub kind_transfer_out: &'static str,
+    pub kind_transfer_in: &'static str,
+    pub kind_adjust_credit: &'static str,
+    pub kind_adjust_debit: &'static str,
+    pub kind_expiry: &'static str,
 
     // Forms.
     pub activity: &'static str,

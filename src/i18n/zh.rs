@@ -89,6 +89,11 @@ pub static TEXT: Text = Text {
     kind_adjust: "调整",
     kind_reversal: "冲正",
     kind_other: "其他",
+    kind_transfer_out: "转赠(出)",
+    kind_transfer_in: "转赠(入)",
+    kind_adjust_credit: "调整(增)",
+    kind_adjust_debit: "调整(减)",
+    kind_expiry: "过期",
 
     activity: "服务项目",
     activity_filter_hint: "输入筛选（汉字或拼音首字母）",

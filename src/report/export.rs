@@ -9,6 +9,7 @@ use chrono::Local;
 
 use crate::bank::StoreError;
 use crate::bank::{Bank, BankError};
+use crate::domain::movements;
 use crate::domain::{Event, EventKind, Origin, Timestamp};
 
 #[derive(Debug, thiserror::Error)]
@@ -185,48 +186,8 @@ impl Names {
 
 /// Rows for one event: none for catalog and staff facts, two for a transfer (one per side).
 fn rows_for(event: &Event, names: &Names, original: Option<&Event>) -> Vec<(String, String, u32, String)> {
-    let m = |x: crate::domain::Minutes| x.get();
     match event.kind() {
-        EventKind::Deposited { volunteer, activity, minutes, .. } => vec![(
-            names.card(*volunteer),
-            "deposit".into(),
-            m(*minutes),
-            names.activities.get(activity).cloned().unwrap_or_default(),
-        )],
-        EventKind::Redeemed { volunteer, reward, minutes, .. } => vec![(
-            names.card(*volunteer),
-            "redeem".into(),
-            m(*minutes),
-            names.rewards.get(reward).cloned().unwrap_or_default(),
-        )],
-        EventKind::Transferred { from, to, minutes, note } => vec![
-            (names.card(*from), "transfer_out".into(), m(*minutes), note.clone()),
-            (names.card(*to), "transfer_in".into(), m(*minutes), note.clone()),
-        ],
-        EventKind::Adjusted { volunteer, credit, minutes, reason } => vec![(
-            names.card(*volunteer),
-            if *credit { "adjust_credit" } else { "adjust_debit" }.into(),
-            m(*minutes),
-            reason.clone(),
-        )],
-        EventKind::Donated { volunteer, minutes, note } => {
-            vec![(names.card(*volunteer), "donation".into(), m(*minutes), note.clone())]
-        }
-        EventKind::PoolGranted { volunteer, minutes, reason } => {
-            vec![(names.card(*volunteer), "pool_grant".into(), m(*minutes), reason.clone())]
-        }
-        EventKind::Expired { volunteer, minutes, cutoff } => {
-            vec![(names.card(*volunteer), "expire".into(), m(*minutes), format!("< {cutoff}"))]
-        }
-        EventKind::RightsReleased { lines } => lines
-            .iter()
-            .map(|(volunteer, minutes)| {
-                (names.card(*volunteer), "city_release".into(), m(*minutes), String::new())
-            })
-            .collect(),
-        EventKind::RightsGranted { volunteer, minutes, grant } => {
-            vec![(names.card(*volunteer), "city_grant".into(), m(*minutes), grant.clone())]
-        }
+        // A reversal's rows are its target's, named `reverse_…`, the reason as the memo.
         EventKind::Reversed { target, reason } => original
             .map(|o| {
                 rows_for(o, names, None)
@@ -237,7 +198,26 @@ fn rows_for(event: &Event, names: &Names, original: Option<&Event>) -> Vec<(Stri
                     .collect()
             })
             .unwrap_or_default(),
-        _ => Vec::new(),
+        kind => {
+            // What the row's memo says: the activity, the reward, the note or the reason.
+            let memo = match kind {
+                EventKind::Deposited { activity, .. } => {
+                    names.activities.get(activity).cloned().unwrap_or_default()
+                }
+                EventKind::Redeemed { reward, .. } => names.rewards.get(reward).cloned().unwrap_or_default(),
+                EventKind::Transferred { note, .. } | EventKind::Donated { note, .. } => note.clone(),
+                EventKind::Adjusted { reason, .. } | EventKind::PoolGranted { reason, .. } => reason.clone(),
+                EventKind::Expired { cutoff, .. } => format!("< {cutoff}"),
+                EventKind::RightsGranted { grant, .. } => grant.clone(),
+                _ => String::new(),
+            };
+            movements(kind)
+                .into_iter()
+                .map(|m| {
+                    (names.card(m.volunteer), m.movement.export_name().into(), m.minutes.get(), memo.clone())
+                })
+                .collect()
+        }
     }
 }
 

@@ -9,7 +9,6 @@ use rust_xlsxwriter::{Workbook, XlsxError};
 
 use super::export::{ExportError, for_each_entry, local_time};
 use super::sheet::{Cell, Column, Formats, col, count_col, hours_col, start_sheet, write_row};
-use super::statement::kind_zh;
 use crate::bank::Bank;
 use crate::domain::privacy::mask_card;
 
@@ -27,18 +26,15 @@ const COLUMNS: [Column; 8] = [
     col("柜台", 12.0),
 ];
 
-/// How the ledger names a row's kind: the passbook word, with 冲正 for reversals and the side
-/// of a transfer.
+/// How the ledger (a Chinese document) names a row's kind: its movement's word, `冲正-` and
+/// that word for a reversal's row.
 fn kind_label(kind: &str) -> String {
-    match kind {
-        "transfer_out" => "转赠(出)".into(),
-        "transfer_in" => "转赠(入)".into(),
-        "adjust_credit" => "调整(增)".into(),
-        "adjust_debit" => "调整(减)".into(),
-        k => match k.strip_prefix("reverse_") {
-            Some(original) => format!("冲正-{}", kind_label(original)),
-            None => kind_zh(k).into(),
-        },
+    let zh = crate::i18n::Lang::Zh.text();
+    match crate::domain::Movement::from_export_name(kind) {
+        Some((movement, false)) => zh.movement(movement).into(),
+        Some((movement, true)) => format!("{}-{}", zh.kind_reversal, zh.movement(movement)),
+        // Rows come from `export::rows_for`, which names movements only.
+        None => kind.into(),
     }
 }
 

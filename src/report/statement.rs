@@ -14,6 +14,8 @@ pub struct StatementLine {
     pub seq: u64,
     pub day: String,
     pub kind: &'static str,
+    /// What the passbook calls it.
+    pub word: &'static str,
     pub memo: String,
     pub delta: i64,
     pub balance: i64,
@@ -48,6 +50,7 @@ pub fn statement(bank: &Bank, card: &CardNo) -> Result<Statement, ExportError> {
             seq: line.seq,
             day: line.day(),
             kind: line.event.kind().name(),
+            word: passbook_word(line.event.kind(), line.delta),
             memo: line.memo.clone(),
             delta: line.delta,
             balance,
@@ -79,19 +82,17 @@ pub fn export_statement(bank: &Bank, card: &CardNo, out: impl Write) -> Result<(
     Ok((s.lines.len(), s.balance()))
 }
 
-/// How an entry kind reads in a passbook.
-pub fn kind_zh(kind: &str) -> &'static str {
-    match kind {
-        "deposit" => "存入",
-        "redeem" => "兑换",
-        "transfer" => "转赠",
-        "adjust" => "调整",
-        "reversal" => "冲正",
-        "expiry" => "过期",
-        "donation" => "捐入爱心池",
-        "pool_grant" => "爱心池发放",
-        _ => "其他",
+/// How an entry reads in a passbook (a Chinese document): its movement's word for this
+/// volunteer — a transfer's side by the sign of `delta` — or 冲正 for a reversal.
+fn passbook_word(kind: &crate::domain::EventKind, delta: i64) -> &'static str {
+    let zh = crate::i18n::Lang::Zh.text();
+    if let crate::domain::EventKind::Reversed { .. } = kind {
+        return zh.kind_reversal;
     }
+    let moved = crate::domain::movements(kind);
+    let side = moved.iter().find(|m| m.movement.adds() == (delta > 0)).or(moved.first());
+    // Every entry that changes a balance moves hours: `kind_other` is for none of them.
+    side.map_or(zh.kind_other, |m| zh.movement(m.movement))
 }
 
 impl Statement {
@@ -110,7 +111,7 @@ impl Statement {
                 vec![
                     Cell::text(&l.day),
                     Cell::text(format!("#{}", l.seq)),
-                    Cell::text(kind_zh(l.kind)),
+                    Cell::text(l.word),
                     Cell::text(&l.memo),
                     Cell::hours(l.delta.max(0) as u64),
                     Cell::hours(l.delta.min(0).unsigned_abs()),

@@ -152,19 +152,11 @@ pub fn failure_words(t: &Text, e: &crate::city::ClientError) -> String {
     }
 }
 
-/// How an entry kind the city names (`deposit`, `reversal`, …) reads here; a kind this build
-/// does not know reads as its name.
+/// How an entry kind the city names (the journal's names: `deposit`, `reversal`, …) reads
+/// here; a kind this build does not know reads as its name.
 fn kind_label_by_name<'a>(t: &'static Text, name: &'a str) -> &'a str {
-    match name {
-        "deposit" => t.kind_deposit,
-        "redeem" => t.kind_redeem,
-        "transfer" => t.kind_transfer,
-        "adjust" => t.kind_adjust,
-        "reversal" => t.kind_reversal,
-        "donation" => t.kind_donation,
-        "pool_grant" => t.kind_pool_grant,
-        "city_release" => t.kind_city_release,
-        "city_grant" => t.kind_city_grant,
-        other => other,
+    if name == "reversal" {
+        return t.kind_reversal;
     }
+    crate::domain::Movement::of_event_name(name).map_or(name, |m| super::volunteer::screen_word(t, m))
 }

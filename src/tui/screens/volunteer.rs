@@ -82,17 +82,20 @@ pub fn city_line(t: &Text, city: &CityBalance, link: crate::tui::app::City) -> S
 }
 
 pub fn kind_label(t: &Text, kind: &EventKind) -> &'static str {
-    match kind {
-        EventKind::Deposited { .. } => t.kind_deposit,
-        EventKind::Redeemed { .. } => t.kind_redeem,
-        EventKind::Transferred { .. } => t.kind_transfer,
-        EventKind::Adjusted { .. } => t.kind_adjust,
-        EventKind::Reversed { .. } => t.kind_reversal,
-        EventKind::Donated { .. } => t.kind_donation,
-        EventKind::PoolGranted { .. } => t.kind_pool_grant,
-        EventKind::RightsReleased { .. } => t.kind_city_release,
-        EventKind::RightsGranted { .. } => t.kind_city_grant,
-        _ => t.kind_other,
+    if let EventKind::Reversed { .. } = kind {
+        return t.kind_reversal;
+    }
+    crate::domain::movements(kind).first().map_or(t.kind_other, |m| screen_word(t, m.movement))
+}
+
+/// A movement's word on a screen's history: a transfer's and an adjustment's side is in the
+/// hours column's sign, so the word stays short enough for the column.
+pub fn screen_word(t: &Text, movement: crate::domain::Movement) -> &'static str {
+    use crate::domain::Movement as M;
+    match movement {
+        M::TransferIn | M::TransferOut => t.kind_transfer,
+        M::AdjustCredit | M::AdjustDebit => t.kind_adjust,
+        other => t.movement(other),
     }
 }
 

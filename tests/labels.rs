@@ -1,0 +1,57 @@
+//! Every kind of entry that moves hours has its own word wherever entries are listed — the
+//! ledger (台账), the passbook (存折), the CSV export and the counter's history — from one
+//! vocabulary (`domain::Movement`): none reads 其他 ("other"), in either language. Reported:
+//! expiries and both city kinds read 其他 in the ledger and the passbook, and an expiry on
+//! the volunteer's page.
+
+use crate::common;
+
+use common::*;
+use hourbank::bank::Bank;
+use hourbank::domain::Minutes;
+
+/// A store with every movement a counter records: deposits (one old enough to expire), a
+/// redemption, a transfer, a donation, a grant from the love pool, an adjustment, an expiry,
+/// a reversal, and hours handed to the city.
+fn every_kind() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = dir.path().join("store");
+    let bank = init_in(&s);
+    register(&bank, "JH000001", "陈华佩");
+    register(&bank, "JH000002", "李明");
+    activity(&bank, "入户宣传");
+    drop(bank);
+    let ok = |args: &[&str]| hourbank_ok(&s, args, "");
+    ok(&["deposit", "--card", "JH000002", "--activity", "入户宣传", "--hours", "3", "--date", "2024-03-01"]);
+    ok(&["deposit", "--card", "JH000001", "--activity", "入户宣传", "--hours", "9"]);
+    ok(&["deposit", "--card", "JH000002", "--activity", "入户宣传", "--hours", "2"]);
+    ok(&["reward", "add", "--name", "毛巾", "--cost", "1h"]);
+    ok(&["redeem", "--card", "JH000001", "--reward", "毛巾"]);
+    ok(&["transfer", "--from", "JH000001", "--to", "JH000002", "--hours", "1"]);
+    ok(&["donate", "JH000001", "--hours", "1"]);
+    ok(&["pool", "grant", "JH000002", "--hours", "1", "--reason", "困难帮扶"]);
+    ok(&["rules", "set", "--expiry-months", "12"]);
+    let expired = ok(&["expire"]);
+    assert!(expired.contains("expired: 3 h from 1 volunteers"), "{expired}");
+    let bank = Bank::open(&s).unwrap();
+    // The expiry was a mistake.
+    bank.reverse(&admin(), None, bank.last_seq().unwrap(), "误操作").unwrap();
+    bank.release_to_city(&admin(), Minutes::ZERO, None).unwrap();
+    (dir, s)
+}
+
+#[test]
+fn every_kind_of_entry_has_its_own_word_in_the_ledger_and_the_passbook() {
+    let (_d, s) = every_kind();
+    let ledger = hourbank_ok(&s, &["report", "ledger", "--format", "csv"], "");
+    let kinds: Vec<&str> = ledger.lines().skip(1).filter_map(|l| l.split(',').nth(3)).collect();
+    assert!(kinds.len() >= 10, "{ledger}");
+    assert!(!kinds.iter().any(|k| k.contains("其他")), "the ledger:\n{ledger}");
+    for word in ["过期", "交城市池", "冲正"] {
+        assert!(kinds.iter().any(|k| k.contains(word)), "{word} in the ledger:\n{ledger}");
+    }
+    for card in ["JH000001", "JH000002"] {
+        let passbook = hourbank_ok(&s, &["report", "statement", "--card", card, "--format", "csv"], "");
+        assert!(!passbook.contains("其他"), "{card}'s passbook:\n{passbook}");
+    }
+}
