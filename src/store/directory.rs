@@ -141,11 +141,14 @@ impl Store {
         Ok(())
     }
 
-    /// A page of a join, into the tree nobody reads (not flushed: a join cut short is started
-    /// again, never continued).
+    /// A page of a join, into the tree nobody reads. Flushed, though a join cut short is
+    /// started again, never continued: sled holds what is not flushed in memory (this store
+    /// turns its background flusher off), and a join of 100,000 cards unflushed peaked at
+    /// 417 MB resident.
     pub fn stage_directory(&self, cards: &[(CardNo, DirectoryCard)]) -> Result<(), StoreError> {
         let _writer = self.directory_writer.lock().unwrap_or_else(|p| p.into_inner());
-        write_cards(self.directory.staging(), cards, None)
+        write_cards(self.directory.staging(), cards, None)?;
+        self.flush()
     }
 
     /// Ends a join: `last` (the cards changed while the pages were read) and the position

@@ -141,6 +141,55 @@ fn main() {
         pull.as_secs_f64() / join.as_secs_f64(),
         b_grown as f64 / c_grown.max(1) as f64
     );
+    // The same join by the real binary, a process of its own: its peak memory (`/usr/bin/time`
+    // reports the child's maximum resident set) is the counter's, not the bench's.
+    let d_store = dir.path().join("d");
+    let d = coded_bank(&d_store, "BENCH-D");
+    enroll(&url, &d);
+    drop(d);
+    let t = Instant::now();
+    let timed = std::process::Command::new("/usr/bin/time")
+        .args(["-f", "%M"])
+        .arg(env!("CARGO_BIN_EXE_hourbank"))
+        .arg("--store")
+        .arg(&d_store)
+        .args(["sync", "--url", &service_url])
+        .output();
+    let process_join = t.elapsed();
+    match timed {
+        Ok(out) if out.status.success() => {
+            let err = String::from_utf8_lossy(&out.stderr);
+            let peak_kb: u64 = err.lines().last().and_then(|l| l.trim().parse().ok()).unwrap_or(0);
+            println!(
+                "| join by the real binary (`hourbank sync`, a new counter, whole process) | {process_join:.1?}, peak memory {} MB | — | — | — |",
+                peak_kb / 1024
+            );
+        }
+        Ok(out) => eprintln!("hourbank sync failed: {}", String::from_utf8_lossy(&out.stderr)),
+        Err(e) => eprintln!("/usr/bin/time: {e}"),
+    }
+    // The upgrade: B, which pulled every event the way counters did before the directory,
+    // takes the directory and drops its copy of A's journal (journalled); its files' size
+    // before, right after, and once sled has been closed and opened again.
+    enroll(&url, &b);
+    let b_client = hourbank::city::CityClient::new(&service_url, &b).unwrap();
+    let first = b_client.cards(0).unwrap();
+    b_client.take_cards(&b, 0, first, &mut |_| {}).unwrap();
+    let held = dir_size(&dir.path().join("b"));
+    let t = Instant::now();
+    let dropped = b.drop_city_copy(&who()).unwrap();
+    let drop_time = t.elapsed();
+    let after_drop = dir_size(&dir.path().join("b"));
+    drop(b_client);
+    drop(b);
+    drop(hourbank::bank::Bank::open(&dir.path().join("b")).unwrap());
+    let reopened = dir_size(&dir.path().join("b"));
+    println!(
+        "| upgrade: drop the copy of other counters' journals ({dropped:?} counters, events) | {drop_time:.1?}; files {} MB → {} MB right after → {} MB closed and opened again | — | — | — |",
+        held / 1_000_000,
+        after_drop / 1_000_000,
+        reopened / 1_000_000
+    );
     let card = a.volunteers().next().unwrap().unwrap().volunteer.card;
     let whole = |store: &std::path::Path| {
         let t = Instant::now();
