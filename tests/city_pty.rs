@@ -1,6 +1,7 @@
 //! The open counter syncs in the background: the real binary in an 80×24 pseudo-terminal at
 //! counter B, a real PostgreSQL, and counter A's volunteer found at B by pinyin initials
-//! once B's background sync has pulled, with the city balance on the page.
+//! once B's background sync has pulled, with the city balance on the page; `h` there asks the
+//! city service for her record (off the screen's thread) and the service records who asked.
 
 use std::time::Duration;
 
@@ -43,6 +44,20 @@ fn the_open_counter_pulls_in_the_background_and_finds_a_volunteer_registered_els
     s.wait_for("1.02", WAIT); // 61 minutes, the city balance, on the find row
     s.type_keys("\r");
     s.wait_for("City balance 1.02 h", WAIT);
+    // Her city record: A's registration and her two deposits there, asked online.
+    s.type_keys("h");
+    s.wait_for("Registered at 1 counter(s)", WAIT);
+    s.wait_for("2 entries at every counter", WAIT);
+    s.type_keys("\x1b");
+    let mut sql = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
+    let asked: i64 = sql
+        .query_one(
+            "SELECT count(*) FROM hb_access WHERE counter = 'JH-B-09' AND staff = 'A01' AND card = 'JH000001'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(asked, 1, "the service recorded the look-up");
     // Quit; the command line agrees.
     s.type_keys("\x11");
     assert!(s.wait_exit(Duration::from_secs(10)).success());
