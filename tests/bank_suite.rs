@@ -15,6 +15,7 @@ mod certificate;
 mod check;
 mod cli;
 mod cli_lang;
+mod compact;
 mod counter_code;
 mod crash;
 mod decode_fuzz;

@@ -147,11 +147,15 @@ impl Store {
 
     /// Empties every `city_*` tree and flushes: the copy of other counters' journals goes,
     /// pinned keys and cursors with it (nothing reads them once the directory is there).
+    /// Empties the `city_*` trees and asks the next open to give their space back (sled
+    /// never shrinks its files; see `compact`).
     pub fn clear_city_copy(&self) -> Result<(), StoreError> {
         for tree in &self.city_trees {
             tree.clear()?;
         }
-        self.flush()
+        self.flush()?;
+        let asked = self.dir.join(super::compact::REQUESTED);
+        std::fs::File::create(&asked).and_then(|f| f.sync_all()).map_err(super::io_err(&asked))
     }
 
     /// How far `code`'s chain is verified here (the default head when nothing was pulled).

@@ -142,9 +142,8 @@ impl Store {
     }
 
     /// A page of a join, into the tree nobody reads. Flushed, though a join cut short is
-    /// started again, never continued: sled holds what is not flushed in memory (this store
-    /// turns its background flusher off), and a join of 100,000 cards unflushed peaked at
-    /// 417 MB resident.
+    /// started again, never continued: this store turns sled's background flusher off, and
+    /// what is not flushed stays in sled's buffers until something flushes.
     pub fn stage_directory(&self, cards: &[(CardNo, DirectoryCard)]) -> Result<(), StoreError> {
         let _writer = self.directory_writer.lock().unwrap_or_else(|p| p.into_inner());
         write_cards(self.directory.staging(), cards, None)?;

@@ -5,6 +5,7 @@ pub mod backup;
 mod city;
 pub use city::{CityAccount, CityCounter, CityVolunteer, PinnedKey, RemoteError};
 pub mod codec;
+mod compact;
 mod directory;
 pub use directory::{DirectoryCard, DirectoryShare};
 mod journal_copy;
@@ -251,7 +252,7 @@ impl Store {
 
     pub fn open(dir: &Path, mode: OpenMode) -> Result<Store, StoreError> {
         let sled_dir = dir.join("sled");
-        if mode == OpenMode::Existing && !sled_dir.join("db").exists() {
+        if mode == OpenMode::Existing && !sled_dir.join("db").exists() && !compact::pending(dir) {
             let copy_len = fs::metadata(dir.join(journal_copy::FILE_NAME)).map(|m| m.len()).unwrap_or(0);
             if copy_len > 0 {
                 return Err(StoreError::Damaged {
@@ -273,6 +274,7 @@ impl Store {
         let lock = take_lock(dir)?;
         remove_leftovers_beside(dir);
 
+        guard_sled(dir, || compact::at_open(dir, sled_config))?;
         let config = sled_config(&sled_dir);
         let sled_existed = sled_dir.join("db").exists();
         remove_unfinished_snapshots(&sled_dir);
@@ -541,7 +543,8 @@ fn take_lock(dir: &Path) -> Result<File, StoreError> {
 
 /// What hourbank makes inside a store directory; nothing else there is touched (a store made
 /// in a folder that had other files once chmodded all of them).
-const STORE_ENTRIES: [&str; 4] = ["sled", journal_copy::FILE_NAME, "lock", "control.sock"];
+const STORE_ENTRIES: [&str; 5] =
+    ["sled", journal_copy::FILE_NAME, "lock", "control.sock", compact::REQUESTED];
 
 /// Makes the store's files readable by their owner only, and returns those that were not
 /// (someone loosened them: worth a warning, since the store holds personal data). Best effort:
