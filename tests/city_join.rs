@@ -37,6 +37,32 @@ fn served(raw: &Raw) -> (u64, BTreeMap<String, (String, u64, u64)>) {
     (cards.position, rows)
 }
 
+/// A city on its own database, its service, and counters A and B enrolled in it (B's store
+/// path too, for tests that open it again). The database and the service last as long as the
+/// value.
+struct TwoCounters {
+    db: pg::TestDb,
+    _service: hourbank::city::service::Running,
+    base: String,
+    _dir: tempfile::TempDir,
+    a: Bank,
+    b: Bank,
+    b_store: std::path::PathBuf,
+}
+
+fn two_counters(name: &str) -> Option<TwoCounters> {
+    let db = pg::database(name)?;
+    city_init(&db.url);
+    let service = start(&db.url);
+    let base = url(&service);
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b_store) = (bare_counter(dir.path(), "JH-A-01"), bare_counter(dir.path(), "JH-B-01"));
+    let (a, b) = (Bank::open(&a).unwrap(), Bank::open(&b_store).unwrap());
+    enroll(&db.url, &a);
+    enroll(&db.url, &b);
+    Some(TwoCounters { db, _service: service, base, _dir: dir, a, b, b_store })
+}
+
 /// A city of 30 cards at A. B joins 4 cards a page; between its pages A records hours for the
 /// first card (a page B already read) and registers a card that sorts before every other (a
 /// place B's pages have passed). While B reads, its directory shows nothing of the join; once
@@ -44,15 +70,11 @@ fn served(raw: &Raw) -> (u64, BTreeMap<String, (String, u64, u64)>) {
 /// read included, which pages alone would miss.
 #[test]
 fn a_join_in_pages_while_another_counter_pushes_shows_the_city_as_of_one_position() {
-    let Some(db) = pg::database("join_pages") else { return };
-    city_init(&db.url);
-    let service = start(&db.url);
-    let base = url(&service);
-    let dir = tempfile::tempdir().unwrap();
-    let (a, b) = (bare_counter(dir.path(), "JH-A-01"), bare_counter(dir.path(), "JH-B-01"));
-    let (a, b) = (Bank::open(&a).unwrap(), Bank::open(&b).unwrap());
-    enroll(&db.url, &a);
-    enroll(&db.url, &b);
+    // Every part bound: what is not would end (the service, the database) with this statement.
+    let Some(TwoCounters { db: _db, _service, _dir, base, a, b, b_store: _ }) = two_counters("join_pages")
+    else {
+        return;
+    };
     let sorting = a.find_activity("垃圾分类督导").unwrap().0;
     for i in 0..30 {
         let c = format!("JH{:06}", 100 + i);
@@ -107,15 +129,10 @@ fn a_join_in_pages_while_another_counter_pushes_shows_the_city_as_of_one_positio
 /// the new one. The service never sends more than a page.
 #[test]
 fn a_counter_far_behind_joins_again_and_shows_its_old_directory_until_done() {
-    let Some(db) = pg::database("join_again") else { return };
-    city_init(&db.url);
-    let service = start(&db.url);
-    let base = url(&service);
-    let dir = tempfile::tempdir().unwrap();
-    let (a, b) = (bare_counter(dir.path(), "JH-A-01"), bare_counter(dir.path(), "JH-B-01"));
-    let (a, b) = (Bank::open(&a).unwrap(), Bank::open(&b).unwrap());
-    enroll(&db.url, &a);
-    enroll(&db.url, &b);
+    let Some(TwoCounters { db: _db, _service, _dir, base, a, b, b_store: _ }) = two_counters("join_again")
+    else {
+        return;
+    };
     let sorting = a.find_activity("垃圾分类督导").unwrap().0;
     for i in 0..6 {
         register(&a, &format!("JH{:06}", 200 + i), "志愿者");
@@ -163,16 +180,9 @@ fn a_counter_far_behind_joins_again_and_shows_its_old_directory_until_done() {
 /// whole.
 #[test]
 fn a_join_cut_short_leaves_the_old_directory_and_the_next_sync_joins_whole() {
-    let Some(db) = pg::database("join_cut") else { return };
-    city_init(&db.url);
-    let service = start(&db.url);
-    let base = url(&service);
-    let dir = tempfile::tempdir().unwrap();
-    let (a, b_store) = (bare_counter(dir.path(), "JH-A-01"), bare_counter(dir.path(), "JH-B-01"));
-    let a = Bank::open(&a).unwrap();
-    let b = Bank::open(&b_store).unwrap();
-    enroll(&db.url, &a);
-    enroll(&db.url, &b);
+    let Some(TwoCounters { db: _db, _service, _dir, base, a, b, b_store }) = two_counters("join_cut") else {
+        return;
+    };
     for i in 0..9 {
         register(&a, &format!("JH{:06}", 400 + i), "志愿者");
     }
