@@ -250,8 +250,13 @@ impl CityClient {
         Self::answer(&self.call("GET", &format!("/v1/cards?after={after}"), b"")?)
     }
 
-    /// Cards per page this client asks for (tests make pages small to have many).
-    pub fn set_page(&mut self, cards: usize) {
+    /// This client asking for `cards` per page (tests make pages small to have many).
+    pub fn with_page(mut self, cards: usize) -> Self {
+        self.set_page(cards);
+        self
+    }
+
+    pub(super) fn set_page(&mut self, cards: usize) {
         self.page = cards.clamp(1, super::directory::MAX_PAGE);
     }
 

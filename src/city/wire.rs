@@ -299,11 +299,12 @@ pub struct CounterEvents {
 /// of `position`). With a `limit` (what counters send), an answer never holds more than that:
 /// from position 0 the directory comes a page at a time in card order (`from`: the last card
 /// of the page before; `next` names where the next page starts), and a change of more cards
-/// than that is answered `rejoin` (take the whole directory again, in pages).
+/// than that is answered `rejoin` (take the whole directory again, in pages). `Row`: a card
+/// as counters read it, or (at the service) its JSON already written.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Cards {
+pub struct Cards<Row = CardRow> {
     pub position: u64,
-    pub cards: Vec<CardRow>,
+    pub cards: Vec<Row>,
     /// The asking counter's own head on the service (where its next push starts), so that an
     /// idle round is this one request.
     #[serde(default)]

@@ -68,8 +68,9 @@ impl Directories {
     /// what a flip left to empty when the process stopped.
     pub(super) fn open(db: &sled::Db, meta: &sled::Tree) -> Result<Directories, StoreError> {
         let trees = [db.open_tree(DIRECTORIES[0])?, db.open_tree(DIRECTORIES[1])?];
-        let live = match meta.get(super::meta::DIRECTORY_LIVE)? {
-            Some(v) if v.as_ref() == DIRECTORIES[1].as_bytes() => 1,
+        let key = super::meta::DIRECTORY_LIVE;
+        let live = match meta.get(key)? {
+            Some(v) if codec::decode::<String>(super::tree::META.name, key, &v)? == DIRECTORIES[1] => 1,
             _ => 0,
         };
         if !trees[1 - live].is_empty() {
@@ -163,15 +164,7 @@ impl Store {
         let staged = 1 - self.directory.live();
         write_cards(&self.directory.trees[staged], last, Some(Position { pos: position, pulled_at: at }))?;
         self.flush()?;
-        {
-            let gate = self.write_gate.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            if let Some(reason) = gate.as_ref() {
-                return Err(StoreError::Poisoned(reason.clone()));
-            }
-            self.tree(super::tree::META)
-                .insert(super::meta::DIRECTORY_LIVE, DIRECTORIES[staged].as_bytes())?;
-        }
-        self.flush()?;
+        self.put_local(super::meta::DIRECTORY_LIVE, &DIRECTORIES[staged])?;
         *self.directory.live.write().unwrap_or_else(|p| p.into_inner()) = staged;
         self.directory.trees[1 - staged].clear()?;
         self.flush()

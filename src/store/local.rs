@@ -107,7 +107,7 @@ impl Store {
     }
 
     /// Writes one value to `meta` and flushes. Refused, like every write, after a failed flush.
-    fn put_local<T: Serialize>(&self, key: &[u8], value: &T) -> Result<(), StoreError> {
+    pub(super) fn put_local<T: Serialize>(&self, key: &[u8], value: &T) -> Result<(), StoreError> {
         let gate = self.write_gate.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if let Some(reason) = gate.as_ref() {
             return Err(StoreError::Poisoned(reason.clone()));

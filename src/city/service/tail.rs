@@ -13,6 +13,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
+use serde_json::value::RawValue;
+
 use crate::city::wire::{Cards, Head};
 use crate::city::{CityError, Server};
 
@@ -30,7 +32,7 @@ pub struct Tail {
     end: u64,
     /// Each card's latest row, by its last change, as the JSON an answer carries (written
     /// once here, not once per counter that asks: that was most of the service's work).
-    rows: BTreeMap<(u64, String), Box<[u8]>>,
+    rows: BTreeMap<(u64, String), Box<RawValue>>,
     at: HashMap<String, u64>,
     read_at: Option<Instant>,
 }
@@ -66,9 +68,9 @@ impl Tail {
             if let Some(old) = self.at.insert(row.card.clone(), row.pos) {
                 self.rows.remove(&(old, row.card.clone()));
             }
-            let json = serde_json::to_vec(&row)
+            let json = serde_json::value::to_raw_value(&row)
                 .map_err(|e| CityError::Failed { what: "a card's row", message: e.to_string() })?;
-            self.rows.insert((row.pos, row.card.clone()), json.into_boxed_slice());
+            self.rows.insert((row.pos, row.card.clone()), json);
         }
         self.end = changed.position;
         while self.rows.len() > ROWS {
@@ -86,35 +88,14 @@ impl Tail {
         if after < self.start || after > self.end || self.read_at.is_none() {
             return None;
         }
-        let rows: Vec<&[u8]> = self
-            .rows
-            .range((after + 1, String::new())..)
-            .map(|(_, json)| &json[..])
-            .take(limit + 1)
-            .collect();
-        let rejoin = rows.len() > limit;
-        let rows = if rejoin { &[][..] } else { &rows[..] };
-        // The rest of the answer is small: written by serde, the rows spliced into its list.
-        let rest = Cards {
-            position: self.end,
-            cards: Vec::new(),
-            head: head.cloned(),
-            next: None,
-            total: None,
-            rejoin,
-        };
-        let rest = serde_json::to_vec(&rest).ok()?;
-        let marker = b"\"cards\":[]";
-        let at = rest.windows(marker.len()).position(|w| w == marker)? + marker.len() - 1;
-        let mut answer = Vec::with_capacity(rest.len() + rows.iter().map(|r| r.len() + 1).sum::<usize>());
-        answer.extend_from_slice(&rest[..at]);
-        for (i, row) in rows.iter().enumerate() {
-            if i > 0 {
-                answer.push(b',');
-            }
-            answer.extend_from_slice(row);
+        let mut cards: Vec<&RawValue> =
+            self.rows.range((after + 1, String::new())..).map(|(_, json)| &**json).take(limit + 1).collect();
+        let rejoin = cards.len() > limit;
+        if rejoin {
+            cards.clear();
         }
-        answer.extend_from_slice(&rest[at..]);
-        Some(answer)
+        let answer =
+            Cards { position: self.end, cards, head: head.cloned(), next: None, total: None, rejoin };
+        serde_json::to_vec(&answer).ok()
     }
 }
