@@ -118,15 +118,11 @@ fn concurrent_pushes_reach_a_puller_once_each_and_none_is_skipped() {
 /// what the journals say, as `city check` confirms — and refuses when a row is altered.
 #[test]
 fn the_directory_holds_need_to_know_fields_and_check_holds_it_to_the_journals() {
-    let Some(db) = pg::database("cards_fields") else { return };
-    city_init(&db.url);
-    let service = start(&db.url);
-    let base = url(&service);
-    let dir = tempfile::tempdir().unwrap();
-    let (a, b) = (bare_counter(dir.path(), "JH-A-01"), bare_counter(dir.path(), "JH-B-01"));
-    let (a, b) = (Bank::open(&a).unwrap(), Bank::open(&b).unwrap());
-    enroll(&db.url, &a);
-    enroll(&db.url, &b);
+    let Some(TwoCounters { db, service: _service, dir: _dir, base, a, b, a_store, .. }) =
+        two_counters("cards_fields")
+    else {
+        return;
+    };
     let form = |name: &str, phone: &str| person("JH000001", name, phone, "440703199001011234");
     a.register_volunteer(&admin(), None, &form("陈华佩", "13800138000")).unwrap();
     let sorting = a.find_activity("垃圾分类督导").unwrap().0;
@@ -157,7 +153,7 @@ fn the_directory_holds_need_to_know_fields_and_check_holds_it_to_the_journals() 
     let again = cb.cards(cards.position).unwrap();
     assert_eq!((again.position, again.cards.len()), (cards.position, 0));
 
-    let store = dir.path().join("JH-A-01");
+    let store = a_store;
     let (code, out, err) = hourbank(&store, &["city", "check", "--url", &db.url], "");
     assert_eq!(code, 0, "{out}{err}");
     let mut sql = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();

@@ -4,7 +4,6 @@
 
 use crate::city;
 use crate::common;
-use crate::pg;
 
 use std::collections::BTreeMap;
 
@@ -37,32 +36,6 @@ fn served(raw: &Raw) -> (u64, BTreeMap<String, (String, u64, u64)>) {
     (cards.position, rows)
 }
 
-/// A city on its own database, its service, and counters A and B enrolled in it (B's store
-/// path too, for tests that open it again). The database and the service last as long as the
-/// value.
-struct TwoCounters {
-    db: pg::TestDb,
-    _service: hourbank::city::service::Running,
-    base: String,
-    _dir: tempfile::TempDir,
-    a: Bank,
-    b: Bank,
-    b_store: std::path::PathBuf,
-}
-
-fn two_counters(name: &str) -> Option<TwoCounters> {
-    let db = pg::database(name)?;
-    city_init(&db.url);
-    let service = start(&db.url);
-    let base = url(&service);
-    let dir = tempfile::tempdir().unwrap();
-    let (a, b_store) = (bare_counter(dir.path(), "JH-A-01"), bare_counter(dir.path(), "JH-B-01"));
-    let (a, b) = (Bank::open(&a).unwrap(), Bank::open(&b_store).unwrap());
-    enroll(&db.url, &a);
-    enroll(&db.url, &b);
-    Some(TwoCounters { db, _service: service, base, _dir: dir, a, b, b_store })
-}
-
 /// A city of 30 cards at A. B joins 4 cards a page; between its pages A records hours for the
 /// first card (a page B already read) and registers a card that sorts before every other (a
 /// place B's pages have passed). While B reads, its directory shows nothing of the join; once
@@ -71,7 +44,8 @@ fn two_counters(name: &str) -> Option<TwoCounters> {
 #[test]
 fn a_join_in_pages_while_another_counter_pushes_shows_the_city_as_of_one_position() {
     // Every part bound: what is not would end (the service, the database) with this statement.
-    let Some(TwoCounters { db: _db, _service, _dir, base, a, b, b_store: _ }) = two_counters("join_pages")
+    let Some(TwoCounters { db: _db, service: _service, dir: _dir, base, a, b, .. }) =
+        two_counters("join_pages")
     else {
         return;
     };
@@ -98,11 +72,7 @@ fn a_join_in_pages_while_another_counter_pushes_shows_the_city_as_of_one_positio
             }
         };
         // Scoped: the closure borrows; a ServiceSync wants 'static, so drive the client.
-        let client = {
-            let mut c = CityClient::new(&base, b).unwrap();
-            c.set_page(4);
-            c
-        };
+        let client = CityClient::new(&base, b).unwrap().with_page(4);
         let first = client.cards(0).unwrap();
         assert_eq!(first.total, Some(30), "a first page says how many cards the city has");
         assert_eq!(first.cards.len(), 4);
@@ -129,7 +99,8 @@ fn a_join_in_pages_while_another_counter_pushes_shows_the_city_as_of_one_positio
 /// the new one. The service never sends more than a page.
 #[test]
 fn a_counter_far_behind_joins_again_and_shows_its_old_directory_until_done() {
-    let Some(TwoCounters { db: _db, _service, _dir, base, a, b, b_store: _ }) = two_counters("join_again")
+    let Some(TwoCounters { db: _db, service: _service, dir: _dir, base, a, b, .. }) =
+        two_counters("join_again")
     else {
         return;
     };
@@ -180,7 +151,9 @@ fn a_counter_far_behind_joins_again_and_shows_its_old_directory_until_done() {
 /// whole.
 #[test]
 fn a_join_cut_short_leaves_the_old_directory_and_the_next_sync_joins_whole() {
-    let Some(TwoCounters { db: _db, _service, _dir, base, a, b, b_store }) = two_counters("join_cut") else {
+    let Some(TwoCounters { db: _db, service: _service, dir: _dir, base, a, b, b_store, .. }) =
+        two_counters("join_cut")
+    else {
         return;
     };
     for i in 0..9 {
@@ -193,11 +166,7 @@ fn a_join_cut_short_leaves_the_old_directory_and_the_next_sync_joins_whole() {
 
     // A join's first pages, staged, and then the process is gone before its end.
     b.begin_city_join().unwrap();
-    let client = {
-        let mut c = CityClient::new(&base, &b).unwrap();
-        c.set_page(2);
-        c
-    };
+    let client = CityClient::new(&base, &b).unwrap().with_page(2);
     let page = client.cards(0).unwrap();
     let staged: Vec<_> = page
         .cards

@@ -14,13 +14,7 @@ use hourbank::domain::Minutes;
 /// redemption, a transfer, a donation, a grant from the love pool, an adjustment, an expiry,
 /// a reversal, and hours handed to the city.
 fn every_kind() -> (tempfile::TempDir, std::path::PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let s = dir.path().join("store");
-    let bank = init_in(&s);
-    register(&bank, "JH000001", "陈华佩");
-    register(&bank, "JH000002", "李明");
-    activity(&bank, "入户宣传");
-    drop(bank);
+    let (dir, s) = store_with_two_volunteers();
     let ok = |args: &[&str]| hourbank_ok(&s, args, "");
     ok(&["deposit", "--card", "JH000002", "--activity", "入户宣传", "--hours", "3", "--date", "2024-03-01"]);
     ok(&["deposit", "--card", "JH000001", "--activity", "入户宣传", "--hours", "9"]);

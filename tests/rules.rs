@@ -7,16 +7,6 @@ use common::*;
 use hourbank::bank::Bank;
 use hourbank::domain::{Actor, EventKind, Minutes, Name, Role, StaffId};
 
-fn store() -> (tempfile::TempDir, std::path::PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("store");
-    let bank = init_in(&path);
-    register(&bank, "JH000001", "陈华佩");
-    register(&bank, "JH000002", "李明");
-    activity(&bank, "入户宣传");
-    (dir, path)
-}
-
 fn ok(store: &std::path::Path, args: &[&str]) -> String {
     hourbank_ok(store, args, "")
 }
@@ -39,7 +29,7 @@ fn balance_of(store: &std::path::Path, card: &str) -> u64 {
 
 #[test]
 fn defaults_change_nothing_and_rounding_and_caps_apply_from_the_command_line() {
-    let (_d, s) = store();
+    let (_d, s) = store_with_two_volunteers();
     let shown = ok(&s, &["rules", "show"]);
     assert!(
         shown.contains("rounding none")
@@ -91,7 +81,7 @@ fn defaults_change_nothing_and_rounding_and_caps_apply_from_the_command_line() {
 /// empty `set` says so instead of journalling nothing.
 #[test]
 fn one_rules_command_sets_every_rule_in_one_commit() {
-    let (_d, s) = store();
+    let (_d, s) = store_with_two_volunteers();
     let before = Bank::open(&s).unwrap().store().next_seq().unwrap();
     let out = ok(&s, &["rules", "set", "--entry-cap", "4h", "--transfer-limit", "2h", "--day-cap", "6h"]);
     assert!(
@@ -118,7 +108,7 @@ fn one_rules_command_sets_every_rule_in_one_commit() {
 
 #[test]
 fn a_deposit_over_the_threshold_by_staff_waits_and_an_admin_decides_on_the_command_line() {
-    let (_d, s) = store();
+    let (_d, s) = store_with_two_volunteers();
     {
         let bank = Bank::open(&s).unwrap().with_clock(fixed_clock());
         add_staff_member(&bank);
@@ -162,7 +152,7 @@ fn a_deposit_over_the_threshold_by_staff_waits_and_an_admin_decides_on_the_comma
 
 #[test]
 fn expiry_lists_first_then_expires_the_oldest_unspent_hours_once() {
-    let (_d, s) = store();
+    let (_d, s) = store_with_two_volunteers();
     let dep = |card: &str, hours: &str, date: &str| {
         ok(&s, &["deposit", "--card", card, "--activity", "入户宣传", "--hours", hours, "--date", date]);
     };
@@ -200,7 +190,7 @@ fn expiry_lists_first_then_expires_the_oldest_unspent_hours_once() {
 
 #[test]
 fn an_import_keeps_the_rounding_and_the_caps_with_line_numbers() {
-    let (d, s) = store();
+    let (d, s) = store_with_two_volunteers();
     ok(&s, &["rules", "set", "--rounding", "15m", "--storage-cap", "10h"]);
     let file = d.path().join("entries.csv");
     std::fs::write(
@@ -224,7 +214,7 @@ fn an_import_keeps_the_rounding_and_the_caps_with_line_numbers() {
 /// set, must not free room on the capped day (only what was counted comes off).
 #[test]
 fn reversing_a_deposit_made_before_the_day_cap_frees_no_room_under_it() {
-    let (_d, s) = store();
+    let (_d, s) = store_with_two_volunteers();
     let dep = |hours: &str| {
         hourbank(&s, &["deposit", "--card", "JH000001", "--activity", "入户宣传", "--hours", hours], "")
     };
@@ -246,7 +236,7 @@ fn reversing_a_deposit_made_before_the_day_cap_frees_no_room_under_it() {
 /// them as they stand; a later deposit that would crowd them out is refused instead.
 #[test]
 fn a_held_deposit_keeps_its_place_under_the_day_cap_and_can_be_approved() {
-    let (_d, s) = store();
+    let (_d, s) = store_with_two_volunteers();
     let held = {
         let bank = Bank::open(&s).unwrap().with_clock(fixed_clock());
         add_staff_member(&bank);
@@ -275,7 +265,7 @@ fn a_held_deposit_keeps_its_place_under_the_day_cap_and_can_be_approved() {
 /// no-op only when it says what it said then.
 #[test]
 fn an_import_refuses_what_the_counter_refuses_and_changed_rows_seen_before() {
-    let (d, s) = store();
+    let (d, s) = store_with_two_volunteers();
     ok(&s, &["volunteer", "add", "--card", "JH000003", "--name", "王芳"]);
     ok(&s, &["volunteer", "edit", "JH000003", "--deactivate"]);
     let entries = d.path().join("e.csv");

@@ -50,6 +50,18 @@ pub fn new_bank() -> (TempDir, Bank) {
     (dir, bank)
 }
 
+/// A store in a new temporary folder with 陈华佩 (JH000001), 李明 (JH000002) and the activity
+/// 入户宣传, closed, for tests that go on through the binary.
+pub fn store_with_two_volunteers() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store");
+    let bank = init_in(&path);
+    register(&bank, "JH000001", "陈华佩");
+    register(&bank, "JH000002", "李明");
+    activity(&bank, "入户宣传");
+    (dir, path)
+}
+
 pub fn init_in(path: &std::path::Path) -> Bank {
     let staff = NewStaff {
         id: StaffId::parse("A01").unwrap(),

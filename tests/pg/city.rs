@@ -354,3 +354,32 @@ pub fn a_deposit(volunteer: u64, activity: u64, minutes: u32) -> hourbank::domai
         note: String::new(),
     }
 }
+
+/// A city on its own database, its service, and counters A and B enrolled in it (their store
+/// paths too, for tests that run the binary on them or open them again). The database, the
+/// service and the stores' folder last as long as they are bound: bind them all.
+pub struct TwoCounters {
+    pub db: crate::pg::TestDb,
+    pub service: hourbank::city::service::Running,
+    pub base: String,
+    pub dir: tempfile::TempDir,
+    pub a: hourbank::bank::Bank,
+    pub b: hourbank::bank::Bank,
+    pub a_store: std::path::PathBuf,
+    pub b_store: std::path::PathBuf,
+}
+
+/// [`TwoCounters`] on a fresh database named for `test` (none: no server, as `pg::database`).
+pub fn two_counters(test: &str) -> Option<TwoCounters> {
+    let db = crate::pg::database(test)?;
+    city_init(&db.url);
+    let service = start(&db.url);
+    let base = url(&service);
+    let dir = tempfile::tempdir().unwrap();
+    let (a_store, b_store) = (bare_counter(dir.path(), "JH-A-01"), bare_counter(dir.path(), "JH-B-01"));
+    let a = hourbank::bank::Bank::open(&a_store).unwrap();
+    let b = hourbank::bank::Bank::open(&b_store).unwrap();
+    enroll(&db.url, &a);
+    enroll(&db.url, &b);
+    Some(TwoCounters { db, service, base, dir, a, b, a_store, b_store })
+}
