@@ -181,6 +181,42 @@ fn unenrolled_revoked_and_replayed_requests_are_refused() {
     service.stop().unwrap();
 }
 
+/// The service records the rounds' nonces in batches: the same signed round sent many times
+/// at once (so that copies share a batch) is answered once, every other copy refused as a
+/// replay.
+#[test]
+fn a_round_replayed_many_times_at_once_is_answered_once() {
+    let Some(db) = pg::database("svc_replay_burst") else { return };
+    city_init(&db.url);
+    let service = start(&db.url);
+    let dir = tempfile::tempdir().unwrap();
+    let a = counter(dir.path(), "JH-A-01", 1);
+    let bank = Bank::open(&a).unwrap();
+    enroll(&db.url, &bank);
+    CityClient::new(&url(&service), &bank).unwrap().push(&bank).unwrap();
+    let key = bank.counter_key().unwrap().unwrap();
+    let raw = Raw { base: url(&service), key: &key, code: "JH-A-01" };
+    for round in 0..5 {
+        let nonce = format!("{round}burst0123456789abcdef");
+        let copies = 16;
+        let go = std::sync::Barrier::new(copies);
+        let statuses: Vec<u16> = std::thread::scope(|s| {
+            let sent: Vec<_> = (0..copies)
+                .map(|_| {
+                    s.spawn(|| {
+                        go.wait();
+                        raw.request_with_nonce("GET", "/v1/cards?after=1&limit=100", b"", &[], &nonce).status
+                    })
+                })
+                .collect();
+            sent.into_iter().map(|t| t.join().unwrap()).collect()
+        });
+        assert_eq!(statuses.iter().filter(|&&s| s == 200).count(), 1, "round {round}: {statuses:?}");
+        assert_eq!(statuses.iter().filter(|&&s| s == 401).count(), copies - 1, "round {round}: {statuses:?}");
+    }
+    service.stop().unwrap();
+}
+
 /// A rogue counter (its own key, its own store edited) pushes batches that break the rules:
 /// each is refused whole at the door with the reason, and nothing of it is stored.
 #[test]

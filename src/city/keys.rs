@@ -185,39 +185,48 @@ impl Server {
         }))
     }
 
-    /// Whether counter `code`'s key is revoked, and whether `nonce` is new for it (recorded if
-    /// so, unless revoked), in one round trip; `None` when it is not enrolled. What the service
-    /// asks for every request but a grant (whose own statement records its nonce). The insert
-    /// does not wait for the disk (`synchronous_commit = off`): a crash of the database may
-    /// forget the last moment's nonces, and a request replayed after that is one the service
-    /// answered already (a push then finds its rows stored, a read changes nothing).
+    /// For each `(counter, nonce)` of requests, in order: whether the counter's key is revoked,
+    /// and whether the nonce is new for it (recorded if so, unless revoked); `None` when the
+    /// counter is not enrolled. One statement for them all (the service batches every request
+    /// but a grant, whose own statement records its nonce). A pair asked twice in one batch is
+    /// fresh once and seen after.
     ///
-    /// One simple-protocol message (the transaction, its setting and the statement): a round
-    /// trip per request, where four (begin, set, statement, commit) cost the database more
-    /// than the rest of an idle round. The two values are written into it as literals, so
-    /// both are held to what they may be first: a counter code, and letters and digits.
-    pub fn nonce(&mut self, code: &str, nonce: &str) -> Result<Option<Nonce>, CityError> {
-        let plain = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
-        if !plain(code) || !nonce.bytes().all(|b| b.is_ascii_alphanumeric()) || nonce.is_empty() {
-            return Ok(None);
-        }
-        let statement = format!(
-            "BEGIN; SET LOCAL synchronous_commit = off;
-             WITH fresh AS (
-                 INSERT INTO hb_nonces (counter, nonce)
-                 SELECT counter, '{nonce}' FROM hb_keys WHERE counter = '{code}' AND revoked_at IS NULL
-                 ON CONFLICT (counter, nonce) DO NOTHING RETURNING 1)
-             SELECT revoked_at IS NOT NULL, (SELECT count(*) FROM fresh) FROM hb_keys WHERE counter = '{code}';
-             COMMIT;"
-        );
-        let answer = self.client().simple_query(&statement).map_err(sql("the request's nonce"))?;
-        let row = answer.iter().find_map(|m| match m {
-            postgres::SimpleQueryMessage::Row(row) => {
-                Some((row.get(0) == Some("t"), row.get(1) == Some("1")))
-            }
-            _ => None,
-        });
-        Ok(row.map(|(revoked, fresh)| Nonce::of(revoked, fresh)))
+    /// The service's nonce connection sets `synchronous_commit = off` once: a crash of the
+    /// database may forget the last moment's nonces, and a request replayed after that is one
+    /// the service answered already (a push then finds its rows stored, a read changes
+    /// nothing).
+    pub fn nonces(&mut self, asked: &[(String, String)]) -> Result<Vec<Option<Nonce>>, CityError> {
+        let (counters, nonces): (Vec<&str>, Vec<&str>) =
+            asked.iter().map(|(c, n)| (c.as_str(), n.as_str())).unzip();
+        let rows = self
+            .client()
+            .query(
+                "WITH asked AS (
+                     SELECT DISTINCT counter, nonce FROM unnest($1::TEXT[], $2::TEXT[]) AS a(counter, nonce)),
+                 fresh AS (
+                     INSERT INTO hb_nonces (counter, nonce)
+                     SELECT a.counter, a.nonce FROM asked a
+                     JOIN hb_keys k ON k.counter = a.counter AND k.revoked_at IS NULL
+                     ON CONFLICT (counter, nonce) DO NOTHING RETURNING counter, nonce)
+                 SELECT a.counter, a.nonce, k.revoked_at IS NOT NULL,
+                        EXISTS (SELECT 1 FROM fresh f WHERE f.counter = a.counter AND f.nonce = a.nonce)
+                 FROM asked a JOIN hb_keys k ON k.counter = a.counter",
+                &[&counters, &nonces],
+            )
+            .map_err(sql("the requests' nonces"))?;
+        let mut found: std::collections::HashMap<(String, String), Nonce> =
+            rows.iter().map(|r| ((r.get(0), r.get(1)), Nonce::of(r.get(2), r.get(3)))).collect();
+        // The first ask of a pair takes what the statement found; any later one is a replay.
+        Ok(asked
+            .iter()
+            .map(|pair| {
+                let answer = found.get(pair).copied();
+                if answer == Some(Nonce::Fresh) {
+                    found.insert(pair.clone(), Nonce::Seen);
+                }
+                answer
+            })
+            .collect())
     }
 
     /// Forgets nonces older than `keep_ms` (a request that old is refused by its time anyway).

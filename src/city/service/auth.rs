@@ -15,7 +15,6 @@ use axum::response::{IntoResponse, Response};
 
 use super::handlers::ApiError;
 use super::{MAX_BODY, State};
-use crate::city::Nonce;
 use crate::city::wire::{self, HEADER_COUNTER, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIME, TIME_WINDOW_MS};
 
 /// The counter a request was signed by (in the request's extensions after `authenticate`).
@@ -27,11 +26,10 @@ pub struct Counter(pub String);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unchecked(pub String);
 
-/// The requests whose nonce their handler checks, in the same trip to the database as their
-/// own work: a grant (its statement records the nonce) and a counter's round (`GET /v1/cards`:
-/// an idle one is then one trip, and none at all besides the nonce when nothing moved).
+/// The request whose nonce its handler checks, in the same trip to the database as its own
+/// work: a grant (its statement records the nonce). Every other's is recorded by the
+/// instance's `NonceBook`, with the other requests waiting.
 const GRANT_PATH: &str = "/v1/grant";
-const CARDS_PATH: &str = "/v1/cards";
 
 fn header<'a>(request: &'a axum::http::request::Parts, name: &str) -> Result<&'a str, ApiError> {
     request
@@ -83,34 +81,13 @@ async fn verified(state: &Arc<State>, request: Request) -> Result<Request, ApiEr
             crate::domain::printable(&code)
         )));
     }
-    let deferred = (parts.method == axum::http::Method::POST && parts.uri.path() == GRANT_PATH)
-        || (parts.method == axum::http::Method::GET && parts.uri.path() == CARDS_PATH);
-    let unchecked = Unchecked(nonce.clone());
+    let deferred = parts.method == axum::http::Method::POST && parts.uri.path() == GRANT_PATH;
     if !deferred {
-        let who = code.clone();
-        state.blocking(move |_, server| check_nonce(server, &who, &nonce)).await?;
+        state.nonces.check(&code, &nonce).await?;
     }
+    let unchecked = Unchecked(nonce);
     let mut request = Request::from_parts(parts, Body::from(bytes));
     request.extensions_mut().insert(Counter(code));
     request.extensions_mut().insert(unchecked);
     Ok(request)
-}
-
-/// Records `nonce` of counter `who`'s request: refused if it was seen, or the key is revoked or
-/// not enrolled. About one request in 256 also forgets nonces older than any still accepted.
-pub fn check_nonce(server: &mut crate::city::Server, who: &str, nonce: &str) -> Result<(), ApiError> {
-    match server.nonce(who, nonce).map_err(ApiError::from)? {
-        Some(Nonce::Fresh) => {}
-        Some(Nonce::Seen) => {
-            return Err(ApiError::replayed("this request was made before (its nonce was seen)".into()));
-        }
-        Some(Nonce::Revoked) => return Err(ApiError::revoked(format!("counter {who}'s key was revoked"))),
-        None => {
-            return Err(ApiError::unauthenticated(format!("counter {who} is not enrolled in this city")));
-        }
-    }
-    if nonce.starts_with("00") {
-        server.sweep_nonces(TIME_WINDOW_MS * 2).map_err(ApiError::from)?;
-    }
-    Ok(())
 }

@@ -10,6 +10,7 @@
 
 mod auth;
 mod handlers;
+mod nonces;
 mod state;
 mod tail;
 

@@ -68,7 +68,9 @@ pub struct State {
     pub pushes: tokio::sync::Semaphore,
     counters: Mutex<Option<CountersAnswer>>,
     /// The directory's recent changes, from which counters' rounds are answered.
-    tail: Mutex<super::tail::Tail>,
+    tail: super::tail::Tail,
+    /// Records the requests' nonces, in batches.
+    pub nonces: super::nonces::NonceBook,
     /// Held while one request reads the list again: the others wait for its answer instead of
     /// all reading at once when it goes stale.
     counters_read: tokio::sync::Mutex<()>,
@@ -119,7 +121,8 @@ impl State {
             permits: tokio::sync::Semaphore::new(CONNECTIONS),
             pushes: tokio::sync::Semaphore::new(PUSHES),
             counters: Mutex::new(None),
-            tail: Mutex::new(Default::default()),
+            tail: Default::default(),
+            nonces: super::nonces::NonceBook::start(db, city_key)?,
             counters_read: tokio::sync::Mutex::new(()),
             verifier: Mutex::new(verifier),
             keys: Mutex::new(Default::default()),
@@ -162,7 +165,8 @@ impl State {
         .map_err(|e| ApiError::unavailable(format!("a worker: {e}")))?
     }
 
-    /// The counters list, from this instance's copy while it is fresh, else read again.
+    /// The counters list, from this instance's copy while it is fresh or being read again, else
+    /// read again.
     pub async fn counters(self: &Arc<Self>) -> Result<CountersAnswer, ApiError> {
         let fresh = || {
             self.counters
@@ -174,6 +178,13 @@ impl State {
         };
         if let Some(answer) = fresh() {
             return Ok(answer);
+        }
+        // Another request is reading it: the copy held answers meanwhile (measured: every
+        // round waiting for each quarter second's read was most of the rounds' slow tail).
+        if self.counters_read.try_lock().is_err()
+            && let Some(held) = self.counters.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        {
+            return Ok(held);
         }
         let _reading = self.counters_read.lock().await;
         // Another request may have read it while this one waited.
@@ -187,6 +198,20 @@ impl State {
         Ok(answer)
     }
 
+    /// [`State::recent_cards`] from what the tail holds, if it needs no read of the database
+    /// (fresh, or being read by another round): most rounds, answered with no connection.
+    pub fn held_cards(
+        &self,
+        after: u64,
+        limit: usize,
+        head: Option<&crate::city::wire::Head>,
+    ) -> Option<Vec<u8>> {
+        if self.tail.wants_read() {
+            return None;
+        }
+        self.tail.after(after, limit, head)
+    }
+
     /// The cards changed after `after`, at most `limit` of them (else `rejoin`), from this
     /// instance's tail of the directory (read again with `server` when older than
     /// `tail::FRESH`), as the answer's JSON with `head`; `None` when the tail does not cover
@@ -198,9 +223,8 @@ impl State {
         limit: usize,
         head: Option<&crate::city::wire::Head>,
     ) -> Result<Option<Vec<u8>>, ApiError> {
-        let mut tail = self.tail.lock().unwrap_or_else(|p| p.into_inner());
-        tail.refresh(server)?;
-        Ok(tail.after(after, limit, head))
+        self.tail.refresh(server)?;
+        Ok(self.tail.after(after, limit, head))
     }
 
     /// A push of `code` up to `head` was stored here: its head moves in the copy at once (not
@@ -208,7 +232,7 @@ impl State {
     /// and every counter's poll would wait for one of those reads).
     pub fn counter_moved(&self, code: &str, head: &crate::city::wire::Head) {
         // The push moved the city's position too: the next round reads the changes.
-        self.tail.lock().unwrap_or_else(|p| p.into_inner()).moved();
+        self.tail.moved();
         let mut kept = self.counters.lock().unwrap_or_else(|p| p.into_inner());
         let Some(answer) = kept.as_ref() else { return };
         let mut entries = (*answer.entries).clone();
