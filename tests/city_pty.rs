@@ -71,3 +71,64 @@ fn the_open_counter_pulls_in_the_background_and_finds_a_volunteer_registered_els
         hourbank(&b, &["deposit", "--card", "JH000001", "--activity", "垃圾分类督导", "--hours", "1"], "");
     assert_eq!(code, 0, "{err}");
 }
+
+/// A redemption that needs the city pool asks the service off the screen's thread: the real
+/// binary at 80×24 redeems once through the real service (the grant comes, the receipt shows),
+/// then — the service now taking requests and never answering — the same redemption shows that
+/// it is asking, and Esc leaves at once: the counter takes keys while the grant waits.
+#[test]
+fn a_redemption_waiting_on_a_city_that_never_answers_never_holds_a_key() {
+    let Some(db) = pg::database("city_pty_hang") else { return };
+    city_init(&db.url);
+    let dir = tempfile::tempdir().unwrap();
+    let a = counter(dir.path(), "JH-A-10", 5); // 陈华佩: 160 minutes, all handed to the pool
+    assert_eq!(sync_releasing(&a, &db.url).0, 0);
+    let b = bare_counter(dir.path(), "JH-B-10");
+    {
+        let bank = hourbank::bank::Bank::open(&b).unwrap();
+        reward(&bank, "大米", 1, None);
+    }
+    std::fs::write(dir.path().join("no-config.toml"), "[sync]\nevery_seconds = 1\n").unwrap();
+    let city = through_service(&b, &db.url);
+    let relay = crate::relay::Relay::http(&city);
+    let mut s = Pty::spawn_with(
+        &["--store", b.to_str().unwrap(), "--lang", "en"],
+        dir.path(),
+        &[("HOURBANK_CITY_URL", relay.url.as_str())],
+    );
+    s.wait_for("F2 to log in", WAIT);
+    s.wait_for("synced ", WAIT);
+    s.type_keys("\r");
+    s.wait_for("Staff login", WAIT);
+    s.type_keys("A01\r");
+    s.type_keys("1234\r");
+    s.wait_for("Type to search", WAIT);
+    s.type_keys("chp");
+    s.wait_for("陈华佩", WAIT);
+    s.type_keys("\r");
+    s.wait_for("City balance 2.67 h", WAIT);
+    // Online, the service answers: the whole hour comes from the pool.
+    s.type_keys("r");
+    s.wait_for("大米", WAIT);
+    s.type_keys("\r");
+    s.wait_for("1 h of it will come from the city pool", WAIT);
+    s.type_keys("\r");
+    s.wait_for("Receipt", WAIT);
+    s.type_keys("\x1b");
+    s.wait_for("City balance", WAIT);
+    // Now the service takes every request and answers none.
+    relay.hang();
+    s.type_keys("r");
+    s.wait_for("大米", WAIT);
+    s.type_keys("\r");
+    s.wait_for("will come from the city pool", WAIT);
+    s.type_keys("\r");
+    s.wait_for("Asking the city service… Esc leaves", WAIT);
+    // Esc leaves at once, and the page takes keys (back to the find screen).
+    s.type_keys("\x1b");
+    s.wait_for("City balance", Duration::from_secs(5));
+    s.type_keys("\x1b");
+    s.wait_for("Type to search", Duration::from_secs(5));
+    s.type_keys("\x11");
+    assert!(s.wait_exit(Duration::from_secs(10)).success());
+}

@@ -216,3 +216,52 @@ fn the_city_record_is_asked_online_and_said_unavailable_offline() {
         assert!(screen.contains(offline), "{lang:?}: {screen}");
     }
 }
+
+/// Online, a redemption from the city pool is handed to an effect (the service may take
+/// seconds, or never answer): the screen says it is asking, in both languages at 80×24, takes
+/// no key but Esc meanwhile, and is given the answer while it waits; left, the status line
+/// says how it ended instead.
+#[test]
+fn a_redemption_from_the_pool_asks_off_the_screen_and_esc_leaves() {
+    for (lang, asking) in [
+        (Lang::Zh, "正在询问城市服务…按 Esc 可离开，结果显示在状态栏"),
+        (Lang::En, "Asking the city service… Esc leaves; the status line says how it ends"),
+    ] {
+        let mut c = counter_in_a_city_at(lang, Some("http://127.0.0.1:9"));
+        c.hold_commits = true;
+        c.app.update(Msg::Synced(SyncStatus::Done { pushed: 0, pulled: 0, stopped: Vec::new() }));
+        open_her_page(&mut c);
+        let before = c.bank().last_seq().unwrap();
+        c.typed("r");
+        c.key(crossterm::event::KeyCode::Down).enter().enter(); // the voucher, 30 h: 15.5 from the pool
+        let screen = c.render(80, 24);
+        assert!(screen.contains(asking), "{lang:?}: {screen}");
+        let [hourbank::tui::app::Effect::CityCommit { ticket, work, .. }] = c.asked.as_slice() else {
+            panic!("one commit asked of the city: {:?}", c.asked);
+        };
+        let ticket = *ticket;
+        assert!(
+            matches!(work, hourbank::tui::screens::spend::CityWork::Spend(hourbank::city::Spend::Redeem(r)) if r.qty == 1)
+        );
+        assert_eq!(c.bank().last_seq().unwrap(), before, "nothing saved before the city answers");
+        // Keys wait; the answer comes to the screen that waits for it.
+        c.key(crossterm::event::KeyCode::Up).enter();
+        assert_eq!(c.screen(), "redeem");
+        assert!(c.render(80, 24).contains(asking));
+        c.app.update(Msg::CityCommitted(ticket, Err("the pool said no".into())));
+        let screen = c.render(80, 24);
+        assert!(screen.contains("the pool said no") && !screen.contains(asking), "{screen}");
+        // Again, and Esc leaves at once; the late answer goes to the status line.
+        c.asked.clear();
+        c.enter().enter();
+        assert!(c.render(80, 24).contains(asking));
+        let [hourbank::tui::app::Effect::CityCommit { ticket, .. }] = c.asked.as_slice() else { panic!() };
+        let ticket = *ticket;
+        c.key(crossterm::event::KeyCode::Esc);
+        assert_eq!(c.screen(), "volunteer");
+        c.app.update(Msg::CityCommitted(ticket, Err("the city is slow today".into())));
+        let screen = c.render(80, 24);
+        assert_eq!(c.screen(), "volunteer");
+        assert!(screen.contains("the city is slow today"), "{screen}");
+    }
+}

@@ -10,7 +10,7 @@ use crate::bank::{Bank, BankError, CityGrant, Committed, Donation, Redemption, T
 use crate::domain::{Actor, CardNo, Minutes};
 
 /// An operation that takes hours from a card.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Spend {
     Redeem(Redemption),
     Transfer(Transfer),

@@ -429,6 +429,7 @@ pub static TEXT: Text = Text {
     act_city_record: "city record",
     city_record_title: "City record {}",
     city_record_asking: "Asking the city service…",
+    city_commit_asking: "Asking the city service… Esc leaves; the status line says how it ends",
     city_record_offline: "Offline: registrations and history at other counters are read from the city service, online only. This counter holds the city's directory (name, community, phone tail, balance).",
     city_record_no_city: "This counter does not sync with a city: what it holds is on this page.",
     city_record_failed: "The city service could not answer: {}",

@@ -440,6 +440,8 @@ pub struct Text {
     /// The city's record of a volunteer ({} card), asked of the city service.
     pub city_record_title: &'static str,
     pub city_record_asking: &'static str,
+    /// A commit waiting for the city service (a grant, the card's day elsewhere).
+    pub city_commit_asking: &'static str,
     pub city_record_offline: &'static str,
     pub city_record_no_city: &'static str,
     /// ({} what the service or the connection said).

@@ -430,6 +430,7 @@ pub static TEXT: Text = Text {
     act_city_record: "全市记录",
     city_record_title: "全市记录 {}",
     city_record_asking: "正在向城市服务查询…",
+    city_commit_asking: "正在询问城市服务…按 Esc 可离开，结果显示在状态栏",
     city_record_offline: "离线：其他柜台的登记和记录只能联网向城市服务查询。本柜台存有全市名录（姓名、社区、手机尾号、余额）。",
     city_record_no_city: "本柜台未与城市同步：本页即本柜台所有记录。",
     city_record_failed: "城市服务无法答复：{}",

@@ -1,7 +1,7 @@
 //! The counter's state, messages, `update` and `view` (the Elm shape). `update` is the only
 //! place state changes; bank calls run here (they are fast and flushed before they return).
-//! Slow work (the search index, printing) is handed out as an [`Effect`] and its result comes
-//! back as a [`Msg`]. `view` only reads.
+//! Slow work (the search index, printing, anything that may wait on the city service) is
+//! handed out as an [`Effect`] and its result comes back as a [`Msg`]. `view` only reads.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -42,6 +42,8 @@ pub enum Msg {
     Synced(crate::city::SyncStatus),
     /// The city service's answer about a card (`Effect::AskCity`).
     CityRecord(crate::domain::CardNo, Result<crate::city::wire::VolunteerDetails, String>),
+    /// Commit number `ticket` (`Effect::CityCommit`) is done, or refused in words.
+    CityCommitted(u64, Result<crate::bank::Committed, String>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,6 +62,14 @@ pub enum Effect {
         url: String,
         card: crate::domain::CardNo,
         staff: crate::domain::StaffId,
+    },
+    /// Commit `work` by `actor` with the city service at `url` (it may wait on the network);
+    /// answer with `Msg::CityCommitted(ticket, …)`.
+    CityCommit {
+        ticket: u64,
+        url: String,
+        actor: Actor,
+        work: screens::spend::CityWork,
     },
 }
 
@@ -106,6 +116,9 @@ pub enum Step {
     Print(String),
     /// Ask the city service for its record of this card (answered off the UI thread).
     AskCity(crate::domain::CardNo),
+    /// Commit this with the city (off the UI thread); the screen shows it is asking and is
+    /// given the result (`Screen::city_committed`) if it still is.
+    CityCommit(screens::spend::CityWork),
     /// New counter settings (already validated) and perhaps a new name: the app writes the
     /// settings file, journals the changes and applies them.
     Configure(Box<Config>, Option<crate::domain::Name>),
@@ -189,6 +202,10 @@ pub struct App {
     /// The counter's name for the header, read when the bank opens and after a rename (never
     /// while drawing).
     counter_name: String,
+    /// The last `Effect::CityCommit`'s number, and the one the screen waits for (none once
+    /// it was left: the status line then says how it went).
+    tickets: u64,
+    waiting: Option<u64>,
 }
 
 impl App {
@@ -221,6 +238,8 @@ impl App {
             sync: None,
             last_backup,
             counter_name,
+            tickets: 0,
+            waiting: None,
         }
     }
 
@@ -318,6 +337,7 @@ impl App {
                 Vec::new()
             }
             Msg::Synced(status) => self.on_synced(status),
+            Msg::CityCommitted(ticket, result) => self.city_committed(ticket, result),
             Msg::CityRecord(card, answer) => {
                 if let Screen::Volunteer(page) = &mut self.screen {
                     page.city_answered(&card, answer);
@@ -451,11 +471,54 @@ impl App {
             return Vec::new();
         };
         let mut cx = staff_cx!(self, &bank, session);
-        match self.screen.on_key(key, &mut cx) {
+        let step = self.screen.on_key(key, &mut cx);
+        if !self.screen.is_asking() {
+            self.waiting = None;
+        }
+        self.take_step(step, &bank)
+    }
+
+    /// A commit the city was asked about ended: the screen that waits for it goes on from the
+    /// result; left meanwhile, the status line says what happened.
+    fn city_committed(&mut self, ticket: u64, result: Result<crate::bank::Committed, String>) -> Vec<Effect> {
+        let waited = self.waiting == Some(ticket) && self.screen.is_asking();
+        if self.waiting == Some(ticket) {
+            self.waiting = None;
+        }
+        if let (true, Some(bank), Some(session)) = (waited, self.bank.clone(), self.session.as_ref()) {
+            let mut cx = staff_cx!(self, &bank, session);
+            let step = self.screen.city_committed(result, &mut cx);
+            return self.take_step(step, &bank);
+        }
+        self.status = match result {
+            Ok(done) => Status::Saved(done.events.last().map_or(0, |e| e.seq())),
+            Err(e) => Status::Error(e),
+        };
+        Vec::new()
+    }
+
+    /// Carries out what a screen asked for after a key (or a city commit's result).
+    fn take_step(&mut self, step: Step, bank: &Arc<Bank>) -> Vec<Effect> {
+        let Some(session) = self.session.as_ref() else { return Vec::new() };
+        match step {
             Step::Stay => Vec::new(),
             Step::Open(next) => {
                 self.screen = next;
                 Vec::new()
+            }
+            Step::CityCommit(work) => {
+                self.tickets += 1;
+                let ticket = self.tickets;
+                self.waiting = Some(ticket);
+                match self.config.sync.background_url() {
+                    Some(url) => vec![Effect::CityCommit { ticket, url, actor: session.actor.clone(), work }],
+                    // No city any more (the settings changed meanwhile): this counter's own.
+                    None => {
+                        let link = screens::spend::Link::None;
+                        let result = screens::spend::run(bank, link, &session.actor, self.lang.text(), &work);
+                        self.city_committed(ticket, result)
+                    }
+                }
             }
             Step::AskCity(card) => match self.config.sync.city_url() {
                 Some(url) => vec![Effect::AskCity { url, card, staff: session.staff.id.clone() }],
@@ -484,7 +547,7 @@ impl App {
                     }
                 }
                 if *config != self.config {
-                    self.configure(&bank, &actor, *config);
+                    self.configure(bank, &actor, *config);
                 }
                 Vec::new()
             }

@@ -144,6 +144,16 @@ fn run_effects(app: &App, effects: Vec<Effect>, tx: &mpsc::Sender<Msg>) {
                     let _ = tx.send(Msg::CityRecord(card, answer));
                 });
             }
+            Effect::CityCommit { ticket, url, actor, work } => {
+                let Some(bank) = app.bank() else { continue };
+                let tx = tx.clone();
+                let t = app.lang.text();
+                std::thread::spawn(move || {
+                    let link = screens::spend::Link::Online(&url);
+                    let result = screens::spend::run(&bank, link, &actor, t, &work);
+                    let _ = tx.send(Msg::CityCommitted(ticket, result));
+                });
+            }
             Effect::Print { command, text } => {
                 let tx = tx.clone();
                 std::thread::spawn(move || {

@@ -41,8 +41,12 @@ pub struct Counter {
     pub app: App,
     pub clock: TestClock,
     pub printed: Vec<(String, String)>,
-    /// What the app asked the city service (`Effect::AskCity`), unanswered.
+    /// What the app asked the city service (`Effect::AskCity`, and `Effect::CityCommit` while
+    /// `hold_commits`), unanswered.
     pub asked: Vec<Effect>,
+    /// Commits that ask the city are left unanswered (in `asked`) instead of run at once: the
+    /// screen's "asking" state, as while a server does not answer.
+    pub hold_commits: bool,
     _dir: Option<TempDir>,
 }
 
@@ -147,7 +151,14 @@ impl Counter {
         let mut opts = options(lang);
         change(&mut opts);
         let app = App::new(Some(bank), dir.path().to_path_buf(), clock.clock(), opts);
-        let mut c = Counter { app, clock, printed: Vec::new(), asked: Vec::new(), _dir: Some(dir) };
+        let mut c = Counter {
+            app,
+            clock,
+            printed: Vec::new(),
+            asked: Vec::new(),
+            hold_commits: false,
+            _dir: Some(dir),
+        };
         let start = c.app.start();
         c.run(start);
         c
@@ -158,7 +169,7 @@ impl Counter {
         let dir = tempfile::tempdir().unwrap();
         let clock = TestClock::new();
         let app = App::new(None, dir.path().join("store"), clock.clock(), options(lang));
-        Counter { app, clock, printed: Vec::new(), asked: Vec::new(), _dir: Some(dir) }
+        Counter { app, clock, printed: Vec::new(), asked: Vec::new(), hold_commits: false, _dir: Some(dir) }
     }
 
     /// Closes the app and opens a new one over the same store, as a restart would.
@@ -169,7 +180,14 @@ impl Counter {
         let dir = _dir.expect("a store directory");
         let bank = Bank::open(dir.path()).unwrap().with_clock(clock.clock());
         let app = App::new(Some(bank), dir.path().to_path_buf(), clock.clock(), options(lang));
-        let mut c = Counter { app, clock, printed: Vec::new(), asked: Vec::new(), _dir: Some(dir) };
+        let mut c = Counter {
+            app,
+            clock,
+            printed: Vec::new(),
+            asked: Vec::new(),
+            hold_commits: false,
+            _dir: Some(dir),
+        };
         let start = c.app.start();
         c.run(start);
         c
@@ -191,6 +209,14 @@ impl Counter {
                 Effect::Print { command, text } => self.printed.push((command, text)),
                 // Answered by the test (`Msg::CityRecord`), as the service would.
                 asked @ Effect::AskCity { .. } => self.asked.push(asked),
+                held @ Effect::CityCommit { .. } if self.hold_commits => self.asked.push(held),
+                Effect::CityCommit { ticket, url, actor, work } => {
+                    let link = hourbank::tui::screens::spend::Link::Online(&url);
+                    let t = self.app.lang.text();
+                    let result = hourbank::tui::screens::spend::run(&self.bank(), link, &actor, t, &work);
+                    let more = self.app.update(Msg::CityCommitted(ticket, result));
+                    self.run(more);
+                }
                 Effect::Quit => {}
             }
         }

@@ -1,5 +1,7 @@
 //! A TCP relay in front of the test server that a test cuts: after a number of bytes, or at
-//! once (as a server stopping looks to its clients: connections closed, new ones refused).
+//! once (as a server stopping looks to its clients: connections closed, new ones refused); or
+//! hangs: from then on it takes every request and passes none on (a server that accepts and
+//! never answers).
 
 #![allow(dead_code)]
 
@@ -15,6 +17,7 @@ pub struct Relay {
     /// Bytes still allowed through, both ways together; at 0 or below every connection closes.
     budget: Arc<AtomicI64>,
     cut: Arc<AtomicBool>,
+    hung: Arc<AtomicBool>,
 }
 
 enum Up {
@@ -54,21 +57,40 @@ impl Relay {
     pub fn start(url: &str) -> Relay {
         let host = part(url, "host").unwrap_or("127.0.0.1").to_string();
         let port = part(url, "port").unwrap_or("5432").to_string();
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let local = listener.local_addr().unwrap().port();
         let kept: Vec<&str> = url
             .split_whitespace()
             .filter(|kv| !kv.starts_with("host=") && !kv.starts_with("port="))
             .collect();
-        let relay_url = format!("host=127.0.0.1 port={local} {}", kept.join(" "));
+        let kept = kept.join(" ");
+        Relay::serve(host, port, |local| format!("host=127.0.0.1 port={local} {kept}"))
+    }
+
+    /// A relay to the HTTP service at `base` (`http://127.0.0.1:PORT`).
+    pub fn http(base: &str) -> Relay {
+        let (host, port) = base.trim_start_matches("http://").trim_end_matches('/').split_once(':').unwrap();
+        Relay::serve(host.to_string(), port.to_string(), |local| format!("http://127.0.0.1:{local}"))
+    }
+
+    fn serve(host: String, port: String, url: impl FnOnce(u16) -> String) -> Relay {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let relay_url = url(listener.local_addr().unwrap().port());
         let budget = Arc::new(AtomicI64::new(i64::MAX));
         let cut = Arc::new(AtomicBool::new(false));
-        let (b, c) = (budget.clone(), cut.clone());
+        let hung = Arc::new(AtomicBool::new(false));
+        let (b, c, h) = (budget.clone(), cut.clone(), hung.clone());
         std::thread::spawn(move || {
             for client in listener.incoming() {
-                let Ok(client) = client else { continue };
+                let Ok(mut client) = client else { continue };
                 if c.load(Ordering::SeqCst) {
                     drop(client);
+                    continue;
+                }
+                if h.load(Ordering::SeqCst) {
+                    // Taken, read, never answered.
+                    std::thread::spawn(move || {
+                        let mut buf = [0u8; 8192];
+                        while matches!(client.read(&mut buf), Ok(n) if n > 0) {}
+                    });
                     continue;
                 }
                 let Ok(up) = Up::connect(&host, &port) else { continue };
@@ -78,11 +100,11 @@ impl Relay {
                     continue;
                 };
                 let client = Arc::new(client);
-                for (mut from, mut to) in [
-                    (Box::new(cr) as Box<dyn Read + Send>, up_w),
-                    (up_r, Box::new(cw) as Box<dyn Write + Send>),
+                for (towards_server, mut from, mut to) in [
+                    (true, Box::new(cr) as Box<dyn Read + Send>, up_w),
+                    (false, up_r, Box::new(cw) as Box<dyn Write + Send>),
                 ] {
-                    let (b, c, up, client) = (b.clone(), c.clone(), up.clone(), client.clone());
+                    let (b, c, h, up, client) = (b.clone(), c.clone(), h.clone(), up.clone(), client.clone());
                     std::thread::spawn(move || {
                         let mut buf = [0u8; 8192];
                         loop {
@@ -95,6 +117,9 @@ impl Relay {
                                 c.store(true, Ordering::SeqCst);
                                 break;
                             }
+                            if towards_server && h.load(Ordering::SeqCst) {
+                                continue;
+                            }
                             if to.write_all(&buf[..n]).is_err() {
                                 break;
                             }
@@ -105,7 +130,12 @@ impl Relay {
                 }
             }
         });
-        Relay { url: relay_url, budget, cut }
+        Relay { url: relay_url, budget, cut, hung }
+    }
+
+    /// From now on every request is taken and none passed on: nothing is ever answered.
+    pub fn hang(&self) {
+        self.hung.store(true, Ordering::SeqCst);
     }
 
     /// From now on, only `bytes` more get through; then every connection is cut.

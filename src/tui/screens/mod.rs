@@ -121,6 +121,30 @@ impl Screen {
         }
     }
 
+    /// Whether the screen waits for a commit the city was asked about (`Step::CityCommit`).
+    pub fn is_asking(&self) -> bool {
+        match self {
+            Screen::Record(s) => s.asking,
+            Screen::Redeem(s) => s.asking,
+            Screen::Transfer(s) => s.asking,
+            Screen::Pool(s) => s.asking,
+            Screen::Volunteer(s) => s.is_asking(),
+            _ => false,
+        }
+    }
+
+    /// The result of the commit the screen waits for.
+    pub fn city_committed(&mut self, result: Result<crate::bank::Committed, String>, cx: &mut Cx) -> Step {
+        match self {
+            Screen::Record(s) => s.finish(cx, result),
+            Screen::Redeem(s) => s.finish(cx, result),
+            Screen::Transfer(s) => s.finish(cx, result),
+            Screen::Pool(s) => s.finish(cx, result),
+            Screen::Volunteer(s) => s.finish_reversal(cx, result),
+            _ => Step::Stay,
+        }
+    }
+
     pub fn render(&self, area: Rect, buf: &mut Buffer, vx: &Vx) {
         match self {
             Screen::Setup(s) => s.render(area, buf, vx),

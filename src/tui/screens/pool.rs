@@ -7,6 +7,7 @@ use crossterm::event::KeyEvent;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
+use super::spend::{CityWork, Commit};
 use super::volunteer::VolunteerPage;
 use crate::bank::{Donation, PoolGrant, VolunteerView};
 use crate::domain::{MAX_NOTE_CHARS, Minutes, format_hours, parse_text};
@@ -39,6 +40,8 @@ pub struct PoolForm {
     pool: u64,
     form: Form,
     confirm: Option<Checked>,
+    /// The confirmed donation waits for the city service.
+    pub asking: bool,
 }
 
 impl PoolForm {
@@ -57,7 +60,7 @@ impl PoolForm {
             }
         };
         let form = Form::new(vec![Field::new("", 16), Field::new("", MAX_NOTE_CHARS)]);
-        Some(PoolForm { volunteer, direction, pool, form, confirm: None })
+        Some(PoolForm { volunteer, direction, pool, form, confirm: None, asking: false })
     }
 
     fn check(&mut self, cx: &Cx) -> Option<Checked> {
@@ -103,28 +106,33 @@ impl PoolForm {
 
     pub fn on_key(&mut self, key: KeyEvent, cx: &mut Cx) -> Step {
         let action = keymap::action(Scope::Form, key);
+        if self.asking {
+            // Only leaving: the donation goes on, and the status line will say how it ended.
+            if action == Some(Action::Back) {
+                return VolunteerPage::back_to(cx, self.volunteer.id);
+            }
+            return Step::Stay;
+        }
         if let Some(request) = &self.confirm {
             match action {
                 Some(Action::Submit) => {
                     let actor = &cx.session.actor;
                     let saved = match request {
                         Checked::Donate(d) => {
-                            super::spend::commit(cx, &crate::city::Spend::Donate(d.clone()))
+                            let work = CityWork::Spend(crate::city::Spend::Donate(d.clone()));
+                            match super::spend::commit(cx, work) {
+                                Commit::Done(result) => result,
+                                Commit::Asking(work) => {
+                                    self.asking = true;
+                                    return Step::CityCommit(work);
+                                }
+                            }
                         }
                         Checked::Grant(g) => {
                             cx.bank.grant_from_pool(actor, None, g).map_err(|e| cx.t.bank_error(&e))
                         }
                     };
-                    match saved {
-                        Ok(done) => {
-                            *cx.status = Status::Saved(done.events.last().map_or(0, |e| e.seq()));
-                            return VolunteerPage::back_to(cx, self.volunteer.id);
-                        }
-                        Err(e) => {
-                            *cx.status = Status::Error(e);
-                            self.confirm = None;
-                        }
-                    }
+                    return self.finish(cx, saved);
                 }
                 Some(Action::Back) => self.confirm = None,
                 _ => {}
@@ -137,6 +145,22 @@ impl PoolForm {
             FormKey::Handled => {}
         }
         Step::Stay
+    }
+
+    /// The confirmed request's result: back to the page, or the refusal in the status line.
+    pub fn finish(&mut self, cx: &mut Cx, result: Result<crate::bank::Committed, String>) -> Step {
+        self.asking = false;
+        match result {
+            Ok(done) => {
+                *cx.status = Status::Saved(done.events.last().map_or(0, |e| e.seq()));
+                VolunteerPage::back_to(cx, self.volunteer.id)
+            }
+            Err(e) => {
+                *cx.status = Status::Error(e);
+                self.confirm = None;
+                Step::Stay
+            }
+        }
     }
 
     pub fn render(&self, area: Rect, buf: &mut Buffer, vx: &Vx) {
@@ -190,8 +214,13 @@ impl PoolForm {
                 }
             };
             let cols = usize::from(area.width.saturating_sub(2));
-            for (i, part) in crate::tui::widgets::wrap(&line, cols).iter().enumerate() {
+            let lines = crate::tui::widgets::wrap(&line, cols);
+            for (i, part) in lines.iter().enumerate() {
                 put(buf, area, area.x + 1, area.y + 6 + i as u16, part, vx.theme.warning);
+            }
+            if self.asking {
+                let y = area.y + 6 + lines.len() as u16;
+                put(buf, area, area.x + 1, y, t.city_commit_asking, vx.theme.accent);
             }
         }
     }

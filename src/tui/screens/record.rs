@@ -6,6 +6,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
 use super::entry::{EntryForm, EntryKey, EntryValues};
+use super::spend::{CityWork, Commit};
 use super::volunteer::VolunteerPage;
 use crate::bank::{Deposit, VolunteerView};
 use crate::domain::format_hours;
@@ -20,6 +21,8 @@ pub struct Record {
     /// The values to save, and what the bank's dry run said saving them will do.
     confirm: Option<(EntryValues, Outcome)>,
     error: Option<String>,
+    /// The confirmed deposit waits for the city service (the card's day elsewhere).
+    pub asking: bool,
 }
 
 /// What a deposit will do, from the bank's dry run of it.
@@ -40,7 +43,7 @@ impl Record {
                 None
             }
         };
-        Record { volunteer, entry, confirm: None, error: None }
+        Record { volunteer, entry, confirm: None, error: None, asking: false }
     }
 
     fn back(&self, cx: &mut Cx) -> Step {
@@ -58,21 +61,24 @@ impl Record {
     }
 
     pub fn on_key(&mut self, key: KeyEvent, cx: &mut Cx) -> Step {
+        if self.asking {
+            // Only leaving: the deposit goes on, and the status line will say how it ended.
+            if keymap::action(Scope::Form, key) == Some(Action::Back) {
+                return self.back(cx);
+            }
+            return Step::Stay;
+        }
         if let Some((values, _)) = &self.confirm {
             match keymap::action(Scope::Form, key) {
                 Some(Action::Submit) => {
-                    let deposit = self.deposit(values);
-                    match super::spend::deposit(cx, &deposit) {
-                        Ok(done) => {
-                            cx.memory.last_activity = Some(values.activity);
-                            *cx.status = super::deposit_status(cx.t, &done);
-                            return self.back(cx);
+                    let work = CityWork::Deposit(self.deposit(values));
+                    return match super::spend::commit(cx, work) {
+                        Commit::Done(result) => self.finish(cx, result),
+                        Commit::Asking(work) => {
+                            self.asking = true;
+                            Step::CityCommit(work)
                         }
-                        Err(e) => {
-                            self.error = Some(cx.t.bank_error(&e));
-                            self.confirm = None;
-                        }
-                    }
+                    };
                 }
                 Some(Action::Back) => self.confirm = None,
                 _ => {}
@@ -102,6 +108,25 @@ impl Record {
             EntryKey::Nothing => {}
         }
         Step::Stay
+    }
+
+    /// The confirmed deposit's result: back to the page, or the refusal on this screen.
+    pub fn finish(&mut self, cx: &mut Cx, result: Result<crate::bank::Committed, String>) -> Step {
+        self.asking = false;
+        match result {
+            Ok(done) => {
+                if let Some((values, _)) = &self.confirm {
+                    cx.memory.last_activity = Some(values.activity);
+                }
+                *cx.status = super::deposit_status(cx.t, &done);
+                self.back(cx)
+            }
+            Err(e) => {
+                self.error = Some(e);
+                self.confirm = None;
+                Step::Stay
+            }
+        }
     }
 
     pub fn render(&self, area: Rect, buf: &mut Buffer, vx: &Vx) {
@@ -137,8 +162,12 @@ impl Record {
                 ),
             };
             // Wrapped, never cut: the confirm line is what the staff member agrees to.
-            for (i, part) in wrap(&line, usize::from(area.width.saturating_sub(2))).iter().enumerate() {
+            let lines = wrap(&line, usize::from(area.width.saturating_sub(2)));
+            for (i, part) in lines.iter().enumerate() {
                 put(buf, area, area.x + 1, y + i as u16, part, theme.warning);
+            }
+            if self.asking {
+                put(buf, area, area.x + 1, y + lines.len() as u16, t.city_commit_asking, theme.accent);
             }
         }
         if let Some(e) = &self.error {

@@ -8,6 +8,7 @@ use ratatui::layout::Rect;
 
 use super::Screen;
 use super::receipt::Receipt;
+use super::spend::{CityWork, Commit};
 use super::volunteer::VolunteerPage;
 use crate::bank::{Bank, BankError, Redemption, RewardView, VolunteerView};
 use crate::domain::format_hours;
@@ -28,6 +29,8 @@ pub struct Redeem {
     spendable: u64,
     /// Minutes the confirmed redemption would take from the card's city pool.
     from_city: u64,
+    /// The confirmed redemption waits for the city service.
+    pub asking: bool,
 }
 
 /// Sort group: 0 affordable, 1 not enough hours, 2 out of stock.
@@ -59,6 +62,7 @@ impl Redeem {
             error: None,
             spendable,
             from_city: 0,
+            asking: false,
         })
     }
 
@@ -77,6 +81,13 @@ impl Redeem {
     }
 
     pub fn on_key(&mut self, key: KeyEvent, cx: &mut Cx) -> Step {
+        if self.asking {
+            // Only leaving: the redemption goes on, and the status line will say how it ended.
+            if keymap::action(Scope::Form, key) == Some(Action::Back) {
+                return VolunteerPage::back_to(cx, self.volunteer.id);
+            }
+            return Step::Stay;
+        }
         if self.confirm {
             match keymap::action(Scope::Form, key) {
                 Some(Action::Submit) => return self.commit(cx),
@@ -119,10 +130,21 @@ impl Redeem {
 
     fn commit(&mut self, cx: &mut Cx) -> Step {
         self.confirm = false;
-        let (Some(r), Some(request)) = (self.rewards.get(self.selected), self.request()) else {
-            return Step::Stay;
-        };
-        match super::spend::commit(cx, &crate::city::Spend::Redeem(request)) {
+        let Some(request) = self.request() else { return Step::Stay };
+        match super::spend::commit(cx, CityWork::Spend(crate::city::Spend::Redeem(request))) {
+            Commit::Done(result) => self.finish(cx, result),
+            Commit::Asking(work) => {
+                self.asking = true;
+                Step::CityCommit(work)
+            }
+        }
+    }
+
+    /// The confirmed redemption's result: its receipt, or the refusal on this screen.
+    pub fn finish(&mut self, cx: &mut Cx, result: Result<crate::bank::Committed, String>) -> Step {
+        self.asking = false;
+        let Some(r) = self.rewards.get(self.selected) else { return Step::Stay };
+        match result {
             Ok(done) => {
                 let seq = done.events.last().map_or(0, |e| e.seq());
                 *cx.status = Status::Saved(seq);
@@ -215,6 +237,9 @@ impl Redeem {
                     put(buf, area, x, y + 2, &note, theme.muted);
                 }
             }
+        }
+        if self.asking {
+            put(buf, area, x, y + 1, t.city_commit_asking, theme.accent);
         }
         if let Some(e) = &self.error {
             put(buf, area, x, y + 2, e, theme.danger);

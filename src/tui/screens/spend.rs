@@ -1,11 +1,13 @@
 //! Spending at the counter with the city in view (ARCHITECTURE.md §8): the confirm step's dry run says
 //! whether the hours are here or must come from the card's city pool, and the commit asks the
-//! pool for them. Not a screen of its own: the redeem, transfer, donation and reversal screens
-//! go through it.
+//! pool for them — off the UI thread (`Effect::CityCommit`): a server that does not answer
+//! never holds a key. Not a screen of its own: the redeem, transfer, donation, reversal and
+//! record screens go through it.
 
-use crate::bank::{BankError, Committed, shortfall};
+use crate::bank::{Bank, BankError, Committed, shortfall};
 use crate::city::{CityLink, Spend, SpendError};
-use crate::domain::CardNo;
+use crate::domain::{Actor, CardNo};
+use crate::i18n::Text;
 use crate::tui::app::{City, Cx};
 
 /// The dry run's answer with the city in view: `Ok(0)` when this counter's share covers it,
@@ -33,27 +35,71 @@ pub fn preview(cx: &Cx, card: &CardNo, dry: Result<Committed, BankError>) -> Res
     Err(cx.t.spend_error(&refusal))
 }
 
-/// Commits `what`, asking the card's city pool for what this counter's share lacks when the
-/// city server was reachable at the last sync; a refusal in words.
-pub fn commit(cx: &Cx, what: &Spend) -> Result<Committed, String> {
-    let url = cx.config.sync.background_url();
-    let link = match (cx.city, url.as_deref()) {
-        (City::Online, Some(url)) => CityLink::Url(url),
-        (City::Offline, Some(_)) => CityLink::Unreachable,
-        _ => CityLink::None,
-    };
-    crate::city::spend(cx.bank, link, &cx.session.actor, None, what).map_err(|e| cx.t.spend_error(&e))
+/// What may ask the city service as it is committed: an operation that takes hours from a
+/// card (short here, the card's city pool is asked for the rest), or a deposit (online, the
+/// card's service day at every counter is asked for the day cap).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CityWork {
+    Spend(Spend),
+    Deposit(crate::bank::Deposit),
 }
 
-/// Records a deposit; online, the card's service day counts at every counter (the day cap is
-/// the card's, city-wide), offline this counter's own day.
-pub fn deposit(cx: &Cx, d: &crate::bank::Deposit) -> Result<Committed, BankError> {
+/// How a commit went: done here (nothing to ask the network), or to be handed to the city off
+/// the UI thread — the screen shows it is asking, returns `Step::CityCommit` of the work, and
+/// gets the result in its `finish` (or, left meanwhile, the status line says it).
+pub enum Commit {
+    Done(Result<Committed, String>),
+    Asking(CityWork),
+}
+
+/// Commits `work`: with the city service reachable at the last sync it may be asked (a grant,
+/// the day elsewhere) and a connection may take seconds, so that is left to an effect;
+/// otherwise (offline, no city) it is done here, from this counter's share and day alone.
+pub fn commit(cx: &Cx, work: CityWork) -> Commit {
     let url = cx.config.sync.background_url();
-    let city = match (cx.city, url.as_deref()) {
-        (City::Online, Some(url)) => Some(url),
-        _ => None,
+    let link = match (cx.city, url.as_deref()) {
+        (City::Online, Some(_)) => return Commit::Asking(work),
+        (City::Offline, Some(_)) => Link::Unreachable,
+        _ => Link::None,
     };
-    crate::city::deposit(cx.bank, city, &cx.session.actor, None, d)
+    Commit::Done(run(cx.bank, link, &cx.session.actor, cx.t, &work))
+}
+
+/// Where the city is for a commit.
+pub enum Link<'a> {
+    /// Reachable at the last sync: asked when needed.
+    Online(&'a str),
+    /// The last sync could not reach it: not tried (only this counter's share and day).
+    Unreachable,
+    None,
+}
+
+/// Commits `work` with the city at `link`: what `commit` does here, and the effect's thread
+/// does online. A refusal in words.
+pub fn run(
+    bank: &Bank,
+    link: Link<'_>,
+    actor: &Actor,
+    t: &Text,
+    work: &CityWork,
+) -> Result<Committed, String> {
+    match work {
+        CityWork::Spend(what) => {
+            let link = match link {
+                Link::Online(url) => CityLink::Url(url),
+                Link::Unreachable => CityLink::Unreachable,
+                Link::None => CityLink::None,
+            };
+            crate::city::spend(bank, link, actor, None, what).map_err(|e| t.spend_error(&e))
+        }
+        CityWork::Deposit(d) => {
+            let url = match link {
+                Link::Online(url) => Some(url),
+                _ => None,
+            };
+            crate::city::deposit(bank, url, actor, None, d).map_err(|e| t.bank_error(&e))
+        }
+    }
 }
 
 /// The minutes and grant of the city pool an operation spent, for its receipt.

@@ -5,6 +5,7 @@ use crossterm::event::KeyEvent;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
+use super::spend::{CityWork, Commit};
 use super::volunteer::VolunteerPage;
 use crate::bank::{Transfer, VolunteerView};
 use crate::domain::{CardNo, MAX_NOTE_CHARS, Minutes, format_hours, parse_text};
@@ -22,12 +23,14 @@ pub struct TransferForm {
     form: Form,
     /// The checked request and the receiver's name, awaiting a second Enter.
     confirm: Option<(Transfer, String)>,
+    /// The confirmed transfer waits for the city service.
+    pub asking: bool,
 }
 
 impl TransferForm {
     pub fn new(volunteer: VolunteerView) -> TransferForm {
         let form = Form::new(vec![Field::new("", 32), Field::new("", 16), Field::new("", MAX_NOTE_CHARS)]);
-        TransferForm { volunteer, form, confirm: None }
+        TransferForm { volunteer, form, confirm: None, asking: false }
     }
 
     fn back(&self, cx: &mut Cx) -> Step {
@@ -66,19 +69,21 @@ impl TransferForm {
 
     pub fn on_key(&mut self, key: KeyEvent, cx: &mut Cx) -> Step {
         let action = keymap::action(Scope::Form, key);
+        if self.asking {
+            // Only leaving: the transfer goes on, and the status line will say how it ended.
+            return if action == Some(Action::Back) { self.back(cx) } else { Step::Stay };
+        }
         if let Some((request, _)) = &self.confirm {
             match action {
                 Some(Action::Submit) => {
-                    match super::spend::commit(cx, &crate::city::Spend::Transfer(request.clone())) {
-                        Ok(done) => {
-                            *cx.status = Status::Saved(done.events.last().map_or(0, |e| e.seq()));
-                            return self.back(cx);
+                    let work = CityWork::Spend(crate::city::Spend::Transfer(request.clone()));
+                    return match super::spend::commit(cx, work) {
+                        Commit::Done(result) => self.finish(cx, result),
+                        Commit::Asking(work) => {
+                            self.asking = true;
+                            Step::CityCommit(work)
                         }
-                        Err(e) => {
-                            *cx.status = Status::Error(e);
-                            self.confirm = None;
-                        }
-                    }
+                    };
                 }
                 Some(Action::Back) => self.confirm = None,
                 _ => {}
@@ -91,6 +96,22 @@ impl TransferForm {
             FormKey::Handled => {}
         }
         Step::Stay
+    }
+
+    /// The confirmed transfer's result: back to the page, or the refusal in the status line.
+    pub fn finish(&mut self, cx: &mut Cx, result: Result<crate::bank::Committed, String>) -> Step {
+        self.asking = false;
+        match result {
+            Ok(done) => {
+                *cx.status = Status::Saved(done.events.last().map_or(0, |e| e.seq()));
+                self.back(cx)
+            }
+            Err(e) => {
+                *cx.status = Status::Error(e);
+                self.confirm = None;
+                Step::Stay
+            }
+        }
     }
 
     pub fn render(&self, area: Rect, buf: &mut Buffer, vx: &Vx) {
@@ -123,6 +144,9 @@ impl TransferForm {
                 ],
             );
             put(buf, area, area.x + 1, area.y + 6, &line, vx.theme.warning);
+        }
+        if self.asking {
+            put(buf, area, area.x + 1, area.y + 7, t.city_commit_asking, vx.theme.accent);
         }
     }
 }

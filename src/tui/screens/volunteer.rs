@@ -21,6 +21,8 @@ pub struct ReversePopup {
     what: String,
     reason: TextInput,
     error: Option<String>,
+    /// The reversal waits for the city service (a grant from the card's pool).
+    asking: bool,
 }
 
 /// Staff set or reset the volunteer's self-service PIN: typed twice, masked.
@@ -249,29 +251,54 @@ impl VolunteerPage {
         Ok(())
     }
 
+    /// Whether the reversal popup waits for the city service.
+    pub fn is_asking(&self) -> bool {
+        self.reverse.as_ref().is_some_and(|p| p.asking)
+    }
+
     fn on_reverse_key(&mut self, key: KeyEvent, cx: &mut Cx) -> Step {
         let Some(popup) = self.reverse.as_mut() else { return Step::Stay };
         match keymap::action(Scope::Form, key) {
+            // Asking the city, Esc only closes the popup: the reversal goes on, and the
+            // status line will say how it ended.
             Some(Action::Back) => self.reverse = None,
+            _ if popup.asking => {}
             Some(Action::Submit) => {
                 let what = crate::city::Spend::Reverse {
                     target: popup.seq,
                     reason: popup.reason.value().to_string(),
                 };
-                match super::spend::commit(cx, &what) {
-                    Ok(done) => {
-                        *cx.status = Status::Saved(done.events.last().map_or(0, |e| e.seq()));
-                        self.reverse = None;
-                        if let Err(e) = self.reload(cx.bank) {
-                            *cx.status = Status::Error(cx.t.bank_error(&e));
-                        }
+                match super::spend::commit(cx, super::spend::CityWork::Spend(what)) {
+                    super::spend::Commit::Done(result) => return self.finish_reversal(cx, result),
+                    super::spend::Commit::Asking(work) => {
+                        popup.asking = true;
+                        return Step::CityCommit(work);
                     }
-                    Err(e) => popup.error = Some(e),
                 }
             }
             _ => {
                 if popup.reason.handle(key) {
                     popup.error = None;
+                }
+            }
+        }
+        Step::Stay
+    }
+
+    /// The reversal's result: the page again with it, or the refusal in the popup.
+    pub fn finish_reversal(&mut self, cx: &mut Cx, result: Result<crate::bank::Committed, String>) -> Step {
+        match result {
+            Ok(done) => {
+                *cx.status = Status::Saved(done.events.last().map_or(0, |e| e.seq()));
+                self.reverse = None;
+                if let Err(e) = self.reload(cx.bank) {
+                    *cx.status = Status::Error(cx.t.bank_error(&e));
+                }
+            }
+            Err(e) => {
+                if let Some(popup) = self.reverse.as_mut() {
+                    popup.asking = false;
+                    popup.error = Some(e);
                 }
             }
         }
@@ -432,6 +459,7 @@ impl VolunteerPage {
                             ),
                             reason: TextInput::new(crate::domain::MAX_NOTE_CHARS),
                             error: None,
+                            asking: false,
                         });
                     }
                 }
@@ -518,7 +546,9 @@ impl VolunteerPage {
             let input =
                 Rect { x: inner.x + 9, y: inner.y + 3, width: inner.width.saturating_sub(11), height: 1 };
             p.reason.render(input, buf, theme.row(true), true, false);
-            if let Some(e) = &p.error {
+            if p.asking {
+                put(buf, inner, inner.x + 1, inner.y + 5, t.city_commit_asking, theme.accent);
+            } else if let Some(e) = &p.error {
                 put(buf, inner, inner.x + 1, inner.y + 5, e, theme.danger);
             }
         }
