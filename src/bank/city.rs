@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::{Bank, BankError, Need, VolunteerView, require};
-use crate::domain::{Actor, CardNo, Day, EventKind, Rule, Timestamp, Volunteer, money_lines};
+use crate::domain::{Actor, CardNo, Day, EventKind, Movement, Rule, Timestamp, Volunteer, movements};
 use crate::store::{StoreError, decode_stored};
 
 pub use crate::store::{CityCounter, CityVolunteer, DirectoryCard, DirectoryShare, RemoteError};
@@ -400,6 +400,9 @@ pub struct EntryRow {
     pub card: String,
     pub minutes: i64,
     pub kind: &'static str,
+    /// What the line does to the volunteer's hours (none for a registration's line of 0); a
+    /// reversal's line is its target's movement, the minutes negated.
+    pub movement: Option<Movement>,
     /// For a reversal, the kind of the entry it reverses.
     pub reverses: Option<&'static str>,
     pub activity: Option<String>,
@@ -410,6 +413,18 @@ pub struct EntryRow {
     pub registered_on: Option<Day>,
     /// For a city grant's entry, the grant's id on the server.
     pub grant: Option<String>,
+}
+
+impl EntryRow {
+    /// Whether the line is `movement` itself (a reversal's line is not: it undoes one).
+    pub fn is(&self, movement: Movement) -> bool {
+        self.movement == Some(movement) && self.reverses.is_none()
+    }
+
+    /// Whether the line moves the card's city pool (hours handed to it, or granted from it).
+    pub fn moves_city_pool(&self) -> bool {
+        self.is(Movement::CityRelease) || self.is(Movement::CityGrant)
+    }
 }
 
 /// Names already looked up while deriving rows: a push derives a million, about a few hundred
@@ -495,12 +510,16 @@ fn derive_rows(
     names: &mut RowNames,
 ) -> Result<Vec<EntryRow>, BankError> {
     let event = decode_stored(seq, value).map_err(StoreError::Corrupt)?;
-    let (lines, source_event, sign) = match event.kind() {
-        EventKind::Reversed { target, .. } => {
-            let original = source.event(*target)?;
-            (money_lines(*target, original.kind()), original, -1)
+    let (source_event, sign) = match event.kind() {
+        EventKind::Reversed { target, .. } => (source.event(*target)?, -1),
+        _ => (event.clone(), 1),
+    };
+    // A registration is a line of 0 (reports count newcomers); every other line is a movement.
+    let lines: Vec<(u64, i64, Option<Movement>)> = match source_event.kind() {
+        EventKind::VolunteerRegistered(_) => vec![(seq, 0, None)],
+        kind => {
+            movements(kind).into_iter().map(|m| (m.volunteer, m.signed_minutes(), Some(m.movement))).collect()
         }
-        kind => (money_lines(seq, kind), event.clone(), 1),
     };
     let reverses = (sign < 0).then(|| source_event.kind().name());
     let (activity, served_on) = match source_event.kind() {
@@ -527,7 +546,7 @@ fn derive_rows(
         None => None,
     };
     let mut rows = Vec::with_capacity(lines.len());
-    for (line, (volunteer, minutes)) in lines.into_iter().enumerate() {
+    for (line, (volunteer, minutes, movement)) in lines.into_iter().enumerate() {
         let (card, community) = match names.volunteers.get(&volunteer) {
             Some(known) => known.clone(),
             None => {
@@ -544,6 +563,7 @@ fn derive_rows(
             card,
             minutes: sign * minutes,
             kind: event.kind().name(),
+            movement,
             reverses,
             activity: activity.clone(),
             community,

@@ -14,9 +14,12 @@ fn sql(what: &'static str) -> impl Fn(postgres::Error) -> CityError {
     move |e| CityError::of(what, e)
 }
 
-/// The kinds whose lines move hours between a counter's share and the card's pool: a release
-/// hands them over (its line is negative, the pool gains), a journalled grant takes them back.
+/// The journal's names (`hb_entries.kind`) of the entries whose lines move hours between a
+/// counter's share and the card's pool — a release hands them over (its line is negative, the
+/// pool gains), a journalled grant takes them back — for the audit's statements; a push asks
+/// each line itself (`EntryRow::moves_city_pool`). The test below keeps the two in step.
 const POOL_KINDS: [&str; 2] = ["city_release", "city_grant"];
+
 
 /// One card's change in a push: the share delta of the pushing counter, the pool delta, and the
 /// directory fields when the batch registers or edits the card.
@@ -71,7 +74,7 @@ pub(super) fn publish(
     for e in entries {
         let change = cards.entry(e.card.as_str()).or_default();
         change.share += e.minutes;
-        if POOL_KINDS.contains(&e.kind) {
+        if e.moves_city_pool() {
             change.pool -= e.minutes;
         }
     }
@@ -387,4 +390,16 @@ pub(super) fn backfill(tx: &mut postgres::Transaction<'_>) -> Result<usize, City
     .map_err(sql("the cards' shares"))?;
     tx.execute("UPDATE hb_position SET pos = 1", &[]).map_err(sql("the city's position"))?;
     Ok(cards.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::domain::Movement;
+
+    #[test]
+    fn the_pool_kinds_are_the_city_pools_movements() {
+        let named: Vec<Movement> =
+            super::POOL_KINDS.iter().filter_map(|k| Movement::of_event_name(k)).collect();
+        assert_eq!(named, [Movement::CityRelease, Movement::CityGrant]);
+    }
 }

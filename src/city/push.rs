@@ -7,6 +7,7 @@
 
 use super::{CityError, Server};
 use crate::bank::{Bank, DirectoryRow, EntryRow, RowNames, StoredEvent, directory_row};
+use crate::domain::Movement;
 
 /// Events per transaction: large enough to amortise a round trip, small enough that a
 /// retried batch is cheap.
@@ -217,7 +218,7 @@ impl Server {
 /// the batch is pushed once, so each release reaches its pool once.
 fn release_to_pools(entries: &[EntryRow], tx: &mut postgres::Transaction<'_>) -> Result<(), PushError> {
     let mut by_card: std::collections::BTreeMap<&str, i64> = std::collections::BTreeMap::new();
-    for e in entries.iter().filter(|e| e.kind == "city_release") {
+    for e in entries.iter().filter(|e| e.is(Movement::CityRelease)) {
         *by_card.entry(e.card.as_str()).or_default() -= e.minutes;
     }
     if by_card.is_empty() {
@@ -241,7 +242,7 @@ fn check_grants(
     entries: &[EntryRow],
     tx: &mut postgres::Transaction<'_>,
 ) -> Result<(), PushError> {
-    let grants: Vec<&EntryRow> = entries.iter().filter(|e| e.kind == "city_grant").collect();
+    let grants: Vec<&EntryRow> = entries.iter().filter(|e| e.is(Movement::CityGrant)).collect();
     if grants.is_empty() {
         return Ok(());
     }

@@ -110,6 +110,14 @@ pub struct Moved {
     pub minutes: Minutes,
 }
 
+impl Moved {
+    /// The minutes with the movement's direction: added to the volunteer's hours or taken.
+    pub fn signed_minutes(&self) -> i64 {
+        let minutes = i64::from(self.minutes.get());
+        if self.movement.adds() { minutes } else { -minutes }
+    }
+}
+
 /// What an event of `kind` moves, volunteer by volunteer (empty for facts that move no hours).
 /// A reversal moves what its target moved, the other way: ask with the target's kind.
 pub fn movements(kind: &EventKind) -> Vec<Moved> {

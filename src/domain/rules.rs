@@ -151,53 +151,29 @@ pub enum Flow {
 /// The flow of `kind` for `volunteer`, recorded on `recorded_on`; `None` for entries that do
 /// not move hours (and for reversals: the caller leaves out reversed entries instead).
 pub fn flow(volunteer: u64, kind: &super::EventKind, recorded_on: Day) -> Option<Flow> {
-    use super::EventKind as K;
-    let m = |x: &Minutes| u64::from(x.get());
-    let credit = |day, minutes| Some(Flow::Credit(Lot { day, minutes }));
-    match kind {
-        K::Deposited { minutes, served_on, .. } => credit(*served_on, m(minutes)),
-        K::Redeemed { minutes, .. } | K::Expired { minutes, .. } => Some(Flow::Debit(m(minutes))),
-        K::Transferred { from, minutes, .. } if *from == volunteer => Some(Flow::Debit(m(minutes))),
-        K::Transferred { minutes, .. } => credit(recorded_on, m(minutes)),
-        K::Adjusted { credit: true, minutes, .. } => credit(recorded_on, m(minutes)),
-        K::Adjusted { minutes, .. } => Some(Flow::Debit(m(minutes))),
-        // A donation spends like a redemption; a grant from the pool is new hours, dated the
-        // day it was granted, like a gift.
-        K::Donated { minutes, .. } => Some(Flow::Debit(m(minutes))),
-        K::PoolGranted { minutes, .. } => credit(recorded_on, m(minutes)),
-        // Hours handed to the city leave this counter's share like a spend; hours granted back
-        // arrive like a gift, dated the day they came.
-        K::RightsReleased { lines } => {
-            lines.iter().find(|(v, _)| *v == volunteer).map(|(_, minutes)| Flow::Debit(m(minutes)))
-        }
-        K::RightsGranted { minutes, .. } => credit(recorded_on, m(minutes)),
-        _ => None,
+    // A transfer's sender comes first in its movements: asked for the sender, the debit.
+    let moved = super::movements(kind).into_iter().find(|m| m.volunteer == volunteer)?;
+    let minutes = u64::from(moved.minutes.get());
+    if !moved.movement.adds() {
+        return Some(Flow::Debit(minutes));
     }
+    // Hours served are dated the day of the service; every other credit (a transfer, a
+    // grant from either pool, an adjustment) the day it was recorded, like a gift.
+    let day = match kind {
+        super::EventKind::Deposited { served_on, .. } => *served_on,
+        _ => recorded_on,
+    };
+    Some(Flow::Credit(Lot { day, minutes }))
 }
 
 /// The volunteers entry `seq` of `kind` moves hours for, each with the signed minutes (a
 /// registration is a line of 0, so reports can count newcomers). A reversal is left to the
 /// caller: its lines are its target's, negated.
 pub fn money_lines(seq: u64, kind: &super::EventKind) -> Vec<(u64, i64)> {
-    use super::EventKind as K;
-    let signed = |volunteer| match flow(volunteer, kind, Day::from_date(chrono::NaiveDate::default())) {
-        Some(Flow::Credit(lot)) => (volunteer, i64::try_from(lot.minutes).unwrap_or(i64::MAX)),
-        Some(Flow::Debit(m)) => (volunteer, -i64::try_from(m).unwrap_or(i64::MAX)),
-        None => (volunteer, 0),
-    };
-    match kind {
-        K::VolunteerRegistered(_) => vec![(seq, 0)],
-        K::Transferred { from, to, .. } => vec![signed(*from), signed(*to)],
-        K::Deposited { volunteer, .. }
-        | K::Redeemed { volunteer, .. }
-        | K::Adjusted { volunteer, .. }
-        | K::Expired { volunteer, .. }
-        | K::Donated { volunteer, .. }
-        | K::PoolGranted { volunteer, .. }
-        | K::RightsGranted { volunteer, .. } => vec![signed(*volunteer)],
-        K::RightsReleased { lines } => lines.iter().map(|(v, _)| signed(*v)).collect(),
-        _ => Vec::new(),
+    if let super::EventKind::VolunteerRegistered(_) = kind {
+        return vec![(seq, 0)];
     }
+    super::movements(kind).into_iter().map(|m| (m.volunteer, m.signed_minutes())).collect()
 }
 
 /// [`expiring`] over a volunteer's flows.
