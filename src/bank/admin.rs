@@ -2,7 +2,8 @@
 //! prices, staff, and the two caps. (Split from `ops.rs`, which keeps the volunteers, the
 //! catalog and the money.)
 
-use super::ops::{first, read, rule};
+use super::ops::first;
+use super::plan::{read, rule};
 use super::{Bank, BankError, Need, NewStaff, require};
 use crate::domain::{
     Actor, CounterCode, Event, EventKind, LedgerStore, Minutes, Name, RewardId, Rule, Settings, StaffId,

@@ -8,16 +8,17 @@ mod check;
 mod city;
 mod counter_key;
 mod directory;
-mod escrow;
 mod import;
 mod login;
 mod ops;
 mod pepper;
+mod plan;
 mod pool;
 mod query;
 mod read;
 mod restore;
 mod rules;
+mod shares;
 mod shifts;
 
 use std::path::Path;
@@ -46,15 +47,16 @@ pub use counter_key::{
     CounterKey, PUBLIC_PREFIX, counter_key_path, create_key_file, parse_public, public_text, read_key_file,
 };
 pub use directory::{DirectoryRow, directory_row, registered_volunteer};
-pub use escrow::{CityGrant, Healing, shortfall};
 pub use import::{ImportError, ImportSummary, RowError};
 pub use login::LoginError;
 pub use ops::*;
 pub use pepper::{PepperNote, backup_key, pepper_path};
+pub use plan::CityGrant;
 pub use pool::{Donation, PoolGrant, PoolLine, PoolView, pool_change};
 pub use query::*;
 pub use restore::{Provenance, RecoverReport, RestoreReport, recover, restore, restore_records};
 pub use rules::{Expiry, ExpiryPlan, HeldDeposit};
+pub use shares::{Healing, shortfall};
 pub use shifts::{CheckOut, ShiftInReview};
 
 use crate::domain::ledger::ApplyError;

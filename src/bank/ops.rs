@@ -3,40 +3,15 @@
 
 use serde::Serialize;
 
-use super::escrow::{CityGrant, funding};
+use super::plan::{CityGrant, PlanResult, capped, card_owner, funding, read, rule};
 use super::rules::{plan_deposit, within_city_day};
 use super::{Bank, BankError, Need, require};
-use crate::domain::ledger::ApplyError;
 use crate::domain::{
     Activity, ActivityId, Actor, CardNo, Day, DomainError, Event, EventKind, IdNumber, LedgerStore, Minutes,
     Name, PersonalField, Phone, Reward, RewardId, RewardKind, Role, Rule, Staff, StaffId, Volunteer,
     VolunteerId,
 };
-use crate::store::{Committed, Pending, TxFail, TxView};
-
-pub(super) type PlanResult<T> = Result<T, ApplyError<TxFail>>;
-
-pub(super) fn rule(r: Rule) -> ApplyError<TxFail> {
-    ApplyError::Rule(r)
-}
-
-pub(super) fn read<T>(r: Result<T, TxFail>) -> PlanResult<T> {
-    r.map_err(ApplyError::Store)
-}
-
-/// The volunteer a card belongs to; refuses unknown cards and, with `active`, inactive ones.
-pub(super) fn card_owner(
-    view: &TxView<'_>,
-    card: &CardNo,
-    active: bool,
-) -> PlanResult<(VolunteerId, Volunteer)> {
-    let id = view.card(card)?.ok_or_else(|| rule(Rule::UnknownCard(card.to_string())))?;
-    let v = read(view.volunteer(id))?.ok_or_else(|| rule(Rule::UnknownVolunteer(id)))?;
-    if active && !v.active {
-        return Err(rule(Rule::VolunteerInactive(card.to_string())));
-    }
-    Ok((id, v))
-}
+use crate::store::{Committed, Pending, TxView};
 
 /// The owner of `card`, who may be credited hours served on `served_on` (see
 /// [`super::rules::depositable`]).
@@ -44,11 +19,6 @@ fn depositor(view: &TxView<'_>, card: &CardNo, served_on: Day, today: Day) -> Pl
     let (id, v) = card_owner(view, card, false)?;
     super::rules::depositable(&v, served_on, today).map_err(rule)?;
     Ok(id)
-}
-
-pub(super) fn capped(view: &TxView<'_>, minutes: Minutes) -> PlanResult<Minutes> {
-    let cap = read(view.settings())?.entry_cap;
-    minutes.entry(cap).map_err(|e| rule(Rule::Invalid(e)))
 }
 
 impl Bank {

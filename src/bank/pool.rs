@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use super::ops::{capped, card_owner, read, rule};
+use super::plan::{capped, card_owner, read, rule};
 use super::{Bank, BankError, Need, require};
 use crate::domain::{Actor, CardNo, EventKind, LedgerStore, Minutes, Pool, Rule, Timestamp, VolunteerId};
 use crate::store::{Committed, Pending};
@@ -81,7 +81,7 @@ impl Bank {
             if *who != Actor::SelfService {
                 require(view, who, Need::Staff, "record a donation")?;
             }
-            let mut events = super::escrow::funding(view, grant)?;
+            let mut events = super::plan::funding(view, grant)?;
             let (volunteer, _) = card_owner(view, &d.card, false)?;
             let minutes = capped(view, d.minutes)?;
             events.push(Pending::from(EventKind::Donated { volunteer, minutes, note: note.clone() }));

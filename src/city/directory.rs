@@ -20,7 +20,6 @@ fn sql(what: &'static str) -> impl Fn(postgres::Error) -> CityError {
 /// each line itself (`EntryRow::moves_city_pool`). The test below keeps the two in step.
 const POOL_KINDS: [&str; 2] = ["city_release", "city_grant"];
 
-
 /// One card's change in a push: the share delta of the pushing counter, the pool delta, and the
 /// directory fields when the batch registers or edits the card.
 #[derive(Default)]

@@ -8,25 +8,14 @@
 
 use std::collections::BTreeSet;
 
-use serde::Serialize;
-
-use super::ops::{PlanResult, card_owner, read};
+use super::plan::{CityGrant, funding, read};
 use super::{Bank, BankError, Committed, Need, require};
 use crate::domain::{Actor, CardNo, EventKind, LedgerStore, Minutes, Rule, VolunteerId, money_lines};
-use crate::store::{GrantIntent, Pending, TxView};
+use crate::store::{GrantIntent, Pending};
 
 /// Volunteers a release entry names at most: a first sync of a large store is many entries of
 /// bounded size rather than one huge one.
 const RELEASE_LINES: usize = 1000;
-
-/// Hours the card's city pool granted to this counter (the city server's grant `id`), to be
-/// journalled in the commit of the operation that spends them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct CityGrant {
-    pub id: String,
-    pub card: CardNo,
-    pub minutes: Minutes,
-}
 
 /// What a sync did with a grant the server holds for this counter and no entry journals.
 #[derive(Debug)]
@@ -37,18 +26,6 @@ pub enum Healing {
     Already,
     /// This counter never asked for that grant (or not for that card and those minutes).
     NotAsked,
-}
-
-/// The `RightsGranted` entry that puts `grant` into the plan's commit, first (the operation
-/// after it spends the hours); nothing when it is journalled already (a sync healed it after
-/// a crash, and the share holds it).
-pub(super) fn funding(view: &TxView<'_>, grant: Option<&CityGrant>) -> PlanResult<Vec<Pending>> {
-    let Some(g) = grant else { return Ok(Vec::new()) };
-    if read(view.grant_entry(&g.id))?.is_some() {
-        return Ok(Vec::new());
-    }
-    let (volunteer, _) = card_owner(view, &g.card, false)?;
-    Ok(vec![Pending::from(EventKind::RightsGranted { volunteer, minutes: g.minutes, grant: g.id.clone() })])
 }
 
 impl Bank {
