@@ -13,7 +13,7 @@ use axum::extract::{Request, State as Extract};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::handlers::ApiError;
+use super::refusal::ApiError;
 use super::{MAX_BODY, State};
 use crate::city::wire::{self, HEADER_COUNTER, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIME, TIME_WINDOW_MS};
 

@@ -1,5 +1,5 @@
-//! The service's requests, each a plain function over typed extractors, and its one error
-//! type mapped to a response in one place.
+//! The service's requests, each a plain function over typed extractors (their refusals are
+//! `refusal::ApiError`).
 
 use std::sync::Arc;
 
@@ -11,81 +11,12 @@ use axum::response::{IntoResponse, Response};
 
 use super::State;
 use super::auth::{Counter, Unchecked};
+use super::refusal::ApiError;
 use crate::bank::{Bank, DirectoryRow, EntryRow, RemoteError, RowNames, StoredEvent, directory_row};
 use crate::city::directory::MAX_PAGE;
 use crate::city::push::{BATCH, Row, server_head};
-use crate::city::wire::{self, Head, PushRequest, Refusal, refusal};
-use crate::city::{CityError, Nonce, PushError, Server};
-
-/// A refusal with its HTTP status.
-#[derive(Debug)]
-pub struct ApiError {
-    status: StatusCode,
-    refusal: Refusal,
-}
-
-impl ApiError {
-    fn new(status: StatusCode, code: &str, message: String) -> ApiError {
-        ApiError { status, refusal: Refusal { code: code.into(), message, head: None, pool: None } }
-    }
-    pub fn unauthenticated(message: String) -> ApiError {
-        ApiError::new(StatusCode::UNAUTHORIZED, refusal::UNAUTHENTICATED, message)
-    }
-    pub fn revoked(message: String) -> ApiError {
-        ApiError::new(StatusCode::FORBIDDEN, refusal::REVOKED, message)
-    }
-    pub fn replayed(message: String) -> ApiError {
-        ApiError::new(StatusCode::UNAUTHORIZED, refusal::REPLAYED, message)
-    }
-    pub fn bad_request(message: String) -> ApiError {
-        ApiError::new(StatusCode::BAD_REQUEST, refusal::BAD_REQUEST, message)
-    }
-    pub fn refused(message: String) -> ApiError {
-        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, refusal::REFUSED, message)
-    }
-    pub fn unavailable(message: String) -> ApiError {
-        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, refusal::UNAVAILABLE, message)
-    }
-    fn stale(head: u64, hash: Vec<u8>, message: String) -> ApiError {
-        let mut e = ApiError::new(StatusCode::CONFLICT, refusal::STALE, message);
-        e.refusal.head = Some(Head { seq: head, hash });
-        e
-    }
-}
-
-impl From<CityError> for ApiError {
-    fn from(e: CityError) -> Self {
-        ApiError::unavailable(e.to_string())
-    }
-}
-
-impl From<crate::bank::BankError> for ApiError {
-    fn from(e: crate::bank::BankError) -> Self {
-        ApiError::unavailable(format!("the verifier: {e}"))
-    }
-}
-
-impl From<PushError> for ApiError {
-    fn from(e: PushError) -> Self {
-        match e {
-            PushError::City(c) => c.into(),
-            other @ PushError::UnknownGrant { .. } => ApiError::refused(other.to_string()),
-            other => ApiError::unavailable(other.to_string()),
-        }
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        super::log(format_args!(
-            "refused {} {}: {}",
-            self.status.as_u16(),
-            self.refusal.code,
-            self.refusal.message
-        ));
-        (self.status, Json(self.refusal)).into_response()
-    }
-}
+use crate::city::wire::{self, Head, PushRequest};
+use crate::city::{Nonce, Server};
 
 pub async fn health() -> &'static str {
     "ok"
@@ -256,17 +187,10 @@ pub async fn grant(
                 Err(GrantError::Nonce(_)) => {
                     Err(ApiError::replayed("this request was made before (its nonce was seen)".into()))
                 }
-                Err(GrantError::Short { card, pool, asked }) => {
-                    let mut e = ApiError::new(
-                        StatusCode::CONFLICT,
-                        refusal::SHORT,
-                        format!(
-                            "the city pool of card {card} holds {pool} minutes, less than the {asked} asked"
-                        ),
-                    );
-                    e.refusal.pool = Some(pool);
-                    Err(e)
-                }
+                Err(GrantError::Short { card, pool, asked }) => Err(ApiError::short(
+                    pool,
+                    format!("the city pool of card {card} holds {pool} minutes, less than the {asked} asked"),
+                )),
                 Err(e @ GrantError::Mismatch(_)) => Err(ApiError::refused(e.to_string())),
                 Err(GrantError::City(e)) => Err(e.into()),
                 Err(GrantError::Service(e)) => Err(ApiError::unavailable(e.to_string())),

@@ -11,6 +11,7 @@
 mod auth;
 mod handlers;
 mod nonces;
+mod refusal;
 mod state;
 mod tail;
 

@@ -9,7 +9,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use super::ServeError;
-use super::handlers::ApiError;
+use super::refusal::ApiError;
 use crate::city::{Nonce, Server};
 
 /// At most this many nonces in one statement.

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use super::ServeError;
-use super::handlers::ApiError;
+use super::refusal::ApiError;
 use crate::bank::Bank;
 use crate::city::Server;
 
