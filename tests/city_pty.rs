@@ -16,6 +16,19 @@ use pty::Pty;
 
 const WAIT: Duration = Duration::from_secs(30);
 
+/// Once the counter has synced: the admin logs in and finds 陈华佩 by her initials.
+fn synced_then_find_her(s: &mut Pty) {
+    s.wait_for("F2 to log in", WAIT);
+    s.wait_for("synced ", WAIT);
+    s.type_keys("\r");
+    s.wait_for("Staff login", WAIT);
+    s.type_keys("A01\r");
+    s.type_keys("1234\r");
+    s.wait_for("Type to search", WAIT);
+    s.type_keys("chp");
+    s.wait_for("陈华佩", WAIT);
+}
+
 #[test]
 fn the_open_counter_pulls_in_the_background_and_finds_a_volunteer_registered_elsewhere() {
     let Some(db) = pg::database("city_pty") else { return };
@@ -32,15 +45,7 @@ fn the_open_counter_pulls_in_the_background_and_finds_a_volunteer_registered_els
         dir.path(),
         &[("HOURBANK_CITY_URL", city.as_str())],
     );
-    s.wait_for("F2 to log in", WAIT);
-    s.wait_for("synced ", WAIT);
-    s.type_keys("\r");
-    s.wait_for("Staff login", WAIT);
-    s.type_keys("A01\r");
-    s.type_keys("1234\r");
-    s.wait_for("Type to search", WAIT);
-    s.type_keys("chp");
-    s.wait_for("陈华佩", WAIT);
+    synced_then_find_her(&mut s);
     s.wait_for("1.02", WAIT); // 61 minutes, the city balance, on the find row
     s.type_keys("\r");
     s.wait_for("City balance 1.02 h", WAIT);
@@ -96,15 +101,7 @@ fn a_redemption_waiting_on_a_city_that_never_answers_never_holds_a_key() {
         dir.path(),
         &[("HOURBANK_CITY_URL", relay.url.as_str())],
     );
-    s.wait_for("F2 to log in", WAIT);
-    s.wait_for("synced ", WAIT);
-    s.type_keys("\r");
-    s.wait_for("Staff login", WAIT);
-    s.type_keys("A01\r");
-    s.type_keys("1234\r");
-    s.wait_for("Type to search", WAIT);
-    s.type_keys("chp");
-    s.wait_for("陈华佩", WAIT);
+    synced_then_find_her(&mut s);
     s.type_keys("\r");
     s.wait_for("City balance 2.67 h", WAIT);
     // Online, the service answers: the whole hour comes from the pool.

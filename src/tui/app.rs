@@ -514,7 +514,7 @@ impl App {
                     Some(url) => vec![Effect::CityCommit { ticket, url, actor: session.actor.clone(), work }],
                     // No city any more (the settings changed meanwhile): this counter's own.
                     None => {
-                        let link = screens::spend::Link::None;
+                        let link = crate::city::CityLink::None;
                         let result = screens::spend::run(bank, link, &session.actor, self.lang.text(), &work);
                         self.city_committed(ticket, result)
                     }

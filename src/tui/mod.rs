@@ -149,7 +149,7 @@ fn run_effects(app: &App, effects: Vec<Effect>, tx: &mpsc::Sender<Msg>) {
                 let tx = tx.clone();
                 let t = app.lang.text();
                 std::thread::spawn(move || {
-                    let link = screens::spend::Link::Online(&url);
+                    let link = crate::city::CityLink::Url(&url);
                     let result = screens::spend::run(&bank, link, &actor, t, &work);
                     let _ = tx.send(Msg::CityCommitted(ticket, result));
                 });

@@ -151,17 +151,7 @@ impl Counter {
         let mut opts = options(lang);
         change(&mut opts);
         let app = App::new(Some(bank), dir.path().to_path_buf(), clock.clock(), opts);
-        let mut c = Counter {
-            app,
-            clock,
-            printed: Vec::new(),
-            asked: Vec::new(),
-            hold_commits: false,
-            _dir: Some(dir),
-        };
-        let start = c.app.start();
-        c.run(start);
-        c
+        Counter::started(app, clock, dir)
     }
 
     /// A counter over a store directory that does not exist yet: the first-run setup.
@@ -169,7 +159,7 @@ impl Counter {
         let dir = tempfile::tempdir().unwrap();
         let clock = TestClock::new();
         let app = App::new(None, dir.path().join("store"), clock.clock(), options(lang));
-        Counter { app, clock, printed: Vec::new(), asked: Vec::new(), hold_commits: false, _dir: Some(dir) }
+        Counter::over(app, clock, dir)
     }
 
     /// Closes the app and opens a new one over the same store, as a restart would.
@@ -180,14 +170,16 @@ impl Counter {
         let dir = _dir.expect("a store directory");
         let bank = Bank::open(dir.path()).unwrap().with_clock(clock.clock());
         let app = App::new(Some(bank), dir.path().to_path_buf(), clock.clock(), options(lang));
-        let mut c = Counter {
-            app,
-            clock,
-            printed: Vec::new(),
-            asked: Vec::new(),
-            hold_commits: false,
-            _dir: Some(dir),
-        };
+        Counter::started(app, clock, dir)
+    }
+
+    fn over(app: App, clock: TestClock, dir: TempDir) -> Counter {
+        Counter { app, clock, printed: Vec::new(), asked: Vec::new(), hold_commits: false, _dir: Some(dir) }
+    }
+
+    /// [`Counter::over`], started as the terminal loop starts it.
+    fn started(app: App, clock: TestClock, dir: TempDir) -> Counter {
+        let mut c = Counter::over(app, clock, dir);
         let start = c.app.start();
         c.run(start);
         c
@@ -211,7 +203,7 @@ impl Counter {
                 asked @ Effect::AskCity { .. } => self.asked.push(asked),
                 held @ Effect::CityCommit { .. } if self.hold_commits => self.asked.push(held),
                 Effect::CityCommit { ticket, url, actor, work } => {
-                    let link = hourbank::tui::screens::spend::Link::Online(&url);
+                    let link = hourbank::city::CityLink::Url(&url);
                     let t = self.app.lang.text();
                     let result = hourbank::tui::screens::spend::run(&self.bank(), link, &actor, t, &work);
                     let more = self.app.update(Msg::CityCommitted(ticket, result));

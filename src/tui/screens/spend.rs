@@ -59,42 +59,29 @@ pub fn commit(cx: &Cx, work: CityWork) -> Commit {
     let url = cx.config.sync.background_url();
     let link = match (cx.city, url.as_deref()) {
         (City::Online, Some(_)) => return Commit::Asking(work),
-        (City::Offline, Some(_)) => Link::Unreachable,
-        _ => Link::None,
+        (City::Offline, Some(_)) => CityLink::Unreachable,
+        _ => CityLink::None,
     };
     Commit::Done(run(cx.bank, link, &cx.session.actor, cx.t, &work))
-}
-
-/// Where the city is for a commit.
-pub enum Link<'a> {
-    /// Reachable at the last sync: asked when needed.
-    Online(&'a str),
-    /// The last sync could not reach it: not tried (only this counter's share and day).
-    Unreachable,
-    None,
 }
 
 /// Commits `work` with the city at `link`: what `commit` does here, and the effect's thread
 /// does online. A refusal in words.
 pub fn run(
     bank: &Bank,
-    link: Link<'_>,
+    link: CityLink<'_>,
     actor: &Actor,
     t: &Text,
     work: &CityWork,
 ) -> Result<Committed, String> {
     match work {
         CityWork::Spend(what) => {
-            let link = match link {
-                Link::Online(url) => CityLink::Url(url),
-                Link::Unreachable => CityLink::Unreachable,
-                Link::None => CityLink::None,
-            };
             crate::city::spend(bank, link, actor, None, what).map_err(|e| t.spend_error(&e))
         }
         CityWork::Deposit(d) => {
+            // Only a reachable service is asked for the card's day elsewhere.
             let url = match link {
-                Link::Online(url) => Some(url),
+                CityLink::Url(url) => Some(url),
                 _ => None,
             };
             crate::city::deposit(bank, url, actor, None, d).map_err(|e| t.bank_error(&e))
