@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 use serde_json::json;
 
-use super::init::read_pin;
+use super::prompt::read_pin;
 use super::{CliResult, Failure, open_bank, output};
 use crate::bank::{NewReward, NewStaff, cli_actor};
 use crate::domain::{Day, Minutes, Name, RewardKind, Role, Settings, StaffId, format_hours};

@@ -4,6 +4,7 @@ use std::io::IsTerminal;
 
 use clap::Subcommand;
 
+use super::settings::{city_url, city_url_if_any, sync_config};
 use super::{CliResult, Failure, exit};
 use crate::city::{CityError, PullError, PushError, Server, SyncError};
 
@@ -14,36 +15,6 @@ pub struct SyncArgs {
     /// The city server [default: $HOURBANK_CITY_URL, else `[sync] url` in the settings file]
     #[arg(long, env = "HOURBANK_CITY_URL")]
     url: Option<String>,
-}
-
-/// The settings file's `[sync]` section (defaults when there is no file).
-pub(super) fn sync_config() -> Result<crate::tui::config::SyncConfig, Failure> {
-    Ok(match crate::tui::config::Config::default_path() {
-        Some(path) => {
-            let config =
-                crate::tui::config::Config::load(&path).map_err(|e| Failure::bad_input(e.to_string()))?;
-            if let Some(path) = &config.loosened {
-                super::output::note(format_args!(
-                    "warning: {} was readable by other users; it is 0600 now",
-                    path.display()
-                ));
-            }
-            config.sync
-        }
-        None => Default::default(),
-    })
-}
-
-/// `--url` or `$HOURBANK_CITY_URL`, else the settings file's `[sync] url`.
-fn city_url(given: Option<String>) -> Result<String, Failure> {
-    if let Some(url) = given {
-        return Ok(url);
-    }
-    sync_config()?.url.ok_or_else(|| {
-        Failure::bad_input(
-            "no city server: give --url, set HOURBANK_CITY_URL, or put url under [sync] in the settings file",
-        )
-    })
 }
 
 impl From<PushError> for Failure {
@@ -451,14 +422,6 @@ fn city_report(
     };
     sheets.insert(1.min(sheets.len()), by_counter);
     super::report::write_sheets(&sheets, out, format)
-}
-
-/// The city this counter is configured for, if any: `$HOURBANK_CITY_URL`, else `[sync] url`.
-pub(super) fn city_url_if_any() -> Result<Option<String>, Failure> {
-    Ok(match std::env::var("HOURBANK_CITY_URL").ok().filter(|u| !u.is_empty()) {
-        Some(url) => Some(url),
-        None => sync_config()?.url,
-    })
 }
 
 /// Commits an operation that takes hours from a card (see `city::spend`): with a city server

@@ -85,7 +85,7 @@ pub(super) fn conflicts(store: Option<std::path::PathBuf>, url: Option<String>, 
     let bank = super::open_bank(store)?;
     let url = match url {
         Some(url) => Some(url),
-        None => super::city::city_url_if_any()?,
+        None => super::settings::city_url_if_any()?,
     };
     let online = match url {
         Some(url) => match crate::city::CityClient::new(&url, &bank).and_then(|c| c.conflicts()) {

@@ -142,7 +142,7 @@ pub fn deposit(store: Option<PathBuf>, a: DepositArgs) -> CliResult {
     let who = cli_actor();
     if let [card] = cards.as_slice() {
         let d = Deposit { card: card.clone(), activity, minutes, served_on, note: a.note };
-        let city = super::city::city_url_if_any()?;
+        let city = super::settings::city_url_if_any()?;
         let c = crate::city::deposit(&bank, city.as_deref(), &who, a.op_id.as_deref(), &d)?;
         let seq = c.first_seq();
         let (credited, held) = credited_of(&c.events, minutes);

@@ -1,11 +1,10 @@
 //! `hourbank init` and `hourbank demo`.
 
-use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{CliResult, Failure, output, store_dir};
+use super::{CliResult, output, store_dir};
 use crate::bank::{Bank, NewStaff, cli_actor};
 use crate::domain::{CounterCode, Name, Role, StaffId, format_hours};
 
@@ -59,23 +58,6 @@ pub fn code(store: Option<PathBuf>, cmd: CodeCmd) -> CliResult {
     Ok(())
 }
 
-/// Reads a PIN: twice without echo on a terminal, else one line from stdin (for scripts).
-pub fn read_pin(what: &str) -> Result<String, Failure> {
-    if std::io::stdin().is_terminal() {
-        let first = rpassword::prompt_password(format!("{what} PIN: "))
-            .map_err(|e| Failure::bad_input(e.to_string()))?;
-        let second = rpassword::prompt_password("again: ").map_err(|e| Failure::bad_input(e.to_string()))?;
-        if first != second {
-            return Err(Failure::bad_input("the two PINs differ"));
-        }
-        Ok(first)
-    } else {
-        let mut line = String::new();
-        std::io::stdin().lock().read_line(&mut line).map_err(|e| Failure::bad_input(e.to_string()))?;
-        Ok(line.trim().to_string())
-    }
-}
-
 pub fn init(store: Option<PathBuf>, a: InitArgs) -> CliResult {
     let dir = store_dir(store)?;
     let counter = Name::parse(&a.counter)?;
@@ -86,7 +68,7 @@ pub fn init(store: Option<PathBuf>, a: InitArgs) -> CliResult {
         role: Role::Admin,
         pin: String::new(),
     };
-    let pin = read_pin("admin")?;
+    let pin = super::prompt::read_pin("admin")?;
     let bank = Bank::init_coded(&dir, &counter, code.as_ref(), NewStaff { pin, ..admin }, &cli_actor())?;
     match &code {
         Some(code) => say!("initialised {} for counter {counter} ({code})", dir.display()),

@@ -20,9 +20,11 @@ mod init;
 pub mod lang;
 mod output;
 mod pool;
+mod prompt;
 mod query;
 mod report;
 mod rules;
+mod settings;
 mod transfer_files;
 mod volunteer;
 

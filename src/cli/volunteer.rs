@@ -129,7 +129,7 @@ fn view_json(v: &VolunteerView, full: bool) -> serde_json::Value {
 pub fn run(store: Option<PathBuf>, cmd: VolunteerCmd) -> CliResult {
     // Read the PIN before opening the store, so nobody waits on a held lock while typing.
     let pin = match &cmd {
-        VolunteerCmd::Pin { clear: false, .. } => Some(super::init::read_pin("volunteer")?),
+        VolunteerCmd::Pin { clear: false, .. } => Some(super::prompt::read_pin("volunteer")?),
         _ => None,
     };
     let bank = open_bank(store)?;
