@@ -1,11 +1,9 @@
 //! The command line (ARCHITECTURE.md §6). Each subcommand lives in its own file; this one parses,
 //! finds the store and maps every failure to the documented exit code.
 
-/// `println!` that survives a closed pipe; see `output::say`.
-macro_rules! say {
-    () => { $crate::cli::output::say(format_args!("")) };
-    ($($arg:tt)*) => { $crate::cli::output::say(format_args!($($arg)*)) };
-}
+// First: its `say!` is used by every module after it.
+#[macro_use]
+mod output;
 
 mod backup;
 mod catalog;
@@ -18,7 +16,6 @@ mod entries;
 pub mod forward;
 mod init;
 pub mod lang;
-mod output;
 mod pool;
 mod prompt;
 mod query;

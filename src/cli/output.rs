@@ -1,5 +1,11 @@
 //! Small helpers for what the CLI prints: aligned columns by display width, hours, JSON.
 
+/// `println!` that survives a closed pipe; see [`say`].
+macro_rules! say {
+    () => { $crate::cli::output::say(format_args!("")) };
+    ($($arg:tt)*) => { $crate::cli::output::say(format_args!($($arg)*)) };
+}
+
 use std::cell::RefCell;
 use std::io::Write;
 use std::path::{Path, PathBuf};
