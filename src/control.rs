@@ -116,15 +116,15 @@ fn write_reply(mut stream: &UnixStream, reply: &Reply) -> std::io::Result<()> {
 }
 
 /// A listening control socket. Dropping it stops listening and removes the socket file.
-pub struct Server {
+pub struct ControlSocket {
     path: PathBuf,
     stop: Arc<AtomicBool>,
 }
 
-impl Server {
+impl ControlSocket {
     /// Listens on `<store_dir>/control.sock`. The caller owns the store (holds its lock), so
     /// a socket file already there was left by a process that died: it is replaced.
-    pub fn start(store_dir: &Path, handler: Handler, notify: Notify) -> std::io::Result<Server> {
+    pub fn start(store_dir: &Path, handler: Handler, notify: Notify) -> std::io::Result<ControlSocket> {
         let path = socket_path(store_dir);
         match std::fs::remove_file(&path) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
@@ -151,11 +151,11 @@ impl Server {
                 });
             }
         })?;
-        Ok(Server { path, stop })
+        Ok(ControlSocket { path, stop })
     }
 }
 
-impl Drop for Server {
+impl Drop for ControlSocket {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
         // Wake the accept loop so it sees the flag.
@@ -290,7 +290,7 @@ mod tests {
         let events = Arc::new(std::sync::Mutex::new(Vec::new()));
         let seen = events.clone();
         let notify: Notify = Arc::new(move |e| seen.lock().map(|mut v| v.push(e)).unwrap_or(()));
-        let server = Server::start(dir.path(), handler, notify).expect("start");
+        let server = ControlSocket::start(dir.path(), handler, notify).expect("start");
         let (mut out, mut err) = (Vec::new(), Vec::new());
         let code =
             forward(dir.path(), &["balance".into(), "JH1".into()], &mut out, &mut err).expect("forward");

@@ -204,7 +204,7 @@ fn damage_behind_a_recomputed_checksum_is_caught_by_the_chain_or_harmless() {
 fn writer_child() {
     let Ok(dir) = std::env::var("HOURBANK_WRITER_CHILD") else { return };
     let bank = Arc::new(Bank::open(Path::new(&dir)).unwrap().with_clock(fixed_clock()));
-    let _server = hourbank::control::Server::start(
+    let _server = hourbank::control::ControlSocket::start(
         Path::new(&dir),
         hourbank::cli::forward::handler(bank.clone()),
         Arc::new(|_| {}),

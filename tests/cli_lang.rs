@@ -84,7 +84,7 @@ fn a_forwarded_command_answers_in_the_clients_language() {
     let (_d, s) = store();
     let bank = Arc::new(hourbank::bank::Bank::open(&s).unwrap());
     let _server =
-        hourbank::control::Server::start(&s, hourbank::cli::forward::handler(bank), Arc::new(|_| {}))
+        hourbank::control::ControlSocket::start(&s, hourbank::cli::forward::handler(bank), Arc::new(|_| {}))
             .unwrap();
     let (code, _, err) = run(&s, "zh_CN.UTF-8", &["balance", "JH999999"]);
     assert_eq!(code, 1, "{err}");

@@ -29,7 +29,7 @@ pub use escrow::{GrantError, ServerGrant, Settled, grant_id};
 pub use keys::{Enrolled, EnrolledKey, Nonce};
 pub use pull::{PullError, Pulled};
 pub use push::{BATCH, PushError, Pushed};
-pub use report::{CityFigures, Flow, Period};
+pub use report::{CityFigures, GroupMinutes, Period};
 pub use restore::{RestoreFromCityError, restore_from_city};
 pub use server::{CityError, Server};
 pub use spend::{CityLink, Spend, SpendError, deposit, spend};

@@ -9,7 +9,7 @@ use super::{CityError, Server};
 
 /// Deposited and redeemed minutes (net of reversals) for one group.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Flow {
+pub struct GroupMinutes {
     pub name: String,
     pub deposited: i64,
     pub redeemed: i64,
@@ -25,9 +25,9 @@ pub struct Period {
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct CityFigures {
-    pub by_counter: Vec<Flow>,
-    pub by_community: Vec<Flow>,
-    pub by_activity: Vec<Flow>,
+    pub by_counter: Vec<GroupMinutes>,
+    pub by_community: Vec<GroupMinutes>,
+    pub by_activity: Vec<GroupMinutes>,
     /// Cards first registered (at any counter) in the period.
     pub new_volunteers: u64,
     /// Cards with net deposits in the period.
@@ -73,7 +73,7 @@ impl Server {
     /// The period's figures over every counter.
     pub fn figures(&mut self, p: Period, top: i64) -> Result<CityFigures, CityError> {
         let range = "day >= $1 AND day < $2";
-        let flows = |server: &mut Server, group: &str| -> Result<Vec<Flow>, CityError> {
+        let flows = |server: &mut Server, group: &str| -> Result<Vec<GroupMinutes>, CityError> {
             let q = format!(
                 "SELECT {group}, coalesce(sum(CASE WHEN {AS_KIND} = 'deposit' THEN minutes END), 0)::BIGINT,
                         coalesce(-sum(CASE WHEN {AS_KIND} = 'redeem' THEN minutes END), 0)::BIGINT
@@ -85,7 +85,7 @@ impl Server {
                 .query(q.as_str(), &[&p.from, &p.until])
                 .map_err(sql("the report's totals"))?
                 .iter()
-                .map(|r| Flow { name: shown(r.get(0)), deposited: r.get(1), redeemed: r.get(2) })
+                .map(|r| GroupMinutes { name: shown(r.get(0)), deposited: r.get(1), redeemed: r.get(2) })
                 .collect())
         };
         let by_counter = flows(self, "counter")?;

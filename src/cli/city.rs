@@ -358,9 +358,9 @@ fn city_report(
         }
     };
     let f = server.figures(period, monthly::TOP as i64)?;
-    let flows = |list: &[crate::city::Flow]| {
+    let flows = |list: &[crate::city::GroupMinutes]| {
         list.iter()
-            .map(|x| monthly::Flow { deposited: x.deposited, redeemed: x.redeemed })
+            .map(|x| monthly::BookedMinutes { deposited: x.deposited, redeemed: x.redeemed })
             .zip(list.iter().map(|x| x.name.clone()))
             .map(|(flow, name)| (name, flow))
             .collect::<std::collections::BTreeMap<_, _>>()
@@ -406,7 +406,7 @@ fn city_report(
             report.sheets(false)
         }
         None => {
-            let rows = |list: &[crate::city::Flow]| {
+            let rows = |list: &[crate::city::GroupMinutes]| {
                 list.iter()
                     .map(|x| vec![Cell::text(&x.name), Cell::Hours(x.deposited), Cell::Hours(x.redeemed)])
                     .collect::<Vec<_>>()

@@ -10,7 +10,7 @@ use clap::Args;
 use super::{CliResult, Failure, exit, store_dir};
 use crate::bank::StoreError;
 use crate::bank::{Bank, NewStaff, cli_actor};
-use crate::control::Server;
+use crate::control::ControlSocket;
 use crate::domain::{Name, Role, StaffId};
 use crate::i18n::Lang;
 use crate::tui::app::{App, Options};
@@ -96,7 +96,7 @@ pub fn run(store: Option<PathBuf>, a: CounterArgs) -> CliResult {
     let options = Options { lang, theme, config, demo_login, notice, config_path };
     let app = App::new(bank, dir.clone(), Arc::new(chrono::Utc::now), options);
     let serve: crate::tui::Serve = Box::new(move |bank, notify| {
-        Server::start(&dir, super::forward::handler(bank), notify).map_err(|e| e.to_string())
+        ControlSocket::start(&dir, super::forward::handler(bank), notify).map_err(|e| e.to_string())
     });
     let result = crate::tui::run(app, serve)
         .map_err(|e| Failure { code: exit::STORE_UNAVAILABLE, message: format!("terminal: {e}") });

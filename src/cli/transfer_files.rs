@@ -60,7 +60,7 @@ pub fn import(store: Option<PathBuf>, cmd: ImportCmd) -> CliResult {
     let dir = super::store_dir(store)?;
     let bank = std::sync::Arc::new(crate::bank::Bank::open(&dir)?);
     // A long import owns the store; backups and reads reach it through the control socket.
-    let _serving = crate::control::Server::start(
+    let _serving = crate::control::ControlSocket::start(
         &dir,
         super::forward::handler(bank.clone()),
         std::sync::Arc::new(|_| {}),

@@ -142,7 +142,7 @@ pub fn export_volunteers(bank: &Bank, out: impl Write, full: bool) -> Result<usi
 
 /// One row of the entries export: minutes are positive, `kind` says the direction.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct EntryRow {
+pub(super) struct ExportRow {
     pub seq: u64,
     pub timestamp: Timestamp,
     pub card_no: String,
@@ -224,7 +224,7 @@ fn rows_for(event: &Event, names: &Names, original: Option<&Event>) -> Vec<(Stri
 /// Calls `f` for every entry that moved hours, in journal order.
 pub(super) fn for_each_entry(
     bank: &Bank,
-    mut f: impl FnMut(EntryRow) -> Result<(), ExportError>,
+    mut f: impl FnMut(ExportRow) -> Result<(), ExportError>,
 ) -> Result<(), ExportError> {
     let names = Names::load(bank)?;
     for item in bank.journal() {
@@ -242,7 +242,7 @@ pub(super) fn for_each_entry(
             _ => None,
         };
         for (card_no, kind, minutes, memo) in rows_for(&event, &names, original.as_ref()) {
-            f(EntryRow {
+            f(ExportRow {
                 served_on,
                 seq: event.seq(),
                 timestamp,

@@ -61,7 +61,7 @@ impl std::fmt::Display for Month {
 /// Hours booked in the month for one group: deposits net of deposit reversals booked in the
 /// month, and redemptions net of redemption reversals.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Flow {
+pub struct BookedMinutes {
     pub deposited: i64,
     pub redeemed: i64,
 }
@@ -77,8 +77,8 @@ pub struct TopVolunteer {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MonthlyReport {
     pub month: Month,
-    pub by_community: BTreeMap<String, Flow>,
-    pub by_activity: BTreeMap<String, Flow>,
+    pub by_community: BTreeMap<String, BookedMinutes>,
+    pub by_activity: BTreeMap<String, BookedMinutes>,
     /// Volunteers registered in the month.
     pub new_volunteers: u64,
     /// Volunteers with at least one deposit booked in the month (and not reversed the same month).
@@ -100,8 +100,8 @@ pub struct PoolMonth {
 }
 
 impl MonthlyReport {
-    pub fn total(&self) -> Flow {
-        self.by_community.values().fold(Flow::default(), |t, f| Flow {
+    pub fn total(&self) -> BookedMinutes {
+        self.by_community.values().fold(BookedMinutes::default(), |t, f| BookedMinutes {
             deposited: t.deposited + f.deposited,
             redeemed: t.redeemed + f.redeemed,
         })
@@ -115,8 +115,8 @@ pub const HISTORY_MONTHS: usize = 24;
 #[derive(Default)]
 struct Tally {
     history: BTreeMap<Month, i64>,
-    by_community: HashMap<usize, Flow>,
-    by_activity: HashMap<u64, Flow>,
+    by_community: HashMap<usize, BookedMinutes>,
+    by_activity: HashMap<u64, BookedMinutes>,
     per_volunteer: HashMap<u64, i64>,
     new_volunteers: u64,
     pool: PoolMonth,
@@ -190,7 +190,7 @@ pub fn monthly(bank: &Bank, month: Month) -> Result<MonthlyReport, ExportError> 
         }
     })?;
     let Tally { history, by_community, by_activity, per_volunteer, new_volunteers, pool } = tally;
-    let merged = |into: &mut BTreeMap<String, Flow>, name: String, f: Flow| {
+    let merged = |into: &mut BTreeMap<String, BookedMinutes>, name: String, f: BookedMinutes| {
         let e = into.entry(name).or_default();
         e.deposited += f.deposited;
         e.redeemed += f.redeemed;
@@ -237,7 +237,7 @@ fn hours(m: i64) -> Cell {
 
 impl MonthlyReport {
     pub fn sheets(&self, full: bool) -> Vec<Sheet> {
-        let flows = |map: &BTreeMap<String, Flow>| {
+        let flows = |map: &BTreeMap<String, BookedMinutes>| {
             map.iter()
                 .map(|(k, f)| {
                     vec![

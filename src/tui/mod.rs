@@ -22,21 +22,21 @@ use crossterm::event::{self, Event};
 use app::{App, Effect, Msg};
 
 use crate::bank::Bank;
-use crate::control::{Notify, Server};
+use crate::control::{ControlSocket, Notify};
 
 /// How often the clock and the idle lock are checked when no key arrives.
 const TICK: Duration = Duration::from_millis(250);
 
 /// Starts the control socket for a bank, telling the screen what it serves.
-pub type Serve = Box<dyn Fn(Arc<Bank>, Notify) -> Result<Server, String>>;
+pub type Serve = Box<dyn Fn(Arc<Bank>, Notify) -> Result<ControlSocket, String>>;
 
 /// Runs the counter until the user quits. The terminal is restored on return and on panic.
 /// `serve` opens the control socket once the counter has a bank (at once, or after setup).
 pub fn run(mut app: App, serve: Serve) -> std::io::Result<()> {
     let mut terminal = ratatui::try_init()?;
     let (tx, rx) = mpsc::channel::<Msg>();
-    let mut server: Option<Server> = None;
-    let start_serving = |app: &App, server: &mut Option<Server>| {
+    let mut server: Option<ControlSocket> = None;
+    let start_serving = |app: &App, server: &mut Option<ControlSocket>| {
         let (None, Some(bank)) = (server.as_ref(), app.bank()) else { return };
         let events = Mutex::new(tx.clone());
         let notify: Notify = Arc::new(move |e| {

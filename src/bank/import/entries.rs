@@ -16,7 +16,7 @@ enum EntryKind {
 }
 
 /// One validated entry row, kept small: a million of them must fit comfortably in memory.
-struct EntryRow {
+struct ImportRow {
     line: u32,
     id: (u32, u16),
     kind: EntryKind,
@@ -55,10 +55,10 @@ impl Bank {
         let mut memos: Vec<String> = Vec::new();
         let mut memo_index: HashMap<String, u32> = HashMap::new();
         let mut cards: HashMap<String, Option<u64>> = HashMap::new();
-        let mut rows: Vec<EntryRow> = Vec::new();
+        let mut rows: Vec<ImportRow> = Vec::new();
         while let Some((line, record)) = csv.next_row(&mut bad) {
             let columns = &csv.columns;
-            let parsed = (|| -> Result<EntryRow, String> {
+            let parsed = (|| -> Result<ImportRow, String> {
                 let id = columns.get(&record, "id");
                 if id.is_empty() || id.len() > 64 || id.chars().any(char::is_control) {
                     return Err("id must be 1–64 printable characters".into());
@@ -112,7 +112,7 @@ impl Bank {
                 });
                 let offset = u32::try_from(ids.len()).map_err(|_| "the file is too large".to_string())?;
                 ids.push_str(id);
-                Ok(EntryRow {
+                Ok(ImportRow {
                     line: line as u32,
                     id: (offset, id.len() as u16),
                     kind,
@@ -131,7 +131,7 @@ impl Bank {
         drop(csv);
         drop(text);
         drop(cards);
-        let id_of = |row: &EntryRow| &ids[row.id.0 as usize..row.id.0 as usize + row.id.1 as usize];
+        let id_of = |row: &ImportRow| &ids[row.id.0 as usize..row.id.0 as usize + row.id.1 as usize];
 
         // Pass 2: ids unique within the file.
         let mut by_id: Vec<u32> = (0..rows.len() as u32).collect();
@@ -294,12 +294,12 @@ impl Bank {
     fn create_missing_catalog(
         &self,
         who: &Actor,
-        rows: &[EntryRow],
+        rows: &[ImportRow],
         order: &[u32],
         memos: &[String],
         summary: &mut ImportSummary,
     ) -> Result<Vec<u64>, ImportError> {
-        let mut first_use: Vec<Option<&EntryRow>> = vec![None; memos.len()];
+        let mut first_use: Vec<Option<&ImportRow>> = vec![None; memos.len()];
         for &i in order {
             let row = &rows[i as usize];
             first_use[row.memo as usize].get_or_insert(row);
@@ -351,7 +351,7 @@ impl Bank {
         Ok(ids)
     }
 
-    fn imported_row_matches(&self, seq: u64, row: &EntryRow, memos: &[String]) -> Result<bool, BankError> {
+    fn imported_row_matches(&self, seq: u64, row: &ImportRow, memos: &[String]) -> Result<bool, BankError> {
         let event = self.event(seq)?;
         let occurred = match &event.body.origin {
             crate::domain::Origin::Import(r) => r.occurred,
@@ -383,7 +383,7 @@ fn rules_refuse(
     rules: &crate::domain::Rules,
     day_totals: &mut HashMap<(u64, i32), u32>,
     bank: &Bank,
-    row: &EntryRow,
+    row: &ImportRow,
     balance: u64,
 ) -> Result<Option<String>, BankError> {
     let m = row.minutes;
