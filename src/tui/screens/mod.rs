@@ -12,6 +12,7 @@ pub mod kiosk;
 pub mod kiosk_login;
 pub mod lock;
 pub mod login;
+pub mod page_words;
 pub mod pool;
 pub mod receipt;
 pub mod record;

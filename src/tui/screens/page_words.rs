@@ -1,0 +1,128 @@
+//! What the volunteer page (and the screens opened from it) says about a volunteer's hours:
+//! the city balance line, each entry's word and signed hours, the in/out totals, titles.
+//! Drawn from `i18n`; no state.
+
+use crate::bank::{Bank, BankError, CityBalance, HistoryLine, VolunteerView};
+use crate::domain::{CardNo, EventKind, format_hours};
+use crate::i18n::{Text, fill};
+
+/// The card's city balance if this counter takes part in a city (has pulled from its server).
+pub fn city_balance(bank: &Bank, card: &CardNo) -> Result<Option<CityBalance>, BankError> {
+    let city = bank.city_balance(card)?;
+    Ok((city.as_of.is_some() || !city.elsewhere.is_empty()).then_some(city))
+}
+
+/// The city balance, what of it can be spent here now (all of it online but what other
+/// counters hold; this counter's share offline), and how fresh it is: under the large digits.
+pub fn city_line(t: &Text, city: &CityBalance, link: crate::tui::app::City) -> String {
+    let hours = format_hours(city.total());
+    match city.as_of {
+        Some(at) => {
+            let at = at.datetime().with_timezone(&chrono::Local).format("%m-%d %H:%M").to_string();
+            match link {
+                crate::tui::app::City::Online => {
+                    fill(t.city_spendable_online, &[&hours, &format_hours(city.spendable(true)), &at])
+                }
+                crate::tui::app::City::Offline => {
+                    fill(t.city_spendable_offline, &[&hours, &format_hours(city.spendable(false)), &at])
+                }
+                crate::tui::app::City::None => fill(t.city_balance_as_of, &[&hours, &at]),
+            }
+        }
+        None => fill(t.city_balance_incomplete, &[&hours]),
+    }
+}
+
+pub fn kind_label(t: &Text, kind: &EventKind) -> &'static str {
+    if let EventKind::Reversed { .. } = kind {
+        return t.kind_reversal;
+    }
+    crate::domain::movements(kind).first().map_or(t.kind_other, |m| screen_word(t, m.movement))
+}
+
+/// A movement's word on a screen's history: a transfer's and an adjustment's side is in the
+/// hours column's sign, so the word stays short enough for the column.
+pub fn screen_word(t: &Text, movement: crate::domain::Movement) -> &'static str {
+    use crate::domain::Movement as M;
+    match movement {
+        M::TransferIn | M::TransferOut => t.kind_transfer,
+        M::AdjustCredit | M::AdjustDebit => t.kind_adjust,
+        other => t.movement(other),
+    }
+}
+
+/// What a balance is made of, as two rows that add up to it: everything that came in, and
+/// everything that went out, each with its parts when there is more than one.
+pub fn in_and_out(t: &Text, a: &crate::domain::Account) -> [(&'static str, String); 2] {
+    use crate::domain::AccountPart as P;
+    let name = |p: P| match p {
+        P::Earned => t.part_earned,
+        P::Received => t.part_received,
+        P::AdjustedIn => t.part_adjusted_in,
+        P::Redeemed => t.part_redeemed,
+        P::Given => t.part_given,
+        P::AdjustedOut => t.part_adjusted_out,
+        P::FromCity => t.part_from_city,
+        P::ToCity => t.part_to_city,
+    };
+    let side = |adds: bool, total: u64| {
+        let parts: Vec<String> = a
+            .parts()
+            .into_iter()
+            .filter(|(p, m)| p.adds() == adds && *m > 0)
+            .map(|(p, m)| format!("{} {}", name(p), format_hours(m)))
+            .collect();
+        let mut text = format!("{} {}", format_hours(total), t.hours_unit);
+        if parts.len() > 1 || (adds && a.earned != total) {
+            text.push_str(&format!(" ({})", parts.join(", ")));
+        }
+        text
+    };
+    [(t.credits, side(true, a.credits())), (t.debits, side(false, a.debits()))]
+}
+
+/// A history line's memo, with the service date in front when it is not the day the line was
+/// recorded (month and day; the year too when it differs).
+pub fn memo_with_service_date(t: &Text, line: &HistoryLine, memo: &str) -> String {
+    match line.served_apart() {
+        Some(day) => {
+            let shown = if chrono::Datelike::year(&day.date())
+                == chrono::Datelike::year(&line.recorded_on().date())
+            {
+                day.to_string()[5..].to_string()
+            } else {
+                day.to_string()
+            };
+            format!("{} {memo}", fill(t.served_on_note, &[&shown]))
+        }
+        None => memo.to_string(),
+    }
+}
+
+/// The title of a screen about one volunteer: what it is, who, and their balance.
+pub fn title(t: &Text, what: &str, v: &VolunteerView) -> String {
+    let balance = format_hours(v.account.balance());
+    format!("{what}: {}  {}  {} {balance} {}", v.volunteer.name, v.volunteer.card, t.balance, t.hours_unit)
+}
+
+/// Signed hours, e.g. `+2.5` or `-10`.
+pub fn signed_hours(delta: i64) -> String {
+    let sign = if delta < 0 { "-" } else { "+" };
+    format!("{sign}{}", format_hours(delta.unsigned_abs()))
+}
+
+/// Minutes of service in each of the 12 months up to `today`'s, oldest first: deposits by the
+/// month served, leaving out those later reversed.
+pub(super) fn service_by_month(lines: &[HistoryLine], today: crate::domain::Day) -> Vec<u64> {
+    use crate::report::Month;
+    let months = Month::of(today).last(12);
+    let mut minutes = vec![0u64; months.len()];
+    for line in lines.iter().filter(|l| l.reversed_by.is_none()) {
+        if let EventKind::Deposited { minutes: m, served_on, .. } = line.event.kind()
+            && let Some(i) = months.iter().position(|month| *month == Month::of(*served_on))
+        {
+            minutes[i] += u64::from(m.get());
+        }
+    }
+    minutes
+}
