@@ -20,11 +20,7 @@ const WAIT: Duration = Duration::from_secs(30);
 fn synced_then_find_her(s: &mut Pty) {
     s.wait_for("F2 to log in", WAIT);
     s.wait_for("synced ", WAIT);
-    s.type_keys("\r");
-    s.wait_for("Staff login", WAIT);
-    s.type_keys("A01\r");
-    s.type_keys("1234\r");
-    s.wait_for("Type to search", WAIT);
+    s.log_in("A01", "1234", WAIT);
     s.type_keys("chp");
     s.wait_for("陈华佩", WAIT);
 }

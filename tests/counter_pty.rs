@@ -66,12 +66,8 @@ fn serve_a_volunteer_with_real_keys_then_the_cli_sees_the_result() {
     s.type_keys("\x1b");
     s.wait_for("F2 to log in", WAIT);
 
-    s.type_keys("\r");
-    s.wait_for("Staff login", WAIT);
-    s.type_keys("A01\r");
-    s.type_keys("1234\r");
+    s.log_in("A01", "1234", WAIT);
     s.wait_for("Find volunteer", WAIT);
-    s.wait_for("Type to search", WAIT); // the index is ready
     s.type_keys("chp");
     s.wait_for("陈华佩", WAIT);
     s.type_keys("\r");

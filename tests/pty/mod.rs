@@ -82,6 +82,16 @@ impl Pty {
         std::thread::sleep(Duration::from_millis(60));
     }
 
+    /// From the lock screen (English), staff `id` logs in with `pin`; waits for the find screen
+    /// with its index ready.
+    pub fn log_in(&mut self, id: &str, pin: &str, timeout: Duration) {
+        self.type_keys("\r");
+        self.wait_for("Staff login", timeout);
+        self.type_keys(&format!("{id}\r"));
+        self.type_keys(&format!("{pin}\r"));
+        self.wait_for("Type to search", timeout);
+    }
+
     /// Waits for the program to end.
     pub fn wait_exit(&mut self, timeout: Duration) -> ExitStatus {
         let deadline = Instant::now() + timeout;

@@ -21,7 +21,8 @@ use crate::city::wire::{Cards, Head};
 use crate::city::{CityError, Server};
 
 /// How long a read of the tail answers rounds: a change reaches a counter's round at most
-/// this much after it committed (a change this instance stores, at once).
+/// this much after it committed (one this instance stores, at the next read, which the next
+/// round that finds no read under way makes).
 pub const FRESH: Duration = Duration::from_millis(100);
 /// Changed cards the tail holds at most; older ones are dropped (their rounds go to the
 /// database).
