@@ -33,6 +33,25 @@ fn sql(what: &'static str) -> impl Fn(postgres::Error) -> CityError {
     move |e| CityError::of(what, e)
 }
 
+/// The grant, one statement (see `Server::grant`).
+const GRANT: &str = "WITH fresh AS (
+         INSERT INTO hb_nonces (counter, nonce)
+         SELECT counter, $5 FROM hb_keys
+         WHERE counter = $2 AND revoked_at IS NULL AND $5::TEXT IS NOT NULL
+         ON CONFLICT (counter, nonce) DO NOTHING RETURNING 1
+     ), taken AS (
+         UPDATE hb_pool SET minutes = minutes - $4
+         WHERE card = $3 AND minutes >= $4
+           AND ($5::TEXT IS NULL OR EXISTS (SELECT 1 FROM fresh))
+           AND NOT EXISTS (SELECT 1 FROM hb_grants WHERE id = $1)
+         RETURNING card
+     ), granted AS (
+         INSERT INTO hb_grants (id, counter, card, minutes)
+         SELECT $1, $2, card, $4 FROM taken
+         RETURNING minutes
+     )
+     SELECT (SELECT count(*) FROM granted), (SELECT count(*) FROM fresh)";
+
 impl Server {
     /// Takes `minutes` of `card`'s pool for counter `code` as grant `id`, in one transaction:
     /// the grant is inserted and the pool decremented only if it stays ≥ 0. The same id again
@@ -59,35 +78,7 @@ impl Server {
         // (when there is one) fresh, and the grant inserted only for a decremented pool. A
         // same-id grant racing this one fails the insert's key (23505), which undoes the whole
         // statement; the retry then finds it.
-        let statement = match &self.grant_statement {
-            Some(s) => s.clone(),
-            None => {
-                let s = self
-                    .client()
-                    .prepare(
-                        "WITH fresh AS (
-                             INSERT INTO hb_nonces (counter, nonce)
-                             SELECT counter, $5 FROM hb_keys
-                             WHERE counter = $2 AND revoked_at IS NULL AND $5::TEXT IS NOT NULL
-                             ON CONFLICT (counter, nonce) DO NOTHING RETURNING 1
-                         ), taken AS (
-                             UPDATE hb_pool SET minutes = minutes - $4
-                             WHERE card = $3 AND minutes >= $4
-                               AND ($5::TEXT IS NULL OR EXISTS (SELECT 1 FROM fresh))
-                               AND NOT EXISTS (SELECT 1 FROM hb_grants WHERE id = $1)
-                             RETURNING card
-                         ), granted AS (
-                             INSERT INTO hb_grants (id, counter, card, minutes)
-                             SELECT $1, $2, card, $4 FROM taken
-                             RETURNING minutes
-                         )
-                         SELECT (SELECT count(*) FROM granted), (SELECT count(*) FROM fresh)",
-                    )
-                    .map_err(sql("the grant"))?;
-                self.grant_statement = Some(s.clone());
-                s
-            }
-        };
+        let statement = self.prepared(GRANT).map_err(sql("the grant"))?;
         let row = self
             .client()
             .query_one(&statement, &[&id, &code, &card.as_str(), &asked, &nonce])

@@ -80,6 +80,18 @@ fn sql(what: &'static str) -> impl Fn(postgres::Error) -> CityError {
     move |e| CityError::of(what, e)
 }
 
+/// The nonces of a batch of requests, recorded where new (see `Server::nonces`).
+const NONCES: &str = "WITH asked AS (
+         SELECT DISTINCT counter, nonce FROM unnest($1::TEXT[], $2::TEXT[]) AS a(counter, nonce)),
+     fresh AS (
+         INSERT INTO hb_nonces (counter, nonce)
+         SELECT a.counter, a.nonce FROM asked a
+         JOIN hb_keys k ON k.counter = a.counter AND k.revoked_at IS NULL
+         ON CONFLICT (counter, nonce) DO NOTHING RETURNING counter, nonce)
+     SELECT a.counter, a.nonce, k.revoked_at IS NOT NULL,
+            EXISTS (SELECT 1 FROM fresh f WHERE f.counter = a.counter AND f.nonce = a.nonce)
+     FROM asked a JOIN hb_keys k ON k.counter = a.counter";
+
 impl Server {
     /// Enrolls `key` as counter `code`'s, the enrollment signed by the city's key `city`. The
     /// same key again changes nothing (or adds the signature an enrollment made before the city
@@ -195,38 +207,32 @@ impl Server {
     /// database may forget the last moment's nonces, and a request replayed after that is one
     /// the service answered already (a push then finds its rows stored, a read changes
     /// nothing).
-    pub fn nonces(&mut self, asked: &[(String, String)]) -> Result<Vec<Option<Nonce>>, CityError> {
-        let (counters, nonces): (Vec<&str>, Vec<&str>) =
-            asked.iter().map(|(c, n)| (c.as_str(), n.as_str())).unzip();
-        let rows = self
-            .client()
-            .query(
-                "WITH asked AS (
-                     SELECT DISTINCT counter, nonce FROM unnest($1::TEXT[], $2::TEXT[]) AS a(counter, nonce)),
-                 fresh AS (
-                     INSERT INTO hb_nonces (counter, nonce)
-                     SELECT a.counter, a.nonce FROM asked a
-                     JOIN hb_keys k ON k.counter = a.counter AND k.revoked_at IS NULL
-                     ON CONFLICT (counter, nonce) DO NOTHING RETURNING counter, nonce)
-                 SELECT a.counter, a.nonce, k.revoked_at IS NOT NULL,
-                        EXISTS (SELECT 1 FROM fresh f WHERE f.counter = a.counter AND f.nonce = a.nonce)
-                 FROM asked a JOIN hb_keys k ON k.counter = a.counter",
-                &[&counters, &nonces],
-            )
-            .map_err(sql("the requests' nonces"))?;
-        let mut found: std::collections::HashMap<(String, String), Nonce> =
-            rows.iter().map(|r| ((r.get(0), r.get(1)), Nonce::of(r.get(2), r.get(3)))).collect();
-        // The first ask of a pair takes what the statement found; any later one is a replay.
-        Ok(asked
-            .iter()
-            .map(|pair| {
-                let answer = found.get(pair).copied();
-                if answer == Some(Nonce::Fresh) {
-                    found.insert(pair.clone(), Nonce::Seen);
-                }
-                answer
-            })
-            .collect())
+    pub fn nonces(&mut self, asked: &[(&str, &str)]) -> Result<Vec<Option<Nonce>>, CityError> {
+        let (counters, nonces): (Vec<&str>, Vec<&str>) = asked.iter().copied().unzip();
+        let statement = self.prepared(NONCES).map_err(sql("the requests' nonces"))?;
+        let rows =
+            self.client().query(&statement, &[&counters, &nonces]).map_err(sql("the requests' nonces"))?;
+        // Each pair's first ask takes what the statement found; a later one is a replay.
+        let mut first: std::collections::HashMap<(&str, &str), usize> = std::collections::HashMap::new();
+        for (i, pair) in asked.iter().enumerate() {
+            first.entry(*pair).or_insert(i);
+        }
+        let mut answers: Vec<Option<Nonce>> = vec![None; asked.len()];
+        for r in &rows {
+            if let Some(&i) = first.get(&(r.get::<_, &str>(0), r.get::<_, &str>(1))) {
+                answers[i] = Some(Nonce::of(r.get(2), r.get(3)));
+            }
+        }
+        for (i, pair) in asked.iter().enumerate() {
+            let by = first[pair];
+            if by != i {
+                answers[i] = match answers[by] {
+                    Some(Nonce::Fresh) => Some(Nonce::Seen),
+                    other => other,
+                };
+            }
+        }
+        Ok(answers)
     }
 
     /// Forgets nonces older than `keep_ms` (a request that old is refused by its time anyway).

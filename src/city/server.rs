@@ -89,8 +89,9 @@ pub struct Server {
     client: postgres::Client,
     /// The last local seq whose volunteers' shares were handed to the city (see `settle`).
     pub(super) released_through: Option<u64>,
-    /// The grant's statement, prepared once a connection (see `escrow`).
-    pub(super) grant_statement: Option<postgres::Statement>,
+    /// The statements run many times a second (a grant, a batch of nonces), each prepared once
+    /// a connection (see `prepared`), by their text.
+    prepared: std::collections::HashMap<&'static str, postgres::Statement>,
     /// The city's public key: a counter's key counts only where it vouches for its enrollment
     /// (the service and `city check` set it; none only for the admin's own commands).
     pub(super) city_key: Option<ed25519_dalek::VerifyingKey>,
@@ -129,7 +130,18 @@ impl Server {
         // estimate (before statistics exist) is large, spent 15-150 ms compiling an idle pull that
         // runs in 0.2 ms. CockroachDB has no such setting, so a refusal is fine.
         let _ = client.batch_execute("SET jit = off");
-        Ok(Server { client, released_through: None, grant_statement: None, city_key: None })
+        Ok(Server { client, released_through: None, prepared: Default::default(), city_key: None })
+    }
+
+    /// `sql` as prepared on this connection: once, the first time it is asked for (a statement
+    /// given as text is prepared again at each run — a second round trip).
+    pub(super) fn prepared(&mut self, sql: &'static str) -> Result<postgres::Statement, postgres::Error> {
+        if let Some(statement) = self.prepared.get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = self.client.prepare(sql)?;
+        self.prepared.insert(sql, statement.clone());
+        Ok(statement)
     }
 
     /// This connection taking counters' keys only as the city's key `city` vouches for them.

@@ -66,7 +66,8 @@ fn record(db: &str, city_key: ed25519_dalek::VerifyingKey, waiting: &mpsc::Recei
         {
             batch.push(ask);
         }
-        let pairs: Vec<(String, String)> = batch.iter().map(|ask| ask.pair.clone()).collect();
+        let pairs: Vec<(&str, &str)> =
+            batch.iter().map(|ask| (ask.pair.0.as_str(), ask.pair.1.as_str())).collect();
         let answers =
             connected(&mut server, db, city_key).and_then(|s| s.nonces(&pairs).map_err(|e| e.to_string()));
         match answers {
