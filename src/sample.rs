@@ -7,7 +7,7 @@ use chrono::{Duration, NaiveDate};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use crate::bank::{Bank, BankError, Deposit, NewReward, Redemption, VolunteerForm};
+use crate::bank::{Bank, BankError, Deposit, Mode, NewReward, Op, Redemption, VolunteerForm};
 use crate::domain::{Actor, CardNo, Day, Minutes, Name, Phone, RewardKind};
 
 const SURNAMES: &[&str] = &[
@@ -164,12 +164,12 @@ pub fn populate_demo(bank: &Bank, who: &Actor, volunteers: usize, seed: u64) -> 
             served_on: Some(Day::from_date(today.date() - Duration::days(rng.random_range(0..90)))),
             note: String::new(),
         };
-        bank.deposit(who, None, &deposit)?;
+        bank.execute(who, &Op::Deposit(deposit), Mode::commit(None))?;
     }
     for card in cards.iter().step_by(3) {
         let r = Redemption { card: card.clone(), reward: reward_ids[1], qty: 1 };
         // Some volunteers cannot afford it yet: that is part of a realistic sample.
-        match bank.redeem(who, None, &r) {
+        match bank.execute(who, &Op::Redeem(r), Mode::commit(None)) {
             Ok(_) | Err(BankError::Rule(_)) => {}
             Err(e) => return Err(e),
         }

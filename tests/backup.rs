@@ -11,7 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 
 use common::*;
-use hourbank::bank::{Bank, Provenance, Redemption, restore, verify_backup};
+use hourbank::bank::{Bank, Mode, Op, Provenance, Redemption, Reversal, restore, verify_backup};
 use hourbank::domain::Timestamp;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -23,12 +23,28 @@ fn populated(dir: &Path) {
     let rice = reward(&bank, "大米5kg", 2, Some(10));
     for i in 0..30 {
         register(&bank, &format!("JH{i:06}"), "陈华佩");
-        bank.deposit(&admin(), None, &deposit(&format!("JH{i:06}"), sorting, 150 + i)).unwrap();
+        bank.execute(
+            &admin(),
+            &Op::Deposit(deposit(&format!("JH{i:06}"), sorting, 150 + i)),
+            Mode::commit(None),
+        )
+        .unwrap();
     }
-    let c =
-        bank.redeem(&admin(), None, &Redemption { card: card("JH000003"), reward: rice, qty: 1 }).unwrap();
-    bank.reverse(&admin(), None, c.first_seq(), "换错了").unwrap();
-    bank.deposit(&admin(), Some("op-1"), &deposit("JH000004", sorting, 90)).unwrap();
+    let c = bank
+        .execute(
+            &admin(),
+            &Op::Redeem(Redemption { card: card("JH000003"), reward: rice, qty: 1 }),
+            Mode::commit(None),
+        )
+        .unwrap();
+    bank.execute(
+        &admin(),
+        &Op::Reverse(Reversal { target: c.first_seq(), reason: "换错了".to_string() }),
+        Mode::commit(None),
+    )
+    .unwrap();
+    bank.execute(&admin(), &Op::Deposit(deposit("JH000004", sorting, 90)), Mode::commit(Some("op-1")))
+        .unwrap();
 }
 
 /// A temporary directory holding a populated store at `<dir>/store`.
@@ -71,7 +87,9 @@ fn round_trip_exports_are_equal_byte_for_byte() {
     // The restored store remembers operation ids: a retry is still answered, not re-applied.
     let retry = Bank::open(&restored).unwrap();
     let sorting = retry.find_activity("垃圾分类督导").unwrap().0;
-    let again = retry.deposit(&admin(), Some("op-1"), &deposit("JH000004", sorting, 90)).unwrap();
+    let again = retry
+        .execute(&admin(), &Op::Deposit(deposit("JH000004", sorting, 90)), Mode::commit(Some("op-1")))
+        .unwrap();
     assert!(again.replayed);
 }
 
@@ -214,7 +232,13 @@ fn writer_child() {
     let mut out = std::io::stdout();
     writeln!(out, "serving").unwrap();
     for i in 0.. {
-        let c = bank.deposit(&admin(), None, &deposit(&format!("JH{:06}", i % 30), sorting, 30)).unwrap();
+        let c = bank
+            .execute(
+                &admin(),
+                &Op::Deposit(deposit(&format!("JH{:06}", i % 30), sorting, 30)),
+                Mode::commit(None),
+            )
+            .unwrap();
         writeln!(out, "acked {}", c.first_seq()).unwrap();
         out.flush().unwrap();
     }
@@ -352,7 +376,7 @@ fn a_kill_during_backup_leaves_no_partial_file_under_a_final_name() {
                 served_on: None,
                 note: "x".repeat(300),
             };
-            bank.deposit_batch(&admin(), None, &batch).unwrap();
+            bank.execute(&admin(), &Op::DepositBatch(batch.clone()), Mode::commit(None)).unwrap();
         }
     }
     let out = dir.path().join("out");

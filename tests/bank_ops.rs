@@ -3,7 +3,9 @@
 use crate::common;
 
 use common::*;
-use hourbank::bank::{Adjustment, BankError, BatchDeposit, NewReward, NewStaff, Redemption, Transfer};
+use hourbank::bank::{
+    Adjustment, BankError, BatchDeposit, Mode, NewReward, NewStaff, Op, Redemption, Reversal, Transfer,
+};
 use hourbank::domain::{Actor, Day, DomainError, Minutes, Name, RewardKind, Role, Rule, StaffId};
 use hourbank::store::StoreError;
 
@@ -62,16 +64,16 @@ fn deposits_redemptions_and_balances() {
     register(&bank, "JH000123", "陈华佩");
     let a = activity(&bank, "垃圾分类督导");
     let rice = reward(&bank, "大米5kg", 10, Some(2));
-    bank.deposit(&admin(), None, &deposit("JH000123", a, 900)).unwrap();
+    bank.execute(&admin(), &Op::Deposit(deposit("JH000123", a, 900)), Mode::commit(None)).unwrap();
     assert_eq!(balance(&bank, "JH000123"), 900);
 
     let redeem = Redemption { card: card("JH000123"), reward: rice, qty: 1 };
-    bank.redeem(&admin(), None, &redeem).unwrap();
+    bank.execute(&admin(), &Op::Redeem(redeem.clone()), Mode::commit(None)).unwrap();
     let v = bank.find_card(&card("JH000123")).unwrap();
     assert_eq!((v.account.earned, v.account.redeemed, v.account.balance()), (900, 600, 300));
     assert_eq!(bank.find_reward("大米5kg").unwrap().stock, 1);
 
-    let err = rule(bank.redeem(&admin(), None, &redeem).unwrap_err());
+    let err = rule(bank.execute(&admin(), &Op::Redeem(redeem.clone()), Mode::commit(None)).unwrap_err());
     assert_eq!(err, Rule::InsufficientBalance { balance: Minutes::new(300), needed: Minutes::new(600) });
     assert_eq!(balance(&bank, "JH000123"), 300, "a refused redemption changes nothing");
     assert_checks(&bank);
@@ -83,18 +85,38 @@ fn stock_never_goes_below_zero() {
     register(&bank, "C1", "李明");
     let a = activity(&bank, "入户宣传");
     let soap = reward(&bank, "洗衣液", 1, Some(1));
-    bank.deposit(&admin(), None, &deposit("C1", a, 600)).unwrap();
-    bank.redeem(&admin(), None, &Redemption { card: card("C1"), reward: soap, qty: 1 }).unwrap();
+    bank.execute(&admin(), &Op::Deposit(deposit("C1", a, 600)), Mode::commit(None)).unwrap();
+    bank.execute(
+        &admin(),
+        &Op::Redeem(Redemption { card: card("C1"), reward: soap, qty: 1 }),
+        Mode::commit(None),
+    )
+    .unwrap();
     let err = rule(
-        bank.redeem(&admin(), None, &Redemption { card: card("C1"), reward: soap, qty: 1 }).unwrap_err(),
+        bank.execute(
+            &admin(),
+            &Op::Redeem(Redemption { card: card("C1"), reward: soap, qty: 1 }),
+            Mode::commit(None),
+        )
+        .unwrap_err(),
     );
     assert!(matches!(err, Rule::InsufficientStock { stock: 0, needed: 1, .. }), "{err:?}");
     bank.restock(&admin(), None, soap, 3).unwrap();
-    bank.redeem(&admin(), None, &Redemption { card: card("C1"), reward: soap, qty: 3 }).unwrap();
+    bank.execute(
+        &admin(),
+        &Op::Redeem(Redemption { card: card("C1"), reward: soap, qty: 3 }),
+        Mode::commit(None),
+    )
+    .unwrap();
     assert_eq!(bank.find_reward("洗衣液").unwrap().stock, 0);
     bank.retire_reward(&admin(), None, soap).unwrap();
     let err = rule(
-        bank.redeem(&admin(), None, &Redemption { card: card("C1"), reward: soap, qty: 1 }).unwrap_err(),
+        bank.execute(
+            &admin(),
+            &Op::Redeem(Redemption { card: card("C1"), reward: soap, qty: 1 }),
+            Mode::commit(None),
+        )
+        .unwrap_err(),
     );
     assert!(matches!(err, Rule::RewardRetired(_)));
     assert_checks(&bank);
@@ -105,17 +127,24 @@ fn deposit_validation() {
     let (_d, bank) = new_bank();
     register(&bank, "C1", "李明");
     let a = activity(&bank, "入户宣传");
-    let e = rule(bank.deposit(&admin(), None, &deposit("NOPE", a, 60)).unwrap_err());
+    let e =
+        rule(bank.execute(&admin(), &Op::Deposit(deposit("NOPE", a, 60)), Mode::commit(None)).unwrap_err());
     assert_eq!(e, Rule::UnknownCard("NOPE".into()));
-    let e = rule(bank.deposit(&admin(), None, &deposit("C1", a, 0)).unwrap_err());
+    let e = rule(bank.execute(&admin(), &Op::Deposit(deposit("C1", a, 0)), Mode::commit(None)).unwrap_err());
     assert_eq!(e, Rule::Invalid(DomainError::ZeroMinutes));
-    let e = rule(bank.deposit(&admin(), None, &deposit("C1", a, 24 * 60 + 1)).unwrap_err());
+    let e = rule(
+        bank.execute(&admin(), &Op::Deposit(deposit("C1", a, 24 * 60 + 1)), Mode::commit(None)).unwrap_err(),
+    );
     assert!(matches!(e, Rule::Invalid(DomainError::OverCap { .. })));
-    let e = rule(bank.deposit(&admin(), None, &deposit("C1", 999, 60)).unwrap_err());
+    let e =
+        rule(bank.execute(&admin(), &Op::Deposit(deposit("C1", 999, 60)), Mode::commit(None)).unwrap_err());
     assert_eq!(e, Rule::UnknownActivity("999".into()));
     let mut future = deposit("C1", a, 60);
     future.served_on = Some(Day::from_date(bank.today().date() + chrono::Duration::days(1)));
-    assert!(matches!(rule(bank.deposit(&admin(), None, &future).unwrap_err()), Rule::FutureDate(_)));
+    assert!(matches!(
+        rule(bank.execute(&admin(), &Op::Deposit(future.clone()), Mode::commit(None)).unwrap_err()),
+        Rule::FutureDate(_)
+    ));
     assert_eq!(balance(&bank, "C1"), 0);
 }
 
@@ -134,18 +163,21 @@ fn a_batch_is_all_or_nothing() {
         served_on: None,
         note: String::new(),
     };
-    assert_eq!(rule(bank.deposit_batch(&admin(), None, &bad).unwrap_err()), Rule::UnknownCard("NOPE".into()));
+    assert_eq!(
+        rule(bank.execute(&admin(), &Op::DepositBatch(bad.clone()), Mode::commit(None)).unwrap_err()),
+        Rule::UnknownCard("NOPE".into())
+    );
     assert_eq!(bank.store().next_seq().unwrap(), next, "nothing of a failed batch is written");
     assert_eq!(balance(&bank, "C1"), 0);
 
     let dup = BatchDeposit { cards: vec![card("C1"), card("C1")], ..bad.clone() };
     assert_eq!(
-        rule(bank.deposit_batch(&admin(), None, &dup).unwrap_err()),
+        rule(bank.execute(&admin(), &Op::DepositBatch(dup.clone()), Mode::commit(None)).unwrap_err()),
         Rule::DuplicateInBatch("C1".into())
     );
 
     let good = BatchDeposit { cards: vec![card("C1"), card("C2"), card("C3")], ..bad };
-    let done = bank.deposit_batch(&admin(), None, &good).unwrap();
+    let done = bank.execute(&admin(), &Op::DepositBatch(good.clone()), Mode::commit(None)).unwrap();
     assert_eq!(done.events.len(), 3);
     for c in ["C1", "C2", "C3"] {
         assert_eq!(balance(&bank, c), 120);
@@ -159,19 +191,22 @@ fn transfers_respect_balance_limit_and_identity() {
     register(&bank, "P", "父亲");
     register(&bank, "K", "孩子");
     let a = activity(&bank, "长者陪伴");
-    bank.deposit(&admin(), None, &deposit("P", a, 900)).unwrap();
+    bank.execute(&admin(), &Op::Deposit(deposit("P", a, 900)), Mode::commit(None)).unwrap();
     let t = |m: u32, to: &str| Transfer {
         from: card("P"),
         to: card(to),
         minutes: Minutes::new(m),
         note: "家人".into(),
     };
-    let e = rule(bank.transfer(&admin(), None, &t(11 * 60, "K")).unwrap_err());
+    let e = rule(bank.execute(&admin(), &Op::Transfer(t(11 * 60, "K")), Mode::commit(None)).unwrap_err());
     assert!(matches!(e, Rule::OverTransferLimit { .. }), "{e:?}");
-    assert_eq!(rule(bank.transfer(&admin(), None, &t(60, "P")).unwrap_err()), Rule::SelfTransfer);
-    bank.transfer(&admin(), None, &t(600, "K")).unwrap();
+    assert_eq!(
+        rule(bank.execute(&admin(), &Op::Transfer(t(60, "P")), Mode::commit(None)).unwrap_err()),
+        Rule::SelfTransfer
+    );
+    bank.execute(&admin(), &Op::Transfer(t(600, "K")), Mode::commit(None)).unwrap();
     assert_eq!((balance(&bank, "P"), balance(&bank, "K")), (300, 600));
-    let e = rule(bank.transfer(&admin(), None, &t(360, "K")).unwrap_err());
+    let e = rule(bank.execute(&admin(), &Op::Transfer(t(360, "K")), Mode::commit(None)).unwrap_err());
     assert!(matches!(e, Rule::InsufficientBalance { .. }));
     assert_checks(&bank);
 }
@@ -182,33 +217,104 @@ fn reversal_happens_at_most_once_and_never_of_a_reversal() {
     let vol = register(&bank, "C1", "李明");
     let a = activity(&bank, "入户宣传");
     let soap = reward(&bank, "洗衣液", 1, Some(5));
-    let dep = bank.deposit(&admin(), None, &deposit("C1", a, 180)).unwrap().events[0].seq();
-    let red =
-        bank.redeem(&admin(), None, &Redemption { card: card("C1"), reward: soap, qty: 2 }).unwrap().events
-            [0]
+    let dep = bank.execute(&admin(), &Op::Deposit(deposit("C1", a, 180)), Mode::commit(None)).unwrap().events
+        [0]
+    .seq();
+    let red = bank
+        .execute(
+            &admin(),
+            &Op::Redeem(Redemption { card: card("C1"), reward: soap, qty: 2 }),
+            Mode::commit(None),
+        )
+        .unwrap()
+        .events[0]
         .seq();
     assert_eq!(balance(&bank, "C1"), 60);
 
     // Reversing the deposit would leave -120: refused.
     assert!(matches!(
-        rule(bank.reverse(&admin(), None, dep, "录错").unwrap_err()),
+        rule(
+            bank.execute(
+                &admin(),
+                &Op::Reverse(Reversal { target: dep, reason: "录错".to_string() }),
+                Mode::commit(None)
+            )
+            .unwrap_err()
+        ),
         Rule::InsufficientBalance { .. }
     ));
-    let rev = bank.reverse(&admin(), None, red, "顾客退回").unwrap().events[0].seq();
+    let rev = bank
+        .execute(
+            &admin(),
+            &Op::Reverse(Reversal { target: red, reason: "顾客退回".to_string() }),
+            Mode::commit(None),
+        )
+        .unwrap()
+        .events[0]
+        .seq();
     assert_eq!(balance(&bank, "C1"), 180);
     assert_eq!(bank.find_reward("洗衣液").unwrap().stock, 5, "reversing a redemption restores stock");
     assert_eq!(
-        rule(bank.reverse(&admin(), None, red, "again").unwrap_err()),
+        rule(
+            bank.execute(
+                &admin(),
+                &Op::Reverse(Reversal { target: red, reason: "again".to_string() }),
+                Mode::commit(None)
+            )
+            .unwrap_err()
+        ),
         Rule::AlreadyReversed { target: red, by: rev }
     );
-    assert_eq!(rule(bank.reverse(&admin(), None, rev, "undo").unwrap_err()), Rule::NotReversible(rev));
-    assert_eq!(rule(bank.reverse(&admin(), None, vol, "no").unwrap_err()), Rule::NotReversible(vol));
-    assert_eq!(rule(bank.reverse(&admin(), None, 9999, "no").unwrap_err()), Rule::UnknownEntry(9999));
+    assert_eq!(
+        rule(
+            bank.execute(
+                &admin(),
+                &Op::Reverse(Reversal { target: rev, reason: "undo".to_string() }),
+                Mode::commit(None)
+            )
+            .unwrap_err()
+        ),
+        Rule::NotReversible(rev)
+    );
+    assert_eq!(
+        rule(
+            bank.execute(
+                &admin(),
+                &Op::Reverse(Reversal { target: vol, reason: "no".to_string() }),
+                Mode::commit(None)
+            )
+            .unwrap_err()
+        ),
+        Rule::NotReversible(vol)
+    );
+    assert_eq!(
+        rule(
+            bank.execute(
+                &admin(),
+                &Op::Reverse(Reversal { target: 9999, reason: "no".to_string() }),
+                Mode::commit(None)
+            )
+            .unwrap_err()
+        ),
+        Rule::UnknownEntry(9999)
+    );
     assert!(matches!(
-        rule(bank.reverse(&admin(), None, dep, " ").unwrap_err()),
+        rule(
+            bank.execute(
+                &admin(),
+                &Op::Reverse(Reversal { target: dep, reason: " ".to_string() }),
+                Mode::commit(None)
+            )
+            .unwrap_err()
+        ),
         Rule::Invalid(DomainError::ReasonRequired)
     ));
-    bank.reverse(&admin(), None, dep, "录错").unwrap();
+    bank.execute(
+        &admin(),
+        &Op::Reverse(Reversal { target: dep, reason: "录错".to_string() }),
+        Mode::commit(None),
+    )
+    .unwrap();
     assert_eq!(balance(&bank, "C1"), 0);
 
     let history = bank.history(vol).unwrap();
@@ -237,37 +343,64 @@ fn roles_are_enforced_inside_the_transaction() {
     .unwrap();
     let as_clerk = Actor::Staff(clerk.clone());
 
-    let own = bank.deposit(&as_clerk, None, &deposit("C1", a, 120)).unwrap().events[0].seq();
+    let own =
+        bank.execute(&as_clerk, &Op::Deposit(deposit("C1", a, 120)), Mode::commit(None)).unwrap().events[0]
+            .seq();
     let admins = bank
-        .deposit(&Actor::Staff(StaffId::parse("A01").unwrap()), None, &deposit("C1", a, 60))
+        .execute(
+            &Actor::Staff(StaffId::parse("A01").unwrap()),
+            &Op::Deposit(deposit("C1", a, 60)),
+            Mode::commit(None),
+        )
         .unwrap()
         .events[0]
         .seq();
-    assert!(matches!(rule(bank.reverse(&as_clerk, None, admins, "x").unwrap_err()), Rule::AdminOnly(_)));
-    bank.reverse(&as_clerk, None, own, "录错").unwrap();
+    assert!(matches!(
+        rule(
+            bank.execute(
+                &as_clerk,
+                &Op::Reverse(Reversal { target: admins, reason: "x".to_string() }),
+                Mode::commit(None)
+            )
+            .unwrap_err()
+        ),
+        Rule::AdminOnly(_)
+    ));
+    bank.execute(
+        &as_clerk,
+        &Op::Reverse(Reversal { target: own, reason: "录错".to_string() }),
+        Mode::commit(None),
+    )
+    .unwrap();
 
     let adj =
         Adjustment { card: card("C1"), credit: true, minutes: Minutes::new(30), reason: "补录".into() };
-    assert!(matches!(rule(bank.adjust(&as_clerk, None, &adj).unwrap_err()), Rule::AdminOnly(_)));
+    assert!(matches!(
+        rule(bank.execute(&as_clerk, &Op::Adjust(adj.clone()), Mode::commit(None)).unwrap_err()),
+        Rule::AdminOnly(_)
+    ));
     assert!(matches!(
         rule(bank.add_activity(&as_clerk, None, &Name::parse("x").unwrap(), "").unwrap_err()),
         Rule::AdminOnly(_)
     ));
     assert!(matches!(
-        rule(bank.deposit(&Actor::SelfService, None, &deposit("C1", a, 60)).unwrap_err()),
+        rule(
+            bank.execute(&Actor::SelfService, &Op::Deposit(deposit("C1", a, 60)), Mode::commit(None))
+                .unwrap_err()
+        ),
         Rule::NotPermitted(_)
     ));
-    bank.adjust(&admin(), None, &adj).unwrap();
+    bank.execute(&admin(), &Op::Adjust(adj.clone()), Mode::commit(None)).unwrap();
     assert_eq!(balance(&bank, "C1"), 90);
 
     bank.disable_staff(&admin(), None, &clerk).unwrap();
     assert_eq!(
-        rule(bank.deposit(&as_clerk, None, &deposit("C1", a, 60)).unwrap_err()),
+        rule(bank.execute(&as_clerk, &Op::Deposit(deposit("C1", a, 60)), Mode::commit(None)).unwrap_err()),
         Rule::StaffDisabled("S01".into())
     );
     let ghost = Actor::Staff(StaffId::parse("NOBODY").unwrap());
     assert_eq!(
-        rule(bank.deposit(&ghost, None, &deposit("C1", a, 60)).unwrap_err()),
+        rule(bank.execute(&ghost, &Op::Deposit(deposit("C1", a, 60)), Mode::commit(None)).unwrap_err()),
         Rule::UnknownStaff("NOBODY".into())
     );
     assert_checks(&bank);
@@ -294,12 +427,16 @@ fn an_operation_id_applies_once_and_binds_its_request() {
     let (_d, bank) = new_bank();
     register(&bank, "C1", "李明");
     let a = activity(&bank, "入户宣传");
-    let first = bank.deposit(&admin(), Some("op-1"), &deposit("C1", a, 60)).unwrap();
-    let again = bank.deposit(&admin(), Some("op-1"), &deposit("C1", a, 60)).unwrap();
+    let first =
+        bank.execute(&admin(), &Op::Deposit(deposit("C1", a, 60)), Mode::commit(Some("op-1"))).unwrap();
+    let again =
+        bank.execute(&admin(), &Op::Deposit(deposit("C1", a, 60)), Mode::commit(Some("op-1"))).unwrap();
     assert!(!first.replayed && again.replayed);
     assert_eq!(first.events, again.events);
     assert_eq!(balance(&bank, "C1"), 60);
-    let e = rule(bank.deposit(&admin(), Some("op-1"), &deposit("C1", a, 90)).unwrap_err());
+    let e = rule(
+        bank.execute(&admin(), &Op::Deposit(deposit("C1", a, 90)), Mode::commit(Some("op-1"))).unwrap_err(),
+    );
     assert_eq!(e, Rule::OpIdReused("op-1".into()));
     assert_checks(&bank);
 }
@@ -328,7 +465,7 @@ fn edits_keep_cards_unique_and_history_follows_the_volunteer() {
     bank.edit_volunteer(&admin(), None, id, &form, false).unwrap();
     let a = activity(&bank, "x");
     assert_eq!(
-        rule(bank.deposit(&admin(), None, &deposit("C9", a, 60)).unwrap_err()),
+        rule(bank.execute(&admin(), &Op::Deposit(deposit("C9", a, 60)), Mode::commit(None)).unwrap_err()),
         Rule::VolunteerInactive("C9".into())
     );
     assert_eq!(bank.history(id).unwrap().len(), 3);

@@ -5,7 +5,7 @@
 use crate::common;
 
 use common::*;
-use hourbank::bank::{Bank, CertificateError};
+use hourbank::bank::{Bank, CertificateError, Mode, Op, Reversal};
 use hourbank::domain::{Day, Minutes};
 
 fn day(s: &str) -> Day {
@@ -15,7 +15,7 @@ fn day(s: &str) -> Day {
 fn deposit_on(bank: &Bank, card: &str, activity: u64, minutes: u32, on: &str) -> u64 {
     let mut d = deposit(card, activity, minutes);
     d.served_on = Some(day(on));
-    bank.deposit(&admin(), None, &d).unwrap().first_seq()
+    bank.execute(&admin(), &Op::Deposit(d.clone()), Mode::commit(None)).unwrap().first_seq()
 }
 
 #[test]
@@ -30,7 +30,12 @@ fn a_certificate_counts_the_range_and_verifies_until_the_journal_is_altered() {
     let first = deposit_on(&bank, "JH000001", sorting, 150, "2026-11-01");
     deposit_on(&bank, "JH000001", care, 90, "2026-11-15");
     let wrong = deposit_on(&bank, "JH000001", care, 600, "2026-11-16");
-    bank.reverse(&admin(), None, wrong, "录错了").unwrap();
+    bank.execute(
+        &admin(),
+        &Op::Reverse(Reversal { target: wrong, reason: "录错了".to_string() }),
+        Mode::commit(None),
+    )
+    .unwrap();
     deposit_on(&bank, "JH000002", sorting, 300, "2026-11-10"); // someone else
     let c = bank.certificate(&card("JH000001"), day("2026-11-01"), day("2026-11-29")).unwrap();
     assert_eq!(c.total, 240);
@@ -91,7 +96,7 @@ fn the_command_line_prints_a_page_and_verifies_its_code() {
         let bank = init_in(&store);
         let sorting = activity(&bank, "垃圾分类督导");
         register(&bank, "JH000001", "陈华佩");
-        bank.deposit(&admin(), None, &deposit("JH000001", sorting, 150)).unwrap();
+        bank.execute(&admin(), &Op::Deposit(deposit("JH000001", sorting, 150)), Mode::commit(None)).unwrap();
     }
     let page = hourbank_ok(&store, &["certificate", "issue", "JH000001", "--from", "2026-01-01"], "");
     assert!(page.contains("志愿服务证明") && page.contains("陈华佩（JH000001）"), "{page}");

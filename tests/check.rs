@@ -3,7 +3,7 @@
 use crate::common;
 
 use common::*;
-use hourbank::bank::Redemption;
+use hourbank::bank::{Mode, Op, Redemption};
 use hourbank::store::codec;
 use hourbank::store::records::AccountRecord;
 use hourbank::store::tree;
@@ -14,9 +14,14 @@ fn sample() -> (tempfile::TempDir, hourbank::bank::Bank, u64) {
     register(&bank, "C2", "王芳");
     let a = activity(&bank, "入户宣传");
     let soap = reward(&bank, "洗衣液", 1, Some(5));
-    bank.deposit(&admin(), None, &deposit("C1", a, 180)).unwrap();
-    bank.redeem(&admin(), None, &Redemption { card: card("C1"), reward: soap, qty: 1 }).unwrap();
-    bank.deposit(&admin(), None, &deposit("C2", a, 60)).unwrap();
+    bank.execute(&admin(), &Op::Deposit(deposit("C1", a, 180)), Mode::commit(None)).unwrap();
+    bank.execute(
+        &admin(),
+        &Op::Redeem(Redemption { card: card("C1"), reward: soap, qty: 1 }),
+        Mode::commit(None),
+    )
+    .unwrap();
+    bank.execute(&admin(), &Op::Deposit(deposit("C2", a, 60)), Mode::commit(None)).unwrap();
     assert_checks(&bank);
     (d, bank, vol)
 }

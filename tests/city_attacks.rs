@@ -10,7 +10,7 @@ use crate::pg;
 
 use city::*;
 use common::*;
-use hourbank::bank::Bank;
+use hourbank::bank::{Bank, Mode, Op};
 use hourbank::domain::EventKind;
 
 /// A's volunteer registered again under a new card, with `name` (bytes no form accepts).
@@ -131,7 +131,7 @@ fn grant_rows_nobody_asked_for_are_reported_never_credited_and_never_stop_a_sync
     {
         let bank = Bank::open(&a).unwrap();
         let sorting = bank.find_activity("垃圾分类督导").unwrap().0;
-        bank.deposit(&admin(), None, &deposit("JH000001", sorting, 60)).unwrap();
+        bank.execute(&admin(), &Op::Deposit(deposit("JH000001", sorting, 60)), Mode::commit(None)).unwrap();
     }
     assert_eq!(sync_releasing(&a, &db.url).0, 0);
     assert_eq!(sync_releasing(&b, &db.url).0, 1);

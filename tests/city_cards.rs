@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use city::*;
 use common::*;
-use hourbank::bank::Bank;
+use hourbank::bank::{Bank, Mode, Op};
 use hourbank::city::CityClient;
 use hourbank::city::wire::{CardRow, Cards};
 
@@ -52,7 +52,12 @@ fn concurrent_pushes_reach_a_puller_once_each_and_none_is_skipped() {
                     for r in 0..ROUNDS {
                         let c = format!("C{i}R{r:03}");
                         register(&bank, &c, "志愿者");
-                        bank.deposit(&admin(), None, &deposit(&c, sorting, 30 + r)).unwrap();
+                        bank.execute(
+                            &admin(),
+                            &Op::Deposit(deposit(&c, sorting, 30 + r)),
+                            Mode::commit(None),
+                        )
+                        .unwrap();
                         client.push(&bank).unwrap();
                     }
                 })
@@ -126,13 +131,13 @@ fn the_directory_holds_need_to_know_fields_and_check_holds_it_to_the_journals() 
     let form = |name: &str, phone: &str| person("JH000001", name, phone, "440703199001011234");
     a.register_volunteer(&admin(), None, &form("陈华佩", "13800138000")).unwrap();
     let sorting = a.find_activity("垃圾分类督导").unwrap().0;
-    a.deposit(&admin(), None, &deposit("JH000001", sorting, 90)).unwrap();
+    a.execute(&admin(), &Op::Deposit(deposit("JH000001", sorting, 90)), Mode::commit(None)).unwrap();
     let (ca, cb) = (CityClient::new(&base, &a).unwrap(), CityClient::new(&base, &b).unwrap());
     ca.push(&a).unwrap();
     // B registers the same card under another name and phone; A edits its own record.
     b.register_volunteer(&admin(), None, &form("陈华", "13900139111")).unwrap();
     let b_sorting = b.find_activity("垃圾分类督导").unwrap().0;
-    b.deposit(&admin(), None, &deposit("JH000001", b_sorting, 30)).unwrap();
+    b.execute(&admin(), &Op::Deposit(deposit("JH000001", b_sorting, 30)), Mode::commit(None)).unwrap();
     cb.push(&b).unwrap();
     let volunteer = a.find_card(&card("JH000001")).unwrap().id;
     a.edit_volunteer(&admin(), None, volunteer, &form("陈华佩", "13700137222"), true).unwrap();
@@ -234,7 +239,7 @@ fn offline_the_directory_finds_city_volunteers_and_hours_are_recorded_for_them()
         );
     }
     let sorting = b.find_activity("垃圾分类督导").unwrap().0;
-    b.deposit(&admin(), None, &deposit("JH000001", sorting, 60)).unwrap();
+    b.execute(&admin(), &Op::Deposit(deposit("JH000001", sorting, 60)), Mode::commit(None)).unwrap();
     let here = b.find_card(&card("JH000001")).unwrap();
     assert_eq!(here.volunteer.name.as_str(), "陈华佩");
     assert_eq!((here.volunteer.phone, here.volunteer.id_number), (None, None), "the directory's fields only");

@@ -7,7 +7,7 @@ use crate::pg;
 
 use city::*;
 use common::*;
-use hourbank::bank::Bank;
+use hourbank::bank::{Bank, Mode, Op};
 
 /// Staff at B ask for the details of a volunteer A registered: every counter's registration
 /// (phone and ID number masked, never whole) and every entry at every counter come, and the
@@ -23,7 +23,7 @@ fn details_of_a_volunteer_registered_elsewhere_are_read_online_masked_and_record
         let bank = Bank::open(&a).unwrap();
         register_with_hours(&bank, &person("JH000001", "陈华佩", "13800138000", "440703199001011234"), 90);
         let sorting = bank.find_activity("垃圾分类督导").unwrap().0;
-        bank.deposit(&admin(), None, &deposit("JH000001", sorting, 30)).unwrap();
+        bank.execute(&admin(), &Op::Deposit(deposit("JH000001", sorting, 30)), Mode::commit(None)).unwrap();
     }
     assert_eq!(sync(&a, &db.url).0, 0);
     let service = service_url(&db.url);

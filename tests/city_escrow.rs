@@ -14,8 +14,8 @@ use std::process::{Command, Stdio};
 
 use city::*;
 use common::*;
-use hourbank::bank::{Bank, Redemption};
-use hourbank::city::{CityLink, Spend, SpendError};
+use hourbank::bank::{Bank, Mode, Op, Redemption};
+use hourbank::city::{CityLink, SpendError};
 
 fn balance_json(store: &Path, card: &str) -> serde_json::Value {
     serde_json::from_str(&hourbank_ok(store, &["balance", card, "--json"], "")).unwrap()
@@ -78,7 +78,8 @@ fn a_and_b(
         let bank = Bank::open(&a).unwrap();
         register(&bank, "JH000001", "陈华佩");
         let sorting = bank.find_activity("垃圾分类督导").unwrap().0;
-        bank.deposit(&admin(), None, &deposit("JH000001", sorting, hours * 60)).unwrap();
+        bank.execute(&admin(), &Op::Deposit(deposit("JH000001", sorting, hours * 60)), Mode::commit(None))
+            .unwrap();
     }
     let b = bare_counter(dir, codes.1);
     reward(&Bank::open(&b).unwrap(), "大米", 1, Some(100));
@@ -353,12 +354,12 @@ fn escrow_worker() {
             let (bank, url, go, connected) = (bank.clone(), url.clone(), go.clone(), connected.clone());
             std::thread::spawn(move || {
                 let client = hourbank::city::CityClient::new(&url, &bank).unwrap();
-                let what = Spend::Redeem(Redemption { card: card("JH000001"), reward: rice, qty: 1 });
+                let what = Op::Redeem(Redemption { card: card("JH000001"), reward: rice, qty: 1 });
                 connected.wait();
                 while !Path::new(&go).exists() {
                     std::thread::sleep(std::time::Duration::from_millis(1));
                 }
-                hourbank::city::spend(&bank, CityLink::Client(&client), &admin(), None, &what)
+                hourbank::city::execute(&bank, CityLink::Client(&client), &admin(), None, &what)
             })
         })
         .collect();

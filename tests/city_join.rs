@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use city::*;
 use common::*;
-use hourbank::bank::Bank;
+use hourbank::bank::{Bank, Mode, Op};
 use hourbank::city::wire::Cards;
 use hourbank::city::{CityClient, JoinProgress, ServiceSync};
 use hourbank::domain::Minutes;
@@ -53,7 +53,7 @@ fn a_join_in_pages_while_another_counter_pushes_shows_the_city_as_of_one_positio
     for i in 0..30 {
         let c = format!("JH{:06}", 100 + i);
         register(&a, &c, "志愿者");
-        a.deposit(&admin(), None, &deposit(&c, sorting, 30)).unwrap();
+        a.execute(&admin(), &Op::Deposit(deposit(&c, sorting, 30)), Mode::commit(None)).unwrap();
     }
     let pusher = CityClient::new(&base, &a).unwrap();
     pusher.push(&a).unwrap();
@@ -66,7 +66,8 @@ fn a_join_in_pages_while_another_counter_pushes_shows_the_city_as_of_one_positio
             pages.push(p);
             seen.lock().unwrap().push((b.city_position().unwrap().0, held(b).len()));
             if pages.len() == 2 {
-                a.deposit(&admin(), None, &deposit("JH000100", sorting, 45)).unwrap();
+                a.execute(&admin(), &Op::Deposit(deposit("JH000100", sorting, 45)), Mode::commit(None))
+                    .unwrap();
                 register(a, "JH000001", "后来者");
                 pusher.push(a).unwrap();
             }
@@ -116,7 +117,12 @@ fn a_counter_far_behind_joins_again_and_shows_its_old_directory_until_done() {
     let old_position = b.city_position().unwrap().0;
     // 12 cards change (6 get hours, 6 are new): more than B's page of 5.
     for i in 0..6 {
-        a.deposit(&admin(), None, &deposit(&format!("JH{:06}", 200 + i), sorting, 60)).unwrap();
+        a.execute(
+            &admin(),
+            &Op::Deposit(deposit(&format!("JH{:06}", 200 + i), sorting, 60)),
+            Mode::commit(None),
+        )
+        .unwrap();
         register(&a, &format!("JH{:06}", 300 + i), "新人");
     }
     pusher.push(&a).unwrap();

@@ -17,7 +17,7 @@ use crate::pg;
 
 use city::*;
 use common::*;
-use hourbank::bank::{Bank, BankError, Redemption, Transfer};
+use hourbank::bank::{Bank, BankError, Mode, Op, Redemption, Reversal, Transfer};
 use hourbank::domain::{Minutes, Rule};
 
 const COUNTERS: usize = 10;
@@ -83,7 +83,11 @@ fn step(bank: &Bank, c: usize, model: &mut Model, rng: &mut StdRng, all_cards: &
             let known = bank.find_card(&card(k)).is_ok() || bank.city_listing(&card(k)).unwrap().is_some();
             let m = 30 * rng.random_range(1..=8);
             let sorting = bank.find_activity("垃圾分类督导").unwrap().0;
-            if let Some(done) = agree(known, bank.deposit(&who, None, &deposit(k, sorting, m)), "deposit") {
+            if let Some(done) = agree(
+                known,
+                bank.execute(&who, &Op::Deposit(deposit(k, sorting, m)), Mode::commit(None)),
+                "deposit",
+            ) {
                 model.book(c, done.events.last().unwrap().seq(), vec![(k.clone(), i64::from(m))]);
             }
         }
@@ -91,7 +95,11 @@ fn step(bank: &Bank, c: usize, model: &mut Model, rng: &mut StdRng, all_cards: &
             let k = local[rng.random_range(0..local.len())];
             let rice = bank.find_reward("大米").unwrap().id;
             let r = Redemption { card: card(k), reward: rice, qty: 1 };
-            if let Some(done) = agree(model.held(c, k) >= 60, bank.redeem(&who, None, &r), "redeem") {
+            if let Some(done) = agree(
+                model.held(c, k) >= 60,
+                bank.execute(&who, &Op::Redeem(r.clone()), Mode::commit(None)),
+                "redeem",
+            ) {
                 model.book(c, done.first_seq(), vec![(k.clone(), -60)]);
             }
         }
@@ -101,7 +109,11 @@ fn step(bank: &Bank, c: usize, model: &mut Model, rng: &mut StdRng, all_cards: &
                 return;
             }
             let t = Transfer { from: card(a), to: card(b), minutes: Minutes::new(30), note: String::new() };
-            if let Some(done) = agree(model.held(c, a) >= 30, bank.transfer(&who, None, &t), "transfer") {
+            if let Some(done) = agree(
+                model.held(c, a) >= 30,
+                bank.execute(&who, &Op::Transfer(t.clone()), Mode::commit(None)),
+                "transfer",
+            ) {
                 model.book(c, done.first_seq(), vec![(a.clone(), -30), (b.clone(), 30)]);
             }
         }
@@ -114,7 +126,11 @@ fn step(bank: &Bank, c: usize, model: &mut Model, rng: &mut StdRng, all_cards: &
             let i = open[rng.random_range(0..open.len())];
             let e = &model.entries[c][i];
             let valid = e.effects.iter().all(|(k, d)| model.held(c, k) - d >= 0);
-            let got = bank.reverse(&who, None, e.seq, "录错");
+            let got = bank.execute(
+                &who,
+                &Op::Reverse(Reversal { target: e.seq, reason: "录错".to_string() }),
+                Mode::commit(None),
+            );
             if matches!(&got, Err(BankError::Rule(Rule::InsufficientBalance { .. }))) && valid {
                 panic!("reversal of #{} refused though the model holds enough", e.seq);
             }

@@ -8,7 +8,7 @@ use crate::pg;
 
 use city::*;
 use common::*;
-use hourbank::bank::Bank;
+use hourbank::bank::{Bank, Mode, Op};
 use hourbank::domain::EventKind;
 
 /// `hourbank sync` at `store` through the service at `service` (shares kept at the counter).
@@ -80,7 +80,7 @@ fn a_lost_counter_is_rebuilt_from_the_city_and_carries_on_its_own_chain() {
     let bank = Bank::open(&rebuilt).unwrap();
     assert!(bank.city_catch_up().unwrap().is_none());
     let sorting = bank.find_activity("垃圾分类督导").unwrap().0;
-    bank.deposit(&admin(), None, &deposit("JH000001", sorting, 60)).unwrap();
+    bank.execute(&admin(), &Op::Deposit(deposit("JH000001", sorting, 60)), Mode::commit(None)).unwrap();
     drop(bank);
     let (code, out, err) = sync_via(&rebuilt, &url(&service));
     assert_eq!(code, 0, "{out}{err}");

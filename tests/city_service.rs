@@ -9,7 +9,7 @@ use crate::pg;
 
 use city::*;
 use common::*;
-use hourbank::bank::Bank;
+use hourbank::bank::{Bank, Mode, Op};
 use hourbank::city::service::{self, ServeOptions};
 use hourbank::city::wire::{self, PushRequest};
 use hourbank::city::{CityClient, ClientError, PushError};
@@ -41,7 +41,7 @@ fn a_with_ten_hours_and_b(
         let bank = Bank::open(&a).unwrap();
         register(&bank, "JH000001", "陈华佩");
         let sorting = bank.find_activity("垃圾分类督导").unwrap().0;
-        bank.deposit(&admin(), None, &deposit("JH000001", sorting, 600)).unwrap();
+        bank.execute(&admin(), &Op::Deposit(deposit("JH000001", sorting, 600)), Mode::commit(None)).unwrap();
         if rice_at_a {
             reward(&bank, "大米", 1, Some(100));
         }
@@ -294,7 +294,8 @@ fn two_service_instances_on_one_database_serve_the_same_counters() {
     CityClient::new(&url(&one), &bank).unwrap().push(&bank).unwrap();
     let sorting = bank.find_activity("垃圾分类督导").unwrap().0;
     for i in 0..3 {
-        bank.deposit(&admin(), None, &deposit("JH000001", sorting, 40 + i)).unwrap();
+        bank.execute(&admin(), &Op::Deposit(deposit("JH000001", sorting, 40 + i)), Mode::commit(None))
+            .unwrap();
         let via = if i % 2 == 0 { &two } else { &one };
         let pushed = CityClient::new(&url(via), &bank).unwrap().push(&bank).unwrap();
         assert_eq!(pushed.to, bank.last_seq().unwrap(), "through instance {}", i % 2 + 1);

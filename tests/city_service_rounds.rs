@@ -10,7 +10,7 @@ use crate::pg;
 
 use city::*;
 use common::*;
-use hourbank::bank::Bank;
+use hourbank::bank::{Bank, Mode, Op};
 use hourbank::city::wire::{self, CounterEntry, Counters};
 use hourbank::city::{CityClient, ServiceSync};
 use hourbank::domain::Minutes;
@@ -108,7 +108,7 @@ fn an_idle_round_is_one_request_and_a_round_after_others_moved_is_too() {
     // Two counters record and push; the next idle round pulls both in one request.
     for (sync, bank) in syncs.iter_mut().zip(&banks).skip(1) {
         let sorting = bank.find_activity("垃圾分类督导").unwrap().0;
-        bank.deposit(&admin(), None, &deposit("JH000001", sorting, 45)).unwrap();
+        bank.execute(&admin(), &Op::Deposit(deposit("JH000001", sorting, 45)), Mode::commit(None)).unwrap();
         sync.sync(bank, keep).unwrap();
     }
     let before = requests(&db.url, "JH-D-01");

@@ -5,7 +5,7 @@
 use crate::common;
 
 use common::*;
-use hourbank::bank::Bank;
+use hourbank::bank::{Bank, Mode, Op};
 use hourbank::domain::CounterCode;
 
 fn size(path: &std::path::Path) -> u64 {
@@ -26,7 +26,12 @@ fn b_with_a_copy(dir: &std::path::Path) -> (std::path::PathBuf, u64) {
     for i in 0..200 {
         register(&a, &format!("JH{:06}", 1000 + i), "志愿者");
         for _ in 0..10 {
-            a.deposit(&admin(), None, &deposit(&format!("JH{:06}", 1000 + i), sorting, 30)).unwrap();
+            a.execute(
+                &admin(),
+                &Op::Deposit(deposit(&format!("JH{:06}", 1000 + i), sorting, 30)),
+                Mode::commit(None),
+            )
+            .unwrap();
         }
     }
     let rows: Vec<(u64, Vec<u8>)> = a.stored_events_from(1).map(Result::unwrap).collect();
@@ -34,7 +39,7 @@ fn b_with_a_copy(dir: &std::path::Path) -> (std::path::PathBuf, u64) {
     let b = init_in(&b_store);
     register(&b, "JH000001", "陈华佩");
     let b_sorting = activity(&b, "垃圾分类督导");
-    b.deposit(&admin(), None, &deposit("JH000001", b_sorting, 90)).unwrap();
+    b.execute(&admin(), &Op::Deposit(deposit("JH000001", b_sorting, 90)), Mode::commit(None)).unwrap();
     b.apply_remote("JH-A-01", &rows).unwrap();
     // The directory taken (position 1): what lets a sync drop the copy.
     b.apply_city_directory(1, &[]).unwrap();
@@ -69,7 +74,7 @@ fn dropping_the_copy_gives_its_space_back_at_the_next_open() {
     let b = Bank::open(&b_store).unwrap();
     assert_eq!(card_minutes(&b), 90);
     let sorting = b.find_activity("垃圾分类督导").unwrap().0;
-    b.deposit(&admin(), None, &deposit("JH000001", sorting, 30)).unwrap();
+    b.execute(&admin(), &Op::Deposit(deposit("JH000001", sorting, 30)), Mode::commit(None)).unwrap();
 }
 
 fn copy_dir(from: &std::path::Path, to: &std::path::Path) {

@@ -13,7 +13,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use common::*;
-use hourbank::bank::{Bank, BankError, BatchDeposit, Deposit, Redemption, Transfer};
+use hourbank::bank::{Bank, BankError, BatchDeposit, Deposit, Mode, Op, Redemption, Transfer};
 use hourbank::domain::{CardNo, Minutes, Origin};
 use hourbank::store::Committed;
 use rand::rngs::StdRng;
@@ -31,42 +31,46 @@ fn submit(bank: &Bank, n: u64, op_id: &str) -> Result<Committed, BankError> {
     let activity = bank.find_activity("入户宣传")?.0;
     let v = card_of(rng.random_range(0..VOLUNTEERS));
     match rng.random_range(0..10) {
-        0..=4 => bank.deposit(
+        0..=4 => bank.execute(
             &admin(),
-            Some(op_id),
-            &Deposit {
+            &Op::Deposit(Deposit {
                 card: v,
                 activity,
                 minutes: Minutes::new(rng.random_range(30..240)),
                 served_on: None,
                 note: String::new(),
-            },
+            }),
+            Mode::commit(Some(op_id)),
         ),
         5 | 6 => {
             let mut cards: Vec<CardNo> = (0..VOLUNTEERS).map(card_of).collect();
             cards.truncate(rng.random_range(2..VOLUNTEERS));
-            bank.deposit_batch(
+            bank.execute(
                 &admin(),
-                Some(op_id),
-                &BatchDeposit {
+                &Op::DepositBatch(BatchDeposit {
                     cards,
                     activity,
                     minutes: Minutes::new(60),
                     served_on: None,
                     note: String::new(),
-                },
+                }),
+                Mode::commit(Some(op_id)),
             )
         }
         7 | 8 => {
             let reward = bank.find_reward("洗衣液")?.id;
-            bank.redeem(&admin(), Some(op_id), &Redemption { card: v, reward, qty: 1 })
+            bank.execute(
+                &admin(),
+                &Op::Redeem(Redemption { card: v, reward, qty: 1 }),
+                Mode::commit(Some(op_id)),
+            )
         }
         _ => {
             let to = card_of(rng.random_range(0..VOLUNTEERS));
-            bank.transfer(
+            bank.execute(
                 &admin(),
-                Some(op_id),
-                &Transfer { from: v, to, minutes: Minutes::new(30), note: String::new() },
+                &Op::Transfer(Transfer { from: v, to, minutes: Minutes::new(30), note: String::new() }),
+                Mode::commit(Some(op_id)),
             )
         }
     }

@@ -12,7 +12,7 @@ use crate::common;
 use std::collections::{BTreeMap, BTreeSet};
 
 use common::*;
-use hourbank::bank::{Bank, CityGrant, Redemption, shortfall};
+use hourbank::bank::{Bank, CityGrant, Commit, Mode, Op as BankOp, Redemption, shortfall};
 use hourbank::domain::{EventKind, Minutes};
 use proptest::prelude::*;
 
@@ -100,14 +100,19 @@ impl City {
             Op::Deposit { at, card, minutes } => {
                 let bank = &self.banks[at];
                 let sorting = bank.find_activity("垃圾分类督导").unwrap().0;
-                bank.deposit(&admin(), None, &deposit(CARDS[card], sorting, minutes)).unwrap();
+                bank.execute(
+                    &admin(),
+                    &BankOp::Deposit(deposit(CARDS[card], sorting, minutes)),
+                    Mode::commit(None),
+                )
+                .unwrap();
                 self.deposited += u64::from(minutes);
             }
             Op::Redeem { at, card, qty, crash } => {
                 let r = Redemption { card: common::card(CARDS[card]), reward: self.rice[at], qty };
                 let minutes = u64::from(qty) * 10;
                 let bank = &self.banks[at];
-                let e = match bank.redeem(&admin(), None, &r) {
+                let e = match bank.execute(&admin(), &BankOp::Redeem(r.clone()), Mode::commit(None)) {
                     Ok(_) => {
                         self.redeemed += minutes;
                         return;
@@ -133,7 +138,12 @@ impl City {
                     return; // granted on the server, never committed here: in transit
                 }
                 let grant = CityGrant { id, card: r.card.clone(), minutes: Minutes::new(asked as u32) };
-                bank.redeem_funded(&admin(), None, &r, Some(&grant)).unwrap();
+                bank.execute(
+                    &admin(),
+                    &BankOp::Redeem(r.clone()),
+                    Mode::Commit(Commit { op_id: None, grant: Some(&grant), day_elsewhere: 0 }),
+                )
+                .unwrap();
                 self.redeemed += minutes;
             }
             Op::Sync { at, push_fails } => {

@@ -7,7 +7,7 @@ use crate::common;
 use std::path::{Path, PathBuf};
 
 use common::*;
-use hourbank::bank::Bank;
+use hourbank::bank::{Bank, Mode, Op};
 
 const COPY: &str = "journal.copy";
 
@@ -24,7 +24,12 @@ fn store_with_events() -> (tempfile::TempDir, PathBuf, Vec<u8>) {
         let sorting = activity(&bank, "垃圾分类督导");
         for i in 0..20 {
             register(&bank, &format!("JH{i:06}"), "陈华佩");
-            bank.deposit(&admin(), None, &deposit(&format!("JH{i:06}"), sorting, 30 + i)).unwrap();
+            bank.execute(
+                &admin(),
+                &Op::Deposit(deposit(&format!("JH{i:06}"), sorting, 30 + i)),
+                Mode::commit(None),
+            )
+            .unwrap();
         }
     }
     let copy = std::fs::read(store.join(COPY)).expect("the copy exists");
@@ -72,7 +77,7 @@ fn the_copy_follows_every_commit() {
     let (dir, store, copy) = store_with_events();
     let bank = reopen(&store);
     let campaign = activity(&bank, "入户宣传");
-    bank.deposit(&admin(), None, &deposit("JH000003", campaign, 45)).unwrap();
+    bank.execute(&admin(), &Op::Deposit(deposit("JH000003", campaign, 45)), Mode::commit(None)).unwrap();
     let grown = std::fs::read(store.join(COPY)).unwrap();
     assert!(grown.len() > copy.len() && grown.starts_with(&copy));
     assert_eq!(record_starts(&grown).len() as u64, bank.store().head().unwrap().next_seq - 1);

@@ -7,7 +7,7 @@
 use crate::common;
 
 use common::*;
-use hourbank::bank::Bank;
+use hourbank::bank::{Bank, Mode, Op, Reversal};
 use hourbank::domain::Minutes;
 
 /// A store with every movement a counter records: deposits (one old enough to expire), a
@@ -29,7 +29,12 @@ fn every_kind() -> (tempfile::TempDir, std::path::PathBuf) {
     assert!(expired.contains("expired: 3 h from 1 volunteers"), "{expired}");
     let bank = Bank::open(&s).unwrap();
     // The expiry was a mistake.
-    bank.reverse(&admin(), None, bank.last_seq().unwrap(), "误操作").unwrap();
+    bank.execute(
+        &admin(),
+        &Op::Reverse(Reversal { target: bank.last_seq().unwrap(), reason: "误操作".to_string() }),
+        Mode::commit(None),
+    )
+    .unwrap();
     bank.release_to_city(&admin(), Minutes::ZERO, None).unwrap();
     (dir, s)
 }

@@ -13,7 +13,8 @@ use std::sync::OnceLock;
 
 use common::*;
 use hourbank::bank::{
-    Adjustment, Bank, BatchDeposit, Deposit, Donation, PoolGrant, Redemption, Transfer, VolunteerForm,
+    Adjustment, Bank, BatchDeposit, Deposit, Donation, Mode, Op as BankOp, PoolGrant, Redemption, Reversal,
+    Transfer, VolunteerForm,
 };
 use hourbank::domain::{Actor, Day, Minutes, Name, Rounding, Rules, StaffId};
 use proptest::prelude::*;
@@ -529,10 +530,9 @@ fn run(bank: &Bank, op: &Op, ids: (u64, [u64; 2]), seqs: &mut Vec<u64>, model: &
             bank.register_volunteer(&admin(), None, &form).map(|e| vec![e.seq()])
         }
         Op::Deposit(i, m, age, by_staff) => bank
-            .deposit(
+            .execute(
                 &if *by_staff { Actor::Staff(StaffId::parse("S02").unwrap()) } else { admin() },
-                None,
-                &Deposit {
+                &BankOp::Deposit(Deposit {
                     card: c(*i),
                     activity,
                     minutes: Minutes::new(*m),
@@ -541,42 +541,61 @@ fn run(bank: &Bank, op: &Op, ids: (u64, [u64; 2]), seqs: &mut Vec<u64>, model: &
                             - chrono::Days::new(AGES[*age] as u64),
                     )),
                     note: String::new(),
-                },
+                }),
+                Mode::commit(None),
             )
             .map(|x| x.events.iter().map(|e| e.seq()).collect()),
         Op::Batch(cards, m) => bank
-            .deposit_batch(
+            .execute(
                 &admin(),
-                None,
-                &BatchDeposit {
+                &BankOp::DepositBatch(BatchDeposit {
                     cards: cards.iter().map(|i| c(*i)).collect(),
                     activity,
                     minutes: Minutes::new(*m),
                     served_on: None,
                     note: String::new(),
-                },
+                }),
+                Mode::commit(None),
             )
             .map(|x| x.events.iter().map(|e| e.seq()).collect()),
         Op::Redeem(i, r, q) => bank
-            .redeem(&admin(), None, &Redemption { card: c(*i), reward: rewards[*r], qty: *q })
+            .execute(
+                &admin(),
+                &BankOp::Redeem(Redemption { card: c(*i), reward: rewards[*r], qty: *q }),
+                Mode::commit(None),
+            )
             .map(|x| x.events.iter().map(|e| e.seq()).collect()),
         Op::Transfer(a, b, m) => bank
-            .transfer(
+            .execute(
                 &admin(),
-                None,
-                &Transfer { from: c(*a), to: c(*b), minutes: Minutes::new(*m), note: String::new() },
+                &BankOp::Transfer(Transfer {
+                    from: c(*a),
+                    to: c(*b),
+                    minutes: Minutes::new(*m),
+                    note: String::new(),
+                }),
+                Mode::commit(None),
             )
             .map(|x| x.events.iter().map(|e| e.seq()).collect()),
         Op::Adjust(i, credit, m) => bank
-            .adjust(
+            .execute(
                 &admin(),
-                None,
-                &Adjustment { card: c(*i), credit: *credit, minutes: Minutes::new(*m), reason: "r".into() },
+                &BankOp::Adjust(Adjustment {
+                    card: c(*i),
+                    credit: *credit,
+                    minutes: Minutes::new(*m),
+                    reason: "r".into(),
+                }),
+                Mode::commit(None),
             )
             .map(|x| x.events.iter().map(|e| e.seq()).collect()),
         Op::Restock(r, q) => bank.restock(&admin(), None, rewards[*r], *q).map(|e| vec![e.seq()]),
         Op::Reverse(k) => bank
-            .reverse(&admin(), None, model.reverse_target(*k), "r")
+            .execute(
+                &admin(),
+                &BankOp::Reverse(Reversal { target: model.reverse_target(*k), reason: "r".to_string() }),
+                Mode::commit(None),
+            )
             .map(|x| x.events.iter().map(|e| e.seq()).collect()),
         Op::Reopen => Ok(vec![]),
         Op::SetRules(choice) => {
@@ -588,13 +607,21 @@ fn run(bank: &Bank, op: &Op, ids: (u64, [u64; 2]), seqs: &mut Vec<u64>, model: &
                 .map(|x| x.events.iter().map(|e| e.seq()).collect())
         }
         Op::Donate(i, m) => bank
-            .donate(&admin(), None, &Donation { card: c(*i), minutes: Minutes::new(*m), note: String::new() })
+            .execute(
+                &admin(),
+                &BankOp::Donate(Donation { card: c(*i), minutes: Minutes::new(*m), note: String::new() }),
+                Mode::commit(None),
+            )
             .map(|x| x.events.iter().map(|e| e.seq()).collect()),
         Op::Grant(i, m, by_staff) => bank
-            .grant_from_pool(
+            .execute(
                 &if *by_staff { Actor::Staff(StaffId::parse("S02").unwrap()) } else { admin() },
-                None,
-                &PoolGrant { card: c(*i), minutes: Minutes::new(*m), reason: "独居老人".into() },
+                &BankOp::GrantFromPool(PoolGrant {
+                    card: c(*i),
+                    minutes: Minutes::new(*m),
+                    reason: "独居老人".into(),
+                }),
+                Mode::commit(None),
             )
             .map(|x| x.events.iter().map(|e| e.seq()).collect()),
         Op::Expire => {

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use common::*;
-use hourbank::bank::{Bank, NewReward, NewStaff, Redemption, VolunteerForm};
+use hourbank::bank::{Bank, Mode, NewReward, NewStaff, Op, Redemption, Reversal, VolunteerForm};
 use hourbank::domain::{Actor, Day, Minutes, Name, RewardKind, Role, StaffId};
 use hourbank::report::{self, Month};
 
@@ -142,7 +142,13 @@ fn seed() -> (tempfile::TempDir, Bank, Truth, Day) {
                 0..=5 => {
                     let a = (lcg(&mut rng) as usize) % ACTIVITIES.len();
                     let minutes = 15 * (1 + lcg(&mut rng) % 16);
-                    let c = bank.deposit(who, None, &deposit(&card, activities[a], minutes as u32)).unwrap();
+                    let c = bank
+                        .execute(
+                            who,
+                            &Op::Deposit(deposit(&card, activities[a], minutes as u32)),
+                            Mode::commit(None),
+                        )
+                        .unwrap();
                     let t = truth.daily_staff.entry((d, who.to_string())).or_default();
                     t[0] += 1;
                     t[1] += minutes;
@@ -171,7 +177,7 @@ fn seed() -> (tempfile::TempDir, Bank, Truth, Day) {
                         continue;
                     }
                     let r = Redemption { card: common::card(&card), reward: id, qty: qty as u32 };
-                    let c = bank.redeem(who, None, &r).unwrap();
+                    let c = bank.execute(who, &Op::Redeem(r.clone()), Mode::commit(None)).unwrap();
                     *balances.get_mut(&card).unwrap() -= minutes;
                     let t = truth.daily_staff.entry((d, who.to_string())).or_default();
                     t[2] += 1;
@@ -199,7 +205,12 @@ fn seed() -> (tempfile::TempDir, Bank, Truth, Day) {
                     if balances.get(&dep.card).copied().unwrap_or(0) < dep.minutes {
                         continue;
                     }
-                    bank.reverse(&admin(), None, dep.seq, "录错").unwrap();
+                    bank.execute(
+                        &admin(),
+                        &Op::Reverse(Reversal { target: dep.seq, reason: "录错".to_string() }),
+                        Mode::commit(None),
+                    )
+                    .unwrap();
                     *balances.get_mut(&dep.card).unwrap() -= dep.minutes;
                     let t = truth.daily_staff.entry((d, admin().to_string())).or_default();
                     t[4] += 1;
@@ -212,7 +223,12 @@ fn seed() -> (tempfile::TempDir, Bank, Truth, Day) {
                 }
                 _ => {
                     let Some(r) = redemptions.pop() else { continue };
-                    bank.reverse(&admin(), None, r.seq, "退货").unwrap();
+                    bank.execute(
+                        &admin(),
+                        &Op::Reverse(Reversal { target: r.seq, reason: "退货".to_string() }),
+                        Mode::commit(None),
+                    )
+                    .unwrap();
                     *balances.entry(r.card).or_default() += r.minutes;
                     let t = truth.daily_staff.entry((d, admin().to_string())).or_default();
                     t[4] += 1;

@@ -4,7 +4,7 @@
 use crate::common;
 
 use common::*;
-use hourbank::bank::Bank;
+use hourbank::bank::{Bank, Mode, Op};
 use hourbank::domain::{Actor, EventKind, Minutes, Name, Role, StaffId};
 
 fn ok(store: &std::path::Path, args: &[&str]) -> String {
@@ -117,14 +117,16 @@ fn a_deposit_over_the_threshold_by_staff_waits_and_an_admin_decides_on_the_comma
         bank.change_rules(&admin(), None, &rules).unwrap();
         let a = bank.find_activity("入户宣传").unwrap().0;
         let by_staff = Actor::Staff(StaffId::parse("S01").unwrap());
-        let small = bank.deposit(&by_staff, None, &deposit("JH000001", a, 120)).unwrap();
+        let small =
+            bank.execute(&by_staff, &Op::Deposit(deposit("JH000001", a, 120)), Mode::commit(None)).unwrap();
         assert!(matches!(small.events[0].kind(), EventKind::Deposited { .. }));
         for card in ["JH000001", "JH000002"] {
-            let c = bank.deposit(&by_staff, None, &deposit(card, a, 300)).unwrap();
+            let c = bank.execute(&by_staff, &Op::Deposit(deposit(card, a, 300)), Mode::commit(None)).unwrap();
             assert!(matches!(c.events[0].kind(), EventKind::DepositHeld { .. }));
         }
         // An admin's own deposit is its approval.
-        let c = bank.deposit(&admin(), None, &deposit("JH000002", a, 300)).unwrap();
+        let c =
+            bank.execute(&admin(), &Op::Deposit(deposit("JH000002", a, 300)), Mode::commit(None)).unwrap();
         assert!(matches!(c.events[0].kind(), EventKind::Deposited { .. }));
     }
     assert_eq!(balance_of(&s, "JH000001"), 120);
@@ -248,11 +250,14 @@ fn a_held_deposit_keeps_its_place_under_the_day_cap_and_can_be_approved() {
         bank.change_rules(&admin(), None, &rules).unwrap();
         let a = bank.find_activity("入户宣传").unwrap().0;
         let by_staff = Actor::Staff(StaffId::parse("S01").unwrap());
-        let held = bank.deposit(&by_staff, None, &deposit("JH000001", a, 6 * 60)).unwrap();
+        let held = bank
+            .execute(&by_staff, &Op::Deposit(deposit("JH000001", a, 6 * 60)), Mode::commit(None))
+            .unwrap();
         assert!(matches!(held.events[0].kind(), EventKind::DepositHeld { .. }));
-        let crowding = bank.deposit(&by_staff, None, &deposit("JH000001", a, 5 * 60));
+        let crowding =
+            bank.execute(&by_staff, &Op::Deposit(deposit("JH000001", a, 5 * 60)), Mode::commit(None));
         assert!(crowding.is_err(), "5 h more would leave the held 6 h no room: {crowding:?}");
-        bank.deposit(&by_staff, None, &deposit("JH000001", a, 2 * 60)).unwrap();
+        bank.execute(&by_staff, &Op::Deposit(deposit("JH000001", a, 2 * 60)), Mode::commit(None)).unwrap();
         held.first_seq().to_string()
     };
     ok(&s, &["approvals", "approve", &held, "--reason", "签到表已核对"]);

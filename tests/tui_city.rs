@@ -8,7 +8,7 @@ use crate::common;
 use crate::counter;
 
 use counter::Counter;
-use hourbank::bank::Bank;
+use hourbank::bank::{Bank, Mode, Op};
 use hourbank::city::SyncStatus;
 use hourbank::domain::{CounterCode, Minutes};
 use hourbank::tui::app::Msg;
@@ -28,7 +28,8 @@ fn counter_in_a_city_at(lang: Lang, url: Option<&str>) -> Counter {
     a.set_counter_code(&common::admin(), None, &CounterCode::parse("JH-A-01").unwrap()).unwrap();
     common::register(&a, "JH000001", "陈华佩");
     let sorting = common::activity(&a, "垃圾分类督导");
-    a.deposit(&common::admin(), None, &common::deposit("JH000001", sorting, 1200)).unwrap();
+    a.execute(&common::admin(), &Op::Deposit(common::deposit("JH000001", sorting, 1200)), Mode::commit(None))
+        .unwrap();
     a.release_to_city(&common::admin(), Minutes::ZERO, None).unwrap();
     let rows: Vec<(u64, Vec<u8>)> = a.stored_events_from(1).map(Result::unwrap).collect();
     let b: std::sync::Arc<Bank> = c.bank();
@@ -240,9 +241,7 @@ fn a_redemption_from_the_pool_asks_off_the_screen_and_esc_leaves() {
             panic!("one commit asked of the city: {:?}", c.asked);
         };
         let ticket = *ticket;
-        assert!(
-            matches!(work, hourbank::tui::screens::spend::CityWork::Spend(hourbank::city::Spend::Redeem(r)) if r.qty == 1)
-        );
+        assert!(matches!(work, hourbank::bank::Op::Redeem(r) if r.qty == 1));
         assert_eq!(c.bank().last_seq().unwrap(), before, "nothing saved before the city answers");
         // Keys wait; the answer comes to the screen that waits for it.
         c.key(crossterm::event::KeyCode::Up).enter();

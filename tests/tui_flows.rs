@@ -2,6 +2,7 @@
 //! asked afterwards what really happened.
 
 use crate::counter;
+use hourbank::bank::{Mode, Op};
 
 use counter::Counter;
 use crossterm::event::KeyCode;
@@ -775,7 +776,7 @@ fn an_admin_expires_old_hours_from_the_rules_tab_after_seeing_the_dry_run() {
         served_on: Some(hourbank::domain::Day::parse("2024-05-01").unwrap()),
         note: String::new(),
     };
-    bank.deposit(&cli, None, &old).unwrap();
+    bank.execute(&cli, &Op::Deposit(old.clone()), Mode::commit(None)).unwrap();
     let before = balance(&c, "JH000003");
     c.login("A01", "1234").key(KeyCode::F(8));
     for _ in 0..3 {
@@ -871,7 +872,12 @@ fn the_saved_number_shows_whole_at_80_columns() {
             served_on: None,
             note: String::new(),
         };
-        bank.deposit_batch(&hourbank::domain::Actor::Cli("test".into()), None, &batch).unwrap();
+        bank.execute(
+            &hourbank::domain::Actor::Cli("test".into()),
+            &Op::DepositBatch(batch.clone()),
+            Mode::commit(None),
+        )
+        .unwrap();
     }
     // And a staff member with a long name.
     let long = hourbank::bank::NewStaff {
@@ -1025,7 +1031,12 @@ fn history_lines_are_dated_when_recorded_with_the_service_date_beside() {
         served_on: Some(hourbank::domain::Day::parse("2026-10-02").unwrap()),
         note: String::new(),
     };
-    bank.deposit(&hourbank::domain::Actor::Cli("test".into()), None, &late).unwrap();
+    bank.execute(
+        &hourbank::domain::Actor::Cli("test".into()),
+        &Op::Deposit(late.clone()),
+        Mode::commit(None),
+    )
+    .unwrap();
     c.login("S01", "5678").typed("JH000001").enter();
     let page = c.render(120, 40);
     let newest = page.lines().find(|l| l.contains("[served 10-02]")).unwrap_or_else(|| panic!("{page}"));

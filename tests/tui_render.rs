@@ -6,6 +6,7 @@
 //! no other test in this binary may run beside that.
 
 use crate::counter;
+use hourbank::bank::{Mode, Op};
 
 use counter::Counter;
 use crossterm::event::KeyCode;
@@ -40,7 +41,12 @@ fn history(c: &mut Counter) {
                 served_on: None,
                 note: String::new(),
             };
-            bank.deposit(&hourbank::domain::Actor::Cli("test".into()), None, &d).unwrap();
+            bank.execute(
+                &hourbank::domain::Actor::Cli("test".into()),
+                &Op::Deposit(d.clone()),
+                Mode::commit(None),
+            )
+            .unwrap();
         }
         c.clock.advance(months_ago * 30 * 86_400);
     }

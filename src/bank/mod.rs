@@ -10,6 +10,7 @@ mod counter_key;
 mod directory;
 mod import;
 mod login;
+mod op;
 mod ops;
 mod pepper;
 mod plan;
@@ -49,10 +50,13 @@ pub use counter_key::{
 pub use directory::{DirectoryRow, directory_row, registered_volunteer};
 pub use import::{ImportError, ImportSummary, RowError};
 pub use login::LoginError;
+pub use op::{
+    Adjustment, BatchDeposit, Commit, Deposit, Donation, Mode, Op, PoolGrant, Redemption, Reversal, Transfer,
+};
 pub use ops::*;
 pub use pepper::{PepperNote, backup_key, pepper_path};
 pub use plan::CityGrant;
-pub use pool::{Donation, PoolGrant, PoolLine, PoolView, pool_change};
+pub use pool::{PoolLine, PoolView, pool_change};
 pub use query::*;
 pub use restore::{Provenance, RecoverReport, RestoreReport, recover, restore, restore_records};
 pub use rules::{Expiry, ExpiryPlan, HeldDeposit};

@@ -3,26 +3,8 @@
 //! of its own inside the journal: `Donated` and `PoolGranted` entries, reversible like the
 //! others, and a balance that never goes below zero (checked in `domain::ledger::apply`).
 
-use serde::Serialize;
-
-use super::plan::{capped, card_owner, read, rule};
-use super::{Bank, BankError, Need, require};
-use crate::domain::{Actor, CardNo, EventKind, LedgerStore, Minutes, Pool, Rule, Timestamp, VolunteerId};
-use crate::store::{Committed, Pending};
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Donation {
-    pub card: CardNo,
-    pub minutes: Minutes,
-    pub note: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PoolGrant {
-    pub card: CardNo,
-    pub minutes: Minutes,
-    pub reason: String,
-}
+use super::{Bank, BankError};
+use crate::domain::{EventKind, Pool, Timestamp, VolunteerId};
 
 /// One entry that moved pool hours: `delta` is the change to the pool (a donation adds, a grant
 /// takes; a reversal undoes either).
@@ -45,90 +27,6 @@ pub struct PoolView {
 }
 
 impl Bank {
-    /// A volunteer gives hours to the pool: at the counter (staff, for the volunteer in front
-    /// of them), at the kiosk (the volunteer, after their PIN) or from the command line.
-    pub fn donate(&self, who: &Actor, op: Option<&str>, d: &Donation) -> Result<Committed, BankError> {
-        self.donate_or_preview(who, op, d, None, false)
-    }
-
-    /// [`Bank::donate`] giving hours the city pool granted to the donor for it.
-    pub fn donate_funded(
-        &self,
-        who: &Actor,
-        op: Option<&str>,
-        d: &Donation,
-        grant: Option<&super::CityGrant>,
-    ) -> Result<Committed, BankError> {
-        self.donate_or_preview(who, op, d, grant, false)
-    }
-
-    /// What [`Bank::donate`] would do now, nothing written (the confirm step's dry run).
-    pub fn preview_donation(&self, who: &Actor, d: &Donation) -> Result<Committed, BankError> {
-        self.donate_or_preview(who, None, d, None, true)
-    }
-
-    fn donate_or_preview(
-        &self,
-        who: &Actor,
-        op: Option<&str>,
-        d: &Donation,
-        grant: Option<&super::CityGrant>,
-        preview: bool,
-    ) -> Result<Committed, BankError> {
-        let note = crate::domain::parse_text(&d.note, crate::domain::MAX_NOTE_CHARS)?;
-        let plan = |view: &crate::store::TxView<'_>| {
-            // A volunteer at the kiosk gives their own hours; the kiosk knows whose card it is.
-            if *who != Actor::SelfService {
-                require(view, who, Need::Staff, "record a donation")?;
-            }
-            let mut events = super::plan::funding(view, grant)?;
-            let (volunteer, _) = card_owner(view, &d.card, false)?;
-            let minutes = capped(view, d.minutes)?;
-            events.push(Pending::from(EventKind::Donated { volunteer, minutes, note: note.clone() }));
-            Ok(events)
-        };
-        self.run_or_preview(who, op, "donate", d, plan, preview)
-    }
-
-    /// An admin grants pool hours to a person in need, with the reason.
-    pub fn grant_from_pool(
-        &self,
-        who: &Actor,
-        op: Option<&str>,
-        g: &PoolGrant,
-    ) -> Result<Committed, BankError> {
-        self.grant_or_preview(who, op, g, false)
-    }
-
-    /// What [`Bank::grant_from_pool`] would do now, nothing written.
-    pub fn preview_grant(&self, who: &Actor, g: &PoolGrant) -> Result<Committed, BankError> {
-        self.grant_or_preview(who, None, g, true)
-    }
-
-    fn grant_or_preview(
-        &self,
-        who: &Actor,
-        op: Option<&str>,
-        g: &PoolGrant,
-        preview: bool,
-    ) -> Result<Committed, BankError> {
-        let reason = crate::domain::parse_reason(&g.reason)?;
-        let plan = |view: &crate::store::TxView<'_>| {
-            require(view, who, Need::Admin, "grant hours from the donation pool")?;
-            let (volunteer, _) = card_owner(view, &g.card, true)?;
-            let minutes = capped(view, g.minutes)?;
-            let pool = read(view.pool())?;
-            if pool.balance() < u64::from(minutes.get()) {
-                return Err(rule(Rule::InsufficientPool {
-                    pool: crate::domain::ledger::clamp_minutes(pool.balance()),
-                    needed: minutes,
-                }));
-            }
-            Ok(vec![Pending::from(EventKind::PoolGranted { volunteer, minutes, reason: reason.clone() })])
-        };
-        self.run_or_preview(who, op, "grant", g, plan, preview)
-    }
-
     /// The pool's totals, as stored (one read).
     pub fn pool(&self) -> Result<Pool, BankError> {
         Ok(self.store.pool()?)

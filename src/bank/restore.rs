@@ -82,7 +82,7 @@ fn rebuild(
     }
     // A counter in a city may have written — and handed its shares to the pools, which other
     // counters then spent — after this journal ends: until it has fetched its own later
-    // events from the city, it spends nothing from its shares (see `city::spend`).
+    // events from the city, it spends nothing from its shares (see `city::execute`).
     if store.counter_code()?.is_some() {
         store.set_city_catch_up(Some(Timestamp::from_datetime(chrono::Utc::now())))?;
     }

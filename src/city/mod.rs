@@ -32,7 +32,7 @@ pub use push::{BATCH, PushError, Pushed};
 pub use report::{CityFigures, GroupMinutes, Period};
 pub use restore::{RestoreFromCityError, restore_from_city};
 pub use server::{CityError, Server};
-pub use spend::{CityLink, Spend, SpendError, deposit, spend};
+pub use spend::{CityLink, Reach, SpendError, execute, preview};
 pub use sync::{
     Background, ServiceSync, SyncError, SyncStatus, Synced, sync_url, sync_url_telling, with_retries,
 };

@@ -6,16 +6,18 @@
 
 use super::escrow::{GrantError, grant_id};
 use super::{CityError, Server};
-use crate::bank::{Bank, BankError, CityGrant, Committed, Donation, Redemption, Transfer, shortfall};
+use crate::bank::{Bank, BankError, CityGrant, Commit, Committed, Mode, Op, shortfall};
 use crate::domain::{Actor, CardNo, Minutes};
 
-/// An operation that takes hours from a card.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Spend {
-    Redeem(Redemption),
-    Transfer(Transfer),
-    Donate(Donation),
-    Reverse { target: u64, reason: String },
+/// The city server as a caller last saw it: what an operation short of hours here can do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// This counter does not sync.
+    None,
+    /// The last round reached the server (or none has ended yet): ask it for grants.
+    Online,
+    /// The last round could not reach it: only this counter's share can be spent.
+    Offline,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -50,55 +52,58 @@ pub enum SpendError {
     NoCity { card: String, share: u64, needed: u64 },
 }
 
-impl Spend {
-    /// The card whose hours it takes.
-    fn debtor(&self, bank: &Bank) -> Result<Option<CardNo>, BankError> {
-        Ok(match self {
-            Spend::Redeem(r) => Some(r.card.clone()),
-            Spend::Transfer(t) => Some(t.from.clone()),
-            Spend::Donate(d) => Some(d.card.clone()),
-            Spend::Reverse { target, .. } => bank.reversal_debtor(*target)?,
-        })
-    }
+/// The card whose hours `op` takes, when it takes any.
+fn debtor(bank: &Bank, op: &Op) -> Result<Option<CardNo>, BankError> {
+    Ok(match op {
+        Op::Redeem(r) => Some(r.card.clone()),
+        Op::Transfer(t) => Some(t.from.clone()),
+        Op::Donate(d) => Some(d.card.clone()),
+        Op::Reverse(r) => bank.reversal_debtor(r.target)?,
+        _ => None,
+    })
+}
 
-    /// The minutes it takes from the debtor, when that is plain from the request (a reward's
-    /// price times the quantity, a transfer's or donation's minutes): a share known to be short
-    /// goes to the pool at once instead of after a refused try.
-    fn minutes(&self, bank: &Bank) -> Option<u64> {
-        match self {
-            Spend::Redeem(r) => {
-                let reward = bank.reward(r.reward).ok()?;
-                Some(u64::from(reward.reward.cost.get()) * u64::from(r.qty))
-            }
-            Spend::Transfer(t) => Some(u64::from(t.minutes.get())),
-            Spend::Donate(d) => Some(u64::from(d.minutes.get())),
-            Spend::Reverse { .. } => None,
+/// The minutes `op` takes from its debtor, when that is plain from the request (a reward's
+/// price times the quantity, a transfer's or donation's minutes): a share known to be short
+/// goes to the pool at once instead of after a refused try.
+fn minutes(bank: &Bank, op: &Op) -> Option<u64> {
+    match op {
+        Op::Redeem(r) => {
+            let reward = bank.reward(r.reward).ok()?;
+            Some(u64::from(reward.reward.cost.get()) * u64::from(r.qty))
         }
+        Op::Transfer(t) => Some(u64::from(t.minutes.get())),
+        Op::Donate(d) => Some(u64::from(d.minutes.get())),
+        _ => None,
     }
+}
 
-    /// The cards it names: registered here first if only other counters know them.
-    fn cards(&self) -> Vec<CardNo> {
-        match self {
-            Spend::Redeem(r) => vec![r.card.clone()],
-            Spend::Transfer(t) => vec![t.from.clone(), t.to.clone()],
-            Spend::Donate(d) => vec![d.card.clone()],
-            Spend::Reverse { .. } => Vec::new(),
-        }
-    }
-
-    fn commit(
-        &self,
-        bank: &Bank,
-        who: &Actor,
-        op: Option<&str>,
-        grant: Option<&CityGrant>,
-    ) -> Result<Committed, BankError> {
-        match self {
-            Spend::Redeem(r) => bank.redeem_funded(who, op, r, grant),
-            Spend::Transfer(t) => bank.transfer_funded(who, op, t, grant),
-            Spend::Donate(d) => bank.donate_funded(who, op, d, grant),
-            Spend::Reverse { target, reason } => bank.reverse_funded(who, op, *target, reason, grant),
-        }
+/// What `op` would do now with the city as last seen (`reach`), nothing written, nothing
+/// asked: `Ok(0)` when this counter's share covers it, `Ok(m)` when `m` minutes would come from
+/// the card's city pool (which, as last pulled, holds them), or the refusal — the same decision
+/// [`execute`] takes with the pool's real answer. The counter's confirm step.
+pub fn preview(bank: &Bank, reach: Reach, who: &Actor, op: &Op) -> Result<u64, SpendError> {
+    let e = match bank.execute(who, op, Mode::Preview) {
+        Ok(_) => return Ok(0),
+        Err(e) => e,
+    };
+    let short = shortfall(&e).filter(|_| reach != Reach::None);
+    let (Some((share, needed)), Some(card)) = (short, debtor(bank, op)?) else {
+        // Not short, or a counter that does not sync: the ledger's own words, as the commit.
+        return Err(e.into());
+    };
+    let known = bank.city_balance(&card)?;
+    match reach {
+        Reach::None => Err(e.into()),
+        Reach::Offline => Err(SpendError::Offline {
+            card: card.to_string(),
+            share,
+            city: known.total(),
+            needed,
+            cause: String::new(),
+        }),
+        Reach::Online if needed - share <= known.pooled => Ok(needed - share),
+        Reach::Online => Err(SpendError::Short { card: card.to_string(), share, pool: known.pooled, needed }),
     }
 }
 
@@ -115,26 +120,41 @@ pub enum CityLink<'a> {
     None,
 }
 
-/// Commits `spend`, with a grant from the card's city pool when this counter's share is short.
-pub fn spend(
+/// Commits `op` with the city at `city`: a deposit counts the card's service day at every
+/// counter (online, for the day cap); an operation that takes hours from a card takes a grant
+/// from the card's city pool when this counter's share is short; the rest commit here.
+pub fn execute(
     bank: &Bank,
     city: CityLink<'_>,
     who: &Actor,
-    op: Option<&str>,
-    spend: &Spend,
+    op_id: Option<&str>,
+    op: &Op,
 ) -> Result<Committed, SpendError> {
+    if let Op::Deposit(d) = op {
+        let url = match city {
+            CityLink::Url(url) => Some(url),
+            _ => None,
+        };
+        return Ok(deposit(bank, url, who, op_id, d)?);
+    }
+    if !op.spends() {
+        return Ok(bank.execute(who, op, Mode::commit(op_id))?);
+    }
     if bank.city_catch_up()?.is_some() {
         return Err(SpendError::Behind);
     }
+    let commit = |grant: Option<&CityGrant>| {
+        bank.execute(who, op, Mode::Commit(Commit { op_id, grant, day_elsewhere: 0 }))
+    };
     if matches!(city, CityLink::None) {
         // A counter that does not sync spends what it holds, and says so as it always has.
-        return Ok(spend.commit(bank, who, op, None)?);
+        return Ok(commit(None)?);
     }
     // The usual case in a city: the volunteer registered at another counter spends here.
-    bank.adopt_from_city(who, &spend.cards())?;
-    let debtor = spend.debtor(bank)?;
-    let known_short = match (&debtor, spend.minutes(bank)) {
-        (Some(card), Some(needed)) if op.is_none() => {
+    bank.adopt_from_city(who, &op.cards())?;
+    let debtor = debtor(bank, op)?;
+    let known_short = match (&debtor, minutes(bank, op)) {
+        (Some(card), Some(needed)) if op_id.is_none() => {
             let share = bank.share(card)?;
             (share < needed).then_some((share, needed))
         }
@@ -143,7 +163,7 @@ pub fn spend(
     let (card, share, needed) = match (known_short, debtor) {
         (Some((share, needed)), Some(card)) => (card, share, needed),
         (_, debtor) => {
-            let e = match spend.commit(bank, who, op, None) {
+            let e = match commit(None) {
                 Ok(done) => return Ok(done),
                 Err(e) => e,
             };
@@ -173,7 +193,7 @@ pub fn spend(
         }
         CityLink::None => return Err(SpendError::NoCity { card: card.to_string(), share, needed }),
     };
-    let id = grant_id(bank, code.as_str(), op)?;
+    let id = grant_id(bank, code.as_str(), op_id)?;
     let asked = needed - share;
     // Recorded before asking: should this process stop after the server says yes, the next
     // sync journals this grant — and only grants recorded so.
@@ -193,17 +213,17 @@ pub fn spend(
         return Err(SpendError::Grant(GrantError::Mismatch(id)));
     };
     let grant = CityGrant { id, card, minutes: Minutes::new(minutes) };
-    Ok(spend.commit(bank, who, op, Some(&grant))?)
+    Ok(commit(Some(&grant))?)
 }
 
 /// Records a deposit counting the card's service day at every counter when the city service
 /// at `city` answers (the day cap is the card's, city-wide); offline, or with no service, this
 /// counter's own day as before.
-pub fn deposit(
+fn deposit(
     bank: &Bank,
     city: Option<&str>,
     who: &Actor,
-    op: Option<&str>,
+    op_id: Option<&str>,
     d: &crate::bank::Deposit,
 ) -> Result<Committed, BankError> {
     let elsewhere = match city.filter(|u| super::is_service_url(u)) {
@@ -216,7 +236,8 @@ pub fn deposit(
         }
         _ => 0,
     };
-    bank.deposit_in_city(who, op, d, elsewhere)
+    let op = Op::Deposit(d.clone());
+    bank.execute(who, &op, Mode::Commit(Commit { op_id, grant: None, day_elsewhere: elsewhere }))
 }
 
 /// Where a grant comes from: the service, or (for tools and benches that hold the database

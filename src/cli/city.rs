@@ -424,20 +424,20 @@ fn city_report(
     super::report::write_sheets(&sheets, out, format)
 }
 
-/// Commits an operation that takes hours from a card (see `city::spend`): with a city server
+/// Commits an operation with the city in view (see `city::execute`): with a city server
 /// configured (`$HOURBANK_CITY_URL`, else `[sync] url`), hours this counter lacks are asked of
-/// the card's city pool.
-pub(super) fn spend(
+/// the card's city pool, and a deposit's day cap counts the card's day at every counter.
+pub(super) fn execute(
     bank: &crate::bank::Bank,
     op: Option<&str>,
-    what: &crate::city::Spend,
+    what: &crate::bank::Op,
 ) -> Result<crate::bank::Committed, Failure> {
     let url = city_url_if_any()?;
     let link = match url.as_deref() {
         Some(url) => crate::city::CityLink::Url(url),
         None => crate::city::CityLink::None,
     };
-    crate::city::spend(bank, link, &crate::bank::cli_actor(), op, what).map_err(Failure::from)
+    crate::city::execute(bank, link, &crate::bank::cli_actor(), op, what).map_err(Failure::from)
 }
 
 impl From<crate::city::SpendError> for Failure {

@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::{CliResult, Failure, open_bank};
-use crate::bank::{Adjustment, Bank, BatchDeposit, Deposit, Redemption, Transfer, cli_actor};
+use crate::bank::{
+    Adjustment, Bank, BatchDeposit, Deposit, Mode, Op, Redemption, Reversal, Transfer, cli_actor,
+};
 use crate::domain::{CardNo, Day, EventKind, Minutes, format_hours};
 
 /// An amount given either as whole minutes or as a duration.
@@ -142,8 +144,7 @@ pub fn deposit(store: Option<PathBuf>, a: DepositArgs) -> CliResult {
     let who = cli_actor();
     if let [card] = cards.as_slice() {
         let d = Deposit { card: card.clone(), activity, minutes, served_on, note: a.note };
-        let city = super::settings::city_url_if_any()?;
-        let c = crate::city::deposit(&bank, city.as_deref(), &who, a.op_id.as_deref(), &d)?;
+        let c = super::city::execute(&bank, a.op_id.as_deref(), &Op::Deposit(d))?;
         let seq = c.first_seq();
         let (credited, held) = credited_of(&c.events, minutes);
         let held = if held { " held for an admin's approval" } else { "" };
@@ -155,7 +156,7 @@ pub fn deposit(store: Option<PathBuf>, a: DepositArgs) -> CliResult {
         );
     } else {
         let b = BatchDeposit { cards, activity, minutes, served_on, note: a.note };
-        let c = bank.deposit_batch(&who, a.op_id.as_deref(), &b)?;
+        let c = bank.execute(&who, &Op::DepositBatch(b), Mode::commit(a.op_id.as_deref()))?;
         let first = c.first_seq();
         let (credited, _) = credited_of(&c.events, minutes);
         let total = u64::from(credited.get()) * c.events.len() as u64;
@@ -186,7 +187,7 @@ pub fn redeem(store: Option<PathBuf>, a: RedeemArgs) -> CliResult {
     let card = CardNo::parse(&a.card)?;
     let reward = bank.find_reward(&a.reward)?;
     let request = Redemption { card: card.clone(), reward: reward.id, qty: a.qty };
-    let c = super::city::spend(&bank, a.op_id.as_deref(), &crate::city::Spend::Redeem(request))?;
+    let c = super::city::execute(&bank, a.op_id.as_deref(), &Op::Redeem(request))?;
     let seq = c.events.last().map_or(0, |e| e.seq());
     say!(
         "saved #{seq}: {} ×{} for {card}, balance {}h{}{}",
@@ -207,7 +208,7 @@ pub fn transfer(store: Option<PathBuf>, a: TransferArgs) -> CliResult {
         minutes: a.amount.get()?,
         note: a.note,
     };
-    let c = super::city::spend(&bank, a.op_id.as_deref(), &crate::city::Spend::Transfer(t.clone()))?;
+    let c = super::city::execute(&bank, a.op_id.as_deref(), &Op::Transfer(t.clone()))?;
     let seq = c.events.last().map_or(0, |e| e.seq());
     say!("saved #{seq}: {} {} → {}{}{}", t.minutes, t.from, t.to, from_city(&c), replayed(c.replayed));
     Ok(())
@@ -215,8 +216,8 @@ pub fn transfer(store: Option<PathBuf>, a: TransferArgs) -> CliResult {
 
 pub fn reverse(store: Option<PathBuf>, a: ReverseArgs) -> CliResult {
     let bank = open_bank(store)?;
-    let what = crate::city::Spend::Reverse { target: a.seq, reason: a.reason.clone() };
-    let c = super::city::spend(&bank, a.op_id.as_deref(), &what)?;
+    let what = Op::Reverse(Reversal { target: a.seq, reason: a.reason.clone() });
+    let c = super::city::execute(&bank, a.op_id.as_deref(), &what)?;
     let seq = c.events.last().map_or(0, |e| e.seq());
     say!("saved #{seq}: reversed #{}{}{}", a.seq, from_city(&c), replayed(c.replayed));
     Ok(())
@@ -241,7 +242,7 @@ pub fn adjust(store: Option<PathBuf>, a: AdjustArgs) -> CliResult {
     let bank = open_bank(store)?;
     let card = CardNo::parse(&a.card)?;
     let adj = Adjustment { card: card.clone(), credit: a.credit, minutes: a.amount.get()?, reason: a.reason };
-    let c = bank.adjust(&cli_actor(), a.op_id.as_deref(), &adj)?;
+    let c = bank.execute(&cli_actor(), &Op::Adjust(adj.clone()), Mode::commit(a.op_id.as_deref()))?;
     let seq = c.first_seq();
     let sign = if adj.credit { '+' } else { '-' };
     say!(

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::entries::{Amount, replayed};
 use super::{CardArg, CliResult, open_bank, output};
-use crate::bank::{Donation, PoolGrant, cli_actor};
+use crate::bank::{Donation, Mode, Op, PoolGrant, cli_actor};
 use crate::domain::format_hours;
 
 #[derive(Debug, Args)]
@@ -51,7 +51,7 @@ pub enum PoolCmd {
 pub fn donate(store: Option<PathBuf>, a: DonateArgs) -> CliResult {
     let bank = open_bank(store)?;
     let d = Donation { card: a.card.parse()?, minutes: a.amount.get()?, note: a.note };
-    let c = super::city::spend(&bank, a.op_id.as_deref(), &crate::city::Spend::Donate(d.clone()))?;
+    let c = super::city::execute(&bank, a.op_id.as_deref(), &Op::Donate(d.clone()))?;
     say!(
         "saved #{}: {} {} → pool, pool balance {}h{}{}",
         c.events.last().map_or(0, |e| e.seq()),
@@ -119,7 +119,8 @@ pub fn run(store: Option<PathBuf>, cmd: PoolCmd) -> CliResult {
         }
         PoolCmd::Grant { card, amount, reason, op_id } => {
             let g = PoolGrant { card: card.parse()?, minutes: amount.get()?, reason };
-            let c = bank.grant_from_pool(&cli_actor(), op_id.as_deref(), &g)?;
+            let c =
+                bank.execute(&cli_actor(), &Op::GrantFromPool(g.clone()), Mode::commit(op_id.as_deref()))?;
             say!(
                 "saved #{}: pool → {} {}, pool balance {}h{}",
                 c.first_seq(),

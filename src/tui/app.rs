@@ -17,13 +17,16 @@ use super::theme::Theme;
 use super::widgets::{self, put};
 use crate::bank::{Bank, Clock, staff_actor};
 use crate::control::ControlEvent;
-use crate::domain::{ActivityId, Actor, Staff, Timestamp};
+use crate::domain::{Actor, Staff, Timestamp};
 use crate::search::SearchIndex;
 
 mod public;
+mod router;
 pub(crate) mod sync;
 mod view;
-pub use sync::{City, SyncView};
+pub use super::contract::{Cx, Memory, Route, Session, Status, Step, Vx};
+pub use crate::city::Reach;
+pub use sync::SyncView;
 
 pub enum Msg {
     Key(KeyEvent),
@@ -69,71 +72,8 @@ pub enum Effect {
         ticket: u64,
         url: String,
         actor: Actor,
-        work: screens::spend::CityWork,
+        work: crate::bank::Op,
     },
-}
-
-/// The last thing the status line says about the store.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Status {
-    Ready,
-    Saved(u64),
-    Info(String),
-    Error(String),
-}
-
-/// Who is logged in.
-pub struct Session {
-    pub staff: Staff,
-    pub actor: Actor,
-}
-
-/// What the counter remembers between volunteers, so the usual case is a few keys.
-#[derive(Debug, Clone, Default)]
-pub struct Memory {
-    pub last_activity: Option<ActivityId>,
-}
-
-/// Everything a screen may use while handling a key.
-pub struct Cx<'a> {
-    pub bank: &'a Bank,
-    pub session: &'a Session,
-    pub t: &'static Text,
-    pub index: &'a mut Option<SearchIndex>,
-    pub memory: &'a mut Memory,
-    pub status: &'a mut Status,
-    pub config: &'a Config,
-    /// The city server as the background sync last found it (see `SyncView::city`).
-    pub city: super::app::sync::City,
-}
-
-/// What a screen asks the app to do after a key. Not boxed: one is made per key and moved
-/// straight into the app's screen slot.
-#[allow(clippy::large_enum_variant)]
-pub enum Step {
-    Stay,
-    Open(Screen),
-    Print(String),
-    /// Ask the city service for its record of this card (answered off the UI thread).
-    AskCity(crate::domain::CardNo),
-    /// Commit this with the city (off the UI thread); the screen shows it is asking and is
-    /// given the result (`Screen::city_committed`) if it still is.
-    CityCommit(screens::spend::CityWork),
-    /// New counter settings (already validated) and perhaps a new name: the app writes the
-    /// settings file, journals the changes and applies them.
-    Configure(Box<Config>, Option<crate::domain::Name>),
-}
-
-/// Everything a screen may read while drawing.
-pub struct Vx<'a> {
-    pub theme: &'a Theme,
-    pub t: &'static Text,
-    pub now: DateTime<Local>,
-    pub lang: Lang,
-    pub counter: &'a str,
-    pub demo_login: Option<&'a (String, String)>,
-    pub index_ready: bool,
-    pub city: sync::City,
 }
 
 pub struct Options {
@@ -187,7 +127,10 @@ pub struct App {
     config_path: Option<PathBuf>,
     demo_login: Option<(String, String)>,
     session: Option<Session>,
+    /// The screen in front, and the ones it was opened over (the navigation stack: `Esc` on
+    /// a form returns to the page below it).
     screen: Screen,
+    below: Vec<Screen>,
     help: bool,
     status: Status,
     last_key: DateTime<Utc>,
@@ -228,6 +171,7 @@ impl App {
             demo_login: options.demo_login,
             session: None,
             screen,
+            below: Vec::new(),
             help: false,
             status: options.notice.map_or(Status::Ready, Status::Error),
             last_key: now,
@@ -248,7 +192,7 @@ impl App {
         self.last_backup = last_backup_at(&bank);
         self.counter_name = counter_name_of(&bank);
         self.bank = Some(bank);
-        self.screen = Screen::Lock(Default::default());
+        self.show(Screen::Lock(Default::default()));
         self
     }
 
@@ -267,6 +211,13 @@ impl App {
 
     pub fn screen(&self) -> &Screen {
         &self.screen
+    }
+
+    /// Puts `screen` in front with nothing below it (the lock screen, a login, a session's
+    /// first screen: nothing to go back to).
+    fn show(&mut self, screen: Screen) {
+        self.below.clear();
+        self.screen = screen;
     }
 
     pub fn status(&self) -> &Status {
@@ -306,7 +257,7 @@ impl App {
     fn lock(&mut self) {
         self.session = None;
         self.help = false;
-        self.screen = Screen::Lock(Default::default());
+        self.show(Screen::Lock(Default::default()));
         self.memory = Memory::default();
         self.status = Status::Ready;
     }
@@ -445,7 +396,7 @@ impl App {
         let (Some(bank), Some(session)) = (self.bank.clone(), self.session.as_ref()) else { return };
         let mut cx = staff_cx!(self, &bank, session);
         if let Some(admin) = screens::admin::Admin::open_on(&mut cx, screens::admin::Tab::Activities) {
-            self.screen = Screen::Admin(admin);
+            self.show(Screen::Admin(admin));
             self.status = Status::Info(self.lang.text().setup_next.into());
         }
     }
@@ -456,11 +407,13 @@ impl App {
         let staff_id = staff.id.clone();
         self.session = Some(Session { staff, actor });
         self.status = Status::Ready;
-        self.screen = Screen::Find(Default::default());
+        self.show(Screen::Find(Default::default()));
         let (Some(bank), Some(card)) = (self.bank.clone(), card) else { return };
         let who = staff_actor(&staff_id);
         match screens::volunteer::VolunteerPage::open_card(&bank, &who, &card) {
-            Ok(page) => self.screen = Screen::Volunteer(page),
+            Ok(page) => {
+                self.below.push(std::mem::replace(&mut self.screen, Screen::Volunteer(page)));
+            }
             Err(e) => self.status = Status::Error(self.text().bank_error(&e)),
         }
     }
@@ -502,8 +455,9 @@ impl App {
         let Some(session) = self.session.as_ref() else { return Vec::new() };
         match step {
             Step::Stay => Vec::new(),
-            Step::Open(next) => {
-                self.screen = next;
+            Step::Push(_) | Step::Back | Step::Replace(_) | Step::Home => {
+                let mut cx = staff_cx!(self, bank, session);
+                router::navigate(step, &mut self.screen, &mut self.below, &mut cx);
                 Vec::new()
             }
             Step::CityCommit(work) => {
@@ -515,7 +469,8 @@ impl App {
                     // No city any more (the settings changed meanwhile): this counter's own.
                     None => {
                         let link = crate::city::CityLink::None;
-                        let result = screens::spend::run(bank, link, &session.actor, self.lang.text(), &work);
+                        let result =
+                            screens::confirm::run(bank, link, &session.actor, self.lang.text(), &work);
                         self.city_committed(ticket, result)
                     }
                 }

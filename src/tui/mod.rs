@@ -5,9 +5,11 @@
 
 pub mod app;
 pub mod config;
+pub mod contract;
 /// The counter's words live beside it, shared with the command line.
 pub use crate::i18n;
 pub mod keymap;
+pub mod receipt;
 pub mod screens;
 pub mod theme;
 pub mod widgets;
@@ -150,7 +152,7 @@ fn run_effects(app: &App, effects: Vec<Effect>, tx: &mpsc::Sender<Msg>) {
                 let t = app.lang.text();
                 std::thread::spawn(move || {
                     let link = crate::city::CityLink::Url(&url);
-                    let result = screens::spend::run(&bank, link, &actor, t, &work);
+                    let result = screens::confirm::run(&bank, link, &actor, t, &work);
                     let _ = tx.send(Msg::CityCommitted(ticket, result));
                 });
             }

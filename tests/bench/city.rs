@@ -12,6 +12,7 @@
 //! - find-screen keystrokes while the counter's background sync pushes the whole store (in
 //!   process, through `update`, as the counter bench does): p99 (target < 16 ms).
 
+use hourbank::bank::{Mode, Op};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -268,7 +269,7 @@ fn main() {
             served_on: None,
             note: String::new(),
         };
-        small_a.deposit(&who(), None, &d).unwrap();
+        small_a.execute(&who(), &Op::Deposit(d.clone()), Mode::commit(None)).unwrap();
         let t = Instant::now();
         while small_b.city_balance(&card).unwrap().total() < before + 30 {
             assert!(t.elapsed() < Duration::from_secs(30), "never arrived");

@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 mod common;
 
 use common::*;
-use hourbank::bank::{Bank, Deposit, NewReward, Redemption};
-use hourbank::city::{CityLink, Server, Spend, spend};
+use hourbank::bank::{Bank, Deposit, Mode, NewReward, Op, Redemption};
+use hourbank::city::{CityLink, Server};
 use hourbank::domain::{CardNo, Minutes, Name, RewardKind};
 
 fn new_bank(store: &Path, code: &str) -> Bank {
@@ -58,7 +58,7 @@ fn register_and_deposit(bank: &Bank, card: &str, minutes: u32) {
         note: String::new(),
     };
     for _ in 0..minutes / 1440 {
-        bank.deposit(&who(), None, &d).unwrap();
+        bank.execute(&who(), &Op::Deposit(d.clone()), Mode::commit(None)).unwrap();
     }
 }
 
@@ -72,8 +72,8 @@ fn sync(bank: &Bank, url: &str) {
     hourbank::city::Server::connect(url).unwrap().sync(bank, Minutes::ZERO).unwrap();
 }
 
-fn redeem(card: &str, bank: &Bank) -> Spend {
-    Spend::Redeem(Redemption {
+fn redeem(card: &str, bank: &Bank) -> Op {
+    Op::Redeem(Redemption {
         card: CardNo::parse(card).unwrap(),
         reward: bank.find_reward("大米").unwrap().id,
         qty: 1,
@@ -116,11 +116,11 @@ fn main() {
         server.client().query_one(&one, &[]).unwrap();
         rtt.push(t.elapsed());
         let t = Instant::now();
-        let done = spend(&b, CityLink::Open(&mut server), &who(), None, &own).unwrap();
+        let done = hourbank::city::execute(&b, CityLink::Open(&mut server), &who(), None, &own).unwrap();
         local.push(t.elapsed());
         assert_eq!(done.events.len(), 1);
         let t = Instant::now();
-        let done = spend(&b, CityLink::Open(&mut server), &who(), None, &pooled).unwrap();
+        let done = hourbank::city::execute(&b, CityLink::Open(&mut server), &who(), None, &pooled).unwrap();
         granted.push(t.elapsed());
         assert_eq!(done.events.len(), 2, "a grant and the redemption");
     }
@@ -178,7 +178,8 @@ fn main() {
                     let what = redeem(&card, &bank);
                     let (start, mut done) = (Instant::now(), 0u64);
                     while start.elapsed() < window {
-                        spend(&bank, CityLink::Open(&mut server), &who(), None, &what).unwrap();
+                        hourbank::city::execute(&bank, CityLink::Open(&mut server), &who(), None, &what)
+                            .unwrap();
                         done += 1;
                     }
                     done

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
-use hourbank::bank::{Bank, BatchDeposit, Deposit, NewStaff};
+use hourbank::bank::{Bank, BatchDeposit, Deposit, Mode, NewStaff, Op};
 use hourbank::domain::{
     Actor, CardNo, Event, EventBody, EventKind, ImportRef, Minutes, Name, Origin, Role, StaffId, Timestamp,
 };
@@ -183,7 +183,7 @@ fn main() {
             note: String::new(),
         };
         let t = Instant::now();
-        bank.deposit(&who, None, &d).unwrap();
+        bank.execute(&who, &Op::Deposit(d.clone()), Mode::commit(None)).unwrap();
         ours.push(t.elapsed());
     }
     ours.sort();
@@ -224,16 +224,16 @@ fn main() {
     let t = Instant::now();
     for _ in 0..5 {
         for c in &cards {
-            bank.deposit(
+            bank.execute(
                 &who,
-                None,
-                &Deposit {
+                &Op::Deposit(Deposit {
                     card: c.clone(),
                     activity,
                     minutes: Minutes::new(60),
                     served_on: None,
                     note: String::new(),
-                },
+                }),
+                Mode::commit(None),
             )
             .unwrap();
         }
@@ -248,7 +248,7 @@ fn main() {
             served_on: None,
             note: String::new(),
         };
-        bank.deposit_batch(&who, None, &batch).unwrap();
+        bank.execute(&who, &Op::DepositBatch(batch.clone()), Mode::commit(None)).unwrap();
     }
     let batched = t.elapsed() / 5;
     rows.push(Row(

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 mod common;
 
 use common::*;
-use hourbank::bank::{Bank, Deposit, VolunteerForm};
+use hourbank::bank::{Bank, Deposit, Mode, Op, VolunteerForm};
 use hourbank::city::ServiceSync;
 use hourbank::domain::{CardNo, Minutes, Name, Phone};
 
@@ -161,7 +161,7 @@ fn main() {
                                 served_on: None,
                                 note: String::new(),
                             };
-                            if bank.deposit(&who(), None, &d).is_ok() {
+                            if bank.execute(&who(), &Op::Deposit(d.clone()), Mode::commit(None)).is_ok() {
                                 deposits.fetch_add(1, Ordering::Relaxed);
                             }
                             if sync.sync(&bank, float).is_err() {

@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 mod common;
 
 use common::*;
-use hourbank::bank::{NewReward, Redemption, VolunteerForm};
-use hourbank::city::{CityClient, CityLink, Server, Spend};
+use hourbank::bank::{Mode, NewReward, Op, Redemption, VolunteerForm};
+use hourbank::city::{CityClient, CityLink, Server};
 use hourbank::domain::{CardNo, Minutes, Name, Phone, RewardKind};
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -115,7 +115,7 @@ fn main() {
             served_on: None,
             note: String::new(),
         };
-        b.deposit(&who(), None, &d).unwrap();
+        b.execute(&who(), &Op::Deposit(d.clone()), Mode::commit(None)).unwrap();
     }
     // `card`'s hours go to the pool; `local_card`'s stay (a float above them).
     b.release_to_city(&who(), Minutes::new(0), None).unwrap();
@@ -126,16 +126,16 @@ fn main() {
         served_on: None,
         note: String::new(),
     };
-    b.deposit(&who(), None, &d).unwrap();
+    b.execute(&who(), &Op::Deposit(d.clone()), Mode::commit(None)).unwrap();
     CityClient::new(&url, &b).unwrap().push(&b).unwrap();
-    let redeem = |card: &CardNo| Spend::Redeem(Redemption { card: card.clone(), reward: rice, qty: 1 });
+    let redeem = |card: &CardNo| Op::Redeem(Redemption { card: card.clone(), reward: rice, qty: 1 });
     let client = CityClient::new(&url, &b).unwrap();
     let timed = |card: &CardNo, online: bool| -> Vec<Duration> {
         let mut out: Vec<Duration> = (0..N)
             .map(|_| {
                 let link = if online { CityLink::Client(&client) } else { CityLink::None };
                 let t = Instant::now();
-                hourbank::city::spend(&b, link, &who(), None, &redeem(card)).unwrap();
+                hourbank::city::execute(&b, link, &who(), None, &redeem(card)).unwrap();
                 t.elapsed()
             })
             .collect();

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use chrono::{TimeZone, Utc};
-use hourbank::bank::{Bank, Deposit, NewReward, NewStaff, VolunteerForm};
+use hourbank::bank::{Bank, Deposit, Mode, NewReward, NewStaff, Op, VolunteerForm};
 use hourbank::domain::{Actor, CardNo, Minutes, Name, Phone, RewardKind, Role, StaffId};
 use tempfile::TempDir;
 
@@ -109,7 +109,8 @@ pub fn person(c: &str, name: &str, phone: &str, id_number: &str) -> VolunteerFor
 pub fn register_with_hours(bank: &Bank, form: &VolunteerForm, minutes: u32) {
     bank.register_volunteer(&admin(), None, form).expect("register");
     let sorting = bank.find_activity("垃圾分类督导").unwrap().0;
-    bank.deposit(&admin(), None, &deposit(form.card.as_str(), sorting, minutes)).expect("deposit");
+    bank.execute(&admin(), &Op::Deposit(deposit(form.card.as_str(), sorting, minutes)), Mode::commit(None))
+        .expect("deposit");
 }
 
 pub fn activity(bank: &Bank, name: &str) -> u64 {

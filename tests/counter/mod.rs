@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use hourbank::bank::{Bank, Clock, NewReward, NewStaff, VolunteerForm};
+use hourbank::bank::{Bank, Clock, Mode, NewReward, NewStaff, Op, VolunteerForm};
 use hourbank::domain::{Actor, CardNo, IdNumber, Minutes, Name, Phone, RewardKind, Role, StaffId};
 use hourbank::tui::app::{App, Effect, Msg, Options};
 use hourbank::tui::config::Config;
@@ -120,9 +120,9 @@ pub fn seed(dir: &Path, clock: Clock) -> Bank {
         served_on: None,
         note: String::new(),
     };
-    bank.deposit(&who, None, &deposit("JH000001", 12 * 60)).unwrap();
-    bank.deposit(&who, None, &deposit("JH000001", 150)).unwrap();
-    bank.deposit(&who, None, &deposit("JH000002", 90)).unwrap();
+    bank.execute(&who, &Op::Deposit(deposit("JH000001", 12 * 60)), Mode::commit(None)).unwrap();
+    bank.execute(&who, &Op::Deposit(deposit("JH000001", 150)), Mode::commit(None)).unwrap();
+    bank.execute(&who, &Op::Deposit(deposit("JH000002", 90)), Mode::commit(None)).unwrap();
     bank
 }
 
@@ -205,7 +205,7 @@ impl Counter {
                 Effect::CityCommit { ticket, url, actor, work } => {
                     let link = hourbank::city::CityLink::Url(&url);
                     let t = self.app.lang.text();
-                    let result = hourbank::tui::screens::spend::run(&self.bank(), link, &actor, t, &work);
+                    let result = hourbank::tui::screens::confirm::run(&self.bank(), link, &actor, t, &work);
                     let more = self.app.update(Msg::CityCommitted(ticket, result));
                     self.run(more);
                 }

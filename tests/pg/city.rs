@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 use crate::common::*;
+use hourbank::bank::{Mode, Op};
 
 pub fn city_init(url: &str) {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_hourbank"))
@@ -19,7 +20,8 @@ pub fn counter(dir: &std::path::Path, code: &str, deposits: u32) -> std::path::P
     register(&bank, "JH000001", "陈华佩");
     let sorting = bank.find_activity("垃圾分类督导").unwrap().0;
     for i in 0..deposits {
-        bank.deposit(&admin(), None, &deposit("JH000001", sorting, 30 + i)).unwrap();
+        bank.execute(&admin(), &Op::Deposit(deposit("JH000001", sorting, 30 + i)), Mode::commit(None))
+            .unwrap();
     }
     path
 }
@@ -41,7 +43,7 @@ pub fn big_counter(dir: &std::path::Path, code: &str) -> std::path::PathBuf {
         note: String::new(),
     };
     for _ in 0..80 {
-        bank.deposit_batch(&admin(), None, &batch).unwrap();
+        bank.execute(&admin(), &Op::DepositBatch(batch.clone()), Mode::commit(None)).unwrap();
     }
     path
 }

@@ -28,10 +28,10 @@ impl App {
             Screen::Lock(lock) => match lock.on_key(key) {
                 screens::lock::LockOutcome::Stay => {}
                 screens::lock::LockOutcome::SelfService(card) => {
-                    self.screen = Screen::KioskLogin(screens::kiosk_login::KioskLogin::new(card));
+                    self.show(Screen::KioskLogin(screens::kiosk_login::KioskLogin::new(card)));
                 }
                 screens::lock::LockOutcome::StaffLogin(card) => {
-                    self.screen = Screen::Login(screens::login::Login::new(card));
+                    self.show(Screen::Login(screens::login::Login::new(card)));
                 }
             },
             Screen::KioskLogin(login) => {
@@ -40,11 +40,11 @@ impl App {
                     screens::kiosk_login::Outcome::Stay => {}
                     screens::kiosk_login::Outcome::Cancel => self.lock(),
                     screens::kiosk_login::Outcome::StaffLogin(card) => {
-                        self.screen = Screen::Login(screens::login::Login::new(Some(card)));
+                        self.show(Screen::Login(screens::login::Login::new(Some(card))));
                     }
                     screens::kiosk_login::Outcome::LoggedIn(view) => {
                         match screens::kiosk::Kiosk::open(&bank, *view) {
-                            Ok(page) => self.screen = Screen::Kiosk(page),
+                            Ok(page) => self.show(Screen::Kiosk(page)),
                             Err(e) => {
                                 self.lock();
                                 self.status = Status::Error(t.bank_error(&e));

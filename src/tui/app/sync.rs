@@ -1,6 +1,7 @@
 //! The counter's side of the background sync: what the last round said, for the header, and
 //! what a round that brought other counters' events makes the counter do (re-index them).
 
+use crate::city::Reach;
 use chrono::Local;
 
 use super::{App, Effect};
@@ -23,23 +24,12 @@ pub struct SyncView {
     pub joining: Option<JoinProgress>,
 }
 
-/// The city server as a screen sees it: what a spend short of hours here can do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum City {
-    /// This counter does not sync.
-    None,
-    /// The last round reached the server (or none has ended yet): ask it for grants.
-    Online,
-    /// The last round could not reach it: only this counter's share can be spent.
-    Offline,
-}
-
 /// The city server as a sync view says: no view, no sync.
-pub(crate) fn city_of(sync: &Option<SyncView>) -> City {
+pub(crate) fn city_of(sync: &Option<SyncView>) -> Reach {
     match sync {
-        None => City::None,
-        Some(v) if v.reachable || (v.last_ok.is_none() && v.failure.is_none()) => City::Online,
-        Some(_) => City::Offline,
+        None => Reach::None,
+        Some(v) if v.reachable || (v.last_ok.is_none() && v.failure.is_none()) => Reach::Online,
+        Some(_) => Reach::Offline,
     }
 }
 
@@ -78,7 +68,7 @@ impl App {
     }
 
     /// The city server as the background sync last found it.
-    pub fn city(&self) -> City {
+    pub fn city(&self) -> Reach {
         city_of(&self.sync)
     }
 

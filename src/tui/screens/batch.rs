@@ -6,12 +6,12 @@ use crossterm::event::KeyEvent;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
-use super::Screen;
+use super::confirm::{Answer, Confirm};
 use super::entry::{EntryForm, EntryKey, EntryValues};
-use crate::bank::BatchDeposit;
+use crate::bank::{BatchDeposit, Mode, Op};
 use crate::domain::{CardNo, VolunteerId, format_hours};
 use crate::i18n::fill;
-use crate::tui::app::{Cx, Status, Step, Vx};
+use crate::tui::contract::{Cx, Status, Step, Vx};
 use crate::tui::keymap::{self, Action, Scope};
 use crate::tui::widgets::{TextInput, pad, put, title_bar};
 
@@ -31,7 +31,7 @@ enum Phase {
         refused: Vec<(String, String)>,
         selected: usize,
         /// The dry run's verdict while the confirm line is up.
-        confirm: Option<Preview>,
+        confirm: Confirm<Preview>,
         discard_armed: bool,
     },
     Done(String),
@@ -94,7 +94,7 @@ impl Batch {
     pub fn on_key(&mut self, key: KeyEvent, cx: &mut Cx) -> Step {
         match &mut self.phase {
             Phase::Setup(form) => {
-                let Some(form) = form.as_mut() else { return Step::Open(Screen::Find(Default::default())) };
+                let Some(form) = form.as_mut() else { return Step::Home };
                 match form.on_key(key, cx.t, cx.bank.today()) {
                     EntryKey::Submit(values) => {
                         self.phase = Phase::Scan {
@@ -103,11 +103,11 @@ impl Batch {
                             list: Vec::new(),
                             refused: Vec::new(),
                             selected: 0,
-                            confirm: None,
+                            confirm: Confirm::default(),
                             discard_armed: false,
                         };
                     }
-                    EntryKey::Cancel => return Step::Open(Screen::Find(Default::default())),
+                    EntryKey::Cancel => return Step::Home,
                     EntryKey::Nothing => {}
                 }
             }
@@ -124,8 +124,10 @@ impl Batch {
                     note: values.note.clone(),
                 };
                 match action {
-                    Some(Action::Scan) if confirm.is_some() => {
-                        match cx.bank.deposit_batch(&cx.session.actor, None, &batch()) {
+                    Some(Action::Scan) if confirm.pending().is_some() => {
+                        let Answer::Done(result) = confirm.commit(cx) else { return Step::Stay };
+                        confirm.finish();
+                        match result {
                             Ok(done) => {
                                 // What the rules credited (rounded, multiplied), not what was typed.
                                 let total = Preview::of(&done).credited;
@@ -138,15 +140,14 @@ impl Batch {
                                 self.notice = None;
                                 self.phase = Phase::Done(summary);
                             }
-                            Err(e) => {
-                                *confirm = None;
-                                self.notice = Some((cx.t.bank_error(&e), true));
-                            }
+                            Err(e) => self.notice = Some((e, true)),
                         }
                     }
-                    Some(Action::Back) if confirm.is_some() => *confirm = None,
+                    Some(Action::Back) if confirm.pending().is_some() => {
+                        confirm.finish();
+                    }
                     Some(Action::Back) if list.is_empty() || *discard_armed => {
-                        return Step::Open(Screen::Find(Default::default()));
+                        return Step::Home;
                     }
                     Some(Action::Back) => {
                         *discard_armed = true;
@@ -176,9 +177,10 @@ impl Batch {
                     // The confirm line says what the commit will do: the same plan, dry run
                     // (a day cap reached by one attendee, deposits held for an admin).
                     Some(Action::Commit) => {
-                        match cx.bank.preview_deposit_batch(&cx.session.actor, &batch()) {
+                        let op = Op::DepositBatch(batch());
+                        match cx.bank.execute(&cx.session.actor, &op, Mode::Preview) {
                             Ok(done) => {
-                                *confirm = Some(Preview::of(&done));
+                                confirm.offer(op, Preview::of(&done));
                                 self.notice = None;
                             }
                             Err(e) => self.notice = Some((cx.t.bank_error(&e), true)),
@@ -199,7 +201,7 @@ impl Batch {
             }
             Phase::Done(_) => {
                 if matches!(keymap::action(Scope::Form, key), Some(Action::Submit | Action::Back)) {
-                    return Step::Open(Screen::Find(Default::default()));
+                    return Step::Home;
                 }
             }
         }
@@ -238,7 +240,7 @@ impl Batch {
                     Rect { x: x + 2, y: inner.y + 2, width: 24, height: 1 },
                     buf,
                     theme.row(true),
-                    confirm.is_none(),
+                    confirm.pending().is_none(),
                     false,
                 );
                 put(buf, inner, x + 28, inner.y + 2, t.batch_scan, theme.muted);
@@ -281,7 +283,7 @@ impl Batch {
                         }
                     }
                 }
-                if let Some(p) = confirm {
+                if let Some((_, p)) = confirm.pending() {
                     let each = format_hours(u64::from(values.minutes.get()));
                     let n = list.len();
                     let line = match p.held {

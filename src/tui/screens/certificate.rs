@@ -6,14 +6,12 @@ use crossterm::event::KeyEvent;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
-use super::volunteer::VolunteerPage;
 use crate::domain::VolunteerId;
-use crate::tui::app::{Cx, Status, Step, Vx};
+use crate::tui::contract::{Cx, Status, Step, Vx};
 use crate::tui::keymap::{self, Action, Scope};
 use crate::tui::widgets::{put, title_bar};
 
 pub struct CertificatePage {
-    volunteer: VolunteerId,
     lines: Vec<String>,
     code: String,
     top: usize,
@@ -28,7 +26,7 @@ impl CertificatePage {
         match issued {
             Ok(c) => {
                 let lines = crate::report::certificate_page(&c).lines().map(str::to_string).collect();
-                Some(CertificatePage { volunteer, lines, code: c.code, top: 0 })
+                Some(CertificatePage { lines, code: c.code, top: 0 })
             }
             Err(e) => {
                 *cx.status = Status::Error(cx.t.bank_error(&e));
@@ -53,7 +51,7 @@ impl CertificatePage {
                 self.top = (self.top + 1).min(self.lines.len().saturating_sub(1));
                 Step::Stay
             }
-            Some(Action::Back) => VolunteerPage::back_to(cx, self.volunteer),
+            Some(Action::Back) => Step::Back,
             _ => Step::Stay,
         }
     }

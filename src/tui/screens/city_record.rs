@@ -8,10 +8,11 @@ use crossterm::event::KeyEvent;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
+use crate::city::Reach;
 use crate::city::wire::VolunteerDetails;
 use crate::domain::{CardNo, format_hours};
 use crate::i18n::{Text, fill};
-use crate::tui::app::{City, Vx};
+use crate::tui::contract::Vx;
 use crate::tui::keymap::{self, Action, Scope};
 use crate::tui::widgets::{centered, pad, pad_left, popup, put};
 
@@ -38,11 +39,11 @@ pub struct CityRecord {
 
 impl CityRecord {
     /// Opens the record of `card` as the city link is: `true` when it must be asked for.
-    pub fn open(card: CardNo, city: City) -> (CityRecord, bool) {
+    pub fn open(card: CardNo, city: Reach) -> (CityRecord, bool) {
         let lookup = match city {
-            City::Online => Lookup::Asking,
-            City::Offline => Lookup::Offline,
-            City::None => Lookup::NoCity,
+            Reach::Online => Lookup::Asking,
+            Reach::Offline => Lookup::Offline,
+            Reach::None => Lookup::NoCity,
         };
         let ask = lookup == Lookup::Asking;
         (CityRecord { card, lookup, top: 0 }, ask)
@@ -158,5 +159,5 @@ fn kind_label_by_name<'a>(t: &'static Text, name: &'a str) -> &'a str {
     if name == "reversal" {
         return t.kind_reversal;
     }
-    crate::domain::Movement::of_event_name(name).map_or(name, |m| super::volunteer::screen_word(t, m))
+    crate::domain::Movement::of_event_name(name).map_or(name, |m| super::page_words::screen_word(t, m))
 }

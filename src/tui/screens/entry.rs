@@ -9,7 +9,7 @@ use crate::bank::Bank;
 use crate::domain::{ActivityId, Day, MAX_NOTE_CHARS, Minutes, parse_text};
 use crate::i18n::{Text, fill};
 use crate::search::spellings;
-use crate::tui::app::{Memory, Vx};
+use crate::tui::contract::{Memory, Vx};
 use crate::tui::keymap::{self, Action, Scope};
 use crate::tui::widgets::{Field, Form, TextInput, pad, put};
 

@@ -5,12 +5,10 @@ use crossterm::event::KeyEvent;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
-use super::Screen;
-use super::register::Register;
 use crate::bank::{Bank, VolunteerView};
 use crate::domain::{CardNo, VolunteerId, format_hours};
 use crate::search::{ELSEWHERE, SearchIndex};
-use crate::tui::app::{Cx, Status, Step, Vx};
+use crate::tui::contract::{Cx, Route, Status, Step, Vx};
 use crate::tui::keymap::{self, Action, Scope};
 use crate::tui::widgets::{TextInput, pad, pad_left, put, title_bar};
 
@@ -84,12 +82,11 @@ impl Find {
     /// Opens `card`'s page (registering a volunteer from another counter here first) and
     /// keeps the search index in step with that registration.
     fn open_card(card: &str, cx: &mut Cx) -> Result<Step, crate::bank::BankError> {
-        let page = super::volunteer::VolunteerPage::open_card(cx.bank, &cx.session.actor, card)?;
+        let v = cx.bank.find_or_adopt(&cx.session.actor, &CardNo::parse(card)?)?;
         if let Some(index) = cx.index.as_mut() {
-            let v = page.volunteer();
             index.upsert(v.id, &v.volunteer);
         }
-        Ok(Step::Open(Screen::Volunteer(page)))
+        Ok(Step::Push(Route::Volunteer(v.id)))
     }
 
     fn open(&self, cx: &mut Cx) -> Step {
@@ -129,23 +126,12 @@ impl Find {
             Some(Action::Register) => {
                 // An unknown card typed here is most likely the new volunteer's card.
                 let card = CardNo::parse(self.query.value()).ok().filter(|c| cx.bank.find_card(c).is_err());
-                return Step::Open(Screen::Register(Register::new(card.as_ref().map(CardNo::as_str))));
+                return Step::Push(Route::Register(card.map(|c| c.as_str().to_string())));
             }
-            Some(Action::Batch) => return Step::Open(Screen::Batch(super::batch::Batch::new(cx))),
-            Some(Action::Review) => match super::review::Review::open(cx.bank) {
-                Ok(review) => return Step::Open(Screen::Review(review)),
-                Err(e) => *cx.status = Status::Error(cx.t.bank_error(&e)),
-            },
-            Some(Action::Reports) => {
-                if let Some(reports) = super::reports::Reports::open(cx) {
-                    return Step::Open(Screen::Reports(reports));
-                }
-            }
-            Some(Action::Admin) => {
-                if let Some(admin) = super::admin::Admin::open(cx) {
-                    return Step::Open(Screen::Admin(admin));
-                }
-            }
+            Some(Action::Batch) => return Step::Push(Route::Batch),
+            Some(Action::Review) => return Step::Push(Route::Review),
+            Some(Action::Reports) => return Step::Push(Route::Reports),
+            Some(Action::Admin) => return Step::Push(Route::Admin),
             Some(Action::Back) => {
                 self.query.clear();
                 self.rows.clear();

@@ -4,7 +4,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
-use crate::tui::app::Vx;
+use crate::tui::contract::Vx;
 use crate::tui::keymap::{self, Scope};
 use crate::tui::widgets::{centered, pad, popup, put};
 

@@ -9,8 +9,8 @@ use crossterm::event::KeyEvent;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
-use super::volunteer::{kind_label, signed_hours};
-use crate::bank::{Bank, BankError, HistoryLine, RewardView, VolunteerView};
+use super::page_words::{kind_label, signed_hours};
+use crate::bank::{Bank, BankError, HistoryLine, Mode, Op, RewardView, VolunteerView};
 use crate::domain::privacy::{mask_card, mask_name};
 use crate::domain::{
     ActivityId, EventKind, ReviewReason, RewardKind, STAR_HOURS, Shift, ShiftOutcome, ShiftRules,
@@ -18,9 +18,12 @@ use crate::domain::{
 };
 use crate::i18n::Text;
 use crate::i18n::fill;
-use crate::tui::app::Vx;
+use crate::tui::contract::Vx;
 use crate::tui::keymap::{self, Action, Scope};
 use crate::tui::widgets::{clock, pad, pad_left, put, title_bar, width};
+
+/// The volunteer at the kiosk, acting on their own card after their PIN.
+const SELF: crate::domain::Actor = crate::domain::Actor::SelfService;
 
 /// How many history lines the kiosk keeps: the recent past, not the whole passbook.
 const RECENT: usize = 50;
@@ -92,7 +95,7 @@ impl Kiosk {
             }
             None => None,
         };
-        let city = super::volunteer::city_balance(bank, &view.volunteer.card)?;
+        let city = super::page_words::city_balance(bank, &view.volunteer.card)?;
         Ok(Kiosk {
             city,
             view,
@@ -144,16 +147,17 @@ impl Kiosk {
                 (Some(Action::Back), _) => self.donating = None,
                 (Some(Action::Submit), Some(d)) => {
                     self.donating = None;
-                    self.message = Some(match bank.donate(&crate::domain::Actor::SelfService, None, &d) {
-                        Ok(c) => (
-                            fill(
-                                t.kiosk_donated,
-                                &[&format_hours(u64::from(d.minutes.get())), &c.first_seq()],
+                    self.message =
+                        Some(match bank.execute(&SELF, &Op::Donate(d.clone()), Mode::commit(None)) {
+                            Ok(c) => (
+                                fill(
+                                    t.kiosk_donated,
+                                    &[&format_hours(u64::from(d.minutes.get())), &c.first_seq()],
+                                ),
+                                false,
                             ),
-                            false,
-                        ),
-                        Err(e) => (t.bank_error(&e), true),
-                    });
+                            Err(e) => (t.bank_error(&e), true),
+                        });
                     self.reload(bank, t);
                 }
                 (Some(Action::Submit), None) => {
@@ -165,7 +169,7 @@ impl Kiosk {
                             note: String::new(),
                         })
                         .and_then(|d| {
-                            bank.preview_donation(&crate::domain::Actor::SelfService, &d)
+                            bank.execute(&SELF, &Op::Donate(d.clone()), Mode::Preview)
                                 .map(|_| d)
                                 .map_err(|e| t.bank_error(&e))
                         });
@@ -260,7 +264,7 @@ impl Kiosk {
             .get(usize::from(stars))
             .map(|h| fill(t.kiosk_next_star, &[&format_hours((h * 60).saturating_sub(a.earned))]));
         // Balance = in − out, both shown; earned (service) is what the stars count.
-        let [credits, debits] = super::volunteer::in_and_out(t, a);
+        let [credits, debits] = super::page_words::in_and_out(t, a);
         let details = [
             (t.earned, format!("{} {}", format_hours(a.earned), t.hours_unit)),
             credits,
@@ -315,7 +319,7 @@ impl Kiosk {
         } else if let Some((text, error)) = &self.message {
             put(buf, area, x, area.y + 7, text, if *error { theme.danger } else { theme.accent });
         } else if let Some(city) = &self.city {
-            put(buf, area, x, area.y + 7, &super::volunteer::city_line(t, city, vx.city), theme.accent);
+            put(buf, area, x, area.y + 7, &super::page_words::city_line(t, city, vx.city), theme.accent);
         }
         let below = area.height.saturating_sub(8);
         let rewards_rows = (self.affordable.len() as u16 + 1).clamp(2, below / 2);
@@ -357,7 +361,7 @@ impl Kiosk {
             // Transfers name the other volunteer: the kiosk shows only what kind of line it is.
             let what = match event {
                 EventKind::Deposited { .. } | EventKind::Redeemed { .. } => {
-                    super::volunteer::memo_with_service_date(t, line, &line.memo)
+                    super::page_words::memo_with_service_date(t, line, &line.memo)
                 }
                 _ => String::new(),
             };

@@ -10,7 +10,7 @@ use ratatui::layout::Rect;
 use crate::bank::{Bank, LoginError, VolunteerView};
 use crate::domain::privacy::mask_card;
 use crate::i18n::{Text, fill};
-use crate::tui::app::Vx;
+use crate::tui::contract::Vx;
 use crate::tui::keymap::{self, Action, Scope};
 use crate::tui::widgets::{TextInput, centered, pad, popup, put};
 

@@ -9,7 +9,7 @@ use ratatui::layout::Rect;
 
 use crate::domain::CardNo;
 use crate::i18n::fill;
-use crate::tui::app::Vx;
+use crate::tui::contract::Vx;
 use crate::tui::keymap::{self, Action, Scope};
 use crate::tui::widgets::{TextInput, clock, put, width};
 

@@ -8,7 +8,7 @@ use ratatui::layout::Rect;
 use crate::bank::Bank;
 use crate::domain::{Staff, StaffId};
 use crate::i18n::{Text, fill};
-use crate::tui::app::Vx;
+use crate::tui::contract::Vx;
 use crate::tui::keymap::{self, Action, Scope};
 use crate::tui::widgets::{Field, Form, popup, put};
 

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod batch;
 pub mod certificate;
 pub mod city_record;
+pub mod confirm;
 pub mod entry;
 pub mod find;
 pub mod help;
@@ -21,7 +22,6 @@ pub mod register;
 pub mod reports;
 pub mod review;
 pub mod setup;
-pub mod spend;
 pub mod transfer;
 pub mod volunteer;
 
@@ -29,22 +29,22 @@ use crossterm::event::KeyEvent;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
-use super::app::{Cx, Step, Vx};
+use super::contract::{Cx, Step, Vx};
 use super::keymap::Scope;
 
 /// The status after a deposit: saved, or — when the rules held some of it for an admin —
 /// saying so, since the balance did not change.
-pub fn deposit_status(t: &crate::i18n::Text, done: &crate::bank::Committed) -> super::app::Status {
+pub fn deposit_status(t: &crate::i18n::Text, done: &crate::bank::Committed) -> super::contract::Status {
     use crate::domain::EventKind;
     let held = done.events.iter().filter(|e| matches!(e.kind(), EventKind::DepositHeld { .. })).count();
     if held == 0 {
-        super::app::Status::Saved(done.first_seq())
+        super::contract::Status::Saved(done.first_seq())
     } else {
         let status = match held {
             1 => crate::i18n::fill(t.held_for_approval_one, &[&done.first_seq()]),
             _ => crate::i18n::fill(t.held_for_approval, &[&done.first_seq(), &held]),
         };
-        super::app::Status::Info(status)
+        super::contract::Status::Info(status)
     }
 }
 
@@ -59,7 +59,7 @@ pub enum Screen {
     Record(record::Record),
     Batch(batch::Batch),
     Redeem(redeem::Redeem),
-    Receipt(receipt::Receipt),
+    Receipt(receipt::ReceiptPage),
     Register(register::Register),
     Transfer(transfer::TransferForm),
     Pool(pool::PoolForm),
@@ -122,13 +122,21 @@ impl Screen {
         }
     }
 
+    /// Back in front after the screen opened over it was left: what it shows is read again
+    /// (an entry was saved, a registration corrected).
+    pub fn resume(&mut self, cx: &mut Cx) {
+        if let Screen::Volunteer(page) = self {
+            page.resume(cx);
+        }
+    }
+
     /// Whether the screen waits for a commit the city was asked about (`Step::CityCommit`).
     pub fn is_asking(&self) -> bool {
         match self {
-            Screen::Record(s) => s.asking,
-            Screen::Redeem(s) => s.asking,
-            Screen::Transfer(s) => s.asking,
-            Screen::Pool(s) => s.asking,
+            Screen::Record(s) => s.is_asking(),
+            Screen::Redeem(s) => s.is_asking(),
+            Screen::Transfer(s) => s.is_asking(),
+            Screen::Pool(s) => s.is_asking(),
             Screen::Volunteer(s) => s.is_asking(),
             _ => false,
         }

@@ -14,19 +14,19 @@ pub fn city_balance(bank: &Bank, card: &CardNo) -> Result<Option<CityBalance>, B
 
 /// The city balance, what of it can be spent here now (all of it online but what other
 /// counters hold; this counter's share offline), and how fresh it is: under the large digits.
-pub fn city_line(t: &Text, city: &CityBalance, link: crate::tui::app::City) -> String {
+pub fn city_line(t: &Text, city: &CityBalance, link: crate::city::Reach) -> String {
     let hours = format_hours(city.total());
     match city.as_of {
         Some(at) => {
             let at = at.datetime().with_timezone(&chrono::Local).format("%m-%d %H:%M").to_string();
             match link {
-                crate::tui::app::City::Online => {
+                crate::city::Reach::Online => {
                     fill(t.city_spendable_online, &[&hours, &format_hours(city.spendable(true)), &at])
                 }
-                crate::tui::app::City::Offline => {
+                crate::city::Reach::Offline => {
                     fill(t.city_spendable_offline, &[&hours, &format_hours(city.spendable(false)), &at])
                 }
-                crate::tui::app::City::None => fill(t.city_balance_as_of, &[&hours, &at]),
+                crate::city::Reach::None => fill(t.city_balance_as_of, &[&hours, &at]),
             }
         }
         None => fill(t.city_balance_incomplete, &[&hours]),

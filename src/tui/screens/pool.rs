@@ -7,13 +7,12 @@ use crossterm::event::KeyEvent;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
-use super::spend::{CityWork, Commit};
-use super::volunteer::VolunteerPage;
-use crate::bank::{Donation, PoolGrant, VolunteerView};
+use super::confirm::{Answer, Confirm};
+use crate::bank::{BankError, Donation, Mode, Op, PoolGrant, VolunteerView};
 use crate::domain::{MAX_NOTE_CHARS, Minutes, format_hours, parse_text};
 use crate::i18n::fill;
-use crate::tui::app::{Cx, Status, Step, Vx};
-use crate::tui::keymap::{self, Action, Scope};
+use crate::tui::contract::{Cx, Status, Step, Vx};
+use crate::tui::keymap::{self, Scope};
 use crate::tui::widgets::{Field, Form, FormKey, put, title_bar};
 
 const DURATION: usize = 0;
@@ -27,21 +26,14 @@ pub enum Direction {
     Grant,
 }
 
-#[derive(Debug, Clone)]
-enum Checked {
-    Donate(Donation),
-    Grant(PoolGrant),
-}
-
 pub struct PoolForm {
     volunteer: VolunteerView,
     direction: Direction,
     /// The pool's balance when the form opened.
     pool: u64,
     form: Form,
-    confirm: Option<Checked>,
-    /// The confirmed donation waits for the city service.
-    pub asking: bool,
+    /// The donation or grant its dry run accepted.
+    confirm: Confirm<()>,
 }
 
 impl PoolForm {
@@ -60,10 +52,11 @@ impl PoolForm {
             }
         };
         let form = Form::new(vec![Field::new("", 16), Field::new("", MAX_NOTE_CHARS)]);
-        Some(PoolForm { volunteer, direction, pool, form, confirm: None, asking: false })
+        Some(PoolForm { volunteer, direction, pool, form, confirm: Confirm::default() })
     }
 
-    fn check(&mut self, cx: &Cx) -> Option<Checked> {
+    /// The request the form stands for, put up for confirmation when its dry run accepts it.
+    fn check(&mut self, cx: &Cx) {
         let t = cx.t;
         let minutes = Minutes::parse(self.form.value(DURATION)).map_err(|e| t.domain_error(&e));
         let memo = match self.direction {
@@ -75,89 +68,62 @@ impl PoolForm {
         self.form.set_error(MEMO, memo.as_ref().err().cloned());
         let (Ok(minutes), Ok(memo)) = (minutes, memo) else {
             self.form.focus_first_error();
-            return None;
+            return;
         };
         let card = self.volunteer.volunteer.card.clone();
-        let actor = &cx.session.actor;
-        let (request, dry_run) = match self.direction {
+        let (op, checked) = match self.direction {
+            // A donation spends hours: short here, the card's city pool may give them.
             Direction::Donate => {
-                let d = Donation { card, minutes, note: memo };
-                let run = cx.bank.preview_donation(actor, &d);
-                (Checked::Donate(d), run)
+                let op = Op::Donate(Donation { card, minutes, note: memo });
+                let checked = super::confirm::preview(cx, &op).map(drop).map_err(|e| t.spend_error(&e));
+                (op, checked)
             }
             Direction::Grant => {
-                let g = PoolGrant { card, minutes, reason: memo };
-                let run = cx.bank.preview_grant(actor, &g);
-                (Checked::Grant(g), run)
+                let op = Op::GrantFromPool(PoolGrant { card, minutes, reason: memo });
+                let checked = cx.bank.execute(&cx.session.actor, &op, Mode::Preview);
+                (op, checked.map(drop).map_err(|e: BankError| t.bank_error(&e)))
             }
         };
-        let checked = match &request {
-            // A donation spends hours: short here, the card's city pool may give them.
-            Checked::Donate(d) => super::spend::preview(cx, &d.card, dry_run).map(drop),
-            Checked::Grant(_) => dry_run.map(drop).map_err(|e| t.bank_error(&e)),
-        };
-        if let Err(e) = checked {
-            self.form.set_error(DURATION, Some(e));
-            self.form.focus_first_error();
-            return None;
+        match checked {
+            Ok(()) => self.confirm.offer(op, ()),
+            Err(e) => {
+                self.form.set_error(DURATION, Some(e));
+                self.form.focus_first_error();
+            }
         }
-        Some(request)
     }
 
     pub fn on_key(&mut self, key: KeyEvent, cx: &mut Cx) -> Step {
         let action = keymap::action(Scope::Form, key);
-        if self.asking {
-            // Only leaving: the donation goes on, and the status line will say how it ended.
-            if action == Some(Action::Back) {
-                return VolunteerPage::back_to(cx, self.volunteer.id);
-            }
-            return Step::Stay;
-        }
-        if let Some(request) = &self.confirm {
-            match action {
-                Some(Action::Submit) => {
-                    let actor = &cx.session.actor;
-                    let saved = match request {
-                        Checked::Donate(d) => {
-                            let work = CityWork::Spend(crate::city::Spend::Donate(d.clone()));
-                            match super::spend::commit(cx, work) {
-                                Commit::Done(result) => result,
-                                Commit::Asking(work) => {
-                                    self.asking = true;
-                                    return Step::CityCommit(work);
-                                }
-                            }
-                        }
-                        Checked::Grant(g) => {
-                            cx.bank.grant_from_pool(actor, None, g).map_err(|e| cx.t.bank_error(&e))
-                        }
-                    };
-                    return self.finish(cx, saved);
-                }
-                Some(Action::Back) => self.confirm = None,
-                _ => {}
-            }
-            return Step::Stay;
+        match self.confirm.on_key(action, cx) {
+            Some(Answer::Leave) => return Step::Back,
+            Some(Answer::Done(result)) => return self.finish(cx, result),
+            Some(Answer::Step(step)) => return step,
+            None => {}
         }
         match self.form.on_key(action, key) {
-            FormKey::Back => return VolunteerPage::back_to(cx, self.volunteer.id),
-            FormKey::Submit => self.confirm = self.check(cx),
+            FormKey::Back => return Step::Back,
+            FormKey::Submit => self.check(cx),
             FormKey::Handled => {}
         }
         Step::Stay
     }
 
+    /// Whether the confirmed operation waits for the city service.
+    pub fn is_asking(&self) -> bool {
+        self.confirm.is_asking()
+    }
+
     /// The confirmed request's result: back to the page, or the refusal in the status line.
     pub fn finish(&mut self, cx: &mut Cx, result: Result<crate::bank::Committed, String>) -> Step {
-        self.asking = false;
+        self.confirm.finish();
         match result {
             Ok(done) => {
                 *cx.status = Status::Saved(done.events.last().map_or(0, |e| e.seq()));
-                VolunteerPage::back_to(cx, self.volunteer.id)
+                Step::Back
             }
             Err(e) => {
                 *cx.status = Status::Error(e);
-                self.confirm = None;
                 Step::Stay
             }
         }
@@ -170,7 +136,7 @@ impl PoolForm {
             Direction::Donate => (t.pool_donate_title, t.note, t.optional),
             Direction::Grant => (t.pool_grant_title, t.reason, t.required),
         };
-        title_bar(buf, area, &super::volunteer::title(t, what, v), vx.theme);
+        title_bar(buf, area, &super::page_words::title(t, what, v), vx.theme);
         put(
             buf,
             area,
@@ -189,12 +155,12 @@ impl PoolForm {
             buf,
             vx.theme,
             vx.t,
-            self.confirm.is_none(),
+            self.confirm.pending().is_none(),
         );
-        if let Some(request) = &self.confirm {
+        if let Some((request, ())) = self.confirm.pending() {
             let balance = v.account.balance();
             let line = match request {
-                Checked::Donate(d) => {
+                Op::Donate(d) => {
                     let m = u64::from(d.minutes.get());
                     fill(
                         t.confirm_donate,
@@ -205,20 +171,21 @@ impl PoolForm {
                         ],
                     )
                 }
-                Checked::Grant(g) => {
+                Op::GrantFromPool(g) => {
                     let m = u64::from(g.minutes.get());
                     fill(
                         t.confirm_grant,
                         &[&format_hours(m), &v.volunteer.name, &format_hours(self.pool.saturating_sub(m))],
                     )
                 }
+                _ => String::new(),
             };
             let cols = usize::from(area.width.saturating_sub(2));
             let lines = crate::tui::widgets::wrap(&line, cols);
             for (i, part) in lines.iter().enumerate() {
                 put(buf, area, area.x + 1, area.y + 6 + i as u16, part, vx.theme.warning);
             }
-            if self.asking {
+            if self.confirm.is_asking() {
                 let y = area.y + 6 + lines.len() as u16;
                 put(buf, area, area.x + 1, y, t.city_commit_asking, vx.theme.accent);
             }

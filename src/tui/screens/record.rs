@@ -5,24 +5,21 @@ use crossterm::event::KeyEvent;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
+use super::confirm::{Answer, Confirm};
 use super::entry::{EntryForm, EntryKey, EntryValues};
-use super::spend::{CityWork, Commit};
-use super::volunteer::VolunteerPage;
-use crate::bank::{Deposit, VolunteerView};
+use crate::bank::{Deposit, Mode, Op, VolunteerView};
 use crate::domain::format_hours;
 use crate::i18n::fill;
-use crate::tui::app::{Cx, Status, Step, Vx};
-use crate::tui::keymap::{self, Action, Scope};
+use crate::tui::contract::{Cx, Status, Step, Vx};
+use crate::tui::keymap::{self, Scope};
 use crate::tui::widgets::{put, title_bar, wrap};
 
 pub struct Record {
     volunteer: VolunteerView,
     entry: Option<EntryForm>,
     /// The values to save, and what the bank's dry run said saving them will do.
-    confirm: Option<(EntryValues, Outcome)>,
+    confirm: Confirm<(EntryValues, Outcome)>,
     error: Option<String>,
-    /// The confirmed deposit waits for the city service (the card's day elsewhere).
-    pub asking: bool,
 }
 
 /// What a deposit will do, from the bank's dry run of it.
@@ -43,11 +40,11 @@ impl Record {
                 None
             }
         };
-        Record { volunteer, entry, confirm: None, error: None, asking: false }
+        Record { volunteer, entry, confirm: Confirm::default(), error: None }
     }
 
-    fn back(&self, cx: &mut Cx) -> Step {
-        VolunteerPage::back_to(cx, self.volunteer.id)
+    fn back(&self) -> Step {
+        Step::Back
     }
 
     fn deposit(&self, values: &EntryValues) -> Deposit {
@@ -61,36 +58,19 @@ impl Record {
     }
 
     pub fn on_key(&mut self, key: KeyEvent, cx: &mut Cx) -> Step {
-        if self.asking {
-            // Only leaving: the deposit goes on, and the status line will say how it ended.
-            if keymap::action(Scope::Form, key) == Some(Action::Back) {
-                return self.back(cx);
-            }
-            return Step::Stay;
+        match self.confirm.on_key(keymap::action(Scope::Form, key), cx) {
+            Some(Answer::Leave) => return self.back(),
+            Some(Answer::Done(result)) => return self.finish(cx, result),
+            Some(Answer::Step(step)) => return step,
+            None => {}
         }
-        if let Some((values, _)) = &self.confirm {
-            match keymap::action(Scope::Form, key) {
-                Some(Action::Submit) => {
-                    let work = CityWork::Deposit(self.deposit(values));
-                    return match super::spend::commit(cx, work) {
-                        Commit::Done(result) => self.finish(cx, result),
-                        Commit::Asking(work) => {
-                            self.asking = true;
-                            Step::CityCommit(work)
-                        }
-                    };
-                }
-                Some(Action::Back) => self.confirm = None,
-                _ => {}
-            }
-            return Step::Stay;
-        }
-        let Some(entry) = self.entry.as_mut() else { return self.back(cx) };
+        let Some(entry) = self.entry.as_mut() else { return self.back() };
         match entry.on_key(key, cx.t, cx.bank.today()) {
             EntryKey::Submit(values) => {
                 // The confirm line is the commit's dry run: every rule the save would meet
                 // (caps, rounding, approval) speaks now, not after the second Enter.
-                match cx.bank.preview_deposit(&cx.session.actor, &self.deposit(&values)) {
+                let op = Op::Deposit(self.deposit(&values));
+                match cx.bank.execute(&cx.session.actor, &op, Mode::Preview) {
                     Ok(would) => {
                         let outcome = match would.events.first().map(|e| e.kind()) {
                             Some(crate::domain::EventKind::Deposited { minutes, .. }) => {
@@ -99,31 +79,35 @@ impl Record {
                             _ => Outcome::Held,
                         };
                         self.error = None;
-                        self.confirm = Some((values, outcome));
+                        self.confirm.offer(op, (values, outcome));
                     }
                     Err(e) => self.error = Some(cx.t.bank_error(&e)),
                 }
             }
-            EntryKey::Cancel => return self.back(cx),
+            EntryKey::Cancel => return self.back(),
             EntryKey::Nothing => {}
         }
         Step::Stay
     }
 
+    /// Whether the confirmed operation waits for the city service.
+    pub fn is_asking(&self) -> bool {
+        self.confirm.is_asking()
+    }
+
     /// The confirmed deposit's result: back to the page, or the refusal on this screen.
     pub fn finish(&mut self, cx: &mut Cx, result: Result<crate::bank::Committed, String>) -> Step {
-        self.asking = false;
+        let confirmed = self.confirm.finish();
         match result {
             Ok(done) => {
-                if let Some((values, _)) = &self.confirm {
+                if let Some((_, (values, _))) = confirmed {
                     cx.memory.last_activity = Some(values.activity);
                 }
                 *cx.status = super::deposit_status(cx.t, &done);
-                self.back(cx)
+                self.back()
             }
             Err(e) => {
                 self.error = Some(e);
-                self.confirm = None;
                 Step::Stay
             }
         }
@@ -134,7 +118,7 @@ impl Record {
         let theme = vx.theme;
         let v = &self.volunteer;
         let balance = v.account.balance();
-        let title = super::volunteer::title(t, t.record_title, v);
+        let title = super::page_words::title(t, t.record_title, v);
         title_bar(buf, area, &title, theme);
         let form = Rect {
             x: area.x + 1,
@@ -143,10 +127,10 @@ impl Record {
             height: super::entry::HEIGHT,
         };
         if let Some(entry) = &self.entry {
-            entry.render(form, buf, vx, self.confirm.is_none());
+            entry.render(form, buf, vx, self.confirm.pending().is_none());
         }
         let y = form.bottom() + 1;
-        if let Some((values, outcome)) = &self.confirm {
+        if let Some((_, (values, outcome))) = self.confirm.pending() {
             let line = match *outcome {
                 Outcome::Credited(credited) => fill(
                     t.confirm_deposit,
@@ -166,7 +150,7 @@ impl Record {
             for (i, part) in lines.iter().enumerate() {
                 put(buf, area, area.x + 1, y + i as u16, part, theme.warning);
             }
-            if self.asking {
+            if self.confirm.is_asking() {
                 put(buf, area, area.x + 1, y + lines.len() as u16, t.city_commit_asking, theme.accent);
             }
         }

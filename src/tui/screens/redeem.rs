@@ -6,15 +6,14 @@ use crossterm::event::KeyEvent;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
-use super::Screen;
-use super::receipt::Receipt;
-use super::spend::{CityWork, Commit};
-use super::volunteer::VolunteerPage;
-use crate::bank::{Bank, BankError, Redemption, RewardView, VolunteerView};
+use super::confirm::{Answer, Confirm};
+use crate::bank::{Bank, BankError, Op, Redemption, RewardView, VolunteerView};
+use crate::city::Reach;
 use crate::domain::format_hours;
 use crate::i18n::fill;
-use crate::tui::app::{City, Cx, Status, Step, Vx};
+use crate::tui::contract::{Cx, Route, Status, Step, Vx};
 use crate::tui::keymap::{self, Action, Scope};
+use crate::tui::receipt::Receipt;
 use crate::tui::widgets::{pad, pad_left, put, title_bar};
 
 pub struct Redeem {
@@ -22,15 +21,13 @@ pub struct Redeem {
     rewards: Vec<RewardView>,
     selected: usize,
     qty: u32,
-    confirm: bool,
+    /// The redemption its dry run accepted, with the minutes it would take from the card's
+    /// city pool.
+    confirm: Confirm<u64>,
     error: Option<String>,
     /// What the volunteer may spend here now: this counter's share, and with the city server
     /// reachable the card's city pool too.
     spendable: u64,
-    /// Minutes the confirmed redemption would take from the card's city pool.
-    from_city: u64,
-    /// The confirmed redemption waits for the city service.
-    pub asking: bool,
 }
 
 /// Sort group: 0 affordable, 1 not enough hours, 2 out of stock.
@@ -45,10 +42,10 @@ fn group(r: &RewardView, balance: u64) -> u8 {
 }
 
 impl Redeem {
-    pub fn new(bank: &Bank, volunteer: VolunteerView, city: City) -> Result<Redeem, BankError> {
+    pub fn new(bank: &Bank, volunteer: VolunteerView, city: Reach) -> Result<Redeem, BankError> {
         let share = volunteer.account.balance();
         let spendable = match city {
-            City::Online => bank.city_balance(&volunteer.volunteer.card)?.spendable(true),
+            Reach::Online => bank.city_balance(&volunteer.volunteer.card)?.spendable(true),
             _ => share,
         };
         let mut rewards: Vec<RewardView> = bank.rewards()?.into_iter().filter(|r| r.reward.active).collect();
@@ -58,16 +55,14 @@ impl Redeem {
             rewards,
             selected: 0,
             qty: 1,
-            confirm: false,
+            confirm: Confirm::default(),
             error: None,
             spendable,
-            from_city: 0,
-            asking: false,
         })
     }
 
     pub fn scope(&self) -> Scope {
-        if self.confirm { Scope::Form } else { Scope::Redeem }
+        if self.confirm.pending().is_some() { Scope::Form } else { Scope::Redeem }
     }
 
     fn total(&self, r: &RewardView) -> u64 {
@@ -81,24 +76,15 @@ impl Redeem {
     }
 
     pub fn on_key(&mut self, key: KeyEvent, cx: &mut Cx) -> Step {
-        if self.asking {
-            // Only leaving: the redemption goes on, and the status line will say how it ended.
-            if keymap::action(Scope::Form, key) == Some(Action::Back) {
-                return VolunteerPage::back_to(cx, self.volunteer.id);
-            }
-            return Step::Stay;
-        }
-        if self.confirm {
-            match keymap::action(Scope::Form, key) {
-                Some(Action::Submit) => return self.commit(cx),
-                Some(Action::Back) => self.confirm = false,
-                _ => {}
-            }
-            return Step::Stay;
+        match self.confirm.on_key(keymap::action(Scope::Form, key), cx) {
+            Some(Answer::Leave) => return Step::Back,
+            Some(Answer::Done(result)) => return self.finish(cx, result),
+            Some(Answer::Step(step)) => return step,
+            None => {}
         }
         let last = self.rewards.len().saturating_sub(1);
         match keymap::action(Scope::Redeem, key) {
-            Some(Action::Back) => return VolunteerPage::back_to(cx, self.volunteer.id),
+            Some(Action::Back) => return Step::Back,
             Some(Action::Up) => {
                 self.selected = self.selected.saturating_sub(1);
                 self.qty = 1;
@@ -113,14 +99,13 @@ impl Redeem {
             // plan runs as a dry run (balance, stock, a retired reward, an inactive card).
             Some(Action::Submit) => {
                 let Some(request) = self.request() else { return Step::Stay };
-                let dry = cx.bank.preview_redeem(&cx.session.actor, &request);
-                match super::spend::preview(cx, &request.card, dry) {
+                let op = Op::Redeem(request);
+                match super::confirm::preview(cx, &op) {
                     Ok(from_city) => {
                         self.error = None;
-                        self.from_city = from_city;
-                        self.confirm = true;
+                        self.confirm.offer(op, from_city);
                     }
-                    Err(e) => self.error = Some(e),
+                    Err(e) => self.error = Some(cx.t.spend_error(&e)),
                 }
             }
             _ => {}
@@ -128,21 +113,14 @@ impl Redeem {
         Step::Stay
     }
 
-    fn commit(&mut self, cx: &mut Cx) -> Step {
-        self.confirm = false;
-        let Some(request) = self.request() else { return Step::Stay };
-        match super::spend::commit(cx, CityWork::Spend(crate::city::Spend::Redeem(request))) {
-            Commit::Done(result) => self.finish(cx, result),
-            Commit::Asking(work) => {
-                self.asking = true;
-                Step::CityCommit(work)
-            }
-        }
+    /// Whether the confirmed operation waits for the city service.
+    pub fn is_asking(&self) -> bool {
+        self.confirm.is_asking()
     }
 
     /// The confirmed redemption's result: its receipt, or the refusal on this screen.
     pub fn finish(&mut self, cx: &mut Cx, result: Result<crate::bank::Committed, String>) -> Step {
-        self.asking = false;
+        self.confirm.finish();
         let Some(r) = self.rewards.get(self.selected) else { return Step::Stay };
         match result {
             Ok(done) => {
@@ -151,13 +129,13 @@ impl Redeem {
                 let card = &self.volunteer.volunteer.card;
                 // After a redemption the volunteer asks what is left: in the city, once it syncs.
                 let after = match cx.city {
-                    City::None => {
+                    Reach::None => {
                         cx.bank.volunteer(self.volunteer.id).map(|v| v.account.balance()).unwrap_or_default()
                     }
                     _ => cx.bank.city_balance(card).map(|c| c.total()).unwrap_or_default(),
                 };
                 let receipt = Receipt {
-                    from_city: super::spend::from_city(&done),
+                    from_city: super::confirm::from_city(&done),
                     seq,
                     volunteer: self.volunteer.clone(),
                     item: r.reward.name.to_string(),
@@ -168,7 +146,7 @@ impl Redeem {
                     at: done.events.first().map(|e| e.body.at),
                     counter: cx.bank.counter().to_string(),
                 };
-                Step::Open(Screen::Receipt(receipt))
+                Step::Replace(Route::Receipt(Box::new(receipt)))
             }
             Err(e) => {
                 self.error = Some(e);
@@ -182,7 +160,7 @@ impl Redeem {
         let theme = vx.theme;
         let v = &self.volunteer;
         let balance = self.spendable;
-        let title = super::volunteer::title(t, t.redeem_title, v);
+        let title = super::page_words::title(t, t.redeem_title, v);
         title_bar(buf, area, &title, theme);
         let x = area.x + 1;
         let w = usize::from(area.width.saturating_sub(2));
@@ -225,20 +203,20 @@ impl Redeem {
             let line =
                 format!("{}: {}   {} {}", t.quantity, self.qty, format_hours(self.total(r)), t.hours_unit);
             put(buf, area, x, y, &line, theme.accent);
-            if self.confirm {
+            if let Some((_, &from_city)) = self.confirm.pending().filter(|_| !self.confirm.is_asking()) {
                 let after = balance.saturating_sub(self.total(r));
                 let text = fill(
                     t.confirm_redeem,
                     &[&r.reward.name, &self.qty, &format_hours(self.total(r)), &format_hours(after)],
                 );
                 put(buf, area, x, y + 1, &text, theme.warning);
-                if self.from_city > 0 {
-                    let note = fill(t.confirm_from_city, &[&format_hours(self.from_city)]);
+                if from_city > 0 {
+                    let note = fill(t.confirm_from_city, &[&format_hours(from_city)]);
                     put(buf, area, x, y + 2, &note, theme.muted);
                 }
             }
         }
-        if self.asking {
+        if self.confirm.is_asking() {
             put(buf, area, x, y + 1, t.city_commit_asking, theme.accent);
         }
         if let Some(e) = &self.error {

@@ -5,13 +5,11 @@ use crossterm::event::KeyEvent;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
-use super::Screen;
-use super::volunteer::VolunteerPage;
 use crate::bank::{VolunteerForm, VolunteerView};
 use crate::domain::privacy::{mask_id_number, mask_phone};
 use crate::domain::{CardNo, IdNumber, MAX_NAME_CHARS, Name, PersonalField, Phone, VolunteerId, parse_text};
 use crate::i18n::{Text, fill};
-use crate::tui::app::{Cx, Status, Step, Vx};
+use crate::tui::contract::{Cx, Route, Status, Step, Vx};
 use crate::tui::keymap::{self, Action, Scope};
 use crate::tui::widgets::{Field, Form, title_bar};
 
@@ -158,13 +156,17 @@ impl Register {
             Some((id, active)) => cx.bank.edit_volunteer(who, None, id, &form, active).map(|e| (id, e.seq())),
             None => cx.bank.register_volunteer(who, None, &form).map(|e| (e.seq(), e.seq())),
         };
-        match result.and_then(|(id, seq)| Ok((VolunteerPage::open(cx.bank, id)?, seq))) {
-            Ok((page, seq)) => {
+        match result.and_then(|(id, seq)| Ok((cx.bank.volunteer(id)?, seq))) {
+            Ok((view, seq)) => {
                 if let Some(index) = cx.index.as_mut() {
-                    index.upsert(page.view.id, &page.view.volunteer);
+                    index.upsert(view.id, &view.volunteer);
                 }
                 *cx.status = Status::Saved(seq);
-                Step::Open(Screen::Volunteer(page))
+                match self.editing {
+                    // Back to the page it was corrected from, read afresh.
+                    Some(_) => Step::Back,
+                    None => Step::Replace(Route::Volunteer(view.id)),
+                }
             }
             Err(e) => {
                 *cx.status = Status::Error(cx.t.bank_error(&e));
@@ -178,8 +180,8 @@ impl Register {
         match keymap::action(Scope::Form, key) {
             Some(Action::Back) => {
                 return match self.editing {
-                    Some((id, _)) => VolunteerPage::back_to(cx, id),
-                    None => Step::Open(Screen::Find(Default::default())),
+                    Some(_) => Step::Back,
+                    None => Step::Home,
                 };
             }
             Some(Action::NextField | Action::Down) => {

@@ -10,11 +10,10 @@ use crossterm::event::KeyEvent;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
-use super::Screen;
 use crate::domain::{Day, Role, format_hours};
 use crate::i18n::fill;
 use crate::report::{self, DailyClose, Month, MonthlyReport, Settlement, sheet::Sheet};
-use crate::tui::app::{Cx, Status, Step, Vx};
+use crate::tui::contract::{Cx, Status, Step, Vx};
 use crate::tui::keymap::{self, Action, Scope};
 use crate::tui::widgets::{chart, pad, pad_left, put, title_bar};
 
@@ -103,7 +102,7 @@ impl Reports {
 
     pub fn on_key(&mut self, key: KeyEvent, cx: &mut Cx) -> Step {
         match keymap::action(Scope::Reports, key) {
-            Some(Action::Back) => return Step::Open(Screen::Find(Default::default())),
+            Some(Action::Back) => return Step::Home,
             Some(Action::NextTab) => {
                 self.tab = match self.tab {
                     Tab::Daily => Tab::Monthly,

@@ -7,10 +7,9 @@ use crossterm::event::KeyEvent;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
-use super::Screen;
 use crate::bank::{Bank, BankError, HeldDeposit, ShiftInReview};
 use crate::domain::{Minutes, format_hours};
-use crate::tui::app::{Cx, Status, Step, Vx};
+use crate::tui::contract::{Cx, Route, Status, Step, Vx};
 use crate::tui::keymap::{self, Action, Scope};
 use crate::tui::widgets::{Field, Form, centered, pad, pad_left, popup, put, title_bar};
 
@@ -84,7 +83,7 @@ impl Review {
             return self.on_form_key(key, cx);
         }
         match keymap::action(Scope::Review, key) {
-            Some(Action::Back) => return Step::Open(Screen::Find(Default::default())),
+            Some(Action::Back) => return Step::Home,
             Some(Action::Up) => self.selected = self.selected.saturating_sub(1),
             Some(Action::Down) => self.selected = (self.selected + 1).min(self.rows.len().saturating_sub(1)),
             Some(action @ (Action::Approve | Action::Reject)) if !self.rows.is_empty() => {
@@ -139,13 +138,7 @@ impl Review {
                 match result {
                     Ok(done) => {
                         *cx.status = Status::Saved(done.first_seq());
-                        return match Review::open(cx.bank) {
-                            Ok(next) => Step::Open(Screen::Review(next)),
-                            Err(e) => {
-                                *cx.status = Status::Error(cx.t.bank_error(&e));
-                                Step::Open(Screen::Find(Default::default()))
-                            }
-                        };
+                        return Step::Replace(Route::Review);
                     }
                     Err(e) => *error = Some(cx.t.bank_error(&e)),
                 }

@@ -10,7 +10,7 @@ use ratatui::layout::Rect;
 use crate::bank::{Bank, Clock, NewStaff, cli_actor};
 use crate::domain::{Name, Role, Staff, StaffId, check_staff_pin};
 use crate::i18n::Text;
-use crate::tui::app::Vx;
+use crate::tui::contract::Vx;
 use crate::tui::keymap::{self, Scope};
 use crate::tui::widgets::{Field, Form, FormKey, popup, put, wrap};
 

@@ -5,12 +5,11 @@ use crossterm::event::KeyEvent;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
-use super::Screen;
 use crate::bank::{Bank, BankError, CityBalance, HistoryLine, VolunteerView};
 use crate::domain::privacy::{mask_id_number, mask_phone};
 use crate::domain::{Actor, CardNo, EventKind, PersonalField, VolunteerId, format_hours, star_level};
 use crate::i18n::fill;
-use crate::tui::app::{Cx, Status, Step, Vx};
+use crate::tui::contract::{Cx, Route, Status, Step, Vx};
 use crate::tui::keymap::{self, Action, Scope};
 use crate::tui::widgets::{
     Field, Form, TextInput, centered, chart, clock, pad, pad_left, popup, put, title_bar,
@@ -21,8 +20,9 @@ pub struct ReversePopup {
     what: String,
     reason: TextInput,
     error: Option<String>,
-    /// The reversal waits for the city service (a grant from the card's pool).
-    asking: bool,
+    /// The reversal, committed at Enter (the popup is its confirm step); it may wait for the
+    /// city service (a grant from the card's pool).
+    confirm: super::confirm::Confirm<()>,
 }
 
 /// Staff set or reset the volunteer's self-service PIN: typed twice, masked.
@@ -56,9 +56,8 @@ pub struct VolunteerPage {
     city_record: Option<super::city_record::CityRecord>,
 }
 
-use super::page_words::service_by_month;
-pub use super::page_words::{
-    city_balance, city_line, in_and_out, kind_label, memo_with_service_date, screen_word, signed_hours, title,
+use super::page_words::{
+    city_balance, city_line, in_and_out, kind_label, memo_with_service_date, service_by_month, signed_hours,
 };
 
 impl VolunteerPage {
@@ -85,15 +84,12 @@ impl VolunteerPage {
         })
     }
 
-    /// Back to this volunteer's page, freshly read (after an entry, or from a form); to the
-    /// find screen, saying why, if it cannot be read.
-    pub fn back_to(cx: &mut Cx, id: VolunteerId) -> Step {
-        match VolunteerPage::open(cx.bank, id) {
-            Ok(page) => Step::Open(Screen::Volunteer(page)),
-            Err(e) => {
-                *cx.status = Status::Error(cx.t.bank_error(&e));
-                Step::Open(Screen::Find(Default::default()))
-            }
+    /// Back in front (a form opened from it was left): read afresh, the newest entry — the
+    /// one just saved, if any — highlighted.
+    pub fn resume(&mut self, cx: &mut Cx) {
+        match VolunteerPage::open(cx.bank, self.view.id) {
+            Ok(page) => *self = page,
+            Err(e) => *cx.status = Status::Error(cx.t.bank_error(&e)),
         }
     }
 
@@ -137,7 +133,7 @@ impl VolunteerPage {
 
     /// Whether the reversal popup waits for the city service.
     pub fn is_asking(&self) -> bool {
-        self.reverse.as_ref().is_some_and(|p| p.asking)
+        self.reverse.as_ref().is_some_and(|p| p.confirm.is_asking())
     }
 
     fn on_reverse_key(&mut self, key: KeyEvent, cx: &mut Cx) -> Step {
@@ -146,18 +142,15 @@ impl VolunteerPage {
             // Asking the city, Esc only closes the popup: the reversal goes on, and the
             // status line will say how it ended.
             Some(Action::Back) => self.reverse = None,
-            _ if popup.asking => {}
+            _ if popup.confirm.is_asking() => {}
             Some(Action::Submit) => {
-                let what = crate::city::Spend::Reverse {
-                    target: popup.seq,
-                    reason: popup.reason.value().to_string(),
-                };
-                match super::spend::commit(cx, super::spend::CityWork::Spend(what)) {
-                    super::spend::Commit::Done(result) => return self.finish_reversal(cx, result),
-                    super::spend::Commit::Asking(work) => {
-                        popup.asking = true;
-                        return Step::CityCommit(work);
-                    }
+                let reason = popup.reason.value().to_string();
+                let op = crate::bank::Op::Reverse(crate::bank::Reversal { target: popup.seq, reason });
+                popup.confirm.offer(op, ());
+                match popup.confirm.commit(cx) {
+                    super::confirm::Answer::Done(result) => return self.finish_reversal(cx, result),
+                    super::confirm::Answer::Step(step) => return step,
+                    super::confirm::Answer::Leave => self.reverse = None,
                 }
             }
             _ => {
@@ -181,7 +174,7 @@ impl VolunteerPage {
             }
             Err(e) => {
                 if let Some(popup) = self.reverse.as_mut() {
-                    popup.asking = false;
+                    popup.confirm.finish();
                     popup.error = Some(e);
                 }
             }
@@ -254,28 +247,18 @@ impl VolunteerPage {
         }
         let last = self.lines.len().saturating_sub(1);
         match keymap::action(Scope::Volunteer, key) {
-            Some(Action::Back) => return Step::Open(Screen::Find(Default::default())),
+            Some(Action::Back) => return Step::Home,
             Some(Action::Up) => self.selected = self.selected.saturating_sub(1),
             Some(Action::Down) => self.selected = (self.selected + 1).min(last),
             Some(Action::PageUp) => self.selected = self.selected.saturating_sub(10),
             Some(Action::PageDown) => self.selected = (self.selected + 10).min(last),
             Some(Action::Record) => {
-                return Step::Open(Screen::Record(super::record::Record::new(cx, self.view.clone())));
+                return Step::Push(Route::Record(Box::new(self.view.clone())));
             }
-            Some(Action::Redeem) => match super::redeem::Redeem::new(cx.bank, self.view.clone(), cx.city) {
-                Ok(r) => return Step::Open(Screen::Redeem(r)),
-                Err(e) => *cx.status = Status::Error(cx.t.bank_error(&e)),
-            },
-            Some(action @ (Action::Donate | Action::Grant)) => {
-                use super::pool::{Direction, PoolForm};
-                let direction = if action == Action::Donate { Direction::Donate } else { Direction::Grant };
-                if let Some(form) = PoolForm::open(cx, self.view.clone(), direction) {
-                    return Step::Open(Screen::Pool(form));
-                }
-            }
-            Some(Action::Transfer) => {
-                return Step::Open(Screen::Transfer(super::transfer::TransferForm::new(self.view.clone())));
-            }
+            Some(Action::Redeem) => return Step::Push(Route::Redeem(Box::new(self.view.clone()))),
+            Some(Action::Donate) => return Step::Push(Route::Donate(Box::new(self.view.clone()))),
+            Some(Action::Grant) => return Step::Push(Route::GrantFromPool(Box::new(self.view.clone()))),
+            Some(Action::Transfer) => return Step::Push(Route::Transfer(Box::new(self.view.clone()))),
             Some(Action::Reveal) => {
                 let fields = [PersonalField::Phone, PersonalField::IdNumber];
                 match cx.bank.reveal(&cx.session.actor, self.view.id, &fields) {
@@ -289,7 +272,7 @@ impl VolunteerPage {
                 }
             }
             Some(Action::Edit) => {
-                return Step::Open(Screen::Register(super::register::Register::edit(&self.view, cx)));
+                return Step::Push(Route::EditVolunteer(Box::new(self.view.clone())));
             }
             Some(Action::Export) => {
                 let written = crate::report::statement(cx.bank, &self.view.volunteer.card)
@@ -315,9 +298,7 @@ impl VolunteerPage {
                 }
             }
             Some(Action::Certificate) => {
-                if let Some(page) = super::certificate::CertificatePage::open(cx, self.view.id) {
-                    return Step::Open(Screen::Certificate(page));
-                }
+                return Step::Push(Route::Certificate(self.view.id));
             }
             Some(Action::SetPin) => {
                 let form = Form::new(vec![Field::new("", 6).masked(), Field::new("", 6).masked()]);
@@ -343,7 +324,7 @@ impl VolunteerPage {
                             ),
                             reason: TextInput::new(crate::domain::MAX_NOTE_CHARS),
                             error: None,
-                            asking: false,
+                            confirm: super::confirm::Confirm::default(),
                         });
                     }
                 }
@@ -430,7 +411,7 @@ impl VolunteerPage {
             let input =
                 Rect { x: inner.x + 9, y: inner.y + 3, width: inner.width.saturating_sub(11), height: 1 };
             p.reason.render(input, buf, theme.row(true), true, false);
-            if p.asking {
+            if p.confirm.is_asking() {
                 put(buf, inner, inner.x + 1, inner.y + 5, t.city_commit_asking, theme.accent);
             } else if let Some(e) = &p.error {
                 put(buf, inner, inner.x + 1, inner.y + 5, e, theme.danger);

@@ -7,8 +7,8 @@ use crate::domain::{
     Day, LoginSubject, Minutes, Name, RewardKind, Role, Rounding, Rules, Settings, StaffId, format_hours,
 };
 use crate::i18n::{Text, fill};
-use crate::tui::app::Cx;
 use crate::tui::config::Config;
+use crate::tui::contract::Cx;
 use crate::tui::widgets::{Field, Form};
 
 /// A limit as the rules form shows it for editing: hours, or the word for none.

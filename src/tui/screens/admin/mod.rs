@@ -10,12 +10,11 @@ mod forms;
 
 use forms::{counter_config, submit};
 
-use super::Screen;
 use crate::bank::{Bank, BankError, RewardView};
 use crate::domain::{Activity, ActivityId, Name, Role, Rules, Settings, Staff, StaffId, format_hours};
 use crate::i18n::fill;
-use crate::tui::app::{Cx, Status, Step, Vx};
 use crate::tui::config::Config;
+use crate::tui::contract::{Cx, Status, Step, Vx};
 use crate::tui::keymap::{self, Action, Scope};
 use crate::tui::widgets::{Form, centered, pad, pad_left, popup, put, title_bar, width};
 
@@ -143,7 +142,7 @@ impl Admin {
         let reward = self.rewards.get(self.selected).map(|r| r.id);
         let staff = self.staff.get(self.selected).map(|s| s.id.clone());
         let op = match (keymap::action(self.tab.scope(), key), self.tab) {
-            (Some(Action::Back), _) => return Step::Open(Screen::Find(Default::default())),
+            (Some(Action::Back), _) => return Step::Home,
             (Some(Action::NextTab), _) => {
                 self.tab = match self.tab {
                     Tab::Rewards => Tab::Activities,
