@@ -1044,3 +1044,27 @@ fn history_lines_are_dated_when_recorded_with_the_service_date_beside() {
     assert!(newest.trim_start().starts_with(&recorded), "dated the day recorded: {newest}");
     assert!(!page.contains("2026-10-02 deposit"), "{page}");
 }
+
+/// The navigation stack: a form opened from a volunteer's page goes back to it with Esc; a
+/// receipt goes back to the page (not to the redemption it replaced), and the page shows the
+/// balance after; the page goes back to an empty find screen for the next volunteer.
+#[test]
+fn esc_goes_back_down_the_stack_to_the_page_then_to_an_empty_find() {
+    let mut c = Counter::seeded(Lang::En);
+    c.login("S01", "5678").typed("JH000001").enter();
+    assert_eq!(c.screen(), "volunteer");
+    for form in ["t", "d", "g"] {
+        c.typed(form);
+        assert_ne!(c.screen(), "volunteer", "{form} opens a form");
+        c.key(KeyCode::Esc);
+        assert_eq!(c.screen(), "volunteer", "Esc from {form}'s form");
+    }
+    c.typed("r").enter().enter();
+    assert_eq!(c.screen(), "receipt");
+    c.key(KeyCode::Esc);
+    assert_eq!(c.screen(), "volunteer", "the receipt returns to the page");
+    assert!(c.shows("4.5"), "the page read afresh: 14.5 h less the rice's 10\n{}", c.render(120, 40));
+    c.key(KeyCode::Esc);
+    assert_eq!(c.screen(), "find");
+    assert!(!c.shows("JH000001"), "the find screen is empty again\n{}", c.render(120, 40));
+}
