@@ -231,3 +231,34 @@ fn every_screen_in_both_languages_at_both_sizes() {
         insta::assert_snapshot!(format!("too_small_{code}_79x24"), c.render(79, 24));
     }
 }
+
+/// A note longer than the history's "what" column is shortened whole at 80×24 in both
+/// languages: the words shown are the note's own, whole, then `…` — never half a word.
+#[test]
+fn a_long_note_in_the_history_is_shortened_at_a_word_end() {
+    let note = "typed the wrong hours for the morning garbage sorting shift at the east market";
+    for lang in [Lang::Zh, Lang::En] {
+        let mut c = Counter::seeded(lang);
+        let bank = c.bank();
+        let d = hourbank::bank::Deposit {
+            card: hourbank::domain::CardNo::parse("JH000001").unwrap(),
+            activity: bank.find_activity("入户宣传").unwrap().0,
+            minutes: hourbank::domain::Minutes::new(30),
+            served_on: None,
+            note: note.into(),
+        };
+        bank.execute(&hourbank::domain::Actor::Cli("test".into()), &Op::Deposit(d), Mode::commit(None))
+            .unwrap();
+        c.login("S01", "5678").typed("JH000001").enter();
+        let screen = c.render(80, 24);
+        let row = screen.lines().find(|l| l.contains("typed the")).unwrap_or_else(|| panic!("{screen}"));
+        let shown = &row[row.find("typed the").unwrap()..row.find('…').unwrap_or_else(|| panic!("{row}"))];
+        let words: Vec<&str> = shown.split_whitespace().collect();
+        assert!(note.starts_with(&words.join(" ")), "{lang:?}: {row}");
+        assert!(
+            note.split_whitespace().nth(words.len() - 1) == words.last().copied(),
+            "{lang:?}: the last word shown is whole: {row}"
+        );
+        assert!(words.len() >= 2, "{lang:?}: {row}");
+    }
+}

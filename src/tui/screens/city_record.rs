@@ -14,7 +14,7 @@ use crate::domain::{CardNo, format_hours};
 use crate::i18n::{Text, fill};
 use crate::tui::contract::Vx;
 use crate::tui::keymap::{self, Action, Scope};
-use crate::tui::widgets::{centered, pad, pad_left, popup, put};
+use crate::tui::widgets::{Column, centered, pad, popup, put, table};
 
 /// Where the look-up is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,24 +122,26 @@ impl CityRecord {
         y += 2;
         put(buf, inner, x, y, &fill(t.city_record_entries, &[&details.history.len()]), theme.accent);
         let room = usize::from(bottom.saturating_sub(y + 1));
-        let what_cols = w.saturating_sub(10 + 1 + 10 + 1 + 16 + 1 + 8 + 1);
-        for (i, h) in details.history.iter().skip(self.top).take(room).enumerate() {
+        let columns = [
+            Column::fixed("", 10),
+            Column::fixed("", 10),
+            Column::fixed("", 16),
+            Column::fixed("", 8).right(),
+            Column::fill("", 1),
+        ];
+        let list = Rect { x, y: y + 1, width: w as u16, height: room as u16 };
+        let rows = details.history.iter().skip(self.top).take(room).map(|h| {
             let kind = kind_label_by_name(t, &h.kind);
             let kind = match &h.reverses {
                 Some(of) => format!("{kind}·{}", kind_label_by_name(t, of)),
                 None => kind.to_string(),
             };
             let sign = if h.minutes < 0 { "-" } else { "+" };
-            let line = format!(
-                "{} {} {} {} {}",
-                pad(&h.day, 10),
-                pad(&h.counter, 10),
-                pad(&kind, 16),
-                pad_left(&format!("{sign}{}", format_hours(h.minutes.unsigned_abs())), 8),
-                pad(h.activity.as_deref().unwrap_or(""), what_cols)
-            );
-            put(buf, inner, x, y + 1 + i as u16, crate::tui::widgets::truncate(&line, w), theme.text);
-        }
+            let hours = format!("{sign}{}", format_hours(h.minutes.unsigned_abs()));
+            let activity = h.activity.clone().unwrap_or_default();
+            (vec![h.day.clone(), h.counter.clone(), kind, hours, activity], theme.text)
+        });
+        table(buf, list, &columns, None, rows);
     }
 }
 

@@ -10,7 +10,7 @@ use crate::domain::{CardNo, VolunteerId, format_hours};
 use crate::search::{ELSEWHERE, SearchIndex};
 use crate::tui::contract::{Cx, Route, Status, Step, Vx};
 use crate::tui::keymap::{self, Action, Scope};
-use crate::tui::widgets::{TextInput, pad, pad_left, put, title_bar};
+use crate::tui::widgets::{Column, TextInput, put, table, title_bar};
 
 /// Results kept per query; more than a screen holds.
 const LIMIT: usize = 50;
@@ -173,33 +173,21 @@ impl Find {
         };
         put(buf, area, x + 2, area.y + 4, hint, theme.accent);
         // Card 10, name 14, balance 12, community takes the rest.
-        let name_cols = 14;
-        let bal_cols = 12;
-        let comm_cols = usize::from(w).saturating_sub(10 + 1 + name_cols + 1 + bal_cols + 1);
-        let line = |card: &str, name: &str, comm: &str, bal: &str| {
-            format!(
-                "{} {} {} {}",
-                pad(card, 10),
-                pad(name, name_cols),
-                pad(comm, comm_cols),
-                pad_left(bal, bal_cols)
-            )
-        };
+        let columns = [
+            Column::fixed(t.col_card, 10),
+            Column::fixed(t.col_name, 14),
+            Column::fill(t.col_community, 1),
+            Column::fixed(t.col_balance, 12).right(),
+        ];
         let header_y = area.y + 6;
-        put(
-            buf,
-            area,
-            x,
-            header_y,
-            &line(t.col_card, t.col_name, t.col_community, t.col_balance),
-            theme.muted,
-        );
-        let room = usize::from(area.bottom().saturating_sub(header_y + 1));
+        let list = Rect { x, y: header_y, width: w, height: area.bottom().saturating_sub(header_y) };
+        let room = usize::from(list.height.saturating_sub(1));
         let start = self.selected.saturating_sub(room.saturating_sub(1));
-        for (i, row) in self.rows.iter().enumerate().skip(start).take(room) {
-            let y = header_y + 1 + (i - start) as u16;
-            let text = line(&row.card, &row.name, &row.community, &format_hours(row.balance));
-            put(buf, area, x, y, &text, theme.row(i == self.selected));
-        }
+        let rows = self.rows.iter().enumerate().skip(start).take(room).map(|(i, row)| {
+            let cells =
+                vec![row.card.clone(), row.name.clone(), row.community.clone(), format_hours(row.balance)];
+            (cells, theme.row(i == self.selected))
+        });
+        table(buf, list, &columns, Some(theme.muted), rows);
     }
 }

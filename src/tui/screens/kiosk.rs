@@ -20,7 +20,7 @@ use crate::i18n::Text;
 use crate::i18n::fill;
 use crate::tui::contract::Vx;
 use crate::tui::keymap::{self, Action, Scope};
-use crate::tui::widgets::{clock, pad, pad_left, put, title_bar, width};
+use crate::tui::widgets::{Column, clock, pad, pad_left, put, table, title_bar, width};
 
 /// The volunteer at the kiosk, acting on their own card after their PIN.
 const SELF: crate::domain::Actor = crate::domain::Actor::SelfService;
@@ -353,9 +353,16 @@ impl Kiosk {
             put(buf, area, area.x + 1, area.y + 1, t.history_empty, theme.muted);
             return;
         }
-        let what_cols = usize::from(area.width.saturating_sub(2)).saturating_sub(10 + 1 + 8 + 1 + 1 + 8);
-        let room = usize::from(area.height.saturating_sub(1));
-        for (i, line) in self.recent.iter().skip(self.scroll).take(room).enumerate() {
+        let columns =
+            [Column::fixed("", 10), Column::fixed("", 8), Column::fill("", 1), Column::fixed("", 8).right()];
+        let list = Rect {
+            x: area.x + 1,
+            y: area.y + 1,
+            width: area.width.saturating_sub(2),
+            height: area.height.saturating_sub(1),
+        };
+        let room = usize::from(list.height);
+        let rows = self.recent.iter().skip(self.scroll).take(room).map(|line| {
             let event = line.event.kind();
             let date = line.day();
             // Transfers name the other volunteer: the kiosk shows only what kind of line it is.
@@ -365,15 +372,12 @@ impl Kiosk {
                 }
                 _ => String::new(),
             };
-            let text = format!(
-                "{} {} {} {}",
-                pad(&date, 10),
-                pad(kind_label(t, event), 8),
-                pad(&what, what_cols),
-                pad_left(&signed_hours(line.delta), 8)
-            );
-            put(buf, area, area.x + 1, area.y + 1 + i as u16, &text, theme.text);
-        }
+            (
+                vec![date.to_string(), kind_label(t, event).to_string(), what, signed_hours(line.delta)],
+                theme.text,
+            )
+        });
+        table(buf, list, &columns, None, rows);
     }
 
     fn render_rewards(&self, area: Rect, buf: &mut Buffer, vx: &Vx) {

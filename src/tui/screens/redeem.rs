@@ -14,7 +14,7 @@ use crate::i18n::fill;
 use crate::tui::contract::{Cx, Route, Status, Step, Vx};
 use crate::tui::keymap::{self, Action, Scope};
 use crate::tui::receipt::Receipt;
-use crate::tui::widgets::{pad, pad_left, put, title_bar};
+use crate::tui::widgets::{Column, put, table, title_bar};
 
 pub struct Redeem {
     volunteer: VolunteerView,
@@ -163,25 +163,16 @@ impl Redeem {
         let title = super::page_words::title(t, t.redeem_title, v);
         title_bar(buf, area, &title, theme);
         let x = area.x + 1;
-        let w = usize::from(area.width.saturating_sub(2));
-        let name_cols = w.saturating_sub(10 + 1 + 8 + 1 + 18 + 1);
-        let row = |name: &str, cost: &str, stock: &str, note: &str| {
-            format!(
-                "{} {} {} {}",
-                pad(name, name_cols),
-                pad_left(cost, 10),
-                pad_left(stock, 8),
-                pad(note, 18)
-            )
-        };
-        put(buf, area, x, area.y + 1, &row(t.col_reward, t.col_cost, t.col_stock, ""), theme.muted);
-        if self.rewards.is_empty() {
-            put(buf, area, x, area.y + 2, t.no_rewards, theme.muted);
-        }
+        let columns = [
+            Column::fill(t.col_reward, 1),
+            Column::fixed(t.col_cost, 10).right(),
+            Column::fixed(t.col_stock, 8).right(),
+            Column::fixed("", 18),
+        ];
         let room = usize::from(area.height.saturating_sub(6));
+        let list = Rect { x, y: area.y + 1, width: area.width.saturating_sub(2), height: room as u16 + 1 };
         let start = self.selected.saturating_sub(room.saturating_sub(1));
-        for (i, r) in self.rewards.iter().enumerate().skip(start).take(room) {
-            let y = area.y + 2 + (i - start) as u16;
+        let rows = self.rewards.iter().enumerate().skip(start).take(room).map(|(i, r)| {
             let cost = u64::from(r.reward.cost.get());
             let (note, style) = match group(r, balance) {
                 2 => (t.out_of_stock.to_string(), theme.muted),
@@ -195,7 +186,11 @@ impl Redeem {
                 Some(day) => format!("{} ({day})", r.reward.name),
                 None => r.reward.name.to_string(),
             };
-            put(buf, area, x, y, &row(&name, &format_hours(cost), &stock, &note), style);
+            (vec![name, format_hours(cost), stock, note], style)
+        });
+        table(buf, list, &columns, Some(theme.muted), rows);
+        if self.rewards.is_empty() {
+            put(buf, area, x, area.y + 2, t.no_rewards, theme.muted);
         }
         let y = area.bottom().saturating_sub(3);
         let selected = self.rewards.get(self.selected);

@@ -11,7 +11,7 @@ use crate::bank::{Bank, BankError, HeldDeposit, ShiftInReview};
 use crate::domain::{Minutes, format_hours};
 use crate::tui::contract::{Cx, Route, Status, Step, Vx};
 use crate::tui::keymap::{self, Action, Scope};
-use crate::tui::widgets::{Field, Form, centered, pad, pad_left, popup, put, title_bar};
+use crate::tui::widgets::{Column, Field, Form, centered, popup, put, table, title_bar};
 
 enum Item {
     Shift(ShiftInReview),
@@ -157,39 +157,41 @@ impl Review {
         let theme = vx.theme;
         title_bar(buf, area, &format!("{} ({})", t.review_title, self.rows.len()), theme);
         let x = area.x + 1;
-        let w = usize::from(area.width.saturating_sub(2));
-        let activity_cols = w.saturating_sub(8 + 1 + 16 + 1 + 10 + 1 + 10 + 1 + 8);
-        let header = format!(
-            "{} {} {} {} {} {}",
-            pad(t.review_col_kind, 8),
-            pad(t.review_col_started, 16),
-            pad(t.review_col_card, 10),
-            pad(t.review_col_name, 10),
-            pad(t.review_col_activity, activity_cols),
-            pad_left(t.review_col_worked, 8)
-        );
-        put(buf, area, x, area.y + 1, &header, theme.muted);
-        if self.rows.is_empty() {
-            put(buf, area, x, area.y + 2, t.review_empty, theme.muted);
-        }
+        let columns = [
+            Column::fixed(t.review_col_kind, 8),
+            Column::fixed(t.review_col_started, 16),
+            Column::fixed(t.review_col_card, 10),
+            Column::fixed(t.review_col_name, 10),
+            Column::fill(t.review_col_activity, 1),
+            Column::fixed(t.review_col_worked, 8).right(),
+        ];
+        let list = Rect {
+            x,
+            y: area.y + 1,
+            width: area.width.saturating_sub(2),
+            height: area.height.saturating_sub(1),
+        };
         let room = usize::from(area.height.saturating_sub(2));
         let start = self.selected.saturating_sub(room.saturating_sub(1));
-        for (i, row) in self.rows.iter().enumerate().skip(start).take(room) {
+        let rows = self.rows.iter().enumerate().skip(start).take(room).map(|(i, row)| {
             let kind = match row.item {
                 Item::Shift(_) => t.review_kind_shift,
                 Item::Held(_) => t.review_kind_deposit,
             };
-            let text = format!(
-                "{} {} {} {} {} {}",
-                pad(kind, 8),
-                pad(&row.when, 16),
-                pad(&row.card, 10),
-                pad(&row.name, 10),
-                pad(&row.activity, activity_cols),
-                pad_left(&format_hours(u64::from(row.minutes.get())), 8)
-            );
-            let style = if i == self.selected { theme.selection } else { theme.text };
-            put(buf, area, x, area.y + 2 + (i - start) as u16, &text, style);
+            let hours = format_hours(u64::from(row.minutes.get()));
+            let cells = vec![
+                kind.to_string(),
+                row.when.clone(),
+                row.card.clone(),
+                row.name.clone(),
+                row.activity.clone(),
+                hours,
+            ];
+            (cells, if i == self.selected { theme.selection } else { theme.text })
+        });
+        table(buf, list, &columns, Some(theme.muted), rows);
+        if self.rows.is_empty() {
+            put(buf, area, x, area.y + 2, t.review_empty, theme.muted);
         }
         if let Some((approve, form, error)) = &self.deciding {
             let title = if *approve { t.review_approve_title } else { t.review_reject_title };

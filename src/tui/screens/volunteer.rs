@@ -12,7 +12,7 @@ use crate::i18n::fill;
 use crate::tui::contract::{Cx, Route, Status, Step, Vx};
 use crate::tui::keymap::{self, Action, Scope};
 use crate::tui::widgets::{
-    Field, Form, TextInput, centered, chart, clock, pad, pad_left, popup, put, title_bar,
+    Column, Field, Form, TextInput, centered, chart, clock, pad, popup, put, table, title_bar,
 };
 
 pub struct ReversePopup {
@@ -424,50 +424,43 @@ impl VolunteerPage {
         let theme = vx.theme;
         title_bar(buf, area, &format!("{} ({})", t.history, self.lines.len()), theme);
         let x = area.x + 1;
-        let w = usize::from(area.width.saturating_sub(2));
-        let what_cols = w.saturating_sub(10 + 1 + 8 + 1 + 1 + 8 + 1 + 10 + 1 + 8);
-        let row = |date: &str, kind: &str, what: &str, hours: &str, staff: &str, seq: &str| {
-            format!(
-                "{} {} {} {} {} {}",
-                pad(date, 10),
-                pad(kind, 8),
-                pad(what, what_cols),
-                pad_left(hours, 8),
-                pad(staff, 10),
-                pad_left(seq, 8)
-            )
-        };
-        put(
-            buf,
-            area,
+        let columns = [
+            Column::fixed(t.col_date, 10),
+            Column::fixed(t.col_kind, 8),
+            Column::fill(t.col_what, 1),
+            Column::fixed(t.col_hours, 8).right(),
+            Column::fixed(t.col_staff, 10),
+            Column::fixed(t.col_seq, 8).right(),
+        ];
+        let list = Rect {
             x,
-            area.y + 1,
-            &row(t.col_date, t.col_kind, t.col_what, t.col_hours, t.col_staff, t.col_seq),
-            theme.muted,
-        );
+            y: area.y + 1,
+            width: area.width.saturating_sub(2),
+            height: area.height.saturating_sub(1),
+        };
         if self.lines.is_empty() {
+            table(buf, list, &columns, Some(theme.muted), std::iter::empty());
             put(buf, area, x, area.y + 2, t.history_empty, theme.muted);
             return;
         }
         // Only the visible rows are formatted: a page with 10k entries draws as fast as one with 10.
         let room = usize::from(area.height.saturating_sub(2));
         let start = self.selected.saturating_sub(room.saturating_sub(1));
-        for (i, line) in self.lines.iter().enumerate().skip(start).take(room) {
-            let y = area.y + 2 + (i - start) as u16;
+        let rows = self.lines.iter().enumerate().skip(start).take(room).map(|(i, line)| {
             let event = line.event.kind();
             let date = line.day();
             let mut what = memo_with_service_date(t, line, &line.memo);
             if let Some(by) = line.reversed_by {
                 what = format!("[{} #{by}] {what}", t.reversed_mark);
             }
-            let text = row(
-                &date,
-                kind_label(t, event),
-                &what,
-                &signed_hours(line.delta),
-                &line.event.body.actor.to_string(),
-                &format!("#{}", line.seq),
-            );
+            let cells = vec![
+                date.to_string(),
+                kind_label(t, event).to_string(),
+                what,
+                signed_hours(line.delta),
+                line.event.body.actor.to_string(),
+                format!("#{}", line.seq),
+            ];
             let style = if i == self.selected {
                 theme.selection
             } else if line.reversed_by.is_some() {
@@ -475,7 +468,8 @@ impl VolunteerPage {
             } else {
                 theme.text
             };
-            put(buf, area, x, y, &text, style);
-        }
+            (cells, style)
+        });
+        table(buf, list, &columns, Some(theme.muted), rows);
     }
 }

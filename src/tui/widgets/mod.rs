@@ -5,6 +5,7 @@ pub mod chart;
 pub mod clock;
 pub mod form;
 pub mod input;
+pub mod table;
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -14,6 +15,7 @@ use unicode_width::UnicodeWidthStr;
 
 pub use form::{Field, Form, FormKey};
 pub use input::{TextInput, is_non_digit};
+pub use table::{Column, shorten, table};
 
 use super::theme::Theme;
 
