@@ -209,7 +209,7 @@ fn command_name(args: &[String]) -> String {
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum ClientError {
+pub enum ForwardError {
     /// No process is listening: the store is not open anywhere (or its owner died).
     #[error("no hourbank process is serving {}", .0.display())]
     NotServing(PathBuf),
@@ -226,15 +226,15 @@ pub fn forward(
     args: &[String],
     out: &mut dyn Write,
     err: &mut dyn Write,
-) -> Result<u8, ClientError> {
+) -> Result<u8, ForwardError> {
     let path = socket_path(store_dir);
-    let io = |source| ClientError::Io { path: path.clone(), source };
+    let io = |source| ForwardError::Io { path: path.clone(), source };
     let mut stream = match UnixStream::connect(&path) {
         Ok(s) => s,
         Err(e)
             if matches!(e.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused) =>
         {
-            return Err(ClientError::NotServing(store_dir.to_path_buf()));
+            return Err(ForwardError::NotServing(store_dir.to_path_buf()));
         }
         Err(e) => return Err(io(e)),
     };
@@ -252,7 +252,7 @@ pub fn forward(
             Err(e) => return Err(io(std::io::Error::other(e))),
         }
     }
-    Err(ClientError::Cut(store_dir.to_path_buf()))
+    Err(ForwardError::Cut(store_dir.to_path_buf()))
 }
 
 #[cfg(test)]
@@ -305,7 +305,7 @@ mod tests {
         drop(server);
         assert!(matches!(
             forward(dir.path(), &[], &mut Vec::new(), &mut Vec::new()),
-            Err(ClientError::NotServing(_))
+            Err(ForwardError::NotServing(_))
         ));
         let events = events.lock().map(|v| v.clone()).unwrap_or_default();
         assert_eq!(events.last(), Some(&ControlEvent::Finished { command: "balance".into(), code: 7 }));

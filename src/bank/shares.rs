@@ -64,6 +64,8 @@ impl Bank {
                     let share = read(view.account(id))?.balance();
                     let over = share.saturating_sub(u64::from(float.get()));
                     if over > 0 {
+                        // An entry holds at most u32::MAX minutes: a share beyond that (some
+                        // 8,000 years of service) goes in pieces, the rest at the next sync.
                         let minutes = Minutes::new(u32::try_from(over).unwrap_or(u32::MAX));
                         lines.push((id, minutes));
                     }

@@ -49,7 +49,7 @@ impl Bank {
         let now = self.now();
         let worked_minutes =
             now.datetime().signed_duration_since(shift.started.datetime()).num_minutes().max(0);
-        let worked = Minutes::new(u32::try_from(worked_minutes).unwrap_or(u32::MAX));
+        let worked = Minutes::new(u32::try_from(worked_minutes).map_err(|_| Rule::Overflow)?);
         let today = local_day(now);
         let bank_rules = self.rules()?;
         let mut shift_rules = *rules;
@@ -114,7 +114,8 @@ impl Bank {
         if let Some(cap) = rules.storage_cap {
             let balance = self.store.account(volunteer)?.balance();
             let left = u64::from(cap.get()).saturating_sub(balance);
-            room = room.min(u32::try_from(left).unwrap_or(u32::MAX));
+            // Room beyond what u32 holds leaves the credit as it is.
+            room = u32::try_from(left).map_or(room, |left| room.min(left));
         }
         Ok(Minutes::new(room))
     }

@@ -487,7 +487,10 @@ impl CityClient {
     ) -> Result<u32, ClientError> {
         let path = format!("/v1/day?card={}&day={}", card.as_str(), day.date().format("%Y-%m-%d"));
         let answer: wire::Granted = Self::answer(&self.call("GET", &path, b"")?)?;
-        Ok(u32::try_from(answer.minutes).unwrap_or(u32::MAX))
+        // More minutes than a day holds is not an answer: refused, never clamped.
+        u32::try_from(answer.minutes).ok().filter(|m| *m <= 24 * 60).ok_or_else(|| {
+            ClientError::Connect(format!("an answer not understood: {} minutes in a day", answer.minutes))
+        })
     }
 
     /// Grants the service holds for this counter that no pushed entry journals yet.

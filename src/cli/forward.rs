@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::{Cli, Command, Failure, exit, output};
 use crate::bank::Bank;
-use crate::control::{self, ClientError, Handler};
+use crate::control::{self, ForwardError, Handler};
 
 /// Commands that may run while another process holds the store.
 pub fn forwardable(command: &Command) -> bool {
@@ -52,7 +52,7 @@ pub fn try_forward(dir: &std::path::Path) -> Option<Result<(), Failure>> {
         Ok(0) => Some(Ok(())),
         // The serving process already printed why.
         Ok(code) => Some(Err(Failure { code, message: String::new() })),
-        Err(ClientError::NotServing(_)) => None,
+        Err(ForwardError::NotServing(_)) => None,
         Err(e) => Some(Err(Failure { code: exit::STORE_UNAVAILABLE, message: e.to_string() })),
     }
 }

@@ -47,7 +47,7 @@ fn open(route: Route, cx: &mut Cx) -> Option<Screen> {
             Ok(page) => Screen::Volunteer(page),
             Err(e) => return failed(cx, e),
         },
-        Route::Record(view) => Screen::Record(record::Record::new(cx, *view)),
+        Route::Record(view) => Screen::Record(record::RecordForm::new(cx, *view)),
         Route::Redeem(view) => match redeem::Redeem::new(cx.bank, *view, cx.city) {
             Ok(r) => Screen::Redeem(r),
             Err(e) => return failed(cx, e),

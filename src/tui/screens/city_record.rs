@@ -14,7 +14,7 @@ use crate::domain::{CardNo, format_hours};
 use crate::i18n::{Text, fill};
 use crate::tui::contract::Vx;
 use crate::tui::keymap::{self, Action, Scope};
-use crate::tui::widgets::{Column, centered, pad, popup, put, table};
+use crate::tui::widgets::{ListColumn, centered, pad, popup, put, table};
 
 /// Where the look-up is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,11 +123,11 @@ impl CityRecord {
         put(buf, inner, x, y, &fill(t.city_record_entries, &[&details.history.len()]), theme.accent);
         let room = usize::from(bottom.saturating_sub(y + 1));
         let columns = [
-            Column::fixed("", 10),
-            Column::fixed("", 10),
-            Column::fixed("", 16),
-            Column::fixed("", 8).right(),
-            Column::fill("", 1),
+            ListColumn::fixed("", 10),
+            ListColumn::fixed("", 10),
+            ListColumn::fixed("", 16),
+            ListColumn::fixed("", 8).right(),
+            ListColumn::fill("", 1),
         ];
         let list = Rect { x, y: y + 1, width: w as u16, height: room as u16 };
         let rows = details.history.iter().skip(self.top).take(room).map(|h| {

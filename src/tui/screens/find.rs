@@ -10,7 +10,7 @@ use crate::domain::{CardNo, VolunteerId, format_hours};
 use crate::search::{ELSEWHERE, SearchIndex};
 use crate::tui::contract::{Cx, Route, Status, Step, Vx};
 use crate::tui::keymap::{self, Action, Scope};
-use crate::tui::widgets::{Column, TextInput, put, table, title_bar};
+use crate::tui::widgets::{ListColumn, TextInput, put, table, title_bar};
 
 /// Results kept per query; more than a screen holds.
 const LIMIT: usize = 50;
@@ -174,10 +174,10 @@ impl Find {
         put(buf, area, x + 2, area.y + 4, hint, theme.accent);
         // Card 10, name 14, balance 12, community takes the rest.
         let columns = [
-            Column::fixed(t.col_card, 10),
-            Column::fixed(t.col_name, 14),
-            Column::fill(t.col_community, 1),
-            Column::fixed(t.col_balance, 12).right(),
+            ListColumn::fixed(t.col_card, 10),
+            ListColumn::fixed(t.col_name, 14),
+            ListColumn::fill(t.col_community, 1),
+            ListColumn::fixed(t.col_balance, 12).right(),
         ];
         let header_y = area.y + 6;
         let list = Rect { x, y: header_y, width: w, height: area.bottom().saturating_sub(header_y) };

@@ -20,7 +20,7 @@ use crate::i18n::Text;
 use crate::i18n::fill;
 use crate::tui::contract::Vx;
 use crate::tui::keymap::{self, Action, Scope};
-use crate::tui::widgets::{Column, clock, pad, pad_left, put, table, title_bar, width};
+use crate::tui::widgets::{ListColumn, clock, pad, pad_left, put, table, title_bar, width};
 
 /// The volunteer at the kiosk, acting on their own card after their PIN.
 const SELF: crate::domain::Actor = crate::domain::Actor::SelfService;
@@ -353,8 +353,12 @@ impl Kiosk {
             put(buf, area, area.x + 1, area.y + 1, t.history_empty, theme.muted);
             return;
         }
-        let columns =
-            [Column::fixed("", 10), Column::fixed("", 8), Column::fill("", 1), Column::fixed("", 8).right()];
+        let columns = [
+            ListColumn::fixed("", 10),
+            ListColumn::fixed("", 8),
+            ListColumn::fill("", 1),
+            ListColumn::fixed("", 8).right(),
+        ];
         let list = Rect {
             x: area.x + 1,
             y: area.y + 1,

@@ -56,7 +56,7 @@ pub enum Screen {
     Kiosk(kiosk::Kiosk),
     Find(find::Find),
     Volunteer(volunteer::VolunteerPage),
-    Record(record::Record),
+    Record(record::RecordForm),
     Batch(batch::Batch),
     Redeem(redeem::Redeem),
     Receipt(receipt::ReceiptPage),

@@ -14,7 +14,7 @@ use crate::tui::contract::{Cx, Status, Step, Vx};
 use crate::tui::keymap::{self, Scope};
 use crate::tui::widgets::{put, title_bar, wrap};
 
-pub struct Record {
+pub struct RecordForm {
     volunteer: VolunteerView,
     entry: Option<EntryForm>,
     /// The values to save, and what the bank's dry run said saving them will do.
@@ -31,8 +31,8 @@ enum Outcome {
     Held,
 }
 
-impl Record {
-    pub fn new(cx: &mut Cx, volunteer: VolunteerView) -> Record {
+impl RecordForm {
+    pub fn new(cx: &mut Cx, volunteer: VolunteerView) -> RecordForm {
         let entry = match EntryForm::new(cx.bank, cx.memory, cx.t) {
             Ok(e) => Some(e),
             Err(e) => {
@@ -40,7 +40,7 @@ impl Record {
                 None
             }
         };
-        Record { volunteer, entry, confirm: Confirm::default(), error: None }
+        RecordForm { volunteer, entry, confirm: Confirm::default(), error: None }
     }
 
     fn back(&self) -> Step {

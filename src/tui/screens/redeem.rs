@@ -14,7 +14,7 @@ use crate::i18n::fill;
 use crate::tui::contract::{Cx, Route, Status, Step, Vx};
 use crate::tui::keymap::{self, Action, Scope};
 use crate::tui::receipt::Receipt;
-use crate::tui::widgets::{Column, put, table, title_bar};
+use crate::tui::widgets::{ListColumn, put, table, title_bar};
 
 pub struct Redeem {
     volunteer: VolunteerView,
@@ -164,10 +164,10 @@ impl Redeem {
         title_bar(buf, area, &title, theme);
         let x = area.x + 1;
         let columns = [
-            Column::fill(t.col_reward, 1),
-            Column::fixed(t.col_cost, 10).right(),
-            Column::fixed(t.col_stock, 8).right(),
-            Column::fixed("", 18),
+            ListColumn::fill(t.col_reward, 1),
+            ListColumn::fixed(t.col_cost, 10).right(),
+            ListColumn::fixed(t.col_stock, 8).right(),
+            ListColumn::fixed("", 18),
         ];
         let room = usize::from(area.height.saturating_sub(6));
         let list = Rect { x, y: area.y + 1, width: area.width.saturating_sub(2), height: room as u16 + 1 };

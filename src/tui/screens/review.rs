@@ -11,7 +11,7 @@ use crate::bank::{Bank, BankError, HeldDeposit, ShiftInReview};
 use crate::domain::{Minutes, format_hours};
 use crate::tui::contract::{Cx, Route, Status, Step, Vx};
 use crate::tui::keymap::{self, Action, Scope};
-use crate::tui::widgets::{Column, Field, Form, centered, popup, put, table, title_bar};
+use crate::tui::widgets::{Field, Form, ListColumn, centered, popup, put, table, title_bar};
 
 enum Item {
     Shift(ShiftInReview),
@@ -158,12 +158,12 @@ impl Review {
         title_bar(buf, area, &format!("{} ({})", t.review_title, self.rows.len()), theme);
         let x = area.x + 1;
         let columns = [
-            Column::fixed(t.review_col_kind, 8),
-            Column::fixed(t.review_col_started, 16),
-            Column::fixed(t.review_col_card, 10),
-            Column::fixed(t.review_col_name, 10),
-            Column::fill(t.review_col_activity, 1),
-            Column::fixed(t.review_col_worked, 8).right(),
+            ListColumn::fixed(t.review_col_kind, 8),
+            ListColumn::fixed(t.review_col_started, 16),
+            ListColumn::fixed(t.review_col_card, 10),
+            ListColumn::fixed(t.review_col_name, 10),
+            ListColumn::fill(t.review_col_activity, 1),
+            ListColumn::fixed(t.review_col_worked, 8).right(),
         ];
         let list = Rect {
             x,

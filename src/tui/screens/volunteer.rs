@@ -12,7 +12,7 @@ use crate::i18n::fill;
 use crate::tui::contract::{Cx, Route, Status, Step, Vx};
 use crate::tui::keymap::{self, Action, Scope};
 use crate::tui::widgets::{
-    Column, Field, Form, TextInput, centered, chart, clock, pad, popup, put, table, title_bar,
+    Field, Form, ListColumn, TextInput, centered, chart, clock, pad, popup, put, table, title_bar,
 };
 
 pub struct ReversePopup {
@@ -425,12 +425,12 @@ impl VolunteerPage {
         title_bar(buf, area, &format!("{} ({})", t.history, self.lines.len()), theme);
         let x = area.x + 1;
         let columns = [
-            Column::fixed(t.col_date, 10),
-            Column::fixed(t.col_kind, 8),
-            Column::fill(t.col_what, 1),
-            Column::fixed(t.col_hours, 8).right(),
-            Column::fixed(t.col_staff, 10),
-            Column::fixed(t.col_seq, 8).right(),
+            ListColumn::fixed(t.col_date, 10),
+            ListColumn::fixed(t.col_kind, 8),
+            ListColumn::fill(t.col_what, 1),
+            ListColumn::fixed(t.col_hours, 8).right(),
+            ListColumn::fixed(t.col_staff, 10),
+            ListColumn::fixed(t.col_seq, 8).right(),
         ];
         let list = Rect {
             x,

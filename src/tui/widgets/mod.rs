@@ -15,7 +15,7 @@ use unicode_width::UnicodeWidthStr;
 
 pub use form::{Field, Form, FormKey};
 pub use input::{TextInput, is_non_digit};
-pub use table::{Column, shorten, table};
+pub use table::{ListColumn, shorten, table};
 
 use super::theme::Theme;
 

@@ -14,22 +14,22 @@ use super::{truncate, width};
 
 /// One column: its header and how much of the width it takes.
 #[derive(Debug, Clone, Copy)]
-pub struct Column<'a> {
+pub struct ListColumn<'a> {
     pub header: &'a str,
     pub width: Constraint,
     /// Numbers (hours, seqs) line up on the right.
     pub right: bool,
 }
 
-impl<'a> Column<'a> {
+impl<'a> ListColumn<'a> {
     /// Exactly `cols` columns.
     pub fn fixed(header: &'a str, cols: u16) -> Self {
-        Column { header, width: Constraint::Length(cols), right: false }
+        ListColumn { header, width: Constraint::Length(cols), right: false }
     }
 
     /// What the fixed columns leave (shared with the other `fill` columns by `weight`).
     pub fn fill(header: &'a str, weight: u16) -> Self {
-        Column { header, width: Constraint::Fill(weight), right: false }
+        ListColumn { header, width: Constraint::Fill(weight), right: false }
     }
 
     pub fn right(mut self) -> Self {
@@ -61,7 +61,7 @@ pub fn shorten(text: &str, cols: usize) -> String {
 pub fn table(
     buf: &mut Buffer,
     area: Rect,
-    columns: &[Column<'_>],
+    columns: &[ListColumn<'_>],
     header: Option<Style>,
     rows: impl IntoIterator<Item = (Vec<String>, Style)>,
 ) {
@@ -116,7 +116,11 @@ mod tests {
     fn columns_share_the_width_and_numbers_line_up_right() {
         let area = Rect::new(0, 0, 30, 3);
         let mut buf = Buffer::empty(area);
-        let columns = [Column::fixed("Card", 8), Column::fill("Name", 1), Column::fixed("Hours", 6).right()];
+        let columns = [
+            ListColumn::fixed("Card", 8),
+            ListColumn::fill("Name", 1),
+            ListColumn::fixed("Hours", 6).right(),
+        ];
         let rows = [(vec!["JH000001".into(), "陈华佩".into(), "14.5".into()], Style::default())];
         table(&mut buf, area, &columns, Some(Style::default()), rows);
         let line = |y: u16| (0..30).map(|x| buf[(x, y)].symbol().to_string()).collect::<String>();
