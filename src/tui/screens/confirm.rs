@@ -81,11 +81,24 @@ impl<T> Confirm<T> {
     /// to the city off the UI thread — then the screen shows it is asking, and gets the
     /// result in its `finish` (or, left meanwhile, the status line says it).
     pub fn commit(&mut self, cx: &Cx) -> Answer {
-        let Some((op, _)) = &self.pending else { return Answer::Step(Step::Stay) };
         let url = cx.config.sync.background_url();
+        self.commit_with(cx.bank, cx.city, url.as_deref(), &cx.session.actor, cx.t)
+    }
+
+    /// [`Confirm::commit`] for a screen with no staff session (the kiosk): the bank, the city
+    /// as last seen and its URL, and who acts, given.
+    pub fn commit_with(
+        &mut self,
+        bank: &Bank,
+        city: Reach,
+        url: Option<&str>,
+        actor: &Actor,
+        t: &Text,
+    ) -> Answer {
+        let Some((op, _)) = &self.pending else { return Answer::Step(Step::Stay) };
         // Only a spend (a grant, short here) and a deposit (the card's day elsewhere) ask.
         let asks = op.spends() || matches!(op, Op::Deposit(_));
-        let link = match (cx.city, url.as_deref()) {
+        let link = match (city, url) {
             (Reach::Online, Some(_)) if asks => {
                 self.asking = true;
                 return Answer::Step(Step::CityCommit(op.clone()));
@@ -93,7 +106,7 @@ impl<T> Confirm<T> {
             (Reach::Offline, Some(_)) => CityLink::Unreachable,
             _ => CityLink::None,
         };
-        Answer::Done(run(cx.bank, link, &cx.session.actor, cx.t, op))
+        Answer::Done(run(bank, link, actor, t, op))
     }
 
     /// The commit has ended (or the screen gave up on it): what was confirmed, for the

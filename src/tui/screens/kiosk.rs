@@ -9,8 +9,10 @@ use crossterm::event::KeyEvent;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
+use super::confirm::{Answer, Confirm};
 use super::page_words::{kind_label, signed_hours};
 use crate::bank::{Bank, BankError, HistoryLine, Mode, Op, RewardView, VolunteerView};
+use crate::city::Reach;
 use crate::domain::privacy::{mask_card, mask_name};
 use crate::domain::{
     ActivityId, EventKind, ReviewReason, RewardKind, STAR_HOURS, Shift, ShiftOutcome, ShiftRules,
@@ -47,7 +49,8 @@ pub struct Kiosk {
     confirm_out: bool,
     /// `g` was pressed: the hours to give to the donation pool, then (after a dry run) the
     /// checked donation waiting for Enter.
-    donating: Option<(crate::tui::widgets::TextInput, Option<crate::bank::Donation>)>,
+    /// The donation being typed, and once its dry run accepted it, waiting for Enter.
+    donating: Option<(crate::tui::widgets::TextInput, Confirm<()>)>,
 }
 
 pub enum Outcome {
@@ -142,25 +145,30 @@ impl Kiosk {
             }
             return Outcome::Stay;
         }
-        if let Some((input, checked)) = &mut self.donating {
-            match (keymap::action(Scope::Kiosk, key), checked.clone()) {
+        if let Some((input, confirm)) = &mut self.donating {
+            let offered = confirm.pending().map(|(op, ())| op.clone());
+            match (keymap::action(Scope::Kiosk, key), offered) {
                 (Some(Action::Back), _) => self.donating = None,
-                (Some(Action::Submit), Some(d)) => {
+                (Some(Action::Submit), Some(Op::Donate(d))) => {
+                    // This counter's own hours only, as it always was (issue 25: the city's).
+                    let done = match confirm.commit_with(bank, Reach::None, None, &SELF, t) {
+                        Answer::Done(done) => done,
+                        _ => return Outcome::Stay,
+                    };
                     self.donating = None;
-                    self.message =
-                        Some(match bank.execute(&SELF, &Op::Donate(d.clone()), Mode::commit(None)) {
-                            Ok(c) => (
-                                fill(
-                                    t.kiosk_donated,
-                                    &[&format_hours(u64::from(d.minutes.get())), &c.first_seq()],
-                                ),
-                                false,
+                    self.message = Some(match done {
+                        Ok(c) => (
+                            fill(
+                                t.kiosk_donated,
+                                &[&format_hours(u64::from(d.minutes.get())), &c.first_seq()],
                             ),
-                            Err(e) => (t.bank_error(&e), true),
-                        });
+                            false,
+                        ),
+                        Err(e) => (e, true),
+                    });
                     self.reload(bank, t);
                 }
-                (Some(Action::Submit), None) => {
+                (Some(Action::Submit), _) => {
                     let donation = crate::domain::Minutes::parse(input.value())
                         .map_err(|e| t.domain_error(&e))
                         .map(|minutes| crate::bank::Donation {
@@ -169,12 +177,11 @@ impl Kiosk {
                             note: String::new(),
                         })
                         .and_then(|d| {
-                            bank.execute(&SELF, &Op::Donate(d.clone()), Mode::Preview)
-                                .map(|_| d)
-                                .map_err(|e| t.bank_error(&e))
+                            let op = Op::Donate(d);
+                            bank.execute(&SELF, &op, Mode::Preview).map(|_| op).map_err(|e| t.bank_error(&e))
                         });
                     match donation {
-                        Ok(d) => *checked = Some(d),
+                        Ok(op) => confirm.offer(op, ()),
                         Err(e) => self.message = Some((e, true)),
                     }
                 }
@@ -230,7 +237,7 @@ impl Kiosk {
                 self.reload(bank, t);
             }
             Some(Action::Donate) => {
-                self.donating = Some((crate::tui::widgets::TextInput::new(16), None));
+                self.donating = Some((crate::tui::widgets::TextInput::new(16), Confirm::default()));
                 self.message = None;
             }
             Some(Action::Up) => self.scroll = self.scroll.saturating_sub(1),
@@ -296,8 +303,12 @@ impl Kiosk {
         );
         // Under the large digits, the whole width: the outcome of a check-in or check-out, or
         // the donation being given.
-        if let Some((input, checked)) = &self.donating {
+        if let Some((input, confirm)) = &self.donating {
             let balance = self.view.account.balance();
+            let checked = match confirm.pending() {
+                Some((Op::Donate(d), ())) => Some(d),
+                _ => None,
+            };
             let line = match checked {
                 Some(d) => {
                     let m = u64::from(d.minutes.get());
