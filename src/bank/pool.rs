@@ -4,7 +4,7 @@
 //! others, and a balance that never goes below zero (checked in `domain::ledger::apply`).
 
 use super::{Bank, BankError};
-use crate::domain::{EventKind, Pool, Timestamp, VolunteerId};
+use crate::domain::{DonationPool, EventKind, Timestamp, VolunteerId};
 
 /// One entry that moved pool hours: `delta` is the change to the pool (a donation adds, a grant
 /// takes; a reversal undoes either).
@@ -22,13 +22,13 @@ pub struct PoolLine {
 /// The pool's totals and its entries, oldest first.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PoolView {
-    pub pool: Pool,
+    pub pool: DonationPool,
     pub lines: Vec<PoolLine>,
 }
 
 impl Bank {
     /// The pool's totals, as stored (one read).
-    pub fn pool(&self) -> Result<Pool, BankError> {
+    pub fn pool(&self) -> Result<DonationPool, BankError> {
         Ok(self.store.pool()?)
     }
 

@@ -176,11 +176,11 @@ pub fn execute(
     let Some(code) = bank.counter_code()? else {
         return Err(SpendError::NoCity { card: card.to_string(), share, needed });
     };
-    let mut pool = match city {
-        CityLink::Open(server) => Pool::Database(server),
-        CityLink::Client(client) => Pool::Client(client),
+    let mut source = match city {
+        CityLink::Open(server) => GrantSource::Database(server),
+        CityLink::Client(client) => GrantSource::Client(client),
         CityLink::Url(url) if super::is_service_url(url) => match super::CityClient::new(url, bank) {
-            Ok(client) => Pool::Service(Box::new(client)),
+            Ok(client) => GrantSource::Service(Box::new(client)),
             Err(cause) => return Err(offline(bank, &card, share, needed, &cause)?),
         },
         CityLink::Url(_) => {
@@ -198,7 +198,7 @@ pub fn execute(
     // Recorded before asking: should this process stop after the server says yes, the next
     // sync journals this grant — and only grants recorded so.
     bank.record_grant_intent(&id, &card, asked)?;
-    let minutes = match pool.grant(code.as_str(), &id, &card, asked) {
+    let minutes = match source.grant(code.as_str(), &id, &card, asked) {
         Ok(m) => m,
         Err(GrantError::Short { pool, .. }) => {
             return Err(SpendError::Short { card: card.to_string(), share, pool, needed });
@@ -242,18 +242,18 @@ fn deposit(
 
 /// Where a grant comes from: the service, or (for tools and benches that hold the database
 /// connection themselves) the database.
-enum Pool<'a> {
+enum GrantSource<'a> {
     Database(&'a mut Server),
     Service(Box<super::CityClient>),
     Client(&'a super::CityClient),
 }
 
-impl Pool<'_> {
+impl GrantSource<'_> {
     fn grant(&mut self, code: &str, id: &str, card: &CardNo, minutes: u64) -> Result<u64, GrantError> {
         match self {
-            Pool::Database(server) => server.grant(code, id, card, minutes),
-            Pool::Service(client) => client.grant(id, card, minutes),
-            Pool::Client(client) => client.grant(id, card, minutes),
+            GrantSource::Database(server) => server.grant(code, id, card, minutes),
+            GrantSource::Service(client) => client.grant(id, card, minutes),
+            GrantSource::Client(client) => client.grant(id, card, minutes),
         }
     }
 }

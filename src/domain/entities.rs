@@ -241,14 +241,14 @@ impl AccountPart {
 /// The bank's donation pool (爱心池): hours volunteers gave to it and hours admins granted from
 /// it to people in need. Like an account, its balance is derived and never below zero.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct Pool {
+pub struct DonationPool {
     /// Donations, net of reversed donations.
     pub donated: u64,
     /// Grants, net of reversed grants.
     pub granted: u64,
 }
 
-impl Pool {
+impl DonationPool {
     pub fn checked_balance(&self) -> Option<u64> {
         self.donated.checked_sub(self.granted)
     }

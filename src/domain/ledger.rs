@@ -4,7 +4,7 @@
 
 use super::Minutes;
 use super::entities::{
-    Account, Activity, Pool, Reward, RewardId, Settings, Staff, StaffId, Volunteer, VolunteerId,
+    Account, Activity, DonationPool, Reward, RewardId, Settings, Staff, StaffId, Volunteer, VolunteerId,
 };
 use super::event::LoginSubject;
 use super::event::{Actor, Event, EventKind};
@@ -88,8 +88,8 @@ pub trait LedgerStore {
     fn is_held(&self, seq: u64) -> Result<bool, Self::Error>;
     fn set_held(&mut self, seq: u64, held: bool) -> Result<(), Self::Error>;
     /// The donation pool's totals.
-    fn pool(&self) -> Result<Pool, Self::Error>;
-    fn put_pool(&mut self, pool: &Pool) -> Result<(), Self::Error>;
+    fn pool(&self) -> Result<DonationPool, Self::Error>;
+    fn put_pool(&mut self, pool: &DonationPool) -> Result<(), Self::Error>;
     /// The entry that journalled city grant `grant`, if one did.
     fn grant_entry(&self, grant: &str) -> Result<Option<u64>, Self::Error>;
     fn put_grant_entry(&mut self, grant: &str, seq: u64) -> Result<(), Self::Error>;
@@ -407,7 +407,10 @@ fn reverse<S: LedgerStore>(s: &mut S, seq: u64, target: u64) -> Applied<S::Error
 }
 
 /// Changes the donation pool and refuses the change if its balance would go below zero.
-fn change_pool<S: LedgerStore>(s: &mut S, edit: impl FnOnce(&mut Pool) -> Option<()>) -> Applied<S::Error> {
+fn change_pool<S: LedgerStore>(
+    s: &mut S,
+    edit: impl FnOnce(&mut DonationPool) -> Option<()>,
+) -> Applied<S::Error> {
     let before = store(s.pool())?;
     let mut after = before;
     if edit(&mut after).is_none() {

@@ -152,7 +152,7 @@ pub mod meta {
     pub const SETTINGS: &[u8] = b"settings";
     /// `domain::Rules`: rounding, caps, approval, expiry, multipliers.
     pub const RULES: &[u8] = b"rules";
-    /// `domain::Pool`: the donation pool's totals.
+    /// `domain::DonationPool`: the donation pool's totals.
     pub const POOL: &[u8] = b"pool";
     /// Import sources seen so far: an import of a new source need not look for its rows.
     pub const IMPORT_SOURCES: &[u8] = b"import_sources";

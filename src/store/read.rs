@@ -85,7 +85,7 @@ impl Store {
     }
 
     /// The donation pool's totals.
-    pub fn pool(&self) -> Result<crate::domain::Pool, StoreError> {
+    pub fn pool(&self) -> Result<crate::domain::DonationPool, StoreError> {
         Ok(self.get(tree::META, meta::POOL)?.unwrap_or_default())
     }
 

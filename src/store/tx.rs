@@ -21,8 +21,8 @@ use super::stored::encode_event;
 use super::{SCHEMA_VERSION, Store, StoreError, journal_copy, meta};
 use crate::domain::ledger::{ApplyError, LedgerStore, NameKind, Rule, apply};
 use crate::domain::{
-    Account, Activity, Actor, CardNo, Day, Event, EventBody, EventKind, ImportRef, OpTag, Origin, Pool,
-    Reward, Rules, Settings, Shift, Staff, StaffId, Timestamp, Volunteer,
+    Account, Activity, Actor, CardNo, Day, DonationPool, Event, EventBody, EventKind, ImportRef, OpTag,
+    Origin, Reward, Rules, Settings, Shift, Staff, StaffId, Timestamp, Volunteer,
 };
 
 use super::tree::{
@@ -381,10 +381,10 @@ impl LedgerStore for TxView<'_> {
             None => self.remove(LIMITS, &key),
         }
     }
-    fn pool(&self) -> Result<Pool, TxFail> {
+    fn pool(&self) -> Result<DonationPool, TxFail> {
         Ok(self.get(META, meta::POOL)?.unwrap_or_default())
     }
-    fn put_pool(&mut self, pool: &Pool) -> Result<(), TxFail> {
+    fn put_pool(&mut self, pool: &DonationPool) -> Result<(), TxFail> {
         self.put(META, meta::POOL, pool)
     }
     fn grant_entry(&self, grant: &str) -> Result<Option<u64>, TxFail> {

@@ -28,7 +28,7 @@ pub(super) struct Stored {
     day_totals: HashMap<(u64, i32), u32>,
     counted: HashMap<u64, u32>,
     held: std::collections::HashSet<u64>,
-    pool: crate::domain::Pool,
+    pool: crate::domain::DonationPool,
     grants: HashMap<String, u64>,
 }
 

@@ -13,8 +13,8 @@ use serde::Serialize;
 use super::{Bank, BankError};
 use crate::domain::ledger::{ApplyError, LedgerStore, NameKind, Rule, apply};
 use crate::domain::{
-    Account, Activity, CardNo, Day, Event, Origin, Pool, Reward, Rules, Settings, Shift, Staff, StaffId,
-    Volunteer,
+    Account, Activity, CardNo, Day, DonationPool, Event, Origin, Reward, Rules, Settings, Shift, Staff,
+    StaffId, Volunteer,
 };
 use crate::store::records::AccountRecord;
 use crate::store::{OpRecord, Store, StoreError, codec};
@@ -100,7 +100,7 @@ pub(super) struct Replay<'s> {
     counted: HashMap<u64, u32>,
     held: std::collections::HashSet<u64>,
     grants: HashMap<String, u64>,
-    pool: Pool,
+    pool: DonationPool,
 }
 
 impl<'s> Replay<'s> {
@@ -126,7 +126,7 @@ impl<'s> Replay<'s> {
             counted: HashMap::new(),
             held: Default::default(),
             grants: HashMap::new(),
-            pool: Pool::default(),
+            pool: DonationPool::default(),
         }
     }
 
@@ -284,10 +284,10 @@ impl LedgerStore for Replay<'_> {
         };
         Ok(())
     }
-    fn pool(&self) -> Result<Pool, StoreError> {
+    fn pool(&self) -> Result<DonationPool, StoreError> {
         Ok(self.pool)
     }
-    fn put_pool(&mut self, pool: &Pool) -> Result<(), StoreError> {
+    fn put_pool(&mut self, pool: &DonationPool) -> Result<(), StoreError> {
         self.pool = *pool;
         Ok(())
     }
