@@ -14,6 +14,17 @@ pub struct Booked<'a> {
     pub original: Option<&'a Event>,
 }
 
+impl Booked<'_> {
+    /// What the entry books, and which way: its own kind, or — a reversal being its target,
+    /// negated — the original's kind with sign -1. The one place reports read a reversal.
+    pub fn booked(&self) -> (&EventKind, i64) {
+        match (self.event.kind(), self.original) {
+            (EventKind::Reversed { .. }, Some(original)) => (original.kind(), -1),
+            (kind, _) => (kind, 1),
+        }
+    }
+}
+
 pub use crate::bank::local_day;
 
 /// The day an entry is booked on.

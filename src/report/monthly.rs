@@ -154,10 +154,7 @@ pub fn monthly(bank: &Bank, month: Month) -> Result<MonthlyReport, ExportError> 
         }
         let m = Month::of(b.day);
         // Signed: a reversal books the original's minutes negatively.
-        let (kind, sign) = match (b.event.kind(), b.original) {
-            (EventKind::Reversed { .. }, Some(original)) => (original.kind(), -1i64),
-            (kind, _) => (kind, 1),
-        };
+        let (kind, sign) = b.booked();
         if m <= month
             && let Some((delta, ..)) = crate::bank::pool_change(kind)
         {

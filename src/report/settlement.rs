@@ -43,10 +43,7 @@ pub fn settlement(
         if b.day < from || b.day > to {
             return;
         }
-        let (kind, sign) = match (b.event.kind(), b.original) {
-            (EventKind::Reversed { .. }, Some(original)) => (original.kind(), -1i64),
-            (kind, _) => (kind, 1),
-        };
+        let (kind, sign) = b.booked();
         if let EventKind::Redeemed { reward, qty, minutes, .. } = kind {
             let s = sums.entry(*reward).or_default();
             s.0 += sign * i64::from(*qty);
