@@ -15,7 +15,7 @@ use crate::i18n::fill;
 use crate::report::{self, DailyClose, Month, MonthlyReport, Settlement, sheet::Sheet};
 use crate::tui::contract::{Cx, Status, Step, Vx};
 use crate::tui::keymap::{self, Action, Scope};
-use crate::tui::widgets::{chart, pad, pad_left, put, title_bar};
+use crate::tui::widgets::{ListColumn, chart, pad, pad_left, put, table, title_bar};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tab {
@@ -189,37 +189,44 @@ fn render_daily(d: &DailyClose, area: Rect, buf: &mut Buffer, vx: &Vx) {
     let t = vx.t;
     let theme = vx.theme;
     let x = area.x + 1;
-    let mut y = area.y;
-    let header = format!(
-        "{} {} {} {} {} {} {}",
-        pad(t.reports_col_staff, 14),
-        pad_left(t.reports_col_deposits, 8),
-        pad_left(t.hours_unit, 8),
-        pad_left(t.reports_col_redemptions, 8),
-        pad_left(t.hours_unit, 8),
-        pad_left(t.reports_col_reversals, 8),
-        pad_left(t.hours_unit, 8)
-    );
-    put(buf, area, x, y, &header, theme.muted);
-    y += 1;
+    let number = |header| ListColumn::fixed(header, 8).right();
+    let columns = [
+        ListColumn::fixed(t.reports_col_staff, 14),
+        number(t.reports_col_deposits),
+        number(t.hours_unit),
+        number(t.reports_col_redemptions),
+        number(t.hours_unit),
+        number(t.reports_col_reversals),
+        number(t.hours_unit),
+        ListColumn::fill("", 1),
+    ];
     let totals = d.totals();
-    let rows = d.by_staff.iter().map(|(who, s)| (who.as_str(), s)).chain([(t.reports_total, &totals)]);
-    for (i, (who, s)) in rows.enumerate() {
-        let line = format!(
-            "{} {} {} {} {} {} {}",
-            pad(who, 14),
-            pad_left(&s.deposits.count.to_string(), 8),
-            pad_left(&h(s.deposits.minutes), 8),
-            pad_left(&s.redemptions.count.to_string(), 8),
-            pad_left(&h(s.redemptions.minutes), 8),
-            pad_left(&s.reversals.count.to_string(), 8),
-            pad_left(&h(s.reversals.minutes), 8)
-        );
-        let style = if i == d.by_staff.len() { theme.accent } else { theme.text };
-        put(buf, area, x, y, &line, style);
-        y += 1;
-    }
-    y += 1;
+    let staff = d.by_staff.iter().map(|(who, s)| (who.as_str(), s)).chain([(t.reports_total, &totals)]);
+    let rows: Vec<(Vec<String>, _)> = staff
+        .enumerate()
+        .map(|(i, (who, s))| {
+            let cells = vec![
+                who.to_string(),
+                s.deposits.count.to_string(),
+                h(s.deposits.minutes),
+                s.redemptions.count.to_string(),
+                h(s.redemptions.minutes),
+                s.reversals.count.to_string(),
+                h(s.reversals.minutes),
+                String::new(),
+            ];
+            (cells, if i == d.by_staff.len() { theme.accent } else { theme.text })
+        })
+        .collect();
+    let height = rows.len() as u16 + 1;
+    table(
+        buf,
+        Rect { x, y: area.y, width: area.width.saturating_sub(2), height },
+        &columns,
+        Some(theme.muted),
+        rows,
+    );
+    let mut y = area.y + height + 1;
     put(
         buf,
         area,
@@ -318,29 +325,30 @@ fn render_settlement(s: &Settlement, area: Rect, buf: &mut Buffer, vx: &Vx) {
     let t = vx.t;
     let theme = vx.theme;
     let x = area.x + 1;
-    let header = format!(
-        "{} {} {} {} {}",
-        pad(t.reports_col_merchant, 16),
-        pad(t.reports_col_item, 24),
-        pad_left(t.reports_col_qty, 6),
-        pad_left(t.hours_unit, 8),
-        pad_left(t.reports_col_stock, 8)
-    );
-    put(buf, area, x, area.y, &header, theme.muted);
+    let columns = [
+        ListColumn::fixed(t.reports_col_merchant, 16),
+        ListColumn::fixed(t.reports_col_item, 24),
+        ListColumn::fixed(t.reports_col_qty, 6).right(),
+        ListColumn::fixed(t.hours_unit, 8).right(),
+        ListColumn::fixed(t.reports_col_stock, 8).right(),
+        ListColumn::fill("", 1),
+    ];
+    let rows = s.lines.iter().map(|l| {
+        let merchant = if l.merchant.is_empty() { "-".to_string() } else { l.merchant.clone() };
+        let stock = l.stock_left.map_or_else(|| "-".to_string(), |s| s.to_string());
+        let cells = vec![
+            merchant,
+            l.item.clone(),
+            l.quantity.to_string(),
+            h(l.minutes.max(0) as u64),
+            stock,
+            String::new(),
+        ];
+        (cells, theme.text)
+    });
+    let list = Rect { x, y: area.y, width: area.width.saturating_sub(2), height: area.height };
+    table(buf, list, &columns, Some(theme.muted), rows);
     if s.lines.is_empty() {
         put(buf, area, x, area.y + 1, t.reports_nothing, theme.muted);
-    }
-    for (i, l) in s.lines.iter().enumerate().take(usize::from(area.height.saturating_sub(1))) {
-        let merchant = if l.merchant.is_empty() { "-" } else { &l.merchant };
-        let stock = l.stock_left.map_or_else(|| "-".to_string(), |s| s.to_string());
-        let line = format!(
-            "{} {} {} {} {}",
-            pad(merchant, 16),
-            pad(&l.item, 24),
-            pad_left(&l.quantity.to_string(), 6),
-            pad_left(&h(l.minutes.max(0) as u64), 8),
-            pad_left(&stock, 8)
-        );
-        put(buf, area, x, area.y + 1 + i as u16, &line, theme.text);
     }
 }
