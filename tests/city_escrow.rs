@@ -126,9 +126,14 @@ fn hours_earned_at_a_are_redeemed_at_b_online_and_every_balance_agrees() {
     // A's sync handed its share to the city: A holds nothing of its own, the pool holds 10 h.
     assert_eq!(sql_pool(&db.url, "JH000001"), 600);
     let at_a = balance_json(&a, "JH000001");
+    // The balance is the city's (issue 25); A's own share is the second, labelled figure.
     assert_eq!(
-        (at_a["balance_minutes"].as_u64(), at_a["city_balance_minutes"].as_u64()),
-        (Some(0), Some(600))
+        (
+            at_a["balance_minutes"].as_u64(),
+            at_a["here_minutes"].as_u64(),
+            at_a["city_balance_minutes"].as_u64()
+        ),
+        (Some(600), Some(0), Some(600))
     );
 
     let (code, out, err) =
@@ -406,7 +411,7 @@ fn reversals_return_hours_to_the_share_or_take_them_back_from_the_pool() {
     let redemption = seq_of(&a, "redeem").to_string();
     let (code, _, err) = with_city(&a, &db.url, &["reverse", "--seq", &redemption, "--reason", "退回"]);
     assert_eq!(code, 0, "{err}");
-    assert_eq!(balance_json(&a, "JH000001")["balance_minutes"], 120, "the hour is back in A's share");
+    assert_eq!(balance_json(&a, "JH000001")["here_minutes"], 120, "the hour is back in A's share");
     assert_eq!(sql_pool(&db.url, "JH000001"), 180, "the pool was not asked");
 
     // The first deposit's hours are in the pool: its reversal takes them back with a grant.

@@ -46,17 +46,22 @@ fn a_volunteer_registered_at_a_is_found_and_served_at_b_and_the_city_balances_ag
         }
     }
     let at_b = balance_json(&b, "JH000001");
-    assert_eq!(at_b["balance_minutes"], 0, "nothing was recorded at B");
+    assert_eq!(at_b["here_minutes"], 0, "nothing was recorded at B");
+    assert_eq!(at_b["balance_minutes"], 93, "the balance is the city's");
     assert_eq!(at_b["city_balance_minutes"], 93);
     assert!(at_b["city_as_of"].is_string(), "{at_b}");
 
     // B records hours for A's volunteer: registered at B from A's details first.
     hourbank_ok(&b, &["deposit", "--card", "JH000001", "--activity", "垃圾分类督导", "--hours", "1"], "");
     let at_b = balance_json(&b, "JH000001");
-    assert_eq!(
-        (at_b["balance_minutes"].as_u64(), at_b["city_balance_minutes"].as_u64()),
-        (Some(60), Some(153))
-    );
+    assert_eq!((at_b["here_minutes"].as_u64(), at_b["balance_minutes"].as_u64()), (Some(60), Some(153)));
+    // The export's balance is the city's too, this counter's part beside it.
+    let balances = hourbank_ok(&b, &["export", "balances"], "");
+    let row = balances.lines().find(|l| l.starts_with("JH000001,")).unwrap_or_else(|| panic!("{balances}"));
+    assert!(row.ends_with(",60,0,153,60"), "earned 60, redeemed 0, city 153, here 60: {row}");
+    let shown: serde_json::Value =
+        serde_json::from_str(&hourbank_ok(&b, &["volunteer", "show", "JH000001", "--json"], "")).unwrap();
+    assert_eq!((shown["balance_minutes"].as_u64(), shown["here_minutes"].as_u64()), (Some(153), Some(60)));
     assert_eq!(hourbank_ok(&b, &["city", "conflicts"], "").trim(), "no conflicting registrations");
     assert_checks(&Bank::open(&b).unwrap());
 
@@ -64,10 +69,7 @@ fn a_volunteer_registered_at_a_is_found_and_served_at_b_and_the_city_balances_ag
     assert_eq!(sync(&b, &db.url).0, 0);
     assert_eq!(sync(&a, &db.url).0, 0);
     let at_a = balance_json(&a, "JH000001");
-    assert_eq!(
-        (at_a["balance_minutes"].as_u64(), at_a["city_balance_minutes"].as_u64()),
-        (Some(93), Some(153))
-    );
+    assert_eq!((at_a["here_minutes"].as_u64(), at_a["balance_minutes"].as_u64()), (Some(93), Some(153)));
     let at_b = balance_json(&b, "JH000001");
     assert_eq!(at_b["city_balance_minutes"], at_a["city_balance_minutes"]);
     assert_checks(&Bank::open(&a).unwrap());

@@ -45,7 +45,10 @@ pub fn balance(store: Option<PathBuf>, a: CardArgs) -> CliResult {
         output::json(&json!({
             "card_no": v.volunteer.card.as_str(),
             "name": v.volunteer.name.as_str(),
-            "balance_minutes": v.account.balance(),
+            // The volunteer's balance is the city's, as of the last sync (this counter's own
+            // where there is no city); what this counter holds of it is `here_minutes`.
+            "balance_minutes": city.total(),
+            "here_minutes": v.account.balance(),
             "earned_minutes": v.account.earned,
             "redeemed_minutes": v.account.redeemed,
             "received_minutes": v.account.received,
@@ -74,12 +77,23 @@ pub fn balance(store: Option<PathBuf>, a: CardArgs) -> CliResult {
                 sum.push_str(&format!("{sign}{} {}h", part.name(), format_hours(minutes)));
             }
         }
-        say!(
-            "{} {}: balance {}h = {sum}",
-            v.volunteer.card,
-            v.volunteer.name,
-            format_hours(v.account.balance())
-        );
+        // The balance is the city's; this counter's part of it, with how it came to be, after.
+        if city.total() == v.account.balance() && city.as_of.is_none() {
+            say!(
+                "{} {}: balance {}h = {sum}",
+                v.volunteer.card,
+                v.volunteer.name,
+                format_hours(city.total())
+            );
+        } else {
+            say!(
+                "{} {}: balance {}h; here {}h = {sum}",
+                v.volunteer.card,
+                v.volunteer.name,
+                format_hours(city.total()),
+                format_hours(v.account.balance())
+            );
+        }
         if let Some(as_of) = city.as_of {
             let at: Vec<String> =
                 city.elsewhere.iter().map(|(code, m)| format!("{code} {}h", format_hours(*m))).collect();

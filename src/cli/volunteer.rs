@@ -112,7 +112,12 @@ fn phone(v: &VolunteerView, full: bool) -> Option<String> {
     v.volunteer.phone.as_ref().map(|p| if full { p.as_str().to_string() } else { mask_phone(p.as_str()) })
 }
 
-fn view_json(v: &VolunteerView, full: bool) -> serde_json::Value {
+/// The volunteer's balance: the city's as of the last sync (this counter's own outside a city).
+fn balance(bank: &crate::bank::Bank, v: &VolunteerView) -> Result<u64, crate::bank::BankError> {
+    Ok(bank.city_balance(&v.volunteer.card)?.total())
+}
+
+fn view_json(v: &VolunteerView, balance: u64, full: bool) -> serde_json::Value {
     json!({
         "card_no": v.volunteer.card.as_str(),
         "name": v.volunteer.name.as_str(),
@@ -120,7 +125,8 @@ fn view_json(v: &VolunteerView, full: bool) -> serde_json::Value {
         "community": v.volunteer.community,
         "registered_at": v.volunteer.registered_on.to_string(),
         "active": v.volunteer.active,
-        "balance_minutes": v.account.balance(),
+        "balance_minutes": balance,
+        "here_minutes": v.account.balance(),
         "earned_minutes": v.account.earned,
         "redeemed_minutes": v.account.redeemed,
     })
@@ -161,17 +167,20 @@ pub fn run(store: Option<PathBuf>, cmd: VolunteerCmd) -> CliResult {
                 bank.note_full_export(&cli_actor(), "volunteer list")?;
             }
             let all: Vec<VolunteerView> = bank.volunteers().collect::<Result<_, _>>()?;
+            let balances: Vec<u64> = all.iter().map(|v| balance(&bank, v)).collect::<Result<_, _>>()?;
             if json {
-                output::json(&serde_json::Value::Array(all.iter().map(|v| view_json(v, full)).collect()));
+                let items = all.iter().zip(&balances).map(|(v, b)| view_json(v, *b, full)).collect();
+                output::json(&serde_json::Value::Array(items));
             } else {
                 let rows: Vec<Vec<String>> = all
                     .iter()
-                    .map(|v| {
+                    .zip(&balances)
+                    .map(|(v, b)| {
                         vec![
                             v.volunteer.card.to_string(),
                             v.volunteer.name.to_string(),
                             v.volunteer.community.clone(),
-                            format_hours(v.account.balance()),
+                            format_hours(*b),
                         ]
                     })
                     .collect();
@@ -183,8 +192,9 @@ pub fn run(store: Option<PathBuf>, cmd: VolunteerCmd) -> CliResult {
             if full {
                 bank.note_full_export(&cli_actor(), &format!("volunteer {}", v.volunteer.card))?;
             }
+            let balance = balance(&bank, &v)?;
             if json {
-                output::json(&view_json(&v, full));
+                output::json(&view_json(&v, balance, full));
             } else {
                 let phone = phone(&v, full).unwrap_or_else(|| "-".into());
                 say!(
@@ -199,7 +209,8 @@ pub fn run(store: Option<PathBuf>, cmd: VolunteerCmd) -> CliResult {
                     v.volunteer.registered_on
                 );
                 say!(
-                    "balance {}h  earned {}h  redeemed {}h",
+                    "balance {}h (here {}h)  earned {}h  redeemed {}h",
+                    format_hours(balance),
                     format_hours(v.account.balance()),
                     format_hours(v.account.earned),
                     format_hours(v.account.redeemed)

@@ -32,7 +32,9 @@ pub(super) fn local_time(at: Timestamp) -> String {
     at.datetime().with_timezone(&Local).format("%Y-%m-%dT%H:%M:%S%:z").to_string()
 }
 
-/// `card_no,name,community,earned_minutes,redeemed_minutes,balance_minutes`.
+/// `card_no,name,community,earned_minutes,redeemed_minutes,balance_minutes,here_minutes`:
+/// the balance is the volunteer's city balance as of the last sync (this counter's own where
+/// it is in no city), `here_minutes` what this counter holds of it.
 pub fn export_balances(bank: &Bank, out: impl Write) -> Result<usize, ExportError> {
     let mut w = csv::Writer::from_writer(out);
     w.write_record([
@@ -42,7 +44,10 @@ pub fn export_balances(bank: &Bank, out: impl Write) -> Result<usize, ExportErro
         "earned_minutes",
         "redeemed_minutes",
         "balance_minutes",
+        "here_minutes",
     ])?;
+    // Outside a city the city balance is this counter's: no read per card.
+    let in_city = bank.counter_code()?.is_some() || bank.city_position()?.0 > 0;
     // Both trees are keyed by volunteer id: scan them side by side on two threads, then walk
     // them together instead of looking an account up per volunteer.
     let store = bank;
@@ -63,7 +68,8 @@ pub fn export_balances(bank: &Bank, out: impl Write) -> Result<usize, ExportErro
         w.write_field(v.card.as_str())?;
         w.write_field(inert(v.name.as_str()).as_bytes())?;
         w.write_field(inert(&v.community).as_bytes())?;
-        for number in [account.earned, account.redeemed, account.balance()] {
+        let balance = if in_city { bank.city_balance(&v.card)?.total() } else { account.balance() };
+        for number in [account.earned, account.redeemed, balance, account.balance()] {
             w.write_field(digits.format(number))?;
         }
         w.write_record(None::<&[u8]>)?;
