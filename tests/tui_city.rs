@@ -264,3 +264,22 @@ fn a_redemption_from_the_pool_asks_off_the_screen_and_esc_leaves() {
         assert!(screen.contains("the city is slow today"), "{screen}");
     }
 }
+
+/// Issue 25: the forms that move a volunteer's hours show the same balance as the page — the
+/// city's (34.5 h: 14.5 here, 20 in the city pool) — not this counter's share.
+#[test]
+fn every_form_shows_the_city_balance_the_page_shows() {
+    for (lang, shown) in [(Lang::Zh, "余额 34.5 小时"), (Lang::En, "Balance 34.5 h")] {
+        let mut c = counter_in_a_city(lang);
+        c.app.update(Msg::Synced(SyncStatus::Done { pushed: 0, pulled: 0, stopped: Vec::new() }));
+        open_her_page(&mut c);
+        for form in ["d", "r", "t", "g"] {
+            c.typed(form);
+            assert_ne!(c.screen(), "volunteer", "{form} opens a form");
+            let screen = c.render(80, 24);
+            assert!(screen.contains(shown), "{lang:?} {form}: {screen}");
+            c.key(crossterm::event::KeyCode::Esc);
+            assert_eq!(c.screen(), "volunteer");
+        }
+    }
+}

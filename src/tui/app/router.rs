@@ -52,7 +52,10 @@ fn open(route: Route, cx: &mut Cx) -> Option<Screen> {
             Ok(r) => Screen::Redeem(r),
             Err(e) => return failed(cx, e),
         },
-        Route::Transfer(view) => Screen::Transfer(transfer::TransferForm::new(*view)),
+        Route::Transfer(view) => {
+            let balance = page_words::balance(cx.bank, &view);
+            Screen::Transfer(transfer::TransferForm::new(*view, balance))
+        }
         Route::Donate(view) => Screen::Pool(pool::PoolForm::open(cx, *view, pool::Direction::Donate)?),
         Route::GrantFromPool(view) => Screen::Pool(pool::PoolForm::open(cx, *view, pool::Direction::Grant)?),
         Route::Register(card) => Screen::Register(register::Register::new(card.as_deref())),

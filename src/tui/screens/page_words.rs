@@ -7,6 +7,12 @@ use crate::domain::{CardNo, EventKind, format_hours};
 use crate::i18n::{Text, fill};
 
 /// The card's city balance if this counter takes part in a city (has pulled from its server).
+/// The balance a person sees: the volunteer's city balance as of the last sync (this counter's
+/// own outside a city, or when the city's figure cannot be read).
+pub fn balance(bank: &Bank, v: &VolunteerView) -> u64 {
+    bank.city_balance(&v.volunteer.card).map_or(v.account.balance(), |c| c.total())
+}
+
 pub fn city_balance(bank: &Bank, card: &CardNo) -> Result<Option<CityBalance>, BankError> {
     let city = bank.city_balance(card)?;
     Ok((city.as_of.is_some() || !city.elsewhere.is_empty()).then_some(city))
@@ -100,8 +106,9 @@ pub fn memo_with_service_date(t: &Text, line: &HistoryLine, memo: &str) -> Strin
 }
 
 /// The title of a screen about one volunteer: what it is, who, and their balance.
-pub fn title(t: &Text, what: &str, v: &VolunteerView) -> String {
-    let balance = format_hours(v.account.balance());
+/// A form's title: what it does, for whom, and their balance (the city's: see [`balance`]).
+pub fn title(t: &Text, what: &str, v: &VolunteerView, balance: u64) -> String {
+    let balance = format_hours(balance);
     format!("{what}: {}  {}  {} {balance} {}", v.volunteer.name, v.volunteer.card, t.balance, t.hours_unit)
 }
 

@@ -34,6 +34,8 @@ pub struct PoolForm {
     form: Form,
     /// The donation or grant its dry run accepted.
     confirm: Confirm<()>,
+    /// The volunteer's balance as the page shows it (the city's).
+    balance: u64,
 }
 
 impl PoolForm {
@@ -52,7 +54,8 @@ impl PoolForm {
             }
         };
         let form = Form::new(vec![Field::new("", 16), Field::new("", MAX_NOTE_CHARS)]);
-        Some(PoolForm { volunteer, direction, pool, form, confirm: Confirm::default() })
+        let balance = super::page_words::balance(cx.bank, &volunteer);
+        Some(PoolForm { volunteer, direction, pool, form, confirm: Confirm::default(), balance })
     }
 
     /// The request the form stands for, put up for confirmation when its dry run accepts it.
@@ -136,7 +139,7 @@ impl PoolForm {
             Direction::Donate => (t.pool_donate_title, t.note, t.optional),
             Direction::Grant => (t.pool_grant_title, t.reason, t.required),
         };
-        title_bar(buf, area, &super::page_words::title(t, what, v), vx.theme);
+        title_bar(buf, area, &super::page_words::title(t, what, v, self.balance), vx.theme);
         put(
             buf,
             area,
@@ -158,7 +161,7 @@ impl PoolForm {
             self.confirm.pending().is_none(),
         );
         if let Some((request, ())) = self.confirm.pending() {
-            let balance = v.account.balance();
+            let balance = self.balance;
             let line = match request {
                 Op::Donate(d) => {
                     let m = u64::from(d.minutes.get());

@@ -20,6 +20,8 @@ pub struct RecordForm {
     /// The values to save, and what the bank's dry run said saving them will do.
     confirm: Confirm<(EntryValues, Outcome)>,
     error: Option<String>,
+    /// The volunteer's balance as the page shows it (the city's).
+    balance: u64,
 }
 
 /// What a deposit will do, from the bank's dry run of it.
@@ -40,7 +42,8 @@ impl RecordForm {
                 None
             }
         };
-        RecordForm { volunteer, entry, confirm: Confirm::default(), error: None }
+        let balance = super::page_words::balance(cx.bank, &volunteer);
+        RecordForm { volunteer, entry, confirm: Confirm::default(), error: None, balance }
     }
 
     fn back(&self) -> Step {
@@ -117,8 +120,8 @@ impl RecordForm {
         let t = vx.t;
         let theme = vx.theme;
         let v = &self.volunteer;
-        let balance = v.account.balance();
-        let title = super::page_words::title(t, t.record_title, v);
+        let balance = self.balance;
+        let title = super::page_words::title(t, t.record_title, v, balance);
         title_bar(buf, area, &title, theme);
         let form = Rect {
             x: area.x + 1,

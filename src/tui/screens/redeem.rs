@@ -28,6 +28,8 @@ pub struct Redeem {
     /// What the volunteer may spend here now: this counter's share, and with the city server
     /// reachable the card's city pool too.
     spendable: u64,
+    /// The volunteer's balance as the page shows it (the city's).
+    balance: u64,
 }
 
 /// Sort group: 0 affordable, 1 not enough hours, 2 out of stock.
@@ -44,6 +46,7 @@ fn group(r: &RewardView, balance: u64) -> u8 {
 impl Redeem {
     pub fn new(bank: &Bank, volunteer: VolunteerView, city: Reach) -> Result<Redeem, BankError> {
         let share = volunteer.account.balance();
+        let balance = super::page_words::balance(bank, &volunteer);
         let spendable = match city {
             Reach::Online => bank.city_balance(&volunteer.volunteer.card)?.spendable(true),
             _ => share,
@@ -58,6 +61,7 @@ impl Redeem {
             confirm: Confirm::default(),
             error: None,
             spendable,
+            balance,
         })
     }
 
@@ -160,7 +164,7 @@ impl Redeem {
         let theme = vx.theme;
         let v = &self.volunteer;
         let balance = self.spendable;
-        let title = super::page_words::title(t, t.redeem_title, v);
+        let title = super::page_words::title(t, t.redeem_title, v, self.balance);
         title_bar(buf, area, &title, theme);
         let x = area.x + 1;
         let columns = [
@@ -199,7 +203,7 @@ impl Redeem {
                 format!("{}: {}   {} {}", t.quantity, self.qty, format_hours(self.total(r)), t.hours_unit);
             put(buf, area, x, y, &line, theme.accent);
             if let Some((_, &from_city)) = self.confirm.pending().filter(|_| !self.confirm.is_asking()) {
-                let after = balance.saturating_sub(self.total(r));
+                let after = self.balance.saturating_sub(self.total(r));
                 let text = fill(
                     t.confirm_redeem,
                     &[&r.reward.name, &self.qty, &format_hours(self.total(r)), &format_hours(after)],

@@ -23,12 +23,14 @@ pub struct TransferForm {
     form: Form,
     /// The checked transfer and the receiver's name, awaiting a second Enter.
     confirm: Confirm<String>,
+    /// The giver's balance as the page shows it (the city's).
+    balance: u64,
 }
 
 impl TransferForm {
-    pub fn new(volunteer: VolunteerView) -> TransferForm {
+    pub fn new(volunteer: VolunteerView, balance: u64) -> TransferForm {
         let form = Form::new(vec![Field::new("", 32), Field::new("", 16), Field::new("", MAX_NOTE_CHARS)]);
-        TransferForm { volunteer, form, confirm: Confirm::default() }
+        TransferForm { volunteer, form, confirm: Confirm::default(), balance }
     }
 
     fn back(&self) -> Step {
@@ -107,8 +109,8 @@ impl TransferForm {
     pub fn render(&self, area: Rect, buf: &mut Buffer, vx: &Vx) {
         let t = vx.t;
         let v = &self.volunteer;
-        let balance = v.account.balance();
-        let title = super::page_words::title(t, t.transfer_title, v);
+        let balance = self.balance;
+        let title = super::page_words::title(t, t.transfer_title, v, balance);
         title_bar(buf, area, &title, vx.theme);
         let mut form = self.form.clone();
         for (i, label) in [t.transfer_to, t.duration, t.note].into_iter().enumerate() {
