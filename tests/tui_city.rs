@@ -283,3 +283,32 @@ fn every_form_shows_the_city_balance_the_page_shows() {
         }
     }
 }
+
+/// Issue 25: at the kiosk, online, a volunteer donates hours the city holds for them the way
+/// staff can at the counter — one rule for both: offered with where the hours come from, then
+/// asked of the city off the UI thread. It was refused ("余额不足") past this counter's share.
+#[test]
+fn a_kiosk_donation_online_takes_city_hours_as_the_counter_does() {
+    let mut c = counter_in_a_city_at(Lang::Zh, Some("http://127.0.0.1:9"));
+    c.hold_commits = true;
+    let card = hourbank::domain::CardNo::parse("JH000001").unwrap();
+    c.bank()
+        .set_volunteer_pin(&hourbank::domain::Actor::Cli("test".into()), None, &card, Some("2468"))
+        .unwrap();
+    c.app.update(Msg::Synced(SyncStatus::Done { pushed: 0, pulled: 0, stopped: Vec::new() }));
+    c.typed("JH000001").enter().typed("2468").enter();
+    assert_eq!(c.screen(), "kiosk");
+    let before = c.bank().last_seq().unwrap();
+    // 20 h: 14.5 here, the rest from the card's city pool (20 h there).
+    c.typed("g").typed("20").enter();
+    let screen = c.render(80, 24);
+    assert!(screen.contains("捐入爱心池 20 小时") && !screen.contains("余额不足"), "{screen}");
+    c.enter();
+    let [hourbank::tui::app::Effect::CityCommit { work, actor, .. }] = c.asked.as_slice() else {
+        panic!("one commit asked of the city: {:?}\n{}", c.asked, c.render(80, 24));
+    };
+    assert!(matches!(work, hourbank::bank::Op::Donate(d) if d.minutes.get() == 1200), "{work:?}");
+    assert_eq!(*actor, hourbank::domain::Actor::SelfService);
+    assert_eq!(c.bank().last_seq().unwrap(), before, "nothing saved before the city answers");
+    assert!(c.render(80, 24).contains("正在询问城市服务"), "{}", c.render(80, 24));
+}

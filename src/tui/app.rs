@@ -438,6 +438,10 @@ impl App {
         if self.waiting == Some(ticket) {
             self.waiting = None;
         }
+        if let (true, Some(bank), Screen::Kiosk(kiosk)) = (waited, self.bank.clone(), &mut self.screen) {
+            kiosk.finish_donation(result, &bank, self.lang.text());
+            return Vec::new();
+        }
         if let (true, Some(bank), Some(session)) = (waited, self.bank.clone(), self.session.as_ref()) {
             let mut cx = staff_cx!(self, &bank, session);
             let step = self.screen.city_committed(result, &mut cx);

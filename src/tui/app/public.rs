@@ -55,10 +55,31 @@ impl App {
             }
             Screen::Kiosk(page) => match self.bank.clone() {
                 None => self.lock(),
-                Some(bank) => match page.on_key(key, &bank, t, &self.config.shift_rules()) {
-                    screens::kiosk::Outcome::Stay => {}
-                    screens::kiosk::Outcome::Leave => self.lock(),
-                },
+                Some(bank) => {
+                    let url = self.config.sync.background_url();
+                    let city = screens::kiosk::KioskCity {
+                        reach: super::sync::city_of(&self.sync),
+                        url: url.as_deref(),
+                    };
+                    let outcome = page.on_key(key, &bank, t, &self.config.shift_rules(), city);
+                    if !page.is_asking() {
+                        self.waiting = None;
+                    }
+                    match outcome {
+                        screens::kiosk::Outcome::Stay => {}
+                        screens::kiosk::Outcome::Leave => self.lock(),
+                        screens::kiosk::Outcome::CityCommit(work) => {
+                            // The volunteer acts on their own card; the city is asked off the
+                            // UI thread, as for staff (`Step::CityCommit`).
+                            let Some(url) = url else { return Vec::new() };
+                            self.tickets += 1;
+                            let ticket = self.tickets;
+                            self.waiting = Some(ticket);
+                            let actor = crate::domain::Actor::SelfService;
+                            return vec![Effect::CityCommit { ticket, url, actor, work }];
+                        }
+                    }
+                }
             },
             Screen::Login(login) => {
                 let Some(bank) = self.bank.clone() else { return Vec::new() };

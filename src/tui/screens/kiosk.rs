@@ -11,7 +11,7 @@ use ratatui::layout::Rect;
 
 use super::confirm::{Answer, Confirm};
 use super::page_words::{kind_label, signed_hours};
-use crate::bank::{Bank, BankError, HistoryLine, Mode, Op, RewardView, VolunteerView};
+use crate::bank::{Bank, BankError, HistoryLine, Op, RewardView, VolunteerView};
 use crate::city::Reach;
 use crate::domain::privacy::{mask_card, mask_name};
 use crate::domain::{
@@ -20,7 +20,7 @@ use crate::domain::{
 };
 use crate::i18n::Text;
 use crate::i18n::fill;
-use crate::tui::contract::Vx;
+use crate::tui::contract::{Step, Vx};
 use crate::tui::keymap::{self, Action, Scope};
 use crate::tui::widgets::{ListColumn, clock, pad, pad_left, put, table, title_bar, width};
 
@@ -50,12 +50,22 @@ pub struct Kiosk {
     /// `g` was pressed: the hours to give to the donation pool, then (after a dry run) the
     /// checked donation waiting for Enter.
     /// The donation being typed, and once its dry run accepted it, waiting for Enter.
-    donating: Option<(crate::tui::widgets::TextInput, Confirm<()>)>,
+    /// (The minutes of it the card's city pool would give.)
+    donating: Option<(crate::tui::widgets::TextInput, Confirm<u64>)>,
 }
 
 pub enum Outcome {
     Stay,
     Leave,
+    /// Commit this with the city, off the UI thread (a donation short here, online): the
+    /// kiosk shows it is asking and is given the result (`Kiosk::finish_donation`).
+    CityCommit(Op),
+}
+
+/// The city as the kiosk's donation needs it: as last seen, and where it is.
+pub struct KioskCity<'a> {
+    pub reach: Reach,
+    pub url: Option<&'a str>,
 }
 
 /// What a volunteer is told after checking out.
@@ -114,6 +124,31 @@ impl Kiosk {
     }
 
     /// The page again after a write, keeping the message.
+    /// The donation's result: thanks with the entry's number, or the refusal.
+    pub fn finish_donation(
+        &mut self,
+        done: Result<crate::bank::Committed, String>,
+        bank: &Bank,
+        t: &Text,
+    ) -> Outcome {
+        let given = self.donating.take().and_then(|(_, mut confirm)| confirm.finish());
+        let minutes = match given {
+            Some((Op::Donate(d), _)) => u64::from(d.minutes.get()),
+            _ => 0,
+        };
+        self.message = Some(match done {
+            Ok(c) => (fill(t.kiosk_donated, &[&format_hours(minutes), &c.first_seq()]), false),
+            Err(e) => (e, true),
+        });
+        self.reload(bank, t);
+        Outcome::Stay
+    }
+
+    /// Whether a donation waits for the city service.
+    pub fn is_asking(&self) -> bool {
+        self.donating.as_ref().is_some_and(|(_, confirm)| confirm.is_asking())
+    }
+
     fn reload(&mut self, bank: &Bank, t: &Text) {
         let message = self.message.take();
         let reread = bank.volunteer(self.view.id).and_then(|view| Kiosk::open(bank, view));
@@ -126,7 +161,14 @@ impl Kiosk {
         }
     }
 
-    pub fn on_key(&mut self, key: KeyEvent, bank: &Bank, t: &Text, rules: &ShiftRules) -> Outcome {
+    pub fn on_key(
+        &mut self,
+        key: KeyEvent,
+        bank: &Bank,
+        t: &Text,
+        rules: &ShiftRules,
+        city: KioskCity<'_>,
+    ) -> Outcome {
         if let Some((activities, selected)) = &mut self.picking {
             match keymap::action(Scope::Kiosk, key) {
                 Some(Action::Back) => self.picking = None,
@@ -146,27 +188,20 @@ impl Kiosk {
             return Outcome::Stay;
         }
         if let Some((input, confirm)) = &mut self.donating {
-            let offered = confirm.pending().map(|(op, ())| op.clone());
+            let offered = confirm.pending().map(|(op, _)| op.clone());
             match (keymap::action(Scope::Kiosk, key), offered) {
+                // Asking the city, Esc closes the prompt: the donation goes on, and the
+                // status line will say how it ended.
                 (Some(Action::Back), _) => self.donating = None,
-                (Some(Action::Submit), Some(Op::Donate(d))) => {
-                    // This counter's own hours only, as it always was (issue 25: the city's).
-                    let done = match confirm.commit_with(bank, Reach::None, None, &SELF, t) {
-                        Answer::Done(done) => done,
+                _ if confirm.is_asking() => {}
+                (Some(Action::Submit), Some(Op::Donate(_))) => {
+                    // The rule staff have at the counter: short here, online, the card's city
+                    // pool gives the rest (off the UI thread).
+                    match confirm.commit_with(bank, city.reach, city.url, &SELF, t) {
+                        Answer::Done(done) => return self.finish_donation(done, bank, t),
+                        Answer::Step(Step::CityCommit(op)) => return Outcome::CityCommit(op),
                         _ => return Outcome::Stay,
-                    };
-                    self.donating = None;
-                    self.message = Some(match done {
-                        Ok(c) => (
-                            fill(
-                                t.kiosk_donated,
-                                &[&format_hours(u64::from(d.minutes.get())), &c.first_seq()],
-                            ),
-                            false,
-                        ),
-                        Err(e) => (e, true),
-                    });
-                    self.reload(bank, t);
+                    }
                 }
                 (Some(Action::Submit), _) => {
                     let donation = crate::domain::Minutes::parse(input.value())
@@ -178,10 +213,15 @@ impl Kiosk {
                         })
                         .and_then(|d| {
                             let op = Op::Donate(d);
-                            bank.execute(&SELF, &op, Mode::Preview).map(|_| op).map_err(|e| t.bank_error(&e))
+                            crate::city::preview(bank, city.reach, &SELF, &op)
+                                .map(|from_city| (op, from_city))
+                                .map_err(|e| t.spend_error(&e))
                         });
                     match donation {
-                        Ok(op) => confirm.offer(op, ()),
+                        Ok((op, from_city)) => {
+                            self.message = None;
+                            confirm.offer(op, from_city);
+                        }
                         Err(e) => self.message = Some((e, true)),
                     }
                 }
@@ -304,18 +344,25 @@ impl Kiosk {
         // Under the large digits, the whole width: the outcome of a check-in or check-out, or
         // the donation being given.
         if let Some((input, confirm)) = &self.donating {
-            let balance = self.view.account.balance();
-            let checked = match confirm.pending() {
-                Some((Op::Donate(d), ())) => Some(d),
-                _ => None,
+            // The balance the digits above show: the city's.
+            let balance =
+                self.city.as_ref().map_or(self.view.account.balance(), crate::bank::CityBalance::total);
+            let (checked, from_city) = match confirm.pending() {
+                Some((Op::Donate(d), from_city)) => (Some(d), *from_city),
+                _ => (None, 0),
             };
             let line = match checked {
+                _ if confirm.is_asking() => t.city_commit_asking.to_string(),
                 Some(d) => {
                     let m = u64::from(d.minutes.get());
-                    fill(
+                    let line = fill(
                         t.kiosk_confirm_donate,
                         &[&format_hours(m), &format_hours(balance.saturating_sub(m))],
-                    )
+                    );
+                    match from_city {
+                        0 => line,
+                        _ => format!("{line} {}", fill(t.confirm_from_city, &[&format_hours(from_city)])),
+                    }
                 }
                 None => t.kiosk_donate_prompt.to_string(),
             };

@@ -138,6 +138,7 @@ impl Screen {
             Screen::Transfer(s) => s.is_asking(),
             Screen::Pool(s) => s.is_asking(),
             Screen::Volunteer(s) => s.is_asking(),
+            Screen::Kiosk(s) => s.is_asking(),
             _ => false,
         }
     }
