@@ -417,12 +417,7 @@ impl Kiosk {
             ListColumn::fill("", 1),
             ListColumn::fixed("", 8).right(),
         ];
-        let list = Rect {
-            x: area.x + 1,
-            y: area.y + 1,
-            width: area.width.saturating_sub(2),
-            height: area.height.saturating_sub(1),
-        };
+        let list = crate::tui::widgets::under_title(area);
         let room = usize::from(list.height);
         let rows = self.recent.iter().skip(self.scroll).take(room).map(|line| {
             let event = line.event.kind();

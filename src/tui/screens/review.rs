@@ -165,12 +165,7 @@ impl Review {
             ListColumn::fill(t.review_col_activity, 1),
             ListColumn::fixed(t.review_col_worked, 8).right(),
         ];
-        let list = Rect {
-            x,
-            y: area.y + 1,
-            width: area.width.saturating_sub(2),
-            height: area.height.saturating_sub(1),
-        };
+        let list = crate::tui::widgets::under_title(area);
         let room = usize::from(area.height.saturating_sub(2));
         let start = self.selected.saturating_sub(room.saturating_sub(1));
         let rows = self.rows.iter().enumerate().skip(start).take(room).map(|(i, row)| {

@@ -432,12 +432,7 @@ impl VolunteerPage {
             ListColumn::fixed(t.col_staff, 10),
             ListColumn::fixed(t.col_seq, 8).right(),
         ];
-        let list = Rect {
-            x,
-            y: area.y + 1,
-            width: area.width.saturating_sub(2),
-            height: area.height.saturating_sub(1),
-        };
+        let list = crate::tui::widgets::under_title(area);
         if self.lines.is_empty() {
             table(buf, list, &columns, Some(theme.muted), std::iter::empty());
             put(buf, area, x, area.y + 2, t.history_empty, theme.muted);

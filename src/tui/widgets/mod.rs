@@ -98,6 +98,16 @@ pub fn popup(buf: &mut Buffer, area: Rect, title: &str, theme: &Theme) -> Rect {
     }
 }
 
+/// The area under a screen's title bar, inside its one-column margins: where its list goes.
+pub fn under_title(area: Rect) -> Rect {
+    Rect {
+        x: area.x + 1,
+        y: area.y + 1,
+        width: area.width.saturating_sub(2),
+        height: area.height.saturating_sub(1),
+    }
+}
+
 /// Lines of `text` wrapped to `cols` columns: between words, and within a run with no spaces
 /// (hanzi) wherever the width runs out.
 pub fn wrap(text: &str, cols: usize) -> Vec<String> {
