@@ -1068,3 +1068,21 @@ fn esc_goes_back_down_the_stack_to_the_page_then_to_an_empty_find() {
     assert_eq!(c.screen(), "find");
     assert!(!c.shows("JH000001"), "the find screen is empty again\n{}", c.render(120, 40));
 }
+
+/// Issue 25: a staff message belongs to where it was said. Saved on a volunteer's page, it
+/// stays there (the form goes back to the page saying it), and is gone once the staff member
+/// moves on to another screen — it does not follow them through the find screen into Reports.
+#[test]
+fn a_saved_message_does_not_follow_staff_to_other_screens() {
+    let mut c = Counter::seeded(Lang::En);
+    c.login("S01", "5678").typed("JH000001").enter();
+    c.typed("d").typed("ljfl").enter().typed("1").enter().enter();
+    let seq = saved(&c);
+    assert_eq!(c.screen(), "volunteer");
+    assert!(c.shows(&format!("Saved as entry #{seq}")), "said on the page: {}", c.render(120, 40));
+    c.key(KeyCode::Esc);
+    assert_eq!(c.screen(), "find");
+    assert!(!c.shows(&format!("#{seq}")), "{}", c.render(120, 40));
+    c.typed("JH000001").enter().typed("t");
+    assert!(!c.shows(&format!("#{seq}")), "{}", c.render(120, 40));
+}

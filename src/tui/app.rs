@@ -423,10 +423,17 @@ impl App {
             self.lock();
             return Vec::new();
         };
+        let said = self.status.clone();
         let mut cx = staff_cx!(self, &bank, session);
         let step = self.screen.on_key(key, &mut cx);
         if !self.screen.is_asking() {
             self.waiting = None;
+        }
+        // A message belongs to the screen it was said on: moving on to another screen (not
+        // back, where a form returns saying it saved) leaves it behind, unless this very key
+        // said something new.
+        if matches!(step, Step::Push(_) | Step::Replace(_) | Step::Home) && self.status == said {
+            self.status = Status::Ready;
         }
         self.take_step(step, &bank)
     }
