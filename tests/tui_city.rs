@@ -312,3 +312,33 @@ fn a_kiosk_donation_online_takes_city_hours_as_the_counter_does() {
     assert_eq!(c.bank().last_seq().unwrap(), before, "nothing saved before the city answers");
     assert!(c.render(80, 24).contains("正在询问城市服务"), "{}", c.render(80, 24));
 }
+
+/// Issue 25 (6): when the sync fails the header says since when the city's figures are (the
+/// last good sync), and the status line says why — once, not over a staff member's message.
+#[test]
+fn a_failed_sync_says_the_last_good_one_and_why() {
+    for (lang, header, why) in [
+        (Lang::Zh, "同步失败 · 上次 02:00", "城市同步失败：cannot reach the city server"),
+        (Lang::En, "sync failed · last 02:00", "City sync failed: cannot reach the city server"),
+    ] {
+        let mut c = counter_in_a_city(lang);
+        c.app.update(Msg::Synced(SyncStatus::Done { pushed: 0, pulled: 0, stopped: Vec::new() }));
+        open_her_page(&mut c);
+        let failed = || SyncStatus::Failed {
+            message: "cannot reach the city server".into(),
+            retry_in: std::time::Duration::from_secs(2),
+        };
+        c.app.update(Msg::Synced(failed()));
+        let screen = c.render(80, 24);
+        assert!(screen.contains(header), "{lang:?}: {screen}");
+        assert!(screen.contains(why), "{lang:?}: {screen}");
+        // A staff message (the reveal's saved entry) is not overwritten by a later failure.
+        c.typed("v");
+        assert!(!c.render(80, 24).contains(why), "{lang:?}: the reveal said its own");
+        c.app.update(Msg::Synced(SyncStatus::Failed {
+            message: "the service is restarting".into(),
+            retry_in: std::time::Duration::from_secs(2),
+        }));
+        assert!(!c.render(80, 24).contains("the service is restarting"), "{lang:?}");
+    }
+}

@@ -251,6 +251,8 @@ pub static TEXT: Text = Text {
     sync_last: "synced {}",
     sync_running: "syncing…",
     sync_failed: "sync failed",
+    sync_failed_since: "sync failed · last {}",
+    sync_failed_because: "City sync failed: {}",
     sync_joining: "joining city {}%",
     sync_joining_count: "joining city {}",
     sync_joining_bar: "{bar:40} {pos}/{len} cards of the city's directory, eta {eta}",

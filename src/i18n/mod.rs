@@ -349,6 +349,10 @@ pub struct Text {
     pub sync_last: &'static str,
     pub sync_running: &'static str,
     pub sync_failed: &'static str,
+    /// The header after a failed sync that followed a good one ({} its time, HH:MM).
+    pub sync_failed_since: &'static str,
+    /// The status line when a sync fails ({} the reason, as the sync says it).
+    pub sync_failed_because: &'static str,
     /// The header while this counter takes the city's directory: the share of its cards taken so far ({} percent).
     pub sync_joining: &'static str,
     /// The same when the city did not say how many it has ({} cards so far).

@@ -255,6 +255,8 @@ pub static TEXT: Text = Text {
     sync_joining_count: "加入城市 {}",
     sync_joining_bar: "{bar:40} 城市名录 {pos}/{len} 张卡，还需 {eta}",
     sync_failed: "同步失败",
+    sync_failed_since: "同步失败 · 上次 {}",
+    sync_failed_because: "城市同步失败：{}",
     city_balance_as_of: "全市余额 {} 小时 · 截至 {}",
     city_balance_incomplete: "全市余额 {} 小时 · 上次同步未完成",
     city_spendable_online: "全市余额 {} 小时 · 此处可用 {} 小时 · 截至 {}",

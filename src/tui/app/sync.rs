@@ -4,7 +4,7 @@
 use crate::city::Reach;
 use chrono::Local;
 
-use super::{App, Effect};
+use super::{App, Effect, Status};
 use crate::city::{JoinProgress, SyncStatus};
 use crate::domain::Timestamp;
 use crate::i18n::fill;
@@ -61,6 +61,11 @@ impl App {
             }
             SyncStatus::Failed { message, .. } => {
                 view.reachable = false;
+                // Why, in the status line: when it is new, and never over a staff message.
+                let new = view.failure.as_deref() != Some(message.as_str());
+                if new && self.status == Status::Ready {
+                    self.status = Status::Info(fill(self.lang.text().sync_failed_because, &[&message]));
+                }
                 view.failure = Some(message);
                 Vec::new()
             }
@@ -88,7 +93,8 @@ impl App {
         Some(match (&view.failure, when) {
             (None, Some(when)) => (fill(vx.t.sync_last, &[&when]), false),
             (None, None) => (vx.t.sync_running.to_string(), false),
-            (Some(_), _) => (vx.t.sync_failed.to_string(), true),
+            (Some(_), Some(when)) => (fill(vx.t.sync_failed_since, &[&when]), true),
+            (Some(_), None) => (vx.t.sync_failed.to_string(), true),
         })
     }
 }
