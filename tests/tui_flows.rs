@@ -260,6 +260,10 @@ fn reversal_needs_a_reason_and_staff_may_reverse_only_their_own_entries() {
     let deposit = saved(&c);
     let before = balance(&c, "JH000001");
     c.typed("z").typed("typed the wrong hours").enter();
+    // The dry run's confirm line first, as every other write has (issue 25); nothing saved yet.
+    assert!(c.shows("Reverse #") && c.shows("Enter confirms"), "{}", c.render(120, 40));
+    assert_eq!(saved(&c), deposit, "nothing saved at the first Enter");
+    c.enter();
     let reversal = saved(&c);
     assert!(
         matches!(c.bank().event(reversal).unwrap().kind(), EventKind::Reversed { target, .. } if *target == deposit)
@@ -937,7 +941,7 @@ fn the_history_highlight_stays_on_its_entry_after_a_save() {
             && popup.contains("JH000001"),
         "{popup}"
     );
-    c.typed("entered twice").enter();
+    c.typed("entered twice").enter().enter();
     let reversal = saved(&c);
     // The reversal is now the top row; the highlight is still on the 12 h entry, so a second
     // z names it as reversed already instead of offering the 2.5 h one.

@@ -346,6 +346,7 @@ pub static TEXT: Text = Text {
     served_on_note: "[served {}]",
     kiosk_donate_prompt: "Give to the donation pool (爱心池), hours:",
     kiosk_confirm_donate: "Donate {} h to the pool, balance after {} h: Enter confirms, Esc cancels",
+    confirm_reverse: "Reverse #{}: Enter confirms, Esc cancels",
     kiosk_donated: "Thank you: {} h donated to the pool (entry #{})",
     pool_donate_title: "Donate to the pool",
     pool_grant_title: "Grant from the pool",

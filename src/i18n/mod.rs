@@ -481,6 +481,8 @@ pub struct Text {
     pub served_on_note: &'static str,
     pub kiosk_donate_prompt: &'static str,
     pub kiosk_confirm_donate: &'static str,
+    /// The reversal popup's confirm line, after its dry run ({} the entry's number).
+    pub confirm_reverse: &'static str,
     pub kiosk_donated: &'static str,
     pub pool_donate_title: &'static str,
     pub pool_grant_title: &'static str,

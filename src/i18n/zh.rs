@@ -347,6 +347,7 @@ pub static TEXT: Text = Text {
     served_on_note: "[服务日 {}]",
     kiosk_donate_prompt: "捐入爱心池，小时数：",
     kiosk_confirm_donate: "捐入爱心池 {} 小时，捐后余额 {} 小时：Enter 确认，Esc 取消",
+    confirm_reverse: "撤销 #{}：Enter 确认，Esc 取消",
     kiosk_donated: "谢谢您：已捐入爱心池 {} 小时（流水号 #{}）",
     pool_donate_title: "捐入爱心池",
     pool_grant_title: "爱心池发放",

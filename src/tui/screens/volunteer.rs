@@ -22,7 +22,7 @@ pub struct ReversePopup {
     error: Option<String>,
     /// The reversal, committed at Enter (the popup is its confirm step); it may wait for the
     /// city service (a grant from the card's pool).
-    confirm: super::confirm::Confirm<()>,
+    confirm: super::confirm::Confirm<u64>,
 }
 
 /// Staff set or reset the volunteer's self-service PIN: typed twice, masked.
@@ -143,19 +143,30 @@ impl VolunteerPage {
             // status line will say how it ended.
             Some(Action::Back) => self.reverse = None,
             _ if popup.confirm.is_asking() => {}
+            // The second Enter, after the dry run's confirm line: saved.
+            Some(Action::Submit) if popup.confirm.pending().is_some() => match popup.confirm.commit(cx) {
+                super::confirm::Answer::Done(result) => return self.finish_reversal(cx, result),
+                super::confirm::Answer::Step(step) => return step,
+                super::confirm::Answer::Leave => self.reverse = None,
+            },
+            // The first: the reversal's dry run (the reason, who may, the hours still there —
+            // or, short here, from the card's city pool), as every other write has.
             Some(Action::Submit) => {
                 let reason = popup.reason.value().to_string();
                 let op = crate::bank::Op::Reverse(crate::bank::Reversal { target: popup.seq, reason });
-                popup.confirm.offer(op, ());
-                match popup.confirm.commit(cx) {
-                    super::confirm::Answer::Done(result) => return self.finish_reversal(cx, result),
-                    super::confirm::Answer::Step(step) => return step,
-                    super::confirm::Answer::Leave => self.reverse = None,
+                match super::confirm::preview(cx, &op) {
+                    Ok(from_city) => {
+                        popup.error = None;
+                        popup.confirm.offer(op, from_city);
+                    }
+                    Err(e) => popup.error = Some(cx.t.spend_error(&e)),
                 }
             }
             _ => {
                 if popup.reason.handle(key) {
+                    // A changed reason is confirmed again.
                     popup.error = None;
+                    popup.confirm.finish();
                 }
             }
         }
@@ -413,6 +424,12 @@ impl VolunteerPage {
             p.reason.render(input, buf, theme.row(true), true, false);
             if p.confirm.is_asking() {
                 put(buf, inner, inner.x + 1, inner.y + 5, t.city_commit_asking, theme.accent);
+            } else if let Some((_, from_city)) = p.confirm.pending() {
+                let mut line = fill(t.confirm_reverse, &[&p.seq]);
+                if *from_city > 0 {
+                    line = format!("{line} {}", fill(t.confirm_from_city, &[&format_hours(*from_city)]));
+                }
+                put(buf, inner, inner.x + 1, inner.y + 5, &line, theme.warning);
             } else if let Some(e) = &p.error {
                 put(buf, inner, inner.x + 1, inner.y + 5, e, theme.danger);
             }
