@@ -8,7 +8,7 @@ use crate::bank::{Bank, Committed, Op};
 use crate::city::{CityLink, Reach, SpendError};
 use crate::domain::Actor;
 use crate::i18n::Text;
-use crate::tui::contract::{Cx, Step};
+use crate::tui::contract::{Cx, Status, Step};
 use crate::tui::keymap::Action;
 
 /// The dry run's answer with the city in view (`city::preview`, the same decision the commit
@@ -107,6 +107,22 @@ impl<T> Confirm<T> {
             _ => CityLink::None,
         };
         Answer::Done(run(bank, link, actor, t, op))
+    }
+
+    /// The commit has ended, for a form that says nothing more: back to the page it came from
+    /// saying it saved, or the refusal in the status line (the form stays).
+    pub fn back_or_refused(&mut self, cx: &mut Cx, result: Result<Committed, String>) -> Step {
+        self.finish();
+        match result {
+            Ok(done) => {
+                *cx.status = Status::Saved(done.events.last().map_or(0, |e| e.seq()));
+                Step::Back
+            }
+            Err(e) => {
+                *cx.status = Status::Error(e);
+                Step::Stay
+            }
+        }
     }
 
     /// The commit has ended (or the screen gave up on it): what was confirmed, for the

@@ -119,17 +119,7 @@ impl PoolForm {
 
     /// The confirmed request's result: back to the page, or the refusal in the status line.
     pub fn finish(&mut self, cx: &mut Cx, result: Result<crate::bank::Committed, String>) -> Step {
-        self.confirm.finish();
-        match result {
-            Ok(done) => {
-                *cx.status = Status::Saved(done.events.last().map_or(0, |e| e.seq()));
-                Step::Back
-            }
-            Err(e) => {
-                *cx.status = Status::Error(e);
-                Step::Stay
-            }
-        }
+        self.confirm.back_or_refused(cx, result)
     }
 
     pub fn render(&self, area: Rect, buf: &mut Buffer, vx: &Vx) {

@@ -10,7 +10,7 @@ use crate::bank::{BankError, Op, Transfer, VolunteerView};
 use crate::city::SpendError;
 use crate::domain::{CardNo, MAX_NOTE_CHARS, Minutes, format_hours, parse_text};
 use crate::i18n::fill;
-use crate::tui::contract::{Cx, Status, Step, Vx};
+use crate::tui::contract::{Cx, Step, Vx};
 use crate::tui::keymap::{self, Scope};
 use crate::tui::widgets::{Field, Form, FormKey, put, title_bar};
 
@@ -93,17 +93,7 @@ impl TransferForm {
 
     /// The confirmed transfer's result: back to the page, or the refusal in the status line.
     pub fn finish(&mut self, cx: &mut Cx, result: Result<crate::bank::Committed, String>) -> Step {
-        self.confirm.finish();
-        match result {
-            Ok(done) => {
-                *cx.status = Status::Saved(done.events.last().map_or(0, |e| e.seq()));
-                self.back()
-            }
-            Err(e) => {
-                *cx.status = Status::Error(e);
-                Step::Stay
-            }
-        }
+        self.confirm.back_or_refused(cx, result)
     }
 
     pub fn render(&self, area: Rect, buf: &mut Buffer, vx: &Vx) {
