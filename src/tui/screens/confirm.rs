@@ -1,8 +1,9 @@
 //! The confirm step every operation screen shares (redeem, transfer, donation and pool grant,
-//! record, batch, reversal, the kiosk's donation): the operation's dry run — with the city in view, the same
-//! decision the commit takes (`city::preview`) — offers a confirm line; a second Enter commits
-//! it, here, or off the UI thread when the city service is asked (`Effect::CityCommit`): a
-//! server that does not answer never holds a key, and Esc leaves while it is asked.
+//! record, batch, reversal, the kiosk's donation): the operation's dry run — with the city in
+//! view, the same decision the commit takes (`city::preview`) — offers a confirm line; a second
+//! Enter commits it, here, or off the UI thread when the city service is asked
+//! (`Effect::CityCommit`): a server that does not answer never holds a key, and Esc leaves
+//! while it is asked.
 
 use crate::bank::{Bank, Committed, Op};
 use crate::city::{CityLink, Reach, SpendError};
