@@ -127,6 +127,14 @@ fn module_of(src: &Path, file: &Path) -> Vec<String> {
     parts
 }
 
+/// A source file's code as the import scans read it: comments and the tests inside the file
+/// left out (they name `super` as their own file).
+fn code_of(file: &Path) -> String {
+    let text = std::fs::read_to_string(file).unwrap();
+    let text = text.split("#[cfg(test)]").next().unwrap_or("");
+    text.lines().map(|l| l.split("//").next().unwrap_or("")).collect::<Vec<_>>().join("\n")
+}
+
 /// The paths a piece of code names through `crate::`, `super::` or `self::`, made absolute
 /// (`use` groups in braces expanded). A module's own `mod` lines and its `pub use child::…`
 /// facade are not counted: a parent re-exporting its children depends on none of them.
@@ -221,12 +229,7 @@ fn no_two_files_import_each_other() {
         modules.iter().enumerate().map(|(i, m)| (m.as_slice(), i)).collect();
     let mut edges: Vec<std::collections::BTreeSet<usize>> = vec![Default::default(); files.len()];
     for (i, file) in files.iter().enumerate() {
-        let text = std::fs::read_to_string(file).unwrap();
-        // Tests inside a file name `super` as their own file: left out.
-        let text = text.split("#[cfg(test)]").next().unwrap_or("");
-        let code: String =
-            text.lines().map(|l| l.split("//").next().unwrap_or("")).collect::<Vec<_>>().join("\n");
-        for path in named_paths(&code, &modules[i]) {
+        for path in named_paths(&code_of(file), &modules[i]) {
             // The deepest file the path reaches.
             let target = (0..=path.len()).rev().find_map(|n| index.get(&path[..n]).copied());
             if let Some(t) = target
@@ -324,11 +327,7 @@ fn the_screens_know_the_contract_not_the_app() {
     let mut wrong = Vec::new();
     for file in &files {
         let own = module_of(&src, file);
-        let text = std::fs::read_to_string(file).unwrap();
-        let text = text.split("#[cfg(test)]").next().unwrap_or("");
-        let code: String =
-            text.lines().map(|l| l.split("//").next().unwrap_or("")).collect::<Vec<_>>().join("\n");
-        for path in named_paths(&code, &own) {
+        for path in named_paths(&code_of(file), &own) {
             if path.first().map(String::as_str) == Some("tui") && level(&path) > level(&own) {
                 wrong.push(format!(
                     "{}: names {}",

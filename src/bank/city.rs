@@ -15,34 +15,6 @@ pub use crate::store::{CityCounter, CityVolunteer, DirectoryCard, DirectoryShare
 /// larger value, so no counter can have written one.
 pub const MAX_EVENT_BYTES: usize = crate::store::codec::DECODE_LIMIT;
 
-/// A card's balance across the city as this counter knows it: this counter's share, every
-/// other counter's, and the card's city pool (ARCHITECTURE.md §8), as of the last pull.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CityBalance {
-    /// This counter's share: what it may spend with no server.
-    pub here: u64,
-    /// Every other counter's share of the card, by code.
-    pub elsewhere: Vec<(String, u64)>,
-    /// In the card's city pool: handed over by counters and not granted back, as the journals
-    /// pulled say. Any counter online may spend it.
-    pub pooled: u64,
-    /// When a pull last reached every counter's head; `None`: never.
-    pub as_of: Option<Timestamp>,
-}
-
-impl CityBalance {
-    pub fn total(&self) -> u64 {
-        self.elsewhere
-            .iter()
-            .fold(self.here.saturating_add(self.pooled), |sum, (_, m)| sum.saturating_add(*m))
-    }
-
-    /// What this counter may spend now: its share, and with the server reachable the pool too.
-    pub fn spendable(&self, online: bool) -> u64 {
-        if online { self.here.saturating_add(self.pooled) } else { self.here }
-    }
-}
-
 /// A volunteer registered at another counter, as this counter may know them (see
 /// [`Bank::city_listing`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -209,42 +181,6 @@ impl Bank {
     /// `card` as the city's directory had it at the last pull.
     pub fn city_card(&self, card: &CardNo) -> Result<Option<DirectoryCard>, BankError> {
         Ok(self.store.directory_card(card)?)
-    }
-
-    /// `card`'s balance here and at every other counter, as of the last pull: from the city's
-    /// directory once this counter has pulled it, else from the other counters' journals.
-    pub fn city_balance(&self, card: &CardNo) -> Result<CityBalance, BankError> {
-        let mine = match self.store.volunteer_id_by_card(card)? {
-            Some(id) => self.store.account(id)?,
-            None => Default::default(),
-        };
-        if let Some(listed) = self.store.directory_card(card)? {
-            // This counter's own share is read here, not from the directory (which has it as
-            // of this counter's last push): its hours, and what it handed to the pool since.
-            let own = self.store.counter_code()?;
-            let is_own = |s: &&DirectoryShare| own.as_deref() == Some(s.counter.as_str());
-            let released_then = listed.shares.iter().find(is_own).map_or(0, |s| s.released);
-            let released_now = mine.entries_balance() - mine.balance() as i64;
-            let pooled = listed.pool as i64 - released_then + released_now;
-            let elsewhere =
-                listed.shares.iter().filter(|s| !is_own(s)).map(|s| (s.counter.clone(), s.minutes)).collect();
-            return Ok(CityBalance {
-                here: mine.balance(),
-                elsewhere,
-                pooled: u64::try_from(pooled).unwrap_or(0),
-                as_of: self.store.directory_position()?.1,
-            });
-        }
-        // The pool is what the journals handed over and did not take back: its hours are
-        // counted once, where they were released, whichever counter holds them next.
-        let mut pooled = mine.entries_balance() - mine.balance() as i64;
-        let mut elsewhere = Vec::new();
-        for a in self.store.city_accounts(card)? {
-            pooled += a.account.entries_balance() - a.account.balance() as i64;
-            elsewhere.push((a.code, a.account.balance()));
-        }
-        let pooled = u64::try_from(pooled).unwrap_or(0);
-        Ok(CityBalance { here: mine.balance(), elsewhere, pooled, as_of: self.store.city_as_of()? })
     }
 
     /// A volunteer registered at another counter, as this counter may know them: from the

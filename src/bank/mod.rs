@@ -6,6 +6,7 @@ mod backup;
 mod certificate;
 mod check;
 mod city;
+mod city_balance;
 mod counter_key;
 mod directory;
 mod import;
@@ -41,9 +42,10 @@ pub use backup::{BackupSummary, VerifyReport, verify_backup};
 pub use certificate::{Certificate, CertificateError};
 pub use check::{CheckReport, Problem};
 pub use city::{
-    CityBalance, CityCounter, CityListing, CityVolunteer, DirectoryCard, DirectoryShare, EntryRow,
-    MAX_EVENT_BYTES, RegistrationConflict, RemoteError, RowNames,
+    CityCounter, CityListing, CityVolunteer, DirectoryCard, DirectoryShare, EntryRow, MAX_EVENT_BYTES,
+    RegistrationConflict, RemoteError, RowNames,
 };
+pub use city_balance::{CityBalance, CityBalances};
 pub use counter_key::{
     CounterKey, PUBLIC_PREFIX, counter_key_path, create_key_file, parse_public, public_text, read_key_file,
 };

@@ -113,8 +113,8 @@ fn phone(v: &VolunteerView, full: bool) -> Option<String> {
 }
 
 /// The volunteer's balance: the city's as of the last sync (this counter's own outside a city).
-fn balance(bank: &crate::bank::Bank, v: &VolunteerView) -> Result<u64, crate::bank::BankError> {
-    Ok(bank.city_balance(&v.volunteer.card)?.total())
+fn balance(city: &crate::bank::CityBalances<'_>, v: &VolunteerView) -> Result<u64, crate::bank::BankError> {
+    Ok(city.of(&v.volunteer.card, &v.account)?.total())
 }
 
 fn view_json(v: &VolunteerView, balance: u64, full: bool) -> serde_json::Value {
@@ -167,7 +167,8 @@ pub fn run(store: Option<PathBuf>, cmd: VolunteerCmd) -> CliResult {
                 bank.note_full_export(&cli_actor(), "volunteer list")?;
             }
             let all: Vec<VolunteerView> = bank.volunteers().collect::<Result<_, _>>()?;
-            let balances: Vec<u64> = all.iter().map(|v| balance(&bank, v)).collect::<Result<_, _>>()?;
+            let city = bank.city_balances_reader()?;
+            let balances: Vec<u64> = all.iter().map(|v| balance(&city, v)).collect::<Result<_, _>>()?;
             if json {
                 let items = all.iter().zip(&balances).map(|(v, b)| view_json(v, *b, full)).collect();
                 output::json(&serde_json::Value::Array(items));
@@ -192,7 +193,7 @@ pub fn run(store: Option<PathBuf>, cmd: VolunteerCmd) -> CliResult {
             if full {
                 bank.note_full_export(&cli_actor(), &format!("volunteer {}", v.volunteer.card))?;
             }
-            let balance = balance(&bank, &v)?;
+            let balance = balance(&bank.city_balances_reader()?, &v)?;
             if json {
                 output::json(&view_json(&v, balance, full));
             } else {

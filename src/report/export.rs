@@ -48,6 +48,7 @@ pub fn export_balances(bank: &Bank, out: impl Write) -> Result<usize, ExportErro
     ])?;
     // Outside a city the city balance is this counter's: no read per card.
     let in_city = bank.counter_code()?.is_some() || bank.city_position()?.0 > 0;
+    let city = in_city.then(|| bank.city_balances_reader()).transpose()?;
     // Both trees are keyed by volunteer id: scan them side by side on two threads, then walk
     // them together instead of looking an account up per volunteer.
     let store = bank;
@@ -68,7 +69,10 @@ pub fn export_balances(bank: &Bank, out: impl Write) -> Result<usize, ExportErro
         w.write_field(v.card.as_str())?;
         w.write_field(inert(v.name.as_str()).as_bytes())?;
         w.write_field(inert(&v.community).as_bytes())?;
-        let balance = if in_city { bank.city_balance(&v.card)?.total() } else { account.balance() };
+        let balance = match &city {
+            Some(city) => city.of(&v.card, &account)?.total(),
+            None => account.balance(),
+        };
         for number in [account.earned, account.redeemed, balance, account.balance()] {
             w.write_field(digits.format(number))?;
         }

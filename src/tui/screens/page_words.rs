@@ -10,7 +10,8 @@ use crate::i18n::{Text, fill};
 /// The balance a person sees: the volunteer's city balance as of the last sync (this counter's
 /// own outside a city, or when the city's figure cannot be read).
 pub fn balance(bank: &Bank, v: &VolunteerView) -> u64 {
-    bank.city_balance(&v.volunteer.card).map_or(v.account.balance(), |c| c.total())
+    let city = bank.city_balances_reader().and_then(|city| city.of(&v.volunteer.card, &v.account));
+    city.map_or(v.account.balance(), |c| c.total())
 }
 
 pub fn city_balance(bank: &Bank, card: &CardNo) -> Result<Option<CityBalance>, BankError> {

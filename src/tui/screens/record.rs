@@ -46,10 +46,6 @@ impl RecordForm {
         RecordForm { volunteer, entry, confirm: Confirm::default(), error: None, balance }
     }
 
-    fn back(&self) -> Step {
-        Step::Back
-    }
-
     fn deposit(&self, values: &EntryValues) -> Deposit {
         Deposit {
             card: self.volunteer.volunteer.card.clone(),
@@ -62,12 +58,12 @@ impl RecordForm {
 
     pub fn on_key(&mut self, key: KeyEvent, cx: &mut Cx) -> Step {
         match self.confirm.on_key(keymap::action(Scope::Form, key), cx) {
-            Some(Answer::Leave) => return self.back(),
+            Some(Answer::Leave) => return Step::Back,
             Some(Answer::Done(result)) => return self.finish(cx, result),
             Some(Answer::Step(step)) => return step,
             None => {}
         }
-        let Some(entry) = self.entry.as_mut() else { return self.back() };
+        let Some(entry) = self.entry.as_mut() else { return Step::Back };
         match entry.on_key(key, cx.t, cx.bank.today()) {
             EntryKey::Submit(values) => {
                 // The confirm line is the commit's dry run: every rule the save would meet
@@ -87,7 +83,7 @@ impl RecordForm {
                     Err(e) => self.error = Some(cx.t.bank_error(&e)),
                 }
             }
-            EntryKey::Cancel => return self.back(),
+            EntryKey::Cancel => return Step::Back,
             EntryKey::Nothing => {}
         }
         Step::Stay
@@ -107,7 +103,7 @@ impl RecordForm {
                     cx.memory.last_activity = Some(values.activity);
                 }
                 *cx.status = super::deposit_status(cx.t, &done);
-                self.back()
+                Step::Back
             }
             Err(e) => {
                 self.error = Some(e);

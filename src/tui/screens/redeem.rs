@@ -45,11 +45,12 @@ fn group(r: &RewardView, balance: u64) -> u8 {
 
 impl Redeem {
     pub fn new(bank: &Bank, volunteer: VolunteerView, city: Reach) -> Result<Redeem, BankError> {
-        let share = volunteer.account.balance();
-        let balance = super::page_words::balance(bank, &volunteer);
+        // One read of the city's figures: the balance shown, and what may be spent here now.
+        let known = bank.city_balances_reader()?.of(&volunteer.volunteer.card, &volunteer.account)?;
+        let balance = known.total();
         let spendable = match city {
-            Reach::Online => bank.city_balance(&volunteer.volunteer.card)?.spendable(true),
-            _ => share,
+            Reach::Online => known.spendable(true),
+            _ => volunteer.account.balance(),
         };
         let mut rewards: Vec<RewardView> = bank.rewards()?.into_iter().filter(|r| r.reward.active).collect();
         rewards.sort_by_key(|r| (group(r, spendable), r.reward.cost, r.id));

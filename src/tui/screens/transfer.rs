@@ -33,10 +33,6 @@ impl TransferForm {
         TransferForm { volunteer, form, confirm: Confirm::default(), balance }
     }
 
-    fn back(&self) -> Step {
-        Step::Back
-    }
-
     /// The transfer the form stands for, put up for confirmation when its dry run accepts it.
     fn check(&mut self, cx: &Cx) {
         let t = cx.t;
@@ -73,13 +69,13 @@ impl TransferForm {
     pub fn on_key(&mut self, key: KeyEvent, cx: &mut Cx) -> Step {
         let action = keymap::action(Scope::Form, key);
         match self.confirm.on_key(action, cx) {
-            Some(Answer::Leave) => return self.back(),
+            Some(Answer::Leave) => return Step::Back,
             Some(Answer::Done(result)) => return self.finish(cx, result),
             Some(Answer::Step(step)) => return step,
             None => {}
         }
         match self.form.on_key(action, key) {
-            FormKey::Back => return self.back(),
+            FormKey::Back => return Step::Back,
             FormKey::Submit => self.check(cx),
             FormKey::Handled => {}
         }

@@ -1,0 +1,102 @@
+//! A card's balance across the city as this counter knows it (ARCHITECTURE.md §8): this
+//! counter's share, every other counter's, and the card's city pool, as of the last pull.
+
+use super::{Bank, BankError};
+use crate::domain::{Account, CardNo, Timestamp};
+use crate::store::DirectoryShare;
+
+/// A card's balance across the city as this counter knows it: this counter's share, every
+/// other counter's, and the card's city pool (ARCHITECTURE.md §8), as of the last pull.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CityBalance {
+    /// This counter's share: what it may spend with no server.
+    pub here: u64,
+    /// Every other counter's share of the card, by code.
+    pub elsewhere: Vec<(String, u64)>,
+    /// In the card's city pool: handed over by counters and not granted back, as the journals
+    /// pulled say. Any counter online may spend it.
+    pub pooled: u64,
+    /// When a pull last reached every counter's head; `None`: never.
+    pub as_of: Option<Timestamp>,
+}
+
+impl CityBalance {
+    pub fn total(&self) -> u64 {
+        self.elsewhere
+            .iter()
+            .fold(self.here.saturating_add(self.pooled), |sum, (_, m)| sum.saturating_add(*m))
+    }
+
+    /// What this counter may spend now: its share, and with the server reachable the pool too.
+    pub fn spendable(&self, online: bool) -> u64 {
+        if online { self.here.saturating_add(self.pooled) } else { self.here }
+    }
+}
+
+/// Reads city balances card after card, with what every card's read shares — this counter's
+/// code and when the city's figures are from — read once: an export over every volunteer
+/// reads a card's directory row and nothing else per card.
+pub struct CityBalances<'a> {
+    bank: &'a Bank,
+    own: Option<String>,
+    /// When this counter last took the city's directory, and (before it ever did) when a pull
+    /// last reached every counter's head.
+    directory_as_of: Option<Timestamp>,
+    pulled_as_of: Option<Timestamp>,
+}
+
+impl CityBalances<'_> {
+    /// `card`'s city balance, `here` being this counter's account of it (default when the card
+    /// is not registered here): from the city's directory once this counter has taken it, else
+    /// from the other counters' journals.
+    pub fn of(&self, card: &CardNo, here: &Account) -> Result<CityBalance, BankError> {
+        let store = &self.bank.store;
+        if let Some(listed) = store.directory_card(card)? {
+            // This counter's own share is read here, not from the directory (which has it as
+            // of this counter's last push): its hours, and what it handed to the pool since.
+            let is_own = |s: &&DirectoryShare| self.own.as_deref() == Some(s.counter.as_str());
+            let released_then = listed.shares.iter().find(is_own).map_or(0, |s| s.released);
+            let released_now = here.entries_balance() - here.balance() as i64;
+            let pooled = listed.pool as i64 - released_then + released_now;
+            let elsewhere =
+                listed.shares.iter().filter(|s| !is_own(s)).map(|s| (s.counter.clone(), s.minutes)).collect();
+            return Ok(CityBalance {
+                here: here.balance(),
+                elsewhere,
+                pooled: u64::try_from(pooled).unwrap_or(0),
+                as_of: self.directory_as_of,
+            });
+        }
+        // The pool is what the journals handed over and did not take back: its hours are
+        // counted once, where they were released, whichever counter holds them next.
+        let mut pooled = here.entries_balance() - here.balance() as i64;
+        let mut elsewhere = Vec::new();
+        for a in store.city_accounts(card)? {
+            pooled += a.account.entries_balance() - a.account.balance() as i64;
+            elsewhere.push((a.code, a.account.balance()));
+        }
+        let pooled = u64::try_from(pooled).unwrap_or(0);
+        Ok(CityBalance { here: here.balance(), elsewhere, pooled, as_of: self.pulled_as_of })
+    }
+}
+
+impl Bank {
+    /// A reader of many cards' city balances (see [`CityBalances`]).
+    pub fn city_balances_reader(&self) -> Result<CityBalances<'_>, BankError> {
+        Ok(CityBalances {
+            bank: self,
+            own: self.store.counter_code()?.map(|c| c.to_string()),
+            directory_as_of: self.store.directory_position()?.1,
+            pulled_as_of: self.store.city_as_of()?,
+        })
+    }
+
+    /// `card`'s balance here and at every other counter, as of the last pull.
+    pub fn city_balance(&self, card: &CardNo) -> Result<CityBalance, BankError> {
+        let here = match self.store.volunteer_id_by_card(card)? {
+            Some(id) => self.store.account(id)?,
+            None => Default::default(),
+        };
+        self.city_balances_reader()?.of(card, &here)
+    }
+}
