@@ -58,7 +58,10 @@ fn a_volunteer_registered_at_a_is_found_and_served_at_b_and_the_city_balances_ag
     // The export's balance is the city's too, this counter's part beside it.
     let balances = hourbank_ok(&b, &["export", "balances"], "");
     let row = balances.lines().find(|l| l.starts_with("JH000001,")).unwrap_or_else(|| panic!("{balances}"));
-    assert!(row.ends_with(",60,0,153,60"), "earned 60, redeemed 0, city 153, here 60: {row}");
+    assert!(
+        row.ends_with(",153,0,153,60,0,0"),
+        "earned 153 city-wide, redeemed 0 here, city 153, here 60, nothing else in or out: {row}"
+    );
     let shown: serde_json::Value =
         serde_json::from_str(&hourbank_ok(&b, &["volunteer", "show", "JH000001", "--json"], "")).unwrap();
     assert_eq!((shown["balance_minutes"].as_u64(), shown["here_minutes"].as_u64()), (Some(153), Some(60)));

@@ -17,6 +17,7 @@ mod city_cards;
 mod city_details;
 mod city_escrow;
 mod city_faults;
+mod city_figures;
 mod city_join;
 mod city_many;
 mod city_pty;

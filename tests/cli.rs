@@ -318,9 +318,12 @@ fn the_whole_counter_day_from_the_command_line() {
     let mut lines = balances.lines();
     assert_eq!(
         lines.next(),
-        Some("card_no,name,community,earned_minutes,redeemed_minutes,balance_minutes,here_minutes")
+        Some(
+            "card_no,name,community,earned_minutes,redeemed_minutes,balance_minutes,here_minutes,received_minutes,spent_minutes"
+        )
     );
-    assert_eq!(lines.next(), Some("JH000123,陈华佩,白沙街道,960,0,870,870"));
+    // 960 earned, 90 given away: the row adds up (earned + received - spent = balance).
+    assert_eq!(lines.next(), Some("JH000123,陈华佩,白沙街道,960,0,870,870,0,90"));
     let entries = f.ok(&["export", "entries"]);
     assert!(
         entries.starts_with("seq,timestamp,card_no,kind,minutes,memo,actor,counter,served_on\n"),

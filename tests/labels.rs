@@ -54,3 +54,25 @@ fn every_kind_of_entry_has_its_own_word_in_the_ledger_and_the_passbook() {
         assert!(!passbook.contains("其他"), "{card}'s passbook:\n{passbook}");
     }
 }
+
+/// Issue 25 (5, 16): the passbook is what the volunteer did — the hours handed to the card's
+/// city pool are the ledger's (they stay the volunteer's), so its last balance is the balance
+/// `balance` gives, not this counter's 0; every deposit names its service day; the other card
+/// of a transfer is masked as the holder's own is.
+#[test]
+fn the_passbook_is_the_volunteers_doing_and_closes_on_their_balance() {
+    let (_d, s) = every_kind();
+    let passbook = hourbank_ok(&s, &["report", "statement", "--card", "JH000001", "--format", "csv"], "");
+    assert!(!passbook.contains("交城市池"), "{passbook}");
+    let balance: serde_json::Value =
+        serde_json::from_str(&hourbank_ok(&s, &["balance", "JH000001", "--json"], "")).unwrap();
+    assert_eq!(balance["here_minutes"], 0, "this counter handed everything to the city");
+    let shown = balance["balance_minutes"].as_u64().unwrap();
+    assert!(shown > 0);
+    let last = passbook.lines().last().unwrap();
+    assert!(last.contains(&hourbank::domain::format_hours(shown)), "closes on {shown} minutes: {last}");
+    let deposit = passbook.lines().find(|l| l.contains("入户宣传")).unwrap_or_else(|| panic!("{passbook}"));
+    let today = chrono::Local::now().format("%Y-%m-%d").to_string();
+    assert!(deposit.trim_end().ends_with(&today), "the service day: {deposit}");
+    assert!(!passbook.contains("JH000002") && passbook.contains("JH****02"), "{passbook}");
+}

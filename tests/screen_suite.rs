@@ -10,6 +10,7 @@ mod counter_pty;
 mod kiosk;
 mod secrets;
 mod tui_city;
+mod tui_city_figures;
 mod tui_flows;
 mod tui_form_errors;
 mod tui_render;

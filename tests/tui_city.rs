@@ -16,7 +16,7 @@ use hourbank::tui::i18n::Lang;
 
 /// The seeded counter (陈华佩 holds 14.5 h here), with another counter's journal pulled: it
 /// earned her 20 h and handed them to the city pool.
-fn counter_in_a_city(lang: Lang) -> Counter {
+pub(crate) fn counter_in_a_city(lang: Lang) -> Counter {
     counter_in_a_city_at(lang, None)
 }
 
@@ -38,7 +38,7 @@ fn counter_in_a_city_at(lang: Lang, url: Option<&str>) -> Counter {
     c
 }
 
-fn open_her_page(c: &mut Counter) {
+pub(crate) fn open_her_page(c: &mut Counter) {
     c.login("S01", "5678");
     c.typed("chp").enter();
     assert_eq!(c.screen(), "volunteer");

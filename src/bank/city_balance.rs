@@ -18,6 +18,12 @@ pub struct CityBalance {
     pub pooled: u64,
     /// When a pull last reached every counter's head; `None`: never.
     pub as_of: Option<Timestamp>,
+    /// The service recorded for the card at every counter, this one included, net of
+    /// reversals: what star levels, milestones and certificates count.
+    pub earned: u64,
+    /// Everything else credited to the card at every counter (gifts, donation-pool grants,
+    /// corrections), net; never the city pool's own moves.
+    pub received: u64,
 }
 
 impl CityBalance {
@@ -30,6 +36,30 @@ impl CityBalance {
     /// What this counter may spend now: its share, and with the server reachable the pool too.
     pub fn spendable(&self, online: bool) -> u64 {
         if online { self.here.saturating_add(self.pooled) } else { self.here }
+    }
+
+    /// A counter's own figures as a city balance: outside a city they are the volunteer's.
+    pub fn of_account(a: &Account) -> CityBalance {
+        CityBalance {
+            here: a.balance(),
+            elsewhere: Vec::new(),
+            pooled: 0,
+            as_of: None,
+            earned: a.earned,
+            received: received_here(a),
+        }
+    }
+
+    /// Everything that came in, city-wide: earned and received. With [`CityBalance::debits`]
+    /// it adds up to [`CityBalance::total`] (hours moved to and from the city pool are the
+    /// card's own, neither in nor out).
+    pub fn credits(&self) -> u64 {
+        self.earned.saturating_add(self.received)
+    }
+
+    /// Everything that went out, city-wide: redeemed, given, donated, corrected out.
+    pub fn debits(&self) -> u64 {
+        self.credits().saturating_sub(self.total())
     }
 }
 
@@ -58,26 +88,44 @@ impl CityBalances<'_> {
             let released_then = listed.shares.iter().find(is_own).map_or(0, |s| s.released);
             let released_now = here.entries_balance() - here.balance() as i64;
             let pooled = listed.pool as i64 - released_then + released_now;
-            let elsewhere =
-                listed.shares.iter().filter(|s| !is_own(s)).map(|s| (s.counter.clone(), s.minutes)).collect();
+            let others: Vec<&DirectoryShare> = listed.shares.iter().filter(|s| !is_own(s)).collect();
+            let elsewhere = others.iter().map(|s| (s.counter.clone(), s.minutes)).collect();
             return Ok(CityBalance {
                 here: here.balance(),
                 elsewhere,
                 pooled: u64::try_from(pooled).unwrap_or(0),
                 as_of: self.directory_as_of,
+                earned: others.iter().fold(here.earned, |sum, s| sum.saturating_add(s.earned)),
+                received: others.iter().fold(received_here(here), |sum, s| sum.saturating_add(s.received)),
             });
         }
         // The pool is what the journals handed over and did not take back: its hours are
         // counted once, where they were released, whichever counter holds them next.
         let mut pooled = here.entries_balance() - here.balance() as i64;
         let mut elsewhere = Vec::new();
+        let (mut earned, mut received) = (here.earned, received_here(here));
         for a in store.city_accounts(card)? {
             pooled += a.account.entries_balance() - a.account.balance() as i64;
+            earned = earned.saturating_add(a.account.earned);
+            received = received.saturating_add(received_here(&a.account));
             elsewhere.push((a.code, a.account.balance()));
         }
         let pooled = u64::try_from(pooled).unwrap_or(0);
-        Ok(CityBalance { here: here.balance(), elsewhere, pooled, as_of: self.pulled_as_of })
+        Ok(CityBalance {
+            here: here.balance(),
+            elsewhere,
+            pooled,
+            as_of: self.pulled_as_of,
+            earned,
+            received,
+        })
     }
+}
+
+/// What one counter's account credited besides service: gifts, donation-pool grants and
+/// corrections in (never grants from the city pool: those are the card's own hours coming back).
+fn received_here(a: &Account) -> u64 {
+    a.received.saturating_add(a.adjusted_in)
 }
 
 impl Bank {
@@ -98,5 +146,13 @@ impl Bank {
             None => Default::default(),
         };
         self.city_balances_reader()?.of(card, &here)
+    }
+
+    /// `card`'s city balance if this counter takes part in a city (it has taken the city's
+    /// figures, or holds other counters' shares of the card); `None` outside a city, where the
+    /// counter's own figures are the volunteer's.
+    pub fn city_balance_if_any(&self, card: &CardNo) -> Result<Option<CityBalance>, BankError> {
+        let city = self.city_balance(card)?;
+        Ok((city.as_of.is_some() || !city.elsewhere.is_empty()).then_some(city))
     }
 }

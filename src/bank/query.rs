@@ -51,6 +51,29 @@ impl HistoryLine {
         self.served_on().filter(|d| *d != self.recorded_on())
     }
 
+    /// Whether a volunteer's page, kiosk and passbook show the line: what they did or were
+    /// given — service (held, decided and credited), rewards, gifts, donations, corrections and
+    /// reversals. Not a registration or an edit, and not the counter moving the card's hours to
+    /// or from the card's city pool at a sync: that is the counter's own bookkeeping (the hours
+    /// stay the volunteer's), for the audit and `history`.
+    pub fn is_the_volunteers(&self) -> bool {
+        match self.event.kind() {
+            EventKind::RightsReleased { .. } | EventKind::RightsGranted { .. } => false,
+            EventKind::Reversed { .. } | EventKind::DepositHeld { .. } | EventKind::DepositDecided { .. } => {
+                true
+            }
+            _ => self.delta != 0,
+        }
+    }
+
+    /// The hours of a deposit held for approval (not in the balance until approved).
+    pub fn held_minutes(&self) -> Option<u64> {
+        match self.event.kind() {
+            EventKind::DepositHeld { minutes, .. } => Some(u64::from(minutes.get())),
+            _ => None,
+        }
+    }
+
     /// The line's date as shown: the day it was recorded.
     pub fn day(&self) -> String {
         self.recorded_on().to_string()

@@ -132,18 +132,25 @@ impl Server {
         stopped: &[&str],
         problems: &mut Vec<String>,
     ) -> Result<(), PullError> {
+        use super::directory::{EARNED_OF_ROWS, RECEIVED_OF_ROWS};
         let shares = self
             .client()
             .query(
-                "SELECT coalesce(s.card, e.card), coalesce(s.counter, e.counter), s.minutes, e.minutes,
-                        coalesce(s.released, 0), coalesce(e.released, 0)
-                 FROM hb_shares s FULL JOIN (
-                     SELECT card, counter, sum(minutes)::BIGINT AS minutes,
-                            coalesce(-sum(minutes) FILTER (WHERE kind IN ('city_release', 'city_grant')), 0)::BIGINT AS released
-                     FROM hb_entries GROUP BY card, counter) e
-                   ON e.card = s.card AND e.counter = s.counter
-                 WHERE coalesce(s.minutes, 0) <> coalesce(e.minutes, 0)
-                    OR coalesce(s.released, 0) <> coalesce(e.released, 0) ORDER BY 1, 2",
+                &format!(
+                    "SELECT coalesce(s.card, e.card), coalesce(s.counter, e.counter), s.minutes, e.minutes,
+                            coalesce(s.released, 0), coalesce(e.released, 0),
+                            coalesce(s.earned, 0), coalesce(e.earned, 0), coalesce(s.received, 0), coalesce(e.received, 0)
+                     FROM hb_shares s FULL JOIN (
+                         SELECT card, counter, sum(minutes)::BIGINT AS minutes,
+                                coalesce(-sum(minutes) FILTER (WHERE kind IN ('city_release', 'city_grant')), 0)::BIGINT AS released,
+                                {EARNED_OF_ROWS} AS earned, {RECEIVED_OF_ROWS} AS received
+                         FROM hb_entries GROUP BY card, counter) e
+                       ON e.card = s.card AND e.counter = s.counter
+                     WHERE coalesce(s.minutes, 0) <> coalesce(e.minutes, 0)
+                        OR coalesce(s.released, 0) <> coalesce(e.released, 0)
+                        OR coalesce(s.earned, 0) <> coalesce(e.earned, 0)
+                        OR coalesce(s.received, 0) <> coalesce(e.received, 0) ORDER BY 1, 2"
+                ),
                 &[],
             )
             .map_err(|e| CityError::of("the cards' shares", e))?;
@@ -151,6 +158,8 @@ impl Server {
             let (card, code, share, rows): (String, String, Option<i64>, Option<i64>) =
                 (r.get(0), r.get(1), r.get(2), r.get(3));
             let (released, released_rows): (i64, i64) = (r.get(4), r.get(5));
+            let (earned, earned_rows, received, received_rows): (i64, i64, i64, i64) =
+                (r.get(6), r.get(7), r.get(8), r.get(9));
             if stopped.contains(&code.as_str()) {
                 continue;
             }
@@ -160,9 +169,17 @@ impl Server {
                     share.unwrap_or(0),
                     rows.unwrap_or(0)
                 ));
-            } else {
+            } else if released != released_rows {
                 problems.push(format!(
                     "card {card}: counter {code} handed {released} minutes to the pool as the directory says, {released_rows} as its release and grant rows say"
+                ));
+            } else if earned != earned_rows {
+                problems.push(format!(
+                    "card {card}: counter {code}'s earned hours in the directory are {earned} minutes, its report rows say {earned_rows}"
+                ));
+            } else {
+                problems.push(format!(
+                    "card {card}: counter {code}'s other credits in the directory are {received} minutes, its report rows say {received_rows}"
                 ));
             }
         }

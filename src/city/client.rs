@@ -542,7 +542,13 @@ fn directory_card(row: wire::CardRow) -> Result<(CardNo, DirectoryCard), PullErr
         shares: row
             .shares
             .into_iter()
-            .map(|s| DirectoryShare { counter: s.counter, minutes: s.minutes, released: s.released })
+            .map(|s| DirectoryShare {
+                counter: s.counter,
+                minutes: s.minutes,
+                released: s.released,
+                earned: s.earned,
+                received: s.received,
+            })
             .collect(),
         pos: row.pos,
         conflict: row.conflict,

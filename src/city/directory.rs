@@ -20,13 +20,44 @@ fn sql(what: &'static str) -> impl Fn(postgres::Error) -> CityError {
 /// each line itself (`EntryRow::moves_city_pool`). The test below keeps the two in step.
 const POOL_KINDS: [&str; 2] = ["city_release", "city_grant"];
 
+/// A share's service hours, from its counter's report rows for the card (the SQL twin of
+/// [`CardChange::add`]): deposits, net of the reversed ones.
+pub(super) const EARNED_OF_ROWS: &str =
+    "coalesce(sum(minutes) FILTER (WHERE kind = 'deposit' OR reverses = 'deposit'), 0)::BIGINT";
+
+/// A share's other credits, from the same rows: gifts, grants from the donation pool and
+/// corrections in, net of the reversed ones (a reversal's line undoes a credit when negative);
+/// never the city pool's own moves.
+pub(super) const RECEIVED_OF_ROWS: &str = "coalesce(sum(minutes) FILTER (
+        WHERE kind NOT IN ('deposit', 'city_release', 'city_grant') AND reverses IS DISTINCT FROM 'deposit'
+          AND ((reverses IS NULL AND minutes > 0) OR (reverses IS NOT NULL AND minutes < 0))), 0)::BIGINT";
+
 /// One card's change in a push: the share delta of the pushing counter, the pool delta, and the
 /// directory fields when the batch registers or edits the card.
 #[derive(Default)]
 struct CardChange<'a> {
     share: i64,
     pool: i64,
+    /// What the card earned and received at the pushing counter (see [`EARNED_OF_ROWS`]).
+    earned: i64,
+    received: i64,
     directory: Option<&'a DirectoryRow>,
+}
+
+impl CardChange<'_> {
+    /// Adds one report row: to the share, and to the pool, the earned or the received hours
+    /// as its movement says.
+    fn add(&mut self, e: &EntryRow) {
+        use crate::domain::Movement;
+        self.share += e.minutes;
+        match e.movement {
+            _ if e.moves_city_pool() => self.pool -= e.minutes,
+            Some(Movement::Deposit) => self.earned += e.minutes,
+            Some(Movement::CityRelease | Movement::CityGrant) | None => {}
+            Some(m) if m.adds() => self.received += e.minutes,
+            Some(_) => {}
+        }
+    }
 }
 
 /// Directory fields of some cards as array parameters of one statement, a card at each index
@@ -71,11 +102,7 @@ pub(super) fn publish(
 ) -> Result<(), CityError> {
     let mut cards: BTreeMap<&str, CardChange<'_>> = BTreeMap::new();
     for e in entries {
-        let change = cards.entry(e.card.as_str()).or_default();
-        change.share += e.minutes;
-        if e.moves_city_pool() {
-            change.pool -= e.minutes;
-        }
+        cards.entry(e.card.as_str()).or_default().add(e);
     }
     for d in directory {
         // The batch's last version of a card's fields wins (rows come in seq order).
@@ -86,12 +113,16 @@ pub(super) fn publish(
     }
     let touched: Vec<(&str, &CardChange<'_>)> = cards
         .iter()
-        .filter(|(_, c)| c.share != 0 || c.pool != 0 || c.directory.is_some())
+        .filter(|(_, c)| {
+            c.share != 0 || c.pool != 0 || c.earned != 0 || c.received != 0 || c.directory.is_some()
+        })
         .map(|(k, c)| (*k, c))
         .collect();
     let share_cards: Vec<&str> = touched.iter().map(|(k, _)| *k).collect();
     let shares: Vec<i64> = touched.iter().map(|(_, c)| c.share).collect();
     let released: Vec<i64> = touched.iter().map(|(_, c)| c.pool).collect();
+    let earned: Vec<i64> = touched.iter().map(|(_, c)| c.earned).collect();
+    let received: Vec<i64> = touched.iter().map(|(_, c)| c.received).collect();
     // Every card the batch touches has a share of this counter's: stamping the shares with the
     // next position marks the cards changed. Shares that grow (or stay): one upsert, which takes
     // the position (its row's lock is held to the commit). A share that shrinks is updated in
@@ -121,22 +152,26 @@ pub(super) fn publish(
     }
     tx.execute(
         "WITH p AS (UPDATE hb_position SET pos = pos + 1 RETURNING pos)
-         INSERT INTO hb_shares (card, counter, minutes, released, pos)
-         SELECT c, $1, m, r, (SELECT pos FROM p)
-         FROM unnest($2::TEXT[], $3::BIGINT[], $4::BIGINT[]) AS t (c, m, r) WHERE m >= 0
+         INSERT INTO hb_shares (card, counter, minutes, released, earned, received, pos)
+         SELECT c, $1, m, r, e, v, (SELECT pos FROM p)
+         FROM unnest($2::TEXT[], $3::BIGINT[], $4::BIGINT[], $5::BIGINT[], $6::BIGINT[]) AS t (c, m, r, e, v)
+         WHERE m >= 0
          ON CONFLICT (card, counter) DO UPDATE
              SET minutes = hb_shares.minutes + excluded.minutes,
-                 released = hb_shares.released + excluded.released, pos = excluded.pos",
-        &[&code, &share_cards, &shares, &released],
+                 released = hb_shares.released + excluded.released,
+                 earned = hb_shares.earned + excluded.earned,
+                 received = hb_shares.received + excluded.received, pos = excluded.pos",
+        &[&code, &share_cards, &shares, &released, &earned, &received],
     )
     .map_err(sql("the cards' shares"))?;
     if shares.iter().any(|m| *m < 0) {
         tx.execute(
             "UPDATE hb_shares s SET minutes = s.minutes + t.m, released = s.released + t.r,
+                                    earned = s.earned + t.e, received = s.received + t.v,
                                     pos = (SELECT pos FROM hb_position)
-             FROM unnest($2::TEXT[], $3::BIGINT[], $4::BIGINT[]) AS t (c, m, r)
+             FROM unnest($2::TEXT[], $3::BIGINT[], $4::BIGINT[], $5::BIGINT[], $6::BIGINT[]) AS t (c, m, r, e, v)
              WHERE t.m < 0 AND s.card = t.c AND s.counter = $1",
-            &[&code, &share_cards, &shares, &released],
+            &[&code, &share_cards, &shares, &released, &earned, &received],
         )
         .map_err(sql("the cards' shares"))?;
     }
@@ -188,18 +223,21 @@ pub(super) fn publish(
 /// A card's directory fields and its shares, one row per card of `cards` (a subquery with a
 /// `card` column), ordered by `ORDER BY`: what every answer of `GET /v1/cards` is made of.
 /// Columns: position, card, home, name, community, phone tail, registration day, pool, last
-/// change, counters, minutes, released, conflict.
+/// change, counters, minutes, released, conflict, earned, received.
 fn cards_statement(cards: &str, order: &str, limit: &str) -> String {
     format!(
         "SELECT p.pos, c.card, c.home, c.name, c.community, c.phone_tail, c.registered_on::TEXT,
-                c.pool, c.changed, c.counters, c.minutes, c.released, c.conflict
+                c.pool, c.changed, c.counters, c.minutes, c.released, c.conflict, c.earned, c.received
          FROM hb_position p LEFT JOIN LATERAL (
-             SELECT h.*, s.counters, s.minutes, s.released, greatest(h.pos, s.pos) AS changed
+             SELECT h.*, s.counters, s.minutes, s.released, s.earned, s.received,
+                    greatest(h.pos, s.pos) AS changed
              FROM ({cards}) AS moved
              JOIN hb_cards h ON h.card = moved.card
              LEFT JOIN LATERAL (SELECT array_agg(counter ORDER BY counter) AS counters,
                                        array_agg(minutes ORDER BY counter) AS minutes,
                                        array_agg(released ORDER BY counter) AS released,
+                                       array_agg(earned ORDER BY counter) AS earned,
+                                       array_agg(received ORDER BY counter) AS received,
                                        -- (FILTER keeps the planner from answering
                                        -- max by walking the position index per card)
                                        max(pos) FILTER (WHERE pos >= 0) AS pos
@@ -277,8 +315,11 @@ fn cards_answer(rows: &[postgres::Row]) -> Cards {
         .filter_map(|r| {
             let card: Option<String> = r.get(1);
             let counters: Vec<String> = r.get::<_, Option<Vec<String>>>(9).unwrap_or_default();
-            let minutes: Vec<i64> = r.get::<_, Option<Vec<i64>>>(10).unwrap_or_default();
+            let shares: Vec<i64> = r.get::<_, Option<Vec<i64>>>(10).unwrap_or_default();
             let released: Vec<i64> = r.get::<_, Option<Vec<i64>>>(11).unwrap_or_default();
+            let earned: Vec<i64> = r.get::<_, Option<Vec<i64>>>(13).unwrap_or_default();
+            let received: Vec<i64> = r.get::<_, Option<Vec<i64>>>(14).unwrap_or_default();
+            let minutes = |m: i64| u64::try_from(m).unwrap_or(0);
             Some(CardRow {
                 card: card?,
                 home: r.get(2),
@@ -289,8 +330,15 @@ fn cards_answer(rows: &[postgres::Row]) -> Cards {
                 pool: r.get::<_, i64>(7) as u64,
                 shares: counters
                     .into_iter()
-                    .zip(minutes.into_iter().zip(released))
-                    .map(|(counter, (m, released))| Share { counter, minutes: m as u64, released })
+                    .zip(shares.into_iter().zip(released))
+                    .zip(earned.into_iter().zip(received))
+                    .map(|((counter, (m, released)), (e, v))| Share {
+                        counter,
+                        minutes: minutes(m),
+                        released,
+                        earned: minutes(e),
+                        received: minutes(v),
+                    })
                     .collect(),
                 pos: r.get::<_, i64>(8) as u64,
                 conflict: r.get(12),
@@ -380,15 +428,39 @@ pub(super) fn backfill(tx: &mut postgres::Transaction<'_>) -> Result<usize, City
     )
     .map_err(sql("the cards"))?;
     tx.execute(
-        "INSERT INTO hb_shares (card, counter, minutes, released, pos)
-         SELECT card, counter, sum(minutes)::BIGINT,
-                coalesce(-sum(minutes) FILTER (WHERE kind = ANY($1)), 0)::BIGINT, 1
-         FROM hb_entries GROUP BY card, counter",
+        &format!(
+            "INSERT INTO hb_shares (card, counter, minutes, released, earned, received, pos)
+             SELECT card, counter, sum(minutes)::BIGINT,
+                    coalesce(-sum(minutes) FILTER (WHERE kind = ANY($1)), 0)::BIGINT,
+                    {EARNED_OF_ROWS}, {RECEIVED_OF_ROWS}, 1
+             FROM hb_entries GROUP BY card, counter"
+        ),
         &[&POOL_KINDS.to_vec()],
     )
     .map_err(sql("the cards' shares"))?;
     tx.execute("UPDATE hb_position SET pos = 1", &[]).map_err(sql("the city's position"))?;
     Ok(cards.len())
+}
+
+/// Shares written before they carried their earned and received hours (the columns are null
+/// there): both derived once from the report rows. Runs in `city init`'s transaction, after
+/// [`backfill`] took the position's lock; a city filled before changes nothing.
+pub(super) fn fill_earned(tx: &mut postgres::Transaction<'_>) -> Result<u64, CityError> {
+    let filled = tx
+        .execute(
+            &format!(
+                "UPDATE hb_shares s SET earned = e.earned, received = e.received
+                 FROM (SELECT card, counter, {EARNED_OF_ROWS} AS earned, {RECEIVED_OF_ROWS} AS received
+                       FROM hb_entries WHERE card IN (SELECT card FROM hb_shares WHERE earned IS NULL)
+                       GROUP BY card, counter) e
+                 WHERE s.earned IS NULL AND s.card = e.card AND s.counter = e.counter"
+            ),
+            &[],
+        )
+        .map_err(sql("the cards' shares"))?;
+    tx.execute("UPDATE hb_shares SET earned = 0, received = 0 WHERE earned IS NULL", &[])
+        .map_err(sql("the cards' shares"))?;
+    Ok(filled)
 }
 
 #[cfg(test)]

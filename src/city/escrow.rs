@@ -140,7 +140,7 @@ impl Server {
     /// at; then only those entries since moved). A grant row this counter never asked for, or
     /// that no counter could have been made, is reported and skipped: it never stops a sync.
     pub fn settle(&mut self, bank: &Bank, code: &str, float: Minutes) -> Result<Settled, super::SyncError> {
-        let who = crate::bank::cli_actor();
+        let who = crate::domain::Actor::Sync;
         let rows = self.unjournalled_grants(code).map_err(super::SyncError::Connect)?;
         let settled = heal(bank, rows).map_err(super::PushError::Bank)?;
         let (_, through) =
@@ -153,7 +153,7 @@ impl Server {
 /// Journals each of `rows` (grants the city holds for this counter and no entry journals)
 /// that this counter asked for; reports the others, never crediting them.
 pub(super) fn heal(bank: &Bank, rows: Vec<ServerGrant>) -> Result<Settled, crate::bank::BankError> {
-    let who = crate::bank::cli_actor();
+    let who = crate::domain::Actor::Sync;
     let mut settled = Settled::default();
     for row in rows {
         let Some(grant) = row.usable() else {

@@ -188,6 +188,14 @@ ALTER TABLE hb_cards ADD COLUMN IF NOT EXISTS conflict TEXT;
 ALTER TABLE hb_shares ADD COLUMN IF NOT EXISTS pos BIGINT NOT NULL DEFAULT 0;
 CREATE INDEX IF NOT EXISTS hb_shares_pos ON hb_shares (pos);
 
+-- What each share's hours came from, net of reversals: service (deposits) and everything else
+-- credited (gifts, donation-pool grants, corrections), never the city pool's own moves. Every
+-- counter shows a volunteer's city-wide earned hours (star levels, certificates) and totals that
+-- add up to the city balance from them. Null only on a city set up before they existed, until
+-- `city init` derives them from the report rows.
+ALTER TABLE hb_shares ADD COLUMN IF NOT EXISTS earned BIGINT;
+ALTER TABLE hb_shares ADD COLUMN IF NOT EXISTS received BIGINT;
+
 -- Who looked at a volunteer registered elsewhere: each on-demand read of a card's details and
 -- history at other counters (`GET /v1/volunteer`), by counter and staff. Counters keep only the
 -- directory; reading more is recorded here.

@@ -199,6 +199,7 @@ impl Server {
         );
         tx.batch_execute(&grants).map_err(|e| CityError::of("the grants", e))?;
         super::directory::backfill(&mut tx)?;
+        super::directory::fill_earned(&mut tx)?;
         tx.commit().map_err(|e| CityError::of("the schema", e))
     }
 

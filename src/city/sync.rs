@@ -218,7 +218,7 @@ impl ServiceSync {
         }
         self.rounds += 1;
         let (_, through) = bank
-            .release_to_city(&crate::bank::cli_actor(), float, self.released_through)
+            .release_to_city(&crate::domain::Actor::Sync, float, self.released_through)
             .map_err(PushError::Bank)?;
         self.released_through = Some(through);
         let pushed = match listed {
@@ -238,7 +238,7 @@ impl ServiceSync {
         let (cards, listed) = client.take_cards(bank, position, cards, &mut self.progress)?;
         bank.mark_city_pulled().map_err(PushError::Bank)?;
         // A store that pulled other counters' events before the directory gives them up now.
-        let dropped = bank.drop_city_copy(&crate::bank::cli_actor()).map_err(PushError::Bank)?;
+        let dropped = bank.drop_city_copy(&crate::domain::Actor::Sync).map_err(PushError::Bank)?;
         let (position, _) = bank.city_position().map_err(PushError::Bank)?;
         let refused_grants = std::mem::take(&mut self.refused_grants);
         let directory = Taken { cards, listed, position, dropped };

@@ -349,6 +349,12 @@ pub struct Share {
     pub minutes: u64,
     /// What this counter handed to the card's pool, net of the grants it journalled.
     pub released: i64,
+    /// The service this counter recorded for the card, net of reversals, in minutes.
+    #[serde(default)]
+    pub earned: u64,
+    /// Everything else it credited (gifts, donation-pool grants, corrections), net.
+    #[serde(default)]
+    pub received: u64,
 }
 
 impl CardRow {

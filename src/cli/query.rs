@@ -49,7 +49,10 @@ pub fn balance(store: Option<PathBuf>, a: CardArgs) -> CliResult {
             // where there is no city); what this counter holds of it is `here_minutes`.
             "balance_minutes": city.total(),
             "here_minutes": v.account.balance(),
-            "earned_minutes": v.account.earned,
+            // Earned at every counter (what stars and certificates count); the parts after it
+            // are this counter's entries.
+            "earned_minutes": city.earned,
+            "here_earned_minutes": v.account.earned,
             "redeemed_minutes": v.account.redeemed,
             "received_minutes": v.account.received,
             "given_minutes": v.account.given,
@@ -63,35 +66,37 @@ pub fn balance(store: Option<PathBuf>, a: CardArgs) -> CliResult {
             "city_as_of": city.as_of.map(|t| t.to_string()),
         }));
     } else {
-        // The figures add up: earned, then every other total that is not zero.
-        let mut sum = String::new();
-        for (part, minutes) in v.account.parts() {
-            if minutes > 0 || part == crate::domain::AccountPart::Earned {
-                let sign = if sum.is_empty() {
-                    ""
-                } else if part.adds() {
-                    " + "
-                } else {
-                    " - "
-                };
-                sum.push_str(&format!("{sign}{} {}h", part.name(), format_hours(minutes)));
+        // The figures add up: earned, then every other total that is not zero — the city's in a
+        // city (hours moved to and from the card's pool are neither in nor out), with this
+        // counter's part after.
+        let in_city = city.as_of.is_some() || !city.elsewhere.is_empty();
+        let mut sum = format!("earned {}h", format_hours(city.earned));
+        if in_city {
+            if city.received > 0 {
+                sum.push_str(&format!(" + received {}h", format_hours(city.received)));
             }
-        }
-        // The balance is the city's; this counter's part of it, with how it came to be, after.
-        if city.total() == v.account.balance() && city.as_of.is_none() {
+            if city.debits() > 0 {
+                sum.push_str(&format!(" - spent {}h", format_hours(city.debits())));
+            }
+            say!(
+                "{} {}: balance {}h = {sum}; here {}h",
+                v.volunteer.card,
+                v.volunteer.name,
+                format_hours(city.total()),
+                format_hours(v.account.balance())
+            );
+        } else {
+            for (part, minutes) in v.account.parts() {
+                if minutes > 0 && part != crate::domain::AccountPart::Earned {
+                    let sign = if part.adds() { " + " } else { " - " };
+                    sum.push_str(&format!("{sign}{} {}h", part.name(), format_hours(minutes)));
+                }
+            }
             say!(
                 "{} {}: balance {}h = {sum}",
                 v.volunteer.card,
                 v.volunteer.name,
                 format_hours(city.total())
-            );
-        } else {
-            say!(
-                "{} {}: balance {}h; here {}h = {sum}",
-                v.volunteer.card,
-                v.volunteer.name,
-                format_hours(city.total()),
-                format_hours(v.account.balance())
             );
         }
         if let Some(as_of) = city.as_of {

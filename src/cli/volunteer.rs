@@ -112,12 +112,15 @@ fn phone(v: &VolunteerView, full: bool) -> Option<String> {
     v.volunteer.phone.as_ref().map(|p| if full { p.as_str().to_string() } else { mask_phone(p.as_str()) })
 }
 
-/// The volunteer's balance: the city's as of the last sync (this counter's own outside a city).
-fn balance(city: &crate::bank::CityBalances<'_>, v: &VolunteerView) -> Result<u64, crate::bank::BankError> {
-    Ok(city.of(&v.volunteer.card, &v.account)?.total())
+/// The volunteer's hours: the city's as of the last sync (this counter's own outside a city).
+fn hours(
+    city: &crate::bank::CityBalances<'_>,
+    v: &VolunteerView,
+) -> Result<crate::bank::CityBalance, crate::bank::BankError> {
+    city.of(&v.volunteer.card, &v.account)
 }
 
-fn view_json(v: &VolunteerView, balance: u64, full: bool) -> serde_json::Value {
+fn view_json(v: &VolunteerView, hours: &crate::bank::CityBalance, full: bool) -> serde_json::Value {
     json!({
         "card_no": v.volunteer.card.as_str(),
         "name": v.volunteer.name.as_str(),
@@ -125,9 +128,10 @@ fn view_json(v: &VolunteerView, balance: u64, full: bool) -> serde_json::Value {
         "community": v.volunteer.community,
         "registered_at": v.volunteer.registered_on.to_string(),
         "active": v.volunteer.active,
-        "balance_minutes": balance,
+        "balance_minutes": hours.total(),
         "here_minutes": v.account.balance(),
-        "earned_minutes": v.account.earned,
+        "earned_minutes": hours.earned,
+        "here_earned_minutes": v.account.earned,
         "redeemed_minutes": v.account.redeemed,
     })
 }
@@ -168,20 +172,20 @@ pub fn run(store: Option<PathBuf>, cmd: VolunteerCmd) -> CliResult {
             }
             let all: Vec<VolunteerView> = bank.volunteers().collect::<Result<_, _>>()?;
             let city = bank.city_balances_reader()?;
-            let balances: Vec<u64> = all.iter().map(|v| balance(&city, v)).collect::<Result<_, _>>()?;
+            let balances: Vec<_> = all.iter().map(|v| hours(&city, v)).collect::<Result<_, _>>()?;
             if json {
-                let items = all.iter().zip(&balances).map(|(v, b)| view_json(v, *b, full)).collect();
+                let items = all.iter().zip(&balances).map(|(v, h)| view_json(v, h, full)).collect();
                 output::json(&serde_json::Value::Array(items));
             } else {
                 let rows: Vec<Vec<String>> = all
                     .iter()
                     .zip(&balances)
-                    .map(|(v, b)| {
+                    .map(|(v, h)| {
                         vec![
                             v.volunteer.card.to_string(),
                             v.volunteer.name.to_string(),
                             v.volunteer.community.clone(),
-                            format_hours(*b),
+                            format_hours(h.total()),
                         ]
                     })
                     .collect();
@@ -193,9 +197,9 @@ pub fn run(store: Option<PathBuf>, cmd: VolunteerCmd) -> CliResult {
             if full {
                 bank.note_full_export(&cli_actor(), &format!("volunteer {}", v.volunteer.card))?;
             }
-            let balance = balance(&bank.city_balances_reader()?, &v)?;
+            let hours = hours(&bank.city_balances_reader()?, &v)?;
             if json {
-                output::json(&view_json(&v, balance, full));
+                output::json(&view_json(&v, &hours, full));
             } else {
                 let phone = phone(&v, full).unwrap_or_else(|| "-".into());
                 say!(
@@ -210,10 +214,10 @@ pub fn run(store: Option<PathBuf>, cmd: VolunteerCmd) -> CliResult {
                     v.volunteer.registered_on
                 );
                 say!(
-                    "balance {}h (here {}h)  earned {}h  redeemed {}h",
-                    format_hours(balance),
+                    "balance {}h (here {}h)  earned {}h  redeemed here {}h",
+                    format_hours(hours.total()),
                     format_hours(v.account.balance()),
-                    format_hours(v.account.earned),
+                    format_hours(hours.earned),
                     format_hours(v.account.redeemed)
                 );
             }

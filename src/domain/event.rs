@@ -19,6 +19,10 @@ pub enum Actor {
     Cli(String),
     /// A volunteer at the kiosk.
     SelfService,
+    /// The counter's sync with the city (`hourbank sync`, or the counter's background sync):
+    /// hours handed to and taken back from the card's city pool, and the dropping of an old
+    /// copy of other counters' journals — nobody's doing, and never anything else.
+    Sync,
 }
 
 impl std::fmt::Display for Actor {
@@ -27,6 +31,7 @@ impl std::fmt::Display for Actor {
             Actor::Staff(id) => write!(f, "{id}"),
             Actor::Cli(user) => write!(f, "cli:{user}"),
             Actor::SelfService => f.write_str("self-service"),
+            Actor::Sync => f.write_str("sync"),
         }
     }
 }

@@ -143,13 +143,11 @@ pub struct Text {
     pub credits: &'static str,
     pub debits: &'static str,
     pub part_earned: &'static str,
-    pub part_received: &'static str,
-    pub part_adjusted_in: &'static str,
+    /// Credited besides service: gifts, donation-pool grants, corrections in.
+    pub part_other_in: &'static str,
     pub part_redeemed: &'static str,
     pub part_given: &'static str,
     pub part_adjusted_out: &'static str,
-    pub part_from_city: &'static str,
-    pub part_to_city: &'static str,
     pub stars: &'static str,
     pub phone: &'static str,
     pub community: &'static str,
@@ -169,6 +167,13 @@ pub struct Text {
     pub kind_transfer: &'static str,
     pub kind_adjust: &'static str,
     pub kind_reversal: &'static str,
+    /// A deposit held for approval, and the decision on it.
+    pub kind_held: &'static str,
+    pub kind_approved: &'static str,
+    pub kind_rejected: &'static str,
+    /// The passbook's last line in a city: the card's hours at other counters and in its pool.
+    pub passbook_elsewhere: &'static str,
+    pub passbook_elsewhere_memo: &'static str,
     pub kind_other: &'static str,
     /// The sides of a transfer and an adjustment, and an expiry (see `Text::movement`).
     pub kind_transfer_out: &'static str,

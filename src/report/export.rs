@@ -45,6 +45,8 @@ pub fn export_balances(bank: &Bank, out: impl Write) -> Result<usize, ExportErro
         "redeemed_minutes",
         "balance_minutes",
         "here_minutes",
+        "received_minutes",
+        "spent_minutes",
     ])?;
     // Outside a city the city balance is this counter's: no read per card.
     let in_city = bank.counter_code()?.is_some() || bank.city_position()?.0 > 0;
@@ -69,11 +71,20 @@ pub fn export_balances(bank: &Bank, out: impl Write) -> Result<usize, ExportErro
         w.write_field(v.card.as_str())?;
         w.write_field(inert(v.name.as_str()).as_bytes())?;
         w.write_field(inert(&v.community).as_bytes())?;
-        let balance = match &city {
-            Some(city) => city.of(&v.card, &account)?.total(),
-            None => account.balance(),
+        let hours = match &city {
+            Some(city) => city.of(&v.card, &account)?,
+            None => crate::bank::CityBalance::of_account(&account),
         };
-        for number in [account.earned, account.redeemed, balance, account.balance()] {
+        // earned + received - spent = balance, city-wide; redeemed is this counter's.
+        let row = [
+            hours.earned,
+            account.redeemed,
+            hours.total(),
+            account.balance(),
+            hours.received,
+            hours.debits(),
+        ];
+        for number in row {
             w.write_field(digits.format(number))?;
         }
         w.write_record(None::<&[u8]>)?;

@@ -19,8 +19,20 @@ pub struct StatementLine {
     pub memo: String,
     pub delta: i64,
     pub balance: i64,
-    /// The service date of a deposit, when it is not the day the line was recorded.
+    /// A deposit's service date (held or credited).
     pub served_on: Option<String>,
+    /// A transfer's other volunteer, by card: masked where the holder's own card is.
+    pub counterpart: Option<String>,
+}
+
+impl StatementLine {
+    /// What the line says: its memo, a transfer's other card masked unless `full`.
+    pub fn memo(&self, full: bool) -> String {
+        match &self.counterpart {
+            Some(card) if !full => self.memo.replace(card.as_str(), &mask_card(card)),
+            _ => self.memo.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,15 +49,27 @@ impl Statement {
     }
 }
 
+/// The passbook's lines: this counter's entries that moved the volunteer's hours (not the
+/// sync's moves to and from the card's city pool: the hours stay theirs). In a city, a last
+/// line brings in what the card holds at every other counter and in its pool, so that the
+/// passbook closes on the city balance as every screen shows it (its memo: the city-wide
+/// service hours and when the city's figures are from).
 pub fn statement(bank: &Bank, card: &CardNo) -> Result<Statement, ExportError> {
     let view = bank.find_card(card)?;
     let mut balance: i64 = 0;
     let mut lines = Vec::new();
     for line in bank.history(view.id)? {
-        if line.delta == 0 {
+        if line.delta == 0 || !line.is_the_volunteers() {
             continue;
         }
         balance += line.delta;
+        let counterpart = match line.event.kind() {
+            crate::domain::EventKind::Transferred { from, to, .. } => {
+                let other = if *from == view.id { *to } else { *from };
+                bank.volunteer(other).ok().map(|v| v.volunteer.card.to_string())
+            }
+            _ => None,
+        };
         lines.push(StatementLine {
             seq: line.seq,
             day: line.day(),
@@ -54,11 +78,37 @@ pub fn statement(bank: &Bank, card: &CardNo) -> Result<Statement, ExportError> {
             memo: line.memo.clone(),
             delta: line.delta,
             balance,
-            served_on: line.served_apart().map(|d| d.to_string()),
+            served_on: line.served_on().map(|d| d.to_string()),
+            counterpart,
+        });
+    }
+    if let Some(city) = bank.city_balance_if_any(card)? {
+        let elsewhere = city.total() as i64 - balance;
+        let zh = crate::i18n::Lang::Zh.text();
+        let as_of = city.as_of.map_or_else(String::new, |at| {
+            at.datetime().with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M").to_string()
+        });
+        lines.push(StatementLine {
+            seq: 0,
+            day: as_of.get(..10).unwrap_or_default().to_string(),
+            kind: ELSEWHERE,
+            word: zh.passbook_elsewhere,
+            memo: crate::i18n::fill(
+                zh.passbook_elsewhere_memo,
+                &[&crate::domain::format_hours(city.earned), &as_of],
+            ),
+            delta: elsewhere,
+            balance: balance + elsewhere,
+            served_on: None,
+            counterpart: None,
         });
     }
     Ok(Statement { card: view.volunteer.card.to_string(), name: view.volunteer.name.to_string(), lines })
 }
+
+/// The `kind` of the passbook's last line in a city: the card's hours at other counters and in
+/// its city pool (its `seq` is empty in the CSV).
+pub const ELSEWHERE: &str = "city_elsewhere";
 
 /// `seq,date,kind,memo,change_minutes,balance_minutes,served_on` (date: the day recorded;
 /// served_on: a deposit's service date when it differs, else empty — last, so the first six
@@ -69,7 +119,7 @@ pub fn export_statement(bank: &Bank, card: &CardNo, out: impl Write) -> Result<(
     w.write_record(["seq", "date", "kind", "memo", "change_minutes", "balance_minutes", "served_on"])?;
     for l in &s.lines {
         w.write_record([
-            l.seq.to_string(),
+            if l.kind == ELSEWHERE { String::new() } else { l.seq.to_string() },
             l.day.clone(),
             l.kind.to_string(),
             super::sheet::inert(&l.memo).into_owned(),
@@ -110,9 +160,9 @@ impl Statement {
             .map(|l| {
                 vec![
                     Cell::text(&l.day),
-                    Cell::text(format!("#{}", l.seq)),
+                    Cell::text(if l.kind == ELSEWHERE { String::new() } else { format!("#{}", l.seq) }),
                     Cell::text(l.word),
-                    Cell::text(&l.memo),
+                    Cell::text(l.memo(full)),
                     Cell::hours(l.delta.max(0) as u64),
                     Cell::hours(l.delta.min(0).unsigned_abs()),
                     Cell::hours(l.balance.max(0) as u64),
@@ -127,7 +177,7 @@ impl Statement {
                 col("流水号", 10.0),
                 col("类型", 8.0),
                 col("摘要", 30.0),
-                hours_col("存入小时", 10.0),
+                hours_col("收入小时", 10.0),
                 hours_col("支出小时", 10.0),
                 hours_col("余额小时", 10.0),
                 col("服务日期", 12.0),

@@ -19,6 +19,11 @@ use crate::domain::{CardNo, Day, Name, Timestamp};
 /// The trees' on-disk names: the first is the one stores made before joins were paged have.
 pub const DIRECTORIES: [&str; 2] = ["city_directory", "city_directory.b"];
 
+/// The records' format: 2 since shares carry their earned and received hours. A directory of
+/// another format is emptied at open and taken again at the next sync (nothing in it is the
+/// counter's own), rather than decoded field by field.
+const FORMAT: u32 = 2;
+
 /// The position's key: cards are ASCII letters, digits and `-`, never a zero byte.
 const POSITION: &[u8] = b"\0position";
 
@@ -47,6 +52,10 @@ pub struct DirectoryShare {
     pub minutes: u64,
     /// What the counter handed to the card's pool, net of the grants it journalled.
     pub released: i64,
+    /// The service the counter recorded for the card, net of reversals.
+    pub earned: u64,
+    /// Everything else it credited for the card (gifts, donation-pool grants, corrections), net.
+    pub received: u64,
 }
 
 /// The position the directory is as of, and when it was pulled.
@@ -75,6 +84,15 @@ impl Directories {
         };
         if !trees[1 - live].is_empty() {
             trees[1 - live].clear()?;
+        }
+        let format_key = super::meta::DIRECTORY_FORMAT;
+        let format = match meta.get(format_key)? {
+            Some(v) => codec::decode::<u32>(super::tree::META.name, format_key, &v)?,
+            None => 1,
+        };
+        if format != FORMAT {
+            trees[live].clear()?;
+            meta.insert(format_key, codec::encode(&FORMAT)?)?;
         }
         Ok(Directories { trees, live: std::sync::RwLock::new(live) })
     }

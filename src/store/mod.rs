@@ -180,6 +180,8 @@ pub mod meta {
     /// Which of the city directory's two trees is read (`directory::DIRECTORIES`; absent: the
     /// first).
     pub const DIRECTORY_LIVE: &[u8] = b"city_directory_live";
+    /// The directory records' format (absent: the first, whose shares had no earned hours).
+    pub const DIRECTORY_FORMAT: &[u8] = b"city_directory_format";
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -56,6 +56,9 @@ impl App {
                 } else {
                     view.failure = Some(stopped.join("; "));
                 }
+                if let Some(bank) = &self.bank {
+                    self.screen.city_moved(bank);
+                }
                 // Volunteers registered elsewhere are found by the search once indexed.
                 if pulled > 0 { vec![Effect::BuildIndex] } else { Vec::new() }
             }

@@ -10,7 +10,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
 use super::confirm::{Answer, Confirm};
-use super::page_words::{kind_label, signed_hours};
+use super::page_words::kind_label;
 use crate::bank::{Bank, BankError, HistoryLine, Op, RewardView, VolunteerView};
 use crate::city::Reach;
 use crate::domain::privacy::{mask_card, mask_name};
@@ -87,10 +87,12 @@ fn checked_out(t: &Text, outcome: ShiftOutcome) -> String {
 impl Kiosk {
     pub fn open(bank: &Bank, view: VolunteerView) -> Result<Kiosk, BankError> {
         let mut recent = bank.history(view.id)?;
-        recent.retain(|l| l.delta != 0);
+        recent.retain(HistoryLine::is_the_volunteers);
         recent.reverse();
         recent.truncate(RECENT);
-        let balance = view.account.balance();
+        let city = bank.city_balance_if_any(&view.volunteer.card)?;
+        // What the volunteer can afford is priced against the balance shown: the city's.
+        let balance = super::page_words::hours_shown(&view.account, city.as_ref()).total();
         let mut affordable: Vec<RewardView> = bank
             .rewards()?
             .into_iter()
@@ -108,7 +110,6 @@ impl Kiosk {
             }
             None => None,
         };
-        let city = super::page_words::city_balance(bank, &view.volunteer.card)?;
         Ok(Kiosk {
             city,
             view,
@@ -142,6 +143,14 @@ impl Kiosk {
         });
         self.reload(bank, t);
         Outcome::Stay
+    }
+
+    /// The city's figures read again after a sync round (see `Screen::city_moved`); unreadable
+    /// now, those shown stay and the next round tries again.
+    pub fn city_moved(&mut self, bank: &Bank) {
+        if let Ok(city) = bank.city_balance_if_any(&self.view.volunteer.card) {
+            self.city = city;
+        }
     }
 
     /// Whether a donation waits for the city service.
@@ -299,21 +308,22 @@ impl Kiosk {
         title_bar(buf, area, &title, theme);
         let x = area.x + 1;
         put(buf, area, x, area.y + 1, &format!("{} ({})", t.balance, t.hours_unit), theme.muted);
-        // In a city the volunteer's balance is the city's (see the volunteer page).
+        // In a city every figure is the city's (see the volunteer page).
+        let hours = super::page_words::hours_shown(a, self.city.as_ref());
         clock::render(
-            &format_hours(self.city.as_ref().map_or(a.balance(), crate::bank::CityBalance::total)),
+            &format_hours(hours.total()),
             Rect { x, y: area.y + 2, width: 44, height: clock::CLOCK_HEIGHT },
             buf,
             theme.balance,
         );
-        let stars = star_level(a);
+        let stars = star_level(hours.earned);
         let next_star = STAR_HOURS
             .get(usize::from(stars))
-            .map(|h| fill(t.kiosk_next_star, &[&format_hours((h * 60).saturating_sub(a.earned))]));
+            .map(|h| fill(t.kiosk_next_star, &[&format_hours((h * 60).saturating_sub(hours.earned))]));
         // Balance = in − out, both shown; earned (service) is what the stars count.
-        let [credits, debits] = super::page_words::in_and_out(t, a);
+        let [credits, debits] = super::page_words::in_and_out(t, a, &hours);
         let details = [
-            (t.earned, format!("{} {}", format_hours(a.earned), t.hours_unit)),
+            (t.earned, format!("{} {}", format_hours(hours.earned), t.hours_unit)),
             credits,
             debits,
             (t.stars, format!("{stars}/5 {}", "*".repeat(usize::from(stars)))),
@@ -424,13 +434,18 @@ impl Kiosk {
             let date = line.day();
             // Transfers name the other volunteer: the kiosk shows only what kind of line it is.
             let what = match event {
-                EventKind::Deposited { .. } | EventKind::Redeemed { .. } => {
+                EventKind::Deposited { .. } | EventKind::Redeemed { .. } | EventKind::DepositHeld { .. } => {
                     super::page_words::memo_with_service_date(t, line, &line.memo)
                 }
                 _ => String::new(),
             };
             (
-                vec![date.to_string(), kind_label(t, event).to_string(), what, signed_hours(line.delta)],
+                vec![
+                    date.to_string(),
+                    kind_label(t, event).to_string(),
+                    what,
+                    super::page_words::line_hours(line),
+                ],
                 theme.text,
             )
         });

@@ -130,6 +130,16 @@ impl Screen {
         }
     }
 
+    /// A sync round ended: a volunteer's page or kiosk reads the city's figures again (another
+    /// counter may have recorded or spent since they opened). Nothing else on them changes.
+    pub fn city_moved(&mut self, bank: &crate::bank::Bank) {
+        match self {
+            Screen::Volunteer(page) => page.city_moved(bank),
+            Screen::Kiosk(kiosk) => kiosk.city_moved(bank),
+            _ => {}
+        }
+    }
+
     /// Whether the screen waits for a commit the city was asked about (`Step::CityCommit`).
     pub fn is_asking(&self) -> bool {
         match self {

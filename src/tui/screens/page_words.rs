@@ -2,21 +2,15 @@
 //! the city balance line, each entry's word and signed hours, the in/out totals, titles.
 //! Drawn from `i18n`; no state.
 
-use crate::bank::{Bank, BankError, CityBalance, HistoryLine, VolunteerView};
-use crate::domain::{CardNo, EventKind, format_hours};
+use crate::bank::{Bank, CityBalance, HistoryLine, VolunteerView};
+use crate::domain::{Account, EventKind, format_hours};
 use crate::i18n::{Text, fill};
 
-/// The card's city balance if this counter takes part in a city (has pulled from its server).
 /// The balance a person sees: the volunteer's city balance as of the last sync (this counter's
 /// own outside a city, or when the city's figure cannot be read).
 pub fn balance(bank: &Bank, v: &VolunteerView) -> u64 {
     let city = bank.city_balances_reader().and_then(|city| city.of(&v.volunteer.card, &v.account));
     city.map_or(v.account.balance(), |c| c.total())
-}
-
-pub fn city_balance(bank: &Bank, card: &CardNo) -> Result<Option<CityBalance>, BankError> {
-    let city = bank.city_balance(card)?;
-    Ok((city.as_of.is_some() || !city.elsewhere.is_empty()).then_some(city))
 }
 
 /// The city balance, what of it can be spent here now (all of it online but what other
@@ -41,8 +35,12 @@ pub fn city_line(t: &Text, city: &CityBalance, link: crate::city::Reach) -> Stri
 }
 
 pub fn kind_label(t: &Text, kind: &EventKind) -> &'static str {
-    if let EventKind::Reversed { .. } = kind {
-        return t.kind_reversal;
+    match kind {
+        EventKind::Reversed { .. } => return t.kind_reversal,
+        EventKind::DepositHeld { .. } => return t.kind_held,
+        EventKind::DepositDecided { approved: true, .. } => return t.kind_approved,
+        EventKind::DepositDecided { approved: false, .. } => return t.kind_rejected,
+        _ => {}
     }
     crate::domain::movements(kind).first().map_or(t.kind_other, |m| screen_word(t, m.movement))
 }
@@ -58,34 +56,41 @@ pub fn screen_word(t: &Text, movement: crate::domain::Movement) -> &'static str 
     }
 }
 
+/// The figures a person sees of a volunteer's hours: the city's as of the last sync when this
+/// counter takes part in a city (`city`), else this counter's own (then the same numbers).
+pub fn hours_shown(a: &Account, city: Option<&CityBalance>) -> CityBalance {
+    city.cloned().unwrap_or_else(|| CityBalance::of_account(a))
+}
+
 /// What a balance is made of, as two rows that add up to it: everything that came in, and
-/// everything that went out, each with its parts when there is more than one.
-pub fn in_and_out(t: &Text, a: &crate::domain::Account) -> [(&'static str, String); 2] {
+/// everything that went out, each with its parts when there is more than one. City-wide
+/// (`hours`); hours moved between a counter and the card's city pool are the volunteer's own
+/// and neither. The parts of what went out are this counter's (`a`): they are shown only when
+/// no other counter holds any of the card.
+pub fn in_and_out(t: &Text, a: &Account, hours: &CityBalance) -> [(&'static str, String); 2] {
     use crate::domain::AccountPart as P;
-    let name = |p: P| match p {
-        P::Earned => t.part_earned,
-        P::Received => t.part_received,
-        P::AdjustedIn => t.part_adjusted_in,
-        P::Redeemed => t.part_redeemed,
-        P::Given => t.part_given,
-        P::AdjustedOut => t.part_adjusted_out,
-        P::FromCity => t.part_from_city,
-        P::ToCity => t.part_to_city,
-    };
-    let side = |adds: bool, total: u64| {
-        let parts: Vec<String> = a
-            .parts()
-            .into_iter()
-            .filter(|(p, m)| p.adds() == adds && *m > 0)
-            .map(|(p, m)| format!("{} {}", name(p), format_hours(m)))
-            .collect();
+    let with_parts = |total: u64, parts: &[(&str, u64)]| {
+        let named: Vec<String> =
+            parts.iter().filter(|(_, m)| *m > 0).map(|(n, m)| format!("{n} {}", format_hours(*m))).collect();
         let mut text = format!("{} {}", format_hours(total), t.hours_unit);
-        if parts.len() > 1 || (adds && a.earned != total) {
-            text.push_str(&format!(" ({})", parts.join(", ")));
+        if named.len() > 1 {
+            text.push_str(&format!(" ({})", named.join(", ")));
         }
         text
     };
-    [(t.credits, side(true, a.credits())), (t.debits, side(false, a.debits()))]
+    let credits =
+        with_parts(hours.credits(), &[(t.part_earned, hours.earned), (t.part_other_in, hours.received)]);
+    let debits = if hours.elsewhere.is_empty() {
+        let parts: Vec<(&str, u64)> =
+            [(P::Redeemed, t.part_redeemed), (P::Given, t.part_given), (P::AdjustedOut, t.part_adjusted_out)]
+                .into_iter()
+                .map(|(p, name)| (name, a.parts().into_iter().find(|(q, _)| *q == p).map_or(0, |(_, m)| m)))
+                .collect();
+        with_parts(hours.debits(), &parts)
+    } else {
+        with_parts(hours.debits(), &[])
+    };
+    [(t.credits, credits), (t.debits, debits)]
 }
 
 /// A history line's memo, with the service date in front when it is not the day the line was
@@ -111,6 +116,16 @@ pub fn memo_with_service_date(t: &Text, line: &HistoryLine, memo: &str) -> Strin
 pub fn title(t: &Text, what: &str, v: &VolunteerView, balance: u64) -> String {
     let balance = format_hours(balance);
     format!("{what}: {}  {}  {} {balance} {}", v.volunteer.name, v.volunteer.card, t.balance, t.hours_unit)
+}
+
+/// A history line's hours: signed (`+2.5`, `-10`), or a held deposit's in brackets (`(+2)`):
+/// not in the balance until approved.
+pub fn line_hours(line: &HistoryLine) -> String {
+    match line.held_minutes() {
+        Some(m) => format!("({})", signed_hours(m as i64)),
+        None if line.delta == 0 => String::new(),
+        None => signed_hours(line.delta),
+    }
 }
 
 /// Signed hours, e.g. `+2.5` or `-10`.

@@ -7,7 +7,7 @@ use ratatui::layout::Rect;
 
 use crate::bank::{Bank, BankError, CityBalance, HistoryLine, VolunteerView};
 use crate::domain::privacy::{mask_id_number, mask_phone};
-use crate::domain::{Actor, CardNo, EventKind, PersonalField, VolunteerId, format_hours, star_level};
+use crate::domain::{Actor, CardNo, PersonalField, VolunteerId, format_hours, star_level};
 use crate::i18n::fill;
 use crate::tui::contract::{Cx, Route, Status, Step, Vx};
 use crate::tui::keymap::{self, Action, Scope};
@@ -57,7 +57,8 @@ pub struct VolunteerPage {
 }
 
 use super::page_words::{
-    city_balance, city_line, in_and_out, kind_label, memo_with_service_date, service_by_month, signed_hours,
+    city_line, hours_shown, in_and_out, kind_label, line_hours, memo_with_service_date, service_by_month,
+    signed_hours,
 };
 
 impl VolunteerPage {
@@ -67,10 +68,10 @@ impl VolunteerPage {
 
     fn with_view(bank: &Bank, view: VolunteerView) -> Result<VolunteerPage, BankError> {
         let mut lines = bank.history(view.id)?;
-        lines.retain(|l| l.delta != 0 || matches!(l.event.kind(), EventKind::Reversed { .. }));
+        lines.retain(HistoryLine::is_the_volunteers);
         let spark = service_by_month(&lines, bank.today());
         lines.reverse();
-        let city = city_balance(bank, &view.volunteer.card)?;
+        let city = bank.city_balance_if_any(&view.volunteer.card)?;
         Ok(VolunteerPage {
             view,
             lines,
@@ -129,6 +130,14 @@ impl VolunteerPage {
         *self = VolunteerPage::open(bank, self.view.id)?;
         self.selected = kept.and_then(|seq| self.lines.iter().position(|l| l.seq == seq)).unwrap_or(0);
         Ok(())
+    }
+
+    /// The city's figures read again after a sync round (see `Screen::city_moved`); unreadable
+    /// now, those shown stay and the next round tries again.
+    pub fn city_moved(&mut self, bank: &Bank) {
+        if let Ok(city) = bank.city_balance_if_any(&self.view.volunteer.card) {
+            self.city = city;
+        }
     }
 
     /// Whether the reversal popup waits for the city service.
@@ -351,7 +360,10 @@ impl VolunteerPage {
         let theme = vx.theme;
         let v = &self.view.volunteer;
         let a = &self.view.account;
-        let mut title = format!("{}  {}  {}", v.name, v.card, v.community);
+        // The registration day in the title: the rows beside the digits hold the hours, and the
+        // line under them the city's "as of", which they once cut.
+        let mut title =
+            format!("{}  {}  {}  {} {}", v.name, v.card, v.community, t.registered, v.registered_on);
         if !v.active {
             title = format!("{title}  [{}]", t.inactive);
         }
@@ -362,11 +374,12 @@ impl VolunteerPage {
         let spark_x = x + crate::tui::widgets::width(&label) as u16 + 4;
         let label_cols = put(buf, area, spark_x, area.y + 1, t.spark_label, theme.muted);
         put(buf, area, spark_x + label_cols + 1, area.y + 1, &chart::sparkline(&self.spark), theme.accent);
-        // In a city the volunteer's balance is the city's: this counter's share alone is often
-        // nothing (it went to the city pool at the last sync); the rows beside say what here is.
-        let balance = format_hours(self.city.as_ref().map_or(a.balance(), CityBalance::total));
+        // In a city every figure is the city's as of the last sync (this counter's share alone
+        // is often nothing: it went to the city pool); the line under the digits says what of it
+        // can be spent here.
+        let hours = hours_shown(a, self.city.as_ref());
         clock::render(
-            &balance,
+            &format_hours(hours.total()),
             Rect { x, y: area.y + 2, width: 44, height: clock::CLOCK_HEIGHT },
             buf,
             theme.balance,
@@ -375,16 +388,15 @@ impl VolunteerPage {
             put(buf, area, x, area.y + 7, &city_line(t, city, vx.city), theme.accent);
         }
         let dx = x + 46;
-        let stars = star_level(a);
-        let [credits, debits] = in_and_out(t, a);
+        let stars = star_level(hours.earned);
+        let [credits, debits] = in_and_out(t, a, &hours);
         let details = [
-            (t.earned, format!("{} {}", format_hours(a.earned), t.hours_unit)),
+            (t.earned, format!("{} {}", format_hours(hours.earned), t.hours_unit)),
             credits,
             debits,
             (t.stars, format!("{stars}/5 {}", "*".repeat(usize::from(stars)))),
             (t.phone, self.shown(|r| &r.0, v.phone.as_ref().map(|p| mask_phone(p.as_str())))),
             (t.id_number, self.shown(|r| &r.1, v.id_number.as_ref().map(|n| mask_id_number(n.as_str())))),
-            (t.registered, v.registered_on.to_string()),
         ];
         let label_cols = details.iter().map(|(l, _)| crate::tui::widgets::width(l)).max().unwrap_or(0) + 2;
         for (i, (label, value)) in details.iter().enumerate() {
@@ -469,13 +481,13 @@ impl VolunteerPage {
                 date.to_string(),
                 kind_label(t, event).to_string(),
                 what,
-                signed_hours(line.delta),
+                line_hours(line),
                 line.event.body.actor.to_string(),
                 format!("#{}", line.seq),
             ];
             let style = if i == self.selected {
                 theme.selection
-            } else if line.reversed_by.is_some() {
+            } else if line.reversed_by.is_some() || line.held_minutes().is_some() {
                 theme.muted
             } else {
                 theme.text
