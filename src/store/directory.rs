@@ -204,3 +204,53 @@ fn write_cards(
     tree.apply_batch(batch)?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::OpenMode;
+
+    fn a_card() -> DirectoryCard {
+        DirectoryCard {
+            home: "JH-A-01".into(),
+            name: Name::parse("陈华佩").unwrap(),
+            community: "白沙社区".into(),
+            phone_tail: "8000".into(),
+            registered_on: Day::from_date(chrono::NaiveDate::from_ymd_opt(2026, 1, 2).unwrap()),
+            pool: 0,
+            shares: vec![DirectoryShare {
+                counter: "JH-A-01".into(),
+                minutes: 90,
+                released: 0,
+                earned: 90,
+                received: 0,
+            }],
+            pos: 1,
+            conflict: None,
+        }
+    }
+
+    /// A directory written in another format (records of the first had no earned hours in their
+    /// shares) is emptied at open, position and all, so the next sync takes it again; one of
+    /// today's format is kept.
+    #[test]
+    fn a_directory_of_another_format_is_emptied_at_open_and_todays_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let card = CardNo::parse("JH000001").unwrap();
+        let at = Timestamp::from_datetime(chrono::Utc::now());
+        {
+            let store = Store::open(dir.path(), OpenMode::CreateIfMissing).unwrap();
+            store.apply_directory(7, &[(card.clone(), a_card())], at).unwrap();
+        }
+        let store = Store::open(dir.path(), OpenMode::Existing).unwrap();
+        assert_eq!(store.directory_position().unwrap().0, 7, "today's format is kept");
+        assert!(store.directory_card(&card).unwrap().is_some());
+        // As a store of the previous version left it: no format recorded.
+        store.trees[super::super::tree::META.index].remove(super::super::meta::DIRECTORY_FORMAT).unwrap();
+        store.flush().unwrap();
+        drop(store);
+        let store = Store::open(dir.path(), OpenMode::Existing).unwrap();
+        assert_eq!(store.directory_position().unwrap(), (0, None), "taken again at the next sync");
+        assert!(store.directory_card(&card).unwrap().is_none());
+    }
+}
