@@ -231,7 +231,7 @@ fn reversal_happens_at_most_once_and_never_of_a_reversal() {
         .seq();
     assert_eq!(balance(&bank, "C1"), 60);
 
-    // Reversing the deposit would leave -120: refused.
+    // Reversing the deposit would leave -120: refused, saying its hours were spent.
     assert!(matches!(
         rule(
             bank.execute(
@@ -241,7 +241,7 @@ fn reversal_happens_at_most_once_and_never_of_a_reversal() {
             )
             .unwrap_err()
         ),
-        Rule::InsufficientBalance { .. }
+        Rule::ReversalSpent { .. }
     ));
     let rev = bank
         .execute(
@@ -364,7 +364,7 @@ fn roles_are_enforced_inside_the_transaction() {
             )
             .unwrap_err()
         ),
-        Rule::AdminOnly(_)
+        Rule::NotOwnEntry(_)
     ));
     bank.execute(
         &as_clerk,

@@ -201,7 +201,7 @@ fn redeem_refuses_an_unaffordable_reward_in_plain_words_and_saves_nothing() {
     assert_eq!(c.screen(), "redeem");
     let head = c.bank().store().head().unwrap().next_seq;
     c.enter(); // the first (cheapest affordable) would be none: 大米 costs 10 h
-    assert!(c.shows("余额不足：现有 1.5h，需要 10h"), "{}", c.render(120, 40));
+    assert!(c.shows("余额不足：现有 1.5 小时，需要 10 小时"), "{}", c.render(120, 40));
     assert_eq!(c.bank().store().head().unwrap().next_seq, head, "nothing written");
     assert_eq!(balance(&c, "JH000002"), 90);
 }
@@ -401,7 +401,7 @@ fn out_of_stock_and_unknown_cards_are_said_in_plain_words() {
     c.key(KeyCode::Down).key(KeyCode::Down).enter();
     assert!(c.shows("洗衣液 已无库存") && !c.shows("只剩 0 件"), "{}", c.render(120, 40));
     c.key(KeyCode::Up).enter();
-    assert!(c.shows("余额不足：现有 14.5h，需要 30h"), "{}", c.render(120, 40));
+    assert!(c.shows("余额不足：现有 14.5 小时，需要 30 小时"), "{}", c.render(120, 40));
 }
 
 #[test]

@@ -19,6 +19,37 @@ fn record(c: &mut Counter) -> &mut Counter {
 }
 
 const CASES: &[(&str, Setup, Expected)] = &[
+    // Staff reversing another person's entry are told the rule (their own, the same day), not
+    // that only admins may.
+    (
+        "reverse_not_own_entry",
+        |c| {
+            c.login("S01", "5678").typed("JH000001").enter();
+            c.typed("z").typed("recorded twice").enter();
+        },
+        |t| fill(t.err_not_own_entry, &[&13]),
+    ),
+    // Issue 25 (9): reversing a deposit whose hours were spent says so, and what to do — it
+    // said "余额不足：现有 4.5h，需要 12h".
+    (
+        "reverse_spent_deposit",
+        |c| {
+            let gift = hourbank::bank::Transfer {
+                from: hourbank::domain::CardNo::parse("JH000001").unwrap(),
+                to: hourbank::domain::CardNo::parse("JH000002").unwrap(),
+                minutes: Minutes::from_hours(10),
+                note: String::new(),
+            };
+            let admin = hourbank::domain::Actor::Cli("test".into());
+            c.bank()
+                .execute(&admin, &hourbank::bank::Op::Transfer(gift), hourbank::bank::Mode::commit(None))
+                .unwrap();
+            c.login("A01", "1234").typed("JH000001").enter();
+            // Newest first: the gift, then #13 (2.5 h), then #12 (12 h).
+            c.key(KeyCode::Down).key(KeyCode::Down).typed("z").typed("recorded twice").enter();
+        },
+        |t| fill(t.err_reversal_spent, &[&12, &"12", &"4.5"]),
+    ),
     (
         "record_bad_duration",
         |c| {
@@ -78,7 +109,7 @@ const CASES: &[(&str, Setup, Expected)] = &[
             c.login("S01", "5678").typed("JH000002").enter().typed("t").typed("JH000001");
             c.key(KeyCode::Tab).typed("2").enter();
         },
-        |t| fill(t.err_insufficient_balance, &[&Minutes::new(90), &Minutes::from_hours(2)]),
+        |t| fill(t.err_insufficient_balance, &[&"1.5", &"2"]),
     ),
     (
         "register_card_taken",
@@ -113,7 +144,7 @@ const CASES: &[(&str, Setup, Expected)] = &[
         |c| {
             c.login("S01", "5678").typed("JH000002").enter().typed("g").typed("5").enter();
         },
-        |t| fill(t.err_insufficient_balance, &[&Minutes::new(90), &Minutes::from_hours(5)]),
+        |t| fill(t.err_insufficient_balance, &[&"1.5", &"5"]),
     ),
     (
         "grant_past_pool",

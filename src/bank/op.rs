@@ -355,7 +355,7 @@ fn reverse(
     if role != Role::Admin {
         let original = read(view.entry(target))?.ok_or_else(|| rule(Rule::UnknownEntry(target)))?;
         if &original.body.actor != who || super::local_day(original.body.at) != today {
-            return Err(rule(Rule::AdminOnly("reverse another person's or an earlier day's entry")));
+            return Err(rule(Rule::NotOwnEntry(target)));
         }
     }
     events.push(Pending::from(EventKind::Reversed { target, reason: reason.to_string() }));

@@ -360,12 +360,20 @@ fn reverse<S: LedgerStore>(s: &mut S, seq: u64, target: u64) -> Applied<S::Error
         return Err(Rule::AlreadyReversed { target, by }.into());
     }
     store(s.mark_reversed(target, seq))?;
+    // A credit's reversal takes its hours back: when they are spent already, the refusal says
+    // that (not a bare "balance too low"), and what to do instead.
+    let taken_back = |r: Applied<S::Error>| match r {
+        Err(ApplyError::Rule(Rule::InsufficientBalance { balance, needed })) => {
+            Err(Rule::ReversalSpent { target, balance, needed }.into())
+        }
+        other => other,
+    };
     match original.body.kind {
         EventKind::Deposited { volunteer: v, minutes, served_on, .. } => {
             // Only what this deposit added to the day's total comes off it: a deposit made
             // before the cap was set was never counted.
             uncount(s, target, v, served_on)?;
-            change(s, v, seq, |a| sub(&mut a.earned, minutes_u64(minutes)))
+            taken_back(change(s, v, seq, |a| sub(&mut a.earned, minutes_u64(minutes))))
         }
         EventKind::Expired { volunteer: v, minutes, .. } => {
             change(s, v, seq, |a| sub(&mut a.adjusted_out, minutes_u64(minutes)))
@@ -380,13 +388,13 @@ fn reverse<S: LedgerStore>(s: &mut S, seq: u64, target: u64) -> Applied<S::Error
         }
         EventKind::Transferred { from, to, minutes, .. } => {
             let m = minutes_u64(minutes);
-            change(s, to, seq, |a| sub(&mut a.received, m))?;
+            taken_back(change(s, to, seq, |a| sub(&mut a.received, m)))?;
             change(s, from, seq, |a| sub(&mut a.given, m))
         }
         EventKind::Adjusted { volunteer: v, credit, minutes, .. } => {
             let m = minutes_u64(minutes);
             if credit {
-                change(s, v, seq, |a| sub(&mut a.adjusted_in, m))
+                taken_back(change(s, v, seq, |a| sub(&mut a.adjusted_in, m)))
             } else {
                 change(s, v, seq, |a| sub(&mut a.adjusted_out, m))
             }
@@ -399,7 +407,7 @@ fn reverse<S: LedgerStore>(s: &mut S, seq: u64, target: u64) -> Applied<S::Error
         }
         EventKind::PoolGranted { volunteer: v, minutes, .. } => {
             let m = minutes_u64(minutes);
-            change(s, v, seq, |a| sub(&mut a.received, m))?;
+            taken_back(change(s, v, seq, |a| sub(&mut a.received, m)))?;
             change_pool(s, |p| sub(&mut p.granted, m))
         }
         _ => Err(Rule::NotReversible(target).into()),

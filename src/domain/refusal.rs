@@ -49,6 +49,14 @@ pub enum Rule {
     InsufficientBalance { balance: Minutes, needed: Minutes },
     #[error("only {stock} left of {reward:?}, {needed} needed")]
     InsufficientStock { reward: String, stock: u32, needed: u32 },
+    #[error(
+        "entry {target} cannot be reversed: its {needed} were already spent (balance {balance}); reverse what spent them first, or record a correction"
+    )]
+    ReversalSpent { target: u64, balance: Minutes, needed: Minutes },
+    #[error(
+        "entry {0} is not one you recorded today: staff reverse only their own entries of the day; an admin can reverse it"
+    )]
+    NotOwnEntry(u64),
     #[error("entry {target} was already reversed by entry {by}")]
     AlreadyReversed { target: u64, by: u64 },
     #[error("entry {0} cannot be reversed (only entries that move hours can)")]

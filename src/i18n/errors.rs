@@ -90,7 +90,11 @@ impl Text {
             Rule::AdminOnly(_) => self.err_admin_only.into(),
             Rule::NotPermitted(_) => self.err_not_permitted.into(),
             Rule::InsufficientBalance { balance, needed } => {
-                fill(self.err_insufficient_balance, &[balance, needed])
+                fill(self.err_insufficient_balance, &[&hours(*balance), &hours(*needed)])
+            }
+            Rule::NotOwnEntry(target) => fill(self.err_not_own_entry, &[target]),
+            Rule::ReversalSpent { target, balance, needed } => {
+                fill(self.err_reversal_spent, &[target, &hours(*needed), &hours(*balance)])
             }
             Rule::InsufficientStock { reward, stock: 0, .. } => fill(self.err_out_of_stock, &[reward]),
             Rule::InsufficientStock { reward, stock, .. } => {
@@ -128,4 +132,9 @@ impl Text {
             LoginError::Store(s) => self.store_error(s),
         }
     }
+}
+
+/// Minutes as a message shows them, beside the unit word: `6.5`, `1.25`.
+fn hours(m: crate::domain::Minutes) -> String {
+    crate::domain::format_hours(u64::from(m.get()))
 }

@@ -398,6 +398,10 @@ pub struct Text {
     pub err_admin_only: &'static str,
     pub err_not_permitted: &'static str,
     pub err_insufficient_balance: &'static str,
+    /// A credit's reversal whose hours were spent: the entry, its hours, the balance.
+    pub err_reversal_spent: &'static str,
+    /// Staff reversing an entry not theirs or not today's.
+    pub err_not_own_entry: &'static str,
     pub err_insufficient_stock: &'static str,
     pub err_out_of_stock: &'static str,
     pub err_already_reversed: &'static str,

@@ -428,7 +428,8 @@ impl VolunteerPage {
             record.render(area, buf, vx);
         }
         if let Some(p) = &self.reverse {
-            let inner = popup(buf, centered(area, 70, 8), t.reverse_title, theme);
+            // Room for a refusal of three lines (a spent deposit's says what to do instead).
+            let inner = popup(buf, centered(area, 70, 10), t.reverse_title, theme);
             put(buf, inner, inner.x + 1, inner.y + 1, &p.what, theme.text);
             put(buf, inner, inner.x + 1, inner.y + 3, &pad(t.reason, 8), theme.accent);
             let input =
@@ -443,7 +444,10 @@ impl VolunteerPage {
                 }
                 put(buf, inner, inner.x + 1, inner.y + 5, &line, theme.warning);
             } else if let Some(e) = &p.error {
-                put(buf, inner, inner.x + 1, inner.y + 5, e, theme.danger);
+                let cols = usize::from(inner.width.saturating_sub(2));
+                for (i, line) in crate::tui::widgets::wrap(e, cols).iter().take(3).enumerate() {
+                    put(buf, inner, inner.x + 1, inner.y + 5 + i as u16, line, theme.danger);
+                }
             }
         }
     }
