@@ -326,3 +326,30 @@ fn a_volunteer_donates_to_the_pool_at_the_kiosk() {
     assert!(page.contains("收入      14.5 小时") && page.contains("支出      2 小时"), "{page}");
     hourbank::bank::Bank::check(&c.bank()).map(|r| assert!(r.ok, "{:?}", r.problems)).unwrap();
 }
+
+/// Issue 25 (12): the donation's refusal has a row of its own — the prompt stays whole beside
+/// what was typed — and goes when the prompt is left.
+#[test]
+fn a_refused_kiosk_donation_keeps_the_prompt_whole_and_esc_takes_the_refusal_away() {
+    for (lang, prompt, refusal) in [
+        (Lang::Zh, "捐入爱心池，小时数：", "余额不足：现有 14.5 小时，需要 20 小时"),
+        (
+            Lang::En,
+            "Give to the donation pool (爱心池), hours:",
+            "Not enough hours: balance 14.5 h, needed 20 h",
+        ),
+    ] {
+        let mut c = kiosk(lang);
+        c.typed("JH000001").enter().typed(PIN).enter();
+        assert_eq!(c.screen(), "kiosk");
+        c.typed("g").typed("20").enter();
+        let screen = c.render(80, 24);
+        let prompt_row = screen.lines().find(|l| l.contains(prompt)).unwrap_or_else(|| panic!("{screen}"));
+        assert!(prompt_row.contains("20"), "what was typed stays beside the prompt: {prompt_row}");
+        assert!(!prompt_row.contains(refusal), "{prompt_row}");
+        assert!(screen.contains(refusal), "{lang:?}: {screen}");
+        c.key(crossterm::event::KeyCode::Esc);
+        let screen = c.render(80, 24);
+        assert!(!screen.contains(refusal) && !screen.contains(prompt), "{lang:?}: {screen}");
+    }
+}

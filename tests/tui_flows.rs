@@ -170,6 +170,8 @@ fn the_batch_confirm_says_what_the_rules_will_do() {
     c.key(KeyCode::F(5)).typed("ljfl").key(KeyCode::Tab).key(KeyCode::Tab).typed("5").enter();
     c.typed("JH000001").enter().key(KeyCode::F(10));
     assert!(c.shows("daily cap"), "{}", c.render(80, 24));
+    // It says how much room the day has left (issue 25, low).
+    assert!(c.shows("daily cap 4 h: 4 h left"), "{}", c.render(120, 40));
     assert!(!c.shows("Enter saves all at once"), "{}", c.render(80, 24));
     assert_eq!(c.bank().store().head().unwrap().next_seq, head, "nothing written");
 }
@@ -253,7 +255,7 @@ fn reversal_needs_a_reason_and_staff_may_reverse_only_their_own_entries() {
     c.typed("z").enter();
     assert!(c.shows("A reason is required"), "{}", c.render(120, 40));
     c.typed("wrong card").enter();
-    assert!(c.shows("Only an admin may do this"), "{}", c.render(120, 40));
+    assert!(c.shows("staff reverse only their"), "{}", c.render(120, 40));
     c.key(KeyCode::Esc);
     // S01 records an entry, then reverses it.
     c.typed("d").typed("ljfl").enter().typed("1").enter().enter();
@@ -1009,7 +1011,7 @@ fn a_volunteer_donates_to_the_pool_and_an_admin_grants_it_on() {
     // More than the pool holds is refused at the first Enter; a grant needs its reason.
     c.typed("4").key(KeyCode::Tab).typed("独居老人").enter();
     let page = c.render(80, 24);
-    assert!(page.contains("爱心池只有 3h，不足所需的 4h"), "in zh, whole at 80 columns: {page}");
+    assert!(page.contains("爱心池只有 3 小时，不足所需的 4 小时"), "in zh, whole at 80 columns: {page}");
     assert_eq!(c.screen(), "pool");
     assert_eq!(balance(&c, "JH000003"), 0);
     c.key(KeyCode::Backspace).typed("2").enter();

@@ -101,7 +101,7 @@ const CASES: &[(&str, Setup, Expected)] = &[
             c.login("S01", "5678").typed("JH000001").enter().typed("t").typed("JH000002");
             c.key(KeyCode::Tab).typed("11").enter();
         },
-        |t| fill(t.err_over_transfer_limit, &[&Minutes::from_hours(10)]),
+        |t| fill(t.err_over_transfer_limit, &[&"10"]),
     ),
     (
         "transfer_past_balance",
@@ -152,7 +152,7 @@ const CASES: &[(&str, Setup, Expected)] = &[
             c.login("A01", "1234").typed("JH000003").enter().typed("G").typed("5");
             c.key(KeyCode::Tab).typed("独居老人").enter();
         },
-        |t| fill(t.err_insufficient_pool, &[&Minutes::ZERO, &Minutes::from_hours(5)]),
+        |t| fill(t.err_insufficient_pool, &[&"0", &"5"]),
     ),
     (
         "admin_bad_cost",

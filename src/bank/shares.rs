@@ -184,7 +184,10 @@ impl Bank {
 /// The rule a spend short of hours broke: (share, needed), for the city module to ask the pool.
 pub fn shortfall(e: &BankError) -> Option<(u64, u64)> {
     match e {
-        BankError::Rule(Rule::InsufficientBalance { balance, needed }) => {
+        // A credit's reversal short of its hours here: the rest may be in the card's pool.
+        BankError::Rule(
+            Rule::InsufficientBalance { balance, needed } | Rule::ReversalSpent { balance, needed, .. },
+        ) => {
             let (b, n) = (u64::from(balance.get()), u64::from(needed.get()));
             (n > b).then_some((b, n))
         }

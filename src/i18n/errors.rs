@@ -24,7 +24,7 @@ impl Text {
             DomainError::Date(_) => self.err_date.into(),
             DomainError::Duration(_) => self.err_duration.into(),
             DomainError::ZeroMinutes => self.err_zero.into(),
-            DomainError::OverCap { cap, .. } => fill(self.err_over_cap, &[cap]),
+            DomainError::OverCap { cap, .. } => fill(self.err_over_cap, &[&hours(*cap)]),
             DomainError::RewardKind(t) => t.clone(),
             DomainError::ReasonRequired => self.err_reason.into(),
             DomainError::Quantity => self.err_quantity.into(),
@@ -33,7 +33,9 @@ impl Text {
             DomainError::Rounding(_) => self.err_rounding.into(),
             DomainError::ExpiryMonths => self.err_expiry_months.into(),
             DomainError::Multiplier(c) => fill(self.err_multiplier, &[c]),
-            DomainError::BelowRounding { minutes, unit } => fill(self.err_below_rounding, &[minutes, unit]),
+            DomainError::BelowRounding { minutes, unit } => {
+                fill(self.err_below_rounding, &[&hours(*minutes), unit])
+            }
         }
     }
 
@@ -103,15 +105,20 @@ impl Text {
             Rule::AlreadyReversed { target, by } => fill(self.err_already_reversed, &[target, by]),
             Rule::NotReversible(seq) => fill(self.err_not_reversible, &[seq]),
             Rule::SelfTransfer => self.err_self_transfer.into(),
-            Rule::OverTransferLimit { limit, .. } => fill(self.err_over_transfer_limit, &[limit]),
+            Rule::OverTransferLimit { limit, .. } => fill(self.err_over_transfer_limit, &[&hours(*limit)]),
             Rule::StaffDisabled(id) => fill(self.err_staff_disabled, &[id]),
             Rule::ShiftOpen(seq) => fill(self.err_shift_open, &[seq]),
             Rule::NoOpenShift => self.err_no_open_shift.into(),
             Rule::NotInReview(seq) => fill(self.err_not_in_review, &[seq]),
             Rule::NotHeld(seq) => fill(self.err_not_held, &[seq]),
-            Rule::OverDayCap { day, already, cap, .. } => fill(self.err_over_day_cap, &[day, already, cap]),
-            Rule::OverStorageCap { cap, .. } => fill(self.err_over_storage_cap, &[cap]),
-            Rule::InsufficientPool { pool, needed } => fill(self.err_insufficient_pool, &[pool, needed]),
+            Rule::OverDayCap { day, already, cap, .. } => {
+                let left = crate::domain::Minutes::new(cap.get().saturating_sub(already.get()));
+                fill(self.err_over_day_cap, &[day, &hours(*already), &hours(*cap), &hours(left)])
+            }
+            Rule::OverStorageCap { cap, .. } => fill(self.err_over_storage_cap, &[&hours(*cap)]),
+            Rule::InsufficientPool { pool, needed } => {
+                fill(self.err_insufficient_pool, &[&hours(*pool), &hours(*needed)])
+            }
             Rule::Invalid(d) => self.domain_error(d),
             other => other.to_string(),
         }

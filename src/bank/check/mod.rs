@@ -60,7 +60,7 @@ impl Problems {
 /// The ARCHITECTURE.md §4 invariant a refused event breaks.
 pub(super) fn invariant_of(rule: &Rule) -> u8 {
     match rule {
-        Rule::InsufficientBalance { .. } | Rule::InsufficientPool { .. } => 1,
+        Rule::InsufficientBalance { .. } | Rule::ReversalSpent { .. } | Rule::InsufficientPool { .. } => 1,
         Rule::InsufficientStock { .. } => 2,
         Rule::AlreadyReversed { .. } | Rule::NotReversible(_) | Rule::UnknownEntry(_) => 3,
         Rule::UnknownCard(_)

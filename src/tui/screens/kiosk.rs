@@ -201,7 +201,13 @@ impl Kiosk {
             match (keymap::action(Scope::Kiosk, key), offered) {
                 // Asking the city, Esc closes the prompt: the donation goes on, and the
                 // status line will say how it ended.
-                (Some(Action::Back), _) => self.donating = None,
+                (Some(Action::Back), _) => {
+                    self.donating = None;
+                    // The prompt's refusal goes with it.
+                    if matches!(self.message, Some((_, true))) {
+                        self.message = None;
+                    }
+                }
                 _ if confirm.is_asking() => {}
                 (Some(Action::Submit), Some(Op::Donate(_))) => {
                     // The rule staff have at the counter: short here, online, the card's city
@@ -235,7 +241,9 @@ impl Kiosk {
                     }
                 }
                 (_, None) => {
-                    input.handle(key);
+                    if input.handle(key) && matches!(self.message, Some((_, true))) {
+                        self.message = None;
+                    }
                 }
                 _ => {}
             }
@@ -381,9 +389,6 @@ impl Kiosk {
                 let at = Rect { x: x + cols + 1, y: area.y + 7, width: 12, height: 1 };
                 input.render(at.intersection(area), buf, theme.row(true), true, false);
             }
-            if let Some((text, true)) = &self.message {
-                put(buf, area, x + 40, area.y + 7, text, theme.danger);
-            }
         } else if let Some((text, error)) = &self.message {
             put(buf, area, x, area.y + 7, text, if *error { theme.danger } else { theme.accent });
         } else if let Some(city) = &self.city {
@@ -393,6 +398,19 @@ impl Kiosk {
         let rewards_rows = (self.affordable.len() as u16 + 1).clamp(2, below / 2);
         let history = Rect { y: area.y + 8, height: below.saturating_sub(rewards_rows), ..area };
         self.render_history(history, buf, vx);
+        // The donation's refusal on a row of its own (the history's title, while the prompt is
+        // open): beside the prompt it once wrote over it.
+        if let (Some(_), Some((text, true))) = (&self.donating, &self.message) {
+            let cols = usize::from(area.width.saturating_sub(2));
+            put(
+                buf,
+                area,
+                x,
+                area.y + 8,
+                &pad(&crate::tui::widgets::shorten(text, cols), cols),
+                theme.danger,
+            );
+        }
         let rewards = Rect { y: history.y + history.height, height: rewards_rows, ..area };
         self.render_rewards(rewards, buf, vx);
         if let Some((activities, selected)) = &self.picking {
