@@ -241,7 +241,9 @@ impl Kiosk {
                     }
                 }
                 (_, None) => {
-                    if input.handle(key) && matches!(self.message, Some((_, true))) {
+                    // A new amount takes the last one's refusal away.
+                    let edited = input.handle(key);
+                    if edited && matches!(self.message, Some((_, true))) {
                         self.message = None;
                     }
                 }
