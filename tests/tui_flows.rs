@@ -1092,3 +1092,43 @@ fn a_saved_message_does_not_follow_staff_to_other_screens() {
     c.typed("JH000001").enter().typed("t");
     assert!(!c.shows(&format!("#{seq}")), "{}", c.render(120, 40));
 }
+
+/// Issue 25 (15): the activity a staff member last recorded is theirs across locks — Ctrl+L,
+/// the idle lock, another staff member's session between — so the usual case stays four keys
+/// (scan, d, hours, Enter, Enter) after logging in again; another staff member starts with
+/// their own.
+#[test]
+fn the_remembered_activity_is_kept_per_staff_member_across_locks() {
+    let mut c = Counter::seeded(Lang::En);
+    c.login("S01", "5678")
+        .typed("JH000001")
+        .enter()
+        .typed("d")
+        .typed("rhxc")
+        .enter()
+        .typed("1")
+        .enter()
+        .enter();
+    let first = saved(&c);
+    let EventKind::Deposited { activity, .. } = c.bank().event(first).unwrap().kind().clone() else {
+        panic!()
+    };
+    // The idle lock.
+    c.clock.advance(10 * 60);
+    c.tick();
+    assert_eq!(c.screen(), "lock", "{}", c.render(80, 24));
+    // An admin between: their form does not start on S01's activity.
+    c.login("A01", "1234").typed("JH000003").enter().typed("d");
+    let screen = c.render(120, 40);
+    let field = screen.lines().find(|l| l.trim_start().starts_with("Activity")).unwrap_or_default();
+    assert!(!field.contains("入户宣传"), "A01 has no remembered activity: {screen}");
+    c.key(KeyCode::Esc).ctrl('l');
+    // S01 again: scan, d, hours, Enter, Enter.
+    c.login("S01", "5678").typed("JH000003").enter().typed("d2").enter().enter();
+    let seq = saved(&c);
+    assert_ne!(seq, first);
+    let EventKind::Deposited { activity: again, .. } = c.bank().event(seq).unwrap().kind().clone() else {
+        panic!("{}", c.render(120, 40))
+    };
+    assert_eq!(again, activity);
+}

@@ -136,6 +136,10 @@ pub struct App {
     last_key: DateTime<Utc>,
     index: Option<SearchIndex>,
     memory: Memory,
+    /// Each staff member's memory while they are logged out (a lock, the idle lock, another
+    /// login): their activity is there again at their next login, so the usual case stays four
+    /// keys. Only ids of the catalog — nothing about volunteers — and only in this process.
+    memories: std::collections::HashMap<crate::domain::StaffId, Memory>,
     quitting: bool,
     /// Control-socket backups running now.
     backups_running: u32,
@@ -177,6 +181,7 @@ impl App {
             last_key: now,
             index: None,
             memory: Memory::default(),
+            memories: Default::default(),
             quitting: false,
             backups_running: 0,
             sync: None,
@@ -255,10 +260,12 @@ impl App {
     /// Back to the lock screen: logs out and drops every form and every staff message (the
     /// lock screen and the kiosk are in front of the public).
     fn lock(&mut self) {
-        self.session = None;
+        let memory = std::mem::take(&mut self.memory);
+        if let Some(session) = self.session.take() {
+            self.memories.insert(session.staff.id, memory);
+        }
         self.help = false;
         self.show(Screen::Lock(Default::default()));
-        self.memory = Memory::default();
         self.status = Status::Ready;
     }
 
@@ -405,6 +412,7 @@ impl App {
     fn begin_session(&mut self, staff: Staff, card: Option<String>) {
         let actor = staff_actor(&staff.id);
         let staff_id = staff.id.clone();
+        self.memory = self.memories.remove(&staff_id).unwrap_or_default();
         self.session = Some(Session { staff, actor });
         self.status = Status::Ready;
         self.show(Screen::Find(Default::default()));
