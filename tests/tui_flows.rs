@@ -1132,3 +1132,46 @@ fn the_remembered_activity_is_kept_per_staff_member_across_locks() {
     };
     assert_eq!(again, activity);
 }
+
+/// Issue 25 (10): `m` on an activity with no category says to give it one, and sets nothing (a
+/// multiplier set there once applied to every uncategorised activity).
+#[test]
+fn a_multiplier_needs_the_activitys_category() {
+    for (lang, words) in [(Lang::Zh, "没有类别"), (Lang::En, "has no category")] {
+        let mut c = Counter::seeded(lang);
+        let name = hourbank::domain::Name::parse("巡河").unwrap();
+        c.bank().add_activity(&hourbank::domain::Actor::Cli("test".into()), None, &name, "").unwrap();
+        let rules = c.bank().rules().unwrap();
+        c.login("A01", "1234").key(KeyCode::F(8)).key(KeyCode::Tab);
+        let row = c.bank().activities().unwrap().iter().position(|(_, a)| a.name.as_str() == "巡河").unwrap();
+        for _ in 0..row {
+            c.key(KeyCode::Down);
+        }
+        c.typed("m");
+        assert!(c.shows(words), "{lang:?}: {}", c.render(80, 24));
+        c.typed("200").enter();
+        assert_eq!(c.bank().rules().unwrap(), rules, "nothing set");
+    }
+}
+
+/// Issue 25 (11): the certificate page fits 80 columns — its code and how to verify it whole —
+/// and the code, typed as a person reads it off the screen (spaces, lower case), verifies.
+#[test]
+fn the_certificate_fits_80_columns_and_its_code_verifies_as_typed() {
+    for lang in [Lang::Zh, Lang::En] {
+        let mut c = Counter::seeded(lang);
+        c.login("S01", "5678").typed("JH000001").enter().typed("c");
+        assert_eq!(c.screen(), "certificate");
+        let screen = c.render(80, 24);
+        let after_label = screen.lines().skip_while(|l| !l.contains("验证码")).nth(1).unwrap_or_default();
+        let code = after_label.trim().to_string();
+        assert!(code.starts_with("JH000001-") && code.len() > 30, "{lang:?}: {screen}");
+        assert!(screen.contains("hourbank certificate verify <验证码 / code>"), "{lang:?}: {screen}");
+        for line in screen.lines() {
+            assert!(unicode_width::UnicodeWidthStr::width(line) <= 80, "{line}");
+        }
+        let typed = format!(" {} ", code.to_lowercase().replacen('-', "- ", 2));
+        let verified = c.bank().verify_certificate(&typed).unwrap_or_else(|e| panic!("{typed:?}: {e}"));
+        assert_eq!(verified.code, code);
+    }
+}

@@ -125,8 +125,11 @@ impl Bank {
     /// Checks a certificate code against this store: the hash chain up to its entry is intact,
     /// and the numbers recomputed as of that entry give the same code. Returns the certificate.
     pub fn verify_certificate(&self, code: &str) -> Result<Certificate, CertificateError> {
+        // As a person types what is printed: spaces and line breaks anywhere, either case.
+        let code: String = code.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
+        let code = code.as_str();
         let malformed = || CertificateError::Malformed(code.to_string());
-        let parts: Vec<&str> = code.trim().rsplitn(5, '-').collect();
+        let parts: Vec<&str> = code.rsplitn(5, '-').collect();
         let [_mac, seq, to, from, card] = parts.as_slice() else { return Err(malformed()) };
         let card = CardNo::parse(card).map_err(|_| malformed())?;
         let (from, to) =
@@ -141,7 +144,7 @@ impl Bank {
             BankError::Rule(Rule::UnknownCard(_)) => CertificateError::Mismatch,
             other => other.into(),
         })?;
-        if certificate.code != code.trim() {
+        if certificate.code != code {
             return Err(CertificateError::Mismatch);
         }
         Ok(certificate)

@@ -146,7 +146,9 @@ pub fn rules(store: Option<PathBuf>, cmd: RulesCmd) -> CliResult {
                 let (category, percent) = m
                     .split_once('=')
                     .and_then(|(c, p)| {
-                        Some((c.trim().to_string(), p.trim().trim_end_matches('%').parse::<u16>().ok()?))
+                        // A multiplier is a category's: none for activities with no category.
+                        let category = Some(c.trim().to_string()).filter(|c| !c.is_empty())?;
+                        Some((category, p.trim().trim_end_matches('%').parse::<u16>().ok()?))
                     })
                     .ok_or_else(|| {
                         Failure::bad_input(format!("--multiplier {m:?}: use CATEGORY=PERCENT, e.g. 助老=150"))

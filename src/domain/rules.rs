@@ -91,8 +91,12 @@ impl Rules {
         Ok(())
     }
 
-    /// The multiplier of a category, in percent.
+    /// The multiplier of a category, in percent. An activity with no category has none (100):
+    /// a multiplier an older version let be set for the empty category is not applied.
     pub fn multiplier(&self, category: &str) -> u16 {
+        if category.trim().is_empty() {
+            return 100;
+        }
         self.multipliers.iter().find(|(c, _)| c == category).map_or(100, |(_, p)| *p)
     }
 
@@ -231,6 +235,16 @@ mod tests {
         let twice = Rules { multipliers: vec![("a".into(), 150), ("a".into(), 200)], ..Rules::default() };
         assert!(twice.validate().is_err());
         assert!(Rules { multipliers: vec![("a".into(), 0)], ..Rules::default() }.validate().is_err());
+    }
+
+    /// Issue 25 (10): a multiplier an older version let be set for the empty category (from an
+    /// activity with none) applied to every uncategorised activity; it applies to none.
+    #[test]
+    fn a_multiplier_of_no_category_applies_to_no_activity() {
+        let r = Rules { multipliers: vec![("".into(), 200), ("助老".into(), 150)], ..Rules::default() };
+        assert_eq!(r.credit(Minutes::new(60), ""), Ok(Minutes::new(60)));
+        assert_eq!(r.credit(Minutes::new(60), "  "), Ok(Minutes::new(60)));
+        assert_eq!(r.credit(Minutes::new(60), "助老"), Ok(Minutes::new(90)));
     }
 
     #[test]

@@ -321,6 +321,7 @@ pub static TEXT: Text = Text {
     err_store_other: "Ledger error: {}",
     err_rounding: "Rounding must be none, 30m or 15m",
     err_expiry_months: "Expiry must be 1–240 months",
+    multiplier_needs_category: "{} has no category: multipliers are set per category; give it one first",
     err_multiplier: "Multiplier of {} must be 1–500 %",
     err_below_rounding: "{} h rounds down to nothing (unit {} min)",
     err_not_held: "#{} is not a deposit waiting for approval",

@@ -428,6 +428,8 @@ pub struct Text {
     pub err_store_other: &'static str,
     pub err_rounding: &'static str,
     pub err_expiry_months: &'static str,
+    /// `m` on an activity with no category.
+    pub multiplier_needs_category: &'static str,
     pub err_multiplier: &'static str,
     pub err_below_rounding: &'static str,
     pub err_not_held: &'static str,

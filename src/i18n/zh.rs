@@ -322,6 +322,7 @@ pub static TEXT: Text = Text {
     err_store_other: "账本出错：{}",
     err_rounding: "取整方式须为 none、30m 或 15m",
     err_expiry_months: "有效期须为 1–240 个月",
+    multiplier_needs_category: "{} 没有类别：倍数按类别设置，请先为它设置类别",
     err_multiplier: "类别 {} 的倍数须为 1–500 %",
     err_below_rounding: "{} 小时取整后为零（单位 {} 分钟）",
     err_not_held: "#{} 不是待审批的存入",

@@ -28,7 +28,10 @@ pub fn certificate_page(c: &Certificate) -> String {
     let _ = writeln!(s, "出具日期 / Date: {issued}    编号 / Serial: {}", c.as_of);
     let _ = writeln!(s, "验证码 / Verification code:");
     let _ = writeln!(s, "  {}", c.code);
-    let _ = writeln!(s, "验证 / Verify: hourbank certificate verify {}", c.code);
+    // The command names the code above rather than repeating it: with it the line was wider
+    // than the page and was cut on a screen of 80 columns (and, typed as shown, refused).
+    let _ = writeln!(s, "验证 / To verify:");
+    let _ = writeln!(s, "  hourbank certificate verify <验证码 / code>");
     let _ = writeln!(s, "{rule}");
     s
 }

@@ -167,9 +167,16 @@ impl Admin {
             (Some(Action::Restock), Tab::Rewards) => reward.map(Op::Restock),
             (Some(Action::Retire), Tab::Rewards) => reward.map(Op::Retire),
             (Some(Action::New), Tab::Activities) => Some(Op::NewActivity),
-            (Some(Action::Multiplier), Tab::Activities) => {
-                self.activities.get(self.selected).map(|(_, a)| Op::Multiplier(a.category.clone()))
-            }
+            (Some(Action::Multiplier), Tab::Activities) => match self.activities.get(self.selected) {
+                // A multiplier is a category's: set on an activity with none it once applied to
+                // every uncategorised activity.
+                Some((_, a)) if a.category.trim().is_empty() => {
+                    *cx.status = Status::Error(fill(t.multiplier_needs_category, &[&a.name]));
+                    None
+                }
+                Some((_, a)) => Some(Op::Multiplier(a.category.clone())),
+                None => None,
+            },
             (Some(Action::New), Tab::Staff) => Some(Op::NewStaff),
             (Some(Action::Disable), Tab::Staff) => staff.map(Op::Disable),
             (Some(Action::StaffPin), Tab::Staff) => staff.map(Op::Pin),
