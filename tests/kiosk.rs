@@ -58,7 +58,7 @@ fn a_volunteer_scans_types_the_pin_and_sees_their_own_masked_page() {
 #[test]
 fn unknown_cards_cards_without_a_pin_and_wrong_pins_get_one_message_and_five_lock_the_card() {
     let mut c = kiosk(Lang::En);
-    let message = "Card or PIN not recognised. No PIN yet?";
+    let message = "Card or PIN not recognised. PINs are set per counter";
     c.typed("JH999999").enter().typed("1234").enter();
     assert_eq!(c.screen(), "kiosk-login");
     assert!(c.shows(message), "unknown card");
@@ -351,5 +351,50 @@ fn a_refused_kiosk_donation_keeps_the_prompt_whole_and_esc_takes_the_refusal_awa
         c.key(crossterm::event::KeyCode::Esc);
         let screen = c.render(80, 24);
         assert!(!screen.contains(refusal) && !screen.contains(prompt), "{lang:?}: {screen}");
+    }
+}
+
+/// Issue 25 (14): a volunteer changes their own PIN at the kiosk — the current one first (a
+/// wrong one is refused and counts as a wrong login), the new one twice — journalled as
+/// self-service; the new PIN logs in, the old one no longer does.
+#[test]
+fn a_volunteer_changes_their_own_pin_at_the_kiosk() {
+    for (lang, wrong, changed) in
+        [(Lang::Zh, "当前密码不正确", "密码已修改"), (Lang::En, "current PIN is not right", "PIN changed")]
+    {
+        let mut c = kiosk(lang);
+        c.typed("JH000001").enter().typed(PIN).enter();
+        assert_eq!(c.screen(), "kiosk");
+        c.typed("p").typed("1111").enter().typed("135790").enter().typed("135790").enter();
+        assert!(c.shows(wrong), "{lang:?}: {}", c.render(80, 24));
+        c.typed(PIN).enter().typed("135790").enter().typed("135790").enter();
+        let screen = c.render(80, 24);
+        assert!(screen.contains(changed), "{lang:?}: {screen}");
+        for secret in [PIN, "135790"] {
+            assert!(!screen.contains(secret), "a PIN is never drawn");
+        }
+        let last = c.bank().last_seq().unwrap();
+        assert_eq!(c.bank().event(last).unwrap().body.actor, Actor::SelfService);
+        c.key(crossterm::event::KeyCode::Esc);
+        c.typed("JH000001").enter().typed(PIN).enter();
+        assert_eq!(c.screen(), "kiosk-login", "the old PIN no longer logs in");
+        c.key(crossterm::event::KeyCode::Esc);
+        c.typed("JH000001").enter().typed("135790").enter();
+        assert_eq!(c.screen(), "kiosk", "{}", c.render(80, 24));
+    }
+}
+
+/// Issue 25 (14): a PIN is this counter's; the refusal says so (the same words for every
+/// refusal, so it tells a stranger nothing about which cards exist).
+#[test]
+fn the_kiosk_refusal_says_pins_are_set_per_counter() {
+    for (lang, words) in [(Lang::Zh, "密码由各服务台分别设置"), (Lang::En, "PINs are set per counter")]
+    {
+        let mut c = kiosk(lang);
+        c.typed("JH000001").enter().typed("0000").enter();
+        assert!(c.shows(words), "{lang:?}: {}", c.render(80, 24));
+        c.key(crossterm::event::KeyCode::Esc);
+        c.typed("JH999999").enter().typed("0000").enter();
+        assert!(c.shows(words), "an unknown card, the same words: {}", c.render(80, 24));
     }
 }

@@ -11,6 +11,15 @@ use crate::domain::{
 };
 use crate::store::Committed;
 
+/// Why a volunteer's own PIN change was refused: the current PIN, or the new one (or the store).
+#[derive(Debug, thiserror::Error)]
+pub enum PinChangeError {
+    #[error(transparent)]
+    Login(#[from] super::LoginError),
+    #[error(transparent)]
+    Bank(#[from] BankError),
+}
+
 impl Bank {
     /// Hashes a volunteer's self-service PIN: 4–6 digits, Argon2id with the pepper.
     pub(super) fn hash_volunteer_pin(&self, pin: &str) -> Result<String, BankError> {
@@ -114,6 +123,21 @@ impl Bank {
             Ok(vec![EventKind::VolunteerEdited { id, record }.into()])
         })?;
         first(c)
+    }
+
+    /// A volunteer changes their own self-service PIN at the kiosk: the current PIN is checked
+    /// as a login checks it (a wrong one counts toward the card's lock), then the new one is
+    /// set, journalled as self-service. PINs are this counter's (see README: why not city-wide).
+    pub fn change_own_pin(&self, card: &CardNo, current: &str, new: &str) -> Result<Event, PinChangeError> {
+        self.volunteer_login(card.as_str(), current)?;
+        let hash = self.hash_volunteer_pin(new)?;
+        let who = Actor::SelfService;
+        let c = self.run(&who, None, "change_own_pin", &(card, true), |view| {
+            let (id, old) = card_owner(view, card, false)?;
+            let record = Volunteer { pin_hash: Some(hash.clone()), ..old };
+            Ok(vec![EventKind::VolunteerEdited { id, record }.into()])
+        })?;
+        Ok(first(c)?)
     }
 
     /// Shows an admin a volunteer's full personal data, one value per field asked for, and

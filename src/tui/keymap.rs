@@ -96,6 +96,8 @@ pub enum Action {
     Approve,
     Reject,
     SetPin,
+    /// A volunteer changes their own PIN at the kiosk.
+    ChangePin,
     /// A staff member's login PIN (the admin's staff tab), not a volunteer's.
     StaffPin,
     Reports,
@@ -160,6 +162,7 @@ pub const KEYMAP: &[Binding] = &[
     key(S::Kiosk, K::Char('i'), A::CheckIn, true),
     key(S::Kiosk, K::Char('o'), A::CheckOut, true),
     key(S::Kiosk, K::Char('g'), A::Donate, true),
+    key(S::Kiosk, K::Char('p'), A::ChangePin, true),
     key(S::Kiosk, K::Enter, A::Submit, false),
     key(S::Login, K::Enter, A::Submit, true),
     key(S::Login, K::Tab, A::NextField, true),
@@ -363,6 +366,7 @@ pub fn action_label(t: &Text, a: Action) -> &'static str {
         A::Approve => t.act_approve,
         A::Reject => t.act_reject,
         A::SetPin => t.act_set_pin,
+        A::ChangePin => t.act_change_pin,
         A::StaffPin => t.act_staff_pin,
         A::Reports => t.act_reports,
         A::NextTab => t.act_next_tab,

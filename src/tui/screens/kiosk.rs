@@ -47,11 +47,11 @@ pub struct Kiosk {
     city: Option<crate::bank::CityBalance>,
     /// `o` was pressed: the check-out waits for Enter (a stray key must not end a shift).
     confirm_out: bool,
-    /// `g` was pressed: the hours to give to the donation pool, then (after a dry run) the
-    /// checked donation waiting for Enter.
-    /// The donation being typed, and once its dry run accepted it, waiting for Enter.
-    /// (The minutes of it the card's city pool would give.)
+    /// `g` was pressed: the donation being typed, and once its dry run accepted it, waiting
+    /// for Enter (with the minutes of it the card's city pool would give).
     donating: Option<(crate::tui::widgets::TextInput, Confirm<u64>)>,
+    /// `p` was pressed: the volunteer changes their own PIN.
+    pin: Option<super::kiosk_pin::KioskPin>,
 }
 
 pub enum Outcome {
@@ -121,6 +121,7 @@ impl Kiosk {
             message: None,
             confirm_out: false,
             donating: None,
+            pin: None,
         })
     }
 
@@ -143,6 +144,11 @@ impl Kiosk {
         });
         self.reload(bank, t);
         Outcome::Stay
+    }
+
+    /// The keys in force: a form's while the PIN is changed (the footer and help say so).
+    pub fn scope(&self) -> Scope {
+        if self.pin.is_some() { Scope::Form } else { Scope::Kiosk }
     }
 
     /// The city's figures read again after a sync round (see `Screen::city_moved`); unreadable
@@ -178,6 +184,17 @@ impl Kiosk {
         rules: &ShiftRules,
         city: KioskCity<'_>,
     ) -> Outcome {
+        if let Some(pin) = &mut self.pin {
+            match pin.on_key(key, bank, &self.view.volunteer.card, t) {
+                super::kiosk_pin::PinOutcome::Stay => {}
+                super::kiosk_pin::PinOutcome::Cancel => self.pin = None,
+                super::kiosk_pin::PinOutcome::Changed(seq) => {
+                    self.pin = None;
+                    self.message = Some((fill(t.kiosk_pin_changed, &[&seq]), false));
+                }
+            }
+            return Outcome::Stay;
+        }
         if let Some((activities, selected)) = &mut self.picking {
             match keymap::action(Scope::Kiosk, key) {
                 Some(Action::Back) => self.picking = None,
@@ -294,6 +311,10 @@ impl Kiosk {
                     Err(e) => (t.bank_error(&e), true),
                 });
                 self.reload(bank, t);
+            }
+            Some(Action::ChangePin) => {
+                self.pin = Some(Default::default());
+                self.message = None;
             }
             Some(Action::Donate) => {
                 self.donating = Some((crate::tui::widgets::TextInput::new(16), Confirm::default()));
@@ -430,6 +451,9 @@ impl Kiosk {
                 let row = pad(name, usize::from(inner.width.saturating_sub(2)));
                 put(buf, inner, inner.x + 1, inner.y + (i - start) as u16, &row, style);
             }
+        }
+        if let Some(pin) = &self.pin {
+            pin.render(area, buf, vx);
         }
     }
 

@@ -75,7 +75,7 @@ impl KioskLogin {
             Some(e) => {
                 for (i, line) in crate::tui::widgets::wrap(e, usize::from(inner.width.saturating_sub(2)))
                     .iter()
-                    .take(2)
+                    .take(3)
                     .enumerate()
                 {
                     put(buf, inner, x, inner.y + 5 + i as u16, line, theme.danger);
@@ -95,7 +95,7 @@ impl Drop for KioskLogin {
 }
 
 /// What a volunteer is told: one message for every refusal but a lock.
-fn kiosk_error(t: &Text, e: &LoginError) -> String {
+pub(super) fn kiosk_error(t: &Text, e: &LoginError) -> String {
     match e {
         LoginError::Locked { until } => fill(
             t.kiosk_locked,

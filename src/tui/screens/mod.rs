@@ -11,6 +11,7 @@ pub mod find;
 pub mod help;
 pub mod kiosk;
 pub mod kiosk_login;
+pub mod kiosk_pin;
 pub mod lock;
 pub mod login;
 pub mod page_words;
@@ -77,7 +78,7 @@ impl Screen {
             Screen::Lock(_) => Scope::Lock,
             Screen::Login(_) => Scope::Login,
             Screen::KioskLogin(_) => Scope::KioskLogin,
-            Screen::Kiosk(_) => Scope::Kiosk,
+            Screen::Kiosk(k) => k.scope(),
             Screen::Find(_) => Scope::Find,
             Screen::Volunteer(v) => v.scope(),
             Screen::Batch(b) => b.scope(),
