@@ -365,7 +365,10 @@ impl SearchIndex {
                             e.ascii32.iter().filter_map(|k| atom.score(k.slice(..), matcher)).max()
                         }
                     };
-                    best.map(|score| (u32::from(score), at))
+                    // A name typed in full ranks above the longer names that contain it
+                    // (陈华 before 陈华佩): the fuzzy score alone put it below them.
+                    let whole = kind == QueryKind::Name && e.name_text == query;
+                    best.map(|score| (if whole { u32::from(u16::MAX) + 1 } else { u32::from(score) }, at))
                 })
                 .collect();
             let kept = scored.iter().map(|&(_, at)| at).collect();
@@ -427,6 +430,19 @@ mod tests {
         assert_eq!(ids(&index.search("chenhuapei", 5)), vec![1]);
         assert_eq!(ids(&index.search("陈华", 5))[0], 1);
         assert_eq!(ids(&index.search("CHP", 5))[0], 1, "case does not matter");
+    }
+
+    /// Issue 25 (low): a name typed in full comes before the longer names that contain it.
+    #[test]
+    fn a_whole_name_ranks_above_longer_names_that_contain_it() {
+        let people = [
+            (1, v("JH000123", "陈华佩", "")),
+            (2, v("JH000124", "陈华佩琳", "")),
+            (3, v("JH000300", "陈华", "")),
+        ];
+        let mut index = SearchIndex::build(people.iter().map(|(id, v)| (*id, v)));
+        assert_eq!(ids(&index.search("陈华", 5))[0], 3);
+        assert_eq!(ids(&index.search("陈华佩", 5))[0], 1);
     }
 
     #[test]

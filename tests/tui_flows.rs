@@ -1175,3 +1175,17 @@ fn the_certificate_fits_80_columns_and_its_code_verifies_as_typed() {
         assert_eq!(verified.code, code);
     }
 }
+
+/// Issue 25 (low): a whole mobile number finds its volunteer (the index holds only tails, so
+/// the number is checked against the record), and another number with the same tail does not.
+#[test]
+fn a_whole_phone_number_finds_its_volunteer_and_no_one_else() {
+    let mut c = Counter::seeded(Lang::Zh);
+    c.login("S01", "5678").typed("13800001234");
+    assert!(c.shows("陈华佩"), "{}", c.render(80, 24));
+    for _ in 0..11 {
+        c.key(KeyCode::Backspace);
+    }
+    c.typed("13900001234");
+    assert!(!c.shows("陈华佩"), "{}", c.render(80, 24));
+}

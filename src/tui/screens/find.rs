@@ -52,7 +52,12 @@ impl Find {
         // Once this counter has pulled from the city, the balance a volunteer has is the
         // city's: the figure the volunteer page and the kiosk lead with.
         let city = bank.city_as_of().ok().flatten().is_some();
-        for hit in index.search(q, LIMIT) {
+        // A whole mobile number: the index holds only phone tails, so its last four digits
+        // are looked up, and a volunteer registered here is kept only if the number is theirs.
+        let whole_phone =
+            (q.len() == 11 && q.starts_with('1') && q.bytes().all(|b| b.is_ascii_digit())).then_some(q);
+        let looked_up = whole_phone.map_or(q, |p| &p[p.len() - 4..]);
+        for hit in index.search(looked_up, LIMIT) {
             let found = if hit.id == ELSEWHERE {
                 let card = CardNo::parse(index.card_of(&hit)).ok();
                 let elsewhere = card.and_then(|c| bank.city_listing(&c).ok().flatten());
@@ -65,6 +70,12 @@ impl Find {
                 bank.volunteer(hit.id).ok()
             };
             let Some(v) = found else { continue };
+            if let Some(phone) = whole_phone
+                && v.id != ELSEWHERE
+                && v.volunteer.phone.as_ref().map(|p| p.as_str()) != Some(phone)
+            {
+                continue;
+            }
             let balance = match city {
                 true => bank.city_balance(&v.volunteer.card).map_or(v.account.balance(), |b| b.total()),
                 false => v.account.balance(),
