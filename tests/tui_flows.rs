@@ -533,6 +533,15 @@ fn phones_and_id_numbers_are_masked_until_an_admin_reveals_them_which_is_journal
     let EventKind::Revealed { volunteer, .. } = c.bank().event(seq).unwrap().kind().clone() else { panic!() };
     assert_eq!(volunteer, c.bank().find_card(&CardNo::parse("JH000001").unwrap()).unwrap().id);
     assert_eq!(c.bank().event(seq).unwrap().body.actor.to_string(), "A01");
+    // `v` again masks them, and journals nothing (issue 25, low: it revealed and journalled
+    // again on every press).
+    let head = c.bank().store().next_seq().unwrap();
+    c.typed("v");
+    assert!(c.shows("138****1234") && !c.shows("13800001234"), "{}", c.render(120, 40));
+    assert_eq!(c.bank().store().next_seq().unwrap(), head);
+    c.typed("v");
+    assert!(c.shows("13800001234"), "shown again: a new look, journalled");
+    assert_eq!(c.bank().store().next_seq().unwrap(), head + 2, "phone and ID number");
     // Leaving the page masks again.
     c.key(KeyCode::Esc).typed("JH000001").enter();
     assert!(!c.shows("13800001234"));

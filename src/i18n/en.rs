@@ -183,7 +183,7 @@ pub static TEXT: Text = Text {
     act_reverse: "reverse",
     act_edit: "edit",
     act_print: "print",
-    act_reveal: "show full phone and ID (admin; journalled)",
+    act_reveal: "show/hide full phone, ID",
     act_more: "more",
     act_less: "less",
     act_remove: "remove",

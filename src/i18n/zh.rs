@@ -184,7 +184,7 @@ pub static TEXT: Text = Text {
     act_reverse: "冲正",
     act_edit: "修改",
     act_print: "打印",
-    act_reveal: "显示完整手机和证件号（管理员，会记录）",
+    act_reveal: "显示/隐藏完整号码",
     act_more: "加一",
     act_less: "减一",
     act_remove: "移除",

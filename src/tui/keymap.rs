@@ -391,6 +391,19 @@ pub fn action_label(t: &Text, a: Action) -> &'static str {
 mod tests {
     use super::*;
 
+    /// Every key's words fit the help overlay's column at 80×24 (24 columns beside the key) in
+    /// both languages: `v  显示完整手机和证件号（管` was cut.
+    #[test]
+    fn every_action_label_fits_the_help_column() {
+        for lang in [crate::i18n::Lang::Zh, crate::i18n::Lang::En] {
+            for b in KEYMAP {
+                let label = action_label(lang.text(), b.action);
+                let cols = unicode_width::UnicodeWidthStr::width(label);
+                assert!(cols <= 24, "{lang:?} {:?}: {label:?} is {cols} columns", b.action);
+            }
+        }
+    }
+
     #[test]
     fn no_key_means_two_things_in_one_scope() {
         for (i, a) in KEYMAP.iter().enumerate() {

@@ -279,6 +279,8 @@ impl VolunteerPage {
             Some(Action::Donate) => return Step::Push(Route::Donate(Box::new(self.view.clone()))),
             Some(Action::Grant) => return Step::Push(Route::GrantFromPool(Box::new(self.view.clone()))),
             Some(Action::Transfer) => return Step::Push(Route::Transfer(Box::new(self.view.clone()))),
+            // Shown: `v` masks them again, journalling nothing (the look was journalled).
+            Some(Action::Reveal) if self.revealed.is_some() => self.revealed = None,
             Some(Action::Reveal) => {
                 let fields = [PersonalField::Phone, PersonalField::IdNumber];
                 match cx.bank.reveal(&cx.session.actor, self.view.id, &fields) {
