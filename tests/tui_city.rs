@@ -87,6 +87,11 @@ fn a_redemption_past_the_share_is_refused_offline_and_offered_online_from_the_po
     let before = c.bank().last_seq().unwrap();
     c.typed("r");
     assert_eq!(c.screen(), "redeem");
+    // The voucher (30 h) is within her city balance (34.5): offline it waits for the city, it
+    // is not "差 15.5 小时".
+    let list = c.render(80, 24);
+    let voucher = list.lines().find(|l| l.contains("超市代金券50元")).unwrap_or_else(|| panic!("{list}"));
+    assert!(voucher.contains("联网后可兑") && !voucher.contains("差"), "{voucher}");
     c.key(crossterm::event::KeyCode::Down).enter(); // 超市代金券50元, 30 h: more than 14.5 here
     let screen = c.render(80, 24);
     assert!(

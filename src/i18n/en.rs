@@ -133,6 +133,7 @@ pub static TEXT: Text = Text {
     col_cost: "Cost h",
     col_stock: "Stock",
     unlimited: "any",
+    redeem_needs_online: "online only",
     short_by: "short {} h",
     out_of_stock: "out of stock",
     no_rewards: "No reward in the catalog",

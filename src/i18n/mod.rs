@@ -223,6 +223,8 @@ pub struct Text {
     pub col_cost: &'static str,
     pub col_stock: &'static str,
     pub unlimited: &'static str,
+    /// A reward the city balance covers that cannot be redeemed here now (offline).
+    pub redeem_needs_online: &'static str,
     pub short_by: &'static str,
     pub out_of_stock: &'static str,
     pub no_rewards: &'static str,

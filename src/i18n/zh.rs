@@ -134,6 +134,7 @@ pub static TEXT: Text = Text {
     col_cost: "所需小时",
     col_stock: "库存",
     unlimited: "不限",
+    redeem_needs_online: "联网后可兑",
     short_by: "差 {} 小时",
     out_of_stock: "已兑完",
     no_rewards: "目录中没有可兑换的奖品",

@@ -181,7 +181,10 @@ impl Redeem {
             let cost = u64::from(r.reward.cost.get());
             let (note, style) = match group(r, balance) {
                 2 => (t.out_of_stock.to_string(), theme.muted),
-                1 => (fill(t.short_by, &[&format_hours(cost - balance)]), theme.muted),
+                // Within the city balance but past what can be spent here now (offline, or
+                // held by other counters): not a shortfall of the volunteer's.
+                1 if cost <= self.balance => (t.redeem_needs_online.to_string(), theme.muted),
+                1 => (fill(t.short_by, &[&format_hours(cost - self.balance)]), theme.muted),
                 _ => (String::new(), theme.text),
             };
             let stock = if r.reward.limited { r.stock.to_string() } else { t.unlimited.to_string() };
