@@ -1198,3 +1198,16 @@ fn a_whole_phone_number_finds_its_volunteer_and_no_one_else() {
     c.typed("13900001234");
     assert!(!c.shows("陈华佩"), "{}", c.render(80, 24));
 }
+
+/// Issue 25 (low): `管理员？(y/n)` takes y (it took only Space and the arrows).
+#[test]
+fn y_makes_a_new_staff_member_an_admin() {
+    let mut c = Counter::seeded(Lang::Zh);
+    c.login("A01", "1234").key(KeyCode::F(8)).key(KeyCode::Tab).key(KeyCode::Tab);
+    c.typed("n").typed("S09").key(KeyCode::Tab).typed("黄敏").key(KeyCode::Tab).typed("y");
+    c.key(KeyCode::Tab).typed("2468").key(KeyCode::Tab).typed("2468").enter();
+    let staff = c.bank().staff_members().unwrap();
+    let new =
+        staff.iter().find(|s| s.id.as_str() == "S09").unwrap_or_else(|| panic!("{}", c.render(120, 40)));
+    assert_eq!(new.role, hourbank::domain::Role::Admin);
+}

@@ -66,9 +66,21 @@ impl Field {
         use crossterm::event::KeyCode;
         if !self.choices.is_empty() {
             let n = self.choices.len();
+            // A letter picks the choice whose value or words start with it: `管理员？(y/n)`
+            // once ignored y.
+            let starts = |c: char| {
+                let c = c.to_lowercase().to_string();
+                self.choices.iter().position(|(value, words)| {
+                    value.to_lowercase().starts_with(&c) || words.to_lowercase().starts_with(&c)
+                })
+            };
             self.chosen = match key.code {
                 KeyCode::Right | KeyCode::Char(' ') => (self.chosen + 1) % n,
                 KeyCode::Left => (self.chosen + n - 1) % n,
+                KeyCode::Char(c) => match starts(c) {
+                    Some(i) => i,
+                    None => return false,
+                },
                 _ => return false,
             };
             return true;
