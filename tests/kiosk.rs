@@ -179,7 +179,11 @@ fn a_volunteer_checks_in_and_out_and_the_hours_are_deposited() {
     assert_eq!(c.screen(), "kiosk", "Esc only cancels the check-out");
     assert!(c.shows("已签到：入户宣传（02:00 起）"), "the shift is still open: {}", c.render(120, 40));
     c.typed("o").enter();
-    assert!(c.shows("已签退：服务 2.67 小时，记入 2.5 小时"), "{}", c.render(120, 40));
+    assert!(
+        c.shows("已签退：服务 160 分钟，按 30 分钟向下取整（每日最多 8 小时），记入 2.5 小时"),
+        "{}",
+        c.render(120, 40)
+    );
     let after = c.bank().find_card(&CardNo::parse("JH000001").unwrap()).unwrap().account.balance();
     assert_eq!(after, before + 150);
     assert!(c.shows("累计获得  17 小时"), "the page shows the new totals: {}", c.render(120, 40));
@@ -397,4 +401,20 @@ fn the_kiosk_refusal_says_pins_are_set_per_counter() {
         c.typed("JH999999").enter().typed("0000").enter();
         assert!(c.shows(words), "an unknown card, the same words: {}", c.render(80, 24));
     }
+}
+
+/// Issue 25 (low): a short shift's check-out says the minutes worked and the rounding that
+/// left nothing to credit (it said "服务 0.33 小时，记入 0 小时").
+#[test]
+fn a_short_check_out_says_the_minutes_and_the_rounding() {
+    let mut c = kiosk(Lang::Zh);
+    c.typed("JH000001").enter().typed(PIN).enter();
+    c.typed("i").key(KeyCode::Down).enter();
+    c.clock.advance(20 * 60);
+    c.typed("o").enter();
+    assert!(
+        c.shows("已签退：服务 20 分钟，按 30 分钟向下取整（每日最多 8 小时），记入 0 小时"),
+        "{}",
+        c.render(80, 24)
+    );
 }

@@ -221,6 +221,7 @@ pub static TEXT: Text = Text {
     kiosk_pick_activity: "Check in: choose the activity",
     kiosk_checked_in: "Checked in: {}",
     kiosk_confirm_out: "Check out of {} (since {}, {} h so far)? Enter checks out, Esc keeps the shift",
+    kiosk_checked_out_rounded: "Checked out: {} minutes worked, rounded down to {} minutes (at most {} h a day): {} h credited",
     kiosk_checked_out: "Checked out: {} h worked, {} h credited",
     kiosk_review_long: "{} h is over the limit: sent to the staff for review",
     kiosk_review_midnight: "This shift ran past midnight ({} h): sent to the staff for review",

@@ -316,6 +316,8 @@ pub struct Text {
     pub kiosk_checked_in: &'static str,
     /// Asked before a check-out: the activity, when the shift began, how long it has run.
     pub kiosk_confirm_out: &'static str,
+    /// A check-out credited less than worked: minutes worked, the rounding unit, the day's cap, credited.
+    pub kiosk_checked_out_rounded: &'static str,
     pub kiosk_checked_out: &'static str,
     pub kiosk_review_long: &'static str,
     pub kiosk_review_midnight: &'static str,

@@ -222,6 +222,7 @@ pub static TEXT: Text = Text {
     kiosk_pick_activity: "签到：选择服务项目",
     kiosk_checked_in: "已签到：{}",
     kiosk_confirm_out: "签退「{}」（{} 开始，已 {} 小时）？Enter 签退，Esc 继续服务",
+    kiosk_checked_out_rounded: "已签退：服务 {} 分钟，按 {} 分钟向下取整（每日最多 {} 小时），记入 {} 小时",
     kiosk_checked_out: "已签退：服务 {} 小时，记入 {} 小时",
     kiosk_review_long: "本次 {} 小时，超过上限，已交工作人员审核",
     kiosk_review_midnight: "本次跨过午夜（{} 小时），已交工作人员审核",

@@ -69,9 +69,15 @@ pub struct KioskCity<'a> {
 }
 
 /// What a volunteer is told after checking out.
-fn checked_out(t: &Text, outcome: ShiftOutcome) -> String {
+fn checked_out(t: &Text, outcome: ShiftOutcome, rules: &ShiftRules) -> String {
     let hours = |m: crate::domain::Minutes| format_hours(u64::from(m.get()));
     match outcome {
+        // Less credited than worked: say the minutes worked and the rounding (or the day's cap)
+        // that took the rest — a short shift once read "服务 0.33 小时，记入 0 小时".
+        ShiftOutcome::Credit { worked, credited } if credited < worked => fill(
+            t.kiosk_checked_out_rounded,
+            &[&worked.get(), &rules.round_to.get(), &hours(rules.daily_cap), &hours(credited)],
+        ),
         ShiftOutcome::Credit { worked, credited } => {
             fill(t.kiosk_checked_out, &[&hours(worked), &hours(credited)])
         }
@@ -273,7 +279,7 @@ impl Kiosk {
             self.message = None;
             if keymap::action(Scope::Kiosk, key) == Some(Action::Submit) {
                 self.message = Some(match bank.check_out(self.view.id, rules) {
-                    Ok(done) => (checked_out(t, done.outcome), false),
+                    Ok(done) => (checked_out(t, done.outcome, rules), false),
                     Err(e) => (t.bank_error(&e), true),
                 });
                 self.reload(bank, t);
@@ -307,7 +313,7 @@ impl Kiosk {
             }
             Some(Action::CheckOut) => {
                 self.message = Some(match bank.check_out(self.view.id, rules) {
-                    Ok(done) => (checked_out(t, done.outcome), false),
+                    Ok(done) => (checked_out(t, done.outcome, rules), false),
                     Err(e) => (t.bank_error(&e), true),
                 });
                 self.reload(bank, t);
