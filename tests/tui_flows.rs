@@ -1211,3 +1211,25 @@ fn y_makes_a_new_staff_member_an_admin() {
         staff.iter().find(|s| s.id.as_str() == "S09").unwrap_or_else(|| panic!("{}", c.render(120, 40)));
     assert_eq!(new.role, hourbank::domain::Role::Admin);
 }
+
+/// Issue 25 (low): a course's receipt names the course date (a seat is for a day).
+#[test]
+fn a_course_receipt_names_the_course_date() {
+    let mut c = Counter::seeded(Lang::Zh);
+    let day = hourbank::domain::Day::parse("2026-12-20").unwrap();
+    let course = hourbank::bank::NewReward {
+        name: hourbank::domain::Name::parse("急救培训").unwrap(),
+        kind: hourbank::domain::RewardKind::Course,
+        cost: hourbank::domain::Minutes::from_hours(1),
+        stock: Some(10),
+        course_date: Some(day),
+        merchant: String::new(),
+    };
+    c.bank().add_reward(&hourbank::domain::Actor::Cli("test".into()), None, &course).unwrap();
+    c.login("S01", "5678").typed("JH000001").enter().typed("r");
+    // Affordable rewards come cheapest first: the course (1 h).
+    c.enter().enter();
+    assert_eq!(c.screen(), "receipt", "{}", c.render(80, 24));
+    let screen = c.render(80, 24);
+    assert!(screen.contains("急救培训 (2026-12-20) x1"), "{screen}");
+}

@@ -273,7 +273,7 @@ pub static TEXT: Text = Text {
     err_city_offline: "City {} h, here offline {} h, need {} h: go online for the rest",
     err_city_behind: "This counter was restored: sync with the city before spending (its hours may have been spent elsewhere since the backup)",
     err_city_none: "Only {} h here, {} h needed (this counter does not sync)",
-    receipt_from_city: "{} h of it from the city pool ({})",
+    receipt_from_city: "{} h of it from the city pool",
     confirm_from_city: "{} h of it will come from the city pool",
     err_registration_conflict: "Card {} was registered with different details at counters {}: an admin must settle it (hourbank city conflicts) before hours are recorded here",
     warn_files_loosened: "{} file(s) of the store were readable by other users (e.g. {}); they are now private (0600, folders 0700). Check who changed them",

@@ -274,7 +274,7 @@ pub static TEXT: Text = Text {
     err_city_offline: "城市余额 {} 小时，本柜台离线可用 {} 小时，需 {} 小时，请联网后再兑",
     err_city_behind: "本柜台刚从备份恢复：须先与城市同步，才能兑换（备份之后这些时数可能已在别处用掉）",
     err_city_none: "本柜台只有 {} 小时，需要 {} 小时（本柜台未接入城市服务器）",
-    receipt_from_city: "其中 {} 小时来自城市池（{}）",
+    receipt_from_city: "其中 {} 小时来自城市池",
     confirm_from_city: "其中 {} 小时将从城市池调入",
     err_registration_conflict: "卡号 {} 在柜台 {} 登记的资料不一致：须由管理员先核对（hourbank city conflicts），才能在本柜台记录时数",
     warn_files_loosened: "存储中有 {} 个文件曾可被其他用户读取（如 {}），现已改为仅本人可读写（文件 0600，目录 0700）。请查明是谁改的",

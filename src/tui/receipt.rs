@@ -18,8 +18,8 @@ pub struct Receipt {
     pub staff: String,
     pub at: Option<Timestamp>,
     pub counter: String,
-    /// Minutes of it the card's city pool granted, and the grant's id: where the hours came
-    /// from when they were not all at this counter.
+    /// Minutes of it the card's city pool granted, and the grant's id (the journal's, never
+    /// printed): where the hours came from when they were not all at this counter.
     pub from_city: Option<(u64, String)>,
 }
 
@@ -43,9 +43,46 @@ impl Receipt {
         let label_cols =
             rows.iter().map(|(label, _)| crate::tui::widgets::width(label)).max().unwrap_or(0) + 2;
         lines.extend(rows.iter().map(|(label, value)| format!("{}{value}", pad(label, label_cols))));
-        if let Some((minutes, grant)) = &self.from_city {
-            lines.push(fill(t.receipt_from_city, &[&format_hours(*minutes), grant]));
+        if let Some((minutes, _)) = &self.from_city {
+            lines.push(fill(t.receipt_from_city, &[&format_hours(*minutes)]));
         }
         lines
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{CardNo, Day, Name, Volunteer};
+
+    /// Issue 25 (low): a receipt says how much came from the city pool, never the grant's id
+    /// (the journal's business, meaningless to the volunteer).
+    #[test]
+    fn a_city_receipt_says_the_pools_part_without_the_grant_id() {
+        let volunteer = Volunteer {
+            card: CardNo::parse("JH000001").unwrap(),
+            name: Name::parse("陈华佩").unwrap(),
+            phone: None,
+            community: "白沙社区".into(),
+            registered_on: Day::parse("2026-01-01").unwrap(),
+            id_number: None,
+            active: true,
+            pin_hash: None,
+        };
+        let receipt = Receipt {
+            seq: 42,
+            volunteer: VolunteerView { id: 1, volunteer, account: Default::default() },
+            item: "大米5kg".into(),
+            qty: 1,
+            minutes: 600,
+            balance_after: 270,
+            staff: "李敏 (S01)".into(),
+            at: None,
+            counter: "白沙服务台".into(),
+            from_city: Some((90, "JH-B-01:t18ee0c2a".into())),
+        };
+        let text = receipt.lines(crate::i18n::Lang::Zh.text()).join("\n");
+        assert!(text.contains("其中 1.5 小时来自城市池"), "{text}");
+        assert!(!text.contains("t18ee0c2a") && !text.contains("JH-B-01"), "{text}");
     }
 }

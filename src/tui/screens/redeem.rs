@@ -132,18 +132,22 @@ impl Redeem {
                 let seq = done.events.last().map_or(0, |e| e.seq());
                 *cx.status = Status::Saved(seq);
                 let card = &self.volunteer.volunteer.card;
-                // After a redemption the volunteer asks what is left: in the city, once it syncs.
-                let after = match cx.city {
-                    Reach::None => {
-                        cx.bank.volunteer(self.volunteer.id).map(|v| v.account.balance()).unwrap_or_default()
-                    }
-                    _ => cx.bank.city_balance(card).map(|c| c.total()).unwrap_or_default(),
-                };
+                // After a redemption the volunteer asks what is left: the balance every screen
+                // shows (the city's in a city).
+                let after = cx
+                    .bank
+                    .find_card(card)
+                    .map(|v| super::page_words::balance(cx.bank, &v))
+                    .unwrap_or_default();
                 let receipt = Receipt {
                     from_city: super::confirm::from_city(&done),
                     seq,
                     volunteer: self.volunteer.clone(),
-                    item: r.reward.name.to_string(),
+                    // A course's seat is for its date: the receipt says which.
+                    item: match r.reward.course_date {
+                        Some(day) => format!("{} ({day})", r.reward.name),
+                        None => r.reward.name.to_string(),
+                    },
                     qty: self.qty,
                     minutes: self.total(r),
                     balance_after: after,
