@@ -46,6 +46,17 @@ fn city_init_creates_the_schema_once_and_twice_changes_nothing() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("city server ready"), "{out}");
     let mut c = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
+    // It names every table it made (it named 3 of them; issue 25, low).
+    let made: Vec<String> = c
+        .query("SELECT tablename::TEXT FROM pg_tables WHERE tablename LIKE 'hb\\_%' ORDER BY 1", &[])
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(made.len() >= 12, "{made:?}");
+    for table in &made {
+        assert!(out.contains(table.as_str()), "{table} not named: {out}");
+    }
     let first = shape(&mut c);
     assert!(first.iter().any(|l| l.starts_with("hb_events.stored:bytea")), "{first:#?}");
     assert!(first.iter().any(|l| l.contains("hb_events_counter_prev_seq_prev_hash_fkey")), "{first:#?}");

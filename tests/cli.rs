@@ -109,7 +109,14 @@ fn fixture() -> Fixture {
 #[test]
 fn help_version_and_usage_errors() {
     let f = Fixture { dir: tempfile::tempdir().unwrap() };
-    assert_eq!(f.run(&["--help"]).code, 0);
+    let help = f.run(&["--help"]);
+    assert_eq!(help.code, 0);
+    // What city and sync do, not "set it up" and "Push…" (issue 25, low).
+    assert!(
+        help.stdout.contains("Sync with the city") && help.stdout.contains("run its service"),
+        "{}",
+        help.stdout
+    );
     assert_eq!(f.run(&["--version"]).code, 0);
     assert_eq!(f.run(&["frobnicate"]).code, 2);
     assert_eq!(f.run(&["deposit", "--card", "X"]).code, 2);

@@ -42,8 +42,20 @@ pub struct VerifyReport {
 }
 
 /// File names stay portable whatever the counter id contains.
-fn safe(text: &str) -> String {
-    text.chars().map(|c| if c.is_alphanumeric() || c == '-' { c } else { '_' }).collect()
+/// What a backup's file name calls the counter: its city code (`JH-A-01`) when it has one, else
+/// its name in pinyin (`pengjiangqubaishajiedaofuwutai`) — ASCII either way: a Chinese name in a
+/// file name was mangled by USB sticks' file systems, `zip` and older Windows.
+fn file_label(code: Option<&str>, name: &str) -> String {
+    let spelled = match code {
+        Some(code) => code.to_string(),
+        None => crate::search::spellings(name).into_iter().next().map(|(full, _)| full).unwrap_or_default(),
+    };
+    let ascii: String = spelled
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+        .take(40)
+        .collect();
+    if ascii.trim_matches('_').is_empty() { "counter".into() } else { ascii }
 }
 
 pub(super) fn refused(detail: impl Into<String>) -> BackupError {
@@ -68,7 +80,8 @@ impl Bank {
         let path = if dest.is_dir() {
             let stamp = now.datetime().with_timezone(&Local).format("%Y%m%d-%H%M%S");
             let seq = self.store.head()?.next_seq.saturating_sub(1);
-            let base = format!("hourbank-{}-{stamp}-{seq}", safe(&self.counter));
+            let code = self.store.counter_code()?.map(|c| c.to_string());
+            let base = format!("hourbank-{}-{stamp}-{seq}", file_label(code.as_deref(), &self.counter));
             // Two backups in one second with nothing written between get -2, -3, …
             super::first_free(|n| {
                 let more = n.map(|n| format!("-{n}")).unwrap_or_default();
@@ -211,4 +224,16 @@ pub fn verify_backup(
         staff,
         problems,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    /// Issue 25 (low): backup file names are ASCII — the code, else the name in pinyin.
+    #[test]
+    fn a_backups_file_name_calls_the_counter_by_its_code_or_its_name_in_pinyin() {
+        assert_eq!(super::file_label(Some("JH-A-01"), "蓬江区白沙街道服务台"), "JH-A-01");
+        assert_eq!(super::file_label(None, "白沙服务台"), "baishafuwutai");
+        assert_eq!(super::file_label(None, "Counter 2"), "counter2");
+        assert_eq!(super::file_label(None, "？？"), "counter");
+    }
 }

@@ -40,6 +40,15 @@ pub use sync::{
 /// The server's schema: every statement idempotent.
 pub const SCHEMA: &str = include_str!("schema.sql");
 
+/// The tables [`SCHEMA`] creates, in its order: what `city init` says it made.
+pub fn tables() -> Vec<&'static str> {
+    SCHEMA
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("CREATE TABLE IF NOT EXISTS "))
+        .filter_map(|rest| rest.split_whitespace().next())
+        .collect()
+}
+
 /// The role counters' database logins had before the service: it keeps no rights (`city init`
 /// revokes them), so a login left on an old counter reads and writes nothing.
 pub const COUNTER_ROLE: &str = "hourbank_counter";

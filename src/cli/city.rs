@@ -272,7 +272,8 @@ pub fn run(store: Option<std::path::PathBuf>, cmd: CityCmd) -> CliResult {
             let mut server = Server::connect(&url)?;
             server.init()?;
             say!(
-                "city server ready: tables hb_counters, hb_events, hb_entries; roles {} and {}; the service's role {}",
+                "city server ready: tables {}; roles {} and {}; the service's role {}",
+                crate::city::tables().join(", "),
                 crate::city::COUNTER_ROLE,
                 crate::city::READER_ROLE,
                 crate::city::SERVICE_ROLE

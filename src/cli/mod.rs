@@ -64,10 +64,10 @@ pub enum Command {
     /// This counter's registered code in the city: show, or set once
     #[command(subcommand)]
     Code(init::CodeCmd),
-    /// The city server the counters share: set it up
+    /// The city: set up its database, run its service, enroll and revoke counters, check, report
     #[command(subcommand)]
     City(city::CityCmd),
-    /// Push this counter's new events to the city server
+    /// Sync with the city: push this counter's entries, take the city's directory, settle the pool
     Sync(city::SyncArgs),
     /// Register, list, show and edit volunteers
     #[command(subcommand)]
