@@ -1233,3 +1233,20 @@ fn a_course_receipt_names_the_course_date() {
     let screen = c.render(80, 24);
     assert!(screen.contains("急救培训 (2026-12-20) x1"), "{screen}");
 }
+
+/// Issue 25 (low): the admin's staff list shows who is locked out by wrong PINs, until when.
+#[test]
+fn the_staff_list_shows_who_is_locked() {
+    let mut c = Counter::seeded(Lang::En);
+    c.enter().typed("S01").enter();
+    for _ in 0..5 {
+        c.typed("0000").enter();
+    }
+    assert!(c.shows("locked until"), "{}", c.render(80, 24));
+    c.key(KeyCode::Esc).login("A01", "1234").key(KeyCode::F(8)).key(KeyCode::Tab).key(KeyCode::Tab);
+    let screen = c.render(120, 40);
+    let row = screen.lines().find(|l| l.contains("S01")).unwrap_or_else(|| panic!("{screen}"));
+    assert!(row.contains("locked until 02:15 (u unlocks)"), "{row}");
+    let admin = screen.lines().find(|l| l.contains("A01") && !l.contains("(A01)")).unwrap_or_default();
+    assert!(!admin.contains("locked"), "{admin}");
+}

@@ -125,6 +125,13 @@ impl Bank {
         Ok(c.first_seq())
     }
 
+    /// Until when staff member `id` is locked out by wrong PINs (`None`: not locked now): the
+    /// admin's staff list says so, and `u` unlocks.
+    pub fn staff_locked_until(&self, id: &StaffId) -> Result<Option<Timestamp>, BankError> {
+        let attempts = self.store.login_attempts(&LoginSubject::Staff(id.clone()))?;
+        Ok(attempts.locked_at(self.now()))
+    }
+
     /// A volunteer's self-service login: card and PIN. An unknown card, a card without a PIN,
     /// an inactive card and a wrong PIN cost the same one PIN check and count the same: five in
     /// a row lock the card typed, whether or not it exists, so a lock tells a guesser nothing.

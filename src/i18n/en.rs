@@ -416,6 +416,7 @@ pub static TEXT: Text = Text {
     admin_role: "Role",
     admin_role_admin: "admin",
     admin_role_staff: "staff",
+    admin_locked_until: "locked until {} (u unlocks)",
     admin_disabled: "disabled",
     admin_retired: "retired",
     admin_new_reward: "New reward",

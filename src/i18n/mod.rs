@@ -561,6 +561,8 @@ pub struct Text {
     pub admin_role_admin: &'static str,
     pub admin_role_staff: &'static str,
     pub admin_disabled: &'static str,
+    /// A staff member locked out by wrong PINs, until when.
+    pub admin_locked_until: &'static str,
     pub admin_retired: &'static str,
     pub admin_new_reward: &'static str,
     pub admin_price_title: &'static str,

@@ -417,6 +417,7 @@ pub static TEXT: Text = Text {
     admin_role: "角色",
     admin_role_admin: "管理员",
     admin_role_staff: "职员",
+    admin_locked_until: "密码错误锁定至 {}（u 解锁）",
     admin_disabled: "已停用",
     admin_retired: "已下架",
     admin_new_reward: "新增奖品",

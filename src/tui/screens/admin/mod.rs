@@ -72,6 +72,8 @@ pub struct Admin {
     rewards: Vec<RewardView>,
     activities: Vec<(ActivityId, Activity)>,
     staff: Vec<Staff>,
+    /// Each staff member's lock by wrong PINs, until when (in `staff`'s order).
+    locked: Vec<Option<crate::domain::Timestamp>>,
     rules: Rules,
     settings: Settings,
     /// This counter's settings file, as the app runs with it.
@@ -96,6 +98,7 @@ impl Admin {
             rewards: Vec::new(),
             activities: Vec::new(),
             staff: Vec::new(),
+            locked: Vec::new(),
             rules: Rules::default(),
             settings: Settings::default(),
             config: cx.config.clone(),
@@ -115,6 +118,7 @@ impl Admin {
         self.rewards = bank.rewards()?;
         self.activities = bank.activities()?;
         self.staff = bank.staff_members()?;
+        self.locked = self.staff.iter().map(|s| bank.staff_locked_until(&s.id)).collect::<Result<_, _>>()?;
         self.rules = bank.rules()?;
         self.settings = bank.settings()?;
         self.selected = self.selected.min(self.rows().saturating_sub(1));
@@ -357,11 +361,19 @@ impl Admin {
                 let rows = self
                     .staff
                     .iter()
-                    .map(|s| {
+                    .zip(&self.locked)
+                    .map(|(s, locked)| {
                         let role =
                             if s.role == Role::Admin { t.admin_role_admin } else { t.admin_role_staff };
-                        let status = if s.disabled { t.admin_disabled } else { "" };
-                        line(s.id.as_str(), s.name.as_str(), role, status)
+                        let status = match locked {
+                            _ if s.disabled => t.admin_disabled.to_string(),
+                            Some(until) => fill(
+                                t.admin_locked_until,
+                                &[&until.datetime().with_timezone(&chrono::Local).format("%H:%M")],
+                            ),
+                            None => String::new(),
+                        };
+                        line(s.id.as_str(), s.name.as_str(), role, &status)
                     })
                     .collect();
                 (line(t.admin_staff_id, t.admin_name, t.admin_role, ""), rows)
