@@ -23,6 +23,13 @@ pub(crate) fn counter_in_a_city(lang: Lang) -> Counter {
 /// The same, its settings naming the city service at `url`.
 fn counter_in_a_city_at(lang: Lang, url: Option<&str>) -> Counter {
     let c = Counter::seeded_with(lang, |o| o.config.sync.url = url.map(Into::into));
+    counter_a_pulled_into(&c);
+    c
+}
+
+/// Counter A (JH-A-01), which earned 陈华佩 20 h and handed them to the city pool, its journal
+/// pulled into `c` as a pull applies it. A stays open for tests that go on recording there.
+pub(crate) fn counter_a_pulled_into(c: &Counter) -> (Bank, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let a = common::init_in(&dir.path().join("a"));
     a.set_counter_code(&common::admin(), None, &CounterCode::parse("JH-A-01").unwrap()).unwrap();
@@ -30,12 +37,17 @@ fn counter_in_a_city_at(lang: Lang, url: Option<&str>) -> Counter {
     let sorting = common::activity(&a, "垃圾分类督导");
     a.execute(&common::admin(), &Op::Deposit(common::deposit("JH000001", sorting, 1200)), Mode::commit(None))
         .unwrap();
-    a.release_to_city(&common::admin(), Minutes::ZERO, None).unwrap();
-    let rows: Vec<(u64, Vec<u8>)> = a.stored_events_from(1).map(Result::unwrap).collect();
+    a.release_to_city(&hourbank::domain::Actor::Sync, Minutes::ZERO, None).unwrap();
+    pull_from(c, &a, 1);
+    (a, dir)
+}
+
+/// `c` takes A's events from `from` on, as a pull applies them.
+pub(crate) fn pull_from(c: &Counter, a: &Bank, from: u64) {
+    let rows: Vec<(u64, Vec<u8>)> = a.stored_events_from(from).map(Result::unwrap).collect();
     let b: std::sync::Arc<Bank> = c.bank();
     b.apply_remote("JH-A-01", &rows).unwrap();
     b.mark_city_pulled().unwrap();
-    c
 }
 
 pub(crate) fn open_her_page(c: &mut Counter) {

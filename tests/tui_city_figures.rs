@@ -5,11 +5,11 @@
 
 use crate::common;
 use crate::counter::Counter;
-use crate::tui_city::open_her_page;
+use crate::tui_city::{counter_a_pulled_into, open_her_page, pull_from as pull};
 
 use hourbank::bank::{Bank, Mode, Op};
 use hourbank::city::SyncStatus;
-use hourbank::domain::{Actor, CounterCode, Minutes};
+use hourbank::domain::{Actor, Minutes};
 use hourbank::tui::app::Msg;
 use hourbank::tui::i18n::Lang;
 
@@ -17,24 +17,8 @@ use hourbank::tui::i18n::Lang;
 /// handed them to the city pool; B has pulled A's journal.
 fn two_counters(lang: Lang) -> (Counter, Bank, tempfile::TempDir) {
     let c = Counter::seeded(lang);
-    let dir = tempfile::tempdir().unwrap();
-    let a = common::init_in(&dir.path().join("a"));
-    a.set_counter_code(&common::admin(), None, &CounterCode::parse("JH-A-01").unwrap()).unwrap();
-    common::register(&a, "JH000001", "陈华佩");
-    let sorting = common::activity(&a, "垃圾分类督导");
-    a.execute(&common::admin(), &Op::Deposit(common::deposit("JH000001", sorting, 1200)), Mode::commit(None))
-        .unwrap();
-    a.release_to_city(&Actor::Sync, Minutes::ZERO, None).unwrap();
-    pull(&c, &a, 1);
+    let (a, dir) = counter_a_pulled_into(&c);
     (c, a, dir)
-}
-
-/// B takes A's events from `from` on, as a pull applies them.
-fn pull(c: &Counter, a: &Bank, from: u64) {
-    let rows: Vec<(u64, Vec<u8>)> = a.stored_events_from(from).map(Result::unwrap).collect();
-    let b = c.bank();
-    b.apply_remote("JH-A-01", &rows).unwrap();
-    b.mark_city_pulled().unwrap();
 }
 
 fn synced(c: &mut Counter) {
