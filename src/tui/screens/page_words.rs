@@ -68,7 +68,6 @@ pub fn hours_shown(a: &Account, city: Option<&CityBalance>) -> CityBalance {
 /// and neither. The parts of what went out are this counter's (`a`): they are shown only when
 /// no other counter holds any of the card.
 pub fn in_and_out(t: &Text, a: &Account, hours: &CityBalance) -> [(&'static str, String); 2] {
-    use crate::domain::AccountPart as P;
     let with_parts = |total: u64, parts: &[(&str, u64)]| {
         let named: Vec<String> =
             parts.iter().filter(|(_, m)| *m > 0).map(|(n, m)| format!("{n} {}", format_hours(*m))).collect();
@@ -81,11 +80,8 @@ pub fn in_and_out(t: &Text, a: &Account, hours: &CityBalance) -> [(&'static str,
     let credits =
         with_parts(hours.credits(), &[(t.part_earned, hours.earned), (t.part_other_in, hours.received)]);
     let debits = if hours.elsewhere.is_empty() {
-        let parts: Vec<(&str, u64)> =
-            [(P::Redeemed, t.part_redeemed), (P::Given, t.part_given), (P::AdjustedOut, t.part_adjusted_out)]
-                .into_iter()
-                .map(|(p, name)| (name, a.parts().into_iter().find(|(q, _)| *q == p).map_or(0, |(_, m)| m)))
-                .collect();
+        let parts =
+            [(t.part_redeemed, a.redeemed), (t.part_given, a.given), (t.part_adjusted_out, a.adjusted_out)];
         with_parts(hours.debits(), &parts)
     } else {
         with_parts(hours.debits(), &[])
