@@ -220,6 +220,11 @@ fn staff_approve_a_long_shift_with_an_edited_duration_and_a_reason() {
     assert!(c.shows("A reason is required"), "{}", c.render(120, 40));
     assert_eq!(balance(&c), before, "refused without a reason");
     c.typed("lunch break not worked").enter();
+    // The popup names the entry and asks once more before saving (issue 25, low).
+    let popup = c.render(120, 40);
+    assert!(popup.contains("陈华佩 JH000001") && popup.contains("Enter approves #"), "{popup}");
+    assert_eq!(balance(&c), before, "nothing saved before the second Enter");
+    c.enter();
     assert!(c.shows("Waiting for review (shifts, large deposits) (0)"), "{}", c.render(120, 40));
     assert_eq!(balance(&c), before + 8 * 60);
     let seq = match c.app.status() {

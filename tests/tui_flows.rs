@@ -572,6 +572,9 @@ fn a_large_deposit_by_staff_waits_for_an_admin_who_approves_it_at_the_review_scr
     // An admin approves it.
     c.key(KeyCode::Esc).ctrl('l').login("A01", "1234").key(KeyCode::F(6));
     c.typed("a").typed("checked the sign-in sheet").enter();
+    assert!(c.shows("Enter approves #"), "the confirm line: {}", c.render(120, 40));
+    assert_eq!(balance(&c, "JH000001"), before, "nothing saved before the second Enter");
+    c.enter();
     let seq = saved(&c);
     assert_eq!(balance(&c, "JH000001"), before + 360);
     assert!(matches!(c.bank().event(seq).unwrap().kind(), EventKind::DepositDecided { approved: true, .. }));

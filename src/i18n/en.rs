@@ -210,6 +210,8 @@ pub static TEXT: Text = Text {
     review_empty: "No shifts or deposits are waiting for review",
     review_approve_title: "Approve: hours to credit",
     review_reject_title: "Reject: credit nothing",
+    review_confirm_approve: "Enter approves #{}; Esc goes back",
+    review_confirm_reject: "Enter rejects #{}; Esc goes back",
     review_hours: "Hours",
     err_shift_open: "Already checked in (#{}): check out first",
     err_no_open_shift: "Not checked in, so there is nothing to check out of",

@@ -304,6 +304,9 @@ pub struct Text {
     pub review_empty: &'static str,
     pub review_approve_title: &'static str,
     pub review_reject_title: &'static str,
+    /// The decision's confirm line: the entry's number.
+    pub review_confirm_approve: &'static str,
+    pub review_confirm_reject: &'static str,
     pub review_hours: &'static str,
     pub err_shift_open: &'static str,
     pub err_no_open_shift: &'static str,

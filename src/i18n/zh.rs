@@ -211,6 +211,8 @@ pub static TEXT: Text = Text {
     review_empty: "没有等待审核的签到或存入",
     review_approve_title: "批准：记入时长",
     review_reject_title: "驳回：不记入时长",
+    review_confirm_approve: "Enter 确认批准 #{}，Esc 返回",
+    review_confirm_reject: "Enter 确认驳回 #{}，Esc 返回",
     review_hours: "时长",
     err_shift_open: "已经签到（#{}），请先签退",
     err_no_open_shift: "还没有签到，无法签退",

@@ -30,6 +30,14 @@ struct Row {
 }
 
 impl Row {
+    /// The entry being decided: the check-in's or the held deposit's number.
+    fn seq(&self) -> u64 {
+        match &self.item {
+            Item::Shift(s) => s.seq,
+            Item::Held(h) => h.seq,
+        }
+    }
+
     fn new(bank: &Bank, item: Item) -> Result<Row, BankError> {
         let (volunteer, activity, minutes, when) = match &item {
             Item::Shift(s) => (
@@ -56,7 +64,17 @@ pub struct Review {
     rows: Vec<Row>,
     selected: usize,
     /// The decision being made: approve (with minutes) or reject, and its form.
-    deciding: Option<(bool, Form, Option<String>)>,
+    deciding: Option<Deciding>,
+}
+
+/// A decision in its popup: it names the entry, and saves at the second Enter, after a line
+/// that says what the save will do (every other write has that step; this one saved at once).
+struct Deciding {
+    approve: bool,
+    form: Form,
+    error: Option<String>,
+    /// The first Enter was pressed on what the form holds now.
+    confirming: bool,
 }
 
 const MINUTES: usize = 0;
@@ -102,7 +120,8 @@ impl Review {
                 } else {
                     fields.remove(MINUTES);
                 }
-                self.deciding = Some((approve, Form::new(fields), None));
+                self.deciding =
+                    Some(Deciding { approve, form: Form::new(fields), error: None, confirming: false });
             }
             _ => {}
         }
@@ -110,29 +129,41 @@ impl Review {
     }
 
     fn on_form_key(&mut self, key: KeyEvent, cx: &mut Cx) -> Step {
-        let Some((approve, form, error)) = self.deciding.as_mut() else { return Step::Stay };
+        let Some(Deciding { approve, form, error, confirming }) = self.deciding.as_mut() else {
+            return Step::Stay;
+        };
         match keymap::action(Scope::Form, key) {
             Some(Action::Back) => self.deciding = None,
             Some(Action::NextField | Action::PrevField) => form.next(),
             Some(Action::Submit) => {
                 let row = &self.rows[self.selected];
+                let minutes = match (&row.item, *approve) {
+                    (Item::Shift(_), true) => match Minutes::parse(form.value(MINUTES)) {
+                        Ok(m) => Some(m),
+                        Err(e) => {
+                            *error = Some(cx.t.domain_error(&e));
+                            return Step::Stay;
+                        }
+                    },
+                    _ => None,
+                };
+                let reason = form.fields.last().map(|f| f.text().to_string()).unwrap_or_default();
+                if reason.trim().is_empty() {
+                    *error = Some(cx.t.domain_error(&crate::domain::DomainError::ReasonRequired));
+                    return Step::Stay;
+                }
+                // The first Enter says what will be saved; the second saves it.
+                if !*confirming {
+                    *confirming = true;
+                    *error = None;
+                    return Step::Stay;
+                }
                 let result = match &row.item {
                     Item::Shift(shift) => {
-                        let (minutes, reason) = if *approve {
-                            match Minutes::parse(form.value(MINUTES)) {
-                                Ok(m) => (Some(m), form.value(REASON).to_string()),
-                                Err(e) => {
-                                    *error = Some(cx.t.domain_error(&e));
-                                    return Step::Stay;
-                                }
-                            }
-                        } else {
-                            (None, form.value(0).to_string())
-                        };
                         cx.bank.review_shift(&cx.session.actor, shift.seq, minutes, &reason)
                     }
                     Item::Held(held) => {
-                        cx.bank.decide_deposit(&cx.session.actor, held.seq, *approve, form.value(0))
+                        cx.bank.decide_deposit(&cx.session.actor, held.seq, *approve, &reason)
                     }
                 };
                 match result {
@@ -140,12 +171,16 @@ impl Review {
                         *cx.status = Status::Saved(done.first_seq());
                         return Step::Replace(Route::Review);
                     }
-                    Err(e) => *error = Some(cx.t.bank_error(&e)),
+                    Err(e) => {
+                        *confirming = false;
+                        *error = Some(cx.t.bank_error(&e));
+                    }
                 }
             }
             _ => {
                 if form.edit(key) {
                     *error = None;
+                    *confirming = false;
                 }
             }
         }
@@ -188,10 +223,24 @@ impl Review {
         if self.rows.is_empty() {
             put(buf, area, x, area.y + 2, t.review_empty, theme.muted);
         }
-        if let Some((approve, form, error)) = &self.deciding {
-            let title = if *approve { t.review_approve_title } else { t.review_reject_title };
-            let inner = popup(buf, centered(area, 70, 9), title, theme);
-            let mut form = form.clone();
+        if let Some(d) = &self.deciding {
+            let title = if d.approve { t.review_approve_title } else { t.review_reject_title };
+            let inner = popup(buf, centered(area, 70, 11), title, theme);
+            // Which entry is being decided: its number, day, volunteer, activity and hours.
+            if let Some(row) = self.rows.get(self.selected) {
+                let what = format!(
+                    "#{} {}  {} {}  {}  {} {}",
+                    row.seq(),
+                    row.when,
+                    row.name,
+                    row.card,
+                    row.activity,
+                    format_hours(u64::from(row.minutes.get())),
+                    t.hours_unit
+                );
+                put(buf, inner, inner.x + 1, inner.y + 1, &what, theme.text);
+            }
+            let mut form = d.form.clone();
             if form.fields.len() == 2 {
                 form.fields[MINUTES].label = t.review_hours;
                 form.fields[REASON].label = t.reason;
@@ -200,14 +249,19 @@ impl Review {
             }
             let rows = form.fields.len() as u16;
             form.render(
-                Rect { x: inner.x + 1, y: inner.y + 1, width: inner.width.saturating_sub(2), height: rows },
+                Rect { x: inner.x + 1, y: inner.y + 3, width: inner.width.saturating_sub(2), height: rows },
                 buf,
                 theme,
                 vx.t,
                 true,
             );
-            if let Some(e) = error {
-                put(buf, inner, inner.x + 1, inner.y + 2 + rows, e, theme.danger);
+            let y = inner.y + 4 + rows;
+            if let Some(e) = &d.error {
+                put(buf, inner, inner.x + 1, y, e, theme.danger);
+            } else if d.confirming {
+                let seq = self.rows.get(self.selected).map_or(0, Row::seq);
+                let line = if d.approve { t.review_confirm_approve } else { t.review_confirm_reject };
+                put(buf, inner, inner.x + 1, y, &crate::i18n::fill(line, &[&seq]), theme.warning);
             }
         }
     }
