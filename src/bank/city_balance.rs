@@ -38,6 +38,12 @@ impl CityBalance {
         if online { self.here.saturating_add(self.pooled) } else { self.here }
     }
 
+    /// Whether these are a city's figures: the counter has taken the city's (or holds other
+    /// counters' shares of the card). Outside a city they are the counter's own.
+    pub fn is_a_citys(&self) -> bool {
+        self.as_of.is_some() || !self.elsewhere.is_empty()
+    }
+
     /// A counter's own figures as a city balance: outside a city they are the volunteer's.
     pub fn of_account(a: &Account) -> CityBalance {
         CityBalance {
@@ -153,6 +159,6 @@ impl Bank {
     /// counter's own figures are the volunteer's.
     pub fn city_balance_if_any(&self, card: &CardNo) -> Result<Option<CityBalance>, BankError> {
         let city = self.city_balance(card)?;
-        Ok((city.as_of.is_some() || !city.elsewhere.is_empty()).then_some(city))
+        Ok(city.is_a_citys().then_some(city))
     }
 }

@@ -69,7 +69,7 @@ pub fn balance(store: Option<PathBuf>, a: CardArgs) -> CliResult {
         // The figures add up: earned, then every other total that is not zero — the city's in a
         // city (hours moved to and from the card's pool are neither in nor out), with this
         // counter's part after.
-        let in_city = city.as_of.is_some() || !city.elsewhere.is_empty();
+        let in_city = city.is_a_citys();
         let mut sum = format!("earned {}h", format_hours(city.earned));
         if in_city {
             if city.received > 0 {

@@ -35,9 +35,7 @@ impl Default for KioskPin {
 
 impl Drop for KioskPin {
     fn drop(&mut self) {
-        for field in &mut self.form.fields {
-            field.input.wipe();
-        }
+        self.form.wipe();
     }
 }
 
@@ -54,9 +52,7 @@ impl KioskPin {
                     return PinOutcome::Stay;
                 }
                 let result = bank.change_own_pin(card, self.form.value(0), self.form.value(1));
-                for field in &mut self.form.fields {
-                    field.input.wipe();
-                }
+                self.form.wipe();
                 self.form.focus = 0;
                 match result {
                     Ok(event) => return PinOutcome::Changed(event.seq()),

@@ -33,9 +33,7 @@ pub struct PinPopup {
 
 impl Drop for PinPopup {
     fn drop(&mut self) {
-        for field in &mut self.form.fields {
-            field.input.wipe();
-        }
+        self.form.wipe();
     }
 }
 

@@ -122,6 +122,13 @@ impl Form {
         Form { fields, focus: 0 }
     }
 
+    /// Overwrites every field's text (PINs must not linger in memory once used or dropped).
+    pub fn wipe(&mut self) {
+        for field in &mut self.fields {
+            field.input.wipe();
+        }
+    }
+
     pub fn value(&self, i: usize) -> &str {
         self.fields.get(i).map_or("", Field::text)
     }
