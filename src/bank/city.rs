@@ -29,6 +29,32 @@ pub struct CityListing {
     pub conflict: Option<String>,
 }
 
+/// A card two counters registered as different people, as the city's directory marks it: the
+/// card's home (first to register it) and the first other counter whose registration
+/// contradicts the home's. Nothing is spent from it at any counter until an admin settles it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CardConflict {
+    pub home: String,
+    pub other: String,
+}
+
+impl CardConflict {
+    pub fn of(listed: &DirectoryCard) -> Option<CardConflict> {
+        listed.conflict.as_ref().map(|other| CardConflict { home: listed.home.clone(), other: other.clone() })
+    }
+
+    /// The counter on the other side from counter `own`: the home for the counter in conflict,
+    /// the counter in conflict for everyone else.
+    pub fn other_side(&self, own: &str) -> &str {
+        if own == self.other { &self.home } else { &self.other }
+    }
+
+    /// Both counters, as a refusal names them: `JH-A-01, JH-B-01`.
+    pub fn counters(&self) -> String {
+        format!("{}, {}", self.home, self.other)
+    }
+}
+
 /// One card registered with different details by two or more counters: every version, by
 /// counter code (this counter's own under its code, or `""` if it has none).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -176,6 +202,21 @@ impl Bank {
     /// Every card of the city's directory as last pulled, in card order.
     pub fn city_directory(&self) -> impl Iterator<Item = Result<(String, DirectoryCard), BankError>> + '_ {
         self.store.directory_cards().map(|item| item.map_err(BankError::from))
+    }
+
+    /// Whether `card` is registered as different people, as the city's directory said at the
+    /// last pull.
+    pub fn card_conflict(&self, card: &CardNo) -> Result<Option<CardConflict>, BankError> {
+        Ok(self.store.directory_card(card)?.as_ref().and_then(CardConflict::of))
+    }
+
+    /// Refuses to take hours from `card` while it is in conflict: whose hours they are is for
+    /// an admin to settle first (deposits go on, kept for the person they were recorded for).
+    pub fn refuse_in_conflict(&self, card: &CardNo) -> Result<(), BankError> {
+        match self.card_conflict(card)? {
+            Some(c) => Err(Rule::CardInConflict { card: card.to_string(), counters: c.counters() }.into()),
+            None => Ok(()),
+        }
     }
 
     /// `card` as the city's directory had it at the last pull.

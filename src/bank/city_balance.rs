@@ -1,7 +1,7 @@
 //! A card's balance across the city as this counter knows it (ARCHITECTURE.md §8): this
 //! counter's share, every other counter's, and the card's city pool, as of the last pull.
 
-use super::{Bank, BankError};
+use super::{Bank, BankError, CardConflict};
 use crate::domain::{Account, CardNo, Timestamp};
 use crate::store::DirectoryShare;
 
@@ -24,6 +24,10 @@ pub struct CityBalance {
     /// Everything else credited to the card at every counter (gifts, donation-pool grants,
     /// corrections), net; never the city pool's own moves.
     pub received: u64,
+    /// The card is registered as different people (see [`CardConflict`]): the figures are then
+    /// this counter's side's alone — the hours recorded for the person registered here, kept
+    /// aside from the other's — and nothing is spent from it until an admin settles it.
+    pub conflict: Option<CardConflict>,
 }
 
 impl CityBalance {
@@ -53,6 +57,7 @@ impl CityBalance {
             as_of: None,
             earned: a.earned,
             received: received_here(a),
+            conflict: None,
         }
     }
 
@@ -93,8 +98,25 @@ impl CityBalances<'_> {
             let is_own = |s: &&DirectoryShare| self.own.as_deref() == Some(s.counter.as_str());
             let released_then = listed.shares.iter().find(is_own).map_or(0, |s| s.released);
             let released_now = here.entries_balance() - here.balance() as i64;
-            let pooled = listed.pool as i64 - released_then + released_now;
-            let others: Vec<&DirectoryShare> = listed.shares.iter().filter(|s| !is_own(s)).collect();
+            let conflict = CardConflict::of(&listed);
+            // In conflict, only this counter's side counts: the conflicting counter's hours
+            // when this is it, everyone else's otherwise; of the pool, what that side handed
+            // over (all the service lets it take back, see `city::escrow`).
+            let same_side = |s: &&DirectoryShare| match &conflict {
+                None => true,
+                Some(c) if self.own.as_deref() == Some(c.other.as_str()) => false,
+                Some(c) => s.counter != c.other,
+            };
+            let pooled = match &conflict {
+                None => listed.pool as i64 - released_then + released_now,
+                Some(_) => listed
+                    .shares
+                    .iter()
+                    .filter(|s| !is_own(s) && same_side(s))
+                    .fold(released_now.max(0), |sum, s| sum + s.released.max(0)),
+            };
+            let others: Vec<&DirectoryShare> =
+                listed.shares.iter().filter(|s| !is_own(s) && same_side(s)).collect();
             let elsewhere = others.iter().map(|s| (s.counter.clone(), s.minutes)).collect();
             return Ok(CityBalance {
                 here: here.balance(),
@@ -103,6 +125,7 @@ impl CityBalances<'_> {
                 as_of: self.directory_as_of,
                 earned: others.iter().fold(here.earned, |sum, s| sum.saturating_add(s.earned)),
                 received: others.iter().fold(received_here(here), |sum, s| sum.saturating_add(s.received)),
+                conflict,
             });
         }
         // The pool is what the journals handed over and did not take back: its hours are
@@ -124,6 +147,7 @@ impl CityBalances<'_> {
             as_of: self.pulled_as_of,
             earned,
             received,
+            conflict: None,
         })
     }
 }

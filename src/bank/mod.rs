@@ -20,6 +20,7 @@ mod query;
 mod read;
 mod restore;
 mod rules;
+mod settle;
 mod shares;
 mod shifts;
 
@@ -42,8 +43,8 @@ pub use backup::{BackupSummary, VerifyReport, verify_backup};
 pub use certificate::{Certificate, CertificateError};
 pub use check::{CheckReport, Problem};
 pub use city::{
-    CityCounter, CityListing, CityVolunteer, DirectoryCard, DirectoryShare, EntryRow, MAX_EVENT_BYTES,
-    RegistrationConflict, RemoteError, RowNames,
+    CardConflict, CityCounter, CityListing, CityVolunteer, DirectoryCard, DirectoryShare, EntryRow,
+    MAX_EVENT_BYTES, RegistrationConflict, RemoteError, RowNames,
 };
 pub use city_balance::{CityBalance, CityBalances};
 pub use counter_key::{
@@ -62,6 +63,7 @@ pub use pool::{PoolLine, PoolView, pool_change};
 pub use query::*;
 pub use restore::{Provenance, RecoverReport, RestoreReport, recover, restore, restore_records};
 pub use rules::{Expiry, ExpiryPlan, HeldDeposit};
+pub use settle::{CardMove, OtherPerson};
 pub use shares::{Healing, shortfall};
 pub use shifts::{CheckOut, ShiftInReview};
 

@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use super::plan::{CityGrant, PlanResult, capped, card_owner, funding, read, rule};
 use super::rules::{plan_deposit, within_city_day};
+use super::settle::{CardMove, plan_card_move};
 use super::{Bank, BankError, Need, require};
 use crate::domain::{
     ActivityId, Actor, CardNo, Day, DomainError, EventKind, LedgerStore, Minutes, RewardId, Role, Rule,
@@ -100,6 +101,9 @@ pub enum Op {
     Reverse(Reversal),
     /// An admin's correction with a reason, for what a reversal cannot express.
     Adjust(Adjustment),
+    /// An admin settles a card in conflict by moving this counter's person to a new card with
+    /// every hour recorded for them here (see `bank::settle`).
+    MoveToNewCard(CardMove),
 }
 
 /// How [`Bank::execute`] runs an operation.
@@ -145,6 +149,7 @@ impl Op {
             Op::GrantFromPool(_) => "grant",
             Op::Reverse(_) => "reverse",
             Op::Adjust(_) => "adjust",
+            Op::MoveToNewCard(_) => "move_to_new_card",
         }
     }
 
@@ -159,14 +164,28 @@ impl Op {
             Op::Donate(d) => vec![d.card.clone()],
             Op::GrantFromPool(g) => vec![g.card.clone()],
             Op::Adjust(a) => vec![a.card.clone()],
-            Op::Reverse(_) => Vec::new(),
+            Op::Reverse(_) | Op::MoveToNewCard(_) => Vec::new(),
+        }
+    }
+
+    /// The card whose person spends, gives or transfers hours by it: what a card in conflict
+    /// refuses (a reversal corrects a mistake; a move to a new card is the settling itself).
+    pub fn spends_from_a_person(&self) -> Option<&CardNo> {
+        match self {
+            Op::Redeem(Redemption { card, .. })
+            | Op::Transfer(Transfer { from: card, .. })
+            | Op::Donate(Donation { card, .. }) => Some(card),
+            _ => None,
         }
     }
 
     /// Whether it takes hours from a card (short here, the card's city pool is asked for the
     /// rest): a redemption, a transfer, a donation, a reversal (of a credit).
     pub fn spends(&self) -> bool {
-        matches!(self, Op::Redeem(_) | Op::Transfer(_) | Op::Donate(_) | Op::Reverse(_))
+        matches!(
+            self,
+            Op::Redeem(_) | Op::Transfer(_) | Op::Donate(_) | Op::Reverse(_) | Op::MoveToNewCard(_)
+        )
     }
 }
 
@@ -182,6 +201,9 @@ impl Bank {
         let adopt = |cards: &[CardNo]| if preview { Ok(()) } else { self.adopt_from_city(who, cards) };
         let today = self.today();
         let grant = commit.grant;
+        if let Some(card) = op.spends_from_a_person() {
+            self.refuse_in_conflict(card)?;
+        }
         match op {
             Op::Deposit(d) => {
                 let served_on = d.served_on.unwrap_or(today);
@@ -317,6 +339,13 @@ impl Bank {
                     })])
                 };
                 self.run_or_preview(who, commit.op_id, op.name(), a, plan, preview)
+            }
+            Op::MoveToNewCard(m) => {
+                if !preview {
+                    self.register_moved_card(who, m)?;
+                }
+                let plan = |view: &TxView<'_>| plan_card_move(view, who, grant, m);
+                self.run_or_preview(who, commit.op_id, op.name(), m, plan, preview)
             }
         }
     }

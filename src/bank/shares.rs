@@ -83,6 +83,28 @@ impl Bank {
         Ok((commits, last))
     }
 
+    /// Whether an entry after `from` up to `to` registers or edits a volunteer (a push of them
+    /// may change the city's directory for this counter's own cards). A long range is taken to,
+    /// without reading it: asking the directory once more costs less than decoding it.
+    pub fn registered_between(&self, from: u64, to: u64) -> Result<bool, BankError> {
+        if to <= from {
+            return Ok(false);
+        }
+        if to - from > 10_000 {
+            return Ok(true);
+        }
+        for event in self.store.journal_from(from + 1) {
+            let event = event?;
+            if event.seq() > to {
+                break;
+            }
+            if matches!(event.kind(), EventKind::VolunteerRegistered(_) | EventKind::VolunteerEdited { .. }) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
     /// The volunteers whose balances entries after `since` moved.
     fn moved_since(&self, since: u64) -> Result<BTreeSet<VolunteerId>, BankError> {
         let mut out = BTreeSet::new();

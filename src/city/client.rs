@@ -419,6 +419,13 @@ impl CityClient {
             Err(ClientError::Refused(r)) if r.code == wire::refusal::SHORT => {
                 Err(GrantError::Short { card: card.to_string(), pool: r.pool.unwrap_or(0), asked: minutes })
             }
+            Err(ClientError::Refused(r)) if r.code == wire::refusal::IN_CONFLICT => {
+                Err(GrantError::InConflict {
+                    card: card.to_string(),
+                    own: r.pool.unwrap_or(0),
+                    asked: minutes,
+                })
+            }
             Err(e) => Err(GrantError::Service(e)),
         }
     }

@@ -154,3 +154,19 @@ impl DetailsQuery {
         Ok((card, staff))
     }
 }
+
+impl Conflict {
+    /// The person counter `theirs` registered the card as, for this counter to settle its side
+    /// with (see [`crate::bank::CardConflict::other_side`]): their name and community, with this
+    /// counter's phone or ID number to be cleared where the versions disagree. `None`: that
+    /// counter's version is not listed.
+    pub fn other_person(&self, theirs: &str) -> Option<crate::bank::OtherPerson> {
+        let theirs = self.versions.iter().find(|v| v.counter == theirs)?;
+        Some(crate::bank::OtherPerson {
+            name: crate::domain::Name::parse(&theirs.name).ok()?,
+            community: theirs.community.clone(),
+            clear_phone: self.differs.iter().any(|d| d == "phone"),
+            clear_id_number: self.differs.iter().any(|d| d == "id_number"),
+        })
+    }
+}

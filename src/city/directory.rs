@@ -217,8 +217,51 @@ pub(super) fn publish(
             ),
         });
     }
+    registrations(code, &cards, tx)
+}
+
+/// The batch's registrations and edits of cards: each is this counter's version of its card
+/// (on its share), and every such card's conflict is taken again from every counter's version
+/// — so the push of a corrected registration settles the conflict it ended, at every counter
+/// that pulls the card next (its row was stamped above). A card with a share whose version
+/// predates the versions being kept keeps the conflict it had: nothing to compare with.
+fn registrations(
+    code: &str,
+    cards: &BTreeMap<&str, CardChange<'_>>,
+    tx: &mut postgres::Transaction<'_>,
+) -> Result<(), CityError> {
+    let edited: Vec<(&str, &DirectoryRow)> =
+        cards.iter().filter_map(|(k, c)| c.directory.map(|d| (*k, d))).collect();
+    if edited.is_empty() {
+        return Ok(());
+    }
+    let keys: Vec<&str> = edited.iter().map(|(k, _)| *k).collect();
+    let f = Fields::of(edited.iter().map(|(_, d)| Some(*d)));
+    tx.execute(
+        "UPDATE hb_shares s SET person = u.p, phone_digest = u.ph, id_digest = u.i
+         FROM unnest($2::TEXT[], $3::BYTEA[], $4::BYTEA[], $5::BYTEA[]) AS u (c, p, ph, i)
+         WHERE s.card = u.c AND s.counter = $1",
+        &[&code, &keys, &f.persons, &f.phones, &f.ids],
+    )
+    .map_err(sql("the cards' registrations"))?;
+    tx.execute(
+        &format!(
+            "UPDATE hb_cards h SET conflict = {CONFLICT_OF_SHARES}
+             WHERE h.card = ANY($1) AND NOT EXISTS (
+                 SELECT 1 FROM hb_shares s WHERE s.card = h.card AND s.counter <> h.home AND s.person IS NULL)"
+        ),
+        &[&keys],
+    )
+    .map_err(sql("the cards' conflicts"))?;
     Ok(())
 }
+
+/// A card's conflict (`hb_cards h`) from every counter's version of it: the first counter, by
+/// code, whose registration contradicts the home's — another name or community, or a phone or
+/// ID number both have and that differ (the SQL twin of `DirectoryRow::contradicts`).
+const CONFLICT_OF_SHARES: &str = "(SELECT min(s.counter) FROM hb_shares s
+      WHERE s.card = h.card AND s.counter <> h.home AND s.person IS NOT NULL
+        AND (s.person <> h.person OR s.phone_digest <> h.phone_digest OR s.id_digest <> h.id_digest))";
 
 /// A card's directory fields and its shares, one row per card of `cards` (a subquery with a
 /// `card` column), ordered by `ORDER BY`: what every answer of `GET /v1/cards` is made of.
@@ -390,6 +433,13 @@ pub(super) fn backfill(tx: &mut postgres::Transaction<'_>) -> Result<usize, City
     }
     let mut cards: Vec<(String, String, DirectoryRow, Option<String>)> =
         Vec::with_capacity(registrations.len());
+    // Every counter's latest version of each card, for its share (see `registrations`).
+    let versions: Vec<(String, String, DirectoryRow)> = registrations
+        .iter()
+        .flat_map(|(card, by_counter)| {
+            by_counter.iter().map(move |(counter, (_, d))| (card.clone(), counter.clone(), d.clone()))
+        })
+        .collect();
     for (card, by_counter) in registrations {
         let home = by_counter.iter().min_by(|a, b| (a.1.0, a.0).cmp(&(b.1.0, b.0))).map(|(c, _)| c.clone());
         let Some(home) = home else { continue };
@@ -438,6 +488,16 @@ pub(super) fn backfill(tx: &mut postgres::Transaction<'_>) -> Result<usize, City
         &[&POOL_KINDS.to_vec()],
     )
     .map_err(sql("the cards' shares"))?;
+    let f = Fields::of(versions.iter().map(|v| Some(&v.2)));
+    let (keys, counters): (Vec<&str>, Vec<&str>) =
+        versions.iter().map(|v| (v.0.as_str(), v.1.as_str())).unzip();
+    tx.execute(
+        "UPDATE hb_shares s SET person = u.p, phone_digest = u.ph, id_digest = u.i
+         FROM unnest($1::TEXT[], $2::TEXT[], $3::BYTEA[], $4::BYTEA[], $5::BYTEA[]) AS u (c, k, p, ph, i)
+         WHERE s.card = u.c AND s.counter = u.k",
+        &[&keys, &counters, &f.persons, &f.phones, &f.ids],
+    )
+    .map_err(sql("the cards' registrations"))?;
     tx.execute("UPDATE hb_position SET pos = 1", &[]).map_err(sql("the city's position"))?;
     Ok(cards.len())
 }

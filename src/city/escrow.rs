@@ -18,6 +18,13 @@ pub enum GrantError {
     /// The pool holds less than asked (nothing was taken).
     #[error("the city pool of card {card} holds {pool} minutes, less than the {asked} asked")]
     Short { card: String, pool: u64, asked: u64 },
+    /// The card is registered as different people at two counters (`hb_cards.conflict`): until
+    /// an admin settles it, a counter takes back from its pool only what it handed over itself,
+    /// so no one's hours reach the other person (nothing was taken).
+    #[error(
+        "card {card} is registered as different people at two counters: until an admin settles it, this counter may take back from its city pool only the {own} minutes it handed over itself, not the {asked} asked"
+    )]
+    InConflict { card: String, own: u64, asked: u64 },
     /// The id names a grant made for another counter or card.
     #[error("city grant {0} was made for another counter or card")]
     Mismatch(String),
@@ -33,8 +40,20 @@ fn sql(what: &'static str) -> impl Fn(postgres::Error) -> CityError {
     move |e| CityError::of(what, e)
 }
 
+/// What counter `$2` handed to card `$3`'s pool itself, net of the grants it journalled and of
+/// those it took and has not journalled yet: all a counter may take back from the pool of a
+/// card in conflict.
+macro_rules! own_in_pool {
+    () => {
+        "(coalesce((SELECT released FROM hb_shares WHERE card = $3 AND counter = $2), 0)
+          - coalesce((SELECT sum(g.minutes) FROM hb_grants g WHERE g.card = $3 AND g.counter = $2
+                        AND NOT EXISTS (SELECT 1 FROM hb_entries e WHERE e.grant_id = g.id)), 0))"
+    };
+}
+
 /// The grant, one statement (see `Server::grant`).
-const GRANT: &str = "WITH fresh AS (
+const GRANT: &str = concat!(
+    "WITH fresh AS (
          INSERT INTO hb_nonces (counter, nonce)
          SELECT counter, $5 FROM hb_keys
          WHERE counter = $2 AND revoked_at IS NULL AND $5::TEXT IS NOT NULL
@@ -44,13 +63,18 @@ const GRANT: &str = "WITH fresh AS (
          WHERE card = $3 AND minutes >= $4
            AND ($5::TEXT IS NULL OR EXISTS (SELECT 1 FROM fresh))
            AND NOT EXISTS (SELECT 1 FROM hb_grants WHERE id = $1)
+           AND (NOT EXISTS (SELECT 1 FROM hb_cards WHERE card = $3 AND conflict IS NOT NULL)
+                OR $4 <= ",
+    own_in_pool!(),
+    ")
          RETURNING card
      ), granted AS (
          INSERT INTO hb_grants (id, counter, card, minutes)
          SELECT $1, $2, card, $4 FROM taken
          RETURNING minutes
      )
-     SELECT (SELECT count(*) FROM granted), (SELECT count(*) FROM fresh)";
+     SELECT (SELECT count(*) FROM granted), (SELECT count(*) FROM fresh)"
+);
 
 impl Server {
     /// Takes `minutes` of `card`'s pool for counter `code` as grant `id`, in one transaction:
@@ -106,6 +130,21 @@ impl Server {
                 return Err(GrantError::Mismatch(id.to_string()));
             }
             return Ok(granted as u64);
+        }
+        let conflict = self
+            .client()
+            .query_opt(
+                concat!(
+                    "SELECT ",
+                    own_in_pool!(),
+                    "::BIGINT FROM hb_cards WHERE card = $3 AND conflict IS NOT NULL AND $1::TEXT IS NOT NULL"
+                ),
+                &[&id, &code, &card.as_str()],
+            )
+            .map_err(sql("the card's conflict"))?;
+        let own = conflict.map(|row| u64::try_from(row.get::<_, i64>(0)).unwrap_or(0));
+        if let Some(own) = own.filter(|own| *own < minutes) {
+            return Err(GrantError::InConflict { card: card.to_string(), own, asked: minutes });
         }
         Err(GrantError::Short { card: card.to_string(), pool: self.pool(card)?, asked: minutes })
     }

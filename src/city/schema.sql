@@ -181,6 +181,15 @@ ALTER TABLE hb_cards ADD COLUMN IF NOT EXISTS phone_digest BYTEA;
 ALTER TABLE hb_cards ADD COLUMN IF NOT EXISTS id_digest BYTEA;
 ALTER TABLE hb_cards ADD COLUMN IF NOT EXISTS conflict TEXT;
 
+-- Each counter's own registration of the card, as the same digests: the home's are the card's
+-- (above), the others' are what `conflict` is recomputed from whenever a counter registers or
+-- edits the card — so a conflict is settled by the push of the registration that ends it (a
+-- counter correcting its version, or moving its person to a new card), never by hand here.
+-- Null on shares written before they existed.
+ALTER TABLE hb_shares ADD COLUMN IF NOT EXISTS person BYTEA;
+ALTER TABLE hb_shares ADD COLUMN IF NOT EXISTS phone_digest BYTEA;
+ALTER TABLE hb_shares ADD COLUMN IF NOT EXISTS id_digest BYTEA;
+
 -- The position each share last changed at: a push stamps the shares it changes (every card it
 -- touches has one of this counter's), and the card's own row only when its directory fields or
 -- pool change, so a deposit writes one narrow row, not the card's. A card changed after a

@@ -59,6 +59,7 @@ fn debtor(bank: &Bank, op: &Op) -> Result<Option<CardNo>, BankError> {
         Op::Transfer(t) => Some(t.from.clone()),
         Op::Donate(d) => Some(d.card.clone()),
         Op::Reverse(r) => bank.reversal_debtor(r.target)?,
+        Op::MoveToNewCard(m) => Some(m.card.clone()),
         _ => None,
     })
 }
@@ -74,6 +75,9 @@ fn minutes(bank: &Bank, op: &Op) -> Option<u64> {
         }
         Op::Transfer(t) => Some(u64::from(t.minutes.get())),
         Op::Donate(d) => Some(u64::from(d.minutes.get())),
+        // Everything recorded here for the card's person: what this counter holds, and back
+        // from the pool what it handed over.
+        Op::MoveToNewCard(m) => bank.hours_recorded_here(&m.card).ok(),
         _ => None,
     }
 }
@@ -142,6 +146,11 @@ pub fn execute(
     }
     if bank.city_catch_up()?.is_some() {
         return Err(SpendError::Behind);
+    }
+    // Refused before any grant is asked for: a grant for an operation the ledger then refuses
+    // would sit at this counter unspent.
+    if let Some(card) = op.spends_from_a_person() {
+        bank.refuse_in_conflict(card)?;
     }
     let commit = |grant: Option<&CityGrant>| {
         bank.execute(who, op, Mode::Commit(Commit { op_id, grant, day_elsewhere: 0 }))

@@ -235,7 +235,16 @@ impl ServiceSync {
         // The service holds nothing of this counter's chain this store lacks: spending is safe.
         bank.caught_up_with_city().map_err(PushError::Bank)?;
         // Need to know: the city's directory and balances, never other counters' events.
-        let (cards, listed) = client.take_cards(bank, position, cards, &mut self.progress)?;
+        let (mut cards, mut listed) = client.take_cards(bank, position, cards, &mut self.progress)?;
+        // The directory was asked for before the push: a push that registered or edited a card
+        // may have put that card in conflict, or settled it — the counter that did it hears
+        // now, not a round later (a round that registered nobody asks nothing more).
+        if bank.registered_between(pushed.from, pushed.to).map_err(PushError::Bank)? {
+            let (after, _) = bank.city_position().map_err(PushError::Bank)?;
+            let again = client.cards(after).map_err(SyncError::Service)?;
+            let (more, renamed) = client.take_cards(bank, after, again, &mut self.progress)?;
+            (cards, listed) = (cards + more, listed + renamed);
+        }
         bank.mark_city_pulled().map_err(PushError::Bank)?;
         // A store that pulled other counters' events before the directory gives them up now.
         let dropped = bank.drop_city_copy(&crate::domain::Actor::Sync).map_err(PushError::Bank)?;

@@ -209,6 +209,9 @@ pub mod refusal {
     pub const UNAVAILABLE: &str = "unavailable";
     /// The card's pool holds less than the grant asked (`pool` says how much).
     pub const SHORT: &str = "short";
+    /// The card is in conflict and the grant asked more than this counter handed to its pool
+    /// itself (`pool` says how much that is).
+    pub const IN_CONFLICT: &str = "in_conflict";
 }
 
 /// `GET /v1/counters`: the city's key, and every counter of the city with its enrolled key

@@ -7,6 +7,7 @@ use clap::Subcommand;
 use super::settings::{city_url, city_url_if_any, sync_config};
 use super::{CliResult, Failure, exit};
 use crate::city::{CityError, PullError, PushError, Server, SyncError};
+use crate::domain::CardNo;
 
 /// `hourbank sync`: push this counter's new events to the city server, then pull every other
 /// counter's.
@@ -222,6 +223,25 @@ pub enum CityCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Settle a card registered as different people, for this counter's side (admins; online:
+    /// the other counter's registration is read from the city service). Either this counter's
+    /// record becomes the other counter's person (--take-other), or this counter's person moves
+    /// to a new card with every hour recorded for them here (--new-card). The city clears the
+    /// conflict at this counter's next sync.
+    #[command(group(clap::ArgGroup::new("how").required(true).args(["take_other", "new_card"])))]
+    Settle {
+        /// The card in conflict
+        card: String,
+        /// This counter had the person wrong: take the other counter's registration
+        #[arg(long)]
+        take_other: bool,
+        /// Move this counter's person to this new card, with their hours
+        #[arg(long)]
+        new_card: Option<String>,
+        /// The city service [default: $HOURBANK_CITY_URL, else `[sync] url` in the settings file]
+        #[arg(long, env = "HOURBANK_CITY_URL")]
+        url: Option<String>,
+    },
 }
 
 impl From<crate::city::ClientError> for Failure {
@@ -255,6 +275,13 @@ impl From<CityError> for Failure {
 pub fn run(store: Option<std::path::PathBuf>, cmd: CityCmd) -> CliResult {
     match cmd {
         CityCmd::Conflicts { url, json } => super::city_people::conflicts(store, url, json)?,
+        CityCmd::Settle { card, take_other, new_card, url } => {
+            let how = match new_card {
+                Some(new_card) if !take_other => Some(CardNo::parse(&new_card)?),
+                _ => None,
+            };
+            super::city_people::settle(store, &card, how, city_url(url)?)?
+        }
         CityCmd::Volunteer { card, staff, url, json } => {
             super::city_people::show(store, &card, &staff, city_url(url)?, json)?
         }

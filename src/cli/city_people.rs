@@ -171,3 +171,68 @@ pub(super) fn conflicts(store: Option<std::path::PathBuf>, url: Option<String>, 
     }
     Ok(())
 }
+
+/// `city settle CARD`: this counter's side of a card in conflict, settled by an admin — its
+/// person moved to `new_card` with their hours, or (without) its record made the other
+/// counter's person. The other counter's version is read from the city service.
+pub(super) fn settle(
+    store: Option<std::path::PathBuf>,
+    card: &str,
+    new_card: Option<CardNo>,
+    url: String,
+) -> CliResult {
+    let card = CardNo::parse(card)?;
+    let bank = super::open_bank(store)?;
+    let own = bank.counter_code()?.map(|c| c.to_string()).unwrap_or_default();
+    let Some(conflict) = bank.card_conflict(&card)? else {
+        return Err(crate::bank::BankError::Rule(crate::domain::Rule::NotInConflict(card.to_string())).into());
+    };
+    let theirs = conflict.other_side(&own).to_string();
+    let client = crate::city::CityClient::new(&url, &bank)?;
+    let other = client
+        .conflicts()?
+        .into_iter()
+        .find(|c| c.card == card.as_str())
+        .and_then(|c| c.other_person(&theirs))
+        .ok_or_else(|| Failure {
+            code: exit::REFUSED,
+            message: format!(
+                "the city service lists no registration of card {card} by {theirs} in conflict: sync, then try again"
+            ),
+        })?;
+    match new_card {
+        Some(new_card) => {
+            let op = crate::bank::Op::MoveToNewCard(crate::bank::CardMove {
+                card: card.clone(),
+                new_card: new_card.clone(),
+                other: other.clone(),
+            });
+            let link = crate::city::CityLink::Url(&url);
+            let done = crate::city::execute(&bank, link, &crate::bank::cli_actor(), None, &op)?;
+            let moved: u64 = done
+                .events
+                .iter()
+                .filter_map(|e| match e.kind() {
+                    crate::domain::EventKind::Transferred { minutes, .. } => Some(u64::from(minutes.get())),
+                    _ => None,
+                })
+                .sum();
+            say!(
+                "settled: this counter's person moved to card {new_card} with {}h (entry #{}); card {card} here is now {} of {theirs}",
+                crate::domain::format_hours(moved),
+                done.first_seq(),
+                other.name
+            );
+        }
+        None => {
+            let e = bank.take_other_registration(&crate::bank::cli_actor(), &card, &other)?;
+            say!(
+                "settled: card {card} here is now {} as {theirs} registered them (entry #{})",
+                other.name,
+                e.seq()
+            );
+        }
+    }
+    say!("the city clears the conflict at this counter's next sync");
+    Ok(())
+}

@@ -43,6 +43,12 @@ pub enum Rule {
         "card {card} was registered with different details at counters {counters}; an admin settles it first"
     )]
     RegistrationConflict { card: String, counters: String },
+    #[error(
+        "card {card} is registered as different people at counters {counters}: nothing is spent or transferred from it until an admin settles it"
+    )]
+    CardInConflict { card: String, counters: String },
+    #[error("card {0} is not registered as different people: there is nothing to settle")]
+    NotInConflict(String),
     #[error("only an admin may {0}")]
     AdminOnly(&'static str),
     #[error("balance {balance} is less than the {needed} needed")]

@@ -60,6 +60,9 @@ impl Text {
                 fill(self.err_city_offline, &[&h(city), &h(share), &h(needed)])
             }
             S::NoCity { share, needed, .. } => fill(self.err_city_none, &[&h(share), &h(needed)]),
+            S::Grant(crate::city::GrantError::InConflict { own, asked, .. }) => {
+                fill(self.err_grant_in_conflict, &[&h(own), &h(asked)])
+            }
             S::Grant(g) => g.to_string(),
             S::Behind => self.err_city_behind.into(),
         }
@@ -89,6 +92,8 @@ impl Text {
             Rule::RegistrationConflict { card, counters } => {
                 fill(self.err_registration_conflict, &[card, counters])
             }
+            Rule::CardInConflict { card, counters } => fill(self.err_card_in_conflict, &[card, counters]),
+            Rule::NotInConflict(card) => fill(self.err_not_in_conflict, &[card]),
             Rule::AdminOnly(_) => self.err_admin_only.into(),
             Rule::NotPermitted(_) => self.err_not_permitted.into(),
             Rule::InsufficientBalance { balance, needed } => {

@@ -359,6 +359,9 @@ pub struct Text {
     pub err_counter_code: &'static str,
     pub err_counter_code_set: &'static str,
     pub err_registration_conflict: &'static str,
+    pub err_card_in_conflict: &'static str,
+    pub err_not_in_conflict: &'static str,
+    pub err_grant_in_conflict: &'static str,
     /// Under a volunteer's balance once the counter syncs: the city balance and when it was
     /// last pulled ({} hours, {} time).
     pub city_balance_as_of: &'static str,

@@ -191,6 +191,7 @@ pub async fn grant(
                     pool,
                     format!("the city pool of card {card} holds {pool} minutes, less than the {asked} asked"),
                 )),
+                Err(e @ GrantError::InConflict { own, .. }) => Err(ApiError::in_conflict(own, e.to_string())),
                 Err(e @ GrantError::Mismatch(_)) => Err(ApiError::refused(e.to_string())),
                 Err(GrantError::City(e)) => Err(e.into()),
                 Err(GrantError::Service(e)) => Err(ApiError::unavailable(e.to_string())),

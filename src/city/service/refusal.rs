@@ -43,6 +43,12 @@ impl ApiError {
         e.refusal.pool = Some(pool);
         e
     }
+    /// The card is in conflict: what the asking counter may take back goes with it.
+    pub(super) fn in_conflict(own: u64, message: String) -> ApiError {
+        let mut e = ApiError::new(StatusCode::CONFLICT, refusal::IN_CONFLICT, message);
+        e.refusal.pool = Some(own);
+        e
+    }
     pub(super) fn stale(head: u64, hash: Vec<u8>, message: String) -> ApiError {
         let mut e = ApiError::new(StatusCode::CONFLICT, refusal::STALE, message);
         e.refusal.head = Some(Head { seq: head, hash });
