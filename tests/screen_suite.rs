@@ -11,6 +11,7 @@ mod kiosk;
 mod secrets;
 mod tui_city;
 mod tui_city_figures;
+mod tui_conflict;
 mod tui_flows;
 mod tui_form_errors;
 mod tui_render;

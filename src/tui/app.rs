@@ -45,6 +45,8 @@ pub enum Msg {
     Synced(crate::city::SyncStatus),
     /// The city service's answer about a card (`Effect::AskCity`).
     CityRecord(crate::domain::CardNo, Result<crate::city::wire::VolunteerDetails, String>),
+    /// The city service's cards in conflict (`Effect::AskConflicts`), or why not, in words.
+    Conflicts(Result<Vec<crate::city::wire::Conflict>, String>),
     /// Commit number `ticket` (`Effect::CityCommit`) is done, or refused in words.
     CityCommitted(u64, Result<crate::bank::Committed, String>),
 }
@@ -65,6 +67,10 @@ pub enum Effect {
         url: String,
         card: crate::domain::CardNo,
         staff: crate::domain::StaffId,
+    },
+    /// Ask the city service at `url` for its cards in conflict; answer with `Msg::Conflicts`.
+    AskConflicts {
+        url: String,
     },
     /// Commit `work` by `actor` with the city service at `url` (it may wait on the network);
     /// answer with `Msg::CityCommitted(ticket, …)`.
@@ -302,6 +308,12 @@ impl App {
                 }
                 Vec::new()
             }
+            Msg::Conflicts(answer) => {
+                if let (Screen::Conflicts(screen), Some(bank)) = (&mut self.screen, &self.bank) {
+                    screen.listed(bank, answer);
+                }
+                Vec::new()
+            }
             Msg::Printed(result) => {
                 let t = self.text();
                 self.status = match result {
@@ -477,8 +489,16 @@ impl App {
             Step::Push(_) | Step::Back | Step::Replace(_) | Step::Home => {
                 let mut cx = staff_cx!(self, bank, session);
                 router::navigate(step, &mut self.screen, &mut self.below, &mut cx);
-                Vec::new()
+                // The conflicts screen opens asking the city for its list.
+                match &self.screen {
+                    Screen::Conflicts(c) if c.waits_for_list() => self.take_step(Step::AskConflicts, bank),
+                    _ => Vec::new(),
+                }
             }
+            Step::AskConflicts => match self.config.sync.city_url() {
+                Some(url) => vec![Effect::AskConflicts { url }],
+                None => Vec::new(),
+            },
             Step::CityCommit(work) => {
                 self.tickets += 1;
                 let ticket = self.tickets;

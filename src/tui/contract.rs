@@ -62,6 +62,9 @@ pub enum Step {
     Print(String),
     /// Ask the city service for its record of this card (answered off the UI thread).
     AskCity(crate::domain::CardNo),
+    /// Ask the city service for its cards in conflict (answered off the UI thread, to the
+    /// conflicts screen if it is still in front).
+    AskConflicts,
     /// Commit this with the city (off the UI thread); the screen shows it is asking and is
     /// given the result (`Screen::city_committed`) if it still is.
     CityCommit(crate::bank::Op),
@@ -107,4 +110,6 @@ pub enum Route {
     Review,
     Reports,
     Admin,
+    /// Cards registered as different people, as the city service lists them (admins).
+    Conflicts,
 }

@@ -36,6 +36,8 @@ pub enum Scope {
     AdminStaff,
     AdminRules,
     AdminCounter,
+    /// Cards registered as different people (Admin → `k`).
+    Conflicts,
     Help,
 }
 
@@ -117,6 +119,14 @@ pub enum Action {
     /// The city's record of a volunteer (registrations and history at every counter), online.
     CityRecord,
     Expire,
+    /// Cards registered as different people, from the admin screen.
+    Conflicts,
+    /// Settle a conflict by taking the other counter's registration.
+    TakeOther,
+    /// Settle a conflict by moving this counter's person to a new card.
+    MoveToNewCard,
+    /// Ask the city service again.
+    Refresh,
 }
 
 /// One binding. `hint` marks the few shown in the footer; all appear in the help overlay.
@@ -195,6 +205,14 @@ pub const KEYMAP: &[Binding] = &[
     key(S::AdminRules, K::Char('e'), A::Edit, true),
     key(S::AdminRules, K::Char('x'), A::Expire, true),
     key(S::AdminCounter, K::Char('e'), A::Edit, true),
+    key(S::Admin, K::Char('k'), A::Conflicts, true),
+    key(S::Conflicts, K::Char('o'), A::TakeOther, true),
+    key(S::Conflicts, K::Char('n'), A::MoveToNewCard, true),
+    key(S::Conflicts, K::Char('r'), A::Refresh, true),
+    key(S::Conflicts, K::Enter, A::Submit, false),
+    key(S::Conflicts, K::Up, A::Up, false),
+    key(S::Conflicts, K::Down, A::Down, false),
+    key(S::Conflicts, K::Esc, A::Back, true),
     key(S::Reports, K::Tab, A::NextTab, true),
     key(S::Reports, K::Left, A::Earlier, true),
     key(S::Reports, K::Right, A::Later, true),
@@ -380,6 +398,10 @@ pub fn action_label(t: &Text, a: Action) -> &'static str {
         A::Unlock => t.act_unlock,
         A::Certificate => t.act_certificate,
         A::CityRecord => t.act_city_record,
+        A::Conflicts => t.act_conflicts,
+        A::TakeOther => t.act_take_other,
+        A::MoveToNewCard => t.act_move_new_card,
+        A::Refresh => t.act_refresh,
         A::Expire => t.act_expire,
         A::Earlier => t.act_earlier,
         A::Later => t.act_later,

@@ -22,6 +22,8 @@ pub struct Row {
     pub name: String,
     pub community: String,
     pub balance: u64,
+    /// The card is registered as different people (the balance is this counter's person's).
+    pub conflict: bool,
 }
 
 pub struct Find {
@@ -76,9 +78,11 @@ impl Find {
             {
                 continue;
             }
-            let balance = match city {
-                true => bank.city_balance(&v.volunteer.card).map_or(v.account.balance(), |b| b.total()),
-                false => v.account.balance(),
+            let (balance, conflict) = match city {
+                true => bank
+                    .city_balance(&v.volunteer.card)
+                    .map_or((v.account.balance(), false), |b| (b.total(), b.conflict.is_some())),
+                false => (v.account.balance(), false),
             };
             self.rows.push(Row {
                 id: v.id,
@@ -86,6 +90,7 @@ impl Find {
                 name: v.volunteer.name.to_string(),
                 community: v.volunteer.community.clone(),
                 balance,
+                conflict,
             });
         }
     }
@@ -183,20 +188,24 @@ impl Find {
             ""
         };
         put(buf, area, x + 2, area.y + 4, hint, theme.accent);
-        // Card 10, name 14, balance 12, community takes the rest.
+        // Card 10, name 14, balance 14 (room for a card in conflict's mark), community takes
+        // the rest.
         let columns = [
             ListColumn::fixed(t.col_card, 10),
             ListColumn::fixed(t.col_name, 14),
             ListColumn::fill(t.col_community, 1),
-            ListColumn::fixed(t.col_balance, 12).right(),
+            ListColumn::fixed(t.col_balance, 14).right(),
         ];
         let header_y = area.y + 6;
         let list = Rect { x, y: header_y, width: w, height: area.bottom().saturating_sub(header_y) };
         let room = usize::from(list.height.saturating_sub(1));
         let start = self.selected.saturating_sub(room.saturating_sub(1));
         let rows = self.rows.iter().enumerate().skip(start).take(room).map(|(i, row)| {
-            let cells =
-                vec![row.card.clone(), row.name.clone(), row.community.clone(), format_hours(row.balance)];
+            let balance = match row.conflict {
+                true => format!("{} {}", t.conflict_mark, format_hours(row.balance)),
+                false => format_hours(row.balance),
+            };
+            let cells = vec![row.card.clone(), row.name.clone(), row.community.clone(), balance];
             (cells, theme.row(i == self.selected))
         });
         table(buf, list, &columns, Some(theme.muted), rows);

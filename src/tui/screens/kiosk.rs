@@ -421,7 +421,8 @@ impl Kiosk {
         } else if let Some((text, error)) = &self.message {
             put(buf, area, x, area.y + 7, text, if *error { theme.danger } else { theme.accent });
         } else if let Some(city) = &self.city {
-            put(buf, area, x, area.y + 7, &super::page_words::city_line(t, city, vx.city), theme.accent);
+            let style = super::page_words::city_line_style(theme, city);
+            put(buf, area, x, area.y + 7, &super::page_words::city_line(t, city, vx.city), style);
         }
         let below = area.height.saturating_sub(8);
         let rewards_rows = (self.affordable.len() as u16 + 1).clamp(2, below / 2);

@@ -6,6 +6,7 @@ pub mod batch;
 pub mod certificate;
 pub mod city_record;
 pub mod confirm;
+pub mod conflicts;
 pub mod entry;
 pub mod find;
 pub mod help;
@@ -68,6 +69,7 @@ pub enum Screen {
     Reports(reports::Reports),
     Admin(admin::Admin),
     Certificate(certificate::CertificatePage),
+    Conflicts(conflicts::Conflicts),
 }
 
 impl Screen {
@@ -88,6 +90,7 @@ impl Screen {
             Screen::Reports(_) => Scope::Reports,
             Screen::Admin(a) => a.scope(),
             Screen::Certificate(_) => Scope::Receipt,
+            Screen::Conflicts(c) => c.scope(),
         }
     }
 
@@ -115,6 +118,7 @@ impl Screen {
             Screen::Reports(s) => s.on_key(key, cx),
             Screen::Admin(s) => s.on_key(key, cx),
             Screen::Certificate(s) => s.on_key(key, cx),
+            Screen::Conflicts(s) => s.on_key(key, cx),
             Screen::Setup(_)
             | Screen::Lock(_)
             | Screen::Login(_)
@@ -150,6 +154,7 @@ impl Screen {
             Screen::Pool(s) => s.is_asking(),
             Screen::Volunteer(s) => s.is_asking(),
             Screen::Kiosk(s) => s.is_asking(),
+            Screen::Conflicts(s) => s.is_asking(),
             _ => false,
         }
     }
@@ -162,6 +167,7 @@ impl Screen {
             Screen::Transfer(s) => s.finish(cx, result),
             Screen::Pool(s) => s.finish(cx, result),
             Screen::Volunteer(s) => s.finish_reversal(cx, result),
+            Screen::Conflicts(s) => s.finish(cx, result),
             _ => Step::Stay,
         }
     }
@@ -186,6 +192,7 @@ impl Screen {
             Screen::Reports(s) => s.render(area, buf, vx),
             Screen::Admin(s) => s.render(area, buf, vx),
             Screen::Certificate(s) => s.render(area, buf, vx),
+            Screen::Conflicts(s) => s.render(area, buf, vx),
         }
     }
 
@@ -210,6 +217,7 @@ impl Screen {
             Screen::Reports(_) => "reports",
             Screen::Admin(_) => "admin",
             Screen::Certificate(_) => "certificate",
+            Screen::Conflicts(_) => "conflicts",
         }
     }
 }

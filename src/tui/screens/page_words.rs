@@ -16,6 +16,11 @@ pub fn balance(bank: &Bank, v: &VolunteerView) -> u64 {
 /// The city balance, what of it can be spent here now (all of it online but what other
 /// counters hold; this counter's share offline), and how fresh it is: under the large digits.
 pub fn city_line(t: &Text, city: &CityBalance, link: crate::city::Reach) -> String {
+    // A card of two people: the figures are this counter's person's alone, and that is what
+    // the line says instead of where the rest of a city balance is.
+    if let Some(c) = &city.conflict {
+        return fill(t.city_conflict_line, &[&c.counters()]);
+    }
     let hours = format_hours(city.total());
     match city.as_of {
         Some(at) => {
@@ -32,6 +37,11 @@ pub fn city_line(t: &Text, city: &CityBalance, link: crate::city::Reach) -> Stri
         }
         None => fill(t.city_balance_incomplete, &[&hours]),
     }
+}
+
+/// The city line's colour: a warning for a card in conflict.
+pub fn city_line_style(theme: &crate::tui::theme::Theme, city: &CityBalance) -> ratatui::style::Style {
+    if city.conflict.is_some() { theme.warning } else { theme.accent }
 }
 
 pub fn kind_label(t: &Text, kind: &EventKind) -> &'static str {

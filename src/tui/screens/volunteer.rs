@@ -55,8 +55,8 @@ pub struct VolunteerPage {
 }
 
 use super::page_words::{
-    city_line, hours_shown, in_and_out, kind_label, line_hours, memo_with_service_date, service_by_month,
-    signed_hours,
+    city_line, city_line_style, hours_shown, in_and_out, kind_label, line_hours, memo_with_service_date,
+    service_by_month, signed_hours,
 };
 
 impl VolunteerPage {
@@ -385,7 +385,7 @@ impl VolunteerPage {
             theme.balance,
         );
         if let Some(city) = &self.city {
-            put(buf, area, x, area.y + 7, &city_line(t, city, vx.city), theme.accent);
+            put(buf, area, x, area.y + 7, &city_line(t, city, vx.city), city_line_style(theme, city));
         }
         let dx = x + 46;
         let stars = star_level(hours.earned);

@@ -14,7 +14,7 @@ use crate::bank::{Bank, BankError, RewardView};
 use crate::domain::{Activity, ActivityId, Name, Role, Rules, Settings, Staff, StaffId, format_hours};
 use crate::i18n::fill;
 use crate::tui::config::Config;
-use crate::tui::contract::{Cx, Status, Step, Vx};
+use crate::tui::contract::{Cx, Route, Status, Step, Vx};
 use crate::tui::keymap::{self, Action, Scope};
 use crate::tui::widgets::{Form, centered, pad, pad_left, popup, put, title_bar, width};
 
@@ -147,6 +147,7 @@ impl Admin {
         let staff = self.staff.get(self.selected).map(|s| s.id.clone());
         let op = match (keymap::action(self.tab.scope(), key), self.tab) {
             (Some(Action::Back), _) => return Step::Home,
+            (Some(Action::Conflicts), _) => return Step::Push(Route::Conflicts),
             (Some(Action::NextTab), _) => {
                 self.tab = match self.tab {
                     Tab::Rewards => Tab::Activities,
