@@ -14,6 +14,7 @@ mod relay;
 
 mod city_attacks;
 mod city_cards;
+mod city_certificate;
 mod city_conflict;
 mod city_details;
 mod city_escrow;

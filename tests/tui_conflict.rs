@@ -202,3 +202,54 @@ fn the_conflicts_screen_says_when_the_counter_is_not_in_a_city() {
     assert_eq!(c.screen(), "conflicts");
     assert!(c.render(80, 24).contains("This counter is not in a city"), "{}", c.render(80, 24));
 }
+
+/// Issue 25 (4) at the counter: in a city the certificate page asks the service for the city's
+/// certificate (every counter's service, verifiable at any counter) and shows it; when the
+/// service cannot issue it, this counter's own, saying it counts this counter's hours only.
+#[test]
+fn the_certificate_page_in_a_city_is_the_citys_and_offline_says_it_is_this_counters() {
+    let city = |total: u64| hourbank::city::wire::CityCertificate {
+        code: "JH000001-20260101-20261205-C7-ABCDEFGH".into(),
+        serial: 7,
+        card: "JH000001".into(),
+        name: "陈华佩".into(),
+        from: "2026-01-01".into(),
+        to: "2026-12-05".into(),
+        by_activity: vec![("垃圾分类督导".into(), total)],
+        by_counter: vec![("JH-A-01".into(), total - 870), ("JH-B-01".into(), 870)],
+        total,
+        issued_by: "JH-B-01".into(),
+        issued_at: "2026-12-05T02:00:00Z".into(),
+    };
+    for (answer, shows, hides) in [
+        (
+            Ok(city(2070)),
+            vec!["共计 34.5 小时", "JH-A-01", "C7-ABCDEFGH", "the city (at JH-B-01)"],
+            "只计本柜台",
+        ),
+        (
+            Err("城市服务无法连接".to_string()),
+            vec!["未能向城市服务开具（城市服务无法连接）：此证明只计本柜台记录", "共计 14.5 小时"],
+            "JH-A-01",
+        ),
+    ] {
+        let mut c = counter_with_a_card_of_two_people_in(Lang::Zh, Some("http://127.0.0.1:9"));
+        c.login("S01", "5678");
+        c.typed("JH000001").enter();
+        c.asked.clear();
+        c.typed("c");
+        assert_eq!(c.screen(), "certificate");
+        assert!(
+            matches!(c.asked.as_slice(), [hourbank::tui::app::Effect::AskCertificate { .. }]),
+            "asked off the UI thread: {:?}",
+            c.asked
+        );
+        assert!(c.render(80, 24).contains("正在向城市服务开具全市证明"), "{}", c.render(80, 24));
+        c.app.update(Msg::CityCertificate(answer));
+        let screen = c.render(80, 40);
+        for s in shows {
+            assert!(screen.contains(s), "{s}\n{screen}");
+        }
+        assert!(!screen.contains(hides), "{screen}");
+    }
+}

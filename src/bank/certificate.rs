@@ -26,6 +26,8 @@ pub struct Certificate {
     pub as_of: u64,
     pub as_of_time: Timestamp,
     pub code: String,
+    /// Minutes by counter, for a certificate the city issued (empty for a counter's own).
+    pub by_counter: Vec<(String, u64)>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -119,6 +121,7 @@ impl Bank {
             as_of,
             as_of_time: anchor.body.at,
             code: format!("{card}-{}-{}-{as_of}-{mac}", compact(from), compact(to)),
+            by_counter: Vec::new(),
         })
     }
 

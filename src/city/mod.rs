@@ -6,6 +6,7 @@
 //! a counter and a city report use), pushing a counter's journal and pulling everyone else's
 //! (`hourbank sync`).
 
+mod certificate;
 mod check;
 mod client;
 mod details;
@@ -22,6 +23,7 @@ mod spend;
 mod sync;
 pub mod wire;
 
+pub use certificate::{CityCertificateError, as_certificate, is_city_certificate};
 pub use check::CityCheck;
 pub use client::{CityClient, ClientError, JoinProgress, is_service_url};
 pub use details::DetailsQuery;

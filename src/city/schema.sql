@@ -216,3 +216,23 @@ CREATE TABLE IF NOT EXISTS hb_access (
     what    TEXT        NOT NULL
 );
 CREATE INDEX IF NOT EXISTS hb_access_card ON hb_access (card, at);
+
+-- Service certificates the city issued (`POST /v1/certificates`): what each states, and the
+-- heads it was computed to — each counter's last report row for the card then — so that asked
+-- by its code at any counter the service computes it again from the same rows and says whether
+-- it still holds. `mac` is random: a code is not guessable from its number. The number is the
+-- next after the largest (no sequences: the same SQL runs on CockroachDB); two issues at once
+-- meet at the key, and the later one takes the next. (A certificate's "serial" on its page.)
+CREATE TABLE IF NOT EXISTS hb_certificates (
+    number      BIGINT      PRIMARY KEY CHECK (number > 0),
+    mac         TEXT        NOT NULL,
+    card        TEXT        NOT NULL,
+    served_from DATE        NOT NULL,
+    served_to   DATE        NOT NULL,
+    name        TEXT        NOT NULL,
+    heads       TEXT[]      NOT NULL,
+    head_seqs   BIGINT[]    NOT NULL,
+    total       BIGINT      NOT NULL CHECK (total >= 0),
+    issued_by   TEXT        NOT NULL REFERENCES hb_counters (code),
+    issued_at   TIMESTAMPTZ NOT NULL DEFAULT now()
+);

@@ -415,3 +415,36 @@ pub struct Conflict {
     pub differs: Vec<String>,
     pub versions: Vec<Registration>,
 }
+
+/// `POST /v1/certificates`: a volunteer's service certificate across the city, for the days
+/// `from..=to` (`YYYY-MM-DD`, service dates).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificateRequest {
+    pub card: String,
+    pub from: String,
+    pub to: String,
+}
+
+/// A certificate the city service issued (or, asked by its code, verified again): the service
+/// recorded at every counter for the card, by activity and by counter, as the city's report rows
+/// stood at issue — each counter's rows up to the heads it names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CityCertificate {
+    /// `CARD-FROM-TO-C<serial>-<code>`: what is typed to verify it at any counter.
+    pub code: String,
+    pub serial: u64,
+    pub card: String,
+    /// As the card's home counter registered them.
+    pub name: String,
+    pub from: String,
+    pub to: String,
+    /// Minutes by activity, largest first.
+    pub by_activity: Vec<(String, u64)>,
+    /// Minutes by counter, in code order.
+    pub by_counter: Vec<(String, u64)>,
+    pub total: u64,
+    /// The counter that asked for it.
+    pub issued_by: String,
+    /// RFC 3339.
+    pub issued_at: String,
+}

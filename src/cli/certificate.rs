@@ -40,7 +40,10 @@ pub fn run(store: Option<PathBuf>, cmd: CertificateCmd) -> CliResult {
             let (first, last) = bank.whole_service(&card)?;
             let from = from.as_deref().map(Day::parse).transpose()?.unwrap_or(first);
             let to = to.as_deref().map(Day::parse).transpose()?.unwrap_or(last);
-            let certificate = bank.certificate(&card, from, to)?;
+            let certificate = match super::settings::city_url_if_any()? {
+                Some(url) => city_certificate(&bank, &url, &card, from, to)?,
+                None => bank.certificate(&card, from, to)?,
+            };
             let page = crate::report::certificate_page(&certificate);
             match out.as_deref().map(output::resolve) {
                 None => output::with_stdout(|o| o.write_all(page.as_bytes()))
@@ -59,6 +62,33 @@ pub fn run(store: Option<PathBuf>, cmd: CertificateCmd) -> CliResult {
             }
             Ok(())
         }
+        CertificateCmd::Verify { code } if crate::city::is_city_certificate(&code) => {
+            let Some(url) = super::settings::city_url_if_any()? else {
+                return Err(Failure::refused(
+                    "a certificate the city issued (its serial starts with C) is verified by the city service: this counter has none set ([sync] url, $HOURBANK_CITY_URL)",
+                ));
+            };
+            let client = crate::city::CityClient::new(&url, &bank)?;
+            match client.verify_certificate(&code) {
+                Ok(c) => {
+                    say!(
+                        "valid: {} {} served {} h from {} to {} at every counter of the city (certificate C{}, issued at {})",
+                        c.name,
+                        c.card,
+                        format_hours(c.total),
+                        c.from,
+                        c.to,
+                        c.serial,
+                        c.issued_by
+                    );
+                    Ok(())
+                }
+                Err(crate::city::ClientError::Refused(r)) => {
+                    Err(Failure::refused(format!("NOT valid: {}", r.message)))
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
         CertificateCmd::Verify { code } => match bank.verify_certificate(&code) {
             Ok(c) => {
                 say!(
@@ -76,5 +106,29 @@ pub fn run(store: Option<PathBuf>, cmd: CertificateCmd) -> CliResult {
             Err(CertificateError::Bank(e)) => Err(e.into()),
             Err(e) => Err(Failure::refused(format!("NOT valid: {e}"))),
         },
+    }
+}
+
+/// The certificate the city issues for `card`: every counter's service. Offline it is this
+/// counter's own, and says so — it certifies only what was recorded here.
+fn city_certificate(
+    bank: &crate::bank::Bank,
+    url: &str,
+    card: &crate::domain::CardNo,
+    from: Day,
+    to: Day,
+) -> Result<crate::bank::Certificate, Failure> {
+    let asked = crate::city::CityClient::new(url, bank).and_then(|c| c.issue_certificate(card, from, to));
+    match asked {
+        Ok(c) => crate::city::as_certificate(&c).ok_or_else(|| {
+            Failure::refused(format!("the city service's certificate does not read as one: {c:?}"))
+        }),
+        Err(crate::city::ClientError::Connect(e)) => {
+            output::note(format_args!(
+                "the city service cannot be reached ({e}): this certificate counts the hours recorded at this counter only"
+            ));
+            Ok(bank.certificate(card, from, to)?)
+        }
+        Err(e) => Err(e.into()),
     }
 }

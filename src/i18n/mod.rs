@@ -383,6 +383,9 @@ pub struct Text {
     /// The same when the last pull did not reach every counter ({} hours).
     pub city_balance_incomplete: &'static str,
     pub city_conflict_line: &'static str,
+    pub certificate_city_asking: &'static str,
+    pub certificate_city_offline: &'static str,
+    pub certificate_city_unreadable: &'static str,
     pub conflicts_title: &'static str,
     pub conflicts_asking: &'static str,
     pub conflicts_none: &'static str,

@@ -22,9 +22,24 @@ pub fn certificate_page(c: &Certificate) -> String {
         let _ = writeln!(s, "{} {}", pad(name, 44), pad_left(&format_hours(*minutes), 10));
     }
     let _ = writeln!(s, "{} {}", pad("合计 / Total", 44), pad_left(&format_hours(c.total), 10));
+    // Issued by the city: every counter's part, so a reader sees where the hours were served.
+    if !c.by_counter.is_empty() {
+        let _ = writeln!(s, "全市各服务点 / At each counter of the city:");
+        for (counter, minutes) in &c.by_counter {
+            let _ = writeln!(s, "  {} {}", pad(counter, 42), pad_left(&format_hours(*minutes), 10));
+        }
+    }
     let _ = writeln!(s);
     let issued = c.as_of_time.datetime().with_timezone(&chrono::Local).format("%Y-%m-%d");
-    let _ = writeln!(s, "出具单位 / Issued by: {}", c.counter);
+    match c.by_counter.is_empty() {
+        true => {
+            let _ = writeln!(s, "出具单位 / Issued by: {}", c.counter);
+        }
+        // The city issued it, at this counter's request: verifiable at any counter of the city.
+        false => {
+            let _ = writeln!(s, "出具单位 / Issued by: 全市志愿服务银行 / the city (at {})", c.counter);
+        }
+    }
     let _ = writeln!(s, "出具日期 / Date: {issued}    编号 / Serial: {}", c.as_of);
     let _ = writeln!(s, "验证码 / Verification code:");
     let _ = writeln!(s, "  {}", c.code);

@@ -45,6 +45,8 @@ pub enum Msg {
     Synced(crate::city::SyncStatus),
     /// The city service's answer about a card (`Effect::AskCity`).
     CityRecord(crate::domain::CardNo, Result<crate::city::wire::VolunteerDetails, String>),
+    /// The certificate the city service issued (`Effect::AskCertificate`), or why not, in words.
+    CityCertificate(Result<crate::city::wire::CityCertificate, String>),
     /// The city service's cards in conflict (`Effect::AskConflicts`), or why not, in words.
     Conflicts(Result<Vec<crate::city::wire::Conflict>, String>),
     /// Commit number `ticket` (`Effect::CityCommit`) is done, or refused in words.
@@ -67,6 +69,14 @@ pub enum Effect {
         url: String,
         card: crate::domain::CardNo,
         staff: crate::domain::StaffId,
+    },
+    /// Ask the city service at `url` to issue `card`'s certificate for `from..=to`; answer with
+    /// `Msg::CityCertificate`.
+    AskCertificate {
+        url: String,
+        card: crate::domain::CardNo,
+        from: crate::domain::Day,
+        to: crate::domain::Day,
     },
     /// Ask the city service at `url` for its cards in conflict; answer with `Msg::Conflicts`.
     AskConflicts {
@@ -308,6 +318,12 @@ impl App {
                 }
                 Vec::new()
             }
+            Msg::CityCertificate(answer) => {
+                if let Screen::Certificate(page) = &mut self.screen {
+                    page.city_answered(answer, self.lang.text());
+                }
+                Vec::new()
+            }
             Msg::Conflicts(answer) => {
                 if let (Screen::Conflicts(screen), Some(bank)) = (&mut self.screen, &self.bank) {
                     screen.listed(bank, answer);
@@ -489,12 +505,20 @@ impl App {
             Step::Push(_) | Step::Back | Step::Replace(_) | Step::Home => {
                 let mut cx = staff_cx!(self, bank, session);
                 router::navigate(step, &mut self.screen, &mut self.below, &mut cx);
-                // The conflicts screen opens asking the city for its list.
+                // Screens that open asking the city: the conflicts list, a city certificate.
                 match &self.screen {
                     Screen::Conflicts(c) if c.waits_for_list() => self.take_step(Step::AskConflicts, bank),
+                    Screen::Certificate(page) => match page.city_request().cloned() {
+                        Some((card, from, to)) => self.take_step(Step::AskCertificate(card, from, to), bank),
+                        None => Vec::new(),
+                    },
                     _ => Vec::new(),
                 }
             }
+            Step::AskCertificate(card, from, to) => match self.config.sync.city_url() {
+                Some(url) => vec![Effect::AskCertificate { url, card, from, to }],
+                None => Vec::new(),
+            },
             Step::AskConflicts => match self.config.sync.city_url() {
                 Some(url) => vec![Effect::AskConflicts { url }],
                 None => Vec::new(),

@@ -65,6 +65,9 @@ pub enum Step {
     /// Ask the city service for its cards in conflict (answered off the UI thread, to the
     /// conflicts screen if it is still in front).
     AskConflicts,
+    /// Ask the city service to issue a card's certificate for these days (answered off the UI
+    /// thread, to the certificate page if it is still in front).
+    AskCertificate(crate::domain::CardNo, crate::domain::Day, crate::domain::Day),
     /// Commit this with the city (off the UI thread); the screen shows it is asking and is
     /// given the result (`Screen::city_committed`) if it still is.
     CityCommit(crate::bank::Op),

@@ -146,6 +146,17 @@ fn run_effects(app: &App, effects: Vec<Effect>, tx: &mpsc::Sender<Msg>) {
                     let _ = tx.send(Msg::CityRecord(card, answer));
                 });
             }
+            Effect::AskCertificate { url, card, from, to } => {
+                let Some(bank) = app.bank() else { continue };
+                let tx = tx.clone();
+                let lang = app.lang;
+                std::thread::spawn(move || {
+                    let answer = crate::city::CityClient::new(&url, &bank)
+                        .and_then(|client| client.issue_certificate(&card, from, to))
+                        .map_err(|e| screens::city_record::failure_words(lang.text(), &e));
+                    let _ = tx.send(Msg::CityCertificate(answer));
+                });
+            }
             Effect::AskConflicts { url } => {
                 let Some(bank) = app.bank() else { continue };
                 let tx = tx.clone();

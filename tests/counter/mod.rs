@@ -200,7 +200,9 @@ impl Counter {
                 }
                 Effect::Print { command, text } => self.printed.push((command, text)),
                 // Answered by the test (`Msg::CityRecord`), as the service would.
-                asked @ (Effect::AskCity { .. } | Effect::AskConflicts { .. }) => self.asked.push(asked),
+                asked @ (Effect::AskCity { .. }
+                | Effect::AskConflicts { .. }
+                | Effect::AskCertificate { .. }) => self.asked.push(asked),
                 held @ Effect::CityCommit { .. } if self.hold_commits => self.asked.push(held),
                 Effect::CityCommit { ticket, url, actor, work } => {
                     let link = hourbank::city::CityLink::Url(&url);

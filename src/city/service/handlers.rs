@@ -227,6 +227,58 @@ pub async fn day(
     Ok(Json(wire::Granted { minutes: u64::try_from(minutes).unwrap_or(0) }))
 }
 
+/// `POST /v1/certificates`: a volunteer's service certificate across the city, issued at the
+/// calling counter's request and recorded (see `city::certificate`).
+pub async fn issue_certificate(
+    Extract(state): Extract<Arc<State>>,
+    Extension(Counter(code)): Extension<Counter>,
+    body: Bytes,
+) -> Result<Json<wire::CityCertificate>, ApiError> {
+    let request: wire::CertificateRequest = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::bad_request(format!("not a certificate request: {e}")))?;
+    let card = crate::domain::CardNo::parse(&request.card)
+        .map_err(|e| ApiError::bad_request(format!("card: {e}")))?;
+    let day = |s: &str| {
+        crate::domain::Day::parse(s)
+            .map_err(|_| ApiError::bad_request(format!("{s:?} is not a date like 2026-12-05")))
+    };
+    let (from, to) = (day(&request.from)?, day(&request.to)?);
+    if from > to {
+        return Err(ApiError::bad_request(format!("{from} is after {to}")));
+    }
+    let issued = state
+        .blocking(move |_, server| {
+            server.issue_certificate(&code, &card, from, to).map_err(certificate_refusal)
+        })
+        .await?;
+    Ok(Json(issued))
+}
+
+#[derive(serde::Deserialize)]
+pub struct CertificateQuery {
+    code: String,
+}
+
+/// `GET /v1/certificates?code=CODE`: whether the city issued that certificate, and what it
+/// states, computed again from the rows it was issued from.
+pub async fn verify_certificate(
+    Extract(state): Extract<Arc<State>>,
+    Extension(Counter(_)): Extension<Counter>,
+    axum::extract::Query(q): axum::extract::Query<CertificateQuery>,
+) -> Result<Json<wire::CityCertificate>, ApiError> {
+    let verified = state
+        .blocking(move |_, server| server.verify_certificate(&q.code).map_err(certificate_refusal))
+        .await?;
+    Ok(Json(verified))
+}
+
+fn certificate_refusal(e: crate::city::CityCertificateError) -> ApiError {
+    match e {
+        crate::city::CityCertificateError::City(e) => e.into(),
+        other => ApiError::refused(other.to_string()),
+    }
+}
+
 /// `POST /v1/push`: a batch of the calling counter's events, verified at the door.
 pub async fn push(
     Extract(state): Extract<Arc<State>>,

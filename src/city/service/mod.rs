@@ -69,6 +69,7 @@ fn router(state: Arc<State>) -> Router {
         .route("/v1/cards", get(handlers::cards))
         .route("/v1/volunteer", get(handlers::volunteer))
         .route("/v1/conflicts", get(handlers::conflicts))
+        .route("/v1/certificates", get(handlers::verify_certificate).post(handlers::issue_certificate))
         .route("/v1/grant", post(handlers::grant))
         .route("/v1/grants", get(handlers::grants))
         .route("/v1/day", get(handlers::day))

@@ -1,0 +1,108 @@
+//! Certificates in a city (issue 25, item 4), against a real PostgreSQL, the real service and
+//! the real binary: issued at a counter in a city, a certificate states every counter's service
+//! for the card (what every counter calls its earned hours), and its code is verified at any
+//! other counter through the service — which computes it again from the rows it was issued
+//! from, so an altered code or an altered row is refused. Offline a counter issues its own,
+//! and says it counts its own hours.
+
+use crate::city;
+use crate::common;
+use crate::pg;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use city::*;
+use common::*;
+use hourbank::domain::format_hours;
+
+fn with_city(store: &Path, url: &str, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_hourbank"))
+        .arg("--store")
+        .arg(store)
+        .args(args)
+        .env("LC_ALL", "C")
+        .env("HOURBANK_CITY_URL", url)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The verification code printed on a certificate page.
+fn code_of(page: &str) -> String {
+    let mut lines = page.lines().skip_while(|l| !l.starts_with("验证码"));
+    lines.nth(1).unwrap_or_else(|| panic!("{page}")).trim().to_string()
+}
+
+#[test]
+fn a_certificate_issued_in_a_city_states_every_counters_hours_and_verifies_at_any_counter() {
+    let Some(db) = pg::database("city_certificate") else { return };
+    city_init(&db.url);
+    let dir = tempfile::tempdir().unwrap();
+    let a = counter(dir.path(), "JH-A-41", 2); // 陈华佩: 30 + 31 minutes at A
+    let b = bare_counter(dir.path(), "JH-B-41");
+    assert_eq!(sync(&a, &db.url).0, 0);
+    assert_eq!(sync(&b, &db.url).0, 0);
+    hourbank_ok(&b, &["deposit", "--card", "JH000001", "--activity", "垃圾分类督导", "--hours", "1"], "");
+    for s in [&b, &a] {
+        assert_eq!(sync(s, &db.url).0, 0);
+    }
+    let service_a = through_service(&a, &db.url);
+    let service_b = through_service(&b, &db.url);
+
+    // Issued at B: the city's 121 minutes, A's and B's parts, not B's 60 alone.
+    let (code, page, err) = with_city(&b, &service_b, &["certificate", "issue", "JH000001"]);
+    assert_eq!(code, 0, "{err}");
+    let city_total = format_hours(121);
+    assert!(page.contains(&format!("共计 {city_total} 小时")), "{page}");
+    assert!(page.contains("JH-A-41") && page.contains("JH-B-41"), "each counter's part: {page}");
+    assert!(page.contains("the city (at JH-B-41)"), "{page}");
+    // What every counter calls the volunteer's earned hours, city-wide.
+    let shown: serde_json::Value =
+        serde_json::from_str(&hourbank_ok(&a, &["balance", "JH000001", "--json"], "")).unwrap();
+    assert_eq!(shown["earned_minutes"], 121, "{shown}");
+    let certificate = code_of(&page);
+    assert!(certificate.contains("-C"), "{certificate}");
+
+    // Verified at A (it was refused there: "this store has no journal entry …"), typed as a
+    // person types it, and by the service itself.
+    let typed = certificate.to_lowercase().replace('-', " - ");
+    let (code, out, err) = with_city(&a, &service_a, &["certificate", "verify", &typed]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains(&format!("valid: 陈华佩 JH000001 served {city_total} h")), "{out}");
+    let mut server = hourbank::city::Server::connect(&db.url).unwrap();
+    assert_eq!(server.verify_certificate(&certificate).unwrap().total, 121);
+
+    // A code altered by one character is refused; so is the certificate once a row it was
+    // computed from is altered on the server.
+    let mut forged = certificate.clone();
+    let last = forged.pop().unwrap();
+    forged.push(if last == 'A' { 'B' } else { 'A' });
+    let (code, _, err) = with_city(&a, &service_a, &["certificate", "verify", &forged]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("NOT valid: the city issued no certificate with this code"), "{err}");
+    let mut admin = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
+    admin
+        .execute(
+            "UPDATE hb_entries SET minutes = minutes + 600 WHERE counter = 'JH-B-41' AND kind = 'deposit'",
+            &[],
+        )
+        .unwrap();
+    let (code, _, err) = with_city(&a, &service_a, &["certificate", "verify", &certificate]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("no longer give what the certificate states"), "{err}");
+
+    // Offline, a counter's own certificate, saying whose hours it counts.
+    let (code, page, err) = with_city(&b, "http://127.0.0.1:9", &["certificate", "issue", "JH000001"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("counts the hours recorded at this counter only"), "{err}");
+    assert!(page.contains(&format!("共计 {} 小时", format_hours(60))), "{page}");
+    let own = code_of(&page);
+    let (code, out, err) = hourbank(&b, &["certificate", "verify", &own], "");
+    assert_eq!(code, 0, "a counter's own certificate verifies against its journal, offline: {out}{err}");
+}
