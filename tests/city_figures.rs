@@ -105,6 +105,19 @@ fn one_volunteer_at_three_counters_has_one_balance_and_one_earned_everywhere() {
             assert_eq!((shown, shown_earned), (balance, earned), "{code}: {what}");
         }
     }
+    // The city's certificate, issued at any of them, certifies the same earned hours; and the
+    // city's monthly report (all of it served this month) lists the card with them.
+    for store in &stores {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_hourbank"));
+        c.arg("--store").arg(store).args(["certificate", "issue", "JH000001"]);
+        let out = c.env("LC_ALL", "C").env("HOURBANK_CITY_URL", url(&service)).output().unwrap();
+        let page = String::from_utf8_lossy(&out.stdout);
+        let said = format!("共计 {} 小时", hourbank::domain::format_hours(earned));
+        assert!(page.contains(&said), "{said}: {page}{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let report = hourbank_ok(&stores[0], &["city", "report", "monthly", "--url", &db.url], "");
+    let top = format!("1,JH****01,陈*佩,白沙街道,{:.2}", earned as f64 / 60.0);
+    assert!(report.contains(&top), "{top}: the top volunteer is named (it was blank){report}");
     // The service gone: the same figures, as of the last sync.
     drop(service);
     for (store, code) in stores.iter().zip(["A", "B", "C"]) {

@@ -286,7 +286,7 @@ pub fn run(store: Option<std::path::PathBuf>, cmd: CityCmd) -> CliResult {
             super::city_people::show(store, &card, &staff, city_url(url)?, json)?
         }
         CityCmd::Check { url, city_key, json } => check(url, &city_key, json)?,
-        CityCmd::Report { what, url, out, format } => city_report(what, url, out, format)?,
+        CityCmd::Report { what, url, out, format } => city_report(store, what, url, out, format)?,
         CityCmd::Serve { listen, db, city_key, tls_cert, tls_key, cache } => {
             super::city_admin::serve(listen, db, &city_key, tls_cert.zip(tls_key), cache)?
         }
@@ -355,6 +355,7 @@ pub enum CityReport {
 }
 
 fn city_report(
+    store: Option<std::path::PathBuf>,
     what: CityReport,
     url: Option<String>,
     out: Option<std::path::PathBuf>,
@@ -386,6 +387,18 @@ fn city_report(
         }
     };
     let f = server.figures(period, monthly::TOP as i64)?;
+    // The report rows carry no names (the reports' login reads no personal data): the top
+    // volunteers are named from this counter's copy of the city's directory, when it can be
+    // read here (blank otherwise, as before).
+    let bank = super::open_bank(store).ok();
+    let name_of = |card: &str| -> String {
+        let Some(bank) = bank.as_ref() else { return String::new() };
+        let Ok(card) = CardNo::parse(card) else { return String::new() };
+        match bank.find_card(&card) {
+            Ok(v) => v.volunteer.name.to_string(),
+            Err(_) => bank.city_card(&card).ok().flatten().map(|d| d.name.to_string()).unwrap_or_default(),
+        }
+    };
     let flows = |list: &[crate::city::GroupMinutes]| {
         list.iter()
             .map(|x| monthly::BookedMinutes { deposited: x.deposited, redeemed: x.redeemed })
@@ -419,7 +432,7 @@ fn city_report(
                     .iter()
                     .map(|(card, community, minutes)| monthly::TopVolunteer {
                         card: card.clone(),
-                        name: String::new(),
+                        name: name_of(card),
                         community: community.clone(),
                         minutes: *minutes,
                     })
