@@ -84,6 +84,11 @@ fn a_card_of_two_people_is_kept_apart_and_settled_by_moving_one_to_a_new_card() 
     assert_eq!(conflict_at(&a, "JH000001").as_deref(), Some("JH-A-31, JH-B-31"));
     assert_eq!(conflict_at(&b, "JH000001").as_deref(), Some("JH-A-31, JH-B-31"));
     assert_eq!(balance(&a, "JH000001"), 61, "陈华佩's hours at A");
+    let shown: serde_json::Value =
+        serde_json::from_str(&hourbank_ok(&a, &["balance", "JH000001", "--json"], "")).unwrap();
+    assert_eq!(shown["conflict"], "JH-A-31, JH-B-31", "{shown}");
+    let said = hourbank_ok(&a, &["balance", "JH000001"], "");
+    assert!(said.contains("card registered as different people at JH-A-31, JH-B-31"), "{said}");
     assert_eq!(balance(&b, "JH000001"), 120, "陈华's hours at B");
 
     // Nothing is spent from the card, online or not.
@@ -98,6 +103,11 @@ fn a_card_of_two_people_is_kept_apart_and_settled_by_moving_one_to_a_new_card() 
         other => panic!("a grant across the conflict: {other:?}"),
     }
     assert_eq!(server.pool(&card).unwrap(), 181, "nothing taken");
+
+    // Listed for admins in their language (it was English under --lang zh).
+    let (code, out, err) = with_city(&b, &db.url, &["--lang", "zh", "city", "conflicts"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("卡号 JH000001：姓名不一致"), "{out}");
 
     // B's admin settles B's side: 陈华 moves to a new card with every hour recorded for them
     // at B (its pooled 120 come back to B first), and B's record of JH000001 is 陈华佩's.

@@ -93,3 +93,51 @@ fn a_forwarded_command_answers_in_the_clients_language() {
     assert_eq!(code, 1, "{err}");
     assert!(!err.contains("卡号"), "{err}");
 }
+
+/// Issue 25 (low): `certificate verify` spoke English under `--lang zh`, valid or not.
+#[test]
+fn certificate_verify_answers_in_the_persons_language() {
+    let (_d, s) = store();
+    run(&s, "C", &["deposit", "--card", "JH000001", "--activity", "入户宣传", "--hours", "2"]);
+    let (code, page, err) = run(&s, "C", &["certificate", "issue", "JH000001"]);
+    assert_eq!(code, 0, "{err}");
+    let certificate =
+        page.lines().skip_while(|l| !l.starts_with("验证码")).nth(1).unwrap().trim().to_string();
+    let (code, out, err) = run(&s, "C", &["--lang", "zh", "certificate", "verify", &certificate]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("有效：陈华佩 JH000001 于 ") && out.contains("服务 2 小时"), "{out}");
+    let mut forged = certificate.clone();
+    let last = forged.pop().unwrap();
+    forged.push(if last == 'A' { 'B' } else { 'A' });
+    let (code, _, err) = run(&s, "zh_CN.UTF-8", &["certificate", "verify", &forged]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("无效：验证码不符") && !err.contains("NOT valid"), "{err}");
+    // English stays what scripts match.
+    let (_, out, _) = run(&s, "C", &["certificate", "verify", &certificate]);
+    assert!(out.starts_with("valid: 陈华佩 JH000001 served 2 h"), "{out}");
+    // And `balance`'s line for people (it was English under --lang zh).
+    let (_, out, _) = run(&s, "C", &["--lang", "zh", "balance", "JH000001"]);
+    assert_eq!(out.trim(), "JH000001 陈华佩：余额 2 小时 = 获得 2 小时", "{out}");
+    let (_, out, _) = run(&s, "C", &["balance", "JH000001"]);
+    assert_eq!(out.trim(), "JH000001 陈华佩: balance 2h = earned 2h", "{out}");
+}
+
+/// Issue 25 (low): a city service that cannot be reached was said in English under --lang zh.
+#[test]
+fn an_unreachable_city_is_said_in_the_persons_language() {
+    let (_d, s) = store();
+    let (code, _, err) = run(&s, "C", &["code", "set", "JH-A-01"]);
+    assert_eq!(code, 0, "{err}");
+    let out = Command::new(env!("CARGO_BIN_EXE_hourbank"))
+        .arg("--store")
+        .arg(&s)
+        .args(["--lang", "zh", "certificate", "verify", "JH000001-20260101-20261205-C1-ABCDEFGH"])
+        .env("LC_ALL", "C")
+        .env("HOURBANK_CITY_URL", "http://127.0.0.1:9")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("无法连接城市服务"), "{err}");
+}

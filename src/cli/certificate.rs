@@ -71,41 +71,67 @@ pub fn run(store: Option<PathBuf>, cmd: CertificateCmd) -> CliResult {
             let client = crate::city::CityClient::new(&url, &bank)?;
             match client.verify_certificate(&code) {
                 Ok(c) => {
-                    say!(
-                        "valid: {} {} served {} h from {} to {} at every counter of the city (certificate C{}, issued at {})",
-                        c.name,
-                        c.card,
-                        format_hours(c.total),
-                        c.from,
-                        c.to,
-                        c.serial,
-                        c.issued_by
-                    );
+                    let page = crate::city::as_certificate(&c).ok_or_else(|| not_valid(format!("{c:?}")))?;
+                    say!("{}", valid(&page));
                     Ok(())
                 }
-                Err(crate::city::ClientError::Refused(r)) => {
-                    Err(Failure::refused(format!("NOT valid: {}", r.message)))
-                }
+                Err(crate::city::ClientError::Refused(r)) => Err(not_valid(r.message)),
                 Err(e) => Err(e.into()),
             }
         }
         CertificateCmd::Verify { code } => match bank.verify_certificate(&code) {
             Ok(c) => {
-                say!(
-                    "valid: {} {} served {} h from {} to {} (as of entry #{}, counter {})",
-                    c.name,
-                    c.card,
-                    format_hours(c.total),
-                    c.from,
-                    c.to,
-                    c.as_of,
-                    c.counter
-                );
+                say!("{}", valid(&c));
                 Ok(())
             }
             Err(CertificateError::Bank(e)) => Err(e.into()),
-            Err(e) => Err(Failure::refused(format!("NOT valid: {e}"))),
+            Err(e) => Err(not_valid(reason(&e))),
         },
+    }
+}
+
+/// What a verified certificate certifies, in the command's language (English: the words
+/// scripts and the tests match).
+fn valid(c: &crate::bank::Certificate) -> String {
+    let hours = format_hours(c.total);
+    let city = !c.by_counter.is_empty();
+    match (super::lang::words(), city) {
+        (None, false) => format!(
+            "valid: {} {} served {hours} h from {} to {} (as of entry #{}, counter {})",
+            c.name, c.card, c.from, c.to, c.as_of, c.counter
+        ),
+        (None, true) => format!(
+            "valid: {} {} served {hours} h from {} to {} at every counter of the city (certificate C{}, issued at {})",
+            c.name, c.card, c.from, c.to, c.as_of, c.counter
+        ),
+        (Some(t), false) => crate::i18n::fill(
+            t.certificate_valid,
+            &[&c.name, &c.card, &c.from, &c.to, &hours, &c.as_of, &c.counter],
+        ),
+        (Some(t), true) => crate::i18n::fill(
+            t.certificate_valid_city,
+            &[&c.name, &c.card, &c.from, &c.to, &hours, &c.as_of, &c.counter],
+        ),
+    }
+}
+
+/// A certificate refused, saying why.
+fn not_valid(why: String) -> Failure {
+    match super::lang::words() {
+        None => Failure::refused(format!("NOT valid: {why}")),
+        Some(t) => Failure::refused(crate::i18n::fill(t.certificate_not_valid, &[&why])),
+    }
+}
+
+/// Why this counter's journal does not confirm a certificate, in the command's language.
+fn reason(e: &CertificateError) -> String {
+    let Some(t) = super::lang::words() else { return e.to_string() };
+    match e {
+        CertificateError::Malformed(code) => crate::i18n::fill(t.certificate_malformed, &[code]),
+        CertificateError::TooNew(seq) => crate::i18n::fill(t.certificate_too_new, &[seq]),
+        CertificateError::Altered(seq) => crate::i18n::fill(t.certificate_altered, &[seq]),
+        CertificateError::Mismatch => t.certificate_mismatch.to_string(),
+        CertificateError::Bank(b) => t.bank_error(b),
     }
 }
 

@@ -257,7 +257,12 @@ impl From<crate::city::ClientError> for Failure {
             ClientError::Connect(_) => exit::STORE_UNAVAILABLE,
             ClientError::Bank(_) => exit::STORE_UNAVAILABLE,
         };
-        Failure { code, message: e.to_string() }
+        let message = match (&e, super::lang::words()) {
+            (ClientError::Connect(_), Some(t)) => crate::i18n::fill(t.err_city_unreachable, &[&e]),
+            (ClientError::Refused(r), Some(t)) => crate::i18n::fill(t.err_city_refused, &[&r.message]),
+            _ => e.to_string(),
+        };
+        Failure { code, message }
     }
 }
 
@@ -268,7 +273,11 @@ impl From<CityError> for Failure {
             CityError::Refused { .. } => exit::REFUSED,
             CityError::Connect(_) | CityError::Failed { .. } => exit::STORE_UNAVAILABLE,
         };
-        Failure { code, message: e.to_string() }
+        let message = match (&e, super::lang::words()) {
+            (CityError::Connect(_), Some(t)) => crate::i18n::fill(t.err_city_unreachable, &[&e]),
+            _ => e.to_string(),
+        };
+        Failure { code, message }
     }
 }
 

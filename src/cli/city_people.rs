@@ -159,13 +159,22 @@ pub(super) fn conflicts(store: Option<std::path::PathBuf>, url: Option<String>, 
         super::output::json(&serde_json::Value::Array(items));
         return Ok(());
     }
+    // In the person's language; English as it always was.
+    let t = super::lang::words();
     if list.is_empty() {
-        say!("no conflicting registrations");
+        say!("{}", t.map_or("no conflicting registrations", |t| t.conflicts_none));
     }
     for c in &list {
-        say!("{}: {} differ", c.card, c.differs.join(", "));
+        match t {
+            None => say!("{}: {} differ", c.card, c.differs.join(", ")),
+            Some(t) => {
+                let words: Vec<&str> = c.differs.iter().map(|d| t.registration_field(d)).collect();
+                say!("{}", crate::i18n::fill(t.conflicts_differ, &[&c.card, &words.join("、")]));
+            }
+        }
         for [counter, name, phone, id, community, day] in &c.versions {
-            let counter = if counter.is_empty() { "(here)" } else { counter.as_str() };
+            let here = t.map_or("(here)", |t| t.conflicts_col_here);
+            let counter = if counter.is_empty() { here } else { counter.as_str() };
             say!("  {counter:<16} {name} | {phone} | {id} | {community} | {day}");
         }
     }

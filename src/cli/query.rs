@@ -64,52 +64,69 @@ pub fn balance(store: Option<PathBuf>, a: CardArgs) -> CliResult {
             "spendable_here_offline_minutes": city.spendable(false),
             "city_pool_minutes": city.pooled,
             "city_as_of": city.as_of.map(|t| t.to_string()),
+            "conflict": city.conflict.as_ref().map(|c| c.counters()),
         }));
     } else {
         // The figures add up: earned, then every other total that is not zero — the city's in a
         // city (hours moved to and from the card's pool are neither in nor out), with this
         // counter's part after.
+        // In the person's language (English: the words as they always were).
+        use crate::domain::AccountPart;
+        let t = super::lang::words();
+        let h = |m: u64| match t {
+            None => format!("{}h", format_hours(m)),
+            Some(t) => format!("{} {}", format_hours(m), t.hours_unit),
+        };
+        let word = |part: AccountPart| match t {
+            None => part.name(),
+            Some(t) => t.account_part(part),
+        };
         let in_city = city.is_a_citys();
-        let mut sum = format!("earned {}h", format_hours(city.earned));
+        let mut sum = format!("{} {}", word(AccountPart::Earned), h(city.earned));
         if in_city {
             if city.received > 0 {
-                sum.push_str(&format!(" + received {}h", format_hours(city.received)));
+                sum.push_str(&format!(" + {} {}", word(AccountPart::Received), h(city.received)));
             }
             if city.debits() > 0 {
-                sum.push_str(&format!(" - spent {}h", format_hours(city.debits())));
+                let spent = t.map_or("spent", |t| t.balance_spent);
+                sum.push_str(&format!(" - {spent} {}", h(city.debits())));
             }
-            say!(
-                "{} {}: balance {}h = {sum}; here {}h",
-                v.volunteer.card,
-                v.volunteer.name,
-                format_hours(city.total()),
-                format_hours(v.account.balance())
-            );
         } else {
             for (part, minutes) in v.account.parts() {
-                if minutes > 0 && part != crate::domain::AccountPart::Earned {
+                if minutes > 0 && part != AccountPart::Earned {
                     let sign = if part.adds() { " + " } else { " - " };
-                    sum.push_str(&format!("{sign}{} {}h", part.name(), format_hours(minutes)));
+                    sum.push_str(&format!("{sign}{} {}", word(part), h(minutes)));
                 }
             }
-            say!(
-                "{} {}: balance {}h = {sum}",
-                v.volunteer.card,
-                v.volunteer.name,
-                format_hours(city.total())
-            );
+        }
+        let (card, name, total) = (&v.volunteer.card, &v.volunteer.name, h(city.total()));
+        let here = h(v.account.balance());
+        let line = match (t, in_city) {
+            (None, true) => format!("{card} {name}: balance {total} = {sum}; here {here}"),
+            (None, false) => format!("{card} {name}: balance {total} = {sum}"),
+            (Some(t), true) => crate::i18n::fill(t.balance_line_city, &[card, name, &total, &sum, &here]),
+            (Some(t), false) => crate::i18n::fill(t.balance_line, &[card, name, &total, &sum]),
+        };
+        say!("{line}");
+        if let Some(c) = &city.conflict {
+            let counters = c.counters();
+            match t {
+                None => say!(
+                    "card registered as different people at {counters}: these are the hours of this counter's person; nothing is spent from it until an admin settles it"
+                ),
+                Some(t) => say!("{}", crate::i18n::fill(t.balance_conflict, &[card, &counters])),
+            }
         }
         if let Some(as_of) = city.as_of {
             let at: Vec<String> =
-                city.elsewhere.iter().map(|(code, m)| format!("{code} {}h", format_hours(*m))).collect();
-            say!(
-                "city balance {}h (here {}h{}{}), as of {}",
-                format_hours(city.total()),
-                format_hours(city.here),
-                if at.is_empty() { "" } else { ", " },
-                at.join(", "),
-                as_of.datetime().with_timezone(&Local).format("%Y-%m-%d %H:%M:%S")
-            );
+                city.elsewhere.iter().map(|(code, m)| format!("{code} {}", h(*m))).collect();
+            let at = if at.is_empty() { String::new() } else { format!(", {}", at.join(", ")) };
+            let when = as_of.datetime().with_timezone(&Local).format("%Y-%m-%d %H:%M:%S").to_string();
+            let (total, here) = (h(city.total()), h(city.here));
+            match t {
+                None => say!("city balance {total} (here {here}{at}), as of {when}"),
+                Some(t) => say!("{}", crate::i18n::fill(t.balance_city_as_of, &[&total, &here, &at, &when])),
+            }
         }
     }
     Ok(())

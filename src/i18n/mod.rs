@@ -383,6 +383,29 @@ pub struct Text {
     /// The same when the last pull did not reach every counter ({} hours).
     pub city_balance_incomplete: &'static str,
     pub city_conflict_line: &'static str,
+    pub err_city_unreachable: &'static str,
+    pub err_city_refused: &'static str,
+    pub conflicts_differ: &'static str,
+    pub balance_line: &'static str,
+    pub balance_line_city: &'static str,
+    pub balance_spent: &'static str,
+    pub balance_conflict: &'static str,
+    pub balance_city_as_of: &'static str,
+    pub balance_part_earned: &'static str,
+    pub balance_part_received: &'static str,
+    pub balance_part_adjusted_in: &'static str,
+    pub balance_part_redeemed: &'static str,
+    pub balance_part_given: &'static str,
+    pub balance_part_adjusted_out: &'static str,
+    pub balance_part_from_city: &'static str,
+    pub balance_part_to_city: &'static str,
+    pub certificate_valid: &'static str,
+    pub certificate_valid_city: &'static str,
+    pub certificate_not_valid: &'static str,
+    pub certificate_malformed: &'static str,
+    pub certificate_too_new: &'static str,
+    pub certificate_altered: &'static str,
+    pub certificate_mismatch: &'static str,
     pub certificate_city_asking: &'static str,
     pub certificate_city_offline: &'static str,
     pub certificate_city_unreadable: &'static str,
@@ -621,3 +644,30 @@ pub struct Text {
 
 #[cfg(test)]
 mod tests;
+
+impl Text {
+    /// One of an account's totals, as the command line's balance line names it.
+    pub fn account_part(&self, part: crate::domain::AccountPart) -> &'static str {
+        use crate::domain::AccountPart as P;
+        match part {
+            P::Earned => self.balance_part_earned,
+            P::Received => self.balance_part_received,
+            P::AdjustedIn => self.balance_part_adjusted_in,
+            P::Redeemed => self.balance_part_redeemed,
+            P::Given => self.balance_part_given,
+            P::AdjustedOut => self.balance_part_adjusted_out,
+            P::FromCity => self.balance_part_from_city,
+            P::ToCity => self.balance_part_to_city,
+        }
+    }
+
+    /// A registration's detail (`name`, `phone`, `id_number`, `community`), as lists name it.
+    pub fn registration_field(&self, field: &str) -> &'static str {
+        match field {
+            "name" => self.name,
+            "phone" => self.phone,
+            "id_number" => self.id_number,
+            _ => self.community,
+        }
+    }
+}

@@ -13,7 +13,7 @@ use ratatui::layout::Rect;
 use crate::bank::{Bank, CardMove, OtherPerson};
 use crate::city::wire::Conflict;
 use crate::domain::{CardNo, format_hours};
-use crate::i18n::{Text, fill};
+use crate::i18n::fill;
 use crate::tui::contract::{Cx, Status, Step, Vx};
 use crate::tui::keymap::{self, Action, Scope};
 use crate::tui::widgets::{ListColumn, TextInput, put, table, title_bar, under_title};
@@ -209,7 +209,7 @@ impl Conflicts {
                 Some(o) => format!("{} {}", o.name, row.theirs),
                 None => row.theirs.clone(),
             };
-            let differs = row.differs.iter().map(|d| differ_word(t, d)).collect::<Vec<_>>().join(" ");
+            let differs = row.differs.iter().map(|d| t.registration_field(d)).collect::<Vec<_>>().join(" ");
             (vec![row.card.to_string(), ours, theirs, differs], theme.row(i == self.selected))
         });
         table(buf, list, &columns, Some(theme.muted), lines);
@@ -264,14 +264,4 @@ fn row(bank: &Bank, own: &str, c: Conflict) -> Option<Row> {
         theirs,
         differs: c.differs,
     })
-}
-
-/// A detail that differs, as the list names it.
-fn differ_word(t: &Text, field: &str) -> &'static str {
-    match field {
-        "name" => t.name,
-        "phone" => t.phone,
-        "id_number" => t.id_number,
-        _ => t.community,
-    }
 }
