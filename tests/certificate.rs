@@ -135,3 +135,35 @@ fn the_default_certificate_agrees_with_the_balance_for_every_demo_volunteer() {
     let late = bank.whole_service(&card("JH900001")).unwrap();
     assert_eq!(late.0, day("2025-01-01"));
 }
+
+/// Issue 25 (10): a certificate called the credited hours "served" where a multiplier had made
+/// 1 h served into 1.5 h credited. It says both now, and why; the note of what was served is a
+/// journal entry right after the deposit, and the code still verifies.
+#[test]
+fn a_certificate_says_served_and_credited_when_the_rules_shaped_the_hours() {
+    let dir = tempfile::tempdir().unwrap();
+    let bank = init_in(dir.path());
+    let sorting = activity(&bank, "垃圾分类督导"); // category 环保
+    register(&bank, "JH000001", "陈华佩");
+    let rules = hourbank::domain::Rules { multipliers: vec![("环保".into(), 150)], ..Default::default() };
+    bank.change_rules(&admin(), None, &rules).unwrap();
+    let shaped = deposit_on(&bank, "JH000001", sorting, 60, "2026-11-02");
+    deposit_on(&bank, "JH000001", sorting, 40, "2026-11-03"); // 60 credited
+    let note = bank.event(shaped + 1).unwrap();
+    assert!(
+        matches!(note.kind(), hourbank::domain::EventKind::ServiceShaped { served, percent: 150 } if served.get() == 60),
+        "{note:?}"
+    );
+    let (from, to) = (day("2026-11-01"), day("2026-11-30"));
+    let c = bank.certificate(&card("JH000001"), from, to).unwrap();
+    assert_eq!((c.served, c.total), (100, 150));
+    let page = hourbank::report::certificate_page(&c);
+    assert!(
+        page.contains("参加志愿服务 1.67 小时，计入 2.5 小时") || page.contains("计入 2.5 小时"),
+        "{page}"
+    );
+    assert!(page.contains("Served") || page.contains("served"), "{page}");
+    assert!(page.contains("multipliers, rounding"), "{page}");
+    assert_eq!(bank.verify_certificate(&c.code).unwrap().served, 100);
+    assert_checks(&bank);
+}

@@ -241,6 +241,13 @@ impl Model {
         }
         old.saturating_sub(debits)
     }
+    /// A deposit the rules shaped is followed by a note of what was served (nothing moves).
+    fn note_served(&mut self, served: u64, credited: u64) {
+        if served != credited {
+            self.record(Entry::Other);
+        }
+    }
+
     fn record(&mut self, e: Entry) {
         self.entries.insert(self.next_seq, e);
         self.next_seq += 1;
@@ -260,6 +267,7 @@ impl Model {
             }
             Op::Deposit(c, m, age, by_staff) => {
                 let day = TODAY - AGES[*age];
+                let served = u64::from(*m);
                 let Some(m) = self.credited(*m) else { return false };
                 if !self.known(*c) || !self.fits(*c, m, Some(day)) {
                     return false;
@@ -272,11 +280,13 @@ impl Model {
                     self.record(Entry::Held { v: *c, m, day, counted });
                 } else {
                     self.credit_deposit(*c, m, day);
+                    self.note_served(served, m);
                 }
                 true
             }
             Op::Batch(cards, m) => {
                 let unique: HashSet<_> = cards.iter().collect();
+                let served = u64::from(*m);
                 let Some(m) = self.credited(*m) else { return false };
                 if cards.is_empty()
                     || unique.len() != cards.len()
@@ -286,6 +296,7 @@ impl Model {
                 }
                 for c in cards {
                     self.credit_deposit(*c, m, TODAY);
+                    self.note_served(served, m);
                 }
                 true
             }

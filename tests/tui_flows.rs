@@ -937,7 +937,8 @@ fn the_deposit_confirm_line_says_what_the_save_will_do() {
     c.key(KeyCode::Esc).key(KeyCode::Backspace).typed("50m").enter();
     assert!(c.shows("Deposit 0.5 h"), "rounded down to the half hour: {}", c.render(80, 24));
     c.enter();
-    assert_eq!(events(&c), before + 1);
+    // The deposit, and the note after it that 50 minutes were served (issue 25, 10).
+    assert_eq!(events(&c), before + 2);
 }
 
 /// After a save the highlight stays on its entry, not on its row number (new entries come in

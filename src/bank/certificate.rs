@@ -28,6 +28,10 @@ pub struct Certificate {
     pub code: String,
     /// Minutes by counter, for a certificate the city issued (empty for a counter's own).
     pub by_counter: Vec<(String, u64)>,
+    /// The minutes served behind `total` (credited): other than it where a multiplier,
+    /// rounding or the per-entry cap shaped deposits. A city's certificate states credited
+    /// hours only (equal here).
+    pub served: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -88,6 +92,7 @@ impl Bank {
     ) -> Result<Certificate, BankError> {
         let view = self.find_card(card)?;
         let mut by_activity: BTreeMap<ActivityId, u64> = BTreeMap::new();
+        let mut served = 0u64;
         for line in self.history(view.id)? {
             if line.seq > as_of {
                 break;
@@ -98,6 +103,7 @@ impl Bank {
             let reversed = line.reversed_by.is_some_and(|by| by <= as_of);
             if !reversed && (from..=to).contains(served_on) {
                 *by_activity.entry(*activity).or_default() += u64::from(minutes.get());
+                served += self.served_behind(line.seq, *minutes)?;
             }
         }
         let names: BTreeMap<ActivityId, String> =
@@ -122,7 +128,27 @@ impl Bank {
             as_of_time: anchor.body.at,
             code: format!("{card}-{}-{}-{as_of}-{mac}", compact(from), compact(to)),
             by_counter: Vec::new(),
+            served,
         })
+    }
+
+    /// The minutes served behind the deposit at `seq`, which credited `credited`: as the note
+    /// after it says when the rules shaped it, as its check-out says for a shift, else the same.
+    fn served_behind(&self, seq: u64, credited: crate::domain::Minutes) -> Result<u64, BankError> {
+        let next = self.store.event(seq + 1)?;
+        if let Some(EventKind::ServiceShaped { served, .. }) = next.as_ref().map(|e| e.kind()) {
+            return Ok(u64::from(served.get()));
+        }
+        let before = match seq {
+            0 | 1 => None,
+            _ => self.store.event(seq - 1)?,
+        };
+        if let Some(EventKind::CheckedOut { worked, credited: c, .. }) = before.as_ref().map(|e| e.kind())
+            && *c == credited
+        {
+            return Ok(u64::from(worked.get()));
+        }
+        Ok(u64::from(credited.get()))
     }
 
     /// Checks a certificate code against this store: the hash chain up to its entry is intact,

@@ -212,10 +212,10 @@ impl Bank {
                 let plan = |view: &TxView<'_>| {
                     let role = require(view, who, Need::Staff, "record hours")?;
                     let volunteer = depositor(view, &d.card, served_on, today)?;
-                    let pending =
+                    let planned =
                         plan_deposit(view, role, volunteer, d.activity, d.minutes, served_on, &note)?;
-                    within_city_day(view, &pending, volunteer, served_on, commit.day_elsewhere)?;
-                    Ok(vec![pending])
+                    within_city_day(view, &planned[0], volunteer, served_on, commit.day_elsewhere)?;
+                    Ok(planned)
                 };
                 self.run_or_preview(who, commit.op_id, op.name(), d, plan, preview)
             }
@@ -232,7 +232,8 @@ impl Bank {
                             let volunteer = depositor(view, card, served_on, today)?;
                             plan_deposit(view, role, volunteer, b.activity, b.minutes, served_on, &note)
                         })
-                        .collect()
+                        .collect::<PlanResult<Vec<Vec<Pending>>>>()
+                        .map(|planned| planned.into_iter().flatten().collect())
                 };
                 self.run_or_preview(who, commit.op_id, op.name(), b, plan, preview)
             }

@@ -38,15 +38,29 @@ pub(super) fn plan_deposit(
     served: Minutes,
     served_on: Day,
     note: &str,
-) -> PlanResult<Pending> {
+) -> PlanResult<Vec<Pending>> {
     let minutes = shape_deposit(view, activity, served)?;
     let rules = view.rules().map_err(ApplyError::Store)?;
     let note = note.to_string();
-    Ok(Pending::from(if role != Role::Admin && rules.needs_approval(minutes) {
-        EventKind::DepositHeld { volunteer, activity, minutes, served_on, note }
-    } else {
-        EventKind::Deposited { volunteer, activity, minutes, served_on, note }
-    }))
+    if role != Role::Admin && rules.needs_approval(minutes) {
+        return Ok(vec![Pending::from(EventKind::DepositHeld {
+            volunteer,
+            activity,
+            minutes,
+            served_on,
+            note,
+        })]);
+    }
+    let mut planned =
+        vec![Pending::from(EventKind::Deposited { volunteer, activity, minutes, served_on, note })];
+    // Credited other than served: what was served, and why, goes right after it.
+    if minutes != served {
+        let category =
+            view.activity(activity).map_err(ApplyError::Store)?.map(|a| a.category).unwrap_or_default();
+        let percent = rules.multiplier(&category);
+        planned.push(Pending::from(EventKind::ServiceShaped { served, percent }));
+    }
+    Ok(planned)
 }
 
 /// The day cap over the card's service day at every counter: this counter's own total (what

@@ -249,5 +249,6 @@ pub fn as_certificate(c: &CityCertificate) -> Option<Certificate> {
         as_of_time: crate::domain::Timestamp::from_datetime(issued.with_timezone(&chrono::Utc)),
         code: c.code.clone(),
         by_counter: c.by_counter.clone(),
+        served: c.total,
     })
 }

@@ -159,12 +159,19 @@ pub fn deposit(store: Option<PathBuf>, a: DepositArgs) -> CliResult {
         let c = bank.execute(&who, &Op::DepositBatch(b), Mode::commit(a.op_id.as_deref()))?;
         let first = c.first_seq();
         let (credited, _) = credited_of(&c.events, minutes);
-        let total = u64::from(credited.get()) * c.events.len() as u64;
+        // One deposit a volunteer; a deposit the rules shaped has a note of what was served
+        // after it.
+        let volunteers = c
+            .events
+            .iter()
+            .filter(|e| matches!(e.kind(), EventKind::Deposited { .. } | EventKind::DepositHeld { .. }))
+            .count();
+        let total = u64::from(credited.get()) * volunteers as u64;
         say!(
             "saved #{first}–#{}: +{credited} {} for {} volunteers, {}h in all{}",
-            first + c.events.len().saturating_sub(1) as u64,
+            c.events.last().map_or(first, |e| e.seq()),
             a.activity,
-            c.events.len(),
+            volunteers,
             format_hours(total),
             replayed(c.replayed)
         );

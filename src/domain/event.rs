@@ -238,6 +238,15 @@ pub enum EventKind {
         counters: u32,
         events: u64,
     },
+    /// The service behind the deposit just before it, in the same commit, when the crediting
+    /// rules credited other than was served: the minutes served, and the multiplier (percent)
+    /// of the activity's category then (100: none; the rest of the difference is rounding or
+    /// the per-entry cap). Nothing of the ledger changes: certificates say served and credited.
+    /// (Last of the kinds: a journal's earlier kinds decode as they always did.)
+    ServiceShaped {
+        served: Minutes,
+        percent: u16,
+    },
 }
 
 /// What wrong PINs lock: a staff id or a volunteer's card.
@@ -293,6 +302,7 @@ impl EventKind {
             EventKind::RightsReleased { .. } => "city_release",
             EventKind::RightsGranted { .. } => "city_grant",
             EventKind::CityCopyDropped { .. } => "city_copy_dropped",
+            EventKind::ServiceShaped { .. } => "service_shaped",
         }
     }
 

@@ -291,7 +291,8 @@ pub fn apply<S: LedgerStore>(s: &mut S, event: &Event) -> Applied<S::Error> {
         EventKind::Revealed { volunteer: id, .. } => volunteer(s, *id).map(|_| ()),
         EventKind::PersonalDataExported { .. }
         | EventKind::CounterConfigured { .. }
-        | EventKind::CityCopyDropped { .. } => Ok(()),
+        | EventKind::CityCopyDropped { .. }
+        | EventKind::ServiceShaped { .. } => Ok(()),
         EventKind::CounterRenamed { name } => store(s.put_counter_name(name.as_str())),
         // Set once: a city names this counter's events by it, so it never changes.
         EventKind::CounterCodeSet { code } => match store(s.counter_code())? {

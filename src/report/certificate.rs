@@ -14,14 +14,25 @@ pub fn certificate_page(c: &Certificate) -> String {
     let _ = writeln!(s, "{}", centered("Volunteer Service Certificate", 56));
     let _ = writeln!(s, "{rule}");
     let _ = writeln!(s, "兹证明 / This certifies that  {}（{}）", c.name, c.card);
-    let _ = writeln!(s, "于 {} 至 {} 期间参加志愿服务，共计 {} 小时。", c.from, c.to, format_hours(c.total));
-    let _ = writeln!(s, "served {} hours from {} to {}.", format_hours(c.total), c.from, c.to);
+    let (served, total) = (format_hours(c.served), format_hours(c.total));
+    if c.served == c.total {
+        let _ = writeln!(s, "于 {} 至 {} 期间参加志愿服务，共计 {total} 小时。", c.from, c.to);
+        let _ = writeln!(s, "served {total} hours from {} to {}.", c.from, c.to);
+    } else {
+        let _ = writeln!(s, "于 {} 至 {} 期间参加志愿服务 {served} 小时，计入 {total} 小时。", c.from, c.to);
+        let _ = writeln!(s, "served {served} hours from {} to {}, credited {total}.", c.from, c.to);
+    }
     let _ = writeln!(s);
     let _ = writeln!(s, "{} {}", pad("服务项目 / Activity", 44), pad_left("小时 / h", 10));
     for (name, minutes) in &c.by_activity {
         let _ = writeln!(s, "{} {}", pad(name, 44), pad_left(&format_hours(*minutes), 10));
     }
     let _ = writeln!(s, "{} {}", pad("合计 / Total", 44), pad_left(&format_hours(c.total), 10));
+    // Hours credited are not always hours served: say why they differ.
+    if c.served != c.total {
+        let _ = writeln!(s, "计入时数按服务项目倍率、取整与单笔上限规则计算。");
+        let _ = writeln!(s, "Credited under the activities' multipliers, rounding and the per-entry cap.");
+    }
     // Issued by the city: every counter's part, so a reader sees where the hours were served.
     if !c.by_counter.is_empty() {
         let _ = writeln!(s, "全市各服务点 / At each counter of the city:");
