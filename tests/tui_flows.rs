@@ -387,6 +387,12 @@ fn first_run_setup_creates_the_store_and_logs_the_admin_in() {
     assert_eq!(c.app.logged_in().map(|s| s.name.as_str()), Some("王芳"));
     c.typed("n").typed("垃圾分类督导").enter();
     assert_eq!(c.bank().activities().unwrap().len(), 1);
+    // The rewards are where the hint says: one Shift+Tab back (it said Tab, which is four).
+    assert!(page.contains("按 Shift+Tab 到奖品目录"), "{page}");
+    c.key(KeyCode::BackTab);
+    assert!(c.shows("还没有奖品"), "{}", c.render(80, 24));
+    c.key(KeyCode::Tab);
+    assert!(c.shows("垃圾分类督导"), "and Tab forward again: {}", c.render(80, 24));
     c.key(KeyCode::Esc);
     assert_eq!(c.screen(), "find", "{}", c.render(120, 40));
     assert_eq!(c.bank().counter(), c.bank().store().counter_id().unwrap().unwrap());

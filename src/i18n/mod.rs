@@ -581,6 +581,7 @@ pub struct Text {
     pub review_kind_shift: &'static str,
     pub review_kind_deposit: &'static str,
     pub act_next_tab: &'static str,
+    pub act_prev_tab: &'static str,
     pub act_admin: &'static str,
     pub act_new: &'static str,
     pub act_price: &'static str,

@@ -159,6 +159,17 @@ impl Admin {
                 self.selected = 0;
                 None
             }
+            (Some(Action::PrevTab), _) => {
+                self.tab = match self.tab {
+                    Tab::Rewards => Tab::Counter,
+                    Tab::Activities => Tab::Rewards,
+                    Tab::Staff => Tab::Activities,
+                    Tab::Rules => Tab::Staff,
+                    Tab::Counter => Tab::Rules,
+                };
+                self.selected = 0;
+                None
+            }
             (Some(Action::Up), _) => {
                 self.selected = self.selected.saturating_sub(1);
                 None
