@@ -75,8 +75,11 @@ impl Login {
         form.fields[PIN].label = t.login_pin;
         let inner = popup(buf, crate::tui::widgets::centered(area, 60, 9), t.login_title, theme);
         let mut y = inner.y + 1;
+        // The screen faces the public until someone logs in: the card is masked, as every
+        // public screen masks it.
         if let Some(card) = &self.pending_card {
-            put(buf, inner, inner.x + 1, y, &fill(t.login_then_open, &[card]), theme.accent);
+            let card = crate::domain::privacy::mask_card(card);
+            put(buf, inner, inner.x + 1, y, &fill(t.login_then_open, &[&card]), theme.accent);
         }
         y += 1;
         form.render(
