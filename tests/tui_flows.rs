@@ -1261,3 +1261,15 @@ fn the_staff_list_shows_who_is_locked() {
     let admin = screen.lines().find(|l| l.contains("A01") && !l.contains("(A01)")).unwrap_or_default();
     assert!(!admin.contains("locked"), "{admin}");
 }
+
+/// Issue 25 (low): Admin → this counter showed `-` for every setting left at its default; it
+/// shows what is in use, marked as the default.
+#[test]
+fn the_counter_tab_shows_the_defaults_in_use() {
+    let mut c = Counter::seeded(Lang::Zh);
+    c.login("A01", "1234").key(KeyCode::F(8)).key(KeyCode::BackTab);
+    let screen = c.render(80, 24);
+    assert!(screen.contains("不打印，只在屏幕上显示（默认）"), "{screen}");
+    assert!(screen.contains("~/hourbank-reports（默认）"), "{screen}");
+    assert!(!screen.lines().any(|l| l.trim_end().ends_with(" -")), "{screen}");
+}

@@ -383,6 +383,8 @@ pub struct Text {
     /// The same when the last pull did not reach every counter ({} hours).
     pub city_balance_incomplete: &'static str,
     pub city_conflict_line: &'static str,
+    pub admin_default_in_use: &'static str,
+    pub admin_receipt_on_screen: &'static str,
     pub err_city_unreachable: &'static str,
     pub err_city_refused: &'static str,
     pub conflicts_differ: &'static str,

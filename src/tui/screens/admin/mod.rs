@@ -414,15 +414,25 @@ impl Admin {
             }
             Tab::Counter => {
                 let c = &self.config;
-                let text = |o: &Option<String>| o.clone().unwrap_or_else(|| "-".into());
+                // A setting left unset shows what is in use, and that it is the default (it
+                // showed "-").
+                let text = |o: &Option<String>, in_use: String| {
+                    o.clone().unwrap_or_else(|| fill(t.admin_default_in_use, &[&in_use]))
+                };
+                let lang = match vx.lang {
+                    crate::i18n::Lang::Zh => "zh",
+                    crate::i18n::Lang::En => "en",
+                };
+                // As `reports::report_dir` takes it, written as people write a home folder.
+                let reports = "~/hourbank-reports".to_string();
                 let rows = [
                     (t.admin_counter_name, self.counter_name.clone()),
                     (t.admin_idle, c.idle_seconds.to_string()),
                     (t.admin_kiosk_idle, c.kiosk_idle_seconds.to_string()),
-                    (t.admin_receipt_command, text(&c.receipt_command)),
-                    (t.admin_lang, text(&c.lang)),
-                    (t.admin_theme, text(&c.theme)),
-                    (t.admin_report_dir, text(&c.report_dir)),
+                    (t.admin_receipt_command, text(&c.receipt_command, t.admin_receipt_on_screen.into())),
+                    (t.admin_lang, text(&c.lang, lang.into())),
+                    (t.admin_theme, text(&c.theme, theme.name.clone())),
+                    (t.admin_report_dir, text(&c.report_dir, reports)),
                 ]
                 .iter()
                 .map(|(label, value)| format!("{} {value}", pad(label, 24)))
