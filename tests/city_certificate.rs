@@ -9,29 +9,9 @@ use crate::city;
 use crate::common;
 use crate::pg;
 
-use std::path::Path;
-use std::process::{Command, Stdio};
-
 use city::*;
 use common::*;
 use hourbank::domain::format_hours;
-
-fn with_city(store: &Path, url: &str, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_hourbank"))
-        .arg("--store")
-        .arg(store)
-        .args(args)
-        .env("LC_ALL", "C")
-        .env("HOURBANK_CITY_URL", url)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 /// The verification code printed on a certificate page.
 fn code_of(page: &str) -> String {

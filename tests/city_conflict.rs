@@ -11,30 +11,11 @@ use crate::common;
 use crate::pg;
 
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 use city::*;
 use common::*;
 use hourbank::bank::Bank;
 use hourbank::city::GrantError;
-
-/// `hourbank` with the city service in `$HOURBANK_CITY_URL`, as a counter configured for one.
-fn with_city(store: &Path, db: &str, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_hourbank"))
-        .arg("--store")
-        .arg(store)
-        .args(args)
-        .env("LC_ALL", "C")
-        .env("HOURBANK_CITY_URL", through_service(store, db))
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 fn balance(store: &Path, card: &str) -> u64 {
     let out = hourbank_ok(store, &["balance", card, "--json"], "");

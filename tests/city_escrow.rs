@@ -21,25 +21,6 @@ fn balance_json(store: &Path, card: &str) -> serde_json::Value {
     serde_json::from_str(&hourbank_ok(store, &["balance", card, "--json"], "")).unwrap()
 }
 
-/// `hourbank` with the city in `$HOURBANK_CITY_URL` (the database's service), as a counter
-/// configured for one.
-fn with_city(store: &Path, url: &str, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_hourbank"))
-        .arg("--store")
-        .arg(store)
-        .args(args)
-        .env("LC_ALL", "C")
-        .env("HOURBANK_CITY_URL", through_service(store, url))
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 /// The card's city balance as SQL sees it: every counter's share (the report rows) plus the
 /// card's pool.
 fn sql_city_balance(url: &str, card: &str) -> i64 {

@@ -164,6 +164,25 @@ pub fn through_service(store: &std::path::Path, db: &str) -> String {
     service_url(db)
 }
 
+/// `hourbank` with the city in `$HOURBANK_CITY_URL`, as a counter configured for one: the
+/// database's service (enrolling the counter), or `url` itself when it names a service.
+pub fn with_city(store: &std::path::Path, url: &str, args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_hourbank"))
+        .arg("--store")
+        .arg(store)
+        .args(args)
+        .env("LC_ALL", "C")
+        .env("HOURBANK_CITY_URL", through_service(store, url))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 /// A server row: seq, previous hash, hash, stored bytes.
 pub type Row = (i64, Vec<u8>, Vec<u8>, Vec<u8>);
 
