@@ -1273,3 +1273,36 @@ fn the_counter_tab_shows_the_defaults_in_use() {
     assert!(screen.contains("~/hourbank-reports（默认）"), "{screen}");
     assert!(!screen.lines().any(|l| l.trim_end().ends_with(" -")), "{screen}");
 }
+
+/// Issue 25 (low): staff were offered `a`/`x` on a held deposit, which only admins decide (and
+/// were then refused); on such a row the footer offers no decision to staff, and still does to
+/// an admin.
+#[test]
+fn staff_are_not_offered_decisions_on_held_deposits() {
+    let mut c = Counter::seeded(Lang::Zh);
+    let rules = hourbank::domain::Rules {
+        approval_over: Some(hourbank::domain::Minutes::from_hours(1)),
+        ..Default::default()
+    };
+    let bank = c.bank();
+    bank.change_rules(&hourbank::domain::Actor::Cli("test".into()), None, &rules).unwrap();
+    let staff = hourbank::domain::Actor::Staff(hourbank::domain::StaffId::parse("S01").unwrap());
+    let sorting = bank.find_activity("垃圾分类督导").unwrap().0;
+    let d = hourbank::bank::Deposit {
+        card: hourbank::domain::CardNo::parse("JH000002").unwrap(),
+        activity: sorting,
+        minutes: hourbank::domain::Minutes::from_hours(2),
+        served_on: None,
+        note: String::new(),
+    };
+    bank.execute(&staff, &hourbank::bank::Op::Deposit(d), hourbank::bank::Mode::commit(None)).unwrap();
+    assert_eq!(bank.held_deposits().unwrap().len(), 1);
+    let footer = |c: &Counter| c.render(80, 24).lines().last().unwrap().to_string();
+    c.login("S01", "5678").key(KeyCode::F(6));
+    assert_eq!(c.screen(), "review");
+    let seen = footer(&c);
+    assert!(!seen.contains("a 批准") && seen.contains("Esc"), "{seen}");
+    c.key(KeyCode::Esc).ctrl('l').login("A01", "1234").key(KeyCode::F(6));
+    let seen = footer(&c);
+    assert!(seen.contains("a 批准"), "{seen}");
+}

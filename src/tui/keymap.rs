@@ -26,6 +26,9 @@ pub enum Scope {
     Receipt,
     /// Shifts and deposits waiting for staff or an admin.
     Review,
+    /// The review list on a held deposit, for staff who are not admins: they see it, only an
+    /// admin decides it (`a`/`x` are not offered).
+    ReviewAdminsOnly,
     /// Reports with charts (admins).
     Reports,
     /// Keys of every admin tab (switching tabs, moving, leaving); each tab's own scope below
@@ -226,6 +229,12 @@ pub const KEYMAP: &[Binding] = &[
     key(S::Review, K::Char('a'), A::Approve, true),
     key(S::Review, K::Char('x'), A::Reject, true),
     key(S::Review, K::Esc, A::Back, true),
+    key(S::ReviewAdminsOnly, K::Up, A::Up, false),
+    key(S::ReviewAdminsOnly, K::Down, A::Down, false),
+    key(S::ReviewAdminsOnly, K::Esc, A::Back, true),
+    // Not offered, but pressed anyway they say who decides.
+    key(S::ReviewAdminsOnly, K::Char('a'), A::Approve, false),
+    key(S::ReviewAdminsOnly, K::Char('x'), A::Reject, false),
     key(S::Find, K::Esc, A::Back, false),
     key(S::Volunteer, K::Char('d'), A::Record, true),
     key(S::Volunteer, K::F(3), A::Record, false),

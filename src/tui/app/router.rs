@@ -63,10 +63,12 @@ fn open(route: Route, cx: &mut Cx) -> Option<Screen> {
         Route::Certificate(id) => Screen::Certificate(certificate::CertificatePage::open(cx, id)?),
         Route::Receipt(receipt) => Screen::Receipt(receipt::ReceiptPage { receipt: *receipt }),
         Route::Batch => Screen::Batch(batch::Batch::new(cx)),
-        Route::Review => match review::Review::open(cx.bank) {
-            Ok(review) => Screen::Review(review),
-            Err(e) => return failed(cx, e),
-        },
+        Route::Review => {
+            match review::Review::open(cx.bank, cx.session.staff.role == crate::domain::Role::Admin) {
+                Ok(review) => Screen::Review(review),
+                Err(e) => return failed(cx, e),
+            }
+        }
         Route::Reports => Screen::Reports(reports::Reports::open(cx)?),
         Route::Admin => Screen::Admin(admin::Admin::open(cx)?),
         Route::Conflicts => Screen::Conflicts(conflicts::Conflicts::open(cx)),

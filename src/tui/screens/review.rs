@@ -65,6 +65,9 @@ pub struct Review {
     selected: usize,
     /// The decision being made: approve (with minutes) or reject, and its form.
     deciding: Option<Deciding>,
+    /// Whether the staff member looking is an admin: only admins decide held deposits, so for
+    /// anyone else such a row offers no keys to decide it.
+    admin: bool,
 }
 
 /// A decision in its popup: it names the entry, and saves at the second Enter, after a line
@@ -81,7 +84,7 @@ const MINUTES: usize = 0;
 const REASON: usize = 1;
 
 impl Review {
-    pub fn open(bank: &Bank) -> Result<Review, BankError> {
+    pub fn open(bank: &Bank, admin: bool) -> Result<Review, BankError> {
         let mut rows = Vec::new();
         for item in bank.shifts_in_review()? {
             rows.push(Row::new(bank, Item::Shift(item))?);
@@ -89,18 +92,23 @@ impl Review {
         for item in bank.held_deposits()? {
             rows.push(Row::new(bank, Item::Held(item))?);
         }
-        Ok(Review { rows, selected: 0, deciding: None })
+        Ok(Review { rows, selected: 0, deciding: None, admin })
     }
 
     pub fn scope(&self) -> Scope {
-        if self.deciding.is_some() { Scope::Form } else { Scope::Review }
+        let held = self.rows.get(self.selected).is_some_and(|r| matches!(r.item, Item::Held(_)));
+        match (&self.deciding, held && !self.admin) {
+            (Some(_), _) => Scope::Form,
+            (None, true) => Scope::ReviewAdminsOnly,
+            (None, false) => Scope::Review,
+        }
     }
 
     pub fn on_key(&mut self, key: KeyEvent, cx: &mut Cx) -> Step {
         if self.deciding.is_some() {
             return self.on_form_key(key, cx);
         }
-        match keymap::action(Scope::Review, key) {
+        match keymap::action(self.scope(), key) {
             Some(Action::Back) => return Step::Home,
             Some(Action::Up) => self.selected = self.selected.saturating_sub(1),
             Some(Action::Down) => self.selected = (self.selected + 1).min(self.rows.len().saturating_sub(1)),
