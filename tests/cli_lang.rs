@@ -141,3 +141,16 @@ fn an_unreachable_city_is_said_in_the_persons_language() {
     assert_eq!(out.status.code(), Some(3), "{err}");
     assert!(err.contains("无法连接城市服务"), "{err}");
 }
+
+/// Issue 25 (low): the close matches after an unknown activity were said in English under zh.
+#[test]
+fn close_matches_are_said_in_the_persons_language() {
+    let (_d, s) = store();
+    let (code, _, err) = run(
+        &s,
+        "C",
+        &["--lang", "zh", "deposit", "--card", "JH000001", "--activity", "rhxc", "--hours", "1"],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("；相近的服务项目：入户宣传") && !err.contains("close matches"), "{err}");
+}

@@ -135,7 +135,10 @@ pub fn deposit(store: Option<PathBuf>, a: DepositArgs) -> CliResult {
         if let Ok(close) = bank.close_activities(&a.activity)
             && !close.is_empty()
         {
-            f.message = format!("{}; close matches: {}", f.message, close.join(", "));
+            f.message = match super::lang::words() {
+                None => format!("{}; close matches: {}", f.message, close.join(", ")),
+                Some(t) => crate::i18n::fill(t.close_matches, &[&f.message, &close.join("、")]),
+            };
         }
         f
     })?;

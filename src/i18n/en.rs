@@ -270,6 +270,7 @@ pub static TEXT: Text = Text {
     city_balance_as_of: "City balance {} h · as of {}",
     city_balance_incomplete: "City balance {} h · last sync incomplete",
     city_conflict_line: "Two people on this card ({}): hours of this one; no spending until settled",
+    close_matches: "{}; close matches: {}",
     admin_default_in_use: "{} (default)",
     admin_receipt_on_screen: "none: receipts on screen only",
     err_city_unreachable: "{}",

@@ -383,6 +383,7 @@ pub struct Text {
     /// The same when the last pull did not reach every counter ({} hours).
     pub city_balance_incomplete: &'static str,
     pub city_conflict_line: &'static str,
+    pub close_matches: &'static str,
     pub admin_default_in_use: &'static str,
     pub admin_receipt_on_screen: &'static str,
     pub err_city_unreachable: &'static str,

@@ -271,6 +271,7 @@ pub static TEXT: Text = Text {
     city_balance_as_of: "全市余额 {} 小时 · 截至 {}",
     city_balance_incomplete: "全市余额 {} 小时 · 上次同步未完成",
     city_conflict_line: "登记冲突（{}）：只计在此登记的本人时数，核对前不能兑换",
+    close_matches: "{}；相近的服务项目：{}",
     admin_default_in_use: "{}（默认）",
     admin_receipt_on_screen: "不打印，只在屏幕上显示",
     err_city_unreachable: "无法连接城市服务（{}）",
