@@ -4,41 +4,11 @@
 
 mod en;
 mod errors;
+mod lang;
 mod values;
 mod zh;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    Zh,
-    En,
-}
-
-impl Lang {
-    /// `zh` or `en`; anything else is `None`.
-    pub fn parse(text: &str) -> Option<Lang> {
-        match text.trim().to_ascii_lowercase().as_str() {
-            "zh" | "zh-cn" | "zh_cn" | "cn" => Some(Lang::Zh),
-            "en" | "en-us" | "en_us" | "en-gb" => Some(Lang::En),
-            _ => None,
-        }
-    }
-
-    /// Chinese when the locale (`LC_ALL`, `LC_MESSAGES`, then `LANG`) starts with `zh`.
-    pub fn from_env() -> Lang {
-        let locale = ["LC_ALL", "LC_MESSAGES", "LANG"]
-            .iter()
-            .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
-            .unwrap_or_default();
-        if locale.to_ascii_lowercase().starts_with("zh") { Lang::Zh } else { Lang::En }
-    }
-
-    pub fn text(self) -> &'static Text {
-        match self {
-            Lang::Zh => &zh::TEXT,
-            Lang::En => &en::TEXT,
-        }
-    }
-}
+pub use lang::Lang;
 
 /// Replaces each `{}` in `template` with the next value.
 pub fn fill(template: &str, values: &[&dyn std::fmt::Display]) -> String {
@@ -57,27 +27,6 @@ pub fn fill(template: &str, values: &[&dyn std::fmt::Display]) -> String {
 }
 
 /// The labels and messages of one language.
-impl Text {
-    /// The word for what an entry did to a volunteer's hours (one word per movement: the
-    /// match is exhaustive, so a new movement is named here or nothing builds).
-    pub fn movement(&self, m: crate::domain::Movement) -> &'static str {
-        use crate::domain::Movement as M;
-        match m {
-            M::Deposit => self.kind_deposit,
-            M::Redeem => self.kind_redeem,
-            M::TransferOut => self.kind_transfer_out,
-            M::TransferIn => self.kind_transfer_in,
-            M::AdjustCredit => self.kind_adjust_credit,
-            M::AdjustDebit => self.kind_adjust_debit,
-            M::Donation => self.kind_donation,
-            M::PoolGrant => self.kind_pool_grant,
-            M::Expiry => self.kind_expiry,
-            M::CityRelease => self.kind_city_release,
-            M::CityGrant => self.kind_city_grant,
-        }
-    }
-}
-
 pub struct Text {
     // Chrome.
     pub app_title: &'static str,
@@ -648,30 +597,3 @@ pub struct Text {
 
 #[cfg(test)]
 mod tests;
-
-impl Text {
-    /// One of an account's totals, as the command line's balance line names it.
-    pub fn account_part(&self, part: crate::domain::AccountPart) -> &'static str {
-        use crate::domain::AccountPart as P;
-        match part {
-            P::Earned => self.balance_part_earned,
-            P::Received => self.balance_part_received,
-            P::AdjustedIn => self.balance_part_adjusted_in,
-            P::Redeemed => self.balance_part_redeemed,
-            P::Given => self.balance_part_given,
-            P::AdjustedOut => self.balance_part_adjusted_out,
-            P::FromCity => self.balance_part_from_city,
-            P::ToCity => self.balance_part_to_city,
-        }
-    }
-
-    /// A registration's detail (`name`, `phone`, `id_number`, `community`), as lists name it.
-    pub fn registration_field(&self, field: &str) -> &'static str {
-        match field {
-            "name" => self.name,
-            "phone" => self.phone,
-            "id_number" => self.id_number,
-            _ => self.community,
-        }
-    }
-}

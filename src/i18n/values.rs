@@ -74,6 +74,54 @@ impl Text {
     }
 }
 
+/// What the domain's values are called: an entry's movement, an account's totals, a
+/// registration's details.
+impl Text {
+    /// The word for what an entry did to a volunteer's hours (one word per movement: the
+    /// match is exhaustive, so a new movement is named here or nothing builds).
+    pub fn movement(&self, m: crate::domain::Movement) -> &'static str {
+        use crate::domain::Movement as M;
+        match m {
+            M::Deposit => self.kind_deposit,
+            M::Redeem => self.kind_redeem,
+            M::TransferOut => self.kind_transfer_out,
+            M::TransferIn => self.kind_transfer_in,
+            M::AdjustCredit => self.kind_adjust_credit,
+            M::AdjustDebit => self.kind_adjust_debit,
+            M::Donation => self.kind_donation,
+            M::PoolGrant => self.kind_pool_grant,
+            M::Expiry => self.kind_expiry,
+            M::CityRelease => self.kind_city_release,
+            M::CityGrant => self.kind_city_grant,
+        }
+    }
+
+    /// One of an account's totals, as the command line's balance line names it.
+    pub fn account_part(&self, part: crate::domain::AccountPart) -> &'static str {
+        use crate::domain::AccountPart as P;
+        match part {
+            P::Earned => self.balance_part_earned,
+            P::Received => self.balance_part_received,
+            P::AdjustedIn => self.balance_part_adjusted_in,
+            P::Redeemed => self.balance_part_redeemed,
+            P::Given => self.balance_part_given,
+            P::AdjustedOut => self.balance_part_adjusted_out,
+            P::FromCity => self.balance_part_from_city,
+            P::ToCity => self.balance_part_to_city,
+        }
+    }
+
+    /// A registration's detail (`name`, `phone`, `id_number`, `community`), as lists name it.
+    pub fn registration_field(&self, field: &str) -> &'static str {
+        match field {
+            "name" => self.name,
+            "phone" => self.phone,
+            "id_number" => self.id_number,
+            _ => self.community,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::domain::{Minutes, RewardKind};
