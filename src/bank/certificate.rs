@@ -154,8 +154,7 @@ impl Bank {
     /// Checks a certificate code against this store: the hash chain up to its entry is intact,
     /// and the numbers recomputed as of that entry give the same code. Returns the certificate.
     pub fn verify_certificate(&self, code: &str) -> Result<Certificate, CertificateError> {
-        // As a person types what is printed: spaces and line breaks anywhere, either case.
-        let code: String = code.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
+        let code = typed_code(code);
         let code = code.as_str();
         let malformed = || CertificateError::Malformed(code.to_string());
         let parts: Vec<&str> = code.rsplitn(5, '-').collect();
@@ -197,6 +196,12 @@ impl Bank {
         }
         Err(CertificateError::TooNew(as_of))
     }
+}
+
+/// A certificate code as a person types what is printed: spaces and line breaks anywhere,
+/// either case. Every code, a counter's or the city's, is read through this.
+pub fn typed_code(code: &str) -> String {
+    code.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase()
 }
 
 /// 8 base32 characters of blake3 over everything the certificate states, anchored to the hash

@@ -40,7 +40,7 @@ pub use crate::store::backup::{BackupError, create_private};
 /// The stored event's layout, for readers of the same bytes elsewhere (the city server).
 pub use crate::store::{StoredEvent, link_hash};
 pub use backup::{BackupSummary, VerifyReport, verify_backup};
-pub use certificate::{Certificate, CertificateError};
+pub use certificate::{Certificate, CertificateError, typed_code};
 pub use check::{CheckReport, Problem};
 pub use city::{
     CardConflict, CityCounter, CityListing, CityVolunteer, DirectoryCard, DirectoryShare, EntryRow,

@@ -28,6 +28,15 @@ pub enum Tab {
 }
 
 impl Tab {
+    /// The tabs in the order `Tab` walks them (`Shift+Tab` the other way).
+    const ALL: [Tab; 5] = [Tab::Rewards, Tab::Activities, Tab::Staff, Tab::Rules, Tab::Counter];
+
+    /// The tab `by` steps from this one, round the ends.
+    fn step(self, by: isize) -> Tab {
+        let at = Tab::ALL.iter().position(|t| *t == self).unwrap_or(0) as isize;
+        Tab::ALL[(at + by).rem_euclid(Tab::ALL.len() as isize) as usize]
+    }
+
     /// The keys of this tab (its own, then those shared by every tab).
     fn scope(self) -> Scope {
         match self {
@@ -148,25 +157,8 @@ impl Admin {
         let op = match (keymap::action(self.tab.scope(), key), self.tab) {
             (Some(Action::Back), _) => return Step::Home,
             (Some(Action::Conflicts), _) => return Step::Push(Route::Conflicts),
-            (Some(Action::NextTab), _) => {
-                self.tab = match self.tab {
-                    Tab::Rewards => Tab::Activities,
-                    Tab::Activities => Tab::Staff,
-                    Tab::Staff => Tab::Rules,
-                    Tab::Rules => Tab::Counter,
-                    Tab::Counter => Tab::Rewards,
-                };
-                self.selected = 0;
-                None
-            }
-            (Some(Action::PrevTab), _) => {
-                self.tab = match self.tab {
-                    Tab::Rewards => Tab::Counter,
-                    Tab::Activities => Tab::Rewards,
-                    Tab::Staff => Tab::Activities,
-                    Tab::Rules => Tab::Staff,
-                    Tab::Counter => Tab::Rules,
-                };
+            (Some(action @ (Action::NextTab | Action::PrevTab)), _) => {
+                self.tab = self.tab.step(if action == Action::NextTab { 1 } else { -1 });
                 self.selected = 0;
                 None
             }
