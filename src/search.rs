@@ -44,8 +44,9 @@ struct Entry {
     /// Bit per ASCII letter and digit present in the entry's ASCII keys: a query whose
     /// characters are not all here cannot match, whatever their order.
     mask: u64,
-    name: Utf32String,
-    name_text: String,
+    /// The name, and for a card two counters registered as different people, the other
+    /// person's too: the card is found by either.
+    names: Vec<(String, Utf32String)>,
     /// Lower-case ASCII keys: card, phone tail, then each full pinyin and initials spelling.
     ascii: Vec<String>,
     ascii32: Vec<Utf32String>,
@@ -118,19 +119,24 @@ fn entry(id: VolunteerId, v: &Volunteer) -> Entry {
         let digits = p.as_str();
         &digits[digits.len().saturating_sub(PHONE_TAIL)..]
     });
-    entry_of(id, v.card.as_str(), v.name.as_str(), tail)
+    entry_of(id, v.card.as_str(), &[(v.name.as_str(), tail.unwrap_or_default())])
 }
 
-/// An entry from what the city's directory lists of a volunteer: card, name, phone tail.
-fn entry_of(id: VolunteerId, card: &str, name: &str, phone_tail: Option<&str>) -> Entry {
+/// An entry from what the city's directory lists of a volunteer: card, then each person's
+/// name and phone tail (one, or two for a card in conflict).
+fn entry_of(id: VolunteerId, card: &str, people: &[(&str, &str)]) -> Entry {
     let mut ascii = vec![card.to_ascii_lowercase()];
-    if let Some(tail) = phone_tail.filter(|t| !t.is_empty()) {
-        ascii.push(tail.to_string());
+    for (_, tail) in people {
+        if !tail.is_empty() && !ascii.iter().any(|k| k == tail) {
+            ascii.push(tail.to_string());
+        }
     }
     let numeric_keys = ascii.len();
-    for (full, initials) in spellings(name) {
-        ascii.push(full);
-        ascii.push(initials);
+    for (name, _) in people {
+        for (full, initials) in spellings(name) {
+            ascii.push(full);
+            ascii.push(initials);
+        }
     }
     let mask = ascii.iter().fold(0, |m, k| m | mask_of(k));
     let ascii32 = ascii.iter().map(|k| Utf32String::from(k.as_str())).collect();
@@ -138,8 +144,7 @@ fn entry_of(id: VolunteerId, card: &str, name: &str, phone_tail: Option<&str>) -
         id,
         card: card.to_ascii_uppercase(),
         mask,
-        name: name.into(),
-        name_text: name.to_string(),
+        names: people.iter().map(|(name, _)| (name.to_string(), Utf32String::from(*name))).collect(),
         ascii,
         ascii32,
         numeric_keys,
@@ -164,7 +169,7 @@ impl QueryKind {
 impl Entry {
     fn keys(&self, kind: QueryKind) -> Vec<&str> {
         match kind {
-            QueryKind::Name => vec![self.name_text.as_str()],
+            QueryKind::Name => self.names.iter().map(|(n, _)| n.as_str()).collect(),
             QueryKind::Digits => self.ascii[..self.numeric_keys].iter().map(String::as_str).collect(),
             QueryKind::Latin => self.ascii.iter().map(String::as_str).collect(),
         }
@@ -212,8 +217,8 @@ impl SearchIndex {
 
     /// [`SearchIndex::add_elsewhere`] from what the city's directory lists: the card, the name
     /// and the phone's last four digits.
-    pub fn add_listed(&mut self, card: &str, name: &str, phone_tail: &str) {
-        self.add_elsewhere_entry(entry_of(ELSEWHERE, card, name, Some(phone_tail)));
+    pub fn add_listed(&mut self, card: &str, people: &[(&str, &str)]) {
+        self.add_elsewhere_entry(entry_of(ELSEWHERE, card, people));
     }
 
     fn add_elsewhere_entry(&mut self, e: Entry) {
@@ -356,7 +361,9 @@ impl SearchIndex {
                 .filter_map(|at| {
                     let e = &entries[at];
                     let best = match kind {
-                        QueryKind::Name => atom.score(e.name.slice(..), matcher),
+                        QueryKind::Name => {
+                            e.names.iter().filter_map(|(_, n)| atom.score(n.slice(..), matcher)).max()
+                        }
                         QueryKind::Digits => e.ascii32[..e.numeric_keys]
                             .iter()
                             .filter_map(|k| atom.score(k.slice(..), matcher))
@@ -367,7 +374,7 @@ impl SearchIndex {
                     };
                     // A name typed in full ranks above the longer names that contain it
                     // (陈华 before 陈华佩): the fuzzy score alone put it below them.
-                    let whole = kind == QueryKind::Name && e.name_text == query;
+                    let whole = kind == QueryKind::Name && e.names.iter().any(|(n, _)| n == query);
                     best.map(|score| (if whole { u32::from(u16::MAX) + 1 } else { u32::from(score) }, at))
                 })
                 .collect();
@@ -430,6 +437,20 @@ mod tests {
         assert_eq!(ids(&index.search("chenhuapei", 5)), vec![1]);
         assert_eq!(ids(&index.search("陈华", 5))[0], 1);
         assert_eq!(ids(&index.search("CHP", 5))[0], 1, "case does not matter");
+    }
+
+    /// Issue 25 (3): a card two counters registered as different people is found by either
+    /// person's name, pinyin or phone tail — one entry, never two.
+    #[test]
+    fn a_card_in_conflict_is_found_by_either_person() {
+        let mut index = sample();
+        index.add_listed("JH000900", &[("梁小燕", "1111"), ("梁晓燕", "2222")]);
+        for query in ["梁小燕", "梁晓燕", "lxy", "1111", "2222"] {
+            let hits = index.search(query, 5);
+            assert_eq!(hits.len(), 1, "{query}");
+            assert_eq!(index.card_of(&hits[0]), "JH000900", "{query}");
+        }
+        assert_eq!(index.search("梁晓燕", 5)[0].score, u32::from(u16::MAX) + 1, "a whole name ranks first");
     }
 
     /// Issue 25 (low): a name typed in full comes before the longer names that contain it.

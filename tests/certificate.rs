@@ -167,3 +167,41 @@ fn a_certificate_says_served_and_credited_when_the_rules_shaped_the_hours() {
     assert_eq!(bank.verify_certificate(&c.code).unwrap().served, 100);
     assert_checks(&bank);
 }
+
+/// Issue 25 (10): a deposit held for approval and approved later stated only the credited hours
+/// — what was served was not kept with it. The note follows the held deposit now, and the
+/// certificate finds it from the approval.
+#[test]
+fn a_held_deposit_approved_later_states_served_and_credited() {
+    let dir = tempfile::tempdir().unwrap();
+    let bank = init_in(dir.path());
+    let sorting = activity(&bank, "垃圾分类督导"); // category 环保
+    register(&bank, "JH000001", "陈华佩");
+    let staff = hourbank::bank::NewStaff {
+        id: hourbank::domain::StaffId::parse("S01").unwrap(),
+        name: hourbank::domain::Name::parse("李敏").unwrap(),
+        role: hourbank::domain::Role::Staff,
+        pin: "5678".into(),
+    };
+    bank.add_staff(&admin(), None, staff).unwrap();
+    let rules = hourbank::domain::Rules {
+        multipliers: vec![("环保".into(), 150)],
+        approval_over: Some(hourbank::domain::Minutes::new(120)),
+        ..Default::default()
+    };
+    bank.change_rules(&admin(), None, &rules).unwrap();
+    let by_staff = hourbank::domain::Actor::Staff(hourbank::domain::StaffId::parse("S01").unwrap());
+    let held = bank
+        .execute(
+            &by_staff,
+            &hourbank::bank::Op::Deposit(deposit("JH000001", sorting, 120)),
+            hourbank::bank::Mode::commit(None),
+        )
+        .unwrap()
+        .first_seq();
+    assert!(matches!(bank.event(held).unwrap().kind(), hourbank::domain::EventKind::DepositHeld { .. }));
+    bank.decide_deposit(&admin(), held, true, "checked").unwrap();
+    let c = bank.certificate(&card("JH000001"), bank.today(), bank.today()).unwrap();
+    assert_eq!((c.served, c.total), (120, 180));
+    assert_checks(&bank);
+}

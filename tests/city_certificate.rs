@@ -86,3 +86,39 @@ fn a_certificate_issued_in_a_city_states_every_counters_hours_and_verifies_at_an
     let (code, out, err) = hourbank(&b, &["certificate", "verify", &own], "");
     assert_eq!(code, 0, "a counter's own certificate verifies against its journal, offline: {out}{err}");
 }
+
+/// Issue 25 (10) in a city: the city's certificate stated the credited hours only. A deposit
+/// the rules shaped (a 200% multiplier at B) is served 1 h, credited 2 h; the service's report
+/// rows keep the served minutes beside the credited, and the certificate states both.
+#[test]
+fn a_city_certificate_states_served_and_credited() {
+    let Some(db) = pg::database("city_certificate_served") else { return };
+    city_init(&db.url);
+    let dir = tempfile::tempdir().unwrap();
+    let a = counter(dir.path(), "JH-A-42", 2); // 陈华佩: 30 + 31 minutes at A
+    let b = bare_counter(dir.path(), "JH-B-42");
+    assert_eq!(sync(&a, &db.url).0, 0);
+    assert_eq!(sync(&b, &db.url).0, 0);
+    {
+        let bank = hourbank::bank::Bank::open(&b).unwrap();
+        bank.add_activity(&admin(), None, &hourbank::domain::Name::parse("助老").unwrap(), "助老").unwrap();
+        let rules =
+            hourbank::domain::Rules { multipliers: vec![("助老".into(), 200)], ..Default::default() };
+        bank.change_rules(&admin(), None, &rules).unwrap();
+    }
+    hourbank_ok(&b, &["deposit", "--card", "JH000001", "--activity", "助老", "--hours", "1"], "");
+    for s in [&b, &a] {
+        assert_eq!(sync(s, &db.url).0, 0);
+    }
+    let service_a = through_service(&a, &db.url);
+    let (code, page, err) = with_city(&a, &service_a, &["certificate", "issue", "JH000001"]);
+    assert_eq!(code, 0, "{err}");
+    let (served, credited) = (format_hours(61 + 60), format_hours(61 + 120));
+    assert!(page.contains(&format!("参加志愿服务 {served} 小时，计入 {credited} 小时")), "{page}");
+    let mut server = hourbank::city::Server::connect(&db.url).unwrap();
+    let stated = server.verify_certificate(&code_of(&page)).unwrap();
+    assert_eq!((stated.served, stated.total), (Some(121), 181));
+    let (code, out, err) = with_city(&a, &service_a, &["certificate", "verify", &code_of(&page)]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(&format!("served {served} h (credited {credited} h) from")), "{out}");
+}

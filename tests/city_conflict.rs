@@ -72,6 +72,26 @@ fn a_card_of_two_people_is_kept_apart_and_settled_by_moving_one_to_a_new_card() 
     assert!(said.contains("card registered as different people at JH-A-31, JH-B-31"), "{said}");
     assert_eq!(balance(&b, "JH000001"), 120, "陈华's hours at B");
 
+    // A third counter that registered neither knows both people of the card: the directory
+    // carries the other version's name, and its search finds the card by either (it listed
+    // only the home's name).
+    let c = bare_counter(dir.path(), "JH-C-31");
+    let (code, out, err) = sync(&c, &db.url);
+    assert_eq!(code, 0, "{out}{err}");
+    {
+        let bank = Bank::open(&c).unwrap();
+        let listed =
+            bank.city_listing(&hourbank::domain::CardNo::parse("JH000001").unwrap()).unwrap().unwrap();
+        assert_eq!((listed.record.name.as_str(), listed.other_name.as_deref()), ("陈华佩", Some("陈华")));
+        let mut index = bank.search_index().unwrap();
+        for name in ["陈华佩", "陈华"] {
+            let hits = index.search(name, 5);
+            assert_eq!(hits.len(), 1, "{name}");
+            assert_eq!(index.card_of(&hits[0]), "JH000001");
+            assert_eq!(hits[0].score, u32::from(u16::MAX) + 1, "{name} is one of the card's names, whole");
+        }
+    }
+
     // Nothing is spent from the card, online or not.
     let (code, _, err) = with_city(&a, &db.url, &["donate", "--card", "JH000001", "--hours", "0.5"]);
     assert_eq!(code, 1, "{err}");

@@ -278,6 +278,7 @@ impl Model {
                     // Held hours keep their place in the day's total.
                     let counted = self.count(*c, m, day);
                     self.record(Entry::Held { v: *c, m, day, counted });
+                    self.note_served(served, m);
                 } else {
                     self.credit_deposit(*c, m, day);
                     self.note_served(served, m);

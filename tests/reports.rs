@@ -502,3 +502,28 @@ fn new_volunteers_are_counted_in_the_month_they_registered() {
     let this_month = chrono::Local::now().format("%Y-%m").to_string();
     assert_eq!(new_in(&this_month), "新增志愿者,1", "only the one registered this month");
 }
+
+/// Issue 25 (low): a daily close listed the reversal of a donation and not the donation: the
+/// sheet did not add up to what moved that day. Donations have their own columns now.
+#[test]
+fn the_daily_close_lists_the_donations_it_lists_reversals_of() {
+    let (_dir, bank) = new_bank();
+    register(&bank, "JH000001", "陈华佩");
+    let a = activity(&bank, "入户宣传");
+    bank.execute(&admin(), &Op::Deposit(deposit("JH000001", a, 180)), Mode::commit(None)).unwrap();
+    let gift =
+        hourbank::bank::Donation { card: card("JH000001"), minutes: Minutes::new(60), note: String::new() };
+    let given = bank.execute(&admin(), &Op::Donate(gift.clone()), Mode::commit(None)).unwrap();
+    bank.execute(&admin(), &Op::Donate(gift), Mode::commit(None)).unwrap();
+    let target = given.events[0].seq();
+    let undo = Reversal { target, reason: "by mistake".into() };
+    bank.execute(&admin(), &Op::Reverse(undo), Mode::commit(None)).unwrap();
+    let close = report::daily_close(&bank, bank.today()).unwrap();
+    let day = &close.by_staff[&admin().to_string()];
+    assert_eq!((day.donations.count, day.donations.minutes), (2, 120));
+    assert_eq!((day.reversals.count, day.reversals.minutes), (1, 60));
+    assert_eq!(close.totals().donations.minutes, 120);
+    let sheet = &close.sheets(false)[0];
+    let text = format!("{sheet:?}");
+    assert!(text.contains("捐赠小时"), "{text}");
+}

@@ -39,6 +39,10 @@ fn counter_with_a_card_of_two_people_in(lang: Lang, url: Option<&str>) -> Counte
         shares: vec![share("JH-A-01", 1200), share("JH-B-01", 870)],
         pos: 2,
         conflict: Some("JH-B-01".into()),
+        other: Some(hourbank::bank::OtherVersion {
+            name: Name::parse("陈华佩").unwrap(),
+            phone_tail: "1234".into(),
+        }),
     };
     bank.apply_city_directory(2, &[(CardNo::parse("JH000001").unwrap(), listed)]).unwrap();
     bank.mark_city_pulled().unwrap();
@@ -65,6 +69,7 @@ fn a_card_of_two_people_is_marked_everywhere_shows_its_own_persons_hours_and_spe
             "{lang:?}: the find row is marked, with this counter's hours\n{screen}"
         );
         assert!(!screen.contains("34.5"), "{lang:?}: never the two people's hours together\n{screen}");
+        assert!(screen.contains("陈华佩 / 陈小燕"), "{lang:?}: both people are named\n{screen}");
         c.enter();
         assert_eq!(c.screen(), "volunteer");
         let page = c.render(80, 24);
@@ -220,6 +225,7 @@ fn the_certificate_page_in_a_city_is_the_citys_and_offline_says_it_is_this_count
         total,
         issued_by: "JH-B-01".into(),
         issued_at: "2026-12-05T02:00:00Z".into(),
+        served: None,
     };
     for (answer, shows, hides) in [
         (

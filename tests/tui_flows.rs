@@ -61,6 +61,28 @@ fn login_find_by_initials_record_hours_and_back() {
     hourbank::bank::Bank::check(&c.bank()).map(|r| assert!(r.ok)).unwrap();
 }
 
+/// Issue 25 (low): a filter typed to find an activity stayed in the picker — coming back to it
+/// showed only the old matches — and Esc with a filter typed left the whole form.
+#[test]
+fn the_activity_filter_goes_once_an_activity_is_chosen_and_esc_clears_it_first() {
+    let mut c = Counter::seeded(Lang::Zh);
+    c.login("S01", "5678").typed("chp").enter().typed("d");
+    assert_eq!(c.screen(), "record");
+    c.typed("rhxc");
+    assert!(!c.shows("垃圾分类督导"), "the filter hides the other activity");
+    c.key(KeyCode::Esc);
+    assert_eq!(c.screen(), "record", "Esc with a filter typed empties it, the form stays");
+    assert!(c.shows("垃圾分类督导") && c.shows("入户宣传"));
+    c.typed("rhxc").key(KeyCode::Tab).key(KeyCode::BackTab);
+    assert!(!c.shows("rhxc"), "{}", c.render(80, 24));
+    assert!(c.shows("垃圾分类督导"), "the whole list is back: {}", c.render(80, 24));
+    // The choice the filter found is kept.
+    c.key(KeyCode::Tab).key(KeyCode::Tab).typed("1").enter().enter();
+    let seq = saved(&c);
+    let EventKind::Deposited { activity, .. } = c.bank().event(seq).unwrap().kind().clone() else { panic!() };
+    assert_eq!(c.bank().find_activity("入户宣传").unwrap().0, activity);
+}
+
 #[test]
 fn a_card_scanned_at_the_lock_screen_opens_after_login() {
     let mut c = Counter::seeded(Lang::En);
@@ -322,6 +344,98 @@ fn transfer_checks_the_receiver_and_moves_hours() {
     assert_eq!(balance(&c, "JH000001"), 14 * 60 + 30 - 120);
 }
 
+/// Issue 25 (low): the receiver had to be a card number. A name (or its pinyin, or a phone
+/// tail) that finds one volunteer will do; a name typed in full picks that person; several
+/// matches are listed, not guessed between.
+#[test]
+fn a_transfer_receiver_may_be_named() {
+    let mut c = Counter::seeded(Lang::Zh);
+    let form = hourbank::bank::VolunteerForm {
+        card: hourbank::domain::CardNo::parse("JH000004").unwrap(),
+        name: hourbank::domain::Name::parse("李建").unwrap(),
+        phone: None,
+        community: "白沙社区".into(),
+        registered_on: None,
+        id_number: None,
+    };
+    c.bank().register_volunteer(&hourbank::domain::Actor::Cli("test".into()), None, &form).unwrap();
+    // Registered behind the counter's back: the index is built again, as at a start.
+    let index = c.bank().search_index().map(Box::new).map_err(|e| e.to_string());
+    c.app.update(hourbank::tui::app::Msg::IndexReady(index));
+    c.login("S01", "5678").typed("JH000001").enter().typed("t");
+    c.typed("lj").key(KeyCode::Tab).typed("1").enter();
+    let screen = c.render(80, 24);
+    assert!(screen.contains("有多位匹配") && screen.contains("李建国 JH000003"), "{screen}");
+    assert!(screen.contains("李建 JH000004"), "{screen}");
+    // The error put the cursor back in the receiver's field.
+    for _ in 0..2 {
+        c.key(KeyCode::Backspace);
+    }
+    c.typed("李建").key(KeyCode::Tab).enter();
+    assert!(c.shows("李建 JH000004"), "the name typed in full: {}", c.render(80, 24));
+    c.key(KeyCode::Esc).key(KeyCode::BackTab);
+    for _ in 0..2 {
+        c.key(KeyCode::Backspace);
+    }
+    c.typed("ljg").key(KeyCode::Tab).enter();
+    assert!(c.shows("李建国 JH000003"), "{}", c.render(80, 24));
+    c.enter();
+    saved(&c);
+    assert_eq!(balance(&c, "JH000003"), 60);
+}
+
+/// Issue 25 (low): the page's history cut its words — `self-servi` for the kiosk, `Pool gra`,
+/// `From cit` — and capitalised some kinds and not others (`Donation` beside `deposit`).
+#[test]
+fn the_history_names_the_kiosk_and_every_kind_whole() {
+    let mut c = Counter::seeded(Lang::En);
+    let card = |s: &str| hourbank::domain::CardNo::parse(s).unwrap();
+    let hour = hourbank::domain::Minutes::from_hours(1);
+    let donation = hourbank::bank::Donation { card: card("JH000001"), minutes: hour, note: String::new() };
+    c.bank()
+        .execute(&hourbank::domain::Actor::SelfService, &Op::Donate(donation), Mode::commit(None))
+        .unwrap();
+    let grant = hourbank::bank::PoolGrant { card: card("JH000003"), minutes: hour, reason: "winter".into() };
+    c.bank()
+        .execute(&hourbank::domain::Actor::Cli("test".into()), &Op::GrantFromPool(grant), Mode::commit(None))
+        .unwrap();
+    c.login("S01", "5678").typed("JH000001").enter();
+    let page = c.render(80, 24);
+    let row = page.lines().find(|l| l.contains("donation")).unwrap_or_else(|| panic!("{page}"));
+    assert!(row.contains("kiosk") && !row.contains("self-servi"), "{row}");
+    c.key(KeyCode::Esc).typed("JH000003").enter();
+    let page = c.render(80, 24);
+    assert!(page.lines().any(|l| l.contains("pool grant")), "{page}");
+}
+
+/// Issue 25 (low): at 80 columns the footer dropped what did not fit (F7 and F8 on the find
+/// screen in Chinese), and the page never offered g, G, c, x, p or v. Every key a screen
+/// offers is now in its footer at 80×24, in both languages.
+#[test]
+fn every_offered_key_is_in_the_footer_at_80_columns() {
+    use hourbank::tui::keymap::{Scope, Who, bindings_for, key_label};
+    for lang in [Lang::Zh, Lang::En] {
+        let mut c = Counter::seeded(lang);
+        c.login("A01", "1234");
+        for (scope, keys) in [(Scope::Find, ""), (Scope::Volunteer, "JH000001")] {
+            if !keys.is_empty() {
+                c.typed(keys).enter();
+            }
+            let screen = c.render(80, 24);
+            let footer = screen.lines().last().unwrap().to_string();
+            let tokens: Vec<&str> = footer.split_whitespace().collect();
+            for b in bindings_for(scope, true, Who::Admin) {
+                let k = key_label(b);
+                assert!(tokens.contains(&k.as_str()), "{lang:?} {scope:?}: {k} missing from {footer:?}");
+            }
+        }
+        let footer = c.render(80, 24).lines().last().unwrap().to_string();
+        for k in ["g", "G", "c", "x", "p", "v"] {
+            assert!(footer.split_whitespace().any(|t| t == k), "{lang:?}: {k} missing from {footer:?}");
+        }
+    }
+}
+
 #[test]
 fn a_store_write_failure_is_shown_and_nothing_is_half_saved() {
     // A store whose flushes fail cannot be made here without root; instead the bank's own
@@ -366,7 +480,14 @@ fn first_run_setup_creates_the_store_and_logs_the_admin_in() {
     let after = c.render(80, 24);
     assert_ne!(before, after, "Enter on an empty counter name must say something");
     assert!(c.shows("名称不能为空"), "{after}");
-    c.typed("白沙服务台")
+    // The city code is optional, and checked at its own Enter.
+    c.typed("白沙服务台").enter().typed("JH 01").enter();
+    let wrong = hourbank::domain::CounterCode::parse("JH 01").unwrap_err();
+    assert!(c.shows(&Lang::Zh.text().domain_error(&wrong)), "{}", c.render(80, 24));
+    for _ in 0..5 {
+        c.key(KeyCode::Backspace);
+    }
+    c.typed("JH-BS-01")
         .enter()
         .typed("A01")
         .enter()
@@ -397,6 +518,8 @@ fn first_run_setup_creates_the_store_and_logs_the_admin_in() {
     c.key(KeyCode::Esc);
     assert_eq!(c.screen(), "find", "{}", c.render(120, 40));
     assert_eq!(c.bank().counter(), c.bank().store().counter_id().unwrap().unwrap());
+    assert_eq!(c.bank().counter_code().unwrap().map(|c| c.to_string()).as_deref(), Some("JH-BS-01"));
+    assert!(c.bank().counter_key().unwrap().is_some(), "the code made the counter's key");
 }
 
 #[test]
@@ -1305,4 +1428,80 @@ fn staff_are_not_offered_decisions_on_held_deposits() {
     c.key(KeyCode::Esc).ctrl('l').login("A01", "1234").key(KeyCode::F(6));
     let seen = footer(&c);
     assert!(seen.contains("a 批准"), "{seen}");
+}
+
+/// Issue 25 (low): an activity added by mistake could be neither renamed nor retired. An admin
+/// renames it (`e`) or retires it (`r`, again to bring it back), journalled; entries recorded
+/// for it show the new name; a retired activity is not offered and new hours for it are
+/// refused everywhere; its old name is free again.
+#[test]
+fn an_admin_renames_and_retires_an_activity() {
+    let mut c = Counter::seeded(Lang::Zh);
+    let (id, _) = c.bank().find_activity("入户宣传").unwrap();
+    c.login("A01", "1234").key(KeyCode::F(8)).key(KeyCode::Tab);
+    assert!(c.shows("入户宣传"), "{}", c.render(80, 24));
+    c.key(KeyCode::Down).typed("e");
+    for _ in 0..4 {
+        c.key(KeyCode::Backspace);
+    }
+    c.typed("入户宣传活动").enter();
+    let renamed = saved(&c);
+    assert!(matches!(
+        c.bank().event(renamed).unwrap().kind(),
+        EventKind::ActivityChanged { activity, retired: false, .. } if *activity == id
+    ));
+    assert_eq!(c.bank().find_activity("入户宣传活动").unwrap().0, id);
+    c.typed("r");
+    assert!(c.shows("停用 入户宣传活动？"), "{}", c.render(80, 24));
+    c.enter();
+    saved(&c);
+    assert!(c.shows("入户宣传活动 (已停用)"), "{}", c.render(80, 24));
+    // Not offered when recording, and refused when asked for by name.
+    c.key(KeyCode::Esc).typed("JH000003").enter().typed("d");
+    assert!(!c.shows("入户宣传活动"), "{}", c.render(80, 24));
+    c.key(KeyCode::Esc);
+    let d = hourbank::bank::Deposit {
+        card: CardNo::parse("JH000003").unwrap(),
+        activity: id,
+        minutes: hourbank::domain::Minutes::new(60),
+        served_on: None,
+        note: String::new(),
+    };
+    let admin = hourbank::domain::Actor::Cli("test".into());
+    let refused = c.bank().execute(&admin, &Op::Deposit(d.clone()), Mode::commit(None)).unwrap_err();
+    assert_eq!(Lang::Zh.text().bank_error(&refused), "服务项目 入户宣传活动 已停用，不能再记录时数");
+    // The old name is free again; bringing the activity back makes it recordable.
+    c.bank().add_activity(&admin, None, &hourbank::domain::Name::parse("入户宣传").unwrap(), "").unwrap();
+    c.bank()
+        .change_activity(&admin, None, id, &hourbank::domain::Name::parse("入户宣传活动").unwrap(), false)
+        .unwrap();
+    c.bank().execute(&admin, &Op::Deposit(d), Mode::commit(None)).unwrap();
+    // Its entries show the current name.
+    c.key(KeyCode::Esc).key(KeyCode::Esc).typed("JH000003").enter();
+    assert!(c.shows("入户宣传活动"), "{}", c.render(120, 40));
+    hourbank::bank::Bank::check(&c.bank()).map(|r| assert!(r.ok, "{r:?}")).unwrap();
+}
+
+/// Issue 25 (low): the city code could be set only from the command line. Admin → this
+/// counter shows it with the key the city enrolls, or `c` sets it — once.
+#[test]
+fn an_admin_sets_the_city_code_once_from_the_counter_tab() {
+    let mut c = Counter::seeded(Lang::Zh);
+    c.login("A01", "1234").key(KeyCode::F(8)).key(KeyCode::BackTab);
+    assert!(c.shows("未设置（按 c 设置，只能设一次）"), "{}", c.render(80, 24));
+    c.typed("c").typed("JH BS").enter();
+    let wrong = hourbank::domain::CounterCode::parse("JH BS").unwrap_err();
+    assert!(c.shows(&Lang::Zh.text().domain_error(&wrong)), "{}", c.render(80, 24));
+    for _ in 0..5 {
+        c.key(KeyCode::Backspace);
+    }
+    c.typed("JH-BS-01").enter();
+    let seq = saved(&c);
+    assert!(matches!(c.bank().event(seq).unwrap().kind(), EventKind::CounterCodeSet { .. }));
+    let key = c.bank().counter_key().unwrap().expect("the code made the key").public();
+    let screen = c.render(80, 24);
+    assert!(screen.contains("JH-BS-01") && screen.contains(&key), "the key whole at 80 columns: {screen}");
+    c.typed("c");
+    assert!(c.shows("JH-BS-01"), "{}", c.render(80, 24));
+    assert!(matches!(c.app.status(), Status::Error(_)), "a second code is refused: {:?}", c.app.status());
 }

@@ -9,7 +9,9 @@ use super::{Bank, BankError, Need, VolunteerView, require};
 use crate::domain::{Actor, CardNo, Day, EventKind, Movement, Rule, Timestamp, Volunteer, movements};
 use crate::store::{StoreError, decode_stored};
 
-pub use crate::store::{CityCounter, CityVolunteer, DirectoryCard, DirectoryShare, RemoteError};
+pub use crate::store::{
+    CityCounter, CityVolunteer, DirectoryCard, DirectoryShare, OtherVersion, RemoteError,
+};
 
 /// The largest stored event this bank accepts from anywhere: its store refuses to write a
 /// larger value, so no counter can have written one.
@@ -27,6 +29,8 @@ pub struct CityListing {
     pub phone_tail: String,
     /// Another counter that registered the card as someone else.
     pub conflict: Option<String>,
+    /// The name that counter registered it with, when known.
+    pub other_name: Option<String>,
 }
 
 /// A card two counters registered as different people, as the city's directory marks it: the
@@ -245,18 +249,19 @@ impl Bank {
                 record,
                 phone_tail: d.phone_tail,
                 conflict: d.conflict,
+                other_name: d.other.map(|o| o.name.to_string()),
             }));
         }
         let versions = self.store.city_registrations(card)?;
         let Some(first) = versions.first() else { return Ok(None) };
-        let conflict =
-            versions.iter().find(|v| !same_person(&v.record, &first.record)).map(|v| v.code.clone());
+        let other = versions.iter().find(|v| !same_person(&v.record, &first.record));
         let phone_tail = first.record.phone.as_ref().map(|p| p.tail().to_string()).unwrap_or_default();
         Ok(Some(CityListing {
             home: first.code.clone(),
             record: Volunteer { pin_hash: None, ..first.record.clone() },
             phone_tail,
-            conflict,
+            conflict: other.map(|v| v.code.clone()),
+            other_name: other.map(|v| v.record.name.to_string()),
         }))
     }
 
@@ -390,6 +395,9 @@ pub struct EntryRow {
     pub registered_on: Option<Day>,
     /// For a city grant's entry, the grant's id on the server.
     pub grant: Option<String>,
+    /// For a deposit (or its reversal) the rules shaped, the minutes served behind it (signed
+    /// as `minutes`); `None` when served and credited are the same.
+    pub served: Option<i64>,
 }
 
 impl EntryRow {
@@ -503,6 +511,12 @@ fn derive_rows(
         EventKind::Deposited { activity, served_on, .. } => (Some(*activity), Some(*served_on)),
         _ => (None, None),
     };
+    let served = match source_event.kind() {
+        EventKind::Deposited { minutes, .. } => served_behind(source, source_event.seq(), *minutes)
+            .filter(|s| *s != u64::from(minutes.get()))
+            .map(|s| sign * s as i64),
+        _ => None,
+    };
     let registered_on = match event.kind() {
         EventKind::VolunteerRegistered(v) => Some(v.registered_on),
         _ => None,
@@ -548,7 +562,27 @@ fn derive_rows(
             served_on,
             registered_on,
             grant: grant.clone(),
+            served,
         });
     }
     Ok(rows)
+}
+
+/// The minutes served behind the deposit at `seq`: as the note after it says when the rules
+/// shaped it (after the held deposit, for one approved later), as its check-out says for a
+/// shift. `None` when nothing says (the same as credited), or the note is not there to read
+/// (a push whose batch ended between the deposit and its note: it counts as credited).
+fn served_behind(source: &dyn RowSource, seq: u64, credited: crate::domain::Minutes) -> Option<u64> {
+    let before = seq.checked_sub(1).filter(|s| *s > 0).and_then(|s| source.event(s).ok());
+    let noted = match before.as_ref().map(|e| e.kind()) {
+        Some(EventKind::DepositDecided { held, approved: true, .. }) => held + 1,
+        Some(EventKind::CheckedOut { worked, credited: c, .. }) if *c == credited => {
+            return Some(u64::from(worked.get()));
+        }
+        _ => seq + 1,
+    };
+    match source.event(noted).ok()?.kind() {
+        EventKind::ServiceShaped { served, .. } => Some(u64::from(served.get())),
+        _ => None,
+    }
 }

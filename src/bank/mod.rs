@@ -44,7 +44,7 @@ pub use certificate::{Certificate, CertificateError, typed_code};
 pub use check::{CheckReport, Problem};
 pub use city::{
     CardConflict, CityCounter, CityListing, CityVolunteer, DirectoryCard, DirectoryShare, EntryRow,
-    MAX_EVENT_BYTES, RegistrationConflict, RemoteError, RowNames,
+    MAX_EVENT_BYTES, OtherVersion, RegistrationConflict, RemoteError, RowNames,
 };
 pub use city_balance::{CityBalance, CityBalances};
 pub use counter_key::{

@@ -6,8 +6,9 @@ use serde::Serialize;
 use super::plan::{card_owner, read, rule};
 use super::{Bank, BankError, Need, require};
 use crate::domain::{
-    Activity, Actor, CardNo, Day, DomainError, Event, EventKind, IdNumber, LedgerStore, Minutes, Name,
-    PersonalField, Phone, Reward, RewardId, RewardKind, Role, Rule, Staff, StaffId, Volunteer, VolunteerId,
+    Activity, ActivityId, Actor, CardNo, Day, DomainError, Event, EventKind, IdNumber, LedgerStore, Minutes,
+    Name, PersonalField, Phone, Reward, RewardId, RewardKind, Role, Rule, Staff, StaffId, Volunteer,
+    VolunteerId,
 };
 use crate::store::Committed;
 
@@ -197,6 +198,23 @@ impl Bank {
                 pin_hash: old.pin_hash,
             };
             Ok(vec![EventKind::VolunteerEdited { id, record }.into()])
+        })?;
+        first(c)
+    }
+
+    /// Renames an activity (the name typed wrong) and/or retires it or brings it back (admin
+    /// only; journalled). Entries recorded for it keep its id and show the current name.
+    pub fn change_activity(
+        &self,
+        who: &Actor,
+        op: Option<&str>,
+        activity: ActivityId,
+        name: &Name,
+        retired: bool,
+    ) -> Result<Event, BankError> {
+        let c = self.run(who, op, "change_activity", &(activity, name, retired), |view| {
+            require(view, who, Need::Admin, "change activities")?;
+            Ok(vec![EventKind::ActivityChanged { activity, name: name.clone(), retired }.into()])
         })?;
         first(c)
     }

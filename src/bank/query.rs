@@ -110,6 +110,17 @@ impl Bank {
         Ok(self.store.activities().collect::<Result<_, _>>()?)
     }
 
+    /// The activities retired from the catalog (kept for the entries recorded for them).
+    pub fn retired_activities(&self) -> Result<std::collections::BTreeSet<ActivityId>, BankError> {
+        Ok(self.store.retired_activities().collect::<Result<_, _>>()?)
+    }
+
+    /// The activities new hours may be recorded for: the catalog less the retired ones.
+    pub fn offered_activities(&self) -> Result<Vec<(ActivityId, Activity)>, BankError> {
+        let retired = self.retired_activities()?;
+        Ok(self.activities()?.into_iter().filter(|(id, _)| !retired.contains(id)).collect())
+    }
+
     /// Names of the activities that `text` could have meant: it appears in the name, its full
     /// pinyin or its initials (`ljfl` → 垃圾分类督导), at most five, closest first.
     pub fn close_activities(&self, text: &str) -> Result<Vec<String>, BankError> {
@@ -118,7 +129,7 @@ impl Bank {
             return Ok(Vec::new());
         }
         let mut found: Vec<(usize, String)> = Vec::new();
-        for (_, a) in self.activities()? {
+        for (_, a) in self.offered_activities()? {
             let name = a.name.as_str();
             let spelled = crate::search::spellings(name);
             let rank = if name.contains(&query) {
@@ -284,7 +295,9 @@ impl Bank {
         if self.store.directory_position()?.0 > 0 {
             for listed in self.store.directory_cards() {
                 let (card, d) = listed?;
-                index.add_listed(&card, d.name.as_str(), &d.phone_tail);
+                let mut people = vec![(d.name.as_str(), d.phone_tail.as_str())];
+                people.extend(d.other.as_ref().map(|o| (o.name.as_str(), o.phone_tail.as_str())));
+                index.add_listed(&card, &people);
             }
         } else {
             for v in self.city_only_volunteers()? {

@@ -28,6 +28,16 @@ pub(super) fn shape_deposit(view: &TxView<'_>, activity: ActivityId, served: Min
     Ok(credited.entry(cap).map_err(Rule::Invalid)?)
 }
 
+/// New hours are not recorded for a retired activity (what was begun before it retired — a
+/// held deposit, an open shift — is still decided and credited).
+pub(super) fn refuse_retired(view: &TxView<'_>, activity: ActivityId) -> PlanResult<()> {
+    if view.activity_retired(activity).map_err(ApplyError::Store)? {
+        let name = view.activity(activity).map_err(ApplyError::Store)?.map(|a| a.name.to_string());
+        return Err(Rule::ActivityRetired(name.unwrap_or_else(|| activity.to_string())).into());
+    }
+    Ok(())
+}
+
 /// A deposit as the rules want it recorded: credited now, or held when it is over the approval
 /// threshold and whoever records it is not an admin (an admin recording it is the approval).
 pub(super) fn plan_deposit(
@@ -39,21 +49,17 @@ pub(super) fn plan_deposit(
     served_on: Day,
     note: &str,
 ) -> PlanResult<Vec<Pending>> {
+    refuse_retired(view, activity)?;
     let minutes = shape_deposit(view, activity, served)?;
     let rules = view.rules().map_err(ApplyError::Store)?;
     let note = note.to_string();
-    if role != Role::Admin && rules.needs_approval(minutes) {
-        return Ok(vec![Pending::from(EventKind::DepositHeld {
-            volunteer,
-            activity,
-            minutes,
-            served_on,
-            note,
-        })]);
-    }
-    let mut planned =
-        vec![Pending::from(EventKind::Deposited { volunteer, activity, minutes, served_on, note })];
-    // Credited other than served: what was served, and why, goes right after it.
+    let mut planned = if role != Role::Admin && rules.needs_approval(minutes) {
+        vec![Pending::from(EventKind::DepositHeld { volunteer, activity, minutes, served_on, note })]
+    } else {
+        vec![Pending::from(EventKind::Deposited { volunteer, activity, minutes, served_on, note })]
+    };
+    // Credited other than served: what was served, and why, goes right after it (after a held
+    // deposit too, so that its approval later states both).
     if minutes != served {
         let category =
             view.activity(activity).map_err(ApplyError::Store)?.map(|a| a.category).unwrap_or_default();

@@ -36,7 +36,8 @@ impl Bank {
 
     /// A volunteer starts a shift at the kiosk.
     pub fn check_in(&self, volunteer: VolunteerId, activity: ActivityId) -> Result<Committed, BankError> {
-        self.run(&Actor::SelfService, None, "check_in", &(volunteer, activity), |_| {
+        self.run(&Actor::SelfService, None, "check_in", &(volunteer, activity), |view| {
+            super::rules::refuse_retired(view, activity)?;
             Ok(vec![Pending::from(EventKind::CheckedIn { volunteer, activity })])
         })
     }

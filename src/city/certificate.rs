@@ -16,8 +16,9 @@ fn sql(what: &'static str) -> impl Fn(postgres::Error) -> CityError {
 }
 
 /// The card's service at every counter for the days `$2..=$3`, net of reversals, by activity
-/// and counter: each counter's rows up to its head in `$4`/`$5` (all of them with nulls).
-const SERVICE_OF_ROWS: &str = "SELECT coalesce(e.activity, ''), e.counter, sum(e.minutes)::BIGINT
+/// and counter, credited and served: each counter's rows up to its head in `$4`/`$5` (all of them with nulls).
+const SERVICE_OF_ROWS: &str = "SELECT coalesce(e.activity, ''), e.counter, sum(e.minutes)::BIGINT,
+            sum(coalesce(e.served, e.minutes))::BIGINT
      FROM hb_entries e
      WHERE e.card = $1 AND (e.kind = 'deposit' OR e.reverses = 'deposit')
        AND e.served_on BETWEEN $2 AND $3
@@ -105,7 +106,7 @@ impl Server {
         let rows = client
             .query(SERVICE_OF_ROWS, &[&card.as_str(), &from_d, &to_d, &counters, &seqs])
             .map_err(sql("the report rows"))?;
-        let Stated { by_activity, by_counter, total } = stated(&rows);
+        let Stated { by_activity, by_counter, total, served } = stated(&rows);
         let mac = data_encoding::BASE32_NOPAD.encode(&rand::rng().random::<[u8; 5]>());
         let mut tries = 0;
         let row = loop {
@@ -139,6 +140,7 @@ impl Server {
             total,
             issued_by: counter.to_string(),
             issued_at: issued_at.to_rfc3339(),
+            served: Some(served),
         })
     }
 
@@ -163,7 +165,7 @@ impl Server {
                 &[&code.card.as_str(), &code.from.date(), &code.to.date(), &counters, &seqs],
             )
             .map_err(sql("the report rows"))?;
-        let Stated { by_activity, by_counter, total } = stated(&rows);
+        let Stated { by_activity, by_counter, total, served } = stated(&rows);
         if total != issued.get::<_, i64>(3) as u64 {
             return Err(CityCertificateError::Altered);
         }
@@ -180,6 +182,7 @@ impl Server {
             total,
             issued_by: issued.get(4),
             issued_at: issued_at.to_rfc3339(),
+            served: Some(served),
         })
     }
 }
@@ -190,6 +193,8 @@ struct Stated {
     by_activity: Vec<(String, u64)>,
     by_counter: Vec<(String, u64)>,
     total: u64,
+    /// The minutes served behind the total (the same where no rule shaped a deposit).
+    served: u64,
 }
 
 /// The rows of [`SERVICE_OF_ROWS`] as a certificate states them; nothing negative (a reversal
@@ -198,10 +203,12 @@ fn stated(rows: &[postgres::Row]) -> Stated {
     use std::collections::BTreeMap;
     let mut by_activity: BTreeMap<String, i64> = BTreeMap::new();
     let mut by_counter: BTreeMap<String, i64> = BTreeMap::new();
+    let mut served = 0i64;
     for r in rows {
         let (activity, counter, minutes): (String, String, i64) = (r.get(0), r.get(1), r.get(2));
         *by_activity.entry(activity).or_default() += minutes;
         *by_counter.entry(counter).or_default() += minutes;
+        served += r.get::<_, i64>(3);
     }
     let positive = |m: BTreeMap<String, i64>| -> Vec<(String, u64)> {
         m.into_iter().filter(|(_, v)| *v > 0).map(|(k, v)| (k, v as u64)).collect()
@@ -209,7 +216,7 @@ fn stated(rows: &[postgres::Row]) -> Stated {
     let mut by_activity = positive(by_activity);
     by_activity.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     let total = by_activity.iter().map(|(_, m)| m).sum();
-    Stated { by_activity, by_counter: positive(by_counter), total }
+    Stated { by_activity, by_counter: positive(by_counter), total, served: served.max(0) as u64 }
 }
 
 impl CityClient {
@@ -249,6 +256,6 @@ pub fn as_certificate(c: &CityCertificate) -> Option<Certificate> {
         as_of_time: crate::domain::Timestamp::from_datetime(issued.with_timezone(&chrono::Utc)),
         code: c.code.clone(),
         by_counter: c.by_counter.clone(),
-        served: c.total,
+        served: c.served.unwrap_or(c.total),
     })
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::push::BATCH;
 use super::wire::{self, Counters, Events, Head, PushRequest, Refusal};
 use super::{PullError, PushError, Pushed};
-use crate::bank::{Bank, CounterKey, DirectoryCard, DirectoryShare, StoredEvent};
+use crate::bank::{Bank, CounterKey, DirectoryCard, DirectoryShare, OtherVersion, StoredEvent};
 use crate::domain::CardNo;
 
 /// A whole request may take this long; a dead network is an error within it, never a hang.
@@ -539,6 +539,18 @@ fn directory_card(row: wire::CardRow) -> Result<(CardNo, DirectoryCard), PullErr
     if !tail_ok || !code_ok(&row.home) || !row.shares.iter().all(|s| code_ok(&s.counter)) {
         return Err(garbled(&row.card));
     }
+    // The other person of a card in conflict: checked as the home's name and tail are.
+    let other = match (&row.conflict, row.conflict_name.as_deref()) {
+        (Some(_), Some(n)) => {
+            let name = crate::domain::Name::parse(n).map_err(|_| garbled(&row.card))?;
+            let tail = row.conflict_phone_tail.clone().unwrap_or_default();
+            if tail.len() > 4 || !tail.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(garbled(&row.card));
+            }
+            Some(OtherVersion { name, phone_tail: tail })
+        }
+        _ => None,
+    };
     let record = DirectoryCard {
         home: row.home,
         name,
@@ -559,6 +571,7 @@ fn directory_card(row: wire::CardRow) -> Result<(CardNo, DirectoryCard), PullErr
             .collect(),
         pos: row.pos,
         conflict: row.conflict,
+        other,
     };
     Ok((card, record))
 }

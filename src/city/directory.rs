@@ -238,10 +238,11 @@ fn registrations(
     let keys: Vec<&str> = edited.iter().map(|(k, _)| *k).collect();
     let f = Fields::of(edited.iter().map(|(_, d)| Some(*d)));
     tx.execute(
-        "UPDATE hb_shares s SET person = u.p, phone_digest = u.ph, id_digest = u.i
-         FROM unnest($2::TEXT[], $3::BYTEA[], $4::BYTEA[], $5::BYTEA[]) AS u (c, p, ph, i)
+        "UPDATE hb_shares s SET person = u.p, phone_digest = u.ph, id_digest = u.i, name = u.n, phone_tail = u.t
+         FROM unnest($2::TEXT[], $3::BYTEA[], $4::BYTEA[], $5::BYTEA[], $6::TEXT[], $7::TEXT[])
+              AS u (c, p, ph, i, n, t)
          WHERE s.card = u.c AND s.counter = $1",
-        &[&code, &keys, &f.persons, &f.phones, &f.ids],
+        &[&code, &keys, &f.persons, &f.phones, &f.ids, &f.names, &f.tails],
     )
     .map_err(sql("the cards' registrations"))?;
     tx.execute(
@@ -266,14 +267,16 @@ const CONFLICT_OF_SHARES: &str = "(SELECT min(s.counter) FROM hb_shares s
 /// A card's directory fields and its shares, one row per card of `cards` (a subquery with a
 /// `card` column), ordered by `ORDER BY`: what every answer of `GET /v1/cards` is made of.
 /// Columns: position, card, home, name, community, phone tail, registration day, pool, last
-/// change, counters, minutes, released, conflict, earned, received.
+/// change, counters, minutes, released, conflict, earned, received, and the conflicting
+/// counter's name and phone tail.
 fn cards_statement(cards: &str, order: &str, limit: &str) -> String {
     format!(
         "SELECT p.pos, c.card, c.home, c.name, c.community, c.phone_tail, c.registered_on::TEXT,
-                c.pool, c.changed, c.counters, c.minutes, c.released, c.conflict, c.earned, c.received
+                c.pool, c.changed, c.counters, c.minutes, c.released, c.conflict, c.earned, c.received,
+                c.other_name, c.other_tail
          FROM hb_position p LEFT JOIN LATERAL (
              SELECT h.*, s.counters, s.minutes, s.released, s.earned, s.received,
-                    greatest(h.pos, s.pos) AS changed
+                    greatest(h.pos, s.pos) AS changed, o.name AS other_name, o.phone_tail AS other_tail
              FROM ({cards}) AS moved
              JOIN hb_cards h ON h.card = moved.card
              LEFT JOIN LATERAL (SELECT array_agg(counter ORDER BY counter) AS counters,
@@ -285,6 +288,7 @@ fn cards_statement(cards: &str, order: &str, limit: &str) -> String {
                                        -- max by walking the position index per card)
                                        max(pos) FILTER (WHERE pos >= 0) AS pos
                                 FROM hb_shares WHERE card = h.card) s ON true
+             LEFT JOIN hb_shares o ON o.card = h.card AND o.counter = h.conflict
              ORDER BY {order} {limit}) c ON true"
     )
 }
@@ -385,6 +389,8 @@ fn cards_answer(rows: &[postgres::Row]) -> Cards {
                     .collect(),
                 pos: r.get::<_, i64>(8) as u64,
                 conflict: r.get(12),
+                conflict_name: r.get(15),
+                conflict_phone_tail: r.get(16),
             })
         })
         .collect();
@@ -492,10 +498,11 @@ pub(super) fn backfill(tx: &mut postgres::Transaction<'_>) -> Result<usize, City
     let (keys, counters): (Vec<&str>, Vec<&str>) =
         versions.iter().map(|v| (v.0.as_str(), v.1.as_str())).unzip();
     tx.execute(
-        "UPDATE hb_shares s SET person = u.p, phone_digest = u.ph, id_digest = u.i
-         FROM unnest($1::TEXT[], $2::TEXT[], $3::BYTEA[], $4::BYTEA[], $5::BYTEA[]) AS u (c, k, p, ph, i)
+        "UPDATE hb_shares s SET person = u.p, phone_digest = u.ph, id_digest = u.i, name = u.n, phone_tail = u.t
+         FROM unnest($1::TEXT[], $2::TEXT[], $3::BYTEA[], $4::BYTEA[], $5::BYTEA[], $6::TEXT[], $7::TEXT[])
+              AS u (c, k, p, ph, i, n, t)
          WHERE s.card = u.c AND s.counter = u.k",
-        &[&keys, &counters, &f.persons, &f.phones, &f.ids],
+        &[&keys, &counters, &f.persons, &f.phones, &f.ids, &f.names, &f.tails],
     )
     .map_err(sql("the cards' registrations"))?;
     tx.execute("UPDATE hb_position SET pos = 1", &[]).map_err(sql("the city's position"))?;

@@ -168,14 +168,16 @@ impl Server {
         let communities: Vec<&str> = entries.iter().map(|e| e.community.as_str()).collect();
         let days: Vec<chrono::NaiveDate> = entries.iter().map(|e| e.day.date()).collect();
         let grants: Vec<Option<&str>> = entries.iter().map(|e| e.grant.as_deref()).collect();
+        let served_minutes: Vec<Option<i64>> = entries.iter().map(|e| e.served).collect();
         check_grants(code, entries, &mut tx)?;
         tx.execute(
             "INSERT INTO hb_entries (counter, seq, line, volunteer, card, minutes, kind, reverses, activity,
-                                     community, day, served_on, registered_on, grant_id)
-             SELECT $1, s, l, v, c, m, k, r, a, o, d, so, ro, g
+                                     community, day, served_on, registered_on, grant_id, served)
+             SELECT $1, s, l, v, c, m, k, r, a, o, d, so, ro, g, sm
              FROM unnest($2::BIGINT[], $3::INTEGER[], $4::BIGINT[], $5::TEXT[], $6::BIGINT[], $7::TEXT[],
-                         $8::TEXT[], $9::TEXT[], $10::TEXT[], $11::DATE[], $12::DATE[], $13::DATE[], $14::TEXT[])
-                  AS t (s, l, v, c, m, k, r, a, o, d, so, ro, g)",
+                         $8::TEXT[], $9::TEXT[], $10::TEXT[], $11::DATE[], $12::DATE[], $13::DATE[], $14::TEXT[],
+                         $15::BIGINT[])
+                  AS t (s, l, v, c, m, k, r, a, o, d, so, ro, g, sm)",
             &[
                 &code,
                 &seqs,
@@ -191,6 +193,7 @@ impl Server {
                 &served,
                 &registered,
                 &grants,
+                &served_minutes,
             ],
         )
         .map_err(sql("a batch's report rows"))?;

@@ -57,6 +57,9 @@ CREATE TABLE IF NOT EXISTS hb_entries (
 
 CREATE INDEX IF NOT EXISTS hb_entries_card ON hb_entries (card);
 CREATE INDEX IF NOT EXISTS hb_entries_day ON hb_entries (day);
+-- For a deposit the crediting rules shaped (a multiplier, rounding, a cap), the minutes served
+-- behind it, signed as `minutes` (null: served as credited): certificates state both.
+ALTER TABLE hb_entries ADD COLUMN IF NOT EXISTS served BIGINT;
 
 -- Spending anywhere without overdrawing (ARCHITECTURE.md §8, escrow). Each card's city pool: hours
 -- counters handed over at syncs (their `city_release` entries, added in the same transaction
@@ -189,6 +192,10 @@ ALTER TABLE hb_cards ADD COLUMN IF NOT EXISTS conflict TEXT;
 ALTER TABLE hb_shares ADD COLUMN IF NOT EXISTS person BYTEA;
 ALTER TABLE hb_shares ADD COLUMN IF NOT EXISTS phone_digest BYTEA;
 ALTER TABLE hb_shares ADD COLUMN IF NOT EXISTS id_digest BYTEA;
+-- and the name and phone tail of that version, which the directory carries beside the home's
+-- for a card in conflict: a third counter finds the card by either person's name.
+ALTER TABLE hb_shares ADD COLUMN IF NOT EXISTS name TEXT;
+ALTER TABLE hb_shares ADD COLUMN IF NOT EXISTS phone_tail TEXT;
 
 -- The position each share last changed at: a push stamps the shares it changes (every card it
 -- touches has one of this counter's), and the card's own row only when its directory fields or

@@ -344,6 +344,12 @@ pub struct CardRow {
     /// admin settles it.
     #[serde(default)]
     pub conflict: Option<String>,
+    /// The name and phone tail that counter registered the card with, so that every counter
+    /// finds the card by either person (none before the service kept them).
+    #[serde(default)]
+    pub conflict_name: Option<String>,
+    #[serde(default)]
+    pub conflict_phone_tail: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -447,4 +453,8 @@ pub struct CityCertificate {
     pub issued_by: String,
     /// RFC 3339.
     pub issued_at: String,
+    /// The minutes served behind `total` (a multiplier or rounding makes them differ); absent
+    /// from a service that did not state it.
+    #[serde(default)]
+    pub served: Option<u64>,
 }

@@ -23,6 +23,21 @@ pub enum ActivityCmd {
         #[arg(long)]
         op_id: Option<String>,
     },
+    /// Rename one (a name typed wrong); entries recorded for it show the new name
+    Rename {
+        /// Activity name or id
+        activity: String,
+        /// The new name
+        name: String,
+    },
+    /// Retire one: no new hours are recorded for it (its entries stay); --restore brings it back
+    Retire {
+        /// Activity name or id
+        activity: String,
+        /// Bring a retired activity back
+        #[arg(long)]
+        restore: bool,
+    },
     /// List them
     List,
 }
@@ -158,13 +173,29 @@ pub fn activity(store: Option<PathBuf>, cmd: ActivityCmd) -> CliResult {
             let e = bank.add_activity(&cli_actor(), op_id.as_deref(), &Name::parse(&name)?, &category)?;
             say!("saved #{}: activity {name} (id {})", e.seq(), e.seq());
         }
+        ActivityCmd::Rename { activity, name } => {
+            let (id, _) = bank.find_activity(&activity)?;
+            let retired = bank.retired_activities()?.contains(&id);
+            let e = bank.change_activity(&cli_actor(), None, id, &Name::parse(&name)?, retired)?;
+            say!("saved #{}: activity {id} is now {name}", e.seq());
+        }
+        ActivityCmd::Retire { activity, restore } => {
+            let (id, a) = bank.find_activity(&activity)?;
+            let e = bank.change_activity(&cli_actor(), None, id, &a.name, !restore)?;
+            let what = if restore { "back in the catalog" } else { "retired" };
+            say!("saved #{}: activity {} is {what}", e.seq(), a.name);
+        }
         ActivityCmd::List => {
+            let retired = bank.retired_activities()?;
             let rows: Vec<Vec<String>> = bank
                 .activities()?
                 .into_iter()
-                .map(|(id, a)| vec![id.to_string(), a.name.to_string(), a.category])
+                .map(|(id, a)| {
+                    let state = if retired.contains(&id) { "retired" } else { "" };
+                    vec![id.to_string(), a.name.to_string(), a.category, state.to_string()]
+                })
                 .collect();
-            output::table(&["id", "name", "category"], &rows);
+            output::table(&["id", "name", "category", "state"], &rows);
         }
     }
     Ok(())

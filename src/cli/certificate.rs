@@ -93,25 +93,46 @@ pub fn run(store: Option<PathBuf>, cmd: CertificateCmd) -> CliResult {
 /// What a verified certificate certifies, in the command's language (English: the words
 /// scripts and the tests match).
 fn valid(c: &crate::bank::Certificate) -> String {
-    let hours = format_hours(c.total);
     let city = !c.by_counter.is_empty();
+    // Served, and credited where the rules made it differ (it said "served" of the credited).
+    let hours = format_hours(c.served);
+    let credited = |template: &str| match c.served == c.total {
+        true => String::new(),
+        false => crate::i18n::fill(template, &[&format_hours(c.total)]),
+    };
     match (super::lang::words(), city) {
         (None, false) => format!(
-            "valid: {} {} served {hours} h from {} to {} (as of entry #{}, counter {})",
-            c.name, c.card, c.from, c.to, c.as_of, c.counter
+            "valid: {} {} served {hours} h{} from {} to {} (as of entry #{}, counter {})",
+            c.name,
+            c.card,
+            credited(" (credited {} h)"),
+            c.from,
+            c.to,
+            c.as_of,
+            c.counter
         ),
         (None, true) => format!(
-            "valid: {} {} served {hours} h from {} to {} at every counter of the city (certificate C{}, issued at {})",
-            c.name, c.card, c.from, c.to, c.as_of, c.counter
+            "valid: {} {} served {hours} h{} from {} to {} at every counter of the city (certificate C{}, issued at {})",
+            c.name,
+            c.card,
+            credited(" (credited {} h)"),
+            c.from,
+            c.to,
+            c.as_of,
+            c.counter
         ),
-        (Some(t), false) => crate::i18n::fill(
-            t.certificate_valid,
-            &[&c.name, &c.card, &c.from, &c.to, &hours, &c.as_of, &c.counter],
-        ),
-        (Some(t), true) => crate::i18n::fill(
-            t.certificate_valid_city,
-            &[&c.name, &c.card, &c.from, &c.to, &hours, &c.as_of, &c.counter],
-        ),
+        (Some(t), false) => {
+            crate::i18n::fill(
+                t.certificate_valid,
+                &[&c.name, &c.card, &c.from, &c.to, &hours, &c.as_of, &c.counter],
+            ) + &credited(t.certificate_credited)
+        }
+        (Some(t), true) => {
+            crate::i18n::fill(
+                t.certificate_valid_city,
+                &[&c.name, &c.card, &c.from, &c.to, &hours, &c.as_of, &c.counter],
+            ) + &credited(t.certificate_credited)
+        }
     }
 }
 

@@ -242,10 +242,18 @@ pub enum EventKind {
     /// rules credited other than was served: the minutes served, and the multiplier (percent)
     /// of the activity's category then (100: none; the rest of the difference is rounding or
     /// the per-entry cap). Nothing of the ledger changes: certificates say served and credited.
-    /// (Last of the kinds: a journal's earlier kinds decode as they always did.)
     ServiceShaped {
         served: Minutes,
         percent: u16,
+    },
+    /// An admin renamed an activity (a name typed wrong) or retired it (no new hours are
+    /// recorded for it; what was recorded keeps its id and shows the current name), or
+    /// brought a retired one back. (Last of the kinds: a journal's earlier kinds decode as
+    /// they always did.)
+    ActivityChanged {
+        activity: ActivityId,
+        name: Name,
+        retired: bool,
     },
 }
 
@@ -303,6 +311,7 @@ impl EventKind {
             EventKind::RightsGranted { .. } => "city_grant",
             EventKind::CityCopyDropped { .. } => "city_copy_dropped",
             EventKind::ServiceShaped { .. } => "service_shaped",
+            EventKind::ActivityChanged { .. } => "activity_changed",
         }
     }
 

@@ -44,6 +44,10 @@ pub trait LedgerStore {
 
     fn name_id(&self, kind: NameKind, name: &str) -> Result<Option<u64>, Self::Error>;
     fn put_name(&mut self, kind: NameKind, name: &str, id: u64) -> Result<(), Self::Error>;
+    /// Frees a name (an activity renamed: its old name may be used again).
+    fn remove_name(&mut self, kind: NameKind, name: &str) -> Result<(), Self::Error>;
+    fn activity_retired(&self, id: u64) -> Result<bool, Self::Error>;
+    fn set_activity_retired(&mut self, id: u64, retired: bool) -> Result<(), Self::Error>;
     fn activity(&self, id: u64) -> Result<Option<Activity>, Self::Error>;
     fn put_activity(&mut self, id: u64, activity: &Activity) -> Result<(), Self::Error>;
     fn reward(&self, id: RewardId) -> Result<Option<Reward>, Self::Error>;
@@ -148,6 +152,19 @@ pub fn apply<S: LedgerStore>(s: &mut S, event: &Event) -> Applied<S::Error> {
         EventKind::ActivityAdded(a) => {
             claim_name(s, NameKind::Activity, a.name.as_str(), seq)?;
             store(s.put_activity(seq, a))
+        }
+        EventKind::ActivityChanged { activity, name, retired } => {
+            let mut a =
+                store(s.activity(*activity))?.ok_or_else(|| Rule::UnknownActivity(activity.to_string()))?;
+            if a.name != *name {
+                claim_name(s, NameKind::Activity, name.as_str(), *activity)?;
+                store(s.remove_name(NameKind::Activity, a.name.as_str()))?;
+                a.name = name.clone();
+                store(s.put_activity(*activity, &a))?;
+            }
+            // Retiring is a catalog fact, not a ledger rule: a deposit held or a shift begun
+            // before it is still credited (the bank refuses only new records for it).
+            store(s.set_activity_retired(*activity, *retired))
         }
         EventKind::RewardAdded { reward, stock } => {
             claim_name(s, NameKind::Reward, reward.name.as_str(), seq)?;

@@ -21,6 +21,8 @@ pub enum Rule {
     UnknownReward(String),
     #[error("reward {0:?} is retired")]
     RewardRetired(String),
+    #[error("activity {0:?} is retired")]
+    ActivityRetired(String),
     #[error("{kind} {name:?} already exists")]
     DuplicateName { kind: &'static str, name: String },
     #[error("no staff member {0}")]

@@ -85,6 +85,7 @@ impl Text {
             Rule::UnknownActivity(a) => fill(self.err_unknown_activity, &[a]),
             Rule::UnknownReward(a) => fill(self.err_unknown_reward, &[a]),
             Rule::RewardRetired(a) => fill(self.err_reward_retired, &[a]),
+            Rule::ActivityRetired(a) => fill(self.err_activity_retired, &[a]),
             Rule::DuplicateInBatch(c) => fill(self.err_duplicate_in_batch, &[c]),
             Rule::FutureDate(d) => fill(self.err_future_date, &[d]),
             Rule::PastCourseDate(d) => fill(self.err_past_course_date, &[d]),

@@ -77,6 +77,17 @@ impl Text {
 /// What the domain's values are called: an entry's movement, an account's totals, a
 /// registration's details.
 impl Text {
+    /// Who made an entry, as a screen names them: staff by their id, the kiosk and the city
+    /// sync by a word (the journal's own spelling stays in exports, which scripts read).
+    pub fn actor(&self, actor: &crate::domain::Actor) -> String {
+        use crate::domain::Actor as A;
+        match actor {
+            A::SelfService => self.actor_self_service.to_string(),
+            A::Sync => self.actor_sync.to_string(),
+            A::Staff(_) | A::Cli(_) => actor.to_string(),
+        }
+    }
+
     /// The word for what an entry did to a volunteer's hours (one word per movement: the
     /// match is exhaustive, so a new movement is named here or nothing builds).
     pub fn movement(&self, m: crate::domain::Movement) -> &'static str {

@@ -1,4 +1,4 @@
-//! Daily close (日结): what the counter booked on one day — deposits, redemptions and reversals
+//! Daily close (日结): what the counter booked on one day — deposits, redemptions, donations and reversals
 //! by staff member and by activity, with totals — and the deposits still awaiting approval.
 
 use std::collections::BTreeMap;
@@ -28,6 +28,9 @@ impl Tally {
 pub struct StaffDay {
     pub deposits: Tally,
     pub redemptions: Tally,
+    /// Hours volunteers gave to the donation pool (a reversal of one is then never the only
+    /// trace of it on the sheet).
+    pub donations: Tally,
     /// Reversals booked by this person, of any kind of entry; minutes of the reversed entries.
     pub reversals: Tally,
 }
@@ -65,6 +68,7 @@ impl DailyClose {
             for (total, part) in [
                 (&mut t.deposits, s.deposits),
                 (&mut t.redemptions, s.redemptions),
+                (&mut t.donations, s.donations),
                 (&mut t.reversals, s.reversals),
             ] {
                 total.count += part.count;
@@ -107,6 +111,9 @@ pub fn daily_close(bank: &Bank, day: Day) -> Result<DailyClose, ExportError> {
                 (EventKind::Redeemed { minutes, .. }, _) => {
                     by_staff.entry(actor).or_default().redemptions.add(u64::from(minutes.get()));
                 }
+                (EventKind::Donated { minutes, .. }, _) => {
+                    by_staff.entry(actor).or_default().donations.add(u64::from(minutes.get()));
+                }
                 (EventKind::Reversed { .. }, Some(original)) => {
                     by_staff.entry(actor).or_default().reversals.add(moved(original));
                     if let EventKind::Deposited { activity, minutes, .. } = original {
@@ -147,6 +154,8 @@ impl DailyClose {
                     Cell::hours(s.deposits.minutes),
                     Cell::Count(s.redemptions.count),
                     Cell::hours(s.redemptions.minutes),
+                    Cell::Count(s.donations.count),
+                    Cell::hours(s.donations.minutes),
                     Cell::Count(s.reversals.count),
                     Cell::hours(s.reversals.minutes),
                 ]
@@ -188,6 +197,8 @@ impl DailyClose {
                     hours_col("存入小时", 10.0),
                     count_col("兑换笔数", 10.0),
                     hours_col("兑换小时", 10.0),
+                    count_col("捐赠笔数", 10.0),
+                    hours_col("捐赠小时", 10.0),
                     count_col("冲正笔数", 10.0),
                     hours_col("冲正小时", 10.0),
                 ],

@@ -19,10 +19,11 @@ use crate::domain::{CardNo, Day, Name, Timestamp};
 /// The trees' on-disk names: the first is the one stores made before joins were paged have.
 pub const DIRECTORIES: [&str; 2] = ["city_directory", "city_directory.b"];
 
-/// The records' format: 2 since shares carry their earned and received hours. A directory of
+/// The records' format: 2 since shares carry their earned and received hours, 3 since a card
+/// in conflict carries the other person's name. A directory of
 /// another format is emptied at open and taken again at the next sync (nothing in it is the
 /// counter's own), rather than decoded field by field.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 
 /// The position's key: cards are ASCII letters, digits and `-`, never a zero byte.
 const POSITION: &[u8] = b"\0position";
@@ -44,6 +45,16 @@ pub struct DirectoryCard {
     pub pos: u64,
     /// Another counter that registered the card as someone else (see `city::directory`).
     pub conflict: Option<String>,
+    /// The person that counter registered (a card in conflict is found by either name).
+    pub other: Option<OtherVersion>,
+}
+
+/// The other version of a card in conflict, as much as the directory keeps of anyone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OtherVersion {
+    pub name: Name,
+    /// The phone's last four digits; empty without a phone.
+    pub phone_tail: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -227,6 +238,7 @@ mod tests {
             }],
             pos: 1,
             conflict: None,
+            other: None,
         }
     }
 

@@ -33,6 +33,8 @@ pub fn tagged_key(tag: u8, id: u64) -> [u8; 9] {
 
 /// `limits`: a deposit held for approval, by its seq.
 pub const HELD: u8 = b'H';
+/// `limits`: an activity retired from the catalog, by its id.
+pub const RETIRED_ACTIVITY: u8 = b'R';
 /// `limits`: minutes credited to a volunteer for one service day.
 pub const DAY_TOTAL: u8 = b'D';
 /// `limits`: the minutes a deposit (or a held deposit) added to its day's total, by its seq.

@@ -7,7 +7,7 @@ pub use city::{CityAccount, CityCounter, CityVolunteer, PinnedKey, RemoteError};
 pub mod codec;
 mod compact;
 mod directory;
-pub use directory::{DirectoryCard, DirectoryShare};
+pub use directory::{DirectoryCard, DirectoryShare, OtherVersion};
 mod journal_copy;
 pub mod keys;
 mod local;

@@ -94,6 +94,14 @@ impl Store {
         Ok(self.get(tree::LIMITS, &super::keys::day_total_key(volunteer, day))?.unwrap_or(0))
     }
 
+    /// Ids of the activities retired from the catalog.
+    pub fn retired_activities(&self) -> impl Iterator<Item = Result<u64, StoreError>> + '_ {
+        self.tree(tree::LIMITS).scan_prefix([super::keys::RETIRED_ACTIVITY]).map(|item| {
+            let (k, _) = item?;
+            read_u64(&k[1..]).ok_or_else(|| bad_key(tree::LIMITS, &k))
+        })
+    }
+
     /// Seqs of the deposits waiting for approval, oldest first.
     pub fn held_deposits(&self) -> impl Iterator<Item = Result<u64, StoreError>> + '_ {
         self.tree(tree::LIMITS).scan_prefix([HELD]).map(|item| {

@@ -14,7 +14,8 @@ use sled::transaction::{
 
 use super::codec::{self, CodecError};
 use super::keys::{
-    COUNTED, HELD, OPEN_SHIFT, SHIFT, day_total_key, grant_key, name_key, tagged_key, u64_key,
+    COUNTED, HELD, OPEN_SHIFT, RETIRED_ACTIVITY, SHIFT, day_total_key, grant_key, name_key, tagged_key,
+    u64_key,
 };
 use super::records::AccountRecord;
 use super::stored::encode_event;
@@ -167,6 +168,15 @@ impl<'a> TxView<'a> {
 
     fn contains(&self, t: TreeId, key: &[u8]) -> Result<bool, TxFail> {
         Ok(self.trees[t.index].get(&*self.key(key)).map_err(TxFail::Sled)?.is_some())
+    }
+
+    /// A `limits` key whose presence is the fact (held, retired).
+    fn set_flag(&self, key: &[u8], on: bool) -> Result<(), TxFail> {
+        if on {
+            self.trees[LIMITS.index].insert(&*self.key(key), &[][..]).map(drop).map_err(TxFail::Sled)
+        } else {
+            self.remove(LIMITS, key)
+        }
     }
 
     /// Runs `f` on a volunteer's account record, loading it into the cache first.
@@ -398,12 +408,16 @@ impl LedgerStore for TxView<'_> {
         self.contains(LIMITS, &key)
     }
     fn set_held(&mut self, seq: u64, held: bool) -> Result<(), TxFail> {
-        let key = tagged_key(HELD, seq);
-        if held {
-            self.trees[LIMITS.index].insert(&*self.key(&key), &[][..]).map(drop).map_err(TxFail::Sled)
-        } else {
-            self.remove(LIMITS, &key)
-        }
+        self.set_flag(&tagged_key(HELD, seq), held)
+    }
+    fn remove_name(&mut self, kind: NameKind, name: &str) -> Result<(), TxFail> {
+        self.remove(NAMES, &name_key(kind, name))
+    }
+    fn activity_retired(&self, id: u64) -> Result<bool, TxFail> {
+        self.contains(LIMITS, &tagged_key(RETIRED_ACTIVITY, id))
+    }
+    fn set_activity_retired(&mut self, id: u64, retired: bool) -> Result<(), TxFail> {
+        self.set_flag(&tagged_key(RETIRED_ACTIVITY, id), retired)
     }
 }
 

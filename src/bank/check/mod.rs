@@ -99,6 +99,8 @@ pub(super) struct Replay<'s> {
     day_totals: HashMap<(u64, i32), u32>,
     counted: HashMap<u64, u32>,
     held: std::collections::HashSet<u64>,
+    /// Activities retired from the catalog.
+    retired: std::collections::HashSet<u64>,
     grants: HashMap<String, u64>,
     pool: DonationPool,
 }
@@ -125,6 +127,7 @@ impl<'s> Replay<'s> {
             day_totals: HashMap::new(),
             counted: HashMap::new(),
             held: Default::default(),
+            retired: Default::default(),
             grants: HashMap::new(),
             pool: DonationPool::default(),
         }
@@ -182,6 +185,20 @@ impl LedgerStore for Replay<'_> {
     }
     fn activity(&self, id: u64) -> Result<Option<Activity>, StoreError> {
         Ok(self.activities.get(&id).cloned())
+    }
+    fn remove_name(&mut self, kind: NameKind, name: &str) -> Result<(), StoreError> {
+        self.names.remove(&(kind as u8, name.to_string()));
+        Ok(())
+    }
+    fn activity_retired(&self, id: u64) -> Result<bool, StoreError> {
+        Ok(self.retired.contains(&id))
+    }
+    fn set_activity_retired(&mut self, id: u64, retired: bool) -> Result<(), StoreError> {
+        match retired {
+            true => self.retired.insert(id),
+            false => self.retired.remove(&id),
+        };
+        Ok(())
     }
     fn put_activity(&mut self, id: u64, activity: &Activity) -> Result<(), StoreError> {
         self.activities.insert(id, activity.clone());

@@ -120,18 +120,33 @@ impl App {
         put(buf, area, area.x + 1, area.y, &text, style);
     }
 
+    /// Every key the screen offers, none dropped: as many as fit with their words, in the
+    /// keymap's priority order, and the rest as bare keys after them (the help overlay, always
+    /// first, says what those do).
     fn render_footer(&self, area: Rect, buf: &mut Buffer, vx: &Vx) {
         let scope = if self.help { Scope::Help } else { self.screen.scope() };
+        let keys: Vec<(String, &str)> = keymap::bindings_for(scope, true, self.who())
+            .into_iter()
+            .map(|b| (keymap::key_label(b), keymap::action_label(vx.t, b.action)))
+            .collect();
+        let room = usize::from(area.width.saturating_sub(1));
+        let labelled_width = |(k, label): &(String, &str)| widgets::width(k) + widgets::width(label) + 3;
+        let bare_width = |(k, _): &(String, &str)| widgets::width(k) + 1;
+        let fits = |n: usize| {
+            keys[..n].iter().map(labelled_width).sum::<usize>()
+                + keys[n..].iter().map(bare_width).sum::<usize>()
+                <= room
+        };
+        let labelled = (0..=keys.len()).rev().find(|&n| fits(n)).unwrap_or(0);
         let mut x = area.x + 1;
-        for b in keymap::bindings_for(scope, true, self.who()) {
-            let k = keymap::key_label(b);
-            let label = keymap::action_label(vx.t, b.action);
-            let need = (widgets::width(&k) + widgets::width(label) + 3) as u16;
-            if x + need > area.right() {
+        for (i, (k, label)) in keys.iter().enumerate() {
+            if x >= area.right() {
                 break;
             }
-            x += put(buf, area, x, area.y, &k, self.theme.accent) + 1;
-            x += put(buf, area, x, area.y, label, self.theme.muted) + 2;
+            x += put(buf, area, x, area.y, k, self.theme.accent) + 1;
+            if i < labelled {
+                x += put(buf, area, x, area.y, label, self.theme.muted) + 2;
+            }
         }
     }
 }

@@ -62,7 +62,7 @@ impl EntryForm {
     /// "type hours, Enter, Enter".
     pub fn new(bank: &Bank, memory: &Memory, t: &Text) -> Result<EntryForm, crate::bank::BankError> {
         let items: Vec<Item> = bank
-            .activities()?
+            .offered_activities()?
             .into_iter()
             .map(|(id, a)| {
                 let name = a.name.to_string();
@@ -112,10 +112,26 @@ impl EntryForm {
     }
 
     fn set_focus(&mut self, focus: usize) {
+        if self.focus == 0 && !focus.is_multiple_of(4) {
+            self.settle_filter();
+        }
         self.focus = focus % 4;
         if self.focus > 0 {
             self.fields.focus = self.focus - 1;
         }
+    }
+
+    /// Leaving the picker with an activity chosen drops the filter that found it: coming back
+    /// shows the whole list with the choice marked, not a stale search (and the next entry of
+    /// a batch does not start inside it).
+    fn settle_filter(&mut self) {
+        let Some(&chosen) = self.shown.get(self.selected) else { return };
+        if self.filter.value().is_empty() {
+            return;
+        }
+        self.filter.clear();
+        self.shown = (0..self.items.len()).collect();
+        self.selected = chosen;
     }
 
     /// Checks every part; marks errors (an empty duration is only focused, not scolded).
@@ -149,6 +165,11 @@ impl EntryForm {
 
     pub fn on_key(&mut self, key: KeyEvent, t: &Text, today: Day) -> EntryKey {
         match keymap::action(Scope::Form, key) {
+            // Esc first empties a typed filter; only an empty picker leaves the form.
+            Some(Action::Back) if self.focus == 0 && !self.filter.value().is_empty() => {
+                self.filter.clear();
+                self.refilter();
+            }
             Some(Action::Back) => return EntryKey::Cancel,
             Some(Action::NextField) => self.set_focus(self.focus + 1),
             Some(Action::PrevField) => self.set_focus(self.focus + 3),
@@ -159,7 +180,10 @@ impl EntryForm {
             Some(Action::Up) => self.set_focus(self.focus + 3),
             Some(Action::Down) => self.set_focus(self.focus + 1),
             Some(Action::Submit) => match self.validate(t, today) {
-                Ok(values) => return EntryKey::Submit(values),
+                Ok(values) => {
+                    self.settle_filter();
+                    return EntryKey::Submit(values);
+                }
                 Err(first_bad) => self.set_focus(first_bad),
             },
             _ if self.focus == 0 => {

@@ -84,10 +84,23 @@ impl Find {
                     .map_or((v.account.balance(), false), |b| (b.total(), b.conflict.is_some())),
                 false => (v.account.balance(), false),
             };
+            // A card two counters registered as different people shows both: either name
+            // found it, and staff must see it is not one person.
+            let listing = conflict.then(|| bank.city_listing(&v.volunteer.card).ok().flatten()).flatten();
+            let other = listing.and_then(|l| {
+                [Some(l.record.name.to_string()), l.other_name]
+                    .into_iter()
+                    .flatten()
+                    .find(|n| n != v.volunteer.name.as_str())
+            });
+            let name = match other {
+                Some(other) => format!("{} / {other}", v.volunteer.name),
+                None => v.volunteer.name.to_string(),
+            };
             self.rows.push(Row {
                 id: v.id,
                 card: v.volunteer.card.to_string(),
-                name: v.volunteer.name.to_string(),
+                name,
                 community: v.volunteer.community.clone(),
                 balance,
                 conflict,
@@ -190,9 +203,12 @@ impl Find {
         put(buf, area, x + 2, area.y + 4, hint, theme.accent);
         // Card 10, name 14, balance 14 (room for a card in conflict's mark), community takes
         // the rest.
+        // Wide enough for the longest name on screen (a card of two people shows both).
+        let name_cols =
+            self.rows.iter().map(|r| crate::tui::widgets::width(&r.name)).max().unwrap_or(0).clamp(14, 26);
         let columns = [
             ListColumn::fixed(t.col_card, 10),
-            ListColumn::fixed(t.col_name, 14),
+            ListColumn::fixed(t.col_name, name_cols as u16),
             ListColumn::fill(t.col_community, 1),
             ListColumn::fixed(t.col_balance, 14).right(),
         ];

@@ -290,7 +290,7 @@ impl Kiosk {
         let last = self.recent.len().saturating_sub(1);
         match keymap::action(Scope::Kiosk, key) {
             Some(Action::Back) => return Outcome::Leave,
-            Some(Action::CheckIn) => match bank.activities() {
+            Some(Action::CheckIn) => match bank.offered_activities() {
                 Ok(list) if self.open.is_none() && !list.is_empty() => {
                     let list = list.into_iter().map(|(id, a)| (id, a.name.to_string())).collect();
                     self.picking = Some((list, 0));
@@ -472,15 +472,16 @@ impl Kiosk {
             put(buf, area, area.x + 1, area.y + 1, t.history_empty, theme.muted);
             return;
         }
+        let list = crate::tui::widgets::under_title(area);
+        let room = usize::from(list.height);
+        let shown = || self.recent.iter().skip(self.scroll).take(room);
         let columns = [
             ListColumn::fixed("", 10),
-            ListColumn::fixed("", 8),
+            ListColumn::fixed("", super::page_words::kind_cols(t, shown().map(|l| l.event.kind()))),
             ListColumn::fill("", 1),
             ListColumn::fixed("", 8).right(),
         ];
-        let list = crate::tui::widgets::under_title(area);
-        let room = usize::from(list.height);
-        let rows = self.recent.iter().skip(self.scroll).take(room).map(|line| {
+        let rows = shown().map(|line| {
             let event = line.event.kind();
             let date = line.day();
             // Transfers name the other volunteer: the kiosk shows only what kind of line it is.

@@ -55,6 +55,13 @@ pub fn kind_label(t: &Text, kind: &EventKind) -> &'static str {
     crate::domain::movements(kind).first().map_or(t.kind_other, |m| screen_word(t, m.movement))
 }
 
+/// A history's kind column: as wide as its widest word on screen ("from city pool" was cut to
+/// "From cit"), never narrower than the usual words, and at most 14 cells.
+pub fn kind_cols<'a>(t: &Text, kinds: impl Iterator<Item = &'a EventKind>) -> u16 {
+    let widest = kinds.map(|k| crate::tui::widgets::width(kind_label(t, k))).max().unwrap_or(0);
+    widest.clamp(8, 14) as u16
+}
+
 /// A movement's word on a screen's history: a transfer's and an adjustment's side is in the
 /// hours column's sign, so the word stays short enough for the column.
 pub fn screen_word(t: &Text, movement: crate::domain::Movement) -> &'static str {

@@ -189,15 +189,22 @@ fn render_daily(d: &DailyClose, area: Rect, buf: &mut Buffer, vx: &Vx) {
     let t = vx.t;
     let theme = vx.theme;
     let x = area.x + 1;
-    let number = |header| ListColumn::fixed(header, 8).right();
+    // Four kinds of entry, a count and hours each: every column as narrow as its header allows,
+    // so the whole table fits 80 columns in both languages.
+    let count = |header: &'static str| {
+        ListColumn::fixed(header, crate::tui::widgets::width(header).max(4) as u16).right()
+    };
+    let hours = || ListColumn::fixed(t.hours_unit, 6).right();
     let columns = [
-        ListColumn::fixed(t.reports_col_staff, 14),
-        number(t.reports_col_deposits),
-        number(t.hours_unit),
-        number(t.reports_col_redemptions),
-        number(t.hours_unit),
-        number(t.reports_col_reversals),
-        number(t.hours_unit),
+        ListColumn::fixed(t.reports_col_staff, 10),
+        count(t.reports_col_deposits),
+        hours(),
+        count(t.reports_col_redemptions),
+        hours(),
+        count(t.reports_col_donations),
+        hours(),
+        count(t.reports_col_reversals),
+        hours(),
         ListColumn::fill("", 1),
     ];
     let totals = d.totals();
@@ -211,6 +218,8 @@ fn render_daily(d: &DailyClose, area: Rect, buf: &mut Buffer, vx: &Vx) {
                 h(s.deposits.minutes),
                 s.redemptions.count.to_string(),
                 h(s.redemptions.minutes),
+                s.donations.count.to_string(),
+                h(s.donations.minutes),
                 s.reversals.count.to_string(),
                 h(s.reversals.minutes),
                 String::new(),

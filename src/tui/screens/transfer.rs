@@ -34,14 +34,9 @@ impl TransferForm {
     }
 
     /// The transfer the form stands for, put up for confirmation when its dry run accepts it.
-    fn check(&mut self, cx: &Cx) {
+    fn check(&mut self, cx: &mut Cx) {
         let t = cx.t;
-        let to = CardNo::parse(self.form.value(TO)).map_err(|e| t.domain_error(&e)).and_then(|card| {
-            cx.bank
-                .find_card(&card)
-                .map(|v| (card, v.volunteer.name.to_string()))
-                .map_err(|e| t.bank_error(&e))
-        });
+        let to = receiver(self.form.value(TO), cx);
         let minutes = Minutes::parse(self.form.value(DURATION)).map_err(|e| t.domain_error(&e));
         let note = parse_text(self.form.value(NOTE), MAX_NOTE_CHARS).map_err(|e| t.domain_error(&e));
         self.form.set_error(TO, to.as_ref().err().cloned());
@@ -125,6 +120,40 @@ impl TransferForm {
         }
         if self.confirm.is_asking() {
             put(buf, area, area.x + 1, area.y + 7, t.city_commit_asking, vx.theme.accent);
+        }
+    }
+}
+
+/// The receiver the "to" field names: a card number, or a name, pinyin or phone tail that finds
+/// one volunteer registered here (a name typed in full picks that person among longer names).
+/// Several matches are listed, never guessed between.
+fn receiver(typed: &str, cx: &mut Cx) -> Result<(CardNo, String), String> {
+    let t = cx.t;
+    let text = typed.trim();
+    let by_card = CardNo::parse(text).map_err(|e| t.domain_error(&e)).and_then(|card| {
+        cx.bank.find_card(&card).map(|v| (card, v.volunteer.name.to_string())).map_err(|e| t.bank_error(&e))
+    });
+    let Some(index) = cx.index.as_mut() else { return by_card };
+    if by_card.is_ok() || text.is_empty() {
+        return by_card;
+    }
+    let found: Vec<(CardNo, String)> = index
+        .search(text, 4)
+        .into_iter()
+        .filter(|hit| hit.id != crate::search::ELSEWHERE)
+        .filter_map(|hit| cx.bank.volunteer(hit.id).ok())
+        .map(|v| (v.volunteer.card, v.volunteer.name.to_string()))
+        .collect();
+    let exact: Vec<&(CardNo, String)> = found.iter().filter(|(_, name)| name == text).collect();
+    match (exact.as_slice(), found.as_slice()) {
+        ([one], _) => Ok((*one).clone()),
+        ([], [one]) => Ok(one.clone()),
+        (_, []) if CardNo::parse(text).is_ok() => by_card,
+        (_, []) => Err(t.find_none.to_string()),
+        (_, many) => {
+            let listed: Vec<String> =
+                many.iter().take(3).map(|(card, name)| format!("{name} {card}")).collect();
+            Err(fill(t.transfer_several, &[&listed.join(" / ")]))
         }
     }
 }

@@ -457,9 +457,14 @@ impl VolunteerPage {
         let theme = vx.theme;
         title_bar(buf, area, &format!("{} ({})", t.history, self.lines.len()), theme);
         let x = area.x + 1;
+        // Only the visible rows are formatted: a page with 10k entries draws as fast as one with 10.
+        let room = usize::from(area.height.saturating_sub(2));
+        let start = self.selected.saturating_sub(room.saturating_sub(1));
+        let visible = || self.lines.iter().enumerate().skip(start).take(room);
+        let kind_cols = super::page_words::kind_cols(t, visible().map(|(_, line)| line.event.kind()));
         let columns = [
             ListColumn::fixed(t.col_date, 10),
-            ListColumn::fixed(t.col_kind, 8),
+            ListColumn::fixed(t.col_kind, kind_cols),
             ListColumn::fill(t.col_what, 1),
             ListColumn::fixed(t.col_hours, 8).right(),
             ListColumn::fixed(t.col_staff, 10),
@@ -471,10 +476,7 @@ impl VolunteerPage {
             put(buf, area, x, area.y + 2, t.history_empty, theme.muted);
             return;
         }
-        // Only the visible rows are formatted: a page with 10k entries draws as fast as one with 10.
-        let room = usize::from(area.height.saturating_sub(2));
-        let start = self.selected.saturating_sub(room.saturating_sub(1));
-        let rows = self.lines.iter().enumerate().skip(start).take(room).map(|(i, line)| {
+        let rows = visible().map(|(i, line)| {
             let event = line.event.kind();
             let date = line.day();
             let mut what = memo_with_service_date(t, line, &line.memo);
@@ -486,7 +488,7 @@ impl VolunteerPage {
                 kind_label(t, event).to_string(),
                 what,
                 line_hours(line),
-                line.event.body.actor.to_string(),
+                t.actor(&line.event.body.actor),
                 format!("#{}", line.seq),
             ];
             let style = if i == self.selected {

@@ -31,6 +31,13 @@ impl Admin {
         let reward_name = |id: u64| {
             self.rewards.iter().find(|r| r.id == id).map(|r| r.reward.name.to_string()).unwrap_or_default()
         };
+        let activity_name = |id: u64| {
+            self.activities
+                .iter()
+                .find(|(a, _)| *a == id)
+                .map(|(_, a)| a.name.to_string())
+                .unwrap_or_default()
+        };
         let (title, fields) = match &op {
             Op::NewReward => (
                 t.admin_new_reward.to_string(),
@@ -56,6 +63,19 @@ impl Admin {
             Op::NewActivity => {
                 (t.admin_new_activity.to_string(), vec![f(t.admin_name, 40), f(t.admin_category, 20)])
             }
+            Op::EditActivity(id) => {
+                let name = activity_name(*id);
+                (fill(t.admin_activity_title, &[&name]), vec![f(t.admin_name, 40).value(&name)])
+            }
+            Op::RetireActivity(id) => {
+                let title = if self.retired.contains(id) {
+                    t.admin_activity_restore_title
+                } else {
+                    t.admin_activity_retire_title
+                };
+                (fill(title, &[&activity_name(*id)]), vec![])
+            }
+            Op::SetCode => (t.admin_code_title.to_string(), vec![f(t.admin_counter_code, 16)]),
             Op::Multiplier(category) => (
                 fill(t.admin_multiplier_title, &[category]),
                 vec![f(t.admin_percent, 3).value(&self.rules.multiplier(category).to_string())],
@@ -140,7 +160,12 @@ pub(super) fn counter_config(form: &Form, current: &Config) -> Result<Config, St
 }
 
 /// Carries out a submitted form; the error is already in the counter's language.
-pub(super) fn submit(op: &Op, form: &Form, rules: &Rules, cx: &mut Cx) -> Result<u64, String> {
+pub(super) fn submit(
+    op: &Op,
+    form: &Form,
+    (rules, retired): (&Rules, &std::collections::BTreeSet<u64>),
+    cx: &mut Cx,
+) -> Result<u64, String> {
     let t = cx.t;
     let bank = cx.bank;
     let who = &cx.session.actor;
@@ -180,6 +205,21 @@ pub(super) fn submit(op: &Op, form: &Form, rules: &Rules, cx: &mut Cx) -> Result
         Op::NewActivity => {
             let name = Name::parse(v(0)).map_err(domain_err)?;
             bank.add_activity(who, None, &name, v(1)).map(|e| e.seq()).map_err(bank_err)
+        }
+        Op::EditActivity(id) | Op::RetireActivity(id) => {
+            let (name, retired) = match op {
+                Op::EditActivity(_) => (Name::parse(v(0)).map_err(domain_err)?, retired.contains(id)),
+                _ => {
+                    let current = bank.activities().map_err(bank_err)?.into_iter().find(|(a, _)| a == id);
+                    let name = current.map(|(_, a)| a.name).ok_or_else(|| t.no_activity.to_string())?;
+                    (name, !retired.contains(id))
+                }
+            };
+            bank.change_activity(who, None, *id, &name, retired).map(|e| e.seq()).map_err(bank_err)
+        }
+        Op::SetCode => {
+            let code = crate::domain::CounterCode::parse(v(0)).map_err(domain_err)?;
+            bank.set_counter_code(who, None, &code).map_err(bank_err)
         }
         Op::Multiplier(category) => {
             let percent = v(0)

@@ -57,6 +57,10 @@ enum Op {
     Restock(u64),
     Retire(u64),
     NewActivity,
+    /// Rename an activity.
+    EditActivity(u64),
+    /// Retire an activity, or bring it back.
+    RetireActivity(u64),
     Multiplier(String),
     NewStaff,
     Disable(StaffId),
@@ -64,6 +68,8 @@ enum Op {
     Unlock(StaffId),
     Rules,
     Counter,
+    /// Set this counter's city code (once).
+    SetCode,
     /// Expire what the rules say has expired (the dry run's numbers are in the title).
     Expire,
 }
@@ -88,6 +94,10 @@ pub struct Admin {
     /// This counter's settings file, as the app runs with it.
     config: Config,
     counter_name: String,
+    /// Retired activities (shown marked, not offered when recording).
+    retired: std::collections::BTreeSet<u64>,
+    /// The counter's city code and its public key, when a code is set.
+    code: Option<(String, String)>,
     popup: Option<Popup>,
 }
 
@@ -112,6 +122,8 @@ impl Admin {
             settings: Settings::default(),
             config: cx.config.clone(),
             counter_name: cx.bank.counter_name().unwrap_or_default(),
+            retired: Default::default(),
+            code: None,
             popup: None,
         };
         match a.reload(cx.bank) {
@@ -126,6 +138,13 @@ impl Admin {
     fn reload(&mut self, bank: &Bank) -> Result<(), BankError> {
         self.rewards = bank.rewards()?;
         self.activities = bank.activities()?;
+        self.retired = bank.retired_activities()?;
+        self.code = match bank.counter_code()? {
+            Some(code) => {
+                Some((code.to_string(), bank.counter_key()?.map(|k| k.public()).unwrap_or_default()))
+            }
+            None => None,
+        };
         self.staff = bank.staff_members()?;
         self.locked = self.staff.iter().map(|s| bank.staff_locked_until(&s.id)).collect::<Result<_, _>>()?;
         self.rules = bank.rules()?;
@@ -154,6 +173,7 @@ impl Admin {
         let t = cx.t;
         let reward = self.rewards.get(self.selected).map(|r| r.id);
         let staff = self.staff.get(self.selected).map(|s| s.id.clone());
+        let activity = self.activities.get(self.selected).map(|(id, _)| *id);
         let op = match (keymap::action(self.tab.scope(), key), self.tab) {
             (Some(Action::Back), _) => return Step::Home,
             (Some(Action::Conflicts), _) => return Step::Push(Route::Conflicts),
@@ -175,6 +195,16 @@ impl Admin {
             (Some(Action::Restock), Tab::Rewards) => reward.map(Op::Restock),
             (Some(Action::Retire), Tab::Rewards) => reward.map(Op::Retire),
             (Some(Action::New), Tab::Activities) => Some(Op::NewActivity),
+            (Some(Action::Edit), Tab::Activities) => activity.map(Op::EditActivity),
+            (Some(Action::RetireActivity), Tab::Activities) => activity.map(Op::RetireActivity),
+            (Some(Action::SetCode), Tab::Counter) if self.code.is_some() => {
+                *cx.status = Status::Error(fill(
+                    t.err_counter_code_set,
+                    &[&self.code.as_ref().map_or("", |c| c.0.as_str())],
+                ));
+                None
+            }
+            (Some(Action::SetCode), Tab::Counter) => Some(Op::SetCode),
             (Some(Action::Multiplier), Tab::Activities) => match self.activities.get(self.selected) {
                 // A multiplier is a category's: set on an activity with none it once applied to
                 // every uncategorised activity.
@@ -246,7 +276,7 @@ impl Admin {
                     Err(message) => p.error = Some(message),
                 }
             }
-            Some(Action::Submit) => match submit(&p.op, &p.form, &self.rules, cx) {
+            Some(Action::Submit) => match submit(&p.op, &p.form, (&self.rules, &self.retired), cx) {
                 Ok(seq) => {
                     *cx.status = Status::Saved(seq);
                     self.popup = None;
@@ -334,12 +364,12 @@ impl Admin {
                 let rows: Vec<[String; 3]> = self
                     .activities
                     .iter()
-                    .map(|(_, a)| {
-                        [
-                            a.name.to_string(),
-                            a.category.clone(),
-                            format!("{}%", self.rules.multiplier(&a.category)),
-                        ]
+                    .map(|(id, a)| {
+                        let name = match self.retired.contains(id) {
+                            true => format!("{} ({})", a.name, t.admin_activity_retired),
+                            false => a.name.to_string(),
+                        };
+                        [name, a.category.clone(), format!("{}%", self.rules.multiplier(&a.category))]
                     })
                     .collect();
                 let header = [t.admin_name, t.admin_category, t.admin_percent].map(String::from);
@@ -417,8 +447,14 @@ impl Admin {
                 };
                 // As `reports::report_dir` takes it, written as people write a home folder.
                 let reports = "~/hourbank-reports".to_string();
+                let (code, key) = match &self.code {
+                    Some((code, key)) => (code.clone(), key.clone()),
+                    None => (t.admin_code_unset.to_string(), String::new()),
+                };
                 let rows = [
                     (t.admin_counter_name, self.counter_name.clone()),
+                    (t.admin_counter_code, code),
+                    (t.admin_counter_key, key),
                     (t.admin_idle, c.idle_seconds.to_string()),
                     (t.admin_kiosk_idle, c.kiosk_idle_seconds.to_string()),
                     (t.admin_receipt_command, text(&c.receipt_command, t.admin_receipt_on_screen.into())),
