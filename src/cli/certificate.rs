@@ -101,26 +101,20 @@ fn valid(c: &crate::bank::Certificate) -> String {
         false => crate::i18n::fill(template, &[&format_hours(c.total)]),
     };
     match (super::lang::words(), city) {
-        (None, false) => format!(
-            "valid: {} {} served {hours} h{} from {} to {} (as of entry #{}, counter {})",
-            c.name,
-            c.card,
-            credited(" (credited {} h)"),
-            c.from,
-            c.to,
-            c.as_of,
-            c.counter
-        ),
-        (None, true) => format!(
-            "valid: {} {} served {hours} h{} from {} to {} at every counter of the city (certificate C{}, issued at {})",
-            c.name,
-            c.card,
-            credited(" (credited {} h)"),
-            c.from,
-            c.to,
-            c.as_of,
-            c.counter
-        ),
+        (None, city) => {
+            let whose = match city {
+                false => format!("(as of entry #{}, counter {})", c.as_of, c.counter),
+                true => format!(
+                    "at every counter of the city (certificate C{}, issued at {})",
+                    c.as_of, c.counter
+                ),
+            };
+            let credited = credited(" (credited {} h)");
+            format!(
+                "valid: {} {} served {hours} h{credited} from {} to {} {whose}",
+                c.name, c.card, c.from, c.to
+            )
+        }
         (Some(t), false) => {
             crate::i18n::fill(
                 t.certificate_valid,

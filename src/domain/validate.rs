@@ -125,6 +125,7 @@ impl StoredEventCheck {
                 short(&v.community, MAX_NAME_CHARS * 2)
             }
             EventKind::ActivityAdded(a) => name(&a.name),
+            EventKind::ActivityChanged { name: n, .. } => name(n),
             EventKind::RewardAdded { reward, .. } => name(&reward.name),
             EventKind::Deposited { minutes, note, .. } | EventKind::DepositHeld { minutes, note, .. } => {
                 short(note, MAX_NOTE_CHARS)?;
