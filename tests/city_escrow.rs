@@ -219,6 +219,66 @@ fn a_counter_killed_between_grant_and_commit_journals_the_grant_once_at_its_next
     city_check(&b, &db.url);
 }
 
+/// Issue 22 (6, 8): a counter restored from a backup taken before it asked for a grant had
+/// lost its record of asking, so the grant — made, never journalled — was reported "never asked
+/// for" at every sync and its hours were nobody's. The service keeps the counter's signature
+/// over the request: the restored counter journals the grant, once; a row the database's login
+/// writes with a signature that is not the counter's is still refused.
+#[test]
+fn a_grant_asked_for_before_a_restore_is_journalled_by_the_counters_own_signature() {
+    let Some(db) = pg::database("escrow_restored") else { return };
+    city_init(&db.url);
+    let dir = tempfile::tempdir().unwrap();
+    let (_a, b) = a_and_b(dir.path(), &db.url, 4, ("JH-RA-01", "JH-RB-01"));
+    let backup = dir.path().join("b.hbk");
+    Bank::open(&b).unwrap().backup(&backup).unwrap();
+    kill_after_grant(
+        &b,
+        &db.url,
+        &["redeem", "--card", "JH000001", "--reward", "大米", "--qty", "3"],
+        dir.path(),
+    );
+    assert_eq!(sql_pool(&db.url, "JH000001"), 60, "the grant was made");
+    // B's disk is lost: the store comes back from the backup (its keys kept beside it).
+    hourbank_ok(&b, &["restore", backup.to_str().unwrap(), "--force"], "");
+    let mut sql = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
+    sql.execute(
+        "INSERT INTO hb_grants (id, counter, card, minutes, asked) VALUES
+           ('JH-RB-01:forged', 'JH-RB-01', 'JH000001', 60, decode(repeat('ab', 64), 'hex'))",
+        &[],
+    )
+    .unwrap();
+    // The backup predates the card's adoption at B too: the grant waits, said, until the card
+    // is opened here again; the sync goes on.
+    let (code, out, err) = sync_releasing(&b, &db.url);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(err.contains("card JH000001 is not registered here: open it once"), "{err}");
+    Bank::open(&b).unwrap().adopt_from_city(&admin(), &[card("JH000001")]).unwrap();
+    let (code, out, err) = sync_releasing(&b, &db.url);
+    assert_eq!(code, 1, "the forged row is reported: {out}{err}");
+    assert!(
+        err.contains("city grant JH-RB-01:forged of 60 minutes") && err.contains("not credited"),
+        "{err}"
+    );
+    assert_eq!(err.matches("not credited").count(), 1, "the grant B asked for is not refused: {err}");
+    let bank = Bank::open(&b).unwrap();
+    let journalled: Vec<String> = bank
+        .journal()
+        .filter_map(|e| match e.unwrap().kind() {
+            hourbank::domain::EventKind::RightsGranted { grant, .. } => Some(grant.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(journalled.len(), 1, "{journalled:?}");
+    assert!(!journalled[0].ends_with(":forged"), "{journalled:?}");
+    assert_checks(&bank);
+    drop(bank);
+    // And handed back with B's shares: the pool holds the card's 240 again, nothing twice.
+    let _ = sync_releasing(&b, &db.url);
+    assert_eq!(sql_pool(&db.url, "JH000001"), 240);
+    assert_eq!(sql_city_balance(&db.url, "JH000001"), 240);
+}
+
 #[test]
 fn the_same_op_id_retried_after_a_crash_is_redeemed_once_and_granted_once() {
     let Some(db) = pg::database("escrow_op") else { return };
@@ -426,7 +486,7 @@ fn a_grant_the_server_never_made_is_refused_at_the_push() {
         };
         // The store is the forger's own: it records an intent as if it had asked.
         bank.record_grant_intent(&grant.id, &grant.card, 60).unwrap();
-        match bank.journal_grant(&admin(), &grant).unwrap() {
+        match bank.journal_grant(&admin(), &grant, false).unwrap() {
             hourbank::bank::Healing::Journalled(c) => c.first_seq(),
             other => panic!("{other:?}"),
         }

@@ -162,7 +162,7 @@ impl City {
                 for (id, card, m) in mine {
                     let grant =
                         CityGrant { id, card: common::card(CARDS[card]), minutes: Minutes::new(m as u32) };
-                    bank.journal_grant(&admin(), &grant).unwrap();
+                    bank.journal_grant(&admin(), &grant, false).unwrap();
                 }
                 bank.release_to_city(&admin(), Minutes::new(FLOAT), None).unwrap();
                 if push_fails {

@@ -129,14 +129,16 @@ impl Bank {
     /// (it stopped between the grant and the operation's commit): the hours join this counter's
     /// share, once — and only if this counter asked for exactly that grant (its intent, recorded
     /// before asking, names the card and the minutes). A grant row nobody here asked for is
-    /// [`Healing::NotAsked`], never credited.
-    pub fn journal_grant(&self, who: &Actor, grant: &CityGrant) -> Result<Healing, BankError> {
+    /// [`Healing::NotAsked`], never credited. `signed`: the city holds this counter's own
+    /// signature over the request (checked by the caller), which stands for the intent a
+    /// restore from an older backup lost.
+    pub fn journal_grant(&self, who: &Actor, grant: &CityGrant, signed: bool) -> Result<Healing, BankError> {
         if self.store.grant_entry(&grant.id)?.is_some() {
             return Ok(Healing::Already);
         }
         let asked = self.store.grant_intent(&grant.id)?;
         let wanted = GrantIntent { card: grant.card.to_string(), minutes: u64::from(grant.minutes.get()) };
-        if asked.as_ref() != Some(&wanted) {
+        if asked.as_ref() != Some(&wanted) && !signed {
             return Ok(Healing::NotAsked);
         }
         let c = self.run(who, None, "journal_grant", grant, |view| {

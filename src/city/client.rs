@@ -411,7 +411,9 @@ impl CityClient {
         minutes: u64,
     ) -> Result<u64, super::GrantError> {
         use super::GrantError;
-        let request = wire::GrantRequest { id: id.into(), card: card.to_string(), minutes };
+        let asked = self.key.sign(&wire::grant_message(&self.code, id, card.as_str(), minutes));
+        let asked = Some(data_encoding::BASE64.encode(&asked));
+        let request = wire::GrantRequest { id: id.into(), card: card.to_string(), minutes, asked };
         let body =
             serde_json::to_vec(&request).map_err(|e| GrantError::Service(ClientError::Url(e.to_string())))?;
         match self.call("POST", "/v1/grant", &body).and_then(|b| Self::answer::<wire::Granted>(&b)) {

@@ -69,8 +69,8 @@ const GRANT: &str = concat!(
     ")
          RETURNING card
      ), granted AS (
-         INSERT INTO hb_grants (id, counter, card, minutes)
-         SELECT $1, $2, card, $4 FROM taken
+         INSERT INTO hb_grants (id, counter, card, minutes, asked)
+         SELECT $1, $2, card, $4, $6::BYTEA FROM taken
          RETURNING minutes
      )
      SELECT (SELECT count(*) FROM granted), (SELECT count(*) FROM fresh)"
@@ -82,12 +82,13 @@ impl Server {
     /// (a retry, or after a crash) finds the first grant and takes nothing more: the minutes
     /// granted are the first grant's.
     pub fn grant(&mut self, code: &str, id: &str, card: &CardNo, minutes: u64) -> Result<u64, GrantError> {
-        self.grant_with_nonce(code, id, card, minutes, None)
+        self.grant_with_nonce(code, id, card, minutes, None, None)
     }
 
     /// [`Server::grant`] for a signed request with `nonce`: in the same statement (so one
     /// round trip and one commit for the whole request) the nonce is recorded if new and the
-    /// counter's key not revoked, and nothing is taken otherwise.
+    /// counter's key not revoked, and nothing is taken otherwise. `asked` is the counter's
+    /// signature over the request (`wire::grant_message`), kept with the grant.
     pub fn grant_with_nonce(
         &mut self,
         code: &str,
@@ -95,8 +96,9 @@ impl Server {
         card: &CardNo,
         minutes: u64,
         nonce: Option<&str>,
+        asked: Option<&[u8]>,
     ) -> Result<u64, GrantError> {
-        let asked = minutes as i64;
+        let asked_minutes = minutes as i64;
         // One statement, so one round trip on the way that matters (the pool holds enough):
         // the pool is decremented only if it holds the minutes, the id is new and the nonce
         // (when there is one) fresh, and the grant inserted only for a decremented pool. A
@@ -105,7 +107,7 @@ impl Server {
         let statement = self.prepared(GRANT).map_err(sql("the grant"))?;
         let row = self
             .client()
-            .query_one(&statement, &[&id, &code, &card.as_str(), &asked, &nonce])
+            .query_one(&statement, &[&id, &code, &card.as_str(), &asked_minutes, &nonce, &asked])
             .map_err(sql("the grant"))?;
         let (granted, fresh): (i64, i64) = (row.get(0), row.get(1));
         if granted == 1 {
@@ -165,12 +167,20 @@ impl Server {
         let rows = self
             .client()
             .query(
-                "SELECT g.id, g.card, g.minutes FROM hb_grants g WHERE g.counter = $1
+                "SELECT g.id, g.card, g.minutes, g.asked FROM hb_grants g WHERE g.counter = $1
                  AND NOT EXISTS (SELECT 1 FROM hb_entries e WHERE e.grant_id = g.id) ORDER BY g.granted_at, g.id",
                 &[&code],
             )
             .map_err(sql("the counter's grants"))?;
-        Ok(rows.iter().map(|r| ServerGrant { id: r.get(0), card: r.get(1), minutes: r.get(2) }).collect())
+        Ok(rows
+            .iter()
+            .map(|r| ServerGrant {
+                id: r.get(0),
+                card: r.get(1),
+                minutes: r.get(2),
+                asked: r.get::<_, Option<Vec<u8>>>(3).map(|s| data_encoding::BASE64.encode(&s)),
+            })
+            .collect())
     }
 
     /// Before a push: journals every grant the server made to this counter that this store
@@ -194,15 +204,40 @@ impl Server {
 pub(super) fn heal(bank: &Bank, rows: Vec<ServerGrant>) -> Result<Settled, crate::bank::BankError> {
     let who = crate::domain::Actor::Sync;
     let mut settled = Settled::default();
+    let (code, key) = (bank.counter_code()?, bank.counter_key()?);
     for row in rows {
         let Some(grant) = row.usable() else {
             settled.refused.push(row.refusal("it is not a grant any counter could have asked for"));
             continue;
         };
-        match bank.journal_grant(&who, &grant)? {
-            Healing::Journalled(_) => settled.healed += 1,
-            Healing::Already => {}
-            Healing::NotAsked => settled.refused.push(row.refusal("this counter never asked for it")),
+        // This counter's own signature over the request, which the service kept: a grant it
+        // asked for even where its record of asking is gone (restored from an older backup).
+        let signed = match (&code, &key, row.asked.as_deref()) {
+            (Some(code), Some(key), Some(asked)) => {
+                data_encoding::BASE64.decode(asked.as_bytes()).is_ok_and(|s| {
+                    let message = super::wire::grant_message(
+                        code.as_str(),
+                        &row.id,
+                        &row.card,
+                        grant.minutes.get().into(),
+                    );
+                    super::wire::verify(&key.verifying_key(), &message, &s)
+                })
+            }
+            _ => false,
+        };
+        match bank.journal_grant(&who, &grant, signed) {
+            Ok(Healing::Journalled(_)) => settled.healed += 1,
+            Ok(Healing::Already) => {}
+            Ok(Healing::NotAsked) => settled.refused.push(row.refusal("this counter never asked for it")),
+            // Asked for, but its card is not held here (a restore lost the adoption): said, and
+            // journalled at the first sync after the card is opened here again.
+            Err(crate::bank::BankError::Rule(crate::domain::Rule::UnknownCard(card))) => {
+                settled.refused.push(row.refusal(&format!(
+                    "card {card} is not registered here: open it once, and the next sync journals the grant"
+                )))
+            }
+            Err(e) => return Err(e),
         }
     }
     Ok(settled)
@@ -214,6 +249,9 @@ pub struct ServerGrant {
     pub id: String,
     pub card: String,
     pub minutes: i64,
+    /// The asking counter's signature over the request (base64), when the service kept one.
+    #[serde(default)]
+    pub asked: Option<String>,
 }
 
 impl ServerGrant {

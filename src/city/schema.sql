@@ -81,6 +81,11 @@ CREATE TABLE IF NOT EXISTS hb_grants (
     granted_at TIMESTAMPTZ NOT NULL DEFAULT now()
 );
 
+-- The counter's signature over its request for the grant (`wire::grant_message`): a counter
+-- that lost its own record of asking (restored from an older backup) journals the grant only
+-- where its key signed this; a row written by whoever holds the database has none that holds.
+ALTER TABLE hb_grants ADD COLUMN IF NOT EXISTS asked BYTEA;
+
 ALTER TABLE hb_entries ADD COLUMN IF NOT EXISTS grant_id TEXT;
 -- A grant is journalled once, by one entry, city-wide.
 CREATE UNIQUE INDEX IF NOT EXISTS hb_entries_grant ON hb_entries (grant_id) WHERE grant_id IS NOT NULL;

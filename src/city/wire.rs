@@ -48,6 +48,21 @@ pub fn enrollment_message(code: &str, key: &VerifyingKey, enrolled_head: u64) ->
     m
 }
 
+/// The bytes a counter signs when it asks for a grant: its code, the grant's id, the card and the
+/// minutes. The service keeps the signature beside the grant, so a counter that lost its record
+/// of asking (restored from a backup taken before) still tells a grant it asked for from a row
+/// whoever holds the database wrote: only the counter's key makes this signature.
+pub fn grant_message(code: &str, id: &str, card: &str, minutes: u64) -> Vec<u8> {
+    let mut m = Vec::with_capacity(32 + code.len() + id.len() + card.len() + 8);
+    m.extend_from_slice(b"hourbank grant v1\0");
+    for part in [code, id, card] {
+        m.extend_from_slice(part.as_bytes());
+        m.push(0);
+    }
+    m.extend_from_slice(&minutes.to_be_bytes());
+    m
+}
+
 /// Whether `signature` is the city key `city`'s over counter `code`'s enrollment of `key` at
 /// `enrolled_head`: what every reader asks before it takes a counter's key.
 pub fn vouched(
@@ -183,6 +198,9 @@ pub struct GrantRequest {
     pub id: String,
     pub card: String,
     pub minutes: u64,
+    /// The counter's signature over [`grant_message`] (base64), kept with the grant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asked: Option<String>,
 }
 
 /// The minutes granted (a retried id: the first grant's).

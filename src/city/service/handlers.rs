@@ -177,9 +177,25 @@ pub async fn grant(
     if request.minutes == 0 || request.minutes > u64::from(u32::MAX) {
         return Err(ApiError::bad_request("a grant is of 1 to 4,294,967,295 minutes".into()));
     }
+    // Kept as sent: only the asking counter's own key makes it hold, and only that counter
+    // ever checks it (a signature that does not hold makes a grant it will not heal).
+    let asked = match request.asked.as_deref().map(|s| data_encoding::BASE64.decode(s.as_bytes())) {
+        Some(Ok(s)) if s.len() == 64 => Some(s),
+        None => None,
+        Some(_) => {
+            return Err(ApiError::bad_request("a grant request's signature is 64 bytes, base64".into()));
+        }
+    };
     let minutes = state
         .blocking(move |_, server| {
-            match server.grant_with_nonce(&code, &request.id, &card, request.minutes, Some(&nonce)) {
+            match server.grant_with_nonce(
+                &code,
+                &request.id,
+                &card,
+                request.minutes,
+                Some(&nonce),
+                asked.as_deref(),
+            ) {
                 Ok(m) => Ok(m),
                 Err(GrantError::Nonce(Nonce::Revoked)) => {
                     Err(ApiError::revoked(format!("counter {code}'s key was revoked")))
