@@ -235,7 +235,6 @@ impl<'a> TxView<'a> {
     }
 }
 
-
 /// Who, when and where: the parts of an event the bank supplies for a whole commit.
 #[derive(Debug, Clone)]
 pub struct CommitContext {
