@@ -527,3 +527,32 @@ fn the_daily_close_lists_the_donations_it_lists_reversals_of() {
     let text = format!("{sheet:?}");
     assert!(text.contains("捐赠小时"), "{text}");
 }
+
+/// Issue 25 (low): no report showed the `revealed` entries — who saw whose phone or ID number
+/// in full. The daily close lists them (and full exports), cards masked unless the close is.
+#[test]
+fn the_daily_close_lists_who_saw_personal_data_in_full() {
+    let (_dir, bank) = new_bank();
+    let id = register(&bank, "JH000001", "陈华佩");
+    bank.reveal(
+        &admin(),
+        id,
+        &[hourbank::domain::PersonalField::Phone, hourbank::domain::PersonalField::IdNumber],
+    )
+    .unwrap();
+    bank.note_full_export(&admin(), "volunteer list").unwrap();
+    let close = report::daily_close(&bank, bank.today()).unwrap();
+    let seen: Vec<(&str, &str, &str)> =
+        close.access.iter().map(|a| (a.actor.as_str(), a.card.as_str(), a.what.as_str())).collect();
+    assert_eq!(
+        seen,
+        [
+            ("cli:test", "JH000001", "手机"),
+            ("cli:test", "JH000001", "证件号"),
+            ("cli:test", "", "volunteer list")
+        ]
+    );
+    let sheets = close.sheets(false);
+    let sheet = format!("{:?}", sheets.last().unwrap());
+    assert!(sheet.contains("查看个人信息") && !sheet.contains("JH000001"), "masked: {sheet}");
+}

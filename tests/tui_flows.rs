@@ -1505,3 +1505,16 @@ fn an_admin_sets_the_city_code_once_from_the_counter_tab() {
     assert!(c.shows("JH-BS-01"), "{}", c.render(80, 24));
     assert!(matches!(c.app.status(), Status::Error(_)), "a second code is refused: {:?}", c.app.status());
 }
+
+/// Issue 25 (low): no report showed who saw personal data in full. The daily close on the
+/// Reports screen counts the reveals and full exports of the day.
+#[test]
+fn the_reports_screen_counts_the_days_reveals() {
+    let mut c = Counter::seeded(Lang::Zh);
+    let id = c.bank().find_card(&CardNo::parse("JH000002").unwrap()).unwrap().id;
+    let admin = hourbank::domain::Actor::Cli("test".into());
+    c.bank().reveal(&admin, id, &[hourbank::domain::PersonalField::IdNumber]).unwrap();
+    c.login("A01", "1234").key(KeyCode::F(7));
+    assert_eq!(c.screen(), "reports");
+    assert!(c.shows("查看或导出完整个人信息 1 次"), "{}", c.render(80, 24));
+}

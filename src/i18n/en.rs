@@ -410,6 +410,7 @@ pub static TEXT: Text = Text {
     reports_col_deposits: "Deposits",
     reports_col_redemptions: "Redeemed",
     reports_col_donations: "Donated",
+    reports_access: "Personal data shown or exported in full {} times (listed in the workbook, x)",
     reports_col_reversals: "Reversed",
     reports_total: "Total",
     reports_col_activity: "Activity (net hours)",

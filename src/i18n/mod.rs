@@ -504,6 +504,7 @@ pub struct Text {
     pub reports_col_deposits: &'static str,
     pub reports_col_redemptions: &'static str,
     pub reports_col_donations: &'static str,
+    pub reports_access: &'static str,
     pub reports_col_reversals: &'static str,
     pub reports_total: &'static str,
     pub reports_col_activity: &'static str,

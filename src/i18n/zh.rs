@@ -411,6 +411,7 @@ pub static TEXT: Text = Text {
     reports_col_deposits: "存入笔数",
     reports_col_redemptions: "兑换笔数",
     reports_col_donations: "捐赠笔数",
+    reports_access: "查看或导出完整个人信息 {} 次（明细见报表文件，按 x 导出）",
     reports_col_reversals: "冲正笔数",
     reports_total: "合计",
     reports_col_activity: "服务项目（净存入）",

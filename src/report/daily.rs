@@ -52,6 +52,20 @@ pub struct HeldLine {
     pub recorded_by: String,
 }
 
+/// Personal data an admin saw or exported in full that day (the journal's `revealed` and
+/// `personal_data_exported` entries): the privacy side of the close.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessLine {
+    pub seq: u64,
+    /// Local time, `HH:MM`.
+    pub time: String,
+    pub actor: String,
+    /// The volunteer's card (for a reveal); empty for an export.
+    pub card: String,
+    /// `手机` / `证件号` for a reveal, what was exported for an export.
+    pub what: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DailyClose {
     pub day: Day,
@@ -59,6 +73,7 @@ pub struct DailyClose {
     pub by_activity: BTreeMap<String, ActivityDay>,
     /// Deposits waiting for an admin now, whatever day they were recorded.
     pub held: Vec<HeldLine>,
+    pub access: Vec<AccessLine>,
 }
 
 impl DailyClose {
@@ -94,14 +109,32 @@ fn moved(kind: &EventKind) -> u64 {
 }
 
 pub fn daily_close(bank: &Bank, day: Day) -> Result<DailyClose, ExportError> {
-    type Maps = (BTreeMap<String, StaffDay>, BTreeMap<String, ActivityDay>);
+    type Maps = (BTreeMap<String, StaffDay>, BTreeMap<String, ActivityDay>, Vec<AccessLine>);
     let names = super::Names::load(bank)?;
-    let (by_staff, by_activity) =
-        book::fold(bank, Maps::default, |(by_staff, by_activity), b: Booked<'_>| {
+    let (by_staff, by_activity, access) =
+        book::fold(bank, Maps::default, |(by_staff, by_activity, access), b: Booked<'_>| {
             if b.day != day {
                 return;
             }
             let actor = b.event.body.actor.to_string();
+            let seen = |card: String, what: String| AccessLine {
+                seq: b.event.seq(),
+                time: b.event.body.at.datetime().with_timezone(&chrono::Local).format("%H:%M").to_string(),
+                actor: actor.clone(),
+                card,
+                what,
+            };
+            match b.event.kind() {
+                EventKind::Revealed { volunteer, field } => {
+                    let what = match field {
+                        crate::domain::PersonalField::Phone => "手机",
+                        crate::domain::PersonalField::IdNumber => "证件号",
+                    };
+                    access.push(seen(names.card(*volunteer), what.to_string()));
+                }
+                EventKind::PersonalDataExported { what } => access.push(seen(String::new(), what.clone())),
+                _ => {}
+            }
             match (b.event.kind(), b.original.map(|o| o.kind())) {
                 (EventKind::Deposited { activity, minutes, .. }, _) => {
                     let m = u64::from(minutes.get());
@@ -138,7 +171,7 @@ pub fn daily_close(bank: &Bank, day: Day) -> Result<DailyClose, ExportError> {
             recorded_by: h.recorded_by.to_string(),
         });
     }
-    Ok(DailyClose { day, by_staff, by_activity, held })
+    Ok(DailyClose { day, by_staff, by_activity, held, access })
 }
 
 impl DailyClose {
@@ -188,6 +221,19 @@ impl DailyClose {
                 ]
             })
             .collect();
+        let access_rows = self
+            .access
+            .iter()
+            .map(|a| {
+                vec![
+                    Cell::text(format!("#{}", a.seq)),
+                    Cell::text(&a.time),
+                    Cell::text(&a.actor),
+                    Cell::text(if full || a.card.is_empty() { a.card.clone() } else { mask_card(&a.card) }),
+                    Cell::text(&a.what),
+                ]
+            })
+            .collect();
         vec![
             Sheet::new(
                 format!("日结 {} 按经办", self.day),
@@ -229,6 +275,18 @@ impl DailyClose {
                 ],
                 held_rows,
                 true,
+            ),
+            Sheet::new(
+                "查看个人信息",
+                &[
+                    col("流水号", 10.0),
+                    col("时间", 8.0),
+                    col("经办", 14.0),
+                    col("卡号", 12.0),
+                    col("内容", 24.0),
+                ],
+                access_rows,
+                false,
             ),
         ]
     }

@@ -253,9 +253,15 @@ fn render_daily(d: &DailyClose, area: Rect, buf: &mut Buffer, vx: &Vx) {
             (name.clone(), net, h(net))
         })
         .collect();
-    let room = area.bottom().saturating_sub(y + 1);
+    // The last rows: what personal data was seen (when any was), then what awaits approval.
+    let footer_rows = if d.access.is_empty() { 1 } else { 2 };
+    let room = area.bottom().saturating_sub(y + footer_rows);
     let chart = Rect { x, y, width: area.width.saturating_sub(2), height: room.min(bars.len() as u16) };
     chart::rows(buf, chart, &bars, theme.chart(), theme.text);
+    if !d.access.is_empty() {
+        let seen = fill(t.reports_access, &[&d.access.len()]);
+        put(buf, area, x, area.bottom().saturating_sub(2), &seen, theme.accent);
+    }
     let held = fill(t.reports_held, &[&d.held.len(), &h(d.held.iter().map(|l| l.minutes).sum())]);
     put(
         buf,
