@@ -1518,3 +1518,69 @@ fn the_reports_screen_counts_the_days_reveals() {
     assert_eq!(c.screen(), "reports");
     assert!(c.shows("查看或导出完整个人信息 1 次"), "{}", c.render(80, 24));
 }
+
+/// Issue 25 (low): the page's breakdown of what went out was cut at 80 columns
+/// (`Out 6.5 h (rewards 5, gif`). Every part is on the screen whole, in both languages, on the
+/// page and at the kiosk.
+#[test]
+fn the_breakdown_of_hours_out_is_whole_at_80_columns() {
+    for lang in [Lang::En, Lang::Zh] {
+        let mut c = Counter::seeded(lang);
+        let admin = hourbank::domain::Actor::Cli("test".into());
+        let card = |s: &str| CardNo::parse(s).unwrap();
+        let minutes = hourbank::domain::Minutes::new;
+        let rice = c.bank().find_reward("大米5kg").unwrap().id;
+        let ops = [
+            Op::Redeem(hourbank::bank::Redemption { card: card("JH000001"), reward: rice, qty: 1 }),
+            Op::Transfer(hourbank::bank::Transfer {
+                from: card("JH000001"),
+                to: card("JH000003"),
+                minutes: minutes(60),
+                note: String::new(),
+            }),
+            Op::Donate(hourbank::bank::Donation {
+                card: card("JH000001"),
+                minutes: minutes(30),
+                note: String::new(),
+            }),
+        ];
+        for op in &ops {
+            c.bank().execute(&admin, op, Mode::commit(None)).unwrap();
+        }
+        c.bank().set_volunteer_pin(&admin, None, &card("JH000001"), Some("2468")).unwrap();
+        // At the kiosk (the volunteer's own login at the lock screen), then the staff page.
+        c.typed("JH000001").enter().typed("2468").enter();
+        assert_eq!(c.screen(), "kiosk");
+        let kiosk = c.render(80, 24);
+        c.key(KeyCode::Esc);
+        for (what, page) in [("kiosk", kiosk), ("page", String::new())] {
+            let page = if what == "page" {
+                c.login("S01", "5678").typed("JH000001").enter();
+                c.render(80, 24)
+            } else {
+                page
+            };
+            // The Out row and the rows of its parts under it (their label column is blank).
+            let lines: Vec<&str> = page.lines().collect();
+            let at = lines.iter().position(|l| l.contains("Out ") || l.contains("支出")).unwrap();
+            let value = |l: &str| l.chars().skip(47).collect::<String>();
+            let mut out = value(lines[at]);
+            for l in &lines[at + 1..] {
+                let v = value(l);
+                if !v.starts_with("        ") || v.trim().is_empty() {
+                    break;
+                }
+                out.push(' ');
+                out.push_str(v.trim());
+            }
+            let parts = match lang {
+                Lang::En => ["rewards 10", "given 1.5"],
+                Lang::Zh => ["兑换 10", "赠出 1.5"],
+            };
+            for part in parts {
+                assert!(out.contains(part), "{lang:?} {what}: {part} cut: {out:?}\n{page}");
+            }
+            assert!(out.trim_end().ends_with(')'), "{lang:?}: cut: {out:?}\n{page}");
+        }
+    }
+}

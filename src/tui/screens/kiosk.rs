@@ -368,11 +368,15 @@ impl Kiosk {
         ];
         let dx = x + 46;
         let label_cols = details.iter().map(|(l, _)| width(l)).max().unwrap_or(0) + 2;
-        for (i, (label, value)) in details.iter().enumerate() {
+        let room = usize::from(area.right().saturating_sub(dx + label_cols as u16 + 1));
+        let rows = super::page_words::detail_rows(&details, room);
+        for (i, (label, value, stars)) in rows.iter().enumerate() {
             let y = area.y + 1 + i as u16;
             put(buf, area, dx, y, &pad(label, label_cols), theme.muted);
-            put(buf, area, dx + label_cols as u16, y, value, if i == 3 { theme.accent } else { theme.text });
+            put(buf, area, dx + label_cols as u16, y, value, if *stars { theme.accent } else { theme.text });
         }
+        // Parts of what came in and went out that needed rows of their own push the rest down.
+        let extra = rows.len().saturating_sub(details.len()) as u16;
         let shift_line = match &self.open {
             Some((_, shift, name)) => {
                 let at = shift.started.datetime().with_timezone(&chrono::Local).format("%H:%M").to_string();
@@ -384,7 +388,7 @@ impl Kiosk {
             buf,
             area,
             dx,
-            area.y + 6,
+            area.y + 6 + extra,
             &shift_line,
             if self.open.is_some() { theme.success } else { theme.muted },
         );
@@ -413,20 +417,20 @@ impl Kiosk {
                 }
                 None => t.kiosk_donate_prompt.to_string(),
             };
-            let cols = put(buf, area, x, area.y + 7, &line, theme.warning);
+            let cols = put(buf, area, x, area.y + 7 + extra, &line, theme.warning);
             if checked.is_none() {
-                let at = Rect { x: x + cols + 1, y: area.y + 7, width: 12, height: 1 };
+                let at = Rect { x: x + cols + 1, y: area.y + 7 + extra, width: 12, height: 1 };
                 input.render(at.intersection(area), buf, theme.row(true), true, false);
             }
         } else if let Some((text, error)) = &self.message {
-            put(buf, area, x, area.y + 7, text, if *error { theme.danger } else { theme.accent });
+            put(buf, area, x, area.y + 7 + extra, text, if *error { theme.danger } else { theme.accent });
         } else if let Some(city) = &self.city {
             let style = super::page_words::city_line_style(theme, city);
-            put(buf, area, x, area.y + 7, &super::page_words::city_line(t, city, vx.city), style);
+            put(buf, area, x, area.y + 7 + extra, &super::page_words::city_line(t, city, vx.city), style);
         }
-        let below = area.height.saturating_sub(8);
+        let below = area.height.saturating_sub(8 + extra);
         let rewards_rows = (self.affordable.len() as u16 + 1).clamp(2, below / 2);
-        let history = Rect { y: area.y + 8, height: below.saturating_sub(rewards_rows), ..area };
+        let history = Rect { y: area.y + 8 + extra, height: below.saturating_sub(rewards_rows), ..area };
         self.render_history(history, buf, vx);
         // The donation's refusal on a row of its own (the history's title, while the prompt is
         // open): beside the prompt it once wrote over it.
@@ -436,7 +440,7 @@ impl Kiosk {
                 buf,
                 area,
                 x,
-                area.y + 8,
+                area.y + 8 + extra,
                 &pad(&crate::tui::widgets::shorten(text, cols), cols),
                 theme.danger,
             );

@@ -162,3 +162,34 @@ pub(super) fn service_by_month(lines: &[HistoryLine], today: crate::domain::Day)
     }
     minutes
 }
+
+/// The detail rows beside the digits (page and kiosk), each value within `room` cells: a value too wide (a total with its
+/// parts, `11.5 h (rewards 10, gifts 1.5)`) keeps its total on its row and its parts go on rows
+/// of their own under it, wrapped. The third field marks the stars row.
+pub fn detail_rows(details: &[(&str, String)], room: usize) -> Vec<(String, String, bool)> {
+    let mut rows = Vec::new();
+    for (i, (label, value)) in details.iter().enumerate() {
+        let stars = i == 3;
+        match value.split_once(" (") {
+            Some((total, parts)) if crate::tui::widgets::width(value) > room => {
+                rows.push((label.to_string(), total.to_string(), stars));
+                // Whole parts to a row ("rewards 10,"), never a part cut in two.
+                let mut line = String::from("(");
+                for part in parts.split_inclusive(", ") {
+                    let part = part.trim_end();
+                    if line.len() > 1
+                        && crate::tui::widgets::width(&line) + 1 + crate::tui::widgets::width(part) > room
+                    {
+                        rows.push((String::new(), std::mem::take(&mut line), stars));
+                    } else if line.len() > 1 {
+                        line.push(' ');
+                    }
+                    line.push_str(part);
+                }
+                rows.push((String::new(), line, stars));
+            }
+            _ => rows.push((label.to_string(), value.clone(), stars)),
+        }
+    }
+    rows
+}

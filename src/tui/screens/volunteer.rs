@@ -384,9 +384,6 @@ impl VolunteerPage {
             buf,
             theme.balance,
         );
-        if let Some(city) = &self.city {
-            put(buf, area, x, area.y + 7, &city_line(t, city, vx.city), city_line_style(theme, city));
-        }
         let dx = x + 46;
         let stars = star_level(hours.earned);
         let [credits, debits] = in_and_out(t, a, &hours);
@@ -399,12 +396,22 @@ impl VolunteerPage {
             (t.id_number, self.shown(|r| &r.1, v.id_number.as_ref().map(|n| mask_id_number(n.as_str())))),
         ];
         let label_cols = details.iter().map(|(l, _)| crate::tui::widgets::width(l)).max().unwrap_or(0) + 2;
-        for (i, (label, value)) in details.iter().enumerate() {
+        let rows = super::page_words::detail_rows(
+            &details,
+            usize::from(area.right().saturating_sub(dx + label_cols as u16 + 1)),
+        );
+        for (i, (label, value, stars)) in rows.iter().enumerate() {
             let y = area.y + 1 + i as u16;
             put(buf, area, dx, y, &pad(label, label_cols), theme.muted);
-            put(buf, area, dx + label_cols as u16, y, value, if i == 3 { theme.accent } else { theme.text });
+            put(buf, area, dx + label_cols as u16, y, value, if *stars { theme.accent } else { theme.text });
         }
-        let table = Rect { y: area.y + 8, height: area.height.saturating_sub(8), ..area };
+        // A breakdown that needed rows of its own pushes what follows down (at 80 columns the
+        // parts of what came in and went out do not fit beside the digits: they were cut).
+        let extra = rows.len().saturating_sub(details.len()) as u16;
+        if let Some(city) = &self.city {
+            put(buf, area, x, area.y + 7 + extra, &city_line(t, city, vx.city), city_line_style(theme, city));
+        }
+        let table = Rect { y: area.y + 8 + extra, height: area.height.saturating_sub(8 + extra), ..area };
         self.render_history(table, buf, vx);
         if let Some(p) = &self.pin {
             let inner = popup(buf, centered(area, 60, 8), &fill(t.pin_title, &[&v.card]), theme);
