@@ -132,28 +132,9 @@ impl Bank {
         })
     }
 
-    /// The minutes served behind the deposit at `seq`, which credited `credited`: as the note
-    /// after it says when the rules shaped it (after the held deposit, for one approved later),
-    /// as its check-out says for a shift, else the same.
+    /// The minutes served behind the deposit at `seq`, which credited `credited`.
     fn served_behind(&self, seq: u64, credited: crate::domain::Minutes) -> Result<u64, BankError> {
-        let before = match seq {
-            0 | 1 => None,
-            _ => self.store.event(seq - 1)?,
-        };
-        let noted = match before.as_ref().map(|e| e.kind()) {
-            Some(EventKind::DepositDecided { held, approved: true, .. }) => *held + 1,
-            _ => seq + 1,
-        };
-        let next = self.store.event(noted)?;
-        if let Some(EventKind::ServiceShaped { served, .. }) = next.as_ref().map(|e| e.kind()) {
-            return Ok(u64::from(served.get()));
-        }
-        if let Some(EventKind::CheckedOut { worked, credited: c, .. }) = before.as_ref().map(|e| e.kind())
-            && *c == credited
-        {
-            return Ok(u64::from(worked.get()));
-        }
-        Ok(u64::from(credited.get()))
+        Ok(super::city::served_behind(self, seq, credited)?.unwrap_or(u64::from(credited.get())))
     }
 
     /// Checks a certificate code against this store: the hash chain up to its entry is intact,

@@ -422,7 +422,7 @@ pub struct RowNames {
 
 /// Where deriving report rows looks things up: this counter's own trees, or another counter's
 /// scope in the `city_*` trees (the city service derives every counter's rows).
-trait RowSource {
+pub(super) trait RowSource {
     fn event(&self, seq: u64) -> Result<crate::domain::Event, BankError>;
     fn activity_name(&self, id: u64) -> Result<String, BankError>;
     fn volunteer(&self, id: u64) -> Result<Option<Volunteer>, BankError>;
@@ -512,7 +512,7 @@ fn derive_rows(
         _ => (None, None),
     };
     let served = match source_event.kind() {
-        EventKind::Deposited { minutes, .. } => served_behind(source, source_event.seq(), *minutes)
+        EventKind::Deposited { minutes, .. } => served_behind(source, source_event.seq(), *minutes)?
             .filter(|s| *s != u64::from(minutes.get()))
             .map(|s| sign * s as i64),
         _ => None,
@@ -568,21 +568,31 @@ fn derive_rows(
     Ok(rows)
 }
 
-/// The minutes served behind the deposit at `seq`: as the note after it says when the rules
-/// shaped it (after the held deposit, for one approved later), as its check-out says for a
-/// shift. `None` when nothing says (the same as credited), or the note is not there to read
-/// (a push whose batch ended between the deposit and its note: it counts as credited).
-fn served_behind(source: &dyn RowSource, seq: u64, credited: crate::domain::Minutes) -> Option<u64> {
-    let before = seq.checked_sub(1).filter(|s| *s > 0).and_then(|s| source.event(s).ok());
+/// The minutes served behind the deposit at `seq` (the one reading of it: certificates and
+/// report rows): as the note after it says when the rules shaped it (after the held deposit,
+/// for one approved later), as its check-out says for a shift. `None` when nothing says (the
+/// same as credited), or the note is not there to read (a push whose batch ended between the
+/// deposit and its note: it counts as credited).
+pub(super) fn served_behind(
+    source: &dyn RowSource,
+    seq: u64,
+    credited: crate::domain::Minutes,
+) -> Result<Option<u64>, BankError> {
+    let event = |s: u64| match source.event(s) {
+        Ok(e) => Ok(Some(e)),
+        Err(BankError::Rule(Rule::UnknownEntry(_))) => Ok(None),
+        Err(e) => Err(e),
+    };
+    let before = if seq > 1 { event(seq - 1)? } else { None };
     let noted = match before.as_ref().map(|e| e.kind()) {
         Some(EventKind::DepositDecided { held, approved: true, .. }) => held + 1,
         Some(EventKind::CheckedOut { worked, credited: c, .. }) if *c == credited => {
-            return Some(u64::from(worked.get()));
+            return Ok(Some(u64::from(worked.get())));
         }
         _ => seq + 1,
     };
-    match source.event(noted).ok()?.kind() {
-        EventKind::ServiceShaped { served, .. } => Some(u64::from(served.get())),
+    Ok(match event(noted)?.as_ref().map(|e| e.kind()) {
+        Some(EventKind::ServiceShaped { served, .. }) => Some(u64::from(served.get())),
         _ => None,
-    }
+    })
 }

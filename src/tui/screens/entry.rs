@@ -122,8 +122,7 @@ impl EntryForm {
     }
 
     /// Leaving the picker with an activity chosen drops the filter that found it: coming back
-    /// shows the whole list with the choice marked, not a stale search (and the next entry of
-    /// a batch does not start inside it).
+    /// shows the whole list with the choice marked, not a stale search.
     fn settle_filter(&mut self) {
         let Some(&chosen) = self.shown.get(self.selected) else { return };
         if self.filter.value().is_empty() {
