@@ -122,3 +122,27 @@ fn a_city_certificate_states_served_and_credited() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains(&format!("served {served} h (credited {credited} h) from")), "{out}");
 }
+
+/// Issue 25 (low), in a city: `activity_changed` (a rename, a retirement) passes the service's
+/// door — the ledger rules run there too — and `city check` after; the counter refuses new
+/// hours for the retired activity.
+#[test]
+fn an_activity_renamed_and_retired_at_a_counter_passes_the_door() {
+    let Some(db) = pg::database("city_activity_changed") else { return };
+    city_init(&db.url);
+    let dir = tempfile::tempdir().unwrap();
+    let a = counter(dir.path(), "JH-A-43", 1);
+    assert_eq!(sync(&a, &db.url).0, 0);
+    hourbank_ok(&a, &["activity", "rename", "垃圾分类督导", "垃圾分类"], "");
+    hourbank_ok(&a, &["activity", "retire", "垃圾分类"], "");
+    let listed = hourbank_ok(&a, &["activity", "list"], "");
+    assert!(listed.contains("垃圾分类") && listed.contains("retired"), "{listed}");
+    let (code, out, err) = sync(&a, &db.url);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, err) = hourbank(&a, &["city", "check", "--url", &db.url], "");
+    assert_eq!(code, 0, "{out}{err}");
+    let deposit = ["deposit", "--card", "JH000001", "--activity", "垃圾分类", "--hours", "1"];
+    let (code, _, err) = hourbank(&a, &deposit, "");
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("retired"), "{err}");
+}
