@@ -411,8 +411,8 @@ impl CityClient {
         minutes: u64,
     ) -> Result<u64, super::GrantError> {
         use super::GrantError;
-        let asked = self.key.sign(&wire::grant_message(&self.code, id, card.as_str(), minutes));
-        let asked = Some(data_encoding::BASE64.encode(&asked));
+        let asked =
+            Some(self.key.sign(&wire::grant_message(&self.code, id, card.as_str(), minutes)).to_vec());
         let request = wire::GrantRequest { id: id.into(), card: card.to_string(), minutes, asked };
         let body =
             serde_json::to_vec(&request).map_err(|e| GrantError::Service(ClientError::Url(e.to_string())))?;

@@ -174,12 +174,7 @@ impl Server {
             .map_err(sql("the counter's grants"))?;
         Ok(rows
             .iter()
-            .map(|r| ServerGrant {
-                id: r.get(0),
-                card: r.get(1),
-                minutes: r.get(2),
-                asked: r.get::<_, Option<Vec<u8>>>(3).map(|s| data_encoding::BASE64.encode(&s)),
-            })
+            .map(|r| ServerGrant { id: r.get(0), card: r.get(1), minutes: r.get(2), asked: r.get(3) })
             .collect())
     }
 
@@ -204,6 +199,9 @@ impl Server {
 pub(super) fn heal(bank: &Bank, rows: Vec<ServerGrant>) -> Result<Settled, crate::bank::BankError> {
     let who = crate::domain::Actor::Sync;
     let mut settled = Settled::default();
+    if rows.is_empty() {
+        return Ok(settled);
+    }
     let (code, key) = (bank.counter_code()?, bank.counter_key()?);
     for row in rows {
         let Some(grant) = row.usable() else {
@@ -214,15 +212,9 @@ pub(super) fn heal(bank: &Bank, rows: Vec<ServerGrant>) -> Result<Settled, crate
         // asked for even where its record of asking is gone (restored from an older backup).
         let signed = match (&code, &key, row.asked.as_deref()) {
             (Some(code), Some(key), Some(asked)) => {
-                data_encoding::BASE64.decode(asked.as_bytes()).is_ok_and(|s| {
-                    let message = super::wire::grant_message(
-                        code.as_str(),
-                        &row.id,
-                        &row.card,
-                        grant.minutes.get().into(),
-                    );
-                    super::wire::verify(&key.verifying_key(), &message, &s)
-                })
+                let message =
+                    super::wire::grant_message(code.as_str(), &row.id, &row.card, grant.minutes.get().into());
+                super::wire::verify(&key.verifying_key(), &message, asked)
             }
             _ => false,
         };
@@ -249,9 +241,9 @@ pub struct ServerGrant {
     pub id: String,
     pub card: String,
     pub minutes: i64,
-    /// The asking counter's signature over the request (base64), when the service kept one.
-    #[serde(default)]
-    pub asked: Option<String>,
+    /// The asking counter's signature over the request, when the service kept one.
+    #[serde(default, with = "super::wire::b64_opt")]
+    pub asked: Option<Vec<u8>>,
 }
 
 impl ServerGrant {

@@ -198,9 +198,9 @@ pub struct GrantRequest {
     pub id: String,
     pub card: String,
     pub minutes: u64,
-    /// The counter's signature over [`grant_message`] (base64), kept with the grant.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asked: Option<String>,
+    /// The counter's signature over [`grant_message`], kept with the grant.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "b64_opt")]
+    pub asked: Option<Vec<u8>>,
 }
 
 /// The minutes granted (a retried id: the first grant's).

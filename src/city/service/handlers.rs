@@ -179,13 +179,9 @@ pub async fn grant(
     }
     // Kept as sent: only the asking counter's own key makes it hold, and only that counter
     // ever checks it (a signature that does not hold makes a grant it will not heal).
-    let asked = match request.asked.as_deref().map(|s| data_encoding::BASE64.decode(s.as_bytes())) {
-        Some(Ok(s)) if s.len() == 64 => Some(s),
-        None => None,
-        Some(_) => {
-            return Err(ApiError::bad_request("a grant request's signature is 64 bytes, base64".into()));
-        }
-    };
+    if request.asked.as_ref().is_some_and(|s| s.len() != 64) {
+        return Err(ApiError::bad_request("a grant request's signature is 64 bytes".into()));
+    }
     let minutes = state
         .blocking(move |_, server| {
             match server.grant_with_nonce(
@@ -194,7 +190,7 @@ pub async fn grant(
                 &card,
                 request.minutes,
                 Some(&nonce),
-                asked.as_deref(),
+                request.asked.as_deref(),
             ) {
                 Ok(m) => Ok(m),
                 Err(GrantError::Nonce(Nonce::Revoked)) => {
