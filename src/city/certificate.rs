@@ -52,6 +52,31 @@ impl Code {
         })
     }
 
+    /// The certificate this code names, stating `stated` (what it says at issue, and what a
+    /// verification recomputes).
+    fn certificate(
+        &self,
+        name: String,
+        stated: Stated,
+        issued_by: String,
+        issued_at: chrono::DateTime<chrono::Utc>,
+    ) -> CityCertificate {
+        CityCertificate {
+            code: self.text(),
+            serial: self.serial as u64,
+            card: self.card.to_string(),
+            name,
+            from: self.from.to_string(),
+            to: self.to.to_string(),
+            by_activity: stated.by_activity,
+            by_counter: stated.by_counter,
+            total: stated.total,
+            issued_by,
+            issued_at: issued_at.to_rfc3339(),
+            served: Some(stated.served),
+        }
+    }
+
     fn text(&self) -> String {
         let compact = |d: Day| d.date().format("%Y%m%d").to_string();
         format!("{}-{}-{}-C{}-{}", self.card, compact(self.from), compact(self.to), self.serial, self.mac)
@@ -106,7 +131,8 @@ impl Server {
         let rows = client
             .query(SERVICE_OF_ROWS, &[&card.as_str(), &from_d, &to_d, &counters, &seqs])
             .map_err(sql("the report rows"))?;
-        let Stated { by_activity, by_counter, total, served } = stated(&rows);
+        let stated = stated(&rows);
+        let total = stated.total;
         let mac = data_encoding::BASE32_NOPAD.encode(&rand::rng().random::<[u8; 5]>());
         let mut tries = 0;
         let row = loop {
@@ -128,20 +154,7 @@ impl Server {
         let serial: i64 = row.get(0);
         let issued_at: chrono::DateTime<chrono::Utc> = row.get(1);
         let code = Code { card: card.clone(), from, to, serial, mac };
-        Ok(CityCertificate {
-            code: code.text(),
-            serial: serial as u64,
-            card: card.to_string(),
-            name,
-            from: from.to_string(),
-            to: to.to_string(),
-            by_activity,
-            by_counter,
-            total,
-            issued_by: counter.to_string(),
-            issued_at: issued_at.to_rfc3339(),
-            served: Some(served),
-        })
+        Ok(code.certificate(name, stated, counter.to_string(), issued_at))
     }
 
     /// The certificate `code` names, computed again from the rows it was issued from: refused
@@ -165,25 +178,12 @@ impl Server {
                 &[&code.card.as_str(), &code.from.date(), &code.to.date(), &counters, &seqs],
             )
             .map_err(sql("the report rows"))?;
-        let Stated { by_activity, by_counter, total, served } = stated(&rows);
-        if total != issued.get::<_, i64>(3) as u64 {
+        let stated = stated(&rows);
+        if stated.total != issued.get::<_, i64>(3) as u64 {
             return Err(CityCertificateError::Altered);
         }
         let issued_at: chrono::DateTime<chrono::Utc> = issued.get(5);
-        Ok(CityCertificate {
-            code: code.text(),
-            serial: code.serial as u64,
-            card: code.card.to_string(),
-            name: issued.get(0),
-            from: code.from.to_string(),
-            to: code.to.to_string(),
-            by_activity,
-            by_counter,
-            total,
-            issued_by: issued.get(4),
-            issued_at: issued_at.to_rfc3339(),
-            served: Some(served),
-        })
+        Ok(code.certificate(issued.get(0), stated, issued.get(4), issued_at))
     }
 }
 
