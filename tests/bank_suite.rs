@@ -27,6 +27,8 @@ mod labels;
 mod layers;
 mod ledger_props;
 mod paths;
+mod points_cli;
+mod points_props;
 mod pool;
 mod privacy;
 mod reports;

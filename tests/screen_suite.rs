@@ -12,6 +12,7 @@ mod secrets;
 mod tui_city;
 mod tui_city_figures;
 mod tui_conflict;
+mod tui_exchange;
 mod tui_flows;
 mod tui_form_errors;
 mod tui_render;

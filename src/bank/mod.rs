@@ -15,6 +15,7 @@ mod op;
 mod ops;
 mod pepper;
 mod plan;
+mod points;
 mod pool;
 mod query;
 mod read;
@@ -59,6 +60,7 @@ pub use op::{
 pub use ops::*;
 pub use pepper::{PepperNote, backup_key, pepper_path};
 pub use plan::CityGrant;
+pub use points::{IssuedBatch, PointsCredit, PointsView, ResidentForm, WaitingCredit};
 pub use pool::{PoolLine, PoolView, pool_change};
 pub use query::*;
 pub use restore::{Provenance, RecoverReport, RestoreReport, recover, restore, restore_records};
@@ -352,6 +354,10 @@ fn digest<R: Serialize>(name: &str, request: &R) -> Result<[u8; 16], BankError> 
 enum Need {
     Staff,
     Admin,
+    /// A verifier of civic points, or an admin.
+    Verifier,
+    /// An approver of civic points, or an admin.
+    Approver,
 }
 
 /// What the sync may do in its own name (`Actor::Sync`): the city pool's moves and dropping an
@@ -382,6 +388,13 @@ fn require(
             }
             if need == Need::Admin && staff.role != Role::Admin {
                 return Err(Rule::AdminOnly(what).into());
+            }
+            let reviewer = |role| staff.role == role || staff.role == Role::Admin;
+            if need == Need::Verifier && !reviewer(Role::Verifier) {
+                return Err(Rule::Points(crate::domain::PointsRule::NotReviewer { approver: false }).into());
+            }
+            if need == Need::Approver && !reviewer(Role::Approver) {
+                return Err(Rule::Points(crate::domain::PointsRule::NotReviewer { approver: true }).into());
             }
             Ok(staff.role)
         }

@@ -126,6 +126,13 @@ impl Pepper {
         blake3::derive_key("hourbank 2026-12 backup authentication", &self.secret)
     }
 
+    /// The key of this bank's coupon check codes (`domain::points::coupon_check`). Derived from
+    /// the PIN key, in no backup and no journal: whoever copies a store or a backup cannot print
+    /// a coupon this counter takes.
+    pub fn coupon_key(&self) -> [u8; 32] {
+        blake3::derive_key("hourbank 2026-12 coupon check codes", &self.secret)
+    }
+
     /// Argon2id, 19 MiB, t=2, p=1 (the OWASP minimum), keyed with the pepper and naming it.
     pub fn hash(&self, pin: &str) -> Option<String> {
         let mut params = ParamsBuilder::new();

@@ -120,8 +120,11 @@ pub enum StaffCmd {
         #[arg(long)]
         name: String,
         /// Give this staff member admin rights (catalog, staff, rules, reports)
-        #[arg(long)]
+        #[arg(long, conflicts_with = "role")]
         admin: bool,
+        /// staff, admin, verifier (verifies civic points: 社工) or approver (approves them: 社区党组织)
+        #[arg(long)]
+        role: Option<String>,
         /// Retry-safe operation id: the same id and request applies once
         #[arg(long)]
         op_id: Option<String>,
@@ -269,11 +272,21 @@ pub fn reward(store: Option<PathBuf>, cmd: RewardCmd) -> CliResult {
 pub fn staff(store: Option<PathBuf>, cmd: StaffCmd) -> CliResult {
     let bank = open_bank(store)?;
     match cmd {
-        StaffCmd::Add { id, name, admin, op_id } => {
+        StaffCmd::Add { id, name, admin, role, op_id } => {
             let staff_id = StaffId::parse(&id)?;
             let name = Name::parse(&name)?;
+            let role = match (admin, role.as_deref().map(str::trim)) {
+                (true, _) | (_, Some("admin")) => Role::Admin,
+                (_, None | Some("staff")) => Role::Staff,
+                (_, Some("verifier")) => Role::Verifier,
+                (_, Some("approver")) => Role::Approver,
+                (_, Some(other)) => {
+                    return Err(super::Failure::bad_input(format!(
+                        "role {other:?} must be staff, admin, verifier or approver"
+                    )));
+                }
+            };
             let pin = read_pin("staff")?;
-            let role = if admin { Role::Admin } else { Role::Staff };
             let e =
                 bank.add_staff(&cli_actor(), op_id.as_deref(), NewStaff { id: staff_id, name, role, pin })?;
             say!("saved #{}: staff {id}", e.seq());

@@ -12,10 +12,12 @@ pub mod city;
 mod city_admin;
 mod city_people;
 mod counter;
+mod coupon;
 mod entries;
 pub mod forward;
 mod init;
 pub mod lang;
+mod points;
 mod pool;
 mod prompt;
 mod query;
@@ -110,6 +112,24 @@ pub enum Command {
     /// The donation pool: show it, or grant its hours to a person in need (admin)
     #[command(subcommand)]
     Pool(pool::PoolCmd),
+    /// Residents registered for civic points (文明积分) only
+    #[command(subcommand)]
+    Resident(points::ResidentCmd),
+    /// The points standard (积分量化标准): publish a version from TOML, show the one in force
+    #[command(subcommand)]
+    Standard(points::StandardCmd),
+    /// Civic points: credit by item or coupon, balance, redeem, price rewards in points
+    #[command(subcommand)]
+    Points(points::PointsCmd),
+    /// Points coupons (积分券): issue a batch with its sheet, list, void
+    #[command(subcommand)]
+    Coupon(coupon::CouponCmd),
+    /// The exchange day (兑换日): the day's settlement for the supermarket
+    #[command(subcommand)]
+    Exchange(coupon::ExchangeCmd),
+    /// Points credits waiting for review: list, verify, approve, reject
+    #[command(subcommand)]
+    Review(coupon::ReviewCmd),
     /// A volunteer's balance
     Balance(query::CardArgs),
     /// A volunteer's entries
@@ -188,7 +208,11 @@ impl From<BankError> for Failure {
             BankError::Rule(r) => rule_code(r),
             BankError::Store(s) => store_code(s),
         };
-        Failure { code, message: lang::words().map_or_else(|| e.to_string(), |t| t.bank_error(&e)) }
+        // The points' refusals are worded by their table in English too: theirs say when and
+        // where (a coupon's first use in local time), which the English `Display` cannot.
+        let words = lang::words()
+            .or_else(|| matches!(&e, BankError::Rule(Rule::Points(_))).then(|| crate::i18n::Lang::En.text()));
+        Failure { code, message: words.map_or_else(|| e.to_string(), |t| t.bank_error(&e)) }
     }
 }
 
@@ -405,6 +429,12 @@ fn dispatch(store: Option<PathBuf>, command: Command) -> CliResult {
         Command::Adjust(a) => entries::adjust(store, a),
         Command::Donate(a) => pool::donate(store, a),
         Command::Pool(c) => pool::run(store, c),
+        Command::Resident(c) => points::resident(store, c),
+        Command::Standard(c) => points::standard(store, c),
+        Command::Points(c) => points::points(store, c),
+        Command::Coupon(c) => coupon::coupon(store, c),
+        Command::Review(c) => coupon::review(store, c),
+        Command::Exchange(c) => coupon::exchange(store, c),
         Command::Balance(a) => query::balance(store, a),
         Command::History(a) => query::history(store, a),
         Command::Check(a) => query::check(store, a),

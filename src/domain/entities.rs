@@ -101,6 +101,10 @@ impl fmt::Display for StaffId {
 pub enum Role {
     Staff,
     Admin,
+    /// Counter staff who also verify civic points waiting for review (社工).
+    Verifier,
+    /// Counter staff who also approve or reject verified civic points (社区党组织).
+    Approver,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

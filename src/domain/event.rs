@@ -7,6 +7,7 @@ use super::Minutes;
 use super::entities::{
     Activity, ActivityId, Reward, RewardId, Settings, Staff, StaffId, Volunteer, VolunteerId,
 };
+use super::points::{CouponRef, Points, PointsPrice, Standard, Verdict};
 use super::rules::Rules;
 use super::types::{Day, Name, Timestamp};
 
@@ -255,6 +256,63 @@ pub enum EventKind {
         name: Name,
         retired: bool,
     },
+    /// A resident registered for civic points only (ARCHITECTURE.md §9): one record like a
+    /// volunteer's, without phone or ID number; the phone's last digits help find them.
+    ResidentRegistered {
+        record: Volunteer,
+        phone_tail: Option<String>,
+    },
+    /// An admin published a version of the points standard (积分量化标准); it is known by this
+    /// entry's seq and in force from its effective day.
+    StandardPublished(Standard),
+    /// Points credited for an item of the standard in force on `earned_on` (version
+    /// `standard`), or for a coupon of a batch. With `review` nothing is credited until a
+    /// verifier and an approver have decided (`PointsReviewed`).
+    PointsCredited {
+        person: VolunteerId,
+        standard: u64,
+        item: String,
+        points: Points,
+        earned_on: Day,
+        coupon: Option<CouponRef>,
+        review: bool,
+        note: String,
+    },
+    /// A review step on a credit waiting for it: verified, approved (the points are credited
+    /// now) or rejected.
+    PointsReviewed {
+        credit: u64,
+        verdict: Verdict,
+        reason: String,
+    },
+    /// An admin issued a batch of numbered coupons (积分券), taken only at this counter.
+    CouponsIssued {
+        batch: u32,
+        item: String,
+        value: Points,
+        count: u32,
+        expires: Day,
+        holder: String,
+    },
+    /// Coupons of a batch that are lost or spoilt: refused from now on, with the reason.
+    CouponsVoided {
+        batch: u32,
+        first: u32,
+        last: u32,
+        reason: String,
+    },
+    /// An admin priced a reward in points (or stopped), and said whether it is still offered for hours.
+    RewardPointsPriced {
+        reward: RewardId,
+        price: PointsPrice,
+    },
+    /// Points spent on a reward priced in points.
+    PointsRedeemed {
+        person: VolunteerId,
+        reward: RewardId,
+        qty: u32,
+        points: Points,
+    },
 }
 
 /// What wrong PINs lock: a staff id or a volunteer's card.
@@ -312,10 +370,18 @@ impl EventKind {
             EventKind::CityCopyDropped { .. } => "city_copy_dropped",
             EventKind::ServiceShaped { .. } => "service_shaped",
             EventKind::ActivityChanged { .. } => "activity_changed",
+            EventKind::ResidentRegistered { .. } => "resident_registered",
+            EventKind::StandardPublished(_) => "standard_published",
+            EventKind::PointsCredited { .. } => "points_credit",
+            EventKind::PointsReviewed { .. } => "points_reviewed",
+            EventKind::CouponsIssued { .. } => "coupons_issued",
+            EventKind::CouponsVoided { .. } => "coupons_voided",
+            EventKind::RewardPointsPriced { .. } => "reward_points_priced",
+            EventKind::PointsRedeemed { .. } => "points_redeem",
         }
     }
 
-    /// Entries that move hours can be reversed (an expiry too, when it was a mistake); facts about people and the catalog cannot.
+    /// Entries that move hours or points can be reversed (an expiry too, when it was a mistake); facts about people and the catalog cannot.
     pub fn is_reversible(&self) -> bool {
         matches!(
             self,
@@ -326,6 +392,8 @@ impl EventKind {
                 | EventKind::Expired { .. }
                 | EventKind::Donated { .. }
                 | EventKind::PoolGranted { .. }
+                | EventKind::PointsCredited { .. }
+                | EventKind::PointsRedeemed { .. }
         )
     }
 }

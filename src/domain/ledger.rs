@@ -3,101 +3,16 @@
 //! store while replaying the journal. One implementation, so the two can never disagree.
 
 use super::Minutes;
-use super::entities::{
-    Account, Activity, DonationPool, Reward, RewardId, Settings, Staff, StaffId, Volunteer, VolunteerId,
-};
+use super::entities::{Account, DonationPool, Reward, RewardId, Volunteer, VolunteerId};
 use super::event::LoginSubject;
 use super::event::{Actor, Event, EventKind};
+use super::points_ledger as points;
 use super::rules::Rules;
 use super::shift::{Shift, ShiftState};
-use super::types::{CardNo, Day};
+use super::types::Day;
 
+pub use super::ledger_store::{LedgerStore, NameKind};
 pub use super::refusal::{ApplyError, Rule};
-
-/// Which kind of named catalog entry a name belongs to (names are unique per kind).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum NameKind {
-    Activity = 1,
-    Reward = 2,
-}
-
-/// What `apply` needs of a store. Reads return `Ok(None)` for absent records.
-pub trait LedgerStore {
-    type Error;
-
-    fn volunteer(&self, id: VolunteerId) -> Result<Option<Volunteer>, Self::Error>;
-    /// Existence only; stores override it to avoid decoding or cloning the record.
-    fn has_volunteer(&self, id: VolunteerId) -> Result<bool, Self::Error> {
-        Ok(self.volunteer(id)?.is_some())
-    }
-    fn volunteer_by_card(&self, card: &CardNo) -> Result<Option<VolunteerId>, Self::Error>;
-    /// Writes the record and points the card index at it (removing `old_card` if it changed).
-    fn put_volunteer(
-        &mut self,
-        id: VolunteerId,
-        record: &Volunteer,
-        old_card: Option<&CardNo>,
-    ) -> Result<(), Self::Error>;
-    fn account(&self, id: VolunteerId) -> Result<Account, Self::Error>;
-    fn put_account(&mut self, id: VolunteerId, account: &Account) -> Result<(), Self::Error>;
-    fn add_history(&mut self, volunteer: VolunteerId, seq: u64) -> Result<(), Self::Error>;
-
-    fn name_id(&self, kind: NameKind, name: &str) -> Result<Option<u64>, Self::Error>;
-    fn put_name(&mut self, kind: NameKind, name: &str, id: u64) -> Result<(), Self::Error>;
-    /// Frees a name (an activity renamed: its old name may be used again).
-    fn remove_name(&mut self, kind: NameKind, name: &str) -> Result<(), Self::Error>;
-    fn activity_retired(&self, id: u64) -> Result<bool, Self::Error>;
-    fn set_activity_retired(&mut self, id: u64, retired: bool) -> Result<(), Self::Error>;
-    fn activity(&self, id: u64) -> Result<Option<Activity>, Self::Error>;
-    fn put_activity(&mut self, id: u64, activity: &Activity) -> Result<(), Self::Error>;
-    fn reward(&self, id: RewardId) -> Result<Option<Reward>, Self::Error>;
-    fn put_reward(&mut self, id: RewardId, reward: &Reward) -> Result<(), Self::Error>;
-    fn stock(&self, id: RewardId) -> Result<u32, Self::Error>;
-    fn put_stock(&mut self, id: RewardId, stock: u32) -> Result<(), Self::Error>;
-
-    fn staff(&self, id: &StaffId) -> Result<Option<Staff>, Self::Error>;
-    fn has_staff(&self, id: &StaffId) -> Result<bool, Self::Error> {
-        Ok(self.staff(id)?.is_some())
-    }
-    fn put_staff(&mut self, staff: &Staff) -> Result<(), Self::Error>;
-    fn settings(&self) -> Result<Settings, Self::Error>;
-    fn put_settings(&mut self, settings: &Settings) -> Result<(), Self::Error>;
-    fn counter_name(&self) -> Result<Option<String>, Self::Error>;
-    fn put_counter_name(&mut self, name: &str) -> Result<(), Self::Error>;
-    fn counter_code(&self) -> Result<Option<String>, Self::Error>;
-    fn put_counter_code(&mut self, code: &str) -> Result<(), Self::Error>;
-
-    /// A committed event, for reversals.
-    fn entry(&self, seq: u64) -> Result<Option<Event>, Self::Error>;
-    fn reversed_by(&self, target: u64) -> Result<Option<u64>, Self::Error>;
-    fn mark_reversed(&mut self, target: u64, by: u64) -> Result<(), Self::Error>;
-
-    /// A shift by the seq of its check-in.
-    fn shift(&self, seq: u64) -> Result<Option<Shift>, Self::Error>;
-    fn put_shift(&mut self, seq: u64, shift: &Shift) -> Result<(), Self::Error>;
-    /// The volunteer's open shift (the seq of its check-in), if any: at most one.
-    fn open_shift(&self, volunteer: VolunteerId) -> Result<Option<u64>, Self::Error>;
-    fn set_open_shift(&mut self, volunteer: VolunteerId, shift: Option<u64>) -> Result<(), Self::Error>;
-
-    fn rules(&self) -> Result<Rules, Self::Error>;
-    fn put_rules(&mut self, rules: &Rules) -> Result<(), Self::Error>;
-    /// Minutes credited to a volunteer for one service day (kept only while a day cap is set).
-    fn day_total(&self, volunteer: VolunteerId, day: Day) -> Result<u32, Self::Error>;
-    fn put_day_total(&mut self, volunteer: VolunteerId, day: Day, minutes: u32) -> Result<(), Self::Error>;
-    /// The minutes entry `seq` (a deposit, or a held deposit) added to its day's total, if it
-    /// was counted (a day cap was set when it was recorded).
-    fn counted(&self, seq: u64) -> Result<Option<u32>, Self::Error>;
-    fn set_counted(&mut self, seq: u64, minutes: Option<u32>) -> Result<(), Self::Error>;
-    /// Whether the deposit held by entry `seq` still waits for a decision.
-    fn is_held(&self, seq: u64) -> Result<bool, Self::Error>;
-    fn set_held(&mut self, seq: u64, held: bool) -> Result<(), Self::Error>;
-    /// The donation pool's totals.
-    fn pool(&self) -> Result<DonationPool, Self::Error>;
-    fn put_pool(&mut self, pool: &DonationPool) -> Result<(), Self::Error>;
-    /// The entry that journalled city grant `grant`, if one did.
-    fn grant_entry(&self, grant: &str) -> Result<Option<u64>, Self::Error>;
-    fn put_grant_entry(&mut self, grant: &str, seq: u64) -> Result<(), Self::Error>;
-}
 
 type Applied<E> = Result<(), ApplyError<E>>;
 
@@ -147,6 +62,7 @@ pub fn apply<S: LedgerStore>(s: &mut S, event: &Event) -> Applied<S::Error> {
                 return Err(Rule::CardTaken(record.card.to_string()).into());
             }
             store(s.put_volunteer(*id, record, Some(&old.card)))?;
+            points::edited(s, *id, record)?;
             store(s.add_history(*id, seq))
         }
         EventKind::ActivityAdded(a) => {
@@ -183,6 +99,7 @@ pub fn apply<S: LedgerStore>(s: &mut S, event: &Event) -> Applied<S::Error> {
         }
         EventKind::Deposited { volunteer: v, activity, minutes, served_on, .. } => {
             exists(s, *v)?;
+            points::refuse_hours_for_resident(s, *v)?;
             if store(s.activity(*activity))?.is_none() {
                 return Err(Rule::UnknownActivity(activity.to_string()).into());
             }
@@ -194,6 +111,7 @@ pub fn apply<S: LedgerStore>(s: &mut S, event: &Event) -> Applied<S::Error> {
         }
         EventKind::DepositHeld { volunteer: v, activity, minutes, served_on, .. } => {
             exists(s, *v)?;
+            points::refuse_hours_for_resident(s, *v)?;
             if store(s.activity(*activity))?.is_none() {
                 return Err(Rule::UnknownActivity(activity.to_string()).into());
             }
@@ -242,6 +160,7 @@ pub fn apply<S: LedgerStore>(s: &mut S, event: &Event) -> Applied<S::Error> {
         EventKind::Redeemed { volunteer: v, reward, qty, minutes } => {
             exists(s, *v)?;
             let r = reward_of(s, *reward)?;
+            points::refuse_hours_price(s, *reward, r.name.as_str())?;
             if r.limited {
                 let stock = store(s.stock(*reward))?;
                 let left = stock.checked_sub(*qty).ok_or_else(|| Rule::InsufficientStock {
@@ -329,6 +248,7 @@ pub fn apply<S: LedgerStore>(s: &mut S, event: &Event) -> Applied<S::Error> {
             .ok_or_else(|| Rule::UnknownCard(card.to_string()).into()),
         EventKind::CheckedIn { volunteer: v, activity } => {
             let record = volunteer(s, *v)?;
+            points::refuse_hours_for_resident(s, *v)?;
             if !record.active {
                 return Err(Rule::VolunteerInactive(record.card.to_string()).into());
             }
@@ -365,6 +285,43 @@ pub fn apply<S: LedgerStore>(s: &mut S, event: &Event) -> Applied<S::Error> {
             shift.state = ShiftState::Closed;
             store(s.put_shift(*at, &shift))?;
             store(s.add_history(shift.volunteer, seq))
+        }
+        EventKind::ResidentRegistered { record, phone_tail } => {
+            points::register_resident(s, seq, record, phone_tail)
+        }
+        EventKind::StandardPublished(standard) => points::publish_standard(s, seq, standard),
+        EventKind::PointsCredited {
+            person, standard, item, points: p, earned_on, coupon, review, ..
+        } => {
+            let credit = points::Credit {
+                person: *person,
+                standard: *standard,
+                item,
+                points: *p,
+                earned_on: *earned_on,
+                coupon: *coupon,
+                review: *review,
+            };
+            points::credit(s, event, &credit)
+        }
+        EventKind::PointsReviewed { credit, verdict, .. } => points::review(s, event, *credit, *verdict),
+        EventKind::CouponsIssued { batch, item, value, count, expires, holder } => {
+            let issue = points::Issue {
+                batch: *batch,
+                item,
+                value: *value,
+                count: *count,
+                expires: *expires,
+                holder,
+            };
+            points::issue(s, event, &issue)
+        }
+        EventKind::CouponsVoided { batch, first, last, reason } => {
+            points::void(s, event, *batch, *first, *last, reason)
+        }
+        EventKind::RewardPointsPriced { reward, price } => points::set_price(s, *reward, price),
+        EventKind::PointsRedeemed { person, reward, qty, points: p } => {
+            points::redeem(s, seq, *person, *reward, *qty, *p)
         }
     }
 }
@@ -427,6 +384,9 @@ fn reverse<S: LedgerStore>(s: &mut S, seq: u64, target: u64) -> Applied<S::Error
             let m = minutes_u64(minutes);
             taken_back(change(s, v, seq, |a| sub(&mut a.received, m)))?;
             change_pool(s, |p| sub(&mut p.granted, m))
+        }
+        kind @ (EventKind::PointsCredited { .. } | EventKind::PointsRedeemed { .. }) => {
+            points::reverse(s, seq, target, &kind)
         }
         _ => Err(Rule::NotReversible(target).into()),
     }

@@ -4,9 +4,12 @@
 pub mod entities;
 pub mod event;
 pub mod ledger;
+pub mod ledger_store;
 pub mod login;
 pub mod minutes;
 pub mod movement;
+pub mod points;
+pub mod points_ledger;
 pub mod privacy;
 pub mod refusal;
 pub mod rules;
@@ -20,6 +23,8 @@ pub use ledger::{ApplyError, LedgerStore, NameKind, Rule};
 pub use login::{LoginAttempts, check_staff_pin, check_volunteer_pin};
 pub use minutes::{Minutes, format_hours};
 pub use movement::{Moved, Movement, movements};
+pub use points::{CouponNumber, CouponRef, Points, PointsAccount, Standard, StandardItem, Verdict};
+pub use refusal::PointsRule;
 pub use rules::{Flow, Lot, Rounding, Rules, expiring, expiring_flows, flow, money_lines};
 pub use shift::{ReviewReason, Shift, ShiftOutcome, ShiftRules, ShiftState};
 pub use types::*;
@@ -70,6 +75,14 @@ pub enum DomainError {
     ExpiryMonths,
     #[error("multiplier of category {0:?} must be 1–500 % and listed once")]
     Multiplier(String),
+    #[error("{0:?} is not a number of points: give a whole number from 1 to 100000")]
+    Points(String),
+    #[error("points standard: {0}")]
+    Standard(String),
+    #[error("{0:?} is not a coupon number (it looks like JH-A-01.3.42.K7Q2X)")]
+    CouponNumber(String),
+    #[error("{0:?}: give the phone's last 4 digits")]
+    PhoneTail(String),
     #[error("{minutes} rounds down to nothing (the rounding unit is {unit} minutes)")]
     BelowRounding { minutes: Minutes, unit: u32 },
 }

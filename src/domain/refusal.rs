@@ -3,6 +3,8 @@
 
 use super::Minutes;
 use super::entities::VolunteerId;
+use super::points::Points;
+use super::types::Timestamp;
 
 /// Why the bank refused an operation. Every variant is a business rule, shown to the user as is.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -106,6 +108,70 @@ pub enum Rule {
     InsufficientPool { pool: Minutes, needed: Minutes },
     #[error("{0}")]
     Invalid(#[from] super::DomainError),
+    /// A rule of the civic points (`domain::points_ledger`).
+    #[error("{0}")]
+    Points(#[from] PointsRule),
+}
+
+/// Why the bank refused an operation on civic points.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PointsRule {
+    #[error("points balance {balance} is less than the {needed} needed")]
+    InsufficientPoints { balance: u64, needed: u64 },
+    #[error("entry {target} cannot be reversed: its {needed} points were already spent (balance {balance})")]
+    ReversalSpent { target: u64, balance: u64, needed: u64 },
+    #[error("no points standard is in force on {0}; an admin publishes one first")]
+    NoStandard(String),
+    #[error("the entry cites standard #{cited}, but #{in_force} is in force on its day")]
+    NotInForce { cited: u64, in_force: u64 },
+    #[error("no item {0:?} in the points standard in force")]
+    UnknownItem(String),
+    #[error("item {item} is worth {each} each: give a whole multiple")]
+    NotAMultiple { item: String, each: Points },
+    #[error("item {item}: the review flag must be {review}, as the standard says")]
+    ReviewFlag { item: String, review: bool },
+    #[error("item {item}: {already} already credited; this would pass the cap of {cap}")]
+    OverCap { item: String, month: bool, already: Points, cap: Points },
+    #[error("entry {0} is not a points credit waiting for this review step")]
+    NotWaiting(u64),
+    #[error("entry {0} was verified by the same person: another approves it")]
+    SameReviewer(u64),
+    #[error("entry {0} waits for review: reject it instead of reversing it")]
+    WaitsForReview(u64),
+    #[error("no coupon batch {0}")]
+    UnknownBatch(u32),
+    #[error("the next coupon batch is number {next}, not {given}")]
+    BatchNumber { given: u32, next: u32 },
+    #[error("coupons carry this counter's code: set it first (`hourbank code set`, or Admin → this counter)")]
+    NoCounterCode,
+    #[error("a batch holds 1–10000 coupons worth 1–100000 points each")]
+    BatchSize,
+    #[error("coupon {coupon} is not in its batch (it holds {count})")]
+    NotInBatch { coupon: String, count: u32 },
+    #[error("coupon {coupon} was already credited, by entry #{seq}")]
+    CouponUsed { coupon: String, seq: u64, at: Timestamp },
+    #[error("coupon {coupon} was voided (entry #{seq}): {reason}")]
+    CouponVoided { coupon: String, reason: String, seq: u64 },
+    #[error("coupon {coupon} expired on {expires}")]
+    CouponExpired { coupon: String, expires: String },
+    #[error("coupon {coupon} is worth {value} for item {item}, as its batch says")]
+    NotTheBatchs { coupon: String, value: Points, item: String },
+    #[error("coupon {coupon} is taken only at counter {counter}")]
+    CouponElsewhere { coupon: String, counter: String },
+    #[error("{0} is not a valid coupon number (its check code is wrong)")]
+    CouponForged(String),
+    #[error("a reward is priced in hours, in points, or both")]
+    NoPrice,
+    #[error("{0:?} is offered for points only")]
+    NotForHours(String),
+    #[error("{0:?} has no price in points")]
+    NotForPoints(String),
+    #[error("{reward:?} costs {expected} for this quantity")]
+    WrongPrice { reward: String, expected: Points },
+    #[error("only a points {} or an admin may do this review step", if *approver { "approver" } else { "verifier" })]
+    NotReviewer { approver: bool },
+    #[error("card {0} is a resident's (points only): register them as a volunteer to record hours")]
+    ResidentHoldsNoHours(String),
 }
 
 /// Either a broken rule or a failure of the underlying store.

@@ -105,6 +105,38 @@ impl StoredEventCheck {
                     "staff id",
                 )
             }
+            EventKind::ResidentRegistered { record, phone_tail } => {
+                if record.phone.is_some() || record.id_number.is_some() || record.pin_hash.is_some() {
+                    return Err("a resident's record holds no phone, ID number or PIN".into());
+                }
+                let tail = phone_tail.as_deref().unwrap_or_default();
+                same(tail, super::points::phone_tail(tail).map(Option::unwrap_or_default), "phone tail")?;
+                name(&record.name)?;
+                same(
+                    record.card.as_str(),
+                    CardNo::parse(record.card.as_str()).map(|c| c.as_str().to_string()),
+                    "card",
+                )?;
+                short(&record.community, MAX_NAME_CHARS * 2)
+            }
+            EventKind::StandardPublished(standard) => standard.validate().map_err(|e| e.to_string()),
+            EventKind::PointsCredited { points, note, item, .. } => {
+                if points.get() == 0 || points.get() > super::points::MAX_POINTS {
+                    return Err(format!("a credit of {points} is out of range"));
+                }
+                same(item, super::points::item_code(item), "item code")?;
+                short(note, MAX_NOTE_CHARS)
+            }
+            EventKind::PointsReviewed { reason, .. } | EventKind::CouponsVoided { reason, .. } => {
+                short(reason, MAX_NOTE_CHARS)
+            }
+            EventKind::CouponsIssued { item, holder, .. } => {
+                same(item, super::points::item_code(item), "item code")?;
+                short(holder, MAX_NAME_CHARS)
+            }
+            EventKind::PointsRedeemed { qty, .. } if !(1..=1000).contains(qty) => {
+                Err(format!("quantity {qty} is out of range"))
+            }
             EventKind::VolunteerRegistered(v) | EventKind::VolunteerEdited { record: v, .. } => {
                 name(&v.name)?;
                 same(

@@ -36,6 +36,10 @@ impl Text {
             DomainError::BelowRounding { minutes, unit } => {
                 fill(self.err_below_rounding, &[&hours(*minutes), unit])
             }
+            DomainError::Points(_)
+            | DomainError::Standard(_)
+            | DomainError::CouponNumber(_)
+            | DomainError::PhoneTail(_) => self.points.domain_error(e).unwrap_or_else(|| e.to_string()),
         }
     }
 
@@ -126,6 +130,9 @@ impl Text {
                 fill(self.err_insufficient_pool, &[&hours(*pool), &hours(*needed)])
             }
             Rule::Invalid(d) => self.domain_error(d),
+            Rule::Points(p) => self.points.rule(p, |at| {
+                at.datetime().with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M").to_string()
+            }),
             other => other.to_string(),
         }
     }

@@ -5,11 +5,13 @@
 mod en;
 mod errors;
 mod lang;
+mod points;
 mod text;
 mod values;
 mod zh;
 
 pub use lang::Lang;
+pub use points::PointsText;
 pub use text::Text;
 
 /// Replaces each `{}` in `template` with the next value.

@@ -4,6 +4,8 @@
 
 /// The labels and messages of one language.
 pub struct Text {
+    /// The civic points' words (`points.rs`).
+    pub points: &'static super::points::PointsText,
     // Chrome.
     pub app_title: &'static str,
     pub too_small: &'static str,

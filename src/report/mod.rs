@@ -4,7 +4,9 @@
 
 mod book;
 mod certificate;
+pub mod coupons;
 pub mod daily;
+pub mod exchange;
 mod export;
 pub mod ledger;
 pub mod monthly;

@@ -47,6 +47,13 @@ pub fn grant_key(grant: &str) -> Vec<u8> {
     [&[GRANT][..], grant.as_bytes()].concat()
 }
 
+/// `limits`: a record of the civic points, `P` ‖ the key's bytes (`domain::points::PointsKey`).
+pub const POINTS: u8 = b'P';
+
+pub fn points_key(key: &crate::domain::points::PointsKey) -> Vec<u8> {
+    [&[POINTS][..], &key.bytes()].concat()
+}
+
 /// `limits`: `D` ‖ volunteer id ‖ day, the day with its sign bit flipped so that days sort in
 /// order as bytes (all of a volunteer's days sit together, oldest first).
 pub fn day_total_key(volunteer: u64, day: crate::domain::Day) -> [u8; 13] {

@@ -167,6 +167,24 @@ impl Store {
         })
     }
 
+    /// Every record of the civic points: (the key's bytes, the record), for `check` and reports.
+    pub fn points_records(
+        &self,
+    ) -> impl Iterator<Item = Result<(Vec<u8>, crate::domain::points::PointsRecord), StoreError>> + '_ {
+        self.tree(tree::LIMITS).scan_prefix([super::keys::POINTS]).map(|item| {
+            let (k, v) = item?;
+            Ok((k[1..].to_vec(), codec::decode(tree::LIMITS.name, &k, &v)?))
+        })
+    }
+
+    /// One record of the civic points.
+    pub fn points_record(
+        &self,
+        key: &crate::domain::points::PointsKey,
+    ) -> Result<Option<crate::domain::points::PointsRecord>, StoreError> {
+        self.get(tree::LIMITS, &super::keys::points_key(key))
+    }
+
     pub fn import_sources(&self) -> Result<Vec<String>, StoreError> {
         Ok(self.get(tree::META, meta::IMPORT_SOURCES)?.unwrap_or_default())
     }

@@ -115,4 +115,6 @@ pub enum Route {
     Admin,
     /// Cards registered as different people, as the city service lists them (admins).
     Conflicts,
+    /// The exchange day's queue: points cards, coupons, goods priced in points.
+    Exchange,
 }

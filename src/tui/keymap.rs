@@ -41,6 +41,8 @@ pub enum Scope {
     AdminCounter,
     /// Cards registered as different people (Admin → `k`).
     Conflicts,
+    /// The exchange day's queue (Find → F9): the scan line takes every printable key.
+    Exchange,
     Help,
 }
 
@@ -136,6 +138,8 @@ pub enum Action {
     MoveToNewCard,
     /// Ask the city service again.
     Refresh,
+    /// The exchange day's screen (civic points).
+    Exchange,
 }
 
 /// One binding. `hint` marks the few shown in the footer; all appear in the help overlay.
@@ -197,6 +201,14 @@ pub const KEYMAP: &[Binding] = &[
     key(S::Find, K::F(6), A::Review, true),
     key(S::Find, K::F(7), A::Reports, true),
     key(S::Find, K::F(8), A::Admin, true),
+    key(S::Find, K::F(9), A::Exchange, true),
+    key(S::Exchange, K::Enter, A::Submit, true),
+    key(S::Exchange, K::Up, A::Up, false),
+    key(S::Exchange, K::Down, A::Down, true),
+    key(S::Exchange, K::Right, A::More, true),
+    key(S::Exchange, K::Left, A::Less, false),
+    key(S::Exchange, K::F(9), A::Print, true),
+    key(S::Exchange, K::Esc, A::Back, true),
     key(S::Admin, K::Tab, A::NextTab, true),
     key(S::Admin, K::BackTab, A::PrevTab, false),
     key(S::Admin, K::Up, A::Up, false),
@@ -428,6 +440,7 @@ pub fn action_label(t: &Text, a: Action) -> &'static str {
         A::Earlier => t.act_earlier,
         A::Later => t.act_later,
         A::Export => t.act_export,
+        A::Exchange => t.points.act_exchange,
     }
 }
 

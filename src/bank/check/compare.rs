@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use super::{Problems, Replay};
+use crate::domain::points::PointsRecord;
 use crate::domain::{Activity, CardNo, Reward, Settings, Shift, Staff, StaffId, Volunteer};
 use crate::store::records::AccountRecord;
 use crate::store::{OpRecord, Store, StoreError};
@@ -30,6 +31,7 @@ pub(super) struct Stored {
     held: std::collections::HashSet<u64>,
     pool: crate::domain::DonationPool,
     grants: HashMap<String, u64>,
+    points: std::collections::BTreeMap<Vec<u8>, PointsRecord>,
 }
 
 pub(super) fn load_stored(store: &Store) -> Result<Stored, StoreError> {
@@ -54,6 +56,7 @@ pub(super) fn load_stored(store: &Store) -> Result<Stored, StoreError> {
         held: store.held_deposits().collect::<Result<_, _>>()?,
         pool: store.pool()?,
         grants: store.grant_entries().collect::<Result<_, _>>()?,
+        points: store.points_records().collect::<Result<_, _>>()?,
     })
 }
 
@@ -123,6 +126,31 @@ pub(super) fn compare_projections(
                 stored.open_shifts.len(),
                 r.shifts.len(),
                 r.open_shifts.len()
+            ),
+        );
+    }
+    // Invariant 1 for points: no balance below zero; 5: every record as the replay made it.
+    for (key, record) in &stored.points {
+        if let PointsRecord::Account(a) = record
+            && a.checked_balance().is_none()
+        {
+            p.add(1, format!("points account {} has a negative balance", points_key_name(key)));
+        }
+    }
+    if stored.points != r.points {
+        let differs = stored
+            .points
+            .iter()
+            .find(|(k, v)| r.points.get(*k) != Some(*v))
+            .or_else(|| r.points.iter().find(|(k, v)| stored.points.get(*k) != Some(*v)))
+            .map(|(k, _)| points_key_name(k))
+            .unwrap_or_default();
+        p.add(
+            5,
+            format!(
+                "the points records differ from the journal ({} stored; the journal makes {}; first at {differs})",
+                stored.points.len(),
+                r.points.len()
             ),
         );
     }
@@ -217,5 +245,15 @@ pub(super) fn compare_projections(
     }
     if stored.settings != r.settings.unwrap_or_default() {
         p.add(5, "settings differ from the journal".into());
+    }
+}
+
+/// A points record's key as a problem names it: its kind letter and the id after it.
+fn points_key_name(key: &[u8]) -> String {
+    let kind = key.first().map(|&b| char::from(b)).unwrap_or('?');
+    let id = key.get(1..9).and_then(|b| <[u8; 8]>::try_from(b).ok()).map(u64::from_be_bytes);
+    match id {
+        Some(id) => format!("{kind}{id}"),
+        None => kind.to_string(),
     }
 }

@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use super::{Bank, BankError};
 use crate::domain::ledger::{ApplyError, LedgerStore, NameKind, Rule, apply};
+use crate::domain::points::{PointsKey, PointsRecord};
 use crate::domain::{
     Account, Activity, CardNo, Day, DonationPool, Event, Origin, Reward, Rules, Settings, Shift, Staff,
     StaffId, Volunteer,
@@ -103,6 +104,8 @@ pub(super) struct Replay<'s> {
     retired: std::collections::HashSet<u64>,
     grants: HashMap<String, u64>,
     pool: DonationPool,
+    /// The civic points' records, by their keys' bytes (as the store keeps them).
+    points: std::collections::BTreeMap<Vec<u8>, PointsRecord>,
 }
 
 impl<'s> Replay<'s> {
@@ -130,6 +133,7 @@ impl<'s> Replay<'s> {
             retired: Default::default(),
             grants: HashMap::new(),
             pool: DonationPool::default(),
+            points: Default::default(),
         }
     }
 
@@ -313,6 +317,16 @@ impl LedgerStore for Replay<'_> {
     }
     fn put_grant_entry(&mut self, grant: &str, seq: u64) -> Result<(), StoreError> {
         self.grants.insert(grant.to_string(), seq);
+        Ok(())
+    }
+    fn points(&self, key: &PointsKey) -> Result<Option<PointsRecord>, StoreError> {
+        Ok(self.points.get(&key.bytes()).cloned())
+    }
+    fn put_points(&mut self, key: &PointsKey, record: Option<&PointsRecord>) -> Result<(), StoreError> {
+        match record {
+            Some(r) => self.points.insert(key.bytes(), r.clone()),
+            None => self.points.remove(&key.bytes()),
+        };
         Ok(())
     }
     fn is_held(&self, seq: u64) -> Result<bool, StoreError> {

@@ -2,6 +2,8 @@
 //! read and write of `apply` is a key of one tree, through the transaction's cache.
 
 use super::*;
+use crate::domain::points::{PointsKey, PointsRecord};
+use crate::store::keys::points_key;
 
 impl LedgerStore for TxView<'_> {
     type Error = TxFail;
@@ -188,5 +190,14 @@ impl LedgerStore for TxView<'_> {
     }
     fn set_activity_retired(&mut self, id: u64, retired: bool) -> Result<(), TxFail> {
         self.set_flag(&tagged_key(RETIRED_ACTIVITY, id), retired)
+    }
+    fn points(&self, key: &PointsKey) -> Result<Option<PointsRecord>, TxFail> {
+        self.get(LIMITS, &points_key(key))
+    }
+    fn put_points(&mut self, key: &PointsKey, record: Option<&PointsRecord>) -> Result<(), TxFail> {
+        match record {
+            Some(r) => self.put(LIMITS, &points_key(key), r),
+            None => self.remove(LIMITS, &points_key(key)),
+        }
     }
 }

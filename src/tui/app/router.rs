@@ -63,6 +63,10 @@ fn open(route: Route, cx: &mut Cx) -> Option<Screen> {
         Route::Certificate(id) => Screen::Certificate(certificate::CertificatePage::open(cx, id)?),
         Route::Receipt(receipt) => Screen::Receipt(receipt::ReceiptPage { receipt: *receipt }),
         Route::Batch => Screen::Batch(batch::Batch::new(cx)),
+        Route::Exchange => match exchange::Exchange::new(cx.bank) {
+            Ok(screen) => Screen::Exchange(screen),
+            Err(e) => return failed(cx, e),
+        },
         Route::Review => {
             match review::Review::open(cx.bank, cx.session.staff.role == crate::domain::Role::Admin) {
                 Ok(review) => Screen::Review(review),

@@ -158,6 +158,7 @@ impl Find {
                 return Step::Push(Route::Register(card.map(|c| c.as_str().to_string())));
             }
             Some(Action::Batch) => return Step::Push(Route::Batch),
+            Some(Action::Exchange) => return Step::Push(Route::Exchange),
             Some(Action::Review) => return Step::Push(Route::Review),
             Some(Action::Reports) => return Step::Push(Route::Reports),
             Some(Action::Admin) => return Step::Push(Route::Admin),

@@ -8,6 +8,7 @@ pub mod city_record;
 pub mod confirm;
 pub mod conflicts;
 pub mod entry;
+pub mod exchange;
 pub mod find;
 pub mod help;
 pub mod kiosk;
@@ -70,6 +71,7 @@ pub enum Screen {
     Admin(admin::Admin),
     Certificate(certificate::CertificatePage),
     Conflicts(conflicts::Conflicts),
+    Exchange(exchange::Exchange),
 }
 
 impl Screen {
@@ -91,6 +93,7 @@ impl Screen {
             Screen::Admin(a) => a.scope(),
             Screen::Certificate(_) => Scope::Receipt,
             Screen::Conflicts(c) => c.scope(),
+            Screen::Exchange(e) => e.scope(),
         }
     }
 
@@ -119,6 +122,7 @@ impl Screen {
             Screen::Admin(s) => s.on_key(key, cx),
             Screen::Certificate(s) => s.on_key(key, cx),
             Screen::Conflicts(s) => s.on_key(key, cx),
+            Screen::Exchange(s) => s.on_key(key, cx),
             Screen::Setup(_)
             | Screen::Lock(_)
             | Screen::Login(_)
@@ -193,6 +197,7 @@ impl Screen {
             Screen::Admin(s) => s.render(area, buf, vx),
             Screen::Certificate(s) => s.render(area, buf, vx),
             Screen::Conflicts(s) => s.render(area, buf, vx),
+            Screen::Exchange(s) => s.render(area, buf, vx),
         }
     }
 
@@ -218,6 +223,7 @@ impl Screen {
             Screen::Admin(_) => "admin",
             Screen::Certificate(_) => "certificate",
             Screen::Conflicts(_) => "conflicts",
+            Screen::Exchange(_) => "exchange",
         }
     }
 }

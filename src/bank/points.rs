@@ -1,0 +1,469 @@
+//! The civic points' operations (ARCHITECTURE.md §9): residents, the standard, credits by item
+//! and by coupon, the two-step review, coupon batches, prices in points and redemptions. Each
+//! commits through `Bank::run` like every operation, so the ledger's points rules
+//! (`domain::points_ledger`) run in the commit and the entry is flushed before it returns.
+
+use serde::Serialize;
+
+use super::plan::{card_owner, read, rule};
+use super::{Bank, BankError, Need, require};
+use crate::domain::points::{
+    CouponBatch, PointsKey, PointsPrice, PointsRecord, ReviewStage, item_code, standard_in_force,
+};
+use crate::domain::points_ledger as ledger;
+use crate::domain::{
+    Actor, CardNo, CouponNumber, CouponRef, Day, Event, EventKind, Name, Points, PointsAccount, PointsRule,
+    RewardId, Rule, Standard, Verdict, Volunteer, VolunteerId,
+};
+
+/// A resident's registration: lighter than a volunteer's (no phone or ID number).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ResidentForm {
+    pub card: CardNo,
+    pub name: Name,
+    pub community: String,
+    /// The phone's last 4 digits, to find them by.
+    pub phone_tail: Option<String>,
+}
+
+/// A coupon batch as issued, with every coupon's printed number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuedBatch {
+    pub batch: u32,
+    pub record: CouponBatch,
+    pub numbers: Vec<CouponNumber>,
+}
+
+/// One person's points as a screen or `points balance` shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PointsView {
+    pub card: String,
+    pub name: String,
+    pub resident: bool,
+    pub balance: u64,
+    pub credited: u64,
+    pub spent: u64,
+    /// Points of credits still waiting for review (not in the balance).
+    pub waiting: u64,
+}
+
+/// A credit for an item of the standard, as staff give it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PointsCredit {
+    pub card: CardNo,
+    /// The item's code.
+    pub item: String,
+    /// How many occurrences (the credit is the item's points times this).
+    pub times: u32,
+    /// When it was earned; today when `None`.
+    pub earned_on: Option<Day>,
+    pub note: String,
+}
+
+/// A credit waiting for a review step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WaitingCredit {
+    pub seq: u64,
+    pub card: String,
+    pub name: String,
+    pub item: String,
+    pub points: u32,
+    pub earned_on: String,
+    /// `true` once verified: it waits for an approver; `false`: for a verifier.
+    pub verified: bool,
+    pub note: String,
+}
+
+fn points_rule(r: PointsRule) -> crate::domain::ledger::ApplyError<crate::store::TxFail> {
+    rule(Rule::Points(r))
+}
+
+impl Bank {
+    /// The key of this counter's coupon check codes.
+    fn coupon_key(&self) -> [u8; 32] {
+        self.pepper.coupon_key()
+    }
+
+    fn points_record(&self, key: &PointsKey) -> Result<Option<PointsRecord>, BankError> {
+        Ok(self.store.points_record(key)?)
+    }
+
+    pub fn register_resident(
+        &self,
+        who: &Actor,
+        op: Option<&str>,
+        form: &ResidentForm,
+    ) -> Result<Event, BankError> {
+        let record = Volunteer {
+            card: form.card.clone(),
+            name: form.name.clone(),
+            phone: None,
+            community: crate::domain::parse_text(&form.community, crate::domain::MAX_NAME_CHARS)?,
+            registered_on: self.today(),
+            id_number: None,
+            active: true,
+            pin_hash: None,
+        };
+        let c = self.run(who, op, "register_resident", form, |view| {
+            require(view, who, Need::Staff, "register residents")?;
+            Ok(vec![
+                EventKind::ResidentRegistered { record: record.clone(), phone_tail: form.phone_tail.clone() }
+                    .into(),
+            ])
+        })?;
+        super::ops::first(c)
+    }
+
+    /// Publishes a version of the standard; returns its number (the entry's seq).
+    pub fn publish_standard(&self, who: &Actor, standard: &Standard) -> Result<u64, BankError> {
+        standard.validate()?;
+        let c = self.run(who, None, "publish_standard", &(), |view| {
+            require(view, who, Need::Admin, "publish the points standard")?;
+            Ok(vec![EventKind::StandardPublished(standard.clone()).into()])
+        })?;
+        Ok(super::ops::first(c)?.seq())
+    }
+
+    /// The version of the standard in force on `day`: its number and what it says.
+    pub fn standard_on(&self, day: Day) -> Result<Option<(u64, Standard)>, BankError> {
+        let versions = match self.points_record(&PointsKey::Versions)? {
+            Some(PointsRecord::Versions(v)) => v,
+            _ => Vec::new(),
+        };
+        let Some(seq) = standard_in_force(&versions, day) else { return Ok(None) };
+        match self.points_record(&PointsKey::Standard(seq))? {
+            Some(PointsRecord::Standard(st)) => Ok(Some((seq, st))),
+            _ => Ok(None),
+        }
+    }
+
+    /// Credits `times` occurrences of a standard item to the card, earned on `earned_on` (today
+    /// when `None`). A credit the standard flags waits for review; the entry says so.
+    pub fn credit_points(
+        &self,
+        who: &Actor,
+        op: Option<&str>,
+        credit: &PointsCredit,
+    ) -> Result<Event, BankError> {
+        let PointsCredit { card, item, times, earned_on, note } = credit;
+        let times = *times;
+        let item = item_code(item)?;
+        let today = self.today();
+        let earned_on = earned_on.unwrap_or(today);
+        if earned_on > today {
+            return Err(Rule::FutureDate(earned_on.to_string()).into());
+        }
+        let note = crate::domain::parse_text(note, crate::domain::MAX_NOTE_CHARS)?;
+        let request = (card, &item, times, earned_on, &note);
+        let c = self.run(who, op, "credit_points", &request, |view| {
+            require(view, who, Need::Staff, "credit points")?;
+            let (person, _) = card_owner(view, card, true)?;
+            let versions = read(ledger::versions(view))?;
+            let standard = standard_in_force(&versions, earned_on)
+                .ok_or_else(|| points_rule(PointsRule::NoStandard(earned_on.to_string())))?;
+            let st =
+                read(ledger::standard(view, standard))?.ok_or_else(|| rule(Rule::UnknownEntry(standard)))?;
+            let found = st.item(&item).ok_or_else(|| points_rule(PointsRule::UnknownItem(item.clone())))?;
+            let points = found.points.checked_mul(times.max(1)).ok_or_else(|| rule(Rule::Overflow))?;
+            if times == 0 {
+                return Err(rule(Rule::Invalid(crate::domain::DomainError::Quantity)));
+            }
+            let review = st.needs_review(found, points);
+            Ok(vec![
+                EventKind::PointsCredited {
+                    person,
+                    standard,
+                    item: found.code.clone(),
+                    points,
+                    earned_on,
+                    coupon: None,
+                    review,
+                    note: note.clone(),
+                }
+                .into(),
+            ])
+        })?;
+        super::ops::first(c)
+    }
+
+    /// Credits a coupon handed in by the card's holder. A number whose check code this counter's
+    /// key does not give is refused before anything is read; a coupon of another counter is
+    /// refused naming where it is taken.
+    pub fn take_coupon(
+        &self,
+        who: &Actor,
+        op: Option<&str>,
+        card: &CardNo,
+        number: &str,
+    ) -> Result<Event, BankError> {
+        let number = CouponNumber::parse(number)?;
+        let here = self.counter_code()?;
+        if here.as_ref().is_none_or(|code| !number.counter.eq_ignore_ascii_case(code.as_str())) {
+            // Its check code is not this counter's to verify: the counter named takes it.
+            return Err(Rule::Points(PointsRule::CouponElsewhere {
+                coupon: number.to_string(),
+                counter: number.counter.clone(),
+            })
+            .into());
+        }
+        if !number.verifies(&self.coupon_key()) {
+            return Err(Rule::Points(PointsRule::CouponForged(number.to_string())).into());
+        }
+        let today = self.today();
+        let coupon = number.coupon;
+        let c = self.run(who, op, "take_coupon", &(card, number.to_string()), |view| {
+            require(view, who, Need::Staff, "credit points")?;
+            let (person, _) = card_owner(view, card, true)?;
+            let b = read(ledger::batch(view, coupon.batch))?
+                .ok_or_else(|| points_rule(PointsRule::UnknownBatch(coupon.batch)))?;
+            let versions = read(ledger::versions(view))?;
+            let standard = standard_in_force(&versions, today)
+                .ok_or_else(|| points_rule(PointsRule::NoStandard(today.to_string())))?;
+            Ok(vec![
+                EventKind::PointsCredited {
+                    person,
+                    standard,
+                    item: b.item.clone(),
+                    points: b.value,
+                    earned_on: today,
+                    coupon: Some(coupon),
+                    review: false,
+                    note: String::new(),
+                }
+                .into(),
+            ])
+        })?;
+        super::ops::first(c)
+    }
+
+    /// Issues the next batch of `count` coupons worth `value` each (the item's points when
+    /// `None`), for the item of the standard in force today.
+    pub fn issue_coupons(
+        &self,
+        who: &Actor,
+        item: &str,
+        value: Option<Points>,
+        count: u32,
+        expires: Day,
+        holder: &str,
+    ) -> Result<IssuedBatch, BankError> {
+        let item = item_code(item)?;
+        let holder = crate::domain::parse_text(holder, crate::domain::MAX_NAME_CHARS)?;
+        let today = self.today();
+        if expires < today {
+            return Err(Rule::PastCourseDate(expires.to_string()).into());
+        }
+        let c = self.run(who, None, "issue_coupons", &(), |view| {
+            require(view, who, Need::Admin, "issue coupons")?;
+            let versions = read(ledger::versions(view))?;
+            let standard = standard_in_force(&versions, today)
+                .ok_or_else(|| points_rule(PointsRule::NoStandard(today.to_string())))?;
+            let st =
+                read(ledger::standard(view, standard))?.ok_or_else(|| rule(Rule::UnknownEntry(standard)))?;
+            let found = st.item(&item).ok_or_else(|| points_rule(PointsRule::UnknownItem(item.clone())))?;
+            let batch = read(ledger::last_batch(view))?.saturating_add(1);
+            Ok(vec![
+                EventKind::CouponsIssued {
+                    batch,
+                    item: found.code.clone(),
+                    value: value.unwrap_or(found.points),
+                    count,
+                    expires,
+                    holder: holder.clone(),
+                }
+                .into(),
+            ])
+        })?;
+        let EventKind::CouponsIssued { batch, .. } = super::ops::first(c)?.body.kind else {
+            return Err(Rule::UnknownEntry(0).into());
+        };
+        self.coupon_batch(batch)?.ok_or_else(|| Rule::Points(PointsRule::UnknownBatch(batch)).into())
+    }
+
+    /// A batch as issued here, with its coupons' numbers (for the printed sheet).
+    pub fn coupon_batch(&self, batch: u32) -> Result<Option<IssuedBatch>, BankError> {
+        let Some(PointsRecord::Batch(record)) = self.points_record(&PointsKey::Batch(batch))? else {
+            return Ok(None);
+        };
+        let key = self.coupon_key();
+        let numbers = (1..=record.count)
+            .map(|serial| CouponNumber::new(&key, &record.counter, CouponRef { batch, serial }))
+            .collect();
+        Ok(Some(IssuedBatch { batch, record, numbers }))
+    }
+
+    /// Every batch issued here with how many of its coupons were credited: (batch, record, used).
+    pub fn coupon_batches(&self) -> Result<Vec<(u32, CouponBatch, u32)>, BankError> {
+        let mut batches = Vec::new();
+        let mut used: std::collections::HashMap<u32, u32> = Default::default();
+        for item in self.store.points_records() {
+            let (key, record) = item?;
+            match (key.first(), record) {
+                (Some(b'B'), PointsRecord::Batch(b)) => {
+                    let n = key.get(1..9).and_then(|k| <[u8; 8]>::try_from(k).ok()).map(u64::from_be_bytes);
+                    batches.push((u32::try_from(n.unwrap_or(0)).unwrap_or(0), b));
+                }
+                (Some(b'U'), _) => {
+                    let n = key.get(1..5).and_then(|k| <[u8; 4]>::try_from(k).ok()).map(u32::from_be_bytes);
+                    *used.entry(n.unwrap_or(0)).or_default() += 1;
+                }
+                _ => {}
+            }
+        }
+        Ok(batches.into_iter().map(|(n, b)| (n, b, used.get(&n).copied().unwrap_or(0))).collect())
+    }
+
+    pub fn void_coupons(
+        &self,
+        who: &Actor,
+        batch: u32,
+        first: u32,
+        last: u32,
+        reason: &str,
+    ) -> Result<Event, BankError> {
+        let reason = crate::domain::parse_reason(reason)?;
+        let c = self.run(who, None, "void_coupons", &(), |view| {
+            require(view, who, Need::Admin, "void coupons")?;
+            Ok(vec![EventKind::CouponsVoided { batch, first, last, reason: reason.clone() }.into()])
+        })?;
+        super::ops::first(c)
+    }
+
+    /// A review step on credit `credit`: a verifier verifies (or rejects), then an approver —
+    /// another person — approves or rejects. A rejection needs a reason.
+    pub fn review_points(
+        &self,
+        who: &Actor,
+        credit: u64,
+        verdict: Verdict,
+        reason: &str,
+    ) -> Result<Event, BankError> {
+        let reason = match verdict {
+            Verdict::Rejected => crate::domain::parse_reason(reason)?,
+            _ => crate::domain::parse_text(reason, crate::domain::MAX_NOTE_CHARS)?,
+        };
+        let c = self.run(who, None, "review_points", &(), |view| {
+            let stage = read(ledger::review_stage(view, credit))?;
+            let need = match (verdict, stage) {
+                (Verdict::Verified, _) | (Verdict::Rejected, Some(ReviewStage::Waiting)) => Need::Verifier,
+                _ => Need::Approver,
+            };
+            require(view, who, need, "review points")?;
+            Ok(vec![EventKind::PointsReviewed { credit, verdict, reason: reason.clone() }.into()])
+        })?;
+        super::ops::first(c)
+    }
+
+    /// Credits waiting for a review step, oldest first.
+    pub fn points_waiting(&self) -> Result<Vec<WaitingCredit>, BankError> {
+        let mut out = Vec::new();
+        for item in self.store.points_records() {
+            let (key, record) = item?;
+            let PointsRecord::Review(stage) = record else { continue };
+            let verified = match stage {
+                ReviewStage::Waiting => false,
+                ReviewStage::Verified { .. } => true,
+                _ => continue,
+            };
+            let Some(seq) = key.get(1..9).and_then(|k| <[u8; 8]>::try_from(k).ok()).map(u64::from_be_bytes)
+            else {
+                continue;
+            };
+            let event = self.event(seq)?;
+            let EventKind::PointsCredited { person, item, points, earned_on, note, .. } = event.body.kind
+            else {
+                continue;
+            };
+            let v = self.store.volunteer(person)?;
+            out.push(WaitingCredit {
+                seq,
+                card: v.as_ref().map(|v| v.card.to_string()).unwrap_or_default(),
+                name: v.map(|v| v.name.to_string()).unwrap_or_default(),
+                item,
+                points: points.get(),
+                earned_on: earned_on.to_string(),
+                verified,
+                note,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Prices a reward in points (or, with `None`, stops), and says whether it stays offered for hours.
+    pub fn price_in_points(
+        &self,
+        who: &Actor,
+        reward: RewardId,
+        points: Option<Points>,
+        hours: bool,
+    ) -> Result<Event, BankError> {
+        let price = PointsPrice { points, hours };
+        let c = self.run(who, None, "price_in_points", &(), |view| {
+            require(view, who, Need::Admin, "price rewards")?;
+            Ok(vec![EventKind::RewardPointsPriced { reward, price }.into()])
+        })?;
+        super::ops::first(c)
+    }
+
+    pub fn points_price(&self, reward: RewardId) -> Result<PointsPrice, BankError> {
+        Ok(match self.points_record(&PointsKey::Price(reward))? {
+            Some(PointsRecord::Price(p)) => p,
+            _ => PointsPrice { points: None, hours: true },
+        })
+    }
+
+    /// Spends the card's points on `qty` of a reward priced in points.
+    pub fn redeem_points(
+        &self,
+        who: &Actor,
+        op: Option<&str>,
+        card: &CardNo,
+        reward: RewardId,
+        qty: u32,
+    ) -> Result<Event, BankError> {
+        if !(1..=1000).contains(&qty) {
+            return Err(crate::domain::DomainError::Quantity.into());
+        }
+        let c = self.run(who, op, "redeem_points", &(card, reward, qty), |view| {
+            require(view, who, Need::Staff, "redeem rewards")?;
+            let (person, _) = card_owner(view, card, true)?;
+            let r = read(crate::domain::LedgerStore::reward(view, reward))?
+                .ok_or_else(|| rule(Rule::UnknownReward(reward.to_string())))?;
+            let each = read(ledger::price(view, reward))?
+                .points
+                .ok_or_else(|| points_rule(PointsRule::NotForPoints(r.name.to_string())))?;
+            let points = each.checked_mul(qty).ok_or_else(|| rule(Rule::Overflow))?;
+            Ok(vec![EventKind::PointsRedeemed { person, reward, qty, points }.into()])
+        })?;
+        super::ops::first(c)
+    }
+
+    /// The card's points: balance, totals, what waits for review.
+    pub fn points_of(&self, card: &CardNo) -> Result<PointsView, BankError> {
+        let id = self.store.volunteer_id_by_card(card)?.ok_or_else(|| Rule::UnknownCard(card.to_string()))?;
+        let v = self.store.volunteer(id)?.ok_or(Rule::UnknownVolunteer(id))?;
+        let account = self.points_account(id)?;
+        let waiting = self
+            .points_waiting()?
+            .iter()
+            .filter(|w| w.card == card.as_str())
+            .map(|w| u64::from(w.points))
+            .sum();
+        Ok(PointsView {
+            card: v.card.to_string(),
+            name: v.name.to_string(),
+            resident: self.points_record(&PointsKey::Resident(id))?.is_some(),
+            balance: account.balance(),
+            credited: account.credited,
+            spent: account.spent,
+            waiting,
+        })
+    }
+
+    pub fn points_account(&self, id: VolunteerId) -> Result<PointsAccount, BankError> {
+        Ok(match self.points_record(&PointsKey::Account(id))? {
+            Some(PointsRecord::Account(a)) => a,
+            _ => PointsAccount::default(),
+        })
+    }
+}

@@ -1,0 +1,260 @@
+//! The exchange day (兑换日) at the supermarket's counter, built for a queue: scan the points
+//! card (or type it), scan coupons to credit them, pick goods priced in points — Down to the
+//! good, Enter, Enter — and the receipt shows at once; Esc for the next resident. The day's
+//! takings stay in sight for the settlement.
+
+use crossterm::event::KeyEvent;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+
+use crate::bank::{Bank, BankError, PointsView, RewardView};
+use crate::domain::CardNo;
+use crate::i18n::fill;
+use crate::tui::contract::{Cx, Status, Step, Vx};
+use crate::tui::keymap::{self, Action, Scope};
+use crate::tui::widgets::{ListColumn, TextInput, put, table, title_bar};
+
+/// A good on offer: the reward, its price in points.
+pub struct Good {
+    pub reward: RewardView,
+    pub points: u32,
+}
+
+pub struct Exchange {
+    goods: Vec<Good>,
+    /// The scan line: a card, then coupons.
+    input: TextInput,
+    person: Option<PointsView>,
+    selected: usize,
+    qty: u32,
+    /// The confirm line is up for the selected good.
+    confirming: bool,
+    /// The last thing done or refused: text and whether it was refused.
+    notice: Option<(String, bool)>,
+    /// The last receipt's lines (printed with F9).
+    receipt: Vec<String>,
+    /// This screen's takings so far: goods handed out and points taken.
+    served: (u32, u64),
+}
+
+/// The goods priced in points, in the catalog's order.
+pub fn goods(bank: &Bank) -> Result<Vec<Good>, BankError> {
+    let mut out = Vec::new();
+    for reward in bank.rewards()?.into_iter().filter(|r| r.reward.active) {
+        if let Some(points) = bank.points_price(reward.id)?.points {
+            out.push(Good { reward, points: points.get() });
+        }
+    }
+    Ok(out)
+}
+
+impl Exchange {
+    pub fn new(bank: &Bank) -> Result<Exchange, BankError> {
+        Ok(Exchange {
+            goods: goods(bank)?,
+            input: TextInput::new(48),
+            person: None,
+            selected: 0,
+            qty: 1,
+            confirming: false,
+            notice: None,
+            receipt: Vec::new(),
+            served: (0, 0),
+        })
+    }
+
+    pub fn scope(&self) -> Scope {
+        Scope::Exchange
+    }
+
+    fn refresh(&mut self, cx: &Cx) {
+        if let Some(p) = &self.person
+            && let Ok(card) = CardNo::parse(&p.card)
+        {
+            self.person = cx.bank.points_of(&card).ok();
+        }
+        if let Ok(g) = goods(cx.bank) {
+            self.goods = g;
+        }
+    }
+
+    pub fn on_key(&mut self, key: KeyEvent, cx: &mut Cx) -> Step {
+        let action = keymap::action(Scope::Exchange, key);
+        if !matches!(action, Some(Action::Submit | Action::Print)) {
+            self.confirming = false;
+        }
+        match action {
+            Some(Action::Back) if !self.input.is_empty() => self.input.clear(),
+            Some(Action::Back) if self.person.is_some() => {
+                // The next resident in the queue.
+                self.person = None;
+                self.notice = None;
+                self.receipt.clear();
+                self.qty = 1;
+            }
+            Some(Action::Back) => return Step::Back,
+            Some(Action::Up) => {
+                self.selected = self.selected.saturating_sub(1);
+                self.qty = 1;
+            }
+            Some(Action::Down) => {
+                self.selected = (self.selected + 1).min(self.goods.len().saturating_sub(1));
+                self.qty = 1;
+            }
+            Some(Action::More) => self.qty = (self.qty + 1).min(99),
+            Some(Action::Less) => self.qty = self.qty.saturating_sub(1).max(1),
+            Some(Action::Print) if !self.receipt.is_empty() => return Step::Print(self.receipt.join("\n")),
+            Some(Action::Submit) => return self.submit(cx),
+            _ => {
+                self.input.handle(key);
+            }
+        }
+        Step::Stay
+    }
+
+    fn submit(&mut self, cx: &mut Cx) -> Step {
+        let text = self.input.value().trim().to_string();
+        let w = cx.t.points;
+        if !text.is_empty() {
+            self.input.clear();
+            self.confirming = false;
+            return match (&self.person, text.contains('.')) {
+                // A coupon is credited as it is scanned: the resident hands it over.
+                (Some(p), true) => {
+                    let card = CardNo::parse(&p.card).ok();
+                    let result = card.ok_or_else(|| w.err_points.to_string()).and_then(|card| {
+                        cx.bank
+                            .take_coupon(&cx.session.actor, None, &card, &text)
+                            .map_err(|e| cx.t.bank_error(&e))
+                    });
+                    match result {
+                        Ok(e) => {
+                            *cx.status = Status::Saved(e.seq());
+                            self.refresh(cx);
+                            let balance = self.person.as_ref().map_or(0, |p| p.balance);
+                            self.notice = Some((fill(w.exchange_coupon_taken, &[&text, &balance]), false));
+                        }
+                        Err(e) => self.notice = Some((e, true)),
+                    }
+                    Step::Stay
+                }
+                (_, _) => {
+                    match CardNo::parse(&text)
+                        .map_err(|e| cx.t.domain_error(&e))
+                        .and_then(|card| cx.bank.points_of(&card).map_err(|e| cx.t.bank_error(&e)))
+                    {
+                        Ok(p) => {
+                            self.person = Some(p);
+                            self.notice = None;
+                            self.receipt.clear();
+                        }
+                        Err(e) => self.notice = Some((e, true)),
+                    }
+                    Step::Stay
+                }
+            };
+        }
+        let (Some(p), Some(good)) = (&self.person, self.goods.get(self.selected)) else {
+            self.notice = Some((w.exchange_scan_first.into(), true));
+            return Step::Stay;
+        };
+        if !self.confirming {
+            self.confirming = true;
+            return Step::Stay;
+        }
+        self.confirming = false;
+        let Ok(card) = CardNo::parse(&p.card) else { return Step::Stay };
+        match cx.bank.redeem_points(&cx.session.actor, None, &card, good.reward.id, self.qty) {
+            Ok(e) => {
+                *cx.status = Status::Saved(e.seq());
+                let points = u64::from(good.points) * u64::from(self.qty);
+                self.served = (self.served.0 + self.qty, self.served.1 + points);
+                let name = good.reward.reward.name.to_string();
+                self.refresh(cx);
+                let balance = self.person.as_ref().map_or(0, |p| p.balance);
+                let at = e.body.at.datetime().with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M");
+                self.receipt = vec![
+                    w.receipt_title.to_string(),
+                    format!("{} {}", card, self.person.as_ref().map_or("", |p| p.name.as_str())),
+                    fill(w.receipt_line, &[&name, &self.qty, &points]),
+                    fill(w.receipt_balance, &[&balance]),
+                    format!("#{}  {at}  {}", e.seq(), cx.session.staff.id),
+                ];
+                self.notice = Some((fill(w.exchange_done, &[&name, &self.qty, &points, &balance]), false));
+                self.qty = 1;
+            }
+            Err(e) => self.notice = Some((cx.t.bank_error(&e), true)),
+        }
+        Step::Stay
+    }
+
+    pub fn render(&self, area: Rect, buf: &mut Buffer, vx: &Vx) {
+        let t = vx.t;
+        let w = t.points;
+        let theme = vx.theme;
+        title_bar(buf, area, w.exchange_title, theme);
+        let x = area.x + 1;
+        let mut y = area.y + 1;
+        let label = if self.person.is_some() { w.exchange_scan_coupon } else { w.exchange_scan_card };
+        let shown = put(buf, area, x, y, label, theme.muted);
+        put(buf, area, x + shown + 1, y, &format!("{}_", self.input.value()), theme.text);
+        y += 1;
+        match &self.person {
+            Some(p) => {
+                let kind = if p.resident { w.resident } else { w.volunteer };
+                let line = fill(w.exchange_person, &[&p.card, &p.name, &kind, &p.balance]);
+                put(buf, area, x, y, &line, theme.accent);
+            }
+            None => {
+                put(buf, area, x, y, w.exchange_hint, theme.muted);
+            }
+        }
+        y += 1;
+        let columns = [
+            ListColumn::fixed("#", 3).right(),
+            ListColumn::fill(w.col_good, 1),
+            ListColumn::fixed(w.col_price, 10).right(),
+            ListColumn::fixed(t.col_stock, 8).right(),
+        ];
+        let room = usize::from(area.height.saturating_sub(10)).max(1);
+        let list = Rect { x, y, width: area.width.saturating_sub(2), height: room as u16 + 1 };
+        let start = self.selected.saturating_sub(room.saturating_sub(1));
+        let balance = self.person.as_ref().map(|p| p.balance);
+        let rows = self.goods.iter().enumerate().skip(start).take(room).map(|(i, g)| {
+            let stock =
+                if g.reward.reward.limited { g.reward.stock.to_string() } else { t.unlimited.to_string() };
+            let short = balance.is_some_and(|b| b < u64::from(g.points))
+                || (g.reward.reward.limited && g.reward.stock == 0);
+            let style = if i == self.selected {
+                theme.selection
+            } else if short {
+                theme.muted
+            } else {
+                theme.text
+            };
+            let row =
+                vec![(i + 1).to_string(), g.reward.reward.name.to_string(), g.points.to_string(), stock];
+            (row, style)
+        });
+        table(buf, list, &columns, Some(theme.muted), rows);
+        if self.goods.is_empty() {
+            put(buf, area, x, y + 1, w.exchange_no_goods, theme.muted);
+        }
+        let bottom = area.bottom().saturating_sub(5);
+        if let Some(g) = self.goods.get(self.selected) {
+            let points = u64::from(g.points) * u64::from(self.qty);
+            let line = fill(w.exchange_qty, &[&self.qty, &points]);
+            put(buf, area, x, bottom, &line, theme.accent);
+            if self.confirming {
+                let after = balance.unwrap_or(0).saturating_sub(points);
+                let text = fill(w.exchange_confirm, &[&g.reward.reward.name, &self.qty, &points, &after]);
+                put(buf, area, x, bottom + 1, &text, theme.warning);
+            }
+        }
+        if let Some((text, refused)) = &self.notice {
+            put(buf, area, x, bottom + 2, text, if *refused { theme.danger } else { theme.success });
+        }
+        let served = fill(w.exchange_served, &[&self.served.0, &self.served.1]);
+        put(buf, area, x, bottom + 3, &served, theme.muted);
+    }
+}

@@ -1,0 +1,111 @@
+//! The exchange day's screen (issue 27) at 80×24 in both languages: scan a points card, scan a
+//! coupon (credited at once), pick a good priced in points — at most five keys after the scan
+//! for one item — the receipt in sight and printable, Esc for the next resident; what was
+//! taken is journalled and `check` holds.
+
+use crate::counter::Counter;
+use crossterm::event::KeyCode;
+use hourbank::bank::{PointsCredit, ResidentForm};
+use hourbank::domain::{Actor, CardNo, CounterCode, Day, Name, Points, Standard, StandardItem};
+use hourbank::tui::i18n::Lang;
+
+fn cli() -> Actor {
+    Actor::Cli("test".into())
+}
+
+/// The seeded counter made an exchange station: a code, a standard, resident R0001 with 20
+/// points, 大米5kg at 5 points (and hours), 超市代金券50元 at 40; one batch of coupons.
+fn station(lang: Lang) -> (Counter, Vec<String>) {
+    let c = Counter::seeded_with(lang, |o| o.config.receipt_command = Some("lp -d counter".into()));
+    let bank = c.bank();
+    bank.set_counter_code(&cli(), None, &CounterCode::parse("JH-A-01").unwrap()).unwrap();
+    let standard = Standard {
+        effective: Day::parse("2026-01-01").unwrap(),
+        review_over: None,
+        items: vec![StandardItem {
+            code: "HJ-01".into(),
+            category: "环境卫生".into(),
+            name: Name::parse("垃圾分类投放正确").unwrap(),
+            points: Points::new(2),
+            day_cap: None,
+            month_cap: None,
+            review: false,
+        }],
+    };
+    bank.publish_standard(&cli(), &standard).unwrap();
+    let form = ResidentForm {
+        card: CardNo::parse("R0001").unwrap(),
+        name: Name::parse("陈阿婆").unwrap(),
+        community: "潮连".into(),
+        phone_tail: Some("1234".into()),
+    };
+    bank.register_resident(&cli(), None, &form).unwrap();
+    let credit = PointsCredit {
+        card: CardNo::parse("R0001").unwrap(),
+        item: "HJ-01".into(),
+        times: 10,
+        earned_on: None,
+        note: String::new(),
+    };
+    bank.credit_points(&cli(), None, &credit).unwrap();
+    let rice = bank.find_reward("大米5kg").unwrap().id;
+    let voucher = bank.find_reward("超市代金券50元").unwrap().id;
+    bank.price_in_points(&cli(), rice, Some(Points::new(5)), true).unwrap();
+    bank.price_in_points(&cli(), voucher, Some(Points::new(40)), true).unwrap();
+    let expires = Day::parse("2027-12-31").unwrap();
+    let issued = bank.issue_coupons(&cli(), "HJ-01", Some(Points::new(3)), 2, expires, "张督导").unwrap();
+    (c, issued.numbers.iter().map(|n| n.to_string()).collect())
+}
+
+fn points(c: &Counter) -> u64 {
+    c.bank().points_of(&CardNo::parse("R0001").unwrap()).unwrap().balance
+}
+
+#[test]
+fn one_good_takes_at_most_five_keys_after_the_scan_in_both_languages() {
+    for (lang, confirm, done) in [
+        (Lang::Zh, "兑换 大米5kg × 1，扣 5 分，余 18 分", "已兑换"),
+        (Lang::En, "Exchange 大米5kg × 1 for 5 pts, 18 left", "Exchanged"),
+    ] {
+        let (mut c, coupons) = station(lang);
+        c.login("S01", "5678");
+        assert_eq!(c.screen(), "find");
+        c.key(KeyCode::F(9));
+        assert_eq!(c.screen(), "exchange");
+        // The scan: a card reader types the number and Enter.
+        c.typed("R0001").enter();
+        let screen = c.render(80, 24);
+        assert!(screen.contains("陈阿婆") && screen.contains("20"), "{screen}");
+        // A coupon scanned is credited at once.
+        c.typed(&coupons[0]).enter();
+        assert_eq!(points(&c), 23);
+        // The first good of the list: Enter (the confirm line), Enter (saved) — two keys; the
+        // n-th takes n + 1 (Down to it), so five reach the fourth.
+        c.enter();
+        let screen = c.render(80, 24);
+        assert!(screen.contains(confirm), "confirm line whole at 80x24: {screen}");
+        assert_eq!(points(&c), 23, "nothing taken before the confirm");
+        c.enter();
+        assert_eq!(points(&c), 23 - 5);
+        let screen = c.render(80, 24);
+        assert!(screen.contains(done), "{screen}");
+        // F9 prints the receipt.
+        c.key(KeyCode::F(9));
+        let (_, printed) = c.printed.last().expect("printed");
+        assert!(printed.contains("大米5kg") && printed.contains("18"), "{printed}");
+        // The next good costs more than the balance: refused with the figures, nothing taken.
+        c.key(KeyCode::Down).enter().enter();
+        assert_eq!(points(&c), 18);
+        let screen = c.render(80, 24);
+        assert!(
+            screen.contains("18") && (screen.contains("不足") || screen.contains("less than")),
+            "{screen}"
+        );
+        // Esc: the next resident.
+        c.key(KeyCode::Esc);
+        assert!(!c.render(80, 24).contains("陈阿婆"));
+        assert_eq!(c.screen(), "exchange");
+        let report = c.bank().check().unwrap();
+        assert!(report.ok, "{:?}", report.problems);
+    }
+}
