@@ -8,6 +8,7 @@
 
 mod common;
 
+mod assessment;
 mod backup;
 mod backup_script;
 mod bank_ops;

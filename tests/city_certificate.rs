@@ -146,3 +146,70 @@ fn an_activity_renamed_and_retired_at_a_counter_passes_the_door() {
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("retired"), "{err}");
 }
+
+/// Issue 27: a counter's civic points — a resident, the standard, a coupon batch, credits, a
+/// review by two people, a redemption for points, a reversal — pass the city service's door
+/// (every entry signed, replayed by the same rules) and `city check`; the points add nothing
+/// to any city figure of hours.
+#[test]
+fn a_counters_civic_points_pass_the_door_and_leave_the_hours_alone() {
+    let Some(db) = pg::database("city_points") else { return };
+    city_init(&db.url);
+    let dir = tempfile::tempdir().unwrap();
+    let a = counter(dir.path(), "JH-A-44", 1);
+    assert_eq!(sync(&a, &db.url).0, 0);
+    let before = hourbank_ok(&a, &["balance", "JH000001", "--json"], "");
+    let file = dir.path().join("standard.toml");
+    std::fs::write(
+        &file,
+        "effective = \"2026-01-01\"\n[[item]]\ncode = \"HJ-01\"\ncategory = \"环境卫生\"\nname = \"分类投放\"\npoints = 2\n\
+         [[item]]\ncode = \"LL-01\"\ncategory = \"邻里互助\"\nname = \"帮扶\"\npoints = 10\nreview = true\n",
+    )
+    .unwrap();
+    hourbank_ok(&a, &["standard", "publish", file.to_str().unwrap()], "");
+    hourbank_ok(&a, &["resident", "add", "R0001", "--name", "陈阿婆", "--phone-tail", "1234"], "");
+    let sheet = dir.path().join("sheet.csv");
+    let issue = [
+        "coupon",
+        "issue",
+        "--item",
+        "HJ-01",
+        "--count",
+        "3",
+        "--expires",
+        "2099-01-01",
+        "--holder",
+        "张督导",
+    ];
+    hourbank_ok(&a, &[&issue[..], &["--sheet", sheet.to_str().unwrap()]].concat(), "");
+    let number = std::fs::read_to_string(&sheet)
+        .unwrap()
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .next()
+        .unwrap()
+        .to_string();
+    hourbank_ok(&a, &["points", "coupon", "R0001", "--number", &number], "");
+    hourbank_ok(&a, &["points", "credit", "JH000001", "--item", "HJ-01", "--times", "3"], "");
+    let held = hourbank_ok(&a, &["points", "credit", "R0001", "--item", "LL-01"], "");
+    let seq = held.split(['#', ':']).nth(1).unwrap().to_string();
+    hourbank_ok(&a, &["staff", "add", "--id", "SG1", "--name", "社工", "--role", "verifier"], "2468\n");
+    hourbank_ok(&a, &["staff", "add", "--id", "DZ1", "--name", "党支部", "--role", "approver"], "1357\n");
+    hourbank_ok(&a, &["review", "verify", &seq, "--staff", "SG1"], "2468\n");
+    hourbank_ok(&a, &["review", "approve", &seq, "--staff", "DZ1"], "1357\n");
+    hourbank_ok(&a, &["reward", "add", "--name", "洗衣液", "--cost", "1h"], "");
+    hourbank_ok(&a, &["points", "price", "洗衣液", "4", "--points-only"], "");
+    let spent = hourbank_ok(&a, &["points", "redeem", "R0001", "--reward", "洗衣液", "--qty", "2"], "");
+    let redeem_seq = spent.split(['#', ':']).nth(1).unwrap().to_string();
+    hourbank_ok(&a, &["reverse", "--seq", &redeem_seq, "--reason", "录错"], "");
+    let (code, out, err) = sync(&a, &db.url);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, err) = hourbank(&a, &["city", "check", "--url", &db.url], "");
+    assert_eq!(code, 0, "{out}{err}");
+    let points: serde_json::Value =
+        serde_json::from_str(&hourbank_ok(&a, &["points", "balance", "R0001", "--json"], "")).unwrap();
+    assert_eq!(points["balance"], 12, "{points}");
+    assert_eq!(hourbank_ok(&a, &["balance", "JH000001", "--json"], ""), before, "no hour moved");
+}

@@ -183,4 +183,20 @@ impl Bank {
             Ok(events)
         })
     }
+
+    /// The community's evaluation of an ended shift: a score out of 100 and a note (staff).
+    pub fn evaluate_shift(
+        &self,
+        who: &Actor,
+        shift_seq: u64,
+        score: u8,
+        note: &str,
+    ) -> Result<u64, BankError> {
+        let note = crate::domain::parse_text(note, crate::domain::MAX_NOTE_CHARS)?;
+        let c = self.run(who, None, "evaluate_shift", &(shift_seq, score, &note), |view| {
+            require(view, who, Need::Staff, "evaluate shifts")?;
+            Ok(vec![Pending::from(EventKind::ShiftEvaluated { shift: shift_seq, score, note: note.clone() })])
+        })?;
+        Ok(c.first_seq())
+    }
 }

@@ -1,6 +1,7 @@
-//! `hourbank coupon` and `hourbank review`: coupon batches (积分券) issued, listed, voided and
-//! printed as a sheet; points credits waiting for review, verified and approved by two people
-//! (each gives their staff id, and their PIN on stdin, so the journal names who decided).
+//! `hourbank coupon`, `review`, `exchange` and `shift`: coupon batches (积分券) issued, listed,
+//! voided and printed as a sheet; points credits waiting for review, verified and approved by
+//! two people (each gives their staff id, and their PIN on stdin, so the journal names who
+//! decided); the exchange day's settlement; the community's evaluation of a supervisor's shift.
 
 use std::path::PathBuf;
 
@@ -56,6 +57,29 @@ pub enum CouponCmd {
         /// Where: .xlsx to print and cut, .csv for a label printer
         out: PathBuf,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ShiftCmd {
+    /// The community's evaluation of an ended shift at a duty post (督导员日常考核)
+    Evaluate {
+        /// The shift's check-in entry number
+        seq: u64,
+        /// Score out of 100
+        #[arg(long)]
+        score: u8,
+        /// What was seen (kept with the evaluation)
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+}
+
+pub fn shift(store: Option<PathBuf>, cmd: ShiftCmd) -> CliResult {
+    let bank = open_bank(store)?;
+    let ShiftCmd::Evaluate { seq, score, note } = cmd;
+    let saved = bank.evaluate_shift(&cli_actor(), seq, score, &note)?;
+    say!("saved #{saved}: shift #{seq} scored {score}");
+    Ok(())
 }
 
 #[derive(Debug, Subcommand)]

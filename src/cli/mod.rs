@@ -124,6 +124,9 @@ pub enum Command {
     /// Points coupons (积分券): issue a batch with its sheet, list, void
     #[command(subcommand)]
     Coupon(coupon::CouponCmd),
+    /// Supervisors' shifts at duty posts: the community's daily evaluation
+    #[command(subcommand)]
+    Shift(coupon::ShiftCmd),
     /// The exchange day (兑换日): the day's settlement for the supermarket
     #[command(subcommand)]
     Exchange(coupon::ExchangeCmd),
@@ -435,6 +438,7 @@ fn dispatch(store: Option<PathBuf>, command: Command) -> CliResult {
         Command::Coupon(c) => coupon::coupon(store, c),
         Command::Review(c) => coupon::review(store, c),
         Command::Exchange(c) => coupon::exchange(store, c),
+        Command::Shift(c) => coupon::shift(store, c),
         Command::Balance(a) => query::balance(store, a),
         Command::History(a) => query::history(store, a),
         Command::Check(a) => query::check(store, a),

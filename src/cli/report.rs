@@ -59,6 +59,12 @@ enum ReportCmd {
         #[arg(long)]
         merchant: Option<String>,
     },
+    /// The supervisors' monthly assessment (督导员月度考核): shifts, hours, scores, coupons, with a chart
+    Assessment {
+        /// The month, e.g. 2026-11 (this month by default)
+        #[arg(long)]
+        month: Option<String>,
+    },
     /// A volunteer's passbook (存折) with the running balance
     Statement {
         /// The volunteer's card number
@@ -108,6 +114,14 @@ pub fn run(store: Option<PathBuf>, a: ReportArgs) -> CliResult {
                 None => Month::of(today),
             };
             report::monthly(&bank, month)?.sheets(a.full)
+        }
+        ReportCmd::Assessment { month } => {
+            let month = match month {
+                Some(m) => Month::parse(m)
+                    .ok_or_else(|| Failure::bad_input(format!("month {m:?} must look like 2026-11")))?,
+                None => Month::of(today),
+            };
+            report::assessment::assessment(&bank, month)?.sheets(a.full)
         }
         ReportCmd::Settlement { from, to, merchant } => {
             let (from, to) = (Day::parse(from)?, Day::parse(to)?);

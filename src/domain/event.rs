@@ -313,6 +313,14 @@ pub enum EventKind {
         qty: u32,
         points: Points,
     },
+    /// The community's daily evaluation of a supervisor's shift at their duty post
+    /// (督导员日常管理考核): a score out of 100 and a note, by the staff member journalled. A
+    /// later evaluation of the same shift replaces it in the assessment; both stay here.
+    ShiftEvaluated {
+        shift: u64,
+        score: u8,
+        note: String,
+    },
 }
 
 /// What wrong PINs lock: a staff id or a volunteer's card.
@@ -378,6 +386,7 @@ impl EventKind {
             EventKind::CouponsVoided { .. } => "coupons_voided",
             EventKind::RewardPointsPriced { .. } => "reward_points_priced",
             EventKind::PointsRedeemed { .. } => "points_redeem",
+            EventKind::ShiftEvaluated { .. } => "shift_evaluated",
         }
     }
 

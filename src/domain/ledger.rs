@@ -323,6 +323,14 @@ pub fn apply<S: LedgerStore>(s: &mut S, event: &Event) -> Applied<S::Error> {
         EventKind::PointsRedeemed { person, reward, qty, points: p } => {
             points::redeem(s, seq, *person, *reward, *qty, *p)
         }
+        // A shift is evaluated once it has ended (the score is about the work done).
+        EventKind::ShiftEvaluated { shift: at, score, .. } => {
+            let shift = store(s.shift(*at))?.ok_or(Rule::NotAShift(*at))?;
+            if shift.state == ShiftState::Open || *score > 100 {
+                return Err(Rule::NotAShift(*at).into());
+            }
+            store(s.add_history(shift.volunteer, seq))
+        }
     }
 }
 

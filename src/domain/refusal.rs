@@ -93,6 +93,8 @@ pub enum Rule {
     NoOpenShift,
     #[error("entry {0} is not a shift waiting for review")]
     NotInReview(u64),
+    #[error("entry {0} is not the check-in of an ended shift (or the score is over 100)")]
+    NotAShift(u64),
     #[error("entry {0} is not a deposit waiting for approval")]
     NotHeld(u64),
     #[error("{day}: {already} already credited; {minutes} more would pass the daily cap of {cap}")]

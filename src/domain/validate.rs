@@ -134,6 +134,12 @@ impl StoredEventCheck {
                 same(item, super::points::item_code(item), "item code")?;
                 short(holder, MAX_NAME_CHARS)
             }
+            EventKind::ShiftEvaluated { score, note, .. } => {
+                if *score > 100 {
+                    return Err(format!("a score of {score} is over 100"));
+                }
+                short(note, MAX_NOTE_CHARS)
+            }
             EventKind::PointsRedeemed { qty, .. } if !(1..=1000).contains(qty) => {
                 Err(format!("quantity {qty} is out of range"))
             }

@@ -130,6 +130,7 @@ impl Text {
                 fill(self.err_insufficient_pool, &[&hours(*pool), &hours(*needed)])
             }
             Rule::Invalid(d) => self.domain_error(d),
+            Rule::NotAShift(seq) => fill(self.points.err_not_a_shift, &[seq]),
             Rule::Points(p) => self.points.rule(p, |at| {
                 at.datetime().with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M").to_string()
             }),

@@ -1,4 +1,4 @@
-//! The words of the civic points (文明积分), both languages side by side: a table of their own
+//! The words of the civic points (文明积分) and the supervisors' duty, both languages side by side: a table of their own
 //! beside `Text` (which links to it as `Text::points`), so the points' screens, commands and
 //! refusals are worded in one place.
 
@@ -61,6 +61,7 @@ pub struct PointsText {
     pub err_wrong_price: &'static str,
     pub err_resident_no_hours: &'static str,
     pub err_not_verifier: &'static str,
+    pub err_not_a_shift: &'static str,
     pub err_not_approver: &'static str,
 }
 
@@ -119,6 +120,7 @@ pub static ZH: PointsText = PointsText {
     err_wrong_price: "{} 按此数量应为 {} 分",
     err_resident_no_hours: "卡号 {} 是居民积分卡（只记积分）：登记为志愿者后才能记时数",
     err_not_verifier: "只有核实人（社工）或管理员可以核实积分",
+    err_not_a_shift: "第 {} 笔不是已结束班次的签到（或评分超过 100）",
     err_not_approver: "只有审定人（社区党组织）或管理员可以审定积分",
 };
 
@@ -177,6 +179,7 @@ pub static EN: PointsText = PointsText {
     err_wrong_price: "{} costs {} points for this quantity",
     err_resident_no_hours: "card {} is a resident's points card: register them as a volunteer to record hours",
     err_not_verifier: "only a points verifier (social worker) or an admin verifies points",
+    err_not_a_shift: "entry {} is not the check-in of an ended shift (or the score is over 100)",
     err_not_approver: "only a points approver (the community's party organization) or an admin approves points",
 };
 

@@ -2,6 +2,7 @@
 //! an office closes its days and months with, and a volunteer's statement. Reports are plain
 //! data first (tested against sums over the journal), then tables ([`sheet`]) for CSV and XLSX.
 
+pub mod assessment;
 mod book;
 mod certificate;
 pub mod coupons;

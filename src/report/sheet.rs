@@ -81,6 +81,15 @@ pub struct Sheet {
     pub totals: bool,
     /// A column whose totals cell holds this closing value instead of a sum (a balance).
     pub closing_balance: Option<(usize, u64)>,
+    /// A column chart of one column against the first, beside the table (XLSX only).
+    pub chart: Option<SheetChart>,
+}
+
+/// A column chart: the values of column `values` for each row, labelled by the first column.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SheetChart {
+    pub title: String,
+    pub values: u16,
 }
 
 impl Sheet {
@@ -91,6 +100,7 @@ impl Sheet {
             rows,
             totals,
             closing_balance: None,
+            chart: None,
         }
     }
 
@@ -241,6 +251,18 @@ pub fn write_xlsx(sheets: &[Sheet], out: &mut std::fs::File) -> Result<(), XlsxE
         }
         if let Some(total) = sheet.totals_row() {
             write_row(ws, r, &total, &f, true)?;
+        }
+        if let Some(c) = sheet.chart.as_ref().filter(|_| !sheet.rows.is_empty()) {
+            let last = u32::try_from(sheet.rows.len()).unwrap_or(u32::MAX);
+            let mut chart = rust_xlsxwriter::Chart::new_column();
+            chart.title().set_name(&c.title);
+            chart
+                .add_series()
+                .set_categories((ws.name().as_str(), 1, 0, last, 0))
+                .set_values((ws.name().as_str(), 1, c.values, last, c.values))
+                .set_name(sheet.columns.get(usize::from(c.values)).map_or("", |col| col.header));
+            let beside = u16::try_from(sheet.columns.len() + 1).unwrap_or(u16::MAX);
+            ws.insert_chart(1, beside, &chart)?;
         }
     }
     wb.save_to_writer(out)
