@@ -109,3 +109,77 @@ fn one_good_takes_at_most_five_keys_after_the_scan_in_both_languages() {
         assert!(report.ok, "{:?}", report.problems);
     }
 }
+
+/// A points credit the standard flags waits on the review screen (`F6`) saying for whom: a
+/// verifier verifies it, the same person cannot approve it, an approver does; the page of the
+/// person shows their points beside the hours. 80×24, both languages.
+#[test]
+fn a_flagged_points_credit_is_verified_and_approved_on_the_review_screen_by_two_people() {
+    use hourbank::bank::NewStaff;
+    use hourbank::domain::{Role, StaffId};
+    for (lang, verify, approve, only_approver) in [
+        (Lang::Zh, "积分核实", "积分审定", "只有审定人"),
+        (Lang::En, "verify", "approve", "only a points approver"),
+    ] {
+        let (mut c, _) = station(lang);
+        let bank = c.bank();
+        for (id, role, pin) in [("SG1", Role::Verifier, "2468"), ("DZ1", Role::Approver, "1357")] {
+            let s = NewStaff {
+                id: StaffId::parse(id).unwrap(),
+                name: Name::parse(id).unwrap(),
+                role,
+                pin: pin.into(),
+            };
+            bank.add_staff(&cli(), None, s).unwrap();
+        }
+        let standard = Standard {
+            effective: Day::parse("2026-02-01").unwrap(),
+            review_over: Some(Points::new(20)),
+            items: vec![StandardItem {
+                code: "LL-01".into(),
+                category: "邻里互助".into(),
+                name: Name::parse("帮扶独居老人").unwrap(),
+                points: Points::new(10),
+                day_cap: None,
+                month_cap: None,
+                review: true,
+            }],
+        };
+        bank.publish_standard(&cli(), &standard).unwrap();
+        let credit = PointsCredit {
+            card: CardNo::parse("R0001").unwrap(),
+            item: "LL-01".into(),
+            times: 1,
+            earned_on: None,
+            note: "照看王伯".into(),
+        };
+        bank.credit_points(&cli(), None, &credit).unwrap();
+        assert_eq!(points(&c), 20, "waiting credits nothing");
+
+        c.login("SG1", "2468").key(KeyCode::F(6));
+        let screen = c.render(80, 24);
+        assert!(screen.contains(verify) && screen.contains("陈阿婆") && screen.contains("LL-01"), "{screen}");
+        c.typed("a").typed("核实属实").enter().enter();
+        let screen = c.render(80, 24);
+        assert!(screen.contains(approve), "now it waits for an approver: {screen}");
+        // The verifier cannot approve it too.
+        c.typed("a").typed("同意").enter().enter();
+        let screen = c.render(80, 24);
+        assert!(screen.contains(only_approver), "{screen}");
+        assert_eq!(points(&c), 20);
+        c.key(KeyCode::Esc).key(KeyCode::Esc).ctrl('l');
+
+        c.login("DZ1", "1357").key(KeyCode::F(6));
+        c.typed("a").typed("同意").enter().enter();
+        assert_eq!(points(&c), 30);
+        let screen = c.render(80, 24);
+        assert!(!screen.contains("陈阿婆"), "nothing waits: {screen}");
+        // The person's page shows the points beside the hours.
+        c.key(KeyCode::Esc).typed("R0001").enter();
+        let page = c.render(80, 24);
+        let label = if lang == Lang::Zh { "文明积分" } else { "Civic points" };
+        assert!(page.contains(label) && page.contains("30"), "{page}");
+        let report = c.bank().check().unwrap();
+        assert!(report.ok, "{:?}", report.problems);
+    }
+}

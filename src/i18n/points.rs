@@ -8,6 +8,12 @@ use super::fill;
 
 pub struct PointsText {
     pub act_exchange: &'static str,
+    pub role_verifier: &'static str,
+    pub role_approver: &'static str,
+    pub points_label: &'static str,
+    pub waiting_note: &'static str,
+    pub review_kind_verify: &'static str,
+    pub review_kind_approve: &'static str,
     pub exchange_title: &'static str,
     pub exchange_scan_card: &'static str,
     pub exchange_scan_coupon: &'static str,
@@ -67,6 +73,12 @@ pub struct PointsText {
 
 pub static ZH: PointsText = PointsText {
     act_exchange: "兑换日",
+    role_verifier: "核实人",
+    role_approver: "审定人",
+    points_label: "文明积分",
+    waiting_note: "待审核 {}",
+    review_kind_verify: "积分核实",
+    review_kind_approve: "积分审定",
     exchange_title: "兑换日  文明积分兑换站",
     exchange_scan_card: "刷积分卡：",
     exchange_scan_coupon: "刷积分券或换人：",
@@ -126,6 +138,12 @@ pub static ZH: PointsText = PointsText {
 
 pub static EN: PointsText = PointsText {
     act_exchange: "exchange day",
+    role_verifier: "verifier",
+    role_approver: "approver",
+    points_label: "Civic points",
+    waiting_note: "{} waiting for review",
+    review_kind_verify: "verify",
+    review_kind_approve: "approve",
     exchange_title: "Exchange day  civic points exchange",
     exchange_scan_card: "Scan points card:",
     exchange_scan_coupon: "Scan coupon or card:",

@@ -193,3 +193,17 @@ pub fn detail_rows(details: &[(&str, String)], room: usize) -> Vec<(String, Stri
     }
     rows
 }
+
+/// A person's civic points as their page shows them: `12 分（居民，待审核 10）`.
+pub fn points_words(t: &Text, p: &crate::bank::PointsView) -> String {
+    let w = t.points;
+    let mut notes = Vec::new();
+    if p.resident {
+        notes.push(w.resident.to_string());
+    }
+    if p.waiting > 0 {
+        notes.push(crate::i18n::fill(w.waiting_note, &[&p.waiting]));
+    }
+    let notes = if notes.is_empty() { String::new() } else { format!(" ({})", notes.join(", ")) };
+    format!("{} {}{notes}", p.balance, w.unit)
+}

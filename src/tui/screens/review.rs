@@ -1,13 +1,15 @@
 //! What waits for a decision (`F6` on the find screen): check-ins at the kiosk that ran past
 //! midnight or over the limit, and deposits over the approval threshold (admins decide those).
 //! `a` approves — a shift with an edited duration — and `x` rejects; a reason is required
-//! either way, and both are journal entries (an approval deposits the hours).
+//! either way, and both are journal entries (an approval deposits the hours). Civic points
+//! credits the standard flags wait here too, saying for whom: `a` verifies (a verifier) and
+//! then approves (an approver, another person), `x` rejects.
 
 use crossterm::event::KeyEvent;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
-use crate::bank::{Bank, BankError, HeldDeposit, ShiftInReview};
+use crate::bank::{Bank, BankError, HeldDeposit, ShiftInReview, WaitingCredit};
 use crate::domain::{Minutes, format_hours};
 use crate::tui::contract::{Cx, Route, Status, Step, Vx};
 use crate::tui::keymap::{self, Action, Scope};
@@ -16,6 +18,8 @@ use crate::tui::widgets::{Field, Form, ListColumn, centered, popup, put, table, 
 enum Item {
     Shift(ShiftInReview),
     Held(HeldDeposit),
+    /// A civic points credit waiting for a verifier or (verified) an approver.
+    Points(WaitingCredit),
 }
 
 /// One row: the shift or held deposit, and who and what it was.
@@ -27,18 +31,40 @@ struct Row {
     card: String,
     name: String,
     activity: String,
+    /// Points, for a points credit (its amount is not hours).
+    points: Option<u32>,
 }
 
 impl Row {
+    /// What it is worth: hours, or points with their unit.
+    fn amount(&self, t: &crate::i18n::Text) -> String {
+        match self.points {
+            Some(p) => format!("{p} {}", t.points.unit),
+            None => format_hours(u64::from(self.minutes.get())),
+        }
+    }
+
     /// The entry being decided: the check-in's or the held deposit's number.
     fn seq(&self) -> u64 {
         match &self.item {
             Item::Shift(s) => s.seq,
             Item::Held(h) => h.seq,
+            Item::Points(p) => p.seq,
         }
     }
 
     fn new(bank: &Bank, item: Item) -> Result<Row, BankError> {
+        if let Item::Points(p) = &item {
+            return Ok(Row {
+                when: p.earned_on.clone(),
+                minutes: Minutes::ZERO,
+                card: p.card.clone(),
+                name: p.name.clone(),
+                activity: p.item.clone(),
+                points: Some(p.points),
+                item,
+            });
+        }
         let (volunteer, activity, minutes, when) = match &item {
             Item::Shift(s) => (
                 s.shift.volunteer,
@@ -47,6 +73,7 @@ impl Row {
                 s.shift.started.datetime().with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M").to_string(),
             ),
             Item::Held(h) => (h.volunteer, h.activity, h.minutes, h.served_on.to_string()),
+            Item::Points(_) => return Err(crate::domain::Rule::UnknownEntry(0).into()),
         };
         let v = bank.volunteer(volunteer)?;
         Ok(Row {
@@ -56,6 +83,7 @@ impl Row {
             card: v.volunteer.card.to_string(),
             name: v.volunteer.name.to_string(),
             activity: bank.activity_name(activity)?,
+            points: None,
         })
     }
 }
@@ -91,6 +119,9 @@ impl Review {
         }
         for item in bank.held_deposits()? {
             rows.push(Row::new(bank, Item::Held(item))?);
+        }
+        for item in bank.points_waiting()? {
+            rows.push(Row::new(bank, Item::Points(item))?);
         }
         Ok(Review { rows, selected: 0, deciding: None, admin })
     }
@@ -173,6 +204,18 @@ impl Review {
                     Item::Held(held) => {
                         cx.bank.decide_deposit(&cx.session.actor, held.seq, *approve, &reason)
                     }
+                    // `a` is the next step (verify, then approve); `x` rejects at either.
+                    Item::Points(p) => {
+                        use crate::domain::Verdict;
+                        let verdict = match (*approve, p.verified) {
+                            (false, _) => Verdict::Rejected,
+                            (true, false) => Verdict::Verified,
+                            (true, true) => Verdict::Approved,
+                        };
+                        cx.bank
+                            .review_points(&cx.session.actor, p.seq, verdict, &reason)
+                            .map(|e| crate::bank::Committed { events: vec![e], replayed: false })
+                    }
                 };
                 match result {
                     Ok(done) => {
@@ -212,11 +255,13 @@ impl Review {
         let room = usize::from(area.height.saturating_sub(2));
         let start = self.selected.saturating_sub(room.saturating_sub(1));
         let rows = self.rows.iter().enumerate().skip(start).take(room).map(|(i, row)| {
-            let kind = match row.item {
+            let kind = match &row.item {
                 Item::Shift(_) => t.review_kind_shift,
                 Item::Held(_) => t.review_kind_deposit,
+                Item::Points(p) if p.verified => t.points.review_kind_approve,
+                Item::Points(_) => t.points.review_kind_verify,
             };
-            let hours = format_hours(u64::from(row.minutes.get()));
+            let hours = row.amount(t);
             let cells = vec![
                 kind.to_string(),
                 row.when.clone(),
@@ -236,15 +281,15 @@ impl Review {
             let inner = popup(buf, centered(area, 70, 11), title, theme);
             // Which entry is being decided: its number, day, volunteer, activity and hours.
             if let Some(row) = self.rows.get(self.selected) {
+                let unit = if row.points.is_some() { "" } else { t.hours_unit };
                 let what = format!(
-                    "#{} {}  {} {}  {}  {} {}",
+                    "#{} {}  {} {}  {}  {} {unit}",
                     row.seq(),
                     row.when,
                     row.name,
                     row.card,
                     row.activity,
-                    format_hours(u64::from(row.minutes.get())),
-                    t.hours_unit
+                    row.amount(t),
                 );
                 put(buf, inner, inner.x + 1, inner.y + 1, &what, theme.text);
             }

@@ -52,6 +52,8 @@ pub struct VolunteerPage {
     city: Option<CityBalance>,
     /// The city's record of the card, asked for online (`h`).
     city_record: Option<super::city_record::CityRecord>,
+    /// Civic points, when the person has any (or is a resident): one record for both units.
+    points: Option<crate::bank::PointsView>,
 }
 
 use super::page_words::{
@@ -70,6 +72,8 @@ impl VolunteerPage {
         let spark = service_by_month(&lines, bank.today());
         lines.reverse();
         let city = bank.city_balance_if_any(&view.volunteer.card)?;
+        let points = Some(bank.points_of(&view.volunteer.card)?)
+            .filter(|p| p.resident || p.credited > 0 || p.waiting > 0);
         Ok(VolunteerPage {
             view,
             lines,
@@ -80,6 +84,7 @@ impl VolunteerPage {
             revealed: None,
             city,
             city_record: None,
+            points,
         })
     }
 
@@ -387,7 +392,7 @@ impl VolunteerPage {
         let dx = x + 46;
         let stars = star_level(hours.earned);
         let [credits, debits] = in_and_out(t, a, &hours);
-        let details = [
+        let mut details = vec![
             (t.earned, format!("{} {}", format_hours(hours.earned), t.hours_unit)),
             credits,
             debits,
@@ -395,6 +400,9 @@ impl VolunteerPage {
             (t.phone, self.shown(|r| &r.0, v.phone.as_ref().map(|p| mask_phone(p.as_str())))),
             (t.id_number, self.shown(|r| &r.1, v.id_number.as_ref().map(|n| mask_id_number(n.as_str())))),
         ];
+        if let Some(p) = &self.points {
+            details.push((t.points.points_label, super::page_words::points_words(t, p)));
+        }
         let label_cols = details.iter().map(|(l, _)| crate::tui::widgets::width(l)).max().unwrap_or(0) + 2;
         let rows = super::page_words::detail_rows(
             &details,
@@ -407,7 +415,7 @@ impl VolunteerPage {
         }
         // A breakdown that needed rows of its own pushes what follows down (at 80 columns the
         // parts of what came in and went out do not fit beside the digits: they were cut).
-        let extra = rows.len().saturating_sub(details.len()) as u16;
+        let extra = rows.len().saturating_sub(6) as u16;
         if let Some(city) = &self.city {
             put(buf, area, x, area.y + 7 + extra, &city_line(t, city, vx.city), city_line_style(theme, city));
         }

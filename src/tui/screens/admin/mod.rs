@@ -397,8 +397,12 @@ impl Admin {
                     .iter()
                     .zip(&self.locked)
                     .map(|(s, locked)| {
-                        let role =
-                            if s.role == Role::Admin { t.admin_role_admin } else { t.admin_role_staff };
+                        let role = match s.role {
+                            Role::Admin => t.admin_role_admin,
+                            Role::Staff => t.admin_role_staff,
+                            Role::Verifier => t.points.role_verifier,
+                            Role::Approver => t.points.role_approver,
+                        };
                         let status = match locked {
                             _ if s.disabled => t.admin_disabled.to_string(),
                             Some(until) => fill(
