@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use common::*;
 use hourbank::bank::{Bank, ResidentForm};
-use hourbank::domain::{CounterCode, Day, Name, Points, ShiftOutcome, ShiftRules, Standard, StandardItem};
+use hourbank::domain::{CounterCode, Day, Name, ShiftOutcome, ShiftRules};
 use hourbank::report::Month;
 use hourbank::report::assessment::assessment;
 
@@ -41,19 +41,7 @@ fn the_monthly_assessment_equals_an_independent_sum_and_is_written_with_its_char
     let s1 = register(&bank, "DD0001", "张督导");
     let s2 = register(&bank, "DD0002", "王督导");
     let post = activity(&bank, "潮连市场分类点·生态环保岗");
-    let standard = Standard {
-        effective: Day::parse("2026-01-01").unwrap(),
-        review_over: None,
-        items: vec![StandardItem {
-            code: "HJ-01".into(),
-            category: "环境卫生".into(),
-            name: Name::parse("分类投放正确").unwrap(),
-            points: Points::new(2),
-            day_cap: None,
-            month_cap: None,
-            review: false,
-        }],
-    };
+    let standard = points_standard(&[("HJ-01", 2, false)]);
     bank.publish_standard(&admin(), &standard).unwrap();
     for resident in ["R0001", "R0002"] {
         let form = ResidentForm {

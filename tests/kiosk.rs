@@ -207,7 +207,9 @@ fn staff_approve_a_long_shift_with_an_edited_duration_and_a_reason() {
     c.key(KeyCode::Esc).login("S01", "5678").key(KeyCode::F(6));
     assert_eq!(c.screen(), "review");
     assert!(
-        c.shows("Waiting for review (shifts, large deposits) (1)") && c.shows("陈华佩") && c.shows("9.25"),
+        c.shows("Waiting for review (shifts, large deposits, points) (1)")
+            && c.shows("陈华佩")
+            && c.shows("9.25"),
         "{}",
         c.render(120, 40)
     );
@@ -225,7 +227,7 @@ fn staff_approve_a_long_shift_with_an_edited_duration_and_a_reason() {
     assert!(popup.contains("陈华佩 JH000001") && popup.contains("Enter approves #"), "{popup}");
     assert_eq!(balance(&c), before, "nothing saved before the second Enter");
     c.enter();
-    assert!(c.shows("Waiting for review (shifts, large deposits) (0)"), "{}", c.render(120, 40));
+    assert!(c.shows("Waiting for review (shifts, large deposits, points) (0)"), "{}", c.render(120, 40));
     assert_eq!(balance(&c), before + 8 * 60);
     let seq = match c.app.status() {
         hourbank::tui::app::Status::Saved(seq) => *seq,

@@ -3,10 +3,9 @@
 //! forged check code is refused; a credit the standard flags waits for two different people;
 //! residents hold points, never hours. Both languages.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
+use crate::common::hourbank;
 use tempfile::TempDir;
 
 struct Out {
@@ -15,25 +14,10 @@ struct Out {
     stderr: String,
 }
 
+/// The real binary in `lang` (`--lang`), whatever the machine's locale.
 fn hb(store: &Path, lang: &str, args: &[&str], stdin: &str) -> Out {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hourbank"))
-        .arg("--store")
-        .arg(store)
-        .args(["--lang", lang])
-        .args(args)
-        .env("LC_ALL", "C")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
-    let out = child.wait_with_output().unwrap();
-    Out {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    let (code, stdout, stderr) = hourbank(store, &[&["--lang", lang], args].concat(), stdin);
+    Out { code, stdout, stderr }
 }
 
 const STANDARD: &str = r#"

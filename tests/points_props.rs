@@ -9,9 +9,7 @@ use crate::common;
 
 use common::*;
 use hourbank::bank::{Bank, Mode, Op as BankOp, PointsCredit, Redemption, ResidentForm, Reversal, Transfer};
-use hourbank::domain::{
-    Actor, CounterCode, Day, Minutes, Name, Points, StaffId, Standard, StandardItem, Verdict,
-};
+use hourbank::domain::{Actor, CounterCode, Day, Minutes, Name, Points, StaffId, Verdict};
 use proptest::prelude::*;
 
 /// Three volunteers, then two residents (points only).
@@ -118,20 +116,7 @@ fn world() -> World {
     let oil = reward(&bank, "食用油", 1, None);
     bank.price_in_points(&admin(), rice, Some(Points::new(RICE_POINTS)), true).unwrap();
     bank.price_in_points(&admin(), oil, Some(Points::new(OIL_POINTS)), false).unwrap();
-    let item = |code: &str, points, review| StandardItem {
-        code: code.into(),
-        category: "环境卫生".into(),
-        name: Name::parse(code).unwrap(),
-        points: Points::new(points),
-        day_cap: None,
-        month_cap: None,
-        review,
-    };
-    let standard = Standard {
-        effective: Day::parse("2026-01-01").unwrap(),
-        review_over: None,
-        items: vec![item("HJ-01", 2, false), item("LL-01", 10, true)],
-    };
+    let standard = points_standard(&[("HJ-01", 2, false), ("LL-01", 10, true)]);
     bank.publish_standard(&admin(), &standard).unwrap();
     let issued = bank
         .issue_coupons(

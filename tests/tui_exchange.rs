@@ -19,19 +19,7 @@ fn station(lang: Lang) -> (Counter, Vec<String>) {
     let c = Counter::seeded_with(lang, |o| o.config.receipt_command = Some("lp -d counter".into()));
     let bank = c.bank();
     bank.set_counter_code(&cli(), None, &CounterCode::parse("JH-A-01").unwrap()).unwrap();
-    let standard = Standard {
-        effective: Day::parse("2026-01-01").unwrap(),
-        review_over: None,
-        items: vec![StandardItem {
-            code: "HJ-01".into(),
-            category: "环境卫生".into(),
-            name: Name::parse("垃圾分类投放正确").unwrap(),
-            points: Points::new(2),
-            day_cap: None,
-            month_cap: None,
-            review: false,
-        }],
-    };
+    let standard = crate::common::points_standard(&[("HJ-01", 2, false)]);
     bank.publish_standard(&cli(), &standard).unwrap();
     let form = ResidentForm {
         card: CardNo::parse("R0001").unwrap(),

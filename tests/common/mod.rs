@@ -216,3 +216,25 @@ pub fn test_name(module: &str, test: &str) -> String {
         None => test.to_string(),
     }
 }
+
+/// A points standard in force from 2026-01-01: items (code, points, waits for review), in 环境卫生,
+/// no caps.
+pub fn points_standard(items: &[(&str, u32, bool)]) -> hourbank::domain::Standard {
+    use hourbank::domain::{Day, Points, Standard, StandardItem};
+    Standard {
+        effective: Day::parse("2026-01-01").unwrap(),
+        review_over: None,
+        items: items
+            .iter()
+            .map(|(code, points, review)| StandardItem {
+                code: code.to_string(),
+                category: "环境卫生".into(),
+                name: Name::parse(code).unwrap(),
+                points: Points::new(*points),
+                day_cap: None,
+                month_cap: None,
+                review: *review,
+            })
+            .collect(),
+    }
+}
