@@ -115,11 +115,17 @@ pub fn spellings(name: &str) -> Vec<(String, String)> {
 }
 
 fn entry(id: VolunteerId, v: &Volunteer) -> Entry {
-    let tail = v.phone.as_ref().map(|p| {
+    entry_with_tail(id, v, None)
+}
+
+/// An entry; `tail` is the phone's last digits of someone registered without a phone (a
+/// resident gives only those).
+fn entry_with_tail(id: VolunteerId, v: &Volunteer, tail: Option<&str>) -> Entry {
+    let own = v.phone.as_ref().map(|p| {
         let digits = p.as_str();
         &digits[digits.len().saturating_sub(PHONE_TAIL)..]
     });
-    entry_of(id, v.card.as_str(), &[(v.name.as_str(), tail.unwrap_or_default())])
+    entry_of(id, v.card.as_str(), &[(v.name.as_str(), own.or(tail).unwrap_or_default())])
 }
 
 /// An entry from what the city's directory lists of a volunteer: card, then each person's
@@ -191,9 +197,18 @@ impl Default for SearchIndex {
 
 impl SearchIndex {
     pub fn build<'a>(volunteers: impl IntoIterator<Item = (VolunteerId, &'a Volunteer)>) -> SearchIndex {
+        SearchIndex::build_with_tails(volunteers, &HashMap::new())
+    }
+
+    /// [`SearchIndex::build`], with the phone tails of people registered without a phone
+    /// (residents of the civic points give only the last four digits).
+    pub fn build_with_tails<'a>(
+        volunteers: impl IntoIterator<Item = (VolunteerId, &'a Volunteer)>,
+        tails: &HashMap<VolunteerId, String>,
+    ) -> SearchIndex {
         let mut index = SearchIndex::default();
         for (id, v) in volunteers {
-            let e = entry(id, v);
+            let e = entry_with_tail(id, v, tails.get(&id).map(String::as_str));
             let at = index.entries.len();
             index.by_id.insert(id, at);
             index.by_card.insert(e.card.clone(), at);

@@ -256,3 +256,33 @@ fn a_resident_holds_points_never_hours_and_one_record_serves_both_once_registere
     assert_eq!(hours["balance_minutes"], 120, "{hours}");
     c.check();
 }
+
+#[test]
+fn the_daily_close_has_the_days_points_apart_from_the_hours_and_the_coupons_outstanding() {
+    let c = Counter::new("JH-A-01");
+    c.ok(&["activity", "add", "垃圾分类督导", "--category", "环保"], "");
+    c.ok(&["deposit", "--card", "V0001", "--activity", "垃圾分类督导", "--hours", "2"], "");
+    let numbers = c.issue("5");
+    c.ok(&["points", "coupon", "R0001", "--number", &numbers[0]], "");
+    c.ok(&["points", "coupon", "R0001", "--number", &numbers[1]], "");
+    c.ok(&["coupon", "void", "1", "5", "--reason", "遗失"], "");
+    let credit = c.ok(&["points", "credit", "R0001", "--item", "HJ-01", "--times", "3"], "");
+    let seq = credit.split(['#', ':']).nth(1).unwrap().to_string();
+    c.ok(&["reverse", "--seq", &seq, "--reason", "录错"], "");
+    c.ok(&["reward", "add", "--name", "食盐", "--cost", "1h"], "");
+    c.ok(&["points", "price", "食盐", "3"], "");
+    c.ok(&["points", "redeem", "R0001", "--reward", "食盐"], "");
+    let close = c.ok(&["report", "daily"], "");
+    let line = |what: &str| {
+        close.lines().find(|l| l.starts_with(what)).unwrap_or_else(|| panic!("{what}: {close}")).to_string()
+    };
+    assert_eq!(line("按项目记入"), "按项目记入,1,6");
+    assert_eq!(line("积分券兑入"), "积分券兑入,2,4");
+    assert_eq!(line("兑换商品"), "兑换商品,1,3");
+    assert_eq!(line("冲正"), "冲正,1,6");
+    assert_eq!(line("未兑积分券（负债）"), "未兑积分券（负债）,2,4", "five issued, two credited, one voided");
+    // The hours' sheets count the deposit and no points entry: the reversal of points is not
+    // among the hours' reversals.
+    let staff = close.lines().find(|l| l.starts_with("cli:")).unwrap();
+    assert!(staff.ends_with(",1,2,0,0,0,0,0,0"), "{staff}");
+}

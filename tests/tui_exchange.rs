@@ -171,3 +171,15 @@ fn a_flagged_points_credit_is_verified_and_approved_on_the_review_screen_by_two_
         assert!(report.ok, "{:?}", report.problems);
     }
 }
+
+/// A resident gives only the phone's last four digits: the find screen finds them by those,
+/// like anyone by their phone's tail.
+#[test]
+fn a_resident_is_found_by_their_phone_tail() {
+    let (mut c, _) = station(Lang::Zh);
+    let index = c.bank().search_index().map(Box::new).map_err(|e| e.to_string());
+    c.app.update(hourbank::tui::app::Msg::IndexReady(index));
+    c.login("S01", "5678").typed("1234");
+    let screen = c.render(80, 24);
+    assert!(screen.contains("陈阿婆") && screen.contains("R0001"), "{screen}");
+}

@@ -466,4 +466,38 @@ impl Bank {
             _ => PointsAccount::default(),
         })
     }
+
+    /// Coupons issued here and still outstanding — neither credited, voided nor expired — and
+    /// their points: the scheme's liability.
+    pub fn outstanding_coupons(&self) -> Result<(u64, u64), BankError> {
+        let today = self.today();
+        let mut out = (0u64, 0u64);
+        for (_, b, used) in self.coupon_batches()? {
+            if b.expires < today {
+                continue;
+            }
+            let voided: u32 = b.voided.iter().map(|r| r.last - r.first + 1).sum();
+            let open = u64::from(b.count.saturating_sub(used).saturating_sub(voided));
+            out.0 += open;
+            out.1 += open * u64::from(b.value.get());
+        }
+        Ok(out)
+    }
+
+    /// Residents' phone tails by their id, for the search index.
+    pub(super) fn resident_phone_tails(
+        &self,
+    ) -> Result<std::collections::HashMap<VolunteerId, String>, BankError> {
+        let mut out = std::collections::HashMap::new();
+        for item in self.store.points_records() {
+            let (key, record) = item?;
+            if let (Some(b'P'), PointsRecord::Resident { phone_tail: Some(tail) }) = (key.first(), record)
+                && let Some(id) =
+                    key.get(1..9).and_then(|k| <[u8; 8]>::try_from(k).ok()).map(u64::from_be_bytes)
+            {
+                out.insert(id, tail);
+            }
+        }
+        Ok(out)
+    }
 }

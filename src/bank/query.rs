@@ -289,7 +289,9 @@ impl Bank {
     /// volunteers, so the counter builds it off the UI thread.
     pub fn search_index(&self) -> Result<crate::search::SearchIndex, BankError> {
         let records: Vec<(VolunteerId, Volunteer)> = self.store.volunteers().collect::<Result<_, _>>()?;
-        let mut index = crate::search::SearchIndex::build(records.iter().map(|(id, v)| (*id, v)));
+        let tails = self.resident_phone_tails()?;
+        let mut index =
+            crate::search::SearchIndex::build_with_tails(records.iter().map(|(id, v)| (*id, v)), &tails);
         // Volunteers registered elsewhere: as the city's directory lists them once this
         // counter has pulled it, else as the other counters' journals pulled here have them.
         if self.store.directory_position()?.0 > 0 {

@@ -9,7 +9,7 @@ use super::sheet::{Cell, Sheet, col, count_col, hours_col};
 use crate::bank::Bank;
 use crate::domain::{Day, EventKind, privacy::mask_card};
 
-/// Count and minutes of one kind of entry.
+/// Count and minutes (or, for the civic points, points) of one kind of entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Tally {
     pub count: u64,
@@ -74,6 +74,20 @@ pub struct DailyClose {
     /// Deposits waiting for an admin now, whatever day they were recorded.
     pub held: Vec<HeldLine>,
     pub access: Vec<AccessLine>,
+    /// The civic points of the day, apart from the hours (ARCHITECTURE.md §9).
+    pub points: PointsDay,
+}
+
+/// The day's civic points: count and points of each kind of entry, and the coupons still
+/// outstanding now (the scheme's liability).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PointsDay {
+    pub by_item: Tally,
+    pub coupons: Tally,
+    pub spent: Tally,
+    pub reversed: Tally,
+    /// Coupons issued, neither credited, voided nor expired: how many, and their points.
+    pub outstanding: (u64, u64),
 }
 
 impl DailyClose {
@@ -109,10 +123,10 @@ fn moved(kind: &EventKind) -> u64 {
 }
 
 pub fn daily_close(bank: &Bank, day: Day) -> Result<DailyClose, ExportError> {
-    type Maps = (BTreeMap<String, StaffDay>, BTreeMap<String, ActivityDay>, Vec<AccessLine>);
+    type Maps = (BTreeMap<String, StaffDay>, BTreeMap<String, ActivityDay>, Vec<AccessLine>, PointsDay);
     let names = super::Names::load(bank)?;
-    let (by_staff, by_activity, access) =
-        book::fold(bank, Maps::default, |(by_staff, by_activity, access), b: Booked<'_>| {
+    let (by_staff, by_activity, access, mut points) =
+        book::fold(bank, Maps::default, |(by_staff, by_activity, access, points), b: Booked<'_>| {
             if b.day != day {
                 return;
             }
@@ -133,7 +147,27 @@ pub fn daily_close(bank: &Bank, day: Day) -> Result<DailyClose, ExportError> {
                     access.push(seen(names.card(*volunteer), what.to_string()));
                 }
                 EventKind::PersonalDataExported { what } => access.push(seen(String::new(), what.clone())),
+                EventKind::PointsCredited { coupon: Some(_), points: p, .. } => {
+                    points.coupons.add(p.get().into())
+                }
+                EventKind::PointsCredited { points: p, review: false, .. } => {
+                    points.by_item.add(p.get().into())
+                }
+                EventKind::PointsReviewed { credit, verdict: crate::domain::Verdict::Approved, .. } => {
+                    if let Ok(e) = bank.event(*credit)
+                        && let EventKind::PointsCredited { points: p, .. } = e.kind()
+                    {
+                        points.by_item.add(p.get().into());
+                    }
+                }
+                EventKind::PointsRedeemed { points: p, .. } => points.spent.add(p.get().into()),
                 _ => {}
+            }
+            if let (EventKind::Reversed { .. }, Some(EventKind::PointsCredited { points: p, .. }))
+            | (EventKind::Reversed { .. }, Some(EventKind::PointsRedeemed { points: p, .. })) =
+                (b.event.kind(), b.original.map(|o| o.kind()))
+            {
+                points.reversed.add(p.get().into());
             }
             match (b.event.kind(), b.original.map(|o| o.kind())) {
                 (EventKind::Deposited { activity, minutes, .. }, _) => {
@@ -147,7 +181,8 @@ pub fn daily_close(bank: &Bank, day: Day) -> Result<DailyClose, ExportError> {
                 (EventKind::Donated { minutes, .. }, _) => {
                     by_staff.entry(actor).or_default().donations.add(u64::from(minutes.get()));
                 }
-                (EventKind::Reversed { .. }, Some(original)) => {
+                // A reversal of points is on the points' sheet, not among the hours.
+                (EventKind::Reversed { .. }, Some(original)) if moved(original) > 0 => {
                     by_staff.entry(actor).or_default().reversals.add(moved(original));
                     if let EventKind::Deposited { activity, minutes, .. } = original {
                         by_activity
@@ -171,7 +206,8 @@ pub fn daily_close(bank: &Bank, day: Day) -> Result<DailyClose, ExportError> {
             recorded_by: h.recorded_by.to_string(),
         });
     }
-    Ok(DailyClose { day, by_staff, by_activity, held, access })
+    points.outstanding = bank.outstanding_coupons()?;
+    Ok(DailyClose { day, by_staff, by_activity, held, access, points })
 }
 
 impl DailyClose {
@@ -275,6 +311,24 @@ impl DailyClose {
                 ],
                 held_rows,
                 true,
+            ),
+            Sheet::new(
+                format!("日结 {} 文明积分", self.day),
+                &[col("项目", 16.0), count_col("笔数", 10.0), count_col("积分", 10.0)],
+                [
+                    ("按项目记入", self.points.by_item),
+                    ("积分券兑入", self.points.coupons),
+                    ("兑换商品", self.points.spent),
+                    ("冲正", self.points.reversed),
+                    (
+                        "未兑积分券（负债）",
+                        Tally { count: self.points.outstanding.0, minutes: self.points.outstanding.1 },
+                    ),
+                ]
+                .into_iter()
+                .map(|(what, t)| vec![Cell::text(what), Cell::Count(t.count), Cell::Count(t.minutes)])
+                .collect(),
+                false,
             ),
             Sheet::new(
                 "查看个人信息",
