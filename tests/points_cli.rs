@@ -232,6 +232,9 @@ fn a_flagged_credit_waits_for_a_verifier_and_then_another_person_to_approve() {
     let after = c.points("R0001");
     assert_eq!((after["balance"].as_u64(), after["waiting"].as_u64()), (Some(10), Some(0)));
     assert_eq!(c.ok(&["review", "list", "--json"], "").trim(), "[]");
+    let exported = c.ok(&["export", "points"], "");
+    assert!(!exported.contains(&format!("\n{seq},")), "a waiting credit is no row: {exported}");
+    assert!(exported.contains(",R0001,approved,LL-01,10,,DZ1"), "{exported}");
     // The journal names who decided each step.
     let history = c.ok(&["history", "R0001"], "");
     for who in ["SG1", "A02", "DZ1"] {
@@ -285,4 +288,15 @@ fn the_daily_close_has_the_days_points_apart_from_the_hours_and_the_coupons_outs
     // among the hours' reversals.
     let staff = close.lines().find(|l| l.starts_with("cli:")).unwrap();
     assert!(staff.ends_with(",1,2,0,0,0,0,0,0"), "{staff}");
+
+    // `export points`: a row per entry that moved points; each card's rows add up to its balance.
+    let csv = c.ok(&["export", "points"], "");
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("seq,timestamp,card_no,kind,item,points,coupon,actor"));
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    let kinds: Vec<&str> = rows.iter().map(|r| r[3]).collect();
+    assert_eq!(kinds, ["coupon", "coupon", "credit", "reverse_credit", "redeem"], "{csv}");
+    let sum: i64 = rows.iter().filter(|r| r[2] == "R0001").map(|r| r[5].parse::<i64>().unwrap()).sum();
+    assert_eq!(serde_json::json!(sum), c.points("R0001")["balance"], "{csv}");
+    assert_eq!(rows[0][6], "1.1", "the coupon's batch and serial");
 }

@@ -39,6 +39,8 @@ pub enum ExportWhat {
     CityBalances,
     /// One volunteer's passbook (存折): entries with the running balance; needs --card
     Statement,
+    /// Every entry that moved civic points (文明积分), the points signed
+    Points,
 }
 
 #[derive(Debug, Args)]
@@ -128,6 +130,7 @@ pub fn export(store: Option<PathBuf>, a: ExportArgs) -> CliResult {
             ExportWhat::Volunteers => report::export_volunteers(&bank, out, a.full),
             ExportWhat::Balances => report::export_balances(&bank, out),
             ExportWhat::CityBalances => report::export_city_balances(&bank, out),
+            ExportWhat::Points => report::export_points(&bank, out),
             ExportWhat::Statement => match &card {
                 Some(card) => report::export_statement(&bank, card, out).map(|(rows, _)| rows),
                 None => Ok(0),
