@@ -183,3 +183,30 @@ fn a_resident_is_found_by_their_phone_tail() {
     let screen = c.render(80, 24);
     assert!(screen.contains("陈阿婆") && screen.contains("R0001"), "{screen}");
 }
+
+/// A resident new to the scheme joins the queue with a coupon: the unknown card is registered
+/// on the exchange screen (`F2`: name, community, phone tail) and served at once.
+#[test]
+fn an_unknown_card_is_registered_as_a_resident_on_the_exchange_screen() {
+    for lang in [Lang::Zh, Lang::En] {
+        let (mut c, coupons) = station(lang);
+        c.login("S01", "5678").key(KeyCode::F(9));
+        c.typed("R0099").enter();
+        let screen = c.render(80, 24);
+        assert!(screen.contains("R0099") && screen.contains("F2"), "{screen}");
+        c.key(KeyCode::F(2)).typed("黄婆婆").key(KeyCode::Tab).typed("潮连").key(KeyCode::Tab).typed("12a4");
+        c.enter();
+        let screen = c.render(80, 24);
+        let said = if lang == Lang::Zh { "后 4 位" } else { "last 4 digits" };
+        assert!(screen.contains(said), "a bad phone tail is said, nothing saved: {screen}");
+        assert!(c.bank().points_of(&CardNo::parse("R0099").unwrap()).is_err());
+        c.key(KeyCode::Backspace).key(KeyCode::Backspace).typed("34").enter();
+        let person = c.bank().points_of(&CardNo::parse("R0099").unwrap()).unwrap();
+        assert!(person.resident && person.name == "黄婆婆", "{person:?}");
+        let screen = c.render(80, 24);
+        assert!(screen.contains("黄婆婆"), "{screen}");
+        c.typed(&coupons[1]).enter();
+        assert_eq!(c.bank().points_of(&CardNo::parse("R0099").unwrap()).unwrap().balance, 3);
+        assert!(c.bank().check().unwrap().ok);
+    }
+}

@@ -8,6 +8,13 @@ use super::fill;
 
 pub struct PointsText {
     pub act_exchange: &'static str,
+    pub exchange_unknown: &'static str,
+    pub exchange_registered: &'static str,
+    pub register_title: &'static str,
+    pub register_hint: &'static str,
+    pub field_name: &'static str,
+    pub field_community: &'static str,
+    pub field_phone_tail: &'static str,
     pub role_verifier: &'static str,
     pub role_approver: &'static str,
     pub points_label: &'static str,
@@ -73,6 +80,13 @@ pub struct PointsText {
 
 pub static ZH: PointsText = PointsText {
     act_exchange: "兑换日",
+    exchange_unknown: "卡号 {} 未登记：按 F2 登记为居民（只记积分）",
+    exchange_registered: "已登记为居民，可以刷积分券、兑换",
+    register_title: "登记居民 {}（只记积分）",
+    register_hint: "Enter 保存，Esc 取消；手机号只填后 4 位",
+    field_name: "姓名",
+    field_community: "社区",
+    field_phone_tail: "手机后4位",
     role_verifier: "核实人",
     role_approver: "审定人",
     points_label: "文明积分",
@@ -138,6 +152,13 @@ pub static ZH: PointsText = PointsText {
 
 pub static EN: PointsText = PointsText {
     act_exchange: "exchange day",
+    exchange_unknown: "Card {} is not registered: F2 registers a resident (points only)",
+    exchange_registered: "Registered as a resident: scan coupons, pick goods",
+    register_title: "Register resident {} (points only)",
+    register_hint: "Enter saves, Esc cancels; only the phone's last 4 digits",
+    field_name: "Name",
+    field_community: "Community",
+    field_phone_tail: "Phone tail",
     role_verifier: "verifier",
     role_approver: "approver",
     points_label: "Civic points",

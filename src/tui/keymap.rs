@@ -208,6 +208,7 @@ pub const KEYMAP: &[Binding] = &[
     key(S::Exchange, K::Right, A::More, true),
     key(S::Exchange, K::Left, A::Less, false),
     key(S::Exchange, K::F(9), A::Print, true),
+    key(S::Exchange, K::F(2), A::Register, false),
     key(S::Exchange, K::Esc, A::Back, true),
     key(S::Admin, K::Tab, A::NextTab, true),
     key(S::Admin, K::BackTab, A::PrevTab, false),

@@ -7,12 +7,15 @@ use crossterm::event::KeyEvent;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
-use crate::bank::{Bank, BankError, PointsView, RewardView};
-use crate::domain::CardNo;
+use crate::bank::{Bank, BankError, PointsView, ResidentForm, RewardView};
+use crate::domain::points::phone_tail;
+use crate::domain::{CardNo, Name};
 use crate::i18n::fill;
 use crate::tui::contract::{Cx, Status, Step, Vx};
 use crate::tui::keymap::{self, Action, Scope};
-use crate::tui::widgets::{ListColumn, TextInput, put, table, title_bar};
+use crate::tui::widgets::{
+    Field, Form, FormKey, ListColumn, TextInput, centered, popup, put, table, title_bar,
+};
 
 /// A good on offer: the reward, its price in points.
 pub struct Good {
@@ -35,6 +38,10 @@ pub struct Exchange {
     receipt: Vec<String>,
     /// This screen's takings so far: goods handed out and points taken.
     served: (u32, u64),
+    /// A card scanned that nobody holds: `F2` registers its resident here, in the queue.
+    unknown: Option<CardNo>,
+    /// The resident's registration form, while it is open: name, community, phone tail.
+    register: Option<(CardNo, Form)>,
 }
 
 /// The goods priced in points, in the catalog's order.
@@ -60,11 +67,9 @@ impl Exchange {
             notice: None,
             receipt: Vec::new(),
             served: (0, 0),
+            unknown: None,
+            register: None,
         })
-    }
-
-    pub fn scope(&self) -> Scope {
-        Scope::Exchange
     }
 
     fn refresh(&mut self, cx: &Cx) {
@@ -78,7 +83,48 @@ impl Exchange {
         }
     }
 
+    pub fn scope(&self) -> Scope {
+        if self.register.is_some() { Scope::Form } else { Scope::Exchange }
+    }
+
+    /// Keys of the resident's registration form: Enter saves it and serves them at once.
+    fn on_register_key(&mut self, key: KeyEvent, cx: &mut Cx) -> Step {
+        let Some((card, form)) = self.register.as_mut() else { return Step::Stay };
+        match form.on_key(keymap::action(Scope::Form, key), key) {
+            FormKey::Back => self.register = None,
+            FormKey::Submit => {
+                let w = cx.t.points;
+                let form_values = (|| -> Result<ResidentForm, String> {
+                    Ok(ResidentForm {
+                        card: card.clone(),
+                        name: Name::parse(form.value(0)).map_err(|e| cx.t.domain_error(&e))?,
+                        community: form.value(1).trim().to_string(),
+                        phone_tail: phone_tail(form.value(2)).map_err(|e| cx.t.domain_error(&e))?,
+                    })
+                })();
+                let saved = form_values.and_then(|f| {
+                    cx.bank.register_resident(&cx.session.actor, None, &f).map_err(|e| cx.t.bank_error(&e))
+                });
+                match saved {
+                    Ok(e) => {
+                        *cx.status = Status::Saved(e.seq());
+                        self.person = cx.bank.points_of(card).ok();
+                        self.notice = Some((w.exchange_registered.into(), false));
+                        self.register = None;
+                        self.unknown = None;
+                    }
+                    Err(e) => form.set_error(form.focus, Some(e)),
+                }
+            }
+            FormKey::Handled => {}
+        }
+        Step::Stay
+    }
+
     pub fn on_key(&mut self, key: KeyEvent, cx: &mut Cx) -> Step {
+        if self.register.is_some() {
+            return self.on_register_key(key, cx);
+        }
         let action = keymap::action(Scope::Exchange, key);
         if !matches!(action, Some(Action::Submit | Action::Print)) {
             self.confirming = false;
@@ -104,6 +150,17 @@ impl Exchange {
             Some(Action::More) => self.qty = (self.qty + 1).min(99),
             Some(Action::Less) => self.qty = self.qty.saturating_sub(1).max(1),
             Some(Action::Print) if !self.receipt.is_empty() => return Step::Print(self.receipt.join("\n")),
+            Some(Action::Register) => {
+                if let Some(card) = self.unknown.clone() {
+                    let w = cx.t.points;
+                    let fields = vec![
+                        Field::new(w.field_name, crate::domain::MAX_NAME_CHARS),
+                        Field::new(w.field_community, crate::domain::MAX_NAME_CHARS),
+                        Field::new(w.field_phone_tail, 4),
+                    ];
+                    self.register = Some((card, Form::new(fields)));
+                }
+            }
             Some(Action::Submit) => return self.submit(cx),
             _ => {
                 self.input.handle(key);
@@ -146,7 +203,15 @@ impl Exchange {
                         Ok(p) => {
                             self.person = Some(p);
                             self.notice = None;
+                            self.unknown = None;
                             self.receipt.clear();
+                        }
+                        // Nobody holds it: a new resident in the queue, registered here (F2).
+                        Err(_) if unknown_card(cx, &text) => {
+                            self.unknown = CardNo::parse(&text).ok();
+                            self.person = None;
+                            self.notice =
+                                Some((fill(w.exchange_unknown, &[&text.to_ascii_uppercase()]), true));
                         }
                         Err(e) => self.notice = Some((e, true)),
                     }
@@ -193,6 +258,14 @@ impl Exchange {
         let w = t.points;
         let theme = vx.theme;
         title_bar(buf, area, w.exchange_title, theme);
+        if let Some((card, form)) = &self.register {
+            let inner = popup(buf, centered(area, 64, 8), &fill(w.register_title, &[card]), theme);
+            let fields =
+                Rect { x: inner.x + 1, y: inner.y + 1, width: inner.width.saturating_sub(2), height: 3 };
+            form.render(fields, buf, theme, t, true);
+            put(buf, inner, inner.x + 1, inner.y + 5, w.register_hint, theme.muted);
+            return;
+        }
         let x = area.x + 1;
         let mut y = area.y + 1;
         let label = if self.person.is_some() { w.exchange_scan_coupon } else { w.exchange_scan_card };
@@ -257,4 +330,11 @@ impl Exchange {
         let served = fill(w.exchange_served, &[&self.served.0, &self.served.1]);
         put(buf, area, x, bottom + 3, &served, theme.muted);
     }
+}
+
+/// Whether `text` is a well-formed card nobody here holds.
+fn unknown_card(cx: &Cx, text: &str) -> bool {
+    CardNo::parse(text).is_ok_and(|card| {
+        matches!(cx.bank.points_of(&card), Err(BankError::Rule(crate::domain::Rule::UnknownCard(_))))
+    })
 }
