@@ -289,6 +289,10 @@ fn the_daily_close_has_the_days_points_apart_from_the_hours_and_the_coupons_outs
     let staff = close.lines().find(|l| l.starts_with("cli:")).unwrap();
     assert!(staff.ends_with(",1,2,0,0,0,0,0,0"), "{staff}");
 
+    // The monthly report books them too: per item (coupons with it), net of the reversal.
+    let monthly = c.ok(&["report", "monthly"], "");
+    assert!(monthly.contains("\nHJ-01,2,4\n") && monthly.contains("\n兑换商品,1,-3\n"), "{monthly}");
+
     // `export points`: a row per entry that moved points; each card's rows add up to its balance.
     let csv = c.ok(&["export", "points"], "");
     let mut lines = csv.lines();

@@ -447,6 +447,7 @@ fn city_report(
                     })
                     .collect(),
                 history,
+                points: None,
                 pool: monthly::PoolMonth {
                     donated: f.pool_donated,
                     granted: f.pool_granted,

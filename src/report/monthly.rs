@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{Datelike, NaiveDate};
 
 use super::book::{self, Booked};
-use super::sheet::{Cell, Sheet, col, hours_col};
+use super::sheet::{Cell, Sheet, col, count_col, hours_col};
 use super::{ExportError, Names};
 use crate::bank::Bank;
 use crate::domain::privacy::{mask_card, mask_name};
@@ -90,6 +90,17 @@ pub struct MonthlyReport {
     /// The donation pool in the month: donations and grants booked in it, net of reversals,
     /// and its balance at the month's end.
     pub pool: PoolMonth,
+    /// The civic points booked in the month, at this counter (`None` in the city's report,
+    /// which the city's rows of hours make).
+    pub points: Option<PointsMonth>,
+}
+
+/// The civic points booked in a month: per item of the standard (count and points credited,
+/// coupons included, net of reversals) and what was spent on goods.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PointsMonth {
+    pub by_item: BTreeMap<String, (i64, i64)>,
+    pub spent: (i64, i64),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -120,6 +131,7 @@ struct Tally {
     per_volunteer: HashMap<u64, i64>,
     new_volunteers: u64,
     pool: PoolMonth,
+    points: PointsMonth,
 }
 
 pub fn monthly(bank: &Bank, month: Month) -> Result<MonthlyReport, ExportError> {
@@ -169,6 +181,9 @@ pub fn monthly(bank: &Bank, month: Month) -> Result<MonthlyReport, ExportError> 
         if m < first || m > month {
             return;
         }
+        if m == month {
+            points_booked(bank, &mut t.points, b.event.kind(), kind, sign);
+        }
         match kind {
             EventKind::Deposited { volunteer, activity, minutes, .. } => {
                 let minutes = sign * i64::from(minutes.get());
@@ -186,7 +201,7 @@ pub fn monthly(bank: &Bank, month: Month) -> Result<MonthlyReport, ExportError> 
             _ => {}
         }
     })?;
-    let Tally { history, by_community, by_activity, per_volunteer, new_volunteers, pool } = tally;
+    let Tally { history, by_community, by_activity, per_volunteer, new_volunteers, pool, points } = tally;
     let merged = |into: &mut BTreeMap<String, BookedMinutes>, name: String, f: BookedMinutes| {
         let e = into.entry(name).or_default();
         e.deposited += f.deposited;
@@ -223,7 +238,33 @@ pub fn monthly(bank: &Bank, month: Month) -> Result<MonthlyReport, ExportError> 
         top,
         history,
         pool,
+        points: Some(points),
     })
+}
+
+/// Books a points entry (or its reversal, `sign` −1) in the month's points. A credit that waited
+/// for review counts when it was approved.
+fn points_booked(bank: &Bank, p: &mut PointsMonth, event: &EventKind, kind: &EventKind, sign: i64) {
+    let mut credit = |kind: &EventKind| {
+        if let EventKind::PointsCredited { item, points, .. } = kind {
+            let e = p.by_item.entry(item.clone()).or_default();
+            e.0 += sign;
+            e.1 += sign * i64::from(points.get());
+        }
+    };
+    match (event, kind) {
+        (EventKind::PointsReviewed { credit: seq, verdict: crate::domain::Verdict::Approved, .. }, _) => {
+            if let Ok(original) = bank.event(*seq) {
+                credit(original.kind());
+            }
+        }
+        (_, EventKind::PointsCredited { review, .. }) if !*review || sign < 0 => credit(kind),
+        (_, EventKind::PointsRedeemed { points, .. }) => {
+            p.spent.0 += sign;
+            p.spent.1 += sign * i64::from(points.get());
+        }
+        _ => {}
+    }
 }
 
 /// Net hours: negative when reversals booked this month outweigh what was booked (a
@@ -311,5 +352,22 @@ impl MonthlyReport {
                 true,
             ),
         ]
+        .into_iter()
+        .chain(self.points.as_ref().map(|p| {
+            let signed = Cell::Signed;
+            let mut rows: Vec<Vec<Cell>> = p
+                .by_item
+                .iter()
+                .map(|(item, (count, points))| vec![Cell::text(item), signed(*count), signed(*points)])
+                .collect();
+            rows.push(vec![Cell::text("兑换商品"), signed(p.spent.0), signed(-p.spent.1)]);
+            Sheet::new(
+                format!("{m} 文明积分"),
+                &[col("积分项目", 16.0), count_col("笔数", 8.0), count_col("积分", 10.0)],
+                rows,
+                false,
+            )
+        }))
+        .collect()
     }
 }

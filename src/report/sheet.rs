@@ -16,6 +16,8 @@ pub enum Cell {
     /// Signed: a net figure goes negative when a reversal is booked after its entry's period.
     Hours(i64),
     Count(u64),
+    /// A count or amount that may go negative (a reversal booked after its entry's period).
+    Signed(i64),
 }
 
 impl Cell {
@@ -34,6 +36,7 @@ impl Cell {
             Cell::Hours(m) if *m < 0 => format!("-{}", format_hours(m.unsigned_abs())),
             Cell::Hours(m) => format_hours(m.unsigned_abs()),
             Cell::Count(n) => n.to_string(),
+            Cell::Signed(n) => n.to_string(),
         }
     }
 }
@@ -117,6 +120,7 @@ impl Sheet {
                     .filter_map(|r| match r.get(c) {
                         Some(Cell::Hours(n)) => Some(*n),
                         Some(Cell::Count(n)) => i64::try_from(*n).ok(),
+                        Some(Cell::Signed(n)) => Some(*n),
                         _ => None,
                     })
                     .sum()
@@ -229,6 +233,10 @@ pub fn write_row(
             }
             (Cell::Count(n), false) => ws.write_number(row, c, *n as f64).map(drop)?,
             (Cell::Count(n), true) => {
+                ws.write_number_with_format(row, c, *n as f64, &f.total_count).map(drop)?
+            }
+            (Cell::Signed(n), false) => ws.write_number(row, c, *n as f64).map(drop)?,
+            (Cell::Signed(n), true) => {
                 ws.write_number_with_format(row, c, *n as f64, &f.total_count).map(drop)?
             }
         }
