@@ -8,6 +8,7 @@ mod check;
 mod city;
 mod city_balance;
 mod counter_key;
+mod coupons;
 mod directory;
 mod import;
 mod login;
@@ -51,6 +52,7 @@ pub use city_balance::{CityBalance, CityBalances};
 pub use counter_key::{
     CounterKey, PUBLIC_PREFIX, counter_key_path, create_key_file, parse_public, public_text, read_key_file,
 };
+pub use coupons::IssuedBatch;
 pub use directory::{DirectoryRow, directory_row, registered_volunteer};
 pub use import::{ImportError, ImportSummary, RowError};
 pub use login::LoginError;
@@ -60,7 +62,7 @@ pub use op::{
 pub use ops::*;
 pub use pepper::{PepperNote, backup_key, pepper_path};
 pub use plan::CityGrant;
-pub use points::{IssuedBatch, PointsCredit, PointsView, ResidentForm, WaitingCredit};
+pub use points::{PointsCredit, PointsView, ResidentForm, WaitingCredit};
 pub use pool::{PoolLine, PoolView, pool_change};
 pub use query::*;
 pub use restore::{Provenance, RecoverReport, RestoreReport, recover, restore, restore_records};
