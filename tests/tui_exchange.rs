@@ -210,3 +210,20 @@ fn an_unknown_card_is_registered_as_a_resident_on_the_exchange_screen() {
         assert!(c.bank().check().unwrap().ok);
     }
 }
+
+/// At the kiosk a resident (given a PIN by staff) reads their points, as a volunteer reads hours.
+#[test]
+fn a_resident_reads_their_points_at_the_kiosk() {
+    for (lang, words) in [(Lang::Zh, "文明积分 20 分 (居民)"), (Lang::En, "Civic points 20 pts (resident)")]
+    {
+        let (mut c, _) = station(lang);
+        let card = CardNo::parse("R0001").unwrap();
+        c.bank().set_volunteer_pin(&cli(), None, &card, Some("2580")).unwrap();
+        assert!(c.bank().points_of(&card).unwrap().resident, "a PIN keeps a resident a resident");
+        c.typed("R0001").enter().typed("2580").enter();
+        assert_eq!(c.screen(), "kiosk");
+        let screen = c.render(80, 24);
+        let compact: String = screen.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(compact.contains(words), "{screen}");
+    }
+}

@@ -52,6 +52,8 @@ pub struct Kiosk {
     donating: Option<(crate::tui::widgets::TextInput, Confirm<u64>)>,
     /// `p` was pressed: the volunteer changes their own PIN.
     pin: Option<super::kiosk_pin::KioskPin>,
+    /// Civic points, when they have any (or are a resident): read-only, like the hours.
+    points: Option<crate::bank::PointsView>,
 }
 
 pub enum Outcome {
@@ -116,7 +118,10 @@ impl Kiosk {
             }
             None => None,
         };
+        let points = Some(bank.points_of(&view.volunteer.card)?)
+            .filter(|p| p.resident || p.credited > 0 || p.waiting > 0);
         Ok(Kiosk {
+            points,
             city,
             view,
             recent,
@@ -359,13 +364,16 @@ impl Kiosk {
             .map(|h| fill(t.kiosk_next_star, &[&format_hours((h * 60).saturating_sub(hours.earned))]));
         // Balance = in − out, both shown; earned (service) is what the stars count.
         let [credits, debits] = super::page_words::in_and_out(t, a, &hours);
-        let details = [
+        let mut details = vec![
             (t.earned, format!("{} {}", format_hours(hours.earned), t.hours_unit)),
             credits,
             debits,
             (t.stars, format!("{stars}/5 {}", "*".repeat(usize::from(stars)))),
             ("", next_star.unwrap_or_default()),
         ];
+        if let Some(p) = &self.points {
+            details.push((t.points.points_label, super::page_words::points_words(t, p)));
+        }
         let dx = x + 46;
         let label_cols = details.iter().map(|(l, _)| width(l)).max().unwrap_or(0) + 2;
         let room = usize::from(area.right().saturating_sub(dx + label_cols as u16 + 1));
@@ -375,8 +383,9 @@ impl Kiosk {
             put(buf, area, dx, y, &pad(label, label_cols), theme.muted);
             put(buf, area, dx + label_cols as u16, y, value, if *stars { theme.accent } else { theme.text });
         }
-        // Parts of what came in and went out that needed rows of their own push the rest down.
-        let extra = rows.len().saturating_sub(details.len()) as u16;
+        // Parts of what came in and went out that needed rows of their own, and the points,
+        // push the rest down.
+        let extra = rows.len().saturating_sub(5) as u16;
         let shift_line = match &self.open {
             Some((_, shift, name)) => {
                 let at = shift.started.datetime().with_timezone(&chrono::Local).format("%H:%M").to_string();
