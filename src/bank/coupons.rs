@@ -2,10 +2,10 @@
 //! its printed numbers, a coupon credited once after its check code is verified with this
 //! counter's key, ranges voided, and what is still outstanding — the scheme's liability.
 
-use super::plan::{card_owner, read, rule};
-use super::points::points_rule;
+use super::plan::{card_owner, read};
+use super::points::{in_force, points_rule};
 use super::{Bank, BankError, Need, require};
-use crate::domain::points::{CouponBatch, PointsKey, PointsRecord, item_code, standard_in_force};
+use crate::domain::points::{CouponBatch, PointsKey, PointsRecord, item_code};
 use crate::domain::points_ledger as ledger;
 use crate::domain::{
     Actor, CardNo, CouponNumber, CouponRef, Day, Event, EventKind, Points, PointsRule, Rule,
@@ -50,9 +50,7 @@ impl Bank {
             let (person, _) = card_owner(view, card, true)?;
             let b = read(ledger::batch(view, coupon.batch))?
                 .ok_or_else(|| points_rule(PointsRule::UnknownBatch(coupon.batch)))?;
-            let versions = read(ledger::versions(view))?;
-            let standard = standard_in_force(&versions, today)
-                .ok_or_else(|| points_rule(PointsRule::NoStandard(today.to_string())))?;
+            let (standard, _) = in_force(view, today)?;
             Ok(vec![
                 EventKind::PointsCredited {
                     person,
@@ -89,11 +87,7 @@ impl Bank {
         }
         let c = self.run(who, None, "issue_coupons", &(), |view| {
             require(view, who, Need::Admin, "issue coupons")?;
-            let versions = read(ledger::versions(view))?;
-            let standard = standard_in_force(&versions, today)
-                .ok_or_else(|| points_rule(PointsRule::NoStandard(today.to_string())))?;
-            let st =
-                read(ledger::standard(view, standard))?.ok_or_else(|| rule(Rule::UnknownEntry(standard)))?;
+            let (_, st) = in_force(view, today)?;
             let found = st.item(&item).ok_or_else(|| points_rule(PointsRule::UnknownItem(item.clone())))?;
             let batch = read(ledger::last_batch(view))?.saturating_add(1);
             Ok(vec![

@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use super::plan::{card_owner, read, rule};
+use super::plan::{PlanResult, card_owner, read, rule};
 use super::{Bank, BankError, Need, require};
 use crate::domain::points::{
     PointsKey, PointsPrice, PointsRecord, ReviewStage, item_code, standard_in_force,
@@ -64,6 +64,16 @@ pub struct WaitingCredit {
     /// `true` once verified: it waits for an approver; `false`: for a verifier.
     pub verified: bool,
     pub note: String,
+}
+
+/// The version of the standard in force on `day`, as the commit's transaction reads it: its
+/// number and what it says, or the refusal that none is.
+pub(super) fn in_force(view: &crate::store::TxView<'_>, day: Day) -> PlanResult<(u64, Standard)> {
+    let versions = read(ledger::versions(view))?;
+    let seq = standard_in_force(&versions, day)
+        .ok_or_else(|| points_rule(PointsRule::NoStandard(day.to_string())))?;
+    let st = read(ledger::standard(view, seq))?.ok_or_else(|| rule(Rule::UnknownEntry(seq)))?;
+    Ok((seq, st))
 }
 
 pub(super) fn points_rule(r: PointsRule) -> crate::domain::ledger::ApplyError<crate::store::TxFail> {
@@ -150,11 +160,7 @@ impl Bank {
         let c = self.run(who, op, "credit_points", &request, |view| {
             require(view, who, Need::Staff, "credit points")?;
             let (person, _) = card_owner(view, card, true)?;
-            let versions = read(ledger::versions(view))?;
-            let standard = standard_in_force(&versions, earned_on)
-                .ok_or_else(|| points_rule(PointsRule::NoStandard(earned_on.to_string())))?;
-            let st =
-                read(ledger::standard(view, standard))?.ok_or_else(|| rule(Rule::UnknownEntry(standard)))?;
+            let (standard, st) = in_force(view, earned_on)?;
             let found = st.item(&item).ok_or_else(|| points_rule(PointsRule::UnknownItem(item.clone())))?;
             let points = found.points.checked_mul(times.max(1)).ok_or_else(|| rule(Rule::Overflow))?;
             if times == 0 {
