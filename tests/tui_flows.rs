@@ -1335,15 +1335,29 @@ fn a_whole_phone_number_finds_its_volunteer_and_no_one_else() {
 
 /// Issue 25 (low): `管理员？(y/n)` takes y (it took only Space and the arrows).
 #[test]
-fn y_makes_a_new_staff_member_an_admin() {
+fn the_role_is_chosen_by_its_letter_for_a_new_staff_member() {
+    // The role field offers staff, admin, verifier and approver (the last two decide civic
+    // points waiting for review); a letter picks the first whose word starts with it, the
+    // arrows step through them (Left from staff wraps to approver).
     let mut c = Counter::seeded(Lang::Zh);
     c.login("A01", "1234").key(KeyCode::F(8)).key(KeyCode::Tab).key(KeyCode::Tab);
-    c.typed("n").typed("S09").key(KeyCode::Tab).typed("黄敏").key(KeyCode::Tab).typed("y");
-    c.key(KeyCode::Tab).typed("2468").key(KeyCode::Tab).typed("2468").enter();
-    let staff = c.bank().staff_members().unwrap();
-    let new =
-        staff.iter().find(|s| s.id.as_str() == "S09").unwrap_or_else(|| panic!("{}", c.render(120, 40)));
-    assert_eq!(new.role, hourbank::domain::Role::Admin);
+    for (id, choose, role) in [
+        ("S09", KeyCode::Char('a'), hourbank::domain::Role::Admin),
+        ("S10", KeyCode::Char('v'), hourbank::domain::Role::Verifier),
+        ("S11", KeyCode::Left, hourbank::domain::Role::Approver),
+    ] {
+        c.typed("n").typed(id).key(KeyCode::Tab).typed("黄敏").key(KeyCode::Tab).key(choose);
+        c.key(KeyCode::Tab).typed("2468").key(KeyCode::Tab).typed("2468").enter();
+        let staff = c.bank().staff_members().unwrap();
+        let new =
+            staff.iter().find(|s| s.id.as_str() == id).unwrap_or_else(|| panic!("{}", c.render(120, 40)));
+        assert_eq!(new.role, role);
+    }
+    let screen = c.render(80, 24);
+    assert!(
+        screen.contains("核实人") && screen.contains("审定人"),
+        "the staff tab names the roles: {screen}"
+    );
 }
 
 /// Issue 25 (low): a course's receipt names the course date (a seat is for a day).

@@ -488,7 +488,6 @@ pub static TEXT: Text = Text {
     admin_category: "Category",
     admin_percent: "Multiplier %",
     admin_staff_id: "Staff id",
-    admin_is_admin: "Admin? (y/n)",
     admin_role: "Role",
     admin_role_admin: "admin",
     admin_role_staff: "staff",

@@ -559,7 +559,6 @@ pub struct Text {
     pub admin_category: &'static str,
     pub admin_percent: &'static str,
     pub admin_staff_id: &'static str,
-    pub admin_is_admin: &'static str,
     pub admin_role: &'static str,
     pub admin_role_admin: &'static str,
     pub admin_role_staff: &'static str,

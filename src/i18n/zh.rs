@@ -489,7 +489,6 @@ pub static TEXT: Text = Text {
     admin_category: "类别",
     admin_percent: "倍数 %",
     admin_staff_id: "工号",
-    admin_is_admin: "管理员？(y/n)",
     admin_role: "角色",
     admin_role_admin: "管理员",
     admin_role_staff: "职员",

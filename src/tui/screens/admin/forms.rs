@@ -85,7 +85,17 @@ impl Admin {
                 vec![
                     f(t.admin_staff_id, 32),
                     f(t.admin_name, 40),
-                    Field::choice(t.admin_is_admin, t.yes_no_choices("y", "n"), "n"),
+                    // Verifiers and approvers decide civic points waiting for review.
+                    Field::choice(
+                        t.admin_role,
+                        vec![
+                            ("staff", t.admin_role_staff),
+                            ("admin", t.admin_role_admin),
+                            ("verifier", t.points.role_verifier),
+                            ("approver", t.points.role_approver),
+                        ],
+                        "staff",
+                    ),
                     f(t.pin_new, 12).masked(),
                     f(t.pin_again, 12).masked(),
                 ],
@@ -238,7 +248,12 @@ pub(super) fn submit(
             let new = NewStaff {
                 id: StaffId::parse(v(0)).map_err(domain_err)?,
                 name: Name::parse(v(1)).map_err(domain_err)?,
-                role: if v(2) == "y" { Role::Admin } else { Role::Staff },
+                role: match v(2) {
+                    "admin" => Role::Admin,
+                    "verifier" => Role::Verifier,
+                    "approver" => Role::Approver,
+                    _ => Role::Staff,
+                },
                 pin: v(3).to_string(),
             };
             bank.add_staff(who, None, new).map(|e| e.seq()).map_err(bank_err)
