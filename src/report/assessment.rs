@@ -8,7 +8,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::Month;
 use super::sheet::{Cell, Column, Sheet, SheetChart, col, count_col, hours_col};
-use crate::bank::{Bank, BankError, local_day};
+use super::{ExportError, book};
+use crate::bank::Bank;
 use crate::domain::privacy::{mask_card, mask_name};
 use crate::domain::{EventKind, VolunteerId};
 
@@ -45,51 +46,54 @@ pub struct Assessment {
     pub rows: Vec<AssessmentRow>,
 }
 
-pub fn assessment(bank: &Bank, month: Month) -> Result<Assessment, BankError> {
-    let mut rows: BTreeMap<VolunteerId, AssessmentRow> = BTreeMap::new();
-    // Shifts begun in the month: check-in seq → the supervisor.
-    let mut shifts: HashMap<u64, VolunteerId> = HashMap::new();
-    let mut scores: HashMap<u64, u8> = HashMap::new();
-    let mut holders: HashMap<u32, String> = HashMap::new();
-    let mut coupons: HashMap<String, i64> = HashMap::new();
-    let mut coupon_of = |kind: &EventKind, sign: i64, holders: &HashMap<u32, String>| {
-        if let EventKind::PointsCredited { coupon: Some(c), .. } = kind
-            && let Some(holder) = holders.get(&c.batch)
-        {
-            *coupons.entry(holder.to_ascii_uppercase()).or_default() += sign;
-        }
-    };
-    for event in bank.journal() {
-        let event = event?;
-        let in_month = Month::of(local_day(event.body.at)) == month;
-        match event.kind() {
-            EventKind::CheckedIn { volunteer, .. } if in_month => {
-                shifts.insert(event.seq(), *volunteer);
-                rows.entry(*volunteer).or_default().shifts += 1;
+/// What the journal's pass gathers (see [`assessment`]).
+#[derive(Default)]
+struct Pass {
+    rows: BTreeMap<VolunteerId, AssessmentRow>,
+    /// Shifts begun in the month: check-in seq → the supervisor.
+    shifts: HashMap<u64, VolunteerId>,
+    /// The latest score of each of them.
+    scores: HashMap<u64, u8>,
+    /// Each batch's holder, and the coupons credited in the month per holder (net).
+    holders: HashMap<u32, String>,
+    coupons: HashMap<String, i64>,
+}
+
+pub fn assessment(bank: &Bank, month: Month) -> Result<Assessment, ExportError> {
+    // The journal as a book: a reversal of a coupon's credit is booked on its own day, its
+    // original at hand.
+    let pass = book::fold(bank, Pass::default, |p, b| {
+        let in_month = Month::of(b.day) == month;
+        match b.booked() {
+            (EventKind::CheckedIn { volunteer, .. }, _) if in_month => {
+                p.shifts.insert(b.event.seq(), *volunteer);
+                p.rows.entry(*volunteer).or_default().shifts += 1;
             }
-            EventKind::CheckedOut { shift, credited, review: None, .. } => {
-                if let Some(v) = shifts.get(shift) {
-                    rows.entry(*v).or_default().minutes += u64::from(credited.get());
+            (EventKind::CheckedOut { shift, credited, review: None, .. }, _) => {
+                if let Some(v) = p.shifts.get(shift) {
+                    p.rows.entry(*v).or_default().minutes += u64::from(credited.get());
                 }
             }
-            EventKind::ShiftReviewed { shift, approved: Some(m), .. } => {
-                if let Some(v) = shifts.get(shift) {
-                    rows.entry(*v).or_default().minutes += u64::from(m.get());
+            (EventKind::ShiftReviewed { shift, approved: Some(m), .. }, _) => {
+                if let Some(v) = p.shifts.get(shift) {
+                    p.rows.entry(*v).or_default().minutes += u64::from(m.get());
                 }
             }
-            EventKind::ShiftEvaluated { shift, score, .. } if shifts.contains_key(shift) => {
-                scores.insert(*shift, *score);
+            (EventKind::ShiftEvaluated { shift, score, .. }, _) if p.shifts.contains_key(shift) => {
+                p.scores.insert(*shift, *score);
             }
-            EventKind::CouponsIssued { batch, holder, .. } => {
-                holders.insert(*batch, holder.trim().to_string());
+            (EventKind::CouponsIssued { batch, holder, .. }, _) => {
+                p.holders.insert(*batch, holder.trim().to_string());
             }
-            kind @ EventKind::PointsCredited { .. } if in_month => coupon_of(kind, 1, &holders),
-            EventKind::Reversed { target, .. } if in_month => {
-                coupon_of(bank.event(*target)?.kind(), -1, &holders);
+            (EventKind::PointsCredited { coupon: Some(c), .. }, sign) if in_month => {
+                if let Some(holder) = p.holders.get(&c.batch) {
+                    *p.coupons.entry(holder.to_ascii_uppercase()).or_default() += sign;
+                }
             }
             _ => {}
         }
-    }
+    })?;
+    let Pass { mut rows, shifts, scores, coupons, .. } = pass;
     for (shift, score) in scores {
         if let Some(row) = shifts.get(&shift).and_then(|v| rows.get_mut(v)) {
             row.evaluated += 1;

@@ -4,7 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::bank::{Bank, BankError, local_day};
+use super::ExportError;
+use super::book;
+use crate::bank::Bank;
 use crate::domain::{Day, EventKind, RewardId};
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -32,31 +34,27 @@ impl Settlement {
 }
 
 /// The settlement of `day` at this counter.
-pub fn settlement(bank: &Bank, day: Day) -> Result<Settlement, BankError> {
-    let mut goods: BTreeMap<RewardId, (i64, i64)> = BTreeMap::new();
-    let (mut coupons, mut coupon_points) = (0i64, 0i64);
-    let mut count = |kind: &EventKind, sign: i64| match kind {
-        EventKind::PointsRedeemed { reward, qty, points, .. } => {
-            let e = goods.entry(*reward).or_default();
-            e.0 += sign * i64::from(*qty);
-            e.1 += sign * i64::from(points.get());
-        }
-        EventKind::PointsCredited { coupon: Some(_), points, .. } => {
-            coupons += sign;
-            coupon_points += sign * i64::from(points.get());
-        }
-        _ => {}
-    };
-    for event in bank.journal() {
-        let event = event?;
-        if local_day(event.body.at) != day {
-            continue;
-        }
-        match &event.body.kind {
-            EventKind::Reversed { target, .. } => count(&bank.event(*target)?.body.kind, -1),
-            kind => count(kind, 1),
-        }
-    }
+pub fn settlement(bank: &Bank, day: Day) -> Result<Settlement, ExportError> {
+    type Takings = (BTreeMap<RewardId, (i64, i64)>, i64, i64);
+    // The journal as a book: a reversal booked on its own day, its original at hand.
+    let (goods, coupons, coupon_points) =
+        book::fold(bank, Takings::default, |(goods, coupons, points), b| {
+            if b.day != day {
+                return;
+            }
+            match b.booked() {
+                (EventKind::PointsRedeemed { reward, qty, points: p, .. }, sign) => {
+                    let e = goods.entry(*reward).or_default();
+                    e.0 += sign * i64::from(*qty);
+                    e.1 += sign * i64::from(p.get());
+                }
+                (EventKind::PointsCredited { coupon: Some(_), points: p, .. }, sign) => {
+                    *coupons += sign;
+                    *points += sign * i64::from(p.get());
+                }
+                _ => {}
+            }
+        })?;
     let mut rows = Vec::new();
     for (reward, (qty, points)) in goods {
         let view = bank.reward(reward)?;
