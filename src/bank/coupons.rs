@@ -5,7 +5,7 @@
 use super::plan::{card_owner, read};
 use super::points::{in_force, points_rule};
 use super::{Bank, BankError, Need, require};
-use crate::domain::points::{CouponBatch, PointsKey, PointsRecord, item_code};
+use crate::domain::points::{CouponBatch, PointsKey, PointsRecord, item_code, tag};
 use crate::domain::points_ledger as ledger;
 use crate::domain::{
     Actor, CardNo, CouponNumber, CouponRef, Day, Event, EventKind, Points, PointsRule, Rule,
@@ -123,19 +123,17 @@ impl Bank {
     /// Every batch issued here with how many of its coupons were credited: (batch, record, used).
     pub fn coupon_batches(&self) -> Result<Vec<(u32, CouponBatch, u32)>, BankError> {
         let mut batches = Vec::new();
-        let mut used: std::collections::HashMap<u32, u32> = Default::default();
-        for item in self.store.points_records() {
+        for item in self.store.points_records_tagged(tag::BATCH) {
             let (key, record) = item?;
-            match (key.first(), record) {
-                (Some(b'B'), PointsRecord::Batch(b)) => {
-                    let n = key.get(1..9).and_then(|k| <[u8; 8]>::try_from(k).ok()).map(u64::from_be_bytes);
-                    batches.push((u32::try_from(n.unwrap_or(0)).unwrap_or(0), b));
-                }
-                (Some(b'U'), _) => {
-                    let n = key.get(1..5).and_then(|k| <[u8; 4]>::try_from(k).ok()).map(u32::from_be_bytes);
-                    *used.entry(n.unwrap_or(0)).or_default() += 1;
-                }
-                _ => {}
+            if let (PointsRecord::Batch(b), Some(n)) = (record, PointsKey::id_in(&key)) {
+                batches.push((u32::try_from(n).unwrap_or(0), b));
+            }
+        }
+        let mut used: std::collections::HashMap<u32, u32> = Default::default();
+        for item in self.store.points_records_tagged(tag::COUPON_USE) {
+            let (key, _) = item?;
+            if let Some(packed) = PointsKey::id_in(&key) {
+                *used.entry(u32::try_from(packed >> 32).unwrap_or(0)).or_default() += 1;
             }
         }
         Ok(batches.into_iter().map(|(n, b)| (n, b, used.get(&n).copied().unwrap_or(0))).collect())
@@ -163,11 +161,7 @@ impl Bank {
         let today = self.today();
         let mut out = (0u64, 0u64);
         for (_, b, used) in self.coupon_batches()? {
-            if b.expires < today {
-                continue;
-            }
-            let voided: u32 = b.voided.iter().map(|r| r.last - r.first + 1).sum();
-            let open = u64::from(b.count.saturating_sub(used).saturating_sub(voided));
+            let open = u64::from(b.outstanding(used, today));
             out.0 += open;
             out.1 += open * u64::from(b.value.get());
         }

@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::plan::{PlanResult, card_owner, read, rule};
 use super::{Bank, BankError, Need, require};
 use crate::domain::points::{
-    PointsKey, PointsPrice, PointsRecord, ReviewStage, item_code, standard_in_force,
+    PointsKey, PointsPrice, PointsRecord, ReviewStage, item_code, standard_in_force, tag,
 };
 use crate::domain::points_ledger as ledger;
 use crate::domain::{
@@ -212,21 +212,8 @@ impl Bank {
     /// Credits waiting for a review step, oldest first.
     pub fn points_waiting(&self) -> Result<Vec<WaitingCredit>, BankError> {
         let mut out = Vec::new();
-        for item in self.store.points_records() {
-            let (key, record) = item?;
-            let PointsRecord::Review(stage) = record else { continue };
-            let verified = match stage {
-                ReviewStage::Waiting => false,
-                ReviewStage::Verified { .. } => true,
-                _ => continue,
-            };
-            let Some(seq) = key.get(1..9).and_then(|k| <[u8; 8]>::try_from(k).ok()).map(u64::from_be_bytes)
-            else {
-                continue;
-            };
-            let event = self.event(seq)?;
-            let EventKind::PointsCredited { person, item, points, earned_on, note, .. } = event.body.kind
-            else {
+        for (seq, verified, credit) in self.waiting_credits()? {
+            let EventKind::PointsCredited { person, item, points, earned_on, note, .. } = credit else {
                 continue;
             };
             let v = self.store.volunteer(person)?;
@@ -240,6 +227,23 @@ impl Bank {
                 verified,
                 note,
             });
+        }
+        Ok(out)
+    }
+
+    /// The credits waiting for a step — (seq, verified, the credit's entry) — read from the
+    /// review records alone.
+    fn waiting_credits(&self) -> Result<Vec<(u64, bool, EventKind)>, BankError> {
+        let mut out = Vec::new();
+        for item in self.store.points_records_tagged(tag::REVIEW) {
+            let (key, record) = item?;
+            let verified = match record {
+                PointsRecord::Review(ReviewStage::Waiting) => false,
+                PointsRecord::Review(ReviewStage::Verified { .. }) => true,
+                _ => continue,
+            };
+            let Some(seq) = PointsKey::id_in(&key) else { continue };
+            out.push((seq, verified, self.event(seq)?.body.kind));
         }
         Ok(out)
     }
@@ -298,11 +302,17 @@ impl Bank {
         let id = self.store.volunteer_id_by_card(card)?.ok_or_else(|| Rule::UnknownCard(card.to_string()))?;
         let v = self.store.volunteer(id)?.ok_or(Rule::UnknownVolunteer(id))?;
         let account = self.points_account(id)?;
+        // Every page and kiosk that opens asks: only the review records are read, and no
+        // other person's record.
         let waiting = self
-            .points_waiting()?
+            .waiting_credits()?
             .iter()
-            .filter(|w| w.card == card.as_str())
-            .map(|w| u64::from(w.points))
+            .filter_map(|(_, _, credit)| match credit {
+                EventKind::PointsCredited { person, points, .. } if *person == id => {
+                    Some(u64::from(points.get()))
+                }
+                _ => None,
+            })
             .sum();
         Ok(PointsView {
             card: v.card.to_string(),
@@ -327,11 +337,10 @@ impl Bank {
         &self,
     ) -> Result<std::collections::HashMap<VolunteerId, String>, BankError> {
         let mut out = std::collections::HashMap::new();
-        for item in self.store.points_records() {
+        for item in self.store.points_records_tagged(tag::RESIDENT) {
             let (key, record) = item?;
-            if let (Some(b'P'), PointsRecord::Resident { phone_tail: Some(tail) }) = (key.first(), record)
-                && let Some(id) =
-                    key.get(1..9).and_then(|k| <[u8; 8]>::try_from(k).ok()).map(u64::from_be_bytes)
+            if let PointsRecord::Resident { phone_tail: Some(tail) } = record
+                && let Some(id) = PointsKey::id_in(&key)
             {
                 out.insert(id, tail);
             }

@@ -229,9 +229,7 @@ fn list(bank: &Bank, json: bool) -> CliResult {
     let today = bank.today();
     let mut rows = Vec::new();
     for (n, b, used) in bank.coupon_batches()? {
-        let voided: u32 = b.voided.iter().map(|r| r.last - r.first + 1).sum();
-        let open = b.count.saturating_sub(used).saturating_sub(voided);
-        let outstanding = if b.expires < today { 0 } else { open };
+        let (voided, outstanding) = (b.voided_count(), b.outstanding(used, today));
         rows.push((n, b, used, voided, outstanding));
     }
     if json {

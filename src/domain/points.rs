@@ -203,6 +203,20 @@ impl CouponBatch {
     pub fn voided(&self, serial: u32) -> Option<&VoidedRange> {
         self.voided.iter().find(|r| (r.first..=r.last).contains(&serial))
     }
+
+    /// How many of its coupons were voided.
+    pub fn voided_count(&self) -> u32 {
+        self.voided.iter().map(|r| r.last - r.first + 1).sum()
+    }
+
+    /// Coupons still to be taken on `today`, `used` of them credited: none once it expired.
+    pub fn outstanding(&self, used: u32, today: Day) -> u32 {
+        if self.expires < today {
+            0
+        } else {
+            self.count.saturating_sub(used).saturating_sub(self.voided_count())
+        }
+    }
 }
 
 /// One coupon, as an entry cites it.
@@ -327,6 +341,21 @@ pub enum PointsKey {
     Price(RewardId),
 }
 
+/// The first byte of each kind of [`PointsKey`]: a scan of one kind reads only its records.
+pub mod tag {
+    pub const ACCOUNT: u8 = b'A';
+    pub const RESIDENT: u8 = b'P';
+    pub const VERSIONS: u8 = b'V';
+    pub const STANDARD: u8 = b'S';
+    pub const LAST_BATCH: u8 = b'L';
+    pub const BATCH: u8 = b'B';
+    pub const COUPON_USE: u8 = b'U';
+    pub const DAY_TOTAL: u8 = b'D';
+    pub const MONTH_TOTAL: u8 = b'M';
+    pub const REVIEW: u8 = b'R';
+    pub const PRICE: u8 = b'C';
+}
+
 impl PointsKey {
     /// Big-endian bytes that sort records of one kind together.
     pub fn bytes(&self) -> Vec<u8> {
@@ -335,18 +364,25 @@ impl PointsKey {
             [&[tag][..], &person.to_be_bytes(), &period.to_be_bytes(), item.as_bytes()].concat()
         };
         match self {
-            PointsKey::Account(id) => tagged(b'A', *id),
-            PointsKey::Resident(id) => tagged(b'P', *id),
-            PointsKey::Versions => vec![b'V'],
-            PointsKey::Standard(seq) => tagged(b'S', *seq),
-            PointsKey::LastBatch => vec![b'L'],
-            PointsKey::Batch(b) => tagged(b'B', u64::from(*b)),
-            PointsKey::CouponUse(b, s) => tagged(b'U', (u64::from(*b) << 32) | u64::from(*s)),
-            PointsKey::DayTotal(p, item, day) => total(b'D', *p, item, *day),
-            PointsKey::MonthTotal(p, item, month) => total(b'M', *p, item, *month),
-            PointsKey::Review(seq) => tagged(b'R', *seq),
-            PointsKey::Price(r) => tagged(b'C', *r),
+            PointsKey::Account(id) => tagged(tag::ACCOUNT, *id),
+            PointsKey::Resident(id) => tagged(tag::RESIDENT, *id),
+            PointsKey::Versions => vec![tag::VERSIONS],
+            PointsKey::Standard(seq) => tagged(tag::STANDARD, *seq),
+            PointsKey::LastBatch => vec![tag::LAST_BATCH],
+            PointsKey::Batch(b) => tagged(tag::BATCH, u64::from(*b)),
+            PointsKey::CouponUse(b, s) => tagged(tag::COUPON_USE, (u64::from(*b) << 32) | u64::from(*s)),
+            PointsKey::DayTotal(p, item, day) => total(tag::DAY_TOTAL, *p, item, *day),
+            PointsKey::MonthTotal(p, item, month) => total(tag::MONTH_TOTAL, *p, item, *month),
+            PointsKey::Review(seq) => tagged(tag::REVIEW, *seq),
+            PointsKey::Price(r) => tagged(tag::PRICE, *r),
         }
+    }
+
+    /// The number a key's bytes carry after their tag: the id or seq of an account, resident,
+    /// version, batch, review or price (a coupon use's is batch << 32 | serial; a period
+    /// total's, its person).
+    pub fn id_in(bytes: &[u8]) -> Option<u64> {
+        bytes.get(1..9).and_then(|b| <[u8; 8]>::try_from(b).ok()).map(u64::from_be_bytes)
     }
 }
 

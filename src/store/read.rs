@@ -167,11 +167,27 @@ impl Store {
         })
     }
 
-    /// Every record of the civic points: (the key's bytes, the record), for `check` and reports.
+    /// Every record of the civic points: (the key's bytes, the record), for `check`.
     pub fn points_records(
         &self,
     ) -> impl Iterator<Item = Result<(Vec<u8>, crate::domain::points::PointsRecord), StoreError>> + '_ {
-        self.tree(tree::LIMITS).scan_prefix([super::keys::POINTS]).map(|item| {
+        self.points_scan(vec![super::keys::POINTS])
+    }
+
+    /// The records of one kind of the civic points (`domain::points::tag`): a scan of that kind
+    /// alone, not of every account and coupon.
+    pub fn points_records_tagged(
+        &self,
+        tag: u8,
+    ) -> impl Iterator<Item = Result<(Vec<u8>, crate::domain::points::PointsRecord), StoreError>> + '_ {
+        self.points_scan(vec![super::keys::POINTS, tag])
+    }
+
+    fn points_scan(
+        &self,
+        prefix: Vec<u8>,
+    ) -> impl Iterator<Item = Result<(Vec<u8>, crate::domain::points::PointsRecord), StoreError>> + '_ {
+        self.tree(tree::LIMITS).scan_prefix(prefix).map(|item| {
             let (k, v) = item?;
             Ok((k[1..].to_vec(), codec::decode(tree::LIMITS.name, &k, &v)?))
         })

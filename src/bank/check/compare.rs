@@ -251,7 +251,7 @@ pub(super) fn compare_projections(
 /// A points record's key as a problem names it: its kind letter and the id after it.
 fn points_key_name(key: &[u8]) -> String {
     let kind = key.first().map(|&b| char::from(b)).unwrap_or('?');
-    let id = key.get(1..9).and_then(|b| <[u8; 8]>::try_from(b).ok()).map(u64::from_be_bytes);
+    let id = crate::domain::points::PointsKey::id_in(key);
     match id {
         Some(id) => format!("{kind}{id}"),
         None => kind.to_string(),
