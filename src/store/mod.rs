@@ -11,7 +11,9 @@ pub use directory::{DirectoryCard, DirectoryShare, OtherVersion};
 mod journal_copy;
 pub mod keys;
 mod local;
+mod lock;
 pub use local::{GrantIntent, LastBackup};
+pub use lock::StoreLock;
 mod read;
 pub mod records;
 pub mod recover;
@@ -19,8 +21,7 @@ mod restore;
 mod stored;
 mod tx;
 
-use std::fs::{self, File, OpenOptions};
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::fs::{self, File};
 use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -190,6 +191,9 @@ pub enum StoreError {
     InUse { dir: PathBuf, pid: Option<u32> },
     #[error("no hourbank store at {} (create one with `hourbank init`)", .0.display())]
     NotInitialized(PathBuf),
+    /// The directory was moved or swapped while it was being opened: a restore or recover.
+    #[error("store {} was replaced while it was being opened (a restore or recover is running); try again", .0.display())]
+    Replaced(PathBuf),
     #[error("store {} was written by a newer hourbank (schema {found}, this build reads {supported})", dir.display())]
     Schema { dir: PathBuf, found: u32, supported: u32 },
     #[error("{}: {source}", path.display())]
@@ -268,12 +272,18 @@ impl Store {
             remove_leftovers_beside(dir);
             return Err(StoreError::NotInitialized(dir.to_path_buf()));
         }
+        lock::pause(lock::Moment::StoreSeen, dir);
         let existed = dir.exists();
-        fs::create_dir_all(dir).map_err(io_err(dir))?;
+        // An existing store's directory is never made here: one that is gone since the check
+        // above was moved by a restore, and a directory made in its place would stop the
+        // restore's second rename (`lock` says more).
+        if mode == OpenMode::CreateIfMissing {
+            fs::create_dir_all(dir).map_err(io_err(dir))?;
+        }
         let dir_was =
             if existed { fs::metadata(dir).map(|m| m.permissions().mode()).unwrap_or(0) } else { 0o700 };
+        let lock = lock::take(dir)?;
         fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(io_err(dir))?;
-        let lock = take_lock(dir)?;
         remove_leftovers_beside(dir);
 
         guard_sled(dir, || compact::at_open(dir, sled_config))?;
@@ -322,7 +332,7 @@ impl Store {
     /// Gives up the store but keeps its lock: sled is closed, and no other process can open
     /// the store until the returned lock is dropped (a restore swaps directories under it).
     pub fn into_lock(self) -> StoreLock {
-        StoreLock(self._lock)
+        StoreLock::from_file(self._lock)
     }
 
     pub fn dir(&self) -> &Path {
@@ -411,18 +421,6 @@ fn sled_config(sled_dir: &Path) -> sled::Config {
         .flush_every_ms(None)
 }
 
-/// The OS lock on a store directory, held without sled open (restore and recover swap the
-/// directory under it, so no writer can open the store in between).
-pub struct StoreLock(#[allow(dead_code)] File);
-
-impl StoreLock {
-    /// Takes the lock of `dir` (creating the directory if it is missing).
-    pub fn take(dir: &Path) -> Result<StoreLock, StoreError> {
-        fs::create_dir_all(dir).map_err(io_err(dir))?;
-        take_lock(dir).map(StoreLock)
-    }
-}
-
 /// sled 0.34.7 writes a snapshot at every open as `snap.<lsn>.generating`, fsyncs it and only
 /// then renames it to `snap.<lsn>` (`pagecache/snapshot.rs`, `write_snapshot`). On a full disk
 /// the write fails and leaves the `.generating` file behind, often empty; `read_snapshot` takes
@@ -503,44 +501,6 @@ fn open_sled(config: &sled::Config, dir: &Path) -> Result<sled::Db, StoreError> 
             Err(other) => return Err(StoreError::Sled(other)),
         }
     }
-}
-
-/// Takes an exclusive OS lock on `<dir>/lock` and writes our pid into it, so a second process
-/// can be told who owns the store. The lock dies with the process, even on SIGKILL.
-fn take_lock(dir: &Path) -> Result<File, StoreError> {
-    let path = dir.join("lock");
-    let mut file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(&path)
-        .map_err(io_err(&path))?;
-    // A lock this process wrote may still be held for a moment after its store was dropped:
-    // a child being started elsewhere in the process (a receipt command, a test's `hourbank`)
-    // shares every open file until its exec closes them. Wait for that, briefly.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-    loop {
-        match file.try_lock() {
-            Ok(()) => break,
-            Err(fs::TryLockError::WouldBlock) => {
-                let mut text = String::new();
-                let _ = file.seek(SeekFrom::Start(0));
-                let _ = file.read_to_string(&mut text);
-                let pid: Option<u32> = text.trim().parse().ok();
-                if pid == Some(std::process::id()) && std::time::Instant::now() < deadline {
-                    std::thread::sleep(std::time::Duration::from_millis(5));
-                    continue;
-                }
-                return Err(StoreError::InUse { dir: dir.to_path_buf(), pid });
-            }
-            Err(fs::TryLockError::Error(e)) => return Err(StoreError::Io { path, source: e }),
-        }
-    }
-    file.set_len(0).map_err(io_err(&path))?;
-    file.seek(SeekFrom::Start(0)).map_err(io_err(&path))?;
-    write!(file, "{}", std::process::id()).map_err(io_err(&path))?;
-    Ok(file)
 }
 
 /// What hourbank makes inside a store directory; nothing else there is touched (a store made
