@@ -22,6 +22,7 @@ mod city_faults;
 mod city_figures;
 mod city_join;
 mod city_many;
+mod city_points;
 mod city_pty;
 mod city_pull;
 mod city_restore;

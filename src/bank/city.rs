@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use super::points_city::PointsMoveRow;
 use super::{Bank, BankError, Need, VolunteerView, require};
 use crate::domain::{Actor, CardNo, Day, EventKind, Movement, Rule, Timestamp, Volunteer, movements};
 use crate::store::{StoreError, decode_stored};
@@ -265,6 +266,15 @@ impl Bank {
         }))
     }
 
+    /// The phone tail the city's directory lists for `v` as its counter registered it: its
+    /// phone's, or the tail kept beside a resident's record.
+    pub fn city_phone_tail(&self, v: &CityVolunteer) -> Result<String, BankError> {
+        Ok(match &v.record.phone {
+            Some(p) => p.tail().to_string(),
+            None => self.store.city_resident_tail(&v.code, v.id)?.unwrap_or_default(),
+        })
+    }
+
     /// `card` as the other counters registered it, in counter order.
     pub fn city_registrations(&self, card: &CardNo) -> Result<Vec<CityVolunteer>, BankError> {
         Ok(self.store.city_registrations(card)?)
@@ -471,8 +481,9 @@ impl Bank {
         seq: u64,
         value: &[u8],
         names: &mut RowNames,
+        points: &mut Vec<PointsMoveRow>,
     ) -> Result<Vec<EntryRow>, BankError> {
-        derive_rows(self, seq, value, names)
+        derive_rows(self, seq, value, names, points)
     }
 
     /// [`Bank::entry_rows`] of an event of counter `code`'s chain, applied here already (the city
@@ -483,8 +494,9 @@ impl Bank {
         seq: u64,
         value: &[u8],
         names: &mut RowNames,
+        points: &mut Vec<PointsMoveRow>,
     ) -> Result<Vec<EntryRow>, BankError> {
-        derive_rows(&Scope { bank: self, code }, seq, value, names)
+        derive_rows(&Scope { bank: self, code }, seq, value, names, points)
     }
 }
 
@@ -493,8 +505,14 @@ fn derive_rows(
     seq: u64,
     value: &[u8],
     names: &mut RowNames,
+    points: &mut Vec<PointsMoveRow>,
 ) -> Result<Vec<EntryRow>, BankError> {
     let event = decode_stored(seq, value).map_err(StoreError::Corrupt)?;
+    // The points' moves between shares and pools: rows of their own, never hours rows.
+    if let Some(moves) = super::points_city::points_moves(&event, &mut |id| card_of(source, names, id))? {
+        points.extend(moves);
+        return Ok(Vec::new());
+    }
     let (source_event, sign) = match event.kind() {
         EventKind::Reversed { target, .. } => (source.event(*target)?, -1),
         _ => (event.clone(), 1),
@@ -538,15 +556,7 @@ fn derive_rows(
     };
     let mut rows = Vec::with_capacity(lines.len());
     for (line, (volunteer, minutes, movement)) in lines.into_iter().enumerate() {
-        let (card, community) = match names.volunteers.get(&volunteer) {
-            Some(known) => known.clone(),
-            None => {
-                let v = source.volunteer(volunteer)?.ok_or(Rule::UnknownVolunteer(volunteer))?;
-                let known = (v.card.to_string(), v.community);
-                names.volunteers.insert(volunteer, known.clone());
-                known
-            }
-        };
+        let (card, community) = card_of(source, names, volunteer)?;
         rows.push(EntryRow {
             seq,
             line: line as u32,
@@ -566,6 +576,19 @@ fn derive_rows(
         });
     }
     Ok(rows)
+}
+
+/// A person's card and community, looked up once a push.
+fn card_of(source: &dyn RowSource, names: &mut RowNames, id: u64) -> Result<(String, String), BankError> {
+    Ok(match names.volunteers.get(&id) {
+        Some(known) => known.clone(),
+        None => {
+            let v = source.volunteer(id)?.ok_or(Rule::UnknownVolunteer(id))?;
+            let known = (v.card.to_string(), v.community);
+            names.volunteers.insert(id, known.clone());
+            known
+        }
+    })
 }
 
 /// The minutes served behind the deposit at `seq` (the one reading of it: certificates and

@@ -43,17 +43,21 @@ impl DirectoryRow {
 /// volunteer.
 pub fn directory_row(seq: u64, value: &[u8]) -> Result<Option<DirectoryRow>, BankError> {
     let event = decode_stored(seq, value).map_err(StoreError::Corrupt)?;
-    let volunteer = match event.kind() {
-        EventKind::VolunteerRegistered(v) => v,
-        EventKind::VolunteerEdited { record, .. } => record,
+    // A resident (points only) is in the directory like a volunteer: their points card is
+    // taken at another community's exchange station as a volunteer's card is at its counter.
+    let (volunteer, resident_tail) = match event.kind() {
+        EventKind::VolunteerRegistered(v) => (v, None),
+        EventKind::VolunteerEdited { record, .. } => (record, None),
+        EventKind::ResidentRegistered { record, phone_tail } => (record, phone_tail.clone()),
         _ => return Ok(None),
     };
+    let phone_tail = volunteer.phone.as_ref().map(|p| p.tail().to_string()).or(resident_tail);
     Ok(Some(DirectoryRow {
         seq,
         card: volunteer.card.to_string(),
         name: volunteer.name.to_string(),
         community: volunteer.community.clone(),
-        phone_tail: volunteer.phone.as_ref().map(|p| p.tail().to_string()).unwrap_or_default(),
+        phone_tail: phone_tail.unwrap_or_default(),
         registered_on: volunteer.registered_on,
         person: digest("person", &[volunteer.name.as_str(), volunteer.community.as_str()]),
         phone_digest: volunteer.phone.as_ref().map(|p| digest("phone", &[p.as_str()])),
@@ -78,7 +82,9 @@ fn digest(what: &str, parts: &[&str]) -> [u8; 32] {
 pub fn registered_volunteer(seq: u64, value: &[u8]) -> Result<Option<crate::domain::Volunteer>, BankError> {
     let event = decode_stored(seq, value).map_err(StoreError::Corrupt)?;
     Ok(match event.kind() {
-        EventKind::VolunteerRegistered(v) => Some(v.clone()),
+        EventKind::VolunteerRegistered(v) | EventKind::ResidentRegistered { record: v, .. } => {
+            Some(v.clone())
+        }
         _ => None,
     })
 }

@@ -17,6 +17,7 @@ mod ops;
 mod pepper;
 mod plan;
 mod points;
+mod points_city;
 mod pool;
 mod query;
 mod read;
@@ -63,6 +64,7 @@ pub use ops::*;
 pub use pepper::{PepperNote, backup_key, pepper_path};
 pub use plan::CityGrant;
 pub use points::{PointsCredit, PointsView, ResidentForm, WaitingCredit};
+pub use points_city::{POINTS_FLOAT, PointsGrant, PointsMoveRow, points_shortfall};
 pub use pool::{PoolLine, PoolView, pool_change};
 pub use query::*;
 pub use restore::{Provenance, RecoverReport, RestoreReport, recover, restore, restore_records};
@@ -364,8 +366,13 @@ enum Need {
 
 /// What the sync may do in its own name (`Actor::Sync`): the city pool's moves and dropping an
 /// old copy of other counters' journals.
-const SYNC_MAY: [&str; 3] =
-    ["hand hours to the city", "take hours from the city", "drop the copy of other counters' journals"];
+const SYNC_MAY: [&str; 5] = [
+    "hand hours to the city",
+    "take hours from the city",
+    "hand points to the city",
+    "take points from the city",
+    "drop the copy of other counters' journals",
+];
 
 fn require(
     view: &TxView<'_>,

@@ -280,11 +280,26 @@ impl Bank {
         reward: RewardId,
         qty: u32,
     ) -> Result<Event, BankError> {
+        self.redeem_points_funded(who, op, card, reward, qty, None)
+    }
+
+    /// [`Bank::redeem_points`] spending, with this counter's share, the points the card's city
+    /// pool granted (`grant`, journalled first in the same commit).
+    pub fn redeem_points_funded(
+        &self,
+        who: &Actor,
+        op: Option<&str>,
+        card: &CardNo,
+        reward: RewardId,
+        qty: u32,
+        grant: Option<&super::PointsGrant>,
+    ) -> Result<Event, BankError> {
         if !(1..=1000).contains(&qty) {
             return Err(crate::domain::DomainError::Quantity.into());
         }
         let c = self.run(who, op, "redeem_points", &(card, reward, qty), |view| {
             require(view, who, Need::Staff, "redeem rewards")?;
+            let mut events = super::points_city::points_funding(view, grant)?;
             let (person, _) = card_owner(view, card, true)?;
             let r = read(crate::domain::LedgerStore::reward(view, reward))?
                 .ok_or_else(|| rule(Rule::UnknownReward(reward.to_string())))?;
@@ -292,9 +307,11 @@ impl Bank {
                 .points
                 .ok_or_else(|| points_rule(PointsRule::NotForPoints(r.name.to_string())))?;
             let points = each.checked_mul(qty).ok_or_else(|| rule(Rule::Overflow))?;
-            Ok(vec![EventKind::PointsRedeemed { person, reward, qty, points }.into()])
+            events.push(EventKind::PointsRedeemed { person, reward, qty, points }.into());
+            Ok(events)
         })?;
-        super::ops::first(c)
+        // The redemption, after the grant that funds it.
+        c.events.into_iter().last().ok_or_else(|| Rule::UnknownEntry(0).into())
     }
 
     /// The card's points: balance, totals, what waits for review.

@@ -122,7 +122,7 @@ impl Bank {
     /// Records, durably, that this counter is about to ask the city for grant `id` of
     /// `minutes` from `card`'s pool: only such a grant is ever journalled by a sync.
     pub fn record_grant_intent(&self, id: &str, card: &CardNo, minutes: u64) -> Result<(), BankError> {
-        Ok(self.store.record_grant_intent(id, &GrantIntent { card: card.to_string(), minutes })?)
+        Ok(self.store.record_grant_intent(id, &GrantIntent { card: card.to_string(), amount: minutes })?)
     }
 
     /// Journals a grant the city server holds for this counter and this store never journalled
@@ -137,7 +137,7 @@ impl Bank {
             return Ok(Healing::Already);
         }
         let asked = self.store.grant_intent(&grant.id)?;
-        let wanted = GrantIntent { card: grant.card.to_string(), minutes: u64::from(grant.minutes.get()) };
+        let wanted = GrantIntent { card: grant.card.to_string(), amount: u64::from(grant.minutes.get()) };
         if asked.as_ref() != Some(&wanted) && !signed {
             return Ok(Healing::NotAsked);
         }

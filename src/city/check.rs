@@ -88,7 +88,7 @@ impl Server {
             .query(
                 "SELECT card, sum(released)::BIGINT, sum(granted)::BIGINT, sum(pool)::BIGINT FROM (
                      SELECT card, -minutes AS released, 0 AS granted, 0 AS pool FROM hb_entries WHERE kind = 'city_release'
-                     UNION ALL SELECT card, 0, minutes, 0 FROM hb_grants
+                     UNION ALL SELECT card, 0, minutes, 0 FROM hb_grants WHERE unit = 'minutes'
                      UNION ALL SELECT card, 0, 0, minutes FROM hb_pool) AS t
                  GROUP BY card HAVING sum(released) - sum(granted) <> sum(pool) ORDER BY card",
                 &[],
@@ -115,6 +115,30 @@ impl Server {
             problems.push(format!(
                 "counter {code} #{seq}: journals city grant {} that the server did not make",
                 grant.unwrap_or_default()
+            ));
+        }
+        self.check_points_pools(problems)
+    }
+
+    /// The same invariant for the civic points: each card's points pool holds what counters
+    /// handed over (`points_release` rows) less every grant of points made from it.
+    fn check_points_pools(&mut self, problems: &mut Vec<String>) -> Result<(), CityError> {
+        let rows = self
+            .client()
+            .query(
+                "SELECT card, sum(released)::BIGINT, sum(granted)::BIGINT, sum(pool)::BIGINT FROM (
+                     SELECT card, points AS released, 0 AS granted, 0 AS pool FROM hb_points_moves WHERE kind = 'points_release'
+                     UNION ALL SELECT card, 0, minutes, 0 FROM hb_grants WHERE unit = 'points'
+                     UNION ALL SELECT card, 0, 0, points FROM hb_pool) AS t
+                 GROUP BY card HAVING sum(released) - sum(granted) <> sum(pool) ORDER BY card",
+                &[],
+            )
+            .map_err(|e| CityError::of("the city points pools", e))?;
+        for r in rows {
+            let (card, released, granted, pool): (String, i64, i64, i64) =
+                (r.get(0), r.get(1), r.get(2), r.get(3));
+            problems.push(format!(
+                "card {card}: its city pool holds {pool} points, but counters handed it {released} and were granted {granted}"
             ));
         }
         Ok(())
@@ -228,11 +252,13 @@ impl Server {
                 continue;
             };
             let registered = scratch.city_registrations(&number)?.into_iter().find(|v| v.code == home);
+            let listed_tail = match &registered {
+                Some(v) => scratch.city_phone_tail(v)?,
+                None => String::new(),
+            };
             let agrees = registered.as_ref().is_some_and(|v| {
                 let record = &v.record;
-                record.name.as_str() == name
-                    && record.community == community
-                    && record.phone.as_ref().map_or("", |p| p.tail()) == tail
+                record.name.as_str() == name && record.community == community && listed_tail == tail
             });
             if !agrees {
                 problems.push(format!(

@@ -410,10 +410,22 @@ impl CityClient {
         card: &crate::domain::CardNo,
         minutes: u64,
     ) -> Result<u64, super::GrantError> {
+        self.grant_of(wire::Unit::Minutes, id, card, minutes)
+    }
+
+    /// [`CityClient::grant`] of `amount` in `unit` (hours' minutes, or civic points).
+    pub fn grant_of(
+        &self,
+        unit: wire::Unit,
+        id: &str,
+        card: &crate::domain::CardNo,
+        amount: u64,
+    ) -> Result<u64, super::GrantError> {
         use super::GrantError;
-        let asked =
-            Some(self.key.sign(&wire::grant_message(&self.code, id, card.as_str(), minutes)).to_vec());
-        let request = wire::GrantRequest { id: id.into(), card: card.to_string(), minutes, asked };
+        let minutes = amount;
+        let message = wire::unit_grant_message(unit, &self.code, id, card.as_str(), amount);
+        let asked = Some(self.key.sign(&message).to_vec());
+        let request = wire::GrantRequest { id: id.into(), card: card.to_string(), minutes, unit, asked };
         let body =
             serde_json::to_vec(&request).map_err(|e| GrantError::Service(ClientError::Url(e.to_string())))?;
         match self.call("POST", "/v1/grant", &body).and_then(|b| Self::answer::<wire::Granted>(&b)) {

@@ -6,9 +6,10 @@
 //! A grant the counter never journalled (it stopped in between) is journalled at its next
 //! sync, once.
 
+use super::wire::Unit;
 use super::{CityError, Server};
-use crate::bank::{Bank, CityGrant, Healing};
-use crate::domain::{CardNo, Minutes};
+use crate::bank::{Bank, CityGrant, Healing, PointsGrant};
+use crate::domain::{CardNo, Minutes, Points};
 
 /// Why the pool gave nothing.
 #[derive(Debug, thiserror::Error)]
@@ -76,21 +77,56 @@ const GRANT: &str = concat!(
      SELECT (SELECT count(*) FROM granted), (SELECT count(*) FROM fresh)"
 );
 
+/// A grant of points, one statement like [`GRANT`]: from the card's points pool, and never from
+/// a card in conflict (no counter hands points over for a card two counters disagree on, so
+/// none takes them back either, until an admin settles it).
+const GRANT_POINTS: &str = "WITH fresh AS (
+         INSERT INTO hb_nonces (counter, nonce)
+         SELECT counter, $5 FROM hb_keys
+         WHERE counter = $2 AND revoked_at IS NULL AND $5::TEXT IS NOT NULL
+         ON CONFLICT (counter, nonce) DO NOTHING RETURNING 1
+     ), taken AS (
+         UPDATE hb_pool SET points = points - $4
+         WHERE card = $3 AND points >= $4
+           AND ($5::TEXT IS NULL OR EXISTS (SELECT 1 FROM fresh))
+           AND NOT EXISTS (SELECT 1 FROM hb_grants WHERE id = $1)
+           AND NOT EXISTS (SELECT 1 FROM hb_cards WHERE card = $3 AND conflict IS NOT NULL)
+         RETURNING card
+     ), granted AS (
+         INSERT INTO hb_grants (id, counter, card, minutes, asked, unit)
+         SELECT $1, $2, card, $4, $6::BYTEA, 'points' FROM taken
+         RETURNING minutes
+     )
+     SELECT (SELECT count(*) FROM granted), (SELECT count(*) FROM fresh)";
+
 impl Server {
     /// Takes `minutes` of `card`'s pool for counter `code` as grant `id`, in one transaction:
     /// the grant is inserted and the pool decremented only if it stays ≥ 0. The same id again
     /// (a retry, or after a crash) finds the first grant and takes nothing more: the minutes
     /// granted are the first grant's.
     pub fn grant(&mut self, code: &str, id: &str, card: &CardNo, minutes: u64) -> Result<u64, GrantError> {
-        self.grant_with_nonce(code, id, card, minutes, None, None)
+        self.grant_with_nonce(Unit::Minutes, code, id, card, minutes, None, None)
+    }
+
+    /// [`Server::grant`] of `points` from the card's points pool.
+    pub fn grant_points(
+        &mut self,
+        code: &str,
+        id: &str,
+        card: &CardNo,
+        points: u64,
+    ) -> Result<u64, GrantError> {
+        self.grant_with_nonce(Unit::Points, code, id, card, points, None, None)
     }
 
     /// [`Server::grant`] for a signed request with `nonce`: in the same statement (so one
     /// round trip and one commit for the whole request) the nonce is recorded if new and the
     /// counter's key not revoked, and nothing is taken otherwise. `asked` is the counter's
     /// signature over the request (`wire::grant_message`), kept with the grant.
+    #[allow(clippy::too_many_arguments)]
     pub fn grant_with_nonce(
         &mut self,
+        unit: Unit,
         code: &str,
         id: &str,
         card: &CardNo,
@@ -104,7 +140,12 @@ impl Server {
         // (when there is one) fresh, and the grant inserted only for a decremented pool. A
         // same-id grant racing this one fails the insert's key (23505), which undoes the whole
         // statement; the retry then finds it.
-        let statement = self.prepared(GRANT).map_err(sql("the grant"))?;
+        let statement = self
+            .prepared(match unit {
+                Unit::Minutes => GRANT,
+                Unit::Points => GRANT_POINTS,
+            })
+            .map_err(sql("the grant"))?;
         let row = self
             .client()
             .query_one(&statement, &[&id, &code, &card.as_str(), &asked_minutes, &nonce, &asked])
@@ -124,11 +165,11 @@ impl Server {
         // Nothing taken: the grant was made before (a retry), or the pool is short.
         let before = self
             .client()
-            .query_opt("SELECT counter, card, minutes FROM hb_grants WHERE id = $1", &[&id])
+            .query_opt("SELECT counter, card, minutes, unit FROM hb_grants WHERE id = $1", &[&id])
             .map_err(sql("the grant"))?;
         if let Some(row) = before {
             let (counter, owner, granted): (String, String, i64) = (row.get(0), row.get(1), row.get(2));
-            if counter != code || owner != card.as_str() {
+            if counter != code || owner != card.as_str() || row.get::<_, String>(3) != unit.as_str() {
                 return Err(GrantError::Mismatch(id.to_string()));
             }
             return Ok(granted as u64);
@@ -144,11 +185,19 @@ impl Server {
                 &[&id, &code, &card.as_str()],
             )
             .map_err(sql("the card's conflict"))?;
-        let own = conflict.map(|row| u64::try_from(row.get::<_, i64>(0)).unwrap_or(0));
+        // A card in conflict gives back no points at all (see `GRANT_POINTS`).
+        let own = conflict.map(|row| match unit {
+            Unit::Minutes => u64::try_from(row.get::<_, i64>(0)).unwrap_or(0),
+            Unit::Points => 0,
+        });
         if let Some(own) = own.filter(|own| *own < minutes) {
             return Err(GrantError::InConflict { card: card.to_string(), own, asked: minutes });
         }
-        Err(GrantError::Short { card: card.to_string(), pool: self.pool(card)?, asked: minutes })
+        let pool = match unit {
+            Unit::Minutes => self.pool(card)?,
+            Unit::Points => self.points_pool(card)?,
+        };
+        Err(GrantError::Short { card: card.to_string(), pool, asked: minutes })
     }
 
     /// What `card`'s city pool holds now.
@@ -160,6 +209,15 @@ impl Server {
         Ok(row.map_or(0, |r| r.get::<_, i64>(0) as u64))
     }
 
+    /// What `card`'s city pool holds in points now.
+    pub fn points_pool(&mut self, card: &CardNo) -> Result<u64, CityError> {
+        let row = self
+            .client()
+            .query_opt("SELECT points FROM hb_pool WHERE card = $1", &[&card.as_str()])
+            .map_err(sql("the card's city pool"))?;
+        Ok(row.map_or(0, |r| r.get::<_, i64>(0) as u64))
+    }
+
     /// Grants made to counter `code` that no pushed entry journals yet, as the server holds
     /// them: whoever can write the database can write these rows, so they are checked here
     /// (and journalled only if this counter asked for them, see [`Bank::journal_grant`]).
@@ -167,14 +225,26 @@ impl Server {
         let rows = self
             .client()
             .query(
-                "SELECT g.id, g.card, g.minutes, g.asked FROM hb_grants g WHERE g.counter = $1
-                 AND NOT EXISTS (SELECT 1 FROM hb_entries e WHERE e.grant_id = g.id) ORDER BY g.granted_at, g.id",
+                "SELECT g.id, g.card, g.minutes, g.asked, g.unit FROM hb_grants g WHERE g.counter = $1
+                 AND NOT EXISTS (SELECT 1 FROM hb_entries e WHERE e.grant_id = g.id)
+                 AND NOT EXISTS (SELECT 1 FROM hb_points_moves p WHERE p.grant_id = g.id)
+                 ORDER BY g.granted_at, g.id",
                 &[&code],
             )
             .map_err(sql("the counter's grants"))?;
         Ok(rows
             .iter()
-            .map(|r| ServerGrant { id: r.get(0), card: r.get(1), minutes: r.get(2), asked: r.get(3) })
+            .map(|r| ServerGrant {
+                id: r.get(0),
+                card: r.get(1),
+                minutes: r.get(2),
+                asked: r.get(3),
+                unit: if r.get::<_, String>(4) == Unit::Points.as_str() {
+                    Unit::Points
+                } else {
+                    Unit::Minutes
+                },
+            })
             .collect())
     }
 
@@ -189,6 +259,7 @@ impl Server {
         let settled = heal(bank, rows).map_err(super::PushError::Bank)?;
         let (_, through) =
             bank.release_to_city(&who, float, self.released_through).map_err(super::PushError::Bank)?;
+        bank.release_points_to_city(&who).map_err(super::PushError::Bank)?;
         self.released_through = Some(through);
         Ok(settled)
     }
@@ -212,13 +283,22 @@ pub(super) fn heal(bank: &Bank, rows: Vec<ServerGrant>) -> Result<Settled, crate
         // asked for even where its record of asking is gone (restored from an older backup).
         let signed = match (&code, &key, row.asked.as_deref()) {
             (Some(code), Some(key), Some(asked)) => {
-                let message =
-                    super::wire::grant_message(code.as_str(), &row.id, &row.card, grant.minutes.get().into());
+                let message = super::wire::unit_grant_message(
+                    row.unit,
+                    code.as_str(),
+                    &row.id,
+                    &row.card,
+                    grant.amount(),
+                );
                 super::wire::verify(&key.verifying_key(), &message, asked)
             }
             _ => false,
         };
-        match bank.journal_grant(&who, &grant, signed) {
+        let healing = match &grant {
+            Usable::Minutes(grant) => bank.journal_grant(&who, grant, signed),
+            Usable::Points(grant) => bank.journal_points_grant(&who, grant, signed),
+        };
+        match healing {
             Ok(Healing::Journalled(_)) => settled.healed += 1,
             Ok(Healing::Already) => {}
             Ok(Healing::NotAsked) => settled.refused.push(row.refusal("this counter never asked for it")),
@@ -244,23 +324,46 @@ pub struct ServerGrant {
     /// The asking counter's signature over the request, when the service kept one.
     #[serde(default, with = "super::wire::b64_opt")]
     pub asked: Option<Vec<u8>>,
+    /// What it grants (`minutes` then holds points); absent from a service of before points.
+    #[serde(default)]
+    pub unit: Unit,
+}
+
+/// A server's grant row as this counter may journal it.
+enum Usable {
+    Minutes(CityGrant),
+    Points(PointsGrant),
+}
+
+impl Usable {
+    fn amount(&self) -> u64 {
+        match self {
+            Usable::Minutes(g) => g.minutes.get().into(),
+            Usable::Points(g) => g.points.get().into(),
+        }
+    }
 }
 
 impl ServerGrant {
-    /// The grant, if its card is a card and its minutes fit an entry (out of range is refused,
+    /// The grant, if its card is a card and its amount fits an entry (out of range is refused,
     /// never truncated).
-    fn usable(&self) -> Option<CityGrant> {
+    fn usable(&self) -> Option<Usable> {
         let card = CardNo::parse(&self.card).ok()?;
-        let minutes = u32::try_from(self.minutes).ok().filter(|m| *m > 0)?;
-        Some(CityGrant { id: self.id.clone(), card, minutes: Minutes::new(minutes) })
+        let amount = u32::try_from(self.minutes).ok().filter(|m| *m > 0)?;
+        let id = self.id.clone();
+        Some(match self.unit {
+            Unit::Minutes => Usable::Minutes(CityGrant { id, card, minutes: Minutes::new(amount) }),
+            Unit::Points => Usable::Points(PointsGrant { id, card, points: Points::new(amount) }),
+        })
     }
 
     fn refusal(&self, why: &str) -> String {
         use crate::domain::printable;
         format!(
-            "city grant {} of {} minutes from card {} was not credited: {why}",
+            "city grant {} of {} {} from card {} was not credited: {why}",
             printable(&self.id),
             self.minutes,
+            self.unit.as_str(),
             printable(&self.card)
         )
     }

@@ -13,6 +13,7 @@ mod details;
 mod directory;
 mod escrow;
 mod keys;
+mod points_pool;
 mod pull;
 mod push;
 mod report;
@@ -20,6 +21,7 @@ mod restore;
 mod server;
 pub mod service;
 mod spend;
+mod spend_points;
 mod sync;
 pub mod wire;
 
@@ -35,6 +37,7 @@ pub use report::{CityFigures, GroupMinutes, Period};
 pub use restore::{RestoreFromCityError, restore_from_city};
 pub use server::{CityError, Server};
 pub use spend::{CityLink, Reach, SpendError, execute, preview};
+pub use spend_points::redeem_points;
 pub use sync::{
     Background, ServiceSync, SyncError, SyncStatus, Synced, sync_url, sync_url_telling, with_retries,
 };

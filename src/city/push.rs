@@ -6,7 +6,7 @@
 //! same code) and nothing is pushed.
 
 use super::{CityError, Server};
-use crate::bank::{Bank, DirectoryRow, EntryRow, RowNames, StoredEvent, directory_row};
+use crate::bank::{Bank, DirectoryRow, EntryRow, PointsMoveRow, RowNames, StoredEvent, directory_row};
 use crate::domain::Movement;
 
 /// Events per transaction: large enough to amortise a round trip, small enough that a
@@ -102,13 +102,14 @@ impl Server {
         let mut batch: Vec<Row> = Vec::with_capacity(BATCH);
         let mut entries: Vec<EntryRow> = Vec::with_capacity(BATCH);
         let mut directory: Vec<DirectoryRow> = Vec::new();
+        let mut points: Vec<PointsMoveRow> = Vec::new();
         let mut names = RowNames::default();
         for item in bank.stored_events_from(head + 1) {
             let (seq, value) = item?;
             let stored =
                 StoredEvent::split(&value).filter(|s| s.follows(&prev)).ok_or(PushError::Damaged(seq))?;
             let hash = stored.hash();
-            entries.extend(bank.entry_rows(seq, &value, &mut names)?);
+            entries.extend(bank.entry_rows(seq, &value, &mut names, &mut points)?);
             directory.extend(directory_row(seq, &value)?);
             batch.push((seq as i64, prev.to_vec(), hash.to_vec(), value));
             prev = hash;
@@ -116,13 +117,21 @@ impl Server {
             if batch.len() == BATCH {
                 let signature = key.as_ref().map(|k| k.sign(&super::wire::head_message(&code, seq, &hash)));
                 let signature = signature.as_ref().map(|s| &s[..]);
-                to = self.insert_batch(&code, &mut batch, &mut entries, &mut directory, signature)?;
+                to = self.insert_batch(
+                    &code,
+                    &mut batch,
+                    &mut entries,
+                    &mut directory,
+                    &mut points,
+                    signature,
+                )?;
             }
         }
         if !batch.is_empty() {
             let signature = key.as_ref().map(|k| k.sign(&super::wire::head_message(&code, last_seq, &prev)));
             let signature = signature.as_ref().map(|s| &s[..]);
-            to = self.insert_batch(&code, &mut batch, &mut entries, &mut directory, signature)?;
+            to =
+                self.insert_batch(&code, &mut batch, &mut entries, &mut directory, &mut points, signature)?;
         }
         Ok(Pushed { code, from: head, to })
     }
@@ -136,6 +145,7 @@ impl Server {
         batch: &mut Vec<Row>,
         entries: &mut Vec<EntryRow>,
         directory: &mut Vec<DirectoryRow>,
+        points: &mut Vec<PointsMoveRow>,
         signature: Option<&[u8]>,
     ) -> Result<u64, PushError> {
         let last = batch.last().map_or(0, |b| b.0);
@@ -198,6 +208,7 @@ impl Server {
         )
         .map_err(sql("a batch's report rows"))?;
         release_to_pools(entries, &mut tx)?;
+        super::points_pool::apply(code, points, &mut tx)?;
         if let Some(signature) = signature {
             tx.execute(
                 "INSERT INTO hb_signatures (counter, seq, signature) VALUES ($1, $2, $3)",
@@ -211,6 +222,7 @@ impl Server {
         super::directory::publish(code, entries, directory, &mut tx)?;
         entries.clear();
         directory.clear();
+        points.clear();
         tx.commit().map_err(sql("a batch of events"))?;
         batch.clear();
         Ok(last as u64)

@@ -91,6 +91,25 @@ ALTER TABLE hb_entries ADD COLUMN IF NOT EXISTS grant_id TEXT;
 CREATE UNIQUE INDEX IF NOT EXISTS hb_entries_grant ON hb_entries (grant_id) WHERE grant_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS hb_grants_counter ON hb_grants (counter);
 
+-- Civic points through the same escrow (ARCHITECTURE.md §9): a card's pool holds its points
+-- apart from its hours (`points_release` entries add, grants of points take), and a grant says
+-- its unit (its `minutes` column then holds points). The points' moves between shares and
+-- pools have rows of their own, never `hb_entries` (whose every figure is hours): a counter's
+-- `points_release` lines, and its `points_grant` entries, each journalling one grant once.
+ALTER TABLE hb_pool ADD COLUMN IF NOT EXISTS points BIGINT NOT NULL DEFAULT 0 CHECK (points >= 0);
+ALTER TABLE hb_grants ADD COLUMN IF NOT EXISTS unit TEXT NOT NULL DEFAULT 'minutes';
+CREATE TABLE IF NOT EXISTS hb_points_moves (
+    counter  TEXT    NOT NULL REFERENCES hb_counters (code),
+    seq      BIGINT  NOT NULL,
+    line     INTEGER NOT NULL,
+    kind     TEXT    NOT NULL CHECK (kind IN ('points_release', 'points_grant')),
+    card     TEXT    NOT NULL,
+    points   BIGINT  NOT NULL CHECK (points > 0),
+    grant_id TEXT,
+    PRIMARY KEY (counter, seq, line)
+);
+CREATE UNIQUE INDEX IF NOT EXISTS hb_points_moves_grant ON hb_points_moves (grant_id) WHERE grant_id IS NOT NULL;
+
 -- The city service (`hourbank city serve`, ARCHITECTURE.md §8). Each counter's public key, enrolled by
 -- the city's admin: the service authenticates every request by it and every reader verifies the
 -- counter's signatures with it. A revoked counter's past events stay valid; it can do nothing

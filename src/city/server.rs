@@ -183,8 +183,8 @@ impl Server {
         // deletes. Reports read the report rows, never the events' bytes, which hold every
         // volunteer's name, phone and ID number.
         let grants = format!(
-            "REVOKE ALL ON hb_counters, hb_events, hb_entries, hb_pool, hb_grants, hb_keys, hb_signatures, hb_nonces, hb_cards, hb_shares, hb_position, hb_access, hb_certificates FROM {COUNTER_ROLE};
-             GRANT SELECT, INSERT ON hb_events, hb_entries, hb_grants, hb_signatures TO {SERVICE_ROLE};
+            "REVOKE ALL ON hb_counters, hb_events, hb_entries, hb_pool, hb_grants, hb_points_moves, hb_keys, hb_signatures, hb_nonces, hb_cards, hb_shares, hb_position, hb_access, hb_certificates FROM {COUNTER_ROLE};
+             GRANT SELECT, INSERT ON hb_events, hb_entries, hb_grants, hb_points_moves, hb_signatures TO {SERVICE_ROLE};
              GRANT SELECT, UPDATE ON hb_counters, hb_pool TO {SERVICE_ROLE};
              GRANT INSERT ON hb_pool TO {SERVICE_ROLE};
              GRANT SELECT, INSERT, DELETE ON hb_nonces TO {SERVICE_ROLE};
@@ -192,10 +192,10 @@ impl Server {
              GRANT SELECT, UPDATE ON hb_position TO {SERVICE_ROLE};
              GRANT SELECT, INSERT ON hb_access, hb_certificates TO {SERVICE_ROLE};
              GRANT SELECT ON hb_keys TO {SERVICE_ROLE};
-             REVOKE UPDATE, DELETE, TRUNCATE ON hb_events, hb_entries, hb_grants, hb_signatures, hb_keys FROM {SERVICE_ROLE};
+             REVOKE UPDATE, DELETE, TRUNCATE ON hb_events, hb_entries, hb_grants, hb_points_moves, hb_signatures, hb_keys FROM {SERVICE_ROLE};
              REVOKE INSERT, DELETE, TRUNCATE ON hb_counters, hb_keys FROM {SERVICE_ROLE};
              REVOKE ALL ON hb_events, hb_signatures, hb_keys, hb_nonces, hb_cards, hb_access, hb_certificates FROM {READER_ROLE};
-             GRANT SELECT ON hb_counters, hb_entries, hb_pool, hb_grants, hb_shares, hb_position TO {READER_ROLE};"
+             GRANT SELECT ON hb_counters, hb_entries, hb_pool, hb_grants, hb_points_moves, hb_shares, hb_position TO {READER_ROLE};"
         );
         tx.batch_execute(&grants).map_err(|e| CityError::of("the grants", e))?;
         super::directory::backfill(&mut tx)?;

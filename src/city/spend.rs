@@ -45,6 +45,16 @@ pub enum SpendError {
         "this counter's store was restored and has not caught up with the city since: sync first (its shares may have been spent elsewhere after the backup was made)"
     )]
     Behind,
+    /// Short of points here, and the card's city pool cannot make up the rest.
+    #[error(
+        "card {card} has {share} points here and {pool} in the city pool: {needed} are needed; the rest is held at other counters, which hand it to the pool when they sync"
+    )]
+    PointsShort { card: String, share: u64, pool: u64, needed: u64 },
+    /// Short of points here, and the city server cannot be reached.
+    #[error(
+        "card {card} has {share} points spendable at this counter offline; {needed} are needed — connect to the city server to use the rest ({cause})"
+    )]
+    PointsOffline { card: String, share: u64, needed: u64, cause: String },
     /// Short here and this counter has no city server (or no code).
     #[error(
         "card {card} has {share} minutes at this counter, {needed} are needed; this counter does not sync with a city server"

@@ -53,14 +53,43 @@ pub fn enrollment_message(code: &str, key: &VerifyingKey, enrolled_head: u64) ->
 /// of asking (restored from a backup taken before) still tells a grant it asked for from a row
 /// whoever holds the database wrote: only the counter's key makes this signature.
 pub fn grant_message(code: &str, id: &str, card: &str, minutes: u64) -> Vec<u8> {
+    unit_grant_message(Unit::Minutes, code, id, card, minutes)
+}
+
+/// [`grant_message`] of a grant in `unit`: a signature over a grant of minutes never holds for
+/// one of points (its own first words), and the minutes' message is as it always was.
+pub fn unit_grant_message(unit: Unit, code: &str, id: &str, card: &str, amount: u64) -> Vec<u8> {
     let mut m = Vec::with_capacity(32 + code.len() + id.len() + card.len() + 8);
-    m.extend_from_slice(b"hourbank grant v1\0");
+    m.extend_from_slice(match unit {
+        Unit::Minutes => b"hourbank grant v1\0".as_slice(),
+        Unit::Points => b"hourbank points grant v1\0".as_slice(),
+    });
     for part in [code, id, card] {
         m.extend_from_slice(part.as_bytes());
         m.push(0);
     }
-    m.extend_from_slice(&minutes.to_be_bytes());
+    m.extend_from_slice(&amount.to_be_bytes());
     m
+}
+
+/// What a city pool holds and grants: service hours, or civic points (ARCHITECTURE.md §9). The
+/// two never mix: a card's pool holds each apart, a grant is of one.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Unit {
+    #[default]
+    Minutes,
+    Points,
+}
+
+impl Unit {
+    /// The unit's name in the database (`hb_grants.unit`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Unit::Minutes => "minutes",
+            Unit::Points => "points",
+        }
+    }
 }
 
 /// Whether `signature` is the city key `city`'s over counter `code`'s enrollment of `key` at
@@ -197,10 +226,17 @@ pub struct Refusal {
 pub struct GrantRequest {
     pub id: String,
     pub card: String,
+    /// The amount, in `unit` (minutes unless it says points).
     pub minutes: u64,
+    #[serde(default, skip_serializing_if = "is_minutes")]
+    pub unit: Unit,
     /// The counter's signature over [`grant_message`], kept with the grant.
     #[serde(default, skip_serializing_if = "Option::is_none", with = "b64_opt")]
     pub asked: Option<Vec<u8>>,
+}
+
+fn is_minutes(unit: &Unit) -> bool {
+    *unit == Unit::Minutes
 }
 
 /// The minutes granted (a retried id: the first grant's).

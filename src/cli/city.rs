@@ -491,6 +491,24 @@ pub(super) fn execute(
     crate::city::execute(bank, link, &crate::bank::cli_actor(), op, what).map_err(Failure::from)
 }
 
+/// Redeems a reward for points with the city in view (see `city::redeem_points`): points this
+/// counter lacks are asked of the card's city pool.
+pub(super) fn redeem_points(
+    bank: &crate::bank::Bank,
+    op: Option<&str>,
+    card: &crate::domain::CardNo,
+    reward: crate::domain::RewardId,
+    qty: u32,
+) -> Result<crate::domain::Event, Failure> {
+    let url = city_url_if_any()?;
+    let link = match url.as_deref() {
+        Some(url) => crate::city::CityLink::Url(url),
+        None => crate::city::CityLink::None,
+    };
+    crate::city::redeem_points(bank, link, &crate::bank::cli_actor(), op, card, reward, qty)
+        .map_err(Failure::from)
+}
+
 impl From<crate::city::SpendError> for Failure {
     fn from(e: crate::city::SpendError) -> Self {
         match e {

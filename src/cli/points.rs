@@ -118,6 +118,18 @@ pub enum PointsCmd {
         #[arg(long)]
         points_only: bool,
     },
+    /// Where this counter's points are spendable (admin): `city` (any counter, through the
+    /// city pools; the default) or `local` (this community only: none go to the pools)
+    Scheme {
+        #[arg(value_enum)]
+        reach: SchemeReach,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SchemeReach {
+    City,
+    Local,
 }
 
 pub fn resident(store: Option<PathBuf>, cmd: ResidentCmd) -> CliResult {
@@ -291,7 +303,7 @@ pub fn points(store: Option<PathBuf>, cmd: PointsCmd) -> CliResult {
         PointsCmd::Redeem { card, reward, qty, op_id } => {
             let card = card.parse()?;
             let r = bank.find_reward(&reward)?;
-            let e = bank.redeem_points(&who, op_id.as_deref(), &card, r.id, qty)?;
+            let e = super::city::redeem_points(&bank, op_id.as_deref(), &card, r.id, qty)?;
             let crate::domain::EventKind::PointsRedeemed { points, .. } = &e.body.kind else { return Ok(()) };
             let balance = bank.points_of(&card)?.balance;
             say!(
@@ -314,6 +326,17 @@ pub fn points(store: Option<PathBuf>, cmd: PointsCmd) -> CliResult {
                 e.seq(),
                 r.reward.name,
                 if points_only { " (points only)" } else { "" }
+            );
+        }
+        PointsCmd::Scheme { reach } => {
+            let c = bank.keep_points_local(&who, reach == SchemeReach::Local)?;
+            say!(
+                "saved #{}: {}",
+                c.first_seq(),
+                match reach {
+                    SchemeReach::Local => "this counter's points stay in its own community",
+                    SchemeReach::City => "this counter's points are spendable at any counter of the city",
+                }
             );
         }
     }

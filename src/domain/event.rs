@@ -321,6 +321,24 @@ pub enum EventKind {
         score: u8,
         note: String,
     },
+    /// A sync handed each person's points above the float to their card's city pool, as
+    /// `RightsReleased` does the hours (ARCHITECTURE.md §9): the points leave this counter's
+    /// share, and any counter may be granted them back from the pool.
+    PointsReleased {
+        lines: Vec<(VolunteerId, Points)>,
+    },
+    /// Points the card's city pool granted this counter (the city's grant `grant`), journalled
+    /// with the redemption that spends them.
+    PointsGranted {
+        person: VolunteerId,
+        points: Points,
+        grant: String,
+    },
+    /// An admin kept this counter's points scheme to its own community (`local`: its points
+    /// never go to the city pool, and none come from it) or opened it to the city again.
+    PointsSchemeKept {
+        local: bool,
+    },
 }
 
 /// What wrong PINs lock: a staff id or a volunteer's card.
@@ -387,6 +405,9 @@ impl EventKind {
             EventKind::RewardPointsPriced { .. } => "reward_points_priced",
             EventKind::PointsRedeemed { .. } => "points_redeem",
             EventKind::ShiftEvaluated { .. } => "shift_evaluated",
+            EventKind::PointsReleased { .. } => "points_release",
+            EventKind::PointsGranted { .. } => "points_grant",
+            EventKind::PointsSchemeKept { .. } => "points_scheme_kept",
         }
     }
 

@@ -331,6 +331,9 @@ pub fn apply<S: LedgerStore>(s: &mut S, event: &Event) -> Applied<S::Error> {
             }
             store(s.add_history(shift.volunteer, seq))
         }
+        EventKind::PointsReleased { lines } => points::release(s, seq, lines),
+        EventKind::PointsGranted { person, points: p, grant } => points::granted(s, seq, *person, *p, grant),
+        EventKind::PointsSchemeKept { local } => points::keep_local(s, *local),
     }
 }
 

@@ -58,9 +58,10 @@ impl fmt::Display for Points {
 /// One person's points, as running totals; the balance is derived and never below zero.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct PointsAccount {
-    /// Credits (items of the standard, coupons, approved reviews), net of reversals.
+    /// What came in: credits (items of the standard, coupons, approved reviews), net of
+    /// reversals, and grants from the card's city pool.
     pub credited: u64,
-    /// Spent on catalog items, net of reversals.
+    /// What went out: catalog items, net of reversals, and points handed to the city pool.
     pub spent: u64,
 }
 
@@ -339,6 +340,10 @@ pub enum PointsKey {
     /// A credit waiting for (or through) review, by its seq.
     Review(u64),
     Price(RewardId),
+    /// The entry that journalled a grant from the city pool, by the grant's id.
+    Grant(String),
+    /// Whether the scheme is kept to this counter's community (absent: open to the city).
+    KeptLocal,
 }
 
 /// The first byte of each kind of [`PointsKey`]: a scan of one kind reads only its records.
@@ -354,6 +359,8 @@ pub mod tag {
     pub const MONTH_TOTAL: u8 = b'M';
     pub const REVIEW: u8 = b'R';
     pub const PRICE: u8 = b'C';
+    pub const GRANT: u8 = b'G';
+    pub const KEPT_LOCAL: u8 = b'K';
 }
 
 impl PointsKey {
@@ -375,6 +382,8 @@ impl PointsKey {
             PointsKey::MonthTotal(p, item, month) => total(tag::MONTH_TOTAL, *p, item, *month),
             PointsKey::Review(seq) => tagged(tag::REVIEW, *seq),
             PointsKey::Price(r) => tagged(tag::PRICE, *r),
+            PointsKey::Grant(id) => [&[tag::GRANT][..], id.as_bytes()].concat(),
+            PointsKey::KeptLocal => vec![tag::KEPT_LOCAL],
         }
     }
 

@@ -459,6 +459,50 @@ pub fn reverse<S: LedgerStore>(s: &mut S, seq: u64, target: u64, kind: &EventKin
     }
 }
 
+/// Whether an admin keeps this counter's scheme to its own community.
+pub fn kept_local<S: LedgerStore>(s: &S) -> Result<bool, S::Error> {
+    Ok(matches!(s.points(&PointsKey::KeptLocal)?, Some(PointsRecord::Number(1))))
+}
+
+pub fn keep_local<S: LedgerStore>(s: &mut S, local: bool) -> Applied<S::Error> {
+    store(s.put_points(&PointsKey::KeptLocal, Some(&PointsRecord::Number(u64::from(local)))))
+}
+
+/// Points handed to the cards' city pools: they leave this counter's share, which never goes
+/// below zero, so a counter never hands over points it does not hold. A scheme kept local
+/// hands over nothing.
+pub fn release<S: LedgerStore>(s: &mut S, seq: u64, lines: &[(VolunteerId, Points)]) -> Applied<S::Error> {
+    if store(kept_local(s))? {
+        return refuse(PointsRule::KeptLocal);
+    }
+    for (person, points) in lines {
+        store(s.volunteer(*person))?.ok_or(Rule::UnknownVolunteer(*person))?;
+        change(s, *person, seq, |a| add(&mut a.spent, *points))?;
+    }
+    Ok(())
+}
+
+/// Points the city pool granted: journalled once, city-wide by the grant's id (the city
+/// service checks the grant is this counter's, for that card and those points).
+pub fn granted<S: LedgerStore>(
+    s: &mut S,
+    seq: u64,
+    person: VolunteerId,
+    points: Points,
+    grant: &str,
+) -> Applied<S::Error> {
+    if store(kept_local(s))? {
+        return refuse(PointsRule::KeptLocal);
+    }
+    store(s.volunteer(person))?.ok_or(Rule::UnknownVolunteer(person))?;
+    let key = PointsKey::Grant(grant.to_string());
+    if let Some(PointsRecord::Number(by)) = store(s.points(&key))? {
+        return Err(Rule::GrantJournalled { grant: grant.to_string(), seq: by }.into());
+    }
+    store(s.put_points(&key, Some(&PointsRecord::Number(seq))))?;
+    change(s, person, seq, |a| add(&mut a.credited, points))
+}
+
 fn add(total: &mut u64, p: Points) -> Option<()> {
     *total = total.checked_add(u64::from(p.get()))?;
     Some(())

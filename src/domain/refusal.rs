@@ -174,6 +174,10 @@ pub enum PointsRule {
     NotReviewer { approver: bool },
     #[error("card {0} is a resident's (points only): register them as a volunteer to record hours")]
     ResidentHoldsNoHours(String),
+    #[error(
+        "this counter keeps its points scheme to its own community: its points go to no city pool and come from none"
+    )]
+    KeptLocal,
 }
 
 /// Either a broken rule or a failure of the underlying store.

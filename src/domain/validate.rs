@@ -140,6 +140,16 @@ impl StoredEventCheck {
                 }
                 short(note, MAX_NOTE_CHARS)
             }
+            EventKind::PointsReleased { lines }
+                if lines.is_empty() || lines.iter().any(|(_, p)| p.get() == 0) =>
+            {
+                Err("a release of points names each person with some points".into())
+            }
+            EventKind::PointsGranted { points, grant, .. }
+                if points.get() == 0 || grant.is_empty() || grant.len() > 200 =>
+            {
+                Err("a grant of points is of some points, with the city's id for it".into())
+            }
             EventKind::PointsRedeemed { qty, .. } if !(1..=1000).contains(qty) => {
                 Err(format!("quantity {qty} is out of range"))
             }

@@ -69,6 +69,12 @@ impl Text {
             }
             S::Grant(g) => g.to_string(),
             S::Behind => self.err_city_behind.into(),
+            S::PointsShort { share, pool, needed, .. } => {
+                fill(self.points.err_points_city_short, &[share, pool, needed])
+            }
+            S::PointsOffline { share, needed, .. } => {
+                fill(self.points.err_points_city_offline, &[share, needed])
+            }
         }
     }
 

@@ -73,6 +73,9 @@ pub struct PointsText {
     pub err_not_for_points: &'static str,
     pub err_wrong_price: &'static str,
     pub err_resident_no_hours: &'static str,
+    pub err_kept_local: &'static str,
+    pub err_points_city_short: &'static str,
+    pub err_points_city_offline: &'static str,
     pub err_not_verifier: &'static str,
     pub err_not_a_shift: &'static str,
     pub err_not_approver: &'static str,
@@ -145,6 +148,9 @@ pub static ZH: PointsText = PointsText {
     err_not_for_points: "{} 没有积分价",
     err_wrong_price: "{} 按此数量应为 {} 分",
     err_resident_no_hours: "卡号 {} 是居民积分卡（只记积分）：登记为志愿者后才能记时数",
+    err_kept_local: "本柜台的积分方案只在本社区使用：积分不交给全市积分池，也不从池中取用",
+    err_points_city_short: "本柜台有 {} 积分，全市积分池有 {}，需要 {}；其余积分在其他柜台，同步后才交到池中",
+    err_points_city_offline: "离线时本柜台可用 {} 积分，需要 {}：连上全市服务后才能用其余积分",
     err_not_verifier: "只有核实人（社工）或管理员可以核实积分",
     err_not_a_shift: "第 {} 笔不是已结束班次的签到（或评分超过 100）",
     err_not_approver: "只有审定人（社区党组织）或管理员可以审定积分",
@@ -217,6 +223,9 @@ pub static EN: PointsText = PointsText {
     err_not_for_points: "{} has no price in points",
     err_wrong_price: "{} costs {} points for this quantity",
     err_resident_no_hours: "card {} is a resident's points card: register them as a volunteer to record hours",
+    err_kept_local: "this counter keeps its points scheme to its own community: its points go to no city pool and come from none",
+    err_points_city_short: "{} points here and {} in the city pool: {} are needed; the rest is held at other counters, which hand it to the pool when they sync",
+    err_points_city_offline: "{} points are spendable at this counter offline; {} are needed — connect to the city server to use the rest",
     err_not_verifier: "only a points verifier (social worker) or an admin verifies points",
     err_not_a_shift: "entry {} is not the check-in of an ended shift (or the score is over 100)",
     err_not_approver: "only a points approver (the community's party organization) or an admin approves points",
@@ -277,6 +286,7 @@ impl PointsText {
             P::ResidentHoldsNoHours(card) => fill(self.err_resident_no_hours, &[card]),
             P::NotReviewer { approver: false } => self.err_not_verifier.into(),
             P::NotReviewer { approver: true } => self.err_not_approver.into(),
+            P::KeptLocal => self.err_kept_local.into(),
         }
     }
 }

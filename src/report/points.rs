@@ -1,5 +1,6 @@
 //! `export points`: every entry that moved a person's civic points, one row each, with the
-//! points signed (a credit or an approval adds, a redemption takes, a reversal undoes) — the
+//! points signed (a credit, an approval or a grant from the city pool adds; a redemption or a
+//! hand-over to the city pool takes; a reversal undoes) — the
 //! points' own ledger beside `export entries`, which holds the hours. A credit still waiting
 //! for review moves nothing and is not a row until it is approved.
 
@@ -61,7 +62,32 @@ fn row_of(event: &Event, target: &dyn Fn(u64) -> Option<Event>) -> Option<Points
             row.points = -row.points;
             Some(row)
         }
+        EventKind::PointsGranted { person, points, grant } => Some(PointsRow {
+            person: *person,
+            kind: "city_grant",
+            item: grant.clone(),
+            points: i64::from(points.get()),
+            coupon: String::new(),
+        }),
         _ => None,
+    }
+}
+
+/// The rows an entry makes: a release to the city pool names many people, every other entry
+/// one at most.
+fn rows_of(event: &Event, target: &dyn Fn(u64) -> Option<Event>) -> Vec<PointsRow> {
+    match event.kind() {
+        EventKind::PointsReleased { lines } => lines
+            .iter()
+            .map(|(person, points)| PointsRow {
+                person: *person,
+                kind: "city_release",
+                item: String::new(),
+                points: -i64::from(points.get()),
+                coupon: String::new(),
+            })
+            .collect(),
+        _ => row_of(event, target).into_iter().collect(),
     }
 }
 
@@ -74,18 +100,19 @@ pub fn export_points(bank: &Bank, out: impl Write) -> Result<usize, ExportError>
     let mut n = 0;
     for event in bank.journal() {
         let event = event?;
-        let Some(row) = row_of(&event, &target) else { continue };
-        w.write_record([
-            event.seq().to_string(),
-            local_time(event.body.at),
-            names.card(row.person),
-            row.kind.to_string(),
-            row.item,
-            row.points.to_string(),
-            row.coupon,
-            inert(&event.body.actor.to_string()).into_owned(),
-        ])?;
-        n += 1;
+        for row in rows_of(&event, &target) {
+            w.write_record([
+                event.seq().to_string(),
+                local_time(event.body.at),
+                names.card(row.person),
+                row.kind.to_string(),
+                row.item,
+                row.points.to_string(),
+                row.coupon,
+                inert(&event.body.actor.to_string()).into_owned(),
+            ])?;
+            n += 1;
+        }
     }
     w.flush()?;
     Ok(n)

@@ -330,6 +330,16 @@ impl Store {
         Ok(out)
     }
 
+    /// The phone tail counter `code` keeps beside its resident `id` (points only), if `id` is one.
+    pub fn city_resident_tail(&self, code: &str, id: u64) -> Result<Option<String>, StoreError> {
+        use crate::domain::points::{PointsKey, PointsRecord};
+        let key = super::keys::points_key(&PointsKey::Resident(id));
+        Ok(match self.city_get::<PointsRecord>(super::tree::LIMITS, code, &key)? {
+            Some(PointsRecord::Resident { phone_tail }) => Some(phone_tail.unwrap_or_default()),
+            _ => None,
+        })
+    }
+
     /// The codes of every counter pulled from, in order.
     fn city_codes(&self) -> Result<Vec<String>, StoreError> {
         let mut out = Vec::new();

@@ -22,7 +22,8 @@ pub struct LastBackup {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GrantIntent {
     pub card: String,
-    pub minutes: u64,
+    /// Minutes, or points for a grant of points (a grant's id is one operation's, of one unit).
+    pub amount: u64,
 }
 
 fn intent_key(id: &str) -> Vec<u8> {

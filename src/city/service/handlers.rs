@@ -12,7 +12,9 @@ use axum::response::{IntoResponse, Response};
 use super::State;
 use super::auth::{Counter, Unchecked};
 use super::refusal::ApiError;
-use crate::bank::{Bank, DirectoryRow, EntryRow, RemoteError, RowNames, StoredEvent, directory_row};
+use crate::bank::{
+    Bank, DirectoryRow, EntryRow, PointsMoveRow, RemoteError, RowNames, StoredEvent, directory_row,
+};
 use crate::city::directory::MAX_PAGE;
 use crate::city::push::{BATCH, Row, server_head};
 use crate::city::wire::{self, Head, PushRequest};
@@ -175,7 +177,7 @@ pub async fn grant(
     let card = crate::domain::CardNo::parse(&request.card)
         .map_err(|e| ApiError::bad_request(format!("card: {e}")))?;
     if request.minutes == 0 || request.minutes > u64::from(u32::MAX) {
-        return Err(ApiError::bad_request("a grant is of 1 to 4,294,967,295 minutes".into()));
+        return Err(ApiError::bad_request("a grant is of 1 to 4,294,967,295 minutes or points".into()));
     }
     // Kept as sent: only the asking counter's own key makes it hold, and only that counter
     // ever checks it (a signature that does not hold makes a grant it will not heal).
@@ -185,6 +187,7 @@ pub async fn grant(
     let minutes = state
         .blocking(move |_, server| {
             match server.grant_with_nonce(
+                request.unit,
                 &code,
                 &request.id,
                 &card,
@@ -201,7 +204,10 @@ pub async fn grant(
                 }
                 Err(GrantError::Short { card, pool, asked }) => Err(ApiError::short(
                     pool,
-                    format!("the city pool of card {card} holds {pool} minutes, less than the {asked} asked"),
+                    format!(
+                        "the city pool of card {card} holds {pool} {}, less than the {asked} asked",
+                        request.unit.as_str()
+                    ),
                 )),
                 Err(e @ GrantError::InConflict { own, .. }) => Err(ApiError::in_conflict(own, e.to_string())),
                 Err(e @ GrantError::Mismatch(_)) => Err(ApiError::refused(e.to_string())),
@@ -370,7 +376,14 @@ fn verify_and_store(
     drop(verifier);
     let stored = derived.and_then(|mut d| {
         let signature = Some(request.signature.as_slice());
-        let to = server.insert_batch(code, &mut d.batch, &mut d.entries, &mut d.directory, signature)?;
+        let to = server.insert_batch(
+            code,
+            &mut d.batch,
+            &mut d.entries,
+            &mut d.directory,
+            &mut d.points,
+            signature,
+        )?;
         Ok(Head { seq: to, hash: d.last_hash })
     });
     if stored.is_err() {
@@ -424,6 +437,7 @@ struct Derived {
     batch: Vec<Row>,
     entries: Vec<EntryRow>,
     directory: Vec<DirectoryRow>,
+    points: Vec<PointsMoveRow>,
     last_hash: Vec<u8>,
 }
 
@@ -436,13 +450,14 @@ fn derive(
     let mut names = RowNames::default();
     let mut entries = Vec::new();
     let mut directory = Vec::new();
+    let mut points = Vec::new();
     let mut batch: Vec<Row> = Vec::with_capacity(rows.len());
     let mut prev = head_hash;
     for (seq, value) in rows {
-        entries.extend(bank.city_entry_rows(code, seq, &value, &mut names)?);
+        entries.extend(bank.city_entry_rows(code, seq, &value, &mut names, &mut points)?);
         directory.extend(directory_row(seq, &value)?);
         let hash = StoredEvent::split(&value).map(|s| s.hash().to_vec()).unwrap_or_default();
         batch.push((seq as i64, std::mem::replace(&mut prev, hash.clone()), hash, value));
     }
-    Ok(Derived { batch, entries, directory, last_hash: prev })
+    Ok(Derived { batch, entries, directory, points, last_hash: prev })
 }

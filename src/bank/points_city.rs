@@ -1,0 +1,197 @@
+//! The civic points through the city's escrow (ARCHITECTURE.md §9), as the hours go through it
+//! (`shares`): a person's points account here is this counter's *share*; a sync hands what is
+//! above a small float to the card's city pool (`PointsReleased`), and a counter short of points
+//! for a redemption takes a grant from the pool, journalled (`PointsGranted`) in the commit of
+//! the redemption that spends it. So no point is spendable at two counters at once. An admin
+//! may keep the scheme to this counter's community: then nothing goes to the pool and nothing
+//! comes from it (a ledger rule, so the city service refuses it at its door too).
+
+use serde::Serialize;
+
+use super::plan::{card_owner, read};
+use super::{Bank, BankError, Committed, Healing, Need, require};
+use crate::domain::points::{PointsKey, PointsRecord, tag};
+use crate::domain::points_ledger as ledger;
+use crate::domain::{Actor, CardNo, EventKind, LedgerStore, Points, PointsRule, Rule, VolunteerId};
+use crate::store::{GrantIntent, Pending, TxView};
+
+/// Points a person keeps at the counter where they were credited at each sync: what an
+/// exchange day there spends with the city unreachable. About a month of a resident's coupons
+/// and a few bags of rice; the rest goes to the city pool, spendable anywhere.
+pub const POINTS_FLOAT: u32 = 100;
+
+/// People a release entry names at most.
+const RELEASE_LINES: usize = 1000;
+
+/// Points the card's city pool granted this counter (the city's grant `id`), journalled in the
+/// commit of the redemption that spends them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PointsGrant {
+    pub id: String,
+    pub card: CardNo,
+    pub points: Points,
+}
+
+/// The `PointsGranted` entry that puts `grant` into a commit, first; nothing when a sync
+/// journalled it already.
+pub(super) fn points_funding(
+    view: &TxView<'_>,
+    grant: Option<&PointsGrant>,
+) -> super::plan::PlanResult<Vec<Pending>> {
+    let Some(g) = grant else { return Ok(Vec::new()) };
+    if read(view.points(&PointsKey::Grant(g.id.clone())))?.is_some() {
+        return Ok(Vec::new());
+    }
+    let (person, _) = card_owner(view, &g.card, false)?;
+    Ok(vec![Pending::from(EventKind::PointsGranted { person, points: g.points, grant: g.id.clone() })])
+}
+
+impl Bank {
+    /// Whether an admin keeps this counter's points scheme to its own community.
+    pub fn points_kept_local(&self) -> Result<bool, BankError> {
+        Ok(matches!(self.points_record(&PointsKey::KeptLocal)?, Some(PointsRecord::Number(1))))
+    }
+
+    /// Keeps this counter's points scheme to its own community (`local`), or opens it to the
+    /// city. What was handed to the pools before stays there, spendable at the other counters;
+    /// from then on nothing more goes or comes.
+    pub fn keep_points_local(&self, who: &Actor, local: bool) -> Result<Committed, BankError> {
+        self.run(who, None, "keep_points_local", &local, |view| {
+            require(view, who, Need::Admin, "keep the points scheme to this community")?;
+            Ok(vec![Pending::from(EventKind::PointsSchemeKept { local })])
+        })
+    }
+
+    /// Hands every person's points above [`POINTS_FLOAT`] to their card's city pool,
+    /// journalled before the push that applies it to the pools. Nothing when the scheme is kept
+    /// local. Returns what was committed.
+    pub fn release_points_to_city(&self, who: &Actor) -> Result<Vec<Committed>, BankError> {
+        if self.points_kept_local()? {
+            return Ok(Vec::new());
+        }
+        let mut over: Vec<VolunteerId> = Vec::new();
+        for item in self.store.points_records_tagged(tag::ACCOUNT) {
+            let (key, record) = item?;
+            if let (Some(id), PointsRecord::Account(a)) = (PointsKey::id_in(&key), record)
+                && a.balance() > u64::from(POINTS_FLOAT)
+            {
+                over.push(id);
+            }
+        }
+        let mut commits = Vec::new();
+        for chunk in over.chunks(RELEASE_LINES) {
+            let c = self.run(who, None, "release_points_to_city", &chunk, |view| {
+                require(view, who, Need::Staff, "hand points to the city")?;
+                let mut lines = Vec::new();
+                for &id in chunk {
+                    let share = read(ledger::account(view, id))?.balance();
+                    let above = share.saturating_sub(u64::from(POINTS_FLOAT));
+                    if above > 0 {
+                        lines.push((id, Points::new(u32::try_from(above).unwrap_or(u32::MAX))));
+                    }
+                }
+                Ok(if lines.is_empty() {
+                    Vec::new()
+                } else {
+                    vec![Pending::from(EventKind::PointsReleased { lines })]
+                })
+            })?;
+            if !c.events.is_empty() {
+                commits.push(c);
+            }
+        }
+        Ok(commits)
+    }
+
+    /// This counter's share of `card`'s points: what it may spend without the city.
+    pub fn points_share(&self, card: &CardNo) -> Result<u64, BankError> {
+        Ok(match self.store.volunteer_id_by_card(card)? {
+            Some(id) => self.points_account(id)?.balance(),
+            None => 0,
+        })
+    }
+
+    /// Records, durably, that this counter is about to ask the city for points grant `id`.
+    pub fn record_points_grant_intent(&self, id: &str, card: &CardNo, points: u64) -> Result<(), BankError> {
+        Ok(self.store.record_grant_intent(id, &GrantIntent { card: card.to_string(), amount: points })?)
+    }
+
+    /// Journals a points grant the city holds for this counter and this store never journalled
+    /// (it stopped between the grant and the redemption's commit) — only if this counter asked
+    /// for exactly that grant, or `signed` (the city holds this counter's signature over the
+    /// request). See [`Bank::journal_grant`], its hours' twin.
+    pub fn journal_points_grant(
+        &self,
+        who: &Actor,
+        grant: &PointsGrant,
+        signed: bool,
+    ) -> Result<Healing, BankError> {
+        if self.points_record(&PointsKey::Grant(grant.id.clone()))?.is_some() {
+            return Ok(Healing::Already);
+        }
+        let asked = self.store.grant_intent(&grant.id)?;
+        let wanted = GrantIntent { card: grant.card.to_string(), amount: u64::from(grant.points.get()) };
+        if asked.as_ref() != Some(&wanted) && !signed {
+            return Ok(Healing::NotAsked);
+        }
+        let c = self.run(who, None, "journal_points_grant", grant, |view| {
+            require(view, who, Need::Staff, "take points from the city")?;
+            points_funding(view, Some(grant))
+        })?;
+        Ok(if c.events.is_empty() { Healing::Already } else { Healing::Journalled(c) })
+    }
+}
+
+/// The points rule a redemption short of points broke: (share, needed), for the city module
+/// to ask the pool for the rest.
+pub fn points_shortfall(e: &BankError) -> Option<(u64, u64)> {
+    match e {
+        BankError::Rule(Rule::Points(PointsRule::InsufficientPoints { balance, needed })) => {
+            (needed > balance).then_some((*balance, *needed))
+        }
+        _ => None,
+    }
+}
+
+/// One line of the city's `hb_points_moves`: points a counter handed to a card's pool
+/// (`points_release`), or a grant from it the counter journalled (`points_grant`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PointsMoveRow {
+    pub seq: u64,
+    pub line: u32,
+    pub kind: &'static str,
+    pub card: String,
+    pub points: i64,
+    pub grant: Option<String>,
+}
+
+/// The moves `event` makes between shares and pools, if it is one that does (`card` names a
+/// person's card and community).
+pub(super) fn points_moves(
+    event: &crate::domain::Event,
+    card: &mut dyn FnMut(VolunteerId) -> Result<(String, String), BankError>,
+) -> Result<Option<Vec<PointsMoveRow>>, BankError> {
+    let seq = event.seq();
+    let kind = event.kind().name();
+    let row = |line: usize, card: String, points: Points, grant: Option<String>| PointsMoveRow {
+        seq,
+        line: line as u32,
+        kind,
+        card,
+        points: i64::from(points.get()),
+        grant,
+    };
+    Ok(Some(match event.kind() {
+        EventKind::PointsReleased { lines } => {
+            let mut rows = Vec::with_capacity(lines.len());
+            for (line, (person, points)) in lines.iter().enumerate() {
+                rows.push(row(line, card(*person)?.0, *points, None));
+            }
+            rows
+        }
+        EventKind::PointsGranted { person, points, grant } => {
+            vec![row(0, card(*person)?.0, *points, Some(grant.clone()))]
+        }
+        _ => return Ok(None),
+    }))
+}

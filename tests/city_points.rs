@@ -1,0 +1,159 @@
+//! Civic points through the city's escrow (ARCHITECTURE.md §9), through the real service and
+//! the real binary: points credited at one counter are spent at another from the card's city
+//! pool, never more than the pool holds; a scheme kept to its community hands nothing over;
+//! and a counter cannot credit itself from a pool by writing a grant the city never made.
+
+use crate::city::*;
+use crate::common::*;
+use crate::pg;
+use hourbank::bank::{Bank, PointsCredit, PointsGrant, ResidentForm};
+use hourbank::domain::{CardNo, Name, Points};
+
+/// `hourbank` at `store` with the city service at `city` (as a counter configured with it).
+fn at_counter(store: &std::path::Path, city: &str, args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_hourbank"))
+        .arg("--store")
+        .arg(store)
+        .args(args)
+        .env("LC_ALL", "C")
+        .env("HOURBANK_CITY_URL", city)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("hourbank runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A resident R0001 at `store` with `points` credited (item HJ-01, 2 points each).
+fn resident_with_points(store: &std::path::Path, points: u32) {
+    let bank = Bank::open(store).unwrap();
+    bank.publish_standard(&admin(), &points_standard(&[("HJ-01", 2, false)])).unwrap();
+    let form = ResidentForm {
+        card: card("R0001"),
+        name: Name::parse("陈阿婆").unwrap(),
+        community: "江华社区".into(),
+        phone_tail: Some("1234".into()),
+    };
+    bank.register_resident(&admin(), None, &form).unwrap();
+    let credit = PointsCredit {
+        card: card("R0001"),
+        item: "HJ-01".into(),
+        times: points / 2,
+        earned_on: None,
+        note: String::new(),
+    };
+    bank.credit_points(&admin(), None, &credit).unwrap();
+}
+
+/// A reward 大米 at `store`, for `points` points only.
+fn rice(store: &std::path::Path, points: u32) {
+    hourbank_ok(store, &["reward", "add", "--name", "大米", "--cost", "1h"], "");
+    hourbank_ok(store, &["points", "price", "大米", &points.to_string(), "--points-only"], "");
+}
+
+fn balance(store: &std::path::Path) -> u64 {
+    let shown: serde_json::Value =
+        serde_json::from_str(&hourbank_ok(store, &["points", "balance", "R0001", "--json"], "")).unwrap();
+    shown["balance"].as_u64().unwrap()
+}
+
+fn points_pool(db: &str) -> u64 {
+    let mut server = hourbank::city::Server::connect(db).unwrap();
+    server.points_pool(&CardNo::parse("R0001").unwrap()).unwrap()
+}
+
+#[test]
+fn points_credited_at_one_counter_are_spent_at_another_from_the_city_pool_and_never_twice() {
+    let Some(db) = pg::database("city_points_pool") else { return };
+    city_init(&db.url);
+    let dir = tempfile::tempdir().unwrap();
+    let a = bare_counter(dir.path(), "JH-A-51");
+    let b = bare_counter(dir.path(), "JH-B-52");
+    resident_with_points(&a, 200);
+    // A keeps the float and hands the rest to the card's city pool.
+    let (code, out, err) = sync(&a, &db.url);
+    assert_eq!(code, 0, "{out}{err}");
+    let float = u64::from(hourbank::bank::POINTS_FLOAT);
+    assert_eq!(balance(&a), float);
+    assert_eq!(points_pool(&db.url), 200 - float);
+    let city = through_service(&b, &db.url);
+    let (code, out, err) = sync(&b, &db.url);
+    assert_eq!(code, 0, "{out}{err}");
+    rice(&b, 80);
+    // At B, which never saw the resident: found in the city's directory, the points granted
+    // from the pool in the redemption's commit.
+    let (code, out, err) = at_counter(&b, &city, &["points", "redeem", "R0001", "--reward", "大米"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(points_pool(&db.url), 200 - float - 80);
+    assert_eq!(balance(&b), 0, "the grant is spent by the redemption it funded");
+    let granted = hourbank_ok(&b, &["export", "points"], "");
+    assert!(granted.lines().any(|l| l.contains(",city_grant,") && l.contains(",80,")), "{granted}");
+    // The pool holds 20 now: a second bag at B is refused, saying where the points are.
+    let (code, out, err) = at_counter(&b, &city, &["points", "redeem", "R0001", "--reward", "大米"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(err.contains("0 points here and 20 in the city pool: 80 are needed"), "{err}");
+    assert_eq!(points_pool(&db.url), 20, "a refused grant takes nothing");
+    // A spends from its own share, offline of the pool.
+    rice(&a, 80);
+    let (code, out, err) = hourbank(&a, &["points", "redeem", "R0001", "--reward", "大米"], "");
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(balance(&a), float - 80);
+    for store in [&a, &b] {
+        let (code, out, err) = sync(store, &db.url);
+        assert_eq!(code, 0, "{out}{err}");
+    }
+    // Everything pushed passed the door; the city's pools equal what the journals say.
+    let (code, out, err) = hourbank(&a, &["city", "check", "--url", &db.url], "");
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(balance(&a) + balance(&b) + points_pool(&db.url), 200 - 160);
+}
+
+#[test]
+fn a_scheme_kept_to_its_community_hands_no_points_to_the_city() {
+    let Some(db) = pg::database("city_points_local") else { return };
+    city_init(&db.url);
+    let dir = tempfile::tempdir().unwrap();
+    let a = bare_counter(dir.path(), "JH-A-53");
+    hourbank_ok(&a, &["points", "scheme", "local"], "");
+    resident_with_points(&a, 300);
+    let (code, out, err) = sync(&a, &db.url);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(balance(&a), 300, "nothing left the counter");
+    assert_eq!(points_pool(&db.url), 0);
+    // And the rule holds at the ledger, not only in the sync: a release is refused.
+    let bank = Bank::open(&a).unwrap();
+    let grant = PointsGrant { id: "JH-A-53:x".into(), card: card("R0001"), points: Points::new(5) };
+    let e = bank.journal_points_grant(&admin(), &grant, true).unwrap_err();
+    assert!(e.to_string().contains("keeps its points scheme to its own community"), "{e}");
+    drop(bank);
+    hourbank_ok(&a, &["points", "scheme", "city"], "");
+    let (code, out, err) = sync(&a, &db.url);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(points_pool(&db.url), 300 - u64::from(hourbank::bank::POINTS_FLOAT));
+}
+
+/// The attack: a counter writes itself a grant of points the city never made (its own store,
+/// its own key, a well-formed entry) and pushes it. The door refuses the batch.
+#[test]
+fn a_grant_of_points_the_city_never_made_does_not_pass_the_door() {
+    let Some(db) = pg::database("city_points_forged") else { return };
+    city_init(&db.url);
+    let dir = tempfile::tempdir().unwrap();
+    let a = bare_counter(dir.path(), "JH-A-54");
+    resident_with_points(&a, 2);
+    let (code, out, err) = sync(&a, &db.url);
+    assert_eq!(code, 0, "{out}{err}");
+    let bank = Bank::open(&a).unwrap();
+    let grant = PointsGrant { id: "JH-A-54:forged".into(), card: card("R0001"), points: Points::new(5000) };
+    bank.journal_points_grant(&admin(), &grant, true).unwrap();
+    drop(bank);
+    let (code, out, err) = sync(&a, &db.url);
+    assert_ne!(code, 0, "{out}{err}");
+    assert!(format!("{out}{err}").contains("JH-A-54:forged"), "{out}{err}");
+    assert_eq!(points_pool(&db.url), 0);
+    let (code, out, err) = hourbank(&a, &["city", "check", "--url", &db.url], "");
+    assert_eq!(code, 0, "what the city holds is whole: {out}{err}");
+}
