@@ -4,8 +4,11 @@
 //! and recorded as journalled — once, city-wide, by the unique index on its grant id.
 
 use super::CityError;
-use super::push::PushError;
 use crate::bank::PointsMoveRow;
+
+/// A `points_grant` entry of the batch that journals no grant the city made: its seq and the
+/// grant's id (nothing of the batch is stored).
+pub(super) type UnknownGrant = (u64, String);
 
 fn sql(what: &'static str) -> impl Fn(postgres::Error) -> CityError {
     move |e| CityError::of(what, e)
@@ -15,11 +18,13 @@ pub(super) fn apply(
     code: &str,
     rows: &[PointsMoveRow],
     tx: &mut postgres::Transaction<'_>,
-) -> Result<(), PushError> {
+) -> Result<Option<UnknownGrant>, CityError> {
     if rows.is_empty() {
-        return Ok(());
+        return Ok(None);
     }
-    check_grants(code, rows, tx)?;
+    if let Some(unknown) = unknown_grant(code, rows, tx)? {
+        return Ok(Some(unknown));
+    }
     let seqs: Vec<i64> = rows.iter().map(|r| r.seq as i64).collect();
     let lines: Vec<i32> = rows.iter().map(|r| r.line as i32).collect();
     let kinds: Vec<&str> = rows.iter().map(|r| r.kind).collect();
@@ -46,20 +51,20 @@ pub(super) fn apply(
         )
         .map_err(sql("the cards' points pools"))?;
     }
-    Ok(())
+    Ok(None)
 }
 
-/// Every `points_grant` of the batch must be a grant of points the city made to this counter,
-/// for that card and those points: a counter cannot credit itself from a pool by writing an
-/// entry. (Journalled twice is refused by `hb_points_moves_grant`, and by the ledger first.)
-fn check_grants(
+/// The first `points_grant` of the batch that is not a grant of points the city made to this counter,
+/// for that card and those points, if one is not: a counter cannot credit itself from a pool by
+/// writing an entry. (Journalled twice is refused by `hb_points_moves_grant`, and by the ledger first.)
+fn unknown_grant(
     code: &str,
     rows: &[PointsMoveRow],
     tx: &mut postgres::Transaction<'_>,
-) -> Result<(), PushError> {
+) -> Result<Option<UnknownGrant>, CityError> {
     let grants: Vec<&PointsMoveRow> = rows.iter().filter(|r| r.grant.is_some()).collect();
     if grants.is_empty() {
-        return Ok(());
+        return Ok(None);
     }
     let seqs: Vec<i64> = grants.iter().map(|r| r.seq as i64).collect();
     let ids: Vec<&str> = grants.iter().map(|r| r.grant.as_deref().unwrap_or_default()).collect();
@@ -75,12 +80,5 @@ fn check_grants(
             &[&seqs, &ids, &cards, &points, &code],
         )
         .map_err(sql("the batch's points grants"))?;
-    match unknown {
-        Some(row) => Err(PushError::UnknownGrant {
-            code: code.to_string(),
-            seq: row.get::<_, i64>(0) as u64,
-            grant: row.get(1),
-        }),
-        None => Ok(()),
-    }
+    Ok(unknown.map(|row| (row.get::<_, i64>(0) as u64, row.get(1))))
 }

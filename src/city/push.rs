@@ -208,7 +208,9 @@ impl Server {
         )
         .map_err(sql("a batch's report rows"))?;
         release_to_pools(entries, &mut tx)?;
-        super::points_pool::apply(code, points, &mut tx)?;
+        if let Some((seq, grant)) = super::points_pool::apply(code, points, &mut tx)? {
+            return Err(PushError::UnknownGrant { code: code.to_string(), seq, grant });
+        }
         if let Some(signature) = signature {
             tx.execute(
                 "INSERT INTO hb_signatures (counter, seq, signature) VALUES ($1, $2, $3)",

@@ -121,6 +121,7 @@ pub enum PointsCmd {
     /// Where this counter's points are spendable (admin): `city` (any counter, through the
     /// city pools; the default) or `local` (this community only: none go to the pools)
     Scheme {
+        /// `city` or `local`
         #[arg(value_enum)]
         reach: SchemeReach,
     },
