@@ -157,3 +157,45 @@ fn a_grant_of_points_the_city_never_made_does_not_pass_the_door() {
     let (code, out, err) = hourbank(&a, &["city", "check", "--url", &db.url], "");
     assert_eq!(code, 0, "what the city holds is whole: {out}{err}");
 }
+
+/// The exchange day at another community's station, as staff work it: the real binary at
+/// 80×24 with the real service, the resident's points card scanned (found in the city's
+/// directory), a bag of rice in Enter, Enter — the points come from the card's city pool off
+/// the screen's thread, and the pool gives exactly what was short.
+#[test]
+fn the_exchange_screen_of_another_community_takes_the_points_from_the_city_pool() {
+    use crate::pty::Pty;
+    use std::time::Duration;
+    const WAIT: Duration = Duration::from_secs(30);
+    let Some(db) = pg::database("city_points_pty") else { return };
+    city_init(&db.url);
+    let dir = tempfile::tempdir().unwrap();
+    let a = bare_counter(dir.path(), "JH-A-55");
+    resident_with_points(&a, 200);
+    assert_eq!(sync(&a, &db.url).0, 0);
+    let b = bare_counter(dir.path(), "JH-B-55");
+    rice(&b, 80);
+    std::fs::write(dir.path().join("no-config.toml"), "[sync]\nevery_seconds = 1\n").unwrap();
+    let city = through_service(&b, &db.url);
+    let mut s = Pty::spawn_with(
+        &["--store", b.to_str().unwrap(), "--lang", "en"],
+        dir.path(),
+        &[("HOURBANK_CITY_URL", city.as_str())],
+    );
+    s.wait_for("F2 to log in", WAIT);
+    s.wait_for("synced ", WAIT);
+    s.log_in("A01", "1234", WAIT);
+    s.type_keys("\x1b[20~");
+    s.wait_for("Scan points card:", WAIT);
+    s.type_keys("R0001\r");
+    s.wait_for("points balance 0", WAIT);
+    s.type_keys("\r");
+    s.wait_for("Enter confirms", WAIT);
+    s.type_keys("\r");
+    s.wait_for("for 80 pts, 0 left", WAIT);
+    s.type_keys("\x11");
+    assert!(s.wait_exit(Duration::from_secs(10)).success());
+    assert_eq!(points_pool(&db.url), 200 - u64::from(hourbank::bank::POINTS_FLOAT) - 80);
+    let rows = hourbank_ok(&b, &["export", "points"], "");
+    assert!(rows.lines().any(|l| l.contains(",city_grant,") && l.contains(",80,")), "{rows}");
+}

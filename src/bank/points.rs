@@ -280,7 +280,8 @@ impl Bank {
         reward: RewardId,
         qty: u32,
     ) -> Result<Event, BankError> {
-        self.redeem_points_funded(who, op, card, reward, qty, None)
+        let c = self.redeem_points_funded(who, op, card, reward, qty, None)?;
+        c.events.into_iter().last().ok_or_else(|| Rule::UnknownEntry(0).into())
     }
 
     /// [`Bank::redeem_points`] spending, with this counter's share, the points the card's city
@@ -293,7 +294,7 @@ impl Bank {
         reward: RewardId,
         qty: u32,
         grant: Option<&super::PointsGrant>,
-    ) -> Result<Event, BankError> {
+    ) -> Result<super::Committed, BankError> {
         if !(1..=1000).contains(&qty) {
             return Err(crate::domain::DomainError::Quantity.into());
         }
@@ -310,8 +311,7 @@ impl Bank {
             events.push(EventKind::PointsRedeemed { person, reward, qty, points }.into());
             Ok(events)
         })?;
-        // The redemption, after the grant that funds it.
-        c.events.into_iter().last().ok_or_else(|| Rule::UnknownEntry(0).into())
+        Ok(c)
     }
 
     /// The card's points: balance, totals, what waits for review.

@@ -7,10 +7,11 @@
 use super::escrow::{GrantError, grant_id};
 use super::spend::{CityLink, SpendError};
 use super::wire::Unit;
-use crate::bank::{Bank, PointsGrant, points_shortfall};
-use crate::domain::{Actor, CardNo, Event, Points, RewardId};
+use crate::bank::{Bank, Committed, PointsGrant, points_shortfall};
+use crate::domain::{Actor, CardNo, Points, RewardId};
 
-/// A redemption of `qty` of `reward` for points from `card`, with the city at `city`.
+/// A redemption of `qty` of `reward` for points from `card`, with the city at `city`: the
+/// redemption's entry last, after the grant that funds it when one does.
 pub fn redeem_points(
     bank: &Bank,
     city: super::spend::CityLink<'_>,
@@ -19,7 +20,7 @@ pub fn redeem_points(
     card: &CardNo,
     reward: RewardId,
     qty: u32,
-) -> Result<Event, SpendError> {
+) -> Result<Committed, SpendError> {
     let commit =
         |grant: Option<&PointsGrant>| bank.redeem_points_funded(who, op_id, card, reward, qty, grant);
     if matches!(city, CityLink::None) || bank.points_kept_local()? {

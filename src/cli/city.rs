@@ -499,7 +499,7 @@ pub(super) fn redeem_points(
     card: &crate::domain::CardNo,
     reward: crate::domain::RewardId,
     qty: u32,
-) -> Result<crate::domain::Event, Failure> {
+) -> Result<crate::bank::Committed, Failure> {
     let url = city_url_if_any()?;
     let link = match url.as_deref() {
         Some(url) => crate::city::CityLink::Url(url),

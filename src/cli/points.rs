@@ -304,7 +304,8 @@ pub fn points(store: Option<PathBuf>, cmd: PointsCmd) -> CliResult {
         PointsCmd::Redeem { card, reward, qty, op_id } => {
             let card = card.parse()?;
             let r = bank.find_reward(&reward)?;
-            let e = super::city::redeem_points(&bank, op_id.as_deref(), &card, r.id, qty)?;
+            let c = super::city::redeem_points(&bank, op_id.as_deref(), &card, r.id, qty)?;
+            let Some(e) = c.events.last() else { return Ok(()) };
             let crate::domain::EventKind::PointsRedeemed { points, .. } = &e.body.kind else { return Ok(()) };
             let balance = bank.points_of(&card)?.balance;
             say!(

@@ -90,6 +90,14 @@ pub enum Effect {
         actor: Actor,
         work: crate::bank::Op,
     },
+    /// Redeem for points by `actor` with the city service at `url`; answer with
+    /// `Msg::CityCommitted(ticket, …)`.
+    CityRedeemPoints {
+        ticket: u64,
+        url: String,
+        actor: Actor,
+        redemption: crate::bank::Redemption,
+    },
 }
 
 pub struct Options {

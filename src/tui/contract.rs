@@ -71,6 +71,9 @@ pub enum Step {
     /// Commit this with the city (off the UI thread); the screen shows it is asking and is
     /// given the result (`Screen::city_committed`) if it still is.
     CityCommit(crate::bank::Op),
+    /// Redeem a reward for points with the city (off the UI thread: short here, the card's
+    /// city pool is asked); answered like `CityCommit`.
+    CityRedeemPoints(crate::bank::Redemption),
     /// New counter settings (already validated) and perhaps a new name: the app writes the
     /// settings file, journals the changes and applies them.
     Configure(Box<Config>, Option<crate::domain::Name>),

@@ -178,6 +178,16 @@ fn run_effects(app: &App, effects: Vec<Effect>, tx: &mpsc::Sender<Msg>) {
                     let _ = tx.send(Msg::CityCommitted(ticket, result));
                 });
             }
+            Effect::CityRedeemPoints { ticket, url, actor, redemption } => {
+                let Some(bank) = app.bank() else { continue };
+                let tx = tx.clone();
+                let t = app.lang.text();
+                std::thread::spawn(move || {
+                    let link = crate::city::CityLink::Url(&url);
+                    let result = screens::exchange::redeem(&bank, link, &actor, t, &redemption);
+                    let _ = tx.send(Msg::CityCommitted(ticket, result));
+                });
+            }
             Effect::Print { command, text } => {
                 let tx = tx.clone();
                 std::thread::spawn(move || {

@@ -211,6 +211,15 @@ impl Counter {
                     let more = self.app.update(Msg::CityCommitted(ticket, result));
                     self.run(more);
                 }
+                held @ Effect::CityRedeemPoints { .. } if self.hold_commits => self.asked.push(held),
+                Effect::CityRedeemPoints { ticket, url, actor, redemption } => {
+                    let link = hourbank::city::CityLink::Url(&url);
+                    let t = self.app.lang.text();
+                    let result =
+                        hourbank::tui::screens::exchange::redeem(&self.bank(), link, &actor, t, &redemption);
+                    let more = self.app.update(Msg::CityCommitted(ticket, result));
+                    self.run(more);
+                }
                 Effect::Quit => {}
             }
         }

@@ -81,6 +81,31 @@ impl App {
                     }
                 }
             }
+            Step::CityRedeemPoints(redemption) => {
+                self.tickets += 1;
+                let ticket = self.tickets;
+                self.waiting = Some(ticket);
+                match self.config.sync.background_url() {
+                    Some(url) => {
+                        vec![Effect::CityRedeemPoints {
+                            ticket,
+                            url,
+                            actor: session.actor.clone(),
+                            redemption,
+                        }]
+                    }
+                    None => {
+                        let result = screens::exchange::redeem(
+                            bank,
+                            crate::city::CityLink::None,
+                            &session.actor,
+                            self.lang.text(),
+                            &redemption,
+                        );
+                        self.city_committed(ticket, result)
+                    }
+                }
+            }
             Step::AskCity(card) => match self.config.sync.city_url() {
                 Some(url) => vec![Effect::AskCity { url, card, staff: session.staff.id.clone() }],
                 // The page opened the record as offline already: nothing to ask.

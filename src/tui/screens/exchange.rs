@@ -42,6 +42,22 @@ pub struct Exchange {
     unknown: Option<CardNo>,
     /// The resident's registration form, while it is open: name, community, phone tail.
     register: Option<(CardNo, Form)>,
+    /// The redemption asked of the city (short here, the card's pool is asked), until its
+    /// answer: the good and the quantity, for the receipt.
+    asking: Option<(usize, u32)>,
+}
+
+/// Redeems with the city at `link` (see `city::redeem_points`): what the effect's thread does
+/// online, and the screen itself offline or without a city. A refusal in words.
+pub fn redeem(
+    bank: &Bank,
+    link: crate::city::CityLink<'_>,
+    actor: &crate::domain::Actor,
+    t: &crate::i18n::Text,
+    r: &crate::bank::Redemption,
+) -> Result<crate::bank::Committed, String> {
+    crate::city::redeem_points(bank, link, actor, None, &r.card, r.reward, r.qty)
+        .map_err(|e| t.spend_error(&e))
 }
 
 /// The goods priced in points, in the catalog's order.
@@ -69,6 +85,7 @@ impl Exchange {
             served: (0, 0),
             unknown: None,
             register: None,
+            asking: None,
         })
     }
 
@@ -122,6 +139,12 @@ impl Exchange {
     }
 
     pub fn on_key(&mut self, key: KeyEvent, cx: &mut Cx) -> Step {
+        if self.asking.is_some() {
+            // Waiting for the city: nothing else is started meanwhile; Esc leaves, and the
+            // status line says how it ended.
+            let leave = matches!(keymap::action(Scope::Exchange, key), Some(Action::Back));
+            return if leave { Step::Back } else { Step::Stay };
+        }
         if self.register.is_some() {
             return self.on_register_key(key, cx);
         }
@@ -196,10 +219,14 @@ impl Exchange {
                     Step::Stay
                 }
                 (_, _) => {
-                    match CardNo::parse(&text)
-                        .map_err(|e| cx.t.domain_error(&e))
-                        .and_then(|card| cx.bank.points_of(&card).map_err(|e| cx.t.bank_error(&e)))
-                    {
+                    // A points card another community registered is in the city's directory:
+                    // taken here as a volunteer's card is at any counter.
+                    match CardNo::parse(&text).map_err(|e| cx.t.domain_error(&e)).and_then(|card| {
+                        cx.bank
+                            .adopt_from_city(&cx.session.actor, std::slice::from_ref(&card))
+                            .and_then(|()| cx.bank.points_of(&card))
+                            .map_err(|e| cx.t.bank_error(&e))
+                    }) {
                         Ok(p) => {
                             self.person = Some(p);
                             self.notice = None;
@@ -229,27 +256,57 @@ impl Exchange {
         }
         self.confirming = false;
         let Ok(card) = CardNo::parse(&p.card) else { return Step::Stay };
-        match cx.bank.redeem_points(&cx.session.actor, None, &card, good.reward.id, self.qty) {
-            Ok(e) => {
-                *cx.status = Status::Saved(e.seq());
-                let points = u64::from(good.points) * u64::from(self.qty);
-                self.served = (self.served.0 + self.qty, self.served.1 + points);
-                let name = good.reward.reward.name.to_string();
-                self.refresh(cx);
-                let balance = self.person.as_ref().map_or(0, |p| p.balance);
-                let at = e.body.at.datetime().with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M");
-                self.receipt = vec![
-                    w.receipt_title.to_string(),
-                    format!("{} {}", card, self.person.as_ref().map_or("", |p| p.name.as_str())),
-                    fill(w.receipt_line, &[&name, &self.qty, &points]),
-                    fill(w.receipt_balance, &[&balance]),
-                    format!("#{}  {at}  {}", e.seq(), cx.session.staff.id),
-                ];
-                self.notice = Some((fill(w.exchange_done, &[&name, &self.qty, &points, &balance]), false));
-                self.qty = 1;
+        let redemption = crate::bank::Redemption { card, reward: good.reward.id, qty: self.qty };
+        self.asking = Some((self.selected, self.qty));
+        // Online, the city may be asked for points this counter lacks: off the UI thread.
+        // Offline, this counter's share only, and the refusal says so; no city, as ever.
+        let url = cx.config.sync.background_url();
+        let link = match (cx.city, url) {
+            (crate::city::Reach::Online, Some(_)) => return Step::CityRedeemPoints(redemption),
+            (crate::city::Reach::Offline, Some(_)) => crate::city::CityLink::Unreachable,
+            _ => crate::city::CityLink::None,
+        };
+        let result = redeem(cx.bank, link, &cx.session.actor, cx.t, &redemption);
+        self.finish(cx, result)
+    }
+
+    /// Whether a redemption waits for the city's answer.
+    pub fn is_asking(&self) -> bool {
+        self.asking.is_some()
+    }
+
+    /// The redemption asked for has ended: the receipt, or the refusal in words.
+    pub fn finish(&mut self, cx: &mut Cx, result: Result<crate::bank::Committed, String>) -> Step {
+        let w = cx.t.points;
+        let Some((selected, qty)) = self.asking.take() else { return Step::Stay };
+        let e = match result.map(|c| c.events.into_iter().last()) {
+            Ok(Some(e)) => e,
+            Ok(None) => return Step::Stay,
+            Err(e) => {
+                self.notice = Some((e, true));
+                return Step::Stay;
             }
-            Err(e) => self.notice = Some((cx.t.bank_error(&e), true)),
-        }
+        };
+        *cx.status = Status::Saved(e.seq());
+        let (name, each) = match self.goods.get(selected) {
+            Some(g) => (g.reward.reward.name.to_string(), g.points),
+            None => (String::new(), 0),
+        };
+        let points = u64::from(each) * u64::from(qty);
+        self.served = (self.served.0 + qty, self.served.1 + points);
+        self.refresh(cx);
+        let card = self.person.as_ref().map_or(String::new(), |p| p.card.clone());
+        let balance = self.person.as_ref().map_or(0, |p| p.balance);
+        let at = e.body.at.datetime().with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M");
+        self.receipt = vec![
+            w.receipt_title.to_string(),
+            format!("{} {}", card, self.person.as_ref().map_or("", |p| p.name.as_str())),
+            fill(w.receipt_line, &[&name, &qty, &points]),
+            fill(w.receipt_balance, &[&balance]),
+            format!("#{}  {at}  {}", e.seq(), cx.session.staff.id),
+        ];
+        self.notice = Some((fill(w.exchange_done, &[&name, &qty, &points, &balance]), false));
+        self.qty = 1;
         Step::Stay
     }
 
@@ -324,7 +381,9 @@ impl Exchange {
                 put(buf, area, x, bottom + 1, &text, theme.warning);
             }
         }
-        if let Some((text, refused)) = &self.notice {
+        if self.asking.is_some() {
+            put(buf, area, x, bottom + 2, t.city_commit_asking, theme.accent);
+        } else if let Some((text, refused)) = &self.notice {
             put(buf, area, x, bottom + 2, text, if *refused { theme.danger } else { theme.success });
         }
         let served = fill(w.exchange_served, &[&self.served.0, &self.served.1]);

@@ -159,6 +159,7 @@ impl Screen {
             Screen::Volunteer(s) => s.is_asking(),
             Screen::Kiosk(s) => s.is_asking(),
             Screen::Conflicts(s) => s.is_asking(),
+            Screen::Exchange(s) => s.is_asking(),
             _ => false,
         }
     }
@@ -172,6 +173,7 @@ impl Screen {
             Screen::Pool(s) => s.finish(cx, result),
             Screen::Volunteer(s) => s.finish_reversal(cx, result),
             Screen::Conflicts(s) => s.finish(cx, result),
+            Screen::Exchange(s) => s.finish(cx, result),
             _ => Step::Stay,
         }
     }
