@@ -227,7 +227,9 @@ fn staff_approve_a_long_shift_with_an_edited_duration_and_a_reason() {
     assert!(popup.contains("陈华佩 JH000001") && popup.contains("Enter approves #"), "{popup}");
     assert_eq!(balance(&c), before, "nothing saved before the second Enter");
     c.enter();
-    assert!(c.shows("Waiting for review (shifts, large deposits, points) (0)"), "{}", c.render(120, 40));
+    // Decided, the shift has ended: it waits now for the community's evaluation (`e`).
+    assert!(c.shows("Waiting for review (shifts, large deposits, points) (1)"), "{}", c.render(120, 40));
+    assert!(c.shows("evaluate"), "{}", c.render(120, 40));
     assert_eq!(balance(&c), before + 8 * 60);
     let seq = match c.app.status() {
         hourbank::tui::app::Status::Saved(seq) => *seq,

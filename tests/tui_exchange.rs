@@ -227,3 +227,49 @@ fn a_resident_reads_their_points_at_the_kiosk() {
         assert!(compact.contains(words), "{screen}");
     }
 }
+
+/// The community's daily evaluation of a supervisor's shift (督导员日常管理考核) at the counter:
+/// an ended shift waits on the review screen (`F6`), `e` scores it with a note, the score is
+/// journalled by who gave it and shows in the list; a score over 100 is refused with why.
+/// 80×24, both languages.
+#[test]
+fn an_ended_shift_is_scored_on_the_review_screen() {
+    use hourbank::domain::{EventKind, ShiftRules};
+    for (lang, kind, refused) in [
+        (Lang::Zh, "督导考核", "分数是 0 到 100 的整数"),
+        (Lang::En, "evaluate", "a score is a whole number"),
+    ] {
+        let (mut c, _) = station(lang);
+        let bank = c.bank();
+        let volunteer = bank.find_card(&CardNo::parse("JH000001").unwrap()).unwrap().id;
+        let post = bank.find_activity("垃圾分类督导").unwrap().0;
+        let shift = bank.check_in(volunteer, post).unwrap().first_seq();
+        c.clock.advance(2 * 3600);
+        bank.check_out(volunteer, &ShiftRules::default()).unwrap();
+        c.login("A01", "1234").key(KeyCode::F(6));
+        let screen = c.render(80, 24);
+        assert!(screen.contains(kind) && screen.contains("垃圾分类督导"), "{screen}");
+        while !c.render(80, 24).lines().any(|l| l.contains(kind) && l.contains("垃圾分类督导")) {
+            c.key(KeyCode::Down);
+        }
+        c.typed("e").typed("101").enter();
+        assert!(c.render(80, 24).contains(refused), "{}", c.render(80, 24));
+        c.key(KeyCode::Backspace).key(KeyCode::Backspace).key(KeyCode::Backspace);
+        c.typed("90").key(KeyCode::Tab).typed("按时到岗").enter();
+        assert!(c.render(80, 24).contains(&format!("#{shift}")), "{}", c.render(80, 24));
+        c.enter();
+        let scored = c.bank().journal().filter_map(Result::ok).find_map(|e| match e.kind() {
+            EventKind::ShiftEvaluated { shift: s, score, note } if *s == shift => {
+                Some((*score, note.clone(), e.body.actor.to_string()))
+            }
+            _ => None,
+        });
+        let (score, note, by) = scored.expect("the evaluation is journalled");
+        assert_eq!((score, note.as_str()), (90, "按时到岗"));
+        assert!(by.contains("A01"), "{by}");
+        let screen = c.render(80, 24);
+        let row = screen.lines().find(|l| l.contains(kind) && l.contains("垃圾分类督导")).unwrap_or_default();
+        assert!(row.trim_end().ends_with("90"), "the score shows in the list: {screen}");
+        assert!(c.bank().check().unwrap().ok);
+    }
+}

@@ -71,7 +71,7 @@ pub use restore::{Provenance, RecoverReport, RestoreReport, recover, restore, re
 pub use rules::{Expiry, ExpiryPlan, HeldDeposit};
 pub use settle::{CardMove, OtherPerson};
 pub use shares::{Healing, shortfall};
-pub use shifts::{CheckOut, ShiftInReview};
+pub use shifts::{CheckOut, EndedShift, ShiftInReview};
 
 use crate::domain::ledger::ApplyError;
 use crate::domain::{Actor, Day, DomainError, Name, Role, Rule, StaffId, Timestamp};

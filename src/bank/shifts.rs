@@ -27,7 +27,42 @@ pub struct ShiftInReview {
     pub worked: Minutes,
 }
 
+/// An ended shift, for the community's daily evaluation (督导员日常管理考核).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndedShift {
+    /// The check-in's seq: what an evaluation names.
+    pub seq: u64,
+    pub shift: Shift,
+    /// The latest score given, if any (a later evaluation replaces it in the assessment).
+    pub score: Option<u8>,
+}
+
 impl Bank {
+    /// Shifts that started in the last `days` days and have ended (checked out, approved or
+    /// rejected), newest first, each with its latest score: what waits for the day's evaluation.
+    pub fn shifts_to_evaluate(&self, days: i64) -> Result<Vec<EndedShift>, BankError> {
+        let since = self.now().datetime() - chrono::Duration::days(days);
+        let mut out = Vec::new();
+        for item in self.store.shifts() {
+            let (seq, shift) = item?;
+            if shift.state == ShiftState::Closed && shift.started.datetime() >= since {
+                out.push(EndedShift { seq, shift, score: None });
+            }
+        }
+        // Scores come after their shifts' check-ins: the journal from the first of them.
+        if let Some(first) = out.iter().map(|s| s.seq).min() {
+            for event in self.store.journal_from(first) {
+                if let EventKind::ShiftEvaluated { shift, score, .. } = event?.kind()
+                    && let Some(ended) = out.iter_mut().find(|s| s.seq == *shift)
+                {
+                    ended.score = Some(*score);
+                }
+            }
+        }
+        out.sort_by_key(|s| std::cmp::Reverse(s.seq));
+        Ok(out)
+    }
+
     /// The volunteer's open shift (its check-in seq and record), if they are checked in.
     pub fn open_shift(&self, volunteer: VolunteerId) -> Result<Option<(u64, Shift)>, BankError> {
         let Some(seq) = self.store.open_shift(volunteer)? else { return Ok(None) };

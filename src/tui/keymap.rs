@@ -102,6 +102,8 @@ pub enum Action {
     Review,
     Approve,
     Reject,
+    /// The community's score of an ended shift (督导员日常管理考核).
+    Evaluate,
     SetPin,
     /// A volunteer changes their own PIN at the kiosk.
     ChangePin,
@@ -248,6 +250,7 @@ pub const KEYMAP: &[Binding] = &[
     key(S::Review, K::Down, A::Down, false),
     key(S::Review, K::Char('a'), A::Approve, true),
     key(S::Review, K::Char('x'), A::Reject, true),
+    key(S::Review, K::Char('e'), A::Evaluate, true),
     key(S::Review, K::Esc, A::Back, true),
     key(S::ReviewAdminsOnly, K::Up, A::Up, false),
     key(S::ReviewAdminsOnly, K::Down, A::Down, false),
@@ -415,6 +418,7 @@ pub fn action_label(t: &Text, a: Action) -> &'static str {
         A::Review => t.act_review,
         A::Approve => t.act_approve,
         A::Reject => t.act_reject,
+        A::Evaluate => t.points.act_evaluate,
         A::SetPin => t.act_set_pin,
         A::ChangePin => t.act_change_pin,
         A::StaffPin => t.act_staff_pin,

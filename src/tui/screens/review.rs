@@ -3,13 +3,15 @@
 //! `a` approves — a shift with an edited duration — and `x` rejects; a reason is required
 //! either way, and both are journal entries (an approval deposits the hours). Civic points
 //! credits the standard flags wait here too, saying for whom: `a` verifies (a verifier) and
-//! then approves (an approver, another person), `x` rejects.
+//! then approves (an approver, another person), `x` rejects. Below them, the shifts of the last
+//! week that ended, for the community's daily evaluation: `e` scores one (0–100, a note),
+//! again to change the score.
 
 use crossterm::event::KeyEvent;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
-use crate::bank::{Bank, BankError, HeldDeposit, ShiftInReview, WaitingCredit};
+use crate::bank::{Bank, BankError, EndedShift, HeldDeposit, ShiftInReview, WaitingCredit};
 use crate::domain::{Minutes, format_hours};
 use crate::tui::contract::{Cx, Route, Status, Step, Vx};
 use crate::tui::keymap::{self, Action, Scope};
@@ -20,7 +22,12 @@ enum Item {
     Held(HeldDeposit),
     /// A civic points credit waiting for a verifier or (verified) an approver.
     Points(WaitingCredit),
+    /// A shift that ended, for the day's evaluation.
+    Ended(EndedShift),
 }
+
+/// How far back ended shifts are offered for evaluation.
+const EVALUATE_DAYS: i64 = 7;
 
 /// One row: the shift or held deposit, and who and what it was.
 struct Row {
@@ -38,9 +45,10 @@ struct Row {
 impl Row {
     /// What it is worth: hours, or points with their unit.
     fn amount(&self, t: &crate::i18n::Text) -> String {
-        match self.points {
-            Some(p) => format!("{p} {}", t.points.unit),
-            None => format_hours(u64::from(self.minutes.get())),
+        match (&self.item, self.points) {
+            (Item::Ended(e), _) => e.score.map_or_else(|| t.points.not_scored.to_string(), |s| s.to_string()),
+            (_, Some(p)) => format!("{p} {}", t.points.unit),
+            (_, None) => format_hours(u64::from(self.minutes.get())),
         }
     }
 
@@ -50,6 +58,7 @@ impl Row {
             Item::Shift(s) => s.seq,
             Item::Held(h) => h.seq,
             Item::Points(p) => p.seq,
+            Item::Ended(e) => e.seq,
         }
     }
 
@@ -73,6 +82,12 @@ impl Row {
                 s.shift.started.datetime().with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M").to_string(),
             ),
             Item::Held(h) => (h.volunteer, h.activity, h.minutes, h.served_on.to_string()),
+            Item::Ended(e) => (
+                e.shift.volunteer,
+                e.shift.activity,
+                Minutes::ZERO,
+                e.shift.started.datetime().with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M").to_string(),
+            ),
             Item::Points(_) => return Err(crate::domain::Rule::UnknownEntry(0).into()),
         };
         let v = bank.volunteer(volunteer)?;
@@ -123,6 +138,9 @@ impl Review {
         for item in bank.points_waiting()? {
             rows.push(Row::new(bank, Item::Points(item))?);
         }
+        for item in bank.shifts_to_evaluate(EVALUATE_DAYS)? {
+            rows.push(Row::new(bank, Item::Ended(item))?);
+        }
         Ok(Review { rows, selected: 0, deciding: None, admin })
     }
 
@@ -143,7 +161,17 @@ impl Review {
             Some(Action::Back) => return Step::Home,
             Some(Action::Up) => self.selected = self.selected.saturating_sub(1),
             Some(Action::Down) => self.selected = (self.selected + 1).min(self.rows.len().saturating_sub(1)),
-            Some(action @ (Action::Approve | Action::Reject)) if !self.rows.is_empty() => {
+            // An ended shift is scored, not decided: `e` (or `a`) opens its score and note.
+            Some(Action::Evaluate | Action::Approve)
+                if self.rows.get(self.selected).is_some_and(|r| matches!(r.item, Item::Ended(_))) =>
+            {
+                let fields = vec![Field::new("", 3), Field::new("", crate::domain::MAX_NOTE_CHARS)];
+                self.deciding =
+                    Some(Deciding { approve: true, form: Form::new(fields), error: None, confirming: false });
+            }
+            Some(action @ (Action::Approve | Action::Reject))
+                if self.rows.get(self.selected).is_some_and(|r| !matches!(r.item, Item::Ended(_))) =>
+            {
                 let approve = action == Action::Approve;
                 let row = &self.rows[self.selected];
                 // Held deposits are decided by admins only: said before a reason is typed.
@@ -176,6 +204,30 @@ impl Review {
             Some(Action::NextField | Action::PrevField) => form.next(),
             Some(Action::Submit) => {
                 let row = &self.rows[self.selected];
+                if let Item::Ended(ended) = &row.item {
+                    let score = form.value(0).trim().parse::<u8>().ok().filter(|s| *s <= 100);
+                    let Some(score) = score else {
+                        *error = Some(cx.t.points.err_score.into());
+                        return Step::Stay;
+                    };
+                    if !*confirming {
+                        *confirming = true;
+                        *error = None;
+                        return Step::Stay;
+                    }
+                    let note = form.value(1).to_string();
+                    match cx.bank.evaluate_shift(&cx.session.actor, ended.seq, score, &note) {
+                        Ok(seq) => {
+                            *cx.status = Status::Saved(seq);
+                            return Step::Replace(Route::Review);
+                        }
+                        Err(e) => {
+                            *confirming = false;
+                            *error = Some(cx.t.bank_error(&e));
+                        }
+                    }
+                    return Step::Stay;
+                }
                 let minutes = match (&row.item, *approve) {
                     (Item::Shift(_), true) => match Minutes::parse(form.value(MINUTES)) {
                         Ok(m) => Some(m),
@@ -216,6 +268,8 @@ impl Review {
                             .review_points(&cx.session.actor, p.seq, verdict, &reason)
                             .map(|e| crate::bank::Committed { events: vec![e], replayed: false })
                     }
+                    // Scored above, before the reason is asked for.
+                    Item::Ended(_) => return Step::Stay,
                 };
                 match result {
                     Ok(done) => {
@@ -241,7 +295,11 @@ impl Review {
     pub fn render(&self, area: Rect, buf: &mut Buffer, vx: &Vx) {
         let t = vx.t;
         let theme = vx.theme;
-        title_bar(buf, area, &format!("{} ({})", t.review_title, self.rows.len()), theme);
+        // What waits for someone: every decision, and the ended shifts not scored yet (a
+        // scored one stays listed, to change its score, and waits for nobody).
+        let waiting =
+            self.rows.iter().filter(|r| !matches!(&r.item, Item::Ended(e) if e.score.is_some())).count();
+        title_bar(buf, area, &format!("{} ({waiting})", t.review_title), theme);
         let x = area.x + 1;
         let columns = [
             ListColumn::fixed(t.review_col_kind, 8),
@@ -260,6 +318,7 @@ impl Review {
                 Item::Held(_) => t.review_kind_deposit,
                 Item::Points(p) if p.verified => t.points.review_kind_approve,
                 Item::Points(_) => t.points.review_kind_verify,
+                Item::Ended(_) => t.points.review_kind_evaluate,
             };
             let hours = row.amount(t);
             let cells = vec![
@@ -276,7 +335,10 @@ impl Review {
         if self.rows.is_empty() {
             put(buf, area, x, area.y + 2, t.review_empty, theme.muted);
         }
-        if let Some(d) = &self.deciding {
+        let evaluating = self.rows.get(self.selected).is_some_and(|r| matches!(r.item, Item::Ended(_)));
+        if let (Some(d), true) = (&self.deciding, evaluating) {
+            self.render_evaluation(area, buf, vx, d);
+        } else if let Some(d) = &self.deciding {
             let title = if d.approve { t.review_approve_title } else { t.review_reject_title };
             let inner = popup(buf, centered(area, 70, 11), title, theme);
             // Which entry is being decided: its number, day, volunteer, activity and hours.
@@ -316,6 +378,33 @@ impl Review {
                 let line = if d.approve { t.review_confirm_approve } else { t.review_confirm_reject };
                 put(buf, inner, inner.x + 1, y, &crate::i18n::fill(line, &[&seq]), theme.warning);
             }
+        }
+    }
+
+    /// The score and note of an ended shift, over the list.
+    fn render_evaluation(&self, area: Rect, buf: &mut Buffer, vx: &Vx, d: &Deciding) {
+        let (t, theme) = (vx.t, vx.theme);
+        let inner = popup(buf, centered(area, 70, 10), t.points.evaluate_title, theme);
+        let Some(row) = self.rows.get(self.selected) else { return };
+        let what = format!("#{} {}  {} {}  {}", row.seq(), row.when, row.name, row.card, row.activity);
+        put(buf, inner, inner.x + 1, inner.y + 1, &what, theme.text);
+        let mut form = d.form.clone();
+        form.fields[0].label = t.points.field_score;
+        form.fields[1].label = t.points.field_note;
+        form.render(
+            Rect { x: inner.x + 1, y: inner.y + 3, width: inner.width.saturating_sub(2), height: 2 },
+            buf,
+            theme,
+            t,
+            true,
+        );
+        let y = inner.y + 6;
+        if let Some(e) = &d.error {
+            put(buf, inner, inner.x + 1, y, e, theme.danger);
+        } else if d.confirming {
+            let score = d.form.value(0).trim().to_string();
+            let line = crate::i18n::fill(t.points.evaluate_confirm, &[&row.seq(), &score]);
+            put(buf, inner, inner.x + 1, y, &line, theme.warning);
         }
     }
 }
