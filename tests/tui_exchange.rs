@@ -273,3 +273,49 @@ fn an_ended_shift_is_scored_on_the_review_screen() {
         assert!(c.bank().check().unwrap().ok);
     }
 }
+
+/// An admin issues a batch of coupons at the counter (Admin → `q`, `n`): the form refuses a
+/// count out of range with why, says what it will issue, and at the second Enter the batch is
+/// journalled and its sheet for cutting is in the reports folder; `x` writes it again.
+/// 80×24, both languages.
+#[test]
+fn an_admin_issues_a_batch_of_coupons_and_gets_its_sheet_on_the_counter() {
+    for (lang, title, refused, issued) in [
+        (Lang::Zh, "积分券批次", "每批 1 到 10000 张", "第 1 批积分券已发放"),
+        (Lang::En, "Coupon batches", "1–10000", "Coupon batch 1 issued"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let reports = dir.path().to_str().unwrap().to_string();
+        let mut c = Counter::seeded_with(lang, |o| o.config.report_dir = Some(reports.clone()));
+        let bank = c.bank();
+        bank.set_counter_code(&cli(), None, &CounterCode::parse("JH-A-01").unwrap()).unwrap();
+        bank.publish_standard(&cli(), &crate::common::points_standard(&[("HJ-01", 2, false)])).unwrap();
+        c.login("A01", "1234").key(KeyCode::F(8)).typed("q");
+        assert!(c.render(80, 24).contains(title), "{}", c.render(80, 24));
+        c.typed("n").typed("HJ-01").key(KeyCode::Tab).typed("20000").key(KeyCode::Tab);
+        c.typed("2099-01-01").key(KeyCode::Tab).typed("潮连市场 张督导").enter();
+        assert!(c.render(80, 24).contains(refused), "{}", c.render(80, 24));
+        assert!(c.bank().coupon_batches().unwrap().is_empty());
+        // The focus is on the count, the field refused.
+        for _ in 0..5 {
+            c.key(KeyCode::Backspace);
+        }
+        c.typed("30").enter();
+        assert!(c.bank().coupon_batches().unwrap().is_empty(), "nothing before the second Enter");
+        c.enter();
+        let batches = c.bank().coupon_batches().unwrap();
+        assert_eq!(batches.len(), 1);
+        let (_, batch, used) = &batches[0];
+        assert_eq!(
+            (batch.count, batch.item.as_str(), batch.holder.as_str(), *used),
+            (30, "HJ-01", "潮连市场 张督导", 0)
+        );
+        let screen = c.render(80, 24);
+        assert!(screen.contains(issued) && screen.contains("潮连市场"), "{screen}");
+        let sheet = dir.path().join("积分券-1.xlsx");
+        assert!(std::fs::metadata(&sheet).unwrap().len() > 0);
+        std::fs::remove_file(&sheet).unwrap();
+        c.typed("x");
+        assert!(sheet.exists(), "x writes the sheet again");
+    }
+}

@@ -118,6 +118,8 @@ pub enum Route {
     Admin,
     /// Cards registered as different people, as the city service lists them (admins).
     Conflicts,
+    /// The coupon batches of this counter (admins).
+    Coupons,
     /// The exchange day's queue: points cards, coupons, goods priced in points.
     Exchange,
 }

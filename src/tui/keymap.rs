@@ -31,6 +31,8 @@ pub enum Scope {
     ReviewAdminsOnly,
     /// Reports with charts (admins).
     Reports,
+    /// The coupon batches (admins).
+    Coupons,
     /// Keys of every admin tab (switching tabs, moving, leaving); each tab's own scope below
     /// names it as its parent, so a tab's footer and help list only what works on that tab.
     Admin,
@@ -104,6 +106,8 @@ pub enum Action {
     Reject,
     /// The community's score of an ended shift (督导员日常管理考核).
     Evaluate,
+    /// The coupon batches (积分券), from the admin screen.
+    Coupons,
     SetPin,
     /// A volunteer changes their own PIN at the kiosk.
     ChangePin,
@@ -234,6 +238,12 @@ pub const KEYMAP: &[Binding] = &[
     key(S::AdminCounter, K::Char('e'), A::Edit, true),
     key(S::AdminCounter, K::Char('c'), A::SetCode, true),
     key(S::Admin, K::Char('k'), A::Conflicts, true),
+    key(S::Admin, K::Char('q'), A::Coupons, true),
+    key(S::Coupons, K::Up, A::Up, false),
+    key(S::Coupons, K::Down, A::Down, false),
+    key(S::Coupons, K::Char('n'), A::New, true),
+    key(S::Coupons, K::Char('x'), A::Export, true),
+    key(S::Coupons, K::Esc, A::Back, true),
     key(S::Conflicts, K::Char('o'), A::TakeOther, true),
     key(S::Conflicts, K::Char('n'), A::MoveToNewCard, true),
     key(S::Conflicts, K::Char('r'), A::Refresh, true),
@@ -419,6 +429,7 @@ pub fn action_label(t: &Text, a: Action) -> &'static str {
         A::Approve => t.act_approve,
         A::Reject => t.act_reject,
         A::Evaluate => t.points.act_evaluate,
+        A::Coupons => t.points.act_coupons,
         A::SetPin => t.act_set_pin,
         A::ChangePin => t.act_change_pin,
         A::StaffPin => t.act_staff_pin,

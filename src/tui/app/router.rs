@@ -76,5 +76,6 @@ fn open(route: Route, cx: &mut Cx) -> Option<Screen> {
         Route::Reports => Screen::Reports(reports::Reports::open(cx)?),
         Route::Admin => Screen::Admin(admin::Admin::open(cx)?),
         Route::Conflicts => Screen::Conflicts(conflicts::Conflicts::open(cx)),
+        Route::Coupons => Screen::Coupons(coupons::Coupons::open(cx)?),
     })
 }

@@ -7,6 +7,7 @@ pub mod certificate;
 pub mod city_record;
 pub mod confirm;
 pub mod conflicts;
+pub mod coupons;
 pub mod entry;
 pub mod exchange;
 pub mod find;
@@ -72,6 +73,7 @@ pub enum Screen {
     Certificate(certificate::CertificatePage),
     Conflicts(conflicts::Conflicts),
     Exchange(exchange::Exchange),
+    Coupons(coupons::Coupons),
 }
 
 impl Screen {
@@ -94,6 +96,7 @@ impl Screen {
             Screen::Certificate(_) => Scope::Receipt,
             Screen::Conflicts(c) => c.scope(),
             Screen::Exchange(e) => e.scope(),
+            Screen::Coupons(c) => c.scope(),
         }
     }
 
@@ -123,6 +126,7 @@ impl Screen {
             Screen::Certificate(s) => s.on_key(key, cx),
             Screen::Conflicts(s) => s.on_key(key, cx),
             Screen::Exchange(s) => s.on_key(key, cx),
+            Screen::Coupons(s) => s.on_key(key, cx),
             Screen::Setup(_)
             | Screen::Lock(_)
             | Screen::Login(_)
@@ -200,6 +204,7 @@ impl Screen {
             Screen::Certificate(s) => s.render(area, buf, vx),
             Screen::Conflicts(s) => s.render(area, buf, vx),
             Screen::Exchange(s) => s.render(area, buf, vx),
+            Screen::Coupons(s) => s.render(area, buf, vx),
         }
     }
 
@@ -226,6 +231,7 @@ impl Screen {
             Screen::Certificate(_) => "certificate",
             Screen::Conflicts(_) => "conflicts",
             Screen::Exchange(_) => "exchange",
+            Screen::Coupons(_) => "coupons",
         }
     }
 }

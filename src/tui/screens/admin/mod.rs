@@ -177,6 +177,7 @@ impl Admin {
         let op = match (keymap::action(self.tab.scope(), key), self.tab) {
             (Some(Action::Back), _) => return Step::Home,
             (Some(Action::Conflicts), _) => return Step::Push(Route::Conflicts),
+            (Some(Action::Coupons), _) => return Step::Push(Route::Coupons),
             (Some(action @ (Action::NextTab | Action::PrevTab)), _) => {
                 self.tab = self.tab.step(if action == Action::NextTab { 1 } else { -1 });
                 self.selected = 0;
