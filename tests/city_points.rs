@@ -188,11 +188,13 @@ fn the_exchange_screen_of_another_community_takes_the_points_from_the_city_pool(
     s.type_keys("\x1b[20~");
     s.wait_for("Scan points card:", WAIT);
     s.type_keys("R0001\r");
-    s.wait_for("points balance 0", WAIT);
+    // This counter holds none of her points; the city's pool holds what A handed over.
+    s.wait_for("points balance 0, 100 more in the city pool", WAIT);
     s.type_keys("\r");
     s.wait_for("Enter confirms", WAIT);
     s.type_keys("\r");
     s.wait_for("for 80 pts, 0 left", WAIT);
+    s.wait_for("points balance 0, 20 more in the city pool", WAIT);
     s.type_keys("\x11");
     assert!(s.wait_exit(Duration::from_secs(10)).success());
     assert_eq!(points_pool(&db.url), 200 - u64::from(hourbank::bank::POINTS_FLOAT) - 80);

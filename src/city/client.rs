@@ -514,6 +514,13 @@ impl CityClient {
         })
     }
 
+    /// Points `card`'s city pool holds now: what a counter short of points may be granted.
+    pub fn points_pool(&self, card: &crate::domain::CardNo) -> Result<u64, ClientError> {
+        let path = format!("/v1/points/pool?card={}", card.as_str());
+        let answer: wire::PointsPool = Self::answer(&self.call("GET", &path, b"")?)?;
+        Ok(answer.points)
+    }
+
     /// Grants the service holds for this counter that no pushed entry journals yet.
     pub fn unjournalled_grants(&self) -> Result<Vec<super::ServerGrant>, ClientError> {
         Self::answer(&self.call("GET", "/v1/grants", b"")?)

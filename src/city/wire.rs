@@ -239,6 +239,12 @@ fn is_minutes(unit: &Unit) -> bool {
     *unit == Unit::Minutes
 }
 
+/// `GET /v1/points/pool?card=C`: the points the card's city pool holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PointsPool {
+    pub points: u64,
+}
+
 /// The minutes granted (a retried id: the first grant's).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Granted {

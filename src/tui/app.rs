@@ -45,6 +45,8 @@ pub enum Msg {
     Synced(crate::city::SyncStatus),
     /// The city service's answer about a card (`Effect::AskCity`).
     CityRecord(crate::domain::CardNo, Result<crate::city::wire::VolunteerDetails, String>),
+    /// The points a card's city pool holds (`Effect::AskPointsPool`).
+    PointsPool(crate::domain::CardNo, Result<u64, String>),
     /// The certificate the city service issued (`Effect::AskCertificate`), or why not, in words.
     CityCertificate(Result<crate::city::wire::CityCertificate, String>),
     /// The city service's cards in conflict (`Effect::AskConflicts`), or why not, in words.
@@ -65,6 +67,11 @@ pub enum Effect {
     },
     /// Ask the city service for its record of `card`, for staff `staff` (the service records
     /// who asked); answer with `Msg::CityRecord`.
+    /// Ask the city service at `url` for `card`'s points pool; answer with `Msg::PointsPool`.
+    AskPointsPool {
+        url: String,
+        card: crate::domain::CardNo,
+    },
     AskCity {
         url: String,
         card: crate::domain::CardNo,
@@ -326,6 +333,12 @@ impl App {
             Msg::CityRecord(card, answer) => {
                 if let Screen::Volunteer(page) = &mut self.screen {
                     page.city_answered(&card, answer);
+                }
+                Vec::new()
+            }
+            Msg::PointsPool(card, answer) => {
+                if let Screen::Exchange(screen) = &mut self.screen {
+                    screen.pool_answered(&card, answer);
                 }
                 Vec::new()
             }

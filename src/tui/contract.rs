@@ -62,6 +62,9 @@ pub enum Step {
     Print(String),
     /// Ask the city service for its record of this card (answered off the UI thread).
     AskCity(crate::domain::CardNo),
+    /// Ask the city service what this card's points pool holds (answered off the UI thread,
+    /// to the exchange screen if it is still in front).
+    AskPointsPool(crate::domain::CardNo),
     /// Ask the city service for its cards in conflict (answered off the UI thread, to the
     /// conflicts screen if it is still in front).
     AskConflicts,

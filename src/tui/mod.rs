@@ -135,6 +135,17 @@ fn run_effects(app: &App, effects: Vec<Effect>, tx: &mpsc::Sender<Msg>) {
                     let _ = tx.send(Msg::IndexReady(index));
                 });
             }
+            Effect::AskPointsPool { url, card } => {
+                let Some(bank) = app.bank() else { continue };
+                let tx = tx.clone();
+                let lang = app.lang;
+                std::thread::spawn(move || {
+                    let answer = crate::city::CityClient::new(&url, &bank)
+                        .and_then(|client| client.points_pool(&card))
+                        .map_err(|e| screens::city_record::failure_words(lang.text(), &e));
+                    let _ = tx.send(Msg::PointsPool(card, answer));
+                });
+            }
             Effect::AskCity { url, card, staff } => {
                 let Some(bank) = app.bank() else { continue };
                 let tx = tx.clone();

@@ -202,7 +202,8 @@ impl Counter {
                 // Answered by the test (`Msg::CityRecord`), as the service would.
                 asked @ (Effect::AskCity { .. }
                 | Effect::AskConflicts { .. }
-                | Effect::AskCertificate { .. }) => self.asked.push(asked),
+                | Effect::AskCertificate { .. }
+                | Effect::AskPointsPool { .. }) => self.asked.push(asked),
                 held @ Effect::CityCommit { .. } if self.hold_commits => self.asked.push(held),
                 Effect::CityCommit { ticket, url, actor, work } => {
                     let link = hourbank::city::CityLink::Url(&url);

@@ -233,6 +233,24 @@ pub struct DayQuery {
     day: String,
 }
 
+#[derive(Debug, serde::Deserialize)]
+pub struct CardQuery {
+    card: String,
+}
+
+/// `GET /v1/points/pool?card=C`: the points the card's city pool holds (what the asking
+/// counter may be granted; the pool's hours every counter reads in the directory already).
+pub async fn points_pool(
+    Extract(state): Extract<Arc<State>>,
+    Extension(Counter(_)): Extension<Counter>,
+    axum::extract::Query(q): axum::extract::Query<CardQuery>,
+) -> Result<Json<wire::PointsPool>, ApiError> {
+    let card =
+        crate::domain::CardNo::parse(&q.card).map_err(|e| ApiError::bad_request(format!("card: {e}")))?;
+    let points = state.blocking(move |_, server| Ok(server.points_pool(&card)?)).await?;
+    Ok(Json(wire::PointsPool { points }))
+}
+
 /// `GET /v1/day?card=C&day=D`: minutes the card's service day holds at every other counter.
 pub async fn day(
     Extract(state): Extract<Arc<State>>,

@@ -73,6 +73,7 @@ fn router(state: Arc<State>) -> Router {
         .route("/v1/grant", post(handlers::grant))
         .route("/v1/grants", get(handlers::grants))
         .route("/v1/day", get(handlers::day))
+        .route("/v1/points/pool", get(handlers::points_pool))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate));
     Router::new()
         .route("/v1/health", get(handlers::health))

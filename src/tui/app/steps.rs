@@ -106,6 +106,10 @@ impl App {
                     }
                 }
             }
+            Step::AskPointsPool(card) => match self.config.sync.city_url() {
+                Some(url) => vec![Effect::AskPointsPool { url, card }],
+                None => Vec::new(),
+            },
             Step::AskCity(card) => match self.config.sync.city_url() {
                 Some(url) => vec![Effect::AskCity { url, card, staff: session.staff.id.clone() }],
                 // The page opened the record as offline already: nothing to ask.

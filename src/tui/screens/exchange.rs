@@ -45,6 +45,9 @@ pub struct Exchange {
     /// The redemption asked of the city (short here, the card's pool is asked), until its
     /// answer: the good and the quantity, for the receipt.
     asking: Option<(usize, u32)>,
+    /// What the person's card's city pool holds, as the service last said (online only): the
+    /// points spendable here are this counter's share and that.
+    city_pool: Option<u64>,
 }
 
 /// Redeems with the city at `link` (see `city::redeem_points`): what the effect's thread does
@@ -86,6 +89,7 @@ impl Exchange {
             unknown: None,
             register: None,
             asking: None,
+            city_pool: None,
         })
     }
 
@@ -157,6 +161,7 @@ impl Exchange {
             Some(Action::Back) if self.person.is_some() => {
                 // The next resident in the queue.
                 self.person = None;
+                self.city_pool = None;
                 self.notice = None;
                 self.receipt.clear();
                 self.qty = 1;
@@ -232,6 +237,7 @@ impl Exchange {
                             self.notice = None;
                             self.unknown = None;
                             self.receipt.clear();
+                            return self.ask_pool(cx);
                         }
                         // Nobody holds it: a new resident in the queue, registered here (F2).
                         Err(_) if unknown_card(cx, &text) => {
@@ -268,6 +274,24 @@ impl Exchange {
         };
         let result = redeem(cx.bank, link, &cx.session.actor, cx.t, &redemption);
         self.finish(cx, result)
+    }
+
+    /// The city's answer about `card`'s points pool: kept if it is still the card in front.
+    pub fn pool_answered(&mut self, card: &CardNo, answer: Result<u64, String>) {
+        if self.person.as_ref().is_some_and(|p| p.card == card.as_str()) {
+            self.city_pool = answer.ok();
+        }
+    }
+
+    /// Asks the city for the card's points pool when the city is reachable (the answer comes
+    /// off the UI thread); otherwise nothing.
+    fn ask_pool(&mut self, cx: &Cx) -> Step {
+        self.city_pool = None;
+        let card = self.person.as_ref().and_then(|p| CardNo::parse(&p.card).ok());
+        match (card, cx.city, cx.config.sync.city_url()) {
+            (Some(card), crate::city::Reach::Online, Some(_)) => Step::AskPointsPool(card),
+            _ => Step::Stay,
+        }
     }
 
     /// Whether a redemption waits for the city's answer.
@@ -307,7 +331,7 @@ impl Exchange {
         ];
         self.notice = Some((fill(w.exchange_done, &[&name, &qty, &points, &balance]), false));
         self.qty = 1;
-        Step::Stay
+        self.ask_pool(cx)
     }
 
     pub fn render(&self, area: Rect, buf: &mut Buffer, vx: &Vx) {
@@ -332,7 +356,10 @@ impl Exchange {
         match &self.person {
             Some(p) => {
                 let kind = if p.resident { w.resident } else { w.volunteer };
-                let line = fill(w.exchange_person, &[&p.card, &p.name, &kind, &p.balance]);
+                let mut line = fill(w.exchange_person, &[&p.card, &p.name, &kind, &p.balance]);
+                if let Some(pool) = self.city_pool.filter(|p| *p > 0) {
+                    line.push_str(&fill(w.exchange_city_pool, &[&pool]));
+                }
                 put(buf, area, x, y, &line, theme.accent);
             }
             None => {
@@ -349,7 +376,8 @@ impl Exchange {
         let room = usize::from(area.height.saturating_sub(10)).max(1);
         let list = Rect { x, y, width: area.width.saturating_sub(2), height: room as u16 + 1 };
         let start = self.selected.saturating_sub(room.saturating_sub(1));
-        let balance = self.person.as_ref().map(|p| p.balance);
+        // What can be spent here: this counter's share and, online, the card's city pool.
+        let balance = self.person.as_ref().map(|p| p.balance + self.city_pool.unwrap_or(0));
         let rows = self.goods.iter().enumerate().skip(start).take(room).map(|(i, g)| {
             let stock =
                 if g.reward.reward.limited { g.reward.stock.to_string() } else { t.unlimited.to_string() };
