@@ -109,6 +109,13 @@ fn points_credited_at_one_counter_are_spent_at_another_from_the_city_pool_and_ne
     let (code, out, err) = hourbank(&a, &["city", "check", "--url", &db.url], "");
     assert_eq!(code, 0, "{out}{err}");
     assert_eq!(balance(&a) + balance(&b) + points_pool(&db.url), 200 - 160);
+    // Whoever writes the database itself cannot add points to a pool unseen: the check sums
+    // the releases and grants and names the card.
+    let mut sql = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
+    sql.execute("UPDATE hb_pool SET points = points + 500 WHERE card = 'R0001'", &[]).unwrap();
+    let (code, out, err) = hourbank(&a, &["city", "check", "--url", &db.url], "");
+    assert_ne!(code, 0, "{out}{err}");
+    assert!(format!("{out}{err}").contains("card R0001: its city pool holds 520 points"), "{out}{err}");
 }
 
 #[test]

@@ -83,24 +83,8 @@ impl Server {
     /// report rows, checked above against the replay) that is the sum of the card's own
     /// entries, less grants not journalled yet (in transit: listed, not a problem).
     fn check_pools(&mut self, problems: &mut Vec<String>) -> Result<(), CityError> {
-        let rows = self
-            .client()
-            .query(
-                "SELECT card, sum(released)::BIGINT, sum(granted)::BIGINT, sum(pool)::BIGINT FROM (
-                     SELECT card, -minutes AS released, 0 AS granted, 0 AS pool FROM hb_entries WHERE kind = 'city_release'
-                     UNION ALL SELECT card, 0, minutes, 0 FROM hb_grants WHERE unit = 'minutes'
-                     UNION ALL SELECT card, 0, 0, minutes FROM hb_pool) AS t
-                 GROUP BY card HAVING sum(released) - sum(granted) <> sum(pool) ORDER BY card",
-                &[],
-            )
-            .map_err(|e| CityError::of("the city pools", e))?;
-        for r in rows {
-            let (card, released, granted, pool): (String, i64, i64, i64) =
-                (r.get(0), r.get(1), r.get(2), r.get(3));
-            problems.push(format!(
-                "card {card}: its city pool holds {pool} minutes, but counters handed it {released} and were granted {granted}"
-            ));
-        }
+        let released = "SELECT card, -minutes AS released, 0 AS granted, 0 AS pool FROM hb_entries WHERE kind = 'city_release'";
+        self.pool_problems(released, "minutes", problems)?;
         let orphans = self
             .client()
             .query(
@@ -123,22 +107,31 @@ impl Server {
     /// The same invariant for the civic points: each card's points pool holds what counters
     /// handed over (`points_release` rows) less every grant of points made from it.
     fn check_points_pools(&mut self, problems: &mut Vec<String>) -> Result<(), CityError> {
-        let rows = self
-            .client()
-            .query(
-                "SELECT card, sum(released)::BIGINT, sum(granted)::BIGINT, sum(pool)::BIGINT FROM (
-                     SELECT card, points AS released, 0 AS granted, 0 AS pool FROM hb_points_moves WHERE kind = 'points_release'
-                     UNION ALL SELECT card, 0, minutes, 0 FROM hb_grants WHERE unit = 'points'
-                     UNION ALL SELECT card, 0, 0, points FROM hb_pool) AS t
-                 GROUP BY card HAVING sum(released) - sum(granted) <> sum(pool) ORDER BY card",
-                &[],
-            )
-            .map_err(|e| CityError::of("the city points pools", e))?;
+        let released = "SELECT card, points AS released, 0 AS granted, 0 AS pool FROM hb_points_moves WHERE kind = 'points_release'";
+        self.pool_problems(released, "points", problems)
+    }
+
+    /// The cards whose pool of `unit` is not what `released` handed over less the grants of
+    /// that unit (`unit` names both the grants' unit and the pool's column).
+    fn pool_problems(
+        &mut self,
+        released: &str,
+        unit: &str,
+        problems: &mut Vec<String>,
+    ) -> Result<(), CityError> {
+        let query = format!(
+            "SELECT card, sum(released)::BIGINT, sum(granted)::BIGINT, sum(pool)::BIGINT FROM (
+                 {released}
+                 UNION ALL SELECT card, 0, minutes, 0 FROM hb_grants WHERE unit = '{unit}'
+                 UNION ALL SELECT card, 0, 0, {unit} FROM hb_pool) AS t
+             GROUP BY card HAVING sum(released) - sum(granted) <> sum(pool) ORDER BY card"
+        );
+        let rows = self.client().query(&query, &[]).map_err(|e| CityError::of("the city pools", e))?;
         for r in rows {
             let (card, released, granted, pool): (String, i64, i64, i64) =
                 (r.get(0), r.get(1), r.get(2), r.get(3));
             problems.push(format!(
-                "card {card}: its city pool holds {pool} points, but counters handed it {released} and were granted {granted}"
+                "card {card}: its city pool holds {pool} {unit}, but counters handed it {released} and were granted {granted}"
             ));
         }
         Ok(())
