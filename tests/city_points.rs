@@ -202,6 +202,13 @@ fn the_exchange_screen_of_another_community_takes_the_points_from_the_city_pool(
     s.type_keys("\r");
     s.wait_for("for 80 pts, 0 left", WAIT);
     s.wait_for("points balance 0, 20 more in the city pool", WAIT);
+    // Her page says the same: this counter's points and what the city pool holds.
+    s.type_keys("\x1b");
+    s.type_keys("\x1b");
+    s.wait_for("Type to search", WAIT);
+    s.type_keys("R0001\r");
+    s.wait_for("Civic points  0 pts", WAIT);
+    s.wait_for("Points pool   20 pts", WAIT);
     s.type_keys("\x11");
     assert!(s.wait_exit(Duration::from_secs(10)).success());
     assert_eq!(points_pool(&db.url), 200 - u64::from(hourbank::bank::POINTS_FLOAT) - 80);

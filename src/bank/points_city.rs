@@ -103,6 +103,16 @@ impl Bank {
         Ok(commits)
     }
 
+    /// Whether this counter runs civic points at all: a standard published here, or a reward
+    /// priced in points (an exchange station). Its pages ask the city for the points pool;
+    /// other counters' do not.
+    pub fn runs_points(&self) -> Result<bool, BankError> {
+        if self.points_record(&PointsKey::Versions)?.is_some() {
+            return Ok(true);
+        }
+        Ok(self.store.points_records_tagged(tag::PRICE).next().transpose()?.is_some())
+    }
+
     /// This counter's share of `card`'s points: what it may spend without the city.
     pub fn points_share(&self, card: &CardNo) -> Result<u64, BankError> {
         Ok(match self.store.volunteer_id_by_card(card)? {

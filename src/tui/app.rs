@@ -337,8 +337,10 @@ impl App {
                 Vec::new()
             }
             Msg::PointsPool(card, answer) => {
-                if let Screen::Exchange(screen) = &mut self.screen {
-                    screen.pool_answered(&card, answer);
+                match &mut self.screen {
+                    Screen::Exchange(screen) => screen.pool_answered(&card, answer),
+                    Screen::Volunteer(page) => page.points_pool_answered(&card, answer),
+                    _ => {}
                 }
                 Vec::new()
             }

@@ -55,6 +55,13 @@ impl App {
                         Some((card, from, to)) => self.take_step(Step::AskCertificate(card, from, to), bank),
                         None => Vec::new(),
                     },
+                    // A person's page asks what their card's points pool holds (online).
+                    Screen::Volunteer(page) if sync::city_of(&self.sync) == crate::city::Reach::Online => {
+                        match page.points_pool_wanted() {
+                            Some(card) => self.take_step(Step::AskPointsPool(card), bank),
+                            None => Vec::new(),
+                        }
+                    }
                     _ => Vec::new(),
                 }
             }

@@ -51,6 +51,11 @@ pub struct VolunteerPage {
     city_record: Option<super::city_record::CityRecord>,
     /// Civic points, when the person has any (or is a resident): one record for both units.
     points: Option<crate::bank::PointsView>,
+    /// What the card's city pool holds in points, as the service said when the page opened
+    /// (online only): spendable here with this counter's points.
+    points_pool: Option<u64>,
+    /// This counter runs civic points: the page asks the city for the card's points pool.
+    runs_points: bool,
 }
 
 use super::page_words::{kind_label, memo_with_service_date, service_by_month, signed_hours};
@@ -79,7 +84,22 @@ impl VolunteerPage {
             city,
             city_record: None,
             points,
+            points_pool: None,
+            runs_points: bank.runs_points()?,
         })
+    }
+
+    /// The card whose points pool the page asks the city for as it opens, at a counter that
+    /// runs civic points.
+    pub fn points_pool_wanted(&self) -> Option<crate::domain::CardNo> {
+        self.runs_points.then(|| self.view.volunteer.card.clone())
+    }
+
+    /// The city's answer about the card's points pool: kept if it is this page's card.
+    pub fn points_pool_answered(&mut self, card: &crate::domain::CardNo, answer: Result<u64, String>) {
+        if *card == self.view.volunteer.card {
+            self.points_pool = answer.ok().filter(|p| *p > 0);
+        }
     }
 
     /// Back in front (a form opened from it was left): read afresh, the newest entry — the

@@ -54,8 +54,16 @@ impl VolunteerPage {
             (t.phone, self.shown(|r| &r.0, v.phone.as_ref().map(|p| mask_phone(p.as_str())))),
             (t.id_number, self.shown(|r| &r.1, v.id_number.as_ref().map(|n| mask_id_number(n.as_str())))),
         ];
-        if let Some(p) = &self.points {
-            details.push((t.points.points_label, crate::tui::screens::page_words::points_words(t, p)));
+        // This counter's points, and (online) what the card's city pool holds beside them.
+        match (&self.points, self.points_pool) {
+            (Some(p), _) => {
+                details.push((t.points.points_label, crate::tui::screens::page_words::points_words(t, p)))
+            }
+            (None, Some(_)) => details.push((t.points.points_label, format!("0 {}", t.points.unit))),
+            (None, None) => {}
+        }
+        if let Some(pool) = self.points_pool {
+            details.push((t.points.pool_label, format!("{pool} {}", t.points.unit)));
         }
         let label_cols = details.iter().map(|(l, _)| crate::tui::widgets::width(l)).max().unwrap_or(0) + 2;
         let rows = crate::tui::screens::page_words::detail_rows(
