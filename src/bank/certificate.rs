@@ -134,7 +134,7 @@ impl Bank {
 
     /// The minutes served behind the deposit at `seq`, which credited `credited`.
     fn served_behind(&self, seq: u64, credited: crate::domain::Minutes) -> Result<u64, BankError> {
-        Ok(super::city::served_behind(self, seq, credited)?.unwrap_or(u64::from(credited.get())))
+        Ok(super::city_rows::served_behind(self, seq, credited)?.unwrap_or(u64::from(credited.get())))
     }
 
     /// Checks a certificate code against this store: the hash chain up to its entry is intact,

@@ -7,6 +7,7 @@ mod certificate;
 mod check;
 mod city;
 mod city_balance;
+mod city_rows;
 mod counter_key;
 mod coupons;
 mod directory;
@@ -46,10 +47,11 @@ pub use backup::{BackupSummary, VerifyReport, verify_backup};
 pub use certificate::{Certificate, CertificateError, typed_code};
 pub use check::{CheckReport, Problem};
 pub use city::{
-    CardConflict, CityCounter, CityListing, CityVolunteer, DirectoryCard, DirectoryShare, EntryRow,
-    MAX_EVENT_BYTES, OtherVersion, RegistrationConflict, RemoteError, RowNames,
+    CardConflict, CityCounter, CityListing, CityVolunteer, DirectoryCard, DirectoryShare, MAX_EVENT_BYTES,
+    OtherVersion, RegistrationConflict, RemoteError,
 };
 pub use city_balance::{CityBalance, CityBalances};
+pub use city_rows::{EntryRow, RowNames};
 pub use counter_key::{
     CounterKey, PUBLIC_PREFIX, counter_key_path, create_key_file, parse_public, public_text, read_key_file,
 };
