@@ -64,9 +64,15 @@ impl Bank {
 
     /// Hands every person's points above [`POINTS_FLOAT`] to their card's city pool,
     /// journalled before the push that applies it to the pools. Nothing when the scheme is kept
-    /// local. Returns what was committed.
-    pub fn release_points_to_city(&self, who: &Actor) -> Result<Vec<Committed>, BankError> {
-        if self.points_kept_local()? {
+    /// local. With `since` (the last seq the previous round looked at, as for the hours), the
+    /// accounts are read only if an entry after it could have added points: a sync round runs
+    /// every few seconds, and most rounds journal nothing. Returns what was committed.
+    pub fn release_points_to_city(
+        &self,
+        who: &Actor,
+        since: Option<u64>,
+    ) -> Result<Vec<Committed>, BankError> {
+        if self.points_kept_local()? || !self.points_may_have_grown(since)? {
             return Ok(Vec::new());
         }
         let mut over: Vec<VolunteerId> = Vec::new();
@@ -111,6 +117,25 @@ impl Bank {
             return Ok(true);
         }
         Ok(self.store.points_records_tagged(tag::PRICE).next().transpose()?.is_some())
+    }
+
+    /// Whether an entry after `since` could have added points to a share (a credit, an
+    /// approval, a grant, a reversal); always with `None`.
+    fn points_may_have_grown(&self, since: Option<u64>) -> Result<bool, BankError> {
+        let Some(since) = since else { return Ok(true) };
+        for event in self.store.journal_from(since + 1) {
+            if matches!(
+                event?.kind(),
+                EventKind::PointsCredited { .. }
+                    | EventKind::PointsReviewed { .. }
+                    | EventKind::PointsGranted { .. }
+                    | EventKind::Reversed { .. }
+                    | EventKind::PointsSchemeKept { .. }
+            ) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// This counter's share of `card`'s points: what it may spend without the city.

@@ -259,7 +259,7 @@ impl Server {
         let settled = heal(bank, rows).map_err(super::PushError::Bank)?;
         let (_, through) =
             bank.release_to_city(&who, float, self.released_through).map_err(super::PushError::Bank)?;
-        bank.release_points_to_city(&who).map_err(super::PushError::Bank)?;
+        bank.release_points_to_city(&who, self.released_through).map_err(super::PushError::Bank)?;
         self.released_through = Some(through);
         Ok(settled)
     }

@@ -220,7 +220,8 @@ impl ServiceSync {
         let (_, through) = bank
             .release_to_city(&crate::domain::Actor::Sync, float, self.released_through)
             .map_err(PushError::Bank)?;
-        bank.release_points_to_city(&crate::domain::Actor::Sync).map_err(PushError::Bank)?;
+        bank.release_points_to_city(&crate::domain::Actor::Sync, self.released_through)
+            .map_err(PushError::Bank)?;
         self.released_through = Some(through);
         let pushed = match listed {
             Some(head) if !restored => {
