@@ -109,9 +109,64 @@ fn points_credited_at_one_counter_are_spent_at_another_from_the_city_pool_and_ne
     let (code, out, err) = hourbank(&a, &["city", "check", "--url", &db.url], "");
     assert_eq!(code, 0, "{out}{err}");
     assert_eq!(balance(&a) + balance(&b) + points_pool(&db.url), 200 - 160);
+    // Every counter shows the person's points across the city, as the directory carries them:
+    // its own share, the other counter's, and the pool (A takes B's last push first).
+    let (code, out, err) = sync(&a, &db.url);
+    assert_eq!(code, 0, "{out}{err}");
+    let across = |store: &std::path::Path| -> serde_json::Value {
+        let shown: serde_json::Value =
+            serde_json::from_str(&hourbank_ok(store, &["points", "balance", "R0001", "--json"], "")).unwrap();
+        shown["city"].clone()
+    };
+    let pool = points_pool(&db.url);
+    for (here, other) in [(&a, &b), (&b, &a)] {
+        let city = across(here);
+        assert_eq!(city["here"].as_u64(), Some(balance(here)), "{city}");
+        assert_eq!(city["elsewhere"].as_u64(), Some(balance(other)), "{city}");
+        assert_eq!(city["pooled"].as_u64(), Some(pool), "{city}");
+    }
+    let shown = hourbank_ok(&b, &["points", "balance", "R0001"], "");
+    assert!(
+        shown.contains("across the city 40 (here 0, at other counters 20, in the city pool 20)"),
+        "{shown}"
+    );
+    // A city whose directory was published before it carried points: `city init` derives them
+    // from the events, as the pushes derive them, and the check holds them to the replay.
+    let mut sql = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
+    let points = |sql: &mut postgres::Client| -> Vec<(String, String, Option<i64>, Option<i64>)> {
+        sql.query("SELECT card, counter, points, points_released FROM hb_shares ORDER BY card, counter", &[])
+            .unwrap()
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+            .collect()
+    };
+    let published = points(&mut sql);
+    assert!(
+        published.iter().any(|p| p.1 == "JH-A-51" && p.2 == Some(20) && p.3 == Some(100)),
+        "{published:?}"
+    );
+    sql.batch_execute(
+        "UPDATE hb_shares SET points = NULL, points_released = NULL; UPDATE hb_cards SET points_pool = NULL",
+    )
+    .unwrap();
+    city_init(&db.url);
+    assert_eq!(points(&mut sql), published);
+    let (code, out, err) = hourbank(&a, &["city", "check", "--url", &db.url], "");
+    assert_eq!(code, 0, "{out}{err}");
+    // A share's points written into the database itself are found by the check.
+    sql.execute("UPDATE hb_shares SET points = points + 7 WHERE card = 'R0001' AND counter = 'JH-B-52'", &[])
+        .unwrap();
+    let (code, out, err) = hourbank(&a, &["city", "check", "--url", &db.url], "");
+    assert_ne!(code, 0, "{out}{err}");
+    assert!(
+        format!("{out}{err}")
+            .contains("card R0001: counter JH-B-52's points share in the directory is 7, its journal's is 0"),
+        "{out}{err}"
+    );
+    sql.execute("UPDATE hb_shares SET points = points - 7 WHERE card = 'R0001' AND counter = 'JH-B-52'", &[])
+        .unwrap();
     // Whoever writes the database itself cannot add points to a pool unseen: the check sums
     // the releases and grants and names the card.
-    let mut sql = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
     sql.execute("UPDATE hb_pool SET points = points + 500 WHERE card = 'R0001'", &[]).unwrap();
     let (code, out, err) = hourbank(&a, &["city", "check", "--url", &db.url], "");
     assert_ne!(code, 0, "{out}{err}");
@@ -202,12 +257,13 @@ fn the_exchange_screen_of_another_community_takes_the_points_from_the_city_pool(
     s.type_keys("\r");
     s.wait_for("for 80 pts, 0 left", WAIT);
     s.wait_for("points balance 0, 20 more in the city pool", WAIT);
-    // Her page says the same: this counter's points and what the city pool holds.
+    // Her page shows her points across the city — A's float, the pool after the grant, none
+    // here (the grant was spent) — and what the city pool holds.
     s.type_keys("\x1b");
     s.type_keys("\x1b");
     s.wait_for("Type to search", WAIT);
     s.type_keys("R0001\r");
-    s.wait_for("Civic points  0 pts", WAIT);
+    s.wait_for("Civic points  120 pts (0 here)", WAIT);
     s.wait_for("Points pool   20 pts", WAIT);
     s.type_keys("\x11");
     assert!(s.wait_exit(Duration::from_secs(10)).success());

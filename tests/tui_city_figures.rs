@@ -157,3 +157,67 @@ fn held_and_rejected_deposits_show_on_the_page_and_at_the_kiosk() {
         assert!(c.render(80, 24).contains(rejected), "{lang:?}: {}", c.render(80, 24));
     }
 }
+
+/// Civic points are the city's too (issue 27): the kiosk and the page show a person's points
+/// across the city — this counter's share, every other counter's and the card's points pool, as
+/// the directory carries them — and what of them this counter holds. At 80×24, both languages.
+#[test]
+fn the_kiosk_and_the_page_show_the_citys_points_and_what_is_here() {
+    use hourbank::bank::{DirectoryCard, DirectoryShare};
+    use hourbank::domain::{CardNo, CounterCode, Day, Name};
+    for (lang, label, shown) in
+        [(Lang::Zh, "文明积分", "180 分 (本柜台 30)"), (Lang::En, "Civic points", "180 pts (30 here)")]
+    {
+        let mut c = Counter::seeded(lang);
+        let bank = c.bank();
+        bank.set_counter_code(&common::admin(), None, &CounterCode::parse("JH-B-01").unwrap()).unwrap();
+        bank.publish_standard(&common::admin(), &common::points_standard(&[("HJ-01", 2, false)])).unwrap();
+        let card = CardNo::parse("JH000001").unwrap();
+        let credit = hourbank::bank::PointsCredit {
+            card: card.clone(),
+            item: "HJ-01".into(),
+            times: 15,
+            earned_on: None,
+            note: String::new(),
+        };
+        bank.credit_points(&common::admin(), None, &credit).unwrap();
+        // A keeps 100 of her points and handed 50 to the card's pool; this counter's 30 are
+        // read from its own journal, never from the directory's copy of its share (0 there).
+        let share = |counter: &str, points: u64, points_released: i64| DirectoryShare {
+            counter: counter.into(),
+            minutes: 0,
+            released: 0,
+            earned: 0,
+            received: 0,
+            points,
+            points_released,
+        };
+        let listed = DirectoryCard {
+            home: "JH-A-01".into(),
+            name: Name::parse("陈华佩").unwrap(),
+            community: "白沙社区".into(),
+            phone_tail: "8000".into(),
+            registered_on: Day::parse("2026-01-05").unwrap(),
+            pool: 0,
+            shares: vec![share("JH-A-01", 100, 50), share("JH-B-01", 0, 0)],
+            points_pool: 50,
+            pos: 2,
+            conflict: None,
+            other: None,
+        };
+        bank.apply_city_directory(2, &[(card.clone(), listed)]).unwrap();
+        bank.mark_city_pulled().unwrap();
+        let city = bank.points_of(&card).unwrap().city.unwrap();
+        assert_eq!((city.here, city.elsewhere, city.pooled, city.total()), (30, 100, 50, 180));
+        bank.set_volunteer_pin(&common::admin(), None, &card, Some("2468")).unwrap();
+        drop(bank);
+        open_her_page(&mut c);
+        let screen = c.render(80, 24);
+        assert_eq!(figure(&screen, label), shown, "{lang:?}: {screen}");
+        c.key(crossterm::event::KeyCode::Esc).ctrl('l');
+        c.typed("JH000001").enter().typed("2468").enter();
+        assert_eq!(c.screen(), "kiosk", "{}", c.render(80, 24));
+        let screen = c.render(80, 24);
+        assert_eq!(figure(&screen, label), shown, "{lang:?}: {screen}");
+    }
+}

@@ -28,6 +28,8 @@ fn counter_with_a_card_of_two_people_in(lang: Lang, url: Option<&str>) -> Counte
         released: 0,
         earned: minutes,
         received: 0,
+        points: 0,
+        points_released: 0,
     };
     let listed = DirectoryCard {
         home: "JH-A-01".into(),
@@ -37,6 +39,7 @@ fn counter_with_a_card_of_two_people_in(lang: Lang, url: Option<&str>) -> Counte
         registered_on: Day::parse("2026-01-05").unwrap(),
         pool: 0,
         shares: vec![share("JH-A-01", 1200), share("JH-B-01", 870)],
+        points_pool: 0,
         pos: 2,
         conflict: Some("JH-B-01".into()),
         other: Some(hourbank::bank::OtherVersion {

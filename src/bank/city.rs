@@ -356,6 +356,22 @@ impl Bank {
         Ok(out)
     }
 
+    /// Every points share at every other counter, as replayed here: (code, card, points).
+    pub fn city_points_balances(&self) -> Result<Vec<(String, CardNo, u64)>, BankError> {
+        let mut cards: HashMap<(String, u64), CardNo> = HashMap::new();
+        for v in self.store.city_volunteers() {
+            let v = v?;
+            cards.insert((v.code, v.id), v.record.card);
+        }
+        let mut out = Vec::new();
+        for (code, id, account) in self.store.city_points_accounts()? {
+            if let Some(card) = cards.get(&(code.clone(), id)) {
+                out.push((code, card.clone(), account.balance()));
+            }
+        }
+        Ok(out)
+    }
+
     /// Every card that two counters (this one included) registered with different details.
     pub fn registration_conflicts(&self) -> Result<Vec<RegistrationConflict>, BankError> {
         let own = self.store.counter_code()?.unwrap_or_default();

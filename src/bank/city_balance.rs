@@ -2,8 +2,9 @@
 //! counter's share, every other counter's, and the card's city pool, as of the last pull.
 
 use super::{Bank, BankError, CardConflict};
+use crate::domain::EventKind;
 use crate::domain::{Account, CardNo, Timestamp};
-use crate::store::DirectoryShare;
+use crate::store::{DirectoryCard, DirectoryShare};
 
 /// A card's balance across the city as this counter knows it: this counter's share, every
 /// other counter's, and the card's city pool (ARCHITECTURE.md §8), as of the last pull.
@@ -93,39 +94,19 @@ impl CityBalances<'_> {
     pub fn of(&self, card: &CardNo, here: &Account) -> Result<CityBalance, BankError> {
         let store = &self.bank.store;
         if let Some(listed) = store.directory_card(card)? {
-            // This counter's own share is read here, not from the directory (which has it as
-            // of this counter's last push): its hours, and what it handed to the pool since.
-            let is_own = |s: &&DirectoryShare| self.own.as_deref() == Some(s.counter.as_str());
-            let released_then = listed.shares.iter().find(is_own).map_or(0, |s| s.released);
+            let side = Side::of(&listed, self.own.as_deref());
             let released_now = here.entries_balance() - here.balance() as i64;
-            let conflict = CardConflict::of(&listed);
-            // In conflict, only this counter's side counts: the conflicting counter's hours
-            // when this is it, everyone else's otherwise; of the pool, what that side handed
-            // over (all the service lets it take back, see `city::escrow`).
-            let same_side = |s: &&DirectoryShare| match &conflict {
-                None => true,
-                Some(c) if self.own.as_deref() == Some(c.other.as_str()) => false,
-                Some(c) => s.counter != c.other,
-            };
-            let pooled = match &conflict {
-                None => listed.pool as i64 - released_then + released_now,
-                Some(_) => listed
-                    .shares
-                    .iter()
-                    .filter(|s| !is_own(s) && same_side(s))
-                    .fold(released_now.max(0), |sum, s| sum + s.released.max(0)),
-            };
-            let others: Vec<&DirectoryShare> =
-                listed.shares.iter().filter(|s| !is_own(s) && same_side(s)).collect();
+            let pooled = side.pooled(&listed, listed.pool, |s| s.released, released_now);
+            let others: Vec<&DirectoryShare> = side.others(&listed).collect();
             let elsewhere = others.iter().map(|s| (s.counter.clone(), s.minutes)).collect();
             return Ok(CityBalance {
                 here: here.balance(),
                 elsewhere,
-                pooled: u64::try_from(pooled).unwrap_or(0),
+                pooled,
                 as_of: self.directory_as_of,
                 earned: others.iter().fold(here.earned, |sum, s| sum.saturating_add(s.earned)),
                 received: others.iter().fold(received_here(here), |sum, s| sum.saturating_add(s.received)),
-                conflict,
+                conflict: side.conflict,
             });
         }
         // The pool is what the journals handed over and did not take back: its hours are
@@ -149,6 +130,79 @@ impl CityBalances<'_> {
             received,
             conflict: None,
         })
+    }
+}
+
+/// Which of a card's shares in the directory count at this counter: never its own (read here,
+/// not from the directory, which has it as of this counter's last push), and of a card in
+/// conflict only this counter's side's — the conflicting counter's when this is it, everyone
+/// else's otherwise.
+struct Side<'a> {
+    own: Option<&'a str>,
+    conflict: Option<CardConflict>,
+}
+
+impl<'a> Side<'a> {
+    fn of(listed: &DirectoryCard, own: Option<&'a str>) -> Side<'a> {
+        Side { own, conflict: CardConflict::of(listed) }
+    }
+
+    fn is_own(&self, s: &DirectoryShare) -> bool {
+        self.own == Some(s.counter.as_str())
+    }
+
+    fn counts(&self, s: &DirectoryShare) -> bool {
+        !self.is_own(s)
+            && match &self.conflict {
+                None => true,
+                Some(c) if self.own == Some(c.other.as_str()) => false,
+                Some(c) => s.counter != c.other,
+            }
+    }
+
+    /// The other counters' shares that count here.
+    fn others<'c>(&'c self, listed: &'c DirectoryCard) -> impl Iterator<Item = &'c DirectoryShare> + 'c {
+        listed.shares.iter().filter(|s| self.counts(s))
+    }
+
+    /// The card's pool of one unit (`pool` as the directory has it; `released`: what a share
+    /// handed it, net) as this counter may count it, `released_now` being what this counter
+    /// handed it, net, as its own journal has it now — the directory has that as of its last
+    /// push. In conflict, only what this side handed over (all the service lets it take back,
+    /// see `city::escrow`).
+    fn pooled(
+        &self,
+        listed: &DirectoryCard,
+        pool: u64,
+        released: impl Fn(&DirectoryShare) -> i64,
+        released_now: i64,
+    ) -> u64 {
+        let pooled = match &self.conflict {
+            None => {
+                let released_then = listed.shares.iter().find(|s| self.is_own(s)).map_or(0, &released);
+                pool as i64 - released_then + released_now
+            }
+            Some(_) => self.others(listed).fold(released_now.max(0), |sum, s| sum + released(s).max(0)),
+        };
+        u64::try_from(pooled).unwrap_or(0)
+    }
+}
+
+/// A card's civic points across the city as this counter knows them (ARCHITECTURE.md §9): this
+/// counter's share now, every other counter's and the card's points pool as of the last pull.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct CityPoints {
+    pub here: u64,
+    /// Every other counter's share, together (each is at most the float it keeps for offline
+    /// exchange days, or what it took from the pool and has not spent yet).
+    pub elsewhere: u64,
+    /// In the card's points pool: spendable at any counter online.
+    pub pooled: u64,
+}
+
+impl CityPoints {
+    pub fn total(&self) -> u64 {
+        self.here.saturating_add(self.elsewhere).saturating_add(self.pooled)
     }
 }
 
@@ -176,6 +230,42 @@ impl Bank {
             None => Default::default(),
         };
         self.city_balances_reader()?.of(card, &here)
+    }
+
+    /// `card`'s civic points across the city, once this counter has taken the city's directory
+    /// and the card is in it; `None` otherwise (the counter's own figures are the person's).
+    pub fn city_points(&self, card: &CardNo) -> Result<Option<CityPoints>, BankError> {
+        let Some(listed) = self.store.directory_card(card)? else { return Ok(None) };
+        let own = self.store.counter_code()?.map(|c| c.to_string());
+        let side = Side::of(&listed, own.as_deref());
+        let (here, released_now) = match self.store.volunteer_id_by_card(card)? {
+            Some(id) => (self.points_account(id)?.balance(), self.points_released_here(id)?),
+            None => (0, 0),
+        };
+        Ok(Some(CityPoints {
+            here,
+            elsewhere: side.others(&listed).fold(0, |sum, s| sum.saturating_add(s.points)),
+            pooled: side.pooled(&listed, listed.points_pool, |s| s.points_released, released_now),
+        }))
+    }
+
+    /// What this counter handed person `id`'s card's points pool, net of the points grants it
+    /// journalled for them: from the person's entries (a points account keeps no such total).
+    fn points_released_here(&self, id: crate::domain::VolunteerId) -> Result<i64, BankError> {
+        let mut released = 0i64;
+        for seq in self.store.history(id)? {
+            match self.event(seq)?.kind() {
+                EventKind::PointsReleased { lines } => {
+                    released +=
+                        lines.iter().filter(|(p, _)| *p == id).map(|(_, q)| i64::from(q.get())).sum::<i64>();
+                }
+                EventKind::PointsGranted { person, points, .. } if *person == id => {
+                    released -= i64::from(points.get());
+                }
+                _ => {}
+            }
+        }
+        Ok(released)
     }
 
     /// `card`'s city balance if this counter takes part in a city (it has taken the city's

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use super::points_city::PointsMoveRow;
+use super::points_city::PointsRows;
 use super::{Bank, BankError};
 use crate::domain::{Day, EventKind, Movement, Rule, Volunteer, movements};
 use crate::store::{StoreError, decode_stored};
@@ -108,7 +108,7 @@ impl Bank {
         seq: u64,
         value: &[u8],
         names: &mut RowNames,
-        points: &mut Vec<PointsMoveRow>,
+        points: &mut PointsRows,
     ) -> Result<Vec<EntryRow>, BankError> {
         derive_rows(self, seq, value, names, points)
     }
@@ -121,7 +121,7 @@ impl Bank {
         seq: u64,
         value: &[u8],
         names: &mut RowNames,
-        points: &mut Vec<PointsMoveRow>,
+        points: &mut PointsRows,
     ) -> Result<Vec<EntryRow>, BankError> {
         derive_rows(&Scope { bank: self, code }, seq, value, names, points)
     }
@@ -132,18 +132,19 @@ fn derive_rows(
     seq: u64,
     value: &[u8],
     names: &mut RowNames,
-    points: &mut Vec<PointsMoveRow>,
+    points: &mut PointsRows,
 ) -> Result<Vec<EntryRow>, BankError> {
     let event = decode_stored(seq, value).map_err(StoreError::Corrupt)?;
-    // The points' moves between shares and pools: rows of their own, never hours rows.
-    if let Some(moves) = super::points_city::points_moves(&event, &mut |id| card_of(source, names, id))? {
-        points.extend(moves);
-        return Ok(Vec::new());
-    }
     let (source_event, sign) = match event.kind() {
         EventKind::Reversed { target, .. } => (source.event(*target)?, -1),
         _ => (event.clone(), 1),
     };
+    // The points' changes to shares and moves to pools: rows of their own, never hours rows.
+    let target = (sign < 0).then_some(&source_event);
+    let card = &mut |id| card_of(source, names, id);
+    if super::points_city::points_rows(&event, target, card, &|s| source.event(s), points)? {
+        return Ok(Vec::new());
+    }
     // A registration is a line of 0 (reports count newcomers); every other line is a movement.
     let lines: Vec<(u64, i64, Option<Movement>)> = match source_event.kind() {
         EventKind::VolunteerRegistered(_) => vec![(seq, 0, None)],

@@ -50,7 +50,7 @@ pub use city::{
     CardConflict, CityCounter, CityListing, CityVolunteer, DirectoryCard, DirectoryShare, MAX_EVENT_BYTES,
     OtherVersion, RegistrationConflict, RemoteError,
 };
-pub use city_balance::{CityBalance, CityBalances};
+pub use city_balance::{CityBalance, CityBalances, CityPoints};
 pub use city_rows::{EntryRow, RowNames};
 pub use counter_key::{
     CounterKey, PUBLIC_PREFIX, counter_key_path, create_key_file, parse_public, public_text, read_key_file,
@@ -66,7 +66,7 @@ pub use ops::*;
 pub use pepper::{PepperNote, backup_key, pepper_path};
 pub use plan::CityGrant;
 pub use points::{PointsCredit, PointsView, ResidentForm, WaitingCredit};
-pub use points_city::{POINTS_FLOAT, PointsGrant, PointsMoveRow, points_shortfall};
+pub use points_city::{ChainPoints, POINTS_FLOAT, PointsGrant, PointsMoveRow, PointsRows, points_shortfall};
 pub use pool::{PoolLine, PoolView, pool_change};
 pub use query::*;
 pub use restore::{Provenance, RecoverReport, RestoreReport, recover, restore, restore_records};

@@ -37,6 +37,17 @@ pub struct PointsView {
     pub spent: u64,
     /// Points of credits still waiting for review (not in the balance).
     pub waiting: u64,
+    /// The person's points across the city, at a counter that has taken the city's directory
+    /// (`balance` is then this counter's share of them).
+    pub city: Option<super::CityPoints>,
+}
+
+impl PointsView {
+    /// Whether a page shows the person's points: a resident always; anyone else once they have
+    /// had points here or anywhere in the city.
+    pub fn worth_showing(&self) -> bool {
+        self.resident || self.credited > 0 || self.waiting > 0 || self.city.is_some_and(|c| c.total() > 0)
+    }
 }
 
 /// A credit for an item of the standard, as staff give it.
@@ -339,6 +350,7 @@ impl Bank {
             credited: account.credited,
             spent: account.spent,
             waiting,
+            city: self.city_points(card)?,
         })
     }
 

@@ -200,33 +200,145 @@ pub struct PointsMoveRow {
     pub grant: Option<String>,
 }
 
-/// The moves `event` makes between shares and pools, if it is one that does (`card` names a
-/// person's card and community).
-pub(super) fn points_moves(
+impl PointsMoveRow {
+    /// What the move does to the card's points pool: a release adds to it, a grant takes.
+    pub fn to_pool(&self) -> i64 {
+        if self.grant.is_some() { -self.points } else { self.points }
+    }
+}
+
+/// What a push's batch does to the civic points at the city: the moves between shares and
+/// pools (`hb_points_moves`), and every change to this counter's share of a card (the points
+/// the directory publishes beside the hours, ARCHITECTURE.md §9).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct PointsRows {
+    pub moves: Vec<PointsMoveRow>,
+    /// Each change to the pushing counter's points share of a card, signed: credits, approvals,
+    /// grants and reversed redemptions add; redemptions, releases and reversed credits take.
+    pub shares: Vec<(String, i64)>,
+}
+
+impl PointsRows {
+    pub fn clear(&mut self) {
+        self.moves.clear();
+        self.shares.clear();
+    }
+}
+
+/// The points rows of `event` (`target`: the entry it reverses, if it is a reversal) added to
+/// `rows`; whether it is a points entry (which has no hours rows). `card` names a person's card
+/// and community; `entry` reads an earlier entry of the same chain (the credit a review decides).
+pub(super) fn points_rows(
     event: &crate::domain::Event,
+    target: Option<&crate::domain::Event>,
     card: &mut dyn FnMut(VolunteerId) -> Result<(String, String), BankError>,
-) -> Result<Option<Vec<PointsMoveRow>>, BankError> {
+    entry: &dyn Fn(u64) -> Result<crate::domain::Event, BankError>,
+    rows: &mut PointsRows,
+) -> Result<bool, BankError> {
     let seq = event.seq();
     let kind = event.kind().name();
-    let row = |line: usize, card: String, points: Points, grant: Option<String>| PointsMoveRow {
+    let mut share = |person: VolunteerId, points: Points, sign: i64| -> Result<String, BankError> {
+        let c = card(person)?.0;
+        rows.shares.push((c.clone(), sign * i64::from(points.get())));
+        Ok(c)
+    };
+    let mut moves = Vec::new();
+    match (event.kind(), target.map(|t| t.kind())) {
+        (EventKind::PointsReleased { lines }, _) => {
+            for (line, (person, points)) in lines.iter().enumerate() {
+                moves.push((line, share(*person, *points, -1)?, *points, None));
+            }
+        }
+        (EventKind::PointsGranted { person, points, grant }, _) => {
+            moves.push((0, share(*person, *points, 1)?, *points, Some(grant.clone())));
+        }
+        (EventKind::PointsCredited { person, points, review, .. }, _) => {
+            // A credit waiting for review is in no balance until approved.
+            if !review {
+                share(*person, *points, 1)?;
+            }
+        }
+        (EventKind::PointsReviewed { credit, verdict, .. }, _) => {
+            if *verdict == crate::domain::Verdict::Approved
+                && let EventKind::PointsCredited { person, points, .. } = entry(*credit)?.kind()
+            {
+                share(*person, *points, 1)?;
+            }
+        }
+        (EventKind::PointsRedeemed { person, points, .. }, _) => {
+            share(*person, *points, -1)?;
+        }
+        (EventKind::Reversed { .. }, Some(EventKind::PointsCredited { person, points, .. })) => {
+            share(*person, *points, -1)?;
+        }
+        (EventKind::Reversed { .. }, Some(EventKind::PointsRedeemed { person, points, .. })) => {
+            share(*person, *points, 1)?;
+        }
+        _ => return Ok(false),
+    }
+    rows.moves.extend(moves.into_iter().map(|(line, card, points, grant)| PointsMoveRow {
         seq,
         line: line as u32,
         kind,
         card,
         points: i64::from(points.get()),
         grant,
-    };
-    Ok(Some(match event.kind() {
-        EventKind::PointsReleased { lines } => {
-            let mut rows = Vec::with_capacity(lines.len());
-            for (line, (person, points)) in lines.iter().enumerate() {
-                rows.push(row(line, card(*person)?.0, *points, None));
+    }));
+    Ok(true)
+}
+
+/// Each card's points at one counter, from that counter's whole chain read in seq order and
+/// derived as its pushes derive them ([`points_rows`]): what the city fills the directory's
+/// points with once, for a city whose shares were published before they carried points.
+#[derive(Default)]
+pub struct ChainPoints {
+    /// Each person's card, from their registration and edits.
+    cards: std::collections::HashMap<VolunteerId, String>,
+    /// The entries a later one may cite: points credits (a review) and redemptions (a reversal).
+    cited: std::collections::HashMap<u64, crate::domain::Event>,
+    rows: PointsRows,
+}
+
+impl ChainPoints {
+    /// The stored event `value` at `seq`, next in the chain.
+    pub fn add(&mut self, seq: u64, value: &[u8]) -> Result<(), BankError> {
+        let event = crate::store::decode_stored(seq, value).map_err(crate::store::StoreError::Corrupt)?;
+        match event.kind() {
+            EventKind::VolunteerRegistered(v) | EventKind::ResidentRegistered { record: v, .. } => {
+                self.cards.insert(seq, v.card.to_string());
             }
-            rows
+            EventKind::VolunteerEdited { id, record } => {
+                self.cards.insert(*id, record.card.to_string());
+            }
+            EventKind::PointsCredited { .. } | EventKind::PointsRedeemed { .. } => {
+                self.cited.insert(seq, event.clone());
+            }
+            _ => {}
         }
-        EventKind::PointsGranted { person, points, grant } => {
-            vec![row(0, card(*person)?.0, *points, Some(grant.clone()))]
+        let target = match event.kind() {
+            EventKind::Reversed { target, .. } => self.cited.get(target),
+            _ => None,
+        };
+        let cards = &self.cards;
+        let card = &mut |id: VolunteerId| {
+            cards.get(&id).map(|c| (c.clone(), String::new())).ok_or(Rule::UnknownVolunteer(id).into())
+        };
+        let cited = &self.cited;
+        let entry = &|s: u64| cited.get(&s).cloned().ok_or(Rule::UnknownEntry(s).into());
+        points_rows(&event, target, card, entry, &mut self.rows)?;
+        Ok(())
+    }
+
+    /// Each card's points share at this counter and what it handed the card's points pool, net
+    /// of the grants it journalled.
+    pub fn by_card(&self) -> std::collections::BTreeMap<String, (i64, i64)> {
+        let mut out: std::collections::BTreeMap<String, (i64, i64)> = std::collections::BTreeMap::new();
+        for (card, change) in &self.rows.shares {
+            out.entry(card.clone()).or_default().0 += change;
         }
-        _ => return Ok(None),
-    }))
+        for m in &self.rows.moves {
+            out.entry(m.card.clone()).or_default().1 += m.to_pool();
+        }
+        out
+    }
 }

@@ -73,6 +73,7 @@ impl Server {
         }
         self.check_pools(&mut problems)?;
         self.check_cards(scratch, &stopped, &mut problems)?;
+        self.check_points_cards(scratch, &stopped, &mut problems)?;
         Ok(CityCheck { ok: problems.is_empty(), counters: heads.len(), events: pulled.events(), problems })
     }
 }
@@ -258,6 +259,91 @@ impl Server {
                     "card {card}: the directory's name, community or phone tail is not what its home counter {home} registered"
                 ));
             }
+        }
+        Ok(())
+    }
+}
+
+/// What a points move does to its card's pool, in SQL (`hb_points_moves`): the twin of
+/// `PointsMoveRow::to_pool`.
+const POINTS_TO_POOL: &str = "sum(CASE WHEN kind = 'points_release' THEN points ELSE -points END)::BIGINT";
+
+impl Server {
+    /// The directory's civic points against what they are derived from: each share's points
+    /// are its counter's points account for the card as replayed, each share's points handed
+    /// over its counter's release and grant moves, each card's points pool all of its moves.
+    fn check_points_cards(
+        &mut self,
+        scratch: &Bank,
+        stopped: &[&str],
+        problems: &mut Vec<String>,
+    ) -> Result<(), PullError> {
+        let mut listed: BTreeMap<(String, String), i64> = BTreeMap::new();
+        for r in self
+            .client()
+            .query(
+                "SELECT counter, card, coalesce(points, 0) FROM hb_shares WHERE coalesce(points, 0) <> 0",
+                &[],
+            )
+            .map_err(|e| CityError::of("the cards' shares", e))?
+        {
+            listed.insert((r.get(0), r.get(1)), r.get(2));
+        }
+        for (code, card, replayed) in scratch.city_points_balances()? {
+            let share = listed.remove(&(code.clone(), card.to_string())).unwrap_or(0);
+            if !stopped.contains(&code.as_str()) && share != replayed as i64 {
+                problems.push(format!(
+                    "card {card}: counter {code}'s points share in the directory is {share}, its journal's is {replayed}"
+                ));
+            }
+        }
+        for ((code, card), share) in listed {
+            if !stopped.contains(&code.as_str()) {
+                problems.push(format!(
+                    "card {card}: counter {code}'s points share in the directory is {share}, its journal's is 0"
+                ));
+            }
+        }
+        let released = self
+            .client()
+            .query(
+                &format!(
+                    "SELECT coalesce(s.card, m.card), coalesce(s.counter, m.counter), coalesce(s.points_released, 0),
+                            coalesce(m.released, 0)
+                     FROM hb_shares s FULL JOIN (SELECT card, counter, {POINTS_TO_POOL} AS released
+                                                 FROM hb_points_moves GROUP BY card, counter) m
+                       ON m.card = s.card AND m.counter = s.counter
+                     WHERE coalesce(s.points_released, 0) <> coalesce(m.released, 0) ORDER BY 1, 2"
+                ),
+                &[],
+            )
+            .map_err(|e| CityError::of("the cards' shares", e))?;
+        for r in released {
+            let (card, code, listed, moves): (String, String, i64, i64) =
+                (r.get(0), r.get(1), r.get(2), r.get(3));
+            if !stopped.contains(&code.as_str()) {
+                problems.push(format!(
+                    "card {card}: counter {code} handed {listed} points to the pool as the directory says, {moves} as its points moves say"
+                ));
+            }
+        }
+        let pools = self
+            .client()
+            .query(
+                &format!(
+                    "SELECT c.card, coalesce(c.points_pool, 0), coalesce(m.pool, 0)
+                     FROM hb_cards c LEFT JOIN (SELECT card, {POINTS_TO_POOL} AS pool FROM hb_points_moves GROUP BY card) m
+                       ON m.card = c.card
+                     WHERE coalesce(c.points_pool, 0) <> coalesce(m.pool, 0) ORDER BY 1"
+                ),
+                &[],
+            )
+            .map_err(|e| CityError::of("the cards", e))?;
+        for r in pools {
+            let (card, listed, moves): (String, i64, i64) = (r.get(0), r.get(1), r.get(2));
+            problems.push(format!(
+                "card {card}: the directory's points pool is {listed}, its points moves say {moves}"
+            ));
         }
         Ok(())
     }

@@ -588,8 +588,11 @@ fn directory_card(row: wire::CardRow) -> Result<(CardNo, DirectoryCard), PullErr
                 released: s.released,
                 earned: s.earned,
                 received: s.received,
+                points: s.points,
+                points_released: s.points_released,
             })
             .collect(),
+        points_pool: row.points_pool,
         pos: row.pos,
         conflict: row.conflict,
         other,

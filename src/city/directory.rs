@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use super::wire::{CardRow, Cards, Share};
 use super::{CityError, Server};
-use crate::bank::{DirectoryRow, EntryRow};
+use crate::bank::{DirectoryRow, EntryRow, PointsRows};
 
 fn sql(what: &'static str) -> impl Fn(postgres::Error) -> CityError {
     move |e| CityError::of(what, e)
@@ -41,6 +41,10 @@ struct CardChange<'a> {
     /// What the card earned and received at the pushing counter (see [`EARNED_OF_ROWS`]).
     earned: i64,
     received: i64,
+    /// The change to the pushing counter's points share, and to the card's points pool (what
+    /// the counter handed it, less the grants it journalled).
+    points: i64,
+    points_pool: i64,
     directory: Option<&'a DirectoryRow>,
 }
 
@@ -89,8 +93,8 @@ impl<'a> Fields<'a> {
     }
 }
 
-/// Publishes what a batch of counter `code` changed (its report rows `entries` and directory
-/// rows `directory`) in the push's transaction `tx`: the rows of cards registered here first,
+/// Publishes what a batch of counter `code` changed (its report rows `entries`, its points
+/// rows `points` and directory rows `directory`) in the push's transaction `tx`: the rows of cards registered here first,
 /// then this counter's shares stamped with the next city-wide position (which takes the
 /// position's lock, held to the commit), then the cards whose own fields or pool changed. A
 /// batch that changes no card takes no position.
@@ -98,11 +102,18 @@ pub(super) fn publish(
     code: &str,
     entries: &[EntryRow],
     directory: &[DirectoryRow],
+    points: &PointsRows,
     tx: &mut postgres::Transaction<'_>,
 ) -> Result<(), CityError> {
     let mut cards: BTreeMap<&str, CardChange<'_>> = BTreeMap::new();
     for e in entries {
         cards.entry(e.card.as_str()).or_default().add(e);
+    }
+    for (card, change) in &points.shares {
+        cards.entry(card.as_str()).or_default().points += change;
+    }
+    for m in &points.moves {
+        cards.entry(m.card.as_str()).or_default().points_pool += m.to_pool();
     }
     for d in directory {
         // The batch's last version of a card's fields wins (rows come in seq order).
@@ -114,7 +125,13 @@ pub(super) fn publish(
     let touched: Vec<(&str, &CardChange<'_>)> = cards
         .iter()
         .filter(|(_, c)| {
-            c.share != 0 || c.pool != 0 || c.earned != 0 || c.received != 0 || c.directory.is_some()
+            c.share != 0
+                || c.pool != 0
+                || c.earned != 0
+                || c.received != 0
+                || c.points != 0
+                || c.points_pool != 0
+                || c.directory.is_some()
         })
         .map(|(k, c)| (*k, c))
         .collect();
@@ -123,6 +140,8 @@ pub(super) fn publish(
     let released: Vec<i64> = touched.iter().map(|(_, c)| c.pool).collect();
     let earned: Vec<i64> = touched.iter().map(|(_, c)| c.earned).collect();
     let received: Vec<i64> = touched.iter().map(|(_, c)| c.received).collect();
+    let points: Vec<i64> = touched.iter().map(|(_, c)| c.points).collect();
+    let points_released: Vec<i64> = touched.iter().map(|(_, c)| c.points_pool).collect();
     // Every card the batch touches has a share of this counter's: stamping the shares with the
     // next position marks the cards changed. Shares that grow (or stay): one upsert, which takes
     // the position (its row's lock is held to the commit). A share that shrinks is updated in
@@ -141,8 +160,8 @@ pub(super) fn publish(
         let f = Fields::of(cards.values().filter_map(|c| c.directory).map(Some));
         tx.execute(
             "INSERT INTO hb_cards (card, home, name, community, phone_tail, registered_on, person, phone_digest,
-                                  id_digest, pool, pos)
-             SELECT c, $1, n, o, t, r, p, ph, i, 0, 0
+                                  id_digest, pool, points_pool, pos)
+             SELECT c, $1, n, o, t, r, p, ph, i, 0, 0, 0
              FROM unnest($2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::DATE[], $7::BYTEA[], $8::BYTEA[], $9::BYTEA[])
                   AS u (c, n, o, t, r, p, ph, i)
              ON CONFLICT (card) DO NOTHING",
@@ -152,40 +171,50 @@ pub(super) fn publish(
     }
     tx.execute(
         "WITH p AS (UPDATE hb_position SET pos = pos + 1 RETURNING pos)
-         INSERT INTO hb_shares (card, counter, minutes, released, earned, received, pos)
-         SELECT c, $1, m, r, e, v, (SELECT pos FROM p)
-         FROM unnest($2::TEXT[], $3::BIGINT[], $4::BIGINT[], $5::BIGINT[], $6::BIGINT[]) AS t (c, m, r, e, v)
-         WHERE m >= 0
+         INSERT INTO hb_shares (card, counter, minutes, released, earned, received, points, points_released, pos)
+         SELECT c, $1, m, r, e, v, q, qr, (SELECT pos FROM p)
+         FROM unnest($2::TEXT[], $3::BIGINT[], $4::BIGINT[], $5::BIGINT[], $6::BIGINT[], $7::BIGINT[], $8::BIGINT[])
+              AS t (c, m, r, e, v, q, qr)
+         WHERE m >= 0 AND q >= 0
          ON CONFLICT (card, counter) DO UPDATE
              SET minutes = hb_shares.minutes + excluded.minutes,
                  released = hb_shares.released + excluded.released,
                  earned = hb_shares.earned + excluded.earned,
-                 received = hb_shares.received + excluded.received, pos = excluded.pos",
-        &[&code, &share_cards, &shares, &released, &earned, &received],
+                 received = hb_shares.received + excluded.received,
+                 points = hb_shares.points + excluded.points,
+                 points_released = hb_shares.points_released + excluded.points_released, pos = excluded.pos",
+        &[&code, &share_cards, &shares, &released, &earned, &received, &points, &points_released],
     )
     .map_err(sql("the cards' shares"))?;
-    if shares.iter().any(|m| *m < 0) {
+    if shares.iter().chain(&points).any(|m| *m < 0) {
         tx.execute(
             "UPDATE hb_shares s SET minutes = s.minutes + t.m, released = s.released + t.r,
                                     earned = s.earned + t.e, received = s.received + t.v,
+                                    points = s.points + t.q, points_released = s.points_released + t.qr,
                                     pos = (SELECT pos FROM hb_position)
-             FROM unnest($2::TEXT[], $3::BIGINT[], $4::BIGINT[], $5::BIGINT[], $6::BIGINT[]) AS t (c, m, r, e, v)
-             WHERE t.m < 0 AND s.card = t.c AND s.counter = $1",
-            &[&code, &share_cards, &shares, &released, &earned, &received],
+             FROM unnest($2::TEXT[], $3::BIGINT[], $4::BIGINT[], $5::BIGINT[], $6::BIGINT[], $7::BIGINT[], $8::BIGINT[])
+                  AS t (c, m, r, e, v, q, qr)
+             WHERE (t.m < 0 OR t.q < 0) AND s.card = t.c AND s.counter = $1",
+            &[&code, &share_cards, &shares, &released, &earned, &received, &points, &points_released],
         )
         .map_err(sql("the cards' shares"))?;
     }
     // Then the cards whose own fields change — directory fields (only by the card's home
     // counter; another counter registering the card as someone else marks it in conflict, the
-    // first such counter staying named) or the pool — at the position just taken. Each has its
-    // row (a counter registers a card before its entries name it): one missing refuses the push.
-    let owned: Vec<(&str, &CardChange<'_>)> =
-        cards.iter().filter(|(_, c)| c.directory.is_some() || c.pool != 0).map(|(k, c)| (*k, c)).collect();
+    // first such counter staying named) or a pool, of hours or points — at the position just
+    // taken. Each has its row (a counter registers a card before its entries name it): one
+    // missing refuses the push.
+    let owned: Vec<(&str, &CardChange<'_>)> = cards
+        .iter()
+        .filter(|(_, c)| c.directory.is_some() || c.pool != 0 || c.points_pool != 0)
+        .map(|(k, c)| (*k, c))
+        .collect();
     if owned.is_empty() {
         return Ok(());
     }
     let keys: Vec<&str> = owned.iter().map(|(k, _)| *k).collect();
     let pools: Vec<i64> = owned.iter().map(|(_, c)| c.pool).collect();
+    let points_pools: Vec<i64> = owned.iter().map(|(_, c)| c.points_pool).collect();
     let f = Fields::of(owned.iter().map(|(_, c)| c.directory));
     let changed = tx
         .execute(
@@ -200,11 +229,12 @@ pub(super) fn publish(
                                       AND (u.p IS DISTINCT FROM h.person OR u.ph <> h.phone_digest OR u.i <> h.id_digest)
                                  THEN coalesce(h.conflict, $1) ELSE h.conflict END,
                  pool = h.pool + u.d,
+                 points_pool = h.points_pool + u.q,
                  pos = (SELECT pos FROM hb_position)
              FROM unnest($2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::BIGINT[], $7::BYTEA[],
-                         $8::BYTEA[], $9::BYTEA[]) AS u (c, n, o, t, d, p, ph, i)
+                         $8::BYTEA[], $9::BYTEA[], $10::BIGINT[]) AS u (c, n, o, t, d, p, ph, i, q)
              WHERE h.card = u.c",
-            &[&code, &keys, &f.names, &f.communities, &f.tails, &pools, &f.persons, &f.phones, &f.ids],
+            &[&code, &keys, &f.names, &f.communities, &f.tails, &pools, &f.persons, &f.phones, &f.ids, &points_pools],
         )
         .map_err(sql("the cards"))?;
     if changed != keys.len() as u64 {
@@ -267,15 +297,15 @@ const CONFLICT_OF_SHARES: &str = "(SELECT min(s.counter) FROM hb_shares s
 /// A card's directory fields and its shares, one row per card of `cards` (a subquery with a
 /// `card` column), ordered by `ORDER BY`: what every answer of `GET /v1/cards` is made of.
 /// Columns: position, card, home, name, community, phone tail, registration day, pool, last
-/// change, counters, minutes, released, conflict, earned, received, and the conflicting
-/// counter's name and phone tail.
+/// change, counters, minutes, released, conflict, earned, received, the conflicting
+/// counter's name and phone tail, the points pool, and the shares' points and points released.
 fn cards_statement(cards: &str, order: &str, limit: &str) -> String {
     format!(
         "SELECT p.pos, c.card, c.home, c.name, c.community, c.phone_tail, c.registered_on::TEXT,
                 c.pool, c.changed, c.counters, c.minutes, c.released, c.conflict, c.earned, c.received,
-                c.other_name, c.other_tail
+                c.other_name, c.other_tail, coalesce(c.points_pool, 0), c.share_points, c.points_released
          FROM hb_position p LEFT JOIN LATERAL (
-             SELECT h.*, s.counters, s.minutes, s.released, s.earned, s.received,
+             SELECT h.*, s.counters, s.minutes, s.released, s.earned, s.received, s.share_points, s.points_released,
                     greatest(h.pos, s.pos) AS changed, o.name AS other_name, o.phone_tail AS other_tail
              FROM ({cards}) AS moved
              JOIN hb_cards h ON h.card = moved.card
@@ -284,6 +314,9 @@ fn cards_statement(cards: &str, order: &str, limit: &str) -> String {
                                        array_agg(released ORDER BY counter) AS released,
                                        array_agg(earned ORDER BY counter) AS earned,
                                        array_agg(received ORDER BY counter) AS received,
+                                       array_agg(coalesce(points, 0) ORDER BY counter) AS share_points,
+                                       array_agg(coalesce(points_released, 0) ORDER BY counter)
+                                           AS points_released,
                                        -- (FILTER keeps the planner from answering
                                        -- max by walking the position index per card)
                                        max(pos) FILTER (WHERE pos >= 0) AS pos
@@ -366,6 +399,8 @@ fn cards_answer(rows: &[postgres::Row]) -> Cards {
             let released: Vec<i64> = r.get::<_, Option<Vec<i64>>>(11).unwrap_or_default();
             let earned: Vec<i64> = r.get::<_, Option<Vec<i64>>>(13).unwrap_or_default();
             let received: Vec<i64> = r.get::<_, Option<Vec<i64>>>(14).unwrap_or_default();
+            let points: Vec<i64> = r.get::<_, Option<Vec<i64>>>(18).unwrap_or_default();
+            let points_released: Vec<i64> = r.get::<_, Option<Vec<i64>>>(19).unwrap_or_default();
             let minutes = |m: i64| u64::try_from(m).unwrap_or(0);
             Some(CardRow {
                 card: card?,
@@ -375,16 +410,20 @@ fn cards_answer(rows: &[postgres::Row]) -> Cards {
                 phone_tail: r.get(5),
                 registered_on: r.get(6),
                 pool: r.get::<_, i64>(7) as u64,
+                points_pool: u64::try_from(r.get::<_, i64>(17)).unwrap_or(0),
                 shares: counters
                     .into_iter()
                     .zip(shares.into_iter().zip(released))
                     .zip(earned.into_iter().zip(received))
-                    .map(|((counter, (m, released)), (e, v))| Share {
+                    .zip(points.into_iter().zip(points_released))
+                    .map(|(((counter, (m, released)), (e, v)), (q, qr))| Share {
                         counter,
                         minutes: minutes(m),
                         released,
                         earned: minutes(e),
                         received: minutes(v),
+                        points: minutes(q),
+                        points_released: qr,
                     })
                     .collect(),
                 pos: r.get::<_, i64>(8) as u64,

@@ -82,3 +82,92 @@ fn unknown_grant(
         .map_err(sql("the batch's points grants"))?;
     Ok(unknown.map(|row| (row.get::<_, i64>(0) as u64, row.get(1))))
 }
+
+/// Shares and cards published before the directory carried points (their points are null): each
+/// counter's points share of each card, and what it handed the card's points pool, derived once
+/// from its events as its pushes derive them now; each card's points pool, the sum of what its
+/// shares handed over. The filled rows are stamped with a new position, so every counter takes
+/// them at its next pull — unless `just_derived`: the directory was derived in this same
+/// transaction from nothing, and nobody has pulled any of it. Runs in `city init`'s
+/// transaction; a city with nothing null changes nothing. Returns the number of shares filled.
+pub(super) fn fill_directory(
+    tx: &mut postgres::Transaction<'_>,
+    just_derived: bool,
+) -> Result<u64, CityError> {
+    use postgres::fallible_iterator::FallibleIterator;
+    let missing: bool = tx
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM hb_shares WHERE points IS NULL OR points_released IS NULL)
+                 OR EXISTS (SELECT 1 FROM hb_cards WHERE points_pool IS NULL)",
+            &[],
+        )
+        .map_err(sql("the cards' points"))?
+        .get(0);
+    if !missing {
+        return Ok(0);
+    }
+    let mut derived: Vec<(String, String, i64, i64)> = Vec::new();
+    {
+        let mut rows = tx
+            .query_raw(
+                "SELECT counter, seq, stored FROM hb_events WHERE seq > 0 ORDER BY counter, seq",
+                std::iter::empty::<i64>(),
+            )
+            .map_err(sql("the events"))?;
+        let mut chain: Option<(String, crate::bank::ChainPoints)> = None;
+        let mut finish = |chain: Option<(String, crate::bank::ChainPoints)>| {
+            if let Some((counter, points)) = chain {
+                for (card, (share, released)) in points.by_card() {
+                    derived.push((card, counter.clone(), share, released));
+                }
+            }
+        };
+        while let Some(row) = rows.next().map_err(sql("the events"))? {
+            let (counter, seq, stored): (String, i64, Vec<u8>) = (row.get(0), row.get(1), row.get(2));
+            if chain.as_ref().is_none_or(|(c, _)| *c != counter) {
+                finish(chain.replace((counter.clone(), Default::default())));
+            }
+            if let Some((_, points)) = chain.as_mut() {
+                // An event that does not decode, or breaks the chain's points, is `city check`'s
+                // to report; it adds nothing here.
+                let _ = points.add(seq as u64, &stored);
+            }
+        }
+        finish(chain);
+    }
+    let stamp = match just_derived {
+        true => "SELECT pos FROM hb_position",
+        false => "UPDATE hb_position SET pos = pos + 1 RETURNING pos",
+    };
+    let pos: i64 = tx.query_one(stamp, &[]).map_err(sql("the city's position"))?.get(0);
+    let cards: Vec<&str> = derived.iter().map(|d| d.0.as_str()).collect();
+    let counters: Vec<&str> = derived.iter().map(|d| d.1.as_str()).collect();
+    let points: Vec<i64> = derived.iter().map(|d| d.2.max(0)).collect();
+    let released: Vec<i64> = derived.iter().map(|d| d.3).collect();
+    let filled = tx
+        .execute(
+            "INSERT INTO hb_shares (card, counter, minutes, released, earned, received, points, points_released, pos)
+             SELECT c, k, 0, 0, 0, 0, q, r, $5
+             FROM unnest($1::TEXT[], $2::TEXT[], $3::BIGINT[], $4::BIGINT[]) AS t (c, k, q, r)
+             WHERE EXISTS (SELECT 1 FROM hb_cards h WHERE h.card = t.c)
+             ON CONFLICT (card, counter) DO UPDATE
+                 SET points = excluded.points, points_released = excluded.points_released, pos = excluded.pos
+                 WHERE hb_shares.points IS NULL OR hb_shares.points_released IS NULL",
+            &[&cards, &counters, &points, &released, &pos],
+        )
+        .map_err(sql("the cards' shares"))?;
+    tx.execute(
+        "UPDATE hb_shares SET points = coalesce(points, 0), points_released = coalesce(points_released, 0), pos = $1
+         WHERE points IS NULL OR points_released IS NULL",
+        &[&pos],
+    )
+    .map_err(sql("the cards' shares"))?;
+    tx.execute(
+        "UPDATE hb_cards h SET points_pool = coalesce((SELECT sum(points_released) FROM hb_shares s
+                                                      WHERE s.card = h.card), 0), pos = $1
+         WHERE points_pool IS NULL",
+        &[&pos],
+    )
+    .map_err(sql("the cards"))?;
+    Ok(filled)
+}

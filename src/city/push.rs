@@ -6,7 +6,7 @@
 //! same code) and nothing is pushed.
 
 use super::{CityError, Server};
-use crate::bank::{Bank, DirectoryRow, EntryRow, PointsMoveRow, RowNames, StoredEvent, directory_row};
+use crate::bank::{Bank, DirectoryRow, EntryRow, PointsRows, RowNames, StoredEvent, directory_row};
 use crate::domain::Movement;
 
 /// Events per transaction: large enough to amortise a round trip, small enough that a
@@ -102,7 +102,7 @@ impl Server {
         let mut batch: Vec<Row> = Vec::with_capacity(BATCH);
         let mut entries: Vec<EntryRow> = Vec::with_capacity(BATCH);
         let mut directory: Vec<DirectoryRow> = Vec::new();
-        let mut points: Vec<PointsMoveRow> = Vec::new();
+        let mut points = PointsRows::default();
         let mut names = RowNames::default();
         for item in bank.stored_events_from(head + 1) {
             let (seq, value) = item?;
@@ -145,7 +145,7 @@ impl Server {
         batch: &mut Vec<Row>,
         entries: &mut Vec<EntryRow>,
         directory: &mut Vec<DirectoryRow>,
-        points: &mut Vec<PointsMoveRow>,
+        points: &mut PointsRows,
         signature: Option<&[u8]>,
     ) -> Result<u64, PushError> {
         let last = batch.last().map_or(0, |b| b.0);
@@ -208,7 +208,7 @@ impl Server {
         )
         .map_err(sql("a batch's report rows"))?;
         release_to_pools(entries, &mut tx)?;
-        if let Some((seq, grant)) = super::points_pool::apply(code, points, &mut tx)? {
+        if let Some((seq, grant)) = super::points_pool::apply(code, &points.moves, &mut tx)? {
             return Err(PushError::UnknownGrant { code: code.to_string(), seq, grant });
         }
         if let Some(signature) = signature {
@@ -221,7 +221,7 @@ impl Server {
         tx.execute("UPDATE hb_counters SET head_seq = $2 WHERE code = $1", &[&code, &last])
             .map_err(sql("the counter's head"))?;
         // Last: it takes the city-wide position, whose lock is held until the commit.
-        super::directory::publish(code, entries, directory, &mut tx)?;
+        super::directory::publish(code, entries, directory, points, &mut tx)?;
         entries.clear();
         directory.clear();
         points.clear();

@@ -267,3 +267,13 @@ CREATE TABLE IF NOT EXISTS hb_certificates (
     issued_by   TEXT        NOT NULL REFERENCES hb_counters (code),
     issued_at   TIMESTAMPTZ NOT NULL DEFAULT now()
 );
+
+-- The civic points beside the hours in the directory (ARCHITECTURE.md §9): each counter's points
+-- share of a card (what its journal holds for the card: never negative, as no counter spends past
+-- it), what it handed the card's points pool net of the points grants it journalled, and the
+-- card's points pool as the journals have it (its releases less its journalled grants; the
+-- escrow's own figure, `hb_pool.points`, also less the grants made and not journalled yet). Null
+-- on rows published before they existed, until `city init` derives them from the events.
+ALTER TABLE hb_shares ADD COLUMN IF NOT EXISTS points BIGINT CHECK (points >= 0);
+ALTER TABLE hb_shares ADD COLUMN IF NOT EXISTS points_released BIGINT;
+ALTER TABLE hb_cards ADD COLUMN IF NOT EXISTS points_pool BIGINT CHECK (points_pool >= 0);

@@ -399,6 +399,9 @@ pub struct CardRow {
     pub pool: u64,
     /// Each counter's share of the card's hours, in minutes, by counter code.
     pub shares: Vec<Share>,
+    /// The card's civic points pool as the journals have it (none before the service kept it).
+    #[serde(default)]
+    pub points_pool: u64,
     pub pos: u64,
     /// Another counter that registered the card as someone else: nobody adopts it until an
     /// admin settles it.
@@ -424,6 +427,12 @@ pub struct Share {
     /// Everything else it credited (gifts, donation-pool grants, corrections), net.
     #[serde(default)]
     pub received: u64,
+    /// This counter's share of the card's civic points.
+    #[serde(default)]
+    pub points: u64,
+    /// What it handed to the card's points pool, net of the points grants it journalled.
+    #[serde(default)]
+    pub points_released: i64,
 }
 
 impl CardRow {

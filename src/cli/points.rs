@@ -299,6 +299,15 @@ pub fn points(store: Option<PathBuf>, cmd: PointsCmd) -> CliResult {
                     v.spent,
                     v.waiting
                 );
+                if let Some(c) = v.city {
+                    say!(
+                        "  across the city {} (here {}, at other counters {}, in the city pool {})",
+                        c.total(),
+                        c.here,
+                        c.elsewhere,
+                        c.pooled
+                    );
+                }
             }
         }
         PointsCmd::Redeem { card, reward, qty, op_id } => {

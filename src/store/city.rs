@@ -373,6 +373,28 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Every person's points account at every other counter: (code, person, account), by code.
+    pub fn city_points_accounts(
+        &self,
+    ) -> Result<Vec<(String, u64, crate::domain::PointsAccount)>, StoreError> {
+        use crate::domain::points::{PointsRecord, tag};
+        let tree = super::tree::LIMITS;
+        let mut out = Vec::new();
+        for code in self.city_codes()? {
+            let prefix = [scope(&code).as_slice(), &[super::keys::POINTS, tag::ACCOUNT]].concat();
+            for item in self.city_tree(tree).scan_prefix(&prefix) {
+                let (k, v) = item?;
+                let id = read_u64(&k[prefix.len()..]).ok_or(StoreError::Internal("a city points key"))?;
+                if let PointsRecord::Account(a) = codec::decode(tree.name, &k, &v)? {
+                    out.push((code.clone(), id, a));
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
 /// `code ‖ 0 ‖ big-endian id` → (code, id).
 fn split_scoped(key: &[u8]) -> Option<(String, u64)> {
     let zero = key.iter().position(|b| *b == 0)?;

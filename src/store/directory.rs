@@ -20,10 +20,11 @@ use crate::domain::{CardNo, Day, Name, Timestamp};
 pub const DIRECTORIES: [&str; 2] = ["city_directory", "city_directory.b"];
 
 /// The records' format: 2 since shares carry their earned and received hours, 3 since a card
-/// in conflict carries the other person's name. A directory of
+/// in conflict carries the other person's name, 4 since cards and shares carry civic points
+/// beside the hours. A directory of
 /// another format is emptied at open and taken again at the next sync (nothing in it is the
 /// counter's own), rather than decoded field by field.
-const FORMAT: u32 = 3;
+const FORMAT: u32 = 4;
 
 /// The position's key: cards are ASCII letters, digits and `-`, never a zero byte.
 const POSITION: &[u8] = b"\0position";
@@ -42,6 +43,8 @@ pub struct DirectoryCard {
     pub pool: u64,
     /// Each counter's share, by code.
     pub shares: Vec<DirectoryShare>,
+    /// The card's civic points pool as the journals have it.
+    pub points_pool: u64,
     pub pos: u64,
     /// Another counter that registered the card as someone else (see `city::directory`).
     pub conflict: Option<String>,
@@ -67,6 +70,10 @@ pub struct DirectoryShare {
     pub earned: u64,
     /// Everything else it credited for the card (gifts, donation-pool grants, corrections), net.
     pub received: u64,
+    /// The counter's share of the card's civic points.
+    pub points: u64,
+    /// What it handed to the card's points pool, net of the points grants it journalled.
+    pub points_released: i64,
 }
 
 /// The position the directory is as of, and when it was pulled.
@@ -235,7 +242,10 @@ mod tests {
                 released: 0,
                 earned: 90,
                 received: 0,
+                points: 0,
+                points_released: 0,
             }],
+            points_pool: 0,
             pos: 1,
             conflict: None,
             other: None,

@@ -13,7 +13,7 @@ use super::State;
 use super::auth::{Counter, Unchecked};
 use super::refusal::ApiError;
 use crate::bank::{
-    Bank, DirectoryRow, EntryRow, PointsMoveRow, RemoteError, RowNames, StoredEvent, directory_row,
+    Bank, DirectoryRow, EntryRow, PointsRows, RemoteError, RowNames, StoredEvent, directory_row,
 };
 use crate::city::directory::MAX_PAGE;
 use crate::city::push::{BATCH, Row, server_head};
@@ -455,7 +455,7 @@ struct Derived {
     batch: Vec<Row>,
     entries: Vec<EntryRow>,
     directory: Vec<DirectoryRow>,
-    points: Vec<PointsMoveRow>,
+    points: PointsRows,
     last_hash: Vec<u8>,
 }
 
@@ -468,7 +468,7 @@ fn derive(
     let mut names = RowNames::default();
     let mut entries = Vec::new();
     let mut directory = Vec::new();
-    let mut points = Vec::new();
+    let mut points = PointsRows::default();
     let mut batch: Vec<Row> = Vec::with_capacity(rows.len());
     let mut prev = head_hash;
     for (seq, value) in rows {

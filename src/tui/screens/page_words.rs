@@ -194,16 +194,22 @@ pub fn detail_rows(details: &[(&str, String)], room: usize) -> Vec<(String, Stri
     rows
 }
 
-/// A person's civic points as their page shows them: `12 分（居民，待审核 10）`.
+/// A person's civic points as their page shows them: `120 分 (居民, 本柜台 100, 待审核 10)` —
+/// across the city once this counter has taken the city's directory (with what of them it
+/// holds here), else this counter's own.
 pub fn points_words(t: &Text, p: &crate::bank::PointsView) -> String {
     let w = t.points;
     let mut notes = Vec::new();
     if p.resident {
         notes.push(w.resident.to_string());
     }
+    let shown = p.city.map_or(p.balance, |c| c.total());
+    if shown != p.balance {
+        notes.push(crate::i18n::fill(w.here_note, &[&p.balance]));
+    }
     if p.waiting > 0 {
         notes.push(crate::i18n::fill(w.waiting_note, &[&p.waiting]));
     }
     let notes = if notes.is_empty() { String::new() } else { format!(" ({})", notes.join(", ")) };
-    format!("{} {}{notes}", p.balance, w.unit)
+    format!("{shown} {}{notes}", w.unit)
 }

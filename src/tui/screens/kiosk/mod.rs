@@ -112,8 +112,8 @@ impl Kiosk {
             }
             None => None,
         };
-        let points = Some(bank.points_of(&view.volunteer.card)?)
-            .filter(|p| p.resident || p.credited > 0 || p.waiting > 0);
+        let points =
+            Some(bank.points_of(&view.volunteer.card)?).filter(crate::bank::PointsView::worth_showing);
         Ok(Kiosk {
             points,
             city,

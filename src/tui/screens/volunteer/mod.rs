@@ -71,8 +71,8 @@ impl VolunteerPage {
         let spark = service_by_month(&lines, bank.today());
         lines.reverse();
         let city = bank.city_balance_if_any(&view.volunteer.card)?;
-        let points = Some(bank.points_of(&view.volunteer.card)?)
-            .filter(|p| p.resident || p.credited > 0 || p.waiting > 0);
+        let points =
+            Some(bank.points_of(&view.volunteer.card)?).filter(crate::bank::PointsView::worth_showing);
         Ok(VolunteerPage {
             view,
             lines,
