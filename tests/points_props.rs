@@ -3,7 +3,8 @@
 //! review, spent on rewards priced in one unit or both; reversals of any of them; residents
 //! who may hold points only — against a plain model that keeps the two apart. After every step
 //! the bank and the model agree on what was accepted, on every person's hours and points and on
-//! the shared stock; at the end `check` finds every invariant holds.
+//! the shared stock; at the end `check` finds every invariant holds, and the points a push
+//! would publish for each card (the city directory's share) are its points here.
 
 use crate::common;
 
@@ -368,5 +369,17 @@ proptest! {
             agree(&w, &m, op);
         }
         assert_checks(&w.bank);
+        // What a push publishes of the points — the city directory's share of each card,
+        // derived entry by entry as the pushes derive it — is each person's points here.
+        let mut chain = hourbank::bank::ChainPoints::default();
+        for item in w.bank.stored_events_from(1) {
+            let (seq, value) = item.unwrap();
+            chain.add(seq, &value).unwrap();
+        }
+        let shares = chain.by_card();
+        for (i, c) in CARDS.iter().enumerate() {
+            let published = shares.get(*c).map_or(0, |s| s.0);
+            prop_assert_eq!(published, m.points[i] as i64, "the share of {} after {:?}", c, ops);
+        }
     }
 }
