@@ -485,7 +485,7 @@ fn a_grant_the_server_never_made_is_refused_at_the_push() {
             minutes: hourbank::domain::Minutes::new(60),
         };
         // The store is the forger's own: it records an intent as if it had asked.
-        bank.record_grant_intent(&grant.id, &grant.card, 60).unwrap();
+        bank.record_grant_intent(&grant.id, &grant.card, 60, hourbank::bank::Asking::Unsigned).unwrap();
         match bank.journal_grant(&admin(), &grant, false).unwrap() {
             hourbank::bank::Healing::Journalled(c) => c.first_seq(),
             other => panic!("{other:?}"),

@@ -127,7 +127,7 @@ impl City {
                 let asked = needed - share;
                 self.next_grant += 1;
                 let id = format!("C{at}:g{}", self.next_grant);
-                bank.record_grant_intent(&id, &r.card, asked).unwrap();
+                bank.record_grant_intent(&id, &r.card, asked, hourbank::bank::Asking::Unsigned).unwrap();
                 let pool = self.server.pool.entry(card).or_default();
                 if *pool < asked {
                     return; // refused by the pool's `minutes >= asked`

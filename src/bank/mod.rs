@@ -72,7 +72,7 @@ pub use query::*;
 pub use restore::{Provenance, RecoverReport, RestoreReport, recover, restore, restore_records};
 pub use rules::{Expiry, ExpiryPlan, HeldDeposit};
 pub use settle::{CardMove, OtherPerson};
-pub use shares::{Healing, shortfall};
+pub use shares::{Asking, Healing, shortfall};
 pub use shifts::{CheckOut, EndedShift, ShiftInReview};
 
 use crate::domain::ledger::ApplyError;

@@ -146,9 +146,17 @@ impl Bank {
         })
     }
 
-    /// Records, durably, that this counter is about to ask the city for points grant `id`.
-    pub fn record_points_grant_intent(&self, id: &str, card: &CardNo, points: u64) -> Result<(), BankError> {
-        Ok(self.store.record_grant_intent(id, &GrantIntent { card: card.to_string(), amount: points })?)
+    /// Records that this counter is about to ask the city for points grant `id` (see
+    /// [`Bank::record_grant_intent`]).
+    pub fn record_points_grant_intent(
+        &self,
+        id: &str,
+        card: &CardNo,
+        points: u64,
+        asking: super::Asking,
+    ) -> Result<(), BankError> {
+        let intent = GrantIntent { card: card.to_string(), amount: points };
+        Ok(self.store.record_grant_intent(id, &intent, asking == super::Asking::Unsigned)?)
     }
 
     /// Journals a points grant the city holds for this counter and this store never journalled

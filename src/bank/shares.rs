@@ -28,6 +28,20 @@ pub enum Healing {
     NotAsked,
 }
 
+/// How a grant's request proves, should this process stop after the city said yes and before
+/// the grant is journalled, that this counter asked for it (see [`Bank::journal_grant`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Asking {
+    /// Through the city service: the request is signed with this counter's key and the service
+    /// keeps the signature with the grant, which is proof enough; the local record needs no
+    /// flush of its own (a durable write on every funded redemption's path), and becomes
+    /// durable with the commit that journals the grant.
+    Signed,
+    /// Straight to the database (tools and benches holding the connection): the local record is
+    /// the only proof, flushed before asking.
+    Unsigned,
+}
+
 impl Bank {
     /// Hands every share above `float` minutes to the cards' city pools, journalled before the
     /// push that applies it to the pools: one `RightsReleased` entry per thousand volunteers.
@@ -119,10 +133,19 @@ impl Bank {
         Ok(out)
     }
 
-    /// Records, durably, that this counter is about to ask the city for grant `id` of
-    /// `minutes` from `card`'s pool: only such a grant is ever journalled by a sync.
-    pub fn record_grant_intent(&self, id: &str, card: &CardNo, minutes: u64) -> Result<(), BankError> {
-        Ok(self.store.record_grant_intent(id, &GrantIntent { card: card.to_string(), amount: minutes })?)
+    /// Records that this counter is about to ask the city for grant `id` of `minutes` from
+    /// `card`'s pool: only such a grant — or one whose request the city holds signed by this
+    /// counter — is ever journalled by a sync. Flushed before asking for an [`Asking::Unsigned`]
+    /// request, where the record is the only proof.
+    pub fn record_grant_intent(
+        &self,
+        id: &str,
+        card: &CardNo,
+        minutes: u64,
+        asking: Asking,
+    ) -> Result<(), BankError> {
+        let intent = GrantIntent { card: card.to_string(), amount: minutes };
+        Ok(self.store.record_grant_intent(id, &intent, asking == Asking::Unsigned)?)
     }
 
     /// Journals a grant the city server holds for this counter and this store never journalled

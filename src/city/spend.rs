@@ -6,7 +6,7 @@
 
 use super::escrow::{GrantError, grant_id};
 use super::{CityError, Server};
-use crate::bank::{Bank, BankError, CityGrant, Commit, Committed, Mode, Op, shortfall};
+use crate::bank::{Asking, Bank, BankError, CityGrant, Commit, Committed, Mode, Op, shortfall};
 use crate::domain::{Actor, CardNo, Minutes};
 
 /// The city server as a caller last saw it: what an operation short of hours here can do.
@@ -215,8 +215,12 @@ pub fn execute(
     let id = grant_id(bank, code.as_str(), op_id)?;
     let asked = needed - share;
     // Recorded before asking: should this process stop after the server says yes, the next
-    // sync journals this grant — and only grants recorded so.
-    bank.record_grant_intent(&id, &card, asked)?;
+    // sync journals this grant — and only grants recorded so, or signed by this counter.
+    let asking = match source {
+        GrantSource::Database(_) => Asking::Unsigned,
+        GrantSource::Service(_) | GrantSource::Client(_) => Asking::Signed,
+    };
+    bank.record_grant_intent(&id, &card, asked, asking)?;
     let minutes = match source.grant(code.as_str(), &id, &card, asked) {
         Ok(m) => m,
         Err(GrantError::Short { pool, .. }) => {

@@ -7,7 +7,7 @@
 use super::escrow::{GrantError, grant_id};
 use super::spend::{CityLink, SpendError};
 use super::wire::Unit;
-use crate::bank::{Bank, Committed, PointsGrant, points_shortfall};
+use crate::bank::{Asking, Bank, Committed, PointsGrant, points_shortfall};
 use crate::domain::{Actor, CardNo, Points, RewardId};
 
 /// A redemption of `qty` of `reward` for points from `card`, with the city at `city`: the
@@ -47,16 +47,16 @@ pub fn redeem_points(
     let asked = needed - share;
     let granted = match city {
         CityLink::Open(server) => {
-            bank.record_points_grant_intent(&id, card, asked)?;
+            bank.record_points_grant_intent(&id, card, asked, Asking::Unsigned)?;
             server.grant_points(code.as_str(), &id, card, asked)
         }
         CityLink::Client(client) => {
-            bank.record_points_grant_intent(&id, card, asked)?;
+            bank.record_points_grant_intent(&id, card, asked, Asking::Signed)?;
             client.grant_of(Unit::Points, &id, card, asked)
         }
         CityLink::Url(url) if super::is_service_url(url) => match super::CityClient::new(url, bank) {
             Ok(client) => {
-                bank.record_points_grant_intent(&id, card, asked)?;
+                bank.record_points_grant_intent(&id, card, asked, Asking::Signed)?;
                 client.grant_of(Unit::Points, &id, card, asked)
             }
             Err(cause) => return Err(offline(&cause)),

@@ -82,9 +82,18 @@ impl Store {
         }
     }
 
-    /// Records (and flushes) that this counter is about to ask for city grant `id`.
-    pub fn record_grant_intent(&self, id: &str, intent: &GrantIntent) -> Result<(), StoreError> {
-        self.put_local(&intent_key(id), intent)
+    /// Records that this counter is about to ask for city grant `id`: flushed before it returns
+    /// when `flush` (else durable with the next flush — the commit that journals the grant).
+    pub fn record_grant_intent(&self, id: &str, intent: &GrantIntent, flush: bool) -> Result<(), StoreError> {
+        if flush {
+            return self.put_local(&intent_key(id), intent);
+        }
+        let gate = self.write_gate.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(reason) = gate.as_ref() {
+            return Err(StoreError::Poisoned(reason.clone()));
+        }
+        self.tree(tree::META).insert(intent_key(id), codec::encode(intent)?)?;
+        Ok(())
     }
 
     /// The grant this counter asked for under `id`, if it did.
