@@ -104,6 +104,22 @@ fn a_card_of_two_people_is_kept_apart_and_settled_by_moving_one_to_a_new_card() 
         other => panic!("a grant across the conflict: {other:?}"),
     }
     assert_eq!(server.pool(&card).unwrap(), 181, "nothing taken");
+    // What A may take back is its own hours alone: points A was granted from the card's points
+    // pool (before the conflict, journalled as points) are no hours it took (they counted as
+    // 5 minutes taken and never journalled).
+    let mut sql = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
+    sql.batch_execute(
+        "INSERT INTO hb_grants (id, counter, card, minutes, unit) VALUES ('JH-A-31:p1', 'JH-A-31', 'JH000001', 5, 'points');
+         INSERT INTO hb_points_moves (counter, seq, line, kind, card, points, grant_id)
+             VALUES ('JH-A-31', 999, 0, 'points_grant', 'JH000001', 5, 'JH-A-31:p1')",
+    )
+    .unwrap();
+    match server.grant("JH-A-31", "JH-A-31:forged", &card, 100) {
+        Err(GrantError::InConflict { own, .. }) => assert_eq!(own, 61),
+        other => panic!("a grant across the conflict: {other:?}"),
+    }
+    sql.batch_execute("DELETE FROM hb_points_moves WHERE grant_id = 'JH-A-31:p1'; DELETE FROM hb_grants WHERE id = 'JH-A-31:p1'")
+        .unwrap();
 
     // Listed for admins in their language (it was English under --lang zh).
     let (code, out, err) = with_city(&b, &db.url, &["--lang", "zh", "city", "conflicts"]);

@@ -220,6 +220,67 @@ fn a_grant_of_points_the_city_never_made_does_not_pass_the_door() {
     assert_eq!(code, 0, "what the city holds is whole: {out}{err}");
 }
 
+/// An attack tried: a counter asks the city, properly signed, for a grant of 60 points from a
+/// card's points pool, then journals that grant as 60 *minutes* (an hours grant citing the
+/// points grant's id). The push's check matched id, counter, card and amount, not the unit:
+/// the service stored it, and 60 hours-minutes were minted from points nobody took from any
+/// hours pool. Refused at the door now, nothing of the batch stored.
+#[test]
+fn a_points_grant_journalled_as_hours_does_not_pass_the_door() {
+    let Some(db) = pg::database("city_points_as_hours") else { return };
+    city_init(&db.url);
+    let dir = tempfile::tempdir().unwrap();
+    let a = bare_counter(dir.path(), "JH-A-55");
+    let b = bare_counter(dir.path(), "JH-B-56");
+    {
+        let bank = Bank::open(&a).unwrap();
+        bank.publish_standard(&admin(), &points_standard(&[("HJ-01", 2, false)])).unwrap();
+        register(&bank, "JH000001", "陈华佩");
+        let credit = PointsCredit {
+            card: card("JH000001"),
+            item: "HJ-01".into(),
+            times: 100,
+            earned_on: None,
+            note: String::new(),
+        };
+        bank.credit_points(&admin(), None, &credit).unwrap();
+    }
+    // The card's hours pool holds 2 h too (A's share handed over), and its points pool 100.
+    hourbank_ok(&a, &["deposit", "--card", "JH000001", "--activity", "垃圾分类督导", "--hours", "2"], "");
+    let (code, out, err) = sync_releasing(&a, &db.url);
+    assert_eq!(code, 0, "{out}{err}");
+    let city = through_service(&b, &db.url);
+    let (code, out, err) = sync(&b, &db.url);
+    assert_eq!(code, 0, "{out}{err}");
+    let bank = Bank::open(&b).unwrap();
+    bank.adopt_from_city(&admin(), &[card("JH000001")]).unwrap();
+    let client = hourbank::city::CityClient::new(&city, &bank).unwrap();
+    let id = "JH-B-56:points-as-hours";
+    let granted = client.grant_of(hourbank::city::wire::Unit::Points, id, &card("JH000001"), 60).unwrap();
+    assert_eq!(granted, 60);
+    let minted = hourbank::bank::CityGrant {
+        id: id.into(),
+        card: card("JH000001"),
+        minutes: hourbank::domain::Minutes::new(60),
+    };
+    assert!(matches!(
+        bank.journal_grant(&admin(), &minted, true).unwrap(),
+        hourbank::bank::Healing::Journalled(_)
+    ));
+    drop((client, bank));
+    let (code, out, err) = sync(&b, &db.url);
+    assert_ne!(code, 0, "the minted hours were pushed: {out}{err}");
+    assert!(format!("{out}{err}").contains(id), "{out}{err}");
+    let mut sql = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
+    let entries: i64 =
+        sql.query_one("SELECT count(*) FROM hb_entries WHERE kind = 'city_grant'", &[]).unwrap().get(0);
+    assert_eq!(entries, 0, "nothing of the batch was stored");
+    let pool: i64 = sql.query_one("SELECT pool FROM hb_cards WHERE card = 'JH000001'", &[]).unwrap().get(0);
+    assert_eq!(pool, 120, "the card's hours in the directory are what A handed over");
+    let (code, out, err) = hourbank(&a, &["city", "check", "--url", &db.url], "");
+    assert_eq!(code, 0, "what the city holds is whole: {out}{err}");
+}
+
 /// The exchange day at another community's station, as staff work it: the real binary at
 /// 80×24 with the real service, the resident's points card scanned (found in the city's
 /// directory), a bag of rice in Enter, Enter — the points come from the card's city pool off

@@ -91,7 +91,7 @@ impl Server {
             .query(
                 "SELECT e.counter, e.seq, e.grant_id FROM hb_entries e WHERE e.kind = 'city_grant'
                  AND NOT EXISTS (SELECT 1 FROM hb_grants g WHERE g.id = e.grant_id AND g.counter = e.counter
-                                 AND g.card = e.card AND g.minutes = e.minutes) ORDER BY 1, 2",
+                                 AND g.card = e.card AND g.minutes = e.minutes AND g.unit = 'minutes') ORDER BY 1, 2",
                 &[],
             )
             .map_err(|e| CityError::of("the city grants", e))?;

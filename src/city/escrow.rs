@@ -43,11 +43,12 @@ fn sql(what: &'static str) -> impl Fn(postgres::Error) -> CityError {
 
 /// What counter `$2` handed to card `$3`'s pool itself, net of the grants it journalled and of
 /// those it took and has not journalled yet: all a counter may take back from the pool of a
-/// card in conflict.
+/// card in conflict. In hours: a grant of points (journalled in `hb_points_moves`, never in
+/// `hb_entries`) is none of them.
 macro_rules! own_in_pool {
     () => {
         "(coalesce((SELECT released FROM hb_shares WHERE card = $3 AND counter = $2), 0)
-          - coalesce((SELECT sum(g.minutes) FROM hb_grants g WHERE g.card = $3 AND g.counter = $2
+          - coalesce((SELECT sum(g.minutes) FROM hb_grants g WHERE g.card = $3 AND g.counter = $2 AND g.unit = 'minutes'
                         AND NOT EXISTS (SELECT 1 FROM hb_entries e WHERE e.grant_id = g.id)), 0))"
     };
 }

@@ -252,7 +252,8 @@ fn release_to_pools(entries: &[EntryRow], tx: &mut postgres::Transaction<'_>) ->
 }
 
 /// Every `city_grant` line of the batch must be a grant the server made to this counter, for
-/// that card and those minutes: a counter cannot credit itself from a pool by writing an entry.
+/// that card and those minutes — of hours: a grant of points journalled as hours would mint
+/// them. A counter cannot credit itself from a pool by writing an entry.
 /// One statement for the batch's grants, however many there are.
 fn check_grants(
     code: &str,
@@ -271,7 +272,8 @@ fn check_grants(
         .query_opt(
             "SELECT t.s, t.g FROM unnest($1::BIGINT[], $2::TEXT[], $3::TEXT[], $4::BIGINT[]) AS t (s, g, c, m)
              WHERE NOT EXISTS (SELECT 1 FROM hb_grants h
-                               WHERE h.id = t.g AND h.counter = $5 AND h.card = t.c AND h.minutes = t.m)
+                               WHERE h.id = t.g AND h.counter = $5 AND h.card = t.c AND h.minutes = t.m
+                                 AND h.unit = 'minutes')
              ORDER BY t.s LIMIT 1",
             &[&seqs, &ids, &cards, &minutes, &code],
         )
