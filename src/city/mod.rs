@@ -23,6 +23,7 @@ pub mod service;
 mod spend;
 mod spend_points;
 mod sync;
+mod upgrade;
 pub mod wire;
 
 pub use certificate::{CityCertificateError, as_certificate, is_city_certificate};

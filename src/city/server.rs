@@ -198,9 +198,9 @@ impl Server {
              GRANT SELECT ON hb_counters, hb_entries, hb_pool, hb_grants, hb_points_moves, hb_shares, hb_position TO {READER_ROLE};"
         );
         tx.batch_execute(&grants).map_err(|e| CityError::of("the grants", e))?;
-        let derived = super::directory::backfill(&mut tx)?;
-        super::directory::fill_earned(&mut tx)?;
-        super::points_pool::fill_directory(&mut tx, derived > 0)?;
+        let derived = super::upgrade::backfill(&mut tx)?;
+        super::upgrade::fill_earned(&mut tx)?;
+        super::upgrade::fill_points(&mut tx, derived > 0)?;
         tx.commit().map_err(|e| CityError::of("the schema", e))
     }
 
