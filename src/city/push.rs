@@ -149,20 +149,54 @@ impl Server {
         signature: Option<&[u8]>,
     ) -> Result<u64, PushError> {
         let last = batch.last().map_or(0, |b| b.0);
-        // One statement a batch (arrays unnested server-side): a round trip per event would
-        // make the network, not the server, the limit.
-        let seqs: Vec<i64> = batch.iter().map(|r| r.0).collect();
-        let prevs: Vec<&[u8]> = batch.iter().map(|r| r.1.as_slice()).collect();
-        let hashes: Vec<&[u8]> = batch.iter().map(|r| r.2.as_slice()).collect();
-        let stored: Vec<&[u8]> = batch.iter().map(|r| r.3.as_slice()).collect();
+        let links: Vec<Link<'_>> =
+            batch.iter().map(|r| (r.0, r.1.as_slice(), r.2.as_slice(), r.3.as_slice())).collect();
         let mut tx = self.client().transaction().map_err(sql("a transaction"))?;
-        tx.execute(
-            "INSERT INTO hb_events (counter, seq, prev_hash, hash, stored)
-             SELECT $1, s, p, h, b FROM unnest($2::BIGINT[], $3::BYTEA[], $4::BYTEA[], $5::BYTEA[]) AS t (s, p, h, b)
-             ORDER BY s",
-            &[&code, &seqs, &prevs, &hashes, &stored],
-        )
-        .map_err(sql("a batch of events"))?;
+        insert_events(code, &links, &mut tx)?;
+        finish_batch(tx, code, last, entries, directory, points, signature)?;
+        batch.clear();
+        Ok(last as u64)
+    }
+}
+
+/// One event as `hb_events` holds it: seq, previous hash, hash, stored bytes.
+pub(super) type Link<'a> = (i64, &'a [u8], &'a [u8], &'a [u8]);
+
+/// A batch's events, in its transaction `tx`. One statement a batch (arrays unnested
+/// server-side): a round trip per event would make the network, not the server, the limit.
+pub(super) fn insert_events(
+    code: &str,
+    links: &[Link<'_>],
+    tx: &mut postgres::Transaction<'_>,
+) -> Result<(), PushError> {
+    let seqs: Vec<i64> = links.iter().map(|r| r.0).collect();
+    let prevs: Vec<&[u8]> = links.iter().map(|r| r.1).collect();
+    let hashes: Vec<&[u8]> = links.iter().map(|r| r.2).collect();
+    let stored: Vec<&[u8]> = links.iter().map(|r| r.3).collect();
+    tx.execute(
+        "INSERT INTO hb_events (counter, seq, prev_hash, hash, stored)
+         SELECT $1, s, p, h, b FROM unnest($2::BIGINT[], $3::BYTEA[], $4::BYTEA[], $5::BYTEA[]) AS t (s, p, h, b)
+         ORDER BY s",
+        &[&code, &seqs, &prevs, &hashes, &stored],
+    )
+    .map_err(sql("a batch of events"))?;
+    Ok(())
+}
+
+/// The rest of a batch whose events `tx` holds, up to `last`: its derived rows (report rows,
+/// pools, and the cards it changes published at the next city-wide position), the counter's
+/// signature over its last event (when it came through the service), the counter's head moved
+/// to it; then the commit.
+pub(super) fn finish_batch(
+    mut tx: postgres::Transaction<'_>,
+    code: &str,
+    last: i64,
+    entries: &mut Vec<EntryRow>,
+    directory: &mut Vec<DirectoryRow>,
+    points: &mut PointsRows,
+    signature: Option<&[u8]>,
+) -> Result<(), PushError> {
+    {
         let seqs: Vec<i64> = entries.iter().map(|e| e.seq as i64).collect();
         let lines: Vec<i32> = entries.iter().map(|e| e.line as i32).collect();
         let volunteers: Vec<i64> = entries.iter().map(|e| e.volunteer as i64).collect();
@@ -226,8 +260,7 @@ impl Server {
         directory.clear();
         points.clear();
         tx.commit().map_err(sql("a batch of events"))?;
-        batch.clear();
-        Ok(last as u64)
+        Ok(())
     }
 }
 

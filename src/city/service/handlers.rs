@@ -15,8 +15,9 @@ use super::refusal::ApiError;
 use crate::bank::{
     Bank, DirectoryRow, EntryRow, PointsRows, RemoteError, RowNames, StoredEvent, directory_row,
 };
+use crate::city::CityError;
 use crate::city::directory::MAX_PAGE;
-use crate::city::push::{BATCH, Row, server_head};
+use crate::city::push::{BATCH, server_head};
 use crate::city::wire::{self, Head, PushRequest};
 use crate::city::{Nonce, Server};
 
@@ -383,32 +384,84 @@ fn verify_and_store(
         }
     }
     let rows: Vec<(u64, Vec<u8>)> = (head + 1..).zip(request.events).collect();
-    match verifier.bank.verify_remote(code, &rows) {
-        Ok(_) => {}
-        Err(RemoteError::Store(e)) => return Err(ApiError::unavailable(format!("the verifier: {e}"))),
-        Err(refused) => {
-            return Err(ApiError::refused(format!("{}; nothing was stored", pushed_words(&refused))));
-        }
-    }
-    let derived = derive(&verifier.bank, code, head_hash, rows);
-    drop(verifier);
-    let stored = derived.and_then(|mut d| {
-        let signature = Some(request.signature.as_slice());
-        let to = server.insert_batch(
-            code,
-            &mut d.batch,
-            &mut d.entries,
-            &mut d.directory,
-            &mut d.points,
-            signature,
-        )?;
-        Ok(Head { seq: to, hash: d.last_hash })
+    let hashes: Vec<[u8; 32]> =
+        rows.iter().map(|(_, v)| StoredEvent::split(v).map(|s| s.hash()).unwrap_or_default()).collect();
+    let links = links(&rows, &hashes, &head_hash);
+    // The database inserts the batch's events in its transaction while the batch is verified
+    // here (the two took about as long, one after the other); the transaction commits only
+    // once the batch is verified and its rows derived, so nothing unverified is ever stored.
+    // Verified one batch at a time (the verifier's lock), stored concurrently: the lock is let
+    // go as soon as the batch's rows are derived, before the database commits.
+    let mut verifier = Some(verifier);
+    let (applied, verified, stored) = std::thread::scope(|scope| {
+        let (derived_tx, derived_rx) = std::sync::mpsc::channel::<Derived>();
+        let storing = scope.spawn(move || -> Result<bool, crate::city::PushError> {
+            let mut tx = server.client().transaction().map_err(|e| CityError::of("a transaction", e))?;
+            crate::city::push::insert_events(code, &links, &mut tx)?;
+            // Nothing comes when the batch was refused: the transaction is dropped, undone.
+            let Ok(mut d) = derived_rx.recv() else { return Ok(false) };
+            let last = links.last().map_or(0, |l| l.0);
+            let signature = Some(request.signature.as_slice());
+            crate::city::push::finish_batch(
+                tx,
+                code,
+                last,
+                &mut d.entries,
+                &mut d.directory,
+                &mut d.points,
+                signature,
+            )?;
+            Ok(true)
+        });
+        let (applied, verified) = match verifier.take() {
+            None => (false, Err(ApiError::unavailable("the verifier was taken".into()))),
+            Some(v) => {
+                let checked = v.bank.verify_remote(code, &rows);
+                let applied = checked.is_ok();
+                let verified = match checked {
+                    Ok(_) => derive(&v.bank, code, &rows).map(|d| {
+                        let _ = derived_tx.send(d);
+                    }),
+                    Err(RemoteError::Store(e)) => Err(ApiError::unavailable(format!("the verifier: {e}"))),
+                    Err(refused) => {
+                        Err(ApiError::refused(format!("{}; nothing was stored", pushed_words(&refused))))
+                    }
+                };
+                (applied, verified)
+            }
+        };
+        drop(derived_tx);
+        let stored = storing.join().unwrap_or_else(|_| {
+            Err(CityError::Failed { what: "a batch", message: "the storing thread panicked".into() }.into())
+        });
+        (applied, verified, stored)
     });
-    if stored.is_err() {
+    if applied && !matches!(stored, Ok(true)) {
         // Verified here and not stored there: this cache is ahead of the database.
         state.rebuild(&mut state.verifier())?;
     }
-    stored
+    verified?;
+    match stored {
+        Ok(true) => Ok(Head { seq: head + rows.len() as u64, hash: last_hash.to_vec() }),
+        Ok(false) => Err(ApiError::unavailable("the batch was not stored".into())),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The batch's events as `hb_events` rows (`hashes`: each event's link hash), each linked to
+/// the one before (`head_hash`: the hash of the event the batch continues).
+fn links<'a>(
+    rows: &'a [(u64, Vec<u8>)],
+    hashes: &'a [[u8; 32]],
+    head_hash: &'a [u8],
+) -> Vec<crate::city::push::Link<'a>> {
+    let mut prev: &[u8] = head_hash;
+    let mut out = Vec::with_capacity(rows.len());
+    for ((seq, value), hash) in rows.iter().zip(hashes) {
+        out.push((*seq as i64, prev, hash.as_slice(), value.as_slice()));
+        prev = hash.as_slice();
+    }
+    out
 }
 
 /// The verifier holds `code`'s chain exactly to the database's head (catching up first).
@@ -449,33 +502,22 @@ fn pushed_words(e: &RemoteError) -> String {
     }
 }
 
-/// What one push's database transaction stores: the verified batch as rows, the report rows
-/// derived from it, and its last link hash.
+/// What one push's database transaction stores beside the batch's events: the rows derived
+/// from the verified batch.
 struct Derived {
-    batch: Vec<Row>,
     entries: Vec<EntryRow>,
     directory: Vec<DirectoryRow>,
     points: PointsRows,
-    last_hash: Vec<u8>,
 }
 
-fn derive(
-    bank: &Bank,
-    code: &str,
-    head_hash: Vec<u8>,
-    rows: Vec<(u64, Vec<u8>)>,
-) -> Result<Derived, ApiError> {
+fn derive(bank: &Bank, code: &str, rows: &[(u64, Vec<u8>)]) -> Result<Derived, ApiError> {
     let mut names = RowNames::default();
     let mut entries = Vec::new();
     let mut directory = Vec::new();
     let mut points = PointsRows::default();
-    let mut batch: Vec<Row> = Vec::with_capacity(rows.len());
-    let mut prev = head_hash;
     for (seq, value) in rows {
-        entries.extend(bank.city_entry_rows(code, seq, &value, &mut names, &mut points)?);
-        directory.extend(directory_row(seq, &value)?);
-        let hash = StoredEvent::split(&value).map(|s| s.hash().to_vec()).unwrap_or_default();
-        batch.push((seq as i64, std::mem::replace(&mut prev, hash.clone()), hash, value));
+        entries.extend(bank.city_entry_rows(code, *seq, value, &mut names, &mut points)?);
+        directory.extend(directory_row(*seq, value)?);
     }
-    Ok(Derived { batch, entries, directory, points, last_hash: prev })
+    Ok(Derived { entries, directory, points })
 }
