@@ -64,6 +64,49 @@ impl CardChange<'_> {
     }
 }
 
+/// Some cards' changes to this counter's shares as array parameters of one statement, a card at
+/// each index.
+#[derive(Default)]
+struct Deltas<'a> {
+    cards: Vec<&'a str>,
+    minutes: Vec<i64>,
+    released: Vec<i64>,
+    earned: Vec<i64>,
+    received: Vec<i64>,
+    points: Vec<i64>,
+    points_released: Vec<i64>,
+}
+
+impl<'a> Deltas<'a> {
+    fn of(changes: &[&(&'a str, &CardChange<'_>)]) -> Deltas<'a> {
+        let mut d = Deltas::default();
+        for (card, c) in changes {
+            d.cards.push(card);
+            d.minutes.push(c.share);
+            d.released.push(c.pool);
+            d.earned.push(c.earned);
+            d.received.push(c.received);
+            d.points.push(c.points);
+            d.points_released.push(c.points_pool);
+        }
+        d
+    }
+
+    /// `$1` the counter's code, then the card and its deltas (`$2` … `$8`).
+    fn params<'p>(&'p self, code: &'p &str) -> [&'p (dyn postgres::types::ToSql + Sync); 8] {
+        [
+            code,
+            &self.cards,
+            &self.minutes,
+            &self.released,
+            &self.earned,
+            &self.received,
+            &self.points,
+            &self.points_released,
+        ]
+    }
+}
+
 /// Directory fields of some cards as array parameters of one statement, a card at each index
 /// (`None`: this batch has no fields for that card, and the statement keeps the row's).
 #[derive(Default)]
@@ -135,13 +178,12 @@ pub(super) fn publish(
         })
         .map(|(k, c)| (*k, c))
         .collect();
-    let share_cards: Vec<&str> = touched.iter().map(|(k, _)| *k).collect();
-    let shares: Vec<i64> = touched.iter().map(|(_, c)| c.share).collect();
-    let released: Vec<i64> = touched.iter().map(|(_, c)| c.pool).collect();
-    let earned: Vec<i64> = touched.iter().map(|(_, c)| c.earned).collect();
-    let received: Vec<i64> = touched.iter().map(|(_, c)| c.received).collect();
-    let points: Vec<i64> = touched.iter().map(|(_, c)| c.points).collect();
-    let points_released: Vec<i64> = touched.iter().map(|(_, c)| c.points_pool).collect();
+    // The shares that grow (or stay) and those that shrink, in either unit, each sent alone: a
+    // statement given every touched card and left to filter joined them all against the shares
+    // (measured: the update of the shrinking ones took 9 ms a batch at 22,000 cards).
+    let (growing, shrinking): (Vec<_>, Vec<_>) =
+        touched.iter().partition(|(_, c)| c.share >= 0 && c.points >= 0);
+    let (growing, shrinking) = (Deltas::of(&growing), Deltas::of(&shrinking));
     // Every card the batch touches has a share of this counter's: stamping the shares with the
     // next position marks the cards changed. Shares that grow (or stay): one upsert, which takes
     // the position (its row's lock is held to the commit). A share that shrinks is updated in
@@ -175,7 +217,6 @@ pub(super) fn publish(
          SELECT c, $1, m, r, e, v, q, qr, (SELECT pos FROM p)
          FROM unnest($2::TEXT[], $3::BIGINT[], $4::BIGINT[], $5::BIGINT[], $6::BIGINT[], $7::BIGINT[], $8::BIGINT[])
               AS t (c, m, r, e, v, q, qr)
-         WHERE m >= 0 AND q >= 0
          ON CONFLICT (card, counter) DO UPDATE
              SET minutes = hb_shares.minutes + excluded.minutes,
                  released = hb_shares.released + excluded.released,
@@ -183,10 +224,10 @@ pub(super) fn publish(
                  received = hb_shares.received + excluded.received,
                  points = hb_shares.points + excluded.points,
                  points_released = hb_shares.points_released + excluded.points_released, pos = excluded.pos",
-        &[&code, &share_cards, &shares, &released, &earned, &received, &points, &points_released],
+        &growing.params(&code),
     )
     .map_err(sql("the cards' shares"))?;
-    if shares.iter().chain(&points).any(|m| *m < 0) {
+    if !shrinking.cards.is_empty() {
         tx.execute(
             "UPDATE hb_shares s SET minutes = s.minutes + t.m, released = s.released + t.r,
                                     earned = s.earned + t.e, received = s.received + t.v,
@@ -194,8 +235,8 @@ pub(super) fn publish(
                                     pos = (SELECT pos FROM hb_position)
              FROM unnest($2::TEXT[], $3::BIGINT[], $4::BIGINT[], $5::BIGINT[], $6::BIGINT[], $7::BIGINT[], $8::BIGINT[])
                   AS t (c, m, r, e, v, q, qr)
-             WHERE (t.m < 0 OR t.q < 0) AND s.card = t.c AND s.counter = $1",
-            &[&code, &share_cards, &shares, &released, &earned, &received, &points, &points_released],
+             WHERE s.card = t.c AND s.counter = $1",
+            &shrinking.params(&code),
         )
         .map_err(sql("the cards' shares"))?;
     }
