@@ -85,15 +85,7 @@ impl Store {
     /// Records that this counter is about to ask for city grant `id`: flushed before it returns
     /// when `flush` (else durable with the next flush — the commit that journals the grant).
     pub fn record_grant_intent(&self, id: &str, intent: &GrantIntent, flush: bool) -> Result<(), StoreError> {
-        if flush {
-            return self.put_local(&intent_key(id), intent);
-        }
-        let gate = self.write_gate.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(reason) = gate.as_ref() {
-            return Err(StoreError::Poisoned(reason.clone()));
-        }
-        self.tree(tree::META).insert(intent_key(id), codec::encode(intent)?)?;
-        Ok(())
+        self.write_local(&intent_key(id), intent, flush)
     }
 
     /// The grant this counter asked for under `id`, if it did.
@@ -118,11 +110,17 @@ impl Store {
 
     /// Writes one value to `meta` and flushes. Refused, like every write, after a failed flush.
     pub(super) fn put_local<T: Serialize>(&self, key: &[u8], value: &T) -> Result<(), StoreError> {
+        self.write_local(key, value, true)
+    }
+
+    /// Writes a local record, then flushes when `flush`, the write gate held throughout; refused
+    /// once a write failed (the gate is poisoned).
+    fn write_local<T: Serialize>(&self, key: &[u8], value: &T, flush: bool) -> Result<(), StoreError> {
         let gate = self.write_gate.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if let Some(reason) = gate.as_ref() {
             return Err(StoreError::Poisoned(reason.clone()));
         }
         self.tree(tree::META).insert(key, codec::encode(value)?)?;
-        self.flush()
+        if flush { self.flush() } else { Ok(()) }
     }
 }
