@@ -40,13 +40,32 @@ fn a_connection_cut_midway_leaves_whole_batches_both_ways_and_the_next_sync_comp
     let a = big_counter(dir.path(), "JH-CUT-A");
     let total = Bank::open(&a).unwrap().last_seq().unwrap() as i64;
 
-    // A push cut after 2 MB: an error within seconds, whole batches on the server.
+    // A push cut midway — once its first request's batches are stored (a request of up to
+    // `PUSH_BATCHES` batches is one transaction): an error within seconds, whole batches on
+    // the server.
     let relay = relay::Relay::start(&db.url);
-    relay.cut_after(2_000_000);
+    let through = through_service(&a, &relay.url);
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_hourbank"))
+        .arg("--store")
+        .arg(&a)
+        .args(["sync", "--url", &through])
+        .env("HOURBANK_CONFIG", keep_shares_config())
+        .env("LC_ALL", "C")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    assert!(total > (hourbank::city::wire::PUSH_BATCHES * BATCH) as i64, "more than one request to push");
     let started = Instant::now();
-    let (code, _, err) = sync(&a, &relay.url);
-    assert_eq!(code, 3, "a cut connection is the network's failure: {err}");
-    assert!(started.elapsed() < Duration::from_secs(20), "an error within seconds, not a hang");
+    while server_head(&db.url, "JH-CUT-A").0 == 0 && started.elapsed() < Duration::from_secs(120) {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    relay.cut_now();
+    let cut = Instant::now();
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "a cut connection is the network's failure: {err}");
+    assert!(cut.elapsed() < Duration::from_secs(20), "an error within seconds, not a hang");
     let (head, rows) = server_head(&db.url, "JH-CUT-A");
     assert!(head > 0 && head < total, "cut midway: head {head} of {total}");
     assert_eq!((rows, head % BATCH as i64), (head, 0), "whole batches only");

@@ -247,7 +247,7 @@ fn a_rogue_counters_batch_is_refused_whole_at_the_door() {
         let mut all = events.clone();
         all.push(stored);
         let signature = key.sign(&wire::head_message("JH-A-01", all.len() as u64, &hash)).to_vec();
-        PushRequest { from: 0, events: all, signature }
+        PushRequest { from: 0, events: all, signature, more: Vec::new() }
     };
     let cases = [
         (
@@ -277,6 +277,88 @@ fn a_rogue_counters_batch_is_refused_whole_at_the_door() {
     // The honest push goes through after all that.
     CityClient::new(&url(&service), &bank).unwrap().push(&bank).unwrap();
     assert_eq!(events_on_server(&db.url, "JH-A-01"), bank.last_seq().unwrap() as i64);
+    service.stop().unwrap();
+}
+
+/// A push of several batches is verified and stored batch by batch: the first batch refused —
+/// by the verifier (a rule broken) or as it is stored (a city grant the city never made) —
+/// stops it there; the batches before it are stored, nothing of it or after it is, and the
+/// refusal says so. The honest push then goes on from where the city is.
+#[test]
+fn a_push_of_several_batches_keeps_those_before_the_one_refused() {
+    let Some(db) = pg::database("svc_batches") else { return };
+    city_init(&db.url);
+    let service = start(&db.url);
+    let dir = tempfile::tempdir().unwrap();
+    let a = counter(dir.path(), "JH-A-01", 6);
+    let bank = Bank::open(&a).unwrap();
+    enroll(&db.url, &bank);
+    let key = bank.counter_key().unwrap().unwrap();
+    let volunteer = bank.find_card(&card("JH000001")).unwrap().id;
+    let activity = bank.find_activity("垃圾分类督导").unwrap().0;
+    let signed = |events: &[Vec<u8>], last: u64| {
+        let hash = hourbank::bank::StoredEvent::split(events.last().unwrap()).unwrap().hash();
+        wire::SignedBatch {
+            events: events.to_vec(),
+            signature: key.sign(&wire::head_message("JH-A-01", last, &hash)).to_vec(),
+        }
+    };
+    let stored = |bank: &Bank| -> Vec<Vec<u8>> { bank.stored_events_from(1).map(|i| i.unwrap().1).collect() };
+    let client = Raw { base: url(&service), key: &key, code: "JH-A-01" };
+
+    // The verifier's refusal: three batches, the third ends with a deposit over the entry cap.
+    let events = stored(&bank);
+    let n = events.len() as u64;
+    let template = bank.event(n).unwrap();
+    let mut body = template.body.clone();
+    body.seq = n + 1;
+    body.origin = hourbank::domain::Origin::Direct;
+    body.kind = a_deposit(volunteer, activity, 65_535);
+    let prev = hourbank::bank::StoredEvent::split(events.last().unwrap()).unwrap().hash();
+    let (_, forged) = hourbank::store::encode_event(&prev, &body).unwrap();
+    let mut third = events[4..].to_vec();
+    third.push(forged);
+    let request =
+        PushRequest::of(0, vec![signed(&events[..2], 2), signed(&events[2..4], 4), signed(&third, n + 1)]);
+    let (status, text) = client.post("/v1/push", &serde_json::to_vec(&request).unwrap());
+    assert_eq!(status, 422, "{text}");
+    assert!(text.contains("could have written") && text.contains("nothing from it on was stored"), "{text}");
+    assert_eq!(events_on_server(&db.url, "JH-A-01"), 4, "the two batches before it, whole");
+
+    // Refused as it is stored: a grant the city never made, journalled by the store itself
+    // (it records the intent as if it had asked), pushed as the second of two batches.
+    let grant = hourbank::bank::CityGrant {
+        id: "JH-A-01:forged".into(),
+        card: card("JH000001"),
+        minutes: Minutes::new(60),
+    };
+    bank.record_grant_intent(&grant.id, &grant.card, 60, hourbank::bank::Asking::Unsigned).unwrap();
+    let forged_at = match bank.journal_grant(&admin(), &grant, false).unwrap() {
+        hourbank::bank::Healing::Journalled(c) => c.first_seq(),
+        other => panic!("{other:?}"),
+    };
+    let events = stored(&bank);
+    let upto = (forged_at - 1) as usize;
+    let request = PushRequest::of(
+        4,
+        vec![signed(&events[4..upto], upto as u64), signed(&events[upto..], events.len() as u64)],
+    );
+    let (status, text) = client.post("/v1/push", &serde_json::to_vec(&request).unwrap());
+    assert_eq!(status, 422, "{text}");
+    assert!(
+        text.contains(&format!("entry JH-A-01 #{forged_at} journals city grant JH-A-01:forged")),
+        "{text}"
+    );
+    assert_eq!(events_on_server(&db.url, "JH-A-01"), upto as i64, "the batch before the grant's, whole");
+
+    // Each time the service's copy of the chain was ahead of what was stored: the next push
+    // is verified against what the database holds, and goes as far as the forged grant.
+    let err = CityClient::new(&url(&service), &bank).unwrap().push(&bank).unwrap_err();
+    assert!(err.to_string().contains("JH-A-01:forged"), "{err}");
+    assert_eq!(events_on_server(&db.url, "JH-A-01"), upto as i64);
+    drop(bank);
+    let (code, out, err) = hourbank(&a, &["city", "check", "--url", &db.url], "");
+    assert_eq!(code, 0, "{out}{err}");
     service.stop().unwrap();
 }
 

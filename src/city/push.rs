@@ -196,71 +196,174 @@ pub(super) fn finish_batch(
     points: &mut PointsRows,
     signature: Option<&[u8]>,
 ) -> Result<(), PushError> {
-    {
-        let seqs: Vec<i64> = entries.iter().map(|e| e.seq as i64).collect();
-        let lines: Vec<i32> = entries.iter().map(|e| e.line as i32).collect();
-        let volunteers: Vec<i64> = entries.iter().map(|e| e.volunteer as i64).collect();
-        let reverses: Vec<Option<&str>> = entries.iter().map(|e| e.reverses).collect();
-        let served: Vec<Option<chrono::NaiveDate>> =
-            entries.iter().map(|e| e.served_on.map(|d| d.date())).collect();
-        let registered: Vec<Option<chrono::NaiveDate>> =
-            entries.iter().map(|e| e.registered_on.map(|d| d.date())).collect();
-        let cards: Vec<&str> = entries.iter().map(|e| e.card.as_str()).collect();
-        let minutes: Vec<i64> = entries.iter().map(|e| e.minutes).collect();
-        let kinds: Vec<&str> = entries.iter().map(|e| e.kind).collect();
-        let activities: Vec<Option<&str>> = entries.iter().map(|e| e.activity.as_deref()).collect();
-        let communities: Vec<&str> = entries.iter().map(|e| e.community.as_str()).collect();
-        let days: Vec<chrono::NaiveDate> = entries.iter().map(|e| e.day.date()).collect();
-        let grants: Vec<Option<&str>> = entries.iter().map(|e| e.grant.as_deref()).collect();
-        let served_minutes: Vec<Option<i64>> = entries.iter().map(|e| e.served).collect();
-        check_grants(code, entries, &mut tx)?;
+    store_rows(&mut tx, code, last, entries, points, signature)?;
+    close(tx, code, last, entries, directory, points)?;
+    entries.clear();
+    directory.clear();
+    points.clear();
+    Ok(())
+}
+
+/// A batch's rows beside its events: report rows, the hours it hands the pools, its points
+/// moves, the counter's signature over its last event (when it came through the service).
+fn store_rows(
+    tx: &mut postgres::Transaction<'_>,
+    code: &str,
+    last: i64,
+    entries: &[EntryRow],
+    points: &PointsRows,
+    signature: Option<&[u8]>,
+) -> Result<(), PushError> {
+    let seqs: Vec<i64> = entries.iter().map(|e| e.seq as i64).collect();
+    let lines: Vec<i32> = entries.iter().map(|e| e.line as i32).collect();
+    let volunteers: Vec<i64> = entries.iter().map(|e| e.volunteer as i64).collect();
+    let reverses: Vec<Option<&str>> = entries.iter().map(|e| e.reverses).collect();
+    let served: Vec<Option<chrono::NaiveDate>> =
+        entries.iter().map(|e| e.served_on.map(|d| d.date())).collect();
+    let registered: Vec<Option<chrono::NaiveDate>> =
+        entries.iter().map(|e| e.registered_on.map(|d| d.date())).collect();
+    let cards: Vec<&str> = entries.iter().map(|e| e.card.as_str()).collect();
+    let minutes: Vec<i64> = entries.iter().map(|e| e.minutes).collect();
+    let kinds: Vec<&str> = entries.iter().map(|e| e.kind).collect();
+    let activities: Vec<Option<&str>> = entries.iter().map(|e| e.activity.as_deref()).collect();
+    let communities: Vec<&str> = entries.iter().map(|e| e.community.as_str()).collect();
+    let days: Vec<chrono::NaiveDate> = entries.iter().map(|e| e.day.date()).collect();
+    let grants: Vec<Option<&str>> = entries.iter().map(|e| e.grant.as_deref()).collect();
+    let served_minutes: Vec<Option<i64>> = entries.iter().map(|e| e.served).collect();
+    check_grants(code, entries, tx)?;
+    tx.execute(
+        "INSERT INTO hb_entries (counter, seq, line, volunteer, card, minutes, kind, reverses, activity,
+                                 community, day, served_on, registered_on, grant_id, served)
+         SELECT $1, s, l, v, c, m, k, r, a, o, d, so, ro, g, sm
+         FROM unnest($2::BIGINT[], $3::INTEGER[], $4::BIGINT[], $5::TEXT[], $6::BIGINT[], $7::TEXT[],
+                     $8::TEXT[], $9::TEXT[], $10::TEXT[], $11::DATE[], $12::DATE[], $13::DATE[], $14::TEXT[],
+                     $15::BIGINT[])
+              AS t (s, l, v, c, m, k, r, a, o, d, so, ro, g, sm)",
+        &[
+            &code,
+            &seqs,
+            &lines,
+            &volunteers,
+            &cards,
+            &minutes,
+            &kinds,
+            &reverses,
+            &activities,
+            &communities,
+            &days,
+            &served,
+            &registered,
+            &grants,
+            &served_minutes,
+        ],
+    )
+    .map_err(sql("a batch's report rows"))?;
+    release_to_pools(entries, tx)?;
+    if let Some((seq, grant)) = super::points_pool::apply(code, &points.moves, tx)? {
+        return Err(PushError::UnknownGrant { code: code.to_string(), seq, grant });
+    }
+    if let Some(signature) = signature {
         tx.execute(
-            "INSERT INTO hb_entries (counter, seq, line, volunteer, card, minutes, kind, reverses, activity,
-                                     community, day, served_on, registered_on, grant_id, served)
-             SELECT $1, s, l, v, c, m, k, r, a, o, d, so, ro, g, sm
-             FROM unnest($2::BIGINT[], $3::INTEGER[], $4::BIGINT[], $5::TEXT[], $6::BIGINT[], $7::TEXT[],
-                         $8::TEXT[], $9::TEXT[], $10::TEXT[], $11::DATE[], $12::DATE[], $13::DATE[], $14::TEXT[],
-                         $15::BIGINT[])
-                  AS t (s, l, v, c, m, k, r, a, o, d, so, ro, g, sm)",
-            &[
-                &code,
-                &seqs,
-                &lines,
-                &volunteers,
-                &cards,
-                &minutes,
-                &kinds,
-                &reverses,
-                &activities,
-                &communities,
-                &days,
-                &served,
-                &registered,
-                &grants,
-                &served_minutes,
-            ],
+            "INSERT INTO hb_signatures (counter, seq, signature) VALUES ($1, $2, $3)",
+            &[&code, &last, &signature],
         )
-        .map_err(sql("a batch's report rows"))?;
-        release_to_pools(entries, &mut tx)?;
-        if let Some((seq, grant)) = super::points_pool::apply(code, &points.moves, &mut tx)? {
-            return Err(PushError::UnknownGrant { code: code.to_string(), seq, grant });
+        .map_err(sql("the batch's signature"))?;
+    }
+    Ok(())
+}
+
+/// The counter's head moved to `last`, the cards that `entries`, `directory` and `points` (all
+/// of what the transaction stored) change published at the next city-wide position; then the
+/// commit.
+fn close(
+    mut tx: postgres::Transaction<'_>,
+    code: &str,
+    last: i64,
+    entries: &[EntryRow],
+    directory: &[DirectoryRow],
+    points: &PointsRows,
+) -> Result<(), PushError> {
+    tx.execute("UPDATE hb_counters SET head_seq = $2 WHERE code = $1", &[&code, &last])
+        .map_err(sql("the counter's head"))?;
+    // Last: it takes the city-wide position, whose lock is held until the commit.
+    super::directory::publish(code, entries, directory, points, &mut tx)?;
+    tx.commit().map_err(sql("a batch of events"))?;
+    Ok(())
+}
+
+/// The batches of one push through the service, stored in one transaction as each comes
+/// verified: each batch in a savepoint of its own, so a batch refused while it is stored (a
+/// grant the city never made) is undone alone and the batches before it are kept; the
+/// directory published once for them all (a card that several batches touch is written once),
+/// then one commit.
+pub(super) struct Storing<'a> {
+    tx: postgres::Transaction<'a>,
+    code: &'a str,
+    entries: Vec<EntryRow>,
+    directory: Vec<DirectoryRow>,
+    points: PointsRows,
+    last: Option<i64>,
+}
+
+impl<'a> Storing<'a> {
+    pub(super) fn begin(server: &'a mut Server, code: &'a str) -> Result<Storing<'a>, PushError> {
+        let tx = server.client().transaction().map_err(sql("a transaction"))?;
+        Ok(Storing {
+            tx,
+            code,
+            entries: Vec::new(),
+            directory: Vec::new(),
+            points: PointsRows::default(),
+            last: None,
+        })
+    }
+
+    /// The next batch's events, in a savepoint of their own (inserted while the batch is
+    /// verified: undone with [`Storing::undo`] if it is refused; undone here if the database
+    /// refuses them).
+    pub(super) fn events(&mut self, links: &[Link<'_>]) -> Result<(), PushError> {
+        self.tx.batch_execute("SAVEPOINT batch").map_err(sql("a batch's savepoint"))?;
+        if let Err(e) = insert_events(self.code, links, &mut self.tx) {
+            self.undo()?;
+            return Err(e);
         }
-        if let Some(signature) = signature {
-            tx.execute(
-                "INSERT INTO hb_signatures (counter, seq, signature) VALUES ($1, $2, $3)",
-                &[&code, &last, &signature],
-            )
-            .map_err(sql("the batch's signature"))?;
-        }
-        tx.execute("UPDATE hb_counters SET head_seq = $2 WHERE code = $1", &[&code, &last])
-            .map_err(sql("the counter's head"))?;
-        // Last: it takes the city-wide position, whose lock is held until the commit.
-        super::directory::publish(code, entries, directory, points, &mut tx)?;
-        entries.clear();
-        directory.clear();
-        points.clear();
-        tx.commit().map_err(sql("a batch of events"))?;
         Ok(())
+    }
+
+    /// The batch whose events [`Storing::events`] inserted, verified: its rows beside them. A
+    /// refusal undoes this batch alone.
+    pub(super) fn rows(
+        &mut self,
+        last: i64,
+        entries: Vec<EntryRow>,
+        directory: Vec<DirectoryRow>,
+        points: PointsRows,
+        signature: &[u8],
+    ) -> Result<(), PushError> {
+        if let Err(e) = store_rows(&mut self.tx, self.code, last, &entries, &points, Some(signature)) {
+            self.undo()?;
+            return Err(e);
+        }
+        self.tx.batch_execute("RELEASE SAVEPOINT batch").map_err(sql("a batch's savepoint"))?;
+        self.entries.extend(entries);
+        self.directory.extend(directory);
+        self.points.moves.extend(points.moves);
+        self.points.shares.extend(points.shares);
+        self.last = Some(last);
+        Ok(())
+    }
+
+    /// The batch whose events [`Storing::events`] inserted, refused: undone.
+    pub(super) fn undo(&mut self) -> Result<(), PushError> {
+        Ok(self.tx.batch_execute("ROLLBACK TO SAVEPOINT batch").map_err(sql("a batch's savepoint"))?)
+    }
+
+    /// Publishes what the kept batches change and commits them; the last seq stored (none when
+    /// no batch was kept: nothing is committed).
+    pub(super) fn commit(self) -> Result<Option<u64>, PushError> {
+        let Some(last) = self.last else { return Ok(None) };
+        close(self.tx, self.code, last, &self.entries, &self.directory, &self.points)?;
+        Ok(Some(last as u64))
     }
 }
 

@@ -196,8 +196,17 @@ pub struct Head {
     pub hash: Vec<u8>,
 }
 
+/// Batches one push request may carry (each of at most `push::BATCH` events): the service
+/// verifies one batch while the database stores the one before, and publishes the directory
+/// once for them all, so a counter with much to push sends it in few requests. Under the 64
+/// subtransactions a PostgreSQL session keeps in memory (each batch is a savepoint).
+pub const PUSH_BATCHES: usize = 32;
+
 /// `POST /v1/push`: events continuing the server's head `from`, and the counter's signature
-/// over the last one's head.
+/// over the last one's head; then, in `more`, further batches, each continuing the one before
+/// and signed at its own last event. The service stores the batches in order and stops at the
+/// first it refuses (those before it are stored). A service that predates `more` stores the
+/// first batch only and answers its head: the counter goes on from the head it is answered.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PushRequest {
     pub from: u64,
@@ -205,6 +214,37 @@ pub struct PushRequest {
     pub events: Vec<Vec<u8>>,
     #[serde(with = "b64")]
     pub signature: Vec<u8>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub more: Vec<SignedBatch>,
+}
+
+/// Events continuing the batch before, and the counter's signature over the last one's head.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SignedBatch {
+    #[serde(with = "b64_list")]
+    pub events: Vec<Vec<u8>>,
+    #[serde(with = "b64")]
+    pub signature: Vec<u8>,
+}
+
+impl PushRequest {
+    /// A request of `batches` (at least one) continuing the head `from`.
+    pub fn of(from: u64, mut batches: Vec<SignedBatch>) -> PushRequest {
+        let first = if batches.is_empty() {
+            SignedBatch { events: Vec::new(), signature: Vec::new() }
+        } else {
+            batches.remove(0)
+        };
+        PushRequest { from, events: first.events, signature: first.signature, more: batches }
+    }
+
+    /// Every batch, the first one first.
+    pub fn into_batches(self) -> Vec<SignedBatch> {
+        let mut batches = Vec::with_capacity(1 + self.more.len());
+        batches.push(SignedBatch { events: self.events, signature: self.signature });
+        batches.extend(self.more);
+        batches
+    }
 }
 
 /// Why the service said no: a word a program matches, and a sentence a person reads.

@@ -273,27 +273,52 @@ impl CityClient {
             local
         };
         let mut to = head.seq;
-        let mut batch: Vec<Vec<u8>> = Vec::with_capacity(BATCH);
-        let mut events = bank.stored_events_from(head.seq + 1).peekable();
-        while let Some(item) = events.next() {
-            let (seq, value) = item?;
-            let stored =
-                StoredEvent::split(&value).filter(|s| s.follows(&prev)).ok_or(PushError::Damaged(seq))?;
-            prev = stored.hash();
-            batch.push(value);
-            if batch.len() == BATCH || events.peek().is_none() {
-                let last = to + batch.len() as u64;
+        loop {
+            // Up to `PUSH_BATCHES` batches a request, each signed at its last event; `ends`:
+            // where each batch ends, and its last event's hash.
+            let mut batches: Vec<wire::SignedBatch> = Vec::new();
+            let mut ends: Vec<(u64, [u8; 32])> = Vec::new();
+            let mut batch: Vec<Vec<u8>> = Vec::with_capacity(BATCH);
+            let mut last = to;
+            let mut seal = |batch: &mut Vec<Vec<u8>>, last: u64, prev: [u8; 32]| {
                 let signature = self.key.sign(&wire::head_message(&self.code, last, &prev)).to_vec();
-                let request = PushRequest { from: to, events: std::mem::take(&mut batch), signature };
-                let body = serde_json::to_vec(&request)
-                    .map_err(|e| PushError::Service(ClientError::Url(e.to_string())))?;
-                let done: Head =
-                    Self::answer(&self.call("POST", "/v1/push", &body).map_err(PushError::Service)?)
-                        .map_err(PushError::Service)?;
-                to = done.seq;
+                batches.push(wire::SignedBatch { events: std::mem::take(batch), signature });
+                ends.push((last, prev));
+            };
+            for item in bank.stored_events_from(to + 1).take(wire::PUSH_BATCHES * BATCH) {
+                let (seq, value) = item?;
+                let stored =
+                    StoredEvent::split(&value).filter(|s| s.follows(&prev)).ok_or(PushError::Damaged(seq))?;
+                prev = stored.hash();
+                last = seq;
+                batch.push(value);
+                if batch.len() == BATCH {
+                    seal(&mut batch, last, prev);
+                }
             }
+            if !batch.is_empty() {
+                seal(&mut batch, last, prev);
+            }
+            if batches.is_empty() {
+                return Ok(Pushed { code: self.code.clone(), from: head.seq, to });
+            }
+            let body = serde_json::to_vec(&PushRequest::of(to, batches))
+                .map_err(|e| PushError::Service(ClientError::Url(e.to_string())))?;
+            let done: Head = Self::answer(&self.call("POST", "/v1/push", &body).map_err(PushError::Service)?)
+                .map_err(PushError::Service)?;
+            // The service stores whole batches, in order: it answers the end of one of them (an
+            // older service stores only the first). Anything else is not this store's chain.
+            let (end, hash) = ends
+                .iter()
+                .find(|(end, _)| *end == done.seq)
+                .copied()
+                .ok_or(PushError::Fork { code: self.code.clone(), seq: done.seq })?;
+            if hash.as_slice() != done.hash.as_slice() {
+                return Err(PushError::Fork { code: self.code.clone(), seq: done.seq });
+            }
+            to = end;
+            prev = hash;
         }
-        Ok(Pushed { code: self.code.clone(), from: head.seq, to })
     }
 }
 

@@ -11,6 +11,7 @@
 mod auth;
 mod handlers;
 mod nonces;
+mod push;
 mod refusal;
 mod state;
 mod tail;
@@ -63,7 +64,7 @@ pub struct ServeOptions {
 fn router(state: Arc<State>) -> Router {
     let signed = Router::new()
         .route("/v1/head", get(handlers::head))
-        .route("/v1/push", post(handlers::push))
+        .route("/v1/push", post(push::push))
         .route("/v1/counters", get(handlers::counters))
         .route("/v1/events", get(handlers::events).post(handlers::events_wanted))
         .route("/v1/cards", get(handlers::cards))
