@@ -125,6 +125,53 @@ impl Bank {
     ) -> Result<Vec<EntryRow>, BankError> {
         derive_rows(&Scope { bank: self, code }, seq, value, names, points)
     }
+
+    /// The report rows and directory rows of a batch of counter `code`'s chain (`rows`: seq and
+    /// stored bytes, in seq order), applied here already: each event decoded once, and the
+    /// events the rows read beside it (a deposit's note, a reversal's target) taken from the
+    /// batch when they are in it rather than read back from the store.
+    pub fn city_batch_rows(
+        &self,
+        code: &str,
+        rows: &[(u64, Vec<u8>)],
+        names: &mut RowNames,
+        points: &mut PointsRows,
+    ) -> Result<(Vec<EntryRow>, Vec<super::DirectoryRow>), BankError> {
+        let events = rows
+            .iter()
+            .map(|(seq, value)| decode_stored(*seq, value).map_err(StoreError::Corrupt))
+            .collect::<Result<Vec<_>, _>>()?;
+        let source = InBatch { store: &Scope { bank: self, code }, events: &events };
+        let mut entries = Vec::with_capacity(events.len());
+        let mut directory = Vec::new();
+        for event in &events {
+            entries.extend(event_rows(&source, event, names, points)?);
+            directory.extend(super::directory::directory_row_of(event));
+        }
+        Ok((entries, directory))
+    }
+}
+
+/// A batch's events, decoded, in front of the store they were applied to.
+struct InBatch<'a> {
+    store: &'a dyn RowSource,
+    events: &'a [crate::domain::Event],
+}
+
+impl RowSource for InBatch<'_> {
+    fn event(&self, seq: u64) -> Result<crate::domain::Event, BankError> {
+        let first = self.events.first().map_or(0, |e| e.seq());
+        match seq.checked_sub(first).and_then(|i| self.events.get(i as usize)) {
+            Some(event) if event.seq() == seq => Ok(event.clone()),
+            _ => self.store.event(seq),
+        }
+    }
+    fn activity_name(&self, id: u64) -> Result<String, BankError> {
+        self.store.activity_name(id)
+    }
+    fn volunteer(&self, id: u64) -> Result<Option<Volunteer>, BankError> {
+        self.store.volunteer(id)
+    }
 }
 
 fn derive_rows(
@@ -134,7 +181,16 @@ fn derive_rows(
     names: &mut RowNames,
     points: &mut PointsRows,
 ) -> Result<Vec<EntryRow>, BankError> {
-    let event = decode_stored(seq, value).map_err(StoreError::Corrupt)?;
+    event_rows(source, &decode_stored(seq, value).map_err(StoreError::Corrupt)?, names, points)
+}
+
+fn event_rows(
+    source: &dyn RowSource,
+    event: &crate::domain::Event,
+    names: &mut RowNames,
+    points: &mut PointsRows,
+) -> Result<Vec<EntryRow>, BankError> {
+    let seq = event.seq();
     let (source_event, sign) = match event.kind() {
         EventKind::Reversed { target, .. } => (source.event(*target)?, -1),
         _ => (event.clone(), 1),
@@ -142,7 +198,7 @@ fn derive_rows(
     // The points' changes to shares and moves to pools: rows of their own, never hours rows.
     let target = (sign < 0).then_some(&source_event);
     let card = &mut |id| card_of(source, names, id);
-    if super::points_city::points_rows(&event, target, card, &|s| source.event(s), points)? {
+    if super::points_city::points_rows(event, target, card, &|s| source.event(s), points)? {
         return Ok(Vec::new());
     }
     // A registration is a line of 0 (reports count newcomers); every other line is a movement.

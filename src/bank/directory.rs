@@ -42,17 +42,22 @@ impl DirectoryRow {
 /// The directory row of the event stored as `value` at `seq`, if it registers or edits a
 /// volunteer.
 pub fn directory_row(seq: u64, value: &[u8]) -> Result<Option<DirectoryRow>, BankError> {
-    let event = decode_stored(seq, value).map_err(StoreError::Corrupt)?;
+    Ok(directory_row_of(&decode_stored(seq, value).map_err(StoreError::Corrupt)?))
+}
+
+/// [`directory_row`] of an event decoded already.
+pub(super) fn directory_row_of(event: &crate::domain::Event) -> Option<DirectoryRow> {
+    let seq = event.seq();
     // A resident (points only) is in the directory like a volunteer: their points card is
     // taken at another community's exchange station as a volunteer's card is at its counter.
     let (volunteer, resident_tail) = match event.kind() {
         EventKind::VolunteerRegistered(v) => (v, None),
         EventKind::VolunteerEdited { record, .. } => (record, None),
         EventKind::ResidentRegistered { record, phone_tail } => (record, phone_tail.clone()),
-        _ => return Ok(None),
+        _ => return None,
     };
     let phone_tail = volunteer.phone.as_ref().map(|p| p.tail().to_string()).or(resident_tail);
-    Ok(Some(DirectoryRow {
+    Some(DirectoryRow {
         seq,
         card: volunteer.card.to_string(),
         name: volunteer.name.to_string(),
@@ -62,7 +67,7 @@ pub fn directory_row(seq: u64, value: &[u8]) -> Result<Option<DirectoryRow>, Ban
         person: digest("person", &[volunteer.name.as_str(), volunteer.community.as_str()]),
         phone_digest: volunteer.phone.as_ref().map(|p| digest("phone", &[p.as_str()])),
         id_digest: volunteer.id_number.as_ref().map(|i| digest("id", &[i.as_str()])),
-    }))
+    })
 }
 
 fn digest(what: &str, parts: &[&str]) -> [u8; 32] {

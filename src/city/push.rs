@@ -8,6 +8,7 @@
 use super::{CityError, Server};
 use crate::bank::{Bank, DirectoryRow, EntryRow, PointsRows, RowNames, StoredEvent, directory_row};
 use crate::domain::Movement;
+use postgres::binary_copy::BinaryCopyInWriter;
 
 /// Events per transaction: large enough to amortise a round trip, small enough that a
 /// retried batch is cheap.
@@ -162,24 +163,24 @@ impl Server {
 /// One event as `hb_events` holds it: seq, previous hash, hash, stored bytes.
 pub(super) type Link<'a> = (i64, &'a [u8], &'a [u8], &'a [u8]);
 
-/// A batch's events, in its transaction `tx`. One statement a batch (arrays unnested
-/// server-side): a round trip per event would make the network, not the server, the limit.
+/// A batch's events, in its transaction `tx`, by binary `COPY`: the rows go to the server as
+/// one stream in the table's own format (measured against one `INSERT … unnest` a batch: the
+/// push's inserts took about a quarter longer than `COPY` of the same rows).
 pub(super) fn insert_events(
     code: &str,
     links: &[Link<'_>],
     tx: &mut postgres::Transaction<'_>,
 ) -> Result<(), PushError> {
-    let seqs: Vec<i64> = links.iter().map(|r| r.0).collect();
-    let prevs: Vec<&[u8]> = links.iter().map(|r| r.1).collect();
-    let hashes: Vec<&[u8]> = links.iter().map(|r| r.2).collect();
-    let stored: Vec<&[u8]> = links.iter().map(|r| r.3).collect();
-    tx.execute(
-        "INSERT INTO hb_events (counter, seq, prev_hash, hash, stored)
-         SELECT $1, s, p, h, b FROM unnest($2::BIGINT[], $3::BYTEA[], $4::BYTEA[], $5::BYTEA[]) AS t (s, p, h, b)
-         ORDER BY s",
-        &[&code, &seqs, &prevs, &hashes, &stored],
-    )
-    .map_err(sql("a batch of events"))?;
+    use postgres::types::Type;
+    let sink = tx
+        .copy_in("COPY hb_events (counter, seq, prev_hash, hash, stored) FROM STDIN (FORMAT binary)")
+        .map_err(sql("a batch of events"))?;
+    let mut rows =
+        BinaryCopyInWriter::new(sink, &[Type::TEXT, Type::INT8, Type::BYTEA, Type::BYTEA, Type::BYTEA]);
+    for (seq, prev, hash, stored) in links {
+        rows.write(&[&code, seq, prev, hash, stored]).map_err(sql("a batch of events"))?;
+    }
+    rows.finish().map_err(sql("a batch of events"))?;
     Ok(())
 }
 
@@ -214,50 +215,8 @@ fn store_rows(
     points: &PointsRows,
     signature: Option<&[u8]>,
 ) -> Result<(), PushError> {
-    let seqs: Vec<i64> = entries.iter().map(|e| e.seq as i64).collect();
-    let lines: Vec<i32> = entries.iter().map(|e| e.line as i32).collect();
-    let volunteers: Vec<i64> = entries.iter().map(|e| e.volunteer as i64).collect();
-    let reverses: Vec<Option<&str>> = entries.iter().map(|e| e.reverses).collect();
-    let served: Vec<Option<chrono::NaiveDate>> =
-        entries.iter().map(|e| e.served_on.map(|d| d.date())).collect();
-    let registered: Vec<Option<chrono::NaiveDate>> =
-        entries.iter().map(|e| e.registered_on.map(|d| d.date())).collect();
-    let cards: Vec<&str> = entries.iter().map(|e| e.card.as_str()).collect();
-    let minutes: Vec<i64> = entries.iter().map(|e| e.minutes).collect();
-    let kinds: Vec<&str> = entries.iter().map(|e| e.kind).collect();
-    let activities: Vec<Option<&str>> = entries.iter().map(|e| e.activity.as_deref()).collect();
-    let communities: Vec<&str> = entries.iter().map(|e| e.community.as_str()).collect();
-    let days: Vec<chrono::NaiveDate> = entries.iter().map(|e| e.day.date()).collect();
-    let grants: Vec<Option<&str>> = entries.iter().map(|e| e.grant.as_deref()).collect();
-    let served_minutes: Vec<Option<i64>> = entries.iter().map(|e| e.served).collect();
     check_grants(code, entries, tx)?;
-    tx.execute(
-        "INSERT INTO hb_entries (counter, seq, line, volunteer, card, minutes, kind, reverses, activity,
-                                 community, day, served_on, registered_on, grant_id, served)
-         SELECT $1, s, l, v, c, m, k, r, a, o, d, so, ro, g, sm
-         FROM unnest($2::BIGINT[], $3::INTEGER[], $4::BIGINT[], $5::TEXT[], $6::BIGINT[], $7::TEXT[],
-                     $8::TEXT[], $9::TEXT[], $10::TEXT[], $11::DATE[], $12::DATE[], $13::DATE[], $14::TEXT[],
-                     $15::BIGINT[])
-              AS t (s, l, v, c, m, k, r, a, o, d, so, ro, g, sm)",
-        &[
-            &code,
-            &seqs,
-            &lines,
-            &volunteers,
-            &cards,
-            &minutes,
-            &kinds,
-            &reverses,
-            &activities,
-            &communities,
-            &days,
-            &served,
-            &registered,
-            &grants,
-            &served_minutes,
-        ],
-    )
-    .map_err(sql("a batch's report rows"))?;
+    insert_entries(code, entries, tx)?;
     release_to_pools(entries, tx)?;
     if let Some((seq, grant)) = super::points_pool::apply(code, &points.moves, tx)? {
         return Err(PushError::UnknownGrant { code: code.to_string(), seq, grant });
@@ -269,6 +228,65 @@ fn store_rows(
         )
         .map_err(sql("the batch's signature"))?;
     }
+    Ok(())
+}
+
+/// A batch's report rows, by binary `COPY` as its events are.
+fn insert_entries(
+    code: &str,
+    entries: &[EntryRow],
+    tx: &mut postgres::Transaction<'_>,
+) -> Result<(), PushError> {
+    use postgres::types::Type;
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let sink = tx
+        .copy_in(
+            "COPY hb_entries (counter, seq, line, volunteer, card, minutes, kind, reverses, activity, community,
+                              day, served_on, registered_on, grant_id, served)
+             FROM STDIN (FORMAT binary)",
+        )
+        .map_err(sql("a batch's report rows"))?;
+    let types = [
+        Type::TEXT,
+        Type::INT8,
+        Type::INT4,
+        Type::INT8,
+        Type::TEXT,
+        Type::INT8,
+        Type::TEXT,
+        Type::TEXT,
+        Type::TEXT,
+        Type::TEXT,
+        Type::DATE,
+        Type::DATE,
+        Type::DATE,
+        Type::TEXT,
+        Type::INT8,
+    ];
+    let mut rows = BinaryCopyInWriter::new(sink, &types);
+    for e in entries {
+        rows.write(&[
+            &code,
+            &(e.seq as i64),
+            &(e.line as i32),
+            &(e.volunteer as i64),
+            &e.card.as_str(),
+            &e.minutes,
+            &e.kind,
+            &e.reverses,
+            &e.activity.as_deref(),
+            &e.community.as_str(),
+            &e.day.date(),
+            &e.served_on.map(|d| d.date()),
+            &e.registered_on.map(|d| d.date()),
+            &e.grant.as_deref(),
+            &e.served,
+        ])
+        .map_err(sql("a batch's report rows"))?;
+    }
+    rows.finish().map_err(sql("a batch's report rows"))?;
     Ok(())
 }
 

@@ -20,9 +20,7 @@ use axum::extract::{Extension, State as Extract};
 use super::State;
 use super::auth::Counter;
 use super::refusal::ApiError;
-use crate::bank::{
-    Bank, DirectoryRow, EntryRow, PointsRows, RemoteError, RowNames, StoredEvent, directory_row,
-};
+use crate::bank::{Bank, DirectoryRow, EntryRow, PointsRows, RemoteError, RowNames, StoredEvent};
 use crate::city::push::{BATCH, Link, PushError, Storing, server_head};
 use crate::city::wire::{self, Head, PUSH_BATCHES, PushRequest, SignedBatch};
 use crate::city::{CityError, EnrolledKey, Server};
@@ -336,13 +334,7 @@ fn pushed_words(e: &RemoteError) -> String {
 }
 
 fn derive(bank: &Bank, code: &str, rows: &[(u64, Vec<u8>)]) -> Result<Derived, ApiError> {
-    let mut names = RowNames::default();
-    let mut entries = Vec::new();
-    let mut directory = Vec::new();
     let mut points = PointsRows::default();
-    for (seq, value) in rows {
-        entries.extend(bank.city_entry_rows(code, *seq, value, &mut names, &mut points)?);
-        directory.extend(directory_row(*seq, value)?);
-    }
+    let (entries, directory) = bank.city_batch_rows(code, rows, &mut RowNames::default(), &mut points)?;
     Ok(Derived { entries, directory, points })
 }
