@@ -182,7 +182,7 @@ pub async fn grant(
         return Err(ApiError::bad_request("a grant request's signature is 64 bytes".into()));
     }
     let minutes = state
-        .blocking(move |_, server| {
+        .in_place(move |_, server| {
             match server.grant_with_nonce(
                 request.unit,
                 &code,

@@ -144,25 +144,45 @@ impl State {
             .acquire()
             .await
             .map_err(|_| ApiError::unavailable("the service is stopping".into()))?;
-        tokio::task::spawn_blocking(move || {
-            let taken = state.connections.lock().unwrap_or_else(|p| p.into_inner()).pop();
-            let mut server = match taken {
-                Some(s) => s,
-                None => Server::connect(&state.db)
-                    .map_err(|e| ApiError::unavailable(e.to_string()))?
-                    .vouched_by(state.city_key),
-            };
-            let result = work(&state, &mut server);
-            if result.is_ok() {
-                let mut kept = state.connections.lock().unwrap_or_else(|p| p.into_inner());
-                if kept.len() < CONNECTIONS {
-                    kept.push(server);
-                }
+        tokio::task::spawn_blocking(move || state.with_connection(work))
+            .await
+            .map_err(|e| ApiError::unavailable(format!("a worker: {e}")))?
+    }
+
+    /// [`State::blocking`] on this worker thread, which hands its other tasks to another while
+    /// `work` waits: for the one short statement a redemption at the till waits on (a grant),
+    /// the hop to a blocking thread and back was measured at about 60 µs of its 600.
+    pub async fn in_place<T>(
+        self: &Arc<Self>,
+        work: impl FnOnce(&State, &mut Server) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| ApiError::unavailable("the service is stopping".into()))?;
+        tokio::task::block_in_place(|| self.with_connection(work))
+    }
+
+    fn with_connection<T>(
+        &self,
+        work: impl FnOnce(&State, &mut Server) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        let taken = self.connections.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let mut server = match taken {
+            Some(s) => s,
+            None => Server::connect(&self.db)
+                .map_err(|e| ApiError::unavailable(e.to_string()))?
+                .vouched_by(self.city_key),
+        };
+        let result = work(self, &mut server);
+        if result.is_ok() {
+            let mut kept = self.connections.lock().unwrap_or_else(|p| p.into_inner());
+            if kept.len() < CONNECTIONS {
+                kept.push(server);
             }
-            result
-        })
-        .await
-        .map_err(|e| ApiError::unavailable(format!("a worker: {e}")))?
+        }
+        result
     }
 
     /// The counters list, from this instance's copy while it is fresh or being read again, else
