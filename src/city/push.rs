@@ -1,6 +1,7 @@
 //! Pushing this counter's journal to the city server: from the server's head on, in batches,
-//! one transaction a batch, so a killed push leaves whole batches and the next push goes on
-//! from where the server is. Before anything is added, the server's last row for this
+//! one transaction a batch (through the service, one a request of up to `PUSH_BATCHES`
+//! batches: `Storing`), so a killed push leaves whole batches and the next push goes on from
+//! where the server is. Before anything is added, the server's last row for this
 //! counter must be this counter's own event at that seq: otherwise this store is not the one
 //! that wrote them (a restore of an old backup written on again, a second store under the
 //! same code) and nothing is pushed.
