@@ -53,52 +53,49 @@ macro_rules! own_in_pool {
     };
 }
 
-/// The grant, one statement (see `Server::grant`).
-const GRANT: &str = concat!(
-    "WITH fresh AS (
-         INSERT INTO hb_nonces (counter, nonce)
-         SELECT counter, $5 FROM hb_keys
-         WHERE counter = $2 AND revoked_at IS NULL AND $5::TEXT IS NOT NULL
-         ON CONFLICT (counter, nonce) DO NOTHING RETURNING 1
-     ), taken AS (
-         UPDATE hb_pool SET minutes = minutes - $4
-         WHERE card = $3 AND minutes >= $4
-           AND ($5::TEXT IS NULL OR EXISTS (SELECT 1 FROM fresh))
-           AND NOT EXISTS (SELECT 1 FROM hb_grants WHERE id = $1)
-           AND (NOT EXISTS (SELECT 1 FROM hb_cards WHERE card = $3 AND conflict IS NOT NULL)
-                OR $4 <= ",
-    own_in_pool!(),
-    ")
-         RETURNING card
-     ), granted AS (
-         INSERT INTO hb_grants (id, counter, card, minutes, asked)
-         SELECT $1, $2, card, $4, $6::BYTEA FROM taken
-         RETURNING minutes
-     )
-     SELECT (SELECT count(*) FROM granted), (SELECT count(*) FROM fresh)"
+/// A grant's one statement (see `Server::grant`), of the pool's `$column` (hours or points),
+/// the grant row of `$unit`, taken only where `$card_may_give` holds (a card in conflict).
+macro_rules! grant_statement {
+    (pool: $column:literal, unit: $unit:literal, card_may_give: $($card_may_give:tt)+) => {
+        concat!(
+            "WITH fresh AS (
+                 INSERT INTO hb_nonces (counter, nonce)
+                 SELECT counter, $5 FROM hb_keys
+                 WHERE counter = $2 AND revoked_at IS NULL AND $5::TEXT IS NOT NULL
+                 ON CONFLICT (counter, nonce) DO NOTHING RETURNING 1
+             ), taken AS (
+                 UPDATE hb_pool SET ", $column, " = ", $column, " - $4
+                 WHERE card = $3 AND ", $column, " >= $4
+                   AND ($5::TEXT IS NULL OR EXISTS (SELECT 1 FROM fresh))
+                   AND NOT EXISTS (SELECT 1 FROM hb_grants WHERE id = $1)
+                   AND ", $($card_may_give)+, "
+                 RETURNING card
+             ), granted AS (
+                 INSERT INTO hb_grants (id, counter, card, minutes, asked, unit)
+                 SELECT $1, $2, card, $4, $6::BYTEA, '", $unit, "' FROM taken
+                 RETURNING minutes
+             )
+             SELECT (SELECT count(*) FROM granted), (SELECT count(*) FROM fresh)"
+        )
+    };
+}
+
+/// A grant of hours: from a card in conflict, only as much as the counter handed over itself.
+const GRANT: &str = grant_statement!(
+    pool: "minutes",
+    unit: "minutes",
+    card_may_give: "(NOT EXISTS (SELECT 1 FROM hb_cards WHERE card = $3 AND conflict IS NOT NULL) OR $4 <= ",
+        own_in_pool!(),
+        ")"
 );
 
-/// A grant of points, one statement like [`GRANT`]: from the card's points pool, and never from
-/// a card in conflict (no counter hands points over for a card two counters disagree on, so
-/// none takes them back either, until an admin settles it).
-const GRANT_POINTS: &str = "WITH fresh AS (
-         INSERT INTO hb_nonces (counter, nonce)
-         SELECT counter, $5 FROM hb_keys
-         WHERE counter = $2 AND revoked_at IS NULL AND $5::TEXT IS NOT NULL
-         ON CONFLICT (counter, nonce) DO NOTHING RETURNING 1
-     ), taken AS (
-         UPDATE hb_pool SET points = points - $4
-         WHERE card = $3 AND points >= $4
-           AND ($5::TEXT IS NULL OR EXISTS (SELECT 1 FROM fresh))
-           AND NOT EXISTS (SELECT 1 FROM hb_grants WHERE id = $1)
-           AND NOT EXISTS (SELECT 1 FROM hb_cards WHERE card = $3 AND conflict IS NOT NULL)
-         RETURNING card
-     ), granted AS (
-         INSERT INTO hb_grants (id, counter, card, minutes, asked, unit)
-         SELECT $1, $2, card, $4, $6::BYTEA, 'points' FROM taken
-         RETURNING minutes
-     )
-     SELECT (SELECT count(*) FROM granted), (SELECT count(*) FROM fresh)";
+/// A grant of points: never from a card in conflict (no counter hands points over for a card
+/// two counters disagree on, so none takes them back either, until an admin settles it).
+const GRANT_POINTS: &str = grant_statement!(
+    pool: "points",
+    unit: "points",
+    card_may_give: "NOT EXISTS (SELECT 1 FROM hb_cards WHERE card = $3 AND conflict IS NOT NULL)"
+);
 
 impl Server {
     /// Takes `minutes` of `card`'s pool for counter `code` as grant `id`, in one transaction:

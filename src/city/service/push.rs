@@ -163,12 +163,15 @@ fn verify_and_store(
         };
     }
     // The first batch not stored, and why: the database's reason for a batch it was given,
-    // the verifier's for one it refused.
-    Err(match (not_kept, refused) {
-        (Some(e), _) => e.into(),
-        (None, Some(refusal)) => refusal,
-        (None, None) => ApiError::unavailable("the batch was not stored".into()),
-    })
+    // the verifier's for one it refused. With neither (the verifier's cache was started again
+    // by another push between two batches), the push stopped early: the counter goes on from
+    // the head it is answered.
+    match (not_kept, refused) {
+        (Some(e), _) => Err(e.into()),
+        (None, Some(refusal)) => Err(refusal),
+        (None, None) if kept > 0 => Ok(batches[kept - 1].head()),
+        (None, None) => Err(ApiError::unavailable("the batch was not stored: push again".into())),
+    }
 }
 
 /// The push's batches, each with its seqs from `head` on and its link hashes, as far as each
