@@ -45,16 +45,7 @@ fn a_connection_cut_midway_leaves_whole_batches_both_ways_and_the_next_sync_comp
     // the server.
     let relay = relay::Relay::start(&db.url);
     let through = through_service(&a, &relay.url);
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_hourbank"))
-        .arg("--store")
-        .arg(&a)
-        .args(["sync", "--url", &through])
-        .env("HOURBANK_CONFIG", keep_shares_config())
-        .env("LC_ALL", "C")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn_sync(&a, &through);
     assert!(total > (hourbank::city::wire::PUSH_BATCHES * BATCH) as i64, "more than one request to push");
     let started = Instant::now();
     while server_head(&db.url, "JH-CUT-A").0 == 0 && started.elapsed() < Duration::from_secs(120) {
@@ -77,15 +68,7 @@ fn a_connection_cut_midway_leaves_whole_batches_both_ways_and_the_next_sync_comp
     let b = bare_counter(dir.path(), "JH-CUT-B");
     let relay = relay::Relay::start(&db.url);
     let through = through_service(&b, &relay.url);
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_hourbank"))
-        .arg("--store")
-        .arg(&b)
-        .args(["sync", "--url", &through])
-        .env("HOURBANK_CONFIG", keep_shares_config())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn_sync(&b, &through);
     std::thread::sleep(Duration::from_millis(300));
     relay.cut_now();
     let out = child.wait_with_output().unwrap();
@@ -120,15 +103,7 @@ fn a_sync_killed_at_any_moment_takes_the_directory_whole_or_not_at_all() {
     for (attempt, delay_ms) in [400u64, 200, 800, 100, 1600, 50].into_iter().enumerate() {
         let b = bare_counter(dir.path(), &format!("JH-KP-B{attempt}"));
         let through = through_service(&b, &db.url);
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_hourbank"))
-            .arg("--store")
-            .arg(&b)
-            .args(["sync", "--url", &through])
-            .env("HOURBANK_CONFIG", keep_shares_config())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = spawn_sync(&b, &through);
         std::thread::sleep(Duration::from_millis(delay_ms));
         child.kill().unwrap();
         child.wait().unwrap();

@@ -283,7 +283,8 @@ fn a_rogue_counters_batch_is_refused_whole_at_the_door() {
 /// A push of several batches is verified and stored batch by batch: the first batch refused —
 /// by the verifier (a rule broken) or as it is stored (a city grant the city never made) —
 /// stops it there; the batches before it are stored, nothing of it or after it is, and the
-/// refusal says so. The honest push then goes on from where the city is.
+/// refusal says so. The counter's own push then goes on from where the city is (as far as the
+/// forged grant, where it is refused again).
 #[test]
 fn a_push_of_several_batches_keeps_those_before_the_one_refused() {
     let Some(db) = pg::database("svc_batches") else { return };

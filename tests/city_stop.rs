@@ -32,15 +32,7 @@ fn the_server_stopped_mid_push_leaves_whole_batches_and_the_next_sync_completes(
         (head, rows)
     };
     let through = through_service(&a, &db.url);
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_hourbank"))
-        .arg("--store")
-        .arg(&a)
-        .args(["sync", "--url", &through])
-        .env("HOURBANK_CONFIG", keep_shares_config())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn_sync(&a, &through);
     while head(&db.url).0 == 0 {
         std::thread::sleep(Duration::from_millis(2));
     }

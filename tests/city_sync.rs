@@ -119,15 +119,7 @@ fn a_push_killed_midway_leaves_whole_batches_and_the_next_completes() {
     drop(bank);
 
     let through = through_service(&path, &db.url);
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_hourbank"))
-        .arg("--store")
-        .arg(&path)
-        .args(["sync", "--url", &through])
-        .env("HOURBANK_CONFIG", keep_shares_config())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_sync(&path, &through);
     let mut c = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
     let head = |c: &mut postgres::Client| -> i64 {
         c.query_opt("SELECT head_seq FROM hb_counters WHERE code = 'JH-KILL'", &[])

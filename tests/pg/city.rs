@@ -78,6 +78,21 @@ pub fn sync_direct(store: &std::path::Path, url: &str) -> (i32, String, String) 
     )
 }
 
+/// `hourbank sync` through `through` (a service's URL) at `store`, as a child the test may cut
+/// off or kill: shares kept at the counter, messages in English, standard error piped.
+pub fn spawn_sync(store: &std::path::Path, through: &str) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_hourbank"))
+        .arg("--store")
+        .arg(store)
+        .args(["sync", "--url", through])
+        .env("HOURBANK_CONFIG", keep_shares_config())
+        .env("LC_ALL", "C")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("hourbank runs")
+}
+
 /// A settings file whose float keeps every share at its counter (for `$HOURBANK_CONFIG`).
 pub fn keep_shares_config() -> &'static std::path::Path {
     static KEEP: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
