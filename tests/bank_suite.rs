@@ -35,4 +35,5 @@ mod privacy;
 mod reports;
 mod rules;
 mod shifts;
+mod store_fixture;
 mod volunteer_pin;

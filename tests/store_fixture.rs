@@ -1,0 +1,63 @@
+//! A counter store made by the version before the store's reshaping (issue 26), kept as
+//! `tests/fixtures/before-reshape.tar.gz` (made by `scripts/make-store-fixture.sh` with that
+//! version's binary): every kind of entry a counter writes, and beside it what that version
+//! printed of it. Whatever shape the store takes, today's code must open that store, read it
+//! exactly as the version that wrote it did, pass `check`, and write on.
+
+/// The fixture unpacked: the directory holding the store (`store`) and the old version's files.
+fn unpacked() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/before-reshape.tar.gz");
+    let status =
+        std::process::Command::new("tar").arg("-xzf").arg(&fixture).arg("-C").arg(dir.path()).status();
+    assert!(status.unwrap().success(), "the fixture unpacks");
+    dir
+}
+
+fn printed_before(dir: &std::path::Path, file: &str) -> String {
+    std::fs::read_to_string(dir.join(file)).unwrap()
+}
+
+#[test]
+fn a_store_made_before_the_reshaping_reads_as_it_did_passes_check_and_writes_on() {
+    let dir = unpacked();
+    let store = dir.path().join("store");
+    // As the fixture was made: English, and times in UTC (exports print the local time).
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_hourbank"))
+            .arg("--store")
+            .arg(&store)
+            .args(args)
+            .env("LC_ALL", "C")
+            .env("TZ", "UTC")
+            .env("HOURBANK_CONFIG", dir.path().join("none.toml"))
+            .output()
+            .expect("hourbank runs");
+        let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(out.status.success(), "{args:?}: {stdout}{stderr}");
+        stdout.into_owned()
+    };
+    run(&["check"]);
+    for (export, file) in [("balances", "balances.csv"), ("points", "points.csv"), ("entries", "entries.csv")]
+    {
+        assert_eq!(run(&["export", export]), printed_before(dir.path(), file), "export {export}");
+    }
+    let history: serde_json::Value = serde_json::from_str(&run(&["history", "JH000001", "--json"])).unwrap();
+    let before: serde_json::Value =
+        serde_json::from_str(&printed_before(dir.path(), "history.json")).unwrap();
+    assert_eq!(history, before, "a volunteer's history");
+
+    // Written on by today's code: the new entry is there, every old one as it was.
+    let balance = |out: &str| -> i64 {
+        let v: serde_json::Value = serde_json::from_str(out).unwrap();
+        v["balance_minutes"].as_i64().unwrap_or_else(|| panic!("no balance_minutes in {v}"))
+    };
+    let was = balance(&run(&["balance", "JH000002", "--json"]));
+    run(&["deposit", "--card", "JH000002", "--activity", "敬老助老", "--hours", "1"]);
+    assert_eq!(balance(&run(&["balance", "JH000002", "--json"])), was + 60);
+    run(&["check"]);
+    let entries = run(&["export", "entries"]);
+    let old = printed_before(dir.path(), "entries.csv");
+    assert!(entries.starts_with(&old) && entries.lines().count() == old.lines().count() + 1, "{entries}");
+}
