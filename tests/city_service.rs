@@ -363,6 +363,45 @@ fn a_push_of_several_batches_keeps_those_before_the_one_refused() {
     service.stop().unwrap();
 }
 
+/// A refused request costs the service nothing it keeps: a counter asking again and again for
+/// a grant the pool cannot give is refused each time on the database connections the service
+/// holds. (Each refusal used to drop its connection and the next request open another — a
+/// PostgreSQL backend started per refusal, which any enrolled counter could ask for forty times
+/// a second.)
+#[test]
+fn refused_grants_keep_the_services_database_connections() {
+    let Some(db) = pg::database("svc_refusals") else { return };
+    city_init(&db.url);
+    let service = start(&db.url);
+    let dir = tempfile::tempdir().unwrap();
+    let a = counter(dir.path(), "JH-A-01", 1);
+    let bank = Bank::open(&a).unwrap();
+    enroll(&db.url, &bank);
+    let client = CityClient::new(&url(&service), &bank).unwrap();
+    client.push(&bank).unwrap();
+    let sessions = || -> i64 {
+        // Each backend counts itself when it reports its statistics (at the latest as it exits).
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        let mut c = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
+        c.query_one("SELECT sessions FROM pg_stat_database WHERE datname = current_database()", &[])
+            .unwrap()
+            .get(0)
+    };
+    let refused = |i: usize| match client.grant(&format!("JH-A-01:more{i}"), &card("JH000001"), 6000) {
+        Err(hourbank::city::GrantError::Short { .. }) => {}
+        other => panic!("a grant the pool cannot give is refused as short: {other:?}"),
+    };
+    refused(0);
+    let before = sessions();
+    for i in 1..=40 {
+        refused(i);
+    }
+    let after = sessions();
+    // The measuring connection itself is one session.
+    assert!(after - before <= 3, "{} database sessions opened for 40 refused grants", after - before - 1);
+    service.stop().unwrap();
+}
+
 /// Two instances on one database serve the same city at once: each verifies what the other
 /// stored, from the database.
 #[test]

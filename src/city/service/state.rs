@@ -133,7 +133,7 @@ impl State {
     }
 
     /// Runs `work` with a database connection on a blocking thread, once one of the
-    /// connections is free. A connection whose work failed is not kept (it may be broken).
+    /// connections is free. A connection found closed after its work failed is not kept.
     pub async fn blocking<T: Send + 'static>(
         self: &Arc<Self>,
         work: impl FnOnce(&State, &mut Server) -> Result<T, ApiError> + Send + 'static,
@@ -176,7 +176,10 @@ impl State {
                 .vouched_by(self.city_key),
         };
         let result = work(self, &mut server);
-        if result.is_ok() {
+        // Kept unless it is closed: a refusal (a pool too short for a grant, a batch that
+        // breaks a rule) leaves the connection as good as it was, and dropping it made every
+        // refusal start a database backend for the next request.
+        if result.is_ok() || !server.client().is_closed() {
             let mut kept = self.connections.lock().unwrap_or_else(|p| p.into_inner());
             if kept.len() < CONNECTIONS {
                 kept.push(server);
