@@ -19,12 +19,7 @@ use hourbank::domain::EventKind;
 fn a_store_that_pulled_events_before_the_directory_drops_them_at_its_first_sync() {
     let Some(db) = pg::database("upgrade") else { return };
     city_init(&db.url);
-    let dir = tempfile::tempdir().unwrap();
-    let fixture =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pre-directory.tar.gz");
-    let status =
-        std::process::Command::new("tar").arg("-xzf").arg(&fixture).arg("-C").arg(dir.path()).status();
-    assert!(status.unwrap().success(), "the fixture unpacks");
+    let dir = unpacked_fixture("pre-directory.tar.gz");
     let (a, b) = (dir.path().join("A"), dir.path().join("B"));
     let held = {
         let bank = Bank::open(&b).unwrap();

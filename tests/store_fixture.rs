@@ -4,16 +4,7 @@
 //! printed of it. Whatever shape the store takes, today's code must open that store, read it
 //! exactly as the version that wrote it did, pass `check`, and write on.
 
-/// The fixture unpacked: the directory holding the store (`store`) and the old version's files.
-fn unpacked() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let fixture =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/before-reshape.tar.gz");
-    let status =
-        std::process::Command::new("tar").arg("-xzf").arg(&fixture).arg("-C").arg(dir.path()).status();
-    assert!(status.unwrap().success(), "the fixture unpacks");
-    dir
-}
+use crate::common::unpacked_fixture;
 
 fn printed_before(dir: &std::path::Path, file: &str) -> String {
     std::fs::read_to_string(dir.join(file)).unwrap()
@@ -21,7 +12,7 @@ fn printed_before(dir: &std::path::Path, file: &str) -> String {
 
 #[test]
 fn a_store_made_before_the_reshaping_reads_as_it_did_passes_check_and_writes_on() {
-    let dir = unpacked();
+    let dir = unpacked_fixture("before-reshape.tar.gz");
     let store = dir.path().join("store");
     // As the fixture was made: English, and times in UTC (exports print the local time).
     let run = |args: &[&str]| {

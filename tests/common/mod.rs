@@ -39,6 +39,17 @@ pub fn city_signing_key_file() -> &'static std::path::Path {
     Box::leak(dir.path().join("city.key").into_boxed_path())
 }
 
+/// A fixture kept in `tests/fixtures` (a `.tar.gz` of stores made by an older version),
+/// unpacked into a directory of its own.
+pub fn unpacked_fixture(file: &str) -> TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(file);
+    let status =
+        std::process::Command::new("tar").arg("-xzf").arg(&fixture).arg("-C").arg(dir.path()).status();
+    assert!(status.unwrap().success(), "the fixture {file} unpacks");
+    dir
+}
+
 pub fn admin() -> Actor {
     Actor::Cli("test".into())
 }
