@@ -16,19 +16,6 @@ use common::*;
 use hourbank::bank::Bank;
 use hourbank::city::BATCH;
 
-fn server_head(url: &str, code: &str) -> (i64, i64) {
-    let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
-    let head: i64 = c
-        .query_opt("SELECT head_seq FROM hb_counters WHERE code = $1", &[&code])
-        .unwrap()
-        .map_or(0, |r| r.get(0));
-    let rows: i64 = c
-        .query_one("SELECT count(*) FROM hb_events WHERE counter = $1 AND seq > 0", &[&code])
-        .unwrap()
-        .get(0);
-    (head, rows)
-}
-
 #[test]
 fn a_connection_cut_midway_leaves_whole_batches_both_ways_and_the_next_sync_completes() {
     let Some(db) = pg::database("city_cut") else { return };

@@ -70,8 +70,7 @@ fn refusal(e: PushError) -> wire::Refusal {
 }
 
 fn events_on_server(db: &str, code: &str) -> i64 {
-    let mut sql = postgres::Client::connect(db, postgres::NoTls).unwrap();
-    sql.query_one("SELECT count(*) FROM hb_events WHERE counter = $1 AND seq > 0", &[&code]).unwrap().get(0)
+    server_head(db, code).1
 }
 
 #[test]

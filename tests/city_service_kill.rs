@@ -41,13 +41,8 @@ fn the_service_killed_mid_push_leaves_whole_signed_batches_and_a_restarted_one_c
     let total = Bank::open(&a).unwrap().last_seq().unwrap() as i64;
     through_service(&a, &db.url); // enrolled
     let head = || -> (i64, i64, i64) {
+        let (head, rows) = server_head(&db.url, "JH-KILL");
         let mut c = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
-        let head: i64 =
-            c.query_one("SELECT head_seq FROM hb_counters WHERE code = 'JH-KILL'", &[]).unwrap().get(0);
-        let rows: i64 = c
-            .query_one("SELECT count(*) FROM hb_events WHERE counter = 'JH-KILL' AND seq > 0", &[])
-            .unwrap()
-            .get(0);
         let signed: i64 = c
             .query_one("SELECT coalesce(max(seq), 0) FROM hb_signatures WHERE counter = 'JH-KILL'", &[])
             .unwrap()

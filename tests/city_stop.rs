@@ -19,18 +19,7 @@ fn the_server_stopped_mid_push_leaves_whole_batches_and_the_next_sync_completes(
     let dir = tempfile::tempdir().unwrap();
     let a = big_counter(dir.path(), "JH-STOP");
     let total = Bank::open(&a).unwrap().last_seq().unwrap() as i64;
-    let head = |url: &str| -> (i64, i64) {
-        let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
-        let head: i64 = c
-            .query_opt("SELECT head_seq FROM hb_counters WHERE code = 'JH-STOP'", &[])
-            .unwrap()
-            .map_or(0, |r| r.get(0));
-        let rows: i64 = c
-            .query_one("SELECT count(*) FROM hb_events WHERE counter = 'JH-STOP' AND seq > 0", &[])
-            .unwrap()
-            .get(0);
-        (head, rows)
-    };
+    let head = |url: &str| server_head(url, "JH-STOP");
     let through = through_service(&a, &db.url);
     let child = spawn_sync(&a, &through);
     while head(&db.url).0 == 0 {

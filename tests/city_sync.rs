@@ -120,33 +120,25 @@ fn a_push_killed_midway_leaves_whole_batches_and_the_next_completes() {
 
     let through = through_service(&path, &db.url);
     let mut child = spawn_sync(&path, &through);
-    let mut c = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
-    let head = |c: &mut postgres::Client| -> i64 {
-        c.query_opt("SELECT head_seq FROM hb_counters WHERE code = 'JH-KILL'", &[])
-            .unwrap()
-            .map_or(0, |r| r.get(0))
-    };
+    let head = || server_head(&db.url, "JH-KILL").0;
     // Kill it once the first batch is in.
-    while head(&mut c) == 0 && child.try_wait().unwrap().is_none() {
+    while head() == 0 && child.try_wait().unwrap().is_none() {
         std::thread::sleep(std::time::Duration::from_millis(2));
     }
     child.kill().unwrap();
     child.wait().unwrap();
     // A batch the counter sent just before it died may still be committed by the service
     // (it does not know the counter is gone): wait until the head stays put.
-    let mut at_kill = head(&mut c);
+    let mut at_kill = head();
     loop {
         std::thread::sleep(std::time::Duration::from_millis(300));
-        let now = head(&mut c);
+        let now = head();
         if now == at_kill {
             break;
         }
         at_kill = now;
     }
-    let rows_at_kill: i64 = c
-        .query_one("SELECT count(*) FROM hb_events WHERE counter = 'JH-KILL' AND seq > 0", &[])
-        .unwrap()
-        .get(0);
+    let rows_at_kill = server_head(&db.url, "JH-KILL").1;
     assert!(at_kill > 0 && (at_kill as u64) < total, "killed midway: head {at_kill} of {total}");
     assert_eq!(rows_at_kill, at_kill, "the rows are exactly the batches the head counts");
     assert_eq!(at_kill % hourbank::city::BATCH as i64, 0, "whole batches only");

@@ -113,21 +113,9 @@ impl Bank {
         derive_rows(self, seq, value, names, points)
     }
 
-    /// [`Bank::entry_rows`] of an event of counter `code`'s chain, applied here already (the city
-    /// service derives the rows of what it verified).
-    pub fn city_entry_rows(
-        &self,
-        code: &str,
-        seq: u64,
-        value: &[u8],
-        names: &mut RowNames,
-        points: &mut PointsRows,
-    ) -> Result<Vec<EntryRow>, BankError> {
-        derive_rows(&Scope { bank: self, code }, seq, value, names, points)
-    }
-
-    /// The report rows and directory rows of a batch of counter `code`'s chain (`rows`: seq and
-    /// stored bytes, in seq order), applied here already: each event decoded once, and the
+    /// [`Bank::entry_rows`] and the directory rows of a batch of counter `code`'s chain (`rows`:
+    /// seq and stored bytes, in seq order), applied here already (the city service derives the
+    /// rows of what it verified): each event decoded once, and the
     /// events the rows read beside it (a deposit's note, a reversal's target) taken from the
     /// batch when they are in it rather than read back from the store.
     pub fn city_batch_rows(

@@ -78,6 +78,21 @@ pub fn sync_direct(store: &std::path::Path, url: &str) -> (i32, String, String) 
     )
 }
 
+/// Counter `code` on the database at `url`: its head (0 before its first push) and how many of
+/// its events the database holds.
+pub fn server_head(url: &str, code: &str) -> (i64, i64) {
+    let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
+    let head: i64 = c
+        .query_opt("SELECT head_seq FROM hb_counters WHERE code = $1", &[&code])
+        .unwrap()
+        .map_or(0, |r| r.get(0));
+    let rows: i64 = c
+        .query_one("SELECT count(*) FROM hb_events WHERE counter = $1 AND seq > 0", &[&code])
+        .unwrap()
+        .get(0);
+    (head, rows)
+}
+
 /// `hourbank sync` through `through` (a service's URL) at `store`, as a child the test may cut
 /// off or kill: shares kept at the counter, messages in English, standard error piped.
 pub fn spawn_sync(store: &std::path::Path, through: &str) -> std::process::Child {
