@@ -113,8 +113,7 @@ fn concurrent_pushes_reach_a_puller_once_each_and_none_is_skipped() {
         assert_eq!((card.shares[0].counter.as_str(), card.shares[0].minutes), (codes[i].as_str(), 30 + r));
         assert_eq!((card.name.as_str(), card.phone_tail.as_str()), ("志愿者", "8000"));
     }
-    let (code, out, err) = hourbank(&stores[0], &["city", "check", "--url", &db.url], "");
-    assert_eq!(code, 0, "{out}{err}");
+    city_check(&stores[0], &db.url);
 }
 
 /// The directory holds what every counter needs and no more: the phone's last four digits, no
@@ -159,8 +158,7 @@ fn the_directory_holds_need_to_know_fields_and_check_holds_it_to_the_journals() 
     assert_eq!((again.position, again.cards.len()), (cards.position, 0));
 
     let store = a_store;
-    let (code, out, err) = hourbank(&store, &["city", "check", "--url", &db.url], "");
-    assert_eq!(code, 0, "{out}{err}");
+    city_check(&store, &db.url);
     let mut sql = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
     sql.execute("UPDATE hb_shares SET minutes = minutes + 600 WHERE counter = 'JH-B-01'", &[]).unwrap();
     sql.execute("UPDATE hb_cards SET name = '王五'", &[]).unwrap();
@@ -207,8 +205,7 @@ fn city_init_derives_the_directory_of_a_city_that_had_none() {
     assert_eq!(derived.cards[0].home, "JH-A-01", "the earliest registration, then the code");
     city_init(&db.url);
     assert_eq!(client.cards(0).unwrap(), derived, "a second init changes nothing");
-    let (code, out, err) = hourbank(&stores[0], &["city", "check", "--url", &db.url], "");
-    assert_eq!(code, 0, "{out}{err}");
+    city_check(&stores[0], &db.url);
 }
 
 /// Offline, a counter finds any volunteer of the city from its copy of the directory — by card,

@@ -93,11 +93,6 @@ fn kill_after_grant(store: &Path, url: &str, args: &[&str], _dir: &Path) {
     child.wait().unwrap();
 }
 
-fn city_check(store: &Path, url: &str) {
-    let (code, out, err) = hourbank(store, &["city", "check", "--url", url], "");
-    assert_eq!(code, 0, "city check: {out}{err}");
-}
-
 #[test]
 fn hours_earned_at_a_are_redeemed_at_b_online_and_every_balance_agrees() {
     let Some(db) = pg::database("escrow_online") else { return };

@@ -144,8 +144,7 @@ fn one_volunteer_at_three_counters_has_one_balance_and_one_earned_everywhere() {
     sql.execute("UPDATE hb_shares SET earned = NULL, received = NULL", &[]).unwrap();
     city_init(&db.url);
     assert_eq!(cards(&mut sql), published);
-    let (code, out, err) = hourbank(&stores[0], &["city", "check", "--url", &db.url], "");
-    assert_eq!(code, 0, "{out}{err}");
+    city_check(&stores[0], &db.url);
     sql.execute("UPDATE hb_shares SET earned = earned + 60 WHERE counter = 'JH-B-01'", &[]).unwrap();
     let (code, out, _) = hourbank(&stores[0], &["city", "check", "--url", &db.url], "");
     assert_ne!(code, 0, "{out}");

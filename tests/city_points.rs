@@ -106,8 +106,7 @@ fn points_credited_at_one_counter_are_spent_at_another_from_the_city_pool_and_ne
         assert_eq!(code, 0, "{out}{err}");
     }
     // Everything pushed passed the door; the city's pools equal what the journals say.
-    let (code, out, err) = hourbank(&a, &["city", "check", "--url", &db.url], "");
-    assert_eq!(code, 0, "{out}{err}");
+    city_check(&a, &db.url);
     assert_eq!(balance(&a) + balance(&b) + points_pool(&db.url), 200 - 160);
     // Every counter shows the person's points across the city, as the directory carries them:
     // its own share, the other counter's, and the pool (A takes B's last push first).
@@ -151,8 +150,7 @@ fn points_credited_at_one_counter_are_spent_at_another_from_the_city_pool_and_ne
     .unwrap();
     city_init(&db.url);
     assert_eq!(points(&mut sql), published);
-    let (code, out, err) = hourbank(&a, &["city", "check", "--url", &db.url], "");
-    assert_eq!(code, 0, "{out}{err}");
+    city_check(&a, &db.url);
     // A share's points written into the database itself are found by the check.
     sql.execute("UPDATE hb_shares SET points = points + 7 WHERE card = 'R0001' AND counter = 'JH-B-52'", &[])
         .unwrap();
@@ -216,8 +214,7 @@ fn a_grant_of_points_the_city_never_made_does_not_pass_the_door() {
     assert_ne!(code, 0, "{out}{err}");
     assert!(format!("{out}{err}").contains("JH-A-54:forged"), "{out}{err}");
     assert_eq!(points_pool(&db.url), 0);
-    let (code, out, err) = hourbank(&a, &["city", "check", "--url", &db.url], "");
-    assert_eq!(code, 0, "what the city holds is whole: {out}{err}");
+    city_check(&a, &db.url);
 }
 
 /// An attack tried: a counter asks the city, properly signed, for a grant of 60 points from a
@@ -277,8 +274,7 @@ fn a_points_grant_journalled_as_hours_does_not_pass_the_door() {
     assert_eq!(entries, 0, "nothing of the batch was stored");
     let pool: i64 = sql.query_one("SELECT pool FROM hb_cards WHERE card = 'JH000001'", &[]).unwrap().get(0);
     assert_eq!(pool, 120, "the card's hours in the directory are what A handed over");
-    let (code, out, err) = hourbank(&a, &["city", "check", "--url", &db.url], "");
-    assert_eq!(code, 0, "what the city holds is whole: {out}{err}");
+    city_check(&a, &db.url);
 }
 
 /// The exchange day at another community's station, as staff work it: the real binary at

@@ -87,8 +87,7 @@ fn a_lost_counter_is_rebuilt_from_the_city_and_carries_on_its_own_chain() {
     let mut sql = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
     let (head, _, _) = last_event(&mut sql, "JH-A-01");
     assert_eq!(head as u64, last + 1);
-    let (code, out, err) = hourbank(&rebuilt, &["city", "check", "--url", &db.url], "");
-    assert_eq!(code, 0, "{out}{err}");
+    city_check(&rebuilt, &db.url);
 }
 
 #[test]

@@ -109,8 +109,7 @@ fn a_push_through_the_service_is_stored_signed_with_its_report_rows_and_city_che
     assert_eq!((again.from, again.to), (last, last));
     drop(bank);
     // The report rows the service derived agree with the chains, replayed from nothing.
-    let (code, out, err) = hourbank(&a, &["city", "check", "--url", &db.url], "");
-    assert_eq!(code, 0, "{out}{err}");
+    city_check(&a, &db.url);
     service.stop().unwrap();
 }
 
@@ -357,8 +356,7 @@ fn a_push_of_several_batches_keeps_those_before_the_one_refused() {
     assert!(err.to_string().contains("JH-A-01:forged"), "{err}");
     assert_eq!(events_on_server(&db.url, "JH-A-01"), upto as i64);
     drop(bank);
-    let (code, out, err) = hourbank(&a, &["city", "check", "--url", &db.url], "");
-    assert_eq!(code, 0, "{out}{err}");
+    city_check(&a, &db.url);
     service.stop().unwrap();
 }
 
@@ -423,8 +421,7 @@ fn two_service_instances_on_one_database_serve_the_same_counters() {
     }
     assert_eq!(events_on_server(&db.url, "JH-A-01"), bank.last_seq().unwrap() as i64);
     drop(bank);
-    let (code, out, err) = hourbank(&a, &["city", "check", "--url", &db.url], "");
-    assert_eq!(code, 0, "{out}{err}");
+    city_check(&a, &db.url);
     one.stop().unwrap();
     two.stop().unwrap();
 }
@@ -555,8 +552,7 @@ fn a_redemption_at_b_takes_a_grant_through_the_service_in_its_own_name_only() {
     assert_eq!(status, 400, "{text}");
     assert_eq!(pool("JH000001"), 420);
     drop(bank);
-    let (code, out, err) = hourbank(&a, &["city", "check", "--url", &db.url], "");
-    assert_eq!(code, 0, "{out}{err}");
+    city_check(&a, &db.url);
     service.stop().unwrap();
 }
 

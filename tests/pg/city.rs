@@ -78,6 +78,13 @@ pub fn sync_direct(store: &std::path::Path, url: &str) -> (i32, String, String) 
     )
 }
 
+/// `hourbank city check` at `store` against the database at `url` passes: the whole city
+/// re-verified from nothing.
+pub fn city_check(store: &std::path::Path, url: &str) {
+    let (code, out, err) = crate::common::hourbank(store, &["city", "check", "--url", url], "");
+    assert_eq!(code, 0, "city check: {out}{err}");
+}
+
 /// Counter `code` on the database at `url`: its head (0 before its first push) and how many of
 /// its events the database holds.
 pub fn server_head(url: &str, code: &str) -> (i64, i64) {
