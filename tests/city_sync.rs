@@ -114,14 +114,24 @@ fn a_push_killed_midway_leaves_whole_batches_and_the_next_completes() {
     city_init(&db.url);
     let dir = tempfile::tempdir().unwrap();
     let path = big_counter(dir.path(), "JH-KILL");
-    let bank = Bank::open(&path).unwrap();
-    let total = bank.last_seq().unwrap();
-    drop(bank);
+    // Three requests' worth (a request carries up to `PUSH_BATCHES` batches): killed once the
+    // first is stored, the counter leaves the last unsent even if the second was on its way
+    // (the service stores what it was sent).
+    more_deposits(&path, 80);
+    let total = Bank::open(&path).unwrap().last_seq().unwrap();
+    let request = (hourbank::city::wire::PUSH_BATCHES * hourbank::city::BATCH) as u64;
+    assert!(total > 2 * request, "{total} events: more than two requests");
 
     let through = through_service(&path, &db.url);
     let mut child = spawn_sync(&path, &through);
-    let head = || server_head(&db.url, "JH-KILL").0;
-    // Kill it once the first batch is in.
+    // Polled on one kept connection: a new connection for each poll would see the head move late.
+    let mut c = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
+    let mut head = || -> i64 {
+        c.query_opt("SELECT head_seq FROM hb_counters WHERE code = 'JH-KILL'", &[])
+            .unwrap()
+            .map_or(0, |r| r.get(0))
+    };
+    // Kill it once the first request is in.
     while head() == 0 && child.try_wait().unwrap().is_none() {
         std::thread::sleep(std::time::Duration::from_millis(2));
     }

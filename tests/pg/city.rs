@@ -30,22 +30,28 @@ pub fn counter(dir: &std::path::Path, code: &str, deposits: u32) -> std::path::P
 pub fn big_counter(dir: &std::path::Path, code: &str) -> std::path::PathBuf {
     let path = bare_counter(dir, code);
     let bank = hourbank::bank::Bank::open(&path).unwrap();
-    let sorting = bank.find_activity("垃圾分类督导").unwrap().0;
-    let cards: Vec<String> = (0..500).map(|i| format!("JH{i:06}")).collect();
-    for c in &cards {
-        register(&bank, c, "志愿者");
+    for i in 0..500 {
+        register(&bank, &format!("JH{i:06}"), "志愿者");
     }
+    drop(bank);
+    more_deposits(&path, 80);
+    path
+}
+
+/// `rounds` more batch deposits of 30 minutes to each of [`big_counter`]'s 500 volunteers:
+/// 500 events a round.
+pub fn more_deposits(store: &std::path::Path, rounds: u32) {
+    let bank = hourbank::bank::Bank::open(store).unwrap();
     let batch = hourbank::bank::BatchDeposit {
-        cards: cards.iter().map(|c| card(c)).collect(),
-        activity: sorting,
+        cards: (0..500).map(|i| card(&format!("JH{i:06}"))).collect(),
+        activity: bank.find_activity("垃圾分类督导").unwrap().0,
         minutes: hourbank::domain::Minutes::new(30),
         served_on: None,
         note: String::new(),
     };
-    for _ in 0..80 {
+    for _ in 0..rounds {
         bank.execute(&admin(), &Op::DepositBatch(batch.clone()), Mode::commit(None)).unwrap();
     }
-    path
 }
 
 /// A store with code `code` and the activity 垃圾分类督导, nobody registered.
