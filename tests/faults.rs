@@ -1,5 +1,5 @@
 //! Faults of the disk and of sled, with real files and real processes: a full disk (a small
-//! tmpfs this test mounts when it runs as root, as CI does), sled losing acknowledged entries,
+//! tmpfs this test mounts when it runs as root, as CI does), sled behind the copy,
 //! bytes flipped all over sled's files, a restore racing a writer, and kills that used to leave
 //! plaintext or half-built stores behind. No case may end in a panic (exit 101).
 
@@ -154,12 +154,15 @@ fn a_full_disk_refuses_writes_loses_nothing_and_the_store_opens_again_when_space
     assert!(leftovers.is_empty(), "unfinished snapshots left: {leftovers:?}");
 }
 
+/// sled behind the copy is what a kill leaves (sled is flushed only at checkpoints) and what a
+/// damaged log sled recovers from leaves: the copy acknowledged every entry, and the open
+/// replays those past sled's head through the ledger rules.
 #[test]
-fn sled_losing_saved_entries_is_refused_reported_by_check_and_recovered_from_the_copy() {
+fn sled_behind_the_copy_is_caught_up_from_it_on_open() {
     let tmp = tempfile::tempdir().unwrap();
     let store = tmp.path().join("store");
     populated(&store, 4, 10);
-    // sled as it was at #16 (a damaged log makes sled recover to such an earlier point).
+    // sled as it was at #18 (a damaged log makes sled recover to such an earlier point).
     let old_sled = tmp.path().join("old-sled");
     copy_dir(&store.join("sled"), &old_sled);
     for n in 0..12 {
@@ -169,6 +172,40 @@ fn sled_losing_saved_entries_is_refused_reported_by_check_and_recovered_from_the
     let copy_before = std::fs::read(store.join("journal.copy")).unwrap();
     std::fs::remove_dir_all(store.join("sled")).unwrap();
     copy_dir(&old_sled, &store.join("sled"));
+
+    // The first open replays #19..#30; every entry is there, check passes, the copy is as it was.
+    assert!(entries(&store).unwrap() == before, "the entries past sled's head were not replayed");
+    assert!(std::fs::read(store.join("journal.copy")).unwrap() == copy_before, "the copy was changed");
+    check_ok(&store);
+    assert_eq!(deposit(&store, 2, 30).unwrap(), 31);
+}
+
+/// When what the copy holds past sled's head does not pass the rules on what sled holds (sled's
+/// projections are not its journal's), nothing is written: the store refuses to open with both
+/// last seqs named, `check` says so, and `recover` rebuilds it from the copy.
+#[test]
+fn a_copy_that_does_not_replay_onto_sled_is_refused_and_recovered() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("store");
+    populated(&store, 4, 10);
+    // sled as it was at #18, with JH000001's account emptied (a page sled got wrong).
+    let old = tmp.path().join("old");
+    copy_dir(&store, &old);
+    {
+        let bank = hourbank::bank::Bank::open(&old).unwrap();
+        let id = bank.store().volunteer_id_by_card(&common::card("JH000001")).unwrap().unwrap();
+        let empty = hourbank::store::records::AccountRecord::default().encode().unwrap();
+        bank.store().tamper_tree(hourbank::store::tree::ACCOUNTS, &id.to_be_bytes(), Some(empty)).unwrap();
+    }
+    // JH000001 redeems hours it has (#19), then 11 deposits.
+    hourbank_ok(&store, &["redeem", "--card", "JH000001", "--reward", "洗衣液"], "");
+    for n in 0..11 {
+        deposit(&store, n % 4, 45).unwrap();
+    }
+    let before = entries(&store).unwrap();
+    let copy_before = std::fs::read(store.join("journal.copy")).unwrap();
+    std::fs::remove_dir_all(store.join("sled")).unwrap();
+    copy_dir(&old.join("sled"), &store.join("sled"));
 
     // Writes and reads are refused with both last seqs named; the copy is never shortened.
     let (code, _, err) = hourbank(&store, &["balance", "JH000001"], "");

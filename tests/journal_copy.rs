@@ -1,6 +1,7 @@
-//! The flat journal copy (`<store>/journal.copy`) that backups stream from: a backup taken from
-//! it is byte for byte the backup taken from sled, and a copy that lags, is torn, carries
-//! foreign bytes or is damaged in the middle is caught up, rebuilt or refused — never trusted.
+//! The journal copy (`<store>/journal.copy`): the log a commit is acknowledged by, replayed into
+//! sled on open when sled is behind it, and what backups stream from. A backup taken from it is
+//! byte for byte the backup taken from sled, and a copy that lags, is torn, carries foreign
+//! bytes or is damaged in the middle is caught up, cut, rebuilt or refused — never trusted.
 
 use crate::common;
 
@@ -86,9 +87,42 @@ fn the_copy_follows_every_commit() {
     assert!(backup_bytes(&bank, &dir.path().join("b.hbk")) == from_copy);
 }
 
+/// The store's files as they are while the counter runs, right after a commit: sled has not
+/// been flushed since (it is, at checkpoints), so what it holds on disk is behind; the copy
+/// holds the commit, and an open of those files replays it. A torn append after it (a commit
+/// whose sync never returned, so never acknowledged) is cut and kept aside.
+#[test]
+fn a_commit_is_saved_by_the_copy_before_sled_is_flushed() {
+    let (dir, store, _) = store_with_events();
+    let bank = reopen(&store);
+    let campaign = activity(&bank, "入户宣传");
+    bank.execute(&admin(), &Op::Deposit(deposit("JH000003", campaign, 45)), Mode::commit(None)).unwrap();
+    let want = (bank.find_card(&card("JH000003")).unwrap().account, bank.store().head().unwrap());
+    let on_disk = dir.path().join("on-disk");
+    copy_dir(&store, &on_disk);
+    drop(bank);
+    let mut copy = std::fs::read(on_disk.join(COPY)).unwrap();
+    let whole = copy.len();
+    let torn = copy[record_starts(&copy)[5]..][..30].to_vec();
+    copy.extend_from_slice(&torn);
+    std::fs::write(on_disk.join(COPY), &copy).unwrap();
+
+    let bank = reopen(&on_disk);
+    let replayed = bank.store().replayed_at_open();
+    assert!(replayed >= 1, "sled had the deposit on disk already");
+    assert_eq!((bank.find_card(&card("JH000003")).unwrap().account, bank.store().head().unwrap()), want);
+    assert!(bank.check().unwrap().ok);
+    assert_eq!(std::fs::read(on_disk.join(COPY)).unwrap().len(), whole, "the torn append is cut");
+    assert!(std::fs::read(on_disk.join("journal.copy.cut")).unwrap() == copy[whole..], "and kept aside");
+    drop(bank);
+    // Replayed into sled and checkpointed: the next open has nothing to replay.
+    assert_eq!(reopen(&on_disk).store().replayed_at_open(), 0);
+}
+
 #[test]
 fn a_copy_that_lags_is_caught_up_on_open() {
-    // A crash after sled's flush and before the append leaves the copy a commit behind.
+    // A commit sled checkpointed whose append to the copy never happened (a kill between the
+    // two) leaves the copy behind.
     let (_dir, store, copy) = store_with_events();
     let starts = record_starts(&copy);
     std::fs::write(store.join(COPY), &copy[..starts[starts.len() - 3]]).unwrap();

@@ -1,14 +1,23 @@
-//! A second copy of the journal in one flat, append-only file (`<store>/journal.copy`), so that
-//! a backup streams the journal at file speed instead of walking sled's pages one by one (which
-//! made a backup 2.6–8× slower than copying the whole store directory).
+//! The journal as one flat, append-only file (`<store>/journal.copy`): the store's log.
 //!
-//! sled stays the truth and the copy is only ever trusted after it is proven equal to it:
-//! - it is appended to after a commit is flushed, never before, so it can lag sled but never lead;
-//! - it is not fsynced by itself: on open its tail is matched against sled's journal, a copy that
-//!   lags is caught up from sled, and one whose tail matches nothing is rebuilt from sled;
-//! - a backup taken from it re-computes the whole hash chain and requires the chain to end at the
-//!   hash sled holds for the same seq, which, with blake3, proves every byte equal to sled's
-//!   journal; on any mismatch the backup reads sled instead.
+//! A commit is acknowledged once its records are appended here and `fdatasync`ed — one write
+//! and one sync, as SQLite's WAL makes. sled holds the projections (and, until the journal tree
+//! goes, the journal again) behind it: each commit's transaction carries `meta::COPY_END`, the
+//! seq and copy offset it reflects, and sled is flushed only at checkpoints (every
+//! `CHECKPOINT_EVENTS` events, and when the store closes). So after a kill sled may be behind the
+//! copy, and on open:
+//! - the copy is found to agree with sled at sled's head (`COPY_END` says where; an older store's
+//!   copy is matched by its tail or, failing that, by walking its chain);
+//! - the whole records after that point, chained from sled's last hash, are returned to be
+//!   replayed into sled through the same rules (`Store::open`); a torn record at the end was
+//!   never acknowledged (its sync never returned) and is cut, its bytes kept beside the copy;
+//! - a copy behind sled (a commit sled checkpointed whose append did not happen, or a copy
+//!   disabled after a failed write, when commits flushed sled instead) is caught up from sled,
+//!   and one that is not this journal at all is rebuilt from sled, after sled's files are synced.
+//!
+//! A backup taken from the copy re-computes the whole hash chain and requires it to end at the
+//! hash sled holds for the same seq, which, with blake3, proves every byte equal to sled's
+//! journal; on any mismatch the backup reads sled instead.
 //!
 //! Layout: one record per event, `u32` little-endian length then the journal value exactly as
 //! stored, which is also how a backup file lays out its records.
@@ -18,18 +27,33 @@ use std::io::Read;
 use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
+use serde::{Deserialize, Serialize};
+
 use super::codec::DECODE_LIMIT;
 use super::keys::u64_key;
 use super::stored::{StoredEvent, stored_hash};
 
 pub(super) const FILE_NAME: &str = "journal.copy";
 
+/// Where the bytes cut from the copy's end on open are kept (a torn append; the last cut only).
+pub(super) const CUT_NAME: &str = "journal.copy.cut";
+
 /// How far behind sled the copy may be found on open and still be caught up rather than
 /// rebuilt: more than any one commit appends (an import commits in batches far smaller).
 const MAX_LAG: u64 = 100_000;
 
+/// What a commit's transaction records in `meta::COPY_END`: the copy holds records
+/// `1..=seq` in its first `offset` bytes once the commit's append is done. Only a hint, always
+/// checked: the copy's record ending at `offset` must be sled's event `seq`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CopyEnd {
+    pub seq: u64,
+    pub offset: u64,
+}
+
 /// The copy as this process sees it. `file` is `None` once an append failed: from then on
-/// backups read sled, and the next open repairs the copy.
+/// backups read sled, commits are made durable by flushing sled, and the next open repairs
+/// the copy.
 pub(super) struct JournalCopy {
     path: PathBuf,
     file: Option<File>,
@@ -51,8 +75,6 @@ pub(super) enum CopyRefused {
     Mismatch,
     /// Reading or writing the copy failed.
     Io,
-    /// The copy goes on past sled's journal, up to this seq, with an unbroken chain.
-    Ahead(u64),
 }
 
 impl From<std::io::Error> for CopyRefused {
@@ -61,21 +83,30 @@ impl From<std::io::Error> for CopyRefused {
     }
 }
 
+/// sled's end as found on open: its last seq and hash, and what its last commit said of the copy.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct SledEnd {
+    pub last_seq: u64,
+    pub last_hash: [u8; 32],
+    pub copy_end: Option<CopyEnd>,
+}
+
 impl JournalCopy {
-    /// Opens the copy beside the store and makes it hold exactly sled's journal `1..=last_seq`:
-    /// as found, caught up, or rebuilt; a copy that cannot be made is disabled. The one refusal:
-    /// a copy that is sled's journal and then more chain-valid events (`Err` with the copy's
-    /// last seq) means sled lost acknowledged entries, and the copy is their only record: it is
-    /// left untouched and the store must not be written.
-    pub(super) fn open(dir: &Path, journal: &sled::Tree, last_seq: u64) -> Result<JournalCopy, u64> {
+    /// Opens the copy beside the store and makes it hold sled's journal `1..=last_seq` and
+    /// whatever acknowledged records follow it: as found, caught up, or rebuilt; a copy that
+    /// cannot be made is disabled. Returns the stored values of the records after sled's head,
+    /// in order, which the caller must replay into sled.
+    pub(super) fn open(dir: &Path, journal: &sled::Tree, sled: SledEnd) -> (JournalCopy, Vec<Vec<u8>>) {
         let mut copy = JournalCopy::disabled(dir);
-        match copy.reconcile(journal, last_seq) {
-            Ok(()) => {}
-            Err(CopyRefused::Ahead(copy_last)) => return Err(copy_last),
-            // A backup still works without the copy, only slower: not worth refusing to open.
-            Err(_) => copy.file = None,
+        match copy.reconcile(journal, sled) {
+            Ok(ahead) => (copy, ahead),
+            // Commits still work without the copy (each flushes sled), and so do backups, only
+            // slower: not worth refusing to open.
+            Err(_) => {
+                copy.file = None;
+                (copy, Vec::new())
+            }
         }
-        Ok(copy)
     }
 
     /// A copy that is not used (until `open`).
@@ -83,7 +114,7 @@ impl JournalCopy {
         JournalCopy { path: dir.join(FILE_NAME), file: None, len: 0, last_seq: 0 }
     }
 
-    fn reconcile(&mut self, journal: &sled::Tree, last_seq: u64) -> Result<(), CopyRefused> {
+    fn reconcile(&mut self, journal: &sled::Tree, sled: SledEnd) -> Result<Vec<Vec<u8>>, CopyRefused> {
         let file = OpenOptions::new()
             .read(true)
             .write(true)
@@ -92,23 +123,39 @@ impl JournalCopy {
             .mode(0o600)
             .open(&self.path)?;
         let file_len = file.metadata()?.len();
-        let matched = matching_tail(&file, file_len, journal, last_seq)?;
-        let (from, len) = match matched {
-            Some(found) => (found, file_len),
-            None => {
-                if let Some(copy_last) = ahead_of(&file, journal, last_seq)? {
-                    return Err(CopyRefused::Ahead(copy_last));
+        let from = match locate(&file, file_len, journal, sled)? {
+            Found::At(at) => {
+                // The copy is sled's journal up to sled's head; the whole records that follow
+                // it, continuing its chain, are replayed.
+                let mut ahead = Vec::new();
+                let start = Chain { prev: sled.last_hash, records: sled.last_seq, end: at };
+                let chain = chain_from(&file, start, |_, value| {
+                    ahead.push(value.to_vec());
+                    true
+                })?;
+                if chain.end < file_len {
+                    self.cut(&file, chain.end, file_len)?;
                 }
+                self.file = Some(file);
+                self.len = chain.end;
+                self.last_seq = chain.records;
+                return Ok(ahead);
+            }
+            Found::Behind(seq) => seq,
+            Found::Foreign => {
+                // Not this journal: rebuilt from sled, whose files are synced first so that the
+                // copy is never the only record of what it held.
+                sync_sled_files(&self.path)?;
                 file.set_len(0)?;
-                (0, 0)
+                0
             }
         };
         self.file = Some(file);
-        self.len = len;
+        self.len = if from == 0 { 0 } else { file_len };
         self.last_seq = from;
-        if from < last_seq {
+        if from < sled.last_seq {
             let mut records = Vec::with_capacity(1 << 20);
-            for item in journal.range(u64_key(from + 1)..=u64_key(last_seq)) {
+            for item in journal.range(u64_key(from + 1)..=u64_key(sled.last_seq)) {
                 let (_, value) = item.map_err(|_| CopyRefused::Io)?;
                 push_record(&mut records, &value);
                 if records.len() >= 1 << 20 {
@@ -118,11 +165,25 @@ impl JournalCopy {
                 self.last_seq += 1;
             }
             self.append_records(&records, 0)?;
-            if self.last_seq != last_seq {
+            if self.last_seq != sled.last_seq {
                 // Sled's journal has a gap.
                 return Err(CopyRefused::Mismatch);
             }
+            self.sync()?;
         }
+        Ok(Vec::new())
+    }
+
+    /// Cuts the copy at `at`, keeping the bytes cut in `CUT_NAME` beside it.
+    fn cut(&self, file: &File, at: u64, file_len: u64) -> Result<(), CopyRefused> {
+        let mut cut = vec![0u8; usize::try_from(file_len - at).map_err(|_| CopyRefused::Mismatch)?];
+        file.read_exact_at(&mut cut, at)?;
+        let aside = self.path.with_file_name(CUT_NAME);
+        let mut out = OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&aside)?;
+        std::io::Write::write_all(&mut out, &cut)?;
+        out.sync_all()?;
+        file.set_len(at)?;
+        file.sync_data()?;
         Ok(())
     }
 
@@ -136,8 +197,13 @@ impl JournalCopy {
         Ok(())
     }
 
-    /// Appends the records of events just flushed to sled, which must follow `last_seq`. A
-    /// failure only disables the copy: the events are safe in sled.
+    fn sync(&self) -> Result<(), CopyRefused> {
+        self.file.as_ref().ok_or(CopyRefused::Mismatch)?.sync_data()?;
+        Ok(())
+    }
+
+    /// Appends the records of events already durable in sled (flushed), which must follow
+    /// `last_seq`. A failure only disables the copy: the events are safe in sled.
     pub(super) fn append(&mut self, first_seq: u64, records: &[u8], events: u64) {
         if self.file.is_none() || events == 0 {
             return;
@@ -147,11 +213,33 @@ impl JournalCopy {
         }
     }
 
+    /// Appends a commit's records and syncs them: `true` once they are durable, which is the
+    /// commit's acknowledgement. On `false` (no copy, or the write or sync failed) the copy is
+    /// disabled and cut back to where it was, and the caller must make the commit durable in
+    /// sled instead.
+    pub(super) fn append_durably(&mut self, first_seq: u64, records: &[u8], events: u64) -> bool {
+        if self.file.is_none() {
+            return false;
+        }
+        let before = (self.len, self.last_seq);
+        let written = first_seq == self.last_seq + 1 && self.append_records(records, events).is_ok();
+        if written && self.sync().is_ok() {
+            return true;
+        }
+        if let Some(file) = self.file.take() {
+            // A torn record left behind would only be cut at the next open; cut it now.
+            let _ = file.set_len(before.0);
+        }
+        (self.len, self.last_seq) = before;
+        false
+    }
+
     pub(super) fn extent(&self) -> Option<CopyExtent> {
         self.file.as_ref().map(|_| CopyExtent { len: self.len, last_seq: self.last_seq })
     }
 
     /// Empties and disables a copy found not to be sled's journal; the next open rebuilds it.
+    /// The caller has made sled durable first: the copy may hold commits sled has not flushed.
     pub(super) fn discard(&mut self) {
         if let Some(file) = self.file.take() {
             let _ = file.set_len(0);
@@ -159,10 +247,63 @@ impl JournalCopy {
     }
 }
 
+/// Syncs sled's files beside the copy at `copy_path` (`<store>/sled/…`): what sled recovered on
+/// open may sit in the OS's cache only, written before a kill.
+fn sync_sled_files(copy_path: &Path) -> std::io::Result<()> {
+    let sled_dir = copy_path.with_file_name("sled");
+    for entry in std::fs::read_dir(&sled_dir)?.flatten() {
+        if entry.file_type().is_ok_and(|t| t.is_file()) {
+            File::open(entry.path())?.sync_all()?;
+        }
+    }
+    File::open(&sled_dir)?.sync_all()
+}
+
 /// Lays out one record: length, then the stored value.
 pub(super) fn push_record(out: &mut Vec<u8>, value: &[u8]) {
     out.extend_from_slice(&(value.len() as u32).to_le_bytes());
     out.extend_from_slice(value);
+}
+
+/// Where the copy stands against sled's journal `1..=last_seq`.
+enum Found {
+    /// The copy holds exactly sled's journal in its first bytes up to this offset, and may go
+    /// on from there.
+    At(u64),
+    /// The copy is sled's journal up to this seq (0: empty) and ends there.
+    Behind(u64),
+    /// The copy is not this journal.
+    Foreign,
+}
+
+/// Finds where the copy meets sled's head: where `COPY_END` says, when the record ending there
+/// is sled's last event; else by the copy's tail (a copy that ends at or before sled's head);
+/// else, for a copy that goes on past it, by walking its chain from the start.
+fn locate(file: &File, file_len: u64, journal: &sled::Tree, sled: SledEnd) -> Result<Found, CopyRefused> {
+    if sled.last_seq == 0 {
+        return Ok(Found::At(0));
+    }
+    if let Some(hint) = sled.copy_end.filter(|h| h.seq == sled.last_seq && h.offset <= file_len) {
+        let last =
+            journal.get(u64_key(sled.last_seq)).map_err(|_| CopyRefused::Io)?.ok_or(CopyRefused::Mismatch)?;
+        let mut expected = Vec::with_capacity(last.len() + 4);
+        push_record(&mut expected, &last);
+        if let Some(start) = hint.offset.checked_sub(expected.len() as u64) {
+            let mut on_disk = vec![0u8; expected.len()];
+            file.read_exact_at(&mut on_disk, start)?;
+            if on_disk == expected {
+                return Ok(Found::At(hint.offset));
+            }
+        }
+    }
+    // An older store's copy (no `COPY_END`), or the hint did not hold.
+    if let Some(seq) = matching_tail(file, file_len, journal, sled.last_seq)? {
+        return Ok(if seq == sled.last_seq { Found::At(file_len) } else { Found::Behind(seq) });
+    }
+    let chain = chain_from(file, Chain::START, |seq, value| {
+        seq < sled.last_seq || (seq == sled.last_seq && stored_hash(value) == Some(sled.last_hash))
+    })?;
+    Ok(if chain.records == sled.last_seq { Found::At(chain.end) } else { Found::Foreign })
 }
 
 /// The seq of the event the copy's last record is, if the copy ends exactly with one of sled's
@@ -204,31 +345,17 @@ fn matching_tail(
     Ok(None)
 }
 
-/// If the copy starts with sled's journal `1..=last_seq` (its chain reaching the hash sled
-/// holds for `last_seq`) and goes on with more records whose chain is unbroken, the seq of the
-/// last of them. A torn or damaged tail after them does not count, and neither does a copy
-/// whose chain differs from sled's at `last_seq`.
-fn ahead_of(file: &File, journal: &sled::Tree, last_seq: u64) -> Result<Option<u64>, CopyRefused> {
-    let sled_hash = match journal.get(u64_key(last_seq)).map_err(|_| CopyRefused::Io)? {
-        Some(v) => match stored_hash(&v) {
-            Some(hash) => Some(hash),
-            None => return Ok(None),
-        },
-        None if last_seq == 0 => None,
-        None => return Ok(None),
-    };
-    let chain = verified_prefix(file, |seq, value| seq != last_seq || sled_hash == stored_hash(value))?;
-    Ok((chain.records > last_seq).then_some(chain.records))
-}
-
-/// Walks the records of `file` from the start while each is whole and continues the hash
-/// chain, and `accept(seq, stored value)` agrees; returns the chain up to the last such record.
-pub(super) fn verified_prefix(
+/// Walks the records of `file` from `start` (its end, seq and hash) while each is whole and
+/// continues the hash chain, and `accept(seq, stored value)` agrees; returns the chain up to
+/// the last such record.
+pub(super) fn chain_from(
     file: &File,
+    start: Chain,
     mut accept: impl FnMut(u64, &[u8]) -> bool,
 ) -> Result<Chain, CopyRefused> {
     let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
-    let mut chain = Chain { prev: [0; 32], records: 0 };
+    std::io::Seek::seek(&mut reader, std::io::SeekFrom::Start(start.end))?;
+    let mut chain = start;
     let mut value = Vec::new();
     loop {
         let mut word = [0u8; 4];
@@ -250,6 +377,7 @@ pub(super) fn verified_prefix(
         }
         chain.prev = hash;
         chain.records += 1;
+        chain.end += 4 + len as u64;
     }
     Ok(chain)
 }
@@ -273,7 +401,7 @@ pub(super) fn stream_verified(
         let (to_verify, chunks) = std::sync::mpsc::sync_channel::<Vec<u8>>(2);
         let (recycle, recycled) = std::sync::mpsc::channel::<Vec<u8>>();
         let verifier = scope.spawn(move || {
-            let mut chain = Chain { prev: [0; 32], records: 0 };
+            let mut chain = Chain::START;
             for chunk in chunks {
                 chain.verify(&chunk)?;
                 let _ = recycle.send(chunk);
@@ -350,13 +478,19 @@ fn whole_records(bytes: &[u8]) -> Result<usize, CopyRefused> {
     Ok(at)
 }
 
-/// The hash chain so far: the hash of the last record verified, and how many there were.
+/// The hash chain so far: the hash of the last record verified, how many there were, and the
+/// byte offset where they end.
+#[derive(Debug, Clone, Copy)]
 pub(super) struct Chain {
     pub prev: [u8; 32],
     pub records: u64,
+    pub end: u64,
 }
 
 impl Chain {
+    /// Before the first record.
+    pub const START: Chain = Chain { prev: [0; 32], records: 0, end: 0 };
+
     /// Checks every record of a chunk of whole records: each stored hash must be the link of
     /// the previous hash and the record's body (as `stored::encode_event` made it).
     fn verify(&mut self, chunk: &[u8]) -> Result<(), CopyRefused> {

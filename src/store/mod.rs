@@ -25,6 +25,7 @@ use std::fs::{self, File};
 use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 pub use codec::CodecError;
 pub use stored::{HASH_LEN, StoredEvent, decode_stored, encode_event, link_hash, stored_hash};
@@ -150,6 +151,9 @@ pub mod meta {
     pub const COUNTER_CODE: &[u8] = b"counter_code";
     /// `tx::Head`: next seq and last hash.
     pub const HEAD: &[u8] = b"head";
+    /// `journal_copy::CopyEnd`: where in `journal.copy` the head's last event ends, written with
+    /// the head by every commit that appends to the copy (a hint the open checks).
+    pub const COPY_END: &[u8] = b"copy_end";
     pub const SETTINGS: &[u8] = b"settings";
     /// `domain::Rules`: rounding, caps, approval, expiry, multipliers.
     pub const RULES: &[u8] = b"rules";
@@ -209,9 +213,9 @@ pub enum StoreError {
     /// sled's files cannot be read (it returned "corrupted" or panicked on a damaged page).
     #[error("store {}: the database files in {} are damaged ({detail}); `hourbank recover` rebuilds the store from its journal copy", dir.display(), dir.join("sled").display())]
     Damaged { dir: PathBuf, detail: String },
-    /// `journal.copy` holds acknowledged entries that sled no longer has: the copy is appended
-    /// only after sled's flush, so sled lost them (a damaged log it recovered from).
-    #[error("store {}: sled's journal ends at #{sled_last} but journal.copy holds #{copy_last}: entries that were saved are missing from the database; it is not opened for writing — run `hourbank recover` to rebuild it from the copy", dir.display())]
+    /// `journal.copy` holds acknowledged entries past sled's head that the ledger rules refuse
+    /// to replay onto what sled holds: sled's projections are not those of its own journal.
+    #[error("store {}: sled's journal ends at #{sled_last} and journal.copy goes on to #{copy_last}, but the entries after #{sled_last} do not replay onto the database; it is not opened for writing — run `hourbank recover` to rebuild it from the copy", dir.display())]
     LostEntries { dir: PathBuf, sled_last: u64, copy_last: u64 },
 }
 
@@ -246,8 +250,36 @@ pub struct Store {
     write_gate: Mutex<Option<String>>,
     /// Files and folders that were readable by others when the store was opened (now fixed).
     loosened: Vec<PathBuf>,
-    /// The journal again as one flat file, for fast backups. Appended under `write_gate`.
+    /// The journal as one flat file: the log a commit is acknowledged by, and what backups
+    /// stream. Appended under `write_gate`.
     journal_copy: Mutex<journal_copy::JournalCopy>,
+    /// When sled is flushed behind the copy.
+    checkpoint: Checkpoint,
+    /// How many events the open replayed from the copy into sled.
+    replayed_at_open: u64,
+}
+
+/// Events between two checkpoints of sled (see `Checkpoint`).
+const CHECKPOINT_EVENTS: u64 = 8192;
+
+/// sled is flushed behind the copy: every `CHECKPOINT_EVENTS` events committed, and when the
+/// store closes in order (so the next open has nothing to replay). An open after a kill
+/// replays at most about that many from the copy.
+struct Checkpoint {
+    db: sled::Db,
+    /// Events committed since sled was last flushed.
+    unflushed: AtomicU64,
+    /// Set once a write could not be saved: what sled holds of it is unknown, so it is not
+    /// flushed at close (the copy has every acknowledged commit).
+    stopped: AtomicBool,
+}
+
+impl Drop for Checkpoint {
+    fn drop(&mut self) {
+        if *self.unflushed.get_mut() > 0 && !*self.stopped.get_mut() {
+            let _ = self.db.flush();
+        }
+    }
 }
 
 impl Store {
@@ -302,6 +334,11 @@ impl Store {
         })?;
         let mut store = Store {
             dir: dir.to_path_buf(),
+            checkpoint: Checkpoint {
+                db: db.clone(),
+                unflushed: AtomicU64::new(0),
+                stopped: AtomicBool::new(false),
+            },
             db,
             trees,
             city_trees,
@@ -311,17 +348,43 @@ impl Store {
             write_gate: Mutex::new(None),
             loosened: Vec::new(),
             journal_copy: Mutex::new(journal_copy::JournalCopy::disabled(dir)),
+            replayed_at_open: 0,
         };
         guard_sled(dir, || store.check_schema())?;
-        let last_seq = guard_sled(dir, || store.head())?.next_seq.saturating_sub(1);
+        let head = guard_sled(dir, || store.head())?;
+        // Only a hint, checked against the copy: a record that does not decode is no hint.
+        let copy_end = guard_sled(dir, || {
+            Ok(store.get::<journal_copy::CopyEnd>(tree::META, meta::COPY_END).ok().flatten())
+        })?;
+        let sled_end = journal_copy::SledEnd {
+            last_seq: head.next_seq.saturating_sub(1),
+            last_hash: head.last_hash,
+            copy_end,
+        };
         let journal = store.tree(tree::JOURNAL).clone();
-        let copy = guard_sled(dir, || Ok(journal_copy::JournalCopy::open(dir, &journal, last_seq)))?
-            .map_err(|copy_last| StoreError::LostEntries {
-                dir: dir.to_path_buf(),
-                sled_last: last_seq,
-                copy_last,
-            })?;
+        let (copy, ahead) = guard_sled(dir, || Ok(journal_copy::JournalCopy::open(dir, &journal, sled_end)))?;
         *store.journal_copy.get_mut().unwrap_or_else(|p| p.into_inner()) = copy;
+        if !ahead.is_empty() {
+            let counter_id = match guard_sled(dir, || store.counter_id())? {
+                Some(id) => id,
+                None => {
+                    codec::decode::<crate::domain::Event>(tree::JOURNAL.name, &keys::u64_key(1), &ahead[0])?
+                        .body
+                        .counter
+                }
+            };
+            let lost = || StoreError::LostEntries {
+                dir: dir.to_path_buf(),
+                sled_last: sled_end.last_seq,
+                copy_last: sled_end.last_seq + ahead.len() as u64,
+            };
+            guard_sled(dir, || match store.replay_ahead(&counter_id, &ahead) {
+                Ok(()) => Ok(()),
+                Err(CommitError::Store(e @ (StoreError::Sled(_) | StoreError::Io { .. }))) => Err(e),
+                Err(_) => Err(lost()),
+            })?;
+            store.replayed_at_open = ahead.len() as u64;
+        }
         let loosened = restrict_files(dir, dir_was);
         // sled makes its files with the process's umask; on a store made just now that is not
         // somebody's loosening (the demo once opened on a red alarm about its own fresh files).
@@ -333,6 +396,12 @@ impl Store {
     /// the store until the returned lock is dropped (a restore swaps directories under it).
     pub fn into_lock(self) -> StoreLock {
         StoreLock::from_file(self._lock)
+    }
+
+    /// How many events this open replayed from `journal.copy` into sled: commits acknowledged
+    /// after sled's last checkpoint, before the process that made them stopped.
+    pub fn replayed_at_open(&self) -> u64 {
+        self.replayed_at_open
     }
 
     pub fn dir(&self) -> &Path {
@@ -367,7 +436,9 @@ impl Store {
 
     /// Flushes everything to disk. Until this returns, nothing written is acknowledged.
     pub fn flush(&self) -> Result<(), StoreError> {
+        let events = self.checkpoint.unflushed.load(Ordering::Acquire);
         self.db.flush()?;
+        self.checkpoint.unflushed.fetch_sub(events, Ordering::AcqRel);
         Ok(())
     }
 

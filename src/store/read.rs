@@ -22,7 +22,7 @@ fn bad_key(t: TreeId, key: &[u8]) -> StoreError {
 }
 
 impl Store {
-    fn get<T: DeserializeOwned>(&self, t: TreeId, key: &[u8]) -> Result<Option<T>, StoreError> {
+    pub(super) fn get<T: DeserializeOwned>(&self, t: TreeId, key: &[u8]) -> Result<Option<T>, StoreError> {
         match self.tree(t).get(key)? {
             None => Ok(None),
             Some(bytes) => Ok(Some(codec::decode(t.name, key, &bytes)?)),

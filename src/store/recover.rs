@@ -1,8 +1,9 @@
 //! Reading a damaged store's journal back for `hourbank recover`: the flat copy
 //! (`journal.copy`) as far as its hash chain is unbroken, then whatever sled still holds past
-//! it, if sled opens at all and its events continue the same chain. The copy is appended only
-//! after sled's flush, so it holds every acknowledged entry even when sled lost some or cannot
-//! open; sled may hold the last few the copy missed (a kill between flush and append).
+//! it, if sled opens at all and its events continue the same chain. A commit is acknowledged
+//! once the copy holds it (or, with the copy disabled, once sled is flushed), so the copy holds
+//! every acknowledged entry even when sled cannot open; sled may hold the last few the copy
+//! missed (a commit sled checkpointed whose append never happened).
 
 use std::fs::File;
 use std::path::Path;
@@ -30,7 +31,7 @@ pub fn read_journal(dir: &Path, _lock: &StoreLock) -> Result<RecoveredJournal, S
     let mut records: Vec<Vec<u8>> = Vec::new();
     let mut prev = [0u8; 32];
     if let Ok(file) = File::open(&copy_path) {
-        let chain = journal_copy::verified_prefix(&file, |_, value| {
+        let chain = journal_copy::chain_from(&file, journal_copy::Chain::START, |_, value| {
             records.push(value.to_vec());
             true
         })

@@ -5,6 +5,8 @@
 use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 
+use super::codec;
+use super::journal_copy::CopyEnd;
 use super::keys::u64_key;
 use super::stored::StoredEvent;
 use super::tree::{JOURNAL, META, OPS};
@@ -14,12 +16,67 @@ use crate::domain::ledger::{ApplyError, apply};
 use crate::domain::validate::StoredEventCheck;
 use crate::domain::{Event, Origin, Rule};
 
+/// How many events a replay on open applies in one transaction.
+const REPLAY_CHUNK: usize = 4096;
+
 impl Store {
     /// Appends `events` (stored bytes and decoded event, in seq order, continuing this store's
-    /// journal) in one transaction, then flushes. For restoring into a fresh store only: the
-    /// caller has checked the chain; a rule an event breaks here means the backup is bad.
+    /// journal) in one transaction, then flushes and appends them to the journal copy. For
+    /// restoring into a fresh store, or a counter's own events fetched back from the city: the
+    /// caller has checked the chain; a rule an event breaks here means the events are bad.
     pub fn restore_events(&self, counter_id: &str, events: &[(Vec<u8>, Event)]) -> Result<(), CommitError> {
         let _gate = self.write_gate.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut records = Vec::new();
+        for (stored, _) in events {
+            super::journal_copy::push_record(&mut records, stored);
+        }
+        let first = events.first().map_or(0, |(_, e)| e.seq());
+        let mut copy = self.journal_copy.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let copy_end = copy
+            .extent()
+            .filter(|e| e.last_seq + 1 == first)
+            .zip(events.last())
+            .map(|(e, (_, last))| CopyEnd { seq: last.seq(), offset: e.len + records.len() as u64 });
+        self.apply_journal(counter_id, events, copy_end)?;
+        self.flush()?;
+        copy.append(first, &records, events.len() as u64);
+        Ok(())
+    }
+
+    /// Replays into sled the events `journal.copy` holds past sled's head (`values`, stored
+    /// bytes in seq order, found by `JournalCopy::open`): commits acknowledged by the copy whose
+    /// projections sled had not checkpointed when the process stopped. Each passes the same
+    /// rules as when it was committed; then sled is flushed.
+    pub(super) fn replay_ahead(&self, counter_id: &str, values: &[Vec<u8>]) -> Result<(), CommitError> {
+        let _gate = self.write_gate.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let extent = self.journal_copy.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).extent();
+        let Some(extent) = extent else {
+            return Err(StoreError::Internal("replay without a journal copy").into());
+        };
+        let mut offset = extent.len - values.iter().map(|v| 4 + v.len() as u64).sum::<u64>();
+        let mut seq = extent.last_seq - values.len() as u64;
+        for chunk in values.chunks(REPLAY_CHUNK) {
+            let mut events = Vec::with_capacity(chunk.len());
+            for value in chunk {
+                seq += 1;
+                offset += 4 + value.len() as u64;
+                let event: Event =
+                    codec::decode(JOURNAL.name, &u64_key(seq), value).map_err(StoreError::Corrupt)?;
+                events.push((value.clone(), event));
+            }
+            self.apply_journal(counter_id, &events, Some(CopyEnd { seq, offset }))?;
+        }
+        self.flush()?;
+        Ok(())
+    }
+
+    /// Applies `events` in one transaction (see `append_events`), recording `copy_end`.
+    fn apply_journal(
+        &self,
+        counter_id: &str,
+        events: &[(Vec<u8>, Event)],
+        copy_end: Option<CopyEnd>,
+    ) -> Result<(), CommitError> {
         let result = self.trees.as_slice().transaction(|trees| {
             let mut view = TxView::new(trees);
             let head: Head = lift(view.get(META, meta::HEAD).map_err(ApplyError::Store))?.unwrap_or_default();
@@ -27,34 +84,26 @@ impl Store {
                 lift(view.put(META, meta::SCHEMA, &SCHEMA_VERSION).map_err(ApplyError::Store))?;
                 lift(view.put(META, meta::COUNTER_ID, &counter_id.to_string()).map_err(ApplyError::Store))?;
             }
-            append_events(&mut view, head, events, None).map(drop)
+            append_events(&mut view, head, events, None)?;
+            if let Some(end) = &copy_end {
+                lift(view.put(META, meta::COPY_END, end).map_err(ApplyError::Store))?;
+            }
+            Ok(())
         });
         match result {
-            Ok(()) => {}
+            Ok(()) => Ok(()),
             Err(TransactionError::Abort(Abort::Rule(rule) | Abort::Refused { rule: Some(rule), .. })) => {
-                return Err(rule.into());
+                Err(rule.into())
             }
-            Err(TransactionError::Abort(Abort::Refused { seq, rule: None })) => {
-                return Err(Rule::UnknownEntry(seq).into());
-            }
-            Err(TransactionError::Abort(Abort::Codec(c))) => return Err(StoreError::Corrupt(c).into()),
-            Err(TransactionError::Abort(Abort::Unwritable { seq, .. })) => {
-                return Err(Rule::UnknownEntry(seq).into());
-            }
+            Err(TransactionError::Abort(
+                Abort::Refused { seq, rule: None } | Abort::Unwritable { seq, .. },
+            )) => Err(Rule::UnknownEntry(seq).into()),
+            Err(TransactionError::Abort(Abort::Codec(c))) => Err(StoreError::Corrupt(c).into()),
             Err(TransactionError::Abort(Abort::Preview(_))) => {
-                return Err(StoreError::Internal("a restore does not preview").into());
+                Err(StoreError::Internal("a restore does not preview").into())
             }
-            Err(TransactionError::Storage(e)) => return Err(StoreError::Sled(e).into()),
+            Err(TransactionError::Storage(e)) => Err(StoreError::Sled(e).into()),
         }
-        self.flush()?;
-        let mut records = Vec::new();
-        for (stored, _) in events {
-            super::journal_copy::push_record(&mut records, stored);
-        }
-        let first = events.first().map_or(0, |(_, e)| e.seq());
-        let mut copy = self.journal_copy.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        copy.append(first, &records, events.len() as u64);
-        Ok(())
     }
 }
 

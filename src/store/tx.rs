@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::atomic::Ordering;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -13,13 +14,14 @@ use sled::transaction::{
 };
 
 use super::codec::{self, CodecError};
+use super::journal_copy::{self, CopyEnd};
 use super::keys::{
     COUNTED, HELD, OPEN_SHIFT, RETIRED_ACTIVITY, SHIFT, day_total_key, grant_key, name_key, tagged_key,
     u64_key,
 };
 use super::records::AccountRecord;
 use super::stored::encode_event;
-use super::{SCHEMA_VERSION, Store, StoreError, journal_copy, meta};
+use super::{CHECKPOINT_EVENTS, SCHEMA_VERSION, Store, StoreError, meta};
 use crate::domain::ledger::{ApplyError, LedgerStore, NameKind, Rule, apply};
 use crate::domain::{
     Account, Activity, Actor, CardNo, Day, DonationPool, Event, EventBody, EventKind, ImportRef, OpTag,
@@ -285,6 +287,8 @@ impl Store {
         if let Some(reason) = gate.as_ref() {
             return Err(StoreError::Poisoned(reason.clone()).into());
         }
+        // Appends happen under the gate, so the copy's end cannot move before this commit's.
+        let copy_before = self.journal_copy.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).extent();
         let result = self.trees.as_slice().transaction(|trees| {
             let mut view = TxView::new(trees);
             if let Some((id, digest)) = op
@@ -370,6 +374,10 @@ impl Store {
             }
             let head = Head { next_seq: first_seq + pending.len() as u64, last_hash: prev };
             lift(view.put(META, meta::HEAD, &head).map_err(ApplyError::Store))?;
+            if let Some(copy) = copy_before.filter(|c| c.last_seq + 1 == first_seq && !pending.is_empty()) {
+                let end = CopyEnd { seq: head.next_seq - 1, offset: copy.len + records.len() as u64 };
+                lift(view.put(META, meta::COPY_END, &end).map_err(ApplyError::Store))?;
+            }
             Ok((Committed { events, replayed: false }, records))
         });
         let (committed, records) = match result {
@@ -388,17 +396,35 @@ impl Store {
                 // The transaction did not commit, but sled's state after a storage error is
                 // unknown: refuse further writes rather than guess.
                 *gate = Some(e.to_string());
+                self.checkpoint.stopped.store(true, Ordering::Release);
                 return Err(StoreError::Sled(e).into());
             }
         };
-        if let Err(e) = self.db.flush() {
-            *gate = Some(e.to_string());
-            return Err(StoreError::Sled(e).into());
+        if committed.replayed || committed.events.is_empty() {
+            // Nothing was written: the first commit of these events was made durable then.
+            return Ok(committed);
         }
-        // Only now, with the events durable in sled, may the copy have them.
-        if !committed.replayed {
-            let mut copy = self.journal_copy.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            copy.append(committed.first_seq(), &records, committed.events.len() as u64);
+        // The acknowledgement: the events synced to the copy, or, with no copy to take them,
+        // sled flushed as a whole.
+        let events = committed.events.len() as u64;
+        let logged = self
+            .journal_copy
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .append_durably(committed.first_seq(), &records, events);
+        let unflushed =
+            if logged { self.checkpoint.unflushed.fetch_add(events, Ordering::AcqRel) + events } else { 0 };
+        if (!logged || unflushed >= CHECKPOINT_EVENTS)
+            && let Err(e) = self.flush()
+        {
+            *gate = Some(e.to_string());
+            self.checkpoint.stopped.store(true, Ordering::Release);
+            if logged {
+                // Acknowledged by the copy; only the checkpoint failed, and nothing more is
+                // written until a restart replays it.
+                return Ok(committed);
+            }
+            return Err(e.into());
         }
         Ok(committed)
     }

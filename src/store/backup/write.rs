@@ -156,7 +156,7 @@ impl Store {
         if let Ok(Err(_refused)) = &result {
             // The flat copy is not sled's journal (a torn or damaged file): it is discarded, to
             // be rebuilt on the next open, and this backup reads sled.
-            self.journal_copy.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).discard();
+            self.discard_copy();
             let _ = std::fs::remove_file(&temp);
             result = self.write_backup_to(&temp, &header, recipients, key, None);
         }
