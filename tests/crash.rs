@@ -164,9 +164,18 @@ fn crash_rounds() {
             journal.extend_from_slice(&(value.len() as u32).to_le_bytes());
             journal.extend_from_slice(&value);
         }
+        let copy = std::fs::read(dir.path().join("journal.copy")).unwrap();
+        assert!(copy == journal, "round {round}: the journal copy is not the journal");
+        // And its index points at each record.
+        let mut starts = Vec::new();
+        let mut at = 0;
+        while at < copy.len() {
+            starts.extend_from_slice(&(at as u64).to_le_bytes());
+            at += 4 + u32::from_le_bytes(copy[at..at + 4].try_into().unwrap()) as usize;
+        }
         assert!(
-            std::fs::read(dir.path().join("journal.copy")).unwrap() == journal,
-            "round {round}: the journal copy is not the journal"
+            std::fs::read(dir.path().join("journal.idx")).unwrap() == starts,
+            "round {round}: journal.idx does not point at the copy's records"
         );
         let counts = op_counts(&bank);
         for n in &acked {

@@ -179,3 +179,86 @@ fn a_copy_damaged_in_the_middle_is_refused_by_the_backup() {
         assert!(std::fs::read(store.join(COPY)).unwrap() == copy, "record {n}: not rebuilt");
     }
 }
+
+/// `journal.idx` as the test reads it: the offset of each record, by seq.
+fn index_of(store: &Path) -> Vec<usize> {
+    let bytes = std::fs::read(store.join("journal.idx")).expect("the index exists");
+    bytes.chunks(8).map(|c| u64::from_le_bytes(c.try_into().unwrap()) as usize).collect()
+}
+
+/// The journal as sled holds it, decoded, by seq.
+fn sled_events(bank: &Bank) -> Vec<hourbank::domain::Event> {
+    bank.store().journal_from(1).map(|e| e.unwrap()).collect()
+}
+
+#[test]
+fn events_are_read_by_seq_from_the_copy_through_its_index() {
+    let (_dir, store, copy) = store_with_events();
+    let bank = reopen(&store);
+    // The first open by this version wrote the index: one entry per record, at its start.
+    assert_eq!(index_of(&store), record_starts(&copy));
+    let journal = sled_events(&bank);
+    // sled's journal changed under the store: reads by seq still give the copy's events.
+    let garbage = vec![1u8, 255, 255, 255];
+    for seq in [1u64, 7, journal.len() as u64] {
+        bank.store()
+            .tamper_tree(hourbank::store::tree::JOURNAL, &seq.to_be_bytes(), Some(garbage.clone()))
+            .unwrap();
+    }
+    for (i, want) in journal.iter().enumerate() {
+        assert_eq!(bank.store().event(i as u64 + 1).unwrap().as_ref(), Some(want), "#{}", i + 1);
+    }
+    // Every commit adds its entries.
+    let campaign = activity(&bank, "入户宣传");
+    bank.execute(&admin(), &Op::Deposit(deposit("JH000003", campaign, 45)), Mode::commit(None)).unwrap();
+    let grown = std::fs::read(store.join(COPY)).unwrap();
+    assert_eq!(index_of(&store), record_starts(&grown));
+}
+
+/// An index that points anywhere but at the record asked for — zeroed, shifted by one, past
+/// the copy — and a record damaged in the copy are never believed: the read comes from sled.
+/// A damaged index found on open is made again.
+#[test]
+fn a_wrong_index_or_a_damaged_record_is_never_believed() {
+    let (_dir, store, copy) = store_with_events();
+    let starts = record_starts(&copy);
+    let bank = reopen(&store);
+    let journal = sled_events(&bank);
+    let idx = std::fs::OpenOptions::new().write(true).open(store.join("journal.idx")).unwrap();
+    use std::os::unix::fs::FileExt;
+    let k = 9usize; // seq 10
+    let put = |seq: usize, offset: usize| {
+        idx.write_all_at(&(offset as u64).to_le_bytes(), (seq as u64 - 1) * 8).unwrap()
+    };
+    let read_ok = |what: &str| {
+        for (i, want) in journal.iter().enumerate() {
+            assert_eq!(bank.store().event(i as u64 + 1).unwrap().as_ref(), Some(want), "{what}: #{}", i + 1);
+        }
+    };
+    put(k + 1, 0);
+    read_ok("zeroed entry");
+    // Seqs 10 and 11 pointed at records 11 and 12: a pair that chains, but the wrong seq.
+    put(k, starts[k + 1]);
+    put(k + 1, starts[k + 2]);
+    read_ok("shifted entries");
+    put(k + 1, copy.len() + 100);
+    read_ok("past the copy");
+    put(k, starts[k - 1]);
+    put(k + 1, starts[k]);
+    // A byte of record 10's value flipped in the copy.
+    let file = std::fs::OpenOptions::new().write(true).open(store.join(COPY)).unwrap();
+    file.write_all_at(&[copy[starts[k] + 20] ^ 0x10], (starts[k] + 20) as u64).unwrap();
+    read_ok("damaged record");
+    file.write_all_at(&[copy[starts[k] + 20]], (starts[k] + 20) as u64).unwrap();
+    drop(bank);
+    // Closed with its last entry wrong: made again on open.
+    let last = starts.len();
+    let idx = std::fs::OpenOptions::new().write(true).open(store.join("journal.idx")).unwrap();
+    idx.write_all_at(&0u64.to_le_bytes(), (last as u64 - 1) * 8).unwrap();
+    drop(reopen(&store));
+    assert_eq!(index_of(&store), starts);
+    // And gone altogether.
+    std::fs::remove_file(store.join("journal.idx")).unwrap();
+    drop(reopen(&store));
+    assert_eq!(index_of(&store), starts);
+}

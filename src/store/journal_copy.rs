@@ -30,6 +30,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::codec::DECODE_LIMIT;
+use super::journal_index::{Covered, JournalIndex, JournalReader};
 use super::keys::u64_key;
 use super::stored::{StoredEvent, stored_hash};
 
@@ -59,6 +60,9 @@ pub(super) struct JournalCopy {
     file: Option<File>,
     len: u64,
     last_seq: u64,
+    /// Where each record starts (`journal.idx`); `None` when it could not be kept, and then
+    /// events are read from sled.
+    index: Option<JournalIndex>,
 }
 
 /// The copy's extent at one moment: records `1..=last_seq` in bytes `0..len`.
@@ -66,6 +70,12 @@ pub(super) struct JournalCopy {
 pub(super) struct CopyExtent {
     pub len: u64,
     pub last_seq: u64,
+}
+
+impl From<CopyExtent> for Covered {
+    fn from(e: CopyExtent) -> Covered {
+        Covered { len: e.len, last_seq: e.last_seq }
+    }
 }
 
 /// Why the copy could not serve a backup; the backup then reads sled.
@@ -99,7 +109,13 @@ impl JournalCopy {
     pub(super) fn open(dir: &Path, journal: &sled::Tree, sled: SledEnd) -> (JournalCopy, Vec<Vec<u8>>) {
         let mut copy = JournalCopy::disabled(dir);
         match copy.reconcile(journal, sled) {
-            Ok(ahead) => (copy, ahead),
+            Ok(ahead) => {
+                copy.index = match (&copy.file, copy.extent()) {
+                    (Some(file), Some(extent)) => JournalIndex::open(&copy.path, file, extent.into()).ok(),
+                    _ => None,
+                };
+                (copy, ahead)
+            }
             // Commits still work without the copy (each flushes sled), and so do backups, only
             // slower: not worth refusing to open.
             Err(_) => {
@@ -111,7 +127,7 @@ impl JournalCopy {
 
     /// A copy that is not used (until `open`).
     pub(super) fn disabled(dir: &Path) -> JournalCopy {
-        JournalCopy { path: dir.join(FILE_NAME), file: None, len: 0, last_seq: 0 }
+        JournalCopy { path: dir.join(FILE_NAME), file: None, len: 0, last_seq: 0, index: None }
     }
 
     fn reconcile(&mut self, journal: &sled::Tree, sled: SledEnd) -> Result<Vec<Vec<u8>>, CopyRefused> {
@@ -192,8 +208,15 @@ impl JournalCopy {
         // The copy is disabled.
         let file = self.file.as_ref().ok_or(CopyRefused::Mismatch)?;
         file.write_all_at(records, self.len)?;
+        let (first_seq, offset) = (self.last_seq + 1, self.len);
         self.len += records.len() as u64;
         self.last_seq += events;
+        if events > 0
+            && let Some(index) = &self.index
+            && index.append(first_seq, offset, records).is_err()
+        {
+            self.index = None;
+        }
         Ok(())
     }
 
@@ -236,6 +259,28 @@ impl JournalCopy {
 
     pub(super) fn extent(&self) -> Option<CopyExtent> {
         self.file.as_ref().map(|_| CopyExtent { len: self.len, last_seq: self.last_seq })
+    }
+
+    /// Replaces record `seq` with `value` (tests of tampering only), the index made again.
+    pub(super) fn replace(&mut self, seq: u64, value: &[u8]) -> std::io::Result<()> {
+        let Some(file) = &self.file else { return Ok(()) };
+        let mut bytes = vec![0u8; usize::try_from(self.len).map_err(std::io::Error::other)?];
+        file.read_exact_at(&mut bytes, 0)?;
+        let mut out = Vec::with_capacity(bytes.len() + value.len());
+        for (at, record) in record_values(&bytes).enumerate() {
+            push_record(&mut out, if at as u64 + 1 == seq { value } else { record });
+        }
+        file.write_all_at(&out, 0)?;
+        file.set_len(out.len() as u64)?;
+        self.len = out.len() as u64;
+        let covered = Covered { len: self.len, last_seq: self.last_seq };
+        self.index = JournalIndex::open(&self.path, file, covered).ok();
+        Ok(())
+    }
+
+    /// A reader of the events the copy holds now, by seq (through `journal.idx`).
+    pub(super) fn reader(&self) -> Option<JournalReader> {
+        Some(self.index.as_ref()?.reader(self.extent()?.into()))
     }
 
     /// Empties and disables a copy found not to be sled's journal; the next open rebuilds it.

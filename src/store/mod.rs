@@ -9,6 +9,7 @@ mod compact;
 mod directory;
 pub use directory::{DirectoryCard, DirectoryShare, OtherVersion};
 mod journal_copy;
+mod journal_index;
 pub mod keys;
 mod local;
 mod lock;
@@ -576,8 +577,15 @@ fn open_sled(config: &sled::Config, dir: &Path) -> Result<sled::Db, StoreError> 
 
 /// What hourbank makes inside a store directory; nothing else there is touched (a store made
 /// in a folder that had other files once chmodded all of them).
-const STORE_ENTRIES: [&str; 5] =
-    ["sled", journal_copy::FILE_NAME, "lock", "control.sock", compact::REQUESTED];
+const STORE_ENTRIES: [&str; 7] = [
+    "sled",
+    journal_copy::FILE_NAME,
+    journal_copy::CUT_NAME,
+    journal_index::INDEX_NAME,
+    "lock",
+    "control.sock",
+    compact::REQUESTED,
+];
 
 /// Makes the store's files readable by their owner only, and returns those that were not
 /// (someone loosened them: worth a warning, since the store holds personal data). Best effort:

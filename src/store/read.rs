@@ -205,7 +205,16 @@ impl Store {
         Ok(self.get(tree::META, meta::IMPORT_SOURCES)?.unwrap_or_default())
     }
 
+    /// Event `seq`: from `journal.copy` through its index when the copy holds it whole, in
+    /// its chain and as that seq, else from sled's journal (ARCHITECTURE.md §10, step 2).
     pub fn event(&self, seq: u64) -> Result<Option<Event>, StoreError> {
+        let reader = self.journal_copy.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).reader();
+        if let Some(value) = reader.and_then(|r| r.value(seq))
+            && let Ok(event) = codec::decode::<Event>(tree::JOURNAL.name, &u64_key(seq), &value)
+            && event.seq() == seq
+        {
+            return Ok(Some(event));
+        }
         self.get(tree::JOURNAL, &u64_key(seq))
     }
 
@@ -364,11 +373,16 @@ impl Store {
         })
     }
 
-    /// Overwrites one raw journal value. Only for tests that prove `check` finds tampering.
+    /// Overwrites one raw journal value, in sled and in the copy. Only for tests that prove
+    /// `check` and certificates find tampering.
     #[doc(hidden)]
     pub fn tamper_journal_value(&self, seq: u64, value: Vec<u8>) -> Result<(), StoreError> {
-        self.tree(tree::JOURNAL).insert(u64_key(seq), value)?;
-        self.flush()
+        let _gate = self.write_gate.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        self.tree(tree::JOURNAL).insert(u64_key(seq), value.clone())?;
+        self.flush()?;
+        let mut copy = self.journal_copy.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        copy.replace(seq, &value)
+            .map_err(|source| StoreError::Io { path: self.dir.join("journal.copy"), source })
     }
 
     /// Overwrites one raw projection value. Only for tests that prove `check` finds drift.

@@ -1,0 +1,153 @@
+//! `journal.idx`, beside `journal.copy`: where each record of the copy starts, eight bytes
+//! (little-endian) a seq, so that an event is read by its seq with three positioned reads
+//! instead of through sled's `journal` tree (ARCHITECTURE.md §10, step 2).
+//!
+//! The index is derived from the copy and never trusted on its own:
+//! - it is written with every append and not synced; on open its last entry must point at the
+//!   copy's last record, else it is rebuilt by walking the copy;
+//! - a read checks the record lies inside the copy's extent and continues the hash chain from
+//!   the record before it (which, with blake3, binds it to the journal), and the caller checks
+//!   the decoded event carries the seq asked for. Any failure is "not found here", and the
+//!   caller reads sled instead.
+
+use std::fs::{File, OpenOptions};
+use std::io::{BufReader, BufWriter, Read, Write};
+use std::os::unix::fs::{FileExt, OpenOptionsExt};
+use std::path::Path;
+use std::sync::Arc;
+
+use super::codec::DECODE_LIMIT;
+use super::stored::{StoredEvent, stored_hash};
+
+pub(super) const INDEX_NAME: &str = "journal.idx";
+
+/// The index as the copy's writer keeps it.
+pub(super) struct JournalIndex {
+    file: File,
+    /// The files as readers use them (their own descriptors).
+    files: Arc<ReaderFiles>,
+}
+
+/// The copy and its index, opened for positioned reads.
+pub(super) struct ReaderFiles {
+    copy: File,
+    index: File,
+}
+
+/// How much of the copy an index covers: records `1..=last_seq`, in bytes `0..len`.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Covered {
+    pub len: u64,
+    pub last_seq: u64,
+}
+
+/// A reader of the copy as it stood at one moment: records `1..=extent.last_seq`.
+pub(super) struct JournalReader {
+    files: Arc<ReaderFiles>,
+    extent: Covered,
+}
+
+impl JournalIndex {
+    /// Opens the index beside `copy_path` for the copy `copy` holding records
+    /// `1..=extent.last_seq` in its first `extent.len` bytes: as found when its entry for the
+    /// last record points at it, else rebuilt by walking the copy.
+    pub(super) fn open(copy_path: &Path, copy: &File, extent: Covered) -> std::io::Result<JournalIndex> {
+        let path = copy_path.with_file_name(INDEX_NAME);
+        let file =
+            OpenOptions::new().read(true).write(true).create(true).truncate(false).mode(0o600).open(path)?;
+        let wanted = extent.last_seq * 8;
+        let holds = file.metadata()?.len() >= wanted
+            && (extent.last_seq == 0
+                || entry(&file, extent.last_seq)
+                    .and_then(|at| record_len(copy, at).map(|len| at + 4 + len))
+                    .is_some_and(|end| end == extent.len));
+        if holds {
+            file.set_len(wanted)?;
+        } else {
+            rebuild(&file, copy, extent)?;
+        }
+        let files = Arc::new(ReaderFiles { copy: copy.try_clone()?, index: file.try_clone()? });
+        Ok(JournalIndex { file, files })
+    }
+
+    /// Records where the records laid out in `records` (as `push_record` lays them out) start:
+    /// the first is event `first_seq`, written at `first_offset` of the copy.
+    pub(super) fn append(&self, first_seq: u64, first_offset: u64, records: &[u8]) -> std::io::Result<()> {
+        let mut entries = Vec::with_capacity(records.len() / 16);
+        let mut at = 0usize;
+        while let Some(word) = records.get(at..at + 4) {
+            entries.extend_from_slice(&(first_offset + at as u64).to_le_bytes());
+            at += 4 + u32::from_le_bytes([word[0], word[1], word[2], word[3]]) as usize;
+        }
+        self.file.write_all_at(&entries, (first_seq - 1) * 8)
+    }
+
+    /// A reader of records `1..=extent.last_seq`.
+    pub(super) fn reader(&self, extent: Covered) -> JournalReader {
+        JournalReader { files: Arc::clone(&self.files), extent }
+    }
+}
+
+impl JournalReader {
+    /// The stored value of event `seq`, if the copy holds it whole and in its chain.
+    pub(super) fn value(&self, seq: u64) -> Option<Vec<u8>> {
+        if seq == 0 || seq > self.extent.last_seq {
+            return None;
+        }
+        let value = self.record(seq)?;
+        let prev = if seq == 1 { [0; 32] } else { stored_hash(&self.record(seq - 1)?)? };
+        StoredEvent::split(&value).filter(|s| s.follows(&prev))?;
+        Some(value)
+    }
+
+    fn record(&self, seq: u64) -> Option<Vec<u8>> {
+        let at = entry(&self.files.index, seq)?;
+        let len = record_len(&self.files.copy, at)?;
+        if at + 4 + len > self.extent.len {
+            return None;
+        }
+        let mut value = vec![0u8; usize::try_from(len).ok()?];
+        self.files.copy.read_exact_at(&mut value, at + 4).ok()?;
+        Some(value)
+    }
+}
+
+/// The offset the index gives for `seq`.
+fn entry(index: &File, seq: u64) -> Option<u64> {
+    let mut word = [0u8; 8];
+    index.read_exact_at(&mut word, (seq - 1) * 8).ok()?;
+    Some(u64::from_le_bytes(word))
+}
+
+/// The length of the record at `at` of the copy, if it is one a record can have.
+fn record_len(copy: &File, at: u64) -> Option<u64> {
+    let mut word = [0u8; 4];
+    copy.read_exact_at(&mut word, at).ok()?;
+    let len = u64::from(u32::from_le_bytes(word));
+    (33..=DECODE_LIMIT as u64 + 33).contains(&len).then_some(len)
+}
+
+/// Writes the index of the copy's records `1..=extent.last_seq` afresh, walking the copy.
+fn rebuild(index: &File, copy: &File, extent: Covered) -> std::io::Result<()> {
+    let mut reader = BufReader::with_capacity(1 << 20, copy.try_clone()?);
+    std::io::Seek::seek(&mut reader, std::io::SeekFrom::Start(0))?;
+    let mut out = BufWriter::with_capacity(1 << 16, index.try_clone()?);
+    std::io::Seek::seek(&mut out, std::io::SeekFrom::Start(0))?;
+    let mut at = 0u64;
+    let mut skip = Vec::new();
+    for _ in 0..extent.last_seq {
+        let mut word = [0u8; 4];
+        reader.read_exact(&mut word)?;
+        out.write_all(&at.to_le_bytes())?;
+        let len = u64::from(u32::from_le_bytes(word));
+        skip.resize(usize::try_from(len).map_err(std::io::Error::other)?, 0);
+        reader.read_exact(&mut skip)?;
+        at += 4 + len;
+    }
+    if at != extent.len {
+        return Err(std::io::Error::other("the copy's records do not end at its extent"));
+    }
+    out.flush()?;
+    drop(out);
+    index.set_len(extent.last_seq * 8)
+}
