@@ -208,6 +208,10 @@ fn events_are_read_by_seq_from_the_copy_through_its_index() {
     for (i, want) in journal.iter().enumerate() {
         assert_eq!(bank.store().event(i as u64 + 1).unwrap().as_ref(), Some(want), "#{}", i + 1);
     }
+    // And so do reads of the journal in order, from any seq.
+    assert!(sled_events(&bank) == journal, "read in order");
+    let from_8: Vec<_> = bank.store().journal_from(8).map(|e| e.unwrap()).collect();
+    assert!(from_8 == journal[7..], "read in order from #8");
     // Every commit adds its entries.
     let campaign = activity(&bank, "入户宣传");
     bank.execute(&admin(), &Op::Deposit(deposit("JH000003", campaign, 45)), Mode::commit(None)).unwrap();
@@ -233,6 +237,10 @@ fn a_wrong_index_or_a_damaged_record_is_never_believed() {
     let read_ok = |what: &str| {
         for (i, want) in journal.iter().enumerate() {
             assert_eq!(bank.store().event(i as u64 + 1).unwrap().as_ref(), Some(want), "{what}: #{}", i + 1);
+        }
+        for from in [1, k - 1, k, k + 1, k + 2] {
+            let read: Vec<_> = bank.store().journal_from(from as u64 + 1).map(|e| e.unwrap()).collect();
+            assert!(read == journal[from..], "{what}: in order from #{}", from + 1);
         }
     };
     put(k + 1, 0);

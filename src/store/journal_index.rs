@@ -100,6 +100,20 @@ impl JournalReader {
         Some(value)
     }
 
+    /// The stored values of events `from..` as far as the copy holds them whole and in one
+    /// chain with the record before `from`, in order. The caller checks the first is `from`.
+    pub(super) fn values_from(&self, from: u64) -> Option<CopyValues> {
+        let from = from.max(1);
+        if from > self.extent.last_seq {
+            return None;
+        }
+        let at = entry(&self.files.index, from)?;
+        let prev = if from == 1 { [0; 32] } else { stored_hash(&self.record(from - 1)?)? };
+        let mut reader = BufReader::with_capacity(1 << 18, self.files.copy.try_clone().ok()?);
+        std::io::Seek::seek(&mut reader, std::io::SeekFrom::Start(at)).ok()?;
+        Some(CopyValues { reader, remaining: self.extent.len.checked_sub(at)?, seq: from, prev })
+    }
+
     fn record(&self, seq: u64) -> Option<Vec<u8>> {
         let at = entry(&self.files.index, seq)?;
         let len = record_len(&self.files.copy, at)?;
@@ -150,4 +164,40 @@ fn rebuild(index: &File, copy: &File, extent: Covered) -> std::io::Result<()> {
     out.flush()?;
     drop(out);
     index.set_len(extent.last_seq * 8)
+}
+
+/// The records of the copy from one seq on, each checked to continue the chain (see
+/// `JournalReader::values_from`); it ends at the copy's extent or at the first that does not.
+pub(super) struct CopyValues {
+    reader: BufReader<File>,
+    remaining: u64,
+    seq: u64,
+    prev: [u8; 32],
+}
+
+impl Iterator for CopyValues {
+    type Item = (u64, Vec<u8>);
+
+    fn next(&mut self) -> Option<(u64, Vec<u8>)> {
+        let mut word = [0u8; 4];
+        let whole = self.remaining >= 4 && self.reader.read_exact(&mut word).is_ok();
+        let len = u64::from(u32::from_le_bytes(word));
+        if !whole || !(33..=DECODE_LIMIT as u64 + 33).contains(&len) || 4 + len > self.remaining {
+            self.remaining = 0;
+            return None;
+        }
+        let mut value = vec![0u8; usize::try_from(len).ok()?];
+        let hash = match self.reader.read_exact(&mut value) {
+            Ok(()) => StoredEvent::split(&value).filter(|s| s.follows(&self.prev)).map(|s| s.hash()),
+            Err(_) => None,
+        };
+        let Some(hash) = hash else {
+            self.remaining = 0;
+            return None;
+        };
+        self.remaining -= 4 + len;
+        self.prev = hash;
+        self.seq += 1;
+        Some((self.seq - 1, value))
+    }
 }

@@ -249,9 +249,8 @@ impl Store {
 
     /// The journal from `from` on, in seq order.
     pub fn journal_from(&self, from: u64) -> impl Iterator<Item = Result<Event, StoreError>> + '_ {
-        self.tree(tree::JOURNAL).range(u64_key(from)..).map(|item| {
-            let (k, v) = item?;
-            Ok(codec::decode(tree::JOURNAL.name, &k, &v)?)
+        self.journal_values_from(from).map(|item| {
+            item.and_then(|(seq, value)| Ok(codec::decode(tree::JOURNAL.name, &u64_key(seq), &value)?))
         })
     }
 
@@ -263,16 +262,21 @@ impl Store {
         })
     }
 
-    /// The journal's stored values from seq `from` on, as they are on disk, with their seq.
+    /// The journal's stored values from seq `from` on, as they are on disk, with their seq:
+    /// from `journal.copy` at file speed as far as it holds them in its chain, then from sled's
+    /// journal (events committed since, or all of them if the copy cannot be read).
     pub fn journal_values_from(
         &self,
         from: u64,
     ) -> impl Iterator<Item = Result<(u64, Vec<u8>), StoreError>> + '_ {
-        self.tree(tree::JOURNAL).range(u64_key(from)..).map(|item| {
-            let (k, v) = item?;
-            let seq = super::keys::read_u64(&k).ok_or_else(|| bad_key(tree::JOURNAL, &k))?;
-            Ok((seq, v.to_vec()))
-        })
+        let reader = self.journal_copy.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).reader();
+        let mut copy = reader.and_then(|r| r.values_from(from)).map(Iterator::peekable);
+        // The index's entry must lead to event `from` itself (a pair of entries shifted together
+        // chains as well).
+        let starts_right = copy.as_mut().and_then(|c| c.peek()).is_some_and(|(seq, value)| {
+            crate::store::decode_stored(*seq, value).is_ok_and(|e| e.seq() == from.max(1))
+        });
+        JournalValues { store: self, copy: copy.filter(|_| starts_right), next: from, sled: None }
     }
 
     pub fn volunteers(&self) -> impl Iterator<Item = Result<(u64, Volunteer), StoreError>> + '_ {
@@ -434,5 +438,34 @@ impl Store {
             (Ok(()), Some(e)) => Err(e.into()),
             (Ok(()), None) => Ok(true),
         }
+    }
+}
+
+/// `Store::journal_values_from`: the copy's part, then sled's from where it ended.
+struct JournalValues<'a, C: Iterator<Item = (u64, Vec<u8>)>> {
+    store: &'a Store,
+    copy: Option<C>,
+    next: u64,
+    sled: Option<sled::Iter>,
+}
+
+impl<C: Iterator<Item = (u64, Vec<u8>)>> Iterator for JournalValues<'_, C> {
+    type Item = Result<(u64, Vec<u8>), StoreError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if let Some(copy) = &mut self.copy {
+            if let Some((seq, value)) = copy.next() {
+                self.next = seq + 1;
+                return Some(Ok((seq, value)));
+            }
+            self.copy = None;
+        }
+        let next = self.next;
+        let sled = self.sled.get_or_insert_with(|| self.store.tree(tree::JOURNAL).range(u64_key(next)..));
+        sled.next().map(|item| {
+            let (k, v) = item?;
+            let seq = super::keys::read_u64(&k).ok_or_else(|| bad_key(tree::JOURNAL, &k))?;
+            Ok((seq, v.to_vec()))
+        })
     }
 }
