@@ -89,14 +89,38 @@ impl JournalIndex {
 }
 
 impl JournalReader {
-    /// The stored value of event `seq`, if the copy holds it whole and in its chain.
+    /// The stored value of event `seq`, if the copy holds it whole and in its chain. Three
+    /// positioned reads: the two entries, the record before it with this one's length (they
+    /// lie side by side), this one's value.
     pub(super) fn value(&self, seq: u64) -> Option<Vec<u8>> {
         if seq == 0 || seq > self.extent.last_seq {
             return None;
         }
-        let value = self.record(seq)?;
-        let prev = if seq == 1 { [0; 32] } else { stored_hash(&self.record(seq - 1)?)? };
-        StoredEvent::split(&value).filter(|s| s.follows(&prev))?;
+        if seq == 1 {
+            let value = self.record(1)?;
+            StoredEvent::split(&value).filter(|s| s.follows(&[0; 32]))?;
+            return Some(value);
+        }
+        let mut entries = [0u8; 16];
+        self.files.index.read_exact_at(&mut entries, (seq - 2) * 8).ok()?;
+        let (before, at) = entries.split_at(8);
+        let before = u64::from_le_bytes(before.try_into().ok()?);
+        let at = u64::from_le_bytes(at.try_into().ok()?);
+        let gap = at.checked_sub(before).filter(|g| (4 + 33..=4 + 33 + DECODE_LIMIT as u64).contains(g))?;
+        let mut pair = vec![0u8; usize::try_from(gap + 4).ok()?];
+        self.files.copy.read_exact_at(&mut pair, before).ok()?;
+        let (prev, len) = pair.split_at(usize::try_from(gap).ok()?);
+        if u64::from(u32::from_le_bytes(prev[..4].try_into().ok()?)) + 4 != gap {
+            return None;
+        }
+        let prev_hash = stored_hash(&prev[4..])?;
+        let len = u64::from(u32::from_le_bytes(len.try_into().ok()?));
+        if !(33..=DECODE_LIMIT as u64 + 33).contains(&len) || at + 4 + len > self.extent.len {
+            return None;
+        }
+        let mut value = vec![0u8; usize::try_from(len).ok()?];
+        self.files.copy.read_exact_at(&mut value, at + 4).ok()?;
+        StoredEvent::split(&value).filter(|s| s.follows(&prev_hash))?;
         Some(value)
     }
 
