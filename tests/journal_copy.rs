@@ -270,3 +270,20 @@ fn a_wrong_index_or_a_damaged_record_is_never_believed() {
     drop(reopen(&store));
     assert_eq!(index_of(&store), starts);
 }
+
+/// The rules read an earlier event inside a commit (a reversal's target) through the copy too.
+#[test]
+fn a_reversal_reads_its_target_from_the_copy() {
+    let (_dir, store, _) = store_with_events();
+    let bank = reopen(&store);
+    let target = bank.store().head().unwrap().next_seq - 1;
+    let before = bank.find_card(&card("JH000019")).unwrap().account.balance();
+    // sled's copy of the target no longer decodes.
+    bank.store()
+        .tamper_tree(hourbank::store::tree::JOURNAL, &target.to_be_bytes(), Some(vec![1, 255, 255, 255]))
+        .unwrap();
+    let reversal = hourbank::bank::Reversal { target, reason: "录错".to_string() };
+    bank.execute(&admin(), &Op::Reverse(reversal), Mode::commit(None))
+        .expect("the target is read from the copy");
+    assert_eq!(bank.find_card(&card("JH000019")).unwrap().account.balance(), before - (30 + 19));
+}

@@ -42,6 +42,7 @@ pub(super) struct Covered {
 }
 
 /// A reader of the copy as it stood at one moment: records `1..=extent.last_seq`.
+#[derive(Clone)]
 pub(super) struct JournalReader {
     files: Arc<ReaderFiles>,
     extent: Covered,

@@ -15,6 +15,7 @@ use sled::transaction::{
 
 use super::codec::{self, CodecError};
 use super::journal_copy::{self, CopyEnd};
+use super::journal_index::JournalReader;
 use super::keys::{
     COUNTED, HELD, OPEN_SHIFT, RETIRED_ACTIVITY, SHIFT, day_total_key, grant_key, name_key, tagged_key,
     u64_key,
@@ -143,6 +144,10 @@ pub struct TxView<'a> {
     scope: &'a [u8],
     accounts: RefCell<HashMap<u64, (AccountRecord, bool)>>,
     activities: RefCell<HashMap<u64, Option<Activity>>>,
+    /// This counter's journal as `journal.copy` held it when the transaction began: events are
+    /// read from it by seq (ARCHITECTURE.md §10, step 2); those it does not hold (this
+    /// transaction's own) from sled.
+    journal: Option<JournalReader>,
 }
 
 impl<'a> TxView<'a> {
@@ -158,7 +163,22 @@ impl<'a> TxView<'a> {
             scope,
             accounts: RefCell::new(HashMap::new()),
             activities: RefCell::new(HashMap::new()),
+            journal: None,
         }
+    }
+
+    /// The view reading this counter's journal through `reader` (its own scope only).
+    pub(super) fn with_journal(mut self, reader: Option<JournalReader>) -> TxView<'a> {
+        if self.scope.is_empty() {
+            self.journal = reader;
+        }
+        self
+    }
+
+    /// Event `seq` from the copy, when the copy holds it whole, in its chain and as that seq.
+    fn entry_from_copy(&self, seq: u64) -> Option<Event> {
+        let value = self.journal.as_ref()?.value(seq)?;
+        codec::decode::<Event>(JOURNAL.name, &u64_key(seq), &value).ok().filter(|e| e.seq() == seq)
     }
 
     /// `key` inside this view's scope.
@@ -288,9 +308,12 @@ impl Store {
             return Err(StoreError::Poisoned(reason.clone()).into());
         }
         // Appends happen under the gate, so the copy's end cannot move before this commit's.
-        let copy_before = self.journal_copy.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).extent();
+        let (copy_before, reader) = {
+            let copy = self.journal_copy.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            (copy.extent(), copy.reader())
+        };
         let result = self.trees.as_slice().transaction(|trees| {
-            let mut view = TxView::new(trees);
+            let mut view = TxView::new(trees).with_journal(reader.clone());
             if let Some((id, digest)) = op
                 && let Some(done) = lift(view.get::<OpRecord>(OPS, id.as_bytes()).map_err(ApplyError::Store))?
             {

@@ -117,7 +117,10 @@ impl LedgerStore for TxView<'_> {
         self.put(META, meta::COUNTER_CODE, &code.to_string())
     }
     fn entry(&self, seq: u64) -> Result<Option<Event>, TxFail> {
-        self.get(JOURNAL, &u64_key(seq))
+        match self.entry_from_copy(seq) {
+            Some(event) => Ok(Some(event)),
+            None => self.get(JOURNAL, &u64_key(seq)),
+        }
     }
     fn reversed_by(&self, target: u64) -> Result<Option<u64>, TxFail> {
         self.get(REVERSED, &u64_key(target))
