@@ -37,6 +37,12 @@ fn store_with_events() -> (tempfile::TempDir, PathBuf, Vec<u8>) {
     (dir, store, copy)
 }
 
+/// Two more commits on an open store: an activity, and a deposit of 45 minutes to JH000003.
+fn commit_two_more(bank: &Bank) {
+    let campaign = activity(bank, "入户宣传");
+    bank.execute(&admin(), &Op::Deposit(deposit("JH000003", campaign, 45)), Mode::commit(None)).unwrap();
+}
+
 /// The byte offsets where each record of a copy starts.
 fn record_starts(copy: &[u8]) -> Vec<usize> {
     let mut starts = Vec::new();
@@ -77,8 +83,7 @@ fn a_backup_from_the_copy_is_the_backup_from_sled() {
 fn the_copy_follows_every_commit() {
     let (dir, store, copy) = store_with_events();
     let bank = reopen(&store);
-    let campaign = activity(&bank, "入户宣传");
-    bank.execute(&admin(), &Op::Deposit(deposit("JH000003", campaign, 45)), Mode::commit(None)).unwrap();
+    commit_two_more(&bank);
     let grown = std::fs::read(store.join(COPY)).unwrap();
     assert!(grown.len() > copy.len() && grown.starts_with(&copy));
     assert_eq!(record_starts(&grown).len() as u64, bank.store().head().unwrap().next_seq - 1);
@@ -95,8 +100,7 @@ fn the_copy_follows_every_commit() {
 fn a_commit_is_saved_by_the_copy_before_sled_is_flushed() {
     let (dir, store, _) = store_with_events();
     let bank = reopen(&store);
-    let campaign = activity(&bank, "入户宣传");
-    bank.execute(&admin(), &Op::Deposit(deposit("JH000003", campaign, 45)), Mode::commit(None)).unwrap();
+    commit_two_more(&bank);
     let want = (bank.find_card(&card("JH000003")).unwrap().account, bank.store().head().unwrap());
     let on_disk = dir.path().join("on-disk");
     copy_dir(&store, &on_disk);
@@ -213,8 +217,7 @@ fn events_are_read_by_seq_from_the_copy_through_its_index() {
     let from_8: Vec<_> = bank.store().journal_from(8).map(|e| e.unwrap()).collect();
     assert!(from_8 == journal[7..], "read in order from #8");
     // Every commit adds its entries.
-    let campaign = activity(&bank, "入户宣传");
-    bank.execute(&admin(), &Op::Deposit(deposit("JH000003", campaign, 45)), Mode::commit(None)).unwrap();
+    commit_two_more(&bank);
     let grown = std::fs::read(store.join(COPY)).unwrap();
     assert_eq!(index_of(&store), record_starts(&grown));
 }

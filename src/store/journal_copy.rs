@@ -29,10 +29,10 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::codec::DECODE_LIMIT;
-use super::journal_index::{Covered, JournalIndex, JournalReader};
+pub(super) use super::journal_index::Chain;
+use super::journal_index::{Covered, JournalIndex, JournalReader, Records};
 use super::keys::u64_key;
-use super::stored::{StoredEvent, stored_hash};
+use super::stored::{StoredEvent, is_value_len, stored_hash};
 
 pub(super) const FILE_NAME: &str = "journal.copy";
 
@@ -398,31 +398,14 @@ pub(super) fn chain_from(
     start: Chain,
     mut accept: impl FnMut(u64, &[u8]) -> bool,
 ) -> Result<Chain, CopyRefused> {
-    let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
-    std::io::Seek::seek(&mut reader, std::io::SeekFrom::Start(start.end))?;
+    let mut records = Records::new(file.try_clone()?, start, file.metadata()?.len())?;
     let mut chain = start;
     let mut value = Vec::new();
-    loop {
-        let mut word = [0u8; 4];
-        if reader.read_exact(&mut word).is_err() {
+    while let Some(seq) = records.next_into(&mut value) {
+        if !accept(seq, &value) {
             break;
         }
-        let len = u32::from_le_bytes(word) as usize;
-        if !(33..=DECODE_LIMIT + 33).contains(&len) {
-            break;
-        }
-        value.resize(len, 0);
-        if reader.read_exact(&mut value).is_err() {
-            break;
-        }
-        let Some(stored) = StoredEvent::split(&value).filter(|s| s.follows(&chain.prev)) else { break };
-        let hash = stored.hash();
-        if !accept(chain.records + 1, &value) {
-            break;
-        }
-        chain.prev = hash;
-        chain.records += 1;
-        chain.end += 4 + len as u64;
+        chain = records.walked();
     }
     Ok(chain)
 }
@@ -448,7 +431,7 @@ pub(super) fn stream_verified(
         let verifier = scope.spawn(move || {
             let mut chain = Chain::START;
             for chunk in chunks {
-                chain.verify(&chunk)?;
+                verify_chunk(&mut chain, &chunk)?;
                 let _ = recycle.send(chunk);
             }
             Ok::<_, CopyRefused>(chain)
@@ -511,7 +494,7 @@ fn whole_records(bytes: &[u8]) -> Result<usize, CopyRefused> {
     let mut at = 0;
     while let Some(len) = bytes.get(at..at + 4) {
         let len = u32::from_le_bytes([len[0], len[1], len[2], len[3]]) as usize;
-        if !(33..=DECODE_LIMIT + 33).contains(&len) {
+        if !is_value_len(len as u64) {
             // A record length is out of range.
             return Err(CopyRefused::Mismatch);
         }
@@ -523,32 +506,18 @@ fn whole_records(bytes: &[u8]) -> Result<usize, CopyRefused> {
     Ok(at)
 }
 
-/// The hash chain so far: the hash of the last record verified, how many there were, and the
-/// byte offset where they end.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct Chain {
-    pub prev: [u8; 32],
-    pub records: u64,
-    pub end: u64,
-}
-
-impl Chain {
-    /// Before the first record.
-    pub const START: Chain = Chain { prev: [0; 32], records: 0, end: 0 };
-
-    /// Checks every record of a chunk of whole records: each stored hash must be the link of
-    /// the previous hash and the record's body (as `stored::encode_event` made it).
-    fn verify(&mut self, chunk: &[u8]) -> Result<(), CopyRefused> {
-        for value in record_values(chunk) {
-            // The hash chain breaks (or the record is not in the current layout).
-            let Some(stored) = StoredEvent::split(value).filter(|s| s.follows(&self.prev)) else {
-                return Err(CopyRefused::Mismatch);
-            };
-            self.prev = stored.hash();
-            self.records += 1;
-        }
-        Ok(())
+/// Checks every record of a chunk of whole records, carrying `chain` on: each stored hash must
+/// be the link of the previous hash and the record's body (as `stored::encode_event` made it).
+fn verify_chunk(chain: &mut Chain, chunk: &[u8]) -> Result<(), CopyRefused> {
+    for value in record_values(chunk) {
+        // The hash chain breaks (or the record is not in the current layout).
+        let Some(stored) = StoredEvent::split(value).filter(|s| s.follows(&chain.prev)) else {
+            return Err(CopyRefused::Mismatch);
+        };
+        chain.prev = stored.hash();
+        chain.records += 1;
     }
+    Ok(())
 }
 
 /// The values of a chunk of whole records (as `whole_records` cut it), in order.

@@ -16,8 +16,10 @@ use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::Path;
 use std::sync::Arc;
 
-use super::codec::DECODE_LIMIT;
-use super::stored::{StoredEvent, stored_hash};
+use super::keys::u64_key;
+use super::stored::{StoredEvent, is_value_len, stored_hash};
+use super::{codec, tree};
+use crate::domain::Event;
 
 pub(super) const INDEX_NAME: &str = "journal.idx";
 
@@ -107,7 +109,7 @@ impl JournalReader {
         let (before, at) = entries.split_at(8);
         let before = u64::from_le_bytes(before.try_into().ok()?);
         let at = u64::from_le_bytes(at.try_into().ok()?);
-        let gap = at.checked_sub(before).filter(|g| (4 + 33..=4 + 33 + DECODE_LIMIT as u64).contains(g))?;
+        let gap = at.checked_sub(before).filter(|g| g.checked_sub(4).is_some_and(is_value_len))?;
         let mut pair = vec![0u8; usize::try_from(gap + 4).ok()?];
         self.files.copy.read_exact_at(&mut pair, before).ok()?;
         let (prev, len) = pair.split_at(usize::try_from(gap).ok()?);
@@ -116,7 +118,7 @@ impl JournalReader {
         }
         let prev_hash = stored_hash(&prev[4..])?;
         let len = u64::from(u32::from_le_bytes(len.try_into().ok()?));
-        if !(33..=DECODE_LIMIT as u64 + 33).contains(&len) || at + 4 + len > self.extent.len {
+        if !is_value_len(len) || at + 4 + len > self.extent.len {
             return None;
         }
         let mut value = vec![0u8; usize::try_from(len).ok()?];
@@ -125,18 +127,24 @@ impl JournalReader {
         Some(value)
     }
 
+    /// Event `seq`, if the copy holds it whole, in its chain and as that seq (a pair of
+    /// entries shifted together chains as well: the seq inside the event settles it).
+    pub(super) fn event(&self, seq: u64) -> Option<Event> {
+        let value = self.value(seq)?;
+        codec::decode::<Event>(tree::JOURNAL.name, &u64_key(seq), &value).ok().filter(|e| e.seq() == seq)
+    }
+
     /// The stored values of events `from..` as far as the copy holds them whole and in one
     /// chain with the record before `from`, in order. The caller checks the first is `from`.
-    pub(super) fn values_from(&self, from: u64) -> Option<CopyValues> {
+    pub(super) fn values_from(&self, from: u64) -> Option<Records> {
         let from = from.max(1);
         if from > self.extent.last_seq {
             return None;
         }
         let at = entry(&self.files.index, from)?;
         let prev = if from == 1 { [0; 32] } else { stored_hash(&self.record(from - 1)?)? };
-        let mut reader = BufReader::with_capacity(1 << 18, self.files.copy.try_clone().ok()?);
-        std::io::Seek::seek(&mut reader, std::io::SeekFrom::Start(at)).ok()?;
-        Some(CopyValues { reader, remaining: self.extent.len.checked_sub(at)?, seq: from, prev })
+        let end = self.extent.len;
+        Records::new(self.files.copy.try_clone().ok()?, Chain { prev, records: from - 1, end: at }, end).ok()
     }
 
     fn record(&self, seq: u64) -> Option<Vec<u8>> {
@@ -163,7 +171,7 @@ fn record_len(copy: &File, at: u64) -> Option<u64> {
     let mut word = [0u8; 4];
     copy.read_exact_at(&mut word, at).ok()?;
     let len = u64::from(u32::from_le_bytes(word));
-    (33..=DECODE_LIMIT as u64 + 33).contains(&len).then_some(len)
+    is_value_len(len).then_some(len)
 }
 
 /// Writes the index of the copy's records `1..=extent.last_seq` afresh, walking the copy.
@@ -191,38 +199,73 @@ fn rebuild(index: &File, copy: &File, extent: Covered) -> std::io::Result<()> {
     index.set_len(extent.last_seq * 8)
 }
 
-/// The records of the copy from one seq on, each checked to continue the chain (see
-/// `JournalReader::values_from`); it ends at the copy's extent or at the first that does not.
-pub(super) struct CopyValues {
-    reader: BufReader<File>,
-    remaining: u64,
-    seq: u64,
-    prev: [u8; 32],
+/// The hash chain so far: the hash of the last record verified, how many there were, and the
+/// byte offset where they end.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Chain {
+    pub prev: [u8; 32],
+    pub records: u64,
+    pub end: u64,
 }
 
-impl Iterator for CopyValues {
-    type Item = (u64, Vec<u8>);
+impl Chain {
+    /// Before the first record.
+    pub const START: Chain = Chain { prev: [0; 32], records: 0, end: 0 };
+}
 
-    fn next(&mut self) -> Option<(u64, Vec<u8>)> {
+/// The copy's records after a point of its chain, read in order up to a byte offset, each
+/// checked to be whole and to continue the chain; the walk ends at the first that is not.
+/// Every walk of the copy from a point goes through it (the open, `recover`, reads in order).
+pub(super) struct Records {
+    reader: BufReader<File>,
+    chain: Chain,
+    until: u64,
+}
+
+impl Records {
+    pub(super) fn new(file: File, from: Chain, until: u64) -> std::io::Result<Records> {
+        let mut reader = BufReader::with_capacity(1 << 20, file);
+        std::io::Seek::seek(&mut reader, std::io::SeekFrom::Start(from.end))?;
+        Ok(Records { reader, chain: from, until })
+    }
+
+    /// The chain up to the last record read.
+    pub(super) fn walked(&self) -> Chain {
+        self.chain
+    }
+
+    /// Reads the next record into `value` (its buffer reused) and returns its seq.
+    pub(super) fn next_into(&mut self, value: &mut Vec<u8>) -> Option<u64> {
+        let remaining = self.until.checked_sub(self.chain.end)?;
         let mut word = [0u8; 4];
-        let whole = self.remaining >= 4 && self.reader.read_exact(&mut word).is_ok();
-        let len = u64::from(u32::from_le_bytes(word));
-        if !whole || !(33..=DECODE_LIMIT as u64 + 33).contains(&len) || 4 + len > self.remaining {
-            self.remaining = 0;
+        if remaining < 4 || self.reader.read_exact(&mut word).is_err() {
+            self.until = self.chain.end;
             return None;
         }
-        let mut value = vec![0u8; usize::try_from(len).ok()?];
-        let hash = match self.reader.read_exact(&mut value) {
-            Ok(()) => StoredEvent::split(&value).filter(|s| s.follows(&self.prev)).map(|s| s.hash()),
+        let len = u64::from(u32::from_le_bytes(word));
+        if !is_value_len(len) || 4 + len > remaining {
+            self.until = self.chain.end;
+            return None;
+        }
+        value.resize(usize::try_from(len).ok()?, 0);
+        let hash = match self.reader.read_exact(value) {
+            Ok(()) => StoredEvent::split(value).filter(|s| s.follows(&self.chain.prev)).map(|s| s.hash()),
             Err(_) => None,
         };
         let Some(hash) = hash else {
-            self.remaining = 0;
+            self.until = self.chain.end;
             return None;
         };
-        self.remaining -= 4 + len;
-        self.prev = hash;
-        self.seq += 1;
-        Some((self.seq - 1, value))
+        self.chain = Chain { prev: hash, records: self.chain.records + 1, end: self.chain.end + 4 + len };
+        Some(self.chain.records)
+    }
+}
+
+impl Iterator for Records {
+    type Item = (u64, Vec<u8>);
+
+    fn next(&mut self) -> Option<(u64, Vec<u8>)> {
+        let mut value = Vec::new();
+        self.next_into(&mut value).map(|seq| (seq, value))
     }
 }

@@ -209,13 +209,10 @@ impl Store {
     /// its chain and as that seq, else from sled's journal (ARCHITECTURE.md §10, step 2).
     pub fn event(&self, seq: u64) -> Result<Option<Event>, StoreError> {
         let reader = self.journal_copy.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).reader();
-        if let Some(value) = reader.and_then(|r| r.value(seq))
-            && let Ok(event) = codec::decode::<Event>(tree::JOURNAL.name, &u64_key(seq), &value)
-            && event.seq() == seq
-        {
-            return Ok(Some(event));
+        match reader.and_then(|r| r.event(seq)) {
+            Some(event) => Ok(Some(event)),
+            None => self.get(tree::JOURNAL, &u64_key(seq)),
         }
-        self.get(tree::JOURNAL, &u64_key(seq))
     }
 
     /// Seqs of the entries that touch one volunteer, oldest first.

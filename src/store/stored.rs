@@ -61,6 +61,12 @@ impl<'a> StoredEvent<'a> {
     }
 }
 
+/// Whether `len` is a length a stored value can have in a flat file of records (the journal
+/// copy, a backup): a version byte and a hash at least, at most the decode limit past them.
+pub fn is_value_len(len: u64) -> bool {
+    (1 + HASH_LEN as u64..=codec::DECODE_LIMIT as u64 + 1 + HASH_LEN as u64).contains(&len)
+}
+
 /// The event a stored value holds (its seq names it in errors).
 pub fn decode_stored(seq: u64, value: &[u8]) -> Result<crate::domain::Event, CodecError> {
     codec::decode(super::tree::JOURNAL.name, &seq.to_be_bytes(), value)

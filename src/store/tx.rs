@@ -175,12 +175,6 @@ impl<'a> TxView<'a> {
         self
     }
 
-    /// Event `seq` from the copy, when the copy holds it whole, in its chain and as that seq.
-    fn entry_from_copy(&self, seq: u64) -> Option<Event> {
-        let value = self.journal.as_ref()?.value(seq)?;
-        codec::decode::<Event>(JOURNAL.name, &u64_key(seq), &value).ok().filter(|e| e.seq() == seq)
-    }
-
     /// `key` inside this view's scope.
     pub(super) fn key<'k>(&self, key: &'k [u8]) -> Cow<'k, [u8]> {
         if self.scope.is_empty() { Cow::Borrowed(key) } else { Cow::Owned([self.scope, key].concat()) }

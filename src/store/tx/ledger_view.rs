@@ -117,7 +117,7 @@ impl LedgerStore for TxView<'_> {
         self.put(META, meta::COUNTER_CODE, &code.to_string())
     }
     fn entry(&self, seq: u64) -> Result<Option<Event>, TxFail> {
-        match self.entry_from_copy(seq) {
+        match self.journal.as_ref().and_then(|journal| journal.event(seq)) {
             Some(event) => Ok(Some(event)),
             None => self.get(JOURNAL, &u64_key(seq)),
         }
