@@ -457,21 +457,30 @@ fn the_full_ledger_workbook_lists_every_entry_masked_unless_asked() {
 }
 
 #[test]
-fn a_damaged_journal_copy_changes_no_report_number() {
+fn a_damaged_journal_copy_gives_no_report_rather_than_a_wrong_one() {
     let (dir, bank, _truth, end) = seed();
     let month = Month::of(end).prev();
     let before = report::monthly(&bank, month).unwrap();
     let daily = report::daily_close(&bank, end).unwrap();
     drop(bank);
-    // Damage bytes all through the copy but its last records: its tail still matches sled, so
-    // opening keeps it, and only the chain check of the report's pass can find the damage.
+    // Damage bytes all through the copy but its last records: the open proves only its end, so
+    // it opens, and the chain checks of the reports' reads find the damage. The copy is the
+    // journal (there is no second one to read instead): no report is made of it.
     let path = dir.path().join("journal.copy");
-    let mut bytes = std::fs::read(&path).unwrap();
+    let good = std::fs::read(&path).unwrap();
+    let mut bytes = good.clone();
     let keep_tail = 4096;
     for i in (1000..bytes.len() - keep_tail).step_by(101) {
         bytes[i] ^= 0x5a;
     }
     std::fs::write(&path, bytes).unwrap();
+    let bank = Bank::open(dir.path()).unwrap();
+    let refused = report::monthly(&bank, month).expect_err("a report of a damaged journal");
+    assert!(refused.to_string().contains("journal.copy"), "{refused}");
+    assert!(report::daily_close(&bank, end).is_err());
+    drop(bank);
+    // The same copy undamaged (a backup's journal, say): the same numbers as before.
+    std::fs::write(&path, &good).unwrap();
     let bank = Bank::open(dir.path()).unwrap();
     assert_eq!(report::monthly(&bank, month).unwrap(), before);
     assert_eq!(report::daily_close(&bank, end).unwrap(), daily);

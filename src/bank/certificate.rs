@@ -168,8 +168,7 @@ impl Bank {
     fn verify_chain_to(&self, as_of: u64) -> Result<(), CertificateError> {
         let mut prev = [0u8; 32];
         for (expected, item) in (1u64..).zip(self.store.journal_raw()) {
-            let (key, value) = item.map_err(BankError::from)?;
-            let seq = crate::store::keys::read_u64(&key).ok_or(CertificateError::Altered(expected))?;
+            let Ok((seq, value)) = item else { return Err(CertificateError::Altered(expected)) };
             let stored = crate::store::StoredEvent::split(&value).filter(|_| seq == expected);
             let Some(stored) = stored else { return Err(CertificateError::Altered(expected)) };
             if !stored.follows(&prev) {

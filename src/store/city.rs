@@ -287,8 +287,11 @@ impl Store {
                 return Err(RemoteError::Unwritable { code: code.to_string(), seq, why });
             }
             Err(TransactionError::Abort(Abort::Codec(c))) => return Err(StoreError::Corrupt(c).into()),
-            Err(TransactionError::Abort(Abort::Preview(_))) => {
-                return Err(StoreError::Internal("a pull does not preview").into());
+            Err(TransactionError::Abort(Abort::Preview(_) | Abort::Log(_))) => {
+                return Err(StoreError::Internal(
+                    "a pull neither previews nor logs to this counter's journal",
+                )
+                .into());
             }
             Err(TransactionError::Storage(e)) => return Err(StoreError::Sled(e).into()),
         };

@@ -1,23 +1,27 @@
-//! The journal as one flat, append-only file (`<store>/journal.copy`): the store's log.
+//! The journal as one flat, append-only file (`<store>/journal.copy`): the store's log and,
+//! since schema 2, its only copy of this counter's journal (ARCHITECTURE.md §10).
 //!
-//! A commit is acknowledged once its records are appended here and `fdatasync`ed — one write
-//! and one sync, as SQLite's WAL makes. sled holds the projections (and, until the journal tree
-//! goes, the journal again) behind it: each commit's transaction carries `meta::COPY_END`, the
-//! seq and copy offset it reflects, and sled is flushed only at checkpoints (every
-//! `CHECKPOINT_EVENTS` events, and when the store closes). So after a kill sled may be behind the
-//! copy, and on open:
-//! - the copy is found to agree with sled at sled's head (`COPY_END` says where; an older store's
-//!   copy is matched by its tail or, failing that, by walking its chain);
+//! A commit is acknowledged once its records are written here and `fdatasync`ed — one write
+//! and one sync, as SQLite's WAL makes — which happens inside its sled transaction, before sled
+//! commits it: a commit the copy cannot take is not committed at all. sled holds the
+//! projections behind it: each commit's transaction carries `meta::COPY_END`, the seq and copy
+//! offset it reflects, and sled is flushed only at checkpoints (every `CHECKPOINT_EVENTS`
+//! events, and when the store closes). So after a kill sled may be behind the copy, never
+//! ahead of it, and on open:
+//! - the copy is found to hold sled's head (`COPY_END` says where, proven through the index
+//!   and the chain; else the chain is walked from the start);
 //! - the whole records after that point, chained from sled's last hash, are returned to be
 //!   replayed into sled through the same rules (`Store::open`); a torn record at the end was
 //!   never acknowledged (its sync never returned) and is cut, its bytes kept beside the copy;
-//! - a copy behind sled (a commit sled checkpointed whose append did not happen, or a copy
-//!   disabled after a failed write, when commits flushed sled instead) is caught up from sled,
-//!   and one that is not this journal at all is rebuilt from sled, after sled's files are synced.
+//! - a copy that does not hold sled's head (damaged, replaced, put back) is refused: sled has no
+//!   second journal to take it from, and `recover` or a backup must.
+//!
+//! A store of the shape before (schema 1) also holds the journal in sled: there a copy behind
+//! sled is caught up from it, and one that is not this journal rebuilt from it, before the
+//! store is upgraded (`store::upgrade`).
 //!
 //! A backup taken from the copy re-computes the whole hash chain and requires it to end at the
-//! hash sled holds for the same seq, which, with blake3, proves every byte equal to sled's
-//! journal; on any mismatch the backup reads sled instead.
+//! hash sled holds for the same seq.
 //!
 //! Layout: one record per event, `u32` little-endian length then the journal value exactly as
 //! stored, which is also how a backup file lays out its records.
@@ -87,6 +91,42 @@ pub(super) enum CopyRefused {
     Io,
 }
 
+/// Why the copy could not be opened as the store's journal.
+#[derive(Debug)]
+pub(super) enum OpenRefused {
+    Io(std::io::Error),
+    /// The copy holds the journal only up to `copy_last` (or is not this journal: 0 or the
+    /// last record it shares with it), where sled's projections reflect `sled_last`.
+    Behind {
+        copy_last: u64,
+        sled_last: u64,
+    },
+}
+
+impl From<std::io::Error> for OpenRefused {
+    fn from(e: std::io::Error) -> Self {
+        OpenRefused::Io(e)
+    }
+}
+
+impl From<CopyRefused> for OpenRefused {
+    fn from(e: CopyRefused) -> Self {
+        OpenRefused::Io(std::io::Error::other(match e {
+            CopyRefused::Mismatch => "the journal copy does not match",
+            CopyRefused::Io => "the journal copy could not be read",
+        }))
+    }
+}
+
+/// Why a commit's records could not be logged.
+#[derive(Debug)]
+pub(super) enum LogFailed {
+    /// The write failed and the copy was cut back to where it was: nothing of it remains.
+    Refused(String),
+    /// The sync (or the cut after a failed write) failed: what the disk holds is unknown.
+    Unknown(String),
+}
+
 impl From<std::io::Error> for CopyRefused {
     fn from(_: std::io::Error) -> Self {
         CopyRefused::Io
@@ -103,26 +143,25 @@ pub(super) struct SledEnd {
 
 impl JournalCopy {
     /// Opens the copy beside the store and makes it hold sled's journal `1..=last_seq` and
-    /// whatever acknowledged records follow it: as found, caught up, or rebuilt; a copy that
-    /// cannot be made is disabled. Returns the stored values of the records after sled's head,
-    /// in order, which the caller must replay into sled.
-    pub(super) fn open(dir: &Path, journal: &sled::Tree, sled: SledEnd) -> (JournalCopy, Vec<Vec<u8>>) {
+    /// whatever acknowledged records follow it. Returns the stored values of the records after
+    /// sled's head, in order, which the caller must replay into sled.
+    ///
+    /// `sled_journal` is sled's own `journal` tree on a store of the shape before (schema 1):
+    /// then a copy behind sled is caught up from it, and one that is not this journal rebuilt
+    /// from it. On today's shape the copy is the only journal, and a copy that does not hold
+    /// sled's head is refused.
+    pub(super) fn open(
+        dir: &Path,
+        sled_journal: Option<&sled::Tree>,
+        sled: SledEnd,
+    ) -> Result<(JournalCopy, Vec<Vec<u8>>), OpenRefused> {
         let mut copy = JournalCopy::disabled(dir);
-        match copy.reconcile(journal, sled) {
-            Ok(ahead) => {
-                copy.index = match (&copy.file, copy.extent()) {
-                    (Some(file), Some(extent)) => JournalIndex::open(&copy.path, file, extent.into()).ok(),
-                    _ => None,
-                };
-                (copy, ahead)
-            }
-            // Commits still work without the copy (each flushes sled), and so do backups, only
-            // slower: not worth refusing to open.
-            Err(_) => {
-                copy.file = None;
-                (copy, Vec::new())
-            }
-        }
+        let ahead = copy.reconcile(sled_journal, sled)?;
+        let (Some(file), Some(extent)) = (&copy.file, copy.extent()) else {
+            return Err(OpenRefused::Io(std::io::Error::other("the journal copy did not open")));
+        };
+        copy.index = Some(JournalIndex::open(&copy.path, file, extent.into()).map_err(OpenRefused::Io)?);
+        Ok((copy, ahead))
     }
 
     /// A copy that is not used (until `open`).
@@ -130,16 +169,25 @@ impl JournalCopy {
         JournalCopy { path: dir.join(FILE_NAME), file: None, len: 0, last_seq: 0, index: None }
     }
 
-    fn reconcile(&mut self, journal: &sled::Tree, sled: SledEnd) -> Result<Vec<Vec<u8>>, CopyRefused> {
+    fn reconcile(
+        &mut self,
+        sled_journal: Option<&sled::Tree>,
+        sled: SledEnd,
+    ) -> Result<Vec<Vec<u8>>, OpenRefused> {
         let file = OpenOptions::new()
             .read(true)
             .write(true)
             .create(true)
             .truncate(false)
             .mode(0o600)
-            .open(&self.path)?;
-        let file_len = file.metadata()?.len();
-        let from = match locate(&file, file_len, journal, sled)? {
+            .open(&self.path)
+            .map_err(OpenRefused::Io)?;
+        let file_len = file.metadata().map_err(OpenRefused::Io)?.len();
+        let found = match sled_journal {
+            Some(journal) => locate_in_sled(&file, file_len, journal, sled)?,
+            None => self.locate(&file, file_len, sled)?,
+        };
+        let from = match found {
             Found::At(at) => {
                 // The copy is sled's journal up to sled's head; the whole records that follow
                 // it, continuing its chain, are replayed.
@@ -166,13 +214,17 @@ impl JournalCopy {
                 0
             }
         };
+        let Some(journal) = sled_journal else {
+            // Only the shape before has a second journal to catch up from.
+            return Err(OpenRefused::Behind { copy_last: from, sled_last: sled.last_seq });
+        };
         self.file = Some(file);
         self.len = if from == 0 { 0 } else { file_len };
         self.last_seq = from;
         if from < sled.last_seq {
             let mut records = Vec::with_capacity(1 << 20);
             for item in journal.range(u64_key(from + 1)..=u64_key(sled.last_seq)) {
-                let (_, value) = item.map_err(|_| CopyRefused::Io)?;
+                let (_, value) = item.map_err(|e| OpenRefused::Io(std::io::Error::other(e)))?;
                 push_record(&mut records, &value);
                 if records.len() >= 1 << 20 {
                     self.append_records(&records, 0)?;
@@ -182,17 +234,34 @@ impl JournalCopy {
             }
             self.append_records(&records, 0)?;
             if self.last_seq != sled.last_seq {
-                // Sled's journal has a gap.
-                return Err(CopyRefused::Mismatch);
+                return Err(OpenRefused::Io(std::io::Error::other("sled's journal has a gap")));
             }
             self.sync()?;
         }
         Ok(Vec::new())
     }
 
+    /// Where the copy meets sled's head on today's shape, where the copy is the only journal:
+    /// where `COPY_END` says, when the copy's index proves the record ending there is event
+    /// `last_seq` in its chain with sled's last hash; else by walking the chain from the start.
+    fn locate(&self, file: &File, file_len: u64, sled: SledEnd) -> Result<Found, OpenRefused> {
+        if sled.last_seq == 0 {
+            return Ok(Found::At(0));
+        }
+        if let Some(hint) = sled.copy_end.filter(|h| h.seq == sled.last_seq && h.offset <= file_len)
+            && super::journal_index::ends_at(&self.path, file, sled.last_seq, hint.offset, &sled.last_hash)
+        {
+            return Ok(Found::At(hint.offset));
+        }
+        let chain = chain_from(file, Chain::START, |seq, value| {
+            seq < sled.last_seq || (seq == sled.last_seq && stored_hash(value) == Some(sled.last_hash))
+        })?;
+        Ok(if chain.records == sled.last_seq { Found::At(chain.end) } else { Found::Behind(chain.records) })
+    }
+
     /// Cuts the copy at `at`, keeping the bytes cut in `CUT_NAME` beside it.
-    fn cut(&self, file: &File, at: u64, file_len: u64) -> Result<(), CopyRefused> {
-        let mut cut = vec![0u8; usize::try_from(file_len - at).map_err(|_| CopyRefused::Mismatch)?];
+    fn cut(&self, file: &File, at: u64, file_len: u64) -> std::io::Result<()> {
+        let mut cut = vec![0u8; usize::try_from(file_len - at).map_err(std::io::Error::other)?];
         file.read_exact_at(&mut cut, at)?;
         let aside = self.path.with_file_name(CUT_NAME);
         let mut out = OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&aside)?;
@@ -203,92 +272,106 @@ impl JournalCopy {
         Ok(())
     }
 
-    /// Appends records that `push_record` laid out, for `events` more events.
-    fn append_records(&mut self, records: &[u8], events: u64) -> Result<(), CopyRefused> {
-        // The copy is disabled.
-        let file = self.file.as_ref().ok_or(CopyRefused::Mismatch)?;
+    /// Appends records that `push_record` laid out, for `events` more events, and where they
+    /// start to the index (when it is open): both or neither is an error.
+    fn append_records(&mut self, records: &[u8], events: u64) -> std::io::Result<()> {
+        let file = self.file.as_ref().ok_or_else(|| std::io::Error::other("the journal copy is not open"))?;
         file.write_all_at(records, self.len)?;
         let (first_seq, offset) = (self.last_seq + 1, self.len);
-        self.len += records.len() as u64;
-        self.last_seq += events;
         if events > 0
             && let Some(index) = &self.index
-            && index.append(first_seq, offset, records).is_err()
         {
-            self.index = None;
+            index.append(first_seq, offset, records)?;
+        }
+        self.len += records.len() as u64;
+        self.last_seq += events;
+        Ok(())
+    }
+
+    fn sync(&self) -> std::io::Result<()> {
+        self.file.as_ref().ok_or_else(|| std::io::Error::other("the journal copy is not open"))?.sync_data()
+    }
+
+    /// Logs the records of events `first_seq..` (as `push_record` lays them out) at `at`, the
+    /// copy's extent when the caller's transaction began, and syncs them: once this returns
+    /// `Ok` they are durable, which is what acknowledges a commit. Written at `at` whatever the
+    /// copy holds past it, so a transaction that runs again writes the same bytes in the same
+    /// place. On a failed write the copy is cut back to `at`.
+    pub(super) fn log(
+        &mut self,
+        at: CopyExtent,
+        first_seq: u64,
+        records: &[u8],
+        events: u64,
+    ) -> Result<(), LogFailed> {
+        let Some(file) = self.file.as_ref() else {
+            return Err(LogFailed::Refused("the journal copy is not open".into()));
+        };
+        if first_seq != at.last_seq + 1 {
+            return Err(LogFailed::Refused(format!(
+                "event #{first_seq} does not follow the journal copy's #{}",
+                at.last_seq
+            )));
+        }
+        let cut_back = file.try_clone();
+        (self.len, self.last_seq) = (at.len, at.last_seq);
+        if let Err(e) = self.append_records(records, events) {
+            (self.len, self.last_seq) = (at.len, at.last_seq);
+            // A torn record left behind would be cut at the next open anyway; cut it now.
+            return match cut_back.and_then(|f| f.set_len(at.len)) {
+                Ok(()) => Err(LogFailed::Refused(e.to_string())),
+                Err(cut) => Err(LogFailed::Unknown(format!("{e}; then {cut}"))),
+            };
+        }
+        if let Err(e) = self.sync() {
+            // Linux may have dropped the pages it failed to write: nothing more is written.
+            (self.len, self.last_seq) = (at.len, at.last_seq);
+            return Err(LogFailed::Unknown(e.to_string()));
         }
         Ok(())
     }
 
-    fn sync(&self) -> Result<(), CopyRefused> {
-        self.file.as_ref().ok_or(CopyRefused::Mismatch)?.sync_data()?;
+    /// Cuts the copy back to `at` and syncs it: what a transaction logged and sled then failed
+    /// to commit was never acknowledged, and must not be replayed at the next open.
+    pub(super) fn cut_back(&mut self, at: CopyExtent) -> std::io::Result<()> {
+        let file = self.file.as_ref().ok_or_else(|| std::io::Error::other("the journal copy is not open"))?;
+        file.set_len(at.len)?;
+        file.sync_data()?;
+        (self.len, self.last_seq) = (at.len, at.last_seq);
         Ok(())
-    }
-
-    /// Appends the records of events already durable in sled (flushed), which must follow
-    /// `last_seq`. A failure only disables the copy: the events are safe in sled.
-    pub(super) fn append(&mut self, first_seq: u64, records: &[u8], events: u64) {
-        if self.file.is_none() || events == 0 {
-            return;
-        }
-        if first_seq != self.last_seq + 1 || self.append_records(records, events).is_err() {
-            self.file = None;
-        }
-    }
-
-    /// Appends a commit's records and syncs them: `true` once they are durable, which is the
-    /// commit's acknowledgement. On `false` (no copy, or the write or sync failed) the copy is
-    /// disabled and cut back to where it was, and the caller must make the commit durable in
-    /// sled instead.
-    pub(super) fn append_durably(&mut self, first_seq: u64, records: &[u8], events: u64) -> bool {
-        if self.file.is_none() {
-            return false;
-        }
-        let before = (self.len, self.last_seq);
-        let written = first_seq == self.last_seq + 1 && self.append_records(records, events).is_ok();
-        if written && self.sync().is_ok() {
-            return true;
-        }
-        if let Some(file) = self.file.take() {
-            // A torn record left behind would only be cut at the next open; cut it now.
-            let _ = file.set_len(before.0);
-        }
-        (self.len, self.last_seq) = before;
-        false
     }
 
     pub(super) fn extent(&self) -> Option<CopyExtent> {
         self.file.as_ref().map(|_| CopyExtent { len: self.len, last_seq: self.last_seq })
     }
 
-    /// Replaces record `seq` with `value` (tests of tampering only), the index made again.
-    pub(super) fn replace(&mut self, seq: u64, value: &[u8]) -> std::io::Result<()> {
+    /// Replaces record `seq` with `value`, or removes it (tests of tampering only); the index
+    /// made again.
+    pub(super) fn replace(&mut self, seq: u64, value: Option<&[u8]>) -> std::io::Result<()> {
         let Some(file) = &self.file else { return Ok(()) };
         let mut bytes = vec![0u8; usize::try_from(self.len).map_err(std::io::Error::other)?];
         file.read_exact_at(&mut bytes, 0)?;
-        let mut out = Vec::with_capacity(bytes.len() + value.len());
+        let mut out = Vec::with_capacity(bytes.len() + value.map_or(0, <[u8]>::len));
+        let mut records = 0;
         for (at, record) in record_values(&bytes).enumerate() {
-            push_record(&mut out, if at as u64 + 1 == seq { value } else { record });
+            match (at as u64 + 1 == seq, value) {
+                (false, _) => push_record(&mut out, record),
+                (true, Some(value)) => push_record(&mut out, value),
+                (true, None) => continue,
+            }
+            records += 1;
         }
         file.write_all_at(&out, 0)?;
         file.set_len(out.len() as u64)?;
-        self.len = out.len() as u64;
-        let covered = Covered { len: self.len, last_seq: self.last_seq };
-        self.index = JournalIndex::open(&self.path, file, covered).ok();
+        (self.len, self.last_seq) = (out.len() as u64, records);
+        self.index =
+            Some(JournalIndex::open(&self.path, file, Covered { len: self.len, last_seq: records })?);
         Ok(())
     }
 
     /// A reader of the events the copy holds now, by seq (through `journal.idx`).
     pub(super) fn reader(&self) -> Option<JournalReader> {
         Some(self.index.as_ref()?.reader(self.extent()?.into()))
-    }
-
-    /// Empties and disables a copy found not to be sled's journal; the next open rebuilds it.
-    /// The caller has made sled durable first: the copy may hold commits sled has not flushed.
-    pub(super) fn discard(&mut self) {
-        if let Some(file) = self.file.take() {
-            let _ = file.set_len(0);
-        }
     }
 }
 
@@ -321,10 +404,16 @@ enum Found {
     Foreign,
 }
 
-/// Finds where the copy meets sled's head: where `COPY_END` says, when the record ending there
-/// is sled's last event; else by the copy's tail (a copy that ends at or before sled's head);
-/// else, for a copy that goes on past it, by walking its chain from the start.
-fn locate(file: &File, file_len: u64, journal: &sled::Tree, sled: SledEnd) -> Result<Found, CopyRefused> {
+/// Finds where the copy meets sled's head on the shape before, where sled holds the journal
+/// too: where `COPY_END` says, when the record ending there is sled's last event; else by the
+/// copy's tail (a copy that ends at or before sled's head); else, for a copy that goes on past
+/// it, by walking its chain from the start.
+fn locate_in_sled(
+    file: &File,
+    file_len: u64,
+    journal: &sled::Tree,
+    sled: SledEnd,
+) -> Result<Found, CopyRefused> {
     if sled.last_seq == 0 {
         return Ok(Found::At(0));
     }

@@ -7,8 +7,7 @@
 //!   copy's last record, else it is rebuilt by walking the copy;
 //! - a read checks the record lies inside the copy's extent and continues the hash chain from
 //!   the record before it (which, with blake3, binds it to the journal), and the caller checks
-//!   the decoded event carries the seq asked for. Any failure is "not found here", and the
-//!   caller reads sled instead.
+//!   the decoded event carries the seq asked for. A record that fails any of these is damaged.
 
 use std::fs::{File, OpenOptions};
 use std::io::{BufReader, BufWriter, Read, Write};
@@ -127,6 +126,25 @@ impl JournalReader {
         Some(value)
     }
 
+    /// The last event this reader covers.
+    pub(super) fn last_seq(&self) -> u64 {
+        self.extent.last_seq
+    }
+
+    /// Whether event `seq` is within what this reader covers.
+    pub(super) fn holds(&self, seq: u64) -> bool {
+        (1..=self.extent.last_seq).contains(&seq)
+    }
+
+    /// The records `1..=last_seq` as they lie in the copy, numbered by position, with no check
+    /// but their framing: for `check` and certificates, which verify the chain themselves and
+    /// say where it breaks.
+    pub(super) fn raw(&self) -> std::io::Result<RawRecords> {
+        let mut reader = BufReader::with_capacity(1 << 20, self.files.copy.try_clone()?);
+        std::io::Seek::seek(&mut reader, std::io::SeekFrom::Start(0))?;
+        Ok(RawRecords { reader, at: 0, seq: 0, extent: self.extent })
+    }
+
     /// Event `seq`, if the copy holds it whole, in its chain and as that seq (a pair of
     /// entries shifted together chains as well: the seq inside the event settles it).
     pub(super) fn event(&self, seq: u64) -> Option<Event> {
@@ -158,6 +176,87 @@ impl JournalReader {
         Some(value)
     }
 }
+
+/// Whether record `seq` of the copy at `copy_path` ends at byte `end`, stores `hash` and
+/// continues the chain from the record before it, as the index beside the copy finds them: how
+/// an open proves `COPY_END` without walking the copy.
+pub(super) fn ends_at(copy_path: &Path, copy: &File, seq: u64, end: u64, hash: &[u8; 32]) -> bool {
+    let (Ok(index), Ok(copy)) = (File::open(copy_path.with_file_name(INDEX_NAME)), copy.try_clone()) else {
+        return false;
+    };
+    let reader = JournalReader {
+        files: Arc::new(ReaderFiles { copy, index }),
+        extent: Covered { len: end, last_seq: seq },
+    };
+    let starts = entry(&reader.files.index, seq);
+    reader
+        .value(seq)
+        .is_some_and(|v| stored_hash(&v) == Some(*hash) && starts == Some(end - 4 - v.len() as u64))
+}
+
+/// `JournalReader::raw`: records in order, numbered by their position in the copy.
+pub(super) struct RawRecords {
+    reader: BufReader<File>,
+    at: u64,
+    seq: u64,
+    extent: Covered,
+}
+
+/// A record of the copy that is not whole, or does not end where the copy's extent does.
+#[derive(Debug)]
+pub(super) struct Torn {
+    pub seq: u64,
+    pub at: u64,
+}
+
+impl Iterator for RawRecords {
+    type Item = Result<(u64, Vec<u8>), Torn>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.at >= self.extent.len && self.seq >= self.extent.last_seq {
+            return None;
+        }
+        let torn = Torn { seq: self.seq + 1, at: self.at };
+        // One error ends the walk.
+        let stop = |this: &mut RawRecords| {
+            this.at = this.extent.len;
+            this.seq = this.extent.last_seq;
+        };
+        let mut word = [0u8; 4];
+        if self.seq >= self.extent.last_seq
+            || self.extent.len - self.at < 4
+            || self.reader.read_exact(&mut word).is_err()
+        {
+            stop(self);
+            return Some(Err(torn));
+        }
+        let len = u64::from(u32::from_le_bytes(word));
+        let mut value = vec![0u8; usize::try_from(len).unwrap_or(0)];
+        if !is_value_len(len)
+            || self.at + 4 + len > self.extent.len
+            || self.reader.read_exact(&mut value).is_err()
+        {
+            stop(self);
+            return Some(Err(torn));
+        }
+        self.at += 4 + len;
+        self.seq += 1;
+        Some(Ok((self.seq, value)))
+    }
+}
+
+/// What a read of record `seq` says when the copy holds it (it is within the extent) but it is
+/// not whole, not in its chain or not that seq.
+pub(super) fn damaged_record(seq: u64) -> codec::CodecError {
+    codec::CodecError {
+        tree: FILE_LABEL,
+        key: format!("#{seq}"),
+        detail: "the record is damaged: not whole, not in the hash chain, or another seq's".into(),
+    }
+}
+
+/// How errors name the copy.
+const FILE_LABEL: &str = "journal.copy";
 
 /// The offset the index gives for `seq`.
 fn entry(index: &File, seq: u64) -> Option<u64> {

@@ -101,17 +101,6 @@ impl Store {
         f()
     }
 
-    /// Empties and disables a journal copy found not to be sled's journal (a backup found it
-    /// damaged): the next open rebuilds it from sled. The copy may hold the only durable record
-    /// of recent commits, so sled is flushed first, under the gate; if it cannot be, the copy is
-    /// left as it is.
-    pub(super) fn discard_copy(&self) {
-        let _gate = self.write_gate.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if self.flush().is_ok() {
-            self.journal_copy.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).discard();
-        }
-    }
-
     fn get_local<T: DeserializeOwned>(&self, key: &[u8]) -> Result<Option<T>, StoreError> {
         match self.tree(tree::META).get(key)? {
             None => Ok(None),

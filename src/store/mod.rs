@@ -7,6 +7,7 @@ pub use city::{CityAccount, CityCounter, CityVolunteer, PinnedKey, RemoteError};
 pub mod codec;
 mod compact;
 mod directory;
+mod upgrade;
 pub use directory::{DirectoryCard, DirectoryShare, OtherVersion};
 mod journal_copy;
 mod journal_index;
@@ -34,6 +35,7 @@ pub use stored::{HASH_LEN, StoredEvent, decode_stored, encode_event, link_hash, 
 pub use tx::{CommitContext, CommitError, Committed, Head, OpRecord, Pending, TxFail, TxView};
 
 pub use schema::{SCHEMA_VERSION, meta, tree};
+pub use upgrade::{UpgradeProgress, on_upgrade};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -63,6 +65,10 @@ pub enum StoreError {
     /// to replay onto what sled holds: sled's projections are not those of its own journal.
     #[error("store {}: sled's journal ends at #{sled_last} and journal.copy goes on to #{copy_last}, but the entries after #{sled_last} do not replay onto the database; it is not opened for writing — run `hourbank recover` to rebuild it from the copy", dir.display())]
     LostEntries { dir: PathBuf, sled_last: u64, copy_last: u64 },
+    /// `journal.copy`, the store's journal, does not reach the entry sled's projections stand
+    /// at (damaged, cut, or an older copy put back): what it lacks is nowhere in the store.
+    #[error("store {}: the database reflects the journal up to #{sled_last}, but journal.copy holds it only to #{copy_last} (damaged, cut or put back); it is not opened — restore the last backup, or run `hourbank recover` to rebuild the store from the copy (entries after #{copy_last} are then lost)", dir.display())]
+    JournalBehind { dir: PathBuf, sled_last: u64, copy_last: u64 },
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
@@ -103,6 +109,8 @@ pub struct Store {
     checkpoint: Checkpoint,
     /// How many events the open replayed from the copy into sled.
     replayed_at_open: u64,
+    /// This open upgraded the store from the shape before (`upgrade`).
+    upgraded: bool,
 }
 
 /// Events between two checkpoints of sled (see `Checkpoint`).
@@ -135,6 +143,17 @@ impl Store {
     }
 
     pub fn open(dir: &Path, mode: OpenMode) -> Result<Store, StoreError> {
+        let store = Store::open_once(dir, mode)?;
+        if !store.upgraded {
+            return Ok(store);
+        }
+        // Upgraded in place (`upgrade`): opened once more, which compacts sled's files now
+        // that the journal tree is gone.
+        drop(store);
+        Store::open_once(dir, OpenMode::Existing)
+    }
+
+    fn open_once(dir: &Path, mode: OpenMode) -> Result<Store, StoreError> {
         let sled_dir = dir.join("sled");
         if mode == OpenMode::Existing && !sled_dir.join("db").exists() && !compact::pending(dir) {
             let copy_len = fs::metadata(dir.join(journal_copy::FILE_NAME)).map(|m| m.len()).unwrap_or(0);
@@ -195,6 +214,7 @@ impl Store {
             loosened: Vec::new(),
             journal_copy: Mutex::new(journal_copy::JournalCopy::disabled(dir)),
             replayed_at_open: 0,
+            upgraded: false,
         };
         guard_sled(dir, || store.check_schema())?;
         let head = guard_sled(dir, || store.head())?;
@@ -207,17 +227,27 @@ impl Store {
             last_hash: head.last_hash,
             copy_end,
         };
+        // A store of the shape before (schema 1) holds the journal in sled too: the copy is
+        // matched against it, and then the store is upgraded.
         let journal = store.tree(tree::JOURNAL).clone();
-        let (copy, ahead) = guard_sled(dir, || Ok(journal_copy::JournalCopy::open(dir, &journal, sled_end)))?;
+        let before = guard_sled(dir, || Ok(store.schema()? < SCHEMA_VERSION && !journal.is_empty()))?;
+        let opened = guard_sled(dir, || {
+            Ok(journal_copy::JournalCopy::open(dir, before.then_some(&journal), sled_end))
+        })?;
+        let (copy, ahead) = match opened {
+            Ok(opened) => opened,
+            Err(journal_copy::OpenRefused::Io(source)) => {
+                return Err(StoreError::Io { path: dir.join(journal_copy::FILE_NAME), source });
+            }
+            Err(journal_copy::OpenRefused::Behind { copy_last, sled_last }) => {
+                return Err(StoreError::JournalBehind { dir: dir.to_path_buf(), sled_last, copy_last });
+            }
+        };
         *store.journal_copy.get_mut().unwrap_or_else(|p| p.into_inner()) = copy;
         if !ahead.is_empty() {
             let counter_id = match guard_sled(dir, || store.counter_id())? {
                 Some(id) => id,
-                None => {
-                    codec::decode::<crate::domain::Event>(tree::JOURNAL.name, &keys::u64_key(1), &ahead[0])?
-                        .body
-                        .counter
-                }
+                None => decode_stored(1, &ahead[0])?.body.counter,
             };
             let lost = || StoreError::LostEntries {
                 dir: dir.to_path_buf(),
@@ -230,6 +260,11 @@ impl Store {
                 Err(_) => Err(lost()),
             })?;
             store.replayed_at_open = ahead.len() as u64;
+        }
+        if !journal.is_empty() {
+            // Also an upgrade an earlier open began and was stopped in after the schema was
+            // written: the tree is dropped now.
+            guard_sled(dir, || store.upgrade())?;
         }
         let loosened = restrict_files(dir, dir_was);
         // sled makes its files with the process's umask; on a store made just now that is not
@@ -259,19 +294,18 @@ impl Store {
     }
 
     fn check_schema(&self) -> Result<(), StoreError> {
+        let found = self.schema()?;
+        if found > SCHEMA_VERSION {
+            return Err(StoreError::Schema { dir: self.dir.clone(), found, supported: SCHEMA_VERSION });
+        }
+        Ok(())
+    }
+
+    /// The schema the store was written in (today's for a store with nothing in it yet).
+    fn schema(&self) -> Result<u32, StoreError> {
         match self.tree(tree::META).get(meta::SCHEMA)? {
-            None => Ok(()),
-            Some(bytes) => {
-                let found: u32 = codec::decode(tree::META.name, meta::SCHEMA, &bytes)?;
-                if found > SCHEMA_VERSION {
-                    return Err(StoreError::Schema {
-                        dir: self.dir.clone(),
-                        found,
-                        supported: SCHEMA_VERSION,
-                    });
-                }
-                Ok(())
-            }
+            None => Ok(SCHEMA_VERSION),
+            Some(bytes) => Ok(codec::decode(tree::META.name, meta::SCHEMA, &bytes)?),
         }
     }
 

@@ -205,14 +205,24 @@ impl Store {
         Ok(self.get(tree::META, meta::IMPORT_SOURCES)?.unwrap_or_default())
     }
 
-    /// Event `seq`: from `journal.copy` through its index when the copy holds it whole, in
-    /// its chain and as that seq, else from sled's journal (ARCHITECTURE.md §10, step 2).
+    /// Event `seq`, from `journal.copy` through its index (ARCHITECTURE.md §10, step 2): `None`
+    /// past the journal's end; an error when the copy holds it but not whole, in its chain and
+    /// as that seq.
     pub fn event(&self, seq: u64) -> Result<Option<Event>, StoreError> {
-        let reader = self.journal_copy.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).reader();
-        match reader.and_then(|r| r.event(seq)) {
-            Some(event) => Ok(Some(event)),
-            None => self.get(tree::JOURNAL, &u64_key(seq)),
+        let reader = self.journal_reader()?;
+        if !reader.holds(seq) {
+            return Ok(None);
         }
+        reader
+            .event(seq)
+            .map(Some)
+            .ok_or_else(|| StoreError::Corrupt(super::journal_index::damaged_record(seq)))
+    }
+
+    /// A reader of the journal as the copy holds it now.
+    fn journal_reader(&self) -> Result<super::journal_index::JournalReader, StoreError> {
+        let reader = self.journal_copy.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).reader();
+        reader.ok_or(StoreError::Internal("the store's journal copy is not open"))
     }
 
     /// Seqs of the entries that touch one volunteer, oldest first.
@@ -251,29 +261,59 @@ impl Store {
         })
     }
 
-    /// The journal as stored: key and undecoded value, for `check` to decode and report on.
-    pub fn journal_raw(&self) -> impl Iterator<Item = Result<(Vec<u8>, sled::IVec), StoreError>> + '_ {
-        self.tree(tree::JOURNAL).iter().map(|item| {
-            let (k, v) = item?;
-            Ok((k.to_vec(), v))
-        })
+    /// The journal as stored, record by record in the copy, numbered by position, undecoded
+    /// and unchecked but for its framing, for `check` and certificates to verify and report on.
+    /// A record cut short ends it with [`StoreError::Damaged`].
+    pub fn journal_raw(&self) -> impl Iterator<Item = Result<(u64, Vec<u8>), StoreError>> + '_ {
+        let records = self.journal_reader().and_then(|r| {
+            r.raw().map_err(|source| StoreError::Io {
+                path: self.dir.join(super::journal_copy::FILE_NAME),
+                source,
+            })
+        });
+        let (records, first_error) = match records {
+            Ok(r) => (Some(r), None),
+            Err(e) => (None, Some(e)),
+        };
+        first_error.into_iter().map(Err).chain(records.into_iter().flatten().map(|item| {
+            item.map_err(|torn| StoreError::Damaged {
+                dir: self.dir.clone(),
+                detail: format!(
+                    "journal.copy: the record of seq {} at byte {} is cut short or does not end where the journal does",
+                    torn.seq, torn.at
+                ),
+            })
+        }))
     }
 
-    /// The journal's stored values from seq `from` on, as they are on disk, with their seq:
-    /// from `journal.copy` at file speed as far as it holds them in its chain, then from sled's
-    /// journal (events committed since, or all of them if the copy cannot be read).
+    /// The journal's stored values from seq `from` on, as they are on disk, with their seq,
+    /// from `journal.copy` at file speed. Each continues the chain; a record that does not ends
+    /// it with an error.
     pub fn journal_values_from(
         &self,
         from: u64,
     ) -> impl Iterator<Item = Result<(u64, Vec<u8>), StoreError>> + '_ {
-        let reader = self.journal_copy.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).reader();
-        let mut copy = reader.and_then(|r| r.values_from(from)).map(Iterator::peekable);
+        let reader = self.journal_reader();
+        let last = reader.as_ref().map_or(0, |r| r.last_seq());
+        let from = from.max(1);
+        let mut copy = match &reader {
+            Ok(r) if from <= last => r.values_from(from).map(Iterator::peekable),
+            _ => None,
+        };
         // The index's entry must lead to event `from` itself (a pair of entries shifted together
         // chains as well).
         let starts_right = copy.as_mut().and_then(|c| c.peek()).is_some_and(|(seq, value)| {
-            crate::store::decode_stored(*seq, value).is_ok_and(|e| e.seq() == from.max(1))
+            crate::store::decode_stored(*seq, value).is_ok_and(|e| e.seq() == from)
         });
-        JournalValues { store: self, copy: copy.filter(|_| starts_right), next: from, sled: None }
+        let copy = copy.filter(|_| starts_right);
+        let first_error = match reader {
+            Err(e) => Some(e),
+            Ok(_) if from <= last && copy.is_none() => {
+                Some(StoreError::Corrupt(super::journal_index::damaged_record(from)))
+            }
+            Ok(_) => None,
+        };
+        JournalValues { copy, next: from, last, error: first_error }
     }
 
     pub fn volunteers(&self) -> impl Iterator<Item = Result<(u64, Volunteer), StoreError>> + '_ {
@@ -374,15 +414,20 @@ impl Store {
         })
     }
 
-    /// Overwrites one raw journal value, in sled and in the copy. Only for tests that prove
-    /// `check` and certificates find tampering.
+    /// Overwrites one raw journal value in the copy. Only for tests that prove `check` and
+    /// certificates find tampering.
     #[doc(hidden)]
     pub fn tamper_journal_value(&self, seq: u64, value: Vec<u8>) -> Result<(), StoreError> {
+        self.tamper_journal(seq, Some(value))
+    }
+
+    /// Overwrites (`Some`) or removes one record of the journal copy. Only for tests.
+    #[doc(hidden)]
+    pub fn tamper_journal(&self, seq: u64, value: Option<Vec<u8>>) -> Result<(), StoreError> {
         let _gate = self.write_gate.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        self.tree(tree::JOURNAL).insert(u64_key(seq), value.clone())?;
         self.flush()?;
         let mut copy = self.journal_copy.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        copy.replace(seq, &value)
+        copy.replace(seq, value.as_deref())
             .map_err(|source| StoreError::Io { path: self.dir.join("journal.copy"), source })
     }
 
@@ -438,31 +483,30 @@ impl Store {
     }
 }
 
-/// `Store::journal_values_from`: the copy's part, then sled's from where it ended.
-struct JournalValues<'a, C: Iterator<Item = (u64, Vec<u8>)>> {
-    store: &'a Store,
+/// `Store::journal_values_from`: the copy's records up to `last`; one that is not whole or not
+/// in the chain is an error.
+struct JournalValues<C: Iterator<Item = (u64, Vec<u8>)>> {
     copy: Option<C>,
     next: u64,
-    sled: Option<sled::Iter>,
+    last: u64,
+    error: Option<StoreError>,
 }
 
-impl<C: Iterator<Item = (u64, Vec<u8>)>> Iterator for JournalValues<'_, C> {
+impl<C: Iterator<Item = (u64, Vec<u8>)>> Iterator for JournalValues<C> {
     type Item = Result<(u64, Vec<u8>), StoreError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if let Some(copy) = &mut self.copy {
-            if let Some((seq, value)) = copy.next() {
-                self.next = seq + 1;
-                return Some(Ok((seq, value)));
-            }
+        if let Some(e) = self.error.take() {
             self.copy = None;
+            return Some(Err(e));
         }
-        let next = self.next;
-        let sled = self.sled.get_or_insert_with(|| self.store.tree(tree::JOURNAL).range(u64_key(next)..));
-        sled.next().map(|item| {
-            let (k, v) = item?;
-            let seq = super::keys::read_u64(&k).ok_or_else(|| bad_key(tree::JOURNAL, &k))?;
-            Ok((seq, v.to_vec()))
-        })
+        let copy = self.copy.as_mut()?;
+        if let Some((seq, value)) = copy.next() {
+            self.next = seq + 1;
+            return Some(Ok((seq, value)));
+        }
+        self.copy = None;
+        (self.next <= self.last)
+            .then(|| Err(StoreError::Corrupt(super::journal_index::damaged_record(self.next))))
     }
 }

@@ -5,41 +5,48 @@
 use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 
+use super::tx::Abort;
+
 use super::codec;
 use super::journal_copy::CopyEnd;
 use super::keys::u64_key;
 use super::stored::StoredEvent;
 use super::tree::{JOURNAL, META, OPS};
-use super::tx::{Abort, Head, OpRecord, TxResult, TxView, lift};
+use super::tx::{Head, OpRecord, TxResult, TxView, lift};
 use super::{CommitError, SCHEMA_VERSION, Store, StoreError, meta};
 use crate::domain::ledger::{ApplyError, apply};
 use crate::domain::validate::StoredEventCheck;
-use crate::domain::{Event, Origin, Rule};
+use crate::domain::{Event, Origin};
 
 /// How many events a replay on open applies in one transaction.
 const REPLAY_CHUNK: usize = 4096;
 
 impl Store {
     /// Appends `events` (stored bytes and decoded event, in seq order, continuing this store's
-    /// journal) in one transaction, then flushes and appends them to the journal copy. For
-    /// restoring into a fresh store, or a counter's own events fetched back from the city: the
-    /// caller has checked the chain; a rule an event breaks here means the events are bad.
+    /// journal) in one transaction, which logs them to the journal copy before it commits;
+    /// then flushes. For restoring into a fresh store, or a counter's own events fetched back
+    /// from the city: the caller has checked the chain; a rule an event breaks here means the
+    /// events are bad.
     pub fn restore_events(&self, counter_id: &str, events: &[(Vec<u8>, Event)]) -> Result<(), CommitError> {
-        let _gate = self.write_gate.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut gate = self.write_gate.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(reason) = gate.as_ref() {
+            return Err(StoreError::Poisoned(reason.clone()).into());
+        }
         let mut records = Vec::new();
         for (stored, _) in events {
             super::journal_copy::push_record(&mut records, stored);
         }
-        let first = events.first().map_or(0, |(_, e)| e.seq());
-        let mut copy = self.journal_copy.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let copy_end = copy
-            .extent()
-            .filter(|e| e.last_seq + 1 == first)
-            .zip(events.last())
-            .map(|(e, (_, last))| CopyEnd { seq: last.seq(), offset: e.len + records.len() as u64 });
-        self.apply_journal(counter_id, events, copy_end)?;
+        let extent = self.journal_copy.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).extent();
+        let Some(extent) = extent else {
+            return Err(StoreError::Internal("the store has no journal copy to log to").into());
+        };
+        let Some((_, last)) = events.last() else { return Ok(()) };
+        let copy_end = CopyEnd { seq: last.seq(), offset: extent.len + records.len() as u64 };
+        let log = Log { at: extent, records: &records };
+        if let Err(e) = self.apply_journal(counter_id, events, copy_end, Some(log)) {
+            return Err(self.refused(&mut gate, e, extent));
+        }
         self.flush()?;
-        copy.append(first, &records, events.len() as u64);
         Ok(())
     }
 
@@ -48,7 +55,7 @@ impl Store {
     /// projections sled had not checkpointed when the process stopped. Each passes the same
     /// rules as when it was committed; then sled is flushed.
     pub(super) fn replay_ahead(&self, counter_id: &str, values: &[Vec<u8>]) -> Result<(), CommitError> {
-        let _gate = self.write_gate.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut gate = self.write_gate.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let extent = self.journal_copy.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).extent();
         let Some(extent) = extent else {
             return Err(StoreError::Internal("replay without a journal copy").into());
@@ -64,47 +71,45 @@ impl Store {
                     codec::decode(JOURNAL.name, &u64_key(seq), value).map_err(StoreError::Corrupt)?;
                 events.push((value.clone(), event));
             }
-            self.apply_journal(counter_id, &events, Some(CopyEnd { seq, offset }))?;
+            if let Err(e) = self.apply_journal(counter_id, &events, CopyEnd { seq, offset }, None) {
+                return Err(self.refused(&mut gate, e, extent));
+            }
         }
         self.flush()?;
         Ok(())
     }
 
-    /// Applies `events` in one transaction (see `append_events`), recording `copy_end`.
+    /// Applies `events` in one transaction (see `append_events`), recording `copy_end`, and
+    /// logging them to the copy first when they are not in it yet (`log`).
     fn apply_journal(
         &self,
         counter_id: &str,
         events: &[(Vec<u8>, Event)],
-        copy_end: Option<CopyEnd>,
-    ) -> Result<(), CommitError> {
-        let result = self.trees.as_slice().transaction(|trees| {
-            let mut view = TxView::new(trees);
+        copy_end: CopyEnd,
+        log: Option<Log<'_>>,
+    ) -> Result<(), TransactionError<Abort>> {
+        let reader = self.journal_copy.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).reader();
+        self.trees.as_slice().transaction(|trees| {
+            let mut view = TxView::new(trees).with_journal(reader.clone());
             let head: Head = lift(view.get(META, meta::HEAD).map_err(ApplyError::Store))?.unwrap_or_default();
             if head.next_seq == 1 {
                 lift(view.put(META, meta::SCHEMA, &SCHEMA_VERSION).map_err(ApplyError::Store))?;
                 lift(view.put(META, meta::COUNTER_ID, &counter_id.to_string()).map_err(ApplyError::Store))?;
             }
             append_events(&mut view, head, events, None)?;
-            if let Some(end) = &copy_end {
-                lift(view.put(META, meta::COPY_END, end).map_err(ApplyError::Store))?;
+            lift(view.put(META, meta::COPY_END, &copy_end).map_err(ApplyError::Store))?;
+            if let Some(log) = &log {
+                self.log_in_transaction(log.at, head.next_seq, log.records, events.len() as u64)?;
             }
             Ok(())
-        });
-        match result {
-            Ok(()) => Ok(()),
-            Err(TransactionError::Abort(Abort::Rule(rule) | Abort::Refused { rule: Some(rule), .. })) => {
-                Err(rule.into())
-            }
-            Err(TransactionError::Abort(
-                Abort::Refused { seq, rule: None } | Abort::Unwritable { seq, .. },
-            )) => Err(Rule::UnknownEntry(seq).into()),
-            Err(TransactionError::Abort(Abort::Codec(c))) => Err(StoreError::Corrupt(c).into()),
-            Err(TransactionError::Abort(Abort::Preview(_))) => {
-                Err(StoreError::Internal("a restore does not preview").into())
-            }
-            Err(TransactionError::Storage(e)) => Err(StoreError::Sled(e).into()),
-        }
+        })
     }
+}
+
+/// Events a transaction logs to the copy: their records, written at `at`.
+struct Log<'a> {
+    at: super::journal_copy::CopyExtent,
+    records: &'a [u8],
 }
 
 /// Appends `events` after `head` inside a transaction, in the view's scope: each must carry the
@@ -157,7 +162,12 @@ pub(super) fn append_events(
                 }
             }
         }
-        view.trees[JOURNAL.index].insert(&*view.key(&u64_key(seq)), stored.as_slice())?;
+        if view.is_own() {
+            // This counter's journal is the copy: the caller logs the events to it.
+            view.remember(event);
+        } else {
+            view.trees[JOURNAL.index].insert(&*view.key(&u64_key(seq)), stored.as_slice())?;
+        }
         head = Head { next_seq: seq + 1, last_hash: event.hash };
     }
     lift(view.write_back().map_err(ApplyError::Store))?;

@@ -2,7 +2,9 @@
 //! contract (ARCHITECTURE.md §3): a store written by one version is read by the next.
 
 /// Version of the tree layout. Bumped when a tree's key or value meaning changes.
-pub const SCHEMA_VERSION: u32 = 1;
+/// 2: this counter's journal is `journal.copy` alone; sled's `journal` tree holds other
+/// counters' only (in the `city_*` set). A store of 1 is upgraded in place (`store::upgrade`).
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Tree names are a contract (ARCHITECTURE.md §3): a store written by one version is read by the next.
 /// Each tree is named once, with its position in the commit transaction's tree list.

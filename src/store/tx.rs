@@ -14,7 +14,7 @@ use sled::transaction::{
 };
 
 use super::codec::{self, CodecError};
-use super::journal_copy::{self, CopyEnd};
+use super::journal_copy::{self, CopyEnd, CopyExtent, LogFailed};
 use super::journal_index::JournalReader;
 use super::keys::{
     COUNTED, HELD, OPEN_SHIFT, RETIRED_ACTIVITY, SHIFT, day_total_key, grant_key, name_key, tagged_key,
@@ -30,8 +30,8 @@ use crate::domain::{
 };
 
 use super::tree::{
-    ACCOUNTS, ACTIVITIES, CARD_INDEX, JOURNAL, LIMITS, META, NAMES, OPS, REVERSED, REWARDS, SHIFTS, STAFF,
-    STOCK, TreeId, VOLUNTEERS,
+    ACCOUNTS, ACTIVITIES, CARD_INDEX, LIMITS, META, NAMES, OPS, REVERSED, REWARDS, SHIFTS, STAFF, STOCK,
+    TreeId, VOLUNTEERS,
 };
 
 mod ledger_view;
@@ -121,6 +121,8 @@ pub(super) enum Abort {
         seq: u64,
         why: String,
     },
+    /// The journal copy could not take the events (`JournalCopy::log`).
+    Log(LogFailed),
 }
 
 pub(super) type TxResult<T> = Result<T, ConflictableTransactionError<Abort>>;
@@ -145,9 +147,11 @@ pub struct TxView<'a> {
     accounts: RefCell<HashMap<u64, (AccountRecord, bool)>>,
     activities: RefCell<HashMap<u64, Option<Activity>>>,
     /// This counter's journal as `journal.copy` held it when the transaction began: events are
-    /// read from it by seq (ARCHITECTURE.md §10, step 2); those it does not hold (this
-    /// transaction's own) from sled.
+    /// read from it by seq (ARCHITECTURE.md §10, step 2).
     journal: Option<JournalReader>,
+    /// The events this transaction appended to this counter's journal, in seq order: the copy
+    /// takes them only when the transaction ends.
+    own: RefCell<Vec<Event>>,
 }
 
 impl<'a> TxView<'a> {
@@ -164,6 +168,7 @@ impl<'a> TxView<'a> {
             accounts: RefCell::new(HashMap::new()),
             activities: RefCell::new(HashMap::new()),
             journal: None,
+            own: RefCell::new(Vec::new()),
         }
     }
 
@@ -173,6 +178,24 @@ impl<'a> TxView<'a> {
             self.journal = reader;
         }
         self
+    }
+
+    /// Whether this view is this counter's own trees (not another counter's projection).
+    pub(super) fn is_own(&self) -> bool {
+        self.scope.is_empty()
+    }
+
+    /// Keeps an event this transaction appended to this counter's journal, for the rules that
+    /// read it back before the transaction ends (a reversal of an entry restored with it).
+    pub(super) fn remember(&self, event: &Event) {
+        self.own.borrow_mut().push(event.clone());
+    }
+
+    /// An event this transaction appended, by seq.
+    pub(super) fn own_event(&self, seq: u64) -> Option<Event> {
+        let own = self.own.borrow();
+        let first = own.first()?.seq();
+        own.get(usize::try_from(seq.checked_sub(first)?).ok()?).cloned()
     }
 
     /// `key` inside this view's scope.
@@ -306,6 +329,9 @@ impl Store {
             let copy = self.journal_copy.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             (copy.extent(), copy.reader())
         };
+        let Some(copy_before) = copy_before else {
+            return Err(StoreError::Internal("the store has no journal copy to log to").into());
+        };
         let result = self.trees.as_slice().transaction(|trees| {
             let mut view = TxView::new(trees).with_journal(reader.clone());
             if let Some((id, digest)) = op
@@ -326,7 +352,7 @@ impl Store {
                     let e = lift(view.entry(seq).map_err(ApplyError::Store))?;
                     events.extend(e);
                 }
-                return Ok((Committed { events, replayed: true }, Vec::new()));
+                return Ok(Committed { events, replayed: true });
             }
             let pending = lift(plan(&view))?;
             let head: Head = lift(view.get(META, meta::HEAD).map_err(ApplyError::Store))?.unwrap_or_default();
@@ -372,7 +398,7 @@ impl Store {
                     sources.push(r.source.clone());
                     sources_changed = true;
                 }
-                view.trees[JOURNAL.index].insert(&u64_key(seq), stored.as_slice())?;
+                view.remember(&event);
                 journal_copy::push_record(&mut records, &stored);
                 prev = hash;
                 events.push(event);
@@ -391,59 +417,92 @@ impl Store {
             }
             let head = Head { next_seq: first_seq + pending.len() as u64, last_hash: prev };
             lift(view.put(META, meta::HEAD, &head).map_err(ApplyError::Store))?;
-            if let Some(copy) = copy_before.filter(|c| c.last_seq + 1 == first_seq && !pending.is_empty()) {
-                let end = CopyEnd { seq: head.next_seq - 1, offset: copy.len + records.len() as u64 };
+            if !pending.is_empty() {
+                let end = CopyEnd { seq: head.next_seq - 1, offset: copy_before.len + records.len() as u64 };
                 lift(view.put(META, meta::COPY_END, &end).map_err(ApplyError::Store))?;
+                // The acknowledgement, last, so that nothing after it can refuse the commit:
+                // sled 0.34 runs the closure under its global write lock, so once; were it run
+                // again, `log` writes the same bytes at the same place.
+                self.log_in_transaction(copy_before, first_seq, &records, pending.len() as u64)?;
             }
-            Ok((Committed { events, replayed: false }, records))
+            Ok(Committed { events, replayed: false })
         });
-        let (committed, records) = match result {
+        let committed = match result {
             Ok(c) => c,
             Err(TransactionError::Abort(Abort::Preview(would))) => return Ok(*would),
-            Err(TransactionError::Abort(Abort::Rule(rule) | Abort::Refused { rule: Some(rule), .. })) => {
-                return Err(rule.into());
-            }
-            Err(TransactionError::Abort(
-                Abort::Refused { seq, rule: None } | Abort::Unwritable { seq, .. },
-            )) => {
-                return Err(Rule::UnknownEntry(seq).into());
-            }
-            Err(TransactionError::Abort(Abort::Codec(c))) => return Err(StoreError::Corrupt(c).into()),
-            Err(TransactionError::Storage(e)) => {
-                // The transaction did not commit, but sled's state after a storage error is
-                // unknown: refuse further writes rather than guess.
-                *gate = Some(e.to_string());
-                self.checkpoint.stopped.store(true, Ordering::Release);
-                return Err(StoreError::Sled(e).into());
-            }
+            Err(e) => return Err(self.refused(&mut gate, e, copy_before)),
         };
-        if committed.replayed || committed.events.is_empty() {
-            // Nothing was written: the first commit of these events was made durable then.
-            return Ok(committed);
+        if !committed.replayed && !committed.events.is_empty() {
+            self.after_logged(&mut gate, committed.events.len() as u64);
         }
-        // The acknowledgement: the events synced to the copy, or, with no copy to take them,
-        // sled flushed as a whole.
-        let events = committed.events.len() as u64;
-        let logged = self
-            .journal_copy
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .append_durably(committed.first_seq(), &records, events);
-        let unflushed =
-            if logged { self.checkpoint.unflushed.fetch_add(events, Ordering::AcqRel) + events } else { 0 };
-        if (!logged || unflushed >= CHECKPOINT_EVENTS)
+        Ok(committed)
+    }
+
+    /// Logs a transaction's events to the copy from inside the transaction, so that a commit
+    /// the copy cannot take aborts (`Abort::Log`) and sled never holds what the log lacks.
+    pub(super) fn log_in_transaction(
+        &self,
+        at: CopyExtent,
+        first_seq: u64,
+        records: &[u8],
+        events: u64,
+    ) -> TxResult<()> {
+        let mut copy = self.journal_copy.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        copy.log(at, first_seq, records, events)
+            .map_err(|f| ConflictableTransactionError::Abort(Abort::Log(f)))
+    }
+
+    /// After a transaction that logged `events` committed: sled is checkpointed every
+    /// `CHECKPOINT_EVENTS`. A failed checkpoint stops writes until a restart replays the
+    /// copy, but the commit stands: the copy holds it.
+    pub(super) fn after_logged(&self, gate: &mut Option<String>, events: u64) {
+        let unflushed = self.checkpoint.unflushed.fetch_add(events, Ordering::AcqRel) + events;
+        if unflushed >= CHECKPOINT_EVENTS
             && let Err(e) = self.flush()
         {
             *gate = Some(e.to_string());
             self.checkpoint.stopped.store(true, Ordering::Release);
-            if logged {
-                // Acknowledged by the copy; only the checkpoint failed, and nothing more is
-                // written until a restart replays it.
-                return Ok(committed);
-            }
-            return Err(e.into());
         }
-        Ok(committed)
+    }
+
+    /// The error a failed transaction that may have logged from `at` on returns. A log whose
+    /// outcome is unknown, or a storage error of sled's, closes the store to writes: sled's
+    /// state, or the disk's, is not known. What the copy holds past `at` of a transaction sled
+    /// did not commit is cut, so a restart does not replay a commit that was refused.
+    pub(super) fn refused(
+        &self,
+        gate: &mut Option<String>,
+        e: TransactionError<Abort>,
+        at: CopyExtent,
+    ) -> CommitError {
+        let copy_path = || self.dir.join(journal_copy::FILE_NAME);
+        match e {
+            TransactionError::Abort(Abort::Rule(rule) | Abort::Refused { rule: Some(rule), .. }) => {
+                rule.into()
+            }
+            TransactionError::Abort(Abort::Refused { seq, rule: None } | Abort::Unwritable { seq, .. }) => {
+                Rule::UnknownEntry(seq).into()
+            }
+            TransactionError::Abort(Abort::Codec(c)) => StoreError::Corrupt(c).into(),
+            TransactionError::Abort(Abort::Preview(_)) => {
+                StoreError::Internal("a preview was not asked for").into()
+            }
+            TransactionError::Abort(Abort::Log(LogFailed::Refused(why))) => {
+                StoreError::Io { path: copy_path(), source: std::io::Error::other(why) }.into()
+            }
+            TransactionError::Abort(Abort::Log(LogFailed::Unknown(why))) => {
+                *gate = Some(why.clone());
+                self.checkpoint.stopped.store(true, Ordering::Release);
+                StoreError::Io { path: copy_path(), source: std::io::Error::other(why) }.into()
+            }
+            TransactionError::Storage(e) => {
+                *gate = Some(e.to_string());
+                self.checkpoint.stopped.store(true, Ordering::Release);
+                let _ =
+                    self.journal_copy.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).cut_back(at);
+                StoreError::Sled(e).into()
+            }
+        }
     }
 }
 

@@ -27,6 +27,10 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::{SCHEMA_VERSION, StoreError, codec};
+
+/// What a backup's header says its records are: the journal's stored values, the same in store
+/// schemas 1 and 2 (a backup made by either restores in either).
+pub(crate) const BACKUP_SCHEMA: u32 = 1;
 use crate::domain::Timestamp;
 
 mod write;

@@ -10,7 +10,7 @@ use super::{BackupCounts, BackupError, BackupHeader, FORMAT_VERSION, MAGIC, crea
 use crate::domain::Timestamp;
 use crate::store::journal_copy::{self, CopyExtent, CopyRefused};
 use crate::store::keys::read_u64;
-use crate::store::{SCHEMA_VERSION, Store, StoreError, codec, tree};
+use crate::store::{Store, StoreError, codec, tree};
 
 /// Writes through to the file and hashes what it writes.
 struct HashingWriter<W: Write> {
@@ -83,15 +83,17 @@ impl Write for Sink {
 impl Store {
     /// The header of a backup taken now: head and counts read under the write gate, so they
     /// describe one moment even while the counter writes. The flat copy's extent is taken at the same moment (appends happen under the gate).
-    fn backup_header(&self, created_at: Timestamp) -> Result<(BackupHeader, Option<CopyExtent>), StoreError> {
+    fn backup_header(&self, created_at: Timestamp) -> Result<(BackupHeader, CopyExtent), StoreError> {
         let _gate = self.write_gate.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let head = self.head()?;
         let extent = self.journal_copy.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).extent();
         let extent = extent.filter(|e| e.last_seq == head.next_seq.saturating_sub(1));
+        let extent =
+            extent.ok_or(StoreError::Internal("the journal copy does not end at the journal's head"))?;
         let len = |t| self.tree(t).len() as u64;
         let volunteers = self.count_in_halves(tree::VOLUNTEERS)?;
         let header = BackupHeader {
-            schema: SCHEMA_VERSION,
+            schema: super::BACKUP_SCHEMA,
             app_version: env!("CARGO_PKG_VERSION").to_string(),
             counter_id: self.counter_id()?.unwrap_or_default(),
             counter_name: self.counter_name()?.unwrap_or_default(),
@@ -152,16 +154,16 @@ impl Store {
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let temp = dir.join(format!(".{name}.partial-{}", std::process::id()));
         let (header, extent) = self.backup_header(created_at)?;
-        let mut result = self.write_backup_to(&temp, &header, recipients, key, extent);
-        if let Ok(Err(_refused)) = &result {
-            // The flat copy is not sled's journal (a torn or damaged file): it is discarded, to
-            // be rebuilt on the next open, and this backup reads sled.
-            self.discard_copy();
-            let _ = std::fs::remove_file(&temp);
-            result = self.write_backup_to(&temp, &header, recipients, key, None);
-        }
+        let result = self.write_backup_to(&temp, &header, recipients, key, extent);
         let result = result.and_then(|body| {
-            body.map_err(|_| StoreError::Internal("the journal copy was refused twice"))?;
+            // The journal copy is the store's journal: one that does not verify has no second
+            // source here (the last good backup is that).
+            body.map_err(|_| StoreError::Damaged {
+                dir: self.dir.clone(),
+                detail: "journal.copy does not verify to the journal's head; no backup was written — \
+                         run `hourbank check`"
+                    .into(),
+            })?;
             std::fs::rename(&temp, path).map_err(io(path))?;
             sync_dir(dir).map_err(io(dir))
         });
@@ -171,15 +173,15 @@ impl Store {
         result.map(|()| header)
     }
 
-    /// Writes the whole file to `temp`: the journal from the flat copy when `extent` is given
-    /// (the inner error: the copy was refused, `temp` is garbage), else from sled.
+    /// Writes the whole file to `temp`, the journal streamed from the copy (the inner error:
+    /// the copy was refused, `temp` is garbage).
     fn write_backup_to(
         &self,
         temp: &Path,
         header: &BackupHeader,
         recipients: &[age::x25519::Recipient],
         key: Option<&[u8; 32]>,
-        extent: Option<CopyExtent>,
+        extent: CopyExtent,
     ) -> Result<Result<(), CopyRefused>, BackupError> {
         let file = create_private(temp).map_err(io(temp))?;
         let syncer = file.try_clone().ok();
@@ -204,7 +206,7 @@ impl Store {
         header: &BackupHeader,
         recipients: &[age::x25519::Recipient],
         key: Option<&[u8; 32]>,
-        extent: Option<CopyExtent>,
+        extent: CopyExtent,
     ) -> Result<Result<(), CopyRefused>, BackupError> {
         let buffered = BufWriter::with_capacity(1 << 20, writer);
         let sink: Sink = if recipients.is_empty() {
@@ -229,22 +231,18 @@ impl Store {
         out.write_all(&format.to_le_bytes()).map_err(io(temp))?;
         out.write_all(&(head.len() as u32).to_le_bytes()).map_err(io(temp))?;
         out.write_all(&head).map_err(io(temp))?;
-        if let Some(extent) = extent {
-            let copy_path = self.dir.join(journal_copy::FILE_NAME);
-            let mut write_error = None;
-            let streamed = journal_copy::stream_verified(&copy_path, extent, &header.last_hash, |chunk| {
-                out.write_all(chunk).inspect_err(|e| {
-                    write_error = Some(std::io::Error::new(e.kind(), e.to_string()));
-                })
-            });
-            if let Some(e) = write_error {
-                return Err(BackupError::Io { path: temp.to_path_buf(), source: e });
-            }
-            if let Err(refused) = streamed {
-                return Ok(Err(refused));
-            }
-        } else {
-            self.write_records_from_sled(header.last_seq, &mut out, temp)?;
+        let copy_path = self.dir.join(journal_copy::FILE_NAME);
+        let mut write_error = None;
+        let streamed = journal_copy::stream_verified(&copy_path, extent, &header.last_hash, |chunk| {
+            out.write_all(chunk).inspect_err(|e| {
+                write_error = Some(std::io::Error::new(e.kind(), e.to_string()));
+            })
+        });
+        if let Some(e) = write_error {
+            return Err(BackupError::Io { path: temp.to_path_buf(), source: e });
+        }
+        if let Err(refused) = streamed {
+            return Ok(Err(refused));
         }
         let sum = out.hasher.finalize();
         let tag = out.tagger.map(|t| t.finalize());
@@ -262,69 +260,5 @@ impl Store {
             .map_err(|e| BackupError::Io { path: temp.to_path_buf(), source: e.into_error() })?;
         writer.file.sync_all().map_err(io(temp))?;
         Ok(Ok(()))
-    }
-
-    /// The slow path, when there is no usable flat copy: sled's page reads dominate, so two
-    /// threads read the two halves of the journal at once; the first half streams to the file
-    /// as it is read, the second is held in memory (half the journal at most) until its turn.
-    fn write_records_from_sled(
-        &self,
-        last: u64,
-        out: &mut impl Write,
-        temp: &Path,
-    ) -> Result<(), BackupError> {
-        let mid = last / 2;
-        std::thread::scope(|scope| -> Result<(), BackupError> {
-            let (first_tx, first_rx) = std::sync::mpsc::sync_channel(8);
-            let (second_tx, second_rx) = std::sync::mpsc::channel();
-            scope.spawn(move || self.read_records(1, mid, |c| first_tx.send(c).is_ok()));
-            scope.spawn(move || self.read_records(mid + 1, last, |c| second_tx.send(c).is_ok()));
-            for chunk in first_rx.into_iter().chain(second_rx) {
-                out.write_all(&chunk?).map_err(io(temp))?;
-            }
-            Ok(())
-        })
-    }
-}
-
-impl Store {
-    /// Sends journal entries `from..=to` as backup records (length, stored value) in chunks of
-    /// about 1 MiB; an error ends the stream.
-    fn read_records(&self, from: u64, to: u64, send: impl Fn(Result<Vec<u8>, StoreError>) -> bool) {
-        const CHUNK: usize = 1 << 20;
-        if from > to {
-            return;
-        }
-        let mut chunk = Vec::with_capacity(CHUNK + 4096);
-        let mut expected = from;
-        for item in self
-            .tree(tree::JOURNAL)
-            .range(crate::store::keys::u64_key(from)..=crate::store::keys::u64_key(to))
-        {
-            let (key, value) = match item {
-                Ok(kv) => kv,
-                Err(e) => {
-                    send(Err(e.into()));
-                    return;
-                }
-            };
-            if read_u64(&key) != Some(expected) {
-                send(Err(StoreError::Internal("the journal has a gap; run `hourbank check`")));
-                return;
-            }
-            chunk.extend_from_slice(&(value.len() as u32).to_le_bytes());
-            chunk.extend_from_slice(&value);
-            expected += 1;
-            if chunk.len() >= CHUNK
-                && !send(Ok(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK + 4096))))
-            {
-                return;
-            }
-        }
-        if expected != to + 1 {
-            send(Err(StoreError::Internal("the journal ends before its head; run `hourbank check`")));
-            return;
-        }
-        send(Ok(chunk));
     }
 }

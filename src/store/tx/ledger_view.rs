@@ -3,7 +3,9 @@
 
 use super::*;
 use crate::domain::points::{PointsKey, PointsRecord};
+use crate::store::journal_index::damaged_record;
 use crate::store::keys::points_key;
+use crate::store::tree::JOURNAL;
 
 impl LedgerStore for TxView<'_> {
     type Error = TxFail;
@@ -117,9 +119,18 @@ impl LedgerStore for TxView<'_> {
         self.put(META, meta::COUNTER_CODE, &code.to_string())
     }
     fn entry(&self, seq: u64) -> Result<Option<Event>, TxFail> {
-        match self.journal.as_ref().and_then(|journal| journal.event(seq)) {
-            Some(event) => Ok(Some(event)),
-            None => self.get(JOURNAL, &u64_key(seq)),
+        if let Some(event) = self.own_event(seq) {
+            return Ok(Some(event));
+        }
+        if !self.is_own() {
+            // Another counter's journal, pulled into the `city_*` trees.
+            return self.get(JOURNAL, &u64_key(seq));
+        }
+        match &self.journal {
+            Some(journal) if journal.holds(seq) => {
+                journal.event(seq).map(Some).ok_or_else(|| TxFail::Codec(damaged_record(seq)))
+            }
+            _ => Ok(None),
         }
     }
     fn reversed_by(&self, target: u64) -> Result<Option<u64>, TxFail> {
