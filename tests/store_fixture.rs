@@ -27,9 +27,21 @@ fn a_store_made_before_the_reshaping_reads_as_it_did_passes_check_and_writes_on(
             .expect("hourbank runs");
         let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
         assert!(out.status.success(), "{args:?}: {stdout}{stderr}");
-        stdout.into_owned()
+        (stdout.into_owned(), stderr.into_owned())
     };
-    run(&["check"]);
+    let run_stderr = |args: &[&str]| run(args).1;
+    let run = |args: &[&str]| run(args).0;
+    // The first open upgrades it in place (schema 2: the journal is journal.copy alone), and
+    // says so; the next says nothing.
+    let copy_before = std::fs::read(store.join("journal.copy")).unwrap();
+    let upgraded = run_stderr(&["check"]);
+    assert!(upgraded.contains("upgraded in place") && upgraded.contains("entries verified"), "{upgraded}");
+    assert!(
+        std::fs::read(store.join("journal.copy")).unwrap() == copy_before,
+        "the journal is the same bytes"
+    );
+    assert!(!store.join("compact-requested").exists(), "compacted at that open");
+    assert!(!run_stderr(&["check"]).contains("upgraded"));
     for (export, file) in [("balances", "balances.csv"), ("points", "points.csv"), ("entries", "entries.csv")]
     {
         assert_eq!(run(&["export", export]), printed_before(dir.path(), file), "export {export}");
@@ -49,6 +61,7 @@ fn a_store_made_before_the_reshaping_reads_as_it_did_passes_check_and_writes_on(
     assert_eq!(balance(&run(&["balance", "JH000002", "--json"])), was + 60);
     run(&["check"]);
     let entries = run(&["export", "entries"]);
+    assert!(std::fs::read(store.join("journal.copy")).unwrap().starts_with(&copy_before), "written on");
     let old = printed_before(dir.path(), "entries.csv");
     assert!(entries.starts_with(&old) && entries.lines().count() == old.lines().count() + 1, "{entries}");
 }

@@ -42,7 +42,7 @@ pub use crate::store::PinnedKey;
 pub use crate::store::StoreError;
 pub use crate::store::backup::{BackupError, create_private};
 /// The stored event's layout, for readers of the same bytes elsewhere (the city server).
-pub use crate::store::{StoredEvent, link_hash};
+pub use crate::store::{StoredEvent, UpgradeProgress, link_hash, on_upgrade};
 pub use backup::{BackupSummary, VerifyReport, verify_backup};
 pub use certificate::{Certificate, CertificateError, typed_code};
 pub use check::{CheckReport, Problem};

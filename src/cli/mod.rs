@@ -27,6 +27,7 @@ mod settings;
 mod transfer_files;
 mod volunteer;
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -358,6 +359,34 @@ pub fn open_bank_as(store: Option<PathBuf>) -> Result<Result<BankHandle, crate::
 }
 
 /// Parses arguments, runs the command, prints any failure, and returns the exit code.
+/// Shows the progress of an upgrade in place, should an open find a store of the shape before:
+/// a bar on a terminal, and one line when it is done.
+fn show_upgrades() {
+    let bar = indicatif::ProgressBar::with_draw_target(
+        None,
+        match std::io::stderr().is_terminal() {
+            true => indicatif::ProgressDrawTarget::stderr(),
+            false => indicatif::ProgressDrawTarget::hidden(),
+        },
+    );
+    crate::bank::on_upgrade(move |p: crate::bank::UpgradeProgress| {
+        // Read when the store opens, after the arguments chose the language.
+        let text = lang::current().text();
+        if p.done == 0
+            && let Ok(style) = indicatif::ProgressStyle::with_template(text.upgrade_bar)
+        {
+            bar.set_style(style);
+        }
+        bar.set_length(p.total);
+        bar.set_position(p.done);
+        if p.dropped {
+            bar.finish_and_clear();
+            let done = text.upgrade_done.replacen("{}", &p.total.to_string(), 1);
+            eprintln!("hourbank: {}", output::printable(&done));
+        }
+    });
+}
+
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -366,6 +395,7 @@ pub fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { exit::BAD_INPUT } else { exit::OK });
         }
     };
+    show_upgrades();
     match run(cli) {
         Ok(()) => ExitCode::from(exit::OK),
         Err(f) => {

@@ -188,7 +188,10 @@ pub fn check(store: Option<PathBuf>, a: CheckArgs) -> CliResult {
         Ok(bank) => bank.check()?,
         // A store whose sled lost saved entries is not opened for writing, but check still
         // answers: that is its first problem.
-        Err(BankError::Store(e @ crate::bank::StoreError::LostEntries { sled_last, .. })) => CheckReport {
+        Err(BankError::Store(
+            e @ (crate::bank::StoreError::LostEntries { sled_last, .. }
+            | crate::bank::StoreError::JournalBehind { sled_last, .. }),
+        )) => CheckReport {
             ok: false,
             events: sled_last,
             problems: vec![Problem { invariant: 4, detail: e.to_string() }],

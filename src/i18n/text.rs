@@ -311,6 +311,10 @@ pub struct Text {
     pub sync_joining_count: &'static str,
     /// `hourbank sync`'s bar while it takes the city's directory (an indicatif template).
     pub sync_joining_bar: &'static str,
+    /// The bar while an open upgrades a store of the shape before (an indicatif template).
+    pub upgrade_bar: &'static str,
+    /// Said once an upgrade is done ({} entries verified).
+    pub upgrade_done: &'static str,
     /// The same when the last pull did not reach every counter ({} hours).
     pub city_balance_incomplete: &'static str,
     pub city_conflict_line: &'static str,

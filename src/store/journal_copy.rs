@@ -324,8 +324,11 @@ impl JournalCopy {
             };
         }
         if let Err(e) = self.sync() {
-            // Linux may have dropped the pages it failed to write: nothing more is written.
+            // Linux may have dropped the pages it failed to write: nothing more is written. The
+            // records are cut if the disk lets us, so a restart does not replay a commit that
+            // was refused; if it does not, they may come back (the error said so).
             (self.len, self.last_seq) = (at.len, at.last_seq);
+            let _ = cut_back.and_then(|f| f.set_len(at.len).and_then(|()| f.sync_data()));
             return Err(LogFailed::Unknown(e.to_string()));
         }
         Ok(())
