@@ -164,7 +164,7 @@ fn crash_rounds() {
             journal.extend_from_slice(&(value.len() as u32).to_le_bytes());
             journal.extend_from_slice(&value);
         }
-        let copy = std::fs::read(dir.path().join("journal.copy")).unwrap();
+        let copy = journal_file(dir.path());
         assert!(copy == journal, "round {round}: the journal copy is not the journal");
         // And its index points at each record.
         let mut starts = Vec::new();

@@ -470,7 +470,7 @@ fn a_damaged_journal_copy_gives_no_report_rather_than_a_wrong_one() {
     let good = std::fs::read(&path).unwrap();
     let mut bytes = good.clone();
     let keep_tail = 4096;
-    for i in (1000..bytes.len() - keep_tail).step_by(101) {
+    for i in (1000..journal_file(dir.path()).len() - keep_tail).step_by(101) {
         bytes[i] ^= 0x5a;
     }
     std::fs::write(&path, bytes).unwrap();

@@ -65,3 +65,36 @@ fn a_store_made_before_the_reshaping_reads_as_it_did_passes_check_and_writes_on(
     let old = printed_before(dir.path(), "entries.csv");
     assert!(entries.starts_with(&old) && entries.lines().count() == old.lines().count() + 1, "{entries}");
 }
+
+/// An upgrade stopped after it wrote the new schema (a kill, a power cut) has left sled's
+/// `journal` tree behind: any later open finishes it — the tree dropped, sled compacted — and
+/// the store reads as before.
+#[test]
+fn an_upgrade_stopped_after_the_schema_is_finished_by_the_next_open() {
+    let dir = unpacked_fixture("before-reshape.tar.gz");
+    let store = dir.path().join("store");
+    let balance =
+        |bank: &hourbank::bank::Bank| bank.find_card(&crate::common::card("JH000002")).unwrap().account;
+    let (was, journal) = {
+        let bank = hourbank::bank::Bank::open(&store).unwrap();
+        let journal: Vec<_> = bank.store().journal_from(1).map(|e| e.unwrap()).collect();
+        (balance(&bank), journal)
+    };
+    {
+        // What the stopped upgrade left: the schema is today's, the old tree is still there.
+        let db = sled::Config::new().path(store.join("sled")).open().unwrap();
+        let tree = db.open_tree("journal").unwrap();
+        let first = std::fs::read(store.join("journal.copy")).unwrap();
+        let len = u32::from_le_bytes(first[..4].try_into().unwrap()) as usize;
+        tree.insert(1u64.to_be_bytes(), &first[4..4 + len]).unwrap();
+        db.flush().unwrap();
+    }
+    let bank = hourbank::bank::Bank::open(&store).unwrap();
+    assert_eq!(balance(&bank), was);
+    assert!(bank.store().journal_from(1).map(|e| e.unwrap()).collect::<Vec<_>>() == journal);
+    assert!(bank.check().unwrap().ok);
+    drop(bank);
+    assert!(!store.join("compact-requested").exists(), "compacted at that open");
+    let db = sled::Config::new().path(store.join("sled")).open().unwrap();
+    assert!(db.open_tree("journal").unwrap().is_empty(), "the tree is gone");
+}

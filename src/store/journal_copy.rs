@@ -24,7 +24,8 @@
 //! hash sled holds for the same seq.
 //!
 //! Layout: one record per event, `u32` little-endian length then the journal value exactly as
-//! stored, which is also how a backup file lays out its records.
+//! stored, which is also how a backup file lays out its records; then, up to the file's end,
+//! zeros: room written ahead by `log` (a record never starts with a zero length).
 
 use std::fs::{File, OpenOptions};
 use std::io::Read;
@@ -42,6 +43,11 @@ pub(super) const FILE_NAME: &str = "journal.copy";
 
 /// Where the bytes cut from the copy's end on open are kept (a torn append; the last cut only).
 pub(super) const CUT_NAME: &str = "journal.copy.cut";
+
+/// The room `log` writes ahead of the copy's end, in zeros, at a time.
+/// 64 KiB: about 500 commits of one entry; the commit that writes it pays one sync that
+/// records a new size, as every commit did before.
+const ROOM: u64 = 1 << 16;
 
 /// How far behind sled the copy may be found on open and still be caught up rather than
 /// rebuilt: more than any one commit appends (an import commits in batches far smaller).
@@ -64,6 +70,8 @@ pub(super) struct JournalCopy {
     file: Option<File>,
     len: u64,
     last_seq: u64,
+    /// The file's length: `len` and, past it, zeros written ahead for the next appends.
+    allocated: u64,
     /// Where each record starts (`journal.idx`); `None` when it could not be kept, and then
     /// events are read from sled.
     index: Option<JournalIndex>,
@@ -166,7 +174,7 @@ impl JournalCopy {
 
     /// A copy that is not used (until `open`).
     pub(super) fn disabled(dir: &Path) -> JournalCopy {
-        JournalCopy { path: dir.join(FILE_NAME), file: None, len: 0, last_seq: 0, index: None }
+        JournalCopy { path: dir.join(FILE_NAME), file: None, len: 0, last_seq: 0, allocated: 0, index: None }
     }
 
     fn reconcile(
@@ -197,8 +205,9 @@ impl JournalCopy {
                     ahead.push(value.to_vec());
                     true
                 })?;
-                if chain.end < file_len {
-                    self.cut(&file, chain.end, file_len)?;
+                self.allocated = file_len;
+                if chain.end < file_len && self.cut(&file, chain.end, file_len)? {
+                    self.allocated = chain.end;
                 }
                 self.file = Some(file);
                 self.len = chain.end;
@@ -220,6 +229,7 @@ impl JournalCopy {
         };
         self.file = Some(file);
         self.len = if from == 0 { 0 } else { file_len };
+        self.allocated = self.len;
         self.last_seq = from;
         if from < sled.last_seq {
             let mut records = Vec::with_capacity(1 << 20);
@@ -259,17 +269,22 @@ impl JournalCopy {
         Ok(if chain.records == sled.last_seq { Found::At(chain.end) } else { Found::Behind(chain.records) })
     }
 
-    /// Cuts the copy at `at`, keeping the bytes cut in `CUT_NAME` beside it.
-    fn cut(&self, file: &File, at: u64, file_len: u64) -> std::io::Result<()> {
+    /// Cuts the copy at `at`, keeping the bytes cut in `CUT_NAME` beside it, unless every byte
+    /// past `at` is zero: that is the room `log` wrote ahead (no record starts with a zero
+    /// length), kept as it is. Returns whether it cut.
+    fn cut(&self, file: &File, at: u64, file_len: u64) -> std::io::Result<bool> {
         let mut cut = vec![0u8; usize::try_from(file_len - at).map_err(std::io::Error::other)?];
         file.read_exact_at(&mut cut, at)?;
+        if cut.iter().all(|b| *b == 0) {
+            return Ok(false);
+        }
         let aside = self.path.with_file_name(CUT_NAME);
         let mut out = OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&aside)?;
         std::io::Write::write_all(&mut out, &cut)?;
         out.sync_all()?;
         file.set_len(at)?;
         file.sync_data()?;
-        Ok(())
+        Ok(true)
     }
 
     /// Appends records that `push_record` laid out, for `events` more events, and where they
@@ -315,8 +330,21 @@ impl JournalCopy {
         }
         let cut_back = file.try_clone();
         (self.len, self.last_seq) = (at.len, at.last_seq);
+        let end = at.len + records.len() as u64;
+        if end > self.allocated {
+            // Room written ahead (zeros), so that the appends until it is used overwrite blocks
+            // the file already has: their `fdatasync` then has no size or extent to record,
+            // as SQLite's WAL once it wraps. A failure here only means no room ahead.
+            let room = end.div_ceil(ROOM) * ROOM + ROOM;
+            let zeros = vec![0u8; usize::try_from(room - end).unwrap_or(0)];
+            self.allocated = match file.write_all_at(&zeros, end) {
+                Ok(()) => room,
+                Err(_) => end,
+            };
+        }
         if let Err(e) = self.append_records(records, events) {
             (self.len, self.last_seq) = (at.len, at.last_seq);
+            self.allocated = at.len;
             // A torn record left behind would be cut at the next open anyway; cut it now.
             return match cut_back.and_then(|f| f.set_len(at.len)) {
                 Ok(()) => Err(LogFailed::Refused(e.to_string())),
@@ -328,6 +356,7 @@ impl JournalCopy {
             // records are cut if the disk lets us, so a restart does not replay a commit that
             // was refused; if it does not, they may come back (the error said so).
             (self.len, self.last_seq) = (at.len, at.last_seq);
+            self.allocated = at.len;
             let _ = cut_back.and_then(|f| f.set_len(at.len).and_then(|()| f.sync_data()));
             return Err(LogFailed::Unknown(e.to_string()));
         }
@@ -340,7 +369,7 @@ impl JournalCopy {
         let file = self.file.as_ref().ok_or_else(|| std::io::Error::other("the journal copy is not open"))?;
         file.set_len(at.len)?;
         file.sync_data()?;
-        (self.len, self.last_seq) = (at.len, at.last_seq);
+        (self.len, self.last_seq, self.allocated) = (at.len, at.last_seq, at.len);
         Ok(())
     }
 
@@ -366,7 +395,7 @@ impl JournalCopy {
         }
         file.write_all_at(&out, 0)?;
         file.set_len(out.len() as u64)?;
-        (self.len, self.last_seq) = (out.len() as u64, records);
+        (self.len, self.last_seq, self.allocated) = (out.len() as u64, records, out.len() as u64);
         self.index =
             Some(JournalIndex::open(&self.path, file, Covered { len: self.len, last_seq: records })?);
         Ok(())

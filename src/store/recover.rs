@@ -1,9 +1,10 @@
 //! Reading a damaged store's journal back for `hourbank recover`: the flat copy
-//! (`journal.copy`) as far as its hash chain is unbroken, then whatever sled still holds past
-//! it, if sled opens at all and its events continue the same chain. A commit is acknowledged
-//! once the copy holds it (or, with the copy disabled, once sled is flushed), so the copy holds
-//! every acknowledged entry even when sled cannot open; sled may hold the last few the copy
-//! missed (a commit sled checkpointed whose append never happened).
+//! (`journal.copy`, the store's journal) as far as its hash chain is unbroken; then, for a store
+//! of the shape before (schema 1, which held the journal in sled too), whatever sled's
+//! `journal` tree still holds past it, if sled opens at all and its events continue the same
+//! chain. A commit is acknowledged once the copy holds it, so the copy holds every
+//! acknowledged entry even when sled cannot open. What the copy lost (damaged in the middle,
+//! cut) is not in the store at all: the last backup has it.
 
 use std::fs::File;
 use std::path::Path;

@@ -286,7 +286,8 @@ fn main() {
         );
         let mut word = [0u8; 4];
         let mut value = Vec::new();
-        while file.read_exact(&mut word).is_ok() {
+        // Up to the room of zeros the store keeps written ahead.
+        while file.read_exact(&mut word).is_ok() && word != [0; 4] {
             value.resize(u32::from_le_bytes(word) as usize, 0);
             file.read_exact(&mut value).unwrap();
             let e: Event = codec::decode("journal", &decoded.to_be_bytes(), &value).unwrap();

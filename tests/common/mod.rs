@@ -249,3 +249,20 @@ pub fn points_standard(items: &[(&str, u32, bool)]) -> hourbank::domain::Standar
             .collect(),
     }
 }
+
+/// The records of a store's `journal.copy`, without the room of zeros the store writes ahead of
+/// them (asserted to be zeros).
+pub fn journal_file(store: &std::path::Path) -> Vec<u8> {
+    let mut bytes = std::fs::read(store.join("journal.copy")).expect("the journal copy exists");
+    let mut at = 0;
+    while let Some(word) = bytes.get(at..at + 4) {
+        let len = u32::from_le_bytes(word.try_into().unwrap()) as usize;
+        if len == 0 || at + 4 + len > bytes.len() {
+            break;
+        }
+        at += 4 + len;
+    }
+    assert!(bytes[at..].iter().all(|b| *b == 0), "journal.copy: bytes past its records at {at}");
+    bytes.truncate(at);
+    bytes
+}
