@@ -138,3 +138,34 @@ fn a_compaction_cut_short_anywhere_opens_the_whole_store() {
         assert!(sled.join("db").exists(), "{what}");
     }
 }
+
+/// An open that compacts, right after the store was closed while sled's threads still hold its
+/// lock (what an upgrade's reopen meets, and what one CI run met in the test above), waits for
+/// the lock as every open does, instead of failing.
+#[test]
+fn a_compacting_open_waits_for_sleds_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    let (b_store, _) = b_with_a_copy(dir.path());
+    {
+        let b = Bank::open(&b_store).unwrap();
+        assert!(b.drop_city_copy(&admin()).unwrap().is_some());
+    }
+    let sled_dir = b_store.join("sled");
+    let held = (0..500)
+        .find_map(|_| {
+            let db = sled::Config::new().path(&sled_dir).open().ok();
+            if db.is_none() {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            db
+        })
+        .expect("sled's lock taken");
+    let release = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        drop(held);
+    });
+    let b = Bank::open(&b_store).expect("the open waits for sled's lock");
+    release.join().unwrap();
+    assert!(!b_store.join("compact-requested").exists(), "and compacts");
+    assert_eq!(card_minutes(&b), 90);
+}

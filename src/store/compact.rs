@@ -47,7 +47,9 @@ pub(super) fn at_open(dir: &Path, config: impl Fn(&Path) -> sled::Config) -> Res
         return Ok(());
     }
     {
-        let from = config(&sled_dir).open()?;
+        // Right after the store was closed (an upgrade reopens at once), sled's threads may
+        // hold its lock for a moment: waited for as every open does.
+        let from = super::open_sled(&config(&sled_dir), dir)?;
         let to = config(&next).create_new(true).open()?;
         for name in from.tree_names() {
             let (source, target) = (from.open_tree(&name)?, to.open_tree(&name)?);
