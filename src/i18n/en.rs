@@ -272,7 +272,7 @@ pub static TEXT: Text = Text {
     sync_joining: "joining city {}%",
     sync_joining_count: "joining city {}",
     sync_joining_bar: "{bar:40} {pos}/{len} cards of the city's directory, eta {eta}",
-    upgrade_bar: "{bar:40} upgrading the store: {pos}/{len} entries verified, eta {eta}",
+    upgrade_bar: "{bar:24} upgrading the store: {pos}/{len} entries checked, {eta}",
     upgrade_done: "the store was upgraded in place: {} entries verified in journal.copy, sled's copy of the journal dropped",
     city_balance_as_of: "City balance {} h · as of {}",
     city_balance_incomplete: "City balance {} h · last sync incomplete",

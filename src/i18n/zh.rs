@@ -270,7 +270,7 @@ pub static TEXT: Text = Text {
     sync_joining: "加入城市 {}%",
     sync_joining_count: "加入城市 {}",
     sync_joining_bar: "{bar:40} 城市名录 {pos}/{len} 张卡，还需 {eta}",
-    upgrade_bar: "{bar:40} 正在升级存储：已核对 {pos}/{len} 条记录，还需 {eta}",
+    upgrade_bar: "{bar:24} 升级存储：已核对 {pos}/{len} 条，还需 {eta}",
     upgrade_done: "存储已就地升级：journal.copy 中 {} 条记录核对无误，sled 中的流水副本已删除",
     sync_failed: "同步失败",
     sync_failed_since: "同步失败 · 上次 {}",
