@@ -7,9 +7,9 @@
 //!    blake3 proves it is sled's journal byte for byte;
 //! 2. the schema and `COPY_END` are written and flushed — from here on the store is today's
 //!    shape, and an interrupted upgrade only has steps 3–4 left, which any later open redoes;
-//! 3. sled's `journal` tree is dropped and sled flushed;
-//! 4. compaction is asked for, and `Store::open` opens once more to run it: sled never gives
-//!    back the pages of a dropped tree otherwise.
+//! 3. compaction is asked for, then sled's `journal` tree is dropped and sled flushed;
+//! 4. `Store::open` opens once more, which compacts: sled never gives back the pages of a
+//!    dropped tree otherwise.
 //!
 //! Progress is reported through the hook a program sets with [`on_upgrade`] (the command line
 //! draws a bar).
@@ -74,12 +74,15 @@ impl Store {
             }
             self.flush()?;
         }
-        self.db.drop_tree(tree::JOURNAL.name)?;
-        self.flush()?;
+        // Compaction is asked for before the tree is dropped: stopped in between, the next open
+        // compacts, finds the tree still there and drops it (asking again); asked after, a stop
+        // in between would leave sled's old files at their size for good.
         let asked = self.dir.join(compact::REQUESTED);
         std::fs::File::create(&asked)
             .and_then(|f| f.sync_all())
             .map_err(|source| StoreError::Io { path: asked, source })?;
+        self.db.drop_tree(tree::JOURNAL.name)?;
+        self.flush()?;
         tell(UpgradeProgress { done: last_seq, total: last_seq, dropped: true });
         self.upgraded = true;
         Ok(())
