@@ -368,3 +368,14 @@ impl Iterator for Records {
         self.next_into(&mut value).map(|seq| (seq, value))
     }
 }
+
+/// The values of a chunk of whole records (as `journal_stream` cuts them), in order.
+pub(super) fn record_values(chunk: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        let len = u32::from_le_bytes(chunk.get(at..at + 4)?.try_into().ok()?) as usize;
+        let value = chunk.get(at + 4..at + 4 + len)?;
+        at += 4 + len;
+        Some(value)
+    })
+}

@@ -11,6 +11,7 @@ mod upgrade;
 pub use directory::{DirectoryCard, DirectoryShare, OtherVersion};
 mod journal_copy;
 mod journal_index;
+mod journal_stream;
 pub mod keys;
 mod local;
 mod lock;

@@ -461,8 +461,8 @@ impl Store {
         let path = self.dir.join(super::journal_copy::FILE_NAME);
         let mut decode_error = None;
         let mut seq = 0u64;
-        let streamed = super::journal_copy::stream_verified(&path, extent, &head.last_hash, |chunk| {
-            for value in super::journal_copy::record_values(chunk) {
+        let streamed = super::journal_stream::stream_verified(&path, extent, &head.last_hash, |chunk| {
+            for value in super::journal_index::record_values(chunk) {
                 if decode_error.is_some() {
                     break;
                 }

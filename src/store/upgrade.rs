@@ -60,8 +60,8 @@ impl Store {
         if self.schema()? < SCHEMA_VERSION {
             let mut done = 0u64;
             tell(UpgradeProgress { done, total: last_seq, dropped: false });
-            journal_copy::stream_verified(&copy_path, extent, &head.last_hash, |chunk| {
-                done += journal_copy::record_values(chunk).count() as u64;
+            super::journal_stream::stream_verified(&copy_path, extent, &head.last_hash, |chunk| {
+                done += super::journal_index::record_values(chunk).count() as u64;
                 tell(UpgradeProgress { done, total: last_seq, dropped: false });
                 Ok(())
             })

@@ -233,11 +233,12 @@ impl Store {
         out.write_all(&head).map_err(io(temp))?;
         let copy_path = self.dir.join(journal_copy::FILE_NAME);
         let mut write_error = None;
-        let streamed = journal_copy::stream_verified(&copy_path, extent, &header.last_hash, |chunk| {
-            out.write_all(chunk).inspect_err(|e| {
-                write_error = Some(std::io::Error::new(e.kind(), e.to_string()));
-            })
-        });
+        let streamed =
+            crate::store::journal_stream::stream_verified(&copy_path, extent, &header.last_hash, |chunk| {
+                out.write_all(chunk).inspect_err(|e| {
+                    write_error = Some(std::io::Error::new(e.kind(), e.to_string()));
+                })
+            });
         if let Some(e) = write_error {
             return Err(BackupError::Io { path: temp.to_path_buf(), source: e });
         }
