@@ -168,7 +168,14 @@ impl Bank {
     fn verify_chain_to(&self, as_of: u64) -> Result<(), CertificateError> {
         let mut prev = [0u8; 32];
         for (expected, item) in (1u64..).zip(self.store.journal_raw()) {
-            let Ok((seq, value)) = item else { return Err(CertificateError::Altered(expected)) };
+            let (seq, value) = match item {
+                Ok(record) => record,
+                // A record cut short is an alteration as much as a changed byte.
+                Err(crate::store::StoreError::Damaged { .. }) => {
+                    return Err(CertificateError::Altered(expected));
+                }
+                Err(e) => return Err(BankError::from(e).into()),
+            };
             let stored = crate::store::StoredEvent::split(&value).filter(|_| seq == expected);
             let Some(stored) = stored else { return Err(CertificateError::Altered(expected)) };
             if !stored.follows(&prev) {
