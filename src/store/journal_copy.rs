@@ -327,7 +327,6 @@ impl JournalCopy {
                 at.last_seq
             )));
         }
-        let cut_back = file.try_clone();
         (self.len, self.last_seq) = (at.len, at.last_seq);
         let end = at.len + records.len() as u64;
         if end > self.allocated {
@@ -342,10 +341,8 @@ impl JournalCopy {
             };
         }
         if let Err(e) = self.append_records(records, events) {
-            (self.len, self.last_seq) = (at.len, at.last_seq);
-            self.allocated = at.len;
             // A torn record left behind would be cut at the next open anyway; cut it now.
-            return match cut_back.and_then(|f| f.set_len(at.len)) {
+            return match self.cut_back(at) {
                 Ok(()) => Err(LogFailed::Refused(e.to_string())),
                 Err(cut) => Err(LogFailed::Unknown(format!("{e}; then {cut}"))),
             };
@@ -354,22 +351,21 @@ impl JournalCopy {
             // Linux may have dropped the pages it failed to write: nothing more is written. The
             // records are cut if the disk lets us, so a restart does not replay a commit that
             // was refused; if it does not, they may come back (the error said so).
-            (self.len, self.last_seq) = (at.len, at.last_seq);
-            self.allocated = at.len;
-            let _ = cut_back.and_then(|f| f.set_len(at.len).and_then(|()| f.sync_data()));
+            let _ = self.cut_back(at);
             return Err(LogFailed::Unknown(e.to_string()));
         }
         Ok(())
     }
 
-    /// Cuts the copy back to `at` and syncs it: what a transaction logged and sled then failed
-    /// to commit was never acknowledged, and must not be replayed at the next open.
+    /// Cuts the copy back to `at` and syncs it: what a transaction logged and then could not
+    /// keep (its write or sync failed, or sled failed to commit) was never acknowledged, and
+    /// must not be replayed at the next open. The copy counts itself at `at` whatever the disk
+    /// says; the caller has refused the commit.
     pub(super) fn cut_back(&mut self, at: CopyExtent) -> std::io::Result<()> {
+        (self.len, self.last_seq, self.allocated) = (at.len, at.last_seq, at.len);
         let file = self.file.as_ref().ok_or_else(|| std::io::Error::other("the journal copy is not open"))?;
         file.set_len(at.len)?;
-        file.sync_data()?;
-        (self.len, self.last_seq, self.allocated) = (at.len, at.last_seq, at.len);
-        Ok(())
+        file.sync_data()
     }
 
     pub(super) fn extent(&self) -> Option<CopyExtent> {

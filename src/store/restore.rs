@@ -164,7 +164,7 @@ pub(super) fn append_events(
         }
         if view.is_own() {
             // This counter's journal is the copy: the caller logs the events to it.
-            view.remember(event);
+            view.remember(event.clone());
         } else {
             view.trees[JOURNAL.index].insert(&*view.key(&u64_key(seq)), stored.as_slice())?;
         }

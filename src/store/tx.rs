@@ -187,8 +187,13 @@ impl<'a> TxView<'a> {
 
     /// Keeps an event this transaction appended to this counter's journal, for the rules that
     /// read it back before the transaction ends (a reversal of an entry restored with it).
-    pub(super) fn remember(&self, event: &Event) {
-        self.own.borrow_mut().push(event.clone());
+    pub(super) fn remember(&self, event: Event) {
+        self.own.borrow_mut().push(event);
+    }
+
+    /// The events this transaction appended, handed back when it ends.
+    fn take_own(&self) -> Vec<Event> {
+        std::mem::take(&mut self.own.borrow_mut())
     }
 
     /// An event this transaction appended, by seq.
@@ -369,7 +374,7 @@ impl Store {
                 sources = lift(view.get(META, meta::IMPORT_SOURCES).map_err(ApplyError::Store))?
                     .unwrap_or_default();
             }
-            let mut events = Vec::with_capacity(pending.len());
+            view.own.borrow_mut().reserve(pending.len());
             let mut records = Vec::new();
             for (i, p) in pending.iter().enumerate() {
                 let seq = first_seq + i as u64;
@@ -398,13 +403,12 @@ impl Store {
                     sources.push(r.source.clone());
                     sources_changed = true;
                 }
-                view.remember(&event);
                 journal_copy::push_record(&mut records, &stored);
                 prev = hash;
-                events.push(event);
+                view.remember(event);
             }
             if preview {
-                let would = Committed { events, replayed: false };
+                let would = Committed { events: view.take_own(), replayed: false };
                 return Err(ConflictableTransactionError::Abort(Abort::Preview(Box::new(would))));
             }
             lift(view.write_back().map_err(ApplyError::Store))?;
@@ -425,7 +429,7 @@ impl Store {
                 // again, `log` writes the same bytes at the same place.
                 self.log_in_transaction(copy_before, first_seq, &records, pending.len() as u64)?;
             }
-            Ok(Committed { events, replayed: false })
+            Ok(Committed { events: view.take_own(), replayed: false })
         });
         let committed = match result {
             Ok(c) => c,
