@@ -135,3 +135,6 @@ echo "baseline, export entries (one pass over the journal to CSV): $(timed $BIN 
 echo "report monthly --month $LAST_MONTH (whole command): $(timed $BIN --store "$STORE" report monthly --month "$LAST_MONTH")"
 echo "report daily (whole command): $(timed $BIN --store "$STORE" report daily --date "$LAST_MONTH-15")"
 echo "report ledger --out ledger.xlsx: $(timed $BIN --store "$STORE" report ledger --out "$WORK/ledger.xlsx"), $(du -m "$WORK/ledger.xlsx" | cut -f1) MB"
+
+echo "== sled alone on the same store's data (cargo bench --bench sled_floor): the floor under store size and one balance"
+cargo bench --quiet --bench sled_floor -- --store "$STORE"

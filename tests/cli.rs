@@ -564,6 +564,33 @@ fn gbk_bom_and_crlf_files_import_with_correct_names_and_line_numbers() {
     assert!(err.contains("line 3") && err.contains("六十"), "{err}");
 }
 
+/// A file is read as it is parsed (issue 26: the text is not held): a bad row far past the
+/// reader's first buffers is still named by its line, in a CRLF file with a quoted line break
+/// before it; a pipe, which cannot be read twice, imports the same way.
+#[test]
+fn long_files_and_pipes_import_with_their_line_numbers() {
+    let f = fixture();
+    // A column the import does not read may hold anything, a line break too.
+    let mut text = String::from("id,timestamp,card_no,kind,minutes,memo,remark\r\n");
+    text.push_str("q,2025-03-01 08:00,JH000123,deposit,60,入户宣传,\"两\r\n行\"\r\n");
+    for i in 0..3000 {
+        text.push_str(&format!("r{i},2025-03-01 09:00,JH000124,deposit,15,垃圾分类督导,\r\n"));
+    }
+    let bad_row = "bad,2025-03-01 10:00,JH000124,deposit,十五,垃圾分类督导,\r\n";
+    let p = f.file("long.csv", format!("{text}{bad_row}").as_bytes());
+    let (code, err) = f.code(&["import", "entries", &p]);
+    assert_eq!(code, 2, "{err}");
+    // Header, a row of two lines, 3000 rows: the bad row is line 3004.
+    assert!(err.contains("line 3004") && err.contains("十五") && err.contains("1 bad row"), "{err}");
+    assert!(f.ok(&["balance", "JH000124"]).contains("balance 0h"), "nothing was imported");
+
+    let o = hb_in(&f.store(), &["import", "entries", "/dev/stdin"], &text);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(f.ok(&["balance", "JH000124"]).contains("balance 750h"), "3000 × 15 minutes");
+    let o = hb_in(&f.store(), &["import", "entries", "/dev/stdin"], &format!("{text}{bad_row}"));
+    assert!(o.code == 2 && o.stderr.contains("line 3004"), "{}", o.stderr);
+}
+
 #[test]
 fn every_kind_of_bad_csv_is_refused_whole_with_line_numbers() {
     let f = fixture();

@@ -330,11 +330,21 @@ pub(super) fn depositable(
     served_on: Day,
     today: Day,
 ) -> Result<(), Rule> {
+    depositable_when(volunteer.active, &volunteer.card, served_on, today)
+}
+
+/// `depositable`, from what it reads of the volunteer (an import keeps only that).
+pub(super) fn depositable_when(
+    active: bool,
+    card: &crate::domain::CardNo,
+    served_on: Day,
+    today: Day,
+) -> Result<(), Rule> {
     if served_on > today {
         return Err(Rule::FutureDate(served_on.to_string()));
     }
-    if !volunteer.active {
-        return Err(Rule::VolunteerInactive(volunteer.card.to_string()));
+    if !active {
+        return Err(Rule::VolunteerInactive(card.to_string()));
     }
     Ok(())
 }

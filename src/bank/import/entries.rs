@@ -37,18 +37,19 @@ impl Bank {
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<ImportSummary, ImportError> {
         validate_source(source)?;
-        let text = read_text(path)?;
+        let text = open_text(path)?;
         let previous = PreviousImports::load(self, source)?;
         let mut bad = BadRows::default();
         let mut summary = ImportSummary::default();
         let required = ["id", "timestamp", "card_no", "kind", "minutes", "memo"];
-        let Some(mut csv) = CsvRows::open(&text, ENTRY_COLUMNS, &required, &mut bad) else {
+        let Some(mut csv) = CsvRows::open(text, ENTRY_COLUMNS, &required, &mut bad) else {
             return bad.into_result().map(|_| summary);
         };
         let cap = self.store.settings().map_err(BankError::from)?.entry_cap;
         let today = self.today();
-        // Whether each card's volunteer may be credited (the live deposit's rule).
-        let mut volunteers: HashMap<u64, crate::domain::Volunteer> = HashMap::new();
+        // Whether each card's volunteer may be credited (the live deposit's rule): only
+        // whether they are active is kept, not their record (100k records are ~25 MB).
+        let mut active: HashMap<u64, bool> = HashMap::new();
 
         // Pass 1: parse and validate each row on its own.
         let mut ids = String::new();
@@ -90,18 +91,19 @@ impl Bank {
                     .entry(if kind == EntryKind::Deposit { cap } else { Minutes::new(u32::MAX) })
                     .map_err(|e| e.to_string())?;
                 if kind == EntryKind::Deposit {
-                    let v = match volunteers.get(&volunteer) {
-                        Some(v) => v,
+                    let is_active = match active.get(&volunteer) {
+                        Some(a) => *a,
                         None => {
                             let v = self
                                 .store
                                 .volunteer(volunteer)
                                 .map_err(|e| e.to_string())?
                                 .ok_or_else(|| format!("no volunteer with card {card}"))?;
-                            volunteers.entry(volunteer).or_insert(v)
+                            *active.entry(volunteer).or_insert(v.active)
                         }
                     };
-                    super::super::rules::depositable(v, local_day(at), today).map_err(|e| e.to_string())?;
+                    super::super::rules::depositable_when(is_active, &card, local_day(at), today)
+                        .map_err(|e| e.to_string())?;
                 }
                 let memo = Name::parse(columns.get(&record, "memo")).map_err(|e| format!("memo: {e}"))?;
                 let key = format!("{}{}", if kind == EntryKind::Deposit { 'a' } else { 'r' }, memo);
@@ -129,7 +131,6 @@ impl Bank {
         }
         summary.rows = csv.rows;
         drop(csv);
-        drop(text);
         drop(cards);
         let id_of = |row: &ImportRow| &ids[row.id.0 as usize..row.id.0 as usize + row.id.1 as usize];
 

@@ -4,7 +4,6 @@
 //! re-run — after a crash or by mistake — adds nothing twice.
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use chrono::{DateTime, Local, NaiveDate, NaiveDateTime, TimeZone};
 
@@ -12,7 +11,10 @@ use super::{Bank, BankError};
 use crate::domain::Timestamp;
 
 mod entries;
+mod text;
 mod volunteers;
+
+use text::{CsvRows, open_text};
 
 /// Rows per transaction. sled transactions slow down sharply past a few thousand writes (one
 /// epoch guard pins all garbage until commit), while a small one costs about what a batch does.
@@ -81,29 +83,6 @@ impl BadRows {
     }
 }
 
-/// Reads a file as text: UTF-8 (a BOM is dropped) or, failing that, GB18030 — a superset of
-/// the GBK that Chinese spreadsheet programs write.
-pub(super) fn read_text(path: &Path) -> Result<String, ImportError> {
-    let bytes =
-        std::fs::read(path).map_err(|source| ImportError::Io { path: path.display().to_string(), source })?;
-    let mut bytes = bytes;
-    if bytes.starts_with(b"\xEF\xBB\xBF") {
-        bytes.drain(..3);
-    }
-    let bytes = match String::from_utf8(bytes) {
-        Ok(text) => return Ok(text),
-        Err(e) => e.into_bytes(),
-    };
-    match encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(&bytes) {
-        Some(text) => Ok(text.into_owned()),
-        None => {
-            let mut bad = BadRows::default();
-            bad.add(1, "the file is neither UTF-8 nor GBK/GB18030 text");
-            bad.into_result().map(|_| String::new())
-        }
-    }
-}
-
 /// Column positions found by header name. Headers may be English or the Chinese a program
 /// office would type.
 pub(super) struct Columns {
@@ -157,91 +136,6 @@ pub(super) const ENTRY_COLUMNS: &[(&str, &[&str])] = &[
     ("minutes", &["分钟", "时长(分钟)", "时长（分钟）"]),
     ("memo", &["备注", "活动/奖品", "项目"]),
 ];
-
-/// Line numbers from byte offsets. (csv's own line count is off on CRLF files.) Offsets only
-/// move forward, so counting is linear in the file size.
-pub(super) struct Lines<'t> {
-    text: &'t [u8],
-    offset: usize,
-    line: u64,
-}
-
-impl<'t> Lines<'t> {
-    pub(super) fn new(text: &'t str) -> Lines<'t> {
-        Lines { text: text.as_bytes(), offset: 0, line: 1 }
-    }
-
-    pub(super) fn at(&mut self, pos: Option<&csv::Position>) -> u64 {
-        let Some(pos) = pos else { return 0 };
-        let mut target = usize::try_from(pos.byte()).unwrap_or(usize::MAX).min(self.text.len());
-        // On CRLF files csv reports a record as starting at the previous line's `\n`; a record
-        // never starts with a line break, so step over any.
-        while matches!(self.text.get(target), Some(b'\r' | b'\n')) {
-            target += 1;
-        }
-        if target >= self.offset {
-            self.line += self.text[self.offset..target].iter().filter(|&&b| b == b'\n').count() as u64;
-            self.offset = target;
-        }
-        self.line
-    }
-}
-
-/// A CSV text past its header row. Yields each readable record with its line number; records
-/// csv cannot read are filed as bad rows. Counts every row either way.
-pub(super) struct CsvRows<'t> {
-    reader: csv::Reader<&'t [u8]>,
-    lines: Lines<'t>,
-    pub(super) columns: Columns,
-    pub(super) rows: usize,
-}
-
-impl<'t> CsvRows<'t> {
-    /// `None` (with the reason filed under line 1) when the header row is missing or unusable.
-    pub(super) fn open(
-        text: &'t str,
-        wanted: &[(&'static str, &[&str])],
-        required: &[&'static str],
-        bad: &mut BadRows,
-    ) -> Option<CsvRows<'t>> {
-        let mut reader = csv_reader(text);
-        let headers = match reader.headers() {
-            Ok(h) => h.clone(),
-            Err(e) => {
-                bad.add(1, format!("not readable as CSV: {e}"));
-                return None;
-            }
-        };
-        match Columns::find(&headers, wanted, required) {
-            Ok(columns) => Some(CsvRows { reader, lines: Lines::new(text), columns, rows: 0 }),
-            Err(reason) => {
-                bad.add(1, reason);
-                None
-            }
-        }
-    }
-
-    pub(super) fn next_row(&mut self, bad: &mut BadRows) -> Option<(u64, csv::StringRecord)> {
-        loop {
-            let mut record = csv::StringRecord::new();
-            match self.reader.read_record(&mut record) {
-                Ok(false) => return None,
-                Ok(true) => {
-                    self.rows += 1;
-                    return Some((self.lines.at(record.position()), record));
-                }
-                Err(e) => {
-                    self.rows += 1;
-                    bad.add(self.lines.at(e.position()), format!("not readable as CSV: {e}"));
-                }
-            }
-        }
-    }
-}
-
-fn csv_reader(text: &str) -> csv::Reader<&[u8]> {
-    csv::ReaderBuilder::new().flexible(true).has_headers(true).from_reader(text.as_bytes())
-}
 
 /// `2025-03-01T09:30:00+08:00`, `2025-03-01 09:30[:00]`, `2025/03/01 09:30`, or a bare date
 /// (midnight). Times without an offset are the counter's local time.

@@ -16,11 +16,11 @@ impl Bank {
         source: &str,
     ) -> Result<ImportSummary, ImportError> {
         validate_source(source)?;
-        let text = read_text(path)?;
+        let text = open_text(path)?;
         let previous = PreviousImports::load(self, source)?;
         let mut bad = BadRows::default();
         let required = ["card_no", "name", "phone", "community"];
-        let Some(mut csv) = CsvRows::open(&text, VOLUNTEER_COLUMNS, &required, &mut bad) else {
+        let Some(mut csv) = CsvRows::open(text, VOLUNTEER_COLUMNS, &required, &mut bad) else {
             return bad.into_result().map(|_| ImportSummary::default());
         };
         let today = self.today();
