@@ -17,8 +17,14 @@ fn free_port() -> u16 {
 }
 
 fn serve(db: &str, port: u16) -> std::process::Child {
+    serve_with_temp(db, port, &std::env::temp_dir())
+}
+
+/// The service with `temp` as its temporary folder, where it makes its cache.
+fn serve_with_temp(db: &str, port: u16, temp: &std::path::Path) -> std::process::Child {
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_hourbank"))
         .args(["city", "serve", "--listen", &format!("127.0.0.1:{port}"), "--db", db])
+        .env("TMPDIR", temp)
         .args(["--city-key", &common::city_key_text()])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
@@ -82,4 +88,43 @@ fn the_service_killed_mid_push_leaves_whole_signed_batches_and_a_restarted_one_c
     service.kill().unwrap();
     service.wait().unwrap();
     city_check(&a, &db.url);
+}
+
+/// A service killed cannot remove the cache folder it made; the next service to start removes
+/// it, and leaves alone the folder of one still running. (Before, every killed service left its
+/// folder in the temporary folder for good: 55 after one run of the tests.)
+#[test]
+fn a_killed_services_cache_is_removed_by_the_next_service_to_start() {
+    let Some(db) = pg::database("svc_cache") else { return };
+    city_init(&db.url);
+    let temp = tempfile::tempdir().unwrap();
+    let caches = || -> Vec<std::path::PathBuf> {
+        let mut found: Vec<_> = std::fs::read_dir(temp.path())
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with("hourbank-city-cache-"))
+            .map(|e| e.path())
+            .collect();
+        found.sort();
+        found
+    };
+    let mut first = serve_with_temp(&db.url, free_port(), temp.path());
+    let killed = caches();
+    assert_eq!(killed.len(), 1, "a cache folder per service: {killed:?}");
+    first.kill().unwrap();
+    first.wait().unwrap();
+    assert_eq!(caches(), killed, "SIGKILL leaves it");
+
+    let mut second = serve_with_temp(&db.url, free_port(), temp.path());
+    let running = caches();
+    assert_eq!(running.len(), 1, "{running:?}");
+    assert_ne!(running, killed, "the killed service's folder is gone, the new one's made");
+    let mut third = serve_with_temp(&db.url, free_port(), temp.path());
+    let both = caches();
+    assert_eq!(both.len(), 2, "a running service's folder stays: {both:?}");
+    assert!(both.contains(&running[0]));
+    for service in [&mut second, &mut third] {
+        service.kill().unwrap();
+        service.wait().unwrap();
+    }
 }

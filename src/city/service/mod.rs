@@ -9,6 +9,7 @@
 //! out of step), so two instances on one database serve the same city at once.
 
 mod auth;
+mod cache_dir;
 mod handlers;
 mod nonces;
 mod push;

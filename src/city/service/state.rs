@@ -85,7 +85,7 @@ pub struct State {
     pushing: Mutex<std::collections::HashMap<String, Arc<Mutex<()>>>>,
     cache: PathBuf,
     /// Removes a cache directory made for this instance when the service stops.
-    _temp: Option<tempfile::TempDir>,
+    _temp: Option<super::cache_dir::CacheDir>,
 }
 
 pub struct Verifier {
@@ -106,9 +106,7 @@ impl State {
         let (cache, temp) = match cache {
             Some(dir) => (dir, None),
             None => {
-                let temp = tempfile::Builder::new()
-                    .prefix("hourbank-city-cache-")
-                    .tempdir()
+                let temp = super::cache_dir::CacheDir::make()
                     .map_err(|e| ServeError::Database(format!("a cache directory: {e}")))?;
                 (temp.path().to_path_buf(), Some(temp))
             }
