@@ -108,23 +108,28 @@ fn a_killed_services_cache_is_removed_by_the_next_service_to_start() {
         found.sort();
         found
     };
-    let mut first = serve_with_temp(&db.url, free_port(), temp.path());
+    let first = Killed(serve_with_temp(&db.url, free_port(), temp.path()));
     let killed = caches();
     assert_eq!(killed.len(), 1, "a cache folder per service: {killed:?}");
-    first.kill().unwrap();
-    first.wait().unwrap();
+    drop(first);
     assert_eq!(caches(), killed, "SIGKILL leaves it");
 
-    let mut second = serve_with_temp(&db.url, free_port(), temp.path());
+    let _second = Killed(serve_with_temp(&db.url, free_port(), temp.path()));
     let running = caches();
     assert_eq!(running.len(), 1, "{running:?}");
     assert_ne!(running, killed, "the killed service's folder is gone, the new one's made");
-    let mut third = serve_with_temp(&db.url, free_port(), temp.path());
+    let _third = Killed(serve_with_temp(&db.url, free_port(), temp.path()));
     let both = caches();
     assert_eq!(both.len(), 2, "a running service's folder stays: {both:?}");
     assert!(both.contains(&running[0]));
-    for service in [&mut second, &mut third] {
-        service.kill().unwrap();
-        service.wait().unwrap();
+}
+
+/// A service SIGKILLed when dropped, so a failed assertion does not leave it running.
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
 }
