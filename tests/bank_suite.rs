@@ -15,6 +15,7 @@ mod bank_ops;
 mod certificate;
 mod check;
 mod cli;
+mod cli_import;
 mod cli_lang;
 mod compact;
 mod counter_code;
