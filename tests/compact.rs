@@ -83,18 +83,6 @@ fn dropping_the_copy_gives_its_space_back_at_the_next_open() {
     b.execute(&admin(), &Op::Deposit(deposit("JH000001", sorting, 30)), Mode::commit(None)).unwrap();
 }
 
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap().flatten() {
-        let target = to.join(entry.file_name());
-        if entry.metadata().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 /// Makes, on disk, a state an interrupted compaction can leave.
 type Interrupted = fn(&std::path::Path);
 
