@@ -154,3 +154,36 @@ fn close_matches_are_said_in_the_persons_language() {
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("；相近的服务项目：入户宣传") && !err.contains("close matches"), "{err}");
 }
+
+/// An import speaks the person's language: its summary, and a refusal line by line with each
+/// reason (they were English under `--lang zh` and a Chinese locale). English stays as it was.
+#[test]
+fn an_import_and_its_bad_rows_are_said_in_the_persons_language() {
+    let (d, s) = store();
+    let file = d.path().join("entries.csv");
+    let header = "id,timestamp,card_no,kind,minutes,memo\n";
+    std::fs::write(
+        &file,
+        format!(
+            "{header}1,2025-03-01 09:00,JH000001,deposit,60,入户宣传\n2,2025-03-01,JH000001,deposit,六十,入户宣传\n3,2025-03-01,JH000404,deposit,60,入户宣传\n"
+        ),
+    )
+    .unwrap();
+    let path = file.to_str().unwrap();
+    let (code, _, err) = run(&s, "zh_CN.UTF-8", &["import", "entries", path]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("2 行有误，一行也没有导入"), "{err}");
+    assert!(err.contains("第 3 行：分钟 \"六十\" 须为大于 0 的整数"), "{err}");
+    assert!(err.contains("第 4 行：没有卡号为 JH000404 的志愿者"), "{err}");
+    let (code, _, err) = run(&s, "C", &["import", "entries", path]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("2 bad row(s); nothing was imported"), "{err}");
+    assert!(err.contains("line 3: minutes \"六十\" must be a whole number greater than 0"), "{err}");
+
+    std::fs::write(&file, format!("{header}1,2025-03-01 09:00,JH000001,deposit,60,入户宣传\n")).unwrap();
+    let (code, out, err) = run(&s, "C", &["--lang", "zh", "import", "entries", path]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.trim(), "已导入 1 行（共 1 行，0 行此前已导入）；新建活动 0 个、奖品 0 个");
+    let (_, out, _) = run(&s, "C", &["import", "entries", path]);
+    assert_eq!(out.trim(), "imported 0 of 1 rows (1 already present); created 0 activities and 0 rewards");
+}

@@ -237,7 +237,9 @@ impl From<ImportError> for Failure {
     fn from(e: ImportError) -> Self {
         match e {
             ImportError::Bank(b) => b.into(),
-            other => Failure::bad_input(other.to_string()),
+            other => Failure::bad_input(
+                lang::words().map_or_else(|| other.to_string(), |t| t.import_error(&other)),
+            ),
         }
     }
 }

@@ -68,6 +68,7 @@ pub fn import(store: Option<PathBuf>, cmd: ImportCmd) -> CliResult {
         std::sync::Arc::new(|_| {}),
     );
     let who = cli_actor();
+    let words = super::lang::current().text().import;
     let summary = match cmd {
         ImportCmd::Volunteers { file, source } => bank.import_volunteers(&who, &file, &source)?,
         ImportCmd::Entries { file, source } => {
@@ -79,7 +80,7 @@ pub fn import(store: Option<PathBuf>, cmd: ImportCmd) -> CliResult {
                     ProgressDrawTarget::hidden()
                 },
             );
-            if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} rows {per_sec} eta {eta}") {
+            if let Ok(style) = ProgressStyle::with_template(words.bar) {
                 bar.set_style(style);
             }
             let result = bank.import_entries(&who, &file, &source, &mut |done, total| {
@@ -91,12 +92,17 @@ pub fn import(store: Option<PathBuf>, cmd: ImportCmd) -> CliResult {
         }
     };
     say!(
-        "imported {} of {} rows ({} already present); created {} activities and {} rewards",
-        summary.imported,
-        summary.rows,
-        summary.already_present,
-        summary.created_activities,
-        summary.created_rewards
+        "{}",
+        crate::i18n::fill(
+            words.done,
+            &[
+                &summary.imported,
+                &summary.rows,
+                &summary.already_present,
+                &summary.created_activities,
+                &summary.created_rewards
+            ]
+        )
     );
     Ok(())
 }

@@ -4,6 +4,7 @@ use super::Text;
 
 pub static TEXT: Text = Text {
     points: &super::points::EN,
+    import: &super::import::EN,
     app_title: "Volunteer Hour Bank",
     too_small: "Terminal too small: needs at least 80x24, please enlarge the window",
     status_ready: "ready",

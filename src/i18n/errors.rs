@@ -87,7 +87,7 @@ impl Text {
         }
     }
 
-    fn rule(&self, r: &Rule) -> String {
+    pub(super) fn rule(&self, r: &Rule) -> String {
         match r {
             Rule::UnknownCard(c) => fill(self.err_unknown_card, &[c]),
             Rule::CardTaken(c) => fill(self.err_card_taken, &[c]),

@@ -4,12 +4,14 @@
 
 mod en;
 mod errors;
+mod import;
 mod lang;
 mod points;
 mod text;
 mod values;
 mod zh;
 
+pub use import::ImportText;
 pub use lang::Lang;
 pub use points::PointsText;
 pub use text::Text;

@@ -6,6 +6,8 @@
 pub struct Text {
     /// The civic points' words (`points.rs`).
     pub points: &'static super::points::PointsText,
+    /// The imports' words (`import.rs`).
+    pub import: &'static super::import::ImportText,
     // Chrome.
     pub app_title: &'static str,
     pub too_small: &'static str,

@@ -5,6 +5,7 @@ use super::Text;
 
 pub static TEXT: Text = Text {
     points: &super::points::ZH,
+    import: &super::import::ZH,
     app_title: "志愿服务时间银行",
     too_small: "终端窗口太小：至少需要 80x24，请放大窗口",
     status_ready: "就绪",

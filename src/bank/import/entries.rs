@@ -59,37 +59,38 @@ impl Bank {
         let mut rows: Vec<ImportRow> = Vec::new();
         while let Some((line, record)) = csv.next_row(&mut bad) {
             let columns = &csv.columns;
-            let parsed = (|| -> Result<ImportRow, String> {
+            let parsed = (|| -> Result<ImportRow, RowProblem> {
                 let id = columns.get(&record, "id");
                 if id.is_empty() || id.len() > 64 || id.chars().any(char::is_control) {
-                    return Err("id must be 1–64 printable characters".into());
+                    return Err(RowProblem::BadId);
                 }
                 let ts = columns.get(&record, "timestamp");
-                let at =
-                    parse_timestamp(ts).ok_or_else(|| format!("timestamp {ts:?} is not a date or time"))?;
+                let at = parse_timestamp(ts).ok_or_else(|| RowProblem::BadTimestamp(ts.to_string()))?;
                 let card_text = columns.get(&record, "card_no");
-                let card = CardNo::parse(card_text).map_err(|e| e.to_string())?;
+                let card = CardNo::parse(card_text).map_err(RowProblem::Invalid)?;
                 let volunteer = match cards.get(card.as_str()) {
                     Some(v) => *v,
                     None => {
-                        let v = self.store.volunteer_id_by_card(&card).map_err(|e| e.to_string())?;
+                        let v = self
+                            .store
+                            .volunteer_id_by_card(&card)
+                            .map_err(|e| RowProblem::Store(e.to_string()))?;
                         cards.insert(card.as_str().to_string(), v);
                         v
                     }
                 }
-                .ok_or_else(|| format!("no volunteer with card {card}"))?;
+                .ok_or_else(|| RowProblem::UnknownCard(card.to_string()))?;
                 let kind = match columns.get(&record, "kind").to_lowercase().as_str() {
                     "deposit" | "存入" | "存储" | "服务" => EntryKind::Deposit,
                     "redeem" | "兑换" | "支取" => EntryKind::Redeem,
-                    other => return Err(format!("kind {other:?} must be deposit or redeem")),
+                    other => return Err(RowProblem::BadKind(other.to_string())),
                 };
                 let minutes_text = columns.get(&record, "minutes");
-                let minutes: u32 = minutes_text
-                    .parse()
-                    .map_err(|_| format!("minutes {minutes_text:?} must be a whole number greater than 0"))?;
+                let minutes: u32 =
+                    minutes_text.parse().map_err(|_| RowProblem::BadMinutes(minutes_text.to_string()))?;
                 let minutes = Minutes::new(minutes)
                     .entry(if kind == EntryKind::Deposit { cap } else { Minutes::new(u32::MAX) })
-                    .map_err(|e| e.to_string())?;
+                    .map_err(RowProblem::Invalid)?;
                 if kind == EntryKind::Deposit {
                     let is_active = match active.get(&volunteer) {
                         Some(a) => *a,
@@ -97,22 +98,23 @@ impl Bank {
                             let v = self
                                 .store
                                 .volunteer(volunteer)
-                                .map_err(|e| e.to_string())?
-                                .ok_or_else(|| format!("no volunteer with card {card}"))?;
+                                .map_err(|e| RowProblem::Store(e.to_string()))?
+                                .ok_or_else(|| RowProblem::UnknownCard(card.to_string()))?;
                             *active.entry(volunteer).or_insert(v.active)
                         }
                     };
                     super::super::rules::depositable_when(is_active, &card, local_day(at), today)
-                        .map_err(|e| e.to_string())?;
+                        .map_err(RowProblem::Refused)?;
                 }
-                let memo = Name::parse(columns.get(&record, "memo")).map_err(|e| format!("memo: {e}"))?;
+                let memo = Name::parse(columns.get(&record, "memo"))
+                    .map_err(|error| RowProblem::Column { column: "memo", error })?;
                 let key = format!("{}{}", if kind == EntryKind::Deposit { 'a' } else { 'r' }, memo);
-                let next = u32::try_from(memos.len()).map_err(|_| "too many names".to_string())?;
+                let next = u32::try_from(memos.len()).map_err(|_| RowProblem::TooManyNames)?;
                 let memo = *memo_index.entry(key).or_insert_with(|| {
                     memos.push(memo.to_string());
                     next
                 });
-                let offset = u32::try_from(ids.len()).map_err(|_| "the file is too large".to_string())?;
+                let offset = u32::try_from(ids.len()).map_err(|_| RowProblem::TooLarge)?;
                 ids.push_str(id);
                 Ok(ImportRow {
                     line: line as u32,
@@ -143,7 +145,7 @@ impl Bank {
                 let (first, second) = if a.line < b.line { (a, b) } else { (b, a) };
                 bad.add(
                     u64::from(second.line),
-                    format!("id {:?} already appears on line {}", id_of(second), first.line),
+                    RowProblem::DuplicateId { id: id_of(second).to_string(), first: first.line },
                 );
             }
         }
@@ -159,10 +161,7 @@ impl Bank {
                 } else {
                     bad.add(
                         u64::from(row.line),
-                        format!(
-                            "id {:?} was imported before with different content (entry {seq})",
-                            id_of(row)
-                        ),
+                        RowProblem::EntryChanged { id: id_of(row).to_string(), seq },
                     );
                 }
             }
@@ -200,11 +199,10 @@ impl Bank {
                     if *balance < m {
                         bad.add(
                             u64::from(row.line),
-                            format!(
-                                "redeeming {} would overdraw the balance of {}",
-                                row.minutes,
-                                Minutes::new(*balance as u32)
-                            ),
+                            RowProblem::Overdraw {
+                                minutes: row.minutes,
+                                balance: Minutes::new(u32::try_from(*balance).unwrap_or(u32::MAX)),
+                            },
                         );
                         continue;
                     }
@@ -234,7 +232,7 @@ impl Bank {
                             if *left == 0 {
                                 bad.add(
                                     u64::from(row.line),
-                                    format!("{} is out of stock", memos[row.memo as usize]),
+                                    RowProblem::OutOfStock(memos[row.memo as usize].clone()),
                                 );
                                 continue;
                             }
@@ -386,16 +384,16 @@ fn rules_refuse(
     bank: &Bank,
     row: &ImportRow,
     balance: u64,
-) -> Result<Option<String>, BankError> {
+) -> Result<Option<RowProblem>, BankError> {
     let m = row.minutes;
     let unit = rules.rounding.unit();
     if !m.get().is_multiple_of(unit) {
-        return Ok(Some(format!("{m} is not a whole number of the {unit}-minute rounding unit")));
+        return Ok(Some(RowProblem::OffRounding { minutes: m, unit }));
     }
     if let Some(cap) = rules.storage_cap
         && balance + u64::from(m.get()) > u64::from(cap.get())
     {
-        return Ok(Some(format!("the balance would pass the storage cap of {cap}")));
+        return Ok(Some(RowProblem::OverStorageCap { cap }));
     }
     if let Some(cap) = rules.day_cap {
         let day = local_day(row.at);
@@ -407,10 +405,7 @@ fn rules_refuse(
             }
         };
         if total.saturating_add(m.get()) > cap.get() {
-            return Ok(Some(format!(
-                "{day}: {} already credited; {m} more passes the daily cap of {cap}",
-                Minutes::new(*total)
-            )));
+            return Ok(Some(RowProblem::OverDayCap { day, credited: Minutes::new(*total), minutes: m, cap }));
         }
         *total += m.get();
     }

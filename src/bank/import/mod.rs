@@ -11,9 +11,11 @@ use super::{Bank, BankError};
 use crate::domain::Timestamp;
 
 mod entries;
+mod problem;
 mod text;
 mod volunteers;
 
+pub use problem::RowProblem;
 use text::{CsvRows, open_text};
 
 /// Rows per transaction. sled transactions slow down sharply past a few thousand writes (one
@@ -25,7 +27,7 @@ const MAX_LISTED: usize = 50;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RowError {
     pub line: u64,
-    pub reason: String,
+    pub reason: RowProblem,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -67,10 +69,10 @@ pub(super) struct BadRows {
 }
 
 impl BadRows {
-    pub(super) fn add(&mut self, line: u64, reason: impl Into<String>) {
+    pub(super) fn add(&mut self, line: u64, reason: RowProblem) {
         self.total += 1;
         if self.listed.len() < MAX_LISTED {
-            self.listed.push(RowError { line, reason: reason.into() });
+            self.listed.push(RowError { line, reason });
         }
     }
 
@@ -94,7 +96,7 @@ impl Columns {
         headers: &csv::StringRecord,
         wanted: &[(&'static str, &[&str])],
         required: &[&'static str],
-    ) -> Result<Columns, String> {
+    ) -> Result<Columns, RowProblem> {
         let mut index = HashMap::new();
         for (i, h) in headers.iter().enumerate() {
             let h = h.trim().trim_start_matches('\u{feff}').to_lowercase();
@@ -106,10 +108,7 @@ impl Columns {
         }
         let missing: Vec<&str> = required.iter().copied().filter(|c| !index.contains_key(c)).collect();
         if !missing.is_empty() {
-            return Err(format!(
-                "missing column(s) {} — the first line must be a header row naming the columns",
-                missing.join(", ")
-            ));
+            return Err(RowProblem::MissingColumns(missing.join(", ")));
         }
         Ok(Columns { index })
     }

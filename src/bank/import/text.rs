@@ -7,7 +7,7 @@ use std::fs::File;
 use std::io::{self, Cursor, Read, Seek, SeekFrom};
 use std::path::Path;
 
-use super::{BadRows, Columns, ImportError};
+use super::{BadRows, Columns, ImportError, RowProblem};
 
 /// Opens a file as text: UTF-8 (a BOM is dropped), read as it is parsed, or, failing that,
 /// GB18030 — a superset of the GBK that Chinese spreadsheet programs write — decoded whole
@@ -38,7 +38,7 @@ pub(super) fn open_text(path: &Path) -> Result<Box<dyn Read>, ImportError> {
         Some(text) => Ok(Box::new(Cursor::new(text.into_owned().into_bytes()))),
         None => {
             let mut bad = BadRows::default();
-            bad.add(1, "the file is neither UTF-8 nor GBK/GB18030 text");
+            bad.add(1, RowProblem::Encoding);
             bad.into_result().map(|_| -> Box<dyn Read> { Box::new(io::empty()) })
         }
     }
@@ -157,7 +157,7 @@ impl CsvRows {
         let headers = match reader.headers() {
             Ok(h) => h.clone(),
             Err(e) => {
-                bad.add(1, format!("not readable as CSV: {e}"));
+                bad.add(1, RowProblem::Csv(e.to_string()));
                 return None;
             }
         };
@@ -181,7 +181,7 @@ impl CsvRows {
                 }
                 Err(e) => {
                     self.rows += 1;
-                    bad.add(self.reader.get_mut().line_at(e.position()), format!("not readable as CSV: {e}"));
+                    bad.add(self.reader.get_mut().line_at(e.position()), RowProblem::Csv(e.to_string()));
                 }
             }
         }

@@ -29,26 +29,27 @@ impl Bank {
         let mut cards_in_file: HashMap<CardNo, u64> = HashMap::new();
         while let Some((line, record)) = csv.next_row(&mut bad) {
             let columns = &csv.columns;
-            let parsed = (|| -> Result<Volunteer, String> {
-                let card = CardNo::parse(columns.get(&record, "card_no")).map_err(|e| e.to_string())?;
-                let name = Name::parse(columns.get(&record, "name")).map_err(|e| format!("name: {e}"))?;
+            let parsed = (|| -> Result<Volunteer, RowProblem> {
+                let card = CardNo::parse(columns.get(&record, "card_no")).map_err(RowProblem::Invalid)?;
+                let name = Name::parse(columns.get(&record, "name"))
+                    .map_err(|error| RowProblem::Column { column: "name", error })?;
                 let phone =
-                    Phone::parse_optional(columns.get(&record, "phone")).map_err(|e| e.to_string())?;
+                    Phone::parse_optional(columns.get(&record, "phone")).map_err(RowProblem::Invalid)?;
                 let community = crate::domain::parse_text(
                     columns.get(&record, "community"),
                     crate::domain::MAX_NAME_CHARS,
                 )
-                .map_err(|e| format!("community: {e}"))?;
+                .map_err(|error| RowProblem::Column { column: "community", error })?;
                 let registered = columns.get(&record, "registered_at");
                 let registered_on = if registered.is_empty() {
                     today
                 } else {
                     parse_timestamp(registered)
                         .map(local_day)
-                        .ok_or_else(|| format!("registered_at {registered:?} is not a date"))?
+                        .ok_or_else(|| RowProblem::BadRegistered(registered.to_string()))?
                 };
-                let id_number =
-                    IdNumber::parse_optional(columns.get(&record, "id_number")).map_err(|e| e.to_string())?;
+                let id_number = IdNumber::parse_optional(columns.get(&record, "id_number"))
+                    .map_err(RowProblem::Invalid)?;
                 Ok(Volunteer {
                     card,
                     name,
@@ -68,7 +69,7 @@ impl Bank {
                 }
             };
             if let Some(first) = cards_in_file.insert(v.card.clone(), line) {
-                bad.add(line, format!("card {} already appears on line {first}", v.card));
+                bad.add(line, RowProblem::DuplicateCard { card: v.card.to_string(), first });
                 continue;
             }
             let given = registered_given(columns, &record).is_some();
@@ -81,10 +82,7 @@ impl Bank {
                     Some(EventKind::VolunteerRegistered(then)) if same_details(&then, &v, given) => {
                         summary.already_present += 1;
                     }
-                    _ => bad.add(
-                        line,
-                        format!("card {} was imported before with different details (entry {seq})", v.card),
-                    ),
+                    _ => bad.add(line, RowProblem::VolunteerChanged { card: v.card.to_string(), seq }),
                 }
                 continue;
             }
@@ -95,13 +93,7 @@ impl Bank {
                     if same_details(&existing, &v, given) {
                         summary.already_present += 1;
                     } else {
-                        bad.add(
-                            line,
-                            format!(
-                                "card {} is already registered with different details (use `volunteer edit`)",
-                                v.card
-                            ),
-                        );
+                        bad.add(line, RowProblem::RegisteredDifferently(v.card.to_string()));
                     }
                 }
             }
