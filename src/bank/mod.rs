@@ -57,7 +57,7 @@ pub use counter_key::{
 };
 pub use coupons::IssuedBatch;
 pub use directory::{DirectoryRow, directory_row, registered_volunteer};
-pub use import::{ImportError, ImportSummary, RowError, RowProblem};
+pub use import::{ImportError, ImportSummary, RowError, RowProblem, TextColumn};
 pub use login::LoginError;
 pub use op::{
     Adjustment, BatchDeposit, Commit, Deposit, Donation, Mode, Op, PoolGrant, Redemption, Reversal, Transfer,

@@ -2,7 +2,7 @@
 //! progress, its summary and every reason a row is refused (`bank::RowProblem`), so a program
 //! office that brings a spreadsheet reads the answer in its own language.
 
-use crate::bank::{ImportError, RowProblem};
+use crate::bank::{ImportError, RowProblem, TextColumn};
 use crate::domain::format_hours;
 
 use super::{Text, fill};
@@ -22,6 +22,8 @@ pub struct ImportText {
     pub bad_registered: &'static str,
     pub bad_kind: &'static str,
     pub bad_minutes: &'static str,
+    /// A free-text column's name, then why its value is refused.
+    pub column_reason: &'static str,
     pub column_memo: &'static str,
     pub column_name: &'static str,
     pub column_community: &'static str,
@@ -54,6 +56,7 @@ pub static ZH: ImportText = ImportText {
     bad_registered: "登记日期 {} 不是日期",
     bad_kind: "类型 {} 须为 deposit（存入）或 redeem（兑换）",
     bad_minutes: "分钟 {} 须为大于 0 的整数",
+    column_reason: "{}：{}",
     column_memo: "备注",
     column_name: "姓名",
     column_community: "社区",
@@ -86,6 +89,7 @@ pub static EN: ImportText = ImportText {
     bad_registered: "registered_at {} is not a date",
     bad_kind: "kind {} must be deposit or redeem",
     bad_minutes: "minutes {} must be a whole number greater than 0",
+    column_reason: "{}: {}",
     column_memo: "memo",
     column_name: "name",
     column_community: "community",
@@ -142,13 +146,12 @@ impl Text {
             RowProblem::BadMinutes(s) => fill(t.bad_minutes, &[&quoted(s)]),
             RowProblem::Invalid(e) => self.domain_error(e),
             RowProblem::Column { column, error } => {
-                let name = match *column {
-                    "memo" => t.column_memo,
-                    "name" => t.column_name,
-                    "community" => t.column_community,
-                    other => other,
+                let name = match column {
+                    TextColumn::Memo => t.column_memo,
+                    TextColumn::Name => t.column_name,
+                    TextColumn::Community => t.column_community,
                 };
-                format!("{name}: {}", self.domain_error(error))
+                fill(t.column_reason, &[&name, &self.domain_error(error)])
             }
             RowProblem::Refused(r) => self.rule(r),
             RowProblem::Store(why) => why.clone(),
@@ -205,6 +208,10 @@ mod tests {
             assert!(!said.contains(" must ") && !said.contains(" is ") && !said.contains("line"), "{said}");
             assert_eq!(en.row_problem(p), p.to_string(), "{p:?}");
         }
+        let memo =
+            RowProblem::Column { column: TextColumn::Memo, error: crate::domain::DomainError::EmptyName };
+        assert!(zh.row_problem(&memo).starts_with("备注："), "{}", zh.row_problem(&memo));
+        assert!(en.row_problem(&memo).starts_with("memo: ") && memo.to_string().starts_with("memo: "));
         let refused = ImportError::BadRows {
             listed: vec![RowError { line: 3, reason: RowProblem::BadMinutes("六十".into()) }],
             total: 60,

@@ -107,7 +107,7 @@ impl Bank {
                         .map_err(RowProblem::Refused)?;
                 }
                 let memo = Name::parse(columns.get(&record, "memo"))
-                    .map_err(|error| RowProblem::Column { column: "memo", error })?;
+                    .map_err(|error| RowProblem::Column { column: TextColumn::Memo, error })?;
                 let key = format!("{}{}", if kind == EntryKind::Deposit { 'a' } else { 'r' }, memo);
                 let next = u32::try_from(memos.len()).map_err(|_| RowProblem::TooManyNames)?;
                 let memo = *memo_index.entry(key).or_insert_with(|| {

@@ -15,7 +15,7 @@ mod problem;
 mod text;
 mod volunteers;
 
-pub use problem::RowProblem;
+pub use problem::{RowProblem, TextColumn};
 use text::{CsvRows, open_text};
 
 /// Rows per transaction. sled transactions slow down sharply past a few thousand writes (one

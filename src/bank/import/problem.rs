@@ -24,9 +24,9 @@ pub enum RowProblem {
     /// A value the domain's own validation refuses (a card number's form, an entry cap).
     #[error("{0}")]
     Invalid(DomainError),
-    /// The same, for a column named before the reason (`memo`, `name`, `community`).
+    /// The same, for a column named before the reason.
     #[error("{column}: {error}")]
-    Column { column: &'static str, error: DomainError },
+    Column { column: TextColumn, error: DomainError },
     /// A rule the live deposit has too (a future date, an inactive volunteer).
     #[error("{0}")]
     Refused(Rule),
@@ -59,4 +59,22 @@ pub enum RowProblem {
     VolunteerChanged { card: String, seq: u64 },
     #[error("card {0} is already registered with different details (use `volunteer edit`)")]
     RegisteredDifferently(String),
+}
+
+/// The free-text columns whose refusals name them (the others' values say what they are).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextColumn {
+    Memo,
+    Name,
+    Community,
+}
+
+impl std::fmt::Display for TextColumn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            TextColumn::Memo => "memo",
+            TextColumn::Name => "name",
+            TextColumn::Community => "community",
+        })
+    }
 }

@@ -32,14 +32,14 @@ impl Bank {
             let parsed = (|| -> Result<Volunteer, RowProblem> {
                 let card = CardNo::parse(columns.get(&record, "card_no")).map_err(RowProblem::Invalid)?;
                 let name = Name::parse(columns.get(&record, "name"))
-                    .map_err(|error| RowProblem::Column { column: "name", error })?;
+                    .map_err(|error| RowProblem::Column { column: TextColumn::Name, error })?;
                 let phone =
                     Phone::parse_optional(columns.get(&record, "phone")).map_err(RowProblem::Invalid)?;
                 let community = crate::domain::parse_text(
                     columns.get(&record, "community"),
                     crate::domain::MAX_NAME_CHARS,
                 )
-                .map_err(|error| RowProblem::Column { column: "community", error })?;
+                .map_err(|error| RowProblem::Column { column: TextColumn::Community, error })?;
                 let registered = columns.get(&record, "registered_at");
                 let registered_on = if registered.is_empty() {
                     today
