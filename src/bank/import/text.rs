@@ -16,24 +16,22 @@ use super::{BadRows, Columns, ImportError, RowProblem};
 pub(super) fn open_text(path: &Path) -> Result<Box<dyn Read>, ImportError> {
     let io_error = |source| ImportError::Io { path: path.display().to_string(), source };
     let mut file = File::open(path).map_err(io_error)?;
-    let seekable = file.metadata().map_err(io_error)?.is_file();
-    if seekable && is_utf8(&mut file).map_err(io_error)? {
+    if file.metadata().map_err(io_error)?.is_file() {
+        let utf8 = is_utf8(&mut file).map_err(io_error)?;
         file.seek(SeekFrom::Start(0)).map_err(io_error)?;
-        return without_bom(file).map_err(io_error);
+        if utf8 {
+            return without_bom(file).map_err(io_error);
+        }
     }
-    // Not UTF-8 (or a pipe, which cannot be read twice): the whole text, as before.
-    if seekable {
-        file.seek(SeekFrom::Start(0)).map_err(io_error)?;
-    }
+    // Not UTF-8 (or a pipe, which cannot be read twice): the whole text, decoded.
     let mut bytes = Vec::new();
     file.read_to_end(&mut bytes).map_err(io_error)?;
     if bytes.starts_with(BOM) {
         bytes.drain(..BOM.len());
     }
-    let bytes = match String::from_utf8(bytes) {
-        Ok(text) => return Ok(Box::new(Cursor::new(text.into_bytes()))),
-        Err(e) => e.into_bytes(),
-    };
+    if std::str::from_utf8(&bytes).is_ok() {
+        return Ok(Box::new(Cursor::new(bytes)));
+    }
     match encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(&bytes) {
         Some(text) => Ok(Box::new(Cursor::new(text.into_owned().into_bytes()))),
         None => {
